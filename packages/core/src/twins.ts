@@ -1,0 +1,33 @@
+import { classIndex } from './labels.js';
+
+/**
+ * Digit/letter twins: pairs that handwriting alone often cannot separate in a 36-class, merged-case space.
+ * Defined once here; eval reports the share of errors that fall between them, serving uses them to
+ * explain why a character whitelist (`classes=digits`) helps.
+ */
+export const DIGIT_LETTER_TWINS: readonly (readonly [string, string])[] = Object.freeze([
+  ['0', 'O'], // round zero vs letter O
+  ['0', 'D'], // closed zero vs D
+  ['1', 'I'], // bar one vs capital I
+  ['1', 'L'], // hooked one vs lowercase l (merged into L)
+  ['2', 'Z'], // angular two vs Z
+  ['4', 'A'], // open four vs pointed A
+  ['5', 'S'], // five vs S
+  ['6', 'G'], // six vs G
+  ['6', 'B'], // six vs lowercase b (merged into B)
+  ['7', 'T'], // seven vs T
+  ['8', 'B'], // eight vs B
+  ['9', 'Q'], // nine vs lowercase q (merged into Q)
+  ['9', 'G'], // nine vs lowercase g (merged into G)
+] as const);
+
+const twinKeys = new Set(DIGIT_LETTER_TWINS.map(([a, b]) => pairKey(classIndex(a), classIndex(b))));
+
+function pairKey(a: number, b: number): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+/** True when the two classes form a digit/letter twin (order does not matter). */
+export function isTwinPair(a: number, b: number): boolean {
+  return twinKeys.has(pairKey(a, b));
+}
