@@ -7,7 +7,11 @@ export class HcrError extends Error {
   readonly hint?: string;
   readonly exitCode: number;
 
-  constructor(code: string, message: string, options: { hint?: string; cause?: unknown; exitCode?: number } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { hint?: string; cause?: unknown; exitCode?: number } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HcrError';
     this.code = code;

@@ -13,20 +13,25 @@ export interface LabelSpace {
 const DIGITS = '0123456789'.split('');
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
 
-export const LABEL_SPACE_36: LabelSpace = Object.freeze({ id: 'hcr36', classes: Object.freeze([...DIGITS, ...UPPER]) });
+export const LABEL_SPACE_36: LabelSpace = Object.freeze({
+  id: 'hcr36',
+  classes: Object.freeze([...DIGITS, ...UPPER]),
+});
 export const NUM_CLASSES = LABEL_SPACE_36.classes.length;
 export const DIGIT_CLASSES: readonly number[] = DIGITS.map((_, i) => i);
 export const LETTER_CLASSES: readonly number[] = UPPER.map((_, i) => 10 + i);
 
 /** EMNIST Letters label k (1..26, A..Z) -> hcr class index (10..35). */
 export function emnistLetterToClass(k: number): number {
-  if (!Number.isInteger(k) || k < 1 || k > 26) throw new RangeError(`EMNIST letter label ${k} is outside 1..26`);
+  if (!Number.isInteger(k) || k < 1 || k > 26)
+    throw new RangeError(`EMNIST letter label ${k} is outside 1..26`);
   return 9 + k;
 }
 
 export function className(index: number, space: LabelSpace = LABEL_SPACE_36): string {
   const name = space.classes[index];
-  if (name === undefined) throw new RangeError(`class index ${index} is outside 0..${space.classes.length - 1}`);
+  if (name === undefined)
+    throw new RangeError(`class index ${index} is outside 0..${space.classes.length - 1}`);
   return name;
 }
 

@@ -1,5 +1,12 @@
+import {
+  classIndex,
+  className,
+  emnistLetterToClass,
+  isTwinPair,
+  LABEL_SPACE_36,
+  NUM_CLASSES,
+} from '@hcr/core';
 import { describe, expect, it } from 'vitest';
-import { classIndex, className, emnistLetterToClass, isTwinPair, LABEL_SPACE_36, NUM_CLASSES } from '@hcr/core';
 
 describe('label space', () => {
   it('has 36 classes, digits then letters', () => {
