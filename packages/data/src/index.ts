@@ -1,1 +1,39 @@
-export {};
+export { type DataConfig, DEFAULT_DATA_CONFIG, loadDataConfig, resolveDataConfig } from './config.js';
+export { sha256, sha256File } from './hash.js';
+export { decodeIdx, type IdxArray, readIdx } from './idx.js';
+export { type DatasetInfo, datasetInfo } from './info.js';
+export { type DataDirOptions, findRawFile, requireRawFile, searchDirs, userCacheDir } from './locate.js';
+export {
+  DATASET_LOCK_PATH,
+  type DatasetLock,
+  datasetLock,
+  type FileRole,
+  type LockedFile,
+  lockedDataset,
+} from './lock.js';
+export * from './manifest.js';
+export {
+  CANONICAL_NORMALISATION,
+  type CharacterNormalisationOptions,
+  normaliseCharacter,
+  transposeImages,
+} from './normalise.js';
+export { DEFAULT_DATASET_DIR, type PrepareOptions, type PrepareResult, prepareShards } from './prepare.js';
+export {
+  type Batch,
+  type BatchOptions,
+  type Dataset,
+  epochOrder,
+  gatherBatch,
+  openDataset,
+  pixelLookupTable,
+  type SplitData,
+} from './reader.js';
+export {
+  decodeShard,
+  encodeShard,
+  SHARD_FORMAT_VERSION,
+  SHARD_MAGIC,
+  type ShardData,
+} from './shard-format.js';
+export { type VerifyResult, verifyDataset } from './verify.js';

@@ -1,0 +1,45 @@
+/**
+ * Seeded pseudo-random numbers (mulberry32): the same seed gives the same stream on every machine,
+ * which is what makes data splits, shuffles and augmentation reproducible. Not for cryptography.
+ */
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Integer in [0, n). */
+  int(n: number): number;
+  /** Standard normal (Box-Muller). */
+  normal(): number;
+  /** The internal state, to checkpoint and restore the stream exactly. */
+  state(): number;
+}
+
+export function createRng(seed: number, state?: number): Rng {
+  let s = state ?? (seed ^ 0x9e3779b9) >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n) => Math.floor(next() * n),
+    normal: () => {
+      const u = 1 - next();
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+    },
+    state: () => s,
+  };
+}
+
+/** Fisher-Yates shuffle in place with a seeded stream. */
+export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(a: T, rng: Rng): T {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+  return a;
+}

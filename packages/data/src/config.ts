@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { HcrError, type LetterSource } from '@hcr/core';
+
+/** What `hcr data prepare` builds. Everything here is recorded in the manifest. */
+export interface DataConfig {
+  /** Letters source: official EMNIST Letters, the offline repack, or `auto` (official when present). */
+  letters: 'auto' | LetterSource;
+  /** `canonical`: the shared character normalisation; `none`: pixels as published (reproduces the seed). */
+  normalise: 'canonical' | 'none';
+  /** Fraction of train held out as the validation split, stratified per class and source. */
+  valFraction: number;
+  /** Seed of the validation split. */
+  seed: number;
+  /** Extra test-only sets (never trained on). */
+  extra: 'emnist-digits-repack'[];
+  /** Samples per shard file. */
+  shardSize: number;
+}
+
+export const DEFAULT_DATA_CONFIG: DataConfig = Object.freeze({
+  letters: 'auto',
+  normalise: 'canonical',
+  valFraction: 0.05,
+  seed: 1,
+  extra: ['emnist-digits-repack'],
+  shardSize: 16384,
+}) as DataConfig;
+
+function bad(field: string, value: unknown, expected: string): never {
+  throw new HcrError(
+    'DATA_CONFIG',
+    `Data config field '${field}' is ${JSON.stringify(value)}; expected ${expected}.`,
+    {
+      hint: 'Fix the config file or the flag.',
+    },
+  );
+}
+
+/** Merges and validates a partial config over the defaults; unknown fields are errors, not silently ignored. */
+export function resolveDataConfig(partial: Partial<DataConfig> = {}): DataConfig {
+  const known = Object.keys(DEFAULT_DATA_CONFIG);
+  for (const k of Object.keys(partial))
+    if (!known.includes(k))
+      bad(k, (partial as Record<string, unknown>)[k], `no such field (known: ${known.join(', ')})`);
+  const c = { ...DEFAULT_DATA_CONFIG, ...partial } as DataConfig;
+  if (!['auto', 'emnist-letters', 'emnist-letters-repack'].includes(c.letters))
+    bad('letters', c.letters, "'auto', 'emnist-letters' or 'emnist-letters-repack'");
+  if (!['canonical', 'none'].includes(c.normalise)) bad('normalise', c.normalise, "'canonical' or 'none'");
+  if (typeof c.valFraction !== 'number' || !(c.valFraction >= 0 && c.valFraction < 0.5))
+    bad('valFraction', c.valFraction, 'a number in [0, 0.5)');
+  if (!Number.isInteger(c.seed)) bad('seed', c.seed, 'an integer');
+  if (!Array.isArray(c.extra) || c.extra.some((e) => e !== 'emnist-digits-repack'))
+    bad('extra', c.extra, "a list of extra test sets (supported: 'emnist-digits-repack')");
+  if (!Number.isInteger(c.shardSize) || c.shardSize < 1) bad('shardSize', c.shardSize, 'a positive integer');
+  return c;
+}
+
+export async function loadDataConfig(path: string): Promise<DataConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new HcrError('DATA_CONFIG', `Cannot read data config ${path}: ${(e as Error).message}.`, {
+      hint: 'Pass an existing JSON file with --config, or omit it for the defaults.',
+    });
+  }
+  try {
+    return resolveDataConfig(JSON.parse(text));
+  } catch (e) {
+    if (e instanceof SyntaxError)
+      throw new HcrError('DATA_CONFIG', `Data config ${path} is not valid JSON: ${e.message}.`, {
+        hint: 'Fix the JSON.',
+      });
+    throw e;
+  }
+}

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+
+/** One file of a dataset as distributed, with the sums that verify it. */
+export interface LockedFile {
+  name: string;
+  bytes: number;
+  /** sha256 of the file as distributed (gz). */
+  sha256: string;
+  /** sha256 of the decompressed file, where known: an already-gunzipped copy is accepted too. */
+  uncompressedSha256?: string;
+}
+
+export type FileRole = 'train-images' | 'train-labels' | 'test-images' | 'test-labels';
+
+export interface LockedDataset {
+  description: string;
+  baseUrl?: string;
+  zipUrl?: string;
+  zipMemberPrefix?: string;
+  files: Partial<Record<FileRole, LockedFile>>;
+}
+
+export interface DatasetLock {
+  formatVersion: 1;
+  datasets: Record<string, LockedDataset>;
+}
+
+/** The committed lock file: where the official files come from and what their sha256 must be. */
+export const DATASET_LOCK_PATH = new URL('../datasets.lock.json', import.meta.url);
+
+let cached: DatasetLock | undefined;
+export function datasetLock(): DatasetLock {
+  cached ??= JSON.parse(readFileSync(DATASET_LOCK_PATH, 'utf8')) as DatasetLock;
+  return cached;
+}
+
+export function lockedDataset(name: string): LockedDataset {
+  const d = datasetLock().datasets[name];
+  if (!d)
+    throw new RangeError(
+      `dataset '${name}' is not in datasets.lock.json (known: ${Object.keys(datasetLock().datasets).join(', ')})`,
+    );
+  return d;
+}

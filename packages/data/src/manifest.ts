@@ -1,0 +1,44 @@
+import type { LetterSource, SourceName } from '@hcr/core';
+import type { DataConfig } from './config.js';
+
+export type SplitName = 'train' | 'val' | 'test' | 'extra';
+export const SPLITS: readonly SplitName[] = ['train', 'val', 'test', 'extra'];
+
+export interface ShardEntry {
+  file: string;
+  split: SplitName;
+  count: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface RawInputEntry {
+  dataset: string;
+  role: string;
+  file: string;
+  sha256: string;
+  /** `locked`: matched datasets.lock.json; `unverified`: no known sum for this form of the file. */
+  verified: 'locked' | 'unverified';
+}
+
+export interface SplitCounts {
+  total: number;
+  perClass: number[];
+  perSource: Partial<Record<SourceName, number>>;
+}
+
+/** manifest.json of a prepared dataset: how it was made and how to check it. No timestamps: it is part of the data's identity. */
+export interface DataManifest {
+  formatVersion: 1;
+  shardFormatVersion: number;
+  labelSpace: 'hcr36';
+  classNames: string[];
+  imageShape: [number, number, number];
+  letterSource: LetterSource;
+  config: DataConfig;
+  counts: Record<SplitName, SplitCounts>;
+  shards: ShardEntry[];
+  rawInputs: RawInputEntry[];
+}
+
+export const MANIFEST_FILE = 'manifest.json';

@@ -1,0 +1,266 @@
+import { access, constants, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import {
+  createRng,
+  HcrError,
+  LABEL_SPACE_36,
+  type LetterSource,
+  shuffleInPlace,
+  sourceName,
+  writeDirAtomic,
+} from '@hcr/core';
+import { type DataConfig, resolveDataConfig } from './config.js';
+import { sha256 } from './hash.js';
+import type { DataDirOptions } from './locate.js';
+import {
+  type DataManifest,
+  MANIFEST_FILE,
+  type RawInputEntry,
+  type ShardEntry,
+  type SplitCounts,
+  type SplitName,
+} from './manifest.js';
+import { normaliseCharacter } from './normalise.js';
+import {
+  locateParts,
+  partSpecs,
+  type RawPart,
+  readPart,
+  resolveLetterSource,
+  verifyRawFile,
+} from './raw-sources.js';
+import { encodeShard } from './shard-format.js';
+
+export const DEFAULT_DATASET_DIR = 'artifacts/data/shards';
+const SIDE = 28;
+const PIXELS = SIDE * SIDE;
+
+export interface PrepareOptions extends DataDirOptions {
+  config?: Partial<DataConfig>;
+  /** Output directory (manifest.json + shard files). */
+  outDir?: string;
+  /** Replace an existing prepared dataset. */
+  force?: boolean;
+  /** Progress lines ("verifying mnist train-images", ...). */
+  onProgress?: (message: string) => void;
+}
+
+export interface PrepareResult {
+  outDir: string;
+  manifest: DataManifest;
+  manifestSha256: string;
+}
+
+/** A split being assembled: concatenated samples plus their order. */
+interface SplitBuffer {
+  images: Uint8Array;
+  labels: Uint8Array;
+  sources: Uint8Array;
+  count: number;
+}
+
+/**
+ * Raw IDX files -> verified, normalised, deterministic shards + manifest.
+ * Everything is checked before anything is written; the output directory appears whole or not at all.
+ */
+export async function prepareShards(options: PrepareOptions = {}): Promise<PrepareResult> {
+  const config = resolveDataConfig(options.config);
+  const outDir = resolve(options.outDir ?? DEFAULT_DATASET_DIR);
+  const progress = options.onProgress ?? (() => {});
+  const letterSource: LetterSource = resolveLetterSource(config.letters, options);
+  progress(`letters source: ${letterSource}${config.letters === 'auto' ? ' (auto)' : ''}`);
+
+  const specs = partSpecs(letterSource, config.extra);
+  const located = locateParts([...specs.train, ...specs.test, ...specs.extra], options);
+  await ensureWritable(outDir, options.force ?? false);
+
+  const rawInputs: RawInputEntry[] = [];
+  for (const [spec, files] of located) {
+    for (const f of files) {
+      progress(`verifying ${spec.dataset} ${f.role}`);
+      rawInputs.push(await verifyRawFile(f));
+    }
+  }
+
+  const readGroup = async (group: typeof specs.train): Promise<RawPart[]> => {
+    const parts: RawPart[] = [];
+    for (const spec of group) {
+      progress(`reading ${spec.dataset} ${spec.images}`);
+      const part = await readPart(spec, located.get(spec)!);
+      if (config.normalise === 'canonical') {
+        progress(`normalising ${part.count} ${spec.dataset} images`);
+        normaliseAll(part.images, part.count);
+      }
+      parts.push(part);
+    }
+    return parts;
+  };
+
+  const train = concat(await readGroup(specs.train));
+  const { train: trainSplit, val } = stratifiedHoldout(train, config.valFraction, config.seed);
+  const splits: Record<SplitName, SplitBuffer> = {
+    train: trainSplit,
+    val,
+    test: concat(await readGroup(specs.test)),
+    extra: concat(await readGroup(specs.extra)),
+  };
+
+  const shards: ShardEntry[] = [];
+  const counts = {} as Record<SplitName, SplitCounts>;
+  let manifest: DataManifest | undefined;
+  await writeDirAtomic(
+    outDir,
+    async (tmp) => {
+      for (const [split, buf] of Object.entries(splits) as [SplitName, SplitBuffer][]) {
+        counts[split] = countSplit(buf);
+        for (let start = 0, index = 0; start < buf.count; start += config.shardSize, index++) {
+          const end = Math.min(buf.count, start + config.shardSize);
+          const bytes = encodeShard({
+            count: end - start,
+            height: SIDE,
+            width: SIDE,
+            channels: 1,
+            pixels: buf.images.subarray(start * PIXELS, end * PIXELS),
+            labels: buf.labels.subarray(start, end),
+            sources: buf.sources.subarray(start, end),
+          });
+          const file = `${split}-${String(index).padStart(4, '0')}.shard`;
+          progress(`writing ${file}`);
+          await writeFile(join(tmp, file), bytes);
+          shards.push({ file, split, count: end - start, bytes: bytes.length, sha256: sha256(bytes) });
+        }
+      }
+      manifest = buildManifest(config, letterSource, counts, shards, rawInputs);
+      await writeFile(join(tmp, MANIFEST_FILE), manifestText(manifest));
+    },
+    { replace: options.force ?? false },
+  );
+  return { outDir, manifest: manifest!, manifestSha256: sha256(manifestText(manifest!)) };
+}
+
+function buildManifest(
+  config: DataConfig,
+  letterSource: LetterSource,
+  counts: Record<SplitName, SplitCounts>,
+  shards: ShardEntry[],
+  rawInputs: RawInputEntry[],
+): DataManifest {
+  return {
+    formatVersion: 1,
+    shardFormatVersion: 1,
+    labelSpace: LABEL_SPACE_36.id,
+    classNames: [...LABEL_SPACE_36.classes],
+    imageShape: [SIDE, SIDE, 1],
+    letterSource,
+    config,
+    counts,
+    shards,
+    rawInputs,
+  };
+}
+
+export function manifestText(m: DataManifest): string {
+  return `${JSON.stringify(m, null, 2)}\n`;
+}
+
+async function ensureWritable(outDir: string, force: boolean): Promise<void> {
+  const exists = await access(join(outDir, MANIFEST_FILE)).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !force)
+    throw new HcrError('DATASET_EXISTS', `A prepared dataset already exists in ${outDir}.`, {
+      hint: 'Use --force to rebuild it (the old one is replaced only when the new one is complete), or --out for another directory.',
+    });
+  const parent = dirname(outDir);
+  try {
+    await mkdir(parent, { recursive: true });
+    await access(parent, constants.W_OK);
+  } catch (e) {
+    throw new HcrError(
+      'OUTPUT_NOT_WRITABLE',
+      `Cannot write the dataset to ${outDir}: ${(e as Error).message}.`,
+      {
+        hint: 'Choose a writable directory with --out, or fix the permissions.',
+      },
+    );
+  }
+}
+
+function normaliseAll(images: Uint8Array, count: number): void {
+  const out = new Uint8Array(PIXELS);
+  for (let i = 0; i < count; i++) {
+    const view = images.subarray(i * PIXELS, (i + 1) * PIXELS);
+    normaliseCharacter(view, SIDE, SIDE, {}, out);
+    view.set(out);
+  }
+}
+
+function concat(parts: RawPart[]): SplitBuffer {
+  const count = parts.reduce((n, p) => n + p.count, 0);
+  const buf: SplitBuffer = {
+    images: new Uint8Array(count * PIXELS),
+    labels: new Uint8Array(count),
+    sources: new Uint8Array(count),
+    count,
+  };
+  let at = 0;
+  for (const p of parts) {
+    buf.images.set(p.images, at * PIXELS);
+    buf.labels.set(p.labels, at);
+    buf.sources.set(p.sourceIds, at);
+    at += p.count;
+  }
+  return buf;
+}
+
+function take(buf: SplitBuffer, order: number[]): SplitBuffer {
+  const out: SplitBuffer = {
+    images: new Uint8Array(order.length * PIXELS),
+    labels: new Uint8Array(order.length),
+    sources: new Uint8Array(order.length),
+    count: order.length,
+  };
+  order.forEach((src, dst) => {
+    out.images.set(buf.images.subarray(src * PIXELS, (src + 1) * PIXELS), dst * PIXELS);
+    out.labels[dst] = buf.labels[src]!;
+    out.sources[dst] = buf.sources[src]!;
+  });
+  return out;
+}
+
+/** Seeded validation holdout, stratified per (class, source); both keep the original sample order. */
+function stratifiedHoldout(
+  buf: SplitBuffer,
+  fraction: number,
+  seed: number,
+): { train: SplitBuffer; val: SplitBuffer } {
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < buf.count; i++) {
+    const key = buf.labels[i]! * 256 + buf.sources[i]!;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(i);
+  }
+  const rng = createRng(seed);
+  const isVal = new Uint8Array(buf.count);
+  for (const key of [...groups.keys()].sort((a, b) => a - b)) {
+    const members = shuffleInPlace([...groups.get(key)!], rng);
+    for (const i of members.slice(0, Math.round(members.length * fraction))) isVal[i] = 1;
+  }
+  const trainIdx: number[] = [];
+  const valIdx: number[] = [];
+  for (let i = 0; i < buf.count; i++) (isVal[i] ? valIdx : trainIdx).push(i);
+  return { train: take(buf, trainIdx), val: take(buf, valIdx) };
+}
+
+function countSplit(buf: SplitBuffer): SplitCounts {
+  const perClass = new Array<number>(LABEL_SPACE_36.classes.length).fill(0);
+  const perSource: SplitCounts['perSource'] = {};
+  for (let i = 0; i < buf.count; i++) {
+    perClass[buf.labels[i]!]!++;
+    const s = sourceName(buf.sources[i]!);
+    perSource[s] = (perSource[s] ?? 0) + 1;
+  }
+  return { total: buf.count, perClass, perSource };
+}

@@ -1,0 +1,143 @@
+import { emnistLetterToClass, HcrError, type LetterSource, type SourceName, sourceId } from '@hcr/core';
+import { sha256File } from './hash.js';
+import { readIdx } from './idx.js';
+import { type DataDirOptions, isDatasetPresent, type LocatedFile, requireRawFile } from './locate.js';
+import type { FileRole } from './lock.js';
+import type { RawInputEntry } from './manifest.js';
+import { transposeImages } from './normalise.js';
+
+/** One raw part (e.g. MNIST train): upright images, class indices in the label space, a source id each. */
+export interface RawPart {
+  source: SourceName;
+  count: number;
+  images: Uint8Array;
+  labels: Uint8Array;
+  sourceIds: Uint8Array;
+}
+
+interface PartSpec {
+  source: SourceName;
+  dataset: string;
+  images: FileRole;
+  labels: FileRole;
+  /** EMNIST stores images transposed. */
+  transposed: boolean;
+  /** Raw label -> class index; throws on out-of-range labels. */
+  toClass: (raw: number) => number;
+  rawLabelRange: [number, number];
+}
+
+const digit = (k: number) => k;
+
+export function partSpecs(letterSource: LetterSource, extra: string[]) {
+  const letters = (role: 'train' | 'test'): PartSpec => ({
+    source: letterSource,
+    dataset: letterSource,
+    images: `${role}-images`,
+    labels: `${role}-labels`,
+    transposed: true,
+    toClass: emnistLetterToClass,
+    rawLabelRange: [1, 26],
+  });
+  const mnist = (role: 'train' | 'test'): PartSpec => ({
+    source: 'mnist',
+    dataset: 'mnist',
+    images: `${role}-images`,
+    labels: `${role}-labels`,
+    transposed: false,
+    toClass: digit,
+    rawLabelRange: [0, 9],
+  });
+  return {
+    train: [mnist('train'), letters('train')],
+    test: [mnist('test'), letters('test')],
+    extra: extra.map(
+      (name): PartSpec => ({
+        source: name as SourceName,
+        dataset: name,
+        images: 'test-images',
+        labels: 'test-labels',
+        transposed: true,
+        toClass: digit,
+        rawLabelRange: [0, 9],
+      }),
+    ),
+  };
+}
+
+/** `auto` takes the official EMNIST Letters files when all four are present, else the offline repack. */
+export function resolveLetterSource(choice: 'auto' | LetterSource, opts: DataDirOptions): LetterSource {
+  if (choice !== 'auto') return choice;
+  const roles: FileRole[] = ['train-images', 'train-labels', 'test-images', 'test-labels'];
+  return isDatasetPresent('emnist-letters', roles, opts) ? 'emnist-letters' : 'emnist-letters-repack';
+}
+
+/** Finds every file of every part first, so a missing file fails before any work is done. */
+export function locateParts(
+  specs: PartSpec[],
+  opts: DataDirOptions,
+): Map<PartSpec, [LocatedFile, LocatedFile]> {
+  return new Map(
+    specs.map((s) => [
+      s,
+      [requireRawFile(s.dataset, s.images, opts), requireRawFile(s.dataset, s.labels, opts)],
+    ]),
+  );
+}
+
+/** Checks a raw file against the lock: gz against the distributed sum, plain copies against the decompressed sum. */
+export async function verifyRawFile(file: LocatedFile): Promise<RawInputEntry> {
+  const actual = await sha256File(file.path);
+  const expected = file.compressed ? file.locked.sha256 : file.locked.uncompressedSha256;
+  const entry = { dataset: file.dataset, role: file.role, file: file.locked.name, sha256: actual };
+  if (expected === undefined) return { ...entry, verified: 'unverified' };
+  if (actual !== expected)
+    throw new HcrError(
+      'CHECKSUM_MISMATCH',
+      `Checksum mismatch for ${file.path}: sha256 ${actual}, expected ${expected} (datasets.lock.json).`,
+      {
+        hint: 'The file is damaged or a different version: delete it and run `hcr data download` to fetch it again.',
+      },
+    );
+  return { ...entry, verified: 'locked' };
+}
+
+export async function readPart(
+  spec: PartSpec,
+  [imagesFile, labelsFile]: [LocatedFile, LocatedFile],
+): Promise<RawPart> {
+  const images = await readIdx(imagesFile.path, 3);
+  const labels = await readIdx(labelsFile.path, 1);
+  const [count, h, w] = images.dims as [number, number, number];
+  if (h !== 28 || w !== 28)
+    throw new HcrError('IDX_SHAPE', `${imagesFile.path} holds ${h}x${w} images; hcr expects 28x28.`, {
+      hint: 'Use the official MNIST/EMNIST files.',
+    });
+  if (labels.dims[0] !== count)
+    throw new HcrError(
+      'IDX_COUNT_MISMATCH',
+      `${imagesFile.path} has ${count} images but ${labelsFile.path} has ${labels.dims[0]} labels.`,
+      {
+        hint: 'The two files belong to different versions or one is damaged: fetch both again with `hcr data download`.',
+      },
+    );
+  const classes = new Uint8Array(count);
+  const [lo, hi] = spec.rawLabelRange;
+  for (let i = 0; i < count; i++) {
+    const raw = labels.data[i]!;
+    if (raw < lo || raw > hi)
+      throw new HcrError(
+        'LABEL_OUT_OF_RANGE',
+        `${labelsFile.path}: label ${raw} at index ${i} is outside ${lo}..${hi} for ${spec.dataset}.`,
+        { hint: 'The labels file is damaged or belongs to another dataset (EMNIST Letters uses 1..26).' },
+      );
+    classes[i] = spec.toClass(raw);
+  }
+  return {
+    source: spec.source,
+    count,
+    images: spec.transposed ? transposeImages(images.data, count, 28) : images.data,
+    labels: classes,
+    sourceIds: new Uint8Array(count).fill(sourceId(spec.source)),
+  };
+}

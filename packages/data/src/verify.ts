@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256 } from './hash.js';
+import { openDataset } from './reader.js';
+import { decodeShard } from './shard-format.js';
+
+export interface VerifyResult {
+  dir: string;
+  ok: boolean;
+  checked: number;
+  /** Shards that are missing, unreadable, or do not match their manifest sha256, with why. */
+  bad: { file: string; problem: string }[];
+}
+
+/** Re-checks every shard against the manifest: presence, sha256, header. Reports all problems, not just the first. */
+export async function verifyDataset(dir?: string): Promise<VerifyResult> {
+  const dataset = await openDataset(dir);
+  const bad: VerifyResult['bad'] = [];
+  for (const entry of dataset.manifest.shards) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(join(dataset.dir, entry.file));
+    } catch (e) {
+      bad.push({
+        file: entry.file,
+        problem: `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      });
+      continue;
+    }
+    const actual = sha256(bytes);
+    if (actual !== entry.sha256) {
+      bad.push({
+        file: entry.file,
+        problem: `sha256 ${actual} does not match the manifest (${entry.sha256})`,
+      });
+      continue;
+    }
+    try {
+      decodeShard(bytes, entry.file);
+    } catch (e) {
+      bad.push({ file: entry.file, problem: (e as Error).message });
+    }
+  }
+  return { dir: dataset.dir, ok: bad.length === 0, checked: dataset.manifest.shards.length, bad };
+}
