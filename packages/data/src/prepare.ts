@@ -68,10 +68,10 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
   const outDir = resolve(options.outDir ?? DEFAULT_DATASET_DIR);
   const progress = options.onProgress ?? (() => {});
   const letterSource: LetterSource = resolveLetterSource(config.letters, options);
-  progress(`letters source: ${letterSource}${config.letters === 'auto' ? ' (auto)' : ''}`);
-
   const specs = partSpecs(letterSource, config.extra);
   const located = locateParts([...specs.train, ...specs.test, ...specs.extra], options);
+  const why = letterSource === 'emnist-letters' ? 'official files found' : 'official files not found, using the offline repack';
+  progress(`letters source: ${letterSource}${config.letters === 'auto' ? ` (auto: ${why})` : ''}`);
   await ensureWritable(outDir, options.force ?? false);
 
   const rawInputs: RawInputEntry[] = [];
