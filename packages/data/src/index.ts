@@ -19,6 +19,7 @@ export {
   transposeImages,
 } from './normalise.js';
 export { DEFAULT_DATASET_DIR, type PrepareOptions, type PrepareResult, prepareShards } from './prepare.js';
+export { type PreviewOptions, renderPreview } from './preview.js';
 export {
   type Batch,
   type BatchOptions,
@@ -37,4 +38,3 @@ export {
   type ShardData,
 } from './shard-format.js';
 export { type VerifyResult, verifyDataset } from './verify.js';
-export { type PreviewOptions, renderPreview } from './preview.js';

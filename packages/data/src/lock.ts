@@ -28,10 +28,20 @@ export interface DatasetLock {
 /** The committed lock file: where the official files come from and what their sha256 must be. */
 export const DATASET_LOCK_PATH = new URL('../datasets.lock.json', import.meta.url);
 
-let cached: DatasetLock | undefined;
-export function datasetLock(): DatasetLock {
-  cached ??= JSON.parse(readFileSync(DATASET_LOCK_PATH, 'utf8')) as DatasetLock;
-  return cached;
+const cache = new Map<string, DatasetLock>();
+
+/**
+ * The lock in force: the committed one, or the file named by HCR_DATASET_LOCK (a mirror with other files,
+ * or test fixtures). Same format.
+ */
+export function datasetLock(env: NodeJS.ProcessEnv = process.env): DatasetLock {
+  const path = env.HCR_DATASET_LOCK || DATASET_LOCK_PATH.pathname;
+  let lock = cache.get(path);
+  if (!lock) {
+    lock = JSON.parse(readFileSync(path, 'utf8')) as DatasetLock;
+    cache.set(path, lock);
+  }
+  return lock;
 }
 
 export function lockedDataset(name: string): LockedDataset {

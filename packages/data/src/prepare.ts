@@ -70,7 +70,10 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
   const letterSource: LetterSource = resolveLetterSource(config.letters, options);
   const specs = partSpecs(letterSource, config.extra);
   const located = locateParts([...specs.train, ...specs.test, ...specs.extra], options);
-  const why = letterSource === 'emnist-letters' ? 'official files found' : 'official files not found, using the offline repack';
+  const why =
+    letterSource === 'emnist-letters'
+      ? 'official files found'
+      : 'official files not found, using the offline repack';
   progress(`letters source: ${letterSource}${config.letters === 'auto' ? ` (auto: ${why})` : ''}`);
   await ensureWritable(outDir, options.force ?? false);
 
@@ -238,8 +241,8 @@ function stratifiedHoldout(
   const groups = new Map<number, number[]>();
   for (let i = 0; i < buf.count; i++) {
     const key = buf.labels[i]! * 256 + buf.sources[i]!;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
+    const g = groups.get(key) ?? [];
+    if (g.length === 0) groups.set(key, g);
     g.push(i);
   }
   const rng = createRng(seed);

@@ -1,5 +1,5 @@
-import { createCanvas } from '@napi-rs/canvas';
 import { createRng } from '@hcr/core';
+import { createCanvas } from '@napi-rs/canvas';
 import type { SplitName } from './manifest.js';
 import type { Dataset } from './reader.js';
 
@@ -36,7 +36,11 @@ export async function renderPreview(dataset: Dataset, opts: PreviewOptions = {})
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   ctx.fillStyle = '#222222';
   ctx.font = '14px DejaVu Sans, sans-serif';
-  ctx.fillText(`${split}: ${perClass} random samples per class (seed ${seed}), letters from ${dataset.manifest.letterSource}`, 6, 18);
+  ctx.fillText(
+    `${split}: ${perClass} random samples per class (seed ${seed}), letters from ${dataset.manifest.letterSource}`,
+    6,
+    18,
+  );
 
   const image = ctx.createImageData(w, h);
   const tile = createCanvas(w, h);

@@ -25,7 +25,9 @@ export function registerData(program: Command): void {
 
   data
     .command('prepare')
-    .description('read the raw MNIST/EMNIST files, verify their sha256, normalise, and write shards + manifest')
+    .description(
+      'read the raw MNIST/EMNIST files, verify their sha256, normalise, and write shards + manifest',
+    )
     .option('--data-dir <dir>', 'folder with the raw files (else HCR_DATA_DIR, else ~/.cache/hcr/raw)')
     .option('--config <file>', 'data config JSON (letters, normalise, valFraction, seed, extra, shardSize)')
     .option('--letters <source>', 'auto | emnist-letters | emnist-letters-repack')
@@ -74,7 +76,9 @@ export function registerData(program: Command): void {
       else if (result.ok) log(`${green('ok')} ${result.checked} shards match the manifest in ${result.dir}`);
       else {
         for (const b of result.bad) log(`${red('corrupt')} ${b.file}: ${b.problem}`);
-        log(`${result.bad.length} of ${result.checked} shards are bad. Rebuild with \`hcr data prepare --force\`.`);
+        log(
+          `${result.bad.length} of ${result.checked} shards are bad. Rebuild with \`hcr data prepare --force\`.`,
+        );
       }
       if (!result.ok) process.exitCode = 1;
     });

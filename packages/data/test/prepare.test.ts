@@ -1,0 +1,183 @@
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { datasetInfo, openDataset, prepareShards, verifyDataset } from '@hcr/data';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Fixture, fakeImages, idxBytes, makeFixture } from './fixtures.js';
+
+let fx: Fixture;
+let out: string;
+beforeEach(() => {
+  fx = makeFixture();
+  process.env.HCR_DATASET_LOCK = fx.lockPath;
+  out = join(mkdtempSync(join(tmpdir(), 'hcr-out-')), 'shards');
+});
+afterEach(() => {
+  delete process.env.HCR_DATASET_LOCK;
+});
+
+const prepare = (extra: Parameters<typeof prepareShards>[0] = {}) =>
+  prepareShards({ dataDir: fx.dataDir, outDir: out, env: {}, ...extra });
+
+/** Nothing half-written: no manifest, no shard, no temp directory next to the output. */
+function expectNothingWritten() {
+  expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+  const parent = join(out, '..');
+  expect(readdirSync(parent).filter((f) => f.includes('tmp'))).toEqual([]);
+}
+
+describe('prepareShards', () => {
+  it('builds splits with counts per source, stratified val, and the letters source it used', async () => {
+    const r = await prepare({ config: { valFraction: 0.1, shardSize: 100 } });
+    const m = r.manifest;
+    expect(m.letterSource).toBe('emnist-letters-repack');
+    expect(m.counts.train.total + m.counts.val.total).toBe(120 + 156);
+    // 10% of each (class, source) group, rounded per group: 12 per digit -> 1, 6 per letter -> 1
+    expect(m.counts.val.perSource).toEqual({ mnist: 10, 'emnist-letters-repack': 26 });
+    expect(m.counts.test.perSource).toEqual({ mnist: 30, 'emnist-letters-repack': 52 });
+    expect(m.counts.extra.perSource).toEqual({ 'emnist-digits-repack': 40 });
+    expect(m.counts.test.perClass.reduce((a, b) => a + b)).toBe(82);
+    expect(m.shards.filter((s) => s.split === 'train').length).toBe(3); // 238 samples / 100 per shard
+    expect(m.rawInputs.every((r) => r.verified === 'locked')).toBe(true);
+    const info = await datasetInfo(out);
+    expect(info.trainAndVal).toBe(276);
+    expect(info.classes).toBe(36);
+  });
+
+  it('gives byte-identical shards for the same inputs and config', async () => {
+    const a = await prepare();
+    const b = await prepare({ force: true });
+    expect(b.manifest.shards.map((s) => s.sha256)).toEqual(a.manifest.shards.map((s) => s.sha256));
+    expect(b.manifestSha256).toBe(a.manifestSha256);
+    const c = await prepare({ force: true, config: { seed: 2 } });
+    expect(c.manifest.shards.map((s) => s.sha256)).not.toEqual(a.manifest.shards.map((s) => s.sha256));
+  });
+
+  it('picks the official letters when present (auto) and records it', async () => {
+    const { dataDir } = fx;
+    // put the official files in place from the lock's fixture generator: copy the repack naming scheme
+    const lock = JSON.parse(readFileSync(fx.lockPath, 'utf8'));
+    for (const role of ['train', 'test']) {
+      const n = role === 'train' ? 52 : 26;
+      fx.replace(
+        'emnist-letters',
+        `emnist-letters-${role}-images-idx3-ubyte.gz`,
+        gzipSync(idxBytes([n, 28, 28], fakeImages(n, 9))),
+      );
+      fx.replace(
+        'emnist-letters',
+        `emnist-letters-${role}-labels-idx1-ubyte.gz`,
+        gzipSync(
+          idxBytes(
+            [n],
+            Uint8Array.from({ length: n }, (_, i) => 1 + (i % 26)),
+          ),
+        ),
+      );
+    }
+    // the fixture lock has other sums for these files: accept them by dropping the sums for this test
+    for (const f of Object.values(lock.datasets['emnist-letters'].files) as {
+      sha256: string;
+      uncompressedSha256?: string;
+      name: string;
+    }[]) {
+      f.sha256 = (await import('@hcr/data')).sha256(readFileSync(join(dataDir, 'emnist-letters', f.name)));
+    }
+    writeFileSync(fx.lockPath, JSON.stringify(lock));
+    const lockCopy = `${fx.lockPath}.2.json`;
+    writeFileSync(lockCopy, JSON.stringify(lock));
+    process.env.HCR_DATASET_LOCK = lockCopy;
+    const r = await prepare();
+    expect(r.manifest.letterSource).toBe('emnist-letters');
+    expect(r.manifest.counts.test.perSource['emnist-letters']).toBe(26);
+  });
+
+  it('names the missing file, every place looked and the fix; writes nothing', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'hcr-empty-'));
+    const err = await prepareShards({ dataDir: empty, outDir: out, env: { XDG_CACHE_HOME: empty } }).catch(
+      (e) => e,
+    );
+    expect(err.code).toBe('DATA_FILE_MISSING');
+    const text = err.toParagraph();
+    expect(text).toMatch(/emnist-letters-repack-train-images-idx3-ubyte\.gz/);
+    expect(text).toContain(empty);
+    expect(text).toMatch(/hcr data download/);
+    expect(text).toMatch(/HCR_DATA_DIR/);
+    expectNothingWritten();
+  });
+
+  it('rejects a checksum mismatch', async () => {
+    fx.replace('mnist', 'train-labels-idx1-ubyte.gz', gzipSync(idxBytes([120], new Uint8Array(120))));
+    const err = await prepare().catch((e) => e);
+    expect(err.code).toBe('CHECKSUM_MISMATCH');
+    expect(err.toParagraph()).toMatch(/train-labels-idx1-ubyte\.gz.*expected/);
+    expectNothingWritten();
+  });
+
+  it('refuses to overwrite a prepared dataset without --force', async () => {
+    await prepare();
+    const err = await prepare().catch((e) => e);
+    expect(err.code).toBe('DATASET_EXISTS');
+    expect(err.toParagraph()).toMatch(/--force/);
+  });
+
+  it('reports an unwritable output directory', async () => {
+    if (process.getuid?.() === 0) {
+      // root ignores permissions: use a path under a regular file instead
+      const file = join(mkdtempSync(join(tmpdir(), 'hcr-file-')), 'not-a-dir');
+      writeFileSync(file, 'x');
+      const err = await prepare({ outDir: join(file, 'shards') }).catch((e) => e);
+      expect(err.code).toBe('OUTPUT_NOT_WRITABLE');
+      return;
+    }
+    const ro = mkdtempSync(join(tmpdir(), 'hcr-ro-'));
+    chmodSync(ro, 0o500);
+    const err = await prepare({ outDir: join(ro, 'shards') }).catch((e) => e);
+    expect(err.code).toBe('OUTPUT_NOT_WRITABLE');
+  });
+});
+
+describe('shards on disk', () => {
+  it('verify names a shard with one flipped byte, and the reader refuses it', async () => {
+    await prepare({ config: { shardSize: 100 } });
+    expect((await verifyDataset(out)).ok).toBe(true);
+    const victim = join(out, 'train-0001.shard');
+    const bytes = readFileSync(victim);
+    bytes[5000] ^= 0xff;
+    writeFileSync(victim, bytes);
+    const r = await verifyDataset(out);
+    expect(r.ok).toBe(false);
+    expect(r.bad.map((b) => b.file)).toEqual(['train-0001.shard']);
+    const ds = await openDataset(out);
+    await expect(ds.loadSplit('train', { verify: true })).rejects.toThrow(/train-0001\.shard/);
+  });
+
+  it('reader yields normalised float batches with labels and sources, seeded order per epoch', async () => {
+    await prepare();
+    const ds = await openDataset(out);
+    const collect = async (epoch: number) => {
+      const ys: number[] = [];
+      for await (const b of ds.batches('train', { batchSize: 32, seed: 3, epoch })) {
+        expect(b.x.length).toBe(b.size * 784);
+        expect(Math.min(...b.x)).toBeGreaterThanOrEqual(-1);
+        expect(Math.max(...b.x)).toBeLessThanOrEqual(1);
+        ys.push(...b.indices);
+      }
+      return ys;
+    };
+    const e0 = await collect(0);
+    expect(e0.length).toBe(ds.manifest.counts.train.total);
+    expect(new Set(e0).size).toBe(e0.length);
+    expect(await collect(0)).toEqual(e0);
+    expect(await collect(1)).not.toEqual(e0);
+    const resumed: number[] = [];
+    for await (const b of ds.batches('train', { batchSize: 32, seed: 3, epoch: 0, startBatch: 2 }))
+      resumed.push(...b.indices);
+    expect(resumed).toEqual(e0.slice(64));
+  });
+
+  it('reports missing shards with the command that makes them', async () => {
+    await expect(openDataset(join(out, 'nope'))).rejects.toThrow(/hcr data prepare/);
+  });
+});
