@@ -1,0 +1,14 @@
+// Usage: node --conditions=source --import tsx packages/engine/bench/engine.ts [--batch 128] [--steps 10] [--fast-only] [--json]
+import { benchEngine } from '../src/index.js';
+
+const args = process.argv.slice(2);
+const num = (flag: string, dflt: number) => {
+  const i = args.indexOf(flag);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const res = await benchEngine({
+  batch: num('--batch', 128),
+  steps: num('--steps', 10),
+  variants: args.includes('--fast-only') ? ['fast'] : ['stock', 'fast'],
+});
+if (args.includes('--json')) console.log(JSON.stringify(res));

@@ -1,0 +1,156 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from './engine.js';
+import { naiveConv2DBackpropFilterConfig } from './kernels/conv2d_backprop_filter.js';
+import { registerFastWasmKernels, unregisterFastWasmKernels } from './register.js';
+
+export interface BenchEngineOptions {
+  /** Images per training step (default 128). */
+  batch?: number;
+  /** Timed steps per variant (default 10, after 2 warm-up steps). */
+  steps?: number;
+  model?: 'seed';
+  /** Which variants to run (default both). */
+  variants?: Array<'stock' | 'fast'>;
+  /** Steps profiled per kernel (default 2; 0 to skip). */
+  profileSteps?: number;
+  log?: (line: string) => void;
+}
+
+export interface KernelTime {
+  name: string;
+  /** Milliseconds per training step. */
+  ms: number;
+  /** Share of the summed kernel time. */
+  pct: number;
+  calls: number;
+}
+
+export interface BenchVariantResult {
+  variant: 'stock' | 'fast';
+  imagesPerSec: number;
+  msPerStep: number;
+  kernels: KernelTime[];
+}
+
+export interface BenchEngineResult {
+  model: 'seed';
+  batch: number;
+  steps: number;
+  results: BenchVariantResult[];
+  /** fast images/s over stock images/s, when both ran. */
+  speedup?: number;
+}
+
+const NUM_CLASSES = 36;
+
+/** The reference "seed" CNN, defined here so the benchmark does not depend on @hcr/model. */
+// biome-ignore lint/suspicious/noExplicitAny: tfjs-layers is imported lazily
+function seedModel(tfl: any): any {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 32,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+      }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 128, activation: 'relu' }),
+      tfl.layers.dense({ units: NUM_CLASSES, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' });
+  return model;
+}
+
+function useStock(): void {
+  unregisterFastWasmKernels();
+  // Stock wasm has no Conv2DBackpropFilter: stand in the plain-loop kernel so training runs.
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+  tf.registerKernel(naiveConv2DBackpropFilterConfig);
+}
+
+function useFast(): void {
+  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
+  registerFastWasmKernels();
+}
+
+async function runVariant(
+  variant: 'stock' | 'fast',
+  batch: number,
+  steps: number,
+  profileSteps: number,
+): Promise<BenchVariantResult> {
+  if (variant === 'stock') useStock();
+  else useFast();
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const model = seedModel(tfl);
+  const x = tf.randomUniform([batch, 28, 28, 1]);
+  const labels = tf.randomUniform([batch], 0, NUM_CLASSES, 'int32');
+  const y = tf.cast(tf.oneHot(labels, NUM_CLASSES), 'float32');
+  for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y);
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
+  const ms = (performance.now() - t0) / steps;
+  const byName = new Map<string, { ms: number; calls: number }>();
+  if (profileSteps > 0) {
+    const prof = await tf.profile(async () => {
+      for (let i = 0; i < profileSteps; i++) await model.trainOnBatch(x, y);
+    });
+    for (const k of prof.kernels) {
+      const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += Number(k.kernelTimeMs) || 0;
+      e.calls += 1;
+      byName.set(k.name, e);
+    }
+  }
+  let total = 0;
+  for (const v of byName.values()) total += v.ms;
+  const kernels = [...byName.entries()]
+    .map(([name, v]) => ({
+      name,
+      ms: v.ms / profileSteps,
+      pct: total > 0 ? v.ms / total : 0,
+      calls: v.calls / profileSteps,
+    }))
+    .sort((a, b) => b.ms - a.ms);
+  tf.dispose([x, labels, y]);
+  model.dispose();
+  return { variant, imagesPerSec: (batch * 1000) / ms, msPerStep: ms, kernels };
+}
+
+/**
+ * Trains the seed CNN on random data with Adam on the stock wasm kernels and on ours, in the same
+ * process (so both see the same machine load), and reports images/s and a per-kernel breakdown.
+ */
+export async function benchEngine(opts: BenchEngineOptions = {}): Promise<BenchEngineResult> {
+  const batch = opts.batch ?? 128;
+  const steps = opts.steps ?? 10;
+  const profileSteps = opts.profileSteps ?? 2;
+  const variants = opts.variants ?? ['stock', 'fast'];
+  const log = opts.log ?? ((line: string) => console.log(line));
+  await initEngine({ engine: 'wasm', purpose: 'train', log: () => {} });
+  const results: BenchVariantResult[] = [];
+  for (const v of variants) {
+    const r = await runVariant(v, batch, steps, profileSteps);
+    results.push(r);
+    log(
+      `${v.padEnd(5)}  batch ${batch}: ${r.imagesPerSec.toFixed(0)} images/s (${r.msPerStep.toFixed(1)} ms/step)`,
+    );
+    for (const k of r.kernels.slice(0, 12)) {
+      log(
+        `    ${k.name.padEnd(24)} ${k.ms.toFixed(1).padStart(7)} ms/step ${(k.pct * 100).toFixed(1).padStart(5)}%  x${k.calls}`,
+      );
+    }
+  }
+  useFast();
+  const stock = results.find((r) => r.variant === 'stock');
+  const fast = results.find((r) => r.variant === 'fast');
+  const speedup = stock && fast ? fast.imagesPerSec / stock.imagesPerSec : undefined;
+  if (speedup !== undefined) log(`speedup: ${speedup.toFixed(2)}x`);
+  return { model: 'seed', batch, steps, results, speedup };
+}

@@ -1,0 +1,139 @@
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  type Conv2DBackpropFilterAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { conv2dExplicit, dispose, f32, transpose, view, type WasmBackend } from './util.js';
+
+/**
+ * dW[a][b][i][o] = sum_{n,p,q} x[n][p*s + a - padTop][q*s + b - padLeft][i] * dy[n][p][q][o].
+ *
+ * That is a convolution over the batch axis: the "image" is x transposed to [Cin, H, W, N]
+ * (Cin images with N channels), the "filter" is dy transposed to [oH, oW, N, Cout], applied
+ * with dilation = stride and the forward paddings; the [Cin, fh, fw, Cout] result transposed
+ * to [fh, fw, Cin, Cout] is dW. All the arithmetic runs in XNNPACK.
+ */
+export function conv2DBackpropFilterFast(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: WasmBackend;
+  attrs: Conv2DBackpropFilterAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  const $dataFormat = backend_util.convertConv2DDataFormat(dataFormat);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    $dataFormat,
+  );
+  if (info.dataFormat !== 'channelsLast') {
+    throw new Error(`wasm backend Conv2DBackpropFilter does not support dataFormat '${info.dataFormat}'`);
+  }
+  const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co, inHeight, inWidth } = info;
+  const { outHeight, outWidth, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const bottom = fh - 1 - inHeight - top + (outHeight - 1) * sh + 1;
+  const right = fw - 1 - inWidth - left + (outWidth - 1) * sw + 1;
+  if (bottom < 0 || right < 0 || top < 0 || left < 0) {
+    return naiveBackpropFilter(backend, x, dy, info);
+  }
+  const xt = transpose(backend, x, [3, 1, 2, 0]);
+  const dyt = transpose(backend, dy, [1, 2, 0, 3]);
+  const out = conv2dExplicit(backend, xt, dyt, { top, bottom, left, right }, [1, 1], [sh, sw]);
+  dispose(backend, xt, dyt);
+  if (ci === 1) return view(out, [fh, fw, 1, co]);
+  const dw = transpose(backend, out, [1, 2, 0, 3]);
+  dispose(backend, out);
+  return dw;
+}
+
+/** Direct loops; used only for paddings XNNPACK cannot express (a negative bottom/right pad). */
+function naiveBackpropFilter(
+  backend: WasmBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const {
+    filterHeight: fh,
+    filterWidth: fw,
+    inChannels: ci,
+    outChannels: co,
+    inHeight: H,
+    inWidth: W,
+  } = info;
+  const { outHeight: oH, outWidth: oW, strideHeight: sh, strideWidth: sw, batchSize: N } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dw = backend.makeOutput([fh, fw, ci, co], 'float32');
+  const xv = f32(backend, x);
+  const dyv = f32(backend, dy);
+  const dwv = f32(backend, dw);
+  dwv.fill(0);
+  for (let a = 0; a < fh; a++) {
+    for (let b = 0; b < fw; b++) {
+      for (let nn = 0; nn < N; nn++) {
+        for (let p = 0; p < oH; p++) {
+          const r = p * sh + a - top;
+          if (r < 0 || r >= H) continue;
+          for (let q = 0; q < oW; q++) {
+            const c = q * sw + b - left;
+            if (c < 0 || c >= W) continue;
+            const xo = ((nn * H + r) * W + c) * ci;
+            const yo = ((nn * oH + p) * oW + q) * co;
+            for (let i = 0; i < ci; i++) {
+              const xval = xv[xo + i];
+              const wo = ((a * fw + b) * ci + i) * co;
+              for (let o = 0; o < co; o++) dwv[wo + o] += xval * dyv[yo + o];
+            }
+          }
+        }
+      }
+    }
+  }
+  return dw;
+}
+
+/**
+ * The stock wasm backend has no Conv2DBackpropFilter at all; the benchmark's "stock" baseline
+ * uses these plain loops (what a cpu-style kernel does) so a model can train at all.
+ */
+export const naiveConv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: ((args: {
+    inputs: { x: TensorInfo; dy: TensorInfo };
+    backend: WasmBackend;
+    attrs: Conv2DBackpropFilterAttrs;
+  }) => {
+    const { x, dy } = args.inputs;
+    const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs;
+    const info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(dataFormat),
+    );
+    return naiveBackpropFilter(args.backend, x, dy, info);
+  }) as unknown as KernelFunc,
+};
+
+export const conv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilterFast as unknown as KernelFunc,
+};

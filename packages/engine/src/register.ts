@@ -1,0 +1,70 @@
+import {
+  engine,
+  getKernel,
+  type KernelConfig,
+  registerKernel,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { conv2DBackpropFilterConfig } from './kernels/conv2d_backprop_filter.js';
+import { conv2DBackpropInputConfig } from './kernels/conv2d_backprop_input.js';
+import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.js';
+import { maxPoolGradConfig } from './kernels/max_pool_grad.js';
+import { captureStock, stock, type WasmBackend } from './kernels/util.js';
+
+const fastConfigs: KernelConfig[] = [
+  conv2DBackpropInputConfig,
+  conv2DBackpropFilterConfig,
+  batchMatMulConfig,
+  fusedMatMulConfig,
+  maxPoolGradConfig,
+];
+
+/** Names of the wasm kernels that registerFastWasmKernels() installs (overriding stock ones). */
+export const fastKernelNames: string[] = fastConfigs.map((c) => c.kernelName);
+
+/** Stock kernels our kernels call into; captured before anything is overridden. */
+const STOCK_DEPENDENCIES = [
+  'Conv2D',
+  'Transpose',
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Conv2DBackpropInput',
+  'MaxPoolGrad',
+];
+
+let registered = false;
+
+/**
+ * Installs the fast WebAssembly training kernels into the 'wasm' backend of the (single)
+ * @tensorflow/tfjs-core instance. Idempotent. Safe to call before or after setBackend('wasm').
+ */
+export function registerFastWasmKernels(): void {
+  if (registered) return;
+  for (const name of STOCK_DEPENDENCIES) captureStock(name);
+  for (const cfg of fastConfigs) {
+    if (getKernel(cfg.kernelName, 'wasm')) unregisterKernel(cfg.kernelName, 'wasm');
+    registerKernel(cfg);
+  }
+  registered = true;
+}
+
+/** Restores the stock kernels (used by the benchmark to compare both in one process). */
+export function unregisterFastWasmKernels(): void {
+  if (!registered) return;
+  for (const cfg of fastConfigs) {
+    unregisterKernel(cfg.kernelName, 'wasm');
+    const original = captureStock(cfg.kernelName);
+    if (original) {
+      registerKernel(original);
+      // If the wasm backend initialized while ours was registered, the stock setupFunc never ran.
+      const backend = (engine() as unknown as { registry: Record<string, unknown> }).registry.wasm;
+      if (backend) stock(cfg.kernelName, backend as WasmBackend);
+    }
+  }
+  registered = false;
+}
+
+export function fastWasmKernelsRegistered(): boolean {
+  return registered;
+}
