@@ -1,20 +1,58 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HcrError } from '@hcr/core';
 import type { Command } from 'commander';
 
 /**
- * `hcr bench <name>`: every speed figure in the README comes from one of these.
- * Each package contributes a benchmark; this table maps names to them.
+ * `hcr bench <name>`: every speed figure in the README comes from one of these scripts.
+ * Benchmarks are repository tools (they live in packages/<pkg>/bench/, next to the code they measure),
+ * so they run from a checkout, each in its own process so one cannot warm up another.
  */
-export type Benchmark = { description: string; run: (opts: Record<string, string>) => Promise<void> };
+export const benchmarks: Record<string, { script: string; description: string }> = {
+  data: { script: 'packages/data/bench/data.ts', description: 'prepare time and shard read throughput' },
+  engine: {
+    script: 'packages/engine/bench/engine.ts',
+    description: 'training step speed: stock wasm vs our kernels',
+  },
+  train: {
+    script: 'packages/train/bench/train.ts',
+    description: 'training images/s, ours vs the PyTorch peer',
+  },
+  eval: {
+    script: 'packages/eval/bench/eval.ts',
+    description: 'evaluation images/s per runtime (tfjs, onnx)',
+  },
+  export: {
+    script: 'packages/export-onnx/bench/export.ts',
+    description: 'ONNX export time, ORT vs tfjs inference',
+  },
+  serve: {
+    script: 'packages/serve-onnx/bench/serve.ts',
+    description: 'HTTP requests/s and latency vs raw onnxruntime',
+  },
+};
 
-export const benchmarks: Record<string, Benchmark> = {};
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
+    const up = dirname(dir);
+    if (up === dir)
+      throw new HcrError('NOT_A_CHECKOUT', 'hcr bench runs from a checkout of the hcr repository.');
+    dir = up;
+  }
+  return dir;
+}
 
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('run a benchmark and print its numbers (data, train, eval, export, serve)')
+    .description(`run a benchmark and print its numbers (${Object.keys(benchmarks).join(', ')})`)
     .argument('[name]', 'benchmark name; omit to list them')
-    .option('--option <key=value...>', 'benchmark-specific options')
-    .action(async (name: string | undefined, opts: { option?: string[] }) => {
+    .argument('[args...]', 'passed to the benchmark script')
+    .allowUnknownOption()
+    .action(async (name: string | undefined, args: string[]) => {
       if (!name) {
         for (const [n, b] of Object.entries(benchmarks))
           process.stdout.write(`${n.padEnd(8)} ${b.description}\n`);
@@ -22,10 +60,20 @@ export function registerBench(program: Command): void {
       }
       const bench = benchmarks[name];
       if (!bench)
-        throw new Error(`unknown benchmark '${name}'; known: ${Object.keys(benchmarks).join(', ')}`);
-      const options = Object.fromEntries(
-        (opts.option ?? []).map((kv) => kv.split('=', 2) as [string, string]),
-      );
-      await bench.run(options);
+        throw new HcrError('UNKNOWN_BENCHMARK', `Unknown benchmark '${name}'.`, {
+          hint: `Known: ${Object.keys(benchmarks).join(', ')}.`,
+        });
+      const root = repoRoot();
+      const script = resolve(root, bench.script);
+      if (!existsSync(script))
+        throw new HcrError('BENCHMARK_MISSING', `Benchmark script ${bench.script} is missing.`);
+      const code = await new Promise<number>((done) => {
+        const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], {
+          cwd: root,
+          stdio: 'inherit',
+        });
+        child.on('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
+      });
+      process.exitCode = code;
     });
 }
