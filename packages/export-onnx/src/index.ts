@@ -1,1 +1,27 @@
-export {};
+export { SUPPORTED_ACTIVATIONS } from './emit.js';
+export {
+  type ExportOptions,
+  type ExportReport,
+  type ExportResult,
+  exportGraphModel,
+  exportLayersModel,
+  exportModelFile,
+  type LoadedModel,
+  loadTfjsModel,
+  metadataProps,
+  PRODUCER_NAME,
+  writeOnnx,
+} from './export.js';
+export { SUPPORTED_OPS } from './graph/convert-graph.js';
+export { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from './graph-builder.js';
+export { SUPPORTED_LAYERS } from './layers/convert-layers.js';
+export { fileIOHandler, modelFormat, readModelJson, resolveModelJson } from './model-io.js';
+export { decodeModel, encodeModel, type ModelProtoObject } from './onnx-proto.js';
+export {
+  checkParity,
+  openSession,
+  type ParityOptions,
+  type ParityResult,
+  type ReferenceModel,
+  randomInputs,
+} from './parity.js';

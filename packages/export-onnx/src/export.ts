@@ -1,0 +1,217 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { HcrError, type ModelMetadata, ONNX_METADATA_KEYS, writeFileAtomic } from '@hcr/core';
+import '@tensorflow/tfjs-backend-cpu';
+import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
+import type * as tf from '@tensorflow/tfjs-core';
+import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
+import { convertGraphModel } from './graph/convert-graph.js';
+import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OnnxGraphBuilder } from './graph-builder.js';
+import { convertLayersModel } from './layers/convert-layers.js';
+import { fileIOHandler, modelFormat, readModelJson, resolveModelJson } from './model-io.js';
+import { encodeModel } from './onnx-proto.js';
+
+export const PRODUCER_NAME = '@hcr/export-onnx';
+export const PRODUCER_VERSION = '0.1.0';
+
+export interface ExportOptions {
+  /** ONNX opset, 13..21 (default 17). */
+  opset?: number;
+  /** Layout of the ONNX model's image inputs: `nhwc` like the source (default) or `nchw`. */
+  inputLayout?: 'nhwc' | 'nchw';
+  /** Extra `metadata_props` entries (string values). */
+  metadata?: Record<string, string>;
+  /** ModelProto.doc_string. */
+  docString?: string;
+}
+
+export interface ExportReport {
+  sourceFormat: 'layers-model' | 'graph-model';
+  opset: number;
+  irVersion: number;
+  inputLayout: 'nhwc' | 'nchw';
+  inputs: { name: string; shape: (number | string)[] }[];
+  outputs: { name: string; shape: (number | string)[] }[];
+  nodeCount: number;
+  /** Count of each ONNX op type in the graph. */
+  opCounts: Record<string, number>;
+  transposeCount: number;
+  parameterCount: number;
+  initializerCount: number;
+  byteLength: number;
+  exportMs: number;
+  metadataKeys: string[];
+}
+
+export interface ExportResult {
+  bytes: Uint8Array;
+  report: ExportReport;
+}
+
+function checkOpset(opset: number): void {
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
+    throw new HcrError('BAD_OPSET', `Opset ${opset} is not supported.`, {
+      hint: `Choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET}).`,
+    });
+  }
+}
+
+function finish(
+  g: OnnxGraphBuilder,
+  format: ExportReport['sourceFormat'],
+  graphName: string,
+  opts: ExportOptions,
+  started: number,
+): ExportResult {
+  const metadata = Object.entries(opts.metadata ?? {}).map(([key, value]) => ({ key, value }));
+  const irVersion = irVersionFor(g.opset);
+  const bytes = encodeModel({
+    ir_version: irVersion,
+    opset_import: [{ domain: '', version: g.opset }],
+    producer_name: PRODUCER_NAME,
+    producer_version: PRODUCER_VERSION,
+    doc_string: opts.docString ?? `Exported from a TensorFlow.js ${format} by ${PRODUCER_NAME}.`,
+    graph: {
+      name: graphName,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: g.inputs,
+      output: g.outputs,
+    },
+    metadata_props: metadata,
+  });
+  const opCounts: Record<string, number> = {};
+  for (const n of g.nodes) opCounts[n.op_type] = (opCounts[n.op_type] ?? 0) + 1;
+  const shapeOf = (v: (typeof g.inputs)[number]) =>
+    v.type.tensor_type.shape.dim.map((d) => ('dim_value' in d ? d.dim_value : d.dim_param));
+  return {
+    bytes,
+    report: {
+      sourceFormat: format,
+      opset: g.opset,
+      irVersion,
+      inputLayout: opts.inputLayout ?? 'nhwc',
+      inputs: g.inputs.map((v) => ({ name: v.name, shape: shapeOf(v) })),
+      outputs: g.outputs.map((v) => ({ name: v.name, shape: shapeOf(v) })),
+      nodeCount: g.nodes.length,
+      opCounts,
+      transposeCount: opCounts.Transpose ?? 0,
+      parameterCount: g.paramCount,
+      initializerCount: g.initializers.length,
+      byteLength: bytes.byteLength,
+      exportMs: performance.now() - started,
+      metadataKeys: metadata.map((m) => m.key),
+    },
+  };
+}
+
+/** Convert an in-memory tfjs LayersModel (Sequential or Functional) to ONNX bytes. */
+export function exportLayersModel(model: LayersModel, opts: ExportOptions = {}): ExportResult {
+  const started = performance.now();
+  const opset = opts.opset ?? DEFAULT_OPSET;
+  checkOpset(opset);
+  const g = new OnnxGraphBuilder(opset);
+  convertLayersModel(g, model, { inputLayout: opts.inputLayout ?? 'nhwc' });
+  return finish(g, 'layers-model', model.name, opts, started);
+}
+
+/**
+ * Convert a tfjs GraphModel to ONNX bytes. `artifacts` are the ones the model was loaded from (the
+ * GraphDef in model.json); the loaded model itself is run once to learn every intermediate shape.
+ */
+export function exportGraphModel(
+  model: GraphModel,
+  artifacts: tf.io.ModelArtifacts,
+  opts: ExportOptions = {},
+): ExportResult {
+  const started = performance.now();
+  const opset = opts.opset ?? DEFAULT_OPSET;
+  checkOpset(opset);
+  const g = new OnnxGraphBuilder(opset);
+  convertGraphModel(g, model, artifacts, { inputLayout: opts.inputLayout ?? 'nhwc' });
+  return finish(g, 'graph-model', 'graph_model', opts, started);
+}
+
+export type LoadedModel =
+  | { format: 'layers-model'; model: LayersModel; modelJsonPath: string; metadata: ModelMetadata | null }
+  | {
+      format: 'graph-model';
+      model: GraphModel;
+      artifacts: tf.io.ModelArtifacts;
+      modelJsonPath: string;
+      metadata: ModelMetadata | null;
+    };
+
+/** Load a tfjs model (LayersModel or GraphModel) from disk, with hcr's metadata.json if present. */
+export async function loadTfjsModel(path: string): Promise<LoadedModel> {
+  const modelJsonPath = await resolveModelJson(path);
+  const json = await readModelJson(modelJsonPath);
+  const metadata = await readMetadata(join(dirname(modelJsonPath), 'metadata.json'));
+  const artifacts = await fileIOHandler(modelJsonPath).load!();
+  const memory: tf.io.IOHandler = { load: async () => artifacts };
+  if (modelFormat(json) === 'graph') {
+    const model = await loadGraphModel(memory).catch((e) => rethrowLoad(modelJsonPath, e));
+    return { format: 'graph-model', model, artifacts, modelJsonPath, metadata };
+  }
+  const model = await loadLayersModel(memory).catch((e) => rethrowLoad(modelJsonPath, e));
+  return { format: 'layers-model', model, modelJsonPath, metadata };
+}
+
+function rethrowLoad(file: string, e: unknown): never {
+  const msg = (e as Error).message ?? String(e);
+  const unknown = /Unknown (layer|op)[^:]*: ?(\S+)/i.exec(msg);
+  throw new HcrError(
+    unknown ? 'UNSUPPORTED_LAYER' : 'MODEL_LOAD_FAILED',
+    `tfjs cannot load ${file}: ${msg}; nothing was written.`,
+    {
+      hint: unknown
+        ? 'The model uses a class tfjs itself does not know, so it cannot be run or exported; replace it with a built-in layer.'
+        : 'Check that model.json and its weight shards come from the same save.',
+      cause: e,
+    },
+  );
+}
+
+async function readMetadata(file: string): Promise<ModelMetadata | null> {
+  const text = await readFile(file, 'utf8').catch(() => null);
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as ModelMetadata;
+  } catch (e) {
+    throw new HcrError('METADATA_INVALID', `${file} is not valid JSON (${(e as Error).message}).`, {
+      hint: 'Fix or delete metadata.json next to model.json (it is optional).',
+      cause: e,
+    });
+  }
+}
+
+/** hcr's ModelMetadata as ONNX metadata_props (keys from ONNX_METADATA_KEYS in @hcr/core). */
+export function metadataProps(meta: Partial<ModelMetadata>): Record<string, string> {
+  const props: Record<string, string> = {};
+  if (meta.classNames) props[ONNX_METADATA_KEYS.classNames] = JSON.stringify(meta.classNames);
+  if (meta.inputNormalisation)
+    props[ONNX_METADATA_KEYS.inputNormalisation] = JSON.stringify(meta.inputNormalisation);
+  if (meta.id) props[ONNX_METADATA_KEYS.modelId] = meta.id;
+  props[ONNX_METADATA_KEYS.metadata] = JSON.stringify(meta);
+  return props;
+}
+
+/** Load a model from disk and export it; metadata.json next to model.json goes into metadata_props. */
+export async function exportModelFile(
+  path: string,
+  opts: ExportOptions = {},
+): Promise<ExportResult & { loaded: LoadedModel }> {
+  const loaded = await loadTfjsModel(path);
+  const metadata = { ...(loaded.metadata ? metadataProps(loaded.metadata) : {}), ...(opts.metadata ?? {}) };
+  const full = { ...opts, metadata };
+  const result =
+    loaded.format === 'graph-model'
+      ? exportGraphModel(loaded.model, loaded.artifacts, full)
+      : exportLayersModel(loaded.model, full);
+  return { ...result, loaded };
+}
+
+/** Write ONNX bytes atomically (temp file + rename): readers never see a half-written model. */
+export async function writeOnnx(path: string, bytes: Uint8Array): Promise<void> {
+  await writeFileAtomic(path, bytes);
+}

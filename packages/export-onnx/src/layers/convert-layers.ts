@@ -1,0 +1,154 @@
+import { HcrError } from '@hcr/core';
+import { SUPPORTED_ACTIVATIONS } from '../emit.js';
+import type { OnnxGraphBuilder, Value } from '../graph-builder.js';
+import { channelsFirstPerm, identityPerm } from '../layout.js';
+import { LAYER_CONVERTERS } from './layer-converters.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: tfjs-layers internals (nodes, symbolic tensors) are untyped
+type Any = any;
+
+/** tfjs-layers classes the exporter handles (InputLayer, Sequential and Functional containers included). */
+export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(
+  ['InputLayer', 'Sequential', 'Functional', 'Model', ...Object.keys(LAYER_CONVERTERS)].sort(),
+);
+
+function isContainer(layer: Any): boolean {
+  return Array.isArray(layer.layers) && Array.isArray(layer.inputs) && Array.isArray(layer.outputs);
+}
+
+/** Every leaf layer of a model, nested models included, as [path, layer]. */
+function leafLayers(model: Any, path = ''): [string, Any][] {
+  const out: [string, Any][] = [];
+  for (const layer of model.layers) {
+    if (isContainer(layer)) out.push(...leafLayers(layer, `${path}${layer.name}/`));
+    else out.push([`${path}${layer.name}`, layer]);
+  }
+  return out;
+}
+
+/** Fail before emitting anything when a layer or an activation cannot be converted. */
+export function assertLayersSupported(model: Any): void {
+  for (const [path, layer] of leafLayers(model)) {
+    const cls = layer.getClassName();
+    if (cls === 'InputLayer') continue;
+    if (!LAYER_CONVERTERS[cls]) {
+      throw new HcrError(
+        'UNSUPPORTED_LAYER',
+        `Layer '${path}' of class ${cls} cannot be exported to ONNX; nothing was written.`,
+        {
+          hint: `Supported layer classes: ${SUPPORTED_LAYERS.join(', ')}. Replace the layer, or open an issue with the model attached.`,
+        },
+      );
+    }
+    const act = layer.getConfig().activation;
+    if (typeof act === 'string' && !(SUPPORTED_ACTIVATIONS as readonly string[]).includes(act)) {
+      throw new HcrError(
+        'UNSUPPORTED_ACTIVATION',
+        `Layer '${path}' (${cls}) uses activation '${act}', which cannot be exported to ONNX; nothing was written.`,
+        { hint: `Supported activations: ${SUPPORTED_ACTIVATIONS.join(', ')}.` },
+      );
+    }
+  }
+}
+
+export interface LayersGraphOptions {
+  inputLayout: 'nhwc' | 'nchw';
+}
+
+/**
+ * Convert a tfjs LayersModel (Sequential or Functional; nested models and shared layers included) into
+ * `g`. Graph inputs and outputs carry the model's own input/output names.
+ */
+export function convertLayersModel(g: OnnxGraphBuilder, model: Any, opts: LayersGraphOptions): void {
+  assertLayersSupported(model);
+  // A Sequential model fills inputNames/outputNames only once built.
+  if (!model.built && typeof model.build === 'function') model.build(model.inputs[0]?.shape);
+  const bound = new Map<number, Value>();
+  model.inputs.forEach((st: Any, i: number) => {
+    const name = model.inputNames[i] as string;
+    g.reserve(name);
+    const rank = st.shape.length;
+    const perm = opts.inputLayout === 'nchw' && rank >= 3 ? channelsFirstPerm(rank) : identityPerm(rank);
+    const dims = perm.map(
+      (d, k) => (st.shape[d] ?? (k === 0 ? 'batch' : `${name}_dim${k}`)) as number | string,
+    );
+    g.addInput(name, dims);
+    bound.set(st.id, { name, perm, shape: [...st.shape] });
+  });
+  const outputNames: string[] = model.outputNames;
+  outputNames.forEach((n) => {
+    g.reserve(n);
+  });
+  model.outputs.forEach((st: Any, i: number) => {
+    const v = convertTensor(g, st, bound, '');
+    g.source = `graph output ${outputNames[i]}`;
+    g.scope = outputNames[i];
+    // Outputs are always in TF order, named after the model's outputs.
+    const tf = g.asTf(v);
+    g.nodes.push({
+      name: g.unique(`${outputNames[i]}/Identity`),
+      op_type: 'Identity',
+      input: [tf],
+      output: [outputNames[i]],
+      attribute: [],
+      doc_string: g.source,
+    });
+    g.addOutput(
+      outputNames[i],
+      st.shape.map((d: number | null, k: number) => d ?? (k === 0 ? 'batch' : `${outputNames[i]}_dim${k}`)),
+    );
+  });
+}
+
+function convertTensor(g: OnnxGraphBuilder, st: Any, bound: Map<number, Value>, path: string): Value {
+  const hit = bound.get(st.id);
+  if (hit) return hit;
+  const layer = st.sourceLayer;
+  const node = layer.inboundNodes[st.nodeIndex];
+  if (layer.getClassName() === 'InputLayer' || !node) {
+    throw new HcrError(
+      'GRAPH_DISCONNECTED',
+      `Tensor '${st.name}' of layer '${path}${layer.name}' has no source.`,
+      {
+        hint: 'The model graph is disconnected; rebuild it with tf.model({inputs, outputs}).',
+      },
+    );
+  }
+  const inputs: Value[] = node.inputTensors.map((t: Any) => convertTensor(g, t, bound, path));
+  let outs: Value[];
+  if (isContainer(layer)) {
+    // Inline a nested model: bind its own input tensors to ours, then convert its outputs.
+    const inner = new Map<number, Value>();
+    layer.inputs.forEach((t: Any, i: number) => {
+      inner.set(t.id, inputs[i]);
+    });
+    outs = layer.outputs.map((t: Any) => convertTensor(g, t, inner, `${path}${layer.name}/`));
+  } else {
+    const cls = layer.getClassName();
+    g.scope = `${path}${layer.name}`;
+    g.source = `layer ${path}${layer.name} (${cls})`;
+    try {
+      outs = LAYER_CONVERTERS[cls]({
+        g,
+        layer,
+        config: layer.getConfig(),
+        inputs,
+        outputShapes: node.outputTensors.map((t: Any) => [...t.shape]),
+      });
+    } catch (e) {
+      if (e instanceof HcrError) throw e;
+      throw new HcrError(
+        'LAYER_CONVERSION_FAILED',
+        `Layer '${path}${layer.name}' (${cls}) could not be converted: ${(e as Error).message}; nothing was written.`,
+        {
+          hint: 'This configuration of the layer is not supported; see the supported-layer table in the README.',
+          cause: e,
+        },
+      );
+    }
+  }
+  node.outputTensors.forEach((t: Any, i: number) => {
+    bound.set(t.id, outs[i]);
+  });
+  return bound.get(st.id) as Value;
+}

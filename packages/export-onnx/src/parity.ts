@@ -1,0 +1,137 @@
+import { readFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
+
+export interface ParityOptions {
+  /** Layout the ONNX model expects (inputs are given in TF's NHWC order and transposed for ORT). */
+  inputLayout?: 'nhwc' | 'nchw';
+  /** ORT graph optimisation level (default 'all'). */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+export interface ParityResult {
+  /** Largest |onnx - tfjs| over every output element. */
+  maxAbsDiff: number;
+  /** Share of rows (last axis) whose argmax agrees, 0..1. */
+  argmaxAgreement: number;
+  rows: number;
+  perOutput: { name: string; maxAbsDiff: number; argmaxAgreement: number }[];
+}
+
+/** What produces the reference outputs: a tfjs model or any function of the inputs. */
+export type ReferenceModel =
+  | { predict(x: tf.Tensor | tf.Tensor[]): tf.Tensor | tf.Tensor[] }
+  | ((inputs: tf.Tensor[]) => tf.Tensor | tf.Tensor[]);
+
+/** Open an ONNX model (bytes or path) in onnxruntime-node. */
+export async function openSession(
+  onnx: Uint8Array | string,
+  level: ParityOptions['graphOptimizationLevel'] = 'all',
+): Promise<ort.InferenceSession> {
+  const bytes = typeof onnx === 'string' ? await readFile(onnx) : onnx;
+  return ort.InferenceSession.create(bytes, { graphOptimizationLevel: level });
+}
+
+function toNchw(t: tf.Tensor): tf.Tensor {
+  return t.rank >= 3
+    ? tf.transpose(t, [0, t.rank - 1, ...Array.from({ length: t.rank - 2 }, (_, i) => i + 1)])
+    : t;
+}
+
+/**
+ * Run the ONNX model in onnxruntime-node and the source in tfjs on the same inputs (TF layout), and
+ * compare every output.
+ */
+export async function checkParity(
+  onnx: Uint8Array | string | ort.InferenceSession,
+  reference: ReferenceModel,
+  inputs: tf.Tensor[],
+  opts: ParityOptions = {},
+): Promise<ParityResult> {
+  const session =
+    typeof onnx === 'string' || onnx instanceof Uint8Array
+      ? await openSession(onnx, opts.graphOptimizationLevel)
+      : onnx;
+  const feeds: Record<string, ort.Tensor> = {};
+  session.inputNames.forEach((name, i) => {
+    const x = opts.inputLayout === 'nchw' ? toNchw(inputs[i]) : inputs[i];
+    feeds[name] = new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape);
+  });
+  const ortOut = await session.run(feeds);
+  const refRaw =
+    typeof reference === 'function'
+      ? reference(inputs)
+      : reference.predict(inputs.length === 1 ? inputs[0] : inputs);
+  const refs = Array.isArray(refRaw) ? refRaw : [refRaw];
+  const perOutput = session.outputNames.map((name, i) => {
+    const want = refs[i].dataSync() as Float32Array;
+    const got = ortOut[name].data as Float32Array;
+    if (got.length !== want.length) {
+      throw new Error(
+        `output '${name}': onnx has ${got.length} values (${ortOut[name].dims}), tfjs ${want.length} (${refs[i].shape})`,
+      );
+    }
+    return { name, ...compare(got, want, refs[i].shape[refs[i].shape.length - 1] ?? 1) };
+  });
+  tf.dispose(refs);
+  return {
+    maxAbsDiff: Math.max(...perOutput.map((p) => p.maxAbsDiff)),
+    argmaxAgreement: Math.min(...perOutput.map((p) => p.argmaxAgreement)),
+    rows: perOutput.reduce((s, p) => s + p.rows, 0),
+    perOutput: perOutput.map(({ name, maxAbsDiff, argmaxAgreement }) => ({
+      name,
+      maxAbsDiff,
+      argmaxAgreement,
+    })),
+  };
+}
+
+function compare(got: Float32Array, want: Float32Array, rowLength: number) {
+  let maxAbsDiff = 0;
+  for (let i = 0; i < got.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    // NaN on either side counts as infinitely different
+    if (!(d <= maxAbsDiff)) maxAbsDiff = Number.isNaN(d) ? Number.POSITIVE_INFINITY : d;
+  }
+  const rows = Math.max(1, Math.floor(got.length / rowLength));
+  let agree = 0;
+  for (let r = 0; r < rows; r++) {
+    if (argmax(got, r * rowLength, rowLength) === argmax(want, r * rowLength, rowLength)) agree++;
+  }
+  return { maxAbsDiff, argmaxAgreement: agree / rows, rows };
+}
+
+function argmax(a: Float32Array, off: number, n: number): number {
+  let best = 0;
+  for (let i = 1; i < n; i++) if (a[off + i] > a[off + best]) best = i;
+  return best;
+}
+
+/** Deterministic uniform inputs in [lo, hi) (mulberry32), so a parity failure can be reproduced. */
+export function randomInputs(
+  shapes: (number | null)[][],
+  batch: number,
+  seed = 1,
+  range: [number, number] = [-1, 1],
+): tf.Tensor[] {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return shapes.map((shape) => {
+    const dims = shape.map((d, i) => {
+      if (i === 0) return batch;
+      if (d === null || d < 0)
+        throw new Error(`input dimension ${i} is unknown; give a concrete input shape`);
+      return d;
+    });
+    const n = dims.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = range[0] + (range[1] - range[0]) * next();
+    return tf.tensor(data, dims);
+  });
+}
