@@ -10,8 +10,14 @@ import { main } from '../src/main.js';
 async function hcr(...args: string[]) {
   let out = '';
   let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
   process.exitCode = undefined;
   try {
     const code = await main(['node', 'hcr', ...args]);
