@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerData } from './commands/data.js';
+import { registerExport } from './commands/export.js';
+import { registerTrain } from './commands/train.js';
 import { reportError } from './output.js';
 
 /** Every subcommand module registers itself on the program; this file only wires them together. */
@@ -10,6 +12,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerData(program);
+  registerExport(program);
+  registerTrain(program);
   registerBench(program);
   return program;
 }

@@ -25,3 +25,10 @@ export {
   type ReferenceModel,
   randomInputs,
 } from './parity.js';
+export {
+  inputShapesOf,
+  type VerifyCheck,
+  type VerifyOptions,
+  type VerifyResult,
+  verifyExport,
+} from './verify.js';

@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { HcrError } from '@hcr/core';
+import { DEFAULT_DATASET_DIR, MANIFEST_FILE, openDataset } from '@hcr/data';
+import {
+  DEFAULT_OPSET,
+  exportModelFile,
+  inputShapesOf,
+  type LoadedModel,
+  type VerifyResult,
+  verifyExport,
+  writeOnnx,
+} from '@hcr/export-onnx';
+import type { Command } from 'commander';
+import { bold, green, log, printJson, red } from '../output.js';
+
+interface ExportOnnxFlags {
+  output?: string;
+  opset: string;
+  inputLayout: string;
+  tolerance: string;
+  samples: string;
+  images: string;
+  data: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** `hcr export onnx <model>`: convert, check against tfjs in onnxruntime, write only when it matches. */
+export function registerExport(program: Command): void {
+  const exp = program.command('export').description('export a trained model to another runtime format');
+  exp
+    .command('onnx')
+    .description('convert a tfjs model (LayersModel or GraphModel) to ONNX and check it against tfjs')
+    .argument('<model>', 'model directory or its model.json')
+    .option('-o, --output <file>', 'ONNX file to write (default: <modelDir>/model.onnx)')
+    .option('--opset <n>', 'ONNX opset, 13..21', String(DEFAULT_OPSET))
+    .option(
+      '--input-layout <layout>',
+      'input layout of the ONNX model: nhwc (like the source) or nchw',
+      'nhwc',
+    )
+    .option('--tolerance <x>', 'largest accepted max abs diff between ONNX and tfjs', '1e-4')
+    .option('--samples <n>', 'random inputs per parity check', '32')
+    .option('--images <n>', 'real test images for the parity check (when the dataset is prepared)', '512')
+    .option('--data <dir>', 'prepared dataset directory for real test images', DEFAULT_DATASET_DIR)
+    .option('--force', 'write the ONNX file even when parity fails')
+    .option('--json', 'print the export report and parity figures as JSON on stdout')
+    .action(async (model: string, flags: ExportOnnxFlags) => {
+      const layout = flags.inputLayout;
+      if (layout !== 'nhwc' && layout !== 'nchw') {
+        throw new HcrError('BAD_OPTION', `--input-layout must be nhwc or nchw, not '${layout}'.`, {
+          hint: 'Use --input-layout nchw for runtimes that want channels-first images.',
+        });
+      }
+      const tolerance = positive('--tolerance', flags.tolerance);
+      const samples = Math.round(positive('--samples', flags.samples));
+      const images = Math.round(Number(flags.images));
+      const { bytes, report, loaded } = await exportModelFile(model, {
+        opset: Number(flags.opset),
+        inputLayout: layout,
+      });
+      const output = resolve(flags.output ?? join(dirname(loaded.modelJsonPath), 'model.onnx'));
+      const real =
+        images > 0 ? await realTestImages(flags.data, loaded, images) : { skipped: 'disabled (--images 0)' };
+      const verify = await verifyExport(loaded, bytes, {
+        tolerance,
+        samples,
+        inputLayout: layout,
+        realInputs: 'x' in real ? real : undefined,
+      });
+      const write = verify.passed || flags.force;
+      if (write) await writeOnnx(output, bytes);
+      if (flags.json) {
+        printJson({
+          output: write ? output : null,
+          report,
+          parity: verify,
+          realImages: 'skipped' in real ? real.skipped : real.label,
+        });
+      } else {
+        printHuman(
+          model,
+          output,
+          write ?? false,
+          report,
+          verify,
+          'skipped' in real ? real.skipped : undefined,
+        );
+      }
+      if (!verify.passed) {
+        const worst = Math.max(...verify.checks.map((c) => c.maxAbsDiff));
+        throw new HcrError(
+          'PARITY_FAILED',
+          `ONNX output differs from tfjs by up to ${worst.toExponential(2)}, above the tolerance ${tolerance}; ${write ? `written anyway (--force) to ${output}` : 'nothing was written'}.`,
+          {
+            hint: 'Report the model (this is an exporter bug), or raise --tolerance if the difference is acceptable for your use.',
+            exitCode: 2,
+          },
+        );
+      }
+    });
+}
+
+function positive(flag: string, v: string): number {
+  const n = Number(v);
+  if (!(n > 0)) throw new HcrError('BAD_OPTION', `${flag} must be a positive number, not '${v}'.`);
+  return n;
+}
+
+/** The first `n` test images of the prepared dataset, normalised as the model's metadata says. */
+async function realTestImages(
+  dir: string,
+  loaded: LoadedModel,
+  n: number,
+): Promise<{ x: Float32Array; n: number; label: string } | { skipped: string }> {
+  if (!existsSync(join(dir, MANIFEST_FILE)))
+    return { skipped: `no prepared dataset at ${dir} (run \`hcr data prepare\`)` };
+  const shapes = inputShapesOf(loaded);
+  const dataset = await openDataset(dir);
+  const imageShape = dataset.manifest.imageShape;
+  if (shapes.length !== 1 || shapes[0].slice(1).join() !== imageShape.join()) {
+    return {
+      skipped: `model input ${JSON.stringify(shapes)} does not take the dataset's ${imageShape.join('x')} images`,
+    };
+  }
+  const normalisation = loaded.metadata?.inputNormalisation;
+  for await (const batch of dataset.batches('test', { batchSize: n, shuffle: false, normalisation })) {
+    return {
+      x: batch.x,
+      n: batch.size,
+      label: `test images (${normalisation ? 'model normalisation' : 'default normalisation'})`,
+    };
+  }
+  return { skipped: 'the test split is empty' };
+}
+
+function printHuman(
+  model: string,
+  output: string,
+  written: boolean,
+  report: Awaited<ReturnType<typeof exportModelFile>>['report'],
+  verify: VerifyResult,
+  realSkipped: string | undefined,
+): void {
+  const kb = (report.byteLength / 1024).toFixed(0);
+  log(
+    `${bold('export')} ${model} (${report.sourceFormat}) -> ONNX opset ${report.opset}: ${report.nodeCount} nodes, ` +
+      `${report.transposeCount} transposes, ${report.parameterCount.toLocaleString('en')} parameters, ${kb} KiB, ` +
+      `${report.exportMs.toFixed(0)} ms`,
+  );
+  log(
+    `  inputs ${report.inputs.map((i) => `${i.name}[${i.shape.join(',')}]`).join(' ')} -> outputs ${report.outputs.map((o) => `${o.name}[${o.shape.join(',')}]`).join(' ')}`,
+  );
+  if (report.metadataKeys.length) log(`  metadata_props: ${report.metadataKeys.join(', ')}`);
+  for (const c of verify.checks) {
+    const mark = c.passed ? green('ok  ') : red('FAIL');
+    log(
+      `  ${mark} parity on ${c.samples} ${c.inputs} (ORT optimisations ${c.optimization}): max abs diff ${c.maxAbsDiff.toExponential(2)}` +
+        ` (tolerance ${verify.tolerance}), argmax agreement ${(100 * c.argmaxAgreement).toFixed(1)}%`,
+    );
+  }
+  if (realSkipped) log(`  real images skipped: ${realSkipped}`);
+  log(written ? `${green('wrote')} ${output}` : `${red('not written')} ${output}`);
+}
