@@ -1,0 +1,83 @@
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import type { DownloadProgress } from './download.js';
+
+export interface ProgressReporter {
+  onProgress: (e: DownloadProgress) => void;
+  /** Finishes the bars (TTY); call it in a finally block. */
+  stop: () => void;
+}
+
+export interface ProgressReporterOptions {
+  /** Default process.stderr, so stdout stays clean for --json. */
+  stream?: NodeJS.WriteStream;
+  /** Plain lines are printed each time a file passes another `lineStepPercent` (default 25). */
+  lineStepPercent?: number;
+}
+
+function size(bytes: number): string {
+  if (bytes < 1e3) return `${bytes} B`;
+  return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+const label = (e: DownloadProgress) => `${e.phase === 'extract' ? 'extract ' : ''}${e.dataset}/${e.file}`;
+
+/**
+ * A cli-progress bar per file on a TTY; on anything else (CI logs, pipes) a plain line every
+ * `lineStepPercent` percent, or every 50 MB when the size is unknown.
+ */
+export function progressBarReporter(opts: ProgressReporterOptions = {}): ProgressReporter {
+  const stream = opts.stream ?? process.stderr;
+  return stream.isTTY ? ttyReporter(stream) : lineReporter(stream, opts.lineStepPercent ?? 25);
+}
+
+function ttyReporter(stream: NodeJS.WriteStream): ProgressReporter {
+  const multi = new MultiBar(
+    {
+      stream,
+      format: '{label} [{bar}] {percentage}% | {received} of {size} | {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: false,
+    },
+    Presets.shades_classic,
+  );
+  const bars = new Map<string, SingleBar>();
+  return {
+    onProgress(e) {
+      const key = label(e);
+      const total = e.totalBytes ?? 0;
+      const payload = {
+        label: key,
+        received: size(e.receivedBytes),
+        size: e.totalBytes ? size(e.totalBytes) : '?',
+      };
+      let bar = bars.get(key);
+      if (!bar) {
+        bar = multi.create(total, e.receivedBytes, payload);
+        bars.set(key, bar);
+      }
+      if (total && bar.getTotal() !== total) bar.setTotal(total);
+      bar.update(e.receivedBytes, payload);
+    },
+    stop: () => multi.stop(),
+  };
+}
+
+function lineReporter(stream: NodeJS.WriteStream, stepPercent: number): ProgressReporter {
+  const lastStep = new Map<string, number>();
+  const UNKNOWN_STEP_BYTES = 50e6;
+  return {
+    onProgress(e) {
+      const key = label(e);
+      const step = e.totalBytes
+        ? Math.floor((100 * e.receivedBytes) / e.totalBytes / stepPercent)
+        : Math.floor(e.receivedBytes / UNKNOWN_STEP_BYTES);
+      const prev = lastStep.get(key);
+      if (prev !== undefined && step <= prev) return;
+      lastStep.set(key, step);
+      const amount = e.totalBytes
+        ? `${Math.floor((100 * e.receivedBytes) / e.totalBytes)}% (${size(e.receivedBytes)} of ${size(e.totalBytes)})`
+        : size(e.receivedBytes);
+      stream.write(`${key}: ${amount}\n`);
+    },
+    stop: () => {},
+  };
+}
