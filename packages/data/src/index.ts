@@ -1,4 +1,17 @@
 export { type DataConfig, DEFAULT_DATA_CONFIG, loadDataConfig, resolveDataConfig } from './config.js';
+export {
+  DEFAULT_DOWNLOAD_DATASETS,
+  type DownloadedFile,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadResult,
+  type DownloadStatus,
+  downloadDatasets,
+  type FetchLike,
+  type ProgressReporter,
+  type ProgressReporterOptions,
+  progressBarReporter,
+} from './download/index.js';
 export { sha256, sha256File } from './hash.js';
 export { decodeIdx, type IdxArray, readIdx } from './idx.js';
 export { type DatasetInfo, datasetInfo } from './info.js';

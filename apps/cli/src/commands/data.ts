@@ -3,10 +3,13 @@ import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '@hcr/core';
 import {
   DEFAULT_DATASET_DIR,
+  DEFAULT_DOWNLOAD_DATASETS,
   datasetInfo,
+  downloadDatasets,
   loadDataConfig,
   openDataset,
   prepareShards,
+  progressBarReporter,
   renderPreview,
   verifyDataset,
 } from '@hcr/data';
@@ -102,6 +105,38 @@ export function registerData(program: Command): void {
       await mkdir(dirname(out), { recursive: true });
       await writeFileAtomic(out, png);
       log(`${green('wrote')} ${out}`);
+    });
+
+  registerDownload(data);
+}
+
+function registerDownload(data: Command): void {
+  data
+    .command('download')
+    .description(
+      'fetch the official MNIST/EMNIST files (sha256-checked against datasets.lock.json, resumable)',
+    )
+    .option('--dataset <names...>', 'datasets to fetch (mnist, emnist-letters, emnist-digits)', [
+      ...DEFAULT_DOWNLOAD_DATASETS,
+    ])
+    .option('--data-dir <dir>', 'where to put them (default ~/.cache/hcr/raw, the last place prepare looks)')
+    .option('--force', 'download again even if verified files are present')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      const progress = progressBarReporter();
+      try {
+        const result = await downloadDatasets({
+          datasets: opts.dataset,
+          destDir: opts.dataDir ? resolve(opts.dataDir) : undefined,
+          force: opts.force,
+          onProgress: opts.json ? undefined : progress.onProgress,
+        });
+        progress.stop();
+        if (opts.json) return printJson(result);
+        for (const f of result.files) log(`${green(f.status.padEnd(10))} ${f.path}`);
+      } finally {
+        progress.stop();
+      }
     });
 }
 
