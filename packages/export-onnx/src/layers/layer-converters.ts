@@ -246,7 +246,8 @@ function flatten(ctx: LayerContext): Value {
 function reshape(ctx: LayerContext): Value {
   const { g, config } = ctx;
   const x = one(ctx);
-  const target = config.targetShape as number[];
+  // getConfig() serialises the inferred dimension (-1) as null
+  const target = (config.targetShape as (number | null)[]).map((d) => d ?? -1);
   const y = g.op('Reshape', [g.asTf(x), g.constInt64([0, ...target])]);
   return { name: y, perm: identityPerm(target.length + 1), shape: ctx.outputShapes[0] };
 }
@@ -335,14 +336,6 @@ function upSampling2d(ctx: LayerContext): Value {
   if (isChannelsFirst(ctx.config)) throw new Error('UpSampling2D with channelsFirst is not supported');
   const [sh, sw] = ctx.config.size as number[];
   return emitResize(ctx, ctx.config.interpolation ?? 'nearest', false, { scales: [sh, sw] });
-}
-
-function resizing(ctx: LayerContext): Value {
-  const { config } = ctx;
-  // tfjs Resizing passes alignCorners = !cropToAspectRatio to its image ops.
-  return emitResize(ctx, config.interpolation ?? 'bilinear', !config.cropToAspectRatio, {
-    size: [config.height, config.width],
-  });
 }
 
 function pooling(kind: 'max' | 'avg', nSpatial: number): LayerConverter {
@@ -484,7 +477,6 @@ export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
   ZeroPadding2D: single(zeroPadding2d),
   Cropping2D: single(cropping2d),
   UpSampling2D: single(upSampling2d),
-  Resizing: single(resizing),
   Rescaling: single((c) => ({
     ...one(c),
     name: c.g.addScalar(c.g.mulScalar(one(c).name, c.config.scale), c.config.offset ?? 0),

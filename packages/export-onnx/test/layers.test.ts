@@ -1,0 +1,343 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkParity,
+  decodeModel,
+  exportLayersModel,
+  randomInputs,
+  SUPPORTED_ACTIVATIONS,
+  SUPPORTED_LAYERS,
+} from '../src/index.js';
+import { expectLayersParity } from './helpers.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+type LayerFactory = () => tfl.layers.Layer | tfl.layers.Layer[];
+
+/** input -> layers -> output, with a conv in front so layouts are channels-first when it matters. */
+function chain(inputShape: number[], make: LayerFactory, convFirst = false): tfl.LayersModel {
+  const input = tfl.input({ shape: inputShape });
+  let x = input as tfl.SymbolicTensor;
+  if (convFirst) x = tfl.layers.conv2d({ filters: 4, kernelSize: 1 }).apply(x) as tfl.SymbolicTensor;
+  const made = make();
+  for (const l of Array.isArray(made) ? made : [made]) x = l.apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: x });
+}
+
+/** Non-trivial BN statistics (fresh layers have mean 0, var 1, which would hide mistakes). */
+function randomiseWeights(model: tfl.LayersModel): void {
+  for (const layer of model.layers) {
+    const ws = layer.getWeights();
+    if (ws.length === 0) continue;
+    layer.setWeights(
+      ws.map((w, i) =>
+        layer.getClassName() === 'BatchNormalization' && i === ws.length - 1
+          ? tf.randomUniform(w.shape, 0.5, 2, 'float32', 3)
+          : tf.randomUniform(w.shape, -0.5, 0.5, 'float32', 11 + i),
+      ),
+    );
+  }
+}
+
+const cases: [string, number[], LayerFactory, boolean?][] = [
+  ['Conv2D valid stride 1', [9, 9, 3], () => tfl.layers.conv2d({ filters: 5, kernelSize: 3 })],
+  [
+    'Conv2D same stride 2 (asymmetric pads)',
+    [10, 10, 3],
+    () => tfl.layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same' }),
+  ],
+  [
+    'Conv2D same stride 2 odd size, 4x4 kernel',
+    [9, 11, 2],
+    () => tfl.layers.conv2d({ filters: 3, kernelSize: 4, strides: 2, padding: 'same' }),
+  ],
+  [
+    'Conv2D dilation 2, no bias, tanh',
+    [11, 11, 2],
+    () =>
+      tfl.layers.conv2d({
+        filters: 3,
+        kernelSize: 3,
+        dilationRate: 2,
+        useBias: false,
+        activation: 'tanh',
+        padding: 'same',
+      }),
+  ],
+  [
+    'Conv2D rectangular kernel and strides',
+    [12, 10, 2],
+    () => tfl.layers.conv2d({ filters: 3, kernelSize: [3, 2], strides: [2, 1] }),
+  ],
+  [
+    'Conv2D channelsFirst',
+    [3, 8, 8],
+    () => tfl.layers.conv2d({ filters: 4, kernelSize: 3, dataFormat: 'channelsFirst', padding: 'same' }),
+  ],
+  ['Conv1D valid', [12, 3], () => tfl.layers.conv1d({ filters: 4, kernelSize: 3 })],
+  [
+    'Conv1D same stride 2',
+    [11, 3],
+    () => tfl.layers.conv1d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+  ],
+  ['DepthwiseConv2D same', [8, 8, 4], () => tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same' })],
+  [
+    'DepthwiseConv2D multiplier 2 stride 2',
+    [9, 9, 3],
+    () =>
+      tfl.layers.depthwiseConv2d({
+        kernelSize: 3,
+        depthMultiplier: 2,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu6',
+      }),
+  ],
+  [
+    'SeparableConv2D',
+    [8, 8, 3],
+    () => tfl.layers.separableConv2d({ filters: 5, kernelSize: 3, padding: 'same', depthMultiplier: 2 }),
+  ],
+  [
+    'SeparableConv2D valid no bias',
+    [8, 8, 3],
+    () => tfl.layers.separableConv2d({ filters: 5, kernelSize: 3, useBias: false }),
+  ],
+  ['Conv2DTranspose valid', [5, 5, 3], () => tfl.layers.conv2dTranspose({ filters: 4, kernelSize: 3 })],
+  [
+    'Conv2DTranspose same stride 2',
+    [5, 6, 3],
+    () => tfl.layers.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }),
+  ],
+  [
+    'Conv2DTranspose valid stride 3 kernel 2',
+    [4, 4, 2],
+    () => tfl.layers.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 3 }),
+  ],
+  ['BatchNormalization after conv', [6, 6, 3], () => tfl.layers.batchNormalization(), true],
+  ['LayerNormalization', [5, 6], () => tfl.layers.layerNormalization()],
+  ['Dense', [7], () => tfl.layers.dense({ units: 5, activation: 'sigmoid' })],
+  ['Dense on rank 3', [4, 7], () => tfl.layers.dense({ units: 5 })],
+  [
+    'Dense on rank 4 after conv (channels-first input)',
+    [5, 5, 3],
+    () => tfl.layers.dense({ units: 2 }),
+    true,
+  ],
+  ['ReLU max_value', [10], () => tfl.layers.reLU({ maxValue: 0.3 })],
+  ['ReLU', [6, 6, 2], () => tfl.layers.reLU(), true],
+  ['LeakyReLU', [10], () => tfl.layers.leakyReLU({ alpha: 0.2 })],
+  ['PReLU', [4, 4, 3], () => tfl.layers.prelu({ alphaInitializer: 'randomUniform' }), true],
+  ['PReLU shared axes', [4, 4, 3], () => tfl.layers.prelu({ sharedAxes: [1, 2] }), true],
+  ['ELU alpha', [10], () => tfl.layers.elu({ alpha: 1 })],
+  ['ThresholdedReLU', [10], () => tfl.layers.thresholdedReLU({ theta: 0.1 })],
+  ['Softmax layer last axis', [6], () => tfl.layers.softmax()],
+  [
+    'ZeroPadding2D asymmetric',
+    [5, 5, 2],
+    () =>
+      tfl.layers.zeroPadding2d({
+        padding: [
+          [1, 2],
+          [0, 3],
+        ],
+      }),
+    true,
+  ],
+  [
+    'Cropping2D',
+    [8, 8, 2],
+    () =>
+      tfl.layers.cropping2D({
+        cropping: [
+          [1, 2],
+          [0, 3],
+        ],
+      }),
+    true,
+  ],
+  ['UpSampling2D nearest', [4, 5, 2], () => tfl.layers.upSampling2d({ size: [2, 3] }), true],
+  [
+    'UpSampling2D bilinear',
+    [4, 5, 2],
+    () => tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }),
+  ],
+  ['Rescaling', [6], () => tfl.layers.rescaling({ scale: 1 / 255, offset: -0.5 })],
+  ['MaxPooling2D', [8, 8, 2], () => tfl.layers.maxPooling2d({ poolSize: 2 }), true],
+  [
+    'MaxPooling2D same stride 2 pool 3',
+    [9, 8, 2],
+    () => tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+  ],
+  [
+    'AveragePooling2D same (padding excluded)',
+    [7, 7, 2],
+    () => tfl.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+  ],
+  ['AveragePooling2D valid', [8, 8, 2], () => tfl.layers.averagePooling2d({ poolSize: [2, 3] }), true],
+  ['MaxPooling1D', [9, 3], () => tfl.layers.maxPooling1d({ poolSize: 2 })],
+  [
+    'AveragePooling1D same',
+    [9, 3],
+    () => tfl.layers.averagePooling1d({ poolSize: 3, strides: 2, padding: 'same' }),
+  ],
+  ['GlobalAveragePooling2D', [5, 5, 3], () => tfl.layers.globalAveragePooling2d({}), true],
+  ['GlobalMaxPooling2D', [5, 5, 3], () => tfl.layers.globalMaxPooling2d({}), true],
+  ['GlobalAveragePooling1D', [6, 3], () => tfl.layers.globalAveragePooling1d()],
+  ['GlobalMaxPooling1D', [6, 3], () => tfl.layers.globalMaxPooling1d()],
+  [
+    'Flatten after conv keeps NHWC order',
+    [4, 5, 3],
+    () => [tfl.layers.flatten(), tfl.layers.dense({ units: 4 })],
+    true,
+  ],
+  ['Reshape', [4, 6], () => tfl.layers.reshape({ targetShape: [3, 8] })],
+  ['Reshape with -1 after conv', [4, 4, 2], () => tfl.layers.reshape({ targetShape: [-1, 2] }), true],
+  ['Permute', [3, 4, 5], () => [tfl.layers.permute({ dims: [3, 1, 2] }), tfl.layers.flatten()]],
+  [
+    'Permute after conv then Dense',
+    [4, 5, 3],
+    () => [tfl.layers.permute({ dims: [2, 1, 3] }), tfl.layers.dense({ units: 2 })],
+    true,
+  ],
+  ['RepeatVector', [5], () => tfl.layers.repeatVector({ n: 3 })],
+  [
+    'Dropout family is identity',
+    [6],
+    () => [
+      tfl.layers.dropout({ rate: 0.5 }),
+      tfl.layers.gaussianNoise({ stddev: 1 }),
+      tfl.layers.gaussianDropout({ rate: 0.3 }),
+      tfl.layers.alphaDropout({ rate: 0.3 }),
+    ],
+  ],
+  ['SpatialDropout1D is identity', [4, 6], () => tfl.layers.spatialDropout1d({ rate: 0.5 })],
+];
+
+describe('every supported layer round-trips through onnxruntime within 1e-4', () => {
+  for (const [name, shape, make, convFirst] of cases) {
+    it(name, async () => {
+      const model = chain(shape, make, convFirst);
+      randomiseWeights(model);
+      await expectLayersParity(model);
+    });
+  }
+
+  for (const act of SUPPORTED_ACTIVATIONS) {
+    it(`activation ${act} (Activation layer, and fused into Dense)`, async () => {
+      await expectLayersParity(
+        chain([4, 4, 3], () => tfl.layers.activation({ activation: act as never }), true),
+      );
+      await expectLayersParity(chain([6], () => tfl.layers.dense({ units: 5, activation: act as never })));
+    });
+  }
+
+  it('softmax over a middle axis of a channels-first tensor', async () => {
+    await expectLayersParity(chain([4, 5, 3], () => tfl.layers.activation({ activation: 'softmax' }), true));
+  });
+});
+
+describe('cases where tfjs 4.22 itself is wrong or cannot run', () => {
+  it('BatchNormalization on a non-last axis follows Keras semantics (tfjs mis-broadcasts gamma there)', async () => {
+    const input = tfl.input({ shape: [4, 5, 6] });
+    const bn = tfl.layers.batchNormalization({ axis: 1 });
+    const model = tfl.model({ inputs: input, outputs: bn.apply(input) as tfl.SymbolicTensor });
+    const [gamma, beta, mean, variance] = [
+      tf.randomUniform([4], 0.5, 2, 'float32', 1),
+      tf.randomUniform([4], -1, 1, 'float32', 2),
+      tf.randomUniform([4], -1, 1, 'float32', 3),
+      tf.randomUniform([4], 0.5, 2, 'float32', 4),
+    ];
+    bn.setWeights([gamma, beta, mean, variance]);
+    const b = (t: tf.Tensor) => tf.reshape(t, [1, 4, 1, 1]);
+    const keras = (xs: tf.Tensor[]) =>
+      tf.add(tf.mul(tf.div(tf.sub(xs[0], b(mean)), tf.sqrt(tf.add(b(variance), 0.001))), b(gamma)), b(beta));
+    const xs = randomInputs([[null, 4, 5, 6]], 3, 5);
+    const r = await checkParity(exportLayersModel(model).bytes, keras, xs);
+    expect(r.maxAbsDiff).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('merge layers', () => {
+  const mergeModel = (merge: (xs: tfl.SymbolicTensor[]) => tfl.SymbolicTensor, n = 2) => {
+    const input = tfl.input({ shape: [6, 6, 3] });
+    const branches = Array.from(
+      { length: n },
+      () =>
+        tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input) as tfl.SymbolicTensor,
+    );
+    return tfl.model({ inputs: input, outputs: merge(branches) });
+  };
+  const merges: [string, (xs: tfl.SymbolicTensor[]) => tfl.SymbolicTensor][] = [
+    ['Add', (xs) => tfl.layers.add().apply(xs) as tfl.SymbolicTensor],
+    ['Multiply', (xs) => tfl.layers.multiply().apply(xs) as tfl.SymbolicTensor],
+    ['Average', (xs) => tfl.layers.average().apply(xs) as tfl.SymbolicTensor],
+    ['Maximum', (xs) => tfl.layers.maximum().apply(xs) as tfl.SymbolicTensor],
+    ['Minimum', (xs) => tfl.layers.minimum().apply(xs) as tfl.SymbolicTensor],
+    ['Concatenate channels', (xs) => tfl.layers.concatenate().apply(xs) as tfl.SymbolicTensor],
+    ['Concatenate axis 1', (xs) => tfl.layers.concatenate({ axis: 1 }).apply(xs) as tfl.SymbolicTensor],
+    ['Concatenate axis 2', (xs) => tfl.layers.concatenate({ axis: 2 }).apply(xs) as tfl.SymbolicTensor],
+  ];
+  for (const [name, merge] of merges) {
+    it(`${name} of two and three branches`, async () => {
+      await expectLayersParity(mergeModel(merge, 2));
+      await expectLayersParity(mergeModel(merge, 3));
+    });
+  }
+
+  it('Add of a channels-first and a TF-order branch', async () => {
+    const input = tfl.input({ shape: [4, 4, 3] });
+    const a = tfl.layers.conv2d({ filters: 3, kernelSize: 1 }).apply(input) as tfl.SymbolicTensor;
+    const out = tfl.layers.add().apply([a, input]) as tfl.SymbolicTensor;
+    await expectLayersParity(tfl.model({ inputs: input, outputs: out }));
+  });
+});
+
+describe('model structure', () => {
+  it('nested Sequential inside a Functional model, and a shared layer', async () => {
+    const inner = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [6, 6, 2],
+          filters: 3,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+        }),
+      ],
+    });
+    const shared = tfl.layers.dense({ units: 4, name: 'shared_dense' });
+    const a = tfl.input({ shape: [6, 6, 2], name: 'image_a' });
+    const b = tfl.input({ shape: [6, 6, 2], name: 'image_b' });
+    const fa = tfl.layers.flatten().apply(inner.apply(a)) as tfl.SymbolicTensor;
+    const fb = tfl.layers.flatten().apply(inner.apply(b)) as tfl.SymbolicTensor;
+    const out = tfl.layers.add().apply([shared.apply(fa), shared.apply(fb)]) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: [a, b], outputs: [out, fa], name: 'siamese' });
+    const r = await expectLayersParity(model);
+    expect(r.perOutput).toHaveLength(2);
+  });
+
+  it('nested Functional model called twice (weights stored once)', async () => {
+    const ii = tfl.input({ shape: [5] });
+    const block = tfl.model({
+      inputs: ii,
+      outputs: tfl.layers.dense({ units: 5, activation: 'tanh' }).apply(ii) as tfl.SymbolicTensor,
+    });
+    const x = tfl.input({ shape: [5] });
+    const y = block.apply(block.apply(x)) as tfl.SymbolicTensor;
+    const r = await expectLayersParity(tfl.model({ inputs: x, outputs: y }));
+    const floats = decodeModel(r.bytes).graph.initializer.filter((t) => t.data_type === 1);
+    expect(floats.map((t) => t.dims)).toEqual([[5, 5], [5]]);
+  });
+
+  it('every class in SUPPORTED_LAYERS is a real tfjs-layers class', () => {
+    for (const cls of SUPPORTED_LAYERS) {
+      if (['Functional', 'Model', 'Sequential', 'InputLayer'].includes(cls)) continue;
+      expect(tf.serialization.SerializationMap.getMap().classNameMap[cls], cls).toBeDefined();
+    }
+  });
+});
