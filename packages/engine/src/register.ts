@@ -10,7 +10,8 @@ import { conv2DBackpropFilterConfig } from './kernels/conv2d_backprop_filter.js'
 import { conv2DBackpropInputConfig } from './kernels/conv2d_backprop_input.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.js';
 import { maxPoolGradConfig } from './kernels/max_pool_grad.js';
-import { captureStock, stock, type WasmBackend } from './kernels/util.js';
+import { sumConfig } from './kernels/sum.js';
+import { captureStock, markOurs, stock, type WasmBackend } from './kernels/util.js';
 
 const fastConfigs: KernelConfig[] = [
   conv2DBackpropInputConfig,
@@ -18,7 +19,10 @@ const fastConfigs: KernelConfig[] = [
   batchMatMulConfig,
   fusedMatMulConfig,
   maxPoolGradConfig,
+  sumConfig,
 ];
+
+for (const cfg of fastConfigs) markOurs(cfg);
 
 /** Names of the wasm kernels that registerFastWasmKernels() installs (overriding stock ones). */
 export const fastKernelNames: string[] = fastConfigs.map((c) => c.kernelName);
@@ -41,7 +45,7 @@ let registered = false;
  */
 export function registerFastWasmKernels(): void {
   if (registered) return;
-  for (const name of STOCK_DEPENDENCIES) captureStock(name);
+  for (const name of [...STOCK_DEPENDENCIES, ...fastKernelNames]) captureStock(name);
   for (const cfg of fastConfigs) {
     if (getKernel(cfg.kernelName, 'wasm')) unregisterKernel(cfg.kernelName, 'wasm');
     registerKernel(cfg);

@@ -145,7 +145,9 @@ describe('fast wasm kernels', () => {
     if (fc) expectClose(fw, fc, 1e-4, 'fused');
   });
 
-  const pools: Array<[[number, number, number, number], number | [number, number], number | [number, number], 'same' | 'valid']> = [
+  const pools: Array<
+    [[number, number, number, number], number | [number, number], number | [number, number], 'same' | 'valid']
+  > = [
     [[2, 28, 28, 32], 2, 2, 'valid'],
     [[2, 14, 14, 64], 2, 2, 'same'],
     [[3, 7, 9, 3], 2, 2, 'same'],
@@ -153,6 +155,8 @@ describe('fast wasm kernels', () => {
     [[2, 8, 8, 5], 3, 1, 'valid'],
     [[1, 9, 7, 2], [3, 2], [2, 3], 'same'],
     [[2, 10, 10, 4], 2, 3, 'valid'],
+    [[2, 9, 11, 8], 2, 2, 'valid'],
+    [[1, 6, 6, 6], 2, 2, 'valid'],
   ];
   it.each(pools)('MaxPoolGrad matches cpu (with ties): x%j k=%j s=%j %s', async (shape, k, s, pad) => {
     const n = shape.reduce((p, q) => p * q, 1);
@@ -173,5 +177,35 @@ describe('fast wasm kernels', () => {
     const [c] = await on('cpu', f);
     const [w] = await on('wasm', f);
     expectClose(w, c, 1e-5, 'dx');
+  });
+});
+
+describe('Sum (bias gradients)', () => {
+  const cases: Array<[number[], number[], boolean]> = [
+    [[5, 7, 3, 8], [0, 1, 2], false],
+    [[5, 7, 3, 6], [0, 1, 2], false],
+    [[4, 3, 2, 4], [0, 1, 2], true],
+    [[4096, 12], [0], false],
+    [[6, 5, 4], [0], false],
+    [[6, 5, 4], [1, 2], false],
+    [[6, 5, 4], [2], true],
+    [[6, 5, 4], [0, 1, 2], false],
+  ];
+  it.each(cases)('matches cpu: x%j axes %j keepDims %s', async (shape, axis, keepDims) => {
+    const xv = rand(
+      shape.reduce((a, b) => a * b, 1),
+      41,
+    );
+    const f = () => tf.sum(tf.tensor(xv, shape), axis, keepDims);
+    const [c] = await on('cpu', f);
+    const [w] = await on('wasm', f);
+    expectClose(w, c, 1e-4, 'sum');
+    const shapes = await Promise.all(
+      (['cpu', 'wasm'] as const).map(async (b) => {
+        await tf.setBackend(b);
+        return tf.tidy(() => f().shape);
+      }),
+    );
+    expect(shapes[1]).toEqual(shapes[0]);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  BatchMatMul,
   backend_util,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
@@ -6,7 +7,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { conv2dExplicit, dispose, f32, transpose, view, type WasmBackend } from './util.js';
+import { conv2dExplicit, dispose, f32, stock, transpose, view, type WasmBackend } from './util.js';
 
 /**
  * dW[a][b][i][o] = sum_{n,p,q} x[n][p*s + a - padTop][q*s + b - padLeft][i] * dy[n][p][q][o].
@@ -47,6 +48,7 @@ export function conv2DBackpropFilterFast(args: {
   if (bottom < 0 || right < 0 || top < 0 || left < 0) {
     return naiveBackpropFilter(backend, x, dy, info);
   }
+  if (fh * fw * ci <= IM2COL_MAX_ROWS) return im2colBackpropFilter(backend, x, dy, info);
   const xt = transpose(backend, x, [3, 1, 2, 0]);
   const dyt = transpose(backend, dy, [1, 2, 0, 3]);
   const out = conv2dExplicit(backend, xt, dyt, { top, bottom, left, right }, [1, 1], [sh, sw]);
@@ -55,6 +57,70 @@ export function conv2DBackpropFilterFast(args: {
   const dw = transpose(backend, out, [1, 2, 0, 3]);
   dispose(backend, out);
   return dw;
+}
+
+/**
+ * Few filter taps x input channels (e.g. the first layer, Cin = 1): the batch-axis convolution
+ * has only fh*fw*Cin output pixels and XNNPACK runs it poorly (~1 GMAC/s). Instead build the
+ * transposed patch matrix P^T [fh*fw*Cin, N*oH*oW] and compute dW = P^T . dy with the stock
+ * (XNNPACK) matmul.
+ */
+const IM2COL_MAX_ROWS = 64;
+
+function im2colBackpropFilter(
+  backend: WasmBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const {
+    filterHeight: fh,
+    filterWidth: fw,
+    inChannels: ci,
+    outChannels: co,
+    inHeight: H,
+    inWidth: W,
+  } = info;
+  const { outHeight: oH, outWidth: oW, strideHeight: sh, strideWidth: sw, batchSize: N } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const rows = fh * fw * ci;
+  const M = N * oH * oW;
+  const pt = backend.makeOutput([1, rows, M], 'float32');
+  const xv = f32(backend, x);
+  const pv = f32(backend, pt);
+  for (let a = 0; a < fh; a++) {
+    for (let b = 0; b < fw; b++) {
+      for (let i = 0; i < ci; i++) {
+        let o = ((a * fw + b) * ci + i) * M;
+        for (let n = 0; n < N; n++) {
+          for (let p = 0; p < oH; p++) {
+            const r = p * sh + a - top;
+            if (r < 0 || r >= H) {
+              pv.fill(0, o, o + oW);
+              o += oW;
+              continue;
+            }
+            const rowBase = (n * H + r) * W;
+            for (let q = 0; q < oW; q++) {
+              const c = q * sw + b - left;
+              pv[o++] = c >= 0 && c < W ? xv[(rowBase + c) * ci + i] : 0;
+            }
+          }
+        }
+      }
+    }
+  }
+  const out = stock(
+    BatchMatMul,
+    backend,
+  )({
+    inputs: { a: pt, b: view(dy, [1, M, co]) },
+    backend,
+    attrs: { transposeA: false, transposeB: false },
+  });
+  dispose(backend, pt);
+  return view(out, [fh, fw, ci, co]);
 }
 
 /** Direct loops; used only for paddings XNNPACK cannot express (a negative bottom/right pad). */

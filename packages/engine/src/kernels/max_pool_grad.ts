@@ -6,6 +6,7 @@ import {
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { offsetOf, simdKernels } from './simd.js';
 import { f32, type WasmBackend } from './util.js';
 
 /**
@@ -40,6 +41,35 @@ export function maxPoolGradFast(args: {
   const xv = f32(backend, input);
   const dyv = f32(backend, dy);
   const dxv = f32(backend, dx);
+  if (
+    efh === 2 &&
+    efw === 2 &&
+    sh === 2 &&
+    sw === 2 &&
+    top === 0 &&
+    left === 0 &&
+    2 * oH <= H &&
+    2 * oW <= W
+  ) {
+    const simd = C % 4 === 0 ? simdKernels(backend) : null;
+    if (simd) {
+      if (2 * oH < H || 2 * oW < W) dxv.fill(0);
+      simd.maxpool_grad_2x2(
+        offsetOf(backend, input.dataId),
+        offsetOf(backend, dy.dataId),
+        offsetOf(backend, dx.dataId),
+        N,
+        H,
+        W,
+        C,
+        oH,
+        oW,
+      );
+    } else {
+      pool2x2Grad(xv, dyv, dxv, N, H, W, C, oH, oW);
+    }
+    return dx;
+  }
   dxv.fill(0);
   const best = new Float32Array(C);
   const bidx = new Int32Array(C);
@@ -76,6 +106,56 @@ export function maxPoolGradFast(args: {
     }
   }
   return dx;
+}
+
+/** The common 2x2 / stride 2 case: every window fully inside, no overlap; each dx written once. */
+function pool2x2Grad(
+  xv: Float32Array,
+  dyv: Float32Array,
+  dxv: Float32Array,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  oH: number,
+  oW: number,
+): void {
+  if (2 * oH < H || 2 * oW < W) dxv.fill(0);
+  const rowStride = W * C;
+  for (let n = 0; n < N; n++) {
+    for (let p = 0; p < oH; p++) {
+      for (let q = 0; q < oW; q++) {
+        const i00 = ((n * H + 2 * p) * W + 2 * q) * C;
+        const i01 = i00 + C;
+        const i10 = i00 + rowStride;
+        const i11 = i10 + C;
+        const o = ((n * oH + p) * oW + q) * C;
+        for (let d = 0; d < C; d++) {
+          const g = dyv[o + d];
+          const v00 = xv[i00 + d];
+          const v01 = xv[i01 + d];
+          const v10 = xv[i10 + d];
+          const v11 = xv[i11 + d];
+          // First maximum in row-major order wins (strictly greater replaces).
+          let m = v00;
+          let k = 0;
+          if (v01 > m) {
+            m = v01;
+            k = 1;
+          }
+          if (v10 > m) {
+            m = v10;
+            k = 2;
+          }
+          if (v11 > m) k = 3;
+          dxv[i00 + d] = k === 0 ? g : 0;
+          dxv[i01 + d] = k === 1 ? g : 0;
+          dxv[i10 + d] = k === 2 ? g : 0;
+          dxv[i11 + d] = k === 3 ? g : 0;
+        }
+      }
+    }
+  }
 }
 
 export const maxPoolGradConfig: KernelConfig = {

@@ -37,10 +37,17 @@ type StockFunc = (args: {
 const stockConfigs = new Map<string, KernelConfig>();
 const setupDone = new WeakMap<object, Set<string>>();
 
+const ours = new WeakSet<object>();
+
+/** Marks one of our configs, so it is never mistaken for a stock kernel. */
+export function markOurs(cfg: KernelConfig): void {
+  ours.add(cfg.kernelFunc);
+}
+
 export function captureStock(name: string): KernelConfig | undefined {
   if (!stockConfigs.has(name)) {
     const k = getKernel(name, 'wasm');
-    if (k) stockConfigs.set(name, k);
+    if (k && !ours.has(k.kernelFunc)) stockConfigs.set(name, k);
   }
   return stockConfigs.get(name);
 }

@@ -1,0 +1,54 @@
+import {
+  type KernelConfig,
+  type KernelFunc,
+  Sum,
+  type SumAttrs,
+  type TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
+import { offsetOf, simdKernels } from './simd.js';
+import { f32, stock, type WasmBackend } from './util.js';
+
+/**
+ * Sum over leading axes (the bias gradient: dy [N,H,W,C] summed over N,H,W) as one streaming pass
+ * (the stock kernel transposes the reduced axes innermost first). Other reductions: stock.
+ */
+export function sumFast(args: {
+  inputs: { x: TensorInfo };
+  backend: WasmBackend;
+  attrs: SumAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  const rank = x.shape.length;
+  const axes = util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
+  const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
+  if (x.dtype !== 'float32' || !leading)
+    return stock(Sum, backend)({ inputs, backend, attrs: attrs as never });
+  const k = axes.length;
+  let rows = 1;
+  for (let i = 0; i < k; i++) rows *= x.shape[i];
+  const inner = x.shape.slice(k);
+  const cols = inner.reduce((a, b) => a * b, 1);
+  const outShape = attrs.keepDims ? [...Array(k).fill(1), ...inner] : inner;
+  const out = backend.makeOutput(outShape, 'float32');
+  const simd = cols % 4 === 0 ? simdKernels(backend) : null;
+  if (simd) {
+    simd.sum_rows(offsetOf(backend, x.dataId), rows, cols, offsetOf(backend, out.dataId));
+    return out;
+  }
+  const xv = f32(backend, x);
+  const ov = f32(backend, out);
+  const acc = new Float64Array(cols);
+  for (let r = 0, o = 0; r < rows; r++, o += cols) {
+    for (let c = 0; c < cols; c++) acc[c] += xv[o + c];
+  }
+  ov.set(acc);
+  return out;
+}
+
+export const sumConfig: KernelConfig = {
+  kernelName: Sum,
+  backendName: 'wasm',
+  kernelFunc: sumFast as unknown as KernelFunc,
+};
