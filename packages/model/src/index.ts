@@ -1,1 +1,22 @@
-export {};
+export {
+  type BuildOptions,
+  buildHcrnet,
+  buildModel,
+  buildSeed,
+  DEFAULT_MODEL,
+  INPUT_SHAPE,
+  logitsModel,
+  MODEL_BUILDERS,
+  MODEL_NAMES,
+  type ModelBuilder,
+} from './builders.js';
+export {
+  fileLoadHandler,
+  fileSaveHandler,
+  loadMetadata,
+  loadModel,
+  METADATA_JSON,
+  MODEL_JSON,
+  saveModel,
+  WEIGHTS_BIN,
+} from './io.js';

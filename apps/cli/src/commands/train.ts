@@ -1,0 +1,67 @@
+import { HcrError } from '@hcr/core';
+import { loadTrainConfigFile, type TrainConfig, train } from '@hcr/train';
+import type { Command } from 'commander';
+import { log, printJson } from '../output.js';
+
+function number(flag: string, integer: boolean) {
+  return (raw: string): number => {
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
+      throw new HcrError('TRAIN_CONFIG', `${flag} '${raw}' is not ${integer ? 'an integer' : 'a number'}.`, {
+        hint: `Pass ${flag} with a ${integer ? 'whole number, e.g. 3' : 'number, e.g. 0.002'}.`,
+      });
+    return v;
+  };
+}
+
+/** `hcr train`: trains seed or hcrnet from the prepared shards; writes artifacts/model/<run>/. */
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a model (seed | hcrnet) on the prepared shards; checkpoints, resume, metrics, curve')
+    .option('--model <name>', 'seed | hcrnet (default hcrnet)')
+    .option('--profile <name>', 'quick (<= 12 min here) | full (<= 90 min here); default quick')
+    .option('--epochs <n>', 'epochs (overrides the profile)', number('--epochs', true))
+    .option('--batch <n>', 'global batch size', number('--batch', true))
+    .option('--lr <x>', 'peak learning rate', number('--lr', false))
+    .option('--seed <n>', 'seed of init, data order, augmentation, dropout', number('--seed', true))
+    .option('--engine <name>', 'auto | wasm | node | cpu')
+    .option(
+      '--workers <n>',
+      'data-parallel worker threads (default: 2, or 1 on one core)',
+      number('--workers', true),
+    )
+    .option(
+      '--checkpoint-every <n>',
+      'checkpoint every N steps (and at each epoch end)',
+      number('--checkpoint-every', true),
+    )
+    .option('--no-augment', 'train without augmentation')
+    .option('--data <dir>', 'prepared dataset directory (default artifacts/data/shards)')
+    .option('--out <dir>', 'runs directory (default artifacts/model)')
+    .option('--run <id>', 'run id (default <model>-<profile>-<yyyymmdd-hhmmss>)')
+    .option('--resume [run]', 'continue a run from its checkpoint (default: the most recent one)')
+    .option('--config <file>', 'JSON file with any training options (flags override it)')
+    .option('--json', 'print the final metadata as JSON on stdout')
+    .action(async (opts) => {
+      const config: Partial<TrainConfig> = opts.config ? await loadTrainConfigFile(opts.config) : {};
+      const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K] | undefined) => {
+        if (v !== undefined) config[k] = v;
+      };
+      set('model', opts.model);
+      set('profile', opts.profile);
+      set('epochs', opts.epochs);
+      set('batchSize', opts.batch);
+      set('lr', opts.lr);
+      set('seed', opts.seed);
+      set('engine', opts.engine);
+      set('workers', opts.workers);
+      set('checkpointEvery', opts.checkpointEvery);
+      set('data', opts.data);
+      set('out', opts.out);
+      if (opts.augment === false)
+        config.augment = { ...(config.augment ?? {}), enabled: false } as TrainConfig['augment'];
+      const result = await train({ config, resume: opts.resume, run: opts.run, log });
+      if (opts.json) printJson(result.metadata);
+    });
+}

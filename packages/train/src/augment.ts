@@ -1,0 +1,202 @@
+import { createRng, type Rng } from '@hcr/core';
+
+/**
+ * Seeded on-the-fly style augmentation for 28x28 grey characters (ink bright).
+ * Geometry (rotation, scale, shear, translation, elastic warp) is one inverse map sampled bilinearly;
+ * stroke width (dilation/erosion) and blur are 3x3 filters. MNIST strokes are thin and EMNIST strokes
+ * thick: random stroke width is what keeps the network from telling digits from letters by pen.
+ */
+export interface AugmentConfig {
+  enabled: boolean;
+  /** Max rotation, degrees (uniform in +-). */
+  rotate: number;
+  /** Max relative scale change (uniform in 1 +- scale, per axis with a shared component). */
+  scale: number;
+  /** Max shear, degrees. */
+  shear: number;
+  /** Max translation, pixels. */
+  translate: number;
+  /** Elastic warp amplitude, pixels (smooth random field on a coarse 4x4 grid). 0 disables. */
+  elastic: number;
+  /** Probability of a stroke-width change (half dilation, half erosion). */
+  strokeProb: number;
+  /** Probability of a 3x3 blur. */
+  blurProb: number;
+}
+
+export const DEFAULT_AUGMENT: AugmentConfig = Object.freeze({
+  enabled: true,
+  rotate: 12,
+  scale: 0.12,
+  shear: 10,
+  translate: 2,
+  elastic: 1.2,
+  strokeProb: 0.6,
+  blurProb: 0.2,
+});
+
+const S = 28;
+const N = S * S;
+const GRID = 4;
+
+/** The per-sample stream: depends only on (seed, epoch, position in the epoch), never on the worker. */
+export function sampleRng(seed: number, epoch: number, position: number): Rng {
+  let h = Math.imul(seed ^ 0x85ebca6b, 0xc2b2ae35) ^ Math.imul(epoch + 1, 0x27d4eb2f) ^ position;
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return createRng((h ^ (h >>> 16)) >>> 0);
+}
+
+/** Scratch buffers, reused across samples (one set per thread). */
+export interface AugmentScratch {
+  a: Float32Array;
+  b: Float32Array;
+  grid: Float32Array;
+}
+
+export function augmentScratch(): AugmentScratch {
+  return {
+    a: new Float32Array(N),
+    b: new Float32Array(N),
+    grid: new Float32Array(2 * (GRID + 1) * (GRID + 1)),
+  };
+}
+
+function morph(src: Float32Array, dst: Float32Array, dilate: boolean): void {
+  // Cross-shaped 3x3 structuring element: a gentler width change than the full square.
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      const i = y * S + x;
+      let v = src[i]!;
+      const up = y > 0 ? src[i - S]! : 0;
+      const dn = y < S - 1 ? src[i + S]! : 0;
+      const lf = x > 0 ? src[i - 1]! : 0;
+      const rt = x < S - 1 ? src[i + 1]! : 0;
+      if (dilate) v = Math.max(v, up, dn, lf, rt);
+      else v = Math.min(v, up, dn, lf, rt);
+      dst[i] = v;
+    }
+  }
+}
+
+function blur(src: Float32Array, dst: Float32Array): void {
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      let sum = 0;
+      let w = 0;
+      for (let dy = -1; dy <= 1; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= S) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx < 0 || xx >= S) continue;
+          const k = (2 - Math.abs(dx)) * (2 - Math.abs(dy));
+          sum += k * src[yy * S + xx]!;
+          w += k;
+        }
+      }
+      dst[y * S + x] = sum / w;
+    }
+  }
+}
+
+/**
+ * Augments one sample: `src` (784 uint8 at `srcOffset`) -> `dst` (784 float32 at `dstOffset`),
+ * normalised as (v/255 - mean) / std.
+ */
+export function augmentSample(
+  src: Uint8Array,
+  srcOffset: number,
+  dst: Float32Array,
+  dstOffset: number,
+  rng: Rng,
+  cfg: AugmentConfig,
+  mean: number,
+  std: number,
+  scratch: AugmentScratch,
+): void {
+  let cur = scratch.a;
+  let other = scratch.b;
+  for (let i = 0; i < N; i++) cur[i] = src[srcOffset + i]! / 255;
+
+  const u = () => rng.next() * 2 - 1;
+  if (rng.next() < cfg.strokeProb) {
+    const dilate = rng.next() < 0.5;
+    const mix = 0.5 + 0.5 * rng.next();
+    morph(cur, other, dilate);
+    for (let i = 0; i < N; i++) other[i] = mix * other[i]! + (1 - mix) * cur[i]!;
+    [cur, other] = [other, cur];
+  }
+
+  // Inverse map: output pixel (relative to the centre) -> source position.
+  const rot = (u() * cfg.rotate * Math.PI) / 180;
+  const shear = (u() * cfg.shear * Math.PI) / 180;
+  const common = 1 + u() * cfg.scale;
+  const sx = common * (1 + u() * cfg.scale * 0.3);
+  const sy = common * (1 + u() * cfg.scale * 0.3);
+  const tx = u() * cfg.translate;
+  const ty = u() * cfg.translate;
+  // Forward A = R * Sh * Sc; inverse computed explicitly (2x2).
+  const cos = Math.cos(rot);
+  const sin = Math.sin(rot);
+  const sh = Math.tan(shear);
+  const a11 = cos * sx;
+  const a12 = (cos * sh - sin) * sy;
+  const a21 = sin * sx;
+  const a22 = (sin * sh + cos) * sy;
+  const det = a11 * a22 - a12 * a21;
+  const i11 = a22 / det;
+  const i12 = -a12 / det;
+  const i21 = -a21 / det;
+  const i22 = a11 / det;
+  const grid = scratch.grid;
+  const elastic = cfg.elastic > 0;
+  if (elastic) for (let k = 0; k < grid.length; k++) grid[k] = u() * cfg.elastic;
+  const c = (S - 1) / 2;
+  const cell = (S - 1) / GRID;
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      let ox = x - c - tx;
+      let oy = y - c - ty;
+      if (elastic) {
+        const gx = x / cell;
+        const gy = y / cell;
+        const x0 = Math.min(GRID - 1, Math.floor(gx));
+        const y0 = Math.min(GRID - 1, Math.floor(gy));
+        const fx = gx - x0;
+        const fy = gy - y0;
+        const g = (yy: number, xx: number, d: number) => grid[2 * (yy * (GRID + 1) + xx) + d]!;
+        for (let d = 0; d < 2; d++) {
+          const v =
+            (1 - fy) * ((1 - fx) * g(y0, x0, d) + fx * g(y0, x0 + 1, d)) +
+            fy * ((1 - fx) * g(y0 + 1, x0, d) + fx * g(y0 + 1, x0 + 1, d));
+          if (d === 0) ox += v;
+          else oy += v;
+        }
+      }
+      const px = i11 * ox + i12 * oy + c;
+      const py = i21 * ox + i22 * oy + c;
+      const x0 = Math.floor(px);
+      const y0 = Math.floor(py);
+      const fx = px - x0;
+      const fy = py - y0;
+      let v = 0;
+      if (x0 >= -1 && x0 < S && y0 >= -1 && y0 < S) {
+        const p00 = x0 >= 0 && y0 >= 0 ? cur[y0 * S + x0]! : 0;
+        const p01 = x0 + 1 < S && y0 >= 0 ? cur[y0 * S + x0 + 1]! : 0;
+        const p10 = x0 >= 0 && y0 + 1 < S ? cur[(y0 + 1) * S + x0]! : 0;
+        const p11 = x0 + 1 < S && y0 + 1 < S ? cur[(y0 + 1) * S + x0 + 1]! : 0;
+        v = (1 - fy) * ((1 - fx) * p00 + fx * p01) + fy * ((1 - fx) * p10 + fx * p11);
+      }
+      other[y * S + x] = v;
+    }
+  }
+  [cur, other] = [other, cur];
+
+  if (rng.next() < cfg.blurProb) {
+    blur(cur, other);
+    [cur, other] = [other, cur];
+  }
+  const inv = 1 / std;
+  for (let i = 0; i < N; i++) dst[dstOffset + i] = (cur[i]! - mean) * inv;
+}

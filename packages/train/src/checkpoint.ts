@@ -1,0 +1,136 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HcrError, writeDirAtomic } from '@hcr/core';
+import type { TrainConfig } from './config.js';
+import type { WorkerState } from './protocol.js';
+
+export const CHECKPOINT_DIR = 'checkpoint';
+
+export interface EpochMetrics {
+  epoch: number;
+  step: number;
+  lr: number;
+  train_loss: number;
+  train_acc: number;
+  val_loss: number;
+  val_acc: number;
+  images_per_s: number;
+  seconds: number;
+}
+
+/** Everything besides the tensors needed to continue exactly where a run stopped. */
+export interface TrainProgress {
+  runId: string;
+  config: TrainConfig;
+  dataManifestSha256: string;
+  /** Epoch being trained and the next batch within it (data position). */
+  epoch: number;
+  batchInEpoch: number;
+  /** Optimizer steps done. */
+  globalStep: number;
+  /** Running sums of the current epoch. */
+  epochLossSum: number;
+  epochCorrect: number;
+  epochSeen: number;
+  /** Training seconds so far (wall clock, for reporting only). */
+  seconds: number;
+  epochSeconds: number;
+  history: EpochMetrics[];
+  /** (step, smoothed train loss, smoothed train acc) points for the learning curve. */
+  curve: [number, number, number][];
+  best: { epoch: number; valAcc: number; valLoss: number } | null;
+}
+
+interface Stored extends TrainProgress {
+  formatVersion: 1;
+  lengths: { params: number; state: number };
+  hasBest: boolean;
+}
+
+const STATE_JSON = 'state.json';
+const TENSORS_BIN = 'tensors.bin';
+const BEST_BIN = 'best.bin';
+
+/** Best weights seen so far (by val accuracy): trainable params + batch-norm state. */
+export interface BestWeights {
+  params: Float32Array;
+  state: Float32Array;
+}
+
+function concat(parts: Float32Array[]): Uint8Array {
+  const n = parts.reduce((s, p) => s + p.length, 0);
+  const out = new Float32Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/** Writes the checkpoint directory atomically (a kill -9 leaves the previous checkpoint whole). */
+export async function saveCheckpoint(
+  runDir: string,
+  progress: TrainProgress,
+  weights: WorkerState,
+  best: BestWeights | undefined,
+): Promise<void> {
+  const stored: Stored = {
+    formatVersion: 1,
+    ...progress,
+    lengths: { params: weights.params.length, state: weights.state.length },
+    hasBest: best !== undefined,
+  };
+  await writeDirAtomic(
+    join(runDir, CHECKPOINT_DIR),
+    async (tmp) => {
+      await writeFile(join(tmp, TENSORS_BIN), concat([weights.params, weights.state, weights.m, weights.v]));
+      if (best) await writeFile(join(tmp, BEST_BIN), concat([best.params, best.state]));
+      await writeFile(join(tmp, STATE_JSON), `${JSON.stringify(stored, null, 2)}\n`);
+    },
+    { replace: true },
+  );
+}
+
+function floats(bytes: Buffer): Float32Array {
+  const copy = new Uint8Array(bytes.length);
+  copy.set(bytes);
+  return new Float32Array(copy.buffer);
+}
+
+export async function loadCheckpoint(
+  runDir: string,
+): Promise<{ progress: TrainProgress; weights: WorkerState; best: BestWeights | undefined }> {
+  const dir = join(runDir, CHECKPOINT_DIR);
+  let stored: Stored;
+  try {
+    stored = JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8'));
+  } catch (e) {
+    throw new HcrError('CHECKPOINT_MISSING', `No usable checkpoint in ${dir}: ${(e as Error).message}.`, {
+      hint: 'Resume a run that has written a checkpoint (`hcr train --resume <run>`), or start a new run without --resume.',
+    });
+  }
+  const { params: p, state: s } = stored.lengths;
+  const all = floats(await readFile(join(dir, TENSORS_BIN)));
+  if (all.length !== 3 * p + s)
+    throw new HcrError(
+      'CHECKPOINT_CORRUPT',
+      `Checkpoint ${dir} has ${all.length} values, expected ${3 * p + s}.`,
+      {
+        hint: 'Start the run again without --resume.',
+      },
+    );
+  const weights: WorkerState = {
+    params: all.slice(0, p),
+    state: all.slice(p, p + s),
+    m: all.slice(p + s, 2 * p + s),
+    v: all.slice(2 * p + s, 3 * p + s),
+  };
+  let best: BestWeights | undefined;
+  if (stored.hasBest) {
+    const b = floats(await readFile(join(dir, BEST_BIN)));
+    best = { params: b.slice(0, p), state: b.slice(p, p + s) };
+  }
+  const { formatVersion: _f, lengths: _l, hasBest: _h, ...progress } = stored;
+  return { progress, weights, best };
+}

@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { HcrError } from '@hcr/core';
+import type { EngineName } from '@hcr/engine';
+import { MODEL_NAMES } from '@hcr/model';
+import { type AugmentConfig, DEFAULT_AUGMENT } from './augment.js';
+
+export type ProfileName = 'quick' | 'full';
+
+/** Everything a training run depends on. Stored in the checkpoint and in metadata.json. */
+export interface TrainConfig {
+  model: string;
+  profile: ProfileName;
+  epochs: number;
+  /** Global batch size (all workers together). */
+  batchSize: number;
+  /** Gradient shards per step: the batch is cut into this many equal slices, each a batch-norm batch. */
+  gradShards: number;
+  /** Peak learning rate of the schedule. */
+  lr: number;
+  /** Share of the steps spent warming up linearly, then cosine decay to `minLrRatio * lr`. */
+  warmup: number;
+  minLrRatio: number;
+  weightDecay: number;
+  labelSmoothing: number;
+  /** Global gradient-norm clip; 0 disables. */
+  clipNorm: number;
+  dropout: number;
+  seed: number;
+  augment: AugmentConfig;
+  /** Checkpoint every K optimizer steps (and at each epoch end). */
+  checkpointEvery: number;
+  engine: EngineName;
+  workers: number;
+  data: string;
+  out: string;
+  /** Train on at most this many samples per epoch (0 = all); for tests and smoke runs. */
+  limitTrain: number;
+}
+
+const BASE: Omit<TrainConfig, 'profile' | 'epochs'> = {
+  model: 'hcrnet',
+  batchSize: 128,
+  gradShards: 2,
+  lr: 0.003,
+  warmup: 0.05,
+  minLrRatio: 0.01,
+  weightDecay: 0.0005,
+  labelSmoothing: 0.1,
+  clipNorm: 2,
+  dropout: 0.25,
+  seed: 1,
+  augment: { ...DEFAULT_AUGMENT },
+  checkpointEvery: 200,
+  engine: 'auto',
+  workers: Math.max(1, Math.min(2, availableParallelism())),
+  data: 'artifacts/data/shards',
+  out: 'artifacts/model',
+  limitTrain: 0,
+};
+
+/** Profiles set the budget: quick fits in 12 minutes here, full in 90. */
+export const PROFILES: Record<ProfileName, Partial<TrainConfig>> = {
+  quick: { epochs: 3 },
+  full: { epochs: 20 },
+};
+
+function bad(
+  field: string,
+  value: unknown,
+  expected: string,
+  hint = 'Fix the flag or the config file.',
+): never {
+  throw new HcrError(
+    'TRAIN_CONFIG',
+    `Training option '${field}' is ${JSON.stringify(value)}; expected ${expected}.`,
+    {
+      hint,
+    },
+  );
+}
+
+const isInt = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
+const isNum = (v: unknown, min: number, max = Number.POSITIVE_INFINITY) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+
+/** Profile defaults, then the config file, then flags. Unknown keys and bad values are errors. */
+export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
+  const profile = (partial.profile ?? 'quick') as ProfileName;
+  if (!(profile in PROFILES)) bad('profile', profile, "'quick' or 'full'");
+  const known = new Set([...Object.keys(BASE), 'profile', 'epochs']);
+  for (const k of Object.keys(partial))
+    if (!known.has(k))
+      bad(k, (partial as Record<string, unknown>)[k], `no such option (known: ${[...known].join(', ')})`);
+  const augment = { ...BASE.augment, ...(partial.augment ?? {}) };
+  for (const k of Object.keys(partial.augment ?? {}))
+    if (!(k in DEFAULT_AUGMENT))
+      bad(
+        `augment.${k}`,
+        (partial.augment as unknown as Record<string, unknown>)[k],
+        `an augment option (known: ${Object.keys(DEFAULT_AUGMENT).join(', ')})`,
+      );
+  const c = { ...BASE, ...PROFILES[profile], ...partial, profile, augment } as TrainConfig;
+  if (!MODEL_NAMES.includes(c.model))
+    bad(
+      'model',
+      c.model,
+      `one of ${MODEL_NAMES.join(', ')}`,
+      `Use --model ${MODEL_NAMES.join(' or --model ')}.`,
+    );
+  if (!isInt(c.epochs, 1)) bad('epochs', c.epochs, 'an integer >= 1');
+  if (!isInt(c.batchSize, 2)) bad('batchSize', c.batchSize, 'an integer >= 2');
+  if (!isInt(c.gradShards, 1) || c.batchSize % c.gradShards !== 0)
+    bad('gradShards', c.gradShards, `an integer >= 1 that divides the batch size ${c.batchSize}`);
+  if (!isNum(c.lr, 1e-7, 10)) bad('lr', c.lr, 'a number in [1e-7, 10]');
+  if (!isNum(c.warmup, 0, 0.5)) bad('warmup', c.warmup, 'a fraction in [0, 0.5]');
+  if (!isNum(c.minLrRatio, 0, 1)) bad('minLrRatio', c.minLrRatio, 'a fraction in [0, 1]');
+  if (!isNum(c.weightDecay, 0, 1)) bad('weightDecay', c.weightDecay, 'a number in [0, 1]');
+  if (!isNum(c.labelSmoothing, 0, 0.5)) bad('labelSmoothing', c.labelSmoothing, 'a number in [0, 0.5]');
+  if (!isNum(c.clipNorm, 0)) bad('clipNorm', c.clipNorm, 'a number >= 0 (0 disables clipping)');
+  if (!isNum(c.dropout, 0, 0.9)) bad('dropout', c.dropout, 'a rate in [0, 0.9]');
+  if (!isInt(c.seed, 0)) bad('seed', c.seed, 'an integer >= 0');
+  if (!isInt(c.checkpointEvery, 1)) bad('checkpointEvery', c.checkpointEvery, 'an integer >= 1');
+  if (!['auto', 'node', 'wasm', 'cpu'].includes(c.engine)) bad('engine', c.engine, 'auto, node, wasm or cpu');
+  if (!isInt(c.workers, 1) || c.workers > 16) bad('workers', c.workers, 'an integer in 1..16');
+  if (!isInt(c.limitTrain, 0)) bad('limitTrain', c.limitTrain, 'an integer >= 0');
+  if (typeof c.data !== 'string' || !c.data) bad('data', c.data, 'a dataset directory');
+  if (typeof c.out !== 'string' || !c.out) bad('out', c.out, 'an output directory');
+  const a = c.augment;
+  if (typeof a.enabled !== 'boolean') bad('augment.enabled', a.enabled, 'true or false');
+  for (const k of ['rotate', 'shear', 'translate', 'elastic'] as const)
+    if (!isNum(a[k], 0, 45)) bad(`augment.${k}`, a[k], 'a number in [0, 45]');
+  for (const k of ['scale', 'strokeProb', 'blurProb'] as const)
+    if (!isNum(a[k], 0, 1)) bad(`augment.${k}`, a[k], 'a number in [0, 1]');
+  return c;
+}
+
+/** Reads a JSON config file (any subset of TrainConfig). */
+export async function loadTrainConfigFile(path: string): Promise<Partial<TrainConfig>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new HcrError('TRAIN_CONFIG', `Cannot read training config ${path}: ${(e as Error).message}.`, {
+      hint: 'Pass an existing JSON file with --config, or omit it for the profile defaults.',
+    });
+  }
+  try {
+    const v = JSON.parse(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SyntaxError('not a JSON object');
+    return v;
+  } catch (e) {
+    throw new HcrError(
+      'TRAIN_CONFIG',
+      `Training config ${path} is not a JSON object: ${(e as Error).message}.`,
+      {
+        hint: 'Fix the JSON (keys as in `hcr train --help`, e.g. {"epochs": 3, "lr": 0.002}).',
+      },
+    );
+  }
+}
+
+/** Learning rate at optimizer step `t` (0-based) of `total`: linear warm-up, then cosine decay. */
+export function learningRate(c: TrainConfig, t: number, total: number): number {
+  const warm = Math.max(1, Math.round(c.warmup * total));
+  if (t < warm) return (c.lr * (t + 1)) / warm;
+  const p = Math.min(1, (t - warm) / Math.max(1, total - warm));
+  const min = c.lr * c.minLrRatio;
+  return min + 0.5 * (c.lr - min) * (1 + Math.cos(Math.PI * p));
+}

@@ -1,0 +1,146 @@
+import { Worker } from 'node:worker_threads';
+import { HcrError } from '@hcr/core';
+import type {
+  EvalResult,
+  FromWorker,
+  InitMessage,
+  InitReply,
+  ShardJob,
+  ShardResult,
+  ToWorker,
+  WorkerState,
+} from './protocol.js';
+
+/**
+ * Spawns the worker module next to this one: worker.js from dist; from source (tsx), worker.ts through
+ * tsx's tsImport, because Node 20 does not apply `--import tsx` loader hooks inside worker threads.
+ * `--conditions=source` is inherited through execArgv, so workspace packages resolve to their sources.
+ */
+function spawnWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
+  const api = import.meta.resolve('tsx/esm/api');
+  const url = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(import.meta.url)}));`;
+  return new Worker(boot, { eval: true });
+}
+
+class WorkerHandle {
+  private readonly pending: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private dead: Error | undefined;
+
+  constructor(readonly worker: Worker) {
+    worker.on('message', (msg: FromWorker) => {
+      const p = this.pending.shift();
+      if (!p) return;
+      if (msg.type === 'reply') p.resolve(msg.value);
+      else {
+        const e = msg.code
+          ? new HcrError(msg.code, msg.message, { hint: msg.hint })
+          : Object.assign(new Error(`training worker failed: ${msg.message}`), { stack: msg.stack });
+        p.reject(e);
+      }
+    });
+    const fail = (e: Error) => {
+      this.dead = e;
+      for (const p of this.pending.splice(0)) p.reject(e);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (this.pending.length) fail(new Error(`training worker exited (code ${code}) with requests pending`));
+    });
+  }
+
+  request<T>(msg: ToWorker, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage(msg, transfer);
+    });
+  }
+}
+
+/** N replicas in worker threads, driven in lock step by the coordinator. */
+export class WorkerPool {
+  private constructor(
+    private readonly handles: WorkerHandle[],
+    readonly info: InitReply,
+  ) {}
+
+  get size(): number {
+    return this.handles.length;
+  }
+
+  static async start(count: number, init: Omit<InitMessage, 'type' | 'workerIndex'>): Promise<WorkerPool> {
+    const handles = Array.from({ length: count }, () => new WorkerHandle(spawnWorker()));
+    try {
+      const replies = await Promise.all(
+        handles.map((h, i) => h.request<InitReply>({ type: 'init', workerIndex: i, ...init })),
+      );
+      return new WorkerPool(handles, replies[0]!);
+    } catch (e) {
+      await Promise.all(handles.map((h) => h.worker.terminate()));
+      throw e;
+    }
+  }
+
+  /** Computes the shards (shard k on worker k mod N); results come back ordered by shard index. */
+  async step(epoch: number, step: number, shards: ShardJob[]): Promise<ShardResult[]> {
+    const perWorker = this.handles.map(() => [] as ShardJob[]);
+    for (const s of shards) perWorker[s.index % this.handles.length]!.push(s);
+    const replies = await Promise.all(
+      this.handles.map((h, i) =>
+        perWorker[i]!.length
+          ? h.request<ShardResult[]>({ type: 'step', epoch, step, shards: perWorker[i]! })
+          : Promise.resolve([]),
+      ),
+    );
+    return replies.flat().sort((a, b) => a.index - b.index);
+  }
+
+  /** Every replica applies the same update. Not awaited per step: replies are checked on the next request. */
+  apply(grads: Float32Array, state: Float32Array, lr: number, t: number): Promise<unknown> {
+    return Promise.all(this.handles.map((h) => h.request({ type: 'apply', grads, state, lr, t })));
+  }
+
+  /** Evaluates a split, split into contiguous ranges over the workers. */
+  async evaluate(split: string, count: number, batchSize = 500): Promise<EvalResult> {
+    const n = this.handles.length;
+    const per = Math.ceil(count / n);
+    const parts = await Promise.all(
+      this.handles.map((h, i) => {
+        const start = Math.min(count, i * per);
+        const end = Math.min(count, start + per);
+        return start < end
+          ? h.request<EvalResult>({ type: 'eval', split, start, end, batchSize })
+          : Promise.resolve({ pred: new Uint8Array(0), predDigits: new Uint8Array(0), lossSum: 0 });
+      }),
+    );
+    const pred = new Uint8Array(count);
+    const predDigits = new Uint8Array(count);
+    let at = 0;
+    let lossSum = 0;
+    for (const p of parts) {
+      pred.set(p.pred, at);
+      predDigits.set(p.predDigits, at);
+      at += p.pred.length;
+      lossSum += p.lossSum;
+    }
+    return { pred, predDigits, lossSum };
+  }
+
+  getState(): Promise<WorkerState> {
+    return this.handles[0]!.request<WorkerState>({ type: 'getState' });
+  }
+
+  async setState(s: WorkerState): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.request({ type: 'setState', ...s })));
+  }
+
+  async save(dir: string, metadata?: unknown): Promise<void> {
+    await this.handles[0]!.request({ type: 'save', dir, metadata });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.handles.map((h) => h.worker.terminate()));
+  }
+}

@@ -1,0 +1,90 @@
+import cliProgress from 'cli-progress';
+
+export interface ProgressTick {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number;
+  acc: number;
+  imagesPerS: number;
+  etaS: number;
+}
+
+export interface ProgressReporter {
+  start(epoch: number, epochs: number, steps: number, startStep: number): void;
+  tick(t: ProgressTick): void;
+  stop(): void;
+}
+
+function fmtEta(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+/** A cli-progress bar on a TTY; plain lines every `everyS` seconds otherwise (logs, CI). */
+export function progressReporter(
+  stream: NodeJS.WriteStream = process.stderr,
+  log: (line: string) => void = (l) => stream.write(`${l}\n`),
+  everyS = 15,
+): ProgressReporter {
+  if (stream.isTTY) {
+    let bar: cliProgress.SingleBar | undefined;
+    return {
+      start(epoch, epochs, steps, startStep) {
+        bar = new cliProgress.SingleBar(
+          {
+            stream,
+            format:
+              'epoch {epoch}/{epochs} [{bar}] {value}/{total} loss {loss} acc {acc} {ips} img/s ETA {etaText}',
+            hideCursor: true,
+            clearOnComplete: false,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(steps, startStep, {
+          epoch: epoch + 1,
+          epochs,
+          loss: '-',
+          acc: '-',
+          ips: '-',
+          etaText: '?',
+        });
+      },
+      tick(t) {
+        bar?.update(t.step, {
+          epoch: t.epoch + 1,
+          epochs: t.epochs,
+          loss: t.loss.toFixed(4),
+          acc: t.acc.toFixed(4),
+          ips: Math.round(t.imagesPerS),
+          etaText: fmtEta(t.etaS),
+        });
+      },
+      stop() {
+        bar?.stop();
+        bar = undefined;
+      },
+    };
+  }
+  let last = 0;
+  return {
+    start(epoch, epochs, steps, startStep) {
+      last = Date.now();
+      log(
+        `epoch ${epoch + 1}/${epochs}: ${steps} steps${startStep ? ` (resuming at step ${startStep})` : ''}`,
+      );
+    },
+    tick(t) {
+      const now = Date.now();
+      if (now - last < everyS * 1000 && t.step < t.steps) return;
+      last = now;
+      log(
+        `epoch ${t.epoch + 1}/${t.epochs} step ${t.step}/${t.steps} loss ${t.loss.toFixed(4)} acc ${t.acc.toFixed(4)} ` +
+          `${Math.round(t.imagesPerS)} img/s ETA ${fmtEta(t.etaS)}`,
+      );
+    },
+    stop() {},
+  };
+}

@@ -1,0 +1,109 @@
+import type { EngineName } from '@hcr/engine';
+import type { AugmentConfig } from './augment.js';
+
+/** Messages between the training coordinator (main thread) and its worker replicas. */
+
+/** A split shared with every worker without copies (SharedArrayBuffer views). */
+export interface SharedSplit {
+  count: number;
+  pixels: Uint8Array;
+  labels: Uint8Array;
+  sources: Uint8Array;
+}
+
+export interface InitMessage {
+  type: 'init';
+  workerIndex: number;
+  model: string;
+  modelSeed: number;
+  dropout: number;
+  engine: EngineName;
+  splits: Record<string, SharedSplit>;
+  normalisation: { mean: number; std: number };
+  augment: AugmentConfig;
+  dataSeed: number;
+  labelSmoothing: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** One gradient shard: a fixed slice of the batch. Its index fixes the summation order. */
+export interface ShardJob {
+  index: number;
+  /** Sample indices into the train split. */
+  samples: Uint32Array;
+  /** Position of the first sample within the epoch (drives the augmentation stream). */
+  position: number;
+}
+
+export interface StepMessage {
+  type: 'step';
+  epoch: number;
+  step: number;
+  shards: ShardJob[];
+  /** Snapshot the non-trainable state before each shard and restore it after (more than one shard here). */
+}
+
+export interface ShardResult {
+  index: number;
+  grads: Float32Array;
+  /** Non-trainable state (batch-norm moving statistics) after this shard's forward pass. */
+  state: Float32Array;
+  lossSum: number;
+  correct: number;
+  count: number;
+}
+
+export interface ApplyMessage {
+  type: 'apply';
+  grads: Float32Array;
+  state: Float32Array;
+  lr: number;
+  /** Optimizer step number after this update (1-based, for Adam's bias correction). */
+  t: number;
+}
+
+export interface EvalMessage {
+  type: 'eval';
+  split: string;
+  start: number;
+  end: number;
+  batchSize: number;
+}
+
+export interface EvalResult {
+  /** 36-way argmax per sample. */
+  pred: Uint8Array;
+  /** Argmax over the digit classes only (0..9) per sample. */
+  predDigits: Uint8Array;
+  lossSum: number;
+}
+
+export interface WorkerState {
+  params: Float32Array;
+  state: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
+export type ToWorker =
+  | InitMessage
+  | StepMessage
+  | ApplyMessage
+  | EvalMessage
+  | { type: 'getState' }
+  | ({ type: 'setState' } & WorkerState)
+  | { type: 'save'; dir: string; metadata?: unknown }
+  | { type: 'close' };
+
+export interface InitReply {
+  engine: { name: string; backend: string; fastKernels: boolean };
+  paramCount: number;
+  stateCount: number;
+}
+
+export type FromWorker =
+  | { type: 'reply'; value: unknown }
+  | { type: 'error'; message: string; code?: string; hint?: string; stack?: string };
