@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerData } from './commands/data.js';
+import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerTrain } from './commands/train.js';
 import { reportError } from './output.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerExport(program);
   registerTrain(program);
+  registerEval(program);
   registerBench(program);
   return program;
 }

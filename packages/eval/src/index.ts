@@ -1,1 +1,54 @@
-export {};
+export { renderClassF1 } from './charts/class-f1.js';
+export { renderConfusionMatrix } from './charts/confusion.js';
+export { renderLearningCurves } from './charts/learning-curves.js';
+export { renderReliability } from './charts/reliability.js';
+export {
+  type MistakeGroup,
+  renderMistakeGallery,
+  renderPredictionGrid,
+  type ShownSample,
+} from './charts/samples.js';
+export { type CompareOptions, type CompareReport, compareReports } from './compare.js';
+export {
+  type ConfusionEntry,
+  type EvalMetrics,
+  evaluatePredictions,
+  type GroupMetrics,
+  type PerClassEntry,
+  type PredictionSet,
+} from './evaluate.js';
+export * from './metrics.js';
+export {
+  DEFAULT_MODELS_DIR,
+  type ModelRun,
+  readModelMetadata,
+  readTrainingMetrics,
+  resolveModelRun,
+  type TrainingMetricsRow,
+} from './model-files.js';
+export { readOnnxMetadataProps } from './onnx-metadata.js';
+export {
+  compareRuntimes,
+  DEFAULT_REPORTS_DIR,
+  type EvalOptions,
+  type EvalReport,
+  type EvalResult,
+  evaluateRun,
+  LATEST,
+  listReports,
+  type RuntimeAgreement,
+  type RuntimeChoice,
+  type RuntimeTiming,
+} from './report.js';
+export { ONNX_FILE, onnxPredictor } from './runtimes/onnx.js';
+export {
+  asProbabilities,
+  DEFAULT_BATCH_SIZE,
+  type ImageSet,
+  type Predictor,
+  predictAll,
+  type RuntimeName,
+} from './runtimes/predictor.js';
+export { loadLayersModelChecked, tfjsPredictor } from './runtimes/tfjs.js';
+export { GENERALISATION_SOURCES, SOURCE_CLASSES } from './sources.js';
+export { evalSummary } from './summary.js';

@@ -1,0 +1,48 @@
+import type { PerClassEntry } from '../evaluate.js';
+import {
+  BLUE,
+  drawAxes,
+  drawLegend,
+  font,
+  INK,
+  newChart,
+  ORANGE,
+  type PlotArea,
+  py,
+  toPng,
+} from './canvas.js';
+
+/** Per-class F1 as bars (digits and letters in two colours), with the value above each bar. */
+export function renderClassF1(
+  perClass: readonly PerClassEntry[],
+  { title = 'F1 per class (test split)' } = {},
+): Buffer {
+  const barW = 24;
+  const a: PlotArea = { x: 70, y: 84, w: perClass.length * barW, h: 300, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
+  const { canvas, ctx } = newChart(a.x + a.w + 30, a.y + a.h + 60, title);
+  drawAxes(ctx, a, { xLabel: 'class', yLabel: 'F1', xTicks: [], yTicks: [0, 0.2, 0.4, 0.6, 0.8, 1] });
+  perClass.forEach((c, i) => {
+    const x = a.x + i * barW + 3;
+    const y = py(a, c.f1);
+    ctx.fillStyle = /[0-9]/.test(c.class) ? BLUE : ORANGE;
+    ctx.fillRect(x, y, barW - 6, a.y + a.h - y);
+    ctx.fillStyle = INK;
+    ctx.font = font(12, true);
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    ctx.fillText(c.class, x + (barW - 6) / 2, a.y + a.h + 5);
+    ctx.save();
+    ctx.translate(x + (barW - 6) / 2, y - 4);
+    ctx.rotate(-Math.PI / 2);
+    ctx.font = font(9);
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(c.support > 0 ? c.f1.toFixed(3) : 'n/a', 0, 0);
+    ctx.restore();
+  });
+  drawLegend(ctx, a.x + a.w - 180, 24, [
+    ['digits', BLUE],
+    ['letters', ORANGE],
+  ]);
+  return toPng(canvas);
+}

@@ -1,0 +1,213 @@
+import type { TrainingMetricsRow } from './model-files.js';
+import type { EvalReport } from './report.js';
+
+/** Escapes text for HTML element content and attribute values. */
+export function esc(value: unknown): string {
+  return String(value)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+export const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
+
+const STYLE = `
+body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
+h1{font-size:24px;margin-bottom:4px} h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.sub{color:#666;margin-top:0}
+.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:150px}
+.card .v{font-size:26px;font-weight:bold} .card .l{color:#555;font-size:13px}
+table{border-collapse:collapse;font-size:13px;margin:8px 0}
+th,td{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f4f6f8}
+td:first-child,th:first-child{text-align:left}
+table.sortable th{cursor:pointer;user-select:none} table.sortable th:after{content:" \\2195";color:#aaa}
+img{max-width:100%;border:1px solid #eee;margin:6px 0}
+figure{margin:12px 0} figcaption{color:#555;font-size:13px}
+code{background:#f4f6f8;padding:1px 4px;border-radius:3px}
+.bad{color:#c0392b} .good{color:#1a7f37}
+`;
+
+const SORT_SCRIPT = `
+document.querySelectorAll('table.sortable').forEach(function(table){
+  table.querySelectorAll('th').forEach(function(th, col){
+    th.addEventListener('click', function(){
+      var body = table.tBodies[0];
+      var rows = Array.prototype.slice.call(body.rows);
+      var asc = th.getAttribute('data-dir') !== 'asc';
+      table.querySelectorAll('th').forEach(function(h){ h.removeAttribute('data-dir'); });
+      th.setAttribute('data-dir', asc ? 'asc' : 'desc');
+      rows.sort(function(a, b){
+        var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : String(x).localeCompare(String(y));
+        return asc ? c : -c;
+      });
+      rows.forEach(function(r){ body.appendChild(r); });
+    });
+  });
+});
+`;
+
+function card(id: string, value: string, label: string): string {
+  return `<div class="card"><div class="v" id="${esc(id)}">${esc(value)}</div><div class="l">${esc(label)}</div></div>`;
+}
+
+function figure(name: string | undefined, png: Buffer | undefined, caption: string): string {
+  if (!name || !png) return '';
+  // embedded as a data: URI so the page is self-contained; the PNG file next to it is the same picture
+  return `<figure><img src="data:image/png;base64,${png.toString('base64')}" alt="${esc(caption)}" data-file="${esc(
+    name,
+  )}"><figcaption>${esc(caption)} (<a href="${esc(name)}">${esc(name)}</a>)</figcaption></figure>`;
+}
+
+function kv(obj: Record<string, unknown>): string {
+  const rows = Object.entries(obj).map(
+    ([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`,
+  );
+  return rows.length ? `<table>${rows.join('')}</table>` : '<p>(none recorded)</p>';
+}
+
+/**
+ * index.html of a report: headline numbers, every picture (embedded), the sortable per-class table and how
+ * the model was trained. Opens offline from disk: no external scripts, styles, fonts or images.
+ * Holds no timing, so the same model and data give a byte-identical page.
+ */
+export function renderIndexHtml(
+  r: EvalReport,
+  pictures: Record<string, Buffer>,
+  training: readonly TrainingMetricsRow[],
+): string {
+  const pic = (key: keyof EvalReport['pictures'] & string, caption: string) =>
+    figure(r.pictures[key], r.pictures[key] ? pictures[r.pictures[key]!] : undefined, caption);
+  const sourceRows = [
+    ...Object.entries(r.sources).map(([name, s]) => ({ name, s: s! })),
+    { name: `overall (test split: ${r.overall.sources.join(' + ')})`, s: r.overall },
+  ];
+  const letters = r.sources[r.data.letterSource as keyof typeof r.sources];
+  const mnist = r.sources.mnist;
+  const extra = r.sources['emnist-digits-repack'];
+
+  const headline = [
+    card('acc-overall', pct(r.overall.accuracy), 'test accuracy, 36-way'),
+    mnist ? card('acc-mnist', pct(mnist.ownClassAccuracy), 'MNIST, digits-only argmax (10-class)') : '',
+    letters
+      ? card(
+          'acc-letters',
+          pct(letters.ownClassAccuracy),
+          `${r.data.letterSource}, letters-only argmax (26-class)`,
+        )
+      : '',
+    extra ? card('acc-extra', pct(extra.accuracy), 'emnist-digits-repack (never trained on), 36-way') : '',
+    card('macro-f1', r.overall.macroF1.toFixed(4), 'macro-F1, test split'),
+    card('ece', pct(r.calibration.ece), 'expected calibration error'),
+    card('twin-share', pct(r.twins.share, 1), 'of test errors are digit/letter twins'),
+  ].join('');
+
+  const sourceTable = `<table id="sources"><thead><tr><th>source</th><th>images</th><th>accuracy (36-way)</th><th>top-3</th><th>own-class accuracy</th><th>macro-F1</th><th>ECE</th><th>errors</th><th>twin share of errors</th></tr></thead><tbody>${sourceRows
+    .map(
+      ({ name, s }) =>
+        `<tr><td>${esc(name)}</td><td>${s.count}</td><td>${pct(s.accuracy)}</td><td>${pct(s.top3Accuracy)}</td><td>${pct(
+          s.ownClassAccuracy,
+        )} (${esc(s.ownClasses)})</td><td>${s.macroF1.toFixed(4)}</td><td>${pct(s.ece)}</td><td>${s.errors}</td><td>${pct(
+          s.twinErrorShare,
+          1,
+        )}</td></tr>`,
+    )
+    .join('')}</tbody></table>`;
+
+  const classTable = `<table id="per-class" class="sortable"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>${r.perClass
+    .map(
+      (c, i) =>
+        `<tr><td data-v="${i}">${esc(c.class)}</td><td data-v="${c.precision}">${c.precision.toFixed(4)}</td><td data-v="${
+          c.recall
+        }">${c.recall.toFixed(4)}</td><td data-v="${c.f1}">${c.f1.toFixed(4)}</td><td data-v="${c.support}">${c.support}</td></tr>`,
+    )
+    .join('')}</tbody></table>`;
+
+  const confusionTable = `<table id="confusions"><thead><tr><th>pair</th><th>a as b</th><th>b as a</th><th>total</th><th>share of errors</th><th>digit/letter twin</th></tr></thead><tbody>${r.overall.topConfusions
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.pair)}</td><td>${c.aAsB}</td><td>${c.bAsA}</td><td>${c.total}</td><td>${pct(c.errorShare, 1)}</td><td>${
+          c.twin ? 'yes' : ''
+        }</td></tr>`,
+    )
+    .join('')}</tbody></table>`;
+
+  const agreement = r.agreement
+    ? `<h2>Runtimes</h2><p id="agreement" class="${r.agreement.agree ? 'good' : 'bad'}">${esc(r.agreement.runtimes.join(' vs '))}: same prediction on ${pct(
+        r.agreement.samePredictionShare,
+        3,
+      )} of ${r.agreement.images} images; test accuracy differs by ${r.agreement.accuracyDeltaPoints.toFixed(4)} points; largest probability difference ${esc(
+        r.agreement.maxAbsProbabilityDiff,
+      )}. ${r.agreement.agree ? 'They agree (>= 99.99% and <= 0.01 points).' : 'They DO NOT agree to the required 99.99% / 0.01 points.'}</p>`
+    : '';
+
+  const trainingTable = training.length
+    ? `<table id="training-epochs"><thead><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>val loss</th><th>val acc</th><th>lr</th></tr></thead><tbody>${training
+        .map(
+          (t) =>
+            `<tr><td>${t.epoch}</td><td>${t.train_loss?.toFixed(4) ?? ''}</td><td>${t.train_acc !== undefined ? pct(t.train_acc) : ''}</td><td>${
+              t.val_loss?.toFixed(4) ?? ''
+            }</td><td>${t.val_acc !== undefined ? pct(t.val_acc) : ''}</td><td>${t.lr ?? ''}</td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : '<p>The run has no metrics.jsonl, so there are no learning curves.</p>';
+
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hcr eval: ${esc(r.model.id)}</title><style>${STYLE}</style></head>
+<body>
+<h1>Evaluation of <code id="model-id">${esc(r.model.id)}</code></h1>
+<p class="sub">${esc(r.model.architecture)} model, ${esc(r.runtimes.map((x) => x.description).join(' and '))}; data manifest <code id="manifest">${esc(
+    r.data.manifestSha256.slice(0, 16),
+  )}</code>${r.data.matchesTraining ? '' : ' <span class="bad">(not the dataset the model was trained on)</span>'}; letters from ${esc(
+    r.data.letterSource,
+  )}${r.data.sample ? `; <span class="bad">sample of ${r.data.sample} images per split</span>` : ''}.</p>
+<div class="cards" id="headline">${headline}</div>
+
+<h2>Per source</h2>
+<p>Own-class accuracy restricts the argmax to the source's classes (digits for MNIST and emnist-digits-repack, letters for EMNIST letters): the number comparable with 10-class and 26-class results. The generalisation set emnist-digits-repack is never trained on and is not part of "overall".</p>
+${sourceTable}
+
+<h2>Confusions</h2>
+<p>${r.twins.errors} of ${r.twins.totalErrors} test errors (${pct(r.twins.share, 1)}) fall between the named digit/letter twins (${esc(
+    r.twins.pairs.map(([a, b]) => `${a}/${b}`).join(', '),
+  )}; defined once in @hcr/core <code>DIGIT_LETTER_TWINS</code>).</p>
+${confusionTable}
+${pic('confusion', 'Confusion matrix, counts')}
+${pic('confusionNormalised', 'Confusion matrix, row-normalised')}
+${pic('mistakes', 'Most confident mistakes of the most frequent confusions')}
+${pic('predictions', 'Random test predictions')}
+
+<h2>Per class</h2>
+<p>Click a column header to sort.</p>
+${classTable}
+${pic('classF1', 'F1 per class')}
+
+<h2>Calibration</h2>
+<p>Expected calibration error over ${r.calibration.bins} equal-width confidence bins: ${pct(r.calibration.ece)}.</p>
+${pic('reliability', 'Reliability diagram')}
+${agreement}
+<h2>How the model was trained</h2>
+${kv({
+  architecture: r.model.architecture,
+  'run id': r.model.id,
+  commit: r.model.commit,
+  created: r.model.createdAt,
+  'training engine': r.model.trainingEngine,
+  'trained on data manifest': r.model.trainedOnManifestSha256,
+  'character normalisation': r.data.characterNormalisation,
+})}
+<h3>Training configuration</h3>
+${kv(r.model.trainingConfig)}
+<h3>Final training metrics</h3>
+${kv(r.model.trainingMetrics)}
+${pic('learningCurves', 'Learning curves')}
+${trainingTable}
+<script>${SORT_SCRIPT}</script>
+</body></html>
+`;
+}

@@ -1,0 +1,216 @@
+/**
+ * Pure metric functions over model outputs. Inputs are flat probability rows (Float32Array [n, k]),
+ * true labels and, where needed, a subset of rows; outputs are plain numbers and arrays.
+ * No I/O here, so every function is unit-tested on hand-made cases.
+ */
+
+/** Rows of a flat [n, k] probability matrix. */
+export interface ProbabilityRows {
+  probs: Float32Array;
+  /** Number of classes (row width). */
+  k: number;
+}
+
+/** Index of the largest probability in row i; `allowed` restricts the argmax to those classes. */
+export function argmaxRow({ probs, k }: ProbabilityRows, i: number, allowed?: readonly number[]): number {
+  const base = i * k;
+  let best = -1;
+  let bestP = Number.NEGATIVE_INFINITY;
+  if (allowed) {
+    for (const c of allowed) {
+      const p = probs[base + c]!;
+      if (p > bestP) {
+        bestP = p;
+        best = c;
+      }
+    }
+    return best;
+  }
+  for (let c = 0; c < k; c++) {
+    const p = probs[base + c]!;
+    if (p > bestP) {
+      bestP = p;
+      best = c;
+    }
+  }
+  return best;
+}
+
+/** Argmax of every row. */
+export function argmaxAll(rows: ProbabilityRows): Int32Array {
+  const n = rows.probs.length / rows.k;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = argmaxRow(rows, i);
+  return out;
+}
+
+/** True when the label is among the `topK` most probable classes of row i (ties resolved against the label). */
+export function inTopK({ probs, k }: ProbabilityRows, i: number, label: number, topK: number): boolean {
+  const base = i * k;
+  const p = probs[base + label]!;
+  let higher = 0;
+  for (let c = 0; c < k; c++) if (probs[base + c]! > p) higher++;
+  return higher < topK;
+}
+
+/** k x k confusion matrix (rows: true class, columns: predicted class) over the given rows. */
+export function confusionMatrix(
+  labels: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  k: number,
+  rows?: ArrayLike<number>,
+): number[][] {
+  const m = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const n = rows ? rows.length : labels.length;
+  for (let j = 0; j < n; j++) {
+    const i = rows ? rows[j]! : j;
+    m[labels[i]!]![predicted[i]!]!++;
+  }
+  return m;
+}
+
+export function addMatrices(a: number[][], b: number[][]): number[][] {
+  return a.map((row, i) => row.map((v, j) => v + b[i]![j]!));
+}
+
+export interface ClassScores {
+  precision: number;
+  recall: number;
+  f1: number;
+  /** Number of true samples of the class. */
+  support: number;
+  /** Number of samples predicted as the class. */
+  predicted: number;
+}
+
+/**
+ * Precision, recall and F1 per class from a confusion matrix. A class never predicted has precision 0
+ * (scikit-learn's zero_division=0 convention); a class with no support has recall 0.
+ */
+export function classScores(matrix: number[][]): ClassScores[] {
+  const k = matrix.length;
+  return matrix.map((row, c) => {
+    const tp = row[c]!;
+    const support = row.reduce((s, v) => s + v, 0);
+    let predicted = 0;
+    for (let r = 0; r < k; r++) predicted += matrix[r]![c]!;
+    const precision = predicted > 0 ? tp / predicted : 0;
+    const recall = support > 0 ? tp / support : 0;
+    const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+    return { precision, recall, f1, support, predicted };
+  });
+}
+
+/** Unweighted mean F1 over the classes that have support (the classes a source actually contains). */
+export function macroF1(scores: readonly ClassScores[]): number {
+  const present = scores.filter((s) => s.support > 0);
+  if (present.length === 0) return 0;
+  return present.reduce((s, c) => s + c.f1, 0) / present.length;
+}
+
+export function matrixTrace(m: number[][]): number {
+  return m.reduce((s, row, i) => s + row[i]!, 0);
+}
+
+export function matrixTotal(m: number[][]): number {
+  return m.reduce((s, row) => s + row.reduce((a, b) => a + b, 0), 0);
+}
+
+/** An unordered pair of classes and how often each was mistaken for the other. */
+export interface ConfusionPair {
+  a: number;
+  b: number;
+  /** true a, predicted b */
+  aAsB: number;
+  /** true b, predicted a */
+  bAsA: number;
+  total: number;
+}
+
+/** The most frequent confusions, both directions added, largest first; ties broken by class order. */
+export function topConfusionPairs(matrix: number[][], limit: number): ConfusionPair[] {
+  const pairs: ConfusionPair[] = [];
+  const k = matrix.length;
+  for (let a = 0; a < k; a++)
+    for (let b = a + 1; b < k; b++) {
+      const aAsB = matrix[a]![b]!;
+      const bAsA = matrix[b]![a]!;
+      if (aAsB + bAsA > 0) pairs.push({ a, b, aAsB, bAsA, total: aAsB + bAsA });
+    }
+  pairs.sort((x, y) => y.total - x.total || x.a - y.a || x.b - y.b);
+  return pairs.slice(0, limit);
+}
+
+/** Errors whose (true, predicted) pair satisfies `isPair`, and all errors. */
+export function errorsBetween(
+  matrix: number[][],
+  isPair: (a: number, b: number) => boolean,
+): { errors: number; totalErrors: number } {
+  let errors = 0;
+  let totalErrors = 0;
+  matrix.forEach((row, t) => {
+    row.forEach((v, p) => {
+      if (t === p) return;
+      totalErrors += v;
+      if (isPair(t, p)) errors += v;
+    });
+  });
+  return { errors, totalErrors };
+}
+
+export interface ReliabilityBin {
+  /** Lower and upper edge of the confidence bin. */
+  lo: number;
+  hi: number;
+  count: number;
+  /** Mean top-1 confidence of the bin (0 when empty). */
+  confidence: number;
+  /** Accuracy of the bin (0 when empty). */
+  accuracy: number;
+}
+
+/**
+ * Expected calibration error with `bins` equal-width confidence bins (Guo et al. 2017):
+ * sum over bins of |accuracy - confidence| weighted by the bin's share of samples.
+ * A confidence of exactly 1 falls into the last bin.
+ */
+export function calibration(
+  confidence: ArrayLike<number>,
+  correct: ArrayLike<boolean | number>,
+  bins = 15,
+): { ece: number; bins: ReliabilityBin[] } {
+  const count = new Array<number>(bins).fill(0);
+  const confSum = new Array<number>(bins).fill(0);
+  const hit = new Array<number>(bins).fill(0);
+  const n = confidence.length;
+  for (let i = 0; i < n; i++) {
+    const c = confidence[i]!;
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(c * bins)));
+    count[b]!++;
+    confSum[b]! += c;
+    if (correct[i]) hit[b]!++;
+  }
+  let ece = 0;
+  const out: ReliabilityBin[] = [];
+  for (let b = 0; b < bins; b++) {
+    const m = count[b]!;
+    const confidenceMean = m > 0 ? confSum[b]! / m : 0;
+    const accuracy = m > 0 ? hit[b]! / m : 0;
+    if (n > 0) ece += (m / n) * Math.abs(accuracy - confidenceMean);
+    out.push({ lo: b / bins, hi: (b + 1) / bins, count: m, confidence: confidenceMean, accuracy });
+  }
+  return { ece, bins: out };
+}
+
+/** Each row divided by its sum (rows with no samples stay zero): the share of each true class. */
+export function rowNormalise(matrix: number[][]): number[][] {
+  return matrix.map((row) => {
+    const s = row.reduce((a, b) => a + b, 0);
+    return row.map((v) => (s > 0 ? v / s : 0));
+  });
+}
+
+/** Rounds for JSON: stable, readable numbers (6 decimals is far below any difference we report). */
+export function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,77 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HcrError, ONNX_METADATA_KEYS } from '@hcr/core';
+import * as ort from 'onnxruntime-node';
+import type { ModelRun } from '../model-files.js';
+import { readOnnxMetadataProps } from '../onnx-metadata.js';
+import type { Predictor } from './predictor.js';
+
+export const ONNX_FILE = 'model.onnx';
+
+/**
+ * onnxruntime-node on the exported model (default `<modelDir>/model.onnx`). Refuses a file whose shapes
+ * or embedded model id do not match the run, so a stale export is never scored as this model.
+ */
+export async function onnxPredictor(run: ModelRun, { file }: { file?: string } = {}): Promise<Predictor> {
+  const path = file ?? join(run.dir, ONNX_FILE);
+  const bytes = await readFile(path).catch(() => {
+    throw new HcrError('ONNX_MISSING', `No ONNX model at ${path}.`, {
+      hint: `Export it first: \`pnpm hcr export onnx ${run.dir}\` (or evaluate with --runtime tfjs).`,
+    });
+  });
+  const props = readOnnxMetadataProps(bytes);
+  const exportedFrom = props[ONNX_METADATA_KEYS.modelId];
+  const reexport = { hint: `Re-export it: \`pnpm hcr export onnx ${run.dir}\`.` };
+  if (exportedFrom !== undefined && exportedFrom !== run.metadata.id)
+    throw new HcrError(
+      'ONNX_STALE',
+      `${path} was exported from model '${exportedFrom}', not from '${run.metadata.id}'.`,
+      reexport,
+    );
+  const names = props[ONNX_METADATA_KEYS.classNames];
+  if (names !== undefined && JSON.parse(names).join('') !== run.metadata.classNames.join(''))
+    throw new HcrError(
+      'MODEL_CLASSES_MISMATCH',
+      `${path} names classes ${names}, metadata.json does not.`,
+      reexport,
+    );
+
+  const session = await ort.InferenceSession.create(bytes);
+  const inputName = session.inputNames[0]!;
+  const outputName = session.outputNames[0]!;
+  const inMeta = session.inputMetadata[0];
+  const outMeta = session.outputMetadata[0];
+  const { inputShape, classNames } = run.metadata;
+  if (inMeta?.isTensor) {
+    const dims = inMeta.shape.slice(1);
+    if (dims.length !== 3 || dims.some((d, i) => typeof d === 'number' && d !== inputShape[i]))
+      throw new HcrError(
+        'MODEL_INPUT_MISMATCH',
+        `${path} takes input [${inMeta.shape.join(', ')}]; metadata.json says [N, ${inputShape.join(', ')}].`,
+        reexport,
+      );
+  }
+  if (outMeta?.isTensor) {
+    const last = outMeta.shape[outMeta.shape.length - 1];
+    if (typeof last === 'number' && last !== classNames.length)
+      throw new HcrError(
+        'MODEL_CLASSES_MISMATCH',
+        `${path} outputs ${last} values per image; metadata.json names ${classNames.length} classes.`,
+        reexport,
+      );
+  }
+  const [h, w, c] = inputShape;
+  return {
+    runtime: 'onnx',
+    description: `onnxruntime-node ${ort.env.versions.common ?? ''} (cpu)`.replace('  ', ' '),
+    async predict(x, n) {
+      const feeds = { [inputName]: new ort.Tensor('float32', x, [n, h, w, c]) };
+      const result = await session.run(feeds);
+      const out = result[outputName]!;
+      return out.data as Float32Array;
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+}
