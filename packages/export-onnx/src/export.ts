@@ -3,11 +3,11 @@ import { dirname, join } from 'node:path';
 import { HcrError, type ModelMetadata, ONNX_METADATA_KEYS, writeFileAtomic } from '@hcr/core';
 import '@tensorflow/tfjs-backend-cpu';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
 import { convertGraphModel } from './graph/convert-graph.js';
 import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OnnxGraphBuilder } from './graph-builder.js';
-import { convertLayersModel } from './layers/convert-layers.js';
+import { assertTopologySupported, convertLayersModel } from './layers/convert-layers.js';
 import { fileIOHandler, modelFormat, readModelJson, resolveModelJson } from './model-io.js';
 import { encodeModel } from './onnx-proto.js';
 
@@ -144,6 +144,7 @@ export type LoadedModel =
 
 /** Load a tfjs model (LayersModel or GraphModel) from disk, with hcr's metadata.json if present. */
 export async function loadTfjsModel(path: string): Promise<LoadedModel> {
+  await readyBackend();
   const modelJsonPath = await resolveModelJson(path);
   const json = await readModelJson(modelJsonPath);
   const metadata = await readMetadata(join(dirname(modelJsonPath), 'metadata.json'));
@@ -153,8 +154,21 @@ export async function loadTfjsModel(path: string): Promise<LoadedModel> {
     const model = await loadGraphModel(memory).catch((e) => rethrowLoad(modelJsonPath, e));
     return { format: 'graph-model', model, artifacts, modelJsonPath, metadata };
   }
+  assertTopologySupported(json.modelTopology);
   const model = await loadLayersModel(memory).catch((e) => rethrowLoad(modelJsonPath, e));
   return { format: 'layers-model', model, modelJsonPath, metadata };
+}
+
+/**
+ * Initialise whichever tfjs backend the process registered (the CLI may have registered wasm); fall back
+ * to the pure-JS cpu backend, which this package always registers, when that one cannot start.
+ */
+async function readyBackend(): Promise<void> {
+  try {
+    await tf.ready();
+  } catch {
+    await tf.setBackend('cpu');
+  }
 }
 
 function rethrowLoad(file: string, e: unknown): never {

@@ -315,7 +315,12 @@ describe('model structure', () => {
     const b = tfl.input({ shape: [6, 6, 2], name: 'image_b' });
     const fa = tfl.layers.flatten().apply(inner.apply(a)) as tfl.SymbolicTensor;
     const fb = tfl.layers.flatten().apply(inner.apply(b)) as tfl.SymbolicTensor;
-    const out = tfl.layers.add().apply([shared.apply(fa), shared.apply(fb)]) as tfl.SymbolicTensor;
+    const out = tfl.layers
+      .add()
+      .apply([
+        shared.apply(fa) as tfl.SymbolicTensor,
+        shared.apply(fb) as tfl.SymbolicTensor,
+      ]) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: [a, b], outputs: [out, fa], name: 'siamese' });
     const r = await expectLayersParity(model);
     expect(r.perOutput).toHaveLength(2);

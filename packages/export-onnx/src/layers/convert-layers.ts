@@ -26,20 +26,43 @@ function leafLayers(model: Any, path = ''): [string, Any][] {
   return out;
 }
 
+function unsupportedLayer(path: string, cls: string): HcrError {
+  return new HcrError(
+    'UNSUPPORTED_LAYER',
+    `Layer '${path}' of class ${cls} cannot be exported to ONNX; nothing was written.`,
+    {
+      hint: `Supported layer classes: ${SUPPORTED_LAYERS.join(', ')}. Replace the layer, or open an issue with the model attached.`,
+    },
+  );
+}
+
+/**
+ * Check a model.json's Keras topology before tfjs parses it, so a class tfjs does not know either
+ * (a Python-only or custom layer) is reported with its layer name like any other unsupported layer.
+ */
+export function assertTopologySupported(modelTopology: unknown): void {
+  const topo = modelTopology as { model_config?: unknown; config?: unknown; class_name?: string };
+  const walk = (entry: Any, path: string) => {
+    const cls: string = entry?.class_name;
+    const cfg = entry?.config;
+    const layers = Array.isArray(cfg) ? cfg : cfg?.layers;
+    if (['Sequential', 'Functional', 'Model'].includes(cls) && Array.isArray(layers)) {
+      const here = path && cfg?.name ? `${path}${cfg.name}/` : path;
+      for (const l of layers) walk(l, here);
+      return;
+    }
+    if (cls && !SUPPORTED_LAYERS.includes(cls))
+      throw unsupportedLayer(`${path}${cfg?.name ?? entry?.name ?? '?'}`, cls);
+  };
+  walk(topo.model_config ?? topo, '');
+}
+
 /** Fail before emitting anything when a layer or an activation cannot be converted. */
 export function assertLayersSupported(model: Any): void {
   for (const [path, layer] of leafLayers(model)) {
     const cls = layer.getClassName();
     if (cls === 'InputLayer') continue;
-    if (!LAYER_CONVERTERS[cls]) {
-      throw new HcrError(
-        'UNSUPPORTED_LAYER',
-        `Layer '${path}' of class ${cls} cannot be exported to ONNX; nothing was written.`,
-        {
-          hint: `Supported layer classes: ${SUPPORTED_LAYERS.join(', ')}. Replace the layer, or open an issue with the model attached.`,
-        },
-      );
-    }
+    if (!LAYER_CONVERTERS[cls]) throw unsupportedLayer(path, cls);
     const act = layer.getConfig().activation;
     if (typeof act === 'string' && !(SUPPORTED_ACTIVATIONS as readonly string[]).includes(act)) {
       throw new HcrError(

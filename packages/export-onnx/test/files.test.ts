@@ -1,0 +1,269 @@
+import '@tensorflow/tfjs-backend-cpu';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { ONNX_METADATA_KEYS } from '@hcr/core';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeModel, exportModelFile, fileIOHandler, SUPPORTED_OPS, verifyExport } from '../src/index.js';
+import { attrs, GraphJsonBuilder, kerasFunctionalJson, writeTfjsModel } from './tfjs-json.js';
+
+const root = mkdtempSync(join(tmpdir(), 'hcr-export-test-'));
+const repo = resolve(import.meta.dirname, '../../..');
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('models on disk', () => {
+  it('a Keras Functional model in tensorflowjs_converter format (two shards split mid-tensor) exports with parity', async () => {
+    const dir = join(root, 'keras');
+    const { json, weights } = kerasFunctionalJson();
+    writeTfjsModel(dir, json, weights);
+    const { bytes, loaded, report } = await exportModelFile(dir);
+    expect(report.sourceFormat).toBe('layers-model');
+    expect(report.inputs[0]).toEqual({ name: 'input_1', shape: ['batch', 12, 12, 1] });
+    expect(report.outputs[0].name).toBe('dense');
+    const v = await verifyExport(loaded, bytes, { samples: 8 });
+    expect(v.passed).toBe(true);
+    expect(v.checks.map((c) => c.optimization)).toEqual(['all', 'disabled']);
+    const docs = decodeModel(bytes).graph.node.map((n) => n.doc_string);
+    expect(docs).toContain('layer conv2d_1 (Conv2D)');
+    expect(docs).toContain('layer batch_normalization (BatchNormalization)');
+  });
+
+  it('fileIOHandler saves and loads a tfjs model; metadata.json becomes metadata_props', async () => {
+    const dir = join(root, 'saved');
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2 })] });
+    await model.save(fileIOHandler(dir));
+    const meta = { id: 'run-1', classNames: ['a', 'b'], inputNormalisation: { mean: 0.5, std: 0.5 } };
+    writeFileSync(join(dir, 'metadata.json'), JSON.stringify(meta));
+    const { bytes } = await exportModelFile(join(dir, 'model.json'));
+    const props = Object.fromEntries(decodeModel(bytes).metadata_props.map((p) => [p.key, p.value]));
+    expect(JSON.parse(props[ONNX_METADATA_KEYS.classNames])).toEqual(['a', 'b']);
+    expect(JSON.parse(props[ONNX_METADATA_KEYS.inputNormalisation])).toEqual({ mean: 0.5, std: 0.5 });
+    expect(props[ONNX_METADATA_KEYS.modelId]).toBe('run-1');
+  });
+
+  it('a missing weight shard is a clear error', async () => {
+    const dir = join(root, 'noshard');
+    const { json, weights } = kerasFunctionalJson();
+    writeTfjsModel(dir, json, weights);
+    rmSync(join(dir, 'group1-shard2of2.bin'));
+    await expect(exportModelFile(dir)).rejects.toMatchObject({ code: 'WEIGHTS_MISSING' });
+  });
+});
+
+/** A GraphModel using every op in SUPPORTED_OPS that tfjs-converter can run, as tensorflowjs_converter emits them. */
+function writeGraphModel(dir: string): string[] {
+  const b = new GraphJsonBuilder();
+  const x = b.placeholder('images', [-1, 10, 10, 3]);
+  const c1 = b.conv('conv1', '_FusedConv2D', x, b.const('conv1/w', [3, 3, 3, 8]), [b.const('conv1/b', [8])], {
+    strides: 2,
+    fused: ['BiasAdd', 'Relu'],
+  });
+  const dw = b.conv(
+    'dw',
+    'FusedDepthwiseConv2dNative',
+    c1,
+    b.const('dw/w', [3, 3, 8, 1]),
+    [b.const('dw/b', [8])],
+    { fused: ['BiasAdd', 'Relu6'] },
+  );
+  const dw2 = b.conv('dw2', 'DepthwiseConv2dNative', dw, b.const('dw2/w', [3, 3, 8, 2]), [], {
+    padding: 'VALID',
+  });
+  const c2 = b.conv('c2', 'Conv2D', dw2, b.const('c2/w', [1, 1, 16, 8]), [], {});
+  const ba = b.op('ba', 'BiasAdd', [c2, b.const('ba/b', [8])], { data_format: { s: attrs.b64('NHWC') } });
+  const bn = b.op(
+    'bn',
+    'FusedBatchNormV3',
+    [
+      ba,
+      b.const('bn/s', [8]),
+      b.const('bn/o', [8]),
+      b.const('bn/m', [8]),
+      b.const('bn/v', [8], { range: [0.5, 2] }),
+    ],
+    {
+      epsilon: { f: 0.001 },
+      data_format: { s: attrs.b64('NHWC') },
+      is_training: { b: false },
+    },
+  );
+  const elu = b.op('elu', 'Elu', [bn]);
+  const pad = b.op('pad', 'Pad', [elu, b.ints('pad/p', [0, 0, 1, 0, 0, 1, 0, 0], [4, 2])]);
+  const mp = b.op('mp', 'MaxPool', [pad], {
+    ksize: attrs.ilist([1, 2, 2, 1]),
+    strides: attrs.ilist([1, 2, 2, 1]),
+    padding: { s: attrs.b64('VALID') },
+    data_format: { s: attrs.b64('NHWC') },
+  });
+  const ap = b.op('ap', 'AvgPool', [pad], {
+    ksize: attrs.ilist([1, 3, 3, 1]),
+    strides: attrs.ilist([1, 2, 2, 1]),
+    padding: { s: attrs.b64('SAME') },
+    data_format: { s: attrs.b64('NHWC') },
+  });
+  const cat = b.op('cat', 'ConcatV2', [mp, ap, b.ints('cat/axis', [3], [])], {
+    N: { i: '2' },
+    Tidx: { type: 'DT_INT32' },
+  });
+  const sig = b.op('sig', 'Sigmoid', [cat]);
+  const tanh = b.op('tanh', 'Tanh', [cat]);
+  const mul = b.op('mul', 'Mul', [sig, tanh]);
+  const sub = b.op('sub', 'Sub', [mul, b.const('sub/c', [16])]);
+  const div = b.op('div', 'RealDiv', [sub, b.const('div/c', [16], { range: [1, 2] })]);
+  const add = b.op('add', 'AddV2', [div, mul]);
+  const relu = b.op('relu', 'Relu', [add]);
+  const tr = b.op('tr', 'Transpose', [relu, b.ints('tr/perm', [0, 3, 1, 2])], {
+    Tperm: { type: 'DT_INT32' },
+  });
+  const mean = b.op('mean', 'Mean', [tr, b.ints('mean/axes', [2, 3])], {
+    keep_dims: { b: true },
+    Tidx: { type: 'DT_INT32' },
+  });
+  const sq = b.op('sq', 'Squeeze', [mean], { squeeze_dims: attrs.ilist([2, 3]) });
+  const flat = b.op('flat', 'Reshape', [relu, b.ints('flat/shape', [-1, 2 * 2 * 16])], {
+    Tshape: { type: 'DT_INT32' },
+  });
+  const fc = b.op('fc', '_FusedMatMul', [flat, b.const('fc/w', [64, 16]), b.const('fc/b', [16])], {
+    transpose_a: { b: false },
+    transpose_b: { b: false },
+    fused_ops: { list: { s: [attrs.b64('BiasAdd'), attrs.b64('Relu')] } },
+    num_args: { i: '1' },
+    epsilon: { f: 0 },
+  });
+  const both = b.op('both', 'Add', [fc, sq]);
+  const mm = b.op('mm', 'MatMul', [both, b.const('mm/w', [10, 16])], {
+    transpose_a: { b: false },
+    transpose_b: { b: true },
+  });
+  const ex = b.op('ex', 'ExpandDims', [mm, b.ints('ex/dim', [1], [])], { Tdim: { type: 'DT_INT32' } });
+  const sm = b.op('sm', 'Softmax', [ex]);
+  b.op('Identity', 'Identity', [sm]);
+  writeTfjsModel(dir, b.json(), b.weights);
+  return [...new Set(b.nodes.map((n) => n.op as string))];
+}
+
+describe('GraphModel (tfjs-converter format)', () => {
+  it('a CNN graph with the ops tensorflowjs_converter emits exports with parity', async () => {
+    const dir = join(root, 'graph');
+    const used = writeGraphModel(dir);
+    const { bytes, loaded, report } = await exportModelFile(dir);
+    expect(report.sourceFormat).toBe('graph-model');
+    expect(report.inputs[0]).toEqual({ name: 'images', shape: ['batch', 10, 10, 3] });
+    expect(report.outputs[0]).toEqual({ name: 'Identity', shape: ['batch', 1, 10] });
+    const v = await verifyExport(loaded, bytes, { samples: 5 });
+    expect(v.checks[0].maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    expect(v.passed).toBe(true);
+    for (const op of used) expect(SUPPORTED_OPS).toContain(op);
+    expect(used.length).toBeGreaterThanOrEqual(28);
+    const docs = decodeModel(bytes).graph.node.map((n) => n.doc_string);
+    expect(docs).toContain('tf node conv1 (_FusedConv2D)');
+  });
+
+  it('NCHW input layout works for graph models too', async () => {
+    const dir = join(root, 'graph');
+    const { bytes, loaded } = await exportModelFile(dir, { inputLayout: 'nchw' });
+    expect(decodeModel(bytes).graph.node[0].op_type).toBe('Conv');
+    expect((await verifyExport(loaded, bytes, { samples: 3, inputLayout: 'nchw' })).passed).toBe(true);
+  });
+
+  it('an unsupported op is named, with the supported list', async () => {
+    const dir = join(root, 'graph-bad');
+    const b = new GraphJsonBuilder();
+    const x = b.placeholder('x', [-1, 4]);
+    b.op('cum', 'Cumsum', [x, b.ints('axis', [1], [])], {
+      exclusive: { b: false },
+      reverse: { b: false },
+      Tidx: { type: 'DT_INT32' },
+    });
+    writeTfjsModel(dir, b.json(), b.weights);
+    await expect(exportModelFile(dir)).rejects.toMatchObject({
+      code: 'UNSUPPORTED_OP',
+      message: expect.stringContaining("Node 'cum' has op Cumsum"),
+      hint: expect.stringContaining('_FusedConv2D'),
+    });
+  });
+});
+
+describe('unsupported layers', () => {
+  it('a tfjs layer class without a converter: clear error naming class, layer and the supported list', async () => {
+    const model = tfl.sequential({
+      layers: [tfl.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 3 })],
+    });
+    const dir = join(root, 'embedding');
+    await model.save(fileIOHandler(dir));
+    await expect(exportModelFile(dir)).rejects.toMatchObject({
+      code: 'UNSUPPORTED_LAYER',
+      message: expect.stringMatching(/Layer 'embedding.*' of class Embedding cannot be exported/),
+      hint: expect.stringContaining('Conv2D'),
+    });
+  });
+
+  it('hcr export onnx: an unknown layer class exits non-zero with a clear error and writes nothing', () => {
+    const dir = join(root, 'unknown');
+    const { json, weights } = kerasFunctionalJson();
+    const text = JSON.stringify(json).replace('"class_name":"Add"', '"class_name":"FancyMerge"');
+    writeTfjsModel(dir, JSON.parse(text), weights);
+    const out = join(root, 'unknown.onnx');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        join(repo, 'apps/cli/src/bin.ts'),
+        'export',
+        'onnx',
+        dir,
+        '-o',
+        out,
+      ],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+      },
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(
+      "Layer 'add' of class FancyMerge cannot be exported to ONNX; nothing was written.",
+    );
+    expect(r.stderr).toContain('Supported layer classes: Activation, Add,');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('hcr export onnx: success prints parity figures and writes the file', () => {
+    const dir = join(root, 'keras');
+    const out = join(root, 'keras.onnx');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        join(repo, 'apps/cli/src/bin.ts'),
+        'export',
+        'onnx',
+        dir,
+        '-o',
+        out,
+        '--json',
+        '--samples',
+        '4',
+        '--images',
+        '0',
+      ],
+      { cwd: repo, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.parity.passed).toBe(true);
+    expect(report.parity.checks[0].maxAbsDiff).toBeLessThanOrEqual(1e-4);
+    expect(readFileSync(out).byteLength).toBe(report.report.byteLength);
+  });
+});
