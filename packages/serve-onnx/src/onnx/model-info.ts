@@ -1,0 +1,155 @@
+import { readFile } from 'node:fs/promises';
+import { HcrError, type InputNormalisation, ONNX_METADATA_KEYS } from '@hcr/core';
+import { decodeOnnxModel, OnnxDataType, type OnnxValueInfo } from './proto.js';
+
+/** A tensor of the graph's signature; symbolic dimensions (batch) are -1. */
+export interface TensorSignature {
+  name: string;
+  /** ONNX element type (1 = float32). */
+  elemType: number;
+  dims: number[];
+  /** Names of symbolic dimensions, e.g. ['N', '', '', ''] ('' for fixed ones). */
+  dimParams: string[];
+}
+
+/** What serving needs to know about a model, read from the ONNX file itself. */
+export interface ModelInfo {
+  /** `hcr.model_id`, else the file name. */
+  id: string;
+  classNames: string[];
+  normalisation: InputNormalisation;
+  input: TensorSignature;
+  output: TensorSignature;
+  /** Pixels per image the input expects (784 for 28x28x1). */
+  imageSize: number;
+  /** True when the first input dimension is symbolic, so any batch size runs in one call. */
+  dynamicBatch: boolean;
+  /** Parsed `hcr.metadata` (the full ModelMetadata JSON), when present. */
+  metadata?: Record<string, unknown>;
+  /** All metadata_props as given. */
+  metadataProps: Record<string, string>;
+  opsetVersion: number;
+  sizeBytes: number;
+}
+
+export async function readModelFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new HcrError('MODEL_MISSING', `Cannot read the ONNX model ${path}: ${(e as Error).message}.`, {
+      hint: 'Pass --model <file.onnx> (or set HCR_MODEL); `hcr export onnx` writes one from a trained model.',
+      cause: e,
+    });
+  }
+}
+
+/** Reads signature and hcr metadata from ONNX bytes; every missing piece is an error naming the fix. */
+export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo {
+  let model: ReturnType<typeof decodeOnnxModel>;
+  try {
+    model = decodeOnnxModel(bytes);
+  } catch (e) {
+    throw new HcrError(
+      'MODEL_INVALID',
+      `The model file is not a valid ONNX protobuf (${(e as Error).message}).`,
+      {
+        hint: 'Re-export it with `hcr export onnx`.',
+        cause: e,
+      },
+    );
+  }
+  const graph = model.graph;
+  if (!graph?.input?.length || !graph.output?.length)
+    throw new HcrError('MODEL_INVALID', 'The ONNX model has no graph inputs or outputs.', {
+      hint: 'Re-export it with `hcr export onnx`.',
+    });
+  const props: Record<string, string> = {};
+  for (const p of model.metadata_props ?? []) props[p.key] = p.value;
+
+  const initNames = new Set((graph.initializer ?? []).map((t) => t.name));
+  const inputs = graph.input.filter((i) => !initNames.has(i.name));
+  if (inputs.length !== 1)
+    throw new HcrError(
+      'MODEL_SIGNATURE',
+      `The model has ${inputs.length} inputs; hcr serves models with one.`,
+      {
+        hint: 'Export a single-input classifier with `hcr export onnx`.',
+      },
+    );
+  const input = signature(inputs[0]!);
+  const output = signature(graph.output[0]!);
+  if (input.elemType !== OnnxDataType.FLOAT || output.elemType !== OnnxDataType.FLOAT)
+    throw new HcrError('MODEL_SIGNATURE', 'The model input and output must be float32 tensors.', {
+      hint: 'Export with `hcr export onnx`, which writes float32 NHWC [N,28,28,1] -> [N,36].',
+    });
+  const imageSize = input.dims.slice(1).reduce((a, b) => a * b, 1);
+  if (input.dims.slice(1).some((d) => d < 1) || imageSize !== 784)
+    throw new HcrError(
+      'MODEL_SIGNATURE',
+      `The model input ${input.name} has shape [${input.dims.join(',')}]; hcr needs 28x28 greyscale images.`,
+      { hint: 'Use a model exported by `hcr export onnx` (NHWC [N,28,28,1]).' },
+    );
+
+  const classNames = parseJson<string[]>(props, ONNX_METADATA_KEYS.classNames);
+  if (!Array.isArray(classNames) || classNames.some((c) => typeof c !== 'string'))
+    throw metadataError(ONNX_METADATA_KEYS.classNames, 'a JSON array of class names');
+  const outClasses = output.dims[output.dims.length - 1]!;
+  if (outClasses > 0 && outClasses !== classNames.length)
+    throw new HcrError(
+      'MODEL_SIGNATURE',
+      `The model outputs ${outClasses} scores but its metadata names ${classNames.length} classes.`,
+      { hint: 'Re-export the model with `hcr export onnx` so metadata and graph agree.' },
+    );
+  const normalisation = parseJson<InputNormalisation>(props, ONNX_METADATA_KEYS.inputNormalisation);
+  if (
+    !normalisation ||
+    !Number.isFinite(normalisation.mean) ||
+    !Number.isFinite(normalisation.std) ||
+    normalisation.std === 0
+  )
+    throw metadataError(ONNX_METADATA_KEYS.inputNormalisation, 'JSON {"mean": number, "std": number}');
+  const metadata = props[ONNX_METADATA_KEYS.metadata]
+    ? parseJson<Record<string, unknown>>(props, ONNX_METADATA_KEYS.metadata)
+    : undefined;
+  const opset = model.opset_import.find((o) => !o.domain || o.domain === 'ai.onnx');
+  return {
+    id: props[ONNX_METADATA_KEYS.modelId] || fallbackId,
+    classNames,
+    normalisation: { mean: normalisation.mean, std: normalisation.std },
+    input,
+    output,
+    imageSize,
+    dynamicBatch: input.dims[0]! < 0,
+    metadata,
+    metadataProps: props,
+    opsetVersion: opset?.version ?? 0,
+    sizeBytes: bytes.byteLength,
+  };
+}
+
+function signature(v: OnnxValueInfo): TensorSignature {
+  const t = v.type?.tensor_type;
+  const dims = t?.shape?.dim ?? [];
+  return {
+    name: v.name,
+    elemType: t?.elem_type ?? 0,
+    dims: dims.map((d) => ('dim_value' in d && typeof d.dim_value === 'number' ? d.dim_value : -1)),
+    dimParams: dims.map((d) => ('dim_param' in d && typeof d.dim_param === 'string' ? d.dim_param : '')),
+  };
+}
+
+function parseJson<T>(props: Record<string, string>, key: string): T | undefined {
+  const text = props[key];
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw metadataError(key, 'valid JSON');
+  }
+}
+
+function metadataError(key: string, expected: string): HcrError {
+  return new HcrError('MODEL_METADATA', `The ONNX model's metadata_props lack ${key} (${expected}).`, {
+    hint: 'Export the model with `hcr export onnx`, which writes class names and input normalisation.',
+  });
+}

@@ -1,0 +1,70 @@
+import { HcrError } from '@hcr/core';
+import { normaliseCharacter } from '@hcr/data';
+import { type DecodeLimits, decodeImage } from './decode.js';
+import { extractInk, type InkOptions, type InkReport, isDarkOnLight } from './ink.js';
+
+export const SIDE = 28;
+export const PIXELS = SIDE * SIDE;
+
+/** A character ready for the model: 28x28 bytes, ink bright on black, canonically normalised. */
+export interface PreparedCharacter {
+  pixels: Uint8Array;
+  /** What the photo pipeline did (absent for raw 28x28 arrays). */
+  ink?: InkReport;
+  source: { kind: 'pixels' | 'image'; format?: string; width: number; height: number };
+}
+
+export interface PreprocessOptions extends DecodeLimits, InkOptions {}
+
+/** Encoded image (PNG/JPEG/WebP, any size and colour) -> canonical 28x28. */
+export async function prepareImage(
+  bytes: Uint8Array,
+  opts: PreprocessOptions = {},
+): Promise<PreparedCharacter> {
+  const img = await decodeImage(bytes, opts);
+  const { ink, report } = extractInk(img.values, img.width, img.height, {
+    ...opts,
+    knownPolarity: img.kind === 'alpha' ? 'ink-bright' : undefined,
+  });
+  if (report.blank)
+    throw new HcrError(
+      'NO_INK',
+      'No character found: the image has no marks that stand out from the background.',
+      {
+        hint: 'Send a photo or scan with the character clearly visible (dark on light or light on dark).',
+      },
+    );
+  return {
+    pixels: normaliseCharacter(ink, img.width, img.height),
+    ink: report,
+    source: { kind: 'image', format: img.format, width: img.originalWidth, height: img.originalHeight },
+  };
+}
+
+/**
+ * A 28x28 array (Uint8 or Float32, any non-negative scale) -> canonical 28x28. Arrays are taken as clean
+ * renderings, so only the polarity is detected before the canonical normalisation (no thresholding).
+ */
+export function preparePixels(values: ArrayLike<number>): PreparedCharacter {
+  if (values.length !== PIXELS)
+    throw new HcrError('BAD_PIXELS', `Expected ${PIXELS} pixels (28x28), got ${values.length}.`, {
+      hint: 'Send 784 numbers, row by row, or send an encoded image (PNG/JPEG/WebP) of any size instead.',
+    });
+  const f = new Float32Array(PIXELS);
+  let max = 0;
+  for (let i = 0; i < PIXELS; i++) {
+    const v = values[i]!;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new HcrError('BAD_PIXELS', `Pixel ${i} is ${String(v)}; pixels must be finite numbers >= 0.`, {
+        hint: 'Send grey levels 0..255 (or 0..1), ink bright or dark, row by row.',
+      });
+    f[i] = v;
+    if (v > max) max = v;
+  }
+  if (max > 0) {
+    // Polarity on a 0..255 scale.
+    const scaled = f.map((v) => (v / max) * 255);
+    if (isDarkOnLight(scaled, SIDE, SIDE)) for (let i = 0; i < PIXELS; i++) f[i] = max - f[i]!;
+  }
+  return { pixels: normaliseCharacter(f, SIDE, SIDE), source: { kind: 'pixels', width: SIDE, height: SIDE } };
+}

@@ -1,0 +1,184 @@
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+import { HcrError } from '@hcr/core';
+import * as ort from 'onnxruntime-node';
+import { allowedClasses, type ClassFilter, type Prediction, rankClasses } from './classes.js';
+import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
+import {
+  PIXELS,
+  type PreparedCharacter,
+  type PreprocessOptions,
+  prepareImage,
+  preparePixels,
+} from './preprocess/preprocess.js';
+
+/**
+ * One character to recognise: an encoded image (PNG/JPEG/WebP bytes), or 28x28 pixels
+ * (Float32Array, number[], or a 784-byte Uint8Array that is not an image file).
+ */
+export type RecognizerInput =
+  | Uint8Array
+  | Float32Array
+  | readonly number[]
+  | { image: Uint8Array }
+  | { pixels: ArrayLike<number> };
+
+export interface SessionTuning {
+  /** Threads inside one operator (default: all cores). */
+  intraOpThreads?: number;
+  /** Threads across independent operators (default 1: these graphs are a chain). */
+  interOpThreads?: number;
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+export interface RecognizerOptions extends SessionTuning {
+  /** Path to model.onnx, or its bytes. */
+  model: string | Uint8Array;
+  preprocess?: PreprocessOptions;
+}
+
+export interface RecognizeOptions {
+  /** How many ranked classes to return per image (default 5). */
+  topK?: number;
+  /** Restrict answers to these characters (`digits`, `letters`, `all`, or a list). */
+  classes?: ClassFilter;
+}
+
+export interface Recognizer {
+  readonly info: ModelInfo;
+  readonly tuning: Required<SessionTuning>;
+  recognize(input: RecognizerInput, opts?: RecognizeOptions): Promise<Prediction>;
+  recognize(inputs: readonly RecognizerInput[], opts?: RecognizeOptions): Promise<Prediction[]>;
+  /** Preprocessing alone: the canonical 28x28 the model will see. */
+  prepare(input: RecognizerInput): Promise<PreparedCharacter>;
+  /** Model alone: canonical 28x28 images -> probabilities, [n x classes], in one onnxruntime run. */
+  infer(images: readonly Uint8Array[]): Promise<Float32Array>;
+  /** Ranks the probabilities of image `i` of an `infer` result. */
+  rank(probs: Float32Array, i: number, opts?: RecognizeOptions): Prediction;
+  close(): Promise<void>;
+}
+
+const PNG = [0x89, 0x50, 0x4e, 0x47];
+const JPEG = [0xff, 0xd8, 0xff];
+
+function startsWith(b: Uint8Array, sig: number[], at = 0): boolean {
+  return sig.every((v, i) => b[at + i] === v);
+}
+
+/** True for PNG, JPEG or WebP file signatures. */
+export function looksLikeImageFile(b: Uint8Array): boolean {
+  const webp = startsWith(b, [0x52, 0x49, 0x46, 0x46]) && startsWith(b, [0x57, 0x45, 0x42, 0x50], 8);
+  return startsWith(b, PNG) || startsWith(b, JPEG) || webp;
+}
+
+export async function prepareInput(
+  input: RecognizerInput,
+  opts?: PreprocessOptions,
+): Promise<PreparedCharacter> {
+  if (input instanceof Float32Array || Array.isArray(input)) return preparePixels(input as ArrayLike<number>);
+  if (input instanceof Uint8Array) {
+    if (input.length === PIXELS && !looksLikeImageFile(input)) return preparePixels(input);
+    return prepareImage(input, opts);
+  }
+  if ('image' in input) return prepareImage(input.image, opts);
+  if ('pixels' in input) return preparePixels(input.pixels);
+  throw new HcrError('BAD_INPUT', 'Unrecognised input.', {
+    hint: 'Pass image bytes (PNG/JPEG/WebP) or 784 pixel values.',
+  });
+}
+
+export async function createRecognizer(opts: RecognizerOptions): Promise<Recognizer> {
+  const bytes = typeof opts.model === 'string' ? await readModelFile(opts.model) : opts.model;
+  const info = inspectModel(bytes, typeof opts.model === 'string' ? basename(opts.model, '.onnx') : 'model');
+  const tuning: Required<SessionTuning> = {
+    intraOpThreads: opts.intraOpThreads ?? availableParallelism(),
+    interOpThreads: opts.interOpThreads ?? 1,
+    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
+  };
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: tuning.intraOpThreads,
+      interOpNumThreads: tuning.interOpThreads,
+      graphOptimizationLevel: tuning.graphOptimizationLevel,
+      executionMode: 'sequential',
+      enableCpuMemArena: true,
+    });
+  } catch (e) {
+    throw new HcrError('MODEL_INVALID', `onnxruntime cannot load the model: ${(e as Error).message}`, {
+      hint: 'Re-export it with `hcr export onnx` (opset 13+, float32).',
+      cause: e,
+    });
+  }
+  const { mean, std } = info.normalisation;
+  const lut = new Float32Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = (v / 255 - mean) / std;
+  const classes = info.classNames.length;
+  const fixedBatch = info.dynamicBatch ? 0 : info.input.dims[0]!;
+
+  async function runChunk(images: readonly Uint8Array[], rows: number): Promise<Float32Array> {
+    const x = new Float32Array(rows * PIXELS);
+    images.forEach((img, b) => {
+      for (let k = 0; k < PIXELS; k++) x[b * PIXELS + k] = lut[img[k]!]!;
+    });
+    const dims = info.input.dims.map((d, i) => (i === 0 ? rows : d));
+    const out = await session.run({ [info.input.name]: new ort.Tensor('float32', x, dims) });
+    const y = out[info.output.name]!.data as Float32Array;
+    return y.subarray(0, images.length * classes);
+  }
+
+  async function infer(images: readonly Uint8Array[]): Promise<Float32Array> {
+    for (const img of images)
+      if (img.length !== PIXELS)
+        throw new RangeError(`infer: an image has ${img.length} pixels, not ${PIXELS}`);
+    if (images.length === 0) return new Float32Array(0);
+    if (!fixedBatch) return runChunk(images, images.length);
+    // Fixed-batch models: run in chunks of the model's batch size, padding the last one.
+    const probs = new Float32Array(images.length * classes);
+    for (let s = 0; s < images.length; s += fixedBatch) {
+      const chunk = images.slice(s, s + fixedBatch);
+      probs.set(await runChunk(chunk, fixedBatch), s * classes);
+    }
+    return probs;
+  }
+
+  function rank(probs: Float32Array, i: number, ro: RecognizeOptions = {}): Prediction {
+    const allowed = allowedClasses(ro.classes, info.classNames);
+    return rankClasses(
+      probs.subarray(i * classes, (i + 1) * classes),
+      info.classNames,
+      ro.topK ?? 5,
+      allowed,
+    );
+  }
+
+  async function recognize(
+    input: RecognizerInput | readonly RecognizerInput[],
+    ro: RecognizeOptions = {},
+  ): Promise<Prediction | Prediction[]> {
+    allowedClasses(ro.classes, info.classNames); // a bad filter fails before any work
+    const single = !isInputList(input);
+    const list = single ? [input as RecognizerInput] : (input as readonly RecognizerInput[]);
+    const prepared = await Promise.all(list.map((x) => prepareInput(x, opts.preprocess)));
+    const probs = await infer(prepared.map((p) => p.pixels));
+    const preds = prepared.map((_, i) => rank(probs, i, ro));
+    return single ? preds[0]! : preds;
+  }
+
+  await infer([new Uint8Array(PIXELS)]); // warm-up: first-run allocations happen before traffic
+
+  return {
+    info,
+    tuning,
+    recognize: recognize as Recognizer['recognize'],
+    prepare: (input) => prepareInput(input, opts.preprocess),
+    infer,
+    rank,
+    close: () => session.release(),
+  };
+}
+
+/** A list of inputs, as opposed to one number[] of pixels. */
+function isInputList(input: RecognizerInput | readonly RecognizerInput[]): boolean {
+  return Array.isArray(input) && (input.length === 0 || typeof input[0] !== 'number');
+}

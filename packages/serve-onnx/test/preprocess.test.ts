@@ -1,0 +1,228 @@
+import { deflateSync } from 'node:zlib';
+import { HcrError } from '@hcr/core';
+import { normaliseCharacter } from '@hcr/data';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { decodeImage, extractInk, prepareImage, preparePixels } from '../src/index.js';
+import { otsuThreshold } from '../src/preprocess/ink.js';
+import { pngWithHeader } from './support/png-bomb.js';
+import { clean, correlation, type PhotoOptions, photo } from './support/synth.js';
+
+/** Best correlation over +-1 px shifts: centring by centre of mass may round one pixel either way. */
+function shapeMatch(a: Uint8Array, b: Uint8Array): number {
+  let best = -1;
+  for (let dy = -1; dy <= 1; dy++)
+    for (let dx = -1; dx <= 1; dx++) {
+      const s = new Uint8Array(784);
+      for (let y = 0; y < 28; y++)
+        for (let x = 0; x < 28; x++) {
+          const sx = x - dx;
+          const sy = y - dy;
+          if (sx >= 0 && sy >= 0 && sx < 28 && sy < 28) s[y * 28 + x] = b[sy * 28 + sx]!;
+        }
+      best = Math.max(best, correlation(a, s));
+    }
+  return best;
+}
+
+/** What a pipeline without background/threshold/speck handling would give: grey, invert, normalise. */
+async function naive(bytes: Buffer): Promise<Uint8Array> {
+  const { data, info } = await sharp(bytes)
+    .flatten({ background: '#ffffff' })
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return normaliseCharacter(
+    Float32Array.from(data, (v) => 255 - v),
+    info.width,
+    info.height,
+  );
+}
+
+const PHOTOS: Record<string, PhotoOptions> = {
+  'pencil on grey paper, uneven light, JPEG q50': {
+    paper: 170,
+    ink: 90,
+    pencil: true,
+    gradient: 60,
+    noise: 10,
+    format: 'jpeg',
+    quality: 50,
+    stroke: 0.04,
+  },
+  'pen, strong light falloff, blur, specks, JPEG q40': {
+    paper: 200,
+    ink: 30,
+    gradient: 90,
+    noise: 8,
+    blur: 1.2,
+    format: 'jpeg',
+    quality: 40,
+    stroke: 0.05,
+    specks: 12,
+  },
+  'small 36 px crop, JPEG q60': {
+    size: 36,
+    fill: 0.8,
+    paper: 210,
+    ink: 60,
+    noise: 6,
+    format: 'jpeg',
+    quality: 60,
+  },
+  'chalk on a dark board': { inverted: true, paper: 230, ink: 60, noise: 8, stroke: 0.08 },
+  'black strokes on transparency (RGBA PNG)': { cutout: true, ink: 0 },
+  'WebP, grey paper, gradient': {
+    format: 'webp',
+    paper: 190,
+    ink: 50,
+    gradient: 70,
+    noise: 12,
+    stroke: 0.06,
+  },
+};
+
+describe('photo preprocessing', () => {
+  for (const char of ['7', 'A', '4', 'T']) {
+    for (const [name, opts] of Object.entries(PHOTOS)) {
+      it(`${char}: ${name} comes out like the clean rendering`, async () => {
+        const reference = (await prepareImage(await clean(char))).pixels;
+        const bytes = await photo(char, { seed: 3, ...opts });
+        const prepared = await prepareImage(bytes);
+        expect(prepared.pixels).toHaveLength(784);
+        expect(shapeMatch(reference, prepared.pixels)).toBeGreaterThan(0.85);
+      });
+    }
+  }
+
+  it('does much better than grey + invert alone on hard photos (the effect of the pipeline)', async () => {
+    const hard = [
+      'pencil on grey paper, uneven light, JPEG q50',
+      'pen, strong light falloff, blur, specks, JPEG q40',
+    ];
+    for (const char of ['7', 'A']) {
+      const reference = (await prepareImage(await clean(char))).pixels;
+      for (const name of hard) {
+        const bytes = await photo(char, { seed: 3, ...PHOTOS[name] });
+        const ours = shapeMatch(reference, (await prepareImage(bytes)).pixels);
+        const plain = shapeMatch(reference, await naive(bytes));
+        expect(ours - plain).toBeGreaterThan(0.3);
+      }
+    }
+  });
+
+  it('reports what it did: inversion, specks removed, thin strokes thickened', async () => {
+    const pen = await prepareImage(
+      await photo('A', { seed: 3, ...PHOTOS['pen, strong light falloff, blur, specks, JPEG q40'] }),
+    );
+    expect(pen.ink?.inverted).toBe(true);
+    expect(pen.ink?.specksRemoved).toBeGreaterThan(0);
+    expect(pen.ink?.thickenedBy).toBeGreaterThan(0);
+    const board = await prepareImage(await photo('A', { seed: 3, ...PHOTOS['chalk on a dark board'] }));
+    expect(board.ink?.inverted).toBe(false);
+  });
+
+  it('ends in the canonical normalisation: ink bright, longer side 20 px, centred', async () => {
+    const { pixels } = await prepareImage(await photo('7', { seed: 5, paper: 200, ink: 40 }));
+    let x0 = 28;
+    let x1 = -1;
+    let y0 = 28;
+    let y1 = -1;
+    let max = 0;
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++) {
+        const v = pixels[y * 28 + x]!;
+        max = Math.max(max, v);
+        if (v > 0.15 * 255) {
+          x0 = Math.min(x0, x);
+          x1 = Math.max(x1, x);
+          y0 = Math.min(y0, y);
+          y1 = Math.max(y1, y);
+        }
+      }
+    expect(max).toBe(255);
+    expect(Math.max(x1 - x0 + 1, y1 - y0 + 1)).toBeGreaterThanOrEqual(19);
+    expect(Math.max(x1 - x0 + 1, y1 - y0 + 1)).toBeLessThanOrEqual(21);
+    expect(pixels[0]).toBe(0);
+  });
+
+  it('a blank page is an error naming the problem, not a guess', async () => {
+    const blank = await sharp({ create: { width: 100, height: 80, channels: 3, background: '#d8d8d0' } })
+      .jpeg()
+      .toBuffer();
+    await expect(prepareImage(blank)).rejects.toMatchObject({ code: 'NO_INK' });
+  });
+
+  it('rejects undecodable bytes, other formats and decompression bombs with HcrErrors', async () => {
+    await expect(decodeImage(new Uint8Array([1, 2, 3, 4, 5]))).rejects.toMatchObject({
+      code: 'IMAGE_UNDECODABLE',
+    });
+    await expect(decodeImage(new Uint8Array(0))).rejects.toMatchObject({ code: 'IMAGE_UNDECODABLE' });
+    const png = await photo('7');
+    await expect(decodeImage(png.subarray(0, png.length / 2))).rejects.toBeInstanceOf(HcrError);
+    const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
+      .gif()
+      .toBuffer();
+    await expect(decodeImage(gif)).rejects.toThrow(/not PNG, JPEG or WebP/);
+    // A PNG whose header says 20000 x 20000 (400 megapixels) in a few hundred bytes: refused before decoding.
+    const bomb = pngWithHeader(20000, 20000, deflateSync(Buffer.alloc(64 * 1024)));
+    expect(bomb.length).toBeLessThan(2000);
+    await expect(decodeImage(bomb)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+  });
+});
+
+describe('28x28 pixel arrays', () => {
+  it('detects dark-on-light arrays and inverts them', () => {
+    const bright = new Float32Array(784);
+    for (let y = 6; y < 22; y++) bright[y * 28 + 14] = 255; // a vertical bar
+    const dark = bright.map((v) => 255 - v);
+    expect(preparePixels(dark).pixels).toEqual(preparePixels(bright).pixels);
+  });
+
+  it('accepts any non-negative scale (0..1 floats as well as 0..255)', () => {
+    const a = new Float32Array(784);
+    for (let x = 6; x < 22; x++) a[14 * 28 + x] = 1;
+    expect(preparePixels(a).pixels).toEqual(preparePixels(a.map((v) => v * 255)).pixels);
+  });
+
+  it('rejects wrong lengths, NaN, Infinity and negatives, naming the pixel', () => {
+    expect(() => preparePixels(new Array(783).fill(0))).toThrow(/Expected 784 pixels/);
+    const nan = new Array(784).fill(0);
+    nan[17] = Number.NaN;
+    expect(() => preparePixels(nan)).toThrow(/Pixel 17 is NaN/);
+    const neg = new Array(784).fill(0);
+    neg[3] = -1;
+    expect(() => preparePixels(neg)).toThrow(/Pixel 3/);
+    const inf = new Array(784).fill(0);
+    inf[5] = Number.POSITIVE_INFINITY;
+    expect(() => preparePixels(inf)).toThrow(HcrError);
+  });
+});
+
+describe('ink helpers', () => {
+  it('Otsu splits a bimodal histogram between the modes', () => {
+    const v = new Float32Array(1000);
+    for (let i = 0; i < 1000; i++) v[i] = i < 800 ? 20 + (i % 10) : 200 + (i % 10);
+    const t = otsuThreshold(v);
+    expect(t).toBeGreaterThan(29);
+    expect(t).toBeLessThan(200);
+  });
+
+  it('removes a linear light gradient so the threshold does not cut the dark side away', () => {
+    const w = 100;
+    const h = 100;
+    const v = new Float32Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const paper = 240 - 140 * (x / w); // bright left, dark right
+        const ink = (x > 20 && x < 24) || (x > 76 && x < 80) ? 1 : 0; // a bar on each side
+        v[y * w + x] = y > 20 && y < 80 && ink ? paper - 60 : paper;
+      }
+    const { ink, report } = extractInk(v, w, h);
+    expect(report.inverted).toBe(true);
+    expect(ink[50 * w + 22]).toBeGreaterThan(128); // left bar
+    expect(ink[50 * w + 78]).toBeGreaterThan(128); // right bar, on the dark side
+    expect(ink[50 * w + 50]).toBe(0); // paper between them
+    expect(ink[50 * w + 95]).toBe(0); // darkest paper is still paper
+  });
+});
