@@ -154,7 +154,8 @@ export async function benchEngine(opts: BenchEngineOptions = {}): Promise<BenchE
     const r = await runVariant(v, batch, steps, profileSteps);
     results.push(r);
     log(
-      `${v.padEnd(5)}  batch ${batch}: ${r.imagesPerSec.toFixed(0)} images/s (${r.msPerStep.toFixed(1)} ms/step)`,
+      `${v.padEnd(5)}  batch ${batch}: ${r.imagesPerSec.toFixed(0)} images/s (${r.msPerStep.toFixed(1)} ms/step), ` +
+        `${r.cpuImagesPerSec.toFixed(0)} images per CPU-second`,
     );
     for (const k of r.kernels.slice(0, 12)) {
       log(

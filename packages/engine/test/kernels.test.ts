@@ -110,6 +110,10 @@ describe('fast wasm kernels', () => {
     [[3, 6, 4], [3, 2, 6], true, true],
     [[2, 6, 4], [2, 6, 3], true, false],
     [[64, 300], [36, 300], false, true],
+    // wide right operand with transposeB: computed as (B.A^T)^T
+    [[4, 50], [40, 50], false, true],
+    [[50, 4], [40, 50], true, true],
+    [[1, 3, 20], [1, 30, 20], false, true],
   ];
   it.each(mm)('BatchMatMul and _FusedMatMul match cpu: a%j b%j tA=%s tB=%s', async (as, bs, ta, tb) => {
     const av = rand(

@@ -49,6 +49,7 @@ export function conv2DBackpropFilterFast(args: {
     return naiveBackpropFilter(backend, x, dy, info);
   }
   if (fh * fw * ci <= IM2COL_MAX_ROWS) return im2colBackpropFilter(backend, x, dy, info);
+  if (sh === 1 && sw === 1 && tuning.swapped) return swappedBackpropFilter(backend, x, dy, info);
   const xt = transpose(backend, x, [3, 1, 2, 0]);
   const dyt = transpose(backend, dy, [1, 2, 0, 3]);
   const out = conv2dExplicit(backend, xt, dyt, { top, bottom, left, right }, [1, 1], [sh, sw]);
@@ -60,12 +61,60 @@ export function conv2DBackpropFilterFast(args: {
 }
 
 /**
+ * Stride 1: the same batch-axis convolution with the roles swapped, which XNNPACK runs ~1.4x
+ * faster here (fewer packed weights: x is smaller than dy when Cin < Cout; more output pixels):
+ * the "image" is dy transposed to [Cout, oH, oW, N], the "filter" is x transposed to
+ * [H, W, N, Cin], with paddings (fh-1-padTop) / (H-oH+padTop) (and the same for columns). Its
+ * output [Cout, fh, fw, Cin] is dW flipped spatially: dW[a][b][i][o] = out[o][fh-1-a][fw-1-b][i].
+ */
+function swappedBackpropFilter(
+  backend: WasmBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const {
+    filterHeight: fh,
+    filterWidth: fw,
+    inChannels: ci,
+    outChannels: co,
+    inHeight: H,
+    inWidth: W,
+  } = info;
+  const { outHeight: oH, outWidth: oW } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const pads = { top: fh - 1 - top, bottom: H - oH + top, left: fw - 1 - left, right: W - oW + left };
+  const dyt = transpose(backend, dy, [3, 1, 2, 0]);
+  const xt = transpose(backend, x, [1, 2, 0, 3]);
+  const out = conv2dExplicit(backend, dyt, xt, pads);
+  dispose(backend, dyt, xt);
+  const dw = backend.makeOutput([fh, fw, ci, co], 'float32');
+  const ov = f32(backend, out);
+  const wv = f32(backend, dw);
+  for (let o = 0; o < co; o++) {
+    for (let a = 0; a < fh; a++) {
+      for (let b = 0; b < fw; b++) {
+        const src = ((o * fh + (fh - 1 - a)) * fw + (fw - 1 - b)) * ci;
+        const dst = (a * fw + b) * ci * co + o;
+        for (let i = 0; i < ci; i++) wv[dst + i * co] = ov[src + i];
+      }
+    }
+  }
+  dispose(backend, out);
+  return dw;
+}
+
+/**
  * Few filter taps x input channels (e.g. the first layer, Cin = 1): the batch-axis convolution
  * has only fh*fw*Cin output pixels and XNNPACK runs it poorly (~1 GMAC/s). Instead build the
  * transposed patch matrix P^T [fh*fw*Cin, N*oH*oW] and compute dW = P^T . dy with the stock
  * (XNNPACK) matmul.
  */
 const IM2COL_MAX_ROWS = 64;
+
+/** Switches for A/B measurements (bench/ab harness); the defaults are the measured winners. */
+export const tuning = { swapped: true };
 
 function im2colBackpropFilter(
   backend: WasmBackend,

@@ -7,7 +7,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { dispose, stock, transpose, type WasmBackend } from './util.js';
+import { dispose, stock, transpose, view, type WasmBackend } from './util.js';
 
 /** Swap the last two axes (a real copy, via the stock wasm Transpose). */
 function swapLast2(backend: WasmBackend, t: TensorInfo): TensorInfo {
@@ -34,6 +34,29 @@ export function batchMatMulFast(args: {
   if (!transposeA && !transposeB) return run({ inputs, backend, attrs: attrs as never });
   if (inputs.a.dtype !== 'float32' || inputs.b.dtype !== 'float32') {
     return run({ inputs, backend, attrs: attrs as never });
+  }
+  const ar = inputs.a.shape.length;
+  const br = inputs.b.shape.length;
+  const M = inputs.a.shape[transposeA ? ar - 1 : ar - 2];
+  const N = inputs.b.shape[transposeB ? br - 2 : br - 1];
+  const batchA = inputs.a.shape.slice(0, -2).reduce((p, q) => p * q, 1);
+  const batchB = inputs.b.shape.slice(0, -2).reduce((p, q) => p * q, 1);
+  if (transposeB && batchA === 1 && batchB === 1 && N > 2 * M) {
+    // XNNPACK packs the right operand afresh for every new tensor (every training step), at a
+    // cost comparable to the multiply itself. C = A.B^T with a wide B (dx = dy.W^T of a Dense
+    // layer): compute C^T = B.A^T instead, which packs the small A^T rather than the big B.
+    const K = inputs.b.shape[br - 1];
+    const at = transposeA ? view(inputs.a, [1, K, M]) : swapLast2(backend, view(inputs.a, [1, M, K]));
+    const ct = run({
+      inputs: { a: view(inputs.b, [1, N, K]), b: at },
+      backend,
+      attrs: { transposeA: false, transposeB: false },
+    });
+    if (!transposeA) dispose(backend, at);
+    const c = transpose(backend, ct, [0, 2, 1]);
+    dispose(backend, ct);
+    const outShape = [...(ar >= br ? inputs.a.shape : inputs.b.shape).slice(0, -2), M, N];
+    return view(c, outShape);
   }
   const a = transposeA ? swapLast2(backend, inputs.a) : inputs.a;
   const b = transposeB ? swapLast2(backend, inputs.b) : inputs.b;
