@@ -140,7 +140,7 @@ export async function writeGlyphDataset(dir: string, seed = 1): Promise<void> {
 }
 
 /** A small Conv/MaxPool/Dense network with a softmax over the 36 classes. */
-export function buildTinyModel(seed = 1): tfl.LayersModel {
+export function buildTinyModel(seed = 1, units = 36): tfl.LayersModel {
   const init = (i: number) => tfl.initializers.glorotUniform({ seed: seed * 100 + i });
   const model = tfl.sequential({ name: 'tiny' });
   model.add(
@@ -165,7 +165,7 @@ export function buildTinyModel(seed = 1): tfl.LayersModel {
   );
   model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tfl.layers.flatten());
-  model.add(tfl.layers.dense({ units: 36, activation: 'softmax', kernelInitializer: init(3) }));
+  model.add(tfl.layers.dense({ units, activation: 'softmax', kernelInitializer: init(3) }));
   return model;
 }
 

@@ -22,7 +22,7 @@ export function renderReliability(
   ece: number,
   { title = 'Reliability diagram (test split)' } = {},
 ): Buffer {
-  const a: PlotArea = { x: 70, y: 50, w: 420, h: 320, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
+  const a: PlotArea = { x: 70, y: 84, w: 420, h: 320, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
   const h: PlotArea = { x: 70, y: a.y + a.h + 50, w: 420, h: 90, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
   const { canvas, ctx } = newChart(a.x + a.w + 30, h.y + h.h + 50, title);
   const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
@@ -52,14 +52,14 @@ export function renderReliability(
     ctx.fillStyle = BAD;
     ctx.fillRect(x0, py(a, b.confidence) - 1, w, 2);
   }
-  drawLegend(ctx, a.x + 10, a.y + 14, [
+  drawLegend(ctx, a.x, 44, [
     ['accuracy of the bin', BLUE],
-    ['gap to the mean confidence (red line)', BAD],
+    ['gap (tint) to the mean confidence of the bin (red line)', BAD],
   ]);
   ctx.fillStyle = INK;
   ctx.font = font(13, true);
   ctx.textAlign = 'left';
-  ctx.fillText(`ECE ${(ece * 100).toFixed(2)}%`, a.x + 10, a.y + 62);
+  ctx.fillText(`ECE ${(ece * 100).toFixed(2)}%`, a.x + a.w - 100, 50);
 
   const maxCount = Math.max(1, ...bins.map((b) => b.count));
   const logMax = Math.log10(maxCount + 1);
@@ -69,10 +69,7 @@ export function renderReliability(
     yLabel: 'images',
     xTicks: ticks,
     // log axis: ticks at 1, 10, 100... images, placed at log10(n + 1)
-    yTicks: [
-      0,
-      ...Array.from({ length: Math.floor(Math.log10(maxCount)) + 1 }, (_, p) => Math.log10(10 ** p + 1)),
-    ],
+    yTicks: Array.from({ length: Math.floor(Math.log10(maxCount)) + 1 }, (_, p) => Math.log10(10 ** p + 1)),
     yFormat: (v) => String(Math.round(10 ** v - 1)),
   });
   for (const b of bins) {

@@ -1,0 +1,93 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pct } from '../src/html.js';
+import { type EvalResult, evaluateRun } from '../src/report.js';
+import { ensureFixture, FIXTURE_RUN } from './fixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+let browser: Browser;
+let result: EvalResult;
+let out: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (the report test needs it)`,
+    );
+  const fx = await ensureFixture();
+  out = await mkdtemp(join(tmpdir(), 'hcr-eval-html-'));
+  result = await evaluateRun({
+    run: FIXTURE_RUN,
+    modelsDir: fx.modelsDir,
+    dataDir: fx.dataDir,
+    outDir: out,
+    engine: 'wasm',
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('index.html in headless Chromium', () => {
+  it('renders the headline numbers, every picture and the sortable per-class table, offline', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const external: string[] = [];
+    page.on('request', (req) => {
+      if (!req.url().startsWith('file:') && !req.url().startsWith('data:')) external.push(req.url());
+    });
+    // the stable pointer: artifacts/reports/latest/index.html
+    await page.goto(pathToFileURL(join(out, 'latest', 'index.html')).href, { waitUntil: 'load' });
+    const r = result.report;
+
+    expect(await page.textContent('#model-id')).toBe(FIXTURE_RUN);
+    expect(await page.textContent('#acc-overall')).toBe(pct(r.overall.accuracy));
+    expect(await page.textContent('#acc-mnist')).toBe(pct(r.sources.mnist!.ownClassAccuracy));
+    expect(await page.textContent('#acc-letters')).toBe(
+      pct(r.sources['emnist-letters-repack']!.ownClassAccuracy),
+    );
+    expect(await page.textContent('#acc-extra')).toBe(pct(r.sources['emnist-digits-repack']!.accuracy));
+
+    const images = await page.$$eval('img', (els) =>
+      els.map((e) => ({
+        file: e.getAttribute('data-file'),
+        w: (e as unknown as { naturalWidth: number }).naturalWidth,
+      })),
+    );
+    expect(images.map((i) => i.file).sort()).toEqual(Object.values(r.pictures).sort());
+    for (const img of images) expect(img.w, `${img.file} decoded`).toBeGreaterThan(300);
+
+    expect(await page.$$eval('#per-class tbody tr', (rows) => rows.length)).toBe(36);
+    // sort by F1 (4th column) twice: descending, so the first row has the highest F1
+    await page.click('#per-class th:nth-child(4)');
+    await page.click('#per-class th:nth-child(4)');
+    const f1s = await page.$$eval('#per-class tbody tr td:nth-child(4)', (tds) =>
+      tds.map((t) => Number(t.textContent)),
+    );
+    expect(f1s).toEqual([...f1s].sort((a, b) => b - a));
+    expect(external).toEqual([]);
+
+    const shot = join(out, 'index-screenshot.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect((await stat(shot)).size).toBeGreaterThan(50_000);
+    console.log(`screenshot: ${shot}`);
+    await page.close();
+  });
+});

@@ -1,0 +1,265 @@
+import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LABEL_SPACE_36, sourceName } from '@hcr/core';
+import { openDataset } from '@hcr/data';
+import { initEngine } from '@hcr/engine';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compareReports } from '../src/compare.js';
+import { type EvalReport, type EvalResult, evaluateRun } from '../src/report.js';
+import { buildTinyModel, ensureFixture, FIXTURE_RUN, saveLayersModel } from './fixtures.js';
+
+let fx: Awaited<ReturnType<typeof ensureFixture>>;
+let out: string;
+let first: EvalResult;
+
+const withoutTiming = (r: EvalReport) => ({ ...r, timing: null });
+
+beforeAll(async () => {
+  fx = await ensureFixture();
+  out = await mkdtemp(join(tmpdir(), 'hcr-eval-report-'));
+  first = await evaluateRun({
+    run: FIXTURE_RUN,
+    modelsDir: fx.modelsDir,
+    dataDir: fx.dataDir,
+    outDir: out,
+    runtime: 'both',
+    engine: 'wasm',
+  });
+});
+
+/** Accuracy per source computed here, independently: plain model.predict and a loop, no @hcr/eval code. */
+async function independentAccuracies(): Promise<Record<string, number>> {
+  const dir = fx.runDir;
+  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+  const weights = await readFile(join(dir, 'weights.bin'));
+  const model = await tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest[0].weights,
+      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+    }),
+  );
+  const dataset = await openDataset(fx.dataDir);
+  const right: Record<string, number> = {};
+  const total: Record<string, number> = {};
+  for (const split of ['test', 'extra'] as const) {
+    const d = await dataset.loadSplit(split);
+    const x = tf.tensor4d(
+      Float32Array.from(d.pixels, (v) => (v / 255 - 0.5) / 0.5),
+      [d.count, 28, 28, 1],
+    );
+    const pred = tf.argMax(model.predict(x) as tf.Tensor, -1).dataSync();
+    for (let i = 0; i < d.count; i++) {
+      const s = sourceName(d.sources[i]!);
+      total[s] = (total[s] ?? 0) + 1;
+      if (pred[i] === d.labels[i]) right[s] = (right[s] ?? 0) + 1;
+    }
+    x.dispose();
+  }
+  model.dispose();
+  return Object.fromEntries(Object.keys(total).map((s) => [s, (right[s] ?? 0) / total[s]!]));
+}
+
+describe('hcr eval report', () => {
+  it('writes eval.json with every section, for every source and overall', async () => {
+    const r = JSON.parse(await readFile(join(first.reportDir, 'eval.json'), 'utf8')) as EvalReport;
+    expect(r.model.id).toBe(FIXTURE_RUN);
+    expect(r.data.manifestSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.data.matchesTraining).toBe(true);
+    expect(r.runtime).toBe('tfjs');
+    expect(r.runtimes.map((x) => x.runtime)).toEqual(['tfjs', 'onnx']);
+    expect(Object.keys(r.sources).sort()).toEqual(['emnist-digits-repack', 'emnist-letters-repack', 'mnist']);
+    for (const g of [...Object.values(r.sources), r.overall])
+      for (const key of [
+        'count',
+        'accuracy',
+        'top3Accuracy',
+        'ownClassAccuracy',
+        'macroF1',
+        'ece',
+        'twinErrorShare',
+      ])
+        expect(typeof (g as unknown as Record<string, number>)[key]).toBe('number');
+    expect(r.overall.count).toBe(360);
+    expect(r.sources['emnist-digits-repack']!.count).toBe(200);
+    expect(r.perClass.map((c) => c.class)).toEqual([...LABEL_SPACE_36.classes]);
+    expect(r.confusion).toHaveLength(36);
+    expect(r.confusion.flat().reduce((a, b) => a + b, 0)).toBe(360);
+    expect(r.calibration.reliability).toHaveLength(15);
+    expect(r.twins.pairs.length).toBeGreaterThan(5);
+    expect(r.timing.runtimes.every((t) => t.imagesPerSecond > 0)).toBe(true);
+    // the fixture model learned its glyphs: far above chance (1/36)
+    expect(r.overall.accuracy).toBeGreaterThan(0.6);
+  });
+
+  it('per-source accuracies agree with an independent computation from the saved model', async () => {
+    const expected = await independentAccuracies();
+    for (const [s, acc] of Object.entries(expected))
+      expect(first.report.sources[s as keyof EvalReport['sources']]!.accuracy).toBeCloseTo(acc, 6);
+  });
+
+  it('tfjs and onnx give the same predictions (>= 99.99%) and accuracy (within 0.01 points)', () => {
+    const a = first.report.agreement!;
+    expect(a.images).toBe(560);
+    expect(a.samePredictionShare).toBeGreaterThanOrEqual(0.9999);
+    expect(a.accuracyDeltaPoints).toBeLessThanOrEqual(0.01);
+    expect(a.maxAbsProbabilityDiff).toBeLessThan(1e-3);
+    expect(a.agree).toBe(true);
+  });
+
+  it('writes every picture, index.html and a latest copy, and leaves no temp files', async () => {
+    const files = (await readdir(first.reportDir)).sort();
+    expect(files).toEqual(
+      [
+        'class-f1.png',
+        'confusion-normalised.png',
+        'confusion.png',
+        'eval.json',
+        'index.html',
+        'learning-curves.png',
+        'mistakes.png',
+        'predictions.png',
+        'reliability.png',
+      ].sort(),
+    );
+    for (const f of files.filter((n) => n.endsWith('.png')))
+      expect((await readFile(join(first.reportDir, f))).subarray(1, 4).toString()).toBe('PNG');
+    expect(await readFile(join(out, 'latest', 'eval.json'), 'utf8')).toBe(
+      await readFile(join(first.reportDir, 'eval.json'), 'utf8'),
+    );
+    expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('is deterministic apart from timing: a forced re-run gives identical pictures, page and metrics', async () => {
+    const before = await Promise.all(
+      ['index.html', 'confusion.png', 'mistakes.png', 'predictions.png'].map((f) =>
+        readFile(join(first.reportDir, f)),
+      ),
+    );
+    const again = await evaluateRun({
+      run: FIXTURE_RUN,
+      modelsDir: fx.modelsDir,
+      dataDir: fx.dataDir,
+      outDir: out,
+      runtime: 'both',
+      engine: 'wasm',
+      force: true,
+    });
+    const after = await Promise.all(
+      ['index.html', 'confusion.png', 'mistakes.png', 'predictions.png'].map((f) =>
+        readFile(join(again.reportDir, f)),
+      ),
+    );
+    after.forEach((buf, i) => {
+      expect(buf.equals(before[i]!)).toBe(true);
+    });
+    expect(withoutTiming(again.report)).toEqual(withoutTiming(first.report));
+  });
+
+  it('refuses an existing report without --force and writes nothing', async () => {
+    await expect(
+      evaluateRun({ run: FIXTURE_RUN, modelsDir: fx.modelsDir, dataDir: fx.dataDir, outDir: out }),
+    ).rejects.toMatchObject({
+      code: 'REPORT_EXISTS',
+      message: expect.stringMatching(/--force/),
+    });
+    expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('names an unknown run and lists the known ones', async () => {
+    await expect(
+      evaluateRun({ run: 'nope', modelsDir: fx.modelsDir, dataDir: fx.dataDir, outDir: out }),
+    ).rejects.toMatchObject({
+      code: 'RUN_UNKNOWN',
+      message: expect.stringContaining(FIXTURE_RUN),
+    });
+    await expect(
+      evaluateRun({ modelsDir: join(out, 'no-models'), dataDir: fx.dataDir, outDir: out }),
+    ).rejects.toMatchObject({
+      code: 'MODEL_NONE',
+      message: expect.stringMatching(/hcr train/),
+    });
+  });
+
+  it('tells how to prepare missing shards', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'hcr-eval-noshards-'));
+    await expect(
+      evaluateRun({ run: fx.runDir, dataDir: join(outDir, 'missing'), outDir }),
+    ).rejects.toMatchObject({ code: 'SHARDS_MISSING', message: expect.stringMatching(/hcr data prepare/) });
+    expect(await readdir(outDir)).toEqual([]);
+  });
+
+  it('refuses a model whose metadata does not match it, and a stale ONNX export', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'hcr-eval-mismatch-'));
+    const run = join(outDir, 'run');
+    await cp(fx.runDir, run, { recursive: true });
+    const meta = JSON.parse(await readFile(join(fx.runDir, 'metadata.json'), 'utf8'));
+
+    await writeFile(
+      join(run, 'metadata.json'),
+      JSON.stringify({ ...meta, classNames: meta.classNames.slice(0, 10) }),
+    );
+    await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir })).rejects.toMatchObject({
+      code: 'MODEL_CLASSES_MISMATCH',
+    });
+
+    await writeFile(join(run, 'metadata.json'), JSON.stringify({ ...meta, inputShape: [32, 32, 1] }));
+    await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir })).rejects.toMatchObject({
+      code: 'MODEL_INPUT_MISMATCH',
+    });
+
+    // a model with 10 outputs next to metadata naming 36 classes
+    await initEngine({ engine: 'wasm', purpose: 'infer', log: () => {} });
+    await saveLayersModel(buildTinyModel(1, 10), run);
+    await writeFile(join(run, 'metadata.json'), JSON.stringify(meta));
+    await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir, engine: 'wasm' })).rejects.toMatchObject({
+      code: 'MODEL_CLASSES_MISMATCH',
+      message: expect.stringMatching(/outputs \[10\]/),
+    });
+
+    await cp(join(fx.runDir, 'model.json'), join(run, 'model.json'));
+    await cp(join(fx.runDir, 'weights.bin'), join(run, 'weights.bin'));
+    await writeFile(join(run, 'metadata.json'), JSON.stringify({ ...meta, id: 'retrained-run' }));
+    await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir, runtime: 'onnx' })).rejects.toMatchObject({
+      code: 'ONNX_STALE',
+      message: expect.stringMatching(/hcr export onnx/),
+    });
+    expect((await readdir(outDir)).sort()).toEqual(['run']);
+  });
+
+  it('compares two reports per class and writes compare.json + index.html', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'hcr-eval-compare-'));
+    const bRun = join(outDir, 'models', 'tiny-b');
+    await cp(fx.runDir, bRun, { recursive: true });
+    const meta = JSON.parse(await readFile(join(bRun, 'metadata.json'), 'utf8'));
+    await writeFile(join(bRun, 'metadata.json'), JSON.stringify({ ...meta, id: 'tiny-b' }));
+    const a = first.report;
+    const b = (await evaluateRun({ run: bRun, dataDir: fx.dataDir, outDir, runtime: 'tfjs', sample: 150 }))
+      .report;
+    await cp(first.reportDir, join(outDir, FIXTURE_RUN), { recursive: true });
+    const { compare, dir } = await compareReports({ a: FIXTURE_RUN, b: 'tiny-b', outDir });
+    expect(compare.a.id).toBe(FIXTURE_RUN);
+    expect(compare.b.id).toBe('tiny-b');
+    expect(compare.sameData).toBe(false);
+    expect(compare.perClass).toHaveLength(36);
+    const i = 24;
+    expect(compare.perClass[i]!.deltaF1).toBeCloseTo(b.perClass[i]!.f1 - a.perClass[i]!.f1, 5);
+    expect(compare.headline[0]).toMatchObject({
+      metric: 'overall accuracy',
+      a: a.overall.accuracy,
+      b: b.overall.accuracy,
+    });
+    expect((await readdir(dir)).sort()).toEqual(['compare.json', 'index.html']);
+    expect(await readFile(join(dir, 'index.html'), 'utf8')).toContain('tiny-b');
+    await expect(compareReports({ a: FIXTURE_RUN, b: 'tiny-b', outDir })).rejects.toMatchObject({
+      code: 'REPORT_EXISTS',
+    });
+    await expect(compareReports({ a: FIXTURE_RUN, b: 'missing', outDir })).rejects.toMatchObject({
+      code: 'RUN_UNKNOWN',
+      message: expect.stringMatching(/hcr eval missing/),
+    });
+  });
+});
