@@ -10,7 +10,8 @@ import { conv2DBackpropFilterConfig } from './kernels/conv2d_backprop_filter.js'
 import { conv2DBackpropInputConfig } from './kernels/conv2d_backprop_input.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.js';
 import { maxPoolGradConfig } from './kernels/max_pool_grad.js';
-import { sumConfig } from './kernels/sum.js';
+import { meanConfig, sumConfig } from './kernels/sum.js';
+import { tileConfig } from './kernels/tile.js';
 import { captureStock, markOurs, stock, type WasmBackend } from './kernels/util.js';
 
 const fastConfigs: KernelConfig[] = [
@@ -20,6 +21,8 @@ const fastConfigs: KernelConfig[] = [
   fusedMatMulConfig,
   maxPoolGradConfig,
   sumConfig,
+  meanConfig,
+  tileConfig,
 ];
 
 for (const cfg of fastConfigs) markOurs(cfg);

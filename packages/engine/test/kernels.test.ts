@@ -184,7 +184,46 @@ describe('fast wasm kernels', () => {
   });
 });
 
-describe('Sum (bias gradients)', () => {
+describe('Tile', () => {
+  const cases: Array<[number[], number[]]> = [
+    [
+      [1, 1, 1, 5],
+      [3, 4, 2, 1],
+    ],
+    [
+      [1, 1, 6],
+      [7, 1, 1],
+    ],
+    [
+      [1, 4],
+      [5, 1],
+    ],
+    [
+      [2, 3],
+      [2, 2],
+    ],
+    [
+      [1, 3, 2],
+      [2, 2, 1],
+    ],
+    [
+      [3, 1, 2],
+      [1, 1, 3],
+    ],
+  ];
+  it.each(cases)('matches cpu: x%j reps %j', async (shape, reps) => {
+    const xv = rand(
+      shape.reduce((a, b) => a * b, 1),
+      51,
+    );
+    const f = () => tf.tile(tf.tensor(xv, shape), reps);
+    const [c] = await on('cpu', f);
+    const [w] = await on('wasm', f);
+    expectClose(w, c, 0, 'tile');
+  });
+});
+
+describe('Sum and Mean (bias and batch-norm gradients)', () => {
   const cases: Array<[number[], number[], boolean]> = [
     [[5, 7, 3, 8], [0, 1, 2], false],
     [[5, 7, 3, 6], [0, 1, 2], false],
@@ -200,14 +239,18 @@ describe('Sum (bias gradients)', () => {
       shape.reduce((a, b) => a * b, 1),
       41,
     );
-    const f = () => tf.sum(tf.tensor(xv, shape), axis, keepDims);
-    const [c] = await on('cpu', f);
-    const [w] = await on('wasm', f);
+    const f = () => [
+      tf.sum(tf.tensor(xv, shape), axis, keepDims),
+      tf.mean(tf.tensor(xv, shape), axis, keepDims),
+    ];
+    const [c, cm] = await on('cpu', f);
+    const [w, wm] = await on('wasm', f);
     expectClose(w, c, 1e-4, 'sum');
+    expectClose(wm, cm, 1e-4, 'mean');
     const shapes = await Promise.all(
       (['cpu', 'wasm'] as const).map(async (b) => {
         await tf.setBackend(b);
-        return tf.tidy(() => f().shape);
+        return tf.tidy(() => f().map((t) => t.shape));
       }),
     );
     expect(shapes[1]).toEqual(shapes[0]);

@@ -6,7 +6,33 @@ import { expectClose, rand, setup } from './helpers.js';
 beforeAll(setup);
 
 /** A small seed-like CNN: conv-relu-pool, conv-relu-pool, flatten, dense-relu, dense-softmax. */
-function smallSeed(): tfl.Sequential {
+function smallSeed(batchNorm = false): tfl.Sequential {
+  if (batchNorm) {
+    // The stronger model's pattern: conv (no bias) + batch norm + relu, dense + batch norm.
+    return tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [12, 12, 1],
+          filters: 4,
+          kernelSize: 3,
+          padding: 'same',
+          useBias: false,
+        }),
+        tfl.layers.batchNormalization(),
+        tfl.layers.activation({ activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false }),
+        tfl.layers.batchNormalization(),
+        tfl.layers.activation({ activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 16, useBias: false }),
+        tfl.layers.batchNormalization(),
+        tfl.layers.activation({ activation: 'relu' }),
+        tfl.layers.dense({ units: 7, activation: 'softmax' }),
+      ],
+    });
+  }
   return tfl.sequential({
     layers: [
       tfl.layers.conv2d({
@@ -28,13 +54,14 @@ function smallSeed(): tfl.Sequential {
 }
 
 async function modelGrads(
+  batchNorm: boolean,
   backend: 'cpu' | 'wasm',
   weights: Float32Array[],
   xv: Float32Array,
   labels: number[],
 ) {
   await tf.setBackend(backend);
-  const model = smallSeed();
+  const model = smallSeed(batchNorm);
   model.setWeights(weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape)));
   const x = tf.tensor4d(xv, [labels.length, 12, 12, 1]);
   const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 7);
@@ -51,21 +78,24 @@ async function modelGrads(
 }
 
 describe('whole model', () => {
-  it('gradients of a seed-like model match cpu for every weight', async () => {
-    await tf.setBackend('cpu');
-    const proto = smallSeed();
-    const weights = proto.getWeights().map((w, i) => {
-      const v = rand(w.size, 100 + i);
-      for (let j = 0; j < v.length; j++) v[j] *= 0.5;
-      return v;
-    });
-    proto.dispose();
-    const n = 5;
-    const xv = rand(n * 144, 99);
-    const labels = [0, 3, 6, 2, 5];
-    const c = await modelGrads('cpu', weights, xv, labels);
-    const w = await modelGrads('wasm', weights, xv, labels);
-    expectClose(Float32Array.of(w.loss), Float32Array.of(c.loss), 1e-4, 'loss');
-    for (const [i, g] of c.out.entries()) expectClose(w.out[i], g, 1e-4, `grad of weight ${i}`);
-  });
+  it.each([false, true])(
+    'gradients of a seed-like model match cpu for every weight (batch norm: %s)',
+    async (bn) => {
+      await tf.setBackend('cpu');
+      const proto = smallSeed(bn);
+      const weights = proto.getWeights().map((w, i) => {
+        const v = rand(w.size, 100 + i);
+        for (let j = 0; j < v.length; j++) v[j] *= 0.5;
+        return v;
+      });
+      proto.dispose();
+      const n = 5;
+      const xv = rand(n * 144, 99);
+      const labels = [0, 3, 6, 2, 5];
+      const c = await modelGrads(bn, 'cpu', weights, xv, labels);
+      const w = await modelGrads(bn, 'wasm', weights, xv, labels);
+      expectClose(Float32Array.of(w.loss), Float32Array.of(c.loss), 1e-4, 'loss');
+      for (const [i, g] of c.out.entries()) expectClose(w.out[i], g, 1e-4, `grad of weight ${i}`);
+    },
+  );
 });
