@@ -5,13 +5,11 @@
 
 import {
   alignLayouts,
-  channelConst,
   emitActivation,
   emitAffine,
   emitConv,
   emitPool,
   type Padding,
-  SUPPORTED_ACTIVATIONS,
   tfKernelToOnnx,
 } from '../emit.js';
 import type { OnnxGraphBuilder, Value } from '../graph-builder.js';
@@ -62,11 +60,6 @@ function one(ctx: LayerContext): Value {
 
 function isChannelsFirst(config: Record<string, unknown>): boolean {
   return config.dataFormat === 'channelsFirst';
-}
-
-/** The TF axis holding channels for a layer's data format. */
-function channelAxis(config: Record<string, unknown>, rank: number): number {
-  return isChannelsFirst(config) ? 1 : rank - 1;
 }
 
 /** Value seen by conv/pool code: channelsFirst TF tensors are already in ONNX order. */
@@ -295,47 +288,22 @@ function cropping2d(ctx: LayerContext): Value {
   return { ...x, name: y, shape: ctx.outputShapes[0] };
 }
 
-/** Resize on channels-first data; tfjs image ops only have these two coordinate conventions. */
-function emitResize(
-  ctx: LayerContext,
-  mode: 'nearest' | 'bilinear',
-  alignCorners: boolean,
-  sizes: { scales?: number[]; size?: number[] },
-): Value {
+/** Resize on channels-first data with tfjs' image-op convention (alignCorners and halfPixelCenters false). */
+function emitResize(ctx: LayerContext, mode: 'nearest' | 'bilinear', scales: number[]): Value {
   const { g } = ctx;
-  const x = one(ctx);
-  const xin = g.asChannelsFirst(x);
-  const attrs = {
+  const xin = g.asChannelsFirst(one(ctx));
+  const y = g.op('Resize', [xin, '', g.constFloat([1, 1, ...scales])], {
     mode: attr.str(mode === 'nearest' ? 'nearest' : 'linear'),
-    coordinate_transformation_mode: attr.str(alignCorners ? 'align_corners' : 'asymmetric'),
-    ...(mode === 'nearest' ? { nearest_mode: attr.str(alignCorners ? 'round_prefer_ceil' : 'floor') } : {}),
-  };
-  const y = sizes.scales
-    ? g.op('Resize', [xin, '', g.constFloat([1, 1, ...sizes.scales])], attrs)
-    : g.op(
-        'Resize',
-        [
-          xin,
-          '',
-          '',
-          g.op(
-            'Concat',
-            [
-              g.op('Slice', [g.op('Shape', [xin]), g.constInt64([0]), g.constInt64([2])]),
-              g.constInt64(sizes.size!),
-            ],
-            { axis: attr.int(0) },
-          ),
-        ],
-        attrs,
-      );
+    coordinate_transformation_mode: attr.str('asymmetric'),
+    ...(mode === 'nearest' ? { nearest_mode: attr.str('floor') } : {}),
+  });
   return { name: y, perm: channelsFirstPerm(4), shape: ctx.outputShapes[0] };
 }
 
 function upSampling2d(ctx: LayerContext): Value {
   if (isChannelsFirst(ctx.config)) throw new Error('UpSampling2D with channelsFirst is not supported');
   const [sh, sw] = ctx.config.size as number[];
-  return emitResize(ctx, ctx.config.interpolation ?? 'nearest', false, { scales: [sh, sw] });
+  return emitResize(ctx, ctx.config.interpolation ?? 'nearest', [sh, sw]);
 }
 
 function pooling(kind: 'max' | 'avg', nSpatial: number): LayerConverter {
@@ -505,6 +473,3 @@ export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
   Minimum: merge('Min'),
   Concatenate: single(concatenate),
 };
-
-/** Per-channel bias helper kept here for converters that add a bias to any layout. */
-export { channelAxis, channelConst, SUPPORTED_ACTIVATIONS };
