@@ -9,7 +9,12 @@ export interface BuildOptions {
   seed?: number;
   /** Dropout rate for architectures that use dropout (hcrnet). */
   dropout?: number;
+  /** hcrnet only: conv widths per stage (stages at 28, 14, 7 pixels). */
+  stages?: number[][];
 }
+
+/** hcrnet's conv widths per stage, chosen by measured cost per image on this machine (see README). */
+export const HCRNET_STAGES: number[][] = [[32], [64], [128, 128]];
 
 export type ModelBuilder = (opts: BuildOptions) => tf.LayersModel;
 
@@ -55,7 +60,11 @@ export function buildSeed({ seed = 1 }: BuildOptions = {}): tf.LayersModel {
  * hcrnet: a small VGG with batch norm. Three stages at 28/14/7 pixels, widths 32/64/128, two 3x3 convs in
  * the later stages; dropout before the classifier. The conv layers carry no bias (batch norm has one).
  */
-export function buildHcrnet({ seed = 1, dropout = 0.25 }: BuildOptions = {}): tf.LayersModel {
+export function buildHcrnet({
+  seed = 1,
+  dropout = 0.25,
+  stages = HCRNET_STAGES,
+}: BuildOptions = {}): tf.LayersModel {
   const he = heInit(seed);
   const input = tf.input({ shape: INPUT_SHAPE, name: 'image' });
   let n = 0;
@@ -76,14 +85,12 @@ export function buildHcrnet({ seed = 1, dropout = 0.25 }: BuildOptions = {}): tf
   };
   const pool = (x: tf.SymbolicTensor, i: number) =>
     tf.layers.maxPooling2d({ poolSize: 2, name: `pool${i}` }).apply(x) as tf.SymbolicTensor;
-  let x = convBnRelu(input, 32);
-  x = pool(x, 1); // 14x14
-  x = convBnRelu(x, 64);
-  x = convBnRelu(x, 64);
-  x = pool(x, 2); // 7x7
-  x = convBnRelu(x, 128);
-  x = convBnRelu(x, 128);
-  x = pool(x, 3); // 3x3
+  // Stages at 28, 14 and 7 pixels; each ends in a 2x2 max-pool (28 -> 14 -> 7 -> 3).
+  let x: tf.SymbolicTensor = input;
+  for (const [i, stage] of stages.entries()) {
+    for (const filters of stage) x = convBnRelu(x, filters);
+    x = pool(x, i + 1);
+  }
   x = tf.layers.flatten({ name: 'flatten' }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: dropout, name: 'drop1', seed }).apply(x) as tf.SymbolicTensor;
   x = tf.layers

@@ -4,6 +4,7 @@ export {
   buildModel,
   buildSeed,
   DEFAULT_MODEL,
+  HCRNET_STAGES,
   INPUT_SHAPE,
   logitsModel,
   MODEL_BUILDERS,

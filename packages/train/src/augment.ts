@@ -122,8 +122,19 @@ export function augmentSample(
   const u = () => rng.next() * 2 - 1;
   if (rng.next() < cfg.strokeProb) {
     const dilate = rng.next() < 0.5;
-    const mix = 0.5 + 0.5 * rng.next();
+    let mix = 0.5 + 0.5 * rng.next();
     morph(cur, other, dilate);
+    if (!dilate) {
+      // Erosion must thin thick (EMNIST) strokes, never erase thin (MNIST) ones: keep >= 60% of the ink.
+      let before = 0;
+      let after = 0;
+      for (let i = 0; i < N; i++) {
+        before += cur[i]!;
+        after += other[i]!;
+      }
+      const lost = before - after;
+      if (lost > 0.4 * before) mix = Math.min(mix, (0.4 * before) / lost);
+    }
     for (let i = 0; i < N; i++) other[i] = mix * other[i]! + (1 - mix) * cur[i]!;
     [cur, other] = [other, cur];
   }
@@ -161,18 +172,18 @@ export function augmentSample(
       if (elastic) {
         const gx = x / cell;
         const gy = y / cell;
-        const x0 = Math.min(GRID - 1, Math.floor(gx));
-        const y0 = Math.min(GRID - 1, Math.floor(gy));
+        const x0 = gx < GRID - 1 ? Math.floor(gx) : GRID - 1;
+        const y0 = gy < GRID - 1 ? Math.floor(gy) : GRID - 1;
         const fx = gx - x0;
         const fy = gy - y0;
-        const g = (yy: number, xx: number, d: number) => grid[2 * (yy * (GRID + 1) + xx) + d]!;
-        for (let d = 0; d < 2; d++) {
-          const v =
-            (1 - fy) * ((1 - fx) * g(y0, x0, d) + fx * g(y0, x0 + 1, d)) +
-            fy * ((1 - fx) * g(y0 + 1, x0, d) + fx * g(y0 + 1, x0 + 1, d));
-          if (d === 0) ox += v;
-          else oy += v;
-        }
+        const k00 = 2 * (y0 * (GRID + 1) + x0);
+        const k10 = k00 + 2 * (GRID + 1);
+        const w00 = (1 - fy) * (1 - fx);
+        const w01 = (1 - fy) * fx;
+        const w10 = fy * (1 - fx);
+        const w11 = fy * fx;
+        ox += w00 * grid[k00]! + w01 * grid[k00 + 2]! + w10 * grid[k10]! + w11 * grid[k10 + 2]!;
+        oy += w00 * grid[k00 + 1]! + w01 * grid[k00 + 3]! + w10 * grid[k10 + 1]! + w11 * grid[k10 + 3]!;
       }
       const px = i11 * ox + i12 * oy + c;
       const py = i21 * ox + i22 * oy + c;

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { isHcrError, type ModelMetadata } from '@hcr/core';
 import { initEngine } from '@hcr/engine';
+import { patchBatchNormGradient } from './grad-patches.js';
 import type { FromWorker, InitReply, ToWorker } from './protocol.js';
 import { Replica } from './replica.js';
 
@@ -18,6 +19,7 @@ async function handle(msg: ToWorker): Promise<{ value: unknown; transfer?: Array
   switch (msg.type) {
     case 'init': {
       const engine = await initEngine({ engine: msg.engine, purpose: 'train', log: () => {} });
+      patchBatchNormGradient();
       replica = new Replica(msg);
       const reply: InitReply = { engine, paramCount: replica.paramCount, stateCount: replica.stateCount };
       return { value: reply };

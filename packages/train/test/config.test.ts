@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { augmentSample, augmentScratch, DEFAULT_AUGMENT, sampleRng } from '../src/augment.js';
+import { learningRate, resolveTrainConfig } from '../src/config.js';
+
+describe('training config', () => {
+  it('profiles set the budget and flags override them', () => {
+    expect(resolveTrainConfig().profile).toBe('quick');
+    expect(resolveTrainConfig({ profile: 'full' }).epochs).toBeGreaterThan(resolveTrainConfig().epochs);
+    expect(resolveTrainConfig({ epochs: 7 }).epochs).toBe(7);
+  });
+
+  it('rejects bad values with the option name and what is expected', () => {
+    expect(() => resolveTrainConfig({ model: 'vgg99' })).toThrow(
+      /'model' is "vgg99"; expected one of seed, hcrnet/,
+    );
+    expect(() => resolveTrainConfig({ epochs: 0 })).toThrow(/'epochs'/);
+    expect(() => resolveTrainConfig({ batchSize: 30, gradShards: 4 })).toThrow(/divides the batch size 30/);
+    expect(() => resolveTrainConfig({ lr: Number.NaN })).toThrow(/'lr'/);
+    expect(() => resolveTrainConfig({ bogus: 1 } as never)).toThrow(/'bogus'.*no such option/);
+    expect(() => resolveTrainConfig({ profile: 'huge' as never })).toThrow(/'quick' or 'full'/);
+  });
+
+  it('learning rate warms up linearly, peaks, and decays by cosine to the floor', () => {
+    const c = resolveTrainConfig({ lr: 0.01, warmup: 0.1, minLrRatio: 0.01 });
+    expect(learningRate(c, 0, 100)).toBeCloseTo(0.001);
+    expect(learningRate(c, 9, 100)).toBeCloseTo(0.01);
+    expect(learningRate(c, 55, 100)).toBeLessThan(0.01);
+    expect(learningRate(c, 100, 100)).toBeCloseTo(0.0001);
+  });
+});
+
+describe('augmentation', () => {
+  const src = new Uint8Array(784);
+  for (let y = 10; y < 18; y++) for (let x = 12; x < 16; x++) src[y * 28 + x] = 255;
+
+  it('is a pure function of (seed, epoch, position)', () => {
+    const a = new Float32Array(784);
+    const b = new Float32Array(784);
+    const c = new Float32Array(784);
+    augmentSample(src, 0, a, 0, sampleRng(1, 0, 5), DEFAULT_AUGMENT, 0.5, 0.5, augmentScratch());
+    augmentSample(src, 0, b, 0, sampleRng(1, 0, 5), DEFAULT_AUGMENT, 0.5, 0.5, augmentScratch());
+    augmentSample(src, 0, c, 0, sampleRng(1, 1, 5), DEFAULT_AUGMENT, 0.5, 0.5, augmentScratch());
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a)).not.toEqual(Array.from(c));
+  });
+
+  it('keeps values in the normalised range and the character on the canvas', () => {
+    const out = new Float32Array(784);
+    for (let p = 0; p < 50; p++) {
+      augmentSample(src, 0, out, 0, sampleRng(3, 0, p), DEFAULT_AUGMENT, 0.5, 0.5, augmentScratch());
+      const ink = out.reduce((s, v) => s + (v + 1) / 2, 0);
+      expect(Math.min(...out)).toBeGreaterThanOrEqual(-1 - 1e-6);
+      expect(Math.max(...out)).toBeLessThanOrEqual(1 + 1e-6);
+      expect(ink).toBeGreaterThan(12); // 32 ink pixels before: erosion keeps >= 60%, scale >= 0.75
+    }
+  });
+});
