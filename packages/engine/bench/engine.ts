@@ -1,4 +1,6 @@
-// Usage: node --conditions=source --import tsx packages/engine/bench/engine.ts [--batch 128] [--steps 10] [--fast-only] [--json]
+// Usage: node --conditions=source --import tsx packages/engine/bench/engine.ts
+//          [--batch 128] [--steps 10] [--fast-only] [--json]
+// Trains the seed CNN on random data: stock wasm kernels vs @hcr/engine's, in one process.
 import { benchEngine } from '../src/index.js';
 
 const args = process.argv.slice(2);
@@ -9,6 +11,6 @@ const num = (flag: string, dflt: number) => {
 const res = await benchEngine({
   batch: num('--batch', 128),
   steps: num('--steps', 10),
-  variants: args.includes('--fast-only') ? ['fast'] : ['stock', 'fast'],
+  variants: args.includes('--fast-only') ? ['fast', 'fast-minimize'] : ['stock', 'fast', 'fast-minimize'],
 });
 if (args.includes('--json')) console.log(JSON.stringify(res));
