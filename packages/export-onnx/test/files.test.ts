@@ -149,7 +149,56 @@ function writeGraphModel(dir: string): string[] {
   return [...new Set(b.nodes.map((n) => n.op as string))];
 }
 
+/** Element-wise, activation and reduction ops, each applied to a channels-first value after a conv. */
+function writeElementwiseGraph(dir: string): string[] {
+  const b = new GraphJsonBuilder();
+  const x = b.placeholder('x', [-1, 5, 5, 3]);
+  const c = b.conv('c', 'Conv2D', x, b.const('c/w', [3, 3, 3, 4]), []);
+  const pos = b.op('pos', 'AddV2', [b.op('abs', 'Abs', [c]), b.const('one', [], { values: [1] })]);
+  const axes = b.ints('axes', [1, 2]);
+  const branches: string[] = [];
+  const reduce = (name: string, v: string, op = 'Mean') => {
+    branches.push(b.op(`${name}/r`, op, [v, axes], { keep_dims: { b: false }, Tidx: { type: 'DT_INT32' } }));
+  };
+  for (const op of ['Relu6', 'Selu', 'Softplus', 'Neg', 'Floor', 'Ceil', 'Erf', 'Square', 'Exp'])
+    reduce(op, b.op(op, op, [c]));
+  for (const op of ['Sqrt', 'Rsqrt', 'Log', 'Reciprocal']) reduce(op, b.op(op, op, [pos]));
+  reduce('leaky', b.op('leaky', 'LeakyRelu', [c], { alpha: { f: 0.1 } }));
+  reduce('logsm', b.op('logsm', 'LogSoftmax', [c]));
+  const k = b.const('k', [4]);
+  for (const op of ['Maximum', 'Minimum', 'Div', 'SquaredDifference'])
+    reduce(op, b.op(op, op, [c, op === 'Div' ? pos : k]));
+  reduce('pow', b.op('pow', 'Pow', [pos, b.const('e', [], { values: [1.5] })]));
+  reduce('max', c, 'Max');
+  reduce('min', c, 'Min');
+  reduce('sum', c, 'Sum');
+  reduce('prod', b.op('small', 'Mul', [c, b.const('s', [], { values: [0.5] })]), 'Prod');
+  const padded = b.op('padv2', 'PadV2', [
+    c,
+    b.ints('pp', [0, 0, 1, 1, 0, 2, 0, 0], [4, 2]),
+    b.const('pv', [], { values: [0.25] }),
+  ]);
+  reduce('padv2', padded);
+  const cat = b.op('cat', 'ConcatV2', [...branches, b.ints('cat/axis', [-1], [])], {
+    N: { i: String(branches.length) },
+  });
+  b.op('out', 'Identity', [cat]);
+  writeTfjsModel(dir, b.json(), b.weights, 9);
+  return [...new Set(b.nodes.map((n) => n.op as string))];
+}
+
 describe('GraphModel (tfjs-converter format)', () => {
+  it('element-wise, activation and reduction ops on channels-first values match tfjs', async () => {
+    const dir = join(root, 'graph-ew');
+    const used = writeElementwiseGraph(dir);
+    const { bytes, loaded } = await exportModelFile(dir);
+    const v = await verifyExport(loaded, bytes, { samples: 4 });
+    expect(v.checks.map((c) => c.maxAbsDiff).every((d) => d <= 1e-4)).toBe(true);
+    for (const op of used) expect(SUPPORTED_OPS).toContain(op);
+    // together with the CNN graph below, every supported op but NoOp and the pass-throughs is exercised
+    expect(used.length).toBeGreaterThanOrEqual(29);
+  });
+
   it('a CNN graph with the ops tensorflowjs_converter emits exports with parity', async () => {
     const dir = join(root, 'graph');
     const used = writeGraphModel(dir);

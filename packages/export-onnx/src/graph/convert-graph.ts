@@ -59,7 +59,6 @@ const ACTIVATION_OPS: Record<string, string> = {
   Sigmoid: 'sigmoid',
   Tanh: 'tanh',
   Softplus: 'softplus',
-  Softsign: 'softsign',
 };
 const UNARY_OPS: Record<string, string> = {
   Sqrt: 'Sqrt',
@@ -82,7 +81,7 @@ const BINARY_OPS: Record<string, string> = {
   Maximum: 'Max',
   Minimum: 'Min',
   Pow: 'Pow',
-  SquaredDifference: 'SquaredDifference',
+  SquaredDifference: 'Sub', // then squared: ONNX has no SquaredDifference
 };
 const REDUCE_OPS: Record<string, string> = {
   Mean: 'ReduceMean',
@@ -91,7 +90,8 @@ const REDUCE_OPS: Record<string, string> = {
   Sum: 'ReduceSum',
   Prod: 'ReduceProd',
 };
-const PASS_THROUGH = ['Identity', 'StopGradient', 'Snapshot', 'PreventGradient'];
+// Only ops tfjs-converter itself can run are listed: a GraphModel cannot contain any other.
+const PASS_THROUGH = ['Identity', 'StopGradient', 'Snapshot'];
 
 /** TF ops the exporter converts (GraphModel inputs). */
 export const SUPPORTED_OPS: readonly string[] = Object.freeze(
@@ -414,6 +414,11 @@ function matMulNode(cx: GraphCtx, node: TfNode, inputs: string[], args: (Value |
 }
 
 function binaryNode(cx: GraphCtx, node: TfNode, inputs: string[], args: (Value | null)[]): Value {
+  const v = binaryOp(cx, node, inputs, args);
+  return node.op === 'SquaredDifference' ? { ...v, name: cx.g.op('Mul', [v.name, v.name]) } : v;
+}
+
+function binaryOp(cx: GraphCtx, node: TfNode, inputs: string[], args: (Value | null)[]): Value {
   const op = BINARY_OPS[node.op];
   const shape = outShape(cx, node);
   const [a, b] = args;
