@@ -286,6 +286,41 @@ describe('unsupported layers', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('hcr export onnx: a parity failure exits 2 with the figures and writes nothing (unless --force)', () => {
+    const dir = join(root, 'keras');
+    const out = join(root, 'strict.onnx');
+    const cli = (...extra: string[]) =>
+      spawnSync(
+        process.execPath,
+        [
+          '--conditions=source',
+          '--import',
+          'tsx',
+          join(repo, 'apps/cli/src/bin.ts'),
+          'export',
+          'onnx',
+          dir,
+          '-o',
+          out,
+          '--samples',
+          '4',
+          '--images',
+          '0',
+          ...extra,
+        ],
+        { cwd: repo, encoding: 'utf8' },
+      );
+    // softmax outputs differ in the last float bits; no export can meet 1e-30
+    const strict = cli('--tolerance', '1e-30');
+    expect(strict.status).toBe(2);
+    expect(strict.stderr).toMatch(/FAIL parity on 4 random .*max abs diff/);
+    expect(strict.stderr).toContain('nothing was written');
+    expect(existsSync(out)).toBe(false);
+    const forced = cli('--tolerance', '1e-30', '--force');
+    expect(forced.status).toBe(2);
+    expect(existsSync(out)).toBe(true);
+  });
+
   it('hcr export onnx: success prints parity figures and writes the file', () => {
     const dir = join(root, 'keras');
     const out = join(root, 'keras.onnx');
