@@ -8,7 +8,14 @@ export {
   renderPredictionGrid,
   type ShownSample,
 } from './charts/samples.js';
-export { type CompareOptions, type CompareReport, compareReports } from './compare.js';
+export {
+  type ClassDelta,
+  type CompareOptions,
+  type CompareReport,
+  compareReports,
+  diffReports,
+  type MetricDelta,
+} from './compare.js';
 export {
   type ConfusionEntry,
   type EvalMetrics,

@@ -1,54 +1,14 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { HcrError } from '@hcr/core';
 import { type EngineName, initEngine } from '@hcr/engine';
+import { loadModel } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelRun } from '../model-files.js';
 import type { Predictor } from './predictor.js';
 
-/** tfjs IOHandler for a model.json + weight files directory (tfjs-node's file:// is not there on wasm). */
-function dirLoadHandler(dir: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const path = join(dir, 'model.json');
-      let json: tf.io.ModelJSON;
-      try {
-        json = JSON.parse(await readFile(path, 'utf8')) as tf.io.ModelJSON;
-      } catch (e) {
-        throw new HcrError('MODEL_MISSING', `Cannot read ${path}: ${(e as Error).message}.`, {
-          hint: 'Pass the directory of a model saved by `hcr train` (model.json, weights.bin, metadata.json).',
-        });
-      }
-      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
-        const specs: tf.io.WeightsManifestEntry[] = [];
-        const buffers: ArrayBuffer[] = [];
-        for (const group of manifest) {
-          specs.push(...group.weights);
-          for (const p of group.paths) {
-            const bytes = await readFile(join(dir, p)).catch((e: Error) => {
-              throw new HcrError(
-                'MODEL_WEIGHTS_MISSING',
-                `Cannot read weights ${join(dir, p)}: ${e.message}.`,
-                {
-                  hint: 'The model directory is incomplete; re-train or copy the whole run directory.',
-                },
-              );
-            });
-            buffers.push(
-              bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-            );
-          }
-        }
-        return [specs, tf.io.concatenateArrayBuffers(buffers)];
-      });
-    },
-  };
-}
-
 /** Loads the saved LayersModel and checks its input and output against metadata.json. */
 export async function loadLayersModelChecked(run: ModelRun): Promise<tfl.LayersModel> {
-  const model = await tfl.loadLayersModel(dirLoadHandler(run.dir));
+  const model = await loadModel(run.dir);
   const { inputShape, classNames } = run.metadata;
   const input = model.inputs[0]!.shape.slice(1);
   const output = model.outputs[0]!.shape;
