@@ -14,14 +14,14 @@ export interface BenchEngineOptions {
    * with model.trainOnBatch, and our kernels with a custom optimizer.minimize loop.
    */
   variants?: BenchVariant[];
-  /** Steps profiled per kernel (default 2; 0 to skip). */
+  /** Steps timed per kernel, in CPU time (default 2; 0 to skip). */
   profileSteps?: number;
   log?: (line: string) => void;
 }
 
 export interface KernelTime {
   name: string;
-  /** Milliseconds per training step. */
+  /** CPU milliseconds per training step spent in this kernel (process.cpuUsage around each call). */
   ms: number;
   /** Share of the summed kernel time. */
   pct: number;
@@ -77,6 +77,38 @@ function seedModel(tfl: any): any {
   return model;
 }
 
+/** Wraps every registered wasm kernel with a CPU-time accumulator; returns the undo. */
+function timeKernels(byName: Map<string, { ms: number; calls: number }>): () => void {
+  const originals = tf.getKernelsForBackend('wasm');
+  for (const cfg of originals) {
+    const inner = cfg.kernelFunc;
+    const e = byName.get(cfg.kernelName) ?? { ms: 0, calls: 0 };
+    byName.set(cfg.kernelName, e);
+    tf.unregisterKernel(cfg.kernelName, 'wasm');
+    tf.registerKernel({
+      ...cfg,
+      setupFunc: undefined,
+      kernelFunc: (args) => {
+        const t0 = process.cpuUsage();
+        try {
+          return inner(args);
+        } finally {
+          const u = process.cpuUsage(t0);
+          e.ms += (u.user + u.system) / 1000;
+          e.calls += 1;
+        }
+      },
+    });
+  }
+  return () => {
+    for (const cfg of originals) {
+      tf.unregisterKernel(cfg.kernelName, 'wasm');
+      tf.registerKernel(cfg);
+    }
+    for (const [k, v] of byName) if (v.calls === 0) byName.delete(k);
+  };
+}
+
 function useStock(): void {
   unregisterFastWasmKernels();
   // Stock wasm has no Conv2DBackpropFilter: stand in the plain-loop kernel so training runs.
@@ -125,17 +157,14 @@ async function runVariant(
   const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
   const byName = new Map<string, { ms: number; calls: number }>();
   if (profileSteps > 0) {
-    const prof = await tf.profile(async () => {
+    // Time every wasm kernel call by this thread's CPU time (robust on a busy machine, unlike
+    // tf.profile's wall time). Kernels call each other's functions directly, not through the
+    // registry, so nothing is counted twice.
+    const restore = timeKernels(byName);
+    try {
       for (let i = 0; i < profileSteps; i++) await step();
-    });
-    for (const k of prof.kernels) {
-      // Ops run through customGrad (fused conv/matmul) also appear as "<op>__op" wrapping the
-      // real kernel: skip them so time is not counted twice.
-      if (k.name.endsWith('__op')) continue;
-      const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
-      e.ms += Number(k.kernelTimeMs) || 0;
-      e.calls += 1;
-      byName.set(k.name, e);
+    } finally {
+      restore();
     }
   }
   let total = 0;
