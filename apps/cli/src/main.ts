@@ -3,6 +3,9 @@ import { registerBench } from './commands/bench.js';
 import { registerData } from './commands/data.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
+import { registerExportTriton } from './commands/export-triton.js';
+import { registerPredict } from './commands/predict.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { reportError } from './output.js';
 
@@ -14,6 +17,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerData(program);
   registerExport(program);
+  registerExportTriton(program);
+  registerServe(program);
+  registerPredict(program);
   registerTrain(program);
   registerEval(program);
   registerBench(program);

@@ -6,6 +6,7 @@ export {
   rankClasses,
 } from './classes.js';
 export { inspectModel, type ModelInfo, readModelFile, type TensorSignature } from './onnx/model-info.js';
+export { encodeGreyPng } from './preprocess/debug-png.js';
 export {
   DEFAULT_DECODE_LIMITS,
   type DecodeLimits,
@@ -31,3 +32,15 @@ export {
   type RecognizerOptions,
   type SessionTuning,
 } from './recognizer.js';
+export {
+  type AppOptions,
+  buildApp,
+  DEFAULT_BATCHING,
+  DEFAULT_LIMITS,
+  type HcrApp,
+  type ServerLimits,
+} from './server/app.js';
+export { type BatcherOptions, MicroBatcher, OverloadedError } from './server/batcher.js';
+export { createMetrics, type Metrics } from './server/metrics.js';
+export { type RunningServer, type ServeOptions, startServer } from './server/start.js';
+export { type TritonOptions, tritonConfig, writeTritonRepository } from './triton.js';

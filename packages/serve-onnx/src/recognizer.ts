@@ -50,7 +50,7 @@ export interface Recognizer {
   recognize(input: RecognizerInput, opts?: RecognizeOptions): Promise<Prediction>;
   recognize(inputs: readonly RecognizerInput[], opts?: RecognizeOptions): Promise<Prediction[]>;
   /** Preprocessing alone: the canonical 28x28 the model will see. */
-  prepare(input: RecognizerInput): Promise<PreparedCharacter>;
+  prepare(input: RecognizerInput, opts?: PreprocessOptions): Promise<PreparedCharacter>;
   /** Model alone: canonical 28x28 images -> probabilities, [n x classes], in one onnxruntime run. */
   infer(images: readonly Uint8Array[]): Promise<Float32Array>;
   /** Ranks the probabilities of image `i` of an `infer` result. */
@@ -171,7 +171,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     info,
     tuning,
     recognize: recognize as Recognizer['recognize'],
-    prepare: (input) => prepareInput(input, opts.preprocess),
+    prepare: (input, po) => prepareInput(input, { ...opts.preprocess, ...po }),
     infer,
     rank,
     close: () => session.release(),

@@ -12,7 +12,7 @@ export interface DecodeLimits {
   workingSize?: number;
 }
 
-export const DEFAULT_DECODE_LIMITS = Object.freeze({ maxInputPixels: 25_000_000, workingSize: 320 });
+export const DEFAULT_DECODE_LIMITS = Object.freeze({ maxInputPixels: 25_000_000, workingSize: 192 });
 
 /** A decoded image in one channel: either grey levels (any polarity) or, for cut-outs, the alpha mask. */
 export interface DecodedImage {

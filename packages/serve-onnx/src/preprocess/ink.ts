@@ -55,7 +55,8 @@ export function extractInk(
   const o = { ...DEFAULT_INK_OPTIONS, ...opts };
   const smooth = boxBlur3(values, width, height); // JPEG noise and paper grain
   const inverted = opts.knownPolarity ? false : isDarkOnLight(smooth, width, height);
-  const bright = inverted ? smooth.map((v) => 255 - v) : smooth;
+  if (inverted) for (let i = 0; i < smooth.length; i++) smooth[i] = 255 - smooth[i]!;
+  const bright = smooth;
   const flat = subtractBackground(bright, width, height);
   const contrast = percentile(flat, 0.999);
   const report: InkReport = {
@@ -182,14 +183,20 @@ export function subtractBackground(bright: Float32Array, w: number, h: number): 
   const gw = Math.ceil(w / block);
   const gh = Math.ceil(h / block);
   const grid = new Float32Array(gw * gh);
-  const vals: number[] = [];
+  const hist = new Uint32Array(256);
   for (let gy = 0; gy < gh; gy++)
     for (let gx = 0; gx < gw; gx++) {
-      vals.length = 0;
+      hist.fill(0);
+      let n = 0;
       for (let y = gy * block; y < Math.min(h, (gy + 1) * block); y++)
-        for (let x = gx * block; x < Math.min(w, (gx + 1) * block); x++) vals.push(bright[y * w + x]!);
-      vals.sort((a, b) => a - b);
-      grid[gy * gw + gx] = vals[Math.floor(vals.length * 0.2)]!;
+        for (let x = gx * block; x < Math.min(w, (gx + 1) * block); x++) {
+          hist[clampByte(bright[y * w + x]!)]!++;
+          n++;
+        }
+      let acc = 0;
+      let v = 0;
+      while (v < 255 && acc + hist[v]! < n * 0.2) acc += hist[v++]!;
+      grid[gy * gw + gx] = v;
     }
   // Smooth the grid with a 3x3 minimum-then-mean so a block full of ink does not lift the background.
   const smooth = new Float32Array(grid.length);
@@ -264,16 +271,34 @@ export function distanceToMask(mask: Uint8Array, w: number, h: number): Float32A
   const INF = 1e9;
   const d = new Float32Array(mask.length);
   for (let i = 0; i < mask.length; i++) d[i] = mask[i] ? 0 : INF;
-  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= w || y >= h ? INF : d[y * w + x]!);
+  // Forward pass (left, up-left, up, up-right), then backward (right, down-right, down, down-left).
   for (let y = 0; y < h; y++)
     for (let x = 0; x < w; x++) {
       const i = y * w + x;
-      d[i] = Math.min(d[i]!, at(x - 1, y) + 3, at(x, y - 1) + 3, at(x - 1, y - 1) + 4, at(x + 1, y - 1) + 4);
+      let v = d[i]!;
+      if (v === 0) continue;
+      if (x > 0 && d[i - 1]! + 3 < v) v = d[i - 1]! + 3;
+      if (y > 0) {
+        const u = i - w;
+        if (d[u]! + 3 < v) v = d[u]! + 3;
+        if (x > 0 && d[u - 1]! + 4 < v) v = d[u - 1]! + 4;
+        if (x < w - 1 && d[u + 1]! + 4 < v) v = d[u + 1]! + 4;
+      }
+      d[i] = v;
     }
   for (let y = h - 1; y >= 0; y--)
     for (let x = w - 1; x >= 0; x--) {
       const i = y * w + x;
-      d[i] = Math.min(d[i]!, at(x + 1, y) + 3, at(x, y + 1) + 3, at(x + 1, y + 1) + 4, at(x - 1, y + 1) + 4);
+      let v = d[i]!;
+      if (v === 0) continue;
+      if (x < w - 1 && d[i + 1]! + 3 < v) v = d[i + 1]! + 3;
+      if (y < h - 1) {
+        const b = i + w;
+        if (d[b]! + 3 < v) v = d[b]! + 3;
+        if (x < w - 1 && d[b + 1]! + 4 < v) v = d[b + 1]! + 4;
+        if (x > 0 && d[b - 1]! + 4 < v) v = d[b - 1]! + 4;
+      }
+      d[i] = v;
     }
   for (let i = 0; i < d.length; i++) d[i] /= 3;
   return d;
@@ -281,7 +306,9 @@ export function distanceToMask(mask: Uint8Array, w: number, h: number): Float32A
 
 export function dilateMask(mask: Uint8Array, w: number, h: number, radius: number): Uint8Array {
   const d = distanceToMask(mask, w, h);
-  return Uint8Array.from(d, (v) => (v <= radius ? 1 : 0));
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < d.length; i++) out[i] = d[i]! <= radius ? 1 : 0;
+  return out;
 }
 
 /** 8-connected component labels (1..count, 0 = background), iterative flood fill. */

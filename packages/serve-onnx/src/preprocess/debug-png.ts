@@ -1,0 +1,8 @@
+import sharp from 'sharp';
+
+/** A greyscale PNG of raw pixels: how `hcr predict --debug` shows what the model sees. */
+export function encodeGreyPng(pixels: Uint8Array, width = 28, height = 28): Promise<Buffer> {
+  return sharp(Buffer.from(pixels), { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
+}

@@ -1,0 +1,78 @@
+/**
+ * Micro-batching: images of concurrent requests wait a moment and run as one onnxruntime call, which
+ * costs far less per image than many calls of one. One run is in flight at a time; while it runs, new
+ * images queue, and the next run takes up to `maxBatch` of them at once.
+ */
+export interface BatcherOptions {
+  /** Most images per run. */
+  maxBatch: number;
+  /** How long the first waiting image may wait for company when the model is idle (ms; 0 = no wait). */
+  maxWaitMs: number;
+  /** Most images waiting; beyond it `submit` rejects with OverloadedError. */
+  maxQueue: number;
+}
+
+export class OverloadedError extends Error {
+  constructor(queued: number) {
+    super(`${queued} images are already waiting for the model`);
+    this.name = 'OverloadedError';
+  }
+}
+
+interface Pending<I, O> {
+  item: I;
+  resolve: (o: O) => void;
+  reject: (e: unknown) => void;
+}
+
+export class MicroBatcher<I, O> {
+  private queue: Pending<I, O>[] = [];
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<O[]>,
+    private readonly opts: BatcherOptions,
+    private readonly onBatch?: (size: number, seconds: number) => void,
+  ) {}
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  submit(items: readonly I[]): Promise<O[]> {
+    if (this.queue.length + items.length > this.opts.maxQueue)
+      return Promise.reject(new OverloadedError(this.queue.length));
+    const done = items.map(
+      (item) => new Promise<O>((resolve, reject) => this.queue.push({ item, resolve, reject })),
+    );
+    this.schedule();
+    return Promise.all(done);
+  }
+
+  private schedule(): void {
+    if (this.running || this.queue.length === 0) return;
+    if (this.queue.length >= this.opts.maxBatch || this.opts.maxWaitMs <= 0) return void this.flush();
+    this.timer ??= setTimeout(() => this.flush(), this.opts.maxWaitMs);
+  }
+
+  private async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.running || this.queue.length === 0) return;
+    this.running = true;
+    const batch = this.queue.splice(0, this.opts.maxBatch);
+    const t0 = performance.now();
+    try {
+      const out = await this.run(batch.map((p) => p.item));
+      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(out[i]!);
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+    } finally {
+      this.onBatch?.(batch.length, (performance.now() - t0) / 1000);
+      this.running = false;
+      // Whatever queued during the run goes next, without waiting: it has waited already.
+      if (this.queue.length > 0) void this.flush();
+    }
+  }
+}

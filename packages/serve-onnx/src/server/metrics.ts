@@ -1,0 +1,47 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one server (its own registry, so tests can run several servers). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'hcr_' });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'hcr_http_requests_total',
+      help: 'HTTP requests by route, method and status code',
+      labelNames: ['route', 'method', 'status'] as const,
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'hcr_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['route'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    images: new Counter({
+      name: 'hcr_images_total',
+      help: 'Images recognised',
+      registers: [registry],
+    }),
+    batchSize: new Histogram({
+      name: 'hcr_inference_batch_size',
+      help: 'Images per onnxruntime run (micro-batching)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
+    inference: new Histogram({
+      name: 'hcr_inference_duration_seconds',
+      help: 'Duration of one onnxruntime run',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+      registers: [registry],
+    }),
+    queue: new Gauge({
+      name: 'hcr_inference_queue_images',
+      help: 'Images waiting for the model',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,83 @@
+import { HcrError } from '@hcr/core';
+import pino, { type Logger } from 'pino';
+import { createRecognizer, type Recognizer, type SessionTuning } from '../recognizer.js';
+import { type AppOptions, buildApp, type HcrApp, type ServerLimits } from './app.js';
+
+export interface ServeOptions extends SessionTuning {
+  /** Path to model.onnx (or a recognizer already made). */
+  model: string | Recognizer;
+  /** Default 127.0.0.1: reachable from this machine only unless asked. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  logLevel?: string;
+  logger?: Logger;
+  limits?: Partial<ServerLimits>;
+  batching?: AppOptions['batching'];
+  /** Handle SIGTERM/SIGINT: finish in-flight requests, refuse new ones, exit. */
+  handleSignals?: boolean;
+  /** On a signal, answer 503 on /readyz and new predictions this long before closing the listener. */
+  drainMs?: number;
+}
+
+export interface RunningServer extends HcrApp {
+  url: string;
+  port: number;
+  recognizer: Recognizer;
+}
+
+export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { service: 'hcr-serve' } });
+  const recognizer =
+    typeof opts.model === 'string'
+      ? await createRecognizer({
+          model: opts.model,
+          intraOpThreads: opts.intraOpThreads,
+          interOpThreads: opts.interOpThreads,
+          graphOptimizationLevel: opts.graphOptimizationLevel,
+        })
+      : opts.model;
+  const hcr = await buildApp({ recognizer, logger, limits: opts.limits, batching: opts.batching });
+  const host = opts.host ?? '127.0.0.1';
+  try {
+    await hcr.app.listen({ host, port: opts.port ?? 8080 });
+  } catch (e) {
+    await recognizer.close();
+    const err = e as NodeJS.ErrnoException;
+    throw new HcrError('LISTEN_FAILED', `Cannot listen on ${host}:${opts.port}: ${err.message}.`, {
+      hint:
+        err.code === 'EADDRINUSE' ? 'Pick another port with --port (or PORT).' : 'Check --host and --port.',
+      cause: e,
+    });
+  }
+  const address = hcr.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info(
+    {
+      url,
+      model: recognizer.info.id,
+      classes: recognizer.info.classNames.length,
+      session: recognizer.tuning,
+    },
+    'hcr serve ready',
+  );
+  if (opts.handleSignals) {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down: finishing in-flight requests');
+      hcr.shutdown(opts.drainMs ?? 0).then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (e) => {
+          logger.error({ err: e }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  }
+  return { ...hcr, url, port, recognizer };
+}

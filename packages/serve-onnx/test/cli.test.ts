@@ -1,0 +1,113 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+const hcrArgs = ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts'];
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [...hcrArgs, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('hcr predict', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hcr-predict-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('prints label and confidence per image and writes the preprocessed 28x28 with --debug', async () => {
+    const files = ['7-0.jpg', '3-0.jpg'].map((f) => join(HANDWRITING_DIR, f));
+    const r = await run(['predict', '--model', FIXTURE_MODEL, ...files, '--debug', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/7-0\.jpg {2}7 {2}\d+\.\d%/);
+    expect(lines[1]).toMatch(/3-0\.jpg {2}3 {2}/);
+    expect((await readdir(dir)).sort()).toEqual(['3-0.28x28.png', '7-0.28x28.png']);
+    const meta = await sharp(join(dir, '7-0.28x28.png')).metadata();
+    expect([meta.width, meta.height]).toEqual([28, 28]);
+  });
+
+  it('--json and --classes; a missing model or file is an error with the fix', async () => {
+    const r = await run([
+      'predict',
+      '--model',
+      FIXTURE_MODEL,
+      join(HANDWRITING_DIR, 'O-0.jpg'),
+      '--json',
+      '--classes',
+      'digits',
+    ]);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.results[0].prediction.label).toMatch(/^[0-9]$/);
+    const noModel = await run([
+      'predict',
+      '--model',
+      join(dir, 'none.onnx'),
+      join(HANDWRITING_DIR, 'O-0.jpg'),
+    ]);
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr).toMatch(/Cannot read the ONNX model.*--model/);
+    const noFile = await run(['predict', '--model', FIXTURE_MODEL, join(dir, 'missing.png')]);
+    expect(noFile.code).toBe(1);
+    expect(noFile.stderr).toMatch(/Cannot read .*missing\.png/);
+  });
+});
+
+describe('hcr serve', () => {
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill('SIGKILL');
+  });
+
+  it('serves predictions and stops cleanly on SIGTERM', async () => {
+    child = spawn(
+      process.execPath,
+      [...hcrArgs, 'serve', '--model', FIXTURE_MODEL, '--port', '0', '--log-level', 'warn'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
+    const url = await new Promise<string>((res, rej) => {
+      let err = '';
+      child!.stderr!.on('data', (d) => {
+        err += d;
+        const m = /hcr serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        if (m) res(m[1]!);
+      });
+      child!.on('exit', (code) => rej(new Error(`serve exited ${code}: ${err}`)));
+    });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const img = await sharp(join(HANDWRITING_DIR, '7-0.jpg')).png().toBuffer();
+    const res = await fetch(`${url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: img,
+    });
+    expect(((await res.json()) as { predictions: { label: string }[] }).predictions[0]!.label).toBe('7');
+    const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
+  });
+});

@@ -1,0 +1,253 @@
+import { readFile } from 'node:fs/promises';
+import { deflateSync } from 'node:zlib';
+import pino from 'pino';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, createRecognizer, type HcrApp, MicroBatcher, type Recognizer } from '../src/index.js';
+import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
+import { pngWithHeader } from './support/png-bomb.js';
+import { photo } from './support/synth.js';
+
+const logger = pino({ level: 'silent' });
+
+/** The same recognizer with a slow model, to test timeouts and shutdown with requests in flight. */
+function slowed(rec: Recognizer, ms: number): Recognizer {
+  return {
+    ...rec,
+    info: rec.info,
+    tuning: rec.tuning,
+    infer: async (images) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return rec.infer(images);
+    },
+    close: async () => {},
+  };
+}
+
+describe('HTTP service', () => {
+  let rec: Recognizer;
+  let hcr: HcrApp;
+  beforeAll(async () => {
+    rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    hcr = await buildApp({
+      recognizer: rec,
+      logger,
+      limits: { bodyLimit: 512 * 1024, maxImagesPerRequest: 8 },
+      batching: { maxBatch: 16, maxWaitMs: 5 },
+    });
+  });
+  afterAll(() => hcr.shutdown());
+
+  const post = (body: Buffer | string | object, contentType: string, query = '') =>
+    hcr.app.inject({
+      method: 'POST',
+      url: `/v1/predict${query}`,
+      headers: { 'content-type': contentType },
+      payload: typeof body === 'object' && !Buffer.isBuffer(body) ? JSON.stringify(body) : body,
+    });
+
+  it('answers health, readiness, model metadata and the page', async () => {
+    expect((await hcr.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await hcr.app.inject('/readyz')).json()).toMatchObject({ status: 'ready', model: rec.info.id });
+    const model = (await hcr.app.inject('/v1/model')).json();
+    expect(model.classNames).toHaveLength(36);
+    expect(model.normalisation).toEqual({ mean: 0.5, std: 0.5 });
+    expect(model.input.dims).toEqual([-1, 28, 28, 1]);
+    const page = await hcr.app.inject('/');
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.body).toContain('<canvas id="pad"');
+    const js = (await hcr.app.inject('/app.js')).body;
+    // Works offline: nothing is loaded from another host.
+    expect(`${page.body}${js}`).not.toMatch(/https?:\/\//);
+  });
+
+  it('recognises an image body (PNG, JPEG, WebP) and reports label, top-k, model id and timing', async () => {
+    const res = await post(await photo('7', { paper: 200, ink: 40, noise: 5 }), 'image/png', '?top_k=3');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.model).toBe(rec.info.id);
+    expect(body.predictions[0]).toMatchObject({ label: '7', classIndex: 7 });
+    expect(body.predictions[0].topK).toHaveLength(3);
+    expect(body.timing.totalMs).toBeGreaterThan(0);
+    const jpeg = await post(await photo('A', { format: 'jpeg', paper: 190, gradient: 50 }), 'image/jpeg');
+    expect(jpeg.json().predictions[0].label).toBe('A');
+    const webp = await post(await photo('X', { format: 'webp' }), 'image/webp');
+    expect(webp.json().predictions[0].label).toBe('X');
+    const real = await post(await readFile(`${HANDWRITING_DIR}3-0.jpg`), 'image/jpeg');
+    expect(real.json().predictions[0].label).toBe('3');
+  });
+
+  it('takes JSON pixels and base64 batches, and restricts classes', async () => {
+    const { data } = await sharp(await photo('7', { size: 28, paper: 0, ink: 255, fill: 0.8 }))
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const px = await post({ pixels: Array.from(data) }, 'application/json');
+    expect(px.statusCode).toBe(200);
+    expect(px.json().predictions).toHaveLength(1);
+    const images = await Promise.all(['7', 'A', 'X'].map((c) => photo(c)));
+    const batch = await post(
+      { images: images.map((b) => b.toString('base64')) },
+      'application/json',
+      '?top_k=2',
+    );
+    expect(batch.json().predictions.map((p: { label: string }) => p.label)).toEqual(['7', 'A', 'X']);
+    const digits = await post(await photo('A'), 'image/png', '?classes=digits&top_k=10');
+    expect(digits.json().predictions[0].topK.every((r: { label: string }) => /[0-9]/.test(r.label))).toBe(
+      true,
+    );
+    const list = await post(await photo('A'), 'image/png', '?classes=4A');
+    expect(['4', 'A']).toContain(list.json().predictions[0].label);
+    const dbg = await post(await photo('A'), 'image/png', '?debug=1');
+    expect(dbg.json().predictions[0].input).toHaveLength(784);
+  });
+
+  it('gives every bad input its status and a JSON error naming the problem, and stays up', async () => {
+    const truncated = (await photo('7')).subarray(0, 300);
+    const blank = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#eee' } })
+      .png()
+      .toBuffer();
+    const cases: [
+      string,
+      Promise<{ statusCode: number; json: () => { error: { code: string; message: string } } }>,
+      number,
+      string,
+    ][] = [
+      ['body too large', post(Buffer.alloc(600 * 1024, 1), 'image/png'), 413, 'BODY_TOO_LARGE'],
+      ['unsupported type', post('hello', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['gif content type', post(Buffer.from('GIF89a'), 'image/gif'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['undecodable image', post(Buffer.from('definitely not a png'), 'image/png'), 400, 'IMAGE_UNDECODABLE'],
+      ['truncated image', post(truncated, 'image/png'), 400, 'IMAGE_UNDECODABLE'],
+      [
+        'decompression bomb',
+        post(pngWithHeader(30000, 30000, deflateSync(Buffer.alloc(1 << 16))), 'image/png'),
+        400,
+        'IMAGE_TOO_LARGE',
+      ],
+      ['wrong pixel count', post({ pixels: [1, 2, 3] }, 'application/json'), 400, 'BAD_PIXELS'],
+      [
+        'NaN pixel',
+        post(`{"pixels": [${Array(784).fill('null').join(',')}]}`, 'application/json'),
+        400,
+        'BAD_PIXELS',
+      ],
+      ['string pixel', post({ pixels: Array(784).fill('NaN') }, 'application/json'), 400, 'BAD_PIXELS'],
+      ['invalid JSON', post('{"pixels": [1,', 'application/json'), 400, 'BAD_JSON'],
+      ['JSON without images', post({ hello: 1 }, 'application/json'), 400, 'BAD_JSON'],
+      ['bad base64', post({ images: ['***'] }, 'application/json'), 400, 'BAD_IMAGES'],
+      [
+        'too many images',
+        post({ images: Array(9).fill('AAAA') }, 'application/json'),
+        400,
+        'TOO_MANY_IMAGES',
+      ],
+      ['bad top_k', post(Buffer.alloc(10), 'image/png', '?top_k=0'), 400, 'BAD_TOP_K'],
+      ['bad classes', post(Buffer.alloc(10), 'image/png', '?classes=%24'), 400, 'BAD_CLASSES'],
+      ['blank page', post(blank, 'image/png'), 400, 'NO_INK'],
+    ];
+    for (const [name, pending, status, code] of cases) {
+      const res = await pending;
+      expect(res.statusCode, name).toBe(status);
+      expect(res.json().error.code, name).toBe(code);
+      expect(res.json().error.message.length, name).toBeGreaterThan(10);
+    }
+    expect((await hcr.app.inject('/healthz')).statusCode).toBe(200);
+    const metrics = (await hcr.app.inject('/metrics')).body;
+    expect(metrics).toMatch(/hcr_http_requests_total\{route="\/v1\/predict",method="POST",status="413"\} 1/);
+    expect(metrics).toMatch(/hcr_http_request_duration_seconds_bucket/);
+    expect(metrics).toMatch(/hcr_inference_batch_size_count \d+/);
+  });
+
+  it('micro-batches concurrent requests into one onnxruntime run', async () => {
+    const before = (await hcr.app.inject('/metrics')).body;
+    const count = (m: string) => Number(/hcr_inference_batch_size_count (\d+)/.exec(m)?.[1] ?? 0);
+    const images = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => photo(i % 2 ? '7' : 'A', { seed: i })),
+    );
+    const results = await Promise.all(images.map((b) => post(b, 'image/png')));
+    expect(results.map((r) => r.json().predictions[0].label)).toEqual(
+      images.map((_, i) => (i % 2 ? '7' : 'A')),
+    );
+    const runs = count((await hcr.app.inject('/metrics')).body) - count(before);
+    expect(runs).toBeLessThan(12);
+  });
+});
+
+describe('limits that need a slow model', () => {
+  it('answers 503 TIMEOUT when a prediction takes too long, and 503 OVERLOADED when the queue is full', async () => {
+    const rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    const hcr = await buildApp({
+      recognizer: slowed(rec, 300),
+      logger,
+      limits: { timeoutMs: 100 },
+      batching: { maxBatch: 4, maxWaitMs: 1, maxQueue: 2 },
+    });
+    const img = await photo('7');
+    const slow = await hcr.app.inject({
+      method: 'POST',
+      url: '/v1/predict',
+      headers: { 'content-type': 'image/png' },
+      payload: img,
+    });
+    expect(slow.statusCode).toBe(503);
+    expect(slow.json().error.code).toBe('TIMEOUT');
+    const many = await hcr.app.inject({
+      method: 'POST',
+      url: '/v1/predict',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ images: [img, img, img].map((b) => b.toString('base64')) }),
+    });
+    expect(many.statusCode).toBe(503);
+    expect(many.json().error.code).toBe('OVERLOADED');
+    await hcr.shutdown();
+    await rec.close();
+  });
+
+  it('shuts down gracefully: in-flight requests finish, new ones are refused', async () => {
+    const rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    const hcr = await buildApp({ recognizer: slowed(rec, 400), logger });
+    await hcr.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = hcr.app.server.address() as { port: number };
+    const url = `http://127.0.0.1:${port}/v1/predict`;
+    const img = await photo('7');
+    const inFlight = fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: img });
+    await new Promise((r) => setTimeout(r, 100));
+    const closing = hcr.shutdown(300);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+    const late = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: img });
+    expect(late.status).toBe(503);
+    expect(((await late.json()) as { error: { code: string } }).error.code).toBe('SHUTTING_DOWN');
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { predictions: { label: string }[] }).predictions[0].label).toBe('7');
+    await closing;
+    await rec.close();
+  });
+});
+
+describe('MicroBatcher', () => {
+  it('groups concurrent submissions, keeps order, and propagates failures to the whole run', async () => {
+    const runs: number[][] = [];
+    const b = new MicroBatcher<number, number>(
+      async (xs) => {
+        runs.push(xs);
+        await new Promise((r) => setTimeout(r, 5));
+        return xs.map((x) => x * 10);
+      },
+      { maxBatch: 4, maxWaitMs: 10, maxQueue: 100 },
+    );
+    const out = await Promise.all([b.submit([1]), b.submit([2, 3]), b.submit([4, 5, 6]), b.submit([7])]);
+    expect(out).toEqual([[10], [20, 30], [40, 50, 60], [70]]);
+    expect(runs.flat()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(runs.every((r) => r.length <= 4)).toBe(true);
+    expect(runs.length).toBeLessThanOrEqual(3);
+    const failing = new MicroBatcher<number, number>(
+      async () => {
+        throw new Error('boom');
+      },
+      { maxBatch: 4, maxWaitMs: 0, maxQueue: 100 },
+    );
+    await expect(failing.submit([1, 2])).rejects.toThrow('boom');
+  });
+});

@@ -1,0 +1,168 @@
+// hcr drawing page: no framework, no CDN. Draw -> PNG -> POST /v1/predict -> top 5 with bars.
+
+const pad = document.getElementById('pad');
+const ctx = pad.getContext('2d');
+const stroke = document.getElementById('stroke');
+const strokeValue = document.getElementById('stroke-value');
+const classes = document.getElementById('classes');
+const list = document.getElementById('predictions');
+const statusLine = document.getElementById('status');
+const seen = document.getElementById('seen').getContext('2d');
+const photo = document.getElementById('photo');
+
+let drawing = false;
+let dirty = false; // drawn since the last request was sent
+let inFlight = false;
+let hasInk = false;
+let last = null;
+
+function clearPad() {
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  hasInk = false;
+  list.replaceChildren();
+  seen.clearRect(0, 0, 112, 112);
+  statusLine.textContent = 'Nothing drawn yet.';
+}
+
+function point(e) {
+  const r = pad.getBoundingClientRect();
+  return {
+    x: ((e.clientX - r.left) * pad.width) / r.width,
+    y: ((e.clientY - r.top) * pad.height) / r.height,
+  };
+}
+
+function line(a, b) {
+  ctx.strokeStyle = '#111';
+  ctx.lineWidth = Number(stroke.value);
+  ctx.lineCap = 'round';
+  ctx.lineJoin = 'round';
+  ctx.beginPath();
+  ctx.moveTo(a.x, a.y);
+  ctx.lineTo(b.x, b.y);
+  ctx.stroke();
+  hasInk = true;
+  dirty = true;
+}
+
+pad.addEventListener('pointerdown', (e) => {
+  pad.setPointerCapture(e.pointerId);
+  drawing = true;
+  photo.hidden = true;
+  last = point(e);
+  line(last, last);
+});
+pad.addEventListener('pointermove', (e) => {
+  if (!drawing) return;
+  const p = point(e);
+  line(last, p);
+  last = p;
+  predictSoon();
+});
+for (const type of ['pointerup', 'pointercancel']) {
+  pad.addEventListener(type, () => {
+    if (!drawing) return;
+    drawing = false;
+    predictSoon();
+  });
+}
+
+stroke.addEventListener('input', () => {
+  strokeValue.textContent = stroke.value;
+});
+classes.addEventListener('change', () => {
+  dirty = true;
+  predictSoon();
+});
+document.getElementById('clear').addEventListener('click', clearPad);
+pad.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' || e.key === 'Delete') clearPad();
+});
+
+// At most one request in flight; when it returns and the drawing changed meanwhile, send again.
+function predictSoon() {
+  if (inFlight || !dirty || !hasInk) return;
+  dirty = false;
+  inFlight = true;
+  pad.toBlob(
+    (blob) =>
+      send(blob).finally(() => {
+        inFlight = false;
+        predictSoon();
+      }),
+    'image/png',
+  );
+}
+
+async function send(blob) {
+  const url = `/v1/predict?top_k=5&debug=1&classes=${encodeURIComponent(classes.value)}`;
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': blob.type || 'image/png' },
+      body: blob,
+    });
+    const body = await res.json();
+    if (!res.ok) {
+      list.replaceChildren();
+      statusLine.textContent = body.error
+        ? `${body.error.message} ${body.error.hint ?? ''}`
+        : `HTTP ${res.status}`;
+      return;
+    }
+    show(body.predictions[0], body.timing);
+  } catch (err) {
+    statusLine.textContent = `Request failed: ${err.message}`;
+  }
+}
+
+function show(pred, timing) {
+  const items = pred.topK.map((r) => {
+    const li = document.createElement('li');
+    const pct = (r.confidence * 100).toFixed(1);
+    li.setAttribute('aria-label', `${r.label}: ${pct} percent`);
+    li.dataset.label = r.label;
+    li.innerHTML = `<span class="label"></span><span class="bar"><span class="fill"></span></span><span class="pct"></span>`;
+    li.querySelector('.label').textContent = r.label;
+    li.querySelector('.fill').style.width = `${Math.max(1, r.confidence * 100)}%`;
+    li.querySelector('.pct').textContent = `${pct}%`;
+    return li;
+  });
+  list.replaceChildren(...items);
+  statusLine.textContent = `Best guess: ${pred.label} (${(pred.confidence * 100).toFixed(1)}%) in ${timing.totalMs} ms`;
+  if (pred.input) drawSeen(pred.input);
+}
+
+function drawSeen(pixels) {
+  const img = seen.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    img.data.set([pixels[i], pixels[i], pixels[i], 255], i * 4);
+  }
+  const tmp = document.createElement('canvas');
+  tmp.width = 28;
+  tmp.height = 28;
+  tmp.getContext('2d').putImageData(img, 0, 0);
+  seen.imageSmoothingEnabled = false;
+  seen.drawImage(tmp, 0, 0, 112, 112);
+}
+
+document.getElementById('upload').addEventListener('change', async (e) => {
+  const file = e.target.files[0];
+  if (!file) return;
+  photo.src = URL.createObjectURL(file);
+  photo.hidden = false;
+  statusLine.textContent = 'Reading the photo…';
+  await send(file);
+  e.target.value = '';
+});
+
+fetch('/v1/model')
+  .then((r) => r.json())
+  .then((m) => {
+    document.getElementById('model-line').textContent =
+      `Draw a digit (0-9) or a capital letter (A-Z). Model: ${m.id}, ${m.classNames.length} classes.`;
+  })
+  .catch(() => {});
+
+clearPad();
