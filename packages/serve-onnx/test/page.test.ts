@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/index.js';
+import { FIXTURE_MODEL } from './support/models.js';
+
+const CHROMIUM = process.env.HCR_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+type Pt = [number, number];
+/** Strokes as a person draws them, in the unit square of the canvas. */
+const SEVEN: Pt[][] = [
+  [
+    [0.28, 0.22],
+    [0.5, 0.21],
+    [0.72, 0.22],
+    [0.6, 0.45],
+    [0.5, 0.65],
+    [0.43, 0.82],
+  ],
+];
+const A: Pt[][] = [
+  [
+    [0.25, 0.82],
+    [0.38, 0.5],
+    [0.5, 0.18],
+    [0.62, 0.5],
+    [0.75, 0.82],
+  ],
+  [
+    [0.34, 0.58],
+    [0.66, 0.58],
+  ],
+];
+
+async function draw(page: Page, strokes: Pt[][]) {
+  const box = (await page.locator('#pad').boundingBox())!;
+  const at = ([x, y]: Pt): Pt => [box.x + x * box.width, box.y + y * box.height];
+  for (const stroke of strokes) {
+    await page.mouse.move(...at(stroke[0]!));
+    await page.mouse.down();
+    for (const p of stroke.slice(1)) await page.mouse.move(...at(p), { steps: 6 });
+    await page.mouse.up();
+  }
+}
+
+/** Waits for the page's answer to settle (no request in flight) and returns the top-5 labels. */
+async function topLabels(page: Page): Promise<string[]> {
+  await page.waitForFunction(() => /Best guess/.test(document.getElementById('status')?.textContent ?? ''));
+  await page.waitForTimeout(400);
+  return page.$$eval('#predictions li', (lis) => lis.map((li) => (li as HTMLElement).dataset.label ?? ''));
+}
+
+// Runs wherever Chromium is installed; in CI it must be (.ci/run installs Debian's chromium).
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('drawing page in headless Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  beforeAll(async () => {
+    server = await startServer({ model: FIXTURE_MODEL, port: 0, logger: pino({ level: 'silent' }) });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    page = await browser.newPage({ viewport: { width: 800, height: 640 } });
+    await page.goto(`${server.url}/`);
+    await mkdir(SHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.shutdown();
+  });
+
+  it('has accessible controls and loads nothing from other hosts', async () => {
+    await expect(page.getByLabel(/Drawing area/).count()).resolves.toBe(1);
+    await expect(page.getByLabel(/Stroke width/).count()).resolves.toBe(1);
+    await expect(page.getByRole('button', { name: 'Clear' }).count()).resolves.toBe(1);
+    await expect(page.getByLabel(/Upload a photo/).count()).resolves.toBe(1);
+    await page.waitForFunction(() => /Model:/.test(document.getElementById('model-line')?.textContent ?? ''));
+  });
+
+  it('shows 7 on top with five bars after drawing a 7', async () => {
+    await draw(page, SEVEN);
+    const labels = await topLabels(page);
+    expect(labels).toHaveLength(5);
+    expect(labels[0]).toBe('7');
+    // The bars are drawn: the best one is the widest and visibly wide.
+    const widths = await page.$$eval('#predictions .fill', (els) =>
+      els.map((e) => e.getBoundingClientRect().width),
+    );
+    const track = await page.$eval('#predictions .bar', (e) => e.getBoundingClientRect().width);
+    expect(widths[0]).toBe(Math.max(...widths));
+    expect(widths[0]! / track).toBeGreaterThan(0.3);
+    await page.screenshot({ path: join(SHOTS, 'serve-page-7.png') });
+  });
+
+  it('clears, then shows A on top after drawing an A with a thicker stroke', async () => {
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await expect(page.locator('#predictions li').count()).resolves.toBe(0);
+    await page.locator('#stroke').fill('26');
+    await draw(page, A);
+    const labels = await topLabels(page);
+    expect(labels[0]).toBe('A');
+    await page.screenshot({ path: join(SHOTS, 'serve-page-A.png') });
+  });
+
+  it('restricts the answer to digits when asked', async () => {
+    await page.locator('#classes').selectOption('digits');
+    await page.waitForTimeout(300);
+    const labels = await topLabels(page);
+    expect(labels.every((l) => /[0-9]/.test(l))).toBe(true);
+    await page.locator('#classes').selectOption('all');
+  });
+});
