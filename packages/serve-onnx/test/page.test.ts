@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -61,9 +60,10 @@ async function draw(page: Page, strokes: Pt[][]) {
 
 /** Waits for the page's answer to settle (no request in flight) and returns the top-5 labels. */
 async function topLabels(page: Page): Promise<string[]> {
-  await page.waitForFunction(() => /Best guess/.test(document.getElementById('status')?.textContent ?? ''));
+  // Page-side code as strings: this package's TypeScript has no DOM types.
+  await page.waitForFunction("/Best guess/.test(document.getElementById('status').textContent)");
   await page.waitForTimeout(400);
-  return page.$$eval('#predictions li', (lis) => lis.map((li) => (li as HTMLElement).dataset.label ?? ''));
+  return page.$$eval('#predictions li', (lis) => lis.map((li) => li.getAttribute('data-label') ?? ''));
 }
 
 // Runs wherever Chromium is installed; in CI it must be (.ci/run installs Debian's chromium).
@@ -88,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('drawing page in headl
     await expect(page.getByLabel(/Stroke width/).count()).resolves.toBe(1);
     await expect(page.getByRole('button', { name: 'Clear' }).count()).resolves.toBe(1);
     await expect(page.getByLabel(/Upload a photo/).count()).resolves.toBe(1);
-    await page.waitForFunction(() => /Model:/.test(document.getElementById('model-line')?.textContent ?? ''));
+    await page.waitForFunction("/Model:/.test(document.getElementById('model-line').textContent)");
   });
 
   it('shows 7 on top with five bars after drawing a 7', async () => {
