@@ -57,5 +57,6 @@ export {
   type RuntimeName,
 } from './runtimes/predictor.js';
 export { loadLayersModelChecked, tfjsPredictor } from './runtimes/tfjs.js';
+export { DEFAULT_TFJS_WORKERS, tfjsPoolPredictor } from './runtimes/tfjs-pool.js';
 export { GENERALISATION_SOURCES, SOURCE_CLASSES } from './sources.js';
 export { evalSummary } from './summary.js';

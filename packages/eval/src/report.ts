@@ -27,6 +27,7 @@ import { DEFAULT_MODELS_DIR, type ModelRun, readTrainingMetrics, resolveModelRun
 import { onnxPredictor } from './runtimes/onnx.js';
 import { type ImageSet, type Predictor, predictAll, type RuntimeName } from './runtimes/predictor.js';
 import { tfjsPredictor } from './runtimes/tfjs.js';
+import { DEFAULT_TFJS_WORKERS, tfjsPoolPredictor } from './runtimes/tfjs-pool.js';
 
 export const DEFAULT_REPORTS_DIR = 'artifacts/reports';
 export const LATEST = 'latest';
@@ -44,6 +45,8 @@ export interface EvalOptions {
   runtime?: RuntimeChoice;
   /** tfjs engine (auto picks node, else wasm). */
   engine?: EngineName;
+  /** tfjs worker threads, one engine each (default: up to 2 = the cores here); 1 runs in-process. */
+  workers?: number;
   /** ONNX file for the onnx runtime (default `<modelDir>/model.onnx`). */
   onnxFile?: string;
   /** Replace an existing report of the same run. */
@@ -205,8 +208,10 @@ async function loadImages(dataset: Dataset, sample: number | undefined): Promise
 }
 
 async function makePredictor(runtime: RuntimeName, run: ModelRun, opts: EvalOptions): Promise<Predictor> {
-  return runtime === 'onnx'
-    ? onnxPredictor(run, { file: opts.onnxFile })
+  if (runtime === 'onnx') return onnxPredictor(run, { file: opts.onnxFile });
+  const workers = opts.workers ?? DEFAULT_TFJS_WORKERS;
+  return workers > 1
+    ? tfjsPoolPredictor(run, { engine: opts.engine, workers })
     : tfjsPredictor(run, { engine: opts.engine, log: opts.log });
 }
 
@@ -354,6 +359,10 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
   if (!['tfjs', 'onnx', 'both'].includes(runtime))
     throw new HcrError('RUNTIME_UNKNOWN', `Unknown runtime '${runtime}'.`, {
       hint: 'Use tfjs, onnx or both.',
+    });
+  if (opts.workers !== undefined && !(Number.isInteger(opts.workers) && opts.workers >= 1))
+    throw new HcrError('WORKERS_INVALID', `--workers must be a positive integer, got ${opts.workers}.`, {
+      hint: 'Use 1 for in-process tfjs, or the number of cores.',
     });
   if (opts.sample !== undefined && !(Number.isInteger(opts.sample) && opts.sample > 0))
     throw new HcrError('SAMPLE_INVALID', `--sample must be a positive integer, got ${opts.sample}.`, {

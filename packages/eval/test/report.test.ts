@@ -27,11 +27,13 @@ beforeAll(async () => {
     outDir: out,
     runtime: 'both',
     engine: 'wasm',
+    workers: 2,
   });
 });
 
 /** Accuracy per source computed here, independently: plain model.predict and a loop, no @hcr/eval code. */
 async function independentAccuracies(): Promise<Record<string, number>> {
+  await initEngine({ engine: 'wasm', purpose: 'infer', log: () => {} });
   const dir = fx.runDir;
   const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
   const weights = await readFile(join(dir, 'weights.bin'));
@@ -157,6 +159,22 @@ describe('hcr eval report', () => {
       expect(buf.equals(before[i]!)).toBe(true);
     });
     expect(withoutTiming(again.report)).toEqual(withoutTiming(first.report));
+  });
+
+  it('scores the same in-process (1 worker) as with the worker pool', async () => {
+    const single = await evaluateRun({
+      run: FIXTURE_RUN,
+      modelsDir: fx.modelsDir,
+      dataDir: fx.dataDir,
+      outDir: await mkdtemp(join(tmpdir(), 'hcr-eval-single-')),
+      engine: 'wasm',
+      workers: 1,
+    });
+    expect(single.report.timing.runtimes[0]!.description).not.toMatch(/workers/);
+    expect(first.report.timing.runtimes[0]!.description).toMatch(/x2 workers/);
+    expect(single.report.confusion).toEqual(first.report.confusion);
+    expect(single.report.sources).toEqual(first.report.sources);
+    expect(single.report.calibration).toEqual(first.report.calibration);
   });
 
   it('refuses an existing report without --force and writes nothing', async () => {

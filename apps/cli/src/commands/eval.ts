@@ -22,6 +22,7 @@ interface EvalCliOptions {
   force?: boolean;
   json?: boolean;
   sample?: string;
+  workers?: string;
   compare?: string[];
 }
 
@@ -32,6 +33,7 @@ export function registerEval(program: Command): void {
     .argument('[run]', 'run id under --models, or a model directory (default: latest)')
     .option('--runtime <runtime>', 'tfjs | onnx | both (both records how far they agree)', 'tfjs')
     .option('--engine <engine>', 'tfjs engine: auto | wasm | cpu | node', 'auto')
+    .option('--workers <n>', 'tfjs worker threads, one engine each (default: up to 2); 1 = in-process')
     .option('--data <dir>', 'prepared dataset', DEFAULT_DATASET_DIR)
     .option('--models <dir>', 'where run ids are looked up', DEFAULT_MODELS_DIR)
     .option(
@@ -82,6 +84,7 @@ export function registerEval(program: Command): void {
         outDir: opts.out,
         runtime: opts.runtime,
         engine: opts.engine,
+        workers: opts.workers === undefined ? undefined : Number(opts.workers),
         onnxFile: opts.onnx,
         force: opts.force,
         sample,

@@ -10,6 +10,8 @@ export interface Predictor {
   description: string;
   /** Flat Float32 [n, h, w, c] in, flat Float32 [n, numClasses] probabilities out. */
   predict(x: Float32Array, n: number): Promise<Float32Array>;
+  /** How many predict calls may run at once (worker pools); default 1. */
+  concurrency?: number;
   dispose(): Promise<void>;
 }
 
@@ -37,19 +39,31 @@ export async function predictAll(
   const px = h * w * c;
   const lut = pixelLookupTable(normalisation);
   const out = new Float32Array(images.count * numClasses);
-  const x = new Float32Array(batchSize * px);
+  const concurrency = Math.max(1, predictor.concurrency ?? 1);
+  const inFlight = new Set<Promise<void>>();
+  const all: Promise<void>[] = [];
+  let done = 0;
   for (let start = 0; start < images.count; start += batchSize) {
     const n = Math.min(batchSize, images.count - start);
     const src = images.pixels.subarray(start * px, (start + n) * px);
+    const x = new Float32Array(n * px);
     for (let k = 0; k < src.length; k++) x[k] = lut[src[k]!]!;
-    const probs = await predictor.predict(n === batchSize ? x : x.subarray(0, n * px), n);
-    if (probs.length !== n * numClasses)
-      throw new RangeError(
-        `the model returned ${probs.length} values for ${n} images x ${numClasses} classes`,
-      );
-    out.set(asProbabilities(probs, numClasses), start * numClasses);
-    onBatch?.(start + n);
+    const job = predictor.predict(x, n).then((probs) => {
+      if (probs.length !== n * numClasses)
+        throw new RangeError(
+          `the model returned ${probs.length} values for ${n} images x ${numClasses} classes`,
+        );
+      out.set(asProbabilities(probs, numClasses), start * numClasses);
+      done += n;
+      onBatch?.(done);
+    });
+    all.push(job);
+    inFlight.add(job);
+    const settle = () => inFlight.delete(job);
+    job.then(settle, settle);
+    if (inFlight.size >= concurrency) await Promise.race(inFlight);
   }
+  await Promise.all(all);
   return out;
 }
 
