@@ -185,7 +185,7 @@ export function renderCompareHtml(c: CompareReport): string {
 <html lang="en"><head><meta charset="utf-8"><title>hcr compare: ${esc(c.a.id)} vs ${esc(c.b.id)}</title>
 <style>body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:900px;color:#222;padding:0 16px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
-th{background:#f4f6f8}td:first-child{text-align:left}.good{color:#1a7f37;font-weight:bold}.bad{color:#c0392b;font-weight:bold}</style></head>
+th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}.good{color:#1a7f37;font-weight:bold}.bad{color:#c0392b;font-weight:bold}</style></head>
 <body><h1>${esc(c.a.id)} (A) vs ${esc(c.b.id)} (B)</h1>
 <p>A: ${esc(c.a.architecture)} on ${esc(c.a.runtime)}; B: ${esc(c.b.architecture)} on ${esc(c.b.runtime)}. Deltas are B minus A, in percentage points. ${
     c.sameData

@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { EvalReport } from '../src/report.js';
+import { ensureFixture, FIXTURE_RUN } from './fixtures.js';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
+const run = promisify(execFile);
+
+/** `pnpm hcr ...` without pnpm: the CLI from source, as the root package.json script runs it. */
+async function hcr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 64 << 20 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let fx: Awaited<ReturnType<typeof ensureFixture>>;
+beforeAll(async () => {
+  fx = await ensureFixture();
+});
+
+describe('hcr eval (CLI)', () => {
+  it('--json prints eval.json on stdout; the plain run ends with the summary and the index.html path', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'hcr-eval-cli-'));
+    const common = ['--models', fx.modelsDir, '--data', fx.dataDir, '--out', out, '--engine', 'wasm'];
+    const json = await hcr(['eval', FIXTURE_RUN, ...common, '--json', '--sample', '60']);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as EvalReport;
+    expect(report.model.id).toBe(FIXTURE_RUN);
+    expect(report.data.sample).toBe(60);
+    expect(report.overall.count).toBe(60);
+
+    const again = await hcr(['eval', FIXTURE_RUN, ...common, '--sample', '60']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists.*--force/);
+
+    const forced = await hcr(['eval', FIXTURE_RUN, ...common, '--sample', '60', '--force']);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/scores \d+\.\d\d% on the 60 test images/);
+    expect(forced.stdout.trim().split('\n').at(-1)).toBe(`Report: ${join(out, FIXTURE_RUN, 'index.html')}`);
+  });
+
+  it('exits non-zero with the fix for bad input, writing nothing', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'hcr-eval-cli-bad-'));
+    const unknown = await hcr(['eval', 'no-such-run', '--models', fx.modelsDir, '--out', out]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`Known runs in ${fx.modelsDir}: ${FIXTURE_RUN}`);
+    const noData = await hcr([
+      'eval',
+      FIXTURE_RUN,
+      '--models',
+      fx.modelsDir,
+      '--data',
+      join(out, 'none'),
+      '--out',
+      out,
+    ]);
+    expect(noData.code).toBe(1);
+    expect(noData.stderr).toMatch(/hcr data prepare/);
+    const compare = await hcr(['eval', '--compare', 'only-one', '--out', out]);
+    expect(compare.code).toBe(1);
+    expect(compare.stderr).toMatch(/exactly two runs/);
+    expect(await readdir(out)).toEqual([]);
+  });
+});
