@@ -29,7 +29,7 @@ export function registerServe(program: Command): void {
       '--max-wait-ms <n>',
       'micro-batching: how long an image may wait for company',
       int('--max-wait-ms'),
-      2,
+      0,
     )
     .option('--no-batching', 'run every request on its own (to measure what micro-batching brings)')
     .option('--body-limit <bytes>', 'largest request body (413 beyond)', int('--body-limit'), 8 * 1024 * 1024)

@@ -1,9 +1,8 @@
 import { HcrError } from '@hcr/core';
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 
 /** Image formats accepted from users (content types and sharp's format names). */
 export const IMAGE_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
-const FORMATS = new Set(['png', 'jpeg', 'webp']);
 
 export interface DecodeLimits {
   /** Largest width x height accepted before decoding (decompression bombs stop here). */
@@ -41,27 +40,12 @@ function badImage(problem: string, cause?: unknown): HcrError {
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
   const { maxInputPixels, workingSize } = { ...DEFAULT_DECODE_LIMITS, ...limits };
   if (bytes.byteLength === 0) throw badImage('The image is empty (0 bytes).');
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, { failOn: 'error', limitInputPixels: false }).metadata();
-  } catch (e) {
-    throw badImage(`The image cannot be decoded (${(e as Error).message}).`, e);
-  }
-  if (!meta.format || !FORMATS.has(meta.format))
-    throw badImage(`The image is ${meta.format ?? 'of an unknown format'}, not PNG, JPEG or WebP.`);
-  const w = meta.width ?? 0;
-  const h = meta.height ?? 0;
-  if (w < 1 || h < 1) throw badImage('The image has no pixels.');
-  if (w * h > maxInputPixels)
-    throw new HcrError(
-      'IMAGE_TOO_LARGE',
-      `The image is ${w}x${h} = ${((w * h) / 1e6).toFixed(1)} megapixels, over the limit of ${(maxInputPixels / 1e6).toFixed(1)}.`,
-      {
-        hint: 'Crop the photo to the character or scale it down (a character needs well under 1 megapixel).',
-      },
-    );
+  const format = sniffFormat(bytes);
+  if (!format)
+    throw badImage('The data is not a PNG, JPEG or WebP file (its first bytes are no image signature).');
   let raw: { data: Buffer; info: OutputInfo };
   try {
+    // One pass: sharp checks width x height against the limit from the header, before decoding pixels.
     raw = await sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels, animated: false })
       .rotate()
       .resize(workingSize, workingSize, { fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' })
@@ -69,6 +53,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
       .raw()
       .toBuffer({ resolveWithObject: true });
   } catch (e) {
+    if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, maxInputPixels, e);
     throw badImage(`The image cannot be decoded (${(e as Error).message}).`, e);
   }
   const { width, height, channels } = raw.info;
@@ -99,8 +84,36 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     width,
     height,
     kind: cutout ? 'alpha' : 'grey',
-    format: meta.format,
-    originalWidth: w,
-    originalHeight: h,
+    format,
+    originalWidth: raw.info.width,
+    originalHeight: raw.info.height,
   };
+}
+
+/** PNG, JPEG or WebP by file signature; anything else is refused before sharp sees it. */
+function sniffFormat(b: Uint8Array): 'png' | 'jpeg' | 'webp' | undefined {
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  const riff = b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46;
+  if (riff && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return 'webp';
+  return undefined;
+}
+
+/** The error for a decompression bomb or a huge photo, with its size read from the header. */
+async function tooLarge(bytes: Uint8Array, limit: number, cause: unknown): Promise<HcrError> {
+  const meta = await sharp(bytes, { limitInputPixels: false })
+    .metadata()
+    .catch(() => undefined);
+  const size =
+    meta?.width && meta.height
+      ? `${meta.width}x${meta.height} = ${((meta.width * meta.height) / 1e6).toFixed(1)} megapixels`
+      : 'larger than allowed';
+  return new HcrError(
+    'IMAGE_TOO_LARGE',
+    `The image is ${size}, over the limit of ${(limit / 1e6).toFixed(1)} megapixels.`,
+    {
+      hint: 'Crop the photo to the character or scale it down (a character needs well under 1 megapixel).',
+      cause,
+    },
+  );
 }

@@ -35,7 +35,11 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   timeoutMs: 10_000,
 });
 
-export const DEFAULT_BATCHING: BatcherOptions = Object.freeze({ maxBatch: 64, maxWaitMs: 2, maxQueue: 4096 });
+/**
+ * maxWaitMs 0: an idle model starts at once (no added latency at low load); under load, images that arrive
+ * while a run is in flight form the next batch by themselves.
+ */
+export const DEFAULT_BATCHING: BatcherOptions = Object.freeze({ maxBatch: 64, maxWaitMs: 0, maxQueue: 4096 });
 
 export interface AppOptions {
   recognizer: Recognizer;
