@@ -10,12 +10,15 @@ export {
 export {
   learningRate,
   loadTrainConfigFile,
+  MODEL_DEFAULTS,
   PROFILES,
   type ProfileName,
   resolveTrainConfig,
   type TrainConfig,
+  type TrainConfigInput,
 } from './config.js';
 export { writeLearningCurve } from './curve.js';
 export { WorkerPool } from './pool.js';
 export { type ProgressReporter, type ProgressTick, progressReporter } from './progress.js';
+export { writeSyntheticDataset } from './synthetic.js';
 export { type TrainOptions, type TrainResult, train } from './train.js';

@@ -19,7 +19,10 @@ function drawSample(k: number, rng: ReturnType<typeof createRng>, out: Uint8Arra
     }
 }
 
-/** Writes a tiny prepared dataset (manifest + one shard per split) that @hcr/data's reader opens. */
+/**
+ * Writes a small synthetic prepared dataset (manifest + one shard per split) that @hcr/data's reader
+ * opens: for tests and for throughput benchmarks that must not depend on the real data being prepared.
+ */
 export async function writeSyntheticDataset(
   dir: string,
   counts: Record<SplitName, number> = { train: 256, val: 72, test: 72, extra: 40 },

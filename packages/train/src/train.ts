@@ -19,14 +19,14 @@ import {
   saveCheckpoint,
   type TrainProgress,
 } from './checkpoint.js';
-import { learningRate, resolveTrainConfig, type TrainConfig } from './config.js';
+import { learningRate, resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { writeLearningCurve } from './curve.js';
 import { WorkerPool } from './pool.js';
 import { type ProgressReporter, progressReporter } from './progress.js';
 import type { SharedSplit, WorkerState } from './protocol.js';
 
 export interface TrainOptions {
-  config?: Partial<TrainConfig>;
+  config?: TrainConfigInput;
   /** Resume a run: its id (under `out`), or true for the most recent run with a checkpoint. */
   resume?: string | boolean;
   /** Run id for a new run (default `<model>-<profile>-<yyyymmdd-hhmmss>`). */

@@ -9,6 +9,13 @@ describe('training config', () => {
     expect(resolveTrainConfig({ epochs: 7 }).epochs).toBe(7);
   });
 
+  it('seed trains with the seed recipe unless told otherwise', () => {
+    const c = resolveTrainConfig({ model: 'seed' });
+    expect([c.lr, c.batchSize, c.labelSmoothing, c.augment.enabled]).toEqual([0.001, 64, 0, false]);
+    expect(resolveTrainConfig({ model: 'seed', augment: { enabled: true } }).augment.enabled).toBe(true);
+    expect(resolveTrainConfig().augment.enabled).toBe(true);
+  });
+
   it('rejects bad values with the option name and what is expected', () => {
     expect(() => resolveTrainConfig({ model: 'vgg99' })).toThrow(
       /'model' is "vgg99"; expected one of seed, hcrnet/,

@@ -1,5 +1,5 @@
 import { HcrError } from '@hcr/core';
-import { loadTrainConfigFile, type TrainConfig, train } from '@hcr/train';
+import { loadTrainConfigFile, type TrainConfig, type TrainConfigInput, train } from '@hcr/train';
 import type { Command } from 'commander';
 import { log, printJson } from '../output.js';
 
@@ -44,8 +44,8 @@ export function registerTrain(program: Command): void {
     .option('--config <file>', 'JSON file with any training options (flags override it)')
     .option('--json', 'print the final metadata as JSON on stdout')
     .action(async (opts) => {
-      const config: Partial<TrainConfig> = opts.config ? await loadTrainConfigFile(opts.config) : {};
-      const set = <K extends keyof TrainConfig>(k: K, v: TrainConfig[K] | undefined) => {
+      const config: TrainConfigInput = opts.config ? await loadTrainConfigFile(opts.config) : {};
+      const set = <K extends keyof TrainConfig & keyof TrainConfigInput>(k: K, v: TrainConfigInput[K]) => {
         if (v !== undefined) config[k] = v;
       };
       set('model', opts.model);
@@ -59,8 +59,7 @@ export function registerTrain(program: Command): void {
       set('checkpointEvery', opts.checkpointEvery);
       set('data', opts.data);
       set('out', opts.out);
-      if (opts.augment === false)
-        config.augment = { ...(config.augment ?? {}), enabled: false } as TrainConfig['augment'];
+      if (opts.augment === false) config.augment = { ...(config.augment ?? {}), enabled: false };
       const result = await train({ config, resume: opts.resume, run: opts.run, log });
       if (opts.json) printJson(result.metadata);
     });

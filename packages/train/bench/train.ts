@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { writeSyntheticDataset } from '../src/synthetic.js';
+import { train } from '../src/train.js';
+
+const PEER = '/work/shared/peer/seed_reference.py';
+const PYTHON = '/usr/bin/python3';
+
+export interface BenchTrainOptions {
+  /** Training images per measurement (one epoch of a synthetic set), like the peer's --synthetic. */
+  images?: number;
+  batch?: number;
+  workers?: number;
+  engine?: 'auto' | 'wasm' | 'node' | 'cpu';
+  /** Which of our configurations to run (default: all). */
+  models?: string[];
+  /** Skip the PyTorch peer even when it is installed. */
+  noPeer?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface BenchTrainRow {
+  name: string;
+  imagesPerS: number;
+  peerImagesPerS?: number;
+  ratio?: number;
+}
+
+async function peerImagesPerS(images: number, batch: number): Promise<number | undefined> {
+  if (!existsSync(PYTHON) || !existsSync(PEER)) return undefined;
+  try {
+    const { stdout } = await promisify(execFile)(
+      PYTHON,
+      [PEER, '--synthetic', String(images), '--epochs', '1', '--batch', String(batch)],
+      { maxBuffer: 1 << 20 },
+    );
+    const line = stdout.trim().split('\n').pop() ?? '';
+    return JSON.parse(line).train_img_per_s;
+  } catch {
+    return undefined; // python3 without torch: reported as "not available"
+  }
+}
+
+/**
+ * Training throughput of our pipeline (exactly what `hcr train` runs: worker replicas, gradient
+ * averaging, AdamW) against the seed's PyTorch pipeline, one after the other, same batch size.
+ * The peer does no augmentation, so `seed` is also measured without it for the like-for-like ratio.
+ */
+export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTrainRow[]> {
+  const images = opts.images ?? 20000;
+  const batch = opts.batch ?? 128;
+  const log = opts.log ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const dir = await mkdtemp(join(tmpdir(), 'hcr-bench-train-'));
+  const configs = [
+    { name: 'seed (no augmentation, like the peer)', model: 'seed', augment: false, peer: true },
+    { name: 'seed (with augmentation)', model: 'seed', augment: true, peer: false },
+    { name: 'hcrnet (with augmentation)', model: 'hcrnet', augment: true, peer: false },
+  ].filter((c) => !opts.models || opts.models.includes(c.model));
+  const rows: BenchTrainRow[] = [];
+  try {
+    await writeSyntheticDataset(join(dir, 'data'), { train: images, val: 36, test: 36, extra: 10 });
+    log(
+      `train bench: ${images} synthetic images, batch ${batch}, load average ${loadavg()[0]!.toFixed(2)} (other work may be running)`,
+    );
+    let peer: number | undefined;
+    let peerTried = false;
+    for (const [i, c] of configs.entries()) {
+      const result = await train({
+        config: {
+          model: c.model,
+          epochs: 1,
+          batchSize: batch,
+          workers: opts.workers,
+          engine: opts.engine ?? 'auto',
+          data: join(dir, 'data'),
+          out: join(dir, 'runs'),
+          checkpointEvery: 1_000_000,
+          augment: { enabled: c.augment },
+        },
+        run: `bench-${i}`,
+        log: () => {},
+        progress: { start() {}, tick() {}, stop() {} },
+      });
+      const metrics = JSON.parse(await readFile(join(result.runDir, 'metrics.jsonl'), 'utf8'));
+      const row: BenchTrainRow = { name: c.name, imagesPerS: metrics.images_per_s };
+      if (c.peer && !opts.noPeer) {
+        if (!peerTried) peer = await peerImagesPerS(images, batch);
+        peerTried = true;
+        if (peer) {
+          row.peerImagesPerS = peer;
+          row.ratio = row.imagesPerS / peer;
+        }
+      }
+      rows.push(row);
+      log(
+        `${c.name.padEnd(40)} ours ${Math.round(row.imagesPerS).toString().padStart(5)} img/s` +
+          (row.peerImagesPerS
+            ? `   peer (PyTorch seed) ${Math.round(row.peerImagesPerS)} img/s   ratio ${row.ratio!.toFixed(2)}x`
+            : c.peer
+              ? '   peer: not available (needs /usr/bin/python3 with torch: apt-get install python3-torch)'
+              : ''),
+      );
+    }
+    log(`load average after: ${loadavg()[0]!.toFixed(2)}`);
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
