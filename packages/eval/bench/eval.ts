@@ -72,21 +72,26 @@ export async function benchEval(opts: Record<string, string> = {}): Promise<void
     );
     for (const runtime of runtimes) {
       const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
       const { report } = await evaluateRun({
         run: runDir,
         dataDir,
         outDir: join(work, `reports-${runtime}`),
         runtime,
         engine: (opts.engine ?? 'auto') as EngineName,
+        workers: opts.workers ? Number(opts.workers) : undefined,
       });
       const wall = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      // CPU seconds of all threads: with other work on the machine, wall time alone says little
+      const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       const t = report.timing.runtimes[0]!;
       process.stdout.write(
         `  ${runtime.padEnd(5)} ${t.description.padEnd(32)} ${String(t.images).padStart(6)} images  predict ${t.seconds
           .toFixed(1)
           .padStart(
             6,
-          )} s  ${String(t.imagesPerSecond).padStart(6)} images/s  whole report ${wall.toFixed(1)} s  (test accuracy ${(
+          )} s  ${String(t.imagesPerSecond).padStart(6)} images/s  whole report ${wall.toFixed(1)} s, ${cpuSeconds.toFixed(1)} cpu-s  (test accuracy ${(
           report.overall.accuracy * 100
         ).toFixed(2)}%)\n`,
       );

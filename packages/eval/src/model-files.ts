@@ -36,7 +36,8 @@ export async function resolveModelRun(
   runOrDir: string | undefined,
   modelsDir: string = DEFAULT_MODELS_DIR,
 ): Promise<ModelRun> {
-  const asked = runOrDir ?? 'latest';
+  // a model.json path means its directory
+  const asked = (runOrDir ?? 'latest').replace(/(^|\/)model\.json$/, '$1') || '.';
   const candidates = [resolve(asked), resolve(modelsDir, asked)];
   let dir: string | undefined;
   for (const c of candidates) {
