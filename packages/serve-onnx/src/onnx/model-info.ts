@@ -26,6 +26,11 @@ export interface ModelInfo {
   dynamicBatch: boolean;
   /** Parsed `hcr.metadata` (the full ModelMetadata JSON), when present. */
   metadata?: Record<string, unknown>;
+  /**
+   * How the training images were normalised (`canonical` or `none`, from hcr.metadata). Serving always
+   * ends in the canonical normalisation, which matches models trained on `canonical` data exactly.
+   */
+  characterNormalisation?: string;
   /** All metadata_props as given. */
   metadataProps: Record<string, string>;
   opsetVersion: number;
@@ -121,6 +126,8 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
     imageSize,
     dynamicBatch: input.dims[0]! < 0,
     metadata,
+    characterNormalisation:
+      typeof metadata?.characterNormalisation === 'string' ? metadata.characterNormalisation : undefined,
     metadataProps: props,
     opsetVersion: opset?.version ?? 0,
     sizeBytes: bytes.byteLength,

@@ -62,6 +62,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
     'hcr serve ready',
   );
+  if (recognizer.info.characterNormalisation === 'none')
+    logger.warn(
+      { model: recognizer.info.id },
+      'this model was trained without the canonical character normalisation, but served inputs get it; expect lower accuracy than a model trained on canonical shards',
+    );
   if (opts.handleSignals) {
     const stop = (signal: string) => {
       logger.info({ signal }, 'shutting down: finishing in-flight requests');
