@@ -6,7 +6,7 @@ import pino from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
-import { FIXTURE_MODEL } from './support/models.js';
+import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
 
 const CHROMIUM = process.env.HCR_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
@@ -122,5 +122,14 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('drawing page in headl
     const labels = await topLabels(page);
     expect(labels.every((l) => /[0-9]/.test(l))).toBe(true);
     await page.locator('#classes').selectOption('all');
+  });
+
+  it('reads an uploaded photo of handwriting', async () => {
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.locator('#upload').setInputFiles(join(HANDWRITING_DIR, '3-0.jpg'));
+    const labels = await topLabels(page);
+    expect(labels[0]).toBe('3');
+    await expect(page.locator('#photo').isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'serve-page-upload.png') });
   });
 });
