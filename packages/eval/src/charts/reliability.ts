@@ -13,6 +13,9 @@ import {
   toPng,
 } from './canvas.js';
 
+const UNDER = '#9ecae1';
+const OVER = '#f4a582';
+
 /**
  * Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration, the gap
  * shaded, and below it how many images fall in each bin (log scale: most sit in the top bin).
@@ -22,7 +25,7 @@ export function renderReliability(
   ece: number,
   { title = 'Reliability diagram (test split)' } = {},
 ): Buffer {
-  const a: PlotArea = { x: 70, y: 84, w: 420, h: 320, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
+  const a: PlotArea = { x: 70, y: 112, w: 420, h: 320, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
   const h: PlotArea = { x: 70, y: a.y + a.h + 50, w: 420, h: 90, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
   const { canvas, ctx } = newChart(a.x + a.w + 30, h.y + h.h + 50, title);
   const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
@@ -43,23 +46,26 @@ export function renderReliability(
     if (b.count === 0) continue;
     const x0 = px(a, b.lo) + 1;
     const w = px(a, b.hi) - px(a, b.lo) - 2;
+    const low = Math.min(b.accuracy, b.confidence);
+    const high = Math.max(b.accuracy, b.confidence);
     ctx.fillStyle = BLUE;
-    ctx.fillRect(x0, py(a, b.accuracy), w, py(a, 0) - py(a, b.accuracy));
-    // the gap between confidence and accuracy
-    ctx.fillStyle = 'rgba(215,25,28,0.35)';
-    const top = Math.min(py(a, b.accuracy), py(a, b.confidence));
-    ctx.fillRect(x0, top, w, Math.abs(py(a, b.accuracy) - py(a, b.confidence)));
+    ctx.fillRect(x0, py(a, low), w, py(a, 0) - py(a, low));
+    // the gap: accuracy above confidence (underconfident) or confidence above accuracy (overconfident)
+    ctx.fillStyle = b.accuracy > b.confidence ? UNDER : OVER;
+    ctx.fillRect(x0, py(a, high), w, py(a, low) - py(a, high));
     ctx.fillStyle = BAD;
     ctx.fillRect(x0, py(a, b.confidence) - 1, w, 2);
   }
-  drawLegend(ctx, a.x, 44, [
-    ['accuracy of the bin', BLUE],
-    ['gap (tint) to the mean confidence of the bin (red line)', BAD],
+  drawLegend(ctx, a.x, 40, [
+    ['up to the lower of accuracy and mean confidence', BLUE],
+    ['accuracy above confidence (underconfident)', UNDER],
+    ['confidence above accuracy (overconfident)', OVER],
+    ['mean confidence of the bin', BAD],
   ]);
   ctx.fillStyle = INK;
   ctx.font = font(13, true);
   ctx.textAlign = 'left';
-  ctx.fillText(`ECE ${(ece * 100).toFixed(2)}%`, a.x + a.w - 100, 50);
+  ctx.fillText(`ECE ${(ece * 100).toFixed(2)}%`, a.x + a.w - 90, 24);
 
   const maxCount = Math.max(1, ...bins.map((b) => b.count));
   const logMax = Math.log10(maxCount + 1);
