@@ -1,19 +1,20 @@
 /**
  * `pnpm bench eval`: how fast `hcr eval` scores the test split (16,806) plus the generalisation split
- * (57,918), per runtime. Uses the trained run given by `run=` (default artifacts/model/latest); without one,
- * an untrained model of the same architecture (`model=hcrnet` by default): speed does not depend on weights.
+ * (57,918), per runtime. By default an untrained `hcrnet` (`model=seed|hcrnet`): speed does not depend on
+ * the weights, and the number is then the same whatever was trained last. `run=<id|dir>` benchmarks a
+ * trained run instead (its `data=` must be the dataset it was trained on).
  * Prints images/s of the prediction pass and the wall time of the whole report (load, predict, metrics,
  * pictures, html). Run directly: node --conditions=source --import tsx packages/eval/bench/eval.ts [key=value...]
  */
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { DEFAULT_INPUT_NORMALISATION, LABEL_SPACE_36, type ModelMetadata } from '@hcr/core';
 import { DEFAULT_DATASET_DIR, openDataset } from '@hcr/data';
 import { type EngineName, initEngine } from '@hcr/engine';
 import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
 import { buildModel, saveModel } from '@hcr/model';
-import { DEFAULT_MODELS_DIR, evaluateRun, type RuntimeName, resolveModelRun } from '../src/index.js';
+import { evaluateRun, type RuntimeName, resolveModelRun } from '../src/index.js';
 
 const exists = (p: string) =>
   stat(p).then(
@@ -23,9 +24,8 @@ const exists = (p: string) =>
 
 /** A run directory with model.onnx: the trained run (copied if it needs an export), or an untrained one. */
 async function prepareRun(work: string, opts: Record<string, string>, dataDir: string): Promise<string> {
-  const runArg = opts.run ?? (opts.model ? undefined : 'latest');
-  if (runArg && ((await exists(resolve(runArg))) || (await exists(resolve(DEFAULT_MODELS_DIR, runArg))))) {
-    const run = await resolveModelRun(runArg);
+  if (opts.run) {
+    const run = await resolveModelRun(opts.run);
     if (await exists(join(run.dir, 'model.onnx'))) return run.dir;
     const copy = join(work, run.id);
     await cp(run.dir, copy, { recursive: true });
@@ -103,5 +103,8 @@ export async function benchEval(opts: Record<string, string> = {}): Promise<void
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const opts = Object.fromEntries(process.argv.slice(2).map((kv) => kv.split('=', 2) as [string, string]));
-  await benchEval(opts);
+  await benchEval(opts).catch((e: Error) => {
+    process.stderr.write(`error ${e.message}\n`);
+    process.exit(1);
+  });
 }
