@@ -1,5 +1,5 @@
 /**
- * `pnpm bench serve [--model file.onnx] [--duration s] [--soak s] [--json]`
+ * `pnpm bench serve [--model file.onnx | heavy] [--duration s] [--soak s] [--threads n] [--json]`
  *
  * HTTP throughput and latency of `hcr serve` (autocannon against 127.0.0.1, single-image requests) at
  * concurrency 1, 16 and 64, with micro-batching and without, next to raw in-process onnxruntime images/s
@@ -29,6 +29,8 @@ export interface BenchServeOptions {
   /** Seconds of the memory soak (0 = skip). */
   soak?: number;
   concurrencies?: number[];
+  /** onnxruntime intra-op threads, in-process and in the server (default: all cores). */
+  threads?: number;
 }
 
 interface HttpRun {
@@ -42,8 +44,14 @@ interface HttpRun {
   non2xx: number;
 }
 
-async function rawImagesPerSecond(model: string, batch: number, seconds: number, images: Uint8Array[]) {
-  const rec = await createRecognizer({ model });
+async function rawImagesPerSecond(
+  model: string,
+  batch: number,
+  seconds: number,
+  images: Uint8Array[],
+  threads?: number,
+) {
+  const rec = await createRecognizer({ model, intraOpThreads: threads });
   const input = Array.from({ length: batch }, (_, i) => images[i % images.length]!);
   for (let i = 0; i < 5; i++) await rec.infer(input);
   let n = 0;
@@ -57,10 +65,15 @@ async function rawImagesPerSecond(model: string, batch: number, seconds: number,
   return rate;
 }
 
-async function startServe(model: string, batching: boolean): Promise<{ url: string; child: ChildProcess }> {
+async function startServe(
+  model: string,
+  batching: boolean,
+  threads?: number,
+): Promise<{ url: string; child: ChildProcess }> {
   const args = ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'serve', '--model', model];
   args.push('--port', '0', '--log-level', 'warn', '--timeout-ms', '30000');
   if (!batching) args.push('--no-batching');
+  if (threads) args.push('--threads', String(threads));
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   const url = await new Promise<string>((res, rej) => {
     let err = '';
@@ -91,9 +104,14 @@ async function load(url: string, body: Buffer, connections: number, duration: nu
   });
 }
 
-async function residentBytes(url: string): Promise<number> {
+/** Server memory from its /metrics: resident set and V8 heap in use (MiB). */
+async function memory(url: string): Promise<{ rss: number; heap: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^hcr_process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+  const mib = (re: RegExp) => +(Number(re.exec(text)?.[1] ?? Number.NaN) / 2 ** 20).toFixed(1);
+  return {
+    rss: mib(/^hcr_process_resident_memory_bytes (\d+)/m),
+    heap: mib(/^hcr_nodejs_heap_size_used_bytes (\d+)/m),
+  };
 }
 
 export async function benchServe(opts: BenchServeOptions = {}) {
@@ -140,12 +158,12 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
   await rec.close();
   const body = await encodeGreyPng(prepared.pixels);
 
-  const raw64 = await rawImagesPerSecond(model, 64, 3, [prepared.pixels]);
-  const raw1 = await rawImagesPerSecond(model, 1, 2, [prepared.pixels]);
+  const raw64 = await rawImagesPerSecond(model, 64, 3, [prepared.pixels], opts.threads);
+  const raw1 = await rawImagesPerSecond(model, 1, 2, [prepared.pixels], opts.threads);
 
   const runs: HttpRun[] = [];
   for (const batching of [true, false]) {
-    const { url, child } = await startServe(model, batching);
+    const { url, child } = await startServe(model, batching, opts.threads);
     try {
       await load(url, body, 8, 1); // warm-up
       for (const c of batching ? concurrencies : concurrencies.filter((c) => c > 1)) {
@@ -163,11 +181,11 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
         process.stderr.write(`  ${runs.at(-1)!.label}: ${runs.at(-1)!.requestsPerSecond} req/s\n`);
       }
       if (batching && soak > 0) {
-        const samples: number[] = [await residentBytes(url)];
-        const timer = setInterval(() => void residentBytes(url).then((b) => samples.push(b)), 5000);
+        const samples = [await memory(url)];
+        const timer = setInterval(() => void memory(url).then((m) => samples.push(m)), 5000);
         const r = await load(url, body, 16, soak);
         clearInterval(timer);
-        samples.push(await residentBytes(url));
+        samples.push(await memory(url));
         runs.push({
           label: `soak ${soak}s c=16`,
           connections: 16,
@@ -178,9 +196,10 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
           errors: r.errors + r.timeouts,
           non2xx: r.non2xx,
         });
-        (runs.at(-1) as HttpRun & { rssMiB?: number[] }).rssMiB = samples.map(
-          (b) => +(b / 2 ** 20).toFixed(1),
-        );
+        Object.assign(runs.at(-1)!, {
+          rssMiB: samples.map((m) => m.rss),
+          heapMiB: samples.map((m) => m.heap),
+        });
       }
     } finally {
       await stopServe(child);
@@ -195,6 +214,7 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
     | undefined;
   const result = {
     model,
+    threads: opts.threads ?? 'all cores',
     cpus: cpus().length,
     load1Before: +load0.toFixed(2),
     load1After: +loadavg()[0]!.toFixed(2),
@@ -207,13 +227,14 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
       at64 && at64NoBatch ? +(at64.requestsPerSecond / at64NoBatch.requestsPerSecond).toFixed(2) : null,
     p99At16Ms: at16?.p99Ms ?? null,
     soakRssMiB: soakRun?.rssMiB ?? null,
+    soakHeapMiB: soakRun?.heapMiB ?? null,
   };
   return result;
 }
 
 function print(r: Awaited<ReturnType<typeof benchServe>>) {
   const out = process.stdout;
-  out.write(`model: ${r.model}\n`);
+  out.write(`model: ${r.model} (onnxruntime threads: ${r.threads})\n`);
   out.write(`cpus: ${r.cpus}, load average (1 min) before ${r.load1Before}, after ${r.load1After}\n`);
   out.write(
     `raw onnxruntime in-process: ${r.rawImagesPerSecondBatch64} images/s at batch 64, ${r.rawImagesPerSecondBatch1} at batch 1\n\n`,
@@ -230,6 +251,7 @@ function print(r: Awaited<ReturnType<typeof benchServe>>) {
   out.write(`micro-batching gain at c=64: x${r.microBatchingGainAt64}\n`);
   out.write(`p99 at c=16: ${r.p99At16Ms} ms (goal <= 50)\n`);
   if (r.soakRssMiB) out.write(`server RSS during the soak (MiB, every 5 s): ${r.soakRssMiB.join(' ')}\n`);
+  if (r.soakHeapMiB) out.write(`server V8 heap used during the soak (MiB):   ${r.soakHeapMiB.join(' ')}\n`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -242,6 +264,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     model: flag('model'),
     duration: flag('duration') ? Number(flag('duration')) : undefined,
     soak: flag('soak') ? Number(flag('soak')) : undefined,
+    threads: flag('threads') ? Number(flag('threads')) : undefined,
   });
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else print(result);

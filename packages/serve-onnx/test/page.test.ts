@@ -6,7 +6,7 @@ import pino from 'pino';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
-import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
+import { HANDWRITING_DIR, RECOGNITION_MODEL } from './support/models.js';
 
 const CHROMIUM = process.env.HCR_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
@@ -72,7 +72,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('drawing page in headl
   let browser: Browser;
   let page: Page;
   beforeAll(async () => {
-    server = await startServer({ model: FIXTURE_MODEL, port: 0, logger: pino({ level: 'silent' }) });
+    server = await startServer({ model: RECOGNITION_MODEL, port: 0, logger: pino({ level: 'silent' }) });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 800, height: 640 } });
     await page.goto(`${server.url}/`);

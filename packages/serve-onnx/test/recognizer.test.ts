@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { ONNX_METADATA_KEYS } from '@hcr/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecognizer, inspectModel, type Recognizer } from '../src/index.js';
-import { FIXTURE_MODEL, HANDWRITING_DIR, handwritingFiles, randomModel } from './support/models.js';
+import {
+  FIXTURE_MODEL,
+  HANDWRITING_DIR,
+  handwritingFiles,
+  RECOGNITION_MODEL,
+  randomModel,
+} from './support/models.js';
 import { photo } from './support/synth.js';
 
 describe('model metadata from the ONNX file', () => {
@@ -96,10 +102,10 @@ describe('recognizer on a random model (batching, filters)', () => {
   });
 });
 
-describe('recognition with the fixture model', () => {
+describe(`recognition with ${RECOGNITION_MODEL === FIXTURE_MODEL ? 'the fixture model' : RECOGNITION_MODEL}`, () => {
   let rec: Recognizer;
   beforeAll(async () => {
-    rec = await createRecognizer({ model: FIXTURE_MODEL });
+    rec = await createRecognizer({ model: RECOGNITION_MODEL });
   });
   afterAll(() => rec.close());
 

@@ -1,5 +1,6 @@
 import { HcrError } from '@hcr/core';
 import pino, { type Logger } from 'pino';
+import sharp from 'sharp';
 import { createRecognizer, type Recognizer, type SessionTuning } from '../recognizer.js';
 import { type AppOptions, buildApp, type HcrApp, type ServerLimits } from './app.js';
 
@@ -27,6 +28,9 @@ export interface RunningServer extends HcrApp {
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  // libvips' operation cache (50 MB by default) only helps when the same file is processed again;
+  // a server sees new images, so the cache would just hold memory.
+  sharp.cache(false);
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { service: 'hcr-serve' } });
   const recognizer =
     typeof opts.model === 'string'

@@ -8,6 +8,11 @@ import { type DenseOnnxOptions, denseOnnxModel } from './dense-onnx.js';
  * test/support/train-fixture-model.ts. Good enough to recognise clear characters; not the product model.
  */
 export const FIXTURE_MODEL = fileURLToPath(new URL('../fixtures/hcr-mlp.onnx', import.meta.url));
+/**
+ * The model for recognition tests (page, real handwriting): HCR_TEST_MODEL when set (e.g. a trained
+ * artifacts/model/<run>/model.onnx, to check it end to end), else the committed fixture.
+ */
+export const RECOGNITION_MODEL = process.env.HCR_TEST_MODEL || FIXTURE_MODEL;
 export const HANDWRITING_DIR = fileURLToPath(new URL('../fixtures/handwriting/', import.meta.url));
 export const handwritingFiles = () => readdirSync(HANDWRITING_DIR).filter((f) => f.endsWith('.jpg'));
 
