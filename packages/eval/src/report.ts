@@ -216,37 +216,30 @@ async function makePredictor(runtime: RuntimeName, run: ModelRun, opts: EvalOpti
 }
 
 async function runRuntime(
-  runtime: RuntimeName,
+  predictor: Predictor,
   run: ModelRun,
   images: EvalImages,
   opts: EvalOptions,
 ): Promise<{ probs: Float32Array; timing: RuntimeTiming }> {
-  const predictor = await makePredictor(runtime, run, opts);
-  try {
-    const t0 = performance.now();
-    const probs = await predictAll(
-      predictor,
-      images,
-      run.metadata.inputNormalisation,
-      run.metadata.classNames.length,
-      {
-        batchSize: opts.batchSize,
-      },
-    );
-    const seconds = (performance.now() - t0) / 1000;
-    return {
-      probs,
-      timing: {
-        runtime,
-        description: predictor.description,
-        images: images.count,
-        seconds: round6(seconds),
-        imagesPerSecond: Math.round(images.count / seconds),
-      },
-    };
-  } finally {
-    await predictor.dispose();
-  }
+  const t0 = performance.now();
+  const probs = await predictAll(
+    predictor,
+    images,
+    run.metadata.inputNormalisation,
+    run.metadata.classNames.length,
+    { batchSize: opts.batchSize },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    probs,
+    timing: {
+      runtime: predictor.runtime,
+      description: predictor.description,
+      images: images.count,
+      seconds: round6(seconds),
+      imagesPerSecond: Math.round(images.count / seconds),
+    },
+  };
 }
 
 /** Share of identical argmax predictions and the accuracy difference between two runtimes. */
@@ -382,21 +375,28 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
 
   const dataset = await openDataset(opts.dataDir);
   checkModelAgainstData(run, dataset);
-  const images = await loadImages(dataset, opts.sample);
-  log(
-    `evaluating ${run.id} on ${images.count} images (${Object.entries(images.splits)
-      .map(([s, n]) => `${s} ${n}`)
-      .join(', ')})`,
-  );
-
   const runtimes: RuntimeName[] = runtime === 'both' ? ['tfjs', 'onnx'] : [runtime];
+  // load every model first, so a missing or stale ONNX file fails before minutes of tfjs predictions
+  const predictors: Predictor[] = [];
   const results: { probs: Float32Array; timing: RuntimeTiming }[] = [];
-  for (const r of runtimes) {
-    const result = await runRuntime(r, run, images, opts);
+  let images: EvalImages;
+  try {
+    for (const r of runtimes) predictors.push(await makePredictor(r, run, opts));
+    images = await loadImages(dataset, opts.sample);
     log(
-      `  ${result.timing.description}: ${result.timing.imagesPerSecond} images/s (${result.timing.seconds.toFixed(1)} s)`,
+      `evaluating ${run.id} on ${images.count} images (${Object.entries(images.splits)
+        .map(([s, n]) => `${s} ${n}`)
+        .join(', ')})`,
     );
-    results.push(result);
+    for (const predictor of predictors) {
+      const result = await runRuntime(predictor, run, images, opts);
+      log(
+        `  ${result.timing.description}: ${result.timing.imagesPerSecond} images/s (${result.timing.seconds.toFixed(1)} s)`,
+      );
+      results.push(result);
+    }
+  } finally {
+    for (const p of predictors) await p.dispose();
   }
   const primary = results[0]!;
   const k = run.metadata.classNames.length;

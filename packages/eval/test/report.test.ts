@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL_SPACE_36, sourceName } from '@hcr/core';
@@ -243,6 +243,12 @@ describe('hcr eval report', () => {
     await writeFile(join(run, 'metadata.json'), JSON.stringify({ ...meta, id: 'retrained-run' }));
     await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir, runtime: 'onnx' })).rejects.toMatchObject({
       code: 'ONNX_STALE',
+      message: expect.stringMatching(/hcr export onnx/),
+    });
+    await rm(join(run, 'model.onnx'));
+    await writeFile(join(run, 'metadata.json'), JSON.stringify(meta));
+    await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir, runtime: 'both' })).rejects.toMatchObject({
+      code: 'ONNX_MISSING',
       message: expect.stringMatching(/hcr export onnx/),
     });
     expect((await readdir(outDir)).sort()).toEqual(['run']);
