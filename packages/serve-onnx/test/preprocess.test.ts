@@ -72,6 +72,17 @@ const PHOTOS: Record<string, PhotoOptions> = {
   },
   'chalk on a dark board': { inverted: true, paper: 230, ink: 60, noise: 8, stroke: 0.08 },
   'black strokes on transparency (RGBA PNG)': { cutout: true, ink: 0 },
+  'ruled paper, pen, JPEG q60': {
+    ruled: 0.1,
+    fill: 0.55,
+    paper: 215,
+    ink: 35,
+    noise: 5,
+    gradient: 40,
+    stroke: 0.06,
+    format: 'jpeg',
+    quality: 60,
+  },
   'WebP, grey paper, gradient': {
     format: 'webp',
     paper: 190,

@@ -82,6 +82,10 @@ export function extractInk(
   const { labels, count } = labelComponents(grouped, width, height);
   const inkArea = new Float64Array(count + 1);
   const touchesBorder = new Uint8Array(count + 1);
+  const x0 = new Int32Array(count + 1).fill(width);
+  const x1 = new Int32Array(count + 1).fill(-1);
+  const y0 = new Int32Array(count + 1).fill(height);
+  const y1 = new Int32Array(count + 1).fill(-1);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -89,14 +93,26 @@ export function extractInk(
       if (!l) continue;
       if (mask[i]) inkArea[l]++;
       if (x === 0 || y === 0 || x === width - 1 || y === height - 1) touchesBorder[l] = 1;
+      if (x < x0[l]!) x0[l] = x;
+      if (x > x1[l]!) x1[l] = x;
+      if (y < y0[l]!) y0[l] = y;
+      if (y > y1[l]!) y1[l] = y;
     }
+  // Ruled or grid lines of the paper: long, thin, across (almost) the whole image.
+  const ruling = new Uint8Array(count + 1);
+  for (let l = 1; l <= count; l++) {
+    const bw = x1[l]! - x0[l]! + 1;
+    const bh = y1[l]! - y0[l]! + 1;
+    ruling[l] =
+      (bw >= 0.9 * width && bh <= 0.08 * height) || (bh >= 0.9 * height && bw <= 0.08 * width) ? 1 : 0;
+  }
   let largest = 0;
-  for (let l = 1; l <= count; l++) largest = Math.max(largest, inkArea[l]!);
+  for (let l = 1; l <= count; l++) if (!ruling[l]) largest = Math.max(largest, inkArea[l]!);
   const keep = new Uint8Array(count + 1);
   for (let l = 1; l <= count; l++) {
     const f = inkArea[l]! / largest;
-    // Specks; and small smudges cut by the crop edge (shadows, the next character) unless they are big.
-    keep[l] = f >= o.speckFraction && !(touchesBorder[l] && f < 0.15) ? 1 : 0;
+    // Specks; small smudges cut by the crop edge (shadows, the next character) unless they are big; rulings.
+    keep[l] = !ruling[l] && f >= o.speckFraction && !(touchesBorder[l] && f < 0.15) ? 1 : 0;
     if (!keep[l]) report.specksRemoved++;
   }
   report.components = count;

@@ -121,6 +121,8 @@ export interface PhotoOptions {
   noise?: number;
   /** Pencil: ink strength varies along the stroke. */
   pencil?: boolean;
+  /** Ruled paper: horizontal lines this far apart (fraction of the image), clear of the character. */
+  ruled?: number;
   /** Number of random dark specks (dust, paper fibres). */
   specks?: number;
   blur?: number;
@@ -155,7 +157,14 @@ export async function photo(char: string, o: PhotoOptions = {}): Promise<Buffer>
       let c = cov[i]!;
       if (o.pencil) c *= 0.55 + 0.45 * rng.next();
       const light = -(o.gradient ?? 0) * ((x + 0.6 * y) / (1.6 * size));
-      let v = paper + light + c * (inkLevel - paper) + (o.noise ?? 0) * rng.normal();
+      const lineAt = o.ruled
+        ? Math.abs(((y / size) % o.ruled) - o.ruled / 2) * size
+        : Number.POSITIVE_INFINITY;
+      const rule =
+        o.ruled && (y < (size - box) / 2 - 0.06 * size || y > (size + box) / 2 + 0.06 * size)
+          ? Math.min(1, Math.max(0, 2 - lineAt))
+          : 0;
+      let v = paper + light + Math.max(c, 0.85 * rule) * (inkLevel - paper) + (o.noise ?? 0) * rng.normal();
       if (o.inverted) v = 255 - v;
       v = Math.max(0, Math.min(255, v));
       rgba[i * 4] = v;
