@@ -1,5 +1,5 @@
-import { cp, readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { cp, readdir, readFile, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import {
   createRng,
   HcrError,
@@ -8,7 +8,14 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
 } from '@hcr/core';
-import { type Dataset, openDataset, type SplitData } from '@hcr/data';
+import {
+  type Dataset,
+  DEFAULT_DATASET_DIR,
+  MANIFEST_FILE,
+  openDataset,
+  type SplitData,
+  sha256,
+} from '@hcr/data';
 import type { EngineName } from '@hcr/engine';
 import { renderClassF1 } from './charts/class-f1.js';
 import { renderConfusionMatrix } from './charts/confusion.js';
@@ -159,6 +166,31 @@ function checkModelAgainstData(run: ModelRun, dataset: Dataset): void {
         hint: `Pass a dataset prepared with \`hcr data prepare --normalise ${m.characterNormalisation}\` via --data.`,
       },
     );
+}
+
+/**
+ * Without --data: the default dataset, unless the model was trained on another prepared dataset next to
+ * it (e.g. `artifacts/data/shards-raw` for a seed-recipe model): found by the manifest sha256 recorded in
+ * metadata.json, so the model is scored on the data it was made for.
+ */
+async function trainingDatasetDir(run: ModelRun, log: (line: string) => void): Promise<string> {
+  const parent = dirname(resolve(DEFAULT_DATASET_DIR));
+  const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
+  const dirs = [
+    resolve(DEFAULT_DATASET_DIR),
+    ...entries.filter((e) => e.isDirectory()).map((e) => join(parent, e.name)),
+  ];
+  for (const dir of dirs) {
+    const text = await readFile(join(dir, MANIFEST_FILE), 'utf8').catch(() => undefined);
+    if (text !== undefined && sha256(text) === run.metadata.dataManifestSha256) {
+      if (dir !== resolve(DEFAULT_DATASET_DIR))
+        log(
+          `using ${relative(process.cwd(), dir)}: the dataset ${run.id} was trained on (pass --data to choose)`,
+        );
+      return dir;
+    }
+  }
+  return DEFAULT_DATASET_DIR;
 }
 
 /** Seeded random subset of a split, in the original order (so it stays stratified-ish and reproducible). */
@@ -373,7 +405,7 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
       hint: 'Pass --force to replace it, or --out <dir> to write elsewhere.',
     });
 
-  const dataset = await openDataset(opts.dataDir);
+  const dataset = await openDataset(opts.dataDir ?? (await trainingDatasetDir(run, log)));
   checkModelAgainstData(run, dataset);
   const runtimes: RuntimeName[] = runtime === 'both' ? ['tfjs', 'onnx'] : [runtime];
   // load every model first, so a missing or stale ONNX file fails before minutes of tfjs predictions

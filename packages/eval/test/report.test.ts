@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL_SPACE_36, sourceName } from '@hcr/core';
@@ -177,6 +177,27 @@ describe('hcr eval report', () => {
     expect(single.report.calibration).toEqual(first.report.calibration);
   });
 
+  it('without --data, finds the dataset under artifacts/data the model was trained on', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'hcr-eval-cwd-'));
+    await cp(fx.dataDir, join(root, 'artifacts/data/raw'), { recursive: true });
+    await cp(fx.dataDir, join(root, 'artifacts/data/shards'), { recursive: true });
+    // the default dataset is a different one (another manifest), so eval must pick artifacts/data/raw
+    await writeFile(
+      join(root, 'artifacts/data/shards/manifest.json'),
+      `${await readFile(join(fx.dataDir, 'manifest.json'), 'utf8')} `,
+    );
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      const r = await evaluateRun({ run: fx.runDir, sample: 30, workers: 1 });
+      expect(r.report.data.dir).toBe('artifacts/data/raw');
+      expect(r.report.data.matchesTraining).toBe(true);
+      expect(r.reportDir).toBe(join(await realpath(root), 'artifacts/reports', FIXTURE_RUN));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('refuses an existing report without --force and writes nothing', async () => {
     await expect(
       evaluateRun({ run: FIXTURE_RUN, modelsDir: fx.modelsDir, dataDir: fx.dataDir, outDir: out }),
@@ -220,12 +241,12 @@ describe('hcr eval report', () => {
       join(run, 'metadata.json'),
       JSON.stringify({ ...meta, classNames: meta.classNames.slice(0, 10) }),
     );
-    await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir })).rejects.toMatchObject({
+    await expect(evaluateRun({ run, dataDir: fx.dataDir, workers: 1, outDir })).rejects.toMatchObject({
       code: 'MODEL_CLASSES_MISMATCH',
     });
 
     await writeFile(join(run, 'metadata.json'), JSON.stringify({ ...meta, inputShape: [32, 32, 1] }));
-    await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir })).rejects.toMatchObject({
+    await expect(evaluateRun({ run, dataDir: fx.dataDir, workers: 1, outDir })).rejects.toMatchObject({
       code: 'MODEL_INPUT_MISMATCH',
     });
 
@@ -233,7 +254,9 @@ describe('hcr eval report', () => {
     await initEngine({ engine: 'wasm', purpose: 'infer', log: () => {} });
     await saveLayersModel(buildTinyModel(1, 10), run);
     await writeFile(join(run, 'metadata.json'), JSON.stringify(meta));
-    await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir, engine: 'wasm' })).rejects.toMatchObject({
+    await expect(
+      evaluateRun({ run, dataDir: fx.dataDir, workers: 1, outDir, engine: 'wasm' }),
+    ).rejects.toMatchObject({
       code: 'MODEL_CLASSES_MISMATCH',
       message: expect.stringMatching(/outputs \[10\]/),
     });
@@ -241,13 +264,17 @@ describe('hcr eval report', () => {
     await cp(join(fx.runDir, 'model.json'), join(run, 'model.json'));
     await cp(join(fx.runDir, 'weights.bin'), join(run, 'weights.bin'));
     await writeFile(join(run, 'metadata.json'), JSON.stringify({ ...meta, id: 'retrained-run' }));
-    await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir, runtime: 'onnx' })).rejects.toMatchObject({
+    await expect(
+      evaluateRun({ run, dataDir: fx.dataDir, workers: 1, outDir, runtime: 'onnx' }),
+    ).rejects.toMatchObject({
       code: 'ONNX_STALE',
       message: expect.stringMatching(/hcr export onnx/),
     });
     await rm(join(run, 'model.onnx'));
     await writeFile(join(run, 'metadata.json'), JSON.stringify(meta));
-    await expect(evaluateRun({ run, dataDir: fx.dataDir, outDir, runtime: 'both' })).rejects.toMatchObject({
+    await expect(
+      evaluateRun({ run, dataDir: fx.dataDir, workers: 1, outDir, runtime: 'both' }),
+    ).rejects.toMatchObject({
       code: 'ONNX_MISSING',
       message: expect.stringMatching(/hcr export onnx/),
     });
@@ -261,8 +288,9 @@ describe('hcr eval report', () => {
     const meta = JSON.parse(await readFile(join(bRun, 'metadata.json'), 'utf8'));
     await writeFile(join(bRun, 'metadata.json'), JSON.stringify({ ...meta, id: 'tiny-b' }));
     const a = first.report;
-    const b = (await evaluateRun({ run: bRun, dataDir: fx.dataDir, outDir, runtime: 'tfjs', sample: 150 }))
-      .report;
+    const b = (
+      await evaluateRun({ run: bRun, dataDir: fx.dataDir, outDir, runtime: 'tfjs', sample: 150, workers: 1 })
+    ).report;
     await cp(first.reportDir, join(outDir, FIXTURE_RUN), { recursive: true });
     const { compare, dir } = await compareReports({ a: FIXTURE_RUN, b: 'tiny-b', outDir });
     expect(compare.a.id).toBe(FIXTURE_RUN);

@@ -15,7 +15,7 @@ import { green, log, printJson } from '../output.js';
 interface EvalCliOptions {
   runtime: RuntimeChoice;
   engine: EngineName;
-  data: string;
+  data?: string;
   models: string;
   out: string;
   onnx?: string;
@@ -34,7 +34,10 @@ export function registerEval(program: Command): void {
     .option('--runtime <runtime>', 'tfjs | onnx | both (both records how far they agree)', 'tfjs')
     .option('--engine <engine>', 'tfjs engine: auto | wasm | cpu | node', 'auto')
     .option('--workers <n>', 'tfjs worker threads, one engine each (default: up to 2); 1 = in-process')
-    .option('--data <dir>', 'prepared dataset', DEFAULT_DATASET_DIR)
+    .option(
+      '--data <dir>',
+      `prepared dataset (default: ${DEFAULT_DATASET_DIR}, or the dataset under artifacts/data whose manifest the model was trained on)`,
+    )
     .option('--models <dir>', 'where run ids are looked up', DEFAULT_MODELS_DIR)
     .option(
       '--out <dir>',
