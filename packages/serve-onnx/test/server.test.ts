@@ -98,6 +98,10 @@ describe('HTTP service', () => {
     );
     const list = await post(await photo('A'), 'image/png', '?classes=4A');
     expect(['4', 'A']).toContain(list.json().predictions[0].label);
+    const octet = await post(await photo('X', { format: 'jpeg' }), 'application/octet-stream');
+    expect(octet.json().predictions[0].label).toBe('X');
+    const jpg = await post(await photo('X', { format: 'jpeg' }), 'image/jpg');
+    expect(jpg.json().predictions[0].label).toBe('X');
     const dbg = await post(await photo('A'), 'image/png', '?debug=1');
     expect(dbg.json().predictions[0].input).toHaveLength(784);
   });
@@ -144,6 +148,13 @@ describe('HTTP service', () => {
       ['bad top_k', post(Buffer.alloc(10), 'image/png', '?top_k=0'), 400, 'BAD_TOP_K'],
       ['bad classes', post(Buffer.alloc(10), 'image/png', '?classes=%24'), 400, 'BAD_CLASSES'],
       ['blank page', post(blank, 'image/png'), 400, 'NO_INK'],
+      ['blank pixels', post({ pixels: Array(784).fill(0) }, 'application/json'), 400, 'NO_INK'],
+      [
+        'octet-stream that is no image',
+        post(Buffer.from('%PDF-1.4'), 'application/octet-stream'),
+        400,
+        'IMAGE_UNDECODABLE',
+      ],
     ];
     for (const [name, pending, status, code] of cases) {
       const res = await pending;

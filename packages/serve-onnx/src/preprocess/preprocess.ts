@@ -61,10 +61,14 @@ export function preparePixels(values: ArrayLike<number>): PreparedCharacter {
     f[i] = v;
     if (v > max) max = v;
   }
-  if (max > 0) {
-    // Polarity on a 0..255 scale.
-    const scaled = f.map((v) => (v / max) * 255);
-    if (isDarkOnLight(scaled, SIDE, SIDE)) for (let i = 0; i < PIXELS; i++) f[i] = max - f[i]!;
-  }
+  let min = max;
+  for (let i = 0; i < PIXELS; i++) if (f[i]! < min) min = f[i]!;
+  if (max === min)
+    throw new HcrError('NO_INK', `No character found: all 784 pixels are ${max}.`, {
+      hint: 'Send the pixels of a drawn character (ink and background differ).',
+    });
+  // Polarity on a 0..255 scale.
+  const scaled = f.map((v) => (v / max) * 255);
+  if (isDarkOnLight(scaled, SIDE, SIDE)) for (let i = 0; i < PIXELS; i++) f[i] = max - f[i]!;
   return { pixels: normaliseCharacter(f, SIDE, SIDE), source: { kind: 'pixels', width: SIDE, height: SIDE } };
 }

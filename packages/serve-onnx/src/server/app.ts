@@ -131,7 +131,8 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   });
 
   app.removeContentTypeParser('text/plain'); // only images and JSON are accepted (415 otherwise)
-  for (const type of IMAGE_CONTENT_TYPES)
+  // image/jpg is a common misspelling; octet-stream bodies are sniffed (PNG/JPEG/WebP signatures).
+  for (const type of [...IMAGE_CONTENT_TYPES, 'image/jpg', 'application/octet-stream'])
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: limits.bodyLimit }, (_req, body, done) =>
       done(null, body),
     );
@@ -187,7 +188,7 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
         415,
         'UNSUPPORTED_MEDIA_TYPE',
         `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted.`,
-        'Send image/png, image/jpeg, image/webp, or application/json with {"pixels": [...]} or {"images": [...]}.',
+        'Send image/png, image/jpeg, image/webp (or application/octet-stream), or application/json with {"pixels": [...]} or {"images": [...]}.',
       );
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
       return sendError(reply, 400, 'BAD_JSON', `The body is not valid JSON (${err.message}).`, JSON_HINT);
