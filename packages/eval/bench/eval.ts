@@ -87,7 +87,7 @@ export async function benchEval(opts: Record<string, string> = {}): Promise<void
       const cpuSeconds = (cpu.user + cpu.system) / 1e6;
       const t = report.timing.runtimes[0]!;
       process.stdout.write(
-        `  ${runtime.padEnd(5)} ${t.description.padEnd(32)} ${String(t.images).padStart(6)} images  predict ${t.seconds
+        `  ${runtime.padEnd(5)} ${`${t.description}${t.workers > 1 ? ` x${t.workers}` : ''}`.padEnd(32)} ${String(t.images).padStart(6)} images  predict ${t.seconds
           .toFixed(1)
           .padStart(
             6,

@@ -69,6 +69,8 @@ export interface RuntimeTiming {
   runtime: RuntimeName;
   description: string;
   images: number;
+  /** Batches in flight at once (tfjs worker threads); 1 in-process. */
+  workers: number;
   seconds: number;
   imagesPerSecond: number;
 }
@@ -268,6 +270,7 @@ async function runRuntime(
       runtime: predictor.runtime,
       description: predictor.description,
       images: images.count,
+      workers: predictor.concurrency ?? 1,
       seconds: round6(seconds),
       imagesPerSecond: Math.round(images.count / seconds),
     },
@@ -423,7 +426,7 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
     for (const predictor of predictors) {
       const result = await runRuntime(predictor, run, images, opts);
       log(
-        `  ${result.timing.description}: ${result.timing.imagesPerSecond} images/s (${result.timing.seconds.toFixed(1)} s)`,
+        `  ${result.timing.description}${result.timing.workers > 1 ? ` x${result.timing.workers} workers` : ''}: ${result.timing.imagesPerSecond} images/s (${result.timing.seconds.toFixed(1)} s)`,
       );
       results.push(result);
     }

@@ -7,7 +7,11 @@ export function evalSummary(r: EvalReport, indexHtml: string): string {
     ([name, s]) => `${name} ${pct(s!.accuracy)} (own-class ${pct(s!.ownClassAccuracy)})`,
   );
   const top = r.overall.topConfusions[0];
-  const speed = r.timing.runtimes.map((t) => `${t.description} ${t.imagesPerSecond} images/s`).join(', ');
+  const speed = r.timing.runtimes
+    .map(
+      (t) => `${t.description}${t.workers > 1 ? ` x${t.workers} workers` : ''} ${t.imagesPerSecond} images/s`,
+    )
+    .join(', ');
   const agreement = r.agreement
     ? ` ${r.agreement.runtimes.join(' and ')} give the same prediction on ${pct(r.agreement.samePredictionShare, 3)} of the images (accuracy delta ${r.agreement.accuracyDeltaPoints.toFixed(4)} points${r.agreement.agree ? '' : ', NOT within the 99.99% / 0.01-point bound'}).`
     : '';

@@ -170,8 +170,9 @@ describe('hcr eval report', () => {
       engine: 'wasm',
       workers: 1,
     });
-    expect(single.report.timing.runtimes[0]!.description).not.toMatch(/workers/);
-    expect(first.report.timing.runtimes[0]!.description).toMatch(/x2 workers/);
+    expect(single.report.timing.runtimes[0]!.workers).toBe(1);
+    expect(first.report.timing.runtimes[0]!.workers).toBe(2);
+    expect(single.report.runtimes).toEqual([first.report.runtimes[0]]);
     expect(single.report.confusion).toEqual(first.report.confusion);
     expect(single.report.sources).toEqual(first.report.sources);
     expect(single.report.calibration).toEqual(first.report.calibration);

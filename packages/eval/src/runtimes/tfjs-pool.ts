@@ -70,7 +70,8 @@ export async function tfjsPoolPredictor(
   let nextId = 0;
   return {
     runtime: 'tfjs',
-    description: `${descriptions[0]} x${workers} workers`,
+    // the same words as in-process: the worker count changes speed, never results (timing records it)
+    description: descriptions[0]!,
     concurrency: workers,
     predict(x, n) {
       const i = busy.indexOf(Math.min(...busy));
