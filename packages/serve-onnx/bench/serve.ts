@@ -210,7 +210,7 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
   const at64NoBatch = runs.find((r) => !r.batching && r.connections === 64);
   const at16 = runs.find((r) => r.batching && r.connections === 16 && r.label.startsWith('micro'));
   const soakRun = runs.find((r) => r.label.startsWith('soak')) as
-    | (HttpRun & { rssMiB?: number[] })
+    | (HttpRun & { rssMiB?: number[]; heapMiB?: number[] })
     | undefined;
   const result = {
     model,
