@@ -4,14 +4,14 @@
  * into phone-photo-like JPEGs (random size 80-220 px, grey paper 150-240, ink 20-90, light gradient, noise,
  * blur, JPEG q40-90) that go through the whole preprocessing. Needs prepared shards.
  *
- *   node --conditions=source --import tsx packages/serve-onnx/bench/photo-accuracy.ts [model.onnx] [--n 600]
+ *   node --conditions=source --import tsx packages/serve-onnx/bench/photo-accuracy.ts [model.onnx] [--n 600] [--edge-blur x]
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '@hcr/core';
 import { openDataset } from '@hcr/data';
 import sharp from 'sharp';
-import { createRecognizer } from '../src/index.js';
+import { createRecognizer, type PreprocessOptions } from '../src/index.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 
@@ -42,9 +42,10 @@ async function asPhoto(px: Uint8Array, rng: ReturnType<typeof createRng>): Promi
 export async function benchPhotoAccuracy(
   model: string,
   n = 600,
+  preprocess: PreprocessOptions = {},
   shards = resolve(ROOT, 'artifacts/data/shards'),
 ) {
-  const rec = await createRecognizer({ model });
+  const rec = await createRecognizer({ model, preprocess });
   const ds = await openDataset(shards);
   const rng = createRng(99);
   const rows = [];
@@ -79,10 +80,12 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const args = process.argv.slice(2);
   const nAt = args.indexOf('--n');
   const n = nAt >= 0 ? Number(args[nAt + 1]) : 600;
+  const blurAt = args.indexOf('--edge-blur');
+  const preprocess = blurAt >= 0 ? { edgeBlur: Number(args[blurAt + 1]) } : {};
   const model =
-    args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--n') ??
+    args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--')) ??
     resolve(ROOT, 'packages/serve-onnx/test/fixtures/hcr-mlp.onnx');
-  const r = await benchPhotoAccuracy(model, n);
+  const r = await benchPhotoAccuracy(model, n, preprocess);
   const pct = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)}%`);
   process.stdout.write(`model ${r.model}\n`);
   for (const row of r.rows)
