@@ -1,5 +1,5 @@
 /**
- * `pnpm bench serve [--model file.onnx | heavy] [--duration s] [--soak s] [--threads n] [--json]`
+ * `pnpm bench serve [--model file.onnx | heavy] [--duration s] [--soak s] [--threads n] [--body png|json] [--json]`
  *
  * HTTP throughput and latency of `hcr serve` (autocannon against 127.0.0.1, single-image requests) at
  * concurrency 1, 16 and 64, with micro-batching and without, next to raw in-process onnxruntime images/s
@@ -31,6 +31,8 @@ export interface BenchServeOptions {
   concurrencies?: number[];
   /** onnxruntime intra-op threads, in-process and in the server (default: all cores). */
   threads?: number;
+  /** Request body: a 28x28 PNG (default; decoded by sharp) or JSON pixels (no image decoding). */
+  body?: 'png' | 'json';
 }
 
 interface HttpRun {
@@ -97,7 +99,7 @@ async function load(url: string, body: Buffer, connections: number, duration: nu
   return autocannon({
     url: `${url}/v1/predict`,
     method: 'POST',
-    headers: { 'content-type': 'image/png' },
+    headers: { 'content-type': body[0] === 0x7b ? 'application/json' : 'image/png' },
     body,
     connections,
     duration,
@@ -156,7 +158,10 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
     await readFile(resolve(ROOT, 'packages/serve-onnx/test/fixtures/handwriting/7-0.jpg')),
   );
   await rec.close();
-  const body = await encodeGreyPng(prepared.pixels);
+  const body =
+    opts.body === 'json'
+      ? Buffer.from(JSON.stringify({ pixels: Array.from(prepared.pixels) }))
+      : await encodeGreyPng(prepared.pixels);
 
   const raw64 = await rawImagesPerSecond(model, 64, 3, [prepared.pixels], opts.threads);
   const raw1 = await rawImagesPerSecond(model, 1, 2, [prepared.pixels], opts.threads);
@@ -215,6 +220,7 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
   const result = {
     model,
     threads: opts.threads ?? 'all cores',
+    body: opts.body ?? 'png',
     cpus: cpus().length,
     load1Before: +load0.toFixed(2),
     load1After: +loadavg()[0]!.toFixed(2),
@@ -234,7 +240,7 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
 
 function print(r: Awaited<ReturnType<typeof benchServe>>) {
   const out = process.stdout;
-  out.write(`model: ${r.model} (onnxruntime threads: ${r.threads})\n`);
+  out.write(`model: ${r.model} (onnxruntime threads: ${r.threads}; request body: ${r.body})\n`);
   out.write(`cpus: ${r.cpus}, load average (1 min) before ${r.load1Before}, after ${r.load1After}\n`);
   out.write(
     `raw onnxruntime in-process: ${r.rawImagesPerSecondBatch64} images/s at batch 64, ${r.rawImagesPerSecondBatch1} at batch 1\n\n`,
@@ -265,6 +271,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     duration: flag('duration') ? Number(flag('duration')) : undefined,
     soak: flag('soak') ? Number(flag('soak')) : undefined,
     threads: flag('threads') ? Number(flag('threads')) : undefined,
+    body: flag('body') === 'json' ? 'json' : 'png',
   });
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else print(result);

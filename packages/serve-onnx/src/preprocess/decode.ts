@@ -1,5 +1,6 @@
 import { HcrError } from '@hcr/core';
 import sharp, { type OutputInfo } from 'sharp';
+import { decodeSmallPng } from './small-png.js';
 
 /** Image formats accepted from users (content types and sharp's format names). */
 export const IMAGE_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
@@ -34,7 +35,7 @@ function badImage(problem: string, cause?: unknown): HcrError {
 }
 
 /**
- * Decodes PNG/JPEG/WebP with sharp: checks the header before decoding (format, pixel count), applies the
+ * Decodes PNG/JPEG/WebP (small plain PNGs in JS via zlib, everything else with sharp): checks the header before decoding (format, pixel count), applies the
  * EXIF orientation (phone photos), shrinks to the working size, and turns colour + alpha into one channel.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
@@ -43,22 +44,27 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
   const format = sniffFormat(bytes);
   if (!format)
     throw badImage('The data is not a PNG, JPEG or WebP file (its first bytes are no image signature).');
-  let raw: { data: Buffer; info: OutputInfo };
-  try {
-    // One pass: sharp checks width x height against the limit from the header, before decoding pixels.
-    raw = await sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels, animated: false })
-      .rotate()
-      .resize(workingSize, workingSize, { fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' })
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, maxInputPixels, e);
-    throw badImage(`The image cannot be decoded (${(e as Error).message}).`, e);
+  const small = format === 'png' ? decodeSmallPng(bytes, Math.min(maxInputPixels, 128 * 128)) : undefined;
+  let pixels: { data: Uint8Array; width: number; height: number; channels: number };
+  if (small) pixels = { data: small.rgba, width: small.width, height: small.height, channels: 4 };
+  else {
+    let raw: { data: Buffer; info: OutputInfo };
+    try {
+      // One pass: sharp checks width x height against the limit from the header, before decoding pixels.
+      raw = await sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels, animated: false })
+        .rotate()
+        .resize(workingSize, workingSize, { fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' })
+        .ensureAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    } catch (e) {
+      if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, maxInputPixels, e);
+      throw badImage(`The image cannot be decoded (${(e as Error).message}).`, e);
+    }
+    pixels = { data: raw.data, width: raw.info.width, height: raw.info.height, channels: raw.info.channels };
   }
-  const { width, height, channels } = raw.info;
+  const { data, width, height, channels } = pixels;
   const n = width * height;
-  const data = raw.data;
   let transparent = 0;
   let opaque = 0;
   for (let i = 0; i < n; i++) {
@@ -85,8 +91,8 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     height,
     kind: cutout ? 'alpha' : 'grey',
     format,
-    originalWidth: raw.info.width,
-    originalHeight: raw.info.height,
+    originalWidth: width,
+    originalHeight: height,
   };
 }
 

@@ -1,0 +1,57 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { decodeSmallPng } from '../src/preprocess/small-png.js';
+import { photo } from './support/synth.js';
+
+/** sharp's RGBA decoding of the same file, the reference. */
+async function reference(png: Buffer) {
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, rgba: new Uint8Array(data) };
+}
+
+describe('small PNG decoder', () => {
+  it('decodes grey, grey+alpha, RGB and RGBA PNGs (all filter types) exactly as sharp does', async () => {
+    const src = await sharp(await photo('A', { size: 60, noise: 20, gradient: 80 }))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const rgb = sharp(src.data, { raw: { width: 60, height: 60, channels: src.info.channels } });
+    const variants = {
+      grey: await rgb.clone().greyscale().toColourspace('b-w').png({ adaptiveFiltering: true }).toBuffer(),
+      rgb: await rgb.clone().png({ adaptiveFiltering: true }).toBuffer(),
+      rgba: await rgb.clone().ensureAlpha(0.5).png({ adaptiveFiltering: true }).toBuffer(),
+      greyAlpha: await rgb.clone().greyscale().ensureAlpha(0.7).toColourspace('b-w').png().toBuffer(),
+      unfiltered: await rgb.clone().png({ adaptiveFiltering: false, compressionLevel: 1 }).toBuffer(),
+    };
+    // Colour types 0, 2, 6, 4 and 2 (PNG byte 25), so every channel layout is covered.
+    expect(Object.values(variants).map((png) => png[25])).toEqual([0, 2, 6, 4, 2]);
+    for (const [name, png] of Object.entries(variants)) {
+      const ours = decodeSmallPng(png);
+      expect(ours, name).toBeDefined();
+      expect(ours, name).toEqual(await reference(png));
+    }
+  });
+
+  it('declines what it does not handle, so sharp decides: large, 16-bit, palette, interlaced, truncated', async () => {
+    const big = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    expect(decodeSmallPng(big)).toBeUndefined();
+    const deep = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
+    expect(decodeSmallPng(deep)).toBeUndefined();
+    const palette = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } })
+      .png({ palette: true })
+      .toBuffer();
+    expect(decodeSmallPng(palette)).toBeUndefined();
+    const interlaced = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0f0' } })
+      .png({ progressive: true })
+      .toBuffer();
+    expect(decodeSmallPng(interlaced)).toBeUndefined();
+    const ok = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00f' } })
+      .png()
+      .toBuffer();
+    expect(decodeSmallPng(ok.subarray(0, ok.length - 20))).toBeUndefined();
+  });
+});
