@@ -112,20 +112,27 @@ export class WorkerPool {
         const end = Math.min(count, start + per);
         return start < end
           ? h.request<EvalResult>({ type: 'eval', split, start, end, batchSize })
-          : Promise.resolve({ pred: new Uint8Array(0), predDigits: new Uint8Array(0), lossSum: 0 });
+          : Promise.resolve({
+              pred: new Uint8Array(0),
+              predDigits: new Uint8Array(0),
+              predLetters: new Uint8Array(0),
+              lossSum: 0,
+            });
       }),
     );
     const pred = new Uint8Array(count);
     const predDigits = new Uint8Array(count);
+    const predLetters = new Uint8Array(count);
     let at = 0;
     let lossSum = 0;
     for (const p of parts) {
       pred.set(p.pred, at);
       predDigits.set(p.predDigits, at);
+      predLetters.set(p.predLetters, at);
       at += p.pred.length;
       lossSum += p.lossSum;
     }
-    return { pred, predDigits, lossSum };
+    return { pred, predDigits, predLetters, lossSum };
   }
 
   getState(): Promise<WorkerState> {

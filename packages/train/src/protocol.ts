@@ -78,6 +78,8 @@ export interface EvalResult {
   pred: Uint8Array;
   /** Argmax over the digit classes only (0..9) per sample. */
   predDigits: Uint8Array;
+  /** Argmax over the letter classes only (10..35) per sample. */
+  predLetters: Uint8Array;
   lossSum: number;
 }
 

@@ -182,6 +182,7 @@ export class Replica {
     const count = end - start;
     const pred = new Uint8Array(count);
     const predDigits = new Uint8Array(count);
+    const predLetters = new Uint8Array(count);
     let lossSum = 0;
     for (let b = start; b < end; b += batchSize) {
       const n = Math.min(batchSize, end - b);
@@ -200,9 +201,11 @@ export class Replica {
         lossSum += loss.dataSync()[0]!;
         pred.set(tf.argMax(logits, 1).dataSync(), b - start);
         predDigits.set(tf.argMax(tf.slice(logits, [0, 0], [n, 10]), 1).dataSync(), b - start);
+        const letters = tf.argMax(tf.slice(logits, [0, 10], [n, NUM_CLASSES - 10]), 1);
+        predLetters.set(tf.add(letters, tf.scalar(10, 'int32')).dataSync(), b - start);
       });
     }
-    return { pred, predDigits, lossSum };
+    return { pred, predDigits, predLetters, lossSum };
   }
 
   async save(dir: string, metadata?: ModelMetadata): Promise<void> {

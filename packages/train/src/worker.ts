@@ -38,7 +38,10 @@ async function handle(msg: ToWorker): Promise<{ value: unknown; transfer?: Array
       return { value: null };
     case 'eval': {
       const res = need().evaluate(msg.split, msg.start, msg.end, msg.batchSize);
-      return { value: res, transfer: [res.pred.buffer as ArrayBuffer, res.predDigits.buffer as ArrayBuffer] };
+      return {
+        value: res,
+        transfer: [res.pred.buffer, res.predDigits.buffer, res.predLetters.buffer] as ArrayBuffer[],
+      };
     }
     case 'getState': {
       const s = need().getState();
