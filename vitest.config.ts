@@ -12,5 +12,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // real handwriting photos for the serving tests, made from the raw EMNIST test files (not committed)
+    globalSetup: ['packages/serve-onnx/test/support/global-setup.ts'],
   },
 });

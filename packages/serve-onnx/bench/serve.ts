@@ -16,6 +16,7 @@ import { createRng } from '@hcr/core';
 import autocannon from 'autocannon';
 import { createRecognizer, encodeGreyPng } from '../src/index.js';
 import { denseOnnxModel } from '../test/support/dense-onnx.js';
+import { makeHandwritingFixtures } from '../test/support/make-handwriting-fixtures.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const FIXTURE = resolve(ROOT, 'packages/serve-onnx/test/fixtures/hcr-mlp.onnx');
@@ -155,7 +156,9 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
   // Request body: a real handwritten 7 (fixture photo) as the canonical 28x28 PNG a client would send.
   const rec = await createRecognizer({ model });
   const prepared = await rec.prepare(
-    await readFile(resolve(ROOT, 'packages/serve-onnx/test/fixtures/handwriting/7-0.jpg')),
+    await readFile(
+      join(await makeHandwritingFixtures(join(tmpdir(), 'hcr-handwriting-fixtures-v1')), '7-0.jpg'),
+    ),
   );
   await rec.close();
   const body =
