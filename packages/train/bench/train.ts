@@ -111,3 +111,11 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  await benchTrain({ images: arg('images'), batch: arg('batch') });
+}
