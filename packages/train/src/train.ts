@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { access, readdir, rename, stat, symlink } from 'node:fs/promises';
+import { access, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
   DEFAULT_INPUT_NORMALISATION,
@@ -31,6 +31,8 @@ export interface TrainOptions {
   resume?: string | boolean;
   /** Run id for a new run (default `<model>-<profile>-<yyyymmdd-hhmmss>`). */
   run?: string;
+  /** Replace an existing run directory of the same id (the pipeline re-trains into a fixed id). */
+  force?: boolean;
   log?: (line: string) => void;
   progress?: ProgressReporter;
   /** Stop after this many optimizer steps in this process (tests: simulate an interruption). */
@@ -147,10 +149,11 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
       () => true,
       () => false,
     );
-    if (exists)
+    if (exists && !opts.force)
       throw new HcrError('RUN_EXISTS', `Run directory ${join(out, runId)} already exists.`, {
-        hint: `Resume it with \`hcr train --resume ${runId}\`, or choose another --run id.`,
+        hint: `Resume it with \`hcr train --resume ${runId}\`, replace it with --force, or choose another --run id.`,
       });
+    if (exists) await rm(join(out, runId), { recursive: true, force: true });
   }
   const runDir = join(out, runId);
   const commit = gitCommit(); // the code this run starts from

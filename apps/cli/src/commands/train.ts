@@ -40,6 +40,7 @@ export function registerTrain(program: Command): void {
     .option('--data <dir>', 'prepared dataset directory (default artifacts/data/shards)')
     .option('--out <dir>', 'runs directory (default artifacts/model)')
     .option('--run <id>', 'run id (default <model>-<profile>-<yyyymmdd-hhmmss>)')
+    .option('--force', 'replace an existing run directory with the same --run id')
     .option('--resume [run]', 'continue a run from its checkpoint (default: the most recent one)')
     .option('--config <file>', 'JSON file with any training options (flags override it)')
     .option('--json', 'print the final metadata as JSON on stdout')
@@ -60,7 +61,7 @@ export function registerTrain(program: Command): void {
       set('data', opts.data);
       set('out', opts.out);
       if (opts.augment === false) config.augment = { ...(config.augment ?? {}), enabled: false };
-      const result = await train({ config, resume: opts.resume, run: opts.run, log });
+      const result = await train({ config, resume: opts.resume, run: opts.run, force: opts.force, log });
       if (opts.json) printJson(result.metadata);
     });
 }
