@@ -1,0 +1,117 @@
+/**
+ * Packaging as a consumer meets it: build, `pnpm pack` @hcr/core, @hcr/data, @hcr/export-onnx and @hcr/serve-onnx,
+ * install the tarballs into a fresh project outside the workspace, and run each package's README example there.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURE_MODEL, HANDWRITING_DIR } from '../../../packages/serve-onnx/test/support/models.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const PACKAGES = ['core', 'data', 'export-onnx', 'serve-onnx'];
+const SHARED_DATA = resolve(ROOT, '../shared/data');
+
+/** The first ```ts block of a package README. */
+function readmeExample(pkg: string): string {
+  const text = readFileSync(join(ROOT, 'packages', pkg, 'README.md'), 'utf8');
+  const m = /```ts\n([\s\S]*?)```/.exec(text);
+  if (!m) throw new Error(`packages/${pkg}/README.md has no ts example`);
+  return m[1]!;
+}
+
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+
+describe('published packages install and their README examples run', () => {
+  let project: string;
+
+  beforeAll(() => {
+    run(
+      'pnpm',
+      ['turbo', 'run', 'build', ...PACKAGES.map((p) => `--filter=@hcr/${p}`), '--output-logs=errors-only'],
+      ROOT,
+    );
+    const tarballs = mkdtempSync(join(tmpdir(), 'hcr-tarballs-'));
+    const tgz: Record<string, string> = {};
+    for (const p of PACKAGES) {
+      run('pnpm', ['pack', '--pack-destination', tarballs], join(ROOT, 'packages', p));
+      const file = readdirSync(tarballs).find((f) => f.startsWith(`hcr-${p}-`));
+      tgz[`@hcr/${p}`] = join(tarballs, file!);
+    }
+    project = mkdtempSync(join(tmpdir(), 'hcr-consumer-'));
+    const file = (name: string) => `file:${tgz[name]}`;
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({
+        name: 'hcr-consumer',
+        private: true,
+        type: 'module',
+        dependencies: {
+          '@hcr/data': file('@hcr/data'),
+          '@hcr/export-onnx': file('@hcr/export-onnx'),
+          '@hcr/serve-onnx': file('@hcr/serve-onnx'),
+          '@tensorflow/tfjs-backend-cpu': '4.22.0',
+          '@tensorflow/tfjs-core': '4.22.0',
+          '@tensorflow/tfjs-layers': '4.22.0',
+        },
+        // the tarballs depend on each other by version; point those at the tarballs too
+        pnpm: { overrides: Object.fromEntries(Object.keys(tgz).map((n) => [n, file(n)])) },
+      }),
+    );
+    run('pnpm', ['install', '--prefer-offline', '--config.confirmModulesPurge=false'], project);
+  }, 900_000);
+
+  it('each tarball ships dist with types and no sources or tests', () => {
+    // @hcr/core is not a direct dependency: find it where pnpm put it, next to @hcr/data
+    const dataDir = realpathSync(join(project, 'node_modules/@hcr/data'));
+    for (const p of PACKAGES) {
+      const dir = p === 'core' ? join(dataDir, '..', 'core') : join(project, 'node_modules', '@hcr', p);
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      expect(JSON.stringify(pkg.exports)).not.toContain('source');
+      expect(existsSync(join(dir, 'dist', 'index.js'))).toBe(true);
+      expect(existsSync(join(dir, 'dist', 'index.d.ts'))).toBe(true);
+      expect(existsSync(join(dir, 'src'))).toBe(false);
+      expect(existsSync(join(dir, 'test'))).toBe(false);
+    }
+  });
+
+  it('@hcr/data README example', () => {
+    const code = readmeExample('data').replace("'../shared/data'", JSON.stringify(SHARED_DATA));
+    writeFileSync(join(project, 'data-example.mjs'), code);
+    const out = run('node', ['data-example.mjs'], project);
+    expect(out).toMatch(/^emnist-letters(-repack)? \d+$/m);
+    expect(out).toMatch(/^4096 3211264 \d+ \d+$/m);
+    expect(out).toMatch(/^784$/m);
+  });
+
+  it('@hcr/export-onnx README example', () => {
+    writeFileSync(join(project, 'export-example.mjs'), readmeExample('export-onnx'));
+    const out = run('node', ['export-example.mjs'], project);
+    const [, diff, agreement] = /\} ([\d.e-]+) ([\d.]+)\s*$/.exec(out.trim()) ?? [];
+    expect(Number(diff)).toBeLessThan(1e-4);
+    expect(Number(agreement)).toBe(1);
+    expect(existsSync('/tmp/example.onnx')).toBe(true);
+  });
+
+  it('@hcr/serve-onnx README example', () => {
+    mkdirSync(join(project, 'artifacts/model/latest'), { recursive: true });
+    copyFileSync(FIXTURE_MODEL, join(project, 'artifacts/model/latest/model.onnx'));
+    copyFileSync(join(HANDWRITING_DIR, '7-0.jpg'), join(project, 'seven.jpg'));
+    copyFileSync(join(HANDWRITING_DIR, 'O-0.jpg'), join(project, 'letter-o.jpg'));
+    writeFileSync(join(project, 'serve-example.mjs'), readmeExample('serve-onnx'));
+    const out = run('node', ['serve-example.mjs'], project).trim().split('\n');
+    expect(out[0]).toMatch(/^[0-9A-Z] [01]\.\d{3} [0-9A-Z] [0-9A-Z] [0-9A-Z]$/);
+    expect(out[1]).toMatch(/^[0-9] [0-9]$/); // digits-only field: both answers are digits
+  });
+});
