@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createRng } from '@hcr/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 
@@ -114,14 +115,8 @@ export function randomInputs(
   seed = 1,
   range: [number, number] = [-1, 1],
 ): tf.Tensor[] {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
+  const next = rng.next;
   return shapes.map((shape) => {
     const dims = shape.map((d, i) => {
       if (i === 0) return batch;
