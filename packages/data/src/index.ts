@@ -31,7 +31,7 @@ export {
   normaliseCharacter,
   transposeImages,
 } from './normalise.js';
-export { DEFAULT_DATASET_DIR, type PrepareOptions, type PrepareResult, prepareShards } from './prepare.js';
+export { type PrepareOptions, type PrepareResult, prepareShards } from './prepare.js';
 export { type PreviewOptions, renderPreview } from './preview.js';
 export {
   type Batch,

@@ -42,3 +42,5 @@ export interface DataManifest {
 }
 
 export const MANIFEST_FILE = 'manifest.json';
+/** Where `hcr data prepare` writes and every later step reads, relative to the working directory. */
+export const DEFAULT_DATASET_DIR = 'artifacts/data/shards';

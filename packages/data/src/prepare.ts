@@ -1,4 +1,4 @@
-import { access, constants, mkdir, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import {
   createRng,
@@ -14,6 +14,7 @@ import { sha256 } from './hash.js';
 import type { DataDirOptions } from './locate.js';
 import {
   type DataManifest,
+  DEFAULT_DATASET_DIR,
   MANIFEST_FILE,
   type RawInputEntry,
   type ShardEntry,
@@ -30,8 +31,8 @@ import {
   verifyRawFile,
 } from './raw-sources.js';
 import { encodeShard } from './shard-format.js';
+import { verifyDataset } from './verify.js';
 
-export const DEFAULT_DATASET_DIR = 'artifacts/data/shards';
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
@@ -39,7 +40,7 @@ export interface PrepareOptions extends DataDirOptions {
   config?: Partial<DataConfig>;
   /** Output directory (manifest.json + shard files). */
   outDir?: string;
-  /** Replace an existing prepared dataset. */
+  /** Rebuild even when the prepared dataset is up to date (same config, same raw files, shards intact). */
   force?: boolean;
   /** Progress lines ("verifying mnist train-images", ...). */
   onProgress?: (message: string) => void;
@@ -49,6 +50,8 @@ export interface PrepareResult {
   outDir: string;
   manifest: DataManifest;
   manifestSha256: string;
+  /** True when an identical, intact dataset was already there and nothing was rebuilt. */
+  upToDate: boolean;
 }
 
 /** A split being assembled: concatenated samples plus their order. */
@@ -75,13 +78,20 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
       ? 'official files found'
       : 'official files not found, using the offline repack';
   progress(`letters source: ${letterSource}${config.letters === 'auto' ? ` (auto: ${why})` : ''}`);
-  await ensureWritable(outDir, options.force ?? false);
+  await ensureWritable(outDir);
 
   const rawInputs: RawInputEntry[] = [];
   for (const [spec, files] of located) {
     for (const f of files) {
       progress(`verifying ${spec.dataset} ${f.role}`);
       rawInputs.push(await verifyRawFile(f));
+    }
+  }
+  if (!options.force) {
+    const existing = await upToDateDataset(outDir, config, letterSource, rawInputs);
+    if (existing) {
+      progress('up to date: same config and raw files, every shard matches its sha256');
+      return { outDir, ...existing, upToDate: true };
     }
   }
 
@@ -136,9 +146,9 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
       manifest = buildManifest(config, letterSource, counts, shards, rawInputs);
       await writeFile(join(tmp, MANIFEST_FILE), manifestText(manifest));
     },
-    { replace: options.force ?? false },
+    { replace: true },
   );
-  return { outDir, manifest: manifest!, manifestSha256: sha256(manifestText(manifest!)) };
+  return { outDir, manifest: manifest!, manifestSha256: sha256(manifestText(manifest!)), upToDate: false };
 }
 
 function buildManifest(
@@ -166,15 +176,7 @@ export function manifestText(m: DataManifest): string {
   return `${JSON.stringify(m, null, 2)}\n`;
 }
 
-async function ensureWritable(outDir: string, force: boolean): Promise<void> {
-  const exists = await access(join(outDir, MANIFEST_FILE)).then(
-    () => true,
-    () => false,
-  );
-  if (exists && !force)
-    throw new HcrError('DATASET_EXISTS', `A prepared dataset already exists in ${outDir}.`, {
-      hint: 'Use --force to rebuild it (the old one is replaced only when the new one is complete), or --out for another directory.',
-    });
+async function ensureWritable(outDir: string): Promise<void> {
   const parent = dirname(outDir);
   try {
     await mkdir(parent, { recursive: true });
@@ -188,6 +190,32 @@ async function ensureWritable(outDir: string, force: boolean): Promise<void> {
       },
     );
   }
+}
+
+/**
+ * The dataset already in `outDir` when it was made from the same config and raw files and every shard still
+ * matches its sha256; undefined otherwise (missing, different, or damaged: then it is rebuilt and replaced).
+ */
+async function upToDateDataset(
+  outDir: string,
+  config: DataConfig,
+  letterSource: LetterSource,
+  rawInputs: RawInputEntry[],
+): Promise<{ manifest: DataManifest; manifestSha256: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(outDir, MANIFEST_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const manifest = JSON.parse(text) as DataManifest;
+  const same =
+    JSON.stringify(manifest.config) === JSON.stringify(config) &&
+    manifest.letterSource === letterSource &&
+    JSON.stringify(manifest.rawInputs.map((r) => r.sha256)) ===
+      JSON.stringify(rawInputs.map((r) => r.sha256));
+  if (!same || !(await verifyDataset(outDir)).ok) return undefined;
+  return { manifest, manifestSha256: sha256(text) };
 }
 
 function normaliseAll(images: Uint8Array, count: number): void {

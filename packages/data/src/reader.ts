@@ -8,8 +8,13 @@ import {
   shuffleInPlace,
 } from '@hcr/core';
 import { sha256 } from './hash.js';
-import { type DataManifest, MANIFEST_FILE, type ShardEntry, type SplitName } from './manifest.js';
-import { DEFAULT_DATASET_DIR } from './prepare.js';
+import {
+  type DataManifest,
+  DEFAULT_DATASET_DIR,
+  MANIFEST_FILE,
+  type ShardEntry,
+  type SplitName,
+} from './manifest.js';
 import { decodeShard } from './shard-format.js';
 
 /** A whole split in memory, as stored: uint8 pixels (NHWC), class indices, source ids. */

@@ -115,11 +115,23 @@ describe('prepareShards', () => {
     expectNothingWritten();
   });
 
-  it('refuses to overwrite a prepared dataset without --force', async () => {
-    await prepare();
-    const err = await prepare().catch((e) => e);
-    expect(err.code).toBe('DATASET_EXISTS');
-    expect(err.toParagraph()).toMatch(/--force/);
+  it('skips an up-to-date dataset, repairs a damaged one, and replaces it when the config changes', async () => {
+    const first = await prepare();
+    expect(first.upToDate).toBe(false);
+    const again = await prepare();
+    expect(again.upToDate).toBe(true);
+    expect(again.manifestSha256).toBe(first.manifestSha256);
+    const shard = join(out, 'test-0000.shard');
+    const bytes = readFileSync(shard);
+    bytes[200] ^= 1;
+    writeFileSync(shard, bytes);
+    const repaired = await prepare();
+    expect(repaired.upToDate).toBe(false);
+    expect((await verifyDataset(out)).ok).toBe(true);
+    const changed = await prepare({ config: { valFraction: 0.2 } });
+    expect(changed.upToDate).toBe(false);
+    expect(changed.manifest.config.valFraction).toBe(0.2);
+    expect((await prepare({ config: { valFraction: 0.2 }, force: true })).upToDate).toBe(false);
   });
 
   it('reports an unwritable output directory', async () => {

@@ -36,7 +36,10 @@ export function registerData(program: Command): void {
     .option('--letters <source>', 'auto | emnist-letters | emnist-letters-repack')
     .option('--normalise <mode>', 'canonical | none (none reproduces the seed recipe)')
     .option('--out <dir>', 'output directory', DEFAULT_DATASET_DIR)
-    .option('--force', 'replace an existing prepared dataset')
+    .option(
+      '--force',
+      'rebuild even when the dataset is up to date (same config and raw files, shards intact)',
+    )
     .option('--json', 'print the manifest summary as JSON')
     .action(async (opts) => {
       const config = opts.config ? await loadDataConfig(opts.config) : {};
@@ -53,7 +56,8 @@ export function registerData(program: Command): void {
       const seconds = (performance.now() - t0) / 1000;
       const info = await datasetInfo(result.outDir);
       if (opts.json) return printJson({ ...info, seconds });
-      log(`${green('prepared')} ${result.outDir} in ${seconds.toFixed(1)} s (letters: ${info.letterSource})`);
+      const verb = result.upToDate ? 'up to date' : 'prepared';
+      log(`${green(verb)} ${result.outDir} in ${seconds.toFixed(1)} s (letters: ${info.letterSource})`);
       printSummary(info);
     });
 
