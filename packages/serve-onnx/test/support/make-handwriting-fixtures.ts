@@ -71,3 +71,5 @@ export async function makeHandwritingFixtures(
   await rename(tmp, outDir).catch(() => rm(tmp, { recursive: true, force: true }));
   return outDir;
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await makeHandwritingFixtures(process.argv[2]!);

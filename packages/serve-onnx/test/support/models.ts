@@ -1,6 +1,4 @@
 import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '@hcr/core';
 import { type DenseOnnxOptions, denseOnnxModel } from './dense-onnx.js';
@@ -15,8 +13,10 @@ export const FIXTURE_MODEL = fileURLToPath(new URL('../fixtures/hcr-mlp.onnx', i
  * artifacts/model/<run>/model.onnx, to check it end to end), else the committed fixture.
  */
 export const RECOGNITION_MODEL = process.env.HCR_TEST_MODEL || FIXTURE_MODEL;
-/** Made from the raw EMNIST test files by the vitest global setup (support/make-handwriting-fixtures.ts). */
-export const HANDWRITING_DIR = `${join(tmpdir(), 'hcr-handwriting-fixtures-v1')}/`;
+
+import { HANDWRITING_DIR } from './paths.js';
+
+export { HANDWRITING_DIR };
 export const handwritingFiles = () => readdirSync(HANDWRITING_DIR).filter((f) => f.endsWith('.jpg'));
 
 /** A random single-layer model: for signature, batching and error tests where accuracy does not matter. */
