@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRng, LABEL_SPACE_36, sourceId } from '@hcr/core';
-import { type DataManifest, encodeShard, type SplitName } from '@hcr/data';
+import { type DataManifest, DEFAULT_DATA_CONFIG, encodeShard, type SplitName, sha256 } from '@hcr/data';
 
 const S = 28;
 
@@ -52,7 +52,7 @@ export async function writeSyntheticDataset(
     const bytes = encodeShard({ count: n, height: S, width: S, channels: 1, pixels, labels, sources });
     const file = `${split}-0000.shard`;
     await writeFile(join(dir, file), bytes);
-    shards.push({ file, split, count: n, bytes: bytes.length, sha256: 'synthetic' });
+    shards.push({ file, split, count: n, bytes: bytes.length, sha256: sha256(bytes) });
     manifestCounts[split] = { total: n, perClass, perSource: {} };
   }
   const manifest: DataManifest = {
@@ -62,14 +62,7 @@ export async function writeSyntheticDataset(
     classNames: [...LABEL_SPACE_36.classes],
     imageShape: [S, S, 1],
     letterSource: 'emnist-letters-repack',
-    config: {
-      letters: 'auto',
-      normalise: 'canonical',
-      valFraction: 0.05,
-      seed: 1,
-      extra: ['emnist-digits-repack'],
-      shardSize: 16384,
-    },
+    config: { ...DEFAULT_DATA_CONFIG, extra: [...DEFAULT_DATA_CONFIG.extra] },
     counts: manifestCounts,
     shards,
     rawInputs: [],
