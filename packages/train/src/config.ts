@@ -26,6 +26,11 @@ export interface TrainConfig {
   minLrRatio: number;
   weightDecay: number;
   labelSmoothing: number;
+  /**
+   * Logit adjustment tau: the loss sees `logits + tau * log(class prior of the training set)`. 0 trains
+   * plain cross-entropy (the model learns the 2:1 digit:letter prior); 1 trains for a uniform prior.
+   */
+  logitAdjust: number;
   /** Global gradient-norm clip; 0 disables. */
   clipNorm: number;
   dropout: number;
@@ -50,6 +55,7 @@ const BASE: Omit<TrainConfig, 'profile' | 'epochs'> = {
   minLrRatio: 0.01,
   weightDecay: 0.01,
   labelSmoothing: 0.1,
+  logitAdjust: 0,
   clipNorm: 2,
   dropout: 0.25,
   seed: 1,
@@ -135,6 +141,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   if (!isNum(c.minLrRatio, 0, 1)) bad('minLrRatio', c.minLrRatio, 'a fraction in [0, 1]');
   if (!isNum(c.weightDecay, 0, 1)) bad('weightDecay', c.weightDecay, 'a number in [0, 1]');
   if (!isNum(c.labelSmoothing, 0, 0.5)) bad('labelSmoothing', c.labelSmoothing, 'a number in [0, 0.5]');
+  if (!isNum(c.logitAdjust, 0, 2)) bad('logitAdjust', c.logitAdjust, 'a number in [0, 2] (0 disables it)');
   if (!isNum(c.clipNorm, 0)) bad('clipNorm', c.clipNorm, 'a number >= 0 (0 disables clipping)');
   if (!isNum(c.dropout, 0, 0.9)) bad('dropout', c.dropout, 'a rate in [0, 0.9]');
   if (!isInt(c.seed, 0)) bad('seed', c.seed, 'an integer >= 0');

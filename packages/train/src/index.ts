@@ -18,6 +18,7 @@ export {
   type TrainConfigInput,
 } from './config.js';
 export { writeLearningCurve } from './curve.js';
+export { logitAdjustment } from './logit-adjust.js';
 export { WorkerPool } from './pool.js';
 export { type ProgressReporter, type ProgressTick, progressReporter } from './progress.js';
 export { writeSyntheticDataset } from './synthetic.js';

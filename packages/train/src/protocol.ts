@@ -23,6 +23,8 @@ export interface InitMessage {
   augment: AugmentConfig;
   dataSeed: number;
   labelSmoothing: number;
+  /** Added to the logits inside the training loss only (logit adjustment); length = classes. */
+  logitBias: number[];
   weightDecay: number;
   beta1: number;
   beta2: number;

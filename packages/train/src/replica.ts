@@ -24,6 +24,7 @@ export class Replica {
   private readonly v: Float32Array;
   private readonly scratch: AugmentScratch = augmentScratch();
   private readonly lut = new Float32Array(256);
+  private readonly logitBias?: tf.Tensor1D;
 
   constructor(private readonly init: InitMessage) {
     this.model = buildModel(init.model, { seed: init.modelSeed, dropout: init.dropout });
@@ -43,6 +44,7 @@ export class Replica {
         this.decayMask.fill(1, off, off + v.size);
       off += v.size;
     }
+    if (init.logitBias.some((b) => b !== 0)) this.logitBias = tf.tensor1d(init.logitBias, 'float32');
     const { mean, std } = init.normalisation;
     for (let p = 0; p < 256; p++) this.lut[p] = (p / 255 - mean) / std;
   }
@@ -123,7 +125,9 @@ export class Replica {
         const logits = this.logits.apply(x, { training: true }) as tf.Tensor;
         // Kept past variableGrads' own scope; disposed below.
         predT = tf.keep(tf.argMax(logits, 1));
-        return tf.losses.softmaxCrossEntropy(y, logits, undefined, this.init.labelSmoothing) as tf.Scalar;
+        // Logit adjustment shifts the loss only: predictions (and the saved model) use the raw logits.
+        const lossLogits = this.logitBias ? tf.add(logits, this.logitBias) : logits;
+        return tf.losses.softmaxCrossEntropy(y, lossLogits, undefined, this.init.labelSmoothing) as tf.Scalar;
       }, this.trainVars);
       lossSum = (value.dataSync()[0] ?? Number.NaN) * n;
       const pred = predT!.dataSync();

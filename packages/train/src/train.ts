@@ -6,6 +6,7 @@ import {
   HcrError,
   LABEL_SPACE_36,
   type ModelMetadata,
+  NUM_CLASSES,
   sourceId,
   tempPathFor,
   writeFileAtomic,
@@ -21,6 +22,7 @@ import {
 } from './checkpoint.js';
 import { learningRate, resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { writeLearningCurve } from './curve.js';
+import { logitAdjustment } from './logit-adjust.js';
 import { WorkerPool } from './pool.js';
 import { type ProgressReporter, progressReporter } from './progress.js';
 import type { SharedSplit, WorkerState } from './protocol.js';
@@ -129,6 +131,8 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
     // The stored config defines the run; only where it runs (engine, workers) may change.
     config = resolveTrainConfig({
       ...resumed.progress.config,
+      // Checkpoints from before the option existed trained without it.
+      logitAdjust: resumed.progress.config.logitAdjust ?? 0,
       engine: opts.config?.engine ?? resumed.progress.config.engine,
       workers: opts.config?.workers ?? resumed.progress.config.workers,
     });
@@ -188,6 +192,7 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
     augment: config.augment,
     dataSeed: config.seed,
     labelSmoothing: config.labelSmoothing,
+    logitBias: Array.from(logitAdjustment(splits.train.labels, NUM_CLASSES, config.logitAdjust)),
     weightDecay: config.weightDecay,
     beta1: 0.9,
     beta2: 0.999,

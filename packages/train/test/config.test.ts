@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { augmentSample, augmentScratch, DEFAULT_AUGMENT, sampleRng } from '../src/augment.js';
 import { learningRate, resolveTrainConfig } from '../src/config.js';
+import { logitAdjustment } from '../src/logit-adjust.js';
 
 describe('training config', () => {
   it('profiles set the budget and flags override them', () => {
@@ -60,5 +61,24 @@ describe('augmentation', () => {
       expect(Math.max(...out)).toBeLessThanOrEqual(1 + 1e-6);
       expect(ink).toBeGreaterThan(12); // 32 ink pixels before: erosion keeps >= 60%, scale >= 0.75
     }
+  });
+});
+
+describe('logit adjustment', () => {
+  it('is tau * log(class prior) of the training labels, and zero when off', () => {
+    const labels = Uint8Array.from([0, 0, 0, 1, 2, 2, 2, 2]);
+    const b = logitAdjustment(labels, 4, 1);
+    expect(b[0]).toBeCloseTo(Math.log(3 / 8));
+    expect(b[1]).toBeCloseTo(Math.log(1 / 8));
+    expect(b[2]).toBeCloseTo(Math.log(4 / 8));
+    // A class missing from a limited training set stays finite (counted once), so the loss never NaNs.
+    expect(b[3]).toBeCloseTo(Math.log(1 / 8));
+    expect(logitAdjustment(labels, 4, 0.5)[0]).toBeCloseTo(0.5 * Math.log(3 / 8));
+    expect(Array.from(logitAdjustment(labels, 4, 0))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('rejects a tau outside [0, 2]', () => {
+    expect(() => resolveTrainConfig({ logitAdjust: -1 })).toThrow(/'logitAdjust'/);
+    expect(() => resolveTrainConfig({ logitAdjust: 5 })).toThrow(/'logitAdjust'/);
   });
 });

@@ -24,6 +24,11 @@ export function registerTrain(program: Command): void {
     .option('--epochs <n>', 'epochs (overrides the profile)', number('--epochs', true))
     .option('--batch <n>', 'global batch size', number('--batch', true))
     .option('--lr <x>', 'peak learning rate', number('--lr', false))
+    .option(
+      '--logit-adjust <tau>',
+      'loss-only logit adjustment by the class prior (0 off, 1 uniform prior)',
+      number('--logit-adjust', false),
+    )
     .option('--seed <n>', 'seed of init, data order, augmentation, dropout', number('--seed', true))
     .option('--engine <name>', 'auto | wasm | node | cpu')
     .option(
@@ -54,6 +59,7 @@ export function registerTrain(program: Command): void {
       set('epochs', opts.epochs);
       set('batchSize', opts.batch);
       set('lr', opts.lr);
+      set('logitAdjust', opts.logitAdjust);
       set('seed', opts.seed);
       set('engine', opts.engine);
       set('workers', opts.workers);
