@@ -5,6 +5,10 @@ import { createRng, type Rng } from '@hcr/core';
  * Geometry (rotation, scale, shear, translation, elastic warp) is one inverse map sampled bilinearly;
  * stroke width (dilation/erosion) and blur are 3x3 filters. MNIST strokes are thin and EMNIST strokes
  * thick: random stroke width is what keeps the network from telling digits from letters by pen.
+ * MNIST edges are crisp and EMNIST edges soft (EMNIST was blurred before downsampling): random tone
+ * (a soft threshold that sharpens) and random blur make the edge profile noise instead of a
+ * digit-or-letter cue. A model trained 15 epochs without them called sharpened letters digits (letters
+ * 89.9% -> 12.7%) and blurred MNIST digits letters (99.3% -> 91.0%).
  */
 export interface AugmentConfig {
   enabled: boolean;
@@ -20,7 +24,9 @@ export interface AugmentConfig {
   elastic: number;
   /** Probability of a stroke-width change (half dilation, half erosion). */
   strokeProb: number;
-  /** Probability of a 3x3 blur. */
+  /** Probability of a random tone curve: a soft threshold (sigmoid) that makes edges crisper. */
+  toneProb: number;
+  /** Probability of a 3x3 blur of random strength. */
   blurProb: number;
 }
 
@@ -32,7 +38,8 @@ export const DEFAULT_AUGMENT: AugmentConfig = Object.freeze({
   translate: 2,
   elastic: 1.2,
   strokeProb: 0.6,
-  blurProb: 0.2,
+  toneProb: 0.6,
+  blurProb: 0.5,
 });
 
 const S = 28;
@@ -120,6 +127,8 @@ export function augmentSample(
   for (let i = 0; i < N; i++) cur[i] = src[srcOffset + i]! / 255;
 
   const u = () => rng.next() * 2 - 1;
+  // Share of the ink that erosion and tone together keep: at least 60%, so thin MNIST strokes survive.
+  let kept = 1;
   if (rng.next() < cfg.strokeProb) {
     const dilate = rng.next() < 0.5;
     let mix = 0.5 + 0.5 * rng.next();
@@ -134,6 +143,7 @@ export function augmentSample(
       }
       const lost = before - after;
       if (lost > 0.4 * before) mix = Math.min(mix, (0.4 * before) / lost);
+      if (before > 0) kept = 1 - (mix * Math.max(0, lost)) / before;
     }
     for (let i = 0; i < N; i++) other[i] = mix * other[i]! + (1 - mix) * cur[i]!;
     [cur, other] = [other, cur];
@@ -204,9 +214,40 @@ export function augmentSample(
   }
   [cur, other] = [other, cur];
 
-  if (rng.next() < cfg.blurProb) {
-    blur(cur, other);
+  let restretch = false;
+  if (rng.next() < cfg.toneProb) {
+    // Soft threshold with random steepness and midpoint, mapped so that 0 stays 0 and 1 stays 1.
+    const k = 5 + 15 * rng.next();
+    const t = 0.25 + 0.25 * rng.next();
+    const lo = 1 / (1 + Math.exp(k * t));
+    const hi = 1 / (1 + Math.exp(-k * (1 - t)));
+    let before = 0;
+    let after = 0;
+    for (let i = 0; i < N; i++) {
+      const v = (1 / (1 + Math.exp(-k * (cur[i]! - t))) - lo) / (hi - lo);
+      before += cur[i]!;
+      after += v;
+      other[i] = v;
+    }
+    // Erosion and tone share one budget: together they never remove more than 40% of the ink.
+    const lost = before - after;
+    const allowed = Math.max(0, 1 - 0.6 / kept) * before;
+    const mix = lost > allowed ? allowed / lost : 1;
+    for (let i = 0; i < N; i++) other[i] = mix * other[i]! + (1 - mix) * cur[i]!;
     [cur, other] = [other, cur];
+  }
+  if (rng.next() < cfg.blurProb) {
+    const mix = 0.4 + 0.6 * rng.next();
+    blur(cur, other);
+    for (let i = 0; i < N; i++) other[i] = mix * other[i]! + (1 - mix) * cur[i]!;
+    [cur, other] = [other, cur];
+    restretch = true;
+  }
+  if (restretch) {
+    // The canonical normalisation stretches every served character to full contrast; so do we.
+    let max = 0;
+    for (let i = 0; i < N; i++) if (cur[i]! > max) max = cur[i]!;
+    if (max > 0) for (let i = 0; i < N; i++) cur[i] = cur[i]! / max;
   }
   const inv = 1 / std;
   for (let i = 0; i < N; i++) dst[dstOffset + i] = (cur[i]! - mean) * inv;

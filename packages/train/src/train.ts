@@ -131,8 +131,12 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
     // The stored config defines the run; only where it runs (engine, workers) may change.
     config = resolveTrainConfig({
       ...resumed.progress.config,
-      // Checkpoints from before the option existed trained without it.
+      // Checkpoints from before these options existed trained without them.
       logitAdjust: resumed.progress.config.logitAdjust ?? 0,
+      augment: {
+        ...resumed.progress.config.augment,
+        toneProb: resumed.progress.config.augment.toneProb ?? 0,
+      },
       engine: opts.config?.engine ?? resumed.progress.config.engine,
       workers: opts.config?.workers ?? resumed.progress.config.workers,
     });
