@@ -9,6 +9,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_INPUT_NORMALISATION, NUM_CLASSES, sourceId } from '@hcr/core';
 import { openDataset, type SplitData } from '@hcr/data';
+import { blur3x3 } from '@hcr/train';
 import * as ort from 'onnxruntime-node';
 
 const cwd = process.env.INIT_CWD ?? process.cwd();
@@ -22,22 +23,7 @@ const N = S * S;
 type Transform = (p: Float32Array) => void; // in place, one image, ink 0..1
 
 const blur3: Transform = (p) => {
-  const q = p.slice();
-  for (let y = 0; y < S; y++)
-    for (let x = 0; x < S; x++) {
-      let acc = 0;
-      let w = 0;
-      for (let dy = -1; dy <= 1; dy++)
-        for (let dx = -1; dx <= 1; dx++) {
-          const yy = y + dy;
-          const xx = x + dx;
-          if (yy < 0 || yy >= S || xx < 0 || xx >= S) continue;
-          const k = (2 - Math.abs(dx)) * (2 - Math.abs(dy));
-          acc += q[yy * S + xx]! * k;
-          w += k;
-        }
-      p[y * S + x] = acc / w;
-    }
+  blur3x3(p.slice(), p);
   const max = p.reduce((m, v) => Math.max(m, v), 0);
   if (max > 0) for (let i = 0; i < N; i++) p[i] = p[i]! / max;
 };

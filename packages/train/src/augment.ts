@@ -86,7 +86,8 @@ function morph(src: Float32Array, dst: Float32Array, dilate: boolean): void {
   }
 }
 
-function blur(src: Float32Array, dst: Float32Array): void {
+/** 3x3 binomial blur (weights 1-2-1 by 1-2-1), renormalised at the borders. */
+export function blur3x3(src: Float32Array, dst: Float32Array): void {
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       let sum = 0;
@@ -238,7 +239,7 @@ export function augmentSample(
   }
   if (rng.next() < cfg.blurProb) {
     const mix = 0.4 + 0.6 * rng.next();
-    blur(cur, other);
+    blur3x3(cur, other);
     for (let i = 0; i < N; i++) other[i] = mix * other[i]! + (1 - mix) * cur[i]!;
     [cur, other] = [other, cur];
     restretch = true;

@@ -1,4 +1,11 @@
-export { type AugmentConfig, augmentSample, augmentScratch, DEFAULT_AUGMENT, sampleRng } from './augment.js';
+export {
+  type AugmentConfig,
+  augmentSample,
+  augmentScratch,
+  blur3x3,
+  DEFAULT_AUGMENT,
+  sampleRng,
+} from './augment.js';
 export {
   type BestWeights,
   CHECKPOINT_DIR,
