@@ -6,6 +6,7 @@
  *
  *   pnpm --filter @hcr/eval style-probe artifacts/model/<run>/model.onnx [artifacts/data/shards]
  */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_INPUT_NORMALISATION, NUM_CLASSES, sourceId } from '@hcr/core';
 import { openDataset, type SplitData } from '@hcr/data';
@@ -36,8 +37,15 @@ const variants: [string, Transform | undefined][] = [
   ['sharpen (sigmoid k=12, t=0.45)', sharpen],
 ];
 
+const modelPath = resolve(cwd, modelArg);
+if (!existsSync(modelPath)) {
+  console.error(
+    `No ONNX model at ${modelPath}. Export one first: pnpm hcr export onnx artifacts/model/<run> -o artifacts/model/<run>/model.onnx`,
+  );
+  process.exit(2);
+}
 const ds = await openDataset(resolve(cwd, dataArg));
-const session = await ort.InferenceSession.create(resolve(cwd, modelArg));
+const session = await ort.InferenceSession.create(modelPath);
 const [input] = session.inputNames;
 const [output] = session.outputNames;
 const { mean, std } = DEFAULT_INPUT_NORMALISATION;
