@@ -5,3 +5,4 @@ export * from './metadata.js';
 export * from './random.js';
 export * from './sources.js';
 export * from './twins.js';
+export * from './alphabet.js';

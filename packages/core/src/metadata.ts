@@ -38,6 +38,27 @@ export interface ModelMetadata {
   trainingConfig: Record<string, unknown>;
   /** Final metrics (val and test accuracies, loss, images/s...). */
   metrics: Record<string, number>;
+  /** `character` (one 28x28 character -> class probabilities; the default when absent) or `line`. */
+  task?: 'character' | 'line';
+  /** Line readers only: the alphabet and the line geometry the reader was trained on. */
+  reader?: LineReaderInfo;
+}
+
+/**
+ * What a line reader's metadata adds: input [n, height, width, 1] with a free width (ink bright, 0..255
+ * scaled by inputNormalisation), output [n, 1, frames, symbols.length] CTC probabilities.
+ */
+export interface LineReaderInfo {
+  /** The LineAlphabet id, e.g. `hcr36-line`. */
+  alphabetId: string;
+  /** Output symbols in index order; index 0 is the CTC blank (''). */
+  symbols: string[];
+  /** Input height in pixels (32). */
+  height: number;
+  /** Input columns per output frame (4). */
+  stride: number;
+  /** Narrowest input width accepted. */
+  minWidth: number;
 }
 
 /** Keys used for ModelMetadata in ONNX `metadata_props` (values are strings; JSON where structured). */
@@ -46,4 +67,6 @@ export const ONNX_METADATA_KEYS = {
   inputNormalisation: 'hcr.input_normalisation',
   modelId: 'hcr.model_id',
   metadata: 'hcr.metadata',
+  /** LineReaderInfo as JSON; present only on line readers. */
+  reader: 'hcr.reader',
 } as const;

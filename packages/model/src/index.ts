@@ -21,3 +21,4 @@ export {
   saveModel,
   WEIGHTS_BIN,
 } from './io.js';
+export { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, type ReaderBuildOptions, readerFrames } from './reader.js';

@@ -1,0 +1,77 @@
+import * as tf from '@tensorflow/tfjs-layers';
+import type { BuildOptions } from './builders.js';
+
+/** Height of every line the reader sees; width is free (a symbolic dimension in tfjs and ONNX). */
+export const LINE_HEIGHT = 32;
+/** Input columns per output time step: the reader emits one CTC frame per 4 pixels of width. */
+export const LINE_STRIDE = 4;
+/** Narrowest input the reader accepts (one 3x3 context step on each side). */
+export const LINE_MIN_WIDTH = 16;
+
+export interface ReaderBuildOptions extends BuildOptions {
+  /** Outputs per time step: the line alphabet's size, blank included. */
+  classes: number;
+}
+
+/**
+ * `reader`: a fully convolutional CTC line reader (no recurrent layers: fast on CPU and exported with the
+ * same Conv/BatchNorm/Relu/MaxPool ops as the character models).
+ *
+ *   [32, W, 1] -> conv 3x3 (16) pool 2x2 -> conv (32) pool 2x2          [8, W/4]
+ *              -> conv (64) conv (64) pool 2x1 -> conv (96) pool 2x1    [2, W/4]
+ *              -> conv 2x1 valid (128): height collapsed                 [1, W/4, 128]
+ *              -> two 1x5 convs along the width (context of ~3 characters each side)
+ *              -> 1x1 conv to the alphabet, softmax                      [1, W/4, classes]
+ *
+ * Every conv but the last has batch norm and ReLU; output frame t looks at input columns around 4t+2.
+ */
+export function buildReader({ seed = 1, dropout = 0.2, classes }: ReaderBuildOptions): tf.LayersModel {
+  let n = 0;
+  const he = () => tf.initializers.heNormal({ seed: seed * 1000 + n });
+  const input = tf.input({ shape: [LINE_HEIGHT, null, 1], name: 'image' });
+  const conv = (
+    x: tf.SymbolicTensor,
+    filters: number,
+    kernelSize: [number, number],
+    padding: 'same' | 'valid' = 'same',
+  ): tf.SymbolicTensor => {
+    n++;
+    let y = tf.layers
+      .conv2d({ filters, kernelSize, padding, useBias: false, kernelInitializer: he(), name: `conv${n}` })
+      .apply(x) as tf.SymbolicTensor;
+    y = tf.layers.batchNormalization({ momentum: 0.9, name: `bn${n}` }).apply(y) as tf.SymbolicTensor;
+    return tf.layers.activation({ activation: 'relu', name: `relu${n}` }).apply(y) as tf.SymbolicTensor;
+  };
+  let p = 0;
+  const pool = (x: tf.SymbolicTensor, size: [number, number]) =>
+    tf.layers.maxPooling2d({ poolSize: size, strides: size, name: `pool${++p}` }).apply(x) as tf.SymbolicTensor;
+
+  let x = conv(input, 16, [3, 3]);
+  x = pool(x, [2, 2]); // 16 x W/2
+  x = conv(x, 32, [3, 3]);
+  x = pool(x, [2, 2]); // 8 x W/4
+  x = conv(x, 64, [3, 3]);
+  x = conv(x, 64, [3, 3]);
+  x = pool(x, [2, 1]); // 4 x W/4
+  x = conv(x, 96, [3, 3]);
+  x = pool(x, [2, 1]); // 2 x W/4
+  x = conv(x, 128, [2, 1], 'valid'); // 1 x W/4
+  x = conv(x, 128, [1, 5]);
+  x = conv(x, 128, [1, 5]);
+  x = tf.layers.dropout({ rate: dropout, name: 'drop1', seed }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .conv2d({
+      filters: classes,
+      kernelSize: 1,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 + 999 }),
+      name: 'logits',
+    })
+    .apply(x) as tf.SymbolicTensor;
+  const probs = tf.layers.activation({ activation: 'softmax', name: 'probs' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: probs, name: 'reader' });
+}
+
+/** Number of CTC frames the reader emits for an input `width` pixels wide. */
+export function readerFrames(width: number): number {
+  return Math.floor(Math.floor(width / 2) / 2);
+}
