@@ -1,0 +1,147 @@
+import { canonicalLineText, filterLineText, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
+import { distance } from 'fastest-levenshtein';
+import { round6 } from '../metrics.js';
+
+/** One read line as scored: the transcription and what the reader answered. */
+export interface ScoredPair {
+  truth: string;
+  prediction: string;
+}
+
+/** Scores of one group of lines (a whole source x constraint, or one length bucket). */
+export interface LineScores {
+  count: number;
+  /** Characters of the scored truths (after filterLineText): the CER denominator. */
+  truthChars: number;
+  /** Summed edit distances between scored truth and scored prediction. */
+  edits: number;
+  /** Character error rate: edits / truthChars (0 when there are no truth characters). */
+  cer: number;
+  /** Lines whose scored prediction equals the scored truth. */
+  exact: number;
+  exactRate: number;
+  /** Lines that match without dropping any character (canonical, case-insensitive). */
+  fullMatch: number;
+  fullMatchRate: number;
+}
+
+/** A truth-length bucket: lengths lo..hi (inclusive; hi = null: no upper bound). */
+export interface LengthBucket {
+  lo: number;
+  hi: number | null;
+}
+
+export interface LengthBucketScores extends LineScores {
+  /** e.g. `5-6`, `21+`, `0`. */
+  label: string;
+  lo: number;
+  hi: number | null;
+}
+
+/** Default buckets of scored truth length: short names and amounts are most of the real fields. */
+export const DEFAULT_LENGTH_BUCKETS: readonly LengthBucket[] = Object.freeze([
+  { lo: 0, hi: 0 },
+  { lo: 1, hi: 2 },
+  { lo: 3, hi: 4 },
+  { lo: 5, hi: 6 },
+  { lo: 7, hi: 8 },
+  { lo: 9, hi: 10 },
+  { lo: 11, hi: 12 },
+  { lo: 13, hi: 15 },
+  { lo: 16, hi: 20 },
+  { lo: 21, hi: null },
+]);
+
+export function bucketLabel(b: LengthBucket): string {
+  if (b.hi === null) return `${b.lo}+`;
+  return b.lo === b.hi ? `${b.lo}` : `${b.lo}-${b.hi}`;
+}
+
+/** Scoring form of a text (filterLineText of @hcr/core: canonical, case-insensitive, foreign characters dropped). */
+export function scoringText(text: string, alphabet: LineAlphabet = LINE_ALPHABET_36): string {
+  return filterLineText(text, alphabet, true);
+}
+
+/** Full-string form: canonical whitespace and upper case, no character dropped. */
+export function fullStringText(text: string, alphabet: LineAlphabet = LINE_ALPHABET_36): string {
+  return canonicalLineText(text, alphabet).toUpperCase();
+}
+
+/** Edit distance between the scoring forms of truth and prediction (the CER numerator of one line). */
+export function lineEdits(
+  truth: string,
+  prediction: string,
+  alphabet: LineAlphabet = LINE_ALPHABET_36,
+): number {
+  return distance(scoringText(truth, alphabet), scoringText(prediction, alphabet));
+}
+
+interface PairScore {
+  length: number;
+  edits: number;
+  exact: boolean;
+  full: boolean;
+}
+
+function scorePair(p: ScoredPair, alphabet: LineAlphabet): PairScore {
+  const t = scoringText(p.truth, alphabet);
+  const q = scoringText(p.prediction, alphabet);
+  return {
+    length: t.length,
+    edits: distance(t, q),
+    exact: t === q,
+    full: fullStringText(p.truth, alphabet) === fullStringText(p.prediction, alphabet),
+  };
+}
+
+function sum(scores: readonly PairScore[]): LineScores {
+  let truthChars = 0;
+  let edits = 0;
+  let exact = 0;
+  let full = 0;
+  for (const s of scores) {
+    truthChars += s.length;
+    edits += s.edits;
+    if (s.exact) exact++;
+    if (s.full) full++;
+  }
+  const n = scores.length;
+  return {
+    count: n,
+    truthChars,
+    edits,
+    cer: round6(truthChars ? edits / truthChars : 0),
+    exact,
+    exactRate: round6(n ? exact / n : 0),
+    fullMatch: full,
+    fullMatchRate: round6(n ? full / n : 0),
+  };
+}
+
+/**
+ * CER (summed edits / summed truth characters), exact-match rate and full-string match of a set of lines,
+ * overall and per truth-length bucket (empty buckets left out). Truth and prediction are compared in their
+ * scoring form (`filterLineText`); the full-string match drops nothing.
+ */
+export function scoreLines(
+  pairs: readonly ScoredPair[],
+  {
+    alphabet = LINE_ALPHABET_36,
+    buckets = DEFAULT_LENGTH_BUCKETS,
+  }: { alphabet?: LineAlphabet; buckets?: readonly LengthBucket[] } = {},
+): LineScores & { perLength: LengthBucketScores[] } {
+  const scores = pairs.map((p) => scorePair(p, alphabet));
+  const perLength: LengthBucketScores[] = [];
+  for (const b of buckets) {
+    const inside = scores.filter((s) => s.length >= b.lo && (b.hi === null || s.length <= b.hi));
+    if (inside.length) perLength.push({ label: bucketLabel(b), lo: b.lo, hi: b.hi, ...sum(inside) });
+  }
+  const outside = scores.filter(
+    (s) => !buckets.some((b) => s.length >= b.lo && (b.hi === null || s.length <= b.hi)),
+  );
+  if (outside.length)
+    throw new RangeError(
+      `length buckets do not cover truth lengths ${[...new Set(outside.map((s) => s.length))].join(', ')}`,
+    );
+  return { ...sum(scores), perLength };
+}

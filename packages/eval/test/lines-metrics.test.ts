@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { bucketLabel, fullStringText, lineEdits, scoreLines, scoringText } from '../src/lines/metrics.js';
+
+describe('line scoring forms', () => {
+  it('folds case, collapses whitespace and drops characters outside the alphabet', () => {
+    expect(scoringText('  jean   pierre ')).toBe('JEAN PIERRE');
+    expect(scoringText('Zoé')).toBe('ZO');
+    expect(scoringText('1 234,50 €')).toBe('1 234,50');
+    expect(scoringText('a_b')).toBe('AB');
+  });
+
+  it('keeps every character in the full-string form', () => {
+    expect(fullStringText('Zoé  x')).toBe('ZOÉ X');
+    expect(fullStringText('1 234,50 €')).toBe('1 234,50 €');
+  });
+
+  it('measures edits between scoring forms', () => {
+    expect(lineEdits('MARTIN', 'martin')).toBe(0);
+    expect(lineEdits('MARTIN', 'MARTlN')).toBe(1); // lowercase l is L: a substitution of I
+    expect(lineEdits('MARTIN', 'MATIN')).toBe(1);
+    expect(lineEdits('ABC', '')).toBe(3);
+    expect(lineEdits('', 'XY')).toBe(2);
+  });
+});
+
+describe('scoreLines', () => {
+  it('sums edits over lines and divides by the truth characters', () => {
+    const s = scoreLines([
+      { truth: 'ANNA', prediction: 'ANNA' }, // 0 edits, 4 chars
+      { truth: 'LEO', prediction: 'LE0' }, // 1 edit, 3 chars
+      { truth: '12345', prediction: '1234' }, // 1 edit, 5 chars
+      { truth: 'BO', prediction: 'BOBO' }, // 2 edits, 2 chars
+    ]);
+    expect(s.count).toBe(4);
+    expect(s.truthChars).toBe(14);
+    expect(s.edits).toBe(4);
+    expect(s.cer).toBeCloseTo(4 / 14, 6);
+    expect(s.exact).toBe(1);
+    expect(s.exactRate).toBe(0.25);
+    expect(s.fullMatch).toBe(1);
+  });
+
+  it('tells the scored match from the full-string match', () => {
+    const s = scoreLines([
+      { truth: 'Zoé', prediction: 'ZO' }, // scored equal (é dropped), not equal in full
+      { truth: 'paul', prediction: 'PAUL' }, // equal both ways (case-insensitive)
+      { truth: 'O’Neil', prediction: 'ONEIL' }, // typographic apostrophe is outside the alphabet
+    ]);
+    expect(s.exact).toBe(3);
+    expect(s.fullMatch).toBe(1);
+    expect(s.fullMatchRate).toBeCloseTo(1 / 3, 6);
+  });
+
+  it('gives CER above 1 when the prediction is much longer than the truth', () => {
+    const s = scoreLines([{ truth: 'AB', prediction: 'XXXXXX' }]);
+    expect(s.cer).toBe(3);
+    expect(s.exactRate).toBe(0);
+  });
+
+  it('scores nothing as zeros, not NaN', () => {
+    const s = scoreLines([]);
+    expect(s).toMatchObject({ count: 0, cer: 0, exactRate: 0, fullMatchRate: 0, perLength: [] });
+  });
+
+  it('groups lines by scored truth length, leaving empty buckets out', () => {
+    const s = scoreLines([
+      { truth: 'AB', prediction: 'AB' },
+      { truth: 'A', prediction: 'B' },
+      { truth: 'ABCDE', prediction: 'ABCDE' },
+      { truth: 'ABCDEFGHIJKLMNOPQRSTUV', prediction: 'ABCDEFGHIJKLMNOPQRSTU' },
+      { truth: '€', prediction: 'X' }, // scores as an empty truth
+    ]);
+    expect(s.perLength.map((b) => b.label)).toEqual(['0', '1-2', '5-6', '21+']);
+    const short = s.perLength.find((b) => b.label === '1-2')!;
+    expect(short.count).toBe(2);
+    expect(short.truthChars).toBe(3);
+    expect(short.cer).toBeCloseTo(1 / 3, 6);
+    expect(short.exactRate).toBe(0.5);
+    const long = s.perLength.find((b) => b.label === '21+')!;
+    expect(long.cer).toBeCloseTo(1 / 22, 6);
+    const empty = s.perLength.find((b) => b.label === '0')!;
+    expect(empty.edits).toBe(1);
+    expect(empty.cer).toBe(0);
+    expect(s.perLength.reduce((n, b) => n + b.count, 0)).toBe(5);
+    expect(s.edits).toBe(1 + 1 + 1);
+  });
+
+  it('accepts custom buckets and refuses ones that leave lengths out', () => {
+    const pairs = [
+      { truth: 'AB', prediction: 'AB' },
+      { truth: 'ABCD', prediction: 'AB' },
+    ];
+    const s = scoreLines(pairs, {
+      buckets: [
+        { lo: 0, hi: 3 },
+        { lo: 4, hi: null },
+      ],
+    });
+    expect(s.perLength.map((b) => [b.label, b.count, b.edits])).toEqual([
+      ['0-3', 1, 0],
+      ['4+', 1, 2],
+    ]);
+    expect(() => scoreLines(pairs, { buckets: [{ lo: 0, hi: 3 }] })).toThrow(/do not cover truth lengths 4/);
+  });
+
+  it('labels buckets', () => {
+    expect(bucketLabel({ lo: 3, hi: 3 })).toBe('3');
+    expect(bucketLabel({ lo: 3, hi: 4 })).toBe('3-4');
+    expect(bucketLabel({ lo: 21, hi: null })).toBe('21+');
+  });
+});
