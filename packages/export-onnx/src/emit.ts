@@ -100,8 +100,12 @@ export function padAttrs(
   if (typeof padding === 'object') {
     return { pads: attr.ints([...padding.explicit.map((p) => p[0]), ...padding.explicit.map((p) => p[1])]) };
   }
-  if (spatial.some((s) => s === null)) return { auto_pad: attr.str('SAME_UPPER') };
-  const pairs = spatial.map((s, i) => samePads(s as number, kernel[i], strides[i], dilations[i]));
+  // With stride 1, TF's SAME padding does not depend on the input size (total = effective kernel - 1, the
+  // odd pixel after), so unknown sizes (a free width) still get explicit pads. Only a strided dim of
+  // unknown size needs auto_pad; SAME_UPPER is TF's rule (extra pixel at the end) for every size.
+  const known = spatial.map((s, i) => (s === null ? (strides[i] === 1 ? kernel[i] : null) : s));
+  if (known.some((s) => s === null)) return { auto_pad: attr.str('SAME_UPPER') };
+  const pairs = known.map((s, i) => samePads(s as number, kernel[i], strides[i], dilations[i]));
   return { pads: attr.ints([...pairs.map((p) => p[0]), ...pairs.map((p) => p[1])]) };
 }
 

@@ -5,11 +5,13 @@ import '@tensorflow/tfjs-backend-cpu';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
+import { type DimNames, LINE_READER_DIM_NAMES } from './dims.js';
 import { convertGraphModel } from './graph/convert-graph.js';
 import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OnnxGraphBuilder } from './graph-builder.js';
 import { assertTopologySupported, convertLayersModel } from './layers/convert-layers.js';
 import { fileIOHandler, modelFormat, readModelJson, resolveModelJson } from './model-io.js';
 import { encodeModel } from './onnx-proto.js';
+import { lineReaderInfo } from './reader.js';
 
 export const PRODUCER_NAME = '@hcr/export-onnx';
 export const PRODUCER_VERSION = '0.1.0';
@@ -23,6 +25,11 @@ export interface ExportOptions {
   metadata?: Record<string, string>;
   /** ModelProto.doc_string. */
   docString?: string;
+  /**
+   * Names of unknown input/output dims (LayersModel only; default `batch` and `<name>_dim<k>`).
+   * `exportModelFile` uses LINE_READER_DIM_NAMES (`width`, `frames`) for a line reader.
+   */
+  dimNames?: DimNames;
 }
 
 export interface ExportReport {
@@ -111,7 +118,7 @@ export function exportLayersModel(model: LayersModel, opts: ExportOptions = {}):
   const opset = opts.opset ?? DEFAULT_OPSET;
   checkOpset(opset);
   const g = new OnnxGraphBuilder(opset);
-  convertLayersModel(g, model, { inputLayout: opts.inputLayout ?? 'nhwc' });
+  convertLayersModel(g, model, { inputLayout: opts.inputLayout ?? 'nhwc', dimNames: opts.dimNames });
   return finish(g, 'layers-model', model.name, opts, started);
 }
 
@@ -206,11 +213,16 @@ export function metadataProps(meta: Partial<ModelMetadata>): Record<string, stri
   if (meta.inputNormalisation)
     props[ONNX_METADATA_KEYS.inputNormalisation] = JSON.stringify(meta.inputNormalisation);
   if (meta.id) props[ONNX_METADATA_KEYS.modelId] = meta.id;
+  if (meta.task === 'line' && meta.reader) props[ONNX_METADATA_KEYS.reader] = JSON.stringify(meta.reader);
   props[ONNX_METADATA_KEYS.metadata] = JSON.stringify(meta);
   return props;
 }
 
-/** Load a model from disk and export it; metadata.json next to model.json goes into metadata_props. */
+/**
+ * Load a model from disk and export it; metadata.json next to model.json goes into metadata_props. A line
+ * reader (`task: 'line'`) has its `reader` info checked against the model, written as `hcr.reader`, and
+ * its free width and frame count named `width` and `frames`.
+ */
 export async function exportModelFile(
   path: string,
   opts: ExportOptions = {},
@@ -218,6 +230,16 @@ export async function exportModelFile(
   const loaded = await loadTfjsModel(path);
   const metadata = { ...(loaded.metadata ? metadataProps(loaded.metadata) : {}), ...(opts.metadata ?? {}) };
   const full = { ...opts, metadata };
+  const metaFile = join(dirname(loaded.modelJsonPath), 'metadata.json');
+  if (loaded.format === 'layers-model') {
+    const input = loaded.model.inputs[0]?.shape;
+    const reader = lineReaderInfo(loaded.metadata, metaFile, input, loaded.model.outputs[0]?.shape);
+    const freeWidth = input?.[2] === null && loaded.model.outputs[0]?.shape[2] === null;
+    if (reader && freeWidth && !opts.dimNames) full.dimNames = LINE_READER_DIM_NAMES;
+  } else {
+    const input = loaded.model.inputs[0]?.shape?.map((d, i) => (i === 0 || d < 0 ? null : d));
+    lineReaderInfo(loaded.metadata, metaFile, input, undefined);
+  }
   const result =
     loaded.format === 'graph-model'
       ? exportGraphModel(loaded.model, loaded.artifacts, full)

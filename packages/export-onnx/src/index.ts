@@ -1,3 +1,4 @@
+export { type DimNames, LINE_READER_DIM_NAMES, onnxDims } from './dims.js';
 export { SUPPORTED_ACTIVATIONS } from './emit.js';
 export {
   type ExportOptions,
@@ -19,14 +20,18 @@ export { fileIOHandler, modelFormat, readModelJson, resolveModelJson } from './m
 export { decodeModel, encodeModel, type ModelProtoObject } from './onnx-proto.js';
 export {
   checkParity,
+  concreteShapes,
+  hasSymbolicDims,
   openSession,
   type ParityOptions,
   type ParityResult,
   type ReferenceModel,
   randomInputs,
 } from './parity.js';
+export { lineReaderInfo } from './reader.js';
 export {
   inputShapesOf,
+  VERIFY_SIZES,
   type VerifyCheck,
   type VerifyOptions,
   type VerifyResult,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createRng } from '@hcr/core';
+import { createRng, HcrError } from '@hcr/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 
@@ -120,8 +120,13 @@ export function randomInputs(
   return shapes.map((shape) => {
     const dims = shape.map((d, i) => {
       if (i === 0) return batch;
-      if (d === null || d < 0)
-        throw new Error(`input dimension ${i} is unknown; give a concrete input shape`);
+      if (d === null || d < 0) {
+        throw new HcrError(
+          'UNKNOWN_INPUT_DIM',
+          `Input shape [${shape.map((x) => x ?? 'null').join(', ')}] has an unknown dimension ${i}; random inputs need a size for it.`,
+          { hint: 'Choose one with concreteShapes(shapes, size), e.g. a width for a line reader.' },
+        );
+      }
       return d;
     });
     const n = dims.reduce((a, b) => a * b, 1);
@@ -129,4 +134,14 @@ export function randomInputs(
     for (let i = 0; i < n; i++) data[i] = range[0] + (range[1] - range[0]) * next();
     return tf.tensor(data, dims);
   });
+}
+
+/** `shapes` with every unknown dimension but the batch (dimension 0) set to `size`. */
+export function concreteShapes(shapes: (number | null)[][], size: number): (number | null)[][] {
+  return shapes.map((shape) => shape.map((d, i) => (i === 0 || (d !== null && d >= 0) ? d : size)));
+}
+
+/** True when some input has an unknown dimension besides the batch (e.g. a line reader's width). */
+export function hasSymbolicDims(shapes: (number | null)[][]): boolean {
+  return shapes.some((shape) => shape.some((d, i) => i > 0 && (d === null || d < 0)));
 }

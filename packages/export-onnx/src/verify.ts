@@ -1,21 +1,43 @@
+import { HcrError } from '@hcr/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LoadedModel } from './export.js';
-import { checkParity, openSession, type ParityResult, randomInputs } from './parity.js';
+import {
+  checkParity,
+  concreteShapes,
+  hasSymbolicDims,
+  openSession,
+  type ParityResult,
+  randomInputs,
+} from './parity.js';
+
+/**
+ * Sizes tried for unknown input dims (a line reader's width): odd and even, every remainder mod 4 (the
+ * reader pools width by 2 twice, flooring), from the narrowest line to a long one.
+ */
+export const VERIFY_SIZES: readonly number[] = Object.freeze([16, 17, 18, 63, 64, 203]);
 
 export interface VerifyOptions {
   /** Largest acceptable |onnx - tfjs| (default 1e-4). */
   tolerance?: number;
   /** Random samples per check (default 32). */
   samples?: number;
+  /**
+   * Concrete sizes for the unknown non-batch input dims (e.g. a line reader's width): the random checks
+   * run once per size. Default VERIFY_SIZES, those below a reader's `minWidth` left out. Ignored when
+   * every input dim but the batch is fixed.
+   */
+  sizes?: readonly number[];
   inputLayout?: 'nhwc' | 'nchw';
   /** Real inputs in TF layout (e.g. test images), [n, ...inputShape] for a single-input model. */
   realInputs?: { x: Float32Array; n: number; label: string };
 }
 
 export interface VerifyCheck extends ParityResult {
-  /** `random` or the label of the real inputs. */
+  /** `random`, `random [32,63,1]` (a concrete size for unknown dims) or the label of the real inputs. */
   inputs: string;
   samples: number;
+  /** TF-order shape of the (first) input, batch included, the check ran on. */
+  shape: number[];
   /** ORT graph optimisation level the check ran with. */
   optimization: 'all' | 'disabled';
   passed: boolean;
@@ -50,33 +72,73 @@ export async function verifyExport(
       ? loaded.model
       : (xs: tf.Tensor[]) => loaded.model.execute(xs.length === 1 ? xs[0] : xs, loaded.model.outputNodes);
   const checks: VerifyCheck[] = [];
-  const run = async (inputs: tf.Tensor[], label: string, optimization: 'all' | 'disabled') => {
-    const session = await openSession(bytes, optimization);
-    const r = await checkParity(session, reference, inputs, { inputLayout: opts.inputLayout });
-    await session.release();
-    checks.push({
-      ...r,
-      inputs: label,
-      samples: inputs[0].shape[0] ?? 0,
-      optimization,
-      passed: r.maxAbsDiff <= tolerance,
+  const run = async (inputs: tf.Tensor[], label: string, levels: ('all' | 'disabled')[]) => {
+    // tfjs runs once per input set; each ORT optimisation level is compared with the same outputs
+    const want = tf.tidy(() => {
+      const out = typeof reference === 'function' ? reference(inputs) : reference.predict(one(inputs));
+      return Array.isArray(out) ? out : [out];
     });
+    try {
+      for (const optimization of levels) {
+        const session = await openSession(bytes, optimization);
+        const r = await checkParity(session, () => want.map((t) => t.clone()), inputs, {
+          inputLayout: opts.inputLayout,
+        });
+        await session.release();
+        checks.push({
+          ...r,
+          inputs: label,
+          samples: inputs[0].shape[0] ?? 0,
+          shape: [...inputs[0].shape],
+          optimization,
+          passed: r.maxAbsDiff <= tolerance,
+        });
+      }
+    } finally {
+      tf.dispose(want);
+    }
   };
-  const random = randomInputs(shapes, samples, 1);
-  try {
-    await run(random, 'random', 'all');
-    await run(random, 'random', 'disabled');
-  } finally {
-    tf.dispose(random);
+  const symbolic = hasSymbolicDims(shapes);
+  const sizes = symbolic ? checkSizes(opts.sizes ?? defaultSizes(loaded)) : [0];
+  for (const size of sizes) {
+    const concrete = symbolic ? concreteShapes(shapes, size) : shapes;
+    const random = randomInputs(concrete, samples, 1);
+    const label = symbolic ? `random [${concrete[0].slice(1).join(',')}]` : 'random';
+    try {
+      await run(random, label, ['all', 'disabled']);
+    } finally {
+      tf.dispose(random);
+    }
   }
   if (opts.realInputs) {
     const { x, n, label } = opts.realInputs;
     const real = tf.tensor(x, [n, ...(shapes[0].slice(1) as number[])]);
     try {
-      await run([real], label, 'all');
+      await run([real], label, ['all']);
     } finally {
       real.dispose();
     }
   }
   return { passed: checks.every((c) => c.passed), tolerance, checks };
+}
+
+function one(xs: tf.Tensor[]): tf.Tensor | tf.Tensor[] {
+  return xs.length === 1 ? xs[0] : xs;
+}
+
+function defaultSizes(loaded: LoadedModel): readonly number[] {
+  const min = loaded.metadata?.task === 'line' ? (loaded.metadata.reader?.minWidth ?? 1) : 1;
+  const sizes = VERIFY_SIZES.filter((s) => s >= min);
+  return sizes.length ? sizes : [min];
+}
+
+function checkSizes(sizes: readonly number[]): readonly number[] {
+  if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
+    throw new HcrError(
+      'BAD_OPTION',
+      `Sizes for unknown input dimensions must be positive integers, not [${sizes.join(', ')}].`,
+      { hint: `Give one or more widths, e.g. ${VERIFY_SIZES.join(',')}.` },
+    );
+  }
+  return sizes;
 }

@@ -3,6 +3,8 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
 import {
   checkParity,
+  concreteShapes,
+  decodeModel,
   type ExportOptions,
   exportLayersModel,
   type ParityResult,
@@ -34,4 +36,33 @@ export async function expectLayersParity(
   }
   tf.dispose(inputs);
   return { ...(first as ParityResult), bytes };
+}
+
+/**
+ * For a model with a free width (input [h, null, c]): export it with the width named `width`, check that
+ * the ONNX input keeps that dim symbolic, and compare with tfjs at each width (batch 3, ORT optimisations
+ * on and off). Returns the worst max abs diff per width.
+ */
+export async function expectParityAtWidths(
+  model: LayersModel,
+  widths: readonly number[],
+  tolerance = TOLERANCE,
+): Promise<{ bytes: Uint8Array; maxAbsDiff: Record<number, number> }> {
+  const rank = model.inputs[0].shape.length;
+  const names = Array.from({ length: rank }, (_, k) => (k === 2 ? 'width' : null));
+  const { bytes } = exportLayersModel(model, { dimNames: { inputs: [names] } });
+  const dims = decodeModel(bytes).graph.input[0].type.tensor_type.shape.dim;
+  expect(dims[0]).toEqual({ dim_param: 'batch' });
+  expect(dims[2]).toEqual({ dim_param: 'width' });
+  const maxAbsDiff: Record<number, number> = {};
+  for (const width of widths) {
+    const inputs = randomInputs(concreteShapes([model.inputs[0].shape], width), 3, width);
+    for (const level of ['all', 'disabled'] as const) {
+      const r = await checkParity(bytes, model, inputs, { graphOptimizationLevel: level });
+      expect(r.maxAbsDiff, `width ${width}, ORT optimisation '${level}'`).toBeLessThanOrEqual(tolerance);
+      maxAbsDiff[width] = Math.max(maxAbsDiff[width] ?? 0, r.maxAbsDiff);
+    }
+    tf.dispose(inputs);
+  }
+  return { bytes, maxAbsDiff };
 }

@@ -10,7 +10,7 @@ import {
   SUPPORTED_ACTIVATIONS,
   SUPPORTED_LAYERS,
 } from '../src/index.js';
-import { expectLayersParity } from './helpers.js';
+import { expectLayersParity, expectParityAtWidths } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -77,6 +77,21 @@ const cases: [string, number[], LayerFactory, boolean?][] = [
     'Conv2D channelsFirst',
     [3, 8, 8],
     () => tfl.layers.conv2d({ filters: 4, kernelSize: 3, dataFormat: 'channelsFirst', padding: 'same' }),
+  ],
+  [
+    'Conv2D 1x5 same (non-square kernel)',
+    [1, 9, 3],
+    () => tfl.layers.conv2d({ filters: 4, kernelSize: [1, 5], padding: 'same' }),
+  ],
+  [
+    'Conv2D 2x4 same (even kernel: asymmetric pads)',
+    [5, 7, 2],
+    () => tfl.layers.conv2d({ filters: 3, kernelSize: [2, 4], padding: 'same' }),
+  ],
+  [
+    'Conv2D 2x1 valid (collapses the height)',
+    [2, 7, 3],
+    () => tfl.layers.conv2d({ filters: 4, kernelSize: [2, 1] }),
   ],
   ['Conv1D valid', [12, 3], () => tfl.layers.conv1d({ filters: 4, kernelSize: 3 })],
   [
@@ -169,6 +184,12 @@ const cases: [string, number[], LayerFactory, boolean?][] = [
   ['Rescaling', [6], () => tfl.layers.rescaling({ scale: 1 / 255, offset: -0.5 })],
   ['MaxPooling2D', [8, 8, 2], () => tfl.layers.maxPooling2d({ poolSize: 2 }), true],
   [
+    'MaxPooling2D pool and strides 2x1, odd size',
+    [7, 5, 3],
+    () => tfl.layers.maxPooling2d({ poolSize: [2, 1], strides: [2, 1] }),
+    true,
+  ],
+  [
     'MaxPooling2D same stride 2 pool 3',
     [9, 8, 2],
     () => tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
@@ -236,8 +257,62 @@ describe('every supported layer round-trips through onnxruntime within 1e-4', ()
     });
   }
 
+  it('softmax over the last axis of a 4-D tensor that ONNX holds channels-first', async () => {
+    await expectLayersParity(chain([1, 7, 3], () => tfl.layers.activation({ activation: 'softmax' }), true));
+    await expectLayersParity(chain([2, 5, 3], () => tfl.layers.softmax({ axis: -1 }), true));
+  });
+
   it('softmax over a middle axis of a channels-first tensor', async () => {
     await expectLayersParity(chain([4, 5, 3], () => tfl.layers.activation({ activation: 'softmax' }), true));
+  });
+});
+
+describe('a free width (input [h, null, c]): symbolic in ONNX, right at every width', () => {
+  // every remainder mod 4 (two poolings by 2 floor), plus a longer line
+  const widths = [5, 6, 7, 8, 21];
+  const freeWidth: [string, number[], LayerFactory, boolean?][] = [
+    ['Conv2D 1x5 same', [1, 4], () => tfl.layers.conv2d({ filters: 3, kernelSize: [1, 5], padding: 'same' })],
+    [
+      'Conv2D 2x4 same (even kernel)',
+      [5, 2],
+      () => tfl.layers.conv2d({ filters: 3, kernelSize: [2, 4], padding: 'same' }),
+    ],
+    [
+      'Conv2D 3x3 same stride 2 (pads depend on the width)',
+      [6, 2],
+      () => tfl.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same' }),
+    ],
+    ['Conv2D 2x1 valid', [2, 3], () => tfl.layers.conv2d({ filters: 4, kernelSize: [2, 1] })],
+    ['MaxPooling2D 2x1', [8, 3], () => tfl.layers.maxPooling2d({ poolSize: [2, 1], strides: [2, 1] }), true],
+    ['MaxPooling2D 2x2 (odd widths floor)', [7, 3], () => tfl.layers.maxPooling2d({ poolSize: 2 }), true],
+    [
+      'AveragePooling2D 3x3 same stride 2',
+      [7, 2],
+      () => tfl.layers.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+    ],
+    ['softmax on the last axis', [1, 3], () => tfl.layers.activation({ activation: 'softmax' }), true],
+  ];
+  for (const [name, [h, c], make, convFirst] of freeWidth) {
+    it(name, async () => {
+      const model = chain([h, null as unknown as number, c], make, convFirst);
+      randomiseWeights(model);
+      await expectParityAtWidths(model, widths);
+    });
+  }
+
+  it("'same' convs get explicit pads where TF's padding does not depend on the width (stride 1)", () => {
+    const pads = (kernelSize: [number, number], strides = 1) => {
+      const model = chain([5, null as unknown as number, 2], () =>
+        tfl.layers.conv2d({ filters: 2, kernelSize, strides, padding: 'same' }),
+      );
+      const conv = decodeModel(exportLayersModel(model).bytes).graph.node.find((n) => n.op_type === 'Conv');
+      const a = Object.fromEntries((conv?.attribute ?? []).map((x) => [x.name, x]));
+      return a.pads ? a.pads.ints : new TextDecoder().decode(a.auto_pad.s);
+    };
+    // TF: total = k - 1, the odd pixel after: [top, left, bottom, right]
+    expect(pads([2, 4])).toEqual([0, 1, 1, 2]);
+    expect(pads([1, 5])).toEqual([0, 2, 0, 2]);
+    expect(pads([3, 3], 2)).toBe('SAME_UPPER');
   });
 });
 

@@ -1,4 +1,5 @@
 import { HcrError } from '@hcr/core';
+import { type DimNames, onnxDims } from '../dims.js';
 import { SUPPORTED_ACTIVATIONS } from '../emit.js';
 import type { OnnxGraphBuilder, Value } from '../graph-builder.js';
 import { channelsFirstPerm, identityPerm } from '../layout.js';
@@ -76,6 +77,8 @@ export function assertLayersSupported(model: Any): void {
 
 export interface LayersGraphOptions {
   inputLayout: 'nhwc' | 'nchw';
+  /** Names of the unknown dims of graph inputs/outputs (default `batch`, `<name>_dim<k>`). */
+  dimNames?: DimNames;
 }
 
 /**
@@ -86,16 +89,27 @@ export function convertLayersModel(g: OnnxGraphBuilder, model: Any, opts: Layers
   assertLayersSupported(model);
   // A Sequential model fills inputNames/outputNames only once built.
   if (!model.built && typeof model.build === 'function') model.build(model.inputs[0]?.shape);
+  for (const kind of ['inputs', 'outputs'] as const) {
+    const given = opts.dimNames?.[kind]?.length ?? 0;
+    if (given > model[kind].length) {
+      throw new HcrError(
+        'BAD_DIM_NAMES',
+        `dimNames.${kind} has ${given} entries, but the model has ${model[kind].length} ${kind}.`,
+        { hint: `Give one list of names per model ${kind.slice(0, -1)}, in order.` },
+      );
+    }
+  }
   const bound = new Map<number, Value>();
   model.inputs.forEach((st: Any, i: number) => {
     const name = model.inputNames[i] as string;
     g.reserve(name);
     const rank = st.shape.length;
     const perm = opts.inputLayout === 'nchw' && rank >= 3 ? channelsFirstPerm(rank) : identityPerm(rank);
-    const dims = perm.map(
-      (d, k) => (st.shape[d] ?? (k === 0 ? 'batch' : `${name}_dim${k}`)) as number | string,
+    const tfDims = onnxDims(name, 'input', st.shape, opts.dimNames?.inputs?.[i]);
+    g.addInput(
+      name,
+      perm.map((d) => tfDims[d]),
     );
-    g.addInput(name, dims);
     bound.set(st.id, { name, perm, shape: [...st.shape] });
   });
   const outputNames: string[] = model.outputNames;
@@ -116,10 +130,7 @@ export function convertLayersModel(g: OnnxGraphBuilder, model: Any, opts: Layers
       attribute: [],
       doc_string: g.source,
     });
-    g.addOutput(
-      outputNames[i],
-      st.shape.map((d: number | null, k: number) => d ?? (k === 0 ? 'batch' : `${outputNames[i]}_dim${k}`)),
-    );
+    g.addOutput(outputNames[i], onnxDims(outputNames[i], 'output', st.shape, opts.dimNames?.outputs?.[i]));
   });
 }
 
