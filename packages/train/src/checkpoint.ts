@@ -16,12 +16,14 @@ export interface EpochMetrics {
   val_acc: number;
   images_per_s: number;
   seconds: number;
+  /** Task-specific validation figures (e.g. val_cer for line readers). */
+  [extra: string]: number;
 }
 
 /** Everything besides the tensors needed to continue exactly where a run stopped. */
-export interface TrainProgress {
+export interface TrainProgress<C = TrainConfig> {
   runId: string;
-  config: TrainConfig;
+  config: C;
   dataManifestSha256: string;
   /** Epoch being trained and the next batch within it (data position). */
   epoch: number;
@@ -41,7 +43,7 @@ export interface TrainProgress {
   best: { epoch: number; valAcc: number; valLoss: number } | null;
 }
 
-interface Stored extends TrainProgress {
+interface Stored extends TrainProgress<unknown> {
   formatVersion: 1;
   lengths: { params: number; state: number };
   hasBest: boolean;
@@ -71,7 +73,7 @@ function concat(parts: Float32Array[]): Uint8Array {
 /** Writes the checkpoint directory atomically (a kill -9 leaves the previous checkpoint whole). */
 export async function saveCheckpoint(
   runDir: string,
-  progress: TrainProgress,
+  progress: TrainProgress<unknown>,
   weights: WorkerState,
   best: BestWeights | undefined,
 ): Promise<void> {
@@ -98,9 +100,9 @@ function floats(bytes: Buffer): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
-export async function loadCheckpoint(
+export async function loadCheckpoint<C = TrainConfig>(
   runDir: string,
-): Promise<{ progress: TrainProgress; weights: WorkerState; best: BestWeights | undefined }> {
+): Promise<{ progress: TrainProgress<C>; weights: WorkerState; best: BestWeights | undefined }> {
   const dir = join(runDir, CHECKPOINT_DIR);
   let stored: Stored;
   try {
@@ -132,5 +134,5 @@ export async function loadCheckpoint(
     best = { params: b.slice(0, p), state: b.slice(p, p + s) };
   }
   const { formatVersion: _f, lengths: _l, hasBest: _h, ...progress } = stored;
-  return { progress, weights, best };
+  return { progress: progress as TrainProgress<C>, weights, best };
 }

@@ -142,7 +142,8 @@ export function ctcLoss(logits: tf.Tensor, batch: CtcBatch, stats?: CtcStats, bl
   const n = logits.shape[0]!;
   const C = logits.shape[logits.shape.length - 1]!;
   const T = logits.shape[logits.shape.length - 2]!;
-  const fn = tf.customGrad((z: tf.Tensor, save: tf.GradSaveFunc) => {
+  // customGrad passes the save function after the inputs; its typing cannot say so.
+  const forward = (z: tf.Tensor, save: tf.GradSaveFunc) => {
     const lsm = tf.logSoftmax(z);
     const lp = lsm.dataSync() as Float32Array;
     lsm.dispose();
@@ -151,9 +152,12 @@ export function ctcLoss(logits: tf.Tensor, batch: CtcBatch, stats?: CtcStats, bl
     let used = 0;
     let exact = 0;
     let skipped = 0;
+    const decoded: number[][] = [];
     for (let i = 0; i < n; i++) {
       const frames = Math.min(T, batch.frames[i]!);
       const labels = batch.labels[i]!;
+      const g = greedyLabels(lp, i * T * C, frames, C, blank);
+      decoded.push(g);
       const r = ctcSample(lp, i * T * C, frames, C, labels, blank, grad, i * T * C);
       if (!Number.isFinite(r.loss)) {
         skipped++;
@@ -162,16 +166,16 @@ export function ctcLoss(logits: tf.Tensor, batch: CtcBatch, stats?: CtcStats, bl
       }
       lossSum += r.loss;
       used++;
-      const g = greedyLabels(lp, i * T * C, frames, C, blank);
       if (g.length === labels.length && g.every((v, j) => v === labels[j])) exact++;
     }
-    if (stats) Object.assign(stats, { lossSum, exact, skipped });
+    if (stats) Object.assign(stats, { lossSum, exact, skipped }, stats.decoded ? { decoded } : {});
     const inv = 1 / Math.max(1, used);
     for (let i = 0; i < grad.length; i++) grad[i]! *= inv;
     const value = tf.scalar(lossSum * inv);
     // Saved tensors outlive the forward pass's scope; the gradient is only needed when a tape records.
     save([tf.tensor(grad, z.shape)]);
     return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!) };
-  });
+  };
+  const fn = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]);
   return fn(logits) as tf.Scalar;
 }

@@ -116,6 +116,7 @@ export class WorkerPool {
               pred: new Uint8Array(0),
               predDigits: new Uint8Array(0),
               predLetters: new Uint8Array(0),
+              decoded: [],
               lossSum: 0,
             });
       }),
@@ -123,6 +124,7 @@ export class WorkerPool {
     const pred = new Uint8Array(count);
     const predDigits = new Uint8Array(count);
     const predLetters = new Uint8Array(count);
+    const decoded: number[][] = [];
     let at = 0;
     let lossSum = 0;
     for (const p of parts) {
@@ -130,9 +132,20 @@ export class WorkerPool {
       predDigits.set(p.predDigits, at);
       predLetters.set(p.predLetters, at);
       at += p.pred.length;
+      decoded.push(...p.decoded);
       lossSum += p.lossSum;
     }
-    return { pred, predDigits, predLetters, lossSum };
+    // Character tasks fill the class arrays, line tasks `decoded`; the other stays empty.
+    const lines = decoded.length > 0;
+    return lines
+      ? {
+          pred: new Uint8Array(0),
+          predDigits: new Uint8Array(0),
+          predLetters: new Uint8Array(0),
+          decoded,
+          lossSum,
+        }
+      : { pred, predDigits, predLetters, decoded, lossSum };
   }
 
   getState(): Promise<WorkerState> {

@@ -11,14 +11,31 @@ export interface SharedSplit {
   sources: Uint8Array;
 }
 
+/** A split of text lines shared with every worker (see LineSplit in @hcr/data). */
+export interface SharedLineSplit {
+  count: number;
+  height: number;
+  widths: Uint16Array;
+  pixelOffsets: Float64Array;
+  pixels: Uint8Array;
+  labelOffsets: Uint32Array;
+  labels: Uint8Array;
+}
+
+/** What a replica trains: one character -> class (cross-entropy) or a text line -> string (CTC). */
+export type TaskKind = 'character' | 'line';
+
 export interface InitMessage {
   type: 'init';
   workerIndex: number;
+  task: TaskKind;
   model: string;
+  /** Outputs per step of a line reader (the line alphabet's size); unused for characters. */
+  classes: number;
   modelSeed: number;
   dropout: number;
   engine: EngineName;
-  splits: Record<string, SharedSplit>;
+  splits: Record<string, SharedSplit | SharedLineSplit>;
   normalisation: { mean: number; std: number };
   augment: AugmentConfig;
   dataSeed: number;
@@ -76,12 +93,14 @@ export interface EvalMessage {
 }
 
 export interface EvalResult {
-  /** 36-way argmax per sample. */
+  /** Characters: 36-way argmax per sample. */
   pred: Uint8Array;
-  /** Argmax over the digit classes only (0..9) per sample. */
+  /** Characters: argmax over the digit classes only (0..9) per sample. */
   predDigits: Uint8Array;
-  /** Argmax over the letter classes only (10..35) per sample. */
+  /** Characters: argmax over the letter classes only (10..35) per sample. */
   predLetters: Uint8Array;
+  /** Lines: greedy (best path) labels per line. */
+  decoded: number[][];
   lossSum: number;
 }
 

@@ -1,19 +1,20 @@
 import type { ModelMetadata } from '@hcr/core';
-import { NUM_CLASSES } from '@hcr/core';
-import { buildModel, logitsModel, saveModel } from '@hcr/model';
+import { logitsModel, saveModel } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { type AugmentScratch, augmentSample, augmentScratch, sampleRng } from './augment.js';
 import type { EvalResult, InitMessage, ShardJob, ShardResult, WorkerState } from './protocol.js';
-
-const PIXELS = 28 * 28;
+import { CharacterTask } from './tasks/character.js';
+import { LineTask } from './tasks/line.js';
+import type { ReplicaTask } from './tasks/task.js';
 
 /**
  * One model replica and its AdamW state, living in a worker thread. Every replica starts from the same
  * seeded weights and applies the same averaged gradients, so replicas stay bit-identical without
  * broadcasting weights. The optimizer runs in plain JS on flat Float32Arrays: exact, cheap to checkpoint.
+ * What is trained (characters or lines) is the task's business; everything else is shared.
  */
 export class Replica {
+  private readonly task: ReplicaTask;
   private readonly model: tfl.LayersModel;
   private readonly logits: tfl.LayersModel;
   private readonly trainVars: tf.Variable[];
@@ -22,12 +23,10 @@ export class Replica {
   readonly params: Float32Array;
   private readonly m: Float32Array;
   private readonly v: Float32Array;
-  private readonly scratch: AugmentScratch = augmentScratch();
-  private readonly lut = new Float32Array(256);
-  private readonly logitBias?: tf.Tensor1D;
 
   constructor(private readonly init: InitMessage) {
-    this.model = buildModel(init.model, { seed: init.modelSeed, dropout: init.dropout });
+    this.task = init.task === 'line' ? new LineTask(init) : new CharacterTask(init);
+    this.model = this.task.buildModel();
     this.logits = logitsModel(this.model);
     this.trainVars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.stateVars = this.model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
@@ -44,9 +43,6 @@ export class Replica {
         this.decayMask.fill(1, off, off + v.size);
       off += v.size;
     }
-    if (init.logitBias.some((b) => b !== 0)) this.logitBias = tf.tensor1d(init.logitBias, 'float32');
-    const { mean, std } = init.normalisation;
-    for (let p = 0; p < 256; p++) this.lut[p] = (p / 255 - mean) / std;
   }
 
   get paramCount(): number {
@@ -88,51 +84,19 @@ export class Replica {
     }
   }
 
-  private gatherAugmented(samples: Uint32Array, position: number, epoch: number): Float32Array {
-    const train = this.init.splits.train!;
-    const x = new Float32Array(samples.length * PIXELS);
-    const aug = this.init.augment;
-    const { mean, std } = this.init.normalisation;
-    for (let j = 0; j < samples.length; j++) {
-      const src = samples[j]! * PIXELS;
-      if (aug.enabled) {
-        const rng = sampleRng(this.init.dataSeed, epoch, position + j);
-        augmentSample(train.pixels, src, x, j * PIXELS, rng, aug, mean, std, this.scratch);
-      } else {
-        for (let k = 0; k < PIXELS; k++) x[j * PIXELS + k] = this.lut[train.pixels[src + k]!]!;
-      }
-    }
-    return x;
-  }
-
   /** Loss and gradients of one shard (mean over its samples), plus the batch-norm state it produced. */
   computeShard(job: ShardJob, epoch: number, step: number, restoreState: boolean): ShardResult {
-    const train = this.init.splits.train!;
-    const n = job.samples.length;
-    const xData = this.gatherAugmented(job.samples, job.position, epoch);
-    const yData = new Int32Array(n);
-    for (let j = 0; j < n; j++) yData[j] = train.labels[job.samples[j]!]!;
     const before = restoreState ? this.readState() : undefined;
     this.seedDropout(step, job.index);
     const grads = new Float32Array(this.params.length);
-    let lossSum = 0;
-    let correct = 0;
+    let stats = { lossSum: 0, correct: 0, count: 0 };
     tf.tidy(() => {
-      const x = tf.tensor4d(xData, [n, 28, 28, 1]);
-      const y = tf.oneHot(tf.tensor1d(yData, 'int32'), NUM_CLASSES);
-      let predT: tf.Tensor | undefined;
-      const { value, grads: g } = tf.variableGrads(() => {
-        const logits = this.logits.apply(x, { training: true }) as tf.Tensor;
-        // Kept past variableGrads' own scope; disposed below.
-        predT = tf.keep(tf.argMax(logits, 1));
-        // Logit adjustment shifts the loss only: predictions (and the saved model) use the raw logits.
-        const lossLogits = this.logitBias ? tf.add(logits, this.logitBias) : logits;
-        return tf.losses.softmaxCrossEntropy(y, lossLogits, undefined, this.init.labelSmoothing) as tf.Scalar;
-      }, this.trainVars);
-      lossSum = (value.dataSync()[0] ?? Number.NaN) * n;
-      const pred = predT!.dataSync();
-      predT!.dispose();
-      for (let j = 0; j < n; j++) if (pred[j] === yData[j]) correct++;
+      const shard = this.task.shard(job, epoch);
+      const { value, grads: g } = tf.variableGrads(
+        () => shard.loss(this.logits.apply(shard.x, { training: true }) as tf.Tensor),
+        this.trainVars,
+      );
+      stats = shard.stats(value.dataSync()[0] ?? Number.NaN);
       let off = 0;
       for (const v of this.trainVars) {
         grads.set(g[v.name]!.dataSync() as Float32Array, off);
@@ -141,7 +105,7 @@ export class Replica {
     });
     const state = this.readState();
     if (before) this.writeVars(this.stateVars, before);
-    return { index: job.index, grads, state, lossSum, correct, count: n };
+    return { index: job.index, grads, state, ...stats };
   }
 
   /** AdamW with bias correction; decoupled decay on kernels. Same arithmetic on every replica. */
@@ -181,35 +145,7 @@ export class Replica {
   }
 
   evaluate(split: string, start: number, end: number, batchSize: number): EvalResult {
-    const data = this.init.splits[split];
-    if (!data) throw new Error(`split '${split}' was not shared with the workers`);
-    const count = end - start;
-    const pred = new Uint8Array(count);
-    const predDigits = new Uint8Array(count);
-    const predLetters = new Uint8Array(count);
-    let lossSum = 0;
-    for (let b = start; b < end; b += batchSize) {
-      const n = Math.min(batchSize, end - b);
-      const x = new Float32Array(n * PIXELS);
-      for (let k = 0; k < n * PIXELS; k++) x[k] = this.lut[data.pixels[b * PIXELS + k]!]!;
-      const y = Int32Array.from(data.labels.subarray(b, b + n));
-      tf.tidy(() => {
-        const logits = this.logits.apply(tf.tensor4d(x, [n, 28, 28, 1]), { training: false }) as tf.Tensor2D;
-        const loss = tf.losses.softmaxCrossEntropy(
-          tf.oneHot(tf.tensor1d(y, 'int32'), NUM_CLASSES),
-          logits,
-          undefined,
-          0,
-          tf.Reduction.SUM,
-        );
-        lossSum += loss.dataSync()[0]!;
-        pred.set(tf.argMax(logits, 1).dataSync(), b - start);
-        predDigits.set(tf.argMax(tf.slice(logits, [0, 0], [n, 10]), 1).dataSync(), b - start);
-        const letters = tf.argMax(tf.slice(logits, [0, 10], [n, NUM_CLASSES - 10]), 1);
-        predLetters.set(tf.add(letters, tf.scalar(10, 'int32')).dataSync(), b - start);
-      });
-    }
-    return { pred, predDigits, predLetters, lossSum };
+    return this.task.evaluate(this.logits, split, start, end, batchSize);
   }
 
   async save(dir: string, metadata?: ModelMetadata): Promise<void> {

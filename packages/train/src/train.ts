@@ -1,6 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { access, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   DEFAULT_INPUT_NORMALISATION,
   HcrError,
@@ -8,24 +6,17 @@ import {
   type ModelMetadata,
   NUM_CLASSES,
   sourceId,
-  tempPathFor,
-  writeFileAtomic,
 } from '@hcr/core';
 import { type Dataset, epochOrder, openDataset, type SplitData } from '@hcr/data';
 import { INPUT_SHAPE } from '@hcr/model';
-import {
-  type BestWeights,
-  type EpochMetrics,
-  loadCheckpoint,
-  saveCheckpoint,
-  type TrainProgress,
-} from './checkpoint.js';
+import { type BestWeights, loadCheckpoint, type TrainProgress } from './checkpoint.js';
 import { learningRate, resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
-import { writeLearningCurve } from './curve.js';
 import { logitAdjustment } from './logit-adjust.js';
+import { restoreBest, runLoop } from './loop.js';
 import { WorkerPool } from './pool.js';
 import { type ProgressReporter, progressReporter } from './progress.js';
-import type { SharedSplit, WorkerState } from './protocol.js';
+import type { SharedSplit } from './protocol.js';
+import { claimRunDir, findResumeRun, gitCommit, pointLatest, runIdFor } from './run-dir.js';
 
 export interface TrainOptions {
   config?: TrainConfigInput;
@@ -48,22 +39,6 @@ export interface TrainResult {
   stoppedEarly?: boolean;
 }
 
-function runIdFor(c: TrainConfig, now = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  return `${c.model}-${c.profile}-${stamp}`;
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
 function share(data: SplitData, limit = 0): SharedSplit {
   const count = limit > 0 ? Math.min(limit, data.count) : data.count;
   const px = 28 * 28;
@@ -78,28 +53,6 @@ function share(data: SplitData, limit = 0): SharedSplit {
     labels: mk(data.labels, count),
     sources: mk(data.sources, count),
   };
-}
-
-async function findResumeRun(out: string): Promise<string> {
-  let best: { dir: string; t: number } | undefined;
-  for (const name of await readdir(out).catch(() => [] as string[])) {
-    if (name === 'latest') continue;
-    const s = await stat(join(out, name, 'checkpoint', 'state.json')).catch(() => undefined);
-    if (s && (!best || s.mtimeMs > best.t)) best = { dir: name, t: s.mtimeMs };
-  }
-  if (!best)
-    throw new HcrError('CHECKPOINT_MISSING', `No run with a checkpoint under ${out}.`, {
-      hint: 'Start a run with `hcr train` first, or name the run to resume: `hcr train --resume <run-id>`.',
-    });
-  return best.dir;
-}
-
-/** Replaces `<out>/latest` atomically with a relative symlink to the run directory. */
-async function pointLatest(out: string, runDir: string): Promise<void> {
-  const link = join(out, 'latest');
-  const tmp = tempPathFor(link);
-  await symlink(relative(dirname(link), runDir), tmp);
-  await rename(tmp, link);
 }
 
 function accuracyWhere(pred: Uint8Array, data: SharedSplit, keep: (i: number) => boolean): number {
@@ -124,10 +77,10 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
   const out = resolve(config.out);
 
   let runId: string;
-  let resumed: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
+  let resumed: Awaited<ReturnType<typeof loadCheckpoint<TrainConfig>>> | undefined;
   if (opts.resume) {
     runId = typeof opts.resume === 'string' ? opts.resume : await findResumeRun(out);
-    resumed = await loadCheckpoint(join(out, runId));
+    resumed = await loadCheckpoint<TrainConfig>(join(out, runId));
     // The stored config defines the run; only where it runs (engine, workers) may change.
     config = resolveTrainConfig({
       ...resumed.progress.config,
@@ -144,24 +97,8 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
       `resuming run ${runId} at epoch ${resumed.progress.epoch + 1}, batch ${resumed.progress.batchInEpoch}`,
     );
   } else {
-    runId = opts.run ?? runIdFor(config);
-    if (!/^[\w.-]+$/.test(runId))
-      throw new HcrError(
-        'TRAIN_CONFIG',
-        `Run id '${runId}' has characters other than letters, digits, . _ -.`,
-        {
-          hint: 'Pick a simpler --run id.',
-        },
-      );
-    const exists = await access(join(out, runId)).then(
-      () => true,
-      () => false,
-    );
-    if (exists && !opts.force)
-      throw new HcrError('RUN_EXISTS', `Run directory ${join(out, runId)} already exists.`, {
-        hint: `Resume it with \`hcr train --resume ${runId}\`, replace it with --force, or choose another --run id.`,
-      });
-    if (exists) await rm(join(out, runId), { recursive: true, force: true });
+    runId = opts.run ?? runIdFor(`${config.model}-${config.profile}`);
+    await claimRunDir(out, runId, opts.force ?? false);
   }
   const runDir = join(out, runId);
   const commit = gitCommit(); // the code this run starts from
@@ -187,7 +124,9 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
   };
 
   const pool = await WorkerPool.start(config.workers, {
+    task: 'character',
     model: config.model,
+    classes: NUM_CLASSES,
     modelSeed: config.seed,
     dropout: config.dropout,
     engine: config.engine,
@@ -217,8 +156,6 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
           hint: 'Use a smaller --batch.',
         },
       );
-    const totalSteps = stepsPerEpoch * config.epochs;
-
     const progress: TrainProgress = resumed?.progress ?? {
       runId,
       config,
@@ -239,158 +176,34 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
     let best: BestWeights | undefined = resumed?.best;
     if (resumed) await pool.setState(resumed.weights);
 
-    const checkpoint = async () => {
-      const weights = await pool.getState();
-      await saveCheckpoint(runDir, progress, weights, best);
-      return weights;
-    };
-    const metricsLines = () =>
-      progress.history.map((h) => JSON.stringify(h)).join('\n') + (progress.history.length ? '\n' : '');
-
-    const reporter = opts.progress ?? progressReporter();
-    const shardSize = config.batchSize / config.gradShards;
-    const paramCount = pool.info.paramCount;
-    let stepsThisProcess = 0;
-    let stoppedEarly = false;
-    let windowLoss = 0;
-    let windowAcc = 0;
-    let windowN = 0;
-    const curveEvery = Math.max(1, Math.round(totalSteps / 300));
-
-    for (; progress.epoch < config.epochs; ) {
-      const epoch = progress.epoch;
-      const order = epochOrder(splits.train.count, true, config.seed, epoch);
-      reporter.start(epoch, config.epochs, stepsPerEpoch, progress.batchInEpoch);
-      let tStart = performance.now();
-      let imagesSinceStart = 0;
-      let pendingApply: Promise<unknown> = Promise.resolve();
-      while (progress.batchInEpoch < stepsPerEpoch) {
-        if (opts.maxSteps !== undefined && stepsThisProcess >= opts.maxSteps) {
-          stoppedEarly = true;
-          break;
-        }
-        const b = progress.batchInEpoch;
-        const shards = Array.from({ length: config.gradShards }, (_, k) => {
-          const position = b * config.batchSize + k * shardSize;
-          return { index: k, samples: order.slice(position, position + shardSize), position };
-        });
-        const results = await pool.step(epoch, progress.globalStep, shards);
-        await pendingApply;
-        // Fixed summation order (shard 0, 1, ...): the same sum whatever the number of workers.
-        const grads = new Float32Array(paramCount);
-        const state = new Float32Array(results[0]!.state.length);
-        let lossSum = 0;
-        let correct = 0;
-        for (const r of results) {
-          for (let i = 0; i < paramCount; i++) grads[i]! += r.grads[i]!;
-          for (let i = 0; i < state.length; i++) state[i]! += r.state[i]!;
-          lossSum += r.lossSum;
-          correct += r.correct;
-        }
-        const inv = 1 / results.length;
-        let norm2 = 0;
-        for (let i = 0; i < paramCount; i++) {
-          const g = grads[i]! * inv;
-          grads[i] = g;
-          norm2 += g * g;
-        }
-        for (let i = 0; i < state.length; i++) state[i]! *= inv;
-        const norm = Math.sqrt(norm2);
-        if (config.clipNorm > 0 && norm > config.clipNorm) {
-          const s = config.clipNorm / norm;
-          for (let i = 0; i < paramCount; i++) grads[i]! *= s;
-        }
-        const lr = learningRate(config, progress.globalStep, totalSteps);
-        pendingApply = pool.apply(grads, state, lr, progress.globalStep + 1);
-        progress.globalStep++;
-        progress.batchInEpoch++;
-        stepsThisProcess++;
-        progress.epochLossSum += lossSum;
-        progress.epochCorrect += correct;
-        progress.epochSeen += config.batchSize;
-        imagesSinceStart += config.batchSize;
-        windowLoss += lossSum;
-        windowAcc += correct;
-        windowN += config.batchSize;
-        if (progress.globalStep % curveEvery === 0) {
-          progress.curve.push([progress.globalStep, windowLoss / windowN, windowAcc / windowN]);
-          windowLoss = windowAcc = windowN = 0;
-        }
-        const elapsed = (performance.now() - tStart) / 1000;
-        const ips = imagesSinceStart / Math.max(1e-9, elapsed);
-        reporter.tick({
-          epoch,
-          epochs: config.epochs,
-          step: progress.batchInEpoch,
-          steps: stepsPerEpoch,
-          loss: progress.epochLossSum / progress.epochSeen,
-          acc: progress.epochCorrect / progress.epochSeen,
-          imagesPerS: ips,
-          etaS: ((totalSteps - progress.globalStep) * config.batchSize) / ips,
-        });
-        if (progress.globalStep % config.checkpointEvery === 0 && progress.batchInEpoch < stepsPerEpoch) {
-          await pendingApply;
-          progress.epochSeconds += elapsed;
-          progress.seconds += elapsed;
-          await checkpoint();
-          tStart = performance.now();
-          imagesSinceStart = 0;
-        }
-      }
-      await pendingApply;
-      reporter.stop();
-      const elapsed = (performance.now() - tStart) / 1000;
-      progress.epochSeconds += elapsed;
-      progress.seconds += elapsed;
-      if (stoppedEarly) break;
-
-      const val = await pool.evaluate('val', splits.val.count);
-      const valAcc = accuracyWhere(val.pred, splits.val, () => true);
-      const metrics: EpochMetrics = {
-        epoch: epoch + 1,
-        step: progress.globalStep,
-        lr: learningRate(config, progress.globalStep - 1, totalSteps),
-        train_loss: progress.epochLossSum / progress.epochSeen,
-        train_acc: progress.epochCorrect / progress.epochSeen,
-        val_loss: val.lossSum / splits.val.count,
-        val_acc: valAcc,
-        images_per_s: progress.epochSeen / progress.epochSeconds,
-        seconds: progress.epochSeconds,
-      };
-      progress.history.push(metrics);
-      log(
-        `epoch ${metrics.epoch}/${config.epochs}: train loss ${metrics.train_loss.toFixed(4)} acc ${metrics.train_acc.toFixed(4)}, ` +
-          `val loss ${metrics.val_loss.toFixed(4)} acc ${metrics.val_acc.toFixed(4)}, ${Math.round(metrics.images_per_s)} img/s, ${metrics.seconds.toFixed(1)} s`,
-      );
-      const weights: WorkerState = await pool.getState();
-      if (!progress.best || valAcc > progress.best.valAcc) {
-        progress.best = { epoch: epoch + 1, valAcc, valLoss: metrics.val_loss };
-        best = { params: weights.params, state: weights.state };
-      }
-      progress.epoch++;
-      progress.batchInEpoch = 0;
-      progress.epochLossSum = progress.epochCorrect = progress.epochSeen = 0;
-      progress.epochSeconds = 0;
-      await saveCheckpoint(runDir, progress, weights, best);
-      await writeFileAtomic(join(runDir, 'metrics.jsonl'), metricsLines());
-      await writeLearningCurve(
-        join(runDir, 'learning-curve.png'),
-        `${runId}`,
-        progress.curve,
-        progress.history,
-      );
-    }
-
-    if (stoppedEarly) {
-      await checkpoint();
+    const loop = await runLoop({
+      pool,
+      runId,
+      runDir,
+      schedule: config,
+      learningRate: (t, total) => learningRate(config, t, total),
+      stepsPerEpoch,
+      order: (epoch) => epochOrder(splits.train.count, true, config.seed, epoch),
+      progress,
+      best,
+      validate: async () => {
+        const val = await pool.evaluate('val', splits.val.count);
+        return {
+          loss: val.lossSum / splits.val.count,
+          score: accuracyWhere(val.pred, splits.val, () => true),
+        };
+      },
+      reporter: opts.progress ?? progressReporter(),
+      log,
+      maxSteps: opts.maxSteps,
+      unit: 'img',
+    });
+    best = loop.best;
+    if (loop.stoppedEarly)
       return { runDir, metadata: undefined as unknown as ModelMetadata, stoppedEarly: true };
-    }
 
     // Test with the best weights (by validation accuracy).
-    if (best) {
-      const last = await pool.getState();
-      await pool.setState({ params: best.params, state: best.state, m: last.m, v: last.v });
-    }
+    await restoreBest(pool, best);
     const tTest = performance.now();
     const test = await pool.evaluate('test', splits.test.count);
     const extra = await pool.evaluate('extra', splits.extra.count);

@@ -109,7 +109,13 @@ describe('ctcLoss in tfjs', () => {
     const T = 6;
     const C = 4;
     const z = new Float32Array(randomLogits(n * T, C, 11));
-    const batch = { labels: [[1, 2], [3, 3, 1]], frames: [4, 6] };
+    const batch = {
+      labels: [
+        [1, 2],
+        [3, 3, 1],
+      ],
+      frames: [4, 6],
+    };
     const stats: CtcStats = { lossSum: 0, exact: 0, skipped: 0 };
     const zT = tf.tensor4d(z, [n, 1, T, C]);
     const { value, grad: grads } = tf.valueAndGrad((x: tf.Tensor) => ctcLoss(x, batch, stats))(zT);

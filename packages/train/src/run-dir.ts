@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { access, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { HcrError, tempPathFor } from '@hcr/core';
+
+/** Where runs live and how they are named, found again for resume, and published as `latest`. */
+
+export function runIdFor(prefix: string, now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  return `${prefix}-${stamp}`;
+}
+
+/** Commit the training code came from (`unknown` outside a git checkout). */
+export function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The most recently checkpointed run under `out`. */
+export async function findResumeRun(out: string): Promise<string> {
+  let best: { dir: string; t: number } | undefined;
+  for (const name of await readdir(out).catch(() => [] as string[])) {
+    if (name === 'latest') continue;
+    const s = await stat(join(out, name, 'checkpoint', 'state.json')).catch(() => undefined);
+    if (s && (!best || s.mtimeMs > best.t)) best = { dir: name, t: s.mtimeMs };
+  }
+  if (!best)
+    throw new HcrError('CHECKPOINT_MISSING', `No run with a checkpoint under ${out}.`, {
+      hint: 'Start a run with `hcr train` first, or name the run to resume: `hcr train --resume <run-id>`.',
+    });
+  return best.dir;
+}
+
+/** Checks a new run id and clears its directory when `force` allows replacing it. */
+export async function claimRunDir(out: string, runId: string, force: boolean): Promise<void> {
+  if (!/^[\w.-]+$/.test(runId))
+    throw new HcrError(
+      'TRAIN_CONFIG',
+      `Run id '${runId}' has characters other than letters, digits, . _ -.`,
+      {
+        hint: 'Pick a simpler --run id.',
+      },
+    );
+  const exists = await access(join(out, runId)).then(
+    () => true,
+    () => false,
+  );
+  if (exists && !force)
+    throw new HcrError('RUN_EXISTS', `Run directory ${join(out, runId)} already exists.`, {
+      hint: `Resume it with \`hcr train --resume ${runId}\`, replace it with --force, or choose another --run id.`,
+    });
+  if (exists) await rm(join(out, runId), { recursive: true, force: true });
+}
+
+/** Replaces `<out>/<name>` atomically with a relative symlink to the run directory. */
+export async function pointLatest(out: string, runDir: string, name = 'latest'): Promise<void> {
+  const link = join(out, name);
+  const tmp = tempPathFor(link);
+  await symlink(relative(dirname(link), runDir), tmp);
+  await rename(tmp, link);
+}

@@ -1,0 +1,103 @@
+import { buildReader, LINE_MIN_WIDTH, readerFrames } from '@hcr/model';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { type CtcStats, ctcLoss } from '../ctc.js';
+import type { EvalResult, InitMessage, ShardJob, SharedLineSplit } from '../protocol.js';
+import { NO_PREDICTIONS, type ReplicaTask, type ShardComputation } from './task.js';
+
+/** A batch of lines right-padded with background to the widest one (docs/string-reader.md). */
+export interface LineBatch {
+  x: Float32Array;
+  n: number;
+  height: number;
+  width: number;
+  labels: Uint8Array[];
+  frames: number[];
+}
+
+/** Gathers lines into one padded NHWC batch; widths round up to a multiple of 4 (one CTC frame). */
+export function gatherLines(
+  split: SharedLineSplit,
+  indices: ArrayLike<number>,
+  lut: Float32Array,
+): LineBatch {
+  const n = indices.length;
+  const H = split.height;
+  let maxW = LINE_MIN_WIDTH;
+  for (let j = 0; j < n; j++) maxW = Math.max(maxW, split.widths[indices[j]!]!);
+  const W = Math.ceil(maxW / 4) * 4;
+  const x = new Float32Array(n * H * W).fill(lut[0]!);
+  const labels: Uint8Array[] = [];
+  const frames: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const i = indices[j]!;
+    const w = split.widths[i]!;
+    const src = split.pixelOffsets[i]!;
+    for (let r = 0; r < H; r++) {
+      const row = src + r * w;
+      const dst = (j * H + r) * W;
+      for (let c = 0; c < w; c++) x[dst + c] = lut[split.pixels[row + c]!]!;
+    }
+    labels.push(split.labels.subarray(split.labelOffsets[i]!, split.labelOffsets[i + 1]!));
+    frames.push(readerFrames(Math.max(w, LINE_MIN_WIDTH)));
+  }
+  return { x, n, height: H, width: W, labels, frames };
+}
+
+/** A text line -> its string: padded batches of lines, CTC loss, greedy decoding for the metrics. */
+export class LineTask implements ReplicaTask {
+  private readonly lut = new Float32Array(256);
+
+  constructor(private readonly init: InitMessage) {
+    const { mean, std } = init.normalisation;
+    for (let p = 0; p < 256; p++) this.lut[p] = (p / 255 - mean) / std;
+  }
+
+  buildModel(): tfl.LayersModel {
+    return buildReader({ seed: this.init.modelSeed, dropout: this.init.dropout, classes: this.init.classes });
+  }
+
+  private split(name: string): SharedLineSplit {
+    const data = this.init.splits[name];
+    if (!data) throw new Error(`split '${name}' was not shared with the workers`);
+    return data as SharedLineSplit;
+  }
+
+  shard(job: ShardJob): ShardComputation {
+    const b = gatherLines(this.split('train'), job.samples, this.lut);
+    const x = tf.tensor4d(b.x, [b.n, b.height, b.width, 1]);
+    const stats: CtcStats = { lossSum: 0, exact: 0, skipped: 0 };
+    return {
+      x,
+      loss: (logits) => ctcLoss(logits, b, stats),
+      stats: () => ({ lossSum: stats.lossSum, correct: stats.exact, count: b.n - stats.skipped }),
+    };
+  }
+
+  evaluate(
+    logitsModel: tfl.LayersModel,
+    name: string,
+    start: number,
+    end: number,
+    batchSize: number,
+  ): EvalResult {
+    const data = this.split(name);
+    const decoded: number[][] = [];
+    let lossSum = 0;
+    const step = Math.max(1, Math.min(batchSize, 64));
+    for (let s = start; s < end; s += step) {
+      const idx = Array.from({ length: Math.min(step, end - s) }, (_, j) => s + j);
+      const b = gatherLines(data, idx, this.lut);
+      tf.tidy(() => {
+        const logits = logitsModel.apply(tf.tensor4d(b.x, [b.n, b.height, b.width, 1]), {
+          training: false,
+        }) as tf.Tensor;
+        const stats: CtcStats = { lossSum: 0, exact: 0, skipped: 0, decoded: [] };
+        ctcLoss(logits, b, stats);
+        lossSum += stats.lossSum;
+        decoded.push(...stats.decoded!);
+      });
+    }
+    return { ...NO_PREDICTIONS(), decoded, lossSum };
+  }
+}
