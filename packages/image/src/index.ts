@@ -1,1 +1,14 @@
-export {};
+export { toGrey, validateImage } from './grey.js';
+export { detectPolarity, inkMap, MIN_INK_CONTRAST, type Polarity } from './ink.js';
+export { preprocessLine, WORK_HEIGHT } from './preprocess.js';
+export { resampleRect } from './resample.js';
+export {
+  type GreyImage,
+  LINE_HEIGHT,
+  LINE_MARGIN,
+  LINE_MAX_WIDTH,
+  LINE_MIN_WIDTH,
+  type LineImage,
+  type LinePreprocessOptions,
+  MAX_INPUT_ASPECT,
+} from './types.js';

@@ -1,0 +1,131 @@
+/** Separable grey filters on Float32 planes, O(1) per pixel whatever the window. */
+
+type Pick = (a: number, b: number) => number;
+
+/**
+ * Running max or min over a centred window of `size` along one axis (van Herk / Gil-Werman).
+ * Borders repeat the edge value, so a window never sees outside the image.
+ */
+function extreme1d(
+  src: Float32Array,
+  width: number,
+  height: number,
+  size: number,
+  horizontal: boolean,
+  pick: Pick,
+): Float32Array {
+  const out = new Float32Array(src.length);
+  const len = horizontal ? width : height;
+  const lines = horizontal ? height : width;
+  const step = horizontal ? 1 : width;
+  const lineStep = horizontal ? width : 1;
+  const r = size >> 1;
+  const k = 2 * r + 1;
+  const padded = len + 2 * r;
+  const total = Math.ceil(padded / k) * k;
+  const g = new Float32Array(total);
+  const h = new Float32Array(total);
+  const line = new Float32Array(total);
+  for (let l = 0; l < lines; l++) {
+    const base = l * lineStep;
+    for (let i = 0; i < total; i++) {
+      const j = Math.min(len - 1, Math.max(0, i - r));
+      line[i] = src[base + j * step];
+    }
+    for (let b = 0; b < total; b += k) {
+      g[b] = line[b];
+      for (let i = b + 1; i < b + k; i++) g[i] = pick(g[i - 1], line[i]);
+      h[b + k - 1] = line[b + k - 1];
+      for (let i = b + k - 2; i >= b; i--) h[i] = pick(h[i + 1], line[i]);
+    }
+    // Output i covers padded [i, i + k - 1].
+    for (let i = 0; i < len; i++) out[base + i * step] = pick(h[i], g[i + k - 1]);
+  }
+  return out;
+}
+
+export function maxFilter(src: Float32Array, width: number, height: number, size: number): Float32Array {
+  return extreme1d(extreme1d(src, width, height, size, true, Math.max), width, height, size, false, Math.max);
+}
+
+export function minFilter(src: Float32Array, width: number, height: number, size: number): Float32Array {
+  return extreme1d(extreme1d(src, width, height, size, true, Math.min), width, height, size, false, Math.min);
+}
+
+/** Mean over a centred (2r+1)^2 window, edges repeated. */
+export function boxBlur(src: Float32Array, width: number, height: number, r: number): Float32Array {
+  if (r <= 0) return src.slice();
+  return blur1d(blur1d(src, width, height, r, true), width, height, r, false);
+}
+
+function blur1d(
+  src: Float32Array,
+  width: number,
+  height: number,
+  r: number,
+  horizontal: boolean,
+): Float32Array {
+  const out = new Float32Array(src.length);
+  const len = horizontal ? width : height;
+  const lines = horizontal ? height : width;
+  const step = horizontal ? 1 : width;
+  const lineStep = horizontal ? width : 1;
+  const k = 2 * r + 1;
+  const at = (base: number, j: number) => src[base + Math.min(len - 1, Math.max(0, j)) * step];
+  for (let l = 0; l < lines; l++) {
+    const base = l * lineStep;
+    let sum = 0;
+    for (let j = -r; j <= r; j++) sum += at(base, j);
+    for (let i = 0; i < len; i++) {
+      out[base + i * step] = sum / k;
+      sum += at(base, i + r + 1) - at(base, i - r);
+    }
+  }
+  return out;
+}
+
+/** Value below which `q` (0..1) of the samples fall, for values in 0..255 (256-bin histogram). */
+export function percentile(values: Float32Array, q: number): number {
+  const hist = new Uint32Array(256);
+  for (let i = 0; i < values.length; i++) hist[Math.min(255, Math.max(0, Math.round(values[i])))]++;
+  return histogramPercentile(hist, values.length, q);
+}
+
+export function histogramPercentile(hist: Uint32Array, count: number, q: number): number {
+  const target = q * count;
+  let acc = 0;
+  for (let v = 0; v < hist.length; v++) {
+    acc += hist[v];
+    if (acc >= target && acc > 0) return v;
+  }
+  return hist.length - 1;
+}
+
+/** Otsu's threshold on a histogram: the split that maximises the between-class variance. */
+export function otsu(hist: Uint32Array): number {
+  let total = 0;
+  let sumAll = 0;
+  for (let v = 0; v < hist.length; v++) {
+    total += hist[v];
+    sumAll += v * hist[v];
+  }
+  let wB = 0;
+  let sumB = 0;
+  let best = 0;
+  let bestT = 0;
+  for (let t = 0; t < hist.length; t++) {
+    wB += hist[t];
+    if (wB === 0) continue;
+    const wF = total - wB;
+    if (wF === 0) break;
+    sumB += t * hist[t];
+    const mB = sumB / wB;
+    const mF = (sumAll - sumB) / wF;
+    const between = wB * wF * (mB - mF) * (mB - mF);
+    if (between > best) {
+      best = between;
+      bestT = t;
+    }
+  }
+  return bestT;
+}

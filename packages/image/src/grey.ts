@@ -1,0 +1,95 @@
+import { HcrError } from '@hcr/core';
+import { type GreyImage, MAX_INPUT_ASPECT } from './types.js';
+
+/** Smallest side we can find a line in. */
+export const MIN_SIDE = 4;
+
+/** Checks sizes and data length; every problem names the fix. */
+export function validateImage(img: GreyImage): void {
+  const { width, height } = img;
+  const channels = img.channels ?? 1;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new HcrError(
+      'BAD_IMAGE_SIZE',
+      `The image is ${width}x${height}; width and height must be positive integers.`,
+      {
+        hint: 'Pass the decoded image with its real width and height.',
+      },
+    );
+  }
+  if (channels !== 1 && channels !== 3 && channels !== 4) {
+    throw new HcrError(
+      'BAD_IMAGE_DATA',
+      `The image has ${channels} channels; 1 (grey), 3 (RGB) or 4 (RGBA) are read.`,
+      {
+        hint: 'Convert the image to grey, RGB or RGBA first.',
+      },
+    );
+  }
+  if (!img.data || img.data.length !== width * height * channels) {
+    throw new HcrError(
+      'BAD_IMAGE_DATA',
+      `The image data has ${img.data?.length ?? 0} values but ${width}x${height}x${channels} = ${width * height * channels} were expected.`,
+      { hint: 'Pass raw decoded pixels (not the file bytes) and set `channels` to 1, 3 or 4 to match them.' },
+    );
+  }
+  if (width < MIN_SIDE || height < MIN_SIDE) {
+    throw new HcrError(
+      'IMAGE_TOO_SMALL',
+      `The image is ${width}x${height}; a line needs at least ${MIN_SIDE}x${MIN_SIDE} pixels.`,
+      {
+        hint: 'Send the crop of the written field, not a thumbnail.',
+      },
+    );
+  }
+  if (width / height > MAX_INPUT_ASPECT) {
+    throw new HcrError(
+      'LINE_TOO_WIDE',
+      `The image is ${width}x${height}, more than ${MAX_INPUT_ASPECT} times wider than high: that is not one written field.`,
+      { hint: 'Crop the image to the field or word to read.' },
+    );
+  }
+}
+
+/**
+ * Grey levels 0..255 as floats. RGB uses Rec. 601 luma. Alpha is composited on white and on black and the
+ * version with more contrast is kept: dark strokes on a transparent canvas and white cut-outs both read.
+ */
+export function toGrey(img: GreyImage): Float32Array {
+  const { width, height, data } = img;
+  const channels = img.channels ?? 1;
+  const n = width * height;
+  const out = new Float32Array(n);
+  if (channels === 1) {
+    for (let i = 0; i < n; i++) out[i] = data[i];
+    return out;
+  }
+  if (channels === 3) {
+    for (let i = 0, j = 0; i < n; i++, j += 3)
+      out[i] = 0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2];
+    return out;
+  }
+  const onBlack = new Float32Array(n);
+  let opaque = true;
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    const a = data[j + 3] / 255;
+    if (a < 1) opaque = false;
+    const luma = 0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2];
+    onBlack[i] = luma * a;
+    out[i] = luma * a + 255 * (1 - a);
+  }
+  if (opaque) return out;
+  return spread(onBlack) > spread(out) ? onBlack : out;
+}
+
+/** Standard deviation: a cheap contrast measure. */
+function spread(a: Float32Array): number {
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < a.length; i++) {
+    s += a[i];
+    s2 += a[i] * a[i];
+  }
+  const m = s / a.length;
+  return Math.sqrt(Math.max(0, s2 / a.length - m * m));
+}

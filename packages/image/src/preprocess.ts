@@ -1,0 +1,168 @@
+import { HcrError } from '@hcr/core';
+import { selectBand } from './band.js';
+import { components } from './components.js';
+import { toGrey, validateImage } from './grey.js';
+import { detectPolarity, inkMap } from './ink.js';
+import { resampleRect } from './resample.js';
+import { removeRules, ruleOptionsFor } from './rules.js';
+import {
+  type GreyImage,
+  LINE_HEIGHT,
+  LINE_MARGIN,
+  LINE_MAX_WIDTH,
+  LINE_MIN_WIDTH,
+  type LineImage,
+  type LinePreprocessOptions,
+} from './types.js';
+
+/** Larger inputs are first shrunk to this height: every step after is then cheap and scale-free. */
+export const WORK_HEIGHT = 128;
+/** Pixels at or above this ink level form components. */
+const COMPONENT_INK = 0.4;
+/** Components smaller than this (working pixels) are noise. */
+const MIN_COMPONENT_AREA = 3;
+
+/**
+ * Any grey scan, photo or drawing of one handwritten line, word or field -> the reader's input: ink bright
+ * (0 background, 255 ink), `height` rows, the ink band filling all but `margin` rows top and bottom, width
+ * scaled by the same factor (aspect kept). Deterministic: the same pixels give the same bytes.
+ */
+export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {}): LineImage {
+  const outH = opts.height ?? LINE_HEIGHT;
+  const margin = opts.margin ?? LINE_MARGIN;
+  const minWidth = opts.minWidth ?? LINE_MIN_WIDTH;
+  const maxWidth = opts.maxWidth ?? LINE_MAX_WIDTH;
+  if (
+    !Number.isInteger(outH) ||
+    outH < 8 ||
+    !Number.isInteger(margin) ||
+    margin < 0 ||
+    2 * margin >= outH - 4
+  ) {
+    throw new HcrError(
+      'BAD_OPTIONS',
+      `height ${outH} with margin ${margin} leaves no room for the ink band.`,
+      {
+        hint: 'Use an integer height of at least 8 and a margin below a third of it (defaults: 32 and 3).',
+      },
+    );
+  }
+  validateImage(img);
+  let grey = toGrey(img);
+  let w = img.width;
+  let h = img.height;
+  // Working scale: source pixels per working pixel.
+  let f = 1;
+  if (h > WORK_HEIGHT) {
+    f = h / WORK_HEIGHT;
+    const ww = Math.max(1, Math.round(w / f));
+    grey = resampleRect(grey, w, h, { x: 0, y: 0, width: w, height: h }, ww, WORK_HEIGHT, 'clamp');
+    w = ww;
+    h = WORK_HEIGHT;
+  }
+  const polarity = opts.polarity ?? detectPolarity(grey);
+  if (polarity === 'light-on-dark') for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i];
+  const { ink } = inkMap(grey, w, h);
+  if (opts.removeRules ?? true) removeRules(ink, w, h, ruleOptionsFor(h));
+
+  const mask = new Uint8Array(w * h);
+  for (let i = 0; i < mask.length; i++) mask[i] = ink[i] >= COMPONENT_INK ? 1 : 0;
+  const labels = new Int32Array(w * h);
+  const comps = components(mask, ink, w, h, labels).filter((c) => c.area >= MIN_COMPONENT_AREA);
+  const band = selectBand(comps, w, h);
+  if (!band) throw noInk(img);
+
+  // Keep the chosen components and their one-pixel anti-aliased fringe; everything else becomes background.
+  const kept = new Float32Array(w * h);
+  for (let y = band.y0; y <= band.y1; y++) {
+    for (let x = band.x0; x <= band.x1; x++) {
+      const p = y * w + x;
+      if (ink[p] === 0) continue;
+      let near = false;
+      for (let dy = -1; dy <= 1 && !near; dy++) {
+        const yy = y + dy;
+        if (yy < 0 || yy >= h) continue;
+        for (let dx = -1; dx <= 1; dx++) {
+          const xx = x + dx;
+          if (xx >= 0 && xx < w && band.keep.has(labels[yy * w + xx])) {
+            near = true;
+            break;
+          }
+        }
+      }
+      if (near) kept[p] = ink[p];
+    }
+  }
+
+  const bandW = band.x1 - band.x0 + 1;
+  const bandH = band.y1 - band.y0 + 1;
+  // A lone hyphen or dot must not be blown up to full height: a line is at least a few strokes high.
+  const effH = Math.max(bandH, 4 * strokeWidth(mask, labels, band, w));
+  const s = (outH - 2 * margin) / effH;
+  const outW = Math.max(minWidth, Math.round(bandW * s) + 2 * margin);
+  if (outW > maxWidth) {
+    throw new HcrError(
+      'LINE_TOO_WIDE',
+      `The written line would be ${outW} pixels wide at height ${outH}, more than the ${maxWidth} allowed.`,
+      { hint: 'Crop the image to one field or word (or raise maxWidth).' },
+    );
+  }
+  const cx = (band.x0 + band.x1 + 1) / 2;
+  const cyy = (band.y0 + band.y1 + 1) / 2;
+  const rect = { x: cx - outW / s / 2, y: cyy - outH / s / 2, width: outW / s, height: outH / s };
+  const plane = resampleRect(kept, w, h, rect, outW, outH, 'zero');
+  const pixels = new Uint8Array(outW * outH);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, Math.round(plane[i] * 255)));
+
+  const sx0 = Math.max(0, Math.floor(band.x0 * f));
+  const sy0 = Math.max(0, Math.floor(band.y0 * f));
+  const sx1 = Math.min(img.width, Math.ceil((band.x1 + 1) * f));
+  const sy1 = Math.min(img.height, Math.ceil((band.y1 + 1) * f));
+  return {
+    width: outW,
+    height: outH,
+    pixels,
+    crop: { x: sx0, y: sy0, width: sx1 - sx0, height: sy1 - sy0 },
+    polarity,
+  };
+}
+
+/** Median length of horizontal ink runs in the kept components: the pen width. */
+function strokeWidth(
+  mask: Uint8Array,
+  labels: Int32Array,
+  band: { keep: Set<number>; x0: number; y0: number; x1: number; y1: number },
+  w: number,
+): number {
+  const counts = new Uint32Array(64);
+  let total = 0;
+  for (let y = band.y0; y <= band.y1; y++) {
+    let run = 0;
+    for (let x = band.x0; x <= band.x1 + 1; x++) {
+      const p = y * w + x;
+      const on = x <= band.x1 && mask[p] && band.keep.has(labels[p]);
+      if (on) run++;
+      else if (run > 0) {
+        counts[Math.min(63, run)]++;
+        total++;
+        run = 0;
+      }
+    }
+  }
+  let acc = 0;
+  for (let r = 0; r < 64; r++) {
+    acc += counts[r];
+    if (acc * 2 >= total) return r;
+  }
+  return 1;
+}
+
+function noInk(img: GreyImage): HcrError {
+  return new HcrError(
+    'NO_INK',
+    `No writing found in the ${img.width}x${img.height} image (it is blank or uniform).`,
+    {
+      hint: 'Send an image with the written field in it, dark on light or light on dark.',
+    },
+  );
+}

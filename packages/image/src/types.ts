@@ -1,0 +1,42 @@
+/** A grey (or RGB/RGBA) image, row-major, values 0..255, either polarity. */
+export interface GreyImage {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray | Float32Array;
+  /** Interleaved channels per pixel: 1 grey (default), 3 RGB, 4 RGBA. */
+  channels?: 1 | 3 | 4;
+}
+
+/** What the line reader consumes: ink bright (0 background, 255 ink), `height` rows, aspect kept. */
+export interface LineImage {
+  width: number;
+  height: number;
+  /** Row-major, `height x width`. */
+  pixels: Uint8Array;
+  /** The ink band that was kept, in source pixels. */
+  crop: { x: number; y: number; width: number; height: number };
+  /** What the source looked like. */
+  polarity: 'dark-on-light' | 'light-on-dark';
+}
+
+export interface LinePreprocessOptions {
+  /** Output height (rows). Default 32, the reader's LINE_HEIGHT. */
+  height?: number;
+  /** Rows of background kept above and below the ink band. Default 3 (the ink band fills 26 of 32 rows). */
+  margin?: number;
+  /** Narrow results are padded with background to this width. Default 16, the reader's LINE_MIN_WIDTH. */
+  minWidth?: number;
+  /** A result wider than this is refused (LINE_TOO_WIDE): crop the field first. Default 2048. */
+  maxWidth?: number;
+  /** Remove long thin horizontal and vertical lines (form boxes, rules). Default true. */
+  removeRules?: boolean;
+  /** Force the polarity instead of detecting it. */
+  polarity?: 'dark-on-light' | 'light-on-dark';
+}
+
+export const LINE_HEIGHT = 32;
+export const LINE_MARGIN = 3;
+export const LINE_MIN_WIDTH = 16;
+export const LINE_MAX_WIDTH = 2048;
+/** Inputs wider than this many heights are refused before any work (a whole page row, not a field). */
+export const MAX_INPUT_ASPECT = 120;
