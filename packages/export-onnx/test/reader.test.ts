@@ -1,0 +1,238 @@
+import '@tensorflow/tfjs-backend-cpu';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  DEFAULT_INPUT_NORMALISATION,
+  LINE_ALPHABET_36,
+  type LineReaderInfo,
+  type ModelMetadata,
+  ONNX_METADATA_KEYS,
+} from '@hcr/core';
+import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, readerFrames, saveModel } from '@hcr/model';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkParity,
+  concreteShapes,
+  decodeModel,
+  exportLayersModel,
+  exportModelFile,
+  LINE_READER_DIM_NAMES,
+  type ModelProtoObject,
+  openSession,
+  randomInputs,
+  VERIFY_SIZES,
+  verifyExport,
+} from '../src/index.js';
+import { TOLERANCE } from './helpers.js';
+
+const root = mkdtempSync(join(tmpdir(), 'hcr-export-reader-'));
+const repo = resolve(import.meta.dirname, '../../..');
+const C = LINE_ALPHABET_36.size;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/**
+ * Seeded random batch-norm statistics (fresh layers have mean 0, variance 1, gamma 1, beta 0, which would
+ * hide a folding or layout mistake); conv kernels keep their seeded He/Glorot initialisation.
+ */
+function randomiseBatchNorms(model: tfl.LayersModel, seed = 1): void {
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    const [gamma, beta, mean, variance] = layer.getWeights().map((w) => w.shape);
+    layer.setWeights([
+      tf.randomUniform(gamma, 0.5, 1.5, 'float32', seed++),
+      tf.randomUniform(beta, -0.5, 0.5, 'float32', seed++),
+      tf.randomUniform(mean, -0.3, 0.3, 'float32', seed++),
+      tf.randomUniform(variance, 0.5, 2, 'float32', seed++),
+    ]);
+  }
+}
+
+function readerInfo(): LineReaderInfo {
+  return {
+    alphabetId: LINE_ALPHABET_36.id,
+    symbols: [...LINE_ALPHABET_36.symbols],
+    height: LINE_HEIGHT,
+    stride: LINE_STRIDE,
+    minWidth: LINE_MIN_WIDTH,
+  };
+}
+
+function readerMetadata(): ModelMetadata {
+  return {
+    formatVersion: 1,
+    id: 'reader-test',
+    architecture: 'reader',
+    labelSpace: 'hcr36',
+    classNames: [...LINE_ALPHABET_36.symbols],
+    inputShape: [LINE_HEIGHT, LINE_MIN_WIDTH, 1],
+    inputNormalisation: DEFAULT_INPUT_NORMALISATION,
+    characterNormalisation: 'canonical',
+    letterSource: 'emnist-letters',
+    dataManifestSha256: 'test',
+    commit: 'test',
+    createdAt: new Date(0).toISOString(),
+    engine: 'cpu',
+    trainingConfig: {},
+    metrics: {},
+    task: 'line',
+    reader: readerInfo(),
+  } as ModelMetadata;
+}
+
+const dimsOf = (v: ModelProtoObject['graph']['input'][number]) =>
+  v.type.tensor_type.shape.dim.map((d) => ('dim_param' in d ? d.dim_param : d.dim_value));
+
+describe('the CTC line reader exports with a symbolic batch and width', () => {
+  const model = buildReader({ classes: C, seed: 5 });
+  randomiseBatchNorms(model);
+  const { bytes, report } = exportLayersModel(model, { dimNames: LINE_READER_DIM_NAMES });
+
+  it('the ONNX graph reads [batch, 32, width, 1] and writes [batch, 1, frames, C]', () => {
+    const onnx = decodeModel(bytes);
+    expect(dimsOf(onnx.graph.input[0])).toEqual(['batch', 32, 'width', 1]);
+    expect(dimsOf(onnx.graph.output[0])).toEqual(['batch', 1, 'frames', C]);
+    expect(report.inputs[0]).toEqual({ name: 'image', shape: ['batch', 32, 'width', 1] });
+    // one Transpose in (NHWC -> NCHW), one out; batch norm folded; no Flatten/Reshape
+    expect(report.opCounts).toMatchObject({ Transpose: 2, Conv: 9, MaxPool: 4, Softmax: 1, Relu: 8 });
+    expect(report.opCounts.Reshape ?? 0).toBe(0);
+  });
+
+  it('matches tfjs within 1e-4 at widths 16..203 and batch 1 and 3, ORT optimisations on and off', async () => {
+    const sessions = { all: await openSession(bytes, 'all'), disabled: await openSession(bytes, 'disabled') };
+    const worst: Record<number, number> = {};
+    for (const width of [16, 17, 18, 63, 64, 203]) {
+      for (const batch of [1, 3]) {
+        const [x] = randomInputs(concreteShapes([model.inputs[0].shape], width), batch, width * 10 + batch);
+        const want = model.predict(x) as tf.Tensor;
+        expect(want.shape).toEqual([batch, 1, readerFrames(width), C]);
+        for (const [level, session] of Object.entries(sessions)) {
+          const r = await checkParity(session, () => want.clone(), [x]);
+          expect(r.maxAbsDiff, `width ${width}, batch ${batch}, ORT ${level}`).toBeLessThanOrEqual(TOLERANCE);
+          expect(r.argmaxAgreement).toBe(1);
+          worst[width] = Math.max(worst[width] ?? 0, r.maxAbsDiff);
+        }
+        // not a degenerate comparison: the frames' best classes differ
+        const best = new Set(tf.tidy(() => tf.argMax(want, -1).dataSync()));
+        expect(best.size).toBeGreaterThan(1);
+        tf.dispose([x, want]);
+      }
+    }
+    await Promise.all(Object.values(sessions).map((s) => s.release()));
+    console.info(`reader parity, max abs diff per width: ${JSON.stringify(worst)}`);
+  });
+});
+
+describe('a reader run directory (saveModel from @hcr/model)', () => {
+  const dir = join(root, 'reader-run');
+  beforeAll(async () => {
+    const model = buildReader({ classes: C, seed: 7 });
+    randomiseBatchNorms(model, 100);
+    await saveModel(model, dir, readerMetadata());
+  });
+
+  it('exportModelFile names width and frames, writes hcr.reader, and verifyExport checks several widths', async () => {
+    const { bytes, loaded, report } = await exportModelFile(dir);
+    expect(report.inputs[0].shape).toEqual(['batch', 32, 'width', 1]);
+    expect(report.outputs[0].shape).toEqual(['batch', 1, 'frames', C]);
+    const props = Object.fromEntries(decodeModel(bytes).metadata_props.map((p) => [p.key, p.value]));
+    expect(JSON.parse(props[ONNX_METADATA_KEYS.reader])).toEqual(readerInfo());
+    expect(JSON.parse(props[ONNX_METADATA_KEYS.inputNormalisation])).toEqual(DEFAULT_INPUT_NORMALISATION);
+    expect(JSON.parse(props[ONNX_METADATA_KEYS.metadata]).task).toBe('line');
+    const v = await verifyExport(loaded, bytes, { samples: 2 });
+    expect(v.passed).toBe(true);
+    expect(v.checks.map((c) => c.shape[2])).toEqual(VERIFY_SIZES.flatMap((w) => [w, w]));
+    expect(v.checks.map((c) => c.optimization)).toEqual(VERIFY_SIZES.flatMap(() => ['all', 'disabled']));
+    expect(v.checks[0].inputs).toBe('random [32,16,1]');
+    // sizes below the reader's minWidth are left out of the defaults; explicit sizes are used as given
+    const narrow = await verifyExport(loaded, bytes, { samples: 1, sizes: [20] });
+    expect(narrow.checks.map((c) => c.shape)).toEqual([
+      [1, 32, 20, 1],
+      [1, 32, 20, 1],
+    ]);
+    await expect(verifyExport(loaded, bytes, { sizes: [0] })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+  });
+
+  it('hcr export onnx <run-dir> reports parity per width and writes the reader', () => {
+    const out = join(root, 'reader.onnx');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        join(repo, 'apps/cli/src/bin.ts'),
+        'export',
+        'onnx',
+        dir,
+        '-o',
+        out,
+        '--json',
+        '--samples',
+        '2',
+        '--images',
+        '0',
+      ],
+      { cwd: repo, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.parity.passed).toBe(true);
+    expect(json.parity.checks.map((c: { inputs: string }) => c.inputs)).toContain('random [32,203,1]');
+    const onnx = decodeModel(readFileSync(out));
+    expect(dimsOf(onnx.graph.input[0])).toEqual(['batch', 32, 'width', 1]);
+    expect(onnx.metadata_props.map((p) => p.key)).toContain(ONNX_METADATA_KEYS.reader);
+  });
+
+  it('reader metadata that does not fit the model is an error naming the fix', async () => {
+    const meta = readerMetadata();
+    const write = (m: unknown) => writeFileSync(join(dir, 'metadata.json'), JSON.stringify(m));
+    try {
+      write({ ...meta, reader: undefined });
+      await expect(exportModelFile(dir)).rejects.toMatchObject({
+        code: 'METADATA_INVALID',
+        message: expect.stringContaining("no 'reader' entry"),
+      });
+      write({ ...meta, reader: { ...meta.reader, symbols: meta.reader?.symbols.slice(0, 40) } });
+      await expect(exportModelFile(dir)).rejects.toMatchObject({
+        code: 'METADATA_INVALID',
+        message: expect.stringContaining(`${C} outputs per frame, but reader.symbols lists 40`),
+      });
+      write({ ...meta, reader: { ...meta.reader, height: 28 } });
+      await expect(exportModelFile(dir)).rejects.toMatchObject({ code: 'METADATA_INVALID' });
+    } finally {
+      write(meta);
+    }
+  });
+});
+
+describe('bad options around symbolic dims', () => {
+  const model = buildReader({ classes: C, seed: 1 });
+
+  it('naming a fixed dimension, or too many names, is an error', () => {
+    expect(() =>
+      exportLayersModel(model, { dimNames: { inputs: [['batch', 'height', 'width', null]] } }),
+    ).toThrow(
+      expect.objectContaining({ code: 'BAD_DIM_NAMES', message: expect.stringContaining('fixed (32)') }),
+    );
+    expect(() =>
+      exportLayersModel(model, { dimNames: { outputs: [['batch', null, 'frames', null, 'x']] } }),
+    ).toThrow(expect.objectContaining({ code: 'BAD_DIM_NAMES' }));
+    expect(() => exportLayersModel(model, { dimNames: { inputs: [[], []] } })).toThrow(
+      expect.objectContaining({ code: 'BAD_DIM_NAMES' }),
+    );
+  });
+
+  it('random inputs for an unknown width need a size', () => {
+    expect(() => randomInputs([[null, 32, null, 1]], 1)).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_INPUT_DIM' }),
+    );
+  });
+});
