@@ -1,1 +1,15 @@
-export {};
+export { bestPath } from './bestpath.js';
+export { classMask, parseCharacterClass } from './classes.js';
+export { decodeCtc } from './decode.js';
+export { createLexicon, type Lexicon } from './lexicon.js';
+export { DEFAULT_BEAM, DEFAULT_MIN_SYMBOL_PROB, DEFAULT_TOP_K, MAX_BEAM, MAX_TOP_K } from './options.js';
+export { type CompiledPattern, compilePattern } from './pattern.js';
+export { MAX_REPEAT } from './pattern-parse.js';
+export type {
+  CharacterClass,
+  DecodeOptions,
+  ReadAlternative,
+  ReadCharacter,
+  ReadResult,
+  SymbolAutomaton,
+} from './types.js';

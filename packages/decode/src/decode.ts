@@ -1,0 +1,92 @@
+import { HcrError, type LineAlphabet } from '@hcr/core';
+import { bestAlignment, textLogProb } from './align.js';
+import { prefixBeamSearch } from './beam.js';
+import { bestPathLabels } from './bestpath.js';
+import { classMask } from './classes.js';
+import { checkFrames, frameScores } from './frames.js';
+import {
+  checkMinSymbolProb,
+  checkRange,
+  DEFAULT_BEAM,
+  DEFAULT_TOP_K,
+  MAX_BEAM,
+  MAX_TOP_K,
+} from './options.js';
+import { compilePattern } from './pattern.js';
+import type { DecodeOptions, ReadResult, SymbolAutomaton } from './types.js';
+
+/**
+ * Read one line from the reader's per-frame probabilities: `probs` row-major [>= frames, alphabet.size]
+ * (rows past `frames`, e.g. batch padding, are ignored). Best path for `beam: 1` without pattern or lexicon,
+ * otherwise constrained CTC prefix beam search; every returned text is rescored exactly (forward algorithm).
+ */
+export function decodeCtc(
+  probs: Float32Array | Float64Array,
+  frames: number,
+  alphabet: LineAlphabet,
+  opts: DecodeOptions = {},
+): ReadResult {
+  checkFrames(probs, frames, alphabet);
+  const beam = checkRange('beam', opts.beam, 1, MAX_BEAM, DEFAULT_BEAM);
+  const topK = checkRange('topK', opts.topK, 1, MAX_TOP_K, DEFAULT_TOP_K);
+  const minSymbolProb = checkMinSymbolProb(opts.minSymbolProb);
+  const mask = classMask(opts.classes, alphabet);
+  const automata: SymbolAutomaton[] = [];
+  if (opts.pattern !== undefined)
+    automata.push(typeof opts.pattern === 'string' ? compilePattern(opts.pattern, alphabet) : opts.pattern);
+  if (opts.lexicon !== undefined) automata.push(opts.lexicon);
+  for (const a of automata) checkAutomaton(a, alphabet);
+
+  const s = frameScores(probs, frames, alphabet.size, mask, minSymbolProb);
+  const text = (labels: number[]) => labels.map((k) => alphabet.symbols[k]).join('');
+
+  if (beam === 1 && automata.length === 0) {
+    const path = bestPathLabels(s);
+    const t = text(path.labels);
+    const confidence = Math.exp(textLogProb(s, path.labels));
+    return {
+      text: t,
+      confidence,
+      characters: path.spans.map((sp, i) => ({
+        char: alphabet.symbols[path.labels[i]],
+        confidence: sp.maxProb,
+        start: sp.start,
+        end: sp.end,
+      })),
+      alternatives: [{ text: t, confidence }],
+      constraintUnsatisfied: false,
+    };
+  }
+
+  const hits = prefixBeamSearch(s, beam, automata, beam)
+    .map((h) => ({ labels: h.labels, logProb: textLogProb(s, h.labels) }))
+    .filter((h) => h.logProb > Number.NEGATIVE_INFINITY)
+    .sort((a, b) => b.logProb - a.logProb);
+  if (hits.length === 0)
+    return { text: '', confidence: 0, characters: [], alternatives: [], constraintUnsatisfied: true };
+  const best = hits[0];
+  const spans = bestAlignment(s, best.labels);
+  return {
+    text: text(best.labels),
+    confidence: Math.exp(best.logProb),
+    characters: spans.map((sp, i) => ({
+      char: alphabet.symbols[best.labels[i]],
+      confidence: sp.maxProb,
+      start: sp.start,
+      end: sp.end,
+    })),
+    alternatives: hits.slice(0, topK).map((h) => ({ text: text(h.labels), confidence: Math.exp(h.logProb) })),
+    constraintUnsatisfied: false,
+  };
+}
+
+function checkAutomaton(a: SymbolAutomaton, alphabet: LineAlphabet): void {
+  if (a.alphabetId !== alphabet.id || a.alphabetSize !== alphabet.size)
+    throw new HcrError(
+      'DECODE_OPTION_INVALID',
+      `A pattern or lexicon built for the alphabet ${a.alphabetId} (${a.alphabetSize} symbols) cannot decode ${alphabet.id} (${alphabet.size}).`,
+      {
+        hint: "Build it with the reader's own alphabet (compilePattern / createLexicon with reader.alphabet).",
+      },
+    );
+}

@@ -1,0 +1,87 @@
+import { canonicalLineText, HcrError, type LineAlphabet } from '@hcr/core';
+import type { SymbolAutomaton } from './types.js';
+
+/** A word list as a trie automaton: a text is accepted when it is words of the list joined by single spaces. */
+export interface Lexicon extends SymbolAutomaton {
+  /** Distinct words kept. */
+  readonly words: number;
+  /** Entries dropped because they hold characters outside the alphabet. */
+  readonly skipped: number;
+  /** True when `text` (canonicalised like a read) is accepted. */
+  has(text: string): boolean;
+}
+
+/**
+ * Build a lexicon for the alphabet. Entries are canonicalised like reads (upper-cased for a case-merged
+ * alphabet) and split on whitespace into words; words with characters outside the alphabet are skipped
+ * (counted in `skipped`). No usable word at all is an HcrError LEXICON_EMPTY.
+ */
+export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): Lexicon {
+  const C = alphabet.size;
+  const code = new Map(alphabet.symbols.map((s, k) => [s, k] as const).filter(([, k]) => k > 0));
+  const space = code.get(' ') ?? -1;
+  const child = new Map<number, number>();
+  const parent: number[] = [-1];
+  const terminal: number[] = [0];
+  let kept = 0;
+  let skipped = 0;
+  const seen = new Set<string>();
+  for (const entry of words) {
+    for (const word of canonicalLineText(String(entry), alphabet).split(' ')) {
+      if (word === '' || seen.has(word)) continue;
+      const labels = [...word].map((ch) => code.get(ch) ?? -1);
+      if (labels.includes(-1)) {
+        skipped++;
+        continue;
+      }
+      seen.add(word);
+      let node = 0;
+      for (const k of labels) {
+        let c = child.get(node * C + k);
+        if (c === undefined) {
+          c = parent.length;
+          parent.push(node);
+          terminal.push(0);
+          child.set(node * C + k, c);
+        }
+        node = c;
+      }
+      terminal[node] = 1;
+      kept++;
+    }
+  }
+  if (kept === 0)
+    throw new HcrError(
+      'LEXICON_EMPTY',
+      `The lexicon has no word the alphabet ${alphabet.id} can write${skipped ? ` (${skipped} skipped for characters outside it)` : ''}.`,
+      {
+        hint: `Give a word list, one word per line, written with ${JSON.stringify(alphabet.symbols.slice(1).join(''))}.`,
+      },
+    );
+  // Fewest symbols to a word end; children always come after their parent, so one reverse pass suffices.
+  const toEnd = new Int32Array(parent.length).fill(0x3fffffff);
+  for (let n = parent.length - 1; n >= 0; n--) {
+    if (terminal[n]) toEnd[n] = 0;
+    if (n > 0) toEnd[parent[n]] = Math.min(toEnd[parent[n]], toEnd[n] + 1);
+  }
+  const next = (state: number, k: number): number =>
+    k === space ? (terminal[state] ? 0 : -1) : (child.get(state * C + k) ?? -1);
+  return {
+    alphabetId: alphabet.id,
+    alphabetSize: C,
+    words: kept,
+    skipped,
+    start: 0,
+    next,
+    accepts: (state) => terminal[state] === 1,
+    minRemaining: (state) => toEnd[state],
+    has(text) {
+      let state = 0;
+      for (const ch of canonicalLineText(text, alphabet)) {
+        state = next(state, code.get(ch) ?? -1);
+        if (state < 0) return false;
+      }
+      return terminal[state] === 1;
+    },
+  };
+}

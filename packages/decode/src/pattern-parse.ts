@@ -1,0 +1,176 @@
+import { HcrError, type LineAlphabet } from '@hcr/core';
+
+/** Parsed pattern: symbol sets are 0/1 masks over alphabet output indices. */
+export type PatternNode =
+  | { type: 'set'; mask: Uint8Array }
+  | { type: 'cat'; items: PatternNode[] }
+  | { type: 'alt'; items: PatternNode[] }
+  | { type: 'rep'; node: PatternNode; min: number; max: number };
+
+/** Counts in {n}, {n,}, {n,m} above this are an error: no line is that long. */
+export const MAX_REPEAT = 100;
+
+/** Recursive-descent parser of the pattern subset documented in the README. */
+export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
+  const C = alphabet.size;
+  let i = 0;
+  function fail(what: string, at = i): never {
+    throw new HcrError(
+      'PATTERN_INVALID',
+      `Invalid pattern ${JSON.stringify(src)}: ${what} at position ${at + 1}.`,
+      {
+        hint: 'Patterns use literals, \\. \\- \\/ \\  escapes, ., [..] classes with ranges and [^..], \\d, \\s, ( ), |, ?, *, +, {n}, {n,}, {n,m}; see the @hcr/decode README.',
+      },
+    );
+  }
+  const symbolOf = (ch: string, at: number): number => {
+    const c = alphabet.caseMerged ? ch.toUpperCase() : ch;
+    const k = alphabet.symbols.indexOf(c);
+    if (k <= 0) fail(`'${ch}' is not in the alphabet ${alphabet.id}`, at);
+    return k;
+  };
+  const single = (k: number): Uint8Array => {
+    const m = new Uint8Array(C);
+    m[k] = 1;
+    return m;
+  };
+  const digits = (): Uint8Array => {
+    const m = new Uint8Array(C);
+    alphabet.symbols.forEach((s, k) => {
+      if (k > 0 && s >= '0' && s <= '9') m[k] = 1;
+    });
+    return m;
+  };
+  const invert = (m: Uint8Array): Uint8Array => m.map((v, k) => (k > 0 && !v ? 1 : 0));
+  // \d \D \s \S, or an escaped non-alphanumeric character as itself.
+  const escaped = (at: number): Uint8Array => {
+    const e = src[i++];
+    if (e === undefined) fail("'\\' at the end", at);
+    if (e === 'd') return digits();
+    if (e === 'D') return invert(digits());
+    if (e === 's') return single(symbolOf(' ', at));
+    if (e === 'S') return invert(single(symbolOf(' ', at)));
+    if (/[0-9A-Za-z]/.test(e)) fail(`unsupported escape '\\${e}'`, at);
+    return single(symbolOf(e, at));
+  };
+
+  const parseClass = (open: number): Uint8Array => {
+    const m = new Uint8Array(C);
+    const negate = src[i] === '^';
+    if (negate) i++;
+    let empty = true;
+    while (src[i] !== ']') {
+      if (i >= src.length) fail("unclosed '['", open);
+      const at = i;
+      let lo: string;
+      if (src[i] === '\\') {
+        i++;
+        const e = src[i];
+        if (e === 'd' || e === 'D' || e === 's' || e === 'S') {
+          escaped(at).forEach((v, k) => {
+            if (v) m[k] = 1;
+          });
+          empty = false;
+          continue;
+        }
+        if (e === undefined) fail("unclosed '['", open);
+        if (/[0-9A-Za-z]/.test(e)) fail(`unsupported escape '\\${e}'`, at);
+        lo = e;
+        i++;
+      } else lo = src[i++];
+      empty = false;
+      if (src[i] === '-' && src[i + 1] !== ']' && i + 1 < src.length) {
+        i++;
+        let hi = src[i++];
+        if (hi === '\\') hi = src[i++];
+        if (hi === undefined) fail("unclosed '['", open);
+        const [a, b] = alphabet.caseMerged ? [lo.toUpperCase(), hi.toUpperCase()] : [lo, hi];
+        if (a > b) fail(`range '${lo}-${hi}' is reversed`, at);
+        let any = false;
+        alphabet.symbols.forEach((s, k) => {
+          if (k > 0 && s >= a && s <= b) {
+            m[k] = 1;
+            any = true;
+          }
+        });
+        if (!any) fail(`range '${lo}-${hi}' holds no character of the alphabet ${alphabet.id}`, at);
+      } else m[symbolOf(lo, at)] = 1;
+    }
+    if (empty) fail("empty class '[]'", open);
+    i++; // ']'
+    return negate ? invert(m) : m;
+  };
+
+  const parseAtom = (): PatternNode | null => {
+    const at = i;
+    const ch = src[i++];
+    if (ch === '(') {
+      const inner = parseAlt();
+      if (src[i] !== ')') fail("unclosed '('", at);
+      i++;
+      return inner;
+    }
+    if (ch === '[') return { type: 'set', mask: parseClass(at) };
+    if (ch === '.') {
+      const m = new Uint8Array(C).fill(1);
+      m[0] = 0;
+      return { type: 'set', mask: m };
+    }
+    if (ch === '\\') return { type: 'set', mask: escaped(at) };
+    if (ch === '^' || ch === '$') return null; // the whole text always has to match
+    if (ch === ']' || ch === '}') fail(`unmatched '${ch}'`, at);
+    if (ch === '?' || ch === '*' || ch === '+' || ch === '{') fail(`nothing to repeat before '${ch}'`, at);
+    return { type: 'set', mask: single(symbolOf(ch, at)) };
+  };
+
+  const parseCount = (open: number): [number, number] => {
+    const m = /^\{(\d+)(,(\d*))?\}/.exec(src.slice(open));
+    if (!m) fail("'{' is not {n}, {n,} or {n,m}", open);
+    i = open + m[0].length;
+    const min = Number(m[1]);
+    const max = m[2] === undefined ? min : m[3] === '' ? Number.POSITIVE_INFINITY : Number(m[3]);
+    if (min > MAX_REPEAT || (max !== Number.POSITIVE_INFINITY && max > MAX_REPEAT))
+      fail(`repeat count above ${MAX_REPEAT}`, open);
+    if (max < min) fail(`{${min},${max}} has its bounds reversed`, open);
+    return [min, max];
+  };
+
+  const parseRepeat = (): PatternNode | null => {
+    let node = parseAtom();
+    for (;;) {
+      const at = i;
+      const q = src[i];
+      let range: [number, number];
+      if (q === '?') range = [0, 1];
+      else if (q === '*') range = [0, Number.POSITIVE_INFINITY];
+      else if (q === '+') range = [1, Number.POSITIVE_INFINITY];
+      else if (q === '{') range = parseCount(at);
+      else return node;
+      if (q !== '{') i++;
+      if (node === null) fail(`nothing to repeat before '${q}'`, at);
+      node = { type: 'rep', node: node!, min: range[0], max: range[1] };
+    }
+  };
+
+  const parseCat = (): PatternNode => {
+    const items: PatternNode[] = [];
+    while (i < src.length && src[i] !== '|' && src[i] !== ')') {
+      const n = parseRepeat();
+      if (n) items.push(n);
+    }
+    return { type: 'cat', items };
+  };
+
+  const parseAlt = (): PatternNode => {
+    const items = [parseCat()];
+    while (src[i] === '|') {
+      i++;
+      items.push(parseCat());
+    }
+    return items.length === 1 ? items[0] : { type: 'alt', items };
+  };
+
+  const root = parseAlt();
+  if (i < src.length) fail(`unmatched '${src[i]}'`, i);
+  return root;
+}

@@ -1,0 +1,61 @@
+/** A restriction of the characters a read may contain (spaces and marks only when listed in `chars`). */
+export type CharacterClass = 'digits' | 'letters' | 'alnum' | 'uppercase' | 'lowercase' | { chars: string };
+
+/**
+ * A finite automaton over alphabet output indices that a beam prefix follows. `next` returns -1 when the
+ * symbol is not allowed from `state`; `minRemaining` is the fewest symbols still needed to reach acceptance.
+ */
+export interface SymbolAutomaton {
+  /** Alphabet id and size it was built for (checked by decodeCtc). */
+  readonly alphabetId: string;
+  readonly alphabetSize: number;
+  readonly start: number;
+  next(state: number, symbol: number): number;
+  accepts(state: number): boolean;
+  minRemaining(state: number): number;
+}
+
+export interface DecodeOptions {
+  /** Beam width 1..64; 1 = best path (greedy). Default 8. */
+  beam?: number;
+  /** How many distinct texts `alternatives` holds, 1..20 (at most `beam` of them). Default 5. */
+  topK?: number;
+  /** Restrict the characters (see CharacterClass). */
+  classes?: CharacterClass;
+  /** The whole text must match this pattern (see README for the syntax). */
+  pattern?: string | SymbolAutomaton;
+  /** The text must be a word of the lexicon or words of it separated by single spaces. */
+  lexicon?: SymbolAutomaton;
+  /**
+   * Symbols whose (class-renormalised) probability at a frame is below this are not tried as extensions
+   * there: a large speed-up on peaked softmax outputs at a negligible cost in probability. 0 = try every
+   * symbol (exact prefix beam search). Default 1e-5.
+   */
+  minSymbolProb?: number;
+}
+
+export interface ReadCharacter {
+  char: string;
+  /** The highest probability the character has at a frame where the best alignment emits it. */
+  confidence: number;
+  /** First frame of the character in the best alignment. */
+  start: number;
+  /** One past its last frame. */
+  end: number;
+}
+
+export interface ReadAlternative {
+  text: string;
+  confidence: number;
+}
+
+export interface ReadResult {
+  text: string;
+  /** p(text | frames), summed over all CTC alignments (conditioned on the character class when given). */
+  confidence: number;
+  characters: ReadCharacter[];
+  /** Distinct texts, best first; the first is `text`. */
+  alternatives: ReadAlternative[];
+  /** True when no text satisfies the pattern/lexicon/class: `text` is '' and `confidence` 0. */
+  constraintUnsatisfied: boolean;
+}

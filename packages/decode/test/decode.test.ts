@@ -1,0 +1,175 @@
+import { LINE_ALPHABET_36 } from '@hcr/core';
+import { bestPath, decodeCtc, parseCharacterClass } from '@hcr/decode';
+import { describe, expect, it } from 'vitest';
+import { exhaustive, matrix, randomProbs, rng, tinyAlphabet } from './helpers.js';
+
+const A36 = LINE_ALPHABET_36;
+
+describe('best path', () => {
+  it('collapses repeats and drops blanks; a blank separates a doubled letter', () => {
+    const p = matrix(
+      [{ A: 0.9 }, { A: 0.9 }, { '': 0.9 }, { A: 0.9 }, { B: 0.8 }, { B: 0.7 }, { '': 0.9 }, { C: 0.6 }],
+      A36,
+    );
+    expect(bestPath(p, 8, A36)).toBe('AABC');
+    const r = decodeCtc(p, 8, A36, { beam: 1 });
+    expect(r.text).toBe('AABC');
+    expect(r.characters.map((c) => [c.char, c.start, c.end])).toEqual([
+      ['A', 0, 2],
+      ['A', 3, 4],
+      ['B', 4, 6],
+      ['C', 7, 8],
+    ]);
+    expect(r.characters[2].confidence).toBeCloseTo(0.8, 5);
+  });
+  it('uses only the first `frames` rows of a padded batch row', () => {
+    const p = matrix([{ A: 0.9 }, { '': 0.9 }, { B: 0.9 }, { B: 0.9 }], A36);
+    expect(bestPath(p, 2, A36)).toBe('A');
+    expect(decodeCtc(p, 2, A36).text).toBe('A');
+  });
+});
+
+describe('beam search', () => {
+  it('finds the text whose alignments sum to more than the best single path (the classic example)', () => {
+    const ab = tinyAlphabet(['A']);
+    const p = matrix(
+      [
+        { '': 0.6, A: 0.4 },
+        { '': 0.6, A: 0.4 },
+      ],
+      ab,
+    );
+    expect(bestPath(p, 2, ab)).toBe('');
+    const r = decodeCtc(p, 2, ab, { beam: 4 });
+    expect(r.text).toBe('A');
+    // p(A) = AA + A- + -A = 0.16 + 0.24 + 0.24
+    expect(r.confidence).toBeCloseTo(0.64, 6);
+    expect(r.alternatives).toEqual([
+      { text: 'A', confidence: expect.closeTo(0.64, 6) },
+      { text: '', confidence: expect.closeTo(0.36, 6) },
+    ]);
+  });
+
+  it('matches brute force on every tiny case (T=4, C=3): best text, its probability and the ranking', () => {
+    const abc = tinyAlphabet(['A', 'B']);
+    const rand = rng(7);
+    for (let trial = 0; trial < 40; trial++) {
+      const p = randomProbs(4, 3, rand, 2 + trial / 10);
+      const truth = [...exhaustive(p, 4, abc)].sort((a, b) => b[1] - a[1]);
+      const r = decodeCtc(p, 4, abc, { beam: 64, topK: 20, minSymbolProb: 0 });
+      expect(r.text).toBe(truth[0][0]);
+      expect(r.confidence).toBeCloseTo(truth[0][1], 6);
+      expect(r.alternatives.length).toBe(truth.length);
+      r.alternatives.forEach((alt, i) => {
+        expect(alt.confidence).toBeCloseTo(truth[i][1], 6);
+        expect(alt.confidence).toBeCloseTo(truth.find(([t]) => t === alt.text)![1], 6);
+      });
+    }
+  });
+
+  it('with a narrow beam still returns exact probabilities for the texts it finds', () => {
+    const abc = tinyAlphabet(['A', 'B']);
+    const rand = rng(11);
+    for (let trial = 0; trial < 20; trial++) {
+      const p = randomProbs(5, 3, rand);
+      const truth = exhaustive(p, 5, abc);
+      const r = decodeCtc(p, 5, abc, { beam: 2, topK: 2 });
+      for (const alt of r.alternatives) expect(alt.confidence).toBeCloseTo(truth.get(alt.text)!, 6);
+    }
+  });
+
+  it('returns distinct alternatives, best first, the first equal to the text, confidences in 0..1', () => {
+    const rand = rng(3);
+    for (let trial = 0; trial < 10; trial++) {
+      const p = randomProbs(30, A36.size, rand, 6);
+      const r = decodeCtc(p, 30, A36, { beam: 16, topK: 10 });
+      expect(r.alternatives[0].text).toBe(r.text);
+      expect(r.alternatives[0].confidence).toBe(r.confidence);
+      expect(new Set(r.alternatives.map((a) => a.text)).size).toBe(r.alternatives.length);
+      expect(r.alternatives.length).toBe(10);
+      for (let i = 1; i < r.alternatives.length; i++)
+        expect(r.alternatives[i].confidence).toBeLessThanOrEqual(r.alternatives[i - 1].confidence);
+      for (const x of [r.confidence, ...r.characters.map((c) => c.confidence)]) {
+        expect(x).toBeGreaterThanOrEqual(0);
+        expect(x).toBeLessThanOrEqual(1);
+      }
+      expect(r.characters.map((c) => c.char).join('')).toBe(r.text);
+    }
+  });
+
+  it('gives a clear read a higher confidence than a smudged one', () => {
+    const clear = matrix([{ H: 0.97 }, { '': 0.97 }, { I: 0.97 }], A36);
+    const smudged = matrix([{ H: 0.6, N: 0.3 }, { '': 0.9 }, { I: 0.55, '1': 0.4 }], A36);
+    const a = decodeCtc(clear, 3, A36);
+    const b = decodeCtc(smudged, 3, A36);
+    expect([a.text, b.text]).toEqual(['HI', 'HI']);
+    expect(a.confidence).toBeGreaterThan(0.85);
+    expect(b.confidence).toBeLessThan(0.4);
+  });
+
+  it('reads zero frames as the empty text', () => {
+    const r = decodeCtc(new Float32Array(0), 0, A36);
+    expect(r).toMatchObject({ text: '', confidence: 1, constraintUnsatisfied: false });
+  });
+});
+
+describe('character classes', () => {
+  // "2O5": the middle character leans to the letter O.
+  const p = matrix(
+    [{ '2': 0.9, Z: 0.06 }, { '': 0.9 }, { O: 0.6, '0': 0.35 }, { '': 0.9 }, { '5': 0.5, S: 0.45 }],
+    A36,
+  );
+  it('digits turns an O-leaning frame into 0 and conditions the confidence on the class', () => {
+    expect(decodeCtc(p, 5, A36).text).toBe('2O5');
+    const r = decodeCtc(p, 5, A36, { classes: 'digits' });
+    expect(r.text).toBe('205');
+    expect(bestPath(p, 5, A36, 'digits')).toBe('205');
+    expect(decodeCtc(p, 5, A36, { beam: 1, classes: 'digits' }).text).toBe('205');
+    expect(r.confidence).toBeGreaterThan(decodeCtc(p, 5, A36).confidence);
+    expect(r.characters[1]).toMatchObject({ char: '0', start: 2, end: 3 });
+    expect(r.characters[1].confidence).toBeGreaterThan(0.9);
+  });
+  it('letters, alnum, uppercase and explicit sets', () => {
+    expect(decodeCtc(p, 5, A36, { classes: 'letters' }).text).toBe('ZOS');
+    expect(decodeCtc(p, 5, A36, { classes: 'alnum' }).text).toBe('2O5');
+    expect(decodeCtc(p, 5, A36, { classes: 'uppercase' }).text).toBe('ZOS');
+    expect(decodeCtc(p, 5, A36, { classes: { chars: '025' } }).text).toBe('205');
+    expect(decodeCtc(p, 5, A36, { classes: { chars: '2os' } }).text).toBe('2OS');
+  });
+  it('excludes spaces and marks unless listed', () => {
+    const q = matrix([{ '1': 0.9 }, { '.': 0.7, '0': 0.2 }, { '5': 0.9 }], A36);
+    expect(decodeCtc(q, 3, A36).text).toBe('1.5');
+    expect(decodeCtc(q, 3, A36, { classes: 'digits' }).text).toBe('105');
+    expect(decodeCtc(q, 3, A36, { classes: parseCharacterClass('chars:0123456789.', A36) }).text).toBe('1.5');
+  });
+  it('parses the HTTP/CLI spelling and names the choices for anything else', () => {
+    expect(parseCharacterClass('digits', A36)).toBe('digits');
+    expect(parseCharacterClass('Letters', A36)).toBe('letters');
+    expect(parseCharacterClass('chars:0-9', A36)).toEqual({ chars: '0-9' });
+    expect(() => parseCharacterClass('digitz', A36)).toThrow(
+      /Unknown character class 'digitz'.*digits, letters, alnum/,
+    );
+    expect(() => parseCharacterClass('lowercase', A36)).toThrow(/no lowercase characters.*merges case/);
+    expect(() => parseCharacterClass('chars:', A36)).toThrow(/empty/);
+    expect(() => parseCharacterClass('chars:12€', A36)).toThrow(/'€'.*not in the alphabet/);
+  });
+});
+
+describe('bad input', () => {
+  const p = matrix([{ A: 0.9 }], A36);
+  it('names beam and topK ranges', () => {
+    for (const beam of [0, 65, 1.5])
+      expect(() => decodeCtc(p, 1, A36, { beam })).toThrow(/beam must be .* 1 to 64/);
+    for (const topK of [0, 21])
+      expect(() => decodeCtc(p, 1, A36, { topK })).toThrow(/topK must be .* 1 to 20/);
+    expect(() => decodeCtc(p, 1, A36, { minSymbolProb: 1 })).toThrow(/minSymbolProb/);
+  });
+  it('names a matrix that does not fit the alphabet or holds NaN', () => {
+    expect(() => decodeCtc(p, 2, A36)).toThrow(/2 frames of 43 symbols/);
+    expect(() => decodeCtc(new Float32Array(40), 1, A36)).toThrow(/whole rows/);
+    expect(() => decodeCtc(p, -1, A36)).toThrow(/frames must be/);
+    const bad = p.slice();
+    bad[3] = Number.NaN;
+    expect(() => decodeCtc(bad, 1, A36)).toThrow(/probs\[0, 3\] is NaN/);
+  });
+});
