@@ -33,7 +33,7 @@ export interface VerifyOptions {
 }
 
 export interface VerifyCheck extends ParityResult {
-  /** `random`, `random [32,63,1]` (a concrete size for unknown dims) or the label of the real inputs. */
+  /** `random`, `random 32x63x1` (the concrete input shape, when some dims are unknown) or the real inputs' label. */
   inputs: string;
   samples: number;
   /** TF-order shape of the (first) input, batch included, the check ran on. */
@@ -103,7 +103,7 @@ export async function verifyExport(
   for (const size of sizes) {
     const concrete = symbolic ? concreteShapes(shapes, size) : shapes;
     const random = randomInputs(concrete, samples, 1);
-    const label = symbolic ? `random [${concrete[0].slice(1).join(',')}]` : 'random';
+    const label = symbolic ? `random ${concrete[0].slice(1).join('x')}` : 'random';
     try {
       await run(random, label, ['all', 'disabled']);
     } finally {

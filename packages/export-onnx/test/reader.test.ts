@@ -150,7 +150,7 @@ describe('a reader run directory (saveModel from @hcr/model)', () => {
     expect(v.passed).toBe(true);
     expect(v.checks.map((c) => c.shape[2])).toEqual(VERIFY_SIZES.flatMap((w) => [w, w]));
     expect(v.checks.map((c) => c.optimization)).toEqual(VERIFY_SIZES.flatMap(() => ['all', 'disabled']));
-    expect(v.checks[0].inputs).toBe('random [32,16,1]');
+    expect(v.checks[0].inputs).toBe('random 32x16x1');
     // sizes below the reader's minWidth are left out of the defaults; explicit sizes are used as given
     const narrow = await verifyExport(loaded, bytes, { samples: 1, sizes: [20] });
     expect(narrow.checks.map((c) => c.shape)).toEqual([
@@ -158,6 +158,15 @@ describe('a reader run directory (saveModel from @hcr/model)', () => {
       [1, 32, 20, 1],
     ]);
     await expect(verifyExport(loaded, bytes, { sizes: [0] })).rejects.toMatchObject({ code: 'BAD_OPTION' });
+    // channels-first input for runtimes that want it: [batch, 1, 32, width]
+    const nchw = await exportModelFile(dir, { inputLayout: 'nchw' });
+    expect(nchw.report.inputs[0].shape).toEqual(['batch', 1, 32, 'width']);
+    const vn = await verifyExport(nchw.loaded, nchw.bytes, {
+      samples: 2,
+      sizes: [17, 64],
+      inputLayout: 'nchw',
+    });
+    expect(vn.passed).toBe(true);
   });
 
   it('hcr export onnx <run-dir> reports parity per width and writes the reader', () => {
@@ -185,7 +194,7 @@ describe('a reader run directory (saveModel from @hcr/model)', () => {
     expect(r.status, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json.parity.passed).toBe(true);
-    expect(json.parity.checks.map((c: { inputs: string }) => c.inputs)).toContain('random [32,203,1]');
+    expect(json.parity.checks.map((c: { inputs: string }) => c.inputs)).toContain('random 32x203x1');
     const onnx = decodeModel(readFileSync(out));
     expect(dimsOf(onnx.graph.input[0])).toEqual(['batch', 32, 'width', 1]);
     expect(onnx.metadata_props.map((p) => p.key)).toContain(ONNX_METADATA_KEYS.reader);
