@@ -1,0 +1,199 @@
+import { HcrError } from '@hcr/core';
+import { describe, expect, it } from 'vitest';
+import { type GreyImage, preprocessLine } from '../src/index.js';
+import { darkRect, drawLetters, gradientPage, invert, profiles, toImage } from './helpers.js';
+
+const W = 200;
+const H = 60;
+
+/** Letters at (40, 18) on a gradient page with a ruled line under them and a box line at the left. */
+function formScan(): GreyImage {
+  const page = gradientPage(W, H);
+  drawLetters(page, W, 40, 18);
+  darkRect(page, W, 0, 46, W, 2, 120); // ruled line across the field
+  darkRect(page, W, 8, 0, 2, H, 120); // box line down the left
+  return toImage(page, W, H);
+}
+
+function inkAt(line: { pixels: Uint8Array; width: number }, x: number, y: number): number {
+  return line.pixels[y * line.width + x];
+}
+
+describe('preprocessLine', () => {
+  it('turns a form scan into a 32-high ink-bright line with the rules removed and every stroke kept', () => {
+    const line = preprocessLine(formScan());
+    expect(line.height).toBe(32);
+    expect(line.pixels.length).toBe(line.width * 32);
+    expect(line.polarity).toBe('dark-on-light');
+    // The crop is the letters (x 40..109, y 18..41), not the rule at y 46 or the box line at x 8.
+    expect(line.crop.x).toBeGreaterThanOrEqual(38);
+    expect(line.crop.x).toBeLessThanOrEqual(41);
+    expect(line.crop.y).toBeGreaterThanOrEqual(17);
+    expect(line.crop.y + line.crop.height).toBeLessThanOrEqual(43);
+    expect(line.crop.x + line.crop.width).toBeLessThanOrEqual(112);
+    // Ink band 24 px -> 26 rows: scale 26/24, width kept in proportion (70 px of letters + margins).
+    expect(line.width).toBeGreaterThanOrEqual(78);
+    expect(line.width).toBeLessThanOrEqual(84);
+    const { rows, cols } = profiles(line.pixels, line.width, line.height);
+    // Background is 0: the margins hold no ink at all (gradient flattened, rule gone).
+    expect(rows[0] + rows[1] + rows[30] + rows[31]).toBe(0);
+    expect(cols[0] + cols[line.width - 1]).toBe(0);
+    // Stroke cores are full ink; the H bar, T bar and hyphen survive the rule removal.
+    const s = 26 / 24;
+    const X = (x: number) => Math.round(3 + (x + 0.5) * s - 0.5);
+    const Y = (y: number) => Math.round(3 + (y + 0.5) * s - 0.5);
+    expect(inkAt(line, X(1), Y(5))).toBe(255); // H left stem
+    expect(inkAt(line, X(7), Y(12))).toBeGreaterThan(200); // H bar
+    expect(inkAt(line, X(27), Y(12))).toBeGreaterThan(200); // I
+    expect(inkAt(line, X(40), Y(1))).toBeGreaterThan(200); // T bar
+    expect(inkAt(line, X(64), Y(12))).toBeGreaterThan(200); // hyphen
+    expect(inkAt(line, X(7), Y(5))).toBe(0); // inside the H
+    // Anti-aliasing is kept: some pixels are between background and ink.
+    expect(line.pixels.some((v) => v > 20 && v < 235)).toBe(true);
+  });
+
+  it('removes a rule that runs through the letters and keeps the strokes it crosses', () => {
+    const page = gradientPage(W, H);
+    drawLetters(page, W, 40, 18);
+    darkRect(page, W, 0, 36, W, 2, 120); // underline touching the stems 18 rows down
+    const img = toImage(page, W, H);
+    const s = 26 / 24;
+    const X = (x: number) => Math.round(3 + (x + 0.5) * s - 0.5);
+    const Y = (y: number) => Math.round(3 + (y + 0.5) * s - 0.5);
+    const kept = preprocessLine(img, { removeRules: false });
+    const cleaned = preprocessLine(img);
+    expect(inkAt(kept, X(20), Y(18.5))).toBeGreaterThan(150); // the rule between H and I
+    expect(inkAt(cleaned, X(20), Y(18.5))).toBe(0);
+    expect(inkAt(cleaned, X(56), Y(18.5))).toBe(0); // between T and hyphen
+    expect(inkAt(cleaned, X(1), Y(18.5))).toBe(255); // the H stem where the rule crossed it
+    expect(inkAt(cleaned, X(44), Y(18.5))).toBe(255); // the T stem
+    expect(inkAt(cleaned, X(64), Y(12))).toBeGreaterThan(200); // hyphen
+  });
+
+  it('reads light-on-dark input the same as dark-on-light', () => {
+    const a = preprocessLine(formScan());
+    const b = preprocessLine(invert(formScan()));
+    expect(b.polarity).toBe('light-on-dark');
+    expect(b.width).toBe(a.width);
+    let diff = 0;
+    for (let i = 0; i < a.pixels.length; i++) diff = Math.max(diff, Math.abs(a.pixels[i] - b.pixels[i]));
+    expect(diff).toBeLessThanOrEqual(40);
+  });
+
+  it('is deterministic', () => {
+    const a = preprocessLine(formScan());
+    const b = preprocessLine(formScan());
+    expect(Buffer.from(b.pixels).equals(Buffer.from(a.pixels))).toBe(true);
+    expect(b.crop).toEqual(a.crop);
+  });
+
+  it('reads RGB, RGBA and Float32 input like grey', () => {
+    const grey = formScan();
+    const g = grey.data as Uint8Array;
+    const rgb = new Uint8Array(g.length * 3);
+    const rgba = new Uint8Array(g.length * 4);
+    for (let i = 0; i < g.length; i++) {
+      rgb.set([g[i], g[i], g[i]], i * 3);
+      rgba.set([g[i], g[i], g[i], 255], i * 4);
+    }
+    const ref = preprocessLine(grey).pixels;
+    expect(preprocessLine({ width: W, height: H, data: rgb, channels: 3 }).pixels).toEqual(ref);
+    expect(preprocessLine({ width: W, height: H, data: rgba, channels: 4 }).pixels).toEqual(ref);
+    expect(preprocessLine({ width: W, height: H, data: Float32Array.from(g) }).pixels).toEqual(ref);
+  });
+
+  it('reads strokes drawn on a transparent canvas (opacity is the ink)', () => {
+    const page = new Float32Array(W * H).fill(200);
+    drawLetters(page, W, 40, 18); // 50 where ink
+    const rgba = new Uint8Array(W * H * 4);
+    for (let i = 0; i < W * H; i++) rgba[i * 4 + 3] = page[i] < 200 ? 255 : 0; // black strokes, clear ground
+    const line = preprocessLine({ width: W, height: H, data: rgba, channels: 4 });
+    expect(line.crop).toMatchObject({ x: 40, y: 18, width: 70, height: 24 });
+    // White strokes on a clear ground read the same.
+    for (let i = 0; i < W * H; i++) rgba.set([255, 255, 255], i * 4);
+    expect(preprocessLine({ width: W, height: H, data: rgba, channels: 4 }).pixels).toEqual(line.pixels);
+  });
+
+  it('shrinks a large photo to the same line and pads narrow lines to minWidth', () => {
+    // The same scan at 4x: the line comes out the same size.
+    const big = new Float32Array(W * 4 * H * 4);
+    const small = formScan().data as Uint8Array;
+    for (let y = 0; y < H * 4; y++)
+      for (let x = 0; x < W * 4; x++) big[y * W * 4 + x] = small[(y >> 2) * W + (x >> 2)];
+    const line = preprocessLine(toImage(big, W * 4, H * 4));
+    expect(Math.abs(line.width - preprocessLine(formScan()).width)).toBeLessThanOrEqual(2);
+    expect(line.crop.x).toBeGreaterThanOrEqual(150);
+    expect(line.crop.x).toBeLessThanOrEqual(166);
+    // A single I is narrower than 16 columns once normalised: padded with background.
+    const page = gradientPage(60, 40);
+    darkRect(page, 60, 30, 8, 3, 24);
+    const one = preprocessLine(toImage(page, 60, 40), { minWidth: 16 });
+    expect(one.width).toBe(16);
+    expect(profiles(one.pixels, 16, 32).cols[0]).toBe(0);
+  });
+
+  it('does not blow a lone hyphen up to full height', () => {
+    const page = gradientPage(80, 40);
+    darkRect(page, 80, 30, 18, 12, 3);
+    const line = preprocessLine(toImage(page, 80, 40));
+    const { rows } = profiles(line.pixels, line.width, line.height);
+    const inked = rows.filter((r) => r > 0).length;
+    expect(inked).toBeLessThan(12);
+  });
+});
+
+describe('preprocessLine bad input', () => {
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(HcrError);
+      expect((e as HcrError).hint).toBeTruthy();
+      return (e as HcrError).code;
+    }
+    return 'no error';
+  };
+  it('names blank, uniform and noise-only images NO_INK', () => {
+    expect(code(() => preprocessLine({ width: 100, height: 40, data: new Uint8Array(4000).fill(255) }))).toBe(
+      'NO_INK',
+    );
+    expect(code(() => preprocessLine({ width: 100, height: 40, data: new Uint8Array(4000) }))).toBe('NO_INK');
+    expect(code(() => preprocessLine(toImage(gradientPage(100, 40), 100, 40)))).toBe('NO_INK');
+    // Faint paper grain (+-6 levels) is not writing.
+    const grain = new Uint8Array(4000).map((_, i) => 200 + ((i * 7919) % 13) - 6);
+    expect(code(() => preprocessLine({ width: 100, height: 40, data: grain }))).toBe('NO_INK');
+  });
+  it('refuses degenerate sizes', () => {
+    expect(code(() => preprocessLine({ width: 1, height: 1, data: new Uint8Array(1) }))).toBe(
+      'IMAGE_TOO_SMALL',
+    );
+    expect(code(() => preprocessLine({ width: 0, height: 10, data: new Uint8Array(0) }))).toBe(
+      'BAD_IMAGE_SIZE',
+    );
+    expect(code(() => preprocessLine({ width: 2.5, height: 10, data: new Uint8Array(25) }))).toBe(
+      'BAD_IMAGE_SIZE',
+    );
+  });
+  it('refuses absurd aspect ratios and lines wider than maxWidth', () => {
+    expect(
+      code(() => preprocessLine({ width: 20000, height: 40, data: new Uint8Array(800000).fill(255) })),
+    ).toBe('LINE_TOO_WIDE');
+    expect(code(() => preprocessLine(formScan(), { maxWidth: 40 }))).toBe('LINE_TOO_WIDE');
+  });
+  it('refuses data that does not match the size', () => {
+    expect(code(() => preprocessLine({ width: 10, height: 10, data: new Uint8Array(99) }))).toBe(
+      'BAD_IMAGE_DATA',
+    );
+    expect(
+      code(() => preprocessLine({ width: 10, height: 10, data: new Uint8Array(100), channels: 3 })),
+    ).toBe('BAD_IMAGE_DATA');
+    expect(
+      code(() =>
+        preprocessLine({ width: 10, height: 10, data: new Uint8Array(200), channels: 2 as unknown as 1 }),
+      ),
+    ).toBe('BAD_IMAGE_DATA');
+  });
+  it('refuses options that leave no room for ink', () => {
+    expect(code(() => preprocessLine(formScan(), { height: 32, margin: 15 }))).toBe('BAD_OPTIONS');
+  });
+});
