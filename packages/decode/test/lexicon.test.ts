@@ -1,0 +1,104 @@
+import { LINE_ALPHABET_36 } from '@hcr/core';
+import { createLexicon, decodeCtc } from '@hcr/decode';
+import { describe, expect, it } from 'vitest';
+import { exhaustive, matrix, randomProbs, rng, tinyAlphabet } from './helpers.js';
+
+const A36 = LINE_ALPHABET_36;
+
+/** Frames spelling `text` one character per frame with blanks between, each char leaning as given. */
+function spell(chars: Record<string, number>[]): Float32Array {
+  const rows: Record<string, number>[] = [];
+  for (const c of chars) rows.push(c, { '': 0.95 });
+  return matrix(rows, A36);
+}
+
+describe('lexicon', () => {
+  const lex = createLexicon(['Paris', 'Lyon', 'Jean', 'Pierre', 'jean-luc', "d'Arc"], A36);
+
+  it('upper-cases words for a case-merged alphabet and accepts word sequences', () => {
+    expect(lex.words).toBe(6);
+    expect(lex.has('PARIS')).toBe(true);
+    expect(lex.has('paris')).toBe(true);
+    expect(lex.has('JEAN PIERRE')).toBe(true);
+    expect(lex.has('JEAN  PIERRE')).toBe(true); // canonicalised like a read: one space
+    expect(lex.has('PAR')).toBe(false);
+    expect(lex.has('')).toBe(false);
+    expect(lex.has('JEAN ')).toBe(true); // trimmed
+  });
+
+  it('picks the word over a slightly likelier non-word', () => {
+    // LY0N: the O leans to 0
+    const p = spell([{ L: 0.9 }, { Y: 0.9 }, { '0': 0.5, O: 0.45 }, { N: 0.9 }]);
+    expect(decodeCtc(p, 8, A36).text).toBe('LY0N');
+    const r = decodeCtc(p, 8, A36, { lexicon: lex });
+    expect(r.text).toBe('LYON');
+    expect(r.alternatives.every((a) => lex.has(a.text))).toBe(true);
+  });
+
+  it('reads a sequence of words separated by single spaces', () => {
+    const p = spell([
+      { J: 0.9 },
+      { E: 0.6, F: 0.35 },
+      { A: 0.9 },
+      { N: 0.5, M: 0.45 },
+      { ' ': 0.9 },
+      { P: 0.9 },
+      { A: 0.9 },
+      { R: 0.9 },
+      { I: 0.45, '1': 0.5 },
+      { S: 0.5, '5': 0.45 },
+    ]);
+    expect(decodeCtc(p, 20, A36).text).toBe('JEAN PAR1S');
+    expect(decodeCtc(p, 20, A36, { lexicon: lex, beam: 16 }).text).toBe('JEAN PARIS');
+  });
+
+  it('returns nothing, and says so, when no word fits', () => {
+    const p = spell([{ X: 0.9 }]);
+    expect(decodeCtc(p, 2, A36, { lexicon: lex }).constraintUnsatisfied).toBe(true);
+  });
+
+  it('works together with a character class and a pattern', () => {
+    const digits = createLexicon(['10', '100', '1000'], A36);
+    const p = spell([
+      { I: 0.7, '1': 0.25 },
+      { O: 0.7, '0': 0.25 },
+      { O: 0.7, '0': 0.25 },
+    ]);
+    expect(decodeCtc(p, 6, A36, { lexicon: digits, classes: 'digits' }).text).toBe('100');
+    expect(decodeCtc(p, 6, A36, { lexicon: digits, pattern: '\\d{2}' }).text).toBe('10');
+  });
+
+  it('matches brute force restricted to the lexicon on tiny cases', () => {
+    const ab = tinyAlphabet(['A', 'B', ' ']);
+    const words = ['A', 'AB', 'BA'];
+    const tiny = createLexicon(words, ab);
+    const inLex = (t: string) => t.split(' ').every((w) => words.includes(w));
+    const rand = rng(9);
+    for (let trial = 0; trial < 20; trial++) {
+      const probs = randomProbs(4, 4, rand, 3);
+      const truth = [...exhaustive(probs, 4, ab)].filter(([t]) => inLex(t)).sort((a, b) => b[1] - a[1]);
+      const r = decodeCtc(probs, 4, ab, { lexicon: tiny, beam: 64, topK: 20, minSymbolProb: 0 });
+      expect(r.alternatives.map((a) => a.text)).toEqual(truth.map(([t]) => t));
+      expect(r.confidence).toBeCloseTo(truth[0][1], 6);
+    }
+  });
+
+  it('skips words outside the alphabet and rejects an empty list', () => {
+    const l = createLexicon(['café', 'tea', ''], A36);
+    expect([l.words, l.skipped]).toEqual([1, 1]);
+    expect(() => createLexicon([], A36)).toThrow(/no word/);
+    expect(() => createLexicon(['€€'], A36)).toThrow(/1 skipped/);
+  });
+
+  it('decodes a long line with a 10k-word lexicon quickly enough for a test', () => {
+    const rand = rng(1);
+    const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const words = Array.from({ length: 10_000 }, () =>
+      Array.from({ length: 3 + Math.floor(rand() * 7) }, () => letters[Math.floor(rand() * 26)]).join(''),
+    );
+    const big = createLexicon(words, A36);
+    const p = randomProbs(100, A36.size, rand, 8);
+    const r = decodeCtc(p, 100, A36, { lexicon: big, beam: 32 });
+    if (!r.constraintUnsatisfied) expect(big.has(r.text)).toBe(true);
+  });
+});

@@ -1,0 +1,144 @@
+import { LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
+import { type CompiledPattern, compilePattern, decodeCtc } from '@hcr/decode';
+import { describe, expect, it } from 'vitest';
+import { exhaustive, matrix, randomProbs, rng, tinyAlphabet } from './helpers.js';
+
+const A36 = LINE_ALPHABET_36;
+
+/** Runs the DFA over a text (the automaton the beam follows). */
+function matches(p: CompiledPattern, text: string, alphabet: LineAlphabet = A36): boolean {
+  let q = p.start;
+  for (const ch of text) {
+    const k = alphabet.symbols.indexOf(ch);
+    if (k <= 0) return false;
+    q = p.next(q, k);
+    if (q < 0) return false;
+  }
+  return p.accepts(q);
+}
+
+describe('pattern syntax', () => {
+  const cases: [string, string[], string[]][] = [
+    ['[A-Z]{2}[0-9]{4}', ['AB1234', 'ZZ0000'], ['AB123', 'A11234', 'AB12345', '']],
+    ['[0-9.,]+', ['1,234.50', '7'], ['', '1 2', 'A']],
+    ['\\d{1,3}(,\\d{3})*', ['1', '12,345', '1,234,567'], ['1234', ',123', '12,34']],
+    ['AB|CD', ['AB', 'CD'], ['ABCD', 'A']],
+    ['A(B|C)?D', ['AD', 'ABD', 'ACD'], ['ABCD', 'AB']],
+    ['^A.C$', ['ABC', 'A C', 'A-C'], ['AC', 'ABBC']],
+    ['A*B+', ['B', 'AAB', 'ABBB'], ['A', '']],
+    ['[^0-9]{2,}', ['AB', 'A B', '-.-'], ['A', 'A1']],
+    ['\\d\\s\\d', ['1 2'], ['12', '1-2']],
+    ['\\.\\-\\/\\ ', ['.-/ '], ['.-/']],
+    ['[A-C-]{3}', ['A-C', '---'], ['ADC']],
+    ['ab[x-z]', ['ABX', 'ABZ'], ['ABW']], // case-merged alphabet: letters upper-cased
+    ['\\D\\S', ['A-', '--'], ['1A', 'A ']],
+    ['[\\d.]{2}', ['1.', '..'], ['A1']],
+    ['(\\d{2}){0,2}', ['', '12', '1234'], ['1', '123456']],
+  ];
+  for (const [src, yes, no] of cases)
+    it(`${src} matches ${yes.map((t) => JSON.stringify(t)).join(' ')} and not ${no.map((t) => JSON.stringify(t)).join(' ')}`, () => {
+      const p = compilePattern(src, A36);
+      for (const t of yes) expect(matches(p, t), t).toBe(true);
+      for (const t of no) expect(matches(p, t), t).toBe(false);
+    });
+
+  it('names the problem and its position', () => {
+    const bad: [string, RegExp][] = [
+      ['AB[0-9', /unclosed '\[' at position 3/],
+      ['(AB', /unclosed '\(' at position 1/],
+      ['AB)', /unmatched '\)' at position 3/],
+      ['*A', /nothing to repeat before '\*' at position 1/],
+      ['A|+', /nothing to repeat before '\+' at position 3/],
+      ['A{3,1}', /bounds reversed at position 2/],
+      ['A{2', /'\{' is not \{n\}, \{n,\} or \{n,m\} at position 2/],
+      ['A{500}', /repeat count above 100 at position 2/],
+      ['\\w+', /unsupported escape '\\w' at position 1/],
+      ['AB€', /'€' is not in the alphabet hcr36-line at position 3/],
+      ['[Z-A]', /range 'Z-A' is reversed at position 2/],
+      ['A[]', /empty class '\[\]' at position 2/],
+      ['A\\', /'\\' at the end at position 2/],
+      ['[^\\d\\D]', /matches no text of the alphabet/],
+      ['', /empty/],
+    ];
+    for (const [src, msg] of bad) {
+      let err: unknown;
+      try {
+        compilePattern(src, A36);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, src).toMatchObject({ code: 'PATTERN_INVALID', message: expect.stringMatching(msg) });
+    }
+  });
+
+  it('rejects patterns whose automaton would be huge instead of hanging', () => {
+    expect(() => compilePattern('((((A{0,100}){0,100}){0,100}){0,100})', A36)).toThrow(/automaton states/);
+  });
+});
+
+describe('decoding under a pattern', () => {
+  // "AB1230" written so that B leans to 8, 1 to I and 0 to O.
+  const p = matrix(
+    [
+      { A: 0.9 },
+      { '': 0.9 },
+      { '8': 0.55, B: 0.4 },
+      { '': 0.9 },
+      { I: 0.6, '1': 0.35 },
+      { '2': 0.9 },
+      { '': 0.9 },
+      { '3': 0.9 },
+      { O: 0.5, '0': 0.45 },
+    ],
+    A36,
+  );
+  it('[A-Z]{2}[0-9]{4} forces letters then digits', () => {
+    expect(decodeCtc(p, 9, A36).text).toBe('A8I23O');
+    const r = decodeCtc(p, 9, A36, { pattern: '[A-Z]{2}[0-9]{4}' });
+    expect(r.text).toBe('AB1230');
+    expect(r.constraintUnsatisfied).toBe(false);
+    for (const alt of r.alternatives) expect(alt.text).toMatch(/^[A-Z]{2}[0-9]{4}$/);
+    // also with a compiled pattern and with beam 1 (greedy under the automaton)
+    const compiled = compilePattern('[A-Z]{2}[0-9]{4}', A36);
+    expect(decodeCtc(p, 9, A36, { pattern: compiled, beam: 1 }).text).toBe('AB1230');
+  });
+  it('[0-9.,]+ reads an amount', () => {
+    const q = matrix(
+      [{ '1': 0.9 }, { ',': 0.5, "'": 0.45 }, { S: 0.6, '5': 0.38 }, { '': 0.9 }, { O: 0.7, '0': 0.25 }],
+      A36,
+    );
+    expect(decodeCtc(q, 5, A36).text).toBe('1,SO');
+    expect(decodeCtc(q, 5, A36, { pattern: '[0-9.,]+' }).text).toBe('1,50');
+  });
+  it('says so when no text fits, instead of answering unconstrained', () => {
+    const q = matrix([{ A: 0.9 }, { B: 0.9 }, { C: 0.9 }], A36);
+    const r = decodeCtc(q, 3, A36, { pattern: '\\d{5}' }); // 5 characters cannot fit in 3 frames
+    expect(r).toEqual({
+      text: '',
+      confidence: 0,
+      characters: [],
+      alternatives: [],
+      constraintUnsatisfied: true,
+    });
+  });
+  it('matches brute force restricted to the pattern on tiny cases', () => {
+    const ab = tinyAlphabet(['A', 'B']);
+    const pat = compilePattern('A+B?', ab);
+    const rand = rng(5);
+    for (let trial = 0; trial < 30; trial++) {
+      const probs = randomProbs(4, 3, rand, 3);
+      const truth = [...exhaustive(probs, 4, ab)]
+        .filter(([t]) => /^A+B?$/.test(t))
+        .sort((a, b) => b[1] - a[1]);
+      const r = decodeCtc(probs, 4, ab, { pattern: pat, beam: 64, topK: 20, minSymbolProb: 0 });
+      expect(r.alternatives.map((a) => a.text)).toEqual(truth.map(([t]) => t));
+      expect(r.confidence).toBeCloseTo(truth[0][1], 6);
+    }
+  });
+  it('rejects a pattern compiled for another alphabet', () => {
+    const other = compilePattern('A', tinyAlphabet(['A']));
+    expect(() => decodeCtc(matrix([{ A: 0.9 }], A36), 1, A36, { pattern: other })).toThrow(
+      /built for the alphabet/,
+    );
+  });
+});
