@@ -18,7 +18,7 @@ export interface ReaderBuildOptions extends BuildOptions {
  * same Conv/BatchNorm/Relu/MaxPool ops as the character models).
  *
  *   [32, W, 1] -> conv 3x3 (16) pool 2x2 -> conv (32) pool 2x2          [8, W/4]
- *              -> conv (64) conv (64) pool 2x1 -> conv (96) pool 2x1    [2, W/4]
+ *              -> conv (64) pool 2x1 -> conv (96) pool 2x1              [2, W/4]
  *              -> conv 2x1 valid (128): height collapsed                 [1, W/4, 128]
  *              -> two 1x5 convs along the width (context of ~3 characters each side)
  *              -> 1x1 conv to the alphabet, softmax                      [1, W/4, classes]
@@ -44,13 +44,14 @@ export function buildReader({ seed = 1, dropout = 0.2, classes }: ReaderBuildOpt
   };
   let p = 0;
   const pool = (x: tf.SymbolicTensor, size: [number, number]) =>
-    tf.layers.maxPooling2d({ poolSize: size, strides: size, name: `pool${++p}` }).apply(x) as tf.SymbolicTensor;
+    tf.layers
+      .maxPooling2d({ poolSize: size, strides: size, name: `pool${++p}` })
+      .apply(x) as tf.SymbolicTensor;
 
   let x = conv(input, 16, [3, 3]);
   x = pool(x, [2, 2]); // 16 x W/2
   x = conv(x, 32, [3, 3]);
   x = pool(x, [2, 2]); // 8 x W/4
-  x = conv(x, 64, [3, 3]);
   x = conv(x, 64, [3, 3]);
   x = pool(x, [2, 1]); // 4 x W/4
   x = conv(x, 96, [3, 3]);

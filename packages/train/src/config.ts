@@ -76,12 +76,33 @@ export const MODEL_DEFAULTS: Record<string, TrainConfigInput> = {
   seed: { lr: 0.001, batchSize: 64, labelSmoothing: 0, weightDecay: 0, augment: { enabled: false } },
   // A uniform class prior: digits outnumber letters 2:1 in training, which is not a fact about handwriting.
   hcrnet: { logitAdjust: 1 },
+  // The line reader trains with CTC on synthetic line shards; their variety replaces augmentation.
+  reader: {
+    batchSize: 32,
+    lr: 0.002,
+    warmup: 0.03,
+    labelSmoothing: 0,
+    dropout: 0.2,
+    clipNorm: 5,
+    checkpointEvery: 100,
+    augment: { enabled: false },
+    data: 'artifacts/data/lines',
+  },
 };
+
+/** The line reader: trained by `trainLines` (CTC), not by the character trainer. */
+export const READER_MODEL = 'reader';
+const TRAINABLE_MODELS = [...MODEL_NAMES, READER_MODEL];
 
 /** Profiles set the budget: quick fits in 12 minutes here, full in 90. */
 export const PROFILES: Record<ProfileName, Partial<TrainConfig>> = {
   quick: { epochs: 2 },
   full: { epochs: 15 },
+};
+
+/** Per-model profile budgets where they differ (the reader: quick about 15 minutes here). */
+export const MODEL_PROFILES: Record<string, Record<ProfileName, Partial<TrainConfig>>> = {
+  reader: { quick: { epochs: 2 }, full: { epochs: 12 } },
 };
 
 function bad(
@@ -125,13 +146,14 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
         (partial.augment as unknown as Record<string, unknown>)[k],
         `an augment option (known: ${Object.keys(DEFAULT_AUGMENT).join(', ')})`,
       );
-  const c = { ...BASE, ...recipe, ...PROFILES[profile], ...partial, profile, augment } as TrainConfig;
-  if (!MODEL_NAMES.includes(c.model))
+  const budget = MODEL_PROFILES[model]?.[profile] ?? PROFILES[profile];
+  const c = { ...BASE, ...recipe, ...budget, ...partial, profile, augment } as TrainConfig;
+  if (!TRAINABLE_MODELS.includes(c.model))
     bad(
       'model',
       c.model,
-      `one of ${MODEL_NAMES.join(', ')}`,
-      `Use --model ${MODEL_NAMES.join(' or --model ')}.`,
+      `one of ${TRAINABLE_MODELS.join(', ')}`,
+      `Use --model ${TRAINABLE_MODELS.join(' or --model ')}.`,
     );
   if (!isInt(c.epochs, 1)) bad('epochs', c.epochs, 'an integer >= 1');
   if (!isInt(c.batchSize, 2)) bad('batchSize', c.batchSize, 'an integer >= 2');

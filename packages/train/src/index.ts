@@ -18,8 +18,10 @@ export {
   learningRate,
   loadTrainConfigFile,
   MODEL_DEFAULTS,
+  MODEL_PROFILES,
   PROFILES,
   type ProfileName,
+  READER_MODEL,
   resolveTrainConfig,
   type TrainConfig,
   type TrainConfigInput,
@@ -30,3 +32,4 @@ export { WorkerPool } from './pool.js';
 export { type ProgressReporter, type ProgressTick, progressReporter } from './progress.js';
 export { writeSyntheticDataset } from './synthetic.js';
 export { type TrainOptions, type TrainResult, train } from './train.js';
+export { editDistance, lineEpochOrder, lineScores, trainLines } from './train-lines.js';

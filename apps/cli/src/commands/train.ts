@@ -1,5 +1,15 @@
+import { join, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
-import { loadTrainConfigFile, type TrainConfig, type TrainConfigInput, train } from '@hcr/train';
+import {
+  loadCheckpoint,
+  loadTrainConfigFile,
+  READER_MODEL,
+  resolveTrainConfig,
+  type TrainConfig,
+  type TrainConfigInput,
+  train,
+  trainLines,
+} from '@hcr/train';
 import type { Command } from 'commander';
 import { log, printJson } from '../output.js';
 
@@ -14,12 +24,17 @@ function number(flag: string, integer: boolean) {
   };
 }
 
-/** `hcr train`: trains seed or hcrnet from the prepared shards; writes artifacts/model/<run>/. */
+/**
+ * `hcr train`: trains seed or hcrnet from the character shards, or the line reader (`--model reader`) from
+ * the line shards; writes artifacts/model/<run>/.
+ */
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train a model (seed | hcrnet) on the prepared shards; checkpoints, resume, metrics, curve')
-    .option('--model <name>', 'seed | hcrnet (default hcrnet)')
+    .description(
+      'train a model (seed | hcrnet on character shards, reader on line shards); checkpoints, resume, metrics, curve',
+    )
+    .option('--model <name>', 'seed | hcrnet | reader (default hcrnet)')
     .option('--profile <name>', 'quick (<= 12 min here) | full (<= 90 min here); default quick')
     .option('--epochs <n>', 'epochs (overrides the profile)', number('--epochs', true))
     .option('--batch <n>', 'global batch size', number('--batch', true))
@@ -41,8 +56,16 @@ export function registerTrain(program: Command): void {
       'checkpoint every N steps (and at each epoch end)',
       number('--checkpoint-every', true),
     )
+    .option(
+      '--limit-train <n>',
+      'train on at most N samples per epoch (smoke runs)',
+      number('--limit-train', true),
+    )
     .option('--no-augment', 'train without augmentation')
-    .option('--data <dir>', 'prepared dataset directory (default artifacts/data/shards)')
+    .option(
+      '--data <dir>',
+      'prepared dataset directory (default artifacts/data/shards; reader: artifacts/data/lines)',
+    )
     .option('--out <dir>', 'runs directory (default artifacts/model)')
     .option('--run <id>', 'run id (default <model>-<profile>-<yyyymmdd-hhmmss>)')
     .option('--force', 'replace an existing run directory with the same --run id')
@@ -66,8 +89,21 @@ export function registerTrain(program: Command): void {
       set('checkpointEvery', opts.checkpointEvery);
       set('data', opts.data);
       set('out', opts.out);
+      set('limitTrain', opts.limitTrain);
       if (opts.augment === false) config.augment = { ...(config.augment ?? {}), enabled: false };
-      const result = await train({ config, resume: opts.resume, run: opts.run, force: opts.force, log });
+      const options = { config, resume: opts.resume, run: opts.run, force: opts.force, log };
+      const result = (await readsLines(config, opts.resume))
+        ? await trainLines(options)
+        : await train(options);
       if (opts.json) printJson(result.metadata);
     });
+}
+
+/** A reader run: asked for with --model reader, or a resumed run whose checkpoint trained the reader. */
+async function readsLines(config: TrainConfigInput, resume: unknown): Promise<boolean> {
+  if (config.model !== undefined) return config.model === READER_MODEL;
+  if (typeof resume !== 'string') return false;
+  const out = resolve(resolveTrainConfig(config).out);
+  const { progress } = await loadCheckpoint(join(out, resume));
+  return progress.config.model === READER_MODEL;
 }
