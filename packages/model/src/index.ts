@@ -21,4 +21,11 @@ export {
   saveModel,
   WEIGHTS_BIN,
 } from './io.js';
-export { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, type ReaderBuildOptions, readerFrames } from './reader.js';
+export {
+  buildReader,
+  LINE_HEIGHT,
+  LINE_MIN_WIDTH,
+  LINE_STRIDE,
+  type ReaderBuildOptions,
+  readerFrames,
+} from './reader.js';
