@@ -23,6 +23,28 @@ export {
   SIDE,
 } from './preprocess/preprocess.js';
 export {
+  createLineReader,
+  type LineInput,
+  type LineReader,
+  type LineReaderOptions,
+  type LineReading,
+} from './reader/line-reader.js';
+export {
+  DEFAULT_LINE_LIMITS,
+  type LineLimits,
+  type PreparedLine,
+  prepareLineImage,
+} from './reader/prepare-line.js';
+export {
+  DEFAULT_BEAM,
+  DEFAULT_TOP_K,
+  MAX_BEAM,
+  MAX_TOP_K,
+  type ReadOptions,
+} from './reader/read-options.js';
+export { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader/reader-info.js';
+export { bucketWidth, groupByWidth, type WidthGroup } from './reader/width-buckets.js';
+export {
   createRecognizer,
   looksLikeImageFile,
   prepareInput,

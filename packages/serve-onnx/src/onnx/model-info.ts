@@ -134,7 +134,8 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
   };
 }
 
-function signature(v: OnnxValueInfo): TensorSignature {
+/** The signature of a graph input or output; symbolic dimensions are -1. */
+export function signature(v: OnnxValueInfo): TensorSignature {
   const t = v.type?.tensor_type;
   const dims = t?.shape?.dim ?? [];
   return {

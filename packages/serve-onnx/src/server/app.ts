@@ -5,7 +5,6 @@ import { HcrError } from '@hcr/core';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
-  type FastifyReply,
   LogController,
   type RawServerDefault,
 } from 'fastify';
@@ -13,9 +12,12 @@ import type { Logger } from 'pino';
 import { allowedClasses, type Prediction } from '../classes.js';
 import { DEFAULT_DECODE_LIMITS, IMAGE_CONTENT_TYPES } from '../preprocess/decode.js';
 import type { PreparedCharacter } from '../preprocess/preprocess.js';
-import type { Recognizer, RecognizerInput } from '../recognizer.js';
+import type { LineReader } from '../reader/line-reader.js';
+import type { Recognizer } from '../recognizer.js';
 import { type BatcherOptions, MicroBatcher, OverloadedError } from './batcher.js';
+import { JSON_HINT, parseBody, parseTopK, round, sendError, statusFor, withTimeout } from './http.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { registerReadRoute } from './read-route.js';
 
 export interface ServerLimits {
   /** Largest request body in bytes (413 beyond). */
@@ -43,6 +45,8 @@ export const DEFAULT_BATCHING: BatcherOptions = Object.freeze({ maxBatch: 64, ma
 
 export interface AppOptions {
   recognizer: Recognizer;
+  /** The line reader behind POST /v1/read (optional: without it /v1/read says how to get one). */
+  reader?: LineReader;
   logger: Logger;
   limits?: Partial<ServerLimits>;
   /** Micro-batching; `false` runs every request's images on their own. */
@@ -70,22 +74,6 @@ const MIME: Record<string, string> = {
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
 };
-
-/** HTTP status for an HcrError code: input problems are the client's (4xx), model problems are ours. */
-function statusFor(e: HcrError): number {
-  if (e.code === 'IMAGE_TOO_LARGE' || e.code === 'IMAGE_UNDECODABLE') return 400;
-  if (e.code.startsWith('MODEL_')) return 500;
-  if (e.code === 'OVERLOADED' || e.code === 'TIMEOUT' || e.code === 'SHUTTING_DOWN') return 503;
-  if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return 415;
-  return 400;
-}
-
-function sendError(reply: FastifyReply, status: number, code: string, message: string, hint?: string) {
-  return reply
-    .code(status)
-    .type('application/json')
-    .send({ error: { code, message, ...(hint ? { hint } : {}) } });
-}
 
 export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -202,7 +190,7 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
       404,
       'NOT_FOUND',
       `No route ${req.method} ${req.url}.`,
-      'See GET / and POST /v1/predict.',
+      'See GET /, POST /v1/predict and POST /v1/read.',
     ),
   );
 
@@ -214,7 +202,9 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   }
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) =>
-    closing ? reply.code(503).send({ status: 'shutting down' }) : { status: 'ready', model: rec.info.id },
+    closing
+      ? reply.code(503).send({ status: 'shutting down' })
+      : { status: 'ready', model: rec.info.id, reader: opts.reader?.info.id ?? null },
   );
   app.get('/v1/model', async () => ({
     id: rec.info.id,
@@ -229,9 +219,10 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
     session: rec.tuning,
     batching: batcher ? { ...DEFAULT_BATCHING, ...(opts.batching || {}) } : false,
     limits,
+    reader: opts.reader ? describeReader(opts.reader) : null,
   }));
   app.get('/metrics', async (_req, reply) => {
-    metrics.queue.set(batcher?.queued ?? 0);
+    metrics.queue.set((batcher?.queued ?? 0) + (readBatcher?.queued ?? 0));
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
@@ -269,88 +260,44 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
     return reply.send(await withTimeout(work, limits.timeoutMs));
   });
 
+  const readBatcher = registerReadRoute(app, {
+    reader: opts.reader,
+    limits,
+    batching: opts.batching === false ? false : { ...DEFAULT_BATCHING, ...opts.batching },
+    metrics,
+  });
+
   async function shutdown(drainMs = 0): Promise<void> {
     if (closing) return;
     closing = true;
     if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
     await app.close();
     await rec.close();
+    await opts.reader?.close();
   }
 
   return { app, metrics, shutdown };
 }
 
-const JSON_HINT =
-  'Send {"pixels": [784 numbers]} or {"images": ["<base64 PNG/JPEG/WebP>", ...]}, or the image itself as image/png.';
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}
-
-function parseTopK(raw: string | undefined, classes: number): number {
-  if (raw === undefined || raw === '') return 5;
-  const k = Number(raw);
-  if (!Number.isInteger(k) || k < 1 || k > classes)
-    throw new HcrError('BAD_TOP_K', `top_k=${raw} is not an integer between 1 and ${classes}.`, {
-      hint: 'Use e.g. ?top_k=5.',
-    });
-  return k;
-}
-
-/** The images of a request: one binary image, or JSON {pixels} / {pixels: [[...]]} / {images: [base64]}. */
-function parseBody(contentType: string | undefined, body: unknown, maxImages: number): RecognizerInput[] {
-  if (Buffer.isBuffer(body)) return [{ image: body }];
-  const jsonHint = JSON_HINT;
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new HcrError('BAD_JSON', `The JSON body must be an object (content-type ${contentType}).`, {
-      hint: jsonHint,
-    });
-  const b = body as { pixels?: unknown; images?: unknown };
-  if (b.pixels !== undefined) {
-    if (!Array.isArray(b.pixels))
-      throw new HcrError('BAD_PIXELS', '"pixels" must be an array of 784 numbers.', { hint: jsonHint });
-    const list = Array.isArray(b.pixels[0]) ? (b.pixels as unknown[]) : [b.pixels];
-    checkCount(list.length, maxImages);
-    return list.map((p, i) => {
-      if (!Array.isArray(p))
-        throw new HcrError('BAD_PIXELS', `pixels[${i}] is not an array of 784 numbers.`, { hint: jsonHint });
-      return { pixels: p as number[] };
-    });
-  }
-  if (b.images !== undefined) {
-    if (!Array.isArray(b.images) || b.images.length === 0)
-      throw new HcrError('BAD_IMAGES', '"images" must be a non-empty array of base64 strings.', {
-        hint: jsonHint,
-      });
-    checkCount(b.images.length, maxImages);
-    return b.images.map((s, i) => {
-      if (typeof s !== 'string' || !/^[A-Za-z0-9+/=\s_-]*$/.test(s.replace(/^data:[^,]*,/, '')))
-        throw new HcrError('BAD_IMAGES', `images[${i}] is not a base64 string.`, { hint: jsonHint });
-      return { image: Buffer.from(s.replace(/^data:[^,]*,/, ''), 'base64') };
-    });
-  }
-  throw new HcrError('BAD_JSON', 'The JSON body has neither "pixels" nor "images".', { hint: jsonHint });
-}
-
-function checkCount(n: number, max: number) {
-  if (n > max)
-    throw new HcrError('TOO_MANY_IMAGES', `${n} images in one request; the limit is ${max}.`, {
-      hint: 'Split the batch over several requests.',
-    });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new HcrError('TIMEOUT', `The prediction took longer than ${ms} ms.`, {
-            hint: 'The server is overloaded; retry later or send fewer images per request.',
-          }),
-        ),
-      ms,
-    );
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+/** The line reader as GET /v1/model shows it (under `reader`). */
+function describeReader(r: LineReader) {
+  return {
+    id: r.info.id,
+    alphabet: {
+      id: r.info.alphabet.id,
+      symbols: r.info.alphabet.symbols.slice(1).join(''),
+      size: r.info.alphabet.size,
+    },
+    height: r.info.reader.height,
+    stride: r.info.reader.stride,
+    minWidth: r.info.reader.minWidth,
+    normalisation: r.info.normalisation,
+    input: r.info.input,
+    output: r.info.output,
+    opsetVersion: r.info.opsetVersion,
+    sizeBytes: r.info.sizeBytes,
+    metadata: r.info.metadata ?? null,
+    lexicons: r.lexiconNames,
+    session: r.tuning,
+  };
 }

@@ -24,6 +24,23 @@ export function createMetrics() {
       help: 'Images recognised',
       registers: [registry],
     }),
+    lines: new Counter({
+      name: 'hcr_lines_total',
+      help: 'Lines read (POST /v1/read)',
+      registers: [registry],
+    }),
+    readerBatchSize: new Histogram({
+      name: 'hcr_reader_batch_size',
+      help: 'Lines per micro-batch of the line reader (split into width buckets inside)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
+    readerInference: new Histogram({
+      name: 'hcr_reader_inference_duration_seconds',
+      help: 'Duration of one line-reader micro-batch (all its width buckets)',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
     batchSize: new Histogram({
       name: 'hcr_inference_batch_size',
       help: 'Images per onnxruntime run (micro-batching)',

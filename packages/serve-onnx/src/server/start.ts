@@ -1,12 +1,17 @@
 import { HcrError } from '@hcr/core';
 import pino, { type Logger } from 'pino';
 import sharp from 'sharp';
+import { createLineReader, type LineReader } from '../reader/line-reader.js';
 import { createRecognizer, type Recognizer, type SessionTuning } from '../recognizer.js';
 import { type AppOptions, buildApp, type HcrApp, type ServerLimits } from './app.js';
 
 export interface ServeOptions extends SessionTuning {
   /** Path to model.onnx (or a recognizer already made). */
   model: string | Recognizer;
+  /** The line reader for POST /v1/read: path to its model.onnx, or one already made (optional). */
+  reader?: string | LineReader;
+  /** Named word lists for /v1/read's `lexicon` option (only with a reader path). */
+  lexicons?: Record<string, readonly string[]>;
   /** Default 127.0.0.1: reachable from this machine only unless asked. */
   host?: string;
   /** 0 picks a free port. */
@@ -25,6 +30,7 @@ export interface RunningServer extends HcrApp {
   url: string;
   port: number;
   recognizer: Recognizer;
+  reader?: LineReader;
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
@@ -41,12 +47,28 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           graphOptimizationLevel: opts.graphOptimizationLevel,
         })
       : opts.model;
-  const hcr = await buildApp({ recognizer, logger, limits: opts.limits, batching: opts.batching });
+  const tuning = {
+    intraOpThreads: opts.intraOpThreads,
+    interOpThreads: opts.interOpThreads,
+    graphOptimizationLevel: opts.graphOptimizationLevel,
+  };
+  let reader: LineReader | undefined;
+  try {
+    reader =
+      typeof opts.reader === 'string'
+        ? await createLineReader({ model: opts.reader, lexicons: opts.lexicons, ...tuning })
+        : opts.reader;
+  } catch (e) {
+    await recognizer.close();
+    throw e;
+  }
+  const hcr = await buildApp({ recognizer, reader, logger, limits: opts.limits, batching: opts.batching });
   const host = opts.host ?? '127.0.0.1';
   try {
     await hcr.app.listen({ host, port: opts.port ?? 8080 });
   } catch (e) {
     await recognizer.close();
+    await reader?.close();
     const err = e as NodeJS.ErrnoException;
     throw new HcrError('LISTEN_FAILED', `Cannot listen on ${host}:${opts.port}: ${err.message}.`, {
       hint:
@@ -62,6 +84,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       url,
       model: recognizer.info.id,
       classes: recognizer.info.classNames.length,
+      reader: reader
+        ? { id: reader.info.id, alphabet: reader.info.alphabet.id, lexicons: reader.lexiconNames }
+        : null,
       session: recognizer.tuning,
     },
     'hcr serve ready',
@@ -88,5 +113,5 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   }
-  return { ...hcr, url, port, recognizer };
+  return { ...hcr, url, port, recognizer, reader };
 }

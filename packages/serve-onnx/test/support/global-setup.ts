@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { HANDWRITING_DIR } from './paths.js';
+import { HANDWRITING_DIR, RANDOM_READER } from './paths.js';
 
 /**
- * Vitest global setup: the handwriting photos exist before any serve test runs. Made in a child process
+ * Vitest global setup: the handwriting photos and a random-weight line reader exist before any serve test
+ * runs. Made in a child process
  * (workspace packages resolve to their sources there through --conditions=source, as in `pnpm hcr`).
  */
 export default function setup() {
@@ -15,4 +17,11 @@ export default function setup() {
       stdio: 'inherit',
     },
   );
+  // The reader (tfjs build + ONNX export, a few seconds) is made once per machine and kept in the temp dir.
+  if (!existsSync(RANDOM_READER)) {
+    const maker = fileURLToPath(new URL('./make-reader-model.ts', import.meta.url));
+    execFileSync(process.execPath, ['--conditions=source', '--import', 'tsx', maker, RANDOM_READER], {
+      stdio: ['ignore', 'ignore', 'inherit'], // tfjs greets on stdout
+    });
+  }
 }

@@ -3,3 +3,5 @@ import { join } from 'node:path';
 
 /** Made from the raw EMNIST test files by the vitest global setup (support/make-handwriting-fixtures.ts). */
 export const HANDWRITING_DIR = `${join(tmpdir(), 'hcr-handwriting-fixtures-v1')}/`;
+/** A line reader with random weights, written by the vitest global setup (support/make-reader-model.ts). */
+export const RANDOM_READER = join(tmpdir(), 'hcr-reader-random-v1.onnx');

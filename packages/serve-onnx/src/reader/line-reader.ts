@@ -1,0 +1,196 @@
+import { availableParallelism } from 'node:os';
+import { basename } from 'node:path';
+import { HcrError } from '@hcr/core';
+import { type DecodeOptions, decodeCtc } from '@hcr/decode';
+import * as ort from 'onnxruntime-node';
+import { readModelFile } from '../onnx/model-info.js';
+import type { SessionTuning } from '../recognizer.js';
+import { type LineLimits, type PreparedLine, prepareLineImage } from './prepare-line.js';
+import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
+import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
+import { groupByWidth } from './width-buckets.js';
+
+export interface LineReaderOptions extends SessionTuning {
+  /** Path to the reader's model.onnx, or its bytes. */
+  model: string | Uint8Array;
+  /** Named word lists for `lexicon` (one word per entry), compiled once here. */
+  lexicons?: Record<string, readonly string[]>;
+  limits?: Partial<LineLimits>;
+}
+
+/** What a read returns for one line. */
+export interface LineReading {
+  text: string;
+  /** p(text | image) over all CTC alignments (under the constraints asked for). */
+  confidence: number;
+  characters: { char: string; confidence: number }[];
+  /** Distinct texts, best first (the first is `text`). */
+  alternatives: { text: string; confidence: number }[];
+}
+
+/** One line to read: encoded image bytes (PNG/JPEG/WebP) or a line already prepared. */
+export type LineInput = Uint8Array | { image: Uint8Array } | PreparedLine;
+
+export interface LineReader {
+  readonly info: ReaderModelInfo;
+  readonly tuning: Required<SessionTuning>;
+  /** Names of the loaded lexicons. */
+  readonly lexiconNames: string[];
+  read(input: LineInput, opts?: ReadOptions): Promise<LineReading>;
+  read(inputs: readonly LineInput[], opts?: ReadOptions): Promise<LineReading[]>;
+  /** Preprocessing alone: the 32-px high line the model will see. */
+  prepare(input: LineInput, limits?: Partial<LineLimits>): Promise<PreparedLine>;
+  /** Validates and compiles options (throws HcrError for bad ones); reuse the result for many lines. */
+  compile(opts?: ReadOptions): DecodeOptions;
+  /** Model alone: lines -> per line its own frames' probabilities, row-major [frames, symbols]. */
+  infer(lines: readonly PreparedLine[]): Promise<Float32Array[]>;
+  /** Decoding alone: one line's probabilities -> text, confidences, alternatives. */
+  decode(probs: Float32Array, compiled: DecodeOptions): LineReading;
+  close(): Promise<void>;
+}
+
+function isPrepared(x: LineInput): x is PreparedLine {
+  return !(x instanceof Uint8Array) && 'pixels' in x;
+}
+
+export async function createLineReader(opts: LineReaderOptions): Promise<LineReader> {
+  const bytes = typeof opts.model === 'string' ? await readReaderFile(opts.model) : opts.model;
+  const info = inspectReader(
+    bytes,
+    typeof opts.model === 'string' ? basename(opts.model, '.onnx') : 'reader',
+  );
+  const compiler = new ReadOptionsCompiler(
+    info.alphabet,
+    compileLexicons(opts.lexicons ?? {}, info.alphabet),
+  );
+  const lexiconNames = Object.keys(opts.lexicons ?? {});
+  const tuning: Required<SessionTuning> = {
+    intraOpThreads: opts.intraOpThreads ?? availableParallelism(),
+    interOpThreads: opts.interOpThreads ?? 1,
+    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
+  };
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: tuning.intraOpThreads,
+      interOpNumThreads: tuning.interOpThreads,
+      graphOptimizationLevel: tuning.graphOptimizationLevel,
+      executionMode: 'sequential',
+      enableCpuMemArena: true,
+    });
+  } catch (e) {
+    throw new HcrError('MODEL_INVALID', `onnxruntime cannot load the reader: ${(e as Error).message}`, {
+      hint: 'Re-export it with `hcr export onnx` (opset 13+, float32).',
+      cause: e,
+    });
+  }
+  const { mean, std } = info.normalisation;
+  const lut = new Float32Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = (v / 255 - mean) / std;
+  const { height, stride, minWidth } = info.reader;
+  const C = info.alphabet.size;
+
+  /** One onnxruntime run: lines right-padded with background (pixel 0) to `width`. */
+  async function runGroup(lines: readonly PreparedLine[], width: number): Promise<Float32Array[]> {
+    const n = lines.length;
+    const x = new Float32Array(n * height * width).fill(lut[0]!);
+    lines.forEach((line, b) => {
+      for (let y = 0; y < height; y++) {
+        const src = y * line.width;
+        const dst = (b * height + y) * width;
+        for (let k = 0; k < line.width; k++) x[dst + k] = lut[line.pixels[src + k]!]!;
+      }
+    });
+    const out = await session.run({ [info.input.name]: new ort.Tensor('float32', x, [n, height, width, 1]) });
+    const y = out[info.output.name]!;
+    const T = y.dims[2]!;
+    const probs = y.data as Float32Array;
+    return lines.map((line, b) => {
+      const own = Math.min(T, readerFramesFor(line.width, stride));
+      return probs.slice(b * T * C, (b * T + own) * C);
+    });
+  }
+
+  async function infer(lines: readonly PreparedLine[]): Promise<Float32Array[]> {
+    for (const l of lines)
+      if (l.height !== height || l.width < minWidth || l.pixels.length !== l.width * l.height)
+        throw new RangeError(
+          `infer: a line is ${l.width}x${l.height} with ${l.pixels.length} pixels; the reader takes ${height} rows, width >= ${minWidth}`,
+        );
+    const result: Float32Array[] = new Array(lines.length);
+    for (const g of groupByWidth(lines.map((l) => l.width))) {
+      const probs = await runGroup(
+        g.members.map((i) => lines[i]!),
+        g.width,
+      );
+      g.members.forEach((i, k) => {
+        result[i] = probs[k]!;
+      });
+    }
+    return result;
+  }
+
+  function decode(probs: Float32Array, compiled: DecodeOptions): LineReading {
+    const r = decodeCtc(probs, probs.length / C, info.alphabet, compiled);
+    return {
+      text: r.text,
+      confidence: r.confidence,
+      characters: r.characters.map((c) => ({ char: c.char, confidence: c.confidence })),
+      alternatives: r.alternatives.map((a) => ({ text: a.text, confidence: a.confidence })),
+    };
+  }
+
+  const prepare = (input: LineInput, limits?: Partial<LineLimits>): Promise<PreparedLine> => {
+    if (isPrepared(input)) return Promise.resolve(input);
+    return prepareLineImage(input instanceof Uint8Array ? input : input.image, { ...opts.limits, ...limits });
+  };
+
+  async function read(
+    input: LineInput | readonly LineInput[],
+    ro: ReadOptions = {},
+  ): Promise<LineReading | LineReading[]> {
+    const compiled = compiler.compile(ro); // bad options fail before any work
+    const single = !Array.isArray(input);
+    const list = single ? [input as LineInput] : (input as readonly LineInput[]);
+    const lines = await Promise.all(list.map((x) => prepare(x)));
+    const probs = await infer(lines);
+    const out = probs.map((p) => decode(p, compiled));
+    return single ? out[0]! : out;
+  }
+
+  await infer([
+    {
+      width: 128,
+      height,
+      pixels: new Uint8Array(128 * height),
+      source: { format: 'raw', width: 128, height },
+    },
+  ]); // warm-up
+
+  return {
+    info,
+    tuning,
+    lexiconNames,
+    read: read as LineReader['read'],
+    prepare,
+    compile: (ro) => compiler.compile(ro),
+    infer,
+    decode,
+    close: () => session.release(),
+  };
+}
+
+async function readReaderFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readModelFile(path);
+  } catch (e) {
+    throw new HcrError(
+      'READER_MISSING',
+      `Cannot read the line reader ${path}: ${((e as HcrError).cause as Error)?.message ?? (e as Error).message}.`,
+      {
+        hint: 'Pass --reader <model.onnx>; `pnpm turbo run train eval` trains and exports one to artifacts/model/reader-pipeline/model.onnx.',
+        cause: e,
+      },
+    );
+  }
+}

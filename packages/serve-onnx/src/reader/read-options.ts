@@ -1,0 +1,127 @@
+import { HcrError, type LineAlphabet } from '@hcr/core';
+import {
+  type CharacterClass,
+  compilePattern,
+  createLexicon,
+  DEFAULT_BEAM,
+  DEFAULT_TOP_K,
+  type DecodeOptions,
+  MAX_BEAM,
+  MAX_TOP_K,
+  parseCharacterClass,
+  type SymbolAutomaton,
+} from '@hcr/decode';
+
+export { DEFAULT_BEAM, DEFAULT_TOP_K, MAX_BEAM, MAX_TOP_K };
+
+/** What a caller may ask of one read (HTTP query/JSON fields, CLI flags, library options). */
+export interface ReadOptions {
+  /** `digits`, `letters`, `alnum`, `uppercase`, `lowercase` or `chars:<set>` (e.g. `chars:0123456789.,`). */
+  classes?: string;
+  /** The whole text must match this pattern, e.g. `[A-Z]{2}[0-9]{4}` or `[0-9.,]+`. */
+  pattern?: string;
+  /** Name of a word list given to `createLineReader({ lexicons })`. */
+  lexicon?: string;
+  /** How many alternative texts to return (1..MAX_TOP_K; default 5). */
+  topK?: number;
+  /** Beam width (1 = best path; 1..MAX_BEAM; default 8). */
+  beam?: number;
+}
+
+/** Named word lists compiled once at start: lexicon name -> automaton. */
+export type Lexicons = ReadonlyMap<string, SymbolAutomaton>;
+
+/** Compiles `createLineReader({ lexicons })`: every list non-empty, names simple. */
+export function compileLexicons(lists: Record<string, readonly string[]>, alphabet: LineAlphabet): Lexicons {
+  const out = new Map<string, SymbolAutomaton>();
+  for (const [name, words] of Object.entries(lists)) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name))
+      throw new HcrError('LEXICON_INVALID', `The lexicon name '${name}' is not a simple name.`, {
+        hint: 'Use letters, digits, _ . or - (e.g. --lexicon surnames=surnames.txt).',
+      });
+    const list = words.map((w) => w.trim()).filter((w) => w.length > 0);
+    if (list.length === 0)
+      throw new HcrError('LEXICON_EMPTY', `The lexicon '${name}' has no words.`, {
+        hint: 'Give a word list with one word per line.',
+      });
+    const lex = createLexicon(list, alphabet);
+    if (lex.words === 0)
+      throw new HcrError(
+        'LEXICON_EMPTY',
+        `None of the ${list.length} entries of the lexicon '${name}' can be written in the reader's alphabet (${alphabet.symbols.slice(1).join('')}).`,
+        { hint: 'Give a word list in the characters the reader knows, one word per line.' },
+      );
+    out.set(name, lex);
+  }
+  return out;
+}
+
+function checkInt(name: string, v: number | undefined, max: number, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || v < 1 || v > max)
+    throw new HcrError(
+      name === 'topK' ? 'BAD_TOP_K' : 'BAD_BEAM',
+      `${name === 'topK' ? 'top_k' : 'beam'}=${v} is not an integer between 1 and ${max}.`,
+      {
+        hint:
+          name === 'topK'
+            ? `Ask for 1 to ${MAX_TOP_K} alternatives (default ${DEFAULT_TOP_K}).`
+            : `Use a beam of 1 (best path) to ${MAX_BEAM} (default ${DEFAULT_BEAM}).`,
+      },
+    );
+  return v;
+}
+
+/**
+ * Validates and compiles read options into decodeCtc options: every bad value is an HcrError naming
+ * it and the fix (before any image is decoded). Patterns and classes are cached per reader.
+ */
+export class ReadOptionsCompiler {
+  private readonly patterns = new Map<string, SymbolAutomaton>();
+  private readonly classes = new Map<string, CharacterClass>();
+
+  constructor(
+    private readonly alphabet: LineAlphabet,
+    private readonly lexicons: Lexicons,
+  ) {}
+
+  compile(o: ReadOptions = {}): DecodeOptions {
+    const topK = checkInt('topK', o.topK, MAX_TOP_K, DEFAULT_TOP_K);
+    const beam = checkInt('beam', o.beam, MAX_BEAM, DEFAULT_BEAM);
+    const out: DecodeOptions = { topK, beam };
+    if (o.classes !== undefined && o.classes !== '' && o.classes !== 'all')
+      out.classes = this.cached(this.classes, o.classes, () =>
+        parseCharacterClass(o.classes!, this.alphabet),
+      );
+    if (o.pattern !== undefined && o.pattern !== '')
+      out.pattern = this.cached(this.patterns, o.pattern, () => compilePattern(o.pattern!, this.alphabet));
+    if (o.lexicon !== undefined && o.lexicon !== '') {
+      const lex = this.lexicons.get(o.lexicon);
+      if (!lex) {
+        const names = [...this.lexicons.keys()];
+        throw new HcrError(
+          'UNKNOWN_LEXICON',
+          `There is no lexicon named '${o.lexicon}' (${names.length ? `loaded: ${names.join(', ')}` : 'none is loaded'}).`,
+          {
+            hint: names.length
+              ? `Use one of ${names.join(', ')}, or load it at start: hcr serve --lexicon ${o.lexicon}=words.txt.`
+              : `Load one at start: hcr serve --lexicon ${o.lexicon}=words.txt (one word per line).`,
+          },
+        );
+      }
+      out.lexicon = lex;
+    }
+    return out;
+  }
+
+  /** Small per-reader caches: the same few field patterns come again and again. */
+  private cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+    let v = cache.get(key);
+    if (v === undefined) {
+      v = make();
+      if (cache.size >= 256) cache.delete(cache.keys().next().value!);
+      cache.set(key, v);
+    }
+    return v;
+  }
+}

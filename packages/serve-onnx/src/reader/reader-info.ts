@@ -1,0 +1,163 @@
+import {
+  HcrError,
+  type InputNormalisation,
+  LINE_ALPHABET_36,
+  type LineAlphabet,
+  type LineReaderInfo,
+  ONNX_METADATA_KEYS,
+} from '@hcr/core';
+import { signature, type TensorSignature } from '../onnx/model-info.js';
+import { decodeOnnxModel, OnnxDataType } from '../onnx/proto.js';
+
+/** What serving needs to know about a line reader, read from the ONNX file itself. */
+export interface ReaderModelInfo {
+  /** `hcr.model_id`, else the file name. */
+  id: string;
+  /** `hcr.reader` as stored: alphabet id, symbols, height, stride, minWidth. */
+  reader: LineReaderInfo;
+  /** The alphabet the decoder uses (index 0 = CTC blank). */
+  alphabet: LineAlphabet;
+  normalisation: InputNormalisation;
+  /** [N, height, W, 1]; N and W symbolic (-1). */
+  input: TensorSignature;
+  /** [N, 1, T, symbols]; N and T symbolic (-1). */
+  output: TensorSignature;
+  /** Parsed `hcr.metadata` (the full ModelMetadata JSON), when present. */
+  metadata?: Record<string, unknown>;
+  opsetVersion: number;
+  sizeBytes: number;
+}
+
+const EXPORT_HINT =
+  'Export the trained reader with `hcr export onnx <run dir>`, which writes hcr.reader and hcr.input_normalisation (the pipeline writes artifacts/model/reader-pipeline/model.onnx).';
+
+function invalid(problem: string): HcrError {
+  return new HcrError('MODEL_INVALID', problem, { hint: EXPORT_HINT });
+}
+
+/**
+ * CTC frames the reader emits for a line `width` pixels wide: `readerFrames` in @hcr/model
+ * (floor(floor(width/2)/2) for the stride-4 reader, which equals floor(width/4)); kept here as one line
+ * so serving does not import tfjs.
+ */
+export function readerFramesFor(width: number, stride: number): number {
+  return Math.floor(width / stride);
+}
+
+/** Reads the reader's signature and hcr metadata from ONNX bytes; every missing piece is an error naming the fix. */
+export function inspectReader(bytes: Uint8Array, fallbackId = 'reader'): ReaderModelInfo {
+  let model: ReturnType<typeof decodeOnnxModel>;
+  try {
+    model = decodeOnnxModel(bytes);
+  } catch (e) {
+    throw invalid(`The reader file is not a valid ONNX protobuf (${(e as Error).message}).`);
+  }
+  const graph = model.graph;
+  if (!graph?.input?.length || !graph.output?.length)
+    throw invalid('The ONNX reader has no graph inputs or outputs.');
+  const props: Record<string, string> = {};
+  for (const p of model.metadata_props ?? []) props[p.key] = p.value;
+
+  const reader = parseReaderInfo(props[ONNX_METADATA_KEYS.reader]);
+  const normalisation = parseJson<InputNormalisation>(props, ONNX_METADATA_KEYS.inputNormalisation);
+  if (!normalisation || !Number.isFinite(normalisation.mean) || !(normalisation.std > 0))
+    throw invalid(
+      `The reader's metadata_props lack ${ONNX_METADATA_KEYS.inputNormalisation} ({"mean", "std"}).`,
+    );
+
+  const initNames = new Set((graph.initializer ?? []).map((t) => t.name));
+  const inputs = graph.input.filter((i) => !initNames.has(i.name));
+  if (inputs.length !== 1)
+    throw invalid(`The reader has ${inputs.length} inputs; hcr serves readers with one.`);
+  const input = signature(inputs[0]!);
+  const output = signature(graph.output[0]!);
+  if (input.elemType !== OnnxDataType.FLOAT || output.elemType !== OnnxDataType.FLOAT)
+    throw invalid('The reader input and output must be float32 tensors.');
+  const [, h, w, c] = input.dims;
+  if (input.dims.length !== 4 || h !== reader.height || c !== 1 || (w !== undefined && w >= 0))
+    throw invalid(
+      `The reader input ${input.name} has shape [${input.dims.join(',')}]; a line reader takes [N, ${reader.height}, W, 1] with a free width W.`,
+    );
+  const classes = output.dims[output.dims.length - 1]!;
+  if (output.dims.length !== 4 || (classes > 0 && classes !== reader.symbols.length))
+    throw invalid(
+      `The reader output ${output.name} has shape [${output.dims.join(',')}]; expected [N, 1, T, ${reader.symbols.length}] (one score per symbol of hcr.reader).`,
+    );
+  const metadata = props[ONNX_METADATA_KEYS.metadata]
+    ? parseJson<Record<string, unknown>>(props, ONNX_METADATA_KEYS.metadata)
+    : undefined;
+  const opset = model.opset_import.find((o) => !o.domain || o.domain === 'ai.onnx');
+  return {
+    id: props[ONNX_METADATA_KEYS.modelId] || fallbackId,
+    reader,
+    alphabet: alphabetOf(reader),
+    normalisation: { mean: normalisation.mean, std: normalisation.std },
+    input,
+    output,
+    metadata,
+    opsetVersion: opset?.version ?? 0,
+    sizeBytes: bytes.byteLength,
+  };
+}
+
+function parseReaderInfo(text: string | undefined): LineReaderInfo {
+  if (text === undefined)
+    throw new HcrError(
+      'MODEL_NOT_A_READER',
+      `The model has no ${ONNX_METADATA_KEYS.reader} metadata, so it is not a line reader (a character model, perhaps).`,
+      { hint: `Pass a line reader (--reader); character models go to --model. ${EXPORT_HINT}` },
+    );
+  let r: Partial<LineReaderInfo>;
+  try {
+    r = JSON.parse(text) as Partial<LineReaderInfo>;
+  } catch {
+    throw invalid(`${ONNX_METADATA_KEYS.reader} is not valid JSON.`);
+  }
+  const ok =
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.alphabetId === 'string' &&
+    Array.isArray(r.symbols) &&
+    r.symbols.length >= 2 &&
+    r.symbols[0] === '' &&
+    r.symbols.slice(1).every((s) => typeof s === 'string' && [...s].length === 1) &&
+    Number.isInteger(r.height) &&
+    r.height! > 0 &&
+    Number.isInteger(r.stride) &&
+    r.stride! > 0 &&
+    Number.isInteger(r.minWidth) &&
+    r.minWidth! > 0;
+  if (!ok)
+    throw invalid(
+      `${ONNX_METADATA_KEYS.reader} must be {"alphabetId", "symbols": ["", one character each...], "height", "stride", "minWidth"}.`,
+    );
+  return r as LineReaderInfo;
+}
+
+/** The LineAlphabet of a reader: @hcr/core's own object when the symbols are the 36-class alphabet. */
+function alphabetOf(r: LineReaderInfo): LineAlphabet {
+  const same =
+    r.alphabetId === LINE_ALPHABET_36.id &&
+    r.symbols.length === LINE_ALPHABET_36.size &&
+    r.symbols.every((s, i) => s === LINE_ALPHABET_36.symbols[i]);
+  if (same) return LINE_ALPHABET_36;
+  const letters = r.symbols.filter((s) => s.toLowerCase() !== s.toUpperCase());
+  return Object.freeze({
+    id: r.alphabetId,
+    labelSpace: r.alphabetId.replace(/-line$/, '') as LineAlphabet['labelSpace'],
+    symbols: Object.freeze([...r.symbols]),
+    blank: 0 as const,
+    size: r.symbols.length,
+    caseMerged: !letters.some((s) => s !== s.toUpperCase()),
+  });
+}
+
+function parseJson<T>(props: Record<string, string>, key: string): T | undefined {
+  const text = props[key];
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw invalid(`${key} in the reader's metadata_props is not valid JSON.`);
+  }
+}

@@ -1,0 +1,99 @@
+import { HcrError } from '@hcr/core';
+import type { FastifyReply } from 'fastify';
+import type { RecognizerInput } from '../recognizer.js';
+
+/** HTTP status for an HcrError code: input problems are the client's (4xx), model problems are ours. */
+export function statusFor(e: HcrError): number {
+  if (e.code === 'IMAGE_TOO_LARGE' || e.code === 'IMAGE_UNDECODABLE') return 400;
+  if (e.code.startsWith('MODEL_')) return 500;
+  if (e.code === 'OVERLOADED' || e.code === 'TIMEOUT' || e.code === 'SHUTTING_DOWN') return 503;
+  if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return 415;
+  return 400;
+}
+
+export function sendError(reply: FastifyReply, status: number, code: string, message: string, hint?: string) {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ error: { code, message, ...(hint ? { hint } : {}) } });
+}
+
+export const JSON_HINT =
+  'Send {"pixels": [784 numbers]} or {"images": ["<base64 PNG/JPEG/WebP>", ...]}, or the image itself as image/png.';
+
+export function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+export function parseTopK(raw: string | undefined, classes: number): number {
+  if (raw === undefined || raw === '') return 5;
+  const k = Number(raw);
+  if (!Number.isInteger(k) || k < 1 || k > classes)
+    throw new HcrError('BAD_TOP_K', `top_k=${raw} is not an integer between 1 and ${classes}.`, {
+      hint: 'Use e.g. ?top_k=5.',
+    });
+  return k;
+}
+
+/** The images of a request: one binary image, or JSON {pixels} / {pixels: [[...]]} / {images: [base64]}. */
+export function parseBody(
+  contentType: string | undefined,
+  body: unknown,
+  maxImages: number,
+): RecognizerInput[] {
+  if (Buffer.isBuffer(body)) return [{ image: body }];
+  const jsonHint = JSON_HINT;
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new HcrError('BAD_JSON', `The JSON body must be an object (content-type ${contentType}).`, {
+      hint: jsonHint,
+    });
+  const b = body as { pixels?: unknown; images?: unknown };
+  if (b.pixels !== undefined) {
+    if (!Array.isArray(b.pixels))
+      throw new HcrError('BAD_PIXELS', '"pixels" must be an array of 784 numbers.', { hint: jsonHint });
+    const list = Array.isArray(b.pixels[0]) ? (b.pixels as unknown[]) : [b.pixels];
+    checkCount(list.length, maxImages);
+    return list.map((p, i) => {
+      if (!Array.isArray(p))
+        throw new HcrError('BAD_PIXELS', `pixels[${i}] is not an array of 784 numbers.`, { hint: jsonHint });
+      return { pixels: p as number[] };
+    });
+  }
+  if (b.images !== undefined) return base64Images(b.images, maxImages, jsonHint).map((image) => ({ image }));
+  throw new HcrError('BAD_JSON', 'The JSON body has neither "pixels" nor "images".', { hint: jsonHint });
+}
+
+/** `{"images": ["<base64>", ...]}` (data: URLs welcome) -> image bytes; anything else names the fix. */
+export function base64Images(images: unknown, maxImages: number, hint: string): Buffer[] {
+  if (!Array.isArray(images) || images.length === 0)
+    throw new HcrError('BAD_IMAGES', '"images" must be a non-empty array of base64 strings.', { hint });
+  checkCount(images.length, maxImages);
+  return images.map((s, i) => {
+    if (typeof s !== 'string' || !/^[A-Za-z0-9+/=\s_-]*$/.test(s.replace(/^data:[^,]*,/, '')))
+      throw new HcrError('BAD_IMAGES', `images[${i}] is not a base64 string.`, { hint });
+    return Buffer.from(s.replace(/^data:[^,]*,/, ''), 'base64');
+  });
+}
+
+export function checkCount(n: number, max: number) {
+  if (n > max)
+    throw new HcrError('TOO_MANY_IMAGES', `${n} images in one request; the limit is ${max}.`, {
+      hint: 'Split the batch over several requests.',
+    });
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new HcrError('TIMEOUT', `The prediction took longer than ${ms} ms.`, {
+            hint: 'The server is overloaded; retry later or send fewer images per request.',
+          }),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}

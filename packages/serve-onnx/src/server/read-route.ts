@@ -1,0 +1,172 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HcrError } from '@hcr/core';
+import type { FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
+import type { Logger } from 'pino';
+import type { LineReader, LineReading } from '../reader/line-reader.js';
+import type { PreparedLine } from '../reader/prepare-line.js';
+import type { ReadOptions } from '../reader/read-options.js';
+import { type BatcherOptions, MicroBatcher } from './batcher.js';
+import { base64Images, round, sendError, withTimeout } from './http.js';
+import type { Metrics } from './metrics.js';
+
+export interface ReadRouteOptions {
+  /** The line reader; without one, POST /v1/read answers 404 NO_READER saying how to get one. */
+  reader?: LineReader;
+  limits: { maxInputPixels: number; maxImagesPerRequest: number; timeoutMs: number };
+  /** Micro-batching of lines (each batch is split into width buckets by the reader); false = none. */
+  batching: BatcherOptions | false;
+  metrics: Metrics;
+}
+
+export const READ_JSON_HINT =
+  'Send the image itself (content-type image/png, image/jpeg or image/webp), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, top_k, beam as query parameters or JSON fields.';
+
+const NO_READER_HINT =
+  'Start hcr serve with --reader <model.onnx> (after `pnpm turbo run train eval`, it is artifacts/model/reader-pipeline/model.onnx, which hcr serve loads by itself).';
+
+/** One line's answer; `input` (the 32-px line the model saw) only with ?debug=1. */
+export type ReadAnswer = LineReading & {
+  constraintUnsatisfied?: boolean;
+  input?: { width: number; height: number; pixels: number[] };
+};
+
+/**
+ * POST /v1/read: one image of a line, word or field (or a JSON batch) -> text, confidence per character and
+ * for the whole, and alternatives, under the asked constraints. Returns the batcher (for /metrics and
+ * /v1/model) or undefined when there is no reader.
+ */
+export function registerReadRoute(
+  app: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>,
+  opts: ReadRouteOptions,
+) {
+  const { reader, limits, metrics } = opts;
+  const onBatch = (size: number, seconds: number) => {
+    metrics.readerBatchSize.observe(size);
+    metrics.readerInference.observe(seconds);
+  };
+  const batcher =
+    reader && opts.batching
+      ? new MicroBatcher<PreparedLine, Float32Array>((lines) => reader.infer(lines), opts.batching, onBatch)
+      : undefined;
+  const infer = async (lines: PreparedLine[]): Promise<Float32Array[]> => {
+    if (batcher) return batcher.submit(lines);
+    const t0 = performance.now();
+    const out = await reader!.infer(lines);
+    onBatch(lines.length, (performance.now() - t0) / 1000);
+    return out;
+  };
+
+  app.post('/v1/read', async (req, reply: FastifyReply) => {
+    if (!reader)
+      return sendError(reply, 404, 'NO_READER', 'This server has no line reader loaded.', NO_READER_HINT);
+    const t0 = performance.now();
+    const query = req.query as Record<string, string | undefined>;
+    const { images, fields, single } = parseReadBody(req.body, limits.maxImagesPerRequest);
+    const options = readOptions({ ...query, ...fields });
+    const compiled = reader.compile(options); // 400 before any image is decoded
+    const debug = query.debug === '1' || query.debug === 'true';
+    const work = (async () => {
+      const lines = await Promise.all(
+        images.map((image, i) =>
+          reader.prepare(image, { maxInputPixels: limits.maxInputPixels }).catch((e) => {
+            throw single || !(e instanceof HcrError)
+              ? e
+              : new HcrError(e.code, `images[${i}]: ${e.problem}`, { hint: e.hint });
+          }),
+        ),
+      );
+      const t1 = performance.now();
+      const probs = await infer(lines);
+      const t2 = performance.now();
+      const readings: ReadAnswer[] = probs.map((p, i) => {
+        const r = reader.decode(p, compiled);
+        const line = lines[i]!;
+        return {
+          ...r,
+          ...(r.text === '' && r.confidence === 0 && (compiled.pattern || compiled.lexicon)
+            ? { constraintUnsatisfied: true }
+            : {}),
+          ...(debug
+            ? { input: { width: line.width, height: line.height, pixels: Array.from(line.pixels) } }
+            : {}),
+        };
+      });
+      metrics.lines.inc(readings.length);
+      const timing = {
+        preprocessMs: round(t1 - t0),
+        inferenceMs: round(t2 - t1),
+        totalMs: round(performance.now() - t0),
+      };
+      return single
+        ? { model: reader.info.id, ...readings[0]!, timing }
+        : { model: reader.info.id, readings, timing };
+    })();
+    return reply.send(await withTimeout(work, limits.timeoutMs));
+  });
+
+  return batcher;
+}
+
+/** The option fields of a query string or JSON body (top_k and beam as numbers or numeric strings). */
+function readOptions(raw: Record<string, unknown>): ReadOptions {
+  const str = (name: string): string | undefined => {
+    const v = raw[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string')
+      throw new HcrError('BAD_OPTION', `${name} must be a string, got ${JSON.stringify(v)}.`, {
+        hint: READ_JSON_HINT,
+      });
+    return v;
+  };
+  const int = (name: string, code: string, range: string): number | undefined => {
+    const v = raw[name];
+    if (v === undefined || v === null || v === '') return undefined;
+    const n =
+      typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : Number.NaN;
+    if (!Number.isInteger(n))
+      throw new HcrError(code, `${name}=${JSON.stringify(v)} is not a whole number.`, {
+        hint: `Use ${name}=${range}.`,
+      });
+    return n;
+  };
+  return {
+    classes: str('classes'),
+    pattern: str('pattern'),
+    lexicon: str('lexicon'),
+    topK: int('top_k', 'BAD_TOP_K', '1..20 (alternatives to return)'),
+    beam: int('beam', 'BAD_BEAM', '1..64 (1 = best path)'),
+  };
+}
+
+const OPTION_FIELDS = ['classes', 'pattern', 'lexicon', 'top_k', 'beam'] as const;
+
+/** A raw image body, or JSON {image} / {images} with option fields beside them. */
+function parseReadBody(
+  body: unknown,
+  maxImages: number,
+): { images: Uint8Array[]; fields: Record<string, unknown>; single: boolean } {
+  if (Buffer.isBuffer(body)) return { images: [body], fields: {}, single: true };
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new HcrError('BAD_JSON', 'The JSON body must be an object.', { hint: READ_JSON_HINT });
+  const b = body as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  for (const k of OPTION_FIELDS) if (b[k] !== undefined) fields[k] = b[k];
+  const unknown = Object.keys(b).filter(
+    (k) => k !== 'image' && k !== 'images' && !(OPTION_FIELDS as readonly string[]).includes(k),
+  );
+  if (unknown.length)
+    throw new HcrError(
+      'BAD_JSON',
+      `Unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} in the JSON body.`,
+      {
+        hint: READ_JSON_HINT,
+      },
+    );
+  if (b.image !== undefined && b.images !== undefined)
+    throw new HcrError('BAD_JSON', 'The JSON body has both "image" and "images".', { hint: READ_JSON_HINT });
+  if (b.image !== undefined)
+    return { images: base64Images([b.image], 1, READ_JSON_HINT), fields, single: true };
+  if (b.images !== undefined)
+    return { images: base64Images(b.images, maxImages, READ_JSON_HINT), fields, single: false };
+  throw new HcrError('BAD_JSON', 'The JSON body has neither "image" nor "images".', { hint: READ_JSON_HINT });
+}

@@ -1,0 +1,180 @@
+import { deflateSync } from 'node:zlib';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, createLineReader, createRecognizer, type HcrApp, type LineReader } from '../src/index.js';
+import { lineScan, uniform } from './support/line-synth.js';
+import { FIXTURE_MODEL } from './support/models.js';
+import { RANDOM_READER } from './support/paths.js';
+import { pngWithHeader } from './support/png-bomb.js';
+
+const logger = pino({ level: 'silent' });
+
+describe('POST /v1/read', () => {
+  let hcr: HcrApp;
+  let reader: LineReader;
+  beforeAll(async () => {
+    const recognizer = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    reader = await createLineReader({
+      model: RANDOM_READER,
+      intraOpThreads: 1,
+      lexicons: { codes: ['TAX', 'LATTE', 'TAL'] },
+    });
+    hcr = await buildApp({
+      recognizer,
+      reader,
+      logger,
+      limits: { bodyLimit: 512 * 1024, maxImagesPerRequest: 8 },
+      batching: { maxBatch: 16, maxWaitMs: 5 },
+    });
+  });
+  afterAll(() => hcr.shutdown());
+
+  const post = (body: Buffer | object, query = '', contentType?: string) =>
+    hcr.app.inject({
+      method: 'POST',
+      url: `/v1/read${query}`,
+      headers: { 'content-type': contentType ?? (Buffer.isBuffer(body) ? 'image/png' : 'application/json') },
+      payload: Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    });
+
+  it('describes the character model and the reader in /v1/model and /readyz', async () => {
+    const model = (await hcr.app.inject('/v1/model')).json();
+    expect(model.classNames).toHaveLength(36);
+    expect(model.reader).toMatchObject({
+      id: 'reader-random-seed3',
+      alphabet: { id: 'hcr36-line', size: 43 },
+      height: 32,
+      stride: 4,
+      lexicons: ['codes'],
+    });
+    expect(model.reader.input.dims).toEqual([-1, 32, -1, 1]);
+    expect((await hcr.app.inject('/readyz')).json().reader).toBe('reader-random-seed3');
+  });
+
+  it('reads a raw image body: text, confidence, characters, alternatives, model and timing', async () => {
+    const res = await post(await lineScan('7140'), '?top_k=3&beam=4');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.model).toBe('reader-random-seed3');
+    expect(typeof body.text).toBe('string');
+    expect(body.confidence).toBeGreaterThanOrEqual(0);
+    expect(body.characters.map((c: { char: string }) => c.char).join('')).toBe(body.text);
+    expect(body.alternatives[0].text).toBe(body.text);
+    expect(body.alternatives.length).toBeLessThanOrEqual(3);
+    expect(body.timing.totalMs).toBeGreaterThan(0);
+    expect(body.input).toBeUndefined();
+  });
+
+  it('takes options as query parameters or JSON fields, and batches as JSON', async () => {
+    const png = await lineScan('7140 TAX');
+    const digits = (await post(png, '?classes=digits')).json();
+    expect(digits.text).toMatch(/^[0-9]*$/);
+    const pattern = (await post(png, `?pattern=${encodeURIComponent('[0-9]{2}-[A-Z]')}`)).json();
+    expect(pattern.text).toMatch(/^[0-9]{2}-[A-Z]$/);
+    const json = (await post({ image: png.toString('base64'), pattern: '[A-Z]{4}', top_k: 2 })).json();
+    expect(json.text).toMatch(/^[A-Z]{4}$/);
+    expect(json.alternatives.length).toBeLessThanOrEqual(2);
+    const lex = (await post({ image: png.toString('base64'), lexicon: 'codes' })).json();
+    expect(lex.text).toMatch(/^(TAX|LATTE|TAL)( (TAX|LATTE|TAL))*$/);
+    const batch = await post({
+      images: [png.toString('base64'), `data:image/png;base64,${(await lineScan('TAX')).toString('base64')}`],
+      classes: 'letters',
+      beam: '1',
+    });
+    expect(batch.statusCode).toBe(200);
+    expect(batch.json().readings).toHaveLength(2);
+    for (const r of batch.json().readings) expect(r.text).toMatch(/^[A-Z]*$/);
+    const debug = (await post(png, '?debug=1')).json();
+    expect(debug.input.height).toBe(32);
+    expect(debug.input.pixels).toHaveLength(debug.input.width * 32);
+  });
+
+  it('gives concurrent requests of many widths the answers they get alone (micro-batching by width)', async () => {
+    const texts = ['7', 'TAX', '7140', '41 07', 'LATT 1400', 'X7', '4 4 4 4 4 4', 'A1'];
+    const images = await Promise.all(texts.map((t, i) => lineScan(t, { seed: i + 1 })));
+    const alone = [];
+    for (const img of images) alone.push((await post(img, '?beam=1')).json().text);
+    const before = await hcr.metrics.readerBatchSize.get();
+    const together = await Promise.all(images.map((img) => post(img, '?beam=1')));
+    expect(together.map((r) => r.json().text)).toEqual(alone);
+    const after = await hcr.metrics.readerBatchSize.get();
+    const runs = (m: typeof before) => m.values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+    expect(runs(after) - runs(before)).toBeLessThan(texts.length); // some requests shared a run
+  });
+
+  it('answers every bad input with a 4xx naming the fix, and stays up', async () => {
+    const png = await lineScan('TAX');
+    const b64 = png.toString('base64');
+    const cases: [
+      Promise<{ statusCode: number; json(): { error: { code: string; message: string; hint?: string } } }>,
+      number,
+      string,
+      RegExp?,
+    ][] = [
+      [post(await uniform(400, 60)), 400, 'NO_INK', /blank or uniform/],
+      [post(await uniform(300, 80, 0)), 400, 'NO_INK'],
+      [post(await uniform(1, 1)), 400, 'IMAGE_TOO_SMALL', /1x1/],
+      [post(await uniform(20000, 40)), 400, 'LINE_TOO_WIDE', /wider than high/],
+      [post(Buffer.from('GIF89a not really')), 400, 'IMAGE_UNDECODABLE'],
+      [post(Buffer.from('plain text'), '', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [post(pngWithHeader(30000, 30000, deflateSync(Buffer.alloc(1 << 16)))), 400, 'IMAGE_TOO_LARGE'],
+      [
+        post(png, `?pattern=${encodeURIComponent('[0-9]{2')}`),
+        400,
+        'PATTERN_INVALID',
+        /\[0-9\]\{2.*position/,
+      ],
+      [post(png, '?pattern=%3B%3B'), 400, 'PATTERN_INVALID'],
+      [post(png, '?classes=vowels'), 400, 'CLASSES_INVALID', /vowels/],
+      [post(png, '?lexicon=surnames'), 400, 'UNKNOWN_LEXICON', /surnames.*codes/],
+      [post(png, '?top_k=0'), 400, 'BAD_TOP_K', /top_k=0/],
+      [post(png, '?top_k=21'), 400, 'BAD_TOP_K'],
+      [post(png, '?top_k=three'), 400, 'BAD_TOP_K'],
+      [post(png, '?beam=0'), 400, 'BAD_BEAM', /beam=0/],
+      [post(png, '?beam=65'), 400, 'BAD_BEAM'],
+      [post({ image: b64, beam: 1.5 }), 400, 'BAD_BEAM'],
+      [post({ image: b64, pattern: 7 }), 400, 'BAD_OPTION'],
+      [post({ picture: b64 }), 400, 'BAD_JSON', /picture/],
+      [post({}), 400, 'BAD_JSON'],
+      [post({ images: [] }), 400, 'BAD_IMAGES'],
+      [post({ images: Array(9).fill(b64) }), 400, 'TOO_MANY_IMAGES'],
+      [post({ images: [b64, (await uniform(300, 60)).toString('base64')] }), 400, 'NO_INK', /^images\[1\]/],
+    ];
+    for (const [res, status, codeName, message] of cases) {
+      const r = await res;
+      expect({ status: r.statusCode, code: r.json().error.code }).toEqual({ status, code: codeName });
+      expect(r.json().error.hint, codeName).toBeTruthy();
+      if (message) expect(r.json().error.message).toMatch(message);
+    }
+    expect((await post(png)).statusCode).toBe(200);
+    expect((await hcr.app.inject('/healthz')).statusCode).toBe(200);
+  });
+});
+
+describe('POST /v1/read without a reader', () => {
+  it('answers 404 NO_READER saying how to get one, and /v1/model shows reader: null', async () => {
+    const recognizer = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    const hcr = await buildApp({ recognizer, logger });
+    const res = await hcr.app.inject({
+      method: 'POST',
+      url: '/v1/read',
+      headers: { 'content-type': 'image/png' },
+      payload: await lineScan('TAX'),
+    });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('NO_READER');
+    expect(res.json().error.hint).toMatch(/--reader/);
+    expect((await hcr.app.inject('/v1/model')).json().reader).toBeNull();
+    expect(
+      (
+        await hcr.app.inject({
+          method: 'POST',
+          url: '/v1/predict',
+          headers: { 'content-type': 'image/png' },
+          payload: await lineScan('7'),
+        })
+      ).statusCode,
+    ).toBe(200);
+    await hcr.shutdown();
+  });
+});

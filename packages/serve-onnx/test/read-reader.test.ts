@@ -1,0 +1,189 @@
+import { readFile } from 'node:fs/promises';
+import { deflateSync } from 'node:zlib';
+import { HcrError, LINE_ALPHABET_36 } from '@hcr/core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bucketWidth,
+  createLineReader,
+  groupByWidth,
+  inspectReader,
+  type LineReader,
+  type PreparedLine,
+} from '../src/index.js';
+import { lineScan, uniform } from './support/line-synth.js';
+import { FIXTURE_MODEL, HANDWRITING_DIR, handwritingFiles } from './support/models.js';
+import { RANDOM_READER } from './support/paths.js';
+import { pngWithHeader } from './support/png-bomb.js';
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(HcrError);
+    expect((e as HcrError).hint).toBeTruthy();
+    return (e as HcrError).code;
+  }
+  throw new Error('expected an HcrError');
+}
+
+describe('width buckets', () => {
+  it('pads every line by the guard band, rounded up to 32 px', () => {
+    expect(bucketWidth(16)).toBe(64);
+    expect(bucketWidth(24)).toBe(64);
+    expect(bucketWidth(25)).toBe(96);
+    expect(bucketWidth(300)).toBe(352);
+  });
+
+  it('groups similar widths and keeps narrow lines apart from wide ones', () => {
+    const groups = groupByWidth([300, 40, 310, 1200, 50]);
+    expect(groups.map((g) => g.members)).toEqual([[1, 4], [0, 2], [3]]);
+    expect(groups.map((g) => g.width)).toEqual([96, 352, 1248]);
+    expect(groupByWidth([100, 100, 100], 2).map((g) => g.members.length)).toEqual([2, 1]);
+  });
+});
+
+describe('createLineReader (random-weight reader)', () => {
+  let reader: LineReader;
+  beforeAll(async () => {
+    reader = await createLineReader({
+      model: RANDOM_READER,
+      intraOpThreads: 1,
+      lexicons: { codes: ['TAX', 'LATTE', 'TAL'], empty_ok: ['7 ', '0A'] },
+    });
+  });
+  afterAll(() => reader?.close());
+
+  it('reads alphabet, geometry and signature from the ONNX metadata', async () => {
+    expect(reader.info.id).toBe('reader-random-seed3');
+    expect(reader.info.alphabet).toBe(LINE_ALPHABET_36);
+    expect(reader.info.reader).toMatchObject({ height: 32, stride: 4, minWidth: 16 });
+    expect(reader.info.input.dims).toEqual([-1, 32, -1, 1]);
+    expect(reader.info.output.dims).toEqual([-1, 1, -1, 43]);
+    expect(reader.lexiconNames).toEqual(['codes', 'empty_ok']);
+  });
+
+  it('refuses a character model with an error saying where it belongs', async () => {
+    const e = (() => {
+      try {
+        return inspectReader(new Uint8Array(0));
+      } catch (err) {
+        return err as HcrError;
+      }
+    })() as HcrError;
+    expect(e.code).toBe('MODEL_INVALID');
+    await expect(code(createLineReader({ model: FIXTURE_MODEL }))).resolves.toBe('MODEL_NOT_A_READER');
+    await expect(code(createLineReader({ model: '/nonexistent/reader.onnx' }))).resolves.toBe(
+      'READER_MISSING',
+    );
+  });
+
+  it('prepares a scanned line to 32 rows, ink bright, and returns per-line frames of probabilities', async () => {
+    const line = await reader.prepare(await lineScan('7140', { noise: 4 }));
+    expect(line.height).toBe(32);
+    expect(line.pixels.length).toBe(line.width * 32);
+    expect(Math.max(...line.pixels)).toBeGreaterThan(200); // ink bright
+    expect(line.pixels[0]).toBeLessThan(30); // background dark
+    const [probs] = await reader.infer([line]);
+    const frames = Math.floor(line.width / 4);
+    expect(probs!.length).toBe(frames * 43);
+    for (let t = 0; t < frames; t++) {
+      let sum = 0;
+      for (let k = 0; k < 43; k++) sum += probs![t * 43 + k]!;
+      expect(sum).toBeCloseTo(1, 4);
+    }
+  });
+
+  it('reads a line the same alone and batched with wider lines (guard band)', async () => {
+    const narrow = await reader.prepare(await lineScan('TAX'));
+    const wide = await reader.prepare(await lineScan('7140 TAX 7140'));
+    const [alone] = await reader.infer([narrow]);
+    const [, batched] = await reader.infer([wide, narrow, wide]);
+    expect(batched!.length).toBe(alone!.length);
+    let maxDiff = 0;
+    for (let i = 0; i < alone!.length; i++) maxDiff = Math.max(maxDiff, Math.abs(alone![i]! - batched![i]!));
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  it('answers text, confidence, characters and alternatives for PNG, JPEG and WebP', async () => {
+    for (const format of ['png', 'jpeg', 'webp'] as const) {
+      const r = await reader.read(await lineScan('TAX', { format }), { topK: 3, beam: 4 });
+      expect(typeof r.text).toBe('string');
+      expect(r.confidence).toBeGreaterThanOrEqual(0);
+      expect(r.confidence).toBeLessThanOrEqual(1);
+      expect(r.characters.map((c) => c.char).join('')).toBe(r.text);
+      expect(r.alternatives[0]?.text).toBe(r.text);
+      expect(r.alternatives.length).toBeLessThanOrEqual(3);
+      for (const c of r.characters) expect(c.confidence).toBeGreaterThan(0);
+    }
+    const batch = await reader.read([await lineScan('7140'), await lineScan('TAX')], { beam: 1 });
+    expect(batch).toHaveLength(2);
+  });
+
+  it('follows the character class, the pattern and the lexicon', async () => {
+    const img = await lineScan('7140 TAX');
+    const digits = await reader.read(img, { classes: 'digits' });
+    expect(digits.text).toMatch(/^[0-9]*$/);
+    const letters = await reader.read(img, { classes: 'letters', beam: 1 });
+    expect(letters.text).toMatch(/^[A-Z]*$/);
+    const pattern = await reader.read(img, { pattern: '[0-9]{3}[A-Z]' });
+    expect(pattern.text).toMatch(/^[0-9]{3}[A-Z]$/);
+    for (const alt of pattern.alternatives) expect(alt.text).toMatch(/^[0-9]{3}[A-Z]$/);
+    const lex = await reader.read(img, { lexicon: 'codes', topK: 5 });
+    for (const alt of lex.alternatives) expect(alt.text).toMatch(/^(TAX|LATTE|TAL)( (TAX|LATTE|TAL))*$/);
+  });
+
+  it('refuses bad options before any work, each naming the fix', async () => {
+    const img = await lineScan('TAX');
+    await expect(code(reader.read(img, { pattern: '[0-9' }))).resolves.toBe('PATTERN_INVALID');
+    await expect(code(reader.read(img, { pattern: 'x{3' }))).resolves.toBe('PATTERN_INVALID');
+    await expect(code(reader.read(img, { classes: 'vowels' }))).resolves.toBe('CLASSES_INVALID');
+    await expect(code(reader.read(img, { lexicon: 'surnames' }))).resolves.toBe('UNKNOWN_LEXICON');
+    await expect(code(reader.read(img, { topK: 0 }))).resolves.toBe('BAD_TOP_K');
+    await expect(code(reader.read(img, { topK: 21 }))).resolves.toBe('BAD_TOP_K');
+    await expect(code(reader.read(img, { beam: 0 }))).resolves.toBe('BAD_BEAM');
+    await expect(code(reader.read(img, { beam: 65 }))).resolves.toBe('BAD_BEAM');
+    await expect(code(reader.read(img, { beam: 2.5 }))).resolves.toBe('BAD_BEAM');
+  });
+
+  it('refuses images with no line to read', async () => {
+    await expect(code(reader.read(await uniform(300, 60)))).resolves.toBe('NO_INK');
+    await expect(code(reader.read(await uniform(300, 60, 0)))).resolves.toBe('NO_INK');
+    await expect(code(reader.read(await uniform(1, 1)))).resolves.toBe('IMAGE_TOO_SMALL');
+    await expect(code(reader.read(await uniform(20000, 40)))).resolves.toBe('LINE_TOO_WIDE');
+    await expect(code(reader.read(Buffer.from('definitely not an image')))).resolves.toBe(
+      'IMAGE_UNDECODABLE',
+    );
+    const bomb = pngWithHeader(30000, 30000, deflateSync(Buffer.alloc(1 << 16)));
+    await expect(code(reader.read(bomb))).resolves.toBe('IMAGE_TOO_LARGE');
+  });
+
+  it('refuses empty lexicons when it is made', async () => {
+    await expect(
+      code(createLineReader({ model: RANDOM_READER, lexicons: { names: [' ', ''] } })),
+    ).resolves.toBe('LEXICON_EMPTY');
+    await expect(
+      code(createLineReader({ model: RANDOM_READER, lexicons: { names: ['@@', '#!'] } })),
+    ).resolves.toBe('LEXICON_EMPTY');
+  });
+
+  it('reads a line of real handwriting from the EMNIST-made fixtures without error', async () => {
+    // Two real handwritten characters side by side: proves decoding + preprocessing of real pixels.
+    const files = handwritingFiles().slice(0, 2);
+    const parts = await Promise.all(
+      files.map((f) => sharp(`${HANDWRITING_DIR}${f}`).resize(64, 64).greyscale().raw().toBuffer()),
+    );
+    const joined = Buffer.alloc(128 * 64);
+    for (let y = 0; y < 64; y++)
+      parts.forEach((p, i) => {
+        p.copy(joined, y * 128 + i * 64, y * 64, y * 64 + 64);
+      });
+    const png = await sharp(joined, { raw: { width: 128, height: 64, channels: 1 } })
+      .png()
+      .toBuffer();
+    const line: PreparedLine = await reader.prepare(png);
+    expect(line.height).toBe(32);
+    expect(typeof (await reader.read(line)).text).toBe('string');
+    await readFile(`${HANDWRITING_DIR}${files[0]}`); // the fixture exists
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Synthetic scans of handwritten lines for the reader tests: the characters of test/support/synth.ts side
+ * by side (with a little jitter), dark ink on light paper with optional noise, encoded as PNG/JPEG/WebP.
+ */
+import { createRng } from '@hcr/core';
+import sharp from 'sharp';
+import { renderStrokes, STROKES } from './synth.js';
+
+export interface LineScanOptions {
+  /** Character box height in pixels. */
+  size?: number;
+  paper?: number;
+  ink?: number;
+  noise?: number;
+  format?: 'png' | 'jpeg' | 'webp';
+  seed?: number;
+}
+
+/** Renders `text` (characters of STROKES, spaces) as an encoded image of one written line. */
+export async function lineScan(text: string, o: LineScanOptions = {}): Promise<Buffer> {
+  const box = o.size ?? 48;
+  const rng = createRng(o.seed ?? 1);
+  const step = Math.round(box * 0.8);
+  const w = Math.round(box * 0.6 + step * text.length);
+  const h = Math.round(box * 1.6);
+  const ink = new Float32Array(w * h);
+  [...text].forEach((ch, i) => {
+    if (ch === ' ') return;
+    const strokes = STROKES[ch];
+    if (!strokes) throw new Error(`no strokes for '${ch}'`);
+    const cov = renderStrokes(strokes, w, h, {
+      box: box * 0.7,
+      ox: box * 0.3 + i * step + (rng.next() - 0.5) * box * 0.08,
+      oy: (h - box * 0.7) / 2 + (rng.next() - 0.5) * box * 0.08,
+      width: Math.max(1.5, box * 0.07),
+    });
+    for (let k = 0; k < ink.length; k++) ink[k] = Math.max(ink[k]!, cov[k]!);
+  });
+  const paper = o.paper ?? 235;
+  const level = o.ink ?? 30;
+  const grey = Buffer.alloc(w * h);
+  for (let k = 0; k < grey.length; k++)
+    grey[k] = Math.max(0, Math.min(255, paper + ink[k]! * (level - paper) + (o.noise ?? 0) * rng.normal()));
+  const img = sharp(grey, { raw: { width: w, height: h, channels: 1 } });
+  if (o.format === 'jpeg') return img.jpeg({ quality: 80 }).toBuffer();
+  if (o.format === 'webp') return img.webp({ quality: 80 }).toBuffer();
+  return img.png().toBuffer();
+}
+
+/** A uniform image (a blank form field), w x h of one grey level. */
+export function uniform(w: number, h: number, level = 240): Promise<Buffer> {
+  return sharp(Buffer.alloc(w * h, level), { raw: { width: w, height: h, channels: 1 } })
+    .png()
+    .toBuffer();
+}
