@@ -13,7 +13,7 @@ export function esc(value: unknown): string {
 
 export const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
 
-const STYLE = `
+export const STYLE = `
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
 h1{font-size:24px;margin-bottom:4px} h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .sub{color:#666;margin-top:0}
@@ -30,7 +30,7 @@ code{background:#f4f6f8;padding:1px 4px;border-radius:3px}
 .bad{color:#c0392b} .good{color:#1a7f37}
 `;
 
-const SORT_SCRIPT = `
+export const SORT_SCRIPT = `
 document.querySelectorAll('table.sortable').forEach(function(table){
   table.querySelectorAll('th').forEach(function(th, col){
     th.addEventListener('click', function(){
@@ -51,11 +51,11 @@ document.querySelectorAll('table.sortable').forEach(function(table){
 });
 `;
 
-function card(id: string, value: string, label: string): string {
+export function card(id: string, value: string, label: string): string {
   return `<div class="card"><div class="v" id="${esc(id)}">${esc(value)}</div><div class="l">${esc(label)}</div></div>`;
 }
 
-function figure(name: string | undefined, png: Buffer | undefined, caption: string): string {
+export function figure(name: string | undefined, png: Buffer | undefined, caption: string): string {
   if (!name || !png) return '';
   // embedded as a data: URI so the page is self-contained; the PNG file next to it is the same picture
   return `<figure><img src="data:image/png;base64,${png.toString('base64')}" alt="${esc(caption)}" data-file="${esc(
@@ -63,7 +63,7 @@ function figure(name: string | undefined, png: Buffer | undefined, caption: stri
   )}"><figcaption>${esc(caption)} (<a href="${esc(name)}">${esc(name)}</a>)</figcaption></figure>`;
 }
 
-function kv(obj: Record<string, unknown>): string {
+export function kv(obj: Record<string, unknown>): string {
   const rows = Object.entries(obj).map(
     ([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`,
   );

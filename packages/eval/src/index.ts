@@ -24,6 +24,40 @@ export {
   type PerClassEntry,
   type PredictionSet,
 } from './evaluate.js';
+export { LINE_TARGETS, type LineAnchor, type LineTarget, TESSERACT_ANCHORS } from './lines/anchors.js';
+export { linePng, renderLengthChart } from './lines/charts.js';
+export { constraintsFor, type LineConstraint, nameCharacters } from './lines/constraints.js';
+export {
+  type ConstraintReport,
+  evaluateReader,
+  type LineExample,
+  type LineSourceReport,
+  type LinesReport,
+  type LinesTiming,
+  type ReaderEvalOptions,
+  type ReaderEvalResult,
+  readerAlphabet,
+} from './lines/evaluate.js';
+export { lexiconWord, NAME_LEXICON_LOCALES, namesLexicon } from './lines/lexicon.js';
+export * from './lines/metrics.js';
+export { batchInput, DEFAULT_LINE_BATCH, readLines, widthBatches } from './lines/read.js';
+export { type LineRuntime, onnxLineRuntime, readerInfo, tfjsLineRuntime } from './lines/runtimes.js';
+export {
+  DEV_SET_NAMES,
+  DEV_SETS,
+  type DevSetName,
+  decodeImageFile,
+  devSetSearchDirs,
+  type FailedLine,
+  findDevSet,
+  type LineField,
+  type LineItem,
+  type LineSet,
+  loadDevSet,
+  loadSyntheticLines,
+  parseLabelsTsv,
+} from './lines/sources.js';
+export { readerSummary } from './lines/summary.js';
 export * from './metrics.js';
 export {
   DEFAULT_MODELS_DIR,

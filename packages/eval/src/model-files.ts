@@ -89,6 +89,10 @@ function checkMetadata(m: ModelMetadata, path: string): void {
   const fix = {
     hint: 'The model and its metadata.json do not belong together; re-train or re-save the model.',
   };
+  if (m.task === 'line') {
+    checkReaderMetadata(m, path, fix);
+    return;
+  }
   if (!Array.isArray(m.classNames) || m.classNames.join('') !== LABEL_SPACE_36.classes.join(''))
     throw new HcrError(
       'MODEL_CLASSES_MISMATCH',
@@ -99,6 +103,21 @@ function checkMetadata(m: ModelMetadata, path: string): void {
     );
   if (!Array.isArray(m.inputShape) || m.inputShape.length !== 3)
     throw new HcrError('MODEL_INPUT_MISMATCH', `${path} has no valid inputShape [h, w, c].`, fix);
+  if (!m.inputNormalisation || !(m.inputNormalisation.std > 0))
+    throw new HcrError('METADATA_INVALID', `${path} has no valid inputNormalisation {mean, std}.`, fix);
+}
+
+/** A line reader's metadata (task 'line'): its alphabet and geometry instead of 36 classes of 28x28. */
+function checkReaderMetadata(m: ModelMetadata, path: string, fix: { hint: string }): void {
+  const r = m.reader;
+  if (!r || !Array.isArray(r.symbols) || r.symbols.length < 2 || r.symbols[0] !== '')
+    throw new HcrError(
+      'METADATA_INVALID',
+      `${path} says task 'line' but has no valid reader section (symbols with the blank '' first).`,
+      fix,
+    );
+  if (!(r.height > 0 && r.stride > 0 && r.minWidth > 0))
+    throw new HcrError('METADATA_INVALID', `${path} has no valid reader height, stride and minWidth.`, fix);
   if (!m.inputNormalisation || !(m.inputNormalisation.std > 0))
     throw new HcrError('METADATA_INVALID', `${path} has no valid inputNormalisation {mean, std}.`, fix);
 }

@@ -397,6 +397,14 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
       hint: 'Omit it to evaluate every image.',
     });
   const run = await resolveModelRun(opts.run, opts.modelsDir ?? DEFAULT_MODELS_DIR);
+  if (run.metadata.task === 'line')
+    throw new HcrError(
+      'MODEL_IS_READER',
+      `${run.dir} is a line reader (metadata task 'line'), not a character model.`,
+      {
+        hint: '`hcr eval <run>` evaluates readers on lines; from code, call evaluateReader().',
+      },
+    );
   const outDir = resolve(opts.outDir ?? DEFAULT_REPORTS_DIR);
   const reportDir = join(outDir, run.id);
   if (run.id === LATEST)

@@ -1,0 +1,59 @@
+/**
+ * Figures our line reader is compared with in the report: the Tesseract anchor measured on these kinds of
+ * images (../shared/data/README.md: 300 of each source, Tesseract 5.3 `--psm 7`, LSTM English), and the
+ * acceptance targets of issue 12 for the quick reader.
+ */
+export interface LineAnchor {
+  source: string;
+  /** The constraint of ours it sits beside. */
+  constraint: string;
+  what: string;
+  /** null: not published. */
+  exactRate: number | null;
+  cer: number | null;
+}
+
+export const TESSERACT_ANCHORS: readonly LineAnchor[] = Object.freeze([
+  {
+    source: 'handwritten-names-dev',
+    constraint: 'none',
+    what: 'Tesseract 5.3 --psm 7',
+    exactRate: 0.193,
+    cer: 0.72,
+  },
+  {
+    source: 'handwritten-names-dev',
+    constraint: 'letters',
+    what: 'Tesseract 5.3 --psm 7, A-Z whitelist',
+    exactRate: 0.177,
+    cer: 0.56,
+  },
+  {
+    source: 'handwritten-amounts-dev',
+    constraint: 'none',
+    what: 'Tesseract 5.3 --psm 7',
+    exactRate: 0.043,
+    cer: 0.76,
+  },
+  {
+    source: 'handwritten-amounts-dev',
+    constraint: 'digits',
+    what: 'Tesseract 5.3 --psm 7, digit whitelist',
+    exactRate: null,
+    cer: 0.71,
+  },
+]);
+
+/** Issue 12 acceptance for the quick reader: exact match at least, CER at most. */
+export interface LineTarget {
+  source: string;
+  constraint: string;
+  minExactRate: number;
+  maxCer: number;
+}
+
+export const LINE_TARGETS: readonly LineTarget[] = Object.freeze([
+  { source: 'synthetic-test', constraint: 'none', minExactRate: 0.9, maxCer: 0.03 },
+  { source: 'handwritten-names-dev', constraint: 'letters', minExactRate: 0.7, maxCer: 0.08 },
+  { source: 'handwritten-amounts-dev', constraint: 'digits', minExactRate: 0.8, maxCer: 0.05 },
+]);

@@ -1,0 +1,121 @@
+import { createCanvas } from '@napi-rs/canvas';
+import {
+  BAD,
+  BLUE,
+  drawAxes,
+  drawLegend,
+  font,
+  GOOD,
+  INK,
+  newChart,
+  ORANGE,
+  type PlotArea,
+  py,
+  toPng,
+} from '../charts/canvas.js';
+import type { LengthBucketScores } from './metrics.js';
+
+/** Colours of the constraints, in the order they are drawn. */
+const SERIES = [BLUE, ORANGE, GOOD, BAD, INK];
+
+export interface LengthSeries {
+  /** Constraint name, e.g. `none`, `digits`. */
+  name: string;
+  perLength: readonly LengthBucketScores[];
+}
+
+function bucketOrder(series: readonly LengthSeries[]): { label: string; lo: number; count: number }[] {
+  const m = new Map<string, { label: string; lo: number; count: number }>();
+  for (const s of series)
+    for (const b of s.perLength)
+      if (!m.has(b.label)) m.set(b.label, { label: b.label, lo: b.lo, count: b.count });
+  return [...m.values()].sort((a, b) => a.lo - b.lo);
+}
+
+/**
+ * Exact-match rate (top) and CER (bottom) per truth-length bucket of one source, one bar per constraint,
+ * the number of lines under each bucket. CER bars are capped at 100% (the value is printed).
+ */
+export function renderLengthChart(source: string, series: readonly LengthSeries[]): Buffer {
+  const buckets = bucketOrder(series);
+  const groupW = Math.max(60, series.length * 22 + 16);
+  const plotW = Math.max(300, buckets.length * groupW);
+  const plotH = 170;
+  const top: PlotArea = { x: 70, y: 60, w: plotW, h: plotH, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
+  const bottom: PlotArea = { ...top, y: top.y + plotH + 70 };
+  const { canvas, ctx } = newChart(
+    top.x + plotW + 150,
+    bottom.y + plotH + 60,
+    `${source}: exact match and CER per truth length`,
+  );
+  const pctFmt = (v: number) => `${Math.round(v * 100)}%`;
+  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  drawAxes(ctx, top, { xLabel: '', yLabel: 'exact match', xTicks: [], yTicks: ticks, yFormat: pctFmt });
+  drawAxes(ctx, bottom, {
+    xLabel: 'characters in the truth (lines)',
+    yLabel: 'CER',
+    xTicks: [],
+    yTicks: ticks,
+    yFormat: pctFmt,
+  });
+  const barW = (groupW - 16) / Math.max(1, series.length);
+  buckets.forEach((b, g) => {
+    const gx = top.x + g * groupW + 8;
+    series.forEach((s, k) => {
+      const entry = s.perLength.find((e) => e.label === b.label);
+      if (!entry) return;
+      ctx.fillStyle = SERIES[k % SERIES.length]!;
+      const x = gx + k * barW;
+      const yE = py(top, entry.exactRate);
+      ctx.fillRect(x, yE, barW - 2, top.y + top.h - yE);
+      const yC = py(bottom, Math.min(1, entry.cer));
+      ctx.fillRect(x, yC, barW - 2, bottom.y + bottom.h - yC);
+      ctx.save();
+      ctx.fillStyle = INK;
+      ctx.font = font(9);
+      ctx.textAlign = 'left';
+      ctx.textBaseline = 'middle';
+      ctx.translate(x + (barW - 2) / 2, yC - 4);
+      ctx.rotate(-Math.PI / 2);
+      ctx.fillText(`${(entry.cer * 100).toFixed(1)}`, 0, 0);
+      ctx.restore();
+    });
+    ctx.fillStyle = INK;
+    ctx.font = font(11);
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    const cx = gx + (groupW - 16) / 2;
+    ctx.fillText(b.label, cx, bottom.y + bottom.h + 6);
+    ctx.fillText(b.label, cx, top.y + top.h + 6);
+    ctx.font = font(9);
+    ctx.fillText(`(${b.count})`, cx, bottom.y + bottom.h + 20);
+  });
+  drawLegend(
+    ctx,
+    top.x + plotW + 16,
+    top.y + 8,
+    series.map((s, k) => [s.name, SERIES[k % SERIES.length]!] as [string, string]),
+  );
+  return toPng(canvas);
+}
+
+/** A 32-px line as the reader saw it (ink bright) drawn dark on white, scaled by `scale`: a PNG. */
+export function linePng(pixels: Uint8Array, width: number, height: number, scale = 1): Buffer {
+  const tile = createCanvas(width, height);
+  const tctx = tile.getContext('2d');
+  const image = tctx.createImageData(width, height);
+  for (let p = 0; p < width * height; p++) {
+    const v = 255 - pixels[p]!;
+    image.data[p * 4] = v;
+    image.data[p * 4 + 1] = v;
+    image.data[p * 4 + 2] = v;
+    image.data[p * 4 + 3] = 255;
+  }
+  tctx.putImageData(image, 0, 0);
+  if (scale === 1) return tile.toBuffer('image/png');
+  const out = createCanvas(Math.round(width * scale), Math.round(height * scale));
+  const ctx = out.getContext('2d');
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(tile, 0, 0, out.width, out.height);
+  return out.toBuffer('image/png');
+}

@@ -1,0 +1,52 @@
+import type { LineAlphabet } from '@hcr/core';
+import { createLexicon, type DecodeOptions } from '@hcr/decode';
+import type { LineField } from './sources.js';
+
+/** How a source is decoded: with no constraint, the field's character class, or a lexicon. */
+export interface LineConstraint {
+  /** `none`, `letters`, `digits`, `lexicon`. */
+  name: 'none' | 'letters' | 'digits' | 'lexicon';
+  /** One line for the report, e.g. `A-Z, space, hyphen, apostrophe`. */
+  description: string;
+  /** decodeCtc options (the beam width is added by the caller). */
+  options: Omit<DecodeOptions, 'beam'>;
+}
+
+/** Letters of the alphabet plus the marks names carry (space, hyphen, apostrophe). */
+export function nameCharacters(alphabet: LineAlphabet): string {
+  const letters = alphabet.symbols.filter((s) => s.length === 1 && s.toUpperCase() !== s.toLowerCase());
+  return `${letters.join('')} -'`;
+}
+
+/**
+ * The constraints a field is read under: names unconstrained, as letters + space, hyphen, apostrophe,
+ * and with the names lexicon (when given); amounts unconstrained and as digits; mixed synthetic lines
+ * unconstrained only.
+ */
+export function constraintsFor(
+  field: LineField,
+  alphabet: LineAlphabet,
+  namesLexicon?: readonly string[],
+): LineConstraint[] {
+  const none: LineConstraint = { name: 'none', description: 'no constraint', options: {} };
+  if (field === 'names') {
+    const list: LineConstraint[] = [
+      none,
+      {
+        name: 'letters',
+        description: 'letters, space, hyphen, apostrophe',
+        options: { classes: { chars: nameCharacters(alphabet) } },
+      },
+    ];
+    if (namesLexicon?.length)
+      list.push({
+        name: 'lexicon',
+        description: `names lexicon (${namesLexicon.length} words; a word or words separated by spaces)`,
+        options: { lexicon: createLexicon(namesLexicon, alphabet) },
+      });
+    return list;
+  }
+  if (field === 'amounts')
+    return [none, { name: 'digits', description: 'digits 0-9', options: { classes: 'digits' } }];
+  return [none];
+}

@@ -1,0 +1,542 @@
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import {
+  HcrError,
+  LINE_ALPHABET_36,
+  type LineAlphabet,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '@hcr/core';
+import { DEFAULT_LINES_DIR } from '@hcr/data';
+import { DEFAULT_BEAM, decodeCtc, MAX_BEAM, type ReadResult } from '@hcr/decode';
+import type { EngineName } from '@hcr/engine';
+import { readerFrames } from '@hcr/model';
+import { round6 } from '../metrics.js';
+import { DEFAULT_MODELS_DIR, type ModelRun, resolveModelRun } from '../model-files.js';
+import { DEFAULT_REPORTS_DIR, type RuntimeChoice } from '../report.js';
+import type { RuntimeName } from '../runtimes/predictor.js';
+import { LINE_TARGETS, type LineAnchor, type LineTarget, TESSERACT_ANCHORS } from './anchors.js';
+import { renderLengthChart } from './charts.js';
+import { constraintsFor, type LineConstraint } from './constraints.js';
+import { renderLinesHtml } from './html.js';
+import { NAME_LEXICON_LOCALES, namesLexicon } from './lexicon.js';
+import { type LengthBucketScores, type LineScores, lineEdits, scoreLines, scoringText } from './metrics.js';
+import { DEFAULT_LINE_BATCH, type ReadOutput, readLines } from './read.js';
+import { type LineRuntime, onnxLineRuntime, readerInfo, tfjsLineRuntime } from './runtimes.js';
+import {
+  DEV_SET_NAMES,
+  DEV_SETS,
+  type FailedLine,
+  findDevSet,
+  type LineField,
+  type LineItem,
+  type LineSet,
+  loadDevSet,
+  loadSyntheticLines,
+} from './sources.js';
+
+/** Error examples shown per source and list (most confident, worst). */
+export const EXAMPLES_PER_LIST = 8;
+
+export interface ReaderEvalOptions {
+  /** Run id under `modelsDir`, or a reader directory (metadata.json with task 'line'). */
+  run?: string;
+  modelsDir?: string;
+  /** tfjs, onnx, or both (default both when model.onnx exists, else tfjs). */
+  runtime?: RuntimeChoice;
+  /** tfjs engine (default wasm). */
+  engine?: EngineName;
+  /** ONNX file (default `<run dir>/model.onnx`). */
+  onnxFile?: string;
+  /** Beam width for every constraint, 1..64 (default 8). */
+  beam?: number;
+  /** Synthetic line dataset (default artifacts/data/lines); missing: the source is skipped with a note. */
+  linesDir?: string;
+  /** Where the real dev sets are looked for first (then HCR_DATA_DIR, the user cache, ../shared/data). */
+  dataDir?: string;
+  /** Evaluate these sets instead of the default sources (tests, custom line sets). */
+  sources?: LineSet[];
+  /** Read only the first n lines of each source (quick looks, tests); recorded in lines.json. */
+  limit?: number;
+  /** Reports root: the report goes to `<outDir>/<run id>`. */
+  outDir?: string;
+  force?: boolean;
+  batchSize?: number;
+  log?: (line: string) => void;
+}
+
+export interface RuntimeAgreementLines {
+  runtimes: [RuntimeName, RuntimeName];
+  lines: number;
+  /** Lines whose decoded strings differ between the two runtimes. */
+  disagreements: number;
+  examples: { id: string; texts: [string, string] }[];
+}
+
+export interface ConstraintReport extends LineScores {
+  name: LineConstraint['name'];
+  description: string;
+  perLength: LengthBucketScores[];
+  /** Mean p(text | frames) of the reads (failed reads excluded). */
+  meanConfidence: number;
+  /** Reads for which no text satisfies the constraint (the decoder answers ''). */
+  unsatisfied: number;
+  agreement: RuntimeAgreementLines | null;
+}
+
+export interface LineExample {
+  id: string;
+  truth: string;
+  /** The read under each constraint. */
+  reads: { constraint: string; text: string; confidence: number; edits: number }[];
+}
+
+export interface LineSourceReport {
+  name: string;
+  kind: LineSet['kind'];
+  field: LineField;
+  dir: string;
+  /** Every line of the source, failed reads included (they score as an empty read). */
+  count: number;
+  failed: { count: number; byCode: Record<string, number>; lines: Omit<FailedLine, 'file'>[] };
+  /** Names only: truths the names lexicon accepts (a measure of the lexicon, not used to build it). */
+  lexiconCoverage: { accepted: number; share: number } | null;
+  /** Headline constraint: the field's class for real sets, none for synthetic lines. */
+  headline: string;
+  constraints: ConstraintReport[];
+  /** Synthetic lines: headline scores per generator kind. */
+  perKind: Record<string, LineScores> | null;
+  examples: { mostConfident: LineExample[]; worst: LineExample[] };
+  picture: string;
+}
+
+export interface LinesTiming {
+  source: string;
+  runtime: RuntimeName;
+  lines: number;
+  batches: number;
+  seconds: number;
+  linesPerSecond: number;
+  /** Decoding of the primary runtime's output per constraint. */
+  decode: { constraint: string; seconds: number; linesPerSecond: number }[];
+}
+
+export interface LinesReport {
+  formatVersion: 1;
+  task: 'line';
+  model: {
+    id: string;
+    dir: string;
+    architecture: string;
+    commit: string;
+    createdAt: string;
+    alphabetId: string;
+    symbols: number;
+    trainingConfig: Record<string, unknown>;
+    trainingMetrics: Record<string, number>;
+  };
+  decoding: {
+    beam: number;
+    batchSize: number;
+    lexicon: { source: string; locales: string[]; words: number };
+  };
+  limit: number | null;
+  /** The runtime whose reads are scored; `runtimes` lists every runtime that ran. */
+  runtime: RuntimeName;
+  runtimes: { runtime: RuntimeName; description: string }[];
+  sources: LineSourceReport[];
+  skipped: { source: string; reason: string }[];
+  anchors: readonly LineAnchor[];
+  targets: (LineTarget & { exactRate: number | null; cer: number | null; met: boolean | null })[];
+  pictures: Record<string, string>;
+  /** Wall-clock numbers; everything else is deterministic for the same model, data and options. */
+  timing: { sources: LinesTiming[] };
+}
+
+export interface ReaderEvalResult {
+  report: LinesReport;
+  reportDir: string;
+  indexHtml: string;
+  /** The evaluated lines (for callers that show them); not written to lines.json. */
+  sets: LineSet[];
+}
+
+/** The alphabet a reader's metadata names (today: LINE_ALPHABET_36). */
+export function readerAlphabet(run: ModelRun): LineAlphabet {
+  const info = readerInfo(run);
+  if (JSON.stringify(info.symbols) === JSON.stringify(LINE_ALPHABET_36.symbols)) return LINE_ALPHABET_36;
+  throw new HcrError(
+    'ALPHABET_UNKNOWN',
+    `${run.dir} reads the alphabet ${info.alphabetId} (${info.symbols.length} symbols), which this hcr does not know.`,
+    { hint: `Evaluate it with the hcr version that trained it (this one knows ${LINE_ALPHABET_36.id}).` },
+  );
+}
+
+function checkOptions(opts: ReaderEvalOptions): void {
+  if (opts.runtime !== undefined && !['tfjs', 'onnx', 'both'].includes(opts.runtime))
+    throw new HcrError('RUNTIME_UNKNOWN', `Unknown runtime '${opts.runtime}'.`, {
+      hint: 'Use tfjs, onnx or both.',
+    });
+  if (opts.beam !== undefined && !(Number.isInteger(opts.beam) && opts.beam >= 1 && opts.beam <= MAX_BEAM))
+    throw new HcrError(
+      'BEAM_INVALID',
+      `--beam must be a whole number from 1 to ${MAX_BEAM}, got ${opts.beam}.`,
+      {
+        hint: `Use 1 for best path, ${DEFAULT_BEAM} (the default) for beam search.`,
+      },
+    );
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 1))
+    throw new HcrError('LIMIT_INVALID', `--limit must be a positive whole number, got ${opts.limit}.`, {
+      hint: 'Omit it to read every line.',
+    });
+  if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize >= 1))
+    throw new HcrError(
+      'BATCH_INVALID',
+      `The batch size must be a positive whole number, got ${opts.batchSize}.`,
+      {
+        hint: `Omit it for ${DEFAULT_LINE_BATCH}.`,
+      },
+    );
+}
+
+/** The default sources: synthetic test lines and both real dev sets; a missing one is skipped with the reason. */
+async function defaultSources(
+  opts: ReaderEvalOptions,
+  alphabet: LineAlphabet,
+  log: (line: string) => void,
+): Promise<{ sets: LineSet[]; skipped: { source: string; reason: string }[] }> {
+  const sets: LineSet[] = [];
+  const skipped: { source: string; reason: string }[] = [];
+  const linesDir = resolve(opts.linesDir ?? DEFAULT_LINES_DIR);
+  if (existsSync(linesDir)) sets.push(await loadSyntheticLines(linesDir, alphabet, opts.limit));
+  else {
+    const reason = `no synthetic line dataset at ${linesDir}: build the line shards first (the pipeline's shards task), or pass --lines <dir>`;
+    skipped.push({ source: 'synthetic-test', reason });
+    log(`  skipping synthetic-test: ${reason}`);
+  }
+  for (const name of DEV_SET_NAMES) {
+    const { dir, looked } = findDevSet(name, opts.dataDir);
+    if (dir) sets.push(await loadDevSet(dir, name, DEV_SETS[name].field, opts.limit));
+    else {
+      const reason = `${name}/labels.tsv not found (looked in ${looked.join(', ')}): point HCR_DATA_DIR at the folder holding ${name}/ (in this project's checkouts: ../shared/data)`;
+      skipped.push({ source: name, reason });
+      log(`  skipping ${name}: ${reason}`);
+    }
+  }
+  return { sets, skipped };
+}
+
+async function makeRuntime(name: RuntimeName, run: ModelRun, opts: ReaderEvalOptions): Promise<LineRuntime> {
+  return name === 'onnx'
+    ? onnxLineRuntime(run, { file: opts.onnxFile })
+    : tfjsLineRuntime(run, { engine: opts.engine, log: opts.log });
+}
+
+interface Decoded {
+  reads: ReadResult[];
+  seconds: number;
+}
+
+function decodeAll(
+  probs: readonly Float32Array[],
+  lines: readonly LineItem[],
+  alphabet: LineAlphabet,
+  constraint: LineConstraint,
+  beam: number,
+): Decoded {
+  const t0 = performance.now();
+  const reads = lines.map((line, i) =>
+    decodeCtc(probs[i]!, readerFrames(line.width), alphabet, { ...constraint.options, beam, topK: 1 }),
+  );
+  return { reads, seconds: (performance.now() - t0) / 1000 };
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of items) out[key(t)] = (out[key(t)] ?? 0) + 1;
+  return out;
+}
+
+/** Error examples of the headline constraint: the most confident errors and the worst (highest line CER). */
+function pickExamples(
+  set: LineSet,
+  constraints: readonly LineConstraint[],
+  readsBy: ReadonlyMap<string, ReadResult[]>,
+  headline: string,
+  alphabet: LineAlphabet,
+): LineSourceReport['examples'] {
+  const head = readsBy.get(headline)!;
+  const errors = set.lines
+    .map((line, i) => ({ line, i, read: head[i]! }))
+    .filter(({ line, read }) => scoringText(line.truth, alphabet) !== scoringText(read.text, alphabet));
+  const example = ({ line, i }: { line: LineItem; i: number }): LineExample => ({
+    id: line.id,
+    truth: line.truth,
+    reads: constraints.map((c) => {
+      const r = readsBy.get(c.name)![i]!;
+      return {
+        constraint: c.name,
+        text: r.text,
+        confidence: round6(r.confidence),
+        edits: lineEdits(line.truth, r.text, alphabet),
+      };
+    }),
+  });
+  const byConfidence = [...errors].sort((a, b) => b.read.confidence - a.read.confidence || a.i - b.i);
+  const mostConfident = byConfidence.slice(0, EXAMPLES_PER_LIST);
+  const shown = new Set(mostConfident.map((e) => e.i));
+  const rate = (e: (typeof errors)[number]) =>
+    lineEdits(e.line.truth, e.read.text, alphabet) / Math.max(1, scoringText(e.line.truth, alphabet).length);
+  const worst = errors
+    .filter((e) => !shown.has(e.i))
+    .sort((a, b) => rate(b) - rate(a) || a.i - b.i)
+    .slice(0, EXAMPLES_PER_LIST);
+  return { mostConfident: mostConfident.map(example), worst: worst.map(example) };
+}
+
+interface SourceRun {
+  report: LineSourceReport;
+  timing: LinesTiming[];
+}
+
+async function evaluateSource(
+  set: LineSet,
+  runtimes: LineRuntime[],
+  run: ModelRun,
+  alphabet: LineAlphabet,
+  lexicon: readonly string[],
+  opts: { beam: number; batchSize: number; log: (line: string) => void },
+): Promise<SourceRun> {
+  const { log } = opts;
+  const info = readerInfo(run);
+  const outputs: ReadOutput[] = [];
+  for (const rt of runtimes) {
+    const out = await readLines(rt, set.lines, {
+      normalisation: run.metadata.inputNormalisation,
+      symbols: info.symbols.length,
+      batchSize: opts.batchSize,
+    });
+    log(
+      `  ${set.name}: ${rt.description} read ${set.lines.length} lines in ${out.seconds.toFixed(2)} s (${Math.round(set.lines.length / Math.max(out.seconds, 1e-9))} lines/s)`,
+    );
+    outputs.push(out);
+  }
+  const constraints = constraintsFor(set.field, alphabet, set.field === 'names' ? lexicon : undefined);
+  const readsBy = new Map<string, ReadResult[]>();
+  const decodeTiming: LinesTiming['decode'] = [];
+  const reports: ConstraintReport[] = [];
+  for (const c of constraints) {
+    const primary = decodeAll(outputs[0]!.probs, set.lines, alphabet, c, opts.beam);
+    readsBy.set(c.name, primary.reads);
+    decodeTiming.push({
+      constraint: c.name,
+      seconds: round6(primary.seconds),
+      linesPerSecond: Math.round(set.lines.length / Math.max(primary.seconds, 1e-9)),
+    });
+    let agreement: RuntimeAgreementLines | null = null;
+    if (outputs.length === 2) {
+      const other = decodeAll(outputs[1]!.probs, set.lines, alphabet, c, opts.beam).reads;
+      const differ = set.lines
+        .map((line, i) => ({
+          id: line.id,
+          texts: [primary.reads[i]!.text, other[i]!.text] as [string, string],
+        }))
+        .filter((d) => d.texts[0] !== d.texts[1]);
+      agreement = {
+        runtimes: [runtimes[0]!.runtime, runtimes[1]!.runtime],
+        lines: set.lines.length,
+        disagreements: differ.length,
+        examples: differ.slice(0, 10),
+      };
+    }
+    const pairs = [
+      ...set.lines.map((line, i) => ({ truth: line.truth, prediction: primary.reads[i]!.text })),
+      ...set.failed.map((f) => ({ truth: f.truth, prediction: '' })),
+    ];
+    const scores = scoreLines(pairs, { alphabet });
+    const conf = primary.reads.reduce((s, r) => s + r.confidence, 0);
+    reports.push({
+      name: c.name,
+      description: c.description,
+      ...scores,
+      meanConfidence: round6(primary.reads.length ? conf / primary.reads.length : 0),
+      unsatisfied: primary.reads.filter((r) => r.constraintUnsatisfied).length,
+      agreement,
+    });
+    const agree = agreement ? `; ${agreement.disagreements} runtime disagreements` : '';
+    log(
+      `  ${set.name} [${c.name}]: CER ${(scores.cer * 100).toFixed(2)}%, exact ${(scores.exactRate * 100).toFixed(2)}%${agree}`,
+    );
+  }
+  const headline = set.kind === 'real' ? (constraints[1]?.name ?? 'none') : 'none';
+  let perKind: Record<string, LineScores> | null = null;
+  if (set.lines.some((l) => l.kind !== undefined)) {
+    perKind = {};
+    const head = readsBy.get(headline)!;
+    const kinds = [...new Set(set.lines.map((l) => l.kind ?? 'unknown'))].sort();
+    for (const k of kinds) {
+      const { perLength: _, ...scores } = scoreLines(
+        set.lines
+          .map((line, i) => ({ line, i }))
+          .filter(({ line }) => (line.kind ?? 'unknown') === k)
+          .map(({ line, i }) => ({ truth: line.truth, prediction: head[i]!.text })),
+        { alphabet },
+      );
+      perKind[k] = scores;
+    }
+  }
+  let lexiconCoverage: LineSourceReport['lexiconCoverage'] = null;
+  const lexiconConstraint = constraints.find((c) => c.name === 'lexicon');
+  if (lexiconConstraint?.options.lexicon && 'has' in lexiconConstraint.options.lexicon) {
+    const lex = lexiconConstraint.options.lexicon as { has(text: string): boolean };
+    const truths = [...set.lines.map((l) => l.truth), ...set.failed.map((f) => f.truth)];
+    const accepted = truths.filter((t) => lex.has(t)).length;
+    lexiconCoverage = { accepted, share: round6(truths.length ? accepted / truths.length : 0) };
+  }
+  const report: LineSourceReport = {
+    name: set.name,
+    kind: set.kind,
+    field: set.field,
+    dir: relative(process.cwd(), set.dir) || '.',
+    count: set.lines.length + set.failed.length,
+    failed: {
+      count: set.failed.length,
+      byCode: countBy(set.failed, (f) => f.code),
+      lines: set.failed.map(({ file: _, ...f }) => f),
+    },
+    lexiconCoverage,
+    headline,
+    constraints: reports,
+    perKind,
+    examples: pickExamples(set, constraints, readsBy, headline, alphabet),
+    picture: `lines-${set.name}.png`,
+  };
+  const timing = runtimes.map((rt, k) => ({
+    source: set.name,
+    runtime: rt.runtime,
+    lines: set.lines.length,
+    batches: outputs[k]!.batches,
+    seconds: round6(outputs[k]!.seconds),
+    linesPerSecond: Math.round(set.lines.length / Math.max(outputs[k]!.seconds, 1e-9)),
+    decode: k === 0 ? decodeTiming : [],
+  }));
+  return { report, timing };
+}
+
+function targetsOf(sources: readonly LineSourceReport[]): LinesReport['targets'] {
+  return LINE_TARGETS.map((t) => {
+    const c = sources.find((s) => s.name === t.source)?.constraints.find((x) => x.name === t.constraint);
+    return {
+      ...t,
+      exactRate: c ? c.exactRate : null,
+      cer: c ? c.cer : null,
+      met: c ? c.exactRate >= t.minExactRate && c.cer <= t.maxCer : null,
+    };
+  });
+}
+
+/**
+ * `hcr eval <reader run>`: reads the synthetic test lines and the real dev sets with tfjs and/or
+ * onnxruntime, decodes each under its constraints (none, the field's character class, the names lexicon),
+ * scores CER / exact / full-string match overall and per length, and writes `lines.json`, one chart per
+ * source and a self-contained `index.html` to `<outDir>/<run id>/` (built in a temp dir, renamed into place).
+ */
+export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<ReaderEvalResult> {
+  const log = opts.log ?? (() => {});
+  checkOptions(opts);
+  const run = await resolveModelRun(opts.run, opts.modelsDir ?? DEFAULT_MODELS_DIR);
+  const alphabet = readerAlphabet(run);
+  const outDir = resolve(opts.outDir ?? DEFAULT_REPORTS_DIR);
+  const reportDir = join(outDir, run.id);
+  if (!opts.force && existsSync(reportDir))
+    throw new HcrError('REPORT_EXISTS', `A report for run '${run.id}' already exists: ${reportDir}.`, {
+      hint: 'Pass --force to replace it, or --out <dir> to write elsewhere.',
+    });
+  const beam = opts.beam ?? DEFAULT_BEAM;
+  const batchSize = opts.batchSize ?? DEFAULT_LINE_BATCH;
+  const choice = opts.runtime ?? (existsSync(opts.onnxFile ?? join(run.dir, 'model.onnx')) ? 'both' : 'tfjs');
+  const names: RuntimeName[] = choice === 'both' ? ['tfjs', 'onnx'] : [choice];
+
+  // load the models first: a missing or stale ONNX file fails before any reading
+  const runtimes: LineRuntime[] = [];
+  const sourceRuns: SourceRun[] = [];
+  let skipped: { source: string; reason: string }[] = [];
+  let sets: LineSet[];
+  const lexicon = namesLexicon(alphabet);
+  try {
+    for (const n of names) runtimes.push(await makeRuntime(n, run, opts));
+    if (opts.sources)
+      sets = opts.sources.map((s) => (opts.limit ? { ...s, lines: s.lines.slice(0, opts.limit) } : s));
+    else ({ sets, skipped } = await defaultSources(opts, alphabet, log));
+    if (sets.length === 0)
+      throw new HcrError(
+        'LINES_NONE',
+        'There is nothing to evaluate: no synthetic line dataset and no dev set found.',
+        {
+          hint: `Build the line shards (--lines <dir>) or point HCR_DATA_DIR at the folder holding ${DEV_SET_NAMES.join(' and ')}.`,
+        },
+      );
+    log(
+      `evaluating reader ${run.id} (${runtimes.map((r) => r.description).join(' and ')}, beam ${beam}) on ${sets
+        .map((s) => `${s.name} ${s.lines.length}${s.failed.length ? ` (+${s.failed.length} failed)` : ''}`)
+        .join(', ')}`,
+    );
+    for (const set of sets)
+      sourceRuns.push(await evaluateSource(set, runtimes, run, alphabet, lexicon, { beam, batchSize, log }));
+  } finally {
+    for (const r of runtimes) await r.dispose();
+  }
+  const sources = sourceRuns.map((s) => s.report);
+  const m = run.metadata;
+  const report: LinesReport = {
+    formatVersion: 1,
+    task: 'line',
+    model: {
+      id: run.id,
+      dir: relative(process.cwd(), run.dir) || '.',
+      architecture: m.architecture,
+      commit: m.commit,
+      createdAt: m.createdAt,
+      alphabetId: alphabet.id,
+      symbols: alphabet.size,
+      trainingConfig: m.trainingConfig ?? {},
+      trainingMetrics: m.metrics ?? {},
+    },
+    decoding: {
+      beam,
+      batchSize,
+      lexicon: {
+        source: '@faker-js/faker first names and surnames',
+        locales: Object.keys(NAME_LEXICON_LOCALES),
+        words: lexicon.length,
+      },
+    },
+    limit: opts.limit ?? null,
+    runtime: runtimes[0]!.runtime,
+    runtimes: runtimes.map((r) => ({ runtime: r.runtime, description: r.description })),
+    sources,
+    skipped,
+    anchors: TESSERACT_ANCHORS,
+    targets: targetsOf(sources),
+    pictures: Object.fromEntries(sources.map((s) => [s.name, s.picture])),
+    timing: { sources: sourceRuns.flatMap((s) => s.timing) },
+  };
+  const pictures: Record<string, Buffer> = {};
+  for (const s of sources)
+    pictures[s.picture] = renderLengthChart(
+      s.name,
+      s.constraints.map((c) => ({ name: c.name, perLength: c.perLength })),
+    );
+  const html = await renderLinesHtml(report, pictures, sets);
+  await writeDirAtomic(
+    reportDir,
+    async (tmp) => {
+      for (const [name, png] of Object.entries(pictures)) await writeFileAtomic(join(tmp, name), png);
+      await writeFileAtomic(join(tmp, 'index.html'), html);
+      await writeJsonAtomic(join(tmp, 'lines.json'), report);
+    },
+    { replace: Boolean(opts.force) },
+  );
+  return { report, reportDir, indexHtml: join(reportDir, 'index.html'), sets };
+}

@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HcrError, type LineReaderInfo, ONNX_METADATA_KEYS } from '@hcr/core';
+import { type EngineName, initEngine } from '@hcr/engine';
+import { loadModel } from '@hcr/model';
+import * as tf from '@tensorflow/tfjs-core';
+import * as ort from 'onnxruntime-node';
+import type { ModelRun } from '../model-files.js';
+import { readOnnxMetadataProps } from '../onnx-metadata.js';
+import { ONNX_FILE } from '../runtimes/onnx.js';
+import type { RuntimeName } from '../runtimes/predictor.js';
+
+/** A loaded line reader: a padded batch of normalised lines in, CTC probabilities out. */
+export interface LineRuntime {
+  runtime: RuntimeName;
+  /** What ran, e.g. `tfjs 4.22.0 (wasm)`; recorded in lines.json. */
+  description: string;
+  /** Flat Float32 [n, height, width, 1] in; flat [n, 1, frames(width), symbols] probabilities out. */
+  predict(x: Float32Array, n: number, width: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+/** The reader geometry a run's metadata.json declares (checked by resolveReaderRun). */
+export function readerInfo(run: ModelRun): LineReaderInfo {
+  const info = run.metadata.reader;
+  if (run.metadata.task !== 'line' || !info)
+    throw new HcrError('MODEL_NOT_READER', `${run.dir} holds a character model, not a line reader.`, {
+      hint: 'Evaluate it with `hcr eval` as a character model, or pass a reader run (metadata task "line").',
+    });
+  return info;
+}
+
+/** The saved reader on a tfjs engine; its input and output shapes are checked against metadata.json. */
+export async function tfjsLineRuntime(
+  run: ModelRun,
+  { engine = 'wasm', log }: { engine?: EngineName; log?: (line: string) => void } = {},
+): Promise<LineRuntime> {
+  const info = readerInfo(run);
+  const engineInfo = await initEngine({ engine, purpose: 'infer', log: log ?? (() => {}) });
+  const model = await loadModel(run.dir);
+  const input = model.inputs[0]!.shape;
+  const output = model.outputs[0]!.shape;
+  const fix = {
+    hint: 'model.json and metadata.json come from different models; re-train, or evaluate the directory they came from.',
+  };
+  if (input.length !== 4 || input[1] !== info.height || input[3] !== 1)
+    throw new HcrError(
+      'MODEL_INPUT_MISMATCH',
+      `The model in ${run.dir} takes input [${input.join(', ')}]; a reader of height ${info.height} takes [n, ${info.height}, width, 1].`,
+      fix,
+    );
+  if (output.length !== 4 || output[3] !== info.symbols.length)
+    throw new HcrError(
+      'MODEL_CLASSES_MISMATCH',
+      `The model in ${run.dir} outputs [${output.join(', ')}]; metadata.json names ${info.symbols.length} symbols per frame.`,
+      fix,
+    );
+  return {
+    runtime: 'tfjs',
+    description: `tfjs ${tf.version_core} (${engineInfo.name})`,
+    async predict(x, n, width) {
+      const out = tf.tidy(() => model.predict(tf.tensor4d(x, [n, info.height, width, 1])) as tf.Tensor);
+      try {
+        return (await out.data()) as Float32Array;
+      } finally {
+        out.dispose();
+      }
+    },
+    async dispose() {
+      model.dispose();
+    },
+  };
+}
+
+/**
+ * onnxruntime-node on the exported reader (default `<modelDir>/model.onnx`). Refuses a file exported from
+ * another model, or whose alphabet (metadata `hcr.reader`) or output size differs from metadata.json.
+ */
+export async function onnxLineRuntime(run: ModelRun, { file }: { file?: string } = {}): Promise<LineRuntime> {
+  const info = readerInfo(run);
+  const path = file ?? join(run.dir, ONNX_FILE);
+  const bytes = await readFile(path).catch(() => {
+    throw new HcrError('ONNX_MISSING', `No ONNX model at ${path}.`, {
+      hint: `Export it first: \`pnpm hcr export onnx ${run.dir}\` (or evaluate with --runtime tfjs).`,
+    });
+  });
+  const props = readOnnxMetadataProps(bytes);
+  const reexport = { hint: `Re-export it: \`pnpm hcr export onnx ${run.dir}\`.` };
+  const exportedFrom = props[ONNX_METADATA_KEYS.modelId];
+  if (exportedFrom !== undefined && exportedFrom !== run.metadata.id)
+    throw new HcrError(
+      'ONNX_STALE',
+      `${path} was exported from model '${exportedFrom}', not from '${run.metadata.id}'.`,
+      reexport,
+    );
+  const readerProp = props[ONNX_METADATA_KEYS.reader];
+  if (readerProp !== undefined) {
+    const symbols = (JSON.parse(readerProp) as LineReaderInfo).symbols;
+    if (JSON.stringify(symbols) !== JSON.stringify(info.symbols))
+      throw new HcrError(
+        'MODEL_CLASSES_MISMATCH',
+        `${path} reads another alphabet than metadata.json.`,
+        reexport,
+      );
+  }
+  const session = await ort.InferenceSession.create(bytes);
+  const inputName = session.inputNames[0]!;
+  const outputName = session.outputNames[0]!;
+  const outMeta = session.outputMetadata[0];
+  if (outMeta?.isTensor) {
+    const last = outMeta.shape[outMeta.shape.length - 1];
+    if (typeof last === 'number' && last !== info.symbols.length)
+      throw new HcrError(
+        'MODEL_CLASSES_MISMATCH',
+        `${path} outputs ${last} values per frame; metadata.json names ${info.symbols.length} symbols.`,
+        reexport,
+      );
+  }
+  return {
+    runtime: 'onnx',
+    description: `onnxruntime-node ${ort.env.versions.common ?? ''} (cpu)`.replace('  ', ' '),
+    async predict(x, n, width) {
+      const feeds = { [inputName]: new ort.Tensor('float32', x, [n, info.height, width, 1]) };
+      const result = await session.run(feeds);
+      return result[outputName]!.data as Float32Array;
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+}

@@ -1,0 +1,199 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
+import { lineText, openLineDataset, searchDirs } from '@hcr/data';
+import { preprocessLine } from '@hcr/image';
+import { LINE_HEIGHT } from '@hcr/model';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
+
+/** The field a set of lines comes from: decides which character class and lexicon apply. */
+export type LineField = 'names' | 'amounts' | 'mixed';
+
+/** One line ready for the reader: 32-px high, ink bright (docs/string-reader.md). */
+export interface LineItem {
+  /** Where it came from: `images/name-0001.jpg`, or `test#17` for a synthetic line. */
+  id: string;
+  truth: string;
+  width: number;
+  /** LINE_HEIGHT x width, row-major, 0 = background, 255 = ink. */
+  pixels: Uint8Array;
+  /** Generator kind of a synthetic line (e.g. `name`, `amount`), when the dataset records it. */
+  kind?: string;
+  /** The original file (real sets), for the report's error examples. */
+  file?: string;
+}
+
+/** A line the pipeline could not turn into reader input (e.g. NO_INK from preprocessLine): a failed read. */
+export interface FailedLine {
+  id: string;
+  truth: string;
+  code: string;
+  message: string;
+  file?: string;
+}
+
+export interface LineSet {
+  /** `synthetic-test`, `handwritten-names-dev`, `handwritten-amounts-dev`. */
+  name: string;
+  kind: 'synthetic' | 'real';
+  field: LineField;
+  /** Where the lines were read from (relative to the working directory when inside it). */
+  dir: string;
+  lines: LineItem[];
+  failed: FailedLine[];
+}
+
+/** The real development sets (../shared/data/README.md): for measuring only, never for training. */
+export const DEV_SETS = Object.freeze({
+  'handwritten-names-dev': { field: 'names' as const },
+  'handwritten-amounts-dev': { field: 'amounts' as const },
+});
+export type DevSetName = keyof typeof DEV_SETS;
+export const DEV_SET_NAMES = Object.keys(DEV_SETS) as DevSetName[];
+
+/** The repository root (the directory holding pnpm-workspace.yaml), searched upwards from `from`. */
+export function findRepoRoot(from: string = process.cwd()): string | undefined {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/**
+ * Where a dev set is looked for: --data-dir, HCR_DATA_DIR, the user cache (@hcr/data's searchDirs), then
+ * `../shared/data` beside the repository (this project's checkouts).
+ */
+export function devSetSearchDirs(dataDir?: string): string[] {
+  const dirs = searchDirs({ dataDir });
+  const root = findRepoRoot();
+  if (root) dirs.push(resolve(root, '..', 'shared', 'data'));
+  return [...new Set(dirs)];
+}
+
+/** The folder of a dev set (holding labels.tsv), or where it was looked for. */
+export function findDevSet(name: DevSetName, dataDir?: string): { dir?: string; looked: string[] } {
+  const looked = devSetSearchDirs(dataDir).map((d) => join(d, name));
+  return { dir: looked.find((d) => existsSync(join(d, 'labels.tsv'))), looked };
+}
+
+/** labels.tsv: `relative path TAB transcription` per line; blank lines skipped, anything else an error. */
+export function parseLabelsTsv(text: string, file: string): { path: string; truth: string }[] {
+  const rows: { path: string; truth: string }[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim()) return;
+    const tab = line.indexOf('\t');
+    if (tab <= 0)
+      throw new HcrError(
+        'LABELS_INVALID',
+        `${file} line ${i + 1} has no TAB between path and transcription.`,
+        {
+          hint: 'Each line of labels.tsv is `images/<file>` TAB `<transcription>`; restore the file from the data folder.',
+        },
+      );
+    rows.push({ path: line.slice(0, tab), truth: line.slice(tab + 1) });
+  });
+  return rows;
+}
+
+/** An encoded image (JPEG, PNG, WebP) -> RGBA pixels. */
+export async function decodeImageFile(
+  bytes: Buffer,
+): Promise<{ width: number; height: number; data: Uint8Array }> {
+  const image = await loadImage(bytes);
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  const rgba = ctx.getImageData(0, 0, image.width, image.height).data;
+  return {
+    width: image.width,
+    height: image.height,
+    data: new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.length),
+  };
+}
+
+/**
+ * A real dev set: each image decoded with @napi-rs/canvas and prepared with @hcr/image's `preprocessLine`
+ * (the same preprocessing serve uses). An image it refuses (no ink, unreadable file...) is a failed read,
+ * recorded with its error code. `limit` keeps the first n rows (tests, quick looks).
+ */
+export async function loadDevSet(
+  dir: string,
+  name: string,
+  field: LineField,
+  limit?: number,
+): Promise<LineSet> {
+  const labelsFile = join(dir, 'labels.tsv');
+  const rows = parseLabelsTsv(await readFile(labelsFile, 'utf8'), labelsFile).slice(0, limit);
+  const set: LineSet = { name, kind: 'real', field, dir, lines: [], failed: [] };
+  for (const row of rows) {
+    const file = join(dir, row.path);
+    try {
+      const bytes = await readFile(file).catch(() => {
+        throw new HcrError('IMAGE_MISSING', `${file} (listed in ${labelsFile}) does not exist.`, {
+          hint: 'Restore the data folder.',
+        });
+      });
+      const image = await decodeImageFile(bytes).catch((e: Error) => {
+        throw new HcrError('IMAGE_UNREADABLE', `${file} is not a readable image: ${e.message}.`, {
+          hint: 'Restore the file from the data folder.',
+        });
+      });
+      const line = preprocessLine({
+        width: image.width,
+        height: image.height,
+        data: image.data,
+        channels: 4,
+      });
+      if (line.height !== LINE_HEIGHT || line.pixels.length !== line.width * LINE_HEIGHT)
+        throw new RangeError(
+          `preprocessLine gave ${line.width}x${line.height} with ${line.pixels.length} pixels for ${file}`,
+        );
+      set.lines.push({ id: row.path, truth: row.truth, width: line.width, pixels: line.pixels, file });
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      if (!(e instanceof HcrError)) throw e;
+      set.failed.push({
+        id: row.path,
+        truth: row.truth,
+        code: err.code ?? 'ERROR',
+        message: err.message,
+        file,
+      });
+    }
+  }
+  return set;
+}
+
+/** The test split of a synthetic line dataset (`openLineDataset` of @hcr/data), each line with its kind. */
+export async function loadSyntheticLines(
+  dir: string,
+  alphabet: LineAlphabet = LINE_ALPHABET_36,
+  limit?: number,
+): Promise<LineSet> {
+  const dataset = await openLineDataset(dir);
+  if (dataset.alphabet.id !== alphabet.id)
+    throw new HcrError(
+      'LINE_ALPHABET_MISMATCH',
+      `The line dataset in ${dir} is written in ${dataset.alphabet.id}; the reader reads ${alphabet.id}.`,
+      { hint: 'Evaluate with a line dataset built for this reader (--lines <dir>).' },
+    );
+  const split = await dataset.loadSplit('test');
+  const n = limit === undefined ? split.count : Math.min(limit, split.count);
+  const lines: LineItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const width = split.widths[i]!;
+    const start = split.pixelOffsets[i]!;
+    lines.push({
+      id: `test#${i}`,
+      truth: lineText(split, i, alphabet),
+      width,
+      pixels: split.pixels.subarray(start, start + width * split.height),
+      kind: dataset.manifest.kinds[split.kinds[i]!] ?? `kind ${split.kinds[i]}`,
+    });
+  }
+  return { name: 'synthetic-test', kind: 'synthetic', field: 'mixed', dir: dataset.dir, lines, failed: [] };
+}

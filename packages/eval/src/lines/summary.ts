@@ -1,0 +1,36 @@
+import type { LinesReport } from './evaluate.js';
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+const pc = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+/**
+ * The short table `hcr eval <reader>` ends with: per source x constraint, lines, CER, exact, full-string
+ * match, runtime disagreements, then read speed per runtime and where the report is.
+ */
+export function readerSummary(r: LinesReport, indexHtml: string): string {
+  const head = `${pad('source', 26)} ${pad('constraint', 10)} ${lpad('lines', 6)} ${lpad('CER', 8)} ${lpad('exact', 8)} ${lpad('full', 8)} ${lpad('differ', 7)}`;
+  const rows = r.sources.flatMap((s) =>
+    s.constraints.map(
+      (c) =>
+        `${pad(s.name, 26)} ${pad(c.name, 10)} ${lpad(String(c.count), 6)} ${lpad(pc(c.cer), 8)} ${lpad(
+          pc(c.exactRate),
+          8,
+        )} ${lpad(pc(c.fullMatchRate), 8)} ${lpad(c.agreement ? String(c.agreement.disagreements) : '-', 7)}`,
+    ),
+  );
+  const failed = r.sources
+    .filter((s) => s.failed.count)
+    .map((s) => `${s.name}: ${s.failed.count} failed reads (${Object.keys(s.failed.byCode).join(', ')})`);
+  const speed = r.timing.sources.map((t) => `${t.source} ${t.runtime} ${t.linesPerSecond} lines/s`);
+  const skipped = r.skipped.map((s) => `skipped ${s.source}: ${s.reason}`);
+  return [
+    `${r.model.id}: beam ${r.decoding.beam}, ${r.runtimes.map((x) => x.description).join(' and ')} (scored: ${r.runtime})`,
+    head,
+    ...rows,
+    ...failed,
+    ...skipped,
+    `speed: ${speed.join(', ')}`,
+    `Report: ${indexHtml}`,
+  ].join('\n');
+}

@@ -1,0 +1,295 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DEFAULT_INPUT_NORMALISATION,
+  HcrError,
+  LINE_ALPHABET_36,
+  type ModelMetadata,
+  writeJsonAtomic,
+} from '@hcr/core';
+import { initEngine } from '@hcr/engine';
+import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
+import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, saveModel } from '@hcr/model';
+import { createCanvas } from '@napi-rs/canvas';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
+import { batchInput, widthBatches } from '../src/lines/read.js';
+import { findDevSet, type LineItem, type LineSet, loadDevSet } from '../src/lines/sources.js';
+
+let root: string;
+let runDir: string;
+let onnxReason: string | null = null;
+
+/** A line of text rendered in a font, ink bright on black, 32 px high: stands in for a synthetic line. */
+function renderLine(text: string, id: string): LineItem {
+  const probe = createCanvas(8, 8).getContext('2d');
+  probe.font = '22px DejaVu Sans';
+  const width = Math.max(LINE_MIN_WIDTH, Math.ceil(probe.measureText(text).width) + 8);
+  const canvas = createCanvas(width, LINE_HEIGHT);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, width, LINE_HEIGHT);
+  ctx.fillStyle = '#fff';
+  ctx.font = '22px DejaVu Sans';
+  ctx.textBaseline = 'middle';
+  ctx.fillText(text, 4, LINE_HEIGHT / 2);
+  const rgba = ctx.getImageData(0, 0, width, LINE_HEIGHT).data;
+  const pixels = new Uint8Array(width * LINE_HEIGHT);
+  for (let p = 0; p < pixels.length; p++) pixels[p] = rgba[p * 4]!;
+  return { id, truth: text, width, pixels, kind: /\d/.test(text) ? 'number' : 'name' };
+}
+
+const TEXTS = ['ANNA', 'JEAN-PIERRE DUPONT', '1 234,50', 'B', "O'NEIL", '2026/12/01'];
+
+function syntheticSet(): LineSet {
+  return {
+    name: 'synthetic-test',
+    kind: 'synthetic',
+    field: 'mixed',
+    dir: 'test',
+    lines: TEXTS.map((t, i) => renderLine(t, `test#${i}`)),
+    failed: [],
+  };
+}
+
+async function devSets(limit: number): Promise<LineSet[]> {
+  const out: LineSet[] = [];
+  for (const [name, field] of [
+    ['handwritten-names-dev', 'names'],
+    ['handwritten-amounts-dev', 'amounts'],
+  ] as const) {
+    const { dir } = findDevSet(name);
+    if (dir) out.push(await loadDevSet(dir, name, field, limit));
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'hcr-eval-lines-'));
+  await initEngine({ engine: 'wasm', purpose: 'infer', log: () => {} });
+  const model = buildReader({ classes: LINE_ALPHABET_36.size, seed: 3 });
+  runDir = join(root, 'models', 'reader-test');
+  const metadata: ModelMetadata = {
+    formatVersion: 1,
+    id: 'reader-test',
+    architecture: 'reader',
+    labelSpace: LINE_ALPHABET_36.labelSpace,
+    classNames: [...LINE_ALPHABET_36.symbols],
+    inputShape: [LINE_HEIGHT, -1, 1],
+    inputNormalisation: { ...DEFAULT_INPUT_NORMALISATION },
+    characterNormalisation: 'none',
+    letterSource: 'emnist-letters-repack',
+    dataManifestSha256: 'none',
+    commit: 'test',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    engine: 'wasm',
+    trainingConfig: {},
+    metrics: {},
+    task: 'line',
+    reader: {
+      alphabetId: LINE_ALPHABET_36.id,
+      symbols: [...LINE_ALPHABET_36.symbols],
+      height: LINE_HEIGHT,
+      stride: LINE_STRIDE,
+      minWidth: LINE_MIN_WIDTH,
+    },
+  };
+  await saveModel(model, runDir, metadata);
+  model.dispose();
+  try {
+    const { bytes } = await exportModelFile(join(runDir, 'model.json'));
+    await writeOnnx(join(runDir, 'model.onnx'), bytes);
+  } catch (e) {
+    onnxReason = `the ONNX exporter cannot export the reader yet: ${(e as Error).message}`;
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('width buckets', () => {
+  it('sorts by width and cuts batches by size and padding', () => {
+    const widths = [100, 20, 400, 110, 30, 120, 105];
+    const batches = widthBatches(widths, 3, 0.25);
+    expect(batches.flat().sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    for (const b of batches) {
+      expect(b.length).toBeLessThanOrEqual(3);
+      const w = b.map((i) => widths[i]!);
+      expect(Math.max(...w)).toBeLessThanOrEqual(Math.min(...w) * 1.25 + 16);
+    }
+    expect(batches[0]).toEqual([1, 4]);
+    expect(batches.at(-1)).toEqual([2]);
+    expect(widthBatches(widths, 3, 0.25)).toEqual(batches);
+  });
+
+  it('pads every line on the right with background to the widest, at least the minimum width', () => {
+    const lut = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+    const a: LineItem = { id: 'a', truth: '', width: 2, pixels: new Uint8Array(2 * LINE_HEIGHT).fill(255) };
+    const { x, n, width } = batchInput([a], lut);
+    expect([n, width]).toEqual([1, LINE_MIN_WIDTH]);
+    expect(x[0]).toBe(1);
+    expect(x[1]).toBe(1);
+    expect(x[2]).toBe(0);
+    expect(x[width]).toBe(1);
+    expect(x[width + 2]).toBe(0);
+  });
+});
+
+describe('dev set loading', () => {
+  it('records an image without ink and a missing file as failed reads', async () => {
+    const dir = join(root, 'fake-dev');
+    const canvas = createCanvas(120, 40);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, 120, 40);
+    await writeJsonAtomic(join(dir, 'unused.json'), {});
+    await writeFile(join(dir, 'blank.png'), canvas.toBuffer('image/png'));
+    await writeFile(join(dir, 'labels.tsv'), 'blank.png\tANNA\nmissing.png\tBOB\n');
+    const set = await loadDevSet(dir, 'fake-dev', 'names');
+    expect(set.lines).toHaveLength(0);
+    expect(set.failed.map((f) => [f.id, f.truth])).toEqual([
+      ['blank.png', 'ANNA'],
+      ['missing.png', 'BOB'],
+    ]);
+    expect(set.failed[1]!.code).toBe('IMAGE_MISSING');
+    expect(set.failed[0]!.code).not.toBe('IMAGE_MISSING');
+  });
+
+  it('refuses a labels.tsv line without a TAB', async () => {
+    const dir = join(root, 'bad-dev');
+    await writeJsonAtomic(join(dir, 'unused.json'), {});
+    await writeFile(join(dir, 'labels.tsv'), 'images/a.jpg ANNA\n');
+    await expect(loadDevSet(dir, 'bad-dev', 'names')).rejects.toMatchObject({ code: 'LABELS_INVALID' });
+  });
+});
+
+describe('evaluateReader on a tiny random reader', () => {
+  let report: LinesReport;
+  let reportDir: string;
+  let real: LineSet[];
+
+  beforeAll(async () => {
+    real = await devSets(5);
+    const result = await evaluateReader({
+      run: runDir,
+      sources: [syntheticSet(), ...real],
+      runtime: onnxReason ? 'tfjs' : 'both',
+      beam: 4,
+      outDir: join(root, 'reports'),
+    });
+    report = result.report;
+    reportDir = result.reportDir;
+  }, 120_000);
+
+  it('writes lines.json, one chart per source and a self-contained index.html', async () => {
+    expect(existsSync(join(reportDir, 'lines.json'))).toBe(true);
+    const json = JSON.parse(await readFile(join(reportDir, 'lines.json'), 'utf8')) as LinesReport;
+    expect(json.sources.map((s) => s.name)).toEqual(report.sources.map((s) => s.name));
+    for (const s of report.sources) expect(existsSync(join(reportDir, s.picture))).toBe(true);
+    const html = await readFile(join(reportDir, 'index.html'), 'utf8');
+    expect(html).toContain('id="results"');
+    expect(html).not.toMatch(/src="(?!data:)/);
+    expect(html).toContain('Tesseract');
+    const png = await readFile(join(reportDir, report.sources[0]!.picture));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('has the expected shape: per source x constraint scores, per-length tables, examples', () => {
+    expect(report.task).toBe('line');
+    expect(report.decoding.beam).toBe(4);
+    expect(report.decoding.lexicon.words).toBeGreaterThan(1000);
+    const synth = report.sources.find((s) => s.name === 'synthetic-test')!;
+    expect(synth.count).toBe(TEXTS.length);
+    expect(synth.constraints.map((c) => c.name)).toEqual(['none']);
+    expect(Object.keys(synth.perKind!).sort()).toEqual(['name', 'number']);
+    const c = synth.constraints[0]!;
+    expect(c.perLength.reduce((n, b) => n + b.count, 0)).toBe(TEXTS.length);
+    expect(c.truthChars).toBe(TEXTS.join('').length);
+    expect(c.cer).toBeGreaterThan(0); // random weights do not read
+    for (const s of report.sources) {
+      const errors = s.constraints.find((x) => x.name === s.headline)!;
+      expect(s.examples.mostConfident.length + s.examples.worst.length).toBe(
+        Math.min(errors.count - errors.exact - s.failed.count, 16),
+      );
+    }
+    expect(report.targets.map((t) => t.source)).toContain('synthetic-test');
+    expect(report.timing.sources.length).toBe(report.sources.length * report.runtimes.length);
+  });
+
+  it('decodes real sets under their constraints', (ctx) => {
+    if (real.length === 0) ctx.skip(); // the dev sets are not in this checkout's data folder
+    const names = report.sources.find((s) => s.name === 'handwritten-names-dev');
+    if (names) {
+      expect(names.constraints.map((c) => c.name)).toEqual(['none', 'letters', 'lexicon']);
+      expect(names.count).toBe(5);
+      expect(names.lexiconCoverage).not.toBeNull();
+      const letters = names.examples.mostConfident.concat(names.examples.worst);
+      for (const e of letters)
+        expect(e.reads.find((r) => r.constraint === 'letters')!.text).toMatch(/^[A-Z '-]*$/);
+    }
+    const amounts = report.sources.find((s) => s.name === 'handwritten-amounts-dev');
+    if (amounts) {
+      expect(amounts.constraints.map((c) => c.name)).toEqual(['none', 'digits']);
+      for (const e of amounts.examples.mostConfident.concat(amounts.examples.worst))
+        expect(e.reads.find((r) => r.constraint === 'digits')!.text).toMatch(/^[0-9]*$/);
+    }
+  });
+
+  it('tfjs and onnxruntime decode to identical strings', (ctx) => {
+    if (onnxReason) {
+      console.warn(`skipped: ${onnxReason}`);
+      ctx.skip();
+    }
+    expect(report.runtimes.map((r) => r.runtime)).toEqual(['tfjs', 'onnx']);
+    for (const s of report.sources)
+      for (const c of s.constraints) {
+        expect(c.agreement!.lines).toBe(s.count - s.failed.count);
+        expect(c.agreement!.disagreements, `${s.name} ${c.name}`).toBe(0);
+      }
+  });
+
+  it('refuses to overwrite a report without force, a bad beam, and a character model', async () => {
+    await expect(
+      evaluateReader({ run: runDir, sources: [syntheticSet()], outDir: join(root, 'reports') }),
+    ).rejects.toMatchObject({
+      code: 'REPORT_EXISTS',
+    });
+    await expect(evaluateReader({ run: runDir, beam: 0 })).rejects.toMatchObject({ code: 'BEAM_INVALID' });
+    const charDir = join(root, 'models', 'char');
+    const meta = JSON.parse(await readFile(join(runDir, 'metadata.json'), 'utf8')) as ModelMetadata;
+    await writeJsonAtomic(join(charDir, 'metadata.json'), {
+      ...meta,
+      task: undefined,
+      reader: undefined,
+      classNames: [...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'],
+      inputShape: [28, 28, 1],
+    });
+    const err = await evaluateReader({ run: charDir, outDir: join(root, 'r2') }).catch((e) => e);
+    expect(err).toBeInstanceOf(HcrError);
+    expect(err.code).toBe('MODEL_NOT_READER');
+  });
+});
+
+describe('evaluateReader with the default sources', () => {
+  it('skips a missing synthetic dataset with the reason and reads the first lines of the dev sets', async () => {
+    const { report } = await evaluateReader({
+      run: runDir,
+      runtime: 'tfjs',
+      linesDir: join(root, 'no-lines'),
+      limit: 3,
+      beam: 1,
+      outDir: join(root, 'reports-default'),
+    }).catch((e) => {
+      if ((e as HcrError).code === 'LINES_NONE') return { report: null };
+      throw e;
+    });
+    if (!report) return; // neither the synthetic lines nor the dev sets exist here: LINES_NONE is the answer
+    expect(report.skipped[0]).toMatchObject({ source: 'synthetic-test' });
+    expect(report.skipped[0]!.reason).toContain('no-lines');
+    expect(report.limit).toBe(3);
+    for (const s of report.sources) expect(s.count).toBe(3);
+  }, 60_000);
+});
