@@ -6,14 +6,17 @@ import {
   DEFAULT_MODELS_DIR,
   DEFAULT_REPORTS_DIR,
   evalSummary,
+  evaluateReader,
   evaluateRun,
   type RuntimeChoice,
+  readerSummary,
+  resolveModelRun,
 } from '@hcr/eval';
 import type { Command } from 'commander';
 import { green, log, printJson } from '../output.js';
 
 interface EvalCliOptions {
-  runtime: RuntimeChoice;
+  runtime?: RuntimeChoice;
   engine: EngineName;
   data?: string;
   models: string;
@@ -24,14 +27,58 @@ interface EvalCliOptions {
   sample?: string;
   workers?: string;
   compare?: string[];
+  beam?: string;
+  lines?: string;
+  dataDir?: string;
+  limit?: string;
+}
+
+function positiveInt(value: string | undefined, flag: string, hint: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new HcrError(
+      `${flag.slice(2).toUpperCase()}_INVALID`,
+      `${flag} must be a positive integer, got '${value}'.`,
+      {
+        hint,
+      },
+    );
+  return n;
+}
+
+/** `hcr eval <reader run>`: the line evaluation (a run whose metadata.json says task 'line'). */
+async function evalReader(run: string, opts: EvalCliOptions): Promise<void> {
+  const result = await evaluateReader({
+    run,
+    modelsDir: opts.models,
+    outDir: opts.out,
+    runtime: opts.runtime,
+    engine: opts.engine,
+    onnxFile: opts.onnx,
+    force: opts.force,
+    beam: positiveInt(opts.beam, '--beam', 'Use 1 for best path, 8 (the default) for beam search.'),
+    linesDir: opts.lines,
+    dataDir: opts.dataDir,
+    limit: positiveInt(opts.limit, '--limit', 'Omit it to read every line.'),
+    log,
+  });
+  if (opts.json) return printJson(result.report);
+  log(`${green('wrote')} ${result.reportDir}`);
+  process.stdout.write(`${readerSummary(result.report, result.indexHtml)}\n`);
 }
 
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description('evaluate a trained model: eval.json, pictures and index.html in artifacts/reports/<run>/')
+    .description(
+      'evaluate a trained model: eval.json (lines.json for a line reader), pictures and index.html in artifacts/reports/<run>/',
+    )
     .argument('[run]', 'run id under --models, or a model directory (default: latest)')
-    .option('--runtime <runtime>', 'tfjs | onnx | both (both records how far they agree)', 'tfjs')
+    .option(
+      '--runtime <runtime>',
+      'tfjs | onnx | both (both records how far they agree; default tfjs, for a line reader both when model.onnx exists)',
+    )
     .option('--engine <engine>', 'tfjs engine: auto | wasm | cpu | node', 'auto')
     .option('--workers <n>', 'tfjs worker threads, one engine each (default: up to 2); 1 = in-process')
     .option(
@@ -49,6 +96,13 @@ export function registerEval(program: Command): void {
     .option('--force', 'replace an existing report of the same run')
     .option('--json', 'print eval.json (or compare.json) on stdout')
     .option('--compare <runs...>', 'compare two existing reports: --compare <runA> <runB>')
+    .option('--beam <n>', 'line reader: beam width of the CTC decoder, 1..64 (default 8)')
+    .option('--lines <dir>', 'line reader: synthetic line dataset (default artifacts/data/lines)')
+    .option(
+      '--data-dir <dir>',
+      'line reader: folder holding handwritten-names-dev/ and handwritten-amounts-dev/ (default: HCR_DATA_DIR, ../shared/data)',
+    )
+    .option('--limit <n>', 'line reader: read only the first n lines of each source (quick look)')
     .action(async (run: string | undefined, opts: EvalCliOptions) => {
       if (opts.compare) {
         if (opts.compare.length !== 2 || run !== undefined)
@@ -72,6 +126,8 @@ export function registerEval(program: Command): void {
         );
         return;
       }
+      if (run !== undefined && (await resolveModelRun(run, opts.models)).metadata.task === 'line')
+        return evalReader(run, opts);
       let sample: number | undefined;
       if (opts.sample !== undefined) {
         sample = Number(opts.sample);
@@ -85,7 +141,7 @@ export function registerEval(program: Command): void {
         modelsDir: opts.models,
         dataDir: opts.data,
         outDir: opts.out,
-        runtime: opts.runtime,
+        runtime: opts.runtime ?? 'tfjs',
         engine: opts.engine,
         workers: opts.workers === undefined ? undefined : Number(opts.workers),
         onnxFile: opts.onnx,
