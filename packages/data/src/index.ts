@@ -15,6 +15,7 @@ export {
 export { sha256, sha256File } from './hash.js';
 export { decodeIdx, type IdxArray, readIdx } from './idx.js';
 export { type DatasetInfo, datasetInfo } from './info.js';
+export * from './lines/index.js';
 export { type DataDirOptions, findRawFile, requireRawFile, searchDirs, userCacheDir } from './locate.js';
 export {
   DATASET_LOCK_PATH,

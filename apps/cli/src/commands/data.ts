@@ -4,12 +4,17 @@ import { writeFileAtomic } from '@hcr/core';
 import {
   DEFAULT_DATASET_DIR,
   DEFAULT_DOWNLOAD_DATASETS,
+  DEFAULT_LINES_DIR,
   datasetInfo,
   downloadDatasets,
   loadDataConfig,
+  loadLineConfig,
   openDataset,
+  openLineDataset,
+  prepareLines,
   prepareShards,
   progressBarReporter,
+  renderLinePreview,
   renderPreview,
   verifyDataset,
 } from '@hcr/data';
@@ -112,6 +117,92 @@ export function registerData(program: Command): void {
     });
 
   registerDownload(data);
+  registerLines(data);
+}
+
+/** `hcr data lines ...`: synthetic handwritten lines for the string reader. */
+function registerLines(data: Command): void {
+  const lines = data
+    .command('lines')
+    .description(
+      'synthetic handwritten lines (names, amounts, dates, codes) from real MNIST/EMNIST characters',
+    );
+
+  lines
+    .command('prepare')
+    .description('render the synthetic lines (seeded, deterministic) and write line shards + manifest')
+    .option('--data-dir <dir>', 'folder with the raw files (else HCR_DATA_DIR, else ~/.cache/hcr/raw)')
+    .option(
+      '--config <file>',
+      'line config JSON (seed, counts, kindWeights, clutter, ...; see configs/lines.json)',
+    )
+    .option('--out <dir>', 'output directory', DEFAULT_LINES_DIR)
+    .option(
+      '--workers <n>',
+      'render threads (default: one per core, at most 4; the bytes do not depend on it)',
+    )
+    .option('--force', 'rebuild even when the line dataset is up to date')
+    .option('--json', 'print the manifest summary as JSON')
+    .action(async (opts) => {
+      const config = opts.config ? await loadLineConfig(opts.config) : {};
+      const result = await prepareLines({
+        dataDir: opts.dataDir,
+        config,
+        outDir: opts.out,
+        force: opts.force,
+        workers: opts.workers === undefined ? undefined : Number(opts.workers),
+        onProgress: opts.json ? undefined : (m) => log(`  ${m}`),
+      });
+      const { manifest } = result;
+      const summary = {
+        dir: result.outDir,
+        upToDate: result.upToDate,
+        seconds: result.seconds,
+        manifestSha256: result.manifestSha256,
+        alphabet: manifest.alphabet,
+        counts: manifest.counts,
+        shards: manifest.shards.length,
+        bytes: manifest.shards.reduce((a, s) => a + s.bytes, 0),
+      };
+      if (opts.json) return printJson(summary);
+      log(
+        `${green(result.upToDate ? 'up to date' : 'prepared')} ${result.outDir} in ${result.seconds.toFixed(1)} s`,
+      );
+      for (const [split, c] of Object.entries(manifest.counts))
+        log(
+          `  ${split.padEnd(5)} ${String(c.lines).padStart(6)} lines, ${c.characters} characters, mean width ${(c.columns / Math.max(1, c.lines)).toFixed(0)} px`,
+        );
+      log(
+        `  ${summary.shards} shards, ${(summary.bytes / 1e6).toFixed(1)} MB; manifest sha256 ${result.manifestSha256}`,
+      );
+    });
+
+  lines
+    .command('preview')
+    .description(
+      'write a labelled PNG contact sheet of lines (the 32-px line, its text; --scans adds the rendered scan)',
+    )
+    .option('--dir <dir>', 'line dataset directory', DEFAULT_LINES_DIR)
+    .option('--split <split>', 'train | val | test', 'test')
+    .option('--count <n>', 'lines to show', '48')
+    .option('--seed <n>', 'sample selection seed', '1')
+    .option('--scans', 'also show the rendered scan of each line (needs the raw files)')
+    .option('--data-dir <dir>', 'folder with the raw files, for --scans')
+    .option('-o, --out <file>', 'PNG to write', 'artifacts/data/lines-preview.png')
+    .action(async (opts) => {
+      const dataset = await openLineDataset(opts.dir);
+      const png = await renderLinePreview(dataset, {
+        split: opts.split,
+        count: Number(opts.count),
+        seed: Number(opts.seed),
+        scans: Boolean(opts.scans),
+        dataDir: opts.dataDir,
+      });
+      const out = resolve(opts.out);
+      await mkdir(dirname(out), { recursive: true });
+      await writeFileAtomic(out, png);
+      log(`${green('wrote')} ${out}`);
+    });
 }
 
 function registerDownload(data: Command): void {

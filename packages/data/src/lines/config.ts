@@ -1,0 +1,146 @@
+import { readFile } from 'node:fs/promises';
+import { HcrError } from '@hcr/core';
+
+/** The kinds of field a synthetic line imitates, in kind-id order (the id is stored per line). */
+export const LINE_KINDS = ['name', 'word', 'number', 'date', 'amount', 'code', 'mixed'] as const;
+export type LineKind = (typeof LINE_KINDS)[number];
+
+export type LineSplitName = 'train' | 'val' | 'test';
+export const LINE_SPLITS: readonly LineSplitName[] = ['train', 'val', 'test'];
+
+/** What `hcr data lines prepare` builds. Everything here is recorded in the manifest. */
+export interface LineConfig {
+  seed: number;
+  /** Lines per split. */
+  counts: Record<LineSplitName, number>;
+  /** Output line height (the reader's LINE_HEIGHT). */
+  height: number;
+  /** Text length in characters (marks and spaces included). */
+  minLength: number;
+  maxLength: number;
+  /** Relative weight of each kind of field. */
+  kindWeights: Record<LineKind, number>;
+  /** Fraction of the training characters held out for the val lines (per class). */
+  valGlyphFraction: number;
+  /** Probabilities of the scan clutter, each drawn independently per line. */
+  clutter: {
+    /** One box per character (comb), or one box around the field. */
+    combBoxes: number;
+    fieldBox: number;
+    /** A printed rule under (or through the bottom of) the writing. */
+    ruledLine: number;
+    /** A printed field label left of the writing ("NOM:", "MONTANT", "$"). */
+    printedLabel: number;
+    /** Printed text of a neighbouring field cut by the top or bottom edge. */
+    neighbourText: number;
+    /** A textured (cheque-like) background instead of plain paper. */
+    texture: number;
+    blur: number;
+    jpeg: number;
+    rotation: number;
+  };
+  /** Lines per shard file. */
+  shardSize: number;
+}
+
+export const DEFAULT_LINE_CONFIG: LineConfig = Object.freeze({
+  seed: 1,
+  counts: { train: 60000, val: 1000, test: 2000 },
+  height: 32,
+  minLength: 1,
+  maxLength: 18,
+  kindWeights: { name: 0.36, word: 0.08, number: 0.12, date: 0.07, amount: 0.22, code: 0.08, mixed: 0.07 },
+  valGlyphFraction: 0.05,
+  clutter: {
+    combBoxes: 0.12,
+    fieldBox: 0.1,
+    ruledLine: 0.25,
+    printedLabel: 0.35,
+    neighbourText: 0.2,
+    texture: 0.35,
+    blur: 0.4,
+    jpeg: 0.5,
+    rotation: 0.5,
+  },
+  shardSize: 10000,
+}) as LineConfig;
+
+function bad(field: string, value: unknown, expected: string): never {
+  throw new HcrError(
+    'LINE_CONFIG',
+    `Line config field '${field}' is ${JSON.stringify(value)}; expected ${expected}.`,
+    { hint: 'Fix configs/lines.json (or the file given with --config); omit a field for its default.' },
+  );
+}
+
+const isProbability = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+
+function checkKeys(field: string, value: object, known: string[]): void {
+  for (const k of Object.keys(value))
+    if (!known.includes(k))
+      bad(
+        `${field}${k}`,
+        (value as Record<string, unknown>)[k],
+        `no such field (known: ${known.join(', ')})`,
+      );
+}
+
+/** Merges and validates a partial config over the defaults; unknown fields are errors, not silently ignored. */
+export function resolveLineConfig(partial: Partial<LineConfig> = {}): LineConfig {
+  const d = DEFAULT_LINE_CONFIG;
+  checkKeys('', partial, Object.keys(d));
+  for (const k of ['counts', 'kindWeights', 'clutter'] as const) {
+    const v = partial[k];
+    if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) bad(k, v, 'an object');
+    if (v) checkKeys(`${k}.`, v, Object.keys(d[k]));
+  }
+  const c: LineConfig = {
+    ...d,
+    ...partial,
+    counts: { ...d.counts, ...partial.counts },
+    kindWeights: { ...d.kindWeights, ...partial.kindWeights },
+    clutter: { ...d.clutter, ...partial.clutter },
+  };
+  if (!Number.isInteger(c.seed) || c.seed < 0) bad('seed', c.seed, 'a non-negative integer');
+  for (const s of LINE_SPLITS)
+    if (!Number.isInteger(c.counts[s]) || c.counts[s] < 0)
+      bad(`counts.${s}`, c.counts[s], 'a non-negative integer');
+  if (c.height !== 32) bad('height', c.height, '32 (the reader height, LINE_HEIGHT in @hcr/model)');
+  if (!Number.isInteger(c.minLength) || c.minLength < 1) bad('minLength', c.minLength, 'an integer >= 1');
+  if (!Number.isInteger(c.maxLength) || c.maxLength < Math.max(c.minLength, 4) || c.maxLength > 64)
+    bad('maxLength', c.maxLength, `an integer in ${Math.max(c.minLength, 4)}..64`);
+  for (const k of LINE_KINDS) {
+    const w = c.kindWeights[k];
+    if (typeof w !== 'number' || !(w >= 0)) bad(`kindWeights.${k}`, w, 'a number >= 0');
+  }
+  if (LINE_KINDS.every((k) => c.kindWeights[k] === 0))
+    bad('kindWeights', c.kindWeights, 'at least one weight > 0');
+  if (typeof c.valGlyphFraction !== 'number' || !(c.valGlyphFraction > 0 && c.valGlyphFraction < 0.5))
+    bad('valGlyphFraction', c.valGlyphFraction, 'a number in (0, 0.5)');
+  for (const [k, v] of Object.entries(c.clutter))
+    if (!isProbability(v)) bad(`clutter.${k}`, v, 'a probability in [0, 1]');
+  if (!Number.isInteger(c.shardSize) || c.shardSize < 1) bad('shardSize', c.shardSize, 'a positive integer');
+  return c;
+}
+
+export async function loadLineConfig(path: string): Promise<LineConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new HcrError('LINE_CONFIG', `Cannot read line config ${path}: ${(e as Error).message}.`, {
+      hint: 'Pass an existing JSON file with --config (configs/lines.json), or omit it for the defaults.',
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new HcrError('LINE_CONFIG', `Line config ${path} is not valid JSON: ${(e as Error).message}.`, {
+      hint: 'Fix the JSON.',
+    });
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    bad('<root>', parsed, 'a JSON object');
+  return resolveLineConfig(parsed as Partial<LineConfig>);
+}

@@ -1,0 +1,164 @@
+import { HcrError } from '@hcr/core';
+import { readIdx } from '../idx.js';
+import { type DataDirOptions, type LocatedFile, requireRawFile } from '../locate.js';
+import type { RawInputEntry } from '../manifest.js';
+import { transposeImages } from '../normalise.js';
+import { verifyRawFile } from '../raw-sources.js';
+import type { LineSplitName } from './config.js';
+
+/**
+ * The handwritten characters lines are drawn with: MNIST digits and case-sensitive EMNIST letters
+ * (`emnist-byclass-repack`), 28x28 upright, ink bright. A glyph's symbol is its ByClass number:
+ * 0..9 digits, 10..35 A..Z, 36..61 a..z, so upper-case text is drawn with capital glyphs.
+ */
+export const GLYPH_PARTS = [
+  { name: 'mnist-train', dataset: 'mnist', role: 'train', transposed: false, labels: [0, 9] },
+  { name: 'mnist-test', dataset: 'mnist', role: 'test', transposed: false, labels: [0, 9] },
+  {
+    name: 'byclass-train',
+    dataset: 'emnist-byclass-repack',
+    role: 'train',
+    transposed: true,
+    labels: [10, 61],
+  },
+  {
+    name: 'byclass-test',
+    dataset: 'emnist-byclass-repack',
+    role: 'test',
+    transposed: true,
+    labels: [10, 61],
+  },
+] as const;
+
+export const GLYPH_SIDE = 28;
+export const GLYPH_PIXELS = GLYPH_SIDE * GLYPH_SIDE;
+export const SYMBOL_COUNT = 62;
+
+/** All glyph images, every part back to back; a glyph's id is its index here (stored per character in shards). */
+export interface GlyphBank {
+  count: number;
+  images: Uint8Array;
+  symbols: Uint8Array;
+  /** First glyph id of each part of GLYPH_PARTS, plus the total at the end. */
+  partStarts: number[];
+}
+
+/** Glyph ids a split may draw from, per symbol 0..61. */
+export type GlyphPools = Uint32Array[];
+
+export function glyphPart(bank: GlyphBank, id: number): (typeof GLYPH_PARTS)[number]['name'] {
+  for (let p = GLYPH_PARTS.length - 1; p >= 0; p--)
+    if (id >= bank.partStarts[p]!) return GLYPH_PARTS[p]!.name;
+  throw new RangeError(`glyph id ${id}`);
+}
+
+/** Finds every raw file first (a missing one fails before any work), then checks each sha256 against the lock. */
+export async function locateGlyphFiles(
+  opts: DataDirOptions,
+): Promise<{ files: [LocatedFile, LocatedFile][]; rawInputs: RawInputEntry[] }> {
+  const files = GLYPH_PARTS.map(
+    (p) =>
+      [
+        requireRawFile(p.dataset, `${p.role}-images`, opts),
+        requireRawFile(p.dataset, `${p.role}-labels`, opts),
+      ] as [LocatedFile, LocatedFile],
+  );
+  const rawInputs: RawInputEntry[] = [];
+  for (const pair of files) for (const f of pair) rawInputs.push(await verifyRawFile(f));
+  return { files, rawInputs };
+}
+
+/** Reads the four parts into one bank; `shared` puts the pixels in a SharedArrayBuffer for worker threads. */
+export async function loadGlyphBank(files: [LocatedFile, LocatedFile][], shared = false): Promise<GlyphBank> {
+  const parts = [];
+  for (const [i, spec] of GLYPH_PARTS.entries()) {
+    const [imgFile, lblFile] = files[i]!;
+    const images = await readIdx(imgFile.path, 3);
+    const labels = await readIdx(lblFile.path, 1);
+    const [n, h, w] = images.dims as [number, number, number];
+    if (h !== GLYPH_SIDE || w !== GLYPH_SIDE || labels.dims[0] !== n)
+      throw new HcrError(
+        'IDX_SHAPE',
+        `${imgFile.path}: ${n} images of ${h}x${w} with ${labels.dims[0]} labels; expected 28x28 images, one label each.`,
+        { hint: `Fetch ${spec.dataset} again (see ../shared/data/README.md).` },
+      );
+    for (let k = 0; k < n; k++) {
+      const v = labels.data[k]!;
+      if (v < spec.labels[0] || v > spec.labels[1])
+        throw new HcrError(
+          'LABEL_OUT_OF_RANGE',
+          `${lblFile.path}: label ${v} at index ${k} is outside ${spec.labels[0]}..${spec.labels[1]}.`,
+          { hint: `The file is damaged or not ${spec.dataset}.` },
+        );
+    }
+    parts.push({
+      n,
+      images: spec.transposed ? transposeImages(images.data, n, GLYPH_SIDE) : images.data,
+      labels: labels.data,
+    });
+  }
+  const count = parts.reduce((a, p) => a + p.n, 0);
+  const buffer = shared ? new SharedArrayBuffer(count * GLYPH_PIXELS) : new ArrayBuffer(count * GLYPH_PIXELS);
+  const bank: GlyphBank = {
+    count,
+    images: new Uint8Array(buffer),
+    symbols: new Uint8Array(shared ? new SharedArrayBuffer(count) : new ArrayBuffer(count)),
+    partStarts: [],
+  };
+  let at = 0;
+  for (const p of parts) {
+    bank.partStarts.push(at);
+    bank.images.set(p.images, at * GLYPH_PIXELS);
+    bank.symbols.set(p.labels, at);
+    at += p.n;
+  }
+  bank.partStarts.push(at);
+  return bank;
+}
+
+/** A stable hash of (seed, id) in [0, 1): which training glyphs are held out for val does not depend on order. */
+function holdoutDraw(seed: number, id: number): number {
+  let h = Math.imul(seed ^ 0x85ebca6b, 0xc2b2ae35) ^ Math.imul(id + 0x27d4eb2f, 0x165667b1);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
+  return ((h ^ (h >>> 15)) >>> 0) / 4294967296;
+}
+
+/**
+ * Glyph pools per split: test lines draw only test-part glyphs; val lines only the held-out fraction of the
+ * training parts; train lines only the rest. Disjoint by construction.
+ */
+export function glyphPools(
+  bank: GlyphBank,
+  split: LineSplitName,
+  valFraction: number,
+  seed: number,
+): GlyphPools {
+  const lists: number[][] = Array.from({ length: SYMBOL_COUNT }, () => []);
+  const [mnTrain, mnTest, bcTrain, bcTest, end] = bank.partStarts as [number, number, number, number, number];
+  const ranges: [number, number][] =
+    split === 'test'
+      ? [
+          [mnTest, bcTrain],
+          [bcTest, end],
+        ]
+      : [
+          [mnTrain, mnTest],
+          [bcTrain, bcTest],
+        ];
+  for (const [lo, hi] of ranges)
+    for (let id = lo; id < hi; id++) {
+      if (split !== 'test' && holdoutDraw(seed, id) < valFraction !== (split === 'val')) continue;
+      lists[bank.symbols[id]!]!.push(id);
+    }
+  return lists.map((l) => Uint32Array.from(l));
+}
+
+/** The glyph symbol (ByClass number) that draws a character as written: '7' -> 7, 'K' -> 20, 'k' -> 46. */
+export function symbolOf(ch: string): number {
+  const c = ch.charCodeAt(0);
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 90) return c - 65 + 10;
+  if (c >= 97 && c <= 122) return c - 97 + 36;
+  return -1;
+}

@@ -1,0 +1,43 @@
+export { type LineChunk, renderChunk } from './chunk.js';
+export {
+  DEFAULT_LINE_CONFIG,
+  LINE_KINDS,
+  LINE_SPLITS,
+  type LineConfig,
+  type LineKind,
+  type LineSplitName,
+  loadLineConfig,
+  resolveLineConfig,
+} from './config.js';
+export {
+  decodeLineShard,
+  encodeLineShard,
+  LINE_SHARD_MAGIC,
+  LINE_SHARD_VERSION,
+  type LineShardData,
+} from './format.js';
+export {
+  GLYPH_PARTS,
+  type GlyphBank,
+  glyphPart,
+  glyphPools,
+  loadGlyphBank,
+  locateGlyphFiles,
+} from './glyphs.js';
+export {
+  DEFAULT_LINES_DIR,
+  type LineManifest,
+  type LineShardEntry,
+  type LineSplitCounts,
+} from './manifest.js';
+export {
+  LINE_MANIFEST_FILE,
+  type PrepareLinesOptions,
+  type PrepareLinesResult,
+  prepareLines,
+} from './prepare.js';
+export { type LinePreviewOptions, renderLinePreview } from './preview.js';
+export { type LineDataset, type LineSplit, linePixels, lineText, openLineDataset } from './reader.js';
+export { createLineGenerator, type LineGenerator, lineRng, type RenderedLine } from './render.js';
+export type { Scan } from './scan.js';
+export { type LineVerifyResult, verifyLineDataset } from './verify.js';

