@@ -45,20 +45,32 @@ export function renderLengthChart(source: string, series: readonly LengthSeries[
   const bottom: PlotArea = { ...top, y: top.y + plotH + 70 };
   const { canvas, ctx } = newChart(
     top.x + plotW + 150,
-    bottom.y + plotH + 60,
+    bottom.y + plotH + 64,
     `${source}: exact match and CER per truth length`,
   );
   const pctFmt = (v: number) => `${Math.round(v * 100)}%`;
   const ticks = [0, 0.25, 0.5, 0.75, 1];
   drawAxes(ctx, top, { xLabel: '', yLabel: 'exact match', xTicks: [], yTicks: ticks, yFormat: pctFmt });
   drawAxes(ctx, bottom, {
-    xLabel: 'characters in the truth (lines)',
+    xLabel: '',
     yLabel: 'CER',
     xTicks: [],
     yTicks: ticks,
     yFormat: pctFmt,
   });
   const barW = (groupW - 16) / Math.max(1, series.length);
+  /** The value in percent above a bar, written upwards. */
+  const barValue = (cx: number, y: number, v: number) => {
+    ctx.save();
+    ctx.fillStyle = INK;
+    ctx.font = font(9);
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'middle';
+    ctx.translate(cx, y - 4);
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText((v * 100).toFixed(1), 0, 0);
+    ctx.restore();
+  };
   buckets.forEach((b, g) => {
     const gx = top.x + g * groupW + 8;
     series.forEach((s, k) => {
@@ -70,15 +82,8 @@ export function renderLengthChart(source: string, series: readonly LengthSeries[
       ctx.fillRect(x, yE, barW - 2, top.y + top.h - yE);
       const yC = py(bottom, Math.min(1, entry.cer));
       ctx.fillRect(x, yC, barW - 2, bottom.y + bottom.h - yC);
-      ctx.save();
-      ctx.fillStyle = INK;
-      ctx.font = font(9);
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'middle';
-      ctx.translate(x + (barW - 2) / 2, yC - 4);
-      ctx.rotate(-Math.PI / 2);
-      ctx.fillText(`${(entry.cer * 100).toFixed(1)}`, 0, 0);
-      ctx.restore();
+      barValue(x + (barW - 2) / 2, yE, entry.exactRate);
+      barValue(x + (barW - 2) / 2, yC, entry.cer);
     });
     ctx.fillStyle = INK;
     ctx.font = font(11);
@@ -90,6 +95,15 @@ export function renderLengthChart(source: string, series: readonly LengthSeries[
     ctx.font = font(9);
     ctx.fillText(`(${b.count})`, cx, bottom.y + bottom.h + 20);
   });
+  ctx.fillStyle = INK;
+  ctx.font = font(12);
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  ctx.fillText(
+    'characters in the truth (number of lines); values in %',
+    bottom.x + bottom.w / 2,
+    bottom.y + bottom.h + 38,
+  );
   drawLegend(
     ctx,
     top.x + plotW + 16,

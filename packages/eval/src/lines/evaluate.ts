@@ -278,7 +278,7 @@ function pickExamples(
       return {
         constraint: c.name,
         text: r.text,
-        confidence: round6(r.confidence),
+        confidence: Number(r.confidence.toPrecision(4)),
         edits: lineEdits(line.truth, r.text, alphabet),
       };
     }),
@@ -360,7 +360,7 @@ async function evaluateSource(
       name: c.name,
       description: c.description,
       ...scores,
-      meanConfidence: round6(primary.reads.length ? conf / primary.reads.length : 0),
+      meanConfidence: Number((primary.reads.length ? conf / primary.reads.length : 0).toPrecision(4)),
       unsatisfied: primary.reads.filter((r) => r.constraintUnsatisfied).length,
       agreement,
     });

@@ -14,6 +14,8 @@ td.img{text-align:left} .anchor td{color:#555;font-style:italic} .miss{color:#c0
 `;
 
 const cerText = (x: number) => `${(x * 100).toFixed(2)}%`;
+/** A confidence: 3 decimals, or 2 significant digits when tiny (an untrained reader). */
+const conf = (x: number) => (x === 0 || x >= 0.001 ? x.toFixed(3) : x.toExponential(1));
 
 function mime(file: string): string {
   const ext = extname(file).toLowerCase();
@@ -53,7 +55,7 @@ function resultsTable(r: LinesReport): string {
           target ? c.cer > target.maxCer : false,
         )}>${cerText(c.cer)}</td><td${miss(target ? c.exactRate < target.minExactRate : false)}>${pct(c.exactRate)}</td><td>${pct(
           c.fullMatchRate,
-        )}</td><td>${c.meanConfidence.toFixed(3)}</td>${agreementCell(c)}<td>${
+        )}</td><td>${conf(c.meanConfidence)}</td>${agreementCell(c)}<td>${
           target ? `exact &ge; ${pct(target.minExactRate, 0)}, CER &le; ${pct(target.maxCer, 0)}` : ''
         }</td><td>${anchor ? `${anchor.exactRate === null ? 'n/a' : pct(anchor.exactRate, 1)} / ${anchor.cer?.toFixed(2) ?? 'n/a'}` : ''}</td></tr>`,
       );
@@ -101,7 +103,7 @@ async function exampleTable(
     const reads = constraints
       .map((c) => {
         const r = e.reads.find((x) => x.constraint === c)!;
-        return `<td class="t${r.edits ? ' bad' : ' good'}">${esc(r.text)}</td><td>${r.confidence.toFixed(3)}</td>`;
+        return `<td class="t${r.edits ? ' bad' : ' good'}">${esc(r.text)}</td><td>${conf(r.confidence)}</td>`;
       })
       .join('');
     rows.push(
