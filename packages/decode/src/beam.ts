@@ -1,8 +1,5 @@
 import type { FrameScores } from './frames.js';
-import { logAdd } from './logmath.js';
 import type { SymbolAutomaton } from './types.js';
-
-const NEG = Number.NEGATIVE_INFINITY;
 
 export interface BeamHit {
   labels: number[];
@@ -11,26 +8,19 @@ export interface BeamHit {
 }
 
 /**
- * Every prefix ever created, as a trie: one id per distinct label sequence, so probabilities of alignments
- * that reach the same text merge by id. Each prefix carries the state of every automaton it follows.
+ * Every prefix ever kept, as a trie: one id per distinct label sequence, so alignments that reach the same
+ * text merge by id. Each prefix carries the state of every automaton it follows.
  */
 class PrefixTrie {
   readonly parent: number[] = [-1];
   readonly last: number[] = [-1];
-  readonly states: Int32Array[];
+  readonly states: number[][];
   private readonly child = new Map<number, number>();
   constructor(
     private readonly C: number,
     starts: number[],
   ) {
-    this.states = starts.map((s) => {
-      const a = new Int32Array(1024);
-      a[0] = s;
-      return a;
-    });
-  }
-  get size(): number {
-    return this.parent.length;
+    this.states = starts.map((s) => [s]);
   }
   childOf(id: number, k: number, states: ArrayLike<number>): number {
     const key = id * this.C + k;
@@ -39,14 +29,7 @@ class PrefixTrie {
     c = this.parent.length;
     this.parent.push(id);
     this.last.push(k);
-    for (let a = 0; a < this.states.length; a++) {
-      if (c >= this.states[a].length) {
-        const grown = new Int32Array(this.states[a].length * 2);
-        grown.set(this.states[a]);
-        this.states[a] = grown;
-      }
-      this.states[a][c] = states[a];
-    }
+    for (let a = 0; a < this.states.length; a++) this.states[a].push(states[a]);
     this.child.set(key, c);
     return c;
   }
@@ -57,115 +40,169 @@ class PrefixTrie {
   }
 }
 
+/** Min-heap of candidate indices by score, holding at most `cap`: the best `cap` candidates seen. */
+class TopK {
+  readonly idx: Int32Array;
+  size = 0;
+  constructor(
+    readonly cap: number,
+    private readonly score: Float64Array,
+  ) {
+    this.idx = new Int32Array(cap);
+  }
+  /** Would a candidate with this score get in? */
+  admits(s: number): boolean {
+    return this.size < this.cap || s > this.score[this.idx[0]];
+  }
+  push(i: number): void {
+    const { idx, score } = this;
+    let j: number;
+    if (this.size < this.cap) {
+      j = this.size++;
+      while (j > 0) {
+        const up = (j - 1) >> 1;
+        if (score[idx[up]] <= score[i]) break;
+        idx[j] = idx[up];
+        j = up;
+      }
+      idx[j] = i;
+      return;
+    }
+    j = 0; // replace the minimum and sift down
+    for (;;) {
+      let c = 2 * j + 1;
+      if (c >= this.size) break;
+      if (c + 1 < this.size && score[idx[c + 1]] < score[idx[c]]) c++;
+      if (score[idx[c]] >= score[i]) break;
+      idx[j] = idx[c];
+      j = c;
+    }
+    idx[j] = i;
+  }
+}
+
 /**
- * CTC prefix beam search in log space: each prefix keeps p(ending in blank) and p(ending in its last
- * symbol), so a repeated symbol needs a blank between its copies. Extensions must be allowed by every
- * automaton and leave enough frames to reach acceptance; at the end only accepting prefixes count.
- * Returns up to `keep` hits, best first.
+ * CTC prefix beam search. Each prefix keeps p(ending in blank) and p(ending in its last symbol), so a
+ * repeated symbol needs a blank between its copies. Probabilities are rescaled every frame so the best
+ * prefix has total 1 (the log of the scale is accumulated): log-space range without a log per addition.
+ * Extensions must be allowed by every automaton and leave enough frames to reach acceptance; at the last
+ * frame only accepting prefixes count. Returns up to `beam` hits, best first.
  */
 export function prefixBeamSearch(
   s: FrameScores,
   beam: number,
   automata: readonly SymbolAutomaton[],
-  keep: number,
 ): BeamHit[] {
   const T = s.frames;
   const C = s.size;
-  const lp = s.logp;
+  const p = s.p;
   const nA = automata.length;
   const trie = new PrefixTrie(
     C,
     automata.map((a) => a.start),
   );
-  const childStates = new Int32Array(nA);
-
-  let ids = [0];
-  let pb = [0];
-  let pnb = [NEG];
-  const slot = new Map<number, number>();
-  let nIds: number[] = [];
-  let nPb: number[] = [];
-  let nPnb: number[] = [];
-  const at = (id: number): number => {
-    let i = slot.get(id);
-    if (i === undefined) {
-      i = nIds.length;
-      slot.set(id, i);
-      nIds.push(id);
-      nPb.push(NEG);
-      nPnb.push(NEG);
+  const next = new Int32Array(nA);
+  const feasible = (id: number, left: number): boolean => {
+    for (let a = 0; a < nA; a++) {
+      const st = trie.states[a][id];
+      if (left === 0 ? !automata[a].accepts(st) : automata[a].minRemaining(st) > left) return false;
     }
-    return i;
+    return true;
   };
+  if (T === 0) return feasible(0, 0) ? [{ labels: [], logProb: 0 }] : [];
+
+  // The beam, and the candidates of the next frame (stayers first, then extensions).
+  let ids = [0];
+  let pb = new Float64Array([1]);
+  let pnb = new Float64Array([0]);
+  const cap = beam * (C + 1);
+  const cId = new Int32Array(cap); // stayer: prefix id; extension: -1
+  const cFrom = new Int32Array(cap); // extension: beam slot it extends
+  const cSym = new Int32Array(cap);
+  const cPb = new Float64Array(cap);
+  const cPnb = new Float64Array(cap);
+  const cScore = new Float64Array(cap);
+  const kidOf = new Int32Array(C).fill(-1);
+  let logScale = 0;
 
   for (let t = 0; t < T; t++) {
     const row = t * C;
     const left = T - 1 - t; // frames after this one
-    slot.clear();
-    nIds = [];
-    nPb = [];
-    nPnb = [];
-    for (let b = 0; b < ids.length; b++) {
+    const n = ids.length;
+    const slotOf = new Map<number, number>();
+    for (let b = 0; b < n; b++) slotOf.set(ids[b], b);
+    // Stayers: the same prefix, through a blank or a repeat of its last symbol.
+    for (let b = 0; b < n; b++) {
+      const last = trie.last[ids[b]];
+      cId[b] = ids[b];
+      cPb[b] = (pb[b] + pnb[b]) * p[row];
+      cPnb[b] = last > 0 ? pnb[b] * p[row + last] : 0;
+    }
+    // A prefix in the beam whose parent is also in the beam gains the parent's extension by its symbol.
+    const kidsOf: number[][] = Array.from({ length: n }, () => []);
+    for (let q = 0; q < n; q++) {
+      const b = slotOf.get(trie.parent[ids[q]]);
+      if (b === undefined) continue;
+      kidsOf[b].push(q);
+      const k = trie.last[ids[q]];
+      cPnb[q] += (k === trie.last[ids[b]] ? pb[b] : pb[b] + pnb[b]) * p[row + k];
+    }
+    const top = new TopK(beam, cScore);
+    for (let q = 0; q < n; q++) {
+      cScore[q] = cPb[q] + cPnb[q];
+      if (cScore[q] > 0 && top.admits(cScore[q]) && feasible(ids[q], left)) top.push(q);
+    }
+    // Extensions to prefixes not in the beam: one contribution each, so only the best few are kept.
+    let m = n;
+    for (let b = 0; b < n; b++) {
       const id = ids[b];
-      const total = logAdd(pb[b], pnb[b]);
       const last = trie.last[id];
-      let i = at(id);
-      nPb[i] = logAdd(nPb[i], total + lp[row]);
-      if (last > 0) nPnb[i] = logAdd(nPnb[i], pnb[b] + lp[row + last]);
+      for (const q of kidsOf[b]) kidOf[trie.last[ids[q]]] = q;
       for (let c = s.candStart[t]; c < s.candStart[t + 1]; c++) {
         const k = s.cand[c];
+        if (kidOf[k] >= 0) continue;
+        // Candidates come most probable first, so once even the bound total * p fails, the rest fail too.
+        if (!top.admits((pb[b] + pnb[b]) * p[row + k])) break;
+        const score = (k === last ? pb[b] : pb[b] + pnb[b]) * p[row + k];
+        if (!(score > 0) || !top.admits(score)) continue;
         let ok = true;
         for (let a = 0; a < nA && ok; a++) {
-          const next = automata[a].next(trie.states[a][id], k);
-          if (next < 0 || automata[a].minRemaining(next) > left) ok = false;
-          childStates[a] = next;
+          const st = automata[a].next(trie.states[a][id], k);
+          ok = st >= 0 && (left === 0 ? automata[a].accepts(st) : automata[a].minRemaining(st) <= left);
         }
         if (!ok) continue;
-        const child = trie.childOf(id, k, childStates);
-        i = at(child);
-        const from = k === last ? pb[b] : total;
-        nPnb[i] = logAdd(nPnb[i], from + lp[row + k]);
+        cId[m] = -1;
+        cFrom[m] = b;
+        cSym[m] = k;
+        cPb[m] = 0;
+        cPnb[m] = score;
+        cScore[m] = score;
+        top.push(m++);
       }
+      for (const q of kidsOf[b]) kidOf[trie.last[ids[q]]] = -1;
     }
-    const order = rank(nPb, nPnb);
-    if (t === T - 1) return finish(order, nIds, nPb, nPnb, trie, automata, keep);
-    const n = Math.min(beam, order.length);
-    ids = new Array(n);
-    pb = new Array(n);
-    pnb = new Array(n);
-    for (let j = 0; j < n; j++) {
-      ids[j] = nIds[order[j]];
-      pb[j] = nPb[order[j]];
-      pnb[j] = nPnb[order[j]];
-    }
+    // The new beam, best first, rescaled so its best total is 1.
+    const chosen = Array.from(top.idx.subarray(0, top.size)).sort((x, y) => cScore[y] - cScore[x]);
+    const nIds = new Array<number>(chosen.length);
+    const nPb = new Float64Array(chosen.length);
+    const nPnb = new Float64Array(chosen.length);
+    const scale = chosen.length ? cScore[chosen[0]] : 1;
+    chosen.forEach((i, j) => {
+      if (cId[i] >= 0) nIds[j] = cId[i];
+      else {
+        const from = ids[cFrom[i]];
+        for (let a = 0; a < nA; a++) next[a] = automata[a].next(trie.states[a][from], cSym[i]);
+        nIds[j] = trie.childOf(from, cSym[i], next);
+      }
+      nPb[j] = cPb[i] / scale;
+      nPnb[j] = cPnb[i] / scale;
+    });
+    if (chosen.length === 0) return [];
+    logScale += Math.log(scale);
+    ids = nIds;
+    pb = nPb;
+    pnb = nPnb;
   }
-  // No frames: only the empty text, with probability 1.
-  return finish([0], [0], [0], [NEG], trie, automata, keep);
-}
-
-/** Slots with a non-zero probability, most probable first. */
-function rank(pb: number[], pnb: number[]): number[] {
-  const total = pb.map((b, i) => logAdd(b, pnb[i]));
-  const order: number[] = [];
-  for (let i = 0; i < total.length; i++) if (total[i] > NEG) order.push(i);
-  return order.sort((a, b) => total[b] - total[a]);
-}
-
-function finish(
-  order: number[],
-  ids: number[],
-  pb: number[],
-  pnb: number[],
-  trie: PrefixTrie,
-  automata: readonly SymbolAutomaton[],
-  keep: number,
-): BeamHit[] {
-  const hits: BeamHit[] = [];
-  for (const i of order) {
-    const id = ids[i];
-    if (!automata.every((a, j) => a.accepts(trie.states[j][id]))) continue;
-    hits.push({ labels: trie.labels(id), logProb: logAdd(pb[i], pnb[i]) });
-    if (hits.length >= keep) break;
-  }
-  return hits;
+  // After the last frame every prefix left is accepting (checked above).
+  return ids.map((id, j) => ({ labels: trie.labels(id), logProb: Math.log(pb[j] + pnb[j]) + logScale }));
 }

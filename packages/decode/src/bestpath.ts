@@ -11,14 +11,14 @@ export interface BestPath {
 
 /** Greedy decoding on prepared frames: the most likely symbol per frame, repeats merged, blanks dropped. */
 export function bestPathLabels(s: FrameScores): BestPath {
-  const { frames, size: C, logp } = s;
+  const { frames, size: C, p: probs } = s;
   const labels: number[] = [];
   const spans: BestPath['spans'] = [];
   let prev = 0;
   for (let t = 0; t < frames; t++) {
     let best = 0;
-    for (let k = 1; k < C; k++) if (logp[t * C + k] > logp[t * C + best]) best = k;
-    const p = Math.exp(logp[t * C + best]);
+    for (let k = 1; k < C; k++) if (probs[t * C + k] > probs[t * C + best]) best = k;
+    const p = probs[t * C + best];
     if (best !== 0 && best === prev) {
       const span = spans[spans.length - 1];
       span.end = t + 1;
@@ -43,7 +43,7 @@ export function bestPath(
   classes?: CharacterClass,
 ): string {
   checkFrames(probs, frames, alphabet);
-  const s = frameScores(probs, frames, alphabet.size, classMask(classes, alphabet), 1);
+  const s = frameScores(probs, frames, alphabet.size, classMask(classes, alphabet), 1, false);
   return bestPathLabels(s)
     .labels.map((k) => alphabet.symbols[k])
     .join('');

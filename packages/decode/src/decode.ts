@@ -37,10 +37,11 @@ export function decodeCtc(
   if (opts.lexicon !== undefined) automata.push(opts.lexicon);
   for (const a of automata) checkAutomaton(a, alphabet);
 
-  const s = frameScores(probs, frames, alphabet.size, mask, minSymbolProb);
+  const greedy = beam === 1 && automata.length === 0;
+  const s = frameScores(probs, frames, alphabet.size, mask, minSymbolProb, !greedy);
   const text = (labels: number[]) => labels.map((k) => alphabet.symbols[k]).join('');
 
-  if (beam === 1 && automata.length === 0) {
+  if (greedy) {
     const path = bestPathLabels(s);
     const t = text(path.labels);
     const confidence = Math.exp(textLogProb(s, path.labels));
@@ -58,7 +59,9 @@ export function decodeCtc(
     };
   }
 
-  const hits = prefixBeamSearch(s, beam, automata, beam)
+  // The beam's estimates rank the texts; the first topK are rescored exactly (forward algorithm).
+  const hits = prefixBeamSearch(s, beam, automata)
+    .slice(0, topK)
     .map((h) => ({ labels: h.labels, logProb: textLogProb(s, h.labels) }))
     .filter((h) => h.logProb > Number.NEGATIVE_INFINITY)
     .sort((a, b) => b.logProb - a.logProb);
@@ -75,7 +78,7 @@ export function decodeCtc(
       start: sp.start,
       end: sp.end,
     })),
-    alternatives: hits.slice(0, topK).map((h) => ({ text: text(h.labels), confidence: Math.exp(h.logProb) })),
+    alternatives: hits.map((h) => ({ text: text(h.labels), confidence: Math.exp(h.logProb) })),
     constraintUnsatisfied: false,
   };
 }

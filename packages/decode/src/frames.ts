@@ -1,15 +1,15 @@
 import { HcrError, type LineAlphabet } from '@hcr/core';
 
 /**
- * One line's frames ready for decoding: log probabilities renormalised over the blank and the allowed
- * symbols (disallowed ones are -Infinity), and per frame the allowed symbols worth trying as extensions.
+ * One line's frames ready for decoding: probabilities renormalised over the blank and the allowed symbols
+ * (disallowed ones are 0), and per frame the allowed symbols worth trying as extensions.
  */
 export interface FrameScores {
   readonly frames: number;
   readonly size: number;
-  /** [frames * size] log p(symbol | frame, symbol allowed). */
-  readonly logp: Float64Array;
-  /** Candidate symbols of frame t are cand[candStart[t] .. candStart[t+1]). */
+  /** [frames * size] p(symbol | frame, symbol allowed). */
+  readonly p: Float64Array;
+  /** Candidate symbols of frame t are cand[candStart[t] .. candStart[t+1]), most probable first. */
   readonly cand: Int32Array;
   readonly candStart: Int32Array;
 }
@@ -40,8 +40,9 @@ export function frameScores(
   C: number,
   mask: Uint8Array,
   minSymbolProb: number,
+  candidates = true,
 ): FrameScores {
-  const logp = new Float64Array(frames * C).fill(Number.NEGATIVE_INFINITY);
+  const out = new Float64Array(frames * C);
   const candStart = new Int32Array(frames + 1);
   const cand: number[] = [];
   for (let t = 0; t < frames; t++) {
@@ -55,16 +56,23 @@ export function frameScores(
         });
       if (mask[k]) z += p;
     }
-    // Dividing every allowed symbol by the same z conditions the frame on the class; a zero row stays -Inf.
-    const logZ = z > 0 ? Math.log(z) : 0;
-    const cut = minSymbolProb * z;
+    // Dividing every allowed symbol by the same z conditions the frame on the class; a zero row stays 0.
+    const inv = z > 0 ? 1 / z : 0;
     for (let k = 0; k < C; k++) {
-      const p = probs[row + k];
-      if (!mask[k] || p <= 0) continue;
-      logp[row + k] = Math.log(p) - logZ;
-      if (k !== 0 && p >= cut) cand.push(k);
+      if (!mask[k]) continue;
+      const p = probs[row + k] * inv;
+      out[row + k] = p;
+      if (candidates && k !== 0 && p > 0 && p >= minSymbolProb) cand.push(k);
+    }
+    // Most probable first: the beam stops trying a frame's symbols at the first one too weak to get in.
+    const from = candStart[t];
+    for (let i = from + 1; i < cand.length; i++) {
+      const k = cand[i];
+      let j = i;
+      for (; j > from && out[row + cand[j - 1]] < out[row + k]; j--) cand[j] = cand[j - 1];
+      cand[j] = k;
     }
     candStart[t + 1] = cand.length;
   }
-  return { frames, size: C, logp, cand: Int32Array.from(cand), candStart };
+  return { frames, size: C, p: out, cand: Int32Array.from(cand), candStart };
 }

@@ -1,3 +1,4 @@
+export { benchDecode, type DecodeBenchRow, syntheticProbs } from './bench.js';
 export { bestPath } from './bestpath.js';
 export { classMask, parseCharacterClass } from './classes.js';
 export { decodeCtc } from './decode.js';

@@ -64,8 +64,24 @@ export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): 
     if (terminal[n]) toEnd[n] = 0;
     if (n > 0) toEnd[parent[n]] = Math.min(toEnd[parent[n]], toEnd[n] + 1);
   }
-  const next = (state: number, k: number): number =>
-    k === space ? (terminal[state] ? 0 : -1) : (child.get(state * C + k) ?? -1);
+  // Children as flat per-node lists (CSR): a short scan beats a hash lookup in the beam's inner loop.
+  const nodes = parent.length;
+  const start = new Int32Array(nodes + 1);
+  for (let n = 1; n < nodes; n++) start[parent[n] + 1]++;
+  for (let n = 0; n < nodes; n++) start[n + 1] += start[n];
+  const kidSym = new Int32Array(nodes);
+  const kidNode = new Int32Array(nodes);
+  const fill = start.slice(0, nodes);
+  for (const [key, c] of child) {
+    const n = Math.floor(key / C);
+    kidSym[fill[n]] = key - n * C;
+    kidNode[fill[n]++] = c;
+  }
+  const next = (state: number, k: number): number => {
+    if (k === space) return terminal[state] ? 0 : -1;
+    for (let i = start[state]; i < start[state + 1]; i++) if (kidSym[i] === k) return kidNode[i];
+    return -1;
+  };
   return {
     alphabetId: alphabet.id,
     alphabetSize: C,
