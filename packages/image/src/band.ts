@@ -25,23 +25,35 @@ const cy = (c: Component) => (c.y0 + c.y1) / 2;
  * neighbouring lines of a form). Stray groups far to the side and specks away from the band are dropped;
  * small marks inside it (dots, commas, i-dots, hyphens) are kept.
  */
-export function selectBand(comps: Component[], width: number, height: number): Band | undefined {
+export function selectBand(
+  comps: Component[],
+  width: number,
+  height: number,
+  removeLabels = true,
+): Band | undefined {
   if (comps.length === 0) return undefined;
   const heaviest = comps.reduce((m, c) => Math.max(m, c.mass), 0);
-  const letters = comps.filter((c) => c.mass >= LETTER_MASS * heaviest);
-  // Rows: union of overlapping vertical intervals.
-  const sorted = [...letters].sort((a, b) => a.y0 - b.y0 || a.x0 - b.x0);
-  const rows: Component[][] = [];
-  let rowEnd = -1;
-  for (const c of sorted) {
-    if (rows.length === 0 || c.y0 > rowEnd) {
-      rows.push([c]);
-      rowEnd = c.y1;
-    } else {
-      rows[rows.length - 1].push(c);
-      rowEnd = Math.max(rowEnd, c.y1);
+  const heavy = comps.filter((c) => c.mass >= LETTER_MASS * heaviest);
+  // Letters cut by the top or bottom edge belong to neighbouring lines: they must not chain rows together.
+  const cut = (c: Component) => (c.y0 === 0 || c.y1 === height - 1) && h(c) < EDGE_FRAGMENT_HEIGHT * height;
+  const rows = unionRows(heavy.filter((c) => !cut(c)));
+  const leftover: Component[] = [];
+  for (const c of heavy.filter(cut)) {
+    let into: Component[] | undefined;
+    let most = 0;
+    for (const row of rows) {
+      const y0 = Math.min(...row.map((r) => r.y0));
+      const y1 = Math.max(...row.map((r) => r.y1));
+      const overlap = Math.min(y1, c.y1) - Math.max(y0, c.y0) + 1;
+      if (overlap > most) {
+        most = overlap;
+        into = row;
+      }
     }
+    if (into && most >= 0.5 * h(c)) into.push(c);
+    else leftover.push(c);
   }
+  rows.push(...unionRows(leftover));
   let best: Component[] = rows[0];
   let bestScore = -1;
   for (const row of rows) {
@@ -49,19 +61,29 @@ export function selectBand(comps: Component[], width: number, height: number): B
     let y0 = height;
     let y1 = 0;
     for (const c of row) {
-      const cut = (c.y0 === 0 || c.y1 === height - 1) && h(c) < EDGE_FRAGMENT_HEIGHT * height;
-      mass += cut ? 0.25 * c.mass : c.mass;
+      mass += cut(c) ? 0.25 * c.mass : c.mass;
       y0 = Math.min(y0, c.y0);
       y1 = Math.max(y1, c.y1);
     }
     const centre = (y0 + y1) / 2;
-    const score = mass * (1 - (0.6 * Math.abs(centre - height / 2)) / (height / 2));
+    // A row of print alone (a label above or below the field) is not what was written.
+    const print = removeLabels && isPrinted(row, height) ? 0.15 : 1;
+    const score = print * mass * (1 - (0.6 * Math.abs(centre - height / 2)) / (height / 2));
     if (score > bestScore) {
       bestScore = score;
       best = row;
     }
   }
-  const row = groupAlong(best);
+  const unlabelled = removeLabels ? dropLabel(best, height) : best;
+  const dropped = new Set(best.filter((c) => !unlabelled.includes(c)).map((c) => c.id));
+  const row = groupAlong(unlabelled);
+  // Marks between a dropped label and the writing (its colon) go with the label.
+  let leftLimit = Number.NEGATIVE_INFINITY;
+  if (dropped.size > 0) {
+    const labelEnd = Math.max(...best.filter((c) => dropped.has(c.id)).map((c) => c.x1));
+    const writingStart = Math.min(...unlabelled.map((c) => c.x0));
+    leftLimit = labelEnd + 0.6 * (writingStart - labelEnd);
+  }
   let y0 = height;
   let y1 = -1;
   let x0 = width;
@@ -77,9 +99,10 @@ export function selectBand(comps: Component[], width: number, height: number): B
   const slackY = 0.25 * bandH;
   const slackX = 1.0 * bandH;
   for (const c of comps) {
-    if (keep.has(c.id)) continue;
+    if (keep.has(c.id) || dropped.has(c.id) || c.x0 < leftLimit) continue;
+    // Specks on the border are scan edges; a letter merged with a neighbour line's fragment still counts.
     const touches = c.x0 === 0 || c.y0 === 0 || c.x1 === width - 1 || c.y1 === height - 1;
-    if (touches) continue;
+    if (touches && !(c.mass >= LETTER_MASS * heaviest && cy(c) >= y0 && cy(c) <= y1)) continue;
     const inside = cy(c) >= y0 - slackY && cy(c) <= y1 + slackY && c.x1 >= x0 - slackX && c.x0 <= x1 + slackX;
     if (!inside) continue;
     keep.add(c.id);
@@ -114,4 +137,79 @@ function groupAlong(row: Component[]): Component[] {
   }
   const heaviest = Math.max(...groups.map((g) => g.mass));
   return groups.filter((g) => g.mass >= 0.3 * heaviest).flatMap((g) => g.comps);
+}
+
+/**
+ * Print is flat and tight: three or more letters whose tops and bottoms line up to a pixel or two. Handwriting wobbles
+ * more than that. Marks (colons, dots) and fragments cut by the crop's edges are not counted.
+ */
+export function isPrinted(comps: Component[], height: number): boolean {
+  const cands = comps.filter((c) => c.x0 > 0 && c.y0 > 0 && c.y1 < height - 1 && h(c) >= 5);
+  if (cands.length === 0) return false;
+  const median = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1];
+  const top = median(cands.map((c) => c.y0));
+  const bottom = median(cands.map((c) => c.y1));
+  const tol = 1 + Math.floor(0.05 * (bottom - top + 1));
+  const aligned = cands.filter((c) => Math.abs(c.y0 - top) <= tol && Math.abs(c.y1 - bottom) <= tol);
+  // Bold print merges letters ("NOM" -> N + OM): a blob as wide as two letters counts as two.
+  const units = (cs: Component[]) =>
+    cs.reduce((n, c) => n + Math.max(1, Math.floor((c.x1 - c.x0 + 1) / (0.75 * h(c)))), 0);
+  const n = units(aligned);
+  // One letter may be off (merged with a fragment at the edge of the crop).
+  if (n < 3 || n < 0.7 * units(cands)) return false;
+  // Print is set tight; letters written in boxes are spaced a letter apart.
+  const byX = [...aligned].sort((p, q) => p.x0 - q.x0);
+  const letterH = bottom - top + 1;
+  for (let i = 1; i < byX.length; i++) if (byX[i].x0 - byX[i - 1].x1 > 0.5 * letterH) return false;
+  return true;
+}
+
+/**
+ * A printed label left of the writing ("PRENOM :   KELLY"): the widest gap whose left side is print and at
+ * least a letter height wide, with writing on the right. Returns the row without the label.
+ */
+export function dropLabel(row: Component[], height: number): Component[] {
+  const byX = [...row].sort((a, b) => a.x0 - b.x0);
+  const total = row.reduce((m, c) => m + c.mass, 0);
+  let bestSplit = -1;
+  let bestGap = 0;
+  let right = Number.NEGATIVE_INFINITY;
+  let massLeft = 0;
+  for (let i = 0; i < byX.length; i++) {
+    const c = byX[i];
+    if (i > 0) {
+      const gap = c.x0 - right;
+      const left = byX.slice(0, i);
+      const letterH = Math.max(...left.map(h));
+      if (
+        gap >= 0.8 * letterH &&
+        gap > bestGap &&
+        total - massLeft >= 0.2 * total &&
+        isPrinted(left, height)
+      ) {
+        bestGap = gap;
+        bestSplit = i;
+      }
+    }
+    right = Math.max(right, c.x1);
+    massLeft += c.mass;
+  }
+  return bestSplit < 0 ? row : byX.slice(bestSplit);
+}
+
+/** Rows of letters: the union of their overlapping vertical intervals. */
+function unionRows(letters: Component[]): Component[][] {
+  const sorted = [...letters].sort((a, b) => a.y0 - b.y0 || a.x0 - b.x0);
+  const rows: Component[][] = [];
+  let rowEnd = -1;
+  for (const c of sorted) {
+    if (rows.length === 0 || c.y0 > rowEnd) {
+      rows.push([c]);
+      rowEnd = c.y1;
+    } else {
+      rows[rows.length - 1].push(c);
+      rowEnd = Math.max(rowEnd, c.y1);
+    }
+  }
+  return rows;
 }

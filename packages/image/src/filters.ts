@@ -1,18 +1,16 @@
 /** Separable grey filters on Float32 planes, O(1) per pixel whatever the window. */
 
-type Pick = (a: number, b: number) => number;
-
 /**
- * Running max or min over a centred window of `size` along one axis (van Herk / Gil-Werman).
- * Borders repeat the edge value, so a window never sees outside the image.
+ * Running max over a centred window of `size` along one axis (van Herk / Gil-Werman).
+ * Borders repeat the edge value, so a window never sees outside the image. (One monomorphic max: the min
+ * filter negates around it, which is faster than passing the comparison in.)
  */
-function extreme1d(
+function max1d(
   src: Float32Array,
   width: number,
   height: number,
   size: number,
   horizontal: boolean,
-  pick: Pick,
 ): Float32Array {
   const out = new Float32Array(src.length);
   const len = horizontal ? width : height;
@@ -34,22 +32,30 @@ function extreme1d(
     }
     for (let b = 0; b < total; b += k) {
       g[b] = line[b];
-      for (let i = b + 1; i < b + k; i++) g[i] = pick(g[i - 1], line[i]);
+      for (let i = b + 1; i < b + k; i++) g[i] = g[i - 1] > line[i] ? g[i - 1] : line[i];
       h[b + k - 1] = line[b + k - 1];
-      for (let i = b + k - 2; i >= b; i--) h[i] = pick(h[i + 1], line[i]);
+      for (let i = b + k - 2; i >= b; i--) h[i] = h[i + 1] > line[i] ? h[i + 1] : line[i];
     }
     // Output i covers padded [i, i + k - 1].
-    for (let i = 0; i < len; i++) out[base + i * step] = pick(h[i], g[i + k - 1]);
+    for (let i = 0; i < len; i++) {
+      const a = h[i];
+      const b = g[i + k - 1];
+      out[base + i * step] = a > b ? a : b;
+    }
   }
   return out;
 }
 
 export function maxFilter(src: Float32Array, width: number, height: number, size: number): Float32Array {
-  return extreme1d(extreme1d(src, width, height, size, true, Math.max), width, height, size, false, Math.max);
+  return max1d(max1d(src, width, height, size, true), width, height, size, false);
 }
 
 export function minFilter(src: Float32Array, width: number, height: number, size: number): Float32Array {
-  return extreme1d(extreme1d(src, width, height, size, true, Math.min), width, height, size, false, Math.min);
+  const neg = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) neg[i] = -src[i];
+  const out = maxFilter(neg, width, height, size);
+  for (let i = 0; i < out.length; i++) out[i] = -out[i];
+  return out;
 }
 
 /** Mean over a centred (2r+1)^2 window, edges repeated. */
@@ -86,9 +92,18 @@ function blur1d(
 
 /** Value below which `q` (0..1) of the samples fall, for values in 0..255 (256-bin histogram). */
 export function percentile(values: Float32Array, q: number): number {
+  return histogramPercentile(histogram(values), values.length, q);
+}
+
+/** 256-bin histogram of values clamped to 0..255 (rounded). */
+export function histogram(values: Float32Array): Uint32Array {
   const hist = new Uint32Array(256);
-  for (let i = 0; i < values.length; i++) hist[Math.min(255, Math.max(0, Math.round(values[i])))]++;
-  return histogramPercentile(hist, values.length, q);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    // Integer index arithmetic: Math.round + clamps here is several times slower in V8.
+    hist[v <= 0 ? 0 : v >= 255 ? 255 : (v + 0.5) | 0]++;
+  }
+  return hist;
 }
 
 export function histogramPercentile(hist: Uint32Array, count: number, q: number): number {

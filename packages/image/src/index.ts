@@ -1,5 +1,5 @@
 export { toGrey, validateImage } from './grey.js';
-export { detectPolarity, inkMap, MIN_INK_CONTRAST, type Polarity } from './ink.js';
+export { detectPolarity, flatten, inkThreshold, MIN_INK_CONTRAST, type Polarity, softInk } from './ink.js';
 export { preprocessLine, WORK_HEIGHT } from './preprocess.js';
 export { resampleRect } from './resample.js';
 export {

@@ -1,4 +1,5 @@
-import { boxBlur, histogramPercentile, maxFilter, minFilter, otsu } from './filters.js';
+import { boxBlur, histogram, histogramPercentile, maxFilter, minFilter, otsu } from './filters.js';
+import { resampleRect } from './resample.js';
 
 export type Polarity = 'dark-on-light' | 'light-on-dark';
 
@@ -7,69 +8,77 @@ export type Polarity = 'dark-on-light' | 'light-on-dark';
  * the median than the dark tail, the ink is light on a dark ground.
  */
 export function detectPolarity(grey: Float32Array): Polarity {
-  const hist = new Uint32Array(256);
-  for (let i = 0; i < grey.length; i++) hist[Math.min(255, Math.max(0, Math.round(grey[i])))]++;
+  const hist = histogram(grey);
   const lo = histogramPercentile(hist, grey.length, 0.02);
   const med = histogramPercentile(hist, grey.length, 0.5);
   const hi = histogramPercentile(hist, grey.length, 0.98);
   return hi - med > med - lo ? 'light-on-dark' : 'dark-on-light';
 }
 
-export interface InkMap {
-  /** 0..1, 1 = full ink, row-major. */
-  ink: Float32Array;
-  /** Ink contrast (grey levels above the local background) that maps to full ink. */
-  strokeLevel: number;
-}
-
 /** Ink must stand out this many grey levels from its local background to count at all. */
 export const MIN_INK_CONTRAST = 24;
 
 /**
- * Background flattening and soft contrast stretch. `dark` is dark-on-light grey (invert light-on-dark first).
- * The background is a grey closing (max then min filter) wider than any stroke, so uneven lighting and
- * textured cheque grounds cancel; the ink is how much darker than that a pixel is, stretched so that stroke
- * cores reach 1 and the ground texture stays 0, with the ramp in between kept (anti-aliasing).
+ * Background flattening. `dark` is dark-on-light grey (invert light-on-dark first). The background is a
+ * grey closing wider than any stroke, so uneven lighting and textured cheque grounds cancel; the result is
+ * how many grey levels darker than its local background each pixel is (0 = background).
  */
-export function inkMap(dark: Float32Array, width: number, height: number): InkMap {
-  const win = Math.max(7, Math.min(61, Math.round(height / 2.5))) | 1;
-  const bg = boxBlur(
-    minFilter(maxFilter(dark, width, height, win), width, height, win),
-    width,
-    height,
-    win >> 2,
-  );
-  const n = width * height;
-  const diff = new Float32Array(n);
-  const hist = new Uint32Array(256);
-  for (let i = 0; i < n; i++) {
-    const d = Math.max(0, bg[i] - dark[i]);
-    diff[i] = d;
-    hist[Math.min(255, Math.round(d))]++;
+export function flatten(dark: Float32Array, width: number, height: number): Float32Array {
+  const bg = background(dark, width, height);
+  const diff = new Float32Array(dark.length);
+  for (let i = 0; i < diff.length; i++) {
+    const d = bg[i] - dark[i];
+    diff[i] = d > 0 ? d : 0;
   }
-  // Otsu splits ground texture from ink; the ink class' upper half is the stroke core.
-  const t = Math.max(otsu(hist), MIN_INK_CONTRAST / 2);
-  let above = 0;
-  for (let v = t + 1; v < 256; v++) above += hist[v];
-  let core = 0;
-  if (above > 0) {
-    let acc = 0;
-    for (let v = t + 1; v < 256; v++) {
-      acc += hist[v];
-      if (acc >= above * 0.6) {
-        core = v;
-        break;
-      }
-    }
+  return diff;
+}
+
+/**
+ * The darkness at which a pixel is ink: above the ground's texture (its mean + 3 sigma, Otsu telling ground
+ * from ink) and at least half the Otsu split, so faint pencil next to bold print still counts.
+ */
+export function inkThreshold(diff: Float32Array): number {
+  const hist = histogram(diff);
+  const t = otsu(hist);
+  let n = 0;
+  let s = 0;
+  let s2 = 0;
+  for (let v = 0; v <= t; v++) {
+    n += hist[v];
+    s += v * hist[v];
+    s2 += v * v * hist[v];
   }
-  const ink = new Float32Array(n);
-  if (core < MIN_INK_CONTRAST) return { ink, strokeLevel: core };
-  const lo = Math.max(t * 0.6, MIN_INK_CONTRAST / 2);
-  const hi = Math.max(core, lo + 8);
-  const scale = 1 / (hi - lo);
-  for (let i = 0; i < n; i++) {
+  const mean = n > 0 ? s / n : 0;
+  const sd = n > 0 ? Math.sqrt(Math.max(0, s2 / n - mean * mean)) : 0;
+  return Math.max(MIN_INK_CONTRAST, 0.5 * t, mean + 3 * sd);
+}
+
+/** Soft ramp: darkness `lo` -> 0, `hi` -> 1, linear between (keeps the anti-aliasing). */
+export function softInk(diff: Float32Array, lo: number, hi: number): Float32Array {
+  const ink = new Float32Array(diff.length);
+  const scale = 1 / Math.max(1e-3, hi - lo);
+  for (let i = 0; i < diff.length; i++) {
     const v = (diff[i] - lo) * scale;
-    ink[i] = v <= 0 ? 0 : Math.min(v, 1);
+    ink[i] = v <= 0 ? 0 : v >= 1 ? 1 : v;
   }
-  return { ink, strokeLevel: core };
+  return ink;
+}
+
+/**
+ * The paper's grey level under every pixel: a closing (max then min filter) with a window wider than any
+ * stroke, smoothed. The background varies slowly, so it is estimated on a copy shrunk so that the window
+ * is about 8 pixels, then enlarged back: the same result for a fraction of the work.
+ */
+export function background(dark: Float32Array, width: number, height: number): Float32Array {
+  const win = Math.max(7, Math.min(61, Math.round(height / 2.5)));
+  const d = Math.max(1, Math.floor(win / 8));
+  const full = { x: 0, y: 0, width, height };
+  const sw = Math.max(1, Math.round(width / d));
+  const sh = Math.max(1, Math.round(height / d));
+  const small = d > 1 ? resampleRect(dark, width, height, full, sw, sh, 'clamp') : dark;
+  const k = Math.max(3, Math.round(win / d)) | 1;
+  const closed = boxBlur(minFilter(maxFilter(small, sw, sh, k), sw, sh, k), sw, sh, k >> 2);
+  return d > 1
+    ? resampleRect(closed, sw, sh, { x: 0, y: 0, width: sw, height: sh }, width, height, 'clamp')
+    : closed;
 }

@@ -1,8 +1,9 @@
 import { HcrError } from '@hcr/core';
 import { selectBand } from './band.js';
 import { components } from './components.js';
+import { histogramPercentile } from './filters.js';
 import { toGrey, validateImage } from './grey.js';
-import { detectPolarity, inkMap } from './ink.js';
+import { detectPolarity, flatten, inkThreshold, softInk } from './ink.js';
 import { resampleRect } from './resample.js';
 import { removeRules, ruleOptionsFor } from './rules.js';
 import {
@@ -18,7 +19,7 @@ import {
 /** Larger inputs are first shrunk to this height: every step after is then cheap and scale-free. */
 export const WORK_HEIGHT = 128;
 /** Pixels at or above this ink level form components. */
-const COMPONENT_INK = 0.4;
+const COMPONENT_INK = 0.5;
 /** Components smaller than this (working pixels) are noise. */
 const MIN_COMPONENT_AREA = 3;
 
@@ -62,15 +63,28 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   }
   const polarity = opts.polarity ?? detectPolarity(grey);
   if (polarity === 'light-on-dark') for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i];
-  const { ink } = inkMap(grey, w, h);
+  const diff = flatten(grey, w, h);
+  const t = inkThreshold(diff);
+  // First pass: ink at the threshold is 0.5, for form lines and components.
+  const ink = softInk(diff, 0.5 * t, 1.5 * t);
   if (opts.removeRules ?? true) removeRules(ink, w, h, ruleOptionsFor(h));
 
   const mask = new Uint8Array(w * h);
   for (let i = 0; i < mask.length; i++) mask[i] = ink[i] >= COMPONENT_INK ? 1 : 0;
   const labels = new Int32Array(w * h);
-  const comps = components(mask, ink, w, h, labels).filter((c) => c.area >= MIN_COMPONENT_AREA);
-  const band = selectBand(comps, w, h);
+  const all = components(mask, ink, w, h, labels);
+  const band = selectBand(
+    all.filter((c) => c.area >= MIN_COMPONENT_AREA),
+    w,
+    h,
+    opts.removeLabels ?? true,
+  );
   if (!band) throw noInk(img);
+  const keepId = new Uint8Array(all.length + 1);
+  for (const id of band.keep) keepId[id] = 1;
+  // Second pass: the contrast of the kept writing alone sets full ink (bold print elsewhere does not).
+  const core = strokeCore(diff, labels, keepId, band, w);
+  const ramp = 1 / Math.max(16, core - 0.5 * t);
 
   // Keep the chosen components and their one-pixel anti-aliased fringe; everything else becomes background.
   const kept = new Float32Array(w * h);
@@ -84,20 +98,20 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
         if (yy < 0 || yy >= h) continue;
         for (let dx = -1; dx <= 1; dx++) {
           const xx = x + dx;
-          if (xx >= 0 && xx < w && band.keep.has(labels[yy * w + xx])) {
+          if (xx >= 0 && xx < w && keepId[labels[yy * w + xx]]) {
             near = true;
             break;
           }
         }
       }
-      if (near) kept[p] = ink[p];
+      if (near) kept[p] = Math.min(1, (diff[p] - 0.5 * t) * ramp);
     }
   }
 
   const bandW = band.x1 - band.x0 + 1;
   const bandH = band.y1 - band.y0 + 1;
   // A lone hyphen or dot must not be blown up to full height: a line is at least a few strokes high.
-  const effH = Math.max(bandH, 4 * strokeWidth(mask, labels, band, w));
+  const effH = Math.max(bandH, 4 * strokeWidth(mask, labels, keepId, band, w));
   const s = (outH - 2 * margin) / effH;
   const outW = Math.max(minWidth, Math.round(bandW * s) + 2 * margin);
   if (outW > maxWidth) {
@@ -127,11 +141,34 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   };
 }
 
+/** Darkness of the stroke cores of the kept components (60th percentile of their pixels). */
+function strokeCore(
+  diff: Float32Array,
+  labels: Int32Array,
+  keepId: Uint8Array,
+  band: { x0: number; y0: number; x1: number; y1: number },
+  w: number,
+): number {
+  const hist = new Uint32Array(256);
+  let n = 0;
+  for (let y = band.y0; y <= band.y1; y++) {
+    for (let x = band.x0; x <= band.x1; x++) {
+      const p = y * w + x;
+      if (!keepId[labels[p]]) continue;
+      const v = diff[p];
+      hist[v >= 255 ? 255 : (v + 0.5) | 0]++;
+      n++;
+    }
+  }
+  return histogramPercentile(hist, n, 0.6);
+}
+
 /** Median length of horizontal ink runs in the kept components: the pen width. */
 function strokeWidth(
   mask: Uint8Array,
   labels: Int32Array,
-  band: { keep: Set<number>; x0: number; y0: number; x1: number; y1: number },
+  keepId: Uint8Array,
+  band: { x0: number; y0: number; x1: number; y1: number },
   w: number,
 ): number {
   const counts = new Uint32Array(64);
@@ -140,7 +177,7 @@ function strokeWidth(
     let run = 0;
     for (let x = band.x0; x <= band.x1 + 1; x++) {
       const p = y * w + x;
-      const on = x <= band.x1 && mask[p] && band.keep.has(labels[p]);
+      const on = x <= band.x1 && mask[p] && keepId[labels[p]];
       if (on) run++;
       else if (run > 0) {
         counts[Math.min(63, run)]++;

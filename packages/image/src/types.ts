@@ -30,6 +30,11 @@ export interface LinePreprocessOptions {
   maxWidth?: number;
   /** Remove long thin horizontal and vertical lines (form boxes, rules). Default true. */
   removeRules?: boolean;
+  /**
+   * Drop a printed field label ("PRENOM:", "NOM") left of the writing or on its own row: three or more
+   * letters with tops and bottoms aligned to a pixel, as only print is. Default true.
+   */
+  removeLabels?: boolean;
   /** Force the polarity instead of detecting it. */
   polarity?: 'dark-on-light' | 'light-on-dark';
 }

@@ -1,0 +1,57 @@
+/**
+ * Dev-only: preprocessLine speed on synthetic scans (and the real dev sets when present).
+ * Usage: node --conditions=source --import tsx packages/image/scripts/bench.ts
+ */
+import { preprocessLine } from '../src/index.js';
+import { decodeImage, devSet } from './dev-images.js';
+
+/** A textured grey page with dark strokes across the middle third. */
+function scan(width: number, height: number) {
+  const data = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const ground = 200 - (40 * x) / width + 12 * Math.sin((x + 2 * y) / 3);
+      const inBand = y > height / 3 && y < (2 * height) / 3;
+      const stroke = inBand && x % Math.max(6, height >> 2) < Math.max(2, height >> 4);
+      data[y * width + x] = stroke ? 50 : ground;
+    }
+  }
+  return { width, height, data };
+}
+
+function time(label: string, run: () => unknown, reps: number): void {
+  for (let i = 0; i < 3; i++) run();
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) run();
+  console.log(`${label}: ${((performance.now() - t0) / reps).toFixed(2)} ms per line`);
+}
+
+for (const [w, h, reps] of [
+  [400, 40, 200],
+  [1000, 100, 50],
+  [2000, 200, 20],
+] as const) {
+  const img = scan(w, h);
+  time(`synthetic ${w}x${h}`, () => preprocessLine(img), reps);
+}
+for (const name of ['handwritten-names-dev', 'handwritten-amounts-dev'] as const) {
+  const set = devSet(name);
+  if (!set) continue;
+  const imgs = await Promise.all(set.items.map((it) => decodeImage(it.file)));
+  let failed = 0;
+  time(
+    `${name} (${imgs.length} images)`,
+    () => {
+      failed = 0;
+      for (const img of imgs) {
+        try {
+          preprocessLine(img);
+        } catch {
+          failed++;
+        }
+      }
+    },
+    1,
+  );
+  console.log(`  per image: see above / ${imgs.length}; refused: ${failed}`);
+}
