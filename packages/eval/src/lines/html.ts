@@ -7,7 +7,7 @@ import type { ConstraintReport, LineExample, LineSourceReport, LinesReport } fro
 import type { LineItem, LineSet } from './sources.js';
 
 const LINE_STYLE = `
-td.t{text-align:left;font-family:"DejaVu Sans Mono",monospace;white-space:pre}
+td.t{text-align:left;font-family:"DejaVu Sans Mono",monospace;white-space:pre-wrap;word-break:break-all;max-width:260px}
 img.line{height:32px;border:1px solid #ccc;margin:0;image-rendering:pixelated;max-width:none}
 img.orig{max-height:56px;max-width:360px;border:1px solid #ccc;margin:0}
 td.img{text-align:left} .anchor td{color:#555;font-style:italic} .miss{color:#c0392b;font-weight:bold}
