@@ -32,15 +32,15 @@ function max1d(
     }
     for (let b = 0; b < total; b += k) {
       g[b] = line[b];
-      for (let i = b + 1; i < b + k; i++) g[i] = g[i - 1] > line[i] ? g[i - 1] : line[i];
+      for (let i = b + 1; i < b + k; i++) g[i] = Math.max(g[i - 1], line[i]);
       h[b + k - 1] = line[b + k - 1];
-      for (let i = b + k - 2; i >= b; i--) h[i] = h[i + 1] > line[i] ? h[i + 1] : line[i];
+      for (let i = b + k - 2; i >= b; i--) h[i] = Math.max(h[i + 1], line[i]);
     }
     // Output i covers padded [i, i + k - 1].
     for (let i = 0; i < len; i++) {
       const a = h[i];
       const b = g[i + k - 1];
-      out[base + i * step] = a > b ? a : b;
+      out[base + i * step] = Math.max(a, b);
     }
   }
   return out;

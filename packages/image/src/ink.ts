@@ -28,7 +28,7 @@ export function flatten(dark: Float32Array, width: number, height: number): Floa
   const diff = new Float32Array(dark.length);
   for (let i = 0; i < diff.length; i++) {
     const d = bg[i] - dark[i];
-    diff[i] = d > 0 ? d : 0;
+    diff[i] = Math.max(d, 0);
   }
   return diff;
 }
@@ -59,7 +59,7 @@ export function softInk(diff: Float32Array, lo: number, hi: number): Float32Arra
   const scale = 1 / Math.max(1e-3, hi - lo);
   for (let i = 0; i < diff.length; i++) {
     const v = (diff[i] - lo) * scale;
-    ink[i] = v <= 0 ? 0 : v >= 1 ? 1 : v;
+    ink[i] = v <= 0 ? 0 : Math.min(v, 1);
   }
   return ink;
 }
