@@ -111,10 +111,16 @@ export function prefixBeamSearch(
   };
   if (T === 0) return feasible(0, 0) ? [{ labels: [], logProb: 0 }] : [];
 
-  // The beam, and the candidates of the next frame (stayers first, then extensions).
-  let ids = [0];
-  let pb = new Float64Array([1]);
-  let pnb = new Float64Array([0]);
+  // The beam (double-buffered) and the candidates of the next frame: stayers first, then extensions.
+  // At most `beam` new prefixes per frame, so prefix ids stay below 1 + T * beam.
+  let n = 1;
+  let ids = new Int32Array(beam);
+  let pb = new Float64Array(beam);
+  let pnb = new Float64Array(beam);
+  let nIds = new Int32Array(beam);
+  let nPb = new Float64Array(beam);
+  let nPnb = new Float64Array(beam);
+  pb[0] = 1;
   const cap = beam * (C + 1);
   const cId = new Int32Array(cap); // stayer: prefix id; extension: -1
   const cFrom = new Int32Array(cap); // extension: beam slot it extends
@@ -122,16 +128,20 @@ export function prefixBeamSearch(
   const cPb = new Float64Array(cap);
   const cPnb = new Float64Array(cap);
   const cScore = new Float64Array(cap);
+  const top = new TopK(beam, cScore);
+  const slotOf = new Int32Array(1 + T * beam).fill(-1); // prefix id -> beam slot, for the current beam
+  const firstKid = new Int32Array(beam); // beam slots whose parent is slot b, as linked lists
+  const nextKid = new Int32Array(beam);
   const kidOf = new Int32Array(C).fill(-1);
+  const byScore = (x: number, y: number) => cScore[y] - cScore[x];
   let logScale = 0;
 
   for (let t = 0; t < T; t++) {
     const row = t * C;
     const left = T - 1 - t; // frames after this one
-    const n = ids.length;
-    const slotOf = new Map<number, number>();
-    for (let b = 0; b < n; b++) slotOf.set(ids[b], b);
+    for (let b = 0; b < n; b++) slotOf[ids[b]] = b;
     // Stayers: the same prefix, through a blank or a repeat of its last symbol.
+    firstKid.fill(-1, 0, n);
     for (let b = 0; b < n; b++) {
       const last = trie.last[ids[b]];
       cId[b] = ids[b];
@@ -139,15 +149,17 @@ export function prefixBeamSearch(
       cPnb[b] = last > 0 ? pnb[b] * p[row + last] : 0;
     }
     // A prefix in the beam whose parent is also in the beam gains the parent's extension by its symbol.
-    const kidsOf: number[][] = Array.from({ length: n }, () => []);
     for (let q = 0; q < n; q++) {
-      const b = slotOf.get(trie.parent[ids[q]]);
-      if (b === undefined) continue;
-      kidsOf[b].push(q);
+      const parent = trie.parent[ids[q]];
+      const b = parent >= 0 ? slotOf[parent] : -1;
+      if (b < 0) continue;
+      nextKid[q] = firstKid[b];
+      firstKid[b] = q;
       const k = trie.last[ids[q]];
       cPnb[q] += (k === trie.last[ids[b]] ? pb[b] : pb[b] + pnb[b]) * p[row + k];
     }
-    const top = new TopK(beam, cScore);
+    for (let b = 0; b < n; b++) slotOf[ids[b]] = -1;
+    top.size = 0;
     for (let q = 0; q < n; q++) {
       cScore[q] = cPb[q] + cPnb[q];
       if (cScore[q] > 0 && top.admits(cScore[q]) && feasible(ids[q], left)) top.push(q);
@@ -157,13 +169,14 @@ export function prefixBeamSearch(
     for (let b = 0; b < n; b++) {
       const id = ids[b];
       const last = trie.last[id];
-      for (const q of kidsOf[b]) kidOf[trie.last[ids[q]]] = q;
+      const total = pb[b] + pnb[b];
+      for (let q = firstKid[b]; q >= 0; q = nextKid[q]) kidOf[trie.last[ids[q]]] = q;
       for (let c = s.candStart[t]; c < s.candStart[t + 1]; c++) {
+        // Candidate bounds never increase within a frame: once total * bound fails, the rest fail too.
+        if (!top.admits(total * s.candBound[c])) break;
         const k = s.cand[c];
         if (kidOf[k] >= 0) continue;
-        // Candidates come most probable first, so once even the bound total * p fails, the rest fail too.
-        if (!top.admits((pb[b] + pnb[b]) * p[row + k])) break;
-        const score = (k === last ? pb[b] : pb[b] + pnb[b]) * p[row + k];
+        const score = (k === last ? pb[b] : total) * p[row + k];
         if (!(score > 0) || !top.admits(score)) continue;
         let ok = true;
         for (let a = 0; a < nA && ok; a++) {
@@ -179,15 +192,14 @@ export function prefixBeamSearch(
         cScore[m] = score;
         top.push(m++);
       }
-      for (const q of kidsOf[b]) kidOf[trie.last[ids[q]]] = -1;
+      for (let q = firstKid[b]; q >= 0; q = nextKid[q]) kidOf[trie.last[ids[q]]] = -1;
     }
+    if (top.size === 0) return [];
     // The new beam, best first, rescaled so its best total is 1.
-    const chosen = Array.from(top.idx.subarray(0, top.size)).sort((x, y) => cScore[y] - cScore[x]);
-    const nIds = new Array<number>(chosen.length);
-    const nPb = new Float64Array(chosen.length);
-    const nPnb = new Float64Array(chosen.length);
-    const scale = chosen.length ? cScore[chosen[0]] : 1;
-    chosen.forEach((i, j) => {
+    const chosen = top.idx.subarray(0, top.size).sort(byScore);
+    const scale = cScore[chosen[0]];
+    for (let j = 0; j < chosen.length; j++) {
+      const i = chosen[j];
       if (cId[i] >= 0) nIds[j] = cId[i];
       else {
         const from = ids[cFrom[i]];
@@ -196,13 +208,16 @@ export function prefixBeamSearch(
       }
       nPb[j] = cPb[i] / scale;
       nPnb[j] = cPnb[i] / scale;
-    });
-    if (chosen.length === 0) return [];
+    }
+    n = chosen.length;
     logScale += Math.log(scale);
-    ids = nIds;
-    pb = nPb;
-    pnb = nPnb;
+    [ids, nIds] = [nIds, ids];
+    [pb, nPb] = [nPb, pb];
+    [pnb, nPnb] = [nPnb, pnb];
   }
   // After the last frame every prefix left is accepting (checked above).
-  return ids.map((id, j) => ({ labels: trie.labels(id), logProb: Math.log(pb[j] + pnb[j]) + logScale }));
+  return Array.from(ids.subarray(0, n), (id, j) => ({
+    labels: trie.labels(id),
+    logProb: Math.log(pb[j] + pnb[j]) + logScale,
+  }));
 }

@@ -9,8 +9,10 @@ export interface FrameScores {
   readonly size: number;
   /** [frames * size] p(symbol | frame, symbol allowed). */
   readonly p: Float64Array;
-  /** Candidate symbols of frame t are cand[candStart[t] .. candStart[t+1]), most probable first. */
+  /** Candidate symbols of frame t are cand[candStart[t] .. candStart[t+1]), coarsely most probable first. */
   readonly cand: Int32Array;
+  /** An upper bound of each candidate's probability, non-increasing within a frame. */
+  readonly candBound: Float64Array;
   readonly candStart: Int32Array;
 }
 
@@ -24,6 +26,14 @@ export function checkFrames(
     throw new HcrError('DECODE_INPUT_INVALID', `frames must be a whole number >= 0, got ${frames}.`, {
       hint: 'Pass readerFrames(width) of the line (@hcr/model).',
     });
+  if (C < 2 || C > 1024)
+    throw new HcrError(
+      'DECODE_INPUT_INVALID',
+      `The alphabet ${alphabet.id} has ${C} symbols; 2..1024 are supported.`,
+      {
+        hint: 'Pass the LineAlphabet of the reader (lineAlphabet() from @hcr/core).',
+      },
+    );
   if (probs.length < frames * C || probs.length % C !== 0)
     throw new HcrError(
       'DECODE_INPUT_INVALID',
@@ -32,6 +42,20 @@ export function checkFrames(
         hint: 'Pass the reader output for one line, row-major [frames, alphabet.size], and the alphabet it was trained on.',
       },
     );
+}
+
+/** Candidate buckets: bucket b holds p below 4^-b (and, but for the last, at least about 4^-(b+1)). */
+const BUCKETS = 24;
+const BOUNDS = Float64Array.from({ length: BUCKETS }, (_, b) => 4 ** -b);
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // index of the exponent word
+/** The bucket of p in (0, 1] from its binary exponent e (2^e <= p < 2^(e+1) <= 4^-b): no log, no loop. */
+function bucketOf(p: number): number {
+  f64[0] = p;
+  const e = ((u32[HI] >>> 20) & 0x7ff) - 1023;
+  const b = Math.floor(-(e + 1) / 2);
+  return b < 0 ? 0 : b >= BUCKETS ? BUCKETS - 1 : b;
 }
 
 export function frameScores(
@@ -44,7 +68,11 @@ export function frameScores(
 ): FrameScores {
   const out = new Float64Array(frames * C);
   const candStart = new Int32Array(frames + 1);
-  const cand: number[] = [];
+  const cand = new Int32Array(candidates ? frames * C : 0);
+  const bound = new Float64Array(candidates ? frames * C : 0);
+  const bucket = new Int32Array(C);
+  const start = new Int32Array(BUCKETS + 1);
+  let n = 0;
   for (let t = 0; t < frames; t++) {
     const row = t * C;
     let z = 0;
@@ -58,21 +86,26 @@ export function frameScores(
     }
     // Dividing every allowed symbol by the same z conditions the frame on the class; a zero row stays 0.
     const inv = z > 0 ? 1 / z : 0;
-    for (let k = 0; k < C; k++) {
-      if (!mask[k]) continue;
-      const p = probs[row + k] * inv;
-      out[row + k] = p;
-      if (candidates && k !== 0 && p > 0 && p >= minSymbolProb) cand.push(k);
+    for (let k = 0; k < C; k++) if (mask[k]) out[row + k] = probs[row + k] * inv;
+    if (!candidates) continue;
+    // Candidates coarsely most probable first (a counting sort by bucket), each with its bucket's upper
+    // bound: the beam stops trying a frame's symbols at the first bucket too weak to get in.
+    start.fill(0);
+    for (let k = 1; k < C; k++) {
+      const p = out[row + k];
+      bucket[k] = p > 0 && p >= minSymbolProb ? bucketOf(p) : -1;
+      if (bucket[k] >= 0) start[bucket[k] + 1]++;
     }
-    // Most probable first: the beam stops trying a frame's symbols at the first one too weak to get in.
-    const from = candStart[t];
-    for (let i = from + 1; i < cand.length; i++) {
-      const k = cand[i];
-      let j = i;
-      for (; j > from && out[row + cand[j - 1]] < out[row + k]; j--) cand[j] = cand[j - 1];
-      cand[j] = k;
+    for (let b = 0; b < BUCKETS; b++) start[b + 1] += start[b];
+    for (let k = 1; k < C; k++) {
+      const b = bucket[k];
+      if (b < 0) continue;
+      const at = n + start[b]++;
+      cand[at] = k;
+      bound[at] = BOUNDS[b];
     }
-    candStart[t + 1] = cand.length;
+    n += start[BUCKETS - 1];
+    candStart[t + 1] = n;
   }
-  return { frames, size: C, p: out, cand: Int32Array.from(cand), candStart };
+  return { frames, size: C, p: out, cand, candBound: bound, candStart };
 }
