@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_INPUT_NORMALISATION,
+  encodeLineText,
   HcrError,
   LINE_ALPHABET_36,
   type ModelMetadata,
   writeJsonAtomic,
 } from '@hcr/core';
+import { encodeLineShard, LINE_KINDS, type LineManifest, sha256 } from '@hcr/data';
 import { initEngine } from '@hcr/engine';
 import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
 import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, saveModel } from '@hcr/model';
@@ -52,6 +54,53 @@ function syntheticSet(): LineSet {
     lines: TEXTS.map((t, i) => renderLine(t, `test#${i}`)),
     failed: [],
   };
+}
+
+/** The rendered lines as a line dataset on disk (one test shard + manifest), read back by openLineDataset. */
+async function writeLineDataset(dir: string, lines: readonly LineItem[]): Promise<void> {
+  const labels = lines.map((l) => encodeLineText(l.truth));
+  const offsets = [0];
+  for (const l of labels) offsets.push(offsets.at(-1)! + l.length);
+  const pixels = new Uint8Array(lines.reduce((n, l) => n + l.pixels.length, 0));
+  let at = 0;
+  for (const l of lines) {
+    pixels.set(l.pixels, at);
+    at += l.pixels.length;
+  }
+  const bytes = encodeLineShard({
+    count: lines.length,
+    height: LINE_HEIGHT,
+    widths: Uint16Array.from(lines.map((l) => l.width)),
+    labelOffsets: Uint32Array.from(offsets),
+    labels: Uint8Array.from(labels.flat()),
+    glyphIds: new Int32Array(offsets.at(-1)!).fill(-1),
+    kinds: Uint8Array.from(lines.map((l) => LINE_KINDS.indexOf(l.kind as (typeof LINE_KINDS)[number]))),
+    pixels,
+  });
+  await writeFile(join(await mkdirp(dir), 'test-0000.lines'), bytes);
+  const manifest = {
+    formatVersion: 1,
+    kind: 'hcr-lines',
+    alphabet: LINE_ALPHABET_36.id,
+    symbols: [...LINE_ALPHABET_36.symbols],
+    height: LINE_HEIGHT,
+    kinds: [...LINE_KINDS],
+    shards: [
+      {
+        file: 'test-0000.lines',
+        split: 'test',
+        count: lines.length,
+        bytes: bytes.length,
+        sha256: sha256(bytes),
+      },
+    ],
+  } as unknown as LineManifest;
+  await writeJsonAtomic(join(dir, 'manifest.json'), manifest);
+}
+
+async function mkdirp(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  return dir;
 }
 
 async function devSets(limit: number): Promise<LineSet[]> {
@@ -172,10 +221,13 @@ describe('evaluateReader on a tiny random reader', () => {
   let real: LineSet[];
 
   beforeAll(async () => {
-    real = await devSets(5);
+    real = await devSets(TEXTS.length);
+    const linesDir = join(root, 'lines');
+    await writeLineDataset(linesDir, syntheticSet().lines);
     const result = await evaluateReader({
       run: runDir,
-      sources: [syntheticSet(), ...real],
+      linesDir,
+      limit: TEXTS.length,
       runtime: onnxReason ? 'tfjs' : 'both',
       beam: 4,
       outDir: join(root, 'reports'),
@@ -203,6 +255,9 @@ describe('evaluateReader on a tiny random reader', () => {
     expect(report.decoding.lexicon.words).toBeGreaterThan(1000);
     const synth = report.sources.find((s) => s.name === 'synthetic-test')!;
     expect(synth.count).toBe(TEXTS.length);
+    expect(synth.dir).toContain('lines');
+    const shown = [...synth.examples.mostConfident, ...synth.examples.worst].map((e) => e.truth).sort();
+    expect(shown).toEqual([...TEXTS].sort()); // read back from the shard with their texts; none is read right
     expect(synth.constraints.map((c) => c.name)).toEqual(['none']);
     expect(Object.keys(synth.perKind!).sort()).toEqual(['name', 'number']);
     const c = synth.constraints[0]!;
@@ -224,7 +279,7 @@ describe('evaluateReader on a tiny random reader', () => {
     const names = report.sources.find((s) => s.name === 'handwritten-names-dev');
     if (names) {
       expect(names.constraints.map((c) => c.name)).toEqual(['none', 'letters', 'lexicon']);
-      expect(names.count).toBe(5);
+      expect(names.count).toBe(TEXTS.length);
       expect(names.lexiconCoverage).not.toBeNull();
       const letters = names.examples.mostConfident.concat(names.examples.worst);
       for (const e of letters)
@@ -271,6 +326,21 @@ describe('evaluateReader on a tiny random reader', () => {
     expect(err).toBeInstanceOf(HcrError);
     expect(err.code).toBe('MODEL_NOT_READER');
   });
+});
+
+describe('evaluateReader on given line sets', () => {
+  it('evaluates the sets it is given instead of the default sources', async () => {
+    const { report } = await evaluateReader({
+      run: runDir,
+      sources: [syntheticSet()],
+      runtime: 'tfjs',
+      beam: 1,
+      outDir: join(root, 'reports-given'),
+    });
+    expect(report.sources.map((s) => s.name)).toEqual(['synthetic-test']);
+    expect(report.skipped).toEqual([]);
+    expect(report.sources[0]!.count).toBe(TEXTS.length);
+  }, 60_000);
 });
 
 describe('evaluateReader with the default sources', () => {
