@@ -27,16 +27,7 @@ export function decodeCtc(
   opts: DecodeOptions = {},
 ): ReadResult {
   checkFrames(probs, frames, alphabet);
-  const beam = checkRange('beam', opts.beam, 1, MAX_BEAM, DEFAULT_BEAM);
-  const topK = checkRange('topK', opts.topK, 1, MAX_TOP_K, DEFAULT_TOP_K);
-  const minSymbolProb = checkMinSymbolProb(opts.minSymbolProb);
-  const mask = classMask(opts.classes, alphabet);
-  const automata: SymbolAutomaton[] = [];
-  if (opts.pattern !== undefined)
-    automata.push(typeof opts.pattern === 'string' ? compilePattern(opts.pattern, alphabet) : opts.pattern);
-  if (opts.lexicon !== undefined) automata.push(opts.lexicon);
-  for (const a of automata) checkAutomaton(a, alphabet);
-
+  const { beam, topK, minSymbolProb, mask, automata } = prepare(opts, alphabet);
   const greedy = beam === 1 && automata.length === 0;
   const s = frameScores(probs, frames, alphabet.size, mask, minSymbolProb, !greedy);
   const text = (labels: number[]) => labels.map((k) => alphabet.symbols[k]).join('');
@@ -81,6 +72,54 @@ export function decodeCtc(
     alternatives: hits.map((h) => ({ text: text(h.labels), confidence: Math.exp(h.logProb) })),
     constraintUnsatisfied: false,
   };
+}
+
+interface Prepared {
+  beam: number;
+  topK: number;
+  minSymbolProb: number;
+  mask: Uint8Array;
+  automata: SymbolAutomaton[];
+}
+
+function prepare(opts: DecodeOptions, alphabet: LineAlphabet): Prepared {
+  const beam = checkRange('beam', opts.beam, 1, MAX_BEAM, DEFAULT_BEAM);
+  const topK = checkRange('topK', opts.topK, 1, MAX_TOP_K, DEFAULT_TOP_K);
+  const minSymbolProb = checkMinSymbolProb(opts.minSymbolProb);
+  const mask = classMask(opts.classes, alphabet);
+  const automata: SymbolAutomaton[] = [];
+  if (opts.pattern !== undefined)
+    automata.push(typeof opts.pattern === 'string' ? cachedPattern(opts.pattern, alphabet) : opts.pattern);
+  if (opts.lexicon !== undefined) automata.push(opts.lexicon);
+  for (const a of automata) checkAutomaton(a, alphabet);
+  return { beam, topK, minSymbolProb, mask, automata };
+}
+
+/**
+ * Check decode options once, before running the model (an HTTP handler answers 400 with the HcrError), and
+ * return them with the pattern compiled, ready to pass to decodeCtc for every line of a request.
+ */
+export function validateDecodeOptions(opts: DecodeOptions, alphabet: LineAlphabet): DecodeOptions {
+  const { beam, topK, minSymbolProb } = prepare(opts, alphabet);
+  const pattern = typeof opts.pattern === 'string' ? cachedPattern(opts.pattern, alphabet) : opts.pattern;
+  return { ...opts, beam, topK, minSymbolProb, pattern };
+}
+
+/** Compiled patterns by alphabet, so a batch or a stream of requests compiles each pattern once. */
+const patternCache = new WeakMap<LineAlphabet, Map<string, SymbolAutomaton>>();
+function cachedPattern(src: string, alphabet: LineAlphabet): SymbolAutomaton {
+  let cache = patternCache.get(alphabet);
+  if (!cache) {
+    cache = new Map();
+    patternCache.set(alphabet, cache);
+  }
+  let p = cache.get(src);
+  if (!p) {
+    p = compilePattern(src, alphabet);
+    if (cache.size >= 128) cache.delete(cache.keys().next().value!); // oldest first
+    cache.set(src, p);
+  }
+  return p;
 }
 
 function checkAutomaton(a: SymbolAutomaton, alphabet: LineAlphabet): void {

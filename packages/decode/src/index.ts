@@ -1,7 +1,7 @@
 export { benchDecode, type DecodeBenchRow, syntheticProbs } from './bench.js';
 export { bestPath } from './bestpath.js';
 export { classMask, parseCharacterClass } from './classes.js';
-export { decodeCtc } from './decode.js';
+export { decodeCtc, validateDecodeOptions } from './decode.js';
 export { createLexicon, type Lexicon } from './lexicon.js';
 export { DEFAULT_BEAM, DEFAULT_MIN_SYMBOL_PROB, DEFAULT_TOP_K, MAX_BEAM, MAX_TOP_K } from './options.js';
 export { type CompiledPattern, compilePattern } from './pattern.js';

@@ -1,5 +1,5 @@
 import { LINE_ALPHABET_36 } from '@hcr/core';
-import { bestPath, decodeCtc, parseCharacterClass } from '@hcr/decode';
+import { bestPath, decodeCtc, parseCharacterClass, validateDecodeOptions } from '@hcr/decode';
 import { describe, expect, it } from 'vitest';
 import { exhaustive, matrix, randomProbs, rng, tinyAlphabet } from './helpers.js';
 
@@ -21,6 +21,10 @@ describe('best path', () => {
       ['C', 7, 8],
     ]);
     expect(r.characters[2].confidence).toBeCloseTo(0.8, 5);
+    // the beam's best alignment (Viterbi) gives the same spans
+    const b = decodeCtc(p, 8, A36, { beam: 8 });
+    expect(b.text).toBe('AABC');
+    expect(b.characters).toEqual(r.characters);
   });
   it('uses only the first `frames` rows of a padded batch row', () => {
     const p = matrix([{ A: 0.9 }, { '': 0.9 }, { B: 0.9 }, { B: 0.9 }], A36);
@@ -171,5 +175,18 @@ describe('bad input', () => {
     const bad = p.slice();
     bad[3] = Number.NaN;
     expect(() => decodeCtc(bad, 1, A36)).toThrow(/probs\[0, 3\] is NaN/);
+  });
+});
+
+describe('validateDecodeOptions', () => {
+  it('checks everything before the model runs and compiles the pattern once', () => {
+    const v = validateDecodeOptions({ pattern: '\\d+', classes: 'digits' }, A36);
+    expect(v).toMatchObject({ beam: 8, topK: 5, classes: 'digits' });
+    expect(typeof v.pattern).toBe('object');
+    const p = matrix([{ '7': 0.9 }], A36);
+    expect(decodeCtc(p, 1, A36, v).text).toBe('7');
+    expect(() => validateDecodeOptions({ pattern: '[0-9' }, A36)).toThrow(/unclosed '\[' at position 1/);
+    expect(() => validateDecodeOptions({ topK: 50 }, A36)).toThrow(/topK/);
+    expect(() => validateDecodeOptions({ classes: { chars: '' } }, A36)).toThrow(/empty/);
   });
 });
