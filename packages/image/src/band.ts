@@ -156,7 +156,7 @@ export function isPrinted(comps: Component[], height: number): boolean {
     cs.reduce((n, c) => n + Math.max(1, Math.floor((c.x1 - c.x0 + 1) / (0.75 * h(c)))), 0);
   const n = units(aligned);
   // One letter may be off (merged with a fragment at the edge of the crop).
-  if (n < 3 || n < 0.7 * units(cands)) return false;
+  if (n < 3 || n < 0.6 * units(cands)) return false;
   // Print is set tight; letters written in boxes are spaced a letter apart.
   const byX = [...aligned].sort((p, q) => p.x0 - q.x0);
   const letterH = bottom - top + 1;

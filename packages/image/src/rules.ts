@@ -17,6 +17,8 @@ export interface RuleOptions {
 const LINE_INK = 0.35;
 /** Gaps (pixels) a line may have and still count as one (broken print, JPEG). */
 const GAP = 2;
+/** Share of a line's length that must be ink. */
+const MIN_FILL = 0.9;
 
 /** Default thresholds for a working image of this size. */
 export function ruleOptionsFor(height: number): RuleOptions {
@@ -73,15 +75,19 @@ function markLines(
       }
       // Extend the run over gaps of up to GAP pixels.
       let end = i;
+      let on = 1;
       let j = i + 1;
       while (j < len) {
         if (mask[base + j * along]) {
           end = j;
+          on++;
           j++;
         } else if (j - end <= GAP) j++;
         else break;
       }
-      if (end - i + 1 >= minLength) {
+      // A ruled line is nearly solid; the aligned tops of printed letters also make a long run, but one
+      // with a gap between every letter.
+      if (end - i + 1 >= minLength && on >= MIN_FILL * (end - i + 1)) {
         for (let k = i; k <= end; k++) {
           const p = base + k * along;
           if (!mask[p]) continue;
