@@ -328,6 +328,24 @@ describe('evaluateReader on a tiny random reader', () => {
   });
 });
 
+describe('reader ONNX checks', () => {
+  it('refuses a missing ONNX file and one exported from another model', async (ctx) => {
+    if (onnxReason) ctx.skip();
+    const missing = join(root, 'nowhere.onnx');
+    await expect(
+      evaluateReader({ run: runDir, runtime: 'onnx', onnxFile: missing, sources: [syntheticSet()] }),
+    ).rejects.toMatchObject({ code: 'ONNX_MISSING' });
+    const other = join(root, 'other.onnx');
+    const { bytes } = await exportModelFile(join(runDir, 'model.json'), {
+      metadata: { 'hcr.model_id': 'another-reader' },
+    });
+    await writeOnnx(other, bytes);
+    await expect(
+      evaluateReader({ run: runDir, runtime: 'both', onnxFile: other, sources: [syntheticSet()] }),
+    ).rejects.toMatchObject({ code: 'ONNX_STALE' });
+  }, 60_000);
+});
+
 describe('evaluateReader on given line sets', () => {
   it('evaluates the sets it is given instead of the default sources', async () => {
     const { report } = await evaluateReader({
