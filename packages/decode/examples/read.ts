@@ -1,0 +1,27 @@
+import { LINE_ALPHABET_36 as alphabet } from '@hcr/core';
+import { createLexicon, decodeCtc } from '@hcr/decode';
+
+// Reader output for one line: [frames, alphabet.size] softmax rows, index 0 = CTC blank.
+// Here 3 frames, hand-made: "2", blank, then a character that looks more like the letter O than a zero.
+const C = alphabet.size;
+const probs = new Float32Array(3 * C).fill(0.001);
+const at = (t: number, ch: string, p: number) => {
+  probs[t * C + alphabet.symbols.indexOf(ch)] = p;
+};
+at(0, '2', 0.95);
+at(1, '', 0.95);
+at(2, 'O', 0.6);
+at(2, '0', 0.35);
+
+console.log(decodeCtc(probs, 3, alphabet).text); // '2O'
+const read = decodeCtc(probs, 3, alphabet, { classes: 'digits', topK: 3 });
+console.log(read.text, read.confidence.toFixed(3)); // 20 0.954
+console.log(read.characters); // [{ char: '2', confidence: 0.990, start: 0, end: 1 }, { char: '0', confidence: 0.972, start: 2, end: 3 }]
+console.log(read.alternatives.map((a) => a.text)); // [ '20', '2', '27' ]
+console.log(decodeCtc(probs, 3, alphabet, { pattern: '\\d{2}' }).text); // 20
+
+const lexicon = createLexicon(['25', 'ZZ', '2-0'], alphabet); // a word list, e.g. the lines of a file
+const forced = decodeCtc(probs, 3, alphabet, { lexicon });
+console.log(forced.text, forced.confidence.toFixed(4)); // 25 0.0009: the only word that fits, and unlikely
+const none = decodeCtc(probs, 3, alphabet, { lexicon: createLexicon(['2000'], alphabet) });
+console.log(none.constraintUnsatisfied); // true: four characters do not fit in three frames
