@@ -11,7 +11,8 @@ const isLetter = (s: string) => s.length === 1 && s.toUpperCase() !== s.toLowerC
 export function parseCharacterClass(value: string, alphabet: LineAlphabet): CharacterClass {
   const v = value.trim();
   let cls: CharacterClass;
-  if (v.startsWith('chars:')) cls = { chars: v.slice('chars:'.length) };
+  // The set is taken verbatim (not trimmed): 'chars:AB ' allows the space.
+  if (v.startsWith('chars:')) cls = { chars: value.trimStart().slice('chars:'.length) };
   else if ((NAMED as readonly string[]).includes(v.toLowerCase())) cls = v.toLowerCase() as CharacterClass;
   else
     throw new HcrError('CLASSES_INVALID', `Unknown character class '${value}'.`, {

@@ -1,5 +1,12 @@
 import { LINE_ALPHABET_36 } from '@hcr/core';
-import { bestPath, decodeCtc, parseCharacterClass, validateDecodeOptions } from '@hcr/decode';
+import {
+  bestPath,
+  createLexicon,
+  decodeCtc,
+  parseCharacterClass,
+  syntheticProbs,
+  validateDecodeOptions,
+} from '@hcr/decode';
 import { describe, expect, it } from 'vitest';
 import { exhaustive, matrix, randomProbs, rng, tinyAlphabet } from './helpers.js';
 
@@ -150,6 +157,7 @@ describe('character classes', () => {
     expect(parseCharacterClass('digits', A36)).toBe('digits');
     expect(parseCharacterClass('Letters', A36)).toBe('letters');
     expect(parseCharacterClass('chars:0-9', A36)).toEqual({ chars: '0-9' });
+    expect(parseCharacterClass('chars:AB ', A36)).toEqual({ chars: 'AB ' });
     expect(() => parseCharacterClass('digitz', A36)).toThrow(
       /Unknown character class 'digitz'.*digits, letters, alnum/,
     );
@@ -188,5 +196,40 @@ describe('validateDecodeOptions', () => {
     expect(() => validateDecodeOptions({ pattern: '[0-9' }, A36)).toThrow(/unclosed '\[' at position 1/);
     expect(() => validateDecodeOptions({ topK: 50 }, A36)).toThrow(/topK/);
     expect(() => validateDecodeOptions({ classes: { chars: '' } }, A36)).toThrow(/empty/);
+  });
+});
+
+describe('a case-sensitive alphabet', () => {
+  const cs = { ...tinyAlphabet(['a', 'A', '1', ' ']), caseMerged: false };
+  const p = matrix([{ a: 0.5, A: 0.45 }, { '': 0.9 }, { '1': 0.9 }], cs);
+  it('keeps case in classes, patterns and lexicons', () => {
+    expect(decodeCtc(p, 3, cs).text).toBe('a1');
+    expect(decodeCtc(p, 3, cs, { classes: 'uppercase' }).text).toBe('A');
+    expect(decodeCtc(p, 3, cs, { classes: { chars: 'A1' } }).text).toBe('A1');
+    expect(decodeCtc(p, 3, cs, { pattern: '[A-Z]\\d' }).text).toBe('A1');
+    expect(decodeCtc(p, 3, cs, { lexicon: createLexicon(['A1'], cs) }).text).toBe('A1');
+    expect(parseCharacterClass('lowercase', cs)).toBe('lowercase');
+  });
+});
+
+describe('confidence behaves', () => {
+  it('is higher on average for correct reads than for wrong ones', () => {
+    // Reader-like lines where look-alikes sometimes win: compare confidence of right and wrong reads.
+    const rand = rng(2);
+    const chars = '0123456789OISZB';
+    const right: number[] = [];
+    const wrong: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const truth = Array.from(
+        { length: 4 + Math.floor(rand() * 6) },
+        () => chars[Math.floor(rand() * chars.length)],
+      ).join('');
+      const r = decodeCtc(syntheticProbs(truth, 40, i), 40, A36);
+      (r.text === truth ? right : wrong).push(r.confidence);
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(right.length).toBeGreaterThan(20);
+    expect(wrong.length).toBeGreaterThan(20);
+    expect(mean(right)).toBeGreaterThan(mean(wrong) + 0.1);
   });
 });
