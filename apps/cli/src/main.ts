@@ -5,6 +5,7 @@ import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerExportTriton } from './commands/export-triton.js';
 import { registerPredict } from './commands/predict.js';
+import { registerRead } from './commands/read.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { reportError } from './output.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerExportTriton(program);
   registerServe(program);
   registerPredict(program);
+  registerRead(program);
   registerTrain(program);
   registerEval(program);
   registerBench(program);

@@ -22,6 +22,7 @@ export {
   preparePixels,
   SIDE,
 } from './preprocess/preprocess.js';
+export { loadLexicons, parseLexiconSpec, readLexiconFile } from './reader/lexicon-file.js';
 export {
   createLineReader,
   type LineInput,

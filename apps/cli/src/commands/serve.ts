@@ -1,9 +1,26 @@
+import { existsSync } from 'node:fs';
 import { HcrError } from '@hcr/core';
-import { startServer } from '@hcr/serve-onnx';
+import { loadLexicons, startServer } from '@hcr/serve-onnx';
 import type { Command } from 'commander';
+import { DEFAULT_READER } from './read.js';
 
 /** Where trained models land; `latest` links to the newest run. */
 export const DEFAULT_MODEL = 'artifacts/model/latest/model.onnx';
+/** The character model the pipeline (`turbo run train eval`) exports. */
+export const PIPELINE_MODEL = 'artifacts/model/pipeline/model.onnx';
+
+/** --model, else HCR_MODEL, else the pipeline's character model when it exists, else `latest`. */
+export function characterModel(flag: string | undefined): string {
+  return flag ?? process.env.HCR_MODEL ?? (existsSync(PIPELINE_MODEL) ? PIPELINE_MODEL : DEFAULT_MODEL);
+}
+
+/** --reader, else HCR_READER, else the pipeline's reader when it exists; none with --no-reader. */
+function lineReader(flag: string | boolean | undefined): string | undefined {
+  if (flag === false) return undefined;
+  if (typeof flag === 'string') return flag;
+  if (process.env.HCR_READER) return process.env.HCR_READER;
+  return existsSync(DEFAULT_READER) ? DEFAULT_READER : undefined;
+}
 
 function int(name: string) {
   return (v: string): number => {
@@ -18,9 +35,22 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description(
-      'HTTP service: POST /v1/predict, a drawing page at /, /healthz, /readyz, /v1/model, /metrics',
+      'HTTP service: POST /v1/predict (characters), POST /v1/read (lines), a drawing page at /, /healthz, /readyz, /v1/model, /metrics',
     )
-    .option('--model <file>', `ONNX model (env HCR_MODEL; default ${DEFAULT_MODEL})`)
+    .option(
+      '--model <file>',
+      `character ONNX model (env HCR_MODEL; default ${PIPELINE_MODEL} when it exists, else ${DEFAULT_MODEL})`,
+    )
+    .option(
+      '--reader <file>',
+      `line reader ONNX model for POST /v1/read (env HCR_READER; default ${DEFAULT_READER} when it exists)`,
+    )
+    .option('--no-reader', 'serve characters only (POST /v1/read answers 404)')
+    .option(
+      '--lexicon <name=file>',
+      'word list for /v1/read?lexicon=name (one word per line; repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--host <host>', 'address to listen on (env HOST; default 127.0.0.1, this machine only)')
     .option('--port <n>', 'port (env PORT; default 8080; 0 = any free port)', int('--port'))
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', int('--threads'))
@@ -50,8 +80,17 @@ export function registerServe(program: Command): void {
     .action(async (opts) => {
       const env = process.env;
       const port = opts.port ?? (env.PORT !== undefined ? int('PORT')(env.PORT) : 8080);
+      const reader = lineReader(opts.reader);
+      const specs: string[] = opts.lexicon ?? [];
+      if (specs.length > 0 && !reader)
+        throw new HcrError('NO_READER', '--lexicon needs a line reader, and none is loaded.', {
+          hint: `Pass --reader <model.onnx> (the pipeline writes ${DEFAULT_READER}).`,
+        });
+      const lexicons = await loadLexicons(specs); // a missing or empty file stops here, naming it
       const server = await startServer({
-        model: opts.model ?? env.HCR_MODEL ?? DEFAULT_MODEL,
+        model: characterModel(opts.model),
+        reader,
+        lexicons,
         host: opts.host ?? env.HOST ?? '127.0.0.1',
         port,
         intraOpThreads: opts.threads,
@@ -68,6 +107,11 @@ export function registerServe(program: Command): void {
         handleSignals: true,
         drainMs: opts.drainMs,
       });
-      process.stderr.write(`hcr serve: ${server.url} (model ${server.recognizer.info.id}); Ctrl-C to stop\n`);
+      const read = server.reader
+        ? `reader ${server.reader.info.id}${specs.length ? `, lexicons ${server.reader.lexiconNames.join(', ')}` : ''}`
+        : 'no line reader: POST /v1/read answers 404';
+      process.stderr.write(
+        `hcr serve: ${server.url} (model ${server.recognizer.info.id}; ${read}); Ctrl-C to stop\n`,
+      );
     });
 }

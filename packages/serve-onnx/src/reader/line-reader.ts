@@ -188,7 +188,7 @@ async function readReaderFile(path: string): Promise<Uint8Array> {
       'READER_MISSING',
       `Cannot read the line reader ${path}: ${((e as HcrError).cause as Error)?.message ?? (e as Error).message}.`,
       {
-        hint: 'Pass --reader <model.onnx>; `pnpm turbo run train eval` trains and exports one to artifacts/model/reader-pipeline/model.onnx.',
+        hint: 'Pass the reader model.onnx (hcr read --model, hcr serve --reader); `pnpm turbo run train eval` trains and exports one to artifacts/model/reader-pipeline/model.onnx.',
         cause: e,
       },
     );

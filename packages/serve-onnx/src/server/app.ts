@@ -67,6 +67,7 @@ const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
 const WEB_FILES: Record<string, string> = {
   '/': 'index.html',
   '/app.js': 'app.js',
+  '/word.js': 'word.js',
   '/style.css': 'style.css',
 };
 const MIME: Record<string, string> = {

@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { HcrError } from '@hcr/core';
+import {
+  createLineReader,
+  type LineReading,
+  loadLexicons,
+  MAX_BEAM,
+  MAX_TOP_K,
+  type ReadOptions,
+} from '@hcr/serve-onnx';
+import type { Command } from 'commander';
+import { bold, dim, printJson } from '../output.js';
+
+/** Where the pipeline puts the exported line reader. */
+export const DEFAULT_READER = 'artifacts/model/reader-pipeline/model.onnx';
+
+/** A whole number from 1 to `max` for a CLI flag, or an error naming the flag. */
+export function rangeInt(flag: string, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^\s*\d+\s*$/.test(v) || n < 1 || n > max)
+      throw new HcrError('BAD_OPTION', `${flag} must be a whole number from 1 to ${max}, got '${v}'.`, {
+        hint: `Pass e.g. ${flag} ${Math.min(5, max)}.`,
+      });
+    return n;
+  };
+}
+
+interface ReadResult {
+  file: string;
+  reading?: LineReading;
+  error?: { code: string; message: string };
+}
+
+export function registerRead(program: Command): void {
+  program
+    .command('read')
+    .description('read handwritten lines, words or fields (names, amounts, codes) in image files')
+    .argument('<images...>', 'image files (PNG, JPEG, WebP), one line or field each')
+    .option('--model <file>', `line reader ONNX model (env HCR_READER; default ${DEFAULT_READER})`)
+    .option(
+      '--classes <class>',
+      'digits | letters | alnum | uppercase | chars:<set> (e.g. chars:0123456789.,)',
+    )
+    .option('--pattern <regex>', "the whole text must match, e.g. '[A-Z]{2}[0-9]{4}' or '[0-9.,]+'")
+    .option('--lexicon <file>', 'word list (one word per line): the text must be words of it')
+    .option('--top-k <n>', `alternative texts per image (1..${MAX_TOP_K})`, rangeInt('--top-k', MAX_TOP_K), 3)
+    .option('--beam <n>', `beam width (1 = best path; up to ${MAX_BEAM})`, rangeInt('--beam', MAX_BEAM))
+    .option('--json', 'print one JSON document')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  hcr read amount.png --classes chars:0123456789.,      # a cheque amount
+  hcr read postcode.jpg --pattern '[A-Z]{2}[0-9] [0-9][A-Z]{2}' --top-k 5
+  hcr read name.png --classes letters --lexicon surnames.txt --json`,
+    )
+    .action(async (images: string[], opts) => {
+      const lexicons = opts.lexicon ? await loadLexicons([`lexicon=${opts.lexicon}`]) : undefined;
+      const reader = await createLineReader({
+        model: opts.model ?? process.env.HCR_READER ?? DEFAULT_READER,
+        lexicons,
+      });
+      try {
+        const options: ReadOptions = {
+          classes: opts.classes,
+          pattern: opts.pattern,
+          lexicon: lexicons ? 'lexicon' : undefined,
+          topK: opts.topK,
+          beam: opts.beam,
+        };
+        const compiled = reader.compile(options); // a bad pattern or class fails before any image is read
+        const results: ReadResult[] = [];
+        for (const file of images) {
+          try {
+            const bytes = await readFile(file).catch((e: Error) => {
+              throw new HcrError('FILE_MISSING', `Cannot read ${file}: ${e.message}.`, {
+                hint: 'Check the path.',
+              });
+            });
+            const [probs] = await reader.infer([await reader.prepare(bytes)]);
+            results.push({ file, reading: reader.decode(probs!, compiled) });
+          } catch (e) {
+            if (!(e instanceof HcrError)) throw e;
+            results.push({ file, error: { code: e.code, message: e.message } });
+          }
+        }
+        if (opts.json) printJson({ model: reader.info.id, results });
+        else for (const r of results) process.stdout.write(`${formatResult(r)}\n`);
+        if (results.some((r) => r.error)) process.exitCode = 1;
+      } finally {
+        await reader.close();
+      }
+    });
+}
+
+function formatResult(r: ReadResult): string {
+  if (r.error) return `${r.file}  error ${r.error.message}`;
+  const { text, confidence, alternatives } = r.reading!;
+  const pct = (c: number) => `${(c * 100).toFixed(1)}%`;
+  const rest = alternatives
+    .slice(1)
+    .map((a) => `${JSON.stringify(a.text)} ${pct(a.confidence)}`)
+    .join(', ');
+  const shown = text === '' ? dim('(nothing read)') : bold(JSON.stringify(text));
+  return `${r.file}  ${shown}  ${pct(confidence)}${rest ? dim(`  (then ${rest})`) : ''}`;
+}

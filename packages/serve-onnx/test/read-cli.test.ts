@@ -1,0 +1,189 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadLexicons, parseLexiconSpec, readLexiconFile } from '../src/index.js';
+import { lineScan, uniform } from './support/line-synth.js';
+import { FIXTURE_MODEL } from './support/models.js';
+import { RANDOM_READER } from './support/paths.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+const hcrArgs = ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts'];
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [...hcrArgs, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', HCR_READER: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('lexicon files', () => {
+  it('reads one word per line, skipping blanks and comments; missing or empty files name the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hcr-lex-'));
+    try {
+      await writeFile(join(dir, 'names.txt'), '# surnames\r\nMARTIN\n\n  DUPONT  \n');
+      await writeFile(join(dir, 'empty.txt'), '\n# none\n');
+      await expect(readLexiconFile(join(dir, 'names.txt'))).resolves.toEqual(['MARTIN', 'DUPONT']);
+      await expect(readLexiconFile(join(dir, 'empty.txt'))).rejects.toMatchObject({
+        code: 'LEXICON_EMPTY',
+        message: expect.stringContaining('empty.txt'),
+      });
+      await expect(readLexiconFile(join(dir, 'none.txt'))).rejects.toMatchObject({
+        code: 'LEXICON_MISSING',
+        message: expect.stringContaining('none.txt'),
+      });
+      expect(parseLexiconSpec('surnames=a/b.txt')).toEqual({ name: 'surnames', file: 'a/b.txt' });
+      expect(parseLexiconSpec('lists/first names.txt')).toEqual({
+        name: 'first_names',
+        file: 'lists/first names.txt',
+      });
+      expect(() => parseLexiconSpec('bad name=x.txt')).toThrow(/NAME=FILE/);
+      const both = await loadLexicons([`a=${join(dir, 'names.txt')}`, `b=${join(dir, 'names.txt')}`]);
+      expect(Object.keys(both)).toEqual(['a', 'b']);
+      await expect(
+        loadLexicons([`a=${join(dir, 'names.txt')}`, `a=${join(dir, 'names.txt')}`]),
+      ).rejects.toMatchObject({
+        code: 'LEXICON_INVALID',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('hcr read and hcr serve --reader/--lexicon', () => {
+  let dir: string;
+  let line: string;
+  let blank: string;
+  let words: string;
+  let empty: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hcr-read-'));
+    line = join(dir, 'tax.png');
+    blank = join(dir, 'blank.png');
+    words = join(dir, 'words.txt');
+    empty = join(dir, 'empty.txt');
+    await writeFile(line, await lineScan('TAX'));
+    await writeFile(blank, await uniform(300, 60));
+    await writeFile(words, '# codes\nTAX\nLATTE\n\n');
+    await writeFile(empty, '\n  \n# nothing\n');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('prints the text per image; --json holds text, confidence, characters and alternatives', async () => {
+    const r = await run(['read', '--model', RANDOM_READER, line, '--classes', 'digits', '--top-k', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toMatch(/tax\.png {2}("[0-9]*"|\(nothing read\)) {2}\d+\.\d%/);
+    const j = await run([
+      'read',
+      '--model',
+      RANDOM_READER,
+      line,
+      '--lexicon',
+      words,
+      '--json',
+      '--beam',
+      '4',
+    ]);
+    expect(j.code, j.stderr).toBe(0);
+    const doc = JSON.parse(j.stdout);
+    expect(doc.model).toBe('reader-random-seed3');
+    const reading = doc.results[0].reading;
+    expect(Object.keys(reading).sort()).toEqual(['alternatives', 'characters', 'confidence', 'text']);
+    for (const a of reading.alternatives) expect(a.text).toMatch(/^(TAX|LATTE)( (TAX|LATTE))*$/);
+  });
+
+  it('exits non-zero with the fix for bad images, patterns, lexicons, ranges and models', async () => {
+    const blankRun = await run(['read', '--model', RANDOM_READER, line, blank]);
+    expect(blankRun.code).toBe(1);
+    expect(blankRun.stdout).toMatch(/blank\.png {2}error No writing found/);
+    const cases: [string[], RegExp][] = [
+      [['--pattern', '[0-9'], /Invalid pattern "\[0-9": unclosed/],
+      [['--lexicon', join(dir, 'missing.txt')], /Cannot read the lexicon file .*missing\.txt/],
+      [['--top-k', '0'], /--top-k must be a whole number from 1 to 20/],
+    ];
+    const runs = await Promise.all(
+      cases.map(([flags]) => run(['read', '--model', RANDOM_READER, line, ...flags])),
+    );
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]![1].source).toBe(1);
+      expect(r.stderr).toMatch(cases[i]![1]);
+    });
+    const noModel = await run(['read', '--model', join(dir, 'none.onnx'), line]);
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr).toMatch(/Cannot read the line reader .*none\.onnx/);
+  });
+
+  it('hcr serve refuses a missing or empty lexicon file, naming it', async () => {
+    const args = ['serve', '--model', FIXTURE_MODEL, '--reader', RANDOM_READER, '--port', '0'];
+    const [missing, blankList] = await Promise.all([
+      run([...args, '--lexicon', `names=${join(dir, 'missing.txt')}`]),
+      run([...args, '--lexicon', `names=${empty}`]),
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/Cannot read the lexicon file .*missing\.txt/);
+    expect(blankList.code).toBe(1);
+    expect(blankList.stderr).toMatch(/empty\.txt has no words/);
+  });
+
+  it('hcr serve --reader --lexicon reads lines over HTTP next to characters', async () => {
+    let child: ChildProcess | undefined = spawn(
+      process.execPath,
+      [
+        ...hcrArgs,
+        'serve',
+        '--model',
+        FIXTURE_MODEL,
+        '--reader',
+        RANDOM_READER,
+        '--lexicon',
+        `codes=${words}`,
+        '--port',
+        '0',
+        '--log-level',
+        'warn',
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    try {
+      const url = await new Promise<string>((res, rej) => {
+        let err = '';
+        child!.stderr!.on('data', (d) => {
+          err += d;
+          const m =
+            /hcr serve: (http:\/\/127\.0\.0\.1:\d+) .*reader reader-random-seed3, lexicons codes/.exec(err);
+          if (m) res(m[1]!);
+        });
+        child!.on('exit', (code) => rej(new Error(`serve exited ${code}: ${err}`)));
+      });
+      const model = (await (await fetch(`${url}/v1/model`)).json()) as { reader: { lexicons: string[] } };
+      expect(model.reader.lexicons).toEqual(['codes']);
+      const res = await fetch(`${url}/v1/read?lexicon=codes`, {
+        method: 'POST',
+        headers: { 'content-type': 'image/png' },
+        body: await lineScan('TAX'),
+      });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { text: string }).text).toMatch(/^(TAX|LATTE)( (TAX|LATTE))*$/);
+      const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      child = undefined;
+    } finally {
+      child?.kill('SIGKILL');
+    }
+  });
+});

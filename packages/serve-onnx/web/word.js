@@ -1,0 +1,204 @@
+// hcr drawing page, word mode: write a line -> PNG -> POST /v1/read -> text, per-character confidence,
+// alternatives and the 32-px line the reader saw. The mode switch lives here too.
+
+const charMode = document.getElementById('char-mode');
+const wordMode = document.getElementById('word-mode');
+const linePad = document.getElementById('line-pad');
+const lctx = linePad.getContext('2d');
+const lineStroke = document.getElementById('line-stroke');
+const lineStrokeValue = document.getElementById('line-stroke-value');
+const lineClasses = document.getElementById('line-classes');
+const pattern = document.getElementById('pattern');
+const lineStatus = document.getElementById('line-status');
+const lineText = document.getElementById('line-text');
+const lineChars = document.getElementById('line-chars');
+const alternatives = document.getElementById('alternatives');
+const lineSeen = document.getElementById('line-seen');
+
+let readerLoaded = null; // null until /v1/model answers
+let writing = false;
+let lineDirty = false;
+let lineBusy = false;
+let lineInk = false;
+let lastPoint = null;
+let patternTimer = null;
+
+for (const radio of document.querySelectorAll('input[name="mode"]')) {
+  radio.addEventListener('change', () => {
+    const word = radio.value === 'word' && radio.checked;
+    wordMode.hidden = !word;
+    charMode.hidden = word;
+    if (word && readerLoaded === false) showNoReader();
+  });
+}
+
+function clearLine() {
+  lctx.fillStyle = '#fff';
+  lctx.fillRect(0, 0, linePad.width, linePad.height);
+  lineInk = false;
+  lineText.textContent = '';
+  lineChars.replaceChildren();
+  alternatives.replaceChildren();
+  lineSeen.getContext('2d').clearRect(0, 0, lineSeen.width, lineSeen.height);
+  if (readerLoaded !== false) lineStatus.textContent = 'Nothing written yet.';
+}
+
+function linePoint(e) {
+  const r = linePad.getBoundingClientRect();
+  return {
+    x: ((e.clientX - r.left) * linePad.width) / r.width,
+    y: ((e.clientY - r.top) * linePad.height) / r.height,
+  };
+}
+
+function segment(a, b) {
+  lctx.strokeStyle = '#111';
+  lctx.lineWidth = Number(lineStroke.value);
+  lctx.lineCap = 'round';
+  lctx.lineJoin = 'round';
+  lctx.beginPath();
+  lctx.moveTo(a.x, a.y);
+  lctx.lineTo(b.x, b.y);
+  lctx.stroke();
+  lineInk = true;
+  lineDirty = true;
+}
+
+linePad.addEventListener('pointerdown', (e) => {
+  linePad.setPointerCapture(e.pointerId);
+  writing = true;
+  lastPoint = linePoint(e);
+  segment(lastPoint, lastPoint);
+});
+linePad.addEventListener('pointermove', (e) => {
+  if (!writing) return;
+  const p = linePoint(e);
+  segment(lastPoint, p);
+  lastPoint = p;
+});
+// A line is read when a stroke ends (reading mid-stroke would mostly show half-written letters).
+for (const type of ['pointerup', 'pointercancel']) {
+  linePad.addEventListener(type, () => {
+    if (!writing) return;
+    writing = false;
+    readSoon();
+  });
+}
+lineStroke.addEventListener('input', () => {
+  lineStrokeValue.textContent = lineStroke.value;
+});
+lineClasses.addEventListener('change', () => {
+  lineDirty = true;
+  readSoon();
+});
+pattern.addEventListener('input', () => {
+  clearTimeout(patternTimer);
+  patternTimer = setTimeout(() => {
+    lineDirty = true;
+    readSoon();
+  }, 300);
+});
+document.getElementById('line-clear').addEventListener('click', clearLine);
+linePad.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' || e.key === 'Delete') clearLine();
+});
+
+// At most one request in flight; when it returns and something changed meanwhile, read again.
+function readSoon() {
+  if (lineBusy || !lineDirty || !lineInk || readerLoaded === false) return;
+  lineDirty = false;
+  lineBusy = true;
+  linePad.toBlob(
+    (blob) =>
+      readLine(blob).finally(() => {
+        lineBusy = false;
+        readSoon();
+      }),
+    'image/png',
+  );
+}
+
+async function readLine(blob) {
+  const q = new URLSearchParams({ top_k: '5', debug: '1' });
+  if (lineClasses.value) q.set('classes', lineClasses.value);
+  if (pattern.value.trim()) q.set('pattern', pattern.value.trim());
+  lineStatus.textContent = 'Reading…';
+  try {
+    const res = await fetch(`/v1/read?${q}`, {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: blob,
+    });
+    const body = await res.json();
+    if (!res.ok) {
+      showError(body, res.status);
+      return;
+    }
+    showReading(body);
+  } catch (err) {
+    lineStatus.textContent = `Request failed: ${err.message}`;
+  }
+}
+
+function showError(body, status) {
+  lineText.textContent = '';
+  lineChars.replaceChildren();
+  alternatives.replaceChildren();
+  lineStatus.dataset.error = body.error?.code ?? String(status);
+  lineStatus.textContent = body.error ? `${body.error.message} ${body.error.hint ?? ''}` : `HTTP ${status}`;
+}
+
+function showReading(r) {
+  delete lineStatus.dataset.error;
+  const pct = (c) => `${(c * 100).toFixed(1)}%`;
+  lineText.textContent = r.text;
+  lineText.dataset.text = r.text;
+  lineChars.replaceChildren(
+    ...r.characters.map((c) => {
+      const span = document.createElement('span');
+      span.textContent = c.char === ' ' ? '␣' : c.char;
+      span.title = pct(c.confidence);
+      // The underline fades with the confidence: weak characters stand out.
+      span.style.borderBottomColor = `rgba(38, 162, 105, ${Math.max(0.1, c.confidence)})`;
+      return span;
+    }),
+  );
+  alternatives.replaceChildren(
+    ...r.alternatives.map((a) => {
+      const li = document.createElement('li');
+      li.dataset.text = a.text;
+      li.textContent = `${a.text === '' ? '(empty)' : a.text}  ${pct(a.confidence)}`;
+      return li;
+    }),
+  );
+  lineStatus.textContent = r.constraintUnsatisfied
+    ? 'No text fits the pattern and the characters allowed.'
+    : `Read: "${r.text}" (${pct(r.confidence)}) in ${r.timing.totalMs} ms`;
+  if (r.input) drawLineSeen(r.input);
+}
+
+function drawLineSeen({ width, height, pixels }) {
+  const img = new ImageData(width, height);
+  for (let i = 0; i < width * height; i++) img.data.set([pixels[i], pixels[i], pixels[i], 255], i * 4);
+  lineSeen.width = width;
+  lineSeen.height = height;
+  lineSeen.getContext('2d').putImageData(img, 0, 0);
+}
+
+function showNoReader() {
+  lineStatus.dataset.error = 'NO_READER';
+  lineStatus.textContent =
+    'This server has no line reader. Start it with hcr serve --reader <model.onnx> (the pipeline writes artifacts/model/reader-pipeline/model.onnx).';
+}
+
+fetch('/v1/model')
+  .then((r) => r.json())
+  .then((m) => {
+    readerLoaded = Boolean(m.reader);
+    const title = document.getElementById('line-title');
+    if (m.reader) title.textContent = `Write a word or a number (reader ${m.reader.id})`;
+    else if (!wordMode.hidden) showNoReader();
+  })
+  .catch(() => {});
+
+clearLine();
