@@ -36,22 +36,30 @@ for (const [w, h, reps] of [
 }
 for (const name of ['handwritten-names-dev', 'handwritten-amounts-dev'] as const) {
   const set = devSet(name);
-  if (!set) continue;
+  if (!set) {
+    console.log(`${name}: not found (set HCR_DATA_DIR to the shared data folder); skipped`);
+    continue;
+  }
   const imgs = await Promise.all(set.items.map((it) => decodeImage(it.file)));
-  let failed = 0;
-  time(
-    `${name} (${imgs.length} images)`,
-    () => {
-      failed = 0;
-      for (const img of imgs) {
-        try {
-          preprocessLine(img);
-        } catch {
-          failed++;
-        }
-      }
-    },
-    1,
+  for (const img of imgs.slice(0, 20)) preprocessLine(img);
+  const refused = new Map<string, number>();
+  let labels = 0;
+  let width = 0;
+  const t0 = performance.now();
+  for (const img of imgs) {
+    try {
+      const line = preprocessLine(img);
+      if (line.labelRemoved) labels++;
+      width += line.width;
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? 'ERROR';
+      refused.set(code, (refused.get(code) ?? 0) + 1);
+    }
+  }
+  const ms = (performance.now() - t0) / imgs.length;
+  const ok = imgs.length - [...refused.values()].reduce((a, b) => a + b, 0);
+  console.log(
+    `${name}: ${imgs.length} images, ${ms.toFixed(2)} ms per image, mean line width ${(width / ok).toFixed(0)}, ` +
+      `printed label removed in ${labels}, refused ${JSON.stringify(Object.fromEntries(refused))}`,
   );
-  console.log(`  per image: see above / ${imgs.length}; refused: ${failed}`);
 }

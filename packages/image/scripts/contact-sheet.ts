@@ -1,7 +1,7 @@
 /**
  * Dev-only: the first N images of each real dev set, original above and preprocessed line below, label
  * beside, as PNGs in artifacts/debug/. Usage: node --conditions=source --import tsx
- * packages/image/scripts/contact-sheet.ts [count=40] [offset=0]
+ * packages/image/scripts/contact-sheet.ts [count=40] [offset=0] [i,j,k (only these)]; SET=names|amounts
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,9 @@ import { decodeImage, devSet, REPO_ROOT } from './dev-images.js';
 
 const count = Number(process.argv[2] ?? 40);
 const offset = Number(process.argv[3] ?? 0);
+/** Optional: only these indices (comma-separated), for looking at particular cases. */
+const pick = process.argv[4]?.split(',').map(Number);
+const only = process.env.SET;
 const outDir = join(REPO_ROOT, 'artifacts/debug');
 mkdirSync(outDir, { recursive: true });
 
@@ -20,7 +23,10 @@ for (const name of ['handwritten-names-dev', 'handwritten-amounts-dev'] as const
     console.log(`${name}: not found (set HCR_DATA_DIR); skipped`);
     continue;
   }
-  const items = set.items.slice(offset, offset + count);
+  if (only && !name.includes(only)) continue;
+  const indices =
+    pick ?? Array.from({ length: Math.min(count, set.items.length - offset) }, (_, i) => offset + i);
+  const items = indices.map((i) => set.items[i]);
   const cols = 2;
   const cellW = 560;
   const cellH = 140;
@@ -39,7 +45,7 @@ for (const name of ['handwritten-names-dev', 'handwritten-amounts-dev'] as const
     g.drawImage(src, x, y, img.width * k, img.height * k);
     g.fillStyle = '#00f';
     g.font = '12px sans-serif';
-    g.fillText(`${offset + i} ${label}`, x + 2, y + 74);
+    g.fillText(`${indices[i]} ${label}`, x + 2, y + 74);
     try {
       const t0 = performance.now();
       const line = preprocessLine(img);

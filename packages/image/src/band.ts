@@ -3,6 +3,8 @@ import type { Component } from './components.js';
 /** The components that make up the line to read, and their box (inclusive, working pixels). */
 export interface Band {
   keep: Set<number>;
+  /** A printed label was found left of the writing and dropped. */
+  labelRemoved: boolean;
   x0: number;
   y0: number;
   x1: number;
@@ -74,7 +76,7 @@ export function selectBand(
       best = row;
     }
   }
-  const unlabelled = removeLabels ? dropLabel(best, height) : best;
+  const unlabelled = removeLabels ? dropLabel(best, height, comps) : best;
   const dropped = new Set(best.filter((c) => !unlabelled.includes(c)).map((c) => c.id));
   const row = groupAlong(unlabelled);
   // Marks between a dropped label and the writing (its colon) go with the label.
@@ -115,7 +117,7 @@ export function selectBand(
     x0 = Math.min(x0, c.x0);
     x1 = Math.max(x1, c.x1);
   }
-  return { keep, x0, y0, x1, y1 };
+  return { keep, labelRemoved: dropped.size > 0, x0, y0, x1, y1 };
 }
 
 /** Splits a row at wide horizontal gaps and keeps the heavy groups (drops a stray mark far to one side). */
@@ -144,31 +146,57 @@ function groupAlong(row: Component[]): Component[] {
  * more than that. Marks (colons, dots) and fragments cut by the crop's edges are not counted.
  */
 export function isPrinted(comps: Component[], height: number): boolean {
+  return printedLine(comps, height, 3) !== undefined;
+}
+
+/** The top and bottom rows of a printed line of at least `minUnits` letters, or undefined. */
+function printedLine(
+  comps: Component[],
+  height: number,
+  minUnits: number,
+): { top: number; bottom: number } | undefined {
   const cands = comps.filter((c) => c.x0 > 0 && c.y0 > 0 && c.y1 < height - 1 && h(c) >= 5);
-  if (cands.length === 0) return false;
+  if (cands.length === 0) return undefined;
   const median = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1];
   const top = median(cands.map((c) => c.y0));
   const bottom = median(cands.map((c) => c.y1));
-  const tol = 1 + Math.floor(0.05 * (bottom - top + 1));
+  // Print sits on its line to the pixel (JPEG blur allows one); two handwritten digits can come within two.
+  const tol = 1;
   const aligned = cands.filter((c) => Math.abs(c.y0 - top) <= tol && Math.abs(c.y1 - bottom) <= tol);
   // Bold print merges letters ("NOM" -> N + OM): a blob as wide as two letters counts as two.
   const units = (cs: Component[]) =>
     cs.reduce((n, c) => n + Math.max(1, Math.floor((c.x1 - c.x0 + 1) / (0.75 * h(c)))), 0);
   const n = units(aligned);
   // One letter may be off (merged with a fragment at the edge of the crop).
-  if (n < 3 || n < 0.6 * units(cands)) return false;
+  if (n < minUnits || n < 0.6 * units(cands)) return undefined;
   // Print is set tight; letters written in boxes are spaced a letter apart.
   const byX = [...aligned].sort((p, q) => p.x0 - q.x0);
   const letterH = bottom - top + 1;
-  for (let i = 1; i < byX.length; i++) if (byX[i].x0 - byX[i - 1].x1 > 0.5 * letterH) return false;
-  return true;
+  for (let i = 1; i < byX.length; i++) if (byX[i].x0 - byX[i - 1].x1 > 0.5 * letterH) return undefined;
+  return { top, bottom };
+}
+
+/** A colon between x0 and x1: two small marks one above the other, within the label's rows. */
+function hasColon(all: Component[], x0: number, x1: number, top: number, bottom: number): boolean {
+  const size = 0.4 * (bottom - top + 1);
+  const dots = all.filter(
+    (c) =>
+      c.x0 > x0 &&
+      c.x1 < x1 &&
+      c.y0 >= top - 1 &&
+      c.y1 <= bottom + 1 &&
+      c.x1 - c.x0 + 1 <= size &&
+      h(c) <= size,
+  );
+  return dots.some((a) => dots.some((b) => a.y1 < b.y0 && a.x0 <= b.x1 && b.x0 <= a.x1));
 }
 
 /**
  * A printed label left of the writing ("PRENOM :   KELLY"): the widest gap whose left side is print and at
- * least a letter height wide, with writing on the right. Returns the row without the label.
+ * least 1.5 letter heights wide (handwritten amounts leave up to about one after a separator), with writing
+ * on the right. Returns the row without the label.
  */
-export function dropLabel(row: Component[], height: number): Component[] {
+export function dropLabel(row: Component[], height: number, all: Component[] = row): Component[] {
   const byX = [...row].sort((a, b) => a.x0 - b.x0);
   const total = row.reduce((m, c) => m + c.mass, 0);
   let bestSplit = -1;
@@ -180,12 +208,14 @@ export function dropLabel(row: Component[], height: number): Component[] {
     if (i > 0) {
       const gap = c.x0 - right;
       const left = byX.slice(0, i);
-      const letterH = Math.max(...left.map(h));
+      // Median, not max: a fragment of rotated text at the crop's edge is taller than the label.
+      const hs = left.map(h).sort((p, q) => p - q);
+      const letterH = hs[hs.length >> 1];
       if (
-        gap >= 0.8 * letterH &&
+        gap >= 1.5 * letterH &&
         gap > bestGap &&
         total - massLeft >= 0.2 * total &&
-        isPrinted(left, height)
+        isLabel(left, height, all, c.x0)
       ) {
         bestGap = gap;
         bestSplit = i;
@@ -195,6 +225,15 @@ export function dropLabel(row: Component[], height: number): Component[] {
     massLeft += c.mass;
   }
   return bestSplit < 0 ? row : byX.slice(bestSplit);
+}
+
+/** Three printed letters, or two ("NOM" with its N merged into a box corner) followed by a colon. */
+function isLabel(left: Component[], height: number, all: Component[], writingX: number): boolean {
+  if (printedLine(left, height, 3)) return true;
+  const line = printedLine(left, height, 2);
+  if (!line) return false;
+  const end = Math.max(...left.map((c) => c.x1));
+  return hasColon(all, end - 1, writingX, line.top, line.bottom);
 }
 
 /** Rows of letters: the union of their overlapping vertical intervals. */

@@ -138,6 +138,7 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     pixels,
     crop: { x: sx0, y: sy0, width: sx1 - sx0, height: sy1 - sy0 },
     polarity,
+    labelRemoved: band.labelRemoved,
   };
 }
 

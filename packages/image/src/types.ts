@@ -17,6 +17,8 @@ export interface LineImage {
   crop: { x: number; y: number; width: number; height: number };
   /** What the source looked like. */
   polarity: 'dark-on-light' | 'light-on-dark';
+  /** A printed field label left of the writing ("NOM :") was dropped. */
+  labelRemoved: boolean;
 }
 
 export interface LinePreprocessOptions {
