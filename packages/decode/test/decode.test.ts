@@ -78,6 +78,21 @@ describe('beam search', () => {
     }
   });
 
+  it('under a class, equals brute force conditioned on paths that use only the class', () => {
+    const abc = tinyAlphabet(['A', 'B', '1']);
+    const rand = rng(13);
+    for (let trial = 0; trial < 20; trial++) {
+      const p = randomProbs(4, 4, rand, 3);
+      // p(text | x, class) = p(text | x) / p(every frame emits blank or a class symbol)
+      let z = 1;
+      for (let t = 0; t < 4; t++) z *= p[t * 4] + p[t * 4 + 1] + p[t * 4 + 2];
+      const truth = [...exhaustive(p, 4, abc)].filter(([t]) => /^[AB]*$/.test(t)).sort((a, b) => b[1] - a[1]);
+      const r = decodeCtc(p, 4, abc, { classes: 'letters', beam: 64, topK: 20, minSymbolProb: 0 });
+      expect(r.alternatives.map((a) => a.text)).toEqual(truth.map(([t]) => t));
+      r.alternatives.forEach((alt, i) => expect(alt.confidence).toBeCloseTo(truth[i][1] / z, 6));
+    }
+  });
+
   it('with a narrow beam still returns exact probabilities for the texts it finds', () => {
     const abc = tinyAlphabet(['A', 'B']);
     const rand = rng(11);
