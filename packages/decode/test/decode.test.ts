@@ -89,7 +89,9 @@ describe('beam search', () => {
       const truth = [...exhaustive(p, 4, abc)].filter(([t]) => /^[AB]*$/.test(t)).sort((a, b) => b[1] - a[1]);
       const r = decodeCtc(p, 4, abc, { classes: 'letters', beam: 64, topK: 20, minSymbolProb: 0 });
       expect(r.alternatives.map((a) => a.text)).toEqual(truth.map(([t]) => t));
-      r.alternatives.forEach((alt, i) => expect(alt.confidence).toBeCloseTo(truth[i][1] / z, 6));
+      r.alternatives.forEach((alt, i) => {
+        expect(alt.confidence).toBeCloseTo(truth[i][1] / z, 6);
+      });
     }
   });
 
