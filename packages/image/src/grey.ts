@@ -30,7 +30,7 @@ export function validateImage(img: GreyImage): void {
     throw new HcrError(
       'BAD_IMAGE_DATA',
       `The image data has ${img.data?.length ?? 0} values but ${width}x${height}x${channels} = ${width * height * channels} were expected.`,
-      { hint: 'Pass raw decoded pixels (not the file bytes) and set `channels` to 1, 3 or 4 to match them.' },
+      { hint: 'Pass raw decoded pixels (not the file bytes) and set `channels` (1 to 4) to match them.' },
     );
   }
   if (width < MIN_SIDE || height < MIN_SIDE) {
@@ -71,10 +71,10 @@ export function toGrey(img: GreyImage): Float32Array {
   }
   const onBlack = new Float32Array(n);
   let opaque = true;
-  for (let i = 0, j = 0; i < n; i++, j += 4) {
-    const a = data[j + 3] / 255;
+  for (let i = 0, j = 0; i < n; i++, j += channels) {
+    const a = data[j + channels - 1] / 255;
     if (a < 1) opaque = false;
-    const luma = 0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2];
+    const luma = channels === 2 ? data[j] : 0.299 * data[j] + 0.587 * data[j + 1] + 0.114 * data[j + 2];
     onBlack[i] = luma * a;
     out[i] = luma * a + 255 * (1 - a);
   }

@@ -3,8 +3,8 @@ export interface GreyImage {
   width: number;
   height: number;
   data: Uint8Array | Uint8ClampedArray | Float32Array;
-  /** Interleaved channels per pixel: 1 grey (default), 3 RGB, 4 RGBA. */
-  channels?: 1 | 3 | 4;
+  /** Interleaved channels per pixel: 1 grey (default), 2 grey + alpha, 3 RGB, 4 RGBA (sharp's `info.channels`). */
+  channels?: 1 | 2 | 3 | 4;
 }
 
 /** What the line reader consumes: ink bright (0 background, 255 ink), `height` rows, aspect kept. */

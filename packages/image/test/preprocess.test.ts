@@ -87,16 +87,19 @@ describe('preprocessLine', () => {
     expect(b.crop).toEqual(a.crop);
   });
 
-  it('reads RGB, RGBA and Float32 input like grey', () => {
+  it('reads grey + alpha, RGB, RGBA and Float32 input like grey', () => {
     const grey = formScan();
     const g = grey.data as Uint8Array;
+    const ga = new Uint8Array(g.length * 2);
     const rgb = new Uint8Array(g.length * 3);
     const rgba = new Uint8Array(g.length * 4);
     for (let i = 0; i < g.length; i++) {
+      ga.set([g[i], 255], i * 2);
       rgb.set([g[i], g[i], g[i]], i * 3);
       rgba.set([g[i], g[i], g[i], 255], i * 4);
     }
     const ref = preprocessLine(grey).pixels;
+    expect(preprocessLine({ width: W, height: H, data: ga, channels: 2 }).pixels).toEqual(ref);
     expect(preprocessLine({ width: W, height: H, data: rgb, channels: 3 }).pixels).toEqual(ref);
     expect(preprocessLine({ width: W, height: H, data: rgba, channels: 4 }).pixels).toEqual(ref);
     expect(preprocessLine({ width: W, height: H, data: Float32Array.from(g) }).pixels).toEqual(ref);
@@ -189,7 +192,7 @@ describe('preprocessLine bad input', () => {
     ).toBe('BAD_IMAGE_DATA');
     expect(
       code(() =>
-        preprocessLine({ width: 10, height: 10, data: new Uint8Array(200), channels: 2 as unknown as 1 }),
+        preprocessLine({ width: 10, height: 10, data: new Uint8Array(500), channels: 5 as unknown as 1 }),
       ),
     ).toBe('BAD_IMAGE_DATA');
   });

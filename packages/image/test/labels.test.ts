@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { preprocessLine } from '../src/index.js';
+import { darkRect, gradientPage, toImage } from './helpers.js';
+
+const W = 260;
+const H = 50;
+
+/** An outlined block letter (a box with 2-px strokes), like a bold printed capital. */
+function boxLetter(page: Float32Array, x: number, y: number, w: number, h: number): void {
+  darkRect(page, W, x, y, w, 2);
+  darkRect(page, W, x, y + h - 2, w, 2);
+  darkRect(page, W, x, y, 2, h);
+  darkRect(page, W, x + w - 2, y, 2, h);
+}
+
+/**
+ * A field: three letters at x 10.. (`wobble` 0 = print: tops and bottoms on one line), a colon, then after
+ * a `gap` of pixels four handwritten-looking letters whose tops wander.
+ */
+function field(wobble: number, gap: number, colon = true) {
+  const page = gradientPage(W, H);
+  for (let i = 0; i < 3; i++) boxLetter(page, 10 + i * 9, 20 + ((i * wobble) % 5), 7, 10);
+  if (colon) {
+    darkRect(page, W, 39, 22, 2, 2);
+    darkRect(page, W, 39, 27, 2, 2);
+  }
+  const start = 35 + gap; // the label ends at x 34
+  const tops = [14, 17, 13, 16];
+  for (let i = 0; i < 4; i++) boxLetter(page, start + i * 22, tops[i], 12, 20 + (i % 2) * 3);
+  return { img: toImage(page, W, H), start };
+}
+
+describe('printed label removal', () => {
+  it('drops a printed label and its colon left of the writing', () => {
+    const { img, start } = field(0, 30);
+    const line = preprocessLine(img);
+    expect(line.labelRemoved).toBe(true);
+    expect(line.crop.x).toBeGreaterThanOrEqual(start - 1);
+    // The same field with removal off keeps it.
+    const kept = preprocessLine(img, { removeLabels: false });
+    expect(kept.labelRemoved).toBe(false);
+    expect(kept.crop.x).toBeLessThanOrEqual(11);
+  });
+
+  it('keeps handwriting whose letters wander, however far the gap', () => {
+    const line = preprocessLine(field(3, 30).img);
+    expect(line.labelRemoved).toBe(false);
+    expect(line.crop.x).toBeLessThanOrEqual(11);
+  });
+
+  it('keeps aligned letters followed by a gap of about a letter height (an amount after its separator)', () => {
+    const line = preprocessLine(field(0, 11, false).img);
+    expect(line.labelRemoved).toBe(false);
+    expect(line.crop.x).toBeLessThanOrEqual(11);
+  });
+});
