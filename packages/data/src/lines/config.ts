@@ -52,7 +52,7 @@ export const DEFAULT_LINE_CONFIG: LineConfig = Object.freeze({
   kindWeights: { name: 0.36, word: 0.08, number: 0.12, date: 0.07, amount: 0.22, code: 0.08, mixed: 0.07 },
   valGlyphFraction: 0.05,
   clutter: {
-    combBoxes: 0.12,
+    combBoxes: 0.06,
     fieldBox: 0.1,
     ruledLine: 0.25,
     printedLabel: 0.35,

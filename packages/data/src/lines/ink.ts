@@ -20,6 +20,8 @@ export interface HandStyle {
   tone: number;
   /** Thicken strokes by a 3x3 max filter. */
   dilate: boolean;
+  /** Thin strokes by a soft 4-neighbour erosion (the fine pens of paper forms; glyphs' strokes are heavy). */
+  erode: boolean;
   sizeJitter: number;
   baselineJitter: number;
   /** Baseline slope across the line (px per px). */
@@ -156,7 +158,12 @@ export function layoutInk(
   const ink = new Float32Array(width * height);
   for (const p of placed) drawGlyph(ink, width, height, bank, p, style.tone);
   if (style.dilate) dilate(ink, width, height);
-  const penWidth = estimatePenWidth(ink, width, height, capH);
+  let penWidth = estimatePenWidth(ink, width, height, capH);
+  // erode only strokes wide enough to keep a core: thin ones would break apart
+  if (style.erode && !style.dilate && penWidth >= 2.6) {
+    erode(ink, width, height);
+    penWidth = estimatePenWidth(ink, width, height, capH);
+  }
   for (const m of marks) drawMark(ink, width, height, m, baseline, capH, penWidth, rng);
   return {
     width,
@@ -230,6 +237,19 @@ function dilate(ink: Float32Array, width: number, height: number): void {
       if (y > 0) m = Math.max(m, src[(y - 1) * width + x]! * 0.9);
       if (y < height - 1) m = Math.max(m, src[(y + 1) * width + x]! * 0.9);
       ink[y * width + x] = m;
+    }
+}
+
+/** Erosion: a pixel keeps its ink only where its weakest 4-neighbour is inked too; edges go, cores stay sharp. */
+function erode(ink: Float32Array, width: number, height: number): void {
+  const src = ink.slice();
+  for (let y = 1; y < height - 1; y++)
+    for (let x = 1; x < width - 1; x++) {
+      const i = y * width + x;
+      const v = src[i]!;
+      if (v === 0) continue;
+      const m = Math.min(src[i - 1]!, src[i + 1]!, src[i - width]!, src[i + width]!);
+      ink[i] = m >= 0.5 ? v : v * m * m;
     }
 }
 

@@ -1,4 +1,11 @@
-import { createRng, encodeLineText, LINE_ALPHABET_36, type LineAlphabet, type Rng } from '@hcr/core';
+import {
+  createRng,
+  encodeLineText,
+  isHcrError,
+  LINE_ALPHABET_36,
+  type LineAlphabet,
+  type Rng,
+} from '@hcr/core';
 import { LINE_KINDS, LINE_SPLITS, type LineConfig, type LineKind, type LineSplitName } from './config.js';
 import { type GlyphBank, type GlyphPools, glyphPools } from './glyphs.js';
 import { layoutInk } from './ink.js';
@@ -21,6 +28,8 @@ export interface RenderedLine {
 
 export interface LineGenerator {
   render(split: LineSplitName, index: number): RenderedLine;
+  /** Scans refused so far (the preprocessing lost part of the writing, or found none), by error code. */
+  readonly refused: Record<string, number>;
 }
 
 /**
@@ -59,16 +68,30 @@ export function createLineGenerator(
     }
     return p;
   };
+  const refused: Record<string, number> = {};
   return {
+    refused,
     render(split, index) {
-      const rng = lineRng(config.seed, split, index);
-      const kind = pickKind(config.kindWeights, rng);
-      const s = text.generate(kind, rng, config.minLength, config.maxLength);
-      const styles = pickStyles(kind, config.clutter, rng);
-      const layout = layoutInk(s, styles.hand, bank, poolsFor(split), rng);
-      const scan = renderScan(layout, kind, styles.scan, config.clutter, rng);
-      const line = toTrainingLine(scan, config.height);
-      return { text: s, labels: encodeLineText(s, alphabet), kind, glyphIds: layout.glyphIds, scan, line };
+      for (let attempt = 0; ; attempt++) {
+        // a scan the preprocessing refuses (no ink left, too wide) is drawn again from a derived stream
+        const rng = lineRng(config.seed + attempt * 0x10001, split, index);
+        const kind = pickKind(config.kindWeights, rng);
+        const s = text.generate(kind, rng, config.minLength, config.maxLength);
+        const styles = pickStyles(kind, config.clutter, rng);
+        const layout = layoutInk(s, styles.hand, bank, poolsFor(split), rng);
+        const scan = renderScan(layout, kind, styles.scan, config.clutter, rng);
+        let line: TrainingLine;
+        try {
+          line = toTrainingLine(scan, config.height);
+        } catch (e) {
+          if (attempt < 6 && isHcrError(e)) {
+            refused[e.code] = (refused[e.code] ?? 0) + 1;
+            continue;
+          }
+          throw e;
+        }
+        return { text: s, labels: encodeLineText(s, alphabet), kind, glyphIds: layout.glyphIds, scan, line };
+      }
     },
   };
 }

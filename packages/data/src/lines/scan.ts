@@ -14,6 +14,8 @@ export interface Scan {
   height: number;
   /** Grey, row-major, 0 black .. 255 white. */
   data: Uint8Array;
+  /** Bounding box of the handwriting (before rotation), scan pixels: [x0, y0, x1, y1). */
+  writing: [number, number, number, number];
 }
 
 const LABELS: Record<LineKind, readonly string[]> = {
@@ -141,12 +143,18 @@ function background(W: number, H: number, textured: boolean, rng: Rng): Float32A
       amp: u(rng, 4, 18),
     };
   });
-  for (let y = 0; y < H; y++)
-    for (let x = 0; x < W; x++) {
-      let v = paper;
-      for (const w of waves) v += w.amp * Math.sin(w.fx * x + w.fy * y + w.ph);
-      g[y * W + x] = v;
+  // sin(a + b) = sin a cos b + cos a sin b: per-column and per-row tables, no sin() per pixel
+  g.fill(paper);
+  for (const w of waves) {
+    const sx = Float32Array.from({ length: W }, (_, x) => Math.sin(w.fx * x + w.ph) * w.amp);
+    const cx = Float32Array.from({ length: W }, (_, x) => Math.cos(w.fx * x + w.ph) * w.amp);
+    for (let y = 0; y < H; y++) {
+      const cy = Math.cos(w.fy * y);
+      const sy = Math.sin(w.fy * y);
+      const row = y * W;
+      for (let x = 0; x < W; x++) g[row + x] += sx[x]! * cy + cx[x]! * sy;
     }
+  }
   return g;
 }
 
@@ -290,6 +298,7 @@ export function renderScan(
     blend(grey, W, H, t.a, t.w, t.h, Math.round(rng.next() * W * 0.6), y, U(0, 60));
   }
   // the handwriting itself
+  const box: [number, number, number, number] = [W, H, 0, 0];
   for (let y = 0; y < layout.height; y++) {
     const gy = y + oy;
     if (gy < 0 || gy >= H) continue;
@@ -300,6 +309,12 @@ export function renderScan(
       if (gx < 0 || gx >= W) continue;
       const al = a * style.inkOpacity;
       grey[gy * W + gx] = grey[gy * W + gx]! * (1 - al) + style.inkValue * al;
+      if (a >= 0.3) {
+        if (gx < box[0]) box[0] = gx;
+        if (gy < box[1]) box[1] = gy;
+        if (gx >= box[2]) box[2] = gx + 1;
+        if (gy >= box[3]) box[3] = gy + 1;
+      }
     }
   }
   // uneven lighting: a tilted plane of gain
@@ -318,7 +333,7 @@ export function renderScan(
   const sigma = U(0, 7);
   const out = new Uint8Array(W * H);
   for (let i = 0; i < out.length; i++) {
-    const n = (rng.next() + rng.next() + rng.next() - 1.5) * 2 * sigma;
+    const n = (rng.next() - 0.5) * 3.46 * sigma; // uniform with standard deviation sigma
     const v = Math.round(img[i]! + n);
     out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
   }
@@ -326,5 +341,6 @@ export function renderScan(
     width: W,
     height: H,
     data: p(clutter.jpeg) ? jpegRoundTrip(out, W, H, Math.round(U(25, 90))) : out,
+    writing: box,
   };
 }

@@ -17,7 +17,7 @@ export function pickStyles(
 ): { hand: HandStyle; scan: ScanStyle } {
   const isName = kind === 'name';
   const isAmount = kind === 'amount';
-  const capH = isName ? u(rng, 11, 22) : isAmount ? u(rng, 16, 34) : u(rng, 12, 30);
+  const capH = isName ? u(rng, 13, 24) : isAmount ? u(rng, 16, 34) : u(rng, 12, 30);
   // spacing: wide gaps (letters spread along a form field) to overlapping (fast cheque writing)
   const r = rng.next();
   const spread = isName ? [0.45, 0.8, 0.95] : isAmount ? [0.1, 0.55, 0.85] : [0.2, 0.7, 0.9];
@@ -32,7 +32,9 @@ export function pickStyles(
   const comb = rng.next() < clutter.combBoxes * (isName ? 1.6 : 0.8);
   // pen: thin (high threshold on the glyph's soft edge) for names, heavier for amounts
   const thin = isName ? 0.75 : isAmount ? 0.25 : 0.5;
-  const tone = rng.next() < thin ? u(rng, 0.35, 0.65) : u(rng, 0.05, 0.4);
+  const erode = capH >= 14 && rng.next() < (isName ? 0.6 : isAmount ? 0.1 : 0.3);
+  // an eroded pen starts from full strokes; otherwise the glyph's soft edge sets the weight
+  const tone = erode ? u(rng, 0.05, 0.3) : rng.next() < thin ? u(rng, 0.35, 0.7) : u(rng, 0.05, 0.4);
   const textured = rng.next() < Math.min(1, clutter.texture * (isAmount ? 2.3 : isName ? 0.15 : 0.8));
   return {
     hand: {
@@ -43,14 +45,17 @@ export function pickStyles(
       cellW: comb ? capH * u(rng, 1.05, 1.6) : undefined,
       tone,
       dilate: capH > 18 && rng.next() < (isAmount ? 0.55 : 0.25),
+      // fine pens: most names, some of everything else (only where strokes are wide enough to survive)
+      erode,
       sizeJitter: u(rng, 0.02, 0.12),
       baselineJitter: u(rng, 0.01, 0.08),
       slope: u(rng, -0.02, 0.02),
     },
     scan: {
       textured,
-      inkValue: rng.next() < 0.7 ? u(rng, 0, 60) : u(rng, 40, 110),
-      inkOpacity: u(rng, 0.75, 1),
+      // on a grey texture only dark ink stays readable (as on real cheques)
+      inkValue: textured ? u(rng, 0, 45) : rng.next() < 0.7 ? u(rng, 0, 60) : u(rng, 40, 110),
+      inkOpacity: textured ? u(rng, 0.88, 1) : u(rng, 0.75, 1),
     },
   };
 }
