@@ -17,10 +17,10 @@ export function validateImage(img: GreyImage): void {
       },
     );
   }
-  if (channels !== 1 && channels !== 3 && channels !== 4) {
+  if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) {
     throw new HcrError(
       'BAD_IMAGE_DATA',
-      `The image has ${channels} channels; 1 (grey), 3 (RGB) or 4 (RGBA) are read.`,
+      `The image has ${channels} channels; 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGBA) are read.`,
       {
         hint: 'Convert the image to grey, RGB or RGBA first.',
       },
