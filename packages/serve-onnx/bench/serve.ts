@@ -68,12 +68,23 @@ async function rawImagesPerSecond(
   return rate;
 }
 
-async function startServe(
+/** `hcr serve` in its own process (the real CLI); `extra` flags are appended (e.g. --reader for bench read). */
+export async function startServe(
   model: string,
   batching: boolean,
   threads?: number,
+  extra: string[] = [],
 ): Promise<{ url: string; child: ChildProcess }> {
-  const args = ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'serve', '--model', model];
+  const args = [
+    '--conditions=source',
+    '--import',
+    'tsx',
+    'apps/cli/src/bin.ts',
+    'serve',
+    '--model',
+    model,
+    ...extra,
+  ];
   args.push('--port', '0', '--log-level', 'warn', '--timeout-ms', '30000');
   if (!batching) args.push('--no-batching');
   if (threads) args.push('--threads', String(threads));
@@ -90,7 +101,7 @@ async function startServe(
   return { url, child };
 }
 
-async function stopServe(child: ChildProcess) {
+export async function stopServe(child: ChildProcess) {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await exited;
