@@ -26,10 +26,12 @@ function max1d(
   const line = new Float32Array(total);
   for (let l = 0; l < lines; l++) {
     const base = l * lineStep;
-    for (let i = 0; i < total; i++) {
-      const j = Math.min(len - 1, Math.max(0, i - r));
-      line[i] = src[base + j * step];
-    }
+    // Edge values repeated into the padding.
+    const first = src[base];
+    const last = src[base + (len - 1) * step];
+    for (let i = 0; i < r; i++) line[i] = first;
+    for (let i = 0; i < len; i++) line[r + i] = src[base + i * step];
+    for (let i = r + len; i < total; i++) line[i] = last;
     for (let b = 0; b < total; b += k) {
       g[b] = line[b];
       for (let i = b + 1; i < b + k; i++) g[i] = Math.max(g[i - 1], line[i]);

@@ -86,25 +86,29 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   const core = strokeCore(diff, labels, keepId, band, w);
   const ramp = 1 / Math.max(16, core - 0.5 * t);
 
-  // Keep the chosen components and their one-pixel anti-aliased fringe; everything else becomes background.
-  const kept = new Float32Array(w * h);
+  // Keep the chosen components and their one-pixel anti-aliased fringe (a 3x3 dilation of their pixels,
+  // done separably); everything else becomes background.
+  const near = new Uint8Array(w * h);
   for (let y = band.y0; y <= band.y1; y++) {
     for (let x = band.x0; x <= band.x1; x++) {
       const p = y * w + x;
+      if (!keepId[labels[p]]) continue;
+      near[p] = 1;
+      if (x > 0) near[p - 1] = 1;
+      if (x < w - 1) near[p + 1] = 1;
+    }
+  }
+  const kept = new Float32Array(w * h);
+  const y0k = Math.max(0, band.y0 - 1);
+  const y1k = Math.min(h - 1, band.y1 + 1);
+  const x0k = Math.max(0, band.x0 - 1);
+  const x1k = Math.min(w - 1, band.x1 + 1);
+  for (let y = y0k; y <= y1k; y++) {
+    for (let x = x0k; x <= x1k; x++) {
+      const p = y * w + x;
       if (ink[p] === 0) continue;
-      let near = false;
-      for (let dy = -1; dy <= 1 && !near; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx >= 0 && xx < w && keepId[labels[yy * w + xx]]) {
-            near = true;
-            break;
-          }
-        }
-      }
-      if (near) kept[p] = Math.min(1, (diff[p] - 0.5 * t) * ramp);
+      if (near[p] || (y > 0 && near[p - w]) || (y < h - 1 && near[p + w]))
+        kept[p] = Math.min(1, (diff[p] - 0.5 * t) * ramp);
     }
   }
 
@@ -126,7 +130,11 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   const rect = { x: cx - outW / s / 2, y: cyy - outH / s / 2, width: outW / s, height: outH / s };
   const plane = resampleRect(kept, w, h, rect, outW, outH, 'zero');
   const pixels = new Uint8Array(outW * outH);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, Math.round(plane[i] * 255)));
+  // A Uint8Array store truncates and wraps: round and clamp by hand.
+  for (let i = 0; i < pixels.length; i++) {
+    const v = plane[i] * 255 + 0.5;
+    pixels[i] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+  }
 
   const sx0 = Math.max(0, Math.floor(band.x0 * f));
   const sy0 = Math.max(0, Math.floor(band.y0 * f));

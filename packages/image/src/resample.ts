@@ -4,8 +4,9 @@
  */
 
 interface Taps {
-  start: Int32Array;
   count: Int32Array;
+  /** Source index of each tap, already clamped into the source. */
+  index: Int32Array;
   weights: Float32Array;
   maxTaps: number;
 }
@@ -14,8 +15,8 @@ interface Taps {
 function taps(outLen: number, srcLen: number, src0: number, scale: number, clamp: boolean): Taps {
   const support = Math.max(1, scale);
   const maxTaps = Math.ceil(support) * 2 + 2;
-  const start = new Int32Array(outLen);
   const count = new Int32Array(outLen);
+  const index = new Int32Array(outLen * maxTaps);
   const weights = new Float32Array(outLen * maxTaps);
   for (let i = 0; i < outLen; i++) {
     const centre = src0 + (i + 0.5) * scale - 0.5;
@@ -23,16 +24,16 @@ function taps(outLen: number, srcLen: number, src0: number, scale: number, clamp
     const hi = Math.floor(centre + support);
     let sum = 0;
     let c = 0;
-    start[i] = lo;
     for (let j = lo; j <= hi && c < maxTaps; j++, c++) {
       const w = Math.max(0, 1 - Math.abs(j - centre) / support);
       if (clamp || (j >= 0 && j < srcLen)) weights[i * maxTaps + c] = w;
+      index[i * maxTaps + c] = Math.min(srcLen - 1, Math.max(0, j));
       sum += w;
     }
     count[i] = c;
     if (sum > 0) for (let t = 0; t < c; t++) weights[i * maxTaps + t] /= sum;
   }
-  return { start, count, weights, maxTaps };
+  return { count, index, weights, maxTaps };
 }
 
 /**
@@ -52,32 +53,34 @@ export function resampleRect(
   const tx = taps(outW, srcW, rect.x, rect.width / outW, clamp);
   const ty = taps(outH, srcH, rect.y, rect.height / outH, clamp);
   // Rows first: only the source rows some output row needs.
-  const rowLo = Math.max(0, ty.start[0]);
-  const rowHi = Math.min(srcH - 1, ty.start[outH - 1] + ty.count[outH - 1] - 1);
-  const mid = new Float32Array(Math.max(0, rowHi - rowLo + 1) * outW);
+  let rowLo = srcH;
+  let rowHi = -1;
+  for (let k = 0; k < ty.index.length; k++) {
+    if (ty.weights[k] === 0) continue;
+    rowLo = Math.min(rowLo, ty.index[k]);
+    rowHi = Math.max(rowHi, ty.index[k]);
+  }
+  const out = new Float32Array(outW * outH);
+  if (rowHi < rowLo) return out;
+  const mid = new Float32Array((rowHi - rowLo + 1) * outW);
   for (let y = rowLo; y <= rowHi; y++) {
     const srow = y * srcW;
     const mrow = (y - rowLo) * outW;
     for (let i = 0; i < outW; i++) {
       let acc = 0;
-      const s = tx.start[i];
       const o = i * tx.maxTaps;
-      for (let t = 0; t < tx.count[i]; t++) {
-        const w = tx.weights[o + t];
-        if (w !== 0) acc += w * src[srow + Math.min(srcW - 1, Math.max(0, s + t))];
-      }
+      const n = tx.count[i];
+      for (let t = 0; t < n; t++) acc += tx.weights[o + t] * src[srow + tx.index[o + t]];
       mid[mrow + i] = acc;
     }
   }
-  const out = new Float32Array(outW * outH);
   for (let j = 0; j < outH; j++) {
-    const s = ty.start[j];
     const o = j * ty.maxTaps;
+    const orow = j * outW;
     for (let t = 0; t < ty.count[j]; t++) {
       const w = ty.weights[o + t];
       if (w === 0) continue;
-      const mrow = (Math.min(rowHi, Math.max(rowLo, s + t)) - rowLo) * outW;
-      const orow = j * outW;
+      const mrow = (ty.index[o + t] - rowLo) * outW;
       for (let i = 0; i < outW; i++) out[orow + i] += w * mid[mrow + i];
     }
   }
