@@ -133,7 +133,7 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   // A Uint8Array store truncates and wraps: round and clamp by hand.
   for (let i = 0; i < pixels.length; i++) {
     const v = plane[i] * 255 + 0.5;
-    pixels[i] = v <= 0 ? 0 : v >= 255 ? 255 : v;
+    pixels[i] = v <= 0 ? 0 : Math.min(v, 255);
   }
 
   const sx0 = Math.max(0, Math.floor(band.x0 * f));
