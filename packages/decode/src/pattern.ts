@@ -4,6 +4,8 @@ import type { SymbolAutomaton } from './types.js';
 
 const MAX_NFA_STATES = 20_000;
 const MAX_DFA_STATES = 4_000;
+/** NFA-state visits allowed while building the DFA: bounds the compile time of a hostile pattern (~0.1 s). */
+const MAX_WORK = 1_000_000;
 
 /** A pattern as a DFA over alphabet output indices: what the beam follows. */
 export interface CompiledPattern extends SymbolAutomaton {
@@ -68,26 +70,49 @@ class Nfa {
       const [a, b] = this.build(node.node);
       this.eps[end].push(a);
       this.eps[b].push(end); // loop back: any number of further copies
-    } else
+    } else if (node.max > node.min) {
+      // Each further copy is optional: before it, a jump straight to the end (keeps closures small).
+      const e = this.state();
       for (let n = node.min; n < node.max; n++) {
         const [a, b] = this.build(node.node);
-        const e = this.state();
-        this.eps[end].push(a, e); // each further copy is optional
-        this.eps[b].push(e);
-        end = e;
+        this.eps[end].push(a, e);
+        end = b;
       }
+      this.eps[end].push(e);
+      end = e;
+    }
     return [s, end];
   }
-  closure(states: Iterable<number>): number[] {
-    const seen = new Set<number>(states);
-    const stack = [...seen];
-    while (stack.length)
-      for (const n of this.eps[stack.pop()!])
-        if (!seen.has(n)) {
-          seen.add(n);
-          stack.push(n);
+  private work = 0;
+  /** Counts NFA-state visits of the DFA construction; too many is an error, not a stalled server. */
+  spend(visits: number): void {
+    this.work += visits;
+    if (this.work > MAX_WORK) throw tooComplex(this.src, 'too many automaton states to build');
+  }
+  private readonly reachMemo = new Map<number, number[]>();
+  /**
+   * The states that matter in the epsilon closure of `from`: those with a symbol move, and the accept state
+   * (sorted). A DFA state is a union of these, which keeps its sets (and keys) small.
+   */
+  reach(from: number, accept: number): number[] {
+    let out = this.reachMemo.get(from);
+    if (out) return out;
+    const seen = new Set<number>([from]);
+    const stack = [from];
+    out = [];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (this.moves[n].length > 0 || n === accept) out.push(n);
+      for (const m of this.eps[n])
+        if (!seen.has(m)) {
+          seen.add(m);
+          stack.push(m);
         }
-    return [...seen].sort((a, b) => a - b);
+    }
+    this.spend(seen.size);
+    out.sort((x, y) => x - y);
+    this.reachMemo.set(from, out);
+    return out;
   }
 }
 
@@ -105,19 +130,48 @@ export function compilePattern(src: string, alphabet: LineAlphabet): CompiledPat
   const nfa = new Nfa(src);
   const [start, accept] = nfa.build(parsePattern(src, alphabet));
 
-  // Subset construction over the symbols 1..C-1.
-  const sets: number[][] = [nfa.closure([start])];
+  // Symbols that every symbol set of the pattern treats alike move the automaton alike: one class each.
+  const symbolClass = new Int32Array(C); // class 0 holds the blank, which no set contains
+  let classes = 1;
+  for (const mask of new Set(nfa.moves.flatMap((ms) => ms.map((m) => m.mask)))) {
+    const split = new Map<number, number>();
+    for (let k = 0; k < C; k++) {
+      const key = symbolClass[k] * 2 + mask[k];
+      let c = split.get(key);
+      if (c === undefined) {
+        c = split.size;
+        split.set(key, c);
+      }
+      symbolClass[k] = c;
+    }
+    classes = split.size;
+  }
+  const representative = new Int32Array(classes).fill(-1);
+  for (let k = 1; k < C; k++) if (representative[symbolClass[k]] < 0) representative[symbolClass[k]] = k;
+
+  // Subset construction, one move per symbol class.
+  const sets: number[][] = [nfa.reach(start, accept)];
   const index = new Map<string, number>([[sets[0].join(','), 0]]);
   const table: number[] = [];
+  const byClass = new Int32Array(classes);
   for (let q = 0; q < sets.length; q++) {
-    for (let k = 0; k < C; k++) {
+    for (let c = 0; c < classes; c++) {
+      const k = representative[c];
       const to = new Set<number>();
-      if (k > 0) for (const n of sets[q]) for (const m of nfa.moves[n]) if (m.mask[k]) to.add(m.to);
+      if (k > 0)
+        for (const n of sets[q])
+          for (const m of nfa.moves[n])
+            if (m.mask[k]) {
+              const r = nfa.reach(m.to, accept);
+              nfa.spend(r.length);
+              for (const x of r) to.add(x);
+            }
+      nfa.spend(sets[q].length);
       if (to.size === 0) {
-        table.push(-1);
+        byClass[c] = -1;
         continue;
       }
-      const set = nfa.closure(to);
+      const set = [...to].sort((x, y) => x - y);
       const key = set.join(',');
       let id = index.get(key);
       if (id === undefined) {
@@ -127,8 +181,9 @@ export function compilePattern(src: string, alphabet: LineAlphabet): CompiledPat
         sets.push(set);
         index.set(key, id);
       }
-      table.push(id);
+      byClass[c] = id;
     }
+    for (let k = 0; k < C; k++) table.push(k === 0 ? -1 : byClass[symbolClass[k]]);
   }
   const n = sets.length;
   const accepting = Uint8Array.from(sets, (set) => (set.includes(accept) ? 1 : 0));

@@ -73,6 +73,71 @@ describe('pattern syntax', () => {
 
   it('rejects patterns whose automaton would be huge instead of hanging', () => {
     expect(() => compilePattern('((((A{0,100}){0,100}){0,100}){0,100})', A36)).toThrow(/automaton states/);
+    expect(() => compilePattern('.*A.{20}', A36)).toThrow(/automaton states/); // 2^20 DFA states
+    expect(() => compilePattern('(.{0,100}){0,50}', A36)).toThrow(/too many automaton states to build/);
+  });
+});
+
+describe('pattern automaton against JavaScript RegExp', () => {
+  // Random patterns of the subset over a few symbols; the DFA must accept exactly what ^(?:...)$ accepts.
+  const rand = rng(21);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const atoms = [
+    'A',
+    'B',
+    '1',
+    '2',
+    '\\.',
+    '\\-',
+    '\\ ',
+    '.',
+    '\\d',
+    '\\s',
+    '[AB]',
+    '[^A1]',
+    '[0-9.]',
+    '[A-C -]',
+  ];
+  const quantifiers = ['', '', '', '?', '*', '+', '{2}', '{1,}', '{0,2}', '{1,3}'];
+  function gen(depth: number): string {
+    const n = 1 + Math.floor(rand() * 3);
+    let out = '';
+    for (let i = 0; i < n; i++) {
+      const r = rand();
+      let atom: string;
+      if (depth > 0 && r < 0.25) atom = `(${gen(depth - 1)}${rand() < 0.5 ? `|${gen(depth - 1)}` : ''})`;
+      else atom = pick(atoms);
+      out += atom + pick(quantifiers);
+    }
+    return out;
+  }
+  const chars = ['A', 'B', 'C', '1', '2', '.', '-', ' '];
+  it('agrees on 300 random patterns x 200 random strings', () => {
+    let checked = 0;
+    let accepted = 0;
+    const wrong: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const src = gen(2);
+      let compiled: CompiledPattern;
+      try {
+        compiled = compilePattern(src, A36);
+      } catch (e) {
+        // only "matches no text" is a legitimate refusal of a generated pattern
+        expect(String(e)).toMatch(/matches no text/);
+        continue;
+      }
+      const re = new RegExp(`^(?:${src})$`);
+      for (let j = 0; j < 200; j++) {
+        const text = Array.from({ length: Math.floor(rand() * 7) }, () => pick(chars)).join('');
+        const want = re.test(text);
+        if (matches(compiled, text) !== want) wrong.push(`${src} on ${JSON.stringify(text)}: want ${want}`);
+        checked++;
+        if (want) accepted++;
+      }
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+    expect(checked).toBeGreaterThan(50_000);
+    expect(accepted).toBeGreaterThan(2_000); // both answers are exercised
   });
 });
 
