@@ -4,7 +4,8 @@ export const DEFAULT_BEAM = 8;
 export const DEFAULT_TOP_K = 5;
 export const MAX_BEAM = 64;
 export const MAX_TOP_K = 20;
-export const DEFAULT_MIN_SYMBOL_PROB = 1e-5;
+/** 0: every symbol is tried; the search already skips symbols too weak to enter the beam, so this costs little. */
+export const DEFAULT_MIN_SYMBOL_PROB = 0;
 
 /** A whole number in lo..hi or an HcrError naming the option and its range. */
 export function checkRange(
@@ -30,7 +31,7 @@ export function checkMinSymbolProb(value: number | undefined): number {
   if (value === undefined) return DEFAULT_MIN_SYMBOL_PROB;
   if (!(value >= 0 && value < 1))
     throw new HcrError('DECODE_OPTION_INVALID', `minSymbolProb must be in [0, 1), got ${value}.`, {
-      hint: `Use 0 for an exhaustive search or a small value such as ${DEFAULT_MIN_SYMBOL_PROB} (default).`,
+      hint: 'Use 0 (the default: every symbol is tried) or a small value such as 1e-5.',
     });
   return value;
 }

@@ -27,9 +27,9 @@ export interface DecodeOptions {
   /** The text must be a word of the lexicon or words of it separated by single spaces. */
   lexicon?: SymbolAutomaton;
   /**
-   * Symbols whose (class-renormalised) probability at a frame is below this are not tried as extensions
-   * there: a large speed-up on peaked softmax outputs at a negligible cost in probability. 0 = try every
-   * symbol (exact prefix beam search). Default 1e-5.
+   * Symbols whose (class-renormalised) probability at a frame is below this are never tried there. Default 0:
+   * every symbol is tried, so a pattern or lexicon can force a character the reader gave almost nothing
+   * (symbols too weak to enter the beam are skipped anyway). A value such as 1e-5 is a little faster.
    */
   minSymbolProb?: number;
 }

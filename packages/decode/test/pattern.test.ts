@@ -175,6 +175,11 @@ describe('decoding under a pattern', () => {
     expect(decodeCtc(q, 5, A36).text).toBe('1,SO');
     expect(decodeCtc(q, 5, A36, { pattern: '[0-9.,]+' }).text).toBe('1,50');
   });
+  it('can force a character the reader gave almost nothing (minSymbolProb 0 by default)', () => {
+    const rows = matrix([{ A: 0.9 }, { B: 0.9 }, { '': 0.999, '0': 1e-7 }], A36);
+    expect(decodeCtc(rows, 3, A36, { pattern: 'AB0' }).text).toBe('AB0');
+    expect(decodeCtc(rows, 3, A36, { pattern: 'AB0', minSymbolProb: 1e-5 }).constraintUnsatisfied).toBe(true);
+  });
   it('says so when no text fits, instead of answering unconstrained', () => {
     const q = matrix([{ A: 0.9 }, { B: 0.9 }, { C: 0.9 }], A36);
     const r = decodeCtc(q, 3, A36, { pattern: '\\d{5}' }); // 5 characters cannot fit in 3 frames
