@@ -17,6 +17,9 @@ const LETTER_MASS = 0.08;
 const EDGE_FRAGMENT_HEIGHT = 0.5;
 /** A horizontal gap wider than this many band heights separates the line from a stray group. */
 const GROUP_GAP = 2.5;
+/** Steepest printed line still taken for flat (pixels per pixel, about 3 degrees). */
+const MAX_SKEW = 0.05;
+const MIN_SKEW_LETTERS = 8;
 
 const h = (c: Component) => c.y1 - c.y0 + 1;
 const cy = (c: Component) => (c.y0 + c.y1) / 2;
@@ -57,26 +60,29 @@ export function selectBand(
   }
   rows.push(...unionRows(leftover));
   let best: Component[] = rows[0];
+  let unlabelled: Component[] = rows[0];
   let bestScore = -1;
   for (const row of rows) {
+    // Scored without its label: "PRENOM :" must not make a row of print out of the name beside it.
+    const rest = removeLabels ? dropLabel(row, height, comps) : row;
     let mass = 0;
     let y0 = height;
     let y1 = 0;
-    for (const c of row) {
+    for (const c of rest) {
       mass += cut(c) ? 0.25 * c.mass : c.mass;
       y0 = Math.min(y0, c.y0);
       y1 = Math.max(y1, c.y1);
     }
     const centre = (y0 + y1) / 2;
     // A row of print alone (a label above or below the field) is not what was written.
-    const print = removeLabels && isPrinted(row, height) ? 0.15 : 1;
+    const print = removeLabels && isPrinted(rest, height) ? 0.15 : 1;
     const score = print * mass * (1 - (0.6 * Math.abs(centre - height / 2)) / (height / 2));
     if (score > bestScore) {
       bestScore = score;
       best = row;
+      unlabelled = rest;
     }
   }
-  const unlabelled = removeLabels ? dropLabel(best, height, comps) : best;
   const dropped = new Set(best.filter((c) => !unlabelled.includes(c)).map((c) => c.id));
   const row = groupAlong(unlabelled);
   // Marks between a dropped label and the writing (its colon) go with the label.
@@ -157,23 +163,50 @@ function printedLine(
 ): { top: number; bottom: number } | undefined {
   const cands = comps.filter((c) => c.x0 > 0 && c.y0 > 0 && c.y1 < height - 1 && h(c) >= 5);
   if (cands.length === 0) return undefined;
-  const median = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1];
-  const top = median(cands.map((c) => c.y0));
-  const bottom = median(cands.map((c) => c.y1));
+  const top = skewedLine(cands, (c) => c.y0);
+  const bottom = skewedLine(cands, (c) => c.y1);
   // Print sits on its line to the pixel (JPEG blur allows one); two handwritten digits can come within two.
   const tol = 1;
-  const aligned = cands.filter((c) => Math.abs(c.y0 - top) <= tol && Math.abs(c.y1 - bottom) <= tol);
+  const aligned = cands.filter(
+    (c) => Math.abs(top.residual(c)) <= tol && Math.abs(bottom.residual(c)) <= tol,
+  );
   // Bold print merges letters ("NOM" -> N + OM): a blob as wide as two letters counts as two.
   const units = (cs: Component[]) =>
     cs.reduce((n, c) => n + Math.max(1, Math.floor((c.x1 - c.x0 + 1) / (0.75 * h(c)))), 0);
   const n = units(aligned);
   // One letter may be off (merged with a fragment at the edge of the crop).
   if (n < minUnits || n < 0.6 * units(cands)) return undefined;
-  // Print is set tight; letters written in boxes are spaced a letter apart.
   const byX = [...aligned].sort((p, q) => p.x0 - q.x0);
-  const letterH = bottom - top + 1;
-  for (let i = 1; i < byX.length; i++) if (byX[i].x0 - byX[i - 1].x1 > 0.5 * letterH) return undefined;
-  return { top, bottom };
+  const letterH = bottom.at(byX[0]) - top.at(byX[0]) + 1;
+  // Print is set tight (word spaces aside); letters written in boxes are spaced a letter apart.
+  let loose = 0;
+  for (let i = 1; i < byX.length; i++) if (byX[i].x0 - byX[i - 1].x1 > 0.5 * letterH) loose++;
+  if (loose > 0.3 * (byX.length - 1)) return undefined;
+  const last = byX[byX.length - 1];
+  return { top: Math.round(top.at(last)), bottom: Math.round(bottom.at(last)) };
+}
+
+/**
+ * A straight line through one edge (top or bottom) of the components, robust to outliers (Theil-Sen: the
+ * median slope over all pairs, capped to a slight skew), so a printed line on a slightly rotated scan still
+ * counts as flat.
+ */
+function skewedLine(cs: Component[], edge: (c: Component) => number) {
+  const cx = (c: Component) => (c.x0 + c.x1) / 2;
+  const median = (v: number[]) => {
+    const s = [...v].sort((p, q) => p - q);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  const slopes: number[] = [];
+  for (let i = 0; i < cs.length; i++)
+    for (let j = i + 1; j < cs.length; j++)
+      if (cx(cs[j]) !== cx(cs[i])) slopes.push((edge(cs[j]) - edge(cs[i])) / (cx(cs[j]) - cx(cs[i])));
+  // A short label spans too few pixels for skew to matter, and too few letters to measure it.
+  const slope = cs.length >= MIN_SKEW_LETTERS ? Math.max(-MAX_SKEW, Math.min(MAX_SKEW, median(slopes))) : 0;
+  const intercept = median(cs.map((c) => edge(c) - slope * cx(c)));
+  const at = (c: Component) => intercept + slope * cx(c);
+  return { at, residual: (c: Component) => edge(c) - at(c) };
 }
 
 /** A colon between x0 and x1: two small marks one above the other, within the label's rows. */
