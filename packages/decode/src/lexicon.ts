@@ -94,7 +94,9 @@ export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): 
     has(text) {
       let state = 0;
       for (const ch of canonicalLineText(text, alphabet)) {
-        state = next(state, code.get(ch) ?? -1);
+        const k = code.get(ch);
+        if (k === undefined) return false;
+        state = next(state, k);
         if (state < 0) return false;
       }
       return terminal[state] === 1;

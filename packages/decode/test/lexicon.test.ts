@@ -24,6 +24,10 @@ describe('lexicon', () => {
     expect(lex.has('PAR')).toBe(false);
     expect(lex.has('')).toBe(false);
     expect(lex.has('JEAN ')).toBe(true); // trimmed
+    expect(lex.has('JEAN?')).toBe(false);
+    const noSpace = createLexicon(['AB'], tinyAlphabet(['A', 'B']));
+    expect(noSpace.has('AB')).toBe(true);
+    expect(noSpace.has('AB?AB')).toBe(false); // an unknown character is not taken for a missing space
   });
 
   it('picks the word over a slightly likelier non-word', () => {
