@@ -175,7 +175,9 @@ function printedLine(
     cs.reduce((n, c) => n + Math.max(1, Math.floor((c.x1 - c.x0 + 1) / (0.75 * h(c)))), 0);
   const n = units(aligned);
   // One letter may be off (merged with a fragment at the edge of the crop).
-  if (n < minUnits || n < 0.6 * units(cands)) return undefined;
+  // Marks left of the first aligned letter are margin (rotated reference numbers at the crop's edge).
+  const from = Math.min(...aligned.map((c) => c.x0));
+  if (n < minUnits || n < 0.6 * units(cands.filter((c) => c.x0 >= from))) return undefined;
   const byX = [...aligned].sort((p, q) => p.x0 - q.x0);
   const letterH = bottom.at(byX[0]) - top.at(byX[0]) + 1;
   // Print is set tight (word spaces aside); letters written in boxes are spaced a letter apart.
