@@ -13,7 +13,7 @@ at(1, '', 0.95);
 at(2, 'O', 0.6);
 at(2, '0', 0.35);
 
-console.log(decodeCtc(probs, 3, alphabet).text); // '2O'
+console.log(decodeCtc(probs, 3, alphabet).text); // 2O
 const read = decodeCtc(probs, 3, alphabet, { classes: 'digits', topK: 3 });
 console.log(read.text, read.confidence.toFixed(3)); // 20 0.954
 console.log(read.characters); // [{ char: '2', confidence: 0.990, start: 0, end: 1 }, { char: '0', confidence: 0.972, start: 2, end: 3 }]
@@ -22,6 +22,6 @@ console.log(decodeCtc(probs, 3, alphabet, { pattern: '\\d{2}' }).text); // 20
 
 const lexicon = createLexicon(['25', 'ZZ', '2-0'], alphabet); // a word list, e.g. the lines of a file
 const forced = decodeCtc(probs, 3, alphabet, { lexicon });
-console.log(forced.text, forced.confidence.toFixed(4)); // 25 0.0009: the only word that fits, and unlikely
+console.log(forced.text, forced.confidence.toFixed(4)); // 25 0.0009: the likeliest word, and unlikely
 const none = decodeCtc(probs, 3, alphabet, { lexicon: createLexicon(['2000'], alphabet) });
 console.log(none.constraintUnsatisfied); // true: four characters do not fit in three frames
