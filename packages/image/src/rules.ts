@@ -26,7 +26,8 @@ export function ruleOptionsFor(height: number): RuleOptions {
     minHorizontal: Math.max(24, Math.round(1.5 * height)),
     // Only a line crossing the whole crop: a tall 1 or I in a tight crop comes close to 0.8 of it.
     minVertical: Math.max(16, Math.ceil(0.95 * height)),
-    maxThickness: Math.max(3, Math.round(height / 12)),
+    // Form lines are a few pixels at any scan size; a marker stroke on the drawing page is thicker.
+    maxThickness: Math.max(3, Math.round(height / 20)),
   };
 }
 

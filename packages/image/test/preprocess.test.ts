@@ -135,6 +135,20 @@ describe('preprocessLine', () => {
     expect(profiles(one.pixels, 16, 32).cols[0]).toBe(0);
   });
 
+  it('keeps thick marker strokes that cross the whole drawing canvas', () => {
+    // A 600x150 white canvas: a 10-px "1" from top to bottom and a 10-px bar across 400 px.
+    const page = new Float32Array(600 * 150).fill(255);
+    const w = 600;
+    darkRect(page, w, 100, 0, 10, 150, 255);
+    darkRect(page, w, 150, 70, 400, 10, 255);
+    const line = preprocessLine(toImage(page, w, 150));
+    expect(line.crop.x).toBeLessThanOrEqual(101);
+    expect(line.crop.x + line.crop.width).toBeGreaterThanOrEqual(549);
+    const { cols } = profiles(line.pixels, line.width, line.height);
+    expect(Math.max(...cols.slice(0, 10))).toBeGreaterThan(20 * 255); // the "1", full height
+    expect(cols[Math.round(line.width * 0.7)]).toBeGreaterThan(0); // the bar
+  });
+
   it('does not blow a lone hyphen up to full height', () => {
     const page = gradientPage(80, 40);
     darkRect(page, 80, 30, 18, 12, 3);
