@@ -135,6 +135,27 @@ describe('preprocessLine', () => {
     expect(profiles(one.pixels, 16, 32).cols[0]).toBe(0);
   });
 
+  it('flattens a photo with a shadow and low-contrast ink', () => {
+    // Light falls from 250 at the top left to 70 at the bottom right; ink is only 60 levels darker.
+    const page = new Float32Array(W * H);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) page[y * W + x] = 250 - 150 * (x / W) * (0.4 + 0.6 * (y / H));
+    drawLetters(page, W, 40, 18);
+    // drawLetters darkens by 150; lighten back to a 60-level contrast.
+    const flat = new Float32Array(W * H);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) flat[y * W + x] = 250 - 150 * (x / W) * (0.4 + 0.6 * (y / H));
+    for (let i = 0; i < page.length; i++) if (page[i] < flat[i]) page[i] = flat[i] - 60;
+    const line = preprocessLine(toImage(page, W, H));
+    expect(line.crop).toMatchObject({ x: 40, y: 18, width: 70, height: 24 });
+    const { rows, cols } = profiles(line.pixels, line.width, line.height);
+    expect(rows[0] + rows[31] + cols[0] + cols[line.width - 1]).toBe(0);
+    const s = 26 / 24;
+    expect(
+      line.pixels[Math.round(3 + 5.5 * s - 0.5) * line.width + Math.round(3 + 1.5 * s - 0.5)],
+    ).toBeGreaterThan(240);
+  });
+
   it('keeps thick marker strokes that cross the whole drawing canvas', () => {
     // A 600x150 white canvas: a 10-px "1" from top to bottom and a 10-px bar across 400 px.
     const page = new Float32Array(600 * 150).fill(255);
