@@ -4,7 +4,7 @@
  * The line reader's speed: lines per second in onnxruntime (in-process, batch 1 and 32, inference alone and
  * end to end with PNG decoding, line preprocessing and beam decoding), then HTTP requests per second of
  * POST /v1/read (autocannon, one PNG line per request, concurrency 1 and 16) against `hcr serve` in its own
- * process, and @hcr/decode's benchDecode table. Prints the load average before and after: 2 shared cores.
+ * process, with lines prepared on the main thread (--prepare-workers 0) and in a worker thread (1, the default), and @hcr/decode's benchDecode table. Prints the load average before and after: 2 shared cores.
  *
  * Reader: --reader, else HCR_READER, else artifacts/model/reader-pipeline/model.onnx when it exists, else
  * the random-weight reader of the tests (same architecture and cost as a trained one; its text is noise).
@@ -111,16 +111,21 @@ export async function benchRead(opts: BenchReadOptions = {}) {
   const raw = await inProcess(reader, pngs, lines, seconds);
   await reader.close();
 
-  const { url, child } = await startServe(FIXTURE, true, opts.threads, ['--reader', model]);
   const runs = [];
-  try {
-    await http(url, pngs[median]!, 4, 1); // warm-up
-    for (const c of [1, 16]) {
-      runs.push(await http(url, pngs[median]!, c, Math.max(2, seconds)));
-      process.stderr.write(`  HTTP c=${c}: ${runs.at(-1)!.requestsPerSecond} req/s\n`);
+  for (const workers of [0, 1]) {
+    const extra = ['--reader', model, '--prepare-workers', String(workers)];
+    const { url, child } = await startServe(FIXTURE, true, opts.threads, extra);
+    try {
+      await http(url, pngs[median]!, 4, 1); // warm-up
+      for (const c of [1, 16]) {
+        runs.push({ prepareWorkers: workers, ...(await http(url, pngs[median]!, c, Math.max(2, seconds))) });
+        process.stderr.write(
+          `  HTTP prepare workers ${workers}, c=${c}: ${runs.at(-1)!.requestsPerSecond} req/s\n`,
+        );
+      }
+    } finally {
+      await stopServe(child);
     }
-  } finally {
-    await stopServe(child);
   }
   const decode = benchDecode({ msPerCase: 500, print: false });
   return {
@@ -157,7 +162,7 @@ function print(r: Awaited<ReturnType<typeof benchRead>>) {
   );
   for (const x of r.http)
     out.write(
-      `${`c=${x.connections}`.padEnd(34)} ${String(x.requestsPerSecond).padStart(7)} ${String(x.p50Ms).padStart(7)} ${String(x.p99Ms).padStart(7)} ${String(x.errors).padStart(7)}\n`,
+      `${`c=${x.connections}, prepare workers ${x.prepareWorkers}`.padEnd(34)} ${String(x.requestsPerSecond).padStart(7)} ${String(x.p50Ms).padStart(7)} ${String(x.p99Ms).padStart(7)} ${String(x.errors).padStart(7)}\n`,
     );
   out.write('\n@hcr/decode benchDecode (100-frame synthetic lines, decodes per CPU second)\n');
   for (const d of r.decode) out.write(`  ${d.name.padEnd(30)} ${String(d.decodesPerSecond).padStart(8)}\n`);

@@ -158,6 +158,28 @@ describe('createLineReader (random-weight reader)', () => {
     await expect(code(reader.read(bomb))).resolves.toBe('IMAGE_TOO_LARGE');
   });
 
+  it('prepares lines in worker threads identically, and their errors keep code and hint', async () => {
+    const pooled = await createLineReader({ model: RANDOM_READER, intraOpThreads: 1, prepareWorkers: 2 });
+    try {
+      expect(pooled.prepareWorkers).toBe(2);
+      const pngs = await Promise.all(['7140', 'TAX', 'LATT 41'].map((t) => lineScan(t, { noise: 3 })));
+      const [a, b] = await Promise.all([
+        Promise.all(pngs.map((p) => pooled.prepare(p))),
+        Promise.all(pngs.map((p) => reader.prepare(p))),
+      ]);
+      for (let i = 0; i < pngs.length; i++) {
+        expect(a[i]!.width).toBe(b[i]!.width);
+        expect(Buffer.from(a[i]!.pixels).equals(Buffer.from(b[i]!.pixels))).toBe(true);
+      }
+      const e = await pooled.read(await uniform(300, 60)).catch((err) => err);
+      expect(e).toBeInstanceOf(HcrError);
+      expect(e).toMatchObject({ code: 'NO_INK', hint: expect.stringMatching(/dark on light/) });
+      expect((await pooled.read(pngs[1]!)).text).toBe((await reader.read(pngs[1]!)).text);
+    } finally {
+      await pooled.close();
+    }
+  });
+
   it('refuses empty lexicons when it is made', async () => {
     await expect(
       code(createLineReader({ model: RANDOM_READER, lexicons: { names: [' ', ''] } })),

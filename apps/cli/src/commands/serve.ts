@@ -51,6 +51,12 @@ export function registerServe(program: Command): void {
       'word list for /v1/read?lexicon=name (one word per line; repeatable)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    .option(
+      '--prepare-workers <n>',
+      'worker threads that decode and preprocess /v1/read lines (0 = main thread)',
+      int('--prepare-workers'),
+      1,
+    )
     .option('--host <host>', 'address to listen on (env HOST; default 127.0.0.1, this machine only)')
     .option('--port <n>', 'port (env PORT; default 8080; 0 = any free port)', int('--port'))
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', int('--threads'))
@@ -91,6 +97,7 @@ export function registerServe(program: Command): void {
         model: characterModel(opts.model),
         reader,
         lexicons,
+        prepareWorkers: opts.prepareWorkers,
         host: opts.host ?? env.HOST ?? '127.0.0.1',
         port,
         intraOpThreads: opts.threads,

@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
 import type { SessionTuning } from '../recognizer.js';
 import { type LineLimits, type PreparedLine, prepareLineImage } from './prepare-line.js';
+import { PreparePool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
 import { groupByWidth } from './width-buckets.js';
@@ -16,6 +17,11 @@ export interface LineReaderOptions extends SessionTuning {
   /** Named word lists for `lexicon` (one word per entry), compiled once here. */
   lexicons?: Record<string, readonly string[]>;
   limits?: Partial<LineLimits>;
+  /**
+   * Worker threads that decode and preprocess images (0 = on the calling thread, the default). A server
+   * gives it one or more so the main thread keeps serving while lines are prepared.
+   */
+  prepareWorkers?: number;
 }
 
 /** What a read returns for one line. */
@@ -34,6 +40,8 @@ export type LineInput = Uint8Array | { image: Uint8Array } | PreparedLine;
 export interface LineReader {
   readonly info: ReaderModelInfo;
   readonly tuning: Required<SessionTuning>;
+  /** Worker threads preparing lines (0: the calling thread). */
+  readonly prepareWorkers: number;
   /** Names of the loaded lexicons. */
   readonly lexiconNames: string[];
   read(input: LineInput, opts?: ReadOptions): Promise<LineReading>;
@@ -140,9 +148,12 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     };
   }
 
+  const pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers) : undefined;
   const prepare = (input: LineInput, limits?: Partial<LineLimits>): Promise<PreparedLine> => {
     if (isPrepared(input)) return Promise.resolve(input);
-    return prepareLineImage(input instanceof Uint8Array ? input : input.image, { ...opts.limits, ...limits });
+    const bytes = input instanceof Uint8Array ? input : input.image;
+    const lim = { ...opts.limits, ...limits };
+    return pool ? pool.prepare(bytes, lim) : prepareLineImage(bytes, lim);
   };
 
   async function read(
@@ -170,13 +181,17 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   return {
     info,
     tuning,
+    prepareWorkers: pool?.size ?? 0,
     lexiconNames,
     read: read as LineReader['read'],
     prepare,
     compile: (ro) => compiler.compile(ro),
     infer,
     decode,
-    close: () => session.release(),
+    close: async () => {
+      await pool?.close();
+      await session.release();
+    },
   };
 }
 

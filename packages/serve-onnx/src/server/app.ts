@@ -299,6 +299,7 @@ function describeReader(r: LineReader) {
     sizeBytes: r.info.sizeBytes,
     metadata: r.info.metadata ?? null,
     lexicons: r.lexiconNames,
+    prepareWorkers: r.prepareWorkers,
     session: r.tuning,
   };
 }

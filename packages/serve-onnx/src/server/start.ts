@@ -12,6 +12,8 @@ export interface ServeOptions extends SessionTuning {
   reader?: string | LineReader;
   /** Named word lists for /v1/read's `lexicon` option (only with a reader path). */
   lexicons?: Record<string, readonly string[]>;
+  /** Worker threads preparing lines for /v1/read (only with a reader path; default 1, 0 = main thread). */
+  prepareWorkers?: number;
   /** Default 127.0.0.1: reachable from this machine only unless asked. */
   host?: string;
   /** 0 picks a free port. */
@@ -56,7 +58,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   try {
     reader =
       typeof opts.reader === 'string'
-        ? await createLineReader({ model: opts.reader, lexicons: opts.lexicons, ...tuning })
+        ? await createLineReader({
+            model: opts.reader,
+            lexicons: opts.lexicons,
+            prepareWorkers: opts.prepareWorkers ?? 1,
+            ...tuning,
+          })
         : opts.reader;
   } catch (e) {
     await recognizer.close();
