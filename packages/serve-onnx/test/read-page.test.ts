@@ -153,5 +153,26 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
       await page.locator('#pattern').fill('');
       await page.waitForFunction("/^Read:/.test(document.getElementById('line-status').textContent)");
     });
+
+    it('says how to get a reader when the server has none', async () => {
+      const bare = await startServer({
+        model: RECOGNITION_MODEL,
+        port: 0,
+        intraOpThreads: 1,
+        logger: pino({ level: 'silent' }),
+      });
+      const other = await browser.newPage({ viewport: { width: 800, height: 700 } });
+      try {
+        await other.goto(`${bare.url}/`);
+        await other.getByRole('radio', { name: 'A word or a number' }).check();
+        await other.waitForFunction("document.getElementById('line-status').dataset.error === 'NO_READER'");
+        await expect(other.locator('#line-status').textContent()).resolves.toMatch(
+          /no line reader.*--reader/,
+        );
+      } finally {
+        await other.close();
+        await bare.shutdown();
+      }
+    });
   },
 );
