@@ -70,20 +70,31 @@ Examples:
           beam: opts.beam,
         };
         const compiled = reader.compile(options); // a bad pattern or class fails before any image is read
+        // Images are prepared and read 32 at a time: one onnxruntime run per width bucket of a chunk.
         const results: ReadResult[] = [];
-        for (const file of images) {
-          try {
-            const bytes = await readFile(file).catch((e: Error) => {
-              throw new HcrError('FILE_MISSING', `Cannot read ${file}: ${e.message}.`, {
-                hint: 'Check the path.',
+        for (let s = 0; s < images.length; s += 32) {
+          const files = images.slice(s, s + 32);
+          const prepared = await Promise.allSettled(
+            files.map(async (file) => {
+              const bytes = await readFile(file).catch((e: Error) => {
+                throw new HcrError('FILE_MISSING', `Cannot read ${file}: ${e.message}.`, {
+                  hint: 'Check the path.',
+                });
               });
-            });
-            const [probs] = await reader.infer([await reader.prepare(bytes)]);
-            results.push({ file, reading: reader.decode(probs!, compiled) });
-          } catch (e) {
-            if (!(e instanceof HcrError)) throw e;
-            results.push({ file, error: { code: e.code, message: e.message } });
-          }
+              return reader.prepare(bytes);
+            }),
+          );
+          const ok = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
+          const probs = await reader.infer(ok);
+          let k = 0;
+          prepared.forEach((p, i) => {
+            if (p.status === 'fulfilled') {
+              results.push({ file: files[i]!, reading: reader.decode(probs[k++]!, compiled) });
+              return;
+            }
+            if (!(p.reason instanceof HcrError)) throw p.reason;
+            results.push({ file: files[i]!, error: { code: p.reason.code, message: p.reason.message } });
+          });
         }
         if (opts.json) printJson({ model: reader.info.id, results });
         else for (const r of results) process.stdout.write(`${formatResult(r)}\n`);
