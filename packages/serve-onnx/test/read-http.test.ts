@@ -84,6 +84,11 @@ describe('POST /v1/read', () => {
     expect(batch.statusCode).toBe(200);
     expect(batch.json().readings).toHaveLength(2);
     for (const r of batch.json().readings) expect(r.text).toMatch(/^[A-Z]*$/);
+    // JSON fields win over query parameters.
+    const both = (
+      await post({ image: png.toString('base64'), classes: 'letters' }, '?classes=digits&beam=1')
+    ).json();
+    expect(both.text).toMatch(/^[A-Z]*$/);
     const debug = (await post(png, '?debug=1')).json();
     expect(debug.input.height).toBe(32);
     expect(debug.input.pixels).toHaveLength(debug.input.width * 32);
@@ -100,6 +105,9 @@ describe('POST /v1/read', () => {
     const after = await hcr.metrics.readerBatchSize.get();
     const runs = (m: typeof before) => m.values.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
     expect(runs(after) - runs(before)).toBeLessThan(texts.length); // some requests shared a run
+    const metrics = (await hcr.app.inject('/metrics')).body;
+    expect(Number(/^hcr_lines_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2 * texts.length);
+    expect(metrics).toMatch(/hcr_http_requests_total\{route="\/v1\/read",method="POST",status="200"\}/);
   });
 
   it('answers every bad input with a 4xx naming the fix, and stays up', async () => {
