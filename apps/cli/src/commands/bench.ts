@@ -32,6 +32,10 @@ export const benchmarks: Record<string, { script: string; description: string }>
     script: 'packages/serve-onnx/bench/serve.ts',
     description: 'HTTP requests/s and latency vs raw onnxruntime',
   },
+  image: {
+    script: 'packages/image/bench/image.ts',
+    description: 'line preprocessing ms per line: synthetic scans, real dev sets',
+  },
   read: {
     script: 'packages/serve-onnx/bench/read.ts',
     description: 'line reader: lines/s in onnxruntime (batch 1, 32), HTTP /v1/read req/s',

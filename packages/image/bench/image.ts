@@ -1,9 +1,10 @@
 /**
  * Dev-only: preprocessLine speed on synthetic scans (and the real dev sets when present).
- * Usage: node --conditions=source --import tsx packages/image/scripts/bench.ts
+ * Usage: pnpm bench image (or node --conditions=source --import tsx packages/image/bench/image.ts)
  */
+
+import { decodeImage, devSet } from '../scripts/dev-images.js';
 import { preprocessLine } from '../src/index.js';
-import { decodeImage, devSet } from './dev-images.js';
 
 /** A textured grey page with dark strokes across the middle third. */
 function scan(width: number, height: number) {
