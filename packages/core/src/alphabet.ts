@@ -70,22 +70,30 @@ export function encodeLineText(text: string, alphabet: LineAlphabet = LINE_ALPHA
   for (const ch of canonicalLineText(text, alphabet)) {
     const i = m.get(ch);
     if (i === undefined)
-      throw new HcrError('TEXT_OUTSIDE_ALPHABET', `'${ch}' in '${text}' is not in the alphabet ${alphabet.id}.`, {
-        hint: `Use only ${alphabet.symbols.slice(1).join('')} (or drop the character with filterLineText).`,
-      });
+      throw new HcrError(
+        'TEXT_OUTSIDE_ALPHABET',
+        `'${ch}' in '${text}' is not in the alphabet ${alphabet.id}.`,
+        {
+          hint: `Use only ${alphabet.symbols.slice(1).join('')} (or drop the character with filterLineText).`,
+        },
+      );
     out.push(i);
   }
   return out;
 }
 
 /** Output indices -> text; blanks are skipped (already-collapsed label sequences, not raw CTC paths). */
-export function decodeLineLabels(labels: ArrayLike<number>, alphabet: LineAlphabet = LINE_ALPHABET_36): string {
+export function decodeLineLabels(
+  labels: ArrayLike<number>,
+  alphabet: LineAlphabet = LINE_ALPHABET_36,
+): string {
   let s = '';
   for (let i = 0; i < labels.length; i++) {
     const k = labels[i]!;
     if (k === alphabet.blank) continue;
     const sym = alphabet.symbols[k];
-    if (sym === undefined) throw new RangeError(`label ${k} is outside 0..${alphabet.size - 1} of ${alphabet.id}`);
+    if (sym === undefined)
+      throw new RangeError(`label ${k} is outside 0..${alphabet.size - 1} of ${alphabet.id}`);
     s += sym;
   }
   return s;

@@ -1,3 +1,4 @@
+export * from './alphabet.js';
 export * from './errors.js';
 export * from './fs.js';
 export * from './labels.js';
@@ -5,4 +6,3 @@ export * from './metadata.js';
 export * from './random.js';
 export * from './sources.js';
 export * from './twins.js';
-export * from './alphabet.js';
