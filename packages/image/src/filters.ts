@@ -3,7 +3,8 @@
 /**
  * Running max over a centred window of `size` along one axis (van Herk / Gil-Werman).
  * Borders repeat the edge value, so a window never sees outside the image. (One monomorphic max: the min
- * filter negates around it, which is faster than passing the comparison in.)
+ * filter negates around it, which is faster than passing the comparison in.) Used for rows; columns go
+ * through maxColumns.
  */
 function max1d(
   src: Float32Array,
@@ -48,8 +49,48 @@ function max1d(
   return out;
 }
 
+/**
+ * The vertical pass of max1d done a whole row at a time: the same van Herk recurrences, but every inner loop
+ * runs along contiguous memory instead of striding down a column.
+ */
+function maxColumns(src: Float32Array, width: number, height: number, size: number): Float32Array {
+  const r = size >> 1;
+  const k = 2 * r + 1;
+  const total = Math.ceil((height + 2 * r) / k) * k;
+  // Padded row index -> source row (edges repeated).
+  const rowOf = (i: number) => Math.min(height - 1, Math.max(0, i - r)) * width;
+  const g = new Float32Array(total * width);
+  const h = new Float32Array(total * width);
+  for (let b = 0; b < total; b += k) {
+    g.set(src.subarray(rowOf(b), rowOf(b) + width), b * width);
+    for (let i = b + 1; i < b + k; i++) {
+      const o = i * width;
+      const prev = o - width;
+      const s0 = rowOf(i);
+      for (let x = 0; x < width; x++) g[o + x] = Math.max(g[prev + x], src[s0 + x]);
+    }
+    const lastRow = (b + k - 1) * width;
+    h.set(src.subarray(rowOf(b + k - 1), rowOf(b + k - 1) + width), lastRow);
+    for (let i = b + k - 2; i >= b; i--) {
+      const o = i * width;
+      const next = o + width;
+      const s0 = rowOf(i);
+      for (let x = 0; x < width; x++) h[o + x] = Math.max(h[next + x], src[s0 + x]);
+    }
+  }
+  // Output row y covers padded rows [y, y + k - 1].
+  const out = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    const o = y * width;
+    const hh = y * width;
+    const gg = (y + k - 1) * width;
+    for (let x = 0; x < width; x++) out[o + x] = Math.max(h[hh + x], g[gg + x]);
+  }
+  return out;
+}
+
 export function maxFilter(src: Float32Array, width: number, height: number, size: number): Float32Array {
-  return max1d(max1d(src, width, height, size, true), width, height, size, false);
+  return maxColumns(max1d(src, width, height, size, true), width, height, size);
 }
 
 export function minFilter(src: Float32Array, width: number, height: number, size: number): Float32Array {
