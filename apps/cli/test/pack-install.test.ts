@@ -1,5 +1,5 @@
 /**
- * Packaging as a consumer meets it: build, `pnpm pack` @hcr/core, @hcr/data, @hcr/export-onnx and @hcr/serve-onnx,
+ * Packaging as a consumer meets it: build, `pnpm pack` @hcr/core, @hcr/data, @hcr/decode, @hcr/image, @hcr/export-onnx and @hcr/serve-onnx,
  * install the tarballs into a fresh project outside the workspace, and run each package's README example there.
  */
 import { execFileSync } from 'node:child_process';
@@ -19,7 +19,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from '../../../packages/serve-onnx/test/support/models.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const PACKAGES = ['core', 'data', 'export-onnx', 'serve-onnx'];
+const PACKAGES = ['core', 'data', 'decode', 'image', 'export-onnx', 'serve-onnx'];
+/** Packages the consumer gets through another one (not direct dependencies): where pnpm puts them. */
+const THROUGH: Record<string, string> = { core: 'data', decode: 'serve-onnx', image: 'serve-onnx' };
 const SHARED_DATA = resolve(ROOT, '../shared/data');
 
 /** The first ```ts block of a package README. */
@@ -73,10 +75,11 @@ describe('published packages install and their README examples run', () => {
   }, 900_000);
 
   it('each tarball ships dist with types and no sources or tests', () => {
-    // @hcr/core is not a direct dependency: find it where pnpm put it, next to @hcr/data
-    const dataDir = realpathSync(join(project, 'node_modules/@hcr/data'));
+    // @hcr/core, decode and image are not direct dependencies: find them where pnpm put them, next to their user
     for (const p of PACKAGES) {
-      const dir = p === 'core' ? join(dataDir, '..', 'core') : join(project, 'node_modules', '@hcr', p);
+      const dir = THROUGH[p]
+        ? join(realpathSync(join(project, 'node_modules/@hcr', THROUGH[p])), '..', p)
+        : join(project, 'node_modules', '@hcr', p);
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
       expect(JSON.stringify(pkg.exports)).not.toContain('source');
       expect(existsSync(join(dir, 'dist', 'index.js'))).toBe(true);
