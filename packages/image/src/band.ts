@@ -262,13 +262,16 @@ export function dropLabel(row: Component[], height: number, all: Component[] = r
   return bestSplit < 0 ? row : byX.slice(bestSplit);
 }
 
-/** Three printed letters, or two ("NOM" with its N merged into a box corner) followed by a colon. */
+/**
+ * Two or more printed letters followed by a colon. The colon is required: without it, neat synthetic (and some
+ * real) handwriting, whose glyphs share a top and a baseline, passed for print ("YVONNE | BOURGEOIS").
+ */
 function isLabel(left: Component[], height: number, all: Component[], writingX: number): boolean {
-  if (printedLine(left, height, 3)) return true;
   const line = printedLine(left, height, 2);
   if (!line) return false;
-  const end = Math.max(...left.map((c) => c.x1));
-  return hasColon(all, end - 1, writingX, line.top, line.bottom);
+  // The colon may be part of `left` (heavy enough to count as a letter) or lighter and outside it.
+  const start = Math.min(...left.map((c) => c.x0));
+  return hasColon(all, start, writingX, line.top, line.bottom);
 }
 
 /** Rows of letters: the union of their overlapping vertical intervals. */

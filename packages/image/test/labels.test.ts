@@ -48,6 +48,12 @@ describe('printed label removal', () => {
     expect(line.crop.x).toBeLessThanOrEqual(11);
   });
 
+  it('keeps neat handwriting without a colon: glyphs on one line are not print by themselves', () => {
+    const line = preprocessLine(field(0, 30, false).img);
+    expect(line.labelRemoved).toBe(false);
+    expect(line.crop.x).toBeLessThanOrEqual(11);
+  });
+
   it('keeps aligned letters followed by a gap of about a letter height (an amount after its separator)', () => {
     const line = preprocessLine(field(0, 11, false).img);
     expect(line.labelRemoved).toBe(false);
