@@ -115,16 +115,16 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
       [['--lexicon', join(dir, 'missing.txt')], /Cannot read the lexicon file .*missing\.txt/],
       [['--top-k', '0'], /--top-k must be a whole number from 1 to 20/],
     ];
-    const runs = await Promise.all(
-      cases.map(([flags]) => run(['read', '--model', RANDOM_READER, line, ...flags])),
-    );
+    const [noModel, ...runs] = await Promise.all([
+      run(['read', '--model', join(dir, 'none.onnx'), line]),
+      ...cases.map(([flags]) => run(['read', '--model', RANDOM_READER, line, ...flags])),
+    ]);
     runs.forEach((r, i) => {
       expect(r.code, cases[i]![1].source).toBe(1);
       expect(r.stderr).toMatch(cases[i]![1]);
     });
-    const noModel = await run(['read', '--model', join(dir, 'none.onnx'), line]);
-    expect(noModel.code).toBe(1);
-    expect(noModel.stderr).toMatch(/Cannot read the line reader .*none\.onnx/);
+    expect(noModel!.code).toBe(1);
+    expect(noModel!.stderr).toMatch(/Cannot read the line reader .*none\.onnx/);
   });
 
   it('hcr serve refuses a missing or empty lexicon file, naming it', async () => {
