@@ -36,6 +36,8 @@ export function selectBand(
   height: number,
   removeLabels = true,
 ): Band | undefined {
+  // Leftovers of form lines the line remover could not take (thick, broken or textured) are not writing.
+  comps = comps.filter((c) => !isLineLike(c, width, height));
   if (comps.length === 0) return undefined;
   const heaviest = comps.reduce((m, c) => Math.max(m, c.mass), 0);
   const heavy = comps.filter((c) => c.mass >= LETTER_MASS * heaviest);
@@ -272,6 +274,12 @@ function isLabel(left: Component[], height: number, all: Component[], writingX: 
   // The colon may be part of `left` (heavy enough to count as a letter) or lighter and outside it.
   const start = Math.min(...left.map((c) => c.x0));
   return hasColon(all, start, writingX, line.top, line.bottom);
+}
+
+/** Long and flat: a stretch of ruled line, not a letter or a word. */
+function isLineLike(c: Component, width: number, height: number): boolean {
+  const w = c.x1 - c.x0 + 1;
+  return w >= 0.5 * width && w >= 8 * h(c) && h(c) <= 0.2 * height;
 }
 
 /** Rows of letters: the union of their overlapping vertical intervals. */

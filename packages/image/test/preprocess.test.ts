@@ -157,17 +157,17 @@ describe('preprocessLine', () => {
   });
 
   it('keeps thick marker strokes that cross the whole drawing canvas', () => {
-    // A 600x150 white canvas: a 10-px "1" from top to bottom and a 10-px bar across 400 px.
+    // A 600x150 white canvas with a big T: a 10-px stem from top to bottom under a 10-px bar 400 px long.
     const page = new Float32Array(600 * 150).fill(255);
     const w = 600;
-    darkRect(page, w, 100, 0, 10, 150, 255);
-    darkRect(page, w, 150, 70, 400, 10, 255);
+    darkRect(page, w, 295, 0, 10, 150, 255);
+    darkRect(page, w, 100, 0, 400, 10, 255);
     const line = preprocessLine(toImage(page, w, 150));
     expect(line.crop.x).toBeLessThanOrEqual(101);
-    expect(line.crop.x + line.crop.width).toBeGreaterThanOrEqual(549);
-    const { cols } = profiles(line.pixels, line.width, line.height);
-    expect(Math.max(...cols.slice(0, 10))).toBeGreaterThan(20 * 255); // the "1", full height
-    expect(cols[Math.round(line.width * 0.7)]).toBeGreaterThan(0); // the bar
+    expect(line.crop.x + line.crop.width).toBeGreaterThanOrEqual(499);
+    const { cols, rows } = profiles(line.pixels, line.width, line.height);
+    expect(Math.max(...cols)).toBeGreaterThan(20 * 255); // the stem, full height
+    expect(Math.max(...rows.slice(2, 6))).toBeGreaterThan(0.8 * 255 * (line.width - 6)); // the bar, full width
   });
 
   it('does not blow a lone hyphen up to full height', () => {
