@@ -1,5 +1,5 @@
 /**
- * `pnpm bench read [--reader file.onnx] [--duration s] [--threads n] [--json]`
+ * `pnpm bench read [--reader file.onnx] [--duration s] [--threads n] [--trials n] [--json]`
  *
  * The line reader's speed: lines per second in onnxruntime (in-process, batch 1 and 32, inference alone and
  * end to end with PNG decoding, line preprocessing and beam decoding), then HTTP requests per second of
@@ -32,6 +32,8 @@ export interface BenchReadOptions {
   /** Seconds per measurement. */
   duration?: number;
   threads?: number;
+  /** HTTP trials per configuration (default 2). */
+  trials?: number;
 }
 
 function readerPath(flag?: string): string {
@@ -111,22 +113,28 @@ export async function benchRead(opts: BenchReadOptions = {}) {
   const raw = await inProcess(reader, pngs, lines, seconds);
   await reader.close();
 
+  // Interleaved trials (0, 1, 0, 1 prepare workers): on a shared machine the load moves between runs.
   const runs = [];
-  for (const workers of [0, 1]) {
-    const extra = ['--reader', model, '--prepare-workers', String(workers)];
-    const { url, child } = await startServe(FIXTURE, true, opts.threads, extra);
-    try {
-      await http(url, pngs[median]!, 4, 1); // warm-up
-      for (const c of [1, 16]) {
-        runs.push({ prepareWorkers: workers, ...(await http(url, pngs[median]!, c, Math.max(2, seconds))) });
-        process.stderr.write(
-          `  HTTP prepare workers ${workers}, c=${c}: ${runs.at(-1)!.requestsPerSecond} req/s\n`,
-        );
+  for (let trial = 1; trial <= (opts.trials ?? 2); trial++)
+    for (const workers of [0, 1]) {
+      const extra = ['--reader', model, '--prepare-workers', String(workers)];
+      const { url, child } = await startServe(FIXTURE, true, opts.threads, extra);
+      try {
+        await http(url, pngs[median]!, 4, 1); // warm-up
+        for (const c of [1, 16]) {
+          runs.push({
+            trial,
+            prepareWorkers: workers,
+            ...(await http(url, pngs[median]!, c, Math.max(2, seconds))),
+          });
+          process.stderr.write(
+            `  trial ${trial}, prepare workers ${workers}, c=${c}: ${runs.at(-1)!.requestsPerSecond} req/s\n`,
+          );
+        }
+      } finally {
+        await stopServe(child);
       }
-    } finally {
-      await stopServe(child);
     }
-  }
   const decode = benchDecode({ msPerCase: 500, print: false });
   return {
     reader: model,
@@ -162,7 +170,7 @@ function print(r: Awaited<ReturnType<typeof benchRead>>) {
   );
   for (const x of r.http)
     out.write(
-      `${`c=${x.connections}, prepare workers ${x.prepareWorkers}`.padEnd(34)} ${String(x.requestsPerSecond).padStart(7)} ${String(x.p50Ms).padStart(7)} ${String(x.p99Ms).padStart(7)} ${String(x.errors).padStart(7)}\n`,
+      `${`trial ${x.trial}: c=${x.connections}, prepare workers ${x.prepareWorkers}`.padEnd(34)} ${String(x.requestsPerSecond).padStart(7)} ${String(x.p50Ms).padStart(7)} ${String(x.p99Ms).padStart(7)} ${String(x.errors).padStart(7)}\n`,
     );
   out.write('\n@hcr/decode benchDecode (100-frame synthetic lines, decodes per CPU second)\n');
   for (const d of r.decode) out.write(`  ${d.name.padEnd(30)} ${String(d.decodesPerSecond).padStart(8)}\n`);
@@ -178,6 +186,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     reader: flag('reader') ?? flag('model'),
     duration: flag('duration') ? Number(flag('duration')) : undefined,
     threads: flag('threads') ? Number(flag('threads')) : undefined,
+    trials: flag('trials') ? Number(flag('trials')) : undefined,
   });
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else print(result);
