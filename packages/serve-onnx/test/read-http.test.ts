@@ -84,6 +84,10 @@ describe('POST /v1/read', () => {
     expect(batch.statusCode).toBe(200);
     expect(batch.json().readings).toHaveLength(2);
     for (const r of batch.json().readings) expect(r.text).toMatch(/^[A-Z]*$/);
+    // A pattern no text of this line's frames can satisfy: empty text, flagged.
+    const none = (await post(png, `?pattern=${encodeURIComponent('[0-9]{90}')}`)).json();
+    expect(none).toMatchObject({ text: '', confidence: 0, alternatives: [], constraintUnsatisfied: true });
+    expect(pattern.constraintUnsatisfied).toBeUndefined();
     // JSON fields win over query parameters.
     const both = (
       await post({ image: png.toString('base64'), classes: 'letters' }, '?classes=digits&beam=1')

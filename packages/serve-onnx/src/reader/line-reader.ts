@@ -32,6 +32,8 @@ export interface LineReading {
   characters: { char: string; confidence: number }[];
   /** Distinct texts, best first (the first is `text`). */
   alternatives: { text: string; confidence: number }[];
+  /** Present (true) when no text satisfies the pattern, lexicon or class: `text` is '' and `confidence` 0. */
+  constraintUnsatisfied?: true;
 }
 
 /** One line to read: encoded image bytes (PNG/JPEG/WebP) or a line already prepared. */
@@ -145,6 +147,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
       confidence: r.confidence,
       characters: r.characters.map((c) => ({ char: c.char, confidence: c.confidence })),
       alternatives: r.alternatives.map((a) => ({ text: a.text, confidence: a.confidence })),
+      ...(r.constraintUnsatisfied ? { constraintUnsatisfied: true as const } : {}),
     };
   }
 

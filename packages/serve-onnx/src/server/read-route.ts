@@ -26,7 +26,6 @@ const NO_READER_HINT =
 
 /** One line's answer; `input` (the 32-px line the model saw) only with ?debug=1. */
 export type ReadAnswer = LineReading & {
-  constraintUnsatisfied?: boolean;
   input?: { width: number; height: number; pixels: number[] };
 };
 
@@ -83,9 +82,6 @@ export function registerReadRoute(
         const line = lines[i]!;
         return {
           ...r,
-          ...(r.text === '' && r.confidence === 0 && (compiled.pattern || compiled.lexicon)
-            ? { constraintUnsatisfied: true }
-            : {}),
           ...(debug
             ? { input: { width: line.width, height: line.height, pixels: Array.from(line.pixels) } }
             : {}),
