@@ -133,11 +133,6 @@ function blur1d(
   return out;
 }
 
-/** Value below which `q` (0..1) of the samples fall, for values in 0..255 (256-bin histogram). */
-export function percentile(values: Float32Array, q: number): number {
-  return histogramPercentile(histogram(values), values.length, q);
-}
-
 /** 256-bin histogram of values clamped to 0..255 (rounded). */
 export function histogram(values: Float32Array): Uint32Array {
   const hist = new Uint32Array(256);
@@ -149,6 +144,7 @@ export function histogram(values: Float32Array): Uint32Array {
   return hist;
 }
 
+/** Value below which `q` (0..1) of the `count` samples in a 256-bin histogram fall. */
 export function histogramPercentile(hist: Uint32Array, count: number, q: number): number {
   const target = q * count;
   let acc = 0;
