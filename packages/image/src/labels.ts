@@ -1,0 +1,140 @@
+/**
+ * Printed text on forms: field labels ("PRENOM :") left of the writing, and rows of print ("DATE DE
+ * NAISSANCE") around it. Print is told from handwriting by its geometry alone: letters on one straight line to
+ * the pixel, set tight.
+ */
+import type { Component } from './components.js';
+
+/** Steepest printed line still taken for flat (pixels per pixel, about 3 degrees). */
+const MAX_SKEW = 0.05;
+/** Fewer letters than this are fitted with a flat line: too few to measure a skew, too short for it to matter. */
+const MIN_SKEW_LETTERS = 8;
+
+const h = (c: Component) => c.y1 - c.y0 + 1;
+
+/**
+ * Print is flat and tight: three or more letters whose tops and bottoms line up to the pixel. Handwriting
+ * wobbles more than that. Marks (colons, dots) and fragments cut by the crop's edges are not counted.
+ */
+export function isPrinted(comps: Component[], height: number): boolean {
+  return printedLine(comps, height, 3) !== undefined;
+}
+
+/** The top and bottom rows of a printed line of at least `minUnits` letters, or undefined. */
+function printedLine(
+  comps: Component[],
+  height: number,
+  minUnits: number,
+): { top: number; bottom: number } | undefined {
+  const cands = comps.filter((c) => c.x0 > 0 && c.y0 > 0 && c.y1 < height - 1 && h(c) >= 5);
+  if (cands.length === 0) return undefined;
+  const top = skewedLine(cands, (c) => c.y0);
+  const bottom = skewedLine(cands, (c) => c.y1);
+  // Print sits on its line to the pixel (JPEG blur allows one); two handwritten digits can come within two.
+  const tol = 1;
+  const aligned = cands.filter(
+    (c) => Math.abs(top.residual(c)) <= tol && Math.abs(bottom.residual(c)) <= tol,
+  );
+  // Bold print merges letters ("NOM" -> N + OM): a blob as wide as two letters counts as two.
+  const units = (cs: Component[]) =>
+    cs.reduce((n, c) => n + Math.max(1, Math.floor((c.x1 - c.x0 + 1) / (0.75 * h(c)))), 0);
+  const n = units(aligned);
+  // One letter may be off (merged with a fragment at the edge of the crop).
+  // Marks left of the first aligned letter are margin (rotated reference numbers at the crop's edge).
+  const from = Math.min(...aligned.map((c) => c.x0));
+  if (n < minUnits || n < 0.6 * units(cands.filter((c) => c.x0 >= from))) return undefined;
+  const byX = [...aligned].sort((p, q) => p.x0 - q.x0);
+  const letterH = bottom.at(byX[0]) - top.at(byX[0]) + 1;
+  // Print is set tight (word spaces aside); letters written in boxes are spaced a letter apart.
+  let loose = 0;
+  for (let i = 1; i < byX.length; i++) if (byX[i].x0 - byX[i - 1].x1 > 0.5 * letterH) loose++;
+  if (loose > 0.3 * (byX.length - 1)) return undefined;
+  const last = byX[byX.length - 1];
+  return { top: Math.round(top.at(last)), bottom: Math.round(bottom.at(last)) };
+}
+
+/**
+ * A straight line through one edge (top or bottom) of the components, robust to outliers (Theil-Sen: the
+ * median slope over all pairs, capped to a slight skew), so a printed line on a slightly rotated scan still
+ * counts as flat.
+ */
+function skewedLine(cs: Component[], edge: (c: Component) => number) {
+  const cx = (c: Component) => (c.x0 + c.x1) / 2;
+  const median = (v: number[]) => {
+    const s = [...v].sort((p, q) => p - q);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  const slopes: number[] = [];
+  for (let i = 0; i < cs.length; i++)
+    for (let j = i + 1; j < cs.length; j++)
+      if (cx(cs[j]) !== cx(cs[i])) slopes.push((edge(cs[j]) - edge(cs[i])) / (cx(cs[j]) - cx(cs[i])));
+  // A short label spans too few pixels for skew to matter, and too few letters to measure it.
+  const slope = cs.length >= MIN_SKEW_LETTERS ? Math.max(-MAX_SKEW, Math.min(MAX_SKEW, median(slopes))) : 0;
+  const intercept = median(cs.map((c) => edge(c) - slope * cx(c)));
+  const at = (c: Component) => intercept + slope * cx(c);
+  return { at, residual: (c: Component) => edge(c) - at(c) };
+}
+
+/** A colon between x0 and x1: two small marks one above the other, within the label's rows. */
+function hasColon(all: Component[], x0: number, x1: number, top: number, bottom: number): boolean {
+  const size = 0.4 * (bottom - top + 1);
+  const dots = all.filter(
+    (c) =>
+      c.x0 > x0 &&
+      c.x1 < x1 &&
+      c.y0 >= top - 1 &&
+      c.y1 <= bottom + 1 &&
+      c.x1 - c.x0 + 1 <= size &&
+      h(c) <= size,
+  );
+  return dots.some((a) => dots.some((b) => a.y1 < b.y0 && a.x0 <= b.x1 && b.x0 <= a.x1));
+}
+
+/**
+ * A printed label left of the writing ("PRENOM :   KELLY"): the widest gap whose left side is print and at
+ * least 1.5 letter heights wide (handwritten amounts leave up to about one after a separator), with writing
+ * on the right. Returns the row without the label.
+ */
+export function dropLabel(row: Component[], height: number, all: Component[] = row): Component[] {
+  const byX = [...row].sort((a, b) => a.x0 - b.x0);
+  const total = row.reduce((m, c) => m + c.mass, 0);
+  let bestSplit = -1;
+  let bestGap = 0;
+  let right = Number.NEGATIVE_INFINITY;
+  let massLeft = 0;
+  for (let i = 0; i < byX.length; i++) {
+    const c = byX[i];
+    if (i > 0) {
+      const gap = c.x0 - right;
+      const left = byX.slice(0, i);
+      // Median, not max: a fragment of rotated text at the crop's edge is taller than the label.
+      const hs = left.map(h).sort((p, q) => p - q);
+      const letterH = hs[hs.length >> 1];
+      if (
+        gap >= 1.5 * letterH &&
+        gap > bestGap &&
+        total - massLeft >= 0.2 * total &&
+        isLabel(left, height, all, c.x0)
+      ) {
+        bestGap = gap;
+        bestSplit = i;
+      }
+    }
+    right = Math.max(right, c.x1);
+    massLeft += c.mass;
+  }
+  return bestSplit < 0 ? row : byX.slice(bestSplit);
+}
+
+/**
+ * Two or more printed letters followed by a colon. The colon is required: without it, neat synthetic (and some
+ * real) handwriting, whose glyphs share a top and a baseline, passed for print ("YVONNE | BOURGEOIS").
+ */
+function isLabel(left: Component[], height: number, all: Component[], writingX: number): boolean {
+  const line = printedLine(left, height, 2);
+  if (!line) return false;
+  // The colon may be part of `left` (heavy enough to count as a letter) or lighter and outside it.
+  const start = Math.min(...left.map((c) => c.x0));
+  return hasColon(all, start, writingX, line.top, line.bottom);
+}
