@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLexicons, parseLexiconSpec, readLexiconFile } from '../src/index.js';
 import { lineScan, uniform } from './support/line-synth.js';
@@ -184,6 +184,57 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
       child = undefined;
     } finally {
       child?.kill('SIGKILL');
+    }
+  });
+
+  it('hcr serve with no flags, in a directory after the pipeline, serves its character model and reader', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'hcr-after-pipeline-'));
+    await mkdir(join(cwd, 'artifacts/model/pipeline'), { recursive: true });
+    await mkdir(join(cwd, 'artifacts/model/reader-pipeline'), { recursive: true });
+    await copyFile(FIXTURE_MODEL, join(cwd, 'artifacts/model/pipeline/model.onnx'));
+    await copyFile(RANDOM_READER, join(cwd, 'artifacts/model/reader-pipeline/model.onnx'));
+    // Run from that directory: tsx and the CLI by absolute path.
+    const tsx = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+    const { HCR_MODEL: _m, HCR_READER: _r, ...inherited } = process.env;
+    const env = { ...inherited, NO_COLOR: '1' };
+    let child: ChildProcess | undefined = spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        tsx,
+        join(ROOT, 'apps/cli/src/bin.ts'),
+        'serve',
+        '--port',
+        '0',
+        '--log-level',
+        'warn',
+      ],
+      { cwd, env },
+    );
+    try {
+      const url = await new Promise<string>((res, rej) => {
+        let err = '';
+        child!.stderr!.on('data', (d) => {
+          err += d;
+          const m =
+            /hcr serve: (http:\/\/127\.0\.0\.1:\d+) \(model fixture-mlp[^;]*; reader reader-random-seed3\)/.exec(
+              err,
+            );
+          if (m) res(m[1]!);
+        });
+        child!.on('exit', (code) => rej(new Error(`serve exited ${code}: ${err}`)));
+      });
+      const model = (await (await fetch(`${url}/v1/model`)).json()) as { id: string; reader: { id: string } };
+      expect(model.id).toMatch(/^fixture-mlp/);
+      expect(model.reader.id).toBe('reader-random-seed3');
+      const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      child = undefined;
+    } finally {
+      child?.kill('SIGKILL');
+      await rm(cwd, { recursive: true, force: true });
     }
   });
 });
