@@ -29,38 +29,9 @@ const MIN_COMPONENT_AREA = 3;
  * scaled by the same factor (aspect kept). Deterministic: the same pixels give the same bytes.
  */
 export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {}): LineImage {
-  const outH = opts.height ?? LINE_HEIGHT;
-  const margin = opts.margin ?? LINE_MARGIN;
-  const minWidth = opts.minWidth ?? LINE_MIN_WIDTH;
-  const maxWidth = opts.maxWidth ?? LINE_MAX_WIDTH;
-  if (
-    !Number.isInteger(outH) ||
-    outH < 8 ||
-    !Number.isInteger(margin) ||
-    margin < 0 ||
-    2 * margin >= outH - 4
-  ) {
-    throw new HcrError(
-      'BAD_OPTIONS',
-      `height ${outH} with margin ${margin} leaves no room for the ink band.`,
-      {
-        hint: 'Use an integer height of at least 8 and a margin below a third of it (defaults: 32 and 3).',
-      },
-    );
-  }
+  const { outH, margin, minWidth, maxWidth } = checkOptions(opts);
   validateImage(img);
-  let grey = toGrey(img);
-  let w = img.width;
-  let h = img.height;
-  // Working scale: source pixels per working pixel.
-  let f = 1;
-  if (h > WORK_HEIGHT) {
-    f = h / WORK_HEIGHT;
-    const ww = Math.max(1, Math.round(w / f));
-    grey = resampleRect(grey, w, h, { x: 0, y: 0, width: w, height: h }, ww, WORK_HEIGHT, 'clamp');
-    w = ww;
-    h = WORK_HEIGHT;
-  }
+  const { grey, w, h, f } = workingGrey(img);
   const polarity = opts.polarity ?? detectPolarity(grey);
   if (polarity === 'light-on-dark') for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i];
   const diff = flatten(grey, w, h);
@@ -82,35 +53,7 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   if (!band) throw noInk(img);
   const keepId = new Uint8Array(all.length + 1);
   for (const id of band.keep) keepId[id] = 1;
-  // Second pass: the contrast of the kept writing alone sets full ink (bold print elsewhere does not).
-  const core = strokeCore(diff, labels, keepId, band, w);
-  const ramp = 1 / Math.max(16, core - 0.5 * t);
-
-  // Keep the chosen components and their one-pixel anti-aliased fringe (a 3x3 dilation of their pixels,
-  // done separably); everything else becomes background.
-  const near = new Uint8Array(w * h);
-  for (let y = band.y0; y <= band.y1; y++) {
-    for (let x = band.x0; x <= band.x1; x++) {
-      const p = y * w + x;
-      if (!keepId[labels[p]]) continue;
-      near[p] = 1;
-      if (x > 0) near[p - 1] = 1;
-      if (x < w - 1) near[p + 1] = 1;
-    }
-  }
-  const kept = new Float32Array(w * h);
-  const y0k = Math.max(0, band.y0 - 1);
-  const y1k = Math.min(h - 1, band.y1 + 1);
-  const x0k = Math.max(0, band.x0 - 1);
-  const x1k = Math.min(w - 1, band.x1 + 1);
-  for (let y = y0k; y <= y1k; y++) {
-    for (let x = x0k; x <= x1k; x++) {
-      const p = y * w + x;
-      if (ink[p] === 0) continue;
-      if (near[p] || (y > 0 && near[p - w]) || (y < h - 1 && near[p + w]))
-        kept[p] = Math.min(1, (diff[p] - 0.5 * t) * ramp);
-    }
-  }
+  const kept = keptPlane(diff, ink, t, labels, keepId, band, w, h);
 
   const bandW = band.x1 - band.x0 + 1;
   const bandH = band.y1 - band.y0 + 1;
@@ -125,6 +68,7 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
       { hint: 'Crop the image to one field or word (or raise maxWidth).' },
     );
   }
+  // The band, centred, scaled by s; whatever lies outside the working image reads as background.
   const cx = (band.x0 + band.x1 + 1) / 2;
   const cyy = (band.y0 + band.y1 + 1) / 2;
   const rect = { x: cx - outW / s / 2, y: cyy - outH / s / 2, width: outW / s, height: outH / s };
@@ -150,12 +94,98 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   };
 }
 
+function checkOptions(opts: LinePreprocessOptions) {
+  const outH = opts.height ?? LINE_HEIGHT;
+  const margin = opts.margin ?? LINE_MARGIN;
+  const minWidth = opts.minWidth ?? LINE_MIN_WIDTH;
+  const maxWidth = opts.maxWidth ?? LINE_MAX_WIDTH;
+  if (
+    !Number.isInteger(outH) ||
+    outH < 8 ||
+    !Number.isInteger(margin) ||
+    margin < 0 ||
+    2 * margin >= outH - 4
+  ) {
+    throw new HcrError(
+      'BAD_OPTIONS',
+      `height ${outH} with margin ${margin} leaves no room for the ink band.`,
+      {
+        hint: 'Use an integer height of at least 8 and a margin below a third of it (defaults: 32 and 3).',
+      },
+    );
+  }
+  if (!Number.isInteger(minWidth) || minWidth < 1 || !(maxWidth >= minWidth)) {
+    throw new HcrError('BAD_OPTIONS', `minWidth ${minWidth} and maxWidth ${maxWidth} allow no line width.`, {
+      hint: 'Use an integer minWidth of at least 1 and a maxWidth at least as large (defaults: 16 and 2048).',
+    });
+  }
+  return { outH, margin, minWidth, maxWidth };
+}
+
+/** Grey levels at working scale: inputs higher than WORK_HEIGHT are shrunk to it; `f` is source px per working px. */
+function workingGrey(img: GreyImage): { grey: Float32Array; w: number; h: number; f: number } {
+  const grey = toGrey(img);
+  const { width: w, height: h } = img;
+  if (h <= WORK_HEIGHT) return { grey, w, h, f: 1 };
+  const f = h / WORK_HEIGHT;
+  const ww = Math.max(1, Math.round(w / f));
+  const full = { x: 0, y: 0, width: w, height: h };
+  return { grey: resampleRect(grey, w, h, full, ww, WORK_HEIGHT, 'clamp'), w: ww, h: WORK_HEIGHT, f };
+}
+
+/**
+ * The kept writing as ink 0..1: the chosen components and their one-pixel anti-aliased fringe (a 3x3
+ * dilation, done separably); everything else is background. Second pass of the contrast: the writing's own
+ * stroke cores reach 1, so bold print elsewhere does not make it faint.
+ */
+function keptPlane(
+  diff: Float32Array,
+  ink: Float32Array,
+  t: number,
+  labels: Int32Array,
+  keepId: Uint8Array,
+  band: Box,
+  w: number,
+  h: number,
+): Float32Array {
+  const core = strokeCore(diff, labels, keepId, band, w);
+  const ramp = 1 / Math.max(16, core - 0.5 * t);
+  const near = new Uint8Array(w * h);
+  for (let y = band.y0; y <= band.y1; y++) {
+    for (let x = band.x0; x <= band.x1; x++) {
+      const p = y * w + x;
+      if (!keepId[labels[p]]) continue;
+      near[p] = 1;
+      if (x > 0) near[p - 1] = 1;
+      if (x < w - 1) near[p + 1] = 1;
+    }
+  }
+  const kept = new Float32Array(w * h);
+  for (let y = Math.max(0, band.y0 - 1); y <= Math.min(h - 1, band.y1 + 1); y++) {
+    for (let x = Math.max(0, band.x0 - 1); x <= Math.min(w - 1, band.x1 + 1); x++) {
+      const p = y * w + x;
+      if (ink[p] === 0) continue;
+      if (near[p] || (y > 0 && near[p - w]) || (y < h - 1 && near[p + w]))
+        kept[p] = Math.min(1, (diff[p] - 0.5 * t) * ramp);
+    }
+  }
+  return kept;
+}
+
+/** An inclusive box in working pixels. */
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
 /** Darkness of the stroke cores of the kept components (60th percentile of their pixels). */
 function strokeCore(
   diff: Float32Array,
   labels: Int32Array,
   keepId: Uint8Array,
-  band: { x0: number; y0: number; x1: number; y1: number },
+  band: Box,
   w: number,
 ): number {
   const hist = new Uint32Array(256);
@@ -173,13 +203,7 @@ function strokeCore(
 }
 
 /** Median length of horizontal ink runs in the kept components: the pen width. */
-function strokeWidth(
-  mask: Uint8Array,
-  labels: Int32Array,
-  keepId: Uint8Array,
-  band: { x0: number; y0: number; x1: number; y1: number },
-  w: number,
-): number {
+function strokeWidth(mask: Uint8Array, labels: Int32Array, keepId: Uint8Array, band: Box, w: number): number {
   const counts = new Uint32Array(64);
   let total = 0;
   for (let y = band.y0; y <= band.y1; y++) {

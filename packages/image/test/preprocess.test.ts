@@ -233,5 +233,7 @@ describe('preprocessLine bad input', () => {
   });
   it('refuses options that leave no room for ink', () => {
     expect(code(() => preprocessLine(formScan(), { height: 32, margin: 15 }))).toBe('BAD_OPTIONS');
+    expect(code(() => preprocessLine(formScan(), { minWidth: 0 }))).toBe('BAD_OPTIONS');
+    expect(code(() => preprocessLine(formScan(), { minWidth: 64, maxWidth: 32 }))).toBe('BAD_OPTIONS');
   });
 });
