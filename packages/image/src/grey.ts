@@ -33,6 +33,7 @@ export function validateImage(img: GreyImage): void {
       { hint: 'Pass raw decoded pixels (not the file bytes) and set `channels` (1 to 4) to match them.' },
     );
   }
+  if (img.data instanceof Float32Array) checkFloatRange(img.data);
   if (width < MIN_SIDE || height < MIN_SIDE) {
     throw new HcrError(
       'IMAGE_TOO_SMALL',
@@ -48,6 +49,29 @@ export function validateImage(img: GreyImage): void {
       `The image is ${width}x${height}, more than ${MAX_INPUT_ASPECT} times wider than high: that is not one written field.`,
       { hint: 'Crop the image to the field or word to read.' },
     );
+  }
+}
+
+/** Float pixels must be finite grey levels 0..255; 0..1 floats are the usual mistake. */
+function checkFloatRange(data: Float32Array): void {
+  let max = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (!Number.isFinite(v)) {
+      throw new HcrError(
+        'BAD_IMAGE_DATA',
+        `The image data holds ${v} at index ${i}; pixels must be finite.`,
+        {
+          hint: 'Pass grey levels 0..255.',
+        },
+      );
+    }
+    if (v > max) max = v;
+  }
+  if (max > 0 && max <= 1) {
+    throw new HcrError('BAD_IMAGE_DATA', `The float pixels run from 0 to ${max}, not 0..255.`, {
+      hint: 'Multiply 0..1 floats by 255 (the Uint8 range) before preprocessing.',
+    });
   }
 }
 

@@ -1,0 +1,65 @@
+import { createRng, HcrError } from '@hcr/core';
+import { describe, expect, it } from 'vitest';
+import { preprocessLine } from '../src/index.js';
+
+describe('preprocessLine on arbitrary input', () => {
+  it('returns a valid line or an HcrError, never anything else', () => {
+    const rng = createRng(12);
+    const codes = new Set<string>();
+    let lines = 0;
+    for (let k = 0; k < 150; k++) {
+      const width = 1 + rng.int(300);
+      const height = 1 + rng.int(90);
+      const kind = rng.int(4);
+      const data = new Uint8Array(width * height);
+      for (let i = 0; i < data.length; i++) {
+        // noise, blocks, stripes, a few dots
+        const x = i % width;
+        const y = (i - x) / width;
+        data[i] =
+          kind === 0
+            ? rng.int(256)
+            : kind === 1
+              ? (x >> 3) % 2 && (y >> 2) % 2
+                ? 20
+                : 230
+              : kind === 2
+                ? x % 7 < 2
+                  ? 40
+                  : 210
+                : rng.next() < 0.01
+                  ? 0
+                  : 255;
+      }
+      try {
+        const line = preprocessLine({ width, height, data });
+        lines++;
+        expect(line.height).toBe(32);
+        expect(line.width).toBeGreaterThanOrEqual(16);
+        expect(line.pixels.length).toBe(line.width * 32);
+        expect(line.crop.x + line.crop.width).toBeLessThanOrEqual(width);
+        expect(line.crop.y + line.crop.height).toBeLessThanOrEqual(height);
+      } catch (e) {
+        expect(e).toBeInstanceOf(HcrError);
+        codes.add((e as HcrError).code);
+      }
+    }
+    expect(lines).toBeGreaterThan(30);
+    expect([...codes].every((c) => ['NO_INK', 'IMAGE_TOO_SMALL', 'LINE_TOO_WIDE'].includes(c))).toBe(true);
+  });
+
+  it('refuses non-finite and 0..1 float pixels with the fix', () => {
+    const data = new Float32Array(40 * 20).fill(200);
+    data[5] = Number.NaN;
+    expect(() => preprocessLine({ width: 40, height: 20, data })).toThrow(/finite/);
+    const unit = new Float32Array(40 * 20).fill(1);
+    unit[3] = 0;
+    try {
+      preprocessLine({ width: 40, height: 20, data: unit });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as HcrError).code).toBe('BAD_IMAGE_DATA');
+      expect((e as HcrError).hint).toMatch(/255/);
+    }
+  });
+});
