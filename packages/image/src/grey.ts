@@ -55,6 +55,7 @@ export function validateImage(img: GreyImage): void {
 /** Float pixels must be finite grey levels 0..255; 0..1 floats are the usual mistake. */
 function checkFloatRange(data: Float32Array): void {
   let max = 0;
+  let fractional = false;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) {
@@ -67,8 +68,10 @@ function checkFloatRange(data: Float32Array): void {
       );
     }
     if (v > max) max = v;
+    if (v !== Math.round(v)) fractional = true;
   }
-  if (max > 0 && max <= 1) {
+  // Fractions all at or below 1: a 0..1 image (a near-black 0..255 image has whole levels).
+  if (fractional && max <= 1) {
     throw new HcrError('BAD_IMAGE_DATA', `The float pixels run from 0 to ${max}, not 0..255.`, {
       hint: 'Multiply 0..1 floats by 255 (the Uint8 range) before preprocessing.',
     });

@@ -52,8 +52,8 @@ describe('preprocessLine on arbitrary input', () => {
     const data = new Float32Array(40 * 20).fill(200);
     data[5] = Number.NaN;
     expect(() => preprocessLine({ width: 40, height: 20, data })).toThrow(/finite/);
-    const unit = new Float32Array(40 * 20).fill(1);
-    unit[3] = 0;
+    const unit = new Float32Array(40 * 20).fill(0.9);
+    unit[3] = 0.1;
     try {
       preprocessLine({ width: 40, height: 20, data: unit });
       expect.unreachable();
@@ -61,5 +61,9 @@ describe('preprocessLine on arbitrary input', () => {
       expect((e as HcrError).code).toBe('BAD_IMAGE_DATA');
       expect((e as HcrError).hint).toMatch(/255/);
     }
+    // Whole levels 0 and 1 are a (near-black) 0..255 image: no writing there, not a range mistake.
+    const dark = new Float32Array(40 * 20).fill(1);
+    dark[3] = 0;
+    expect(() => preprocessLine({ width: 40, height: 20, data: dark })).toThrow(/No writing/);
   });
 });
