@@ -3,8 +3,9 @@
  * beside, as PNGs in artifacts/debug/. Usage: node --conditions=source --import tsx
  * packages/image/scripts/contact-sheet.ts [count=40] [offset=0] [i,j,k (only these)]; SET=names|amounts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@hcr/core';
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { preprocessLine } from '../src/index.js';
 import { decodeImage, devSet, REPO_ROOT } from './dev-images.js';
@@ -70,6 +71,6 @@ for (const name of ['handwritten-names-dev', 'handwritten-amounts-dev'] as const
     }
   }
   const out = join(outDir, `image-${name}-${offset}.png`);
-  writeFileSync(out, canvas.toBuffer('image/png'));
+  await writeFileAtomic(out, canvas.toBuffer('image/png'));
   console.log(`${out}: ${items.length} images, preprocessLine ${(ms / items.length).toFixed(2)} ms each`);
 }
