@@ -140,7 +140,9 @@ function pickRow(
     }
     const centre = (y0 + y1) / 2;
     const print = removeLabels && isPrinted(rest, height) ? 0.15 : 1;
-    const score = print * mass * (1 - (0.6 * Math.abs(centre - height / 2)) / (height / 2));
+    // A row with a label ("NOM :") beside its writing is a field of the form: the one the crop is about.
+    const field = rest.length < row.length ? 4 : 1;
+    const score = field * print * mass * (1 - (0.6 * Math.abs(centre - height / 2)) / (height / 2));
     if (score > bestScore) {
       bestScore = score;
       best = { row, unlabelled: rest };

@@ -60,3 +60,28 @@ describe('printed label removal', () => {
     expect(line.crop.x).toBeLessThanOrEqual(11);
   });
 });
+
+describe('field rows', () => {
+  it('prefers the row with a label beside its writing over a heavier unlabelled line', () => {
+    const Hh = 70;
+    const page = new Float32Array(W * Hh);
+    for (let y = 0; y < Hh; y++) for (let x = 0; x < W; x++) page[y * W + x] = 230;
+    const box = (x: number, y: number, w: number, h: number, t: number) => {
+      for (let yy = y; yy < y + h; yy++)
+        for (let xx = x; xx < x + w; xx++)
+          if (yy < y + t || yy >= y + h - t || xx < x + t || xx >= x + w - t) page[yy * W + xx] = 40;
+    };
+    // Top: a line of bolder writing, wandering tops, no label, more ink than the field below.
+    for (let i = 0; i < 7; i++) box(10 + i * 24, 2 + ((i * 5) % 7), 16, 20, 2);
+    // Bottom: "XXX :" in print, then thinner writing.
+    for (let i = 0; i < 3; i++) box(10 + i * 9, 45, 7, 10, 2);
+    box(39, 47, 2, 2, 2);
+    box(39, 52, 2, 2, 2);
+    const tops = [41, 44, 40, 43];
+    for (let i = 0; i < 4; i++) box(70 + i * 22, tops[i], 12, 20, 1);
+    const line = preprocessLine(toImage(page, W, Hh));
+    expect(line.labelRemoved).toBe(true);
+    expect(line.crop.y).toBeGreaterThanOrEqual(39);
+    expect(line.crop.x).toBeGreaterThanOrEqual(69);
+  });
+});
