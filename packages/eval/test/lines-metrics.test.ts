@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bucketLabel, fullStringText, lineEdits, scoreLines, scoringText } from '../src/lines/metrics.js';
+import {
+  bucketLabel,
+  fullStringText,
+  lineEdits,
+  minCtcFrames,
+  scoreLines,
+  scoringText,
+} from '../src/lines/metrics.js';
 
 describe('line scoring forms', () => {
   it('folds case, collapses whitespace and drops characters outside the alphabet', () => {
@@ -107,5 +114,14 @@ describe('scoreLines', () => {
     expect(bucketLabel({ lo: 3, hi: 3 })).toBe('3');
     expect(bucketLabel({ lo: 3, hi: 4 })).toBe('3-4');
     expect(bucketLabel({ lo: 21, hi: null })).toBe('21+');
+  });
+});
+
+describe('minCtcFrames', () => {
+  it('needs one frame per character and a blank between equal neighbours', () => {
+    expect(minCtcFrames('')).toBe(0);
+    expect(minCtcFrames('ANNA')).toBe(5);
+    expect(minCtcFrames('1000')).toBe(6);
+    expect(minCtcFrames('ABC')).toBe(3);
   });
 });

@@ -39,7 +39,7 @@ function bucketOrder(series: readonly LengthSeries[]): { label: string; lo: numb
 export function renderLengthChart(source: string, series: readonly LengthSeries[]): Buffer {
   const buckets = bucketOrder(series);
   const groupW = Math.max(60, series.length * 22 + 16);
-  const plotW = Math.max(300, buckets.length * groupW);
+  const plotW = Math.max(420, buckets.length * groupW); // wide enough for the title
   const plotH = 170;
   const top: PlotArea = { x: 70, y: 60, w: plotW, h: plotH, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
   const bottom: PlotArea = { ...top, y: top.y + plotH + 70 };

@@ -21,7 +21,14 @@ import { renderLengthChart } from './charts.js';
 import { constraintsFor, type LineConstraint } from './constraints.js';
 import { renderLinesHtml } from './html.js';
 import { NAME_LEXICON_LOCALES, namesLexicon } from './lexicon.js';
-import { type LengthBucketScores, type LineScores, lineEdits, scoreLines, scoringText } from './metrics.js';
+import {
+  type LengthBucketScores,
+  type LineScores,
+  lineEdits,
+  minCtcFrames,
+  scoreLines,
+  scoringText,
+} from './metrics.js';
 import { DEFAULT_LINE_BATCH, type ReadOutput, readLines } from './read.js';
 import { type LineRuntime, onnxLineRuntime, readerInfo, tfjsLineRuntime } from './runtimes.js';
 import {
@@ -88,6 +95,8 @@ export interface ConstraintReport extends LineScores {
 export interface LineExample {
   id: string;
   truth: string;
+  /** Width of the reader's input in pixels (a crop that lost the writing shows as a tiny width). */
+  width: number;
   /** The read under each constraint. */
   reads: { constraint: string; text: string; confidence: number; edits: number }[];
 }
@@ -100,6 +109,11 @@ export interface LineSourceReport {
   /** Every line of the source, failed reads included (they score as an empty read). */
   count: number;
   failed: { count: number; byCode: Record<string, number>; lines: Omit<FailedLine, 'file'>[] };
+  /**
+   * Lines whose reader input has fewer CTC frames than their scored truth needs (one per character plus one
+   * between repeated characters): no decoder can read them right; usually a crop that lost the writing.
+   */
+  tooNarrow: { count: number; ids: string[] };
   /** Names only: truths the names lexicon accepts (a measure of the lexicon, not used to build it). */
   lexiconCoverage: { accepted: number; share: number } | null;
   /** Headline constraint: the field's class for real sets, none for synthetic lines. */
@@ -273,6 +287,7 @@ function pickExamples(
   const example = ({ line, i }: { line: LineItem; i: number }): LineExample => ({
     id: line.id,
     truth: line.truth,
+    width: line.width,
     reads: constraints.map((c) => {
       const r = readsBy.get(c.name)![i]!;
       return {
@@ -405,6 +420,12 @@ async function evaluateSource(
       byCode: countBy(set.failed, (f) => f.code),
       lines: set.failed.map(({ file: _, ...f }) => f),
     },
+    tooNarrow: (() => {
+      const ids = set.lines
+        .filter((l) => readerFrames(l.width) < minCtcFrames(scoringText(l.truth, alphabet)))
+        .map((l) => l.id);
+      return { count: ids.length, ids: ids.slice(0, 20) };
+    })(),
     lexiconCoverage,
     headline,
     constraints: reports,

@@ -109,7 +109,7 @@ async function exampleTable(
     rows.push(
       `<tr class="example"><td class="img">${await originalImg(line?.file)}${line?.file ? '<br>' : ''}${lineImg(line)}<br><small>${esc(
         e.id,
-      )}</small></td><td class="t">${esc(e.truth)}</td>${reads}</tr>`,
+      )}, ${e.width} px</small></td><td class="t">${esc(e.truth)}</td>${reads}</tr>`,
     );
   }
   const head = constraints.map((c) => `<th>${esc(c)}</th><th>conf.</th>`).join('');
@@ -148,6 +148,11 @@ async function sourceSection(
         1,
       )}): a lexicon read cannot be right for the others.</p>`
     : '';
+  const narrow = s.tooNarrow.count
+    ? `<p class="bad">${s.tooNarrow.count} reader inputs are too narrow for their truth (fewer CTC frames than characters, repeats counted): no decoder can read them right${
+        s.tooNarrow.ids.length ? ` (e.g. ${esc(s.tooNarrow.ids.slice(0, 5).join(', '))})` : ''
+      }.</p>`
+    : '';
   const kinds = s.perKind
     ? `<table class="per-kind"><thead><tr><th>kind</th><th>lines</th><th>CER</th><th>exact</th></tr></thead><tbody>${Object.entries(
         s.perKind,
@@ -163,6 +168,7 @@ async function sourceSection(
     s.failed.count ? `, ${s.failed.count} failed reads` : ''
   }. Constraints: ${esc(s.constraints.map((c) => `${c.name} (${c.description})`).join('; '))}.</p>
 ${coverage}
+${narrow}
 <h3>Per truth length</h3>
 ${lengthTable(s)}
 ${kinds}

@@ -76,6 +76,13 @@ export function lineEdits(
   return distance(scoringText(truth, alphabet), scoringText(prediction, alphabet));
 }
 
+/** Fewest CTC frames that can emit `text`: its length plus a blank between each pair of equal neighbours. */
+export function minCtcFrames(text: string): number {
+  let n = text.length;
+  for (let i = 1; i < text.length; i++) if (text[i] === text[i - 1]) n++;
+  return n;
+}
+
 interface PairScore {
   length: number;
   edits: number;
