@@ -1,5 +1,5 @@
 import type { LineAlphabet } from '@hcr/core';
-import { classMask } from './classes.js';
+import { classMask, twinFold } from './classes.js';
 import { checkFrames, type FrameScores, frameScores } from './frames.js';
 import type { CharacterClass } from './types.js';
 
@@ -43,7 +43,9 @@ export function bestPath(
   classes?: CharacterClass,
 ): string {
   checkFrames(probs, frames, alphabet);
-  const s = frameScores(probs, frames, alphabet.size, classMask(classes, alphabet), 1, false);
+  const mask = classMask(classes, alphabet);
+  const fold = classes === undefined ? undefined : twinFold(mask, alphabet);
+  const s = frameScores(probs, frames, alphabet.size, mask, 1, false, fold);
   return bestPathLabels(s)
     .labels.map((k) => alphabet.symbols[k])
     .join('');

@@ -1,4 +1,4 @@
-import { HcrError, type LineAlphabet } from '@hcr/core';
+import { DIGIT_LETTER_TWINS, HcrError, type LineAlphabet } from '@hcr/core';
 import type { CharacterClass } from './types.js';
 
 const NAMED = ['digits', 'letters', 'alnum', 'uppercase', 'lowercase'] as const;
@@ -76,4 +76,26 @@ export function classMask(cls: CharacterClass | undefined, alphabet: LineAlphabe
         : `Use one of ${CHOICES}.`,
     });
   return mask;
+}
+
+/**
+ * Where a character the class forbids sends its probability: to its allowed digit/letter twins
+ * (DIGIT_LETTER_TWINS of @hcr/core): O -> 0 and S -> 5 in a digits field, 0 -> O and 5 -> S in a letters
+ * field. A reader trained without context cannot tell these shapes apart; the field can, so the mass the
+ * reader put on the forbidden twin is evidence for the allowed one rather than for the blank. A symbol with
+ * two allowed twins (1 -> I or L) splits its mass in proportion to the twins' own probabilities at that
+ * frame. `twins[k]` lists symbol k's allowed twins (empty: its mass is dropped, plain conditioning).
+ */
+export function twinFold(mask: Uint8Array, alphabet: LineAlphabet): readonly number[][] {
+  const { symbols } = alphabet;
+  const twins = symbols.map(() => [] as number[]);
+  for (let k = 1; k < symbols.length; k++) {
+    if (mask[k]) continue;
+    for (const [digit, letter] of DIGIT_LETTER_TWINS) {
+      const twin = symbols[k] === digit ? letter : symbols[k] === letter ? digit : undefined;
+      const j = twin === undefined ? -1 : symbols.indexOf(twin);
+      if (j > 0 && mask[j] && !twins[k]!.includes(j)) twins[k]!.push(j);
+    }
+  }
+  return twins;
 }

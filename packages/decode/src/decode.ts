@@ -2,7 +2,7 @@ import { HcrError, type LineAlphabet } from '@hcr/core';
 import { bestAlignment, textLogProb } from './align.js';
 import { prefixBeamSearch } from './beam.js';
 import { bestPathLabels } from './bestpath.js';
-import { classMask } from './classes.js';
+import { classMask, twinFold } from './classes.js';
 import { checkFrames, frameScores } from './frames.js';
 import {
   checkMinSymbolProb,
@@ -27,9 +27,9 @@ export function decodeCtc(
   opts: DecodeOptions = {},
 ): ReadResult {
   checkFrames(probs, frames, alphabet);
-  const { beam, topK, minSymbolProb, mask, automata } = prepare(opts, alphabet);
+  const { beam, topK, minSymbolProb, mask, fold, automata } = prepare(opts, alphabet);
   const greedy = beam === 1 && automata.length === 0;
-  const s = frameScores(probs, frames, alphabet.size, mask, minSymbolProb, !greedy);
+  const s = frameScores(probs, frames, alphabet.size, mask, minSymbolProb, !greedy, fold);
   const text = (labels: number[]) => labels.map((k) => alphabet.symbols[k]).join('');
 
   if (greedy) {
@@ -79,6 +79,8 @@ interface Prepared {
   topK: number;
   minSymbolProb: number;
   mask: Uint8Array;
+  /** Twin folding under a class (undefined: none). */
+  fold?: readonly number[][];
   automata: SymbolAutomaton[];
 }
 
@@ -87,12 +89,13 @@ function prepare(opts: DecodeOptions, alphabet: LineAlphabet): Prepared {
   const topK = checkRange('topK', opts.topK, 1, MAX_TOP_K, DEFAULT_TOP_K);
   const minSymbolProb = checkMinSymbolProb(opts.minSymbolProb);
   const mask = classMask(opts.classes, alphabet);
+  const fold = opts.classes !== undefined && opts.foldTwins !== false ? twinFold(mask, alphabet) : undefined;
   const automata: SymbolAutomaton[] = [];
   if (opts.pattern !== undefined)
     automata.push(typeof opts.pattern === 'string' ? cachedPattern(opts.pattern, alphabet) : opts.pattern);
   if (opts.lexicon !== undefined) automata.push(opts.lexicon);
   for (const a of automata) checkAutomaton(a, alphabet);
-  return { beam, topK, minSymbolProb, mask, automata };
+  return { beam, topK, minSymbolProb, mask, fold, automata };
 }
 
 /**

@@ -65,6 +65,7 @@ export function frameScores(
   mask: Uint8Array,
   minSymbolProb: number,
   candidates = true,
+  fold?: readonly number[][],
 ): FrameScores {
   const out = new Float64Array(frames * C);
   const candStart = new Int32Array(frames + 1);
@@ -82,11 +83,23 @@ export function frameScores(
         throw new HcrError('DECODE_INPUT_INVALID', `probs[${t}, ${k}] is ${p}; probabilities must be >= 0.`, {
           hint: 'Pass the softmax output of the reader (not logits), and check the model for NaN.',
         });
-      if (mask[k]) z += p;
+      if (mask[k] || (fold && fold[k]!.length > 0)) z += p;
     }
     // Dividing every allowed symbol by the same z conditions the frame on the class; a zero row stays 0.
+    // A forbidden symbol with an allowed twin (see twinFold) adds its mass to the twin first.
     const inv = z > 0 ? 1 / z : 0;
-    for (let k = 0; k < C; k++) if (mask[k]) out[row + k] = probs[row + k] * inv;
+    for (let k = 0; k < C; k++) if (mask[k]) out[row + k] += probs[row + k] * inv;
+    if (fold)
+      for (let k = 0; k < C; k++) {
+        const twins = fold[k]!;
+        if (twins.length === 0) continue;
+        let own = 0;
+        for (const j of twins) own += probs[row + j];
+        for (const j of twins) {
+          const share = own > 0 ? probs[row + j] / own : 1 / twins.length;
+          out[row + j] += probs[row + k] * inv * share;
+        }
+      }
     if (!candidates) continue;
     // Candidates coarsely most probable first (a counting sort by bucket), each with its bucket's upper
     // bound: the beam stops trying a frame's symbols at the first bucket too weak to get in.

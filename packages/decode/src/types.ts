@@ -22,6 +22,11 @@ export interface DecodeOptions {
   topK?: number;
   /** Restrict the characters (see CharacterClass). */
   classes?: CharacterClass;
+  /**
+   * Under `classes`, a forbidden character's probability goes to its allowed digit/letter twin (O -> 0 in
+   * a digits field, 5 -> S in a letters field) instead of being dropped. Default true.
+   */
+  foldTwins?: boolean;
   /** The whole text must match this pattern (see README for the syntax). */
   pattern?: string | SymbolAutomaton;
   /** The text must be a word of the lexicon or words of it separated by single spaces. */

@@ -157,6 +157,20 @@ describe('character classes', () => {
     expect(r.characters[1]).toMatchObject({ char: '0', start: 2, end: 3 });
     expect(r.characters[1].confidence).toBeGreaterThan(0.9);
   });
+  it("gives a forbidden twin's probability to its allowed twin instead of to the blank", () => {
+    // The reader is sure of the letter O and S, which a digits field cannot hold; the blank is the next guess.
+    const q = matrix(
+      [{ '1': 0.9 }, { '': 0.9 }, { O: 0.9, '': 0.06, '0': 0.03 }, { '': 0.9 }, { S: 0.9, '': 0.08 }],
+      A36,
+    );
+    expect(decodeCtc(q, 5, A36, { classes: 'digits' }).text).toBe('105');
+    expect(bestPath(q, 5, A36, 'digits')).toBe('105');
+    // Without folding the class only renormalises, and the blank wins those frames.
+    expect(decodeCtc(q, 5, A36, { classes: 'digits', foldTwins: false }).text).toBe('1');
+    // The other way round: in a letters field a zero is read as O.
+    const n = matrix([{ N: 0.9 }, { '': 0.9 }, { '0': 0.9, '': 0.05 }], A36);
+    expect(decodeCtc(n, 3, A36, { classes: 'letters' }).text).toBe('NO');
+  });
   it('letters, alnum, uppercase and explicit sets', () => {
     expect(decodeCtc(p, 5, A36, { classes: 'letters' }).text).toBe('ZOS');
     expect(decodeCtc(p, 5, A36, { classes: 'alnum' }).text).toBe('2O5');
