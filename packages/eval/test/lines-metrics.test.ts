@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  alignmentErrors,
   bucketLabel,
+  characterConfusions,
   fullStringText,
   lineEdits,
   minCtcFrames,
@@ -123,5 +125,31 @@ describe('minCtcFrames', () => {
     expect(minCtcFrames('ANNA')).toBe(5);
     expect(minCtcFrames('1000')).toBe(6);
     expect(minCtcFrames('ABC')).toBe(3);
+  });
+});
+
+describe('character errors', () => {
+  it('lists the substitutions, deletions and insertions of a minimal alignment', () => {
+    expect(alignmentErrors('MARTIN', 'HARTIN')).toEqual([{ truth: 'M', read: 'H' }]);
+    expect(alignmentErrors('1000', '100')).toEqual([{ truth: '0', read: '' }]);
+    expect(alignmentErrors('ANA', 'ANNA')).toEqual([{ truth: '', read: 'N' }]);
+    expect(alignmentErrors('ABC', 'ABC')).toEqual([]);
+    expect(alignmentErrors('AB', '')).toHaveLength(2);
+    expect(alignmentErrors('', 'XY')).toEqual([
+      { truth: '', read: 'X' },
+      { truth: '', read: 'Y' },
+    ]);
+  });
+
+  it('counts them over lines in scoring form, most frequent first', () => {
+    const c = characterConfusions([
+      { truth: 'MARTIN', prediction: 'hartin' },
+      { truth: 'MATEO', prediction: 'HATE0' },
+      { truth: '600', prediction: '200' },
+    ]);
+    expect(c[0]).toEqual({ truth: 'M', read: 'H', count: 2 });
+    expect(c).toContainEqual({ truth: 'O', read: '0', count: 1 });
+    expect(c).toContainEqual({ truth: '6', read: '2', count: 1 });
+    expect(c.reduce((n, x) => n + x.count, 0)).toBe(4);
   });
 });

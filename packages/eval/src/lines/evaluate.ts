@@ -22,6 +22,8 @@ import { constraintsFor, type LineConstraint } from './constraints.js';
 import { renderLinesHtml } from './html.js';
 import { NAME_LEXICON_LOCALES, namesLexicon } from './lexicon.js';
 import {
+  type CharacterConfusion,
+  characterConfusions,
   type LengthBucketScores,
   type LineScores,
   lineEdits,
@@ -90,6 +92,8 @@ export interface ConstraintReport extends LineScores {
   /** Reads for which no text satisfies the constraint (the decoder answers ''). */
   unsatisfied: number;
   agreement: RuntimeAgreementLines | null;
+  /** The most frequent character errors (substitutions; '' = deletion or insertion). */
+  confusions: CharacterConfusion[];
 }
 
 export interface LineExample {
@@ -378,6 +382,7 @@ async function evaluateSource(
       meanConfidence: Number((primary.reads.length ? conf / primary.reads.length : 0).toPrecision(4)),
       unsatisfied: primary.reads.filter((r) => r.constraintUnsatisfied).length,
       agreement,
+      confusions: characterConfusions(pairs, { alphabet }),
     });
     const agree = agreement ? `; ${agreement.disagreements} runtime disagreements` : '';
     log(

@@ -66,6 +66,29 @@ function resultsTable(r: LinesReport): string {
   )}</tbody></table>`;
 }
 
+const shown = (ch: string) => (ch === '' ? '∅' : ch === ' ' ? '␣' : ch);
+
+/** Most frequent character errors per constraint: `truth -> read  count`. */
+function confusionTable(s: LineSourceReport): string {
+  const rows = Math.max(0, ...s.constraints.map((c) => c.confusions.length));
+  if (rows === 0) return '';
+  const head = s.constraints.map((c) => `<th>${esc(c.name)}</th><th>n</th>`).join('');
+  const body = Array.from({ length: rows }, (_, i) => {
+    const cells = s.constraints
+      .map((c) => {
+        const x = c.confusions[i];
+        return x
+          ? `<td class="t">${esc(shown(x.truth))} → ${esc(shown(x.read))}</td><td>${x.count}</td>`
+          : '<td></td><td></td>';
+      })
+      .join('');
+    return `<tr><td>${i + 1}</td>${cells}</tr>`;
+  }).join('');
+  return `<h3>Most frequent character errors</h3><p>truth → read in scoring form; ∅ is a missing or an extra character, ␣ a space.</p><table class="confusions" data-source="${esc(
+    s.name,
+  )}"><thead><tr><th>#</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
 function lengthTable(s: LineSourceReport): string {
   const labels = [...new Set(s.constraints.flatMap((c) => c.perLength.map((b) => b.label)))];
   const los = new Map(s.constraints.flatMap((c) => c.perLength.map((b) => [b.label, b.lo] as const)));
@@ -173,6 +196,7 @@ ${narrow}
 ${lengthTable(s)}
 ${kinds}
 ${figure(s.picture, pictures[s.picture], `${s.name}: exact match and CER per truth length`)}
+${confusionTable(s)}
 <h3>Errors (${esc(s.headline)})</h3>
 ${await exampleTable('Most confident errors', s.examples.mostConfident, s, set)}
 ${await exampleTable('Worst errors (highest line CER)', s.examples.worst, s, set)}

@@ -152,3 +152,66 @@ export function scoreLines(
     );
   return { ...sum(scores), perLength };
 }
+
+/** One kind of character error: `truth -> read` ('' = nothing: a deletion or an insertion). */
+export interface CharacterConfusion {
+  truth: string;
+  read: string;
+  count: number;
+}
+
+/**
+ * Edit operations of one minimal alignment of truth to read (Levenshtein, ties resolved substitution first,
+ * then deletion, then insertion, so the result is deterministic): each substitution, deletion and insertion.
+ */
+export function alignmentErrors(truth: string, read: string): { truth: string; read: string }[] {
+  const a = [...truth];
+  const b = [...read];
+  const n = a.length;
+  const m = b.length;
+  const d = Array.from({ length: n + 1 }, (_, i) =>
+    Int32Array.from({ length: m + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= n; i++)
+    for (let j = 1; j <= m; j++)
+      d[i]![j] = Math.min(
+        d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+        d[i - 1]![j]! + 1,
+        d[i]![j - 1]! + 1,
+      );
+  const ops: { truth: string; read: string }[] = [];
+  let i = n;
+  let j = m;
+  while (i > 0 || j > 0) {
+    if (i > 0 && j > 0 && d[i]![j] === d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)) {
+      if (a[i - 1] !== b[j - 1]) ops.push({ truth: a[i - 1]!, read: b[j - 1]! });
+      i--;
+      j--;
+    } else if (i > 0 && d[i]![j] === d[i - 1]![j]! + 1) {
+      ops.push({ truth: a[i - 1]!, read: '' });
+      i--;
+    } else {
+      ops.push({ truth: '', read: b[j - 1]! });
+      j--;
+    }
+  }
+  return ops.reverse();
+}
+
+/** The most frequent character errors over scored pairs (scoring forms), most frequent first. */
+export function characterConfusions(
+  pairs: readonly ScoredPair[],
+  { alphabet = LINE_ALPHABET_36, top = 12 }: { alphabet?: LineAlphabet; top?: number } = {},
+): CharacterConfusion[] {
+  const counts = new Map<string, CharacterConfusion>();
+  for (const p of pairs)
+    for (const e of alignmentErrors(scoringText(p.truth, alphabet), scoringText(p.prediction, alphabet))) {
+      const key = `${e.truth}\u0000${e.read}`;
+      const c = counts.get(key);
+      if (c) c.count++;
+      else counts.set(key, { ...e, count: 1 });
+    }
+  return [...counts.values()]
+    .sort((x, y) => y.count - x.count || x.truth.localeCompare(y.truth) || x.read.localeCompare(y.read))
+    .slice(0, top);
+}
