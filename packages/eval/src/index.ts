@@ -25,7 +25,7 @@ export {
   type PredictionSet,
 } from './evaluate.js';
 export { LINE_TARGETS, type LineAnchor, type LineTarget, TESSERACT_ANCHORS } from './lines/anchors.js';
-export { linePng, renderLengthChart } from './lines/charts.js';
+export { linePng, type ReadSample, renderLengthChart, renderReadSamples } from './lines/charts.js';
 export { constraintsFor, type LineConstraint, nameCharacters } from './lines/constraints.js';
 export {
   type ConstraintReport,

@@ -240,7 +240,11 @@ describe('evaluateReader on a tiny random reader', () => {
     expect(existsSync(join(reportDir, 'lines.json'))).toBe(true);
     const json = JSON.parse(await readFile(join(reportDir, 'lines.json'), 'utf8')) as LinesReport;
     expect(json.sources.map((s) => s.name)).toEqual(report.sources.map((s) => s.name));
-    for (const s of report.sources) expect(existsSync(join(reportDir, s.picture))).toBe(true);
+    for (const s of report.sources) {
+      expect(existsSync(join(reportDir, s.picture))).toBe(true);
+      expect(existsSync(join(reportDir, s.samplesPicture))).toBe(true);
+      expect(s.samples.length).toBe(Math.min(12, s.count - s.failed.count));
+    }
     const html = await readFile(join(reportDir, 'index.html'), 'utf8');
     expect(html).toContain('id="results"');
     expect(html).not.toMatch(/src="(?!data:)/);

@@ -1,4 +1,5 @@
-import { createCanvas } from '@napi-rs/canvas';
+import { LINE_HEIGHT } from '@hcr/model';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 import {
   BAD,
   BLUE,
@@ -132,4 +133,63 @@ export function linePng(pixels: Uint8Array, width: number, height: number, scale
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(tile, 0, 0, out.width, out.height);
   return out.toBuffer('image/png');
+}
+
+/** One read shown in the sample picture: the original file (real sets) or the reader's input. */
+export interface ReadSample {
+  /** Encoded original image (JPEG/PNG), or null to draw `pixels`. */
+  original: Buffer | null;
+  pixels: Uint8Array;
+  width: number;
+  truth: string;
+  read: string;
+  confidence: number;
+  right: boolean;
+}
+
+const CELL_W = 360;
+const CELL_H = 96;
+const IMG_H = 48;
+
+/**
+ * A grid of reads (2 columns): each field as scanned (or the reader's input for synthetic lines), what hcr
+ * read with its confidence (green right, red wrong) and the truth.
+ */
+export async function renderReadSamples(title: string, samples: readonly ReadSample[]): Promise<Buffer> {
+  const cols = 2;
+  const rows = Math.max(1, Math.ceil(samples.length / cols));
+  const { canvas, ctx } = newChart(cols * CELL_W + 20, 40 + rows * CELL_H, title);
+  for (const [k, s] of samples.entries()) {
+    const x = 10 + (k % cols) * CELL_W;
+    const y = 38 + Math.floor(k / cols) * CELL_H;
+    let img: Parameters<typeof ctx.drawImage>[0];
+    let w: number;
+    let h: number;
+    if (s.original) {
+      const image = await loadImage(s.original);
+      img = image;
+      w = image.width;
+      h = image.height;
+    } else {
+      const tile = await loadImage(linePng(s.pixels, s.width, LINE_HEIGHT));
+      img = tile;
+      w = tile.width;
+      h = tile.height;
+    }
+    const scale = Math.min(IMG_H / h, (CELL_W - 16) / w);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(img, x, y, Math.round(w * scale), Math.round(h * scale));
+    ctx.strokeStyle = s.right ? GOOD : BAD;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(x - 1, y - 1, Math.round(w * scale) + 2, Math.round(h * scale) + 2);
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'top';
+    ctx.font = font(13, true);
+    ctx.fillStyle = s.right ? GOOD : BAD;
+    ctx.fillText(`read: ${s.read || '(nothing)'}  (${s.confidence.toFixed(2)})`, x, y + IMG_H + 6);
+    ctx.font = font(11);
+    ctx.fillStyle = INK;
+    ctx.fillText(`truth: ${s.truth}`, x, y + IMG_H + 24);
+  }
+  return toPng(canvas);
 }

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import {
+  createRng,
   HcrError,
   LINE_ALPHABET_36,
   type LineAlphabet,
@@ -17,7 +19,7 @@ import { DEFAULT_MODELS_DIR, type ModelRun, resolveModelRun } from '../model-fil
 import { DEFAULT_REPORTS_DIR, type RuntimeChoice } from '../report.js';
 import type { RuntimeName } from '../runtimes/predictor.js';
 import { LINE_TARGETS, type LineAnchor, type LineTarget, TESSERACT_ANCHORS } from './anchors.js';
-import { renderLengthChart } from './charts.js';
+import { type ReadSample, renderLengthChart, renderReadSamples } from './charts.js';
 import { constraintsFor, type LineConstraint } from './constraints.js';
 import { renderLinesHtml } from './html.js';
 import { NAME_LEXICON_LOCALES, namesLexicon } from './lexicon.js';
@@ -47,6 +49,19 @@ import {
 
 /** Error examples shown per source and list (most confident, worst). */
 export const EXAMPLES_PER_LIST = 8;
+/** Random reads shown per source in `reads-<source>.png`. */
+export const SAMPLES_SHOWN = 12;
+
+/** `n` of `count` row indices, seeded (the same every run), in order. */
+function sampleRows(count: number, n: number, seed = 12): number[] {
+  const rng = createRng(seed);
+  const all = Array.from({ length: count }, (_, i) => i);
+  for (let i = 0; i < Math.min(n, count); i++) {
+    const j = i + rng.int(count - i);
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all.slice(0, Math.min(n, count)).sort((a, b) => a - b);
+}
 
 export interface ReaderEvalOptions {
   /** Run id under `modelsDir`, or a reader directory (metadata.json with task 'line'). */
@@ -126,7 +141,12 @@ export interface LineSourceReport {
   /** Synthetic lines: headline scores per generator kind. */
   perKind: Record<string, LineScores> | null;
   examples: { mostConfident: LineExample[]; worst: LineExample[] };
+  /** Chart of exact match and CER per length. */
   picture: string;
+  /** Seeded random reads (headline constraint) as scanned, with truth: `reads-<source>.png`. */
+  samplesPicture: string;
+  /** Which lines that picture shows. */
+  samples: string[];
 }
 
 export interface LinesTiming {
@@ -317,6 +337,8 @@ function pickExamples(
 interface SourceRun {
   report: LineSourceReport;
   timing: LinesTiming[];
+  /** The headline constraint's read of every line (for the samples picture). */
+  headlineReads: ReadResult[];
 }
 
 async function evaluateSource(
@@ -437,6 +459,8 @@ async function evaluateSource(
     perKind,
     examples: pickExamples(set, constraints, readsBy, headline, alphabet),
     picture: `lines-${set.name}.png`,
+    samplesPicture: `reads-${set.name}.png`,
+    samples: sampleRows(set.lines.length, SAMPLES_SHOWN).map((i) => set.lines[i]!.id),
   };
   const timing = runtimes.map((rt, k) => ({
     source: set.name,
@@ -447,7 +471,31 @@ async function evaluateSource(
     linesPerSecond: Math.round(set.lines.length / Math.max(outputs[k]!.seconds, 1e-9)),
     decode: k === 0 ? decodeTiming : [],
   }));
-  return { report, timing };
+  return { report, timing, headlineReads: readsBy.get(headline)! };
+}
+
+async function readSamples(
+  set: LineSet,
+  reads: readonly ReadResult[],
+  ids: readonly string[],
+  alphabet: LineAlphabet,
+): Promise<ReadSample[]> {
+  const out: ReadSample[] = [];
+  for (const id of ids) {
+    const i = set.lines.findIndex((l) => l.id === id);
+    const line = set.lines[i]!;
+    const read = reads[i]!;
+    out.push({
+      original: line.file ? await readFile(line.file).catch(() => null) : null,
+      pixels: line.pixels,
+      width: line.width,
+      truth: line.truth,
+      read: read.text,
+      confidence: read.confidence,
+      right: scoringText(line.truth, alphabet) === scoringText(read.text, alphabet),
+    });
+  }
+  return out;
 }
 
 function targetsOf(sources: readonly LineSourceReport[]): LinesReport['targets'] {
@@ -545,7 +593,12 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
     skipped,
     anchors: TESSERACT_ANCHORS,
     targets: targetsOf(sources),
-    pictures: Object.fromEntries(sources.map((s) => [s.name, s.picture])),
+    pictures: Object.fromEntries(
+      sources.flatMap((s) => [
+        [s.name, s.picture],
+        [`${s.name} reads`, s.samplesPicture],
+      ]),
+    ),
     timing: { sources: sourceRuns.flatMap((s) => s.timing) },
   };
   const pictures: Record<string, Buffer> = {};
@@ -553,6 +606,11 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
     pictures[s.picture] = renderLengthChart(
       s.name,
       s.constraints.map((c) => ({ name: c.name, perLength: c.perLength })),
+    );
+  for (const [k, s] of sources.entries())
+    pictures[s.samplesPicture] = await renderReadSamples(
+      `${s.name}: random reads (${s.headline}), green right, red wrong`,
+      await readSamples(sets[k]!, sourceRuns[k]!.headlineReads, s.samples, alphabet),
     );
   const html = await renderLinesHtml(report, pictures, sets);
   await writeDirAtomic(

@@ -196,6 +196,7 @@ ${narrow}
 ${lengthTable(s)}
 ${kinds}
 ${figure(s.picture, pictures[s.picture], `${s.name}: exact match and CER per truth length`)}
+${figure(s.samplesPicture, pictures[s.samplesPicture], `${s.name}: random reads (${s.headline})`)}
 ${confusionTable(s)}
 <h3>Errors (${esc(s.headline)})</h3>
 ${await exampleTable('Most confident errors', s.examples.mostConfident, s, set)}
