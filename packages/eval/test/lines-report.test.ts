@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   DEFAULT_INPUT_NORMALISATION,
   encodeLineText,
@@ -15,6 +16,7 @@ import { initEngine } from '@hcr/engine';
 import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
 import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, saveModel } from '@hcr/model';
 import { createCanvas } from '@napi-rs/canvas';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
 import { batchInput, widthBatches } from '../src/lines/read.js';
@@ -252,6 +254,37 @@ describe('evaluateReader on a tiny random reader', () => {
     const png = await readFile(join(reportDir, report.sources[0]!.picture));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
   });
+
+  it('renders offline in headless Chromium with every image decoded', async (ctx) => {
+    const exe = '/usr/bin/chromium';
+    if (!existsSync(exe)) {
+      console.warn(`skipped: ${exe} is missing (apt-get install -y chromium)`);
+      ctx.skip();
+    }
+    const browser = await chromium.launch({
+      executablePath: exe,
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
+    try {
+      const page = await browser.newPage();
+      const external: string[] = [];
+      page.on('request', (req) => {
+        if (!/^(file|data):/.test(req.url())) external.push(req.url());
+      });
+      await page.goto(pathToFileURL(join(reportDir, 'index.html')).href, { waitUntil: 'load' });
+      expect(await page.textContent('#model-id')).toBe('reader-test');
+      const rows = await page.$$eval('#results tbody tr', (trs) => trs.length);
+      expect(rows).toBe(report.sources.reduce((n, s) => n + s.constraints.length, 0));
+      const images = await page.$$eval('img', (imgs) =>
+        imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+      );
+      expect(images.length).toBeGreaterThan(report.sources.length * 2);
+      expect(images.every((w) => w > 0)).toBe(true);
+      expect(external).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('has the expected shape: per source x constraint scores, per-length tables, examples', () => {
     expect(report.task).toBe('line');
