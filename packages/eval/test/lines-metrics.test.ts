@@ -3,6 +3,7 @@ import {
   alignmentErrors,
   bucketLabel,
   characterConfusions,
+  exactAtCoverage,
   fullStringText,
   lineEdits,
   minCtcFrames,
@@ -151,5 +152,24 @@ describe('character errors', () => {
     expect(c).toContainEqual({ truth: 'O', read: '0', count: 1 });
     expect(c).toContainEqual({ truth: '6', read: '2', count: 1 });
     expect(c.reduce((n, x) => n + x.count, 0)).toBe(4);
+  });
+});
+
+describe('exactAtCoverage', () => {
+  it('keeps the most confident share of the reads', () => {
+    const reads = [
+      { confidence: 0.9, exact: true },
+      { confidence: 0.2, exact: false },
+      { confidence: 0.8, exact: true },
+      { confidence: 0.5, exact: false },
+    ];
+    const points = exactAtCoverage(reads, [0.5, 0.75, 1]);
+    expect(points).toEqual([
+      { coverage: 0.5, kept: 2, exactRate: 1, threshold: 0.8 },
+      { coverage: 0.75, kept: 3, exactRate: 0.666667, threshold: 0.5 },
+      { coverage: 1, kept: 4, exactRate: 0.5, threshold: 0.2 },
+    ]);
+    expect(exactAtCoverage([], [1])).toEqual([]);
+    expect(exactAtCoverage([{ confidence: 0.1, exact: true }], [0.01])[0]!.kept).toBe(1);
   });
 });

@@ -25,7 +25,9 @@ import { renderLinesHtml } from './html.js';
 import { NAME_LEXICON_LOCALES, namesLexicon } from './lexicon.js';
 import {
   type CharacterConfusion,
+  type CoveragePoint,
   characterConfusions,
+  exactAtCoverage,
   type LengthBucketScores,
   type LineScores,
   lineEdits,
@@ -109,6 +111,8 @@ export interface ConstraintReport extends LineScores {
   agreement: RuntimeAgreementLines | null;
   /** The most frequent character errors (substitutions; '' = deletion or insertion). */
   confusions: CharacterConfusion[];
+  /** Exact match among the most confident reads (failed reads count as confidence 0, wrong). */
+  coverage: CoveragePoint[];
 }
 
 export interface LineExample {
@@ -405,6 +409,13 @@ async function evaluateSource(
       unsatisfied: primary.reads.filter((r) => r.constraintUnsatisfied).length,
       agreement,
       confusions: characterConfusions(pairs, { alphabet }),
+      coverage: exactAtCoverage([
+        ...set.lines.map((line, i) => ({
+          confidence: primary.reads[i]!.confidence,
+          exact: scoringText(line.truth, alphabet) === scoringText(primary.reads[i]!.text, alphabet),
+        })),
+        ...set.failed.map(() => ({ confidence: 0, exact: false })),
+      ]),
     });
     const agree = agreement ? `; ${agreement.disagreements} runtime disagreements` : '';
     log(

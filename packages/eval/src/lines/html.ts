@@ -89,6 +89,27 @@ function confusionTable(s: LineSourceReport): string {
   )}"><thead><tr><th>#</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
+/** Exact match when only the most confident reads are kept, per constraint. */
+function coverageTable(s: LineSourceReport): string {
+  const levels = s.constraints[0]?.coverage.map((p) => p.coverage) ?? [];
+  if (levels.length === 0) return '';
+  const head = levels.map((c) => `<th>top ${pct(c, 0)}</th>`).join('');
+  const body = s.constraints
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.name)}</td>${c.coverage
+          .map(
+            (p) =>
+              `<td title="confidence >= ${p.threshold}">${pct(p.exactRate, 1)}<br><small>&ge; ${conf(p.threshold)}</small></td>`,
+          )
+          .join('')}</tr>`,
+    )
+    .join('');
+  return `<h3>Exact match of the most confident reads</h3><p>Reads sorted by confidence; each column keeps the most confident share (the confidence it stops at below): what refusing low-confidence reads gains.</p><table class="coverage" data-source="${esc(
+    s.name,
+  )}"><thead><tr><th>constraint</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
 function lengthTable(s: LineSourceReport): string {
   const labels = [...new Set(s.constraints.flatMap((c) => c.perLength.map((b) => b.label)))];
   const los = new Map(s.constraints.flatMap((c) => c.perLength.map((b) => [b.label, b.lo] as const)));
@@ -197,6 +218,7 @@ ${lengthTable(s)}
 ${kinds}
 ${figure(s.picture, pictures[s.picture], `${s.name}: exact match and CER per truth length`)}
 ${figure(s.samplesPicture, pictures[s.samplesPicture], `${s.name}: random reads (${s.headline})`)}
+${coverageTable(s)}
 ${confusionTable(s)}
 <h3>Errors (${esc(s.headline)})</h3>
 ${await exampleTable('Most confident errors', s.examples.mostConfident, s, set)}

@@ -215,3 +215,39 @@ export function characterConfusions(
     .sort((x, y) => y.count - x.count || x.truth.localeCompare(y.truth) || x.read.localeCompare(y.read))
     .slice(0, top);
 }
+
+/** Exact-match rate among the most confident share of the reads (the rest would be refused). */
+export interface CoveragePoint {
+  /** Share of all lines kept (0..1]. */
+  coverage: number;
+  /** Lines kept. */
+  kept: number;
+  exactRate: number;
+  /** Lowest confidence kept: refusing reads below it gives this exact-match rate. */
+  threshold: number;
+}
+
+export const DEFAULT_COVERAGES: readonly number[] = Object.freeze([0.25, 0.5, 0.8, 0.9, 1]);
+
+/**
+ * Reads sorted by confidence (highest first; ties in input order): the exact-match rate when only the top
+ * `coverage` share is kept. What a caller gains by refusing low-confidence reads. Empty input gives [].
+ */
+export function exactAtCoverage(
+  reads: readonly { confidence: number; exact: boolean }[],
+  coverages: readonly number[] = DEFAULT_COVERAGES,
+): CoveragePoint[] {
+  if (reads.length === 0) return [];
+  const order = reads.map((r, i) => ({ ...r, i })).sort((a, b) => b.confidence - a.confidence || a.i - b.i);
+  return coverages.map((c) => {
+    const kept = Math.max(1, Math.round(c * order.length));
+    let exact = 0;
+    for (let k = 0; k < kept; k++) if (order[k]!.exact) exact++;
+    return {
+      coverage: c,
+      kept,
+      exactRate: round6(exact / kept),
+      threshold: Number(order[kept - 1]!.confidence.toPrecision(4)),
+    };
+  });
+}
