@@ -102,7 +102,8 @@ export const PROFILES: Record<ProfileName, Partial<TrainConfig>> = {
 
 /** Per-model profile budgets where they differ (the reader: quick about 15 minutes here). */
 export const MODEL_PROFILES: Record<string, Record<ProfileName, Partial<TrainConfig>>> = {
-  // quick: 2 epochs over the 24,000 lines of configs/lines.json (~13 min here); full: 2 over the 96,000 of configs/lines-full.json.
+  // quick: 2 epochs over the 24,000 lines of configs/lines.json (~16 min here beside the character pipeline);
+  // full: 2 epochs over the 96,000 lines of configs/lines-full.json (~70 min here on its own).
   reader: { quick: { epochs: 2 }, full: { epochs: 2, data: 'artifacts/data/lines-full' } },
 };
 
