@@ -1,7 +1,10 @@
 import { canonicalLineText, HcrError, type LineAlphabet } from '@hcr/core';
 import type { SymbolAutomaton } from './types.js';
 
-/** A word list as a trie automaton: a text is accepted when it is words of the list joined by single spaces. */
+/**
+ * A word list as a trie automaton: a text is accepted when it is words of the list joined by single spaces or
+ * hyphens (compound names such as JEAN-MICHEL are two first names).
+ */
 export interface Lexicon extends SymbolAutomaton {
   /** Distinct words kept. */
   readonly words: number;
@@ -20,6 +23,7 @@ export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): 
   const C = alphabet.size;
   const code = new Map(alphabet.symbols.map((s, k) => [s, k] as const).filter(([, k]) => k > 0));
   const space = code.get(' ') ?? -1;
+  const hyphen = code.get('-') ?? -1;
   const child = new Map<number, number>();
   const parent: number[] = [-1];
   const terminal: number[] = [0];
@@ -80,6 +84,8 @@ export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): 
   const next = (state: number, k: number): number => {
     if (k === space) return terminal[state] ? 0 : -1;
     for (let i = start[state]; i < start[state + 1]; i++) if (kidSym[i] === k) return kidNode[i];
+    // A hyphen inside a listed word (above) continues it; after a whole word it joins the next one.
+    if (k === hyphen) return terminal[state] ? 0 : -1;
     return -1;
   };
   return {

@@ -56,6 +56,15 @@ describe('lexicon', () => {
     expect(decodeCtc(p, 20, A36, { lexicon: lex, beam: 16 }).text).toBe('JEAN PARIS');
   });
 
+  it('joins words with a hyphen as well as a space (compound names)', () => {
+    const lex = createLexicon(['Jean', 'Michel', 'Marie-Claire'], LINE_ALPHABET_36);
+    expect(lex.has('JEAN-MICHEL')).toBe(true);
+    expect(lex.has('MICHEL JEAN')).toBe(true);
+    expect(lex.has('MARIE-CLAIRE')).toBe(true);
+    expect(lex.has('JEAN-')).toBe(false);
+    expect(lex.has('JEAN--MICHEL')).toBe(false);
+    expect(lex.has('MARIE')).toBe(false);
+  });
   it('returns nothing, and says so, when no word fits', () => {
     const p = spell([{ X: 0.9 }]);
     expect(decodeCtc(p, 2, A36, { lexicon: lex }).constraintUnsatisfied).toBe(true);

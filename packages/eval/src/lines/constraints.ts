@@ -41,7 +41,7 @@ export function constraintsFor(
     if (namesLexicon?.length)
       list.push({
         name: 'lexicon',
-        description: `names lexicon (${namesLexicon.length} words; a word or words separated by spaces)`,
+        description: `names lexicon (${namesLexicon.length} words; a word or words joined by spaces or hyphens)`,
         options: { lexicon: createLexicon(namesLexicon, alphabet) },
       });
     return list;
