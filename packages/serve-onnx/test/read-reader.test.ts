@@ -130,7 +130,7 @@ describe('createLineReader (random-weight reader)', () => {
     expect(pattern.text).toMatch(/^[0-9]{3}[A-Z]$/);
     for (const alt of pattern.alternatives) expect(alt.text).toMatch(/^[0-9]{3}[A-Z]$/);
     const lex = await reader.read(img, { lexicon: 'codes', topK: 5 });
-    for (const alt of lex.alternatives) expect(alt.text).toMatch(/^(TAX|LATTE|TAL)( (TAX|LATTE|TAL))*$/);
+    for (const alt of lex.alternatives) expect(alt.text).toMatch(/^(TAX|LATTE|TAL)([ -](TAX|LATTE|TAL))*$/);
   });
 
   it('refuses bad options before any work, each naming the fix', async () => {
