@@ -1,3 +1,4 @@
+import type { LineSplit } from '@hcr/data';
 import type { EngineName } from '@hcr/engine';
 import type { AugmentConfig } from './augment.js';
 
@@ -11,16 +12,11 @@ export interface SharedSplit {
   sources: Uint8Array;
 }
 
-/** A split of text lines shared with every worker (see LineSplit in @hcr/data). */
-export interface SharedLineSplit {
-  count: number;
-  height: number;
-  widths: Uint16Array;
-  pixelOffsets: Float64Array;
-  pixels: Uint8Array;
-  labelOffsets: Uint32Array;
-  labels: Uint8Array;
-}
+/** A split of text lines shared with every worker: LineSplit of @hcr/data in SharedArrayBuffers. */
+export type SharedLineSplit = Pick<
+  LineSplit,
+  'count' | 'height' | 'widths' | 'pixelOffsets' | 'pixels' | 'labelOffsets' | 'labels'
+>;
 
 /** What a replica trains: one character -> class (cross-entropy) or a text line -> string (CTC). */
 export type TaskKind = 'character' | 'line';

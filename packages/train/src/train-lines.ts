@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   createRng,
   DEFAULT_INPUT_NORMALISATION,
@@ -11,13 +11,14 @@ import {
 } from '@hcr/core';
 import { epochOrder, type LineSplit, openLineDataset } from '@hcr/data';
 import { LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE } from '@hcr/model';
-import { type BestWeights, loadCheckpoint, type TrainProgress } from './checkpoint.js';
-import { learningRate, READER_MODEL, resolveTrainConfig, type TrainConfig } from './config.js';
+import type { BestWeights } from './checkpoint.js';
+import { learningRate, READER_MODEL, resolveTrainConfig } from './config.js';
 import { restoreBest, runLoop } from './loop.js';
 import { WorkerPool } from './pool.js';
 import { progressReporter } from './progress.js';
 import type { SharedLineSplit } from './protocol.js';
-import { claimRunDir, findResumeRun, gitCommit, pointLatest, runIdFor } from './run-dir.js';
+import { gitCommit, pointLatest } from './run-dir.js';
+import { checkSameData, initialProgress, startRun } from './start.js';
 import type { TrainOptions, TrainResult } from './train.js';
 
 /** Copies a line split into SharedArrayBuffers: every worker reads it without a copy of its own. */
@@ -125,37 +126,14 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
         hint: 'Train character models with `hcr train --model hcrnet` and the line reader with `--model reader`.',
       },
     );
-  const out = resolve(config.out);
 
-  let runId: string;
-  let resumed: Awaited<ReturnType<typeof loadCheckpoint<TrainConfig>>> | undefined;
-  if (opts.resume) {
-    runId = typeof opts.resume === 'string' ? opts.resume : await findResumeRun(out);
-    resumed = await loadCheckpoint<TrainConfig>(join(out, runId));
-    config = resolveTrainConfig({
-      ...resumed.progress.config,
-      engine: opts.config?.engine ?? resumed.progress.config.engine,
-      workers: opts.config?.workers ?? resumed.progress.config.workers,
-    });
-    log(
-      `resuming run ${runId} at epoch ${resumed.progress.epoch + 1}, batch ${resumed.progress.batchInEpoch}`,
-    );
-  } else {
-    runId = opts.run ?? runIdFor(`${config.model}-${config.profile}`);
-    await claimRunDir(out, runId, opts.force ?? false);
-  }
-  const runDir = join(out, runId);
+  const start = await startRun(config, { ...opts, log });
+  const { runId, runDir, resumed } = start;
+  config = start.config;
   const commit = gitCommit();
 
   const dataset = await openLineDataset(config.data);
-  if (resumed && resumed.progress.dataManifestSha256 !== dataset.manifestSha256)
-    throw new HcrError(
-      'DATA_CHANGED',
-      `The line dataset in ${dataset.dir} is not the one run ${runId} was trained on.`,
-      {
-        hint: 'Resume with the same --data directory, or start a new run.',
-      },
-    );
+  checkSameData(start, dataset.dir, dataset.manifestSha256);
   const alphabet = dataset.alphabet;
   const normalisation = DEFAULT_INPUT_NORMALISATION;
   const [trainData, valData, testData] = await Promise.all(
@@ -200,23 +178,7 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
         { hint: 'Use a smaller --batch or prepare more lines.' },
       );
 
-    const progress: TrainProgress = resumed?.progress ?? {
-      runId,
-      config,
-      dataManifestSha256: dataset.manifestSha256,
-      epoch: 0,
-      batchInEpoch: 0,
-      globalStep: 0,
-      epochLossSum: 0,
-      epochCorrect: 0,
-      epochSeen: 0,
-      seconds: 0,
-      epochSeconds: 0,
-      history: [],
-      curve: [],
-      best: null,
-    };
-    progress.config = config;
+    const progress = initialProgress(start, dataset.manifestSha256);
     let best: BestWeights | undefined = resumed?.best;
     if (resumed) await pool.setState(resumed.weights);
 
@@ -286,7 +248,7 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
       reader: readerInfo(alphabet),
     };
     await pool.save(runDir, metadata);
-    await pointLatest(out, runDir, 'latest-reader');
+    await pointLatest(resolve(config.out), runDir, 'latest-reader');
     const examples = test.decoded
       .slice(0, 3)
       .map((d) => `'${decodeLineLabels(d, alphabet)}'`)

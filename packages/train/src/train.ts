@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import {
   DEFAULT_INPUT_NORMALISATION,
   HcrError,
@@ -9,14 +9,15 @@ import {
 } from '@hcr/core';
 import { type Dataset, epochOrder, openDataset, type SplitData } from '@hcr/data';
 import { INPUT_SHAPE } from '@hcr/model';
-import { type BestWeights, loadCheckpoint, type TrainProgress } from './checkpoint.js';
-import { learningRate, resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
+import type { BestWeights } from './checkpoint.js';
+import { learningRate, resolveTrainConfig, type TrainConfigInput } from './config.js';
 import { logitAdjustment } from './logit-adjust.js';
 import { restoreBest, runLoop } from './loop.js';
 import { WorkerPool } from './pool.js';
 import { type ProgressReporter, progressReporter } from './progress.js';
 import type { SharedSplit } from './protocol.js';
-import { claimRunDir, findResumeRun, gitCommit, pointLatest, runIdFor } from './run-dir.js';
+import { gitCommit, pointLatest } from './run-dir.js';
+import { checkSameData, initialProgress, startRun } from './start.js';
 
 export interface TrainOptions {
   config?: TrainConfigInput;
@@ -74,44 +75,22 @@ function accuracyWhere(pred: Uint8Array, data: SharedSplit, keep: (i: number) =>
 export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   let config = resolveTrainConfig(opts.config);
-  const out = resolve(config.out);
 
-  let runId: string;
-  let resumed: Awaited<ReturnType<typeof loadCheckpoint<TrainConfig>>> | undefined;
-  if (opts.resume) {
-    runId = typeof opts.resume === 'string' ? opts.resume : await findResumeRun(out);
-    resumed = await loadCheckpoint<TrainConfig>(join(out, runId));
-    // The stored config defines the run; only where it runs (engine, workers) may change.
-    config = resolveTrainConfig({
-      ...resumed.progress.config,
-      // Checkpoints from before these options existed trained without them.
-      logitAdjust: resumed.progress.config.logitAdjust ?? 0,
-      augment: {
-        ...resumed.progress.config.augment,
-        toneProb: resumed.progress.config.augment.toneProb ?? 0,
-      },
-      engine: opts.config?.engine ?? resumed.progress.config.engine,
-      workers: opts.config?.workers ?? resumed.progress.config.workers,
-    });
-    log(
-      `resuming run ${runId} at epoch ${resumed.progress.epoch + 1}, batch ${resumed.progress.batchInEpoch}`,
-    );
-  } else {
-    runId = opts.run ?? runIdFor(`${config.model}-${config.profile}`);
-    await claimRunDir(out, runId, opts.force ?? false);
-  }
-  const runDir = join(out, runId);
+  const start = await startRun(config, {
+    ...opts,
+    log,
+    // Checkpoints from before these options existed trained without them.
+    upgrade: (stored) => ({
+      logitAdjust: stored.logitAdjust ?? 0,
+      augment: { ...stored.augment, toneProb: stored.augment.toneProb ?? 0 },
+    }),
+  });
+  const { runId, runDir, resumed } = start;
+  config = start.config;
   const commit = gitCommit(); // the code this run starts from
 
   const dataset: Dataset = await openDataset(config.data);
-  if (resumed && resumed.progress.dataManifestSha256 !== dataset.manifestSha256)
-    throw new HcrError(
-      'DATA_CHANGED',
-      `The dataset in ${dataset.dir} is not the one run ${runId} was trained on.`,
-      {
-        hint: 'Resume with the same --data directory, or start a new run.',
-      },
-    );
+  checkSameData(start, dataset.dir, dataset.manifestSha256);
   const normalisation = DEFAULT_INPUT_NORMALISATION;
   const [trainData, valData, testData, extraData] = await Promise.all(
     (['train', 'val', 'test', 'extra'] as const).map((s) => dataset.loadSplit(s)),
@@ -156,23 +135,7 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
           hint: 'Use a smaller --batch.',
         },
       );
-    const progress: TrainProgress = resumed?.progress ?? {
-      runId,
-      config,
-      dataManifestSha256: dataset.manifestSha256,
-      epoch: 0,
-      batchInEpoch: 0,
-      globalStep: 0,
-      epochLossSum: 0,
-      epochCorrect: 0,
-      epochSeen: 0,
-      seconds: 0,
-      epochSeconds: 0,
-      history: [],
-      curve: [],
-      best: null,
-    };
-    progress.config = config;
+    const progress = initialProgress(start, dataset.manifestSha256);
     let best: BestWeights | undefined = resumed?.best;
     if (resumed) await pool.setState(resumed.weights);
 
@@ -262,7 +225,7 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
       metrics,
     };
     await pool.save(runDir, metadata);
-    await pointLatest(out, runDir);
+    await pointLatest(resolve(config.out), runDir);
     log(
       `test: mnist ${(metrics.test_mnist_acc! * 100).toFixed(2)}%, letters ${(metrics.test_letters_acc! * 100).toFixed(2)}%, ` +
         `emnist-digits-repack 36-way ${(metrics.extra_digits_acc36! * 100).toFixed(2)}%, digits-only ${(metrics.extra_digits_acc_digitsonly! * 100).toFixed(2)}%`,

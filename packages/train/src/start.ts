@@ -1,0 +1,81 @@
+import { join, resolve } from 'node:path';
+import { HcrError } from '@hcr/core';
+import { type BestWeights, loadCheckpoint, type TrainProgress } from './checkpoint.js';
+import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
+import type { WorkerState } from './protocol.js';
+import { claimRunDir, findResumeRun, runIdFor } from './run-dir.js';
+
+/** How a run begins, for both trainers: a new run directory, or the checkpoint of a run to continue. */
+export interface RunStart {
+  runId: string;
+  runDir: string;
+  config: TrainConfig;
+  resumed?: { progress: TrainProgress; weights: WorkerState; best: BestWeights | undefined };
+}
+
+export interface StartOptions {
+  resume?: string | boolean;
+  run?: string;
+  force?: boolean;
+  /** Engine and workers may change on resume; every other option comes from the checkpoint. */
+  config?: TrainConfigInput;
+  /** Fills options a checkpoint from an older version did not store (they trained without them). */
+  upgrade?: (stored: TrainConfig) => TrainConfigInput;
+  log: (line: string) => void;
+}
+
+export async function startRun(config: TrainConfig, o: StartOptions): Promise<RunStart> {
+  const out = resolve(config.out);
+  if (!o.resume) {
+    const runId = o.run ?? runIdFor(`${config.model}-${config.profile}`);
+    await claimRunDir(out, runId, o.force ?? false);
+    return { runId, runDir: join(out, runId), config };
+  }
+  const runId = typeof o.resume === 'string' ? o.resume : await findResumeRun(out);
+  const resumed = await loadCheckpoint<TrainConfig>(join(out, runId));
+  const stored = resumed.progress.config;
+  const resumedConfig = resolveTrainConfig({
+    ...stored,
+    ...o.upgrade?.(stored),
+    engine: o.config?.engine ?? stored.engine,
+    workers: o.config?.workers ?? stored.workers,
+  });
+  o.log(
+    `resuming run ${runId} at epoch ${resumed.progress.epoch + 1}, batch ${resumed.progress.batchInEpoch}`,
+  );
+  return { runId, runDir: join(out, runId), config: resumedConfig, resumed };
+}
+
+/** A resumed run must continue on the data it started on. */
+export function checkSameData(start: RunStart, dataDir: string, manifestSha256: string): void {
+  if (start.resumed && start.resumed.progress.dataManifestSha256 !== manifestSha256)
+    throw new HcrError(
+      'DATA_CHANGED',
+      `The dataset in ${dataDir} is not the one run ${start.runId} was trained on.`,
+      {
+        hint: 'Resume with the same --data directory, or start a new run.',
+      },
+    );
+}
+
+/** The progress record of a run: the checkpoint's when resuming, else a fresh one at step 0. */
+export function initialProgress(start: RunStart, manifestSha256: string): TrainProgress {
+  const progress: TrainProgress = start.resumed?.progress ?? {
+    runId: start.runId,
+    config: start.config,
+    dataManifestSha256: manifestSha256,
+    epoch: 0,
+    batchInEpoch: 0,
+    globalStep: 0,
+    epochLossSum: 0,
+    epochCorrect: 0,
+    epochSeen: 0,
+    seconds: 0,
+    epochSeconds: 0,
+    history: [],
+    curve: [],
+    best: null,
+  };
+  progress.config = start.config;
+  return progress;
+}
