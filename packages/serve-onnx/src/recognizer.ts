@@ -1,9 +1,9 @@
-import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { HcrError } from '@hcr/core';
 import * as ort from 'onnxruntime-node';
 import { allowedClasses, type ClassFilter, type Prediction, rankClasses } from './classes.js';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
+import { inputLookupTable, openSession, type SessionTuning } from './onnx/session.js';
 import {
   PIXELS,
   type PreparedCharacter,
@@ -23,13 +23,7 @@ export type RecognizerInput =
   | { image: Uint8Array }
   | { pixels: ArrayLike<number> };
 
-export interface SessionTuning {
-  /** Threads inside one operator (default: all cores). */
-  intraOpThreads?: number;
-  /** Threads across independent operators (default 1: these graphs are a chain). */
-  interOpThreads?: number;
-  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
-}
+export type { SessionTuning };
 
 export interface RecognizerOptions extends SessionTuning {
   /** Path to model.onnx, or its bytes. */
@@ -90,29 +84,8 @@ export async function prepareInput(
 export async function createRecognizer(opts: RecognizerOptions): Promise<Recognizer> {
   const bytes = typeof opts.model === 'string' ? await readModelFile(opts.model) : opts.model;
   const info = inspectModel(bytes, typeof opts.model === 'string' ? basename(opts.model, '.onnx') : 'model');
-  const tuning: Required<SessionTuning> = {
-    intraOpThreads: opts.intraOpThreads ?? availableParallelism(),
-    interOpThreads: opts.interOpThreads ?? 1,
-    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
-  };
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: tuning.intraOpThreads,
-      interOpNumThreads: tuning.interOpThreads,
-      graphOptimizationLevel: tuning.graphOptimizationLevel,
-      executionMode: 'sequential',
-      enableCpuMemArena: true,
-    });
-  } catch (e) {
-    throw new HcrError('MODEL_INVALID', `onnxruntime cannot load the model: ${(e as Error).message}`, {
-      hint: 'Re-export it with `hcr export onnx` (opset 13+, float32).',
-      cause: e,
-    });
-  }
-  const { mean, std } = info.normalisation;
-  const lut = new Float32Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = (v / 255 - mean) / std;
+  const { session, tuning } = await openSession(bytes, opts, 'model');
+  const lut = inputLookupTable(info.normalisation);
   const classes = info.classNames.length;
   const fixedBatch = info.dynamicBatch ? 0 : info.input.dims[0]!;
 

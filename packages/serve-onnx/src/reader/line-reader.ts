@@ -1,10 +1,9 @@
-import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { HcrError } from '@hcr/core';
 import { type DecodeOptions, decodeCtc } from '@hcr/decode';
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
-import type { SessionTuning } from '../recognizer.js';
+import { inputLookupTable, openSession, type SessionTuning } from '../onnx/session.js';
 import { type LineLimits, type PreparedLine, prepareLineImage } from './prepare-line.js';
 import { PreparePool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
@@ -74,29 +73,8 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     compileLexicons(opts.lexicons ?? {}, info.alphabet),
   );
   const lexiconNames = Object.keys(opts.lexicons ?? {});
-  const tuning: Required<SessionTuning> = {
-    intraOpThreads: opts.intraOpThreads ?? availableParallelism(),
-    interOpThreads: opts.interOpThreads ?? 1,
-    graphOptimizationLevel: opts.graphOptimizationLevel ?? 'all',
-  };
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: tuning.intraOpThreads,
-      interOpNumThreads: tuning.interOpThreads,
-      graphOptimizationLevel: tuning.graphOptimizationLevel,
-      executionMode: 'sequential',
-      enableCpuMemArena: true,
-    });
-  } catch (e) {
-    throw new HcrError('MODEL_INVALID', `onnxruntime cannot load the reader: ${(e as Error).message}`, {
-      hint: 'Re-export it with `hcr export onnx` (opset 13+, float32).',
-      cause: e,
-    });
-  }
-  const { mean, std } = info.normalisation;
-  const lut = new Float32Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = (v / 255 - mean) / std;
+  const { session, tuning } = await openSession(bytes, opts, 'reader');
+  const lut = inputLookupTable(info.normalisation);
   const { height, stride, minWidth } = info.reader;
   const C = info.alphabet.size;
 
