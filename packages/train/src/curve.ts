@@ -95,7 +95,13 @@ export async function writeLearningCurve(
   ];
   const losses = lossSeries.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
   const accs = accSeries.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
-  panel(0, 'loss (train: in training mode, with dropout and any smoothing or augmentation)', lossSeries, 0, Math.max(0.5, ...losses));
+  panel(
+    0,
+    'loss (train: in training mode, with dropout and any smoothing or augmentation)',
+    lossSeries,
+    0,
+    Math.max(0.5, ...losses),
+  );
   panel(W / 2, 'accuracy', accSeries, Math.max(0, Math.min(0.9, ...accs) - 0.02), 1);
   await writeFileAtomic(path, await canvas.encode('png'));
 }
