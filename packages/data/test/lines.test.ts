@@ -189,7 +189,7 @@ describe('line config and dataset errors', () => {
         kindWeights: { name: 0, word: 0, number: 0, date: 0, amount: 0, code: 0, mixed: 0 },
       }),
     ).toThrow(/at least one/);
-    expect(resolveLineConfig({}).counts).toEqual({ train: 60000, val: 1000, test: 2000 });
+    expect(resolveLineConfig({}).counts).toEqual({ train: 24000, val: 1000, test: 2000 });
   });
 
   it('a missing dataset tells you to run prepare', async () => {

@@ -45,7 +45,7 @@ export interface LineConfig {
 
 export const DEFAULT_LINE_CONFIG: LineConfig = Object.freeze({
   seed: 1,
-  counts: { train: 60000, val: 1000, test: 2000 },
+  counts: { train: 24000, val: 1000, test: 2000 },
   height: 32,
   minLength: 1,
   maxLength: 18,
