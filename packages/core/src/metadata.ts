@@ -13,6 +13,13 @@ export interface InputNormalisation {
 /** The seed's recipe, kept as the project default: pixels to [-1, 1]. */
 export const DEFAULT_INPUT_NORMALISATION: InputNormalisation = Object.freeze({ mean: 0.5, std: 0.5 });
 
+/** Pixel value 0..255 -> model input `(p / 255 - mean) / std`, as a 256-entry lookup table. */
+export function pixelLookupTable(n: InputNormalisation = DEFAULT_INPUT_NORMALISATION): Float32Array {
+  const lut = new Float32Array(256);
+  for (let v = 0; v < 256; v++) lut[v] = (v / 255 - n.mean) / n.std;
+  return lut;
+}
+
 /** metadata.json written next to every saved model (model.json + weights). */
 export interface ModelMetadata {
   /** Format version of this file. */

@@ -1,12 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  createRng,
-  DEFAULT_INPUT_NORMALISATION,
-  HcrError,
-  type InputNormalisation,
-  shuffleInPlace,
-} from '@hcr/core';
+import { createRng, HcrError, type InputNormalisation, pixelLookupTable, shuffleInPlace } from '@hcr/core';
 import { sha256 } from './hash.js';
 import {
   type DataManifest,
@@ -149,11 +143,8 @@ async function loadSplitData(
 }
 
 /** Lookup table from a byte to its normalised float: one table read per pixel in the hot loop. */
-export function pixelLookupTable(n: InputNormalisation = DEFAULT_INPUT_NORMALISATION): Float32Array {
-  const lut = new Float32Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = (v / 255 - n.mean) / n.std;
-  return lut;
-}
+/** The lookup table lives in @hcr/core (training workers and serving use it without @hcr/data). */
+export { pixelLookupTable };
 
 /** The sample order of one epoch: identity, or a seeded permutation that depends on (seed, epoch) only. */
 export function epochOrder(count: number, shuffle: boolean, seed: number, epoch: number): Uint32Array {

@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { HcrError } from '@hcr/core';
+import { HcrError, pixelLookupTable } from '@hcr/core';
 import * as ort from 'onnxruntime-node';
 import { allowedClasses, type ClassFilter, type Prediction, rankClasses } from './classes.js';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
-import { inputLookupTable, openSession, type SessionTuning } from './onnx/session.js';
+import { openSession, type SessionTuning } from './onnx/session.js';
 import {
   PIXELS,
   type PreparedCharacter,
@@ -85,7 +85,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
   const bytes = typeof opts.model === 'string' ? await readModelFile(opts.model) : opts.model;
   const info = inspectModel(bytes, typeof opts.model === 'string' ? basename(opts.model, '.onnx') : 'model');
   const { session, tuning } = await openSession(bytes, opts, 'model');
-  const lut = inputLookupTable(info.normalisation);
+  const lut = pixelLookupTable(info.normalisation);
   const classes = info.classNames.length;
   const fixedBatch = info.dynamicBatch ? 0 : info.input.dims[0]!;
 

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { HcrError, type InputNormalisation } from '@hcr/core';
+import { HcrError } from '@hcr/core';
 import * as ort from 'onnxruntime-node';
 
 /** onnxruntime session settings, shared by the character recogniser and the line reader. */
@@ -37,11 +37,4 @@ export async function openSession(
       cause: e,
     });
   }
-}
-
-/** Pixel value 0..255 -> model input, `(p / 255 - mean) / std`, as a lookup table. */
-export function inputLookupTable({ mean, std }: InputNormalisation): Float32Array {
-  const lut = new Float32Array(256);
-  for (let v = 0; v < 256; v++) lut[v] = (v / 255 - mean) / std;
-  return lut;
 }

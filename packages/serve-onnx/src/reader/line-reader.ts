@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { HcrError } from '@hcr/core';
+import { HcrError, pixelLookupTable } from '@hcr/core';
 import { type DecodeOptions, decodeCtc } from '@hcr/decode';
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
-import { inputLookupTable, openSession, type SessionTuning } from '../onnx/session.js';
+import { openSession, type SessionTuning } from '../onnx/session.js';
 import { type LineLimits, type PreparedLine, prepareLineImage } from './prepare-line.js';
 import { PreparePool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
@@ -74,7 +74,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   );
   const lexiconNames = Object.keys(opts.lexicons ?? {});
   const { session, tuning } = await openSession(bytes, opts, 'reader');
-  const lut = inputLookupTable(info.normalisation);
+  const lut = pixelLookupTable(info.normalisation);
   const { height, stride, minWidth } = info.reader;
   const C = info.alphabet.size;
 

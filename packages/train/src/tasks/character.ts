@@ -1,4 +1,4 @@
-import { NUM_CLASSES } from '@hcr/core';
+import { NUM_CLASSES, pixelLookupTable } from '@hcr/core';
 import { buildModel } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -11,12 +11,11 @@ const PIXELS = 28 * 28;
 /** One 28x28 character -> 36 classes: augmented batches, label-smoothed (logit-adjusted) cross-entropy. */
 export class CharacterTask implements ReplicaTask {
   private readonly scratch: AugmentScratch = augmentScratch();
-  private readonly lut = new Float32Array(256);
+  private readonly lut: Float32Array;
   private readonly logitBias?: tf.Tensor1D;
 
   constructor(private readonly init: InitMessage) {
-    const { mean, std } = init.normalisation;
-    for (let p = 0; p < 256; p++) this.lut[p] = (p / 255 - mean) / std;
+    this.lut = pixelLookupTable(init.normalisation);
     if (init.logitBias.some((b) => b !== 0)) this.logitBias = tf.tensor1d(init.logitBias, 'float32');
   }
 

@@ -1,3 +1,4 @@
+import { pixelLookupTable } from '@hcr/core';
 import { buildReader, LINE_MIN_WIDTH, readerFrames } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -46,11 +47,10 @@ export function gatherLines(
 
 /** A text line -> its string: padded batches of lines, CTC loss, greedy decoding for the metrics. */
 export class LineTask implements ReplicaTask {
-  private readonly lut = new Float32Array(256);
+  private readonly lut: Float32Array;
 
   constructor(private readonly init: InitMessage) {
-    const { mean, std } = init.normalisation;
-    for (let p = 0; p < 256; p++) this.lut[p] = (p / 255 - mean) / std;
+    this.lut = pixelLookupTable(init.normalisation);
   }
 
   buildModel(): tfl.LayersModel {
