@@ -130,8 +130,55 @@ export interface CtcStats {
   exact: number;
   /** Samples whose labels cannot fit in their frames (no loss, no gradient). */
   skipped: number;
-  /** Greedy labels per sample, when asked for. */
-  decoded?: number[][];
+}
+
+/** CtcStats with the greedy labels of every sample. */
+export interface CtcScores extends CtcStats {
+  decoded: number[][];
+}
+
+/**
+ * Scores a batch from its log-softmax `lp` ([n, T, C] flat): the loss sum over samples that fit, exact
+ * greedy matches, skipped samples and greedy labels. With `grad`, also fills d(loss sum)/d(logits) (zero
+ * for skipped samples and padding frames); without it the backward recursion is not run.
+ */
+function scoreBatch(
+  lp: Float32Array,
+  n: number,
+  T: number,
+  C: number,
+  batch: CtcBatch,
+  blank: number,
+  grad?: Float32Array,
+): CtcScores {
+  let lossSum = 0;
+  let exact = 0;
+  let skipped = 0;
+  const decoded: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const frames = Math.min(T, batch.frames[i]!);
+    const labels = batch.labels[i]!;
+    const g = greedyLabels(lp, i * T * C, frames, C, blank);
+    decoded.push(g);
+    const r = ctcSample(lp, i * T * C, frames, C, labels, blank, grad, i * T * C);
+    if (!Number.isFinite(r.loss)) {
+      skipped++;
+      grad?.fill(0, i * T * C, (i + 1) * T * C);
+      continue;
+    }
+    lossSum += r.loss;
+    if (g.length === labels.length && g.every((v, j) => v === labels[j])) exact++;
+  }
+  return { lossSum, exact, skipped, decoded };
+}
+
+/** Loss and greedy decoding of a batch of logits without a gradient (validation, test). */
+export function ctcScores(logits: tf.Tensor, batch: CtcBatch, blank = 0): CtcScores {
+  const n = logits.shape[0]!;
+  const C = logits.shape[logits.shape.length - 1]!;
+  const T = logits.shape[logits.shape.length - 2]!;
+  const lp = tf.tidy(() => tf.logSoftmax(logits).dataSync() as Float32Array);
+  return scoreBatch(lp, n, T, C, batch, blank);
 }
 
 /**
@@ -148,30 +195,12 @@ export function ctcLoss(logits: tf.Tensor, batch: CtcBatch, stats?: CtcStats, bl
     const lp = lsm.dataSync() as Float32Array;
     lsm.dispose();
     const grad = new Float32Array(n * T * C);
-    let lossSum = 0;
-    let used = 0;
-    let exact = 0;
-    let skipped = 0;
-    const decoded: number[][] = [];
-    for (let i = 0; i < n; i++) {
-      const frames = Math.min(T, batch.frames[i]!);
-      const labels = batch.labels[i]!;
-      const g = greedyLabels(lp, i * T * C, frames, C, blank);
-      decoded.push(g);
-      const r = ctcSample(lp, i * T * C, frames, C, labels, blank, grad, i * T * C);
-      if (!Number.isFinite(r.loss)) {
-        skipped++;
-        grad.fill(0, i * T * C, (i + 1) * T * C);
-        continue;
-      }
-      lossSum += r.loss;
-      used++;
-      if (g.length === labels.length && g.every((v, j) => v === labels[j])) exact++;
-    }
-    if (stats) Object.assign(stats, { lossSum, exact, skipped }, stats.decoded ? { decoded } : {});
-    const inv = 1 / Math.max(1, used);
+    const scores = scoreBatch(lp, n, T, C, batch, blank, grad);
+    if (stats)
+      Object.assign(stats, { lossSum: scores.lossSum, exact: scores.exact, skipped: scores.skipped });
+    const inv = 1 / Math.max(1, n - scores.skipped);
     for (let i = 0; i < grad.length; i++) grad[i]! *= inv;
-    const value = tf.scalar(lossSum * inv);
+    const value = tf.scalar(scores.lossSum * inv);
     // Saved tensors outlive the forward pass's scope; the gradient is only needed when a tape records.
     save([tf.tensor(grad, z.shape)]);
     return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]!) };

@@ -1,7 +1,7 @@
 import { initEngine } from '@hcr/engine';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CtcStats, ctcLoss, ctcSample, greedyLabels, minFramesFor } from '../src/ctc.js';
+import { type CtcStats, ctcLoss, ctcSample, ctcScores, greedyLabels, minFramesFor } from '../src/ctc.js';
 
 function logSoftmax(z: Float64Array | Float32Array, T: number, C: number): Float64Array {
   const out = new Float64Array(T * C);
@@ -133,6 +133,27 @@ describe('ctcLoss in tfjs', () => {
     // Padding frames of the first sample (t >= 4) get no gradient.
     for (let t = 4; t < T; t++) for (let k = 0; k < C; k++) expect(g[t * C + k]).toBe(0);
     tf.dispose([zT, value, grads]);
+  });
+
+  it('scores a batch without a gradient exactly as the loss does (validation)', () => {
+    const z = tf.tensor4d(new Float32Array(randomLogits(3 * 6, 4, 23)), [3, 1, 6, 4]);
+    const batch = {
+      labels: [
+        [1, 2],
+        [3, 3, 1],
+        [2, 2, 2, 2],
+      ],
+      frames: [6, 5, 6],
+    };
+    const stats: CtcStats = { lossSum: 0, exact: 0, skipped: 0 };
+    tf.dispose(ctcLoss(z, batch, stats));
+    const scores = ctcScores(z, batch);
+    expect(scores.lossSum).toBeCloseTo(stats.lossSum, 6);
+    expect(scores.skipped).toBe(1); // four 2s need seven frames
+    expect(scores.exact).toBe(stats.exact);
+    const lp = tf.tidy(() => tf.logSoftmax(z).dataSync());
+    expect(scores.decoded[1]).toEqual(greedyLabels(lp, 6 * 4, 5, 4));
+    z.dispose();
   });
 
   it('skips samples whose labels cannot fit instead of poisoning the batch with Infinity', () => {

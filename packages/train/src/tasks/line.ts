@@ -2,7 +2,7 @@ import { pixelLookupTable } from '@hcr/core';
 import { buildReader, LINE_MIN_WIDTH, readerFrames } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { type CtcStats, ctcLoss } from '../ctc.js';
+import { type CtcStats, ctcLoss, ctcScores } from '../ctc.js';
 import type { EvalResult, InitMessage, ShardJob, SharedLineSplit } from '../protocol.js';
 import { NO_PREDICTIONS, type ReplicaTask, type ShardComputation } from './task.js';
 
@@ -92,10 +92,9 @@ export class LineTask implements ReplicaTask {
         const logits = logitsModel.apply(tf.tensor4d(b.x, [b.n, b.height, b.width, 1]), {
           training: false,
         }) as tf.Tensor;
-        const stats: CtcStats = { lossSum: 0, exact: 0, skipped: 0, decoded: [] };
-        ctcLoss(logits, b, stats);
-        lossSum += stats.lossSum;
-        decoded.push(...stats.decoded!);
+        const scores = ctcScores(logits, b);
+        lossSum += scores.lossSum;
+        decoded.push(...scores.decoded);
       });
     }
     return { ...NO_PREDICTIONS(), decoded, lossSum };
