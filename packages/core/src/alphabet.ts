@@ -50,10 +50,17 @@ function indexOf(alphabet: LineAlphabet): Map<string, number> {
   return m;
 }
 
-/** Text as the alphabet writes it: upper-cased when case is merged, runs of whitespace as one space, trimmed. */
+/**
+ * Text as the alphabet writes it: upper-cased when case is merged (a lowercase letter the alphabet lacks,
+ * such as `c` in hcr47, becomes its capital), runs of whitespace as one space, trimmed.
+ */
 export function canonicalLineText(text: string, alphabet: LineAlphabet = LINE_ALPHABET_36): string {
   const t = text.replace(/\s+/g, ' ').trim();
-  return alphabet.caseMerged ? t.toUpperCase() : t;
+  if (alphabet.caseMerged) return t.toUpperCase();
+  const m = indexOf(alphabet);
+  let s = '';
+  for (const ch of t) s += m.has(ch) || !m.has(ch.toUpperCase()) ? ch : ch.toUpperCase();
+  return s;
 }
 
 /** True when every character of the (canonical) text is in the alphabet. */

@@ -28,6 +28,7 @@ export interface ModelMetadata {
   id: string;
   /** Builder name: `seed`, `hcrnet`, ... */
   architecture: string;
+  /** Which classes the outputs are (`hcr36`, `hcr47`, `hcr62`); classNames lists them in output order. */
   labelSpace: LabelSpace['id'];
   classNames: string[];
   /** [height, width, channels], NHWC without the batch dimension. */
@@ -74,6 +75,8 @@ export const ONNX_METADATA_KEYS = {
   inputNormalisation: 'hcr.input_normalisation',
   modelId: 'hcr.model_id',
   metadata: 'hcr.metadata',
+  /** Label space id (`hcr36`, `hcr47`, `hcr62`): which classes the outputs are. */
+  labelSpace: 'hcr.label_space',
   /** LineReaderInfo as JSON; present only on line readers. */
   reader: 'hcr.reader',
 } as const;

@@ -2,9 +2,24 @@
  * Where a sample came from. Every shard row keeps its source id so every report can be split by source.
  * Ids are stored as one byte in shards: never renumber, only append.
  */
-export const SOURCES = ['mnist', 'emnist-letters', 'emnist-letters-repack', 'emnist-digits-repack'] as const;
+export const SOURCES = [
+  'mnist',
+  'emnist-letters',
+  'emnist-letters-repack',
+  'emnist-digits-repack',
+  'emnist-byclass',
+  'emnist-byclass-repack',
+] as const;
 export type SourceName = (typeof SOURCES)[number];
-export type LetterSource = 'emnist-letters' | 'emnist-letters-repack';
+/**
+ * Where letters come from: EMNIST Letters (case merged, for hcr36) or EMNIST ByClass (case kept, for hcr47
+ * and hcr62); each official or as the offline repack.
+ */
+export type LetterSource =
+  | 'emnist-letters'
+  | 'emnist-letters-repack'
+  | 'emnist-byclass'
+  | 'emnist-byclass-repack';
 
 export function sourceId(name: SourceName): number {
   return SOURCES.indexOf(name);

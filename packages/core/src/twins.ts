@@ -1,4 +1,4 @@
-import { classIndex } from './labels.js';
+import { classIndex, LABEL_SPACE_36, type LabelSpace } from './labels.js';
 
 /**
  * Digit/letter twins: pairs that handwriting alone often cannot separate in a 36-class, merged-case space.
@@ -27,7 +27,29 @@ function pairKey(a: number, b: number): string {
   return a < b ? `${a}:${b}` : `${b}:${a}`;
 }
 
-/** True when the two classes form a digit/letter twin (order does not matter). */
-export function isTwinPair(a: number, b: number): boolean {
-  return twinKeys.has(pairKey(a, b));
+/**
+ * True when the two classes form a digit/letter twin (order does not matter). In a case-sensitive space
+ * both cases of the letter count (`l` and `L` are both twins of `1`).
+ */
+export function isTwinPair(a: number, b: number, space: LabelSpace = LABEL_SPACE_36): boolean {
+  if (space.id === LABEL_SPACE_36.id) return twinKeys.has(pairKey(a, b));
+  const to36 = (i: number) => classIndex(space.classes[i]!, LABEL_SPACE_36);
+  return twinKeys.has(pairKey(to36(a), to36(b)));
+}
+
+/**
+ * Case twins: each letter and its capital, the 26 pairs a case-sensitive space must tell apart by shape.
+ * For 15 of them (CASE_MERGED_IN_BALANCED: c/C, o/O, s/S, ...) the shapes are the same and only size and
+ * position on a line tell them apart; a single 28x28 character has neither, so eval reports how often
+ * each pair is confused.
+ */
+export const CASE_TWINS: readonly (readonly [string, string])[] = Object.freeze(
+  [...'abcdefghijklmnopqrstuvwxyz'].map((c) => Object.freeze([c, c.toUpperCase()] as const)),
+);
+
+/** True when the two classes of `space` are a letter and its capital (order does not matter). */
+export function isCaseTwinPair(a: number, b: number, space: LabelSpace): boolean {
+  const x = space.classes[a];
+  const y = space.classes[b];
+  return x !== undefined && y !== undefined && x !== y && x.toUpperCase() === y.toUpperCase();
 }

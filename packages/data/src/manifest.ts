@@ -1,4 +1,4 @@
-import type { LetterSource, SourceName } from '@hcr/core';
+import type { LabelSpaceId, LetterSource, SourceName } from '@hcr/core';
 import type { DataConfig } from './config.js';
 
 export type SplitName = 'train' | 'val' | 'test' | 'extra';
@@ -31,7 +31,8 @@ export interface SplitCounts {
 export interface DataManifest {
   formatVersion: 1;
   shardFormatVersion: number;
-  labelSpace: 'hcr36';
+  /** Which classes the labels index (`hcr36`, `hcr47`, `hcr62`); classNames lists them. */
+  labelSpace: LabelSpaceId;
   classNames: string[];
   imageShape: [number, number, number];
   letterSource: LetterSource;
