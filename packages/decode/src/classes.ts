@@ -1,22 +1,27 @@
-import { DIGIT_LETTER_TWINS, HcrError, type LineAlphabet } from '@hcr/core';
-import type { CharacterClass } from './types.js';
+import {
+  type CharacterClass,
+  characterClassIndices,
+  DIGIT_LETTER_TWINS,
+  HcrError,
+  type LineAlphabet,
+  parseClassOption,
+} from '@hcr/core';
 
-const NAMED = ['digits', 'letters', 'alnum', 'uppercase', 'lowercase'] as const;
-const CHOICES = `${NAMED.join(', ')} or chars:<set> (e.g. chars:0123456789.,)`;
+/** How class errors name a reader's alphabet. */
+function owner(alphabet: LineAlphabet) {
+  return { name: `the alphabet ${alphabet.id}`, symbols: alphabet.symbols };
+}
 
-const isDigit = (s: string) => s >= '0' && s <= '9' && s.length === 1;
-const isLetter = (s: string) => s.length === 1 && s.toUpperCase() !== s.toLowerCase();
-
-/** The parser used by HTTP and the CLI: a class name or `chars:<set>`; anything else names the choices. */
+/**
+ * The parser used by HTTP and the CLI (one spelling for the whole project, parseClassOption of
+ * @hcr/core): a class name or `chars:<set>`, validated against the reader's alphabet. `all` is no class:
+ * callers skip it before asking (decodeCtc takes `classes: undefined`).
+ */
 export function parseCharacterClass(value: string, alphabet: LineAlphabet): CharacterClass {
-  const v = value.trim();
-  let cls: CharacterClass;
-  // The set is taken verbatim (not trimmed): 'chars:AB ' allows the space.
-  if (v.startsWith('chars:')) cls = { chars: value.trimStart().slice('chars:'.length) };
-  else if ((NAMED as readonly string[]).includes(v.toLowerCase())) cls = v.toLowerCase() as CharacterClass;
-  else
-    throw new HcrError('CLASSES_INVALID', `Unknown character class '${value}'.`, {
-      hint: `Use one of ${CHOICES}.`,
+  const cls = parseClassOption(value);
+  if (cls === undefined)
+    throw new HcrError('CLASSES_INVALID', `'${value}' restricts nothing.`, {
+      hint: 'Leave classes out to allow every character.',
     });
   classMask(cls, alphabet); // validates against the alphabet (e.g. lowercase in a case-merged one)
   return cls;
@@ -24,57 +29,13 @@ export function parseCharacterClass(value: string, alphabet: LineAlphabet): Char
 
 /**
  * Allowed symbols as a 0/1 mask over output indices (index 0, the blank, is always 1). Named classes never
- * include the space or marks; `chars` is upper-cased for a case-merged alphabet and must lie in it.
+ * include the space or marks; `chars` must lie in the alphabet (upper-cased when it merges case).
  */
 export function classMask(cls: CharacterClass | undefined, alphabet: LineAlphabet): Uint8Array {
-  const { symbols } = alphabet;
-  const mask = new Uint8Array(symbols.length);
-  mask[0] = 1;
+  const mask = new Uint8Array(alphabet.symbols.length);
   if (cls === undefined) return mask.fill(1);
-  if (typeof cls === 'object' && cls !== null && typeof cls.chars === 'string') {
-    const chars = alphabet.caseMerged ? cls.chars.toUpperCase() : cls.chars;
-    if (chars.length === 0)
-      throw new HcrError('CLASSES_INVALID', 'The character set chars: is empty.', {
-        hint: 'List the allowed characters after chars:, e.g. chars:0123456789.,',
-      });
-    for (const ch of chars) {
-      const i = symbols.indexOf(ch);
-      if (i <= 0)
-        throw new HcrError(
-          'CLASSES_INVALID',
-          `'${ch}' in chars:${cls.chars} is not in the alphabet ${alphabet.id}.`,
-          {
-            hint: `Use only characters of ${JSON.stringify(symbols.slice(1).join(''))}.`,
-          },
-        );
-      mask[i] = 1;
-    }
-    return mask;
-  }
-  const test: Record<(typeof NAMED)[number], (s: string) => boolean> = {
-    digits: isDigit,
-    letters: isLetter,
-    alnum: (s) => isDigit(s) || isLetter(s),
-    uppercase: (s) => isLetter(s) && s === s.toUpperCase(),
-    lowercase: (s) => isLetter(s) && s === s.toLowerCase(),
-  };
-  const pick = test[cls as (typeof NAMED)[number]];
-  if (!pick)
-    throw new HcrError('CLASSES_INVALID', `Unknown character class ${JSON.stringify(cls)}.`, {
-      hint: `Use one of ${CHOICES}.`,
-    });
-  let any = false;
-  for (let i = 1; i < symbols.length; i++)
-    if (pick(symbols[i])) {
-      mask[i] = 1;
-      any = true;
-    }
-  if (!any)
-    throw new HcrError('CLASSES_INVALID', `The alphabet ${alphabet.id} has no ${cls} characters.`, {
-      hint: alphabet.caseMerged
-        ? 'This reader merges case and reads capitals: use letters or uppercase.'
-        : `Use one of ${CHOICES}.`,
-    });
+  mask[0] = 1;
+  for (const i of characterClassIndices(cls, owner(alphabet))) mask[i] = 1;
   return mask;
 }
 

@@ -1,5 +1,7 @@
+import type { CharacterClass } from '@hcr/core';
+
 /** A restriction of the characters a read may contain (spaces and marks only when listed in `chars`). */
-export type CharacterClass = 'digits' | 'letters' | 'alnum' | 'uppercase' | 'lowercase' | { chars: string };
+export type { CharacterClass };
 
 /**
  * A finite automaton over alphabet output indices that a beam prefix follows. `next` returns -1 when the

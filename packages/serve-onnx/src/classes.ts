@@ -1,50 +1,23 @@
-import { HcrError } from '@hcr/core';
+import { allowedSymbolIndices } from '@hcr/core';
 
-/** Which characters a field may hold: `digits`, `letters`, `all`, or an explicit list such as `0123456789X`. */
-export type ClassFilter = 'digits' | 'letters' | 'all' | (string & {});
+/**
+ * Which characters an answer may be: `all` (or omitted), `digits`, `letters`, `alnum`, `uppercase`,
+ * `lowercase`, or `chars:<set>` such as `chars:0123456789X` (parseClassOption of @hcr/core; a bare list of
+ * digits such as `0123456789` is still accepted).
+ */
+export type ClassFilter = string;
 
 /**
  * Class indices allowed by a filter, like an OCR engine's whitelist: a postcode box wants digits, and then
- * 0/O or 1/I are no longer a guess. Returns undefined for `all` (no restriction).
+ * 0/O or 1/I are no longer a guess. Returns undefined for `all` (no restriction). An unknown name
+ * (`digitz`) or a set the model lacks (`lowercase` on a case-merged model) is CLASSES_INVALID naming the
+ * choices or the model's classes.
  */
 export function allowedClasses(
   filter: ClassFilter | undefined,
   classNames: readonly string[],
 ): number[] | undefined {
-  if (filter === undefined || filter === '' || filter === 'all') return undefined;
-  if (filter === 'digits' || filter === 'letters') {
-    const want = filter === 'digits' ? /^[0-9]$/ : /^[A-Za-z]$/;
-    const idx = classNames.flatMap((c, i) => (want.test(c) ? [i] : []));
-    if (idx.length === 0)
-      throw new HcrError(
-        'BAD_CLASSES',
-        `This model has no ${filter} among its classes (${classNames.join('')}).`,
-        {
-          hint: 'Use classes=all or list characters the model knows.',
-        },
-      );
-    return idx;
-  }
-  const chars = [...filter.replace(/[\s,]/g, '')];
-  const set = new Set<number>();
-  for (const ch of chars) {
-    let i = classNames.indexOf(ch);
-    if (i < 0) i = classNames.indexOf(ch.toUpperCase()); // letters are merged-case
-    if (i < 0)
-      throw new HcrError(
-        'BAD_CLASSES',
-        `'${ch}' is not a class of this model (it knows ${classNames.join('')}).`,
-        {
-          hint: 'Use digits, letters, all, or a list of known characters such as classes=0123456789.',
-        },
-      );
-    set.add(i);
-  }
-  if (set.size === 0)
-    throw new HcrError('BAD_CLASSES', 'The class list is empty.', {
-      hint: 'Use digits, letters, all, or a list of characters such as classes=0123456789.',
-    });
-  return [...set].sort((a, b) => a - b);
+  return allowedSymbolIndices(filter, { name: 'this model', symbols: classNames });
 }
 
 export interface RankedClass {

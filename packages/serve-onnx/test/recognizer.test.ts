@@ -77,9 +77,11 @@ describe('recognizer on a random model (batching, filters)', () => {
     expect(digits.topK.reduce((s, r) => s + r.confidence, 0)).toBeCloseTo(1, 4);
     const letters = await rec.recognize(img, { classes: 'letters' });
     expect(letters.label).toMatch(/[A-Z]/);
-    const list = await rec.recognize(img, { topK: 5, classes: '0,1,o' });
+    const list = await rec.recognize(img, { topK: 5, classes: 'chars:01o' });
     expect(list.topK.map((r) => r.label).sort()).toEqual(['0', '1', 'O']);
-    await expect(rec.recognize(img, { classes: '0#' })).rejects.toMatchObject({ code: 'BAD_CLASSES' });
+    await expect(rec.recognize(img, { classes: 'chars:0#' })).rejects.toMatchObject({
+      code: 'CLASSES_INVALID',
+    });
   });
 
   it('accepts 28x28 arrays of every kind', async () => {

@@ -96,7 +96,7 @@ describe('HTTP service', () => {
     expect(digits.json().predictions[0].topK.every((r: { label: string }) => /[0-9]/.test(r.label))).toBe(
       true,
     );
-    const list = await post(await photo('A'), 'image/png', '?classes=4A');
+    const list = await post(await photo('A'), 'image/png', '?classes=chars:4A');
     expect(['4', 'A']).toContain(list.json().predictions[0].label);
     const octet = await post(await photo('X', { format: 'jpeg' }), 'application/octet-stream');
     expect(octet.json().predictions[0].label).toBe('X');
@@ -146,7 +146,7 @@ describe('HTTP service', () => {
         'TOO_MANY_IMAGES',
       ],
       ['bad top_k', post(Buffer.alloc(10), 'image/png', '?top_k=0'), 400, 'BAD_TOP_K'],
-      ['bad classes', post(Buffer.alloc(10), 'image/png', '?classes=%24'), 400, 'BAD_CLASSES'],
+      ['bad classes', post(Buffer.alloc(10), 'image/png', '?classes=digitz'), 400, 'CLASSES_INVALID'],
       ['blank page', post(blank, 'image/png'), 400, 'NO_INK'],
       ['blank pixels', post({ pixels: Array(784).fill(0) }, 'application/json'), 400, 'NO_INK'],
       [

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { HcrError, writeFileAtomic } from '@hcr/core';
-import { createRecognizer, encodeGreyPng, type Prediction } from '@hcr/serve-onnx';
+import { HcrError, parseClassOption, writeFileAtomic } from '@hcr/core';
+import { allowedClasses, createRecognizer, encodeGreyPng, type Prediction } from '@hcr/serve-onnx';
 import type { Command } from 'commander';
 import { bold, dim, log, printJson } from '../output.js';
 import { DEFAULT_MODEL } from './serve.js';
@@ -13,14 +13,25 @@ export function registerPredict(program: Command): void {
     .argument('<images...>', 'image files, one character each')
     .option('--model <file>', `ONNX model (env HCR_MODEL; default ${DEFAULT_MODEL})`)
     .option('--top-k <n>', 'ranked answers per image', '3')
-    .option('--classes <which>', 'digits | letters | all | a character list such as 0123456789', 'all')
+    .option(
+      '--classes <which>',
+      'all | digits | letters | alnum | uppercase | lowercase | chars:<set> such as chars:0123456789',
+      'all',
+    )
     .option('--debug <dir>', 'write the preprocessed 28x28 image the model sees, as <dir>/<name>.28x28.png')
     .option('--json', 'print one JSON document')
     .action(async (images: string[], opts) => {
       const topK = Number(opts.topK);
       if (!Number.isInteger(topK) || topK < 1)
         throw new HcrError('BAD_OPTION', `--top-k must be a positive integer, got '${opts.topK}'.`);
+      parseClassOption(opts.classes); // a misspelt class fails before the model loads
       const rec = await createRecognizer({ model: opts.model ?? process.env.HCR_MODEL ?? DEFAULT_MODEL });
+      try {
+        allowedClasses(opts.classes, rec.info.classNames); // a set the model lacks (lowercase on 36 classes)
+      } catch (e) {
+        await rec.close();
+        throw e;
+      }
       const results: { file: string; prediction?: Prediction; error?: { code: string; message: string } }[] =
         [];
       for (const file of images) {
@@ -39,7 +50,7 @@ export function registerPredict(program: Command): void {
           }
           results.push({ file, prediction });
         } catch (e) {
-          if (!(e instanceof HcrError) || e.code === 'BAD_CLASSES') throw e;
+          if (!(e instanceof HcrError) || e.code === 'CLASSES_INVALID') throw e;
           results.push({ file, error: { code: e.code, message: e.message } });
         }
       }

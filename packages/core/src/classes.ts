@@ -1,0 +1,145 @@
+import { HcrError } from './errors.js';
+
+/**
+ * Character classes: which characters an answer may hold (a postcode box wants digits, a surname letters).
+ * One parser for the character recogniser (`classes=` of /v1/predict, `hcr predict --classes`) and the line
+ * reader (`/v1/read`, `hcr read --classes`), so both accept and refuse the same spellings.
+ *
+ * Named sets are defined by characters, not by a model: they are intersected with the class list of the
+ * model (or the reader's alphabet) that answers, so `lowercase` means a-z on a 62-class model and is an
+ * error naming the classes on today's 36-class, case-merged one.
+ */
+
+/** The named sets, each defined by its characters. */
+export const NAMED_CHARACTER_CLASSES = Object.freeze({
+  digits: '0123456789',
+  uppercase: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  lowercase: 'abcdefghijklmnopqrstuvwxyz',
+  letters: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
+  alnum: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
+});
+
+export type NamedCharacterClass = keyof typeof NAMED_CHARACTER_CLASSES;
+
+/** A named set, or an explicit set of characters (`chars:0123456789.,`). */
+export type CharacterClass = NamedCharacterClass | { chars: string };
+
+const NAMES = [
+  'digits',
+  'letters',
+  'alnum',
+  'uppercase',
+  'lowercase',
+] as const satisfies NamedCharacterClass[];
+
+/** Every accepted spelling, as the errors list them. */
+export const CHARACTER_CLASS_CHOICES = `all, ${NAMES.join(', ')}, or chars:<set> (e.g. chars:0123456789)`;
+
+const CHARS_PREFIX = 'chars:';
+
+/**
+ * The HTTP/CLI spelling -> a class; `undefined` means no restriction (omitted, empty or `all`).
+ * Accepted: a name (any case), `chars:<set>` (the set verbatim, spaces included), or, for backward
+ * compatibility, a bare list of digits such as `0123456789` (it cannot be a misspelt name). Anything else,
+ * e.g. `digitz` or `ABC`, is CLASSES_INVALID listing the choices: a bare list with letters is ambiguous
+ * (`digitz` would silently mean {D, I, G, T, Z}).
+ */
+export function parseClassOption(value: string | undefined): CharacterClass | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (v === '' || v.toLowerCase() === 'all') return undefined;
+  if (value.trimStart().startsWith(CHARS_PREFIX)) {
+    const chars = value.trimStart().slice(CHARS_PREFIX.length);
+    if (chars.length === 0)
+      throw new HcrError('CLASSES_INVALID', 'The character set chars: is empty.', {
+        hint: 'List the allowed characters after chars:, e.g. chars:0123456789',
+      });
+    return { chars };
+  }
+  const lower = v.toLowerCase();
+  if ((NAMES as readonly string[]).includes(lower)) return lower as NamedCharacterClass;
+  if (/^[0-9]+$/.test(v)) return { chars: v };
+  throw new HcrError('CLASSES_INVALID', `Unknown character class '${value}'.`, {
+    hint: `Use one of ${CHARACTER_CLASS_CHOICES}.${/^\S+$/.test(v) && !/^[a-z]+$/.test(v) ? ` For exactly these characters write chars:${v}.` : ''}`,
+  });
+}
+
+/** How errors name what answers: `this model` or `the alphabet hcr36-line`. */
+export interface ClassOwner {
+  /** e.g. `this model` or `the alphabet hcr36-line`. */
+  name: string;
+  /** Symbols in output order (a model's class names; a reader's alphabet, '' blank included). */
+  symbols: readonly string[];
+}
+
+function listSymbols(symbols: readonly string[]): string {
+  return JSON.stringify(symbols.filter((s) => s !== '').join(''));
+}
+
+/** Index of a character among the symbols: itself, else its other case when only that exists (merged case). */
+function symbolIndex(ch: string, symbols: readonly string[]): number {
+  const i = symbols.indexOf(ch);
+  if (i >= 0) return i;
+  const other = ch === ch.toUpperCase() ? ch.toLowerCase() : ch.toUpperCase();
+  return other === ch ? -1 : symbols.indexOf(other);
+}
+
+/**
+ * The output indices a class allows among `owner.symbols`, ascending. A named set keeps the symbols that
+ * are its characters (an error naming the symbols when none is); `chars` maps each character to its symbol
+ * (the other case when the model merges case) and names any character the owner lacks.
+ */
+export function characterClassIndices(cls: CharacterClass, owner: ClassOwner): number[] {
+  const { symbols } = owner;
+  if (typeof cls === 'object' && cls !== null && typeof cls.chars === 'string') {
+    if (cls.chars.length === 0)
+      throw new HcrError('CLASSES_INVALID', 'The character set chars: is empty.', {
+        hint: 'List the allowed characters after chars:, e.g. chars:0123456789',
+      });
+    const set = new Set<number>();
+    for (const ch of cls.chars) {
+      const i = ch === '' ? -1 : symbolIndex(ch, symbols);
+      if (i < 0 || symbols[i] === '')
+        throw new HcrError(
+          'CLASSES_INVALID',
+          `'${ch}' in chars:${cls.chars} is not in ${owner.name} (it knows ${listSymbols(symbols)}).`,
+          { hint: `Use only characters of ${listSymbols(symbols)}, or one of ${CHARACTER_CLASS_CHOICES}.` },
+        );
+      set.add(i);
+    }
+    return [...set].sort((a, b) => a - b);
+  }
+  const chars = NAMED_CHARACTER_CLASSES[cls as NamedCharacterClass];
+  if (typeof chars !== 'string')
+    throw new HcrError('CLASSES_INVALID', `Unknown character class ${JSON.stringify(cls)}.`, {
+      hint: `Use one of ${CHARACTER_CLASS_CHOICES}.`,
+    });
+  const out: number[] = [];
+  symbols.forEach((s, i) => {
+    if (s.length === 1 && chars.includes(s)) out.push(i);
+  });
+  if (out.length === 0) {
+    const caseMerged = !symbols.some((s) => s !== s.toUpperCase());
+    throw new HcrError(
+      'CLASSES_INVALID',
+      `${capitalise(owner.name)} has no ${cls} characters: its classes are ${listSymbols(symbols)}.`,
+      {
+        hint:
+          caseMerged && cls === 'lowercase'
+            ? 'It merges case and answers in capitals: use letters or uppercase (or a model with lower case).'
+            : `Use one of ${CHARACTER_CLASS_CHOICES} with characters it knows.`,
+      },
+    );
+  }
+  return out;
+}
+
+/** Parse and resolve in one step: the allowed indices, or undefined for no restriction. */
+export function allowedSymbolIndices(value: string | undefined, owner: ClassOwner): number[] | undefined {
+  const cls = parseClassOption(value);
+  return cls === undefined ? undefined : characterClassIndices(cls, owner);
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
