@@ -1,0 +1,51 @@
+import { HcrError } from '@hcr/core';
+import type { FastifyError } from 'fastify';
+import { OverloadedError } from '../batcher.js';
+import { JSON_HINT, sendError, statusFor } from '../http.js';
+import type { HcrFastify } from '../types.js';
+
+/** Every error leaves as {error: {code, message, hint}} with the status it deserves; unknown routes too. */
+export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): void {
+  app.setErrorHandler((err: FastifyError | HcrError | OverloadedError, req, reply) => {
+    if (err instanceof HcrError) return sendError(reply, statusFor(err), err.code, err.problem, err.hint);
+    if (err instanceof OverloadedError)
+      return sendError(
+        reply.header('retry-after', '1'),
+        503,
+        'OVERLOADED',
+        err.message,
+        'Retry in a second.',
+      );
+    const status = err.statusCode ?? 500;
+    if (status === 413)
+      return sendError(
+        reply,
+        413,
+        'BODY_TOO_LARGE',
+        `The request body is over the limit of ${limits.bodyLimit} bytes.`,
+        'Send a smaller image (a crop of the character), or fewer images per request.',
+      );
+    if (status === 415)
+      return sendError(
+        reply,
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted.`,
+        'Send image/png, image/jpeg, image/webp (or application/octet-stream), or application/json with {"pixels": [...]} or {"images": [...]}.',
+      );
+    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
+      return sendError(reply, 400, 'BAD_JSON', `The body is not valid JSON (${err.message}).`, JSON_HINT);
+    if (status < 500) return sendError(reply, status, err.code ?? 'BAD_REQUEST', err.message);
+    req.log.error({ err }, 'unexpected error');
+    return sendError(reply, 500, 'INTERNAL', 'Internal error while handling the request.');
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendError(
+      reply,
+      404,
+      'NOT_FOUND',
+      `No route ${req.method} ${req.url}.`,
+      'See GET /, POST /v1/predict and POST /v1/read.',
+    ),
+  );
+}

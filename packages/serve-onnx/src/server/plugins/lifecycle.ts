@@ -1,0 +1,35 @@
+import { sendError } from '../http.js';
+import type { Metrics } from '../metrics.js';
+import type { HcrFastify, Lifecycle } from '../types.js';
+
+/**
+ * Request hooks: refuse new /v1/ work while shutting down, close connections after their response then,
+ * and one metrics update and log line per request (route, status, ms).
+ */
+export function registerLifecycle(app: HcrFastify, state: Lifecycle, metrics: Metrics): void {
+  app.addHook('onRequest', async (req, reply) => {
+    (req as { startedAt?: number }).startedAt = performance.now();
+    if (state.closing && req.url.startsWith('/v1/'))
+      return sendError(
+        reply,
+        503,
+        'SHUTTING_DOWN',
+        'The server is shutting down.',
+        'Retry on another instance.',
+      );
+  });
+  // While shutting down, close each connection after its response so the listener can finish closing.
+  app.addHook('onSend', async (_req, reply) => {
+    if (state.closing) reply.header('connection', 'close');
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unknown';
+    const seconds =
+      (performance.now() - ((req as { startedAt?: number }).startedAt ?? performance.now())) / 1000;
+    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    metrics.latency.observe({ route }, seconds);
+    if (reply.statusCode >= 500 && !state.closing)
+      req.log.error({ route, status: reply.statusCode, seconds }, 'request failed');
+    else req.log.info({ route, status: reply.statusCode, ms: +(seconds * 1000).toFixed(2) }, 'request');
+  });
+}

@@ -1,0 +1,51 @@
+import type { LineReader } from '../../reader/line-reader.js';
+import type { Recognizer } from '../../recognizer.js';
+import type { BatcherOptions } from '../batcher.js';
+import type { HcrFastify } from '../types.js';
+
+/** GET /v1/model: what is loaded and how it is served (models, batching, limits, the reader). */
+export function registerModelRoute(
+  app: HcrFastify,
+  deps: { recognizer: Recognizer; reader?: LineReader; batching: BatcherOptions | false; limits: object },
+): void {
+  const rec = deps.recognizer;
+  app.get('/v1/model', async () => ({
+    id: rec.info.id,
+    classNames: rec.info.classNames,
+    normalisation: rec.info.normalisation,
+    input: rec.info.input,
+    output: rec.info.output,
+    dynamicBatch: rec.info.dynamicBatch,
+    opsetVersion: rec.info.opsetVersion,
+    sizeBytes: rec.info.sizeBytes,
+    metadata: rec.info.metadata ?? null,
+    session: rec.tuning,
+    batching: deps.batching,
+    limits: deps.limits,
+    reader: deps.reader ? describeReader(deps.reader) : null,
+  }));
+}
+
+/** The line reader as GET /v1/model shows it (under `reader`). */
+function describeReader(r: LineReader) {
+  return {
+    id: r.info.id,
+    alphabet: {
+      id: r.info.alphabet.id,
+      symbols: r.info.alphabet.symbols.slice(1).join(''),
+      size: r.info.alphabet.size,
+    },
+    height: r.info.reader.height,
+    stride: r.info.reader.stride,
+    minWidth: r.info.reader.minWidth,
+    normalisation: r.info.normalisation,
+    input: r.info.input,
+    output: r.info.output,
+    opsetVersion: r.info.opsetVersion,
+    sizeBytes: r.info.sizeBytes,
+    metadata: r.info.metadata ?? null,
+    lexicons: r.lexiconNames,
+    prepareWorkers: r.prepareWorkers,
+    session: r.tuning,
+  };
+}

@@ -1,0 +1,52 @@
+import { allowedClasses, type Prediction } from '../../classes.js';
+import type { PreparedCharacter } from '../../preprocess/preprocess.js';
+import type { Recognizer } from '../../recognizer.js';
+import { parseBody, parseTopK, round, withTimeout } from '../http.js';
+import type { CharacterInference } from '../inference.js';
+import type { Metrics } from '../metrics.js';
+import type { HcrFastify } from '../types.js';
+
+export interface PredictRouteOptions {
+  recognizer: Recognizer;
+  inference: CharacterInference;
+  limits: { maxInputPixels: number; maxImagesPerRequest: number; timeoutMs: number };
+  metrics: Metrics;
+}
+
+/** POST /v1/predict: character images (binary or JSON) -> ranked classes, with timing. */
+export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions): void {
+  const { recognizer: rec, inference, limits, metrics } = opts;
+  app.post('/v1/predict', async (req, reply) => {
+    const t0 = performance.now();
+    const query = req.query as Record<string, string | undefined>;
+    const topK = parseTopK(query.top_k, rec.info.classNames.length);
+    const classes = query.classes;
+    const debug = query.debug === '1' || query.debug === 'true';
+    allowedClasses(classes, rec.info.classNames); // 400 before any work
+    const inputs = parseBody(req.headers['content-type'], req.body, limits.maxImagesPerRequest);
+    const work = (async () => {
+      const prepared: PreparedCharacter[] = await Promise.all(
+        inputs.map((x) => rec.prepare(x, { maxInputPixels: limits.maxInputPixels })),
+      );
+      const t1 = performance.now();
+      const probs = await inference.infer(prepared.map((p) => p.pixels));
+      const t2 = performance.now();
+      const predictions: (Prediction & { input?: number[] })[] = probs.map((p, i) => {
+        const pred = rec.rank(p, 0, { topK, classes });
+        // ?debug=1: the canonical 28x28 the model saw, to show what preprocessing did.
+        return debug ? { ...pred, input: Array.from(prepared[i]!.pixels) } : pred;
+      });
+      metrics.images.inc(predictions.length);
+      return {
+        model: rec.info.id,
+        predictions,
+        timing: {
+          preprocessMs: round(t1 - t0),
+          inferenceMs: round(t2 - t1),
+          totalMs: round(performance.now() - t0),
+        },
+      };
+    })();
+    return reply.send(await withTimeout(work, limits.timeoutMs));
+  });
+}

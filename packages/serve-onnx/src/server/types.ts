@@ -1,0 +1,11 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance, RawServerDefault } from 'fastify';
+import type { Logger } from 'pino';
+
+/** The Fastify instance every route and plugin module registers on (pino logger, node:http server). */
+export type HcrFastify = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>;
+
+/** Whether the server is shutting down; hooks and /readyz read it, `shutdown()` sets it. */
+export interface Lifecycle {
+  closing: boolean;
+}
