@@ -11,6 +11,9 @@ export const SOURCE_CLASSES: Readonly<
   'emnist-letters': { kind: 'letters', classes: LETTER_CLASSES },
   'emnist-letters-repack': { kind: 'letters', classes: LETTER_CLASSES },
   'emnist-digits-repack': { kind: 'digits', classes: DIGIT_CLASSES },
+  // Case-sensitive letters; in a 47- or 62-class space their own classes are widened by evaluate.
+  'emnist-byclass': { kind: 'letters', classes: LETTER_CLASSES },
+  'emnist-byclass-repack': { kind: 'letters', classes: LETTER_CLASSES },
 });
 
 /**
