@@ -77,6 +77,18 @@ export function registerServe(program: Command): void {
     )
     .option('--timeout-ms <n>', 'answer 503 when a prediction takes longer', int('--timeout-ms'), 10_000)
     .option(
+      '--request-timeout-ms <n>',
+      'headers and body must arrive within this, else 408 and the connection is closed (0 = no limit)',
+      int('--request-timeout-ms'),
+      10_000,
+    )
+    .option(
+      '--idle-timeout-ms <n>',
+      'close a kept-alive connection after this long without a request (behind a load balancer: above its idle timeout)',
+      int('--idle-timeout-ms'),
+      5_000,
+    )
+    .option(
       '--drain-ms <n>',
       'on SIGTERM, answer 503 this long before closing the listener',
       int('--drain-ms'),
@@ -106,6 +118,8 @@ export function registerServe(program: Command): void {
           bodyLimit: opts.bodyLimit,
           maxInputPixels: opts.maxPixels,
           timeoutMs: opts.timeoutMs,
+          requestTimeoutMs: opts.requestTimeoutMs,
+          idleTimeoutMs: opts.idleTimeoutMs,
         },
         batching:
           opts.batching === false

@@ -6,6 +6,7 @@ import type { Recognizer } from '../recognizer.js';
 import type { BatcherOptions } from './batcher.js';
 import { createCharacterInference } from './inference.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { clientErrorHandler, slowClientTimeouts } from './plugins/client-timeouts.js';
 import { registerContentTypes } from './plugins/content-types.js';
 import { registerErrors } from './plugins/errors.js';
 import { registerLifecycle } from './plugins/lifecycle.js';
@@ -26,6 +27,13 @@ export interface ServerLimits {
   maxImagesPerRequest: number;
   /** A prediction not answered within this many ms gets 503 (the client may retry). */
   timeoutMs: number;
+  /**
+   * Headers and body of a request must arrive within this many ms, or the client gets 408 and the
+   * connection is closed (slow or stalled uploads would otherwise hold sockets; 0 = no limit).
+   */
+  requestTimeoutMs: number;
+  /** A kept-alive connection with no request closes after this many ms without one. */
+  idleTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
@@ -33,6 +41,9 @@ export const DEFAULT_LIMITS: ServerLimits = Object.freeze({
   maxInputPixels: DEFAULT_DECODE_LIMITS.maxInputPixels,
   maxImagesPerRequest: 64,
   timeoutMs: 10_000,
+  // A character or a line is tens of kB: even a slow phone sends it in well under a second.
+  requestTimeoutMs: 10_000,
+  idleTimeoutMs: 5_000,
 });
 
 /**
@@ -73,8 +84,8 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   const app: HcrFastify = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: limits.bodyLimit,
-    requestTimeout: limits.timeoutMs + 5_000,
-    connectionTimeout: limits.timeoutMs + 10_000,
+    ...slowClientTimeouts(limits),
+    clientErrorHandler: clientErrorHandler(limits.requestTimeoutMs),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // One log line per request comes from the lifecycle plugin (route, status, ms).
