@@ -1,16 +1,21 @@
 export { type DataConfig, DEFAULT_DATA_CONFIG, loadDataConfig, resolveDataConfig } from './config.js';
 export {
+  type ArchiveTransfer,
   DEFAULT_DOWNLOAD_DATASETS,
   type DownloadedFile,
   type DownloadOptions,
   type DownloadProgress,
   type DownloadResult,
   type DownloadStatus,
+  describeArchiveTransfer,
   downloadDatasets,
   type FetchLike,
   type ProgressReporter,
   type ProgressReporterOptions,
   progressBarReporter,
+  type RecordedSum,
+  recordLockedSums,
+  withMirror,
 } from './download/index.js';
 export { sha256, sha256File } from './hash.js';
 export { decodeIdx, type IdxArray, readIdx } from './idx.js';
@@ -21,6 +26,7 @@ export {
   DATASET_LOCK_PATH,
   type DatasetLock,
   datasetLock,
+  datasetLockPath,
   type FileRole,
   type LockedFile,
   lockedDataset,

@@ -4,8 +4,11 @@ import { readFileSync } from 'node:fs';
 export interface LockedFile {
   name: string;
   bytes: number;
-  /** sha256 of the file as distributed (gz). */
-  sha256: string;
+  /**
+   * sha256 of the file as distributed (gz). Absent for a file whose sum was not known when it was locked:
+   * the first download records it (see `recordLockedSums`) and says so.
+   */
+  sha256?: string;
   /** sha256 of the decompressed file, where known: an already-gunzipped copy is accepted too. */
   uncompressedSha256?: string;
 }
@@ -30,12 +33,17 @@ export const DATASET_LOCK_PATH = new URL('../datasets.lock.json', import.meta.ur
 
 const cache = new Map<string, DatasetLock>();
 
+/** The lock file in force: HCR_DATASET_LOCK, else the committed one. */
+export function datasetLockPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.HCR_DATASET_LOCK || DATASET_LOCK_PATH.pathname;
+}
+
 /**
  * The lock in force: the committed one, or the file named by HCR_DATASET_LOCK (a mirror with other files,
  * or test fixtures). Same format.
  */
 export function datasetLock(env: NodeJS.ProcessEnv = process.env): DatasetLock {
-  const path = env.HCR_DATASET_LOCK || DATASET_LOCK_PATH.pathname;
+  const path = datasetLockPath(env);
   let lock = cache.get(path);
   if (!lock) {
     lock = JSON.parse(readFileSync(path, 'utf8')) as DatasetLock;

@@ -1,39 +1,18 @@
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { HcrError } from '@hcr/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DownloadProgress, downloadDatasets } from '../src/download/index.js';
 import { decodeIdx } from '../src/idx.js';
 import type { DatasetLock, LockedDataset } from '../src/lock.js';
+import { gz, idx, sha, zipOf } from './zip-fixtures.js';
 
 // ---- fixtures, generated at runtime -------------------------------------------------------------------
-
-/** A valid IDX file: images (rank 3, n x 28 x 28) or labels (rank 1). Pixels from a small LCG so gzip cannot shrink them to nothing. */
-function idx(kind: 'images' | 'labels', n: number, seed: number): Buffer {
-  const header = Buffer.alloc(kind === 'images' ? 16 : 8);
-  header.writeUInt32BE(kind === 'images' ? 0x803 : 0x801, 0);
-  header.writeUInt32BE(n, 4);
-  if (kind === 'images') {
-    header.writeUInt32BE(28, 8);
-    header.writeUInt32BE(28, 12);
-  }
-  const body = Buffer.alloc(kind === 'images' ? n * 784 : n);
-  let s = seed;
-  for (let i = 0; i < body.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    body[i] = kind === 'images' ? (s >>> 24) & 0xff : (s >>> 24) % 10;
-  }
-  return Buffer.concat([header, body]);
-}
-
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const gz = (b: Buffer) => gzipSync(b, { level: 9 });
 
 const files = {
   trainImages: gz(idx('images', 12, 1)),
@@ -45,66 +24,6 @@ const files = {
   digitsTestImages: gz(idx('images', 3, 7)),
   digitsTestLabels: gz(idx('labels', 3, 8)),
 };
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/**
- * A minimal zip writer (PKWARE APPNOTE 4.3: local headers, central directory, end record), deflating
- * `.gz` members (as NIST's zip does) and storing the rest, so the reader is tested on both methods.
- * Written here rather than using yazl: vitest runs Node with `--conditions import`, which makes yazl's
- * require('buffer-crc32') load the ESM build and fail.
- */
-function zipOf(members: Record<string, Buffer>): Buffer {
-  const locals: Buffer[] = [];
-  const central: Buffer[] = [];
-  let offset = 0;
-  for (const [path, data] of Object.entries(members)) {
-    const name = Buffer.from(path, 'utf8');
-    const method = path.endsWith('.gz') ? 8 : 0;
-    const packed = method === 8 ? deflateRawSync(data) : data;
-    const crc = crc32(data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4); // version needed
-    local.writeUInt16LE(0x0800, 6); // flags: UTF-8 names
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    const cd = Buffer.alloc(46);
-    cd.writeUInt32LE(0x02014b50, 0);
-    cd.writeUInt16LE(20, 4); // version made by
-    cd.writeUInt16LE(20, 6);
-    cd.writeUInt16LE(0x0800, 8);
-    cd.writeUInt16LE(method, 10);
-    cd.writeUInt32LE(crc, 16);
-    cd.writeUInt32LE(packed.length, 20);
-    cd.writeUInt32LE(data.length, 24);
-    cd.writeUInt16LE(name.length, 28);
-    cd.writeUInt32LE(offset, 42);
-    locals.push(local, name, packed);
-    central.push(cd, name);
-    offset += local.length + name.length + packed.length;
-  }
-  const cdBytes = Buffer.concat(central);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(Object.keys(members).length, 8);
-  end.writeUInt16LE(Object.keys(members).length, 10);
-  end.writeUInt32LE(cdBytes.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cdBytes, end]);
-}
 
 // ---- a loopback server -------------------------------------------------------------------------------
 
@@ -269,6 +188,7 @@ describe('downloadDatasets', () => {
       destDir: dest,
       datasets: ['mnist', 'emnist-letters', 'emnist-digits'],
       onProgress: (e) => events.push({ ...e }),
+      ranges: false, // the whole-zip path; Range reads are tested in download-zip-range.test.ts
       ...fast,
     });
     expect(first.files.map((f) => [f.dataset, f.name, f.status])).toEqual([
@@ -423,6 +343,7 @@ describe('downloadDatasets', () => {
       lock: lockFor(),
       destDir: dest,
       datasets: ['emnist-letters'],
+      ranges: false,
       ...fast,
     });
     expect(r.files.map((f) => f.status)).toEqual(['resumed', 'resumed']);

@@ -6,6 +6,7 @@ import {
   DEFAULT_DOWNLOAD_DATASETS,
   DEFAULT_LINES_DIR,
   datasetInfo,
+  describeArchiveTransfer,
   downloadDatasets,
   loadDataConfig,
   loadLineConfig,
@@ -225,10 +226,12 @@ function registerDownload(data: Command): void {
           destDir: opts.dataDir ? resolve(opts.dataDir) : undefined,
           force: opts.force,
           onProgress: opts.json ? undefined : progress.onProgress,
+          onNotice: (m) => log(m),
         });
         progress.stop();
         if (opts.json) return printJson(result);
         for (const f of result.files) log(`${green(f.status.padEnd(10))} ${f.path}`);
+        for (const a of result.archives) log(describeArchiveTransfer(a));
       } finally {
         progress.stop();
       }

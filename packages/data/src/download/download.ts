@@ -1,14 +1,24 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HcrError, isHcrError } from '@hcr/core';
 import { sha256File } from '../hash.js';
 import { userCacheDir } from '../locate.js';
-import { type DatasetLock, datasetLock, type LockedDataset, type LockedFile } from '../lock.js';
+import {
+  type DatasetLock,
+  datasetLock,
+  datasetLockPath,
+  type LockedDataset,
+  type LockedFile,
+} from '../lock.js';
 import { checksumError, type ManualCopy } from './errors.js';
 import { discardPart, type FetchLike, fetchToPart } from './fetch-to-part.js';
-import { extractZipMembers } from './zip-members.js';
+import { withMirror } from './mirror.js';
+import { type RecordedSum, recordLockedSums } from './record-sums.js';
+import { RangesRefused } from './remote-zip.js';
+import { extractZipMembers, type ZipMember } from './zip-members.js';
+import { downloadMembersByRange } from './zip-range.js';
 
 export const DEFAULT_DOWNLOAD_DATASETS = ['mnist', 'emnist-letters'];
 
@@ -27,8 +37,19 @@ export interface DownloadOptions {
   datasets?: string[];
   /** Files land at `<destDir>/<dataset>/<name>`, where `findRawFile` looks (default: the user cache). */
   destDir?: string;
-  /** Defaults to the committed datasets.lock.json; tests pass one pointing at a local server. */
+  /** Defaults to the lock in force (datasets.lock.json, or HCR_DATASET_LOCK); tests pass one pointing at a local server. */
   lock?: DatasetLock;
+  /**
+   * The lock file that sums learnt on first download are written to (files the lock lists without a
+   * sha256). Default: the lock in force when `lock` is not given; none (sums not recorded) when it is.
+   */
+  lockPath?: string;
+  /** Root URL of a mirror of the official files (default: env HCR_DATA_MIRROR); see mirror.ts for the layout. */
+  mirror?: string;
+  /** Fetch only the needed zip members with HTTP Range requests (default true); false downloads whole zips. */
+  ranges?: boolean;
+  /** Things the user should know that are not errors: a fallback to a full download, a sum recorded in the lock. */
+  onNotice?: (message: string) => void;
   fetchImpl?: FetchLike;
   onProgress?: (e: DownloadProgress) => void;
   /** Download again even when a verified file is present, discarding partial downloads. */
@@ -49,14 +70,33 @@ export interface DownloadedFile {
   path: string;
   sha256: string;
   status: DownloadStatus;
+  /** The lock had no sum for this file: this download's sum was written into it. */
+  recorded?: boolean;
+}
+
+/** How one zip was read: only the needed members by Range requests, or downloaded whole. */
+export interface ArchiveTransfer {
+  url: string;
+  mode: 'ranges' | 'full';
+  /** Bytes received over the network for this archive (directory and members, or the whole zip). */
+  fetchedBytes: number;
+  /** The archive's size on the server. */
+  archiveBytes?: number;
+  requests: number;
 }
 
 export interface DownloadResult {
   files: DownloadedFile[];
+  /** One entry per zip that had members to fetch. */
+  archives: ArchiveTransfer[];
 }
 
 interface Ctx {
   destDir: string;
+  lock: DatasetLock;
+  lockPath?: string;
+  ranges: boolean;
+  onNotice: (message: string) => void;
   fetchImpl: FetchLike;
   onProgress: (e: DownloadProgress) => void;
   force: boolean;
@@ -79,10 +119,14 @@ const RETRYABLE = new Set(['DOWNLOAD_FAILED', 'DOWNLOAD_INTERRUPTED', 'DOWNLOAD_
  * lock's sha256 before it is renamed into place; verified files already there are not fetched again.
  */
 export async function downloadDatasets(opts: DownloadOptions = {}): Promise<DownloadResult> {
-  const lock = opts.lock ?? datasetLock();
+  const lock = withMirror(opts.lock ?? datasetLock(), opts.mirror ?? process.env.HCR_DATA_MIRROR);
   const names = opts.datasets ?? DEFAULT_DOWNLOAD_DATASETS;
   const ctx: Ctx = {
     destDir: opts.destDir ?? userCacheDir(),
+    lock,
+    lockPath: opts.lockPath ?? (opts.lock ? undefined : datasetLockPath()),
+    ranges: opts.ranges ?? true,
+    onNotice: opts.onNotice ?? (() => {}),
     fetchImpl: opts.fetchImpl ?? ((url, init) => fetch(url, init)),
     onProgress: opts.onProgress ?? (() => {}),
     force: opts.force ?? false,
@@ -93,6 +137,7 @@ export async function downloadDatasets(opts: DownloadOptions = {}): Promise<Down
   const datasets = names.map((n) => [n, downloadableDataset(lock, n)] as const);
 
   const files: DownloadedFile[] = [];
+  const archives: ArchiveTransfer[] = [];
   const zipGroups = new Map<string, { prefix: string; wanted: Wanted[] }>();
   for (const [name, d] of datasets) {
     const wanted = Object.values(d.files).map((file) => ({
@@ -114,8 +159,26 @@ export async function downloadDatasets(opts: DownloadOptions = {}): Promise<Down
     }
   }
   for (const [zipUrl, group] of zipGroups)
-    files.push(...(await downloadZipMembers(ctx, zipUrl, group.prefix, group.wanted)));
-  return { files };
+    files.push(...(await downloadZipMembers(ctx, zipUrl, group.prefix, group.wanted, archives)));
+  await recordNewSums(ctx, files);
+  return { files, archives };
+}
+
+/** Lock-on-first-download: files the lock listed without a sha256 get this download's sum written into it. */
+async function recordNewSums(ctx: Ctx, files: DownloadedFile[]): Promise<void> {
+  const learnt: RecordedSum[] = files
+    .filter((f) => f.recorded)
+    .map((f) => ({ dataset: f.dataset, name: f.name, sha256: f.sha256 }));
+  if (learnt.length === 0) return;
+  const list = learnt.map((s) => `${s.dataset}/${s.name} ${s.sha256}`).join(', ');
+  if (!ctx.lockPath) {
+    ctx.onNotice(`the lock has no sha256 for ${list}: checked against the zip's CRC-32 only (not recorded)`);
+    return;
+  }
+  await recordLockedSums(ctx.lockPath, learnt, ctx.lock);
+  ctx.onNotice(
+    `the lock had no sha256 for ${learnt.length} file(s); recorded this first download's sums in ${ctx.lockPath}: ${list}. Later downloads and \`hcr data prepare\` are checked against them.`,
+  );
 }
 
 function downloadableDataset(lock: DatasetLock, name: string): LockedDataset {
@@ -214,7 +277,7 @@ async function downloadPlainFile(
   );
   // Verify before the rename: a wrong file never appears at the final path.
   const actual = await sha256File(partPath);
-  if (actual !== w.file.sha256) {
+  if (w.file.sha256 && actual !== w.file.sha256) {
     await discardPart(partPath);
     throw checksumError(`Downloaded ${w.dataset}/${w.file.name}`, w.file.sha256, actual, url);
   }
@@ -226,19 +289,22 @@ async function downloadPlainFile(
     path: w.path,
     sha256: actual,
     status: resumed ? 'resumed' : 'downloaded',
+    ...(w.file.sha256 ? {} : { recorded: true }),
   };
 }
 
 /**
- * EMNIST: downloads the zip once for every dataset that lives in it (to `<destDir>/.downloads/`, resumable),
- * extracts and verifies only the missing members, then deletes the zip. A whole zip left by an earlier
- * run (extraction cut short) is reused instead of downloaded again.
+ * EMNIST: the members of a zip that every dataset asked for needs. First with HTTP Range requests (the zip's
+ * directory, then only those members, each resumable); when the server refuses ranges, the whole zip is
+ * downloaded once to `<destDir>/.downloads/` (resumable), the members are extracted, and the zip is deleted.
+ * A whole zip left by an earlier run (extraction cut short) is used instead of the network.
  */
 async function downloadZipMembers(
   ctx: Ctx,
   zipUrl: string,
   prefix: string,
   wanted: Wanted[],
+  archives: ArchiveTransfer[],
 ): Promise<DownloadedFile[]> {
   const done = new Map<Wanted, DownloadedFile>();
   for (const w of wanted) {
@@ -249,37 +315,108 @@ async function downloadZipMembers(
   if (missing.length === 0) return wanted.map((w) => done.get(w)!);
 
   const datasetLabel = [...new Set(wanted.map((w) => w.dataset))].join('+');
-  const zipDir = join(ctx.destDir, '.downloads');
-  const zipPath = join(zipDir, basename(new URL(zipUrl).pathname) || 'download.zip');
-  const partPath = `${zipPath}.part`;
-  await mkdir(zipDir, { recursive: true });
-  if (ctx.force) {
-    await discardPart(partPath);
-    await rm(zipPath, { force: true });
-  }
-  let resumed = false;
-  if (!existsSync(zipPath)) {
-    const manual: ManualCopy = {
-      destDir: ctx.destDir,
-      files: missing.map((w) => ({ dataset: w.dataset, name: w.file.name })),
-      zip: { url: zipUrl, memberPrefix: prefix },
-    };
-    const zipName = basename(zipPath);
-    resumed = await fetchWithResume(ctx, zipUrl, partPath, undefined, manual, (receivedBytes, totalBytes) =>
-      ctx.onProgress({ dataset: datasetLabel, file: zipName, phase: 'download', receivedBytes, totalBytes }),
-    );
-    await rename(partPath, zipPath);
-    await discardPart(partPath);
-  }
-
+  const zipPath = join(ctx.destDir, '.downloads', basename(new URL(zipUrl).pathname) || 'download.zip');
   const members = missing.map((w) => ({
     memberPath: prefix + w.file.name,
     destPath: w.path,
     sha256: w.file.sha256,
     w,
   }));
+  const manual: ManualCopy = {
+    destDir: ctx.destDir,
+    files: missing.map((w) => ({ dataset: w.dataset, name: w.file.name })),
+    zip: { url: zipUrl, memberPrefix: prefix },
+  };
+  const finish = (sums: string[], resumed: boolean[]) => {
+    members.forEach((m, i) => {
+      done.set(m.w, {
+        dataset: m.w.dataset,
+        name: m.w.file.name,
+        path: m.destPath,
+        sha256: sums[i]!,
+        status: resumed[i] ? 'resumed' : 'downloaded',
+        ...(m.sha256 ? {} : { recorded: true }),
+      });
+    });
+    return wanted.map((w) => done.get(w)!);
+  };
+
+  if (ctx.force) {
+    for (const m of members) await discardPart(`${m.destPath}.zipdata.part`);
+    await discardPart(`${zipPath}.part`);
+    await rm(zipPath, { force: true });
+  }
+  if (ctx.ranges && !existsSync(zipPath)) {
+    try {
+      const r = await downloadMembersByRange({
+        zipUrl,
+        members,
+        fetchImpl: ctx.fetchImpl,
+        stallTimeoutMs: ctx.stallTimeoutMs,
+        manual,
+        retry: (attempt) => withRetries(ctx, attempt),
+        onBytes: (m, phase, receivedBytes, totalBytes) =>
+          ctx.onProgress({
+            dataset: datasetLabel,
+            file: basename(m.destPath),
+            phase,
+            receivedBytes,
+            totalBytes,
+          }),
+      });
+      archives.push({
+        url: zipUrl,
+        mode: 'ranges',
+        fetchedBytes: r.stats.bytes,
+        archiveBytes: r.archiveBytes,
+        requests: r.stats.requests,
+      });
+      return finish(r.sums, r.resumed);
+    } catch (e) {
+      if (!(e instanceof RangesRefused)) throw e;
+      ctx.onNotice(`${e.message}: downloading the whole archive instead`);
+    }
+  }
+  return finish(...(await downloadWholeZip(ctx, zipUrl, zipPath, datasetLabel, members, manual, archives)));
+}
+
+async function downloadWholeZip(
+  ctx: Ctx,
+  zipUrl: string,
+  zipPath: string,
+  datasetLabel: string,
+  members: ZipMember[],
+  manual: ManualCopy,
+  archives: ArchiveTransfer[],
+): Promise<[string[], boolean[]]> {
+  const partPath = `${zipPath}.part`;
+  await mkdir(dirname(zipPath), { recursive: true });
+  let resumed = false;
+  if (!existsSync(zipPath)) {
+    const before = await stat(partPath).then(
+      (s) => s.size,
+      () => 0,
+    );
+    const zipName = basename(zipPath);
+    let received = 0;
+    resumed = await fetchWithResume(ctx, zipUrl, partPath, undefined, manual, (receivedBytes, totalBytes) => {
+      received = receivedBytes;
+      ctx.onProgress({ dataset: datasetLabel, file: zipName, phase: 'download', receivedBytes, totalBytes });
+    });
+    await rename(partPath, zipPath);
+    await discardPart(partPath);
+    const size = (await stat(zipPath)).size;
+    archives.push({
+      url: zipUrl,
+      mode: 'full',
+      fetchedBytes: resumed ? received - before : size,
+      archiveBytes: size,
+      requests: 1,
+    });
+  }
+  let sums: string[];
   try {
-    await extractZipMembers(zipPath, zipUrl, members, (m, receivedBytes, totalBytes) =>
+    sums = await extractZipMembers(zipPath, zipUrl, members, (m, receivedBytes, totalBytes) =>
       ctx.onProgress({
         dataset: datasetLabel,
         file: basename(m.destPath),
@@ -294,13 +431,5 @@ async function downloadZipMembers(
     throw e;
   }
   await rm(zipPath, { force: true });
-  for (const m of members)
-    done.set(m.w, {
-      dataset: m.w.dataset,
-      name: m.w.file.name,
-      path: m.destPath,
-      sha256: m.sha256,
-      status: resumed ? 'resumed' : 'downloaded',
-    });
-  return wanted.map((w) => done.get(w)!);
+  return [sums, members.map(() => resumed)];
 }

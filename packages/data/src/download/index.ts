@@ -1,4 +1,5 @@
 export {
+  type ArchiveTransfer,
   DEFAULT_DOWNLOAD_DATASETS,
   type DownloadedFile,
   type DownloadOptions,
@@ -8,4 +9,11 @@ export {
   downloadDatasets,
 } from './download.js';
 export type { FetchLike } from './fetch-to-part.js';
-export { type ProgressReporter, type ProgressReporterOptions, progressBarReporter } from './progress.js';
+export { withMirror } from './mirror.js';
+export {
+  describeArchiveTransfer,
+  type ProgressReporter,
+  type ProgressReporterOptions,
+  progressBarReporter,
+} from './progress.js';
+export { type RecordedSum, recordLockedSums } from './record-sums.js';

@@ -1,5 +1,5 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import type { DownloadProgress } from './download.js';
+import type { ArchiveTransfer, DownloadProgress } from './download.js';
 
 export interface ProgressReporter {
   onProgress: (e: DownloadProgress) => void;
@@ -18,6 +18,15 @@ function size(bytes: number): string {
   if (bytes < 1e3) return `${bytes} B`;
   return bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
+/** "gzip.zip: fetched 46.2 MB of the 561.8 MB archive (9 Range requests)", or the whole-download form. */
+export function describeArchiveTransfer(a: ArchiveTransfer): string {
+  const name = a.url.split('/').pop() || a.url;
+  const of = a.archiveBytes ? ` of the ${size(a.archiveBytes)} archive` : '';
+  return a.mode === 'ranges'
+    ? `${name}: fetched ${size(a.fetchedBytes)}${of} (${a.requests} Range requests: directory + needed members only)`
+    : `${name}: downloaded the whole archive, ${size(a.fetchedBytes)} (the server does not serve Range requests)`;
+}
+
 const label = (e: DownloadProgress) => `${e.phase === 'extract' ? 'extract ' : ''}${e.dataset}/${e.file}`;
 
 /**

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform } from 'node:stream';
+import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HcrError, tempPathFor } from '@hcr/core';
-import { Open } from 'unzipper';
+import { crc32, createInflateRaw } from 'node:zlib';
+import { HcrError, isHcrError, tempPathFor } from '@hcr/core';
+import yauzl from 'yauzl';
 import { checksumError } from './errors.js';
 
 export interface ZipMember {
@@ -13,63 +14,124 @@ export interface ZipMember {
   memberPath: string;
   /** Where the verified member ends up. */
   destPath: string;
-  sha256: string;
+  /** From the lock; undefined when the lock has no sum yet (the caller records the one computed here). */
+  sha256?: string;
+}
+
+/** The entry of `member`, or an error naming the archive and the fix. */
+export function requireEntry(
+  entries: Map<string, yauzl.Entry>,
+  member: ZipMember,
+  zipUrl: string,
+): yauzl.Entry {
+  const entry = entries.get(member.memberPath);
+  if (!entry || entry.fileName.endsWith('/'))
+    throw new HcrError('ZIP_MEMBER_MISSING', `${zipUrl} has no member ${member.memberPath}.`, {
+      hint: 'The upstream archive changed layout: report it. Meanwhile copy the file by hand and set HCR_DATA_DIR.',
+    });
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+    throw new HcrError(
+      'ZIP_UNSUPPORTED',
+      `${zipUrl} stores ${member.memberPath} with compression method ${entry.compressionMethod}; hcr reads stored (0) and deflated (8) members.`,
+      { hint: 'Extract the file with another unzip tool into <dir>/<dataset>/ and set HCR_DATA_DIR=<dir>.' },
+    );
+  return entry;
 }
 
 /**
- * Extracts only the named members of a downloaded zip. unzipper's Open.file reads the central directory
- * at the end of the zip and then streams each wanted member from its offset, so the other ~500 MB of
- * NIST's gzip.zip are never read or inflated. Each member is hashed while it streams to a temp file and
- * renamed into place only when its sha256 matches the lock.
+ * Decompresses one member's raw (still deflated or stored) bytes into a temp file next to `destPath`,
+ * checking the size and CRC-32 from the zip's directory and the sha256 from the lock, and renames it into
+ * place only when all agree. Returns the sha256 (the sum to record when the lock had none).
+ */
+export async function writeVerifiedMember(
+  raw: Readable,
+  entry: yauzl.Entry,
+  member: ZipMember,
+  what: { zipUrl: string; source: string },
+  onBytes: (receivedBytes: number, totalBytes: number) => void,
+): Promise<string> {
+  await mkdir(dirname(member.destPath), { recursive: true });
+  const tmp = tempPathFor(member.destPath);
+  const hash = createHash('sha256');
+  let crc = 0;
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      crc = crc32(chunk, crc);
+      size += chunk.length;
+      onBytes(size, entry.uncompressedSize);
+      done(null, chunk);
+    },
+  });
+  try {
+    const decode = entry.compressionMethod === 8 ? createInflateRaw() : new PassThrough();
+    try {
+      await pipeline(raw, decode, tap, createWriteStream(tmp));
+    } catch (e) {
+      if (isHcrError(e)) throw e;
+      throw new HcrError(
+        'ZIP_MEMBER_CORRUPT',
+        `${member.memberPath} (${what.source}) does not decompress: ${(e as Error).message}.`,
+        { hint: `Run the command again to download it cleanly from ${what.zipUrl}.`, cause: e },
+      );
+    }
+    const actual = hash.digest('hex');
+    if (size !== entry.uncompressedSize || crc >>> 0 !== entry.crc32 >>> 0) {
+      throw new HcrError(
+        'ZIP_MEMBER_CORRUPT',
+        `${member.memberPath} (${what.source}) decompressed to ${size} bytes with CRC-32 ${(crc >>> 0).toString(16)}, but the zip's directory says ${entry.uncompressedSize} bytes, CRC-32 ${(entry.crc32 >>> 0).toString(16)}; nothing was written.`,
+        { hint: `Run the command again to download it cleanly from ${what.zipUrl}.` },
+      );
+    }
+    if (member.sha256 && actual !== member.sha256)
+      throw checksumError(`${member.memberPath} (${what.source})`, member.sha256, actual, what.zipUrl);
+    await rename(tmp, member.destPath);
+    return actual;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/**
+ * Extracts only the named members of a zip on disk (the whole-archive fallback). yauzl reads the central
+ * directory at the end and streams each wanted member from its offset, so the other ~500 MB of NIST's
+ * gzip.zip are never read or inflated.
  */
 export async function extractZipMembers(
   zipPath: string,
   zipUrl: string,
   members: ZipMember[],
   onBytes: (member: ZipMember, receivedBytes: number, totalBytes: number) => void,
-): Promise<void> {
-  let directory: Awaited<ReturnType<typeof Open.file>>;
+): Promise<string[]> {
+  let zip: yauzl.ZipFile;
+  const entries = new Map<string, yauzl.Entry>();
   try {
-    directory = await Open.file(zipPath);
+    zip = await yauzl.openPromise(zipPath, { autoClose: false });
+    for await (const entry of zip.eachEntry()) entries.set(entry.fileName, entry);
   } catch (e) {
     throw new HcrError('ZIP_UNREADABLE', `${zipPath} is not a readable zip: ${(e as Error).message}.`, {
       hint: `Delete it and run the command again to download ${zipUrl} cleanly.`,
       cause: e,
     });
   }
-  const byPath = new Map(directory.files.map((f) => [f.path, f]));
-  for (const member of members) {
-    const entry = byPath.get(member.memberPath);
-    if (entry?.type !== 'File')
-      throw new HcrError('ZIP_MEMBER_MISSING', `${zipUrl} has no member ${member.memberPath}.`, {
-        hint: 'The upstream archive changed layout: report it. Meanwhile copy the file by hand and set HCR_DATA_DIR.',
-      });
-    await mkdir(dirname(member.destPath), { recursive: true });
-    const tmp = tempPathFor(member.destPath);
-    const hash = createHash('sha256');
-    let received = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        received += chunk.length;
-        onBytes(member, received, entry.uncompressedSize);
-        done(null, chunk);
-      },
-    });
-    try {
-      await pipeline(entry.stream(), tap, createWriteStream(tmp));
-      const actual = hash.digest('hex');
-      if (actual !== member.sha256)
-        throw checksumError(
-          `${member.memberPath} (extracted from ${zipPath})`,
-          member.sha256,
-          actual,
-          zipUrl,
-        );
-      await rename(tmp, member.destPath);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
+  try {
+    const sums: string[] = [];
+    for (const member of members) {
+      const entry = requireEntry(entries, member, zipUrl);
+      const raw = await zip.openReadStreamPromise(entry, { decodeFileData: false });
+      sums.push(
+        await writeVerifiedMember(
+          raw,
+          entry,
+          member,
+          { zipUrl, source: `extracted from ${zipPath}` },
+          (r, t) => onBytes(member, r, t),
+        ),
+      );
     }
+    return sums;
+  } finally {
+    zip.close();
   }
 }
