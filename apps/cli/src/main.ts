@@ -1,36 +1,92 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { registerBench } from './commands/bench.js';
-import { registerData } from './commands/data.js';
-import { registerEval } from './commands/eval.js';
-import { registerExport } from './commands/export.js';
-import { registerExportTriton } from './commands/export-triton.js';
-import { registerPredict } from './commands/predict.js';
-import { registerRead } from './commands/read.js';
-import { registerServe } from './commands/serve.js';
-import { registerTrain } from './commands/train.js';
 import { reportError } from './output.js';
 
-/** Every subcommand module registers itself on the program; this file only wires them together. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * The commands, each loaded only when it runs: `hcr --help` and `hcr --version` then start without
+ * tfjs, onnxruntime, canvas or fastify. `summary` is the line `hcr --help` shows; each module's own
+ * description is what `hcr <command> --help` shows.
+ */
+const COMMANDS: { name: string; summary: string; load: () => Promise<Register[]> }[] = [
+  {
+    name: 'data',
+    summary:
+      'raw datasets -> verified, deterministic shards (prepare, info, verify, preview, download, lines)',
+    load: async () => [(await import('./commands/data.js')).registerData],
+  },
+  {
+    name: 'export',
+    summary: 'export a trained model to ONNX (onnx) or a Triton model repository (triton)',
+    load: async () => [
+      (await import('./commands/export.js')).registerExport,
+      (await import('./commands/export-triton.js')).registerExportTriton,
+    ],
+  },
+  {
+    name: 'serve',
+    summary: 'HTTP service: POST /v1/predict, POST /v1/read, a drawing page at /, health and metrics',
+    load: async () => [(await import('./commands/serve.js')).registerServe],
+  },
+  {
+    name: 'predict',
+    summary: 'recognise the character in image files or folders (text, JSON or CSV)',
+    load: async () => [(await import('./commands/predict.js')).registerPredict],
+  },
+  {
+    name: 'read',
+    summary: 'read a handwritten line, word or field from image files',
+    load: async () => [(await import('./commands/read.js')).registerRead],
+  },
+  {
+    name: 'train',
+    summary: 'train a model (seed | hcrnet on character shards, reader on line shards)',
+    load: async () => [(await import('./commands/train.js')).registerTrain],
+  },
+  {
+    name: 'eval',
+    summary: 'evaluate a trained model: eval.json, pictures and an HTML report in artifacts/reports/<run>/',
+    load: async () => [(await import('./commands/eval.js')).registerEval],
+  },
+  {
+    name: 'bench',
+    summary: 'run a benchmark and print its numbers (`hcr bench` lists them)',
+    load: async () => [(await import('./commands/bench.js')).registerBench],
+  },
+];
+
+/** The @hcr/cli version (src/ and dist/ both sit next to package.json). */
+export const VERSION: string = createRequire(import.meta.url)('../package.json').version;
+
+/** The command `argv` runs (`hcr help <command>` too), or undefined for `hcr`, `hcr --help`, `hcr -v`. */
+export function commandIn(argv: readonly string[]): string | undefined {
+  const operands = argv.slice(2).filter((a) => !a.startsWith('-'));
+  return operands[0] === 'help' ? operands[1] : operands[0];
+}
+
+/**
+ * The `hcr` program. `load` names the commands whose modules are imported (default: all); the others
+ * appear in `hcr --help` by name and summary only.
+ */
+export async function buildProgram(load?: readonly string[]): Promise<Command> {
   const program = new Command('hcr')
     .description('Handwritten character recognition: data -> train -> eval/export -> serve')
+    .version(VERSION, '-v, --version', 'print the hcr version')
     .showHelpAfterError()
     .exitOverride();
-  registerData(program);
-  registerExport(program);
-  registerExportTriton(program);
-  registerServe(program);
-  registerPredict(program);
-  registerRead(program);
-  registerTrain(program);
-  registerEval(program);
-  registerBench(program);
+  for (const c of COMMANDS) {
+    if (load && !load.includes(c.name)) program.command(c.name).summary(c.summary);
+    else for (const register of await c.load()) register(program);
+    program.commands.at(-1)!.summary(c.summary);
+  }
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const name = commandIn(argv);
+    const program = await buildProgram(name ? [name] : []);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

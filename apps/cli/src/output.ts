@@ -1,13 +1,39 @@
 import { isHcrError } from '@hcr/core';
+import pc from 'picocolors';
 
-/** Colours only on a TTY and when NO_COLOR is unset (https://no-color.org). */
-export const useColour = Boolean(process.stderr.isTTY) && !('NO_COLOR' in process.env);
+type Env = Record<string, string | undefined>;
 
-const paint = (code: string) => (s: string) => (useColour ? `\u001b[${code}m${s}\u001b[0m` : s);
-export const red = paint('31');
-export const green = paint('32');
-export const bold = paint('1');
-export const dim = paint('2');
+/**
+ * Whether text bound for `stream` gets colour, decided per stream so `hcr predict x.png > out.txt` stays
+ * plain even when stderr is a terminal. FORCE_COLOR decides when set (0 or false: never), as in Node;
+ * else a non-empty NO_COLOR turns colour off (https://no-color.org); else only a terminal gets it.
+ */
+export function wantsColour(stream: { isTTY?: boolean }, env: Env = process.env): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  if (env.NO_COLOR) return false;
+  return Boolean(stream.isTTY) && env.TERM !== 'dumb';
+}
+
+export interface Paint {
+  red(s: string): string;
+  green(s: string): string;
+  bold(s: string): string;
+  dim(s: string): string;
+}
+
+const ansi = pc.createColors(true);
+
+/** Styles that ask about the stream at each call (a test or a wrapper may change isTTY). */
+function paintFor(stream: { isTTY?: boolean }): Paint {
+  const style = (f: (s: string) => string) => (s: string) => (wantsColour(stream) ? f(s) : s);
+  return { red: style(ansi.red), green: style(ansi.green), bold: style(ansi.bold), dim: style(ansi.dim) };
+}
+
+/** Colours for results written to stdout (predict, read, data info): decided by stdout alone. */
+export const out: Paint = paintFor(process.stdout);
+/** Colours for log lines on stderr (`log`, errors): decided by stderr alone. */
+export const { red, green, bold, dim }: Paint = paintFor(process.stderr);
 
 /** Machine-readable output for `--json`: one JSON document on stdout, nothing else there. */
 export function printJson(value: unknown): void {

@@ -20,7 +20,7 @@ import {
   verifyDataset,
 } from '@hcr/data';
 import type { Command } from 'commander';
-import { bold, green, log, printJson, red } from '../output.js';
+import { green, log, out, printJson, red } from '../output.js';
 
 interface CommonOpts {
   dir: string;
@@ -245,7 +245,7 @@ function printSummary(info: Awaited<ReturnType<typeof datasetInfo>>): void {
       .join(', ')}`;
   process.stdout.write(
     [
-      `${bold('dataset')} ${info.dir}`,
+      `${out.bold('dataset')} ${info.dir}`,
       `  classes ${info.classes} (${info.classNames.join('')}), letters source ${info.letterSource}, normalise ${info.normalise}`,
       line('train', info.counts.train),
       line('val', info.counts.val),

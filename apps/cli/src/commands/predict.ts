@@ -2,15 +2,59 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { HcrError, parseClassOption, writeFileAtomic } from '@hcr/core';
 import { allowedClasses, createRecognizer, encodeGreyPng, type Prediction } from '@hcr/serve-onnx';
-import type { Command } from 'commander';
-import { bold, dim, log, printJson } from '../output.js';
+import { type Command, Option } from 'commander';
+import { csvRow } from '../csv.js';
+import { expandImageArgs, IMAGE_EXTENSIONS } from '../image-files.js';
+import { log, out, printJson } from '../output.js';
 import { DEFAULT_MODEL } from './serve.js';
+
+const FORMATS = ['text', 'json', 'csv'] as const;
+type Format = (typeof FORMATS)[number];
+
+interface PredictResult {
+  file: string;
+  prediction?: Prediction;
+  error?: { code: string; message: string };
+}
+
+/** --format, with --json kept as its short form; the two may not disagree. */
+function outputFormat(opts: { format?: Format; json?: boolean }): Format {
+  if (opts.json && opts.format && opts.format !== 'json')
+    throw new HcrError('BAD_OPTION', `--json and --format ${opts.format} ask for two different outputs.`, {
+      hint: 'Pass one of them.',
+    });
+  return opts.format ?? (opts.json ? 'json' : 'text');
+}
+
+/** CSV on stdout: file, the answer and its confidence (0-1), the runners-up, and the error for unreadable files. */
+function writeCsv(results: PredictResult[], topK: number): void {
+  const ranks = Array.from({ length: topK - 1 }, (_, i) => i + 2);
+  let text = csvRow([
+    'file',
+    'label',
+    'confidence',
+    ...ranks.flatMap((k) => [`label_${k}`, `confidence_${k}`]),
+    'error',
+  ]);
+  for (const r of results) {
+    const ranked = Array.from({ length: topK }, (_, i) => r.prediction?.topK[i]);
+    text += csvRow([
+      r.file,
+      ...ranked.flatMap((t) => [t?.label, t?.confidence.toFixed(4)]),
+      r.error?.message,
+    ]);
+  }
+  process.stdout.write(text);
+}
 
 export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description('recognise characters in image files (PNG, JPEG, WebP; photos welcome)')
-    .argument('<images...>', 'image files, one character each')
+    .argument(
+      '<images...>',
+      `image files, one character each, or folders (searched recursively for ${IMAGE_EXTENSIONS.join(' ')})`,
+    )
     .option('--model <file>', `ONNX model (env HCR_MODEL; default ${DEFAULT_MODEL})`)
     .option('--top-k <n>', 'ranked answers per image', '3')
     .option(
@@ -19,12 +63,19 @@ export function registerPredict(program: Command): void {
       'all',
     )
     .option('--debug <dir>', 'write the preprocessed 28x28 image the model sees, as <dir>/<name>.28x28.png')
-    .option('--json', 'print one JSON document')
-    .action(async (images: string[], opts) => {
+    .addOption(
+      new Option('--format <format>', 'text | json | csv (a header, then one row per image)').choices(
+        FORMATS,
+      ),
+    )
+    .option('--json', 'print one JSON document (same as --format json)')
+    .action(async (args: string[], opts) => {
+      const format = outputFormat(opts);
       const topK = Number(opts.topK);
       if (!Number.isInteger(topK) || topK < 1)
         throw new HcrError('BAD_OPTION', `--top-k must be a positive integer, got '${opts.topK}'.`);
       parseClassOption(opts.classes); // a misspelt class fails before the model loads
+      const images = await expandImageArgs(args);
       const rec = await createRecognizer({ model: opts.model ?? process.env.HCR_MODEL ?? DEFAULT_MODEL });
       try {
         allowedClasses(opts.classes, rec.info.classNames); // a set the model lacks (lowercase on 36 classes)
@@ -32,8 +83,7 @@ export function registerPredict(program: Command): void {
         await rec.close();
         throw e;
       }
-      const results: { file: string; prediction?: Prediction; error?: { code: string; message: string } }[] =
-        [];
+      const results: PredictResult[] = [];
       for (const file of images) {
         try {
           const bytes = await readFile(file).catch((e: Error) => {
@@ -45,8 +95,8 @@ export function registerPredict(program: Command): void {
           const probs = await rec.infer([prepared.pixels]);
           const prediction = rec.rank(probs, 0, { topK, classes: opts.classes });
           if (opts.debug) {
-            const out = join(opts.debug, `${basename(file, extname(file))}.28x28.png`);
-            await writeFileAtomic(out, await encodeGreyPng(prepared.pixels));
+            const debugFile = join(opts.debug, `${basename(file, extname(file))}.28x28.png`);
+            await writeFileAtomic(debugFile, await encodeGreyPng(prepared.pixels));
           }
           results.push({ file, prediction });
         } catch (e) {
@@ -55,7 +105,8 @@ export function registerPredict(program: Command): void {
         }
       }
       await rec.close();
-      if (opts.json) printJson({ model: rec.info.id, results });
+      if (format === 'json') printJson({ model: rec.info.id, results });
+      else if (format === 'csv') writeCsv(results, topK);
       else
         for (const r of results) {
           if (r.error) {
@@ -68,7 +119,7 @@ export function registerPredict(program: Command): void {
             .map((t) => `${t.label} ${(t.confidence * 100).toFixed(1)}%`)
             .join(', ');
           process.stdout.write(
-            `${r.file}  ${bold(p.label)}  ${(p.confidence * 100).toFixed(1)}%${rest ? dim(`  (then ${rest})`) : ''}\n`,
+            `${r.file}  ${out.bold(p.label)}  ${(p.confidence * 100).toFixed(1)}%${rest ? out.dim(`  (then ${rest})`) : ''}\n`,
           );
         }
       if (results.some((r) => r.error)) process.exitCode = 1;

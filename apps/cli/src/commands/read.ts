@@ -9,7 +9,7 @@ import {
   type ReadOptions,
 } from '@hcr/serve-onnx';
 import type { Command } from 'commander';
-import { bold, dim, printJson } from '../output.js';
+import { out, printJson } from '../output.js';
 
 /** Where the pipeline puts the exported line reader. */
 export const DEFAULT_READER = 'artifacts/model/reader-pipeline/model.onnx';
@@ -113,6 +113,6 @@ function formatResult(r: ReadResult): string {
     .slice(1)
     .map((a) => `${JSON.stringify(a.text)} ${pct(a.confidence)}`)
     .join(', ');
-  const shown = text === '' ? dim('(nothing read)') : bold(JSON.stringify(text));
-  return `${r.file}  ${shown}  ${pct(confidence)}${rest ? dim(`  (then ${rest})`) : ''}`;
+  const shown = text === '' ? out.dim('(nothing read)') : out.bold(JSON.stringify(text));
+  return `${r.file}  ${shown}  ${pct(confidence)}${rest ? out.dim(`  (then ${rest})`) : ''}`;
 }
