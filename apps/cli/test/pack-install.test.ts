@@ -1,5 +1,6 @@
 /**
- * Packaging as a consumer meets it: build, `pnpm pack` @hcr/core, @hcr/data, @hcr/decode, @hcr/image, @hcr/export-onnx and @hcr/serve-onnx,
+ * Packaging as a consumer meets it: build, `pnpm pack` @hcr/core, @hcr/data, @hcr/decode, @hcr/image, @hcr/onnx-proto,
+ * @hcr/export-onnx and @hcr/serve-onnx,
  * install the tarballs into a fresh project outside the workspace, and run each package's README example there.
  */
 import { execFileSync } from 'node:child_process';
@@ -19,9 +20,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from '../../../packages/serve-onnx/test/support/models.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const PACKAGES = ['core', 'data', 'decode', 'image', 'export-onnx', 'serve-onnx'];
+const PACKAGES = ['core', 'data', 'decode', 'image', 'onnx-proto', 'export-onnx', 'serve-onnx'];
 /** Packages the consumer gets through another one (not direct dependencies): where pnpm puts them. */
-const THROUGH: Record<string, string> = { core: 'data', decode: 'serve-onnx', image: 'serve-onnx' };
+const THROUGH: Record<string, string> = {
+  core: 'data',
+  decode: 'serve-onnx',
+  image: 'serve-onnx',
+  'onnx-proto': 'serve-onnx',
+};
 const SHARED_DATA = resolve(ROOT, '../shared/data');
 
 /** The first ```ts block of a package README. */

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HcrError, type ModelMetadata, ONNX_METADATA_KEYS, writeFileAtomic } from '@hcr/core';
 import '@tensorflow/tfjs-backend-cpu';
+import { encodeModel } from '@hcr/onnx-proto';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
@@ -10,7 +11,6 @@ import { convertGraphModel } from './graph/convert-graph.js';
 import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OnnxGraphBuilder } from './graph-builder.js';
 import { assertTopologySupported, convertLayersModel } from './layers/convert-layers.js';
 import { fileIOHandler, modelFormat, readModelJson, resolveModelJson } from './model-io.js';
-import { encodeModel } from './onnx-proto.js';
 import { lineReaderInfo } from './reader.js';
 
 export const PRODUCER_NAME = '@hcr/export-onnx';

@@ -1,4 +1,3 @@
-import { channelsFirstPerm, identityPerm, type Perm, samePerm, transposeBetween } from './layout.js';
 import {
   type AttributeProtoObject,
   AttributeType,
@@ -6,7 +5,8 @@ import {
   type NodeProtoObject,
   type TensorProtoObject,
   type ValueInfoProtoObject,
-} from './onnx-proto.js';
+} from '@hcr/onnx-proto';
+import { channelsFirstPerm, identityPerm, type Perm, samePerm, transposeBetween } from './layout.js';
 
 /** A converted tensor: its ONNX name, how its dims map to TensorFlow's, and its TF-order static shape. */
 export interface Value {

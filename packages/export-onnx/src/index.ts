@@ -1,3 +1,4 @@
+export { decodeModel, encodeModel, type ModelProtoObject } from '@hcr/onnx-proto';
 export { type DimNames, LINE_READER_DIM_NAMES, onnxDims } from './dims.js';
 export { SUPPORTED_ACTIVATIONS } from './emit.js';
 export {
@@ -17,7 +18,6 @@ export { SUPPORTED_OPS } from './graph/convert-graph.js';
 export { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from './graph-builder.js';
 export { SUPPORTED_LAYERS } from './layers/convert-layers.js';
 export { fileIOHandler, modelFormat, readModelJson, resolveModelJson } from './model-io.js';
-export { decodeModel, encodeModel, type ModelProtoObject } from './onnx-proto.js';
 export {
   checkParity,
   concreteShapes,

@@ -1,8 +1,8 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HcrError, writeDirAtomic } from '@hcr/core';
+import { DataType } from '@hcr/onnx-proto';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
-import { OnnxDataType } from './onnx/proto.js';
 
 export interface TritonOptions {
   /** The ONNX model to serve. */
@@ -21,7 +21,7 @@ export interface TritonOptions {
   force?: boolean;
 }
 
-const TRITON_TYPES: Record<number, string> = { [OnnxDataType.FLOAT]: 'TYPE_FP32' };
+const TRITON_TYPES: Record<number, string> = { [DataType.FLOAT]: 'TYPE_FP32' };
 
 /**
  * Triton config.pbtxt for an hcr ONNX model: names, types and dims from the model's own signature,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { HcrError, type InputNormalisation, ONNX_METADATA_KEYS } from '@hcr/core';
-import { decodeOnnxModel, OnnxDataType, type OnnxValueInfo } from './proto.js';
+import { DataType, decodeModel, metadataRecord, type ValueInfoProtoObject } from '@hcr/onnx-proto';
 
 /** A tensor of the graph's signature; symbolic dimensions (batch) are -1. */
 export interface TensorSignature {
@@ -50,9 +50,9 @@ export async function readModelFile(path: string): Promise<Uint8Array> {
 
 /** Reads signature and hcr metadata from ONNX bytes; every missing piece is an error naming the fix. */
 export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo {
-  let model: ReturnType<typeof decodeOnnxModel>;
+  let model: ReturnType<typeof decodeModel>;
   try {
-    model = decodeOnnxModel(bytes);
+    model = decodeModel(bytes);
   } catch (e) {
     throw new HcrError(
       'MODEL_INVALID',
@@ -68,8 +68,7 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
     throw new HcrError('MODEL_INVALID', 'The ONNX model has no graph inputs or outputs.', {
       hint: 'Re-export it with `hcr export onnx`.',
     });
-  const props: Record<string, string> = {};
-  for (const p of model.metadata_props ?? []) props[p.key] = p.value;
+  const props = metadataRecord(model);
 
   const initNames = new Set((graph.initializer ?? []).map((t) => t.name));
   const inputs = graph.input.filter((i) => !initNames.has(i.name));
@@ -83,7 +82,7 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
     );
   const input = signature(inputs[0]!);
   const output = signature(graph.output[0]!);
-  if (input.elemType !== OnnxDataType.FLOAT || output.elemType !== OnnxDataType.FLOAT)
+  if (input.elemType !== DataType.FLOAT || output.elemType !== DataType.FLOAT)
     throw new HcrError('MODEL_SIGNATURE', 'The model input and output must be float32 tensors.', {
       hint: 'Export with `hcr export onnx`, which writes float32 NHWC [N,28,28,1] -> [N,36].',
     });
@@ -135,7 +134,7 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
 }
 
 /** The signature of a graph input or output; symbolic dimensions are -1. */
-export function signature(v: OnnxValueInfo): TensorSignature {
+export function signature(v: ValueInfoProtoObject): TensorSignature {
   const t = v.type?.tensor_type;
   const dims = t?.shape?.dim ?? [];
   return {

@@ -6,8 +6,8 @@ import {
   type LineReaderInfo,
   ONNX_METADATA_KEYS,
 } from '@hcr/core';
+import { DataType, decodeModel, metadataRecord } from '@hcr/onnx-proto';
 import { signature, type TensorSignature } from '../onnx/model-info.js';
-import { decodeOnnxModel, OnnxDataType } from '../onnx/proto.js';
 
 /** What serving needs to know about a line reader, read from the ONNX file itself. */
 export interface ReaderModelInfo {
@@ -46,17 +46,16 @@ export function readerFramesFor(width: number, stride: number): number {
 
 /** Reads the reader's signature and hcr metadata from ONNX bytes; every missing piece is an error naming the fix. */
 export function inspectReader(bytes: Uint8Array, fallbackId = 'reader'): ReaderModelInfo {
-  let model: ReturnType<typeof decodeOnnxModel>;
+  let model: ReturnType<typeof decodeModel>;
   try {
-    model = decodeOnnxModel(bytes);
+    model = decodeModel(bytes);
   } catch (e) {
     throw invalid(`The reader file is not a valid ONNX protobuf (${(e as Error).message}).`);
   }
   const graph = model.graph;
   if (!graph?.input?.length || !graph.output?.length)
     throw invalid('The ONNX reader has no graph inputs or outputs.');
-  const props: Record<string, string> = {};
-  for (const p of model.metadata_props ?? []) props[p.key] = p.value;
+  const props = metadataRecord(model);
 
   const reader = parseReaderInfo(props[ONNX_METADATA_KEYS.reader]);
   const normalisation = parseJson<InputNormalisation>(props, ONNX_METADATA_KEYS.inputNormalisation);
@@ -71,7 +70,7 @@ export function inspectReader(bytes: Uint8Array, fallbackId = 'reader'): ReaderM
     throw invalid(`The reader has ${inputs.length} inputs; hcr serves readers with one.`);
   const input = signature(inputs[0]!);
   const output = signature(graph.output[0]!);
-  if (input.elemType !== OnnxDataType.FLOAT || output.elemType !== OnnxDataType.FLOAT)
+  if (input.elemType !== DataType.FLOAT || output.elemType !== DataType.FLOAT)
     throw invalid('The reader input and output must be float32 tensors.');
   const [, h, w, c] = input.dims;
   if (input.dims.length !== 4 || h !== reader.height || c !== 1 || (w !== undefined && w >= 0))

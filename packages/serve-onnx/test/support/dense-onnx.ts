@@ -1,5 +1,5 @@
 import { LABEL_SPACE_36, ONNX_METADATA_KEYS } from '@hcr/core';
-import { encodeOnnxModel, OnnxDataType, type OnnxNode, type OnnxTensor } from '../../src/onnx/proto.js';
+import { DataType, encodeModel, type NodeProtoObject, type TensorProtoObject } from '@hcr/onnx-proto';
 
 /** A dense layer: weights [inputs x units] row-major, bias [units]. */
 export interface DenseLayer {
@@ -23,11 +23,11 @@ export interface DenseOnnxOptions {
   fixedBatch?: number;
 }
 
-function floatTensor(name: string, dims: number[], data: Float32Array): OnnxTensor {
+function floatTensor(name: string, dims: number[], data: Float32Array): TensorProtoObject {
   return {
     name,
     dims,
-    data_type: OnnxDataType.FLOAT,
+    data_type: DataType.FLOAT,
     raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   };
 }
@@ -41,15 +41,15 @@ export function denseOnnxModel(opts: DenseOnnxOptions): Uint8Array {
   const outputName = opts.outputName ?? 'probabilities';
   const classNames = opts.classNames ?? [...LABEL_SPACE_36.classes];
   const shape = new BigInt64Array([-1n, 784n]);
-  const initializer: OnnxTensor[] = [
+  const initializer: TensorProtoObject[] = [
     {
       name: 'flat_shape',
       dims: [2],
-      data_type: OnnxDataType.INT64,
+      data_type: DataType.INT64,
       raw_data: new Uint8Array(shape.buffer),
     },
   ];
-  const node: OnnxNode[] = [
+  const node: NodeProtoObject[] = [
     { op_type: 'Reshape', input: [inputName, 'flat_shape'], output: ['h0'], name: 'flatten' },
   ];
   let prev = 'h0';
@@ -75,7 +75,7 @@ export function denseOnnxModel(opts: DenseOnnxOptions): Uint8Array {
     },
     { key: ONNX_METADATA_KEYS.modelId, value: opts.modelId ?? 'dense-test' },
   ].filter((p) => !omit.has(p.key));
-  return encodeOnnxModel({
+  return encodeModel({
     ir_version: 8,
     producer_name: 'hcr-serve-onnx-tests',
     opset_import: [{ domain: '', version: 13 }],
@@ -88,7 +88,7 @@ export function denseOnnxModel(opts: DenseOnnxOptions): Uint8Array {
           name: inputName,
           type: {
             tensor_type: {
-              elem_type: OnnxDataType.FLOAT,
+              elem_type: DataType.FLOAT,
               shape: { dim: [batchDim, { dim_value: 28 }, { dim_value: 28 }, { dim_value: 1 }] },
             },
           },
@@ -99,7 +99,7 @@ export function denseOnnxModel(opts: DenseOnnxOptions): Uint8Array {
           name: outputName,
           type: {
             tensor_type: {
-              elem_type: OnnxDataType.FLOAT,
+              elem_type: DataType.FLOAT,
               shape: { dim: [batchDim, { dim_value: classNames.length }] },
             },
           },

@@ -1,11 +1,21 @@
 import protobuf from 'protobufjs';
-import { ONNX_PROTO_SUBSET } from './onnx-schema.js';
+import { ONNX_PROTO_SUBSET } from './schema.js';
 
 const root = protobuf.parse(ONNX_PROTO_SUBSET, { keepCase: true }).root;
 const ModelProto = root.lookupType('onnx.ModelProto');
 
-/** ONNX TensorProto.DataType values we write. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9 } as const;
+/** ONNX TensorProto.DataType values (element types of tensors and graph inputs/outputs). */
+export const DataType = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+} as const;
 /** ONNX AttributeProto.AttributeType values. */
 export const AttributeType = {
   FLOAT: 1,
@@ -17,7 +27,10 @@ export const AttributeType = {
   STRINGS: 8,
 } as const;
 
-/** Plain-object forms of the messages (snake_case field names as in onnx.proto). */
+/**
+ * Plain-object forms of the messages, snake_case field names as in onnx.proto. Decoding yields the same
+ * shapes: repeated fields are always arrays, int64 fields are numbers, unset optional fields are absent.
+ */
 export interface TensorProtoObject {
   name: string;
   dims: number[];
@@ -39,16 +52,18 @@ export interface AttributeProtoObject {
 export interface NodeProtoObject {
   input: string[];
   output: string[];
-  name: string;
+  name?: string;
   op_type: string;
   domain?: string;
-  attribute: AttributeProtoObject[];
+  attribute?: AttributeProtoObject[];
   doc_string?: string;
 }
+/** One dimension of a shape: a fixed size or a symbolic name (e.g. the batch `N`). */
+export type DimensionObject = { dim_value: number } | { dim_param: string };
 export interface ValueInfoProtoObject {
   name: string;
   type: {
-    tensor_type: { elem_type: number; shape: { dim: ({ dim_value: number } | { dim_param: string })[] } };
+    tensor_type: { elem_type: number; shape: { dim: DimensionObject[] } };
   };
   doc_string?: string;
 }
@@ -64,7 +79,9 @@ export interface ModelProtoObject {
   ir_version: number;
   opset_import: { domain: string; version: number }[];
   producer_name: string;
-  producer_version: string;
+  producer_version?: string;
+  /** The version of the model (int64); hcr writes the training run's version here. */
+  model_version?: number;
   doc_string?: string;
   graph: GraphProtoObject;
   metadata_props: { key: string; value: string }[];
@@ -75,7 +92,10 @@ export function encodeModel(model: ModelProtoObject): Uint8Array {
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
 
-/** Parse ONNX bytes back into a plain object (int64 fields as numbers), for inspection and tests. */
+/**
+ * Parse ONNX bytes into a plain object (int64 fields as numbers, bytes as Uint8Array). Throws protobufjs'
+ * error on bytes that are not a ModelProto; callers turn it into an error naming the file.
+ */
 export function decodeModel(bytes: Uint8Array): ModelProtoObject {
   const msg = ModelProto.decode(bytes);
   return ModelProto.toObject(msg, { longs: Number, defaults: false, arrays: true }) as ModelProtoObject;

@@ -1,11 +1,13 @@
 /**
- * The subset of the official ONNX schema this exporter writes, parsed by protobufjs at load time.
+ * The subset of the official ONNX schema hcr reads and writes (export, eval and serving), parsed by
+ * protobufjs at load time. The one ONNX schema of the project.
  *
- * Source: onnx/onnx, file `onnx/onnx.proto` (MIT licence, (c) ONNX Project Contributors). Messages and
- * field numbers below are copied exactly from it; fields we never write (training info, sparse tensors,
- * quantisation annotations, sequence/map types, functions) are left out, which protobuf allows: a reader
- * sees a valid ModelProto with those fields unset. No npm package ships the .proto itself
- * (`onnx-proto` ships generated protobufjs 6 code only), hence the copy.
+ * Source: onnx/onnx, file `onnx/onnx.proto` (MIT licence, (c) ONNX Project Contributors), proto2 as the
+ * original. Messages and field numbers below are copied exactly from it; fields we never write (training
+ * info, sparse tensors, quantisation annotations, sequence/map types, functions) are left out, which
+ * protobuf allows: a reader sees a valid ModelProto with those fields unset, and decoding skips them.
+ * The npm package `onnx-proto` was weighed and not used: it ships only generated protobufjs 6 code of ONNX
+ * 1.10 (a second protobufjs major in every install, camelCase names, a global protobufjs root).
  */
 export const ONNX_PROTO_SUBSET = `
 syntax = "proto2";

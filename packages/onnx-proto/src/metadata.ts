@@ -1,0 +1,13 @@
+import { decodeModel, type ModelProtoObject } from './proto.js';
+
+/** `metadata_props` of a decoded model as a record (a repeated key: the last one wins). */
+export function metadataRecord(model: Pick<ModelProtoObject, 'metadata_props'>): Record<string, string> {
+  const props: Record<string, string> = {};
+  for (const { key, value } of model.metadata_props ?? []) props[key] = value ?? '';
+  return props;
+}
+
+/** `metadata_props` straight from ONNX bytes (onnxruntime-node does not expose them). */
+export function readMetadataProps(bytes: Uint8Array): Record<string, string> {
+  return metadataRecord(decodeModel(bytes));
+}
