@@ -8,6 +8,9 @@ export const LINE_STRIDE = 4;
 /** Narrowest input the reader accepts (one 3x3 context step on each side). */
 export const LINE_MIN_WIDTH = 16;
 
+/** Residual 1x5 context blocks after the height collapse. */
+const CONTEXT_BLOCKS = 4;
+
 export interface ReaderBuildOptions extends BuildOptions {
   /** Outputs per time step: the line alphabet's size, blank included. */
   classes: number;
@@ -20,7 +23,7 @@ export interface ReaderBuildOptions extends BuildOptions {
  *   [32, W, 1] -> conv 3x3 (16) pool 2x2 -> conv (32) pool 2x2          [8, W/4]
  *              -> conv (64) pool 2x1 -> conv (96) pool 2x1              [2, W/4]
  *              -> conv 2x1 valid (128): height collapsed                 [1, W/4, 128]
- *              -> two 1x5 convs along the width (context of ~3 characters each side)
+ *              -> four residual 1x5 convs along the width (context of ~2 characters each side)
  *              -> 1x1 conv to the alphabet, softmax                      [1, W/4, classes]
  *
  * Every conv but the last has batch norm and ReLU; output frame t looks at input columns around 4t+2.
@@ -57,8 +60,10 @@ export function buildReader({ seed = 1, dropout = 0.2, classes }: ReaderBuildOpt
   x = conv(x, 96, [3, 3]);
   x = pool(x, [2, 1]); // 2 x W/4
   x = conv(x, 128, [2, 1], 'valid'); // 1 x W/4
-  x = conv(x, 128, [1, 5]);
-  x = conv(x, 128, [1, 5]);
+  // Context along the line: residual 1x5 blocks, each widening the view by two frames (8 px) a side, so a
+  // frame sees about two characters either way: enough to tell 0 from O inside a number or a word.
+  for (let b = 1; b <= CONTEXT_BLOCKS; b++)
+    x = tf.layers.add({ name: `context${b}` }).apply([x, conv(x, 128, [1, 5])]) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: dropout, name: 'drop1', seed }).apply(x) as tf.SymbolicTensor;
   x = tf.layers
     .conv2d({

@@ -44,6 +44,11 @@ export interface TrainConfig {
   out: string;
   /** Train on at most this many samples per epoch (0 = all); for tests and smoke runs. */
   limitTrain: number;
+  /**
+   * Line reader: the first epoch runs its batches from short lines to long ones (SortaGrad, Deep Speech 2),
+   * so CTC learns to align on easy lines first; later epochs are shuffled. Character models ignore it.
+   */
+  curriculum: boolean;
 }
 
 const BASE: Omit<TrainConfig, 'profile' | 'epochs'> = {
@@ -66,6 +71,7 @@ const BASE: Omit<TrainConfig, 'profile' | 'epochs'> = {
   data: 'artifacts/data/shards',
   out: 'artifacts/model',
   limitTrain: 0,
+  curriculum: false,
 };
 
 /**
@@ -79,13 +85,14 @@ export const MODEL_DEFAULTS: Record<string, TrainConfigInput> = {
   // The line reader trains with CTC on synthetic line shards; their variety replaces augmentation.
   reader: {
     batchSize: 32,
-    lr: 0.002,
+    lr: 0.004,
     warmup: 0.03,
     labelSmoothing: 0,
     dropout: 0.2,
     clipNorm: 5,
     checkpointEvery: 100,
     augment: { enabled: false },
+    curriculum: true,
     data: 'artifacts/data/lines',
   },
 };
@@ -166,6 +173,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   if (!isNum(c.minLrRatio, 0, 1)) bad('minLrRatio', c.minLrRatio, 'a fraction in [0, 1]');
   if (!isNum(c.weightDecay, 0, 1)) bad('weightDecay', c.weightDecay, 'a number in [0, 1]');
   if (!isNum(c.labelSmoothing, 0, 0.5)) bad('labelSmoothing', c.labelSmoothing, 'a number in [0, 0.5]');
+  if (typeof c.curriculum !== 'boolean') bad('curriculum', c.curriculum, 'true or false');
   if (!isNum(c.logitAdjust, 0, 2)) bad('logitAdjust', c.logitAdjust, 'a number in [0, 2] (0 disables it)');
   if (!isNum(c.clipNorm, 0)) bad('clipNorm', c.clipNorm, 'a number >= 0 (0 disables clipping)');
   if (!isNum(c.dropout, 0, 0.9)) bad('dropout', c.dropout, 'a rate in [0, 0.9]');

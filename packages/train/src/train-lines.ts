@@ -45,7 +45,8 @@ function shareLines(data: LineSplit, limit = 0): SharedLineSplit {
 /**
  * Epoch order for lines: a seeded shuffle, then within windows of `window` batches the lines are sorted by
  * width and the batches shuffled again, so a batch pads to a similar width (less wasted compute) while the
- * order of batches stays random.
+ * order of batches stays random. With `curriculum`, epoch 0 instead runs all its batches from narrow to wide
+ * (SortaGrad): short lines teach CTC to align before long ones arrive.
  */
 export function lineEpochOrder(
   widths: Uint16Array,
@@ -53,21 +54,29 @@ export function lineEpochOrder(
   batchSize: number,
   seed: number,
   epoch: number,
-  window = 32,
+  { window = 32, curriculum = false }: { window?: number; curriculum?: boolean } = {},
 ): Uint32Array {
   const order = epochOrder(count, true, seed, epoch);
   const rng = createRng(seed * 7_000_003 + epoch);
   const span = batchSize * window;
+  const whole: number[][] = [];
+  const tails: number[][] = [];
   for (let start = 0; start < count; start += span) {
     const end = Math.min(count, start + span);
     const chunk = Array.from(order.subarray(start, end)).sort((a, b) => widths[a]! - widths[b]! || a - b);
     const batches: number[][] = [];
     for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize));
     // Only whole batches move; a ragged tail stays last (the loop drops it with the epoch remainder).
-    const whole = batches.filter((b) => b.length === batchSize);
-    shuffleInPlace(whole, rng);
-    const tail = batches.filter((b) => b.length !== batchSize);
-    order.set([...whole, ...tail].flat(), start);
+    const full = batches.filter((b) => b.length === batchSize);
+    if (curriculum && epoch === 0) whole.push(...full);
+    else shuffleInPlace(full, rng);
+    order.set([...full, ...batches.filter((b) => b.length !== batchSize)].flat(), start);
+    tails.push(...batches.filter((b) => b.length !== batchSize));
+  }
+  if (curriculum && epoch === 0) {
+    const mean = (b: number[]) => b.reduce((sum, i) => sum + widths[i]!, 0) / b.length;
+    const keyed = whole.map((b, k) => ({ b, key: mean(b), k })).sort((p, q) => p.key - q.key || p.k - q.k);
+    order.set([...keyed.map((x) => x.b), ...tails].flat());
   }
   return order;
 }
@@ -190,7 +199,9 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
       learningRate: (t, total) => learningRate(config, t, total),
       stepsPerEpoch,
       order: (epoch) =>
-        lineEpochOrder(splits.train.widths, splits.train.count, config.batchSize, config.seed, epoch),
+        lineEpochOrder(splits.train.widths, splits.train.count, config.batchSize, config.seed, epoch, {
+          curriculum: config.curriculum,
+        }),
       progress,
       best,
       validate: async () => {

@@ -22,6 +22,13 @@ export interface HandStyle {
   dilate: boolean;
   /** Thin strokes by a soft 4-neighbour erosion (the fine pens of paper forms; glyphs' strokes are heavy). */
   erode: boolean;
+  /**
+   * Odds that a 1 gets a flag at its top and a 7 a bar through its middle, as most writers outside North
+   * America draw them (real cheques do; MNIST's American writers mostly do not).
+   */
+  continental: number;
+  /** Odds that an E carries an accent stroke (French names: É, È, Ê); the label stays E. */
+  accents: number;
   sizeJitter: number;
   baselineJitter: number;
   /** Baseline slope across the line (px per px). */
@@ -165,6 +172,11 @@ export function layoutInk(
     penWidth = estimatePenWidth(ink, width, height, capH);
   }
   for (const m of marks) drawMark(ink, width, height, m, baseline, capH, penWidth, rng);
+  for (const p of placed)
+    if ((p.ch === '1' || p.ch === '7') && rng.next() < style.continental)
+      drawContinental(ink, width, height, p, penWidth, rng);
+    else if ((p.ch === 'E' || p.ch === 'e') && rng.next() < style.accents)
+      drawAccent(ink, width, height, p, penWidth, rng);
   return {
     width,
     height,
@@ -296,6 +308,55 @@ export function drawStroke(
       const a = Math.min(1, r + 0.5 - d) * value;
       if (a > 0 && a > ink[y * width + x]!) ink[y * width + x] = a;
     }
+}
+
+/** The flag of a continental 1 (down-left from the top of the stem) or the bar through a 7's stem. */
+function drawContinental(
+  ink: Float32Array,
+  width: number,
+  height: number,
+  p: Placed,
+  pen: number,
+  rng: Rng,
+): void {
+  // drawGlyph shifts row y right by shear * (bottom - y): the stem's x at a height follows that slant
+  const xAt = (fromTop: number) => p.x + p.w / 2 + p.shear * p.h * (1 - fromTop);
+  if (p.ch === '1') {
+    const y = p.top + pen / 2;
+    const len = p.h * (0.25 + 0.2 * rng.next());
+    const angle = 0.45 + 0.45 * rng.next(); // radians below the horizontal
+    const x = xAt(0);
+    drawStroke(ink, width, height, x, y, x - len * Math.cos(angle), y + len * Math.sin(angle), pen);
+  } else {
+    const t = 0.45 + 0.15 * rng.next();
+    const y = p.top + p.h * t;
+    const x = xAt(t);
+    const half = p.h * (0.15 + 0.1 * rng.next());
+    drawStroke(ink, width, height, x - half, y + 0.04 * p.h, x + half, y - 0.04 * p.h, pen);
+  }
+}
+
+/** An acute, grave or circumflex accent above the glyph, in the line's pen. */
+function drawAccent(
+  ink: Float32Array,
+  width: number,
+  height: number,
+  p: Placed,
+  pen: number,
+  rng: Rng,
+): void {
+  const cx = p.x + p.w / 2 + p.shear * p.h + (rng.next() - 0.5) * p.w * 0.3;
+  const y = p.top - pen - p.h * (0.1 + 0.12 * rng.next());
+  const w = p.h * (0.12 + 0.1 * rng.next());
+  const rise = p.h * (0.12 + 0.08 * rng.next());
+  const kind = rng.int(3);
+  if (kind === 0) drawStroke(ink, width, height, cx - w / 2, y + rise / 2, cx + w / 2, y - rise / 2, pen);
+  else if (kind === 1)
+    drawStroke(ink, width, height, cx - w / 2, y - rise / 2, cx + w / 2, y + rise / 2, pen);
+  else {
+    drawStroke(ink, width, height, cx - w, y + rise / 2, cx, y - rise / 2, pen);
+    drawStroke(ink, width, height, cx, y - rise / 2, cx + w, y + rise / 2, pen);
+  }
 }
 
 function drawMark(

@@ -47,6 +47,8 @@ export function pickStyles(
       dilate: capH > 18 && rng.next() < (isAmount ? 0.55 : 0.25),
       // fine pens: most names, some of everything else (only where strokes are wide enough to survive)
       erode,
+      continental: isAmount ? 0.6 : kind === 'name' || kind === 'word' ? 0.3 : 0.45,
+      accents: isName ? 0.15 : kind === 'word' || kind === 'mixed' ? 0.05 : 0,
       sizeJitter: u(rng, 0.02, 0.12),
       baselineJitter: u(rng, 0.01, 0.08),
       slope: u(rng, -0.02, 0.02),

@@ -86,7 +86,9 @@ export function createTextSource(alphabet: LineAlphabet = LINE_ALPHABET_36): Tex
     else if (u < 0.95) s = `${pick(rng, ["O'", "D'", "L'", "D'"])}${last()}`;
     else s = `${pick(rng, ['DE', 'DA', 'DI', 'VAN', 'LE', 'DEL', 'VON', 'DE LA'])} ${last()}`;
     const style: Case = chance(rng, 0.85) ? 'upper' : 'title';
-    return applyCase(s, style);
+    s = applyCase(s, style);
+    // many writers of block capitals still dot a small i (real forms: "MARiETTE")
+    return style === 'upper' && chance(rng, 0.25) ? s.replace(/I/g, 'i') : s;
   };
 
   const word = (rng: Rng): string => {
