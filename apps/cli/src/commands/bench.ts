@@ -40,6 +40,10 @@ export const benchmarks: Record<string, { script: string; description: string }>
     script: 'packages/serve-onnx/bench/read.ts',
     description: 'line reader: lines/s in onnxruntime (batch 1, 32), HTTP /v1/read req/s',
   },
+  cli: {
+    script: 'apps/cli/bench/start.ts',
+    description: 'hcr --help start time: built JavaScript (the installed bin) vs sources (pnpm hcr)',
+  },
 };
 
 function repoRoot(): string {
