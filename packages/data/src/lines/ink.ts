@@ -29,6 +29,12 @@ export interface HandStyle {
   continental: number;
   /** Odds that an E carries an accent stroke (French names: É, È, Ê); the label stays E. */
   accents: number;
+  /**
+   * Odds that an M or I is drawn with the pen instead of an EMNIST glyph, in the shapes of European block
+   * capitals that EMNIST's writers rarely used: an M whose middle V stops halfway (read as H otherwise) and
+   * an I with bars at top and bottom (read as T otherwise).
+   */
+  penCapitals: number;
   sizeJitter: number;
   baselineJitter: number;
   /** Baseline slope across the line (px per px). */
@@ -78,6 +84,8 @@ interface Placed {
   shear: number;
   /** Source ink box in the 28x28 glyph. */
   box: [number, number, number, number];
+  /** Drawn with the pen (drawPenCapital) instead of from the glyph. */
+  pen?: boolean;
 }
 
 /** Ink bounding box of a glyph (pixels >= 40). */
@@ -133,6 +141,10 @@ export function layoutInk(
       w = Math.max(1.5, (box[2] - box[0]) * scale * (0.85 + 0.3 * rng.next()));
       const shear = style.slant + 0.08 * (rng.next() * 2 - 1);
       const g: Placed = { ch, glyph, x, w, top: baseline - t * capH * jitterH + dy, h, shear, box };
+      if ((ch === 'M' || ch === 'I') && rng.next() < style.penCapitals) {
+        g.pen = true;
+        g.w = w = h * (ch === 'M' ? 0.75 + 0.35 * rng.next() : 0.35 + 0.25 * rng.next());
+      }
       placed.push(g);
       item = g;
       glyphIds.push(glyph);
@@ -163,7 +175,7 @@ export function layoutInk(
   const width = Math.ceil(right + margin);
   const height = Math.ceil(baseline + capH * 0.45 + margin + Math.abs(style.slope) * width);
   const ink = new Float32Array(width * height);
-  for (const p of placed) drawGlyph(ink, width, height, bank, p, style.tone);
+  for (const p of placed) if (!p.pen) drawGlyph(ink, width, height, bank, p, style.tone);
   if (style.dilate) dilate(ink, width, height);
   let penWidth = estimatePenWidth(ink, width, height, capH);
   // erode only strokes wide enough to keep a core: thin ones would break apart
@@ -172,6 +184,7 @@ export function layoutInk(
     penWidth = estimatePenWidth(ink, width, height, capH);
   }
   for (const m of marks) drawMark(ink, width, height, m, baseline, capH, penWidth, rng);
+  for (const p of placed) if (p.pen) drawPenCapital(ink, width, height, p, penWidth, rng);
   for (const p of placed)
     if ((p.ch === '1' || p.ch === '7') && rng.next() < style.continental)
       drawContinental(ink, width, height, p, penWidth, rng);
@@ -333,6 +346,38 @@ function drawContinental(
     const x = xAt(t);
     const half = p.h * (0.15 + 0.1 * rng.next());
     drawStroke(ink, width, height, x - half, y + 0.04 * p.h, x + half, y - 0.04 * p.h, pen);
+  }
+}
+
+/** A European M (legs, and a V that stops between a third and three quarters down) or a serif I. */
+function drawPenCapital(
+  ink: Float32Array,
+  width: number,
+  height: number,
+  p: Placed,
+  pen: number,
+  rng: Rng,
+): void {
+  const j = () => (rng.next() - 0.5) * 0.08;
+  // (u, v) in the glyph's box, u across and v down, sheared like drawGlyph
+  const at = (u: number, v: number): [number, number] => [
+    p.x + (u + j()) * p.w + p.shear * p.h * (1 - v),
+    p.top + (v + j()) * p.h,
+  ];
+  const line = (a: [number, number], b: [number, number]) =>
+    drawStroke(ink, width, height, a[0], a[1], b[0], b[1], pen);
+  if (p.ch === 'M') {
+    const tl = at(0.05, 0);
+    const tr = at(0.95, 0);
+    const mid = at(0.5, 0.35 + 0.4 * rng.next());
+    line(at(0, 1), tl);
+    line(tr, at(1, 1));
+    line(tl, mid);
+    line(mid, tr);
+  } else {
+    line(at(0.5, 0), at(0.5, 1));
+    line(at(0, 0), at(1, 0));
+    line(at(0, 1), at(1, 1));
   }
 }
 

@@ -49,6 +49,7 @@ export function pickStyles(
       erode,
       continental: isAmount ? 0.6 : kind === 'name' || kind === 'word' ? 0.3 : 0.45,
       accents: isName ? 0.15 : kind === 'word' || kind === 'mixed' ? 0.05 : 0,
+      penCapitals: isName ? 0.35 : kind === 'word' || kind === 'mixed' || kind === 'code' ? 0.15 : 0,
       sizeJitter: u(rng, 0.02, 0.12),
       baselineJitter: u(rng, 0.01, 0.08),
       slope: u(rng, -0.02, 0.02),
