@@ -1,5 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { HcrError, type LetterSource } from '@hcr/core';
+import {
+  describeLabelSpace,
+  HcrError,
+  LABEL_SPACES,
+  type LabelSpace,
+  type LabelSpaceChoice,
+  type LetterSource,
+  labelSpace,
+  labelSpaceChoice,
+} from '@hcr/core';
 
 /** What `hcr data prepare` builds. Everything here is recorded in the manifest. */
 export interface DataConfig {
@@ -15,6 +24,17 @@ export interface DataConfig {
   extra: 'emnist-digits-repack'[];
   /** Samples per shard file. */
   shardSize: number;
+  /**
+   * Label space: 36 (digits + case-merged letters, the default), 47 (EMNIST Balanced) or 62 (case-sensitive).
+   * Absent means 36, and a resolved config leaves it out for 36 so the default dataset's manifest (its
+   * identity) is the same as before label spaces could be chosen.
+   */
+  labels?: LabelSpaceChoice;
+}
+
+/** The label space a data config builds. */
+export function configLabelSpace(config: Pick<DataConfig, 'labels'>): LabelSpace {
+  return labelSpace(config.labels ?? 36);
 }
 
 export const DEFAULT_DATA_CONFIG: DataConfig = Object.freeze({
@@ -38,13 +58,36 @@ function bad(field: string, value: unknown, expected: string): never {
 
 /** Merges and validates a partial config over the defaults; unknown fields are errors, not silently ignored. */
 export function resolveDataConfig(partial: Partial<DataConfig> = {}): DataConfig {
-  const known = Object.keys(DEFAULT_DATA_CONFIG);
+  const known = [...Object.keys(DEFAULT_DATA_CONFIG), 'labels'];
   for (const k of Object.keys(partial))
     if (!known.includes(k))
       bad(k, (partial as Record<string, unknown>)[k], `no such field (known: ${known.join(', ')})`);
   const c = { ...DEFAULT_DATA_CONFIG, ...partial } as DataConfig;
-  if (!['auto', 'emnist-letters', 'emnist-letters-repack'].includes(c.letters))
-    bad('letters', c.letters, "'auto', 'emnist-letters' or 'emnist-letters-repack'");
+  if (c.labels !== undefined) {
+    const found = LABEL_SPACES.find((s) => String(s.classes.length) === String(c.labels).trim());
+    if (!found)
+      bad(
+        'labels',
+        c.labels,
+        `the number of classes: ${LABEL_SPACES.map((s) => `${s.classes.length} (${describeLabelSpace(s)})`).join(', ')}`,
+      );
+    if (found.id === 'hcr36') delete c.labels;
+    else c.labels = labelSpaceChoice(found);
+  }
+  const letters = [
+    'auto',
+    'emnist-letters',
+    'emnist-letters-repack',
+    'emnist-byclass',
+    'emnist-byclass-repack',
+  ];
+  if (!letters.includes(c.letters)) bad('letters', c.letters, letters.map((l) => `'${l}'`).join(', '));
+  if (c.labels !== undefined && c.letters.startsWith('emnist-letters'))
+    throw new HcrError(
+      'DATA_CONFIG',
+      `Data config asks for ${c.labels} case-sensitive classes but letters '${c.letters}', which merges upper and lower case.`,
+      { hint: "Use letters 'auto' (or 'emnist-byclass' / 'emnist-byclass-repack') with 47 or 62 classes." },
+    );
   if (!['canonical', 'none'].includes(c.normalise)) bad('normalise', c.normalise, "'canonical' or 'none'");
   if (typeof c.valFraction !== 'number' || !(c.valFraction >= 0 && c.valFraction < 0.5))
     bad('valFraction', c.valFraction, 'a number in [0, 0.5)');

@@ -1,4 +1,10 @@
-export { type DataConfig, DEFAULT_DATA_CONFIG, loadDataConfig, resolveDataConfig } from './config.js';
+export {
+  configLabelSpace,
+  type DataConfig,
+  DEFAULT_DATA_CONFIG,
+  loadDataConfig,
+  resolveDataConfig,
+} from './config.js';
 export {
   type ArchiveTransfer,
   DEFAULT_DOWNLOAD_DATASETS,
@@ -39,7 +45,7 @@ export {
   transposeImages,
 } from './normalise.js';
 export { type PrepareOptions, type PrepareResult, prepareShards } from './prepare.js';
-export { type PreviewOptions, renderPreview } from './preview.js';
+export { type PreviewOptions, previewLayout, renderPreview } from './preview.js';
 export {
   type Batch,
   type BatchOptions,

@@ -7,6 +7,8 @@ export interface DatasetInfo {
   manifestSha256: string;
   letterSource: DataManifest['letterSource'];
   normalise: DataManifest['config']['normalise'];
+  /** Label space id (hcr36, hcr47, hcr62). */
+  labelSpace: DataManifest['labelSpace'];
   classes: number;
   classNames: string[];
   counts: Record<SplitName, { total: number; perSource: DataManifest['counts'][SplitName]['perSource'] }>;
@@ -27,6 +29,7 @@ export async function datasetInfo(dir?: string): Promise<DatasetInfo> {
     manifestSha256: d.manifestSha256,
     letterSource: m.letterSource,
     normalise: m.config.normalise,
+    labelSpace: d.labelSpace.id,
     classes: m.classNames.length,
     classNames: m.classNames,
     counts,

@@ -1,4 +1,4 @@
-import type { LabelSpaceId, LetterSource, SourceName } from '@hcr/core';
+import type { LabelSpace, LabelSpaceId, LetterSource, SourceName } from '@hcr/core';
 import type { DataConfig } from './config.js';
 
 export type SplitName = 'train' | 'val' | 'test' | 'extra';
@@ -45,3 +45,11 @@ export interface DataManifest {
 export const MANIFEST_FILE = 'manifest.json';
 /** Where `hcr data prepare` writes and every later step reads, relative to the working directory. */
 export const DEFAULT_DATASET_DIR = 'artifacts/data/shards';
+
+/**
+ * Where a dataset of this label space goes by default: hcr36 in DEFAULT_DATASET_DIR, the others beside it
+ * (`artifacts/data/shards-62`), so preparing 62 classes never touches the 36-class pipeline's shards.
+ */
+export function defaultDatasetDir(space: LabelSpace): string {
+  return space.id === 'hcr36' ? DEFAULT_DATASET_DIR : `${DEFAULT_DATASET_DIR}-${space.classes.length}`;
+}

@@ -3,18 +3,18 @@ import { dirname, join, resolve } from 'node:path';
 import {
   createRng,
   HcrError,
-  LABEL_SPACE_36,
+  type LabelSpace,
   type LetterSource,
   shuffleInPlace,
   sourceName,
   writeDirAtomic,
 } from '@hcr/core';
-import { type DataConfig, resolveDataConfig } from './config.js';
+import { configLabelSpace, type DataConfig, resolveDataConfig } from './config.js';
 import { sha256 } from './hash.js';
 import type { DataDirOptions } from './locate.js';
 import {
   type DataManifest,
-  DEFAULT_DATASET_DIR,
+  defaultDatasetDir,
   MANIFEST_FILE,
   type RawInputEntry,
   type ShardEntry,
@@ -68,15 +68,16 @@ interface SplitBuffer {
  */
 export async function prepareShards(options: PrepareOptions = {}): Promise<PrepareResult> {
   const config = resolveDataConfig(options.config);
-  const outDir = resolve(options.outDir ?? DEFAULT_DATASET_DIR);
+  const space = configLabelSpace(config);
+  const outDir = resolve(options.outDir ?? defaultDatasetDir(space));
   const progress = options.onProgress ?? (() => {});
-  const letterSource: LetterSource = resolveLetterSource(config.letters, options);
-  const specs = partSpecs(letterSource, config.extra);
+  const letterSource: LetterSource = resolveLetterSource(config.letters, options, space);
+  const specs = partSpecs(letterSource, config.extra, space);
   const located = locateParts([...specs.train, ...specs.test, ...specs.extra], options);
-  const why =
-    letterSource === 'emnist-letters'
-      ? 'official files found'
-      : 'official files not found, using the offline repack';
+  const why = letterSource.endsWith('-repack')
+    ? 'official files not found, using the offline repack'
+    : 'official files found';
+  if (space.id !== 'hcr36') progress(`label space: ${space.id} (${space.classes.length} classes)`);
   progress(`letters source: ${letterSource}${config.letters === 'auto' ? ` (auto: ${why})` : ''}`);
   await ensureWritable(outDir);
 
@@ -119,13 +120,14 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
   };
 
   const shards: ShardEntry[] = [];
+  const classCount = space.classes.length;
   const counts = {} as Record<SplitName, SplitCounts>;
   let manifest: DataManifest | undefined;
   await writeDirAtomic(
     outDir,
     async (tmp) => {
       for (const [split, buf] of Object.entries(splits) as [SplitName, SplitBuffer][]) {
-        counts[split] = countSplit(buf);
+        counts[split] = countSplit(buf, classCount);
         for (let start = 0, index = 0; start < buf.count; start += config.shardSize, index++) {
           const end = Math.min(buf.count, start + config.shardSize);
           const bytes = encodeShard({
@@ -143,7 +145,7 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
           shards.push({ file, split, count: end - start, bytes: bytes.length, sha256: sha256(bytes) });
         }
       }
-      manifest = buildManifest(config, letterSource, counts, shards, rawInputs);
+      manifest = buildManifest(config, space, letterSource, counts, shards, rawInputs);
       await writeFile(join(tmp, MANIFEST_FILE), manifestText(manifest));
     },
     { replace: true },
@@ -153,6 +155,7 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
 
 function buildManifest(
   config: DataConfig,
+  space: LabelSpace,
   letterSource: LetterSource,
   counts: Record<SplitName, SplitCounts>,
   shards: ShardEntry[],
@@ -161,8 +164,8 @@ function buildManifest(
   return {
     formatVersion: 1,
     shardFormatVersion: 1,
-    labelSpace: LABEL_SPACE_36.id,
-    classNames: [...LABEL_SPACE_36.classes],
+    labelSpace: space.id,
+    classNames: [...space.classes],
     imageShape: [SIDE, SIDE, 1],
     letterSource,
     config,
@@ -285,8 +288,8 @@ function stratifiedHoldout(
   return { train: take(buf, trainIdx), val: take(buf, valIdx) };
 }
 
-function countSplit(buf: SplitBuffer): SplitCounts {
-  const perClass = new Array<number>(LABEL_SPACE_36.classes.length).fill(0);
+function countSplit(buf: SplitBuffer, classCount: number): SplitCounts {
+  const perClass = new Array<number>(classCount).fill(0);
   const perSource: SplitCounts['perSource'] = {};
   for (let i = 0; i < buf.count; i++) {
     perClass[buf.labels[i]!]!++;

@@ -1,8 +1,17 @@
-import { emnistLetterToClass, HcrError, type LetterSource, type SourceName, sourceId } from '@hcr/core';
+import {
+  emnistByClassToClass,
+  emnistLetterToClass,
+  HcrError,
+  LABEL_SPACE_36,
+  type LabelSpace,
+  type LetterSource,
+  type SourceName,
+  sourceId,
+} from '@hcr/core';
 import { sha256File } from './hash.js';
 import { readIdx } from './idx.js';
 import { type DataDirOptions, isDatasetPresent, type LocatedFile, requireRawFile } from './locate.js';
-import type { FileRole } from './lock.js';
+import { datasetLock, type FileRole } from './lock.js';
 import type { RawInputEntry } from './manifest.js';
 import { transposeImages } from './normalise.js';
 
@@ -25,19 +34,33 @@ interface PartSpec {
   /** Raw label -> class index; throws on out-of-range labels. */
   toClass: (raw: number) => number;
   rawLabelRange: [number, number];
+  /** Samples whose raw label fails this are left out (the digits of the official ByClass files). */
+  keep?: (raw: number) => boolean;
 }
 
 const digit = (k: number) => k;
 
-export function partSpecs(letterSource: LetterSource, extra: string[]) {
+/**
+ * The raw parts a dataset is built from. Digits always come from MNIST. Letters: EMNIST Letters (labels
+ * 1..26, case merged) for hcr36, or EMNIST ByClass (10..35 = A..Z, 36..61 = a..z, folded into `space`) for
+ * any space; the official ByClass files also hold digits 0..9, which are left out (EMNIST's digits are the
+ * never-trained generalisation set).
+ */
+export function partSpecs(letterSource: LetterSource, extra: string[], space: LabelSpace = LABEL_SPACE_36) {
+  const byClass = letterSource === 'emnist-byclass' || letterSource === 'emnist-byclass-repack';
   const letters = (role: 'train' | 'test'): PartSpec => ({
     source: letterSource,
     dataset: letterSource,
     images: `${role}-images`,
     labels: `${role}-labels`,
     transposed: true,
-    toClass: emnistLetterToClass,
-    rawLabelRange: [1, 26],
+    ...(byClass
+      ? {
+          toClass: (k: number) => emnistByClassToClass(k, space),
+          rawLabelRange: letterSource === 'emnist-byclass' ? [0, 61] : [10, 61],
+          keep: letterSource === 'emnist-byclass' ? (k: number) => k >= 10 : undefined,
+        }
+      : { toClass: emnistLetterToClass, rawLabelRange: [1, 26] }),
   });
   const mnist = (role: 'train' | 'test'): PartSpec => ({
     source: 'mnist',
@@ -65,10 +88,24 @@ export function partSpecs(letterSource: LetterSource, extra: string[]) {
   };
 }
 
-/** `auto` takes the official EMNIST Letters files when all four are present, else the offline repack. */
-export function resolveLetterSource(choice: 'auto' | LetterSource, opts: DataDirOptions): LetterSource {
+/**
+ * `auto` takes the official files when all four are present, else the offline repack: EMNIST Letters for
+ * hcr36, EMNIST ByClass (case kept) for hcr47 and hcr62. The official ByClass files are used once the lock
+ * knows them.
+ */
+export function resolveLetterSource(
+  choice: 'auto' | LetterSource,
+  opts: DataDirOptions,
+  space: LabelSpace = LABEL_SPACE_36,
+): LetterSource {
   if (choice !== 'auto') return choice;
   const roles: FileRole[] = ['train-images', 'train-labels', 'test-images', 'test-labels'];
+  if (space.id !== LABEL_SPACE_36.id) {
+    const known = datasetLock().datasets['emnist-byclass'] !== undefined;
+    return known && isDatasetPresent('emnist-byclass', roles, opts)
+      ? 'emnist-byclass'
+      : 'emnist-byclass-repack';
+  }
   return isDatasetPresent('emnist-letters', roles, opts) ? 'emnist-letters' : 'emnist-letters-repack';
 }
 
@@ -121,23 +158,35 @@ export async function readPart(
         hint: 'The two files belong to different versions or one is damaged: fetch both again with `hcr data download`.',
       },
     );
-  const classes = new Uint8Array(count);
   const [lo, hi] = spec.rawLabelRange;
+  const classes = new Uint8Array(count);
+  const kept: number[] = [];
   for (let i = 0; i < count; i++) {
     const raw = labels.data[i]!;
     if (raw < lo || raw > hi)
       throw new HcrError(
         'LABEL_OUT_OF_RANGE',
         `${labelsFile.path}: label ${raw} at index ${i} is outside ${lo}..${hi} for ${spec.dataset}.`,
-        { hint: 'The labels file is damaged or belongs to another dataset (EMNIST Letters uses 1..26).' },
+        {
+          hint: 'The labels file is damaged or belongs to another dataset (EMNIST Letters uses 1..26, ByClass 0..61).',
+        },
       );
-    classes[i] = spec.toClass(raw);
+    if (spec.keep && !spec.keep(raw)) continue;
+    classes[kept.length] = spec.toClass(raw);
+    kept.push(i);
+  }
+  const n = kept.length;
+  let pixels = images.data;
+  if (n < count) {
+    pixels = new Uint8Array(n * 784);
+    for (const [dst, src] of kept.entries())
+      pixels.set(images.data.subarray(src * 784, (src + 1) * 784), dst * 784);
   }
   return {
     source: spec.source,
-    count,
-    images: spec.transposed ? transposeImages(images.data, count, 28) : images.data,
-    labels: classes,
-    sourceIds: new Uint8Array(count).fill(sourceId(spec.source)),
+    count: n,
+    images: spec.transposed ? transposeImages(pixels, n, 28) : pixels,
+    labels: classes.subarray(0, n),
+    sourceIds: new Uint8Array(n).fill(sourceId(spec.source)),
   };
 }

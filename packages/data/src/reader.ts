@@ -1,6 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createRng, HcrError, type InputNormalisation, pixelLookupTable, shuffleInPlace } from '@hcr/core';
+import {
+  createRng,
+  HcrError,
+  type InputNormalisation,
+  type LabelSpace,
+  labelSpace,
+  pixelLookupTable,
+  shuffleInPlace,
+} from '@hcr/core';
 import { sha256 } from './hash.js';
 import {
   type DataManifest,
@@ -48,6 +56,8 @@ export interface BatchOptions {
 export interface Dataset {
   dir: string;
   manifest: DataManifest;
+  /** Which classes the labels index (manifest.labelSpace): hcr36, hcr47 or hcr62. */
+  labelSpace: LabelSpace;
   /** sha256 of manifest.json: the identity of this prepared dataset. */
   manifestSha256: string;
   loadSplit(split: SplitName, opts?: { verify?: boolean }): Promise<SplitData>;
@@ -70,6 +80,7 @@ export async function openDataset(dir: string = DEFAULT_DATASET_DIR): Promise<Da
   const dataset: Dataset = {
     dir: abs,
     manifest,
+    labelSpace: labelSpace(manifest.labelSpace ?? 'hcr36'),
     manifestSha256: sha256(text),
     loadSplit(split, opts = {}) {
       let p = cache.get(split);

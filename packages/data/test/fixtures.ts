@@ -49,7 +49,11 @@ export interface Fixture {
  * plus a lock file with its sums: HCR_DATASET_LOCK points the data package at it.
  */
 export function makeFixture(
-  opts: { labelsFor?: (dataset: string, role: string, n: number) => Uint8Array } = {},
+  opts: {
+    labelsFor?: (dataset: string, role: string, n: number) => Uint8Array;
+    /** Also lock and place official EMNIST ByClass files (digits 0..9 included, as NIST ships them). */
+    officialByClass?: boolean;
+  } = {},
 ): Fixture {
   const root = mkdtempSync(join(tmpdir(), 'hcr-data-fixture-'));
   const dataDir = join(root, 'raw');
@@ -68,7 +72,12 @@ export function makeFixture(
     ['emnist-digits-repack', 'test', 40, (i) => i % 10],
     ['emnist-letters', 'train', 52, (i) => 1 + (i % 26)],
     ['emnist-letters', 'test', 26, (i) => 1 + (i % 26)],
+    // Case-sensitive letters in ByClass numbering (10..35 A..Z, 36..61 a..z): two of each train, one test.
+    ['emnist-byclass-repack', 'train', 104, (i) => 10 + (i % 52)],
+    ['emnist-byclass-repack', 'test', 52, (i) => 10 + (i % 52)],
   ];
+  if (opts.officialByClass)
+    sets.push(['emnist-byclass', 'train', 124, (i) => i % 62], ['emnist-byclass', 'test', 62, (i) => i % 62]);
   let seed = 1;
   for (const [dataset, role, n, label] of sets) {
     const dir = join(dataDir, dataset);

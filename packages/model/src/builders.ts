@@ -11,6 +11,8 @@ export interface BuildOptions {
   dropout?: number;
   /** hcrnet only: conv widths per stage (stages at 28, 14, 7 pixels). */
   stages?: number[][];
+  /** Output classes: the label space's size (36 by default, 47 or 62). */
+  classes?: number;
 }
 
 /** hcrnet's conv widths per stage, chosen by measured cost per image on this machine (see README). */
@@ -34,9 +36,9 @@ function heInit(seed: number) {
 
 /**
  * The seed's reference network, exactly: Conv 32 3x3 same + ReLU + MaxPool 2, Conv 64 3x3 same + ReLU +
- * MaxPool 2, Flatten, Dense 128 + ReLU, Dense 36 + softmax. Our baseline and benchmark subject.
+ * MaxPool 2, Flatten, Dense 128 + ReLU, Dense 36 (the label space's size) + softmax. Our baseline and benchmark subject.
  */
-export function buildSeed({ seed = 1 }: BuildOptions = {}): tf.LayersModel {
+export function buildSeed({ seed = 1, classes = NUM_CLASSES }: BuildOptions = {}): tf.LayersModel {
   const init = seeder(seed);
   const input = tf.input({ shape: INPUT_SHAPE, name: 'image' });
   let x = tf.layers
@@ -51,14 +53,14 @@ export function buildSeed({ seed = 1 }: BuildOptions = {}): tf.LayersModel {
   x = tf.layers
     .dense({ units: 128, activation: 'relu', name: 'fc1', ...init() })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dense({ units: NUM_CLASSES, name: 'logits', ...init() }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dense({ units: classes, name: 'logits', ...init() }).apply(x) as tf.SymbolicTensor;
   const probs = tf.layers.activation({ activation: 'softmax', name: 'probs' }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: probs, name: 'seed' });
 }
 
 /**
  * hcrnet: a small VGG with batch norm. Three stages at 28/14/7 pixels (widths 32/64/128, one 3x3 conv +
- * batch norm + ReLU + 2x2 max-pool each), dropout, Dense 256 + batch norm + ReLU, dropout, Dense 36.
+ * batch norm + ReLU + 2x2 max-pool each), dropout, Dense 256 + batch norm + ReLU, dropout, Dense 36 (47, 62: the label space's size).
  * The conv layers carry no bias (batch norm has one). Widths were chosen by measured training cost on
  * the wasm engine: 249 images/s per thread vs 160 for a second 128-wide conv (see packages/train README).
  */
@@ -66,6 +68,7 @@ export function buildHcrnet({
   seed = 1,
   dropout = 0.25,
   stages = HCRNET_STAGES,
+  classes = NUM_CLASSES,
 }: BuildOptions = {}): tf.LayersModel {
   const he = heInit(seed);
   const input = tf.input({ shape: INPUT_SHAPE, name: 'image' });
@@ -103,7 +106,7 @@ export function buildHcrnet({
   x = tf.layers.dropout({ rate: dropout, name: 'drop2', seed: seed + 1 }).apply(x) as tf.SymbolicTensor;
   x = tf.layers
     .dense({
-      units: NUM_CLASSES,
+      units: classes,
       kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 1000 + 999 }),
       name: 'logits',
     })

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { HcrError } from '@hcr/core';
+import { HcrError, type LabelSpaceChoice, labelSpace, labelSpaceChoice } from '@hcr/core';
+import { defaultDatasetDir } from '@hcr/data';
 import type { EngineName } from '@hcr/engine';
 import { MODEL_NAMES } from '@hcr/model';
 import { type AugmentConfig, DEFAULT_AUGMENT } from './augment.js';
@@ -49,6 +50,12 @@ export interface TrainConfig {
    * so CTC learns to align on easy lines first; later epochs are shuffled. Character models ignore it.
    */
   curriculum: boolean;
+  /**
+   * The label space the run expects (36, 47, 62): the dataset must have been prepared with it, and `data`
+   * defaults to its shards (`artifacts/data/shards-62`). Absent: whatever the dataset holds (36 by
+   * default). The model's output width always follows the dataset's label space.
+   */
+  labels?: LabelSpaceChoice;
 }
 
 const BASE: Omit<TrainConfig, 'profile' | 'epochs'> = {
@@ -141,7 +148,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   ) as TrainConfigInput;
   const profile = (partial.profile ?? 'quick') as ProfileName;
   if (!(profile in PROFILES)) bad('profile', profile, "'quick' or 'full'");
-  const known = new Set([...Object.keys(BASE), 'profile', 'epochs']);
+  const known = new Set([...Object.keys(BASE), 'profile', 'epochs', 'labels']);
   for (const k of Object.keys(partial))
     if (!known.has(k))
       bad(k, (partial as Record<string, unknown>)[k], `no such option (known: ${[...known].join(', ')})`);
@@ -157,6 +164,18 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
       );
   const budget = MODEL_PROFILES[model]?.[profile] ?? PROFILES[profile];
   const c = { ...BASE, ...recipe, ...budget, ...partial, profile, augment } as TrainConfig;
+  if (c.labels !== undefined) {
+    let space: ReturnType<typeof labelSpace>;
+    try {
+      space = labelSpace(c.labels);
+    } catch (e) {
+      throw new HcrError('TRAIN_CONFIG', `Training option 'labels' is ${JSON.stringify(c.labels)}.`, {
+        hint: (e as HcrError).hint,
+      });
+    }
+    c.labels = labelSpaceChoice(space);
+    if (partial.data === undefined && c.model !== READER_MODEL) c.data = defaultDatasetDir(space);
+  }
   if (!TRAINABLE_MODELS.includes(c.model))
     bad(
       'model',

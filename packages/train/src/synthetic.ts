@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRng, LABEL_SPACE_36, sourceId } from '@hcr/core';
+import { createRng, LABEL_SPACE_36, type LabelSpace, sourceId } from '@hcr/core';
 import { type DataManifest, DEFAULT_DATA_CONFIG, encodeShard, type SplitName, sha256 } from '@hcr/data';
 
 const S = 28;
@@ -26,7 +26,10 @@ function drawSample(k: number, rng: ReturnType<typeof createRng>, out: Uint8Arra
 export async function writeSyntheticDataset(
   dir: string,
   counts: Record<SplitName, number> = { train: 256, val: 72, test: 72, extra: 40 },
+  space: LabelSpace = LABEL_SPACE_36,
 ): Promise<void> {
+  const classes = space.classes.length;
+  const letters = space.id === LABEL_SPACE_36.id ? 'emnist-letters-repack' : 'emnist-byclass-repack';
   await mkdir(dir, { recursive: true });
   const rng = createRng(42);
   const shards: DataManifest['shards'] = [];
@@ -36,16 +39,12 @@ export async function writeSyntheticDataset(
     const pixels = new Uint8Array(n * S * S);
     const labels = new Uint8Array(n);
     const sources = new Uint8Array(n);
-    const perClass = new Array(36).fill(0);
+    const perClass = new Array(classes).fill(0);
     for (let i = 0; i < n; i++) {
-      const k = split === 'extra' ? i % 10 : i % 36;
+      const k = split === 'extra' ? i % 10 : i % classes;
       labels[i] = k;
       sources[i] =
-        split === 'extra'
-          ? sourceId('emnist-digits-repack')
-          : k < 10
-            ? sourceId('mnist')
-            : sourceId('emnist-letters-repack');
+        split === 'extra' ? sourceId('emnist-digits-repack') : k < 10 ? sourceId('mnist') : sourceId(letters);
       perClass[k]++;
       drawSample(k, rng, pixels, i * S * S);
     }
@@ -58,11 +57,15 @@ export async function writeSyntheticDataset(
   const manifest: DataManifest = {
     formatVersion: 1,
     shardFormatVersion: 1,
-    labelSpace: 'hcr36',
-    classNames: [...LABEL_SPACE_36.classes],
+    labelSpace: space.id,
+    classNames: [...space.classes],
     imageShape: [S, S, 1],
-    letterSource: 'emnist-letters-repack',
-    config: { ...DEFAULT_DATA_CONFIG, extra: [...DEFAULT_DATA_CONFIG.extra] },
+    letterSource: letters,
+    config: {
+      ...DEFAULT_DATA_CONFIG,
+      extra: [...DEFAULT_DATA_CONFIG.extra],
+      ...(classes === 36 ? {} : { labels: classes as 47 | 62 }),
+    },
     counts: manifestCounts,
     shards,
     rawInputs: [],

@@ -1,10 +1,14 @@
 import { resolve } from 'node:path';
 import {
   DEFAULT_INPUT_NORMALISATION,
+  foldMap,
   HcrError,
+  isCaseSensitive,
   LABEL_SPACE_36,
+  LABEL_SPACE_47,
+  type LabelSpace,
+  labelSpace,
   type ModelMetadata,
-  NUM_CLASSES,
   sourceId,
 } from '@hcr/core';
 import { type Dataset, epochOrder, openDataset, type SplitData } from '@hcr/data';
@@ -91,6 +95,9 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
 
   const dataset: Dataset = await openDataset(config.data);
   checkSameData(start, dataset.dir, dataset.manifestSha256);
+  const space = dataset.labelSpace;
+  checkLabelSpace(config.labels, space, dataset.dir);
+  const classes = space.classes.length;
   const normalisation = DEFAULT_INPUT_NORMALISATION;
   const [trainData, valData, testData, extraData] = await Promise.all(
     (['train', 'val', 'test', 'extra'] as const).map((s) => dataset.loadSplit(s)),
@@ -105,7 +112,7 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
   const pool = await WorkerPool.start(config.workers, {
     task: 'character',
     model: config.model,
-    classes: NUM_CLASSES,
+    classes,
     modelSeed: config.seed,
     dropout: config.dropout,
     engine: config.engine,
@@ -114,7 +121,7 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
     augment: config.augment,
     dataSeed: config.seed,
     labelSmoothing: config.labelSmoothing,
-    logitBias: Array.from(logitAdjustment(splits.train.labels, NUM_CLASSES, config.logitAdjust)),
+    logitBias: Array.from(logitAdjustment(splits.train.labels, classes, config.logitAdjust)),
     weightDecay: config.weightDecay,
     beta1: 0.9,
     beta2: 0.999,
@@ -200,6 +207,7 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
         splits.extra,
         (i) => splits.extra.sources[i] === extraDigits,
       ),
+      ...foldedLetterMetrics(space, test.pred, splits.test, (i) => splits.test.sources[i] !== mnist),
       images_per_s:
         progress.history.reduce((s, h) => s + h.images_per_s * h.seconds, 0) /
         Math.max(1e-9, progress.seconds),
@@ -211,8 +219,8 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
       formatVersion: 1,
       id: runId,
       architecture: config.model,
-      labelSpace: LABEL_SPACE_36.id,
-      classNames: [...LABEL_SPACE_36.classes],
+      labelSpace: space.id,
+      classNames: [...space.classes],
       inputShape: INPUT_SHAPE,
       inputNormalisation: { ...normalisation },
       characterNormalisation: dataset.manifest.config.normalise,
@@ -226,6 +234,13 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
     };
     await pool.save(runDir, metadata);
     await pointLatest(resolve(config.out), runDir);
+    if (metrics.test_letters_acc_folded36 !== undefined)
+      log(
+        `test (${space.id}): letters folded to 36 ${(metrics.test_letters_acc_folded36 * 100).toFixed(2)}%` +
+          (metrics.test_letters_acc_folded47 === undefined
+            ? ''
+            : `, folded to 47 ${(metrics.test_letters_acc_folded47 * 100).toFixed(2)}%`),
+      );
     log(
       `test: mnist ${(metrics.test_mnist_acc! * 100).toFixed(2)}%, letters ${(metrics.test_letters_acc! * 100).toFixed(2)}%, ` +
         `emnist-digits-repack 36-way ${(metrics.extra_digits_acc36! * 100).toFixed(2)}%, digits-only ${(metrics.extra_digits_acc_digitsonly! * 100).toFixed(2)}%`,
@@ -235,4 +250,46 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
   } finally {
     await pool.close();
   }
+}
+
+/** `--labels N` promises a label space: a dataset prepared with another one is an error naming both. */
+function checkLabelSpace(expected: number | undefined, actual: LabelSpace, dir: string): void {
+  if (expected === undefined) return;
+  const want = labelSpace(expected);
+  if (want.id !== actual.id)
+    throw new HcrError(
+      'LABEL_SPACE_MISMATCH',
+      `--labels ${expected} asks for ${want.id}, but the dataset in ${dir} was prepared with ${actual.id} (${actual.classes.length} classes).`,
+      {
+        hint: `Prepare it with \`hcr data prepare --labels ${expected}\` and train on its shards (the default for --labels ${expected}), or drop --labels / pass the matching --data.`,
+      },
+    );
+}
+
+/**
+ * A case-sensitive model's letters, folded to the narrower spaces: 36-way (comparable with a 36-class model
+ * on the same images) and, for hcr62, 47-way (EMNIST Balanced). Empty for hcr36.
+ */
+function foldedLetterMetrics(
+  space: LabelSpace,
+  pred: Uint8Array,
+  data: SharedSplit,
+  keep: (i: number) => boolean,
+): Record<string, number> {
+  if (!isCaseSensitive(space)) return {};
+  const folded = (to: LabelSpace) => {
+    const map = foldMap(space, to);
+    let n = 0;
+    let ok = 0;
+    for (let i = 0; i < data.count; i++) {
+      if (!keep(i)) continue;
+      n++;
+      if (map[pred[i]!] === map[data.labels[i]!]) ok++;
+    }
+    return n ? ok / n : Number.NaN;
+  };
+  const out: Record<string, number> = { test_letters_acc_folded36: folded(LABEL_SPACE_36) };
+  if (space.classes.length > LABEL_SPACE_47.classes.length)
+    out.test_letters_acc_folded47 = folded(LABEL_SPACE_47);
+  return out;
 }

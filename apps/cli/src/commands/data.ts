@@ -38,10 +38,23 @@ export function registerData(program: Command): void {
       'read the raw MNIST/EMNIST files, verify their sha256, normalise, and write shards + manifest',
     )
     .option('--data-dir <dir>', 'folder with the raw files (else HCR_DATA_DIR, else ~/.cache/hcr/raw)')
-    .option('--config <file>', 'data config JSON (letters, normalise, valFraction, seed, extra, shardSize)')
-    .option('--letters <source>', 'auto | emnist-letters | emnist-letters-repack')
+    .option(
+      '--config <file>',
+      'data config JSON (labels, letters, normalise, valFraction, seed, extra, shardSize)',
+    )
+    .option(
+      '--labels <n>',
+      'label space: 36 (0-9, A-Z, case merged; the default) | 47 (EMNIST Balanced) | 62 (0-9, A-Z, a-z)',
+    )
+    .option(
+      '--letters <source>',
+      'auto | emnist-letters | emnist-letters-repack (36 classes) | emnist-byclass | emnist-byclass-repack',
+    )
     .option('--normalise <mode>', 'canonical | none (none reproduces the seed recipe)')
-    .option('--out <dir>', 'output directory', DEFAULT_DATASET_DIR)
+    .option(
+      '--out <dir>',
+      `output directory (default: ${DEFAULT_DATASET_DIR} for 36 classes, ${DEFAULT_DATASET_DIR}-47 / -62 for the others)`,
+    )
     .option(
       '--force',
       'rebuild even when the dataset is up to date (same config and raw files, shards intact)',
@@ -49,6 +62,7 @@ export function registerData(program: Command): void {
     .option('--json', 'print the manifest summary as JSON')
     .action(async (opts) => {
       const config = opts.config ? await loadDataConfig(opts.config) : {};
+      if (opts.labels !== undefined) Object.assign(config, { labels: opts.labels });
       if (opts.letters) Object.assign(config, { letters: opts.letters });
       if (opts.normalise) Object.assign(config, { normalise: opts.normalise });
       const t0 = performance.now();
@@ -246,7 +260,7 @@ function printSummary(info: Awaited<ReturnType<typeof datasetInfo>>): void {
   process.stdout.write(
     [
       `${out.bold('dataset')} ${info.dir}`,
-      `  classes ${info.classes} (${info.classNames.join('')}), letters source ${info.letterSource}, normalise ${info.normalise}`,
+      `  classes ${info.classes} (${info.labelSpace}: ${info.classNames.join('')}), letters source ${info.letterSource}, normalise ${info.normalise}`,
       line('train', info.counts.train),
       line('val', info.counts.val),
       line('test', info.counts.test),

@@ -63,8 +63,12 @@ export function registerTrain(program: Command): void {
     )
     .option('--no-augment', 'train without augmentation')
     .option(
+      '--labels <n>',
+      'label space the dataset must hold: 36 (default) | 47 | 62; the data defaults to artifacts/data/shards-<n>',
+    )
+    .option(
       '--data <dir>',
-      'prepared dataset directory (default artifacts/data/shards; reader: artifacts/data/lines)',
+      'prepared dataset directory (default artifacts/data/shards; --labels 62: artifacts/data/shards-62; reader: artifacts/data/lines)',
     )
     .option('--out <dir>', 'runs directory (default artifacts/model)')
     .option('--run <id>', 'run id (default <model>-<profile>-<yyyymmdd-hhmmss>)')
@@ -88,6 +92,7 @@ export function registerTrain(program: Command): void {
       set('workers', opts.workers);
       set('checkpointEvery', opts.checkpointEvery);
       set('data', opts.data);
+      set('labels', opts.labels);
       set('out', opts.out);
       set('limitTrain', opts.limitTrain);
       if (opts.augment === false) config.augment = { ...(config.augment ?? {}), enabled: false };

@@ -1,4 +1,4 @@
-import { NUM_CLASSES, pixelLookupTable } from '@hcr/core';
+import { pixelLookupTable } from '@hcr/core';
 import { buildModel } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -8,7 +8,7 @@ import { NO_PREDICTIONS, type ReplicaTask, type ShardComputation } from './task.
 
 const PIXELS = 28 * 28;
 
-/** One 28x28 character -> 36 classes: augmented batches, label-smoothed (logit-adjusted) cross-entropy. */
+/** One 28x28 character -> the label space's classes (36, 47 or 62): augmented batches, label-smoothed (logit-adjusted) cross-entropy. */
 export class CharacterTask implements ReplicaTask {
   private readonly scratch: AugmentScratch = augmentScratch();
   private readonly lut: Float32Array;
@@ -20,7 +20,11 @@ export class CharacterTask implements ReplicaTask {
   }
 
   buildModel(): tfl.LayersModel {
-    return buildModel(this.init.model, { seed: this.init.modelSeed, dropout: this.init.dropout });
+    return buildModel(this.init.model, {
+      seed: this.init.modelSeed,
+      dropout: this.init.dropout,
+      classes: this.init.classes,
+    });
   }
 
   private split(name: string): SharedSplit {
@@ -52,7 +56,7 @@ export class CharacterTask implements ReplicaTask {
     const yData = new Int32Array(n);
     for (let j = 0; j < n; j++) yData[j] = train.labels[job.samples[j]!]!;
     const x = tf.tensor4d(this.gatherAugmented(job.samples, job.position, epoch), [n, 28, 28, 1]);
-    const y = tf.oneHot(tf.tensor1d(yData, 'int32'), NUM_CLASSES);
+    const y = tf.oneHot(tf.tensor1d(yData, 'int32'), this.init.classes);
     let predT: tf.Tensor | undefined;
     return {
       x,
@@ -100,7 +104,7 @@ export class CharacterTask implements ReplicaTask {
       tf.tidy(() => {
         const logits = logitsModel.apply(tf.tensor4d(x, [n, 28, 28, 1]), { training: false }) as tf.Tensor2D;
         const loss = tf.losses.softmaxCrossEntropy(
-          tf.oneHot(tf.tensor1d(y, 'int32'), NUM_CLASSES),
+          tf.oneHot(tf.tensor1d(y, 'int32'), this.init.classes),
           logits,
           undefined,
           0,
@@ -109,7 +113,7 @@ export class CharacterTask implements ReplicaTask {
         lossSum += loss.dataSync()[0]!;
         pred.set(tf.argMax(logits, 1).dataSync(), b - start);
         predDigits.set(tf.argMax(tf.slice(logits, [0, 0], [n, 10]), 1).dataSync(), b - start);
-        const letters = tf.argMax(tf.slice(logits, [0, 10], [n, NUM_CLASSES - 10]), 1);
+        const letters = tf.argMax(tf.slice(logits, [0, 10], [n, this.init.classes - 10]), 1);
         predLetters.set(tf.add(letters, tf.scalar(10, 'int32')).dataSync(), b - start);
       });
     }

@@ -1,0 +1,71 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LABEL_SPACE_62 } from '@hcr/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveTrainConfig } from '../src/config.js';
+import { writeSyntheticDataset } from '../src/synthetic.js';
+import { train } from '../src/train.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hcr-train-labels-'));
+  await writeSyntheticDataset(
+    join(dir, 'data62'),
+    { train: 124, val: 62, test: 62, extra: 20 },
+    LABEL_SPACE_62,
+  );
+  await writeSyntheticDataset(join(dir, 'data36'), { train: 72, val: 36, test: 36, extra: 20 });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const quiet = { log: () => {}, progress: { start: () => {}, tick: () => {}, stop: () => {} } };
+
+describe('label space in training', () => {
+  it('--labels picks the label space shards and rejects unknown values', () => {
+    expect(resolveTrainConfig({ labels: 62 }).data).toBe('artifacts/data/shards-62');
+    expect(resolveTrainConfig({ labels: '47' as never }).labels).toBe(47);
+    expect(resolveTrainConfig({ labels: 62, data: 'x' }).data).toBe('x');
+    expect(resolveTrainConfig().data).toBe('artifacts/data/shards');
+    expect('labels' in resolveTrainConfig()).toBe(false);
+    expect(() => resolveTrainConfig({ labels: 52 as never })).toThrow(/'labels' is 52.*36 .*47 .*62 /);
+  });
+
+  it('a dataset prepared with another label space is an error naming both', async () => {
+    await expect(
+      train({
+        ...quiet,
+        config: { labels: 62, data: join(dir, 'data36'), out: join(dir, 'runs') },
+        run: 'x',
+      }),
+    ).rejects.toThrow(/--labels 62 asks for hcr62, but the dataset in .*data36 was prepared with hcr36/);
+  });
+
+  it('the output width and the metadata follow the dataset: 62 classes', { timeout: 180_000 }, async () => {
+    const { metadata, runDir } = await train({
+      ...quiet,
+      config: {
+        labels: 62,
+        data: join(dir, 'data62'),
+        out: join(dir, 'runs'),
+        epochs: 1,
+        batchSize: 62,
+        workers: 1,
+        engine: 'wasm',
+      },
+      run: 'r62',
+    });
+    expect(metadata.labelSpace).toBe('hcr62');
+    expect(metadata.classNames.join('')).toBe(LABEL_SPACE_62.classes.join(''));
+    expect(metadata.metrics.test_letters_acc_folded36).toBeGreaterThanOrEqual(0);
+    expect(metadata.metrics.test_letters_acc_folded47).toBeGreaterThanOrEqual(
+      metadata.metrics.test_letters_acc!,
+    );
+    const model = JSON.parse(await readFile(join(runDir, 'model.json'), 'utf8'));
+    const layers = model.modelTopology.config.layers as {
+      name: string;
+      config: { units?: number };
+    }[];
+    expect(layers.find((l) => l.name === 'logits')!.config.units).toBe(62);
+  });
+});
