@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { DEFAULT_DECODE_LIMITS } from '../preprocess/decode.js';
@@ -10,13 +11,18 @@ import { clientErrorHandler, slowClientTimeouts } from './plugins/client-timeout
 import { registerContentTypes } from './plugins/content-types.js';
 import { registerErrors } from './plugins/errors.js';
 import { registerLifecycle } from './plugins/lifecycle.js';
+import { registerMultipart } from './plugins/multipart.js';
+import { registerOpenApi } from './plugins/openapi.js';
 import { registerStatic } from './plugins/static.js';
+import { registerValidation } from './plugins/validation.js';
 import { registerReadRoute } from './read-route.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModelRoute } from './routes/model.js';
 import { registerPredictRoute } from './routes/predict.js';
 import type { HcrFastify, Lifecycle } from './types.js';
+
+const PACKAGE_VERSION: string = createRequire(import.meta.url)('../../package.json').version;
 
 export interface ServerLimits {
   /** Largest request body in bytes (413 beyond). */
@@ -92,7 +98,10 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
     logController: new LogController({ disableRequestLogging: true }),
   });
 
+  registerValidation(app);
   registerContentTypes(app, limits.bodyLimit);
+  await registerMultipart(app, limits);
+  await registerOpenApi(app, PACKAGE_VERSION);
   registerLifecycle(app, state, metrics);
   registerErrors(app, limits);
   await registerStatic(app);

@@ -35,7 +35,10 @@ export function parseTopK(raw: string | undefined, classes: number): number {
   return k;
 }
 
-/** The images of a request: one binary image, or JSON {pixels} / {pixels: [[...]]} / {images: [base64]}. */
+/**
+ * The images of a request: one binary image, or JSON {pixels} / {pixels: [[...]]} / {images: [base64]} /
+ * {image: base64}, or a multipart form's files (bytes in `image` / `images`).
+ */
 export function parseBody(
   contentType: string | undefined,
   body: unknown,
@@ -47,7 +50,7 @@ export function parseBody(
     throw new HcrError('BAD_JSON', `The JSON body must be an object (content-type ${contentType}).`, {
       hint: jsonHint,
     });
-  const b = body as { pixels?: unknown; images?: unknown };
+  const b = body as { pixels?: unknown; images?: unknown; image?: unknown };
   if (b.pixels !== undefined) {
     if (!Array.isArray(b.pixels))
       throw new HcrError('BAD_PIXELS', '"pixels" must be an array of 784 numbers.', { hint: jsonHint });
@@ -60,15 +63,20 @@ export function parseBody(
     });
   }
   if (b.images !== undefined) return base64Images(b.images, maxImages, jsonHint).map((image) => ({ image }));
+  if (b.image !== undefined) return base64Images([b.image], 1, jsonHint).map((image) => ({ image }));
   throw new HcrError('BAD_JSON', 'The JSON body has neither "pixels" nor "images".', { hint: jsonHint });
 }
 
-/** `{"images": ["<base64>", ...]}` (data: URLs welcome) -> image bytes; anything else names the fix. */
+/**
+ * `{"images": ["<base64>", ...]}` (data: URLs welcome) -> image bytes; uploaded files (bytes already) pass
+ * as they are; anything else names the fix.
+ */
 export function base64Images(images: unknown, maxImages: number, hint: string): Buffer[] {
   if (!Array.isArray(images) || images.length === 0)
     throw new HcrError('BAD_IMAGES', '"images" must be a non-empty array of base64 strings.', { hint });
   checkCount(images.length, maxImages);
   return images.map((s, i) => {
+    if (Buffer.isBuffer(s)) return s;
     if (typeof s !== 'string' || !/^[A-Za-z0-9+/=\s_-]*$/.test(s.replace(/^data:[^,]*,/, '')))
       throw new HcrError('BAD_IMAGES', `images[${i}] is not a base64 string.`, { hint });
     return Buffer.from(s.replace(/^data:[^,]*,/, ''), 'base64');

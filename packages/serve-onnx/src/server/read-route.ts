@@ -8,6 +8,7 @@ import type { ReadOptions } from '../reader/read-options.js';
 import { type BatcherOptions, MicroBatcher } from './batcher.js';
 import { base64Images, round, sendError, withTimeout } from './http.js';
 import type { Metrics } from './metrics.js';
+import { readSchema } from './schemas.js';
 
 export interface ReadRouteOptions {
   /** The line reader; without one, POST /v1/read answers 404 NO_READER saying how to get one. */
@@ -55,7 +56,8 @@ export function registerReadRoute(
     return out;
   };
 
-  app.post('/v1/read', async (req, reply: FastifyReply) => {
+  const schema = readSchema(limits.maxImagesPerRequest);
+  app.post('/v1/read', { schema, config: { bodyHint: READ_JSON_HINT } }, async (req, reply: FastifyReply) => {
     if (!reader)
       return sendError(reply, 404, 'NO_READER', 'This server has no line reader loaded.', NO_READER_HINT);
     const t0 = performance.now();

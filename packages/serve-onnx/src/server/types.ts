@@ -9,3 +9,10 @@ export type HcrFastify = FastifyInstance<RawServerDefault, IncomingMessage, Serv
 export interface Lifecycle {
   closing: boolean;
 }
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How to send a valid body to this route: the hint of its schema errors (plugins/validation.ts). */
+    bodyHint?: string;
+  }
+}

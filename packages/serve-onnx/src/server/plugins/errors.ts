@@ -3,10 +3,13 @@ import type { FastifyError } from 'fastify';
 import { OverloadedError } from '../batcher.js';
 import { JSON_HINT, sendError, statusFor } from '../http.js';
 import type { HcrFastify } from '../types.js';
+import { validationError } from './validation.js';
 
 /** Every error leaves as {error: {code, message, hint}} with the status it deserves; unknown routes too. */
 export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): void {
   app.setErrorHandler((err: FastifyError | HcrError | OverloadedError, req, reply) => {
+    if ('validation' in err && err.validation)
+      err = validationError(err.validation, err.validationContext, req);
     if (err instanceof HcrError) return sendError(reply, statusFor(err), err.code, err.problem, err.hint);
     if (err instanceof OverloadedError)
       return sendError(
@@ -15,6 +18,26 @@ export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): 
         'OVERLOADED',
         err.message,
         'Retry in a second.',
+      );
+    if (err.code === 'FST_FILES_LIMIT')
+      return sendError(
+        reply,
+        400,
+        'TOO_MANY_IMAGES',
+        'Too many files in the form.',
+        'Split the batch over several requests.',
+      );
+    if (
+      err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' ||
+      err.code === 'FST_PARTS_LIMIT' ||
+      err.code === 'FST_FIELDS_LIMIT'
+    )
+      return sendError(
+        reply,
+        400,
+        'BAD_FORM',
+        `The multipart form cannot be read (${err.message}).`,
+        'Send the image as a file field named image (curl -F image=@x.png).',
       );
     const status = err.statusCode ?? 500;
     if (status === 413)

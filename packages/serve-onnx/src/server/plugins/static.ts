@@ -26,6 +26,8 @@ export async function registerStatic(app: HcrFastify): Promise<void> {
   );
   for (const { route, file, body } of files) {
     const type = MIME[file.split('.').pop()!]!;
-    app.get(route, async (_req, reply) => reply.type(type).header('cache-control', 'no-cache').send(body));
+    app.get(route, { schema: { hide: true } }, async (_req, reply) =>
+      reply.type(type).header('cache-control', 'no-cache').send(body),
+    );
   }
 }

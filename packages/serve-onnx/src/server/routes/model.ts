@@ -9,7 +9,11 @@ export function registerModelRoute(
   deps: { recognizer: Recognizer; reader?: LineReader; batching: BatcherOptions | false; limits: object },
 ): void {
   const rec = deps.recognizer;
-  app.get('/v1/model', async () => ({
+  const schema = {
+    tags: ['service'],
+    summary: 'The loaded models: class names, normalisation, signatures, metadata, batching and limits',
+  };
+  app.get('/v1/model', { schema }, async () => ({
     id: rec.info.id,
     classNames: rec.info.classNames,
     normalisation: rec.info.normalisation,

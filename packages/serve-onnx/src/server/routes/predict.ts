@@ -1,9 +1,10 @@
 import { allowedClasses, type Prediction } from '../../classes.js';
 import type { PreparedCharacter } from '../../preprocess/preprocess.js';
 import type { Recognizer } from '../../recognizer.js';
-import { parseBody, parseTopK, round, withTimeout } from '../http.js';
+import { JSON_HINT, parseBody, parseTopK, round, withTimeout } from '../http.js';
 import type { CharacterInference } from '../inference.js';
 import type { Metrics } from '../metrics.js';
+import { predictSchema } from '../schemas.js';
 import type { HcrFastify } from '../types.js';
 
 export interface PredictRouteOptions {
@@ -16,10 +17,18 @@ export interface PredictRouteOptions {
 /** POST /v1/predict: character images (binary or JSON) -> ranked classes, with timing. */
 export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions): void {
   const { recognizer: rec, inference, limits, metrics } = opts;
-  app.post('/v1/predict', async (req, reply) => {
+  const schema = predictSchema(rec.info.classNames.length, limits.maxImagesPerRequest);
+  app.post('/v1/predict', { schema, config: { bodyHint: JSON_HINT } }, async (req, reply) => {
     const t0 = performance.now();
-    const query = req.query as Record<string, string | undefined>;
-    const topK = parseTopK(query.top_k, rec.info.classNames.length);
+    // Options come from the query string, or from the fields of a multipart form (which win).
+    const query = {
+      ...(req.query as Record<string, unknown>),
+      ...(req.isMultipart() ? formFields(req.body) : {}),
+    } as Record<string, string | undefined>;
+    const topK = parseTopK(
+      query.top_k === undefined ? undefined : String(query.top_k),
+      rec.info.classNames.length,
+    );
     const classes = query.classes;
     const debug = query.debug === '1' || query.debug === 'true';
     allowedClasses(classes, rec.info.classNames); // 400 before any work
@@ -49,4 +58,10 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
     })();
     return reply.send(await withTimeout(work, limits.timeoutMs));
   });
+}
+
+/** The option fields of a multipart form (the files are the images). */
+function formFields(body: unknown): Record<string, unknown> {
+  const { image: _image, images: _images, ...fields } = (body ?? {}) as Record<string, unknown>;
+  return fields;
 }

@@ -1,0 +1,158 @@
+import { IMAGE_CONTENT_TYPES } from '../preprocess/decode.js';
+import { DEFAULT_BEAM, DEFAULT_TOP_K, MAX_BEAM, MAX_TOP_K } from '../reader/read-options.js';
+
+/**
+ * The route schemas: Fastify validates requests with them (plugins/validation.ts) and @fastify/swagger turns
+ * the same objects into /openapi.json. Checks that need the model (class names, patterns, lexicons) stay in
+ * the handlers, which name the fix.
+ */
+
+/** Content types whose body is the image itself (the content-types plugin reads them as bytes). */
+export const RAW_IMAGE_TYPES = [...IMAGE_CONTENT_TYPES, 'image/jpg', 'application/octet-stream'] as const;
+
+const binary = { type: 'string', format: 'binary' } as const;
+const rawImageBodies = (description: string) =>
+  Object.fromEntries(RAW_IMAGE_TYPES.map((t) => [t, { schema: { ...binary, description } }]));
+
+const debug = {
+  type: 'string',
+  description: '1 or true: add the input the model saw (`input`) to each answer.',
+} as const;
+const classes = {
+  type: 'string',
+  description:
+    'Allowed characters: all, digits, letters, alnum, uppercase, lowercase, or chars:<set> (e.g. chars:0123456789.,).',
+} as const;
+
+/** POST /v1/predict; `classCount` bounds top_k, `maxImages` the images of one request. */
+export function predictSchema(classCount: number, maxImages: number) {
+  const topK = {
+    type: 'integer',
+    minimum: 1,
+    maximum: classCount,
+    default: 5,
+    description: 'How many ranked classes each prediction lists.',
+  } as const;
+  return {
+    summary: 'Recognise handwritten characters',
+    description:
+      'One character per image: the image itself as the body, a multipart form with one or more `image` files, or JSON pixels / base64 images.',
+    tags: ['characters'],
+    querystring: { type: 'object', properties: { top_k: topK, classes, debug } },
+    body: {
+      content: {
+        ...rawImageBodies('A PNG, JPEG or WebP photo or scan of one character.'),
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            required: ['image'],
+            properties: {
+              image: {
+                ...binary,
+                description: `One character image; repeat the field for up to ${maxImages}.`,
+              },
+              top_k: topK,
+              classes,
+            },
+          },
+        },
+        'application/json': {
+          schema: {
+            type: 'object',
+            description: 'Either `pixels` or `images`.',
+            properties: {
+              pixels: {
+                type: 'array',
+                items: {},
+                description:
+                  'One 28x28 character as 784 grey levels row by row (0..255 or 0..1, ink bright or dark), or an array of such arrays.',
+              },
+              images: {
+                type: 'array',
+                minItems: 1,
+                maxItems: maxImages,
+                items: { type: 'string', description: 'base64 PNG, JPEG or WebP (data: URLs welcome)' },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+const readOptionProperties = {
+  classes,
+  pattern: {
+    type: 'string',
+    description: 'A regular expression the whole text must match, e.g. [A-Z]{2}[0-9]{4}.',
+  },
+  lexicon: { type: 'string', description: 'The name of a word list loaded with --lexicon name=FILE.' },
+  top_k: {
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_TOP_K,
+    default: DEFAULT_TOP_K,
+    description: 'How many alternative texts to return.',
+  },
+  beam: {
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_BEAM,
+    default: DEFAULT_BEAM,
+    description: 'Beam width of the constrained CTC search (1 = best path).',
+  },
+} as const;
+
+/** In JSON, whole numbers may also come as numeric strings (`"beam": "1"`), as in a query string. */
+const orNumericString = ({ description, ...schema }: { description: string }) => ({
+  description,
+  anyOf: [schema, { type: 'string', pattern: '^\\s*-?\\d+\\s*$' }],
+});
+
+/** POST /v1/read; `maxImages` bounds a JSON or multipart batch. */
+export function readSchema(maxImages: number) {
+  const images = (items: object) => ({
+    type: 'array',
+    minItems: 1,
+    maxItems: maxImages,
+    items,
+    description: 'Several lines: the answer has `readings`, one per image.',
+  });
+  return {
+    summary: 'Read a handwritten line, word or field',
+    description:
+      'One line per image, under optional constraints (classes, pattern, lexicon). Options as query parameters, or as fields of a JSON or multipart body (which win).',
+    tags: ['lines'],
+    querystring: { type: 'object', properties: { ...readOptionProperties, debug } },
+    body: {
+      content: {
+        ...rawImageBodies('A PNG, JPEG or WebP image of one line of writing.'),
+        'multipart/form-data': {
+          schema: {
+            type: 'object',
+            properties: {
+              image: { ...binary, description: 'One line image.' },
+              images: images(binary),
+              ...readOptionProperties,
+            },
+          },
+        },
+        'application/json': {
+          schema: {
+            type: 'object',
+            additionalProperties: false,
+            description: 'Either `image` or `images`, with options beside them.',
+            properties: {
+              image: { type: 'string', description: 'base64 PNG, JPEG or WebP (data: URLs welcome)' },
+              images: images({ type: 'string' }),
+              ...readOptionProperties,
+              top_k: orNumericString(readOptionProperties.top_k),
+              beam: orNumericString(readOptionProperties.beam),
+            },
+          },
+        },
+      },
+    },
+  };
+}
