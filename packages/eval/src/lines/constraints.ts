@@ -4,13 +4,18 @@ import type { LineField } from './sources.js';
 
 /** How a source is decoded: with no constraint, the field's character class, or a lexicon. */
 export interface LineConstraint {
-  /** `none`, `letters`, `digits`, `lexicon`. */
-  name: 'none' | 'letters' | 'digits' | 'lexicon';
+  /** `none`, `letters`, `digits`, `lexicon`, or `field` (each synthetic line read with its kind's class). */
+  name: 'none' | 'letters' | 'digits' | 'lexicon' | 'field';
   /** One line for the report, e.g. `A-Z, space, hyphen, apostrophe`. */
   description: string;
   /** decodeCtc options (the beam width is added by the caller). */
   options: Omit<DecodeOptions, 'beam'>;
+  /** Per-line options by the line's generator kind, overriding `options` (the `field` constraint). */
+  optionsFor?: (kind: string | undefined) => Omit<DecodeOptions, 'beam'>;
 }
+
+/** Digits and the marks numbers, amounts and dates are written with. */
+const NUMBER_CHARACTERS = "0123456789 .,-/'";
 
 /** Letters of the alphabet plus the marks names carry (space, hyphen, apostrophe). */
 export function nameCharacters(alphabet: LineAlphabet): string {
@@ -48,5 +53,23 @@ export function constraintsFor(
   }
   if (field === 'amounts')
     return [none, { name: 'digits', description: 'digits 0-9', options: { classes: 'digits' } }];
-  return [none];
+  // Synthetic lines know their kind, as a form knows its field: read each with its field's characters.
+  const names = { classes: { chars: nameCharacters(alphabet) } };
+  const numbers = { classes: { chars: NUMBER_CHARACTERS } };
+  const byKind: Record<string, Omit<DecodeOptions, 'beam'>> = {
+    name: names,
+    word: names,
+    number: numbers,
+    amount: numbers,
+    date: numbers,
+  };
+  return [
+    none,
+    {
+      name: 'field',
+      description: `the line's field: letters, space, - and ' for names and words; digits and ${NUMBER_CHARACTERS.slice(10)} for numbers, amounts and dates; none for codes and mixed lines`,
+      options: {},
+      optionsFor: (kind) => (kind !== undefined ? (byKind[kind] ?? {}) : {}),
+    },
+  ];
 }

@@ -289,7 +289,11 @@ function decodeAll(
 ): Decoded {
   const t0 = performance.now();
   const reads = lines.map((line, i) =>
-    decodeCtc(probs[i]!, readerFrames(line.width), alphabet, { ...constraint.options, beam, topK: 1 }),
+    decodeCtc(probs[i]!, readerFrames(line.width), alphabet, {
+      ...(constraint.optionsFor?.(line.kind) ?? constraint.options),
+      beam,
+      topK: 1,
+    }),
   );
   return { reads, seconds: (performance.now() - t0) / 1000 };
 }
