@@ -1,7 +1,8 @@
 /**
- * Packaging as a consumer meets it: build, `pnpm pack` @hcr/core, @hcr/data, @hcr/decode, @hcr/image, @hcr/onnx-proto,
- * @hcr/export-onnx and @hcr/serve-onnx,
- * install the tarballs into a fresh project outside the workspace, and run each package's README example there.
+ * Packaging as a consumer meets it: build, `pnpm pack` @hcr/core, @hcr/data, @hcr/decode, @hcr/image,
+ * @hcr/onnx-proto, @hcr/export-onnx and @hcr/serve-onnx, install the tarballs into a fresh project outside
+ * the workspace, and run each package's README example there. (The serving-only npm install is
+ * packages/serve-onnx/test/serving-install.test.ts.)
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -9,7 +10,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   realpathSync,
   writeFileSync,
@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from '../../../packages/serve-onnx/test/support/models.js';
+import { buildAndPack } from '../../../packages/serve-onnx/test/support/pack.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const PACKAGES = ['core', 'data', 'decode', 'image', 'onnx-proto', 'export-onnx', 'serve-onnx'];
@@ -45,18 +46,7 @@ describe('published packages install and their README examples run', () => {
   let project: string;
 
   beforeAll(() => {
-    run(
-      'pnpm',
-      ['turbo', 'run', 'build', ...PACKAGES.map((p) => `--filter=@hcr/${p}`), '--output-logs=errors-only'],
-      ROOT,
-    );
-    const tarballs = mkdtempSync(join(tmpdir(), 'hcr-tarballs-'));
-    const tgz: Record<string, string> = {};
-    for (const p of PACKAGES) {
-      run('pnpm', ['pack', '--pack-destination', tarballs], join(ROOT, 'packages', p));
-      const file = readdirSync(tarballs).find((f) => f.startsWith(`hcr-${p}-`));
-      tgz[`@hcr/${p}`] = join(tarballs, file!);
-    }
+    const tgz = buildAndPack(PACKAGES, mkdtempSync(join(tmpdir(), 'hcr-tarballs-')));
     project = mkdtempSync(join(tmpdir(), 'hcr-consumer-'));
     const file = (name: string) => `file:${tgz[name]}`;
     writeFileSync(

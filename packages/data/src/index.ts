@@ -1,4 +1,10 @@
 export {
+  CANONICAL_NORMALISATION,
+  type CharacterNormalisationOptions,
+  normaliseCharacter,
+  transposeImages,
+} from '@hcr/image';
+export {
   configLabelSpace,
   type DataConfig,
   DEFAULT_DATA_CONFIG,
@@ -38,12 +44,6 @@ export {
   lockedDataset,
 } from './lock.js';
 export * from './manifest.js';
-export {
-  CANONICAL_NORMALISATION,
-  type CharacterNormalisationOptions,
-  normaliseCharacter,
-  transposeImages,
-} from './normalise.js';
 export { type PrepareOptions, type PrepareResult, prepareShards } from './prepare.js';
 export { type PreviewOptions, previewLayout, renderPreview } from './preview.js';
 export {

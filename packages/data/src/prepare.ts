@@ -9,6 +9,7 @@ import {
   sourceName,
   writeDirAtomic,
 } from '@hcr/core';
+import { normaliseCharacter } from '@hcr/image';
 import { configLabelSpace, type DataConfig, resolveDataConfig } from './config.js';
 import { sha256 } from './hash.js';
 import type { DataDirOptions } from './locate.js';
@@ -21,7 +22,6 @@ import {
   type SplitCounts,
   type SplitName,
 } from './manifest.js';
-import { normaliseCharacter } from './normalise.js';
 import {
   locateParts,
   partSpecs,

@@ -8,12 +8,12 @@ import {
   type SourceName,
   sourceId,
 } from '@hcr/core';
+import { transposeImages } from '@hcr/image';
 import { sha256File } from './hash.js';
 import { readIdx } from './idx.js';
 import { type DataDirOptions, isDatasetPresent, type LocatedFile, requireRawFile } from './locate.js';
 import { datasetLock, type FileRole } from './lock.js';
 import type { RawInputEntry } from './manifest.js';
-import { transposeImages } from './normalise.js';
 
 /** One raw part (e.g. MNIST train): upright images, class indices in the label space, a source id each. */
 export interface RawPart {

@@ -1,3 +1,9 @@
+export {
+  CANONICAL_NORMALISATION,
+  type CharacterNormalisationOptions,
+  normaliseCharacter,
+  transposeImages,
+} from './character.js';
 export { toGrey, validateImage } from './grey.js';
 export { detectPolarity, flatten, inkThreshold, MIN_INK_CONTRAST, type Polarity, softInk } from './ink.js';
 export { preprocessLine, WORK_HEIGHT } from './preprocess.js';

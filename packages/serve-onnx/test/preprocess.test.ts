@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import { HcrError } from '@hcr/core';
-import { normaliseCharacter } from '@hcr/data';
+import { normaliseCharacter } from '@hcr/image';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, extractInk, prepareImage, preparePixels } from '../src/index.js';

@@ -44,6 +44,10 @@ export const benchmarks: Record<string, { script: string; description: string }>
     script: 'apps/cli/bench/start.ts',
     description: 'hcr --help start time: built JavaScript (the installed bin) vs sources (pnpm hcr)',
   },
+  'serve-install': {
+    script: 'packages/serve-onnx/bench/install.ts',
+    description: 'installed size of a serving-only npm install of the packed tarballs, by package',
+  },
 };
 
 function repoRoot(): string {

@@ -1,8 +1,8 @@
 import { HcrError } from '@hcr/core';
+import { transposeImages } from '@hcr/image';
 import { readIdx } from '../idx.js';
 import { type DataDirOptions, type LocatedFile, requireRawFile } from '../locate.js';
 import type { RawInputEntry } from '../manifest.js';
-import { transposeImages } from '../normalise.js';
 import { verifyRawFile } from '../raw-sources.js';
 import type { LineSplitName } from './config.js';
 

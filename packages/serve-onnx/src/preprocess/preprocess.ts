@@ -1,5 +1,5 @@
 import { HcrError } from '@hcr/core';
-import { normaliseCharacter } from '@hcr/data';
+import { normaliseCharacter } from '@hcr/image';
 import { type DecodeLimits, decodeImage } from './decode.js';
 import { extractInk, type InkOptions, type InkReport, isDarkOnLight } from './ink.js';
 

@@ -1,0 +1,27 @@
+/**
+ * `@hcr/serve-onnx/reader`: the line reader as a library (onnxruntime-node, sharp, @hcr/image and
+ * @hcr/decode, no HTTP: importing it loads neither fastify nor pino nor prom-client).
+ */
+export { loadLexicons, parseLexiconSpec, readLexiconFile } from '../reader/lexicon-file.js';
+export {
+  createLineReader,
+  type LineInput,
+  type LineReader,
+  type LineReaderOptions,
+  type LineReading,
+} from '../reader/line-reader.js';
+export {
+  DEFAULT_LINE_LIMITS,
+  type LineLimits,
+  type PreparedLine,
+  prepareLineImage,
+} from '../reader/prepare-line.js';
+export {
+  DEFAULT_BEAM,
+  DEFAULT_TOP_K,
+  MAX_BEAM,
+  MAX_TOP_K,
+  type ReadOptions,
+} from '../reader/read-options.js';
+export { inspectReader, type ReaderModelInfo, readerFramesFor } from '../reader/reader-info.js';
+export { bucketWidth, groupByWidth, type WidthGroup } from '../reader/width-buckets.js';

@@ -1,0 +1,38 @@
+/**
+ * `@hcr/serve-onnx/recognizer`: the character recogniser as a library (onnxruntime-node and sharp, no HTTP:
+ * importing it loads neither fastify nor pino nor prom-client).
+ */
+export {
+  allowedClasses,
+  type ClassFilter,
+  type Prediction,
+  type RankedClass,
+  rankClasses,
+} from '../classes.js';
+export { inspectModel, type ModelInfo, readModelFile, type TensorSignature } from '../onnx/model-info.js';
+export { encodeGreyPng } from '../preprocess/debug-png.js';
+export {
+  DEFAULT_DECODE_LIMITS,
+  type DecodeLimits,
+  decodeImage,
+  IMAGE_CONTENT_TYPES,
+} from '../preprocess/decode.js';
+export { DEFAULT_INK_OPTIONS, extractInk, type InkOptions, type InkReport } from '../preprocess/ink.js';
+export {
+  PIXELS,
+  type PreparedCharacter,
+  type PreprocessOptions,
+  prepareImage,
+  preparePixels,
+  SIDE,
+} from '../preprocess/preprocess.js';
+export {
+  createRecognizer,
+  looksLikeImageFile,
+  prepareInput,
+  type RecognizeOptions,
+  type Recognizer,
+  type RecognizerInput,
+  type RecognizerOptions,
+  type SessionTuning,
+} from '../recognizer.js';

@@ -1,0 +1,104 @@
+/**
+ * Builds workspace packages and packs them as the registry would ship them (`pnpm pack`: publishConfig
+ * exports, `files`, workspace:* turned into versions). Shared by the packaging tests and the install bench.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)));
+
+interface PackageJson {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+}
+
+function readPackageJson(dir: string): PackageJson {
+  return JSON.parse(readFileSync(join(ROOT, 'packages', dir, 'package.json'), 'utf8')) as PackageJson;
+}
+
+/** `@hcr/x` -> `x` (its directory under packages/). */
+const dirOf = (name: string) => name.replace(/^@hcr\//, '');
+
+/**
+ * The package and every workspace package it needs at run time (dependencies, not devDependencies),
+ * as directory names under packages/, dependencies first.
+ */
+export function runtimeWorkspacePackages(dir: string): string[] {
+  const seen: string[] = [];
+  const visit = (d: string) => {
+    if (seen.includes(d)) return;
+    for (const [name, spec] of Object.entries(readPackageJson(d).dependencies ?? {}))
+      if (spec.startsWith('workspace:')) visit(dirOf(name));
+    seen.push(d);
+  };
+  visit(dir);
+  return seen;
+}
+
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000 });
+
+/**
+ * Runs `fn` while holding a machine-wide lock, so two test files never rebuild and pack the same dist/
+ * directories at once (one could pack a file the other is rewriting). A lock left by a dead process is taken over.
+ */
+function withPackLock<T>(fn: () => T): T {
+  const lock = join(tmpdir(), 'hcr-build-pack.lock');
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+        process.kill(owner, 0);
+      } catch (e) {
+        // its owner is gone (a pid file not written yet reads as 0: the owner is just starting)
+        if (owner && (e as NodeJS.ErrnoException).code === 'ESRCH')
+          rmSync(lock, { recursive: true, force: true });
+      }
+      if (Date.now() > deadline) throw new Error(`${lock} is still held by process ${owner} after 20 min`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Builds `dirs` (turbo, cached) and packs each into `dest`. Returns package name -> tarball path.
+ */
+export function buildAndPack(dirs: readonly string[], dest: string): Record<string, string> {
+  return withPackLock(() => {
+    run(
+      'pnpm',
+      [
+        'turbo',
+        'run',
+        'build',
+        ...dirs.map((d) => `--filter=${readPackageJson(d).name}`),
+        '--output-logs=errors-only',
+      ],
+      ROOT,
+    );
+    const tarballs: Record<string, string> = {};
+    for (const d of dirs) {
+      const { name, version } = readPackageJson(d);
+      run('pnpm', ['pack', '--pack-destination', dest], join(ROOT, 'packages', d));
+      const file = `${name.replace('@', '').replace('/', '-')}-${version}.tgz`;
+      if (!readdirSync(dest).includes(file)) throw new Error(`pnpm pack wrote no ${file} in ${dest}`);
+      tarballs[name] = join(dest, file);
+    }
+    return tarballs;
+  });
+}
