@@ -9,6 +9,7 @@ export const SOURCES = [
   'emnist-digits-repack',
   'emnist-byclass',
   'emnist-byclass-repack',
+  'emnist-digits',
 ] as const;
 export type SourceName = (typeof SOURCES)[number];
 /**

@@ -20,8 +20,12 @@ export interface DataConfig {
   valFraction: number;
   /** Seed of the validation split. */
   seed: number;
-  /** Extra test-only sets (never trained on). */
-  extra: 'emnist-digits-repack'[];
+  /**
+   * Extra test-only sets (never trained on): the EMNIST digits test set, official (`emnist-digits`, 40,000
+   * images) or the offline repack (`emnist-digits-repack`, 57,918); `auto` takes the official files when
+   * present, else the repack (and `hcr data prepare --download` fetches the official ones when neither is).
+   */
+  extra: ExtraSetChoice[];
   /** Samples per shard file. */
   shardSize: number;
   /**
@@ -37,12 +41,15 @@ export function configLabelSpace(config: Pick<DataConfig, 'labels'>): LabelSpace
   return labelSpace(config.labels ?? 36);
 }
 
+export const EXTRA_SET_CHOICES = ['auto', 'emnist-digits', 'emnist-digits-repack'] as const;
+export type ExtraSetChoice = (typeof EXTRA_SET_CHOICES)[number];
+
 export const DEFAULT_DATA_CONFIG: DataConfig = Object.freeze({
   letters: 'auto',
   normalise: 'canonical',
   valFraction: 0.05,
   seed: 1,
-  extra: ['emnist-digits-repack'],
+  extra: ['auto'],
   shardSize: 16384,
 }) as DataConfig;
 
@@ -92,8 +99,12 @@ export function resolveDataConfig(partial: Partial<DataConfig> = {}): DataConfig
   if (typeof c.valFraction !== 'number' || !(c.valFraction >= 0 && c.valFraction < 0.5))
     bad('valFraction', c.valFraction, 'a number in [0, 0.5)');
   if (!Number.isInteger(c.seed)) bad('seed', c.seed, 'an integer');
-  if (!Array.isArray(c.extra) || c.extra.some((e) => e !== 'emnist-digits-repack'))
-    bad('extra', c.extra, "a list of extra test sets (supported: 'emnist-digits-repack')");
+  if (!Array.isArray(c.extra) || c.extra.some((e) => !EXTRA_SET_CHOICES.includes(e)))
+    bad(
+      'extra',
+      c.extra,
+      `a list of extra test sets (supported: ${EXTRA_SET_CHOICES.map((e) => `'${e}'`).join(', ')})`,
+    );
   if (!Number.isInteger(c.shardSize) || c.shardSize < 1) bad('shardSize', c.shardSize, 'a positive integer');
   return c;
 }

@@ -8,6 +8,8 @@ export {
   configLabelSpace,
   type DataConfig,
   DEFAULT_DATA_CONFIG,
+  EXTRA_SET_CHOICES,
+  type ExtraSetChoice,
   loadDataConfig,
   resolveDataConfig,
 } from './config.js';
@@ -29,6 +31,7 @@ export {
   recordLockedSums,
   withMirror,
 } from './download/index.js';
+export { type EnsureRawDataOptions, type EnsureRawDataResult, ensureRawData } from './ensure-raw.js';
 export { sha256, sha256File } from './hash.js';
 export { decodeIdx, type IdxArray, readIdx } from './idx.js';
 export { type DatasetInfo, datasetInfo } from './info.js';

@@ -27,6 +27,7 @@ import {
   partSpecs,
   type RawPart,
   readPart,
+  resolveExtraSource,
   resolveLetterSource,
   verifyRawFile,
 } from './raw-sources.js';
@@ -72,13 +73,15 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
   const outDir = resolve(options.outDir ?? defaultDatasetDir(space));
   const progress = options.onProgress ?? (() => {});
   const letterSource: LetterSource = resolveLetterSource(config.letters, options, space);
-  const specs = partSpecs(letterSource, config.extra, space);
+  const extras = config.extra.map((choice) => resolveExtraSource(choice, options));
+  const specs = partSpecs(letterSource, extras, space);
   const located = locateParts([...specs.train, ...specs.test, ...specs.extra], options);
   const why = letterSource.endsWith('-repack')
     ? 'official files not found, using the offline repack'
     : 'official files found';
   if (space.id !== 'hcr36') progress(`label space: ${space.id} (${space.classes.length} classes)`);
   progress(`letters source: ${letterSource}${config.letters === 'auto' ? ` (auto: ${why})` : ''}`);
+  if (extras.length) progress(`extra test sets: ${extras.join(', ')}`);
   await ensureWritable(outDir);
 
   const rawInputs: RawInputEntry[] = [];

@@ -109,6 +109,18 @@ export function resolveLetterSource(
   return isDatasetPresent('emnist-letters', roles, opts) ? 'emnist-letters' : 'emnist-letters-repack';
 }
 
+/** `auto` takes the official EMNIST Digits test files when both are present, else the offline repack. */
+export function resolveExtraSource(
+  choice: 'auto' | 'emnist-digits' | 'emnist-digits-repack',
+  opts: DataDirOptions,
+): 'emnist-digits' | 'emnist-digits-repack' {
+  if (choice !== 'auto') return choice;
+  const known = datasetLock().datasets['emnist-digits'] !== undefined;
+  return known && isDatasetPresent('emnist-digits', ['test-images', 'test-labels'], opts)
+    ? 'emnist-digits'
+    : 'emnist-digits-repack';
+}
+
 /** Finds every file of every part first, so a missing file fails before any work is done. */
 export function locateParts(
   specs: PartSpec[],

@@ -121,6 +121,7 @@ export const zipOf = (members: Record<string, Buffer>, opts?: ZipOptions) => zip
 // ---- a loopback file server with real Range support ---------------------------------------------------
 
 export interface Served {
+  method: string;
   path: string;
   /** The Range header as sent, if any. */
   range?: string;
@@ -157,7 +158,13 @@ export async function startRangeServer(): Promise<RangeServer> {
   const cutAt = new Map<string, { from: number; after: number }>();
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const entry: Served = { path, range: req.headers.range, status: 0, bytes: 0 };
+    const entry: Served = {
+      method: req.method ?? 'GET',
+      path,
+      range: req.headers.range,
+      status: 0,
+      bytes: 0,
+    };
     log.push(entry);
     const body = routes.get(path);
     if (!body) {
@@ -166,6 +173,16 @@ export async function startRangeServer(): Promise<RangeServer> {
       return;
     }
     const etag = `"${sha(body).slice(0, 16)}"`;
+    if (req.method === 'HEAD') {
+      entry.status = 200;
+      res.writeHead(200, {
+        'content-length': body.length,
+        etag,
+        'accept-ranges': noRange.has(path) ? 'none' : 'bytes',
+      });
+      res.end();
+      return;
+    }
     const ifRangeOk = !req.headers['if-range'] || req.headers['if-range'] === etag;
     const range = noRange.has(path) || !ifRangeOk ? undefined : parseRange(req.headers.range, body.length);
     if (range && range[0] >= body.length) {

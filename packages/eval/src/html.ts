@@ -1,5 +1,6 @@
 import type { TrainingMetricsRow } from './model-files.js';
 import type { EvalReport } from './report.js';
+import { GENERALISATION_SOURCES } from './sources.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function esc(value: unknown): string {
@@ -88,7 +89,8 @@ export function renderIndexHtml(
   ];
   const letters = r.sources[r.data.letterSource as keyof typeof r.sources];
   const mnist = r.sources.mnist;
-  const extra = r.sources['emnist-digits-repack'];
+  const extraName = GENERALISATION_SOURCES.find((s) => r.sources[s]);
+  const extra = extraName && r.sources[extraName];
 
   const headline = [
     card('acc-overall', pct(r.overall.accuracy), 'test accuracy, 36-way'),
@@ -100,7 +102,7 @@ export function renderIndexHtml(
           `${r.data.letterSource}, letters-only argmax (26-class)`,
         )
       : '',
-    extra ? card('acc-extra', pct(extra.accuracy), 'emnist-digits-repack (never trained on), 36-way') : '',
+    extra ? card('acc-extra', pct(extra.accuracy), `${extraName} (never trained on), 36-way`) : '',
     card('macro-f1', r.overall.macroF1.toFixed(4), 'macro-F1, test split'),
     card('ece', pct(r.calibration.ece), 'expected calibration error'),
     card('twin-share', pct(r.twins.share, 1), 'of test errors are digit/letter twins'),
@@ -169,7 +171,7 @@ export function renderIndexHtml(
 <div class="cards" id="headline">${headline}</div>
 
 <h2>Per source</h2>
-<p>Own-class accuracy restricts the argmax to the source's classes (digits for MNIST and emnist-digits-repack, letters for EMNIST letters): the number comparable with 10-class and 26-class results. The generalisation set emnist-digits-repack is never trained on and is not part of "overall".</p>
+<p>Own-class accuracy restricts the argmax to the source's classes (digits for MNIST and the EMNIST digits sets, letters for EMNIST letters): the number comparable with 10-class and 26-class results. The generalisation set (${extraName ?? 'EMNIST digits'}) is never trained on and is not part of "overall".</p>
 ${sourceTable}
 
 <h2>Confusions</h2>

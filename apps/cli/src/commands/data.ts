@@ -2,12 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '@hcr/core';
 import {
+  type DataConfig,
   DEFAULT_DATASET_DIR,
   DEFAULT_DOWNLOAD_DATASETS,
   DEFAULT_LINES_DIR,
   datasetInfo,
   describeArchiveTransfer,
   downloadDatasets,
+  ensureRawData,
   loadDataConfig,
   loadLineConfig,
   openDataset,
@@ -59,12 +61,17 @@ export function registerData(program: Command): void {
       '--force',
       'rebuild even when the dataset is up to date (same config and raw files, shards intact)',
     )
+    .option(
+      '--download',
+      "when the raw files are not found, download the official ones first (only the needed members of NIST's zip; HCR_DATA_MIRROR for another server)",
+    )
     .option('--json', 'print the manifest summary as JSON')
     .action(async (opts) => {
       const config = opts.config ? await loadDataConfig(opts.config) : {};
       if (opts.labels !== undefined) Object.assign(config, { labels: opts.labels });
       if (opts.letters) Object.assign(config, { letters: opts.letters });
       if (opts.normalise) Object.assign(config, { normalise: opts.normalise });
+      if (opts.download) await downloadMissingRaw(config, opts.dataDir);
       const t0 = performance.now();
       const result = await prepareShards({
         dataDir: opts.dataDir,
@@ -218,6 +225,24 @@ function registerLines(data: Command): void {
       await writeFileAtomic(out, png);
       log(`${green('wrote')} ${out}`);
     });
+}
+
+/** `prepare --download`: fetch what the config needs and is not on this machine (torchvision's download=True). */
+async function downloadMissingRaw(config: Partial<DataConfig>, dataDir: string | undefined): Promise<void> {
+  const progress = progressBarReporter();
+  try {
+    await ensureRawData({
+      config,
+      dataDir,
+      download: { onProgress: progress.onProgress },
+      onMessage: (m) => {
+        progress.stop();
+        log(`  ${m}`);
+      },
+    });
+  } finally {
+    progress.stop();
+  }
 }
 
 function registerDownload(data: Command): void {
