@@ -1,4 +1,13 @@
-import { DIGIT_LETTER_TWINS, isTwinPair, type SourceName, sourceName } from '@hcr/core';
+import {
+  DIGIT_LETTER_TWINS,
+  isTwinPair,
+  LABEL_SPACE_36,
+  type LabelSpace,
+  type LabelSpaceId,
+  type SourceName,
+  sourceName,
+} from '@hcr/core';
+import { type CaseMetrics, caseMetrics, labelSpaceOf, ownClassesOf } from './case.js';
 import {
   addMatrices,
   argmaxAll,
@@ -31,7 +40,7 @@ export interface PredictionSet {
 /** Headline numbers of one source, or of the overall test split. */
 export interface GroupMetrics {
   count: number;
-  /** 36-way top-1 accuracy. */
+  /** k-way top-1 accuracy (k = the model's classes: 36, 47 or 62). */
   accuracy: number;
   top3Accuracy: number;
   /** Which classes the own-class accuracy allows ('per-source' for overall: each row its source's classes). */
@@ -68,7 +77,11 @@ export interface PerClassEntry extends Omit<ClassScores, 'predicted'> {
 }
 
 export interface EvalMetrics {
+  /** The model's label space (hcr36, hcr47, hcr62). */
+  labelSpace: LabelSpaceId;
   classNames: string[];
+  /** Case-sensitive models only: folded accuracies, per-case accuracy, the case-twin table. */
+  caseSensitive?: CaseMetrics;
   /** The test split: every source except the generalisation sets. */
   overall: GroupMetrics & { sources: SourceName[] };
   /** One entry per source present, generalisation sets included. */
@@ -96,6 +109,7 @@ function groupMetrics(
   matrix: number[][],
   ownClasses: GroupMetrics['ownClasses'],
   restrictTo: (row: number) => readonly number[],
+  space: LabelSpace,
 ): GroupMetrics {
   const k = set.classNames.length;
   const probRows = { probs: set.probs, k };
@@ -113,7 +127,7 @@ function groupMetrics(
   const n = rows.length;
   const total = matrixTotal(matrix);
   const errors = total - matrixTrace(matrix);
-  const twin = errorsBetween(matrix, isTwinPair);
+  const twin = errorsBetween(matrix, (a, b) => isTwinPair(a, b, space));
   return {
     count: n,
     accuracy: round6(n ? matrixTrace(matrix) / n : 0),
@@ -124,11 +138,16 @@ function groupMetrics(
     ece: round6(calibration(conf, correct, ECE_BINS).ece),
     errors,
     twinErrorShare: round6(errors ? twin.errors / errors : 0),
-    topConfusions: confusionEntries(matrix, set.classNames, errors),
+    topConfusions: confusionEntries(matrix, set.classNames, errors, space),
   };
 }
 
-function confusionEntries(matrix: number[][], names: readonly string[], errors: number): ConfusionEntry[] {
+function confusionEntries(
+  matrix: number[][],
+  names: readonly string[],
+  errors: number,
+  space: LabelSpace,
+): ConfusionEntry[] {
   return topConfusionPairs(matrix, TOP_CONFUSIONS).map((p) => ({
     pair: `${names[p.a]}<->${names[p.b]}`,
     a: names[p.a]!,
@@ -137,7 +156,7 @@ function confusionEntries(matrix: number[][], names: readonly string[], errors: 
     bAsA: p.bAsA,
     total: p.total,
     errorShare: round6(errors ? p.total / errors : 0),
-    twin: isTwinPair(p.a, p.b),
+    twin: isTwinPair(p.a, p.b, space),
   }));
 }
 
@@ -148,6 +167,8 @@ export function evaluatePredictions(set: PredictionSet): EvalMetrics {
   if (set.probs.length !== n * k)
     throw new RangeError(`probs has ${set.probs.length} values; expected ${n} rows x ${k} classes`);
   const predicted = argmaxAll({ probs: set.probs, k });
+  // A class list hcr does not know (hand-made tests) is scored like the 36-class space's twins.
+  const space = labelSpaceOf(set.classNames) ?? LABEL_SPACE_36;
 
   const rowsBySource = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
@@ -157,7 +178,8 @@ export function evaluatePredictions(set: PredictionSet): EvalMetrics {
     else rowsBySource.set(s, [i]);
   }
   const sourceIds = [...rowsBySource.keys()].sort((a, b) => a - b);
-  const ownOf = (row: number) => SOURCE_CLASSES[sourceName(set.sources[row]!)].classes;
+  const ownBy = { digits: ownClassesOf('digits', k), letters: ownClassesOf('letters', k) };
+  const ownOf = (row: number) => ownBy[SOURCE_CLASSES[sourceName(set.sources[row]!)].kind];
 
   const sources: Partial<Record<SourceName, GroupMetrics>> = {};
   const matrices = new Map<number, number[][]>();
@@ -166,7 +188,7 @@ export function evaluatePredictions(set: PredictionSet): EvalMetrics {
     const matrix = confusionMatrix(set.labels, predicted, k, rows);
     matrices.set(id, matrix);
     const name = sourceName(id);
-    sources[name] = groupMetrics(set, rows, predicted, matrix, SOURCE_CLASSES[name].kind, ownOf);
+    sources[name] = groupMetrics(set, rows, predicted, matrix, SOURCE_CLASSES[name].kind, ownOf, space);
   }
 
   const testIds = sourceIds.filter((id) => !GENERALISATION_SOURCES.includes(sourceName(id)));
@@ -175,7 +197,7 @@ export function evaluatePredictions(set: PredictionSet): EvalMetrics {
     (m, id) => addMatrices(m, matrices.get(id)!),
     Array.from({ length: k }, () => new Array<number>(k).fill(0)),
   );
-  const overall = groupMetrics(set, testRows, predicted, overallMatrix, 'per-source', ownOf);
+  const overall = groupMetrics(set, testRows, predicted, overallMatrix, 'per-source', ownOf, space);
 
   const conf = new Float64Array(testRows.length);
   const correct = new Uint8Array(testRows.length);
@@ -184,10 +206,26 @@ export function evaluatePredictions(set: PredictionSet): EvalMetrics {
     correct[j] = predicted[i] === set.labels[i] ? 1 : 0;
   });
   const cal = calibration(conf, correct, ECE_BINS);
-  const twin = errorsBetween(overallMatrix, isTwinPair);
+  const twin = errorsBetween(overallMatrix, (a, b) => isTwinPair(a, b, space));
+  const caseSensitive = caseMetrics({
+    probs: set.probs,
+    labels: set.labels,
+    sources: set.sources,
+    space,
+    testRows,
+    bySource: sourceIds.map((id) => ({
+      name: sourceName(id),
+      kind: SOURCE_CLASSES[sourceName(id)].kind,
+      rows: Uint32Array.from(rowsBySource.get(id)!),
+    })),
+    predicted,
+    confusion: overallMatrix,
+  });
 
   return {
+    labelSpace: space.id,
     classNames: [...set.classNames],
+    ...(caseSensitive ? { caseSensitive } : {}),
     overall: { ...overall, sources: testIds.map(sourceName) },
     sources,
     perClass: classScores(overallMatrix).map((s, c) => ({

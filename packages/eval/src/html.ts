@@ -92,23 +92,24 @@ export function renderIndexHtml(
   const extraName = GENERALISATION_SOURCES.find((s) => r.sources[s]);
   const extra = extraName && r.sources[extraName];
 
+  const k = r.classNames.length;
   const headline = [
-    card('acc-overall', pct(r.overall.accuracy), 'test accuracy, 36-way'),
+    card('acc-overall', pct(r.overall.accuracy), `test accuracy, ${k}-way`),
     mnist ? card('acc-mnist', pct(mnist.ownClassAccuracy), 'MNIST, digits-only argmax (10-class)') : '',
     letters
       ? card(
           'acc-letters',
           pct(letters.ownClassAccuracy),
-          `${r.data.letterSource}, letters-only argmax (26-class)`,
+          `${r.data.letterSource}, letters-only argmax (${k - 10}-class)`,
         )
       : '',
-    extra ? card('acc-extra', pct(extra.accuracy), `${extraName} (never trained on), 36-way`) : '',
+    extra ? card('acc-extra', pct(extra.accuracy), `${extraName} (never trained on), ${k}-way`) : '',
     card('macro-f1', r.overall.macroF1.toFixed(4), 'macro-F1, test split'),
     card('ece', pct(r.calibration.ece), 'expected calibration error'),
     card('twin-share', pct(r.twins.share, 1), 'of test errors are digit/letter twins'),
   ].join('');
 
-  const sourceTable = `<table id="sources"><thead><tr><th>source</th><th>images</th><th>accuracy (36-way)</th><th>top-3</th><th>own-class accuracy</th><th>macro-F1</th><th>ECE</th><th>errors</th><th>twin share of errors</th></tr></thead><tbody>${sourceRows
+  const sourceTable = `<table id="sources"><thead><tr><th>source</th><th>images</th><th>accuracy (${k}-way)</th><th>top-3</th><th>own-class accuracy</th><th>macro-F1</th><th>ECE</th><th>errors</th><th>twin share of errors</th></tr></thead><tbody>${sourceRows
     .map(
       ({ name, s }) =>
         `<tr><td>${esc(name)}</td><td>${s.count}</td><td>${pct(s.accuracy)}</td><td>${pct(s.top3Accuracy)}</td><td>${pct(
@@ -184,6 +185,7 @@ ${pic('confusionNormalised', 'Confusion matrix, row-normalised')}
 ${pic('mistakes', 'Most confident mistakes of the most frequent confusions')}
 ${pic('predictions', 'Random test predictions')}
 
+${caseSection(r)}
 <h2>Per class</h2>
 <p>Click a column header to sort.</p>
 ${classTable}
@@ -212,4 +214,57 @@ ${trainingTable}
 <script>${SORT_SCRIPT}</script>
 </body></html>
 `;
+}
+
+/** Case-sensitive models: folded accuracies (comparable with smaller label spaces), each case alone, case twins. */
+function caseSection(r: EvalReport): string {
+  const c = r.caseSensitive;
+  if (!c) return '';
+  const k = r.classNames.length;
+  const sourceNames = [...new Set(c.folded.flatMap((f) => Object.keys(f.sources)))];
+  const folded = `<table id="folded"><thead><tr><th>label space</th><th>test split</th>${sourceNames
+    .map((n) => `<th>${esc(n)}</th><th>${esc(n)}, own classes</th>`)
+    .join('')}</tr></thead><tbody>${c.folded
+    .map(
+      (f) =>
+        `<tr><td>${esc(f.labelSpace)} (${f.classes}-way)</td><td>${pct(f.accuracy)}</td>${sourceNames
+          .map((n) => {
+            const s = f.sources[n as keyof typeof f.sources];
+            return s
+              ? `<td>${pct(s.accuracy)}</td><td>${pct(s.ownClassAccuracy)}</td>`
+              : '<td></td><td></td>';
+          })
+          .join('')}</tr>`,
+    )
+    .join('')}</tbody></table>`;
+  const groups = `<table id="by-case"><thead><tr><th>true class</th><th>images</th><th>${k}-way</th><th>argmax restricted to that case</th><th>case ignored</th><th>right letter, wrong case</th></tr></thead><tbody>${(
+    [
+      ['lowercase', c.lower],
+      ['uppercase', c.upper],
+    ] as const
+  )
+    .map(
+      ([name, g]) =>
+        `<tr><td>${name}</td><td>${g.count}</td><td>${pct(g.accuracy)}</td><td>${pct(g.restrictedAccuracy)}</td><td>${pct(
+          g.caseFoldedAccuracy,
+        )}</td><td>${g.wrongCaseOnly}</td></tr>`,
+    )
+    .join('')}</tbody></table>`;
+  const twins = `<table id="case-twins" class="sortable"><thead><tr><th>pair</th><th>lowercase images</th><th>capital images</th><th>lower read as capital</th><th>capital read as lower</th><th>confusion rate</th><th>same shape (EMNIST Balanced merges it)</th></tr></thead><tbody>${c.caseTwins
+    .map(
+      (t) =>
+        `<tr><td data-v="${esc(t.letter)}">${esc(t.letter.toLowerCase())}/${esc(t.letter)}</td><td data-v="${t.lowerCount}">${t.lowerCount}</td><td data-v="${t.upperCount}">${t.upperCount}</td><td data-v="${t.lowerAsUpper}">${t.lowerAsUpper}</td><td data-v="${t.upperAsLower}">${t.upperAsLower}</td><td data-v="${t.confusionRate}">${pct(
+          t.confusionRate,
+          1,
+        )}</td><td data-v="${t.sameShape ? 1 : 0}">${t.sameShape ? 'yes' : ''}</td></tr>`,
+    )
+    .join('')}</tbody></table>`;
+  return `<h2>Case</h2>
+<p>The ${k}-class model's probabilities summed over the classes each narrower label space merges: the 36-way row is comparable with a 36-class model on the same images.</p>
+${folded}
+<p>Each case alone (test split). "Restricted" allows only that case's letters to answer, as <code>classes=lowercase</code> / <code>classes=uppercase</code> do.</p>
+${groups}
+<h3>Case twins</h3>
+<p>${c.caseTwinErrors.errors} of ${c.caseTwinErrors.totalErrors} test errors (${pct(c.caseTwinErrors.share, 1)}) only got the case wrong. A single character has no line to show its size, so letters whose capital has the same shape are read by the prior, not by the shape; beside the digit/letter twins above, these are the limits of one character.</p>
+${twins}`;
 }

@@ -1,6 +1,6 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { HcrError, LABEL_SPACE_36, type ModelMetadata } from '@hcr/core';
+import { HcrError, LABEL_SPACES, type ModelMetadata } from '@hcr/core';
 
 export const DEFAULT_MODELS_DIR = 'artifacts/model';
 
@@ -93,12 +93,20 @@ function checkMetadata(m: ModelMetadata, path: string): void {
     checkReaderMetadata(m, path, fix);
     return;
   }
-  if (!Array.isArray(m.classNames) || m.classNames.join('') !== LABEL_SPACE_36.classes.join(''))
+  // Metadata from before label spaces could be chosen has no labelSpace: it is hcr36.
+  const space = LABEL_SPACES.find((s) => s.id === (m.labelSpace ?? 'hcr36'));
+  if (!space)
+    throw new HcrError(
+      'MODEL_CLASSES_MISMATCH',
+      `${path} names the label space ${JSON.stringify(m.labelSpace)}; hcr knows ${LABEL_SPACES.map((s) => s.id).join(', ')}.`,
+      fix,
+    );
+  if (!Array.isArray(m.classNames) || m.classNames.join('') !== space.classes.join(''))
     throw new HcrError(
       'MODEL_CLASSES_MISMATCH',
       `${path} lists ${Array.isArray(m.classNames) ? m.classNames.length : 'no'} class names (${
         Array.isArray(m.classNames) ? m.classNames.join('') : '-'
-      }); hcr evaluates the ${LABEL_SPACE_36.classes.length} classes ${LABEL_SPACE_36.classes.join('')}.`,
+      }); its label space ${space.id} has the ${space.classes.length} classes ${space.classes.join('')}.`,
       fix,
     );
   if (!Array.isArray(m.inputShape) || m.inputShape.length !== 3)

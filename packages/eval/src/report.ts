@@ -3,6 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import {
   createRng,
   HcrError,
+  labelSpace,
   type ModelMetadata,
   writeDirAtomic,
   writeFileAtomic,
@@ -11,6 +12,7 @@ import {
 import {
   type Dataset,
   DEFAULT_DATASET_DIR,
+  defaultDatasetDir,
   MANIFEST_FILE,
   openDataset,
   type SplitData,
@@ -148,6 +150,15 @@ const PICTURES = {
 function checkModelAgainstData(run: ModelRun, dataset: Dataset): void {
   const m = run.metadata;
   const manifest = dataset.manifest;
+  const modelSpace = labelSpace(m.labelSpace ?? 'hcr36');
+  if (modelSpace.id !== dataset.labelSpace.id)
+    throw new HcrError(
+      'LABEL_SPACE_MISMATCH',
+      `The model ${run.id} answers in label space ${modelSpace.id} (${modelSpace.classes.length} classes), but the dataset in ${dataset.dir} was prepared with ${dataset.labelSpace.id} (${dataset.labelSpace.classes.length} classes).`,
+      {
+        hint: `Evaluate it on a dataset prepared with \`hcr data prepare --labels ${modelSpace.classes.length}\` (default ${defaultDatasetDir(modelSpace)}): pass --data, or omit --data to use the dataset the model was trained on.`,
+      },
+    );
   if (manifest.classNames.join('') !== m.classNames.join(''))
     throw new HcrError(
       'DATA_CLASSES_MISMATCH',
@@ -173,7 +184,8 @@ function checkModelAgainstData(run: ModelRun, dataset: Dataset): void {
 /**
  * Without --data: the default dataset, unless the model was trained on another prepared dataset next to
  * it (e.g. `artifacts/data/shards-raw` for a seed-recipe model): found by the manifest sha256 recorded in
- * metadata.json, so the model is scored on the data it was made for.
+ * metadata.json, so the model is scored on the data it was made for. Not found: the default dataset of the
+ * model's label space (`artifacts/data/shards-62` for a 62-class model).
  */
 async function trainingDatasetDir(run: ModelRun, log: (line: string) => void): Promise<string> {
   const parent = dirname(resolve(DEFAULT_DATASET_DIR));
@@ -192,7 +204,7 @@ async function trainingDatasetDir(run: ModelRun, log: (line: string) => void): P
       return dir;
     }
   }
-  return DEFAULT_DATASET_DIR;
+  return defaultDatasetDir(labelSpace(run.metadata.labelSpace ?? 'hcr36'));
 }
 
 /** Seeded random subset of a split, in the original order (so it stays stratified-ish and reproducible). */

@@ -4,6 +4,7 @@ import {
   drawAxes,
   drawLegend,
   font,
+  GOOD,
   INK,
   newChart,
   ORANGE,
@@ -12,7 +13,7 @@ import {
   toPng,
 } from './canvas.js';
 
-/** Per-class F1 as bars (digits and letters in two colours), with the value above each bar. */
+/** Per-class F1 as bars (digits, capitals and lowercase letters in their own colours), the value above each. */
 export function renderClassF1(
   perClass: readonly PerClassEntry[],
   { title = 'F1 per class (test split)' } = {},
@@ -24,7 +25,7 @@ export function renderClassF1(
   perClass.forEach((c, i) => {
     const x = a.x + i * barW + 3;
     const y = py(a, c.f1);
-    ctx.fillStyle = /[0-9]/.test(c.class) ? BLUE : ORANGE;
+    ctx.fillStyle = /[0-9]/.test(c.class) ? BLUE : /[a-z]/.test(c.class) ? GOOD : ORANGE;
     ctx.fillRect(x, y, barW - 6, a.y + a.h - y);
     ctx.fillStyle = INK;
     ctx.font = font(12, true);
@@ -40,9 +41,11 @@ export function renderClassF1(
     ctx.fillText(c.support > 0 ? c.f1.toFixed(3) : 'n/a', 0, 0);
     ctx.restore();
   });
+  const lower = perClass.some((c) => /[a-z]/.test(c.class));
   drawLegend(ctx, a.x + a.w - 180, 24, [
     ['digits', BLUE],
-    ['letters', ORANGE],
+    [lower ? 'capitals' : 'letters', ORANGE],
+    ...(lower ? [['lowercase', GOOD] as [string, string]] : []),
   ]);
   return toPng(canvas);
 }

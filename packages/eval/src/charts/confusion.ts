@@ -54,8 +54,9 @@ export function renderConfusionMatrix(
     ctx.lineTo(LEFT + i * CELL + 0.5, TOP + size);
     ctx.stroke();
   }
-  const split = classNames.indexOf('A');
-  if (split > 0) {
+  // dividers: digits | capitals | lowercase (case-sensitive spaces)
+  for (const split of [classNames.indexOf('A'), classNames.indexOf('a')]) {
+    if (split <= 0) continue;
     ctx.strokeStyle = INK;
     ctx.lineWidth = 1.5;
     ctx.beginPath();
