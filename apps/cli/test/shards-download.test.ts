@@ -216,7 +216,7 @@ describe('the pipeline shards task with no local data', () => {
     expect(JSON.parse((await hcr('data', 'info', '--dir', out, '--json')).out).letterSource).toBe(
       'emnist-letters',
     );
-    expect(existsSync(join(tmp, 'cache', 'hcr', 'raw', '.downloads', 'gzip.zip'))).toBe(false);
+    expect(existsSync(join(tmp, 'cache', 'hcr', 'raw', '.downloads'))).toBe(false); // the zip is gone
   });
 
   it('offline: the clear error of today (names HCR_DATA_DIR and `hcr data download`) plus why the download could not start', async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HcrError, isHcrError } from '@hcr/core';
@@ -431,5 +431,6 @@ async function downloadWholeZip(
     throw e;
   }
   await rm(zipPath, { force: true });
+  await rmdir(dirname(zipPath)).catch(() => {}); // .downloads/, when nothing else is in it
   return [sums, members.map(() => resumed)];
 }
