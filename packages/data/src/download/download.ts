@@ -20,7 +20,8 @@ import { RangesRefused } from './remote-zip.js';
 import { extractZipMembers, type ZipMember } from './zip-members.js';
 import { downloadMembersByRange } from './zip-range.js';
 
-export const DEFAULT_DOWNLOAD_DATASETS = ['mnist', 'emnist-letters'];
+/** What the default data config reads: MNIST, EMNIST Letters, and the EMNIST Digits test set (`extra: auto`). */
+export const DEFAULT_DOWNLOAD_DATASETS = ['mnist', 'emnist-letters', 'emnist-digits'];
 
 export interface DownloadProgress {
   /** Dataset name; for a zip shared by several datasets, their names joined with '+'. */
