@@ -251,6 +251,16 @@ describe('EMNIST members by HTTP Range', () => {
     expect(sha(await readFile(healed.files[0]!.path))).toBe(healed.files[0]!.sha256);
   });
 
+  it('something that is not a zip (a login page, say) is ZIP_UNREADABLE naming the URL, not a network error', async () => {
+    srv.routes.set(ZIP, Buffer.from('<html><body>Please log in</body></html>'.repeat(50)));
+    const { lock } = lockFor();
+    const e = await caught(downloadDatasets({ lock, destDir: dest, datasets: ['emnist-digits'], ...fast }));
+    expect(e.code).toBe('ZIP_UNREADABLE');
+    expect(e.message).toContain(`${srv.base}${ZIP} is not a readable zip`);
+    expect(e.hint).toContain('HCR_DATA_MIRROR');
+    expect(srv.log).toHaveLength(1); // not retried
+  });
+
   it('offline (connection refused): DOWNLOAD_FAILED naming the URL, the files and HCR_DATA_DIR', async () => {
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));

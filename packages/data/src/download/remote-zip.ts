@@ -1,10 +1,19 @@
 import { PassThrough, Readable } from 'node:stream';
+import { HcrError } from '@hcr/core';
 import yauzl from 'yauzl';
 import type { FetchLike } from './fetch-to-part.js';
 
 /** The server does not serve byte ranges (answered 200, or not the range asked for): download the whole zip. */
 export class RangesRefused extends Error {
   override readonly name = 'RangesRefused';
+}
+
+/** The request or its body failed below HTTP (refused, DNS, reset, timeout): worth a retry. */
+export class NetworkFailure extends Error {
+  override readonly name = 'NetworkFailure';
+  constructor(cause: unknown) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+  }
 }
 
 /** What the range reads cost: the number printed as "fetched N MB of the M MB archive". */
@@ -36,12 +45,20 @@ interface RangeRequest {
   signal?: AbortSignal;
 }
 
+/** Small reads (the tail, directory blocks, local headers) give up after this long without an answer. */
+const SMALL_READ_TIMEOUT_MS = 60_000;
+
 /** One ranged GET; anything but a 206 for the range asked for means the server will not do ranges. */
 async function fetchRange(r: RangeRequest): Promise<{ res: Response; start: number; total: number }> {
   const range = r.start < 0 ? `bytes=${r.start}` : `bytes=${r.start}-${r.end === undefined ? '' : r.end - 1}`;
   const headers: Record<string, string> = { range, 'accept-encoding': 'identity' };
   if (r.validator) headers['if-range'] = r.validator;
-  const res = await r.fetchImpl(r.url, { headers, signal: r.signal, redirect: 'follow' });
+  let res: Response;
+  try {
+    res = await r.fetchImpl(r.url, { headers, signal: r.signal, redirect: 'follow' });
+  } catch (e) {
+    throw new NetworkFailure(r.signal?.aborted ? r.signal.reason : e);
+  }
   const got = contentRange(res.headers.get('content-range'));
   if (res.status !== 206 || !got || (r.start >= 0 && got.start !== r.start)) {
     await res.body?.cancel().catch(() => {});
@@ -106,15 +123,17 @@ export class HttpRangeReader extends yauzl.RandomAccessReader {
   }
 
   private async fetchBytes(start: number, end: number): Promise<Buffer> {
+    const signal = AbortSignal.timeout(SMALL_READ_TIMEOUT_MS);
     const { res } = await fetchRange({
       url: this.url,
       fetchImpl: this.fetchImpl,
       start,
       end,
       validator: this.validator,
+      signal,
     });
     this.stats.requests++;
-    const bytes = Buffer.from(await res.arrayBuffer());
+    const bytes = await bodyBytes(res, signal);
     this.stats.bytes += bytes.length;
     return bytes;
   }
@@ -140,7 +159,7 @@ export class HttpRangeReader extends yauzl.RandomAccessReader {
         body.on('data', (chunk: Buffer) => {
           this.stats.bytes += chunk.length;
         });
-        body.once('error', (e) => out.destroy(e));
+        body.once('error', (e) => out.destroy(new NetworkFailure(e)));
         body.pipe(out);
       })
       .catch((e: Error) => out.destroy(e));
@@ -165,18 +184,39 @@ export async function openRemoteZip(
   fetchImpl: FetchLike,
   stats: RangeStats,
 ): Promise<RemoteZip> {
-  const { res, start, total } = await fetchRange({ url, fetchImpl, start: -TAIL });
+  const signal = AbortSignal.timeout(SMALL_READ_TIMEOUT_MS);
+  const { res, start, total } = await fetchRange({ url, fetchImpl, start: -TAIL, signal });
   stats.requests++;
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const bytes = await bodyBytes(res, signal);
   stats.bytes += bytes.length;
   const v = res.headers.get('etag') ?? res.headers.get('last-modified') ?? undefined;
   const validator = v && !v.startsWith('W/') ? v : undefined; // weak ETags are not allowed in If-Range
   const reader = new HttpRangeReader(url, total, validator, fetchImpl, stats, { start, bytes });
-  const zip = await yauzl.fromRandomAccessReaderPromise(reader, total, {
-    autoClose: false,
-    validateEntrySizes: true,
-  });
   const entries = new Map<string, yauzl.Entry>();
-  for await (const entry of zip.eachEntry()) entries.set(entry.fileName, entry);
+  let zip: yauzl.ZipFile | undefined;
+  try {
+    zip = await yauzl.fromRandomAccessReaderPromise(reader, total, {
+      autoClose: false,
+      validateEntrySizes: true,
+    });
+    for await (const entry of zip.eachEntry()) entries.set(entry.fileName, entry);
+  } catch (e) {
+    zip?.close();
+    if (e instanceof NetworkFailure || e instanceof RangesRefused || (e as { status?: number }).status)
+      throw e;
+    throw new HcrError('ZIP_UNREADABLE', `${url} is not a readable zip: ${(e as Error).message}.`, {
+      hint: 'The server sent something other than the archive (a login page, a truncated file?): check the URL (HCR_DATA_MIRROR, or datasets.lock.json), or download the archive by hand and extract the files into <dir>/<dataset>/ with HCR_DATA_DIR=<dir>.',
+      cause: e,
+    });
+  }
   return { zip, reader, entries };
+}
+
+/** A small response body, read whole; a failure on the way is a network failure. */
+async function bodyBytes(res: Response, signal: AbortSignal): Promise<Buffer> {
+  try {
+    return Buffer.from(await res.arrayBuffer());
+  } catch (e) {
+    throw new NetworkFailure(signal.aborted ? signal.reason : e);
+  }
 }

@@ -5,7 +5,13 @@ import { isHcrError } from '@hcr/core';
 import type yauzl from 'yauzl';
 import { httpError, interruptedError, type ManualCopy, networkError } from './errors.js';
 import { discardPart, type FetchLike } from './fetch-to-part.js';
-import { openRemoteZip, type RangeStats, RangesRefused, type RemoteZip } from './remote-zip.js';
+import {
+  NetworkFailure,
+  openRemoteZip,
+  type RangeStats,
+  RangesRefused,
+  type RemoteZip,
+} from './remote-zip.js';
 import { requireEntry, writeVerifiedMember, type ZipMember } from './zip-members.js';
 
 export interface ZipRangeOptions {
@@ -44,12 +50,16 @@ interface MemberPartMeta {
 
 const partPathFor = (m: ZipMember) => `${m.destPath}.zipdata.part`;
 
-/** HcrErrors for network trouble; RangesRefused and HcrErrors pass through. */
+/** HcrErrors for network and HTTP trouble (retryable ones are retried); RangesRefused and HcrErrors pass through. */
 function classify(e: unknown, url: string, received: number | undefined, manual: ManualCopy): unknown {
   if (e instanceof RangesRefused || isHcrError(e)) return e;
   const status = (e as { status?: number }).status;
   if (status !== undefined) return httpError(url, status, '', manual);
-  return received === undefined ? networkError(url, e, manual) : interruptedError(url, received, e, manual);
+  const cause = e instanceof NetworkFailure ? e.cause : e;
+  // A member stream that ends short or errors after bytes arrived is a cut transfer: resume it.
+  return received === undefined
+    ? networkError(url, cause, manual)
+    : interruptedError(url, received, cause, manual);
 }
 
 /**
