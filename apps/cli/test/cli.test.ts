@@ -108,6 +108,24 @@ describe('hcr --version and --help', () => {
       expect(loaded.filter((l) => l.includes(heavy))).toEqual([]);
   });
 
+  it('`hcr predict` loads the recogniser without the HTTP stack', async () => {
+    const image = join(mkdtempSync(join(tmpdir(), 'hcr-trace-')), 'bar.png');
+    writeFileSync(image, await barPng(25));
+    const tracer = join(import.meta.dirname, 'support/trace-imports.mjs');
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', '--import', tracer, 'apps/cli/src/bin.ts', 'predict'].concat(
+        ['--model', FIXTURE_MODEL, image],
+      ),
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    expect(stdout).toMatch(/bar\.png {2}[0-9A-Z] /);
+    const loaded = stderr.split('\n').filter((l) => l.startsWith('resolved '));
+    expect(loaded.some((l) => l.includes('onnxruntime'))).toBe(true);
+    for (const heavy of ['fastify', 'pino', 'tfjs', 'canvas'])
+      expect(loaded.filter((l) => l.includes(heavy))).toEqual([]);
+  });
+
   it('`hcr predict --help` loads its own command', async () => {
     const r = await hcr('predict', '--help');
     expect(r.code).toBe(0);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { HcrError, parseClassOption, writeFileAtomic } from '@hcr/core';
-import { allowedClasses, createRecognizer, encodeGreyPng, type Prediction } from '@hcr/serve-onnx';
+import { allowedClasses, createRecognizer, encodeGreyPng, type Prediction } from '@hcr/serve-onnx/recognizer';
 import { type Command, Option } from 'commander';
 import { csvRow } from '../csv.js';
 import { expandImageArgs, IMAGE_EXTENSIONS } from '../image-files.js';

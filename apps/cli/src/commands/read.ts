@@ -7,7 +7,7 @@ import {
   MAX_BEAM,
   MAX_TOP_K,
   type ReadOptions,
-} from '@hcr/serve-onnx';
+} from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { out, printJson } from '../output.js';
 

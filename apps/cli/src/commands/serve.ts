@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { HcrError } from '@hcr/core';
-import { loadLexicons, startServer } from '@hcr/serve-onnx';
+import { loadLexicons } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { DEFAULT_READER } from './read.js';
 
@@ -105,6 +105,7 @@ export function registerServe(program: Command): void {
           hint: `Pass --reader <model.onnx> (the pipeline writes ${DEFAULT_READER}).`,
         });
       const lexicons = await loadLexicons(specs); // a missing or empty file stops here, naming it
+      const { startServer } = await import('@hcr/serve-onnx'); // the HTTP stack loads only to serve
       const server = await startServer({
         model: characterModel(opts.model),
         reader,
