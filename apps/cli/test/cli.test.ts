@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -232,6 +232,18 @@ describe('hcr predict DIR', () => {
     const both = await hcr('predict', root, '--model', FIXTURE_MODEL, '--format', 'csv', '--json');
     expect(both.code).not.toBe(0);
     expect(both.err).toMatch(/--json and --format csv/);
+  });
+
+  it('--debug writes one 28x28 picture per image, even for equal names in different folders', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hcr-debug-names-'));
+    mkdirSync(join(root, 'a'));
+    mkdirSync(join(root, 'b'));
+    writeFileSync(join(root, 'a/1.png'), await barPng(20));
+    writeFileSync(join(root, 'b/1.png'), await barPng(30));
+    const out = mkdtempSync(join(tmpdir(), 'hcr-debug-out-'));
+    const r = await hcr('predict', root, '--model', FIXTURE_MODEL, '--debug', out);
+    expect(r.code, r.err).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['1-2.28x28.png', '1.28x28.png']);
   });
 
   it('a folder without images is an error naming it', async () => {

@@ -84,6 +84,15 @@ export function registerPredict(program: Command): void {
         throw e;
       }
       const results: PredictResult[] = [];
+      const debugNames = new Set<string>();
+      // a/1.png and b/1.png (from a folder) become 1 and 1-2, not one file written twice
+      const debugName = (file: string) => {
+        const base = basename(file, extname(file));
+        let name = base;
+        for (let k = 2; debugNames.has(name); k++) name = `${base}-${k}`;
+        debugNames.add(name);
+        return name;
+      };
       for (const file of images) {
         try {
           const bytes = await readFile(file).catch((e: Error) => {
@@ -95,7 +104,7 @@ export function registerPredict(program: Command): void {
           const probs = await rec.infer([prepared.pixels]);
           const prediction = rec.rank(probs, 0, { topK, classes: opts.classes });
           if (opts.debug) {
-            const debugFile = join(opts.debug, `${basename(file, extname(file))}.28x28.png`);
+            const debugFile = join(opts.debug, `${debugName(file)}.28x28.png`);
             await writeFileAtomic(debugFile, await encodeGreyPng(prepared.pixels));
           }
           results.push({ file, prediction });
