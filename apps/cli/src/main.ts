@@ -45,6 +45,11 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register[]>
     load: async () => [(await import('./commands/train.js')).registerTrain],
   },
   {
+    name: 'calibrate',
+    summary: 'fit the confidence calibration of a trained character model (train does it at the end)',
+    load: async () => [(await import('./commands/calibrate.js')).registerCalibrate],
+  },
+  {
     name: 'eval',
     summary: 'evaluate a trained model: eval.json, pictures and an HTML report in artifacts/reports/<run>/',
     load: async () => [(await import('./commands/eval.js')).registerEval],

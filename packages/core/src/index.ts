@@ -1,4 +1,5 @@
 export * from './alphabet.js';
+export * from './calibration.js';
 export * from './classes.js';
 export * from './errors.js';
 export * from './fs.js';

@@ -1,3 +1,4 @@
+import type { ConfidenceCalibration } from './calibration.js';
 import type { LabelSpace } from './labels.js';
 import type { LetterSource } from './sources.js';
 
@@ -50,6 +51,11 @@ export interface ModelMetadata {
   task?: 'character' | 'line';
   /** Line readers only: the alphabet and the line geometry the reader was trained on. */
   reader?: LineReaderInfo;
+  /**
+   * Character models: temperatures fitted on the validation split after training (calibration.ts). Absent
+   * on models trained before it existed: their probabilities are used as they are (temperature 1).
+   */
+  calibration?: ConfidenceCalibration;
 }
 
 /**
@@ -79,4 +85,6 @@ export const ONNX_METADATA_KEYS = {
   labelSpace: 'hcr.label_space',
   /** LineReaderInfo as JSON; present only on line readers. */
   reader: 'hcr.reader',
+  /** ConfidenceCalibration as JSON; absent on uncalibrated models (temperature 1). */
+  calibration: 'hcr.calibration',
 } as const;

@@ -255,3 +255,35 @@ export function evaluatePredictions(set: PredictionSet): EvalMetrics {
     },
   };
 }
+
+/** Reliability bins and ECE of each source's top-1 confidences (e.g. of the uncalibrated model). */
+export function reliabilityBySource(
+  set: PredictionSet,
+): Partial<Record<SourceName, { ece: number; reliability: ReliabilityBin[] }>> {
+  const k = set.classNames.length;
+  const predicted = argmaxAll({ probs: set.probs, k });
+  const rows = new Map<number, number[]>();
+  for (let i = 0; i < set.labels.length; i++) {
+    const list = rows.get(set.sources[i]!) ?? [];
+    list.push(i);
+    rows.set(set.sources[i]!, list);
+  }
+  const out: Partial<Record<SourceName, { ece: number; reliability: ReliabilityBin[] }>> = {};
+  for (const id of [...rows.keys()].sort((a, b) => a - b)) {
+    const list = rows.get(id)!;
+    const conf = Float64Array.from(list, (i) => set.probs[i * k + predicted[i]!]!);
+    const correct = Uint8Array.from(list, (i) => (predicted[i] === set.labels[i] ? 1 : 0));
+    const cal = calibration(conf, correct, ECE_BINS);
+    out[sourceName(id)] = {
+      ece: round6(cal.ece),
+      reliability: cal.bins.map((b) => ({
+        lo: round6(b.lo),
+        hi: round6(b.hi),
+        count: b.count,
+        confidence: round6(b.confidence),
+        accuracy: round6(b.accuracy),
+      })),
+    };
+  }
+  return out;
+}

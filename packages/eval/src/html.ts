@@ -192,7 +192,19 @@ ${classTable}
 ${pic('classF1', 'F1 per class')}
 
 <h2>Calibration</h2>
-<p>Expected calibration error over ${r.calibration.bins} equal-width confidence bins: ${pct(r.calibration.ece)}.</p>
+<p>Expected calibration error over ${r.calibration.bins} equal-width confidence bins: ${pct(r.calibration.ece)}${
+    r.calibration.applied
+      ? `, with the model's calibration (answer-kind temperatures ${esc(
+          Object.entries(r.calibration.applied.temperatures)
+            .map(([kind, t]) => `${kind} ${t}`)
+            .join(', '),
+        )}, fitted on ${esc(r.calibration.applied.fittedOn)}); the raw model: ${pct(r.calibration.uncalibrated.ece)} (${esc(
+          Object.entries(r.calibration.uncalibrated.sources)
+            .map(([s, e]) => `${s} ${pct(e ?? 0)}`)
+            .join(', '),
+        )})`
+      : ' (the model has no calibration: run `hcr calibrate`)'
+  }.</p>
 ${pic('reliability', 'Reliability diagram')}
 ${agreement}
 <h2>How the model was trained</h2>

@@ -158,49 +158,8 @@ export function errorsBetween(
   return { errors, totalErrors };
 }
 
-export interface ReliabilityBin {
-  /** Lower and upper edge of the confidence bin. */
-  lo: number;
-  hi: number;
-  count: number;
-  /** Mean top-1 confidence of the bin (0 when empty). */
-  confidence: number;
-  /** Accuracy of the bin (0 when empty). */
-  accuracy: number;
-}
-
-/**
- * Expected calibration error with `bins` equal-width confidence bins (Guo et al. 2017):
- * sum over bins of |accuracy - confidence| weighted by the bin's share of samples.
- * A confidence of exactly 1 falls into the last bin.
- */
-export function calibration(
-  confidence: ArrayLike<number>,
-  correct: ArrayLike<boolean | number>,
-  bins = 15,
-): { ece: number; bins: ReliabilityBin[] } {
-  const count = new Array<number>(bins).fill(0);
-  const confSum = new Array<number>(bins).fill(0);
-  const hit = new Array<number>(bins).fill(0);
-  const n = confidence.length;
-  for (let i = 0; i < n; i++) {
-    const c = confidence[i]!;
-    const b = Math.min(bins - 1, Math.max(0, Math.floor(c * bins)));
-    count[b]!++;
-    confSum[b]! += c;
-    if (correct[i]) hit[b]!++;
-  }
-  let ece = 0;
-  const out: ReliabilityBin[] = [];
-  for (let b = 0; b < bins; b++) {
-    const m = count[b]!;
-    const confidenceMean = m > 0 ? confSum[b]! / m : 0;
-    const accuracy = m > 0 ? hit[b]! / m : 0;
-    if (n > 0) ece += (m / n) * Math.abs(accuracy - confidenceMean);
-    out.push({ lo: b / bins, hi: (b + 1) / bins, count: m, confidence: confidenceMean, accuracy });
-  }
-  return { ece, bins: out };
-}
+/** Reliability bins and ECE live in @hcr/core (training fits calibration with the same measure). */
+export { type ReliabilityBin, reliability as calibration } from '@hcr/core';
 
 /** Each row divided by its sum (rows with no samples stay zero): the share of each true class. */
 export function rowNormalise(matrix: number[][]): number[][] {

@@ -1,10 +1,14 @@
 import { cp, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import {
+  type ConfidenceCalibration,
+  calibrateProbabilities,
+  checkCalibration,
   createRng,
   HcrError,
   labelSpace,
   type ModelMetadata,
+  type SourceName,
   writeDirAtomic,
   writeFileAtomic,
   writeJsonAtomic,
@@ -22,14 +26,14 @@ import type { EngineName } from '@hcr/engine';
 import { renderClassF1 } from './charts/class-f1.js';
 import { renderConfusionMatrix } from './charts/confusion.js';
 import { renderLearningCurves } from './charts/learning-curves.js';
-import { renderReliability } from './charts/reliability.js';
+import { renderReliabilityPanels } from './charts/reliability.js';
 import {
   type MistakeGroup,
   renderMistakeGallery,
   renderPredictionGrid,
   type ShownSample,
 } from './charts/samples.js';
-import { type EvalMetrics, evaluatePredictions } from './evaluate.js';
+import { type EvalMetrics, evaluatePredictions, reliabilityBySource } from './evaluate.js';
 import { renderIndexHtml } from './html.js';
 import { argmaxAll, round6 } from './metrics.js';
 import { DEFAULT_MODELS_DIR, type ModelRun, readTrainingMetrics, resolveModelRun } from './model-files.js';
@@ -119,6 +123,14 @@ export interface EvalReport extends EvalMetrics {
   runtimes: { runtime: RuntimeName; description: string }[];
   agreement: RuntimeAgreement | null;
   pictures: Record<string, string>;
+  /**
+   * The metrics above use calibrated probabilities when the model has a calibration (`applied`);
+   * `uncalibrated` keeps the raw model's ECE, overall and per source, for comparison.
+   */
+  calibration: EvalMetrics['calibration'] & {
+    applied: ConfidenceCalibration | null;
+    uncalibrated: { ece: number; sources: Partial<Record<SourceName, number>> };
+  };
   /** Wall-clock numbers; everything outside this field is deterministic for the same model and data. */
   timing: { runtimes: RuntimeTiming[] };
 }
@@ -366,6 +378,17 @@ function samplePictures(
   return { grid, mistakes };
 }
 
+/** The model's calibration from metadata.json; a malformed one is an error naming the fix. */
+function modelCalibration(run: ModelRun): ConfidenceCalibration | undefined {
+  try {
+    return checkCalibration(run.metadata.calibration);
+  } catch (e) {
+    throw new HcrError('METADATA_INVALID', `${run.dir}/metadata.json: ${(e as Error).message}.`, {
+      hint: `Calibrate the model again: \`pnpm hcr calibrate ${run.dir}\`.`,
+    });
+  }
+}
+
 function modelSection(run: ModelRun): EvalReport['model'] {
   const m: ModelMetadata = run.metadata;
   return {
@@ -453,6 +476,10 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
   } finally {
     for (const p of predictors) await p.dispose();
   }
+  // Confidences as the product reports them: the model's calibration (temperature 1 without one).
+  const applied = modelCalibration(run);
+  const raw = results[0]!.probs;
+  for (const r of results) r.probs = calibrateProbabilities(r.probs, run.metadata.classNames, applied);
   const primary = results[0]!;
   const k = run.metadata.classNames.length;
   const metricsOf = (probs: Float32Array) =>
@@ -474,6 +501,16 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
         )
       : null;
 
+  const rawSet = {
+    probs: raw,
+    labels: images.labels,
+    sources: images.sources,
+    classNames: run.metadata.classNames,
+  };
+  const uncalibrated = applied ? evaluatePredictions(rawSet).calibration : metrics.calibration;
+  const rawBySource = reliabilityBySource(rawSet);
+  const calibratedBySource = reliabilityBySource({ ...rawSet, probs: primary.probs });
+
   const trainingRows = await readTrainingMetrics(run.dir);
   const report: EvalReport = {
     formatVersion: 1,
@@ -491,9 +528,16 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
     runtimes: results.map((r) => ({ runtime: r.timing.runtime, description: r.timing.description })),
     agreement,
     ...metrics,
+    calibration: {
+      ...metrics.calibration,
+      applied: applied ?? null,
+      uncalibrated: { ece: uncalibrated.ece, sources: {} },
+    },
     pictures: { ...PICTURES },
     timing: { runtimes: results.map((r) => r.timing) },
   };
+  for (const [name, r] of Object.entries(rawBySource))
+    report.calibration.uncalibrated.sources[name as SourceName] = r!.ece;
   if (trainingRows.length === 0) delete report.pictures.learningCurves;
   if (!report.data.matchesTraining)
     log(
@@ -511,7 +555,24 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
     }),
     [PICTURES.mistakes]: renderMistakeGallery(images, mistakes, metrics.classNames),
     [PICTURES.classF1]: renderClassF1(metrics.perClass),
-    [PICTURES.reliability]: renderReliability(metrics.calibration.reliability, metrics.calibration.ece),
+    [PICTURES.reliability]: renderReliabilityPanels(
+      Object.entries(calibratedBySource).map(([name, r]) => ({
+        title: name,
+        bins: r!.reliability,
+        ece: r!.ece,
+        before: applied
+          ? rawBySource[name as SourceName] && {
+              bins: rawBySource[name as SourceName]!.reliability,
+              ece: rawBySource[name as SourceName]!.ece,
+            }
+          : undefined,
+      })),
+      {
+        title: applied
+          ? 'Reliability per test source, calibrated (grey: the raw model)'
+          : 'Reliability per test source (the model has no calibration)',
+      },
+    ),
   };
   if (trainingRows.length > 0) pictures[PICTURES.learningCurves] = renderLearningCurves(trainingRows);
   const html = renderIndexHtml(report, pictures, trainingRows);

@@ -214,6 +214,7 @@ export function metadataProps(meta: Partial<ModelMetadata>): Record<string, stri
     props[ONNX_METADATA_KEYS.inputNormalisation] = JSON.stringify(meta.inputNormalisation);
   if (meta.id) props[ONNX_METADATA_KEYS.modelId] = meta.id;
   if (meta.task === 'line' && meta.reader) props[ONNX_METADATA_KEYS.reader] = JSON.stringify(meta.reader);
+  if (meta.calibration) props[ONNX_METADATA_KEYS.calibration] = JSON.stringify(meta.calibration);
   props[ONNX_METADATA_KEYS.metadata] = JSON.stringify(meta);
   return props;
 }

@@ -29,6 +29,7 @@ export {
   randomInputs,
 } from './parity.js';
 export { lineReaderInfo } from './reader.js';
+export { restampMetadata } from './restamp.js';
 export {
   inputShapesOf,
   VERIFY_SIZES,

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { HcrError, pixelLookupTable } from '@hcr/core';
+import { calibrateProbabilities, HcrError, pixelLookupTable } from '@hcr/core';
 import * as ort from 'onnxruntime-node';
 import { allowedClasses, type ClassFilter, type Prediction, rankClasses } from './classes.js';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
@@ -45,7 +45,10 @@ export interface Recognizer {
   recognize(inputs: readonly RecognizerInput[], opts?: RecognizeOptions): Promise<Prediction[]>;
   /** Preprocessing alone: the canonical 28x28 the model will see. */
   prepare(input: RecognizerInput, opts?: PreprocessOptions): Promise<PreparedCharacter>;
-  /** Model alone: canonical 28x28 images -> probabilities, [n x classes], in one onnxruntime run. */
+  /**
+   * Model alone: canonical 28x28 images -> calibrated probabilities (the model's `hcr.calibration`
+   * temperatures; as they are without one), [n x classes], in one onnxruntime run.
+   */
   infer(images: readonly Uint8Array[]): Promise<Float32Array>;
   /** Ranks the probabilities of image `i` of an `infer` result. */
   rank(probs: Float32Array, i: number, opts?: RecognizeOptions): Prediction;
@@ -105,15 +108,19 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
       if (img.length !== PIXELS)
         throw new RangeError(`infer: an image has ${img.length} pixels, not ${PIXELS}`);
     if (images.length === 0) return new Float32Array(0);
-    if (!fixedBatch) return runChunk(images, images.length);
+    if (!fixedBatch) return calibrated(await runChunk(images, images.length));
     // Fixed-batch models: run in chunks of the model's batch size, padding the last one.
     const probs = new Float32Array(images.length * classes);
     for (let s = 0; s < images.length; s += fixedBatch) {
       const chunk = images.slice(s, s + fixedBatch);
       probs.set(await runChunk(chunk, fixedBatch), s * classes);
     }
-    return probs;
+    return calibrated(probs);
   }
+
+  /** Confidences that mean what they say (core's calibrateProbabilities; argmax and ranking unchanged). */
+  const calibrated = (probs: Float32Array) =>
+    calibrateProbabilities(probs, info.classNames, info.calibration);
 
   function rank(probs: Float32Array, i: number, ro: RecognizeOptions = {}): Prediction {
     const allowed = allowedClasses(ro.classes, info.classNames);

@@ -6,6 +6,13 @@ export {
   DEFAULT_AUGMENT,
   sampleRng,
 } from './augment.js';
+export { type CalibrateRunOptions, calibrateRun } from './calibrate-run.js';
+export {
+  type CalibrationSet,
+  ECE_BINS,
+  expectedCalibrationError,
+  fitCalibration,
+} from './calibration-fit.js';
 export {
   type BestWeights,
   CHECKPOINT_DIR,

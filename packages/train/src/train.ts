@@ -13,6 +13,7 @@ import {
 } from '@hcr/core';
 import { type Dataset, epochOrder, openDataset, type SplitData } from '@hcr/data';
 import { INPUT_SHAPE } from '@hcr/model';
+import { calibrateRun } from './calibrate-run.js';
 import type { BestWeights } from './checkpoint.js';
 import { learningRate, resolveTrainConfig, type TrainConfigInput } from './config.js';
 import { logitAdjustment } from './logit-adjust.js';
@@ -230,6 +231,8 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
       metrics,
     };
     await pool.save(runDir, metadata);
+    // Confidences that mean what they say: temperatures fitted on the validation split, in metadata.json.
+    metadata.calibration = await calibrateRun(runDir, { dataDir: config.data, engine: config.engine, log });
     await pointLatest(resolve(config.out), runDir);
     if (metrics.test_letters_acc_folded36 !== undefined)
       log(

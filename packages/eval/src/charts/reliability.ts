@@ -1,3 +1,4 @@
+import type { SKRSContext2D } from '@napi-rs/canvas';
 import type { ReliabilityBin } from '../metrics.js';
 import {
   BAD,
@@ -15,20 +16,35 @@ import {
 
 const UNDER = '#9ecae1';
 const OVER = '#f4a582';
+const BEFORE = '#777777';
 
-/**
- * Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration, the gap
- * shaded, and below it how many images fall in each bin (log scale: most sit in the top bin).
- */
-export function renderReliability(
-  bins: readonly ReliabilityBin[],
-  ece: number,
-  { title = 'Reliability diagram (test split)' } = {},
-): Buffer {
-  const a: PlotArea = { x: 70, y: 112, w: 420, h: 320, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
-  const h: PlotArea = { x: 70, y: a.y + a.h + 50, w: 420, h: 90, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
-  const { canvas, ctx } = newChart(a.x + a.w + 30, h.y + h.h + 50, title);
+/** One reliability diagram: calibrated bins, and optionally the same images before calibration. */
+export interface ReliabilityPanel {
+  title: string;
+  bins: readonly ReliabilityBin[];
+  ece: number;
+  /** The raw model's bins and ECE (drawn as a grey line), when a calibration was applied. */
+  before?: { bins: readonly ReliabilityBin[]; ece: number };
+}
+
+const PLOT = 300;
+const PANEL = PLOT + 110;
+
+function drawPanel(ctx: SKRSContext2D, x: number, y: number, panel: ReliabilityPanel): void {
+  const a: PlotArea = { x: x + 70, y: y + 40, w: PLOT, h: PLOT, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
+  const h: PlotArea = { x: a.x, y: a.y + a.h + 50, w: PLOT, h: 70, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
   const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
+  ctx.fillStyle = INK;
+  ctx.font = font(13, true);
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'alphabetic';
+  ctx.fillText(panel.title, a.x, y + 14);
+  ctx.font = font(12);
+  ctx.fillText(
+    `ECE ${(panel.ece * 100).toFixed(2)}%${panel.before ? ` (uncalibrated ${(panel.before.ece * 100).toFixed(2)}%)` : ''}`,
+    a.x,
+    y + 32,
+  );
   drawAxes(ctx, a, {
     xLabel: 'confidence (top-1 probability)',
     yLabel: 'accuracy',
@@ -42,7 +58,7 @@ export function renderReliability(
   ctx.lineTo(px(a, 1), py(a, 1));
   ctx.stroke();
   ctx.setLineDash([]);
-  for (const b of bins) {
+  for (const b of panel.bins) {
     if (b.count === 0) continue;
     const x0 = px(a, b.lo) + 1;
     const w = px(a, b.hi) - px(a, b.lo) - 2;
@@ -56,20 +72,23 @@ export function renderReliability(
     ctx.fillStyle = BAD;
     ctx.fillRect(x0, py(a, b.confidence) - 1, w, 2);
   }
-  drawLegend(ctx, a.x, 40, [
-    ['up to the lower of accuracy and mean confidence', BLUE],
-    ['accuracy above confidence (underconfident)', UNDER],
-    ['confidence above accuracy (overconfident)', OVER],
-    ['mean confidence of the bin', BAD],
-  ]);
-  ctx.fillStyle = INK;
-  ctx.font = font(13, true);
-  ctx.textAlign = 'left';
-  ctx.fillText(`ECE ${(ece * 100).toFixed(2)}%`, a.x + a.w - 90, 24);
-
-  const maxCount = Math.max(1, ...bins.map((b) => b.count));
-  const logMax = Math.log10(maxCount + 1);
-  h.yMax = logMax;
+  if (panel.before) {
+    // the raw model: accuracy against mean confidence of each non-empty bin
+    const pts = panel.before.bins.filter((b) => b.count > 0);
+    ctx.strokeStyle = BEFORE;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    pts.forEach((b, i) => {
+      if (i === 0) ctx.moveTo(px(a, b.confidence), py(a, b.accuracy));
+      else ctx.lineTo(px(a, b.confidence), py(a, b.accuracy));
+    });
+    ctx.stroke();
+    ctx.fillStyle = BEFORE;
+    for (const b of pts) ctx.fillRect(px(a, b.confidence) - 2, py(a, b.accuracy) - 2, 4, 4);
+    ctx.lineWidth = 1;
+  }
+  const maxCount = Math.max(1, ...panel.bins.map((b) => b.count));
+  h.yMax = Math.log10(maxCount + 1);
   drawAxes(ctx, h, {
     xLabel: 'confidence',
     yLabel: 'images',
@@ -78,12 +97,46 @@ export function renderReliability(
     yTicks: Array.from({ length: Math.floor(Math.log10(maxCount)) + 1 }, (_, p) => Math.log10(10 ** p + 1)),
     yFormat: (v) => String(Math.round(10 ** v - 1)),
   });
-  for (const b of bins) {
+  for (const b of panel.bins) {
     if (b.count === 0) continue;
     const x0 = px(h, b.lo) + 1;
     ctx.fillStyle = '#777777';
-    const y = py(h, Math.log10(b.count + 1));
-    ctx.fillRect(x0, y, px(h, b.hi) - px(h, b.lo) - 2, py(h, 0) - y);
+    const yy = py(h, Math.log10(b.count + 1));
+    ctx.fillRect(x0, yy, px(h, b.hi) - px(h, b.lo) - 2, py(h, 0) - yy);
   }
+}
+
+/**
+ * Reliability diagrams side by side (one per test source): accuracy per confidence bin against the
+ * diagonal of perfect calibration, the gap shaded, the uncalibrated model as a grey line, and below each
+ * how many images fall in each bin (log scale: most sit in the top bin).
+ */
+export function renderReliabilityPanels(
+  panels: readonly ReliabilityPanel[],
+  { title = 'Reliability diagrams per test source' } = {},
+): Buffer {
+  const width = Math.max(1, panels.length) * PANEL + 20;
+  const { canvas, ctx } = newChart(width, 100 + 40 + PLOT + 50 + 70 + 50, title);
+  const legend: [string, string][] = [
+    ['up to the lower of accuracy and mean confidence', BLUE],
+    ['accuracy above confidence (underconfident)', UNDER],
+    ['confidence above accuracy (overconfident)', OVER],
+    ['mean confidence of the bin', BAD],
+  ];
+  if (panels.some((p) => p.before)) legend.push(['before calibration (accuracy at mean confidence)', BEFORE]);
+  drawLegend(ctx, 12, 44, legend.slice(0, 3));
+  drawLegend(ctx, 12 + 360, 44, legend.slice(3));
+  panels.forEach((p, i) => {
+    drawPanel(ctx, i * PANEL, 100, p);
+  });
   return toPng(canvas);
+}
+
+/** One reliability diagram (the overall test split). */
+export function renderReliability(
+  bins: readonly ReliabilityBin[],
+  ece: number,
+  { title = 'Reliability diagram (test split)' } = {},
+): Buffer {
+  return renderReliabilityPanels([{ title: 'test split', bins, ece }], { title });
 }

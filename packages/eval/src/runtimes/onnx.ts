@@ -36,6 +36,20 @@ export async function onnxPredictor(run: ModelRun, { file }: { file?: string } =
       reexport,
     );
 
+  // The runtimes apply metadata.json's calibration; serving applies the ONNX file's: they must agree.
+  const stamped = props[ONNX_METADATA_KEYS.calibration];
+  const expected = run.metadata.calibration;
+  const temps = (c: unknown) =>
+    JSON.stringify((c as { temperatures?: unknown } | undefined)?.temperatures ?? null);
+  if (temps(stamped === undefined ? undefined : JSON.parse(stamped)) !== temps(expected))
+    throw new HcrError(
+      'ONNX_STALE',
+      `${path} carries ${stamped === undefined ? 'no calibration' : 'another calibration'}; metadata.json ${expected ? 'has one' : 'has none'}, so serving would report other confidences than eval.`,
+      {
+        hint: `Re-export it (\`pnpm hcr export onnx ${run.dir}\`), or run \`pnpm hcr calibrate ${run.dir}\`, which updates both.`,
+      },
+    );
+
   const session = await ort.InferenceSession.create(bytes);
   const inputName = session.inputNames[0]!;
   const outputName = session.outputNames[0]!;

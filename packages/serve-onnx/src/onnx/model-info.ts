@@ -1,5 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { HcrError, type InputNormalisation, ONNX_METADATA_KEYS } from '@hcr/core';
+import {
+  type ConfidenceCalibration,
+  checkCalibration,
+  HcrError,
+  type InputNormalisation,
+  ONNX_METADATA_KEYS,
+} from '@hcr/core';
 import { DataType, decodeModel, metadataRecord, type ValueInfoProtoObject } from '@hcr/onnx-proto';
 
 /** A tensor of the graph's signature; symbolic dimensions (batch) are -1. */
@@ -31,6 +37,8 @@ export interface ModelInfo {
    * ends in the canonical normalisation, which matches models trained on `canonical` data exactly.
    */
   characterNormalisation?: string;
+  /** `hcr.calibration`: the temperatures the recogniser applies (absent: temperature 1). */
+  calibration?: ConfidenceCalibration;
   /** All metadata_props as given. */
   metadataProps: Record<string, string>;
   opsetVersion: number;
@@ -115,6 +123,13 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
   const metadata = props[ONNX_METADATA_KEYS.metadata]
     ? parseJson<Record<string, unknown>>(props, ONNX_METADATA_KEYS.metadata)
     : undefined;
+  let calibration: ConfidenceCalibration | undefined;
+  try {
+    calibration = checkCalibration(parseJson(props, ONNX_METADATA_KEYS.calibration));
+  } catch (e) {
+    if (e instanceof HcrError) throw e;
+    throw metadataError(ONNX_METADATA_KEYS.calibration, (e as Error).message);
+  }
   const opset = model.opset_import.find((o) => !o.domain || o.domain === 'ai.onnx');
   return {
     id: props[ONNX_METADATA_KEYS.modelId] || fallbackId,
@@ -127,6 +142,7 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
     metadata,
     characterNormalisation:
       typeof metadata?.characterNormalisation === 'string' ? metadata.characterNormalisation : undefined,
+    calibration,
     metadataProps: props,
     opsetVersion: opset?.version ?? 0,
     sizeBytes: bytes.byteLength,

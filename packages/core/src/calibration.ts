@@ -1,0 +1,164 @@
+/**
+ * Confidence calibration: the model's softmax is sharpened or softened by a temperature so that a
+ * confidence of 0.8 is right about 80% of the time. One temperature is not enough for hcr's models:
+ * their errors are mostly digit/letter twins (O/0, L/1, S/5), whose accuracy depends on the source
+ * (a vertical stroke is always a 1 in MNIST and never in EMNIST letters), so the temperature depends
+ * on the kind of answer: a digit or a letter, with the runner-up of the same kind or of the other
+ * (a twin-like doubt). Temperature scaling keeps each image's ranking, so answers and top-k order do
+ * not change; only the confidences do.
+ */
+
+/** Which temperature an image gets: its answer's kind and whether the runner-up is of the other kind. */
+export const ANSWER_KINDS = ['digit', 'digitOverLetter', 'letter', 'letterOverDigit'] as const;
+export type AnswerKind = (typeof ANSWER_KINDS)[number];
+
+/** Stored in ModelMetadata.calibration and ONNX metadata `hcr.calibration` (JSON). */
+export interface ConfidenceCalibration {
+  /** `answer-kind-temperature`: probabilities p -> softmax(log p / T[kind of the image's answer]). */
+  method: 'answer-kind-temperature';
+  /**
+   * T per answer kind (below 1 sharpens, above 1 softens): `digit` = a digit answer whose runner-up is a
+   * digit, `digitOverLetter` = a digit answer whose runner-up is a letter; `letter`, `letterOverDigit` alike.
+   */
+  temperatures: Record<AnswerKind, number>;
+  /** The single temperature that maximises likelihood on the same split (for comparison). */
+  singleTemperature: number;
+  /** What it was fitted on, e.g. `val` (6573 images: mnist 3000, emnist-letters-repack 3573). */
+  fittedOn: string;
+  /** How it was chosen. */
+  objective: string;
+  /** Expected calibration error (15 bins) per source of the fitting split, before and after. */
+  fit: { eceBefore: Record<string, number>; eceAfter: Record<string, number> };
+  createdAt: string;
+}
+
+/** Every answer kind at one temperature: plain temperature scaling. */
+export function uniformCalibration(
+  temperature: number,
+): Pick<ConfidenceCalibration, 'method' | 'temperatures'> {
+  return {
+    method: 'answer-kind-temperature',
+    temperatures: {
+      digit: temperature,
+      digitOverLetter: temperature,
+      letter: temperature,
+      letterOverDigit: temperature,
+    },
+  };
+}
+
+const isDigitName = (s: string | undefined) => s !== undefined && s.length === 1 && s >= '0' && s <= '9';
+
+/** The answer kind of one probability row (its top-1 and top-2 classes). */
+export function answerKind(row: ArrayLike<number>, classNames: readonly string[]): AnswerKind {
+  let a = -1;
+  let b = -1;
+  for (let c = 0; c < row.length; c++) {
+    const v = row[c]!;
+    if (a < 0 || v > row[a]!) {
+      b = a;
+      a = c;
+    } else if (b < 0 || v > row[b]!) b = c;
+  }
+  const digit = isDigitName(classNames[a]);
+  const cross = b >= 0 && isDigitName(classNames[b]) !== digit;
+  return digit ? (cross ? 'digitOverLetter' : 'digit') : cross ? 'letterOverDigit' : 'letter';
+}
+
+/** softmax(log p / t) of one row, written into `out` (rows of zeros stay zeros). */
+export function temperRow(row: ArrayLike<number>, t: number, out: Float32Array, at = 0): void {
+  const k = row.length;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let c = 0; c < k; c++) {
+    const v = row[c]!;
+    if (v > 0) max = Math.max(max, Math.log(v) / t);
+  }
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    const v = row[c]!;
+    const e = v > 0 ? Math.exp(Math.log(v) / t - max) : 0;
+    out[at + c] = e;
+    sum += e;
+  }
+  if (sum > 0) for (let c = 0; c < k; c++) out[at + c]! /= sum;
+}
+
+/**
+ * Calibrated probabilities of flat rows [n, classNames.length]. Without a calibration (a model trained
+ * before it existed) the rows are returned unchanged: temperature 1.
+ */
+export function calibrateProbabilities(
+  probs: Float32Array,
+  classNames: readonly string[],
+  calibration: Pick<ConfidenceCalibration, 'temperatures'> | undefined,
+): Float32Array {
+  if (!calibration) return probs;
+  const k = classNames.length;
+  const out = new Float32Array(probs.length);
+  for (let i = 0; i < probs.length / k; i++) {
+    const row = probs.subarray(i * k, (i + 1) * k);
+    temperRow(row, calibration.temperatures[answerKind(row, classNames)], out, i * k);
+  }
+  return out;
+}
+
+/** A calibration read from JSON (metadata.json, ONNX metadata): undefined when absent, an Error when bad. */
+export function checkCalibration(value: unknown): ConfidenceCalibration | undefined {
+  if (value === undefined || value === null) return undefined;
+  const c = value as ConfidenceCalibration;
+  const ok =
+    typeof c === 'object' &&
+    c.method === 'answer-kind-temperature' &&
+    typeof c.temperatures === 'object' &&
+    c.temperatures !== null &&
+    ANSWER_KINDS.every((k) => Number.isFinite(c.temperatures[k]) && c.temperatures[k] > 0);
+  if (!ok)
+    throw new Error(
+      `the calibration is not {method: 'answer-kind-temperature', temperatures: {${ANSWER_KINDS.join(', ')}} > 0}`,
+    );
+  return c;
+}
+
+export interface ReliabilityBin {
+  /** Lower and upper edge of the confidence bin. */
+  lo: number;
+  hi: number;
+  count: number;
+  /** Mean top-1 confidence of the bin (0 when empty). */
+  confidence: number;
+  /** Accuracy of the bin (0 when empty). */
+  accuracy: number;
+}
+
+/**
+ * Expected calibration error with `bins` equal-width confidence bins (Guo et al. 2017):
+ * sum over bins of |accuracy - confidence| weighted by the bin's share of samples.
+ * A confidence of exactly 1 falls into the last bin.
+ */
+export function reliability(
+  confidence: ArrayLike<number>,
+  correct: ArrayLike<boolean | number>,
+  bins = 15,
+): { ece: number; bins: ReliabilityBin[] } {
+  const count = new Array<number>(bins).fill(0);
+  const confSum = new Array<number>(bins).fill(0);
+  const hit = new Array<number>(bins).fill(0);
+  const n = confidence.length;
+  for (let i = 0; i < n; i++) {
+    const c = confidence[i]!;
+    const b = Math.min(bins - 1, Math.max(0, Math.floor(c * bins)));
+    count[b]!++;
+    confSum[b]! += c;
+    if (correct[i]) hit[b]!++;
+  }
+  let ece = 0;
+  const out: ReliabilityBin[] = [];
+  for (let b = 0; b < bins; b++) {
+    const m = count[b]!;
+    const confidenceMean = m > 0 ? confSum[b]! / m : 0;
+    const accuracy = m > 0 ? hit[b]! / m : 0;
+    if (n > 0) ece += (m / n) * Math.abs(accuracy - confidenceMean);
+    out.push({ lo: b / bins, hi: (b + 1) / bins, count: m, confidence: confidenceMean, accuracy });
+  }
+  return { ece, bins: out };
+}
