@@ -175,7 +175,7 @@ describe('the pipeline shards task with no local data', () => {
     expect(r.err).not.toContain('error');
     expect(r.code).toBe(0);
     expect(r.err).toContain(
-      `no local copy of emnist-letters, emnist-digits (nor of its offline repack): downloading the official files from ${srv.base}${ZIP}`,
+      `no local copy of emnist-letters, emnist-digits (nor of their offline repacks): downloading the official files from ${srv.base}${ZIP}`,
     );
     expect(r.err).toMatch(/gzip\.zip: fetched [\d.]+ kB of the [\d.]+ MB archive \(\d+ Range requests/);
     expect(r.err).toContain('letters source: emnist-letters (auto: official files found)');

@@ -145,11 +145,12 @@ export async function ensureRawData(opts: EnsureRawDataOptions = {}): Promise<En
 
   const viaRepack = missing.some((m) => downloadTarget(lock, m) !== m.dataset);
   say(
-    `no local copy of ${targets.join(', ')}${viaRepack ? ' (nor of its offline repack)' : ''}: downloading the official files from ${urls.join(', ')} into ${destDir} (sha256-checked against the lock, resumable; to use a copy you already have, set HCR_DATA_DIR to its folder)`,
+    `no local copy of ${targets.join(', ')}${viaRepack ? ` (nor of ${targets.length > 1 ? 'their offline repacks' : 'its offline repack'})` : ''}: downloading the official files from ${urls.join(', ')} into ${destDir} (sha256-checked against the lock, resumable; to use a copy you already have, set HCR_DATA_DIR to its folder)`,
   );
   const result = await downloadDatasets({
     ...opts.download,
     lock,
+    mirror: '', // already applied to `lock`
     // Sums learnt on this first download go to the lock in force, as `hcr data download` does.
     lockPath: opts.download?.lockPath ?? (opts.download?.lock ? undefined : datasetLockPath(opts.env)),
     datasets: targets,
