@@ -312,6 +312,24 @@ describe('EMNIST members by HTTP Range', () => {
     expect(srv.log).toEqual([]);
   });
 
+  it('a lock that cannot be written costs only the recorded sums: the files still land, and the notice says so', async () => {
+    const { lock } = lockFor();
+    for (const f of Object.values(lock.datasets['emnist-byclass']!.files)) delete f!.sha256;
+    const notices: string[] = [];
+    const lockPath = join(dest, 'no-such-dir', 'lock.json');
+    const r = await downloadDatasets({
+      lock,
+      lockPath,
+      destDir: dest,
+      datasets: ['emnist-byclass'],
+      onNotice: (m) => notices.push(m),
+      ...fast,
+    });
+    expect(r.files.map((f) => f.status)).toEqual(['downloaded', 'downloaded']);
+    expect(notices.join('\n')).toContain(`could not record them in ${lockPath}`);
+    expect(notices.join('\n')).toContain('HCR_DATASET_LOCK');
+  });
+
   it('HCR_DATA_MIRROR points every URL at another server (<mirror>/<zip name>, <mirror>/<dataset>/<file>)', async () => {
     const { lock } = lockFor('https://biometrics.invalid/cs_links/EMNIST/gzip.zip');
     srv.routes.set('/mirror/gzip.zip', layout.bytes);

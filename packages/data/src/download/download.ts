@@ -176,7 +176,15 @@ async function recordNewSums(ctx: Ctx, files: DownloadedFile[]): Promise<void> {
     ctx.onNotice(`the lock has no sha256 for ${list}: checked against the zip's CRC-32 only (not recorded)`);
     return;
   }
-  await recordLockedSums(ctx.lockPath, learnt, ctx.lock);
+  try {
+    await recordLockedSums(ctx.lockPath, learnt, ctx.lock);
+  } catch (e) {
+    // The files are good (CRC-32 and size checked); a read-only lock (an installed package) only loses the sums.
+    ctx.onNotice(
+      `the lock has no sha256 for ${list}; could not record them in ${ctx.lockPath} (${(e as Error).message}): set HCR_DATASET_LOCK to a writable copy of the lock to keep them`,
+    );
+    return;
+  }
   ctx.onNotice(
     `the lock had no sha256 for ${learnt.length} file(s); recorded this first download's sums in ${ctx.lockPath}: ${list}. Later downloads and \`hcr data prepare\` are checked against them.`,
   );
