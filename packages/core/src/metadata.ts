@@ -25,8 +25,18 @@ export function pixelLookupTable(n: InputNormalisation = DEFAULT_INPUT_NORMALISA
 export interface ModelMetadata {
   /** Format version of this file. */
   formatVersion: 1;
-  /** Run id, e.g. `hcrnet-20261127-1105-ab12cd`. */
+  /** Run id, e.g. `hcrnet-20261127-1105-ab12cd` (a run name may be reused: `pipeline`). */
   id: string;
+  /**
+   * Unique id of the training run: a random UUID made when the run starts, kept when it resumes. Tells two
+   * runs of the same name apart (absent on models trained before it existed).
+   */
+  uid?: string;
+  /**
+   * Version of the model: the run's start time as the integer YYYYMMDDhhmmss (UTC), so a later run has a
+   * larger version. Written to ONNX ModelProto.model_version (onnxruntime's `get_modelmeta().version`).
+   */
+  modelVersion?: number;
   /** Builder name: `seed`, `hcrnet`, ... */
   architecture: string;
   /** Which classes the outputs are (`hcr36`, `hcr47`, `hcr62`); classNames lists them in output order. */
@@ -87,4 +97,10 @@ export const ONNX_METADATA_KEYS = {
   reader: 'hcr.reader',
   /** ConfidenceCalibration as JSON; absent on uncalibrated models (temperature 1). */
   calibration: 'hcr.calibration',
+  /** ModelMetadata.uid: unique per training run. */
+  modelUid: 'hcr.model_uid',
+  /** ModelMetadata.modelVersion as a decimal string (also ModelProto.model_version). */
+  modelVersion: 'hcr.model_version',
+  /** How to turn an image into the input tensor, as JSON (`describePreprocessing` of @hcr/image). */
+  preprocessing: 'hcr.preprocessing',
 } as const;

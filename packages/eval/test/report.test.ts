@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LABEL_SPACE_36, sourceName } from '@hcr/core';
 import { openDataset } from '@hcr/data';
 import { initEngine } from '@hcr/engine';
+import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -271,6 +272,13 @@ describe('hcr eval report', () => {
       code: 'ONNX_STALE',
       message: expect.stringMatching(/hcr export onnx/),
     });
+    // the same run name, retrained: the export of the earlier run is stale too
+    await writeFile(join(run, 'metadata.json'), JSON.stringify({ ...meta, uid: 'run-a' }));
+    await writeOnnx(join(run, 'model.onnx'), (await exportModelFile(run)).bytes);
+    await writeFile(join(run, 'metadata.json'), JSON.stringify({ ...meta, uid: 'run-b' }));
+    await expect(
+      evaluateRun({ run, dataDir: fx.dataDir, workers: 1, outDir, runtime: 'onnx' }),
+    ).rejects.toMatchObject({ code: 'ONNX_STALE', message: expect.stringMatching(/earlier run .*run-a/) });
     await rm(join(run, 'model.onnx'));
     await writeFile(join(run, 'metadata.json'), JSON.stringify(meta));
     await expect(

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HcrError, type ModelMetadata, ONNX_METADATA_KEYS, writeFileAtomic } from '@hcr/core';
 import '@tensorflow/tfjs-backend-cpu';
+import { describePreprocessing } from '@hcr/image';
 import { encodeModel } from '@hcr/onnx-proto';
 import { type GraphModel, loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,6 +26,8 @@ export interface ExportOptions {
   metadata?: Record<string, string>;
   /** ModelProto.doc_string. */
   docString?: string;
+  /** ModelProto.model_version (`exportModelFile`: metadata.json's modelVersion). */
+  modelVersion?: number;
   /**
    * Names of unknown input/output dims (LayersModel only; default `batch` and `<name>_dim<k>`).
    * `exportModelFile` uses LINE_READER_DIM_NAMES (`width`, `frames`) for a line reader.
@@ -77,6 +80,7 @@ function finish(
     opset_import: [{ domain: '', version: g.opset }],
     producer_name: PRODUCER_NAME,
     producer_version: PRODUCER_VERSION,
+    ...(opts.modelVersion !== undefined && { model_version: opts.modelVersion }),
     doc_string: opts.docString ?? `Exported from a TensorFlow.js ${format} by ${PRODUCER_NAME}.`,
     graph: {
       name: graphName,
@@ -206,13 +210,26 @@ async function readMetadata(file: string): Promise<ModelMetadata | null> {
   }
 }
 
-/** hcr's ModelMetadata as ONNX metadata_props (keys from ONNX_METADATA_KEYS in @hcr/core). */
-export function metadataProps(meta: Partial<ModelMetadata>): Record<string, string> {
+/**
+ * hcr's ModelMetadata as ONNX metadata_props (keys from ONNX_METADATA_KEYS in @hcr/core), with the
+ * preprocessing the model expects spelled out for other runtimes (`hcr.preprocessing`; `inputLayout` is the
+ * exported input's layout).
+ */
+export function metadataProps(
+  meta: Partial<ModelMetadata>,
+  inputLayout: 'nhwc' | 'nchw' = 'nhwc',
+): Record<string, string> {
   const props: Record<string, string> = {};
   if (meta.classNames) props[ONNX_METADATA_KEYS.classNames] = JSON.stringify(meta.classNames);
-  if (meta.inputNormalisation)
+  if (meta.inputNormalisation) {
     props[ONNX_METADATA_KEYS.inputNormalisation] = JSON.stringify(meta.inputNormalisation);
+    props[ONNX_METADATA_KEYS.preprocessing] = JSON.stringify(
+      describePreprocessing({ ...meta, inputNormalisation: meta.inputNormalisation }, inputLayout),
+    );
+  }
   if (meta.id) props[ONNX_METADATA_KEYS.modelId] = meta.id;
+  if (meta.uid) props[ONNX_METADATA_KEYS.modelUid] = meta.uid;
+  if (meta.modelVersion !== undefined) props[ONNX_METADATA_KEYS.modelVersion] = String(meta.modelVersion);
   if (meta.task === 'line' && meta.reader) props[ONNX_METADATA_KEYS.reader] = JSON.stringify(meta.reader);
   if (meta.calibration) props[ONNX_METADATA_KEYS.calibration] = JSON.stringify(meta.calibration);
   props[ONNX_METADATA_KEYS.metadata] = JSON.stringify(meta);
@@ -229,8 +246,9 @@ export async function exportModelFile(
   opts: ExportOptions = {},
 ): Promise<ExportResult & { loaded: LoadedModel }> {
   const loaded = await loadTfjsModel(path);
-  const metadata = { ...(loaded.metadata ? metadataProps(loaded.metadata) : {}), ...(opts.metadata ?? {}) };
-  const full = { ...opts, metadata };
+  const fromFile = loaded.metadata ? metadataProps(loaded.metadata, opts.inputLayout) : {};
+  const metadata = { ...fromFile, ...(opts.metadata ?? {}) };
+  const full = { modelVersion: loaded.metadata?.modelVersion, ...opts, metadata };
   const metaFile = join(dirname(loaded.modelJsonPath), 'metadata.json');
   if (loaded.format === 'layers-model') {
     const input = loaded.model.inputs[0]?.shape;

@@ -39,13 +39,33 @@ describe('models on disk', () => {
     const dir = join(root, 'saved');
     const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2 })] });
     await model.save(fileIOHandler(dir));
-    const meta = { id: 'run-1', classNames: ['a', 'b'], inputNormalisation: { mean: 0.5, std: 0.5 } };
+    const meta = {
+      id: 'run-1',
+      uid: '0c6f4a0e-5a4b-4f4e-9d7c-2f1e8b9a6c3d',
+      modelVersion: 20261201123456,
+      classNames: ['a', 'b'],
+      inputNormalisation: { mean: 0.5, std: 0.5 },
+    };
     writeFileSync(join(dir, 'metadata.json'), JSON.stringify(meta));
     const { bytes } = await exportModelFile(join(dir, 'model.json'));
-    const props = Object.fromEntries(decodeModel(bytes).metadata_props.map((p) => [p.key, p.value]));
+    const onnx = decodeModel(bytes);
+    const props = Object.fromEntries(onnx.metadata_props.map((p) => [p.key, p.value]));
     expect(JSON.parse(props[ONNX_METADATA_KEYS.classNames])).toEqual(['a', 'b']);
     expect(JSON.parse(props[ONNX_METADATA_KEYS.inputNormalisation])).toEqual({ mean: 0.5, std: 0.5 });
     expect(props[ONNX_METADATA_KEYS.modelId]).toBe('run-1');
+    // the run's identity: unique id, and the version in ModelProto.model_version (onnxruntime's modelmeta.version)
+    expect(props[ONNX_METADATA_KEYS.modelUid]).toBe(meta.uid);
+    expect(props[ONNX_METADATA_KEYS.modelVersion]).toBe('20261201123456');
+    expect(onnx.model_version).toBe(20261201123456);
+    // how to make the input, for runtimes outside hcr
+    const pre = JSON.parse(props[ONNX_METADATA_KEYS.preprocessing]);
+    expect(pre).toMatchObject({
+      task: 'character',
+      input: { layout: 'NHWC', shape: ['N', 28, 28, 1], dtype: 'float32' },
+      pixels: { ink: 'bright', background: 0, mean: 0.5, std: 0.5, inputRange: [-1, 1] },
+      character: { normalisation: 'canonical', size: 28, boxSize: 20, inkThreshold: 0.15 },
+    });
+    expect(pre.steps.join('\n')).toMatch(/crop: .*0\.15.*\n.*longer side to 20 px.*\n.*round\(14 - cx\)/);
   });
 
   it('a missing weight shard is a clear error', async () => {

@@ -153,6 +153,12 @@ describe('a reader run directory (saveModel from @hcr/model)', () => {
     expect(JSON.parse(props[ONNX_METADATA_KEYS.reader])).toEqual(readerInfo());
     expect(JSON.parse(props[ONNX_METADATA_KEYS.inputNormalisation])).toEqual(DEFAULT_INPUT_NORMALISATION);
     expect(JSON.parse(props[ONNX_METADATA_KEYS.metadata]).task).toBe('line');
+    expect(JSON.parse(props[ONNX_METADATA_KEYS.preprocessing])).toMatchObject({
+      task: 'line',
+      input: { layout: 'NHWC', shape: ['N', 32, 'width', 1] },
+      pixels: { ink: 'bright', mean: DEFAULT_INPUT_NORMALISATION.mean, std: DEFAULT_INPUT_NORMALISATION.std },
+      line: { height: 32, margin: 3, minWidth: readerInfo().minWidth, stride: readerInfo().stride, blank: 0 },
+    });
     const v = await verifyExport(loaded, bytes, { samples: 2 });
     expect(v.passed).toBe(true);
     expect(v.checks.map((c) => c.shape[2])).toEqual(VERIFY_SIZES.flatMap((w) => [w, w]));

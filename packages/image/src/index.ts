@@ -4,6 +4,7 @@ export {
   normaliseCharacter,
   transposeImages,
 } from './character.js';
+export { describePreprocessing, type PreprocessingDescription } from './describe.js';
 export { toGrey, validateImage } from './grey.js';
 export { detectPolarity, flatten, inkThreshold, MIN_INK_CONTRAST, type Polarity, softInk } from './ink.js';
 export { preprocessLine, WORK_HEIGHT } from './preprocess.js';

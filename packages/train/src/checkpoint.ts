@@ -23,6 +23,9 @@ export interface EpochMetrics {
 /** Everything besides the tensors needed to continue exactly where a run stopped. */
 export interface TrainProgress<C = TrainConfig> {
   runId: string;
+  /** ModelMetadata.uid and modelVersion, made when the run started (absent in older checkpoints). */
+  uid?: string;
+  modelVersion?: number;
   config: C;
   dataManifestSha256: string;
   /** Epoch being trained and the next batch within it (data position). */

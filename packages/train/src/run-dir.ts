@@ -11,6 +11,14 @@ export function runIdFor(prefix: string, now = new Date()): string {
   return `${prefix}-${stamp}`;
 }
 
+/**
+ * A run's model version: its start time as the integer YYYYMMDDhhmmss in UTC (ModelMetadata.modelVersion),
+ * increasing from run to run and readable as a date.
+ */
+export function modelVersionAt(now: Date): number {
+  return Number(now.toISOString().replace(/\D/g, '').slice(0, 14));
+}
+
 /** Commit the training code came from (`unknown` outside a git checkout). */
 export function gitCommit(): string {
   try {

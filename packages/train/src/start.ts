@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 import { type BestWeights, loadCheckpoint, type TrainProgress } from './checkpoint.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import type { WorkerState } from './protocol.js';
-import { claimRunDir, findResumeRun, runIdFor } from './run-dir.js';
+import { claimRunDir, findResumeRun, modelVersionAt, runIdFor } from './run-dir.js';
 
 /** How a run begins, for both trainers: a new run directory, or the checkpoint of a run to continue. */
 export interface RunStart {
@@ -58,10 +59,16 @@ export function checkSameData(start: RunStart, dataDir: string, manifestSha256: 
     );
 }
 
-/** The progress record of a run: the checkpoint's when resuming, else a fresh one at step 0. */
+/**
+ * The progress record of a run: the checkpoint's when resuming, else a fresh one at step 0. A new run gets
+ * its unique id and model version here (kept in every checkpoint, so a resumed run keeps them). Neither
+ * reaches seeds, data order or weights: training stays deterministic.
+ */
 export function initialProgress(start: RunStart, manifestSha256: string): TrainProgress {
   const progress: TrainProgress = start.resumed?.progress ?? {
     runId: start.runId,
+    uid: randomUUID(),
+    modelVersion: modelVersionAt(new Date()),
     config: start.config,
     dataManifestSha256: manifestSha256,
     epoch: 0,
@@ -77,5 +84,8 @@ export function initialProgress(start: RunStart, manifestSha256: string): TrainP
     best: null,
   };
   progress.config = start.config;
+  // a checkpoint written before runs had an identity: the resumed run gets one now
+  progress.uid ??= randomUUID();
+  progress.modelVersion ??= modelVersionAt(new Date());
   return progress;
 }

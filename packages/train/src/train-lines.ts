@@ -241,6 +241,8 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
     const metadata: ModelMetadata = {
       formatVersion: 1,
       id: runId,
+      uid: progress.uid,
+      modelVersion: progress.modelVersion,
       architecture: config.model,
       labelSpace: alphabet.labelSpace as ModelMetadata['labelSpace'],
       classNames: [...alphabet.symbols],

@@ -216,6 +216,8 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
     const metadata: ModelMetadata = {
       formatVersion: 1,
       id: runId,
+      uid: progress.uid,
+      modelVersion: progress.modelVersion,
       architecture: config.model,
       labelSpace: space.id,
       classNames: [...space.classes],

@@ -88,6 +88,9 @@ describe('checkpoint and resume', () => {
     const killed = await done;
     expect(killed.signal, killed.err).toBe('SIGKILL');
     expect(killedAt).toBeGreaterThanOrEqual(2);
+    const checkpointed = JSON.parse(
+      await readFile(join(dir, 'runs', 'interrupted', 'checkpoint', 'state.json'), 'utf8'),
+    );
     await expect(stat(join(dir, 'runs', 'interrupted', 'model.json'))).rejects.toThrow();
 
     // Resume with a different worker count: the result must not depend on it.
@@ -116,6 +119,14 @@ describe('checkpoint and resume', () => {
     const mb = JSON.parse(await readFile(join(dir, 'runs', 'straight', 'metadata.json'), 'utf8'));
     expect(ma.metrics.test_acc).toBe(mb.metrics.test_acc);
     expect(ma.metrics.extra_digits_acc_digitsonly).toBe(mb.metrics.extra_digits_acc_digitsonly);
+    // Each run has its own identity, made when it started and kept across the resume; it never touches
+    // the training (the results above are identical).
+    expect(ma.uid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(ma.uid).toBe(checkpointed.uid);
+    expect(ma.modelVersion).toBe(checkpointed.modelVersion);
+    expect(mb.uid).not.toBe(ma.uid);
+    expect(String(mb.modelVersion)).toMatch(/^20\d{12}$/);
+    expect(mb.modelVersion).toBeGreaterThanOrEqual(ma.modelVersion);
     // The synthetic task is learnable: training did something real.
     expect(b[1].train_loss).toBeLessThan(b[0].train_loss);
   });

@@ -6,7 +6,7 @@ import { loadModel } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import type { ModelRun } from '../model-files.js';
-import { readOnnxMetadataProps } from '../onnx-metadata.js';
+import { checkExportedFrom, readOnnxMetadataProps } from '../onnx-metadata.js';
 import { ONNX_FILE } from '../runtimes/onnx.js';
 import type { RuntimeName } from '../runtimes/predictor.js';
 
@@ -86,13 +86,7 @@ export async function onnxLineRuntime(run: ModelRun, { file }: { file?: string }
   });
   const props = readOnnxMetadataProps(bytes);
   const reexport = { hint: `Re-export it: \`pnpm hcr export onnx ${run.dir}\`.` };
-  const exportedFrom = props[ONNX_METADATA_KEYS.modelId];
-  if (exportedFrom !== undefined && exportedFrom !== run.metadata.id)
-    throw new HcrError(
-      'ONNX_STALE',
-      `${path} was exported from model '${exportedFrom}', not from '${run.metadata.id}'.`,
-      reexport,
-    );
+  checkExportedFrom(props, run.metadata, path, reexport);
   const readerProp = props[ONNX_METADATA_KEYS.reader];
   if (readerProp !== undefined) {
     const symbols = (JSON.parse(readerProp) as LineReaderInfo).symbols;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HcrError, ONNX_METADATA_KEYS } from '@hcr/core';
 import * as ort from 'onnxruntime-node';
 import type { ModelRun } from '../model-files.js';
-import { readOnnxMetadataProps } from '../onnx-metadata.js';
+import { checkExportedFrom, readOnnxMetadataProps } from '../onnx-metadata.js';
 import type { Predictor } from './predictor.js';
 
 export const ONNX_FILE = 'model.onnx';
@@ -20,14 +20,8 @@ export async function onnxPredictor(run: ModelRun, { file }: { file?: string } =
     });
   });
   const props = readOnnxMetadataProps(bytes);
-  const exportedFrom = props[ONNX_METADATA_KEYS.modelId];
   const reexport = { hint: `Re-export it: \`pnpm hcr export onnx ${run.dir}\`.` };
-  if (exportedFrom !== undefined && exportedFrom !== run.metadata.id)
-    throw new HcrError(
-      'ONNX_STALE',
-      `${path} was exported from model '${exportedFrom}', not from '${run.metadata.id}'.`,
-      reexport,
-    );
+  checkExportedFrom(props, run.metadata, path, reexport);
   const names = props[ONNX_METADATA_KEYS.classNames];
   if (names !== undefined && JSON.parse(names).join('') !== run.metadata.classNames.join(''))
     throw new HcrError(
