@@ -295,7 +295,8 @@ describe('evaluateReader on a tiny random reader', () => {
     expect(synth.dir).toContain('lines');
     const shown = [...synth.examples.mostConfident, ...synth.examples.worst].map((e) => e.truth).sort();
     expect(shown).toEqual([...TEXTS].sort()); // read back from the shard with their texts; none is read right
-    expect(synth.constraints.map((c) => c.name)).toEqual(['none']);
+    expect(synth.constraints.map((c) => c.name)).toEqual(['none', 'field']);
+    expect(synth.headline).toBe('none');
     expect(Object.keys(synth.perKind!).sort()).toEqual(['name', 'number']);
     const c = synth.constraints[0]!;
     expect(c.perLength.reduce((n, b) => n + b.count, 0)).toBe(TEXTS.length);
