@@ -114,12 +114,21 @@ export function characterClassIndices(cls: CharacterClass, owner: ClassOwner): n
     throw new HcrError('CLASSES_INVALID', `Unknown character class ${JSON.stringify(cls)}.`, {
       hint: `Use one of ${CHARACTER_CLASS_CHOICES}.`,
     });
-  const out: number[] = [];
+  const caseMerged = !symbols.some((s) => s !== s.toUpperCase());
+  const set = new Set<number>();
   symbols.forEach((s, i) => {
-    if (s.length === 1 && chars.includes(s)) out.push(i);
+    if (s.length === 1 && chars.includes(s)) set.add(i);
   });
+  // A space that merges only some letters (hcr47: C stands for c and C) answers `lowercase` with the merged
+  // capitals too; a fully case-merged space keeps refusing it below.
+  if (!caseMerged)
+    for (const ch of chars)
+      if (!symbols.includes(ch)) {
+        const i = symbolIndex(ch, symbols);
+        if (i >= 0) set.add(i);
+      }
+  const out = [...set].sort((a, b) => a - b);
   if (out.length === 0) {
-    const caseMerged = !symbols.some((s) => s !== s.toUpperCase());
     throw new HcrError(
       'CLASSES_INVALID',
       `${capitalise(owner.name)} has no ${cls} characters: its classes are ${listSymbols(symbols)}.`,
@@ -142,4 +151,19 @@ export function allowedSymbolIndices(value: string | undefined, owner: ClassOwne
 
 function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/**
+ * The named sets `owner` can answer, in NAMES order (digits, letters, alnum, uppercase, lowercase): what a
+ * page or a help text offers for this model. `lowercase` appears only for case-sensitive models.
+ */
+export function availableCharacterClasses(owner: ClassOwner): NamedCharacterClass[] {
+  return NAMES.filter((name) => {
+    try {
+      characterClassIndices(name, owner);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import {
+  availableCharacterClasses,
   CASE_MERGED_IN_BALANCED,
   CASE_TWINS,
   canonicalLineText,
@@ -96,5 +97,15 @@ describe('label spaces 36, 47, 62', () => {
     expect(canonicalLineText('cab', a47)).toBe('Cab');
     expect(decodeLineLabels(encodeLineText('cab', a47), a47)).toBe('Cab');
     expect(canonicalLineText('ab', lineAlphabet(LABEL_SPACE_36))).toBe('AB');
+  });
+});
+
+describe('character classes a label space offers', () => {
+  it('offers lowercase only for case-sensitive spaces', () => {
+    const own = (s: typeof LABEL_SPACE_36) =>
+      availableCharacterClasses({ name: 'this model', symbols: s.classes });
+    expect(own(LABEL_SPACE_36)).toEqual(['digits', 'letters', 'alnum', 'uppercase']);
+    expect(own(LABEL_SPACE_62)).toEqual(['digits', 'letters', 'alnum', 'uppercase', 'lowercase']);
+    expect(own(LABEL_SPACE_47)).toEqual(['digits', 'letters', 'alnum', 'uppercase', 'lowercase']);
   });
 });

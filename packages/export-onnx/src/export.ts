@@ -230,6 +230,7 @@ export function metadataProps(
   if (meta.id) props[ONNX_METADATA_KEYS.modelId] = meta.id;
   if (meta.uid) props[ONNX_METADATA_KEYS.modelUid] = meta.uid;
   if (meta.modelVersion !== undefined) props[ONNX_METADATA_KEYS.modelVersion] = String(meta.modelVersion);
+  if (meta.labelSpace && meta.task !== 'line') props[ONNX_METADATA_KEYS.labelSpace] = meta.labelSpace;
   if (meta.task === 'line' && meta.reader) props[ONNX_METADATA_KEYS.reader] = JSON.stringify(meta.reader);
   if (meta.calibration) props[ONNX_METADATA_KEYS.calibration] = JSON.stringify(meta.calibration);
   props[ONNX_METADATA_KEYS.metadata] = JSON.stringify(meta);

@@ -157,11 +157,40 @@ document.getElementById('upload').addEventListener('change', async (e) => {
   e.target.value = '';
 });
 
+/** The choices each named character class gets on the page; only those the model can answer are shown. */
+const CLASS_LABELS = {
+  digits: 'Digits only',
+  letters: 'Letters only',
+  uppercase: 'Capitals only (A-Z)',
+  lowercase: 'Lowercase only (a-z)',
+};
+
+/**
+ * Offers the model's own choices (GET /v1/model classChoices): a case-sensitive (62-class) model adds
+ * capitals and lowercase. alnum is `all` for every hcr model, and uppercase is `letters` when case is merged.
+ */
+function offerClassChoices(choices, caseSensitive) {
+  if (!Array.isArray(choices)) return;
+  const chosen = classes.value;
+  classes.replaceChildren(
+    new Option(caseSensitive ? 'Digits and letters (any case)' : 'Digits and letters', 'all'),
+  );
+  for (const name of choices)
+    if (CLASS_LABELS[name] && (caseSensitive || name !== 'uppercase'))
+      classes.add(new Option(CLASS_LABELS[name], name));
+  classes.value = [...classes.options].some((o) => o.value === chosen) ? chosen : 'all';
+}
+
 fetch('/v1/model')
   .then((r) => r.json())
   .then((m) => {
+    const caseSensitive = m.classNames.some((c) => c !== c.toUpperCase());
+    const what = caseSensitive
+      ? 'Draw a digit (0-9) or a letter, capital or lowercase'
+      : 'Draw a digit (0-9) or a capital letter (A-Z)';
     document.getElementById('model-line').textContent =
-      `Draw a digit (0-9) or a capital letter (A-Z). Model: ${m.id}, ${m.classNames.length} classes.`;
+      `${what}. Model: ${m.id}, ${m.classNames.length} classes${m.labelSpace ? ` (${m.labelSpace})` : ''}: ${m.classNames.join('')}.`;
+    offerClassChoices(m.classChoices, caseSensitive);
   })
   .catch(() => {});
 

@@ -1,6 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { HcrError, parseClassOption, writeFileAtomic } from '@hcr/core';
+import {
+  type ClassKind,
+  classKind,
+  HcrError,
+  isCaseSensitive,
+  labelSpace,
+  parseClassOption,
+  writeFileAtomic,
+} from '@hcr/core';
 import { allowedClasses, createRecognizer, encodeGreyPng, type Prediction } from '@hcr/serve-onnx/recognizer';
 import { type Command, Option } from 'commander';
 import { csvRow } from '../csv.js';
@@ -14,7 +22,24 @@ type Format = (typeof FORMATS)[number];
 interface PredictResult {
   file: string;
   prediction?: Prediction;
+  /** Case-sensitive models (47, 62 classes): the answer's case. */
+  case?: string;
   error?: { code: string; message: string };
+}
+
+/** How the answer's case is shown: `a (lowercase)`, `A (capital)`; `C (either case)` where hcr47 merges it. */
+const CASE_WORDS: Record<ClassKind, string | undefined> = {
+  lower: 'lowercase',
+  upper: 'capital',
+  letter: 'either case',
+  digit: undefined,
+};
+
+/** The case of a predicted class, for models that tell case; undefined for 36-class (case-merged) models. */
+function caseReader(space: string | undefined): (classIndex: number) => string | undefined {
+  const s = space ? labelSpace(space) : undefined;
+  if (!s || !isCaseSensitive(s)) return () => undefined;
+  return (i) => CASE_WORDS[classKind(i, s)];
 }
 
 /** --format, with --json kept as its short form; the two may not disagree. */
@@ -83,6 +108,7 @@ export function registerPredict(program: Command): void {
         await rec.close();
         throw e;
       }
+      const caseOf = caseReader(rec.info.labelSpace);
       const results: PredictResult[] = [];
       const debugNames = new Set<string>();
       // a/1.png and b/1.png (from a folder) become 1 and 1-2, not one file written twice
@@ -107,14 +133,20 @@ export function registerPredict(program: Command): void {
             const debugFile = join(opts.debug, `${debugName(file)}.28x28.png`);
             await writeFileAtomic(debugFile, await encodeGreyPng(prepared.pixels));
           }
-          results.push({ file, prediction });
+          const letterCase = caseOf(prediction.classIndex);
+          results.push({ file, prediction, ...(letterCase ? { case: letterCase } : {}) });
         } catch (e) {
           if (!(e instanceof HcrError) || e.code === 'CLASSES_INVALID') throw e;
           results.push({ file, error: { code: e.code, message: e.message } });
         }
       }
       await rec.close();
-      if (format === 'json') printJson({ model: rec.info.id, results });
+      if (format === 'json')
+        printJson({
+          model: rec.info.id,
+          ...(rec.info.labelSpace ? { labelSpace: rec.info.labelSpace } : {}),
+          results,
+        });
       else if (format === 'csv') writeCsv(results, topK);
       else
         for (const r of results) {
@@ -128,7 +160,7 @@ export function registerPredict(program: Command): void {
             .map((t) => `${t.label} ${(t.confidence * 100).toFixed(1)}%`)
             .join(', ');
           process.stdout.write(
-            `${r.file}  ${out.bold(p.label)}  ${(p.confidence * 100).toFixed(1)}%${rest ? out.dim(`  (then ${rest})`) : ''}\n`,
+            `${r.file}  ${out.bold(p.label)}${r.case ? ` (${r.case})` : ''}  ${(p.confidence * 100).toFixed(1)}%${rest ? out.dim(`  (then ${rest})`) : ''}\n`,
           );
         }
       if (results.some((r) => r.error)) process.exitCode = 1;

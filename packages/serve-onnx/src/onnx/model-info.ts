@@ -4,6 +4,8 @@ import {
   checkCalibration,
   HcrError,
   type InputNormalisation,
+  LABEL_SPACES,
+  type LabelSpaceId,
   ONNX_METADATA_KEYS,
 } from '@hcr/core';
 import { DataType, decodeModel, metadataRecord, type ValueInfoProtoObject } from '@hcr/onnx-proto';
@@ -23,6 +25,11 @@ export interface ModelInfo {
   /** `hcr.model_id`, else the file name. */
   id: string;
   classNames: string[];
+  /**
+   * `hcr.label_space` (hcr36, hcr47, hcr62), else the label space whose classes these are; undefined for a
+   * class list hcr does not know.
+   */
+  labelSpace?: LabelSpaceId;
   normalisation: InputNormalisation;
   input: TensorSignature;
   output: TensorSignature;
@@ -131,9 +138,11 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
     throw metadataError(ONNX_METADATA_KEYS.calibration, (e as Error).message);
   }
   const opset = model.opset_import.find((o) => !o.domain || o.domain === 'ai.onnx');
+  const labelSpace = modelLabelSpace(props[ONNX_METADATA_KEYS.labelSpace], classNames);
   return {
     id: props[ONNX_METADATA_KEYS.modelId] || fallbackId,
     classNames,
+    ...(labelSpace ? { labelSpace } : {}),
     normalisation: { mean: normalisation.mean, std: normalisation.std },
     input,
     output,
@@ -175,4 +184,18 @@ function metadataError(key: string, expected: string): HcrError {
   return new HcrError('MODEL_METADATA', `The ONNX model's metadata_props lack ${key} (${expected}).`, {
     hint: 'Export the model with `hcr export onnx`, which writes class names and input normalisation.',
   });
+}
+
+/** The label space a model declares, checked against its class names (a disagreement is a broken export). */
+function modelLabelSpace(declared: string | undefined, classNames: string[]): LabelSpaceId | undefined {
+  const byClasses = LABEL_SPACES.find((s) => s.classes.join('') === classNames.join(''));
+  if (declared === undefined) return byClasses?.id;
+  const space = LABEL_SPACES.find((s) => s.id === declared);
+  if (!space || space.id !== byClasses?.id)
+    throw new HcrError(
+      'MODEL_METADATA',
+      `The model's ${ONNX_METADATA_KEYS.labelSpace} is ${JSON.stringify(declared)} but its ${classNames.length} class names are ${classNames.join('')}.`,
+      { hint: 'Re-export the model with `hcr export onnx` so metadata and classes agree.' },
+    );
+  return space.id;
 }

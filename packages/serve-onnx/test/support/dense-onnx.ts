@@ -15,6 +15,8 @@ export interface DenseOnnxOptions {
   mean?: number;
   std?: number;
   classNames?: string[];
+  /** `hcr.label_space` to write (hcr36, hcr47, hcr62); omitted when absent. */
+  labelSpace?: string;
   /** Leave out metadata_props keys, to test the errors. */
   omitMetadata?: string[];
   inputName?: string;
@@ -74,6 +76,7 @@ export function denseOnnxModel(opts: DenseOnnxOptions): Uint8Array {
       value: JSON.stringify({ mean: opts.mean ?? 0.5, std: opts.std ?? 0.5 }),
     },
     { key: ONNX_METADATA_KEYS.modelId, value: opts.modelId ?? 'dense-test' },
+    ...(opts.labelSpace ? [{ key: ONNX_METADATA_KEYS.labelSpace, value: opts.labelSpace }] : []),
   ].filter((p) => !omit.has(p.key));
   return encodeModel({
     ir_version: 8,

@@ -1,3 +1,4 @@
+import { availableCharacterClasses } from '@hcr/core';
 import type { LineReader } from '../../reader/line-reader.js';
 import type { Recognizer } from '../../recognizer.js';
 import type { BatcherOptions } from '../batcher.js';
@@ -13,9 +14,12 @@ export function registerModelRoute(
     tags: ['service'],
     summary: 'The loaded models: class names, normalisation, signatures, metadata, batching and limits',
   };
+  const classChoices = availableCharacterClasses({ name: 'this model', symbols: rec.info.classNames });
   app.get('/v1/model', { schema }, async () => ({
     id: rec.info.id,
     classNames: rec.info.classNames,
+    labelSpace: rec.info.labelSpace ?? null,
+    classChoices,
     normalisation: rec.info.normalisation,
     input: rec.info.input,
     output: rec.info.output,

@@ -1,0 +1,129 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRng, LABEL_SPACE_36, LABEL_SPACE_62 } from '@hcr/core';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, createRecognizer, type HcrApp, inspectModel, type Recognizer } from '../src/index.js';
+import { denseOnnxModel } from './support/dense-onnx.js';
+import { photo } from './support/synth.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+
+/** A random single-layer model with `space`'s classes: the label space, not accuracy, is under test. */
+function model(classes: readonly string[], labelSpace?: string): Uint8Array {
+  const rng = createRng(11);
+  const k = classes.length;
+  const weights = Float32Array.from({ length: 784 * k }, () => rng.normal() * 0.05);
+  const bias = Float32Array.from({ length: k }, () => rng.normal() * 0.1);
+  return denseOnnxModel({
+    layers: [{ weights, bias, inputs: 784, units: k }],
+    classNames: [...classes],
+    modelId: `random-${k}`,
+    labelSpace,
+  });
+}
+
+function hcr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', ...args],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('a 62-class model served', () => {
+  let rec: Recognizer;
+  let app: HcrApp;
+  let dir: string;
+  beforeAll(async () => {
+    rec = await createRecognizer({ model: model(LABEL_SPACE_62.classes, 'hcr62'), intraOpThreads: 1 });
+    app = await buildApp({ recognizer: rec, logger: pino({ level: 'silent' }), batching: false });
+    dir = await mkdtemp(join(tmpdir(), 'hcr-labels-'));
+  });
+  afterAll(async () => {
+    await app.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads the label space from the model and offers uppercase and lowercase', async () => {
+    expect(rec.info.labelSpace).toBe('hcr62');
+    const m = (await app.app.inject('/v1/model')).json();
+    expect(m.labelSpace).toBe('hcr62');
+    expect(m.classNames).toHaveLength(62);
+    expect(m.classChoices).toEqual(['digits', 'letters', 'alnum', 'uppercase', 'lowercase']);
+    // without the key, the label space follows from the class names; a 36-class model has no lowercase
+    expect(inspectModel(model(LABEL_SPACE_62.classes)).labelSpace).toBe('hcr62');
+    expect(inspectModel(model(LABEL_SPACE_36.classes)).labelSpace).toBe('hcr36');
+    expect(() => inspectModel(model(LABEL_SPACE_36.classes, 'hcr62'))).toThrow(
+      /hcr\.label_space is "hcr62" but its 36 class names are/,
+    );
+  });
+
+  it('classes=lowercase answers in lowercase, classes=uppercase in capitals', async () => {
+    const png = await photo('A');
+    const ask = (classes: string) =>
+      app.app.inject({
+        method: 'POST',
+        url: `/v1/predict?classes=${classes}&top_k=5`,
+        headers: { 'content-type': 'image/png' },
+        payload: png,
+      });
+    const lower = (await ask('lowercase')).json().predictions[0];
+    expect(lower.label).toMatch(/^[a-z]$/);
+    expect(lower.topK.every((t: { label: string }) => /^[a-z]$/.test(t.label))).toBe(true);
+    const upper = (await ask('uppercase')).json().predictions[0];
+    expect(upper.label).toMatch(/^[A-Z]$/);
+  });
+
+  it('a 36-class model refuses classes=lowercase with a 400 naming its classes', async () => {
+    const rec36 = await createRecognizer({ model: model(LABEL_SPACE_36.classes), intraOpThreads: 1 });
+    const app36 = await buildApp({ recognizer: rec36, logger: pino({ level: 'silent' }), batching: false });
+    try {
+      expect((await app36.app.inject('/v1/model')).json().classChoices).not.toContain('lowercase');
+      const res = await app36.app.inject({
+        method: 'POST',
+        url: '/v1/predict?classes=lowercase',
+        headers: { 'content-type': 'image/png' },
+        payload: await photo('A'),
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.message).toMatch(
+        /no lowercase characters: its classes are "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"/,
+      );
+    } finally {
+      await app36.shutdown();
+    }
+  });
+
+  it('hcr predict shows the case of the answer', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'm62.onnx');
+    await writeFile(file, model(LABEL_SPACE_62.classes, 'hcr62'));
+    const img = join(dir, 'a.png');
+    await writeFile(img, await photo('A'));
+    const low = await hcr(['predict', '--model', file, img, '--classes', 'lowercase']);
+    expect(low.code, low.stderr).toBe(0);
+    expect(low.stdout).toMatch(/a\.png {2}[a-z] \(lowercase\) {2}\d/);
+    const up = await hcr(['predict', '--model', file, img, '--classes', 'uppercase', '--json']);
+    const doc = JSON.parse(up.stdout);
+    expect(doc.labelSpace).toBe('hcr62');
+    expect(doc.results[0].prediction.label).toMatch(/^[A-Z]$/);
+    expect(doc.results[0].case).toBe('capital');
+  });
+});
