@@ -1,35 +1,19 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, launchChromium } from '@hcr/test-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pct } from '../src/html.js';
 import { type EvalResult, evaluateRun } from '../src/report.js';
 import { ensureFixture, FIXTURE_RUN } from './fixtures.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let browser: Browser;
 let result: EvalResult;
 let out: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (the report test needs it)`,
-    );
+  browser = await launchChromium(); // fails first, naming the install command, when Chromium is missing
   const fx = await ensureFixture();
   out = await mkdtemp(join(tmpdir(), 'hcr-eval-html-'));
   result = await evaluateRun({
@@ -39,7 +23,6 @@ beforeAll(async () => {
     outDir: out,
     engine: 'wasm',
   });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 });
 
 afterAll(async () => {

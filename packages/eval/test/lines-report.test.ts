@@ -15,8 +15,8 @@ import { encodeLineShard, LINE_KINDS, type LineManifest, sha256 } from '@hcr/dat
 import { initEngine } from '@hcr/engine';
 import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
 import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, saveModel } from '@hcr/model';
+import { CHROMIUM, launchChromium, skipWithoutChromium } from '@hcr/test-browser';
 import { createCanvas } from '@napi-rs/canvas';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
 import { batchInput, widthBatches } from '../src/lines/read.js';
@@ -256,15 +256,11 @@ describe('evaluateReader on a tiny random reader', () => {
   });
 
   it('renders offline in headless Chromium with every image decoded', async (ctx) => {
-    const exe = '/usr/bin/chromium';
-    if (!existsSync(exe)) {
-      console.warn(`skipped: ${exe} is missing (apt-get install -y chromium)`);
+    if (skipWithoutChromium()) {
+      console.warn(`skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
       ctx.skip();
     }
-    const browser = await chromium.launch({
-      executablePath: exe,
-      args: ['--headless', '--no-sandbox', '--disable-gpu'],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const external: string[] = [];

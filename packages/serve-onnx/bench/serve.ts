@@ -1,10 +1,17 @@
 /**
- * `pnpm bench serve [--model file.onnx | heavy] [--duration s] [--soak s] [--threads n] [--body png|json] [--json]`
+ * `pnpm bench serve [--model file.onnx | heavy | fixture] [--duration s] [--soak s] [--threads n]
+ *   [--prepare-workers n] [--body png|json] [--json]`
  *
  * HTTP throughput and latency of `hcr serve` (autocannon against 127.0.0.1, single-image requests) at
  * concurrency 1, 16 and 64, with micro-batching and without, next to raw in-process onnxruntime images/s
- * measured in the same run; then a soak at concurrency 16 sampling the server's resident memory.
- * The server runs in its own process (the real CLI), so the load generator does not share its event loop.
+ * measured in the same run (before and after the HTTP runs, side by side); then a soak at concurrency 16
+ * sampling the server's resident memory. The server runs in its own process (the real CLI). Client and
+ * server share the machine's cores, so each run reports the CPU the load generator itself used, the
+ * server's CPU, and the 1-minute load average when it started.
+ *
+ * Default model: the pipeline's character model (artifacts/model/pipeline), else artifacts/model/latest,
+ * else hcrnet (the pipeline's architecture) with random weights, exported by @hcr/export-onnx: inference
+ * costs the same whatever the weights, so a fresh clone measures the served architecture.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +19,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng } from '@hcr/core';
+import { createRng, DEFAULT_INPUT_NORMALISATION, LABEL_SPACE_36, ONNX_METADATA_KEYS } from '@hcr/core';
 import autocannon from 'autocannon';
 import { createRecognizer, encodeGreyPng } from '../src/index.js';
 import { denseOnnxModel } from '../test/support/dense-onnx.js';
@@ -20,10 +27,14 @@ import { makeHandwritingFixtures } from '../test/support/make-handwriting-fixtur
 
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const FIXTURE = resolve(ROOT, 'packages/serve-onnx/test/fixtures/hcr-mlp.onnx');
+const PIPELINE = resolve(ROOT, 'artifacts/model/pipeline/model.onnx');
 const LATEST = resolve(ROOT, 'artifacts/model/latest/model.onnx');
 
 export interface BenchServeOptions {
-  /** ONNX model; `heavy` = a random 784-2048-2048-36 MLP (~5.9 M multiply-adds per image, CNN-like cost). */
+  /**
+   * ONNX model file; `heavy` = a random 784-2048-2048-36 MLP; `fixture` = the test MLP; `hcrnet` = the
+   * pipeline architecture with random weights (the default when no trained model is in artifacts/).
+   */
   model?: string;
   /** Seconds per autocannon run. */
   duration?: number;
@@ -32,7 +43,9 @@ export interface BenchServeOptions {
   concurrencies?: number[];
   /** onnxruntime intra-op threads, in-process and in the server (default: all cores). */
   threads?: number;
-  /** Request body: a 28x28 PNG (default; decoded by sharp) or JSON pixels (no image decoding). */
+  /** The server's --prepare-workers (default: hcr serve's own, 1). */
+  prepareWorkers?: number;
+  /** Request body: a 28x28 PNG (default) or JSON pixels (no image decoding). */
   body?: 'png' | 'json';
 }
 
@@ -45,27 +58,53 @@ interface HttpRun {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** CPU cores the load generator (this process) used on average during the run. */
+  clientCores: number;
+  /** CPU cores the server process used on average during the run. */
+  serverCores: number;
+  /** 1-minute load average when the run started. */
+  load1: number;
 }
+
+interface RawRun {
+  imagesPerSecond: number;
+  /** Whether onnxruntime's threads spun between operators (its default) or slept (hcr's default). */
+  spinWait: boolean;
+  /** CPU seconds of this process per image (onnxruntime's threads included). */
+  cpuMicrosPerImage: number;
+  load1: number;
+}
+
+const load1 = () => +loadavg()[0]!.toFixed(2);
 
 async function rawImagesPerSecond(
   model: string,
   batch: number,
   seconds: number,
-  images: Uint8Array[],
-  threads?: number,
-) {
-  const rec = await createRecognizer({ model, intraOpThreads: threads });
-  const input = Array.from({ length: batch }, (_, i) => images[i % images.length]!);
+  image: Uint8Array,
+  threads: number | undefined,
+  spinWait: boolean,
+): Promise<RawRun> {
+  const rec = await createRecognizer({ model, intraOpThreads: threads, spinWait });
+  const input = Array.from({ length: batch }, () => image);
   for (let i = 0; i < 5; i++) await rec.infer(input);
+  const l = load1();
   let n = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   while (performance.now() - t0 < seconds * 1000) {
     await rec.infer(input);
     n += batch;
   }
-  const rate = n / ((performance.now() - t0) / 1000);
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
   await rec.close();
-  return rate;
+  return {
+    imagesPerSecond: Math.round(n / wall),
+    spinWait,
+    cpuMicrosPerImage: Math.round((cpu.user + cpu.system) / n),
+    load1: l,
+  };
 }
 
 /** `hcr serve` in its own process (the real CLI); `extra` flags are appended (e.g. --reader for bench read). */
@@ -107,8 +146,32 @@ export async function stopServe(child: ChildProcess) {
   await exited;
 }
 
-async function load(url: string, body: Buffer, connections: number, duration: number) {
-  return autocannon({
+/** The server's process metrics: resident set and V8 heap in use (MiB), CPU seconds so far. */
+async function serverStats(url: string): Promise<{ rss: number; heap: number; cpuSeconds: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const num = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+  const mib = (re: RegExp) => +(num(re) / 2 ** 20).toFixed(1);
+  return {
+    rss: mib(/^hcr_process_resident_memory_bytes (\d+)/m),
+    heap: mib(/^hcr_nodejs_heap_size_used_bytes (\d+)/m),
+    cpuSeconds: num(/^hcr_process_cpu_seconds_total ([\d.e+-]+)/m),
+  };
+}
+
+/** One autocannon run with the CPU both sides used. */
+async function load(
+  url: string,
+  body: Buffer,
+  connections: number,
+  duration: number,
+  label: string,
+  batching: boolean,
+): Promise<HttpRun> {
+  const l = load1();
+  const s0 = await serverStats(url);
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = await autocannon({
     url: `${url}/v1/predict`,
     method: 'POST',
     headers: { 'content-type': body[0] === 0x7b ? 'application/json' : 'image/png' },
@@ -116,34 +179,64 @@ async function load(url: string, body: Buffer, connections: number, duration: nu
     connections,
     duration,
   });
-}
-
-/** Server memory from its /metrics: resident set and V8 heap in use (MiB). */
-async function memory(url: string): Promise<{ rss: number; heap: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const mib = (re: RegExp) => +(Number(re.exec(text)?.[1] ?? Number.NaN) / 2 ** 20).toFixed(1);
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const s1 = await serverStats(url);
   return {
-    rss: mib(/^hcr_process_resident_memory_bytes (\d+)/m),
-    heap: mib(/^hcr_nodejs_heap_size_used_bytes (\d+)/m),
+    label,
+    connections,
+    batching,
+    requestsPerSecond: Math.round(r.requests.average),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    clientCores: +((c.user + c.system) / 1e6 / wall).toFixed(2),
+    serverCores: +((s1.cpuSeconds - s0.cpuSeconds) / wall).toFixed(2),
+    load1: l,
   };
 }
 
 export async function benchServe(opts: BenchServeOptions = {}) {
-  let model = opts.model ?? process.env.HCR_MODEL ?? (existsSync(LATEST) ? LATEST : FIXTURE);
-  let tmp: string | undefined;
-  if (model === 'heavy') {
-    tmp = await mkdtemp(join(tmpdir(), 'hcr-bench-serve-'));
-    model = join(tmp, 'heavy.onnx');
-    await writeFile(model, heavyModel());
-  }
+  const tmp = await mkdtemp(join(tmpdir(), 'hcr-bench-serve-'));
   try {
-    return await benchWithModel(model, opts);
+    const { file, what } = await chooseModel(opts.model ?? process.env.HCR_MODEL, tmp);
+    return await benchWithModel(file, what, opts);
   } finally {
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 
-/** Random weights: only the cost matters here (the inference work of a small CNN, in a graph we can write). */
+async function chooseModel(flag: string | undefined, tmp: string): Promise<{ file: string; what: string }> {
+  if (flag === 'heavy') {
+    const file = join(tmp, 'heavy.onnx');
+    await writeFile(file, heavyModel());
+    return { file, what: 'heavy: random 784-2048-2048-36 MLP' };
+  }
+  if (flag === 'fixture') return { file: FIXTURE, what: 'the test fixture MLP (784-128-36)' };
+  if (flag && flag !== 'hcrnet') return { file: resolve(flag), what: flag };
+  if (!flag && existsSync(PIPELINE)) return { file: PIPELINE, what: 'the pipeline character model' };
+  if (!flag && existsSync(LATEST)) return { file: LATEST, what: 'artifacts/model/latest' };
+  const file = join(tmp, 'hcrnet.onnx');
+  await writeFile(file, await randomHcrnet());
+  return { file, what: 'hcrnet with random weights (no trained model in artifacts/; same inference cost)' };
+}
+
+/** The pipeline's architecture, seeded random weights, exported like a trained model. */
+async function randomHcrnet(): Promise<Uint8Array> {
+  const { buildHcrnet } = await import('@hcr/model');
+  const { exportLayersModel } = await import('@hcr/export-onnx');
+  const model = buildHcrnet({ seed: 1 });
+  return exportLayersModel(model, {
+    metadata: {
+      [ONNX_METADATA_KEYS.classNames]: JSON.stringify(LABEL_SPACE_36.classes),
+      [ONNX_METADATA_KEYS.inputNormalisation]: JSON.stringify(DEFAULT_INPUT_NORMALISATION),
+      [ONNX_METADATA_KEYS.modelId]: 'bench-hcrnet-random',
+    },
+  }).bytes;
+}
+
+/** Random weights: only the cost matters here. */
 function heavyModel(): Uint8Array {
   const rng = createRng(1);
   const layer = (inputs: number, units: number) => ({
@@ -158,11 +251,11 @@ function heavyModel(): Uint8Array {
   });
 }
 
-async function benchWithModel(model: string, opts: BenchServeOptions) {
+async function benchWithModel(model: string, modelWhat: string, opts: BenchServeOptions) {
   const duration = opts.duration ?? 5;
   const soak = opts.soak ?? 60;
   const concurrencies = opts.concurrencies ?? [1, 16, 64];
-  const load0 = loadavg()[0]!;
+  const extra = opts.prepareWorkers === undefined ? [] : ['--prepare-workers', String(opts.prepareWorkers)];
 
   // Request body: a real handwritten 7 (fixture photo) as the canonical 28x28 PNG a client would send.
   const rec = await createRecognizer({ model });
@@ -177,101 +270,135 @@ async function benchWithModel(model: string, opts: BenchServeOptions) {
       ? Buffer.from(JSON.stringify({ pixels: Array.from(prepared.pixels) }))
       : await encodeGreyPng(prepared.pixels);
 
-  const raw64 = await rawImagesPerSecond(model, 64, 3, [prepared.pixels], opts.threads);
-  const raw1 = await rawImagesPerSecond(model, 1, 2, [prepared.pixels], opts.threads);
+  // Raw onnxruntime at its best: with its own default (spinning threads) and with hcr's (sleeping).
+  const bestRaw = async () => {
+    const spin = await rawImagesPerSecond(model, 64, 3, prepared.pixels, opts.threads, true);
+    const sleep = await rawImagesPerSecond(model, 64, 3, prepared.pixels, opts.threads, false);
+    return spin.imagesPerSecond >= sleep.imagesPerSecond ? spin : sleep;
+  };
+  const rawBefore = await bestRaw();
+  const raw1 = await rawImagesPerSecond(model, 1, 2, prepared.pixels, opts.threads, false);
 
   const runs: HttpRun[] = [];
+  let soakRssMiB: number[] | null = null;
+  let soakHeapMiB: number[] | null = null;
   for (const batching of [true, false]) {
-    const { url, child } = await startServe(model, batching, opts.threads);
+    const { url, child } = await startServe(model, batching, opts.threads, extra);
     try {
-      await load(url, body, 8, 1); // warm-up
+      await load(url, body, 8, 1, 'warm-up', batching);
       for (const c of batching ? concurrencies : concurrencies.filter((c) => c > 1)) {
-        const r = await load(url, body, c, duration);
-        runs.push({
-          label: `${batching ? 'micro-batched' : 'one run per request'} c=${c}`,
-          connections: c,
-          batching,
-          requestsPerSecond: Math.round(r.requests.average),
-          p50Ms: r.latency.p50,
-          p99Ms: r.latency.p99,
-          errors: r.errors + r.timeouts,
-          non2xx: r.non2xx,
-        });
-        process.stderr.write(`  ${runs.at(-1)!.label}: ${runs.at(-1)!.requestsPerSecond} req/s\n`);
+        const label = `${batching ? 'micro-batched' : 'one run per request'} c=${c}`;
+        runs.push(await load(url, body, c, duration, label, batching));
+        process.stderr.write(`  ${label}: ${runs.at(-1)!.requestsPerSecond} req/s\n`);
       }
       if (batching && soak > 0) {
-        const samples = [await memory(url)];
-        const timer = setInterval(() => void memory(url).then((m) => samples.push(m)), 5000);
-        const r = await load(url, body, 16, soak);
+        const samples = [await serverStats(url)];
+        const timer = setInterval(() => void serverStats(url).then((m) => samples.push(m)), 5000);
+        runs.push(await load(url, body, 16, soak, `soak ${soak}s c=16`, batching));
         clearInterval(timer);
-        samples.push(await memory(url));
-        runs.push({
-          label: `soak ${soak}s c=16`,
-          connections: 16,
-          batching,
-          requestsPerSecond: Math.round(r.requests.average),
-          p50Ms: r.latency.p50,
-          p99Ms: r.latency.p99,
-          errors: r.errors + r.timeouts,
-          non2xx: r.non2xx,
-        });
-        Object.assign(runs.at(-1)!, {
-          rssMiB: samples.map((m) => m.rss),
-          heapMiB: samples.map((m) => m.heap),
-        });
+        samples.push(await serverStats(url));
+        soakRssMiB = samples.map((m) => m.rss);
+        soakHeapMiB = samples.map((m) => m.heap);
       }
     } finally {
       await stopServe(child);
     }
   }
+  const rawAfter = await bestRaw();
+  const raw64 = Math.round((rawBefore.imagesPerSecond + rawAfter.imagesPerSecond) / 2);
 
-  const at64 = runs.find((r) => r.batching && r.connections === 64 && r.label.startsWith('micro'));
-  const at64NoBatch = runs.find((r) => !r.batching && r.connections === 64);
-  const at16 = runs.find((r) => r.batching && r.connections === 16 && r.label.startsWith('micro'));
-  const soakRun = runs.find((r) => r.label.startsWith('soak')) as
-    | (HttpRun & { rssMiB?: number[]; heapMiB?: number[] })
-    | undefined;
-  const result = {
+  const find = (batching: boolean, c: number) =>
+    runs.find((r) => r.batching === batching && r.connections === c && !r.label.startsWith('soak'));
+  const at64 = find(true, 64);
+  const at64NoBatch = find(false, 64);
+  const at16 = find(true, 16);
+  const cpuPerRequest = (r: HttpRun) =>
+    Math.round(((r.serverCores + r.clientCores) * 1e6) / Math.max(1, r.requestsPerSecond));
+  return {
     model,
+    modelWhat,
     threads: opts.threads ?? 'all cores',
+    prepareWorkers: opts.prepareWorkers ?? 'hcr serve default (1)',
     body: opts.body ?? 'png',
     cpus: cpus().length,
-    load1Before: +load0.toFixed(2),
-    load1After: +loadavg()[0]!.toFixed(2),
-    rawImagesPerSecondBatch64: Math.round(raw64),
-    rawImagesPerSecondBatch1: Math.round(raw1),
+    rawBatch64Before: rawBefore,
+    rawBatch64After: rawAfter,
+    rawImagesPerSecondBatch64: raw64,
+    rawImagesPerSecondBatch1: raw1.imagesPerSecond,
     runs,
     ratioHttpToRawAt64: at64 ? +(at64.requestsPerSecond / raw64).toFixed(3) : null,
-    ratioHttpToRawBatch1At64: at64 ? +(at64.requestsPerSecond / raw1).toFixed(3) : null,
     microBatchingGainAt64:
       at64 && at64NoBatch ? +(at64.requestsPerSecond / at64NoBatch.requestsPerSecond).toFixed(2) : null,
     p99At16Ms: at16?.p99Ms ?? null,
-    soakRssMiB: soakRun?.rssMiB ?? null,
-    soakHeapMiB: soakRun?.heapMiB ?? null,
+    load1At16: at16?.load1 ?? null,
+    /** CPU per image: raw onnxruntime vs an HTTP request (server + load generator), in microseconds. */
+    cpuMicrosPerImage: at64
+      ? {
+          raw: Math.round((rawBefore.cpuMicrosPerImage + rawAfter.cpuMicrosPerImage) / 2),
+          httpServer: Math.round((at64.serverCores * 1e6) / Math.max(1, at64.requestsPerSecond)),
+          httpTotal: cpuPerRequest(at64),
+        }
+      : null,
+    soakRssMiB,
+    soakHeapMiB,
+    soakRssGrowth: soakRssMiB ? rssGrowth(soakRssMiB) : null,
   };
-  return result;
 }
+
+/** RSS change over the soak's second half (after warm-up allocations), in MiB and percent. */
+function rssGrowth(rss: number[]): { firstHalfMaxMiB: number; lastMiB: number; secondHalfGrowthPct: number } {
+  const mid = Math.floor(rss.length / 2);
+  const firstHalfMax = Math.max(...rss.slice(0, mid + 1));
+  const last = rss.at(-1)!;
+  return {
+    firstHalfMaxMiB: firstHalfMax,
+    lastMiB: last,
+    secondHalfGrowthPct: +(((last - rss[mid]!) / rss[mid]!) * 100).toFixed(1),
+  };
+}
+
+const spin = (r: RawRun) => (r.spinWait ? ', spinning' : ', sleeping');
 
 function print(r: Awaited<ReturnType<typeof benchServe>>) {
   const out = process.stdout;
-  out.write(`model: ${r.model} (onnxruntime threads: ${r.threads}; request body: ${r.body})\n`);
-  out.write(`cpus: ${r.cpus}, load average (1 min) before ${r.load1Before}, after ${r.load1After}\n`);
   out.write(
-    `raw onnxruntime in-process: ${r.rawImagesPerSecondBatch64} images/s at batch 64, ${r.rawImagesPerSecondBatch1} at batch 1\n\n`,
+    `model: ${r.model}\n  (${r.modelWhat}; onnxruntime threads: ${r.threads}; prepare workers: ${r.prepareWorkers}; request body: ${r.body})\n`,
   );
   out.write(
-    `${'HTTP single-image requests'.padEnd(34)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}\n`,
+    `cpus: ${r.cpus} (client and server share them; the load average is printed beside each number)\n`,
   );
+  out.write(
+    `raw onnxruntime in-process, batch 64 (the better of spinning and sleeping threads): ${r.rawBatch64Before.imagesPerSecond} images/s before the HTTP runs (load ${r.rawBatch64Before.load1}${spin(r.rawBatch64Before)}), ${r.rawBatch64After.imagesPerSecond} after (load ${r.rawBatch64After.load1}${spin(r.rawBatch64After)}); batch 1: ${r.rawImagesPerSecondBatch1}\n\n`,
+  );
+  const cols = ['req/s', 'p50 ms', 'p99 ms', 'errors', 'client', 'server', 'load1'];
+  out.write(`${'HTTP single-image requests'.padEnd(30)} ${cols.map((c) => c.padStart(7)).join(' ')}\n`);
   for (const x of r.runs)
     out.write(
-      `${x.label.padEnd(34)} ${String(x.requestsPerSecond).padStart(7)} ${String(x.p50Ms).padStart(7)} ${String(x.p99Ms).padStart(7)} ${String(x.errors + x.non2xx).padStart(7)}\n`,
+      `${x.label.padEnd(30)} ${[x.requestsPerSecond, x.p50Ms, x.p99Ms, x.errors + x.non2xx, x.clientCores, x.serverCores, x.load1].map((v) => String(v).padStart(7)).join(' ')}\n`,
     );
-  out.write(`\nHTTP images/s at c=64 / raw batch-64 images/s: ${r.ratioHttpToRawAt64} (goal >= 0.5)\n`);
-  out.write(`HTTP images/s at c=64 / raw batch-1 images/s: ${r.ratioHttpToRawBatch1At64}\n`);
+  out.write('  (client / server: CPU cores used on average by the load generator / the server process)\n\n');
+  const at64 = r.runs.find((x) => x.batching && x.connections === 64 && !x.label.startsWith('soak'));
+  out.write(
+    `HTTP/raw at c=64: ${r.ratioHttpToRawAt64} (goal >= 0.5): ${at64?.requestsPerSecond} HTTP images/s vs ${r.rawImagesPerSecondBatch64} raw batch-64 images/s (mean of before and after), measured side by side, load ${at64?.load1}\n`,
+  );
+  if (at64)
+    out.write(
+      `load generator's share at c=64: ${at64.clientCores} of ${r.cpus} cores (server ${at64.serverCores})\n`,
+    );
+  if (r.cpuMicrosPerImage)
+    out.write(
+      `CPU per image: raw onnxruntime ${r.cpuMicrosPerImage.raw} us; HTTP request ${r.cpuMicrosPerImage.httpServer} us in the server + ${r.cpuMicrosPerImage.httpTotal - r.cpuMicrosPerImage.httpServer} us in the load generator\n`,
+    );
+  out.write(`p99 at c=16: ${r.p99At16Ms} ms (goal <= 50), load ${r.load1At16}\n`);
   out.write(`micro-batching gain at c=64: x${r.microBatchingGainAt64}\n`);
-  out.write(`p99 at c=16: ${r.p99At16Ms} ms (goal <= 50)\n`);
-  if (r.soakRssMiB) out.write(`server RSS during the soak (MiB, every 5 s): ${r.soakRssMiB.join(' ')}\n`);
-  if (r.soakHeapMiB) out.write(`server V8 heap used during the soak (MiB):   ${r.soakHeapMiB.join(' ')}\n`);
+  if (r.soakRssMiB && r.soakRssGrowth) {
+    out.write(`server RSS during the soak (MiB, every 5 s): ${r.soakRssMiB.join(' ')}\n`);
+    out.write(`server V8 heap used during the soak (MiB):   ${r.soakHeapMiB!.join(' ')}\n`);
+    const g = r.soakRssGrowth;
+    out.write(
+      `RSS over the soak's second half: ${g.secondHalfGrowthPct >= 0 ? '+' : ''}${g.secondHalfGrowthPct}% (last ${g.lastMiB} MiB; first half peaked at ${g.firstHalfMaxMiB} MiB): ${Math.abs(g.secondHalfGrowthPct) <= 5 ? 'flat' : 'NOT flat'}\n`,
+    );
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
@@ -280,11 +407,13 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : undefined;
   };
+  const num = (name: string) => (flag(name) === undefined ? undefined : Number(flag(name)));
   const result = await benchServe({
     model: flag('model'),
-    duration: flag('duration') ? Number(flag('duration')) : undefined,
-    soak: flag('soak') ? Number(flag('soak')) : undefined,
-    threads: flag('threads') ? Number(flag('threads')) : undefined,
+    duration: num('duration'),
+    soak: num('soak'),
+    threads: num('threads'),
+    prepareWorkers: num('prepare-workers'),
     body: flag('body') === 'json' ? 'json' : 'png',
   });
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

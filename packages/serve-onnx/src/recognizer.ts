@@ -3,7 +3,7 @@ import { calibrateProbabilities, HcrError, pixelLookupTable } from '@hcr/core';
 import * as ort from 'onnxruntime-node';
 import { allowedClasses, type ClassFilter, type Prediction, rankClasses } from './classes.js';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
-import { openSession, type SessionTuning } from './onnx/session.js';
+import { openSession, resolveTuning, type SessionTuning } from './onnx/session.js';
 import {
   PIXELS,
   type PreparedCharacter,
@@ -11,6 +11,8 @@ import {
   prepareImage,
   preparePixels,
 } from './preprocess/preprocess.js';
+import { InferenceThread } from './workers/inference-thread.js';
+import { PreparePool } from './workers/pool.js';
 
 /**
  * One character to recognise: an encoded image (PNG/JPEG/WebP bytes), or 28x28 pixels
@@ -29,6 +31,16 @@ export interface RecognizerOptions extends SessionTuning {
   /** Path to model.onnx, or its bytes. */
   model: string | Uint8Array;
   preprocess?: PreprocessOptions;
+  /**
+   * Worker threads that decode and preprocess images (default 0: on the calling thread). A server sets
+   * it so its main thread keeps handling requests; 28x28 pixel arrays are always prepared in place.
+   */
+  prepareWorkers?: number;
+  /**
+   * Run onnxruntime in a worker thread (default false). Its runs are synchronous on the thread that calls
+   * them; a server sets this so its main thread keeps handling requests while a batch runs.
+   */
+  inferenceThread?: boolean;
 }
 
 export interface RecognizeOptions {
@@ -41,6 +53,8 @@ export interface RecognizeOptions {
 export interface Recognizer {
   readonly info: ModelInfo;
   readonly tuning: Required<SessionTuning>;
+  /** Worker threads preparing images (0: the calling thread). */
+  readonly prepareWorkers: number;
   recognize(input: RecognizerInput, opts?: RecognizeOptions): Promise<Prediction>;
   recognize(inputs: readonly RecognizerInput[], opts?: RecognizeOptions): Promise<Prediction[]>;
   /** Preprocessing alone: the canonical 28x28 the model will see. */
@@ -87,7 +101,19 @@ export async function prepareInput(
 export async function createRecognizer(opts: RecognizerOptions): Promise<Recognizer> {
   const bytes = typeof opts.model === 'string' ? await readModelFile(opts.model) : opts.model;
   const info = inspectModel(bytes, typeof opts.model === 'string' ? basename(opts.model, '.onnx') : 'model');
-  const { session, tuning } = await openSession(bytes, opts, 'model');
+  const tuning = resolveTuning(opts);
+  const io = { inputName: info.input.name, outputName: info.output.name };
+  // onnxruntime in a worker thread, or here; either way a bad model fails now, as MODEL_INVALID.
+  const thread = opts.inferenceThread
+    ? await InferenceThread.start({ model: bytes, tuning, ...io }).catch((e) => {
+        throw e instanceof HcrError
+          ? e
+          : new HcrError('MODEL_INVALID', `onnxruntime cannot load the model: ${(e as Error).message}`, {
+              cause: e,
+            });
+      })
+    : undefined;
+  const session = thread ? undefined : (await openSession(bytes, opts, 'model')).session;
   const lut = pixelLookupTable(info.normalisation);
   const classes = info.classNames.length;
   const fixedBatch = info.dynamicBatch ? 0 : info.input.dims[0]!;
@@ -98,8 +124,10 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
       for (let k = 0; k < PIXELS; k++) x[b * PIXELS + k] = lut[img[k]!]!;
     });
     const dims = info.input.dims.map((d, i) => (i === 0 ? rows : d));
-    const out = await session.run({ [info.input.name]: new ort.Tensor('float32', x, dims) });
-    const y = out[info.output.name]!.data as Float32Array;
+    const y = thread
+      ? await thread.run(x, dims)
+      : ((await session!.run({ [io.inputName]: new ort.Tensor('float32', x, dims) }))[io.outputName]!
+          .data as Float32Array);
     return y.subarray(0, images.length * classes);
   }
 
@@ -139,23 +167,44 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     allowedClasses(ro.classes, info.classNames); // a bad filter fails before any work
     const single = !isInputList(input);
     const list = single ? [input as RecognizerInput] : (input as readonly RecognizerInput[]);
-    const prepared = await Promise.all(list.map((x) => prepareInput(x, opts.preprocess)));
+    const prepared = await Promise.all(list.map((x) => prepare(x)));
     const probs = await infer(prepared.map((p) => p.pixels));
     const preds = prepared.map((_, i) => rank(probs, i, ro));
     return single ? preds[0]! : preds;
   }
 
   await infer([new Uint8Array(PIXELS)]); // warm-up: first-run allocations happen before traffic
+  const pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers) : undefined;
+  const prepare = (input: RecognizerInput, po?: PreprocessOptions): Promise<PreparedCharacter> => {
+    const options = { ...opts.preprocess, ...po };
+    const image = pool && imageBytes(input);
+    if (image) return pool.run<PreparedCharacter>({ kind: 'character', bytes: image, options });
+    return prepareInput(input, options);
+  };
 
   return {
     info,
     tuning,
     recognize: recognize as Recognizer['recognize'],
-    prepare: (input, po) => prepareInput(input, { ...opts.preprocess, ...po }),
+    prepareWorkers: pool?.size ?? 0,
+    prepare,
     infer,
     rank,
-    close: () => session.release(),
+    close: async () => {
+      await pool?.close();
+      await thread?.close();
+      await session?.release();
+    },
   };
+}
+
+/** The encoded image of an input (what a worker prepares), or undefined for pixel arrays. */
+function imageBytes(input: RecognizerInput): Uint8Array | undefined {
+  if (input instanceof Float32Array || Array.isArray(input)) return undefined;
+  if (input instanceof Uint8Array)
+    return input.length === PIXELS && !looksLikeImageFile(input) ? undefined : input;
+  if ('image' in input) return input.image;
+  return undefined;
 }
 
 /** A list of inputs, as opposed to one number[] of pixels. */

@@ -1,26 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@hcr/test-browser';
 import pino from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
 import { HANDWRITING_DIR, RECOGNITION_MODEL } from './support/models.js';
 
-const CHROMIUM = process.env.HCR_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 type Pt = [number, number];
 /** Strokes as a person draws them, in the unit square of the canvas. */
 const SEVEN: Pt[][] = [
@@ -67,13 +54,13 @@ async function topLabels(page: Page): Promise<string[]> {
 }
 
 // Runs wherever Chromium is installed; in CI it must be (.ci/run installs Debian's chromium).
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('drawing page in headless Chromium', () => {
+describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
   beforeAll(async () => {
     server = await startServer({ model: RECOGNITION_MODEL, port: 0, logger: pino({ level: 'silent' }) });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 800, height: 640 } });
     await page.goto(`${server.url}/`);
     await mkdir(SHOTS, { recursive: true });

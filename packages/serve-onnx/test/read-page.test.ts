@@ -2,27 +2,18 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@hcr/test-browser';
 import pino from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
 import { RECOGNITION_MODEL } from './support/models.js';
 import { RANDOM_READER } from './support/paths.js';
 import { STROKES } from './support/synth.js';
 
-const CHROMIUM = process.env.HCR_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
 /** A small trained reader committed by the lead; until it exists, the random reader checks only the answer's shape. */
 const TRAINED_READER = fileURLToPath(new URL('./fixtures/hcr-reader.onnx', import.meta.url));
 const TRAINED = existsSync(TRAINED_READER);
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
-
 type Pt = [number, number];
 
 /** Writes `text` (characters of test/support/synth.ts) along the line pad, one glyph box per character. */
@@ -65,7 +56,7 @@ async function reading(
   };
 }
 
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
+describe.skipIf(skipWithoutChromium())(
   `drawing page, word mode in headless Chromium (${TRAINED ? 'trained fixture reader: checks the text' : 'no trained fixture yet: checks only the shape of the answer'})`,
   () => {
     let server: RunningServer;
@@ -79,7 +70,7 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)(
         intraOpThreads: 1,
         logger: pino({ level: 'silent' }),
       });
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+      browser = await launchChromium();
       page = await browser.newPage({ viewport: { width: 800, height: 900 } });
       await page.goto(`${server.url}/`);
       await mkdir(SHOTS, { recursive: true });

@@ -53,7 +53,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--prepare-workers <n>',
-      'worker threads that decode and preprocess /v1/read lines (0 = main thread)',
+      'worker threads that decode and preprocess images, for characters and for lines (0 = main thread)',
       int('--prepare-workers'),
       1,
     )

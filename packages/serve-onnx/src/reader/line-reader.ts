@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
 import { openSession, type SessionTuning } from '../onnx/session.js';
 import { type LineLimits, type PreparedLine, prepareLineImage } from './prepare-line.js';
-import { PreparePool } from './prepare-pool.js';
+import { PreparePool, prepareLineInPool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
 import { groupByWidth } from './width-buckets.js';
@@ -134,7 +134,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     if (isPrepared(input)) return Promise.resolve(input);
     const bytes = input instanceof Uint8Array ? input : input.image;
     const lim = { ...opts.limits, ...limits };
-    return pool ? pool.prepare(bytes, lim) : prepareLineImage(bytes, lim);
+    return pool ? prepareLineInPool(pool, bytes, lim) : prepareLineImage(bytes, lim);
   };
 
   async function read(

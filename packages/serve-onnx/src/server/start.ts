@@ -12,8 +12,13 @@ export interface ServeOptions extends SessionTuning {
   reader?: string | LineReader;
   /** Named word lists for /v1/read's `lexicon` option (only with a reader path). */
   lexicons?: Record<string, readonly string[]>;
-  /** Worker threads preparing lines for /v1/read (only with a reader path; default 1, 0 = main thread). */
+  /**
+   * Worker threads decoding and preprocessing images, for each model given as a path (characters for
+   * /v1/predict, lines for /v1/read; default 1 each, 0 = on the main thread).
+   */
   prepareWorkers?: number;
+  /** Run the character model in a worker thread, off the HTTP thread (default true; only with a path). */
+  inferenceThread?: boolean;
   /** Default 127.0.0.1: reachable from this machine only unless asked. */
   host?: string;
   /** 0 picks a free port. */
@@ -44,6 +49,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     typeof opts.model === 'string'
       ? await createRecognizer({
           model: opts.model,
+          prepareWorkers: opts.prepareWorkers ?? 1,
+          inferenceThread: opts.inferenceThread ?? true,
           intraOpThreads: opts.intraOpThreads,
           interOpThreads: opts.interOpThreads,
           graphOptimizationLevel: opts.graphOptimizationLevel,

@@ -1,0 +1,63 @@
+import type { Worker } from 'node:worker_threads';
+import { HcrError } from '@hcr/core';
+import type { SessionTuning } from '../onnx/session.js';
+import type { InferenceReply, InferenceWorkerData } from './inference-worker.js';
+import { workerFor } from './spawn.js';
+
+/**
+ * An onnxruntime session in its own worker thread: `run` sends a batch and resolves with the first output.
+ * Runs are queued in the worker one at a time, like a session's own runs.
+ */
+export class InferenceThread {
+  private readonly pending = new Map<
+    number,
+    { resolve: (y: Float32Array) => void; reject: (e: unknown) => void }
+  >();
+  private nextId = 1;
+  private failed: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.unref();
+    worker.on('message', (msg: InferenceReply) => {
+      if ('ready' in msg) return;
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (this.pending.size === 0) worker.unref();
+      if ('y' in msg) p.resolve(msg.y);
+      else p.reject(new HcrError('MODEL_RUN_FAILED', `onnxruntime failed: ${msg.error}`));
+    });
+    const fail = (e: Error) => {
+      this.failed ??= e;
+      for (const p of this.pending.values()) p.reject(e);
+      this.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the inference thread exited (${code})`)));
+  }
+
+  /** Opens the session in a new worker; resolves once it is loaded. */
+  static async start(data: InferenceWorkerData & { tuning: SessionTuning }): Promise<InferenceThread> {
+    const worker = workerFor('inference-worker', { workerData: data });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    return new InferenceThread(worker);
+  }
+
+  run(x: Float32Array, dims: number[]): Promise<Float32Array> {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId++;
+    return new Promise<Float32Array>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, x, dims }, [x.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.failed ??= new Error('the inference thread is closed');
+    await this.worker.terminate();
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Worker thread that owns one onnxruntime session: float32 batches in, the first output out. onnxruntime
+ * runs synchronously on the thread that calls it, so a server keeps its main thread for HTTP by calling
+ * it here instead.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { openSession, type SessionTuning } from '../onnx/session.js';
+
+export interface InferenceWorkerData {
+  model: Uint8Array;
+  tuning: SessionTuning;
+  inputName: string;
+  outputName: string;
+}
+export type InferenceRequest = { id: number; x: Float32Array; dims: number[] };
+export type InferenceReply =
+  | { id: number; y: Float32Array }
+  | { id: number; error: string }
+  | { ready: true };
+
+const data = workerData as InferenceWorkerData;
+const port = parentPort!;
+const { session } = await openSession(data.model, data.tuning, 'model');
+port.on('message', async ({ id, x, dims }: InferenceRequest) => {
+  try {
+    const out = await session.run({ [data.inputName]: new ort.Tensor('float32', x, dims) });
+    const y = out[data.outputName]!.data as Float32Array;
+    port.postMessage({ id, y } satisfies InferenceReply, [y.buffer as ArrayBuffer]);
+  } catch (e) {
+    port.postMessage({ id, error: (e as Error)?.message ?? String(e) } satisfies InferenceReply);
+  }
+});
+port.postMessage({ ready: true } satisfies InferenceReply);

@@ -1,0 +1,82 @@
+import type { Worker } from 'node:worker_threads';
+import { HcrError } from '@hcr/core';
+import { workerFor } from './spawn.js';
+import type { PrepareTask, WorkerReply } from './tasks.js';
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (r: unknown) => void; reject: (e: unknown) => void }>;
+}
+
+/**
+ * Image decoding and preprocessing (characters and lines) in worker threads, so a server's main thread
+ * keeps parsing requests and feeding onnxruntime meanwhile. Each task goes to the worker with the fewest
+ * pending tasks; a crashed worker is replaced; an idle pool never keeps the process alive.
+ */
+export class PreparePool {
+  private readonly slots: Slot[];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(size: number) {
+    if (!Number.isInteger(size) || size < 1)
+      throw new HcrError('BAD_OPTION', `prepareWorkers must be a whole number >= 1, got ${size}.`, {
+        hint: 'Use 0 (prepare on the calling thread) or 1..cores.',
+      });
+    this.slots = Array.from({ length: size }, () => this.spawn());
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  private spawn(): Slot {
+    const slot: Slot = { worker: workerFor('prepare-worker'), pending: new Map() };
+    slot.worker.unref();
+    slot.worker.on('message', (msg: WorkerReply) => {
+      const p = slot.pending.get(msg.id);
+      if (!p) return;
+      slot.pending.delete(msg.id);
+      if (slot.pending.size === 0) slot.worker.unref();
+      if ('result' in msg) p.resolve(msg.result);
+      else
+        p.reject(
+          msg.error.code
+            ? new HcrError(msg.error.code, msg.error.problem, { hint: msg.error.hint })
+            : new Error(`preparation worker failed: ${msg.error.problem}`),
+        );
+    });
+    const fail = (e: unknown) => {
+      for (const p of slot.pending.values()) p.reject(e);
+      slot.pending.clear();
+      // One bad image cannot take the pool down.
+      if (!this.closed) this.slots[this.slots.indexOf(slot)] = this.spawn();
+    };
+    slot.worker.on('error', fail);
+    slot.worker.on('exit', (code) => {
+      if (!this.closed) fail(new Error(`preparation worker exited (${code})`));
+    });
+    return slot;
+  }
+
+  /**
+   * Runs one task; its image bytes are copied into a buffer of their own and moved to the worker
+   * (request bodies may be views into Node's shared buffer pool, which must not be transferred).
+   */
+  run<R>(task: PrepareTask): Promise<R> {
+    if (this.closed) return Promise.reject(new Error('the preparation pool is closed'));
+    const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const id = this.nextId++;
+    const bytes = new Uint8Array(task.bytes);
+    return new Promise<R>((resolve, reject) => {
+      slot.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      slot.worker.ref();
+      slot.worker.postMessage({ id, task: { ...task, bytes } }, [bytes.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

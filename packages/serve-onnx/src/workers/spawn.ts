@@ -1,0 +1,14 @@
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+
+/**
+ * A worker running the module `name` next to this one: .js from dist; from source (tsx), the .ts through
+ * tsx's tsImport, because Node 20 does not apply `--import tsx` loader hooks inside worker threads (the
+ * same way @hcr/train starts its workers). `--conditions=source` is inherited through execArgv.
+ */
+export function workerFor(name: string, options: WorkerOptions = {}): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), options);
+  const api = import.meta.resolve('tsx/esm/api');
+  const url = new URL(`./${name}.ts`, import.meta.url).href;
+  const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(import.meta.url)}));`;
+  return new Worker(boot, { ...options, eval: true });
+}

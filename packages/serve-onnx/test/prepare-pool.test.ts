@@ -1,0 +1,92 @@
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRecognizer, type Recognizer } from '../src/index.js';
+import { prepareLineImage } from '../src/reader/prepare-line.js';
+import { PreparePool } from '../src/workers/pool.js';
+import { lineScan } from './support/line-synth.js';
+import { FIXTURE_MODEL } from './support/models.js';
+import { photo } from './support/synth.js';
+
+describe('preparation in worker threads', () => {
+  let inThread: Recognizer;
+  let pooled: Recognizer;
+  beforeAll(async () => {
+    inThread = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    pooled = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1, prepareWorkers: 2 });
+  });
+  afterAll(async () => {
+    await inThread.close();
+    await pooled.close();
+  });
+
+  it('prepares characters exactly as the calling thread does, and recognises them', async () => {
+    expect(pooled.prepareWorkers).toBe(2);
+    const images = await Promise.all([
+      photo('7'),
+      photo('A', { format: 'jpeg', paper: 190, gradient: 50 }),
+      photo('X', { format: 'webp' }),
+    ]);
+    const a = await Promise.all(images.map((i) => inThread.prepare(i)));
+    const b = await Promise.all(images.map((i) => pooled.prepare(i)));
+    for (let i = 0; i < images.length; i++) {
+      expect(b[i]!.pixels).toEqual(a[i]!.pixels);
+      expect(b[i]!.ink).toEqual(a[i]!.ink);
+    }
+    expect((await pooled.recognize(images)).map((p) => p.label)).toEqual(['7', 'A', 'X']);
+    // The caller's buffer is left alone (the pool moves a copy).
+    expect(images[0]!.byteLength).toBeGreaterThan(0);
+  });
+
+  it('keeps error codes and hints across the thread boundary', async () => {
+    const blank = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#eee' } })
+      .png()
+      .toBuffer();
+    await expect(pooled.prepare(blank)).rejects.toMatchObject({ code: 'NO_INK', hint: expect.any(String) });
+    await expect(pooled.prepare(Buffer.from('definitely not a png'))).rejects.toMatchObject({
+      code: 'IMAGE_UNDECODABLE',
+    });
+    // And keeps working afterwards.
+    expect((await pooled.recognize(await photo('7'))).label).toBe('7');
+  });
+
+  it('prepares lines with the same pool design', async () => {
+    const pool = new PreparePool(1);
+    try {
+      const scan = await lineScan('TAX');
+      const line = await pool.run<{ pixels: Uint8Array; width: number }>({
+        kind: 'line',
+        bytes: scan,
+        limits: {},
+      });
+      const here = await prepareLineImage(scan);
+      expect(line.width).toBe(here.width);
+      expect(line.pixels).toEqual(here.pixels);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('onnxruntime in a worker thread', () => {
+  it('gives the same probabilities as a session on the calling thread, and frees it on close', async () => {
+    const here = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    const there = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1, inferenceThread: true });
+    try {
+      const images = await Promise.all(['7', 'A', 'X'].map(async (c) => here.prepare(await photo(c))));
+      const a = await here.infer(images.map((p) => p.pixels));
+      const b = await there.infer(images.map((p) => p.pixels));
+      expect(Array.from(b)).toEqual(Array.from(a));
+      expect(there.rank(b, 0).label).toBe('7');
+    } finally {
+      await here.close();
+      await there.close();
+    }
+    await expect(there.infer([new Uint8Array(784)])).rejects.toThrow(/closed/);
+  });
+
+  it('refuses a file that is no ONNX model as MODEL_INVALID', async () => {
+    await expect(
+      createRecognizer({ model: new Uint8Array([1, 2, 3, 4]), inferenceThread: true }),
+    ).rejects.toMatchObject({ code: expect.stringMatching(/^MODEL_/) });
+  });
+});
