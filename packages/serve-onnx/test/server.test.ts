@@ -261,4 +261,37 @@ describe('MicroBatcher', () => {
     );
     await expect(failing.submit([1, 2])).rejects.toThrow('boom');
   });
+
+  it('waits for announced items still being prepared, but runs a lone one at once', async () => {
+    const runs: number[][] = [];
+    const b = new MicroBatcher<number, number>(
+      async (xs) => {
+        runs.push(xs);
+        return xs.map((x) => x + 1);
+      },
+      { maxBatch: 8, maxWaitMs: 0, maxQueue: 100, maxGatherMs: 1_000 },
+    );
+    const later = (xs: number[], ms: number) => new Promise<number[]>((r) => setTimeout(() => r(xs), ms));
+    // Three requests whose images are ready at different moments share one run (no 1 s wait: the run
+    // starts when the last announced image arrives).
+    const t0 = performance.now();
+    const out = await Promise.all([
+      b.submitWhenReady(1, later([1], 1)),
+      b.submitWhenReady(2, later([2, 3], 20)),
+      b.submitWhenReady(1, later([4], 40)),
+    ]);
+    expect(out).toEqual([[2], [3, 4], [5]]);
+    expect(runs).toEqual([[1, 2, 3, 4]]);
+    expect(performance.now() - t0).toBeLessThan(500);
+    // Alone, nothing is announced besides it: it runs without waiting.
+    const t1 = performance.now();
+    await b.submitWhenReady(1, later([9], 0));
+    expect(performance.now() - t1).toBeLessThan(500);
+    expect(runs.at(-1)).toEqual([9]);
+    // A preparation that fails is no longer waited for.
+    const failed = b.submitWhenReady(1, Promise.reject(new Error('undecodable')));
+    const ok = b.submitWhenReady(1, later([5], 5));
+    await expect(failed).rejects.toThrow('undecodable');
+    expect(await ok).toEqual([6]);
+  });
 });

@@ -10,6 +10,11 @@ export interface BatcherOptions {
   maxWaitMs: number;
   /** Most images waiting; beyond it `submit` rejects with OverloadedError. */
   maxQueue: number;
+  /**
+   * How long an idle model may wait for images announced by `submitWhenReady` that are still being
+   * prepared (ms; default 2). It waits only while such images exist: a lone request runs at once.
+   */
+  maxGatherMs?: number;
 }
 
 export class OverloadedError extends Error {
@@ -29,6 +34,8 @@ export class MicroBatcher<I, O> {
   private queue: Pending<I, O>[] = [];
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Images announced by submitWhenReady and still being prepared. */
+  private incoming = 0;
 
   constructor(
     private readonly run: (items: I[]) => Promise<O[]>,
@@ -50,9 +57,36 @@ export class MicroBatcher<I, O> {
     return Promise.all(done);
   }
 
+  /**
+   * `count` items that `ready` will produce (e.g. images being decoded in a worker): while they are on
+   * their way an idle model waits up to maxGatherMs for them, so concurrent requests share a run instead
+   * of each taking a small one.
+   */
+  async submitWhenReady(count: number, ready: Promise<readonly I[]>): Promise<O[]> {
+    this.incoming += count;
+    let items: readonly I[];
+    try {
+      items = await ready;
+    } catch (e) {
+      this.incoming -= count;
+      this.schedule();
+      throw e;
+    }
+    this.incoming -= count;
+    return this.submit(items);
+  }
+
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
-    if (this.queue.length >= this.opts.maxBatch || this.opts.maxWaitMs <= 0) return void this.flush();
+    if (this.queue.length >= this.opts.maxBatch) return void this.flush();
+    if (this.incoming > 0) {
+      this.timer ??= setTimeout(
+        () => this.flush(),
+        Math.max(this.opts.maxWaitMs, this.opts.maxGatherMs ?? 2),
+      );
+      return;
+    }
+    if (this.opts.maxWaitMs <= 0) return void this.flush();
     this.timer ??= setTimeout(() => this.flush(), this.opts.maxWaitMs);
   }
 

@@ -5,6 +5,8 @@ import type { Metrics } from './metrics.js';
 export interface CharacterInference {
   /** Class probabilities of each image (one subarray per image). */
   infer(images: Uint8Array[]): Promise<Float32Array[]>;
+  /** The same for `count` images still being prepared (the batcher may wait for them to share a run). */
+  inferWhenReady(count: number, images: Promise<Uint8Array[]>): Promise<Float32Array[]>;
   /** The micro-batcher, when batching is on (for /metrics). */
   batcher?: MicroBatcher<Uint8Array, Float32Array>;
 }
@@ -26,14 +28,17 @@ export function createCharacterInference(
   };
   if (batching) {
     const batcher = new MicroBatcher(runBatch, batching, onBatch);
-    return { infer: (images) => batcher.submit(images), batcher };
+    return {
+      infer: (images) => batcher.submit(images),
+      inferWhenReady: (count, images) => batcher.submitWhenReady(count, images),
+      batcher,
+    };
   }
-  return {
-    infer: async (images) => {
-      const t0 = performance.now();
-      const out = await runBatch(images);
-      onBatch(images.length, (performance.now() - t0) / 1000);
-      return out;
-    },
+  const infer = async (images: Uint8Array[]) => {
+    const t0 = performance.now();
+    const out = await runBatch(images);
+    onBatch(images.length, (performance.now() - t0) / 1000);
+    return out;
   };
+  return { infer, inferWhenReady: async (_count, images) => infer(await images) };
 }

@@ -34,11 +34,17 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
     allowedClasses(classes, rec.info.classNames); // 400 before any work
     const inputs = parseBody(req.headers['content-type'], req.body, limits.maxImagesPerRequest);
     const work = (async () => {
-      const prepared: PreparedCharacter[] = await Promise.all(
+      let prepared: PreparedCharacter[] = [];
+      let t1 = 0;
+      const pixels = Promise.all(
         inputs.map((x) => rec.prepare(x, { maxInputPixels: limits.maxInputPixels })),
-      );
-      const t1 = performance.now();
-      const probs = await inference.infer(prepared.map((p) => p.pixels));
+      ).then((p) => {
+        prepared = p;
+        t1 = performance.now();
+        return p.map((x) => x.pixels);
+      });
+      // Announced before preparation ends, so concurrent requests can share one onnxruntime run.
+      const probs = await inference.inferWhenReady(inputs.length, pixels);
       const t2 = performance.now();
       const predictions: (Prediction & { input?: number[] })[] = probs.map((p, i) => {
         const pred = rec.rank(p, 0, { topK, classes });
