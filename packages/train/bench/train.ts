@@ -2,12 +2,15 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeSyntheticDataset } from '../src/synthetic.js';
 import { train } from '../src/train.js';
 
-const PEER = '/work/shared/peer/seed_reference.py';
+/** The PyTorch peer lives in the shared folder beside the checkout: <repo>/../shared/peer (or HCR_PEER). */
+const REPO_ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+const PEER = process.env.HCR_PEER ?? resolve(REPO_ROOT, '../shared/peer/seed_reference.py');
 const PYTHON = '/usr/bin/python3';
 
 export interface BenchTrainOptions {
