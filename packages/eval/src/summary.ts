@@ -15,12 +15,27 @@ export function evalSummary(r: EvalReport, indexHtml: string): string {
   const agreement = r.agreement
     ? ` ${r.agreement.runtimes.join(' and ')} give the same prediction on ${pct(r.agreement.samePredictionShare, 3)} of the images (accuracy delta ${r.agreement.accuracyDeltaPoints.toFixed(4)} points${r.agreement.agree ? '' : ', NOT within the 99.99% / 0.01-point bound'}).`
     : '';
+  const c = r.caseSensitive;
+  const letters = c
+    ? Object.keys(c.folded[0]?.sources ?? {}).find((n) => n !== 'mnist' && !n.includes('digits'))
+    : undefined;
+  const folded = c
+    ? `Folded: ${c.folded
+        .map((f) => {
+          const l = letters ? f.sources[letters as keyof typeof f.sources] : undefined;
+          return `${f.classes}-way ${pct(f.accuracy)}${l ? ` (letters ${pct(l.accuracy)}, letters-only ${pct(l.ownClassAccuracy)})` : ''}`;
+        })
+        .join(
+          ', ',
+        )}; lowercase ${pct(c.lower.accuracy)} (restricted to lowercase ${pct(c.lower.restrictedAccuracy)}), uppercase ${pct(c.upper.accuracy)} (restricted ${pct(c.upper.restrictedAccuracy)}); ${pct(c.caseTwinErrors.share, 1)} of test errors only got the case wrong. `
+    : '';
   return (
     `${r.model.id} (${r.model.architecture}) scores ${pct(r.overall.accuracy)} on the ${r.overall.count} test images ` +
     `(top-3 ${pct(r.overall.top3Accuracy)}, macro-F1 ${r.overall.macroF1.toFixed(4)}, ECE ${pct(r.calibration.ece)}): ${parts.join('; ')}. ` +
     (top
       ? `The most frequent confusion is ${top.pair} (${top.total} errors); ${pct(r.twins.share, 1)} of all test errors are digit/letter twins. `
       : 'No errors. ') +
+    folded +
     `Speed: ${speed}.${agreement}${r.data.matchesTraining ? '' : ' Note: this is not the dataset the model was trained on.'}\n` +
     `Report: ${indexHtml}`
   );

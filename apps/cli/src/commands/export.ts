@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { HcrError } from '@hcr/core';
-import { DEFAULT_DATASET_DIR, MANIFEST_FILE, openDataset } from '@hcr/data';
+import { HcrError, labelSpace } from '@hcr/core';
+import { DEFAULT_DATASET_DIR, defaultDatasetDir, MANIFEST_FILE, openDataset } from '@hcr/data';
 import {
   DEFAULT_OPSET,
   exportModelFile,
@@ -21,7 +21,7 @@ interface ExportOnnxFlags {
   tolerance: string;
   samples: string;
   images: string;
-  data: string;
+  data?: string;
   force?: boolean;
   json?: boolean;
 }
@@ -43,7 +43,10 @@ export function registerExport(program: Command): void {
     .option('--tolerance <x>', 'largest accepted max abs diff between ONNX and tfjs', '1e-4')
     .option('--samples <n>', 'random inputs per parity check', '32')
     .option('--images <n>', 'real test images for the parity check (when the dataset is prepared)', '512')
-    .option('--data <dir>', 'prepared dataset directory for real test images', DEFAULT_DATASET_DIR)
+    .option(
+      '--data <dir>',
+      `prepared dataset directory for real test images (default ${DEFAULT_DATASET_DIR}; ${DEFAULT_DATASET_DIR}-62 for a 62-class model)`,
+    )
     .option('--force', 'write the ONNX file even when parity fails')
     .option('--json', 'print the export report and parity figures as JSON on stdout')
     .action(async (model: string, flags: ExportOnnxFlags) => {
@@ -62,7 +65,9 @@ export function registerExport(program: Command): void {
       });
       const output = resolve(flags.output ?? join(dirname(loaded.modelJsonPath), 'model.onnx'));
       const real =
-        images > 0 ? await realTestImages(flags.data, loaded, images) : { skipped: 'disabled (--images 0)' };
+        images > 0
+          ? await realTestImages(flags.data ?? modelDatasetDir(loaded), loaded, images)
+          : { skipped: 'disabled (--images 0)' };
       const verify = await verifyExport(loaded, bytes, {
         tolerance,
         samples,
@@ -106,6 +111,12 @@ function positive(flag: string, v: string): number {
   const n = Number(v);
   if (!(n > 0)) throw new HcrError('BAD_OPTION', `${flag} must be a positive number, not '${v}'.`);
   return n;
+}
+
+/** The default dataset of the model's label space (a 62-class model's test images are in shards-62). */
+function modelDatasetDir(loaded: LoadedModel): string {
+  const id = loaded.metadata?.labelSpace;
+  return id && id !== 'hcr36' ? defaultDatasetDir(labelSpace(id)) : DEFAULT_DATASET_DIR;
 }
 
 /** The first `n` test images of the prepared dataset, normalised as the model's metadata says. */
