@@ -171,9 +171,12 @@ function showReading(r) {
       return li;
     }),
   );
-  lineStatus.textContent = r.constraintUnsatisfied
-    ? 'No text fits the pattern and the characters allowed.'
-    : `Read: "${r.text}" (${pct(r.confidence)}) in ${r.timing.totalMs} ms`;
+  // Strokes drawn while this request was out make its answer stale: say so until theirs arrives.
+  lineStatus.textContent = lineDirty
+    ? 'Reading…'
+    : r.constraintUnsatisfied
+      ? 'No text fits the pattern and the characters allowed.'
+      : `Read: "${r.text}" (${pct(r.confidence)}) in ${r.timing.totalMs} ms`;
   if (r.input) drawLineSeen(r.input);
 }
 
