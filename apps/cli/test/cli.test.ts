@@ -206,14 +206,25 @@ describe('hcr predict DIR', () => {
     const r = await hcr('predict', root, '--model', FIXTURE_MODEL, '--format', 'csv', '--top-k', '2');
     expect(r.code, r.err).toBe(0);
     const rows = parseCsv(r.out);
-    expect(rows[0]).toEqual(['file', 'label', 'confidence', 'label_2', 'confidence_2', 'error']);
+    expect(rows[0]).toEqual([
+      'file',
+      'label',
+      'confidence',
+      'label_2',
+      'confidence_2',
+      'answer',
+      'verdict',
+      'error',
+    ]);
     expect(rows.slice(1).map((row) => row[0])).toEqual(images);
     for (const row of rows.slice(1)) {
-      expect(row).toHaveLength(6);
+      expect(row).toHaveLength(8);
       expect(row[1]).toMatch(/^[0-9A-Z]$/);
       expect(Number(row[2])).toBeGreaterThan(0);
       expect(Number(row[2])).toBeGreaterThanOrEqual(Number(row[4]));
-      expect(row[5]).toBe('');
+      // the answer is the label when accepted, empty otherwise
+      expect(row[5]).toBe(row[6] === 'accepted' ? row[1] : '');
+      expect(row[7]).toBe('');
     }
     expect(rows.find((row) => row[0]!.endsWith('7-0.jpg'))![1]).toBe('7');
     expect(r.out).toContain(`${csvField(join(root, 'sub/we,"ird".png'))},`);

@@ -47,6 +47,13 @@ export {
   lockedDataset,
 } from './lock.js';
 export * from './manifest.js';
+export {
+  type GlyphSource,
+  generateNegatives,
+  NEGATIVE_KINDS,
+  type NegativeImage,
+  type NegativeKind,
+} from './negatives.js';
 export { type PrepareOptions, type PrepareResult, prepareShards } from './prepare.js';
 export { type PreviewOptions, previewLayout, renderPreview } from './preview.js';
 export {

@@ -15,7 +15,8 @@ import { createRecognizer, type PreprocessOptions } from '../src/index.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 
-async function asPhoto(px: Uint8Array, rng: ReturnType<typeof createRng>): Promise<Buffer> {
+/** A canonical 28x28 character as a phone-photo-like JPEG (exported for the rejection bench). */
+export async function asPhoto(px: Uint8Array, rng: ReturnType<typeof createRng>): Promise<Buffer> {
   const size = 80 + rng.int(140);
   const { data, info } = await sharp(Buffer.from(px), { raw: { width: 28, height: 28, channels: 1 } })
     .resize(size, size, { kernel: 'cubic' })

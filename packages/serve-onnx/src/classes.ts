@@ -1,4 +1,4 @@
-import { allowedSymbolIndices } from '@hcr/core';
+import { allowedSymbolIndices, DIGIT_LETTER_TWINS, HcrError } from '@hcr/core';
 
 /**
  * Which characters an answer may be: `all` (or omitted), `digits`, `letters`, `alnum`, `uppercase`,
@@ -23,27 +23,116 @@ export function allowedClasses(
 export interface RankedClass {
   label: string;
   classIndex: number;
-  /** Probability, renormalised over the allowed classes. */
+  /**
+   * Calibrated probability of this class. Under a `classes` filter it is not renormalised over the allowed
+   * classes (that would turn noise into a confident digit): a forbidden digit/letter twin's probability
+   * goes to its allowed twin (O -> 0 in a digits field) and the rest of the forbidden mass stays missing.
+   */
   confidence: number;
 }
 
-export interface Prediction extends RankedClass {
+/**
+ * What to do with the answer: `accepted` (confidence >= min_confidence), `not-confident` (a guess below
+ * it), `no-character` (nothing stands out from the background), `noise` (texture or noise, no stroke
+ * dominates), `several-characters` (character-size pieces side by side: a word or a number).
+ */
+export type Verdict = 'accepted' | 'not-confident' | 'no-character' | 'noise' | 'several-characters';
+
+export interface Prediction {
+  /** The most probable allowed class: the model's best guess (null when there is no character at all). */
+  label: string | null;
+  classIndex: number | null;
+  confidence: number;
   topK: RankedClass[];
+  /** The answer to act on: `label` when the verdict is `accepted`, else null ("no confident answer"). */
+  answer: string | null;
+  verdict: Verdict;
+  /** Why there is no answer (absent when accepted). */
+  message?: string;
 }
 
-/** Ranks one image's probabilities over the allowed classes. */
+/** The default min_confidence: answer only when the calibrated probability of being right is at least 1/2. */
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
+
+const isDigit = (s: string) => s.length === 1 && s >= '0' && s <= '9';
+
+/** Allowed twins of each forbidden class (DIGIT_LETTER_TWINS of @hcr/core, either case of the letter). */
+function twinTargets(classNames: readonly string[], allowed: ReadonlySet<number>): number[][] {
+  return classNames.map((name, c) => {
+    if (allowed.has(c)) return [];
+    const out: number[] = [];
+    for (const [digit, letter] of DIGIT_LETTER_TWINS) {
+      const twin =
+        name === digit ? letter : !isDigit(name) && name.toUpperCase() === letter ? digit : undefined;
+      if (twin === undefined) continue;
+      classNames.forEach((n, j) => {
+        if (
+          allowed.has(j) &&
+          (n === twin || (!isDigit(twin) && n.toUpperCase() === twin)) &&
+          !out.includes(j)
+        )
+          out.push(j);
+      });
+    }
+    return out;
+  });
+}
+
+/**
+ * Probabilities of the allowed classes, with each forbidden twin's mass moved to its allowed twins (split
+ * in proportion to their own probabilities when there are several) and nothing renormalised.
+ */
+export function foldedProbabilities(
+  probs: ArrayLike<number>,
+  classNames: readonly string[],
+  allowed: readonly number[],
+): Float64Array {
+  const set = new Set(allowed);
+  const out = new Float64Array(classNames.length);
+  for (const c of allowed) out[c] = probs[c]!;
+  twinTargets(classNames, set).forEach((targets, c) => {
+    if (targets.length === 0) return;
+    const own = targets.reduce((s, j) => s + probs[j]!, 0);
+    for (const j of targets) out[j]! += probs[c]! * (own > 0 ? probs[j]! / own : 1 / targets.length);
+  });
+  return out;
+}
+
+/** Ranks one image's calibrated probabilities over the allowed classes and decides on an answer. */
 export function rankClasses(
   probs: ArrayLike<number>,
   classNames: readonly string[],
   topK: number,
   allowed?: readonly number[],
+  minConfidence: number = DEFAULT_MIN_CONFIDENCE,
 ): Prediction {
   const idx = allowed ?? classNames.map((_, i) => i);
-  let total = 0;
-  for (const i of idx) total += probs[i]!;
+  const p = allowed ? foldedProbabilities(probs, classNames, allowed) : probs;
   const ranked = idx
-    .map((i) => ({ label: classNames[i]!, classIndex: i, confidence: total > 0 ? probs[i]! / total : 0 }))
-    .sort((a, b) => b.confidence - a.confidence);
+    .map((i) => ({ label: classNames[i]!, classIndex: i, confidence: p[i]! }))
+    .sort((a, b) => b.confidence - a.confidence || a.classIndex - b.classIndex);
   const best = ranked[0]!;
-  return { ...best, topK: ranked.slice(0, Math.max(1, topK)) };
+  const accepted = best.confidence >= minConfidence;
+  return {
+    ...best,
+    topK: ranked.slice(0, Math.max(1, topK)),
+    answer: accepted ? best.label : null,
+    verdict: accepted ? 'accepted' : 'not-confident',
+    ...(accepted
+      ? {}
+      : {
+          message: `No confident answer: the best guess ${best.label} has a probability of ${(best.confidence * 100).toFixed(1)}%, below min_confidence ${minConfidence}.`,
+        }),
+  };
+}
+
+/** min_confidence from HTTP or the CLI: a number from 0 (always answer) to 1. */
+export function parseMinConfidence(raw: unknown): number {
+  if (raw === undefined || raw === null || raw === '') return DEFAULT_MIN_CONFIDENCE;
+  const v = typeof raw === 'number' ? raw : Number(String(raw).trim());
+  if (String(raw).trim() === '' || !Number.isFinite(v) || v < 0 || v > 1)
+    throw new HcrError('BAD_MIN_CONFIDENCE', `min_confidence=${String(raw)} is not a number from 0 to 1.`, {
+      hint: `Use e.g. min_confidence=0.8 (default ${DEFAULT_MIN_CONFIDENCE}; 0 always answers).`,
+    });
+  return v;
 }

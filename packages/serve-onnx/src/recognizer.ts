@@ -1,7 +1,13 @@
 import { basename } from 'node:path';
 import { calibrateProbabilities, HcrError, pixelLookupTable } from '@hcr/core';
 import * as ort from 'onnxruntime-node';
-import { allowedClasses, type ClassFilter, type Prediction, rankClasses } from './classes.js';
+import {
+  allowedClasses,
+  type ClassFilter,
+  type Prediction,
+  parseMinConfidence,
+  rankClasses,
+} from './classes.js';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
 import { openSession, resolveTuning, type SessionTuning } from './onnx/session.js';
 import {
@@ -11,6 +17,7 @@ import {
   prepareImage,
   preparePixels,
 } from './preprocess/preprocess.js';
+import { judgeInput } from './verdict.js';
 import { InferenceThread } from './workers/inference-thread.js';
 import { PreparePool } from './workers/pool.js';
 
@@ -46,8 +53,18 @@ export interface RecognizerOptions extends SessionTuning {
 export interface RecognizeOptions {
   /** How many ranked classes to return per image (default 5). */
   topK?: number;
-  /** Restrict answers to these characters (`digits`, `letters`, `all`, or a list). */
+  /** Restrict answers to these characters (`digits`, `letters`, `chars:<set>`, ...; default all). */
   classes?: ClassFilter;
+  /**
+   * Answer only when the calibrated probability of the best allowed class is at least this (0..1, default
+   * DEFAULT_MIN_CONFIDENCE = 0.5); below it `answer` is null and `verdict` is `not-confident`.
+   */
+  minConfidence?: number;
+}
+
+export interface RankOptions extends RecognizeOptions {
+  /** The prepared input, so that blank pages, noise and several characters get their own verdict. */
+  prepared?: Pick<PreparedCharacter, 'ink' | 'noInk'>;
 }
 
 export interface Recognizer {
@@ -64,8 +81,8 @@ export interface Recognizer {
    * temperatures; as they are without one), [n x classes], in one onnxruntime run.
    */
   infer(images: readonly Uint8Array[]): Promise<Float32Array>;
-  /** Ranks the probabilities of image `i` of an `infer` result. */
-  rank(probs: Float32Array, i: number, opts?: RecognizeOptions): Prediction;
+  /** Ranks the probabilities of image `i` of an `infer` result and decides on an answer. */
+  rank(probs: Float32Array, i: number, opts?: RankOptions): Prediction;
   close(): Promise<void>;
 }
 
@@ -150,14 +167,16 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
   const calibrated = (probs: Float32Array) =>
     calibrateProbabilities(probs, info.classNames, info.calibration);
 
-  function rank(probs: Float32Array, i: number, ro: RecognizeOptions = {}): Prediction {
+  function rank(probs: Float32Array, i: number, ro: RankOptions = {}): Prediction {
     const allowed = allowedClasses(ro.classes, info.classNames);
-    return rankClasses(
+    const pred = rankClasses(
       probs.subarray(i * classes, (i + 1) * classes),
       info.classNames,
       ro.topK ?? 5,
       allowed,
+      parseMinConfidence(ro.minConfidence),
     );
+    return judgeInput(pred, ro.prepared);
   }
 
   async function recognize(
@@ -165,11 +184,12 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     ro: RecognizeOptions = {},
   ): Promise<Prediction | Prediction[]> {
     allowedClasses(ro.classes, info.classNames); // a bad filter fails before any work
+    parseMinConfidence(ro.minConfidence);
     const single = !isInputList(input);
     const list = single ? [input as RecognizerInput] : (input as readonly RecognizerInput[]);
     const prepared = await Promise.all(list.map((x) => prepare(x)));
     const probs = await infer(prepared.map((p) => p.pixels));
-    const preds = prepared.map((_, i) => rank(probs, i, ro));
+    const preds = prepared.map((p, i) => rank(probs, i, { ...ro, prepared: p }));
     return single ? preds[0]! : preds;
   }
 

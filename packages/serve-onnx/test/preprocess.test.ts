@@ -157,11 +157,14 @@ describe('photo preprocessing', () => {
     expect(pixels[0]).toBe(0);
   });
 
-  it('a blank page is an error naming the problem, not a guess', async () => {
+  it('a blank page is marked noInk (an answer, "no character"), not a guess', async () => {
     const blank = await sharp({ create: { width: 100, height: 80, channels: 3, background: '#d8d8d0' } })
       .jpeg()
       .toBuffer();
-    await expect(prepareImage(blank)).rejects.toMatchObject({ code: 'NO_INK' });
+    const prepared = await prepareImage(blank);
+    expect(prepared.noInk).toBe(true);
+    expect(prepared.ink?.blank).toBe(true);
+    expect(prepared.pixels.every((v) => v === 0)).toBe(true);
   });
 
   it('rejects undecodable bytes, other formats and decompression bombs with HcrErrors', async () => {

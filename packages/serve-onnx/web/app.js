@@ -130,7 +130,10 @@ function show(pred, timing) {
     return li;
   });
   list.replaceChildren(...items);
-  statusLine.textContent = `Best guess: ${pred.label} (${(pred.confidence * 100).toFixed(1)}%) in ${timing.totalMs} ms`;
+  statusLine.textContent =
+    pred.label === null
+      ? `${pred.message} (${timing.totalMs} ms)`
+      : `Best guess: ${pred.label} (${(pred.confidence * 100).toFixed(1)}%) in ${timing.totalMs} ms${pred.answer === null ? `. ${pred.message}` : ''}`;
   if (pred.input) drawSeen(pred.input);
 }
 

@@ -36,6 +36,10 @@ export const benchmarks: Record<string, { script: string; description: string }>
     script: 'packages/image/bench/image.ts',
     description: 'line preprocessing ms per line: synthetic scans, real dev sets',
   },
+  reject: {
+    script: 'packages/serve-onnx/bench/reject.ts',
+    description: 'rejection: false-accept rate on generated negatives, accuracy kept on real characters',
+  },
   read: {
     script: 'packages/serve-onnx/bench/read.ts',
     description: 'line reader: lines/s in onnxruntime (batch 1, 32), HTTP /v1/read req/s',

@@ -9,7 +9,14 @@ import {
   parseClassOption,
   writeFileAtomic,
 } from '@hcr/core';
-import { allowedClasses, createRecognizer, encodeGreyPng, type Prediction } from '@hcr/serve-onnx/recognizer';
+import {
+  allowedClasses,
+  createRecognizer,
+  DEFAULT_MIN_CONFIDENCE,
+  encodeGreyPng,
+  type Prediction,
+  parseMinConfidence,
+} from '@hcr/serve-onnx/recognizer';
 import { type Command, Option } from 'commander';
 import { csvRow } from '../csv.js';
 import { expandImageArgs, IMAGE_EXTENSIONS } from '../image-files.js';
@@ -51,7 +58,10 @@ function outputFormat(opts: { format?: Format; json?: boolean }): Format {
   return opts.format ?? (opts.json ? 'json' : 'text');
 }
 
-/** CSV on stdout: file, the answer and its confidence (0-1), the runners-up, and the error for unreadable files. */
+/**
+ * CSV on stdout: file, the best guess and its confidence (0-1), the runners-up, the answer (empty when there
+ * is no confident answer) and the verdict, and the error for unreadable files.
+ */
 function writeCsv(results: PredictResult[], topK: number): void {
   const ranks = Array.from({ length: topK - 1 }, (_, i) => i + 2);
   let text = csvRow([
@@ -59,6 +69,8 @@ function writeCsv(results: PredictResult[], topK: number): void {
     'label',
     'confidence',
     ...ranks.flatMap((k) => [`label_${k}`, `confidence_${k}`]),
+    'answer',
+    'verdict',
     'error',
   ]);
   for (const r of results) {
@@ -66,6 +78,8 @@ function writeCsv(results: PredictResult[], topK: number): void {
     text += csvRow([
       r.file,
       ...ranked.flatMap((t) => [t?.label, t?.confidence.toFixed(4)]),
+      r.prediction?.answer ?? undefined,
+      r.prediction?.verdict,
       r.error?.message,
     ]);
   }
@@ -87,6 +101,11 @@ export function registerPredict(program: Command): void {
       'all | digits | letters | alnum | uppercase | lowercase | chars:<set> such as chars:0123456789',
       'all',
     )
+    .option(
+      '--min-confidence <p>',
+      `answer only when the calibrated probability is at least p (0..1); below it: no confident answer`,
+      String(DEFAULT_MIN_CONFIDENCE),
+    )
     .option('--debug <dir>', 'write the preprocessed 28x28 image the model sees, as <dir>/<name>.28x28.png')
     .addOption(
       new Option('--format <format>', 'text | json | csv (a header, then one row per image)').choices(
@@ -100,6 +119,7 @@ export function registerPredict(program: Command): void {
       if (!Number.isInteger(topK) || topK < 1)
         throw new HcrError('BAD_OPTION', `--top-k must be a positive integer, got '${opts.topK}'.`);
       parseClassOption(opts.classes); // a misspelt class fails before the model loads
+      const minConfidence = parseMinConfidence(opts.minConfidence);
       const images = await expandImageArgs(args);
       const rec = await createRecognizer({ model: opts.model ?? process.env.HCR_MODEL ?? DEFAULT_MODEL });
       try {
@@ -128,12 +148,12 @@ export function registerPredict(program: Command): void {
           });
           const prepared = await rec.prepare(bytes);
           const probs = await rec.infer([prepared.pixels]);
-          const prediction = rec.rank(probs, 0, { topK, classes: opts.classes });
+          const prediction = rec.rank(probs, 0, { topK, classes: opts.classes, minConfidence, prepared });
           if (opts.debug) {
             const debugFile = join(opts.debug, `${debugName(file)}.28x28.png`);
             await writeFileAtomic(debugFile, await encodeGreyPng(prepared.pixels));
           }
-          const letterCase = caseOf(prediction.classIndex);
+          const letterCase = prediction.classIndex === null ? undefined : caseOf(prediction.classIndex);
           results.push({ file, prediction, ...(letterCase ? { case: letterCase } : {}) });
         } catch (e) {
           if (!(e instanceof HcrError) || e.code === 'CLASSES_INVALID') throw e;
@@ -156,12 +176,15 @@ export function registerPredict(program: Command): void {
           }
           const p = r.prediction!;
           const rest = p.topK
-            .slice(1)
+            .slice(p.answer === null ? 0 : 1)
             .map((t) => `${t.label} ${(t.confidence * 100).toFixed(1)}%`)
             .join(', ');
-          process.stdout.write(
-            `${r.file}  ${out.bold(p.label)}${r.case ? ` (${r.case})` : ''}  ${(p.confidence * 100).toFixed(1)}%${rest ? out.dim(`  (then ${rest})`) : ''}\n`,
-          );
+          const head =
+            p.answer === null
+              ? `${out.bold(p.verdict === 'not-confident' ? 'no confident answer' : p.verdict)}  ${p.message ?? ''}`
+              : `${out.bold(p.answer)}${r.case ? ` (${r.case})` : ''}  ${(p.confidence * 100).toFixed(1)}%`;
+          const then = p.answer === null ? 'guesses' : 'then';
+          process.stdout.write(`${r.file}  ${head}${rest ? out.dim(`  (${then} ${rest})`) : ''}\n`);
         }
       if (results.some((r) => r.error)) process.exitCode = 1;
     });

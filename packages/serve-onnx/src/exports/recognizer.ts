@@ -5,9 +5,13 @@
 export {
   allowedClasses,
   type ClassFilter,
+  DEFAULT_MIN_CONFIDENCE,
+  foldedProbabilities,
   type Prediction,
+  parseMinConfidence,
   type RankedClass,
   rankClasses,
+  type Verdict,
 } from '../classes.js';
 export { inspectModel, type ModelInfo, readModelFile, type TensorSignature } from '../onnx/model-info.js';
 export { encodeGreyPng } from '../preprocess/debug-png.js';
@@ -17,7 +21,13 @@ export {
   decodeImage,
   IMAGE_CONTENT_TYPES,
 } from '../preprocess/decode.js';
-export { DEFAULT_INK_OPTIONS, extractInk, type InkOptions, type InkReport } from '../preprocess/ink.js';
+export {
+  DEFAULT_INK_OPTIONS,
+  extractInk,
+  type InkLayout,
+  type InkOptions,
+  type InkReport,
+} from '../preprocess/ink.js';
 export {
   PIXELS,
   type PreparedCharacter,
@@ -30,9 +40,11 @@ export {
   createRecognizer,
   looksLikeImageFile,
   prepareInput,
+  type RankOptions,
   type RecognizeOptions,
   type Recognizer,
   type RecognizerInput,
   type RecognizerOptions,
   type SessionTuning,
 } from '../recognizer.js';
+export { judgeInput, LAYOUT_LIMITS, layoutVerdict } from '../verdict.js';

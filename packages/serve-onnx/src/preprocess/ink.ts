@@ -43,7 +43,34 @@ export interface InkReport {
   thickenedBy: number;
   /** True when nothing stood out from the background. */
   blank: boolean;
+  /** How the kept ink is laid out: what tells one character from noise or several characters. */
+  layout: InkLayout;
 }
+
+/** The kept ink components (after specks and rulings went), measured for the not-one-character checks. */
+export interface InkLayout {
+  /** Kept components. */
+  pieces: number;
+  /** Kept ink pixels / image area. */
+  coverage: number;
+  /** Ink of the largest kept component / all kept ink (1 for a single stroke). */
+  dominance: number;
+  /**
+   * Columns of character-size pieces (at least half the tallest piece's height and a tenth of the largest
+   * piece's ink) that do not overlap horizontally: 2 or more for "42", "HELLO".
+   */
+  columns: number;
+  /** Width / height of the box around the character-size pieces. */
+  aspect: number;
+}
+
+const EMPTY_LAYOUT: InkLayout = Object.freeze({
+  pieces: 0,
+  coverage: 0,
+  dominance: 0,
+  columns: 0,
+  aspect: 0,
+});
 
 export interface InkResult {
   ink: Float32Array;
@@ -73,6 +100,7 @@ export function extractInk(
     strokeWidth: 0,
     thickenedBy: 0,
     blank: contrast < o.minContrast,
+    layout: EMPTY_LAYOUT,
   };
   if (report.blank) return { ink: new Float32Array(width * height), report };
 
@@ -121,6 +149,7 @@ export function extractInk(
     if (!keep[l]) report.specksRemoved++;
   }
   report.components = count;
+  report.layout = inkLayout(keep, inkArea, { x0, x1, y0, y1 }, width * height);
 
   // Soft ink: a ramp around the threshold keeps antialiased edges instead of a hard binary cut.
   const ink = new Float32Array(flat.length);
@@ -142,6 +171,57 @@ export function extractInk(
   }
   if (size > 0 && o.edgeBlur > 0) return { ink: gaussianBlur(ink, width, height, o.edgeBlur * size), report };
   return { ink, report };
+}
+
+/** Layout of the kept components (see InkLayout); boxes are per component label (index 0 unused). */
+export function inkLayout(
+  keep: Uint8Array,
+  inkArea: Float64Array,
+  box: { x0: Int32Array; x1: Int32Array; y0: Int32Array; y1: Int32Array },
+  area: number,
+): InkLayout {
+  const kept: number[] = [];
+  for (let l = 1; l < keep.length; l++) if (keep[l]) kept.push(l);
+  if (kept.length === 0) return EMPTY_LAYOUT;
+  let total = 0;
+  let largest = 0;
+  let tallest = 0;
+  for (const l of kept) {
+    total += inkArea[l]!;
+    largest = Math.max(largest, inkArea[l]!);
+    tallest = Math.max(tallest, box.y1[l]! - box.y0[l]! + 1);
+  }
+  const sized = kept
+    .filter((l) => box.y1[l]! - box.y0[l]! + 1 >= 0.5 * tallest && inkArea[l]! >= 0.1 * largest)
+    .sort((a, b) => box.x0[a]! - box.x0[b]!);
+  // merge pieces whose x-ranges overlap by more than 30% of the narrower one into one column
+  let columns = 0;
+  let end = Number.NEGATIVE_INFINITY;
+  let endWidth = 1;
+  let bx0 = Number.POSITIVE_INFINITY;
+  let bx1 = Number.NEGATIVE_INFINITY;
+  let by0 = Number.POSITIVE_INFINITY;
+  let by1 = Number.NEGATIVE_INFINITY;
+  for (const l of sized) {
+    const w = box.x1[l]! - box.x0[l]! + 1;
+    const overlap = end - box.x0[l]! + 1;
+    if (overlap <= 0.3 * Math.min(w, endWidth)) {
+      columns++;
+      endWidth = w;
+    } else endWidth = Math.max(endWidth, w);
+    end = Math.max(end, box.x1[l]!);
+    bx0 = Math.min(bx0, box.x0[l]!);
+    bx1 = Math.max(bx1, box.x1[l]!);
+    by0 = Math.min(by0, box.y0[l]!);
+    by1 = Math.max(by1, box.y1[l]!);
+  }
+  return {
+    pieces: kept.length,
+    coverage: total / area,
+    dominance: largest / total,
+    columns,
+    aspect: (bx1 - bx0 + 1) / (by1 - by0 + 1),
+  };
 }
 
 /** 3x3 mean filter (edges clamped). */

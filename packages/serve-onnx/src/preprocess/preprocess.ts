@@ -11,6 +11,8 @@ export interface PreparedCharacter {
   pixels: Uint8Array;
   /** What the photo pipeline did (absent for raw 28x28 arrays). */
   ink?: InkReport;
+  /** Nothing stands out from the background (a blank page, a uniform array): `pixels` are all 0. */
+  noInk?: true;
   source: { kind: 'pixels' | 'image'; format?: string; width: number; height: number };
 }
 
@@ -26,18 +28,18 @@ export async function prepareImage(
     ...opts,
     knownPolarity: img.kind === 'alpha' ? 'ink-bright' : undefined,
   });
-  if (report.blank)
-    throw new HcrError(
-      'NO_INK',
-      'No character found: the image has no marks that stand out from the background.',
-      {
-        hint: 'Send a photo or scan with the character clearly visible (dark on light or light on dark).',
-      },
-    );
+  const source = {
+    kind: 'image' as const,
+    format: img.format,
+    width: img.originalWidth,
+    height: img.originalHeight,
+  };
+  // A blank page is an answer ("no character"), not an error: one blank image must not fail a batch.
+  if (report.blank) return { pixels: new Uint8Array(PIXELS), ink: report, noInk: true, source };
   return {
     pixels: normaliseCharacter(ink, img.width, img.height),
     ink: report,
-    source: { kind: 'image', format: img.format, width: img.originalWidth, height: img.originalHeight },
+    source,
   };
 }
 
@@ -64,9 +66,11 @@ export function preparePixels(values: ArrayLike<number>): PreparedCharacter {
   let min = max;
   for (let i = 0; i < PIXELS; i++) if (f[i]! < min) min = f[i]!;
   if (max === min)
-    throw new HcrError('NO_INK', `No character found: all 784 pixels are ${max}.`, {
-      hint: 'Send the pixels of a drawn character (ink and background differ).',
-    });
+    return {
+      pixels: new Uint8Array(PIXELS),
+      noInk: true,
+      source: { kind: 'pixels', width: SIDE, height: SIDE },
+    };
   // Polarity on a 0..255 scale.
   const scaled = f.map((v) => (v / max) * 255);
   if (isDarkOnLight(scaled, SIDE, SIDE)) for (let i = 0; i < PIXELS; i++) f[i] = max - f[i]!;

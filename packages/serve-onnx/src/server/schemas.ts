@@ -18,6 +18,13 @@ const debug = {
   type: 'string',
   description: '1 or true: add the input the model saw (`input`) to each answer.',
 } as const;
+const minConfidence = {
+  type: 'number',
+  minimum: 0,
+  maximum: 1,
+  description:
+    'Answer only when the calibrated probability of the best class is at least this (default 0.5; 0 always answers). Below it `answer` is null and `verdict` is `not-confident`.',
+} as const;
 const classes = {
   type: 'string',
   description:
@@ -38,7 +45,10 @@ export function predictSchema(classCount: number, maxImages: number) {
     description:
       'One character per image: the image itself as the body, a multipart form with one or more `image` files, or JSON pixels / base64 images.',
     tags: ['characters'],
-    querystring: { type: 'object', properties: { top_k: topK, classes, debug } },
+    querystring: {
+      type: 'object',
+      properties: { top_k: topK, classes, min_confidence: minConfidence, debug },
+    },
     body: {
       content: {
         ...rawImageBodies('A PNG, JPEG or WebP photo or scan of one character.'),
@@ -53,6 +63,7 @@ export function predictSchema(classCount: number, maxImages: number) {
               },
               top_k: topK,
               classes,
+              min_confidence: minConfidence,
             },
           },
         },
@@ -73,6 +84,7 @@ export function predictSchema(classCount: number, maxImages: number) {
                 maxItems: maxImages,
                 items: { type: 'string', description: 'base64 PNG, JPEG or WebP (data: URLs welcome)' },
               },
+              min_confidence: minConfidence,
             },
           },
         },

@@ -38,6 +38,7 @@ export function registerValidation(app: HcrFastify): void {
 /** What each request field's schema error means, in the service's error codes. */
 const FIELD_CODES: Record<string, string> = {
   top_k: 'BAD_TOP_K',
+  min_confidence: 'BAD_MIN_CONFIDENCE',
   beam: 'BAD_BEAM',
   pixels: 'BAD_PIXELS',
   images: 'BAD_IMAGES',
@@ -46,6 +47,8 @@ const FIELD_CODES: Record<string, string> = {
 const FIELD_HINTS: Record<string, string> = {
   BAD_TOP_K: "Use e.g. top_k=5 (GET /openapi.json lists each route's range).",
   BAD_BEAM: 'Use beam=1..64 (1 = best path).',
+  BAD_MIN_CONFIDENCE:
+    'Use a probability from 0 to 1, e.g. min_confidence=0.8 (default 0.5; 0 always answers).',
   TOO_MANY_IMAGES: 'Split the batch over several requests.',
 };
 

@@ -1,4 +1,4 @@
-import { allowedClasses, type Prediction } from '../../classes.js';
+import { allowedClasses, type Prediction, parseMinConfidence } from '../../classes.js';
 import type { PreparedCharacter } from '../../preprocess/preprocess.js';
 import type { Recognizer } from '../../recognizer.js';
 import { JSON_HINT, parseBody, parseTopK, round, withTimeout } from '../http.js';
@@ -14,7 +14,10 @@ export interface PredictRouteOptions {
   metrics: Metrics;
 }
 
-/** POST /v1/predict: character images (binary or JSON) -> ranked classes, with timing. */
+/**
+ * POST /v1/predict: character images (binary or JSON) -> ranked classes and an answer per image (`answer`
+ * null with a `verdict` when there is no confident answer or the image is not one character), with timing.
+ */
 export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions): void {
   const { recognizer: rec, inference, limits, metrics } = opts;
   const schema = predictSchema(rec.info.classNames.length, limits.maxImagesPerRequest);
@@ -32,6 +35,8 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
     const classes = query.classes;
     const debug = query.debug === '1' || query.debug === 'true';
     allowedClasses(classes, rec.info.classNames); // 400 before any work
+    // min_confidence from the query, a form field, or the JSON body
+    const minConfidence = parseMinConfidence(query.min_confidence ?? jsonField(req.body, 'min_confidence'));
     const inputs = parseBody(req.headers['content-type'], req.body, limits.maxImagesPerRequest);
     const work = (async () => {
       let prepared: PreparedCharacter[] = [];
@@ -47,7 +52,7 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
       const probs = await inference.inferWhenReady(inputs.length, pixels);
       const t2 = performance.now();
       const predictions: (Prediction & { input?: number[] })[] = probs.map((p, i) => {
-        const pred = rec.rank(p, 0, { topK, classes });
+        const pred = rec.rank(p, 0, { topK, classes, minConfidence, prepared: prepared[i] });
         // ?debug=1: the canonical 28x28 the model saw, to show what preprocessing did.
         return debug ? { ...pred, input: Array.from(prepared[i]!.pixels) } : pred;
       });
@@ -64,6 +69,13 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
     })();
     return reply.send(await withTimeout(work, limits.timeoutMs));
   });
+}
+
+/** A field of a JSON body (image bodies are bytes: nothing there). */
+function jsonField(body: unknown, name: string): unknown {
+  return body && typeof body === 'object' && !Buffer.isBuffer(body)
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
 }
 
 /** The option fields of a multipart form (the files are the images). */
