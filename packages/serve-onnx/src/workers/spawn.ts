@@ -6,6 +6,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  * same way @hcr/train starts its workers). `--conditions=source` is inherited through execArgv.
  */
 export function workerFor(name: string, options: WorkerOptions = {}): Worker {
+  // Workers inherit the process's flags; --input-type (node -e scripts) is refused for a module file.
+  options = { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')), ...options };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), options);
   const api = import.meta.resolve('tsx/esm/api');
   const url = new URL(`./${name}.ts`, import.meta.url).href;
