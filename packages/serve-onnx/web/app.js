@@ -55,9 +55,12 @@ pad.addEventListener('pointerdown', (e) => {
 });
 pad.addEventListener('pointermove', (e) => {
   if (!drawing) return;
-  const p = point(e);
-  line(last, p);
-  last = p;
+  // A busy page gets one move event per frame; its coalesced events keep every point the pen passed.
+  for (const ev of e.getCoalescedEvents?.().length ? e.getCoalescedEvents() : [e]) {
+    const p = point(ev);
+    line(last, p);
+    last = p;
+  }
   predictSoon();
 });
 for (const type of ['pointerup', 'pointercancel']) {

@@ -72,9 +72,12 @@ linePad.addEventListener('pointerdown', (e) => {
 });
 linePad.addEventListener('pointermove', (e) => {
   if (!writing) return;
-  const p = linePoint(e);
-  segment(lastPoint, p);
-  lastPoint = p;
+  // A busy page gets one move event per frame; its coalesced events keep every point the pen passed.
+  for (const ev of e.getCoalescedEvents?.().length ? e.getCoalescedEvents() : [e]) {
+    const p = linePoint(ev);
+    segment(lastPoint, p);
+    lastPoint = p;
+  }
 });
 // A line is read when a stroke ends (reading mid-stroke would mostly show half-written letters).
 for (const type of ['pointerup', 'pointercancel']) {
@@ -105,7 +108,10 @@ linePad.addEventListener('keydown', (e) => {
 
 // At most one request in flight; when it returns and something changed meanwhile, read again.
 function readSoon() {
-  if (lineBusy || !lineDirty || !lineInk || readerLoaded === false) return;
+  if (!lineDirty || !lineInk || readerLoaded === false) return;
+  // At once, not when the request leaves: the answer on show no longer matches the canvas.
+  lineStatus.textContent = 'Reading…';
+  if (lineBusy) return;
   lineDirty = false;
   lineBusy = true;
   linePad.toBlob(
