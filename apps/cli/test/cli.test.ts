@@ -4,38 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { encodeGreyPng } from '@hcr/serve-onnx';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from '../../../packages/serve-onnx/test/support/models.js';
 import { csvField } from '../src/csv.js';
-import { main } from '../src/main.js';
 import { wantsColour } from '../src/output.js';
+import { hcr } from './support/run-hcr.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const run = promisify(execFile);
 const ESC = '\u001b[';
-
-/** Runs `hcr ...` in-process and captures stdout/stderr and the exit code. */
-async function hcr(...args: string[]) {
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'hcr', ...args]);
-    return { code, out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.exitCode = undefined;
-  }
-}
 
 /** A dark vertical stroke on white paper, 56x56, PNG-encoded: a character the recogniser can read. */
 function barPng(column: number): Promise<Uint8Array> {

@@ -1,33 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // the data package's own raw-file fixture builder: a small folder shaped like ../shared/data, plus its lock file
 import { makeFixture } from '../../../packages/data/test/fixtures.js';
-import { main } from '../src/main.js';
-
-/** Runs `hcr ...` in-process and captures stdout/stderr and the exit code. */
-async function hcr(...args: string[]) {
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'hcr', ...args]);
-    return { code, out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+import { hcr } from './support/run-hcr.js';
 
 describe('hcr data', () => {
   const fx = makeFixture();

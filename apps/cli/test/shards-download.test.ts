@@ -5,11 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // the data package's fixture builders: IDX files with ink, and a zip writer + a server with real Range support
 import { fakeImages, idxBytes } from '../../../packages/data/test/fixtures.js';
 import { type RangeServer, startRangeServer, zipLayout } from '../../../packages/data/test/zip-fixtures.js';
-import { main } from '../src/main.js';
+import { hcr } from './support/run-hcr.js';
 
 /**
  * The pipeline's `shards` task on a fresh machine: no HCR_DATA_DIR, no ../shared, an empty user cache
@@ -102,29 +102,6 @@ function writeLock(path: string, zipUrl: string): void {
     },
   };
   writeFileSync(path, JSON.stringify(lock, null, 2));
-}
-
-/** Runs `hcr ...` in-process and captures stdout/stderr and the exit code. */
-async function hcr(...args: string[]) {
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'hcr', ...args]);
-    return { code, out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.exitCode = undefined;
-  }
 }
 
 /** `hcr data prepare --download ...` exactly as the pipeline's shards script runs it, with the output in `out`. */
