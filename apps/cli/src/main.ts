@@ -96,6 +96,10 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    return reportError(e);
+    const json =
+      argv.includes('--json') ||
+      argv.includes('--format=json') ||
+      argv.some((a, i) => a === '--format' && argv[i + 1] === 'json');
+    return reportError(e, { json });
   }
 }

@@ -46,13 +46,19 @@ export function log(line: string): void {
 }
 
 /** One paragraph for any failure; HcrError carries its own fix. Returns the exit code. */
-export function reportError(e: unknown): number {
+export function reportError(e: unknown, { json = false }: { json?: boolean } = {}): number {
+  // With --json, stdout stays parseable even on failure: the error as a JSON document (as npm --json does).
+  const writeJson = (error: { code: string; message: string; hint?: string }) => {
+    if (json) process.stdout.write(`${JSON.stringify({ error })}\n`);
+  };
   if (isHcrError(e)) {
     log(`${red('error')} ${e.toParagraph()}`);
+    writeJson({ code: e.code, message: e.problem, ...(e.hint ? { hint: e.hint } : {}) });
     return e.exitCode;
   }
   const err = e as Error;
   log(`${red('error')} ${err?.message ?? String(e)}`);
+  writeJson({ code: 'UNEXPECTED', message: err?.message ?? String(e) });
   if (process.env.HCR_DEBUG) log(String(err?.stack));
   return 1;
 }

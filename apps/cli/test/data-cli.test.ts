@@ -59,6 +59,19 @@ describe('hcr data', () => {
     }
   });
 
+  it('info --json on a missing dataset still prints JSON: the error, with its code and fix', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'hcr-noshards-')), 'shards');
+    const r = await hcr('data', 'info', '--json', '--dir', missing);
+    expect(r.code).not.toBe(0);
+    const { error } = JSON.parse(r.out);
+    expect(error.code).toBe('SHARDS_MISSING');
+    expect(error.message).toContain(missing);
+    expect(error.hint).toMatch(/hcr data prepare/);
+    expect(r.err).toMatch(/^error /);
+    const plain = await hcr('data', 'info', '--dir', missing);
+    expect(plain.out).toBe(''); // without --json, errors go to stderr only
+  });
+
   it('every subcommand has --help', async () => {
     for (const sub of ['prepare', 'info', 'verify', 'preview']) {
       const r = await hcr('data', sub, '--help');
