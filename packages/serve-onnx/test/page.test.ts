@@ -48,8 +48,10 @@ async function draw(page: Page, strokes: Pt[][]) {
 /** Waits for the page's answer to settle (no request in flight) and returns the top-5 labels. */
 async function topLabels(page: Page): Promise<string[]> {
   // Page-side code as strings: this package's TypeScript has no DOM types.
-  await page.waitForFunction("/Best guess/.test(document.getElementById('status').textContent)");
+  const settled = "/Best guess/.test(document.getElementById('status').textContent)";
+  await page.waitForFunction(settled);
   await page.waitForTimeout(400);
+  await page.waitForFunction(settled); // a stroke's last request may still have been on its way
   return page.$$eval('#predictions li', (lis) => lis.map((li) => li.getAttribute('data-label') ?? ''));
 }
 

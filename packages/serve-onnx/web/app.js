@@ -85,7 +85,10 @@ pad.addEventListener('keydown', (e) => {
 
 // At most one request in flight; when it returns and the drawing changed meanwhile, send again.
 function predictSoon() {
-  if (inFlight || !dirty || !hasInk) return;
+  if (!dirty || !hasInk) return;
+  // At once, not when the request leaves: the guess on show no longer matches the pad.
+  statusLine.textContent = 'Recognising…';
+  if (inFlight) return;
   dirty = false;
   inFlight = true;
   pad.toBlob(
@@ -133,8 +136,10 @@ function show(pred, timing) {
     return li;
   });
   list.replaceChildren(...items);
-  statusLine.textContent =
-    pred.label === null
+  // Strokes drawn while this request was out make its guess stale: say so until theirs arrives.
+  statusLine.textContent = dirty
+    ? 'Recognising…'
+    : pred.label === null
       ? `${pred.message} (${timing.totalMs} ms)`
       : `Best guess: ${pred.label} (${(pred.confidence * 100).toFixed(1)}%) in ${timing.totalMs} ms${pred.answer === null ? `. ${pred.message}` : ''}`;
   if (pred.input) drawSeen(pred.input);
