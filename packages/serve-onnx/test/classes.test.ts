@@ -1,33 +1,13 @@
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { CHARACTER_CLASS_CHOICES } from '@hcr/core';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createRecognizer, type HcrApp } from '../src/index.js';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
+import { runHcr } from './support/run-hcr.js';
 import { photo } from './support/synth.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
-
-function hcr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const hcr = (args: string[]) => runHcr(args);
 
 const MODEL_CLASSES = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 

@@ -1,32 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
+import { HCR_ARGS, ROOT, runHcr } from './support/run-hcr.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
-const hcrArgs = ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts'];
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [...hcrArgs, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runHcr(args);
 
 describe('hcr predict', () => {
   let dir: string;
@@ -82,7 +63,7 @@ describe('hcr serve', () => {
   it('serves predictions and stops cleanly on SIGTERM', async () => {
     child = spawn(
       process.execPath,
-      [...hcrArgs, 'serve', '--model', FIXTURE_MODEL, '--port', '0', '--log-level', 'warn'],
+      [...HCR_ARGS, 'serve', '--model', FIXTURE_MODEL, '--port', '0', '--log-level', 'warn'],
       {
         cwd: ROOT,
         env: { ...process.env, NO_COLOR: '1' },

@@ -1,16 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createRng, LABEL_SPACE_36, LABEL_SPACE_62 } from '@hcr/core';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createRecognizer, type HcrApp, inspectModel, type Recognizer } from '../src/index.js';
 import { denseOnnxModel } from './support/dense-onnx.js';
+import { runHcr } from './support/run-hcr.js';
 import { photo } from './support/synth.js';
-
-const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 
 /** A random single-layer model with `space`'s classes: the label space, not accuracy, is under test. */
 function model(classes: readonly string[], labelSpace?: string): Uint8Array {
@@ -26,27 +23,7 @@ function model(classes: readonly string[], labelSpace?: string): Uint8Array {
   });
 }
 
-function hcr(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NO_COLOR: '1' },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const hcr = (args: string[]) => runHcr(args);
 
 describe('a 62-class model served', () => {
   let rec: Recognizer;

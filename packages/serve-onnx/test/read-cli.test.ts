@@ -1,34 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLexicons, parseLexiconSpec, readLexiconFile } from '../src/index.js';
 import { lineScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
 import { RANDOM_READER } from './support/paths.js';
+import { HCR_ARGS, ROOT, runHcr } from './support/run-hcr.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
-const hcrArgs = ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts'];
-
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [...hcrArgs, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', HCR_READER: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runHcr(args, { HCR_READER: '' });
 
 describe('lexicon files', () => {
   it('reads one word per line, skipping blanks and comments; missing or empty files name the file', async () => {
@@ -143,7 +125,7 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     let child: ChildProcess | undefined = spawn(
       process.execPath,
       [
-        ...hcrArgs,
+        ...HCR_ARGS,
         'serve',
         '--model',
         FIXTURE_MODEL,
