@@ -58,26 +58,27 @@ export function lineEpochOrder(
 ): Uint32Array {
   const order = epochOrder(count, true, seed, epoch);
   const rng = createRng(seed * 7_000_003 + epoch);
+  const sortByWidth = curriculum && epoch === 0;
   const span = batchSize * window;
   const whole: number[][] = [];
-  const tails: number[][] = [];
+  const tail: number[][] = [];
   for (let start = 0; start < count; start += span) {
     const end = Math.min(count, start + span);
     const chunk = Array.from(order.subarray(start, end)).sort((a, b) => widths[a]! - widths[b]! || a - b);
     const batches: number[][] = [];
     for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize));
-    // Only whole batches move; a ragged tail stays last (the loop drops it with the epoch remainder).
+    // Only whole batches move; a ragged tail (the last window's) stays last: the loop drops it.
     const full = batches.filter((b) => b.length === batchSize);
-    if (curriculum && epoch === 0) whole.push(...full);
-    else shuffleInPlace(full, rng);
-    order.set([...full, ...batches.filter((b) => b.length !== batchSize)].flat(), start);
-    tails.push(...batches.filter((b) => b.length !== batchSize));
+    if (!sortByWidth) shuffleInPlace(full, rng);
+    whole.push(...full);
+    tail.push(...batches.filter((b) => b.length !== batchSize));
   }
-  if (curriculum && epoch === 0) {
-    const mean = (b: number[]) => b.reduce((sum, i) => sum + widths[i]!, 0) / b.length;
-    const keyed = whole.map((b, k) => ({ b, key: mean(b), k })).sort((p, q) => p.key - q.key || p.k - q.k);
-    order.set([...keyed.map((x) => x.b), ...tails].flat());
+  if (sortByWidth) {
+    const meanWidth = (b: number[]) => b.reduce((sum, i) => sum + widths[i]!, 0) / b.length;
+    const keys = new Map(whole.map((b) => [b, meanWidth(b)]));
+    whole.sort((p, q) => keys.get(p)! - keys.get(q)!); // stable: equal widths keep their order
   }
+  order.set([...whole, ...tail].flat());
   return order;
 }
 
