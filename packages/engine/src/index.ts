@@ -1,3 +1,4 @@
+export { batchNormTraining, fusedBatchNormAvailable, useFusedBatchNormInTraining } from './batch-norm.js';
 export { type BenchEngineOptions, type BenchEngineResult, type BenchVariant, benchEngine } from './bench.js';
 export { type EngineInfo, type EngineName, type InitEngineOptions, initEngine } from './engine.js';
 export { fastKernelNames, registerFastWasmKernels } from './register.js';

@@ -1,11 +1,18 @@
 import {
   engine,
+  getGradient,
   getKernel,
   type KernelConfig,
+  registerGradient,
   registerKernel,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
+import {
+  batchNormTrainingConfig,
+  batchNormTrainingGradConfig,
+  batchNormTrainingGradient,
+} from './kernels/batch_norm_training.js';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d_backprop_filter.js';
 import { conv2DBackpropInputConfig } from './kernels/conv2d_backprop_input.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.js';
@@ -23,6 +30,8 @@ const fastConfigs: KernelConfig[] = [
   sumConfig,
   meanConfig,
   tileConfig,
+  batchNormTrainingConfig,
+  batchNormTrainingGradConfig,
 ];
 
 for (const cfg of fastConfigs) markOurs(cfg);
@@ -53,6 +62,7 @@ export function registerFastWasmKernels(): void {
     if (getKernel(cfg.kernelName, 'wasm')) unregisterKernel(cfg.kernelName, 'wasm');
     registerKernel(cfg);
   }
+  if (!getGradient(batchNormTrainingGradient.kernelName)) registerGradient(batchNormTrainingGradient);
   registered = true;
 }
 

@@ -88,4 +88,92 @@
         (br $pl)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl))))
+
+  ;; Batch-norm passes over [rows, C] float32 arrays, C % 4 == 0, per-channel vectors of C floats.
+  ;; Accumulators are f32 in row order (as sum_rows); moments are shifted by k (any value near the
+  ;; mean) so that the variance does not come from the difference of two large sums.
+
+  ;; s[c] = sum_r (x - k[c]),  q[c] = sum_r (x - k[c])^2
+  (func (export "bn_moments") (param $x i32) (param $rows i32) (param $C i32) (param $k i32)
+    (param $s i32) (param $q i32)
+    (local $C4 i32) (local $j i32) (local $d v128)
+    (local.set $C4 (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (block $z (loop $zl
+      (br_if $z (i32.ge_u (local.get $j) (local.get $C4)))
+      (v128.store (i32.add (local.get $s) (local.get $j)) (v128.const i32x4 0 0 0 0))
+      (v128.store (i32.add (local.get $q) (local.get $j)) (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $zl)))
+    (block $done (loop $rl
+      (br_if $done (i32.eqz (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_u (local.get $j) (local.get $C4)))
+        (local.set $d (f32x4.sub (v128.load (local.get $x)) (v128.load (i32.add (local.get $k) (local.get $j)))))
+        (v128.store (i32.add (local.get $s) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $s) (local.get $j))) (local.get $d)))
+        (v128.store (i32.add (local.get $q) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $q) (local.get $j))) (f32x4.mul (local.get $d) (local.get $d))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $cl)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $rl))))
+
+  ;; s[c] = sum_r dy,  p[c] = sum_r dy * (x - m[c])
+  (func (export "bn_grad_sums") (param $dy i32) (param $x i32) (param $rows i32) (param $C i32)
+    (param $m i32) (param $s i32) (param $p i32)
+    (local $C4 i32) (local $j i32) (local $g v128)
+    (local.set $C4 (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $j (i32.const 0))
+    (block $z (loop $zl
+      (br_if $z (i32.ge_u (local.get $j) (local.get $C4)))
+      (v128.store (i32.add (local.get $s) (local.get $j)) (v128.const i32x4 0 0 0 0))
+      (v128.store (i32.add (local.get $p) (local.get $j)) (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $zl)))
+    (block $done (loop $rl
+      (br_if $done (i32.eqz (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_u (local.get $j) (local.get $C4)))
+        (local.set $g (v128.load (local.get $dy)))
+        (v128.store (i32.add (local.get $s) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $s) (local.get $j))) (local.get $g)))
+        (v128.store (i32.add (local.get $p) (local.get $j))
+          (f32x4.add (v128.load (i32.add (local.get $p) (local.get $j)))
+            (f32x4.mul (local.get $g)
+              (f32x4.sub (v128.load (local.get $x)) (v128.load (i32.add (local.get $m) (local.get $j)))))))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $cl)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $rl))))
+
+  ;; out = a[c] * x + b[c]  (+ e[c] * y when y != 0); out may alias x or y
+  (func (export "bn_affine") (param $x i32) (param $y i32) (param $rows i32) (param $C i32)
+    (param $a i32) (param $b i32) (param $e i32) (param $out i32)
+    (local $C4 i32) (local $j i32) (local $v v128)
+    (local.set $C4 (i32.shl (local.get $C) (i32.const 2)))
+    (block $done (loop $rl
+      (br_if $done (i32.eqz (local.get $rows)))
+      (local.set $j (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_u (local.get $j) (local.get $C4)))
+        (local.set $v (f32x4.add
+          (f32x4.mul (v128.load (i32.add (local.get $a) (local.get $j))) (v128.load (local.get $x)))
+          (v128.load (i32.add (local.get $b) (local.get $j)))))
+        (if (local.get $y) (then
+          (local.set $v (f32x4.add (local.get $v)
+            (f32x4.mul (v128.load (i32.add (local.get $e) (local.get $j))) (v128.load (local.get $y)))))
+          (local.set $y (i32.add (local.get $y) (i32.const 16)))))
+        (v128.store (local.get $out) (local.get $v))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $cl)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $rl))))
 )

@@ -16,6 +16,10 @@ export const benchmarks: Record<string, { script: string; description: string }>
     script: 'packages/engine/bench/engine.ts',
     description: 'training step speed: stock wasm vs our kernels',
   },
+  'batch-norm': {
+    script: 'packages/train/bench/batch-norm.ts',
+    description: 'training shard ms of reader and hcrnet: tfjs-layers batch norm vs fused kernels',
+  },
   train: {
     script: 'packages/train/bench/train.ts',
     description: 'training images/s, ours vs the PyTorch peer',

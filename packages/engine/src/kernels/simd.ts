@@ -14,6 +14,18 @@ export interface SimdKernels {
     oH: number,
     oW: number,
   ): void;
+  bn_moments(x: number, rows: number, C: number, k: number, s: number, q: number): void;
+  bn_grad_sums(dy: number, x: number, rows: number, C: number, m: number, s: number, p: number): void;
+  bn_affine(
+    x: number,
+    y: number,
+    rows: number,
+    C: number,
+    a: number,
+    b: number,
+    e: number,
+    out: number,
+  ): void;
 }
 
 // The WebAssembly global is not in this project's TypeScript libs (no DOM); type what we use.

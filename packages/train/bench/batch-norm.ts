@@ -1,0 +1,173 @@
+/**
+ * `pnpm bench batch-norm [--steps n] [--batch lines] [--char-batch characters] [--json]`
+ *
+ * One training shard (forward, CTC or cross-entropy loss, backward) of the models with batch norm, with
+ * tfjs-layers' own batch-norm code and with @hcr/engine's fused training kernels, interleaved in one
+ * process so both see the same machine load. Ms per shard are wall time and this thread's CPU time.
+ * The reader uses real line shards when artifacts/data/lines exists (lines near the median width), else
+ * random lines of that width: the cost depends on the shapes, not the pixels.
+ */
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_INPUT_NORMALISATION, lineAlphabet } from '@hcr/core';
+import { openLineDataset } from '@hcr/data';
+import { initEngine, useFusedBatchNormInTraining } from '@hcr/engine';
+import * as tf from '@tensorflow/tfjs-core';
+import { DEFAULT_AUGMENT } from '../src/augment.js';
+import { patchBatchNormGradient } from '../src/grad-patches.js';
+import type { InitMessage, SharedLineSplit, SharedSplit } from '../src/protocol.js';
+import { Replica } from '../src/replica.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+const args = process.argv.slice(2);
+const num = (flag: string, dflt: number) => {
+  const i = args.indexOf(flag);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const steps = num('--steps', 6);
+// Shard sizes as in training: reader batch 32 and hcrnet 128, each cut into 2 gradient shards.
+const batch = num('--batch', 16);
+const charBatch = num('--char-batch', 64);
+const FUSED = 'HcrBatchNormTraining';
+
+async function lineSplit(): Promise<{ split: SharedLineSplit; classes: number; source: string }> {
+  const dir = resolve(ROOT, 'artifacts/data/lines');
+  if (existsSync(resolve(dir, 'manifest.json'))) {
+    const ds = await openLineDataset(dir);
+    return { split: await ds.loadSplit('train'), classes: ds.alphabet.size, source: dir };
+  }
+  const width = 164;
+  const count = batch;
+  const pixels = new Uint8Array(count * 32 * width).map((_, i) => (i * 2654435761) >>> 24);
+  return {
+    split: {
+      count,
+      height: 32,
+      widths: new Uint16Array(count).fill(width),
+      pixelOffsets: Float64Array.from({ length: count }, (_, i) => i * 32 * width),
+      pixels,
+      labelOffsets: Uint32Array.from({ length: count + 1 }, (_, i) => i * 8),
+      labels: new Uint8Array(count * 8).map((_, i) => 1 + (i % 30)),
+    } as unknown as SharedLineSplit,
+    classes: lineAlphabet().size,
+    source: 'random lines 164 px wide',
+  };
+}
+
+/** Indices of `batch` lines whose widths are closest to the median: a typical training shard. */
+function medianLines(widths: ArrayLike<number>, count: number): Uint32Array {
+  const idx = Array.from({ length: Math.min(count, 4000) }, (_, i) => i);
+  const sorted = idx.map((i) => widths[i]!).sort((a, b) => a - b);
+  const median = sorted[sorted.length >> 1]!;
+  idx.sort((a, b) => Math.abs(widths[a]! - median) - Math.abs(widths[b]! - median) || a - b);
+  return Uint32Array.from(idx.slice(0, batch));
+}
+
+function characterSplit(): SharedSplit {
+  const n = charBatch;
+  return {
+    count: n,
+    pixels: new Uint8Array(n * 784).map((_, i) => (i * 2654435761) >>> 24),
+    labels: new Uint8Array(n).map((_, i) => i % 36),
+    sources: new Uint8Array(n),
+  };
+}
+
+await initEngine({ engine: 'wasm', purpose: 'train', log: () => {} });
+patchBatchNormGradient();
+useFusedBatchNormInTraining();
+const fusedKernels = [FUSED, `${FUSED}Grad`].map((k) => tf.getKernel(k, 'wasm')!);
+const setFused = (on: boolean) => {
+  for (const k of fusedKernels) {
+    if (tf.getKernel(k.kernelName, 'wasm')) tf.unregisterKernel(k.kernelName, 'wasm');
+    if (on) tf.registerKernel(k);
+  }
+};
+
+const base: Omit<InitMessage, 'task' | 'model' | 'classes' | 'splits'> = {
+  type: 'init',
+  workerIndex: 0,
+  modelSeed: 1,
+  dropout: 0.2,
+  engine: 'wasm',
+  normalisation: DEFAULT_INPUT_NORMALISATION,
+  augment: { ...DEFAULT_AUGMENT, enabled: false },
+  dataSeed: 1,
+  labelSmoothing: 0,
+  logitBias: [],
+  weightDecay: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-7,
+};
+const lines = await lineSplit();
+const cases = [
+  {
+    name: 'reader',
+    what: `${batch} lines (${lines.source})`,
+    replica: new Replica({
+      ...base,
+      task: 'line',
+      model: 'reader',
+      classes: lines.classes,
+      splits: { train: lines.split },
+    }),
+    samples: medianLines(lines.split.widths, lines.split.count),
+  },
+  {
+    name: 'hcrnet',
+    what: `${charBatch} characters 28x28`,
+    replica: new Replica({
+      ...base,
+      task: 'character',
+      model: 'hcrnet',
+      classes: 36,
+      splits: { train: characterSplit() },
+    }),
+    samples: Uint32Array.from({ length: charBatch }, (_, i) => i),
+  },
+];
+
+const rows = [];
+const load = loadavg()[0]!.toFixed(2);
+for (const c of cases) {
+  const job = { index: 0, samples: c.samples, position: 0 };
+  const time = (fused: boolean) => {
+    setFused(fused);
+    const w0 = performance.now();
+    const c0 = process.cpuUsage();
+    c.replica.computeShard(job, 0, 0, false);
+    const cpu = process.cpuUsage(c0);
+    return { wall: performance.now() - w0, cpu: (cpu.user + cpu.system) / 1000 };
+  };
+  for (const fused of [false, true]) time(fused); // warm-up
+  const acc = { stock: { wall: 0, cpu: 0 }, fused: { wall: 0, cpu: 0 } };
+  for (let s = 0; s < steps; s++) {
+    for (const fused of [false, true]) {
+      const t = time(fused);
+      const a = fused ? acc.fused : acc.stock;
+      a.wall += t.wall / steps;
+      a.cpu += t.cpu / steps;
+    }
+  }
+  rows.push({
+    model: c.name,
+    shard: c.what,
+    stockMs: acc.stock.wall,
+    fusedMs: acc.fused.wall,
+    stockCpuMs: acc.stock.cpu,
+    fusedCpuMs: acc.fused.cpu,
+    speedup: acc.stock.cpu / acc.fused.cpu,
+  });
+}
+if (args.includes('--json')) console.log(JSON.stringify({ load, steps, rows }));
+else {
+  console.log(`batch-norm in training, ${steps} interleaved shards each, load average ${load} at start`);
+  for (const r of rows)
+    console.log(
+      `${r.model.padEnd(7)} ${r.shard}: tfjs-layers ${r.stockMs.toFixed(0)} ms (cpu ${r.stockCpuMs.toFixed(0)}), ` +
+        `fused ${r.fusedMs.toFixed(0)} ms (cpu ${r.fusedCpuMs.toFixed(0)}): ${r.speedup.toFixed(2)}x by CPU time`,
+    );
+}
