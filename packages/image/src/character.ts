@@ -123,10 +123,27 @@ function resample(pixels: ArrayLike<number>, stride: number, box: Box, ow: numbe
   return outImg;
 }
 
-function filterWeights(inSize: number, outSize: number): { start: number; weights: Float32Array }[] {
+type FilterWeights = { start: number; weights: Float32Array }[];
+
+/** Weights by (input size, output size): a server normalises thousands of characters of a few sizes. */
+const weightCache = new Map<number, FilterWeights>();
+
+function filterWeights(inSize: number, outSize: number): FilterWeights {
+  if (outSize >= 65536) return computeFilterWeights(inSize, outSize);
+  const key = inSize * 65536 + outSize;
+  let w = weightCache.get(key);
+  if (!w) {
+    if (weightCache.size >= 1024) weightCache.clear();
+    w = computeFilterWeights(inSize, outSize);
+    weightCache.set(key, w);
+  }
+  return w;
+}
+
+function computeFilterWeights(inSize: number, outSize: number): FilterWeights {
   const scale = inSize / outSize;
   const support = Math.max(1, scale); // triangle radius in input pixels
-  const result: { start: number; weights: Float32Array }[] = [];
+  const result: FilterWeights = [];
   for (let o = 0; o < outSize; o++) {
     const centre = (o + 0.5) * scale;
     const start = Math.max(0, Math.floor(centre - support));

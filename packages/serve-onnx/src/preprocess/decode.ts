@@ -1,6 +1,6 @@
 import { HcrError } from '@hcr/core';
 import sharp, { type OutputInfo } from 'sharp';
-import { decodeSmallPng } from './small-png.js';
+import { decodeSmallPngPixels } from './small-png.js';
 
 /** Image formats accepted from users (content types and sharp's format names). */
 export const IMAGE_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
@@ -44,9 +44,10 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
   const format = sniffFormat(bytes);
   if (!format)
     throw badImage('The data is not a PNG, JPEG or WebP file (its first bytes are no image signature).');
-  const small = format === 'png' ? decodeSmallPng(bytes, Math.min(maxInputPixels, 128 * 128)) : undefined;
+  const small =
+    format === 'png' ? decodeSmallPngPixels(bytes, Math.min(maxInputPixels, 128 * 128)) : undefined;
   let pixels: { data: Uint8Array; width: number; height: number; channels: number };
-  if (small) pixels = { data: small.rgba, width: small.width, height: small.height, channels: 4 };
+  if (small) pixels = small;
   else {
     let raw: { data: Buffer; info: OutputInfo };
     try {
@@ -63,28 +64,8 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     }
     pixels = { data: raw.data, width: raw.info.width, height: raw.info.height, channels: raw.info.channels };
   }
-  const { data, width, height, channels } = pixels;
-  const n = width * height;
-  let transparent = 0;
-  let opaque = 0;
-  for (let i = 0; i < n; i++) {
-    const a = data[i * channels + 3]!;
-    if (a < 128) transparent++;
-    else opaque++;
-  }
-  // A cut-out (strokes on transparency, e.g. a canvas export): the alpha channel is the character,
-  // whatever the stroke colour. Otherwise composite on white paper and take the luminance.
-  const cutout = transparent >= 0.05 * n && opaque > 0;
-  const values = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const o = i * channels;
-    const a = data[o + 3]! / 255;
-    if (cutout) values[i] = data[o + 3]!;
-    else {
-      const lum = 0.299 * data[o]! + 0.587 * data[o + 1]! + 0.114 * data[o + 2]!;
-      values[i] = lum * a + 255 * (1 - a);
-    }
-  }
+  const { width, height } = pixels;
+  const { values, cutout } = oneChannel(pixels);
   return {
     values,
     width,
@@ -95,6 +76,54 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     originalHeight: height,
   };
 }
+
+/**
+ * Colour and alpha -> one channel. A cut-out (strokes on transparency, e.g. a canvas export): the alpha
+ * channel is the character, whatever the stroke colour. Otherwise composite on white paper and take the
+ * luminance. Channels: 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA.
+ */
+function oneChannel(px: { data: Uint8Array; width: number; height: number; channels: number }): {
+  values: Float32Array;
+  cutout: boolean;
+} {
+  const { data, channels } = px;
+  const n = px.width * px.height;
+  const values = new Float32Array(n);
+  const alpha = channels === 2 || channels === 4;
+  if (channels === 1) {
+    // Opaque grey (the 28x28 PNGs clients send): one table lookup per pixel, the same values.
+    for (let i = 0; i < n; i++) values[i] = OPAQUE_GREY[data[i]!]!;
+    return { values, cutout: false };
+  }
+  let transparent = 0;
+  let opaque = 0;
+  if (alpha)
+    for (let i = 0, o = channels - 1; i < n; i++, o += channels) {
+      if (data[o]! < 128) transparent++;
+      else opaque++;
+    }
+  else opaque = n;
+  const cutout = transparent >= 0.05 * n && opaque > 0;
+  const grey = channels < 3;
+  for (let i = 0, o = 0; i < n; i++, o += channels) {
+    const alphaByte = alpha ? data[o + channels - 1]! : 255;
+    if (cutout) values[i] = alphaByte;
+    else {
+      const r = data[o]!;
+      values[i] = composite(r, grey ? r : data[o + 1]!, grey ? r : data[o + 2]!, alphaByte);
+    }
+  }
+  return { values, cutout };
+}
+
+/** Luminance composited on white: what a pixel looks like on paper. */
+function composite(r: number, g: number, b: number, alphaByte: number): number {
+  const a = alphaByte / 255;
+  const lum = 0.299 * r + 0.587 * g + 0.114 * b;
+  return lum * a + 255 * (1 - a);
+}
+
+const OPAQUE_GREY = Float32Array.from({ length: 256 }, (_, v) => composite(v, v, v, 255));
 
 /** PNG, JPEG or WebP by file signature; anything else is refused before sharp sees it. */
 function sniffFormat(b: Uint8Array): 'png' | 'jpeg' | 'webp' | undefined {

@@ -77,6 +77,33 @@ export interface InkResult {
   report: InkReport;
 }
 
+/**
+ * Scratch buffers reused by every call on this thread (the pipeline is synchronous, so calls never
+ * overlap): a server prepares thousands of images a second, and fresh intermediates per image were a
+ * large share of its garbage. Grown on demand; only `ink` and `report` leave extractInk.
+ */
+const scratch = {
+  size: 0,
+  smooth: new Float32Array(0),
+  mask: new Uint8Array(0),
+  grouped: new Uint8Array(0),
+  labels: new Int32Array(0),
+  stack: new Int32Array(0),
+  hist: new Uint32Array(256),
+};
+
+function scratchFor(n: number): typeof scratch {
+  if (scratch.size < n) {
+    scratch.size = n;
+    scratch.smooth = new Float32Array(n);
+    scratch.mask = new Uint8Array(n);
+    scratch.grouped = new Uint8Array(n);
+    scratch.labels = new Int32Array(n);
+    scratch.stack = new Int32Array(n);
+  }
+  return scratch;
+}
+
 /** Full photo pipeline: polarity, background removal, Otsu, speck removal, stroke width. */
 export function extractInk(
   values: Float32Array,
@@ -85,12 +112,16 @@ export function extractInk(
   opts: InkOptions & { knownPolarity?: 'ink-bright' } = {},
 ): InkResult {
   const o = { ...DEFAULT_INK_OPTIONS, ...opts };
-  const smooth = boxBlur3(values, width, height); // JPEG noise and paper grain
+  const n = width * height;
+  const s = scratchFor(n);
+  const smooth = boxBlur3(values, width, height, s.smooth.subarray(0, n)); // JPEG noise and paper grain
   const inverted = opts.knownPolarity ? false : isDarkOnLight(smooth, width, height);
-  if (inverted) for (let i = 0; i < smooth.length; i++) smooth[i] = 255 - smooth[i]!;
-  const bright = smooth;
-  const flat = subtractBackground(bright, width, height);
-  const contrast = percentile(flat, 0.999);
+  if (inverted) for (let i = 0; i < n; i++) smooth[i] = 255 - smooth[i]!;
+  // In place: the background-flattened image replaces the smoothed one (which is not needed again).
+  const flat = subtractBackground(smooth, width, height, smooth);
+  // One histogram of the flattened image serves both the contrast percentile and Otsu's threshold.
+  const hist = byteHistogram(flat, s.hist);
+  const contrast = histogramQuantile(hist, n, 0.999);
   const report: InkReport = {
     inverted,
     threshold: 0,
@@ -102,35 +133,36 @@ export function extractInk(
     blank: contrast < o.minContrast,
     layout: EMPTY_LAYOUT,
   };
-  if (report.blank) return { ink: new Float32Array(width * height), report };
+  if (report.blank) return { ink: new Float32Array(n), report };
 
-  const t = Math.max(otsuThreshold(flat), contrast * 0.2);
+  const t = Math.max(otsuFromHistogram(hist, n), contrast * 0.2);
   report.threshold = t;
-  const mask = new Uint8Array(flat.length);
-  for (let i = 0; i < flat.length; i++) mask[i] = flat[i]! >= t ? 1 : 0;
+  const mask = s.mask.subarray(0, n);
+  for (let i = 0; i < n; i++) mask[i] = flat[i]! >= t ? 1 : 0;
 
   // Group ink on a slightly dilated mask so a pencil stroke broken by paper texture stays one component.
   const join = Math.max(1, Math.round(Math.max(width, height) / 100));
-  const grouped = dilateMask(mask, width, height, join);
-  const { labels, count } = labelComponents(grouped, width, height);
+  const grouped = dilateMask(mask, width, height, join, s.grouped.subarray(0, n));
+  const { labels, count } = labelComponents(grouped, width, height, s.labels.subarray(0, n), s.stack);
   const inkArea = new Float64Array(count + 1);
   const touchesBorder = new Uint8Array(count + 1);
   const x0 = new Int32Array(count + 1).fill(width);
   const x1 = new Int32Array(count + 1).fill(-1);
   const y0 = new Int32Array(count + 1).fill(height);
   const y1 = new Int32Array(count + 1).fill(-1);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
+  for (let y = 0; y < height; y++) {
+    const edgeRow = y === 0 || y === height - 1;
+    for (let x = 0, i = y * width; x < width; x++, i++) {
       const l = labels[i]!;
       if (!l) continue;
       if (mask[i]) inkArea[l]++;
-      if (x === 0 || y === 0 || x === width - 1 || y === height - 1) touchesBorder[l] = 1;
+      if (edgeRow || x === 0 || x === width - 1) touchesBorder[l] = 1;
       if (x < x0[l]!) x0[l] = x;
       if (x > x1[l]!) x1[l] = x;
       if (y < y0[l]!) y0[l] = y;
       if (y > y1[l]!) y1[l] = y;
     }
+  }
   // Ruled or grid lines of the paper: long, thin, across (almost) the whole image.
   const ruling = new Uint8Array(count + 1);
   for (let l = 1; l <= count; l++) {
@@ -149,16 +181,18 @@ export function extractInk(
     if (!keep[l]) report.specksRemoved++;
   }
   report.components = count;
-  report.layout = inkLayout(keep, inkArea, { x0, x1, y0, y1 }, width * height);
+  report.layout = inkLayout(keep, inkArea, { x0, x1, y0, y1 }, n);
 
   // Soft ink: a ramp around the threshold keeps antialiased edges instead of a hard binary cut.
-  const ink = new Float32Array(flat.length);
-  for (let i = 0; i < flat.length; i++) {
+  const ink = new Float32Array(n);
+  const lo = 0.6 * t;
+  const span = 0.8 * t;
+  for (let i = 0; i < n; i++) {
     if (!keep[labels[i]!]) {
       mask[i] = 0;
       continue;
     }
-    const r = (flat[i]! - 0.6 * t) / (0.8 * t);
+    const r = (flat[i]! - lo) / span;
     ink[i] = r <= 0 ? 0 : r >= 1 ? 255 : r * 255;
   }
 
@@ -224,29 +258,69 @@ export function inkLayout(
   };
 }
 
-/** 3x3 mean filter (edges clamped). */
-export function boxBlur3(src: Float32Array, w: number, h: number): Float32Array {
-  const out = new Float32Array(src.length);
+/**
+ * 3x3 mean filter (edges clamped). The image is copied into a frame one pixel wider on every side that
+ * repeats the edge pixels, which is what clamping reads; then every pixel adds the same nine values in
+ * the same order as a clamped loop would, without a bounds check.
+ */
+export function boxBlur3(
+  src: Float32Array,
+  w: number,
+  h: number,
+  out: Float32Array = new Float32Array(src.length),
+): Float32Array {
+  const pw = w + 2;
+  const p = padded(src, w, h, 1);
   for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy < 0 ? 0 : y + dy >= h ? h - 1 : y + dy;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx < 0 ? 0 : x + dx >= w ? w - 1 : x + dx;
-          s += src[yy * w + xx]!;
-        }
-      }
-      out[y * w + x] = s / 9;
+    for (let x = 0, i = y * w, c = (y + 1) * pw + 1; x < w; x++, i++, c++) {
+      const a = c - pw;
+      const b = c + pw;
+      out[i] =
+        (0 + p[a - 1]! + p[a]! + p[a + 1]! + p[c - 1]! + p[c]! + p[c + 1]! + p[b - 1]! + p[b]! + p[b + 1]!) /
+        9;
     }
   return out;
 }
 
+let padScratch = new Float32Array(0);
+let gaussTmp = new Float32Array(0);
+
+/** The image in a frame `r` pixels wide on every side that repeats the nearest edge pixel (scratch). */
+function padded(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const pw = w + 2 * r;
+  const ph = h + 2 * r;
+  if (padScratch.length < pw * ph) padScratch = new Float32Array(pw * ph);
+  const p = padScratch;
+  for (let y = 0; y < ph; y++) {
+    const sy = y < r ? 0 : y - r >= h ? h - 1 : y - r;
+    const row = sy * w;
+    const o = y * pw;
+    const first = src[row]!;
+    const last = src[row + w - 1]!;
+    for (let x = 0; x < r; x++) {
+      p[o + x] = first;
+      p[o + r + w + x] = last;
+    }
+    for (let x = 0; x < w; x++) p[o + r + x] = src[row + x]!;
+  }
+  return p;
+}
+
 /** The q-quantile of the values (0..255 range, 1-level histogram). */
 export function percentile(values: Float32Array, q: number): number {
-  const hist = new Uint32Array(256);
+  return histogramQuantile(byteHistogram(values, new Uint32Array(256)), values.length, q);
+}
+
+/** Counts of the values rounded and clamped to 0..255 (into `hist`, which is cleared first). */
+function byteHistogram(values: Float32Array, hist: Uint32Array): Uint32Array {
+  hist.fill(0);
   for (let i = 0; i < values.length; i++) hist[clampByte(values[i]!)]!++;
-  const target = q * values.length;
+  return hist;
+}
+
+/** The q-quantile of `total` values counted in a byte histogram. */
+function histogramQuantile(hist: Uint32Array, total: number, q: number): number {
+  const target = q * total;
   let acc = 0;
   for (let v = 0; v < 256; v++) {
     acc += hist[v]!;
@@ -255,9 +329,13 @@ export function percentile(values: Float32Array, q: number): number {
   return 255;
 }
 
+/** Math.round clamped to 0..255 (for 0 < v < 255, v + 0.5 is exact and truncating it rounds; NaN stays NaN). */
 function clampByte(v: number): number {
-  return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+  return v > 0 ? (v < 255 ? (v + 0.5) | 0 : 255) : v <= 0 ? 0 : Number.NaN;
 }
+
+let borderScratch = new Float32Array(0);
+const polarityHist = new Uint32Array(256);
 
 /**
  * Paper is what surrounds the character: the median of the border ring. Ink is whichever extreme lies
@@ -265,43 +343,53 @@ function clampByte(v: number): number {
  */
 export function isDarkOnLight(values: Float32Array, w: number, h: number): boolean {
   const ring = Math.max(1, Math.round(Math.min(w, h) * 0.03));
-  const border: number[] = [];
-  for (let y = 0; y < h; y++)
+  // The ring's values in a typed array, sorted numerically: the same median as sorting a number[].
+  if (borderScratch.length < values.length) borderScratch = new Float32Array(values.length);
+  let n = 0;
+  for (let y = 0; y < h; y++) {
+    const band = y < ring || y >= h - ring;
     for (let x = 0; x < w; x++)
-      if (x < ring || y < ring || x >= w - ring || y >= h - ring) border.push(values[y * w + x]!);
-  border.sort((a, b) => a - b);
-  const paper = border[border.length >> 1]!;
-  const dark = percentile(values, 0.005);
-  const light = percentile(values, 0.995);
+      if (band || x < ring || x >= w - ring) borderScratch[n++] = values[y * w + x]!;
+  }
+  const border = borderScratch.subarray(0, n).sort();
+  const paper = border[n >> 1]!;
+  // Both extremes from one histogram.
+  const hist = byteHistogram(values, polarityHist);
+  const dark = histogramQuantile(hist, values.length, 0.005);
+  const light = histogramQuantile(hist, values.length, 0.995);
   return paper - dark > light - paper;
 }
 
+const blockHist = new Uint32Array(256);
+let blockValues = new Uint8Array(0);
+
 /**
  * Uneven light: the background level is estimated on a coarse grid (a low percentile per block, robust to
- * strokes covering part of a block), smoothed, interpolated bilinearly and subtracted.
+ * strokes covering part of a block), smoothed, interpolated bilinearly and subtracted. `out` may be
+ * `bright` itself (in place).
  */
-export function subtractBackground(bright: Float32Array, w: number, h: number): Float32Array {
+export function subtractBackground(
+  bright: Float32Array,
+  w: number,
+  h: number,
+  out: Float32Array = new Float32Array(bright.length),
+): Float32Array {
   const block = Math.max(4, Math.round(Math.max(w, h) / 8));
   const gw = Math.ceil(w / block);
   const gh = Math.ceil(h / block);
   const grid = new Float32Array(gw * gh);
-  const hist = new Uint32Array(256);
+  if (blockValues.length < block * block) blockValues = new Uint8Array(block * block);
   for (let gy = 0; gy < gh; gy++)
     for (let gx = 0; gx < gw; gx++) {
-      hist.fill(0);
       let n = 0;
       for (let y = gy * block; y < Math.min(h, (gy + 1) * block); y++)
-        for (let x = gx * block; x < Math.min(w, (gx + 1) * block); x++) {
-          hist[clampByte(bright[y * w + x]!)]!++;
-          n++;
-        }
-      let acc = 0;
-      let v = 0;
-      while (v < 255 && acc + hist[v]! < n * 0.2) acc += hist[v++]!;
-      grid[gy * gw + gx] = v;
+        for (let x = gx * block; x < Math.min(w, (gx + 1) * block); x++)
+          blockValues[n++] = clampByte(bright[y * w + x]!);
+      grid[gy * gw + gx] = lowQuantile(blockValues, n);
     }
   // Smooth the grid with a 3x3 minimum-then-mean so a block full of ink does not lift the background.
   const smooth = new Float32Array(grid.length);
+  let anyBackground = false;
   for (let gy = 0; gy < gh; gy++)
     for (let gx = 0; gx < gw; gx++) {
       let s = 0;
@@ -318,33 +406,85 @@ export function subtractBackground(bright: Float32Array, w: number, h: number): 
           if (v < min) min = v;
         }
       smooth[gy * gw + gx] = Math.min(grid[gy * gw + gx]!, (s / n + min) / 2);
+      if (smooth[gy * gw + gx] !== 0) anyBackground = true;
     }
-  const out = new Float32Array(bright.length);
+  // A black background (a canvas drawing, a clean scan once inverted): the interpolated level is 0
+  // everywhere, and subtracting it changes nothing.
+  if (!anyBackground) {
+    for (let i = 0; i < bright.length; i++) out[i] = Math.max(bright[i]!, 0);
+    return out;
+  }
+  // Column weights once per call (the same expressions as per pixel, so the same values).
+  const cx0 = new Int32Array(w);
+  const cx1 = new Int32Array(w);
+  const ctx = new Float64Array(w);
+  for (let x = 0; x < w; x++) {
+    const fx = Math.min(gw - 1, Math.max(0, (x + 0.5) / block - 0.5));
+    cx0[x] = Math.floor(fx);
+    cx1[x] = Math.min(gw - 1, cx0[x]! + 1);
+    ctx[x] = fx - cx0[x]!;
+  }
+  // Rows between the same two grid rows share their horizontal interpolants (the same doubles).
+  const top = new Float64Array(w);
+  const bottom = new Float64Array(w);
+  let rows = -1;
   for (let y = 0; y < h; y++) {
     const fy = Math.min(gh - 1, Math.max(0, (y + 0.5) / block - 0.5));
     const y0 = Math.floor(fy);
     const y1 = Math.min(gh - 1, y0 + 1);
     const ty = fy - y0;
-    for (let x = 0; x < w; x++) {
-      const fx = Math.min(gw - 1, Math.max(0, (x + 0.5) / block - 0.5));
-      const x0 = Math.floor(fx);
-      const x1 = Math.min(gw - 1, x0 + 1);
-      const tx = fx - x0;
-      const bg =
-        (1 - ty) * ((1 - tx) * smooth[y0 * gw + x0]! + tx * smooth[y0 * gw + x1]!) +
-        ty * ((1 - tx) * smooth[y1 * gw + x0]! + tx * smooth[y1 * gw + x1]!);
-      const v = bright[y * w + x]! - bg;
-      out[y * w + x] = Math.max(v, 0);
+    if (y0 * gh + y1 !== rows) {
+      rows = y0 * gh + y1;
+      const r0 = y0 * gw;
+      const r1 = y1 * gw;
+      for (let x = 0; x < w; x++) {
+        const tx = ctx[x]!;
+        top[x] = (1 - tx) * smooth[r0 + cx0[x]!]! + tx * smooth[r0 + cx1[x]!]!;
+        bottom[x] = (1 - tx) * smooth[r1 + cx0[x]!]! + tx * smooth[r1 + cx1[x]!]!;
+      }
+    }
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      const bg = (1 - ty) * top[x]! + ty * bottom[x]!;
+      const v = bright[i]! - bg;
+      out[i] = Math.max(v, 0);
     }
   }
   return out;
 }
 
+/**
+ * The smallest byte level v with at least 20% of the n values <= v (the block's background level): the
+ * k-th smallest value, k = ceil(0.2 n). Small blocks sort; large ones count.
+ */
+function lowQuantile(values: Uint8Array, n: number): number {
+  const k = Math.ceil(n * 0.2);
+  if (n <= 64) {
+    // insertion sort of the few values
+    for (let i = 1; i < n; i++) {
+      const v = values[i]!;
+      let j = i - 1;
+      while (j >= 0 && values[j]! > v) {
+        values[j + 1] = values[j]!;
+        j--;
+      }
+      values[j + 1] = v;
+    }
+    return values[k - 1]!;
+  }
+  for (let i = 0; i < n; i++) blockHist[values[i]!]!++;
+  let acc = 0;
+  let v = 0;
+  while (v < 255 && acc + blockHist[v]! < n * 0.2) acc += blockHist[v++]!;
+  for (let i = 0; i < n; i++) blockHist[values[i]!] = 0;
+  return v;
+}
+
 /** Otsu's threshold: the grey level that best separates two classes (maximal between-class variance). */
 export function otsuThreshold(values: Float32Array): number {
-  const hist = new Float64Array(256);
-  for (let i = 0; i < values.length; i++) hist[clampByte(values[i]!)]!++;
-  const total = values.length;
+  return otsuFromHistogram(byteHistogram(values, new Uint32Array(256)), values.length);
+}
+
+function otsuFromHistogram(hist: Uint32Array, total: number): number {
   let sumAll = 0;
   for (let v = 0; v < 256; v++) sumAll += v * hist[v]!;
   let wB = 0;
@@ -406,21 +546,44 @@ export function distanceToMask(mask: Uint8Array, w: number, h: number): Float32A
   return d;
 }
 
-export function dilateMask(mask: Uint8Array, w: number, h: number, radius: number): Uint8Array {
+/**
+ * The mask grown by `radius` pixels of chamfer distance. Below 4/3 px (one straight step is 1, a diagonal
+ * one 4/3) that is the mask plus its four direct neighbours, computed directly.
+ */
+export function dilateMask(
+  mask: Uint8Array,
+  w: number,
+  h: number,
+  radius: number,
+  out: Uint8Array = new Uint8Array(mask.length),
+): Uint8Array {
+  if (radius >= 1 && radius < Math.fround(4 / 3)) {
+    for (let y = 0; y < h; y++)
+      for (let x = 0, i = y * w; x < w; x++, i++)
+        out[i] =
+          mask[i] ||
+          (x > 0 && mask[i - 1]) ||
+          (x < w - 1 && mask[i + 1]) ||
+          (y > 0 && mask[i - w]) ||
+          (y < h - 1 && mask[i + w])
+            ? 1
+            : 0;
+    return out;
+  }
   const d = distanceToMask(mask, w, h);
-  const out = new Uint8Array(mask.length);
   for (let i = 0; i < d.length; i++) out[i] = d[i]! <= radius ? 1 : 0;
   return out;
 }
 
-/** 8-connected component labels (1..count, 0 = background), iterative flood fill. */
+/** 8-connected component labels (1..count, 0 = background, numbered in scan order), flood fill. */
 export function labelComponents(
   mask: Uint8Array,
   w: number,
-  h: number,
+  _h: number,
+  labels: Int32Array = new Int32Array(mask.length),
+  stack: Int32Array = new Int32Array(mask.length),
 ): { labels: Int32Array; count: number } {
-  const labels = new Int32Array(mask.length);
-  const stack = new Int32Array(mask.length);
+  labels.fill(0);
   let count = 0;
   for (let start = 0; start < mask.length; start++) {
     if (!mask[start] || labels[start]) continue;
@@ -431,18 +594,22 @@ export function labelComponents(
     while (top > 0) {
       const i = stack[--top]!;
       const x = i % w;
-      const y = (i - x) / w;
-      for (let dy = -1; dy <= 1; dy++) {
-        const yy = y + dy;
-        if (yy < 0 || yy >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          if (xx < 0 || xx >= w) continue;
-          const j = yy * w + xx;
-          if (mask[j] && !labels[j]) {
-            labels[j] = count;
-            stack[top++] = j;
-          }
+      const left = x > 0;
+      const right = x < w - 1;
+      // The row above (when inside), this row and the row below (when inside), left to right.
+      const last = i + w < mask.length ? i + w : i;
+      for (let j = i >= w ? i - w : i; j <= last; j += w) {
+        if (left && mask[j - 1] && !labels[j - 1]) {
+          labels[j - 1] = count;
+          stack[top++] = j - 1;
+        }
+        if (mask[j] && !labels[j]) {
+          labels[j] = count;
+          stack[top++] = j;
+        }
+        if (right && mask[j + 1] && !labels[j + 1]) {
+          labels[j + 1] = count;
+          stack[top++] = j + 1;
         }
       }
     }
@@ -461,12 +628,22 @@ export function strokeWidth(mask: Uint8Array, w: number, h: number): { width: nu
   let y0 = h;
   let x1 = -1;
   let y1 = -1;
-  const on = (x: number, y: number) => x >= 0 && y >= 0 && x < w && y < h && mask[y * w + x] === 1;
   for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      if (!on(x, y)) continue;
+    for (let x = 0, i = y * w; x < w; x++, i++) {
+      if (mask[i] !== 1) continue;
       area++;
-      if (!on(x - 1, y) || !on(x + 1, y) || !on(x, y - 1) || !on(x, y + 1)) boundary++;
+      // A boundary pixel has a 4-neighbour off the ink or outside the image.
+      if (
+        x === 0 ||
+        mask[i - 1] !== 1 ||
+        x === w - 1 ||
+        mask[i + 1] !== 1 ||
+        y === 0 ||
+        mask[i - w] !== 1 ||
+        y === h - 1 ||
+        mask[i + w] !== 1
+      )
+        boundary++;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
@@ -485,26 +662,44 @@ export function thicken(ink: Float32Array, mask: Uint8Array, w: number, h: numbe
   }
 }
 
-/** Separable Gaussian blur (edges clamped). */
+/**
+ * Separable Gaussian blur (edges clamped). Each pass reads a copy framed with repeated edge pixels (what
+ * clamping reads), so every pixel adds its taps in the same order as a clamped loop, without the checks.
+ */
 export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: number): Float32Array {
   const r = Math.max(1, Math.ceil(sigma * 3));
   const k = new Float32Array(2 * r + 1);
   let sum = 0;
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= sum;
-  const tmp = new Float32Array(src.length);
+  const taps = 2 * r + 1;
+  if (gaussTmp.length < src.length) gaussTmp = new Float32Array(src.length);
+  const tmp = gaussTmp;
   const out = new Float32Array(src.length);
+  const [k0, k1, k2] = [k[0]!, k[1]!, k[2]!];
+  // Horizontal: rows framed r pixels left and right.
+  let p = padded(src, w, h, r);
+  let pw = w + 2 * r;
   for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      for (let i = -r; i <= r; i++) acc += src[y * w + Math.min(w - 1, Math.max(0, x + i))]! * k[i + r]!;
-      tmp[y * w + x] = acc;
+    for (let x = 0, c = (y + r) * pw + x, o = y * w; x < w; x++, c++, o++) {
+      if (taps === 3) tmp[o] = 0 + p[c]! * k0 + p[c + 1]! * k1 + p[c + 2]! * k2;
+      else {
+        let acc = 0;
+        for (let t = 0; t < taps; t++) acc += p[c + t]! * k[t]!;
+        tmp[o] = acc;
+      }
     }
+  // Vertical: columns framed r pixels above and below.
+  p = padded(tmp, w, h, r);
+  pw = w + 2 * r;
   for (let y = 0; y < h; y++)
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      for (let i = -r; i <= r; i++) acc += tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x]! * k[i + r]!;
-      out[y * w + x] = acc;
+    for (let x = 0, c = y * pw + x + r, o = y * w; x < w; x++, c++, o++) {
+      if (taps === 3) out[o] = 0 + p[c]! * k0 + p[c + pw]! * k1 + p[c + 2 * pw]! * k2;
+      else {
+        let acc = 0;
+        for (let t = 0, j = c; t < taps; t++, j += pw) acc += p[j]! * k[t]!;
+        out[o] = acc;
+      }
     }
   return out;
 }

@@ -12,9 +12,23 @@ export interface SmallPng {
   rgba: Uint8Array;
 }
 
-const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 4: 2, 6: 4 };
+/** The decoded samples as stored: 1 (grey), 2 (grey, alpha), 3 (RGB) or 4 (RGBA) bytes per pixel. */
+export interface SmallPngPixels {
+  width: number;
+  height: number;
+  channels: 1 | 2 | 3 | 4;
+  data: Uint8Array;
+}
+
+const CHANNELS: Record<number, 1 | 2 | 3 | 4> = { 0: 1, 2: 3, 4: 2, 6: 4 };
 
 export function decodeSmallPng(b: Uint8Array, maxPixels = 128 * 128): SmallPng | undefined {
+  const px = decodeSmallPngPixels(b, maxPixels);
+  return px && { width: px.width, height: px.height, rgba: toRgba(px) };
+}
+
+/** decodeSmallPng without the expansion to RGBA (what decodeImage reads). */
+export function decodeSmallPngPixels(b: Uint8Array, maxPixels = 128 * 128): SmallPngPixels | undefined {
   if (b.length < 33 || b[0] !== 0x89 || b[1] !== 0x50 || b[2] !== 0x4e || b[3] !== 0x47) return undefined;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (view.getUint32(12) !== 0x49484452) return undefined; // IHDR first
@@ -39,7 +53,9 @@ export function decodeSmallPng(b: Uint8Array, maxPixels = 128 * 128): SmallPng |
   if (parts.length === 0) return undefined;
   let raw: Buffer;
   try {
-    raw = inflateSync(Buffer.concat(parts), { maxOutputLength: height * (width * channels + 1) + 1 });
+    raw = inflateSync(parts.length === 1 ? parts[0]! : Buffer.concat(parts), {
+      maxOutputLength: height * (width * channels + 1) + 1,
+    });
   } catch {
     return undefined;
   }
@@ -48,40 +64,66 @@ export function decodeSmallPng(b: Uint8Array, maxPixels = 128 * 128): SmallPng |
   const px = new Uint8Array(height * stride);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;
-    const src = y * (stride + 1) + 1;
-    const row = y * stride;
-    const prev = row - stride;
-    for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? px[row + x - channels]! : 0;
-      const up = y > 0 ? px[prev + x]! : 0;
-      const c = y > 0 && x >= channels ? px[prev + x - channels]! : 0;
-      let v = raw[src + x]!;
-      if (filter === 1) v += a;
-      else if (filter === 2) v += up;
-      else if (filter === 3) v += (a + up) >> 1;
-      else if (filter === 4) {
-        const p = a + up - c;
-        const pa = Math.abs(p - a);
-        const pb = Math.abs(p - up);
-        const pc = Math.abs(p - c);
-        v += pa <= pb && pa <= pc ? a : pb <= pc ? up : c;
-      } else if (filter !== 0) return undefined;
-      px[row + x] = v & 255;
-    }
+    if (filter > 4) return undefined;
+    unfilterRow(raw, y * (stride + 1) + 1, px, y * stride, y > 0, stride, channels, filter);
   }
+  return { width, height, channels, data: px };
+}
+
+/**
+ * Undoes one row's PNG filter (0 none, 1 sub, 2 up, 3 average, 4 Paeth) into `px` at `row`; the row
+ * above is px[row - stride ..] when `hasUp`, zeros otherwise.
+ */
+function unfilterRow(
+  raw: Uint8Array,
+  src: number,
+  px: Uint8Array,
+  row: number,
+  hasUp: boolean,
+  stride: number,
+  bpp: number,
+  filter: number,
+): void {
+  const prev = row - stride;
+  if (filter === 0) for (let x = 0; x < stride; x++) px[row + x] = raw[src + x]!;
+  else if (filter === 1)
+    for (let x = 0; x < stride; x++)
+      px[row + x] = (raw[src + x]! + (x >= bpp ? px[row + x - bpp]! : 0)) & 255;
+  else if (filter === 2)
+    for (let x = 0; x < stride; x++) px[row + x] = (raw[src + x]! + (hasUp ? px[prev + x]! : 0)) & 255;
+  else if (filter === 3)
+    for (let x = 0; x < stride; x++) {
+      const a = x >= bpp ? px[row + x - bpp]! : 0;
+      const up = hasUp ? px[prev + x]! : 0;
+      px[row + x] = (raw[src + x]! + ((a + up) >> 1)) & 255;
+    }
+  else
+    for (let x = 0; x < stride; x++) {
+      const a = x >= bpp ? px[row + x - bpp]! : 0;
+      const up = hasUp ? px[prev + x]! : 0;
+      const c = hasUp && x >= bpp ? px[prev + x - bpp]! : 0;
+      const p = a + up - c;
+      const pa = Math.abs(p - a);
+      const pb = Math.abs(p - up);
+      const pc = Math.abs(p - c);
+      px[row + x] = (raw[src + x]! + (pa <= pb && pa <= pc ? a : pb <= pc ? up : c)) & 255;
+    }
+}
+
+function toRgba({ width, height, channels, data }: SmallPngPixels): Uint8Array {
   const rgba = new Uint8Array(width * height * 4);
   for (let i = 0; i < width * height; i++) {
     const s = i * channels;
     const d = i * 4;
     if (channels <= 2) {
-      rgba[d] = rgba[d + 1] = rgba[d + 2] = px[s]!;
-      rgba[d + 3] = channels === 2 ? px[s + 1]! : 255;
+      rgba[d] = rgba[d + 1] = rgba[d + 2] = data[s]!;
+      rgba[d + 3] = channels === 2 ? data[s + 1]! : 255;
     } else {
-      rgba[d] = px[s]!;
-      rgba[d + 1] = px[s + 1]!;
-      rgba[d + 2] = px[s + 2]!;
-      rgba[d + 3] = channels === 4 ? px[s + 3]! : 255;
+      rgba[d] = data[s]!;
+      rgba[d + 1] = data[s + 1]!;
+      rgba[d + 2] = data[s + 2]!;
+      rgba[d + 3] = channels === 4 ? data[s + 3]! : 255;
     }
   }
-  return { width, height, rgba };
+  return rgba;
 }
