@@ -9,3 +9,9 @@ export type PrepareTask =
 export type WorkerReply =
   | { id: number; result: unknown }
   | { id: number; error: { code?: string; problem: string; hint?: string } };
+
+/** Tasks sent to a worker together (one message per turn of the event loop). */
+export type PrepareRequest = { id: number; task: PrepareTask };
+export type WorkerRequests = { tasks: PrepareRequest[] };
+/** Replies sent back together. */
+export type WorkerReplies = { replies: WorkerReply[] };
