@@ -98,10 +98,16 @@ function clamp(v: number, lo: number, hi: number): number {
  * Separable triangle-filter resampling with antialiasing (support widened by the scale when shrinking),
  * the same family as PIL's bilinear resize: good for both the 24->20 px EMNIST case and large photos.
  */
+let resampleTmp = new Float32Array(0);
+let resampleOut = new Float32Array(0);
+
 function resample(pixels: ArrayLike<number>, stride: number, box: Box, ow: number, oh: number): Float32Array {
   const wx = filterWeights(box.w, ow);
   const wy = filterWeights(box.h, oh);
-  const tmp = new Float32Array(box.h * ow); // horizontal pass: box.h rows of ow
+  // Both passes write into buffers reused across calls (normaliseCharacter is synchronous).
+  if (resampleTmp.length < box.h * ow) resampleTmp = new Float32Array(box.h * ow);
+  if (resampleOut.length < oh * ow) resampleOut = new Float32Array(oh * ow);
+  const tmp = resampleTmp; // horizontal pass: box.h rows of ow
   for (let y = 0; y < box.h; y++) {
     const row = (box.y + y) * stride + box.x;
     for (let x = 0; x < ow; x++) {
@@ -111,7 +117,7 @@ function resample(pixels: ArrayLike<number>, stride: number, box: Box, ow: numbe
       tmp[y * ow + x] = acc;
     }
   }
-  const outImg = new Float32Array(oh * ow);
+  const outImg = resampleOut;
   for (let y = 0; y < oh; y++) {
     const { start, weights } = wy[y]!;
     for (let x = 0; x < ow; x++) {

@@ -45,7 +45,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
   if (!format)
     throw badImage('The data is not a PNG, JPEG or WebP file (its first bytes are no image signature).');
   const small =
-    format === 'png' ? decodeSmallPngPixels(bytes, Math.min(maxInputPixels, 128 * 128)) : undefined;
+    format === 'png' ? decodeSmallPngPixels(bytes, Math.min(maxInputPixels, 128 * 128), true) : undefined;
   let pixels: { data: Uint8Array; width: number; height: number; channels: number };
   if (small) pixels = small;
   else {

@@ -89,6 +89,8 @@ const scratch = {
   grouped: new Uint8Array(0),
   labels: new Int32Array(0),
   stack: new Int32Array(0),
+  ink: new Float32Array(0),
+  blurred: new Float32Array(0),
   hist: new Uint32Array(256),
 };
 
@@ -100,12 +102,28 @@ function scratchFor(n: number): typeof scratch {
     scratch.grouped = new Uint8Array(n);
     scratch.labels = new Int32Array(n);
     scratch.stack = new Int32Array(n);
+    scratch.ink = new Float32Array(n);
+    scratch.blurred = new Float32Array(n);
   }
   return scratch;
 }
 
 /** Full photo pipeline: polarity, background removal, Otsu, speck removal, stroke width. */
 export function extractInk(
+  values: Float32Array,
+  width: number,
+  height: number,
+  opts: InkOptions & { knownPolarity?: 'ink-bright' } = {},
+): InkResult {
+  const { ink, report } = extractInkShared(values, width, height, opts);
+  return { ink: ink.slice(), report };
+}
+
+/**
+ * extractInk whose `ink` is a buffer of this thread's, valid until the next call on the thread (for
+ * callers that use it at once, like prepareImage: one allocation less per image).
+ */
+export function extractInkShared(
   values: Float32Array,
   width: number,
   height: number,
@@ -133,7 +151,8 @@ export function extractInk(
     blank: contrast < o.minContrast,
     layout: EMPTY_LAYOUT,
   };
-  if (report.blank) return { ink: new Float32Array(n), report };
+  const ink = s.ink.subarray(0, n).fill(0);
+  if (report.blank) return { ink, report };
 
   const t = Math.max(otsuFromHistogram(hist, n), contrast * 0.2);
   report.threshold = t;
@@ -184,7 +203,6 @@ export function extractInk(
   report.layout = inkLayout(keep, inkArea, { x0, x1, y0, y1 }, n);
 
   // Soft ink: a ramp around the threshold keeps antialiased edges instead of a hard binary cut.
-  const ink = new Float32Array(n);
   const lo = 0.6 * t;
   const span = 0.8 * t;
   for (let i = 0; i < n; i++) {
@@ -203,7 +221,8 @@ export function extractInk(
     thicken(ink, mask, width, height, radius);
     report.thickenedBy = radius;
   }
-  if (size > 0 && o.edgeBlur > 0) return { ink: gaussianBlur(ink, width, height, o.edgeBlur * size), report };
+  if (size > 0 && o.edgeBlur > 0)
+    return { ink: gaussianBlur(ink, width, height, o.edgeBlur * size, s.blurred.subarray(0, n)), report };
   return { ink, report };
 }
 
@@ -363,6 +382,36 @@ export function isDarkOnLight(values: Float32Array, w: number, h: number): boole
 const blockHist = new Uint32Array(256);
 let blockValues = new Uint8Array(0);
 
+/** subtractBackground's grids and per-column interpolation tables, reused across calls. */
+const background = {
+  cells: 0,
+  columns: 0,
+  grid: new Float32Array(0),
+  smooth: new Float32Array(0),
+  cx0: new Int32Array(0),
+  cx1: new Int32Array(0),
+  ctx: new Float64Array(0),
+  top: new Float64Array(0),
+  bottom: new Float64Array(0),
+};
+
+function backgroundScratch(cells: number, columns: number): typeof background {
+  if (background.cells < cells) {
+    background.cells = cells;
+    background.grid = new Float32Array(cells);
+    background.smooth = new Float32Array(cells);
+  }
+  if (background.columns < columns) {
+    background.columns = columns;
+    background.cx0 = new Int32Array(columns);
+    background.cx1 = new Int32Array(columns);
+    background.ctx = new Float64Array(columns);
+    background.top = new Float64Array(columns);
+    background.bottom = new Float64Array(columns);
+  }
+  return background;
+}
+
 /**
  * Uneven light: the background level is estimated on a coarse grid (a low percentile per block, robust to
  * strokes covering part of a block), smoothed, interpolated bilinearly and subtracted. `out` may be
@@ -377,18 +426,24 @@ export function subtractBackground(
   const block = Math.max(4, Math.round(Math.max(w, h) / 8));
   const gw = Math.ceil(w / block);
   const gh = Math.ceil(h / block);
-  const grid = new Float32Array(gw * gh);
+  const tables = backgroundScratch(gw * gh, w);
+  const grid = tables.grid;
   if (blockValues.length < block * block) blockValues = new Uint8Array(block * block);
   for (let gy = 0; gy < gh; gy++)
     for (let gx = 0; gx < gw; gx++) {
       let n = 0;
+      let zeros = 0;
       for (let y = gy * block; y < Math.min(h, (gy + 1) * block); y++)
-        for (let x = gx * block; x < Math.min(w, (gx + 1) * block); x++)
-          blockValues[n++] = clampByte(bright[y * w + x]!);
-      grid[gy * gw + gx] = lowQuantile(blockValues, n);
+        for (let x = gx * block; x < Math.min(w, (gx + 1) * block); x++) {
+          const b = clampByte(bright[y * w + x]!);
+          blockValues[n++] = b;
+          if (b === 0) zeros++;
+        }
+      // Black paper (a drawing, an inverted scan): enough zeros make the quantile 0 without sorting.
+      grid[gy * gw + gx] = zeros >= Math.ceil(n * 0.2) ? 0 : lowQuantile(blockValues, n);
     }
   // Smooth the grid with a 3x3 minimum-then-mean so a block full of ink does not lift the background.
-  const smooth = new Float32Array(grid.length);
+  const smooth = tables.smooth;
   let anyBackground = false;
   for (let gy = 0; gy < gh; gy++)
     for (let gx = 0; gx < gw; gx++) {
@@ -415,9 +470,7 @@ export function subtractBackground(
     return out;
   }
   // Column weights once per call (the same expressions as per pixel, so the same values).
-  const cx0 = new Int32Array(w);
-  const cx1 = new Int32Array(w);
-  const ctx = new Float64Array(w);
+  const { cx0, cx1, ctx } = tables;
   for (let x = 0; x < w; x++) {
     const fx = Math.min(gw - 1, Math.max(0, (x + 0.5) / block - 0.5));
     cx0[x] = Math.floor(fx);
@@ -425,8 +478,7 @@ export function subtractBackground(
     ctx[x] = fx - cx0[x]!;
   }
   // Rows between the same two grid rows share their horizontal interpolants (the same doubles).
-  const top = new Float64Array(w);
-  const bottom = new Float64Array(w);
+  const { top, bottom } = tables;
   let rows = -1;
   for (let y = 0; y < h; y++) {
     const fy = Math.min(gh - 1, Math.max(0, (y + 0.5) / block - 0.5));
@@ -666,7 +718,13 @@ export function thicken(ink: Float32Array, mask: Uint8Array, w: number, h: numbe
  * Separable Gaussian blur (edges clamped). Each pass reads a copy framed with repeated edge pixels (what
  * clamping reads), so every pixel adds its taps in the same order as a clamped loop, without the checks.
  */
-export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: number): Float32Array {
+export function gaussianBlur(
+  src: Float32Array,
+  w: number,
+  h: number,
+  sigma: number,
+  out: Float32Array = new Float32Array(src.length),
+): Float32Array {
   const r = Math.max(1, Math.ceil(sigma * 3));
   const k = new Float32Array(2 * r + 1);
   let sum = 0;
@@ -675,7 +733,6 @@ export function gaussianBlur(src: Float32Array, w: number, h: number, sigma: num
   const taps = 2 * r + 1;
   if (gaussTmp.length < src.length) gaussTmp = new Float32Array(src.length);
   const tmp = gaussTmp;
-  const out = new Float32Array(src.length);
   const [k0, k1, k2] = [k[0]!, k[1]!, k[2]!];
   // Horizontal: rows framed r pixels left and right.
   let p = padded(src, w, h, r);

@@ -1,7 +1,7 @@
 import { HcrError } from '@hcr/core';
 import { normaliseCharacter } from '@hcr/image';
 import { type DecodeLimits, decodeImage } from './decode.js';
-import { extractInk, type InkOptions, type InkReport, isDarkOnLight } from './ink.js';
+import { extractInkShared, type InkOptions, type InkReport, isDarkOnLight } from './ink.js';
 
 export const SIDE = 28;
 export const PIXELS = SIDE * SIDE;
@@ -24,7 +24,8 @@ export async function prepareImage(
   opts: PreprocessOptions = {},
 ): Promise<PreparedCharacter> {
   const img = await decodeImage(bytes, opts);
-  const { ink, report } = extractInk(img.values, img.width, img.height, {
+  // The ink is a shared buffer: normaliseCharacter reads it before anything else runs on this thread.
+  const { ink, report } = extractInkShared(img.values, img.width, img.height, {
     ...opts,
     knownPolarity: img.kind === 'alpha' ? 'ink-bright' : undefined,
   });

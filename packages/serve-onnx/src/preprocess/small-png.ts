@@ -27,8 +27,17 @@ export function decodeSmallPng(b: Uint8Array, maxPixels = 128 * 128): SmallPng |
   return px && { width: px.width, height: px.height, rgba: toRgba(px) };
 }
 
-/** decodeSmallPng without the expansion to RGBA (what decodeImage reads). */
-export function decodeSmallPngPixels(b: Uint8Array, maxPixels = 128 * 128): SmallPngPixels | undefined {
+let shared = new Uint8Array(0);
+
+/**
+ * decodeSmallPng without the expansion to RGBA (what decodeImage reads). With `reuse`, `data` is a buffer
+ * of this thread's, valid until the next call (for callers that read it at once).
+ */
+export function decodeSmallPngPixels(
+  b: Uint8Array,
+  maxPixels = 128 * 128,
+  reuse = false,
+): SmallPngPixels | undefined {
   if (b.length < 33 || b[0] !== 0x89 || b[1] !== 0x50 || b[2] !== 0x4e || b[3] !== 0x47) return undefined;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (view.getUint32(12) !== 0x49484452) return undefined; // IHDR first
@@ -61,7 +70,8 @@ export function decodeSmallPngPixels(b: Uint8Array, maxPixels = 128 * 128): Smal
   }
   const stride = width * channels;
   if (raw.length < height * (stride + 1)) return undefined;
-  const px = new Uint8Array(height * stride);
+  if (reuse && shared.length < height * stride) shared = new Uint8Array(height * stride);
+  const px = reuse ? shared.subarray(0, height * stride) : new Uint8Array(height * stride);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)]!;
     if (filter > 4) return undefined;

@@ -1,14 +1,16 @@
 import type { Worker } from 'node:worker_threads';
 import { HcrError } from '@hcr/core';
+import { type PackedRef, Packer, unpack } from './packing.js';
 import { workerFor } from './spawn.js';
-import type { PrepareRequest, PrepareTask, WorkerReplies, WorkerReply } from './tasks.js';
+import type { PackedTask, PrepareTask, WorkerReplies, WorkerReply } from './tasks.js';
 
 interface Slot {
   worker: Worker;
   pending: Map<number, { resolve: (r: unknown) => void; reject: (e: unknown) => void }>;
   /** Tasks waiting for this turn of the event loop to end, then sent in one message. */
-  outbox: PrepareRequest[];
-  transfer: ArrayBuffer[];
+  outbox: PackedTask[];
+  /** Their image bytes, copied in one buffer. */
+  bytes: Packer;
 }
 
 /**
@@ -37,7 +39,12 @@ export class PreparePool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: workerFor('prepare-worker'), pending: new Map(), outbox: [], transfer: [] };
+    const slot: Slot = {
+      worker: workerFor('prepare-worker'),
+      pending: new Map(),
+      outbox: [],
+      bytes: new Packer(),
+    };
     slot.worker.unref();
     const settle = (msg: WorkerReply) => {
       const p = slot.pending.get(msg.id);
@@ -51,8 +58,12 @@ export class PreparePool {
             : new Error(`preparation worker failed: ${msg.error.problem}`),
         );
     };
-    slot.worker.on('message', ({ replies }: WorkerReplies) => {
-      for (const msg of replies) settle(msg);
+    slot.worker.on('message', ({ replies, buffer }: WorkerReplies) => {
+      for (const msg of replies) {
+        const result = 'result' in msg ? (msg.result as { pixels?: PackedRef }) : undefined;
+        if (result?.pixels) (result as { pixels: unknown }).pixels = unpack(buffer, result.pixels);
+        settle(msg);
+      }
       if (slot.pending.size === 0) slot.worker.unref();
     });
     const fail = (e: unknown) => {
@@ -68,33 +79,28 @@ export class PreparePool {
     return slot;
   }
 
-  /**
-   * Runs one task; its image bytes are copied into a buffer of their own and moved to the worker
-   * (request bodies may be views into Node's shared buffer pool, which must not be transferred).
-   */
+  /** Runs one task: its image bytes are copied at once and travel with the turn's other tasks. */
   run<R>(task: PrepareTask): Promise<R> {
     if (this.closed) return Promise.reject(new Error('the preparation pool is closed'));
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
-    const bytes = new Uint8Array(task.bytes);
     return new Promise<R>((resolve, reject) => {
       slot.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
       slot.worker.ref();
       if (slot.outbox.length === 0) setImmediate(() => this.send(slot));
-      slot.outbox.push({ id, task: { ...task, bytes } });
-      slot.transfer.push(bytes.buffer);
+      // Copied now (request bodies may be views into Node's shared buffer pool, and callers may reuse them).
+      slot.outbox.push({ id, task: { ...task, bytes: slot.bytes.add(task.bytes) } });
     });
   }
 
-  /** Sends the slot's waiting tasks in one message (their bytes moved, not copied). */
+  /** Sends the slot's waiting tasks in one message, their bytes in one moved buffer. */
   private send(slot: Slot): void {
     const tasks = slot.outbox;
-    const transfer = slot.transfer;
     slot.outbox = [];
-    slot.transfer = [];
     if (tasks.length === 0) return;
+    const buffer = slot.bytes.take();
     try {
-      slot.worker.postMessage({ tasks }, transfer);
+      slot.worker.postMessage({ tasks, buffer }, [buffer]);
     } catch (e) {
       for (const { id } of tasks) {
         slot.pending.get(id)?.reject(e);

@@ -1,13 +1,14 @@
 /**
  * Worker thread of the preparation pool: encoded image -> canonical 28x28 character (prepareImage) or
  * 32-px line (prepareLineImage), off the server's main thread. Errors travel back as { code, problem,
- * hint } so HcrErrors survive the boundary; pixel buffers are moved, not copied. Tasks arrive and replies
- * leave in groups (see PreparePool).
+ * hint } so HcrErrors survive the boundary. Tasks arrive and replies leave in groups, their bytes and pixels
+ * packed in one moved buffer per message (see PreparePool).
  */
 import { parentPort } from 'node:worker_threads';
 import { HcrError } from '@hcr/core';
 import { prepareImage } from '../preprocess/preprocess.js';
 import { prepareLineImage } from '../reader/prepare-line.js';
+import { Packer, unpack } from './packing.js';
 import type { PrepareTask, WorkerReplies, WorkerReply, WorkerRequests } from './tasks.js';
 
 async function run(task: PrepareTask): Promise<{ pixels: Uint8Array | Float32Array }> {
@@ -17,30 +18,24 @@ async function run(task: PrepareTask): Promise<{ pixels: Uint8Array | Float32Arr
 
 const port = parentPort!;
 
-// Replies finished in the same turn of the event loop go back in one message.
+// Replies finished in the same turn of the event loop go back in one message, their pixels in one buffer.
 let outbox: WorkerReply[] = [];
-let transfer: ArrayBuffer[] = [];
-function reply(msg: WorkerReply, moved?: ArrayBuffer): void {
+const pixels = new Packer();
+function reply(msg: WorkerReply): void {
   if (outbox.length === 0) setImmediate(flush);
   outbox.push(msg);
-  if (moved) transfer.push(moved);
 }
 function flush(): void {
   const replies = outbox;
-  const moved = transfer;
   outbox = [];
-  transfer = [];
-  port.postMessage({ replies } satisfies WorkerReplies, moved);
+  const buffer = pixels.take();
+  port.postMessage({ replies, buffer } satisfies WorkerReplies, [buffer]);
 }
 
 async function handle(id: number, task: PrepareTask): Promise<void> {
   try {
     const result = await run(task);
-    const { pixels } = result;
-    // Move the pixels; a view into a larger buffer is copied first, so nothing else is moved with it.
-    if (pixels.byteOffset !== 0 || pixels.byteLength !== pixels.buffer.byteLength)
-      result.pixels = pixels.slice();
-    reply({ id, result }, result.pixels.buffer as ArrayBuffer);
+    reply({ id, result: { ...result, pixels: pixels.add(result.pixels) } });
   } catch (e) {
     const error =
       e instanceof HcrError
@@ -50,6 +45,7 @@ async function handle(id: number, task: PrepareTask): Promise<void> {
   }
 }
 
-port.on('message', ({ tasks }: WorkerRequests) => {
-  for (const { id, task } of tasks) void handle(id, task);
+port.on('message', ({ tasks, buffer }: WorkerRequests) => {
+  for (const { id, task } of tasks)
+    void handle(id, { ...task, bytes: unpack(buffer, task.bytes) as Uint8Array } as PrepareTask);
 });

@@ -1,5 +1,6 @@
 import type { PreprocessOptions } from '../preprocess/preprocess.js';
 import type { LineLimits } from '../reader/prepare-line.js';
+import type { PackedRef } from './packing.js';
 
 /** What a preparation worker does: an encoded character or line image -> what the model takes. */
 export type PrepareTask =
@@ -10,8 +11,9 @@ export type WorkerReply =
   | { id: number; result: unknown }
   | { id: number; error: { code?: string; problem: string; hint?: string } };
 
-/** Tasks sent to a worker together (one message per turn of the event loop). */
-export type PrepareRequest = { id: number; task: PrepareTask };
-export type WorkerRequests = { tasks: PrepareRequest[] };
-/** Replies sent back together. */
-export type WorkerReplies = { replies: WorkerReply[] };
+/** A task as sent: its bytes are a slice of the message's packed buffer. */
+export type PackedTask = { id: number; task: Omit<PrepareTask, 'bytes'> & { bytes: PackedRef } };
+/** Tasks sent to a worker together (one message per turn of the event loop), their bytes in one buffer. */
+export type WorkerRequests = { tasks: PackedTask[]; buffer: ArrayBuffer };
+/** Replies sent back together; each result's `pixels` is a slice of the packed buffer. */
+export type WorkerReplies = { replies: WorkerReply[]; buffer: ArrayBuffer };
