@@ -59,11 +59,7 @@ export function registerServe(program: Command): void {
     )
     .option('--host <host>', 'address to listen on (env HOST; default 127.0.0.1, this machine only)')
     .option('--port <n>', 'port (env PORT; default 8080; 0 = any free port)', int('--port'))
-    .option(
-      '--threads <n>',
-      'onnxruntime intra-op threads (default: the character model gets the cores left after the HTTP thread and the prepare workers, at least 1; the line reader all cores)',
-      int('--threads'),
-    )
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', int('--threads'))
     .option('--max-batch <n>', 'micro-batching: most images per onnxruntime run', int('--max-batch'), 64)
     .option(
       '--max-wait-ms <n>',

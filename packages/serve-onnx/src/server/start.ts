@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { HcrError } from '@hcr/core';
 import pino, { type Logger } from 'pino';
 import sharp from 'sharp';
@@ -41,16 +40,6 @@ export interface RunningServer extends HcrApp {
   reader?: LineReader;
 }
 
-/**
- * onnxruntime threads for the served character model when none are asked for: the cores left once the
- * HTTP thread and each preparation worker have one (at least 1). Under load those threads are busy too,
- * and onnxruntime's threads waiting on each other between operators cost CPU per batch (on 2 cores: 112
- * us of CPU per image with 2 threads, 101 us with 1, at batches of ~50).
- */
-export function servingIntraOpThreads(prepareWorkers: number, cores = availableParallelism()): number {
-  return Math.max(1, cores - 1 - prepareWorkers);
-}
-
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   // libvips' operation cache (50 MB by default) only helps when the same file is processed again;
   // a server sees new images, so the cache would just hold memory.
@@ -63,7 +52,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
           model: opts.model,
           prepareWorkers,
           inferenceThread: opts.inferenceThread ?? true,
-          intraOpThreads: opts.intraOpThreads ?? servingIntraOpThreads(prepareWorkers),
+          intraOpThreads: opts.intraOpThreads,
           interOpThreads: opts.interOpThreads,
           graphOptimizationLevel: opts.graphOptimizationLevel,
         })
