@@ -98,6 +98,40 @@ export function foldedProbabilities(
   return out;
 }
 
+/**
+ * The k most probable of the candidate classes (all, or `allowed`), most probable first, ties by class
+ * index: the head of a full sort by (confidence desc, index asc), found by k scans (k is small, and a
+ * server ranks thousands of images a second).
+ */
+function topClasses(
+  p: ArrayLike<number>,
+  classNames: readonly string[],
+  allowed: readonly number[] | undefined,
+  k: number,
+): RankedClass[] {
+  const n = allowed ? allowed.length : classNames.length;
+  const taken = new Uint8Array(n);
+  const out: RankedClass[] = [];
+  for (let r = 0; r < Math.min(k, n); r++) {
+    let best = -1;
+    for (let j = 0; j < n; j++) {
+      if (taken[j]) continue;
+      if (best < 0) {
+        best = j;
+        continue;
+      }
+      const a = allowed ? allowed[j]! : j;
+      const b = allowed ? allowed[best]! : best;
+      // the sort's order: higher confidence first, then the lower class index
+      if ((p[b]! - p[a]! || a - b) < 0) best = j;
+    }
+    taken[best] = 1;
+    const c = allowed ? allowed[best]! : best;
+    out.push({ label: classNames[c]!, classIndex: c, confidence: p[c]! });
+  }
+  return out;
+}
+
 /** Ranks one image's calibrated probabilities over the allowed classes and decides on an answer. */
 export function rankClasses(
   probs: ArrayLike<number>,
@@ -106,16 +140,13 @@ export function rankClasses(
   allowed?: readonly number[],
   minConfidence: number = DEFAULT_MIN_CONFIDENCE,
 ): Prediction {
-  const idx = allowed ?? classNames.map((_, i) => i);
   const p = allowed ? foldedProbabilities(probs, classNames, allowed) : probs;
-  const ranked = idx
-    .map((i) => ({ label: classNames[i]!, classIndex: i, confidence: p[i]! }))
-    .sort((a, b) => b.confidence - a.confidence || a.classIndex - b.classIndex);
+  const ranked = topClasses(p, classNames, allowed, Math.max(1, topK));
   const best = ranked[0]!;
   const accepted = best.confidence >= minConfidence;
   return {
     ...best,
-    topK: ranked.slice(0, Math.max(1, topK)),
+    topK: ranked,
     answer: accepted ? best.label : null,
     verdict: accepted ? 'accepted' : 'not-confident',
     ...(accepted

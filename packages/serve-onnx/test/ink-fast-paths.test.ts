@@ -1,5 +1,5 @@
 /**
- * The photo pipeline's helpers take shortcuts for speed (edge frames instead of clamping, a direct
+ * The photo pipeline's helpers take shortcuts for speed (clamping only at the edges, a direct
  * 4-neighbour dilation for radius 1, shared histograms, block quantiles by sorting, scratch buffers). Each
  * must give exactly, bit for bit, what the plain definition gives: these are the plain definitions.
  */

@@ -278,9 +278,8 @@ export function inkLayout(
 }
 
 /**
- * 3x3 mean filter (edges clamped). The image is copied into a frame one pixel wider on every side that
- * repeats the edge pixels, which is what clamping reads; then every pixel adds the same nine values in
- * the same order as a clamped loop would, without a bounds check.
+ * 3x3 mean filter (edges clamped). Each row reads its clamped neighbour rows, and only the first and last
+ * columns clamp; every pixel adds the same nine values in the same order as a fully clamped loop.
  */
 export function boxBlur3(
   src: Float32Array,
@@ -288,42 +287,31 @@ export function boxBlur3(
   h: number,
   out: Float32Array = new Float32Array(src.length),
 ): Float32Array {
-  const pw = w + 2;
-  const p = padded(src, w, h, 1);
-  for (let y = 0; y < h; y++)
-    for (let x = 0, i = y * w, c = (y + 1) * pw + 1; x < w; x++, i++, c++) {
-      const a = c - pw;
-      const b = c + pw;
-      out[i] =
-        (0 + p[a - 1]! + p[a]! + p[a + 1]! + p[c - 1]! + p[c]! + p[c + 1]! + p[b - 1]! + p[b]! + p[b + 1]!) /
+  for (let y = 0; y < h; y++) {
+    const a = (y > 0 ? y - 1 : 0) * w;
+    const c = y * w;
+    const b = (y < h - 1 ? y + 1 : h - 1) * w;
+    for (let x = 0; x < w; x++) {
+      const l = x > 0 ? x - 1 : 0;
+      const r = x < w - 1 ? x + 1 : w - 1;
+      out[c + x] =
+        (0 +
+          src[a + l]! +
+          src[a + x]! +
+          src[a + r]! +
+          src[c + l]! +
+          src[c + x]! +
+          src[c + r]! +
+          src[b + l]! +
+          src[b + x]! +
+          src[b + r]!) /
         9;
     }
+  }
   return out;
 }
 
-let padScratch = new Float32Array(0);
 let gaussTmp = new Float32Array(0);
-
-/** The image in a frame `r` pixels wide on every side that repeats the nearest edge pixel (scratch). */
-function padded(src: Float32Array, w: number, h: number, r: number): Float32Array {
-  const pw = w + 2 * r;
-  const ph = h + 2 * r;
-  if (padScratch.length < pw * ph) padScratch = new Float32Array(pw * ph);
-  const p = padScratch;
-  for (let y = 0; y < ph; y++) {
-    const sy = y < r ? 0 : y - r >= h ? h - 1 : y - r;
-    const row = sy * w;
-    const o = y * pw;
-    const first = src[row]!;
-    const last = src[row + w - 1]!;
-    for (let x = 0; x < r; x++) {
-      p[o + x] = first;
-      p[o + r + w + x] = last;
-    }
-    for (let x = 0; x < w; x++) p[o + r + x] = src[row + x]!;
-  }
-  return p;
-}
 
 /** The q-quantile of the values (0..255 range, 1-level histogram). */
 export function percentile(values: Float32Array, q: number): number {
@@ -715,8 +703,8 @@ export function thicken(ink: Float32Array, mask: Uint8Array, w: number, h: numbe
 }
 
 /**
- * Separable Gaussian blur (edges clamped). Each pass reads a copy framed with repeated edge pixels (what
- * clamping reads), so every pixel adds its taps in the same order as a clamped loop, without the checks.
+ * Separable Gaussian blur (edges clamped). Each pixel adds its taps in the same order as a clamped loop;
+ * only taps that fall outside the image are clamped.
  */
 export function gaussianBlur(
   src: Float32Array,
@@ -730,33 +718,40 @@ export function gaussianBlur(
   let sum = 0;
   for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
   for (let i = 0; i < k.length; i++) k[i] /= sum;
-  const taps = 2 * r + 1;
   if (gaussTmp.length < src.length) gaussTmp = new Float32Array(src.length);
   const tmp = gaussTmp;
-  const [k0, k1, k2] = [k[0]!, k[1]!, k[2]!];
-  // Horizontal: rows framed r pixels left and right.
-  let p = padded(src, w, h, r);
-  let pw = w + 2 * r;
-  for (let y = 0; y < h; y++)
-    for (let x = 0, c = (y + r) * pw + x, o = y * w; x < w; x++, c++, o++) {
-      if (taps === 3) tmp[o] = 0 + p[c]! * k0 + p[c + 1]! * k1 + p[c + 2]! * k2;
-      else {
-        let acc = 0;
-        for (let t = 0; t < taps; t++) acc += p[c + t]! * k[t]!;
-        tmp[o] = acc;
-      }
+  const k0 = k[0]!;
+  const k1 = k[1]!;
+  const k2 = k[2]!;
+  // Horizontal: inner pixels read their taps directly, pixels within r of an edge clamp.
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      if (x >= r && x + r < w) {
+        const c = row + x - r;
+        if (r === 1) acc = 0 + src[c]! * k0 + src[c + 1]! * k1 + src[c + 2]! * k2;
+        else for (let t = 0; t <= 2 * r; t++) acc += src[c + t]! * k[t]!;
+      } else for (let i = -r; i <= r; i++) acc += src[row + Math.min(w - 1, Math.max(0, x + i))]! * k[i + r]!;
+      tmp[row + x] = acc;
     }
-  // Vertical: columns framed r pixels above and below.
-  p = padded(tmp, w, h, r);
-  pw = w + 2 * r;
-  for (let y = 0; y < h; y++)
-    for (let x = 0, c = y * pw + x + r, o = y * w; x < w; x++, c++, o++) {
-      if (taps === 3) out[o] = 0 + p[c]! * k0 + p[c + pw]! * k1 + p[c + 2 * pw]! * k2;
-      else {
+  }
+  // Vertical: the rows a pixel reads, clamped once per row.
+  const rows = new Int32Array(2 * r + 1);
+  for (let y = 0; y < h; y++) {
+    for (let i = -r; i <= r; i++) rows[i + r] = Math.min(h - 1, Math.max(0, y + i)) * w;
+    const o = y * w;
+    if (r === 1) {
+      const ra = rows[0]!;
+      const rb = rows[1]!;
+      const rc = rows[2]!;
+      for (let x = 0; x < w; x++) out[o + x] = 0 + tmp[ra + x]! * k0 + tmp[rb + x]! * k1 + tmp[rc + x]! * k2;
+    } else
+      for (let x = 0; x < w; x++) {
         let acc = 0;
-        for (let t = 0, j = c; t < taps; t++, j += pw) acc += p[j]! * k[t]!;
-        out[o] = acc;
+        for (let t = 0; t <= 2 * r; t++) acc += tmp[rows[t]! + x]! * k[t]!;
+        out[o + x] = acc;
       }
-    }
+  }
   return out;
 }

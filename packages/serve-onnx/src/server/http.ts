@@ -90,10 +90,10 @@ export function checkCount(n: number, max: number) {
     });
 }
 
+/** `p`, or a TIMEOUT HcrError after `ms` (one timer and one promise per call: it runs on every request). */
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
       () =>
         reject(
           new HcrError('TIMEOUT', `The prediction took longer than ${ms} ms.`, {
@@ -102,6 +102,15 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
         ),
       ms,
     );
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
   });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
