@@ -14,14 +14,14 @@
  * costs the same whatever the weights, so a fresh clone measures the served architecture.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng, DEFAULT_INPUT_NORMALISATION, LABEL_SPACE_36, ONNX_METADATA_KEYS } from '@hcr/core';
 import autocannon from 'autocannon';
-import { createRecognizer, encodeGreyPng } from '../src/index.js';
+import { createRecognizer, encodeGreyPng, prepareImage } from '../src/index.js';
 import { denseOnnxModel } from '../test/support/dense-onnx.js';
 import { makeHandwritingFixtures } from '../test/support/make-handwriting-fixtures.js';
 
@@ -64,6 +64,11 @@ interface HttpRun {
   serverCores: number;
   /** 1-minute load average when the run started. */
   load1: number;
+  /**
+   * The server's CPU per request by thread (Linux): its main (HTTP) thread, then the others, largest first
+   * (preparation worker, inference thread, onnxruntime's pool, V8's garbage-collection helpers), in us.
+   */
+  threadMicros?: { main: number; others: number[] };
 }
 
 interface RawRun {
@@ -158,7 +163,24 @@ async function serverStats(url: string): Promise<{ rss: number; heap: number; cp
   };
 }
 
-/** One autocannon run with the CPU both sides used. */
+/** CPU milliseconds so far of each thread of process `pid`, from /proc (Linux; empty elsewhere). */
+function threadCpuMs(pid: number | undefined): Map<number, number> {
+  const out = new Map<number, number>();
+  if (!pid || !existsSync(`/proc/${pid}/task`)) return out;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime (fields 14 and 15), in clock ticks of 10 ms (USER_HZ = 100 on Linux)
+      out.set(Number(tid), (Number(f[11]) + Number(f[12])) * 10);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** One autocannon run with the CPU both sides used (and the server's threads, given its pid). */
 async function load(
   url: string,
   body: Buffer,
@@ -166,9 +188,11 @@ async function load(
   duration: number,
   label: string,
   batching: boolean,
+  pid?: number,
 ): Promise<HttpRun> {
   const l = load1();
   const s0 = await serverStats(url);
+  const t0Threads = threadCpuMs(pid);
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await autocannon({
@@ -182,6 +206,23 @@ async function load(
   const wall = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
   const s1 = await serverStats(url);
+  const t1Threads = threadCpuMs(pid);
+  const micros = [...t1Threads]
+    .map(([tid, ms]) => ({
+      tid,
+      us: ((ms - (t0Threads.get(tid) ?? 0)) * 1000) / Math.max(1, r.requests.total),
+    }))
+    .filter((t) => t.us >= 1);
+  const main = micros.find((t) => t.tid === pid);
+  const threadMicros = main
+    ? {
+        main: Math.round(main.us),
+        others: micros
+          .filter((t) => t.tid !== pid)
+          .map((t) => Math.round(t.us))
+          .sort((a, b) => b - a),
+      }
+    : undefined;
   return {
     label,
     connections,
@@ -194,6 +235,7 @@ async function load(
     clientCores: +((c.user + c.system) / 1e6 / wall).toFixed(2),
     serverCores: +((s1.cpuSeconds - s0.cpuSeconds) / wall).toFixed(2),
     load1: l,
+    threadMicros,
   };
 }
 
@@ -270,6 +312,9 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
       ? Buffer.from(JSON.stringify({ pixels: Array.from(prepared.pixels) }))
       : await encodeGreyPng(prepared.pixels);
 
+  // What preparing one request body costs in-process (decoding, the photo pipeline, normalisation).
+  const prepareMicros = opts.body === 'json' ? null : await prepareCost(body);
+
   // Raw onnxruntime at its best: with its own default (spinning threads) and with hcr's (sleeping).
   const bestRaw = async () => {
     const spin = await rawImagesPerSecond(model, 64, 3, prepared.pixels, opts.threads, true);
@@ -288,7 +333,7 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
       await load(url, body, 8, 1, 'warm-up', batching);
       for (const c of batching ? concurrencies : concurrencies.filter((c) => c > 1)) {
         const label = `${batching ? 'micro-batched' : 'one run per request'} c=${c}`;
-        runs.push(await load(url, body, c, duration, label, batching));
+        runs.push(await load(url, body, c, duration, label, batching, child.pid));
         process.stderr.write(`  ${label}: ${runs.at(-1)!.requestsPerSecond} req/s\n`);
       }
       if (batching && soak > 0) {
@@ -330,6 +375,7 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
     microBatchingGainAt64:
       at64 && at64NoBatch ? +(at64.requestsPerSecond / at64NoBatch.requestsPerSecond).toFixed(2) : null,
     p99At16Ms: at16?.p99Ms ?? null,
+    prepareMicros,
     load1At16: at16?.load1 ?? null,
     /** CPU per image: raw onnxruntime vs an HTTP request (server + load generator), in microseconds. */
     cpuMicrosPerImage: at64
@@ -343,6 +389,20 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
     soakHeapMiB,
     soakRssGrowth: soakRssMiB ? rssGrowth(soakRssMiB) : null,
   };
+}
+
+/** CPU microseconds of prepareImage on the request body, in this process, after a warm-up. */
+async function prepareCost(body: Uint8Array): Promise<number> {
+  for (let i = 0; i < 2000; i++) await prepareImage(body);
+  let n = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  while (performance.now() - t0 < 1500) {
+    for (let i = 0; i < 100; i++) await prepareImage(body);
+    n += 100;
+  }
+  const c = process.cpuUsage(c0);
+  return Math.round((c.user + c.system) / n);
 }
 
 /** RSS change over the soak's second half (after warm-up allocations), in MiB and percent. */
@@ -388,6 +448,14 @@ function print(r: Awaited<ReturnType<typeof benchServe>>) {
   if (r.cpuMicrosPerImage)
     out.write(
       `CPU per image: raw onnxruntime ${r.cpuMicrosPerImage.raw} us; HTTP request ${r.cpuMicrosPerImage.httpServer} us in the server + ${r.cpuMicrosPerImage.httpTotal - r.cpuMicrosPerImage.httpServer} us in the load generator\n`,
+    );
+  if (at64?.threadMicros)
+    out.write(
+      `  the server's threads at c=64, CPU per request: main (HTTP) ${at64.threadMicros.main} us; others ${at64.threadMicros.others.join(', ')} us (preparation worker, inference thread, onnxruntime's pool, V8's GC helpers)\n`,
+    );
+  if (r.prepareMicros !== null)
+    out.write(
+      `  preparing the request body in-process (decode, photo pipeline, normalisation): ${r.prepareMicros} us\n`,
     );
   out.write(`p99 at c=16: ${r.p99At16Ms} ms (goal <= 50), load ${r.load1At16}\n`);
   out.write(`micro-batching gain at c=64: x${r.microBatchingGainAt64}\n`);
