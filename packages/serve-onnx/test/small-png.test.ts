@@ -1,5 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { encodeGreyPng } from '../src/preprocess/debug-png.js';
+import { decodeImage } from '../src/preprocess/decode.js';
 import { decodeSmallPng } from '../src/preprocess/small-png.js';
 import { photo } from './support/synth.js';
 
@@ -53,5 +55,19 @@ describe('small PNG decoder', () => {
       .png()
       .toBuffer();
     expect(decodeSmallPng(ok.subarray(0, ok.length - 20))).toBeUndefined();
+  });
+});
+
+describe('grey images however stored', () => {
+  it('encodeGreyPng writes one channel, and grey as grey, RGB or opaque RGBA decodes to the same values', async () => {
+    const px = Uint8Array.from({ length: 784 }, (_, i) => (i * 37) % 256);
+    const grey = await encodeGreyPng(px);
+    expect(grey[25]).toBe(0); // PNG colour type 0: greyscale
+    const raw = sharp(Buffer.from(px), { raw: { width: 28, height: 28, channels: 1 } });
+    const rgb = await raw.clone().png().toBuffer();
+    const rgba = await raw.clone().ensureAlpha(1).png().toBuffer();
+    expect([rgb[25], rgba[25]]).toEqual([2, 6]);
+    const expected = Float32Array.from(px, (v) => 0.299 * v + 0.587 * v + 0.114 * v);
+    for (const png of [grey, rgb, rgba]) expect((await decodeImage(png)).values).toEqual(expected);
   });
 });

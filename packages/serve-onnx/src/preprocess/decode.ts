@@ -110,7 +110,10 @@ function oneChannel(px: { data: Uint8Array; width: number; height: number; chann
     if (cutout) values[i] = alphaByte;
     else {
       const r = data[o]!;
-      values[i] = composite(r, grey ? r : data[o + 1]!, grey ? r : data[o + 2]!, alphaByte);
+      const g = grey ? r : data[o + 1]!;
+      const b = grey ? r : data[o + 2]!;
+      // Opaque grey, however stored (canvas exports and many encoders write grey as RGB): the table.
+      values[i] = alphaByte === 255 && r === g && g === b ? OPAQUE_GREY[r]! : composite(r, g, b, alphaByte);
     }
   }
   return { values, cutout };
