@@ -5,6 +5,7 @@ import { defaultDatasetDir } from '@hcr/data';
 import type { EngineName } from '@hcr/engine';
 import { MODEL_NAMES } from '@hcr/model';
 import { type AugmentConfig, DEFAULT_AUGMENT } from './augment.js';
+import { LOGIT_PRIORS, type LogitPrior } from './logit-adjust.js';
 
 export type ProfileName = 'quick' | 'full';
 
@@ -32,6 +33,18 @@ export interface TrainConfig {
    * plain cross-entropy (the model learns the 2:1 digit:letter prior); 1 trains for a uniform prior.
    */
   logitAdjust: number;
+  /**
+   * The prior logit adjustment removes: 'character' (default) the class's character with case merged, so a
+   * case-sensitive model has the 36-class model's digit/letter balance and keeps the data's case frequency;
+   * 'class' each class's own (uniform over 62 classes). The same in the 36-class space.
+   */
+  logitPrior: LogitPrior;
+  /**
+   * Case-sensitive spaces: an image of c, o, s, ... (the 15 letters EMNIST Balanced merges with their
+   * capital) gives this share of its target to the other case (0 = hard labels, 0.5 = one class to the
+   * loss). No effect in hcr36 and hcr47, which have no such pairs.
+   */
+  caseTwinShare: number;
   /** Global gradient-norm clip; 0 disables. */
   clipNorm: number;
   dropout: number;
@@ -68,6 +81,8 @@ const BASE: Omit<TrainConfig, 'profile' | 'epochs'> = {
   weightDecay: 0.01,
   labelSmoothing: 0.1,
   logitAdjust: 0,
+  logitPrior: 'character',
+  caseTwinShare: 0,
   clipNorm: 2,
   dropout: 0.25,
   seed: 1,
@@ -194,6 +209,15 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   if (!isNum(c.labelSmoothing, 0, 0.5)) bad('labelSmoothing', c.labelSmoothing, 'a number in [0, 0.5]');
   if (typeof c.curriculum !== 'boolean') bad('curriculum', c.curriculum, 'true or false');
   if (!isNum(c.logitAdjust, 0, 2)) bad('logitAdjust', c.logitAdjust, 'a number in [0, 2] (0 disables it)');
+  if (!LOGIT_PRIORS.includes(c.logitPrior))
+    bad(
+      'logitPrior',
+      c.logitPrior,
+      `one of ${LOGIT_PRIORS.join(', ')}`,
+      'Use --logit-prior character or class.',
+    );
+  if (!isNum(c.caseTwinShare, 0, 0.5))
+    bad('caseTwinShare', c.caseTwinShare, 'a share in [0, 0.5] (0: hard labels)');
   if (!isNum(c.clipNorm, 0)) bad('clipNorm', c.clipNorm, 'a number >= 0 (0 disables clipping)');
   if (!isNum(c.dropout, 0, 0.9)) bad('dropout', c.dropout, 'a rate in [0, 0.9]');
   if (!isInt(c.seed, 0)) bad('seed', c.seed, 'an integer >= 0');

@@ -13,6 +13,7 @@ export {
   expectedCalibrationError,
   fitCalibration,
 } from './calibration-fit.js';
+export { caseTwinTargets, sameShapeCaseTwins } from './case-targets.js';
 export {
   type BestWeights,
   CHECKPOINT_DIR,
@@ -34,7 +35,7 @@ export {
   type TrainConfigInput,
 } from './config.js';
 export { writeLearningCurve } from './curve.js';
-export { logitAdjustment } from './logit-adjust.js';
+export { LOGIT_PRIORS, type LogitPrior, logitAdjustment, logitPriorGroups } from './logit-adjust.js';
 export { WorkerPool } from './pool.js';
 export { type ProgressReporter, type ProgressTick, progressReporter } from './progress.js';
 export { writeSyntheticDataset } from './synthetic.js';

@@ -38,6 +38,9 @@ export interface InitMessage {
   labelSmoothing: number;
   /** Added to the logits inside the training loss only (logit adjustment); length = classes. */
   logitBias: number[];
+  /** Characters: class -> same-shape case twin or -1 (`sameShapeCaseTwins`), and the target share it gets. */
+  caseTwins?: number[];
+  caseTwinShare?: number;
   weightDecay: number;
   beta1: number;
   beta2: number;

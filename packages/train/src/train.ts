@@ -14,9 +14,10 @@ import {
 import { type Dataset, epochOrder, openDataset, type SplitData } from '@hcr/data';
 import { INPUT_SHAPE } from '@hcr/model';
 import { calibrateRun } from './calibrate-run.js';
+import { sameShapeCaseTwins } from './case-targets.js';
 import type { BestWeights } from './checkpoint.js';
 import { learningRate, resolveTrainConfig, type TrainConfigInput } from './config.js';
-import { logitAdjustment } from './logit-adjust.js';
+import { logitAdjustment, logitPriorGroups } from './logit-adjust.js';
 import { restoreBest, runLoop } from './loop.js';
 import { WorkerPool } from './pool.js';
 import { type ProgressReporter, progressReporter } from './progress.js';
@@ -87,6 +88,8 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
     // Checkpoints from before these options existed trained without them.
     upgrade: (stored) => ({
       logitAdjust: stored.logitAdjust ?? 0,
+      logitPrior: stored.logitPrior ?? 'class',
+      caseTwinShare: stored.caseTwinShare ?? 0,
       augment: { ...stored.augment, toneProb: stored.augment.toneProb ?? 0 },
     }),
   });
@@ -122,7 +125,16 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
     augment: config.augment,
     dataSeed: config.seed,
     labelSmoothing: config.labelSmoothing,
-    logitBias: Array.from(logitAdjustment(splits.train.labels, classes, config.logitAdjust)),
+    logitBias: Array.from(
+      logitAdjustment(
+        splits.train.labels,
+        classes,
+        config.logitAdjust,
+        logitPriorGroups(config.logitPrior, space),
+      ),
+    ),
+    caseTwins: Array.from(sameShapeCaseTwins(space)),
+    caseTwinShare: config.caseTwinShare,
     weightDecay: config.weightDecay,
     beta1: 0.9,
     beta2: 0.999,

@@ -1,7 +1,8 @@
+import { LABEL_SPACE_36, LABEL_SPACE_62 } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import { augmentSample, augmentScratch, DEFAULT_AUGMENT, sampleRng } from '../src/augment.js';
 import { learningRate, resolveTrainConfig } from '../src/config.js';
-import { logitAdjustment } from '../src/logit-adjust.js';
+import { logitAdjustment, logitPriorGroups } from '../src/logit-adjust.js';
 
 describe('training config', () => {
   it('profiles set the budget and flags override them', () => {
@@ -105,6 +106,35 @@ describe('logit adjustment', () => {
     expect(b[3]).toBeCloseTo(Math.log(1 / 8));
     expect(logitAdjustment(labels, 4, 0.5)[0]).toBeCloseTo(0.5 * Math.log(3 / 8));
     expect(Array.from(logitAdjustment(labels, 4, 0))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('removes the character prior by default: case twins share one, digits keep the 36-class balance', () => {
+    // hcr62 labels: 6 x '0', 1 x 'C', 3 x 'c', 2 x 'A'; 'a' absent.
+    const labels = Uint8Array.from([0, 0, 0, 0, 0, 0, 12, 38, 38, 38, 10, 10]);
+    const space = LABEL_SPACE_62;
+    const groups = logitPriorGroups(resolveTrainConfig({}).logitPrior, space);
+    const b = logitAdjustment(labels, 62, 1, groups);
+    expect(b[12]).toBeCloseTo(Math.log(4 / 12)); // C: C and c together
+    expect(b[38]).toBeCloseTo(Math.log(4 / 12)); // c
+    expect(b[36]).toBeCloseTo(Math.log(2 / 12)); // a: A's group, though no 'a' was seen
+    expect(b[0]).toBeCloseTo(Math.log(6 / 12));
+    // 'class' is each class's own prior, as before.
+    const own = logitAdjustment(labels, 62, 1, logitPriorGroups('class', space));
+    expect(own[12]).toBeCloseTo(Math.log(1 / 12));
+    expect(own[38]).toBeCloseTo(Math.log(3 / 12));
+  });
+
+  it('is the same for both priors in the 36-class space (the default recipe does not change)', () => {
+    const labels = Uint8Array.from([0, 0, 3, 10, 10, 10, 35]);
+    const character = logitAdjustment(labels, 36, 1, logitPriorGroups('character', LABEL_SPACE_36));
+    expect(Array.from(character)).toEqual(Array.from(logitAdjustment(labels, 36, 1)));
+    expect(Array.from(character)).toEqual(
+      Array.from(logitAdjustment(labels, 36, 1, logitPriorGroups('class', LABEL_SPACE_36))),
+    );
+  });
+
+  it('rejects an unknown logit prior', () => {
+    expect(() => resolveTrainConfig({ logitPrior: 'uniform' as never })).toThrow(/'logitPrior'/);
   });
 
   it('rejects a tau outside [0, 2]', () => {

@@ -44,6 +44,15 @@ export function registerTrain(program: Command): void {
       'loss-only logit adjustment by the class prior (0 off, 1 uniform prior)',
       number('--logit-adjust', false),
     )
+    .option(
+      '--logit-prior <kind>',
+      'prior the logit adjustment removes: character (case merged; default) | class (each of the 62 classes)',
+    )
+    .option(
+      '--case-twin-share <x>',
+      '62 classes: target share given to the other case for c/C, o/O, s/S, ... (0 hard labels, 0.5 one class)',
+      number('--case-twin-share', false),
+    )
     .option('--seed <n>', 'seed of init, data order, augmentation, dropout', number('--seed', true))
     .option('--engine <name>', 'auto | wasm | node | cpu')
     .option(
@@ -87,6 +96,8 @@ export function registerTrain(program: Command): void {
       set('batchSize', opts.batch);
       set('lr', opts.lr);
       set('logitAdjust', opts.logitAdjust);
+      set('logitPrior', opts.logitPrior);
+      set('caseTwinShare', opts.caseTwinShare);
       set('seed', opts.seed);
       set('engine', opts.engine);
       set('workers', opts.workers);

@@ -3,6 +3,7 @@ import { buildModel } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { type AugmentScratch, augmentSample, augmentScratch, sampleRng } from '../augment.js';
+import { caseTwinTargets } from '../case-targets.js';
 import type { EvalResult, InitMessage, ShardJob, SharedSplit } from '../protocol.js';
 import { NO_PREDICTIONS, type ReplicaTask, type ShardComputation } from './task.js';
 
@@ -56,7 +57,14 @@ export class CharacterTask implements ReplicaTask {
     const yData = new Int32Array(n);
     for (let j = 0; j < n; j++) yData[j] = train.labels[job.samples[j]!]!;
     const x = tf.tensor4d(this.gatherAugmented(job.samples, job.position, epoch), [n, 28, 28, 1]);
-    const y = tf.oneHot(tf.tensor1d(yData, 'int32'), this.init.classes);
+    const share = this.init.caseTwinShare ?? 0;
+    const y =
+      share > 0 && this.init.caseTwins
+        ? tf.tensor2d(caseTwinTargets(yData, this.init.classes, this.init.caseTwins, share), [
+            n,
+            this.init.classes,
+          ])
+        : tf.oneHot(tf.tensor1d(yData, 'int32'), this.init.classes);
     let predT: tf.Tensor | undefined;
     return {
       x,
