@@ -171,7 +171,12 @@ describe('photo pipeline helpers equal their plain definitions bit for bit', () 
     for (const { w, h, v } of cases.slice(0, 100)) {
       const fresh = subtractBackground(v, w, h);
       const copy = v.slice();
-      expect(bits(subtractBackground(copy, w, h, copy)).equals(bits(fresh))).toBe(true);
+      const hist = new Uint32Array(256).fill(7);
+      expect(bits(subtractBackground(copy, w, h, copy, hist)).equals(bits(fresh))).toBe(true);
+      // the histogram made while writing = the result's byte histogram counted afterwards
+      const counted = new Uint32Array(256);
+      for (const x of fresh) counted[x <= 0 ? 0 : x >= 255 ? 255 : Math.round(x)]!++;
+      expect(Array.from(hist)).toEqual(Array.from(counted));
       // scratch buffers shared between calls leave no trace: the same input gives the same result
       const a = extractInk(v, w, h);
       const [w2, h2] = [1 + rng.int(60), 1 + rng.int(60)];

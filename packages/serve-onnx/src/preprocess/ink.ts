@@ -136,9 +136,9 @@ export function extractInkShared(
   const inverted = opts.knownPolarity ? false : isDarkOnLight(smooth, width, height);
   if (inverted) for (let i = 0; i < n; i++) smooth[i] = 255 - smooth[i]!;
   // In place: the background-flattened image replaces the smoothed one (which is not needed again).
-  const flat = subtractBackground(smooth, width, height, smooth);
-  // One histogram of the flattened image serves both the contrast percentile and Otsu's threshold.
-  const hist = byteHistogram(flat, s.hist);
+  // One histogram of the flattened image, made as it is written, serves the contrast and Otsu's threshold.
+  const hist = s.hist;
+  const flat = subtractBackground(smooth, width, height, smooth, hist);
   const contrast = histogramQuantile(hist, n, 0.999);
   const report: InkReport = {
     inverted,
@@ -403,14 +403,16 @@ function backgroundScratch(cells: number, columns: number): typeof background {
 /**
  * Uneven light: the background level is estimated on a coarse grid (a low percentile per block, robust to
  * strokes covering part of a block), smoothed, interpolated bilinearly and subtracted. `out` may be
- * `bright` itself (in place).
+ * `bright` itself (in place); `hist`, when given, receives the byte histogram of the result (saving a pass).
  */
 export function subtractBackground(
   bright: Float32Array,
   w: number,
   h: number,
   out: Float32Array = new Float32Array(bright.length),
+  hist?: Uint32Array,
 ): Float32Array {
+  if (hist) hist.fill(0);
   const block = Math.max(4, Math.round(Math.max(w, h) / 8));
   const gw = Math.ceil(w / block);
   const gh = Math.ceil(h / block);
@@ -454,7 +456,10 @@ export function subtractBackground(
   // A black background (a canvas drawing, a clean scan once inverted): the interpolated level is 0
   // everywhere, and subtracting it changes nothing.
   if (!anyBackground) {
-    for (let i = 0; i < bright.length; i++) out[i] = Math.max(bright[i]!, 0);
+    for (let i = 0; i < bright.length; i++) {
+      out[i] = Math.max(bright[i]!, 0);
+      if (hist) hist[clampByte(out[i]!)]!++;
+    }
     return out;
   }
   // Column weights once per call (the same expressions as per pixel, so the same values).
@@ -487,6 +492,7 @@ export function subtractBackground(
       const bg = (1 - ty) * top[x]! + ty * bottom[x]!;
       const v = bright[i]! - bg;
       out[i] = Math.max(v, 0);
+      if (hist) hist[clampByte(out[i]!)]!++;
     }
   }
   return out;
