@@ -31,6 +31,17 @@ describe('label space in training', () => {
     expect(() => resolveTrainConfig({ labels: 52 as never })).toThrow(/'labels' is 52.*36 .*47 .*62 /);
   });
 
+  it('--labels 62 has its own quick budget; the 36-class recipe and the full profile do not change', () => {
+    expect(resolveTrainConfig({ labels: 62 }).epochs).toBe(3);
+    expect(resolveTrainConfig({ labels: 62, epochs: 2 }).epochs).toBe(2);
+    expect(resolveTrainConfig({ labels: 62, profile: 'full' }).epochs).toBe(15);
+    expect(resolveTrainConfig({ labels: 36 }).epochs).toBe(2);
+    expect(resolveTrainConfig().epochs).toBe(2);
+    const { labels: _36, data: _d36, ...default36 } = resolveTrainConfig({ labels: 36 });
+    const { labels: _none, data: _dnone, ...plain } = resolveTrainConfig();
+    expect(default36).toEqual(plain);
+  });
+
   it('a dataset prepared with another label space is an error naming both', async () => {
     await expect(
       train({

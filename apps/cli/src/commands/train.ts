@@ -35,7 +35,10 @@ export function registerTrain(program: Command): void {
       'train a model (seed | hcrnet on character shards, reader on line shards); checkpoints, resume, metrics, curve',
     )
     .option('--model <name>', 'seed | hcrnet | reader (default hcrnet)')
-    .option('--profile <name>', 'quick (<= 12 min here) | full (<= 90 min here); default quick')
+    .option(
+      '--profile <name>',
+      'quick (<= 12 min here; 2 epochs, 3 with --labels 62) | full (<= 90 min here); default quick',
+    )
     .option('--epochs <n>', 'epochs (overrides the profile)', number('--epochs', true))
     .option('--batch <n>', 'global batch size', number('--batch', true))
     .option('--lr <x>', 'peak learning rate', number('--lr', false))
