@@ -74,16 +74,24 @@ function affine(
   }
 }
 
+/** What both kernels start with: sizes, an output shaped like x and two per-channel outputs, the SIMD module. */
+function begin(x: TensorInfo, backend: WasmBackend, attrs: NamedAttrMap) {
+  const eps = (attrs as unknown as BatchNormTrainingAttrs).varianceEpsilon;
+  const [rows, C] = rowsAndChannels(x);
+  const outputs = [
+    backend.makeOutput(x.shape, 'float32'),
+    backend.makeOutput([C], 'float32'),
+    backend.makeOutput([C], 'float32'),
+  ] as const;
+  const simd = C % 4 === 0 && rows > 0 ? simdKernels(backend) : null;
+  return { eps, rows, C, M: Math.max(1, rows), outputs, simd };
+}
+
 /** inputs x, scale, offset -> outputs y, mean, variance (biased). */
 function batchNormTrainingKernel({ inputs, backend, attrs }: Args<'x' | 'scale' | 'offset'>): TensorInfo[] {
   const { x, scale, offset } = inputs;
-  const eps = (attrs as unknown as BatchNormTrainingAttrs).varianceEpsilon;
-  const [rows, C] = rowsAndChannels(x);
-  const M = Math.max(1, rows);
-  const y = backend.makeOutput(x.shape, 'float32');
-  const meanOut = backend.makeOutput([C], 'float32');
-  const varOut = backend.makeOutput([C], 'float32');
-  const simd = C % 4 === 0 && rows > 0 ? simdKernels(backend) : null;
+  const { eps, rows, C, M, outputs, simd } = begin(x, backend, attrs);
+  const [y, meanOut, varOut] = outputs;
   // Per channel: y = a x + b with a = gamma / sqrt(var + eps), b = beta - mean a.
   const a = new Float64Array(C);
   const b = new Float64Array(C);
@@ -152,13 +160,8 @@ function batchNormTrainingGradKernel({
   attrs,
 }: Args<'dy' | 'x' | 'mean' | 'variance' | 'scale' | 'dMean' | 'dVariance'>): TensorInfo[] {
   const { dy, x, mean, variance, scale, dMean, dVariance } = inputs;
-  const eps = (attrs as unknown as BatchNormTrainingAttrs).varianceEpsilon;
-  const [rows, C] = rowsAndChannels(x);
-  const M = Math.max(1, rows);
-  const dx = backend.makeOutput(x.shape, 'float32');
-  const dScale = backend.makeOutput([C], 'float32');
-  const dOffset = backend.makeOutput([C], 'float32');
-  const simd = C % 4 === 0 && rows > 0 ? simdKernels(backend) : null;
+  const { eps, rows, C, M, outputs, simd } = begin(x, backend, attrs);
+  const [dx, dScale, dOffset] = outputs;
   const scratch = simd ? backend.makeOutput([5 * C], 'float32') : undefined;
   // s = sum(dy), p = sum(dy (x - mean)) per channel; sum(dy xhat) = rstd p.
   let s: ArrayLike<number>;
