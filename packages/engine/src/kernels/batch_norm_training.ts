@@ -17,7 +17,9 @@ import { dispose, f32, type WasmBackend } from './util.js';
  * a training step's kernel time, more than the convolutions of the layers it normalises.
  *
  * Channels are the last axis; every other axis is reduced (the layout of a Keras BatchNormalization over
- * NHWC or [batch, features]). Statistics accumulate in float64; the variance is the biased one, as tfjs's.
+ * NHWC or [batch, features]). The variance is the biased one, as tfjs's. The SIMD passes (C % 4 == 0)
+ * accumulate in float32 in row order, as tfjs's own Mean does, with the moments shifted by the first row
+ * so the variance is not the difference of two large sums; the JavaScript path accumulates in float64.
  */
 export const BatchNormTraining = 'HcrBatchNormTraining';
 export const BatchNormTrainingGrad = 'HcrBatchNormTrainingGrad';
@@ -123,9 +125,8 @@ function batchNormTrainingKernel({ inputs, backend, attrs }: Args<'x' | 'scale' 
       variance[c] = Math.max(0, sv[2 * C + c]! / M - d * d);
     }
     setStats(mean, variance);
-    const ab = f32(backend, scratch);
-    ab.set(a, 0);
-    ab.set(b, C);
+    sv.set(a, 0); // k, s and q are read: a and b take their place
+    sv.set(b, C);
     simd.bn_affine(
       offsetOf(backend, x.dataId),
       0,
@@ -164,6 +165,7 @@ function batchNormTrainingGradKernel({
   const [dx, dScale, dOffset] = outputs;
   const scratch = simd ? backend.makeOutput([5 * C], 'float32') : undefined;
   // s = sum(dy), p = sum(dy (x - mean)) per channel; sum(dy xhat) = rstd p.
+  const mv = f32(backend, mean);
   let s: ArrayLike<number>;
   let p: ArrayLike<number>;
   if (simd && scratch) {
@@ -181,12 +183,10 @@ function batchNormTrainingGradKernel({
     s = Float64Array.from(sv.subarray(0, C));
     p = Float64Array.from(sv.subarray(C, 2 * C));
   } else {
-    const mv = f32(backend, mean);
     const sums = channelSums(f32(backend, dy), f32(backend, x), rows, C);
     s = sums.s;
     p = sums.p.map((v, c) => v - mv[c]! * sums.s[c]!);
   }
-  const mv = f32(backend, mean);
   const vv = f32(backend, variance);
   const gamma = f32(backend, scale);
   const dmv = f32(backend, dMean);
