@@ -46,22 +46,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   sharp.cache(false);
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { service: 'hcr-serve' } });
   const prepareWorkers = opts.prepareWorkers ?? 1;
+  const tuning = {
+    intraOpThreads: opts.intraOpThreads,
+    interOpThreads: opts.interOpThreads,
+    graphOptimizationLevel: opts.graphOptimizationLevel,
+  };
   const recognizer =
     typeof opts.model === 'string'
       ? await createRecognizer({
           model: opts.model,
           prepareWorkers,
           inferenceThread: opts.inferenceThread ?? true,
-          intraOpThreads: opts.intraOpThreads,
-          interOpThreads: opts.interOpThreads,
-          graphOptimizationLevel: opts.graphOptimizationLevel,
+          ...tuning,
         })
       : opts.model;
-  const tuning = {
-    intraOpThreads: opts.intraOpThreads,
-    interOpThreads: opts.interOpThreads,
-    graphOptimizationLevel: opts.graphOptimizationLevel,
-  };
   let reader: LineReader | undefined;
   try {
     reader =
@@ -69,7 +67,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         ? await createLineReader({
             model: opts.reader,
             lexicons: opts.lexicons,
-            prepareWorkers: opts.prepareWorkers ?? 1,
+            prepareWorkers,
             ...tuning,
           })
         : opts.reader;
