@@ -140,6 +140,25 @@ describe('photo pipeline helpers equal their plain definitions bit for bit', () 
     }
   });
 
+  it('a Gaussian blur told where the ink lies computes only what it can reach, the same values', () => {
+    for (const { w, h } of cases) {
+      // ink inside a random box, +0 elsewhere (as extractInk's ink)
+      const box = { x0: rng.int(w), x1: 0, y0: rng.int(h), y1: 0 };
+      box.x1 = box.x0 + rng.int(w - box.x0);
+      box.y1 = box.y0 + rng.int(h - box.y0);
+      const v = new Float32Array(w * h);
+      for (let y = box.y0; y <= box.y1; y++)
+        for (let x = box.x0; x <= box.x1; x++) v[y * w + x] = rng.next() < 0.3 ? 0 : rng.next() * 255;
+      const sigma = 0.1 + rng.next() * 2.5;
+      const out = new Float32Array(w * h).fill(9); // stale values must not survive
+      const grown = { x0: box.x0 - 2, x1: box.x1 + 1, y0: box.y0 - 1, y1: box.y1 + 3 }; // a looser box too
+      for (const b of [box, grown]) {
+        const fast = gaussianBlur(v, w, h, sigma, out, b);
+        expect(bits(fast).equals(bits(plainGaussianBlur(v, w, h, sigma))), `${w}x${h} ${sigma}`).toBe(true);
+      }
+    }
+  });
+
   it('percentiles and Otsu from shared histograms', () => {
     for (const { v } of cases) {
       for (const q of [0.005, 0.5, 0.995, 0.999]) expect(percentile(v, q)).toBe(plainPercentile(v, q));

@@ -40,32 +40,67 @@ function badImage(problem: string, cause?: unknown): HcrError {
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
   const { maxInputPixels, workingSize } = { ...DEFAULT_DECODE_LIMITS, ...limits };
+  const format = checkFormat(bytes);
+  const small = format === 'png' ? decodeSmallNow(bytes, maxInputPixels, false) : undefined;
+  if (small) return small;
+  let raw: { data: Buffer; info: OutputInfo };
+  try {
+    // One pass: sharp checks width x height against the limit from the header, before decoding pixels.
+    raw = await sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels, animated: false })
+      .rotate()
+      .resize(workingSize, workingSize, { fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' })
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, maxInputPixels, e);
+    throw badImage(`The image cannot be decoded (${(e as Error).message}).`, e);
+  }
+  const pixels = {
+    data: raw.data,
+    width: raw.info.width,
+    height: raw.info.height,
+    channels: raw.info.channels,
+  };
+  return decoded(pixels, format, false);
+}
+
+/**
+ * decodeImage done at once when the image is a small plain PNG (what API clients send), else undefined
+ * (decodeImage takes it, with sharp). Bytes that are no image at all throw IMAGE_UNDECODABLE here too.
+ * With `reuse`, `values` is a buffer of this thread's, valid until the next such call: for callers that
+ * read it before anything else runs on the thread (prepareImage).
+ */
+export function decodeImageNow(
+  bytes: Uint8Array,
+  limits: DecodeLimits = {},
+  reuse = false,
+): DecodedImage | undefined {
+  const format = checkFormat(bytes);
+  if (format !== 'png') return undefined;
+  return decodeSmallNow(bytes, limits.maxInputPixels ?? DEFAULT_DECODE_LIMITS.maxInputPixels, reuse);
+}
+
+function checkFormat(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' {
   if (bytes.byteLength === 0) throw badImage('The image is empty (0 bytes).');
   const format = sniffFormat(bytes);
   if (!format)
     throw badImage('The data is not a PNG, JPEG or WebP file (its first bytes are no image signature).');
-  const small =
-    format === 'png' ? decodeSmallPngPixels(bytes, Math.min(maxInputPixels, 128 * 128), true) : undefined;
-  let pixels: { data: Uint8Array; width: number; height: number; channels: number };
-  if (small) pixels = small;
-  else {
-    let raw: { data: Buffer; info: OutputInfo };
-    try {
-      // One pass: sharp checks width x height against the limit from the header, before decoding pixels.
-      raw = await sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels, animated: false })
-        .rotate()
-        .resize(workingSize, workingSize, { fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' })
-        .ensureAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-    } catch (e) {
-      if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, maxInputPixels, e);
-      throw badImage(`The image cannot be decoded (${(e as Error).message}).`, e);
-    }
-    pixels = { data: raw.data, width: raw.info.width, height: raw.info.height, channels: raw.info.channels };
-  }
+  return format;
+}
+
+function decodeSmallNow(bytes: Uint8Array, maxInputPixels: number, reuse: boolean): DecodedImage | undefined {
+  const small = decodeSmallPngPixels(bytes, Math.min(maxInputPixels, 128 * 128), true);
+  return small && decoded(small, 'png', reuse);
+}
+
+function decoded(
+  pixels: { data: Uint8Array; width: number; height: number; channels: number },
+  format: string,
+  reuse: boolean,
+): DecodedImage {
   const { width, height } = pixels;
-  const { values, cutout } = oneChannel(pixels);
+  const { values, cutout } = oneChannel(pixels, reuse);
   return {
     values,
     width,
@@ -77,18 +112,24 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
   };
 }
 
+let sharedValues = new Float32Array(0);
+
 /**
  * Colour and alpha -> one channel. A cut-out (strokes on transparency, e.g. a canvas export): the alpha
  * channel is the character, whatever the stroke colour. Otherwise composite on white paper and take the
  * luminance. Channels: 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA.
  */
-function oneChannel(px: { data: Uint8Array; width: number; height: number; channels: number }): {
+function oneChannel(
+  px: { data: Uint8Array; width: number; height: number; channels: number },
+  reuse: boolean,
+): {
   values: Float32Array;
   cutout: boolean;
 } {
   const { data, channels } = px;
   const n = px.width * px.height;
-  const values = new Float32Array(n);
+  if (reuse && sharedValues.length !== n) sharedValues = new Float32Array(n);
+  const values = reuse ? sharedValues : new Float32Array(n);
   const alpha = channels === 2 || channels === 4;
   if (channels === 1) {
     // Opaque grey (the 28x28 PNGs clients send): one table lookup per pixel, the same values.

@@ -80,32 +80,70 @@ export interface InkResult {
 /**
  * Scratch buffers reused by every call on this thread (the pipeline is synchronous, so calls never
  * overlap): a server prepares thousands of images a second, and fresh intermediates per image were a
- * large share of its garbage. Grown on demand; only `ink` and `report` leave extractInk.
+ * large share of its garbage. Views of exactly `n` pixels are kept for the last size (a server sees one
+ * size, 28x28, again and again); only `ink` and `report` leave extractInk.
  */
 const scratch = {
   size: 0,
+  n: -1,
   smooth: new Float32Array(0),
   mask: new Uint8Array(0),
   grouped: new Uint8Array(0),
   labels: new Int32Array(0),
   stack: new Int32Array(0),
+  /** The labelled pixels in the order they were labelled (what the later passes visit). */
+  order: new Int32Array(0),
   ink: new Float32Array(0),
   blurred: new Float32Array(0),
   hist: new Uint32Array(256),
 };
 
 function scratchFor(n: number): typeof scratch {
+  if (scratch.n === n) return scratch;
   if (scratch.size < n) {
     scratch.size = n;
-    scratch.smooth = new Float32Array(n);
-    scratch.mask = new Uint8Array(n);
-    scratch.grouped = new Uint8Array(n);
-    scratch.labels = new Int32Array(n);
     scratch.stack = new Int32Array(n);
-    scratch.ink = new Float32Array(n);
-    scratch.blurred = new Float32Array(n);
   }
+  const size = scratch.size;
+  scratch.n = n;
+  // Fresh arrays of the capacity, as views of n: views cost an allocation each, so they are kept.
+  scratch.smooth = new Float32Array(size).subarray(0, n);
+  scratch.mask = new Uint8Array(size).subarray(0, n);
+  scratch.grouped = new Uint8Array(size).subarray(0, n);
+  scratch.labels = new Int32Array(size).subarray(0, n);
+  scratch.order = new Int32Array(size).subarray(0, n);
+  scratch.ink = new Float32Array(size).subarray(0, n);
+  scratch.blurred = new Float32Array(size).subarray(0, n);
   return scratch;
+}
+
+/** Per-component measurements, indexed by label (1..count), grown on demand and reused. */
+const parts = {
+  capacity: 0,
+  inkArea: new Float64Array(0),
+  touchesBorder: new Uint8Array(0),
+  x0: new Int32Array(0),
+  x1: new Int32Array(0),
+  y0: new Int32Array(0),
+  y1: new Int32Array(0),
+  ruling: new Uint8Array(0),
+  keep: new Uint8Array(0),
+};
+
+function partsFor(labels: number): typeof parts {
+  if (parts.capacity < labels) {
+    const c = Math.max(labels, 2 * parts.capacity, 64);
+    parts.capacity = c;
+    parts.inkArea = new Float64Array(c);
+    parts.touchesBorder = new Uint8Array(c);
+    parts.x0 = new Int32Array(c);
+    parts.x1 = new Int32Array(c);
+    parts.y0 = new Int32Array(c);
+    parts.y1 = new Int32Array(c);
+    parts.ruling = new Uint8Array(c);
+    parts.keep = new Uint8Array(c);
+  }
+  return parts;
 }
 
 /** Full photo pipeline: polarity, background removal, Otsu, speck removal, stroke width. */
@@ -132,7 +170,7 @@ export function extractInkShared(
   const o = { ...DEFAULT_INK_OPTIONS, ...opts };
   const n = width * height;
   const s = scratchFor(n);
-  const smooth = boxBlur3(values, width, height, s.smooth.subarray(0, n)); // JPEG noise and paper grain
+  const smooth = boxBlur3(values, width, height, s.smooth); // JPEG noise and paper grain
   const inverted = opts.knownPolarity ? false : isDarkOnLight(smooth, width, height);
   if (inverted) for (let i = 0; i < n; i++) smooth[i] = 255 - smooth[i]!;
   // In place: the background-flattened image replaces the smoothed one (which is not needed again).
@@ -151,39 +189,22 @@ export function extractInkShared(
     blank: contrast < o.minContrast,
     layout: EMPTY_LAYOUT,
   };
-  const ink = s.ink.subarray(0, n).fill(0);
+  const ink = s.ink.fill(0);
   if (report.blank) return { ink, report };
 
   const t = Math.max(otsuFromHistogram(hist, n), contrast * 0.2);
   report.threshold = t;
-  const mask = s.mask.subarray(0, n);
+  const mask = s.mask;
   for (let i = 0; i < n; i++) mask[i] = flat[i]! >= t ? 1 : 0;
 
   // Group ink on a slightly dilated mask so a pencil stroke broken by paper texture stays one component.
   const join = Math.max(1, Math.round(Math.max(width, height) / 100));
-  const grouped = dilateMask(mask, width, height, join, s.grouped.subarray(0, n));
-  const { labels, count } = labelComponents(grouped, width, height, s.labels.subarray(0, n), s.stack);
-  const inkArea = new Float64Array(count + 1);
-  const touchesBorder = new Uint8Array(count + 1);
-  const x0 = new Int32Array(count + 1).fill(width);
-  const x1 = new Int32Array(count + 1).fill(-1);
-  const y0 = new Int32Array(count + 1).fill(height);
-  const y1 = new Int32Array(count + 1).fill(-1);
-  for (let y = 0; y < height; y++) {
-    const edgeRow = y === 0 || y === height - 1;
-    for (let x = 0, i = y * width; x < width; x++, i++) {
-      const l = labels[i]!;
-      if (!l) continue;
-      if (mask[i]) inkArea[l]++;
-      if (edgeRow || x === 0 || x === width - 1) touchesBorder[l] = 1;
-      if (x < x0[l]!) x0[l] = x;
-      if (x > x1[l]!) x1[l] = x;
-      if (y < y0[l]!) y0[l] = y;
-      if (y > y1[l]!) y1[l] = y;
-    }
-  }
+  const grouped = dilateMask(mask, width, height, join, s.grouped);
+  // Labels, and each component's ink, box and border contact measured as its pixels are labelled; the
+  // later passes visit the labelled pixels only (every ink pixel is one: the mask lies inside `grouped`).
+  const { count, pixels } = labelAndMeasure(grouped, mask, width, height, s);
+  const { inkArea, touchesBorder, x0, x1, y0, y1, ruling, keep } = partsFor(count + 1);
   // Ruled or grid lines of the paper: long, thin, across (almost) the whole image.
-  const ruling = new Uint8Array(count + 1);
   for (let l = 1; l <= count; l++) {
     const bw = x1[l]! - x0[l]! + 1;
     const bh = y1[l]! - y0[l]! + 1;
@@ -192,20 +213,33 @@ export function extractInkShared(
   }
   let largest = 0;
   for (let l = 1; l <= count; l++) if (!ruling[l]) largest = Math.max(largest, inkArea[l]!);
-  const keep = new Uint8Array(count + 1);
+  keep[0] = 0;
+  // The box of the kept components: the ink is 0 outside it (until strokes are thickened).
+  let bx0 = width;
+  let bx1 = -1;
+  let by0 = height;
+  let by1 = -1;
   for (let l = 1; l <= count; l++) {
     const f = inkArea[l]! / largest;
     // Specks; small smudges cut by the crop edge (shadows, the next character) unless they are big; rulings.
     keep[l] = !ruling[l] && f >= o.speckFraction && !(touchesBorder[l] && f < 0.15) ? 1 : 0;
     if (!keep[l]) report.specksRemoved++;
+    else {
+      if (x0[l]! < bx0) bx0 = x0[l]!;
+      if (x1[l]! > bx1) bx1 = x1[l]!;
+      if (y0[l]! < by0) by0 = y0[l]!;
+      if (y1[l]! > by1) by1 = y1[l]!;
+    }
   }
   report.components = count;
-  report.layout = inkLayout(keep, inkArea, { x0, x1, y0, y1 }, n);
+  report.layout = inkLayout(keep, inkArea, parts, n, count);
 
   // Soft ink: a ramp around the threshold keeps antialiased edges instead of a hard binary cut.
   const lo = 0.6 * t;
   const span = 0.8 * t;
-  for (let i = 0; i < n; i++) {
+  const labels = s.labels;
+  for (let p = 0; p < pixels; p++) {
+    const i = s.order[p]!;
     if (!keep[labels[i]!]) {
       mask[i] = 0;
       continue;
@@ -214,16 +248,109 @@ export function extractInkShared(
     ink[i] = r <= 0 ? 0 : r >= 1 ? 255 : r * 255;
   }
 
-  const { width: stroke, size } = strokeWidth(mask, width, height);
+  const { width: stroke, size } = strokeWidthOf(mask, width, height, s.order, pixels);
   report.strokeWidth = size > 0 ? stroke / size : 0;
   if (size > 0 && report.strokeWidth < o.thinStroke) {
     const radius = ((o.targetStroke - report.strokeWidth) * size) / 2;
     thicken(ink, mask, width, height, radius);
     report.thickenedBy = radius;
+    // thickened ink reaches up to radius + 1 px beyond the mask
+    const grow = Math.ceil(radius + 1);
+    [bx0, bx1, by0, by1] = [bx0 - grow, bx1 + grow, by0 - grow, by1 + grow];
   }
-  if (size > 0 && o.edgeBlur > 0)
-    return { ink: gaussianBlur(ink, width, height, o.edgeBlur * size, s.blurred.subarray(0, n)), report };
+  if (size > 0 && o.edgeBlur > 0) {
+    const box = { x0: bx0, x1: bx1, y0: by0, y1: by1 };
+    return { ink: gaussianBlur(ink, width, height, o.edgeBlur * size, s.blurred, box), report };
+  }
   return { ink, report };
+}
+
+/**
+ * 8-connected labels of `grouped` (as labelComponents: 1..count in scan order) into `s.labels`, the
+ * labelled pixels in labelling order into `s.order`, and per label (in `parts`): the ink of `mask` it
+ * holds, its box and whether it touches the image border. Sums and extremes do not depend on the order
+ * pixels are visited in, so they equal a scan of the whole image.
+ */
+function labelAndMeasure(
+  grouped: Uint8Array,
+  mask: Uint8Array,
+  w: number,
+  h: number,
+  s: typeof scratch,
+): { count: number; pixels: number } {
+  const { labels, stack, order } = s;
+  const n = grouped.length;
+  labels.fill(0);
+  let count = 0;
+  let pixels = 0;
+  let m = partsFor(16);
+  for (let start = 0; start < n; start++) {
+    if (!grouped[start] || labels[start]) continue;
+    count++;
+    if (count >= m.capacity) m = growParts(count + 1);
+    const { inkArea, touchesBorder, x0, x1, y0, y1 } = m;
+    let area = 0;
+    let border = 0;
+    let bx0 = w;
+    let bx1 = -1;
+    let by0 = h;
+    let by1 = -1;
+    let top = 0;
+    stack[top++] = start;
+    labels[start] = count;
+    while (top > 0) {
+      const i = stack[--top]!;
+      order[pixels++] = i;
+      const x = i % w;
+      const y = (i - x) / w;
+      area += mask[i]!;
+      if (y === 0 || y === h - 1 || x === 0 || x === w - 1) border = 1;
+      if (x < bx0) bx0 = x;
+      if (x > bx1) bx1 = x;
+      if (y < by0) by0 = y;
+      if (y > by1) by1 = y;
+      const left = x > 0;
+      const right = x < w - 1;
+      // The row above (when inside), this row and the row below (when inside), left to right.
+      const last = i + w < n ? i + w : i;
+      for (let j = i >= w ? i - w : i; j <= last; j += w) {
+        if (left && grouped[j - 1] && !labels[j - 1]) {
+          labels[j - 1] = count;
+          stack[top++] = j - 1;
+        }
+        if (grouped[j] && !labels[j]) {
+          labels[j] = count;
+          stack[top++] = j;
+        }
+        if (right && grouped[j + 1] && !labels[j + 1]) {
+          labels[j + 1] = count;
+          stack[top++] = j + 1;
+        }
+      }
+    }
+    inkArea[count] = area;
+    touchesBorder[count] = border;
+    x0[count] = bx0;
+    x1[count] = bx1;
+    y0[count] = by0;
+    y1[count] = by1;
+  }
+  return { count, pixels };
+}
+
+/** partsFor that keeps the measurements made so far (labels found while labelling). */
+function growParts(labels: number): typeof parts {
+  const old = { ...parts };
+  const m = partsFor(labels);
+  if (m.inkArea !== old.inkArea) {
+    m.inkArea.set(old.inkArea);
+    m.touchesBorder.set(old.touchesBorder);
+    m.x0.set(old.x0);
+    m.x1.set(old.x1);
+    m.y0.set(old.y0);
+    m.y1.set(old.y1);
+  }
+  return m;
 }
 
 /** Layout of the kept components (see InkLayout); boxes are per component label (index 0 unused). */
@@ -232,9 +359,10 @@ export function inkLayout(
   inkArea: Float64Array,
   box: { x0: Int32Array; x1: Int32Array; y0: Int32Array; y1: Int32Array },
   area: number,
+  count = keep.length - 1,
 ): InkLayout {
   const kept: number[] = [];
-  for (let l = 1; l < keep.length; l++) if (keep[l]) kept.push(l);
+  for (let l = 1; l <= count; l++) if (keep[l]) kept.push(l);
   if (kept.length === 0) return EMPTY_LAYOUT;
   let total = 0;
   let largest = 0;
@@ -419,19 +547,28 @@ export function subtractBackground(
   const tables = backgroundScratch(gw * gh, w);
   const grid = tables.grid;
   if (blockValues.length < block * block) blockValues = new Uint8Array(block * block);
-  for (let gy = 0; gy < gh; gy++)
+  for (let gy = 0; gy < gh; gy++) {
+    const ya = gy * block;
+    const yb = Math.min(h, ya + block);
     for (let gx = 0; gx < gw; gx++) {
-      let n = 0;
-      let zeros = 0;
-      for (let y = gy * block; y < Math.min(h, (gy + 1) * block); y++)
-        for (let x = gx * block; x < Math.min(w, (gx + 1) * block); x++) {
-          const b = clampByte(bright[y * w + x]!);
-          blockValues[n++] = b;
-          if (b === 0) zeros++;
-        }
+      const xa = gx * block;
+      const xb = Math.min(w, xa + block);
+      const n = (yb - ya) * (xb - xa);
       // Black paper (a drawing, an inverted scan): enough zeros make the quantile 0 without sorting.
-      grid[gy * gw + gx] = zeros >= Math.ceil(n * 0.2) ? 0 : lowQuantile(blockValues, n);
+      // A value rounds to byte 0 exactly when it is below 0.5 (NaN neither).
+      let zeros = 0;
+      for (let y = ya; y < yb; y++)
+        for (let i = y * w + xa, e = y * w + xb; i < e; i++) if (bright[i]! < 0.5) zeros++;
+      if (zeros >= Math.ceil(n * 0.2)) {
+        grid[gy * gw + gx] = 0;
+        continue;
+      }
+      let k = 0;
+      for (let y = ya; y < yb; y++)
+        for (let i = y * w + xa, e = y * w + xb; i < e; i++) blockValues[k++] = clampByte(bright[i]!);
+      grid[gy * gw + gx] = lowQuantile(blockValues, n);
     }
+  }
   // Smooth the grid with a 3x3 minimum-then-mean so a block full of ink does not lift the background.
   const smooth = tables.smooth;
   let anyBackground = false;
@@ -699,6 +836,46 @@ export function strokeWidth(mask: Uint8Array, w: number, h: number): { width: nu
   return { width: (2 * area) / boundary, size: Math.max(x1 - x0 + 1, y1 - y0 + 1) };
 }
 
+/** strokeWidth counted over the listed pixels only (the labelled ones; the mask is 0 everywhere else). */
+function strokeWidthOf(
+  mask: Uint8Array,
+  w: number,
+  h: number,
+  pixels: Int32Array,
+  count: number,
+): { width: number; size: number } {
+  let area = 0;
+  let boundary = 0;
+  let x0 = w;
+  let y0 = h;
+  let x1 = -1;
+  let y1 = -1;
+  for (let p = 0; p < count; p++) {
+    const i = pixels[p]!;
+    if (mask[i] !== 1) continue;
+    const x = i % w;
+    const y = (i - x) / w;
+    area++;
+    if (
+      x === 0 ||
+      mask[i - 1] !== 1 ||
+      x === w - 1 ||
+      mask[i + 1] !== 1 ||
+      y === 0 ||
+      mask[i - w] !== 1 ||
+      y === h - 1 ||
+      mask[i + w] !== 1
+    )
+      boundary++;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  if (area === 0) return { width: 0, size: 0 };
+  return { width: (2 * area) / boundary, size: Math.max(x1 - x0 + 1, y1 - y0 + 1) };
+}
+
 /** Thickens strokes by `radius` pixels (a disc), with a one-pixel soft edge. */
 export function thicken(ink: Float32Array, mask: Uint8Array, w: number, h: number, radius: number): void {
   const d = distanceToMask(mask, w, h);
@@ -708,9 +885,32 @@ export function thicken(ink: Float32Array, mask: Uint8Array, w: number, h: numbe
   }
 }
 
+/** The normalised kernel of the last sigma (a server blurs with few distinct sigmas). */
+let gaussKernel = { sigma: Number.NaN, r: 0, k: new Float32Array(0) };
+
+function kernelFor(sigma: number): { r: number; k: Float32Array } {
+  if (gaussKernel.sigma === sigma) return gaussKernel;
+  const r = Math.max(1, Math.ceil(sigma * 3));
+  const k = new Float32Array(2 * r + 1);
+  let sum = 0;
+  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
+  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  gaussKernel = { sigma, r, k };
+  return gaussKernel;
+}
+
+/** A box of pixels (inclusive bounds; they may lie outside the image). */
+export interface PixelBox {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
 /**
  * Separable Gaussian blur (edges clamped). Each pixel adds its taps in the same order as a clamped loop;
- * only taps that fall outside the image are clamped.
+ * only taps that fall outside the image are clamped. With `nonZero`, `src` is +0 outside that box: only
+ * the pixels the blur can reach from it are computed, the rest are 0 (what the taps would add up to).
  */
 export function gaussianBlur(
   src: Float32Array,
@@ -718,21 +918,26 @@ export function gaussianBlur(
   h: number,
   sigma: number,
   out: Float32Array = new Float32Array(src.length),
+  nonZero?: PixelBox,
 ): Float32Array {
-  const r = Math.max(1, Math.ceil(sigma * 3));
-  const k = new Float32Array(2 * r + 1);
-  let sum = 0;
-  for (let i = -r; i <= r; i++) sum += k[i + r] = Math.exp(-(i * i) / (2 * sigma * sigma));
-  for (let i = 0; i < k.length; i++) k[i] /= sum;
+  const { r, k } = kernelFor(sigma);
+  // The pixels to compute: the box grown by the kernel's reach (the whole image without a box).
+  const ox0 = nonZero ? Math.max(0, nonZero.x0 - r) : 0;
+  const ox1 = nonZero ? Math.min(w - 1, nonZero.x1 + r) : w - 1;
+  const oy0 = nonZero ? Math.max(0, nonZero.y0 - r) : 0;
+  const oy1 = nonZero ? Math.min(h - 1, nonZero.y1 + r) : h - 1;
+  if (nonZero) out.fill(0);
+  if (ox0 > ox1 || oy0 > oy1) return out;
   if (gaussTmp.length < src.length) gaussTmp = new Float32Array(src.length);
   const tmp = gaussTmp;
   const k0 = k[0]!;
   const k1 = k[1]!;
   const k2 = k[2]!;
-  // Horizontal: inner pixels read their taps directly, pixels within r of an edge clamp.
-  for (let y = 0; y < h; y++) {
+  // Horizontal, on the rows the vertical pass reads: inner pixels read their taps directly, pixels within
+  // r of an edge clamp.
+  for (let y = Math.max(0, oy0 - r); y <= Math.min(h - 1, oy1 + r); y++) {
     const row = y * w;
-    for (let x = 0; x < w; x++) {
+    for (let x = ox0; x <= ox1; x++) {
       let acc = 0;
       if (x >= r && x + r < w) {
         const c = row + x - r;
@@ -743,17 +948,19 @@ export function gaussianBlur(
     }
   }
   // Vertical: the rows a pixel reads, clamped once per row.
-  const rows = new Int32Array(2 * r + 1);
-  for (let y = 0; y < h; y++) {
+  if (gaussRows.length < 2 * r + 1) gaussRows = new Int32Array(2 * r + 1);
+  const rows = gaussRows;
+  for (let y = oy0; y <= oy1; y++) {
     for (let i = -r; i <= r; i++) rows[i + r] = Math.min(h - 1, Math.max(0, y + i)) * w;
     const o = y * w;
     if (r === 1) {
       const ra = rows[0]!;
       const rb = rows[1]!;
       const rc = rows[2]!;
-      for (let x = 0; x < w; x++) out[o + x] = 0 + tmp[ra + x]! * k0 + tmp[rb + x]! * k1 + tmp[rc + x]! * k2;
+      for (let x = ox0; x <= ox1; x++)
+        out[o + x] = 0 + tmp[ra + x]! * k0 + tmp[rb + x]! * k1 + tmp[rc + x]! * k2;
     } else
-      for (let x = 0; x < w; x++) {
+      for (let x = ox0; x <= ox1; x++) {
         let acc = 0;
         for (let t = 0; t <= 2 * r; t++) acc += tmp[rows[t]! + x]! * k[t]!;
         out[o + x] = acc;
@@ -761,3 +968,5 @@ export function gaussianBlur(
   }
   return out;
 }
+
+let gaussRows = new Int32Array(0);

@@ -1,6 +1,6 @@
 import { HcrError } from '@hcr/core';
 import { normaliseCharacter } from '@hcr/image';
-import { type DecodeLimits, decodeImage } from './decode.js';
+import { type DecodeLimits, decodeImage, decodeImageNow } from './decode.js';
 import { extractInkShared, type InkOptions, type InkReport, isDarkOnLight } from './ink.js';
 
 export const SIDE = 28;
@@ -23,7 +23,8 @@ export async function prepareImage(
   bytes: Uint8Array,
   opts: PreprocessOptions = {},
 ): Promise<PreparedCharacter> {
-  const img = await decodeImage(bytes, opts);
+  // Small PNGs decode at once into a buffer of this thread's, read by extractInk before anything else runs.
+  const img = decodeImageNow(bytes, opts, true) ?? (await decodeImage(bytes, opts));
   // The ink is a shared buffer: normaliseCharacter reads it before anything else runs on this thread.
   const { ink, report } = extractInkShared(img.values, img.width, img.height, {
     ...opts,
