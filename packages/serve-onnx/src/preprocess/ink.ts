@@ -449,7 +449,14 @@ export function percentile(values: Float32Array, q: number): number {
 /** Counts of the values rounded and clamped to 0..255 (into `hist`, which is cleared first). */
 function byteHistogram(values: Float32Array, hist: Uint32Array): Uint32Array {
   hist.fill(0);
-  for (let i = 0; i < values.length; i++) hist[clampByte(values[i]!)]!++;
+  // Zeros (most of a dark background) counted in a variable: see subtractBackground.
+  let zeros = 0;
+  for (let i = 0; i < values.length; i++) {
+    const b = clampByte(values[i]!);
+    if (b === 0) zeros++;
+    else hist[b]!++;
+  }
+  hist[0]! += zeros;
   return hist;
 }
 
@@ -486,13 +493,46 @@ export function isDarkOnLight(values: Float32Array, w: number, h: number): boole
     for (let x = 0; x < w; x++)
       if (band || x < ring || x >= w - ring) borderScratch[n++] = values[y * w + x]!;
   }
-  const border = borderScratch.subarray(0, n).sort();
-  const paper = border[n >> 1]!;
+  const paper = middleValue(borderScratch, n);
   // Both extremes from one histogram.
   const hist = byteHistogram(values, polarityHist);
   const dark = histogramQuantile(hist, values.length, 0.005);
   const light = histogramQuantile(hist, values.length, 0.995);
   return paper - dark > light - paper;
+}
+
+/**
+ * The value a numeric sort of a[0..n) would put at n >> 1 (the ring's median), by selection instead of a
+ * full sort; `a` is reordered. With a NaN it sorts, as before (selection needs ordered values).
+ */
+function middleValue(a: Float32Array, n: number): number {
+  const k = n >> 1;
+  for (let i = 0; i < n; i++) if (a[i] !== a[i]) return a.subarray(0, n).sort()[k]!;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    // Hoare partition around the middle element's value
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  // -0 and +0 compare equal, so the selected zero may differ in sign from a sort's: the same number in
+  // every comparison and difference that follows.
+  return a[k]!;
 }
 
 const blockHist = new Uint32Array(256);
@@ -592,11 +632,19 @@ export function subtractBackground(
     }
   // A black background (a canvas drawing, a clean scan once inverted): the interpolated level is 0
   // everywhere, and subtracting it changes nothing.
+  // Most pixels come out 0 (background): they are counted in a variable, not by one histogram bin
+  // incremented in memory pixel after pixel (each increment would wait for the one before).
+  let zeros = 0;
   if (!anyBackground) {
     for (let i = 0; i < bright.length; i++) {
-      out[i] = Math.max(bright[i]!, 0);
-      if (hist) hist[clampByte(out[i]!)]!++;
+      const o = Math.fround(Math.max(bright[i]!, 0));
+      out[i] = o;
+      if (!hist) continue;
+      const b = clampByte(o);
+      if (b === 0) zeros++;
+      else hist[b]!++;
     }
+    if (hist) hist[0]! += zeros;
     return out;
   }
   // Column weights once per call (the same expressions as per pixel, so the same values).
@@ -627,11 +675,15 @@ export function subtractBackground(
     }
     for (let x = 0, i = y * w; x < w; x++, i++) {
       const bg = (1 - ty) * top[x]! + ty * bottom[x]!;
-      const v = bright[i]! - bg;
-      out[i] = Math.max(v, 0);
-      if (hist) hist[clampByte(out[i]!)]!++;
+      const o = Math.fround(Math.max(bright[i]! - bg, 0));
+      out[i] = o;
+      if (!hist) continue;
+      const b = clampByte(o);
+      if (b === 0) zeros++;
+      else hist[b]!++;
     }
   }
+  if (hist) hist[0]! += zeros;
   return out;
 }
 
