@@ -144,17 +144,18 @@ export function rankClasses(
   const ranked = topClasses(p, classNames, allowed, Math.max(1, topK));
   const best = ranked[0]!;
   const accepted = best.confidence >= minConfidence;
-  return {
-    ...best,
+  // Written out rather than spread (it runs for every image; same keys, same order).
+  const pred: Prediction = {
+    label: best.label,
+    classIndex: best.classIndex,
+    confidence: best.confidence,
     topK: ranked,
     answer: accepted ? best.label : null,
     verdict: accepted ? 'accepted' : 'not-confident',
-    ...(accepted
-      ? {}
-      : {
-          message: `No confident answer: the best guess ${best.label} has a probability of ${(best.confidence * 100).toFixed(1)}%, below min_confidence ${minConfidence}.`,
-        }),
   };
+  if (!accepted)
+    pred.message = `No confident answer: the best guess ${best.label} has a probability of ${(best.confidence * 100).toFixed(1)}%, below min_confidence ${minConfidence}.`;
+  return pred;
 }
 
 /** min_confidence from HTTP or the CLI: a number from 0 (always answer) to 1. */

@@ -50,6 +50,14 @@ export class MicroBatcher<I, O> {
   submit(items: readonly I[]): Promise<O[]> {
     if (this.queue.length + items.length > this.opts.maxQueue)
       return Promise.reject(new OverloadedError(this.queue.length));
+    if (items.length === 1) {
+      // one image (most requests): one promise instead of one per item plus Promise.all
+      const one = new Promise<O[]>((resolve, reject) =>
+        this.queue.push({ item: items[0]!, resolve: (o) => resolve([o]), reject }),
+      );
+      this.schedule();
+      return one;
+    }
     const done = items.map(
       (item) => new Promise<O>((resolve, reject) => this.queue.push({ item, resolve, reject })),
     );

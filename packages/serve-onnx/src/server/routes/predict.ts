@@ -24,10 +24,9 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
   app.post('/v1/predict', { schema, config: { bodyHint: JSON_HINT } }, async (req, reply) => {
     const t0 = performance.now();
     // Options come from the query string, or from the fields of a multipart form (which win).
-    const query = {
-      ...(req.query as Record<string, unknown>),
-      ...(req.isMultipart() ? formFields(req.body) : {}),
-    } as Record<string, string | undefined>;
+    const query = (
+      req.isMultipart() ? { ...(req.query as object), ...formFields(req.body) } : req.query
+    ) as Record<string, string | undefined>;
     const topK = parseTopK(
       query.top_k === undefined ? undefined : String(query.top_k),
       rec.info.classNames.length,
