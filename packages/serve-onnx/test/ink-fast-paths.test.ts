@@ -11,6 +11,7 @@ import {
   distanceToMask,
   extractInk,
   gaussianBlur,
+  isDarkOnLight,
   labelComponents,
   otsuThreshold,
   percentile,
@@ -156,6 +157,19 @@ describe('photo pipeline helpers equal their plain definitions bit for bit', () 
         const fast = gaussianBlur(v, w, h, sigma, out, b);
         expect(bits(fast).equals(bits(plainGaussianBlur(v, w, h, sigma))), `${w}x${h} ${sigma}`).toBe(true);
       }
+    }
+  });
+
+  it("polarity: the paper level selected from the border ring is the sorted ring's middle value", () => {
+    for (const { w, h, v } of cases) {
+      const ring = Math.max(1, Math.round(Math.min(w, h) * 0.03));
+      const border: number[] = [];
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++)
+          if (y < ring || y >= h - ring || x < ring || x >= w - ring) border.push(v[y * w + x]!);
+      const paper = Float32Array.from(border).sort()[border.length >> 1]!;
+      const plain = paper - plainPercentile(v, 0.005) > plainPercentile(v, 0.995) - paper;
+      expect(isDarkOnLight(v, w, h), `${w}x${h}`).toBe(plain);
     }
   });
 

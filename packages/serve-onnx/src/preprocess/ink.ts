@@ -507,7 +507,7 @@ export function isDarkOnLight(values: Float32Array, w: number, h: number): boole
  */
 function middleValue(a: Float32Array, n: number): number {
   const k = n >> 1;
-  for (let i = 0; i < n; i++) if (a[i] !== a[i]) return a.subarray(0, n).sort()[k]!;
+  for (let i = 0; i < n; i++) if (Number.isNaN(a[i])) return a.subarray(0, n).sort()[k]!;
   let lo = 0;
   let hi = n - 1;
   while (lo < hi) {
