@@ -204,15 +204,42 @@ export function layoutInk(
   };
 }
 
-/** Inverse-mapped bilinear sampling of the glyph's ink box into its place, sheared, through the pen tone. */
+/** A pen tone keeps at least this share of a glyph's ink (as drawn at tone 0); fainter glyphs get less tone. */
+const MIN_INK_KEPT = 0.5;
+
+/**
+ * Inverse-mapped bilinear sampling of the glyph's ink box into its place, sheared, through the pen tone.
+ * A thin pen's threshold would leave a thin-stroked glyph only its darkest crossings (a 4 drawn as '=', a 2
+ * as a dot) while its label stayed, teaching the reader to drop or invent characters: such a glyph is drawn
+ * with the tone lowered until it keeps MIN_INK_KEPT of its ink.
+ */
 function drawGlyph(
   ink: Float32Array,
   width: number,
   height: number,
   bank: GlyphBank,
   p: Placed,
-  tone: number,
+  lineTone: number,
 ): void {
+  const full = paintGlyph(undefined, width, height, bank, p, 0);
+  let tone = lineTone;
+  for (let k = 0; k < 6 && tone > 0.02; k++) {
+    if (paintGlyph(undefined, width, height, bank, p, tone) >= full * MIN_INK_KEPT) break;
+    tone *= 0.7;
+  }
+  paintGlyph(ink, width, height, bank, p, tone);
+}
+
+/** Samples the glyph into `ink` (max with what is there) at `tone`; returns the ink mass it drew. */
+function paintGlyph(
+  ink: Float32Array | undefined,
+  width: number,
+  height: number,
+  bank: GlyphBank,
+  p: Placed,
+  tone: number,
+): number {
+  let mass = 0;
   const base = p.glyph * GLYPH_SIDE * GLYPH_SIDE;
   const img = bank.images;
   const [bx0, by0, bx1, by1] = p.box;
@@ -241,11 +268,12 @@ function drawGlyph(
         (px(img, base, u0, v0 + 1) * (1 - fu) + px(img, base, u0 + 1, v0 + 1) * fu) * fv;
       const a = (s / 255 - tone) * gain;
       if (a <= 0) continue;
-      const i = y * width + x;
       const val = a > 1 ? 1 : a;
-      if (val > ink[i]!) ink[i] = val;
+      mass += val;
+      if (ink && val > ink[y * width + x]!) ink[y * width + x] = val;
     }
   }
+  return mass;
 }
 
 function px(img: Uint8Array, base: number, u: number, v: number): number {
@@ -265,17 +293,42 @@ function dilate(ink: Float32Array, width: number, height: number): void {
     }
 }
 
-/** Erosion: a pixel keeps its ink only where its weakest 4-neighbour is inked too; edges go, cores stay sharp. */
+/**
+ * Erosion: a pixel keeps its ink only where its weakest 4-neighbour is inked too; edges go, cores stay sharp.
+ * Strokes at most 3 px across (in x or in y) are left alone: eroding them would break the glyph apart.
+ */
 function erode(ink: Float32Array, width: number, height: number): void {
   const src = ink.slice();
+  const runX = inkRuns(src, width, height, true);
+  const runY = inkRuns(src, width, height, false);
   for (let y = 1; y < height - 1; y++)
     for (let x = 1; x < width - 1; x++) {
       const i = y * width + x;
       const v = src[i]!;
-      if (v === 0) continue;
+      if (v === 0 || Math.min(runX[i]!, runY[i]!) <= 3) continue;
       const m = Math.min(src[i - 1]!, src[i + 1]!, src[i - width]!, src[i + width]!);
       ink[i] = m >= 0.5 ? v : v * m * m;
     }
+}
+
+/** Length of the run of ink (>= 0.5) through each pixel, along rows or along columns. */
+function inkRuns(ink: Float32Array, width: number, height: number, alongRows: boolean): Uint16Array {
+  const runs = new Uint16Array(width * height);
+  const [lines, len, step, lineStep] = alongRows ? [height, width, 1, width] : [width, height, width, 1];
+  for (let l = 0; l < lines; l++) {
+    const start = l * lineStep;
+    for (let k = 0; k < len; ) {
+      if (ink[start + k * step]! < 0.5) {
+        k++;
+        continue;
+      }
+      let e = k;
+      while (e < len && ink[start + e * step]! >= 0.5) e++;
+      for (let j = k; j < e; j++) runs[start + j * step] = Math.min(e - k, 65535);
+      k = e;
+    }
+  }
+  return runs;
 }
 
 /** Stroke width = 2 * inked area / boundary transitions (exact for long straight strokes). */

@@ -61,8 +61,10 @@ export function drawContinental({ ink, width, height, pen, rng }: PenContext, p:
   const xAt = (fromTop: number) => p.x + p.w / 2 + p.shear * p.h * (1 - fromTop);
   if (p.ch === '1') {
     const y = p.top + pen / 2;
-    const len = p.h * (0.25 + 0.2 * rng.next());
-    const angle = 0.45 + 0.45 * rng.next(); // radians below the horizontal
+    // a short flag, or (as on many Latin American and European cheques) a long lead-in rising from low left
+    const long = rng.next() < 0.35;
+    const len = p.h * (long ? 0.5 + 0.35 * rng.next() : 0.25 + 0.2 * rng.next());
+    const angle = long ? 0.75 + 0.4 * rng.next() : 0.45 + 0.45 * rng.next(); // radians below the horizontal
     const x = xAt(0);
     drawStroke(ink, width, height, x, y, x - len * Math.cos(angle), y + len * Math.sin(angle), pen);
   } else {
@@ -87,7 +89,7 @@ export function drawPenCapital({ ink, width, height, pen, rng }: PenContext, p: 
   if (p.ch === 'M') {
     const tl = at(0.05, 0);
     const tr = at(0.95, 0);
-    const mid = at(0.5, 0.35 + 0.4 * rng.next());
+    const mid = at(0.5, 0.2 + 0.55 * rng.next()); // from a shallow notch (read as H) to a full V
     line(at(0, 1), tl);
     line(tr, at(1, 1));
     line(tl, mid);

@@ -28,7 +28,7 @@ export function pickStyles(
         ? u(rng, 0.02, 0.3)
         : r < spread[2]!
           ? u(rng, -0.08, 0.04)
-          : u(rng, -0.22, -0.06);
+          : u(rng, -0.14, -0.04);
   const comb = rng.next() < clutter.combBoxes * (isName ? 1.6 : 0.8);
   // pen: thin (high threshold on the glyph's soft edge) for names, heavier for amounts
   const thin = isName ? 0.75 : isAmount ? 0.25 : 0.5;

@@ -1,0 +1,77 @@
+import { createRng } from '@hcr/core';
+import { describe, expect, it } from 'vitest';
+import { GLYPH_PIXELS, GLYPH_SIDE, type GlyphBank, SYMBOL_COUNT } from '../src/lines/glyphs.js';
+import { type HandStyle, layoutInk } from '../src/lines/ink.js';
+
+/** One glyph per symbol: a '4'-like cross of strokes `stroke` px wide at grey level `level`. */
+function crossBank(stroke: number, level: number): GlyphBank {
+  const images = new Uint8Array(SYMBOL_COUNT * GLYPH_PIXELS);
+  for (let g = 0; g < SYMBOL_COUNT; g++)
+    for (let y = 4; y < 24; y++)
+      for (let x = 6; x < 22; x++) {
+        const onVertical = x >= 14 && x < 14 + stroke;
+        const onHorizontal = y >= 15 && y < 15 + stroke;
+        if (onVertical || onHorizontal) images[g * GLYPH_PIXELS + y * GLYPH_SIDE + x] = level;
+      }
+  return {
+    count: SYMBOL_COUNT,
+    images,
+    symbols: Uint8Array.from({ length: SYMBOL_COUNT }, (_, i) => i),
+    partStarts: [0, SYMBOL_COUNT, SYMBOL_COUNT, SYMBOL_COUNT, SYMBOL_COUNT],
+  };
+}
+
+const pools = Array.from({ length: SYMBOL_COUNT }, (_, i) => Uint32Array.of(i));
+
+function style(over: Partial<HandStyle>): HandStyle {
+  return {
+    capH: 24,
+    slant: 0,
+    gap: 0.3,
+    gapJitter: 0,
+    tone: 0,
+    dilate: false,
+    erode: false,
+    continental: 0,
+    accents: 0,
+    penCapitals: 0,
+    sizeJitter: 0,
+    baselineJitter: 0,
+    slope: 0,
+    ...over,
+  };
+}
+
+const inkMass = (ink: Float32Array) => ink.reduce((a, v) => a + v, 0);
+
+describe('handwriting layout: a pen never erases a character', () => {
+  it('a thin pen keeps at least half the ink of a faint, thin-stroked glyph', () => {
+    const bank = crossBank(1, 150);
+    const full = inkMass(layoutInk('4', style({ tone: 0 }), bank, pools, createRng(1)).ink);
+    const thin = inkMass(layoutInk('4', style({ tone: 0.7 }), bank, pools, createRng(1)).ink);
+    // at tone 0.7 every sample of a grey-150 stroke (0.59) is below the threshold: nothing would be drawn
+    expect(full).toBeGreaterThan(20);
+    expect(thin).toBeGreaterThanOrEqual(full * 0.5);
+  });
+
+  it('a thin pen still thins a glyph whose strokes can take it', () => {
+    const bank = crossBank(4, 255);
+    const full = inkMass(layoutInk('4', style({ tone: 0 }), bank, pools, createRng(1)).ink);
+    const thin = inkMass(layoutInk('4', style({ tone: 0.6 }), bank, pools, createRng(1)).ink);
+    expect(thin).toBeLessThan(full);
+    expect(thin).toBeGreaterThanOrEqual(full * 0.5);
+  });
+
+  it('erosion thins wide strokes but keeps strokes of 3 px or less (only their crossing thins)', () => {
+    // 2 px strokes at capH 30 (the glyph box is 20 px high): 3 px wide, wide enough for the erosion to run
+    const narrow = crossBank(2, 255);
+    const plain = inkMass(layoutInk('4', style({ capH: 30 }), narrow, pools, createRng(1)).ink);
+    const eroded = inkMass(layoutInk('4', style({ capH: 30, erode: true }), narrow, pools, createRng(1)).ink);
+    expect(eroded).toBeGreaterThan(plain * 0.75); // eroding them whole kept half of the ink
+
+    const wide = crossBank(8, 255);
+    const widePlain = inkMass(layoutInk('4', style({}), wide, pools, createRng(1)).ink);
+    const wideEroded = inkMass(layoutInk('4', style({ erode: true }), wide, pools, createRng(1)).ink);
+    expect(wideEroded).toBeLessThan(widePlain * 0.9);
+  });
+});
