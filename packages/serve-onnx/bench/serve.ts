@@ -1,13 +1,17 @@
 /**
  * `pnpm bench serve [--model file.onnx | heavy | fixture] [--duration s] [--soak s] [--threads n]
- *   [--prepare-workers n] [--body png|json] [--json]`
+ *   [--prepare-workers n] [--body png|json] [--no-pin] [--json]`
  *
  * HTTP throughput and latency of `hcr serve` (autocannon against 127.0.0.1, single-image requests) at
- * concurrency 1, 16 and 64, with micro-batching and without, next to raw in-process onnxruntime images/s
- * measured in the same run (before and after the HTTP runs, side by side); then a soak at concurrency 16
- * sampling the server's resident memory. The server runs in its own process (the real CLI). Client and
- * server share the machine's cores, so each run reports the CPU the load generator itself used, the
- * server's CPU, and the 1-minute load average when it started.
+ * concurrency 1, 16 and 64, with micro-batching and without, next to raw onnxruntime images/s measured in
+ * the same run (before and after the HTTP runs, side by side); then a soak at concurrency 16 sampling the
+ * server's resident memory. The server runs in its own process (the real CLI).
+ *
+ * Equal CPU budgets (Linux with taskset and 2+ cores; `--no-pin` turns it off): the load generator (this
+ * process) runs on a core of its own, and the server and raw onnxruntime (in a child process) on the
+ * others, so the client's work is not counted against the server and both sides get the same cores.
+ * Then the c=64 comparison is repeated unpinned, client, server and raw sharing every core, as before.
+ * Each run reports the CPU the load generator used, the server's CPU, and the 1-minute load average.
  *
  * Default model: the pipeline's character model (artifacts/model/pipeline), else artifacts/model/latest,
  * else hcrnet (the pipeline's architecture) with random weights, exported by @hcr/export-onnx: inference
@@ -24,6 +28,7 @@ import autocannon from 'autocannon';
 import { createRecognizer, encodeGreyPng, prepareImage } from '../src/index.js';
 import { denseOnnxModel } from '../test/support/dense-onnx.js';
 import { makeHandwritingFixtures } from '../test/support/make-handwriting-fixtures.js';
+import { type Pinning, pinnedCommand, pinSelf, planPinning } from './pinning.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const FIXTURE = resolve(ROOT, 'packages/serve-onnx/test/fixtures/hcr-mlp.onnx');
@@ -47,6 +52,8 @@ export interface BenchServeOptions {
   prepareWorkers?: number;
   /** Request body: a 28x28 PNG (default) or JSON pixels (no image decoding). */
   body?: 'png' | 'json';
+  /** Pin the load generator to its own core, server and raw onnxruntime to the others (default: when possible). */
+  pin?: boolean;
 }
 
 interface HttpRun {
@@ -66,9 +73,19 @@ interface HttpRun {
   load1: number;
   /**
    * The server's CPU per request by thread (Linux): its main (HTTP) thread, then the others, largest first
-   * (preparation worker, inference thread, onnxruntime's pool, V8's garbage-collection helpers), in us.
+   * (inference thread, onnxruntime's pool, preparation worker, V8's garbage-collection helpers), in us.
    */
   threadMicros?: { main: number; others: number[] };
+}
+
+/** The c=64 comparison with client, server and raw onnxruntime sharing every core (after a pinned run). */
+interface SharedRun {
+  run: HttpRun;
+  rawBefore: RawRun;
+  rawAfter: RawRun;
+  /** Mean of before and after, images/s. */
+  raw: number;
+  ratio: number;
 }
 
 interface RawRun {
@@ -112,12 +129,65 @@ async function rawImagesPerSecond(
   };
 }
 
-/** `hcr serve` in its own process (the real CLI); `extra` flags are appended (e.g. --reader for bench read). */
+/** rawImagesPerSecond in a child process on `cores` (the server's budget), for pinned runs. */
+async function rawOnCores(
+  cores: string,
+  model: string,
+  batch: number,
+  seconds: number,
+  image: Uint8Array,
+  threads: number | undefined,
+  spinWait: boolean,
+): Promise<RawRun> {
+  const job = JSON.stringify({
+    model,
+    batch,
+    seconds,
+    image: Buffer.from(image).toString('base64'),
+    threads,
+    spinWait,
+  });
+  const { command, args } = pinnedCommand(
+    ['--conditions=source', '--import', 'tsx', fileURLToPath(import.meta.url), '--raw-child', job],
+    cores,
+  );
+  const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  const code = await new Promise((r) => child.once('exit', r));
+  const line = out.trim().split('\n').at(-1) ?? '';
+  if (code !== 0 || !line.startsWith('{')) throw new Error(`raw onnxruntime child failed (${code}): ${out}`);
+  return JSON.parse(line) as RawRun;
+}
+
+/** The better of spinning and sleeping onnxruntime threads at batch 64, here or on `cores`. */
+async function bestRaw(
+  model: string,
+  image: Uint8Array,
+  threads: number | undefined,
+  cores?: string,
+): Promise<RawRun> {
+  const run = (spinWait: boolean) =>
+    cores
+      ? rawOnCores(cores, model, 64, 3, image, threads, spinWait)
+      : rawImagesPerSecond(model, 64, 3, image, threads, spinWait);
+  const spin = await run(true);
+  const sleep = await run(false);
+  return spin.imagesPerSecond >= sleep.imagesPerSecond ? spin : sleep;
+}
+
+/**
+ * `hcr serve` in its own process (the real CLI), on `cores` when given; `extra` flags are appended (e.g.
+ * --reader for bench read).
+ */
 export async function startServe(
   model: string,
   batching: boolean,
   threads?: number,
   extra: string[] = [],
+  cores?: string,
 ): Promise<{ url: string; child: ChildProcess }> {
   const args = [
     '--conditions=source',
@@ -132,7 +202,8 @@ export async function startServe(
   args.push('--port', '0', '--log-level', 'warn', '--timeout-ms', '30000');
   if (!batching) args.push('--no-batching');
   if (threads) args.push('--threads', String(threads));
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const cmd = pinnedCommand(args, cores);
+  const child = spawn(cmd.command, cmd.args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   const url = await new Promise<string>((res, rej) => {
     let err = '';
     child.stderr!.on('data', (d) => {
@@ -315,41 +386,71 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
   // What preparing one request body costs in-process (decoding, the photo pipeline, normalisation).
   const prepareMicros = opts.body === 'json' ? null : await prepareCost(body);
 
-  // Raw onnxruntime at its best: with its own default (spinning threads) and with hcr's (sleeping).
-  const bestRaw = async () => {
-    const spin = await rawImagesPerSecond(model, 64, 3, prepared.pixels, opts.threads, true);
-    const sleep = await rawImagesPerSecond(model, 64, 3, prepared.pixels, opts.threads, false);
-    return spin.imagesPerSecond >= sleep.imagesPerSecond ? spin : sleep;
-  };
-  const rawBefore = await bestRaw();
-  const raw1 = await rawImagesPerSecond(model, 1, 2, prepared.pixels, opts.threads, false);
-
+  // Equal budgets: this process (the load generator) on its own core, server and raw onnxruntime on the rest.
+  const pinning = opts.pin === false ? undefined : planPinning();
+  const cores = pinning?.serverCores;
+  if (pinning) pinSelf(pinning.clientCore);
   const runs: HttpRun[] = [];
   let soakRssMiB: number[] | null = null;
   let soakHeapMiB: number[] | null = null;
-  for (const batching of [true, false]) {
-    const { url, child } = await startServe(model, batching, opts.threads, extra);
+  let rawBefore: RawRun;
+  let rawAfter: RawRun;
+  let raw1: RawRun;
+  let shared: SharedRun | null = null;
+  try {
+    // Raw onnxruntime at its best: with its own default (spinning threads) and with hcr's (sleeping).
+    rawBefore = await bestRaw(model, prepared.pixels, opts.threads, cores);
+    raw1 = cores
+      ? await rawOnCores(cores, model, 1, 2, prepared.pixels, opts.threads, false)
+      : await rawImagesPerSecond(model, 1, 2, prepared.pixels, opts.threads, false);
+    for (const batching of [true, false]) {
+      const { url, child } = await startServe(model, batching, opts.threads, extra, cores);
+      try {
+        await load(url, body, 8, 1, 'warm-up', batching);
+        for (const c of batching ? concurrencies : concurrencies.filter((c) => c > 1)) {
+          const label = `${batching ? 'micro-batched' : 'one run per request'} c=${c}`;
+          runs.push(await load(url, body, c, duration, label, batching, child.pid));
+          process.stderr.write(`  ${label}: ${runs.at(-1)!.requestsPerSecond} req/s\n`);
+        }
+        if (batching && soak > 0) {
+          const samples = [await serverStats(url)];
+          const timer = setInterval(() => void serverStats(url).then((m) => samples.push(m)), 5000);
+          runs.push(await load(url, body, 16, soak, `soak ${soak}s c=16`, batching));
+          clearInterval(timer);
+          samples.push(await serverStats(url));
+          soakRssMiB = samples.map((m) => m.rss);
+          soakHeapMiB = samples.map((m) => m.heap);
+        }
+      } finally {
+        await stopServe(child);
+      }
+    }
+    rawAfter = await bestRaw(model, prepared.pixels, opts.threads, cores);
+  } finally {
+    if (pinning) pinSelf(pinning.original);
+  }
+  if (pinning) {
+    // The same comparison unpinned: client, server and raw onnxruntime on every core.
+    const before = await bestRaw(model, prepared.pixels, opts.threads);
+    const { url, child } = await startServe(model, true, opts.threads, extra);
+    let run: HttpRun;
     try {
-      await load(url, body, 8, 1, 'warm-up', batching);
-      for (const c of batching ? concurrencies : concurrencies.filter((c) => c > 1)) {
-        const label = `${batching ? 'micro-batched' : 'one run per request'} c=${c}`;
-        runs.push(await load(url, body, c, duration, label, batching, child.pid));
-        process.stderr.write(`  ${label}: ${runs.at(-1)!.requestsPerSecond} req/s\n`);
-      }
-      if (batching && soak > 0) {
-        const samples = [await serverStats(url)];
-        const timer = setInterval(() => void serverStats(url).then((m) => samples.push(m)), 5000);
-        runs.push(await load(url, body, 16, soak, `soak ${soak}s c=16`, batching));
-        clearInterval(timer);
-        samples.push(await serverStats(url));
-        soakRssMiB = samples.map((m) => m.rss);
-        soakHeapMiB = samples.map((m) => m.heap);
-      }
+      await load(url, body, 8, 1, 'warm-up', true);
+      run = await load(url, body, 64, duration, 'unpinned micro-batched c=64', true, child.pid);
+      process.stderr.write(`  ${run.label}: ${run.requestsPerSecond} req/s\n`);
     } finally {
       await stopServe(child);
     }
+    const after = await bestRaw(model, prepared.pixels, opts.threads);
+    const raw = Math.round((before.imagesPerSecond + after.imagesPerSecond) / 2);
+    shared = {
+      run,
+      rawBefore: before,
+      rawAfter: after,
+      raw,
+      ratio: +(run.requestsPerSecond / raw).toFixed(3),
+    };
   }
-  const rawAfter = await bestRaw();
   const raw64 = Math.round((rawBefore.imagesPerSecond + rawAfter.imagesPerSecond) / 2);
 
   const find = (batching: boolean, c: number) =>
@@ -362,7 +463,9 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
   return {
     model,
     modelWhat,
-    threads: opts.threads ?? 'all cores',
+    threads: opts.threads ?? 'all cores (of the budget)',
+    pinning: pinning ? { serverCores: pinning.serverCores, clientCore: pinning.clientCore } : null,
+    shared,
     prepareWorkers: opts.prepareWorkers ?? 'hcr serve default (1)',
     body: opts.body ?? 'png',
     cpus: cpus().length,
@@ -425,10 +528,12 @@ function print(r: Awaited<ReturnType<typeof benchServe>>) {
     `model: ${r.model}\n  (${r.modelWhat}; onnxruntime threads: ${r.threads}; prepare workers: ${r.prepareWorkers}; request body: ${r.body})\n`,
   );
   out.write(
-    `cpus: ${r.cpus} (client and server share them; the load average is printed beside each number)\n`,
+    r.pinning
+      ? `cpus: ${r.cpus}; equal CPU budgets: hcr serve and raw onnxruntime on core(s) ${r.pinning.serverCores}, the load generator alone on core ${r.pinning.clientCore} (taskset; --no-pin to share every core); the load average is printed beside each number\n`
+      : `cpus: ${r.cpus} (not pinned: client, server and raw onnxruntime share them; the load average is printed beside each number)\n`,
   );
   out.write(
-    `raw onnxruntime in-process, batch 64 (the better of spinning and sleeping threads): ${r.rawBatch64Before.imagesPerSecond} images/s before the HTTP runs (load ${r.rawBatch64Before.load1}${spin(r.rawBatch64Before)}), ${r.rawBatch64After.imagesPerSecond} after (load ${r.rawBatch64After.load1}${spin(r.rawBatch64After)}); batch 1: ${r.rawImagesPerSecondBatch1}\n\n`,
+    `raw onnxruntime ${r.pinning ? `on core(s) ${r.pinning.serverCores}` : 'in-process'}, batch 64 (the better of spinning and sleeping threads): ${r.rawBatch64Before.imagesPerSecond} images/s before the HTTP runs (load ${r.rawBatch64Before.load1}${spin(r.rawBatch64Before)}), ${r.rawBatch64After.imagesPerSecond} after (load ${r.rawBatch64After.load1}${spin(r.rawBatch64After)}); batch 1: ${r.rawImagesPerSecondBatch1}\n\n`,
   );
   const cols = ['req/s', 'p50 ms', 'p99 ms', 'errors', 'client', 'server', 'load1'];
   out.write(`${'HTTP single-image requests'.padEnd(30)} ${cols.map((c) => c.padStart(7)).join(' ')}\n`);
@@ -438,20 +543,27 @@ function print(r: Awaited<ReturnType<typeof benchServe>>) {
     );
   out.write('  (client / server: CPU cores used on average by the load generator / the server process)\n\n');
   const at64 = r.runs.find((x) => x.batching && x.connections === 64 && !x.label.startsWith('soak'));
+  const budget = r.pinning ? `, equal budgets (core(s) ${r.pinning.serverCores} each)` : '';
   out.write(
-    `HTTP/raw at c=64: ${r.ratioHttpToRawAt64} (goal >= 0.5): ${at64?.requestsPerSecond} HTTP images/s vs ${r.rawImagesPerSecondBatch64} raw batch-64 images/s (mean of before and after), measured side by side, load ${at64?.load1}\n`,
+    `HTTP/raw at c=64${budget}: ${r.ratioHttpToRawAt64} (goal >= 0.5): ${at64?.requestsPerSecond} HTTP images/s vs ${r.rawImagesPerSecondBatch64} raw batch-64 images/s (mean of before and after), measured side by side, load ${at64?.load1}\n`,
   );
   if (at64)
     out.write(
-      `load generator's share at c=64: ${at64.clientCores} of ${r.cpus} cores (server ${at64.serverCores})\n`,
+      `load generator's share at c=64: ${at64.clientCores} cores${r.pinning ? ` (on its own core ${r.pinning.clientCore})` : ` of ${r.cpus}`} (server ${at64.serverCores})\n`,
     );
+  if (r.shared) {
+    const x = r.shared;
+    out.write(
+      `HTTP/raw at c=64 unpinned (client, server and raw onnxruntime sharing all ${r.cpus} cores): ${x.ratio}: ${x.run.requestsPerSecond} HTTP images/s (p99 ${x.run.p99Ms} ms; load generator ${x.run.clientCores} cores, server ${x.run.serverCores}; load ${x.run.load1}) vs ${x.raw} raw (${x.rawBefore.imagesPerSecond} before, ${x.rawAfter.imagesPerSecond} after${spin(x.rawAfter)})\n`,
+    );
+  }
   if (r.cpuMicrosPerImage)
     out.write(
       `CPU per image: raw onnxruntime ${r.cpuMicrosPerImage.raw} us; HTTP request ${r.cpuMicrosPerImage.httpServer} us in the server + ${r.cpuMicrosPerImage.httpTotal - r.cpuMicrosPerImage.httpServer} us in the load generator\n`,
     );
   if (at64?.threadMicros)
     out.write(
-      `  the server's threads at c=64, CPU per request: main (HTTP) ${at64.threadMicros.main} us; others ${at64.threadMicros.others.join(', ')} us (preparation worker, inference thread, onnxruntime's pool, V8's GC helpers)\n`,
+      `  the server's threads at c=64, CPU per request: main (HTTP) ${at64.threadMicros.main} us; others ${at64.threadMicros.others.join(', ')} us (the inference thread, onnxruntime's pool, a preparation worker when images go to one, V8's GC helpers)\n`,
     );
   if (r.prepareMicros !== null)
     out.write(
@@ -469,7 +581,17 @@ function print(r: Awaited<ReturnType<typeof benchServe>>) {
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (
+  process.argv[1] &&
+  resolve(process.argv[1]) === fileURLToPath(import.meta.url) &&
+  process.argv[2] === '--raw-child'
+) {
+  // One raw onnxruntime measurement in this process (started by rawOnCores on the server's cores).
+  const job = JSON.parse(process.argv[3]!);
+  const image = new Uint8Array(Buffer.from(job.image, 'base64'));
+  const run = await rawImagesPerSecond(job.model, job.batch, job.seconds, image, job.threads, job.spinWait);
+  process.stdout.write(`${JSON.stringify(run)}\n`);
+} else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const args = process.argv.slice(2);
   const flag = (name: string) => {
     const i = args.indexOf(`--${name}`);
@@ -483,6 +605,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     threads: num('threads'),
     prepareWorkers: num('prepare-workers'),
     body: flag('body') === 'json' ? 'json' : 'png',
+    pin: !args.includes('--no-pin'),
   });
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else print(result);
