@@ -135,6 +135,13 @@ describe('photo pipeline helpers equal their plain definitions bit for bit', () 
   it('3x3 mean and Gaussian blurs (edges clamped)', () => {
     for (const { w, h, v } of cases) {
       expect(bits(boxBlur3(v, w, h)).equals(bits(plainBoxBlur3(v, w, h))), `${w}x${h}`).toBe(true);
+      // with a histogram counted while writing: the same blur, and the blur's byte histogram
+      const hist = new Uint32Array(256).fill(3);
+      const blurred = boxBlur3(v, w, h, undefined, hist);
+      expect(bits(blurred).equals(bits(plainBoxBlur3(v, w, h)))).toBe(true);
+      const counted = new Uint32Array(256);
+      for (const x of blurred) counted[x <= 0 ? 0 : x >= 255 ? 255 : Math.round(x)]!++;
+      expect(Array.from(hist)).toEqual(Array.from(counted));
       const sigma = 0.1 + rng.next() * 2.5;
       const fast = gaussianBlur(v, w, h, sigma);
       expect(bits(fast).equals(bits(plainGaussianBlur(v, w, h, sigma))), `${w}x${h} ${sigma}`).toBe(true);

@@ -170,8 +170,9 @@ export function extractInkShared(
   const o = { ...DEFAULT_INK_OPTIONS, ...opts };
   const n = width * height;
   const s = scratchFor(n);
-  const smooth = boxBlur3(values, width, height, s.smooth); // JPEG noise and paper grain
-  const inverted = opts.knownPolarity ? false : isDarkOnLight(smooth, width, height);
+  // JPEG noise and paper grain; the histogram of the result serves the polarity.
+  const smooth = boxBlur3(values, width, height, s.smooth, opts.knownPolarity ? undefined : polarityHist);
+  const inverted = opts.knownPolarity ? false : isDarkOnLight(smooth, width, height, polarityHist);
   if (inverted) for (let i = 0; i < n; i++) smooth[i] = 255 - smooth[i]!;
   // In place: the background-flattened image replaces the smoothed one (which is not needed again).
   // One histogram of the flattened image, made as it is written, serves the contrast and Otsu's threshold.
@@ -414,7 +415,11 @@ export function boxBlur3(
   w: number,
   h: number,
   out: Float32Array = new Float32Array(src.length),
+  hist?: Uint32Array,
 ): Float32Array {
+  // With `hist`: the byte histogram of the result, counted as it is written (one pass less for callers).
+  hist?.fill(0);
+  let zeros = 0;
   for (let y = 0; y < h; y++) {
     const a = (y > 0 ? y - 1 : 0) * w;
     const c = y * w;
@@ -422,7 +427,7 @@ export function boxBlur3(
     for (let x = 0; x < w; x++) {
       const l = x > 0 ? x - 1 : 0;
       const r = x < w - 1 ? x + 1 : w - 1;
-      out[c + x] =
+      const v = Math.fround(
         (0 +
           src[a + l]! +
           src[a + x]! +
@@ -433,9 +438,16 @@ export function boxBlur3(
           src[b + l]! +
           src[b + x]! +
           src[b + r]!) /
-        9;
+          9,
+      );
+      out[c + x] = v;
+      if (!hist) continue;
+      const byte = clampByte(v);
+      if (byte === 0) zeros++;
+      else hist[byte]!++;
     }
   }
+  if (hist) hist[0]! += zeros;
   return out;
 }
 
@@ -483,7 +495,13 @@ const polarityHist = new Uint32Array(256);
  * Paper is what surrounds the character: the median of the border ring. Ink is whichever extreme lies
  * farther from it, so grey paper with dark pencil and white chalk on a blackboard both come out right.
  */
-export function isDarkOnLight(values: Float32Array, w: number, h: number): boolean {
+export function isDarkOnLight(
+  values: Float32Array,
+  w: number,
+  h: number,
+  /** The byte histogram of `values`, when the caller has it already (boxBlur3 counts one). */
+  histogram?: Uint32Array,
+): boolean {
   const ring = Math.max(1, Math.round(Math.min(w, h) * 0.03));
   // The ring's values in a typed array, sorted numerically: the same median as sorting a number[].
   if (borderScratch.length < values.length) borderScratch = new Float32Array(values.length);
@@ -495,7 +513,7 @@ export function isDarkOnLight(values: Float32Array, w: number, h: number): boole
   }
   const paper = middleValue(borderScratch, n);
   // Both extremes from one histogram.
-  const hist = byteHistogram(values, polarityHist);
+  const hist = histogram ?? byteHistogram(values, polarityHist);
   const dark = histogramQuantile(hist, values.length, 0.005);
   const light = histogramQuantile(hist, values.length, 0.995);
   return paper - dark > light - paper;
