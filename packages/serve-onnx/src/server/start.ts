@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { HcrError } from '@hcr/core';
 import pino, { type Logger } from 'pino';
 import sharp from 'sharp';
@@ -17,7 +18,11 @@ export interface ServeOptions extends SessionTuning {
    * /v1/predict, lines for /v1/read; default 1 each, 0 = on the main thread).
    */
   prepareWorkers?: number;
-  /** Run the character model in a worker thread, off the HTTP thread (default true; only with a path). */
+  /**
+   * Run the character model in a worker thread, off the HTTP thread (only with a path). Default: when the
+   * process has more than one core; on one core the thread could not run beside the HTTP thread, and its
+   * messages and switches cost CPU the requests need.
+   */
   inferenceThread?: boolean;
   /** Default 127.0.0.1: reachable from this machine only unless asked. */
   host?: string;
@@ -56,7 +61,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ? await createRecognizer({
           model: opts.model,
           prepareWorkers,
-          inferenceThread: opts.inferenceThread ?? true,
+          inferenceThread: opts.inferenceThread ?? availableParallelism() > 1,
           ...tuning,
         })
       : opts.model;
