@@ -36,6 +36,7 @@ function style(over: Partial<HandStyle>): HandStyle {
     accents: 0,
     penCapitals: 0,
     sizeJitter: 0,
+    warp: 0,
     baselineJitter: 0,
     slope: 0,
     ...over,

@@ -37,6 +37,12 @@ export interface HandStyle {
    */
   penCapitals: number;
   sizeJitter: number;
+  /**
+   * Elastic warp of each glyph: the largest displacement, in glyph pixels (of 28), of a smooth random field
+   * that bends its strokes. MNIST's and EMNIST's writers are not the writers of real forms and cheques; a
+   * bent copy of a glyph is another hand's version of it.
+   */
+  warp: number;
   baselineJitter: number;
   /** Baseline slope across the line (px per px). */
   slope: number;
@@ -87,6 +93,21 @@ interface Placed {
   box: [number, number, number, number];
   /** Drawn with the pen (drawPenCapital) instead of from the glyph. */
   pen?: boolean;
+  /** Elastic warp: amplitude (glyph px), then frequency and phase of each of four sine terms. */
+  warp?: number[];
+}
+
+/** Scales the two sine terms (amplitudes 1 and 0.5) so that the largest displacement is the amplitude. */
+const WARP_SCALE = 1 / 1.5;
+
+/** A smooth displacement field for one glyph: two sine terms per axis, about one cycle across the glyph. */
+function pickWarp(amplitude: number, rng: Rng): number[] | undefined {
+  const a = amplitude * rng.next();
+  if (a < 0.05) return undefined;
+  const w = [a];
+  for (let k = 0; k < 4; k++)
+    w.push((0.4 + 0.8 * rng.next()) * ((2 * Math.PI) / GLYPH_SIDE), 2 * Math.PI * rng.next());
+  return w;
 }
 
 /** Ink bounding box of a glyph (pixels >= 40). */
@@ -142,6 +163,7 @@ export function layoutInk(
       w = Math.max(1.5, (box[2] - box[0]) * scale * (0.85 + 0.3 * rng.next()));
       const shear = style.slant + 0.08 * (rng.next() * 2 - 1);
       const g: Placed = { ch, glyph, x, w, top: baseline - t * capH * jitterH + dy, h, shear, box };
+      g.warp = pickWarp(style.warp, rng);
       if ((ch === 'M' || ch === 'I') && rng.next() < style.penCapitals) {
         g.pen = true;
         g.w = w = h * (ch === 'M' ? 0.75 + 0.35 * rng.next() : 0.35 + 0.25 * rng.next());
@@ -247,28 +269,39 @@ function paintGlyph(
   const sy = (by1 - by0) / p.h;
   const bottom = p.top + p.h;
   const shearMax = Math.abs(p.shear) * p.h;
-  const xStart = Math.max(0, Math.floor(p.x - shearMax - 1));
-  const xEnd = Math.min(width, Math.ceil(p.x + p.w + shearMax + 1));
-  const yStart = Math.max(0, Math.floor(p.top - 1));
-  const yEnd = Math.min(height, Math.ceil(bottom + 1));
+  const [a, f1, p1, f2, p2, f3, p3, f4, p4] = p.warp ?? [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const warp = a! > 0;
+  // the warp moves ink by up to a glyph px (a * 1.5 * WARP_SCALE): draw that much further out
+  const padX = warp ? Math.ceil(a! / sx) + 1 : 1;
+  const padY = warp ? Math.ceil(a! / sy) + 1 : 1;
+  const xStart = Math.max(0, Math.floor(p.x - shearMax - padX));
+  const xEnd = Math.min(width, Math.ceil(p.x + p.w + shearMax + padX));
+  const yStart = Math.max(0, Math.floor(p.top - padY));
+  const yEnd = Math.min(height, Math.ceil(bottom + padY));
   const gain = 1 / Math.max(0.05, 1 - tone);
   for (let y = yStart; y < yEnd; y++) {
-    const v = by0 + (y + 0.5 - p.top) * sy - 0.5;
-    if (v < -1 || v > GLYPH_SIDE) continue;
+    const vRow = by0 + (y + 0.5 - p.top) * sy - 0.5;
+    if (!warp && (vRow < -1 || vRow > GLYPH_SIDE)) continue;
     const shift = p.shear * (bottom - (y + 0.5));
-    const v0 = Math.floor(v);
-    const fv = v - v0;
     for (let x = xStart; x < xEnd; x++) {
-      const u = bx0 + (x + 0.5 - p.x - shift) * sx - 0.5;
-      if (u < -1 || u > GLYPH_SIDE) continue;
+      let u = bx0 + (x + 0.5 - p.x - shift) * sx - 0.5;
+      let v = vRow;
+      if (warp) {
+        const du = a! * WARP_SCALE * (Math.sin(f1! * vRow + p1!) + 0.5 * Math.sin(f2! * u + p2!));
+        v += a! * WARP_SCALE * (Math.sin(f3! * u + p3!) + 0.5 * Math.sin(f4! * vRow + p4!));
+        u += du;
+      }
+      if (u < -1 || u > GLYPH_SIDE || v < -1 || v > GLYPH_SIDE) continue;
+      const v0 = Math.floor(v);
+      const fv = v - v0;
       const u0 = Math.floor(u);
       const fu = u - u0;
       const s =
         (px(img, base, u0, v0) * (1 - fu) + px(img, base, u0 + 1, v0) * fu) * (1 - fv) +
         (px(img, base, u0, v0 + 1) * (1 - fu) + px(img, base, u0 + 1, v0 + 1) * fu) * fv;
-      const a = (s / 255 - tone) * gain;
-      if (a <= 0) continue;
-      const val = a > 1 ? 1 : a;
+      const level = (s / 255 - tone) * gain;
+      if (level <= 0) continue;
+      const val = Math.min(level, 1);
       mass += val;
       if (ink && val > ink[y * width + x]!) ink[y * width + x] = val;
     }

@@ -51,6 +51,7 @@ export function pickStyles(
       accents: isName ? 0.15 : kind === 'word' || kind === 'mixed' ? 0.05 : 0,
       penCapitals: isName ? 0.35 : kind === 'word' || kind === 'mixed' || kind === 'code' ? 0.15 : 0,
       sizeJitter: u(rng, 0.02, 0.12),
+      warp: u(rng, 0.6, 2.2),
       baselineJitter: u(rng, 0.01, 0.08),
       slope: u(rng, -0.02, 0.02),
     },
