@@ -12,7 +12,14 @@ describe('preparation in worker threads', () => {
   let pooled: Recognizer;
   beforeAll(async () => {
     inThread = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
-    pooled = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1, prepareWorkers: 2 });
+    // every image through the workers, small PNGs included (by default they stay on the calling thread
+    // on machines of up to 2 cores)
+    pooled = await createRecognizer({
+      model: FIXTURE_MODEL,
+      intraOpThreads: 1,
+      prepareWorkers: 2,
+      inlineSmallImages: false,
+    });
   });
   afterAll(async () => {
     await inThread.close();
@@ -35,6 +42,26 @@ describe('preparation in worker threads', () => {
     expect((await pooled.recognize(images)).map((p) => p.label)).toEqual(['7', 'A', 'X']);
     // The caller's buffer is left alone (the pool moves a copy).
     expect(images[0]!.byteLength).toBeGreaterThan(0);
+  });
+
+  it('prepares small PNGs kept on the calling thread exactly as the workers do', async () => {
+    const inline = await createRecognizer({
+      model: FIXTURE_MODEL,
+      intraOpThreads: 1,
+      prepareWorkers: 1,
+      inlineSmallImages: true,
+    });
+    try {
+      const small = await Promise.all([photo('7', { size: 28 }), photo('A', { size: 64, paper: 190 })]);
+      const a = await Promise.all(small.map((i) => inline.prepare(i)));
+      const b = await Promise.all(small.map((i) => pooled.prepare(i)));
+      for (let i = 0; i < small.length; i++) {
+        expect(a[i]!.pixels).toEqual(b[i]!.pixels);
+        expect(a[i]!.ink).toEqual(b[i]!.ink);
+      }
+    } finally {
+      await inline.close();
+    }
   });
 
   it('keeps error codes and hints across the thread boundary', async () => {
