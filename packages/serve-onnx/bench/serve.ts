@@ -508,15 +508,31 @@ async function prepareCost(body: Uint8Array): Promise<number> {
   return Math.round((c.user + c.system) / n);
 }
 
-/** RSS change over the soak's second half (after warm-up allocations), in MiB and percent. */
-function rssGrowth(rss: number[]): { firstHalfMaxMiB: number; lastMiB: number; secondHalfGrowthPct: number } {
+/**
+ * Whether the soak's RSS grows: the lowest RSS of its second half against the lowest of its first half.
+ * V8's heap is a sawtooth (it grows until a full garbage collection, then drops), so the last sample alone
+ * says where in a tooth the soak ended; a leak shows as lows that rise. Also the second half's change
+ * from its first sample to its last, as printed before.
+ */
+function rssGrowth(rss: number[]): {
+  firstHalfLowMiB: number;
+  secondHalfLowMiB: number;
+  lowGrowthPct: number;
+  peakMiB: number;
+  lastMiB: number;
+  secondHalfChangePct: number;
+} {
   const mid = Math.floor(rss.length / 2);
-  const firstHalfMax = Math.max(...rss.slice(0, mid + 1));
+  const firstLow = Math.min(...rss.slice(0, mid + 1));
+  const secondLow = Math.min(...rss.slice(mid));
   const last = rss.at(-1)!;
   return {
-    firstHalfMaxMiB: firstHalfMax,
+    firstHalfLowMiB: firstLow,
+    secondHalfLowMiB: secondLow,
+    lowGrowthPct: +(((secondLow - firstLow) / firstLow) * 100).toFixed(1),
+    peakMiB: Math.max(...rss),
     lastMiB: last,
-    secondHalfGrowthPct: +(((last - rss[mid]!) / rss[mid]!) * 100).toFixed(1),
+    secondHalfChangePct: +(((last - rss[mid]!) / rss[mid]!) * 100).toFixed(1),
   };
 }
 
@@ -575,8 +591,9 @@ function print(r: Awaited<ReturnType<typeof benchServe>>) {
     out.write(`server RSS during the soak (MiB, every 5 s): ${r.soakRssMiB.join(' ')}\n`);
     out.write(`server V8 heap used during the soak (MiB):   ${r.soakHeapMiB!.join(' ')}\n`);
     const g = r.soakRssGrowth;
+    const sign = (x: number) => `${x >= 0 ? '+' : ''}${x}`;
     out.write(
-      `RSS over the soak's second half: ${g.secondHalfGrowthPct >= 0 ? '+' : ''}${g.secondHalfGrowthPct}% (last ${g.lastMiB} MiB; first half peaked at ${g.firstHalfMaxMiB} MiB): ${Math.abs(g.secondHalfGrowthPct) <= 5 ? 'flat' : 'NOT flat'}\n`,
+      `RSS lows, first vs second half of the soak: ${g.firstHalfLowMiB} -> ${g.secondHalfLowMiB} MiB (${sign(g.lowGrowthPct)}%): ${g.lowGrowthPct <= 5 ? 'flat' : 'NOT flat'} (peak ${g.peakMiB} MiB, last ${g.lastMiB}; second half first -> last sample ${sign(g.secondHalfChangePct)}%: where the garbage-collection sawtooth ended)\n`,
     );
   }
 }
