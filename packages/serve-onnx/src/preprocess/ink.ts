@@ -655,7 +655,13 @@ export function subtractBackground(
   let zeros = 0;
   if (!anyBackground) {
     for (let i = 0; i < bright.length; i++) {
-      const o = Math.fround(Math.max(bright[i]!, 0));
+      const v = bright[i]!;
+      if (v <= 0) {
+        out[i] = 0;
+        zeros++;
+        continue;
+      }
+      const o = Math.fround(v);
       out[i] = o;
       if (!hist) continue;
       const b = clampByte(o);
@@ -692,8 +698,15 @@ export function subtractBackground(
       }
     }
     for (let x = 0, i = y * w; x < w; x++, i++) {
+      const v = bright[i]!;
+      if (v <= 0) {
+        // black (most of a drawing): the level is >= 0, so the result is 0 whatever it is
+        out[i] = 0;
+        zeros++;
+        continue;
+      }
       const bg = (1 - ty) * top[x]! + ty * bottom[x]!;
-      const o = Math.fround(Math.max(bright[i]! - bg, 0));
+      const o = Math.fround(Math.max(v - bg, 0));
       out[i] = o;
       if (!hist) continue;
       const b = clampByte(o);
