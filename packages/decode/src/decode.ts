@@ -4,10 +4,12 @@ import { prefixBeamSearch } from './beam.js';
 import { bestPathLabels } from './bestpath.js';
 import { classMask, twinFold } from './classes.js';
 import { checkFrames, frameScores } from './frames.js';
+import type { CharLanguageModel } from './language-model.js';
 import {
   checkMinSymbolProb,
   checkRange,
   DEFAULT_BEAM,
+  DEFAULT_LM_WEIGHT,
   DEFAULT_TOP_K,
   MAX_BEAM,
   MAX_TOP_K,
@@ -27,8 +29,8 @@ export function decodeCtc(
   opts: DecodeOptions = {},
 ): ReadResult {
   checkFrames(probs, frames, alphabet);
-  const { beam, topK, minSymbolProb, mask, fold, automata } = prepare(opts, alphabet);
-  const greedy = beam === 1 && automata.length === 0;
+  const { beam, topK, minSymbolProb, mask, fold, automata, lm, lmWeight } = prepare(opts, alphabet);
+  const greedy = beam === 1 && automata.length === 0 && !lm;
   const s = frameScores(probs, frames, alphabet.size, mask, minSymbolProb, !greedy, fold);
   const text = (labels: number[]) => labels.map((k) => alphabet.symbols[k]).join('');
 
@@ -50,12 +52,17 @@ export function decodeCtc(
     };
   }
 
-  // The beam's estimates rank the texts; the first topK are rescored exactly (forward algorithm).
+  // The beam's estimates rank the texts; the first topK are rescored exactly (forward algorithm). With a
+  // language model every text of the beam is rescored and ranked by the image and the model together.
+  const rank = (h: { labels: number[]; logProb: number }) =>
+    lm ? h.logProb + lmWeight * lm.logProb(h.labels) : h.logProb;
   const hits = prefixBeamSearch(s, beam, automata)
-    .slice(0, topK)
+    .slice(0, lm ? beam : topK)
     .map((h) => ({ labels: h.labels, logProb: textLogProb(s, h.labels) }))
     .filter((h) => h.logProb > Number.NEGATIVE_INFINITY)
-    .sort((a, b) => b.logProb - a.logProb);
+    .map((h) => ({ ...h, score: rank(h) }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, topK);
   if (hits.length === 0)
     return { text: '', confidence: 0, characters: [], alternatives: [], constraintUnsatisfied: true };
   const best = hits[0];
@@ -75,6 +82,8 @@ export function decodeCtc(
 }
 
 interface Prepared {
+  lm?: CharLanguageModel;
+  lmWeight: number;
   beam: number;
   topK: number;
   minSymbolProb: number;
@@ -95,7 +104,19 @@ function prepare(opts: DecodeOptions, alphabet: LineAlphabet): Prepared {
     automata.push(typeof opts.pattern === 'string' ? cachedPattern(opts.pattern, alphabet) : opts.pattern);
   if (opts.lexicon !== undefined) automata.push(opts.lexicon);
   for (const a of automata) checkAutomaton(a, alphabet);
-  return { beam, topK, minSymbolProb, mask, fold, automata };
+  const lm = opts.languageModel;
+  if (lm && lm.alphabetId !== alphabet.id)
+    throw new HcrError(
+      'DECODE_OPTION_INVALID',
+      `A language model built for the alphabet ${lm.alphabetId} cannot decode ${alphabet.id}.`,
+      { hint: "Build it with the reader's own alphabet (createCharLanguageModel(words, reader.alphabet))." },
+    );
+  const lmWeight = opts.languageModelWeight ?? DEFAULT_LM_WEIGHT;
+  if (!(lmWeight >= 0 && lmWeight <= 5))
+    throw new HcrError('DECODE_OPTION_INVALID', `languageModelWeight must be in [0, 5], got ${lmWeight}.`, {
+      hint: `Use ${DEFAULT_LM_WEIGHT} (the default) or leave it out.`,
+    });
+  return { beam, topK, minSymbolProb, mask, fold, automata, lm, lmWeight };
 }
 
 /**

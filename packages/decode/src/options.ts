@@ -4,6 +4,8 @@ export const DEFAULT_BEAM = 8;
 export const DEFAULT_TOP_K = 5;
 export const MAX_BEAM = 64;
 export const MAX_TOP_K = 20;
+/** Weight of a language model against the image (chosen on the real names dev set: 0.3-0.5 best, 0.8 worse). */
+export const DEFAULT_LM_WEIGHT = 0.5;
 /** 0: every symbol is tried; the search already skips symbols too weak to enter the beam, so this costs little. */
 export const DEFAULT_MIN_SYMBOL_PROB = 0;
 

@@ -1,4 +1,5 @@
 import type { CharacterClass } from '@hcr/core';
+import type { CharLanguageModel } from './language-model.js';
 
 /** A restriction of the characters a read may contain (spaces and marks only when listed in `chars`). */
 export type { CharacterClass };
@@ -33,6 +34,13 @@ export interface DecodeOptions {
   pattern?: string | SymbolAutomaton;
   /** The text must be a word of the lexicon or words of it separated by single spaces. */
   lexicon?: SymbolAutomaton;
+  /**
+   * Soft context: the beam's texts are ranked by log p(text | image) + languageModelWeight * log p_LM(text)
+   * (n-best rescoring; `confidence` stays p(text | image)). See createCharLanguageModel.
+   */
+  languageModel?: CharLanguageModel;
+  /** Weight of the language model's log-probability, 0..5. Default 0.5. */
+  languageModelWeight?: number;
   /**
    * Symbols whose (class-renormalised) probability at a frame is below this are never tried there. Default 0:
    * every symbol is tried, so a pattern or lexicon can force a character the reader gave almost nothing

@@ -9,6 +9,7 @@ describe('line constraints', () => {
       'none',
       'letters',
       'lexicon',
+      'letters+lm',
     ]);
     expect(constraintsFor('amounts', LINE_ALPHABET_36).map((c) => c.name)).toEqual(['none', 'digits']);
     const [none, field] = constraintsFor('mixed', LINE_ALPHABET_36);

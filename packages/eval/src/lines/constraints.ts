@@ -1,11 +1,14 @@
 import type { LineAlphabet } from '@hcr/core';
-import { createLexicon, type DecodeOptions } from '@hcr/decode';
+import { createCharLanguageModel, createLexicon, type DecodeOptions } from '@hcr/decode';
 import type { LineField } from './sources.js';
 
 /** How a source is decoded: with no constraint, the field's character class, or a lexicon. */
 export interface LineConstraint {
-  /** `none`, `letters`, `digits`, `lexicon`, or `field` (each synthetic line read with its kind's class). */
-  name: 'none' | 'letters' | 'digits' | 'lexicon' | 'field';
+  /**
+   * `none`, `letters`, `digits`, `lexicon`, `letters+lm` (letters, ranked with a character trigram model of
+   * the names lexicon), or `field` (each synthetic line read with its kind's class).
+   */
+  name: 'none' | 'letters' | 'digits' | 'lexicon' | 'letters+lm' | 'field';
   /** One line for the report, e.g. `A-Z, space, hyphen, apostrophe`. */
   description: string;
   /** decodeCtc options (the beam width is added by the caller). */
@@ -43,12 +46,22 @@ export function constraintsFor(
         options: { classes: { chars: nameCharacters(alphabet) } },
       },
     ];
-    if (namesLexicon?.length)
+    if (namesLexicon?.length) {
       list.push({
         name: 'lexicon',
         description: `names lexicon (${namesLexicon.length} words; a word or words joined by spaces or hyphens)`,
         options: { lexicon: createLexicon(namesLexicon, alphabet) },
       });
+      // soft context from the same list: likely spellings win near ties, unseen names still read
+      list.push({
+        name: 'letters+lm',
+        description: `letters, space, hyphen, apostrophe; ranked with a character trigram model of the names lexicon (weight 0.5)`,
+        options: {
+          classes: { chars: nameCharacters(alphabet) },
+          languageModel: createCharLanguageModel(namesLexicon, alphabet),
+        },
+      });
+    }
     return list;
   }
   if (field === 'amounts')

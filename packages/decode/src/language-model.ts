@@ -1,0 +1,99 @@
+import { canonicalLineText, HcrError, type LineAlphabet } from '@hcr/core';
+
+/**
+ * A character n-gram model of words, for soft context: unlike a lexicon it does not forbid a text, it makes
+ * likely spellings (THOMAS) beat unlikely ones (THOHAS) that the reader found nearly as probable.
+ */
+export interface CharLanguageModel {
+  readonly alphabetId: string;
+  readonly order: number;
+  /** Distinct words it was estimated from. */
+  readonly words: number;
+  /** log p(text): the sum over its words (split at spaces, hyphens and apostrophes), each with its end. */
+  logProb(labels: ArrayLike<number>): number;
+}
+
+export interface CharLanguageModelOptions {
+  /** Characters of context plus one (3: trigrams). Default 3. */
+  order?: number;
+  /** Add-k smoothing of every count. Default 0.5. */
+  smoothing?: number;
+}
+
+/**
+ * Estimate a character n-gram model from a word list (entries canonicalised like reads; words with
+ * characters outside the alphabet are skipped). No usable word is an HcrError LANGUAGE_MODEL_EMPTY.
+ */
+export function createCharLanguageModel(
+  words: Iterable<string>,
+  alphabet: LineAlphabet,
+  { order = 3, smoothing = 0.5 }: CharLanguageModelOptions = {},
+): CharLanguageModel {
+  if (!Number.isInteger(order) || order < 1 || order > 6)
+    throw new HcrError('DECODE_OPTION_INVALID', `order must be a whole number from 1 to 6, got ${order}.`, {
+      hint: 'Use 3 (trigrams, the default) for names.',
+    });
+  if (!(smoothing > 0))
+    throw new HcrError('DECODE_OPTION_INVALID', `smoothing must be above 0, got ${smoothing}.`, {
+      hint: 'Use 0.5 (the default).',
+    });
+  const C = alphabet.size;
+  const separators = new Set([' ', '-', "'"].map((s) => alphabet.symbols.indexOf(s)).filter((k) => k > 0));
+  const code = new Map(alphabet.symbols.map((s, k) => [s, k] as const).filter(([, k]) => k > 0));
+  // Symbol ids inside the model: alphabet indices; 0 (the blank's index) marks the start and the end of a word.
+  const counts = new Map<string, number>();
+  const contexts = new Map<string, number>();
+  const seen = new Set<string>();
+  const key = (history: number[]) => history.join(',');
+  for (const entry of words)
+    for (const word of canonicalLineText(String(entry), alphabet).split(/[ \-']/)) {
+      if (word === '' || seen.has(word)) continue;
+      const labels = [...word].map((ch) => code.get(ch) ?? -1);
+      if (labels.includes(-1)) continue;
+      seen.add(word);
+      forEachEvent(labels, order, (history, next) => {
+        const h = key(history);
+        counts.set(`${h}|${next}`, (counts.get(`${h}|${next}`) ?? 0) + 1);
+        contexts.set(h, (contexts.get(h) ?? 0) + 1);
+      });
+    }
+  if (seen.size === 0)
+    throw new HcrError('LANGUAGE_MODEL_EMPTY', 'The word list has no word made of the reader’s characters.', {
+      hint: 'Pass a list of words (one per line) written with the letters the reader reads.',
+    });
+  // outcomes: every symbol but the separators, plus the end of a word
+  const outcomes = C - 1 - separators.size + 1;
+  const wordLogProb = (labels: number[]) => {
+    let lp = 0;
+    forEachEvent(labels, order, (history, next) => {
+      const h = key(history);
+      lp += Math.log(
+        ((counts.get(`${h}|${next}`) ?? 0) + smoothing) / ((contexts.get(h) ?? 0) + smoothing * outcomes),
+      );
+    });
+    return lp;
+  };
+  return {
+    alphabetId: alphabet.id,
+    order,
+    words: seen.size,
+    logProb(labels) {
+      let lp = 0;
+      let word: number[] = [];
+      for (let i = 0; i <= labels.length; i++) {
+        const k = i < labels.length ? labels[i]! : -1;
+        if (k === -1 || separators.has(k)) {
+          if (word.length) lp += wordLogProb(word);
+          word = [];
+        } else word.push(k);
+      }
+      return lp;
+    },
+  };
+}
+
+/** Each (history, next) event of a word padded with start marks and closed by the end mark (both 0). */
+function forEachEvent(labels: number[], order: number, fn: (history: number[], next: number) => void): void {
+  const padded = [...new Array<number>(order - 1).fill(0), ...labels, 0];
+  for (let i = order - 1; i < padded.length; i++) fn(padded.slice(i - order + 1, i), padded[i]!);
+}
