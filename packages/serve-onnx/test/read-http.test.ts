@@ -139,6 +139,7 @@ describe('POST /v1/read', () => {
       [post(png, '?pattern=%3B%3B'), 400, 'PATTERN_INVALID'],
       [post(png, '?classes=vowels'), 400, 'CLASSES_INVALID', /vowels/],
       [post(png, '?lexicon=surnames'), 400, 'UNKNOWN_LEXICON', /surnames.*codes/],
+      [post(png, '?lm=surnames'), 400, 'UNKNOWN_LEXICON', /lm=surnames.*codes/],
       [post(png, '?top_k=0'), 400, 'BAD_TOP_K', /top_k=0/],
       [post(png, '?top_k=21'), 400, 'BAD_TOP_K'],
       [post(png, '?top_k=three'), 400, 'BAD_TOP_K'],

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import { HcrError, LINE_ALPHABET_36 } from '@hcr/core';
+import { createCharLanguageModel, DEFAULT_LM_WEIGHT } from '@hcr/decode';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -133,12 +134,29 @@ describe('createLineReader (random-weight reader)', () => {
     for (const alt of lex.alternatives) expect(alt.text).toMatch(/^(TAX|LATTE|TAL)([ -](TAX|LATTE|TAL))*$/);
   });
 
+  it('ranks the beam with a word list as soft context (lm): same texts, best image + 0.5 x trigram score first', async () => {
+    const img = await lineScan('TAL');
+    const plain = await reader.read(img, { topK: 8, beam: 8 });
+    const ranked = await reader.read(img, { lm: 'codes', topK: 8, beam: 8 });
+    expect(ranked.alternatives.map((a) => a.text).sort()).toEqual(
+      plain.alternatives.map((a) => a.text).sort(),
+    );
+    const lm = createCharLanguageModel(['TAX', 'LATTE', 'TAL'], reader.info.alphabet);
+    const labels = (t: string) => [...t].map((ch) => reader.info.alphabet.symbols.indexOf(ch));
+    const score = (a: { text: string; confidence: number }) =>
+      Math.log(a.confidence) + DEFAULT_LM_WEIGHT * lm.logProb(labels(a.text));
+    const scores = ranked.alternatives.map(score);
+    for (let i = 1; i < scores.length; i++) expect(scores[i]!).toBeLessThanOrEqual(scores[i - 1]! + 1e-9);
+    expect(ranked.text).toBe(ranked.alternatives[0]!.text);
+  });
+
   it('refuses bad options before any work, each naming the fix', async () => {
     const img = await lineScan('TAX');
     await expect(code(reader.read(img, { pattern: '[0-9' }))).resolves.toBe('PATTERN_INVALID');
     await expect(code(reader.read(img, { pattern: 'x{3' }))).resolves.toBe('PATTERN_INVALID');
     await expect(code(reader.read(img, { classes: 'vowels' }))).resolves.toBe('CLASSES_INVALID');
     await expect(code(reader.read(img, { lexicon: 'surnames' }))).resolves.toBe('UNKNOWN_LEXICON');
+    await expect(code(reader.read(img, { lm: 'surnames' }))).resolves.toBe('UNKNOWN_LEXICON');
     await expect(code(reader.read(img, { topK: 0 }))).resolves.toBe('BAD_TOP_K');
     await expect(code(reader.read(img, { topK: 21 }))).resolves.toBe('BAD_TOP_K');
     await expect(code(reader.read(img, { beam: 0 }))).resolves.toBe('BAD_BEAM');

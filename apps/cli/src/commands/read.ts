@@ -44,6 +44,10 @@ export function registerRead(program: Command): void {
     )
     .option('--pattern <regex>', "the whole text must match, e.g. '[A-Z]{2}[0-9]{4}' or '[0-9.,]+'")
     .option('--lexicon <file>', 'word list (one word per line): the text must be words of it')
+    .option(
+      '--lm <file>',
+      'word list (one word per line) as soft context: likely spellings of its words win near ties',
+    )
     .option('--top-k <n>', `alternative texts per image (1..${MAX_TOP_K})`, rangeInt('--top-k', MAX_TOP_K), 3)
     .option('--beam <n>', `beam width (1 = best path; up to ${MAX_BEAM})`, rangeInt('--beam', MAX_BEAM))
     .option('--json', 'print one JSON document')
@@ -53,10 +57,15 @@ export function registerRead(program: Command): void {
 Examples:
   hcr read amount.png --classes chars:0123456789.,      # a cheque amount
   hcr read postcode.jpg --pattern '[A-Z]{2}[0-9] [0-9][A-Z]{2}' --top-k 5
-  hcr read name.png --classes letters --lexicon surnames.txt --json`,
+  hcr read name.png --classes letters --lexicon surnames.txt --json
+  hcr read name.png --classes letters --lm first-names.txt   # unknown names still read`,
     )
     .action(async (images: string[], opts) => {
-      const lexicons = opts.lexicon ? await loadLexicons([`lexicon=${opts.lexicon}`]) : undefined;
+      const specs = [
+        ...(opts.lexicon ? [`lexicon=${opts.lexicon}`] : []),
+        ...(opts.lm ? [`lm=${opts.lm}`] : []),
+      ];
+      const lexicons = specs.length ? await loadLexicons(specs) : undefined;
       const reader = await createLineReader({
         model: opts.model ?? process.env.HCR_READER ?? DEFAULT_READER,
         lexicons,
@@ -65,7 +74,8 @@ Examples:
         const options: ReadOptions = {
           classes: opts.classes,
           pattern: opts.pattern,
-          lexicon: lexicons ? 'lexicon' : undefined,
+          lexicon: opts.lexicon ? 'lexicon' : undefined,
+          lm: opts.lm ? 'lm' : undefined,
           topK: opts.topK,
           beam: opts.beam,
         };

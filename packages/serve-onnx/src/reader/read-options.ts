@@ -1,7 +1,9 @@
 import { HcrError, type LineAlphabet } from '@hcr/core';
 import {
   type CharacterClass,
+  type CharLanguageModel,
   compilePattern,
+  createCharLanguageModel,
   createLexicon,
   DEFAULT_BEAM,
   DEFAULT_TOP_K,
@@ -20,20 +22,25 @@ export interface ReadOptions {
   classes?: string;
   /** The whole text must match this pattern, e.g. `[A-Z]{2}[0-9]{4}` or `[0-9.,]+`. */
   pattern?: string;
-  /** Name of a word list given to `createLineReader({ lexicons })`. */
+  /** Name of a word list given to `createLineReader({ lexicons })`: the text must be words of it. */
   lexicon?: string;
+  /**
+   * Name of a word list given to `createLineReader({ lexicons })`, as soft context: the beam's texts are
+   * ranked with a character trigram model of its words (likely spellings win near ties; other words still read).
+   */
+  lm?: string;
   /** How many alternative texts to return (1..MAX_TOP_K; default 5). */
   topK?: number;
   /** Beam width (1 = best path; 1..MAX_BEAM; default 8). */
   beam?: number;
 }
 
-/** Named word lists compiled once at start: lexicon name -> automaton. */
-export type Lexicons = ReadonlyMap<string, SymbolAutomaton>;
+/** Named word lists compiled once at start: name -> automaton (`lexicon`) and trigram model (`lm`). */
+export type Lexicons = ReadonlyMap<string, { automaton: SymbolAutomaton; languageModel: CharLanguageModel }>;
 
 /** Compiles `createLineReader({ lexicons })`: every list non-empty, names simple. */
 export function compileLexicons(lists: Record<string, readonly string[]>, alphabet: LineAlphabet): Lexicons {
-  const out = new Map<string, SymbolAutomaton>();
+  const out = new Map<string, { automaton: SymbolAutomaton; languageModel: CharLanguageModel }>();
   for (const [name, words] of Object.entries(lists)) {
     if (!/^[A-Za-z0-9_.-]+$/.test(name))
       throw new HcrError('LEXICON_INVALID', `The lexicon name '${name}' is not a simple name.`, {
@@ -51,7 +58,7 @@ export function compileLexicons(lists: Record<string, readonly string[]>, alphab
         `None of the ${list.length} entries of the lexicon '${name}' can be written in the reader's alphabet (${alphabet.symbols.slice(1).join('')}).`,
         { hint: 'Give a word list in the characters the reader knows, one word per line.' },
       );
-    out.set(name, lex);
+    out.set(name, { automaton: lex, languageModel: createCharLanguageModel(list, alphabet) });
   }
   return out;
 }
@@ -95,23 +102,26 @@ export class ReadOptionsCompiler {
       );
     if (o.pattern !== undefined && o.pattern !== '')
       out.pattern = this.cached(this.patterns, o.pattern, () => compilePattern(o.pattern!, this.alphabet));
-    if (o.lexicon !== undefined && o.lexicon !== '') {
-      const lex = this.lexicons.get(o.lexicon);
-      if (!lex) {
-        const names = [...this.lexicons.keys()];
-        throw new HcrError(
-          'UNKNOWN_LEXICON',
-          `There is no lexicon named '${o.lexicon}' (${names.length ? `loaded: ${names.join(', ')}` : 'none is loaded'}).`,
-          {
-            hint: names.length
-              ? `Use one of ${names.join(', ')}, or load it at start: hcr serve --lexicon ${o.lexicon}=words.txt.`
-              : `Load one at start: hcr serve --lexicon ${o.lexicon}=words.txt (one word per line).`,
-          },
-        );
-      }
-      out.lexicon = lex;
-    }
+    if (o.lexicon !== undefined && o.lexicon !== '')
+      out.lexicon = this.wordList('lexicon', o.lexicon).automaton;
+    if (o.lm !== undefined && o.lm !== '') out.languageModel = this.wordList('lm', o.lm).languageModel;
     return out;
+  }
+
+  /** A loaded word list by name, or UNKNOWN_LEXICON naming the loaded ones and how to load it. */
+  private wordList(option: 'lexicon' | 'lm', name: string) {
+    const list = this.lexicons.get(name);
+    if (list) return list;
+    const names = [...this.lexicons.keys()];
+    throw new HcrError(
+      'UNKNOWN_LEXICON',
+      `${option}=${name}: there is no word list named '${name}' (${names.length ? `loaded: ${names.join(', ')}` : 'none is loaded'}).`,
+      {
+        hint: names.length
+          ? `Use one of ${names.join(', ')}, or load it at start: hcr serve --lexicon ${name}=words.txt.`
+          : `Load one at start: hcr serve --lexicon ${name}=words.txt (one word per line).`,
+      },
+    );
   }
 
   /** Small per-reader caches: the same few field patterns come again and again. */

@@ -20,7 +20,7 @@ export interface ReadRouteOptions {
 }
 
 export const READ_JSON_HINT =
-  'Send the image itself (content-type image/png, image/jpeg or image/webp), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, top_k, beam as query parameters or JSON fields.';
+  'Send the image itself (content-type image/png, image/jpeg or image/webp), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam as query parameters or JSON fields.';
 
 const NO_READER_HINT =
   'Start hcr serve with --reader <model.onnx> (after `pnpm turbo run train eval`, it is artifacts/model/reader-pipeline/model.onnx, which hcr serve loads by itself).';
@@ -131,12 +131,13 @@ function readOptions(raw: Record<string, unknown>): ReadOptions {
     classes: str('classes'),
     pattern: str('pattern'),
     lexicon: str('lexicon'),
+    lm: str('lm'),
     topK: int('top_k', 'BAD_TOP_K', '1..20 (alternatives to return)'),
     beam: int('beam', 'BAD_BEAM', '1..64 (1 = best path)'),
   };
 }
 
-const OPTION_FIELDS = ['classes', 'pattern', 'lexicon', 'top_k', 'beam'] as const;
+const OPTION_FIELDS = ['classes', 'pattern', 'lexicon', 'lm', 'top_k', 'beam'] as const;
 
 /** A raw image body, or JSON {image} / {images} with option fields beside them. */
 function parseReadBody(

@@ -100,6 +100,11 @@ const readOptionProperties = {
     description: 'A regular expression the whole text must match, e.g. [A-Z]{2}[0-9]{4}.',
   },
   lexicon: { type: 'string', description: 'The name of a word list loaded with --lexicon name=FILE.' },
+  lm: {
+    type: 'string',
+    description:
+      'The name of a word list loaded with --lexicon name=FILE, as soft context: texts are ranked with a character trigram model of its words.',
+  },
   top_k: {
     type: 'integer',
     minimum: 1,
