@@ -20,21 +20,40 @@ export interface CharacterNormalisationOptions {
 
 export const CANONICAL_NORMALISATION = Object.freeze({ size: 28, boxSize: 20, inkThreshold: 0.15 });
 
+/** The default `options`: the canonical values are used as they are, without merging an object per call. */
+const NO_OPTIONS: CharacterNormalisationOptions = Object.freeze({});
+
+/**
+ * A server normalises thousands of characters a second, so this is written for speed; every value is
+ * computed with the same floating-point operations in the same order as the plain definition (kept in
+ * test/support/character-reference.ts, and the tests compare both byte for byte).
+ */
 export function normaliseCharacter(
   pixels: ArrayLike<number>,
   width: number,
   height: number,
-  options: CharacterNormalisationOptions = {},
+  options: CharacterNormalisationOptions = NO_OPTIONS,
   out?: Uint8Array,
 ): Uint8Array {
-  const { size, boxSize, inkThreshold } = { ...CANONICAL_NORMALISATION, ...options };
+  const { size, boxSize, inkThreshold } =
+    options === NO_OPTIONS ? CANONICAL_NORMALISATION : { ...CANONICAL_NORMALISATION, ...options };
   if (pixels.length !== width * height)
     throw new RangeError(`normaliseCharacter: ${pixels.length} pixels for a ${width}x${height} image`);
   const result = out ?? new Uint8Array(size * size);
   result.fill(0);
 
+  // The brightest pixel, and each row's (rows without ink are skipped by the bounding box).
+  if (rowMax.length < height) rowMax = new Float64Array(height);
   let max = 0;
-  for (let i = 0; i < pixels.length; i++) if (pixels[i]! > max) max = pixels[i]!;
+  for (let y = 0, i = 0; y < height; y++) {
+    let m = Number.NEGATIVE_INFINITY;
+    for (const end = i + width; i < end; i++) {
+      const v = pixels[i]!;
+      if (v > m) m = v;
+    }
+    rowMax[y] = m;
+    if (m > max) max = m;
+  }
   if (max <= 0) return result; // blank: nothing to centre
 
   const box = inkBoundingBox(pixels, width, height, max * inkThreshold);
@@ -47,25 +66,32 @@ export function normaliseCharacter(
   let mass = 0;
   let mx = 0;
   let my = 0;
-  for (let y = 0; y < oh; y++)
-    for (let x = 0; x < ow; x++) {
-      const v = scaled[y * ow + x]!;
+  for (let y = 0, i = 0; y < oh; y++) {
+    const cy = y + 0.5;
+    for (let x = 0; x < ow; x++, i++) {
+      const v = scaled[i]!;
       if (v > smax) smax = v;
       mass += v;
       mx += v * (x + 0.5);
-      my += v * (y + 0.5);
+      my += v * cy;
     }
+  }
   if (mass <= 0) return result;
   const ox = clamp(Math.round(size / 2 - mx / mass), 0, size - ow);
   const oy = clamp(Math.round(size / 2 - my / mass), 0, size - oh);
   const gain = 255 / smax;
-  for (let y = 0; y < oh; y++)
-    for (let x = 0; x < ow; x++) {
-      const v = Math.round(scaled[y * ow + x]! * gain);
-      result[(oy + y) * size + ox + x] = v > 255 ? 255 : v;
+  for (let y = 0, i = 0; y < oh; y++) {
+    const row = (oy + y) * size + ox;
+    for (let x = 0; x < ow; x++, i++) {
+      const v = Math.round(scaled[i]! * gain);
+      result[row + x] = v > 255 ? 255 : v;
     }
+  }
   return result;
 }
+
+/** Each row's brightest pixel (-Infinity for a row of NaNs), reused across calls. */
+let rowMax = new Float64Array(0);
 
 interface Box {
   x: number;
@@ -74,19 +100,28 @@ interface Box {
   h: number;
 }
 
+/**
+ * The box of the pixels >= threshold. A row whose brightest pixel is below it holds none; in the others
+ * the first and last such pixel are found from each end.
+ */
 function inkBoundingBox(pixels: ArrayLike<number>, width: number, height: number, threshold: number): Box {
   let x0 = width;
   let y0 = height;
   let x1 = -1;
   let y1 = -1;
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++)
-      if (pixels[y * width + x]! >= threshold) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-      }
+  for (let y = 0; y < height; y++) {
+    if (!(rowMax[y]! >= threshold)) continue;
+    const row = y * width;
+    let first = 0;
+    while (first < width && !(pixels[row + first]! >= threshold)) first++;
+    if (first === width) continue;
+    let last = width - 1;
+    while (!(pixels[row + last]! >= threshold)) last--;
+    if (first < x0) x0 = first;
+    if (last > x1) x1 = last;
+    if (y < y0) y0 = y;
+    y1 = y;
+  }
   return { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
 
@@ -97,6 +132,7 @@ function clamp(v: number, lo: number, hi: number): number {
 /**
  * Separable triangle-filter resampling with antialiasing (support widened by the scale when shrinking),
  * the same family as PIL's bilinear resize: good for both the 24->20 px EMNIST case and large photos.
+ * Each output adds its taps from 0 in order; 2 and 3 taps (enlarging, the usual case) are written out.
  */
 let resampleTmp = new Float32Array(0);
 let resampleOut = new Float32Array(0);
@@ -108,28 +144,61 @@ function resample(pixels: ArrayLike<number>, stride: number, box: Box, ow: numbe
   if (resampleTmp.length < box.h * ow) resampleTmp = new Float32Array(box.h * ow);
   if (resampleOut.length < oh * ow) resampleOut = new Float32Array(oh * ow);
   const tmp = resampleTmp; // horizontal pass: box.h rows of ow
+  const { start: xs, offset: xo, weights: xw } = wx;
   for (let y = 0; y < box.h; y++) {
     const row = (box.y + y) * stride + box.x;
+    const t = y * ow;
     for (let x = 0; x < ow; x++) {
+      const k = xo[x]!;
+      const taps = xo[x + 1]! - k;
+      const j = row + xs[x]!;
       let acc = 0;
-      const { start, weights } = wx[x]!;
-      for (let k = 0; k < weights.length; k++) acc += pixels[row + start + k]! * weights[k]!;
-      tmp[y * ow + x] = acc;
+      if (taps === 3)
+        acc = 0 + pixels[j]! * xw[k]! + pixels[j + 1]! * xw[k + 1]! + pixels[j + 2]! * xw[k + 2]!;
+      else if (taps === 2) acc = 0 + pixels[j]! * xw[k]! + pixels[j + 1]! * xw[k + 1]!;
+      else for (let q = 0; q < taps; q++) acc += pixels[j + q]! * xw[k + q]!;
+      tmp[t + x] = acc;
     }
   }
   const outImg = resampleOut;
+  const { start: ys, offset: yo, weights: yw } = wy;
   for (let y = 0; y < oh; y++) {
-    const { start, weights } = wy[y]!;
-    for (let x = 0; x < ow; x++) {
-      let acc = 0;
-      for (let k = 0; k < weights.length; k++) acc += tmp[(start + k) * ow + x]! * weights[k]!;
-      outImg[y * ow + x] = acc;
-    }
+    const k = yo[y]!;
+    const taps = yo[y + 1]! - k;
+    const r0 = ys[y]! * ow;
+    const o = y * ow;
+    if (taps === 3) {
+      const w0 = yw[k]!;
+      const w1 = yw[k + 1]!;
+      const w2 = yw[k + 2]!;
+      const r1 = r0 + ow;
+      const r2 = r1 + ow;
+      for (let x = 0; x < ow; x++)
+        outImg[o + x] = 0 + tmp[r0 + x]! * w0 + tmp[r1 + x]! * w1 + tmp[r2 + x]! * w2;
+    } else if (taps === 2) {
+      const w0 = yw[k]!;
+      const w1 = yw[k + 1]!;
+      const r1 = r0 + ow;
+      for (let x = 0; x < ow; x++) outImg[o + x] = 0 + tmp[r0 + x]! * w0 + tmp[r1 + x]! * w1;
+    } else
+      for (let x = 0; x < ow; x++) {
+        let acc = 0;
+        for (let q = 0; q < taps; q++) acc += tmp[r0 + q * ow + x]! * yw[k + q]!;
+        outImg[o + x] = acc;
+      }
   }
   return outImg;
 }
 
-type FilterWeights = { start: number; weights: Float32Array }[];
+/**
+ * Per output pixel: its first input pixel (`start`) and its weights, `weights[offset[o] .. offset[o + 1])`
+ * (flat arrays: no object per pixel to look up).
+ */
+interface FilterWeights {
+  start: Int32Array;
+  offset: Int32Array;
+  weights: Float32Array;
+}
 
 /** Weights by (input size, output size): a server normalises thousands of characters of a few sizes. */
 const weightCache = new Map<number, FilterWeights>();
@@ -149,23 +218,29 @@ function filterWeights(inSize: number, outSize: number): FilterWeights {
 function computeFilterWeights(inSize: number, outSize: number): FilterWeights {
   const scale = inSize / outSize;
   const support = Math.max(1, scale); // triangle radius in input pixels
-  const result: FilterWeights = [];
+  const start = new Int32Array(outSize);
+  const offset = new Int32Array(outSize + 1);
+  const perPixel: Float32Array[] = [];
   for (let o = 0; o < outSize; o++) {
     const centre = (o + 0.5) * scale;
-    const start = Math.max(0, Math.floor(centre - support));
+    const first = Math.max(0, Math.floor(centre - support));
     const end = Math.min(inSize, Math.ceil(centre + support));
-    const weights = new Float32Array(Math.max(1, end - start));
+    const weights = new Float32Array(Math.max(1, end - first));
     let sum = 0;
-    for (let i = start; i < end; i++) {
+    for (let i = first; i < end; i++) {
       const w = Math.max(0, 1 - Math.abs(i + 0.5 - centre) / support);
-      weights[i - start] = w;
+      weights[i - first] = w;
       sum += w;
     }
     if (sum > 0) for (let k = 0; k < weights.length; k++) weights[k] /= sum;
     else weights[0] = 1;
-    result.push({ start: Math.min(start, inSize - 1), weights });
+    start[o] = Math.min(first, inSize - 1);
+    offset[o + 1] = offset[o]! + weights.length;
+    perPixel.push(weights);
   }
-  return result;
+  const weights = new Float32Array(offset[outSize]!);
+  for (let o = 0; o < outSize; o++) weights.set(perPixel[o]!, offset[o]!);
+  return { start, offset, weights };
 }
 
 /** EMNIST stores each image transposed relative to MNIST; this returns it upright. */
