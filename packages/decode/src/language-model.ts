@@ -41,20 +41,28 @@ export function createCharLanguageModel(
   const separators = new Set([' ', '-', "'"].map((s) => alphabet.symbols.indexOf(s)).filter((k) => k > 0));
   const code = new Map(alphabet.symbols.map((s, k) => [s, k] as const).filter(([, k]) => k > 0));
   // Symbol ids inside the model: alphabet indices; 0 (the blank's index) marks the start and the end of a word.
-  const counts = new Map<string, number>();
-  const contexts = new Map<string, number>();
+  // A history of order-1 symbols is one number in base C (start marks are 0s), an event history * C + next.
+  const historySpan = C ** (order - 1);
+  const events = (labels: readonly number[], fn: (history: number, event: number) => void) => {
+    let history = 0;
+    for (let i = 0; i <= labels.length; i++) {
+      const next = i < labels.length ? labels[i]! : 0;
+      fn(history, history * C + next);
+      history = (history * C + next) % historySpan;
+    }
+  };
+  const counts = new Map<number, number>();
+  const contexts = new Map<number, number>();
   const seen = new Set<string>();
-  const key = (history: number[]) => history.join(',');
   for (const entry of words)
     for (const word of canonicalLineText(String(entry), alphabet).split(/[ \-']/)) {
       if (word === '' || seen.has(word)) continue;
       const labels = [...word].map((ch) => code.get(ch) ?? -1);
       if (labels.includes(-1)) continue;
       seen.add(word);
-      forEachEvent(labels, order, (history, next) => {
-        const h = key(history);
-        counts.set(`${h}|${next}`, (counts.get(`${h}|${next}`) ?? 0) + 1);
-        contexts.set(h, (contexts.get(h) ?? 0) + 1);
+      events(labels, (history, event) => {
+        counts.set(event, (counts.get(event) ?? 0) + 1);
+        contexts.set(history, (contexts.get(history) ?? 0) + 1);
       });
     }
   if (seen.size === 0)
@@ -65,10 +73,9 @@ export function createCharLanguageModel(
   const outcomes = C - 1 - separators.size + 1;
   const wordLogProb = (labels: number[]) => {
     let lp = 0;
-    forEachEvent(labels, order, (history, next) => {
-      const h = key(history);
+    events(labels, (history, event) => {
       lp += Math.log(
-        ((counts.get(`${h}|${next}`) ?? 0) + smoothing) / ((contexts.get(h) ?? 0) + smoothing * outcomes),
+        ((counts.get(event) ?? 0) + smoothing) / ((contexts.get(history) ?? 0) + smoothing * outcomes),
       );
     });
     return lp;
@@ -90,10 +97,4 @@ export function createCharLanguageModel(
       return lp;
     },
   };
-}
-
-/** Each (history, next) event of a word padded with start marks and closed by the end mark (both 0). */
-function forEachEvent(labels: number[], order: number, fn: (history: number[], next: number) => void): void {
-  const padded = [...new Array<number>(order - 1).fill(0), ...labels, 0];
-  for (let i = order - 1; i < padded.length; i++) fn(padded.slice(i - order + 1, i), padded[i]!);
 }

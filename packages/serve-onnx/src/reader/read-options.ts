@@ -35,12 +35,12 @@ export interface ReadOptions {
   beam?: number;
 }
 
-/** Named word lists compiled once at start: name -> automaton (`lexicon`) and trigram model (`lm`). */
-export type Lexicons = ReadonlyMap<string, { automaton: SymbolAutomaton; languageModel: CharLanguageModel }>;
+/** Named word lists compiled once at start: name -> automaton (`lexicon`) and the words (for `lm`). */
+export type Lexicons = ReadonlyMap<string, { automaton: SymbolAutomaton; words: readonly string[] }>;
 
 /** Compiles `createLineReader({ lexicons })`: every list non-empty, names simple. */
 export function compileLexicons(lists: Record<string, readonly string[]>, alphabet: LineAlphabet): Lexicons {
-  const out = new Map<string, { automaton: SymbolAutomaton; languageModel: CharLanguageModel }>();
+  const out = new Map<string, { automaton: SymbolAutomaton; words: readonly string[] }>();
   for (const [name, words] of Object.entries(lists)) {
     if (!/^[A-Za-z0-9_.-]+$/.test(name))
       throw new HcrError('LEXICON_INVALID', `The lexicon name '${name}' is not a simple name.`, {
@@ -58,7 +58,7 @@ export function compileLexicons(lists: Record<string, readonly string[]>, alphab
         `None of the ${list.length} entries of the lexicon '${name}' can be written in the reader's alphabet (${alphabet.symbols.slice(1).join('')}).`,
         { hint: 'Give a word list in the characters the reader knows, one word per line.' },
       );
-    out.set(name, { automaton: lex, languageModel: createCharLanguageModel(list, alphabet) });
+    out.set(name, { automaton: lex, words: list });
   }
   return out;
 }
@@ -86,6 +86,7 @@ function checkInt(name: string, v: number | undefined, max: number, fallback: nu
 export class ReadOptionsCompiler {
   private readonly patterns = new Map<string, SymbolAutomaton>();
   private readonly classes = new Map<string, CharacterClass>();
+  private readonly languageModels = new Map<string, CharLanguageModel>();
 
   constructor(
     private readonly alphabet: LineAlphabet,
@@ -104,7 +105,13 @@ export class ReadOptionsCompiler {
       out.pattern = this.cached(this.patterns, o.pattern, () => compilePattern(o.pattern!, this.alphabet));
     if (o.lexicon !== undefined && o.lexicon !== '')
       out.lexicon = this.wordList('lexicon', o.lexicon).automaton;
-    if (o.lm !== undefined && o.lm !== '') out.languageModel = this.wordList('lm', o.lm).languageModel;
+    if (o.lm !== undefined && o.lm !== '') {
+      const { words } = this.wordList('lm', o.lm);
+      // built on first use: a list loaded only as a lexicon never pays for its model
+      out.languageModel = this.cached(this.languageModels, o.lm, () =>
+        createCharLanguageModel(words, this.alphabet),
+      );
+    }
     return out;
   }
 
