@@ -1,19 +1,12 @@
-import { encodeLineText, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
+import { createRng, encodeLineText, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 import { decodeCtc } from './decode.js';
 import { createLexicon } from './lexicon.js';
 import { compilePattern } from './pattern.js';
 import type { DecodeOptions } from './types.js';
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [0, 1): @hcr/core's stream, started at state `seed`. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(0, seed >>> 0).next;
 }
 
 const TWINS: Record<string, string> = {

@@ -1,4 +1,4 @@
-import type { LineAlphabet } from '@hcr/core';
+import { createRng, type LineAlphabet } from '@hcr/core';
 
 /** A tiny alphabet for exhaustive checks: blank plus the given symbols. */
 export function tinyAlphabet(symbols: string[]): LineAlphabet {
@@ -33,16 +33,9 @@ export function matrix(rows: Record<string, number>[], alphabet: LineAlphabet): 
   return out;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
+/** Deterministic pseudo-random numbers: @hcr/core's stream, started at state `seed`. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(0, seed >>> 0).next;
 }
 
 /** Random softmax rows. */

@@ -1,3 +1,4 @@
+import { createRng } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, devSet } from '../scripts/dev-images.js';
 import { type CharacterNormalisationOptions, normaliseCharacter } from '../src/index.js';
@@ -8,16 +9,9 @@ import { normaliseCharacterReference } from './support/character-reference.js';
  * implementation it replaced (kept verbatim in support/character-reference.ts) on many varied inputs.
  */
 
-/** mulberry32: a small seeded generator (this package has no dependencies). */
+/** @hcr/core's seeded stream, started at state `seed`. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(0, seed >>> 0).next;
 }
 
 /** Soft strokes and blobs (ink bright on 0), with optional noise: a character, a speck, or nothing. */
