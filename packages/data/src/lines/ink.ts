@@ -243,25 +243,44 @@ function drawGlyph(
   p: Placed,
   lineTone: number,
 ): void {
-  const full = paintGlyph(undefined, width, height, bank, p, 0);
+  // the glyph is sampled once; each candidate tone only re-thresholds the samples
+  const samples = sampleGlyph(width, height, bank, p);
+  const full = inkThrough(samples, 0);
   let tone = lineTone;
   for (let k = 0; k < 6 && tone > 0.02; k++) {
-    if (paintGlyph(undefined, width, height, bank, p, tone) >= full * MIN_INK_KEPT) break;
+    if (inkThrough(samples, tone) >= full * MIN_INK_KEPT) break;
     tone *= 0.7;
   }
-  paintGlyph(ink, width, height, bank, p, tone);
+  inkThrough(samples, tone, ink);
 }
 
-/** Samples the glyph into `ink` (max with what is there) at `tone`; returns the ink mass it drew. */
-function paintGlyph(
-  ink: Float32Array | undefined,
-  width: number,
-  height: number,
-  bank: GlyphBank,
-  p: Placed,
-  tone: number,
-): number {
+/** A glyph sampled into place: output pixel index and bilinear grey level (0..255) per sample. */
+interface GlyphSamples {
+  count: number;
+  at: Int32Array;
+  level: Float64Array;
+}
+
+/**
+ * The ink mass the samples leave through the pen `tone` (grey levels below it vanish, the rest stretched to
+ * 0..1); with `ink`, also draws them there (max with what is there).
+ */
+function inkThrough(samples: GlyphSamples, tone: number, ink?: Float32Array): number {
+  const gain = 1 / Math.max(0.05, 1 - tone);
   let mass = 0;
+  for (let k = 0; k < samples.count; k++) {
+    const level = (samples.level[k]! / 255 - tone) * gain;
+    if (level <= 0) continue;
+    const val = Math.min(level, 1);
+    mass += val;
+    const i = samples.at[k]!;
+    if (ink && val > ink[i]!) ink[i] = val;
+  }
+  return mass;
+}
+
+/** Inverse-maps every output pixel near the glyph's place into its ink box (sheared, warped): its samples. */
+function sampleGlyph(width: number, height: number, bank: GlyphBank, p: Placed): GlyphSamples {
   const base = p.glyph * GLYPH_SIDE * GLYPH_SIDE;
   const img = bank.images;
   const [bx0, by0, bx1, by1] = p.box;
@@ -278,7 +297,8 @@ function paintGlyph(
   const xEnd = Math.min(width, Math.ceil(p.x + p.w + shearMax + padX));
   const yStart = Math.max(0, Math.floor(p.top - padY));
   const yEnd = Math.min(height, Math.ceil(bottom + padY));
-  const gain = 1 / Math.max(0.05, 1 - tone);
+  const room = Math.max(0, xEnd - xStart) * Math.max(0, yEnd - yStart);
+  const samples: GlyphSamples = { count: 0, at: new Int32Array(room), level: new Float64Array(room) };
   for (let y = yStart; y < yEnd; y++) {
     const vRow = by0 + (y + 0.5 - p.top) * sy - 0.5;
     if (!warp && (vRow < -1 || vRow > GLYPH_SIDE)) continue;
@@ -299,14 +319,11 @@ function paintGlyph(
       const s =
         (px(img, base, u0, v0) * (1 - fu) + px(img, base, u0 + 1, v0) * fu) * (1 - fv) +
         (px(img, base, u0, v0 + 1) * (1 - fu) + px(img, base, u0 + 1, v0 + 1) * fu) * fv;
-      const level = (s / 255 - tone) * gain;
-      if (level <= 0) continue;
-      const val = Math.min(level, 1);
-      mass += val;
-      if (ink && val > ink[y * width + x]!) ink[y * width + x] = val;
+      samples.at[samples.count] = y * width + x;
+      samples.level[samples.count++] = s;
     }
   }
-  return mass;
+  return samples;
 }
 
 function px(img: Uint8Array, base: number, u: number, v: number): number {
