@@ -36,6 +36,7 @@ function style(over: Partial<HandStyle>): HandStyle {
     accents: 0,
     penCapitals: 0,
     sizeJitter: 0,
+    aspect: 1,
     warp: 0,
     baselineJitter: 0,
     slope: 0,
@@ -74,5 +75,37 @@ describe('handwriting layout: a pen never erases a character', () => {
     const widePlain = inkMass(layoutInk('4', style({}), wide, pools, createRng(1)).ink);
     const wideEroded = inkMass(layoutInk('4', style({ erode: true }), wide, pools, createRng(1)).ink);
     expect(wideEroded).toBeLessThan(widePlain * 0.9);
+  });
+});
+
+describe("handwriting layout: the writer's hand", () => {
+  const inkColumns = (l: { ink: Float32Array; width: number; height: number }) => {
+    let n = 0;
+    for (let x = 0; x < l.width; x++) {
+      let on = false;
+      for (let y = 0; y < l.height && !on; y++) on = l.ink[y * l.width + x]! >= 0.5;
+      if (on) n++;
+    }
+    return n;
+  };
+
+  it('a narrow hand draws the same glyphs narrower, at the same height', () => {
+    const bank = crossBank(3, 255);
+    const wide = layoutInk('4444', style({}), bank, pools, createRng(1));
+    const narrow = layoutInk('4444', style({ aspect: 0.62 }), bank, pools, createRng(1));
+    expect(narrow.capH).toBe(wide.capH);
+    expect(inkColumns(narrow)).toBeLessThan(inkColumns(wide) * 0.75);
+    expect(inkColumns(narrow)).toBeGreaterThan(inkColumns(wide) * 0.5);
+  });
+
+  it('writing kept to lost boxes is spaced like comb cells, with no cells left to draw', () => {
+    const bank = crossBank(3, 255);
+    const boxed = layoutInk('44', style({ cellW: 40 }), bank, pools, createRng(1));
+    const unboxed = layoutInk('44', style({ cellW: 40, unboxed: true }), bank, pools, createRng(1));
+    expect(boxed.cells).toHaveLength(2);
+    expect(unboxed.cells).toHaveLength(0);
+    expect(unboxed.width).toBe(boxed.width);
+    // a 40-px cell each: wider than the same glyphs at the default gap
+    expect(unboxed.width).toBeGreaterThan(layoutInk('44', style({}), bank, pools, createRng(1)).width);
   });
 });

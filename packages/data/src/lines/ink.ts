@@ -17,6 +17,11 @@ export interface HandStyle {
   gapJitter: number;
   /** Comb boxes: every character centred in a cell this wide (scan px). */
   cellW?: number;
+  /**
+   * Cells without boxes: the writer kept to a form's (erased or cropped) boxes, so a narrow I or 1 sits alone
+   * in a wide gap, as on the real name forms; no boxes are drawn.
+   */
+  unboxed?: boolean;
   /** Pen weight: ink threshold on the scaled glyph (higher = thinner strokes). */
   tone: number;
   /** Thicken strokes by a 3x3 max filter. */
@@ -37,6 +42,11 @@ export interface HandStyle {
    */
   penCapitals: number;
   sizeJitter: number;
+  /**
+   * Width of the glyphs relative to EMNIST's (a writer's hand is narrow or wide as a whole). The real form
+   * writers' capitals are narrower than EMNIST's: squeezed to 3/4, a narrow M reads as H and a U as V.
+   */
+  aspect: number;
   /**
    * Elastic warp of each glyph: the largest displacement, in glyph pixels (of 28), of a smooth random field
    * that bends its strokes. MNIST's and EMNIST's writers are not the writers of real forms and cheques; a
@@ -160,7 +170,7 @@ export function layoutInk(
       const [t, b] = extent(ch);
       const h = Math.max(3, (t - b) * capH * jitterH);
       const scale = h / (box[3] - box[1]);
-      w = Math.max(1.5, (box[2] - box[0]) * scale * (0.85 + 0.3 * rng.next()));
+      w = Math.max(1.5, (box[2] - box[0]) * scale * style.aspect * (0.9 + 0.2 * rng.next()));
       const shear = style.slant + 0.08 * (rng.next() * 2 - 1);
       const g: Placed = { ch, glyph, x, w, top: baseline - t * capH * jitterH + dy, h, shear, box };
       g.warp = pickWarp(style.warp, rng);
@@ -183,7 +193,7 @@ export function layoutInk(
       const cell = style.cellW;
       const offset = Math.max(0, (cell - w) / 2 + (rng.next() - 0.5) * cell * 0.15);
       item.x = x + offset;
-      cells.push([x, x + cell]);
+      if (!style.unboxed) cells.push([x, x + cell]);
       x += cell;
     } else {
       x += w + capH * (style.gap + style.gapJitter * (rng.next() * 2 - 1));

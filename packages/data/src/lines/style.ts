@@ -17,7 +17,7 @@ export function pickStyles(
 ): { hand: HandStyle; scan: ScanStyle } {
   const isName = kind === 'name';
   const isAmount = kind === 'amount';
-  const capH = isName ? u(rng, 13, 24) : isAmount ? u(rng, 16, 34) : u(rng, 12, 30);
+  const capH = isName ? u(rng, 16, 30) : isAmount ? u(rng, 16, 34) : u(rng, 12, 30);
   // spacing: wide gaps (letters spread along a form field) to overlapping (fast cheque writing)
   const r = rng.next();
   const spread = isName ? [0.45, 0.8, 0.95] : isAmount ? [0.1, 0.55, 0.85] : [0.2, 0.7, 0.9];
@@ -30,11 +30,13 @@ export function pickStyles(
           ? u(rng, -0.08, 0.04)
           : u(rng, -0.14, -0.04);
   const comb = rng.next() < clutter.combBoxes * (isName ? 1.6 : 0.8);
+  // names: a quarter more keep to boxes that the crop or the scan lost (wide, even cells, no lines)
+  const unboxed = !comb && isName && rng.next() < 0.25;
   // pen: thin (high threshold on the glyph's soft edge) for names, heavier for amounts
-  const thin = isName ? 0.75 : isAmount ? 0.25 : 0.5;
-  const erode = capH >= 14 && rng.next() < (isName ? 0.6 : isAmount ? 0.1 : 0.3);
+  const thin = isName ? 0.85 : isAmount ? 0.7 : 0.6;
+  const erode = capH >= 14 && rng.next() < (isName ? 0.7 : isAmount ? 0.45 : 0.4);
   // an eroded pen starts from full strokes; otherwise the glyph's soft edge sets the weight
-  const tone = erode ? u(rng, 0.05, 0.3) : rng.next() < thin ? u(rng, 0.35, 0.7) : u(rng, 0.05, 0.4);
+  const tone = erode ? u(rng, 0.05, 0.3) : rng.next() < thin ? u(rng, 0.45, 0.85) : u(rng, 0.05, 0.4);
   const textured = rng.next() < Math.min(1, clutter.texture * (isAmount ? 2.3 : isName ? 0.15 : 0.8));
   return {
     hand: {
@@ -42,15 +44,17 @@ export function pickStyles(
       slant: u(rng, -0.12, 0.3),
       gap,
       gapJitter: u(rng, 0.02, 0.12),
-      cellW: comb ? capH * u(rng, 1.05, 1.6) : undefined,
+      cellW: comb || unboxed ? capH * u(rng, 1.05, 1.6) : undefined,
+      unboxed,
       tone,
-      dilate: capH > 18 && rng.next() < (isAmount ? 0.55 : 0.25),
+      dilate: capH > 18 && rng.next() < (isAmount ? 0.12 : 0.1),
       // fine pens: most names, some of everything else (only where strokes are wide enough to survive)
       erode,
       continental: isAmount ? 0.6 : kind === 'name' || kind === 'word' ? 0.3 : 0.45,
       accents: isName ? 0.15 : kind === 'word' || kind === 'mixed' ? 0.05 : 0,
-      penCapitals: isName ? 0.35 : kind === 'word' || kind === 'mixed' || kind === 'code' ? 0.15 : 0,
+      penCapitals: isName ? 0.5 : kind === 'word' || kind === 'mixed' || kind === 'code' ? 0.15 : 0,
       sizeJitter: u(rng, 0.02, 0.12),
+      aspect: u(rng, 0.62, 1.2),
       warp: u(rng, 0.6, 2.2),
       baselineJitter: u(rng, 0.01, 0.08),
       slope: u(rng, -0.02, 0.02),
