@@ -35,6 +35,7 @@ function style(over: Partial<HandStyle>): HandStyle {
     continental: 0,
     accents: 0,
     penCapitals: 0,
+    slashOnes: 0,
     sizeJitter: 0,
     aspect: 1,
     warp: 0,
@@ -107,5 +108,34 @@ describe("handwriting layout: the writer's hand", () => {
     expect(unboxed.width).toBe(boxed.width);
     // a 40-px cell each: wider than the same glyphs at the default gap
     expect(unboxed.width).toBeGreaterThan(layoutInk('44', style({}), bank, pools, createRng(1)).width);
+  });
+});
+
+describe('handwriting layout: pen-drawn characters', () => {
+  it("a slash 1 is one stroke from the bottom left to the top right of its place, not the glyph's cross", () => {
+    const bank = crossBank(3, 255);
+    const l = layoutInk('1', style({ slashOnes: 1 }), bank, pools, createRng(1));
+    const at = (fx: number, fy: number) => {
+      // the ink box of the line, sampled at a fraction of its width and height (3x3 neighbourhood)
+      let x0 = l.width;
+      let x1 = 0;
+      let y0 = l.height;
+      let y1 = 0;
+      for (let y = 0; y < l.height; y++)
+        for (let x = 0; x < l.width; x++)
+          if (l.ink[y * l.width + x]! >= 0.5)
+            [x0, x1, y0, y1] = [Math.min(x0, x), Math.max(x1, x), Math.min(y0, y), Math.max(y1, y)];
+      const cx = Math.round(x0 + fx * (x1 - x0));
+      const cy = Math.round(y0 + fy * (y1 - y0));
+      let m = 0;
+      for (let dy = -1; dy <= 1; dy++)
+        for (let dx = -1; dx <= 1; dx++) m = Math.max(m, l.ink[(cy + dy) * l.width + cx + dx] ?? 0);
+      return m;
+    };
+    expect(at(0.05, 0.95)).toBeGreaterThan(0.5); // bottom left
+    expect(at(0.5, 0.5)).toBeGreaterThan(0.5); // middle
+    expect(at(0.95, 0.05)).toBeGreaterThan(0.5); // top right
+    expect(at(0.05, 0.05)).toBe(0); // top left: a slash, not a cross
+    expect(at(0.95, 0.95)).toBe(0);
   });
 });

@@ -41,6 +41,8 @@ export interface HandStyle {
    * an I with bars at top and bottom (read as T otherwise).
    */
   penCapitals: number;
+  /** Odds that a 1 is one slanted pen stroke, a '/', as many cheque writers make it. */
+  slashOnes: number;
   sizeJitter: number;
   /**
    * Width of the glyphs relative to EMNIST's (a writer's hand is narrow or wide as a whole). The real form
@@ -176,7 +178,10 @@ export function layoutInk(
       g.warp = pickWarp(style.warp, rng);
       if ((ch === 'M' || ch === 'I') && rng.next() < style.penCapitals) {
         g.pen = true;
-        g.w = w = h * (ch === 'M' ? 0.75 + 0.35 * rng.next() : 0.35 + 0.25 * rng.next());
+        g.w = w = h * style.aspect * (ch === 'M' ? 0.8 + 0.35 * rng.next() : 0.35 + 0.25 * rng.next());
+      } else if (ch === '1' && rng.next() < style.slashOnes) {
+        g.pen = true;
+        g.w = w = h * (0.25 + 0.3 * rng.next());
       }
       placed.push(g);
       item = g;

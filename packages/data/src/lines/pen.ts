@@ -63,8 +63,9 @@ export function drawContinental({ ink, width, height, pen, rng }: PenContext, p:
     const y = p.top + pen / 2;
     // a short flag, or (as on many Latin American and European cheques) a long lead-in rising from low left
     const long = rng.next() < 0.35;
-    const len = p.h * (long ? 0.5 + 0.35 * rng.next() : 0.25 + 0.2 * rng.next());
-    const angle = long ? 0.75 + 0.4 * rng.next() : 0.45 + 0.45 * rng.next(); // radians below the horizontal
+    const angle = long ? 0.8 + 0.45 * rng.next() : 0.45 + 0.45 * rng.next(); // radians below the horizontal
+    // a long lead-in starts near the baseline (a 1 like a narrow lambda); a flag hangs from the top
+    const len = long ? (p.h * (0.7 + 0.3 * rng.next())) / Math.sin(angle) : p.h * (0.25 + 0.2 * rng.next());
     const x = xAt(0);
     drawStroke(ink, width, height, x, y, x - len * Math.cos(angle), y + len * Math.sin(angle), pen);
   } else {
@@ -76,7 +77,7 @@ export function drawContinental({ ink, width, height, pen, rng }: PenContext, p:
   }
 }
 
-/** A European M (legs, and a V that stops between a third and three quarters down) or a serif I. */
+/** A European M (legs, and a V that stops between a third and three quarters down), a serif I or a slash 1. */
 export function drawPenCapital({ ink, width, height, pen, rng }: PenContext, p: PlacedGlyph): void {
   const j = () => (rng.next() - 0.5) * 0.08;
   // (u, v) in the glyph's box, u across and v down, sheared like drawGlyph
@@ -94,6 +95,8 @@ export function drawPenCapital({ ink, width, height, pen, rng }: PenContext, p: 
     line(tr, at(1, 1));
     line(tl, mid);
     line(mid, tr);
+  } else if (p.ch === '1') {
+    line(at(0, 1), at(1, 0)); // a slash
   } else {
     line(at(0.5, 0), at(0.5, 1));
     line(at(0, 0), at(1, 0));

@@ -52,9 +52,11 @@ export function pickStyles(
       erode,
       continental: isAmount ? 0.6 : kind === 'name' || kind === 'word' ? 0.3 : 0.45,
       accents: isName ? 0.15 : kind === 'word' || kind === 'mixed' ? 0.05 : 0,
+      slashOnes: isAmount ? 0.2 : kind === 'number' || kind === 'date' ? 0.1 : 0.03,
       penCapitals: isName ? 0.5 : kind === 'word' || kind === 'mixed' || kind === 'code' ? 0.15 : 0,
       sizeJitter: u(rng, 0.02, 0.12),
-      aspect: u(rng, 0.62, 1.2),
+      // glyph width / height measured on the real sets: form capitals narrower than EMNIST's, cheque digits wider
+      aspect: isName ? u(rng, 0.5, 1.05) : isAmount ? u(rng, 0.75, 1.35) : u(rng, 0.6, 1.2),
       warp: u(rng, 0.6, 2.2),
       baselineJitter: u(rng, 0.01, 0.08),
       slope: u(rng, -0.02, 0.02),
