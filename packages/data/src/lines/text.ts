@@ -79,11 +79,12 @@ export function createTextSource(alphabet: LineAlphabet = LINE_ALPHABET_36): Tex
     const last = () => plainName(f.person.lastName());
     const u = rng.next();
     let s: string;
-    if (u < 0.34) s = first();
-    else if (u < 0.66) s = last();
-    else if (u < 0.82) s = `${first()} ${last()}`;
-    else if (u < 0.9) s = `${first()}-${first()}`;
-    else if (u < 0.95) s = `${pick(rng, ["O'", "D'", "L'", "D'"])}${last()}`;
+    // a form has one field per name part: a whole "first last" name on one line is the exception
+    if (u < 0.42) s = first();
+    else if (u < 0.82) s = last();
+    else if (u < 0.88) s = `${first()} ${last()}`;
+    else if (u < 0.95) s = `${first()}-${first()}`;
+    else if (u < 0.98) s = `${pick(rng, ["O'", "D'", "L'", "D'"])}${last()}`;
     else s = `${pick(rng, ['DE', 'DA', 'DI', 'VAN', 'LE', 'DEL', 'VON', 'DE LA'])} ${last()}`;
     const style: Case = chance(rng, 0.85) ? 'upper' : 'title';
     s = applyCase(s, style);
@@ -120,7 +121,11 @@ export function createTextSource(alphabet: LineAlphabet = LINE_ALPHABET_36): Tex
 
   /** Courtesy amounts as written on cheques and forms: "32.516", "1,250.00", "45.50", "3130,-", "80.000-". */
   const amount = (rng: Rng): string => {
-    const n = logInt(rng, 1, 999_999);
+    // people write round sums: on real cheques 12% of amounts hold 000 (runs of zeros the reader must split)
+    const raw = logInt(rng, 1, 999_999);
+    const u0 = rng.next();
+    const round = u0 < 0.25 ? 1000 : u0 < 0.4 ? 100 : 1;
+    const n = raw >= round * 1.5 ? Math.round(raw / round) * round : raw;
     const u = rng.next();
     let s: string;
     if (u < 0.35) s = groupThousands(n, n >= 1000 ? '.' : '');
