@@ -1,6 +1,6 @@
 import type { Rng } from '@hcr/core';
 import { GLYPH_SIDE, type GlyphBank, type GlyphPools, symbolOf } from './glyphs.js';
-import { drawAccent, drawContinental, drawMark, drawPenCapital, type PenContext } from './pen.js';
+import { drawAccent, drawContinental, drawMark, drawPenGlyph, type PenContext } from './pen.js';
 
 /**
  * Handwriting layout: real glyphs placed along a baseline with per-character scale, baseline and slant
@@ -103,7 +103,7 @@ interface Placed {
   shear: number;
   /** Source ink box in the 28x28 glyph. */
   box: [number, number, number, number];
-  /** Drawn with the pen (drawPenCapital) instead of from the glyph. */
+  /** Drawn with the pen (drawPenGlyph) instead of from the glyph. */
   pen?: boolean;
   /** Elastic warp: amplitude (glyph px), then frequency and phase of each of four sine terms. */
   warp?: number[];
@@ -223,7 +223,7 @@ export function layoutInk(
   }
   const pen: PenContext = { ink, width, height, pen: penWidth, rng };
   for (const m of marks) drawMark(pen, m, baseline, capH);
-  for (const p of placed) if (p.pen) drawPenCapital(pen, p);
+  for (const p of placed) if (p.pen) drawPenGlyph(pen, p);
   for (const p of placed)
     if ((p.ch === '1' || p.ch === '7') && rng.next() < style.continental) drawContinental(pen, p);
     else if ((p.ch === 'E' || p.ch === 'e') && rng.next() < style.accents) drawAccent(pen, p);

@@ -78,7 +78,7 @@ export function drawContinental({ ink, width, height, pen, rng }: PenContext, p:
 }
 
 /** A European M (legs, and a V that stops between a third and three quarters down), a serif I or a slash 1. */
-export function drawPenCapital({ ink, width, height, pen, rng }: PenContext, p: PlacedGlyph): void {
+export function drawPenGlyph({ ink, width, height, pen, rng }: PenContext, p: PlacedGlyph): void {
   const j = () => (rng.next() - 0.5) * 0.08;
   // (u, v) in the glyph's box, u across and v down, sheared like drawGlyph
   const at = (u: number, v: number): [number, number] => [

@@ -6,9 +6,9 @@ import type { ScanStyle } from './scan.js';
 const u = (rng: Rng, a: number, b: number) => a + (b - a) * rng.next();
 
 /**
- * How a field of this kind tends to be written, from looking at the real dev sets: names in block capitals
- * with a thin pen, small and often widely spaced (boxes on paper forms); amounts larger, thicker, tighter,
- * on grey textured cheque backgrounds. Every kind still gets the whole range, only the odds differ.
+ * How a field of this kind tends to be written, from looking at and measuring the real dev sets: names in
+ * narrow block capitals with a thin pen, small and often widely spaced (boxes on paper forms); amounts larger,
+ * wider, tighter, on grey textured cheque backgrounds. Every kind still gets the whole range, only the odds differ.
  */
 export function pickStyles(
   kind: LineKind,
@@ -32,7 +32,7 @@ export function pickStyles(
   const comb = rng.next() < clutter.combBoxes * (isName ? 1.6 : 0.8);
   // names: a quarter more keep to boxes that the crop or the scan lost (wide, even cells, no lines)
   const unboxed = !comb && isName && rng.next() < 0.25;
-  // pen: thin (high threshold on the glyph's soft edge) for names, heavier for amounts
+  // pen: mostly thin (a high threshold on the glyph's soft edge); real strokes are ~1.6-1.8 px at 32 px
   const thin = isName ? 0.85 : isAmount ? 0.7 : 0.6;
   const erode = capH >= 14 && rng.next() < (isName ? 0.7 : isAmount ? 0.45 : 0.4);
   // an eroded pen starts from full strokes; otherwise the glyph's soft edge sets the weight
