@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   GLYPH_PARTS,
   type GlyphBank,
+  generatorFingerprint,
   glyphPart,
   glyphPools,
   linePixels,
@@ -145,6 +146,21 @@ describe.skipIf(!haveData)('synthetic lines from the real characters', () => {
     const r = await prepareLines({ dataDir, config: SMALL, outDir: a, workers: 0 });
     expect(r.upToDate).toBe(true);
     expect(readFileSync(join(a, 'manifest.json')).equals(before)).toBe(true);
+  });
+
+  it('lines an older generator drew are rebuilt, though the config and raw files are the same', async () => {
+    const d = join(out, 'older');
+    const config = { ...SMALL, counts: { train: 3, val: 0, test: 3 } };
+    const first = await prepareLines({ dataDir, config, outDir: d, workers: 0 });
+    expect(first.manifest.generator).toBe(generatorFingerprint(resolveLineConfig(config)));
+    // what a dataset made by another version of hcr looks like: intact shards, another generator
+    const manifestFile = join(d, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, generator: '0123456789abcdef' }));
+    const again = await prepareLines({ dataDir, config, outDir: d, workers: 0 });
+    expect(again.upToDate).toBe(false);
+    expect(again.manifest.generator).toBe(first.manifest.generator);
+    expect((await prepareLines({ dataDir, config, outDir: d, workers: 0 })).upToDate).toBe(true);
   });
 
   it('a corrupt shard is a clear error naming the shard and the fix', async () => {

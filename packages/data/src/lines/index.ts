@@ -9,6 +9,7 @@ export {
   loadLineConfig,
   resolveLineConfig,
 } from './config.js';
+export { generatorFingerprint } from './fingerprint.js';
 export {
   decodeLineShard,
   encodeLineShard,

@@ -30,6 +30,11 @@ export interface LineManifest {
   /** The glyph parts in glyph-id order and the first id of each (provenance of every character). */
   glyphParts: { name: string; start: number; count: number }[];
   config: LineConfig;
+  /**
+   * The generator's fingerprint (generatorFingerprint): what this version of the code draws. Datasets
+   * without one, or with another, are rebuilt by `prepareLines`.
+   */
+  generator: string;
   counts: Record<LineSplitName, LineSplitCounts>;
   shards: LineShardEntry[];
   rawInputs: RawInputEntry[];

@@ -7,6 +7,7 @@ import type { DataDirOptions } from '../locate.js';
 import type { RawInputEntry } from '../manifest.js';
 import { concatChunks, type LineChunk, renderChunk } from './chunk.js';
 import { LINE_KINDS, LINE_SPLITS, type LineConfig, type LineSplitName, resolveLineConfig } from './config.js';
+import { generatorFingerprint } from './fingerprint.js';
 import { encodeLineShard, LINE_SHARD_VERSION } from './format.js';
 import { GLYPH_PARTS, loadGlyphBank, locateGlyphFiles } from './glyphs.js';
 import {
@@ -43,7 +44,8 @@ const CHUNK = 200;
 
 /**
  * Synthetic handwritten lines -> line shards + manifest, deterministic (same config and raw files, same
- * bytes), idempotent like prepareShards: an up-to-date dataset is left alone; the directory appears whole.
+ * bytes), idempotent like prepareShards: an up-to-date dataset (same config, raw files and generator
+ * fingerprint, intact shards) is left alone; the directory appears whole.
  */
 export async function prepareLines(options: PrepareLinesOptions = {}): Promise<PrepareLinesResult> {
   const t0 = performance.now();
@@ -53,10 +55,11 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   const alphabet = LINE_ALPHABET_36;
   progress('verifying raw files (MNIST, emnist-byclass-repack)');
   const { files, rawInputs } = await locateGlyphFiles(options);
+  const generator = generatorFingerprint(config);
   if (!options.force) {
-    const existing = await upToDate(outDir, config, rawInputs);
+    const existing = await upToDate(outDir, config, generator, rawInputs);
     if (existing) {
-      progress('up to date: same config and raw files, every shard matches its sha256');
+      progress('up to date: same config, generator and raw files, every shard matches its sha256');
       return { outDir, ...existing, upToDate: true, seconds: (performance.now() - t0) / 1000 };
     }
   }
@@ -113,6 +116,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
             count: bank.partStarts[i + 1]! - bank.partStarts[i]!,
           })),
           config,
+          generator,
           counts,
           shards,
           rawInputs,
@@ -142,6 +146,7 @@ export function lineManifestText(m: LineManifest): string {
 async function upToDate(
   outDir: string,
   config: LineConfig,
+  generator: string,
   rawInputs: RawInputEntry[],
 ): Promise<{ manifest: LineManifest; manifestSha256: string } | undefined> {
   let text: string;
@@ -162,6 +167,7 @@ async function upToDate(
     });
   const same =
     JSON.stringify(manifest.config) === JSON.stringify(config) &&
+    manifest.generator === generator &&
     manifest.alphabet === LINE_ALPHABET_36.id &&
     JSON.stringify(manifest.rawInputs.map((r) => r.sha256)) ===
       JSON.stringify(rawInputs.map((r) => r.sha256));
