@@ -132,6 +132,13 @@ describe('multipart uploads and /openapi.json', () => {
       type: 'string',
       format: 'binary',
     });
+    // the answer is described too (and fastify serialises it with the same schema)
+    const answer = predict.responses['200'].content['application/json'].schema;
+    expect(answer.required).toEqual(['model', 'predictions', 'timing']);
+    expect(Object.keys(answer.properties.predictions.items.properties)).toEqual(
+      expect.arrayContaining(['label', 'confidence', 'topK', 'answer', 'verdict', 'message', 'input']),
+    );
+    expect(answer.properties.predictions.items.properties.answer.nullable).toBe(true);
     const topK = predict.parameters.find((p: { name: string }) => p.name === 'top_k');
     expect(topK).toMatchObject({ in: 'query', schema: { type: 'integer', minimum: 1, maximum: 36 } });
     // The same bound the route enforces.

@@ -3,7 +3,14 @@ import { deflateSync } from 'node:zlib';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, createRecognizer, type HcrApp, MicroBatcher, type Recognizer } from '../src/index.js';
+import {
+  buildApp,
+  createRecognizer,
+  type HcrApp,
+  MicroBatcher,
+  OverloadedError,
+  type Recognizer,
+} from '../src/index.js';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
 import { pngWithHeader } from './support/png-bomb.js';
 import { photo } from './support/synth.js';
@@ -11,12 +18,14 @@ import { photo } from './support/synth.js';
 const logger = pino({ level: 'silent' });
 
 /** The same recognizer with a slow model, to test timeouts and shutdown with requests in flight. */
-function slowed(rec: Recognizer, ms: number): Recognizer {
+/** The recognizer with `ms` added to every inference; `onInfer` hears when one starts. */
+function slowed(rec: Recognizer, ms: number, onInfer: () => void = () => {}): Recognizer {
   return {
     ...rec,
     info: rec.info,
     tuning: rec.tuning,
     infer: async (images) => {
+      onInfer();
       await new Promise((r) => setTimeout(r, ms));
       return rec.infer(images);
     },
@@ -217,13 +226,18 @@ describe('limits that need a slow model', () => {
 
   it('shuts down gracefully: in-flight requests finish, new ones are refused', async () => {
     const rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
-    const hcr = await buildApp({ recognizer: slowed(rec, 400), logger });
+    let inferring = () => {};
+    const started = new Promise<void>((r) => {
+      inferring = r;
+    });
+    const hcr = await buildApp({ recognizer: slowed(rec, 400, () => inferring()), logger });
     await hcr.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = hcr.app.server.address() as { port: number };
     const url = `http://127.0.0.1:${port}/v1/predict`;
     const img = await photo('7');
     const inFlight = fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: img });
-    await new Promise((r) => setTimeout(r, 100));
+    // shut down once the request is inside the server (a fixed wait raced it on a loaded machine: 503)
+    await started;
     // A drain well past the slow inference: under load the late requests below must still be answered
     // before the server closes its keep-alive connections (with 300 ms they raced it: ECONNRESET at load 9).
     const closing = hcr.shutdown(1500);
@@ -241,6 +255,28 @@ describe('limits that need a slow model', () => {
 });
 
 describe('MicroBatcher', () => {
+  it('refuses images that cannot fit in the queue before their preparation ends', async () => {
+    let runs = 0;
+    const b = new MicroBatcher<number, number>(
+      async (xs) => {
+        runs++;
+        return xs;
+      },
+      { maxBatch: 4, maxWaitMs: 0, maxQueue: 2 },
+    );
+    // a preparation that never ends, then one that fails later: neither is waited for nor left unhandled
+    await expect(b.submitWhenReady(3, new Promise<number[]>(() => {}))).rejects.toThrow(OverloadedError);
+    let fail = (_: Error) => {};
+    const failing = new Promise<number[]>((_, reject) => {
+      fail = reject;
+    });
+    await expect(b.submitWhenReady(3, failing)).rejects.toThrow(OverloadedError);
+    fail(new Error('bad image'));
+    // what fits is still served
+    await expect(b.submitWhenReady(2, Promise.resolve([1, 2]))).resolves.toEqual([1, 2]);
+    expect(runs).toBe(1);
+  });
+
   it('groups concurrent submissions, keeps order, and propagates failures to the whole run', async () => {
     const runs: number[][] = [];
     const b = new MicroBatcher<number, number>(

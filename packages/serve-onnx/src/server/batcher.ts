@@ -68,9 +68,14 @@ export class MicroBatcher<I, O> {
   /**
    * `count` items that `ready` will produce (e.g. images being decoded in a worker): while they are on
    * their way an idle model waits up to maxGatherMs for them, so concurrent requests share a run instead
-   * of each taking a small one.
+   * of each taking a small one. Items that would not fit in the queue now are refused at once, before
+   * their preparation ends: an overloaded server answers 503 without waiting for work it will not do.
    */
   async submitWhenReady(count: number, ready: Promise<readonly I[]>): Promise<O[]> {
+    if (this.queue.length + count > this.opts.maxQueue) {
+      ready.catch(() => {}); // its preparation goes on unwatched; a failure there is nobody's answer
+      throw new OverloadedError(this.queue.length);
+    }
     this.incoming += count;
     let items: readonly I[];
     try {

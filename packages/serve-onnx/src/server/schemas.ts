@@ -31,6 +31,66 @@ const classes = {
     'Allowed characters: all, digits, letters, alnum, uppercase, lowercase, or chars:<set> (e.g. chars:0123456789.,).',
 } as const;
 
+const nullable = <T extends object>(schema: T) => ({ ...schema, nullable: true }) as const;
+const rankedClass = {
+  type: 'object',
+  required: ['label', 'classIndex', 'confidence'],
+  properties: {
+    label: { type: 'string' },
+    classIndex: { type: 'integer' },
+    confidence: { type: 'number', description: 'Calibrated probability.' },
+  },
+} as const;
+
+/**
+ * The answer of POST /v1/predict. Fastify serialises with it (fast-json-stringify: fields not listed here are
+ * not sent, so every field of `Prediction` is listed) and /openapi.json shows it to clients.
+ */
+const predictResponse = {
+  description: 'One prediction per image, in the order sent.',
+  type: 'object',
+  required: ['model', 'predictions', 'timing'],
+  properties: {
+    model: { type: 'string', description: 'The id of the model that answered.' },
+    predictions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['label', 'classIndex', 'confidence', 'topK', 'answer', 'verdict'],
+        properties: {
+          label: nullable({ type: 'string', description: 'Best allowed class (null: no character at all).' }),
+          classIndex: nullable({ type: 'integer' }),
+          confidence: { type: 'number', description: 'Calibrated probability of `label`.' },
+          topK: { type: 'array', items: rankedClass },
+          answer: nullable({
+            type: 'string',
+            description: '`label` when the verdict is `accepted`; null means no confident answer.',
+          }),
+          verdict: {
+            type: 'string',
+            enum: ['accepted', 'not-confident', 'no-character', 'noise', 'several-characters'],
+          },
+          message: { type: 'string', description: 'Why there is no answer (absent when accepted).' },
+          input: {
+            type: 'array',
+            items: { type: 'integer' },
+            description: 'With debug=1: the 28x28 grey levels the model saw, row by row.',
+          },
+        },
+      },
+    },
+    timing: {
+      type: 'object',
+      required: ['preprocessMs', 'inferenceMs', 'totalMs'],
+      properties: {
+        preprocessMs: { type: 'number' },
+        inferenceMs: { type: 'number' },
+        totalMs: { type: 'number' },
+      },
+    },
+  },
+} as const;
+
 /** POST /v1/predict; `classCount` bounds top_k, `maxImages` the images of one request. */
 export function predictSchema(classCount: number, maxImages: number) {
   const topK = {
@@ -49,6 +109,7 @@ export function predictSchema(classCount: number, maxImages: number) {
       type: 'object',
       properties: { top_k: topK, classes, min_confidence: minConfidence, debug },
     },
+    response: { 200: predictResponse },
     body: {
       content: {
         ...rawImageBodies('A PNG, JPEG or WebP photo or scan of one character.'),
