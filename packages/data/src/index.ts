@@ -54,7 +54,7 @@ export {
   type NegativeImage,
   type NegativeKind,
 } from './negatives.js';
-export { type PrepareOptions, type PrepareResult, prepareShards } from './prepare.js';
+export { type PrepareOptions, type PrepareResult, prepareShards, processingFingerprint } from './prepare.js';
 export { type PreviewOptions, previewLayout, renderPreview } from './preview.js';
 export {
   type Batch,

@@ -37,6 +37,8 @@ export interface DataManifest {
   imageShape: [number, number, number];
   letterSource: LetterSource;
   config: DataConfig;
+  /** processingFingerprint: what the code did to the raw pixels (`raw`, or a hash of the normalisation). */
+  processing: string;
   counts: Record<SplitName, SplitCounts>;
   shards: ShardEntry[];
   rawInputs: RawInputEntry[];

@@ -94,7 +94,7 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
   if (!options.force) {
     const existing = await upToDateDataset(outDir, config, letterSource, rawInputs);
     if (existing) {
-      progress('up to date: same config and raw files, every shard matches its sha256');
+      progress('up to date: same config, processing and raw files, every shard matches its sha256');
       return { outDir, ...existing, upToDate: true };
     }
   }
@@ -172,6 +172,7 @@ function buildManifest(
     imageShape: [SIDE, SIDE, 1],
     letterSource,
     config,
+    processing: processingFingerprint(config),
     counts,
     shards,
     rawInputs,
@@ -217,11 +218,32 @@ async function upToDateDataset(
   const manifest = JSON.parse(text) as DataManifest;
   const same =
     JSON.stringify(manifest.config) === JSON.stringify(config) &&
+    manifest.processing === processingFingerprint(config) &&
     manifest.letterSource === letterSource &&
     JSON.stringify(manifest.rawInputs.map((r) => r.sha256)) ===
       JSON.stringify(rawInputs.map((r) => r.sha256));
   if (!same || !(await verifyDataset(outDir)).ok) return undefined;
   return { manifest, manifestSha256: sha256(text) };
+}
+
+/**
+ * What this version of the code does to the raw pixels, as a hash: `canonical` normalises a fixed set of
+ * made-up characters (thin, thick, off-centre, small, large) with the same code as the shards; `raw` keeps
+ * pixels. Shards another version made are rebuilt rather than called up to date.
+ */
+export function processingFingerprint(config: Pick<DataConfig, 'normalise'>): string {
+  if (config.normalise !== 'canonical') return 'raw';
+  const rng = createRng(20261201);
+  const probes = new Uint8Array(8 * PIXELS);
+  for (let i = 0; i < 8; i++) {
+    const [x0, y0, r] = [2 + rng.int(12), 2 + rng.int(12), 2 + i];
+    for (let y = y0; y < Math.min(SIDE, y0 + 3 * r); y++)
+      for (let x = x0; x < Math.min(SIDE, x0 + 2 * r); x++)
+        if (x - x0 < 1 + (i % 3) || y - y0 < 1 + (i % 2))
+          probes[i * PIXELS + y * SIDE + x] = 128 + rng.int(128);
+  }
+  normaliseAll(probes, 8);
+  return sha256(probes).slice(0, 16);
 }
 
 function normaliseAll(images: Uint8Array, count: number): void {

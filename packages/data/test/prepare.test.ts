@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { datasetInfo, openDataset, prepareShards, verifyDataset } from '@hcr/data';
+import { datasetInfo, openDataset, prepareShards, processingFingerprint, verifyDataset } from '@hcr/data';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fixture, fakeImages, idxBytes, makeFixture } from './fixtures.js';
 
@@ -132,6 +132,21 @@ describe('prepareShards', () => {
     expect(changed.upToDate).toBe(false);
     expect(changed.manifest.config.valFraction).toBe(0.2);
     expect((await prepare({ config: { valFraction: 0.2 }, force: true })).upToDate).toBe(false);
+  });
+
+  it('rebuilds shards that another version of the normalisation made (same config, same raw files)', async () => {
+    const config = { normalise: 'canonical' as const };
+    const first = await prepare({ config });
+    expect(first.manifest.processing).toBe(processingFingerprint(config));
+    expect(first.manifest.processing).toMatch(/^[0-9a-f]{16}$/);
+    expect(processingFingerprint({ normalise: 'none' })).toBe('raw');
+    const manifestFile = join(out, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, processing: '0123456789abcdef' }));
+    const again = await prepare({ config });
+    expect(again.upToDate).toBe(false);
+    expect(again.manifest.processing).toBe(first.manifest.processing);
+    expect((await prepare({ config })).upToDate).toBe(true);
   });
 
   it('reports an unwritable output directory', async () => {

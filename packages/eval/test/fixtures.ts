@@ -132,6 +132,7 @@ export async function writeGlyphDataset(dir: string, seed = 1): Promise<void> {
     imageShape: [28, 28, 1],
     letterSource: 'emnist-letters-repack',
     config: { ...DEFAULT_DATA_CONFIG, letters: 'emnist-letters-repack', extra: ['emnist-digits-repack'] },
+    processing: 'synthetic',
     counts,
     shards,
     rawInputs: [],

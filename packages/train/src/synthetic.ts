@@ -66,6 +66,7 @@ export async function writeSyntheticDataset(
       extra: [...DEFAULT_DATA_CONFIG.extra],
       ...(classes === 36 ? {} : { labels: classes as 47 | 62 }),
     },
+    processing: 'synthetic', // drawn here, from no raw files
     counts: manifestCounts,
     shards,
     rawInputs: [],
