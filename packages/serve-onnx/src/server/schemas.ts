@@ -42,10 +42,7 @@ const rankedClass = {
   },
 } as const;
 
-/**
- * The answer of POST /v1/predict. Fastify serialises with it (fast-json-stringify: fields not listed here are
- * not sent, so every field of `Prediction` is listed) and /openapi.json shows it to clients.
- */
+/** The answer of POST /v1/predict, as /openapi.json shows it to clients (JSON.stringify writes it: validation.ts). */
 const predictResponse = {
   description: 'One prediction per image, in the order sent.',
   type: 'object',

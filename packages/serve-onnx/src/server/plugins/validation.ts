@@ -27,6 +27,9 @@ function forUploads(schema: Schema): Schema {
 }
 
 export function registerValidation(app: HcrFastify): void {
+  // Response schemas document the answers in /openapi.json; JSON.stringify writes them. fast-json-stringify
+  // compiled from the predict schema cost 20-30 us more per request here (interleaved A/B runs at c=64).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setValidatorCompiler(({ schema, httpPart, contentType }) => {
     const s = schema as Schema;
     if (httpPart === 'body' && s.format === 'binary') return () => true;
