@@ -392,6 +392,7 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
   if (pinning) pinSelf(pinning.clientCore);
   const runs: HttpRun[] = [];
   let soakRssMiB: number[] | null = null;
+  let soakExtendedS = 0;
   let soakHeapMiB: number[] | null = null;
   let rawBefore: RawRun;
   let rawAfter: RawRun;
@@ -416,6 +417,12 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
           const samples = [await serverStats(url)];
           const timer = setInterval(() => void serverStats(url).then((m) => samples.push(m)), 5000);
           runs.push(await load(url, body, 16, soak, `soak ${soak}s c=16`, batching));
+          // RSS lows only say something once V8 has run a full collection (the heap's sawtooth turned):
+          // without one, keep the load on, 15 s at a time, for up to another minute.
+          for (let more = 0; more < 4 && !sawFullCollection(samples.map((m) => m.heap)); more++) {
+            await load(url, body, 16, 15, 'soak extension', batching);
+            soakExtendedS += 15;
+          }
           clearInterval(timer);
           samples.push(await serverStats(url));
           soakRssMiB = samples.map((m) => m.rss);
@@ -490,6 +497,8 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
       : null,
     soakRssMiB,
     soakHeapMiB,
+    soakExtendedS,
+    soakFullCollection: soakHeapMiB ? sawFullCollection(soakHeapMiB) : null,
     soakRssGrowth: soakRssMiB ? rssGrowth(soakRssMiB) : null,
   };
 }
@@ -506,6 +515,11 @@ async function prepareCost(body: Uint8Array): Promise<number> {
   }
   const c = process.cpuUsage(c0);
   return Math.round((c.user + c.system) / n);
+}
+
+/** A drop of the V8 heap in use by a third or more between two samples: a full garbage collection. */
+function sawFullCollection(heapMiB: number[]): boolean {
+  return heapMiB.some((h, i) => i > 0 && h <= heapMiB[i - 1]! * (2 / 3));
 }
 
 /**
@@ -537,6 +551,12 @@ function rssGrowth(rss: number[]): {
 }
 
 const spin = (r: RawRun) => (r.spinWait ? ', spinning' : ', sleeping');
+
+/** The soak's planned length, from its run's label (`soak 60s c=16`). */
+function soakSeconds(r: Awaited<ReturnType<typeof benchServe>>): number {
+  const label = r.runs.find((x) => x.label.startsWith('soak '))?.label ?? '';
+  return Number(/soak (\d+)s/.exec(label)?.[1] ?? 0);
+}
 
 function print(r: Awaited<ReturnType<typeof benchServe>>) {
   const out = process.stdout;
@@ -592,8 +612,17 @@ function print(r: Awaited<ReturnType<typeof benchServe>>) {
     out.write(`server V8 heap used during the soak (MiB):   ${r.soakHeapMiB!.join(' ')}\n`);
     const g = r.soakRssGrowth;
     const sign = (x: number) => `${x >= 0 ? '+' : ''}${x}`;
+    if (r.soakExtendedS > 0)
+      out.write(
+        `  (no full garbage collection in the first ${soakSeconds(r)} s: the load went on ${r.soakExtendedS} s more, sampled the same way)\n`,
+      );
+    const verdict = !r.soakFullCollection
+      ? 'inconclusive: V8 ran no full garbage collection during the soak, so the lows cannot tell a leak from a sawtooth that has not turned (try --soak 180)'
+      : g.lowGrowthPct <= 5
+        ? 'flat'
+        : 'NOT flat';
     out.write(
-      `RSS lows, first vs second half of the soak: ${g.firstHalfLowMiB} -> ${g.secondHalfLowMiB} MiB (${sign(g.lowGrowthPct)}%): ${g.lowGrowthPct <= 5 ? 'flat' : 'NOT flat'} (peak ${g.peakMiB} MiB, last ${g.lastMiB}; second half first -> last sample ${sign(g.secondHalfChangePct)}%: where the garbage-collection sawtooth ended)\n`,
+      `RSS lows, first vs second half of the soak: ${g.firstHalfLowMiB} -> ${g.secondHalfLowMiB} MiB (${sign(g.lowGrowthPct)}%): ${verdict} (peak ${g.peakMiB} MiB, last ${g.lastMiB}; second half first -> last sample ${sign(g.secondHalfChangePct)}%: where the garbage-collection sawtooth ended)\n`,
     );
   }
 }
