@@ -91,8 +91,9 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
       rawInputs.push(await verifyRawFile(f));
     }
   }
+  const processing = processingFingerprint(config);
   if (!options.force) {
-    const existing = await upToDateDataset(outDir, config, letterSource, rawInputs);
+    const existing = await upToDateDataset(outDir, config, processing, letterSource, rawInputs);
     if (existing) {
       progress('up to date: same config, processing and raw files, every shard matches its sha256');
       return { outDir, ...existing, upToDate: true };
@@ -148,7 +149,7 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
           shards.push({ file, split, count: end - start, bytes: bytes.length, sha256: sha256(bytes) });
         }
       }
-      manifest = buildManifest(config, space, letterSource, counts, shards, rawInputs);
+      manifest = buildManifest(config, processing, space, letterSource, counts, shards, rawInputs);
       await writeFile(join(tmp, MANIFEST_FILE), manifestText(manifest));
     },
     { replace: true },
@@ -158,6 +159,7 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
 
 function buildManifest(
   config: DataConfig,
+  processing: string,
   space: LabelSpace,
   letterSource: LetterSource,
   counts: Record<SplitName, SplitCounts>,
@@ -172,7 +174,7 @@ function buildManifest(
     imageShape: [SIDE, SIDE, 1],
     letterSource,
     config,
-    processing: processingFingerprint(config),
+    processing,
     counts,
     shards,
     rawInputs,
@@ -206,6 +208,7 @@ async function ensureWritable(outDir: string): Promise<void> {
 async function upToDateDataset(
   outDir: string,
   config: DataConfig,
+  processing: string,
   letterSource: LetterSource,
   rawInputs: RawInputEntry[],
 ): Promise<{ manifest: DataManifest; manifestSha256: string } | undefined> {
@@ -218,7 +221,7 @@ async function upToDateDataset(
   const manifest = JSON.parse(text) as DataManifest;
   const same =
     JSON.stringify(manifest.config) === JSON.stringify(config) &&
-    manifest.processing === processingFingerprint(config) &&
+    manifest.processing === processing &&
     manifest.letterSource === letterSource &&
     JSON.stringify(manifest.rawInputs.map((r) => r.sha256)) ===
       JSON.stringify(rawInputs.map((r) => r.sha256));
