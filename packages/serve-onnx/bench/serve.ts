@@ -497,6 +497,7 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
       : null,
     soakRssMiB,
     soakHeapMiB,
+    soakSeconds: soak,
     soakExtendedS,
     soakFullCollection: soakHeapMiB ? sawFullCollection(soakHeapMiB) : null,
     soakRssGrowth: soakRssMiB ? rssGrowth(soakRssMiB) : null,
@@ -551,12 +552,6 @@ function rssGrowth(rss: number[]): {
 }
 
 const spin = (r: RawRun) => (r.spinWait ? ', spinning' : ', sleeping');
-
-/** The soak's planned length, from its run's label (`soak 60s c=16`). */
-function soakSeconds(r: Awaited<ReturnType<typeof benchServe>>): number {
-  const label = r.runs.find((x) => x.label.startsWith('soak '))?.label ?? '';
-  return Number(/soak (\d+)s/.exec(label)?.[1] ?? 0);
-}
 
 function print(r: Awaited<ReturnType<typeof benchServe>>) {
   const out = process.stdout;
@@ -614,7 +609,7 @@ function print(r: Awaited<ReturnType<typeof benchServe>>) {
     const sign = (x: number) => `${x >= 0 ? '+' : ''}${x}`;
     if (r.soakExtendedS > 0)
       out.write(
-        `  (no full garbage collection in the first ${soakSeconds(r)} s: the load went on ${r.soakExtendedS} s more, sampled the same way)\n`,
+        `  (no full garbage collection in the first ${r.soakSeconds} s: the load went on ${r.soakExtendedS} s more, sampled the same way)\n`,
       );
     const verdict = !r.soakFullCollection
       ? 'inconclusive: V8 ran no full garbage collection during the soak, so the lows cannot tell a leak from a sawtooth that has not turned (try --soak 180)'

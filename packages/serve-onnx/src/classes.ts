@@ -36,7 +36,8 @@ export interface RankedClass {
  * it), `no-character` (nothing stands out from the background), `noise` (texture or noise, no stroke
  * dominates), `several-characters` (character-size pieces side by side: a word or a number).
  */
-export type Verdict = 'accepted' | 'not-confident' | 'no-character' | 'noise' | 'several-characters';
+export const VERDICTS = ['accepted', 'not-confident', 'no-character', 'noise', 'several-characters'] as const;
+export type Verdict = (typeof VERDICTS)[number];
 
 export interface Prediction {
   /** The most probable allowed class: the model's best guess (null when there is no character at all). */

@@ -47,9 +47,13 @@ export class MicroBatcher<I, O> {
     return this.queue.length;
   }
 
+  /** Whether `count` more items fit in the queue now. */
+  private fits(count: number): boolean {
+    return this.queue.length + count <= this.opts.maxQueue;
+  }
+
   submit(items: readonly I[]): Promise<O[]> {
-    if (this.queue.length + items.length > this.opts.maxQueue)
-      return Promise.reject(new OverloadedError(this.queue.length));
+    if (!this.fits(items.length)) return Promise.reject(new OverloadedError(this.queue.length));
     if (items.length === 1) {
       // one image (most requests): one promise instead of one per item plus Promise.all
       const one = new Promise<O[]>((resolve, reject) =>
@@ -72,7 +76,7 @@ export class MicroBatcher<I, O> {
    * their preparation ends: an overloaded server answers 503 without waiting for work it will not do.
    */
   async submitWhenReady(count: number, ready: Promise<readonly I[]>): Promise<O[]> {
-    if (this.queue.length + count > this.opts.maxQueue) {
+    if (!this.fits(count)) {
       ready.catch(() => {}); // its preparation goes on unwatched; a failure there is nobody's answer
       throw new OverloadedError(this.queue.length);
     }

@@ -1,3 +1,4 @@
+import { VERDICTS } from '../classes.js';
 import { IMAGE_CONTENT_TYPES } from '../preprocess/decode.js';
 import { DEFAULT_BEAM, DEFAULT_TOP_K, MAX_BEAM, MAX_TOP_K } from '../reader/read-options.js';
 
@@ -63,10 +64,7 @@ const predictResponse = {
             type: 'string',
             description: '`label` when the verdict is `accepted`; null means no confident answer.',
           }),
-          verdict: {
-            type: 'string',
-            enum: ['accepted', 'not-confident', 'no-character', 'noise', 'several-characters'],
-          },
+          verdict: { type: 'string', enum: [...VERDICTS] },
           message: { type: 'string', description: 'Why there is no answer (absent when accepted).' },
           input: {
             type: 'array',
