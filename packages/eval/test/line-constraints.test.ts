@@ -4,10 +4,15 @@ import { constraintsFor } from '../src/lines/constraints.js';
 
 describe('line constraints', () => {
   it('reads real fields with their class and synthetic lines with their kind', () => {
-    expect(constraintsFor('names', LINE_ALPHABET_36).map((c) => c.name)).toEqual(['none', 'letters']);
+    expect(constraintsFor('names', LINE_ALPHABET_36).map((c) => c.name)).toEqual([
+      'none',
+      'letters',
+      'letters+marks',
+    ]);
     expect(constraintsFor('names', LINE_ALPHABET_36, ['ANNA']).map((c) => c.name)).toEqual([
       'none',
       'letters',
+      'letters+marks',
       'lexicon',
       'letters+lm',
     ]);

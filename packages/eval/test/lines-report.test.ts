@@ -312,12 +312,20 @@ describe('evaluateReader on a tiny random reader', () => {
     if (real.length === 0) ctx.skip(); // the dev sets are not in this checkout's data folder
     const names = report.sources.find((s) => s.name === 'handwritten-names-dev');
     if (names) {
-      expect(names.constraints.map((c) => c.name)).toEqual(['none', 'letters', 'lexicon', 'letters+lm']);
+      expect(names.constraints.map((c) => c.name)).toEqual([
+        'none',
+        'letters',
+        'letters+marks',
+        'lexicon',
+        'letters+lm',
+      ]);
       expect(names.count).toBe(TEXTS.length);
       expect(names.lexiconCoverage).not.toBeNull();
       const letters = names.examples.mostConfident.concat(names.examples.worst);
-      for (const e of letters)
-        expect(e.reads.find((r) => r.constraint === 'letters')!.text).toMatch(/^[A-Z '-]*$/);
+      for (const e of letters) {
+        expect(e.reads.find((r) => r.constraint === 'letters')!.text).toMatch(/^[A-Z]*$/);
+        expect(e.reads.find((r) => r.constraint === 'letters+marks')!.text).toMatch(/^[A-Z '-]*$/);
+      }
     }
     const amounts = report.sources.find((s) => s.name === 'handwritten-amounts-dev');
     if (amounts) {

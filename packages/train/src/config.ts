@@ -112,7 +112,10 @@ export const MODEL_DEFAULTS: Record<string, TrainConfigInput> = {
     lr: 0.004,
     warmup: 0.03,
     labelSmoothing: 0,
-    dropout: 0.2,
+    // No dropout: the quick reader underfits (training exact match 48% against 48% on validation at the end).
+    // Two seeds each, dropout 0 against 0.2: validation CER 14.2/13.8% vs 14.7/14.5%, names with letters
+    // 70.4/68.9% vs 67.4/68.5%, amounts with digits 61.3/61.6% vs 62.7/62.7%.
+    dropout: 0,
     clipNorm: 5,
     checkpointEvery: 100,
     augment: { enabled: false },

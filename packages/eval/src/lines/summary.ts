@@ -9,11 +9,12 @@ const pc = (x: number) => `${(x * 100).toFixed(2)}%`;
  * match, runtime disagreements, then read speed per runtime and where the report is.
  */
 export function readerSummary(r: LinesReport, indexHtml: string): string {
-  const head = `${pad('source', 26)} ${pad('constraint', 10)} ${lpad('lines', 6)} ${lpad('CER', 8)} ${lpad('exact', 8)} ${lpad('full', 8)} ${lpad('differ', 7)}`;
+  const width = Math.max(10, ...r.sources.flatMap((s) => s.constraints.map((c) => c.name.length)));
+  const head = `${pad('source', 26)} ${pad('constraint', width)} ${lpad('lines', 6)} ${lpad('CER', 8)} ${lpad('exact', 8)} ${lpad('full', 8)} ${lpad('differ', 7)}`;
   const rows = r.sources.flatMap((s) =>
     s.constraints.map(
       (c) =>
-        `${pad(s.name, 26)} ${pad(c.name, 10)} ${lpad(String(c.count), 6)} ${lpad(pc(c.cer), 8)} ${lpad(
+        `${pad(s.name, 26)} ${pad(c.name, width)} ${lpad(String(c.count), 6)} ${lpad(pc(c.cer), 8)} ${lpad(
           pc(c.exactRate),
           8,
         )} ${lpad(pc(c.fullMatchRate), 8)} ${lpad(c.agreement ? String(c.agreement.disagreements) : '-', 7)}`,
