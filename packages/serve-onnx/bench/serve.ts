@@ -500,7 +500,8 @@ async function benchWithModel(model: string, modelWhat: string, opts: BenchServe
     soakSeconds: soak,
     soakExtendedS,
     soakFullCollection: soakHeapMiB ? sawFullCollection(soakHeapMiB) : null,
-    soakRssGrowth: soakRssMiB ? rssGrowth(soakRssMiB) : null,
+    soakRssGrowth: soakRssMiB ? lowsGrowth(soakRssMiB) : null,
+    soakHeapGrowth: soakHeapMiB ? lowsGrowth(soakHeapMiB) : null,
   };
 }
 
@@ -524,12 +525,12 @@ function sawFullCollection(heapMiB: number[]): boolean {
 }
 
 /**
- * Whether the soak's RSS grows: the lowest RSS of its second half against the lowest of its first half.
- * V8's heap is a sawtooth (it grows until a full garbage collection, then drops), so the last sample alone
- * says where in a tooth the soak ended; a leak shows as lows that rise. Also the second half's change
- * from its first sample to its last, as printed before.
+ * Whether the soak's RSS (or V8 heap) grows: the lowest sample of its second half against the lowest of its
+ * first half. V8's heap is a sawtooth (it grows until a full garbage collection, then drops), so the last
+ * sample alone says where in a tooth the soak ended; a leak shows as lows that rise. Also the second half's
+ * change from its first sample to its last, as printed before.
  */
-function rssGrowth(rss: number[]): {
+function lowsGrowth(rss: number[]): {
   firstHalfLowMiB: number;
   secondHalfLowMiB: number;
   lowGrowthPct: number;
@@ -611,11 +612,16 @@ function print(r: Awaited<ReturnType<typeof benchServe>>) {
       out.write(
         `  (no full garbage collection in the first ${r.soakSeconds} s: the load went on ${r.soakExtendedS} s more, sampled the same way)\n`,
       );
-    const verdict = !r.soakFullCollection
-      ? 'inconclusive: V8 ran no full garbage collection during the soak, so the lows cannot tell a leak from a sawtooth that has not turned (try --soak 180)'
-      : g.lowGrowthPct <= 5
+    // Without a full collection, garbage left in V8's old space lifts the lows like a leak would; unless the
+    // heap's own lows stay level too: then nothing piles up, collected or not.
+    const heapLevel = (r.soakHeapGrowth?.lowGrowthPct ?? Infinity) <= 5;
+    const verdict = r.soakFullCollection
+      ? g.lowGrowthPct <= 5
         ? 'flat'
-        : 'NOT flat';
+        : 'NOT flat'
+      : g.lowGrowthPct <= 5 && heapLevel
+        ? `flat (no full garbage collection, but the V8 heap's lows did not rise either: ${r.soakHeapGrowth!.firstHalfLowMiB} -> ${r.soakHeapGrowth!.secondHalfLowMiB} MiB)`
+        : 'inconclusive: V8 ran no full garbage collection during the soak and the lows rose, so they cannot tell a leak from a sawtooth that has not turned (try --soak 180)';
     out.write(
       `RSS lows, first vs second half of the soak: ${g.firstHalfLowMiB} -> ${g.secondHalfLowMiB} MiB (${sign(g.lowGrowthPct)}%): ${verdict} (peak ${g.peakMiB} MiB, last ${g.lastMiB}; second half first -> last sample ${sign(g.secondHalfChangePct)}%: where the garbage-collection sawtooth ended)\n`,
     );

@@ -3,8 +3,9 @@ import { HcrError } from '@hcr/core';
 import { normaliseCharacter } from '@hcr/image';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, extractInk, prepareImage, preparePixels } from '../src/index.js';
+import { decodeImage, encodeGreyPng, extractInk, prepareImage, preparePixels } from '../src/index.js';
 import { otsuThreshold } from '../src/preprocess/ink.js';
+import { cleanPaper } from '../src/preprocess/preprocess.js';
 import { pngWithHeader } from './support/png-bomb.js';
 import { clean, correlation, type PhotoOptions, photo } from './support/synth.js';
 
@@ -210,6 +211,45 @@ describe('28x28 pixel arrays', () => {
     const inf = new Array(784).fill(0);
     inf[5] = Number.POSITIVE_INFINITY;
     expect(() => preparePixels(inf)).toThrow(HcrError);
+  });
+});
+
+describe('clean 28x28 renderings sent as images', () => {
+  it('are taken as the model input, exactly like the same pixels as an array, on black or white paper', async () => {
+    const canonical = (await prepareImage(await clean('7'))).pixels; // what MNIST and `prepare` look like
+    for (const px of [canonical, canonical.map((v) => 255 - v)]) {
+      const asImage = await prepareImage(await encodeGreyPng(px));
+      expect(asImage.pixels).toEqual(preparePixels(px).pixels);
+      expect(asImage.ink).toBeUndefined(); // the photo pipeline did not run
+      expect(asImage.source).toMatchObject({ kind: 'image', format: 'png', width: 28, height: 28 });
+    }
+    // A canonical input comes back unchanged (the photo pipeline would blur and re-threshold it).
+    expect(Array.from((await prepareImage(await encodeGreyPng(canonical))).pixels)).toEqual(Array.from(canonical));
+  });
+
+  it('leave 28x28 photos (paper not one exact level) to the photo pipeline', async () => {
+    const small = await photo('7', { size: 28, noise: 4, gradient: 30, seed: 3 });
+    const prepared = await prepareImage(small);
+    expect(prepared.ink).toBeDefined();
+    expect(prepared.ink!.inverted).toBe(true);
+  });
+
+  it('need 90% of the outer ring at one exact extreme', () => {
+    const ringIndex: number[] = [];
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++) if (y === 0 || y === 27 || x === 0 || x === 27) ringIndex.push(y * 28 + x);
+    expect(ringIndex).toHaveLength(108);
+    const image = (offRing: number, paper: number) => {
+      const px = new Uint8Array(784).fill(128); // the inside does not matter
+      ringIndex.forEach((i, k) => {
+        px[i] = k < offRing ? 100 : paper;
+      });
+      return px;
+    };
+    expect(cleanPaper(image(10, 0))).toBe('black'); // 98 of 108 = 90.7%
+    expect(cleanPaper(image(11, 0))).toBeUndefined(); // 97 of 108 = 89.8%
+    expect(cleanPaper(image(10, 255))).toBe('white');
+    expect(cleanPaper(image(0, 254))).toBeUndefined(); // near white is paper in a photo, not a rendering
   });
 });
 

@@ -21,13 +21,16 @@ export async function registerMultipart(
       parts: limits.maxImagesPerRequest + 16,
     },
   });
-  app.addHook('preHandler', async (req) => {
-    if (!req.isMultipart() || !req.body || typeof req.body !== 'object') return;
-    const { image, images, ...fields } = req.body as Record<string, unknown>;
-    const files = [image, images].flat().filter((f) => f !== undefined);
-    req.body =
-      files.length === 1 && image !== undefined && !Array.isArray(image)
-        ? { ...fields, image }
-        : { ...fields, images: files };
+  // Callback style: an async hook would cost a promise on every request, multipart or not.
+  app.addHook('preHandler', (req, _reply, done) => {
+    if (req.isMultipart() && req.body && typeof req.body === 'object') {
+      const { image, images, ...fields } = req.body as Record<string, unknown>;
+      const files = [image, images].flat().filter((f) => f !== undefined);
+      req.body =
+        files.length === 1 && image !== undefined && !Array.isArray(image)
+          ? { ...fields, image }
+          : { ...fields, images: files };
+    }
+    done();
   });
 }
