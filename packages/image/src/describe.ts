@@ -71,7 +71,7 @@ function characterSteps(n: InputNormalisation): string[] {
   return [
     CHARACTER_GREY,
     'polarity: the model wants bright ink on a black (0) background. The paper level is the median of a border ring 3% of the shorter side wide; the image is dark-on-light (the usual photo or scan) when paper - (0.5th percentile) > (99.5th percentile) - paper, and then it is inverted, p -> max - p',
-    'photos only (what hcr serve adds for camera images; clean scans and drawings skip it): flatten uneven light, threshold (Otsu with a soft ramp), drop specks and ruled lines, thicken strokes thinner than 0.12 of the character size to 0.15, blur the edges by 0.015 of it',
+    'photos only (what hcr serve adds for encoded images, except a clean 28 x 28 rendering: one whose outer ring is at least 90% exactly 0 or exactly 255, which is taken like a 28 x 28 array, its paper being that extreme): flatten uneven light, threshold (Otsu with a soft ramp), drop specks and ruled lines, thicken strokes thinner than 0.12 of the character size to 0.15, blur the edges by 0.015 of it',
     `crop: the bounding box of the pixels >= ${inkThreshold} x the brightest pixel`,
     `scale: the box's longer side to ${boxSize} px, aspect ratio kept (each side rounded, 1..${size} px), separable triangle filter whose radius is max(1, input px per output px), samples at pixel centres, weights normalised, both passes in floating point (numpy reference: examples/hcr_preprocess.py of @hcr/serve-onnx)`,
     `centre: paste into a ${size} x ${size} black field at offset round(${half} - cx) (clamped to 0..${size} - width) and likewise for y, where (cx, cy) is the centre of mass of the scaled box with pixel centres at +0.5`,

@@ -224,7 +224,9 @@ describe('clean 28x28 renderings sent as images', () => {
       expect(asImage.source).toMatchObject({ kind: 'image', format: 'png', width: 28, height: 28 });
     }
     // A canonical input comes back unchanged (the photo pipeline would blur and re-threshold it).
-    expect(Array.from((await prepareImage(await encodeGreyPng(canonical))).pixels)).toEqual(Array.from(canonical));
+    expect(Array.from((await prepareImage(await encodeGreyPng(canonical))).pixels)).toEqual(
+      Array.from(canonical),
+    );
   });
 
   it('leave 28x28 photos (paper not one exact level) to the photo pipeline', async () => {

@@ -104,7 +104,8 @@ export function preparePixels(values: ArrayLike<number>, paper?: 'black' | 'whit
       noInk: true,
       source: { kind: 'pixels', width: SIDE, height: SIDE },
     };
-  if (paper ? paper === 'white' : isDarkOnLightArray(f, max)) for (let i = 0; i < PIXELS; i++) f[i] = max - f[i]!;
+  if (paper ? paper === 'white' : isDarkOnLightArray(f, max))
+    for (let i = 0; i < PIXELS; i++) f[i] = max - f[i]!;
   return { pixels: normaliseCharacter(f, SIDE, SIDE), source: { kind: 'pixels', width: SIDE, height: SIDE } };
 }
 
