@@ -530,7 +530,7 @@ function sawFullCollection(heapMiB: number[]): boolean {
  * sample alone says where in a tooth the soak ended; a leak shows as lows that rise. Also the second half's
  * change from its first sample to its last, as printed before.
  */
-function lowsGrowth(rss: number[]): {
+function lowsGrowth(samples: number[]): {
   firstHalfLowMiB: number;
   secondHalfLowMiB: number;
   lowGrowthPct: number;
@@ -538,17 +538,17 @@ function lowsGrowth(rss: number[]): {
   lastMiB: number;
   secondHalfChangePct: number;
 } {
-  const mid = Math.floor(rss.length / 2);
-  const firstLow = Math.min(...rss.slice(0, mid + 1));
-  const secondLow = Math.min(...rss.slice(mid));
-  const last = rss.at(-1)!;
+  const mid = Math.floor(samples.length / 2);
+  const firstLow = Math.min(...samples.slice(0, mid + 1));
+  const secondLow = Math.min(...samples.slice(mid));
+  const last = samples.at(-1)!;
   return {
     firstHalfLowMiB: firstLow,
     secondHalfLowMiB: secondLow,
     lowGrowthPct: +(((secondLow - firstLow) / firstLow) * 100).toFixed(1),
-    peakMiB: Math.max(...rss),
+    peakMiB: Math.max(...samples),
     lastMiB: last,
-    secondHalfChangePct: +(((last - rss[mid]!) / rss[mid]!) * 100).toFixed(1),
+    secondHalfChangePct: +(((last - samples[mid]!) / samples[mid]!) * 100).toFixed(1),
   };
 }
 

@@ -85,9 +85,13 @@ export function preparePixels(values: ArrayLike<number>, paper?: 'black' | 'whit
     throw new HcrError('BAD_PIXELS', `Expected ${PIXELS} pixels (28x28), got ${values.length}.`, {
       hint: 'Send 784 numbers, row by row, or send an encoded image (PNG/JPEG/WebP) of any size instead.',
     });
-  // Typed arrays hold numbers only; other array-likes (JSON arrays) are checked before the copy converts.
-  if (!ArrayBuffer.isView(values))
-    for (let i = 0; i < PIXELS; i++) if (typeof values[i] !== 'number') throw badPixel(i, values[i]);
+  // Values a float32 copy would change (JSON numbers, doubles: -1e-50 becomes -0) are checked as sent; the
+  // other typed arrays, exact in a float32, once copied.
+  if (!ArrayBuffer.isView(values) || values instanceof Float64Array)
+    for (let i = 0; i < PIXELS; i++) {
+      const v = values[i];
+      if (typeof v !== 'number' || !(v >= 0 && v < Infinity)) throw badPixel(i, v);
+    }
   const f = new Float32Array(PIXELS);
   f.set(values);
   let max = 0;
