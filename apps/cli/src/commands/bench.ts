@@ -40,6 +40,10 @@ export const benchmarks: Record<string, { script: string; description: string }>
     script: 'packages/image/bench/image.ts',
     description: 'line preprocessing ms per line: synthetic scans, real dev sets',
   },
+  'glyph-oracle': {
+    script: 'packages/eval/bench/glyph-oracle.ts',
+    description: 'synthetic test lines: the character model on their glyphs cut perfectly, beside the reader',
+  },
   reject: {
     script: 'packages/serve-onnx/bench/reject.ts',
     description: 'rejection: false-accept rate on generated negatives, accuracy kept on real characters',
