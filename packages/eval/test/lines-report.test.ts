@@ -9,6 +9,7 @@ import {
   HcrError,
   LINE_ALPHABET_36,
   type ModelMetadata,
+  READER_CONTEXT_PAD,
   writeJsonAtomic,
 } from '@hcr/core';
 import { encodeLineShard, LINE_KINDS, type LineManifest, sha256 } from '@hcr/data';
@@ -19,8 +20,10 @@ import { CHROMIUM, launchChromium, skipWithoutChromium } from '@hcr/test-browser
 import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
-import { batchInput, widthBatches } from '../src/lines/read.js';
+import { batchInput, readLines, widthBatches } from '../src/lines/read.js';
+import { onnxLineRuntime } from '../src/lines/runtimes.js';
 import { findDevSet, type LineItem, type LineSet, loadDevSet } from '../src/lines/sources.js';
+import { resolveModelRun } from '../src/model-files.js';
 
 let root: string;
 let runDir: string;
@@ -176,16 +179,46 @@ describe('width buckets', () => {
     expect(widthBatches(widths, 3, 0.25)).toEqual(batches);
   });
 
-  it('pads every line on the right with background to the widest, at least the minimum width', () => {
+  it('pads every line on the right with background to the widest plus the context pad', () => {
     const lut = Float32Array.from({ length: 256 }, (_, v) => v / 255);
     const a: LineItem = { id: 'a', truth: '', width: 2, pixels: new Uint8Array(2 * LINE_HEIGHT).fill(255) };
     const { x, n, width } = batchInput([a], lut);
-    expect([n, width]).toEqual([1, LINE_MIN_WIDTH]);
+    expect([n, width]).toEqual([1, Math.max(LINE_MIN_WIDTH, 2 + READER_CONTEXT_PAD)]);
     expect(x[0]).toBe(1);
     expect(x[1]).toBe(1);
     expect(x[2]).toBe(0);
     expect(x[width]).toBe(1);
     expect(x[width + 2]).toBe(0);
+    const wide: LineItem = {
+      ...a,
+      id: 'wide',
+      width: 100,
+      pixels: new Uint8Array(100 * LINE_HEIGHT).fill(255),
+    };
+    expect(batchInput([a, wide], lut).width).toBe(100 + READER_CONTEXT_PAD);
+  });
+
+  it('reads a line the same alone as in a batch with wider lines (no edge effects from the padding)', async (ctx) => {
+    if (onnxReason) {
+      console.warn(`skipped: ${onnxReason}`);
+      ctx.skip();
+    }
+    const run = await resolveModelRun(runDir);
+    const runtime = await onnxLineRuntime(run, {});
+    try {
+      const lines = syntheticSet().lines;
+      const opts = { normalisation: run.metadata.inputNormalisation, symbols: LINE_ALPHABET_36.size };
+      const batched = await readLines(runtime, lines, { ...opts, batchSize: 32 });
+      const alone = await readLines(runtime, lines, { ...opts, batchSize: 1 });
+      for (const [i, p] of alone.probs.entries()) {
+        expect(batched.probs[i]!.length).toBe(p.length);
+        let diff = 0;
+        for (let k = 0; k < p.length; k++) diff = Math.max(diff, Math.abs(p[k]! - batched.probs[i]![k]!));
+        expect(diff, lines[i]!.truth).toBeLessThan(1e-5);
+      }
+    } finally {
+      await runtime.dispose();
+    }
   });
 });
 

@@ -1,4 +1,9 @@
-import type { InputNormalisation, LineReaderInfo, ModelMetadata } from '@hcr/core';
+import {
+  type InputNormalisation,
+  type LineReaderInfo,
+  type ModelMetadata,
+  READER_CONTEXT_PAD,
+} from '@hcr/core';
 import { CANONICAL_NORMALISATION } from './character.js';
 import { LINE_HEIGHT, LINE_MARGIN, LINE_MAX_WIDTH, LINE_MIN_WIDTH } from './types.js';
 
@@ -89,7 +94,7 @@ function lineSteps(n: InputNormalisation, minWidth: number): string[] {
     'crop: the band of the line of handwriting (8-connected ink components grouped into rows, the row with the most ink); ruled form lines and a printed label left of the writing are removed',
     `scale: the band (at least 4 stroke widths high) to ${inner} rows centred in ${LINE_HEIGHT} (${LINE_MARGIN} rows of background above and below), the width by the same factor plus ${LINE_MARGIN} px of background each side, triangle filter widened when shrinking`,
     'contrast: the kept writing sets the scale: its stroke cores reach 255, the anti-aliased ramp is kept (not binarised); round, clamp to 0..255',
-    `width: at least ${minWidth} (a narrower line is centred between background columns); to batch lines of different widths, pad each on the right with 0 by at least 40 columns (more than the reader sees beyond a frame) and read only its own floor(width / stride) frames: hcr does so, and a line then reads the same alone or batched`,
+    `width: at least ${minWidth} (a narrower line is centred between background columns); to batch lines of different widths, pad each on the right with 0 by at least ${READER_CONTEXT_PAD} columns (the reader's receptive field beyond a frame) and read only its own floor(width / stride) frames: hcr does so, and a line then reads the same alone or batched`,
     `tensor: x = (p / 255 - ${n.mean}) / ${n.std}, shaped as input.shape; output [N, 1, frames, symbols] CTC probabilities, frames = floor(width / stride), symbol 0 the CTC blank (symbols: hcr.reader)`,
   ];
 }

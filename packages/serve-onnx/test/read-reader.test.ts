@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bucketWidth,
   createLineReader,
+  GUARD_PX,
   groupByWidth,
   inspectReader,
   type LineReader,
@@ -29,17 +30,19 @@ async function code(p: Promise<unknown>): Promise<string> {
 }
 
 describe('width buckets', () => {
-  it('pads every line by the guard band, rounded up to 32 px', () => {
+  it('pads every line by the guard band (the reader context pad, 48 px), rounded up to 32 px', () => {
+    expect(GUARD_PX).toBe(48);
     expect(bucketWidth(16)).toBe(64);
-    expect(bucketWidth(24)).toBe(64);
-    expect(bucketWidth(25)).toBe(96);
+    expect(bucketWidth(17)).toBe(96);
+    expect(bucketWidth(48)).toBe(96);
+    expect(bucketWidth(49)).toBe(128);
     expect(bucketWidth(300)).toBe(352);
   });
 
   it('groups similar widths and keeps narrow lines apart from wide ones', () => {
-    const groups = groupByWidth([300, 40, 310, 1200, 50]);
+    const groups = groupByWidth([300, 30, 310, 1200, 40]);
     expect(groups.map((g) => g.members)).toEqual([[1, 4], [0, 2], [3]]);
-    expect(groups.map((g) => g.width)).toEqual([96, 352, 1248]);
+    expect(groups.map((g) => g.width)).toEqual([96, 384, 1248]);
     expect(groupByWidth([100, 100, 100], 2).map((g) => g.members.length)).toEqual([2, 1]);
   });
 });

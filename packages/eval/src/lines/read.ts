@@ -1,4 +1,4 @@
-import type { InputNormalisation } from '@hcr/core';
+import { type InputNormalisation, READER_CONTEXT_PAD } from '@hcr/core';
 import { pixelLookupTable } from '@hcr/data';
 import { LINE_HEIGHT, LINE_MIN_WIDTH, readerFrames } from '@hcr/model';
 import type { LineRuntime } from './runtimes.js';
@@ -36,14 +36,15 @@ export function widthBatches(
 }
 
 /**
- * One padded batch as model input: Float32 [n, 32, W, 1], W = the widest line (at least LINE_MIN_WIDTH),
- * each line normalised with the model's inputNormalisation and right-padded with background (pixel 0).
+ * One padded batch as model input: Float32 [n, 32, W, 1], W = the widest line plus READER_CONTEXT_PAD (at least
+ * LINE_MIN_WIDTH), each line normalised with the model's inputNormalisation and right-padded with background
+ * (pixel 0): every line has at least READER_CONTEXT_PAD columns of background after it, whatever its batch.
  */
 export function batchInput(
   lines: readonly LineItem[],
   lut: Float32Array,
 ): { x: Float32Array; n: number; width: number } {
-  const width = Math.max(LINE_MIN_WIDTH, ...lines.map((l) => l.width));
+  const width = Math.max(LINE_MIN_WIDTH, ...lines.map((l) => l.width + READER_CONTEXT_PAD));
   const n = lines.length;
   const x = new Float32Array(n * LINE_HEIGHT * width).fill(lut[0]!);
   lines.forEach((line, b) => {
