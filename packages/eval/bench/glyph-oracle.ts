@@ -13,26 +13,23 @@ import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lineText, loadGlyphBank, locateGlyphFiles, openLineDataset } from '@hcr/data';
+import {
+  GLYPH_PIXELS,
+  GLYPH_SIDE,
+  lineText,
+  loadGlyphBank,
+  locateGlyphFiles,
+  openLineDataset,
+} from '@hcr/data';
 import { normaliseCharacter } from '@hcr/image';
-import { onnxPredictor, predictAll, resolveModelRun } from '../src/index.js';
+import { constraintsFor, onnxPredictor, predictAll, resolveModelRun } from '../src/index.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
-/** The glyph bank's images: 28x28, upright, ink bright (GLYPH_SIDE of @hcr/data's lines). */
-const GLYPH_PIXELS = 28 * 28;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : fallback;
 }
-
-const FIELD: Record<string, 'digits' | 'letters' | 'all'> = {
-  amount: 'digits',
-  number: 'digits',
-  date: 'digits',
-  name: 'letters',
-  word: 'letters',
-};
 
 const linesDir = resolve(ROOT, arg('lines', 'artifacts/data/lines'));
 const run = await resolveModelRun(arg('model', 'pipeline'), join(ROOT, 'artifacts/model'));
@@ -61,7 +58,7 @@ const pixels = new Uint8Array(ids.length * GLYPH_PIXELS);
 ids.forEach((g, k) => {
   const glyph = bank.images.subarray(g * GLYPH_PIXELS, (g + 1) * GLYPH_PIXELS);
   const at = pixels.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS);
-  if (canonical) normaliseCharacter(glyph, 28, 28, undefined, at);
+  if (canonical) normaliseCharacter(glyph, GLYPH_SIDE, GLYPH_SIDE, undefined, at);
   else at.set(glyph);
 });
 
@@ -70,16 +67,26 @@ const C = names.length;
 const predictor = await onnxPredictor(run);
 const probs = await predictAll(
   predictor,
-  { pixels, count: ids.length, imageShape: [28, 28, 1] },
+  { pixels, count: ids.length, imageShape: [GLYPH_SIDE, GLYPH_SIDE, 1] },
   run.metadata.inputNormalisation,
   C,
 );
 await predictor.dispose();
 
-const allowed = {
-  all: () => true,
-  digits: (c: string) => c >= '0' && c <= '9',
-  letters: (c: string) => c >= 'A' && c <= 'Z',
+// each kind's field class, as `hcr eval` reads the synthetic lines (its `field` constraint): a glyph may only be
+// read as a character of that class (marks and spaces are no glyphs); codes and mixed lines take all 36
+const field = constraintsFor('mixed', dataset.alphabet).find((c) => c.name === 'field')!;
+const all = () => true;
+const fieldClass = new Map<string, (c: string) => boolean>();
+const allowedFor = (kind: string) => {
+  let keep = fieldClass.get(kind);
+  if (!keep) {
+    const cls = field.optionsFor?.(kind).classes;
+    const chars = cls && typeof cls === 'object' && 'chars' in cls ? new Set(cls.chars) : undefined;
+    keep = chars ? (c: string) => chars.has(c) : all;
+    fieldClass.set(kind, keep);
+  }
+  return keep;
 };
 const argmax = (row: Float32Array, keep: (c: string) => boolean) => {
   let best = -1;
@@ -103,8 +110,8 @@ const lineOkField = new Uint8Array(test.count).fill(1);
 glyphs.forEach(({ ch, line }, k) => {
   const kind = dataset.manifest.kinds[test.kinds[line]!]!;
   const row = probs.subarray(k * C, (k + 1) * C);
-  const ok = argmax(row, allowed.all) === ch;
-  const okField = argmax(row, allowed[FIELD[kind] ?? 'all']) === ch;
+  const ok = argmax(row, all) === ch;
+  const okField = argmax(row, allowedFor(kind)) === ch;
   for (const t of [total, perKind.get(kind) ?? perKind.set(kind, tally()).get(kind)!]) {
     t.glyphs++;
     t.right += ok ? 1 : 0;

@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
-import { HcrError, LINE_ALPHABET_36 } from '@hcr/core';
+import { HcrError, LINE_ALPHABET_36, READER_CONTEXT_PAD } from '@hcr/core';
 import { createCharLanguageModel, DEFAULT_LM_WEIGHT } from '@hcr/decode';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bucketWidth,
   createLineReader,
-  GUARD_PX,
   groupByWidth,
   inspectReader,
   type LineReader,
@@ -31,7 +30,7 @@ async function code(p: Promise<unknown>): Promise<string> {
 
 describe('width buckets', () => {
   it('pads every line by the guard band (the reader context pad, 48 px), rounded up to 32 px', () => {
-    expect(GUARD_PX).toBe(48);
+    expect(READER_CONTEXT_PAD).toBe(48);
     expect(bucketWidth(16)).toBe(64);
     expect(bucketWidth(17)).toBe(96);
     expect(bucketWidth(48)).toBe(96);

@@ -19,6 +19,8 @@ export {
 } from './format.js';
 export {
   GLYPH_PARTS,
+  GLYPH_PIXELS,
+  GLYPH_SIDE,
   type GlyphBank,
   glyphPart,
   glyphPools,

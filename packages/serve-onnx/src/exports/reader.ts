@@ -24,4 +24,4 @@ export {
   type ReadOptions,
 } from '../reader/read-options.js';
 export { inspectReader, type ReaderModelInfo, readerFramesFor } from '../reader/reader-info.js';
-export { bucketWidth, GUARD_PX, groupByWidth, type WidthGroup } from '../reader/width-buckets.js';
+export { bucketWidth, groupByWidth, type WidthGroup } from '../reader/width-buckets.js';

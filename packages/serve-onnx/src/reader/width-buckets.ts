@@ -2,18 +2,17 @@ import { READER_CONTEXT_PAD } from '@hcr/core';
 
 /**
  * Width buckets: lines of one onnxruntime run are right-padded with background to a common width, so a
- * run should hold lines of similar widths. Each line gets at least GUARD_PX of background on its right
- * (READER_CONTEXT_PAD: the reader's receptive field, 46 px to the right of a frame's centre), so its own
+ * run should hold lines of similar widths. Each line gets at least READER_CONTEXT_PAD of background on its
+ * right (the reader's receptive field, 46 px to the right of a frame's centre), so its own
  * frames never see the next line's edge: a line reads the same alone or batched with wider ones.
  */
 export const WIDTH_STEP = 32;
-export const GUARD_PX = READER_CONTEXT_PAD;
 /** A run may pad its narrowest line by at most this factor of its own padded width. */
 export const MAX_PAD_RATIO = 1.25;
 
-/** The padded width of a line `width` pixels wide: plus the guard band, rounded up to WIDTH_STEP. */
+/** The padded width of a line `width` pixels wide: plus READER_CONTEXT_PAD, rounded up to WIDTH_STEP. */
 export function bucketWidth(width: number): number {
-  return Math.ceil((width + GUARD_PX) / WIDTH_STEP) * WIDTH_STEP;
+  return Math.ceil((width + READER_CONTEXT_PAD) / WIDTH_STEP) * WIDTH_STEP;
 }
 
 export interface WidthGroup {
