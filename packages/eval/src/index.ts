@@ -40,7 +40,7 @@ export {
 } from './lines/evaluate.js';
 export { lexiconWord, NAME_LEXICON_LOCALES, namesLexicon } from './lines/lexicon.js';
 export * from './lines/metrics.js';
-export { batchInput, DEFAULT_LINE_BATCH, readLines, widthBatches } from './lines/read.js';
+export { DEFAULT_LINE_BATCH, readLines } from './lines/read.js';
 export { type LineRuntime, onnxLineRuntime, readerInfo, tfjsLineRuntime } from './lines/runtimes.js';
 export {
   DEV_SET_NAMES,

@@ -9,7 +9,6 @@ import {
   HcrError,
   LINE_ALPHABET_36,
   type ModelMetadata,
-  READER_CONTEXT_PAD,
   writeJsonAtomic,
 } from '@hcr/core';
 import { encodeLineShard, LINE_KINDS, type LineManifest, sha256 } from '@hcr/data';
@@ -20,7 +19,7 @@ import { CHROMIUM, launchChromium, skipWithoutChromium } from '@hcr/test-browser
 import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
-import { batchInput, readLines, widthBatches } from '../src/lines/read.js';
+import { readLines } from '../src/lines/read.js';
 import { onnxLineRuntime } from '../src/lines/runtimes.js';
 import { findDevSet, type LineItem, type LineSet, loadDevSet } from '../src/lines/sources.js';
 import { resolveModelRun } from '../src/model-files.js';
@@ -164,40 +163,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('width buckets', () => {
-  it('sorts by width and cuts batches by size and padding', () => {
-    const widths = [100, 20, 400, 110, 30, 120, 105];
-    const batches = widthBatches(widths, 3, 0.25);
-    expect(batches.flat().sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    for (const b of batches) {
-      expect(b.length).toBeLessThanOrEqual(3);
-      const w = b.map((i) => widths[i]!);
-      expect(Math.max(...w)).toBeLessThanOrEqual(Math.min(...w) * 1.25 + 16);
-    }
-    expect(batches[0]).toEqual([1, 4]);
-    expect(batches.at(-1)).toEqual([2]);
-    expect(widthBatches(widths, 3, 0.25)).toEqual(batches);
-  });
-
-  it('pads every line on the right with background to the widest plus the context pad', () => {
-    const lut = Float32Array.from({ length: 256 }, (_, v) => v / 255);
-    const a: LineItem = { id: 'a', truth: '', width: 2, pixels: new Uint8Array(2 * LINE_HEIGHT).fill(255) };
-    const { x, n, width } = batchInput([a], lut);
-    expect([n, width]).toEqual([1, Math.max(LINE_MIN_WIDTH, 2 + READER_CONTEXT_PAD)]);
-    expect(x[0]).toBe(1);
-    expect(x[1]).toBe(1);
-    expect(x[2]).toBe(0);
-    expect(x[width]).toBe(1);
-    expect(x[width + 2]).toBe(0);
-    const wide: LineItem = {
-      ...a,
-      id: 'wide',
-      width: 100,
-      pixels: new Uint8Array(100 * LINE_HEIGHT).fill(255),
-    };
-    expect(batchInput([a, wide], lut).width).toBe(100 + READER_CONTEXT_PAD);
-  });
-
+describe('reading in width buckets', () => {
   it('reads a line the same alone as in a batch with wider lines (no edge effects from the padding)', async (ctx) => {
     if (onnxReason) {
       console.warn(`skipped: ${onnxReason}`);

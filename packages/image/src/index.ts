@@ -7,6 +7,15 @@ export {
 export { describePreprocessing, type PreprocessingDescription } from './describe.js';
 export { toGrey, validateImage } from './grey.js';
 export { detectPolarity, flatten, inkThreshold, MIN_INK_CONTRAST, type Polarity, softInk } from './ink.js';
+export {
+  bucketWidth,
+  groupByWidth,
+  type LinePixels,
+  MAX_PAD_RATIO,
+  packLineBatch,
+  WIDTH_STEP,
+  type WidthGroup,
+} from './line-batch.js';
 export { preprocessLine, WORK_HEIGHT } from './preprocess.js';
 export { resampleRect } from './resample.js';
 export {

@@ -1,17 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
-import { HcrError, LINE_ALPHABET_36, READER_CONTEXT_PAD } from '@hcr/core';
+import { HcrError, LINE_ALPHABET_36 } from '@hcr/core';
 import { createCharLanguageModel, DEFAULT_LM_WEIGHT } from '@hcr/decode';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  bucketWidth,
-  createLineReader,
-  groupByWidth,
-  inspectReader,
-  type LineReader,
-  type PreparedLine,
-} from '../src/index.js';
+import { createLineReader, inspectReader, type LineReader, type PreparedLine } from '../src/index.js';
 import { lineScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL, HANDWRITING_DIR, handwritingFiles } from './support/models.js';
 import { RANDOM_READER } from './support/paths.js';
@@ -27,24 +20,6 @@ async function code(p: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected an HcrError');
 }
-
-describe('width buckets', () => {
-  it('pads every line by the guard band (the reader context pad, 48 px), rounded up to 32 px', () => {
-    expect(READER_CONTEXT_PAD).toBe(48);
-    expect(bucketWidth(16)).toBe(64);
-    expect(bucketWidth(17)).toBe(96);
-    expect(bucketWidth(48)).toBe(96);
-    expect(bucketWidth(49)).toBe(128);
-    expect(bucketWidth(300)).toBe(352);
-  });
-
-  it('groups similar widths and keeps narrow lines apart from wide ones', () => {
-    const groups = groupByWidth([300, 30, 310, 1200, 40]);
-    expect(groups.map((g) => g.members)).toEqual([[1, 4], [0, 2], [3]]);
-    expect(groups.map((g) => g.width)).toEqual([96, 384, 1248]);
-    expect(groupByWidth([100, 100, 100], 2).map((g) => g.members.length)).toEqual([2, 1]);
-  });
-});
 
 describe('createLineReader (random-weight reader)', () => {
   let reader: LineReader;

@@ -1,61 +1,12 @@
-import { type InputNormalisation, READER_CONTEXT_PAD } from '@hcr/core';
+import type { InputNormalisation } from '@hcr/core';
 import { pixelLookupTable } from '@hcr/data';
-import { LINE_HEIGHT, LINE_MIN_WIDTH, readerFrames } from '@hcr/model';
+import { groupByWidth, packLineBatch } from '@hcr/image';
+import { LINE_HEIGHT, readerFrames } from '@hcr/model';
 import type { LineRuntime } from './runtimes.js';
 import type { LineItem } from './sources.js';
 
-/** Lines per batch (the serving micro-batch size). */
+/** Lines per batch at most (the serving micro-batch size). */
 export const DEFAULT_LINE_BATCH = 32;
-/** A batch grows while its widest line is at most this much wider than its narrowest (plus 16 px). */
-export const MAX_BATCH_PADDING = 0.25;
-
-/**
- * Width buckets: line indices sorted by width (ties by index) and cut into batches of at most `batchSize`
- * whose widths differ by at most `maxPadding` (relative, plus 16 px), so right-padding wastes little.
- * Deterministic: the same widths always give the same batches.
- */
-export function widthBatches(
-  widths: readonly number[],
-  batchSize: number = DEFAULT_LINE_BATCH,
-  maxPadding: number = MAX_BATCH_PADDING,
-): number[][] {
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batch size ${batchSize} < 1`);
-  const order = widths.map((_, i) => i).sort((a, b) => widths[a]! - widths[b]! || a - b);
-  const batches: number[][] = [];
-  let batch: number[] = [];
-  for (const i of order) {
-    const first = batch.length ? widths[batch[0]!]! : 0;
-    if (batch.length && (batch.length >= batchSize || widths[i]! > first * (1 + maxPadding) + 16)) {
-      batches.push(batch);
-      batch = [];
-    }
-    batch.push(i);
-  }
-  if (batch.length) batches.push(batch);
-  return batches;
-}
-
-/**
- * One padded batch as model input: Float32 [n, 32, W, 1], W = the widest line plus READER_CONTEXT_PAD (at least
- * LINE_MIN_WIDTH), each line normalised with the model's inputNormalisation and right-padded with background
- * (pixel 0): every line has at least READER_CONTEXT_PAD columns of background after it, whatever its batch.
- */
-export function batchInput(
-  lines: readonly LineItem[],
-  lut: Float32Array,
-): { x: Float32Array; n: number; width: number } {
-  const width = Math.max(LINE_MIN_WIDTH, ...lines.map((l) => l.width + READER_CONTEXT_PAD));
-  const n = lines.length;
-  const x = new Float32Array(n * LINE_HEIGHT * width).fill(lut[0]!);
-  lines.forEach((line, b) => {
-    for (let r = 0; r < LINE_HEIGHT; r++) {
-      const src = r * line.width;
-      const dst = (b * LINE_HEIGHT + r) * width;
-      for (let c = 0; c < line.width; c++) x[dst + c] = lut[line.pixels[src + c]!]!;
-    }
-  });
-  return { x, n, width };
-}
 
 export interface ReadOutput {
   /** Per line: its own frames' probabilities, flat [readerFrames(width), symbols]. */
@@ -79,14 +30,17 @@ export async function readLines(
 ): Promise<ReadOutput> {
   const lut = pixelLookupTable(normalisation);
   const probs: Float32Array[] = new Array(lines.length);
-  const batches = widthBatches(
+  const batches = groupByWidth(
     lines.map((l) => l.width),
     batchSize,
   );
   const t0 = performance.now();
-  for (const rows of batches) {
-    const { x, n, width } = batchInput(
+  for (const { members: rows, width } of batches) {
+    const n = rows.length;
+    const x = packLineBatch(
       rows.map((i) => lines[i]!),
+      width,
+      LINE_HEIGHT,
       lut,
     );
     const out = await runtime.predict(x, n, width);

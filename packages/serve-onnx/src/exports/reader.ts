@@ -2,6 +2,8 @@
  * `@hcr/serve-onnx/reader`: the line reader as a library (onnxruntime-node, sharp, @hcr/image and
  * @hcr/decode, no HTTP: importing it loads neither fastify nor pino nor prom-client).
  */
+
+export { bucketWidth, groupByWidth, type WidthGroup } from '@hcr/image';
 export { loadLexicons, parseLexiconSpec, readLexiconFile } from '../reader/lexicon-file.js';
 export {
   createLineReader,
@@ -24,4 +26,3 @@ export {
   type ReadOptions,
 } from '../reader/read-options.js';
 export { inspectReader, type ReaderModelInfo, readerFramesFor } from '../reader/reader-info.js';
-export { bucketWidth, groupByWidth, type WidthGroup } from '../reader/width-buckets.js';

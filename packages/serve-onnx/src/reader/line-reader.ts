@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { HcrError, pixelLookupTable } from '@hcr/core';
 import { type DecodeOptions, decodeCtc } from '@hcr/decode';
+import { groupByWidth, packLineBatch } from '@hcr/image';
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
 import { openSession, type SessionTuning } from '../onnx/session.js';
@@ -8,7 +9,6 @@ import { type LineLimits, type PreparedLine, prepareLineImage } from './prepare-
 import { PreparePool, prepareLineInPool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
-import { groupByWidth } from './width-buckets.js';
 
 export interface LineReaderOptions extends SessionTuning {
   /** Path to the reader's model.onnx, or its bytes. */
@@ -78,17 +78,10 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   const { height, stride, minWidth } = info.reader;
   const C = info.alphabet.size;
 
-  /** One onnxruntime run: lines right-padded with background (pixel 0) to `width`. */
+  /** One onnxruntime run: lines right-padded with background to `width` (a `groupByWidth` run). */
   async function runGroup(lines: readonly PreparedLine[], width: number): Promise<Float32Array[]> {
     const n = lines.length;
-    const x = new Float32Array(n * height * width).fill(lut[0]!);
-    lines.forEach((line, b) => {
-      for (let y = 0; y < height; y++) {
-        const src = y * line.width;
-        const dst = (b * height + y) * width;
-        for (let k = 0; k < line.width; k++) x[dst + k] = lut[line.pixels[src + k]!]!;
-      }
-    });
+    const x = packLineBatch(lines, width, height, lut);
     const out = await session.run({ [info.input.name]: new ort.Tensor('float32', x, [n, height, width, 1]) });
     const y = out[info.output.name]!;
     const T = y.dims[2]!;
