@@ -89,7 +89,7 @@ function lineSteps(n: InputNormalisation, minWidth: number): string[] {
   const inner = LINE_HEIGHT - 2 * LINE_MARGIN;
   return [
     LINE_GREY,
-    'polarity: the writing is made dark on light first (a light-on-dark image, detected because the background is the bulk of the pixels, is inverted); the steps below turn it into bright ink on a black (0) background',
+    'polarity: the writing is made dark on light first (a light-on-dark image, detected because the background is the bulk of the pixels, or, when the two tails of the grey histogram are about as far from its median, because its thin strokes stand out more when inverted, is inverted); the steps below turn it into bright ink on a black (0) background',
     'background flattening: ink = how much darker a pixel is than the paper around it (a grey closing wider than any stroke), so uneven light and textured paper cancel; ink threshold = max(24 grey levels, half the Otsu split, paper mean + 3 sigma)',
     'crop: the band of the line of handwriting (8-connected ink components grouped into rows, the row with the most ink); ruled form lines and a printed label left of the writing are removed',
     `scale: the band (at least 4 stroke widths high) to ${inner} rows centred in ${LINE_HEIGHT} (${LINE_MARGIN} rows of background above and below), the width by the same factor plus ${LINE_MARGIN} px of background each side, triangle filter widened when shrinking`,

@@ -3,16 +3,48 @@ import { resampleRect } from './resample.js';
 
 export type Polarity = 'dark-on-light' | 'light-on-dark';
 
+/** Tails this close (the nearer within this share of the further) say nothing about the polarity alone. */
+const TAIL_TIE = 0.25;
+
 /**
  * The background is the bulk of the pixels and the ink the far tail: if the bright tail is further from
- * the median than the dark tail, the ink is light on a dark ground.
+ * the median than the dark tail, the ink is light on a dark ground. When the two tails are about as far (a
+ * white margin along a grey cheque is a bright tail as big as the ink's dark one) and the image's size is
+ * given, the polarity is the one whose thin strokes stand out more: ink is lines a few pixels wide, a margin
+ * or a lighting gradient is not.
  */
-export function detectPolarity(grey: Float32Array): Polarity {
+export function detectPolarity(grey: Float32Array, size?: { width: number; height: number }): Polarity {
   const hist = histogram(grey);
   const lo = histogramPercentile(hist, grey.length, 0.02);
   const med = histogramPercentile(hist, grey.length, 0.5);
   const hi = histogramPercentile(hist, grey.length, 0.98);
-  return hi - med > med - lo ? 'light-on-dark' : 'dark-on-light';
+  const bright = hi - med;
+  const dark = med - lo;
+  if (size && Math.abs(bright - dark) <= TAIL_TIE * Math.max(bright, dark)) {
+    const { width, height } = size;
+    const inverted = new Float32Array(grey.length);
+    for (let i = 0; i < grey.length; i++) inverted[i] = 255 - grey[i];
+    return strokeContrast(inverted, width, height) > strokeContrast(grey, width, height)
+      ? 'light-on-dark'
+      : 'dark-on-light';
+  }
+  return bright > dark ? 'light-on-dark' : 'dark-on-light';
+}
+
+/**
+ * How much dark thin structure the image holds: the grey closing with a window about three strokes wide (at
+ * the working height of 128 rows) minus the image, summed where it exceeds the ink contrast. Wider dark areas
+ * are not filled by the closing and add nothing.
+ */
+function strokeContrast(grey: Float32Array, width: number, height: number): number {
+  const k = Math.max(3, Math.round(height / 12)) | 1;
+  const closed = minFilter(maxFilter(grey, width, height, k), width, height, k);
+  let sum = 0;
+  for (let i = 0; i < grey.length; i++) {
+    const d = closed[i] - grey[i];
+    if (d >= MIN_INK_CONTRAST) sum += d;
+  }
+  return sum;
 }
 
 /** Ink must stand out this many grey levels from its local background to count at all. */

@@ -32,7 +32,8 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   const { outH, margin, minWidth, maxWidth } = checkOptions(opts);
   validateImage(img);
   const { grey, w, h, f } = workingGrey(img);
-  const polarity = opts.polarity ?? detectPolarity(grey);
+  const byStrokes = opts.polarityByStrokes ?? true;
+  const polarity = opts.polarity ?? detectPolarity(grey, byStrokes ? { width: w, height: h } : undefined);
   if (polarity === 'light-on-dark') for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i];
   const diff = flatten(grey, w, h);
   const t = inkThreshold(diff);

@@ -39,6 +39,12 @@ export interface LinePreprocessOptions {
   removeLabels?: boolean;
   /** Force the polarity instead of detecting it. */
   polarity?: 'dark-on-light' | 'light-on-dark';
+  /**
+   * When the two tails of the grey histogram are about as far from its median (a white strip along a grey
+   * cheque makes a bright tail as big as the ink's dark one), let the thin strokes decide the polarity
+   * (`detectPolarity`). Default true. Off, the tails alone decide (the rule before 2026-12-02).
+   */
+  polarityByStrokes?: boolean;
 }
 
 export const LINE_HEIGHT = 32;

@@ -80,6 +80,22 @@ describe('preprocessLine', () => {
     expect(diff).toBeLessThanOrEqual(40);
   });
 
+  it('takes dark strokes on a grey cheque with a white margin for dark-on-light', () => {
+    // the white margin makes a bright tail as far from the median grey as the ink's dark tail: the histogram
+    // alone called this light-on-dark (a real cheque amount read as nothing); the thin strokes decide
+    const w = 300;
+    const h = 80;
+    const page = new Float32Array(w * h).fill(150);
+    for (let y = 68; y < h; y++) for (let x = 0; x < w; x++) page[y * w + x] = 235;
+    for (let k = 0; k < 10; k++) darkRect(page, w, 30 + 24 * k, 14, 3, 44, 70);
+    darkRect(page, w, 30, 34, 220, 3, 70);
+    const line = preprocessLine(toImage(page, w, h));
+    expect(line.polarity).toBe('dark-on-light');
+    expect(line.crop.width).toBeGreaterThan(200);
+    // and the same picture with light strokes on a dark ground stays light-on-dark
+    expect(preprocessLine(invert(toImage(page, w, h))).polarity).toBe('light-on-dark');
+  });
+
   it('is deterministic', () => {
     const a = preprocessLine(formScan());
     const b = preprocessLine(formScan());
