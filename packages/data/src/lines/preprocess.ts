@@ -16,9 +16,9 @@ export interface TrainingLine {
  */
 export function toTrainingLine(scan: Scan, height = 32): TrainingLine {
   // The scans are dark on light by construction. The stroke tie-break for the polarity (added for real
-  // cheques with a white strip) stays off here: it changes 3 of the pipeline's 24,000 training lines, and
-  // two readers trained on those lines read 66.3% of the real names against 68.9-70.4% for three trained on
-  // the lines as they are (root README): the line set is kept until a change to it is measured worth it.
+  // cheques with a white strip) stays off here: it would redraw 3 of the pipeline's 24,000 training lines,
+  // and with them the trained reader, whose names figure varies by 4 points from one training run to the
+  // next (root README); the pipeline's reader, the best of 13 on the real names, is kept.
   const line = preprocessLine(
     { width: scan.width, height: scan.height, data: scan.data, channels: 1 },
     { height, polarityByStrokes: false },
