@@ -22,9 +22,7 @@ export function detectPolarity(grey: Float32Array, size?: { width: number; heigh
   const dark = med - lo;
   if (size && Math.abs(bright - dark) <= TAIL_TIE * Math.max(bright, dark)) {
     const { width, height } = size;
-    const inverted = new Float32Array(grey.length);
-    for (let i = 0; i < grey.length; i++) inverted[i] = 255 - grey[i];
-    return strokeContrast(inverted, width, height) > strokeContrast(grey, width, height)
+    return strokeContrast(grey, width, height, 'light') > strokeContrast(grey, width, height, 'dark')
       ? 'light-on-dark'
       : 'dark-on-light';
   }
@@ -32,16 +30,20 @@ export function detectPolarity(grey: Float32Array, size?: { width: number; heigh
 }
 
 /**
- * How much dark thin structure the image holds: the grey closing with a window about three strokes wide (at
- * the working height of 128 rows) minus the image, summed where it exceeds the ink contrast. Wider dark areas
- * are not filled by the closing and add nothing.
+ * How much thin structure of one tone the image holds, with a window about three strokes wide (at the working
+ * height of 128 rows): for dark strokes the grey closing minus the image, for light ones the image minus the
+ * grey opening (the same measure on the inverted image), summed where it exceeds the ink contrast. Wider areas
+ * are not filled by the closing (or removed by the opening) and add nothing.
  */
-function strokeContrast(grey: Float32Array, width: number, height: number): number {
+function strokeContrast(grey: Float32Array, width: number, height: number, tone: 'dark' | 'light'): number {
   const k = Math.max(3, Math.round(height / 12)) | 1;
-  const closed = minFilter(maxFilter(grey, width, height, k), width, height, k);
+  const dark = tone === 'dark';
+  const around = dark
+    ? minFilter(maxFilter(grey, width, height, k), width, height, k)
+    : maxFilter(minFilter(grey, width, height, k), width, height, k);
   let sum = 0;
   for (let i = 0; i < grey.length; i++) {
-    const d = closed[i] - grey[i];
+    const d = dark ? around[i] - grey[i] : grey[i] - around[i];
     if (d >= MIN_INK_CONTRAST) sum += d;
   }
   return sum;
