@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 /** One file of a dataset as distributed, with the sums that verify it. */
 export interface LockedFile {
   name: string;
-  bytes: number;
+  /** Size as distributed; absent where it was not known when locked (a zip member: the zip's directory has it). */
+  bytes?: number;
   /**
    * sha256 of the file as distributed (gz). Absent for a file whose sum was not known when it was locked:
    * the first download records it (see `recordLockedSums`) and says so.

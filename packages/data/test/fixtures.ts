@@ -50,7 +50,7 @@ export interface Fixture {
  */
 export function makeFixture(
   opts: {
-    labelsFor?: (dataset: string, role: string, n: number) => Uint8Array;
+    labelsFor?: (dataset: string, role: string, n: number) => Uint8Array | undefined;
     /** Also lock and place official EMNIST ByClass files (digits 0..9 included, as NIST ships them). */
     officialByClass?: boolean;
   } = {},

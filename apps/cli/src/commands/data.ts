@@ -2,13 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '@hcr/core';
 import {
-  type DataConfig,
   DEFAULT_DATASET_DIR,
   DEFAULT_DOWNLOAD_DATASETS,
   DEFAULT_LINES_DIR,
   datasetInfo,
   describeArchiveTransfer,
   downloadDatasets,
+  type EnsureRawDataOptions,
+  ensureLineRawData,
   ensureRawData,
   loadDataConfig,
   loadLineConfig,
@@ -71,7 +72,7 @@ export function registerData(program: Command): void {
       if (opts.labels !== undefined) Object.assign(config, { labels: opts.labels });
       if (opts.letters) Object.assign(config, { letters: opts.letters });
       if (opts.normalise) Object.assign(config, { normalise: opts.normalise });
-      if (opts.download) await downloadMissingRaw(config, opts.dataDir);
+      if (opts.download) await downloadMissingRaw((o) => ensureRawData({ ...o, config }), opts.dataDir);
       const t0 = performance.now();
       const result = await prepareShards({
         dataDir: opts.dataDir,
@@ -164,9 +165,14 @@ function registerLines(data: Command): void {
       'render threads (default: one per core, at most 4; the bytes do not depend on it)',
     )
     .option('--force', 'rebuild even when the line dataset is up to date')
+    .option(
+      '--download',
+      "when the letters are not found, download the official EMNIST ByClass files first (their four members of NIST's zip; HCR_DATA_MIRROR for another server)",
+    )
     .option('--json', 'print the manifest summary as JSON')
     .action(async (opts) => {
       const config = opts.config ? await loadLineConfig(opts.config) : {};
+      if (opts.download) await downloadMissingRaw(ensureLineRawData, opts.dataDir);
       const result = await prepareLines({
         dataDir: opts.dataDir,
         config,
@@ -227,12 +233,18 @@ function registerLines(data: Command): void {
     });
 }
 
-/** `prepare --download`: fetch what the config needs and is not on this machine (torchvision's download=True). */
-async function downloadMissingRaw(config: Partial<DataConfig>, dataDir: string | undefined): Promise<void> {
+/**
+ * `prepare --download` / `lines prepare --download`: fetch what is needed and not on this machine
+ * (torchvision's download=True), with progress bars; `ensure` is ensureRawData for the data config or
+ * ensureLineRawData.
+ */
+async function downloadMissingRaw(
+  ensure: (opts: Omit<EnsureRawDataOptions, 'config'>) => Promise<unknown>,
+  dataDir: string | undefined,
+): Promise<void> {
   const progress = progressBarReporter();
   try {
-    await ensureRawData({
-      config,
+    await ensure({
       dataDir,
       download: { onProgress: progress.onProgress },
       onMessage: (m) => {
@@ -251,9 +263,11 @@ function registerDownload(data: Command): void {
     .description(
       'fetch the official MNIST/EMNIST files (sha256-checked against datasets.lock.json, resumable)',
     )
-    .option('--dataset <names...>', 'datasets to fetch (mnist, emnist-letters, emnist-digits)', [
-      ...DEFAULT_DOWNLOAD_DATASETS,
-    ])
+    .option(
+      '--dataset <names...>',
+      'datasets to fetch (mnist, emnist-letters, emnist-digits, emnist-byclass)',
+      [...DEFAULT_DOWNLOAD_DATASETS],
+    )
     .option('--data-dir <dir>', 'where to put them (default ~/.cache/hcr/raw, the last place prepare looks)')
     .option('--force', 'download again even if verified files are present')
     .option('--json', 'print the result as JSON')

@@ -1,34 +1,73 @@
-import { HcrError } from '@hcr/core';
+import { HcrError, LABEL_SPACE_62 } from '@hcr/core';
 import { transposeImages } from '@hcr/image';
 import { readIdx } from '../idx.js';
 import { type DataDirOptions, type LocatedFile, requireRawFile } from '../locate.js';
 import type { RawInputEntry } from '../manifest.js';
-import { verifyRawFile } from '../raw-sources.js';
+import { resolveLetterSource, verifyRawFile } from '../raw-sources.js';
 import type { LineSplitName } from './config.js';
 
+/** Where the letters of synthetic lines come from: the offline case-sensitive repack or NIST's official ByClass files. */
+export type GlyphLetterSource = 'emnist-byclass-repack' | 'emnist-byclass';
+
+export interface GlyphPartSpec {
+  name: 'mnist-train' | 'mnist-test' | 'byclass-train' | 'byclass-test';
+  dataset: 'mnist' | GlyphLetterSource;
+  role: 'train' | 'test';
+  /** EMNIST stores images transposed. */
+  transposed: boolean;
+  /** Glyph symbols (ByClass numbers) the part contributes; samples with other labels are left out. */
+  labels: readonly [number, number];
+  /** Labels the raw file may hold (anything else means a damaged or wrong file). */
+  rawLabels: readonly [number, number];
+}
+
 /**
- * The handwritten characters lines are drawn with: MNIST digits and case-sensitive EMNIST letters
- * (`emnist-byclass-repack`), 28x28 upright, ink bright. A glyph's symbol is its ByClass number:
- * 0..9 digits, 10..35 A..Z, 36..61 a..z, so upper-case text is drawn with capital glyphs.
+ * The handwritten characters lines are drawn with: MNIST digits and case-sensitive EMNIST letters, 28x28
+ * upright, ink bright. A glyph's symbol is its ByClass number: 0..9 digits, 10..35 A..Z, 36..61 a..z, so
+ * upper-case text is drawn with capital glyphs. The letters are the offline repack (`emnist-byclass-repack`)
+ * or, on a machine without it, the official ByClass files, whose digits (0..9) are left out: EMNIST's digits
+ * are the never-trained generalisation set, and the lines' digits are MNIST's.
  */
-export const GLYPH_PARTS = [
-  { name: 'mnist-train', dataset: 'mnist', role: 'train', transposed: false, labels: [0, 9] },
-  { name: 'mnist-test', dataset: 'mnist', role: 'test', transposed: false, labels: [0, 9] },
-  {
-    name: 'byclass-train',
-    dataset: 'emnist-byclass-repack',
-    role: 'train',
-    transposed: true,
-    labels: [10, 61],
-  },
-  {
-    name: 'byclass-test',
-    dataset: 'emnist-byclass-repack',
-    role: 'test',
-    transposed: true,
-    labels: [10, 61],
-  },
-] as const;
+export function glyphParts(letters: GlyphLetterSource = 'emnist-byclass-repack'): readonly GlyphPartSpec[] {
+  const rawLetters = letters === 'emnist-byclass' ? ([0, 61] as const) : ([10, 61] as const);
+  return [
+    {
+      name: 'mnist-train',
+      dataset: 'mnist',
+      role: 'train',
+      transposed: false,
+      labels: [0, 9],
+      rawLabels: [0, 9],
+    },
+    {
+      name: 'mnist-test',
+      dataset: 'mnist',
+      role: 'test',
+      transposed: false,
+      labels: [0, 9],
+      rawLabels: [0, 9],
+    },
+    {
+      name: 'byclass-train',
+      dataset: letters,
+      role: 'train',
+      transposed: true,
+      labels: [10, 61],
+      rawLabels: rawLetters,
+    },
+    {
+      name: 'byclass-test',
+      dataset: letters,
+      role: 'test',
+      transposed: true,
+      labels: [10, 61],
+      rawLabels: rawLetters,
+    },
+  ];
+}
+
+/** The parts as drawn from the offline repack (their names are the manifest's `glyphParts`). */
+export const GLYPH_PARTS = glyphParts();
 
 export const GLYPH_SIDE = 28;
 export const GLYPH_PIXELS = GLYPH_SIDE * GLYPH_SIDE;
@@ -52,11 +91,18 @@ export function glyphPart(bank: GlyphBank, id: number): (typeof GLYPH_PARTS)[num
   throw new RangeError(`glyph id ${id}`);
 }
 
-/** Finds every raw file first (a missing one fails before any work), then checks each sha256 against the lock. */
-export async function locateGlyphFiles(
-  opts: DataDirOptions,
-): Promise<{ files: [LocatedFile, LocatedFile][]; rawInputs: RawInputEntry[] }> {
-  const files = GLYPH_PARTS.map(
+/**
+ * Finds every raw file first (a missing one fails before any work), then checks each sha256 against the lock.
+ * The letters are the official ByClass files when they are present (as for the character data, `letters:
+ * 'auto'`), else the offline repack.
+ */
+export async function locateGlyphFiles(opts: DataDirOptions): Promise<{
+  parts: readonly GlyphPartSpec[];
+  files: [LocatedFile, LocatedFile][];
+  rawInputs: RawInputEntry[];
+}> {
+  const parts = glyphParts(glyphLetterSource(opts));
+  const files = parts.map(
     (p) =>
       [
         requireRawFile(p.dataset, `${p.role}-images`, opts),
@@ -65,13 +111,24 @@ export async function locateGlyphFiles(
   );
   const rawInputs: RawInputEntry[] = [];
   for (const pair of files) for (const f of pair) rawInputs.push(await verifyRawFile(f));
-  return { files, rawInputs };
+  return { parts, files, rawInputs };
+}
+
+/** The letters this machine has: resolved like the character data's `letters: 'auto'` for case-sensitive classes. */
+export function glyphLetterSource(opts: DataDirOptions): GlyphLetterSource {
+  return resolveLetterSource('auto', opts, LABEL_SPACE_62) === 'emnist-byclass'
+    ? 'emnist-byclass'
+    : 'emnist-byclass-repack';
 }
 
 /** Reads the four parts into one bank; `shared` puts the pixels in a SharedArrayBuffer for worker threads. */
-export async function loadGlyphBank(files: [LocatedFile, LocatedFile][], shared = false): Promise<GlyphBank> {
+export async function loadGlyphBank(
+  files: [LocatedFile, LocatedFile][],
+  shared = false,
+  specs: readonly GlyphPartSpec[] = GLYPH_PARTS,
+): Promise<GlyphBank> {
   const parts = [];
-  for (const [i, spec] of GLYPH_PARTS.entries()) {
+  for (const [i, spec] of specs.entries()) {
     const [imgFile, lblFile] = files[i]!;
     const images = await readIdx(imgFile.path, 3);
     const labels = await readIdx(lblFile.path, 1);
@@ -82,19 +139,25 @@ export async function loadGlyphBank(files: [LocatedFile, LocatedFile][], shared 
         `${imgFile.path}: ${n} images of ${h}x${w} with ${labels.dims[0]} labels; expected 28x28 images, one label each.`,
         { hint: `Fetch ${spec.dataset} again (see ../shared/data/README.md).` },
       );
+    const kept: number[] = [];
     for (let k = 0; k < n; k++) {
       const v = labels.data[k]!;
-      if (v < spec.labels[0] || v > spec.labels[1])
+      if (v < spec.rawLabels[0] || v > spec.rawLabels[1])
         throw new HcrError(
           'LABEL_OUT_OF_RANGE',
-          `${lblFile.path}: label ${v} at index ${k} is outside ${spec.labels[0]}..${spec.labels[1]}.`,
+          `${lblFile.path}: label ${v} at index ${k} is outside ${spec.rawLabels[0]}..${spec.rawLabels[1]}.`,
           { hint: `The file is damaged or not ${spec.dataset}.` },
         );
+      if (v >= spec.labels[0] && v <= spec.labels[1]) kept.push(k);
     }
+    const { images: img, labels: lbl } =
+      kept.length === n
+        ? { images: images.data, labels: labels.data }
+        : keepSamples(images.data, labels.data, kept);
     parts.push({
-      n,
-      images: spec.transposed ? transposeImages(images.data, n, GLYPH_SIDE) : images.data,
-      labels: labels.data,
+      n: kept.length,
+      images: spec.transposed ? transposeImages(img, kept.length, GLYPH_SIDE) : img,
+      labels: lbl,
     });
   }
   const count = parts.reduce((a, p) => a + p.n, 0);
@@ -152,6 +215,19 @@ export function glyphPools(
       lists[bank.symbols[id]!]!.push(id);
     }
   return lists.map((l) => Uint32Array.from(l));
+}
+
+/** The samples at `kept` (ascending), images and labels. */
+function keepSamples(
+  images: Uint8Array,
+  labels: Uint8Array,
+  kept: number[],
+): { images: Uint8Array; labels: Uint8Array } {
+  const out = new Uint8Array(kept.length * GLYPH_PIXELS);
+  kept.forEach((k, j) => {
+    out.set(images.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS), j * GLYPH_PIXELS);
+  });
+  return { images: out, labels: Uint8Array.from(kept, (k) => labels[k]!) };
 }
 
 /** The glyph symbol (ByClass number) that draws a character as written: '7' -> 7, 'K' -> 20, 'k' -> 46. */

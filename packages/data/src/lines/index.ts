@@ -9,6 +9,7 @@ export {
   loadLineConfig,
   resolveLineConfig,
 } from './config.js';
+export { ensureLineRawData } from './ensure-glyphs.js';
 export { generatorFingerprint } from './fingerprint.js';
 export {
   decodeLineShard,
@@ -22,7 +23,11 @@ export {
   GLYPH_PIXELS,
   GLYPH_SIDE,
   type GlyphBank,
+  type GlyphLetterSource,
+  type GlyphPartSpec,
+  glyphLetterSource,
   glyphPart,
+  glyphParts,
   glyphPools,
   loadGlyphBank,
   locateGlyphFiles,

@@ -9,7 +9,7 @@ import { concatChunks, type LineChunk, renderChunk } from './chunk.js';
 import { LINE_KINDS, LINE_SPLITS, type LineConfig, type LineSplitName, resolveLineConfig } from './config.js';
 import { generatorFingerprint } from './fingerprint.js';
 import { encodeLineShard, LINE_SHARD_VERSION } from './format.js';
-import { GLYPH_PARTS, loadGlyphBank, locateGlyphFiles } from './glyphs.js';
+import { glyphLetterSource, loadGlyphBank, locateGlyphFiles } from './glyphs.js';
 import {
   DEFAULT_LINES_DIR,
   type LineManifest,
@@ -53,8 +53,8 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   const outDir = resolve(options.outDir ?? DEFAULT_LINES_DIR);
   const progress = options.onProgress ?? (() => {});
   const alphabet = LINE_ALPHABET_36;
-  progress('verifying raw files (MNIST, emnist-byclass-repack)');
-  const { files, rawInputs } = await locateGlyphFiles(options);
+  progress(`verifying raw files (MNIST, ${glyphLetterSource(options)})`);
+  const { parts, files, rawInputs } = await locateGlyphFiles(options);
   const generator = generatorFingerprint(config);
   if (!options.force) {
     const existing = await upToDate(outDir, config, generator, rawInputs);
@@ -64,7 +64,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
     }
   }
   const workers = options.workers ?? Math.max(1, Math.min(4, cpus().length));
-  const bank = await loadGlyphBank(files, workers > 0);
+  const bank = await loadGlyphBank(files, workers > 0, parts);
   const pool = workers > 0 ? new LinePool(workers, config, bank) : undefined;
   const local = pool ? undefined : createLineGenerator(config, bank, alphabet);
   const render = (split: LineSplitName, start: number, end: number): Promise<LineChunk> =>
@@ -110,7 +110,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
           symbols: [...alphabet.symbols],
           height: config.height,
           kinds: [...LINE_KINDS],
-          glyphParts: GLYPH_PARTS.map((p, i) => ({
+          glyphParts: parts.map((p, i) => ({
             name: p.name,
             start: bank.partStarts[i]!,
             count: bank.partStarts[i + 1]! - bank.partStarts[i]!,

@@ -59,7 +59,7 @@ export async function renderLinePreview(
   const gen = scans
     ? createLineGenerator(
         dataset.manifest.config,
-        await loadGlyphBank((await locateGlyphFiles(opts)).files),
+        await locateGlyphFiles(opts).then(({ files, parts }) => loadGlyphBank(files, false, parts)),
         dataset.alphabet,
       )
     : undefined;

@@ -1,0 +1,86 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureLineRawData, glyphLetterSource, prepareLines } from '../src/index.js';
+import type { DatasetLock } from '../src/lock.js';
+import { fakeImages, idxBytes, makeFixture } from './fixtures.js';
+import { type RangeServer, startRangeServer, zipLayout } from './zip-fixtures.js';
+
+/** NIST's zip as the committed lock knows ByClass: member names only, no size, no sum. */
+function byClassZip(): Buffer {
+  const member = (role: 'train' | 'test', kind: 'images' | 'labels', n: number) => {
+    const labels = Uint8Array.from({ length: n }, (_, i) => i % 62); // digits too, as NIST ships them
+    const raw = kind === 'images' ? idxBytes([n, 28, 28], fakeImages(n, n)) : idxBytes([n], labels);
+    return [`gzip/emnist-byclass-${role}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz`, gzipSync(raw)];
+  };
+  return zipLayout(
+    Object.fromEntries([
+      member('train', 'images', 124),
+      member('train', 'labels', 124),
+      member('test', 'images', 62),
+      member('test', 'labels', 62),
+    ]),
+  ).bytes;
+}
+
+describe('line glyphs on a fresh machine online (no offline repack)', () => {
+  let srv: RangeServer;
+  beforeAll(async () => {
+    srv = await startRangeServer();
+    srv.routes.set('/EMNIST/gzip.zip', byClassZip());
+  });
+  afterAll(async () => {
+    delete process.env.HCR_DATASET_LOCK;
+    await srv.close();
+  });
+
+  it('downloads the official ByClass letters, records their sums, and draws the lines from them', async () => {
+    const fx = makeFixture();
+    rmSync(join(fx.dataDir, 'emnist-byclass-repack'), { recursive: true });
+    const lock = JSON.parse(readFileSync(fx.lockPath, 'utf8')) as DatasetLock;
+    lock.datasets['emnist-byclass'] = {
+      description: 'official ByClass, as committed',
+      zipUrl: `${srv.base}/EMNIST/gzip.zip`,
+      zipMemberPrefix: 'gzip/',
+      files: Object.fromEntries(
+        (['train-images', 'train-labels', 'test-images', 'test-labels'] as const).map((role) => {
+          const [split, kind] = role.split('-');
+          return [role, { name: `emnist-byclass-${split}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz` }];
+        }),
+      ),
+    };
+    writeFileSync(fx.lockPath, JSON.stringify(lock));
+    process.env.HCR_DATASET_LOCK = fx.lockPath;
+    // Only the fixture's folder: not HCR_DATA_DIR (which may hold the repack) nor the user cache.
+    const env = { HCR_DATASET_LOCK: fx.lockPath, XDG_CACHE_HOME: join(fx.dataDir, 'cache') };
+    const where = { dataDir: fx.dataDir, env };
+
+    const messages: string[] = [];
+    const r = await ensureLineRawData({ ...where, onMessage: (m) => messages.push(m) });
+    expect(r.fetched).toEqual(['emnist-byclass']);
+    expect(messages.join('\n')).toContain('no local copy of emnist-byclass (nor of its offline repack)');
+    const recorded = JSON.parse(readFileSync(fx.lockPath, 'utf8')) as DatasetLock;
+    for (const f of Object.values(recorded.datasets['emnist-byclass']!.files))
+      expect(f!.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    expect(glyphLetterSource(where)).toBe('emnist-byclass');
+    const out = await mkdtemp(join(tmpdir(), 'hcr-lines-online-'));
+    const { manifest } = await prepareLines({
+      ...where,
+      config: { counts: { train: 6, val: 0, test: 4 } },
+      outDir: out,
+      workers: 0,
+    });
+    expect(manifest.rawInputs.filter((x) => x.dataset === 'emnist-byclass').map((x) => x.verified)).toEqual(
+      new Array(4).fill('locked'),
+    );
+
+    // A second run finds everything and asks the server nothing.
+    srv.log.length = 0;
+    expect((await ensureLineRawData(where)).fetched).toEqual([]);
+    expect(srv.log).toEqual([]);
+  });
+});
