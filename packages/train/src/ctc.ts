@@ -177,7 +177,10 @@ export function ctcScores(logits: tf.Tensor, batch: CtcBatch, blank = 0): CtcSco
   const n = logits.shape[0]!;
   const C = logits.shape[logits.shape.length - 1]!;
   const T = logits.shape[logits.shape.length - 2]!;
-  const lp = tf.tidy(() => tf.logSoftmax(logits).dataSync() as Float32Array);
+  // Not tf.tidy(() => ...dataSync()): tidy walks its result for tensors, element by element of a typed array.
+  const lsm = tf.logSoftmax(logits);
+  const lp = lsm.dataSync() as Float32Array;
+  lsm.dispose();
   return scoreBatch(lp, n, T, C, batch, blank);
 }
 
