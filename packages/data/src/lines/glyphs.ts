@@ -29,41 +29,23 @@ export interface GlyphPartSpec {
  * are the never-trained generalisation set, and the lines' digits are MNIST's.
  */
 export function glyphParts(letters: GlyphLetterSource = 'emnist-byclass-repack'): readonly GlyphPartSpec[] {
-  const rawLetters = letters === 'emnist-byclass' ? ([0, 61] as const) : ([10, 61] as const);
-  return [
-    {
-      name: 'mnist-train',
-      dataset: 'mnist',
-      role: 'train',
-      transposed: false,
-      labels: [0, 9],
-      rawLabels: [0, 9],
-    },
-    {
-      name: 'mnist-test',
-      dataset: 'mnist',
-      role: 'test',
-      transposed: false,
-      labels: [0, 9],
-      rawLabels: [0, 9],
-    },
-    {
-      name: 'byclass-train',
-      dataset: letters,
-      role: 'train',
-      transposed: true,
-      labels: [10, 61],
-      rawLabels: rawLetters,
-    },
-    {
-      name: 'byclass-test',
-      dataset: letters,
-      role: 'test',
-      transposed: true,
-      labels: [10, 61],
-      rawLabels: rawLetters,
-    },
-  ];
+  const mnist = (role: 'train' | 'test'): GlyphPartSpec => ({
+    name: `mnist-${role}`,
+    dataset: 'mnist',
+    role,
+    transposed: false,
+    labels: [0, 9],
+    rawLabels: [0, 9],
+  });
+  const byclass = (role: 'train' | 'test'): GlyphPartSpec => ({
+    name: `byclass-${role}`,
+    dataset: letters,
+    role,
+    transposed: true,
+    labels: [10, 61],
+    rawLabels: letters === 'emnist-byclass' ? [0, 61] : [10, 61],
+  });
+  return [mnist('train'), mnist('test'), byclass('train'), byclass('test')];
 }
 
 /** The parts as drawn from the offline repack (their names are the manifest's `glyphParts`). */
