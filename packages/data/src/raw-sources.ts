@@ -24,7 +24,7 @@ export interface RawPart {
   sourceIds: Uint8Array;
 }
 
-interface PartSpec {
+export interface PartSpec {
   source: SourceName;
   dataset: string;
   images: FileRole;

@@ -1,9 +1,7 @@
-import { HcrError, LABEL_SPACE_62 } from '@hcr/core';
-import { transposeImages } from '@hcr/image';
-import { readIdx } from '../idx.js';
+import { LABEL_SPACE_62 } from '@hcr/core';
 import { type DataDirOptions, type LocatedFile, requireRawFile } from '../locate.js';
 import type { RawInputEntry } from '../manifest.js';
-import { resolveLetterSource, verifyRawFile } from '../raw-sources.js';
+import { readPart, resolveLetterSource, verifyRawFile } from '../raw-sources.js';
 import type { LineSplitName } from './config.js';
 
 /** Where the letters of synthetic lines come from: the offline case-sensitive repack or NIST's official ByClass files. */
@@ -76,14 +74,17 @@ export function glyphPart(bank: GlyphBank, id: number): (typeof GLYPH_PARTS)[num
 /**
  * Finds every raw file first (a missing one fails before any work), then checks each sha256 against the lock.
  * The letters are the official ByClass files when they are present (as for the character data, `letters:
- * 'auto'`), else the offline repack.
+ * 'auto'`), else the offline repack (`letters`, when the caller has resolved them already).
  */
-export async function locateGlyphFiles(opts: DataDirOptions): Promise<{
+export async function locateGlyphFiles(
+  opts: DataDirOptions,
+  letters: GlyphLetterSource = glyphLetterSource(opts),
+): Promise<{
   parts: readonly GlyphPartSpec[];
   files: [LocatedFile, LocatedFile][];
   rawInputs: RawInputEntry[];
 }> {
-  const parts = glyphParts(glyphLetterSource(opts));
+  const parts = glyphParts(letters);
   const files = parts.map(
     (p) =>
       [
@@ -111,38 +112,25 @@ export async function loadGlyphBank(
 ): Promise<GlyphBank> {
   const parts = [];
   for (const [i, spec] of specs.entries()) {
-    const [imgFile, lblFile] = files[i]!;
-    const images = await readIdx(imgFile.path, 3);
-    const labels = await readIdx(lblFile.path, 1);
-    const [n, h, w] = images.dims as [number, number, number];
-    if (h !== GLYPH_SIDE || w !== GLYPH_SIDE || labels.dims[0] !== n)
-      throw new HcrError(
-        'IDX_SHAPE',
-        `${imgFile.path}: ${n} images of ${h}x${w} with ${labels.dims[0]} labels; expected 28x28 images, one label each.`,
-        { hint: `Fetch ${spec.dataset} again (see ../shared/data/README.md).` },
-      );
-    const kept: number[] = [];
-    for (let k = 0; k < n; k++) {
-      const v = labels.data[k]!;
-      if (v < spec.rawLabels[0] || v > spec.rawLabels[1])
-        throw new HcrError(
-          'LABEL_OUT_OF_RANGE',
-          `${lblFile.path}: label ${v} at index ${k} is outside ${spec.rawLabels[0]}..${spec.rawLabels[1]}.`,
-          { hint: `The file is damaged or not ${spec.dataset}.` },
-        );
-      if (v >= spec.labels[0] && v <= spec.labels[1]) kept.push(k);
-    }
-    const { images: img, labels: lbl } =
-      kept.length === n
-        ? { images: images.data, labels: labels.data }
-        : keepSamples(images.data, labels.data, kept);
-    parts.push({
-      n: kept.length,
-      images: spec.transposed ? transposeImages(img, kept.length, GLYPH_SIDE) : img,
-      labels: lbl,
-    });
+    // Glyph symbols stay ByClass numbers; labels outside the part's symbols (official ByClass digits) are left out.
+    const [lo, hi] = spec.labels;
+    parts.push(
+      await readPart(
+        {
+          source: spec.dataset,
+          dataset: spec.dataset,
+          images: `${spec.role}-images`,
+          labels: `${spec.role}-labels`,
+          transposed: spec.transposed,
+          toClass: (k) => k,
+          rawLabelRange: [...spec.rawLabels],
+          keep: (k) => k >= lo && k <= hi,
+        },
+        files[i]!,
+      ),
+    );
   }
-  const count = parts.reduce((a, p) => a + p.n, 0);
+  const count = parts.reduce((a, p) => a + p.count, 0);
   const buffer = shared ? new SharedArrayBuffer(count * GLYPH_PIXELS) : new ArrayBuffer(count * GLYPH_PIXELS);
   const bank: GlyphBank = {
     count,
@@ -155,7 +143,7 @@ export async function loadGlyphBank(
     bank.partStarts.push(at);
     bank.images.set(p.images, at * GLYPH_PIXELS);
     bank.symbols.set(p.labels, at);
-    at += p.n;
+    at += p.count;
   }
   bank.partStarts.push(at);
   return bank;
@@ -197,19 +185,6 @@ export function glyphPools(
       lists[bank.symbols[id]!]!.push(id);
     }
   return lists.map((l) => Uint32Array.from(l));
-}
-
-/** The samples at `kept` (ascending), images and labels. */
-function keepSamples(
-  images: Uint8Array,
-  labels: Uint8Array,
-  kept: number[],
-): { images: Uint8Array; labels: Uint8Array } {
-  const out = new Uint8Array(kept.length * GLYPH_PIXELS);
-  kept.forEach((k, j) => {
-    out.set(images.subarray(k * GLYPH_PIXELS, (k + 1) * GLYPH_PIXELS), j * GLYPH_PIXELS);
-  });
-  return { images: out, labels: Uint8Array.from(kept, (k) => labels[k]!) };
 }
 
 /** The glyph symbol (ByClass number) that draws a character as written: '7' -> 7, 'K' -> 20, 'k' -> 46. */

@@ -53,8 +53,9 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   const outDir = resolve(options.outDir ?? DEFAULT_LINES_DIR);
   const progress = options.onProgress ?? (() => {});
   const alphabet = LINE_ALPHABET_36;
-  progress(`verifying raw files (MNIST, ${glyphLetterSource(options)})`);
-  const { parts, files, rawInputs } = await locateGlyphFiles(options);
+  const letters = glyphLetterSource(options);
+  progress(`verifying raw files (MNIST, ${letters})`);
+  const { parts, files, rawInputs } = await locateGlyphFiles(options, letters);
   const generator = generatorFingerprint(config);
   if (!options.force) {
     const existing = await upToDate(outDir, config, generator, rawInputs);
