@@ -172,16 +172,23 @@ function scoreBatch(
   return { lossSum, exact, skipped, decoded };
 }
 
+/**
+ * Log-softmax over the last axis, read back as numbers. Not `tf.tidy(() => ...dataSync())`: tidy walks its
+ * result for tensors, element by element of a typed array.
+ */
+function logSoftmaxValues(logits: tf.Tensor): Float32Array {
+  const lsm = tf.logSoftmax(logits);
+  const values = lsm.dataSync() as Float32Array;
+  lsm.dispose();
+  return values;
+}
+
 /** Loss and greedy decoding of a batch of logits without a gradient (validation, test). */
 export function ctcScores(logits: tf.Tensor, batch: CtcBatch, blank = 0): CtcScores {
   const n = logits.shape[0]!;
   const C = logits.shape[logits.shape.length - 1]!;
   const T = logits.shape[logits.shape.length - 2]!;
-  // Not tf.tidy(() => ...dataSync()): tidy walks its result for tensors, element by element of a typed array.
-  const lsm = tf.logSoftmax(logits);
-  const lp = lsm.dataSync() as Float32Array;
-  lsm.dispose();
-  return scoreBatch(lp, n, T, C, batch, blank);
+  return scoreBatch(logSoftmaxValues(logits), n, T, C, batch, blank);
 }
 
 /**
@@ -194,9 +201,7 @@ export function ctcLoss(logits: tf.Tensor, batch: CtcBatch, stats?: CtcStats, bl
   const T = logits.shape[logits.shape.length - 2]!;
   // customGrad passes the save function after the inputs; its typing cannot say so.
   const forward = (z: tf.Tensor, save: tf.GradSaveFunc) => {
-    const lsm = tf.logSoftmax(z);
-    const lp = lsm.dataSync() as Float32Array;
-    lsm.dispose();
+    const lp = logSoftmaxValues(z);
     const grad = new Float32Array(n * T * C);
     const scores = scoreBatch(lp, n, T, C, batch, blank, grad);
     if (stats)
