@@ -1,5 +1,5 @@
 import { HcrError } from './errors.js';
-import { LABEL_SPACE_36, type LabelSpace } from './labels.js';
+import { LABEL_SPACE_36, LABEL_SPACES, type LabelSpace } from './labels.js';
 
 /**
  * The alphabet of the string reader: index 0 is the CTC blank, then the character label space's classes in
@@ -39,6 +39,22 @@ export function lineAlphabet(space: LabelSpace = LABEL_SPACE_36): LineAlphabet {
 
 /** The reader alphabet of today's 36-class label space: blank, 0-9, A-Z, space, - ' . , / (43 outputs). */
 export const LINE_ALPHABET_36: LineAlphabet = lineAlphabet(LABEL_SPACE_36);
+
+/** The reader alphabet of every label space (36, 47, 62), in LABEL_SPACES order. */
+export const LINE_ALPHABETS: readonly LineAlphabet[] = Object.freeze(
+  LABEL_SPACES.map((space) => (space === LABEL_SPACE_36 ? LINE_ALPHABET_36 : lineAlphabet(space))),
+);
+
+/**
+ * The alphabet a line manifest or a reader's metadata names, when it is one of LINE_ALPHABETS with exactly
+ * these symbols; undefined otherwise (the caller says which file and what to do).
+ */
+export function knownLineAlphabet(id: string, symbols?: readonly string[]): LineAlphabet | undefined {
+  const a = LINE_ALPHABETS.find((x) => x.id === id);
+  if (!a || (symbols && (symbols.length !== a.size || symbols.some((s, i) => s !== a.symbols[i]))))
+    return undefined;
+  return a;
+}
 
 const indexCache = new WeakMap<LineAlphabet, Map<string, number>>();
 function indexOf(alphabet: LineAlphabet): Map<string, number> {

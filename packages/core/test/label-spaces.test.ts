@@ -13,10 +13,13 @@ import {
   isCaseSensitive,
   isCaseTwinPair,
   isTwinPair,
+  knownLineAlphabet,
   LABEL_SPACE_36,
   LABEL_SPACE_47,
   LABEL_SPACE_62,
   LABEL_SPACES,
+  LINE_ALPHABET_36,
+  LINE_ALPHABETS,
   labelSpace,
   lineAlphabet,
 } from '@hcr/core';
@@ -97,6 +100,20 @@ describe('label spaces 36, 47, 62', () => {
     expect(canonicalLineText('cab', a47)).toBe('Cab');
     expect(decodeLineLabels(encodeLineText('cab', a47), a47)).toBe('Cab');
     expect(canonicalLineText('ab', lineAlphabet(LABEL_SPACE_36))).toBe('AB');
+  });
+  it('knows the line alphabet a manifest or metadata names, and refuses a symbol list that differs', () => {
+    expect(LINE_ALPHABETS.map((a) => a.id)).toEqual(['hcr36-line', 'hcr47-line', 'hcr62-line']);
+    expect(knownLineAlphabet('hcr36-line', LINE_ALPHABET_36.symbols)).toBe(LINE_ALPHABET_36);
+    const a62 = knownLineAlphabet('hcr62-line', lineAlphabet(LABEL_SPACE_62).symbols);
+    expect(a62?.size).toBe(69);
+    expect(a62?.caseMerged).toBe(false);
+    expect(knownLineAlphabet('hcr62-line')).toBe(a62);
+    // the same id with one symbol changed, or a symbol missing, is not the alphabet the id names
+    const altered = [...LINE_ALPHABET_36.symbols];
+    altered[11] = 'a';
+    expect(knownLineAlphabet('hcr36-line', altered)).toBeUndefined();
+    expect(knownLineAlphabet('hcr36-line', LINE_ALPHABET_36.symbols.slice(0, -1))).toBeUndefined();
+    expect(knownLineAlphabet('hcr99-line')).toBeUndefined();
   });
 });
 

@@ -143,6 +143,36 @@ describe.skipIf(!haveData)('synthetic lines from the real characters', () => {
     expect(GLYPH_PARTS.map((p) => p.name)).toEqual(ds.manifest.glyphParts.map((p) => p.name));
   });
 
+  it('labels: 62 draws the same lines and keeps their case in the labels (a case-sensitive reader)', async () => {
+    const e = join(out, 'e');
+    const config = { ...SMALL, labels: 62 as const };
+    await prepareLines({ dataDir, config, outDir: e, workers: 0 });
+    const merged = await openLineDataset(a);
+    const cased = await openLineDataset(e);
+    expect(cased.alphabet.id).toBe('hcr62-line');
+    expect(cased.manifest.symbols).toEqual([...cased.alphabet.symbols]);
+    expect(cased.manifest.config.labels).toBe(62);
+    expect('labels' in merged.manifest.config).toBe(false); // the default manifest is unchanged
+    let lower = 0;
+    for (const split of ['train', 'val', 'test'] as const) {
+      const m = await merged.loadSplit(split);
+      const c = await cased.loadSplit(split);
+      expect(Buffer.from(c.pixels).equals(Buffer.from(m.pixels))).toBe(true);
+      expect(Buffer.from(c.glyphIds.buffer).equals(Buffer.from(m.glyphIds.buffer))).toBe(true);
+      for (let i = 0; i < c.count; i++) {
+        const text = lineText(c, i, cased.alphabet);
+        expect(text.toUpperCase()).toBe(lineText(m, i, merged.alphabet));
+        if (text !== text.toUpperCase()) lower++;
+      }
+    }
+    // words, title-case names and dotted i's are written in lower case: some lines must say so
+    expect(lower).toBeGreaterThan(0);
+    // the same directory with the other label space is rebuilt, not taken as up to date
+    const again = await prepareLines({ dataDir, config: SMALL, outDir: e, workers: 0 });
+    expect(again.upToDate).toBe(false);
+    expect((await openLineDataset(e)).alphabet.id).toBe('hcr36-line');
+  });
+
   it('is idempotent: an intact dataset with the same config is left alone', async () => {
     const before = readFileSync(join(a, 'manifest.json'));
     const r = await prepareLines({ dataDir, config: SMALL, outDir: a, workers: 0 });
@@ -208,6 +238,11 @@ describe('line config and dataset errors', () => {
       }),
     ).toThrow(/at least one/);
     expect(resolveLineConfig({}).counts).toEqual({ train: 24000, val: 1000, test: 2000 });
+    expect(() => resolveLineConfig({ labels: 52 } as never)).toThrow(
+      /'labels' is 52; expected one of 36, 47, 62/,
+    );
+    expect('labels' in resolveLineConfig({})).toBe(false);
+    expect(resolveLineConfig({ labels: 62 }).labels).toBe(62);
   });
 
   it('a missing dataset tells you to run prepare', async () => {

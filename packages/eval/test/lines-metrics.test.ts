@@ -1,3 +1,4 @@
+import { LABEL_SPACE_62, lineAlphabet } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import {
   alignmentErrors,
@@ -59,6 +60,23 @@ describe('scoreLines', () => {
     expect(s.exact).toBe(3);
     expect(s.fullMatch).toBe(1);
     expect(s.fullMatchRate).toBeCloseTo(1 / 3, 6);
+  });
+
+  it('a case-sensitive alphabet scores case-insensitively and also counts case-exact reads', () => {
+    const a62 = lineAlphabet(LABEL_SPACE_62);
+    const pairs = [
+      { truth: 'Martin', prediction: 'Martin' }, // exact, case-exact
+      { truth: 'MARTIN', prediction: 'MARTiN' }, // exact (a form's capitals), not case-exact
+      { truth: 'Leo', prediction: 'Le0' }, // neither
+    ];
+    const s = scoreLines(pairs, { alphabet: a62 });
+    expect(s.exact).toBe(2);
+    expect(s.caseExact).toBe(1);
+    expect(s.caseExactRate).toBeCloseTo(1 / 3, 6);
+    expect(s.cer).toBeCloseTo(1 / 15, 6);
+    expect(s.perLength.reduce((n, b) => n + (b.caseExact ?? 0), 0)).toBe(1);
+    // a case-merged reader has no case to be exact about: the field is absent, not a copy of exact
+    expect('caseExact' in scoreLines(pairs)).toBe(false);
   });
 
   it('gives CER above 1 when the prediction is much longer than the truth', () => {

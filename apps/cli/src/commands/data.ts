@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { writeFileAtomic } from '@hcr/core';
+import { labelSpace, labelSpaceChoice, writeFileAtomic } from '@hcr/core';
 import {
   DEFAULT_DATASET_DIR,
   DEFAULT_DOWNLOAD_DATASETS,
@@ -11,6 +11,7 @@ import {
   type EnsureRawDataOptions,
   ensureLineRawData,
   ensureRawData,
+  type LineConfig,
   loadDataConfig,
   loadLineConfig,
   openDataset,
@@ -159,7 +160,14 @@ function registerLines(data: Command): void {
       '--config <file>',
       'line config JSON (seed, counts, kindWeights, clutter, ...; see configs/lines.json)',
     )
-    .option('--out <dir>', 'output directory', DEFAULT_LINES_DIR)
+    .option(
+      '--labels <n>',
+      'label the texts in 36 (case merged, the default) | 47 | 62 classes (case-sensitive: the reader reads Martin as Martin)',
+    )
+    .option(
+      '--out <dir>',
+      `output directory (default: ${DEFAULT_LINES_DIR} for 36 classes, ${DEFAULT_LINES_DIR}-47 / -62 for the others)`,
+    )
     .option(
       '--workers <n>',
       'render threads (default: one per core, at most 4; the bytes do not depend on it)',
@@ -171,12 +179,14 @@ function registerLines(data: Command): void {
     )
     .option('--json', 'print the manifest summary as JSON')
     .action(async (opts) => {
-      const config = opts.config ? await loadLineConfig(opts.config) : {};
+      const config: Partial<LineConfig> = opts.config ? await loadLineConfig(opts.config) : {};
+      if (opts.labels !== undefined) config.labels = labelSpaceChoice(labelSpace(opts.labels));
+      const labels = config.labels ?? 36;
       if (opts.download) await downloadMissingRaw(ensureLineRawData, opts.dataDir);
       const result = await prepareLines({
         dataDir: opts.dataDir,
         config,
-        outDir: opts.out,
+        outDir: opts.out ?? (labels === 36 ? DEFAULT_LINES_DIR : `${DEFAULT_LINES_DIR}-${labels}`),
         force: opts.force,
         workers: opts.workers === undefined ? undefined : Number(opts.workers),
         onProgress: opts.json ? undefined : (m) => log(`  ${m}`),

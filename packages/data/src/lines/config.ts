@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { HcrError } from '@hcr/core';
+import {
+  HcrError,
+  LABEL_SPACE_CHOICES,
+  type LabelSpaceChoice,
+  LINE_ALPHABETS,
+  type LineAlphabet,
+  labelSpace,
+} from '@hcr/core';
 
 /** The kinds of field a synthetic line imitates, in kind-id order (the id is stored per line). */
 export const LINE_KINDS = ['name', 'word', 'number', 'date', 'amount', 'code', 'mixed'] as const;
@@ -41,6 +48,12 @@ export interface LineConfig {
   };
   /** Lines per shard file. */
   shardSize: number;
+  /**
+   * The character label space the texts are labelled in (the reader's alphabet follows it): absent or 36,
+   * case merged (a lower-case glyph is labelled as its capital); 62, case-sensitive (`Martin` stays `Martin`);
+   * 47, EMNIST Balanced's merges. Absent from the default config, so its manifest is what it always was.
+   */
+  labels?: LabelSpaceChoice;
 }
 
 export const DEFAULT_LINE_CONFIG: LineConfig = Object.freeze({
@@ -88,7 +101,7 @@ function checkKeys(field: string, value: object, known: string[]): void {
 /** Merges and validates a partial config over the defaults; unknown fields are errors, not silently ignored. */
 export function resolveLineConfig(partial: Partial<LineConfig> = {}): LineConfig {
   const d = DEFAULT_LINE_CONFIG;
-  checkKeys('', partial, Object.keys(d));
+  checkKeys('', partial, [...Object.keys(d), 'labels']);
   for (const k of ['counts', 'kindWeights', 'clutter'] as const) {
     const v = partial[k];
     if (v !== undefined && (typeof v !== 'object' || v === null || Array.isArray(v))) bad(k, v, 'an object');
@@ -120,7 +133,15 @@ export function resolveLineConfig(partial: Partial<LineConfig> = {}): LineConfig
   for (const [k, v] of Object.entries(c.clutter))
     if (!isProbability(v)) bad(`clutter.${k}`, v, 'a probability in [0, 1]');
   if (!Number.isInteger(c.shardSize) || c.shardSize < 1) bad('shardSize', c.shardSize, 'a positive integer');
+  if (c.labels !== undefined && !LABEL_SPACE_CHOICES.includes(c.labels))
+    bad('labels', c.labels, `one of ${LABEL_SPACE_CHOICES.join(', ')}`);
   return c;
+}
+
+/** The reader alphabet a line config labels its texts in (36 when `labels` is absent). */
+export function lineConfigAlphabet(config: Pick<LineConfig, 'labels'>): LineAlphabet {
+  const id = labelSpace(config.labels ?? 36).id;
+  return LINE_ALPHABETS.find((a) => a.labelSpace === id)!;
 }
 
 export async function loadLineConfig(path: string): Promise<LineConfig> {

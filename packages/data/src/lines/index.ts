@@ -6,6 +6,7 @@ export {
   type LineConfig,
   type LineKind,
   type LineSplitName,
+  lineConfigAlphabet,
   loadLineConfig,
   resolveLineConfig,
 } from './config.js';

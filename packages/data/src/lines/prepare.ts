@@ -1,12 +1,19 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { HcrError, LINE_ALPHABET_36, writeDirAtomic } from '@hcr/core';
+import { HcrError, writeDirAtomic } from '@hcr/core';
 import { sha256 } from '../hash.js';
 import type { DataDirOptions } from '../locate.js';
 import type { RawInputEntry } from '../manifest.js';
 import { concatChunks, type LineChunk, renderChunk } from './chunk.js';
-import { LINE_KINDS, LINE_SPLITS, type LineConfig, type LineSplitName, resolveLineConfig } from './config.js';
+import {
+  LINE_KINDS,
+  LINE_SPLITS,
+  type LineConfig,
+  type LineSplitName,
+  lineConfigAlphabet,
+  resolveLineConfig,
+} from './config.js';
 import { generatorFingerprint } from './fingerprint.js';
 import { encodeLineShard, LINE_SHARD_VERSION } from './format.js';
 import { glyphLetterSource, loadGlyphBank, locateGlyphFiles } from './glyphs.js';
@@ -52,7 +59,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   const config = resolveLineConfig(options.config);
   const outDir = resolve(options.outDir ?? DEFAULT_LINES_DIR);
   const progress = options.onProgress ?? (() => {});
-  const alphabet = LINE_ALPHABET_36;
+  const alphabet = lineConfigAlphabet(config);
   const letters = glyphLetterSource(options);
   progress(`verifying raw files (MNIST, ${letters})`);
   const { parts, files, rawInputs } = await locateGlyphFiles(options, letters);
@@ -169,7 +176,7 @@ async function upToDate(
   const same =
     JSON.stringify(manifest.config) === JSON.stringify(config) &&
     manifest.generator === generator &&
-    manifest.alphabet === LINE_ALPHABET_36.id &&
+    manifest.alphabet === lineConfigAlphabet(config).id &&
     JSON.stringify(manifest.rawInputs.map((r) => r.sha256)) ===
       JSON.stringify(rawInputs.map((r) => r.sha256));
   if (!same || !(await verifyLineDataset(outDir)).ok) return undefined;

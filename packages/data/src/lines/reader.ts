@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { decodeLineLabels, HcrError, LABEL_SPACE_36, type LineAlphabet, lineAlphabet } from '@hcr/core';
+import { decodeLineLabels, HcrError, knownLineAlphabet, LINE_ALPHABETS, type LineAlphabet } from '@hcr/core';
 import { sha256 } from '../hash.js';
 import type { LineSplitName } from './config.js';
 import { decodeLineShard } from './format.js';
@@ -34,13 +34,13 @@ export interface LineDataset {
   loadSplit(split: LineSplitName): Promise<LineSplit>;
 }
 
-/** The alphabets line datasets can name (one today). */
+/** The alphabet a line dataset names: one of the label spaces' (LINE_ALPHABETS), symbols and all. */
 function alphabetFor(manifest: LineManifest, dir: string): LineAlphabet {
-  const a = lineAlphabet(LABEL_SPACE_36);
-  if (manifest.alphabet !== a.id || JSON.stringify(manifest.symbols) !== JSON.stringify(a.symbols))
+  const a = knownLineAlphabet(manifest.alphabet, manifest.symbols);
+  if (!a)
     throw new HcrError(
       'LINE_ALPHABET_MISMATCH',
-      `Line dataset ${dir} uses alphabet '${manifest.alphabet}'; this hcr reads '${a.id}'.`,
+      `Line dataset ${dir} uses alphabet '${manifest.alphabet}' (${manifest.symbols?.length} symbols); this hcr reads ${LINE_ALPHABETS.map((x) => `'${x.id}'`).join(', ')}.`,
       {
         hint: 'Rebuild it with `hcr data lines prepare --force`.',
       },

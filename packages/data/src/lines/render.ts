@@ -1,12 +1,12 @@
+import { createRng, encodeLineText, isHcrError, type LineAlphabet, type Rng } from '@hcr/core';
 import {
-  createRng,
-  encodeLineText,
-  isHcrError,
-  LINE_ALPHABET_36,
-  type LineAlphabet,
-  type Rng,
-} from '@hcr/core';
-import { LINE_KINDS, LINE_SPLITS, type LineConfig, type LineKind, type LineSplitName } from './config.js';
+  LINE_KINDS,
+  LINE_SPLITS,
+  type LineConfig,
+  type LineKind,
+  type LineSplitName,
+  lineConfigAlphabet,
+} from './config.js';
 import { type GlyphBank, type GlyphPools, glyphPools } from './glyphs.js';
 import { layoutInk } from './ink.js';
 import { type TrainingLine, toTrainingLine } from './preprocess.js';
@@ -56,7 +56,7 @@ function pickKind(weights: LineConfig['kindWeights'], rng: Rng): LineKind {
 export function createLineGenerator(
   config: LineConfig,
   bank: GlyphBank,
-  alphabet: LineAlphabet = LINE_ALPHABET_36,
+  alphabet: LineAlphabet = lineConfigAlphabet(config),
   text: TextSource = createTextSource(alphabet),
 ): LineGenerator {
   const pools = new Map<LineSplitName, GlyphPools>();

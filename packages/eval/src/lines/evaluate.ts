@@ -4,7 +4,8 @@ import { join, relative, resolve } from 'node:path';
 import {
   createRng,
   HcrError,
-  LINE_ALPHABET_36,
+  knownLineAlphabet,
+  LINE_ALPHABETS,
   type LineAlphabet,
   writeDirAtomic,
   writeFileAtomic,
@@ -204,14 +205,17 @@ export interface ReaderEvalResult {
   sets: LineSet[];
 }
 
-/** The alphabet a reader's metadata names (today: LINE_ALPHABET_36). */
+/** The alphabet a reader's metadata names: one of the label spaces' line alphabets (LINE_ALPHABETS). */
 export function readerAlphabet(run: ModelRun): LineAlphabet {
   const info = readerInfo(run);
-  if (JSON.stringify(info.symbols) === JSON.stringify(LINE_ALPHABET_36.symbols)) return LINE_ALPHABET_36;
+  const known = knownLineAlphabet(info.alphabetId, info.symbols);
+  if (known) return known;
   throw new HcrError(
     'ALPHABET_UNKNOWN',
     `${run.dir} reads the alphabet ${info.alphabetId} (${info.symbols.length} symbols), which this hcr does not know.`,
-    { hint: `Evaluate it with the hcr version that trained it (this one knows ${LINE_ALPHABET_36.id}).` },
+    {
+      hint: `Evaluate it with the hcr version that trained it (this one knows ${LINE_ALPHABETS.map((a) => a.id).join(', ')}).`,
+    },
   );
 }
 

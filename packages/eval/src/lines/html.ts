@@ -45,6 +45,9 @@ function agreementCell(c: ConstraintReport): string {
 /** The main table: one row per source x constraint, Tesseract's figures beside ours, targets marked. */
 function resultsTable(r: LinesReport): string {
   const rows: string[] = [];
+  const cased = r.sources.some((s) => s.constraints.some((c) => c.caseExactRate !== undefined));
+  const casedCell = (c: ConstraintReport) =>
+    cased ? `<td>${c.caseExactRate === undefined ? '-' : pct(c.caseExactRate)}</td>` : '';
   for (const s of r.sources) {
     for (const c of s.constraints) {
       const target = r.targets.find((t) => t.source === s.name && t.constraint === c.name);
@@ -53,7 +56,7 @@ function resultsTable(r: LinesReport): string {
       rows.push(
         `<tr data-source="${esc(s.name)}" data-constraint="${esc(c.name)}"><td>${esc(s.name)}</td><td>${esc(c.name)}</td><td>${c.count}</td><td${miss(
           target ? c.cer > target.maxCer : false,
-        )}>${cerText(c.cer)}</td><td${miss(target ? c.exactRate < target.minExactRate : false)}>${pct(c.exactRate)}</td><td>${pct(
+        )}>${cerText(c.cer)}</td><td${miss(target ? c.exactRate < target.minExactRate : false)}>${pct(c.exactRate)}</td>${casedCell(c)}<td>${pct(
           c.fullMatchRate,
         )}</td><td>${conf(c.meanConfidence)}</td>${agreementCell(c)}<td>${
           target ? `exact &ge; ${pct(target.minExactRate, 0)}, CER &le; ${pct(target.maxCer, 0)}` : ''
@@ -61,7 +64,7 @@ function resultsTable(r: LinesReport): string {
       );
     }
   }
-  return `<table id="results"><thead><tr><th>source</th><th>constraint</th><th>lines</th><th>CER</th><th>exact</th><th>full-string match</th><th>mean confidence</th><th>tfjs/onnx disagreements</th><th>issue 12 target</th><th>Tesseract 5.3: exact / CER</th></tr></thead><tbody>${rows.join(
+  return `<table id="results"><thead><tr><th>source</th><th>constraint</th><th>lines</th><th>CER</th><th>exact</th>${cased ? '<th>case-exact</th>' : ''}<th>full-string match</th><th>mean confidence</th><th>tfjs/onnx disagreements</th><th>issue 12 target</th><th>Tesseract 5.3: exact / CER</th></tr></thead><tbody>${rows.join(
     '',
   )}</tbody></table>`;
 }

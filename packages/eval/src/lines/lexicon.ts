@@ -57,7 +57,8 @@ export function lexiconWord(name: string, alphabet: LineAlphabet = LINE_ALPHABET
  * The names lexicon: every first name and surname of the @faker-js/faker locales above, accents removed,
  * keeping only words the reader's alphabet can write (so the decoder can reach every entry). Built from a
  * public word source, never from the dev sets' labels: the lexicon figure must hold on unseen forms.
- * Sorted and deduplicated, so the same faker version gives the same list.
+ * A case-sensitive alphabet gets each name as written (Martin) and in capitals (MARTIN). Sorted and
+ * deduplicated, so the same faker version gives the same list.
  */
 export function namesLexicon(alphabet: LineAlphabet = LINE_ALPHABET_36): string[] {
   const words = new Set<string>();
@@ -66,7 +67,10 @@ export function namesLexicon(alphabet: LineAlphabet = LINE_ALPHABET_36): string[
     if (!person) continue;
     for (const raw of [...flatten(person.first_name), ...flatten(person.last_name)]) {
       const w = lexiconWord(raw, alphabet);
-      if (w && isLineText(w, alphabet)) words.add(w);
+      if (!w || !isLineText(w, alphabet)) continue;
+      words.add(w);
+      // A case-sensitive reader reads a form's block capitals as capitals: MARTIN must be a word too.
+      if (!alphabet.caseMerged) words.add(w.toUpperCase());
     }
   }
   return [...words].sort();

@@ -23,6 +23,12 @@ export interface LineScores {
   /** Lines that match without dropping any character (canonical, case-insensitive). */
   fullMatch: number;
   fullMatchRate: number;
+  /**
+   * Case-sensitive readers only (an alphabet with lower case): lines whose scoring forms match with case
+   * respected, so `Martin` read as `MARTIN` is exact but not case-exact.
+   */
+  caseExact?: number;
+  caseExactRate?: number;
 }
 
 /** A truth-length bucket: lengths lo..hi (inclusive; hi = null: no upper bound). */
@@ -88,6 +94,8 @@ interface PairScore {
   edits: number;
   exact: boolean;
   full: boolean;
+  /** Equal with case respected (only computed for a case-sensitive alphabet). */
+  cased?: boolean;
 }
 
 function scorePair(p: ScoredPair, alphabet: LineAlphabet): PairScore {
@@ -98,6 +106,11 @@ function scorePair(p: ScoredPair, alphabet: LineAlphabet): PairScore {
     edits: distance(t, q),
     exact: t === q,
     full: fullStringText(p.truth, alphabet) === fullStringText(p.prediction, alphabet),
+    ...(alphabet.caseMerged
+      ? {}
+      : {
+          cased: filterLineText(p.truth, alphabet, false) === filterLineText(p.prediction, alphabet, false),
+        }),
   };
 }
 
@@ -106,13 +119,16 @@ function sum(scores: readonly PairScore[]): LineScores {
   let edits = 0;
   let exact = 0;
   let full = 0;
+  let cased = 0;
   for (const s of scores) {
     truthChars += s.length;
     edits += s.edits;
     if (s.exact) exact++;
     if (s.full) full++;
+    if (s.cased) cased++;
   }
   const n = scores.length;
+  const caseSensitive = scores.some((s) => s.cased !== undefined);
   return {
     count: n,
     truthChars,
@@ -122,6 +138,7 @@ function sum(scores: readonly PairScore[]): LineScores {
     exactRate: round6(n ? exact / n : 0),
     fullMatch: full,
     fullMatchRate: round6(n ? full / n : 0),
+    ...(caseSensitive ? { caseExact: cased, caseExactRate: round6(n ? cased / n : 0) } : {}),
   };
 }
 

@@ -5,19 +5,22 @@ const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.len
 const pc = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 /**
- * The short table `hcr eval <reader>` ends with: per source x constraint, lines, CER, exact, full-string
- * match, runtime disagreements, then read speed per runtime and where the report is.
+ * The short table `hcr eval <reader>` ends with: per source x constraint, lines, CER, exact (and case-exact
+ * for a case-sensitive reader), full-string match, runtime disagreements, then read speed per runtime and where the report is.
  */
 export function readerSummary(r: LinesReport, indexHtml: string): string {
   const width = Math.max(10, ...r.sources.flatMap((s) => s.constraints.map((c) => c.name.length)));
-  const head = `${pad('source', 26)} ${pad('constraint', width)} ${lpad('lines', 6)} ${lpad('CER', 8)} ${lpad('exact', 8)} ${lpad('full', 8)} ${lpad('differ', 7)}`;
+  // A case-sensitive reader also gets exact match with case respected.
+  const cased = r.sources.some((s) => s.constraints.some((c) => c.caseExactRate !== undefined));
+  const casedCell = (x: number | undefined) => (cased ? ` ${lpad(x === undefined ? '-' : pc(x), 10)}` : '');
+  const head = `${pad('source', 26)} ${pad('constraint', width)} ${lpad('lines', 6)} ${lpad('CER', 8)} ${lpad('exact', 8)}${cased ? ` ${lpad('case-exact', 10)}` : ''} ${lpad('full', 8)} ${lpad('differ', 7)}`;
   const rows = r.sources.flatMap((s) =>
     s.constraints.map(
       (c) =>
         `${pad(s.name, 26)} ${pad(c.name, width)} ${lpad(String(c.count), 6)} ${lpad(pc(c.cer), 8)} ${lpad(
           pc(c.exactRate),
           8,
-        )} ${lpad(pc(c.fullMatchRate), 8)} ${lpad(c.agreement ? String(c.agreement.disagreements) : '-', 7)}`,
+        )}${casedCell(c.caseExactRate)} ${lpad(pc(c.fullMatchRate), 8)} ${lpad(c.agreement ? String(c.agreement.disagreements) : '-', 7)}`,
     ),
   );
   const failed = r.sources
