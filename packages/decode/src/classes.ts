@@ -40,25 +40,31 @@ export function classMask(cls: CharacterClass | undefined, alphabet: LineAlphabe
 }
 
 /**
- * Where a character the class forbids sends its probability: a forbidden letter to its allowed digit twins
- * (DIGIT_LETTER_TWINS of @hcr/core): O and D -> 0, S -> 5, Z -> 2 in a digits field. A reader trained without
- * context cannot tell these shapes apart; the field can, so the mass the reader put on the forbidden twin is
- * evidence for the allowed one rather than for the blank. A symbol with two allowed twins splits its mass in
- * proportion to the twins' own probabilities at that frame. Digits do not fold into letters: in a letters
- * field what the reader calls a 1 is mostly a stray mark (a box line, a separator), and folding made it an I
- * (real names: 58.4% exact with both directions, 61.4% with letters -> digits only; amounts 53.9% either way
- * but 51.4% with no folding). `twins[k]` lists symbol k's allowed twins (empty: its mass is dropped).
+ * Where a character the class forbids sends its probability: a forbidden letter to its allowed digit/letter
+ * twins (DIGIT_LETTER_TWINS of @hcr/core): O and D -> 0, S -> 5, Z -> 2 in a digits field. A reader trained
+ * without context cannot tell these shapes apart; the field can, so the mass the reader put on the forbidden
+ * twin is evidence for the allowed one rather than for the blank. A symbol with two allowed twins splits its
+ * mass in proportion to the twins' own probabilities at that frame. Digits do not fold into letters: in a
+ * letters field what the reader calls a 1 is mostly a stray mark (a box line, a separator), and folding made
+ * it an I (real names: 58.4% exact with both directions, 61.4% with letters -> digits only; amounts 53.9%
+ * either way but 51.4% with no folding). In a case-sensitive alphabet a letter's other case is its twin too
+ * (`uppercase` on a form's capitals takes the mass of o, c, s, which look alike in either case), and a lower-case
+ * letter has its capital's digit twins (o -> 0, l -> 1). `twins[k]` lists symbol k's allowed twins (empty:
+ * its mass is dropped).
  */
 export function twinFold(mask: Uint8Array, alphabet: LineAlphabet): readonly number[][] {
   const { symbols } = alphabet;
   const twins = symbols.map(() => [] as number[]);
+  const allow = (k: number, twin: string) => {
+    const j = symbols.indexOf(twin);
+    if (j > 0 && mask[j] && !twins[k]!.includes(j)) twins[k]!.push(j);
+  };
   for (let k = 1; k < symbols.length; k++) {
     if (mask[k]) continue;
-    for (const [digit, letter] of DIGIT_LETTER_TWINS) {
-      const twin = symbols[k] === letter ? digit : undefined;
-      const j = twin === undefined ? -1 : symbols.indexOf(twin);
-      if (j > 0 && mask[j] && !twins[k]!.includes(j)) twins[k]!.push(j);
-    }
+    const sym = symbols[k]!;
+    const upper = sym.toUpperCase();
+    if (upper !== sym.toLowerCase()) allow(k, sym === upper ? sym.toLowerCase() : upper);
+    for (const [digit, letter] of DIGIT_LETTER_TWINS) if (upper === letter) allow(k, digit);
   }
   return twins;
 }

@@ -1,4 +1,4 @@
-import { LINE_ALPHABET_36 } from '@hcr/core';
+import { LABEL_SPACE_62, LINE_ALPHABET_36, lineAlphabet } from '@hcr/core';
 import {
   bestPath,
   createLexicon,
@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { exhaustive, matrix, randomProbs, rng, tinyAlphabet } from './helpers.js';
 
 const A36 = LINE_ALPHABET_36;
+const A62 = lineAlphabet(LABEL_SPACE_62);
 
 describe('best path', () => {
   it('collapses repeats and drops blanks; a blank separates a doubled letter', () => {
@@ -157,6 +158,21 @@ describe('character classes', () => {
     expect(r.characters[1]).toMatchObject({ char: '0', start: 2, end: 3 });
     expect(r.characters[1].confidence).toBeGreaterThan(0.9);
   });
+  it('in a case-sensitive alphabet, folds a letter into its other case and a lower-case o or l into 0 or 1', () => {
+    // A form's capitals: the reader hesitates between o and O, s and S (the same shapes in both cases).
+    const caps = matrix([{ o: 0.5, O: 0.4 }, { '': 0.9 }, { s: 0.55, S: 0.4 }, { '': 0.9 }, { T: 0.9 }], A62);
+    expect(decodeCtc(caps, 5, A62).text).toBe('osT');
+    expect(decodeCtc(caps, 5, A62, { classes: 'uppercase' }).text).toBe('OST');
+    // the folded mass counts: p(OST | uppercase) is about 0.9^3, not the 0.4 x 0.4 x 0.9 left without folding
+    expect(decodeCtc(caps, 5, A62, { classes: 'uppercase' }).confidence).toBeGreaterThan(0.6);
+    expect(decodeCtc(caps, 5, A62, { classes: 'lowercase' }).text).toBe('ost');
+    const amount = matrix(
+      [{ l: 0.9, '': 0.05 }, { '': 0.9 }, { o: 0.9, '': 0.05 }, { '': 0.9 }, { '5': 0.9 }],
+      A62,
+    );
+    expect(decodeCtc(amount, 5, A62, { classes: 'digits' }).text).toBe('105');
+    expect(bestPath(amount, 5, A62, 'digits')).toBe('105');
+  });
   it("gives a forbidden twin's probability to its allowed twin instead of to the blank", () => {
     // The reader is sure of the letter O and S, which a digits field cannot hold; the blank is the next guess.
     const q = matrix(
@@ -238,7 +254,8 @@ describe('validateDecodeOptions', () => {
 
 describe('a case-sensitive alphabet', () => {
   const cs = { ...tinyAlphabet(['a', 'A', '1', ' ']), caseMerged: false };
-  const p = matrix([{ a: 0.5, A: 0.45 }, { '': 0.9 }, { '1': 0.9 }], cs);
+  // the 1's runner-up is the blank, as in a trained reader's frames (what an uppercase class drops it to)
+  const p = matrix([{ a: 0.5, A: 0.45 }, { '': 0.9 }, { '1': 0.9, '': 0.08 }], cs);
   it('keeps case in classes, patterns and lexicons', () => {
     expect(decodeCtc(p, 3, cs).text).toBe('a1');
     expect(decodeCtc(p, 3, cs, { classes: 'uppercase' }).text).toBe('A');

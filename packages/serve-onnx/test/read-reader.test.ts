@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
-import { HcrError, LINE_ALPHABET_36 } from '@hcr/core';
+import { HcrError, knownLineAlphabet, LINE_ALPHABET_36 } from '@hcr/core';
 import { createCharLanguageModel, DEFAULT_LM_WEIGHT } from '@hcr/decode';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineReader, inspectReader, type LineReader, type PreparedLine } from '../src/index.js';
 import { lineScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL, HANDWRITING_DIR, handwritingFiles } from './support/models.js';
-import { RANDOM_READER } from './support/paths.js';
+import { RANDOM_READER, RANDOM_READER_62 } from './support/paths.js';
 import { pngWithHeader } from './support/png-bomb.js';
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -202,5 +202,27 @@ describe('createLineReader (random-weight reader)', () => {
     expect(line.height).toBe(32);
     expect(typeof (await reader.read(line)).text).toBe('string');
     await readFile(`${HANDWRITING_DIR}${files[0]}`); // the fixture exists
+  });
+});
+
+describe('createLineReader (a case-sensitive reader: hcr62-line)', () => {
+  let reader: LineReader;
+  beforeAll(async () => {
+    reader = await createLineReader({ model: RANDOM_READER_62, intraOpThreads: 1 });
+  });
+  afterAll(() => reader?.close());
+
+  it("takes @hcr/core's hcr62 line alphabet from the file and reads each case on request", async () => {
+    expect(reader.info.alphabet).toBe(knownLineAlphabet('hcr62-line'));
+    expect(reader.info.alphabet.caseMerged).toBe(false);
+    expect(reader.info.output.dims).toEqual([-1, 1, -1, 69]);
+    const img = await lineScan('TAX 7140'); // random weights: any scan will do
+    const lower = await reader.read(img, { classes: 'lowercase', topK: 3 });
+    expect(lower.text).toMatch(/^[a-z]*$/);
+    for (const alt of lower.alternatives) expect(alt.text).toMatch(/^[a-z]*$/);
+    expect((await reader.read(img, { classes: 'uppercase' })).text).toMatch(/^[A-Z]*$/);
+    expect((await reader.read(img, { pattern: '[A-Z][a-z]{2} [0-9]{4}' })).text).toMatch(
+      /^[A-Z][a-z]{2} [0-9]{4}$/,
+    );
   });
 });

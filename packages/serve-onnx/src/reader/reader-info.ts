@@ -1,7 +1,7 @@
 import {
   HcrError,
   type InputNormalisation,
-  LINE_ALPHABET_36,
+  knownLineAlphabet,
   type LineAlphabet,
   type LineReaderInfo,
   ONNX_METADATA_KEYS,
@@ -133,13 +133,13 @@ function parseReaderInfo(text: string | undefined): LineReaderInfo {
   return r as LineReaderInfo;
 }
 
-/** The LineAlphabet of a reader: @hcr/core's own object when the symbols are the 36-class alphabet. */
+/**
+ * The LineAlphabet of a reader: @hcr/core's own object when the symbols are one of its label spaces' line
+ * alphabets (36, 47, 62); else one built from the file's symbols, so a reader of another alphabet still serves.
+ */
 function alphabetOf(r: LineReaderInfo): LineAlphabet {
-  const same =
-    r.alphabetId === LINE_ALPHABET_36.id &&
-    r.symbols.length === LINE_ALPHABET_36.size &&
-    r.symbols.every((s, i) => s === LINE_ALPHABET_36.symbols[i]);
-  if (same) return LINE_ALPHABET_36;
+  const known = knownLineAlphabet(r.alphabetId, r.symbols);
+  if (known) return known;
   const letters = r.symbols.filter((s) => s.toLowerCase() !== s.toUpperCase());
   return Object.freeze({
     id: r.alphabetId,

@@ -3,12 +3,15 @@
  * exported by @hcr/export-onnx with the metadata a trained reader carries (hcr.reader, hcr.input_normalisation,
  * hcr.model_id). Its reads are meaningless but deterministic: for shapes, batching and errors.
  *
- *   node --conditions=source --import tsx packages/serve-onnx/test/support/make-reader-model.ts <out.onnx>
+ *   node --conditions=source --import tsx packages/serve-onnx/test/support/make-reader-model.ts <out.onnx> [36|62]
+ *
+ * The optional label space makes a case-sensitive reader (hcr62-line) instead of the default 36-class one.
  */
 import {
   DEFAULT_INPUT_NORMALISATION,
-  LINE_ALPHABET_36,
+  LINE_ALPHABETS,
   type LineReaderInfo,
+  labelSpace,
   ONNX_METADATA_KEYS,
   writeFileAtomic,
 } from '@hcr/core';
@@ -16,20 +19,23 @@ import { exportLayersModel } from '@hcr/export-onnx';
 import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE } from '@hcr/model';
 
 const out = process.argv[2];
-if (!out) throw new Error('usage: make-reader-model.ts <out.onnx>');
+if (!out) throw new Error('usage: make-reader-model.ts <out.onnx> [36|62]');
+const space = labelSpace(process.argv[3] ?? 36);
+const alphabet = LINE_ALPHABETS.find((a) => a.labelSpace === space.id)!;
 const reader: LineReaderInfo = {
-  alphabetId: LINE_ALPHABET_36.id,
-  symbols: [...LINE_ALPHABET_36.symbols],
+  alphabetId: alphabet.id,
+  symbols: [...alphabet.symbols],
   height: LINE_HEIGHT,
   stride: LINE_STRIDE,
   minWidth: LINE_MIN_WIDTH,
 };
-const model = buildReader({ classes: LINE_ALPHABET_36.size, seed: 3 });
+const model = buildReader({ classes: alphabet.size, seed: 3 });
 const { bytes } = exportLayersModel(model, {
   metadata: {
     [ONNX_METADATA_KEYS.reader]: JSON.stringify(reader),
     [ONNX_METADATA_KEYS.inputNormalisation]: JSON.stringify(DEFAULT_INPUT_NORMALISATION),
-    [ONNX_METADATA_KEYS.modelId]: 'reader-random-seed3',
+    [ONNX_METADATA_KEYS.modelId]:
+      space.id === 'hcr36' ? 'reader-random-seed3' : `reader-random-seed3-${space.id}`,
   },
 });
 await writeFileAtomic(out, bytes);
