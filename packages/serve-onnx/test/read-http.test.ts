@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createLineReader, createRecognizer, type HcrApp, type LineReader } from '../src/index.js';
 import { lineScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
-import { RANDOM_READER } from './support/paths.js';
+import { RANDOM_READER, RANDOM_READER_62 } from './support/paths.js';
 import { pngWithHeader } from './support/png-bomb.js';
 
 const logger = pino({ level: 'silent' });
@@ -48,6 +48,8 @@ describe('POST /v1/read', () => {
       lexicons: ['codes'],
     });
     expect(model.reader.input.dims).toEqual([-1, 32, -1, 1]);
+    // a case-merged reader answers in capitals: no lowercase to ask for (a case-sensitive one: below)
+    expect(model.reader.classChoices).toEqual(['digits', 'letters', 'alnum', 'uppercase']);
     expect((await hcr.app.inject('/readyz')).json().reader).toBe('reader-random-seed3');
   });
 
@@ -189,5 +191,29 @@ describe('POST /v1/read without a reader', () => {
       ).statusCode,
     ).toBe(200);
     await hcr.shutdown();
+  });
+});
+
+describe('a case-sensitive reader over HTTP', () => {
+  let hcr: HcrApp;
+  beforeAll(async () => {
+    const recognizer = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    const reader = await createLineReader({ model: RANDOM_READER_62, intraOpThreads: 1 });
+    hcr = await buildApp({ recognizer, reader, logger, batching: false });
+  });
+  afterAll(() => hcr.shutdown());
+
+  it('offers capitals and lowercase in /v1/model and reads a field in the case asked for', async () => {
+    const model = (await hcr.app.inject('/v1/model')).json();
+    expect(model.reader.alphabet).toMatchObject({ id: 'hcr62-line', size: 69 });
+    expect(model.reader.classChoices).toEqual(['digits', 'letters', 'alnum', 'uppercase', 'lowercase']);
+    const res = await hcr.app.inject({
+      method: 'POST',
+      url: '/v1/read?classes=lowercase&top_k=3',
+      headers: { 'content-type': 'image/png' },
+      payload: await lineScan('TAX'),
+    });
+    expect(res.statusCode).toBe(200);
+    for (const alt of res.json().alternatives) expect(alt.text).toMatch(/^[a-z]*$/);
   });
 });

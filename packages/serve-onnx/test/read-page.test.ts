@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
 import { RECOGNITION_MODEL } from './support/models.js';
-import { RANDOM_READER } from './support/paths.js';
+import { RANDOM_READER, RANDOM_READER_62 } from './support/paths.js';
 import { STROKES } from './support/synth.js';
 
 const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
@@ -163,6 +163,41 @@ describe.skipIf(skipWithoutChromium())(
       } finally {
         await other.close();
         await bare.shutdown();
+      }
+    });
+
+    it('offers capitals and lowercase for a case-sensitive reader, and keeps the read to the case chosen', async () => {
+      const cased = await startServer({
+        model: RECOGNITION_MODEL,
+        reader: RANDOM_READER_62,
+        port: 0,
+        intraOpThreads: 1,
+        logger: pino({ level: 'silent' }),
+      });
+      const other = await browser.newPage({ viewport: { width: 800, height: 900 } });
+      try {
+        await other.goto(`${cased.url}/`);
+        await other.getByRole('radio', { name: 'A word or a number' }).check();
+        await other.waitForFunction("document.querySelector('#line-classes option[value=lowercase]')");
+        const options = await other.$$eval('#line-classes option', (os) =>
+          os.map((o) => (o as unknown as { value: string }).value),
+        );
+        expect(options).toEqual([
+          '',
+          'digits',
+          'letters',
+          'uppercase',
+          'lowercase',
+          'alnum',
+          'chars:0123456789.,',
+        ]);
+        await other.locator('#line-classes').selectOption('lowercase');
+        await write(other, 'TAX');
+        const r = await reading(other);
+        for (const a of [r.text, ...r.alternatives]) expect(a).toMatch(/^[a-z]*$/);
+      } finally {
+        await other.close();
+        await cased.shutdown();
       }
     });
   },

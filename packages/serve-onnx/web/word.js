@@ -200,6 +200,17 @@ function showNoReader() {
     'This server has no line reader. Start it with hcr serve --reader <model.onnx> (the pipeline writes artifacts/model/reader-pipeline/model.onnx).';
 }
 
+/** A case-sensitive reader (it offers uppercase and lowercase) gets capitals-only and lowercase-only fields. */
+function offerCaseChoices(choices) {
+  if (!choices.includes('uppercase') || !choices.includes('lowercase')) return;
+  const letters = [...lineClasses.options].find((o) => o.value === 'letters');
+  letters.textContent = 'Letters only (any case)';
+  letters.after(
+    new Option('Capitals only (A-Z)', 'uppercase'),
+    new Option('Lowercase only (a-z)', 'lowercase'),
+  );
+}
+
 fetch('/v1/model')
   .then((r) => r.json())
   .then((m) => {
@@ -207,6 +218,7 @@ fetch('/v1/model')
     const title = document.getElementById('line-title');
     if (m.reader) title.textContent = `Write a word or a number (reader ${m.reader.id})`;
     else if (!wordMode.hidden) showNoReader();
+    offerCaseChoices(m.reader?.classChoices ?? []);
   })
   .catch(() => {});
 

@@ -43,6 +43,8 @@ function describeReader(r: LineReader) {
       symbols: r.info.alphabet.symbols.slice(1).join(''),
       size: r.info.alphabet.size,
     },
+    // the named classes `classes=` accepts for POST /v1/read (uppercase/lowercase for a case-sensitive reader)
+    classChoices: availableCharacterClasses({ name: 'the reader', symbols: r.info.alphabet.symbols }),
     height: r.info.reader.height,
     stride: r.info.reader.stride,
     minWidth: r.info.reader.minWidth,
