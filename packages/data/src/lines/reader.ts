@@ -40,7 +40,7 @@ function alphabetFor(manifest: LineManifest, dir: string): LineAlphabet {
   if (!a)
     throw new HcrError(
       'LINE_ALPHABET_MISMATCH',
-      `Line dataset ${dir} uses alphabet '${manifest.alphabet}' (${manifest.symbols?.length} symbols); this hcr reads ${LINE_ALPHABETS.map((x) => `'${x.id}'`).join(', ')}.`,
+      `Line dataset ${dir} uses alphabet '${manifest.alphabet}' (${manifest.symbols?.length ?? 'no'} symbols); this hcr reads ${LINE_ALPHABETS.map((x) => `'${x.id}'`).join(', ')}.`,
       {
         hint: 'Rebuild it with `hcr data lines prepare --force`.',
       },
