@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { HcrError, type LabelSpaceChoice, labelSpace, labelSpaceChoice } from '@hcr/core';
-import { defaultDatasetDir } from '@hcr/data';
+import { defaultDatasetDir, defaultLinesDir } from '@hcr/data';
 import type { EngineName } from '@hcr/engine';
 import { MODEL_NAMES } from '@hcr/model';
 import { type AugmentConfig, DEFAULT_AUGMENT } from './augment.js';
@@ -65,8 +65,9 @@ export interface TrainConfig {
   curriculum: boolean;
   /**
    * The label space the run expects (36, 47, 62): the dataset must have been prepared with it, and `data`
-   * defaults to its shards (`artifacts/data/shards-62`). Absent: whatever the dataset holds (36 by
-   * default). The model's output width always follows the dataset's label space.
+   * defaults to its shards (`artifacts/data/shards-62`; for the reader its lines, `artifacts/data/lines-62`).
+   * Absent: whatever the dataset holds (36 by default). The model's output width always follows the dataset's
+   * label space.
    */
   labels?: LabelSpaceChoice;
 }
@@ -213,7 +214,8 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   const c = { ...BASE, ...recipe, ...budget, ...partial, profile, augment } as TrainConfig;
   if (space) {
     c.labels = labelSpaceChoice(space);
-    if (partial.data === undefined && c.model !== READER_MODEL) c.data = defaultDatasetDir(space);
+    if (partial.data === undefined)
+      c.data = c.model === READER_MODEL ? defaultLinesDir(c.labels) : defaultDatasetDir(space);
   }
   if (!TRAINABLE_MODELS.includes(c.model))
     bad(

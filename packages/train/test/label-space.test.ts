@@ -1,11 +1,14 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL_SPACE_62 } from '@hcr/core';
+import { prepareLines } from '@hcr/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTrainConfig } from '../src/config.js';
 import { writeSyntheticDataset } from '../src/synthetic.js';
 import { train } from '../src/train.js';
+import { trainLines } from '../src/train-lines.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -79,4 +82,37 @@ describe('label space in training', () => {
     }[];
     expect(layers.find((l) => l.name === 'logits')!.config.units).toBe(62);
   });
+});
+
+describe('label space of the line reader', () => {
+  it('--labels picks the lines of that label space', () => {
+    expect(resolveTrainConfig({ model: 'reader', labels: 62 }).data).toBe('artifacts/data/lines-62');
+    expect(resolveTrainConfig({ model: 'reader', labels: 36 }).data).toBe('artifacts/data/lines');
+    expect(resolveTrainConfig({ model: 'reader', labels: 62, data: 'x' }).data).toBe('x');
+  });
+
+  const dataDir = process.env.HCR_DATA_DIR ?? join(import.meta.dirname, '../../../../shared/data');
+  it.skipIf(!existsSync(join(dataDir, 'emnist-byclass-repack')))(
+    'lines labelled in another label space are an error naming both',
+    { timeout: 120_000 },
+    async () => {
+      const lines = join(dir, 'lines36');
+      await prepareLines({
+        dataDir,
+        config: { counts: { train: 4, val: 2, test: 2 } },
+        outDir: lines,
+        workers: 0,
+      });
+      const err = await trainLines({
+        ...quiet,
+        config: { labels: 62, data: lines, out: join(dir, 'runs') },
+        run: 'reader-62',
+      }).catch((e) => e);
+      expect(err.code).toBe('LABEL_SPACE_MISMATCH');
+      expect(err.message).toMatch(
+        /--labels 62 asks for a hcr62 reader, but the lines in .*lines36 are labelled in hcr36-line/,
+      );
+      expect(err.hint).toContain('hcr data lines prepare --labels 62');
+    },
+  );
 });

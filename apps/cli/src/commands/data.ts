@@ -6,6 +6,7 @@ import {
   DEFAULT_DOWNLOAD_DATASETS,
   DEFAULT_LINES_DIR,
   datasetInfo,
+  defaultLinesDir,
   describeArchiveTransfer,
   downloadDatasets,
   type EnsureRawDataOptions,
@@ -181,12 +182,11 @@ function registerLines(data: Command): void {
     .action(async (opts) => {
       const config: Partial<LineConfig> = opts.config ? await loadLineConfig(opts.config) : {};
       if (opts.labels !== undefined) config.labels = labelSpaceChoice(labelSpace(opts.labels));
-      const labels = config.labels ?? 36;
       if (opts.download) await downloadMissingRaw(ensureLineRawData, opts.dataDir);
       const result = await prepareLines({
         dataDir: opts.dataDir,
         config,
-        outDir: opts.out ?? (labels === 36 ? DEFAULT_LINES_DIR : `${DEFAULT_LINES_DIR}-${labels}`),
+        outDir: opts.out ?? defaultLinesDir(config.labels),
         force: opts.force,
         workers: opts.workers === undefined ? undefined : Number(opts.workers),
         onProgress: opts.json ? undefined : (m) => log(`  ${m}`),

@@ -76,7 +76,7 @@ export function registerTrain(program: Command): void {
     .option('--no-augment', 'train without augmentation')
     .option(
       '--labels <n>',
-      'label space the dataset must hold: 36 (default) | 47 | 62; the data defaults to artifacts/data/shards-<n>',
+      'label space the dataset must hold: 36 (default) | 47 | 62; the data defaults to artifacts/data/shards-<n> (the reader: artifacts/data/lines-<n>)',
     )
     .option(
       '--data <dir>',

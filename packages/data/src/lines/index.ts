@@ -35,6 +35,7 @@ export {
 } from './glyphs.js';
 export {
   DEFAULT_LINES_DIR,
+  defaultLinesDir,
   type LineManifest,
   type LineShardEntry,
   type LineSplitCounts,

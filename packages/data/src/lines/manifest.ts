@@ -1,3 +1,4 @@
+import type { LabelSpaceChoice } from '@hcr/core';
 import type { RawInputEntry } from '../manifest.js';
 import type { LineConfig, LineKind, LineSplitName } from './config.js';
 
@@ -41,3 +42,8 @@ export interface LineManifest {
 }
 
 export const DEFAULT_LINES_DIR = 'artifacts/data/lines';
+
+/** Where `hcr data lines prepare --labels N` writes: artifacts/data/lines for 36 classes, lines-47 / lines-62. */
+export function defaultLinesDir(labels: LabelSpaceChoice = 36): string {
+  return labels === 36 ? DEFAULT_LINES_DIR : `${DEFAULT_LINES_DIR}-${labels}`;
+}
