@@ -1,5 +1,6 @@
 import { LABEL_SPACE_62, lineAlphabet } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
+import type { LinesReport } from '../src/lines/evaluate.js';
 import {
   alignmentErrors,
   bucketLabel,
@@ -11,6 +12,7 @@ import {
   scoreLines,
   scoringText,
 } from '../src/lines/metrics.js';
+import { readerSummary } from '../src/lines/summary.js';
 
 describe('line scoring forms', () => {
   it('folds case, collapses whitespace and drops characters outside the alphabet', () => {
@@ -189,5 +191,42 @@ describe('exactAtCoverage', () => {
     ]);
     expect(exactAtCoverage([], [1])).toEqual([]);
     expect(exactAtCoverage([{ confidence: 0.1, exact: true }], [0.01])[0]!.kept).toBe(1);
+  });
+});
+
+describe('the reader summary table', () => {
+  const report = (caseExactRate?: number) =>
+    ({
+      model: { id: 'r' },
+      decoding: { beam: 8 },
+      runtimes: [{ runtime: 'onnx', description: 'onnxruntime' }],
+      runtime: 'onnx',
+      sources: [
+        {
+          name: 'handwritten-names-dev',
+          failed: { count: 0, byCode: {} },
+          constraints: [
+            {
+              name: 'letters',
+              count: 466,
+              cer: 0.088,
+              exactRate: 0.67,
+              fullMatchRate: 0.67,
+              agreement: null,
+              caseExactRate,
+            },
+          ],
+        },
+      ],
+      skipped: [],
+      timing: { sources: [] },
+    }) as unknown as LinesReport;
+
+  it('adds a case-exact column for a case-sensitive reader only', () => {
+    const cased = readerSummary(report(0.5193), 'index.html').split('\n');
+    expect(cased[1]).toMatch(/exact\s+case-exact\s+full/);
+    expect(cased[2]).toMatch(/67\.00%\s+51\.93%\s+67\.00%/);
+    const merged = readerSummary(report(), 'index.html');
+    expect(merged).not.toContain('case-exact');
   });
 });

@@ -4,6 +4,7 @@ import { LINE_HEIGHT } from '@hcr/model';
 import { card, esc, figure, kv, pct, STYLE } from '../html.js';
 import { linePng } from './charts.js';
 import type { ConstraintReport, LineExample, LineSourceReport, LinesReport } from './evaluate.js';
+import { hasCaseExact } from './metrics.js';
 import type { LineItem, LineSet } from './sources.js';
 
 const LINE_STYLE = `
@@ -45,7 +46,7 @@ function agreementCell(c: ConstraintReport): string {
 /** The main table: one row per source x constraint, Tesseract's figures beside ours, targets marked. */
 function resultsTable(r: LinesReport): string {
   const rows: string[] = [];
-  const cased = r.sources.some((s) => s.constraints.some((c) => c.caseExactRate !== undefined));
+  const cased = hasCaseExact(r.sources);
   const casedCell = (c: ConstraintReport) =>
     cased ? `<td>${c.caseExactRate === undefined ? '-' : pct(c.caseExactRate)}</td>` : '';
   for (const s of r.sources) {
@@ -273,7 +274,9 @@ export async function renderLinesHtml(
 <div class="cards" id="headline">${cards}</div>
 ${skipped}
 <h2>Results</h2>
-<p>Scoring is case-insensitive and drops characters outside the reader's alphabet from truth and read (<code>filterLineText</code>); the full-string match drops nothing. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. The real dev sets are never trained on. Tesseract figures: ../shared/data/README.md (300 images of each kind, <code>--psm 7</code>), beside the constraint they compare with. Names lexicon: ${esc(
+<p>Scoring is case-insensitive and drops characters outside the reader's alphabet from truth and read (<code>filterLineText</code>); the full-string match drops nothing${
+    hasCaseExact(r.sources) ? '; case-exact (a case-sensitive reader) also respects case' : ''
+  }. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. The real dev sets are never trained on. Tesseract figures: ../shared/data/README.md (300 images of each kind, <code>--psm 7</code>), beside the constraint they compare with. Names lexicon: ${esc(
     r.decoding.lexicon.source,
   )} (${esc(r.decoding.lexicon.locales.join(', '))}; ${r.decoding.lexicon.words} words), never the dev labels.</p>
 ${resultsTable(r)}

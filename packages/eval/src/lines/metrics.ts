@@ -31,6 +31,11 @@ export interface LineScores {
   caseExactRate?: number;
 }
 
+/** True when any score of the report carries case-exact figures (a case-sensitive reader's report). */
+export function hasCaseExact(sources: readonly { constraints: readonly LineScores[] }[]): boolean {
+  return sources.some((s) => s.constraints.some((c) => c.caseExactRate !== undefined));
+}
+
 /** A truth-length bucket: lengths lo..hi (inclusive; hi = null: no upper bound). */
 export interface LengthBucket {
   lo: number;

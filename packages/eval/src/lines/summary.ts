@@ -1,4 +1,5 @@
 import type { LinesReport } from './evaluate.js';
+import { hasCaseExact } from './metrics.js';
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
@@ -11,7 +12,7 @@ const pc = (x: number) => `${(x * 100).toFixed(2)}%`;
 export function readerSummary(r: LinesReport, indexHtml: string): string {
   const width = Math.max(10, ...r.sources.flatMap((s) => s.constraints.map((c) => c.name.length)));
   // A case-sensitive reader also gets exact match with case respected.
-  const cased = r.sources.some((s) => s.constraints.some((c) => c.caseExactRate !== undefined));
+  const cased = hasCaseExact(r.sources);
   const casedCell = (x: number | undefined) => (cased ? ` ${lpad(x === undefined ? '-' : pc(x), 10)}` : '');
   const head = `${pad('source', 26)} ${pad('constraint', width)} ${lpad('lines', 6)} ${lpad('CER', 8)} ${lpad('exact', 8)}${cased ? ` ${lpad('case-exact', 10)}` : ''} ${lpad('full', 8)} ${lpad('differ', 7)}`;
   const rows = r.sources.flatMap((s) =>
