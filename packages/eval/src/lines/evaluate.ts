@@ -7,11 +7,13 @@ import {
   knownLineAlphabet,
   LINE_ALPHABETS,
   type LineAlphabet,
+  labelSpace,
+  labelSpaceChoice,
   writeDirAtomic,
   writeFileAtomic,
   writeJsonAtomic,
 } from '@hcr/core';
-import { DEFAULT_LINES_DIR } from '@hcr/data';
+import { defaultLinesDir } from '@hcr/data';
 import { DEFAULT_BEAM, decodeCtc, MAX_BEAM, type ReadResult } from '@hcr/decode';
 import type { EngineName } from '@hcr/engine';
 import { readerFrames } from '@hcr/model';
@@ -254,10 +256,12 @@ async function defaultSources(
 ): Promise<{ sets: LineSet[]; skipped: { source: string; reason: string }[] }> {
   const sets: LineSet[] = [];
   const skipped: { source: string; reason: string }[] = [];
-  const linesDir = resolve(opts.linesDir ?? DEFAULT_LINES_DIR);
+  // a reader's own lines by default: artifacts/data/lines for hcr36, lines-62 for a case-sensitive reader
+  const labels = labelSpaceChoice(labelSpace(alphabet.labelSpace));
+  const linesDir = resolve(opts.linesDir ?? defaultLinesDir(labels));
   if (existsSync(linesDir)) sets.push(await loadSyntheticLines(linesDir, alphabet, opts.limit));
   else {
-    const reason = `no synthetic line dataset at ${linesDir}: build the line shards first (the pipeline's shards task), or pass --lines <dir>`;
+    const reason = `no synthetic line dataset at ${linesDir}: build the line shards first (the pipeline's line-shards task, or \`hcr data lines prepare${labels === 36 ? '' : ` --labels ${labels}`}\`), or pass --lines <dir>`;
     skipped.push({ source: 'synthetic-test', reason });
     log(`  skipping synthetic-test: ${reason}`);
   }
