@@ -7,7 +7,9 @@ import {
   DEFAULT_INPUT_NORMALISATION,
   encodeLineText,
   HcrError,
+  LABEL_SPACE_62,
   LINE_ALPHABET_36,
+  lineAlphabet,
   type ModelMetadata,
   writeJsonAtomic,
 } from '@hcr/core';
@@ -420,5 +422,45 @@ describe('evaluateReader with the default sources', () => {
     expect(report.skipped[0]!.reason).toContain('no-lines');
     expect(report.limit).toBe(3);
     for (const s of report.sources) expect(s.count).toBe(3);
+  }, 60_000);
+});
+
+describe('a case-sensitive reader (hcr62-line)', () => {
+  it('is read against its own synthetic lines by default and scored with case-exact figures', async () => {
+    const a62 = lineAlphabet(LABEL_SPACE_62);
+    const dir = join(root, 'models', 'reader-62');
+    const model = buildReader({ classes: a62.size, seed: 3 });
+    await saveModel(model, dir, {
+      ...(JSON.parse(await readFile(join(runDir, 'metadata.json'), 'utf8')) as ModelMetadata),
+      id: 'reader-62',
+      labelSpace: a62.labelSpace,
+      classNames: [...a62.symbols],
+      reader: {
+        alphabetId: a62.id,
+        symbols: [...a62.symbols],
+        height: LINE_HEIGHT,
+        stride: LINE_STRIDE,
+        minWidth: LINE_MIN_WIDTH,
+      },
+    });
+    model.dispose();
+    const { report } = await evaluateReader({
+      run: dir,
+      runtime: 'tfjs',
+      limit: 2,
+      beam: 1,
+      outDir: join(root, 'reports-62'),
+    }).catch((e) => {
+      if ((e as HcrError).code === 'LINES_NONE') return { report: null };
+      throw e;
+    });
+    if (!report) return; // no lines and no dev sets on this machine
+    expect(report.model.alphabetId).toBe('hcr62-line');
+    // artifacts/data/lines-62 (not the 36-class lines): read when it exists, else skipped naming how to build it
+    const synthetic = report.sources.find((s) => s.name === 'synthetic-test');
+    if (synthetic) expect(synthetic.dir).toMatch(/lines-62$/);
+    else expect(report.skipped[0]!.reason).toMatch(/lines-62.*hcr data lines prepare --labels 62/);
+    for (const s of report.sources)
+      for (const c of s.constraints) expect(c.caseExactRate).toBeTypeOf('number');
   }, 60_000);
 });
