@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { HcrError } from '@hcr/core';
+import { HcrError, type LabelSpace, labelSpace, labelSpaceChoice } from '@hcr/core';
+import { defaultDatasetDir, defaultLinesDir } from '@hcr/data';
 import { type BestWeights, loadCheckpoint, type TrainProgress } from './checkpoint.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import type { WorkerState } from './protocol.js';
@@ -88,4 +89,27 @@ export function initialProgress(start: RunStart, manifestSha256: string): TrainP
   progress.uid ??= randomUUID();
   progress.modelVersion ??= modelVersionAt(new Date());
   return progress;
+}
+
+/**
+ * `--labels N` promises a label space: a dataset prepared with another one (character shards, or lines
+ * labelled in another alphabet) is an error naming both and the command that prepares the right one.
+ */
+export function checkLabelSpace(
+  expected: number | undefined,
+  actual: LabelSpace['id'],
+  dir: string,
+  data: 'shards' | 'lines',
+): void {
+  if (expected === undefined) return;
+  const want = labelSpace(expected);
+  if (want.id === actual) return;
+  const lines = data === 'lines';
+  throw new HcrError(
+    'LABEL_SPACE_MISMATCH',
+    `--labels ${expected} asks for ${want.id}, but the ${lines ? 'lines' : 'dataset'} in ${dir} ${lines ? 'are labelled in' : 'was prepared with'} ${actual} (${labelSpace(actual).classes.length} classes).`,
+    {
+      hint: `Prepare ${lines ? 'them' : 'it'} with \`hcr data ${lines ? 'lines ' : ''}prepare --labels ${expected}\` and train on ${lines ? defaultLinesDir(labelSpaceChoice(want)) : defaultDatasetDir(want)} (the default for --labels ${expected}), or drop --labels / pass the matching --data.`,
+    },
+  );
 }

@@ -6,12 +6,10 @@ import {
   HcrError,
   type LineAlphabet,
   type LineReaderInfo,
-  labelSpace,
-  labelSpaceChoice,
   type ModelMetadata,
   shuffleInPlace,
 } from '@hcr/core';
-import { defaultLinesDir, epochOrder, type LineSplit, openLineDataset } from '@hcr/data';
+import { epochOrder, type LineSplit, openLineDataset } from '@hcr/data';
 import { LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE } from '@hcr/model';
 import type { BestWeights } from './checkpoint.js';
 import { learningRate, READER_MODEL, resolveTrainConfig } from './config.js';
@@ -20,7 +18,7 @@ import { WorkerPool } from './pool.js';
 import { progressReporter } from './progress.js';
 import type { SharedLineSplit } from './protocol.js';
 import { gitCommit, pointLatest } from './run-dir.js';
-import { checkSameData, initialProgress, startRun } from './start.js';
+import { checkLabelSpace, checkSameData, initialProgress, startRun } from './start.js';
 import type { TrainOptions, TrainResult } from './train.js';
 
 /** Copies a line split into SharedArrayBuffers: every worker reads it without a copy of its own. */
@@ -147,7 +145,7 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
   const dataset = await openLineDataset(config.data);
   checkSameData(start, dataset.dir, dataset.manifestSha256);
   const alphabet = dataset.alphabet;
-  checkLineLabels(config.labels, alphabet, dataset.dir);
+  checkLabelSpace(config.labels, alphabet.labelSpace, dataset.dir, 'lines');
   const normalisation = DEFAULT_INPUT_NORMALISATION;
   const [trainData, valData, testData] = await Promise.all(
     (['train', 'val', 'test'] as const).map((s) => dataset.loadSplit(s)),
@@ -278,18 +276,4 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
   } finally {
     await pool.close();
   }
-}
-
-/** `--labels N` on the reader promises an alphabet: lines labelled in another label space are an error naming both. */
-function checkLineLabels(expected: number | undefined, alphabet: LineAlphabet, dir: string): void {
-  if (expected === undefined) return;
-  const want = labelSpace(expected);
-  if (want.id !== alphabet.labelSpace)
-    throw new HcrError(
-      'LABEL_SPACE_MISMATCH',
-      `--labels ${expected} asks for a ${want.id} reader, but the lines in ${dir} are labelled in ${alphabet.id}.`,
-      {
-        hint: `Prepare them with \`hcr data lines prepare --labels ${expected}\` and train on ${defaultLinesDir(labelSpaceChoice(want))} (the default for --labels ${expected}), or drop --labels / pass the matching --data.`,
-      },
-    );
 }

@@ -7,7 +7,6 @@ import {
   LABEL_SPACE_36,
   LABEL_SPACE_47,
   type LabelSpace,
-  labelSpace,
   type ModelMetadata,
   sourceId,
 } from '@hcr/core';
@@ -23,7 +22,7 @@ import { WorkerPool } from './pool.js';
 import { type ProgressReporter, progressReporter } from './progress.js';
 import type { SharedSplit } from './protocol.js';
 import { gitCommit, pointLatest } from './run-dir.js';
-import { checkSameData, initialProgress, startRun } from './start.js';
+import { checkLabelSpace, checkSameData, initialProgress, startRun } from './start.js';
 
 export interface TrainOptions {
   config?: TrainConfigInput;
@@ -100,7 +99,7 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
   const dataset: Dataset = await openDataset(config.data);
   checkSameData(start, dataset.dir, dataset.manifestSha256);
   const space = dataset.labelSpace;
-  checkLabelSpace(config.labels, space, dataset.dir);
+  checkLabelSpace(config.labels, space.id, dataset.dir, 'shards');
   const classes = space.classes.length;
   const normalisation = DEFAULT_INPUT_NORMALISATION;
   const [trainData, valData, testData, extraData] = await Promise.all(
@@ -264,20 +263,6 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
   } finally {
     await pool.close();
   }
-}
-
-/** `--labels N` promises a label space: a dataset prepared with another one is an error naming both. */
-function checkLabelSpace(expected: number | undefined, actual: LabelSpace, dir: string): void {
-  if (expected === undefined) return;
-  const want = labelSpace(expected);
-  if (want.id !== actual.id)
-    throw new HcrError(
-      'LABEL_SPACE_MISMATCH',
-      `--labels ${expected} asks for ${want.id}, but the dataset in ${dir} was prepared with ${actual.id} (${actual.classes.length} classes).`,
-      {
-        hint: `Prepare it with \`hcr data prepare --labels ${expected}\` and train on its shards (the default for --labels ${expected}), or drop --labels / pass the matching --data.`,
-      },
-    );
 }
 
 /**

@@ -110,9 +110,9 @@ describe('label space of the line reader', () => {
       }).catch((e) => e);
       expect(err.code).toBe('LABEL_SPACE_MISMATCH');
       expect(err.message).toMatch(
-        /--labels 62 asks for a hcr62 reader, but the lines in .*lines36 are labelled in hcr36-line/,
+        /--labels 62 asks for hcr62, but the lines in .*lines36 are labelled in hcr36 \(36 classes\)/,
       );
-      expect(err.hint).toContain('hcr data lines prepare --labels 62');
+      expect(err.hint).toContain('hcr data lines prepare --labels 62` and train on artifacts/data/lines-62');
     },
   );
 });
