@@ -1,9 +1,10 @@
-import { LABEL_SPACE_62, lineAlphabet } from '@hcr/core';
+import { LABEL_SPACE_62, LINE_ALPHABET_36, lineAlphabet } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import type { LinesReport } from '../src/lines/evaluate.js';
 import {
   alignmentErrors,
   bucketLabel,
+  caseConfusions,
   characterConfusions,
   exactAtCoverage,
   fullStringText,
@@ -191,6 +192,30 @@ describe('exactAtCoverage', () => {
     ]);
     expect(exactAtCoverage([], [1])).toEqual([]);
     expect(exactAtCoverage([{ confidence: 0.1, exact: true }], [0.01])[0]!.kept).toBe(1);
+  });
+});
+
+describe('case errors of a case-sensitive reader', () => {
+  it('counts letters read in the other case, position by position on lines read at the truth length', () => {
+    const a62 = lineAlphabet(LABEL_SPACE_62);
+    const c = caseConfusions(
+      [
+        { truth: 'Martin', prediction: 'MArtin' }, // a -> A
+        { truth: 'ACHILLE', prediction: 'ACHiLLE' }, // I -> i
+        { truth: 'cot 12', prediction: 'Cot 12' }, // c -> C; digits and the space are not letters
+        { truth: 'anna', prediction: 'ana' }, // another length: not compared
+        { truth: 'Leo', prediction: 'Le0' }, // o -> 0 is not a case error
+      ],
+      a62,
+      1,
+    )!;
+    expect(c.lines).toBe(4);
+    expect(c.lower).toEqual({ count: 10, otherCase: 2, rate: 0.2 });
+    expect(c.upper).toEqual({ count: 9, otherCase: 1, rate: 0.111111 });
+    expect(c.letters[0]).toEqual({ letter: 'a', count: 1, otherCase: 1, rate: 1 });
+    expect(c.letters.find((l) => l.letter === 'I')).toEqual({ letter: 'I', count: 1, otherCase: 1, rate: 1 });
+    expect(caseConfusions([{ truth: 'AB', prediction: 'AB' }], LINE_ALPHABET_36)).toBeNull();
+    expect(caseConfusions([{ truth: '1 250', prediction: '1 250' }], a62)).toBeNull(); // no letters: nothing to say
   });
 });
 

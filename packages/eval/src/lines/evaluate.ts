@@ -27,8 +27,10 @@ import { constraintsFor, type LineConstraint } from './constraints.js';
 import { renderLinesHtml } from './html.js';
 import { NAME_LEXICON_LOCALES, namesLexicon } from './lexicon.js';
 import {
+  type CaseReport,
   type CharacterConfusion,
   type CoveragePoint,
+  caseConfusions,
   characterConfusions,
   exactAtCoverage,
   type LengthBucketScores,
@@ -147,6 +149,8 @@ export interface LineSourceReport {
   constraints: ConstraintReport[];
   /** Synthetic lines: headline scores per generator kind. */
   perKind: Record<string, LineScores> | null;
+  /** A case-sensitive reader: its case errors with no constraint (null for a case-merged reader, or no letters). */
+  caseConfusion: CaseReport | null;
   examples: { mostConfident: LineExample[]; worst: LineExample[] };
   /** Chart of exact match and CER per length. */
   picture: string;
@@ -480,6 +484,10 @@ async function evaluateSource(
     headline,
     constraints: reports,
     perKind,
+    caseConfusion: caseConfusions(
+      set.lines.map((line, i) => ({ truth: line.truth, prediction: readsBy.get('none')![i]!.text })),
+      alphabet,
+    ),
     examples: pickExamples(set, constraints, readsBy, headline, alphabet),
     picture: `lines-${set.name}.png`,
     samplesPicture: `reads-${set.name}.png`,

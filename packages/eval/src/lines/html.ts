@@ -211,12 +211,30 @@ async function sourceSection(
         )
         .join('')}</tbody></table>`
     : '';
+  const cases = s.caseConfusion;
+  const caseNote = cases
+    ? `<p class="case">Case, no constraint (${cases.lines} lines read at the truth's length): ${
+        cases.lower.count
+          ? `lower case read as capitals ${pct(cases.lower.rate, 1)} (${cases.lower.otherCase} of ${cases.lower.count})`
+          : 'no lower case in the truths'
+      }; capitals read as lower case ${pct(cases.upper.rate, 1)} (${cases.upper.otherCase} of ${cases.upper.count})${
+        cases.letters.length
+          ? `. Most often in the other case: ${esc(
+              cases.letters
+                .slice(0, 8)
+                .map((l) => `${l.letter} ${pct(l.rate, 0)}`)
+                .join(', '),
+            )}`
+          : ''
+      }.</p>`
+    : '';
   return `<section id="source-${esc(s.name)}"><h2>${esc(s.name)}</h2>
 <p class="sub">${esc(s.kind)} lines from <code>${esc(s.dir)}</code>, field ${esc(s.field)}; ${s.count} lines${
     s.failed.count ? `, ${s.failed.count} failed reads` : ''
   }. Constraints: ${esc(s.constraints.map((c) => `${c.name} (${c.description})`).join('; '))}.</p>
 ${coverage}
 ${narrow}
+${caseNote}
 <h3>Per truth length</h3>
 ${lengthTable(s)}
 ${kinds}

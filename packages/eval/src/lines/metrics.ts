@@ -238,6 +238,70 @@ export function characterConfusions(
     .slice(0, top);
 }
 
+/** How often one letter (in one case) came back in the other case. */
+export interface CaseConfusion {
+  letter: string;
+  /** Times the letter stood in the truth of the lines compared. */
+  count: number;
+  /** Times it was read as the same letter in the other case. */
+  otherCase: number;
+  rate: number;
+}
+
+/** Case errors of a case-sensitive reader: lower case read as capitals and the reverse, overall and per letter. */
+export interface CaseReport {
+  /** Lines compared: those whose read has the truth's length, letter by letter (no alignment guesswork). */
+  lines: number;
+  lower: { count: number; otherCase: number; rate: number };
+  upper: { count: number; otherCase: number; rate: number };
+  /** Letters seen at least `minCount` times, highest rate first. */
+  letters: CaseConfusion[];
+}
+
+/**
+ * Case errors over read lines (canonical text, case kept): null for a case-merged alphabet, or when no truth
+ * letter was compared. Only lines read at the truth's length count, position by position, so a substitution
+ * elsewhere cannot shift the letters.
+ */
+export function caseConfusions(
+  pairs: readonly ScoredPair[],
+  alphabet: LineAlphabet,
+  minCount = 15,
+): CaseReport | null {
+  if (alphabet.caseMerged) return null;
+  const per = new Map<string, { count: number; otherCase: number }>();
+  let lines = 0;
+  for (const p of pairs) {
+    const t = [...canonicalLineText(p.truth, alphabet)];
+    const r = [...canonicalLineText(p.prediction, alphabet)];
+    if (t.length !== r.length) continue;
+    lines++;
+    t.forEach((ch, k) => {
+      if (ch.toUpperCase() === ch.toLowerCase()) return; // not a letter
+      const e = per.get(ch) ?? { count: 0, otherCase: 0 };
+      e.count++;
+      if (r[k] !== ch && r[k]!.toUpperCase() === ch.toUpperCase()) e.otherCase++;
+      per.set(ch, e);
+    });
+  }
+  const total = (lower: boolean) => {
+    let count = 0;
+    let otherCase = 0;
+    for (const [ch, e] of per)
+      if ((ch === ch.toLowerCase()) === lower) {
+        count += e.count;
+        otherCase += e.otherCase;
+      }
+    return { count, otherCase, rate: round6(count ? otherCase / count : 0) };
+  };
+  if (per.size === 0) return null; // no letter to judge (amounts)
+  const letters = [...per]
+    .filter(([, e]) => e.count >= minCount)
+    .map(([letter, e]) => ({ letter, ...e, rate: round6(e.otherCase / e.count) }))
+    .sort((a, b) => b.rate - a.rate || a.letter.localeCompare(b.letter));
+  return { lines, lower: total(true), upper: total(false), letters };
+}
+
 /** Exact-match rate among the most confident share of the reads (the rest would be refused). */
 export interface CoveragePoint {
   /** Share of all lines kept (0..1]. */

@@ -24,6 +24,12 @@ export function readerSummary(r: LinesReport, indexHtml: string): string {
         )}${casedCell(c.caseExactRate)} ${lpad(pc(c.fullMatchRate), 8)} ${lpad(c.agreement ? String(c.agreement.disagreements) : '-', 7)}`,
     ),
   );
+  const cases = r.sources
+    .filter((s) => s.caseConfusion)
+    .map(
+      ({ name, caseConfusion: c }) =>
+        `${name}: case (no constraint) lower -> capital ${pc(c!.lower.rate)}, capital -> lower ${pc(c!.upper.rate)}`,
+    );
   const failed = r.sources
     .filter((s) => s.failed.count)
     .map((s) => `${s.name}: ${s.failed.count} failed reads (${Object.keys(s.failed.byCode).join(', ')})`);
@@ -33,6 +39,7 @@ export function readerSummary(r: LinesReport, indexHtml: string): string {
     `${r.model.id}: beam ${r.decoding.beam}, ${r.runtimes.map((x) => x.description).join(' and ')} (scored: ${r.runtime})`,
     head,
     ...rows,
+    ...cases,
     ...failed,
     ...skipped,
     `speed: ${speed.join(', ')}`,
