@@ -24,7 +24,16 @@ export interface LineAlphabet {
 /** Space and the marks seen in real fields (names, dates, amounts, codes), in output order. */
 export const LINE_MARKS: readonly string[] = Object.freeze([' ', '-', "'", '.', ',', '/']);
 
+/**
+ * The reader alphabet of a label space. For the project's label spaces (LABEL_SPACES) it is always the same
+ * frozen object (LINE_ALPHABETS), so a dataset, a trainer and a server that ask for hcr62 share one alphabet.
+ */
 export function lineAlphabet(space: LabelSpace = LABEL_SPACE_36): LineAlphabet {
+  const i = LABEL_SPACES.indexOf(space);
+  return i >= 0 ? LINE_ALPHABETS[i]! : buildLineAlphabet(space);
+}
+
+function buildLineAlphabet(space: LabelSpace): LineAlphabet {
   const symbols = Object.freeze(['', ...space.classes, ...LINE_MARKS]);
   const caseMerged = !space.classes.some((c) => c !== c.toUpperCase());
   return Object.freeze({
@@ -37,13 +46,11 @@ export function lineAlphabet(space: LabelSpace = LABEL_SPACE_36): LineAlphabet {
   });
 }
 
+/** The reader alphabet of every label space (36, 47, 62), in LABEL_SPACES order. */
+export const LINE_ALPHABETS: readonly LineAlphabet[] = Object.freeze(LABEL_SPACES.map(buildLineAlphabet));
+
 /** The reader alphabet of today's 36-class label space: blank, 0-9, A-Z, space, - ' . , / (43 outputs). */
 export const LINE_ALPHABET_36: LineAlphabet = lineAlphabet(LABEL_SPACE_36);
-
-/** The reader alphabet of every label space (36, 47, 62), in LABEL_SPACES order. */
-export const LINE_ALPHABETS: readonly LineAlphabet[] = Object.freeze(
-  LABEL_SPACES.map((space) => (space === LABEL_SPACE_36 ? LINE_ALPHABET_36 : lineAlphabet(space))),
-);
 
 /**
  * The alphabet a line manifest or a reader's metadata names, when it is one of LINE_ALPHABETS with exactly

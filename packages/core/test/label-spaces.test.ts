@@ -108,6 +108,10 @@ describe('label spaces 36, 47, 62', () => {
     expect(a62?.size).toBe(69);
     expect(a62?.caseMerged).toBe(false);
     expect(knownLineAlphabet('hcr62-line')).toBe(a62);
+    // one object per label space, whoever asks: lineAlphabet(space) is the alphabet LINE_ALPHABETS holds
+    expect(lineAlphabet(LABEL_SPACE_62)).toBe(a62);
+    expect(lineAlphabet(LABEL_SPACE_36)).toBe(LINE_ALPHABET_36);
+    expect(lineAlphabet()).toBe(LINE_ALPHABET_36);
     // the same id with one symbol changed, or a symbol missing, is not the alphabet the id names
     const altered = [...LINE_ALPHABET_36.symbols];
     altered[11] = 'a';

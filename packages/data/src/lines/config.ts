@@ -3,9 +3,9 @@ import {
   HcrError,
   LABEL_SPACE_CHOICES,
   type LabelSpaceChoice,
-  LINE_ALPHABETS,
   type LineAlphabet,
   labelSpace,
+  lineAlphabet,
 } from '@hcr/core';
 
 /** The kinds of field a synthetic line imitates, in kind-id order (the id is stored per line). */
@@ -140,8 +140,7 @@ export function resolveLineConfig(partial: Partial<LineConfig> = {}): LineConfig
 
 /** The reader alphabet a line config labels its texts in (36 when `labels` is absent). */
 export function lineConfigAlphabet(config: Pick<LineConfig, 'labels'>): LineAlphabet {
-  const id = labelSpace(config.labels ?? 36).id;
-  return LINE_ALPHABETS.find((a) => a.labelSpace === id)!;
+  return lineAlphabet(labelSpace(config.labels ?? 36));
 }
 
 export async function loadLineConfig(path: string): Promise<LineConfig> {

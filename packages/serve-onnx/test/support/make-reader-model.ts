@@ -9,9 +9,9 @@
  */
 import {
   DEFAULT_INPUT_NORMALISATION,
-  LINE_ALPHABETS,
   type LineReaderInfo,
   labelSpace,
+  lineAlphabet,
   ONNX_METADATA_KEYS,
   writeFileAtomic,
 } from '@hcr/core';
@@ -21,7 +21,7 @@ import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE } from '@hcr/mode
 const out = process.argv[2];
 if (!out) throw new Error('usage: make-reader-model.ts <out.onnx> [36|62]');
 const space = labelSpace(process.argv[3] ?? 36);
-const alphabet = LINE_ALPHABETS.find((a) => a.labelSpace === space.id)!;
+const alphabet = lineAlphabet(space);
 const reader: LineReaderInfo = {
   alphabetId: alphabet.id,
   symbols: [...alphabet.symbols],
