@@ -284,6 +284,7 @@ export function caseConfusions(
       per.set(ch, e);
     });
   }
+  if (per.size === 0) return null; // no letter to judge (amounts)
   const total = (lower: boolean) => {
     let count = 0;
     let otherCase = 0;
@@ -294,7 +295,6 @@ export function caseConfusions(
       }
     return { count, otherCase, rate: round6(count ? otherCase / count : 0) };
   };
-  if (per.size === 0) return null; // no letter to judge (amounts)
   const letters = [...per]
     .filter(([, e]) => e.count >= minCount)
     .map(([letter, e]) => ({ letter, ...e, rate: round6(e.otherCase / e.count) }))
