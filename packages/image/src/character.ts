@@ -84,7 +84,7 @@ export function normaliseCharacter(
     const row = (oy + y) * size + ox;
     for (let x = 0; x < ow; x++, i++) {
       const v = Math.round(scaled[i]! * gain);
-      result[row + x] = v > 255 ? 255 : v;
+      result[row + x] = Math.min(v, 255);
     }
   }
   return result;
@@ -126,7 +126,7 @@ function inkBoundingBox(pixels: ArrayLike<number>, width: number, height: number
 }
 
 function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return v < lo ? lo : Math.min(v, hi);
 }
 
 /**

@@ -28,7 +28,7 @@ import autocannon from 'autocannon';
 import { createRecognizer, encodeGreyPng, prepareImage } from '../src/index.js';
 import { denseOnnxModel } from '../test/support/dense-onnx.js';
 import { makeHandwritingFixtures } from '../test/support/make-handwriting-fixtures.js';
-import { type Pinning, pinnedCommand, pinSelf, planPinning } from './pinning.js';
+import { pinnedCommand, pinSelf, planPinning } from './pinning.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const FIXTURE = resolve(ROOT, 'packages/serve-onnx/test/fixtures/hcr-mlp.onnx');

@@ -335,7 +335,7 @@ export function renderScan(
   for (let i = 0; i < out.length; i++) {
     const n = (rng.next() - 0.5) * 3.46 * sigma; // uniform with standard deviation sigma
     const v = Math.round(img[i]! + n);
-    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    out[i] = v < 0 ? 0 : Math.min(v, 255);
   }
   return {
     width: W,
