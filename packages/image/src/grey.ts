@@ -34,6 +34,15 @@ export function validateImage(img: GreyImage): void {
     );
   }
   if (img.data instanceof Float32Array) checkFloatRange(img.data);
+  checkImageSize(width, height);
+}
+
+/**
+ * The size rules of a line or field image: at least MIN_SIDE px each way, at most MAX_INPUT_ASPECT times
+ * wider than high. Callers that shrink an image before preprocessing check the size it arrived at, so the
+ * error names what the user sent.
+ */
+export function checkImageSize(width: number, height: number): void {
   if (width < MIN_SIDE || height < MIN_SIDE) {
     throw new HcrError(
       'IMAGE_TOO_SMALL',

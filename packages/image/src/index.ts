@@ -5,7 +5,7 @@ export {
   transposeImages,
 } from './character.js';
 export { describePreprocessing, type PreprocessingDescription } from './describe.js';
-export { toGrey, validateImage } from './grey.js';
+export { checkImageSize, toGrey, validateImage } from './grey.js';
 export { detectPolarity, flatten, inkThreshold, MIN_INK_CONTRAST, type Polarity, softInk } from './ink.js';
 export {
   bucketWidth,

@@ -184,6 +184,21 @@ describe('photo preprocessing', () => {
     expect(bomb.length).toBeLessThan(2000);
     await expect(decodeImage(bomb)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
   });
+
+  it('remembers the size an image arrived at, upright, when it shrinks it to the working size', async () => {
+    const wide = await sharp({ create: { width: 3000, height: 200, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
+    const a = await decodeImage(wide, { workingSize: 192 });
+    expect([a.width, a.height, a.originalWidth, a.originalHeight]).toEqual([192, 13, 3000, 200]);
+    // A phone photo stored sideways (EXIF orientation 6): decoded upright, its size named upright too.
+    const sideways = await sharp({ create: { width: 400, height: 100, channels: 3, background: '#fff' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const b = await decodeImage(sideways, { workingSize: 192 });
+    expect([b.width, b.height, b.originalWidth, b.originalHeight]).toEqual([48, 192, 100, 400]);
+  });
 });
 
 describe('28x28 pixel arrays', () => {

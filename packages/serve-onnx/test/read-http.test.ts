@@ -128,7 +128,7 @@ describe('POST /v1/read', () => {
       [post(await uniform(400, 60)), 400, 'NO_INK', /blank or uniform/],
       [post(await uniform(300, 80, 0)), 400, 'NO_INK'],
       [post(await uniform(1, 1)), 400, 'IMAGE_TOO_SMALL', /1x1/],
-      [post(await uniform(20000, 40)), 400, 'LINE_TOO_WIDE', /wider than high/],
+      [post(await uniform(20000, 40)), 400, 'LINE_TOO_WIDE', /20000x40, more than 120 times wider than high/],
       [post(Buffer.from('GIF89a not really')), 400, 'IMAGE_UNDECODABLE'],
       [post(Buffer.from('plain text'), '', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
       [post(pngWithHeader(30000, 30000, deflateSync(Buffer.alloc(1 << 16)))), 400, 'IMAGE_TOO_LARGE'],

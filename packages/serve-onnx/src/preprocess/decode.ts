@@ -23,13 +23,14 @@ export interface DecodedImage {
   /** 'alpha': the image was a cut-out on transparency, values are opacity (ink bright). */
   kind: 'grey' | 'alpha';
   format: string;
+  /** The size the image arrived at, upright (before the working-size shrink). */
   originalWidth: number;
   originalHeight: number;
 }
 
 function badImage(problem: string, cause?: unknown): HcrError {
   return new HcrError('IMAGE_UNDECODABLE', problem, {
-    hint: 'Send a complete PNG, JPEG or WebP file of the character (content-type image/png, image/jpeg or image/webp).',
+    hint: 'Send a complete PNG, JPEG or WebP file of the character or field (content-type image/png, image/jpeg or image/webp).',
     cause,
   });
 }
@@ -62,7 +63,21 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     height: raw.info.height,
     channels: raw.info.channels,
   };
-  return decoded(pixels, format, false);
+  // Shrunk to the working size: the header has the size the image arrived at (what errors and callers name).
+  const shrunk = Math.max(pixels.width, pixels.height) >= workingSize;
+  return decoded(pixels, format, false, shrunk ? await orientedSize(bytes) : undefined);
+}
+
+/** Width and height as the image is seen upright (EXIF orientations 5-8 turn it a quarter). */
+async function orientedSize(bytes: Uint8Array): Promise<{ width: number; height: number } | undefined> {
+  const meta = await sharp(bytes, { limitInputPixels: false })
+    .metadata()
+    .catch(() => undefined);
+  if (!meta?.width || !meta.height) return undefined;
+  const quarterTurn = (meta.orientation ?? 1) >= 5;
+  return quarterTurn
+    ? { width: meta.height, height: meta.width }
+    : { width: meta.width, height: meta.height };
 }
 
 /**
@@ -98,6 +113,7 @@ function decoded(
   pixels: { data: Uint8Array; width: number; height: number; channels: number },
   format: string,
   reuse: boolean,
+  original: { width: number; height: number } = pixels,
 ): DecodedImage {
   const { width, height } = pixels;
   const { values, cutout } = oneChannel(pixels, reuse);
@@ -107,8 +123,8 @@ function decoded(
     height,
     kind: cutout ? 'alpha' : 'grey',
     format,
-    originalWidth: width,
-    originalHeight: height,
+    originalWidth: original.width,
+    originalHeight: original.height,
   };
 }
 
@@ -191,7 +207,7 @@ async function tooLarge(bytes: Uint8Array, limit: number, cause: unknown): Promi
     'IMAGE_TOO_LARGE',
     `The image is ${size}, over the limit of ${(limit / 1e6).toFixed(1)} megapixels.`,
     {
-      hint: 'Crop the photo to the character or scale it down (a character needs well under 1 megapixel).',
+      hint: 'Crop the photo to the character or field, or scale it down (neither needs more than a megapixel or two).',
       cause,
     },
   );

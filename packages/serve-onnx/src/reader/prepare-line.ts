@@ -1,4 +1,4 @@
-import { LINE_MAX_WIDTH, preprocessLine } from '@hcr/image';
+import { checkImageSize, LINE_MAX_WIDTH, preprocessLine } from '@hcr/image';
 import { DEFAULT_DECODE_LIMITS, decodeImage } from '../preprocess/decode.js';
 
 /** A line ready for the reader: `height` (32) rows of `width` bytes, ink bright on 0. */
@@ -40,6 +40,8 @@ export async function prepareLineImage(
 ): Promise<PreparedLine> {
   const lim = { ...DEFAULT_LINE_LIMITS, ...limits };
   const img = await decodeImage(bytes, { maxInputPixels: lim.maxInputPixels, workingSize: lim.workingSize });
+  // The size rules on the size the user sent (a 20000x40 strip arrives here shrunk to 2048x4).
+  checkImageSize(img.originalWidth, img.originalHeight);
   const line = preprocessLine(
     { width: img.width, height: img.height, data: img.values, channels: 1 },
     // A cut-out's values are its opacity: ink bright.
