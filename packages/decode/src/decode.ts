@@ -28,16 +28,44 @@ export function decodeCtc(
   alphabet: LineAlphabet,
   opts: DecodeOptions = {},
 ): ReadResult {
-  checkFrames(probs, frames, alphabet);
+  return decodeCtcEnsemble([probs], frames, alphabet, opts);
+}
+
+/**
+ * Read one line from several readers' probabilities for it (members trained apart, e.g. with other seeds,
+ * sharing the alphabet and the frame stride): each member's beam proposes texts, and every proposed text is
+ * scored by the mean over members of log p(text | member's frames), i.e. the geometric mean of their CTC
+ * likelihoods, so readers whose alignments peak at different frames still agree on a text. `confidence` is
+ * that geometric mean; a character's confidence is the mean of its peak probability in each member's best
+ * alignment, its frames those of the first member. One member is exactly `decodeCtc`.
+ */
+export function decodeCtcEnsemble(
+  members: readonly (Float32Array | Float64Array)[],
+  frames: number,
+  alphabet: LineAlphabet,
+  opts: DecodeOptions = {},
+): ReadResult {
+  if (members.length === 0)
+    throw new HcrError('DECODE_INPUT_INVALID', 'decodeCtcEnsemble needs at least one member.', {
+      hint: "Pass each reader's probabilities for the line, row-major [frames, alphabet.size].",
+    });
+  for (const probs of members) checkFrames(probs, frames, alphabet);
   const { beam, topK, minSymbolProb, mask, fold, automata, lm, lmWeight } = prepare(opts, alphabet);
   const greedy = beam === 1 && automata.length === 0 && !lm;
-  const s = frameScores(probs, frames, alphabet.size, mask, minSymbolProb, !greedy, fold);
+  const scores = members.map((probs) =>
+    frameScores(probs, frames, alphabet.size, mask, minSymbolProb, !greedy, fold),
+  );
   const text = (labels: number[]) => labels.map((k) => alphabet.symbols[k]).join('');
+  const logProb = (labels: number[]) => {
+    let sum = 0;
+    for (const s of scores) sum += textLogProb(s, labels);
+    return sum / scores.length;
+  };
 
-  if (greedy) {
-    const path = bestPathLabels(s);
+  if (greedy && scores.length === 1) {
+    const path = bestPathLabels(scores[0]);
     const t = text(path.labels);
-    const confidence = Math.exp(textLogProb(s, path.labels));
+    const confidence = Math.exp(logProb(path.labels));
     return {
       text: t,
       confidence,
@@ -52,13 +80,24 @@ export function decodeCtc(
     };
   }
 
-  // The beam's estimates rank the texts; the first topK are rescored exactly (forward algorithm). With a
-  // language model every text of the beam is rescored and ranked by the image and the model together.
+  // Each member's beam proposes texts (its best path when greedy), rescored exactly (forward algorithm) by
+  // every member. One reader rescores the first topK of its beam (every text with a language model, ranked
+  // by the image and the model together); several rescore every text of each beam, as a text one member
+  // ranks low may be what they agree on best.
+  const proposals = lm || scores.length > 1 ? beam : topK;
+  const proposed = new Map<string, number[]>();
+  for (const s of scores) {
+    const labelLists = greedy
+      ? [bestPathLabels(s).labels]
+      : prefixBeamSearch(s, beam, automata)
+          .slice(0, proposals)
+          .map((h) => h.labels);
+    for (const labels of labelLists) proposed.set(labels.join(','), labels);
+  }
   const rank = (h: { labels: number[]; logProb: number }) =>
     lm ? h.logProb + lmWeight * lm.logProb(h.labels) : h.logProb;
-  const hits = prefixBeamSearch(s, beam, automata)
-    .slice(0, lm ? beam : topK)
-    .map((h) => ({ labels: h.labels, logProb: textLogProb(s, h.labels) }))
+  const hits = [...proposed.values()]
+    .map((labels) => ({ labels, logProb: logProb(labels) }))
     .filter((h) => h.logProb > Number.NEGATIVE_INFINITY)
     .map((h) => ({ ...h, score: rank(h) }))
     .sort((a, b) => b.score - a.score)
@@ -66,13 +105,13 @@ export function decodeCtc(
   if (hits.length === 0)
     return { text: '', confidence: 0, characters: [], alternatives: [], constraintUnsatisfied: true };
   const best = hits[0];
-  const spans = bestAlignment(s, best.labels);
+  const alignments = scores.map((s) => bestAlignment(s, best.labels));
   return {
     text: text(best.labels),
     confidence: Math.exp(best.logProb),
-    characters: spans.map((sp, i) => ({
+    characters: alignments[0].map((sp, i) => ({
       char: alphabet.symbols[best.labels[i]],
-      confidence: sp.maxProb,
+      confidence: alignments.reduce((sum, a) => sum + a[i].maxProb, 0) / alignments.length,
       start: sp.start,
       end: sp.end,
     })),

@@ -41,7 +41,13 @@ export {
 export { lexiconWord, NAME_LEXICON_LOCALES, namesLexicon } from './lines/lexicon.js';
 export * from './lines/metrics.js';
 export { DEFAULT_LINE_BATCH, readLines } from './lines/read.js';
-export { type LineRuntime, onnxLineRuntime, readerInfo, tfjsLineRuntime } from './lines/runtimes.js';
+export {
+  ensembleLineRuntime,
+  type LineRuntime,
+  onnxLineRuntime,
+  readerInfo,
+  tfjsLineRuntime,
+} from './lines/runtimes.js';
 export {
   DEV_SET_NAMES,
   DEV_SETS,

@@ -9,20 +9,23 @@ import {
   HcrError,
   LABEL_SPACE_62,
   LINE_ALPHABET_36,
+  type LineAlphabet,
   lineAlphabet,
   type ModelMetadata,
   writeJsonAtomic,
 } from '@hcr/core';
 import { encodeLineShard, LINE_KINDS, type LineManifest, sha256 } from '@hcr/data';
+import { decodeCtcEnsemble } from '@hcr/decode';
 import { initEngine } from '@hcr/engine';
 import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
-import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, saveModel } from '@hcr/model';
+import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, readerFrames, saveModel } from '@hcr/model';
 import { CHROMIUM, launchChromium, skipWithoutChromium } from '@hcr/test-browser';
 import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
+import { scoringText } from '../src/lines/metrics.js';
 import { readLines } from '../src/lines/read.js';
-import { onnxLineRuntime } from '../src/lines/runtimes.js';
+import { ensembleLineRuntime, onnxLineRuntime, tfjsLineRuntime } from '../src/lines/runtimes.js';
 import { findDevSet, type LineItem, type LineSet, loadDevSet } from '../src/lines/sources.js';
 import { resolveModelRun } from '../src/model-files.js';
 
@@ -121,17 +124,20 @@ async function devSets(limit: number): Promise<LineSet[]> {
   return out;
 }
 
-beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'hcr-eval-lines-'));
-  await initEngine({ engine: 'wasm', purpose: 'infer', log: () => {} });
-  const model = buildReader({ classes: LINE_ALPHABET_36.size, seed: 3 });
-  runDir = join(root, 'models', 'reader-test');
+/** A randomly initialised reader saved as a run (model.json, metadata.json and, when it exports, model.onnx). */
+async function saveTinyReader(
+  id: string,
+  seed: number,
+  alphabet: LineAlphabet = LINE_ALPHABET_36,
+): Promise<string> {
+  const model = buildReader({ classes: alphabet.size, seed });
+  const dir = join(root, 'models', id);
   const metadata: ModelMetadata = {
     formatVersion: 1,
-    id: 'reader-test',
+    id,
     architecture: 'reader',
-    labelSpace: LINE_ALPHABET_36.labelSpace,
-    classNames: [...LINE_ALPHABET_36.symbols],
+    labelSpace: alphabet.labelSpace,
+    classNames: [...alphabet.symbols],
     inputShape: [LINE_HEIGHT, -1, 1],
     inputNormalisation: { ...DEFAULT_INPUT_NORMALISATION },
     characterNormalisation: 'none',
@@ -144,21 +150,28 @@ beforeAll(async () => {
     metrics: {},
     task: 'line',
     reader: {
-      alphabetId: LINE_ALPHABET_36.id,
-      symbols: [...LINE_ALPHABET_36.symbols],
+      alphabetId: alphabet.id,
+      symbols: [...alphabet.symbols],
       height: LINE_HEIGHT,
       stride: LINE_STRIDE,
       minWidth: LINE_MIN_WIDTH,
     },
   };
-  await saveModel(model, runDir, metadata);
+  await saveModel(model, dir, metadata);
   model.dispose();
   try {
-    const { bytes } = await exportModelFile(join(runDir, 'model.json'));
-    await writeOnnx(join(runDir, 'model.onnx'), bytes);
+    const { bytes } = await exportModelFile(join(dir, 'model.json'));
+    await writeOnnx(join(dir, 'model.onnx'), bytes);
   } catch (e) {
     onnxReason = `the ONNX exporter cannot export the reader yet: ${(e as Error).message}`;
   }
+  return dir;
+}
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'hcr-eval-lines-'));
+  await initEngine({ engine: 'wasm', purpose: 'infer', log: () => {} });
+  runDir = await saveTinyReader('reader-test', 3);
 }, 60_000);
 
 afterAll(async () => {
@@ -188,6 +201,78 @@ describe('reading in width buckets', () => {
       await runtime.dispose();
     }
   });
+});
+
+describe('an ensemble of readers', () => {
+  it('stacks each reader’s own probabilities per line, and eval reads them as one', async () => {
+    const otherDir = await saveTinyReader('reader-test-2', 4);
+    const runs = [await resolveModelRun(runDir), await resolveModelRun(otherDir)];
+    const lines = syntheticSet().lines;
+    const opts = { normalisation: runs[0]!.metadata.inputNormalisation, symbols: LINE_ALPHABET_36.size };
+    const alone: Float32Array[][] = [];
+    for (const run of runs) {
+      const rt = await tfjsLineRuntime(run);
+      alone.push((await readLines(rt, lines, opts)).probs);
+      await rt.dispose();
+    }
+    const both = ensembleLineRuntime([await tfjsLineRuntime(runs[0]!), await tfjsLineRuntime(runs[1]!)]);
+    const stacked = (await readLines(both, lines, opts)).probs;
+    await both.dispose();
+    for (const [i, p] of stacked.entries()) {
+      const n = alone[0]![i]!.length;
+      expect(p.length).toBe(2 * n);
+      expect(p.subarray(0, n)).toEqual(alone[0]![i]);
+      expect(p.subarray(n)).toEqual(alone[1]![i]);
+    }
+    const linesDir = join(root, 'lines-ensemble');
+    await writeLineDataset(linesDir, lines);
+    const { report } = await evaluateReader({
+      run: runDir,
+      ensemble: ['reader-test-2'],
+      modelsDir: join(root, 'models'),
+      linesDir,
+      sources: [syntheticSet()],
+      runtime: onnxReason ? 'tfjs' : 'both',
+      beam: 4,
+      outDir: join(root, 'reports'),
+    });
+    expect(report.model.id).toBe('reader-test+reader-test-2');
+    expect(report.model.ensemble?.map((m) => m.id)).toEqual(['reader-test', 'reader-test-2']);
+    const none = report.sources[0]!.constraints.find((c) => c.name === 'none')!;
+    if (!onnxReason) expect(none.agreement?.disagreements).toBe(0);
+    // eval's reads are decodeCtcEnsemble over the two readers' own outputs
+    const frames = (w: number) => readerFrames(w);
+    const texts = lines.map(
+      (l, i) =>
+        decodeCtcEnsemble([alone[0]![i]!, alone[1]![i]!], frames(l.width), LINE_ALPHABET_36, {
+          beam: 4,
+          topK: 1,
+        }).text,
+    );
+    const wrong = lines.filter((l, i) => scoringText(l.truth) !== scoringText(texts[i]!)).length;
+    expect(none.count - none.exact).toBe(wrong);
+    const examples = Object.values(report.sources[0]!.examples).flat();
+    expect(examples.length).toBeGreaterThan(0);
+    for (const ex of examples) {
+      const i = lines.findIndex((l) => l.id === ex.id);
+      expect(ex.reads.find((r) => r.constraint === 'none')!.text).toBe(texts[i]);
+    }
+  }, 120_000);
+
+  it('refuses a reader named twice and one of another alphabet', async () => {
+    const dir62 = await saveTinyReader('reader-test-62', 5, lineAlphabet(LABEL_SPACE_62));
+    const base = {
+      run: runDir,
+      sources: [syntheticSet()],
+      runtime: 'tfjs' as const,
+      outDir: join(root, 'r2'),
+    };
+    await expect(evaluateReader({ ...base, ensemble: [runDir] })).rejects.toThrow(/named twice/);
+    await expect(evaluateReader({ ...base, ensemble: [dir62] })).rejects.toMatchObject({
+      code: 'ENSEMBLE_INVALID',
+      message: expect.stringMatching(/reads hcr62-line/),
+    });
+  }, 60_000);
 });
 
 describe('dev set loading', () => {

@@ -31,6 +31,7 @@ interface EvalCliOptions {
   lines?: string;
   dataDir?: string;
   limit?: string;
+  ensemble?: string;
 }
 
 function positiveInt(value: string | undefined, flag: string, hint: string): number | undefined {
@@ -61,6 +62,7 @@ async function evalReader(run: string, opts: EvalCliOptions): Promise<void> {
     linesDir: opts.lines,
     dataDir: opts.dataDir,
     limit: positiveInt(opts.limit, '--limit', 'Omit it to read every line.'),
+    ensemble: opts.ensemble?.split(',').filter(Boolean),
     log,
   });
   if (opts.json) return printJson(result.report);
@@ -103,6 +105,10 @@ export function registerEval(program: Command): void {
       'line reader: folder holding handwritten-names-dev/ and handwritten-amounts-dev/ (default: HCR_DATA_DIR, ../shared/data)',
     )
     .option('--limit <n>', 'line reader: read only the first n lines of each source (quick look)')
+    .option(
+      '--ensemble <runs>',
+      'line reader: read with these reader runs too, as one ensemble (comma-separated ids or dirs; report <run>+<id>+...)',
+    )
     .action(async (run: string | undefined, opts: EvalCliOptions) => {
       if (opts.compare) {
         if (opts.compare.length !== 2 || run !== undefined)
@@ -128,6 +134,10 @@ export function registerEval(program: Command): void {
       }
       if (run !== undefined && (await resolveModelRun(run, opts.models)).metadata.task === 'line')
         return evalReader(run, opts);
+      if (opts.ensemble)
+        throw new HcrError('ENSEMBLE_INVALID', '--ensemble joins line readers; this is a character model.', {
+          hint: 'Pass a reader run first: `hcr eval reader-pipeline --ensemble reader-s2,reader-s3`.',
+        });
       let sample: number | undefined;
       if (opts.sample !== undefined) {
         sample = Number(opts.sample);

@@ -14,7 +14,7 @@ import {
   writeJsonAtomic,
 } from '@hcr/core';
 import { defaultLinesDir } from '@hcr/data';
-import { DEFAULT_BEAM, decodeCtc, MAX_BEAM, type ReadResult } from '@hcr/decode';
+import { DEFAULT_BEAM, decodeCtcEnsemble, MAX_BEAM, type ReadResult } from '@hcr/decode';
 import type { EngineName } from '@hcr/engine';
 import { readerFrames } from '@hcr/model';
 import { round6 } from '../metrics.js';
@@ -41,7 +41,13 @@ import {
   scoringText,
 } from './metrics.js';
 import { DEFAULT_LINE_BATCH, type ReadOutput, readLines } from './read.js';
-import { type LineRuntime, onnxLineRuntime, readerInfo, tfjsLineRuntime } from './runtimes.js';
+import {
+  ensembleLineRuntime,
+  type LineRuntime,
+  onnxLineRuntime,
+  readerInfo,
+  tfjsLineRuntime,
+} from './runtimes.js';
 import {
   DEV_SET_NAMES,
   DEV_SETS,
@@ -80,6 +86,12 @@ export interface ReaderEvalOptions {
   engine?: EngineName;
   /** ONNX file (default `<run dir>/model.onnx`). */
   onnxFile?: string;
+  /**
+   * More reader runs (ids or directories) read together with `run` as one ensemble (decodeCtcEnsemble); they
+   * must share its alphabet, line height, frame stride and input normalisation. The report goes to
+   * `<outDir>/<run id>+<id>+...`.
+   */
+  ensemble?: string[];
   /** Beam width for every constraint, 1..64 (default 8). */
   beam?: number;
   /** Synthetic line dataset (default artifacts/data/lines); missing: the source is skipped with a note. */
@@ -175,8 +187,11 @@ export interface LinesReport {
   formatVersion: 1;
   task: 'line';
   model: {
+    /** The run id (`<id>+<id>+...` for an ensemble). */
     id: string;
     dir: string;
+    /** An ensemble's readers, the run first (absent for one reader). */
+    ensemble?: { id: string; dir: string }[];
     architecture: string;
     commit: string;
     createdAt: string;
@@ -281,10 +296,51 @@ async function defaultSources(
   return { sets, skipped };
 }
 
-async function makeRuntime(name: RuntimeName, run: ModelRun, opts: ReaderEvalOptions): Promise<LineRuntime> {
-  return name === 'onnx'
-    ? onnxLineRuntime(run, { file: opts.onnxFile })
-    : tfjsLineRuntime(run, { engine: opts.engine, log: opts.log });
+async function makeRuntime(
+  name: RuntimeName,
+  run: ModelRun,
+  opts: ReaderEvalOptions,
+  others: readonly ModelRun[],
+): Promise<LineRuntime> {
+  const one = (r: ModelRun, file?: string) =>
+    name === 'onnx'
+      ? onnxLineRuntime(r, { file })
+      : tfjsLineRuntime(r, { engine: opts.engine, log: opts.log });
+  if (others.length === 0) return one(run, opts.onnxFile);
+  const members = [await one(run, opts.onnxFile)];
+  for (const o of others) members.push(await one(o));
+  return ensembleLineRuntime(members);
+}
+
+/** The other readers of an ensemble, refused unless they read lines exactly as `run` does. */
+async function ensembleRuns(run: ModelRun, opts: ReaderEvalOptions): Promise<ModelRun[]> {
+  const others: ModelRun[] = [];
+  const info = readerInfo(run);
+  for (const id of opts.ensemble ?? []) {
+    const o = await resolveModelRun(id, opts.modelsDir ?? DEFAULT_MODELS_DIR);
+    const oi = readerInfo(o);
+    const fix = {
+      hint: 'An ensemble joins readers trained on the same line data with the same recipe (e.g. other seeds: `hcr train --config configs/reader.json --seed 2 --run reader-s2`).',
+    };
+    if (o.dir === run.dir || others.some((x) => x.dir === o.dir))
+      throw new HcrError('ENSEMBLE_INVALID', `${o.dir} is named twice in the ensemble.`, fix);
+    if (JSON.stringify(oi.symbols) !== JSON.stringify(info.symbols))
+      throw new HcrError(
+        'ENSEMBLE_INVALID',
+        `${o.dir} reads ${oi.alphabetId}, ${run.dir} ${info.alphabetId}.`,
+        fix,
+      );
+    if (oi.height !== info.height || oi.stride !== info.stride)
+      throw new HcrError(
+        'ENSEMBLE_INVALID',
+        `${o.dir} reads ${oi.height}-px lines at ${oi.stride} px per frame, ${run.dir} ${info.height} at ${info.stride}.`,
+        fix,
+      );
+    if (JSON.stringify(o.metadata.inputNormalisation) !== JSON.stringify(run.metadata.inputNormalisation))
+      throw new HcrError('ENSEMBLE_INVALID', `${o.dir} normalises its input unlike ${run.dir}.`, fix);
+    others.push(o);
+  }
+  return others;
 }
 
 interface Decoded {
@@ -297,16 +353,21 @@ function decodeAll(
   lines: readonly LineItem[],
   alphabet: LineAlphabet,
   constraint: LineConstraint,
-  beam: number,
+  { beam, members }: { beam: number; members: number },
 ): Decoded {
   const t0 = performance.now();
-  const reads = lines.map((line, i) =>
-    decodeCtc(probs[i]!, readerFrames(line.width), alphabet, {
+  const reads = lines.map((line, i) => {
+    const frames = readerFrames(line.width);
+    const block = frames * alphabet.size;
+    const perReader = Array.from({ length: members }, (_, m) =>
+      probs[i]!.subarray(m * block, (m + 1) * block),
+    );
+    return decodeCtcEnsemble(perReader, frames, alphabet, {
       ...(constraint.optionsFor?.(line.kind) ?? constraint.options),
       beam,
       topK: 1,
-    }),
-  );
+    });
+  });
   return { reads, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -388,7 +449,8 @@ async function evaluateSource(
   const decodeTiming: LinesTiming['decode'] = [];
   const reports: ConstraintReport[] = [];
   for (const c of constraints) {
-    const primary = decodeAll(outputs[0]!.probs, set.lines, alphabet, c, opts.beam);
+    const decoding = { beam: opts.beam, members: runtimes[0]!.members ?? 1 };
+    const primary = decodeAll(outputs[0]!.probs, set.lines, alphabet, c, decoding);
     readsBy.set(c.name, primary.reads);
     decodeTiming.push({
       constraint: c.name,
@@ -397,7 +459,7 @@ async function evaluateSource(
     });
     let agreement: RuntimeAgreementLines | null = null;
     if (outputs.length === 2) {
-      const other = decodeAll(outputs[1]!.probs, set.lines, alphabet, c, opts.beam).reads;
+      const other = decodeAll(outputs[1]!.probs, set.lines, alphabet, c, decoding).reads;
       const differ = set.lines
         .map((line, i) => ({
           id: line.id,
@@ -552,10 +614,12 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
   checkOptions(opts);
   const run = await resolveModelRun(opts.run, opts.modelsDir ?? DEFAULT_MODELS_DIR);
   const alphabet = readerAlphabet(run);
+  const others = await ensembleRuns(run, opts);
+  const reportId = [run, ...others].map((r) => r.id).join('+');
   const outDir = resolve(opts.outDir ?? DEFAULT_REPORTS_DIR);
-  const reportDir = join(outDir, run.id);
+  const reportDir = join(outDir, reportId);
   if (!opts.force && existsSync(reportDir))
-    throw new HcrError('REPORT_EXISTS', `A report for run '${run.id}' already exists: ${reportDir}.`, {
+    throw new HcrError('REPORT_EXISTS', `A report for run '${reportId}' already exists: ${reportDir}.`, {
       hint: 'Pass --force to replace it, or --out <dir> to write elsewhere.',
     });
   const beam = opts.beam ?? DEFAULT_BEAM;
@@ -570,7 +634,7 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
   let sets: LineSet[];
   const lexicon = namesLexicon(alphabet);
   try {
-    for (const n of names) runtimes.push(await makeRuntime(n, run, opts));
+    for (const n of names) runtimes.push(await makeRuntime(n, run, opts, others));
     if (opts.sources)
       sets = opts.sources.map((s) => (opts.limit ? { ...s, lines: s.lines.slice(0, opts.limit) } : s));
     else ({ sets, skipped } = await defaultSources(opts, alphabet, log));
@@ -583,7 +647,7 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
         },
       );
     log(
-      `evaluating reader ${run.id} (${runtimes.map((r) => r.description).join(' and ')}, beam ${beam}) on ${sets
+      `evaluating reader ${reportId} (${runtimes.map((r) => r.description).join(' and ')}, beam ${beam}) on ${sets
         .map((s) => `${s.name} ${s.lines.length}${s.failed.length ? ` (+${s.failed.length} failed)` : ''}`)
         .join(', ')}`,
     );
@@ -598,8 +662,13 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
     formatVersion: 1,
     task: 'line',
     model: {
-      id: run.id,
+      id: reportId,
       dir: relative(process.cwd(), run.dir) || '.',
+      ...(others.length
+        ? {
+            ensemble: [run, ...others].map((r) => ({ id: r.id, dir: relative(process.cwd(), r.dir) || '.' })),
+          }
+        : {}),
       architecture: m.architecture,
       commit: m.commit,
       createdAt: m.createdAt,

@@ -9,7 +9,7 @@ import type { LineItem } from './sources.js';
 export const DEFAULT_LINE_BATCH = 32;
 
 export interface ReadOutput {
-  /** Per line: its own frames' probabilities, flat [readerFrames(width), symbols]. */
+  /** Per line: its own frames' probabilities, flat [members, readerFrames(width), symbols]. */
   probs: Float32Array[];
   seconds: number;
   batches: number;
@@ -17,7 +17,8 @@ export interface ReadOutput {
 
 /**
  * Every line through one runtime, in width buckets: each line's CTC probabilities over its own frames
- * (`readerFrames(width)`, the first frames of its padded row). Order follows `lines`.
+ * (`readerFrames(width)`, the first frames of its padded row), one block per reader of an ensemble. Order
+ * follows `lines`.
  */
 export async function readLines(
   runtime: LineRuntime,
@@ -29,6 +30,7 @@ export async function readLines(
   }: { normalisation: InputNormalisation; symbols: number; batchSize?: number },
 ): Promise<ReadOutput> {
   const lut = pixelLookupTable(normalisation);
+  const M = runtime.members ?? 1;
   const probs: Float32Array[] = new Array(lines.length);
   const batches = groupByWidth(
     lines.map((l) => l.width),
@@ -45,14 +47,18 @@ export async function readLines(
     );
     const out = await runtime.predict(x, n, width);
     const frames = readerFrames(width);
-    if (out.length !== n * frames * symbols)
+    if (out.length !== n * M * frames * symbols)
       throw new RangeError(
-        `${runtime.description} returned ${out.length} values for ${n} lines x ${frames} frames x ${symbols} symbols (width ${width})`,
+        `${runtime.description} returned ${out.length} values for ${n} lines x ${M} readers x ${frames} frames x ${symbols} symbols (width ${width})`,
       );
     rows.forEach((i, b) => {
-      const own = readerFrames(lines[i]!.width);
-      const start = b * frames * symbols;
-      probs[i] = out.slice(start, start + own * symbols);
+      const own = readerFrames(lines[i]!.width) * symbols;
+      const line = new Float32Array(M * own);
+      for (let m = 0; m < M; m++) {
+        const start = (b * M + m) * frames * symbols;
+        line.set(out.subarray(start, start + own), m * own);
+      }
+      probs[i] = line;
     });
   }
   return { probs, seconds: (performance.now() - t0) / 1000, batches: batches.length };

@@ -15,9 +15,37 @@ export interface LineRuntime {
   runtime: RuntimeName;
   /** What ran, e.g. `tfjs 4.22.0 (wasm)`; recorded in lines.json. */
   description: string;
-  /** Flat Float32 [n, height, width, 1] in; flat [n, 1, frames(width), symbols] probabilities out. */
+  /** Readers whose outputs it stacks (an ensemble; absent: 1). */
+  members?: number;
+  /** Flat Float32 [n, height, width, 1] in; flat [n, members, frames(width), symbols] probabilities out. */
   predict(x: Float32Array, n: number, width: number): Promise<Float32Array>;
   dispose(): Promise<void>;
+}
+
+/**
+ * Several readers of one runtime as one: their outputs stacked on axis 1, [n, members, frames, symbols]
+ * (each reader's own output has 1 there), for decodeCtcEnsemble. The members must share the alphabet, the
+ * input height, the frame stride and the normalisation (checked by the caller).
+ */
+export function ensembleLineRuntime(members: readonly LineRuntime[]): LineRuntime {
+  const M = members.length;
+  return {
+    runtime: members[0]!.runtime,
+    description: `${members[0]!.description}, ${M} readers`,
+    members: M,
+    async predict(x, n, width) {
+      const outs = [];
+      for (const rt of members) outs.push(await rt.predict(x, n, width));
+      const per = outs[0]!.length / n; // frames x symbols of one line
+      const stacked = new Float32Array(n * M * per);
+      for (let b = 0; b < n; b++)
+        for (let m = 0; m < M; m++) stacked.set(outs[m]!.subarray(b * per, (b + 1) * per), (b * M + m) * per);
+      return stacked;
+    },
+    async dispose() {
+      for (const rt of members) await rt.dispose();
+    },
+  };
 }
 
 /** The reader geometry a run's metadata.json declares (checked by resolveReaderRun). */
