@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLexicons, parseLexiconSpec, readLexiconFile } from '../src/index.js';
+import { createLineReader, loadLexicons, parseLexiconSpec, readLexiconFile } from '../src/index.js';
 import { lineScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
-import { RANDOM_READER } from './support/paths.js';
+import { RANDOM_READER, RANDOM_READER_SEED4 } from './support/paths.js';
 import { HCR_ARGS, ROOT, runHcr } from './support/run-hcr.js';
 
 const run = (args: string[]) => runHcr(args, { HCR_READER: '' });
@@ -86,6 +86,19 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const reading = doc.results[0].reading;
     expect(Object.keys(reading).sort()).toEqual(['alternatives', 'characters', 'confidence', 'text']);
     for (const a of reading.alternatives) expect(a.text).toMatch(/^(TAX|LATTE)([ -](TAX|LATTE))*$/);
+  });
+
+  it('--model a.onnx,b.onnx reads with both readers as one ensemble', async () => {
+    const r = await run(['read', '--model', `${RANDOM_READER},${RANDOM_READER_SEED4}`, line, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.model).toBe('reader-random-seed3+reader-random-seed4');
+    const reader = await createLineReader({ model: [RANDOM_READER, RANDOM_READER_SEED4] });
+    try {
+      expect(doc.results[0].reading.text).toBe((await reader.read(await lineScan('TAX'), { topK: 3 })).text);
+    } finally {
+      await reader.close();
+    }
   });
 
   it('exits non-zero with the fix for bad images, patterns, lexicons, ranges and models', async () => {

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import { HcrError, knownLineAlphabet, LINE_ALPHABET_36 } from '@hcr/core';
-import { createCharLanguageModel, DEFAULT_LM_WEIGHT } from '@hcr/decode';
+import { createCharLanguageModel, DEFAULT_LM_WEIGHT, decodeCtcEnsemble } from '@hcr/decode';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineReader, inspectReader, type LineReader, type PreparedLine } from '../src/index.js';
 import { lineScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL, HANDWRITING_DIR, handwritingFiles } from './support/models.js';
-import { RANDOM_READER, RANDOM_READER_62 } from './support/paths.js';
+import { RANDOM_READER, RANDOM_READER_62, RANDOM_READER_SEED4 } from './support/paths.js';
 import { pngWithHeader } from './support/png-bomb.js';
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -224,5 +224,52 @@ describe('createLineReader (a case-sensitive reader: hcr62-line)', () => {
     expect((await reader.read(img, { pattern: '[A-Z][a-z]{2} [0-9]{4}' })).text).toMatch(
       /^[A-Z][a-z]{2} [0-9]{4}$/,
     );
+  });
+});
+
+describe('createLineReader (an ensemble of two readers)', () => {
+  let a: LineReader;
+  let b: LineReader;
+  let both: LineReader;
+  beforeAll(async () => {
+    a = await createLineReader({ model: RANDOM_READER, intraOpThreads: 1 });
+    b = await createLineReader({ model: RANDOM_READER_SEED4, intraOpThreads: 1 });
+    both = await createLineReader({ model: [RANDOM_READER, RANDOM_READER_SEED4], intraOpThreads: 1 });
+  });
+  afterAll(async () => {
+    for (const r of [a, b, both]) await r?.close();
+  });
+
+  it('runs every member and reads by their likelihoods together (decodeCtcEnsemble)', async () => {
+    expect(both.info.id).toBe('reader-random-seed3+reader-random-seed4');
+    expect(both.members.map((m) => m.id)).toEqual(['reader-random-seed3', 'reader-random-seed4']);
+    const lines = [
+      await both.prepare(await lineScan('7140 TAX')),
+      await both.prepare(await lineScan('TAL 70')),
+    ];
+    const stacked = await both.infer(lines);
+    const [pa, pb] = [await a.infer(lines), await b.infer(lines)];
+    for (const [i, p] of stacked.entries()) {
+      const n = pa[i]!.length;
+      expect(p.length).toBe(2 * n);
+      expect(p.subarray(0, n)).toEqual(pa[i]);
+      expect(p.subarray(n)).toEqual(pb[i]);
+      const opts = { classes: 'alnum' as const, topK: 3 };
+      const expected = decodeCtcEnsemble([pa[i]!, pb[i]!], n / 43, LINE_ALPHABET_36, { ...opts, beam: 8 });
+      const got = await both.read(lines[i]!, opts);
+      expect(got.text).toBe(expected.text);
+      expect(got.confidence).toBeCloseTo(expected.confidence, 9);
+      expect(got.alternatives.map((x) => x.text)).toEqual(expected.alternatives.map((x) => x.text));
+    }
+  });
+
+  it('refuses readers that do not read alike, and an empty list', async () => {
+    await expect(code(createLineReader({ model: [RANDOM_READER, RANDOM_READER_62] }))).resolves.toBe(
+      'ENSEMBLE_INVALID',
+    );
+    await expect(createLineReader({ model: [RANDOM_READER, RANDOM_READER_62] })).rejects.toThrow(
+      /differ in alphabet: hcr36-line vs hcr62-line/,
+    );
+    await expect(code(createLineReader({ model: [] }))).resolves.toBe('READER_MISSING');
   });
 });

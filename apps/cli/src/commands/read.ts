@@ -14,6 +14,15 @@ import { out, printJson } from '../output.js';
 /** Where the pipeline puts the exported line reader. */
 export const DEFAULT_READER = 'artifacts/model/reader-pipeline/model.onnx';
 
+/** `a.onnx,b.onnx`: several readers trained alike, read as one ensemble; one path stays a string. */
+export function readerPaths(spec: string): string | string[] {
+  const paths = spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  return paths.length === 1 ? paths[0]! : paths;
+}
+
 /** A whole number from 1 to `max` for a CLI flag, or an error naming the flag. */
 export function rangeInt(flag: string, max: number) {
   return (v: string): number => {
@@ -37,7 +46,10 @@ export function registerRead(program: Command): void {
     .command('read')
     .description('read handwritten lines, words or fields (names, amounts, codes) in image files')
     .argument('<images...>', 'image files (PNG, JPEG, WebP), one line or field each')
-    .option('--model <file>', `line reader ONNX model (env HCR_READER; default ${DEFAULT_READER})`)
+    .option(
+      '--model <files>',
+      `line reader ONNX model, or several trained alike as one ensemble: a.onnx,b.onnx (env HCR_READER; default ${DEFAULT_READER})`,
+    )
     .option(
       '--classes <class>',
       'digits | letters | alnum | uppercase | chars:<set> (e.g. chars:0123456789.,)',
@@ -67,7 +79,7 @@ Examples:
       ];
       const lexicons = specs.length ? await loadLexicons(specs) : undefined;
       const reader = await createLineReader({
-        model: opts.model ?? process.env.HCR_READER ?? DEFAULT_READER,
+        model: readerPaths(opts.model ?? process.env.HCR_READER ?? DEFAULT_READER),
         lexicons,
       });
       try {

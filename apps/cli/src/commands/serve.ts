@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { HcrError } from '@hcr/core';
 import { loadLexicons } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
-import { DEFAULT_READER } from './read.js';
+import { DEFAULT_READER, readerPaths } from './read.js';
 
 /** Where trained models land; `latest` links to the newest run. */
 export const DEFAULT_MODEL = 'artifacts/model/latest/model.onnx';
@@ -14,11 +14,14 @@ export function characterModel(flag: string | undefined): string {
   return flag ?? process.env.HCR_MODEL ?? (existsSync(PIPELINE_MODEL) ? PIPELINE_MODEL : DEFAULT_MODEL);
 }
 
-/** --reader, else HCR_READER, else the pipeline's reader when it exists; none with --no-reader. */
-function lineReader(flag: string | boolean | undefined): string | undefined {
+/**
+ * --reader, else HCR_READER, else the pipeline's reader when it exists; none with --no-reader. A
+ * comma-separated list is an ensemble of readers trained alike.
+ */
+function lineReader(flag: string | boolean | undefined): string | string[] | undefined {
   if (flag === false) return undefined;
-  if (typeof flag === 'string') return flag;
-  if (process.env.HCR_READER) return process.env.HCR_READER;
+  if (typeof flag === 'string') return readerPaths(flag);
+  if (process.env.HCR_READER) return readerPaths(process.env.HCR_READER);
   return existsSync(DEFAULT_READER) ? DEFAULT_READER : undefined;
 }
 
@@ -42,8 +45,8 @@ export function registerServe(program: Command): void {
       `character ONNX model (env HCR_MODEL; default ${PIPELINE_MODEL} when it exists, else ${DEFAULT_MODEL})`,
     )
     .option(
-      '--reader <file>',
-      `line reader ONNX model for POST /v1/read (env HCR_READER; default ${DEFAULT_READER} when it exists)`,
+      '--reader <files>',
+      `line reader ONNX model for POST /v1/read, or several trained alike as one ensemble: a.onnx,b.onnx (env HCR_READER; default ${DEFAULT_READER} when it exists)`,
     )
     .option('--no-reader', 'serve characters only (POST /v1/read answers 404)')
     .option(

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { HcrError, pixelLookupTable } from '@hcr/core';
-import { type DecodeOptions, decodeCtc } from '@hcr/decode';
+import { type DecodeOptions, decodeCtcEnsemble } from '@hcr/decode';
 import { groupByWidth, packLineBatch } from '@hcr/image';
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
@@ -11,8 +11,11 @@ import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-o
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
 
 export interface LineReaderOptions extends SessionTuning {
-  /** Path to the reader's model.onnx, or its bytes. */
-  model: string | Uint8Array;
+  /**
+   * Path to the reader's model.onnx, or its bytes; or several readers of the same alphabet, line height,
+   * stride and normalisation (e.g. trained with other seeds), read as one ensemble (decodeCtcEnsemble).
+   */
+  model: string | Uint8Array | readonly (string | Uint8Array)[];
   /** Named word lists for `lexicon` (one word per entry), compiled once here. */
   lexicons?: Record<string, readonly string[]>;
   limits?: Partial<LineLimits>;
@@ -39,7 +42,10 @@ export interface LineReading {
 export type LineInput = Uint8Array | { image: Uint8Array } | PreparedLine;
 
 export interface LineReader {
+  /** The first reader's description; `id` joins every member's (`a+b+c`) for an ensemble. */
   readonly info: ReaderModelInfo;
+  /** Each reader of the ensemble (one for a single reader). */
+  readonly members: readonly ReaderModelInfo[];
   readonly tuning: Required<SessionTuning>;
   /** Worker threads preparing lines (0: the calling thread). */
   readonly prepareWorkers: number;
@@ -51,7 +57,10 @@ export interface LineReader {
   prepare(input: LineInput, limits?: Partial<LineLimits>): Promise<PreparedLine>;
   /** Validates and compiles options (throws HcrError for bad ones); reuse the result for many lines. */
   compile(opts?: ReadOptions): DecodeOptions;
-  /** Model alone: lines -> per line its own frames' probabilities, row-major [frames, symbols]. */
+  /**
+   * Model alone: lines -> per line its own frames' probabilities, row-major [frames, symbols], one such
+   * block per member of an ensemble.
+   */
   infer(lines: readonly PreparedLine[]): Promise<Float32Array[]>;
   /** Decoding alone: one line's probabilities -> text, confidences, alternatives. */
   decode(probs: Float32Array, compiled: DecodeOptions): LineReading;
@@ -63,33 +72,60 @@ function isPrepared(x: LineInput): x is PreparedLine {
 }
 
 export async function createLineReader(opts: LineReaderOptions): Promise<LineReader> {
-  const bytes = typeof opts.model === 'string' ? await readReaderFile(opts.model) : opts.model;
-  const info = inspectReader(
-    bytes,
-    typeof opts.model === 'string' ? basename(opts.model, '.onnx') : 'reader',
-  );
+  const sources = Array.isArray(opts.model) ? opts.model : [opts.model as string | Uint8Array];
+  if (sources.length === 0)
+    throw new HcrError('READER_MISSING', 'createLineReader was given an empty list of readers.', {
+      hint: 'Pass one model.onnx, or several trained alike to read as an ensemble.',
+    });
+  const members: ReaderModelInfo[] = [];
+  const sessions: ort.InferenceSession[] = [];
+  let tuning: Required<SessionTuning> | undefined;
+  try {
+    for (const src of sources) {
+      const bytes = typeof src === 'string' ? await readReaderFile(src) : src;
+      const member = inspectReader(bytes, typeof src === 'string' ? basename(src, '.onnx') : 'reader');
+      if (members.length) checkEnsembleMember(members[0]!, member);
+      members.push(member);
+      const opened = await openSession(bytes, opts, 'reader');
+      sessions.push(opened.session);
+      tuning = opened.tuning;
+    }
+  } catch (e) {
+    for (const s of sessions) await s.release();
+    throw e;
+  }
+  const info =
+    members.length === 1 ? members[0]! : { ...members[0]!, id: members.map((m) => m.id).join('+') };
   const compiler = new ReadOptionsCompiler(
     info.alphabet,
     compileLexicons(opts.lexicons ?? {}, info.alphabet),
   );
   const lexiconNames = Object.keys(opts.lexicons ?? {});
-  const { session, tuning } = await openSession(bytes, opts, 'reader');
   const lut = pixelLookupTable(info.normalisation);
   const { height, stride, minWidth } = info.reader;
   const C = info.alphabet.size;
+  const M = sessions.length;
 
-  /** One onnxruntime run: lines right-padded with background to `width` (a `groupByWidth` run). */
+  /** One onnxruntime run per member: lines right-padded with background to `width` (a `groupByWidth` run). */
   async function runGroup(lines: readonly PreparedLine[], width: number): Promise<Float32Array[]> {
     const n = lines.length;
     const x = packLineBatch(lines, width, height, lut);
-    const out = await session.run({ [info.input.name]: new ort.Tensor('float32', x, [n, height, width, 1]) });
-    const y = out[info.output.name]!;
-    const T = y.dims[2]!;
-    const probs = y.data as Float32Array;
-    return lines.map((line, b) => {
-      const own = Math.min(T, readerFramesFor(line.width, stride));
-      return probs.slice(b * T * C, (b * T + own) * C);
-    });
+    const result: Float32Array[] = [];
+    for (const [m, session] of sessions.entries()) {
+      const member = members[m]!;
+      const out = await session.run({
+        [member.input.name]: new ort.Tensor('float32', x, [n, height, width, 1]),
+      });
+      const y = out[member.output.name]!;
+      const T = y.dims[2]!;
+      const probs = y.data as Float32Array;
+      lines.forEach((line, b) => {
+        const own = Math.min(T, readerFramesFor(line.width, stride)) * C;
+        if (m === 0) result.push(new Float32Array(M * own));
+        result[b]!.set(probs.subarray(b * T * C, b * T * C + own), m * own);
+      });
+    }
+    return result;
   }
 
   async function infer(lines: readonly PreparedLine[]): Promise<Float32Array[]> {
@@ -112,7 +148,9 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   }
 
   function decode(probs: Float32Array, compiled: DecodeOptions): LineReading {
-    const r = decodeCtc(probs, probs.length / C, info.alphabet, compiled);
+    const block = probs.length / M;
+    const perMember = Array.from({ length: M }, (_, m) => probs.subarray(m * block, (m + 1) * block));
+    const r = decodeCtcEnsemble(perMember, block / C, info.alphabet, compiled);
     return {
       text: r.text,
       confidence: r.confidence,
@@ -154,7 +192,8 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
 
   return {
     info,
-    tuning,
+    members,
+    tuning: tuning!,
     prepareWorkers: pool?.size ?? 0,
     lexiconNames,
     read: read as LineReader['read'],
@@ -164,7 +203,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     decode,
     close: async () => {
       await pool?.close();
-      await session.release();
+      for (const s of sessions) await s.release();
     },
   };
 }
@@ -182,4 +221,26 @@ async function readReaderFile(path: string): Promise<Uint8Array> {
       },
     );
   }
+}
+
+/** An ensemble's readers must read a line alike: the same alphabet, line height, stride and normalisation. */
+function checkEnsembleMember(first: ReaderModelInfo, other: ReaderModelInfo): void {
+  const differs = (what: string, a: unknown, b: unknown) =>
+    new HcrError(
+      'ENSEMBLE_INVALID',
+      `The readers ${first.id} and ${other.id} differ in ${what}: ${a} vs ${b}.`,
+      {
+        hint: 'An ensemble joins readers trained alike on the same line data (e.g. other seeds of one recipe); read with one of them, or re-export a matching one.',
+      },
+    );
+  const fi = first.reader;
+  const oi = other.reader;
+  if (fi.symbols.join('') !== oi.symbols.join('')) throw differs('alphabet', fi.alphabetId, oi.alphabetId);
+  if (fi.height !== oi.height) throw differs('line height', fi.height, oi.height);
+  if (fi.stride !== oi.stride) throw differs('frame stride', fi.stride, oi.stride);
+  if (fi.minWidth !== oi.minWidth) throw differs('narrowest width', fi.minWidth, oi.minWidth);
+  const fn = first.normalisation;
+  const on = other.normalisation;
+  if (fn.mean !== on.mean || fn.std !== on.std)
+    throw differs('input normalisation', JSON.stringify(fn), JSON.stringify(on));
 }

@@ -9,8 +9,11 @@ import { type AppOptions, buildApp, type HcrApp, type ServerLimits } from './app
 export interface ServeOptions extends SessionTuning {
   /** Path to model.onnx (or a recognizer already made). */
   model: string | Recognizer;
-  /** The line reader for POST /v1/read: path to its model.onnx, or one already made (optional). */
-  reader?: string | LineReader;
+  /**
+   * The line reader for POST /v1/read: path to its model.onnx (several paths: readers trained alike, read as
+   * one ensemble), or one already made (optional).
+   */
+  reader?: string | readonly string[] | LineReader;
   /** Named word lists for /v1/read's `lexicon` option (only with a reader path). */
   lexicons?: Record<string, readonly string[]>;
   /**
@@ -67,15 +70,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       : opts.model;
   let reader: LineReader | undefined;
   try {
+    const r = opts.reader;
     reader =
-      typeof opts.reader === 'string'
-        ? await createLineReader({
-            model: opts.reader,
-            lexicons: opts.lexicons,
-            prepareWorkers,
-            ...tuning,
-          })
-        : opts.reader;
+      r === undefined || isLineReader(r)
+        ? r
+        : await createLineReader({ model: r, lexicons: opts.lexicons, prepareWorkers, ...tuning });
   } catch (e) {
     await recognizer.close();
     throw e;
@@ -132,4 +131,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     process.once('SIGINT', () => stop('SIGINT'));
   }
   return { ...hcr, url, port, recognizer, reader };
+}
+
+function isLineReader(r: string | readonly string[] | LineReader): r is LineReader {
+  return typeof r === 'object' && 'read' in r;
 }

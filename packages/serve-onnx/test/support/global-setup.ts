@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { HANDWRITING_DIR, RANDOM_READER, RANDOM_READER_62 } from './paths.js';
+import { HANDWRITING_DIR, RANDOM_READER, RANDOM_READER_62, RANDOM_READER_SEED4 } from './paths.js';
 
 /**
  * Vitest global setup: the handwriting photos and a random-weight line reader exist before any serve test
@@ -18,13 +18,14 @@ export default function setup() {
     },
   );
   // The readers (tfjs build + ONNX export, a few seconds each) are made once per machine and kept in the temp dir.
-  for (const [file, labels] of [
-    [RANDOM_READER, '36'],
-    [RANDOM_READER_62, '62'],
+  for (const [file, labels, seed] of [
+    [RANDOM_READER, '36', '3'],
+    [RANDOM_READER_62, '62', '3'],
+    [RANDOM_READER_SEED4, '36', '4'],
   ] as const) {
     if (existsSync(file)) continue;
     const maker = fileURLToPath(new URL('./make-reader-model.ts', import.meta.url));
-    execFileSync(process.execPath, ['--conditions=source', '--import', 'tsx', maker, file, labels], {
+    execFileSync(process.execPath, ['--conditions=source', '--import', 'tsx', maker, file, labels, seed], {
       stdio: ['ignore', 'ignore', 'inherit'], // tfjs greets on stdout
     });
   }

@@ -54,6 +54,8 @@ function describeReader(r: LineReader) {
     opsetVersion: r.info.opsetVersion,
     sizeBytes: r.info.sizeBytes,
     metadata: r.info.metadata ?? null,
+    // several readers trained alike, read as one (their likelihoods' geometric mean); null for one reader
+    ensemble: r.members.length > 1 ? r.members.map((m) => ({ id: m.id, sizeBytes: m.sizeBytes })) : null,
     lexicons: r.lexiconNames,
     prepareWorkers: r.prepareWorkers,
     session: r.tuning,
