@@ -1,5 +1,5 @@
 /**
- * `pnpm bench read [--reader file.onnx] [--duration s] [--threads n] [--trials n] [--json]`
+ * `pnpm bench read [--reader file.onnx[,more.onnx]] [--duration s] [--threads n] [--trials n] [--json]`
  *
  * The line reader's speed: lines per second in onnxruntime (in-process, batch 1 and 32, inference alone and
  * end to end with PNG decoding, line preprocessing and beam decoding), then HTTP requests per second of
@@ -103,9 +103,11 @@ async function http(url: string, body: Buffer, connections: number, duration: nu
 export async function benchRead(opts: BenchReadOptions = {}) {
   const seconds = opts.duration ?? 3;
   const load1Before = loadavg()[0]!;
+  // a comma-separated list is an ensemble of readers, run one after the other on each batch
   const model = readerPath(opts.reader);
+  const members = model.split(',').filter(Boolean);
   const pngs = await Promise.all(TEXTS.map((t, i) => lineScan(t, { seed: i + 1, noise: 4 })));
-  const reader = await createLineReader({ model, intraOpThreads: opts.threads });
+  const reader = await createLineReader({ model: members, intraOpThreads: opts.threads });
   const lines = await Promise.all(pngs.map((p) => reader.prepare(p)));
   const widths = lines.map((l) => l.width);
   // The HTTP body: the line of median width.
@@ -138,6 +140,7 @@ export async function benchRead(opts: BenchReadOptions = {}) {
   const decode = benchDecode({ msPerCase: 500, print: false });
   return {
     reader: model,
+    readers: members.length,
     threads: opts.threads ?? 'all cores',
     cpus: cpus().length,
     lineWidths: { min: Math.min(...widths), max: Math.max(...widths), httpBody: lines[median]!.width },

@@ -1,0 +1,10 @@
+#!/bin/sh
+# Opt-in (`pnpm turbo run ensemble --filter @hcr/reader-pipeline`, not part of `turbo run train eval`): two more
+# readers of the pipeline's recipe with training seeds 2 and 3, exported, and the three read as one ensemble.
+# Runs from the repository root (pnpm -w), like the other tasks.
+set -e
+for seed in 2 3; do
+  pnpm -w -s hcr train --config configs/reader.json --seed "$seed" --run "reader-pipeline-s$seed" --force
+  pnpm -w -s hcr export onnx "artifacts/model/reader-pipeline-s$seed" -o "artifacts/model/reader-pipeline-s$seed/model.onnx"
+done
+pnpm -w -s hcr eval reader-pipeline --ensemble reader-pipeline-s2,reader-pipeline-s3 --runtime onnx --lines artifacts/data/lines --force
