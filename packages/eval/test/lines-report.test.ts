@@ -226,7 +226,7 @@ describe('an ensemble of readers', () => {
     }
     const linesDir = join(root, 'lines-ensemble');
     await writeLineDataset(linesDir, lines);
-    const { report } = await evaluateReader({
+    const { report, indexHtml } = await evaluateReader({
       run: runDir,
       ensemble: ['reader-test-2'],
       modelsDir: join(root, 'models'),
@@ -238,6 +238,7 @@ describe('an ensemble of readers', () => {
     });
     expect(report.model.id).toBe('reader-test+reader-test-2');
     expect(report.model.ensemble?.map((m) => m.id)).toEqual(['reader-test', 'reader-test-2']);
+    expect(await readFile(indexHtml, 'utf8')).toMatch(/one ensemble of 2 readers.*reader-test-2/);
     const none = report.sources[0]!.constraints.find((c) => c.name === 'none')!;
     if (!onnxReason) expect(none.agreement?.disagreements).toBe(0);
     // eval's reads are decodeCtcEnsemble over the two readers' own outputs

@@ -301,6 +301,7 @@ ${resultsTable(r)}
 ${sections.join('\n')}
 <h2>Model</h2>
 ${kv({ 'run id': r.model.id, architecture: r.model.architecture, commit: r.model.commit, created: r.model.createdAt, directory: r.model.dir })}
+${r.model.ensemble ? `<p>Read as one ensemble of ${r.model.ensemble.length} readers (decodeCtcEnsemble: the texts their beams propose, scored by the geometric mean of their likelihoods): ${r.model.ensemble.map((m) => `<code>${esc(m.dir)}</code>`).join(', ')}. The configuration and metrics below are the first reader's.</p>` : ''}
 <h3>Training configuration</h3>
 ${kv(r.model.trainingConfig)}
 <h3>Final training metrics</h3>
