@@ -85,6 +85,34 @@ export interface LineReaderInfo {
   minWidth: number;
 }
 
+/** A line reader as an ensemble sees it: what it reads and how its input is scaled. */
+export interface ReaderGeometry {
+  reader: LineReaderInfo;
+  normalisation: InputNormalisation;
+}
+
+/**
+ * The first way two line readers read a line differently (alphabet, line height, frame stride, narrowest
+ * width, input normalisation), as `{ what, a, b }`, or undefined when they read alike: the readers of an
+ * ensemble must, as their outputs are combined frame row by frame row.
+ */
+export function readerDifference(
+  a: ReaderGeometry,
+  b: ReaderGeometry,
+): { what: string; a: string; b: string } | undefined {
+  const [ra, rb] = [a.reader, b.reader];
+  if (ra.symbols.join('\u0000') !== rb.symbols.join('\u0000'))
+    return { what: 'alphabet', a: ra.alphabetId, b: rb.alphabetId };
+  if (ra.height !== rb.height) return { what: 'line height', a: `${ra.height}`, b: `${rb.height}` };
+  if (ra.stride !== rb.stride) return { what: 'frame stride', a: `${ra.stride}`, b: `${rb.stride}` };
+  if (ra.minWidth !== rb.minWidth)
+    return { what: 'narrowest width', a: `${ra.minWidth}`, b: `${rb.minWidth}` };
+  const [na, nb] = [a.normalisation, b.normalisation];
+  if (na.mean !== nb.mean || na.std !== nb.std)
+    return { what: 'input normalisation', a: JSON.stringify(na), b: JSON.stringify(nb) };
+  return undefined;
+}
+
 /**
  * Background columns every line gets on its right before a reader runs on it, beyond its own width: as far as
  * the reader's receptive field reaches past a frame's centre (46 px: 14 through the convolutions, 32 through

@@ -32,6 +32,21 @@ export function decodeCtc(
 }
 
 /**
+ * One line's probabilities from an ensemble, stacked reader after reader (row-major [members, frames, symbols]:
+ * what @hcr/eval's readLines and @hcr/serve-onnx's infer give), as one view per reader for decodeCtcEnsemble.
+ */
+export function memberProbs<T extends Float32Array | Float64Array>(stacked: T, members: number): T[] {
+  if (!Number.isInteger(members) || members < 1 || stacked.length % members !== 0)
+    throw new HcrError(
+      'DECODE_INPUT_INVALID',
+      `${stacked.length} values cannot be split between ${members} readers.`,
+      { hint: "Pass the line's probabilities stacked reader after reader, [members, frames, symbols]." },
+    );
+  const block = stacked.length / members;
+  return Array.from({ length: members }, (_, m) => stacked.subarray(m * block, (m + 1) * block) as T);
+}
+
+/**
  * Read one line from several readers' probabilities for it (members trained apart, e.g. with other seeds,
  * sharing the alphabet and the frame stride): each member's beam proposes texts, and every proposed text is
  * scored by the mean over members of log p(text | member's frames), i.e. the geometric mean of their CTC

@@ -1,7 +1,7 @@
 export { benchDecode, type DecodeBenchRow, syntheticProbs } from './bench.js';
 export { bestPath } from './bestpath.js';
 export { classMask, parseCharacterClass } from './classes.js';
-export { decodeCtc, decodeCtcEnsemble, validateDecodeOptions } from './decode.js';
+export { decodeCtc, decodeCtcEnsemble, memberProbs, validateDecodeOptions } from './decode.js';
 export {
   type CharLanguageModel,
   type CharLanguageModelOptions,

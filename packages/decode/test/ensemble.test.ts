@@ -1,5 +1,5 @@
 import { LINE_ALPHABET_36 } from '@hcr/core';
-import { decodeCtc, decodeCtcEnsemble } from '@hcr/decode';
+import { decodeCtc, decodeCtcEnsemble, memberProbs } from '@hcr/decode';
 import { describe, expect, it } from 'vitest';
 import { exhaustive, matrix, randomProbs, rng, tinyAlphabet } from './helpers.js';
 
@@ -56,6 +56,15 @@ describe('decodeCtcEnsemble', () => {
         expect(two.alternatives.map((a) => a.text)).toEqual(one.alternatives.map((a) => a.text));
       }
     }
+  });
+
+  it('splits a line stacked reader after reader into one view per reader', () => {
+    const stacked = Float32Array.from({ length: 12 }, (_, i) => i);
+    const [a, b, c] = memberProbs(stacked, 3);
+    expect([...a!, ...b!, ...c!]).toEqual([...stacked]);
+    expect(b).toEqual(Float32Array.from([4, 5, 6, 7]));
+    expect(() => memberProbs(stacked, 5)).toThrow(/12 values cannot be split between 5 readers/);
+    expect(() => memberProbs(stacked, 0)).toThrow(/between 0 readers/);
   });
 
   it('refuses no members and members of the wrong size, naming the problem', () => {

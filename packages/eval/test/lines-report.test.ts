@@ -271,7 +271,7 @@ describe('an ensemble of readers', () => {
     await expect(evaluateReader({ ...base, ensemble: [runDir] })).rejects.toThrow(/named twice/);
     await expect(evaluateReader({ ...base, ensemble: [dir62] })).rejects.toMatchObject({
       code: 'ENSEMBLE_INVALID',
-      message: expect.stringMatching(/reads hcr62-line/),
+      message: expect.stringMatching(/differ in alphabet: hcr36-line vs hcr62-line/),
     });
   }, 60_000);
 });

@@ -9,12 +9,13 @@ import {
   type LineAlphabet,
   labelSpace,
   labelSpaceChoice,
+  readerDifference,
   writeDirAtomic,
   writeFileAtomic,
   writeJsonAtomic,
 } from '@hcr/core';
 import { defaultLinesDir } from '@hcr/data';
-import { DEFAULT_BEAM, decodeCtcEnsemble, MAX_BEAM, type ReadResult } from '@hcr/decode';
+import { DEFAULT_BEAM, decodeCtcEnsemble, MAX_BEAM, memberProbs, type ReadResult } from '@hcr/decode';
 import type { EngineName } from '@hcr/engine';
 import { readerFrames } from '@hcr/model';
 import { round6 } from '../metrics.js';
@@ -318,26 +319,21 @@ async function ensembleRuns(run: ModelRun, opts: ReaderEvalOptions): Promise<Mod
   const info = readerInfo(run);
   for (const id of opts.ensemble ?? []) {
     const o = await resolveModelRun(id, opts.modelsDir ?? DEFAULT_MODELS_DIR);
-    const oi = readerInfo(o);
     const fix = {
       hint: 'An ensemble joins readers trained on the same line data with the same recipe (e.g. other seeds: `hcr train --config configs/reader.json --seed 2 --run reader-s2`).',
     };
     if (o.dir === run.dir || others.some((x) => x.dir === o.dir))
       throw new HcrError('ENSEMBLE_INVALID', `${o.dir} is named twice in the ensemble.`, fix);
-    if (JSON.stringify(oi.symbols) !== JSON.stringify(info.symbols))
+    const d = readerDifference(
+      { reader: info, normalisation: run.metadata.inputNormalisation },
+      { reader: readerInfo(o), normalisation: o.metadata.inputNormalisation },
+    );
+    if (d)
       throw new HcrError(
         'ENSEMBLE_INVALID',
-        `${o.dir} reads ${oi.alphabetId}, ${run.dir} ${info.alphabetId}.`,
+        `The readers ${run.dir} and ${o.dir} differ in ${d.what}: ${d.a} vs ${d.b}.`,
         fix,
       );
-    if (oi.height !== info.height || oi.stride !== info.stride)
-      throw new HcrError(
-        'ENSEMBLE_INVALID',
-        `${o.dir} reads ${oi.height}-px lines at ${oi.stride} px per frame, ${run.dir} ${info.height} at ${info.stride}.`,
-        fix,
-      );
-    if (JSON.stringify(o.metadata.inputNormalisation) !== JSON.stringify(run.metadata.inputNormalisation))
-      throw new HcrError('ENSEMBLE_INVALID', `${o.dir} normalises its input unlike ${run.dir}.`, fix);
     others.push(o);
   }
   return others;
@@ -356,18 +352,13 @@ function decodeAll(
   { beam, members }: { beam: number; members: number },
 ): Decoded {
   const t0 = performance.now();
-  const reads = lines.map((line, i) => {
-    const frames = readerFrames(line.width);
-    const block = frames * alphabet.size;
-    const perReader = Array.from({ length: members }, (_, m) =>
-      probs[i]!.subarray(m * block, (m + 1) * block),
-    );
-    return decodeCtcEnsemble(perReader, frames, alphabet, {
+  const reads = lines.map((line, i) =>
+    decodeCtcEnsemble(memberProbs(probs[i]!, members), readerFrames(line.width), alphabet, {
       ...(constraint.optionsFor?.(line.kind) ?? constraint.options),
       beam,
       topK: 1,
-    });
-  });
+    }),
+  );
   return { reads, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -448,8 +439,8 @@ async function evaluateSource(
   const readsBy = new Map<string, ReadResult[]>();
   const decodeTiming: LinesTiming['decode'] = [];
   const reports: ConstraintReport[] = [];
+  const decoding = { beam: opts.beam, members: runtimes[0]!.members ?? 1 };
   for (const c of constraints) {
-    const decoding = { beam: opts.beam, members: runtimes[0]!.members ?? 1 };
     const primary = decodeAll(outputs[0]!.probs, set.lines, alphabet, c, decoding);
     readsBy.set(c.name, primary.reads);
     decodeTiming.push({

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
-import { HcrError, pixelLookupTable } from '@hcr/core';
-import { type DecodeOptions, decodeCtcEnsemble } from '@hcr/decode';
+import { HcrError, pixelLookupTable, readerDifference } from '@hcr/core';
+import { type DecodeOptions, decodeCtcEnsemble, memberProbs } from '@hcr/decode';
 import { groupByWidth, packLineBatch } from '@hcr/image';
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
@@ -148,9 +148,8 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   }
 
   function decode(probs: Float32Array, compiled: DecodeOptions): LineReading {
-    const block = probs.length / M;
-    const perMember = Array.from({ length: M }, (_, m) => probs.subarray(m * block, (m + 1) * block));
-    const r = decodeCtcEnsemble(perMember, block / C, info.alphabet, compiled);
+    const perMember = memberProbs(probs, M);
+    const r = decodeCtcEnsemble(perMember, perMember[0]!.length / C, info.alphabet, compiled);
     return {
       text: r.text,
       confidence: r.confidence,
@@ -223,24 +222,15 @@ async function readReaderFile(path: string): Promise<Uint8Array> {
   }
 }
 
-/** An ensemble's readers must read a line alike: the same alphabet, line height, stride and normalisation. */
+/** An ensemble's readers must read a line alike (readerDifference of @hcr/core). */
 function checkEnsembleMember(first: ReaderModelInfo, other: ReaderModelInfo): void {
-  const differs = (what: string, a: unknown, b: unknown) =>
-    new HcrError(
+  const d = readerDifference(first, other);
+  if (d)
+    throw new HcrError(
       'ENSEMBLE_INVALID',
-      `The readers ${first.id} and ${other.id} differ in ${what}: ${a} vs ${b}.`,
+      `The readers ${first.id} and ${other.id} differ in ${d.what}: ${d.a} vs ${d.b}.`,
       {
         hint: 'An ensemble joins readers trained alike on the same line data (e.g. other seeds of one recipe); read with one of them, or re-export a matching one.',
       },
     );
-  const fi = first.reader;
-  const oi = other.reader;
-  if (fi.symbols.join('') !== oi.symbols.join('')) throw differs('alphabet', fi.alphabetId, oi.alphabetId);
-  if (fi.height !== oi.height) throw differs('line height', fi.height, oi.height);
-  if (fi.stride !== oi.stride) throw differs('frame stride', fi.stride, oi.stride);
-  if (fi.minWidth !== oi.minWidth) throw differs('narrowest width', fi.minWidth, oi.minWidth);
-  const fn = first.normalisation;
-  const on = other.normalisation;
-  if (fn.mean !== on.mean || fn.std !== on.std)
-    throw differs('input normalisation', JSON.stringify(fn), JSON.stringify(on));
 }
