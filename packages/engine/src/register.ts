@@ -15,6 +15,7 @@ import {
 } from './kernels/batch_norm_training.js';
 import { conv2DBackpropFilterConfig } from './kernels/conv2d_backprop_filter.js';
 import { conv2DBackpropInputConfig } from './kernels/conv2d_backprop_input.js';
+import { identityConfig } from './kernels/identity.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.js';
 import { maxPoolGradConfig } from './kernels/max_pool_grad.js';
 import { meanConfig, sumConfig } from './kernels/sum.js';
@@ -32,6 +33,7 @@ const fastConfigs: KernelConfig[] = [
   tileConfig,
   batchNormTrainingConfig,
   batchNormTrainingGradConfig,
+  identityConfig,
 ];
 
 for (const cfg of fastConfigs) markOurs(cfg);
@@ -47,6 +49,7 @@ const STOCK_DEPENDENCIES = [
   '_FusedMatMul',
   'Conv2DBackpropInput',
   'MaxPoolGrad',
+  'Identity',
 ];
 
 let registered = false;

@@ -256,3 +256,36 @@ describe('Sum and Mean (bias and batch-norm gradients)', () => {
     expect(shapes[1]).toEqual(shapes[0]);
   });
 });
+
+describe('Identity (clone) shares the buffer', () => {
+  it('keeps the values after the original is disposed and frees the buffer with the last reference', async () => {
+    await tf.setBackend('wasm');
+    const buffers = () => tf.memory().numDataBuffers;
+    const before = buffers();
+    const x = tf.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+    const y = tf.clone(x);
+    expect(buffers() - before).toBe(1); // one buffer for both (the stock kernel made a second)
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(buffers() - before).toBe(1);
+    y.dispose();
+    expect(buffers()).toBe(before);
+  });
+
+  it('gradients through the tensors a gradient saves (tfjs clones each) match cpu', async () => {
+    const xv = rand(2 * 6 * 7 * 3, 61);
+    const fv = rand(3 * 3 * 3 * 4, 62);
+    const f = () => {
+      const x = tf.tensor4d(xv, [2, 6, 7, 3]);
+      const k = tf.tensor4d(fv, [3, 3, 3, 4]);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.relu(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))),
+      )([x, k]);
+      return g;
+    };
+    const c = await on('cpu', f);
+    const w = await on('wasm', f);
+    expectClose(w[0]!, c[0]!, 1e-4, 'dx');
+    expectClose(w[1]!, c[1]!, 1e-4, 'dfilter');
+  });
+});

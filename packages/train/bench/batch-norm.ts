@@ -16,7 +16,7 @@ import { openLineDataset } from '@hcr/data';
 import { initEngine, useFusedBatchNormInTraining } from '@hcr/engine';
 import * as tf from '@tensorflow/tfjs-core';
 import { DEFAULT_AUGMENT } from '../src/augment.js';
-import { patchBatchNormGradient } from '../src/grad-patches.js';
+import { patchBatchNormGradient, patchConvInputGradient } from '../src/grad-patches.js';
 import type { InitMessage, SharedLineSplit, SharedSplit } from '../src/protocol.js';
 import { Replica } from '../src/replica.js';
 
@@ -77,6 +77,7 @@ function characterSplit(): SharedSplit {
 
 await initEngine({ engine: 'wasm', purpose: 'train', log: () => {} });
 patchBatchNormGradient();
+patchConvInputGradient();
 useFusedBatchNormInTraining();
 const fusedKernels = [FUSED, `${FUSED}Grad`].map((k) => tf.getKernel(k, 'wasm')!);
 const setFused = (on: boolean) => {

@@ -1,7 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { isHcrError, type ModelMetadata } from '@hcr/core';
 import { initEngine, useFusedBatchNormInTraining } from '@hcr/engine';
-import { patchBatchNormGradient } from './grad-patches.js';
+import { patchBatchNormGradient, patchConvInputGradient } from './grad-patches.js';
 import type { FromWorker, InitReply, ToWorker } from './protocol.js';
 import { Replica } from './replica.js';
 
@@ -20,6 +20,7 @@ async function handle(msg: ToWorker): Promise<{ value: unknown; transfer?: Array
     case 'init': {
       const engine = await initEngine({ engine: msg.engine, purpose: 'train', log: () => {} });
       patchBatchNormGradient();
+      patchConvInputGradient();
       useFusedBatchNormInTraining();
       replica = new Replica(msg);
       const reply: InitReply = { engine, paramCount: replica.paramCount, stateCount: replica.stateCount };
