@@ -49,6 +49,8 @@ describe('patchConvInputGradient', () => {
     expect(after.inputGradShapes).not.toContainEqual([2, 32, 40, 1]);
     expect(after.inputGradShapes.length).toBe(before.inputGradShapes.length - 1);
     expect(after.grads.length).toBe(before.grads.length);
-    before.grads.forEach((g, i) => expect(Array.from(after.grads[i]!), `weight ${i}`).toEqual(Array.from(g)));
+    for (const [i, g] of before.grads.entries()) {
+      expect(Array.from(after.grads[i]!), `weight ${i}`).toEqual(Array.from(g));
+    }
   });
 });
