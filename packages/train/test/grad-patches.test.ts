@@ -28,7 +28,8 @@ async function readerGradients(): Promise<{ grads: Float32Array[]; inputGradShap
       tf.sum(tf.mul(model.apply(x, { training: true }) as tf.Tensor, u)),
     );
     // In weight order: the second model's variables get other unique names.
-    for (const w of model.trainableWeights) grads.push(Float32Array.from(g[w.val.name]!.dataSync()));
+    for (const w of model.trainableWeights)
+      grads.push(Float32Array.from(g[(w.read() as tf.Variable).name]!.dataSync()));
     tf.dispose(Object.values(g));
   });
   const inputGradShapes = profile.kernels
