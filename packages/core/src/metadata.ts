@@ -141,4 +141,9 @@ export const ONNX_METADATA_KEYS = {
   modelVersion: 'hcr.model_version',
   /** How to turn an image into the input tensor, as JSON (`describePreprocessing` of @hcr/image). */
   preprocessing: 'hcr.preprocessing',
+  /**
+   * The readers of a packed ensemble (`hcr export ensemble`), as JSON [{ "id", "uid"? }, ...], in the order of
+   * the output's axis 1 ([N, readers, T, symbols]); absent on a single reader.
+   */
+  readerMembers: 'hcr.reader_members',
 } as const;

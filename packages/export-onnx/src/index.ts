@@ -2,6 +2,13 @@ export { decodeModel, encodeModel, type ModelProtoObject } from '@hcr/onnx-proto
 export { type DimNames, LINE_READER_DIM_NAMES, onnxDims } from './dims.js';
 export { SUPPORTED_ACTIVATIONS } from './emit.js';
 export {
+  checkPackedEnsemble,
+  type EnsembleMember,
+  type PackedEnsemble,
+  type PackedEnsembleCheck,
+  packReaderEnsemble,
+} from './ensemble.js';
+export {
   type ExportOptions,
   type ExportReport,
   type ExportResult,

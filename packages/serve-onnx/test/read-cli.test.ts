@@ -101,6 +101,35 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     }
   });
 
+  it('hcr export ensemble packs readers into one file that reads as --model a.onnx,b.onnx', async () => {
+    const packed = join(dir, 'ensemble.onnx');
+    const pack = await run([
+      'export',
+      'ensemble',
+      RANDOM_READER,
+      RANDOM_READER_SEED4,
+      '-o',
+      packed,
+      '--json',
+    ]);
+    expect(pack.code, pack.stderr).toBe(0);
+    const report = JSON.parse(pack.stdout);
+    expect(report.members.map((m: { id: string }) => m.id)).toEqual([
+      'reader-random-seed3',
+      'reader-random-seed4',
+    ]);
+    expect(report.check).toMatchObject({ passed: true, maxAbsDiff: 0 });
+    const [one, two] = await Promise.all([
+      run(['read', '--model', packed, line, '--json', '--top-k', '3']),
+      run(['read', '--model', `${RANDOM_READER},${RANDOM_READER_SEED4}`, line, '--json', '--top-k', '3']),
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout).results).toEqual(JSON.parse(two.stdout).results);
+    const alone = await run(['export', 'ensemble', RANDOM_READER, '-o', join(dir, 'one.onnx')]);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toMatch(/at least two readers/);
+  });
+
   it('exits non-zero with the fix for bad images, patterns, lexicons, ranges and models', async () => {
     const blankRun = await run(['read', '--model', RANDOM_READER, line, blank]);
     expect(blankRun.code).toBe(1);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import { HcrError, knownLineAlphabet, LINE_ALPHABET_36 } from '@hcr/core';
 import { createCharLanguageModel, DEFAULT_LM_WEIGHT, decodeCtcEnsemble } from '@hcr/decode';
+import { packReaderEnsemble } from '@hcr/export-onnx';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineReader, inspectReader, type LineReader, type PreparedLine } from '../src/index.js';
@@ -271,5 +272,77 @@ describe('createLineReader (an ensemble of two readers)', () => {
       /differ in alphabet: hcr36-line vs hcr62-line/,
     );
     await expect(code(createLineReader({ model: [] }))).resolves.toBe('READER_MISSING');
+  });
+});
+
+describe('a packed ensemble (packReaderEnsemble, `hcr export ensemble`)', () => {
+  let files: LineReader;
+  let packed: LineReader;
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    const [a, b] = [await readFile(RANDOM_READER), await readFile(RANDOM_READER_SEED4)];
+    bytes = packReaderEnsemble([
+      { bytes: a, name: 'a.onnx' },
+      { bytes: b, name: 'b.onnx' },
+    ]).bytes;
+    files = await createLineReader({ model: [RANDOM_READER, RANDOM_READER_SEED4], intraOpThreads: 1 });
+    packed = await createLineReader({ model: bytes, intraOpThreads: 1 });
+  });
+  afterAll(async () => {
+    for (const r of [files, packed]) await r?.close();
+  });
+
+  it("is one file and one session that reads exactly as the readers' own files", async () => {
+    expect(packed.members).toHaveLength(1);
+    expect(packed.info.readers.map((r) => r.id)).toEqual(['reader-random-seed3', 'reader-random-seed4']);
+    expect(packed.info.id).toBe('reader-random-seed3+reader-random-seed4');
+    const lines = [
+      await packed.prepare(await lineScan('7140 TAX')),
+      await packed.prepare(await lineScan('TAL 70')),
+      await packed.prepare(await lineScan('A7')),
+    ];
+    // Batched at several widths: every reader's frames of every line, as the separate files give them.
+    expect(await packed.infer(lines)).toEqual(await files.infer(lines));
+    for (const line of lines) {
+      const opts = { classes: 'alnum' as const, topK: 3 };
+      expect(await packed.read(line, opts)).toEqual(await files.read(line, opts));
+    }
+  });
+
+  it('packs a packed file again, and refuses readers that do not read alike', async () => {
+    const three = packReaderEnsemble([
+      { bytes, name: 'ab.onnx' },
+      { bytes: await readFile(RANDOM_READER), name: 'a.onnx' },
+    ]);
+    expect(three.members.map((m) => m.id)).toEqual([
+      'reader-random-seed3',
+      'reader-random-seed4',
+      'reader-random-seed3',
+    ]);
+    const r = await createLineReader({ model: three.bytes, intraOpThreads: 1 });
+    try {
+      expect(r.info.readers).toHaveLength(3);
+      const line = await r.prepare(await lineScan('TAX 41'));
+      const [p] = await r.infer([line]);
+      const [q] = await files.infer([line]);
+      expect(p!.subarray(0, q!.length)).toEqual(q);
+    } finally {
+      await r.close();
+    }
+    const other = await readFile(RANDOM_READER_62);
+    expect(() =>
+      packReaderEnsemble([
+        { bytes, name: 'ab.onnx' },
+        { bytes: other, name: 'r62.onnx' },
+      ]),
+    ).toThrow(/differ in alphabet: hcr36-line vs hcr62-line/);
+    expect(() => packReaderEnsemble([{ bytes, name: 'ab.onnx' }])).toThrow(/at least two readers/);
+    const character = await readFile(FIXTURE_MODEL);
+    expect(() =>
+      packReaderEnsemble([
+        { bytes, name: 'ab.onnx' },
+        { bytes: character, name: 'hcr-mlp.onnx' },
+      ]),
+    ).toThrow(/not an exported line reader/);
   });
 });

@@ -1,12 +1,15 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { HcrError, labelSpace } from '@hcr/core';
 import { DEFAULT_DATASET_DIR, defaultDatasetDir, MANIFEST_FILE, openDataset } from '@hcr/data';
 import {
+  checkPackedEnsemble,
   DEFAULT_OPSET,
   exportModelFile,
   inputShapesOf,
   type LoadedModel,
+  packReaderEnsemble,
   type VerifyResult,
   verifyExport,
   writeOnnx,
@@ -29,6 +32,7 @@ interface ExportOnnxFlags {
 /** `hcr export onnx <model>`: convert, check against tfjs in onnxruntime, write only when it matches. */
 export function registerExport(program: Command): void {
   const exp = program.command('export').description('export a trained model to another runtime format');
+  registerExportEnsemble(exp);
   exp
     .command('onnx')
     .description('convert a tfjs model (LayersModel or GraphModel) to ONNX and check it against tfjs')
@@ -104,6 +108,56 @@ export function registerExport(program: Command): void {
           },
         );
       }
+    });
+}
+
+/** `hcr export ensemble <readers...> -o <file>`: several exported line readers as one ONNX file. */
+function registerExportEnsemble(exp: Command): void {
+  exp
+    .command('ensemble')
+    .description(
+      'pack line readers of one recipe (e.g. other training seeds) into one ONNX file that reads as their ensemble',
+    )
+    .argument('<readers...>', 'ONNX readers or run directories (their model.onnx), two or more')
+    .requiredOption('-o, --output <file>', 'ONNX file to write')
+    .option('--json', 'print the members and the check as JSON on stdout')
+    .action(async (readers: string[], flags: { output: string; json?: boolean }) => {
+      const files = await Promise.all(
+        readers.map(async (r) => {
+          const file = existsSync(r) && statSync(r).isDirectory() ? join(r, 'model.onnx') : r;
+          if (!existsSync(file))
+            throw new HcrError('MODEL_MISSING', `No ONNX reader at ${file}.`, {
+              hint: 'Export each run first (`hcr export onnx <run dir>`), then pass the run directories or their model.onnx.',
+            });
+          return { bytes: new Uint8Array(await readFile(file)), name: file };
+        }),
+      );
+      const { bytes, members } = packReaderEnsemble(files);
+      const check = await checkPackedEnsemble(bytes, files);
+      const output = resolve(flags.output);
+      if (check.passed) await writeOnnx(output, bytes);
+      if (flags.json) printJson({ output: check.passed ? output : null, members, check });
+      else {
+        log(`${bold('ensemble')} ${members.length} readers: ${members.map((m) => m.id).join(', ')}`);
+        log(
+          `  ${check.passed ? green('ok  ') : red('FAIL')} each reader's slice of the packed output against its own file, ` +
+            `lines ${check.widths.join('/')} px wide: max abs diff ${check.maxAbsDiff.toExponential(2)}`,
+        );
+        log(
+          check.passed
+            ? `${green('wrote')} ${output} (${(bytes.byteLength / 1024).toFixed(0)} KiB)`
+            : `${red('not written')} ${output}`,
+        );
+      }
+      if (!check.passed)
+        throw new HcrError(
+          'PARITY_FAILED',
+          `The packed ensemble differs from its readers by up to ${check.maxAbsDiff.toExponential(2)}; nothing was written.`,
+          {
+            hint: 'Report the readers (this is an exporter bug); read with the separate files meanwhile (--model a.onnx,b.onnx).',
+            exitCode: 2,
+          },
+        );
     });
 }
 

@@ -95,7 +95,13 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     throw e;
   }
   const info =
-    members.length === 1 ? members[0]! : { ...members[0]!, id: members.map((m) => m.id).join('+') };
+    members.length === 1
+      ? members[0]!
+      : {
+          ...members[0]!,
+          id: members.map((m) => m.id).join('+'),
+          readers: members.flatMap((m) => m.readers),
+        };
   const compiler = new ReadOptionsCompiler(
     info.alphabet,
     compileLexicons(opts.lexicons ?? {}, info.alphabet),
@@ -104,26 +110,35 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   const lut = pixelLookupTable(info.normalisation);
   const { height, stride, minWidth } = info.reader;
   const C = info.alphabet.size;
-  const M = sessions.length;
+  // Readers in all: a packed ensemble file holds several (its output's axis 1).
+  const M = info.readers.length;
 
-  /** One onnxruntime run per member: lines right-padded with background to `width` (a `groupByWidth` run). */
+  /**
+   * One onnxruntime run per file: lines right-padded with background to `width` (a `groupByWidth` run). Each
+   * line gets its own frames of every reader, stacked reader after reader.
+   */
   async function runGroup(lines: readonly PreparedLine[], width: number): Promise<Float32Array[]> {
     const n = lines.length;
     const x = packLineBatch(lines, width, height, lut);
     const result: Float32Array[] = [];
-    for (const [m, session] of sessions.entries()) {
-      const member = members[m]!;
+    let m = 0; // the first reader of this file among all M
+    for (const [f, session] of sessions.entries()) {
+      const member = members[f]!;
       const out = await session.run({
         [member.input.name]: new ort.Tensor('float32', x, [n, height, width, 1]),
       });
       const y = out[member.output.name]!;
-      const T = y.dims[2]!;
+      const [, R, T] = y.dims as [number, number, number, number];
       const probs = y.data as Float32Array;
       lines.forEach((line, b) => {
         const own = Math.min(T, readerFramesFor(line.width, stride)) * C;
-        if (m === 0) result.push(new Float32Array(M * own));
-        result[b]!.set(probs.subarray(b * T * C, b * T * C + own), m * own);
+        if (f === 0) result.push(new Float32Array(M * own));
+        for (let r = 0; r < R; r++) {
+          const at = (b * R + r) * T * C;
+          result[b]!.set(probs.subarray(at, at + own), (m + r) * own);
+        }
       });
+      m += R;
     }
     return result;
   }

@@ -20,8 +20,13 @@ export interface ReaderModelInfo {
   normalisation: InputNormalisation;
   /** [N, height, W, 1]; N and W symbolic (-1). */
   input: TensorSignature;
-  /** [N, 1, T, symbols]; N and T symbolic (-1). */
+  /** [N, R, T, symbols]; N and T symbolic (-1); R = 1, or the readers of a packed ensemble. */
   output: TensorSignature;
+  /**
+   * The readers this file runs, in the order of the output's axis 1: itself, or the members `hcr.reader_members`
+   * lists in an ensemble packed by `hcr export ensemble`.
+   */
+  readers: { id: string; uid?: string }[];
   /** Parsed `hcr.metadata` (the full ModelMetadata JSON), when present. */
   metadata?: Record<string, unknown>;
   opsetVersion: number;
@@ -82,12 +87,21 @@ export function inspectReader(bytes: Uint8Array, fallbackId = 'reader'): ReaderM
     throw invalid(
       `The reader output ${output.name} has shape [${output.dims.join(',')}]; expected [N, 1, T, ${reader.symbols.length}] (one score per symbol of hcr.reader).`,
     );
+  const id = props[ONNX_METADATA_KEYS.modelId] || fallbackId;
+  const readers = props[ONNX_METADATA_KEYS.readerMembers]
+    ? parseJson<{ id: string; uid?: string }[]>(props, ONNX_METADATA_KEYS.readerMembers)!
+    : [{ id }];
+  if (!Array.isArray(readers) || readers.length < 1 || output.dims[1] !== readers.length)
+    throw invalid(
+      `The reader output ${output.name} has shape [${output.dims.join(',')}] but ${ONNX_METADATA_KEYS.readerMembers} lists ${Array.isArray(readers) ? readers.length : 'no'} readers: axis 1 holds one reader's frames each.`,
+    );
   const metadata = props[ONNX_METADATA_KEYS.metadata]
     ? parseJson<Record<string, unknown>>(props, ONNX_METADATA_KEYS.metadata)
     : undefined;
   const opset = model.opset_import.find((o) => !o.domain || o.domain === 'ai.onnx');
   return {
-    id: props[ONNX_METADATA_KEYS.modelId] || fallbackId,
+    id,
+    readers,
     reader,
     alphabet: alphabetOf(reader),
     normalisation: { mean: normalisation.mean, std: normalisation.std },

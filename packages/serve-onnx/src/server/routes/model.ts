@@ -54,8 +54,12 @@ function describeReader(r: LineReader) {
     opsetVersion: r.info.opsetVersion,
     sizeBytes: r.info.sizeBytes,
     metadata: r.info.metadata ?? null,
-    // several readers trained alike, read as one (their likelihoods' geometric mean); null for one reader
-    ensemble: r.members.length > 1 ? r.members.map((m) => ({ id: m.id, sizeBytes: m.sizeBytes })) : null,
+    // several readers trained alike, read as one (their likelihoods' geometric mean), each with the file it
+    // runs in (one file per reader, or one packed by `hcr export ensemble`); null for one reader
+    ensemble:
+      r.info.readers.length > 1
+        ? r.members.flatMap((m) => m.readers.map((x) => ({ id: x.id, file: m.id, sizeBytes: m.sizeBytes })))
+        : null,
     lexicons: r.lexiconNames,
     prepareWorkers: r.prepareWorkers,
     session: r.tuning,
