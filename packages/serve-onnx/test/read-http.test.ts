@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
+import { packReaderEnsemble } from '@hcr/export-onnx';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createLineReader, createRecognizer, type HcrApp, type LineReader } from '../src/index.js';
@@ -219,42 +221,56 @@ describe('a case-sensitive reader over HTTP', () => {
 });
 
 describe('an ensemble of readers over HTTP', () => {
-  it('lists its readers in /v1/model and reads micro-batched lines as the library reads them', async () => {
-    const models = [RANDOM_READER, RANDOM_READER_SEED4];
-    const recognizer = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
-    const reader = await createLineReader({ model: models, intraOpThreads: 1 });
-    const hcr = await buildApp({
-      recognizer,
-      reader,
-      logger,
-      batching: { maxBatch: 8, maxWaitMs: 20, maxQueue: 64 },
-    });
-    const alone = await createLineReader({ model: models, intraOpThreads: 1 });
-    try {
-      const model = (await hcr.app.inject('/v1/model')).json();
-      expect(model.reader.id).toBe('reader-random-seed3+reader-random-seed4');
-      expect(model.reader.ensemble.map((m: { id: string }) => m.id)).toEqual([
-        'reader-random-seed3',
-        'reader-random-seed4',
-      ]);
-      const scans = await Promise.all(['TAX', '7140', 'TAL 70'].map((t) => lineScan(t)));
-      const answers = await Promise.all(
-        scans.map((s) =>
-          hcr.app.inject({
-            method: 'POST',
-            url: '/v1/read?classes=alnum',
-            headers: { 'content-type': 'image/png' },
-            payload: s,
-          }),
-        ),
-      );
-      for (const [i, res] of answers.entries()) {
-        expect(res.statusCode).toBe(200);
-        expect(res.json().text).toBe((await alone.read(scans[i]!, { classes: 'alnum' })).text);
+  const models = [RANDOM_READER, RANDOM_READER_SEED4];
+  const packed = async () =>
+    packReaderEnsemble(await Promise.all(models.map(async (m) => ({ bytes: await readFile(m), name: m }))))
+      .bytes;
+  it.each([
+    ['two files', async () => models, ['reader-random-seed3', 'reader-random-seed4']],
+    [
+      'one packed file (hcr export ensemble)',
+      packed,
+      ['reader-random-seed3+reader-random-seed4', 'reader-random-seed3+reader-random-seed4'],
+    ],
+  ] as const)(
+    '%s: lists its readers in /v1/model and reads micro-batched lines as the library reads the files',
+    async (_what, source, files) => {
+      const recognizer = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+      const reader = await createLineReader({ model: await source(), intraOpThreads: 1 });
+      const hcr = await buildApp({
+        recognizer,
+        reader,
+        logger,
+        batching: { maxBatch: 8, maxWaitMs: 20, maxQueue: 64 },
+      });
+      const alone = await createLineReader({ model: models, intraOpThreads: 1 });
+      try {
+        const model = (await hcr.app.inject('/v1/model')).json();
+        expect(model.reader.id).toBe('reader-random-seed3+reader-random-seed4');
+        expect(model.reader.ensemble.map((m: { id: string }) => m.id)).toEqual([
+          'reader-random-seed3',
+          'reader-random-seed4',
+        ]);
+        expect(model.reader.ensemble.map((m: { file: string }) => m.file)).toEqual(files);
+        const scans = await Promise.all(['TAX', '7140', 'TAL 70'].map((t) => lineScan(t)));
+        const answers = await Promise.all(
+          scans.map((s) =>
+            hcr.app.inject({
+              method: 'POST',
+              url: '/v1/read?classes=alnum',
+              headers: { 'content-type': 'image/png' },
+              payload: s,
+            }),
+          ),
+        );
+        for (const [i, res] of answers.entries()) {
+          expect(res.statusCode).toBe(200);
+          expect(res.json().text).toBe((await alone.read(scans[i]!, { classes: 'alnum' })).text);
+        }
+      } finally {
+        await hcr.shutdown();
+        await alone.close();
       }
-    } finally {
-      await hcr.shutdown();
-      await alone.close();
-    }
-  });
+    },
+  );
 });
