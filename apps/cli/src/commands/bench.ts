@@ -16,6 +16,10 @@ export const benchmarks: Record<string, { script: string; description: string }>
     script: 'packages/engine/bench/engine.ts',
     description: 'training step speed: stock wasm vs our kernels',
   },
+  'shard-profile': {
+    script: 'packages/train/bench/shard-profile.ts',
+    description: "reader training shard: CPU ms and kernels, tfjs' Identity copies and fused convs vs ours",
+  },
   'batch-norm': {
     script: 'packages/train/bench/batch-norm.ts',
     description: 'training shard ms of reader and hcrnet: tfjs-layers batch norm vs fused kernels',
