@@ -48,7 +48,7 @@ export function registerRead(program: Command): void {
     .argument('<images...>', 'image files (PNG, JPEG, WebP), one line or field each')
     .option(
       '--model <files>',
-      `line reader ONNX model, or several trained alike as one ensemble: a.onnx,b.onnx (env HCR_READER; default ${DEFAULT_READER})`,
+      `line reader ONNX model, or several trained alike as one ensemble: a.onnx,b.onnx, or one file packed by "hcr export ensemble" (env HCR_READER; default ${DEFAULT_READER})`,
     )
     .option(
       '--classes <class>',

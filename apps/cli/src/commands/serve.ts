@@ -46,7 +46,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--reader <files>',
-      `line reader ONNX model for POST /v1/read, or several trained alike as one ensemble: a.onnx,b.onnx (env HCR_READER; default ${DEFAULT_READER} when it exists)`,
+      `line reader ONNX model for POST /v1/read, or several trained alike as one ensemble: a.onnx,b.onnx, or one file packed by "hcr export ensemble" (env HCR_READER; default ${DEFAULT_READER} when it exists)`,
     )
     .option('--no-reader', 'serve characters only (POST /v1/read answers 404)')
     .option(
