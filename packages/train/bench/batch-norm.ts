@@ -7,20 +7,14 @@
  * The reader uses real line shards when artifacts/data/lines exists (lines near the median width), else
  * random lines of that width: the cost depends on the shapes, not the pixels.
  */
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DEFAULT_INPUT_NORMALISATION, lineAlphabet } from '@hcr/core';
-import { openLineDataset } from '@hcr/data';
 import { initEngine, useFusedBatchNormInTraining } from '@hcr/engine';
 import * as tf from '@tensorflow/tfjs-core';
-import { DEFAULT_AUGMENT } from '../src/augment.js';
 import { patchBatchNormGradient, patchConvInputGradient } from '../src/grad-patches.js';
-import type { InitMessage, SharedLineSplit, SharedSplit } from '../src/protocol.js';
+import type { SharedSplit } from '../src/protocol.js';
 import { Replica } from '../src/replica.js';
+import { benchInit, readerShardLines } from './shards.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const args = process.argv.slice(2);
 const num = (flag: string, dflt: number) => {
   const i = args.indexOf(flag);
@@ -31,39 +25,6 @@ const steps = num('--steps', 6);
 const batch = num('--batch', 16);
 const charBatch = num('--char-batch', 64);
 const FUSED = 'HcrBatchNormTraining';
-
-async function lineSplit(): Promise<{ split: SharedLineSplit; classes: number; source: string }> {
-  const dir = resolve(ROOT, 'artifacts/data/lines');
-  if (existsSync(resolve(dir, 'manifest.json'))) {
-    const ds = await openLineDataset(dir);
-    return { split: await ds.loadSplit('train'), classes: ds.alphabet.size, source: dir };
-  }
-  const width = 164;
-  const count = batch;
-  const pixels = new Uint8Array(count * 32 * width).map((_, i) => (i * 2654435761) >>> 24);
-  return {
-    split: {
-      count,
-      height: 32,
-      widths: new Uint16Array(count).fill(width),
-      pixelOffsets: Float64Array.from({ length: count }, (_, i) => i * 32 * width),
-      pixels,
-      labelOffsets: Uint32Array.from({ length: count + 1 }, (_, i) => i * 8),
-      labels: new Uint8Array(count * 8).map((_, i) => 1 + (i % 30)),
-    } as unknown as SharedLineSplit,
-    classes: lineAlphabet().size,
-    source: 'random lines 164 px wide',
-  };
-}
-
-/** Indices of `batch` lines whose widths are closest to the median: a typical training shard. */
-function medianLines(widths: ArrayLike<number>, count: number): Uint32Array {
-  const idx = Array.from({ length: Math.min(count, 4000) }, (_, i) => i);
-  const sorted = idx.map((i) => widths[i]!).sort((a, b) => a - b);
-  const median = sorted[sorted.length >> 1]!;
-  idx.sort((a, b) => Math.abs(widths[a]! - median) - Math.abs(widths[b]! - median) || a - b);
-  return Uint32Array.from(idx.slice(0, batch));
-}
 
 function characterSplit(): SharedSplit {
   const n = charBatch;
@@ -87,23 +48,8 @@ const setFused = (on: boolean) => {
   }
 };
 
-const base: Omit<InitMessage, 'task' | 'model' | 'classes' | 'splits'> = {
-  type: 'init',
-  workerIndex: 0,
-  modelSeed: 1,
-  dropout: 0.2,
-  engine: 'wasm',
-  normalisation: DEFAULT_INPUT_NORMALISATION,
-  augment: { ...DEFAULT_AUGMENT, enabled: false },
-  dataSeed: 1,
-  labelSmoothing: 0,
-  logitBias: [],
-  weightDecay: 0.01,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-7,
-};
-const lines = await lineSplit();
+const base = benchInit(0.2);
+const lines = await readerShardLines(batch);
 const cases = [
   {
     name: 'reader',
@@ -115,7 +61,7 @@ const cases = [
       classes: lines.classes,
       splits: { train: lines.split },
     }),
-    samples: medianLines(lines.split.widths, lines.split.count),
+    samples: lines.samples,
   },
   {
     name: 'hcrnet',

@@ -9,21 +9,14 @@
  * Uses real lines near the median width when artifacts/data/lines exists, else random lines 164 px wide.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { DEFAULT_INPUT_NORMALISATION, lineAlphabet } from '@hcr/core';
-import { openLineDataset } from '@hcr/data';
 import { initEngine, useFusedBatchNormInTraining } from '@hcr/engine';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { DEFAULT_AUGMENT } from '../src/augment.js';
 import { patchBatchNormGradient, patchConvInputGradient } from '../src/grad-patches.js';
-import type { SharedLineSplit } from '../src/protocol.js';
 import { Replica } from '../src/replica.js';
+import { benchInit, readerShardLines } from './shards.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const args = process.argv.slice(2);
 const num = (flag: string, dflt: number) => {
   const i = args.indexOf(flag);
@@ -89,57 +82,15 @@ function use(variant: 'before' | 'after'): void {
   else delete (convProto as { call?: unknown }).call;
 }
 
-async function lineSplit(): Promise<{ split: SharedLineSplit; classes: number; source: string }> {
-  const dir = resolve(ROOT, 'artifacts/data/lines');
-  if (existsSync(resolve(dir, 'manifest.json'))) {
-    const ds = await openLineDataset(dir);
-    return { split: await ds.loadSplit('train'), classes: ds.alphabet.size, source: dir };
-  }
-  const width = 164;
-  const pixels = new Uint8Array(batch * 32 * width).map((_, i) => (i * 2654435761) >>> 24);
-  return {
-    split: {
-      count: batch,
-      height: 32,
-      widths: new Uint16Array(batch).fill(width),
-      pixelOffsets: Float64Array.from({ length: batch }, (_, i) => i * 32 * width),
-      pixels,
-      labelOffsets: Uint32Array.from({ length: batch + 1 }, (_, i) => i * 8),
-      labels: new Uint8Array(batch * 8).map((_, i) => 1 + (i % 30)),
-    } as unknown as SharedLineSplit,
-    classes: lineAlphabet().size,
-    source: 'random lines 164 px wide',
-  };
-}
-
-const lines = await lineSplit();
-const idx = Array.from({ length: Math.min(lines.split.count, 4000) }, (_, i) => i);
-const median = idx.map((i) => lines.split.widths[i]!).sort((a, b) => a - b)[idx.length >> 1]!;
-idx.sort(
-  (a, b) => Math.abs(lines.split.widths[a]! - median) - Math.abs(lines.split.widths[b]! - median) || a - b,
-);
-const samples = Uint32Array.from(idx.slice(0, batch));
+const lines = await readerShardLines(batch);
 const replica = new Replica({
-  type: 'init',
-  workerIndex: 0,
-  modelSeed: 1,
-  dropout: 0,
-  engine: 'wasm',
-  normalisation: DEFAULT_INPUT_NORMALISATION,
-  augment: { ...DEFAULT_AUGMENT, enabled: false },
-  dataSeed: 1,
-  labelSmoothing: 0,
-  logitBias: [],
-  weightDecay: 0.01,
-  beta1: 0.9,
-  beta2: 0.999,
-  epsilon: 1e-7,
+  ...benchInit(0),
   task: 'line',
   model: 'reader',
   classes: lines.classes,
   splits: { train: lines.split },
 });
-const job = { index: 0, samples, position: 0 };
+const job = { index: 0, samples: lines.samples, position: 0 };
 
 const variants = ['before', 'after'] as const;
 const cpu: Record<string, number[]> = { before: [], after: [] };
@@ -167,7 +118,7 @@ const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const result = {
   load,
   steps,
-  shard: `${batch} lines near the median width ${median} px (${lines.source})`,
+  shard: `${batch} lines near the median width ${lines.medianWidth} px (${lines.source})`,
   gradientsEqual: gradHash.before === gradHash.after,
   cpuMsPerShard: { before: med(cpu.before!), after: med(cpu.after!) },
   kernels: Object.fromEntries(

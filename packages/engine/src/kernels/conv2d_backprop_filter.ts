@@ -48,7 +48,7 @@ export function conv2DBackpropFilterFast(args: {
   if (bottom < 0 || right < 0 || top < 0 || left < 0) {
     return naiveBackpropFilter(backend, x, dy, info);
   }
-  if (fh * fw * ci <= tuning.im2colMaxRows) return im2colBackpropFilter(backend, x, dy, info);
+  if (fh * fw * ci <= IM2COL_MAX_ROWS) return im2colBackpropFilter(backend, x, dy, info);
   if (sh === 1 && sw === 1 && tuning.swapped) return swappedBackpropFilter(backend, x, dy, info);
   const xt = transpose(backend, x, [3, 1, 2, 0]);
   const dyt = transpose(backend, dy, [1, 2, 0, 3]);
@@ -114,7 +114,7 @@ function swappedBackpropFilter(
 const IM2COL_MAX_ROWS = 64;
 
 /** Switches for A/B measurements (bench/ab harness); the defaults are the measured winners. */
-export const tuning = { swapped: true, im2colMaxRows: IM2COL_MAX_ROWS };
+export const tuning = { swapped: true };
 
 function im2colBackpropFilter(
   backend: WasmBackend,
