@@ -226,7 +226,7 @@ describe('an ensemble of readers', () => {
     }
     const linesDir = join(root, 'lines-ensemble');
     await writeLineDataset(linesDir, lines);
-    const { report, indexHtml } = await evaluateReader({
+    const { report, indexHtml, reportDir } = await evaluateReader({
       run: runDir,
       ensemble: ['reader-test-2'],
       modelsDir: join(root, 'models'),
@@ -235,7 +235,10 @@ describe('an ensemble of readers', () => {
       runtime: onnxReason ? 'tfjs' : 'both',
       beam: 4,
       outDir: join(root, 'reports'),
+      reportName: 'reader-pair',
     });
+    // the pipeline names its ensemble's report; the model id still lists the readers
+    expect(reportDir).toBe(join(root, 'reports', 'reader-pair'));
     expect(report.model.id).toBe('reader-test+reader-test-2');
     expect(report.model.ensemble?.map((m) => m.id)).toEqual(['reader-test', 'reader-test-2']);
     expect(await readFile(indexHtml, 'utf8')).toMatch(/one ensemble of 2 readers.*reader-test-2/);
@@ -269,6 +272,9 @@ describe('an ensemble of readers', () => {
       outDir: join(root, 'r2'),
     };
     await expect(evaluateReader({ ...base, ensemble: [runDir] })).rejects.toThrow(/named twice/);
+    await expect(evaluateReader({ ...base, reportName: '../elsewhere' })).rejects.toMatchObject({
+      code: 'REPORT_NAME_INVALID',
+    });
     await expect(evaluateReader({ ...base, ensemble: [dir62] })).rejects.toMatchObject({
       code: 'ENSEMBLE_INVALID',
       message: expect.stringMatching(/differ in alphabet: hcr36-line vs hcr62-line/),

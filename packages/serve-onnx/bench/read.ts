@@ -6,7 +6,7 @@
  * POST /v1/read (autocannon, one PNG line per request, concurrency 1 and 16) against `hcr serve` in its own
  * process, with lines prepared on the main thread (--prepare-workers 0) and in a worker thread (1, the default), and @hcr/decode's benchDecode table. Prints the load average before and after: 2 shared cores.
  *
- * Reader: --reader, else HCR_READER, else artifacts/model/reader-pipeline/model.onnx when it exists, else
+ * Reader: --reader, else HCR_READER, else the pipeline's artifacts/model/reader/model.onnx when it exists, else
  * the random-weight reader of the tests (same architecture and cost as a trained one; its text is noise).
  */
 import { execFileSync } from 'node:child_process';
@@ -22,7 +22,7 @@ import { RANDOM_READER } from '../test/support/paths.js';
 import { startServe, stopServe } from './serve.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
-const PIPELINE_READER = resolve(ROOT, 'artifacts/model/reader-pipeline/model.onnx');
+const PIPELINE_READER = resolve(ROOT, 'artifacts/model/reader/model.onnx');
 const FIXTURE = resolve(ROOT, 'packages/serve-onnx/test/fixtures/hcr-mlp.onnx');
 /** Lines like the fields hcr reads: short codes to names and amounts (5 to 14 characters). */
 const TEXTS = ['7140', 'TAX 41', 'LATTA 7', '1 740 10', 'TALL 0 TAX', 'A7 4LT', '40 410 71', 'LATX 4107 TA'];

@@ -214,9 +214,9 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
   it('hcr serve with no flags, in a directory after the pipeline, serves its character model and reader', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'hcr-after-pipeline-'));
     await mkdir(join(cwd, 'artifacts/model/pipeline'), { recursive: true });
-    await mkdir(join(cwd, 'artifacts/model/reader-pipeline'), { recursive: true });
+    await mkdir(join(cwd, 'artifacts/model/reader'), { recursive: true });
     await copyFile(FIXTURE_MODEL, join(cwd, 'artifacts/model/pipeline/model.onnx'));
-    await copyFile(RANDOM_READER, join(cwd, 'artifacts/model/reader-pipeline/model.onnx'));
+    await copyFile(RANDOM_READER, join(cwd, 'artifacts/model/reader/model.onnx'));
     // Run from that directory: tsx and the CLI by absolute path.
     const tsx = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
     const { HCR_MODEL: _m, HCR_READER: _r, ...inherited } = process.env;

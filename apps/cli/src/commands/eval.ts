@@ -32,6 +32,7 @@ interface EvalCliOptions {
   dataDir?: string;
   limit?: string;
   ensemble?: string;
+  report?: string;
 }
 
 function positiveInt(value: string | undefined, flag: string, hint: string): number | undefined {
@@ -63,6 +64,7 @@ async function evalReader(run: string, opts: EvalCliOptions): Promise<void> {
     dataDir: opts.dataDir,
     limit: positiveInt(opts.limit, '--limit', 'Omit it to read every line.'),
     ensemble: opts.ensemble?.split(',').filter(Boolean),
+    reportName: opts.report,
     log,
   });
   if (opts.json) return printJson(result.report);
@@ -109,6 +111,10 @@ export function registerEval(program: Command): void {
       '--ensemble <runs>',
       'line reader: read with these reader runs too, as one ensemble (comma-separated ids or dirs; report <run>+<id>+...)',
     )
+    .option(
+      '--report <name>',
+      'line reader: the report folder under --out (default: the run id, <run>+<id>+... for an ensemble)',
+    )
     .action(async (run: string | undefined, opts: EvalCliOptions) => {
       if (opts.compare) {
         if (opts.compare.length !== 2 || run !== undefined)
@@ -138,6 +144,14 @@ export function registerEval(program: Command): void {
         throw new HcrError('ENSEMBLE_INVALID', '--ensemble joins line readers; this is a character model.', {
           hint: 'Pass a reader run first: `hcr eval reader-pipeline --ensemble reader-s2,reader-s3`.',
         });
+      if (opts.report)
+        throw new HcrError(
+          'REPORT_NAME_INVALID',
+          "--report names a line reader's report; this is a character model.",
+          {
+            hint: 'A character model reports to <out>/<run id>, copied to <out>/latest; use --out <dir> to write elsewhere.',
+          },
+        );
       let sample: number | undefined;
       if (opts.sample !== undefined) {
         sample = Number(opts.sample);

@@ -12,7 +12,8 @@ import type { Command } from 'commander';
 import { out, printJson } from '../output.js';
 
 /** Where the pipeline puts the exported line reader. */
-export const DEFAULT_READER = 'artifacts/model/reader-pipeline/model.onnx';
+/** The pipeline's reader: its two readers packed into one file by its export task. */
+export const DEFAULT_READER = 'artifacts/model/reader/model.onnx';
 
 /** `a.onnx,b.onnx`: several readers trained alike, read as one ensemble; one path stays a string. */
 export function readerPaths(spec: string): string | string[] {

@@ -103,8 +103,13 @@ export interface ReaderEvalOptions {
   sources?: LineSet[];
   /** Read only the first n lines of each source (quick looks, tests); recorded in lines.json. */
   limit?: number;
-  /** Reports root: the report goes to `<outDir>/<run id>`. */
+  /** Reports root: the report goes to `<outDir>/<run id>` (or `<outDir>/<reportName>`). */
   outDir?: string;
+  /**
+   * The report's folder name under `outDir` instead of the run id (e.g. the pipeline's ensemble reports as
+   * `reader-pipeline`, not `reader-pipeline+reader-pipeline-s2`); one plain folder name.
+   */
+  reportName?: string;
   force?: boolean;
   batchSize?: number;
   log?: (line: string) => void;
@@ -258,6 +263,12 @@ function checkOptions(opts: ReaderEvalOptions): void {
     throw new HcrError('LIMIT_INVALID', `--limit must be a positive whole number, got ${opts.limit}.`, {
       hint: 'Omit it to read every line.',
     });
+  if (opts.reportName !== undefined && !/^[\w][\w.+-]*$/.test(opts.reportName))
+    throw new HcrError(
+      'REPORT_NAME_INVALID',
+      `The report name must be one plain folder name (letters, digits, '_', '-', '+', '.'), got '${opts.reportName}'.`,
+      { hint: 'Use --out <dir> to choose where reports go, and --report <name> for the folder inside it.' },
+    );
   if (opts.batchSize !== undefined && !(Number.isInteger(opts.batchSize) && opts.batchSize >= 1))
     throw new HcrError(
       'BATCH_INVALID',
@@ -608,7 +619,7 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
   const others = await ensembleRuns(run, opts);
   const reportId = [run, ...others].map((r) => r.id).join('+');
   const outDir = resolve(opts.outDir ?? DEFAULT_REPORTS_DIR);
-  const reportDir = join(outDir, reportId);
+  const reportDir = join(outDir, opts.reportName ?? reportId);
   if (!opts.force && existsSync(reportDir))
     throw new HcrError('REPORT_EXISTS', `A report for run '${reportId}' already exists: ${reportDir}.`, {
       hint: 'Pass --force to replace it, or --out <dir> to write elsewhere.',

@@ -230,7 +230,7 @@ async function readReaderFile(path: string): Promise<Uint8Array> {
       'READER_MISSING',
       `Cannot read the line reader ${path}: ${((e as HcrError).cause as Error)?.message ?? (e as Error).message}.`,
       {
-        hint: 'Pass the reader model.onnx (hcr read --model, hcr serve --reader); `pnpm turbo run train eval` trains and exports one to artifacts/model/reader-pipeline/model.onnx.',
+        hint: 'Pass the reader model.onnx (hcr read --model, hcr serve --reader); `pnpm turbo run train eval` trains and exports one to artifacts/model/reader/model.onnx.',
         cause: e,
       },
     );

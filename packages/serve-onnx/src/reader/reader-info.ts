@@ -34,7 +34,7 @@ export interface ReaderModelInfo {
 }
 
 const EXPORT_HINT =
-  'Export the trained reader with `hcr export onnx <run dir>`, which writes hcr.reader and hcr.input_normalisation (the pipeline writes artifacts/model/reader-pipeline/model.onnx).';
+  'Export the trained reader with `hcr export onnx <run dir>`, which writes hcr.reader and hcr.input_normalisation (the pipeline writes artifacts/model/reader/model.onnx).';
 
 function invalid(problem: string): HcrError {
   return new HcrError('MODEL_INVALID', problem, { hint: EXPORT_HINT });

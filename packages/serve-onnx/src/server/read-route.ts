@@ -23,7 +23,7 @@ export const READ_JSON_HINT =
   'Send the image itself (content-type image/png, image/jpeg or image/webp), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam as query parameters or JSON fields.';
 
 const NO_READER_HINT =
-  'Start hcr serve with --reader <model.onnx> (after `pnpm turbo run train eval`, it is artifacts/model/reader-pipeline/model.onnx, which hcr serve loads by itself).';
+  'Start hcr serve with --reader <model.onnx> (after `pnpm turbo run train eval`, it is artifacts/model/reader/model.onnx, which hcr serve loads by itself).';
 
 /** One line's answer; `input` (the 32-px line the model saw) only with ?debug=1. */
 export type ReadAnswer = LineReading & {
