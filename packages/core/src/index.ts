@@ -6,5 +6,6 @@ export * from './fs.js';
 export * from './labels.js';
 export * from './metadata.js';
 export * from './random.js';
+export * from './reader-metadata.js';
 export * from './sources.js';
 export * from './twins.js';

@@ -4,6 +4,8 @@ import {
   type InputNormalisation,
   type LineReaderInfo,
   ONNX_METADATA_KEYS,
+  parseReaderOnnxMetadata,
+  type ReaderMember,
   readerDifference,
 } from '@hcr/core';
 import {
@@ -19,10 +21,7 @@ import * as ort from 'onnxruntime-node';
 import { openSession } from './parity.js';
 
 /** One reader of a packed ensemble, as `hcr.reader_members` lists it. */
-export interface EnsembleMember {
-  id: string;
-  uid?: string;
-}
+export type EnsembleMember = ReaderMember;
 
 export interface PackedEnsemble {
   bytes: Uint8Array;
@@ -130,29 +129,13 @@ function geometry(
   model: ModelProtoObject,
   name: string,
 ): { reader: LineReaderInfo; normalisation: InputNormalisation; readers: number; members: EnsembleMember[] } {
-  const props = metadataRecord(model);
-  const json = <T>(key: string): T | undefined => {
-    try {
-      return props[key] === undefined ? undefined : (JSON.parse(props[key]) as T);
-    } catch {
-      return undefined;
-    }
-  };
-  const reader = json<LineReaderInfo>(ONNX_METADATA_KEYS.reader);
-  const normalisation = json<InputNormalisation>(ONNX_METADATA_KEYS.inputNormalisation);
-  if (!reader || !Array.isArray(reader.symbols) || !normalisation)
-    throw new HcrError(
-      'MODEL_NOT_A_READER',
-      `${name} has no ${ONNX_METADATA_KEYS.reader} and ${ONNX_METADATA_KEYS.inputNormalisation} metadata: not an exported line reader.`,
-      { hint: PACK_HINT },
-    );
+  const { reader, normalisation, members } = parseReaderOnnxMetadata(metadataRecord(model), {
+    source: name,
+    hint: PACK_HINT,
+    fallbackId: name,
+  });
   const dim1 = model.graph.output[0]!.type.tensor_type.shape.dim[1];
   const readers = dim1 && 'dim_value' in dim1 ? dim1.dim_value : 0;
-  const listed = json<EnsembleMember[]>(ONNX_METADATA_KEYS.readerMembers);
-  const id = props[ONNX_METADATA_KEYS.modelId] || name;
-  const members = listed ?? [
-    { id, ...(props[ONNX_METADATA_KEYS.modelUid] ? { uid: props[ONNX_METADATA_KEYS.modelUid] } : {}) },
-  ];
   if (readers < 1 || members.length !== readers)
     throw new HcrError(
       'MODEL_INVALID',

@@ -343,6 +343,6 @@ describe('a packed ensemble (packReaderEnsemble, `hcr export ensemble`)', () => 
         { bytes, name: 'ab.onnx' },
         { bytes: character, name: 'hcr-mlp.onnx' },
       ]),
-    ).toThrow(/not an exported line reader/);
+    ).toThrow(/hcr-mlp.onnx has no hcr.reader metadata, so it is not a line reader/);
   });
 });

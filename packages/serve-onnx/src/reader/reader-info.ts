@@ -5,6 +5,7 @@ import {
   type LineAlphabet,
   type LineReaderInfo,
   ONNX_METADATA_KEYS,
+  parseReaderOnnxMetadata,
 } from '@hcr/core';
 import { DataType, decodeModel, metadataRecord } from '@hcr/onnx-proto';
 import { signature, type TensorSignature } from '../onnx/model-info.js';
@@ -61,13 +62,15 @@ export function inspectReader(bytes: Uint8Array, fallbackId = 'reader'): ReaderM
   if (!graph?.input?.length || !graph.output?.length)
     throw invalid('The ONNX reader has no graph inputs or outputs.');
   const props = metadataRecord(model);
-
-  const reader = parseReaderInfo(props[ONNX_METADATA_KEYS.reader]);
-  const normalisation = parseJson<InputNormalisation>(props, ONNX_METADATA_KEYS.inputNormalisation);
-  if (!normalisation || !Number.isFinite(normalisation.mean) || !(normalisation.std > 0))
-    throw invalid(
-      `The reader's metadata_props lack ${ONNX_METADATA_KEYS.inputNormalisation} ({"mean", "std"}).`,
-    );
+  const {
+    reader,
+    normalisation,
+    members: readers,
+  } = parseReaderOnnxMetadata(props, {
+    source: 'The reader file',
+    hint: `Pass a line reader (--reader; character models go to --model). ${EXPORT_HINT}`,
+    fallbackId,
+  });
 
   const initNames = new Set((graph.initializer ?? []).map((t) => t.name));
   const inputs = graph.input.filter((i) => !initNames.has(i.name));
@@ -88,12 +91,9 @@ export function inspectReader(bytes: Uint8Array, fallbackId = 'reader'): ReaderM
       `The reader output ${output.name} has shape [${output.dims.join(',')}]; expected [N, 1, T, ${reader.symbols.length}] (one score per symbol of hcr.reader).`,
     );
   const id = props[ONNX_METADATA_KEYS.modelId] || fallbackId;
-  const readers = props[ONNX_METADATA_KEYS.readerMembers]
-    ? parseJson<{ id: string; uid?: string }[]>(props, ONNX_METADATA_KEYS.readerMembers)!
-    : [{ id }];
-  if (!Array.isArray(readers) || readers.length < 1 || output.dims[1] !== readers.length)
+  if (output.dims[1] !== readers.length)
     throw invalid(
-      `The reader output ${output.name} has shape [${output.dims.join(',')}] but ${ONNX_METADATA_KEYS.readerMembers} lists ${Array.isArray(readers) ? readers.length : 'no'} readers: axis 1 holds one reader's frames each.`,
+      `The reader output ${output.name} has shape [${output.dims.join(',')}] but lists ${readers.length} reader(s)${props[ONNX_METADATA_KEYS.readerMembers] ? ` in ${ONNX_METADATA_KEYS.readerMembers}` : ''}: axis 1 holds one reader's frames each.`,
     );
   const metadata = props[ONNX_METADATA_KEYS.metadata]
     ? parseJson<Record<string, unknown>>(props, ONNX_METADATA_KEYS.metadata)
@@ -111,40 +111,6 @@ export function inspectReader(bytes: Uint8Array, fallbackId = 'reader'): ReaderM
     opsetVersion: opset?.version ?? 0,
     sizeBytes: bytes.byteLength,
   };
-}
-
-function parseReaderInfo(text: string | undefined): LineReaderInfo {
-  if (text === undefined)
-    throw new HcrError(
-      'MODEL_NOT_A_READER',
-      `The model has no ${ONNX_METADATA_KEYS.reader} metadata, so it is not a line reader (a character model, perhaps).`,
-      { hint: `Pass a line reader (--reader); character models go to --model. ${EXPORT_HINT}` },
-    );
-  let r: Partial<LineReaderInfo>;
-  try {
-    r = JSON.parse(text) as Partial<LineReaderInfo>;
-  } catch {
-    throw invalid(`${ONNX_METADATA_KEYS.reader} is not valid JSON.`);
-  }
-  const ok =
-    typeof r === 'object' &&
-    r !== null &&
-    typeof r.alphabetId === 'string' &&
-    Array.isArray(r.symbols) &&
-    r.symbols.length >= 2 &&
-    r.symbols[0] === '' &&
-    r.symbols.slice(1).every((s) => typeof s === 'string' && [...s].length === 1) &&
-    Number.isInteger(r.height) &&
-    r.height! > 0 &&
-    Number.isInteger(r.stride) &&
-    r.stride! > 0 &&
-    Number.isInteger(r.minWidth) &&
-    r.minWidth! > 0;
-  if (!ok)
-    throw invalid(
-      `${ONNX_METADATA_KEYS.reader} must be {"alphabetId", "symbols": ["", one character each...], "height", "stride", "minWidth"}.`,
-    );
-  return r as LineReaderInfo;
 }
 
 /**
