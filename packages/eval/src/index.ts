@@ -41,6 +41,7 @@ export {
 export { lexiconWord, NAME_LEXICON_LOCALES, namesLexicon } from './lines/lexicon.js';
 export * from './lines/metrics.js';
 export { DEFAULT_LINE_BATCH, readLines } from './lines/read.js';
+export { isOnnxPath, onnxFileLineRuntime, openReaderFile, type ReaderFile } from './lines/reader-file.js';
 export {
   ensembleLineRuntime,
   type LineRuntime,

@@ -17,7 +17,7 @@ import {
 import { encodeLineShard, LINE_KINDS, type LineManifest, sha256 } from '@hcr/data';
 import { decodeCtcEnsemble } from '@hcr/decode';
 import { initEngine } from '@hcr/engine';
-import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
+import { exportModelFile, packReaderEnsemble, writeOnnx } from '@hcr/export-onnx';
 import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, readerFrames, saveModel } from '@hcr/model';
 import { CHROMIUM, launchChromium, skipWithoutChromium } from '@hcr/test-browser';
 import { createCanvas } from '@napi-rs/canvas';
@@ -28,6 +28,7 @@ import { readLines } from '../src/lines/read.js';
 import { ensembleLineRuntime, onnxLineRuntime, tfjsLineRuntime } from '../src/lines/runtimes.js';
 import { findDevSet, type LineItem, type LineSet, loadDevSet } from '../src/lines/sources.js';
 import { resolveModelRun } from '../src/model-files.js';
+import { buildTinyModel, saveLayersModel } from './fixtures.js';
 
 let root: string;
 let runDir: string;
@@ -278,6 +279,73 @@ describe('an ensemble of readers', () => {
     await expect(evaluateReader({ ...base, ensemble: [dir62] })).rejects.toMatchObject({
       code: 'ENSEMBLE_INVALID',
       message: expect.stringMatching(/differ in alphabet: hcr36-line vs hcr62-line/),
+    });
+  }, 60_000);
+});
+
+describe('a reader file (what hcr read and hcr serve load)', () => {
+  it('reads one exported reader and a packed ensemble exactly as the runs they came from, in onnxruntime', async (ctx) => {
+    if (onnxReason) return ctx.skip();
+    const otherDir = join(root, 'models', 'reader-test-2');
+    const base = { sources: [syntheticSet()], beam: 4, outDir: join(root, 'file-reports'), force: true };
+    const scores = (r: LinesReport) =>
+      r.sources.map((x) => x.constraints.map((c) => [c.name, c.exact, c.cer]));
+    const single = await evaluateReader({ ...base, run: join(runDir, 'model.onnx') });
+    const singleRun = await evaluateReader({ ...base, run: runDir, runtime: 'onnx', reportName: 'run-1' });
+    expect(single.report.model.id).toBe('reader-test');
+    expect(single.report.runtimes.map((r) => r.runtime)).toEqual(['onnx']);
+    expect(scores(single.report)).toEqual(scores(singleRun.report));
+
+    const packed = packReaderEnsemble(
+      await Promise.all(
+        [runDir, otherDir].map(async (d) => ({ bytes: await readFile(join(d, 'model.onnx')), name: d })),
+      ),
+    );
+    const packedFile = join(root, 'packed', 'model.onnx');
+    await mkdirp(join(root, 'packed'));
+    await writeFile(packedFile, packed.bytes);
+    const fromFile = await evaluateReader({ ...base, run: packedFile });
+    const fromRuns = await evaluateReader({
+      ...base,
+      run: runDir,
+      ensemble: [otherDir],
+      runtime: 'onnx',
+      reportName: 'runs-2',
+    });
+    expect(fromFile.report.model.id).toBe('reader-test+reader-test-2');
+    expect(fromFile.report.model.ensemble?.map((m) => m.id)).toEqual(['reader-test', 'reader-test-2']);
+    expect(await readFile(fromFile.indexHtml, 'utf8')).toMatch(
+      /one ensemble of 2 readers.*<code>reader-test<\/code>, <code>reader-test-2<\/code>, packed in one file/,
+    );
+    expect(scores(fromFile.report)).toEqual(scores(fromRuns.report));
+    expect(fromFile.report.sources[0]!.examples).toEqual(fromRuns.report.sources[0]!.examples);
+  }, 120_000);
+
+  it('refuses tfjs, extra readers, a character model and a missing file, naming the fix', async () => {
+    const file = join(runDir, 'model.onnx');
+    const base = { sources: [syntheticSet()], outDir: join(root, 'file-refusals') };
+    if (!onnxReason) {
+      await expect(evaluateReader({ ...base, run: file, runtime: 'both' })).rejects.toMatchObject({
+        code: 'RUNTIME_UNAVAILABLE',
+        message: expect.stringMatching(/onnxruntime only.*--runtime onnx/),
+      });
+      await expect(evaluateReader({ ...base, run: file, ensemble: ['reader-test-2'] })).rejects.toMatchObject(
+        {
+          code: 'ENSEMBLE_INVALID',
+        },
+      );
+    }
+    await expect(evaluateReader({ ...base, run: join(root, 'nowhere.onnx') })).rejects.toMatchObject({
+      code: 'READER_FILE_MISSING',
+    });
+    if (onnxReason) return;
+    const characterDir = join(root, 'models', 'character-tiny');
+    await saveLayersModel(buildTinyModel(), characterDir);
+    const character = join(characterDir, 'model.onnx');
+    await writeOnnx(character, (await exportModelFile(join(characterDir, 'model.json'))).bytes);
+    await expect(evaluateReader({ ...base, run: character })).rejects.toMatchObject({
+      code: 'MODEL_NOT_A_READER',
+      message: expect.stringMatching(/not a line reader/),
     });
   }, 60_000);
 });

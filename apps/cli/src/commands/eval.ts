@@ -8,6 +8,7 @@ import {
   evalSummary,
   evaluateReader,
   evaluateRun,
+  isOnnxPath,
   type RuntimeChoice,
   readerSummary,
   resolveModelRun,
@@ -78,7 +79,10 @@ export function registerEval(program: Command): void {
     .description(
       'evaluate a trained model: eval.json (lines.json for a line reader), pictures and index.html in artifacts/reports/<run>/',
     )
-    .argument('[run]', 'run id under --models, or a model directory (default: latest)')
+    .argument(
+      '[run]',
+      'run id under --models, a model directory (default: latest), or a reader .onnx file (one reader or a packed ensemble; onnxruntime only)',
+    )
     .option(
       '--runtime <runtime>',
       'tfjs | onnx | both (both records how far they agree; default tfjs, for a line reader both when model.onnx exists)',
@@ -138,7 +142,11 @@ export function registerEval(program: Command): void {
         );
         return;
       }
-      if (run !== undefined && (await resolveModelRun(run, opts.models)).metadata.task === 'line')
+      // an ONNX file is a reader (one, or several packed): what hcr read and hcr serve load
+      if (
+        isOnnxPath(run) ||
+        (run !== undefined && (await resolveModelRun(run, opts.models)).metadata.task === 'line')
+      )
         return evalReader(run, opts);
       if (opts.ensemble)
         throw new HcrError('ENSEMBLE_INVALID', '--ensemble joins line readers; this is a character model.', {

@@ -42,6 +42,7 @@ import {
   scoringText,
 } from './metrics.js';
 import { DEFAULT_LINE_BATCH, type ReadOutput, readLines } from './read.js';
+import { isOnnxPath, onnxFileLineRuntime, openReaderFile, type ReaderFile } from './reader-file.js';
 import {
   ensembleLineRuntime,
   type LineRuntime,
@@ -322,6 +323,27 @@ async function makeRuntime(
   const members = [await one(run, opts.onnxFile)];
   for (const o of others) members.push(await one(o));
   return ensembleLineRuntime(members);
+}
+
+/** A reader file runs in onnxruntime alone, as the readers it holds: no tfjs, no other readers beside it. */
+function checkFileOptions(file: ReaderFile, opts: ReaderEvalOptions): void {
+  const runs = file.members.length > 1 ? file.members.map((m) => m.id) : ['<run>'];
+  if (opts.runtime !== undefined && opts.runtime !== 'onnx')
+    throw new HcrError(
+      'RUNTIME_UNAVAILABLE',
+      `${file.path} is an ONNX file: it reads in onnxruntime only, not with --runtime ${opts.runtime}.`,
+      {
+        hint: `Use --runtime onnx (the default for a file), or compare the runtimes on the runs it was exported from: \`hcr eval ${runs[0]}${runs.length > 1 ? ` --ensemble ${runs.slice(1).join(',')}` : ''} --runtime both\`.`,
+      },
+    );
+  if (opts.ensemble?.length || opts.onnxFile)
+    throw new HcrError(
+      'ENSEMBLE_INVALID',
+      `${file.path} is read as it is: --ensemble and --onnx take runs, not a file.`,
+      {
+        hint: 'Pack the readers into one file (`hcr export ensemble a b c -o abc.onnx`) and evaluate it, or evaluate the runs with --ensemble.',
+      },
+    );
 }
 
 /** The other readers of an ensemble, refused unless they read lines exactly as `run` does. */
@@ -614,9 +636,12 @@ function targetsOf(sources: readonly LineSourceReport[]): LinesReport['targets']
 export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<ReaderEvalResult> {
   const log = opts.log ?? (() => {});
   checkOptions(opts);
-  const run = await resolveModelRun(opts.run, opts.modelsDir ?? DEFAULT_MODELS_DIR);
+  const file = isOnnxPath(opts.run) ? await openReaderFile(opts.run) : undefined;
+  if (file) checkFileOptions(file, opts);
+  const run = file ? file.run : await resolveModelRun(opts.run, opts.modelsDir ?? DEFAULT_MODELS_DIR);
   const alphabet = readerAlphabet(run);
   const others = await ensembleRuns(run, opts);
+  // a packed file's id already lists its readers (`a+b`)
   const reportId = [run, ...others].map((r) => r.id).join('+');
   const outDir = resolve(opts.outDir ?? DEFAULT_REPORTS_DIR);
   const reportDir = join(outDir, opts.reportName ?? reportId);
@@ -626,7 +651,9 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
     });
   const beam = opts.beam ?? DEFAULT_BEAM;
   const batchSize = opts.batchSize ?? DEFAULT_LINE_BATCH;
-  const choice = opts.runtime ?? (existsSync(opts.onnxFile ?? join(run.dir, 'model.onnx')) ? 'both' : 'tfjs');
+  const choice =
+    opts.runtime ??
+    (file ? 'onnx' : existsSync(opts.onnxFile ?? join(run.dir, 'model.onnx')) ? 'both' : 'tfjs');
   const names: RuntimeName[] = choice === 'both' ? ['tfjs', 'onnx'] : [choice];
 
   // load the models first: a missing or stale ONNX file fails before any reading
@@ -636,7 +663,8 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
   let sets: LineSet[];
   const lexicon = namesLexicon(alphabet);
   try {
-    for (const n of names) runtimes.push(await makeRuntime(n, run, opts, others));
+    for (const n of names)
+      runtimes.push(file ? await onnxFileLineRuntime(file) : await makeRuntime(n, run, opts, others));
     if (opts.sources)
       sets = opts.sources.map((s) => (opts.limit ? { ...s, lines: s.lines.slice(0, opts.limit) } : s));
     else ({ sets, skipped } = await defaultSources(opts, alphabet, log));
@@ -670,6 +698,9 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
         ? {
             ensemble: [run, ...others].map((r) => ({ id: r.id, dir: relative(process.cwd(), r.dir) || '.' })),
           }
+        : {}),
+      ...(file && file.members.length > 1
+        ? { ensemble: file.members.map((m) => ({ id: m.id, dir: relative(process.cwd(), file.path) })) }
         : {}),
       architecture: m.architecture,
       commit: m.commit,

@@ -7,6 +7,13 @@ import type { ConstraintReport, LineExample, LineSourceReport, LinesReport } fro
 import { hasCaseExact } from './metrics.js';
 import type { LineItem, LineSet } from './sources.js';
 
+/** The readers of an ensemble: their run directories, or the one file they are packed in. */
+function ensembleMembers(members: readonly { id: string; dir: string }[]): string {
+  if (members.length > 1 && members.every((m) => m.dir === members[0]!.dir))
+    return `${members.map((m) => `<code>${esc(m.id)}</code>`).join(', ')}, packed in one file, <code>${esc(members[0]!.dir)}</code>`;
+  return members.map((m) => `<code>${esc(m.dir)}</code>`).join(', ');
+}
+
 const LINE_STYLE = `
 td.t{text-align:left;font-family:"DejaVu Sans Mono",monospace;white-space:pre-wrap;word-break:break-all;max-width:260px}
 img.line{height:32px;border:1px solid #ccc;margin:0;image-rendering:pixelated;max-width:none}
@@ -301,7 +308,7 @@ ${resultsTable(r)}
 ${sections.join('\n')}
 <h2>Model</h2>
 ${kv({ 'run id': r.model.id, architecture: r.model.architecture, commit: r.model.commit, created: r.model.createdAt, directory: r.model.dir })}
-${r.model.ensemble ? `<p>Read as one ensemble of ${r.model.ensemble.length} readers (decodeCtcEnsemble: the texts their beams propose, scored by the geometric mean of their likelihoods): ${r.model.ensemble.map((m) => `<code>${esc(m.dir)}</code>`).join(', ')}. The configuration and metrics below are the first reader's.</p>` : ''}
+${r.model.ensemble ? `<p>Read as one ensemble of ${r.model.ensemble.length} readers (decodeCtcEnsemble: the texts their beams propose, scored by the geometric mean of their likelihoods): ${ensembleMembers(r.model.ensemble)}. The configuration and metrics below are the first reader's.</p>` : ''}
 <h3>Training configuration</h3>
 ${kv(r.model.trainingConfig)}
 <h3>Final training metrics</h3>

@@ -1,0 +1,106 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import {
+  HcrError,
+  type ModelMetadata,
+  ONNX_METADATA_KEYS,
+  parseReaderOnnxMetadata,
+  type ReaderMember,
+} from '@hcr/core';
+import * as ort from 'onnxruntime-node';
+import type { ModelRun } from '../model-files.js';
+import { readOnnxMetadataProps } from '../onnx-metadata.js';
+import type { LineRuntime } from './runtimes.js';
+
+/**
+ * An exported reader file read the way eval reads a run: one reader (`hcr export onnx`) or several packed into
+ * one graph (`hcr export ensemble`), i.e. exactly what `hcr read` and `hcr serve` load. Its `hcr.metadata` (the
+ * first reader's ModelMetadata) stands in for metadata.json; onnxruntime is the only runtime it has.
+ */
+export interface ReaderFile {
+  path: string;
+  bytes: Uint8Array;
+  run: ModelRun;
+  /** The readers in the output's axis-1 order (one unless packed). */
+  members: ReaderMember[];
+}
+
+const FILE_HINT =
+  'Pass a reader exported by `hcr export onnx` or packed by `hcr export ensemble` (the pipeline writes artifacts/model/reader/model.onnx), or a reader run directory.';
+
+/** True when `runOrDir` names an ONNX file rather than a run id or directory. */
+export function isOnnxPath(runOrDir: string | undefined): runOrDir is string {
+  return runOrDir !== undefined && /\.onnx$/i.test(runOrDir);
+}
+
+export async function openReaderFile(path: string): Promise<ReaderFile> {
+  const abs = resolve(path);
+  const isFile = await stat(abs).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (!isFile) throw new HcrError('READER_FILE_MISSING', `No reader file at ${abs}.`, { hint: FILE_HINT });
+  const bytes = new Uint8Array(await readFile(abs));
+  let props: Record<string, string>;
+  try {
+    props = readOnnxMetadataProps(bytes);
+  } catch (e) {
+    throw new HcrError('MODEL_INVALID', `${abs} is not a valid ONNX file (${(e as Error).message}).`, {
+      hint: FILE_HINT,
+    });
+  }
+  const { reader, normalisation, members } = parseReaderOnnxMetadata(props, {
+    source: abs,
+    hint: FILE_HINT,
+    fallbackId: basename(abs, '.onnx'),
+  });
+  let metadata: ModelMetadata;
+  try {
+    metadata = JSON.parse(props[ONNX_METADATA_KEYS.metadata] ?? '') as ModelMetadata;
+  } catch {
+    throw new HcrError(
+      'MODEL_INVALID',
+      `${abs} lacks ${ONNX_METADATA_KEYS.metadata} (the reader's training metadata), which its report is built from.`,
+      {
+        hint: `Re-export it with this hcr: \`hcr export onnx <run dir>\`, then \`hcr export ensemble\` to pack. ${FILE_HINT}`,
+      },
+    );
+  }
+  const id = props[ONNX_METADATA_KEYS.modelId] || basename(abs, '.onnx');
+  return {
+    path: abs,
+    bytes,
+    members,
+    // the file's own reader geometry wins over the copy inside hcr.metadata: it is what the graph reads
+    run: {
+      id,
+      dir: abs,
+      metadata: { ...metadata, id, task: 'line', reader, inputNormalisation: normalisation },
+    },
+  };
+}
+
+/** The file in onnxruntime: its output already holds every reader, [n, members, frames, symbols]. */
+export async function onnxFileLineRuntime(file: ReaderFile): Promise<LineRuntime> {
+  const session = await ort.InferenceSession.create(file.bytes);
+  const inputName = session.inputNames[0]!;
+  const outputName = session.outputNames[0]!;
+  const height = file.run.metadata.reader!.height;
+  const M = file.members.length;
+  return {
+    runtime: 'onnx',
+    description:
+      `onnxruntime-node ${ort.env.versions.common ?? ''} (cpu)${M > 1 ? `, ${M} readers in one file` : ''}`.replace(
+        '  ',
+        ' ',
+      ),
+    members: M,
+    async predict(x, n, width) {
+      const result = await session.run({ [inputName]: new ort.Tensor('float32', x, [n, height, width, 1]) });
+      return result[outputName]!.data as Float32Array;
+    },
+    async dispose() {
+      await session.release();
+    },
+  };
+}
