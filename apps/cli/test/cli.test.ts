@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { encodeGreyPng } from '@hcr/serve-onnx';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from '../../../packages/serve-onnx/test/support/models.js';
+import { RANDOM_READER } from '../../../packages/serve-onnx/test/support/paths.js';
 import { csvField } from '../src/csv.js';
 import { wantsColour } from '../src/output.js';
 import { hcr } from './support/run-hcr.js';
@@ -241,6 +242,31 @@ describe('hcr predict DIR', () => {
     expect(r.code).not.toBe(0);
     expect(r.err).toContain(`The folder ${empty} has no images`);
   });
+});
+
+describe('hcr eval <reader.onnx>', () => {
+  it('evaluates the file serving loads, in onnxruntime, and refuses tfjs and a character model', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'hcr-eval-file-'));
+    const base = ['--lines', join(out, 'no-lines'), '--limit', '2', '--out', out];
+    const ok = await hcr('eval', RANDOM_READER, ...base, '--json');
+    expect(ok.code).toBe(0);
+    const report = JSON.parse(ok.out) as {
+      model: { id: string };
+      runtimes: { runtime: string }[];
+      sources: { name: string }[];
+    };
+    expect(report.model.id).toBe('reader-random-seed3');
+    expect(report.runtimes.map((r) => r.runtime)).toEqual(['onnx']);
+    expect(report.sources.map((x) => x.name)).toEqual(['handwritten-names-dev', 'handwritten-amounts-dev']);
+    expect(readdirSync(out)).toContain('reader-random-seed3');
+
+    const tfjs = await hcr('eval', RANDOM_READER, ...base, '--runtime', 'both', '--force');
+    expect(tfjs.code).not.toBe(0);
+    expect(tfjs.err).toMatch(/onnxruntime only.*Use --runtime onnx/s);
+    const character = await hcr('eval', FIXTURE_MODEL, ...base);
+    expect(character.code).not.toBe(0);
+    expect(character.err).toMatch(/not a line reader/);
+  }, 120_000);
 });
 
 describe('pnpm hcr and the published bin', () => {

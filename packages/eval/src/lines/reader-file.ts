@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import {
   HcrError,
+  type LineReaderInfo,
   type ModelMetadata,
   ONNX_METADATA_KEYS,
   parseReaderOnnxMetadata,
@@ -54,19 +55,18 @@ export async function openReaderFile(path: string): Promise<ReaderFile> {
     hint: FILE_HINT,
     fallbackId: basename(abs, '.onnx'),
   });
+  const id = props[ONNX_METADATA_KEYS.modelId] || basename(abs, '.onnx');
+  // hcr.metadata (what `hcr export onnx` writes) gives the report its training config and metrics; a reader
+  // file without it still reads, as it does in `hcr serve`, and reports those as unknown
+  const stored = props[ONNX_METADATA_KEYS.metadata];
   let metadata: ModelMetadata;
   try {
-    metadata = JSON.parse(props[ONNX_METADATA_KEYS.metadata] ?? '') as ModelMetadata;
+    metadata = stored === undefined ? unknownTraining(id, reader) : (JSON.parse(stored) as ModelMetadata);
   } catch {
-    throw new HcrError(
-      'MODEL_INVALID',
-      `${abs} lacks ${ONNX_METADATA_KEYS.metadata} (the reader's training metadata), which its report is built from.`,
-      {
-        hint: `Re-export it with this hcr: \`hcr export onnx <run dir>\`, then \`hcr export ensemble\` to pack. ${FILE_HINT}`,
-      },
-    );
+    throw new HcrError('MODEL_INVALID', `${abs}: ${ONNX_METADATA_KEYS.metadata} is not valid JSON.`, {
+      hint: `Re-export it with this hcr (\`hcr export onnx <run dir>\`, then \`hcr export ensemble\` to pack). ${FILE_HINT}`,
+    });
   }
-  const id = props[ONNX_METADATA_KEYS.modelId] || basename(abs, '.onnx');
   return {
     path: abs,
     bytes,
@@ -78,6 +78,22 @@ export async function openReaderFile(path: string): Promise<ReaderFile> {
       metadata: { ...metadata, id, task: 'line', reader, inputNormalisation: normalisation },
     },
   };
+}
+
+function unknownTraining(id: string, reader: LineReaderInfo): ModelMetadata {
+  return {
+    formatVersion: 1,
+    id,
+    architecture: 'unknown',
+    labelSpace: reader.alphabetId.replace(/-line$/, ''),
+    classNames: [...reader.symbols],
+    inputShape: [reader.height, -1, 1],
+    commit: 'unknown',
+    createdAt: 'unknown',
+    engine: 'unknown',
+    trainingConfig: {},
+    metrics: {},
+  } as unknown as ModelMetadata;
 }
 
 /** The file in onnxruntime: its output already holds every reader, [n, members, frames, symbols]. */
