@@ -19,6 +19,7 @@ import { decodeCtcEnsemble } from '@hcr/decode';
 import { initEngine } from '@hcr/engine';
 import { exportModelFile, packReaderEnsemble, writeOnnx } from '@hcr/export-onnx';
 import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, readerFrames, saveModel } from '@hcr/model';
+import { decodeModel, encodeModel } from '@hcr/onnx-proto';
 import { CHROMIUM, launchChromium, skipWithoutChromium } from '@hcr/test-browser';
 import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -286,7 +287,7 @@ describe('an ensemble of readers', () => {
 describe('a reader file (what hcr read and hcr serve load)', () => {
   it('reads one exported reader and a packed ensemble exactly as the runs they came from, in onnxruntime', async (ctx) => {
     if (onnxReason) return ctx.skip();
-    const otherDir = join(root, 'models', 'reader-test-2');
+    const otherDir = await saveTinyReader('reader-test-2', 4); // the same as the ensemble test's
     const base = { sources: [syntheticSet()], beam: 4, outDir: join(root, 'file-reports'), force: true };
     const scores = (r: LinesReport) =>
       r.sources.map((x) => x.constraints.map((c) => [c.name, c.exact, c.cer]));
@@ -319,6 +320,17 @@ describe('a reader file (what hcr read and hcr serve load)', () => {
     );
     expect(scores(fromFile.report)).toEqual(scores(fromRuns.report));
     expect(fromFile.report.sources[0]!.examples).toEqual(fromRuns.report.sources[0]!.examples);
+
+    // metadata that lists more readers than the graph outputs: refused before any line is read
+    const model = decodeModel(packed.bytes);
+    const members = model.metadata_props.find((p) => p.key === 'hcr.reader_members')!;
+    members.value = JSON.stringify([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    const lying = join(root, 'packed', 'lying.onnx');
+    await writeFile(lying, encodeModel(model));
+    await expect(evaluateReader({ ...base, run: lying })).rejects.toMatchObject({
+      code: 'MODEL_INVALID',
+      message: expect.stringMatching(/with 3 reader\(s\) on axis 1/),
+    });
   }, 120_000);
 
   it('refuses tfjs, extra readers, a character model and a missing file, naming the fix', async () => {

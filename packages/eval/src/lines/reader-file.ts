@@ -103,6 +103,16 @@ export async function onnxFileLineRuntime(file: ReaderFile): Promise<LineRuntime
   const outputName = session.outputNames[0]!;
   const height = file.run.metadata.reader!.height;
   const M = file.members.length;
+  const out = session.outputMetadata[0];
+  const readers = out?.isTensor ? out.shape[1] : undefined;
+  if (out?.isTensor && (out.shape.length !== 4 || (typeof readers === 'number' && readers !== M))) {
+    await session.release();
+    throw new HcrError(
+      'MODEL_INVALID',
+      `${file.path} outputs [${out.shape.join(', ')}]; a reader file outputs [N, readers, frames, symbols] with ${M} reader(s) on axis 1, as its metadata lists.`,
+      { hint: FILE_HINT },
+    );
+  }
   return {
     runtime: 'onnx',
     description:
