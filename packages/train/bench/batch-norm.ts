@@ -13,17 +13,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { patchBatchNormGradient, patchConvInputGradient } from '../src/grad-patches.js';
 import type { SharedSplit } from '../src/protocol.js';
 import { Replica } from '../src/replica.js';
-import { benchInit, readerShardLines } from './shards.js';
+import { benchInit, numberFlag, readerShardLines } from './shards.js';
 
-const args = process.argv.slice(2);
-const num = (flag: string, dflt: number) => {
-  const i = args.indexOf(flag);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const steps = num('--steps', 6);
+const steps = numberFlag('--steps', 6);
 // Shard sizes as in training: reader batch 32 and hcrnet 128, each cut into 2 gradient shards.
-const batch = num('--batch', 16);
-const charBatch = num('--char-batch', 64);
+const batch = numberFlag('--batch', 16);
+const charBatch = numberFlag('--char-batch', 64);
 const FUSED = 'HcrBatchNormTraining';
 
 function characterSplit(): SharedSplit {
@@ -109,7 +104,7 @@ for (const c of cases) {
     speedup: acc.stock.cpu / acc.fused.cpu,
   });
 }
-if (args.includes('--json')) console.log(JSON.stringify({ load, steps, rows }));
+if (process.argv.includes('--json')) console.log(JSON.stringify({ load, steps, rows }));
 else {
   console.log(`batch-norm in training, ${steps} interleaved shards each, load average ${load} at start`);
   for (const r of rows)

@@ -15,16 +15,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { patchBatchNormGradient, patchConvInputGradient } from '../src/grad-patches.js';
 import { Replica } from '../src/replica.js';
-import { benchInit, readerShardLines } from './shards.js';
+import { benchInit, numberFlag, readerShardLines } from './shards.js';
 
-const args = process.argv.slice(2);
-const num = (flag: string, dflt: number) => {
-  const i = args.indexOf(flag);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const steps = num('--steps', 8);
+const steps = numberFlag('--steps', 8);
 // One worker's shard: the reader trains at batch 16 in 2 slices, one per worker thread.
-const batch = num('--lines', 8);
+const batch = numberFlag('--lines', 8);
 
 await initEngine({ engine: 'wasm', purpose: 'train', log: () => {} });
 patchBatchNormGradient();
@@ -131,7 +126,7 @@ const result = {
     ]),
   ),
 };
-if (args.includes('--json')) console.log(JSON.stringify(result, null, 2));
+if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
   console.log(`reader training shard: ${result.shard}; load average ${load} at start`);
   console.log(

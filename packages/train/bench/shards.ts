@@ -1,7 +1,7 @@
 /**
- * What the training-shard benches share: a replica's init message, and the reader lines they time (a typical
- * shard: real lines near the median width when artifacts/data/lines exists, else random lines of 164 px; the
- * cost depends on the shapes, not the pixels).
+ * What the training-shard benches share: their numeric flags, a replica's init message, and the reader lines
+ * they time (a typical shard: real lines near the median width when artifacts/data/lines exists, else random
+ * lines of 164 px; the cost depends on the shapes, not the pixels).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,6 +12,13 @@ import { DEFAULT_AUGMENT } from '../src/augment.js';
 import type { InitMessage, SharedLineSplit } from '../src/protocol.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+
+/** `--flag n` from the bench's command line, else `dflt`. */
+export function numberFlag(flag: string, dflt: number): number {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(flag);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+}
 
 /** A replica's init message without its task, model and data: seed 1, AdamW, no augmentation. */
 export function benchInit(dropout: number): Omit<InitMessage, 'task' | 'model' | 'classes' | 'splits'> {

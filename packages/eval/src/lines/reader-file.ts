@@ -11,6 +11,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import type { ModelRun } from '../model-files.js';
 import { readOnnxMetadataProps } from '../onnx-metadata.js';
+import { onnxRuntimeDescription } from '../runtimes/onnx.js';
 import type { LineRuntime } from './runtimes.js';
 
 /**
@@ -115,11 +116,7 @@ export async function onnxFileLineRuntime(file: ReaderFile): Promise<LineRuntime
   }
   return {
     runtime: 'onnx',
-    description:
-      `onnxruntime-node ${ort.env.versions.common ?? ''} (cpu)${M > 1 ? `, ${M} readers in one file` : ''}`.replace(
-        '  ',
-        ' ',
-      ),
+    description: `${onnxRuntimeDescription()}${M > 1 ? `, ${M} readers in one file` : ''}`,
     members: M,
     async predict(x, n, width) {
       const result = await session.run({ [inputName]: new ort.Tensor('float32', x, [n, height, width, 1]) });

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import type { ModelRun } from '../model-files.js';
 import { checkExportedFrom, readOnnxMetadataProps } from '../onnx-metadata.js';
-import { ONNX_FILE } from '../runtimes/onnx.js';
+import { ONNX_FILE, onnxRuntimeDescription } from '../runtimes/onnx.js';
 import type { RuntimeName } from '../runtimes/predictor.js';
 
 /** A loaded line reader: a padded batch of normalised lines in, CTC probabilities out. */
@@ -140,7 +140,7 @@ export async function onnxLineRuntime(run: ModelRun, { file }: { file?: string }
   }
   return {
     runtime: 'onnx',
-    description: `onnxruntime-node ${ort.env.versions.common ?? ''} (cpu)`.replace('  ', ' '),
+    description: onnxRuntimeDescription(),
     async predict(x, n, width) {
       const feeds = { [inputName]: new ort.Tensor('float32', x, [n, info.height, width, 1]) };
       const result = await session.run(feeds);

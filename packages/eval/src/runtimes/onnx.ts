@@ -8,6 +8,11 @@ import type { Predictor } from './predictor.js';
 
 export const ONNX_FILE = 'model.onnx';
 
+/** What ran, for reports: `onnxruntime-node <version> (cpu)`. */
+export function onnxRuntimeDescription(): string {
+  return `onnxruntime-node ${ort.env.versions.common ?? ''} (cpu)`.replace('  ', ' ');
+}
+
 /**
  * onnxruntime-node on the exported model (default `<modelDir>/model.onnx`). Refuses a file whose shapes
  * or embedded model id do not match the run, so a stale export is never scored as this model.
@@ -71,7 +76,7 @@ export async function onnxPredictor(run: ModelRun, { file }: { file?: string } =
   const [h, w, c] = inputShape;
   return {
     runtime: 'onnx',
-    description: `onnxruntime-node ${ort.env.versions.common ?? ''} (cpu)`.replace('  ', ' '),
+    description: onnxRuntimeDescription(),
     async predict(x, n) {
       const feeds = { [inputName]: new ort.Tensor('float32', x, [n, h, w, c]) };
       const result = await session.run(feeds);
