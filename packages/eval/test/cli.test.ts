@@ -72,6 +72,11 @@ describe('hcr eval (CLI)', () => {
     const compare = await hcr(['eval', '--compare', 'only-one', '--out', out]);
     expect(compare.code).toBe(1);
     expect(compare.stderr).toMatch(/exactly two runs/);
+    const report = await hcr(['eval', FIXTURE_RUN, '--models', fx.modelsDir, '--report', 'x', '--out', out]);
+    expect(report.code).toBe(1);
+    expect(report.stderr).toMatch(
+      /--report names a line reader's report; this is a character model\..*--out <dir>/,
+    );
     expect(await readdir(out)).toEqual([]);
   });
 });
