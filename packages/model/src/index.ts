@@ -26,6 +26,8 @@ export {
   LINE_HEIGHT,
   LINE_MIN_WIDTH,
   LINE_STRIDE,
+  READER_CONTEXTS,
   type ReaderBuildOptions,
+  type ReaderContext,
   readerFrames,
 } from './reader.js';

@@ -7,10 +7,13 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildModel,
+  buildReader,
   fileLoadHandler,
   loadMetadata,
   loadModel,
   logitsModel,
+  READER_CONTEXTS,
+  readerFrames,
   saveModel,
 } from '../src/index.js';
 import '@tensorflow/tfjs-backend-cpu';
@@ -82,5 +85,26 @@ describe('save/load', () => {
 
   it('a missing directory names the problem and the fix', async () => {
     await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/Cannot read .*model.json/);
+  });
+});
+
+describe.each(READER_CONTEXTS)('buildReader with context %s', (context) => {
+  it('gives one probability row per 4 px of any width, and survives a save and load', async () => {
+    const model = buildReader({ classes: 43, context, dropout: 0 });
+    for (const width of [16, 57, 203]) {
+      const y = tf.tidy(
+        () => model.predict(tf.randomUniform([2, 32, width, 1], -1, 1, 'float32', 3)) as tf.Tensor,
+      );
+      expect(y.shape).toEqual([2, 1, readerFrames(width), 43]);
+      const sums = tf.tidy(() => tf.sum(y, -1).dataSync());
+      for (const v of sums) expect(v).toBeCloseTo(1, 4);
+      y.dispose();
+    }
+    const out = join(dir, `reader-${context}`);
+    await saveModel(model, out);
+    const loaded = await loadModel(out);
+    const x = tf.randomUniform([1, 32, 40, 1], -1, 1, 'float32', 4);
+    const [a, b] = [model, loaded].map((m) => Float32Array.from((m.predict(x) as tf.Tensor).dataSync()));
+    expect(Array.from(b!)).toEqual(Array.from(a!));
   });
 });

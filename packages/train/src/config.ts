@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { HcrError, type LabelSpaceChoice, labelSpace, labelSpaceChoice } from '@hcr/core';
 import { defaultDatasetDir, defaultLinesDir } from '@hcr/data';
 import type { EngineName } from '@hcr/engine';
-import { MODEL_NAMES } from '@hcr/model';
+import { MODEL_NAMES, READER_CONTEXTS, type ReaderContext } from '@hcr/model';
 import { type AugmentConfig, DEFAULT_AUGMENT } from './augment.js';
 import { LOGIT_PRIORS, type LogitPrior } from './logit-adjust.js';
 
@@ -63,6 +63,8 @@ export interface TrainConfig {
    * so CTC learns to align on easy lines first; later epochs are shuffled. Character models ignore it.
    */
   curriculum: boolean;
+  /** Line reader: how its frames see the rest of the line (`conv` or `bilstm`, see @hcr/model buildReader). */
+  context?: ReaderContext;
   /**
    * The label space the run expects (36, 47, 62): the dataset must have been prepared with it, and `data`
    * defaults to its shards (`artifacts/data/shards-62`; for the reader its lines, `artifacts/data/lines-62`).
@@ -122,6 +124,7 @@ export const MODEL_DEFAULTS: Record<string, TrainConfigInput> = {
     augment: { enabled: false },
     curriculum: true,
     data: 'artifacts/data/lines',
+    context: 'conv',
   },
 };
 
@@ -182,7 +185,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   ) as TrainConfigInput;
   const profile = (partial.profile ?? 'quick') as ProfileName;
   if (!(profile in PROFILES)) bad('profile', profile, "'quick' or 'full'");
-  const known = new Set([...Object.keys(BASE), 'profile', 'epochs', 'labels']);
+  const known = new Set([...Object.keys(BASE), 'profile', 'epochs', 'labels', 'context']);
   for (const k of Object.keys(partial))
     if (!known.has(k))
       bad(k, (partial as Record<string, unknown>)[k], `no such option (known: ${[...known].join(', ')})`);
@@ -224,6 +227,11 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
       `one of ${TRAINABLE_MODELS.join(', ')}`,
       `Use --model ${TRAINABLE_MODELS.join(' or --model ')}.`,
     );
+  if (c.model === READER_MODEL) {
+    if (!READER_CONTEXTS.includes(c.context as ReaderContext))
+      bad('context', c.context, `one of ${READER_CONTEXTS.join(', ')}`);
+  } else if (c.context !== undefined)
+    bad('context', c.context, 'nothing: only the line reader has a context option', 'Remove "context".');
   if (!isInt(c.epochs, 1)) bad('epochs', c.epochs, 'an integer >= 1');
   if (!isInt(c.batchSize, 2)) bad('batchSize', c.batchSize, 'an integer >= 2');
   if (!isInt(c.gradShards, 1) || c.batchSize % c.gradShards !== 0)

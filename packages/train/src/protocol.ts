@@ -1,5 +1,6 @@
 import type { LineSplit } from '@hcr/data';
 import type { EngineName } from '@hcr/engine';
+import type { ReaderContext } from '@hcr/model';
 import type { AugmentConfig } from './augment.js';
 
 /** Messages between the training coordinator (main thread) and its worker replicas. */
@@ -30,6 +31,8 @@ export interface InitMessage {
   classes: number;
   modelSeed: number;
   dropout: number;
+  /** Line reader: its context layers (`buildReader`'s `context`). */
+  context?: ReaderContext;
   engine: EngineName;
   splits: Record<string, SharedSplit | SharedLineSplit>;
   normalisation: { mean: number; std: number };

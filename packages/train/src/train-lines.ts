@@ -162,6 +162,7 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
     classes: alphabet.size,
     modelSeed: config.seed,
     dropout: config.dropout,
+    context: config.context,
     engine: config.engine,
     splits,
     normalisation,

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { isHcrError, type ModelMetadata } from '@hcr/core';
-import { initEngine, useFusedBatchNormInTraining } from '@hcr/engine';
+import { initEngine, useFusedBatchNormInTraining, useFusedLstmInTraining } from '@hcr/engine';
 import { patchBatchNormGradient, patchConvInputGradient } from './grad-patches.js';
 import type { FromWorker, InitReply, ToWorker } from './protocol.js';
 import { Replica } from './replica.js';
@@ -22,6 +22,7 @@ async function handle(msg: ToWorker): Promise<{ value: unknown; transfer?: Array
       patchBatchNormGradient();
       patchConvInputGradient();
       useFusedBatchNormInTraining();
+      useFusedLstmInTraining();
       replica = new Replica(msg);
       const reply: InitReply = { engine, paramCount: replica.paramCount, stateCount: replica.stateCount };
       return { value: reply };

@@ -29,6 +29,16 @@ describe('training config', () => {
     expect(() => resolveTrainConfig({ profile: 'huge' as never })).toThrow(/'quick' or 'full'/);
   });
 
+  it('the reader takes a context (conv by default, or bilstm); character models refuse one', () => {
+    expect(resolveTrainConfig({ model: 'reader' }).context).toBe('conv');
+    expect(resolveTrainConfig({ model: 'reader', context: 'bilstm' }).context).toBe('bilstm');
+    expect(() => resolveTrainConfig({ model: 'reader', context: 'gru' as never })).toThrow(
+      /'context' is "gru"; expected one of conv, bilstm/,
+    );
+    expect(() => resolveTrainConfig({ model: 'hcrnet', context: 'bilstm' })).toThrow(/only the line reader/);
+    expect(resolveTrainConfig({ model: 'hcrnet' }).context).toBeUndefined();
+  });
+
   it('learning rate warms up linearly, peaks, and decays by cosine to the floor', () => {
     const c = resolveTrainConfig({ lr: 0.01, warmup: 0.1, minLrRatio: 0.01 });
     expect(learningRate(c, 0, 100)).toBeCloseTo(0.001);

@@ -54,7 +54,12 @@ export class LineTask implements ReplicaTask {
   }
 
   buildModel(): tfl.LayersModel {
-    return buildReader({ seed: this.init.modelSeed, dropout: this.init.dropout, classes: this.init.classes });
+    return buildReader({
+      seed: this.init.modelSeed,
+      dropout: this.init.dropout,
+      classes: this.init.classes,
+      context: this.init.context,
+    });
   }
 
   private split(name: string): SharedLineSplit {
