@@ -24,6 +24,10 @@ export const attr = {
   float: (f: number): Attr => ({ type: AttributeType.FLOAT, f }),
   floats: (floats: readonly number[]): Attr => ({ type: AttributeType.FLOATS, floats: [...floats] }),
   str: (s: string): Attr => ({ type: AttributeType.STRING, s: new TextEncoder().encode(s) }),
+  strs: (strs: readonly string[]): Attr => ({
+    type: AttributeType.STRINGS,
+    strings: strs.map((s) => new TextEncoder().encode(s)),
+  }),
 };
 
 /** Lowest and highest ONNX opset we emit; 17 is the default (ORT >= 1.12, every current runtime). */
@@ -100,12 +104,15 @@ export class OnnxGraphBuilder {
     return this.node(op, inputs, attrs)[0];
   }
 
-  /** A trainable weight as an initializer (counted in paramCount). */
-  weight(base: string, data: Float32Array, dims: readonly number[]): string {
+  /**
+   * A trainable weight as an initializer, counted in paramCount (`params` of its values, when some are
+   * padding the ONNX op wants, such as a recurrent op's zero recurrence bias).
+   */
+  weight(base: string, data: Float32Array, dims: readonly number[], params = data.length): string {
     // A shared layer (or a nested model called twice) asks again under the same name: store it once.
     const hit = this.weights.get(base);
     if (hit) return hit;
-    this.paramCount += data.length;
+    this.paramCount += params;
     const name = this.tensor(base, DataType.FLOAT, data, dims);
     this.weights.set(base, name);
     return name;

@@ -3,10 +3,13 @@ import { type DimNames, onnxDims } from '../dims.js';
 import { SUPPORTED_ACTIVATIONS } from '../emit.js';
 import type { OnnxGraphBuilder, Value } from '../graph-builder.js';
 import { channelsFirstPerm, identityPerm } from '../layout.js';
-import { LAYER_CONVERTERS } from './layer-converters.js';
+import { LAYER_CONVERTERS as FEED_FORWARD_CONVERTERS } from './layer-converters.js';
+import { RECURRENT_CONVERTERS } from './recurrent.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tfjs-layers internals (nodes, symbolic tensors) are untyped
 type Any = any;
+
+const LAYER_CONVERTERS = { ...FEED_FORWARD_CONVERTERS, ...RECURRENT_CONVERTERS };
 
 /** tfjs-layers classes the exporter handles (InputLayer, Sequential and Functional containers included). */
 export const SUPPORTED_LAYERS: readonly string[] = Object.freeze(
@@ -112,10 +115,8 @@ export function convertLayersModel(g: OnnxGraphBuilder, model: Any, opts: Layers
     );
     bound.set(st.id, { name, perm, shape: [...st.shape] });
   });
-  const outputNames: string[] = model.outputNames;
-  outputNames.forEach((n) => {
-    g.reserve(n);
-  });
+  // tfjs repeats a layer's name for each of its outputs (an RNN's returnState): later ones get _1, _2...
+  const outputNames = (model.outputNames as string[]).map((n) => g.unique(n));
   model.outputs.forEach((st: Any, i: number) => {
     const v = convertTensor(g, st, bound, '');
     g.source = `graph output ${outputNames[i]}`;

@@ -38,7 +38,7 @@ export interface LayerContext {
 export type LayerConverter = (ctx: LayerContext) => Value[];
 
 /** Weight values and shape of a layer's LayerVariable field (`kernel`, `bias`, `gamma`...). */
-function weightOf(layer: AnyLayer, field: string): { data: Float32Array; shape: number[] } | null {
+export function weightOf(layer: AnyLayer, field: string): { data: Float32Array; shape: number[] } | null {
   const v = layer[field];
   if (!v) return null;
   const t = v.read();
@@ -412,7 +412,7 @@ const single =
   (f: (ctx: LayerContext) => Value): LayerConverter =>
   (ctx) => [f(ctx)];
 
-/** Every tfjs-layers class the exporter converts, by class name. */
+/** Every feed-forward tfjs-layers class the exporter converts, by class name (recurrent ones: recurrent.ts). */
 export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
   Conv1D: single((c) => convLike(c, 1)),
   Conv2D: single((c) => convLike(c, 2)),
