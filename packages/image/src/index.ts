@@ -11,7 +11,6 @@ export {
   bucketWidth,
   groupByWidth,
   type LinePixels,
-  MAX_PAD_RATIO,
   packLineBatch,
   WIDTH_STEP,
   type WidthGroup,

@@ -1,15 +1,14 @@
 import { READER_CONTEXT_PAD } from '@hcr/core';
 
 /**
- * Batches of prepared lines for the reader, one rule for eval and serving. Lines of one run are
- * right-padded with background to a common width, so a run holds lines of similar widths. Each line gets
- * at least READER_CONTEXT_PAD of background on its right (the reader's receptive field, 46 px to the
- * right of a frame's centre): its own frames never see the padding's edge, so a line reads the same alone
- * or batched with wider ones.
+ * Batches of prepared lines for the reader, one rule for eval and serving. Every line is right-padded with
+ * background to its bucket width (`bucketWidth`), and a run holds lines of one bucket only, so what a line is
+ * read from never depends on the other lines of its batch. Each line gets at least READER_CONTEXT_PAD of
+ * background on its right (the convolutional reader's receptive field, 46 px to the right of a frame's
+ * centre); a reader whose frames see the whole line (the `bilstm` context) would read a line padded to a
+ * wider run slightly differently, which one bucket per run rules out.
  */
 export const WIDTH_STEP = 32;
-/** A run may pad its narrowest line by at most this factor of its own padded width. */
-export const MAX_PAD_RATIO = 1.25;
 
 /** The padded width of a line `width` pixels wide: plus READER_CONTEXT_PAD, rounded up to WIDTH_STEP. */
 export function bucketWidth(width: number): number {
@@ -24,24 +23,20 @@ export interface WidthGroup {
 }
 
 /**
- * Groups lines into runs: sorted by bucket (ties by index), a run grows while its widest bucket stays
- * within MAX_PAD_RATIO of its narrowest and it holds at most `maxRun` lines. Deterministic: the same
- * widths always give the same runs.
+ * Groups lines into runs of one bucket width, each of at most `maxRun` lines, sorted by bucket (ties by
+ * index). Deterministic: the same widths always give the same runs.
  */
 export function groupByWidth(widths: readonly number[], maxRun = Number.POSITIVE_INFINITY): WidthGroup[] {
   if (!(maxRun >= 1)) throw new RangeError(`groupByWidth: maxRun ${maxRun} < 1`);
   const order = widths.map((w, i) => ({ i, b: bucketWidth(w) })).sort((a, b) => a.b - b.b || a.i - b.i);
   const groups: WidthGroup[] = [];
   let cur: WidthGroup | undefined;
-  let narrowest = 0;
   for (const { i, b } of order) {
-    if (!cur || b > narrowest * MAX_PAD_RATIO || cur.members.length >= maxRun) {
+    if (!cur || b !== cur.width || cur.members.length >= maxRun) {
       cur = { members: [], width: b };
-      narrowest = b;
       groups.push(cur);
     }
     cur.members.push(i);
-    cur.width = b;
   }
   return groups;
 }

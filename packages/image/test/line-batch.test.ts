@@ -12,17 +12,17 @@ describe('line batches (the one batching rule of eval and serving)', () => {
     expect(bucketWidth(300)).toBe(352);
   });
 
-  it('groups similar widths, keeps narrow lines apart from wide ones and caps a run', () => {
+  it('runs hold one bucket width each (a line is padded the same whatever its batch) and are capped', () => {
     const groups = groupByWidth([300, 30, 310, 1200, 40]);
-    expect(groups.map((g) => g.members)).toEqual([[1, 4], [0, 2], [3]]);
-    expect(groups.map((g) => g.width)).toEqual([96, 384, 1248]);
+    expect(groups.map((g) => g.members)).toEqual([[1, 4], [0], [2], [3]]);
+    expect(groups.map((g) => g.width)).toEqual([96, 352, 384, 1248]);
     expect(groupByWidth([100, 100, 100], 2).map((g) => g.members.length)).toEqual([2, 1]);
     const widths = [100, 20, 400, 110, 30, 120, 105];
     const runs = groupByWidth(widths, 3);
     expect(runs.flatMap((g) => g.members).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     for (const g of runs) {
       expect(g.members.length).toBeLessThanOrEqual(3);
-      for (const i of g.members) expect(widths[i]! + READER_CONTEXT_PAD).toBeLessThanOrEqual(g.width);
+      for (const i of g.members) expect(bucketWidth(widths[i]!)).toBe(g.width);
     }
     expect(groupByWidth(widths, 3)).toEqual(runs);
     expect(() => groupByWidth(widths, 0)).toThrow(/maxRun/);
