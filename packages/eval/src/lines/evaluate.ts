@@ -108,7 +108,7 @@ export interface ReaderEvalOptions {
   outDir?: string;
   /**
    * The report's folder name under `outDir` instead of the run id (e.g. the pipeline's ensemble reports as
-   * `reader-pipeline`, not `reader-pipeline+reader-pipeline-s2`); one plain folder name.
+   * `reader-pipeline`, not `reader-pipeline+reader-pipeline-bilstm`); one plain folder name.
    */
   reportName?: string;
   force?: boolean;
