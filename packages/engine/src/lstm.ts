@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BatchMatMul } from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { dispose, f32, stock, type WasmBackend } from './kernels/util.js';
 
 /**
  * A whole LSTM sequence as one op, for training. tfjs-layers runs an LSTM one time step at a time through
@@ -27,9 +29,38 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 /** A gate's derivative, written in terms of the gate's output y. */
 const gateSlope = (hard: boolean, y: number) => (hard ? (y > 0 && y < 1 ? 0.2 : 0) : y * (1 - y));
 
-/** `a [rows, k] . b [k, cols]` on the active backend (XNNPACK on wasm), as a typed array. */
-function matMulData(a: Float32Array, rows: number, b: tf.Tensor2D): Float32Array {
-  return dataOf(() => tf.matMul(tf.tensor2d(a, [rows, b.shape[0]]), b));
+/**
+ * Products `a [rows, k] . b [k, cols]` for one fixed `b`, one per time step. On wasm the stock XNNPACK
+ * BatchMatMul is called with the operands in the wasm heap directly: through tfjs ops each product paid for a
+ * tensor, a tidy scope and the engine's bookkeeping, several times the arithmetic of an 8 x 128 x 512 product.
+ */
+class StepProduct {
+  private readonly backend: WasmBackend | undefined;
+  constructor(
+    private readonly b: tf.Tensor2D,
+    private readonly rows: number,
+  ) {
+    this.backend = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackend) : undefined;
+  }
+
+  times(a: Float32Array): Float32Array {
+    const [k, cols] = this.b.shape;
+    if (!this.backend) return dataOf(() => tf.matMul(tf.tensor2d(a, [this.rows, k]), this.b));
+    const backend = this.backend;
+    const left = backend.makeOutput([1, this.rows, k], 'float32');
+    f32(backend, left).set(a);
+    const out = stock(
+      BatchMatMul,
+      backend,
+    )({
+      inputs: { a: left, b: { dataId: this.b.dataId, shape: [1, k, cols], dtype: 'float32' } },
+      backend,
+      attrs: { transposeA: false, transposeB: false } as never,
+    });
+    const result = f32(backend, out).slice();
+    dispose(backend, left, out);
+    return result;
+  }
 }
 
 /** The values of a tensor computed in a tidy scope (a typed array returned from tf.tidy would be walked element by element). */
@@ -73,8 +104,9 @@ export function lstmSequence(
     let h: Float32Array = new Float32Array(N * H);
     const c = new Float32Array(N * H);
     const hard = gateKind === 'hardSigmoid';
+    const recurrence = new StepProduct(u, N);
     for (let t = 0; t < T; t++) {
-      const hu = t > 0 ? matMulData(h, N, u) : undefined;
+      const hu = t > 0 ? recurrence.times(h) : undefined;
       const next = new Float32Array(N * H);
       for (let n = 0; n < N; n++) {
         const zBase = (n * T + t) * G;
@@ -117,6 +149,7 @@ export function lstmSequence(
       const [xs, ws, us] = saved as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D];
       const dh = dy.dataSync() as Float32Array;
       const uT = tf.transpose(us) as tf.Tensor2D;
+      const backRecurrence = new StepProduct(uT, N);
       const dz = new Float32Array(N * T * G);
       let dhNext: Float32Array = new Float32Array(N * H);
       const dcNext = new Float32Array(N * H);
@@ -143,7 +176,7 @@ export function lstmSequence(
         if (t > 0) {
           const dzT = new Float32Array(N * G);
           for (let n = 0; n < N; n++) dzT.set(dz.subarray((n * T + t) * G, (n * T + t + 1) * G), n * G);
-          dhNext = matMulData(dzT, N, uT);
+          dhNext = backRecurrence.times(dzT);
         }
       }
       // h[t-1] for every step (zero before the first): the recurrent kernel's input.

@@ -29,8 +29,9 @@ export interface ReaderBuildOptions extends BuildOptions {
 }
 
 /**
- * `reader`: a fully convolutional CTC line reader (no recurrent layers: fast on CPU and exported with the
- * same Conv/BatchNorm/Relu/MaxPool ops as the character models).
+ * `reader`: a CTC line reader. A convolutional trunk, then a context along the line: residual convolutions
+ * (the default: fully convolutional, exported with the same Conv/BatchNorm/Relu/MaxPool ops as the character
+ * models) or one bidirectional LSTM (`context: 'bilstm'`, the classic CRNN).
  *
  *   [32, W, 1] -> conv 3x3 (16) pool 2x2 -> conv (32) pool 2x2          [8, W/4]
  *              -> conv (64) pool 2x1 -> conv (96) pool 2x1              [2, W/4]

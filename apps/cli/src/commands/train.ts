@@ -35,6 +35,7 @@ export function registerTrain(program: Command): void {
       'train a model (seed | hcrnet on character shards, reader on line shards); checkpoints, resume, metrics, curve',
     )
     .option('--model <name>', 'seed | hcrnet | reader (default hcrnet)')
+    .option('--context <kind>', 'reader: conv (residual 1x5 convs; default) | bilstm (a bidirectional LSTM)')
     .option(
       '--profile <name>',
       'quick (<= 12 min here; 2 epochs, 3 with --labels 62) | full (<= 90 min here); default quick',
@@ -94,6 +95,7 @@ export function registerTrain(program: Command): void {
         if (v !== undefined) config[k] = v;
       };
       set('model', opts.model);
+      set('context', opts.context);
       set('profile', opts.profile);
       set('epochs', opts.epochs);
       set('batchSize', opts.batch);
