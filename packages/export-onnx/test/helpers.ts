@@ -7,6 +7,7 @@ import {
   decodeModel,
   type ExportOptions,
   exportLayersModel,
+  openSession,
   type ParityResult,
   randomInputs,
 } from '../src/index.js';
@@ -65,4 +66,38 @@ export async function expectParityAtWidths(
     tf.dispose(inputs);
   }
   return { bytes, maxAbsDiff };
+}
+
+/**
+ * A line reader's ONNX file against tfjs at each width, batch 1 and 3, ORT optimisations on and off: the output
+ * shape `[batch, 1, frames(width), classes]`, max abs diff within the tolerance, the same best class per frame,
+ * and not a degenerate comparison (the frames' best classes differ). Returns the worst max abs diff per width.
+ */
+export async function expectReaderParity(
+  model: LayersModel,
+  bytes: Uint8Array,
+  widths: readonly number[],
+  frames: (width: number) => number,
+): Promise<Record<number, number>> {
+  const sessions = { all: await openSession(bytes, 'all'), disabled: await openSession(bytes, 'disabled') };
+  const classes = model.outputs[0].shape[3];
+  const worst: Record<number, number> = {};
+  for (const width of widths) {
+    for (const batch of [1, 3]) {
+      const [x] = randomInputs(concreteShapes([model.inputs[0].shape], width), batch, width * 10 + batch);
+      const want = model.predict(x) as tf.Tensor;
+      expect(want.shape).toEqual([batch, 1, frames(width), classes]);
+      for (const [level, session] of Object.entries(sessions)) {
+        const r = await checkParity(session, () => want.clone(), [x]);
+        expect(r.maxAbsDiff, `width ${width}, batch ${batch}, ORT ${level}`).toBeLessThanOrEqual(TOLERANCE);
+        expect(r.argmaxAgreement).toBe(1);
+        worst[width] = Math.max(worst[width] ?? 0, r.maxAbsDiff);
+      }
+      const best = new Set(tf.tidy(() => tf.argMax(want, -1).dataSync()));
+      expect(best.size).toBeGreaterThan(1);
+      tf.dispose([x, want]);
+    }
+  }
+  await Promise.all(Object.values(sessions).map((s) => s.release()));
+  return worst;
 }

@@ -15,19 +15,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  checkParity,
-  concreteShapes,
   decodeModel,
   exportLayersModel,
   exportModelFile,
   LINE_READER_DIM_NAMES,
   type ModelProtoObject,
-  openSession,
   randomInputs,
   VERIFY_SIZES,
   verifyExport,
 } from '../src/index.js';
-import { TOLERANCE } from './helpers.js';
+import { expectReaderParity } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hcr-export-reader-'));
 const repo = resolve(import.meta.dirname, '../../..');
@@ -113,26 +110,7 @@ describe('the CTC line reader exports with a symbolic batch and width', () => {
   });
 
   it('matches tfjs within 1e-4 at widths 16..203 and batch 1 and 3, ORT optimisations on and off', async () => {
-    const sessions = { all: await openSession(bytes, 'all'), disabled: await openSession(bytes, 'disabled') };
-    const worst: Record<number, number> = {};
-    for (const width of [16, 17, 18, 63, 64, 203]) {
-      for (const batch of [1, 3]) {
-        const [x] = randomInputs(concreteShapes([model.inputs[0].shape], width), batch, width * 10 + batch);
-        const want = model.predict(x) as tf.Tensor;
-        expect(want.shape).toEqual([batch, 1, readerFrames(width), C]);
-        for (const [level, session] of Object.entries(sessions)) {
-          const r = await checkParity(session, () => want.clone(), [x]);
-          expect(r.maxAbsDiff, `width ${width}, batch ${batch}, ORT ${level}`).toBeLessThanOrEqual(TOLERANCE);
-          expect(r.argmaxAgreement).toBe(1);
-          worst[width] = Math.max(worst[width] ?? 0, r.maxAbsDiff);
-        }
-        // not a degenerate comparison: the frames' best classes differ
-        const best = new Set(tf.tidy(() => tf.argMax(want, -1).dataSync()));
-        expect(best.size).toBeGreaterThan(1);
-        tf.dispose([x, want]);
-      }
-    }
-    await Promise.all(Object.values(sessions).map((s) => s.release()));
+    const worst = await expectReaderParity(model, bytes, [16, 17, 18, 63, 64, 203], readerFrames);
     console.info(`reader parity, max abs diff per width: ${JSON.stringify(worst)}`);
   });
 });

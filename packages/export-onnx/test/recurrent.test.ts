@@ -22,7 +22,7 @@ import {
   VERIFY_SIZES,
   verifyExport,
 } from '../src/index.js';
-import { expectParityAtWidths, TOLERANCE } from './helpers.js';
+import { expectParityAtWidths, expectReaderParity, TOLERANCE } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -284,23 +284,6 @@ describe('Reshape with -1 of a channels-first value with a free width keeps Tens
  * The CRNN line reader: the reader's conv trunk up to relu5 ([N, 1, T, 128], free T), a bidirectional
  * LSTM over the frames, a 1x1 conv to the alphabet and a softmax.
  */
-function buildCrnn(classes: number): tfl.LayersModel {
-  const trunk = buildReader({ classes, seed: 3 });
-  const relu5 = trunk.getLayer('relu5').output as tfl.SymbolicTensor;
-  let x = tfl.layers.reshape({ targetShape: [-1, 128], name: 'seq' }).apply(relu5) as tfl.SymbolicTensor;
-  const cell = tfl.layers.lstm({ units: 128, returnSequences: true, ...seeded }) as tfl.RNN;
-  x = tfl.layers
-    .bidirectional({ layer: cell, mergeMode: 'concat', name: 'bilstm' })
-    .apply(x) as tfl.SymbolicTensor;
-  x = tfl.layers.reshape({ targetShape: [1, -1, 256], name: 'unseq' }).apply(x) as tfl.SymbolicTensor;
-  x = tfl.layers
-    .conv2d({ filters: classes, kernelSize: 1, kernelInitializer: glorot(4), name: 'logits' })
-    .apply(x) as tfl.SymbolicTensor;
-  const probs = tfl.layers
-    .activation({ activation: 'softmax', name: 'probs' })
-    .apply(x) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: trunk.inputs, outputs: probs, name: 'crnn' });
-}
 
 /**
  * Seeded random batch-norm statistics (fresh ones are trivial and hide mistakes), and LSTM input kernels
@@ -331,7 +314,7 @@ function randomiseStatistics(model: tfl.LayersModel): void {
 
 describe('a CRNN line reader (conv trunk + bidirectional LSTM) exports with a symbolic batch and width', () => {
   const C = LINE_ALPHABET_36.size;
-  const model = buildCrnn(C);
+  const model = buildReader({ classes: C, seed: 3, context: 'bilstm' });
   randomiseStatistics(model);
   const { bytes } = exportLayersModel(model, { dimNames: LINE_READER_DIM_NAMES });
 
@@ -346,26 +329,7 @@ describe('a CRNN line reader (conv trunk + bidirectional LSTM) exports with a sy
   });
 
   it('matches tfjs within 1e-4 at widths 16, 57 and 203, batch 1 and 3, ORT optimisations on and off', async () => {
-    const sessions = { all: await openSession(bytes, 'all'), disabled: await openSession(bytes, 'disabled') };
-    const worst: Record<number, number> = {};
-    for (const width of [16, 57, 203]) {
-      for (const batch of [1, 3]) {
-        const [x] = randomInputs(concreteShapes([model.inputs[0].shape], width), batch, width * 10 + batch);
-        const want = model.predict(x) as tf.Tensor;
-        expect(want.shape).toEqual([batch, 1, readerFrames(width), C]);
-        for (const [level, session] of Object.entries(sessions)) {
-          const r = await checkParity(session, () => want.clone(), [x]);
-          expect(r.maxAbsDiff, `width ${width}, batch ${batch}, ORT ${level}`).toBeLessThanOrEqual(TOLERANCE);
-          expect(r.argmaxAgreement).toBe(1);
-          worst[width] = Math.max(worst[width] ?? 0, r.maxAbsDiff);
-        }
-        // not a degenerate comparison: the frames' best classes differ
-        const best = new Set(tf.tidy(() => tf.argMax(want, -1).dataSync()));
-        expect(best.size).toBeGreaterThan(1);
-        tf.dispose([x, want]);
-      }
-    }
-    await Promise.all(Object.values(sessions).map((s) => s.release()));
+    const worst = await expectReaderParity(model, bytes, [16, 57, 203], readerFrames);
     console.info(`CRNN parity, max abs diff per width: ${JSON.stringify(worst)}`);
   });
 });
