@@ -29,7 +29,7 @@ export interface PackedEnsemble {
 }
 
 const PACK_HINT =
-  'Pack line readers exported by `hcr export onnx` from runs of one recipe (e.g. other training seeds on the same lines).';
+  'Pack line readers exported by `hcr export onnx` that read alike: the same alphabet, line height, stride and normalisation (e.g. other training seeds, or the conv and bilstm contexts, on the same lines).';
 
 /**
  * Several ONNX line readers -> one ONNX model that runs them all on the same input: every member's graph,
