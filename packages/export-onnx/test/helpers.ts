@@ -101,3 +101,21 @@ export async function expectReaderParity(
   await Promise.all(Object.values(sessions).map((s) => s.release()));
   return worst;
 }
+
+/**
+ * Seeded random batch-norm statistics and scales: fresh ones (mean 0, variance 1, gamma 1, beta 0) are trivial
+ * and would hide a folding or layout mistake. Returns the next unused seed.
+ */
+export function randomiseBatchNorms(model: LayersModel, seed = 1): number {
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    const [gamma, beta, mean, variance] = layer.getWeights().map((w) => w.shape);
+    layer.setWeights([
+      tf.randomUniform(gamma, 0.5, 1.5, 'float32', seed++),
+      tf.randomUniform(beta, -0.5, 0.5, 'float32', seed++),
+      tf.randomUniform(mean, -0.3, 0.3, 'float32', seed++),
+      tf.randomUniform(variance, 0.5, 2, 'float32', seed++),
+    ]);
+  }
+  return seed;
+}

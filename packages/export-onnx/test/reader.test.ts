@@ -12,7 +12,6 @@ import {
 } from '@hcr/core';
 import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, readerFrames, saveModel } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   decodeModel,
@@ -24,7 +23,7 @@ import {
   VERIFY_SIZES,
   verifyExport,
 } from '../src/index.js';
-import { expectReaderParity } from './helpers.js';
+import { expectReaderParity, randomiseBatchNorms } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hcr-export-reader-'));
 const repo = resolve(import.meta.dirname, '../../..');
@@ -34,23 +33,6 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-/**
- * Seeded random batch-norm statistics (fresh layers have mean 0, variance 1, gamma 1, beta 0, which would
- * hide a folding or layout mistake); conv kernels keep their seeded He/Glorot initialisation.
- */
-function randomiseBatchNorms(model: tfl.LayersModel, seed = 1): void {
-  for (const layer of model.layers) {
-    if (layer.getClassName() !== 'BatchNormalization') continue;
-    const [gamma, beta, mean, variance] = layer.getWeights().map((w) => w.shape);
-    layer.setWeights([
-      tf.randomUniform(gamma, 0.5, 1.5, 'float32', seed++),
-      tf.randomUniform(beta, -0.5, 0.5, 'float32', seed++),
-      tf.randomUniform(mean, -0.3, 0.3, 'float32', seed++),
-      tf.randomUniform(variance, 0.5, 2, 'float32', seed++),
-    ]);
-  }
-}
 
 function readerInfo(): LineReaderInfo {
   return {

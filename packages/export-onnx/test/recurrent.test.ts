@@ -22,7 +22,7 @@ import {
   VERIFY_SIZES,
   verifyExport,
 } from '../src/index.js';
-import { expectParityAtWidths, expectReaderParity, TOLERANCE } from './helpers.js';
+import { expectParityAtWidths, expectReaderParity, randomiseBatchNorms, TOLERANCE } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -291,24 +291,14 @@ describe('Reshape with -1 of a channels-first value with a free width keeps Tens
  * weights every frame's best class would be the same, a comparison that could miss a mix-up of frames.
  */
 function randomiseStatistics(model: tfl.LayersModel): void {
-  let seed = 1;
+  let seed = randomiseBatchNorms(model);
   for (const layer of model.layers) {
-    const cls = layer.getClassName();
-    if (cls === 'BatchNormalization') {
-      const [gamma, beta, mean, variance] = layer.getWeights().map((w) => w.shape);
-      layer.setWeights([
-        tf.randomUniform(gamma, 0.5, 1.5, 'float32', seed++),
-        tf.randomUniform(beta, -0.5, 0.5, 'float32', seed++),
-        tf.randomUniform(mean, -0.3, 0.3, 'float32', seed++),
-        tf.randomUniform(variance, 0.5, 2, 'float32', seed++),
-      ]);
-    } else if (cls === 'Bidirectional') {
-      // forward kernel, recurrent kernel, bias, then the backward layer's
-      const ws = layer.getWeights();
-      layer.setWeights(
-        ws.map((w, i) => (i % 3 === 1 ? w : tf.randomUniform(w.shape, -0.3, 0.3, 'float32', seed++))),
-      );
-    }
+    if (layer.getClassName() !== 'Bidirectional') continue;
+    // forward kernel, recurrent kernel, bias, then the backward layer's
+    const ws = layer.getWeights();
+    layer.setWeights(
+      ws.map((w, i) => (i % 3 === 1 ? w : tf.randomUniform(w.shape, -0.3, 0.3, 'float32', seed++))),
+    );
   }
 }
 
