@@ -35,24 +35,23 @@ const gateSlope = (hard: boolean, y: number) => (hard ? (y > 0 && y < 1 ? 0.2 : 
  * tensor, a tidy scope and the engine's bookkeeping, several times the arithmetic of an 8 x 128 x 512 product.
  */
 class StepProduct {
-  private readonly backend: WasmBackend | undefined;
+  /** The wasm backend and its stock BatchMatMul, looked up once; undefined on other backends. */
+  private readonly wasm: { backend: WasmBackend; batchMatMul: ReturnType<typeof stock> } | undefined;
   constructor(
     private readonly b: tf.Tensor2D,
     private readonly rows: number,
   ) {
-    this.backend = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackend) : undefined;
+    const backend = tf.getBackend() === 'wasm' ? (tf.backend() as unknown as WasmBackend) : undefined;
+    this.wasm = backend && { backend, batchMatMul: stock(BatchMatMul, backend) };
   }
 
   times(a: Float32Array): Float32Array {
     const [k, cols] = this.b.shape;
-    if (!this.backend) return dataOf(() => tf.matMul(tf.tensor2d(a, [this.rows, k]), this.b));
-    const backend = this.backend;
+    if (!this.wasm) return dataOf(() => tf.matMul(tf.tensor2d(a, [this.rows, k]), this.b));
+    const { backend, batchMatMul } = this.wasm;
     const left = backend.makeOutput([1, this.rows, k], 'float32');
     f32(backend, left).set(a);
-    const out = stock(
-      BatchMatMul,
-      backend,
-    )({
+    const out = batchMatMul({
       inputs: { a: left, b: { dataId: this.b.dataId, shape: [1, k, cols], dtype: 'float32' } },
       backend,
       attrs: { transposeA: false, transposeB: false } as never,

@@ -281,11 +281,6 @@ describe('Reshape with -1 of a channels-first value with a free width keeps Tens
 });
 
 /**
- * The CRNN line reader: the reader's conv trunk up to relu5 ([N, 1, T, 128], free T), a bidirectional
- * LSTM over the frames, a 1x1 conv to the alphabet and a softmax.
- */
-
-/**
  * Seeded random batch-norm statistics (fresh ones are trivial and hide mistakes), and LSTM input kernels
  * and biases larger than Glorot's: on random lines the trunk's frames differ little, and with Glorot
  * weights every frame's best class would be the same, a comparison that could miss a mix-up of frames.
@@ -302,6 +297,10 @@ function randomiseStatistics(model: tfl.LayersModel): void {
   }
 }
 
+/**
+ * The CRNN line reader is `buildReader({ context: 'bilstm' })`: the reader's conv trunk ([N, 1, T, 128], free T),
+ * a bidirectional LSTM over the frames, a 1x1 conv to the alphabet and a softmax.
+ */
 describe('a CRNN line reader (conv trunk + bidirectional LSTM) exports with a symbolic batch and width', () => {
   const C = LINE_ALPHABET_36.size;
   const model = buildReader({ classes: C, seed: 3, context: 'bilstm' });
