@@ -18,6 +18,7 @@ import { conv2DBackpropInputConfig } from './kernels/conv2d_backprop_input.js';
 import { identityConfig } from './kernels/identity.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.js';
 import { maxPoolGradConfig } from './kernels/max_pool_grad.js';
+import { sliceConfig, splitVConfig, unpackConfig } from './kernels/slice.js';
 import { meanConfig, sumConfig } from './kernels/sum.js';
 import { tileConfig } from './kernels/tile.js';
 import { captureStock, markOurs, stock, type WasmBackend } from './kernels/util.js';
@@ -34,6 +35,9 @@ const fastConfigs: KernelConfig[] = [
   batchNormTrainingConfig,
   batchNormTrainingGradConfig,
   identityConfig,
+  sliceConfig,
+  unpackConfig,
+  splitVConfig,
 ];
 
 for (const cfg of fastConfigs) markOurs(cfg);

@@ -1,0 +1,123 @@
+import {
+  backend_util,
+  type KernelConfig,
+  type KernelFunc,
+  Slice,
+  type SliceAttrs,
+  SplitV,
+  type SplitVAttrs,
+  slice_util,
+  type TensorInfo,
+  Unpack,
+  type UnpackAttrs,
+  util,
+} from '@tensorflow/tfjs-core';
+import { stock, type WasmBackend } from './util.js';
+
+/**
+ * Slice, Unpack (unstack) and SplitV that read their input in place. The stock wasm Slice copies the whole
+ * input out of the wasm heap (`readSync`) before cutting its piece, and the stock Unpack and SplitV call it
+ * once per output: unstacking a [64, T, 256] sequence into T steps, as tfjs-layers' LSTM does when it reads
+ * a line, copied the sequence T times (quadratic in the line's width; 11 of a validation pass's 30 s in the
+ * LSTM). Here each output copies only its own elements, so results are the same bytes.
+ */
+
+/** The wasm backend's view of a tensor's elements in its heap (take it after every allocation). */
+type HeapView = Float32Array | Int32Array | Uint8Array;
+/** Dtypes with a heap view; strings (and complex numbers) go to the stock kernels. */
+const inHeap = (t: TensorInfo) => t.dtype === 'float32' || t.dtype === 'int32' || t.dtype === 'bool';
+const heapView = (backend: WasmBackend, t: TensorInfo): HeapView =>
+  (backend as unknown as { typedArrayFromHeap(t: TensorInfo): HeapView }).typedArrayFromHeap(t);
+
+/** Copies the box `begin`/`size` of `x` (already validated) into a new tensor. */
+function cut(backend: WasmBackend, x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+  const out = backend.makeOutput([...size], x.dtype); // a copy: callers reuse `size`
+  if (util.sizeFromShape(size) === 0) return out;
+  const from = heapView(backend, x);
+  const to = heapView(backend, out);
+  const rank = x.shape.length;
+  if (rank === 0) {
+    to[0] = from[0]!;
+    return out;
+  }
+  // Element strides, the last axis' included (computeStrides leaves it out).
+  const strides = [...util.computeStrides(x.shape), 1];
+  // Trailing axes taken whole form one contiguous run; the axes before it are walked with an odometer.
+  let outer = rank - 1;
+  while (outer > 0 && begin[outer] === 0 && size[outer] === x.shape[outer]) outer--;
+  const run = size[outer]! * strides[outer]!;
+  const index = new Array<number>(outer).fill(0);
+  let written = 0;
+  for (;;) {
+    let offset = begin[outer]! * strides[outer]!;
+    for (let a = 0; a < outer; a++) offset += (begin[a]! + index[a]!) * strides[a]!;
+    to.set(from.subarray(offset, offset + run), written);
+    written += run;
+    let a = outer - 1;
+    while (a >= 0 && ++index[a]! === size[a]) index[a--] = 0;
+    if (a < 0) return out;
+  }
+}
+
+export function sliceInPlace(args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs: SliceAttrs }) {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  if (!inHeap(x)) return stock(Slice, backend)({ inputs, backend, attrs: attrs as never });
+  const [begin, size] = slice_util.parseSliceParams(x as never, attrs.begin, attrs.size);
+  slice_util.assertParamsValid(x as never, begin, size);
+  return cut(backend, x, begin, size);
+}
+
+export function unpackInPlace(args: {
+  inputs: { value: TensorInfo };
+  backend: WasmBackend;
+  attrs: UnpackAttrs;
+}) {
+  const { inputs, backend, attrs } = args;
+  const { value } = inputs;
+  if (!inHeap(value)) return stock(Unpack, backend)({ inputs, backend, attrs: attrs as never });
+  const axis = attrs.axis < 0 ? attrs.axis + value.shape.length : attrs.axis;
+  const outShape = value.shape.filter((_, i) => i !== axis);
+  const begin = value.shape.map(() => 0);
+  const size = value.shape.slice();
+  size[axis] = 1;
+  const outs: TensorInfo[] = [];
+  for (let i = 0; i < value.shape[axis]!; i++) {
+    begin[axis] = i;
+    const piece = cut(backend, value, begin, size);
+    outs.push({ dataId: piece.dataId, dtype: piece.dtype, shape: outShape });
+  }
+  return outs;
+}
+
+export function splitVInPlace(args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs: SplitVAttrs }) {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  if (!inHeap(x)) return stock(SplitV, backend)({ inputs, backend, attrs: attrs as never });
+  const axis = util.parseAxisParam(attrs.axis, x.shape)[0]!;
+  const sizes = backend_util.prepareSplitSize(x as never, attrs.numOrSizeSplits, axis);
+  const begin = x.shape.map(() => 0);
+  const size = x.shape.slice();
+  return sizes.map((s) => {
+    size[axis] = s;
+    const piece = cut(backend, x, begin, size);
+    begin[axis]! += s;
+    return piece;
+  });
+}
+
+export const sliceConfig: KernelConfig = {
+  kernelName: Slice,
+  backendName: 'wasm',
+  kernelFunc: sliceInPlace as unknown as KernelFunc,
+};
+export const unpackConfig: KernelConfig = {
+  kernelName: Unpack,
+  backendName: 'wasm',
+  kernelFunc: unpackInPlace as unknown as KernelFunc,
+};
+export const splitVConfig: KernelConfig = {
+  kernelName: SplitV,
+  backendName: 'wasm',
+  kernelFunc: splitVInPlace as unknown as KernelFunc,
+};
