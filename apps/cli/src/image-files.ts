@@ -2,8 +2,16 @@ import { readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
 
-/** File extensions a folder is searched for: the formats the recogniser decodes (PNG, JPEG, WebP). */
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg', '.webp'];
+/** File extensions a folder is searched for: the formats the recogniser decodes (PNG, JPEG, WebP, TIFF, GIF). */
+export const IMAGE_EXTENSIONS: readonly string[] = [
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.webp',
+  '.tif',
+  '.tiff',
+  '.gif',
+];
 
 const isImageName = (name: string) => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
 
@@ -43,7 +51,7 @@ export async function expandImageArgs(args: readonly string[]): Promise<string[]
         'NO_IMAGES',
         `The folder ${arg} has no images (${IMAGE_EXTENSIONS.join(', ')}) in it.`,
         {
-          hint: 'Pass a folder with PNG, JPEG or WebP files (subfolders are searched too), or the files themselves.',
+          hint: 'Pass a folder with PNG, JPEG, WebP, TIFF or GIF files (subfolders are searched too), or the files themselves.',
         },
       );
     files.push(...found);

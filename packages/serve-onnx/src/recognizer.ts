@@ -11,6 +11,7 @@ import {
 } from './classes.js';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
 import { openSession, resolveTuning, type SessionTuning } from './onnx/session.js';
+import { IMAGE_FORMATS_TEXT, sniffImageFormat } from './preprocess/decode.js';
 import {
   PIXELS,
   type PreparedCharacter,
@@ -94,17 +95,9 @@ export interface Recognizer {
   close(): Promise<void>;
 }
 
-const PNG = [0x89, 0x50, 0x4e, 0x47];
-const JPEG = [0xff, 0xd8, 0xff];
-
-function startsWith(b: Uint8Array, sig: number[], at = 0): boolean {
-  return sig.every((v, i) => b[at + i] === v);
-}
-
-/** True for PNG, JPEG or WebP file signatures. */
+/** True for the file signatures of the image formats hcr reads (a 784-byte PNG is an image, not pixels). */
 export function looksLikeImageFile(b: Uint8Array): boolean {
-  const webp = startsWith(b, [0x52, 0x49, 0x46, 0x46]) && startsWith(b, [0x57, 0x45, 0x42, 0x50], 8);
-  return startsWith(b, PNG) || startsWith(b, JPEG) || webp;
+  return sniffImageFormat(b) !== undefined;
 }
 
 export async function prepareInput(
@@ -119,7 +112,7 @@ export async function prepareInput(
   if ('image' in input) return prepareImage(input.image, opts);
   if ('pixels' in input) return preparePixels(input.pixels);
   throw new HcrError('BAD_INPUT', 'Unrecognised input.', {
-    hint: 'Pass image bytes (PNG/JPEG/WebP) or 784 pixel values.',
+    hint: `Pass image bytes (${IMAGE_FORMATS_TEXT}) or 784 pixel values.`,
   });
 }
 
@@ -231,7 +224,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
 
 /** A PNG of at most 128x128 pixels by its header (what decodeImageNow decodes at once). */
 function isSmallPng(b: Uint8Array): boolean {
-  if (b.length < 24 || !startsWith(b, PNG)) return false;
+  if (b.length < 24 || sniffImageFormat(b) !== 'png') return false;
   const width = ((b[16]! << 24) | (b[17]! << 16) | (b[18]! << 8) | b[19]!) >>> 0;
   const height = ((b[20]! << 24) | (b[21]! << 16) | (b[22]! << 8) | b[23]!) >>> 0;
   return width * height <= 128 * 128;

@@ -175,14 +175,44 @@ describe('photo preprocessing', () => {
     await expect(decodeImage(new Uint8Array(0))).rejects.toMatchObject({ code: 'IMAGE_UNDECODABLE' });
     const png = await photo('7');
     await expect(decodeImage(png.subarray(0, png.length / 2))).rejects.toBeInstanceOf(HcrError);
-    const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#fff' } })
-      .gif()
-      .toBuffer();
-    await expect(decodeImage(gif)).rejects.toThrow(/not a PNG, JPEG or WebP file/);
+    // Formats hcr does not read are named, with what it does read.
+    const bmpHeader = new Uint8Array([0x42, 0x4d, 0x3a, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0]);
+    await expect(decodeImage(bmpHeader)).rejects.toThrow(
+      /a BMP image, which hcr does not read: it reads PNG, JPEG, WebP, TIFF or GIF/,
+    );
+    await expect(decodeImage(new TextEncoder().encode('%PDF-1.7\n'))).rejects.toThrow(/a PDF document/);
+    await expect(decodeImage(new Uint8Array([1, 2, 3, 4, 5]))).rejects.toThrow(/no image signature/);
     // A PNG whose header says 20000 x 20000 (400 megapixels) in a few hundred bytes: refused before decoding.
     const bomb = pngWithHeader(20000, 20000, deflateSync(Buffer.alloc(64 * 1024)));
     expect(bomb.length).toBeLessThan(2000);
     await expect(decodeImage(bomb)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
+  });
+
+  it('reads scans as TIFF (also 1-bit fax) and GIF like the same picture in PNG', async () => {
+    const png = await photo('7');
+    const fromPng = await decodeImage(png);
+    const tiff = await sharp(png).tiff({ compression: 'lzw' }).toBuffer();
+    const gif = await sharp(png).gif().toBuffer();
+    for (const [bytes, format] of [
+      [tiff, 'tiff'],
+      [gif, 'gif'],
+    ] as const) {
+      const img = await decodeImage(bytes);
+      expect(img.format).toBe(format);
+      expect([img.width, img.height]).toEqual([fromPng.width, fromPng.height]);
+      // GIF has a 256-colour palette; the picture is the same.
+      expect(correlation(img.values, fromPng.values)).toBeGreaterThan(0.99);
+    }
+    // A document scanner's 1-bit CCITT G4 page: black ink on white after thresholding.
+    const fax = await sharp(png)
+      .threshold(128)
+      .toColourspace('b-w')
+      .tiff({ compression: 'ccittfax4', bitdepth: 1 })
+      .toBuffer();
+    const page = await decodeImage(fax);
+    expect(page.format).toBe('tiff');
+    expect(new Set(page.values).size).toBeLessThanOrEqual(256);
+    expect(correlation(page.values, fromPng.values)).toBeGreaterThan(0.8);
   });
 
   it('remembers the size an image arrived at, upright, when it shrinks it to the working size', async () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import { packReaderEnsemble } from '@hcr/export-onnx';
 import pino from 'pino';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createLineReader, createRecognizer, type HcrApp, type LineReader } from '../src/index.js';
 import { lineScan, uniform } from './support/line-synth.js';
@@ -67,6 +68,23 @@ describe('POST /v1/read', () => {
     expect(body.alternatives.length).toBeLessThanOrEqual(3);
     expect(body.timing.totalMs).toBeGreaterThan(0);
     expect(body.input).toBeUndefined();
+  });
+
+  it("reads a scanner's TIFF as the same line in PNG, and names a format it does not read", async () => {
+    const png = await lineScan('7140');
+    const tiff = await sharp(png).tiff({ compression: 'lzw' }).toBuffer();
+    const asPng = (await post(png, '?top_k=3')).json();
+    const asTiff = await post(tiff, '?top_k=3', 'image/tiff');
+    expect(asTiff.statusCode).toBe(200);
+    expect(asTiff.json()).toMatchObject({ text: asPng.text, confidence: asPng.confidence });
+    const bmp = await post(
+      Buffer.from([0x42, 0x4d, 0x3a, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0]),
+      '',
+      'image/png',
+    );
+    expect(bmp.statusCode).toBe(400);
+    expect(bmp.json().error.message).toMatch(/BMP image, which hcr does not read/);
+    expect((await post(png)).statusCode).toBe(200);
   });
 
   it('takes options as query parameters or JSON fields, and batches as JSON', async () => {

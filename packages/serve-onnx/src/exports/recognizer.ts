@@ -20,6 +20,9 @@ export {
   type DecodeLimits,
   decodeImage,
   IMAGE_CONTENT_TYPES,
+  IMAGE_FORMATS_TEXT,
+  type ImageFormat,
+  sniffImageFormat,
 } from '../preprocess/decode.js';
 export {
   DEFAULT_INK_OPTIONS,

@@ -2,8 +2,19 @@ import { HcrError } from '@hcr/core';
 import sharp, { type OutputInfo } from 'sharp';
 import { decodeSmallPngPixels } from './small-png.js';
 
-/** Image formats accepted from users (content types and sharp's format names). */
-export const IMAGE_CONTENT_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+/** Image formats accepted from users: what phones, browsers and document scanners write (TIFF, often 1-bit fax). */
+export const IMAGE_CONTENT_TYPES = [
+  'image/png',
+  'image/jpeg',
+  'image/webp',
+  'image/tiff',
+  'image/gif',
+] as const;
+
+/** The accepted formats in words, for messages and documentation. */
+export const IMAGE_FORMATS_TEXT = 'PNG, JPEG, WebP, TIFF or GIF';
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif';
 
 export interface DecodeLimits {
   /** Largest width x height accepted before decoding (decompression bombs stop here). */
@@ -30,13 +41,13 @@ export interface DecodedImage {
 
 function badImage(problem: string, cause?: unknown): HcrError {
   return new HcrError('IMAGE_UNDECODABLE', problem, {
-    hint: 'Send a complete PNG, JPEG or WebP file of the character or field (content-type image/png, image/jpeg or image/webp).',
+    hint: `Send a complete ${IMAGE_FORMATS_TEXT} file of the character or field (content-type ${IMAGE_CONTENT_TYPES.join(', ')}).`,
     cause,
   });
 }
 
 /**
- * Decodes PNG/JPEG/WebP (small plain PNGs in JS via zlib, everything else with sharp): checks the header before decoding (format, pixel count), applies the
+ * Decodes PNG/JPEG/WebP/TIFF/GIF (the first page or frame; small plain PNGs in JS via zlib, everything else with sharp): checks the header before decoding (format, pixel count), applies the
  * EXIF orientation (phone photos), shrinks to the working size, and turns colour + alpha into one channel.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
@@ -96,12 +107,16 @@ export function decodeImageNow(
   return decodeSmallNow(bytes, limits.maxInputPixels ?? DEFAULT_DECODE_LIMITS.maxInputPixels, reuse);
 }
 
-function checkFormat(bytes: Uint8Array): 'png' | 'jpeg' | 'webp' {
+function checkFormat(bytes: Uint8Array): ImageFormat {
   if (bytes.byteLength === 0) throw badImage('The image is empty (0 bytes).');
-  const format = sniffFormat(bytes);
-  if (!format)
-    throw badImage('The data is not a PNG, JPEG or WebP file (its first bytes are no image signature).');
-  return format;
+  const format = sniffImageFormat(bytes);
+  if (format) return format;
+  const other = otherFormat(bytes);
+  throw badImage(
+    other
+      ? `The data is ${other}, which hcr does not read: it reads ${IMAGE_FORMATS_TEXT} images.`
+      : `The data is not a ${IMAGE_FORMATS_TEXT} file (its first bytes are no image signature).`,
+  );
 }
 
 function decodeSmallNow(bytes: Uint8Array, maxInputPixels: number, reuse: boolean): DecodedImage | undefined {
@@ -185,12 +200,25 @@ function composite(r: number, g: number, b: number, alphaByte: number): number {
 
 const OPAQUE_GREY = Float32Array.from({ length: 256 }, (_, v) => composite(v, v, v, 255));
 
-/** PNG, JPEG or WebP by file signature; anything else is refused before sharp sees it. */
-function sniffFormat(b: Uint8Array): 'png' | 'jpeg' | 'webp' | undefined {
-  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
+const startsWith = (b: Uint8Array, text: string, at = 0) =>
+  [...text].every((ch, i) => b[at + i] === ch.charCodeAt(0));
+
+/** The image format by file signature; anything else is refused before sharp sees it. */
+export function sniffImageFormat(b: Uint8Array): ImageFormat | undefined {
+  if (b[0] === 0x89 && startsWith(b, 'PNG', 1)) return 'png';
   if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
-  const riff = b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46;
-  if (riff && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50) return 'webp';
+  if (startsWith(b, 'RIFF') && startsWith(b, 'WEBP', 8)) return 'webp';
+  if (startsWith(b, 'II*\0') || startsWith(b, 'MM\0*')) return 'tiff';
+  if (startsWith(b, 'GIF87a') || startsWith(b, 'GIF89a')) return 'gif';
+  return undefined;
+}
+
+/** Formats people send by mistake, named so that the error says what arrived. */
+function otherFormat(b: Uint8Array): string | undefined {
+  if (startsWith(b, '%PDF')) return 'a PDF document (export the page as PNG or TIFF, or crop the field)';
+  if (startsWith(b, 'BM')) return 'a BMP image';
+  if (startsWith(b, 'ftyp', 4)) return 'a HEIC/AVIF image (set the camera to JPEG, or convert it)';
+  if (b[0] === 0x3c) return 'text (HTML or SVG?)';
   return undefined;
 }
 

@@ -20,7 +20,7 @@ export interface ReadRouteOptions {
 }
 
 export const READ_JSON_HINT =
-  'Send the image itself (content-type image/png, image/jpeg or image/webp), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam as query parameters or JSON fields.';
+  'Send the image itself (content-type image/png, image/jpeg, image/webp, image/tiff or image/gif), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam as query parameters or JSON fields.';
 
 const NO_READER_HINT =
   'Start hcr serve with --reader <model.onnx> (after `pnpm turbo run train eval`, it is artifacts/model/reader/model.onnx, which hcr serve loads by itself).';

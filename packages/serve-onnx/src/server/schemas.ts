@@ -1,5 +1,5 @@
 import { VERDICTS } from '../classes.js';
-import { IMAGE_CONTENT_TYPES } from '../preprocess/decode.js';
+import { IMAGE_CONTENT_TYPES, IMAGE_FORMATS_TEXT } from '../preprocess/decode.js';
 import { DEFAULT_BEAM, DEFAULT_TOP_K, MAX_BEAM, MAX_TOP_K } from '../reader/read-options.js';
 
 /**
@@ -107,7 +107,7 @@ export function predictSchema(classCount: number, maxImages: number) {
     response: { 200: predictResponse },
     body: {
       content: {
-        ...rawImageBodies('A PNG, JPEG or WebP photo or scan of one character.'),
+        ...rawImageBodies(`A ${IMAGE_FORMATS_TEXT} photo or scan of one character.`),
         'multipart/form-data': {
           schema: {
             type: 'object',
@@ -138,7 +138,7 @@ export function predictSchema(classCount: number, maxImages: number) {
                 type: 'array',
                 minItems: 1,
                 maxItems: maxImages,
-                items: { type: 'string', description: 'base64 PNG, JPEG or WebP (data: URLs welcome)' },
+                items: { type: 'string', description: `base64 ${IMAGE_FORMATS_TEXT} (data: URLs welcome)` },
               },
               min_confidence: minConfidence,
             },
@@ -200,7 +200,7 @@ export function readSchema(maxImages: number) {
     querystring: { type: 'object', properties: { ...readOptionProperties, debug } },
     body: {
       content: {
-        ...rawImageBodies('A PNG, JPEG or WebP image of one line of writing.'),
+        ...rawImageBodies(`A ${IMAGE_FORMATS_TEXT} image of one line of writing.`),
         'multipart/form-data': {
           schema: {
             type: 'object',
@@ -217,7 +217,7 @@ export function readSchema(maxImages: number) {
             additionalProperties: false,
             description: 'Either `image` or `images`, with options beside them.',
             properties: {
-              image: { type: 'string', description: 'base64 PNG, JPEG or WebP (data: URLs welcome)' },
+              image: { type: 'string', description: `base64 ${IMAGE_FORMATS_TEXT} (data: URLs welcome)` },
               images: images({ type: 'string' }),
               ...readOptionProperties,
               top_k: orNumericString(readOptionProperties.top_k),

@@ -54,7 +54,7 @@ export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): 
         415,
         'UNSUPPORTED_MEDIA_TYPE',
         `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted.`,
-        'Send image/png, image/jpeg, image/webp (or application/octet-stream), or application/json with {"pixels": [...]} or {"images": [...]}.',
+        'Send image/png, image/jpeg, image/webp, image/tiff, image/gif (or application/octet-stream), or application/json with {"pixels": [...]} or {"images": [...]}.',
       );
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
       return sendError(reply, 400, 'BAD_JSON', `The body is not valid JSON (${err.message}).`, JSON_HINT);
