@@ -1,4 +1,5 @@
-import { isHcrError } from '@hcr/core';
+import { HcrError, isHcrError } from '@hcr/core';
+import { Option } from 'commander';
 import pc from 'picocolors';
 
 type Env = Record<string, string | undefined>;
@@ -61,4 +62,24 @@ export function reportError(e: unknown, { json = false }: { json?: boolean } = {
   writeJson({ code: 'UNEXPECTED', message: err?.message ?? String(e) });
   if (process.env.HCR_DEBUG) log(String(err?.stack));
   return 1;
+}
+
+/** What commands that answer per image print: text for people, JSON or CSV for programs and spreadsheets. */
+export const OUTPUT_FORMATS = ['text', 'json', 'csv'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The `--format` option of commands that answer per image. */
+export function formatOption(): Option {
+  return new Option('--format <format>', 'text | json | csv (a header, then one row per image)').choices(
+    OUTPUT_FORMATS,
+  );
+}
+
+/** --format, with --json kept as its short form; the two may not disagree. */
+export function outputFormat(opts: { format?: OutputFormat; json?: boolean }): OutputFormat {
+  if (opts.json && opts.format && opts.format !== 'json')
+    throw new HcrError('BAD_OPTION', `--json and --format ${opts.format} ask for two different outputs.`, {
+      hint: 'Pass one of them.',
+    });
+  return opts.format ?? (opts.json ? 'json' : 'text');
 }

@@ -3,6 +3,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineReader, loadLexicons, parseLexiconSpec, readLexiconFile } from '../src/index.js';
 import { lineScan, uniform } from './support/line-synth.js';
@@ -86,6 +87,40 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const reading = doc.results[0].reading;
     expect(Object.keys(reading).sort()).toEqual(['alternatives', 'characters', 'confidence', 'text']);
     for (const a of reading.alternatives) expect(a.text).toMatch(/^(TAX|LATTE)([ -](TAX|LATTE))*$/);
+  });
+
+  it('reads every image of a folder (subfolders too); --format csv has a row per file, errors included', async () => {
+    const folder = join(dir, 'scans');
+    await mkdir(join(folder, 'batch 2'), { recursive: true });
+    await copyFile(line, join(folder, 'a.png'));
+    await writeFile(
+      join(folder, 'batch 2', 'b.tif'),
+      await sharp(await lineScan('7140'))
+        .tiff()
+        .toBuffer(),
+    );
+    await writeFile(join(folder, 'notes.txt'), 'not an image');
+    await writeFile(join(folder, 'broken.png'), 'no png');
+    const args = ['read', '--model', RANDOM_READER, folder, '--top-k', '2'];
+    const j = await run([...args, '--json']);
+    const doc = JSON.parse(j.stdout);
+    expect(doc.results.map((r: { file: string }) => r.file)).toEqual(
+      ['a.png', join('batch 2', 'b.tif'), 'broken.png'].map((f) => join(folder, f)),
+    );
+    const c = await run([...args, '--format', 'csv']);
+    expect(c.code).toBe(1); // broken.png
+    const rows = c.stdout.trim().split('\n');
+    expect(rows[0]).toBe('file,text,confidence,text_2,confidence_2,error');
+    doc.results
+      .slice(0, 2)
+      .forEach((r: { file: string; reading: { text: string; confidence: number } }, i: number) => {
+        // no quoting: the paths hold spaces but no commas or quotes
+        expect(
+          rows[i + 1]!.startsWith(`${r.file},${r.reading.text},${r.reading.confidence.toFixed(4)},`),
+        ).toBe(true);
+      });
+    expect(rows[3]).toMatch(/broken\.png,,,,,.*not a PNG, JPEG, WebP, TIFF or GIF/);
+    expect((await run([...args, '--json', '--format', 'csv'])).stderr).toMatch(/two different outputs/);
   });
 
   it('--model a.onnx,b.onnx reads with both readers as one ensemble', async () => {

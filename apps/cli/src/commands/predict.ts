@@ -17,14 +17,11 @@ import {
   type Prediction,
   parseMinConfidence,
 } from '@hcr/serve-onnx/recognizer';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
 import { expandImageArgs, IMAGE_EXTENSIONS } from '../image-files.js';
-import { log, out, printJson } from '../output.js';
+import { formatOption, log, out, outputFormat, printJson } from '../output.js';
 import { DEFAULT_MODEL } from './serve.js';
-
-const FORMATS = ['text', 'json', 'csv'] as const;
-type Format = (typeof FORMATS)[number];
 
 interface PredictResult {
   file: string;
@@ -47,15 +44,6 @@ function caseReader(space: string | undefined): (classIndex: number) => string |
   const s = space ? labelSpace(space) : undefined;
   if (!s || !isCaseSensitive(s)) return () => undefined;
   return (i) => CASE_WORDS[classKind(i, s)];
-}
-
-/** --format, with --json kept as its short form; the two may not disagree. */
-function outputFormat(opts: { format?: Format; json?: boolean }): Format {
-  if (opts.json && opts.format && opts.format !== 'json')
-    throw new HcrError('BAD_OPTION', `--json and --format ${opts.format} ask for two different outputs.`, {
-      hint: 'Pass one of them.',
-    });
-  return opts.format ?? (opts.json ? 'json' : 'text');
 }
 
 /**
@@ -107,11 +95,7 @@ export function registerPredict(program: Command): void {
       String(DEFAULT_MIN_CONFIDENCE),
     )
     .option('--debug <dir>', 'write the preprocessed 28x28 image the model sees, as <dir>/<name>.28x28.png')
-    .addOption(
-      new Option('--format <format>', 'text | json | csv (a header, then one row per image)').choices(
-        FORMATS,
-      ),
-    )
+    .addOption(formatOption())
     .option('--json', 'print one JSON document (same as --format json)')
     .action(async (args: string[], opts) => {
       const format = outputFormat(opts);

@@ -9,9 +9,10 @@ import {
   type ReadOptions,
 } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
-import { out, printJson } from '../output.js';
+import { csvRow } from '../csv.js';
+import { expandImageArgs, IMAGE_EXTENSIONS } from '../image-files.js';
+import { formatOption, out, outputFormat, printJson } from '../output.js';
 
-/** Where the pipeline puts the exported line reader. */
 /** The pipeline's reader: its two readers packed into one file by its export task. */
 export const DEFAULT_READER = 'artifacts/model/reader/model.onnx';
 
@@ -46,7 +47,10 @@ export function registerRead(program: Command): void {
   program
     .command('read')
     .description('read handwritten lines, words or fields (names, amounts, codes) in image files')
-    .argument('<images...>', 'image files (PNG, JPEG, WebP), one line or field each')
+    .argument(
+      '<images...>',
+      `image files, one line or field each, or folders (searched recursively for ${IMAGE_EXTENSIONS.join(' ')})`,
+    )
     .option(
       '--model <files>',
       `line reader ONNX model, or several trained alike as one ensemble: a.onnx,b.onnx, or one file packed by "hcr export ensemble" (env HCR_READER; default ${DEFAULT_READER})`,
@@ -63,7 +67,8 @@ export function registerRead(program: Command): void {
     )
     .option('--top-k <n>', `alternative texts per image (1..${MAX_TOP_K})`, rangeInt('--top-k', MAX_TOP_K), 3)
     .option('--beam <n>', `beam width (1 = best path; up to ${MAX_BEAM})`, rangeInt('--beam', MAX_BEAM))
-    .option('--json', 'print one JSON document')
+    .addOption(formatOption())
+    .option('--json', 'print one JSON document (same as --format json)')
     .addHelpText(
       'after',
       `
@@ -71,9 +76,12 @@ Examples:
   hcr read amount.png --classes chars:0123456789.,      # a cheque amount
   hcr read postcode.jpg --pattern '[A-Z]{2}[0-9] [0-9][A-Z]{2}' --top-k 5
   hcr read name.png --classes letters --lexicon surnames.txt --json
-  hcr read name.png --classes letters --lm first-names.txt   # unknown names still read`,
+  hcr read name.png --classes letters --lm first-names.txt   # unknown names still read
+  hcr read scans/amounts --classes digits --format csv > amounts.csv`,
     )
-    .action(async (images: string[], opts) => {
+    .action(async (args: string[], opts) => {
+      const format = outputFormat(opts);
+      const images = await expandImageArgs(args);
       const specs = [
         ...(opts.lexicon ? [`lexicon=${opts.lexicon}`] : []),
         ...(opts.lm ? [`lm=${opts.lm}`] : []),
@@ -119,13 +127,40 @@ Examples:
             results.push({ file: files[i]!, error: { code: p.reason.code, message: p.reason.message } });
           });
         }
-        if (opts.json) printJson({ model: reader.info.id, results });
+        if (format === 'json') printJson({ model: reader.info.id, results });
+        else if (format === 'csv') writeCsv(results, opts.topK);
         else for (const r of results) process.stdout.write(`${formatResult(r)}\n`);
         if (results.some((r) => r.error)) process.exitCode = 1;
       } finally {
         await reader.close();
       }
     });
+}
+
+/**
+ * CSV on stdout: file, the text and its confidence (0-1), the alternatives after it, and the error for files
+ * that could not be read.
+ */
+function writeCsv(results: ReadResult[], topK: number): void {
+  const ranks = Array.from({ length: topK - 1 }, (_, i) => i + 2);
+  let text = csvRow([
+    'file',
+    'text',
+    'confidence',
+    ...ranks.flatMap((k) => [`text_${k}`, `confidence_${k}`]),
+    'error',
+  ]);
+  for (const r of results) {
+    const after = Array.from({ length: topK - 1 }, (_, i) => r.reading?.alternatives[i + 1]);
+    text += csvRow([
+      r.file,
+      r.reading?.text,
+      r.reading?.confidence.toFixed(4),
+      ...after.flatMap((a) => [a?.text, a?.confidence.toFixed(4)]),
+      r.error?.message,
+    ]);
+  }
+  process.stdout.write(text);
 }
 
 function formatResult(r: ReadResult): string {
