@@ -163,6 +163,10 @@ document.getElementById('upload').addEventListener('change', async (e) => {
   if (!file) return;
   photo.src = URL.createObjectURL(file);
   photo.hidden = false;
+  // Browsers show no TIFF: then only the server's view of it (the 28x28 input) is shown.
+  photo.onerror = () => {
+    photo.hidden = true;
+  };
   statusLine.textContent = 'Reading the photo…';
   await send(file);
   e.target.value = '';
