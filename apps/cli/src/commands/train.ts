@@ -12,6 +12,11 @@ import {
 } from '@hcr/train';
 import type { Command } from 'commander';
 import { log, printJson } from '../output.js';
+import {
+  rerunWithSingleThreadedGc,
+  stopWithFirstProcess,
+  wantsSingleThreadedGc,
+} from '../single-threaded-gc.js';
 
 function number(flag: string, integer: boolean) {
   return (raw: string): number => {
@@ -90,6 +95,7 @@ export function registerTrain(program: Command): void {
     .option('--config <file>', 'JSON file with any training options (flags override it)')
     .option('--json', 'print the final metadata as JSON on stdout')
     .action(async (opts) => {
+      stopWithFirstProcess();
       const config: TrainConfigInput = opts.config ? await loadTrainConfigFile(opts.config) : {};
       const set = <K extends keyof TrainConfig & keyof TrainConfigInput>(k: K, v: TrainConfigInput[K]) => {
         if (v !== undefined) config[k] = v;
@@ -112,12 +118,29 @@ export function registerTrain(program: Command): void {
       set('out', opts.out);
       set('limitTrain', opts.limitTrain);
       if (opts.augment === false) config.augment = { ...(config.augment ?? {}), enabled: false };
+      const workers = plannedWorkers(config);
+      if (workers !== undefined && wantsSingleThreadedGc(workers)) {
+        log(
+          `hcr train: ${workers} worker threads fill the cores; restarting node with --single-threaded-gc (same results, faster)`,
+        );
+        process.exitCode = await rerunWithSingleThreadedGc();
+        return;
+      }
       const options = { config, resume: opts.resume, run: opts.run, force: opts.force, log };
       const result = (await readsLines(config, opts.resume))
         ? await trainLines(options)
         : await train(options);
       if (opts.json) printJson(result.metadata);
     });
+}
+
+/** The worker threads the training will start, or undefined when the options are invalid (training says why). */
+function plannedWorkers(config: TrainConfigInput): number | undefined {
+  try {
+    return resolveTrainConfig(config).workers;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A reader run: asked for with --model reader, or a resumed run whose checkpoint trained the reader. */
