@@ -19,7 +19,12 @@ const DTYPES = ['float32', 'int32', 'bool'] as const;
 const tensorOf = (shape: number[], dtype: (typeof DTYPES)[number]) => {
   const n = shape.reduce((a, b) => a * b, 1);
   const values = Array.from({ length: n }, (_, i) => i * 1.25 - 3);
-  if (dtype === 'bool') return tf.tensor(values.map((_, i) => (i * 7) % 3 === 0), shape, 'bool');
+  if (dtype === 'bool')
+    return tf.tensor(
+      values.map((_, i) => (i * 7) % 3 === 0),
+      shape,
+      'bool',
+    );
   return tf.tensor(dtype === 'int32' ? values.map(Math.round) : values, shape, dtype);
 };
 
