@@ -1,22 +1,21 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { writeSyntheticDataset } from '@hcr/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HCR_ARGS, ROOT } from '../../../packages/serve-onnx/test/support/run-hcr.js';
 import { GC_FLAG, wantsSingleThreadedGc } from '../src/single-threaded-gc.js';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
 const CORES = availableParallelism();
 const RESTART = /restarting node with --single-threaded-gc/;
 let dir: string;
 
 function hcrTrain(args: string[]) {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'train', ...args],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, [...HCR_ARGS, 'train', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d) => {
     err += d;

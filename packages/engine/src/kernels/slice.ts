@@ -68,6 +68,18 @@ export function sliceInPlace(args: { inputs: { x: TensorInfo }; backend: WasmBac
   return cut(backend, x, begin, size);
 }
 
+/** `x` cut along `axis` into consecutive pieces of the given sizes (Unpack: all 1; SplitV: as asked). */
+function piecesAlong(backend: WasmBackend, x: TensorInfo, axis: number, sizes: number[]): TensorInfo[] {
+  const begin = x.shape.map(() => 0);
+  const size = x.shape.slice();
+  return sizes.map((s) => {
+    size[axis] = s;
+    const piece = cut(backend, x, begin, size);
+    begin[axis]! += s;
+    return piece;
+  });
+}
+
 export function unpackInPlace(args: {
   inputs: { value: TensorInfo };
   backend: WasmBackend;
@@ -78,16 +90,8 @@ export function unpackInPlace(args: {
   if (!inHeap(value)) return stock(Unpack, backend)({ inputs, backend, attrs: attrs as never });
   const axis = attrs.axis < 0 ? attrs.axis + value.shape.length : attrs.axis;
   const outShape = value.shape.filter((_, i) => i !== axis);
-  const begin = value.shape.map(() => 0);
-  const size = value.shape.slice();
-  size[axis] = 1;
-  const outs: TensorInfo[] = [];
-  for (let i = 0; i < value.shape[axis]!; i++) {
-    begin[axis] = i;
-    const piece = cut(backend, value, begin, size);
-    outs.push({ dataId: piece.dataId, dtype: piece.dtype, shape: outShape });
-  }
-  return outs;
+  const ones = new Array<number>(value.shape[axis]!).fill(1);
+  return piecesAlong(backend, value, axis, ones).map((p) => ({ ...p, shape: outShape }));
 }
 
 export function splitVInPlace(args: { inputs: { x: TensorInfo }; backend: WasmBackend; attrs: SplitVAttrs }) {
@@ -95,15 +99,12 @@ export function splitVInPlace(args: { inputs: { x: TensorInfo }; backend: WasmBa
   const { x } = inputs;
   if (!inHeap(x)) return stock(SplitV, backend)({ inputs, backend, attrs: attrs as never });
   const axis = util.parseAxisParam(attrs.axis, x.shape)[0]!;
-  const sizes = backend_util.prepareSplitSize(x as never, attrs.numOrSizeSplits, axis);
-  const begin = x.shape.map(() => 0);
-  const size = x.shape.slice();
-  return sizes.map((s) => {
-    size[axis] = s;
-    const piece = cut(backend, x, begin, size);
-    begin[axis]! += s;
-    return piece;
-  });
+  return piecesAlong(
+    backend,
+    x,
+    axis,
+    backend_util.prepareSplitSize(x as never, attrs.numOrSizeSplits, axis),
+  );
 }
 
 export const sliceConfig: KernelConfig = {

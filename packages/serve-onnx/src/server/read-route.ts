@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HcrError } from '@hcr/core';
 import type { FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
+import { IMAGE_CONTENT_TYPES } from '../preprocess/decode.js';
 import type { LineReader, LineReading } from '../reader/line-reader.js';
 import type { PreparedLine } from '../reader/prepare-line.js';
 import type { ReadOptions } from '../reader/read-options.js';
@@ -19,8 +20,7 @@ export interface ReadRouteOptions {
   metrics: Metrics;
 }
 
-export const READ_JSON_HINT =
-  'Send the image itself (content-type image/png, image/jpeg, image/webp, image/tiff or image/gif), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam as query parameters or JSON fields.';
+export const READ_JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam as query parameters or JSON fields.`;
 
 const NO_READER_HINT =
   'Start hcr serve with --reader <model.onnx> (after `pnpm turbo run train eval`, it is artifacts/model/reader/model.onnx, which hcr serve loads by itself).';

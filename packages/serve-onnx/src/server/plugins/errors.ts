@@ -1,5 +1,6 @@
 import { HcrError } from '@hcr/core';
 import type { FastifyError } from 'fastify';
+import { IMAGE_CONTENT_TYPES } from '../../preprocess/decode.js';
 import { OverloadedError } from '../batcher.js';
 import { JSON_HINT, sendError, statusFor } from '../http.js';
 import type { HcrFastify } from '../types.js';
@@ -54,7 +55,7 @@ export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): 
         415,
         'UNSUPPORTED_MEDIA_TYPE',
         `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted.`,
-        'Send image/png, image/jpeg, image/webp, image/tiff, image/gif (or application/octet-stream), or application/json with {"pixels": [...]} or {"images": [...]}.',
+        `Send ${IMAGE_CONTENT_TYPES.join(', ')} (or application/octet-stream), or application/json with {"pixels": [...]} or {"images": [...]}.`,
       );
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
       return sendError(reply, 400, 'BAD_JSON', `The body is not valid JSON (${err.message}).`, JSON_HINT);
