@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fastKernelNames } from '../src/index.js';
+import { tuning } from '../src/kernels/conv2d_backprop_filter.js';
 import { expectClose, on, rand, setup } from './helpers.js';
 
 beforeAll(setup);
@@ -19,11 +20,37 @@ interface ConvCase {
   pad: Pad;
 }
 
+const readerConvCases: ConvCase[] = [
+  { n: 2, h: 8, w: 21, ci: 16, co: 8, fh: 3, fw: 3, s: [1, 1], pad: 'same' },
+  { n: 3, h: 2, w: 11, ci: 24, co: 5, fh: 2, fw: 1, s: [1, 1], pad: 'valid' },
+  { n: 2, h: 1, w: 13, ci: 16, co: 16, fh: 1, fw: 5, s: [1, 1], pad: 'same' },
+  { n: 1, h: 1, w: 3, ci: 16, co: 4, fh: 1, fw: 5, s: [1, 1], pad: 'same' },
+  {
+    n: 2,
+    h: 5,
+    w: 9,
+    ci: 12,
+    co: 3,
+    fh: 3,
+    fw: 3,
+    s: [1, 1],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [0, 2],
+      [0, 0],
+    ],
+  },
+  { n: 2, h: 9, w: 10, ci: 12, co: 3, fh: 3, fw: 3, s: [2, 1], pad: 'same' },
+];
+
 function convCases(): ConvCase[] {
   const cases: ConvCase[] = [
     // the seed model's shapes (small batch)
     { n: 2, h: 28, w: 28, ci: 1, co: 32, fh: 3, fw: 3, s: [1, 1], pad: 'same' },
     { n: 2, h: 14, w: 14, ci: 32, co: 64, fh: 3, fw: 3, s: [1, 1], pad: 'same' },
+    // the line reader's shapes (wide, short images; many filter rows), scaled down
+    ...readerConvCases,
   ];
   let seed = 7;
   const r = (k: number) => {
@@ -182,6 +209,50 @@ describe('fast wasm kernels', () => {
     const [w] = await on('wasm', f);
     expectClose(w, c, 1e-5, 'dx');
   });
+});
+
+describe('Conv2DBackpropFilter by the patch matrix', () => {
+  // Stride-1 filter gradients with many filter rows are a matmul over a patch matrix whose columns follow the
+  // batch-axis convolution's order of summation: the two must give the same bytes, so that switching paths
+  // never changes what a training run computes.
+  it.each(readerConvCases.filter((c) => c.s[0] === 1).map((c) => [label(c), c] as const))(
+    'gives the same bytes as the batch-axis convolution: %s',
+    async (_l, c) => {
+      await tf.setBackend('wasm');
+      const x = tf.tensor4d(rand(c.n * c.h * c.w * c.ci, 41), [c.n, c.h, c.w, c.ci]);
+      const shape = tf.tidy(
+        () => tf.conv2d(x, tf.zeros([c.fh, c.fw, c.ci, c.co]) as tf.Tensor4D, 1, c.pad).shape,
+      );
+      const dy = tf.tensor4d(
+        rand(
+          shape.reduce((p, q) => p * q, 1),
+          42,
+        ),
+        shape,
+      );
+      const grad = (patches: boolean) => {
+        tuning.patches = patches;
+        try {
+          const attrs = {
+            strides: [1, 1],
+            pad: c.pad,
+            dataFormat: 'NHWC',
+            filterShape: [c.fh, c.fw, c.ci, c.co],
+          };
+          const dw = tf
+            .engine()
+            .runKernel('Conv2DBackpropFilter', { x, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+          const bytes = dw.dataSync();
+          dw.dispose();
+          return bytes;
+        } finally {
+          tuning.patches = true;
+        }
+      };
+      expect(Buffer.from(grad(true).buffer)).toEqual(Buffer.from(grad(false).buffer));
+      tf.dispose([x, dy]);
+    },
+  );
 });
 
 describe('Tile', () => {

@@ -1,16 +1,18 @@
 /**
- * `pnpm bench shard-profile [--steps n] [--lines n] [--json]`
+ * `pnpm bench shard-profile [--steps n] [--lines n] [--compare identity-conv|filter-patches] [--json]`
  *
  * Where a reader training shard's time goes, and what the two exact training patches save: one shard (forward,
  * CTC loss, backward) of the line reader, run alternately with tfjs' own behaviour ("before": a copying Identity,
  * fused convs that also compute the image's gradient) and with ours ("after": @hcr/engine's buffer-sharing
  * Identity, `patchConvInputGradient`), in one process so both see the same machine load. Prints CPU ms per shard
  * (this thread's time; the median over `steps`), the gradients' equality, and the kernels by CPU time.
+ * `--compare filter-patches` instead compares @hcr/engine's two exact paths for the convolutions' filter
+ * gradients ("before": the batch-axis convolution, "after": the patch matrix; both with our Identity and patch).
  * Uses real lines near the median width when artifacts/data/lines exists, else random lines 164 px wide.
  */
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
-import { initEngine, useFusedBatchNormInTraining } from '@hcr/engine';
+import { initEngine, kernelTuning, useFusedBatchNormInTraining } from '@hcr/engine';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { patchBatchNormGradient, patchConvInputGradient } from '../src/grad-patches.js';
@@ -69,10 +71,17 @@ const convProto = Object.getPrototypeOf(tfl.layers.conv2d({ filters: 1, kernelSi
 const ownCall = Object.getOwnPropertyDescriptor(convProto, 'call');
 patchConvInputGradient();
 const patchedCall = Object.getOwnPropertyDescriptor(convProto, 'call')!;
+const compare = process.argv.includes('--compare')
+  ? process.argv[process.argv.indexOf('--compare') + 1]
+  : 'identity-conv';
+if (compare !== 'identity-conv' && compare !== 'filter-patches')
+  throw new Error(`--compare ${compare}: expected identity-conv or filter-patches`);
 function use(variant: 'before' | 'after'): void {
+  kernelTuning.patches = compare === 'identity-conv' || variant === 'after';
+  const ours = compare === 'filter-patches' || variant === 'after';
   tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel(variant === 'after' ? sharedIdentity : copyingIdentity);
-  if (variant === 'after') Object.defineProperty(convProto, 'call', patchedCall);
+  tf.registerKernel(ours ? sharedIdentity : copyingIdentity);
+  if (ours) Object.defineProperty(convProto, 'call', patchedCall);
   else if (ownCall) Object.defineProperty(convProto, 'call', ownCall);
   else delete (convProto as { call?: unknown }).call;
 }
@@ -113,6 +122,7 @@ const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const result = {
   load,
   steps,
+  compare,
   shard: `${batch} lines near the median width ${lines.medianWidth} px (${lines.source})`,
   gradientsEqual: gradHash.before === gradHash.after,
   cpuMsPerShard: { before: med(cpu.before!), after: med(cpu.after!) },
@@ -128,7 +138,7 @@ const result = {
 };
 if (process.argv.includes('--json')) console.log(JSON.stringify(result, null, 2));
 else {
-  console.log(`reader training shard: ${result.shard}; load average ${load} at start`);
+  console.log(`reader training shard: ${result.shard}; load average ${load} at start; comparing ${compare}`);
   console.log(
     `CPU ms per shard (median of ${steps}, interleaved): before ${result.cpuMsPerShard.before.toFixed(1)}, after ${result.cpuMsPerShard.after.toFixed(1)} ` +
       `(${(result.cpuMsPerShard.before / result.cpuMsPerShard.after).toFixed(2)}x); gradients ${result.gradientsEqual ? 'identical' : 'DIFFERENT'}`,
