@@ -1,4 +1,5 @@
 import { pixelLookupTable } from '@hcr/core';
+import { groupByWidth } from '@hcr/image';
 import { buildReader, LINE_MIN_WIDTH, readerFrames } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -16,17 +17,23 @@ export interface LineBatch {
   frames: number[];
 }
 
-/** Gathers lines into one padded NHWC batch; widths round up to a multiple of 4 (one CTC frame). */
+/**
+ * Gathers lines into one padded NHWC batch, `width` wide (default: the widest line rounded up to a multiple of
+ * 4, one CTC frame).
+ */
 export function gatherLines(
   split: SharedLineSplit,
   indices: ArrayLike<number>,
   lut: Float32Array,
+  width?: number,
 ): LineBatch {
   const n = indices.length;
   const H = split.height;
   let maxW = LINE_MIN_WIDTH;
   for (let j = 0; j < n; j++) maxW = Math.max(maxW, split.widths[indices[j]!]!);
-  const W = Math.ceil(maxW / 4) * 4;
+  if (width !== undefined && width < maxW)
+    throw new RangeError(`gatherLines: width ${width} < widest line ${maxW}`);
+  const W = width ?? Math.ceil(maxW / 4) * 4;
   const x = new Float32Array(n * H * W).fill(lut[0]!);
   const labels: Uint8Array[] = [];
   const frames: number[] = [];
@@ -87,19 +94,27 @@ export class LineTask implements ReplicaTask {
     batchSize: number,
   ): EvalResult {
     const data = this.split(name);
-    const decoded: number[][] = [];
+    const decoded: number[][] = new Array(end - start);
     let lossSum = 0;
-    const step = Math.max(1, Math.min(batchSize, 64));
-    for (let s = start; s < end; s += step) {
-      const idx = Array.from({ length: Math.min(step, end - s) }, (_, j) => s + j);
-      const b = gatherLines(data, idx, this.lut);
+    // Read as eval and serving read (@hcr/image's width buckets): each line padded to its bucket, so a
+    // line's reading never depends on the other lines of its batch, and no batch pays for one long line.
+    const widths = Array.from({ length: end - start }, (_, j) => data.widths[start + j]!);
+    for (const { members, width } of groupByWidth(widths, Math.max(1, Math.min(batchSize, 64)))) {
+      const b = gatherLines(
+        data,
+        members.map((m) => start + m),
+        this.lut,
+        width,
+      );
       tf.tidy(() => {
         const logits = logitsModel.apply(tf.tensor4d(b.x, [b.n, b.height, b.width, 1]), {
           training: false,
         }) as tf.Tensor;
         const scores = ctcScores(logits, b);
         lossSum += scores.lossSum;
-        decoded.push(...scores.decoded);
+        scores.decoded.forEach((d, k) => {
+          decoded[members[k]!] = d;
+        });
       });
     }
     return { ...NO_PREDICTIONS(), decoded, lossSum };
