@@ -12,7 +12,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // real handwriting photos for the serving tests, made from the raw EMNIST test files (not committed)
-    globalSetup: ['packages/serve-onnx/test/support/global-setup.ts'],
+    // a temporary directory per run, removed at its end (vitest.tmpdir.ts); then the real handwriting photos
+    // for the serving tests, made from the raw EMNIST test files (not committed)
+    globalSetup: ['vitest.tmpdir.ts', 'packages/serve-onnx/test/support/global-setup.ts'],
   },
 });

@@ -35,7 +35,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 const FIXTURE_VERSION = 3;
-export const FIXTURE_ROOT = join(tmpdir(), `hcr-eval-fixture-v${FIXTURE_VERSION}`);
+// Kept between test runs in the machine's temp dir (each run's own TMPDIR is removed at its end; vitest.tmpdir.ts).
+export const FIXTURE_ROOT = join(
+  process.env.HCR_TEST_CACHE_DIR ?? tmpdir(),
+  `hcr-eval-fixture-v${FIXTURE_VERSION}`,
+);
 export const FIXTURE_DATA = join(FIXTURE_ROOT, 'data');
 export const FIXTURE_MODELS = join(FIXTURE_ROOT, 'models');
 export const FIXTURE_RUN = 'tiny-20260101-0000-fixture';

@@ -4,9 +4,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_CACHE_DIR } from './paths.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../../../../', import.meta.url)));
 
@@ -47,7 +47,7 @@ const run = (cmd: string, args: string[], cwd: string) =>
  * directories at once (one could pack a file the other is rewriting). A lock left by a dead process is taken over.
  */
 function withPackLock<T>(fn: () => T): T {
-  const lock = join(tmpdir(), 'hcr-build-pack.lock');
+  const lock = join(TEST_CACHE_DIR, 'hcr-build-pack.lock');
   const deadline = Date.now() + 20 * 60_000;
   for (;;) {
     try {

@@ -1,11 +1,14 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+/** Kept between test runs: the machine's temp dir (each run's own TMPDIR is removed at its end; vitest.tmpdir.ts). */
+export const TEST_CACHE_DIR = process.env.HCR_TEST_CACHE_DIR ?? tmpdir();
+
 /** Made from the raw EMNIST test files by the vitest global setup (support/make-handwriting-fixtures.ts). */
-export const HANDWRITING_DIR = `${join(tmpdir(), 'hcr-handwriting-fixtures-v1')}/`;
+export const HANDWRITING_DIR = `${join(TEST_CACHE_DIR, 'hcr-handwriting-fixtures-v1')}/`;
 /** A line reader with random weights, written by the vitest global setup (support/make-reader-model.ts). */
-export const RANDOM_READER = join(tmpdir(), 'hcr-reader-random-v1.onnx');
+export const RANDOM_READER = join(TEST_CACHE_DIR, 'hcr-reader-random-v1.onnx');
 /** Another random reader like RANDOM_READER (seed 4): the second member of an ensemble. */
-export const RANDOM_READER_SEED4 = join(tmpdir(), 'hcr-reader-random-seed4-v1.onnx');
+export const RANDOM_READER_SEED4 = join(TEST_CACHE_DIR, 'hcr-reader-random-seed4-v1.onnx');
 /** The same with the case-sensitive alphabet (hcr62-line, 69 outputs). */
-export const RANDOM_READER_62 = join(tmpdir(), 'hcr-reader-random-62-v1.onnx');
+export const RANDOM_READER_62 = join(TEST_CACHE_DIR, 'hcr-reader-random-62-v1.onnx');
