@@ -67,7 +67,10 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
   try {
     await writeSyntheticDataset(join(dir, 'data'), { train: images, val: 36, test: 36, extra: 10 });
     log(
-      `train bench: ${images} synthetic images, batch ${batch}, load average ${loadavg()[0]!.toFixed(2)} (other work may be running)`,
+      `train bench: ${images} synthetic images, batch ${batch}, load average ${loadavg()[0]!.toFixed(2)} (other work may be running)` +
+        (process.execArgv.includes('--single-threaded-gc')
+          ? '; node --single-threaded-gc, as hcr train'
+          : ''),
     );
     let peer: number | undefined;
     let peerTried = false;

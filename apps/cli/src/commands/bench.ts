@@ -4,13 +4,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HcrError } from '@hcr/core';
 import type { Command } from 'commander';
+import { GC_FLAG, wantsSingleThreadedGc } from '../single-threaded-gc.js';
 
 /**
  * `hcr bench <name>`: every speed figure in the README comes from one of these scripts.
  * Benchmarks are repository tools (they live in packages/<pkg>/bench/, next to the code they measure),
  * so they run from a checkout, each in its own process so one cannot warm up another.
  */
-export const benchmarks: Record<string, { script: string; description: string }> = {
+export const benchmarks: Record<string, { script: string; description: string; trains?: boolean }> = {
   data: { script: 'packages/data/bench/data.ts', description: 'prepare time and shard read throughput' },
   engine: {
     script: 'packages/engine/bench/engine.ts',
@@ -27,6 +28,8 @@ export const benchmarks: Record<string, { script: string; description: string }>
   train: {
     script: 'packages/train/bench/train.ts',
     description: 'training images/s, ours vs the PyTorch peer',
+    // trains with the default worker threads, so it runs as `hcr train` would (single-threaded-gc.ts)
+    trains: true,
   },
   eval: {
     script: 'packages/eval/bench/eval.ts',
@@ -99,11 +102,18 @@ export function registerBench(program: Command): void {
       const script = resolve(root, bench.script);
       if (!existsSync(script))
         throw new HcrError('BENCHMARK_MISSING', `Benchmark script ${bench.script} is missing.`);
+      // imported only here: listing the benchmarks need not load tfjs
+      const workers = bench.trains ? (await import('@hcr/train')).resolveTrainConfig({}).workers : 0;
+      const gc = bench.trains && wantsSingleThreadedGc(workers) ? [GC_FLAG] : [];
       const code = await new Promise<number>((done) => {
-        const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], {
-          cwd: root,
-          stdio: 'inherit',
-        });
+        const child = spawn(
+          process.execPath,
+          [...gc, '--conditions=source', '--import', 'tsx', script, ...args],
+          {
+            cwd: root,
+            stdio: 'inherit',
+          },
+        );
         child.on('exit', (c, signal) => done(c ?? (signal ? 1 : 0)));
       });
       process.exitCode = code;
