@@ -18,7 +18,7 @@ import { conv2DBackpropInputConfig } from './kernels/conv2d_backprop_input.js';
 import { identityConfig } from './kernels/identity.js';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/matmul.js';
 import { maxPoolGradConfig } from './kernels/max_pool_grad.js';
-import { sliceConfig, splitVConfig, unpackConfig } from './kernels/slice.js';
+import { reverseConfig, sliceConfig, splitVConfig, unpackConfig } from './kernels/slice.js';
 import { meanConfig, sumConfig } from './kernels/sum.js';
 import { tileConfig } from './kernels/tile.js';
 import { captureStock, markOurs, stock, type WasmBackend } from './kernels/util.js';
@@ -38,6 +38,7 @@ const fastConfigs: KernelConfig[] = [
   sliceConfig,
   unpackConfig,
   splitVConfig,
+  reverseConfig,
 ];
 
 for (const cfg of fastConfigs) markOurs(cfg);

@@ -117,3 +117,42 @@ describe('Slice, Unpack and SplitV read their input in place', () => {
     tf.dispose([s, out]);
   });
 });
+
+describe('Reverse copies runs in place', () => {
+  it('is registered', () => {
+    expect(fastKernelNames).toContain('Reverse');
+  });
+
+  const reverses: Array<[number[], number | number[]]> = [
+    [[7], 0],
+    [[4, 5], 0],
+    [[4, 5], 1], // the innermost axis: runs of one element
+    [
+      [4, 5],
+      [0, 1],
+    ],
+    [[3, 4, 6], 1], // a sequence, as a Bidirectional layer reverses it
+    [[3, 4, 6], -2],
+    [[3, 1, 6], 1], // a reversed axis of one element changes nothing
+    [
+      [2, 3, 4, 5],
+      [0, 2],
+    ],
+    [
+      [2, 3, 4, 5],
+      [1, 3],
+    ],
+    [[2, 3, 4, 5], []],
+    [[3, 0, 2], 0], // empty
+  ];
+  for (const dtype of DTYPES)
+    it.each(reverses)(`reverse of %j along %j matches cpu exactly (${dtype})`, async (shape, dims) => {
+      const f = () => tf.reverse(tensorOf(shape, dtype), dims);
+      expect(await valuesOn('wasm', f)).toEqual(await valuesOn('cpu', f));
+    });
+
+  it('reverses a scalar', async () => {
+    const f = () => tf.reverse(tf.scalar(2.5), []);
+    expect(await valuesOn('wasm', f)).toEqual(await valuesOn('cpu', f));
+  });
+});
