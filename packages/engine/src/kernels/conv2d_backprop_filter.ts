@@ -187,16 +187,28 @@ function patchesBackpropFilter(
     }
   }
   if (xt !== x) dispose(backend, xt);
+  const dw = multiplyPatches(backend, pt, d, info);
+  if (d !== dy) dispose(backend, d);
+  return dw;
+}
+
+/** dW [fh, fw, Cin, Cout] = P^T . D in the stock (XNNPACK) matmul, P^T [1, fh*fw*Cin, M] freed after. */
+function multiplyPatches(
+  backend: WasmBackend,
+  pt: TensorInfo,
+  d: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co } = info;
   const out = stock(
     BatchMatMul,
     backend,
   )({
-    inputs: { a: pt, b: view(d, [1, M, co]) },
+    inputs: { a: pt, b: view(d, [1, pt.shape[2]!, co]) },
     backend,
     attrs: { transposeA: false, transposeB: false },
   });
   dispose(backend, pt);
-  if (d !== dy) dispose(backend, d);
   return view(out, [fh, fw, ci, co]);
 }
 
@@ -245,16 +257,7 @@ function im2colBackpropFilter(
       }
     }
   }
-  const out = stock(
-    BatchMatMul,
-    backend,
-  )({
-    inputs: { a: pt, b: view(dy, [1, M, co]) },
-    backend,
-    attrs: { transposeA: false, transposeB: false },
-  });
-  dispose(backend, pt);
-  return view(out, [fh, fw, ci, co]);
+  return multiplyPatches(backend, pt, dy, info);
 }
 
 /** Direct loops; used only for paddings XNNPACK cannot express (a negative bottom/right pad). */
