@@ -147,7 +147,7 @@ function patchesBackpropFilter(
   info: backend_util.Conv2DInfo,
   order: 'image-major' | 'pixel-major',
 ): TensorInfo {
-  const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co } = info;
+  const { filterHeight: fh, filterWidth: fw, inChannels: ci } = info;
   const { inHeight: H, inWidth: W, outHeight: oH, outWidth: oW, strideHeight: sh, batchSize: N } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
@@ -219,14 +219,7 @@ function im2colBackpropFilter(
   dy: TensorInfo,
   info: backend_util.Conv2DInfo,
 ): TensorInfo {
-  const {
-    filterHeight: fh,
-    filterWidth: fw,
-    inChannels: ci,
-    outChannels: co,
-    inHeight: H,
-    inWidth: W,
-  } = info;
+  const { filterHeight: fh, filterWidth: fw, inChannels: ci, inHeight: H, inWidth: W } = info;
   const { outHeight: oH, outWidth: oW, strideHeight: sh, strideWidth: sw, batchSize: N } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
