@@ -46,20 +46,39 @@ function cut(backend: WasmBackend, x: TensorInfo, begin: number[], size: number[
   }
   // Element strides, the last axis' included (computeStrides leaves it out).
   const strides = [...util.computeStrides(x.shape), 1];
-  // Trailing axes taken whole form one contiguous run; the axes before it are walked with an odometer.
+  // Trailing axes taken whole form one contiguous run; the axes before it are walked.
   let outer = rank - 1;
   while (outer > 0 && begin[outer] === 0 && size[outer] === x.shape[outer]) outer--;
-  const run = size[outer]! * strides[outer]!;
-  const index = new Array<number>(outer).fill(0);
-  let written = 0;
-  for (;;) {
-    let offset = begin[outer]! * strides[outer]!;
-    for (let a = 0; a < outer; a++) offset += (begin[a]! + index[a]!) * strides[a]!;
-    to.set(from.subarray(offset, offset + run), written);
-    written += run;
-    let a = outer - 1;
-    while (a >= 0 && ++index[a]! === size[a]) index[a--] = 0;
-    if (a < 0) return out;
+  let base = 0;
+  for (let a = 0; a <= outer; a++) base += begin[a]! * strides[a]!;
+  gatherRuns(from, to, base, size.slice(0, outer), strides.slice(0, outer), size[outer]! * strides[outer]!);
+  return out;
+}
+
+/**
+ * Copies runs of `run` elements from `from` into `to`, one after the other: run k starts at
+ * `base + sum(index[a] * steps[a])`, with `index` walking the box `counts` (no count 0) in row-major order.
+ */
+function gatherRuns(
+  from: HeapView,
+  to: HeapView,
+  base: number,
+  counts: readonly number[],
+  steps: readonly number[],
+  run: number,
+): void {
+  const index = new Array<number>(counts.length).fill(0);
+  let offset = base;
+  for (let written = 0; ; written += run) {
+    if (run === 1) to[written] = from[offset]!;
+    else to.set(from.subarray(offset, offset + run), written);
+    let a = counts.length - 1;
+    while (a >= 0 && ++index[a]! === counts[a]) {
+      offset -= (counts[a]! - 1) * steps[a]!;
+      index[a--] = 0;
+    }
+    if (a < 0) return;
+    offset += steps[a]!;
   }
 }
 
@@ -127,27 +146,22 @@ export function reverseInPlace(args: {
   const from = heapView(backend, x);
   const to = heapView(backend, out);
   const reversed = shape.map((n, a) => n > 1 && axes.includes(a));
-  // Axes after the last reversed one are copied whole, as one run; the axes up to it are walked with an odometer.
+  // Axes after the last reversed one are copied whole, as one run; the axes up to it are walked.
   const last = reversed.lastIndexOf(true);
   if (last < 0) {
     to.set(from);
     return out;
   }
+  // Walking a reversed axis starts at its last element and steps backwards.
   const strides = [...util.computeStrides(shape), 1];
-  const run = strides[last]!;
-  const index = new Array<number>(last + 1).fill(0);
-  let written = 0;
-  for (;;) {
-    let offset = 0;
-    for (let a = 0; a <= last; a++)
-      offset += (reversed[a] ? shape[a]! - 1 - index[a]! : index[a]!) * strides[a]!;
-    if (run === 1) to[written] = from[offset]!;
-    else to.set(from.subarray(offset, offset + run), written);
-    written += run;
-    let a = last;
-    while (a >= 0 && ++index[a]! === shape[a]) index[a--] = 0;
-    if (a < 0) return out;
-  }
+  let base = 0;
+  const steps = strides.slice(0, last + 1).map((st, a) => {
+    if (!reversed[a]) return st;
+    base += (shape[a]! - 1) * st;
+    return -st;
+  });
+  gatherRuns(from, to, base, shape.slice(0, last + 1), steps, strides[last]!);
+  return out;
 }
 
 export const sliceConfig: KernelConfig = {
