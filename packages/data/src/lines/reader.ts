@@ -4,6 +4,7 @@ import { decodeLineLabels, HcrError, knownLineAlphabet, LINE_ALPHABETS, type Lin
 import { sha256 } from '../hash.js';
 import type { LineSplitName } from './config.js';
 import { decodeLineShard } from './format.js';
+import type { GlyphLetterSource } from './glyphs.js';
 import { DEFAULT_LINES_DIR, type LineManifest } from './manifest.js';
 import { LINE_MANIFEST_FILE } from './prepare.js';
 
@@ -31,7 +32,15 @@ export interface LineDataset {
   /** sha256 of manifest.json: the identity of this line dataset. */
   manifestSha256: string;
   alphabet: LineAlphabet;
+  /** Where the lines' letters were drawn from: the offline repack or the official ByClass files. */
+  letterSource: GlyphLetterSource;
   loadSplit(split: LineSplitName): Promise<LineSplit>;
+}
+
+/** The letters' dataset among the raw inputs; the repack (the glyph parts' default) when none is recorded. */
+function letterSourceOf(manifest: LineManifest): GlyphLetterSource {
+  const letters = manifest.rawInputs?.find((r) => r.dataset !== 'mnist')?.dataset;
+  return letters === 'emnist-byclass' ? 'emnist-byclass' : 'emnist-byclass-repack';
 }
 
 /** The alphabet a line dataset names: one of the label spaces' (LINE_ALPHABETS), symbols and all. */
@@ -82,6 +91,7 @@ export async function openLineDataset(dir: string = DEFAULT_LINES_DIR): Promise<
     manifest,
     manifestSha256: sha256(text),
     alphabet,
+    letterSource: letterSourceOf(manifest),
     loadSplit(split) {
       if (!['train', 'val', 'test'].includes(split))
         throw new HcrError('LINE_SPLIT', `No line split '${split}'.`, { hint: 'Use train, val or test.' });

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prepareLines } from '@hcr/data';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trainLines } from '../src/train-lines.js';
+
+const dataDir = process.env.HCR_DATA_DIR ?? join(import.meta.dirname, '../../../../shared/data');
+const quiet = { log: () => {}, progress: { start: () => {}, tick: () => {}, stop: () => {} } };
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hcr-line-resume-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const epochs = async (run: string) =>
+  (await readFile(join(dir, 'runs', run, 'metrics.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => {
+      // Validation loss is a sum over the workers' parts: its last digit depends on how many there are.
+      const { seconds: _s, images_per_s: _r, val_loss, ...figures } = JSON.parse(l);
+      return { ...figures, val_loss: Number(val_loss.toPrecision(12)) };
+    });
+
+describe('line reader runs', () => {
+  it.skipIf(!existsSync(join(dataDir, 'emnist-byclass-repack')))(
+    'an interrupted run resumed from its checkpoint ends exactly like an uninterrupted one',
+    { timeout: 240_000 },
+    async () => {
+      const lines = join(dir, 'lines');
+      await prepareLines({
+        dataDir,
+        config: { counts: { train: 48, val: 8, test: 8 } },
+        outDir: lines,
+        workers: 0,
+      });
+      const config = {
+        model: 'reader',
+        data: lines,
+        out: join(dir, 'runs'),
+        epochs: 2,
+        batchSize: 8,
+        checkpointEvery: 2,
+        workers: 1,
+        engine: 'wasm' as const,
+      };
+      const straight = await trainLines({ ...quiet, config, run: 'straight' });
+
+      // Stopped after 5 of its 12 steps, mid-epoch (a stop writes a checkpoint, as every 2 steps do).
+      const stopped = await trainLines({ ...quiet, config, run: 'interrupted', maxSteps: 5 });
+      expect(stopped.stoppedEarly).toBe(true);
+      const log: string[] = [];
+      // Resumed on two workers: the result must not depend on the worker count.
+      const resumed = await trainLines({
+        ...quiet,
+        log: (l) => log.push(l),
+        config: { ...config, workers: 2 },
+        resume: 'interrupted',
+      });
+      expect(log.join('\n')).toMatch(/resuming run interrupted at epoch 1, batch 5/);
+
+      const weights = (r: { runDir: string }) => readFile(join(r.runDir, 'weights.bin'));
+      expect(Buffer.compare(await weights(resumed), await weights(straight))).toBe(0);
+      expect(await epochs('interrupted')).toEqual(await epochs('straight'));
+      const { test_cer, test_exact, val_exact, best_epoch } = straight.metadata.metrics;
+      expect(resumed.metadata.metrics).toMatchObject({ test_cer, test_exact, val_exact, best_epoch });
+      // The run keeps the identity it was given when it started.
+      expect(resumed.metadata.uid).not.toBe(straight.metadata.uid);
+      // What the reader reads and what its letters were drawn from.
+      expect(straight.metadata).toMatchObject({ task: 'line', letterSource: 'emnist-byclass-repack' });
+      expect(straight.metadata.reader?.symbols).toHaveLength(straight.metadata.classNames.length);
+    },
+  );
+});
