@@ -53,7 +53,6 @@ export {
   DEV_SET_NAMES,
   DEV_SETS,
   type DevSetName,
-  decodeImageFile,
   devSetSearchDirs,
   type FailedLine,
   findDevSet,

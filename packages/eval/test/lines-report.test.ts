@@ -22,6 +22,7 @@ import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, readerFrames, sa
 import { decodeModel, encodeModel } from '@hcr/onnx-proto';
 import { CHROMIUM, launchChromium, skipWithoutChromium } from '@hcr/test-browser';
 import { createCanvas } from '@napi-rs/canvas';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
 import { scoringText } from '../src/lines/metrics.js';
@@ -380,6 +381,40 @@ describe('dev set loading', () => {
     ]);
     expect(set.failed[1]!.code).toBe('IMAGE_MISSING');
     expect(set.failed[0]!.code).not.toBe('IMAGE_MISSING');
+  });
+
+  it('reads a photo stored sideways with an EXIF orientation upright, as `hcr read` does', async () => {
+    const dir = join(root, 'exif-dev');
+    const canvas = createCanvas(240, 60);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#eee';
+    ctx.fillRect(0, 0, 240, 60);
+    ctx.strokeStyle = '#222';
+    ctx.lineWidth = 4;
+    for (let x = 20; x < 220; x += 30) {
+      ctx.beginPath();
+      ctx.moveTo(x, 15);
+      ctx.lineTo(x + 12, 45);
+      ctx.stroke();
+    }
+    const png = canvas.toBuffer('image/png');
+    const jpeg = { quality: 100, chromaSubsampling: '4:4:4' };
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'upright.jpg'), await sharp(png).jpeg(jpeg).toBuffer());
+    // Stored turned a quarter to the left; orientation 6 tells viewers to turn it back (as phone cameras do).
+    const sideways = await sharp(png).rotate(270).jpeg(jpeg).withMetadata({ orientation: 6 }).toBuffer();
+    expect((await sharp(sideways).metadata()).height).toBe(240);
+    await writeFile(join(dir, 'sideways.jpg'), sideways);
+    await writeFile(join(dir, 'labels.tsv'), 'upright.jpg\tA\nsideways.jpg\tA\n');
+    const set = await loadDevSet(dir, 'exif-dev', 'names');
+    expect(set.failed).toEqual([]);
+    const [upright, turned] = set.lines;
+    expect(turned!.width).toBe(upright!.width);
+    expect(upright!.width).toBeGreaterThan(4 * LINE_HEIGHT);
+    let diff = 0;
+    for (let i = 0; i < upright!.pixels.length; i++)
+      diff += Math.abs(upright!.pixels[i]! - turned!.pixels[i]!);
+    expect(diff / upright!.pixels.length).toBeLessThan(2);
   });
 
   it('refuses a labels.tsv line without a TAB', async () => {

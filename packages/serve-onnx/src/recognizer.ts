@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { calibrateProbabilities, HcrError, pixelLookupTable } from '@hcr/core';
+import { IMAGE_FORMATS_TEXT, sniffImageFormat } from '@hcr/image/decode';
 import * as ort from 'onnxruntime-node';
 import {
   allowedClasses,
@@ -11,7 +12,6 @@ import {
 } from './classes.js';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
 import { openSession, resolveTuning, type SessionTuning } from './onnx/session.js';
-import { IMAGE_FORMATS_TEXT, sniffImageFormat } from './preprocess/decode.js';
 import {
   PIXELS,
   type PreparedCharacter,

@@ -1,7 +1,7 @@
+import { prepareLineImage } from '@hcr/image/decode';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecognizer, type Recognizer } from '../src/index.js';
-import { prepareLineImage } from '../src/reader/prepare-line.js';
 import { PreparePool } from '../src/workers/pool.js';
 import { lineScan } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';

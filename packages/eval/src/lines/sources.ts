@@ -3,9 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 import { lineText, openLineDataset, searchDirs } from '@hcr/data';
-import { preprocessLine } from '@hcr/image';
+import { prepareLineImage } from '@hcr/image/decode';
 import { LINE_HEIGHT } from '@hcr/model';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 
 /** The field a set of lines comes from: decides which character class and lexicon apply. */
 export type LineField = 'names' | 'amounts' | 'mixed';
@@ -99,25 +98,9 @@ export function parseLabelsTsv(text: string, file: string): { path: string; trut
   return rows;
 }
 
-/** An encoded image (JPEG, PNG, WebP) -> RGBA pixels. */
-export async function decodeImageFile(
-  bytes: Buffer,
-): Promise<{ width: number; height: number; data: Uint8Array }> {
-  const image = await loadImage(bytes);
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(image, 0, 0);
-  const rgba = ctx.getImageData(0, 0, image.width, image.height).data;
-  return {
-    width: image.width,
-    height: image.height,
-    data: new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.length),
-  };
-}
-
 /**
- * A real dev set: each image decoded with @napi-rs/canvas and prepared with @hcr/image's `preprocessLine`
- * (the same preprocessing serve uses). An image it refuses (no ink, unreadable file...) is a failed read,
+ * A real dev set: each image read into a 32-px line by @hcr/image's `prepareLineImage`, the same code (decoding
+ * and preprocessing) as `hcr read` and the server. An image it refuses (no ink, unreadable file...) is a failed read,
  * recorded with its error code. `limit` keeps the first n rows (tests, quick looks).
  */
 export async function loadDevSet(
@@ -137,20 +120,12 @@ export async function loadDevSet(
           hint: 'Restore the data folder.',
         });
       });
-      const image = await decodeImageFile(bytes).catch((e: Error) => {
-        throw new HcrError('IMAGE_UNREADABLE', `${file} is not a readable image: ${e.message}.`, {
-          hint: 'Restore the file from the data folder.',
-        });
-      });
-      const line = preprocessLine({
-        width: image.width,
-        height: image.height,
-        data: image.data,
-        channels: 4,
-      });
+      // What `hcr read` and the server do with the same file: sharp's decoding (EXIF rotation, the working
+      // size), then @hcr/image's preprocessLine. An image it refuses is a failed read under its error code.
+      const line = await prepareLineImage(bytes);
       if (line.height !== LINE_HEIGHT || line.pixels.length !== line.width * LINE_HEIGHT)
         throw new RangeError(
-          `preprocessLine gave ${line.width}x${line.height} with ${line.pixels.length} pixels for ${file}`,
+          `prepareLineImage gave ${line.width}x${line.height} with ${line.pixels.length} pixels for ${file}`,
         );
       set.lines.push({ id: row.path, truth: row.truth, width: line.width, pixels: line.pixels, file });
     } catch (e) {

@@ -4,6 +4,12 @@
  */
 
 export { bucketWidth, groupByWidth, type WidthGroup } from '@hcr/image';
+export {
+  DEFAULT_LINE_LIMITS,
+  type LineLimits,
+  type PreparedLine,
+  prepareLineImage,
+} from '@hcr/image/decode';
 export { loadLexicons, parseLexiconSpec, readLexiconFile } from '../reader/lexicon-file.js';
 export {
   createLineReader,
@@ -12,12 +18,6 @@ export {
   type LineReaderOptions,
   type LineReading,
 } from '../reader/line-reader.js';
-export {
-  DEFAULT_LINE_LIMITS,
-  type LineLimits,
-  type PreparedLine,
-  prepareLineImage,
-} from '../reader/prepare-line.js';
 export {
   DEFAULT_BEAM,
   DEFAULT_TOP_K,

@@ -2,6 +2,17 @@
  * `@hcr/serve-onnx/recognizer`: the character recogniser as a library (onnxruntime-node and sharp, no HTTP:
  * importing it loads neither fastify nor pino nor prom-client).
  */
+
+export {
+  DEFAULT_DECODE_LIMITS,
+  type DecodeLimits,
+  decodeImage,
+  encodeGreyPng,
+  IMAGE_CONTENT_TYPES,
+  IMAGE_FORMATS_TEXT,
+  type ImageFormat,
+  sniffImageFormat,
+} from '@hcr/image/decode';
 export {
   allowedClasses,
   type ClassFilter,
@@ -14,16 +25,6 @@ export {
   type Verdict,
 } from '../classes.js';
 export { inspectModel, type ModelInfo, readModelFile, type TensorSignature } from '../onnx/model-info.js';
-export { encodeGreyPng } from '../preprocess/debug-png.js';
-export {
-  DEFAULT_DECODE_LIMITS,
-  type DecodeLimits,
-  decodeImage,
-  IMAGE_CONTENT_TYPES,
-  IMAGE_FORMATS_TEXT,
-  type ImageFormat,
-  sniffImageFormat,
-} from '../preprocess/decode.js';
 export {
   DEFAULT_INK_OPTIONS,
   extractInk,

@@ -1,6 +1,6 @@
 import { HcrError } from '@hcr/core';
 import { normaliseCharacter } from '@hcr/image';
-import { type DecodeLimits, decodeImage, decodeImageNow } from './decode.js';
+import { type DecodeLimits, decodeImage, decodeImageNow } from '@hcr/image/decode';
 import { extractInkShared, type InkOptions, type InkReport, isDarkOnLight } from './ink.js';
 
 export const SIDE = 28;

@@ -1,5 +1,5 @@
+import type { LineLimits, PreparedLine } from '@hcr/image/decode';
 import { PreparePool } from '../workers/pool.js';
-import type { LineLimits, PreparedLine } from './prepare-line.js';
 
 /** Line preparation (decoding + preprocessLine) on the shared preparation pool's worker threads. */
 export function prepareLineInPool(

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
+import { DEFAULT_DECODE_LIMITS } from '@hcr/image/decode';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { DEFAULT_DECODE_LIMITS } from '../preprocess/decode.js';
 import type { LineReader } from '../reader/line-reader.js';
 import type { Recognizer } from '../recognizer.js';
 import type { BatcherOptions } from './batcher.js';

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HcrError } from '@hcr/core';
+import type { PreparedLine } from '@hcr/image/decode';
+import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
-import { IMAGE_CONTENT_TYPES } from '../preprocess/decode.js';
 import type { LineReader, LineReading } from '../reader/line-reader.js';
-import type { PreparedLine } from '../reader/prepare-line.js';
 import type { ReadOptions } from '../reader/read-options.js';
 import { type BatcherOptions, MicroBatcher } from './batcher.js';
 import { base64Images, round, sendError, withTimeout } from './http.js';

@@ -1,5 +1,5 @@
+import { IMAGE_CONTENT_TYPES, IMAGE_FORMATS_TEXT } from '@hcr/image/decode';
 import { VERDICTS } from '../classes.js';
-import { IMAGE_CONTENT_TYPES, IMAGE_FORMATS_TEXT } from '../preprocess/decode.js';
 import { DEFAULT_BEAM, DEFAULT_TOP_K, MAX_BEAM, MAX_TOP_K } from '../reader/read-options.js';
 
 /**

@@ -1,5 +1,5 @@
+import type { LineLimits } from '@hcr/image/decode';
 import type { PreprocessOptions } from '../preprocess/preprocess.js';
-import type { LineLimits } from '../reader/prepare-line.js';
 import type { PackedRef } from './packing.js';
 
 /** What a preparation worker does: an encoded character or line image -> what the model takes. */

@@ -1,4 +1,4 @@
-import { IMAGE_CONTENT_TYPES } from '../../preprocess/decode.js';
+import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { HcrFastify } from '../types.js';
 
 /** Bodies the service accepts: images (as raw bytes) and JSON; anything else is 415. */

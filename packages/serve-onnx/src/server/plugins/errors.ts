@@ -1,6 +1,6 @@
 import { HcrError } from '@hcr/core';
+import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { FastifyError } from 'fastify';
-import { IMAGE_CONTENT_TYPES } from '../../preprocess/decode.js';
 import { OverloadedError } from '../batcher.js';
 import { JSON_HINT, sendError, statusFor } from '../http.js';
 import type { HcrFastify } from '../types.js';

@@ -1,5 +1,7 @@
-import { checkImageSize, LINE_MAX_WIDTH, preprocessLine } from '@hcr/image';
-import { DEFAULT_DECODE_LIMITS, decodeImage } from '../preprocess/decode.js';
+import { checkImageSize } from '../grey.js';
+import { preprocessLine } from '../preprocess.js';
+import { LINE_MAX_WIDTH } from '../types.js';
+import { DEFAULT_DECODE_LIMITS, decodeImage } from './decode.js';
 
 /** A line ready for the reader: `height` (32) rows of `width` bytes, ink bright on 0. */
 export interface PreparedLine {

@@ -1,0 +1,18 @@
+/**
+ * `@hcr/image/decode`: encoded images (PNG, JPEG, WebP, TIFF, GIF) to pixels with sharp, and to the reader's
+ * 32-px lines. A subpath of its own so that the package root stays free of native dependencies: install
+ * `sharp` beside @hcr/image to use it.
+ */
+export {
+  DEFAULT_DECODE_LIMITS,
+  type DecodedImage,
+  type DecodeLimits,
+  decodeImage,
+  decodeImageNow,
+  IMAGE_CONTENT_TYPES,
+  IMAGE_FORMATS_TEXT,
+  type ImageFormat,
+  sniffImageFormat,
+} from './decode.js';
+export { encodeGreyPng } from './grey-png.js';
+export { DEFAULT_LINE_LIMITS, type LineLimits, type PreparedLine, prepareLineImage } from './read-line.js';
