@@ -888,38 +888,13 @@ export function labelComponents(
  * boundary pixels), and the character's size as the longer side of the ink's bounding box.
  */
 export function strokeWidth(mask: Uint8Array, w: number, h: number): { width: number; size: number } {
-  let area = 0;
-  let boundary = 0;
-  let x0 = w;
-  let y0 = h;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < h; y++)
-    for (let x = 0, i = y * w; x < w; x++, i++) {
-      if (mask[i] !== 1) continue;
-      area++;
-      // A boundary pixel has a 4-neighbour off the ink or outside the image.
-      if (
-        x === 0 ||
-        mask[i - 1] !== 1 ||
-        x === w - 1 ||
-        mask[i + 1] !== 1 ||
-        y === 0 ||
-        mask[i - w] !== 1 ||
-        y === h - 1 ||
-        mask[i + w] !== 1
-      )
-        boundary++;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
-  if (area === 0) return { width: 0, size: 0 };
-  return { width: (2 * area) / boundary, size: Math.max(x1 - x0 + 1, y1 - y0 + 1) };
+  const pixels = new Int32Array(w * h);
+  let count = 0;
+  for (let i = 0; i < w * h; i++) if (mask[i] === 1) pixels[count++] = i;
+  return strokeWidthOf(mask, w, h, pixels, count);
 }
 
-/** strokeWidth counted over the listed pixels only (the labelled ones; the mask is 0 everywhere else). */
+/** strokeWidth counted over the listed pixels only (extractInk lists the labelled ones; the mask is 0 elsewhere). */
 function strokeWidthOf(
   mask: Uint8Array,
   w: number,
