@@ -1,14 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { HcrError, type LineReaderInfo, ONNX_METADATA_KEYS } from '@hcr/core';
 import { type EngineName, initEngine } from '@hcr/engine';
 import { loadModel } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import type { ModelRun } from '../model-files.js';
-import { checkExportedFrom, readOnnxMetadataProps } from '../onnx-metadata.js';
-import { ONNX_FILE, onnxRuntimeDescription } from '../runtimes/onnx.js';
+import { onnxRuntimeDescription, readExportedOnnx } from '../runtimes/onnx.js';
 import type { RuntimeName } from '../runtimes/predictor.js';
+import { predictFlat } from '../runtimes/tfjs.js';
 
 /** A loaded line reader: a padded batch of normalised lines in, CTC probabilities out. */
 export interface LineRuntime {
@@ -86,14 +84,7 @@ export async function tfjsLineRuntime(
   return {
     runtime: 'tfjs',
     description: `tfjs ${tf.version_core} (${engineInfo.name})`,
-    async predict(x, n, width) {
-      const out = tf.tidy(() => model.predict(tf.tensor4d(x, [n, info.height, width, 1])) as tf.Tensor);
-      try {
-        return (await out.data()) as Float32Array;
-      } finally {
-        out.dispose();
-      }
-    },
+    predict: (x, n, width) => predictFlat(model, x, [n, info.height, width, 1]),
     async dispose() {
       model.dispose();
     },
@@ -106,15 +97,7 @@ export async function tfjsLineRuntime(
  */
 export async function onnxLineRuntime(run: ModelRun, { file }: { file?: string } = {}): Promise<LineRuntime> {
   const info = readerInfo(run);
-  const path = file ?? join(run.dir, ONNX_FILE);
-  const bytes = await readFile(path).catch(() => {
-    throw new HcrError('ONNX_MISSING', `No ONNX model at ${path}.`, {
-      hint: `Export it first: \`pnpm hcr export onnx ${run.dir}\` (or evaluate with --runtime tfjs).`,
-    });
-  });
-  const props = readOnnxMetadataProps(bytes);
-  const reexport = { hint: `Re-export it: \`pnpm hcr export onnx ${run.dir}\`.` };
-  checkExportedFrom(props, run.metadata, path, reexport);
+  const { path, bytes, props, reexport } = await readExportedOnnx(run, file);
   const readerProp = props[ONNX_METADATA_KEYS.reader];
   if (readerProp !== undefined) {
     const symbols = (JSON.parse(readerProp) as LineReaderInfo).symbols;

@@ -17,7 +17,14 @@ export function onnxRuntimeDescription(): string {
  * onnxruntime-node on the exported model (default `<modelDir>/model.onnx`). Refuses a file whose shapes
  * or embedded model id do not match the run, so a stale export is never scored as this model.
  */
-export async function onnxPredictor(run: ModelRun, { file }: { file?: string } = {}): Promise<Predictor> {
+/**
+ * The exported ONNX file of a run (default `<modelDir>/model.onnx`), its metadata props, checked to come from
+ * this run (a stale export is never scored as the model), and the hint that names the fix for any later check.
+ */
+export async function readExportedOnnx(
+  run: ModelRun,
+  file?: string,
+): Promise<{ path: string; bytes: Uint8Array; props: Record<string, string>; reexport: { hint: string } }> {
   const path = file ?? join(run.dir, ONNX_FILE);
   const bytes = await readFile(path).catch(() => {
     throw new HcrError('ONNX_MISSING', `No ONNX model at ${path}.`, {
@@ -27,6 +34,11 @@ export async function onnxPredictor(run: ModelRun, { file }: { file?: string } =
   const props = readOnnxMetadataProps(bytes);
   const reexport = { hint: `Re-export it: \`pnpm hcr export onnx ${run.dir}\`.` };
   checkExportedFrom(props, run.metadata, path, reexport);
+  return { path, bytes, props, reexport };
+}
+
+export async function onnxPredictor(run: ModelRun, { file }: { file?: string } = {}): Promise<Predictor> {
+  const { path, bytes, props, reexport } = await readExportedOnnx(run, file);
   const names = props[ONNX_METADATA_KEYS.classNames];
   if (names !== undefined && JSON.parse(names).join('') !== run.metadata.classNames.join(''))
     throw new HcrError(

@@ -30,6 +30,20 @@ export async function loadLayersModelChecked(run: ModelRun): Promise<tfl.LayersM
   return model;
 }
 
+/** One batch through a LayersModel: flat NHWC Float32 in, its flat output out (no tensor left behind). */
+export async function predictFlat(
+  model: tfl.LayersModel,
+  x: Float32Array,
+  shape: [number, number, number, number],
+): Promise<Float32Array> {
+  const out = tf.tidy(() => model.predict(tf.tensor4d(x, shape)) as tf.Tensor);
+  try {
+    return (await out.data()) as Float32Array;
+  } finally {
+    out.dispose();
+  }
+}
+
 /** The saved LayersModel on a tfjs engine (the same engines training uses). */
 export async function tfjsPredictor(
   run: ModelRun,
@@ -41,14 +55,7 @@ export async function tfjsPredictor(
   return {
     runtime: 'tfjs',
     description: `tfjs ${tf.version_core} (${info.name})`,
-    async predict(x, n) {
-      const out = tf.tidy(() => model.predict(tf.tensor4d(x, [n, h, w, c])) as tf.Tensor);
-      try {
-        return (await out.data()) as Float32Array;
-      } finally {
-        out.dispose();
-      }
-    },
+    predict: (x, n) => predictFlat(model, x, [n, h!, w!, c!]),
     async dispose() {
       model.dispose();
     },
