@@ -38,6 +38,7 @@ export { writeLearningCurve } from './curve.js';
 export { LOGIT_PRIORS, type LogitPrior, logitAdjustment, logitPriorGroups } from './logit-adjust.js';
 export { WorkerPool } from './pool.js';
 export { type ProgressReporter, type ProgressTick, progressReporter } from './progress.js';
+export { findResumeRun } from './run-dir.js';
 export { writeSyntheticDataset } from './synthetic.js';
 export { type TrainOptions, type TrainResult, train } from './train.js';
 export { editDistance, lineEpochOrder, lineScores, trainLines } from './train-lines.js';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { access, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { access, lstat, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { HcrError, tempPathFor } from '@hcr/core';
 
@@ -34,7 +34,8 @@ export function gitCommit(): string {
 export async function findResumeRun(out: string): Promise<string> {
   let best: { dir: string; t: number } | undefined;
   for (const name of await readdir(out).catch(() => [] as string[])) {
-    if (name === 'latest') continue;
+    // `latest` and `latest-reader` are links to runs, not runs: resuming through one would name the run after it.
+    if ((await lstat(join(out, name))).isSymbolicLink()) continue;
     const s = await stat(join(out, name, 'checkpoint', 'state.json')).catch(() => undefined);
     if (s && (!best || s.mtimeMs > best.t)) best = { dir: name, t: s.mtimeMs };
   }

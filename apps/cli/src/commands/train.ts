@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 import {
+  findResumeRun,
   loadCheckpoint,
   loadTrainConfigFile,
   READER_MODEL,
@@ -146,8 +147,10 @@ function plannedWorkers(config: TrainConfigInput): number | undefined {
 /** A reader run: asked for with --model reader, or a resumed run whose checkpoint trained the reader. */
 async function readsLines(config: TrainConfigInput, resume: unknown): Promise<boolean> {
   if (config.model !== undefined) return config.model === READER_MODEL;
-  if (typeof resume !== 'string') return false;
+  if (resume === undefined || resume === false) return false;
   const out = resolve(resolveTrainConfig(config).out);
-  const { progress } = await loadCheckpoint(join(out, resume));
+  // `--resume` alone continues the most recent run, which may be a reader's.
+  const run = typeof resume === 'string' ? resume : await findResumeRun(out);
+  const { progress } = await loadCheckpoint(join(out, run));
   return progress.config.model === READER_MODEL;
 }
