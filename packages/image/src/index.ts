@@ -4,6 +4,21 @@ export {
   normaliseCharacter,
   transposeImages,
 } from './character.js';
+export {
+  DEFAULT_INK_OPTIONS,
+  extractInk,
+  type InkLayout,
+  type InkOptions,
+  type InkReport,
+  type InkResult,
+} from './character-ink.js';
+export {
+  cleanPaper,
+  PIXELS as CHARACTER_PIXELS,
+  type PreparedCharacter,
+  preparePixels,
+  SIDE as CHARACTER_SIDE,
+} from './character-pixels.js';
 export { describePreprocessing, type PreprocessingDescription } from './describe.js';
 export { checkImageSize, toGrey, validateImage } from './grey.js';
 export { detectPolarity, flatten, inkThreshold, MIN_INK_CONTRAST, type Polarity, softInk } from './ink.js';

@@ -1,7 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { basename } from 'node:path';
 import { calibrateProbabilities, HcrError, pixelLookupTable } from '@hcr/core';
-import { IMAGE_FORMATS_TEXT, sniffImageFormat } from '@hcr/image/decode';
+import { CHARACTER_PIXELS as PIXELS, type PreparedCharacter, preparePixels } from '@hcr/image';
+import {
+  IMAGE_FORMATS_TEXT,
+  type PreprocessOptions,
+  prepareImage,
+  sniffImageFormat,
+} from '@hcr/image/decode';
 import * as ort from 'onnxruntime-node';
 import {
   allowedClasses,
@@ -12,13 +18,6 @@ import {
 } from './classes.js';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
 import { openSession, resolveTuning, type SessionTuning } from './onnx/session.js';
-import {
-  PIXELS,
-  type PreparedCharacter,
-  type PreprocessOptions,
-  prepareImage,
-  preparePixels,
-} from './preprocess/preprocess.js';
 import { judgeInput } from './verdict.js';
 import { InferenceThread } from './workers/inference-thread.js';
 import { PreparePool } from './workers/pool.js';

@@ -1,5 +1,5 @@
+import type { PreparedCharacter } from '@hcr/image';
 import type { Prediction, Verdict } from './classes.js';
-import type { PreparedCharacter } from './preprocess/preprocess.js';
 
 /**
  * Inputs that are not one character, told apart by the layout of their ink (InkReport.layout of the photo

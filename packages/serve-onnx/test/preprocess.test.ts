@@ -1,11 +1,9 @@
 import { deflateSync } from 'node:zlib';
 import { HcrError } from '@hcr/core';
-import { normaliseCharacter } from '@hcr/image';
+import { cleanPaper, normaliseCharacter } from '@hcr/image';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, encodeGreyPng, extractInk, prepareImage, preparePixels } from '../src/index.js';
-import { otsuThreshold } from '../src/preprocess/ink.js';
-import { cleanPaper } from '../src/preprocess/preprocess.js';
+import { decodeImage, encodeGreyPng, prepareImage, preparePixels } from '../src/index.js';
 import { pngWithHeader } from './support/png-bomb.js';
 import { clean, correlation, type PhotoOptions, photo } from './support/synth.js';
 
@@ -300,33 +298,5 @@ describe('clean 28x28 renderings sent as images', () => {
     expect(cleanPaper(image(11, 0))).toBeUndefined(); // 97 of 108 = 89.8%
     expect(cleanPaper(image(10, 255))).toBe('white');
     expect(cleanPaper(image(0, 254))).toBeUndefined(); // near white is paper in a photo, not a rendering
-  });
-});
-
-describe('ink helpers', () => {
-  it('Otsu splits a bimodal histogram between the modes', () => {
-    const v = new Float32Array(1000);
-    for (let i = 0; i < 1000; i++) v[i] = i < 800 ? 20 + (i % 10) : 200 + (i % 10);
-    const t = otsuThreshold(v);
-    expect(t).toBeGreaterThan(29);
-    expect(t).toBeLessThan(200);
-  });
-
-  it('removes a linear light gradient so the threshold does not cut the dark side away', () => {
-    const w = 100;
-    const h = 100;
-    const v = new Float32Array(w * h);
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) {
-        const paper = 240 - 140 * (x / w); // bright left, dark right
-        const ink = (x > 20 && x < 24) || (x > 76 && x < 80) ? 1 : 0; // a bar on each side
-        v[y * w + x] = y > 20 && y < 80 && ink ? paper - 60 : paper;
-      }
-    const { ink, report } = extractInk(v, w, h);
-    expect(report.inverted).toBe(true);
-    expect(ink[50 * w + 22]).toBeGreaterThan(128); // left bar
-    expect(ink[50 * w + 78]).toBeGreaterThan(128); // right bar, on the dark side
-    expect(ink[50 * w + 50]).toBe(0); // paper between them
-    expect(ink[50 * w + 95]).toBe(0); // darkest paper is still paper
   });
 });

@@ -3,6 +3,8 @@
  * 32-px lines. A subpath of its own so that the package root stays free of native dependencies: install
  * `sharp` beside @hcr/image to use it.
  */
+
+export { type PreprocessOptions, prepareImage } from './character-image.js';
 export {
   DEFAULT_DECODE_LIMITS,
   type DecodedImage,

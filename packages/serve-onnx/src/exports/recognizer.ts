@@ -4,6 +4,17 @@
  */
 
 export {
+  CHARACTER_PIXELS as PIXELS,
+  CHARACTER_SIDE as SIDE,
+  DEFAULT_INK_OPTIONS,
+  extractInk,
+  type InkLayout,
+  type InkOptions,
+  type InkReport,
+  type PreparedCharacter,
+  preparePixels,
+} from '@hcr/image';
+export {
   DEFAULT_DECODE_LIMITS,
   type DecodeLimits,
   decodeImage,
@@ -11,6 +22,8 @@ export {
   IMAGE_CONTENT_TYPES,
   IMAGE_FORMATS_TEXT,
   type ImageFormat,
+  type PreprocessOptions,
+  prepareImage,
   sniffImageFormat,
 } from '@hcr/image/decode';
 export {
@@ -25,21 +38,6 @@ export {
   type Verdict,
 } from '../classes.js';
 export { inspectModel, type ModelInfo, readModelFile, type TensorSignature } from '../onnx/model-info.js';
-export {
-  DEFAULT_INK_OPTIONS,
-  extractInk,
-  type InkLayout,
-  type InkOptions,
-  type InkReport,
-} from '../preprocess/ink.js';
-export {
-  PIXELS,
-  type PreparedCharacter,
-  type PreprocessOptions,
-  prepareImage,
-  preparePixels,
-  SIDE,
-} from '../preprocess/preprocess.js';
 export {
   createRecognizer,
   looksLikeImageFile,

@@ -6,8 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { HcrError } from '@hcr/core';
-import { prepareLineImage } from '@hcr/image/decode';
-import { prepareImage } from '../preprocess/preprocess.js';
+import { prepareImage, prepareLineImage } from '@hcr/image/decode';
 import { Packer, unpack } from './packing.js';
 import type { PrepareTask, WorkerReplies, WorkerReply, WorkerRequests } from './tasks.js';
 

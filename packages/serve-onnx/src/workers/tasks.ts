@@ -1,5 +1,4 @@
-import type { LineLimits } from '@hcr/image/decode';
-import type { PreprocessOptions } from '../preprocess/preprocess.js';
+import type { LineLimits, PreprocessOptions } from '@hcr/image/decode';
 import type { PackedRef } from './packing.js';
 
 /** What a preparation worker does: an encoded character or line image -> what the model takes. */

@@ -1,5 +1,5 @@
+import type { PreparedCharacter } from '@hcr/image';
 import { allowedClasses, type Prediction, parseMinConfidence } from '../../classes.js';
-import type { PreparedCharacter } from '../../preprocess/preprocess.js';
 import type { Recognizer } from '../../recognizer.js';
 import { JSON_HINT, parseBody, parseTopK, round, withTimeout } from '../http.js';
 import type { CharacterInference } from '../inference.js';

@@ -17,7 +17,7 @@ import {
   percentile,
   strokeWidth,
   subtractBackground,
-} from '../src/preprocess/ink.js';
+} from '../src/character-ink.js';
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
@@ -223,5 +223,33 @@ describe('photo pipeline helpers equal their plain definitions bit for bit', () 
       extractInk(randomImage(rng, w2, h2), w2, h2);
       expect(extractInk(v, w, h)).toEqual(a);
     }
+  });
+});
+
+describe('ink helpers', () => {
+  it('Otsu splits a bimodal histogram between the modes', () => {
+    const v = new Float32Array(1000);
+    for (let i = 0; i < 1000; i++) v[i] = i < 800 ? 20 + (i % 10) : 200 + (i % 10);
+    const t = otsuThreshold(v);
+    expect(t).toBeGreaterThan(29);
+    expect(t).toBeLessThan(200);
+  });
+
+  it('removes a linear light gradient so the threshold does not cut the dark side away', () => {
+    const w = 100;
+    const h = 100;
+    const v = new Float32Array(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const paper = 240 - 140 * (x / w); // bright left, dark right
+        const ink = (x > 20 && x < 24) || (x > 76 && x < 80) ? 1 : 0; // a bar on each side
+        v[y * w + x] = y > 20 && y < 80 && ink ? paper - 60 : paper;
+      }
+    const { ink, report } = extractInk(v, w, h);
+    expect(report.inverted).toBe(true);
+    expect(ink[50 * w + 22]).toBeGreaterThan(128); // left bar
+    expect(ink[50 * w + 78]).toBeGreaterThan(128); // right bar, on the dark side
+    expect(ink[50 * w + 50]).toBe(0); // paper between them
+    expect(ink[50 * w + 95]).toBe(0); // darkest paper is still paper
   });
 });
