@@ -1,7 +1,7 @@
 /**
- * `@hcr/image/decode`: encoded images (PNG, JPEG, WebP, TIFF, GIF) to pixels with sharp, and to the reader's
- * 32-px lines. A subpath of its own so that the package root stays free of native dependencies: install
- * `sharp` beside @hcr/image to use it.
+ * `@hcr/image/decode`: encoded images (PNG, JPEG, WebP, TIFF, GIF) to pixels with sharp, to the reader's 32-px
+ * lines and to the character models' canonical 28x28. A subpath of its own so that the package root stays free
+ * of native dependencies: install `sharp` beside @hcr/image to use it.
  */
 
 export { type PreprocessOptions, prepareImage } from './character-image.js';
