@@ -1,3 +1,5 @@
+import { otsu } from './filters.js';
+
 /**
  * Turns a photo or scan of one character (any polarity, uneven light, noise, specks) into a clean
  * ink-bright map on a black background, the form the canonical character normalisation expects.
@@ -193,7 +195,7 @@ export function extractInkShared(
   const ink = s.ink.fill(0);
   if (report.blank) return { ink, report };
 
-  const t = Math.max(otsuFromHistogram(hist, n), contrast * 0.2);
+  const t = Math.max(otsuFromHistogram(hist), contrast * 0.2);
   report.threshold = t;
   const mask = s.mask;
   for (let i = 0; i < n; i++) mask[i] = flat[i]! >= t ? 1 : 0;
@@ -747,31 +749,12 @@ function lowQuantile(values: Uint8Array, n: number): number {
 
 /** Otsu's threshold: the grey level that best separates two classes (maximal between-class variance). */
 export function otsuThreshold(values: Float32Array): number {
-  return otsuFromHistogram(byteHistogram(values, new Uint32Array(256)), values.length);
+  return otsuFromHistogram(byteHistogram(values, new Uint32Array(256)));
 }
 
-function otsuFromHistogram(hist: Uint32Array, total: number): number {
-  let sumAll = 0;
-  for (let v = 0; v < 256; v++) sumAll += v * hist[v]!;
-  let wB = 0;
-  let sumB = 0;
-  let best = 0;
-  let bestVar = -1;
-  for (let t = 0; t < 256; t++) {
-    wB += hist[t]!;
-    if (wB === 0) continue;
-    const wF = total - wB;
-    if (wF === 0) break;
-    sumB += t * hist[t]!;
-    const mB = sumB / wB;
-    const mF = (sumAll - sumB) / wF;
-    const between = wB * wF * (mB - mF) * (mB - mF);
-    if (between > bestVar) {
-      bestVar = between;
-      best = t;
-    }
-  }
-  return best + 0.5;
+/** The threshold between the two grey levels Otsu's split falls between (`otsu` counts the histogram's total). */
+function otsuFromHistogram(hist: Uint32Array): number {
+  return otsu(hist) + 0.5;
 }
 
 /** Chamfer (3-4) distance, in pixels, from every pixel to the nearest set pixel of the mask. */
