@@ -118,7 +118,7 @@ interface LineData extends OpenedData {
  * resume, best-epoch weights (by validation exact match), metrics and learning curve. Greedy decoding scores
  * validation and test; eval (@hcr/eval) measures beam search, constraints and real scans.
  */
-export function trainLines(opts: TrainOptions = {}): Promise<TrainResult> {
+export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> {
   const config = resolveTrainConfig({ model: READER_MODEL, ...opts.config });
   if (config.model !== READER_MODEL)
     throw new HcrError(

@@ -58,7 +58,7 @@ interface CharacterData extends OpenedData {
  * atomic checkpoints every K steps, exact resume (the run machinery is `runTraining`'s, shared with the line
  * reader). Writes the run directory, fits calibration and points `latest` at it.
  */
-export function train(opts: TrainOptions = {}): Promise<TrainResult> {
+export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
   return runTraining<CharacterData>(opts, {
     unit: 'img',
     config: resolveTrainConfig(opts.config),

@@ -45,6 +45,13 @@ describe('label space in training', () => {
     expect(default36).toEqual(plain);
   });
 
+  it('a bad config rejects the promise a trainer returns (it does not throw at the call)', async () => {
+    await expect(train({ ...quiet, config: { epochs: 0 } })).rejects.toMatchObject({ code: 'TRAIN_CONFIG' });
+    await expect(trainLines({ ...quiet, config: { model: 'hcrnet' } })).rejects.toMatchObject({
+      code: 'TRAIN_CONFIG',
+    });
+  });
+
   it('a dataset prepared with another label space is an error naming both', async () => {
     await expect(
       train({
