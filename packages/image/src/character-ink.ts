@@ -752,7 +752,7 @@ export function otsuThreshold(values: Float32Array): number {
   return otsuFromHistogram(byteHistogram(values, new Uint32Array(256)));
 }
 
-/** The threshold between the two grey levels Otsu's split falls between (`otsu` counts the histogram's total). */
+/** Otsu's split as a threshold halfway between the two grey levels it falls between (`otsu` counts the total). */
 function otsuFromHistogram(hist: Uint32Array): number {
   return otsu(hist) + 0.5;
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_INPUT_NORMALISATION, HcrError, type ModelMetadata } from '@hcr/core';
-import type { BestWeights, TrainProgress } from './checkpoint.js';
+import type { TrainProgress } from './checkpoint.js';
 import { learningRate, type TrainConfig } from './config.js';
 import { restoreBest, runLoop, type ValidationResult } from './loop.js';
 import { WorkerPool } from './pool.js';
@@ -153,8 +153,7 @@ export async function runTraining<D extends OpenedData>(
     if (loop.stoppedEarly)
       return { runDir, metadata: undefined as unknown as ModelMetadata, stoppedEarly: true };
 
-    const best: BestWeights | undefined = loop.best;
-    await restoreBest(pool, best);
+    await restoreBest(pool, loop.best);
     const tTest = performance.now();
     const test = await trainer.test(pool, data, progress);
     const metrics: Record<string, number> = {

@@ -14,10 +14,6 @@ export function onnxRuntimeDescription(): string {
 }
 
 /**
- * onnxruntime-node on the exported model (default `<modelDir>/model.onnx`). Refuses a file whose shapes
- * or embedded model id do not match the run, so a stale export is never scored as this model.
- */
-/**
  * The exported ONNX file of a run (default `<modelDir>/model.onnx`), its metadata props, checked to come from
  * this run (a stale export is never scored as the model), and the hint that names the fix for any later check.
  */
@@ -37,6 +33,10 @@ export async function readExportedOnnx(
   return { path, bytes, props, reexport };
 }
 
+/**
+ * onnxruntime-node on the exported model (default `<modelDir>/model.onnx`). Refuses a file whose shapes
+ * or embedded model id do not match the run, so a stale export is never scored as this model.
+ */
 export async function onnxPredictor(run: ModelRun, { file }: { file?: string } = {}): Promise<Predictor> {
   const { path, bytes, props, reexport } = await readExportedOnnx(run, file);
   const names = props[ONNX_METADATA_KEYS.classNames];
