@@ -87,6 +87,22 @@ export interface Trainer<D extends OpenedData> {
 }
 
 /**
+ * The figures every test report starts with: the best epoch's validation (the weights being tested) and the
+ * last epoch's. `score` names the validation score (`acc` for characters, `exact` for lines).
+ */
+export function bestEpochMetrics(progress: TrainProgress, score: string): Record<string, number> {
+  const last = progress.history[progress.history.length - 1]!;
+  return {
+    best_epoch: progress.best?.epoch ?? last.epoch,
+    [`val_${score}`]: progress.best?.valAcc ?? last.val_acc,
+    val_loss: progress.best?.valLoss ?? last.val_loss,
+    [`final_val_${score}`]: last.val_acc,
+    final_val_loss: last.val_loss,
+    final_train_loss: last.train_loss,
+  };
+}
+
+/**
  * A run from start to saved model, for every trainer: claim or resume the run directory, open the data,
  * start the worker replicas, run the shared loop, test with the best weights, write the model and its
  * metadata, and point `latest` at it.

@@ -12,7 +12,13 @@ import { LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE } from '@hcr/model';
 import { distance } from 'fastest-levenshtein';
 import { READER_MODEL, resolveTrainConfig } from './config.js';
 import type { SharedLineSplit } from './protocol.js';
-import { type OpenedData, runTraining, type TrainOptions, type TrainResult } from './session.js';
+import {
+  bestEpochMetrics,
+  type OpenedData,
+  runTraining,
+  type TrainOptions,
+  type TrainResult,
+} from './session.js';
 import { checkLabelSpace } from './start.js';
 
 /** Copies a line split into SharedArrayBuffers: every worker reads it without a copy of its own. */
@@ -168,18 +174,13 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
     async test(pool, { dataset, splits }, progress) {
       const test = await pool.evaluate('test', splits.test.count, 64);
       const scores = lineScores(test.decoded, splits.test);
-      const last = progress.history[progress.history.length - 1]!;
       const examples = test.decoded
         .slice(0, 3)
         .map((d) => `'${decodeLineLabels(d, dataset.alphabet)}'`)
         .join(', ');
       return {
         metrics: {
-          best_epoch: progress.best?.epoch ?? last.epoch,
-          val_exact: progress.best?.valAcc ?? last.val_acc,
-          val_loss: progress.best?.valLoss ?? last.val_loss,
-          final_val_exact: last.val_acc,
-          final_train_loss: last.train_loss,
+          ...bestEpochMetrics(progress, 'exact'),
           test_cer: scores.cer,
           test_exact: scores.exact,
         },

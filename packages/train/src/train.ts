@@ -14,7 +14,13 @@ import type { TrainProgress } from './checkpoint.js';
 import { resolveTrainConfig } from './config.js';
 import { logitAdjustment, logitPriorGroups } from './logit-adjust.js';
 import type { EvalResult, SharedSplit } from './protocol.js';
-import { type OpenedData, runTraining, type TrainOptions, type TrainResult } from './session.js';
+import {
+  bestEpochMetrics,
+  type OpenedData,
+  runTraining,
+  type TrainOptions,
+  type TrainResult,
+} from './session.js';
 import { checkLabelSpace } from './start.js';
 
 export type { TrainOptions, TrainResult } from './session.js';
@@ -143,14 +149,8 @@ function characterMetrics(
   // The EMNIST digits generalisation set: the offline repack or the official test files (data config `extra`).
   const extraDigits = new Set([sourceId('emnist-digits-repack'), sourceId('emnist-digits')]);
   const isLetter = (i: number) => splits.test.sources[i] !== mnist;
-  const last = progress.history[progress.history.length - 1]!;
   return {
-    best_epoch: progress.best?.epoch ?? last.epoch,
-    val_acc: progress.best?.valAcc ?? last.val_acc,
-    val_loss: progress.best?.valLoss ?? last.val_loss,
-    final_val_acc: last.val_acc,
-    final_val_loss: last.val_loss,
-    final_train_loss: last.train_loss,
+    ...bestEpochMetrics(progress, 'acc'),
     test_acc: accuracyWhere(test.pred, splits.test, () => true),
     test_mnist_acc: accuracyWhere(test.pred, splits.test, (i) => splits.test.sources[i] === mnist),
     test_letters_acc: accuracyWhere(test.pred, splits.test, isLetter),
