@@ -267,6 +267,37 @@ describe('hcr eval <reader.onnx>', () => {
     expect(character.code).not.toBe(0);
     expect(character.err).toMatch(/not a line reader/);
   }, 120_000);
+
+  it('reads folders of real labelled lines given with --real instead of the dev sets', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'hcr-eval-real-'));
+    const cheques = join(out, 'cheques');
+    mkdirSync(join(cheques, 'images'), { recursive: true });
+    writeFileSync(join(cheques, 'images', 'a.png'), await barPng(20));
+    writeFileSync(join(cheques, 'images', 'b.png'), await barPng(30));
+    writeFileSync(join(cheques, 'labels.tsv'), 'images/a.png\t1\nimages/b.png\t11\n');
+    const base = ['--out', join(out, 'reports'), '--no-synthetic'];
+    const ok = await hcr('eval', RANDOM_READER, '--real', `amounts=${cheques}`, ...base, '--json');
+    expect(ok.code, ok.err).toBe(0);
+    const report = JSON.parse(ok.out) as {
+      sources: { name: string; count: number; constraints: { name: string }[] }[];
+      targets: { source: string; constraint: string }[];
+    };
+    expect(report.sources.map((x) => [x.name, x.count])).toEqual([['cheques', 2]]);
+    expect(report.sources[0]!.constraints.map((c) => c.name)).toEqual(['none', 'digits']);
+    expect(report.targets).toContainEqual(
+      expect.objectContaining({ source: 'cheques', constraint: 'digits' }),
+    );
+
+    const unknown = await hcr('eval', RANDOM_READER, '--real', `dates=${cheques}`, ...base);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toMatch(/names=<dir> or amounts=<dir>/);
+    const missing = await hcr('eval', RANDOM_READER, '--real', `names=${join(out, 'nowhere')}`, ...base);
+    expect(missing.code).not.toBe(0);
+    expect(missing.err).toMatch(/labels\.tsv does not exist/);
+    const character = await hcr('eval', FIXTURE_MODEL, '--real', `amounts=${cheques}`, ...base);
+    expect(character.code).not.toBe(0);
+    expect(character.err).toMatch(/not a line reader/);
+  }, 120_000);
 });
 
 describe('pnpm hcr and the published bin', () => {

@@ -50,6 +50,7 @@ export {
   tfjsLineRuntime,
 } from './lines/runtimes.js';
 export {
+  checkRealSets,
   DEV_SET_NAMES,
   DEV_SETS,
   type DevSetName,
@@ -62,6 +63,8 @@ export {
   loadDevSet,
   loadSyntheticLines,
   parseLabelsTsv,
+  parseRealSets,
+  type RealSetSpec,
 } from './lines/sources.js';
 export { readerSummary } from './lines/summary.js';
 export * from './metrics.js';

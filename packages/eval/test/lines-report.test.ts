@@ -28,7 +28,7 @@ import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
 import { scoringText } from '../src/lines/metrics.js';
 import { readLines } from '../src/lines/read.js';
 import { ensembleLineRuntime, onnxLineRuntime, tfjsLineRuntime } from '../src/lines/runtimes.js';
-import { findDevSet, type LineItem, type LineSet, loadDevSet } from '../src/lines/sources.js';
+import { findDevSet, type LineItem, type LineSet, loadDevSet, parseRealSets } from '../src/lines/sources.js';
 import { resolveModelRun } from '../src/model-files.js';
 import { buildTinyModel, saveLayersModel } from './fixtures.js';
 
@@ -609,6 +609,78 @@ describe('evaluateReader on given line sets', () => {
     expect(report.skipped).toEqual([]);
     expect(report.sources[0]!.count).toBe(TEXTS.length);
   }, 60_000);
+});
+
+/** A folder laid out like a dev set: dark writing on white PNGs under images/, and labels.tsv. */
+async function writeRealFolder(dir: string, texts: readonly string[]): Promise<void> {
+  await mkdir(join(dir, 'images'), { recursive: true });
+  const rows: string[] = [];
+  for (const [i, text] of texts.entries()) {
+    const canvas = createCanvas(200, 48);
+    const ctx = canvas.getContext('2d');
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, 200, 48);
+    ctx.fillStyle = '#111';
+    ctx.font = '28px DejaVu Sans';
+    ctx.fillText(text, 10, 34);
+    await writeFile(join(dir, 'images', `line-${i}.png`), canvas.toBuffer('image/png'));
+    rows.push(`images/line-${i}.png\t${text}`);
+  }
+  await writeFile(join(dir, 'labels.tsv'), `${rows.join('\n')}\n`);
+}
+
+describe('evaluateReader on folders of real labelled lines (hcr eval --real)', () => {
+  it('reads each folder under its field, instead of the dev sets, with the dev set targets beside it', async () => {
+    const amounts = join(root, 'held-out', 'cheques');
+    const names = join(root, 'held-out', 'forms');
+    await writeRealFolder(amounts, ['1250', '30000']);
+    await writeRealFolder(names, ['ANNA', 'LOUIS']);
+    const { report } = await evaluateReader({
+      run: runDir,
+      real: parseRealSets(`amounts=${amounts},names=${names}`),
+      synthetic: false,
+      runtime: 'tfjs',
+      beam: 1,
+      outDir: join(root, 'reports-real'),
+    });
+    expect(report.sources.map((s) => [s.name, s.kind, s.field, s.count])).toEqual([
+      ['cheques', 'real', 'amounts', 2],
+      ['forms', 'real', 'names', 2],
+    ]);
+    expect(report.skipped).toEqual([]);
+    expect(report.sources[0]!.constraints.map((c) => c.name)).toEqual(['none', 'digits']);
+    expect(report.sources[1]!.constraints.map((c) => c.name)).toContain('letters');
+    // the issue's targets and Tesseract's figures for the dev sets of the same field
+    const target = (source: string) => report.targets.find((t) => t.source === source);
+    expect(target('cheques')).toMatchObject({ constraint: 'digits', minExactRate: 0.8 });
+    expect(target('cheques')!.exactRate).toBe(report.sources[0]!.constraints[1]!.exactRate);
+    expect(target('forms')).toMatchObject({ constraint: 'letters', minExactRate: 0.7 });
+    expect(report.anchors.filter((a) => a.source === 'forms').map((a) => a.constraint)).toEqual([
+      'none',
+      'letters',
+    ]);
+    expect(report.targets.some((t) => t.source.startsWith('handwritten-'))).toBe(false);
+  }, 60_000);
+
+  it('refuses a folder without its field, of an unknown field, without labels.tsv, or named twice', async () => {
+    const amounts = join(root, 'held-out', 'cheques');
+    const other = join(root, 'held-out-2', 'cheques');
+    await writeRealFolder(other, ['7']);
+    expect(() => parseRealSets(amounts)).toThrow(expect.objectContaining({ code: 'REAL_SET_INVALID' }));
+    expect(() => parseRealSets(`dates=${amounts}`)).toThrow(/names=<dir> or amounts=<dir>/);
+    expect(() => parseRealSets(`names=${join(root, 'nowhere')}`)).toThrow(
+      expect.objectContaining({ code: 'REAL_SET_MISSING' }),
+    );
+    expect(() => parseRealSets(`amounts=${amounts},amounts=${other}`)).toThrow(/named 'cheques'/);
+    expect(() => parseRealSets(',')).toThrow(expect.objectContaining({ code: 'REAL_SET_INVALID' }));
+    await expect(
+      evaluateReader({
+        run: runDir,
+        real: [{ field: 'names', dir: join(root, 'nowhere') }],
+        runtime: 'tfjs',
+      }),
+    ).rejects.toMatchObject({ code: 'REAL_SET_MISSING' });
+  });
 });
 
 describe('evaluateReader with the default sources', () => {

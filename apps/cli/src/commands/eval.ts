@@ -9,6 +9,7 @@ import {
   evaluateReader,
   evaluateRun,
   isOnnxPath,
+  parseRealSets,
   type RuntimeChoice,
   readerSummary,
   resolveModelRun,
@@ -34,6 +35,8 @@ interface EvalCliOptions {
   limit?: string;
   ensemble?: string;
   report?: string;
+  real?: string;
+  synthetic: boolean;
 }
 
 function positiveInt(value: string | undefined, flag: string, hint: string): number | undefined {
@@ -63,6 +66,8 @@ async function evalReader(run: string, opts: EvalCliOptions): Promise<void> {
     beam: positiveInt(opts.beam, '--beam', 'Use 1 for best path, 8 (the default) for beam search.'),
     linesDir: opts.lines,
     dataDir: opts.dataDir,
+    real: opts.real === undefined ? undefined : parseRealSets(opts.real),
+    synthetic: opts.synthetic,
     limit: positiveInt(opts.limit, '--limit', 'Omit it to read every line.'),
     ensemble: opts.ensemble?.split(',').filter(Boolean),
     reportName: opts.report,
@@ -110,6 +115,11 @@ export function registerEval(program: Command): void {
       '--data-dir <dir>',
       'line reader: folder holding handwritten-names-dev/ and handwritten-amounts-dev/ (default: HCR_DATA_DIR, ../shared/data)',
     )
+    .option(
+      '--real <sets>',
+      'line reader: folders of real labelled lines to read instead of the dev sets, each under its field: names=<dir>,amounts=<dir> (a folder holds labels.tsv and its images, like the dev sets)',
+    )
+    .option('--no-synthetic', 'line reader: do not read the synthetic test lines')
     .option('--limit <n>', 'line reader: read only the first n lines of each source (quick look)')
     .option(
       '--ensemble <runs>',
@@ -152,6 +162,14 @@ export function registerEval(program: Command): void {
         throw new HcrError('ENSEMBLE_INVALID', '--ensemble joins line readers; this is a character model.', {
           hint: 'Pass a reader run first: `hcr eval reader-pipeline --ensemble reader-s2,reader-s3`.',
         });
+      if (opts.real !== undefined || !opts.synthetic)
+        throw new HcrError(
+          'REAL_SET_INVALID',
+          '--real and --no-synthetic choose what a line reader reads; this is a character model.',
+          {
+            hint: 'Pass a reader run or a reader .onnx file: `hcr eval artifacts/model/reader/model.onnx --real names=<dir>`.',
+          },
+        );
       if (opts.report)
         throw new HcrError(
           'REPORT_NAME_INVALID',

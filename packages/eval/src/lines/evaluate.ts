@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import {
   createRng,
   HcrError,
@@ -51,6 +51,7 @@ import {
   tfjsLineRuntime,
 } from './runtimes.js';
 import {
+  checkRealSets,
   DEV_SET_NAMES,
   DEV_SETS,
   type FailedLine,
@@ -60,6 +61,7 @@ import {
   type LineSet,
   loadDevSet,
   loadSyntheticLines,
+  type RealSetSpec,
 } from './sources.js';
 
 /** Error examples shown per source and list (most confident, worst). */
@@ -100,6 +102,14 @@ export interface ReaderEvalOptions {
   linesDir?: string;
   /** Where the real dev sets are looked for first (then HCR_DATA_DIR, the user cache, ../shared/data). */
   dataDir?: string;
+  /**
+   * Folders of real labelled lines to read instead of the dev sets (e.g. a held-out part of the same forms),
+   * each under its field's constraints and named after its folder; the targets and Tesseract figures of
+   * the dev set of the same field are shown beside it.
+   */
+  real?: RealSetSpec[];
+  /** Read the synthetic test lines (default true). */
+  synthetic?: boolean;
   /** Evaluate these sets instead of the default sources (tests, custom line sets). */
   sources?: LineSet[];
   /** Read only the first n lines of each source (quick looks, tests); recorded in lines.json. */
@@ -260,6 +270,7 @@ function checkOptions(opts: ReaderEvalOptions): void {
         hint: `Use 1 for best path, ${DEFAULT_BEAM} (the default) for beam search.`,
       },
     );
+  if (opts.real) checkRealSets(opts.real);
   if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 1))
     throw new HcrError('LIMIT_INVALID', `--limit must be a positive whole number, got ${opts.limit}.`, {
       hint: 'Omit it to read every line.',
@@ -291,11 +302,18 @@ async function defaultSources(
   // a reader's own lines by default: artifacts/data/lines for hcr36, lines-62 for a case-sensitive reader
   const labels = labelSpaceChoice(labelSpace(alphabet.labelSpace));
   const linesDir = resolve(opts.linesDir ?? defaultLinesDir(labels));
-  if (existsSync(linesDir)) sets.push(await loadSyntheticLines(linesDir, alphabet, opts.limit));
+  if (opts.synthetic === false) {
+    // not asked for: neither read nor listed as skipped
+  } else if (existsSync(linesDir)) sets.push(await loadSyntheticLines(linesDir, alphabet, opts.limit));
   else {
     const reason = `no synthetic line dataset at ${linesDir}: build the line shards first (the pipeline's line-shards task, or \`hcr data lines prepare${labels === 36 ? '' : ` --labels ${labels}`}\`), or pass --lines <dir>`;
     skipped.push({ source: 'synthetic-test', reason });
     log(`  skipping synthetic-test: ${reason}`);
+  }
+  if (opts.real) {
+    for (const { field, dir } of opts.real)
+      sets.push(await loadDevSet(dir, basename(resolve(dir)), field, opts.limit));
+    return { sets, skipped };
   }
   for (const name of DEV_SET_NAMES) {
     const { dir, looked } = findDevSet(name, opts.dataDir);
@@ -615,16 +633,38 @@ async function readSamples(
   return out;
 }
 
+/**
+ * The sources a figure about `source` applies to: a dev set's figure to every real set of its field (a
+ * held-out part of the same forms read with --real), other sources' to themselves; `source` itself when none
+ * was read (the report still shows the figure, without ours beside it).
+ */
+function sourcesFor(source: string, sources: readonly LineSourceReport[]): (LineSourceReport | undefined)[] {
+  const field = (DEV_SETS as Record<string, { field: LineField } | undefined>)[source]?.field;
+  const matching = sources.filter((s) =>
+    field ? s.kind === 'real' && s.field === field : s.name === source,
+  );
+  return matching.length ? matching : [undefined];
+}
+
 function targetsOf(sources: readonly LineSourceReport[]): LinesReport['targets'] {
-  return LINE_TARGETS.map((t) => {
-    const c = sources.find((s) => s.name === t.source)?.constraints.find((x) => x.name === t.constraint);
-    return {
-      ...t,
-      exactRate: c ? c.exactRate : null,
-      cer: c ? c.cer : null,
-      met: c ? c.exactRate >= t.minExactRate && c.cer <= t.maxCer : null,
-    };
-  });
+  return LINE_TARGETS.flatMap((t) =>
+    sourcesFor(t.source, sources).map((s) => {
+      const c = s?.constraints.find((x) => x.name === t.constraint);
+      return {
+        ...t,
+        source: s?.name ?? t.source,
+        exactRate: c ? c.exactRate : null,
+        cer: c ? c.cer : null,
+        met: c ? c.exactRate >= t.minExactRate && c.cer <= t.maxCer : null,
+      };
+    }),
+  );
+}
+
+function anchorsOf(sources: readonly LineSourceReport[]): LineAnchor[] {
+  return TESSERACT_ANCHORS.flatMap((a) =>
+    sourcesFor(a.source, sources).map((s) => ({ ...a, source: s?.name ?? a.source })),
+  );
 }
 
 /**
@@ -673,7 +713,7 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
         'LINES_NONE',
         'There is nothing to evaluate: no synthetic line dataset and no dev set found.',
         {
-          hint: `Build the line shards (--lines <dir>) or point HCR_DATA_DIR at the folder holding ${DEV_SET_NAMES.join(' and ')}.`,
+          hint: `Build the line shards (--lines <dir>), point HCR_DATA_DIR at the folder holding ${DEV_SET_NAMES.join(' and ')}, or name folders of labelled lines with --real names=<dir>,amounts=<dir>.`,
         },
       );
     log(
@@ -724,7 +764,7 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
     runtimes: runtimes.map((r) => ({ runtime: r.runtime, description: r.description })),
     sources,
     skipped,
-    anchors: TESSERACT_ANCHORS,
+    anchors: anchorsOf(sources),
     targets: targetsOf(sources),
     pictures: Object.fromEntries(
       sources.flatMap((s) => [

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 import { lineText, openLineDataset, searchDirs } from '@hcr/data';
 import { prepareLineImage } from '@hcr/image/decode';
@@ -77,6 +77,61 @@ export function devSetSearchDirs(dataDir?: string): string[] {
 export function findDevSet(name: DevSetName, dataDir?: string): { dir?: string; looked: string[] } {
   const looked = devSetSearchDirs(dataDir).map((d) => join(d, name));
   return { dir: looked.find((d) => existsSync(join(d, 'labels.tsv'))), looked };
+}
+
+/** A folder of real labelled line images to read in place of the dev sets (`hcr eval --real`). */
+export interface RealSetSpec {
+  /** Which constraints apply: names (letters, marks, lexicon) or amounts (digits). */
+  field: 'names' | 'amounts';
+  /** Holds labels.tsv (`<relative image path>` TAB `<transcription>`) and the images it lists. */
+  dir: string;
+}
+
+const REAL_FIELDS = ['names', 'amounts'] as const;
+
+/** `names=<dir>,amounts=<dir>` (the value of `hcr eval --real`) as folder specs, checked by checkRealSets. */
+export function parseRealSets(spec: string): RealSetSpec[] {
+  const example =
+    'Example: --real names=held-out/names,amounts=held-out/amounts (names: letters; amounts: digits).';
+  const sets = spec
+    .split(',')
+    .filter((part) => part.trim() !== '')
+    .map((part): RealSetSpec => {
+      const eq = part.indexOf('=');
+      const field = part.slice(0, Math.max(eq, 0)).trim();
+      if (eq < 0 || !(REAL_FIELDS as readonly string[]).includes(field))
+        throw new HcrError(
+          'REAL_SET_INVALID',
+          `'${part}' does not say which field its lines are: expected ${REAL_FIELDS.map((f) => `${f}=<dir>`).join(' or ')}.`,
+          { hint: example },
+        );
+      return { field: field as RealSetSpec['field'], dir: resolve(part.slice(eq + 1).trim()) };
+    });
+  if (sets.length === 0) throw new HcrError('REAL_SET_INVALID', '--real names no folder.', { hint: example });
+  checkRealSets(sets);
+  return sets;
+}
+
+/** Each folder must hold a labels.tsv, and no two may share a folder name (each source is named after it). */
+export function checkRealSets(sets: readonly RealSetSpec[]): void {
+  for (const { field, dir } of sets) {
+    if (!(REAL_FIELDS as readonly string[]).includes(field))
+      throw new HcrError('REAL_SET_INVALID', `Unknown field '${field}' for ${dir}.`, {
+        hint: `A real set is ${REAL_FIELDS.join(' or ')}.`,
+      });
+    if (!existsSync(join(dir, 'labels.tsv')))
+      throw new HcrError('REAL_SET_MISSING', `${join(dir, 'labels.tsv')} does not exist.`, {
+        hint: 'A real set is a folder holding labels.tsv (`images/<file>` TAB `<transcription>` per line) and those images.',
+      });
+  }
+  const names = sets.map((s) => basename(resolve(s.dir)));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice)
+    throw new HcrError(
+      'REAL_SET_INVALID',
+      `Two folders are named '${twice}'; the report names each source after its folder.`,
+      { hint: 'Rename one of them, or evaluate them in two runs (--report <name> keeps the reports apart).' },
+    );
 }
 
 /** labels.tsv: `relative path TAB transcription` per line; blank lines skipped, anything else an error. */
