@@ -35,7 +35,9 @@ interface CommonOpts {
 export function registerData(program: Command): void {
   const data = program
     .command('data')
-    .description('raw datasets -> verified, deterministic shards (prepare, info, verify, preview, download)');
+    .description(
+      'raw datasets -> verified, deterministic shards (prepare, info, verify, preview, download; lines: the synthetic line shards)',
+    );
 
   data
     .command('prepare')
