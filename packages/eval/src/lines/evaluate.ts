@@ -302,13 +302,13 @@ async function defaultSources(
   // a reader's own lines by default: artifacts/data/lines for hcr36, lines-62 for a case-sensitive reader
   const labels = labelSpaceChoice(labelSpace(alphabet.labelSpace));
   const linesDir = resolve(opts.linesDir ?? defaultLinesDir(labels));
-  if (opts.synthetic === false) {
-    // not asked for: neither read nor listed as skipped
-  } else if (existsSync(linesDir)) sets.push(await loadSyntheticLines(linesDir, alphabet, opts.limit));
-  else {
-    const reason = `no synthetic line dataset at ${linesDir}: build the line shards first (the pipeline's line-shards task, or \`hcr data lines prepare${labels === 36 ? '' : ` --labels ${labels}`}\`), or pass --lines <dir>`;
-    skipped.push({ source: 'synthetic-test', reason });
-    log(`  skipping synthetic-test: ${reason}`);
+  if (opts.synthetic !== false) {
+    if (existsSync(linesDir)) sets.push(await loadSyntheticLines(linesDir, alphabet, opts.limit));
+    else {
+      const reason = `no synthetic line dataset at ${linesDir}: build the line shards first (the pipeline's line-shards task, or \`hcr data lines prepare${labels === 36 ? '' : ` --labels ${labels}`}\`), or pass --lines <dir>`;
+      skipped.push({ source: 'synthetic-test', reason });
+      log(`  skipping synthetic-test: ${reason}`);
+    }
   }
   if (opts.real) {
     for (const { field, dir } of opts.real)
