@@ -15,9 +15,9 @@ at(2, '0', 0.35);
 
 console.log(decodeCtc(probs, 3, alphabet).text); // 2O
 const read = decodeCtc(probs, 3, alphabet, { classes: 'digits', topK: 3 });
-console.log(read.text, read.confidence.toFixed(3)); // 20 0.954
-console.log(read.characters); // [{ char: '2', confidence: 0.990, start: 0, end: 1 }, { char: '0', confidence: 0.972, start: 2, end: 3 }]
-console.log(read.alternatives.map((a) => a.text)); // [ '20', '2', '27' ]
+console.log(read.text, read.confidence.toFixed(3)); // 20 0.944
+console.log(read.characters); // [{ char: '2', confidence: 0.979, start: 0, end: 1 }, { char: '0', confidence: 0.980, start: 2, end: 3 }]
+console.log(read.alternatives.map((a) => a.text)); // [ '20', '10', '21' ]
 console.log(decodeCtc(probs, 3, alphabet, { pattern: '\\d{2}' }).text); // 20
 
 const lexicon = createLexicon(['25', 'ZZ', '2-0'], alphabet); // a word list, e.g. the lines of a file

@@ -107,7 +107,8 @@ export function parseRealSets(spec: string): RealSetSpec[] {
         );
       return { field: field as RealSetSpec['field'], dir: resolve(part.slice(eq + 1).trim()) };
     });
-  if (sets.length === 0) throw new HcrError('REAL_SET_INVALID', '--real names no folder.', { hint: example });
+  if (sets.length === 0)
+    throw new HcrError('REAL_SET_INVALID', '--real was given no folder.', { hint: example });
   checkRealSets(sets);
   return sets;
 }
