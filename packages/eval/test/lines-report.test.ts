@@ -28,7 +28,14 @@ import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
 import { scoringText } from '../src/lines/metrics.js';
 import { readLines } from '../src/lines/read.js';
 import { ensembleLineRuntime, onnxLineRuntime, tfjsLineRuntime } from '../src/lines/runtimes.js';
-import { findDevSet, type LineItem, type LineSet, loadDevSet, parseRealSets } from '../src/lines/sources.js';
+import {
+  checkRealSets,
+  findDevSet,
+  type LineItem,
+  type LineSet,
+  loadDevSet,
+  parseRealSets,
+} from '../src/lines/sources.js';
 import { resolveModelRun } from '../src/model-files.js';
 import { buildTinyModel, saveLayersModel } from './fixtures.js';
 
@@ -668,10 +675,12 @@ describe('evaluateReader on folders of real labelled lines (hcr eval --real)', (
     await writeRealFolder(other, ['7']);
     expect(() => parseRealSets(amounts)).toThrow(expect.objectContaining({ code: 'REAL_SET_INVALID' }));
     expect(() => parseRealSets(`dates=${amounts}`)).toThrow(/names=<dir> or amounts=<dir>/);
-    expect(() => parseRealSets(`names=${join(root, 'nowhere')}`)).toThrow(
+    expect(() => checkRealSets(parseRealSets(`names=${join(root, 'nowhere')}`))).toThrow(
       expect.objectContaining({ code: 'REAL_SET_MISSING' }),
     );
-    expect(() => parseRealSets(`amounts=${amounts},amounts=${other}`)).toThrow(/named 'cheques'/);
+    expect(() => checkRealSets(parseRealSets(`amounts=${amounts},amounts=${other}`))).toThrow(
+      /named 'cheques'/,
+    );
     expect(() => parseRealSets(',')).toThrow(expect.objectContaining({ code: 'REAL_SET_INVALID' }));
     await expect(
       evaluateReader({

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import {
   createRng,
   HcrError,
@@ -62,6 +62,7 @@ import {
   loadDevSet,
   loadSyntheticLines,
   type RealSetSpec,
+  realSetName,
 } from './sources.js';
 
 /** Error examples shown per source and list (most confident, worst). */
@@ -311,8 +312,8 @@ async function defaultSources(
     }
   }
   if (opts.real) {
-    for (const { field, dir } of opts.real)
-      sets.push(await loadDevSet(dir, basename(resolve(dir)), field, opts.limit));
+    for (const set of opts.real)
+      sets.push(await loadDevSet(set.dir, realSetName(set), set.field, opts.limit));
     return { sets, skipped };
   }
   for (const name of DEV_SET_NAMES) {

@@ -89,7 +89,15 @@ export interface RealSetSpec {
 
 const REAL_FIELDS = ['names', 'amounts'] as const;
 
-/** `names=<dir>,amounts=<dir>` (the value of `hcr eval --real`) as folder specs, checked by checkRealSets. */
+/** The source name of a real set in the report: its folder's name. */
+export function realSetName(set: RealSetSpec): string {
+  return basename(resolve(set.dir));
+}
+
+/**
+ * `names=<dir>,amounts=<dir>` (the value of `hcr eval --real`) as folder specs: the syntax only; the folders
+ * are checked by checkRealSets, which evaluateReader runs before reading anything.
+ */
 export function parseRealSets(spec: string): RealSetSpec[] {
   const example =
     'Example: --real names=held-out/names,amounts=held-out/amounts (names: letters; amounts: digits).';
@@ -109,7 +117,6 @@ export function parseRealSets(spec: string): RealSetSpec[] {
     });
   if (sets.length === 0)
     throw new HcrError('REAL_SET_INVALID', '--real was given no folder.', { hint: example });
-  checkRealSets(sets);
   return sets;
 }
 
@@ -125,7 +132,7 @@ export function checkRealSets(sets: readonly RealSetSpec[]): void {
         hint: 'A real set is a folder holding labels.tsv (`images/<file>` TAB `<transcription>` per line) and those images.',
       });
   }
-  const names = sets.map((s) => basename(resolve(s.dir)));
+  const names = sets.map(realSetName);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice)
     throw new HcrError(
