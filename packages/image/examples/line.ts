@@ -1,4 +1,3 @@
-/** The README example: node --conditions=source --import tsx packages/image/examples/line.ts */
 import { preprocessLine } from '@hcr/image';
 
 // A 120x40 light page with seven dark 3-px strokes, 20 px tall (any decoder's raw pixels work the same:
@@ -10,6 +9,6 @@ for (let y = 10; y < 30; y++) for (let x = 20; x < 100; x++) if (x % 12 < 3) dat
 const line = preprocessLine({ width, height, data });
 console.log(line.height); // 32
 console.log(line.width); // 104: 75 px of ink x 26/20, plus 3 px of background each side
-console.log(line.pixels.length); // 104 * 32, 0 = background, 255 = ink
+console.log(line.pixels.length); // 3328: 104 x 32 bytes, 0 = background, 255 = ink
 console.log(line.crop); // { x: 24, y: 10, width: 75, height: 20 }: the ink band in source pixels
-console.log(line.polarity); // 'dark-on-light'
+console.log(line.polarity); // dark-on-light
