@@ -42,3 +42,12 @@ export { findResumeRun } from './run-dir.js';
 export { writeSyntheticDataset } from './synthetic.js';
 export { type TrainOptions, type TrainResult, train } from './train.js';
 export { editDistance, lineEpochOrder, lineScores, trainLines } from './train-lines.js';
+export {
+  type ActiveWorkers,
+  allWorkers,
+  type CpuSample,
+  followMachineLoad,
+  type LoadPolicyOptions,
+  sampleCpu,
+  workersFor,
+} from './workload.js';

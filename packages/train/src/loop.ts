@@ -5,6 +5,7 @@ import { writeLearningCurve } from './curve.js';
 import { reduceShards } from './gradients.js';
 import type { WorkerPool } from './pool.js';
 import type { ProgressReporter } from './progress.js';
+import { type ActiveWorkers, allWorkers } from './workload.js';
 
 /** The part of a training config the loop needs; both trainers' configs have these fields. */
 export interface LoopSchedule {
@@ -40,6 +41,8 @@ export interface LoopOptions {
   log: (line: string) => void;
   /** Stop after this many optimizer steps in this process (tests: simulate an interruption). */
   maxSteps?: number;
+  /** How many workers compute each step's shards (default: all); the numbers do not depend on it. */
+  activeWorkers?: ActiveWorkers;
   /** What a sample is called in logs (`img` or `lines`). */
   unit: string;
 }
@@ -69,6 +72,7 @@ export async function runLoop(
   let windowAcc = 0;
   let windowN = 0;
   const curveEvery = Math.max(1, Math.round(totalSteps / 300));
+  const activeWorkers = o.activeWorkers ?? allWorkers(pool.size);
 
   for (; progress.epoch < c.epochs; ) {
     const epoch = progress.epoch;
@@ -87,6 +91,7 @@ export async function runLoop(
         const position = b * c.batchSize + k * shardSize;
         return { index: k, samples: order.slice(position, position + shardSize), position };
       });
+      pool.active = activeWorkers.next();
       const results = await pool.step(epoch, progress.globalStep, shards);
       await pendingApply;
       const step = reduceShards(results, paramCount, c.clipNorm);
@@ -117,6 +122,7 @@ export async function runLoop(
         acc: progress.epochCorrect / progress.epochSeen,
         imagesPerS: perS,
         etaS: ((totalSteps - progress.globalStep) * c.batchSize) / perS,
+        workers: { active: pool.active, size: pool.size },
       });
       if (progress.globalStep % c.checkpointEvery === 0 && progress.batchInEpoch < o.stepsPerEpoch) {
         await pendingApply;

@@ -9,12 +9,20 @@ export interface ProgressTick {
   acc: number;
   imagesPerS: number;
   etaS: number;
+  /** Workers computing shards, of the pool's (shown when some are idle: other processes use the cores). */
+  workers?: { active: number; size: number };
 }
 
 export interface ProgressReporter {
   start(epoch: number, epochs: number, steps: number, startStep: number): void;
   tick(t: ProgressTick): void;
   stop(): void;
+}
+
+function fmtWorkers(t: ProgressTick): string {
+  return t.workers && t.workers.active < t.workers.size
+    ? ` (${t.workers.active} of ${t.workers.size} workers busy)`
+    : '';
 }
 
 function fmtEta(s: number): string {
@@ -37,7 +45,7 @@ export function progressReporter(
           {
             stream,
             format:
-              'epoch {epoch}/{epochs} [{bar}] {value}/{total} loss {loss} acc {acc} {ips} img/s ETA {etaText}',
+              'epoch {epoch}/{epochs} [{bar}] {value}/{total} loss {loss} acc {acc} {ips} img/s ETA {etaText}{workers}',
             hideCursor: true,
             clearOnComplete: false,
           },
@@ -50,6 +58,7 @@ export function progressReporter(
           acc: '-',
           ips: '-',
           etaText: '?',
+          workers: '',
         });
       },
       tick(t) {
@@ -60,6 +69,7 @@ export function progressReporter(
           acc: t.acc.toFixed(4),
           ips: Math.round(t.imagesPerS),
           etaText: fmtEta(t.etaS),
+          workers: fmtWorkers(t),
         });
       },
       stop() {
@@ -82,7 +92,7 @@ export function progressReporter(
       last = now;
       log(
         `epoch ${t.epoch + 1}/${t.epochs} step ${t.step}/${t.steps} loss ${t.loss.toFixed(4)} acc ${t.acc.toFixed(4)} ` +
-          `${Math.round(t.imagesPerS)} img/s ETA ${fmtEta(t.etaS)}`,
+          `${Math.round(t.imagesPerS)} img/s ETA ${fmtEta(t.etaS)}${fmtWorkers(t)}`,
       );
     },
     stop() {},

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareLines } from '@hcr/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainConfigInput } from '../src/config.js';
+import type { TrainResult } from '../src/session.js';
 import { trainLines } from '../src/train-lines.js';
 
 const dataDir = process.env.HCR_DATA_DIR ?? join(import.meta.dirname, '../../../../shared/data');
@@ -25,29 +27,40 @@ const epochs = async (run: string) =>
       return { ...figures, val_loss: Number(val_loss.toPrecision(12)) };
     });
 
+const hasLetters = existsSync(join(dataDir, 'emnist-byclass-repack'));
+
+/** 48 short lines, and a 2-epoch run on them with one worker (12 steps of 8): what the other runs must equal. */
+let straightRun: Promise<{ config: TrainConfigInput; straight: TrainResult }> | undefined;
+const straightOnce = () =>
+  (straightRun ??= (async () => {
+    const lines = join(dir, 'lines');
+    await prepareLines({
+      dataDir,
+      config: { counts: { train: 48, val: 8, test: 8 } },
+      outDir: lines,
+      workers: 0,
+    });
+    const config = {
+      model: 'reader',
+      data: lines,
+      out: join(dir, 'runs'),
+      epochs: 2,
+      batchSize: 8,
+      checkpointEvery: 2,
+      workers: 1,
+      engine: 'wasm' as const,
+    };
+    return { config, straight: await trainLines({ ...quiet, config, run: 'straight' }) };
+  })());
+
+const weights = (r: { runDir: string }) => readFile(join(r.runDir, 'weights.bin'));
+
 describe('line reader runs', () => {
-  it.skipIf(!existsSync(join(dataDir, 'emnist-byclass-repack')))(
+  it.skipIf(!hasLetters)(
     'an interrupted run resumed from its checkpoint ends exactly like an uninterrupted one',
     { timeout: 240_000 },
     async () => {
-      const lines = join(dir, 'lines');
-      await prepareLines({
-        dataDir,
-        config: { counts: { train: 48, val: 8, test: 8 } },
-        outDir: lines,
-        workers: 0,
-      });
-      const config = {
-        model: 'reader',
-        data: lines,
-        out: join(dir, 'runs'),
-        epochs: 2,
-        batchSize: 8,
-        checkpointEvery: 2,
-        workers: 1,
-        engine: 'wasm' as const,
-      };
-      const straight = await trainLines({ ...quiet, config, run: 'straight' });
+      const { config, straight } = await straightOnce();
 
       // Stopped after 5 of its 12 steps, mid-epoch (a stop writes a checkpoint, as every 2 steps do).
       const stopped = await trainLines({ ...quiet, config, run: 'interrupted', maxSteps: 5 });
@@ -62,7 +75,6 @@ describe('line reader runs', () => {
       });
       expect(log.join('\n')).toMatch(/resuming run interrupted at epoch 1, batch 5/);
 
-      const weights = (r: { runDir: string }) => readFile(join(r.runDir, 'weights.bin'));
       expect(Buffer.compare(await weights(resumed), await weights(straight))).toBe(0);
       expect(await epochs('interrupted')).toEqual(await epochs('straight'));
       const { test_cer, test_exact, val_exact, best_epoch } = straight.metadata.metrics;
@@ -72,6 +84,32 @@ describe('line reader runs', () => {
       // What the reader reads and what its letters were drawn from.
       expect(straight.metadata).toMatchObject({ task: 'line', letterSource: 'emnist-byclass-repack' });
       expect(straight.metadata.reader?.symbols).toHaveLength(straight.metadata.classNames.length);
+    },
+  );
+
+  it.skipIf(!hasLetters)(
+    'how many of its workers compute each step (as the machine load decides) changes nothing it trains',
+    { timeout: 240_000 },
+    async () => {
+      const { config, straight } = await straightOnce();
+      // Two workers, of which one, two, one, ... take the shards: each step moves them to the other count.
+      const counts: number[] = [];
+      const varied = await trainLines({
+        ...quiet,
+        config: { ...config, workers: 2 },
+        run: 'varied',
+        activeWorkers: {
+          next: () => {
+            counts.push(counts.length % 2 ? 2 : 1);
+            return counts.at(-1)!;
+          },
+        },
+      });
+      expect(counts).toHaveLength(12);
+      expect(Buffer.compare(await weights(varied), await weights(straight))).toBe(0);
+      expect(await epochs('varied')).toEqual(await epochs('straight'));
+      const { test_cer, test_exact, val_exact, best_epoch } = straight.metadata.metrics;
+      expect(varied.metadata.metrics).toMatchObject({ test_cer, test_exact, val_exact, best_epoch });
     },
   );
 });

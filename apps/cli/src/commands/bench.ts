@@ -31,6 +31,11 @@ export const benchmarks: Record<string, { script: string; description: string; t
     // trains with the default worker threads, so it runs as `hcr train` would (single-threaded-gc.ts)
     trains: true,
   },
+  beside: {
+    script: 'packages/train/bench/beside.ts',
+    description: 'hcrnet beside the LSTM reader: steps/s with every worker busy vs one busy worker each',
+    trains: true,
+  },
   eval: {
     script: 'packages/eval/bench/eval.ts',
     description: 'evaluation images/s per runtime (tfjs, onnx)',

@@ -71,6 +71,10 @@ export function registerTrain(program: Command): void {
       number('--workers', true),
     )
     .option(
+      '--fixed-workers',
+      'keep every worker busy; by default a step uses only the cores other processes leave free (same numbers)',
+    )
+    .option(
       '--checkpoint-every <n>',
       'checkpoint every N steps (and at each epoch end)',
       number('--checkpoint-every', true),
@@ -127,7 +131,14 @@ export function registerTrain(program: Command): void {
         process.exitCode = await rerunWithSingleThreadedGc();
         return;
       }
-      const options = { config, resume: opts.resume, run: opts.run, force: opts.force, log };
+      const options = {
+        config,
+        resume: opts.resume,
+        run: opts.run,
+        force: opts.force,
+        log,
+        activeWorkers: opts.fixedWorkers ? ('all' as const) : ('follow-load' as const),
+      };
       const result = (await readsLines(config, opts.resume))
         ? await trainLines(options)
         : await train(options);
