@@ -144,7 +144,7 @@ async function main() {
     const ticks: Tick[][] = [];
     for (const name of names) ticks.push(JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')));
     const skip = Array.from({ length: phases }, (_, i) => disturbed(ticks, t0, phaseS * 1000, i));
-    names.forEach((name, k) => summarise(name, ticks[k]!, skip, t0, phaseS * 1000));
+    for (const [k, name] of names.entries()) summarise(name, ticks[k]!, skip, t0, phaseS * 1000);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
