@@ -91,8 +91,8 @@ export async function runLoop(
         const position = b * c.batchSize + k * shardSize;
         return { index: k, samples: order.slice(position, position + shardSize), position };
       });
-      pool.active = activeWorkers.next();
-      const results = await pool.step(epoch, progress.globalStep, shards);
+      const busy = activeWorkers.next();
+      const results = await pool.step(epoch, progress.globalStep, shards, busy);
       await pendingApply;
       const step = reduceShards(results, paramCount, c.clipNorm);
       const lr = o.learningRate(progress.globalStep, totalSteps);
@@ -122,7 +122,7 @@ export async function runLoop(
         acc: progress.epochCorrect / progress.epochSeen,
         imagesPerS: perS,
         etaS: ((totalSteps - progress.globalStep) * c.batchSize) / perS,
-        workers: { active: pool.active, size: pool.size },
+        workers: { active: busy, size: pool.size },
       });
       if (progress.globalStep % c.checkpointEvery === 0 && progress.batchInEpoch < o.stepsPerEpoch) {
         await pendingApply;

@@ -60,32 +60,17 @@ class WorkerHandle {
 }
 
 /**
- * N replicas in worker threads, driven in lock step by the coordinator. The first `active` of them compute
- * the gradient shards; every replica applies every update, so an idle one can take shards again at any step.
+ * N replicas in worker threads, driven in lock step by the coordinator. A step's shards may go to only the
+ * first few of them; every replica applies every update, so an idle one can take shards again at any step.
  */
 export class WorkerPool {
-  private busy: number;
-
   private constructor(
     private readonly handles: WorkerHandle[],
     readonly info: InitReply,
-  ) {
-    this.busy = handles.length;
-  }
+  ) {}
 
   get size(): number {
     return this.handles.length;
-  }
-
-  /** How many workers compute the shards of the next steps (1..size). */
-  get active(): number {
-    return this.busy;
-  }
-
-  set active(n: number) {
-    if (!Number.isInteger(n) || n < 1 || n > this.handles.length)
-      throw new RangeError(`active workers must be an integer in 1..${this.handles.length}, got ${n}`);
-    this.busy = n;
   }
 
   static async start(count: number, init: Omit<InitMessage, 'type' | 'workerIndex'>): Promise<WorkerPool> {
@@ -101,9 +86,14 @@ export class WorkerPool {
     }
   }
 
-  /** Computes the shards (shard k on worker k mod active); results come back ordered by shard index. */
-  async step(epoch: number, step: number, shards: ShardJob[]): Promise<ShardResult[]> {
-    const workers = this.handles.slice(0, this.busy);
+  /**
+   * Computes the shards on the first `busy` workers (shard k on worker k mod busy); results come back ordered
+   * by shard index.
+   */
+  async step(epoch: number, step: number, shards: ShardJob[], busy = this.size): Promise<ShardResult[]> {
+    if (!Number.isInteger(busy) || busy < 1 || busy > this.size)
+      throw new RangeError(`active workers must be an integer in 1..${this.size}, got ${busy}`);
+    const workers = this.handles.slice(0, busy);
     const perWorker = workers.map(() => [] as ShardJob[]);
     for (const s of shards) perWorker[s.index % workers.length]!.push(s);
     const replies = await Promise.all(
