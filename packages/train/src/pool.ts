@@ -92,7 +92,9 @@ export class WorkerPool {
    */
   async step(epoch: number, step: number, shards: ShardJob[], busy = this.size): Promise<ShardResult[]> {
     if (!Number.isInteger(busy) || busy < 1 || busy > this.size)
-      throw new RangeError(`active workers must be an integer in 1..${this.size}, got ${busy}`);
+      throw new RangeError(
+        `a step's busy workers (ActiveWorkers.next()) must be an integer in 1..${this.size}, the pool's workers; got ${busy}`,
+      );
     const workers = this.handles.slice(0, busy);
     const perWorker = workers.map(() => [] as ShardJob[]);
     for (const s of shards) perWorker[s.index % workers.length]!.push(s);

@@ -112,4 +112,22 @@ describe('line reader runs', () => {
       expect(varied.metadata.metrics).toMatchObject({ test_cer, test_exact, val_exact, best_epoch });
     },
   );
+
+  it.skipIf(!hasLetters)(
+    'a policy asking for more busy workers than the pool has stops the run with an error naming the range',
+    { timeout: 240_000 },
+    async () => {
+      const { config } = await straightOnce();
+      await expect(
+        trainLines({
+          ...quiet,
+          config: { ...config, workers: 2 },
+          run: 'too-many',
+          activeWorkers: { next: () => 3 },
+        }),
+      ).rejects.toThrow(
+        /busy workers \(ActiveWorkers.next\(\)\) must be an integer in 1..2, the pool's workers; got 3/,
+      );
+    },
+  );
 });
