@@ -33,6 +33,13 @@ export {
 export { preprocessLine, WORK_HEIGHT } from './preprocess.js';
 export { resampleRect } from './resample.js';
 export {
+  type FindTextLinesOptions,
+  findTextLines,
+  MAX_TEXT_LINES,
+  type TextLineBox,
+  type TextLines,
+} from './text-lines.js';
+export {
   type GreyImage,
   LINE_HEIGHT,
   LINE_MARGIN,

@@ -17,4 +17,11 @@ export {
   sniffImageFormat,
 } from './decode.js';
 export { encodeGreyPng } from './grey-png.js';
-export { DEFAULT_LINE_LIMITS, type LineLimits, type PreparedLine, prepareLineImage } from './read-line.js';
+export {
+  DEFAULT_LINE_LIMITS,
+  type LineLimits,
+  type PreparedLine,
+  type PreparedTextLine,
+  prepareLineImage,
+  prepareTextLines,
+} from './read-line.js';

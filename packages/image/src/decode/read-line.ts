@@ -1,6 +1,8 @@
+import { HcrError } from '@hcr/core';
 import { checkImageSize } from '../grey.js';
 import { preprocessLine } from '../preprocess.js';
-import { LINE_MAX_WIDTH } from '../types.js';
+import { findTextLines, MAX_TEXT_LINES, type TextLineBox } from '../text-lines.js';
+import { type GreyImage, LINE_MAX_WIDTH, type LinePreprocessOptions } from '../types.js';
 import { DEFAULT_DECODE_LIMITS, decodeImage } from './decode.js';
 
 /** A line ready for the reader: `height` (32) rows of `width` bytes, ink bright on 0. */
@@ -40,19 +42,96 @@ export async function prepareLineImage(
   bytes: Uint8Array,
   limits: Partial<LineLimits> = {},
 ): Promise<PreparedLine> {
+  const { grey, options, source } = await decodeLine(bytes, limits);
+  const line = preprocessLine(grey, options);
+  return { width: line.width, height: line.height, pixels: line.pixels, source: source.decoded };
+}
+
+/** One line of a multi-line image, with where it was found. */
+export interface PreparedTextLine extends PreparedLine {
+  /** The line's box in the pixels of the image as sent (after EXIF rotation). */
+  box: TextLineBox;
+}
+
+/**
+ * Encoded image of several lines of writing (a note, an address, a multi-line field) -> one prepared line per
+ * line of writing, top to bottom (`findTextLines`, then `preprocessLine` on each line's crop). An image with
+ * one line gives what `prepareLineImage` gives, so a single field reads the same either way. Errors as
+ * prepareLineImage's, and TOO_MANY_LINES past `maxLines` (default MAX_TEXT_LINES, 64).
+ */
+export async function prepareTextLines(
+  bytes: Uint8Array,
+  limits: Partial<LineLimits> & { maxLines?: number } = {},
+): Promise<PreparedTextLine[]> {
+  const { grey, options, source, scale } = await decodeLine(bytes, limits);
+  const { lines: boxes, polarity } = findTextLines(grey, {
+    maxLines: limits.maxLines ?? MAX_TEXT_LINES,
+    ...(options.polarity ? { polarity: options.polarity } : {}),
+  });
+  const toSent = (b: TextLineBox): TextLineBox => {
+    const x = Math.floor(b.x * scale.x);
+    const y = Math.floor(b.y * scale.y);
+    return {
+      x,
+      y,
+      width: Math.min(source.sentWidth, Math.ceil((b.x + b.width) * scale.x)) - x,
+      height: Math.min(source.sentHeight, Math.ceil((b.y + b.height) * scale.y)) - y,
+    };
+  };
+  const prepared = (line: { width: number; height: number; pixels: Uint8Array }, box: TextLineBox) => ({
+    width: line.width,
+    height: line.height,
+    pixels: line.pixels,
+    source: source.decoded,
+    box: toSent(box),
+  });
+  if (boxes.length <= 1) {
+    const line = preprocessLine(grey, options);
+    return [prepared(line, line.crop)];
+  }
+  const lines: PreparedTextLine[] = [];
+  for (const box of boxes) {
+    try {
+      lines.push(prepared(preprocessLine(cropGrey(grey, box), { ...options, polarity }), box));
+    } catch (e) {
+      // A row of specks the segmenter kept reads as no line at all; any other problem is the caller's.
+      if (!(e instanceof HcrError && e.code === 'NO_INK')) throw e;
+    }
+  }
+  if (lines.length === 0)
+    throw new HcrError('NO_INK', `No writing found in the ${grey.width}x${grey.height} image.`, {
+      hint: 'Send an image with writing in it, dark on light or light on dark.',
+    });
+  return lines;
+}
+
+/** Decodes at a line's working size and checks the size as sent; the options preprocessLine needs. */
+async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
   const lim = { ...DEFAULT_LINE_LIMITS, ...limits };
   const img = await decodeImage(bytes, { maxInputPixels: lim.maxInputPixels, workingSize: lim.workingSize });
   // The size rules on the size the user sent (a 20000x40 strip arrives here shrunk to 2048x4).
   checkImageSize(img.originalWidth, img.originalHeight);
-  const line = preprocessLine(
-    { width: img.width, height: img.height, data: img.values, channels: 1 },
+  const grey: GreyImage = { width: img.width, height: img.height, data: img.values, channels: 1 };
+  const options: LinePreprocessOptions = {
+    maxWidth: lim.maxWidth,
     // A cut-out's values are its opacity: ink bright.
-    { maxWidth: lim.maxWidth, ...(img.kind === 'alpha' ? { polarity: 'light-on-dark' as const } : {}) },
-  );
-  return {
-    width: line.width,
-    height: line.height,
-    pixels: line.pixels,
-    source: { format: img.format, width: img.width, height: img.height },
+    ...(img.kind === 'alpha' ? { polarity: 'light-on-dark' as const } : {}),
   };
+  const decoded = { format: img.format, width: img.width, height: img.height };
+  return {
+    grey,
+    options,
+    source: { decoded, sentWidth: img.originalWidth, sentHeight: img.originalHeight },
+    scale: { x: img.originalWidth / img.width, y: img.originalHeight / img.height },
+  };
+}
+
+/** A box of a one-channel image, copied. */
+function cropGrey(img: GreyImage, box: TextLineBox): GreyImage {
+  const data = new Float32Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++) {
+    const from = (box.y + y) * img.width + box.x;
+    data.set(img.data.subarray(from, from + box.width), y * box.width);
+  }
+  return { width: box.width, height: box.height, data, channels: 1 };
 }

@@ -1,0 +1,248 @@
+import { HcrError } from '@hcr/core';
+import { type Component, components } from './components.js';
+import { toGrey, validateImage } from './grey.js';
+import { detectPolarity, flatten, inkThreshold, type Polarity, softInk } from './ink.js';
+import { resampleRect } from './resample.js';
+import { removeRules } from './rules.js';
+import type { GreyImage } from './types.js';
+
+/** One line of writing found on a page, in the page's pixels. */
+export interface TextLineBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The lines found, top to bottom, and the page's polarity (read each crop with it). */
+export interface TextLines {
+  lines: TextLineBox[];
+  polarity: Polarity;
+}
+
+export interface FindTextLinesOptions {
+  /** Force the polarity instead of detecting it. */
+  polarity?: 'dark-on-light' | 'light-on-dark';
+  /** More lines than this is an error (TOO_MANY_LINES). Default MAX_TEXT_LINES. */
+  maxLines?: number;
+}
+
+/** Lines per image `findTextLines` accepts by default: a handwritten page holds 20-30. */
+export const MAX_TEXT_LINES = 64;
+/** Pages higher than this are segmented on a copy shrunk to it (lines stay 10+ px high on a full page). */
+const PAGE_WORK_HEIGHT = 640;
+/** Pixels at or above this ink level form components (as in preprocessLine). */
+const COMPONENT_INK = 0.5;
+/** Components smaller than this (working pixels) are noise. */
+const MIN_COMPONENT_AREA = 3;
+/** Components lower than this (working pixels) are streaks, not letters, for finding rows. */
+const MIN_LETTER_ROWS = 5;
+/** A valley splits two touching lines when its ink is below this share of the lower of the two peaks. */
+const VALLEY_DEPTH = 0.4;
+/** Bands lower than this share of a letter's height (a row of i-dots, accents, an underline) join a neighbour. */
+const MIN_LINE_HEIGHT = 0.45;
+
+/**
+ * The lines of writing on a page, note or multi-line field, top to bottom: the rows of its ink, split where a
+ * row is blank or, for lines that touch (a descender reaching the next line's capitals), at a deep valley of
+ * the ink profile. Each box holds the components whose middle lies in its band, so a long descender stays with
+ * its letter. One column of text: side-by-side columns come back as one line each row. Feed each box's crop to
+ * `preprocessLine` with the polarity found. No lines when there is no writing. Deterministic.
+ */
+export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): TextLines {
+  validateImage(img);
+  const maxLines = opts.maxLines ?? MAX_TEXT_LINES;
+  let grey = toGrey(img);
+  let w = img.width;
+  let h = img.height;
+  const f = Math.max(1, h / PAGE_WORK_HEIGHT);
+  if (f > 1) {
+    const ww = Math.max(1, Math.round(w / f));
+    const hh = Math.max(1, Math.round(h / f));
+    grey = resampleRect(grey, w, h, { x: 0, y: 0, width: w, height: h }, ww, hh, 'clamp');
+    w = ww;
+    h = hh;
+  }
+  const polarity = opts.polarity ?? detectPolarity(grey, { width: w, height: h });
+  if (polarity === 'light-on-dark') for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i];
+  const diff = flatten(grey, w, h);
+  const t = inkThreshold(diff);
+  const ink = softInk(diff, 0.5 * t, 1.5 * t);
+  // Ruled paper and form boxes: lines far longer than any word part, a few pixels thick.
+  removeRules(ink, w, h, {
+    minHorizontal: Math.max(24, Math.round(0.35 * w)),
+    minVertical: Math.max(16, Math.round(0.5 * h)),
+    maxThickness: Math.max(3, Math.round(h / 120)),
+  });
+  const mask = new Uint8Array(w * h);
+  for (let i = 0; i < mask.length; i++) mask[i] = ink[i] >= COMPONENT_INK ? 1 : 0;
+  const labels = new Int32Array(w * h);
+  const comps = components(mask, ink, w, h, labels).filter(
+    (c) => c.area >= MIN_COMPONENT_AREA && !isRuleLike(c, w),
+  );
+  if (comps.length === 0) return { lines: [], polarity };
+
+  // Thin streaks (a cheque's guilloche, paper texture, scratches) are no letters, however much ink they hold.
+  const shaped = comps.filter(
+    (c) => c.y1 - c.y0 + 1 >= MIN_LETTER_ROWS && c.x1 - c.x0 + 1 <= 10 * (c.y1 - c.y0 + 1),
+  );
+  if (shaped.length === 0) return { lines: [], polarity };
+  const { letterHeight, letterMass } = typicalLetter(shaped);
+  // Rows come from the letters alone: specks, dots and a cheque's fine guilloche lines must not make rows.
+  const letters = shaped.filter((c) => c.mass >= 0.1 * letterMass && c.y1 - c.y0 + 1 >= 0.3 * letterHeight);
+  const bands = splitTouching(inkBands(profile(letters, ink, labels, w, h), letterHeight), letterHeight);
+  const lines = assign(comps, bands, letterHeight);
+  if (lines.length > maxLines)
+    throw new HcrError(
+      'TOO_MANY_LINES',
+      `The image holds ${lines.length} lines of writing, more than the ${maxLines} read at once.`,
+      { hint: 'Send the page in parts (a few paragraphs each), or one field per image.' },
+    );
+  // Some background around each line: its crop is preprocessed alone, and needs paper to tell ink from.
+  const padX = 0.5 * letterHeight;
+  const padY = 0.25 * letterHeight;
+  const boxes = lines.map((b) => {
+    const x0 = Math.max(0, Math.floor((b.x0 - padX) * f));
+    const y0 = Math.max(0, Math.floor((b.y0 - padY) * f));
+    const x1 = Math.min(img.width, Math.ceil((b.x1 + 1 + padX) * f));
+    const y1 = Math.min(img.height, Math.ceil((b.y1 + 1 + padY) * f));
+    return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  });
+  return { lines: boxes, polarity };
+}
+
+/** A ruling or underline the rule remover left (broken, textured): far wider than high. */
+function isRuleLike(c: Component, width: number): boolean {
+  const cw = c.x1 - c.x0 + 1;
+  const ch = c.y1 - c.y0 + 1;
+  return cw >= 0.35 * width && cw >= 12 * ch;
+}
+
+/** Median height and mass of the components that hold most of the ink (letters and words, not dots and specks). */
+function typicalLetter(comps: Component[]): { letterHeight: number; letterMass: number } {
+  const byMass = [...comps].sort((a, b) => b.mass - a.mass);
+  const total = byMass.reduce((s, c) => s + c.mass, 0);
+  const heavy: number[] = [];
+  let acc = 0;
+  for (const c of byMass) {
+    heavy.push(c.y1 - c.y0 + 1);
+    acc += c.mass;
+    if (acc >= 0.8 * total) break;
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+  return {
+    letterHeight: median(heavy),
+    letterMass: median(byMass.slice(0, heavy.length).map((c) => c.mass)),
+  };
+}
+
+/** Ink per row, counting only the kept components. */
+function profile(comps: Component[], ink: Float32Array, labels: Int32Array, w: number, h: number) {
+  let top = 0;
+  for (const c of comps) top = Math.max(top, c.id);
+  const kept = new Uint8Array(top + 1);
+  for (const c of comps) kept[c.id] = 1;
+  const rows = new Float64Array(h);
+  for (let y = 0; y < h; y++) {
+    let s = 0;
+    for (let x = 0, p = y * w; x < w; x++, p++) if (kept[labels[p]!]) s += ink[p]!;
+    rows[y] = s;
+  }
+  return rows;
+}
+
+interface Band {
+  y0: number;
+  y1: number;
+}
+
+/** Runs of rows with ink, the profile smoothed over a sixth of a letter's height. */
+function inkBands(rows: Float64Array, letterHeight: number): { bands: Band[]; smooth: Float64Array } {
+  const r = Math.max(1, Math.round(letterHeight / 6));
+  const n = rows.length;
+  const smooth = new Float64Array(n);
+  for (let y = 0; y < n; y++) {
+    let s = 0;
+    for (let k = Math.max(0, y - r); k <= Math.min(n - 1, y + r); k++) s += rows[k]!;
+    smooth[y] = s / (2 * r + 1);
+  }
+  const bands: Band[] = [];
+  for (let y = 0; y < n; y++) {
+    if (rows[y] === 0) continue;
+    const y0 = y;
+    while (y + 1 < n && rows[y + 1]! > 0) y++;
+    bands.push({ y0, y1: y });
+  }
+  return { bands, smooth };
+}
+
+/**
+ * Bands taller than two letters may be lines that touch: split each at its deepest valley while that valley
+ * is deep (under VALLEY_DEPTH of the lower peak beside it) and leaves a letter's height on both sides.
+ */
+function splitTouching({ bands, smooth }: { bands: Band[]; smooth: Float64Array }, letterHeight: number) {
+  const out: Band[] = [];
+  const todo = [...bands];
+  while (todo.length) {
+    const b = todo.shift()!;
+    if (b.y1 - b.y0 + 1 < 2 * letterHeight) {
+      out.push(b);
+      continue;
+    }
+    const minSide = Math.round(0.7 * letterHeight);
+    let best = -1;
+    let bestRatio = VALLEY_DEPTH;
+    for (let y = b.y0 + minSide; y <= b.y1 - minSide; y++) {
+      let above = 0;
+      for (let k = b.y0; k < y; k++) above = Math.max(above, smooth[k]!);
+      let below = 0;
+      for (let k = y + 1; k <= b.y1; k++) below = Math.max(below, smooth[k]!);
+      const ratio = smooth[y]! / Math.max(1e-9, Math.min(above, below));
+      if (ratio < bestRatio) {
+        bestRatio = ratio;
+        best = y;
+      }
+    }
+    if (best < 0) out.push(b);
+    else todo.unshift({ y0: b.y0, y1: best }, { y0: best + 1, y1: b.y1 });
+  }
+  return out.sort((a, b) => a.y0 - b.y0);
+}
+
+/**
+ * Components -> lines: each goes to the band holding its middle row. Bands too low to be a line of writing
+ * (dots, accents, an underline) give their components to the nearest band. Boxes are inclusive, working pixels.
+ */
+function assign(comps: Component[], bands: Band[], letterHeight: number) {
+  const real = bands.filter((b) => b.y1 - b.y0 + 1 >= MIN_LINE_HEIGHT * letterHeight);
+  const use = real.length ? real : bands;
+  const boxes = use.map(() => ({ x0: Infinity, y0: Infinity, x1: -1, y1: -1, mass: 0 }));
+  for (const c of comps) {
+    const mid = (c.y0 + c.y1) / 2;
+    let k = 0;
+    let dist = Infinity;
+    for (const [i, b] of use.entries()) {
+      const d = mid < b.y0 ? b.y0 - mid : mid > b.y1 ? mid - b.y1 : 0;
+      if (d < dist) {
+        dist = d;
+        k = i;
+      }
+    }
+    // Ink far from every line (texture, a stray mark between paragraphs) belongs to none.
+    if (dist > 0.5 * letterHeight) continue;
+    const box = boxes[k]!;
+    box.x0 = Math.min(box.x0, c.x0);
+    box.x1 = Math.max(box.x1, c.x1);
+    box.y0 = Math.min(box.y0, c.y0);
+    box.y1 = Math.max(box.y1, c.y1);
+    box.mass += c.mass;
+  }
+  // A component that joins two lines (a descender into the capitals below) must not stretch its line's box
+  // over the other line: boxes keep to their band and a third of a letter around it.
+  const reach = 0.35 * letterHeight;
+  return boxes.flatMap((b, i) =>
+    b.x1 < 0
+      ? []
+      : [{ ...b, y0: Math.max(b.y0, use[i]!.y0 - reach), y1: Math.min(b.y1, use[i]!.y1 + reach) }],
+  );
+}

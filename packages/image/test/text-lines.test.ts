@@ -1,0 +1,117 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { prepareLineImage, prepareTextLines } from '../src/decode/index.js';
+import { findTextLines, type GreyImage, preprocessLine } from '../src/index.js';
+import { darkRect, drawLetters, gradientPage, invert, toImage } from './helpers.js';
+
+const W = 220;
+
+/** A page of `rows` lines of block letters (HIT-), 24 px high, their tops at `tops`. */
+function page(tops: number[], height: number, draw?: (p: Float32Array) => void): GreyImage {
+  const p = gradientPage(W, height);
+  for (const [i, y] of tops.entries()) {
+    drawLetters(p, W, 20, y);
+    // Lines differ in length, as written lines do.
+    if (i % 2 === 0) drawLetters(p, W, 100, y);
+  }
+  draw?.(p);
+  return toImage(p, W, height);
+}
+
+const png = (img: GreyImage) =>
+  sharp(Buffer.from(img.data as Uint8Array), { raw: { width: img.width, height: img.height, channels: 1 } })
+    .png()
+    .toBuffer();
+
+/** Each box holds its line's letters (rows y..y+23) and no other line's middle. */
+function expectBoxesAround(boxes: { y: number; height: number }[], tops: number[]): void {
+  expect(boxes).toHaveLength(tops.length);
+  for (const [i, b] of boxes.entries()) {
+    expect(b.y).toBeLessThanOrEqual(tops[i]!);
+    expect(b.y + b.height).toBeGreaterThanOrEqual(tops[i]! + 24);
+    for (const [j, t] of tops.entries())
+      if (j !== i) expect(t + 12 < b.y || t + 12 > b.y + b.height).toBe(true);
+  }
+}
+
+describe('findTextLines', () => {
+  const tops = [20, 70, 120];
+
+  it('finds the lines of a page top to bottom, each box around its writing', () => {
+    const { lines, polarity } = findTextLines(page(tops, 170));
+    expect(polarity).toBe('dark-on-light');
+    expectBoxesAround(lines, tops);
+    // The short lines' boxes end after their letters, the long ones' after the second group.
+    expect(lines[1]!.x + lines[1]!.width).toBeLessThan(110);
+    expect(lines[0]!.x + lines[0]!.width).toBeGreaterThan(160);
+  });
+
+  it('ignores the rules of lined paper and reads light-on-dark pages alike', () => {
+    const ruled = page(tops, 170, (p) => {
+      for (const y of [50, 100, 150]) darkRect(p, W, 0, y, W, 2, 90);
+    });
+    expectBoxesAround(findTextLines(ruled).lines, tops);
+    const dark = findTextLines(invert(page(tops, 170)));
+    expect(dark.polarity).toBe('light-on-dark');
+    expectBoxesAround(dark.lines, tops);
+  });
+
+  it('splits two lines whose strokes touch (a descender into the capitals below)', () => {
+    const close = [20, 54];
+    // A slanting tail from the H of the first line down into the I of the second: one component across both
+    // lines (slanting: one straight vertical stroke the rule remover would take for a margin line).
+    const img = page(close, 100, (p) => {
+      for (let k = 0; k < 5; k++) darkRect(p, W, 33 + 3 * k, 44 + 2 * k, 3, 4);
+    });
+    expectBoxesAround(findTextLines(img).lines, close);
+  });
+
+  it('finds one line in a one-line image, none on a blank page, and refuses more lines than allowed', () => {
+    expect(findTextLines(page([30], 90)).lines).toHaveLength(1);
+    expect(findTextLines(toImage(gradientPage(W, 90), W, 90)).lines).toEqual([]);
+    expect(() => findTextLines(page(tops, 170), { maxLines: 2 })).toThrow(
+      expect.objectContaining({ code: 'TOO_MANY_LINES', hint: expect.stringContaining('in parts') }),
+    );
+  });
+});
+
+describe('prepareTextLines', () => {
+  it('prepares each line of an image file as preprocessLine prepares its crop', async () => {
+    const img = page([20, 70, 120], 170);
+    const lines = await prepareTextLines(await png(img));
+    expect(lines).toHaveLength(3);
+    for (const line of lines) {
+      expect(line.height).toBe(32);
+      const { x, y, width, height } = line.box;
+      const crop = new Uint8Array(width * height);
+      for (let r = 0; r < height; r++)
+        crop.set((img.data as Uint8Array).subarray((y + r) * W + x, (y + r) * W + x + width), r * width);
+      const alone = preprocessLine({ width, height, data: crop });
+      expect(Buffer.from(line.pixels).equals(Buffer.from(alone.pixels))).toBe(true);
+    }
+    // The long lines are wider than the short one.
+    expect(lines[0]!.width).toBeGreaterThan(lines[1]!.width + 40);
+  });
+
+  it('reads a one-line image as prepareLineImage does, and gives boxes in the pixels as sent', async () => {
+    const one = await png(page([30], 90));
+    const [line] = await prepareTextLines(one);
+    expect(Buffer.from(line!.pixels).equals(Buffer.from((await prepareLineImage(one)).pixels))).toBe(true);
+    // A page larger than the working size (2048) is shrunk to decode; its boxes come back at full size.
+    const big = await sharp(await png(page([20, 70, 120], 170)))
+      .resize({ width: W * 12, height: 170 * 12, kernel: 'nearest' })
+      .png()
+      .toBuffer();
+    const boxes = (await prepareTextLines(big)).map((l) => l.box);
+    expectBoxesAround(
+      boxes.map((b) => ({ y: b.y / 12, height: b.height / 12 })),
+      [20, 70, 120],
+    );
+  });
+
+  it('says NO_INK for a blank page', async () => {
+    await expect(prepareTextLines(await png(toImage(gradientPage(W, 90), W, 90)))).rejects.toMatchObject({
+      code: 'NO_INK',
+    });
+  });
+});
