@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineReader, loadLexicons, parseLexiconSpec, readLexiconFile } from '../src/index.js';
-import { lineScan, uniform } from './support/line-synth.js';
+import { lineScan, pageScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
 import { RANDOM_READER, RANDOM_READER_SEED4 } from './support/paths.js';
 import { HCR_ARGS, ROOT, runHcr } from './support/run-hcr.js';
@@ -87,6 +87,28 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const reading = doc.results[0].reading;
     expect(Object.keys(reading).sort()).toEqual(['alternatives', 'characters', 'confidence', 'text']);
     for (const a of reading.alternatives) expect(a.text).toMatch(/^(TAX|LATTE)([ -](TAX|LATTE))*$/);
+  });
+
+  it('--layout lines reads every line of a note: a row per line in text and CSV, the lines in --json', async () => {
+    const note = join(dir, 'note.png');
+    await writeFile(note, (await pageScan(['7140', 'TAX', 'LATT 41'], { noise: 3 })).png);
+    const args = ['read', '--model', RANDOM_READER, note, blank, '--layout', 'lines', '--top-k', '2'];
+    const t = await run(args);
+    expect(t.code).toBe(1); // the blank page is an error, named beside its file
+    expect(t.stdout).toMatch(/note\.png {2}3 lines\n {2}1 {2}.*\n {2}2 {2}.*\n {2}3 {2}/);
+    expect(t.stdout).toMatch(/blank\.png {2}error No writing found/);
+    const doc = JSON.parse((await run([...args, '--json'])).stdout);
+    expect(doc.layout).toBe('lines');
+    const page = doc.results[0].reading;
+    expect(page.lines).toHaveLength(3);
+    expect(page.text).toBe(page.lines.map((l: { text: string }) => l.text).join('\n'));
+    expect(Object.keys(page.lines[0].box)).toEqual(['x', 'y', 'width', 'height']);
+    const rows = (await run([...args, '--format', 'csv'])).stdout.trim().split('\n');
+    expect(rows[0]).toBe('file,line,x,y,width,height,text,confidence,text_2,confidence_2,error');
+    expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(['1', '2', '3', '']);
+    const bad = await run(['read', '--model', RANDOM_READER, note, '--layout', 'page']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--layout must be line or lines, got 'page'/);
   });
 
   it('reads every image of a folder (subfolders too); --format csv has a row per file, errors included', async () => {

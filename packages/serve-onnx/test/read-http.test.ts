@@ -5,7 +5,7 @@ import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createLineReader, createRecognizer, type HcrApp, type LineReader } from '../src/index.js';
-import { lineScan, uniform } from './support/line-synth.js';
+import { lineScan, pageScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
 import { RANDOM_READER, RANDOM_READER_62, RANDOM_READER_SEED4 } from './support/paths.js';
 import { pngWithHeader } from './support/png-bomb.js';
@@ -136,6 +136,37 @@ describe('POST /v1/read', () => {
     expect(metrics).toMatch(/hcr_http_requests_total\{route="\/v1\/read",method="POST",status="200"\}/);
   });
 
+  it('reads every line of a page with layout=lines: each line with its box, the text one line per line', async () => {
+    const { png, rows } = await pageScan(['7140', 'TAX', 'LATT 41'], { noise: 3 });
+    const res = await post(png, '?layout=lines&top_k=2&classes=alnum');
+    expect(res.statusCode).toBe(200);
+    const page = res.json();
+    expect(page).toMatchObject({ model: 'reader-random-seed3', layout: 'lines' });
+    expect(page.lines).toHaveLength(3);
+    for (const [i, line] of page.lines.entries()) {
+      const mid = (rows[i]![0] + rows[i]![1]) / 2;
+      expect(mid).toBeGreaterThanOrEqual(line.box.y);
+      expect(mid).toBeLessThan(line.box.y + line.box.height);
+      expect(line.alternatives.length).toBeLessThanOrEqual(2);
+    }
+    expect(page.text).toBe(page.lines.map((l: { text: string }) => l.text).join('\n'));
+    // The library's reading of the same page, and a JSON batch of a page and a one-line image.
+    const direct = await reader.readLines(png, { topK: 2, classes: 'alnum' });
+    expect(page.lines.map((l: { text: string }) => l.text)).toEqual(direct.lines.map((l) => l.text));
+    const one = await lineScan('TAX');
+    const batch = await post({
+      images: [png.toString('base64'), one.toString('base64')],
+      layout: 'lines',
+      classes: 'alnum',
+      top_k: 2,
+    });
+    expect(batch.statusCode).toBe(200);
+    const [first, second] = batch.json().readings;
+    expect(first.text).toBe(page.text);
+    expect(second.lines).toHaveLength(1);
+    expect(second.text).toBe((await reader.read(one, { topK: 2, classes: 'alnum' })).text);
+  });
+
   it('answers every bad input with a 4xx naming the fix, and stays up', async () => {
     const png = await lineScan('TAX');
     const b64 = png.toString('base64');
@@ -174,6 +205,9 @@ describe('POST /v1/read', () => {
       [post({ images: [] }), 400, 'BAD_IMAGES'],
       [post({ images: Array(9).fill(b64) }), 400, 'TOO_MANY_IMAGES'],
       [post({ images: [b64, (await uniform(300, 60)).toString('base64')] }), 400, 'NO_INK', /^images\[1\]/],
+      [post(png, '?layout=page'), 400, 'BAD_LAYOUT', /layout="page"/],
+      [post({ image: b64, layout: 2 }), 400, 'BAD_OPTION', /layout=2/],
+      [post(await uniform(300, 200), '?layout=lines'), 400, 'NO_INK'],
     ];
     for (const [res, status, codeName, message] of cases) {
       const r = await res;

@@ -6,7 +6,7 @@ import { packReaderEnsemble } from '@hcr/export-onnx';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineReader, inspectReader, type LineReader, type PreparedLine } from '../src/index.js';
-import { lineScan, uniform } from './support/line-synth.js';
+import { lineScan, pageScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL, HANDWRITING_DIR, handwritingFiles } from './support/models.js';
 import { RANDOM_READER, RANDOM_READER_62, RANDOM_READER_SEED4 } from './support/paths.js';
 import { pngWithHeader } from './support/png-bomb.js';
@@ -171,6 +171,45 @@ describe('createLineReader (random-weight reader)', () => {
       expect(e).toBeInstanceOf(HcrError);
       expect(e).toMatchObject({ code: 'NO_INK', hint: expect.stringMatching(/dark on light/) });
       expect((await pooled.read(pngs[1]!)).text).toBe((await reader.read(pngs[1]!)).text);
+    } finally {
+      await pooled.close();
+    }
+  });
+
+  it('reads every line of a page top to bottom, each as it reads alone (readLines)', async () => {
+    const texts = ['7140', 'TAX', 'LATT 41'];
+    const { png, rows } = await pageScan(texts, { noise: 3 });
+    const page = await reader.readLines(png, { topK: 2, classes: 'alnum' });
+    expect(page.lines).toHaveLength(3);
+    const prepared = await reader.prepareLines(png);
+    for (const [i, line] of page.lines.entries()) {
+      // Its box holds its own line's middle row and no other's.
+      const mid = (r: [number, number]) => (r[0] + r[1]) / 2;
+      rows.forEach((r, j) => {
+        const inside = mid(r) >= line.box.y && mid(r) < line.box.y + line.box.height;
+        expect(inside).toBe(i === j);
+      });
+      const alone = await reader.read(prepared[i]!, { topK: 2, classes: 'alnum' });
+      expect(line.text).toBe(alone.text);
+      expect(line.confidence).toBe(alone.confidence);
+      expect(line.alternatives).toEqual(alone.alternatives);
+    }
+    expect(page.text).toBe(page.lines.map((l) => l.text).join('\n'));
+    expect(page.confidence).toBeCloseTo(
+      page.lines.reduce((p, l) => p * l.confidence, 1),
+      12,
+    );
+    // One line reads as read() reads it; a page prepared in worker threads is the same.
+    const one = await lineScan('LATT');
+    expect((await reader.readLines(one)).text).toBe((await reader.read(one)).text);
+    const pooled = await createLineReader({ model: RANDOM_READER, intraOpThreads: 1, prepareWorkers: 1 });
+    try {
+      const again = await pooled.prepareLines(png);
+      expect(again.map((l) => l.box)).toEqual(prepared.map((l) => l.box));
+      again.forEach((l, i) => {
+        expect(Buffer.from(l.pixels).equals(Buffer.from(prepared[i]!.pixels))).toBe(true);
+      });
+      await expect(code(pooled.readLines(await uniform(300, 200)))).resolves.toBe('NO_INK');
     } finally {
       await pooled.close();
     }

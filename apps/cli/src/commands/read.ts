@@ -2,11 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { HcrError } from '@hcr/core';
 import {
   createLineReader,
+  type LineReader,
   type LineReading,
   loadLexicons,
   MAX_BEAM,
   MAX_TOP_K,
   type ReadOptions,
+  type TextReading,
 } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
@@ -43,6 +45,21 @@ interface ReadResult {
   error?: { code: string; message: string };
 }
 
+/** `--layout lines`: every line of writing in the file. */
+interface PageResult {
+  file: string;
+  reading?: TextReading;
+  error?: { code: string; message: string };
+}
+
+/** `--layout`: line (one line, word or field per image) or lines (every line of writing in it). */
+function layoutFlag(v: string): 'line' | 'lines' {
+  if (v === 'line' || v === 'lines') return v;
+  throw new HcrError('BAD_OPTION', `--layout must be line or lines, got '${v}'.`, {
+    hint: 'Use --layout line (each image is one line, word or field; the default) or --layout lines (read every line of writing in it, top to bottom).',
+  });
+}
+
 export function registerRead(program: Command): void {
   program
     .command('read')
@@ -67,6 +84,12 @@ export function registerRead(program: Command): void {
     )
     .option('--top-k <n>', `alternative texts per image (1..${MAX_TOP_K})`, rangeInt('--top-k', MAX_TOP_K), 3)
     .option('--beam <n>', `beam width (1 = best path; up to ${MAX_BEAM})`, rangeInt('--beam', MAX_BEAM))
+    .option(
+      '--layout <layout>',
+      'line: each image is one line, word or field | lines: read every line of writing in it, top to bottom (a note, an address)',
+      layoutFlag,
+      'line',
+    )
     .addOption(formatOption())
     .option('--json', 'print one JSON document (same as --format json)')
     .addHelpText(
@@ -77,7 +100,8 @@ Examples:
   hcr read postcode.jpg --pattern '[A-Z]{2}[0-9] [0-9][A-Z]{2}' --top-k 5
   hcr read name.png --classes letters --lexicon surnames.txt --json
   hcr read name.png --classes letters --lm first-names.txt   # unknown names still read
-  hcr read scans/amounts --classes digits --format csv > amounts.csv`,
+  hcr read scans/amounts --classes digits --format csv > amounts.csv
+  hcr read note.jpg --layout lines                         # every line of a note, top to bottom`,
     )
     .action(async (args: string[], opts) => {
       const format = outputFormat(opts);
@@ -101,6 +125,14 @@ Examples:
           beam: opts.beam,
         };
         const compiled = reader.compile(options); // a bad pattern or class fails before any image is read
+        if (opts.layout === 'lines') {
+          const pages = await readPages(reader, images, options);
+          if (format === 'json') printJson({ model: reader.info.id, layout: 'lines', results: pages });
+          else if (format === 'csv') writePagesCsv(pages, opts.topK);
+          else for (const p of pages) process.stdout.write(`${formatPage(p)}\n`);
+          if (pages.some((p) => p.error)) process.exitCode = 1;
+          return;
+        }
         // Images are prepared and read 32 at a time: one onnxruntime run per width bucket of a chunk.
         const results: ReadResult[] = [];
         for (let s = 0; s < images.length; s += 32) {
@@ -135,6 +167,71 @@ Examples:
         await reader.close();
       }
     });
+}
+
+/** Each file's lines of writing, read one file at a time; a file that cannot be read gets its error. */
+async function readPages(reader: LineReader, images: string[], options: ReadOptions): Promise<PageResult[]> {
+  const pages: PageResult[] = [];
+  for (const file of images) {
+    try {
+      const bytes = await readFile(file).catch((e: Error) => {
+        throw new HcrError('FILE_MISSING', `Cannot read ${file}: ${e.message}.`, { hint: 'Check the path.' });
+      });
+      pages.push({ file, reading: await reader.readLines(bytes, options) });
+    } catch (e) {
+      if (!(e instanceof HcrError)) throw e;
+      pages.push({ file, error: { code: e.code, message: e.message } });
+    }
+  }
+  return pages;
+}
+
+/** CSV of pages: one row per line of writing (file, line number from 1, box, text, confidence, ...). */
+function writePagesCsv(pages: PageResult[], topK: number): void {
+  const ranks = Array.from({ length: topK - 1 }, (_, i) => i + 2);
+  let text = csvRow([
+    'file',
+    'line',
+    'x',
+    'y',
+    'width',
+    'height',
+    'text',
+    'confidence',
+    ...ranks.flatMap((k) => [`text_${k}`, `confidence_${k}`]),
+    'error',
+  ]);
+  for (const p of pages) {
+    if (!p.reading) {
+      text += csvRow([p.file, ...Array(7 + 2 * ranks.length).fill(undefined), p.error?.message]);
+      continue;
+    }
+    for (const [i, l] of p.reading.lines.entries()) {
+      const after = ranks.map((k) => l.alternatives[k - 1]);
+      text += csvRow([
+        p.file,
+        String(i + 1),
+        String(l.box.x),
+        String(l.box.y),
+        String(l.box.width),
+        String(l.box.height),
+        l.text,
+        l.confidence.toFixed(4),
+        ...after.flatMap((a) => [a?.text, a?.confidence.toFixed(4)]),
+        undefined,
+      ]);
+    }
+  }
+  process.stdout.write(text);
+}
+
+function formatPage(p: PageResult): string {
+  if (p.error) return `${p.file}  error ${p.error.message}`;
+  const lines = p.reading!.lines;
+  return [
+    `${p.file}  ${lines.length} line${lines.length === 1 ? '' : 's'}`,
+    ...lines.map((l, i) => formatResult({ file: `  ${i + 1}`, reading: l })),
+  ].join('\n');
 }
 
 /**

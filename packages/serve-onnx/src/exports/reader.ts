@@ -3,12 +3,14 @@
  * @hcr/decode, no HTTP: importing it loads neither fastify nor pino nor prom-client).
  */
 
-export { bucketWidth, groupByWidth, type WidthGroup } from '@hcr/image';
+export { bucketWidth, groupByWidth, MAX_TEXT_LINES, type TextLineBox, type WidthGroup } from '@hcr/image';
 export {
   DEFAULT_LINE_LIMITS,
   type LineLimits,
   type PreparedLine,
+  type PreparedTextLine,
   prepareLineImage,
+  prepareTextLines,
 } from '@hcr/image/decode';
 export { loadLexicons, parseLexiconSpec, readLexiconFile } from '../reader/lexicon-file.js';
 export {
@@ -17,6 +19,7 @@ export {
   type LineReader,
   type LineReaderOptions,
   type LineReading,
+  type TextReading,
 } from '../reader/line-reader.js';
 export {
   DEFAULT_BEAM,

@@ -1,12 +1,18 @@
 import { basename } from 'node:path';
 import { HcrError, pixelLookupTable, readerDifference } from '@hcr/core';
 import { type DecodeOptions, decodeCtcEnsemble, memberProbs } from '@hcr/decode';
-import { groupByWidth, packLineBatch } from '@hcr/image';
-import { type LineLimits, type PreparedLine, prepareLineImage } from '@hcr/image/decode';
+import { groupByWidth, packLineBatch, type TextLineBox } from '@hcr/image';
+import {
+  type LineLimits,
+  type PreparedLine,
+  type PreparedTextLine,
+  prepareLineImage,
+  prepareTextLines,
+} from '@hcr/image/decode';
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
 import { openSession, type SessionTuning } from '../onnx/session.js';
-import { PreparePool, prepareLineInPool } from './prepare-pool.js';
+import { PreparePool, prepareLineInPool, prepareTextLinesInPool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
 
@@ -38,6 +44,16 @@ export interface LineReading {
   constraintUnsatisfied?: true;
 }
 
+/** What a read of a page returns: each line of writing, top to bottom, and the whole. */
+export interface TextReading {
+  /** The lines' texts, one per line (joined by `\n`). */
+  text: string;
+  /** The product of the lines' confidences: how likely every line is read right. */
+  confidence: number;
+  /** Each line's reading and its box in the image as sent. */
+  lines: (LineReading & { box: TextLineBox })[];
+}
+
 /** One line to read: encoded image bytes (PNG/JPEG/WebP) or a line already prepared. */
 export type LineInput = Uint8Array | { image: Uint8Array } | PreparedLine;
 
@@ -55,6 +71,13 @@ export interface LineReader {
   read(inputs: readonly LineInput[], opts?: ReadOptions): Promise<LineReading[]>;
   /** Preprocessing alone: the 32-px high line the model will see. */
   prepare(input: LineInput, limits?: Partial<LineLimits>): Promise<PreparedLine>;
+  /**
+   * Reads every line of writing in an image of several (a note, an address, a multi-line field), top to
+   * bottom (@hcr/image's `findTextLines`: one column of text). An image of one line reads as `read` reads it.
+   */
+  readLines(image: Uint8Array, opts?: ReadOptions): Promise<TextReading>;
+  /** Preprocessing of a page alone: its lines of writing, top to bottom, each as the model will see it. */
+  prepareLines(image: Uint8Array, limits?: Partial<LineLimits>): Promise<PreparedTextLine[]>;
   /** Validates and compiles options (throws HcrError for bad ones); reuse the result for many lines. */
   compile(opts?: ReadOptions): DecodeOptions;
   /**
@@ -182,6 +205,18 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     return pool ? prepareLineInPool(pool, bytes, lim) : prepareLineImage(bytes, lim);
   };
 
+  const prepareLines = (image: Uint8Array, limits?: Partial<LineLimits>): Promise<PreparedTextLine[]> => {
+    const lim = { ...opts.limits, ...limits };
+    return pool ? prepareTextLinesInPool(pool, image, lim) : prepareTextLines(image, lim);
+  };
+
+  async function readLines(image: Uint8Array, ro: ReadOptions = {}): Promise<TextReading> {
+    const compiled = compiler.compile(ro);
+    const lines = await prepareLines(image);
+    const probs = await infer(lines);
+    return joinLines(probs.map((p, i) => ({ ...decode(p, compiled), box: lines[i]!.box })));
+  }
+
   async function read(
     input: LineInput | readonly LineInput[],
     ro: ReadOptions = {},
@@ -212,6 +247,8 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     lexiconNames,
     read: read as LineReader['read'],
     prepare,
+    readLines,
+    prepareLines,
     compile: (ro) => compiler.compile(ro),
     infer,
     decode,
@@ -219,6 +256,15 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
       await pool?.close();
       for (const s of sessions) await s.release();
     },
+  };
+}
+
+/** A page's line readings -> its reading: the texts one per line, the confidence that all are right. */
+export function joinLines(lines: (LineReading & { box: TextLineBox })[]): TextReading {
+  return {
+    text: lines.map((l) => l.text).join('\n'),
+    confidence: lines.reduce((p, l) => p * l.confidence, 1),
+    lines,
   };
 }
 

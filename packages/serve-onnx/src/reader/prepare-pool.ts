@@ -1,4 +1,4 @@
-import type { LineLimits, PreparedLine } from '@hcr/image/decode';
+import type { LineLimits, PreparedLine, PreparedTextLine } from '@hcr/image/decode';
 import { PreparePool } from '../workers/pool.js';
 
 /** Line preparation (decoding + preprocessLine) on the shared preparation pool's worker threads. */
@@ -11,3 +11,24 @@ export function prepareLineInPool(
 }
 
 export { PreparePool };
+
+/** The lines of a page (prepareTextLines) on the pool's worker threads. */
+export async function prepareTextLinesInPool(
+  pool: PreparePool,
+  bytes: Uint8Array,
+  limits: Partial<LineLimits> = {},
+): Promise<PreparedTextLine[]> {
+  const { pixels, lines } = await pool.run<{ pixels: Uint8Array; lines: Omit<PreparedTextLine, 'pixels'>[] }>(
+    {
+      kind: 'text-lines',
+      bytes,
+      limits,
+    },
+  );
+  let at = 0;
+  return lines.map((l) => {
+    const n = l.width * l.height;
+    at += n;
+    return { ...l, pixels: pixels.subarray(at - n, at) };
+  });
+}

@@ -4,7 +4,7 @@ import type { PreparedLine } from '@hcr/image/decode';
 import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
-import type { LineReader, LineReading } from '../reader/line-reader.js';
+import { joinLines, type LineReader, type LineReading } from '../reader/line-reader.js';
 import type { ReadOptions } from '../reader/read-options.js';
 import { type BatcherOptions, MicroBatcher } from './batcher.js';
 import { base64Images, round, sendError, withTimeout } from './http.js';
@@ -20,7 +20,10 @@ export interface ReadRouteOptions {
   metrics: Metrics;
 }
 
-export const READ_JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam as query parameters or JSON fields.`;
+export const READ_JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam, layout as query parameters or JSON fields.`;
+
+/** `line`: the image is one line, word or field; `lines`: read every line of writing in it, top to bottom. */
+export type ReadLayout = 'line' | 'lines';
 
 const NO_READER_HINT =
   'Start hcr serve with --reader <model.onnx> (after `pnpm turbo run train eval`, it is artifacts/model/reader/model.onnx, which hcr serve loads by itself).';
@@ -65,30 +68,60 @@ export function registerReadRoute(
     const { images, fields, single } = parseReadBody(req.body, limits.maxImagesPerRequest);
     const options = readOptions({ ...query, ...fields });
     const compiled = reader.compile(options); // 400 before any image is decoded
+    const layout = readLayout(fields.layout ?? query.layout);
     const debug = query.debug === '1' || query.debug === 'true';
+    const withInput = (line: PreparedLine) =>
+      debug ? { input: { width: line.width, height: line.height, pixels: Array.from(line.pixels) } } : {};
+    const named = (i: number) => (e: unknown) => {
+      throw single || !(e instanceof HcrError)
+        ? e
+        : new HcrError(e.code, `images[${i}]: ${e.problem}`, { hint: e.hint });
+    };
+    if (layout === 'lines') {
+      const work = (async () => {
+        const pages = await Promise.all(
+          images.map((image, i) =>
+            reader.prepareLines(image, { maxInputPixels: limits.maxInputPixels }).catch(named(i)),
+          ),
+        );
+        const t1 = performance.now();
+        const probs = await infer(pages.flat());
+        const t2 = performance.now();
+        let k = 0;
+        const readings = pages.map((lines) =>
+          joinLines(
+            lines.map((line) => ({
+              ...reader.decode(probs[k++]!, compiled),
+              box: line.box,
+              ...withInput(line),
+            })),
+          ),
+        );
+        metrics.lines.inc(k);
+        const timing = {
+          preprocessMs: round(t1 - t0),
+          inferenceMs: round(t2 - t1),
+          totalMs: round(performance.now() - t0),
+        };
+        return single
+          ? { model: reader.info.id, layout, ...readings[0]!, timing }
+          : { model: reader.info.id, layout, readings, timing };
+      })();
+      return reply.send(await withTimeout(work, limits.timeoutMs));
+    }
     const work = (async () => {
       const lines = await Promise.all(
         images.map((image, i) =>
-          reader.prepare(image, { maxInputPixels: limits.maxInputPixels }).catch((e) => {
-            throw single || !(e instanceof HcrError)
-              ? e
-              : new HcrError(e.code, `images[${i}]: ${e.problem}`, { hint: e.hint });
-          }),
+          reader.prepare(image, { maxInputPixels: limits.maxInputPixels }).catch(named(i)),
         ),
       );
       const t1 = performance.now();
       const probs = await infer(lines);
       const t2 = performance.now();
-      const readings: ReadAnswer[] = probs.map((p, i) => {
-        const r = reader.decode(p, compiled);
-        const line = lines[i]!;
-        return {
-          ...r,
-          ...(debug
-            ? { input: { width: line.width, height: line.height, pixels: Array.from(line.pixels) } }
-            : {}),
-        };
-      });
+      const readings: ReadAnswer[] = probs.map((p, i) => ({
+        ...reader.decode(p, compiled),
+        ...withInput(lines[i]!),
+      }));
       metrics.lines.inc(readings.length);
       const timing = {
         preprocessMs: round(t1 - t0),
@@ -137,7 +170,16 @@ function readOptions(raw: Record<string, unknown>): ReadOptions {
   };
 }
 
-const OPTION_FIELDS = ['classes', 'pattern', 'lexicon', 'lm', 'top_k', 'beam'] as const;
+/** `layout` from a query string or body: `line` (the default) or `lines`, else BAD_LAYOUT naming both. */
+function readLayout(v: unknown): ReadLayout {
+  if (v === undefined || v === null || v === '' || v === 'line') return 'line';
+  if (v === 'lines') return 'lines';
+  throw new HcrError('BAD_LAYOUT', `layout=${JSON.stringify(v)} is not a layout.`, {
+    hint: 'Use layout=line (the image is one line, word or field; the default) or layout=lines (read every line of writing in it, top to bottom).',
+  });
+}
+
+const OPTION_FIELDS = ['classes', 'pattern', 'lexicon', 'lm', 'top_k', 'beam', 'layout'] as const;
 
 /** A raw image body, or JSON {image} / {images} with option fields beside them. */
 function parseReadBody(

@@ -175,6 +175,11 @@ const readOptionProperties = {
     default: DEFAULT_BEAM,
     description: 'Beam width of the constrained CTC search (1 = best path).',
   },
+  layout: {
+    type: 'string',
+    description:
+      'line (default): the image is one line, word or field. lines: read every line of writing in it, top to bottom (one column of text); the answer has `lines`, each with its `box`, and `text` holds one line per line.',
+  },
 } as const;
 
 /** In JSON, whole numbers may also come as numeric strings (`"beam": "1"`), as in a query string. */

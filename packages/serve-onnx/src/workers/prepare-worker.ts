@@ -1,18 +1,27 @@
 /**
- * Worker thread of the preparation pool: encoded image -> canonical 28x28 character (prepareImage) or
- * 32-px line (prepareLineImage), off the server's main thread. Errors travel back as { code, problem,
+ * Worker thread of the preparation pool: encoded image -> canonical 28x28 character (prepareImage), 32-px
+ * line (prepareLineImage) or the lines of a page (prepareTextLines), off the server's main thread. Errors travel back as { code, problem,
  * hint } so HcrErrors survive the boundary. Tasks arrive and replies leave in groups, their bytes and pixels
  * packed in one moved buffer per message (see PreparePool).
  */
 import { parentPort } from 'node:worker_threads';
 import { HcrError } from '@hcr/core';
-import { prepareImage, prepareLineImage } from '@hcr/image/decode';
+import { prepareImage, prepareLineImage, prepareTextLines } from '@hcr/image/decode';
 import { Packer, unpack } from './packing.js';
 import type { PrepareTask, WorkerReplies, WorkerReply, WorkerRequests } from './tasks.js';
 
 async function run(task: PrepareTask): Promise<{ pixels: Uint8Array | Float32Array }> {
   if (task.kind === 'character') return prepareImage(task.bytes, task.options);
-  return prepareLineImage(task.bytes, task.limits);
+  if (task.kind === 'line') return prepareLineImage(task.bytes, task.limits);
+  // Several lines travel as one reply: their pixels end to end, each line's size and box beside them.
+  const lines = await prepareTextLines(task.bytes, task.limits);
+  const pixels = new Uint8Array(lines.reduce((n, l) => n + l.pixels.length, 0));
+  let at = 0;
+  for (const l of lines) {
+    pixels.set(l.pixels, at);
+    at += l.pixels.length;
+  }
+  return { pixels, lines: lines.map(({ pixels: _, ...rest }) => rest) } as { pixels: Uint8Array };
 }
 
 const port = parentPort!;

@@ -4,7 +4,8 @@ import type { PackedRef } from './packing.js';
 /** What a preparation worker does: an encoded character or line image -> what the model takes. */
 export type PrepareTask =
   | { kind: 'character'; bytes: Uint8Array; options: PreprocessOptions }
-  | { kind: 'line'; bytes: Uint8Array; limits: Partial<LineLimits> };
+  | { kind: 'line'; bytes: Uint8Array; limits: Partial<LineLimits> }
+  | { kind: 'text-lines'; bytes: Uint8Array; limits: Partial<LineLimits> };
 
 export type WorkerReply =
   | { id: number; result: unknown }

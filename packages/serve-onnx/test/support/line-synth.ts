@@ -53,3 +53,39 @@ export function uniform(w: number, h: number, level = 240): Promise<Buffer> {
     .png()
     .toBuffer();
 }
+
+/**
+ * Several written lines one under another (a note), each rendered as `lineScan` renders it, `gap` px of paper
+ * between them, as one PNG; `rows` are each line's rows [top, bottom) on the page.
+ */
+export async function pageScan(
+  texts: string[],
+  o: LineScanOptions & { gap?: number } = {},
+): Promise<{ png: Buffer; rows: [number, number][] }> {
+  const lines = await Promise.all(
+    texts.map(async (t, i) =>
+      sharp(await lineScan(t, { ...o, format: 'png', seed: (o.seed ?? 1) + i }))
+        .extractChannel(0)
+        .raw()
+        .toBuffer({ resolveWithObject: true }),
+    ),
+  );
+  const gap = o.gap ?? 12;
+  const w = Math.max(...lines.map((l) => l.info.width));
+  const h = lines.reduce((s, l) => s + l.info.height + gap, gap);
+  const page = Buffer.alloc(w * h, o.paper ?? 235);
+  const rows: [number, number][] = [];
+  let top = gap;
+  for (const { data, info } of lines) {
+    for (let y = 0; y < info.height; y++)
+      data.copy(page, (top + y) * w, y * info.width, (y + 1) * info.width);
+    rows.push([top, top + info.height]);
+    top += info.height + gap;
+  }
+  return {
+    png: await sharp(page, { raw: { width: w, height: h, channels: 1 } })
+      .png()
+      .toBuffer(),
+    rows,
+  };
+}
