@@ -60,6 +60,10 @@ export const benchmarks: Record<string, { script: string; description: string; t
     script: 'packages/serve-onnx/bench/reject.ts',
     description: 'rejection: false-accept rate on generated negatives, accuracy kept on real characters',
   },
+  'text-lines': {
+    script: 'packages/serve-onnx/bench/text-lines.ts',
+    description: 'layout=lines on notes of 2-4 real cheque amounts: lines found, texts as read alone',
+  },
   read: {
     script: 'packages/serve-onnx/bench/read.ts',
     description: 'line reader: lines/s in onnxruntime (batch 1, 32), HTTP /v1/read req/s',

@@ -1,0 +1,168 @@
+/**
+ * `pnpm bench text-lines [--notes n] [--reader file.onnx] [--seed n] [--out dir]`
+ *
+ * How well `layout=lines` reads a page of several lines, measured on real writing: notes made by stacking 2-4
+ * real cheque amounts (handwritten-amounts-dev, one under another, each crop's paper around it as one sheet), read with `readLines` and the digits class. Counts the notes whose lines were all found, in
+ * order (each found box holds its crop's middle row), and compares each line's text with the text of the same
+ * crop read alone (`read`), and both with the truth. Amounts only: a name crop of the names set also holds
+ * printed labels and neighbouring form lines, which are lines of text in their own right.
+ * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx (the segmentation figures need
+ * no reader; without one the texts are not compared). --out writes the first notes, and those whose lines were not all found, with the boxes found, as PNGs.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRng } from '@hcr/core';
+import sharp from 'sharp';
+import { createLineReader, type LineReader, prepareTextLines } from '../src/index.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+const flag = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const notes = Number(flag('--notes') ?? 200);
+const seed = Number(flag('--seed') ?? 1);
+const out = flag('--out');
+const readerFile = flag('--reader') ?? resolve(ROOT, 'artifacts/model/reader/model.onnx');
+const dataDir = process.env.HCR_DATA_DIR
+  ? resolve(process.env.HCR_DATA_DIR)
+  : resolve(ROOT, '../shared/data');
+const setDir = join(dataDir, 'handwritten-amounts-dev');
+if (!existsSync(join(setDir, 'labels.tsv'))) {
+  process.stderr.write(`No handwritten-amounts-dev under ${dataDir}: set HCR_DATA_DIR to the shared data.\n`);
+  process.exit(1);
+}
+const items = readFileSync(join(setDir, 'labels.tsv'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((l) => {
+    const [file, label] = l.split('\t');
+    return { file: join(setDir, file!), label: label ?? '' };
+  });
+
+interface Crop {
+  grey: Buffer;
+  width: number;
+  height: number;
+  label: string;
+  bytes: Buffer;
+}
+async function crop(i: number): Promise<Crop> {
+  const bytes = readFileSync(items[i]!.file);
+  const { data, info } = await sharp(bytes)
+    .greyscale()
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { grey: data, width: info.width, height: info.height, label: items[i]!.label, bytes };
+}
+
+/**
+ * Crops one under another, left-aligned, a strip of a fifth of the crop's height between them; each crop's
+ * paper (its median grey) fills its strip and its right side, as one sheet would.
+ */
+async function stack(crops: Crop[]): Promise<{ png: Buffer; rows: [number, number][] }> {
+  const width = Math.max(...crops.map((c) => c.width));
+  const gaps = crops.map((c) => Math.round(0.2 * c.height));
+  const height = crops.reduce((s, c, i) => s + c.height + 2 * gaps[i]!, 0);
+  const page = Buffer.alloc(width * height);
+  const rows: [number, number][] = [];
+  let top = 0;
+  for (const [i, c] of crops.entries()) {
+    const paper = [...c.grey].sort((a, b) => a - b)[c.grey.length >> 1]!;
+    page.fill(paper, top * width, (top + c.height + 2 * gaps[i]!) * width);
+    top += gaps[i]!;
+    for (let y = 0; y < c.height; y++) c.grey.copy(page, (top + y) * width, y * c.width, (y + 1) * c.width);
+    rows.push([top, top + c.height]);
+    top += c.height + gaps[i]!;
+  }
+  return {
+    png: await sharp(page, { raw: { width, height, channels: 1 } })
+      .png()
+      .toBuffer(),
+    rows,
+  };
+}
+
+const reader: LineReader | undefined = existsSync(readerFile)
+  ? await createLineReader({ model: readerFile, intraOpThreads: 1 })
+  : undefined;
+const rng = createRng(seed);
+let found = 0;
+let lines = 0;
+let same = 0;
+let pageRight = 0;
+let aloneRight = 0;
+const load0 = loadavg()[0]!;
+const t0 = performance.now();
+if (out) mkdirSync(out, { recursive: true });
+for (let n = 0; n < notes; n++) {
+  const k = 2 + Math.floor(rng.next() * 3);
+  const crops = await Promise.all(
+    Array.from({ length: k }, () => crop(Math.floor(rng.next() * items.length))),
+  );
+  const { png, rows } = await stack(crops);
+  const prepared = await prepareTextLines(png);
+  const right =
+    prepared.length === k &&
+    prepared.every((l, i) => {
+      const mid = (rows[i]![0] + rows[i]![1]) / 2;
+      return mid >= l.box.y && mid < l.box.y + l.box.height;
+    });
+  if (right) found++;
+  if (out && (n < 6 || !right)) {
+    const name = `${right ? 'note' : 'missed'}-${n}.png`;
+    await writeFile(
+      join(out, name),
+      await boxed(
+        png,
+        prepared.map((l) => l.box),
+      ),
+    );
+  }
+  if (!reader || !right) continue;
+  const page = await reader.readLines(png, { classes: 'digits' });
+  for (const [i, c] of crops.entries()) {
+    const alone = await reader.read(c.bytes, { classes: 'digits' });
+    const text = page.lines[i]!.text;
+    lines++;
+    if (text === alone.text) same++;
+    if (text === c.label) pageRight++;
+    if (alone.text === c.label) aloneRight++;
+  }
+}
+await reader?.close();
+const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
+process.stdout.write(
+  `notes of 2-4 real cheque amounts (seed ${seed}): ${found} of ${notes} with every line found, in order (${pct(found, notes)})\n`,
+);
+if (reader)
+  process.stdout.write(
+    `their ${lines} lines, digits class: read as the crop alone reads ${pct(same, lines)}; exact ${pct(pageRight, lines)} on the page, ${pct(aloneRight, lines)} alone (${readerFile})\n`,
+  );
+else process.stdout.write(`no reader at ${readerFile}: texts not compared (pass --reader)\n`);
+process.stdout.write(
+  `${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
+);
+
+/** The page with each found line's box drawn in black, for --out. */
+async function boxed(png: Buffer, boxes: { x: number; y: number; width: number; height: number }[]) {
+  const { data, info } = await sharp(png).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const W = info.width;
+  for (const b of boxes) {
+    for (let x = b.x; x < b.x + b.width; x++) {
+      data[b.y * W + x] = 0;
+      data[(b.y + b.height - 1) * W + x] = 0;
+    }
+    for (let y = b.y; y < b.y + b.height; y++) {
+      data[y * W + b.x] = 0;
+      data[y * W + b.x + b.width - 1] = 0;
+    }
+  }
+  return sharp(data, { raw: { width: W, height: info.height, channels: 1 } })
+    .png()
+    .toBuffer();
+}
