@@ -1,5 +1,6 @@
 // hcr drawing page, word mode: write a line -> PNG -> POST /v1/read -> text, per-character confidence,
-// alternatives and the 32-px line the reader saw. The mode switch lives here too.
+// alternatives and the 32-px line the reader saw; lines mode: a taller canvas read with layout=lines, each
+// line of writing read on its own. The mode switch lives here too.
 
 const charMode = document.getElementById('char-mode');
 const wordMode = document.getElementById('word-mode');
@@ -22,14 +23,39 @@ let lineBusy = false;
 let lineInk = false;
 let lastPoint = null;
 let patternTimer = null;
+let layout = 'line'; // 'lines': the canvas holds several lines, read with layout=lines
+let readerId = '';
 
 for (const radio of document.querySelectorAll('input[name="mode"]')) {
   radio.addEventListener('change', () => {
-    const word = radio.value === 'word' && radio.checked;
+    if (!radio.checked) return;
+    const word = radio.value === 'word' || radio.value === 'lines';
     wordMode.hidden = !word;
     charMode.hidden = word;
+    if (word) setLayout(radio.value === 'lines' ? 'lines' : 'line');
     if (word && readerLoaded === false) showNoReader();
   });
+}
+
+/** One line on a wide canvas, or several on a taller one; switching clears what was written. */
+function setLayout(next) {
+  if (next === layout) return;
+  layout = next;
+  linePad.height = layout === 'lines' ? 420 : 200;
+  linePad.style.aspectRatio = `${linePad.width} / ${linePad.height}`;
+  linePad.setAttribute(
+    'aria-label',
+    layout === 'lines'
+      ? 'Writing area: write several lines, one under another'
+      : 'Writing area: write a word, a name or a number on one line',
+  );
+  showTitle();
+  clearLine();
+}
+
+function showTitle() {
+  const what = layout === 'lines' ? 'Write several lines' : 'Write a word or a number';
+  document.getElementById('line-title').textContent = readerId ? `${what} (reader ${readerId})` : what;
 }
 
 function clearLine() {
@@ -125,7 +151,8 @@ function readSoon() {
 }
 
 async function readLine(blob) {
-  const q = new URLSearchParams({ top_k: '5', debug: '1' });
+  const q = new URLSearchParams({ top_k: layout === 'lines' ? '3' : '5', debug: '1' });
+  if (layout === 'lines') q.set('layout', 'lines');
   if (lineClasses.value) q.set('classes', lineClasses.value);
   if (pattern.value.trim()) q.set('pattern', pattern.value.trim());
   lineStatus.textContent = 'Reading…';
@@ -157,41 +184,66 @@ function showError(body, status) {
 function showReading(r) {
   delete lineStatus.dataset.error;
   const pct = (c) => `${(c * 100).toFixed(1)}%`;
+  // layout=lines answers each line of writing in `lines`; one line is its own answer.
+  const lines = r.lines ?? [r];
   lineText.textContent = r.text;
   lineText.dataset.text = r.text;
   lineChars.replaceChildren(
-    ...r.characters.map((c) => {
-      const span = document.createElement('span');
-      span.textContent = c.char === ' ' ? '␣' : c.char;
-      span.title = pct(c.confidence);
-      // The underline fades with the confidence: weak characters stand out.
-      span.style.borderBottomColor = `rgba(38, 162, 105, ${Math.max(0.1, c.confidence)})`;
-      return span;
-    }),
+    ...lines.flatMap((line, i) => [
+      ...(i > 0 ? [document.createElement('br')] : []),
+      ...line.characters.map((c) => {
+        const span = document.createElement('span');
+        span.textContent = c.char === ' ' ? '␣' : c.char;
+        span.title = pct(c.confidence);
+        // The underline fades with the confidence: weak characters stand out.
+        span.style.borderBottomColor = `rgba(38, 162, 105, ${Math.max(0.1, c.confidence)})`;
+        return span;
+      }),
+    ]),
   );
   alternatives.replaceChildren(
-    ...r.alternatives.map((a) => {
-      const li = document.createElement('li');
-      li.dataset.text = a.text;
-      li.textContent = `${a.text === '' ? '(empty)' : a.text}  ${pct(a.confidence)}`;
-      return li;
-    }),
+    ...(r.lines
+      ? r.lines.map((line, i) => {
+          const li = document.createElement('li');
+          li.dataset.text = line.text;
+          const others = line.alternatives.map(
+            (a) => `${a.text === '' ? '(empty)' : a.text} ${pct(a.confidence)}`,
+          );
+          li.textContent = `line ${i + 1}: ${others.join(' · ')}`;
+          return li;
+        })
+      : r.alternatives.map((a) => {
+          const li = document.createElement('li');
+          li.dataset.text = a.text;
+          li.textContent = `${a.text === '' ? '(empty)' : a.text}  ${pct(a.confidence)}`;
+          return li;
+        })),
   );
   // Strokes drawn while this request was out make its answer stale: say so until theirs arrives.
+  const what = r.lines ? `${r.lines.length} line${r.lines.length === 1 ? '' : 's'}: ` : '';
   lineStatus.textContent = lineDirty
     ? 'Reading…'
-    : r.constraintUnsatisfied
+    : lines.some((l) => l.constraintUnsatisfied)
       ? 'No text fits the pattern and the characters allowed.'
-      : `Read: "${r.text}" (${pct(r.confidence)}) in ${r.timing.totalMs} ms`;
-  if (r.input) drawLineSeen(r.input);
+      : `Read: ${what}"${r.text.replaceAll('\n', ' / ')}" (${pct(r.confidence)}) in ${r.timing.totalMs} ms`;
+  const seen = lines.map((l) => l.input).filter(Boolean);
+  if (seen.length) drawLinesSeen(seen);
 }
 
-function drawLineSeen({ width, height, pixels }) {
-  const img = new ImageData(width, height);
-  for (let i = 0; i < width * height; i++) img.data.set([pixels[i], pixels[i], pixels[i], 255], i * 4);
-  lineSeen.width = width;
-  lineSeen.height = height;
-  lineSeen.getContext('2d').putImageData(img, 0, 0);
+/** The 32-px lines the reader saw, one under another. */
+function drawLinesSeen(inputs) {
+  const gap = 4;
+  lineSeen.width = Math.max(...inputs.map((l) => l.width));
+  lineSeen.height = inputs.reduce((h, l) => h + l.height, 0) + gap * (inputs.length - 1);
+  lineSeen.style.height = `${2 * lineSeen.height}px`; // shown at twice its size, as one line is
+  const ctx = lineSeen.getContext('2d');
+  let top = 0;
+  for (const { width, height, pixels } of inputs) {
+    const img = new ImageData(width, height);
+    for (let i = 0; i < width * height; i++) img.data.set([pixels[i], pixels[i], pixels[i], 255], i * 4);
+    ctx.putImageData(img, 0, top);
+    top += height + gap;
+  }
 }
 
 function showNoReader() {
@@ -215,9 +267,9 @@ fetch('/v1/model')
   .then((r) => r.json())
   .then((m) => {
     readerLoaded = Boolean(m.reader);
-    const title = document.getElementById('line-title');
-    if (m.reader) title.textContent = `Write a word or a number (reader ${m.reader.id})`;
-    else if (!wordMode.hidden) showNoReader();
+    readerId = m.reader?.id ?? '';
+    showTitle();
+    if (!m.reader && !wordMode.hidden) showNoReader();
     offerCaseChoices(m.reader?.classChoices ?? []);
   })
   .catch(() => {});
