@@ -1,5 +1,5 @@
 /**
- * `pnpm bench text-lines [--notes n] [--reader file.onnx] [--seed n] [--out dir]`
+ * `pnpm bench text-lines [--notes n] [--reader file.onnx] [--seed n] [--out dir] [--figure file.png]`
  *
  * How well `layout=lines` reads a page of several lines, measured on real writing: notes made by stacking 2-4
  * real cheque amounts (handwritten-amounts-dev, one under another, each crop's paper around it as one sheet), read with `readLines` and the digits class. Counts the notes whose lines were all found, in
@@ -7,7 +7,8 @@
  * crop read alone (`read`), and both with the truth. Amounts only: a name crop of the names set also holds
  * printed labels and neighbouring form lines, which are lines of text in their own right.
  * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx (the segmentation figures need
- * no reader; without one the texts are not compared). --out writes the first notes, and those whose lines were not all found, with the boxes found, as PNGs.
+ * no reader; without one the texts are not compared). --out writes the first notes, and those whose lines were not all found, with the boxes found, as PNGs;
+ * --figure writes the first three notes read, each with its boxes and, beside each line, what was read and the truth.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -26,6 +27,8 @@ const flag = (name: string) => {
 const notes = Number(flag('--notes') ?? 200);
 const seed = Number(flag('--seed') ?? 1);
 const out = flag('--out');
+const figureFile = flag('--figure');
+const figureParts: Buffer[] = [];
 const readerFile = flag('--reader') ?? resolve(ROOT, 'artifacts/model/reader/model.onnx');
 const dataDir = process.env.HCR_DATA_DIR
   ? resolve(process.env.HCR_DATA_DIR)
@@ -133,7 +136,9 @@ for (let n = 0; n < notes; n++) {
     if (text === c.label) pageRight++;
     if (alone.text === c.label) aloneRight++;
   }
+  if (figureFile && figureParts.length < 3) figureParts.push(await annotated(png, page.lines, crops));
 }
+if (figureFile) await writeFile(figureFile, await sideBySide(figureParts));
 await reader?.close();
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
 process.stdout.write(
@@ -163,6 +168,64 @@ async function boxed(png: Buffer, boxes: { x: number; y: number; width: number; 
     }
   }
   return sharp(data, { raw: { width: W, height: info.height, channels: 1 } })
+    .png()
+    .toBuffer();
+}
+
+/** A note with its boxes and, right of each line, what was read and the truth (green when they agree). */
+async function annotated(
+  png: Buffer,
+  lines: { text: string; confidence: number; box: { x: number; y: number; width: number; height: number } }[],
+  crops: Crop[],
+): Promise<Buffer> {
+  const note = await sharp(
+    await boxed(
+      png,
+      lines.map((l) => l.box),
+    ),
+  ).metadata();
+  const panel = 230;
+  const esc = (t: string) => t.replace(/[<>&]/g, '');
+  const rows = lines
+    .map((l, i) => {
+      const y = l.box.y + l.box.height / 2;
+      const ok = l.text === crops[i]!.label;
+      return `<text x="10" y="${y - 2}" font-family="DejaVu Sans Mono" font-size="17" fill="${ok ? '#1a7f37' : '#c01c28'}">${esc(l.text) || '(nothing)'}</text>
+<text x="10" y="${y + 16}" font-family="DejaVu Sans" font-size="12" fill="#555">truth ${esc(crops[i]!.label)}, p ${l.confidence.toFixed(2)}</text>`;
+    })
+    .join('\n');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${panel}" height="${note.height}"><rect width="100%" height="100%" fill="#fff"/>${rows}</svg>`;
+  return sharp({
+    create: { width: note.width! + panel, height: note.height!, channels: 3, background: '#fff' },
+  })
+    .composite([
+      {
+        input: await boxed(
+          png,
+          lines.map((l) => l.box),
+        ),
+        left: 0,
+        top: 0,
+      },
+      { input: Buffer.from(svg), left: note.width!, top: 0 },
+    ])
+    .png()
+    .toBuffer();
+}
+
+/** Figures side by side on white, 16 px apart. */
+async function sideBySide(parts: Buffer[]): Promise<Buffer> {
+  const metas = await Promise.all(parts.map((p) => sharp(p).metadata()));
+  const width = metas.reduce((w, m) => w + m.width! + 16, 16);
+  const height = Math.max(...metas.map((m) => m.height!)) + 32;
+  let left = 16;
+  const layers = parts.map((input, i) => {
+    const layer = { input, left, top: 16 };
+    left += metas[i]!.width! + 16;
+    return layer;
+  });
+  return sharp({ create: { width, height, channels: 3, background: '#fff' } })
+    .composite(layers)
     .png()
     .toBuffer();
 }

@@ -165,14 +165,15 @@ describe.skipIf(skipWithoutChromium())(
           (c as unknown as { toDataURL(): string }).toDataURL(),
         );
         const png = Buffer.from(url.split(',')[1]!, 'base64');
+        type Box = { x: number; y: number; width: number; height: number };
         const post = async (body: Buffer, q: string) =>
-          (
+          (await (
             await fetch(`${server.url}/v1/read?classes=alnum&${q}`, {
               method: 'POST',
               headers: { 'content-type': 'image/png' },
               body,
             })
-          ).json();
+          ).json()) as { text: string; lines: { box: Box }[] };
         const whole = await post(png, 'layout=lines');
         expect(whole.text).toBe(r.text);
         for (const [i, { box }] of whole.lines.entries()) {
