@@ -49,6 +49,8 @@ describe('POST /v1/read', () => {
       height: 32,
       stride: 4,
       lexicons: ['codes'],
+      layouts: ['line', 'lines'],
+      maxLinesPerImage: 64,
     });
     expect(model.reader.input.dims).toEqual([-1, 32, -1, 1]);
     // a case-merged reader answers in capitals: no lowercase to ask for (a case-sensitive one: below)

@@ -1,4 +1,5 @@
 import { availableCharacterClasses } from '@hcr/core';
+import { MAX_TEXT_LINES } from '@hcr/image';
 import type { LineReader } from '../../reader/line-reader.js';
 import type { Recognizer } from '../../recognizer.js';
 import type { BatcherOptions } from '../batcher.js';
@@ -61,6 +62,9 @@ function describeReader(r: LineReader) {
         ? r.members.flatMap((m) => m.readers.map((x) => ({ id: x.id, file: m.id, sizeBytes: m.sizeBytes })))
         : null,
     lexicons: r.lexiconNames,
+    // what `layout=` accepts: one line per image, or every line of writing in it
+    layouts: ['line', 'lines'],
+    maxLinesPerImage: MAX_TEXT_LINES,
     prepareWorkers: r.prepareWorkers,
     session: r.tuning,
   };
