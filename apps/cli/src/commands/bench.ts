@@ -60,6 +60,11 @@ export const benchmarks: Record<string, { script: string; description: string; t
     script: 'packages/serve-onnx/bench/reject.ts',
     description: 'rejection: false-accept rate on generated negatives, accuracy kept on real characters',
   },
+  framing: {
+    script: 'packages/serve-onnx/bench/framing.ts',
+    description:
+      'the real dev sets read as cut, with paper borders and trimmed: how much the figures depend on the cut',
+  },
   'text-lines': {
     script: 'packages/serve-onnx/bench/text-lines.ts',
     description: 'layout=lines on notes of 2-4 real cheque amounts: lines found, texts as read alone',
