@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HcrError } from '@hcr/core';
-import type { PreparedLine } from '@hcr/image/decode';
+import type { PreparedLine, PreparedTextLine } from '@hcr/image/decode';
 import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
@@ -77,60 +77,37 @@ export function registerReadRoute(
         ? e
         : new HcrError(e.code, `images[${i}]: ${e.problem}`, { hint: e.hint });
     };
-    if (layout === 'lines') {
-      const work = (async () => {
-        const pages = await Promise.all(
-          images.map((image, i) =>
-            reader.prepareLines(image, { maxInputPixels: limits.maxInputPixels }).catch(named(i)),
-          ),
-        );
-        const t1 = performance.now();
-        const probs = await infer(pages.flat());
-        const t2 = performance.now();
-        let k = 0;
-        const readings = pages.map((lines) =>
-          joinLines(
-            lines.map((line) => ({
-              ...reader.decode(probs[k++]!, compiled),
-              box: line.box,
-              ...withInput(line),
-            })),
-          ),
-        );
-        metrics.lines.inc(k);
-        const timing = {
-          preprocessMs: round(t1 - t0),
-          inferenceMs: round(t2 - t1),
-          totalMs: round(performance.now() - t0),
-        };
-        return single
-          ? { model: reader.info.id, layout, ...readings[0]!, timing }
-          : { model: reader.info.id, layout, readings, timing };
-      })();
-      return reply.send(await withTimeout(work, limits.timeoutMs));
-    }
     const work = (async () => {
-      const lines = await Promise.all(
+      // Each image's lines: one with layout=line, every line of writing in it with layout=lines.
+      const pages = await Promise.all(
         images.map((image, i) =>
-          reader.prepare(image, { maxInputPixels: limits.maxInputPixels }).catch(named(i)),
+          (layout === 'lines'
+            ? reader.prepareLines(image, { maxInputPixels: limits.maxInputPixels })
+            : reader.prepare(image, { maxInputPixels: limits.maxInputPixels }).then((line) => [line])
+          ).catch(named(i)),
         ),
       );
       const t1 = performance.now();
-      const probs = await infer(lines);
+      const probs = await infer(pages.flat());
       const t2 = performance.now();
-      const readings: ReadAnswer[] = probs.map((p, i) => ({
-        ...reader.decode(p, compiled),
-        ...withInput(lines[i]!),
-      }));
-      metrics.lines.inc(readings.length);
+      let k = 0;
+      const readings = pages.map((lines) => {
+        const read: ReadAnswer[] = lines.map((line) => ({
+          ...reader.decode(probs[k++]!, compiled),
+          ...withInput(line),
+        }));
+        return layout === 'lines'
+          ? joinLines(read.map((r, j) => ({ ...r, box: (lines[j] as PreparedTextLine).box })))
+          : read[0]!;
+      });
+      metrics.lines.inc(k);
       const timing = {
         preprocessMs: round(t1 - t0),
         inferenceMs: round(t2 - t1),
         totalMs: round(performance.now() - t0),
       };
-      return single
-        ? { model: reader.info.id, ...readings[0]!, timing }
-        : { model: reader.info.id, readings, timing };
+      const head = { model: reader.info.id, ...(layout === 'lines' ? { layout } : {}) };
+      return single ? { ...head, ...readings[0]!, timing } : { ...head, readings, timing };
     })();
     return reply.send(await withTimeout(work, limits.timeoutMs));
   });
