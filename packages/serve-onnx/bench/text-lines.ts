@@ -1,14 +1,18 @@
 /**
  * `pnpm bench text-lines [--notes n] [--reader file.onnx] [--seed n] [--out dir] [--figure file.png]`
  *
- * How well `layout=lines` reads a page of several lines, measured on real writing: notes made by stacking 2-4
- * real cheque amounts (handwritten-amounts-dev, one under another, each crop's paper around it as one sheet), read with `readLines` and the digits class. Counts the notes whose lines were all found, in
- * order (each found box holds its crop's middle row), and compares each line's text with the text of the same
- * crop read alone (`read`), and both with the truth. Amounts only: a name crop of the names set also holds
- * printed labels and neighbouring form lines, which are lines of text in their own right.
- * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx (the segmentation figures need
- * no reader; without one the texts are not compared). --out writes the first notes, and those whose lines were not all found, with the boxes found, as PNGs;
- * --figure writes the first three notes read, each with its boxes and, beside each line, what was read and the truth.
+ * How well `layout=lines` reads a page of several lines, measured on real writing:
+ * - notes made by stacking 2-4 real cheque amounts (handwritten-amounts-dev, one under another, each crop's paper
+ *   around it as one sheet), read with `readLines` and the digits class: the notes whose lines were all found,
+ *   in order (each found box holds its crop's middle row), and each line's text against the same crop read
+ *   alone (`read`), both against the truth. Amounts only: a name crop also holds printed labels and
+ *   neighbouring form lines, which are lines of text in their own right;
+ * - the dev sets' own images (names and amounts, one field each) read with `readLines`: how many lines each
+ *   gives, and how often one of them reads the truth, against reading the image as a field.
+ * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx (the notes' segmentation figure
+ * needs none; without one the texts are not compared). --out writes the first notes, and those whose lines were
+ * not all found, with the boxes found, as PNGs; --figure writes the first three notes read, each with its boxes
+ * and, beside each line, what was read and the truth.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -139,16 +143,44 @@ for (let n = 0; n < notes; n++) {
   if (figureFile && figureParts.length < 3) figureParts.push(await annotated(png, page.lines, crops));
 }
 if (figureFile) await writeFile(figureFile, await sideBySide(figureParts));
-await reader?.close();
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
 process.stdout.write(
   `notes of 2-4 real cheque amounts (seed ${seed}): ${found} of ${notes} with every line found, in order (${pct(found, notes)})\n`,
 );
-if (reader)
+if (reader) {
   process.stdout.write(
     `their ${lines} lines, digits class: read as the crop alone reads ${pct(same, lines)}; exact ${pct(pageRight, lines)} on the page, ${pct(aloneRight, lines)} alone (${readerFile})\n`,
   );
-else process.stdout.write(`no reader at ${readerFile}: texts not compared (pass --reader)\n`);
+  // The dev sets' own images, one field each, read with layout=lines: how many lines each gives, and whether
+  // one of them reads the field exactly, against reading the image as a field.
+  for (const [set, classes] of [
+    ['handwritten-names-dev', 'letters'],
+    ['handwritten-amounts-dev', 'digits'],
+  ] as const) {
+    const dir = join(dataDir, set);
+    const rows = readFileSync(join(dir, 'labels.tsv'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => l.split('\t') as [string, string]);
+    const perCount = new Map<number, number>();
+    let anyRight = 0;
+    let fieldRight = 0;
+    for (const [file, label] of rows) {
+      const bytes = readFileSync(join(dir, file));
+      const page = await reader.readLines(bytes, { classes }).catch(() => undefined);
+      const field = await reader.read(bytes, { classes }).catch(() => undefined);
+      if (field?.text === label) fieldRight++;
+      if (!page) continue;
+      perCount.set(page.lines.length, (perCount.get(page.lines.length) ?? 0) + 1);
+      if (page.lines.some((l) => l.text === label)) anyRight++;
+    }
+    const counts = [...perCount].sort((a, b) => a[0] - b[0]).map(([n, c]) => `${c} with ${n}`);
+    process.stdout.write(
+      `${set} (${rows.length}) with layout=lines, ${classes}: ${counts.join(', ')} line(s); a line reads the truth for ${anyRight} (${pct(anyRight, rows.length)}), read as a field ${fieldRight} (${pct(fieldRight, rows.length)})\n`,
+    );
+  }
+} else process.stdout.write(`no reader at ${readerFile}: texts not compared (pass --reader)\n`);
+await reader?.close();
 process.stdout.write(
   `${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
 );
