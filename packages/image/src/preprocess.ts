@@ -1,11 +1,10 @@
 import { HcrError } from '@hcr/core';
 import { selectBand } from './band.js';
-import { components } from './components.js';
 import { histogramPercentile } from './filters.js';
-import { toGrey, validateImage } from './grey.js';
-import { detectPolarity, flatten, inkThreshold, softInk } from './ink.js';
+import { validateImage } from './grey.js';
+import { inkPlane, MIN_COMPONENT_AREA } from './ink-plane.js';
 import { resampleRect } from './resample.js';
-import { removeRules, ruleOptionsFor } from './rules.js';
+import { ruleOptionsFor } from './rules.js';
 import {
   type GreyImage,
   LINE_HEIGHT,
@@ -18,10 +17,6 @@ import {
 
 /** Larger inputs are first shrunk to this height: every step after is then cheap and scale-free. */
 export const WORK_HEIGHT = 128;
-/** Pixels at or above this ink level form components. */
-const COMPONENT_INK = 0.5;
-/** Components smaller than this (working pixels) are noise. */
-const MIN_COMPONENT_AREA = 3;
 
 /**
  * Any grey scan, photo or drawing of one handwritten line, word or field -> the reader's input: ink bright
@@ -31,20 +26,24 @@ const MIN_COMPONENT_AREA = 3;
 export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {}): LineImage {
   const { outH, margin, minWidth, maxWidth } = checkOptions(opts);
   validateImage(img);
-  const { grey, w, h, f } = workingGrey(img);
-  const byStrokes = opts.polarityByStrokes ?? true;
-  const polarity = opts.polarity ?? detectPolarity(grey, byStrokes ? { width: w, height: h } : undefined);
-  if (polarity === 'light-on-dark') for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i];
-  const diff = flatten(grey, w, h);
-  const t = inkThreshold(diff);
-  // First pass: ink at the threshold is 0.5, for form lines and components.
-  const ink = softInk(diff, 0.5 * t, 1.5 * t);
-  if (opts.removeRules ?? true) removeRules(ink, w, h, ruleOptionsFor(h));
-
-  const mask = new Uint8Array(w * h);
-  for (let i = 0; i < mask.length; i++) mask[i] = ink[i] >= COMPONENT_INK ? 1 : 0;
-  const labels = new Int32Array(w * h);
-  const all = components(mask, ink, w, h, labels);
+  // Ink at the threshold is 0.5 here, for form lines and components; keptPlane is the second pass.
+  const {
+    w,
+    h,
+    f,
+    polarity,
+    diff,
+    t,
+    ink,
+    mask,
+    labels,
+    comps: all,
+  } = inkPlane(img, {
+    maxHeight: WORK_HEIGHT,
+    polarity: opts.polarity,
+    polarityByStrokes: opts.polarityByStrokes ?? true,
+    rules: (_, height) => ((opts.removeRules ?? true) ? ruleOptionsFor(height) : undefined),
+  });
   const band = selectBand(
     all.filter((c) => c.area >= MIN_COMPONENT_AREA),
     w,
@@ -121,17 +120,6 @@ function checkOptions(opts: LinePreprocessOptions) {
     });
   }
   return { outH, margin, minWidth, maxWidth };
-}
-
-/** Grey levels at working scale: inputs higher than WORK_HEIGHT are shrunk to it; `f` is source px per working px. */
-function workingGrey(img: GreyImage): { grey: Float32Array; w: number; h: number; f: number } {
-  const grey = toGrey(img);
-  const { width: w, height: h } = img;
-  if (h <= WORK_HEIGHT) return { grey, w, h, f: 1 };
-  const f = h / WORK_HEIGHT;
-  const ww = Math.max(1, Math.round(w / f));
-  const full = { x: 0, y: 0, width: w, height: h };
-  return { grey: resampleRect(grey, w, h, full, ww, WORK_HEIGHT, 'clamp'), w: ww, h: WORK_HEIGHT, f };
 }
 
 /**
@@ -228,7 +216,8 @@ function strokeWidth(mask: Uint8Array, labels: Int32Array, keepId: Uint8Array, b
   return 1;
 }
 
-function noInk(img: GreyImage): HcrError {
+/** NO_INK for an image with no writing in it (what preprocessLine throws). */
+export function noInk(img: GreyImage): HcrError {
   return new HcrError(
     'NO_INK',
     `No writing found in the ${img.width}x${img.height} image (it is blank or uniform).`,

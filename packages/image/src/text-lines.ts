@@ -1,9 +1,8 @@
 import { HcrError } from '@hcr/core';
-import { type Component, components } from './components.js';
-import { toGrey, validateImage } from './grey.js';
-import { detectPolarity, flatten, inkThreshold, type Polarity, softInk } from './ink.js';
-import { resampleRect } from './resample.js';
-import { removeRules } from './rules.js';
+import type { Component } from './components.js';
+import { validateImage } from './grey.js';
+import type { Polarity } from './ink.js';
+import { inkPlane, MIN_COMPONENT_AREA } from './ink-plane.js';
 import type { GreyImage } from './types.js';
 
 /** One line of writing found on a page, in the page's pixels. */
@@ -31,10 +30,6 @@ export interface FindTextLinesOptions {
 export const MAX_TEXT_LINES = 64;
 /** Pages higher than this are segmented on a copy shrunk to it (lines stay 10+ px high on a full page). */
 const PAGE_WORK_HEIGHT = 640;
-/** Pixels at or above this ink level form components (as in preprocessLine). */
-const COMPONENT_INK = 0.5;
-/** Components smaller than this (working pixels) are noise. */
-const MIN_COMPONENT_AREA = 3;
 /** Components lower than this (working pixels) are streaks, not letters, for finding rows. */
 const MIN_LETTER_ROWS = 5;
 /** A valley splits two touching lines when its ink is below this share of the lower of the two peaks. */
@@ -52,34 +47,26 @@ const MIN_LINE_HEIGHT = 0.45;
 export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): TextLines {
   validateImage(img);
   const maxLines = opts.maxLines ?? MAX_TEXT_LINES;
-  let grey = toGrey(img);
-  let w = img.width;
-  let h = img.height;
-  const f = Math.max(1, h / PAGE_WORK_HEIGHT);
-  if (f > 1) {
-    const ww = Math.max(1, Math.round(w / f));
-    const hh = Math.max(1, Math.round(h / f));
-    grey = resampleRect(grey, w, h, { x: 0, y: 0, width: w, height: h }, ww, hh, 'clamp');
-    w = ww;
-    h = hh;
-  }
-  const polarity = opts.polarity ?? detectPolarity(grey, { width: w, height: h });
-  if (polarity === 'light-on-dark') for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i];
-  const diff = flatten(grey, w, h);
-  const t = inkThreshold(diff);
-  const ink = softInk(diff, 0.5 * t, 1.5 * t);
   // Ruled paper and form boxes: lines far longer than any word part, a few pixels thick.
-  removeRules(ink, w, h, {
-    minHorizontal: Math.max(24, Math.round(0.35 * w)),
-    minVertical: Math.max(16, Math.round(0.5 * h)),
-    maxThickness: Math.max(3, Math.round(h / 120)),
+  const {
+    w,
+    h,
+    f,
+    polarity,
+    ink,
+    labels,
+    comps: all,
+  } = inkPlane(img, {
+    maxHeight: PAGE_WORK_HEIGHT,
+    polarity: opts.polarity,
+    polarityByStrokes: true,
+    rules: (width, height) => ({
+      minHorizontal: Math.max(24, Math.round(0.35 * width)),
+      minVertical: Math.max(16, Math.round(0.5 * height)),
+      maxThickness: Math.max(3, Math.round(height / 120)),
+    }),
   });
-  const mask = new Uint8Array(w * h);
-  for (let i = 0; i < mask.length; i++) mask[i] = ink[i] >= COMPONENT_INK ? 1 : 0;
-  const labels = new Int32Array(w * h);
-  const comps = components(mask, ink, w, h, labels).filter(
-    (c) => c.area >= MIN_COMPONENT_AREA && !isRuleLike(c, w),
-  );
+  const comps = all.filter((c) => c.area >= MIN_COMPONENT_AREA && !isRuleLike(c, w));
   if (comps.length === 0) return { lines: [], polarity };
 
   // Thin streaks (a cheque's guilloche, paper texture, scratches) are no letters, however much ink they hold.
@@ -216,7 +203,7 @@ function splitTouching({ bands, smooth }: { bands: Band[]; smooth: Float64Array 
 function assign(comps: Component[], bands: Band[], letterHeight: number) {
   const real = bands.filter((b) => b.y1 - b.y0 + 1 >= MIN_LINE_HEIGHT * letterHeight);
   const use = real.length ? real : bands;
-  const boxes = use.map(() => ({ x0: Infinity, y0: Infinity, x1: -1, y1: -1, mass: 0 }));
+  const boxes = use.map(() => ({ x0: Infinity, y0: Infinity, x1: -1, y1: -1 }));
   for (const c of comps) {
     const mid = (c.y0 + c.y1) / 2;
     let k = 0;
@@ -235,7 +222,6 @@ function assign(comps: Component[], bands: Band[], letterHeight: number) {
     box.x1 = Math.max(box.x1, c.x1);
     box.y0 = Math.min(box.y0, c.y0);
     box.y1 = Math.max(box.y1, c.y1);
-    box.mass += c.mass;
   }
   // A component that joins two lines (a descender into the capitals below) must not stretch its line's box
   // over the other line: boxes keep to their band and a third of a letter around it.

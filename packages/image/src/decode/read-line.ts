@@ -1,6 +1,6 @@
 import { HcrError } from '@hcr/core';
 import { checkImageSize } from '../grey.js';
-import { preprocessLine } from '../preprocess.js';
+import { noInk, preprocessLine } from '../preprocess.js';
 import { findTextLines, MAX_TEXT_LINES, type TextLineBox } from '../text-lines.js';
 import { type GreyImage, LINE_MAX_WIDTH, type LinePreprocessOptions } from '../types.js';
 import { DEFAULT_DECODE_LIMITS, decodeImage } from './decode.js';
@@ -98,10 +98,7 @@ export async function prepareTextLines(
       if (!(e instanceof HcrError && e.code === 'NO_INK')) throw e;
     }
   }
-  if (lines.length === 0)
-    throw new HcrError('NO_INK', `No writing found in the ${grey.width}x${grey.height} image.`, {
-      hint: 'Send an image with writing in it, dark on light or light on dark.',
-    });
+  if (lines.length === 0) throw noInk(grey);
   return lines;
 }
 
