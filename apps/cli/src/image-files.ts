@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
 
@@ -57,4 +57,11 @@ export async function expandImageArgs(args: readonly string[]): Promise<string[]
     files.push(...found);
   }
   return files;
+}
+
+/** One image file's bytes, or FILE_MISSING naming the file (reported for that file alone). */
+export function readImageFile(file: string): Promise<Buffer> {
+  return readFile(file).catch((e: Error) => {
+    throw new HcrError('FILE_MISSING', `Cannot read ${file}: ${e.message}.`, { hint: 'Check the path.' });
+  });
 }

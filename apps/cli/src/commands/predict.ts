@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import {
   type ClassKind,
@@ -19,7 +18,7 @@ import {
 } from '@hcr/serve-onnx/recognizer';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { expandImageArgs, IMAGE_EXTENSIONS } from '../image-files.js';
+import { expandImageArgs, IMAGE_EXTENSIONS, readImageFile } from '../image-files.js';
 import { formatOption, log, out, outputFormat, printJson } from '../output.js';
 import { DEFAULT_MODEL } from './serve.js';
 
@@ -125,12 +124,7 @@ export function registerPredict(program: Command): void {
       };
       for (const file of images) {
         try {
-          const bytes = await readFile(file).catch((e: Error) => {
-            throw new HcrError('FILE_MISSING', `Cannot read ${file}: ${e.message}.`, {
-              hint: 'Check the path.',
-            });
-          });
-          const prepared = await rec.prepare(bytes);
+          const prepared = await rec.prepare(await readImageFile(file));
           const probs = await rec.infer([prepared.pixels]);
           const prediction = rec.rank(probs, 0, { topK, classes: opts.classes, minConfidence, prepared });
           if (opts.debug) {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { HcrError } from '@hcr/core';
 import {
   createLineReader,
@@ -12,7 +11,7 @@ import {
 } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { expandImageArgs, IMAGE_EXTENSIONS } from '../image-files.js';
+import { expandImageArgs, IMAGE_EXTENSIONS, readImageFile } from '../image-files.js';
 import { formatOption, out, outputFormat, printJson } from '../output.js';
 
 /** The pipeline's reader: its two readers packed into one file by its export task. */
@@ -138,14 +137,7 @@ Examples:
         for (let s = 0; s < images.length; s += 32) {
           const files = images.slice(s, s + 32);
           const prepared = await Promise.allSettled(
-            files.map(async (file) => {
-              const bytes = await readFile(file).catch((e: Error) => {
-                throw new HcrError('FILE_MISSING', `Cannot read ${file}: ${e.message}.`, {
-                  hint: 'Check the path.',
-                });
-              });
-              return reader.prepare(bytes);
-            }),
+            files.map(async (file) => reader.prepare(await readImageFile(file))),
           );
           const ok = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
           const probs = await reader.infer(ok);
@@ -174,10 +166,7 @@ async function readPages(reader: LineReader, images: string[], options: ReadOpti
   const pages: PageResult[] = [];
   for (const file of images) {
     try {
-      const bytes = await readFile(file).catch((e: Error) => {
-        throw new HcrError('FILE_MISSING', `Cannot read ${file}: ${e.message}.`, { hint: 'Check the path.' });
-      });
-      pages.push({ file, reading: await reader.readLines(bytes, options) });
+      pages.push({ file, reading: await reader.readLines(await readImageFile(file), options) });
     } catch (e) {
       if (!(e instanceof HcrError)) throw e;
       pages.push({ file, error: { code: e.code, message: e.message } });
@@ -186,43 +175,37 @@ async function readPages(reader: LineReader, images: string[], options: ReadOpti
   return pages;
 }
 
-/** CSV of pages: one row per line of writing (file, line number from 1, box, text, confidence, ...). */
+/** CSV of pages: one row per line of writing (file, line number from 1, box, then the reading's columns). */
 function writePagesCsv(pages: PageResult[], topK: number): void {
-  const ranks = Array.from({ length: topK - 1 }, (_, i) => i + 2);
-  let text = csvRow([
-    'file',
-    'line',
-    'x',
-    'y',
-    'width',
-    'height',
-    'text',
-    'confidence',
-    ...ranks.flatMap((k) => [`text_${k}`, `confidence_${k}`]),
-    'error',
-  ]);
+  const columns = readingColumns(topK);
+  let text = csvRow(['file', 'line', 'x', 'y', 'width', 'height', ...columns, 'error']);
   for (const p of pages) {
     if (!p.reading) {
-      text += csvRow([p.file, ...Array(7 + 2 * ranks.length).fill(undefined), p.error?.message]);
+      text += csvRow([p.file, ...Array(5 + columns.length).fill(undefined), p.error?.message]);
       continue;
     }
     for (const [i, l] of p.reading.lines.entries()) {
-      const after = ranks.map((k) => l.alternatives[k - 1]);
+      const { x, y, width, height } = l.box;
       text += csvRow([
         p.file,
-        String(i + 1),
-        String(l.box.x),
-        String(l.box.y),
-        String(l.box.width),
-        String(l.box.height),
-        l.text,
-        l.confidence.toFixed(4),
-        ...after.flatMap((a) => [a?.text, a?.confidence.toFixed(4)]),
+        ...[i + 1, x, y, width, height].map(String),
+        ...readingCells(l, topK),
         undefined,
       ]);
     }
   }
   process.stdout.write(text);
+}
+
+/** A reading's CSV columns: its text and confidence (0-1), then each alternative after it. */
+function readingColumns(topK: number): string[] {
+  const ranks = Array.from({ length: topK - 1 }, (_, i) => i + 2);
+  return ['text', 'confidence', ...ranks.flatMap((k) => [`text_${k}`, `confidence_${k}`])];
+}
+
+function readingCells(r: LineReading | undefined, topK: number): (string | undefined)[] {
+  const after = Array.from({ length: topK - 1 }, (_, i) => r?.alternatives[i + 1]);
+  return [r?.text, r?.confidence.toFixed(4), ...after.flatMap((a) => [a?.text, a?.confidence.toFixed(4)])];
 }
 
 function formatPage(p: PageResult): string {
@@ -239,24 +222,8 @@ function formatPage(p: PageResult): string {
  * that could not be read.
  */
 function writeCsv(results: ReadResult[], topK: number): void {
-  const ranks = Array.from({ length: topK - 1 }, (_, i) => i + 2);
-  let text = csvRow([
-    'file',
-    'text',
-    'confidence',
-    ...ranks.flatMap((k) => [`text_${k}`, `confidence_${k}`]),
-    'error',
-  ]);
-  for (const r of results) {
-    const after = Array.from({ length: topK - 1 }, (_, i) => r.reading?.alternatives[i + 1]);
-    text += csvRow([
-      r.file,
-      r.reading?.text,
-      r.reading?.confidence.toFixed(4),
-      ...after.flatMap((a) => [a?.text, a?.confidence.toFixed(4)]),
-      r.error?.message,
-    ]);
-  }
+  let text = csvRow(['file', ...readingColumns(topK), 'error']);
+  for (const r of results) text += csvRow([r.file, ...readingCells(r.reading, topK), r.error?.message]);
   process.stdout.write(text);
 }
 
