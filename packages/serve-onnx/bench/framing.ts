@@ -9,17 +9,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { createLineReader } from '../src/index.js';
+import { DEV_SETS, devSetItems, PIPELINE_READER } from './dev-sets.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const i = process.argv.indexOf('--reader');
-const readerFile = i > 0 ? process.argv[i + 1]! : resolve(ROOT, 'artifacts/model/reader/model.onnx');
-const dataDir = process.env.HCR_DATA_DIR
-  ? resolve(process.env.HCR_DATA_DIR)
-  : resolve(ROOT, '../shared/data');
+const readerFile = i > 0 ? process.argv[i + 1]! : PIPELINE_READER;
 if (!existsSync(readerFile)) {
   process.stderr.write(`No reader at ${readerFile}: run the pipeline or pass --reader.\n`);
   process.exit(1);
@@ -51,18 +46,11 @@ async function framings(bytes: Buffer): Promise<Record<string, Buffer>> {
   return out;
 }
 
-for (const [set, classes] of [
-  ['handwritten-names-dev', 'letters'],
-  ['handwritten-amounts-dev', 'digits'],
-] as const) {
-  const dir = join(dataDir, set);
-  const items = readFileSync(join(dir, 'labels.tsv'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => l.split('\t') as [string, string]);
+for (const [set, classes] of DEV_SETS) {
+  const items = devSetItems(set);
   const right = new Map<string, number>();
-  for (const [file, label] of items) {
-    for (const [name, bytes] of Object.entries(await framings(readFileSync(join(dir, file))))) {
+  for (const { file, label } of items) {
+    for (const [name, bytes] of Object.entries(await framings(readFileSync(file)))) {
       const text = await reader
         .read(bytes, { classes })
         .then((r) => r.text)

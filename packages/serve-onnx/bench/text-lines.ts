@@ -17,13 +17,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createRng } from '@hcr/core';
 import sharp from 'sharp';
 import { createLineReader, type LineReader, prepareTextLines } from '../src/index.js';
+import { DEV_SETS, devSetItems, PIPELINE_READER } from './dev-sets.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const flag = (name: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
@@ -33,22 +32,8 @@ const seed = Number(flag('--seed') ?? 1);
 const out = flag('--out');
 const figureFile = flag('--figure');
 const figureParts: Buffer[] = [];
-const readerFile = flag('--reader') ?? resolve(ROOT, 'artifacts/model/reader/model.onnx');
-const dataDir = process.env.HCR_DATA_DIR
-  ? resolve(process.env.HCR_DATA_DIR)
-  : resolve(ROOT, '../shared/data');
-const setDir = join(dataDir, 'handwritten-amounts-dev');
-if (!existsSync(join(setDir, 'labels.tsv'))) {
-  process.stderr.write(`No handwritten-amounts-dev under ${dataDir}: set HCR_DATA_DIR to the shared data.\n`);
-  process.exit(1);
-}
-const items = readFileSync(join(setDir, 'labels.tsv'), 'utf8')
-  .split('\n')
-  .filter((l) => l.trim())
-  .map((l) => {
-    const [file, label] = l.split('\t');
-    return { file: join(setDir, file!), label: label ?? '' };
-  });
+const readerFile = flag('--reader') ?? PIPELINE_READER;
+const items = devSetItems('handwritten-amounts-dev');
 
 interface Crop {
   grey: Buffer;
@@ -153,20 +138,13 @@ if (reader) {
   );
   // The dev sets' own images, one field each, read with layout=lines: how many lines each gives, and whether
   // one of them reads the field exactly, against reading the image as a field.
-  for (const [set, classes] of [
-    ['handwritten-names-dev', 'letters'],
-    ['handwritten-amounts-dev', 'digits'],
-  ] as const) {
-    const dir = join(dataDir, set);
-    const rows = readFileSync(join(dir, 'labels.tsv'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => l.split('\t') as [string, string]);
+  for (const [set, classes] of DEV_SETS) {
+    const rows = devSetItems(set);
     const perCount = new Map<number, number>();
     let anyRight = 0;
     let fieldRight = 0;
-    for (const [file, label] of rows) {
-      const bytes = readFileSync(join(dir, file));
+    for (const { file, label } of rows) {
+      const bytes = readFileSync(file);
       const page = await reader.readLines(bytes, { classes }).catch(() => undefined);
       const field = await reader.read(bytes, { classes }).catch(() => undefined);
       if (field?.text === label) fieldRight++;
