@@ -26,21 +26,25 @@ const cy = (c: Component) => (c.y0 + c.y1) / 2;
  * Picks the text band: letters are grouped into rows of vertically overlapping boxes; the row with the most
  * ink wins, favouring the middle of the crop and discounting letters cut by the top or bottom edge (the
  * neighbouring lines of a form). Stray groups far to the side and specks away from the band are dropped;
- * small marks inside it (dots, commas, i-dots, hyphens) are kept.
+ * small marks inside it (dots, commas, i-dots, hyphens) are kept. `edgesInside`: the field may also have been
+ * cut out and laid on more paper, so a straight cut through letters or a box side inside the image counts
+ * like the image's edge.
  */
 export function selectBand(
   comps: Component[],
   width: number,
   height: number,
-  removeLabels = true,
+  opts: { removeLabels: boolean; edgesInside: boolean },
 ): Band | undefined {
   // Leftovers of form lines the line remover could not take (thick, broken or textured) are not writing.
   comps = comps.filter((c) => !isLineLike(c, width, height));
+  if (opts.edgesInside) comps = withoutBoxSides(comps);
   if (comps.length === 0) return undefined;
   const heaviest = comps.reduce((m, c) => Math.max(m, c.mass), 0);
   const heavy = comps.filter((c) => c.mass >= LETTER_MASS * heaviest);
-  const cut = (c: Component) => isEdgeFragment(c, height);
-  const { row: best, unlabelled } = pickRow(textRows(heavy, cut), comps, height, removeLabels, cut);
+  const cuts = opts.edgesInside ? straightCuts(heavy) : NO_CUTS;
+  const cut = (c: Component) => isEdgeFragment(c, height) || isCutFragment(c, cuts, height);
+  const { row: best, unlabelled } = pickRow(textRows(heavy, cut), comps, height, opts.removeLabels, cut);
   const dropped = new Set(best.filter((c) => !unlabelled.includes(c)).map((c) => c.id));
   const row = groupAlong(unlabelled);
   // Marks between a dropped label and the writing (its colon) go with the label.
@@ -87,6 +91,45 @@ export function selectBand(
 /** Letters cut by the top or bottom edge and short: part of a neighbouring line of the form. */
 function isEdgeFragment(c: Component, height: number): boolean {
   return (c.y0 === 0 || c.y1 === height - 1) && h(c) < EDGE_FRAGMENT_HEIGHT * height;
+}
+
+/** A box side spans this share of the ink's height, and this many median letter heights. */
+const BOX_SIDE_SPAN = 0.8;
+const BOX_SIDE_LENGTH = 1.8;
+/** The image's own edges only. */
+const NO_CUTS = { top: -1, bottom: -1 };
+/** Letters that must share the extreme row of the ink for it to count as a straight cut. */
+const MIN_CUT_LETTERS = 3;
+/** Letters on a cut are cut short: at most this share of the height of the other letters (medians). */
+const CUT_SHORTNESS = 0.7;
+
+/**
+ * Where the ink ends in a straight cut away from the image's edges: a form cut out with scissors or a crop
+ * tool, then scanned, pasted or padded onto more paper. Several letters end on exactly the same extreme row
+ * and are shorter than the rest (a neat baseline of whole letters is as tall as the writing). -1: no cut.
+ */
+function straightCuts(letters: Component[]): { top: number; bottom: number } {
+  const cutAt = (edge: (c: Component) => number, extreme: number) => {
+    const on = letters.filter((c) => edge(c) === extreme);
+    const rest = letters.filter((c) => edge(c) !== extreme);
+    const short = rest.length > 0 && median(on.map(h)) < CUT_SHORTNESS * median(rest.map(h));
+    return on.length >= MIN_CUT_LETTERS && short ? extreme : -1;
+  };
+  return {
+    top: cutAt((c) => c.y0, Math.min(...letters.map((c) => c.y0))),
+    bottom: cutAt((c) => c.y1, Math.max(...letters.map((c) => c.y1))),
+  };
+}
+
+function median(v: number[]): number {
+  const s = [...v].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Short letters on a straight cut: what was left of a neighbouring line when the field was cut out. */
+function isCutFragment(c: Component, cuts: { top: number; bottom: number }, height: number): boolean {
+  return (c.y0 === cuts.top || c.y1 === cuts.bottom) && h(c) < EDGE_FRAGMENT_HEIGHT * height;
 }
 
 /**
@@ -176,6 +219,21 @@ function groupAlong(row: Component[]): Component[] {
 function isLineLike(c: Component, width: number, height: number): boolean {
   const w = c.x1 - c.x0 + 1;
   return w >= 0.5 * width && w >= 8 * h(c) && h(c) <= 0.2 * height;
+}
+
+/**
+ * Without the sides of boxes that did not cross the whole image (so the rule remover kept them): a pen's width
+ * wide, as tall as the letters' ink together and much taller than the median letter. A 1 or an I is not.
+ */
+function withoutBoxSides(comps: Component[]): Component[] {
+  if (comps.length === 0) return comps;
+  const heaviest = comps.reduce((m, c) => Math.max(m, c.mass), 0);
+  const letters = comps.filter((c) => c.mass >= LETTER_MASS * heaviest);
+  const inkH = Math.max(...letters.map((c) => c.y1)) - Math.min(...letters.map((c) => c.y0)) + 1;
+  const letterH = median(letters.map(h));
+  const isSide = (c: Component) =>
+    h(c) >= 8 * (c.x1 - c.x0 + 1) && h(c) >= BOX_SIDE_SPAN * inkH && h(c) >= BOX_SIDE_LENGTH * letterH;
+  return comps.filter((c) => !isSide(c));
 }
 
 /** Rows of letters: the union of their overlapping vertical intervals. */

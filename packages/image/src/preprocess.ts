@@ -48,7 +48,10 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     all.filter((c) => c.area >= MIN_COMPONENT_AREA),
     w,
     h,
-    opts.removeLabels ?? true,
+    {
+      removeLabels: opts.removeLabels ?? true,
+      edgesInside: opts.edgesInside ?? true,
+    },
   );
   if (!band) throw noInk(img);
   const keepId = new Uint8Array(all.length + 1);

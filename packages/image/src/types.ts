@@ -45,6 +45,13 @@ export interface LinePreprocessOptions {
    * (`detectPolarity`). Default true. Off, the tails alone decide (the rule before 2026-12-02).
    */
   polarityByStrokes?: boolean;
+  /**
+   * The field may have been cut out of a form and laid on more paper (scanned on a bed, pasted, padded): a
+   * straight cut where several short letters of a neighbouring line stop, and a box side that stops short of
+   * the image's edges, count like the image's own edges (the neighbour's stubs weigh a quarter, the box side
+   * is dropped). Default true. Off, only the image's edges count (the rule before 2026-12-04).
+   */
+  edgesInside?: boolean;
 }
 
 export const LINE_HEIGHT = 32;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeImage, devSet, sharedDataDir } from '../scripts/dev-images.js';
-import { preprocessLine } from '../src/index.js';
+import { type GreyImage, preprocessLine } from '../src/index.js';
 
 const names = devSet('handwritten-names-dev');
 const amounts = devSet('handwritten-amounts-dev');
@@ -8,6 +8,19 @@ if (!names || !amounts) {
   console.warn(
     `real dev images not found under ${sharedDataDir()} (set HCR_DATA_DIR): real-scan tests skipped`,
   );
+}
+
+/** The image (its first channel) on more of its own paper: `pad` rows and columns of its median grey around it. */
+function onMorePaper(img: GreyImage, pad: number): GreyImage {
+  const { width, height } = img;
+  const ch = img.channels ?? 1;
+  const grey = new Uint8Array(width * height);
+  for (let i = 0; i < grey.length; i++) grey[i] = img.data[i * ch];
+  const paper = [...grey].sort((a, b) => a - b)[grey.length >> 1];
+  const w = width + 2 * pad;
+  const data = new Uint8Array(w * (height + 2 * pad)).fill(paper);
+  for (let y = 0; y < height; y++) data.set(grey.subarray(y * width, (y + 1) * width), (y + pad) * w + pad);
+  return { width: w, height: height + 2 * pad, data };
 }
 
 /** Share of the line's pixels that are ink (> 127). */
@@ -43,5 +56,20 @@ describe.skipIf(!names || !amounts)('real dev scans', () => {
     const amount = preprocessLine(await decodeImage(amounts!.items[31].file));
     expect(amount.labelRemoved).toBe(false);
     expect(amount.crop.x).toBeLessThan(15);
+  });
+
+  it('finds the same name in a form crop laid on more paper (the cut and the box side are inside the image)', async () => {
+    // name-0011 (VALLON): a box side down the left and the stubs of the line above; name-0054 (ELENA): the top
+    // half of a bold printed row below, cut off by the crop. Both were read as cut, and lost on more paper.
+    for (const file of ['name-0011.jpg', 'name-0054.jpg']) {
+      const img = await decodeImage(names!.items.find((it) => it.file.endsWith(file))!.file);
+      const pad = Math.round(0.05 * img.height);
+      const cut = preprocessLine(img).crop;
+      const padded = preprocessLine(onMorePaper(img, pad)).crop;
+      expect(Math.abs(padded.x - pad - cut.x), file).toBeLessThanOrEqual(2);
+      expect(Math.abs(padded.y - pad - cut.y), file).toBeLessThanOrEqual(2);
+      expect(Math.abs(padded.width - cut.width), file).toBeLessThanOrEqual(4);
+      expect(Math.abs(padded.height - cut.height), file).toBeLessThanOrEqual(4);
+    }
   });
 });

@@ -15,13 +15,15 @@ export interface TrainingLine {
  * height normalisation). The reader therefore sees synthetic and real fields through the same lens.
  */
 export function toTrainingLine(scan: Scan, height = 32): TrainingLine {
-  // The scans are dark on light by construction. The stroke tie-break for the polarity (added for real
-  // cheques with a white strip) stays off here: it would redraw 3 of the pipeline's 24,000 training lines,
-  // and with them the trained reader, whose names figure varies by 4 points from one training run to the
-  // next (root README); the pipeline's reader, the best of 13 on the real names, is kept.
+  // The scans are dark on light by construction. Two rules added for real images stay off here, as each
+  // would redraw training lines, and with them the trained reader, whose names figure varies by 4 points from
+  // one training run to the next (root README); the pipeline's reader, the best of 13 on the real names, is
+  // kept. The stroke tie-break for the polarity (for real cheques with a white strip) would redraw 3 of the
+  // pipeline's 24,000 lines; edges inside the image (for fields cut out and laid on more paper: the scans'
+  // clutter has straight cuts and short box sides too) would redraw 609 of them, and 64 val and test lines.
   const line = preprocessLine(
     { width: scan.width, height: scan.height, data: scan.data, channels: 1 },
-    { height, polarityByStrokes: false },
+    { height, polarityByStrokes: false, edgesInside: false },
   );
   // the label is the whole text: a crop that lost part of the writing (taken for a printed label or a form
   // line) would teach the reader to read what is not there, so such a line is refused and drawn again
