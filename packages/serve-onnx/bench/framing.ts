@@ -1,67 +1,131 @@
 /**
- * `pnpm bench framing [--reader file.onnx]`
+ * `pnpm bench framing [--reader file.onnx] [--bands-only]`
  *
  * How much the real dev sets' figures depend on how each image was cut: every name and amount read (names with
  * the letters class, amounts with digits) as it is, with a border of its own paper (its median grey) of 5%, 10%
  * and 20% of its height on every side, and with 2 px cut off every side. The same writing in each; a reader and
  * a preprocessing that read it alike read a held-out set cut another way as well as this one.
- * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx.
+ *
+ * Beside the reading, without a reader: how many images' ink band (`preprocessLine`'s crop, mapped back to the
+ * image as cut) lies apart from the band as cut (boxes overlapping by less than 0.8 of their union), with the
+ * preprocessing's `edgesInside` on (the default) and off, so the two are compared in one run.
+ * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx; --bands-only skips reading.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { type GreyImage, preprocessLine } from '@hcr/image';
 import sharp from 'sharp';
 import { createLineReader } from '../src/index.js';
 import { DEV_SETS, devSetItems, PIPELINE_READER } from './dev-sets.js';
 
+const bandsOnly = process.argv.includes('--bands-only');
 const i = process.argv.indexOf('--reader');
 const readerFile = i > 0 ? process.argv[i + 1]! : PIPELINE_READER;
-if (!existsSync(readerFile)) {
-  process.stderr.write(`No reader at ${readerFile}: run the pipeline or pass --reader.\n`);
+if (!bandsOnly && !existsSync(readerFile)) {
+  process.stderr.write(`No reader at ${readerFile}: run the pipeline, pass --reader, or --bands-only.\n`);
   process.exit(1);
 }
-const reader = await createLineReader({ model: readerFile, intraOpThreads: 1 });
+const reader = bandsOnly ? undefined : await createLineReader({ model: readerFile, intraOpThreads: 1 });
 const load0 = loadavg()[0]!;
 
+type Box = { x: number; y: number; width: number; height: number };
+/** One way of framing an image: its bytes, its grey pixels, and where the image as cut sits in it. */
+interface Framing {
+  name: string;
+  bytes: Buffer;
+  grey: GreyImage;
+  dx: number;
+  dy: number;
+}
+
 /** The image and its reframings: paper borders and a 2-px trim. */
-async function framings(bytes: Buffer): Promise<Record<string, Buffer>> {
+async function framings(bytes: Buffer): Promise<Framing[]> {
   const { data, info } = await sharp(bytes)
     .greyscale()
     .extractChannel(0)
     .raw()
     .toBuffer({ resolveWithObject: true });
   const raw = () => sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } });
+  const framing = async (name: string, img: sharp.Sharp, dx: number, dy: number): Promise<Framing> => {
+    const out = await img.extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    const grey = { width: out.info.width, height: out.info.height, data: out.data };
+    const rawInfo = { width: out.info.width, height: out.info.height, channels: 1 as const };
+    return { name, bytes: await sharp(out.data, { raw: rawInfo }).png().toBuffer(), grey, dx, dy };
+  };
   const paper = [...data].sort((a, b) => a - b)[data.length >> 1]!;
-  const out: Record<string, Buffer> = { 'as cut': bytes };
+  const out: Framing[] = [
+    { name: 'as cut', bytes, grey: { width: info.width, height: info.height, data }, dx: 0, dy: 0 },
+  ];
   for (const share of [0.05, 0.1, 0.2]) {
     const p = Math.max(1, Math.round(share * info.height));
-    out[`paper border ${share * 100}%`] = await raw()
-      .extend({ top: p, bottom: p, left: p, right: p, background: { r: paper, g: paper, b: paper } })
-      .png()
-      .toBuffer();
+    const bordered = raw().extend({
+      top: p,
+      bottom: p,
+      left: p,
+      right: p,
+      background: { r: paper, g: paper, b: paper },
+    });
+    out.push(await framing(`paper border ${share * 100}%`, bordered, p, p));
   }
-  out['2 px trimmed'] = await raw()
-    .extract({ left: 2, top: 2, width: info.width - 4, height: info.height - 4 })
-    .png()
-    .toBuffer();
+  const trimmed = raw().extract({ left: 2, top: 2, width: info.width - 4, height: info.height - 4 });
+  out.push(await framing('2 px trimmed', trimmed, -2, -2));
   return out;
+}
+
+/** The kept band in the image as cut's pixels, or undefined when there is none. */
+function band(f: Framing, edgesInside: boolean): Box | undefined {
+  try {
+    const { crop } = preprocessLine(f.grey, { edgesInside });
+    return { ...crop, x: crop.x - f.dx, y: crop.y - f.dy };
+  } catch {
+    return undefined;
+  }
+}
+
+function overlap(a: Box | undefined, b: Box | undefined): number {
+  if (!a || !b) return 0;
+  const ix = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+  const iy = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+  return (ix * iy) / (a.width * a.height + b.width * b.height - ix * iy);
 }
 
 for (const [set, classes] of DEV_SETS) {
   const items = devSetItems(set);
   const right = new Map<string, number>();
+  const apart = { on: new Map<string, number>(), off: new Map<string, number>() };
+  const count = (m: Map<string, number>, k: string, yes: boolean) =>
+    m.set(k, (m.get(k) ?? 0) + (yes ? 1 : 0));
   for (const { file, label } of items) {
-    for (const [name, bytes] of Object.entries(await framings(readFileSync(file)))) {
+    const fs = await framings(readFileSync(file));
+    for (const [mode, on] of [
+      ['on', true],
+      ['off', false],
+    ] as const) {
+      const asCut = band(fs[0]!, on);
+      for (const f of fs.slice(1)) count(apart[mode], f.name, overlap(asCut, band(f, on)) < 0.8);
+    }
+    if (!reader) continue;
+    for (const f of fs) {
       const text = await reader
-        .read(bytes, { classes })
+        .read(f.bytes, { classes })
         .then((r) => r.text)
         .catch(() => undefined);
-      right.set(name, (right.get(name) ?? 0) + (text === label ? 1 : 0));
+      count(right, f.name, text === label);
     }
   }
-  const cells = [...right].map(([name, n]) => `${name} ${((100 * n) / items.length).toFixed(2)}%`);
-  process.stdout.write(`${set} (${items.length}, ${classes}), exact: ${cells.join(', ')}\n`);
+  const pct = (n: number) => `${((100 * n) / items.length).toFixed(2)}%`;
+  if (reader) {
+    const cells = [...right].map(([name, n]) => `${name} ${pct(n)}`);
+    process.stdout.write(`${set} (${items.length}, ${classes}), exact: ${cells.join(', ')}\n`);
+  }
+  for (const mode of ['on', 'off'] as const) {
+    const cells = [...apart[mode]].map(([name, n]) => `${name} ${n}`);
+    process.stdout.write(
+      `${set}: bands apart from the band as cut, edgesInside ${mode}: ${cells.join(', ')}\n`,
+    );
+  }
 }
-await reader.close();
+await reader?.close();
 process.stdout.write(
-  `reader ${readerFile}; load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
+  `${reader ? `reader ${readerFile}; ` : ''}load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
 );

@@ -63,7 +63,7 @@ export const benchmarks: Record<string, { script: string; description: string; t
   framing: {
     script: 'packages/serve-onnx/bench/framing.ts',
     description:
-      'the real dev sets read as cut, with paper borders and trimmed: how much the figures depend on the cut',
+      'the real dev sets read as cut, with paper borders and trimmed: how much the figures (and the bands kept) depend on the cut',
   },
   'text-lines': {
     script: 'packages/serve-onnx/bench/text-lines.ts',
