@@ -93,9 +93,10 @@ function isEdgeFragment(c: Component, height: number): boolean {
   return (c.y0 === 0 || c.y1 === height - 1) && h(c) < EDGE_FRAGMENT_HEIGHT * height;
 }
 
-/** A box side spans this share of the ink's height, and this many median letter heights. */
+/** A box side spans this share of the ink's height, and this many median letter heights (beside one row). */
 const BOX_SIDE_SPAN = 0.8;
 const BOX_SIDE_LENGTH = 1.8;
+const BOX_SIDE_LENGTH_ONE_ROW = 2.5;
 /** The image's own edges only. */
 const NO_CUTS = { top: -1, bottom: -1 };
 /** Letters that must share the extreme row of the ink for it to count as a straight cut. */
@@ -223,7 +224,9 @@ function isLineLike(c: Component, width: number, height: number): boolean {
 
 /**
  * Without the sides of boxes that did not cross the whole image (so the rule remover kept them): a pen's width
- * wide, as tall as the letters' ink together and much taller than the median letter. A 1 or an I is not.
+ * wide, as tall as the letters' ink together, and much taller than the median letter: 1.8 times beside two or
+ * more rows of the other letters, 2.5 times beside one (a word's l is about twice its x-height, a 1 as tall as
+ * its amount).
  */
 function withoutBoxSides(comps: Component[]): Component[] {
   if (comps.length === 0) return comps;
@@ -231,8 +234,12 @@ function withoutBoxSides(comps: Component[]): Component[] {
   const letters = comps.filter((c) => c.mass >= LETTER_MASS * heaviest);
   const inkH = Math.max(...letters.map((c) => c.y1)) - Math.min(...letters.map((c) => c.y0)) + 1;
   const letterH = median(letters.map(h));
-  const isSide = (c: Component) =>
-    h(c) >= 8 * (c.x1 - c.x0 + 1) && h(c) >= BOX_SIDE_SPAN * inkH && h(c) >= BOX_SIDE_LENGTH * letterH;
+  const upright = (c: Component, length: number) =>
+    h(c) >= 8 * (c.x1 - c.x0 + 1) && h(c) >= BOX_SIDE_SPAN * inkH && h(c) >= length * letterH;
+  const rows = unionRows(letters.filter((c) => !upright(c, BOX_SIDE_LENGTH)));
+  const rowsBeside = (c: Component) =>
+    rows.filter((row) => row.some((r) => r.y0 <= c.y1 && r.y1 >= c.y0)).length;
+  const isSide = (c: Component) => upright(c, rowsBeside(c) >= 2 ? BOX_SIDE_LENGTH : BOX_SIDE_LENGTH_ONE_ROW);
   return comps.filter((c) => !isSide(c));
 }
 

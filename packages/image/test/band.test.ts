@@ -90,4 +90,23 @@ describe('the writing of a field cut out of a form and laid on more paper', () =
     expect(crop.x).toBeLessThanOrEqual(30);
     expect(crop.x + crop.width).toBeGreaterThanOrEqual(124);
   });
+
+  it("keeps a word's thin, tall l's on a clean page (one row of writing: no box side can cross it)", () => {
+    // "allow" in a thin pen: the l's are twice the x-height and 13 times taller than wide.
+    const [W, H] = [200, 80];
+    const page = gradientPage(W, H);
+    const ring = (x: number) => {
+      darkRect(page, W, x, 40, 14, 2);
+      darkRect(page, W, x, 58, 14, 2);
+      darkRect(page, W, x, 40, 2, 20);
+      darkRect(page, W, x + 12, 40, 2, 20);
+    };
+    ring(30); // a
+    darkRect(page, W, 52, 20, 3, 40); // l
+    darkRect(page, W, 64, 20, 3, 40); // l
+    ring(76); // o
+    ring(100); // w, near enough
+    const { crop } = preprocessLine(toImage(page, W, H));
+    expect(crop.y).toBeLessThanOrEqual(21);
+  });
 });
