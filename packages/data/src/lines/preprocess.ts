@@ -20,7 +20,7 @@ export function toTrainingLine(scan: Scan, height = 32): TrainingLine {
   // one training run to the next (root README); the pipeline's reader, the best of 13 on the real names, is
   // kept. The stroke tie-break for the polarity (for real cheques with a white strip) would redraw 3 of the
   // pipeline's 24,000 lines; edges inside the image (for fields cut out and laid on more paper: the scans'
-  // clutter has straight cuts and short box sides too) would redraw 609 of them, and 64 val and test lines.
+  // clutter has straight cuts and short box sides too) would redraw 183 of them, and 16 val and test lines.
   const line = preprocessLine(
     { width: scan.width, height: scan.height, data: scan.data, channels: 1 },
     { height, polarityByStrokes: false, edgesInside: false },
