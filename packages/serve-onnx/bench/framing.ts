@@ -46,7 +46,12 @@ async function framings(bytes: Buffer): Promise<Framing[]> {
     .raw()
     .toBuffer({ resolveWithObject: true });
   const raw = () => sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } });
-  const framing = async (name: string, img: sharp.Sharp, dx: number, dy: number): Promise<Framing> => {
+  const framing = async (
+    name: string,
+    img: ReturnType<typeof sharp>,
+    dx: number,
+    dy: number,
+  ): Promise<Framing> => {
     const out = await img.extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     const grey = { width: out.info.width, height: out.info.height, data: out.data };
     const rawInfo = { width: out.info.width, height: out.info.height, channels: 1 as const };
