@@ -19,6 +19,17 @@ const EDGE_FRAGMENT_HEIGHT = 0.5;
 /** A horizontal gap wider than this many band heights separates the line from a stray group. */
 const GROUP_GAP = 2.5;
 
+/** A box side spans this share of the ink's height, and this many median letter heights (beside one row). */
+const BOX_SIDE_SPAN = 0.8;
+const BOX_SIDE_LENGTH = 1.8;
+const BOX_SIDE_LENGTH_ONE_ROW = 2.5;
+/** The image's own edges only. */
+const NO_CUTS = { top: -1, bottom: -1 };
+/** Letters that must share the extreme row of the ink for it to count as a straight cut. */
+const MIN_CUT_LETTERS = 3;
+/** Letters on a cut are cut short: at most this share of the height of the other letters (medians). */
+const CUT_SHORTNESS = 0.7;
+
 const h = (c: Component) => c.y1 - c.y0 + 1;
 const cy = (c: Component) => (c.y0 + c.y1) / 2;
 
@@ -93,17 +104,6 @@ function isEdgeFragment(c: Component, height: number): boolean {
   return (c.y0 === 0 || c.y1 === height - 1) && h(c) < EDGE_FRAGMENT_HEIGHT * height;
 }
 
-/** A box side spans this share of the ink's height, and this many median letter heights (beside one row). */
-const BOX_SIDE_SPAN = 0.8;
-const BOX_SIDE_LENGTH = 1.8;
-const BOX_SIDE_LENGTH_ONE_ROW = 2.5;
-/** The image's own edges only. */
-const NO_CUTS = { top: -1, bottom: -1 };
-/** Letters that must share the extreme row of the ink for it to count as a straight cut. */
-const MIN_CUT_LETTERS = 3;
-/** Letters on a cut are cut short: at most this share of the height of the other letters (medians). */
-const CUT_SHORTNESS = 0.7;
-
 /**
  * Where the ink ends in a straight cut away from the image's edges: a form cut out with scissors or a crop
  * tool, then scanned, pasted or padded onto more paper. Several letters end on exactly the same extreme row
@@ -122,6 +122,7 @@ function straightCuts(letters: Component[]): { top: number; bottom: number } {
   };
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
 function median(v: number[]): number {
   const s = [...v].sort((p, q) => p - q);
   const m = s.length >> 1;
