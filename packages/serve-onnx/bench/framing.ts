@@ -1,5 +1,5 @@
 /**
- * `pnpm bench framing [--reader file.onnx] [--bands-only]`
+ * `pnpm bench framing [--reader file.onnx] [--bands-only] [--figure file.png]`
  *
  * How much the real dev sets' figures depend on how each image was cut: every name and amount read (names with
  * the letters class, amounts with digits) as it is, with a border of its own paper (its median grey) of 5%, 10%
@@ -10,8 +10,10 @@
  * image as cut) lies apart from the band as cut (boxes overlapping by less than 0.8 of their union), with the
  * preprocessing's `edgesInside` on (the default) and off, so the two are compared in one run.
  * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx; --bands-only skips reading.
+ * --figure: the first six names whose band with a 5% border differs between edgesInside off and on, each drawn
+ * with both bands (off red, on green).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { type GreyImage, preprocessLine } from '@hcr/image';
 import sharp from 'sharp';
@@ -19,6 +21,9 @@ import { createLineReader } from '../src/index.js';
 import { DEV_SETS, devSetItems, PIPELINE_READER } from './dev-sets.js';
 
 const bandsOnly = process.argv.includes('--bands-only');
+const f = process.argv.indexOf('--figure');
+const figureFile = f > 0 ? process.argv[f + 1] : undefined;
+const figureParts: Buffer[] = [];
 const i = process.argv.indexOf('--reader');
 const readerFile = i > 0 ? process.argv[i + 1]! : PIPELINE_READER;
 if (!bandsOnly && !existsSync(readerFile)) {
@@ -109,6 +114,10 @@ for (const [set, classes] of DEV_SETS) {
       const asCut = band(fs[0]!, on);
       for (const f of fs.slice(1)) count(apart[mode], f.name, overlap(asCut, band(f, on)) < 0.8);
     }
+    const bordered = fs[1]!;
+    const [on, off] = [band(bordered, true), band(bordered, false)];
+    if (figureFile && set === 'handwritten-names-dev' && figureParts.length < 6 && overlap(on, off) < 0.8)
+      figureParts.push(await bothBands(bordered, on, off));
     if (!reader) continue;
     for (const f of fs) {
       const text = await reader
@@ -130,7 +139,43 @@ for (const [set, classes] of DEV_SETS) {
     );
   }
 }
+if (figureFile) writeFileSync(figureFile, await stacked(figureParts));
 await reader?.close();
 process.stdout.write(
   `${reader ? `reader ${readerFile}; ` : ''}load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
 );
+
+/** The bordered image at 2x with the band kept with edgesInside off (red, dashed) and on (green). */
+async function bothBands(fr: Framing, on: Box | undefined, off: Box | undefined): Promise<Buffer> {
+  const s = 2;
+  const { width, height } = fr.grey;
+  const rect = (b: Box | undefined, colour: string, dash: string) =>
+    b
+      ? `<rect x="${(b.x + fr.dx) * s}" y="${(b.y + fr.dy) * s}" width="${b.width * s}" height="${b.height * s}" fill="none" stroke="${colour}" stroke-width="3" stroke-dasharray="${dash}"/>`
+      : '';
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width * s}" height="${height * s}">${rect(off, '#c01c28', '8 4')}${rect(on, '#1a7f37', '')}</svg>`;
+  return sharp(fr.grey.data as Uint8Array, { raw: { width, height, channels: 1 } })
+    .resize(width * s, height * s, { kernel: 'nearest' })
+    .toColourspace('srgb')
+    .composite([{ input: Buffer.from(svg) }])
+    .png()
+    .toBuffer();
+}
+
+/** Images one under another on white, with a caption line on top. */
+async function stacked(parts: Buffer[]): Promise<Buffer> {
+  const metas = await Promise.all(parts.map((p) => sharp(p).metadata()));
+  const caption = 36;
+  const width = Math.max(...metas.map((m) => m.width!)) + 32;
+  let top = caption + 8;
+  const layers = parts.map((input, i) => {
+    const layer = { input, left: 16, top };
+    top += metas[i]!.height! + 12;
+    return layer;
+  });
+  const text = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${caption}"><text x="16" y="24" font-family="DejaVu Sans" font-size="15" fill="#333">Names on a paper border of 5%: band kept without edgesInside (red, dashed) and with it (green)</text></svg>`;
+  return sharp({ create: { width, height: top + 4, channels: 3, background: '#fff' } })
+    .composite([{ input: Buffer.from(text), left: 0, top: 0 }, ...layers])
+    .png()
+    .toBuffer();
+}
