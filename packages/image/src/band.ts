@@ -1,4 +1,5 @@
 import type { Component } from './components.js';
+import { median } from './filters.js';
 import { dropLabel, isPrinted } from './labels.js';
 
 /** The components that make up the line to read, and their box (inclusive, working pixels). */
@@ -120,13 +121,6 @@ function straightCuts(letters: Component[]): { top: number; bottom: number } {
     top: cutAt((c) => c.y0, Math.min(...letters.map((c) => c.y0))),
     bottom: cutAt((c) => c.y1, Math.max(...letters.map((c) => c.y1))),
   };
-}
-
-/** The middle value (the mean of the two middle ones for an even count). */
-function median(v: number[]): number {
-  const s = [...v].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Short letters on a straight cut: what was left of a neighbouring line when the field was cut out. */

@@ -183,3 +183,10 @@ export function otsu(hist: Uint32Array): number {
   }
   return bestT;
 }
+
+/** The middle value of a list (the mean of the two middle ones for an even count). */
+export function median(v: number[]): number {
+  const s = [...v].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

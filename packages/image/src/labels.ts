@@ -4,6 +4,7 @@
  * the pixel, set tight.
  */
 import type { Component } from './components.js';
+import { median } from './filters.js';
 
 /** Steepest printed line still taken for flat (pixels per pixel, about 3 degrees). */
 const MAX_SKEW = 0.05;
@@ -60,11 +61,6 @@ function printedLine(
  */
 function skewedLine(cs: Component[], edge: (c: Component) => number) {
   const cx = (c: Component) => (c.x0 + c.x1) / 2;
-  const median = (v: number[]) => {
-    const s = [...v].sort((p, q) => p - q);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
   const slopes: number[] = [];
   for (let i = 0; i < cs.length; i++)
     for (let j = i + 1; j < cs.length; j++)
