@@ -107,17 +107,14 @@ for (const [set, classes] of DEV_SETS) {
     m.set(k, (m.get(k) ?? 0) + (yes ? 1 : 0));
   for (const { file, label } of items) {
     const fs = await framings(readFileSync(file));
-    for (const [mode, on] of [
-      ['on', true],
-      ['off', false],
-    ] as const) {
-      const asCut = band(fs[0]!, on);
-      for (const f of fs.slice(1)) count(apart[mode], f.name, overlap(asCut, band(f, on)) < 0.8);
-    }
-    const bordered = fs[1]!;
-    const [on, off] = [band(bordered, true), band(bordered, false)];
+    // Each framing's band with the option on and off; [0] is the image as cut, [1] the 5% border.
+    const bands = { on: fs.map((f) => band(f, true)), off: fs.map((f) => band(f, false)) };
+    for (const mode of ['on', 'off'] as const)
+      for (const [j, f] of fs.entries())
+        if (j > 0) count(apart[mode], f.name, overlap(bands[mode][0], bands[mode][j]) < 0.8);
+    const [on, off] = [bands.on[1], bands.off[1]];
     if (figureFile && set === 'handwritten-names-dev' && figureParts.length < 6 && overlap(on, off) < 0.8)
-      figureParts.push(await bothBands(bordered, on, off));
+      figureParts.push(await bothBands(fs[1]!, on, off));
     if (!reader) continue;
     for (const f of fs) {
       const text = await reader
