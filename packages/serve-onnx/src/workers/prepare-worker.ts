@@ -1,16 +1,19 @@
 /**
  * Worker thread of the preparation pool: encoded image -> canonical 28x28 character (prepareImage), 32-px
- * line (prepareLineImage) or the lines of a page (prepareTextLines), off the server's main thread. Errors travel back as { code, problem,
- * hint } so HcrErrors survive the boundary. Tasks arrive and replies leave in groups, their bytes and pixels
- * packed in one moved buffer per message (see PreparePool).
+ * line (prepareLineImage) or the lines of a page (prepareTextLines), off the server's main thread. Errors
+ * travel back as { code, problem, hint } so HcrErrors survive the boundary. Tasks arrive and replies leave in
+ * groups, their bytes and pixels packed in one moved buffer per message (see PreparePool).
  */
 import { parentPort } from 'node:worker_threads';
 import { HcrError } from '@hcr/core';
-import { prepareImage, prepareLineImage, prepareTextLines } from '@hcr/image/decode';
+import { type PreparedTextLine, prepareImage, prepareLineImage, prepareTextLines } from '@hcr/image/decode';
 import { Packer, unpack } from './packing.js';
 import type { PrepareTask, WorkerReplies, WorkerReply, WorkerRequests } from './tasks.js';
 
-async function run(task: PrepareTask): Promise<{ pixels: Uint8Array | Float32Array }> {
+/** A task's result: its pixels (moved back in the reply's buffer), and for a page each line without them. */
+type Prepared = { pixels: Uint8Array | Float32Array; lines?: Omit<PreparedTextLine, 'pixels'>[] };
+
+async function run(task: PrepareTask): Promise<Prepared> {
   if (task.kind === 'character') return prepareImage(task.bytes, task.options);
   if (task.kind === 'line') return prepareLineImage(task.bytes, task.limits);
   // Several lines travel as one reply: their pixels end to end, each line's size and box beside them.
@@ -21,7 +24,7 @@ async function run(task: PrepareTask): Promise<{ pixels: Uint8Array | Float32Arr
     pixels.set(l.pixels, at);
     at += l.pixels.length;
   }
-  return { pixels, lines: lines.map(({ pixels: _, ...rest }) => rest) } as { pixels: Uint8Array };
+  return { pixels, lines: lines.map(({ pixels: _, ...rest }) => rest) };
 }
 
 const port = parentPort!;
