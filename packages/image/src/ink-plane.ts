@@ -3,6 +3,7 @@ import { toGrey } from './grey.js';
 import { detectPolarity, flatten, inkThreshold, type Polarity, softInk } from './ink.js';
 import { resampleRect } from './resample.js';
 import { type RuleOptions, removeRules } from './rules.js';
+import { rotateGrey } from './skew.js';
 import type { GreyImage } from './types.js';
 
 /** Pixels at or above this ink level form components. */
@@ -52,9 +53,30 @@ export function inkPlane(img: GreyImage, opts: InkPlaneOptions): InkPlane {
     opts.polarity ?? detectPolarity(grey, opts.polarityByStrokes ? { width: w, height: h } : undefined);
   if (polarity === 'light-on-dark') for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i];
   const diff = flatten(grey, w, h);
-  const t = inkThreshold(diff);
+  return planeOfDiff(diff, w, h, f, polarity, inkThreshold(diff), opts.rules);
+}
+
+/**
+ * The plane turned by `degrees` (clockwise on screen) onto a canvas that holds it all, its ink, form lines and
+ * components found again. Turned after flattening, where paper is 0 everywhere: the uncovered corners are
+ * paper too, with no edge between them and a shaded page. The ink threshold stays the unturned one's.
+ */
+export function turnPlane(plane: InkPlane, degrees: number, rules: InkPlaneOptions['rules']): InkPlane {
+  const turned = rotateGrey(plane.diff, plane.w, plane.h, degrees, 0);
+  return planeOfDiff(turned.grey, turned.width, turned.height, plane.f, plane.polarity, plane.t, rules);
+}
+
+function planeOfDiff(
+  diff: Float32Array,
+  w: number,
+  h: number,
+  f: number,
+  polarity: Polarity,
+  t: number,
+  rulesFor: InkPlaneOptions['rules'],
+): InkPlane {
   const ink = softInk(diff, 0.5 * t, 1.5 * t);
-  const rules = opts.rules(w, h);
+  const rules = rulesFor(w, h);
   if (rules) removeRules(ink, w, h, rules);
   const mask = new Uint8Array(w * h);
   for (let i = 0; i < mask.length; i++) mask[i] = ink[i] >= COMPONENT_INK ? 1 : 0;

@@ -2,9 +2,10 @@ import { HcrError } from '@hcr/core';
 import { selectBand } from './band.js';
 import { histogramPercentile } from './filters.js';
 import { validateImage } from './grey.js';
-import { inkPlane, MIN_COMPONENT_AREA } from './ink-plane.js';
+import { type InkPlane, inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
 import { resampleRect } from './resample.js';
 import { ruleOptionsFor } from './rules.js';
+import { estimateSkew, unrotateBox } from './skew.js';
 import {
   type GreyImage,
   LINE_HEIGHT,
@@ -17,6 +18,10 @@ import {
 
 /** Larger inputs are first shrunk to this height: every step after is then cheap and scale-free. */
 export const WORK_HEIGHT = 128;
+/** A line is turned flat when it leans at least this many degrees... */
+const DESKEW_MIN_DEGREES = 2;
+/** ...and its ink piles into rows at least this much better flat (a short word's angle is a guess). */
+const DESKEW_MIN_GAIN = 1.1;
 
 /**
  * Any grey scan, photo or drawing of one handwritten line, word or field -> the reader's input: ink bright
@@ -27,33 +32,34 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   const { outH, margin, minWidth, maxWidth } = checkOptions(opts);
   validateImage(img);
   // Ink at the threshold is 0.5 here, for form lines and components; keptPlane is the second pass.
-  const {
-    w,
-    h,
-    f,
-    polarity,
-    diff,
-    t,
-    ink,
-    mask,
-    labels,
-    comps: all,
-  } = inkPlane(img, {
+  const rules = (_: number, height: number) =>
+    (opts.removeRules ?? true) ? ruleOptionsFor(height) : undefined;
+  const source = inkPlane(img, {
     maxHeight: WORK_HEIGHT,
     polarity: opts.polarity,
     polarityByStrokes: opts.polarityByStrokes ?? true,
-    rules: (_, height) => ((opts.removeRules ?? true) ? ruleOptionsFor(height) : undefined),
+    rules,
   });
-  const band = selectBand(
-    all.filter((c) => c.area >= MIN_COMPONENT_AREA),
-    w,
-    h,
-    {
-      removeLabels: opts.removeLabels ?? true,
-      edgesInside: opts.edgesInside ?? true,
-    },
-  );
+  const bandOf = (p: InkPlane) =>
+    selectBand(
+      p.comps.filter((c) => c.area >= MIN_COMPONENT_AREA),
+      p.w,
+      p.h,
+      { removeLabels: opts.removeLabels ?? true, edgesInside: opts.edgesInside ?? true },
+    );
+  let working = source;
+  let band = bandOf(working);
   if (!band) throw noInk(img);
+  // A line that leans is turned flat and its band found again (a leaning band is tall: small letters).
+  const skew = (opts.deskew ?? true) ? estimateSkew(working.ink, working.w, working.h) : undefined;
+  const turned =
+    skew !== undefined && Math.abs(skew.angle) >= DESKEW_MIN_DEGREES && skew.gain >= DESKEW_MIN_GAIN;
+  if (turned) {
+    working = turnPlane(source, -skew.angle, rules);
+    band = bandOf(working);
+    if (!band) throw noInk(img);
+  }
+  const { w, h, f, polarity, diff, t, ink, mask, labels, comps: all } = working;
   const keepId = new Uint8Array(all.length + 1);
   for (const id of band.keep) keepId[id] = 1;
   const kept = keptPlane(diff, ink, t, labels, keepId, band, w, h);
@@ -83,10 +89,13 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     pixels[i] = v <= 0 ? 0 : Math.min(v, 255);
   }
 
-  const sx0 = Math.max(0, Math.floor(band.x0 * f));
-  const sy0 = Math.max(0, Math.floor(band.y0 * f));
-  const sx1 = Math.min(img.width, Math.ceil((band.x1 + 1) * f));
-  const sy1 = Math.min(img.height, Math.ceil((band.y1 + 1) * f));
+  // The band in the working plane (turned back onto the unturned one), then in source pixels.
+  const inPlane = { x: band.x0, y: band.y0, width: band.x1 + 1 - band.x0, height: band.y1 + 1 - band.y0 };
+  const b = turned ? unrotateBox(inPlane, { width: w, height: h }, source.w, source.h, -skew.angle) : inPlane;
+  const sx0 = Math.max(0, Math.floor(b.x * f));
+  const sy0 = Math.max(0, Math.floor(b.y * f));
+  const sx1 = Math.min(img.width, Math.ceil((b.x + b.width) * f));
+  const sy1 = Math.min(img.height, Math.ceil((b.y + b.height) * f));
   return {
     width: outW,
     height: outH,
@@ -94,6 +103,7 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     crop: { x: sx0, y: sy0, width: sx1 - sx0, height: sy1 - sy0 },
     polarity,
     labelRemoved: band.labelRemoved,
+    skew: turned ? skew.angle : 0,
   };
 }
 

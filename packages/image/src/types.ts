@@ -19,6 +19,8 @@ export interface LineImage {
   polarity: 'dark-on-light' | 'light-on-dark';
   /** A printed field label left of the writing ("NOM :") was dropped. */
   labelRemoved: boolean;
+  /** Degrees the line leaned (positive: falling to the right) and was turned back; 0 when it lay flat. */
+  skew: number;
 }
 
 export interface LinePreprocessOptions {
@@ -52,6 +54,11 @@ export interface LinePreprocessOptions {
    * is dropped). Default true. Off, only the image's edges count (the rule before 2026-12-04).
    */
   edgesInside?: boolean;
+  /**
+   * Turn a line written or photographed at an angle (2 to 15 degrees) flat before reading it. Default true.
+   * Off, the line is read as it lies (the rule before 2026-12-04).
+   */
+  deskew?: boolean;
 }
 
 export const LINE_HEIGHT = 32;

@@ -65,6 +65,10 @@ export const benchmarks: Record<string, { script: string; description: string; t
     description:
       'the real dev sets read as cut, with paper borders and trimmed: how much the figures (and the bands kept) depend on the cut',
   },
+  tilt: {
+    script: 'packages/serve-onnx/bench/tilt.ts',
+    description: 'the real dev sets turned by a few degrees, read with the line deskew on and off',
+  },
   'text-lines': {
     script: 'packages/serve-onnx/bench/text-lines.ts',
     description: 'layout=lines on notes of 2-4 real cheque amounts: lines found, texts as read alone',

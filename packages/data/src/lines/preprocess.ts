@@ -21,9 +21,10 @@ export function toTrainingLine(scan: Scan, height = 32): TrainingLine {
   // kept. The stroke tie-break for the polarity (for real cheques with a white strip) would redraw 3 of the
   // pipeline's 24,000 lines; edges inside the image (for fields cut out and laid on more paper: the scans'
   // clutter has straight cuts and short box sides too) would redraw 183 of them, and 16 val and test lines.
+  // Deskewing stays off too: the scans are turned by at most 2 degrees on purpose, for the reader to learn.
   const line = preprocessLine(
     { width: scan.width, height: scan.height, data: scan.data, channels: 1 },
-    { height, polarityByStrokes: false, edgesInside: false },
+    { height, polarityByStrokes: false, edgesInside: false, deskew: false },
   );
   // the label is the whole text: a crop that lost part of the writing (taken for a printed label or a form
   // line) would teach the reader to read what is not there, so such a line is refused and drawn again
