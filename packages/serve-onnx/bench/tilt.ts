@@ -8,10 +8,12 @@
  * decode and preprocessing; only the option differs. Also: how many lines the preprocessing turned, and the
  * preprocessing's time per image at angle 0 with the option on and off.
  * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx.
+ * --figure file.png: the first four names turned by the steepest angle asked for, each beside its 32-px line as
+ * it lies and turned flat, with what the reader read from each.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { flatten, type GreyImage, preprocessLine } from '@hcr/image';
+import { flatten, type GreyImage, type LineImage, preprocessLine } from '@hcr/image';
 import { DEFAULT_LINE_LIMITS, decodeImage } from '@hcr/image/decode';
 import sharp from 'sharp';
 import { createLineReader } from '../src/index.js';
@@ -31,6 +33,9 @@ if (!existsSync(readerFile)) {
   process.stderr.write(`No reader at ${readerFile}: run the pipeline or pass --reader.\n`);
   process.exit(1);
 }
+const figureFile = arg('--figure');
+const figureAngle = angles.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
+const figureRows: Buffer[] = [];
 const reader = await createLineReader({ model: readerFile, intraOpThreads: 1 });
 const load0 = loadavg()[0]!;
 
@@ -83,7 +88,8 @@ for (const [set, classes] of DEV_SETS) {
     const bytes = readFileSync(file);
     for (const degrees of angles) {
       const grey = await turned(bytes, degrees);
-      for (const mode of ['on', 'off'] as const) {
+      const drawn: { line: LineImage; text: string }[] = [];
+      for (const mode of ['off', 'on'] as const) {
         const t0 = performance.now();
         let text: string | undefined;
         try {
@@ -92,12 +98,15 @@ for (const [set, classes] of DEV_SETS) {
           if (mode === 'on' && line.skew !== 0) turnedLines.set(degrees, (turnedLines.get(degrees) ?? 0) + 1);
           const prepared = { ...line, source: { format: 'png', width: grey.width, height: grey.height } };
           text = (await reader.read(prepared, { classes })).text;
+          drawn.push({ line, text });
         } catch {
           text = undefined;
         }
         right[mode].set(degrees, (right[mode].get(degrees) ?? 0) + (text === label ? 1 : 0));
       }
       if (degrees === 0) timed++;
+      const wanted = figureFile && set === DEV_SETS[0][0] && degrees === figureAngle && figureRows.length < 4;
+      if (wanted && drawn.length === 2) figureRows.push(await figureRow(grey, drawn, label));
     }
   }
   const pct = (n = 0) => `${((100 * n) / items.length).toFixed(2)}%`;
@@ -108,6 +117,7 @@ for (const [set, classes] of DEV_SETS) {
     );
 }
 await reader.close();
+if (figureFile) writeFileSync(figureFile, await stacked(figureRows, figureAngle));
 if (timed)
   process.stdout.write(
     `preprocessing at 0 deg: ${(ms.on / timed).toFixed(2)} ms/image with deskew, ${(ms.off / timed).toFixed(2)} without\n`,
@@ -115,3 +125,70 @@ if (timed)
 process.stdout.write(
   `reader ${readerFile}; load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
 );
+
+/** Text as SVG, for captions. */
+function caption(text: string, width: number, height: number, size = 15): Buffer {
+  const esc = text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><text x="0" y="${size + 2}" font-family="DejaVu Sans" font-size="${size}" fill="#333">${esc}</text></svg>`,
+  );
+}
+
+/** One name: the turned image, then its 32-px line as it lies and turned flat (2x, dark on white), each with its reading. */
+async function figureRow(
+  grey: GreyImage,
+  drawn: { line: LineImage; text: string }[],
+  label: string,
+): Promise<Buffer> {
+  const image = await sharp(Uint8Array.from(grey.data), {
+    raw: { width: grey.width, height: grey.height, channels: 1 },
+  })
+    .resize({ height: 96 })
+    .png()
+    .toBuffer();
+  const lines = await Promise.all(
+    drawn.map(({ line }) =>
+      sharp(
+        Uint8Array.from(line.pixels, (v) => 255 - v),
+        { raw: { width: line.width, height: line.height, channels: 1 } },
+      )
+        .resize(line.width * 2, line.height * 2, { kernel: 'nearest' })
+        .png()
+        .toBuffer(),
+    ),
+  );
+  const imageW = (await sharp(image).metadata()).width!;
+  const lineW = Math.max(...drawn.map(({ line }) => line.width * 2));
+  const width = imageW + 24 + lineW + 260;
+  const layers: { input: Buffer; left: number; top: number }[] = [{ input: image, left: 0, top: 0 }];
+  const notes = [
+    `as it lies: ${drawn[0]!.text || '(nothing)'}`,
+    `turned flat: ${drawn[1]!.text || '(nothing)'}`,
+  ];
+  drawn.forEach((_, i) => {
+    layers.push({ input: lines[i]!, left: imageW + 24, top: i * 72 });
+    layers.push({ input: caption(notes[i]!, 250, 24), left: imageW + 36 + lineW, top: i * 72 + 20 });
+  });
+  layers.push({ input: caption(`truth: ${label}`, 250, 24), left: imageW + 36 + lineW, top: 136 });
+  return sharp({ create: { width, height: 160, channels: 3, background: '#fff' } })
+    .composite(layers)
+    .png()
+    .toBuffer();
+}
+
+/** Rows one under another on white, under a title. */
+async function stacked(rows: Buffer[], degrees: number): Promise<Buffer> {
+  const metas = await Promise.all(rows.map((r) => sharp(r).metadata()));
+  const width = Math.max(600, ...metas.map((m) => m.width!)) + 32;
+  const title = `Names turned by ${degrees} degrees: the reader's 32-px line as it lies and turned flat (deskew)`;
+  let top = 40;
+  const layers = rows.map((input, i) => {
+    const layer = { input, left: 16, top };
+    top += metas[i]!.height! + 16;
+    return layer;
+  });
+  return sharp({ create: { width, height: top, channels: 3, background: '#fff' } })
+    .composite([{ input: caption(title, width, 30), left: 16, top: 6 }, ...layers])
+    .png()
+    .toBuffer();
+}
