@@ -2,7 +2,7 @@ import { HcrError } from '@hcr/core';
 import { selectBand } from './band.js';
 import { histogramPercentile } from './filters.js';
 import { validateImage } from './grey.js';
-import { type InkPlane, inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
+import { inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
 import { resampleRect } from './resample.js';
 import { ruleOptionsFor } from './rules.js';
 import { estimateSkew, unrotateBox } from './skew.js';
@@ -40,25 +40,18 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     polarityByStrokes: opts.polarityByStrokes ?? true,
     rules,
   });
-  const bandOf = (p: InkPlane) =>
-    selectBand(
-      p.comps.filter((c) => c.area >= MIN_COMPONENT_AREA),
-      p.w,
-      p.h,
-      { removeLabels: opts.removeLabels ?? true, edgesInside: opts.edgesInside ?? true },
-    );
-  let working = source;
-  let band = bandOf(working);
-  if (!band) throw noInk(img);
-  // A line that leans is turned flat and its band found again (a leaning band is tall: small letters).
-  const skew = (opts.deskew ?? true) ? estimateSkew(working.ink, working.w, working.h) : undefined;
+  // A line that leans is turned flat before its band is found (a leaning band is tall: small letters).
+  const skew = (opts.deskew ?? true) ? estimateSkew(source.ink, source.w, source.h) : undefined;
   const turned =
     skew !== undefined && Math.abs(skew.angle) >= DESKEW_MIN_DEGREES && skew.gain >= DESKEW_MIN_GAIN;
-  if (turned) {
-    working = turnPlane(source, -skew.angle, rules);
-    band = bandOf(working);
-    if (!band) throw noInk(img);
-  }
+  const working = turned ? turnPlane(source, -skew.angle, rules) : source;
+  const band = selectBand(
+    working.comps.filter((c) => c.area >= MIN_COMPONENT_AREA),
+    working.w,
+    working.h,
+    { removeLabels: opts.removeLabels ?? true, edgesInside: opts.edgesInside ?? true },
+  );
+  if (!band) throw noInk(img);
   const { w, h, f, polarity, diff, t, ink, mask, labels, comps: all } = working;
   const keepId = new Uint8Array(all.length + 1);
   for (const id of band.keep) keepId[id] = 1;
