@@ -5,7 +5,7 @@ import { validateImage } from './grey.js';
 import { inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
 import { resampleRect } from './resample.js';
 import { ruleOptionsFor } from './rules.js';
-import { estimateSkew, unrotateBox } from './skew.js';
+import { DESKEW_MIN_DEGREES, DESKEW_MIN_GAIN, estimateSkew, unrotateBox } from './skew.js';
 import {
   type GreyImage,
   LINE_HEIGHT,
@@ -18,10 +18,6 @@ import {
 
 /** Larger inputs are first shrunk to this height: every step after is then cheap and scale-free. */
 export const WORK_HEIGHT = 128;
-/** A line is turned flat when it leans at least this many degrees... */
-const DESKEW_MIN_DEGREES = 2;
-/** ...and its ink piles into rows at least this much better flat (a short word's angle is a guess). */
-const DESKEW_MIN_GAIN = 1.1;
 
 /**
  * Any grey scan, photo or drawing of one handwritten line, word or field -> the reader's input: ink bright

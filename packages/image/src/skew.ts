@@ -9,6 +9,10 @@
 /** Angles searched, in degrees either way. A line turned further is a layout problem, not a skew. */
 export const MAX_SKEW_DEGREES = 15;
 const COARSE_STEP = 1;
+/** A line or page is turned flat when it leans at least this many degrees... */
+export const DESKEW_MIN_DEGREES = 2;
+/** ...and its ink piles into rows at least this much better flat (a short word's angle is a guess). */
+export const DESKEW_MIN_GAIN = 1.1;
 const FINE_STEP = 0.25;
 
 export interface SkewEstimate {
@@ -67,6 +71,13 @@ export function estimateSkew(ink: Float32Array, w: number, h: number): SkewEstim
   return { angle: best, gain: bestScore / flat };
 }
 
+/** The canvas that holds a `w x h` image turned by `degrees`. */
+export function turnedSize(w: number, h: number, degrees: number): { width: number; height: number } {
+  const a = (degrees * Math.PI) / 180;
+  const [c, s] = [Math.abs(Math.cos(a)), Math.abs(Math.sin(a))];
+  return { width: Math.ceil(w * c + h * s - 1e-9), height: Math.ceil(w * s + h * c - 1e-9) };
+}
+
 /** Catmull-Rom weights of the four taps around a sample at fraction `t` past the second. */
 function cubicWeights(t: number, out: Float64Array): void {
   const t2 = t * t;
@@ -92,8 +103,7 @@ export function rotateGrey(
   const a = (degrees * Math.PI) / 180;
   const c = Math.cos(a);
   const s = Math.sin(a);
-  const width = Math.ceil(Math.abs(w * c) + Math.abs(h * s) - 1e-9);
-  const height = Math.ceil(Math.abs(w * s) + Math.abs(h * c) - 1e-9);
+  const { width, height } = turnedSize(w, h, degrees);
   let lo = fill;
   let hi = fill;
   for (let i = 0; i < grey.length; i++) {

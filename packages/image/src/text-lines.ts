@@ -2,7 +2,8 @@ import { HcrError } from '@hcr/core';
 import type { Component } from './components.js';
 import { validateImage } from './grey.js';
 import type { Polarity } from './ink.js';
-import { inkPlane, MIN_COMPONENT_AREA } from './ink-plane.js';
+import { inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
+import { DESKEW_MIN_DEGREES, DESKEW_MIN_GAIN, estimateSkew, turnedSize } from './skew.js';
 import type { GreyImage } from './types.js';
 
 /** One line of writing found on a page, in the page's pixels. */
@@ -15,8 +16,11 @@ export interface TextLineBox {
 
 /** The lines found, top to bottom, and the page's polarity (read each crop with it). */
 export interface TextLines {
+  /** In the page's pixels; when `skew` is not 0, in the pixels of the page turned flat (`rotateGrey` by -skew). */
   lines: TextLineBox[];
   polarity: Polarity;
+  /** Degrees the page's lines lean (positive: falling to the right); 0 when they lie flat, as found. */
+  skew: number;
 }
 
 export interface FindTextLinesOptions {
@@ -24,6 +28,8 @@ export interface FindTextLinesOptions {
   polarity?: 'dark-on-light' | 'light-on-dark';
   /** More lines than this is an error (TOO_MANY_LINES). Default MAX_TEXT_LINES. */
   maxLines?: number;
+  /** Find the lines of a page that leans 2-15 degrees on the page turned flat. Default true. */
+  deskew?: boolean;
 }
 
 /** Lines per image `findTextLines` accepts by default: a handwritten page holds 20-30. */
@@ -48,32 +54,30 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
   validateImage(img);
   const maxLines = opts.maxLines ?? MAX_TEXT_LINES;
   // Ruled paper and form boxes: lines far longer than any word part, a few pixels thick.
-  const {
-    w,
-    h,
-    f,
-    polarity,
-    ink,
-    labels,
-    comps: all,
-  } = inkPlane(img, {
+  const rules = (width: number, height: number) => ({
+    minHorizontal: Math.max(24, Math.round(0.35 * width)),
+    minVertical: Math.max(16, Math.round(0.5 * height)),
+    maxThickness: Math.max(3, Math.round(height / 120)),
+  });
+  const page = inkPlane(img, {
     maxHeight: PAGE_WORK_HEIGHT,
     polarity: opts.polarity,
     polarityByStrokes: true,
-    rules: (width, height) => ({
-      minHorizontal: Math.max(24, Math.round(0.35 * width)),
-      minVertical: Math.max(16, Math.round(0.5 * height)),
-      maxThickness: Math.max(3, Math.round(height / 120)),
-    }),
+    rules,
   });
+  // A page photographed askew: its lines would overlap in the rows' profile. Found on the page turned flat.
+  const tilt = (opts.deskew ?? true) ? estimateSkew(page.ink, page.w, page.h) : { angle: 0, gain: 1 };
+  const skew = Math.abs(tilt.angle) >= DESKEW_MIN_DEGREES && tilt.gain >= DESKEW_MIN_GAIN ? tilt.angle : 0;
+  const { w, h, f, polarity, ink, labels, comps: all } = skew ? turnPlane(page, -skew, rules) : page;
+  const size = turnedSize(img.width, img.height, -skew);
   const comps = all.filter((c) => c.area >= MIN_COMPONENT_AREA && !isRuleLike(c, w));
-  if (comps.length === 0) return { lines: [], polarity };
+  if (comps.length === 0) return { lines: [], polarity, skew: 0 };
 
   // Thin streaks (a cheque's guilloche, paper texture, scratches) are no letters, however much ink they hold.
   const shaped = comps.filter(
     (c) => c.y1 - c.y0 + 1 >= MIN_LETTER_ROWS && c.x1 - c.x0 + 1 <= 10 * (c.y1 - c.y0 + 1),
   );
-  if (shaped.length === 0) return { lines: [], polarity };
+  if (shaped.length === 0) return { lines: [], polarity, skew: 0 };
   const { letterHeight, letterMass } = typicalLetter(shaped);
   // Rows come from the letters alone: specks, dots and a cheque's fine guilloche lines must not make rows.
   const letters = shaped.filter((c) => c.mass >= 0.1 * letterMass && c.y1 - c.y0 + 1 >= 0.3 * letterHeight);
@@ -91,11 +95,11 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
   const boxes = lines.map((b) => {
     const x0 = Math.max(0, Math.floor((b.x0 - padX) * f));
     const y0 = Math.max(0, Math.floor((b.y0 - padY) * f));
-    const x1 = Math.min(img.width, Math.ceil((b.x1 + 1 + padX) * f));
-    const y1 = Math.min(img.height, Math.ceil((b.y1 + 1 + padY) * f));
+    const x1 = Math.min(size.width, Math.ceil((b.x1 + 1 + padX) * f));
+    const y1 = Math.min(size.height, Math.ceil((b.y1 + 1 + padY) * f));
     return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
   });
-  return { lines: boxes, polarity };
+  return { lines: boxes, polarity, skew: boxes.length ? skew : 0 };
 }
 
 /** A ruling or underline the rule remover left (broken, textured): far wider than high. */

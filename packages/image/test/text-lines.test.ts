@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { prepareLineImage, prepareTextLines } from '../src/decode/index.js';
 import { findTextLines, type GreyImage, preprocessLine } from '../src/index.js';
+import { rotateGrey } from '../src/skew.js';
 import { darkRect, drawLetters, gradientPage, invert, toImage } from './helpers.js';
 
 const W = 220;
@@ -72,6 +73,48 @@ describe('findTextLines', () => {
     expect(() => findTextLines(page(tops, 170), { maxLines: 2 })).toThrow(
       expect.objectContaining({ code: 'TOO_MANY_LINES', hint: expect.stringContaining('in parts') }),
     );
+  });
+});
+
+/** Four long lines 40 px apart (tops 110-230) across a 600 x 360 page, turned by `deg`; its middle 480 x 240. */
+function tiltedPage(deg: number): GreyImage {
+  const [PW, PH] = [600, 360];
+  const p = gradientPage(PW, PH);
+  for (const y of [110, 150, 190, 230]) for (let x = 70; x < 470; x += 80) drawLetters(p, PW, x, y);
+  const r = rotateGrey(p, PW, PH, deg, 0);
+  const [cw, ch] = [480, 240];
+  const [x0, y0] = [(r.width - cw) >> 1, (r.height - ch) >> 1];
+  const cut = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++)
+    cut.set(r.grey.subarray((y0 + y) * r.width + x0, (y0 + y) * r.width + x0 + cw), y * cw);
+  return toImage(cut, cw, ch);
+}
+
+describe('a page written or photographed at an angle', () => {
+  it('has its lines found on the page turned flat: all four, where the leaning rows run into each other', () => {
+    for (const deg of [7, -7]) {
+      const img = tiltedPage(deg);
+      const found = findTextLines(img);
+      expect(Math.abs(found.skew - deg)).toBeLessThanOrEqual(0.5);
+      expect(found.lines).toHaveLength(4);
+      expect(findTextLines(img, { deskew: false }).lines.length).toBeLessThan(4);
+    }
+    expect(findTextLines(tiltedPage(0)).skew).toBe(0);
+  });
+
+  it('prepares each line as on the level page, with boxes around the lines in the image as sent', async () => {
+    const level = await prepareTextLines(await png(tiltedPage(0)));
+    const lines = await prepareTextLines(await png(tiltedPage(7)));
+    expect(lines).toHaveLength(4);
+    for (const [i, l] of lines.entries()) {
+      // about as long (two turns blur the strokes, so the band is a pixel or two higher and the line shorter)
+      expect(Math.abs(l.width - level[i]!.width)).toBeLessThanOrEqual(0.2 * level[i]!.width);
+      // the box of a line falling 7 degrees to the right over ~400 px spans its fall: about 50 px more than its height
+      expect(l.box.height).toBeGreaterThan(level[i]!.box.height + 30);
+      expect(l.box.x + l.box.width).toBeLessThanOrEqual(480);
+    }
+    // top to bottom
+    for (let i = 1; i < 4; i++) expect(lines[i]!.box.y).toBeGreaterThan(lines[i - 1]!.box.y);
   });
 });
 

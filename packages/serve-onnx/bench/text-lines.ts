@@ -9,6 +9,9 @@
  *   neighbouring form lines, which are lines of text in their own right;
  * - the dev sets' own images (names and amounts, one field each) read with `readLines`: how many lines each
  *   gives, and how often one of them reads the truth, against reading the image as a field.
+ * --tilt d: each note is also turned by d degrees (every other note by -d), and read with the page's deskew on
+ * and off (@hcr/image's `findTextLines` finding the lines on the page turned flat; each line is turned flat by
+ * its own preprocessing either way): the notes whose line count is right, and the lines read exactly, in order.
  * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx (the notes' segmentation figure
  * needs none; without one the texts are not compared). --out writes the first notes, and those whose lines were
  * not all found, with the boxes found, as PNGs; --figure writes the first three notes read, each with its boxes
@@ -32,6 +35,8 @@ const seed = Number(flag('--seed') ?? 1);
 const out = flag('--out');
 const figureFile = flag('--figure');
 const figureParts: Buffer[] = [];
+const tilt = Number(flag('--tilt') ?? 0);
+const tilted = { on: { found: 0, right: 0 }, off: { found: 0, right: 0 }, lines: 0 };
 const readerFile = flag('--reader') ?? PIPELINE_READER;
 const items = devSetItems('handwritten-amounts-dev');
 
@@ -126,6 +131,7 @@ for (let n = 0; n < notes; n++) {
     if (alone.text === c.label) aloneRight++;
   }
   if (figureFile && figureParts.length < 3) figureParts.push(await annotated(png, page.lines, crops));
+  if (tilt) await readTilted(png, n % 2 ? -tilt : tilt, crops);
 }
 if (figureFile) await writeFile(figureFile, await sideBySide(figureParts));
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
@@ -157,11 +163,36 @@ if (reader) {
       `${set} (${rows.length}) with layout=lines, ${classes}: ${counts.join(', ')} line(s); a line reads the truth for ${anyRight} (${pct(anyRight, rows.length)}), read as a field ${fieldRight} (${pct(fieldRight, rows.length)})\n`,
     );
   }
+  if (tilt) {
+    const row = (m: 'on' | 'off') =>
+      `${tilted[m].found} notes with every line found (${pct(tilted[m].found, found)}), ${pct(tilted[m].right, tilted.lines)} of the lines exact`;
+    process.stdout.write(
+      `the same ${found} notes turned by ${tilt} degrees (every other by -${tilt}): page deskew on: ${row('on')}; off: ${row('off')}\n`,
+    );
+  }
 } else process.stdout.write(`no reader at ${readerFile}: texts not compared (pass --reader)\n`);
 await reader?.close();
 process.stdout.write(
   `${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
 );
+
+/** A note turned by `degrees` (corners its median grey), its lines found with the page deskew on and off, and read. */
+async function readTilted(png: Buffer, degrees: number, crops: Crop[]): Promise<void> {
+  const { data } = await sharp(png).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  const paper = [...data].sort((a, b) => a - b)[data.length >> 1]!;
+  const turned = await sharp(png)
+    .rotate(degrees, { background: { r: paper, g: paper, b: paper } })
+    .png()
+    .toBuffer();
+  tilted.lines += crops.length;
+  for (const mode of ['on', 'off'] as const) {
+    const lines = await prepareTextLines(turned, { deskew: mode === 'on' }).catch(() => []);
+    if (lines.length !== crops.length) continue;
+    tilted[mode].found++;
+    const texts = await reader!.read(lines, { classes: 'digits' });
+    for (const [i, c] of crops.entries()) if (texts[i]!.text === c.label) tilted[mode].right++;
+  }
+}
 
 /** The page with each found line's box drawn in black, for --out. */
 async function boxed(png: Buffer, boxes: { x: number; y: number; width: number; height: number }[]) {

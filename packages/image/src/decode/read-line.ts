@@ -1,6 +1,8 @@
 import { HcrError } from '@hcr/core';
+import { histogram, histogramPercentile } from '../filters.js';
 import { checkImageSize } from '../grey.js';
 import { noInk, preprocessLine } from '../preprocess.js';
+import { rotateGrey, unrotateBox } from '../skew.js';
 import { findTextLines, MAX_TEXT_LINES, type TextLineBox } from '../text-lines.js';
 import { type GreyImage, LINE_MAX_WIDTH, type LinePreprocessOptions } from '../types.js';
 import { DEFAULT_DECODE_LIMITS, decodeImage } from './decode.js';
@@ -61,11 +63,16 @@ export interface PreparedTextLine extends PreparedLine {
  */
 export async function prepareTextLines(
   bytes: Uint8Array,
-  limits: Partial<LineLimits> & { maxLines?: number } = {},
+  limits: Partial<LineLimits> & { maxLines?: number; deskew?: boolean } = {},
 ): Promise<PreparedTextLine[]> {
   const { grey, options, source, scale } = await decodeLine(bytes, limits);
-  const { lines: boxes, polarity } = findTextLines(grey, {
+  const {
+    lines: boxes,
+    polarity,
+    skew,
+  } = findTextLines(grey, {
     maxLines: limits.maxLines ?? MAX_TEXT_LINES,
+    deskew: limits.deskew ?? true,
     ...(options.polarity ? { polarity: options.polarity } : {}),
   });
   const toSent = (b: TextLineBox): TextLineBox => {
@@ -89,10 +96,13 @@ export async function prepareTextLines(
     const line = preprocessLine(grey, options);
     return [prepared(line, line.crop)];
   }
+  // A page found askew is cut into lines turned flat; each box is reported around its line in the image.
+  const page = skew ? turnedPage(grey, skew) : grey;
+  const toPage = (b: TextLineBox) => (skew ? unrotateBox(b, page, grey.width, grey.height, -skew) : b);
   const lines: PreparedTextLine[] = [];
   for (const box of boxes) {
     try {
-      lines.push(prepared(preprocessLine(cropGrey(grey, box), { ...options, polarity }), box));
+      lines.push(prepared(preprocessLine(cropGrey(page, box), { ...options, polarity }), toPage(box)));
     } catch (e) {
       // A row of specks the segmenter kept reads as no line at all; any other problem is the caller's.
       if (!(e instanceof HcrError && e.code === 'NO_INK')) throw e;
@@ -121,6 +131,14 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
     source: { decoded, sentWidth: img.originalWidth, sentHeight: img.originalHeight },
     scale: { x: img.originalWidth / img.width, y: img.originalHeight / img.height },
   };
+}
+
+/** The page turned by -skew degrees (flat), the corners it uncovers its median grey. */
+function turnedPage(img: GreyImage, skew: number): GreyImage {
+  const grey = img.data as Float32Array;
+  const paper = histogramPercentile(histogram(grey), grey.length, 0.5);
+  const r = rotateGrey(grey, img.width, img.height, -skew, paper);
+  return { width: r.width, height: r.height, data: r.grey, channels: 1 };
 }
 
 /** A box of a one-channel image, copied. */
