@@ -5,7 +5,7 @@ import { validateImage } from './grey.js';
 import { inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
 import { resampleRect } from './resample.js';
 import { ruleOptionsFor } from './rules.js';
-import { DESKEW_MIN_DEGREES, DESKEW_MIN_GAIN, estimateSkew, unrotateBox } from './skew.js';
+import { leaningAngle, unrotateBox } from './skew.js';
 import {
   type GreyImage,
   LINE_HEIGHT,
@@ -37,10 +37,8 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     rules,
   });
   // A line that leans is turned flat before its band is found (a leaning band is tall: small letters).
-  const skew = (opts.deskew ?? true) ? estimateSkew(source.ink, source.w, source.h) : undefined;
-  const turned =
-    skew !== undefined && Math.abs(skew.angle) >= DESKEW_MIN_DEGREES && skew.gain >= DESKEW_MIN_GAIN;
-  const working = turned ? turnPlane(source, -skew.angle, rules) : source;
+  const skew = (opts.deskew ?? true) ? leaningAngle(source.ink, source.w, source.h) : 0;
+  const working = skew ? turnPlane(source, -skew, rules) : source;
   const band = selectBand(
     working.comps.filter((c) => c.area >= MIN_COMPONENT_AREA),
     working.w,
@@ -80,7 +78,7 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
 
   // The band in the working plane (turned back onto the unturned one), then in source pixels.
   const inPlane = { x: band.x0, y: band.y0, width: band.x1 + 1 - band.x0, height: band.y1 + 1 - band.y0 };
-  const b = turned ? unrotateBox(inPlane, { width: w, height: h }, source.w, source.h, -skew.angle) : inPlane;
+  const b = skew ? unrotateBox(inPlane, { width: w, height: h }, source.w, source.h, -skew) : inPlane;
   const sx0 = Math.max(0, Math.floor(b.x * f));
   const sy0 = Math.max(0, Math.floor(b.y * f));
   const sx1 = Math.min(img.width, Math.ceil((b.x + b.width) * f));
@@ -92,7 +90,7 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     crop: { x: sx0, y: sy0, width: sx1 - sx0, height: sy1 - sy0 },
     polarity,
     labelRemoved: band.labelRemoved,
-    skew: turned ? skew.angle : 0,
+    skew,
   };
 }
 

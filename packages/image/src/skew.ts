@@ -10,9 +10,9 @@
 export const MAX_SKEW_DEGREES = 15;
 const COARSE_STEP = 1;
 /** A line or page is turned flat when it leans at least this many degrees... */
-export const DESKEW_MIN_DEGREES = 2;
+const DESKEW_MIN_DEGREES = 2;
 /** ...and its ink piles into rows at least this much better flat (a short word's angle is a guess). */
-export const DESKEW_MIN_GAIN = 1.1;
+const DESKEW_MIN_GAIN = 1.1;
 const FINE_STEP = 0.25;
 
 export interface SkewEstimate {
@@ -69,6 +69,12 @@ export function estimateSkew(ink: Float32Array, w: number, h: number): SkewEstim
   for (let d = coarse - COARSE_STEP + FINE_STEP; d < coarse + COARSE_STEP; d += FINE_STEP)
     if (d !== coarse && d !== 0) consider(d);
   return { angle: best, gain: bestScore / flat };
+}
+
+/** The angle a line or page of this ink leans and is to be turned back by; 0 when it lies flat enough. */
+export function leaningAngle(ink: Float32Array, w: number, h: number): number {
+  const { angle, gain } = estimateSkew(ink, w, h);
+  return Math.abs(angle) >= DESKEW_MIN_DEGREES && gain >= DESKEW_MIN_GAIN ? angle : 0;
 }
 
 /** The canvas that holds a `w x h` image turned by `degrees`. */

@@ -3,7 +3,7 @@ import type { Component } from './components.js';
 import { validateImage } from './grey.js';
 import type { Polarity } from './ink.js';
 import { inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
-import { DESKEW_MIN_DEGREES, DESKEW_MIN_GAIN, estimateSkew, turnedSize } from './skew.js';
+import { leaningAngle, turnedSize } from './skew.js';
 import type { GreyImage } from './types.js';
 
 /** One line of writing found on a page, in the page's pixels. */
@@ -66,8 +66,7 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
     rules,
   });
   // A page photographed askew: its lines would overlap in the rows' profile. Found on the page turned flat.
-  const tilt = (opts.deskew ?? true) ? estimateSkew(page.ink, page.w, page.h) : { angle: 0, gain: 1 };
-  const skew = Math.abs(tilt.angle) >= DESKEW_MIN_DEGREES && tilt.gain >= DESKEW_MIN_GAIN ? tilt.angle : 0;
+  const skew = (opts.deskew ?? true) ? leaningAngle(page.ink, page.w, page.h) : 0;
   const { w, h, f, polarity, ink, labels, comps: all } = skew ? turnPlane(page, -skew, rules) : page;
   const size = turnedSize(img.width, img.height, -skew);
   const comps = all.filter((c) => c.area >= MIN_COMPONENT_AREA && !isRuleLike(c, w));
