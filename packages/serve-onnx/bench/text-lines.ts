@@ -36,6 +36,10 @@ const out = flag('--out');
 const figureFile = flag('--figure');
 const figureParts: Buffer[] = [];
 const tilt = Number(flag('--tilt') ?? 0);
+if (!Number.isFinite(tilt) || Math.abs(tilt) > 45) {
+  process.stderr.write('--tilt takes degrees between -45 and 45 (e.g. --tilt 5).\n');
+  process.exit(1);
+}
 const tilted = { on: { found: 0, right: 0 }, off: { found: 0, right: 0 }, lines: 0 };
 const readerFile = flag('--reader') ?? PIPELINE_READER;
 const items = devSetItems('handwritten-amounts-dev');
