@@ -2,11 +2,11 @@
  * `pnpm bench tilt [--reader file.onnx] [--angles 0,3,-3,6,-6,10,-10]`
  *
  * How well the reader reads a field photographed or scanned at an angle: every name (letters class) and amount
- * (digits class) of the real dev sets turned by each angle (degrees, clockwise on screen; the corners show
- * more of its own paper: its ground without the writing, mirrored outwards before the turn), read with the line preprocessing's `deskew` on (the
- * default: a line leaning 2-15 degrees is turned flat) and off (read as it lies). Both go through the same
- * decode and preprocessing; only the option differs. Also: how many lines the preprocessing turned, and the
- * preprocessing's time per image at angle 0 with the option on and off.
+ * (digits class) of the real dev sets turned by each angle (degrees, clockwise on screen; the corners show more
+ * of its own paper: its ground without the writing, mirrored outwards before the turn), read with the line
+ * preprocessing's `deskew` on (the default: a line leaning 2-15 degrees is turned flat) and off (read as it
+ * lies). Both go through the same decode and preprocessing; only the option differs. Also: how many lines the
+ * preprocessing turned, and the preprocessing's time per image at angle 0 with the option on and off.
  * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx.
  * --figure file.png: the first four names turned by the steepest angle asked for, each beside its 32-px line as
  * it lies and turned flat, with what the reader read from each.
@@ -41,36 +41,36 @@ const load0 = loadavg()[0]!;
 
 /**
  * The image turned by `degrees`, cut to the box that holds all of it, as a photo of the tilted field would be:
- * the corners show more of the same ground (the image mirrored at its edges before the turn), not a flat
- * fill, whose edge against a shaded or patterned ground would read as ink. Then decoded as serving does.
+ * the corners show more of the same paper (its ground with the writing lifted out, mirrored outwards), not a
+ * flat fill, whose edge against a shaded or patterned ground would read as ink. Then decoded as serving does.
  */
 async function turned(bytes: Buffer, degrees: number): Promise<GreyImage> {
   let input = bytes;
   if (degrees !== 0) {
-    const { width: w, height: h } = await sharp(bytes).metadata();
-    const [c, s] = [Math.cos((degrees * Math.PI) / 180), Math.abs(Math.sin((degrees * Math.PI) / 180))];
-    const pad = Math.ceil((w! + h!) * s) + 4;
-    // The ground beyond the edges: the paper under the writing (@hcr/image's background, the writing lifted
-    // out), mirrored outwards; a flat fill would leave an edge against a shaded or patterned ground.
     const { data, info } = await sharp(bytes)
       .greyscale()
       .extractChannel(0)
       .raw()
       .toBuffer({ resolveWithObject: true });
+    const [w, h] = [info.width, info.height];
+    const raw = { width: w, height: h, channels: 1 as const };
+    const [c, s] = [Math.cos((degrees * Math.PI) / 180), Math.abs(Math.sin((degrees * Math.PI) / 180))];
+    const pad = Math.ceil((w + h) * s) + 4;
+    // the paper under the writing: @hcr/image's background estimate (grey + how much darker each pixel is)
     const grey = Float32Array.from(data);
-    const lifted = flatten(grey, info.width, info.height);
+    const lifted = flatten(grey, w, h);
     const paper = Uint8Array.from(grey, (v, i) => Math.min(255, v + lifted[i]!));
-    const ground = await sharp(paper, { raw: { width: info.width, height: info.height, channels: 1 } })
+    const ground = await sharp(paper, { raw })
       .extend({ top: pad, bottom: pad, left: pad, right: pad, extendWith: 'mirror' })
       .png()
       .toBuffer();
     const padded = await sharp(ground)
-      .composite([{ input: await sharp(bytes).greyscale().png().toBuffer(), left: pad, top: pad }])
+      .composite([{ input: data, raw, left: pad, top: pad }])
       .png()
       .toBuffer();
     const rotated = await sharp(padded).rotate(degrees).png().toBuffer();
     const r = await sharp(rotated).metadata();
-    const [bw, bh] = [Math.ceil(w! * c + h! * s), Math.ceil(w! * s + h! * c)];
+    const [bw, bh] = [Math.ceil(w * c + h * s), Math.ceil(w * s + h * c)];
     const box = { left: (r.width! - bw) >> 1, top: (r.height! - bh) >> 1, width: bw, height: bh };
     input = await sharp(rotated).extract(box).png().toBuffer();
   }
