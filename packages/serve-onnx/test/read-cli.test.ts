@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLineReader, loadLexicons, parseLexiconSpec, readLexiconFile } from '../src/index.js';
+import {
+  createLineReader,
+  type LineReading,
+  loadLexicons,
+  parseLexiconSpec,
+  readLexiconFile,
+} from '../src/index.js';
 import { lineScan, pageScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
 import { RANDOM_READER, RANDOM_READER_SEED4 } from './support/paths.js';
@@ -85,8 +91,25 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const doc = JSON.parse(j.stdout);
     expect(doc.model).toBe('reader-random-seed3');
     const reading = doc.results[0].reading;
-    expect(Object.keys(reading).sort()).toEqual(['alternatives', 'characters', 'confidence', 'text']);
+    expect(Object.keys(reading).sort()).toEqual([
+      'alternatives',
+      'box',
+      'characters',
+      'confidence',
+      'skew',
+      'text',
+    ]);
+    expect(reading.skew).toBe(0);
     for (const a of reading.alternatives) expect(a.text).toMatch(/^(TAX|LATTE)([ -](TAX|LATTE))*$/);
+    // A line written uphill is turned flat before it is read, and says so (a long one: a short word's lean is
+    // a guess, left alone).
+    const uphill = join(dir, 'uphill.png');
+    await sharp(await lineScan('7140 TAX 41'))
+      .rotate(-8, { background: { r: 235, g: 235, b: 235 } })
+      .toFile(uphill);
+    const u = await run(['read', '--model', RANDOM_READER, uphill, line]);
+    expect(u.stdout).toMatch(/uphill\.png .*\(leaned -[78](\.\d+)?°, turned flat\)\n/);
+    expect(u.stdout).not.toMatch(/tax\.png .*leaned/);
   });
 
   it('--layout lines reads every line of a note: a row per line in text and CSV, the lines in --json', async () => {
@@ -104,7 +127,7 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     expect(page.text).toBe(page.lines.map((l: { text: string }) => l.text).join('\n'));
     expect(Object.keys(page.lines[0].box)).toEqual(['x', 'y', 'width', 'height']);
     const rows = (await run([...args, '--format', 'csv'])).stdout.trim().split('\n');
-    expect(rows[0]).toBe('file,line,x,y,width,height,text,confidence,text_2,confidence_2,error');
+    expect(rows[0]).toBe('file,line,x,y,width,height,skew,text,confidence,text_2,confidence_2,error');
     expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(['1', '2', '3', '']);
     const bad = await run(['read', '--model', RANDOM_READER, note, '--layout', 'page']);
     expect(bad.code).not.toBe(0);
@@ -132,15 +155,15 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const c = await run([...args, '--format', 'csv']);
     expect(c.code).toBe(1); // broken.png
     const rows = c.stdout.trim().split('\n');
-    expect(rows[0]).toBe('file,text,confidence,text_2,confidence_2,error');
-    doc.results
-      .slice(0, 2)
-      .forEach((r: { file: string; reading: { text: string; confidence: number } }, i: number) => {
-        // no quoting: the paths hold spaces but no commas or quotes
-        expect(
-          rows[i + 1]!.startsWith(`${r.file},${r.reading.text},${r.reading.confidence.toFixed(4)},`),
-        ).toBe(true);
-      });
+    expect(rows[0]).toBe('file,text,confidence,text_2,confidence_2,x,y,width,height,skew,error');
+    doc.results.slice(0, 2).forEach((r: { file: string; reading: LineReading }, i: number) => {
+      // no quoting: the paths hold spaces but no commas or quotes
+      expect(rows[i + 1]!.startsWith(`${r.file},${r.reading.text},${r.reading.confidence.toFixed(4)},`)).toBe(
+        true,
+      );
+      const { x, y, width, height } = r.reading.box!;
+      expect(rows[i + 1]!.endsWith(`,${x},${y},${width},${height},${r.reading.skew},`)).toBe(true);
+    });
     expect(rows[3]).toMatch(/broken\.png,,,,,.*not a PNG, JPEG, WebP, TIFF or GIF/);
     expect((await run([...args, '--json', '--format', 'csv'])).stderr).toMatch(/two different outputs/);
   });

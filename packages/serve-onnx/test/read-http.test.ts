@@ -169,6 +169,31 @@ describe('POST /v1/read', () => {
     expect(second.text).toBe((await reader.read(one, { topK: 2, classes: 'alnum' })).text);
   });
 
+  it('says where the writing lay: its box in the image as sent, and the degrees it leaned (turned flat)', async () => {
+    const paper = { r: 235, g: 235, b: 235 };
+    const field = await sharp(await lineScan('7140 TAX 41'))
+      .extend({ top: 40, bottom: 30, left: 60, right: 20, background: paper })
+      .png()
+      .toBuffer();
+    for (const angle of [0, 8, -8]) {
+      const png = angle ? await sharp(field).rotate(angle, { background: paper }).png().toBuffer() : field;
+      const body = (await post(png)).json();
+      expect(body.skew).toBeCloseTo(angle, 0);
+      const ink = await inkBounds(png);
+      expect(body.box.x).toBeLessThanOrEqual(ink.x0 + 2);
+      expect(body.box.y).toBeLessThanOrEqual(ink.y0 + 2);
+      expect(body.box.x + body.box.width).toBeGreaterThanOrEqual(ink.x1 - 2);
+      expect(body.box.y + body.box.height).toBeGreaterThanOrEqual(ink.y1 - 2);
+      expect(body.box.width).toBeLessThan(ink.x1 - ink.x0 + 16); // around the writing, not the paper
+    }
+    const { png } = await pageScan(['7140', 'TAX', 'LATT 41'], { noise: 3 });
+    const page = (
+      await post(await sharp(png).rotate(7, { background: paper }).png().toBuffer(), '?layout=lines')
+    ).json();
+    expect(page.lines).toHaveLength(3);
+    for (const line of page.lines) expect(Math.abs(line.skew - 7)).toBeLessThanOrEqual(1);
+  });
+
   it('answers every bad input with a 4xx naming the fix, and stays up', async () => {
     const png = await lineScan('TAX');
     const b64 = png.toString('base64');
@@ -328,3 +353,21 @@ describe('an ensemble of readers over HTTP', () => {
     },
   );
 });
+
+/** The bounding box of the dark pixels (ink) of an encoded image: x0, y0 inclusive, x1, y1 exclusive. */
+async function inkBounds(image: Buffer) {
+  const { data, info } = await sharp(image).greyscale().raw().toBuffer({ resolveWithObject: true });
+  let x0 = info.width;
+  let y0 = info.height;
+  let x1 = 0;
+  let y1 = 0;
+  for (let y = 0; y < info.height; y++)
+    for (let x = 0; x < info.width; x++)
+      if (data[y * info.width + x]! < 128) {
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x + 1);
+        y1 = Math.max(y1, y + 1);
+      }
+  return { x0, y0, x1, y1 };
+}

@@ -144,7 +144,11 @@ Examples:
           let k = 0;
           prepared.forEach((p, i) => {
             if (p.status === 'fulfilled') {
-              results.push({ file: files[i]!, reading: reader.decode(probs[k++]!, compiled) });
+              const { box, skew } = p.value;
+              results.push({
+                file: files[i]!,
+                reading: { ...reader.decode(probs[k++]!, compiled), box, skew },
+              });
               return;
             }
             if (!(p.reason instanceof HcrError)) throw p.reason;
@@ -178,23 +182,29 @@ async function readPages(reader: LineReader, images: string[], options: ReadOpti
 /** CSV of pages: one row per line of writing (file, line number from 1, box, then the reading's columns). */
 function writePagesCsv(pages: PageResult[], topK: number): void {
   const columns = readingColumns(topK);
-  let text = csvRow(['file', 'line', 'x', 'y', 'width', 'height', ...columns, 'error']);
+  let text = csvRow(['file', 'line', ...PLACEMENT_COLUMNS, ...columns, 'error']);
   for (const p of pages) {
     if (!p.reading) {
-      text += csvRow([p.file, ...Array(5 + columns.length).fill(undefined), p.error?.message]);
-      continue;
-    }
-    for (const [i, l] of p.reading.lines.entries()) {
-      const { x, y, width, height } = l.box;
       text += csvRow([
         p.file,
-        ...[i + 1, x, y, width, height].map(String),
-        ...readingCells(l, topK),
-        undefined,
+        ...Array(1 + PLACEMENT_COLUMNS.length + columns.length).fill(undefined),
+        p.error?.message,
       ]);
+      continue;
     }
+    for (const [i, l] of p.reading.lines.entries())
+      text += csvRow([p.file, String(i + 1), ...placementCells(l), ...readingCells(l, topK), undefined]);
   }
   process.stdout.write(text);
+}
+
+/** Where a line's writing lay: its box in the image as sent, and the degrees it leaned (turned back). */
+const PLACEMENT_COLUMNS = ['x', 'y', 'width', 'height', 'skew'];
+
+function placementCells(r: LineReading | undefined): (string | undefined)[] {
+  if (!r?.box) return PLACEMENT_COLUMNS.map(() => undefined);
+  const { x, y, width, height } = r.box;
+  return [x, y, width, height, r.skew ?? 0].map(String);
 }
 
 /** A reading's CSV columns: its text and confidence (0-1), then each alternative after it. */
@@ -218,23 +228,30 @@ function formatPage(p: PageResult): string {
 }
 
 /**
- * CSV on stdout: file, the text and its confidence (0-1), the alternatives after it, and the error for files
- * that could not be read.
+ * CSV on stdout: file, the text and its confidence (0-1), the alternatives after it, where the writing lay,
+ * and the error for files that could not be read.
  */
 function writeCsv(results: ReadResult[], topK: number): void {
-  let text = csvRow(['file', ...readingColumns(topK), 'error']);
-  for (const r of results) text += csvRow([r.file, ...readingCells(r.reading, topK), r.error?.message]);
+  let text = csvRow(['file', ...readingColumns(topK), ...PLACEMENT_COLUMNS, 'error']);
+  for (const r of results)
+    text += csvRow([
+      r.file,
+      ...readingCells(r.reading, topK),
+      ...placementCells(r.reading),
+      r.error?.message,
+    ]);
   process.stdout.write(text);
 }
 
 function formatResult(r: ReadResult): string {
   if (r.error) return `${r.file}  error ${r.error.message}`;
-  const { text, confidence, alternatives } = r.reading!;
+  const { text, confidence, alternatives, skew } = r.reading!;
   const pct = (c: number) => `${(c * 100).toFixed(1)}%`;
   const rest = alternatives
     .slice(1)
     .map((a) => `${JSON.stringify(a.text)} ${pct(a.confidence)}`)
     .join(', ');
   const shown = text === '' ? out.dim('(nothing read)') : out.bold(JSON.stringify(text));
-  return `${r.file}  ${shown}  ${pct(confidence)}${rest ? out.dim(`  (then ${rest})`) : ''}`;
+  const leaned = skew ? out.dim(`  (leaned ${skew}°, turned flat)`) : '';
+  return `${r.file}  ${shown}  ${pct(confidence)}${rest ? out.dim(`  (then ${rest})`) : ''}${leaned}`;
 }

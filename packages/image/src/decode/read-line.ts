@@ -43,16 +43,21 @@ export const DEFAULT_LINE_LIMITS: LineLimits = Object.freeze({
 export async function prepareLineImage(
   bytes: Uint8Array,
   limits: Partial<LineLimits> = {},
-): Promise<PreparedLine> {
-  const { grey, options, source } = await decodeLine(bytes, limits);
+): Promise<PreparedTextLine> {
+  const { grey, options, source, scale } = await decodeLine(bytes, limits);
   const line = preprocessLine(grey, options);
-  return { width: line.width, height: line.height, pixels: line.pixels, source: source.decoded };
+  return placed(line, sentBox(line.crop, scale, source), line.skew, source.decoded);
 }
 
-/** One line of a multi-line image, with where it was found. */
+/** A line prepared from an image, with where its writing lay in it. */
 export interface PreparedTextLine extends PreparedLine {
-  /** The line's box in the pixels of the image as sent (after EXIF rotation). */
+  /** The box around the line's writing in the pixels of the image as sent (after EXIF rotation). */
   box: TextLineBox;
+  /**
+   * Degrees the writing leaned (positive: falling to the right) and was turned back before reading; 0 when
+   * it lay flat. For a page, its own lean plus what its line still leaned once the page was turned.
+   */
+  skew: number;
 }
 
 /**
@@ -75,26 +80,9 @@ export async function prepareTextLines(
     deskew: limits.deskew ?? true,
     ...(options.polarity ? { polarity: options.polarity } : {}),
   });
-  const toSent = (b: TextLineBox): TextLineBox => {
-    const x = Math.floor(b.x * scale.x);
-    const y = Math.floor(b.y * scale.y);
-    return {
-      x,
-      y,
-      width: Math.min(source.sentWidth, Math.ceil((b.x + b.width) * scale.x)) - x,
-      height: Math.min(source.sentHeight, Math.ceil((b.y + b.height) * scale.y)) - y,
-    };
-  };
-  const prepared = (line: { width: number; height: number; pixels: Uint8Array }, box: TextLineBox) => ({
-    width: line.width,
-    height: line.height,
-    pixels: line.pixels,
-    source: source.decoded,
-    box: toSent(box),
-  });
   if (boxes.length <= 1) {
     const line = preprocessLine(grey, options);
-    return [prepared(line, line.crop)];
+    return [placed(line, sentBox(line.crop, scale, source), line.skew, source.decoded)];
   }
   // A page found askew is cut into lines turned flat; each box is reported around its line in the image.
   const page = skew ? turnedPage(grey, skew) : grey;
@@ -102,7 +90,8 @@ export async function prepareTextLines(
   const lines: PreparedTextLine[] = [];
   for (const box of boxes) {
     try {
-      lines.push(prepared(preprocessLine(cropGrey(page, box), { ...options, polarity }), toPage(box)));
+      const line = preprocessLine(cropGrey(page, box), { ...options, polarity });
+      lines.push(placed(line, sentBox(toPage(box), scale, source), skew + line.skew, source.decoded));
     } catch (e) {
       // A row of specks the segmenter kept reads as no line at all; any other problem is the caller's.
       if (!(e instanceof HcrError && e.code === 'NO_INK')) throw e;
@@ -110,6 +99,32 @@ export async function prepareTextLines(
   }
   if (lines.length === 0) throw noInk(grey);
   return lines;
+}
+
+/** A preprocessed line with its place in the image as sent. */
+function placed(
+  line: { width: number; height: number; pixels: Uint8Array },
+  box: TextLineBox,
+  skew: number,
+  source: PreparedLine['source'],
+): PreparedTextLine {
+  return { width: line.width, height: line.height, pixels: line.pixels, source, box, skew };
+}
+
+/** A box in the decoded (working-size) pixels -> the same box in the pixels of the image as sent. */
+function sentBox(
+  b: TextLineBox,
+  scale: { x: number; y: number },
+  source: { sentWidth: number; sentHeight: number },
+): TextLineBox {
+  const x = Math.floor(b.x * scale.x);
+  const y = Math.floor(b.y * scale.y);
+  return {
+    x,
+    y,
+    width: Math.min(source.sentWidth, Math.ceil((b.x + b.width) * scale.x)) - x,
+    height: Math.min(source.sentHeight, Math.ceil((b.y + b.height) * scale.y)) - y,
+  };
 }
 
 /** Decodes at a line's working size and checks the size as sent; the options preprocessLine needs. */

@@ -16,6 +16,7 @@ export { loadLexicons, parseLexiconSpec, readLexiconFile } from '../reader/lexic
 export {
   createLineReader,
   type LineInput,
+  type LinePlacement,
   type LineReader,
   type LineReaderOptions,
   type LineReading,

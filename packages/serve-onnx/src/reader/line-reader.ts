@@ -42,7 +42,17 @@ export interface LineReading {
   alternatives: { text: string; confidence: number }[];
   /** Present (true) when no text satisfies the pattern, lexicon or class: `text` is '' and `confidence` 0. */
   constraintUnsatisfied?: true;
+  /** The box around the writing read, in the pixels of the image as sent; absent for a line given prepared. */
+  box?: TextLineBox;
+  /**
+   * Degrees the writing leaned (positive: falling to the right) and was turned back before reading; 0 when it
+   * lay flat. Absent for a line given prepared.
+   */
+  skew?: number;
 }
+
+/** Where a line's writing lay in the image it was read from. */
+export type LinePlacement = Pick<PreparedTextLine, 'box' | 'skew'>;
 
 /** What a read of a page returns: each line of writing, top to bottom, and the whole. */
 export interface TextReading {
@@ -50,8 +60,8 @@ export interface TextReading {
   text: string;
   /** The product of the lines' confidences: how likely every line is read right. */
   confidence: number;
-  /** Each line's reading and its box in the image as sent. */
-  lines: (LineReading & { box: TextLineBox })[];
+  /** Each line's reading, its box in the image as sent and how far it leaned. */
+  lines: (LineReading & LinePlacement)[];
 }
 
 /** One line to read: encoded image bytes (PNG/JPEG/WebP) or a line already prepared. */
@@ -69,8 +79,9 @@ export interface LineReader {
   readonly lexiconNames: string[];
   read(input: LineInput, opts?: ReadOptions): Promise<LineReading>;
   read(inputs: readonly LineInput[], opts?: ReadOptions): Promise<LineReading[]>;
-  /** Preprocessing alone: the 32-px high line the model will see. */
-  prepare(input: LineInput, limits?: Partial<LineLimits>): Promise<PreparedLine>;
+  /** Preprocessing alone: the 32-px high line the model will see (with its placement, from an image). */
+  prepare(input: Uint8Array | { image: Uint8Array }, limits?: Partial<LineLimits>): Promise<PreparedTextLine>;
+  prepare(input: LineInput, limits?: Partial<LineLimits>): Promise<PreparedLine | PreparedTextLine>;
   /**
    * Reads every line of writing in an image of several (a note, an address, a multi-line field), top to
    * bottom (@hcr/image's `findTextLines`: one column of text). An image of one line reads as `read` reads it.
@@ -198,7 +209,10 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   }
 
   const pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers) : undefined;
-  const prepare = (input: LineInput, limits?: Partial<LineLimits>): Promise<PreparedLine> => {
+  const prepare = (
+    input: LineInput,
+    limits?: Partial<LineLimits>,
+  ): Promise<PreparedLine | PreparedTextLine> => {
     if (isPrepared(input)) return Promise.resolve(input);
     const bytes = input instanceof Uint8Array ? input : input.image;
     const lim = { ...opts.limits, ...limits };
@@ -214,7 +228,9 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     const compiled = compiler.compile(ro);
     const lines = await prepareLines(image);
     const probs = await infer(lines);
-    return joinLines(probs.map((p, i) => ({ ...decode(p, compiled), box: lines[i]!.box })));
+    return joinLines(
+      probs.map((p, i) => ({ ...decode(p, compiled), box: lines[i]!.box, skew: lines[i]!.skew })),
+    );
   }
 
   async function read(
@@ -226,7 +242,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     const list = single ? [input as LineInput] : (input as readonly LineInput[]);
     const lines = await Promise.all(list.map((x) => prepare(x)));
     const probs = await infer(lines);
-    const out = probs.map((p) => decode(p, compiled));
+    const out = probs.map((p, i) => ({ ...decode(p, compiled), ...placement(lines[i]!) }));
     return single ? out[0]! : out;
   }
 
@@ -246,7 +262,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     prepareWorkers: pool?.size ?? 0,
     lexiconNames,
     read: read as LineReader['read'],
-    prepare,
+    prepare: prepare as LineReader['prepare'],
     readLines,
     prepareLines,
     compile: (ro) => compiler.compile(ro),
@@ -259,8 +275,13 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   };
 }
 
+/** A line's box and skew when it was prepared from an image (undefined for a line given prepared). */
+function placement(line: PreparedLine | PreparedTextLine): LinePlacement | undefined {
+  return 'box' in line ? { box: line.box, skew: line.skew } : undefined;
+}
+
 /** A page's line readings -> its reading: the texts one per line, the confidence that all are right. */
-export function joinLines(lines: (LineReading & { box: TextLineBox })[]): TextReading {
+export function joinLines(lines: (LineReading & LinePlacement)[]): TextReading {
   return {
     text: lines.map((l) => l.text).join('\n'),
     confidence: lines.reduce((p, l) => p * l.confidence, 1),

@@ -1,4 +1,4 @@
-import type { LineLimits, PreparedLine, PreparedTextLine } from '@hcr/image/decode';
+import type { LineLimits, PreparedTextLine } from '@hcr/image/decode';
 import { PreparePool } from '../workers/pool.js';
 
 /** Line preparation (decoding + preprocessLine) on the shared preparation pool's worker threads. */
@@ -6,8 +6,8 @@ export function prepareLineInPool(
   pool: PreparePool,
   bytes: Uint8Array,
   limits: Partial<LineLimits> = {},
-): Promise<PreparedLine> {
-  return pool.run<PreparedLine>({ kind: 'line', bytes, limits });
+): Promise<PreparedTextLine> {
+  return pool.run<PreparedTextLine>({ kind: 'line', bytes, limits });
 }
 
 export { PreparePool };

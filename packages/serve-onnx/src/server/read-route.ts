@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HcrError } from '@hcr/core';
-import type { PreparedLine, PreparedTextLine } from '@hcr/image/decode';
+import type { PreparedLine } from '@hcr/image/decode';
 import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
@@ -92,13 +92,13 @@ export function registerReadRoute(
       const t2 = performance.now();
       let k = 0;
       const readings = pages.map((lines) => {
-        const read: ReadAnswer[] = lines.map((line) => ({
+        const read = lines.map((line) => ({
           ...reader.decode(probs[k++]!, compiled),
+          box: line.box,
+          skew: line.skew,
           ...withInput(line),
-        }));
-        return layout === 'lines'
-          ? joinLines(read.map((r, j) => ({ ...r, box: (lines[j] as PreparedTextLine).box })))
-          : read[0]!;
+        })) satisfies ReadAnswer[];
+        return layout === 'lines' ? joinLines(read) : read[0]!;
       });
       metrics.lines.inc(k);
       const timing = {
