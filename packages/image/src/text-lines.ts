@@ -1,8 +1,9 @@
 import { HcrError } from '@hcr/core';
+import { partition, textColumns } from './columns.js';
 import type { Component } from './components.js';
 import { validateImage } from './grey.js';
 import type { Polarity } from './ink.js';
-import { inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
+import { type InkPlane, inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
 import { leaningAngle, turnedSize } from './skew.js';
 import type { GreyImage } from './types.js';
 
@@ -14,7 +15,7 @@ export interface TextLineBox {
   height: number;
 }
 
-/** The lines found, top to bottom, and the page's polarity (read each crop with it). */
+/** The lines found, in reading order, and the page's polarity (read each crop with it). */
 export interface TextLines {
   /** In the page's pixels; when `skew` is not 0, in the pixels of the page turned flat (`rotateGrey` by -skew). */
   lines: TextLineBox[];
@@ -30,6 +31,11 @@ export interface FindTextLinesOptions {
   maxLines?: number;
   /** Find the lines of a page that leans 2-15 degrees on the page turned flat. Default true. */
   deskew?: boolean;
+  /**
+   * Read a page of side-by-side columns column by column (each top to bottom, left to right). Default true;
+   * false reads each row of the page as one line, across every column.
+   */
+  columns?: boolean;
 }
 
 /** Lines per image `findTextLines` accepts by default: a handwritten page holds 20-30. */
@@ -44,11 +50,13 @@ const VALLEY_DEPTH = 0.4;
 const MIN_LINE_HEIGHT = 0.45;
 
 /**
- * The lines of writing on a page, note or multi-line field, top to bottom: the rows of its ink, split where a
+ * The lines of writing on a page, note or multi-line field, in reading order: the rows of its ink, split where a
  * row is blank or, for lines that touch (a descender reaching the next line's capitals), at a deep valley of
  * the ink profile. Each box holds the components whose middle lies in its band, so a long descender stays with
- * its letter. One column of text: side-by-side columns come back as one line each row. Feed each box's crop to
- * `preprocessLine` with the polarity found. No lines when there is no writing. Deterministic.
+ * its letter. Columns side by side (a blank gutter down the page, rows that do not line up across it) are read
+ * one after another, each top to bottom (`textColumns`); rows that line up across a gap (a table, a form of label
+ * and value) are read whole. Feed each box's crop to `preprocessLine` with the polarity found. No lines when
+ * there is no writing. Deterministic.
  */
 export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): TextLines {
   validateImage(img);
@@ -65,23 +73,23 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
     polarityByStrokes: true,
     rules,
   });
+  const useColumns = opts.columns ?? true;
   // A page photographed askew: its lines would overlap in the rows' profile. Found on the page turned flat.
-  const skew = (opts.deskew ?? true) ? leaningAngle(page.ink, page.w, page.h) : 0;
+  const skew = (opts.deskew ?? true) ? pageSkew(page, useColumns) : 0;
   const { w, h, f, polarity, ink, labels, comps: all } = skew ? turnPlane(page, -skew, rules) : page;
   const size = turnedSize(img.width, img.height, -skew);
-  const comps = all.filter((c) => c.area >= MIN_COMPONENT_AREA && !isRuleLike(c, w));
-  if (comps.length === 0) return { lines: [], polarity, skew: 0 };
-
-  // Thin streaks (a cheque's guilloche, paper texture, scratches) are no letters, however much ink they hold.
-  const shaped = comps.filter(
-    (c) => c.y1 - c.y0 + 1 >= MIN_LETTER_ROWS && c.x1 - c.x0 + 1 <= 10 * (c.y1 - c.y0 + 1),
-  );
-  if (shaped.length === 0) return { lines: [], polarity, skew: 0 };
-  const { letterHeight, letterMass } = typicalLetter(shaped);
-  // Rows come from the letters alone: specks, dots and a cheque's fine guilloche lines must not make rows.
-  const letters = shaped.filter((c) => c.mass >= 0.1 * letterMass && c.y1 - c.y0 + 1 >= 0.3 * letterHeight);
-  const bands = splitTouching(inkBands(profile(letters, ink, labels, w, h), letterHeight), letterHeight);
-  const lines = assign(comps, bands, letterHeight);
+  const found = findLetters(all, w);
+  if (!found) return { lines: [], polarity, skew: 0 };
+  const { comps, letters, letterHeight } = found;
+  const linesOf = (rowLetters: Component[], rowComps: Component[]) =>
+    assign(rowComps, bandsOf({ w, h, ink, labels }, rowLetters, letterHeight), letterHeight);
+  const columns = useColumns
+    ? textColumns(letters, letterHeight, rowFinder({ w, h, ink, labels }, letterHeight))
+    : [letters];
+  const lines =
+    columns.length === 1
+      ? linesOf(letters, comps)
+      : partition(comps, columns).flatMap((near, i) => linesOf(columns[i]!, near));
   if (lines.length > maxLines)
     throw new HcrError(
       'TOO_MANY_LINES',
@@ -99,6 +107,66 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
     return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
   });
   return { lines: boxes, polarity, skew: boxes.length ? skew : 0 };
+}
+
+/**
+ * The components that may be writing (no specks, no rulings), those of them shaped and weighted like letters
+ * (rows come from these alone: dots and a cheque's fine guilloche lines must not make rows), and a letter's
+ * typical height; undefined when there are none.
+ */
+function findLetters(all: Component[], w: number) {
+  const comps = all.filter((c) => c.area >= MIN_COMPONENT_AREA && !isRuleLike(c, w));
+  // Thin streaks (a cheque's guilloche, paper texture, scratches) are no letters, however much ink they hold.
+  const shaped = comps.filter(
+    (c) => c.y1 - c.y0 + 1 >= MIN_LETTER_ROWS && c.x1 - c.x0 + 1 <= 10 * (c.y1 - c.y0 + 1),
+  );
+  if (shaped.length === 0) return undefined;
+  const { letterHeight, letterMass } = typicalLetter(shaped);
+  const letters = shaped.filter((c) => c.mass >= 0.1 * letterMass && c.y1 - c.y0 + 1 >= 0.3 * letterHeight);
+  return { comps, letters, letterHeight };
+}
+
+/**
+ * The page's lean, measured on its ink; for a page of columns, on its column with the most letters alone: rows
+ * of two columns that do not line up would otherwise look like one leaning row.
+ */
+function pageSkew(page: InkPlane, useColumns: boolean): number {
+  const found = useColumns ? findLetters(page.comps, page.w) : undefined;
+  const columns = found
+    ? textColumns(found.letters, found.letterHeight, rowFinder(page, found.letterHeight))
+    : [];
+  if (columns.length < 2) return leaningAngle(page.ink, page.w, page.h);
+  const widest = columns.reduce((a, b) => (b.length > a.length ? b : a));
+  const x0 = Math.min(...widest.map((c) => c.x0));
+  const x1 = Math.max(...widest.map((c) => c.x1));
+  const y0 = Math.min(...widest.map((c) => c.y0));
+  const y1 = Math.max(...widest.map((c) => c.y1));
+  const cw = x1 - x0 + 1;
+  const ch = y1 - y0 + 1;
+  const ink = new Float32Array(cw * ch);
+  for (let y = 0; y < ch; y++)
+    ink.set(page.ink.subarray((y0 + y) * page.w + x0, (y0 + y) * page.w + x1 + 1), y * cw);
+  return leaningAngle(ink, cw, ch);
+}
+
+type Plane = Pick<InkPlane, 'w' | 'h' | 'ink' | 'labels'>;
+
+/** The bands of rows where the lines of these letters lie: blank rows part them, and deep valleys (splitTouching). */
+function bandsOf(plane: Plane, letters: Component[], letterHeight: number): Band[] {
+  const rows = profile(letters, plane.ink, plane.labels, plane.w, plane.h);
+  return splitTouching(inkBands(rows, letterHeight), letterHeight);
+}
+
+/**
+ * The rows of writing a group of letters holds, for finding columns: its bands as high as a line, found without
+ * the letters cut by the image's edge (the stubs of a form's neighbouring line are no evidence of a column).
+ */
+function rowFinder(plane: Plane, letterHeight: number) {
+  const whole = (c: Component) => c.x0 > 0 && c.y0 > 0 && c.x1 < plane.w - 1 && c.y1 < plane.h - 1;
+  return (set: Component[]): Band[] =>
+    bandsOf(plane, set.filter(whole), letterHeight).filter(
+      (b) => b.y1 - b.y0 + 1 >= MIN_LINE_HEIGHT * letterHeight,
+    );
 }
 
 /** A ruling or underline the rule remover left (broken, textured): far wider than high. */

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { prepareLineImage, prepareTextLines } from '../src/decode/index.js';
-import { findTextLines, type GreyImage, preprocessLine } from '../src/index.js';
+import { findTextLines, type GreyImage, preprocessLine, type TextLineBox } from '../src/index.js';
 import { rotateGrey } from '../src/skew.js';
 import { darkRect, drawLetters, gradientPage, invert, toImage } from './helpers.js';
 
@@ -73,6 +73,72 @@ describe('findTextLines', () => {
     expect(() => findTextLines(page(tops, 170), { maxLines: 2 })).toThrow(
       expect.objectContaining({ code: 'TOO_MANY_LINES', hint: expect.stringContaining('in parts') }),
     );
+  });
+});
+
+/**
+ * Two columns on a 440 x 250 page: lines of two HIT- groups (x 20-170) at `left` tops, lines of one (x 300-370) at
+ * `right` tops; `heading` tops get a line across both columns (x 20-370).
+ */
+function twoColumnPage(left: number[], right: number[], heading: number[] = []): GreyImage {
+  const [PW, PH] = [440, 250];
+  const p = gradientPage(PW, PH);
+  for (const y of left) for (const x of [20, 100]) drawLetters(p, PW, x, y);
+  for (const y of right) drawLetters(p, PW, 300, y);
+  for (const y of heading) for (const x of [20, 100, 180, 260, 300]) drawLetters(p, PW, x, y);
+  return toImage(p, PW, PH);
+}
+
+describe('a page of two columns', () => {
+  const left = [60, 120, 180];
+  const right = [75, 135, 195]; // half a line lower: each right line overlaps two rows of the left column
+
+  /** Each box around its line (24 px from its top) and inside its column. */
+  const expectColumn = (boxes: TextLineBox[], tops: number[], x0: number, x1: number) => {
+    expect(boxes.map((b) => b.y <= tops.shift()! && b.y + b.height >= b.y + 24)).not.toContain(false);
+    for (const b of boxes) {
+      expect(b.x).toBeGreaterThanOrEqual(x0);
+      expect(b.x + b.width).toBeLessThanOrEqual(x1);
+    }
+  };
+
+  it('is read column by column, each top to bottom; with columns: false, rows across both', () => {
+    const img = twoColumnPage(left, right);
+    const { lines, skew } = findTextLines(img);
+    expect(skew).toBe(0); // rows half a line apart across the gutter are no slope
+    expect(lines).toHaveLength(6);
+    expectColumn(lines.slice(0, 3), [...left], 0, 200);
+    expectColumn(lines.slice(3), [...right], 270, 440);
+    const across = findTextLines(img, { columns: false }).lines;
+    expect(across.length).toBeLessThan(6);
+    expect(across.some((b) => b.x < 100 && b.x + b.width > 300)).toBe(true);
+    // Photographed askew, the page's lean is measured on one column: its six lines are found on it turned flat.
+    const p = img.data as Uint8Array;
+    const turned = rotateGrey(Float32Array.from(p), img.width, img.height, -6, 200);
+    const askew = findTextLines(toImage(turned.grey, turned.width, turned.height));
+    expect(Math.abs(askew.skew + 6)).toBeLessThanOrEqual(0.5);
+    expect(askew.lines).toHaveLength(6);
+  });
+
+  it('reads a line across both columns above them first, then each column', () => {
+    const { lines } = findTextLines(twoColumnPage(left, right, [15]));
+    expect(lines).toHaveLength(7);
+    expect(lines[0]!.x).toBeLessThan(30);
+    expect(lines[0]!.x + lines[0]!.width).toBeGreaterThan(360);
+    expectColumn(lines.slice(1, 4), [...left], 0, 200);
+    expectColumn(lines.slice(4), [...right], 270, 440);
+  });
+
+  it('reads rows that line up across the gap (a table, a form of label and value) row by row', () => {
+    const table = findTextLines(twoColumnPage(left, [62, 118, 183])).lines;
+    expect(table).toHaveLength(3);
+    for (const b of table) expect(b.x < 30 && b.x + b.width > 360).toBe(true);
+  });
+
+  it('prepares the lines of an image file in the same order', async () => {
+    const img = twoColumnPage(left, right);
+    const prepared = await prepareTextLines(await png(img));
+    expect(prepared.map((l) => l.box)).toEqual(findTextLines(img).lines);
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * `pnpm bench text-lines [--notes n] [--reader file.onnx] [--seed n] [--out dir] [--figure file.png]`
+ * `pnpm bench text-lines [--notes n] [--reader file.onnx] [--seed n] [--out dir] [--figure file.png] [--tilt d]
+ * [--columns]`
  *
  * How well `layout=lines` reads a page of several lines, measured on real writing:
  * - notes made by stacking 2-4 real cheque amounts (handwritten-amounts-dev, one under another, each crop's paper
@@ -12,6 +13,11 @@
  * --tilt d: each note is also turned by d degrees (every other note by -d), and read with the page's deskew on
  * and off (@hcr/image's `findTextLines` finding the lines on the page turned flat; each line is turned flat by
  * its own preprocessing either way): the notes whose line count is right, and the lines read exactly, in order.
+ * --columns: notes of two columns instead, 2-3 amounts one under another in each (each crop's paper shifted to one
+ * sheet's grey), side by side with a gutter of 1-2 times the tallest crop's height and a margin of 30% of it all
+ * round, the right column lowered by 55-85% of its first crop's height so that rows do not line up: with @hcr/image's
+ * column finding on and off, the notes whose lines were all found in reading order (left column, then right) and
+ * how many of their amounts were read exactly somewhere on the page.
  * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx (the notes' segmentation figure
  * needs none; without one the texts are not compared). --out writes the first notes, and those whose lines were
  * not all found, with the boxes found, as PNGs; --figure writes the first three notes read, each with its boxes
@@ -41,6 +47,7 @@ if (!Number.isFinite(tilt) || Math.abs(tilt) > 45) {
   process.exit(1);
 }
 const tilted = { on: { found: 0, right: 0 }, off: { found: 0, right: 0 }, lines: 0 };
+const twoColumns = process.argv.includes('--columns');
 const readerFile = flag('--reader') ?? PIPELINE_READER;
 const items = devSetItems('handwritten-amounts-dev');
 
@@ -88,6 +95,108 @@ async function stack(crops: Crop[]): Promise<{ png: Buffer; rows: [number, numbe
   };
 }
 
+/**
+ * Two columns of crops side by side, `gutter` px apart, the right one `drop` px lower, with a `margin` all round,
+ * on one sheet: each crop's grey shifted so that its paper (its median) is the sheet's, a fifth of its height of
+ * paper above and below it. Each crop's box on the page, left column first.
+ */
+async function twoColumnNote(left: Crop[], right: Crop[], gutter: number, drop: number, margin: number) {
+  const sheet = 225;
+  const pitch = (c: Crop) => c.height + 2 * Math.round(0.2 * c.height);
+  const columnHeight = (cs: Crop[]) => cs.reduce((s, c) => s + pitch(c), 0);
+  const leftWidth = Math.max(...left.map((c) => c.width));
+  const width = leftWidth + gutter + Math.max(...right.map((c) => c.width)) + 2 * margin;
+  const height = Math.max(columnHeight(left), columnHeight(right) + drop) + 2 * margin;
+  const page = Buffer.alloc(width * height, sheet);
+  const boxes: { x: number; y: number; width: number; height: number }[] = [];
+  const place = (cs: Crop[], x: number, top: number) => {
+    let y = top;
+    for (const c of cs) {
+      y += Math.round(0.2 * c.height);
+      const shift = sheet - [...c.grey].sort((a, b) => a - b)[c.grey.length >> 1]!;
+      for (let r = 0; r < c.height; r++)
+        for (let k = 0; k < c.width; k++)
+          page[(y + r) * width + x + k] = Math.max(0, Math.min(255, c.grey[r * c.width + k]! + shift));
+      boxes.push({ x, y, width: c.width, height: c.height });
+      y += c.height + Math.round(0.2 * c.height);
+    }
+  };
+  place(left, margin, margin);
+  place(right, margin + leftWidth + gutter, margin + drop);
+  const png = await sharp(page, { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
+  return { png, boxes };
+}
+
+/** Notes of two columns of real amounts, read with the column finding on and off (--columns). */
+async function readColumns(count: number): Promise<void> {
+  const tally = { on: { found: 0, read: 0 }, off: { found: 0, read: 0 }, amounts: 0 };
+  for (let n = 0; n < count; n++) {
+    const pick = () =>
+      Promise.all(
+        Array.from({ length: 2 + Math.floor(rng.next() * 2) }, () =>
+          crop(Math.floor(rng.next() * items.length)),
+        ),
+      );
+    const [left, right] = [await pick(), await pick()];
+    const tallest = Math.max(...[...left, ...right].map((c) => c.height));
+    const gutter = Math.round(tallest * (1 + rng.next()));
+    const drop = Math.round(left[0]!.height * (0.55 + 0.3 * rng.next()));
+    const margin = Math.round(0.3 * tallest);
+    const { png, boxes } = await twoColumnNote(left, right, gutter, drop, margin);
+    const crops = [...left, ...right];
+    tally.amounts += crops.length;
+    for (const mode of ['on', 'off'] as const) {
+      const lines = await prepareTextLines(png, { columns: mode === 'on' }).catch(() => []);
+      const inOrder =
+        lines.length === crops.length &&
+        lines.every((l, i) => {
+          const mx = boxes[i]!.x + boxes[i]!.width / 2;
+          const my = boxes[i]!.y + boxes[i]!.height / 2;
+          return mx >= l.box.x && mx < l.box.x + l.box.width && my >= l.box.y && my < l.box.y + l.box.height;
+        });
+      if (inOrder) tally[mode].found++;
+      if (process.env.RAW && out && mode === 'on' && !inOrder)
+        await writeFile(join(out, `raw-${n}.png`), png);
+      if (out && mode === 'on' && (n < 4 || !inOrder))
+        await writeFile(
+          join(out, `${inOrder ? 'columns' : 'columns-missed'}-${n}.png`),
+          await boxed(
+            png,
+            lines.map((l) => l.box),
+          ),
+        );
+      if (!reader || lines.length === 0) continue;
+      // Each amount read exactly by some line of the page (each line counted once).
+      const readings = await reader.read(lines, { classes: 'digits' });
+      if (figureFile && mode === 'on' && figureParts.length < 2)
+        figureParts.push(
+          await numbered(
+            png,
+            lines.map((l, i) => ({ box: l.box, text: readings[i]!.text })),
+            crops.map((c) => c.label),
+          ),
+        );
+      const texts = readings.map((r) => r.text);
+      for (const c of crops) {
+        const at = texts.indexOf(c.label);
+        if (at < 0) continue;
+        texts.splice(at, 1);
+        tally[mode].read++;
+      }
+    }
+  }
+  const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
+  const row = (m: 'on' | 'off') =>
+    `${tally[m].found} notes with every line found in reading order (${pct(tally[m].found, count)})` +
+    (reader ? `, ${tally[m].read} amounts read exactly (${pct(tally[m].read, tally.amounts)})` : '');
+  if (figureFile) await writeFile(figureFile, await sideBySide(figureParts));
+  process.stdout.write(
+    `notes of two columns of 2-3 real cheque amounts each (${count}, ${tally.amounts} amounts, seed ${seed}): columns on: ${row('on')}; off: ${row('off')}\n`,
+  );
+}
+
 const reader: LineReader | undefined = existsSync(readerFile)
   ? await createLineReader({ model: readerFile, intraOpThreads: 1 })
   : undefined;
@@ -100,6 +209,14 @@ let aloneRight = 0;
 const load0 = loadavg()[0]!;
 const t0 = performance.now();
 if (out) mkdirSync(out, { recursive: true });
+if (twoColumns) {
+  await readColumns(notes);
+  await reader?.close();
+  process.stdout.write(
+    `${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
+  );
+  process.exit(0);
+}
 for (let n = 0; n < notes; n++) {
   const k = 2 + Math.floor(rng.next() * 3);
   const crops = await Promise.all(
@@ -257,6 +374,41 @@ async function annotated(
     .png()
     .toBuffer();
 }
+
+/**
+ * A note with each found line's box numbered in reading order and, below it, what each line read beside the
+ * truth in reading order (green when they agree).
+ */
+async function numbered(png: Buffer, lines: { box: Box; text: string }[], truths: string[]): Promise<Buffer> {
+  const meta = await sharp(png).metadata();
+  const esc = (t: string) => t.replace(/[<>&]/g, '');
+  const boxes = lines
+    .map(
+      ({ box: b }, i) =>
+        `<rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="none" stroke="#1c71d8" stroke-width="2"/>` +
+        `<text x="${b.x + 3}" y="${b.y + 15}" font-family="DejaVu Sans" font-size="14" font-weight="bold" fill="#1c71d8">${i + 1}</text>`,
+    )
+    .join('');
+  const listHeight = 20 * lines.length + 10;
+  const list = lines
+    .map((l, i) => {
+      const ok = l.text === truths[i];
+      return `<text x="6" y="${meta.height! + 20 * (i + 1)}" font-family="DejaVu Sans Mono" font-size="14" fill="${ok ? '#1a7f37' : '#c01c28'}">${i + 1}. ${esc(l.text) || '(nothing)'}  (truth ${esc(truths[i] ?? '')})</text>`;
+    })
+    .join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${meta.width}" height="${meta.height! + listHeight}">${boxes}${list}</svg>`;
+  return sharp({
+    create: { width: meta.width!, height: meta.height! + listHeight, channels: 3, background: '#fff' },
+  })
+    .composite([
+      { input: png, left: 0, top: 0 },
+      { input: Buffer.from(svg), left: 0, top: 0 },
+    ])
+    .png()
+    .toBuffer();
+}
+
+type Box = { x: number; y: number; width: number; height: number };
 
 /** Figures side by side on white, 16 px apart. */
 async function sideBySide(parts: Buffer[]): Promise<Buffer> {

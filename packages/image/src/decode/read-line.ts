@@ -68,7 +68,7 @@ export interface PreparedTextLine extends PreparedLine {
  */
 export async function prepareTextLines(
   bytes: Uint8Array,
-  limits: Partial<LineLimits> & { maxLines?: number; deskew?: boolean } = {},
+  limits: Partial<LineLimits> & { maxLines?: number; deskew?: boolean; columns?: boolean } = {},
 ): Promise<PreparedTextLine[]> {
   const { grey, options, source, scale } = await decodeLine(bytes, limits);
   const {
@@ -78,6 +78,7 @@ export async function prepareTextLines(
   } = findTextLines(grey, {
     maxLines: limits.maxLines ?? MAX_TEXT_LINES,
     deskew: limits.deskew ?? true,
+    columns: limits.columns ?? true,
     ...(options.polarity ? { polarity: options.polarity } : {}),
   });
   if (boxes.length <= 1) {

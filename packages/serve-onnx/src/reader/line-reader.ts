@@ -83,8 +83,9 @@ export interface LineReader {
   prepare(input: Uint8Array | { image: Uint8Array }, limits?: Partial<LineLimits>): Promise<PreparedTextLine>;
   prepare(input: LineInput, limits?: Partial<LineLimits>): Promise<PreparedLine | PreparedTextLine>;
   /**
-   * Reads every line of writing in an image of several (a note, an address, a multi-line field), top to
-   * bottom (@hcr/image's `findTextLines`: one column of text). An image of one line reads as `read` reads it.
+   * Reads every line of writing in an image of several (a note, an address, a multi-line field), in reading
+   * order (@hcr/image's `findTextLines`: top to bottom, columns side by side one after another). An image of
+   * one line reads as `read` reads it.
    */
   readLines(image: Uint8Array, opts?: ReadOptions): Promise<TextReading>;
   /** Preprocessing of a page alone: its lines of writing, top to bottom, each as the model will see it. */

@@ -178,7 +178,7 @@ const readOptionProperties = {
   layout: {
     type: 'string',
     description:
-      'line (default): the image is one line, word or field. lines: read every line of writing in it, top to bottom (one column of text); the answer has `lines`, each with its `box`, and `text` holds one line per line.',
+      'line (default): the image is one line, word or field. lines: read every line of writing in it, in reading order (columns side by side one after another, each top to bottom); the answer has `lines`, each with its `box`, and `text` holds one line per line.',
   },
 } as const;
 
