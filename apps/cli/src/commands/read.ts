@@ -55,7 +55,7 @@ interface PageResult {
 function layoutFlag(v: string): 'line' | 'lines' {
   if (v === 'line' || v === 'lines') return v;
   throw new HcrError('BAD_OPTION', `--layout must be line or lines, got '${v}'.`, {
-    hint: 'Use --layout line (each image is one line, word or field; the default) or --layout lines (read every line of writing in it, top to bottom).',
+    hint: 'Use --layout line (each image is one line, word or field; the default) or --layout lines (read every line of writing in it, in reading order: top to bottom, columns one after another).',
   });
 }
 
@@ -85,7 +85,7 @@ export function registerRead(program: Command): void {
     .option('--beam <n>', `beam width (1 = best path; up to ${MAX_BEAM})`, rangeInt('--beam', MAX_BEAM))
     .option(
       '--layout <layout>',
-      'line: each image is one line, word or field | lines: read every line of writing in it, top to bottom (a note, an address)',
+      'line: each image is one line, word or field | lines: read every line of writing in it in reading order (a note, an address, a page of columns)',
       layoutFlag,
       'line',
     )
@@ -100,7 +100,7 @@ Examples:
   hcr read name.png --classes letters --lexicon surnames.txt --json
   hcr read name.png --classes letters --lm first-names.txt   # unknown names still read
   hcr read scans/amounts --classes digits --format csv > amounts.csv
-  hcr read note.jpg --layout lines                         # every line of a note, top to bottom`,
+  hcr read note.jpg --layout lines                         # every line of a note, in reading order`,
     )
     .action(async (args: string[], opts) => {
       const format = outputFormat(opts);

@@ -22,7 +22,7 @@ export interface ReadRouteOptions {
 
 export const READ_JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam, layout as query parameters or JSON fields.`;
 
-/** `line`: the image is one line, word or field; `lines`: read every line of writing in it, top to bottom. */
+/** `line`: the image is one line, word or field; `lines`: read every line of writing in it, in reading order. */
 export type ReadLayout = 'line' | 'lines';
 
 const NO_READER_HINT =
@@ -152,7 +152,7 @@ function readLayout(v: unknown): ReadLayout {
   if (v === undefined || v === null || v === '' || v === 'line') return 'line';
   if (v === 'lines') return 'lines';
   throw new HcrError('BAD_LAYOUT', `layout=${JSON.stringify(v)} is not a layout.`, {
-    hint: 'Use layout=line (the image is one line, word or field; the default) or layout=lines (read every line of writing in it, top to bottom).',
+    hint: 'Use layout=line (the image is one line, word or field; the default) or layout=lines (read every line of writing in it, in reading order: top to bottom, columns one after another).',
   });
 }
 
