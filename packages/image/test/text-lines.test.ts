@@ -218,6 +218,24 @@ describe('prepareTextLines', () => {
     );
   });
 
+  it('enlarges a field lower than 32 px before preparing it, and gives its box in the pixels as sent', async () => {
+    // One line of HIT- HIT- (x 20-170, rows 30-53) on a 220 x 90 page, sent at a quarter of its size: 55 x 23.
+    const small = await sharp(await png(page([30], 90)))
+      .resize({ width: 55, height: 23 })
+      .png()
+      .toBuffer();
+    const line = await prepareLineImage(small);
+    expect(line.height).toBe(32);
+    expect(line.source).toMatchObject({ width: 55, height: 23 }); // as decoded, before the enlargement
+    // The box around the writing, at the quarter scale: x 5-42.5, rows 7.5-13.5 (a pixel of blur each way).
+    expect(line.box.x).toBeGreaterThanOrEqual(3);
+    expect(line.box.x).toBeLessThanOrEqual(6);
+    expect(line.box.x + line.box.width).toBeGreaterThanOrEqual(41);
+    expect(line.box.x + line.box.width).toBeLessThanOrEqual(45);
+    expect(line.box.y).toBeGreaterThanOrEqual(5);
+    expect(line.box.y + line.box.height).toBeLessThanOrEqual(16);
+  });
+
   it('says NO_INK for a blank page', async () => {
     await expect(prepareTextLines(await png(toImage(gradientPage(W, 90), W, 90)))).rejects.toMatchObject({
       code: 'NO_INK',

@@ -65,6 +65,11 @@ export const benchmarks: Record<string, { script: string; description: string; t
     description:
       'the real dev sets read as cut, with paper borders and trimmed: how much the figures (and the bands kept) depend on the cut',
   },
+  conditions: {
+    script: 'packages/serve-onnx/bench/conditions.ts',
+    description:
+      'the real dev sets as users send them: recompressed, scaled, blurred, dim and noisy, shadowed, in colour',
+  },
   tilt: {
     script: 'packages/serve-onnx/bench/tilt.ts',
     description: 'the real dev sets turned by a few degrees, read with the line deskew on and off',

@@ -1,4 +1,5 @@
 import { HcrError } from '@hcr/core';
+import sharp from 'sharp';
 import { histogram, histogramPercentile } from '../filters.js';
 import { checkImageSize } from '../grey.js';
 import { noInk, preprocessLine } from '../preprocess.js';
@@ -6,6 +7,13 @@ import { rotateGrey, unrotateBox } from '../skew.js';
 import { findTextLines, MAX_TEXT_LINES, type TextLineBox } from '../text-lines.js';
 import { type GreyImage, LINE_MAX_WIDTH, type LinePreprocessOptions } from '../types.js';
 import { DEFAULT_DECODE_LIMITS, decodeImage } from './decode.js';
+
+/**
+ * Images lower than this are enlarged before preprocessing (to ENLARGED_HEIGHT, Lanczos): flattening, the ink
+ * threshold and stroke finding need a few pixels per stroke, and a field scanned or sent small has one or two.
+ */
+const ENLARGE_BELOW = 32;
+const ENLARGED_HEIGHT = 64;
 
 /** A line ready for the reader: `height` (32) rows of `width` bytes, ink bright on 0. */
 export interface PreparedLine {
@@ -134,7 +142,10 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
   const img = await decodeImage(bytes, { maxInputPixels: lim.maxInputPixels, workingSize: lim.workingSize });
   // The size rules on the size the user sent (a 20000x40 strip arrives here shrunk to 2048x4).
   checkImageSize(img.originalWidth, img.originalHeight);
-  const grey: GreyImage = { width: img.width, height: img.height, data: img.values, channels: 1 };
+  const grey = await enlargedIfLow(
+    { width: img.width, height: img.height, data: img.values, channels: 1 },
+    lim.workingSize,
+  );
   const options: LinePreprocessOptions = {
     maxWidth: lim.maxWidth,
     // A cut-out's values are its opacity: ink bright.
@@ -145,8 +156,24 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
     grey,
     options,
     source: { decoded, sentWidth: img.originalWidth, sentHeight: img.originalHeight },
-    scale: { x: img.originalWidth / img.width, y: img.originalHeight / img.height },
+    scale: { x: img.originalWidth / grey.width, y: img.originalHeight / grey.height },
   };
+}
+
+/** An image lower than ENLARGE_BELOW enlarged to ENLARGED_HEIGHT (its longer side kept within `maxSide`). */
+async function enlargedIfLow(img: GreyImage, maxSide: number): Promise<GreyImage> {
+  if (img.height >= ENLARGE_BELOW) return img;
+  const factor = Math.min(ENLARGED_HEIGHT / img.height, maxSide / img.width);
+  if (factor <= 1) return img;
+  const width = Math.max(1, Math.round(img.width * factor));
+  const height = Math.max(1, Math.round(img.height * factor));
+  const values = Buffer.from(Uint8Array.from(img.data as ArrayLike<number>, (v) => Math.round(v)));
+  const out = await sharp(values, { raw: { width: img.width, height: img.height, channels: 1 } })
+    .resize(width, height, { kernel: 'lanczos3', fit: 'fill' })
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  return { width, height, data: Float32Array.from(out), channels: 1 };
 }
 
 /** The page turned by -skew degrees (flat), the corners it uncovers its median grey. */
