@@ -76,7 +76,7 @@ function split(set: Component[], axis: 'x' | 'y', gap: number): Component[][] {
 
 /**
  * Whether every row of the side with fewer rows lies level with a row of the other side (their middles apart by
- * under LEVEL of their height): a table. Read row by row, a table keeps each row's cells together; read column by
+ * at most LEVEL of their mean height): a table. Read row by row, a table keeps each row's cells together; read column by
  * column, two columns of text keep each line whole. A row out of level means columns: wrongly read row by row,
  * their lines would be joined into one text, while a table read column by column keeps every cell's text.
  */

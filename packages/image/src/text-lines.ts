@@ -136,11 +136,11 @@ function pageSkew(page: InkPlane, useColumns: boolean): number {
     ? textColumns(found.letters, found.letterHeight, rowFinder(page, found.letterHeight))
     : [];
   if (columns.length < 2) return leaningAngle(page.ink, page.w, page.h);
-  const widest = columns.reduce((a, b) => (b.length > a.length ? b : a));
-  const x0 = Math.min(...widest.map((c) => c.x0));
-  const x1 = Math.max(...widest.map((c) => c.x1));
-  const y0 = Math.min(...widest.map((c) => c.y0));
-  const y1 = Math.max(...widest.map((c) => c.y1));
+  const fullest = columns.reduce((a, b) => (b.length > a.length ? b : a));
+  const x0 = Math.min(...fullest.map((c) => c.x0));
+  const x1 = Math.max(...fullest.map((c) => c.x1));
+  const y0 = Math.min(...fullest.map((c) => c.y0));
+  const y1 = Math.max(...fullest.map((c) => c.y1));
   const cw = x1 - x0 + 1;
   const ch = y1 - y0 + 1;
   const ink = new Float32Array(cw * ch);
