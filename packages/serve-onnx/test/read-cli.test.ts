@@ -12,7 +12,7 @@ import {
   parseLexiconSpec,
   readLexiconFile,
 } from '../src/index.js';
-import { lineScan, pageScan, uniform } from './support/line-synth.js';
+import { columnsScan, lineScan, pageScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
 import { RANDOM_READER, RANDOM_READER_SEED4 } from './support/paths.js';
 import { HCR_ARGS, ROOT, runHcr } from './support/run-hcr.js';
@@ -129,6 +129,24 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const rows = (await run([...args, '--format', 'csv'])).stdout.trim().split('\n');
     expect(rows[0]).toBe('file,line,x,y,width,height,skew,text,confidence,text_2,confidence_2,error');
     expect(rows.slice(1).map((r) => r.split(',')[1])).toEqual(['1', '2', '3', '']);
+    // Two columns: read one after another, or (--no-columns) row by row across the page.
+    const columns = join(dir, 'columns.png');
+    await writeFile(columns, (await columnsScan(['7140', 'TAX', 'LATT 41'], ['41 TAX', '70', 'ALT 1'])).png);
+    const byColumn = JSON.parse(
+      (await run(['read', '--model', RANDOM_READER, columns, '--layout', 'lines', '--json'])).stdout,
+    );
+    expect(byColumn.results[0].reading.lines).toHaveLength(6);
+    const byRow = await run([
+      'read',
+      '--model',
+      RANDOM_READER,
+      columns,
+      '--layout',
+      'lines',
+      '--no-columns',
+      '--json',
+    ]);
+    expect(JSON.parse(byRow.stdout).results[0].reading.lines.length).toBeLessThan(6);
     const bad = await run(['read', '--model', RANDOM_READER, note, '--layout', 'page']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--layout must be line or lines, got 'page'/);

@@ -5,7 +5,7 @@ import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createLineReader, createRecognizer, type HcrApp, type LineReader } from '../src/index.js';
-import { lineScan, pageScan, uniform } from './support/line-synth.js';
+import { columnsScan, lineScan, pageScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
 import { RANDOM_READER, RANDOM_READER_62, RANDOM_READER_SEED4 } from './support/paths.js';
 import { pngWithHeader } from './support/png-bomb.js';
@@ -167,6 +167,40 @@ describe('POST /v1/read', () => {
     expect(first.text).toBe(page.text);
     expect(second.lines).toHaveLength(1);
     expect(second.text).toBe((await reader.read(one, { topK: 2, classes: 'alnum' })).text);
+  });
+
+  it('reads a page of two columns column by column with layout=lines; columns=false reads rows across', async () => {
+    const { png, boxes } = await columnsScan(['7140', 'TAX', 'LATT 41'], ['41 TAX', '70', 'ALT 1']);
+    const page = (await post(png, '?layout=lines&classes=alnum')).json();
+    expect(page.lines).toHaveLength(6);
+    for (const [i, line] of page.lines.entries()) {
+      // each line found where its text was written, in reading order: the left column, then the right
+      const { x, width } = boxes[i]!;
+      const my = boxes[i]!.y + boxes[i]!.height / 2;
+      expect(line.box.x).toBeGreaterThanOrEqual(x - 10);
+      expect(line.box.x + line.box.width).toBeLessThanOrEqual(x + width + 10);
+      expect(line.box.y).toBeLessThan(my);
+      expect(line.box.y + line.box.height).toBeGreaterThan(my);
+    }
+    const rows = (await post(png, '?layout=lines&classes=alnum&columns=false')).json();
+    expect(rows.lines.length).toBeLessThan(6);
+    const json = await post({
+      image: png.toString('base64'),
+      layout: 'lines',
+      columns: false,
+      classes: 'alnum',
+    });
+    expect(json.json().lines.map((l: { box: object }) => l.box)).toEqual(
+      rows.lines.map((l: { box: object }) => l.box),
+    );
+    const bad = await post(png, '?layout=lines&columns=maybe');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({
+      code: 'BAD_COLUMNS',
+      hint: expect.stringContaining('columns=false'),
+    });
+    const badJson = await post({ image: png.toString('base64'), layout: 'lines', columns: 'no' });
+    expect(badJson.json().error.code).toBe('BAD_COLUMNS');
   });
 
   it('says where the writing lay: its box in the image as sent, and the degrees it leaned (turned flat)', async () => {

@@ -7,6 +7,7 @@ import {
   MAX_BEAM,
   MAX_TOP_K,
   type ReadOptions,
+  type TextLinesOptions,
   type TextReading,
 } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
@@ -89,6 +90,10 @@ export function registerRead(program: Command): void {
       layoutFlag,
       'line',
     )
+    .option(
+      '--no-columns',
+      'with --layout lines: read every row across the image as one line, not columns one after another (a table)',
+    )
     .addOption(formatOption())
     .option('--json', 'print one JSON document (same as --format json)')
     .addHelpText(
@@ -125,7 +130,7 @@ Examples:
         };
         const compiled = reader.compile(options); // a bad pattern or class fails before any image is read
         if (opts.layout === 'lines') {
-          const pages = await readPages(reader, images, options);
+          const pages = await readPages(reader, images, options, { columns: opts.columns });
           if (format === 'json') printJson({ model: reader.info.id, layout: 'lines', results: pages });
           else if (format === 'csv') writePagesCsv(pages, opts.topK);
           else for (const p of pages) process.stdout.write(`${formatPage(p)}\n`);
@@ -166,11 +171,16 @@ Examples:
 }
 
 /** Each file's lines of writing, read one file at a time; a file that cannot be read gets its error. */
-async function readPages(reader: LineReader, images: string[], options: ReadOptions): Promise<PageResult[]> {
+async function readPages(
+  reader: LineReader,
+  images: string[],
+  options: ReadOptions,
+  page: TextLinesOptions,
+): Promise<PageResult[]> {
   const pages: PageResult[] = [];
   for (const file of images) {
     try {
-      pages.push({ file, reading: await reader.readLines(await readImageFile(file), options) });
+      pages.push({ file, reading: await reader.readLines(await readImageFile(file), options, page) });
     } catch (e) {
       if (!(e instanceof HcrError)) throw e;
       pages.push({ file, error: { code: e.code, message: e.message } });

@@ -24,4 +24,5 @@ export {
   type PreparedTextLine,
   prepareLineImage,
   prepareTextLines,
+  type TextLinesOptions,
 } from './read-line.js';

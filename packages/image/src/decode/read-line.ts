@@ -68,6 +68,16 @@ export interface PreparedTextLine extends PreparedLine {
   skew: number;
 }
 
+/** How the lines of a page are found (`findTextLines`): see its options. */
+export interface TextLinesOptions {
+  /** More lines than this is TOO_MANY_LINES. Default MAX_TEXT_LINES (64). */
+  maxLines?: number;
+  /** Find the lines of a page leaning 2-15 degrees on the page turned flat. Default true. */
+  deskew?: boolean;
+  /** Read columns side by side one after another; false reads every row across the page. Default true. */
+  columns?: boolean;
+}
+
 /**
  * Encoded image of several lines of writing (a note, an address, a multi-line field) -> one prepared line per
  * line of writing, top to bottom (`findTextLines`, then `preprocessLine` on each line's crop). An image with
@@ -76,7 +86,7 @@ export interface PreparedTextLine extends PreparedLine {
  */
 export async function prepareTextLines(
   bytes: Uint8Array,
-  limits: Partial<LineLimits> & { maxLines?: number; deskew?: boolean; columns?: boolean } = {},
+  limits: Partial<LineLimits> & TextLinesOptions = {},
 ): Promise<PreparedTextLine[]> {
   const { grey, options, source, scale } = await decodeLine(bytes, limits);
   const {

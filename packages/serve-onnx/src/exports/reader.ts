@@ -11,6 +11,7 @@ export {
   type PreparedTextLine,
   prepareLineImage,
   prepareTextLines,
+  type TextLinesOptions,
 } from '@hcr/image/decode';
 export { loadLexicons, parseLexiconSpec, readLexiconFile } from '../reader/lexicon-file.js';
 export {

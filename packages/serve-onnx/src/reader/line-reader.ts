@@ -8,6 +8,7 @@ import {
   type PreparedTextLine,
   prepareLineImage,
   prepareTextLines,
+  type TextLinesOptions,
 } from '@hcr/image/decode';
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
@@ -87,9 +88,12 @@ export interface LineReader {
    * order (@hcr/image's `findTextLines`: top to bottom, columns side by side one after another). An image of
    * one line reads as `read` reads it.
    */
-  readLines(image: Uint8Array, opts?: ReadOptions): Promise<TextReading>;
+  readLines(image: Uint8Array, opts?: ReadOptions, page?: TextLinesOptions): Promise<TextReading>;
   /** Preprocessing of a page alone: its lines of writing, top to bottom, each as the model will see it. */
-  prepareLines(image: Uint8Array, limits?: Partial<LineLimits>): Promise<PreparedTextLine[]>;
+  prepareLines(
+    image: Uint8Array,
+    limits?: Partial<LineLimits> & TextLinesOptions,
+  ): Promise<PreparedTextLine[]>;
   /** Validates and compiles options (throws HcrError for bad ones); reuse the result for many lines. */
   compile(opts?: ReadOptions): DecodeOptions;
   /**
@@ -220,14 +224,21 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     return pool ? prepareLineInPool(pool, bytes, lim) : prepareLineImage(bytes, lim);
   };
 
-  const prepareLines = (image: Uint8Array, limits?: Partial<LineLimits>): Promise<PreparedTextLine[]> => {
+  const prepareLines = (
+    image: Uint8Array,
+    limits?: Partial<LineLimits> & TextLinesOptions,
+  ): Promise<PreparedTextLine[]> => {
     const lim = { ...opts.limits, ...limits };
     return pool ? prepareTextLinesInPool(pool, image, lim) : prepareTextLines(image, lim);
   };
 
-  async function readLines(image: Uint8Array, ro: ReadOptions = {}): Promise<TextReading> {
+  async function readLines(
+    image: Uint8Array,
+    ro: ReadOptions = {},
+    page: TextLinesOptions = {},
+  ): Promise<TextReading> {
     const compiled = compiler.compile(ro);
-    const lines = await prepareLines(image);
+    const lines = await prepareLines(image, page);
     const probs = await infer(lines);
     return joinLines(
       probs.map((p, i) => ({ ...decode(p, compiled), box: lines[i]!.box, skew: lines[i]!.skew })),

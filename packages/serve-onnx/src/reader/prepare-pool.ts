@@ -1,4 +1,4 @@
-import type { LineLimits, PreparedTextLine } from '@hcr/image/decode';
+import type { LineLimits, PreparedTextLine, TextLinesOptions } from '@hcr/image/decode';
 import { PreparePool } from '../workers/pool.js';
 
 /** Line preparation (decoding + preprocessLine) on the shared preparation pool's worker threads. */
@@ -16,7 +16,7 @@ export { PreparePool };
 export async function prepareTextLinesInPool(
   pool: PreparePool,
   bytes: Uint8Array,
-  limits: Partial<LineLimits> = {},
+  limits: Partial<LineLimits> & TextLinesOptions = {},
 ): Promise<PreparedTextLine[]> {
   const { pixels, lines } = await pool.run<{ pixels: Uint8Array; lines: Omit<PreparedTextLine, 'pixels'>[] }>(
     {

@@ -20,7 +20,7 @@ export interface ReadRouteOptions {
   metrics: Metrics;
 }
 
-export const READ_JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam, layout as query parameters or JSON fields.`;
+export const READ_JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam, layout, columns as query parameters or JSON fields.`;
 
 /** `line`: the image is one line, word or field; `lines`: read every line of writing in it, in reading order. */
 export type ReadLayout = 'line' | 'lines';
@@ -64,11 +64,13 @@ export function registerReadRoute(
     if (!reader)
       return sendError(reply, 404, 'NO_READER', 'This server has no line reader loaded.', NO_READER_HINT);
     const t0 = performance.now();
-    const query = req.query as Record<string, string | undefined>;
+    const query = req.query as Record<string, unknown>;
     const { images, fields, single } = parseReadBody(req.body, limits.maxImagesPerRequest);
     const options = readOptions({ ...query, ...fields });
     const compiled = reader.compile(options); // 400 before any image is decoded
     const layout = readLayout(fields.layout ?? query.layout);
+    // Validated (and coerced from a query string) by the route's schema: a boolean or absent.
+    const columns = (fields.columns ?? query.columns) !== false;
     const debug = query.debug === '1' || query.debug === 'true';
     const withInput = (line: PreparedLine) =>
       debug ? { input: { width: line.width, height: line.height, pixels: Array.from(line.pixels) } } : {};
@@ -82,7 +84,7 @@ export function registerReadRoute(
       const pages = await Promise.all(
         images.map((image, i) =>
           (layout === 'lines'
-            ? reader.prepareLines(image, { maxInputPixels: limits.maxInputPixels })
+            ? reader.prepareLines(image, { maxInputPixels: limits.maxInputPixels, columns })
             : reader.prepare(image, { maxInputPixels: limits.maxInputPixels }).then((line) => [line])
           ).catch(named(i)),
         ),
@@ -156,7 +158,7 @@ function readLayout(v: unknown): ReadLayout {
   });
 }
 
-const OPTION_FIELDS = ['classes', 'pattern', 'lexicon', 'lm', 'top_k', 'beam', 'layout'] as const;
+const OPTION_FIELDS = ['classes', 'pattern', 'lexicon', 'lm', 'top_k', 'beam', 'layout', 'columns'] as const;
 
 /** A raw image body, or JSON {image} / {images} with option fields beside them. */
 function parseReadBody(

@@ -175,6 +175,12 @@ const readOptionProperties = {
     default: DEFAULT_BEAM,
     description: 'Beam width of the constrained CTC search (1 = best path).',
   },
+  columns: {
+    type: 'boolean',
+    default: true,
+    description:
+      'With layout=lines: read columns side by side one after another (true, the default), or every row across the image as one line (false: for a table whose rows are read apart as columns).',
+  },
   layout: {
     type: 'string',
     description:

@@ -1,11 +1,11 @@
-import type { LineLimits, PreprocessOptions } from '@hcr/image/decode';
+import type { LineLimits, PreprocessOptions, TextLinesOptions } from '@hcr/image/decode';
 import type { PackedRef } from './packing.js';
 
 /** What a preparation worker does: an encoded character or line image -> what the model takes. */
 export type PrepareTask =
   | { kind: 'character'; bytes: Uint8Array; options: PreprocessOptions }
   | { kind: 'line'; bytes: Uint8Array; limits: Partial<LineLimits> }
-  | { kind: 'text-lines'; bytes: Uint8Array; limits: Partial<LineLimits> };
+  | { kind: 'text-lines'; bytes: Uint8Array; limits: Partial<LineLimits> & TextLinesOptions };
 
 export type WorkerReply =
   | { id: number; result: unknown }

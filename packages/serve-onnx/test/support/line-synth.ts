@@ -89,3 +89,42 @@ export async function pageScan(
     rows,
   };
 }
+
+/**
+ * Two columns of lines side by side (each rendered as `pageScan` renders a note), `gutter` px of paper between
+ * them, the right one lowered by `drop` px (default: half a line, so its lines fall between the left's), as one
+ * PNG; `boxes` are each line's box on the page, the left column's first.
+ */
+export async function columnsScan(
+  left: string[],
+  right: string[],
+  o: LineScanOptions & { gutter?: number; drop?: number } = {},
+): Promise<{ png: Buffer; boxes: { x: number; y: number; width: number; height: number }[] }> {
+  const [a, b] = await Promise.all(
+    [left, right].map(async (texts, i) => {
+      const { png, rows } = await pageScan(texts, { ...o, seed: (o.seed ?? 1) + 10 * i });
+      const { data, info } = await sharp(png).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+      return { data, width: info.width, height: info.height, rows };
+    }),
+  );
+  const gutter = o.gutter ?? 120;
+  const drop = o.drop ?? Math.round((a.rows[1]![0] - a.rows[0]![0]) / 2);
+  const width = a!.width + gutter + b!.width;
+  const height = Math.max(a!.height, b!.height + drop);
+  const page = Buffer.alloc(width * height, o.paper ?? 235);
+  const paste = (s: typeof a, x: number, y: number) => {
+    for (let r = 0; r < s.height; r++) s.data.copy(page, (y + r) * width + x, r * s.width, (r + 1) * s.width);
+  };
+  paste(a!, 0, 0);
+  paste(b!, a!.width + gutter, drop);
+  const boxes = [
+    ...a!.rows.map(([y0, y1]) => ({ x: 0, y: y0, width: a!.width, height: y1 - y0 })),
+    ...b!.rows.map(([y0, y1]) => ({ x: a!.width + gutter, y: y0 + drop, width: b!.width, height: y1 - y0 })),
+  ];
+  return {
+    png: await sharp(page, { raw: { width, height, channels: 1 } })
+      .png()
+      .toBuffer(),
+    boxes,
+  };
+}

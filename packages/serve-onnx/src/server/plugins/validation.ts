@@ -43,6 +43,7 @@ const FIELD_CODES: Record<string, string> = {
   top_k: 'BAD_TOP_K',
   min_confidence: 'BAD_MIN_CONFIDENCE',
   beam: 'BAD_BEAM',
+  columns: 'BAD_COLUMNS',
   pixels: 'BAD_PIXELS',
   images: 'BAD_IMAGES',
   image: 'BAD_IMAGES',
@@ -50,6 +51,8 @@ const FIELD_CODES: Record<string, string> = {
 const FIELD_HINTS: Record<string, string> = {
   BAD_TOP_K: "Use e.g. top_k=5 (GET /openapi.json lists each route's range).",
   BAD_BEAM: 'Use beam=1..64 (1 = best path).',
+  BAD_COLUMNS:
+    'Use columns=true (the default: columns one after another) or columns=false (rows across the image), with layout=lines.',
   BAD_MIN_CONFIDENCE:
     'Use a probability from 0 to 1, e.g. min_confidence=0.8 (default 0.5; 0 always answers).',
   TOO_MANY_IMAGES: 'Split the batch over several requests.',
