@@ -189,6 +189,10 @@ describe.skipIf(skipWithoutChromium())(
         if (TRAINED) expect(lines[1]).toBe('1740');
         const seen = await page.$eval('#line-seen', (c) => (c as unknown as { height: number }).height);
         expect(seen).toBe(2 * 32 + 4);
+        // Where each line was found is drawn over the writing, on a layer of the pad's size and place.
+        await expect(page.locator('#line-boxes').getAttribute('data-boxes')).resolves.toBe('2');
+        const layer = (await page.locator('#line-boxes').boundingBox())!;
+        expect(layer).toEqual(box);
         // Back to word mode (the canvas is cleared) with the number the next test expects.
         await page.getByRole('radio', { name: 'A word or a number' }).check();
         await page.locator('#line-classes').selectOption('digits');

@@ -15,6 +15,7 @@ const lineText = document.getElementById('line-text');
 const lineChars = document.getElementById('line-chars');
 const alternatives = document.getElementById('alternatives');
 const lineSeen = document.getElementById('line-seen');
+const lineBoxes = document.getElementById('line-boxes');
 
 let readerLoaded = null; // null until /v1/model answers
 let writing = false;
@@ -42,7 +43,9 @@ function setLayout(next) {
   if (next === layout) return;
   layout = next;
   linePad.height = layout === 'lines' ? 420 : 200;
+  lineBoxes.height = linePad.height;
   linePad.style.aspectRatio = `${linePad.width} / ${linePad.height}`;
+  lineBoxes.style.aspectRatio = linePad.style.aspectRatio;
   linePad.setAttribute(
     'aria-label',
     layout === 'lines'
@@ -66,6 +69,7 @@ function clearLine() {
   lineChars.replaceChildren();
   alternatives.replaceChildren();
   lineSeen.getContext('2d').clearRect(0, 0, lineSeen.width, lineSeen.height);
+  drawBoxes([]);
   if (readerLoaded !== false) lineStatus.textContent = 'Nothing written yet.';
 }
 
@@ -92,6 +96,7 @@ function segment(a, b) {
 
 linePad.addEventListener('pointerdown', (e) => {
   linePad.setPointerCapture(e.pointerId);
+  drawBoxes([]); // the boxes are the last reading's: new writing makes them stale
   writing = true;
   lastPoint = linePoint(e);
   segment(lastPoint, lastPoint);
@@ -228,6 +233,26 @@ function showReading(r) {
       : `Read: ${what}"${r.text.replaceAll('\n', ' / ')}" (${pct(r.confidence)}) in ${r.timing.totalMs} ms`;
   const seen = lines.map((l) => l.input).filter(Boolean);
   if (seen.length) drawLinesSeen(seen);
+  if (!lineDirty) drawBoxes(lines.filter((l) => l.box));
+}
+
+/**
+ * Where the reader found each line (its `box`, in the canvas's pixels: the PNG sent is the canvas), numbered in
+ * reading order when there are several, and its lean when it was turned flat.
+ */
+function drawBoxes(lines) {
+  const ctx = lineBoxes.getContext('2d');
+  ctx.clearRect(0, 0, lineBoxes.width, lineBoxes.height);
+  lineBoxes.dataset.boxes = String(lines.length);
+  ctx.strokeStyle = 'rgba(28, 113, 216, 0.8)';
+  ctx.fillStyle = 'rgba(28, 113, 216, 0.9)';
+  ctx.lineWidth = 2;
+  ctx.font = 'bold 16px sans-serif';
+  for (const [i, { box, skew }] of lines.entries()) {
+    ctx.strokeRect(box.x + 1, box.y + 1, box.width - 2, box.height - 2);
+    const label = [lines.length > 1 ? String(i + 1) : '', skew ? `${skew}°` : ''].filter(Boolean).join('  ');
+    if (label) ctx.fillText(label, box.x + 4, Math.max(16, box.y - 4));
+  }
 }
 
 /** The 32-px lines the reader saw, one under another. */
