@@ -108,6 +108,7 @@ describe.skipIf(skipWithoutChromium())(
         if (TRAINED) expect(r.text).toBe('TAX');
         const seen = await page.$eval('#line-seen', (c) => [(c as unknown as { height: number }).height]);
         expect(seen[0]).toBe(32);
+        await expect(page.locator('#line-boxes').getAttribute('data-boxes')).resolves.toBe('1');
         await page.screenshot({ path: join(SHOTS, 'serve-page-word.png') });
       },
     );
