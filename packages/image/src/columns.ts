@@ -42,12 +42,13 @@ export function textColumns(
     // A line across the gutter (a heading, a footer) hides it: part the set into blocks one above another, and
     // look for columns in each run of neighbouring blocks that share a gutter.
     const blocks = split(set, 'y', BLOCK_GAP * letterHeight);
+    if (blocks.length < 2) return [set];
     const out: Component[][] = [];
     let found = false;
     for (let i = 0; i < blocks.length; ) {
       let j = i;
       while (j + 1 < blocks.length && split(blocks.slice(i, j + 2).flat(), 'x', gutter).length > 1) j++;
-      const run = j > i ? columnsOf(blocks.slice(i, j + 1).flat()) : undefined;
+      const run = columnsOf(blocks.slice(i, j + 1).flat());
       if (run) {
         found = true;
         out.push(...run.flatMap(cut));

@@ -121,12 +121,21 @@ describe('a page of two columns', () => {
   });
 
   it('reads a line across both columns above them first, then each column', () => {
-    const { lines } = findTextLines(twoColumnPage(left, right, [15]));
-    expect(lines).toHaveLength(7);
-    expect(lines[0]!.x).toBeLessThan(30);
-    expect(lines[0]!.x + lines[0]!.width).toBeGreaterThan(360);
-    expectColumn(lines.slice(1, 4), [...left], 0, 200);
-    expectColumn(lines.slice(4), [...right], 270, 440);
+    // Rows half a line apart (each right line overlaps two left ones), and rows with paper between them all.
+    for (const [l, r] of [
+      [left, right],
+      [
+        [60, 110, 160],
+        [85, 135, 185],
+      ],
+    ] as const) {
+      const { lines } = findTextLines(twoColumnPage([...l], [...r], [15]));
+      expect(lines).toHaveLength(7);
+      expect(lines[0]!.x).toBeLessThan(30);
+      expect(lines[0]!.x + lines[0]!.width).toBeGreaterThan(360);
+      expectColumn(lines.slice(1, 4), [...l], 0, 200);
+      expectColumn(lines.slice(4), [...r], 270, 440);
+    }
   });
 
   it('reads rows that line up across the gap (a table, a form of label and value) row by row', () => {
