@@ -74,18 +74,27 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
     rules,
   });
   const useColumns = opts.columns ?? true;
+  // Letters and columns as the page lies: the columns tell where to measure its lean, and a level page keeps both.
+  const asLies = findLetters(page.comps, page.w);
+  const columnsAsLies =
+    asLies && useColumns
+      ? textColumns(asLies.letters, asLies.letterHeight, rowFinder(page, asLies.letterHeight))
+      : undefined;
   // A page photographed askew: its lines would overlap in the rows' profile. Found on the page turned flat.
-  const skew = (opts.deskew ?? true) ? pageSkew(page, useColumns) : 0;
-  const { w, h, f, polarity, ink, labels, comps: all } = skew ? turnPlane(page, -skew, rules) : page;
+  const skew = (opts.deskew ?? true) ? pageSkew(page, columnsAsLies) : 0;
+  const plane = skew ? turnPlane(page, -skew, rules) : page;
+  const { w, f, polarity } = plane;
   const size = turnedSize(img.width, img.height, -skew);
-  const found = findLetters(all, w);
+  const found = skew ? findLetters(plane.comps, w) : asLies;
   if (!found) return { lines: [], polarity, skew: 0 };
   const { comps, letters, letterHeight } = found;
   const linesOf = (rowLetters: Component[], rowComps: Component[]) =>
-    assign(rowComps, bandsOf({ w, h, ink, labels }, rowLetters, letterHeight), letterHeight);
-  const columns = useColumns
-    ? textColumns(letters, letterHeight, rowFinder({ w, h, ink, labels }, letterHeight))
-    : [letters];
+    assign(rowComps, bandsOf(plane, rowLetters, letterHeight), letterHeight);
+  const columns = !useColumns
+    ? [letters]
+    : skew
+      ? textColumns(letters, letterHeight, rowFinder(plane, letterHeight))
+      : columnsAsLies!;
   const lines =
     columns.length === 1
       ? linesOf(letters, comps)
@@ -127,15 +136,11 @@ function findLetters(all: Component[], w: number) {
 }
 
 /**
- * The page's lean, measured on its ink; for a page of columns, on its column with the most letters alone: rows
- * of two columns that do not line up would otherwise look like one leaning row.
+ * The page's lean, measured on its ink; for a page of columns (as found on it as it lies), on its column with the
+ * most letters alone: rows of two columns that do not line up would otherwise look like one leaning row.
  */
-function pageSkew(page: InkPlane, useColumns: boolean): number {
-  const found = useColumns ? findLetters(page.comps, page.w) : undefined;
-  const columns = found
-    ? textColumns(found.letters, found.letterHeight, rowFinder(page, found.letterHeight))
-    : [];
-  if (columns.length < 2) return leaningAngle(page.ink, page.w, page.h);
+function pageSkew(page: InkPlane, columns: Component[][] | undefined): number {
+  if (!columns || columns.length < 2) return leaningAngle(page.ink, page.w, page.h);
   const fullest = columns.reduce((a, b) => (b.length > a.length ? b : a));
   const x0 = Math.min(...fullest.map((c) => c.x0));
   const x1 = Math.max(...fullest.map((c) => c.x1));
