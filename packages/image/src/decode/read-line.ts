@@ -52,9 +52,9 @@ export async function prepareLineImage(
   bytes: Uint8Array,
   limits: Partial<LineLimits> = {},
 ): Promise<PreparedTextLine> {
-  const { grey, options, source, scale } = await decodeLine(bytes, limits);
+  const { grey, options, place } = await decodeLine(bytes, limits);
   const line = preprocessLine(grey, options);
-  return placed(line, sentBox(line.crop, scale, source), line.skew, source.decoded);
+  return place(line, line.crop, line.skew);
 }
 
 /** A line prepared from an image, with where its writing lay in it. */
@@ -88,7 +88,7 @@ export async function prepareTextLines(
   bytes: Uint8Array,
   limits: Partial<LineLimits> & TextLinesOptions = {},
 ): Promise<PreparedTextLine[]> {
-  const { grey, options, source, scale } = await decodeLine(bytes, limits);
+  const { grey, options, place } = await decodeLine(bytes, limits);
   const {
     lines: boxes,
     polarity,
@@ -101,7 +101,7 @@ export async function prepareTextLines(
   });
   if (boxes.length <= 1) {
     const line = preprocessLine(grey, options);
-    return [placed(line, sentBox(line.crop, scale, source), line.skew, source.decoded)];
+    return [place(line, line.crop, line.skew)];
   }
   // A page found askew is cut into lines turned flat; each box is reported around its line in the image.
   const page = skew ? turnedPage(grey, skew) : grey;
@@ -110,7 +110,7 @@ export async function prepareTextLines(
   for (const box of boxes) {
     try {
       const line = preprocessLine(cropGrey(page, box), { ...options, polarity });
-      lines.push(placed(line, sentBox(toPage(box), scale, source), skew + line.skew, source.decoded));
+      lines.push(place(line, toPage(box), skew + line.skew));
     } catch (e) {
       // A row of specks the segmenter kept reads as no line at all; any other problem is the caller's.
       if (!(e instanceof HcrError && e.code === 'NO_INK')) throw e;
@@ -120,33 +120,26 @@ export async function prepareTextLines(
   return lines;
 }
 
-/** A preprocessed line with its place in the image as sent. */
-function placed(
-  line: { width: number; height: number; pixels: Uint8Array },
-  box: TextLineBox,
-  skew: number,
-  source: PreparedLine['source'],
-): PreparedTextLine {
-  return { width: line.width, height: line.height, pixels: line.pixels, source, box, skew };
-}
-
 /** A box in the decoded (working-size) pixels -> the same box in the pixels of the image as sent. */
 function sentBox(
   b: TextLineBox,
   scale: { x: number; y: number },
-  source: { sentWidth: number; sentHeight: number },
+  sent: { width: number; height: number },
 ): TextLineBox {
   const x = Math.floor(b.x * scale.x);
   const y = Math.floor(b.y * scale.y);
   return {
     x,
     y,
-    width: Math.min(source.sentWidth, Math.ceil((b.x + b.width) * scale.x)) - x,
-    height: Math.min(source.sentHeight, Math.ceil((b.y + b.height) * scale.y)) - y,
+    width: Math.min(sent.width, Math.ceil((b.x + b.width) * scale.x)) - x,
+    height: Math.min(sent.height, Math.ceil((b.y + b.height) * scale.y)) - y,
   };
 }
 
-/** Decodes at a line's working size and checks the size as sent; the options preprocessLine needs. */
+/**
+ * Decodes at a line's working size and checks the size as sent; the options preprocessLine needs, and `place`:
+ * a preprocessed line with its box (in the decoded pixels) given in the pixels of the image as sent.
+ */
 async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
   const lim = { ...DEFAULT_LINE_LIMITS, ...limits };
   const img = await decodeImage(bytes, { maxInputPixels: lim.maxInputPixels, workingSize: lim.workingSize });
@@ -161,13 +154,22 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
     // A cut-out's values are its opacity: ink bright.
     ...(img.kind === 'alpha' ? { polarity: 'light-on-dark' as const } : {}),
   };
-  const decoded = { format: img.format, width: img.width, height: img.height };
-  return {
-    grey,
-    options,
-    source: { decoded, sentWidth: img.originalWidth, sentHeight: img.originalHeight },
-    scale: { x: img.originalWidth / grey.width, y: img.originalHeight / grey.height },
-  };
+  const source = { format: img.format, width: img.width, height: img.height };
+  const sent = { width: img.originalWidth, height: img.originalHeight };
+  const scale = { x: sent.width / grey.width, y: sent.height / grey.height };
+  const place = (
+    line: { width: number; height: number; pixels: Uint8Array },
+    box: TextLineBox,
+    skew: number,
+  ): PreparedTextLine => ({
+    width: line.width,
+    height: line.height,
+    pixels: line.pixels,
+    source,
+    box: sentBox(box, scale, sent),
+    skew,
+  });
+  return { grey, options, place };
 }
 
 /** An image lower than ENLARGE_BELOW enlarged to ENLARGED_HEIGHT (its longer side kept within `maxSide`). */
