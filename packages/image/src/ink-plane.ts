@@ -18,6 +18,8 @@ export interface InkPlaneOptions {
   polarity?: Polarity;
   /** Let thin strokes break a tie of the histogram's tails (`detectPolarity` given the size). */
   polarityByStrokes: boolean;
+  /** The writing may be a tiny share of the pixels (a page): see `detectPolarity`. */
+  sparseInk?: boolean;
   /** Form lines to remove at the working size, or undefined to keep them. */
   rules: (width: number, height: number) => RuleOptions | undefined;
 }
@@ -50,7 +52,10 @@ export interface InkPlane {
 export function inkPlane(img: GreyImage, opts: InkPlaneOptions): InkPlane {
   const { grey, w, h, f } = workingGrey(img, opts.maxHeight);
   const polarity =
-    opts.polarity ?? detectPolarity(grey, opts.polarityByStrokes ? { width: w, height: h } : undefined);
+    opts.polarity ??
+    detectPolarity(grey, opts.polarityByStrokes ? { width: w, height: h } : undefined, {
+      sparseInk: opts.sparseInk ?? false,
+    });
   if (polarity === 'light-on-dark') for (let i = 0; i < grey.length; i++) grey[i] = 255 - grey[i];
   const diff = flatten(grey, w, h);
   return planeOfDiff(diff, w, h, f, polarity, inkThreshold(diff), opts.rules);

@@ -5,21 +5,30 @@ export type Polarity = 'dark-on-light' | 'light-on-dark';
 
 /** Tails this close (the nearer within this share of the further) say nothing about the polarity alone. */
 const TAIL_TIE = 0.25;
+/** The tails are the darkest and brightest this share of the pixels; with `sparseInk`, down to MIN_TAIL_SHARE. */
+const TAIL_SHARE = 0.02;
+const MIN_TAIL_SHARE = 0.0001;
+/** `minorityTone`'s window reaches at least this far (px): past a letter's height, so a letter's paper is paper. */
+const MIN_TONE_RADIUS = 16;
 
 /**
  * The background is the bulk of the pixels and the ink the far tail: if the bright tail is further from
  * the median than the dark tail, the ink is light on a dark ground. When the two tails are about as far (a
  * white margin along a grey cheque is a bright tail as big as the ink's dark one) and the image's size is
  * given, the polarity is the one whose thin strokes stand out more: ink is lines a few pixels wide, a margin
- * or a lighting gradient is not.
+ * or a lighting gradient is not. `sparseInk` (a page or sheet, where the writing may be a tiny share of the
+ * pixels): first the tone that stands out from its neighbourhood further (`minorityTone`).
  */
-export function detectPolarity(grey: Float32Array, size?: { width: number; height: number }): Polarity {
+export function detectPolarity(
+  grey: Float32Array,
+  size?: { width: number; height: number },
+  opts: { sparseInk?: boolean } = {},
+): Polarity {
+  const byContrast = opts.sparseInk && size ? minorityTone(grey, size.width, size.height) : undefined;
+  if (byContrast) return byContrast;
   const hist = histogram(grey);
-  const lo = histogramPercentile(hist, grey.length, 0.02);
   const med = histogramPercentile(hist, grey.length, 0.5);
-  const hi = histogramPercentile(hist, grey.length, 0.98);
-  const bright = hi - med;
-  const dark = med - lo;
+  const { bright, dark } = tails(hist, grey.length, med, TAIL_SHARE);
   if (size && Math.abs(bright - dark) <= TAIL_TIE * Math.max(bright, dark)) {
     const { width, height } = size;
     return strokeContrast(grey, width, height, 'light') > strokeContrast(grey, width, height, 'dark')
@@ -27,6 +36,34 @@ export function detectPolarity(grey: Float32Array, size?: { width: number; heigh
       : 'dark-on-light';
   }
   return bright > dark ? 'light-on-dark' : 'dark-on-light';
+}
+
+/**
+ * For a page, where writing may be a tiny share of the pixels and lighting gradients make the grey levels' own
+ * tails: the tone that stands out from its neighbourhood (the grey minus its mean over a window wider than a
+ * letter) further is the ink. The tails are looked for from 2% of the pixels down to one in 10,000, until one
+ * stands out by the ink contrast; undefined when neither does or they are about as far (the caller decides).
+ */
+function minorityTone(grey: Float32Array, width: number, height: number): Polarity | undefined {
+  const mean = boxBlur(grey, width, height, Math.max(MIN_TONE_RADIUS, Math.round(height / 16)));
+  const residual = new Float32Array(grey.length);
+  for (let i = 0; i < grey.length; i++) residual[i] = 128 + grey[i]! - mean[i]!;
+  const hist = histogram(residual);
+  for (let share = TAIL_SHARE; share >= MIN_TAIL_SHARE; share /= 4) {
+    const { bright, dark } = tails(hist, grey.length, 128, share);
+    if (Math.max(bright, dark) < MIN_INK_CONTRAST) continue;
+    if (Math.abs(bright - dark) <= TAIL_TIE * Math.max(bright, dark)) return undefined;
+    return bright > dark ? 'light-on-dark' : 'dark-on-light';
+  }
+  return undefined;
+}
+
+/** How far the brightest and darkest `share` of the pixels lie from the median. */
+function tails(hist: Uint32Array, n: number, med: number, share: number) {
+  return {
+    bright: histogramPercentile(hist, n, 1 - share) - med,
+    dark: med - histogramPercentile(hist, n, share),
+  };
 }
 
 /**

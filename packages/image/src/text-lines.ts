@@ -3,7 +3,7 @@ import { partition, textColumns } from './columns.js';
 import type { Component } from './components.js';
 import { validateImage } from './grey.js';
 import type { Polarity } from './ink.js';
-import { type InkPlane, inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
+import { type InkPlane, type InkPlaneOptions, inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
 import { leaningAngle, turnedSize } from './skew.js';
 import type { GreyImage } from './types.js';
 
@@ -42,6 +42,13 @@ export interface FindTextLinesOptions {
 export const MAX_TEXT_LINES = 64;
 /** Pages higher than this are segmented on a copy shrunk to it (lines stay 10+ px high on a full page). */
 const PAGE_WORK_HEIGHT = 640;
+/**
+ * Letters lower than this on the shrunk copy (a field photographed on a whole sheet, small writing on a large
+ * page) are found again on a finer copy where they are about FINE_LETTER px high: at 5-7 px a thin pen's strokes
+ * fade into the paper and the rows' profile has no valleys.
+ */
+const MIN_WORK_LETTER = 8;
+const FINE_LETTER = 16;
 /** Components lower than this (working pixels) are streaks, not letters, for finding rows. */
 const MIN_LETTER_ROWS = 5;
 /** A valley splits two touching lines when its ink is below this share of the lower of the two peaks. */
@@ -67,15 +74,9 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
     minVertical: Math.max(16, Math.round(0.5 * height)),
     maxThickness: Math.max(3, Math.round(height / 120)),
   });
-  const page = inkPlane(img, {
-    maxHeight: PAGE_WORK_HEIGHT,
-    polarity: opts.polarity,
-    polarityByStrokes: true,
-    rules,
-  });
+  const { page, asLies } = pagePlane(img, opts.polarity, rules);
   const useColumns = opts.columns ?? true;
   // Letters and columns as the page lies: the columns tell where to measure its lean, and a level page keeps both.
-  const asLies = findLetters(page.comps, page.w);
   const columnsAsLies =
     asLies && useColumns
       ? textColumns(asLies.letters, asLies.letterHeight, rowFinder(page, asLies.letterHeight))
@@ -116,6 +117,32 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
     return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
   });
   return { lines: boxes, polarity, skew: boxes.length ? skew : 0 };
+}
+
+/**
+ * The page's ink at a working scale where its letters have strokes: shrunk to PAGE_WORK_HEIGHT, unless the letters
+ * found there are lower than MIN_WORK_LETTER (or none are found on a shrunk page), then at the scale that makes them
+ * FINE_LETTER px high (at most the image's own), with the polarity found on the shrunk copy.
+ */
+function pagePlane(img: GreyImage, polarity: Polarity | undefined, rules: InkPlaneOptions['rules']) {
+  const coarse = inkPlane(img, {
+    maxHeight: PAGE_WORK_HEIGHT,
+    polarity,
+    polarityByStrokes: true,
+    sparseInk: true,
+    rules,
+  });
+  const found = findLetters(coarse.comps, coarse.w);
+  if (coarse.f === 1 || (found && found.letterHeight >= MIN_WORK_LETTER))
+    return { page: coarse, asLies: found };
+  const wanted = found ? Math.ceil((coarse.h * FINE_LETTER) / found.letterHeight) : img.height;
+  const page = inkPlane(img, {
+    maxHeight: Math.min(img.height, wanted),
+    polarity: coarse.polarity,
+    polarityByStrokes: true,
+    rules,
+  });
+  return { page, asLies: findLetters(page.comps, page.w) };
 }
 
 /**

@@ -193,6 +193,48 @@ describe('a page written or photographed at an angle', () => {
   });
 });
 
+/**
+ * A note of HIT- lines photographed on a whole sheet: 24-px letters on a 1400 x 2000 page, 1% of its pixels ink.
+ * Shrunk to the line finder's working height the letters are under 8 px; the writing is under 2% of the pixels.
+ */
+describe('a small note on a large sheet', () => {
+  const SW = 1400;
+  const SH = 2000;
+  const noteTops = [900, 950, 1000];
+  function sheet(tops: number[]): GreyImage {
+    const p = gradientPage(SW, SH);
+    for (const y of tops) drawLetters(p, SW, 600, y);
+    return toImage(p, SW, SH);
+  }
+
+  it('has its lines found, dark on light, each box around its writing', () => {
+    const { lines, polarity } = findTextLines(sheet(noteTops));
+    expect(polarity).toBe('dark-on-light');
+    expectBoxesAround(lines, noteTops);
+    for (const b of lines) {
+      expect(b.x).toBeLessThanOrEqual(600);
+      expect(b.x + b.width).toBeGreaterThanOrEqual(660);
+      expect(b.x + b.width).toBeLessThan(700);
+    }
+  });
+
+  it('is prepared line by line, and one field on the sheet reads as one line around its writing', async () => {
+    const lines = await prepareTextLines(await png(sheet(noteTops)));
+    expectBoxesAround(
+      lines.map((l) => l.box),
+      noteTops,
+    );
+    const field = await prepareLineImage(await png(sheet([950])));
+    expect(field.box.y).toBeLessThanOrEqual(950);
+    expect(field.box.y + field.box.height).toBeGreaterThanOrEqual(974);
+    expect(field.box.height).toBeLessThan(60);
+    // The same line cut out of the sheet: the same reader input.
+    const [alone] = await prepareTextLines(await png(sheet([950])));
+    expect(Buffer.from(field.pixels).equals(Buffer.from(alone!.pixels))).toBe(true);
+    expect(field.width).toBeGreaterThan(40);
+  });
+});
+
 describe('prepareTextLines', () => {
   it('prepares each line of an image file as preprocessLine prepares its crop', async () => {
     const img = page([20, 70, 120], 170);

@@ -1,6 +1,6 @@
 /**
  * `pnpm bench text-lines [--notes n] [--reader file.onnx] [--seed n] [--out dir] [--figure file.png] [--tilt d]
- * [--columns]`
+ * [--columns] [--sizes r] [--sheet h]`
  *
  * How well `layout=lines` reads a page of several lines, measured on real writing:
  * - notes made by stacking 2-4 real cheque amounts (handwritten-amounts-dev, one under another, each crop's paper
@@ -18,6 +18,10 @@
  * round, the right column lowered by 55-85% of its first crop's height so that rows do not line up: with @hcr/image's
  * column finding on and off, the notes whose lines were all found in reading order (left column, then right) and
  * how many of their amounts were read exactly somewhere on the page.
+ * --sizes r: each crop of a stacked note is shrunk by its own factor between 1 and 1/r (Lanczos), so one note holds
+ * writing of sizes up to r times apart (a large amount under a small one, as a form's fields differ).
+ * --sheet h: each note's crops are stacked on a sheet h px high and 0.7 h wide, at a seeded place, each crop's
+ * grey shifted so that its paper is the sheet's: a note photographed on a whole page, small writing on a large image.
  * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx (the notes' segmentation figure
  * needs none; without one the texts are not compared). --out writes the first notes, and those whose lines were
  * not all found, with the boxes found, as PNGs; --figure writes the first three notes read, each with its boxes
@@ -48,6 +52,14 @@ if (!Number.isFinite(tilt) || Math.abs(tilt) > 45) {
 }
 const tilted = { on: { found: 0, right: 0 }, off: { found: 0, right: 0 }, lines: 0 };
 const twoColumns = process.argv.includes('--columns');
+const sizes = Number(flag('--sizes') ?? 1);
+const sheet = Number(flag('--sheet') ?? 0);
+if (!(sizes >= 1 && sizes <= 8) || !(sheet === 0 || sheet >= 64)) {
+  process.stderr.write(
+    '--sizes takes a ratio from 1 to 8 (e.g. --sizes 3); --sheet a height of 64 px or more.\n',
+  );
+  process.exit(1);
+}
 const readerFile = flag('--reader') ?? PIPELINE_READER;
 const items = devSetItems('handwritten-amounts-dev');
 
@@ -58,9 +70,13 @@ interface Crop {
   label: string;
   bytes: Buffer;
 }
-async function crop(i: number): Promise<Crop> {
+async function crop(i: number, scale = 1): Promise<Crop> {
   const bytes = readFileSync(items[i]!.file);
+  const meta = await sharp(bytes).metadata();
   const { data, info } = await sharp(bytes)
+    .resize(Math.max(1, Math.round(meta.width! * scale)), Math.max(1, Math.round(meta.height! * scale)), {
+      kernel: 'lanczos3',
+    })
     .greyscale()
     .extractChannel(0)
     .raw()
@@ -219,11 +235,12 @@ if (twoColumns) {
 }
 for (let n = 0; n < notes; n++) {
   const k = 2 + Math.floor(rng.next() * 3);
-  const crops = await Promise.all(
-    Array.from({ length: k }, () => crop(Math.floor(rng.next() * items.length))),
-  );
-  const { png, rows } = await stack(crops);
-  const prepared = await prepareTextLines(png);
+  const picks = Array.from({ length: k }, () => Math.floor(rng.next() * items.length));
+  // Drawn after the picks, so that --sizes 1 keeps the notes of the bench's first version.
+  const scales = picks.map(() => (sizes > 1 ? 1 / (1 + (sizes - 1) * rng.next()) : 1));
+  const crops = await Promise.all(picks.map((i, j) => crop(i, scales[j])));
+  const { png, rows } = sheet ? await onSheet(crops) : await stack(crops);
+  const prepared = await prepareTextLines(png).catch(() => []);
   const right =
     prepared.length === k &&
     prepared.every((l, i) => {
@@ -257,7 +274,7 @@ for (let n = 0; n < notes; n++) {
 if (figureFile) await writeFile(figureFile, await sideBySide(figureParts));
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
 process.stdout.write(
-  `notes of 2-4 real cheque amounts (seed ${seed}): ${found} of ${notes} with every line found, in order (${pct(found, notes)})\n`,
+  `notes of 2-4 real cheque amounts (seed ${seed}${sizes > 1 ? `, sizes up to ${sizes}x apart` : ''}${sheet ? `, on a sheet ${sheet} px high` : ''}): ${found} of ${notes} with every line found, in order (${pct(found, notes)})\n`,
 );
 if (reader) {
   process.stdout.write(
@@ -296,6 +313,36 @@ await reader?.close();
 process.stdout.write(
   `${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
 );
+
+/**
+ * Crops stacked as `stack` does, each crop's grey shifted so that its paper (its median) is the sheet's, laid at a
+ * seeded place on a sheet `sheet` px high and 0.7 of that wide (--sheet): a field photographed on a whole page.
+ */
+async function onSheet(crops: Crop[]): Promise<{ png: Buffer; rows: [number, number][] }> {
+  const paper = 225;
+  const gaps = crops.map((c) => Math.round(0.2 * c.height));
+  const noteWidth = Math.max(...crops.map((c) => c.width));
+  const noteHeight = crops.reduce((s, c, i) => s + c.height + 2 * gaps[i]!, 0);
+  const width = Math.max(noteWidth, Math.round(0.7 * sheet));
+  const height = Math.max(noteHeight, sheet);
+  const left = Math.floor(rng.next() * (width - noteWidth + 1));
+  let top = Math.floor(rng.next() * (height - noteHeight + 1));
+  const page = Buffer.alloc(width * height, paper);
+  const rows: [number, number][] = [];
+  for (const [i, c] of crops.entries()) {
+    top += gaps[i]!;
+    const shift = paper - [...c.grey].sort((a, b) => a - b)[c.grey.length >> 1]!;
+    for (let y = 0; y < c.height; y++)
+      for (let x = 0; x < c.width; x++)
+        page[(top + y) * width + left + x] = Math.max(0, Math.min(255, c.grey[y * c.width + x]! + shift));
+    rows.push([top, top + c.height]);
+    top += c.height + gaps[i]!;
+  }
+  const png = await sharp(page, { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
+  return { png, rows };
+}
 
 /** A note turned by `degrees` (corners its median grey), its lines found with the page deskew on and off, and read. */
 async function readTilted(png: Buffer, degrees: number, crops: Crop[]): Promise<void> {

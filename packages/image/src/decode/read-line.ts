@@ -2,10 +2,10 @@ import { HcrError } from '@hcr/core';
 import sharp from 'sharp';
 import { histogram, histogramPercentile } from '../filters.js';
 import { checkImageSize } from '../grey.js';
-import { noInk, preprocessLine } from '../preprocess.js';
+import { noInk, preprocessLine, WORK_HEIGHT } from '../preprocess.js';
 import { rotateGrey, unrotateBox } from '../skew.js';
-import { findTextLines, MAX_TEXT_LINES, type TextLineBox } from '../text-lines.js';
-import { type GreyImage, LINE_MAX_WIDTH, type LinePreprocessOptions } from '../types.js';
+import { findTextLines, MAX_TEXT_LINES, type TextLineBox, type TextLines } from '../text-lines.js';
+import { type GreyImage, LINE_MAX_WIDTH, type LineImage, type LinePreprocessOptions } from '../types.js';
 import { DEFAULT_DECODE_LIMITS, decodeImage } from './decode.js';
 
 /**
@@ -53,8 +53,27 @@ export async function prepareLineImage(
   limits: Partial<LineLimits> = {},
 ): Promise<PreparedTextLine> {
   const { grey, options, place } = await decodeLine(bytes, limits);
-  const line = preprocessLine(grey, options);
-  return place(line, line.crop, line.skew);
+  let line: LineImage;
+  try {
+    line = preprocessLine(grey, options);
+  } catch (e) {
+    const cut = e instanceof HcrError && e.code === 'NO_INK' ? cutOut(grey, options, place) : undefined;
+    if (cut) return cut;
+    throw e;
+  }
+  // A field photographed on a whole sheet: a few pixels high at preprocessLine's working scale. Found as the
+  // one line of the image and cut out, it is read at its own scale.
+  return (smallIn(line.crop, grey) && cutOut(grey, options, place)) || place(line, line.crop, line.skew);
+}
+
+/** The one line of writing `findTextLines` finds in the image, cut out and prepared; undefined unless one. */
+function cutOut(
+  grey: GreyImage,
+  options: LinePreprocessOptions,
+  place: Placer,
+): PreparedTextLine | undefined {
+  const found = findTextLines(grey, options.polarity ? { polarity: options.polarity } : {});
+  return found.lines.length === 1 ? linesOfPage(grey, found, options, place)[0] : undefined;
 }
 
 /** A line prepared from an image, with where its writing lay in it. */
@@ -89,20 +108,38 @@ export async function prepareTextLines(
   limits: Partial<LineLimits> & TextLinesOptions = {},
 ): Promise<PreparedTextLine[]> {
   const { grey, options, place } = await decodeLine(bytes, limits);
-  const {
-    lines: boxes,
-    polarity,
-    skew,
-  } = findTextLines(grey, {
+  const found = findTextLines(grey, {
     maxLines: limits.maxLines ?? MAX_TEXT_LINES,
     deskew: limits.deskew ?? true,
     columns: limits.columns ?? true,
     ...(options.polarity ? { polarity: options.polarity } : {}),
   });
-  if (boxes.length <= 1) {
+  // One line filling the image is read as prepareLineImage reads it; one small on a large image is cut out first.
+  const [only] = found.lines;
+  if (found.lines.length === 0 || (found.lines.length === 1 && !smallIn(only!, grey))) {
     const line = preprocessLine(grey, options);
     return [place(line, line.crop, line.skew)];
   }
+  const lines = linesOfPage(grey, found, options, place);
+  if (lines.length === 0) throw noInk(grey);
+  return lines;
+}
+
+/**
+ * A line too small in its image for preprocessLine's working height (it would be under a quarter of it, a few
+ * pixels per stroke): a field photographed on a whole sheet.
+ */
+function smallIn(box: TextLineBox, img: GreyImage): boolean {
+  return img.height > WORK_HEIGHT && 4 * box.height < img.height;
+}
+
+/** Each line found on a page cut out and preprocessed, in the order found; lines with no ink left are dropped. */
+function linesOfPage(
+  grey: GreyImage,
+  { lines: boxes, polarity, skew }: TextLines,
+  options: LinePreprocessOptions,
+  place: Placer,
+): PreparedTextLine[] {
   // A page found askew is cut into lines turned flat; each box is reported around its line in the image.
   const page = skew ? turnedPage(grey, skew) : grey;
   const toPage = (b: TextLineBox) => (skew ? unrotateBox(b, page, grey.width, grey.height, -skew) : b);
@@ -116,9 +153,10 @@ export async function prepareTextLines(
       if (!(e instanceof HcrError && e.code === 'NO_INK')) throw e;
     }
   }
-  if (lines.length === 0) throw noInk(grey);
   return lines;
 }
+
+type Placer = Awaited<ReturnType<typeof decodeLine>>['place'];
 
 /** A box in the decoded (working-size) pixels -> the same box in the pixels of the image as sent. */
 function sentBox(
