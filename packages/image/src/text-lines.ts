@@ -55,6 +55,10 @@ const MIN_LETTER_ROWS = 5;
 const VALLEY_DEPTH = 0.4;
 /** Bands lower than this share of a letter's height (a row of i-dots, accents, an underline) join a neighbour. */
 const MIN_LINE_HEIGHT = 0.45;
+/** Writing whose letters are under this share of the page's letters' height is looked for as lines of its own. */
+const SMALLER_WRITING = 0.6;
+/** A line of such smaller writing holds at least this many letters. */
+const SMALL_LINE_LETTERS = 3;
 
 /**
  * The lines of writing on a page, note or multi-line field, in reading order: the rows of its ink, split where a
@@ -89,27 +93,32 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
   const found = skew ? findLetters(plane.comps, w) : asLies;
   if (!found) return { lines: [], polarity, skew: 0 };
   const { comps, letters, letterHeight } = found;
-  const linesOf = (rowLetters: Component[], rowComps: Component[]) =>
-    assign(rowComps, bandsOf(plane, rowLetters, letterHeight), letterHeight);
+  const linesOf = (rowLetters: Component[], rowComps: Component[]): Line[] =>
+    assign(rowComps, bandsOf(plane, rowLetters, letterHeight), letterHeight).map((b) => ({
+      ...b,
+      letterHeight,
+    }));
   const columns = !useColumns
     ? [letters]
     : skew
       ? textColumns(letters, letterHeight, rowFinder(plane, letterHeight))
       : columnsAsLies!;
-  const lines =
+  const perColumn =
     columns.length === 1
-      ? linesOf(letters, comps)
-      : partition(comps, columns).flatMap((near, i) => linesOf(columns[i]!, near));
+      ? [linesOf(letters, comps)]
+      : partition(comps, columns).map((near, i) => linesOf(columns[i]!, near));
+  const lines = withSmallerWriting(perColumn, smallerLines(plane, found, perColumn.flat()));
   if (lines.length > maxLines)
     throw new HcrError(
       'TOO_MANY_LINES',
       `The image holds ${lines.length} lines of writing, more than the ${maxLines} read at once.`,
       { hint: 'Send the page in parts (a few paragraphs each), or one field per image.' },
     );
-  // Some background around each line: its crop is preprocessed alone, and needs paper to tell ink from.
-  const padX = 0.5 * letterHeight;
-  const padY = 0.25 * letterHeight;
+  // Some background around each line (by the size of its own letters): its crop is preprocessed alone, and needs
+  // paper to tell ink from.
   const boxes = lines.map((b) => {
+    const padX = 0.5 * b.letterHeight;
+    const padY = 0.25 * b.letterHeight;
     const x0 = Math.max(0, Math.floor((b.x0 - padX) * f));
     const y0 = Math.max(0, Math.floor((b.y0 - padY) * f));
     const x1 = Math.min(size.width, Math.ceil((b.x1 + 1 + padX) * f));
@@ -117,6 +126,70 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
     return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
   });
   return { lines: boxes, polarity, skew: boxes.length ? skew : 0 };
+}
+
+/** A line found, inclusive working pixels, with the height of its letters. */
+interface Line {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  letterHeight: number;
+}
+
+/**
+ * Lines of writing smaller than the page's (an amount under a large heading, a small note beside a form's large
+ * fields): the ink outside the page's lines, its letters found again at their own size.
+ * Only writing under SMALLER_WRITING of the page's letters, and lines of SMALL_LINE_LETTERS letters or more not
+ * cut by the image's edge: dots, specks, a cheque's texture and the stubs of a form's next line are left out.
+ */
+function smallerLines(plane: Plane, found: Letters, lines: readonly Line[]): Line[] {
+  // The page's letters outside its lines too: a small line's largest letters pass for the page's, but their band
+  // is too low to be one of its lines.
+  const rest = found.comps.filter((c) => !lines.some((b) => holds(b, c)));
+  const small = findLetters(rest, plane.w);
+  if (!small || small.letterHeight >= SMALLER_WRITING * found.letterHeight) return [];
+  const { letters, letterHeight } = small;
+  return assign(rest, bandsOf(plane, letters, letterHeight), letterHeight)
+    .filter((b) => letters.filter((c) => holds(b, c) && whole(plane, c)).length >= SMALL_LINE_LETTERS)
+    .map((b) => ({ ...b, letterHeight }));
+}
+
+/** Not cut by the image's edge: the stubs of a form's neighbouring line are no evidence of a line or column. */
+function whole(plane: Plane, c: Component): boolean {
+  return c.x0 > 0 && c.y0 > 0 && c.x1 < plane.w - 1 && c.y1 < plane.h - 1;
+}
+
+/** Whether a component's middle lies in a box (inclusive working pixels). */
+function holds(b: { x0: number; y0: number; x1: number; y1: number }, c: Component): boolean {
+  const mx = (c.x0 + c.x1) / 2;
+  const my = (c.y0 + c.y1) / 2;
+  return mx >= b.x0 && mx <= b.x1 && my >= b.y0 && my <= b.y1;
+}
+
+/**
+ * Smaller lines put among the page's, in reading order: each into the column nearest it (by the box around the
+ * column's lines), every column then top to bottom.
+ */
+function withSmallerWriting(perColumn: Line[][], smaller: Line[]): Line[] {
+  if (smaller.length === 0) return perColumn.flat();
+  const extents = perColumn.map((ls) => ({
+    x0: Math.min(...ls.map((l) => l.x0)),
+    y0: Math.min(...ls.map((l) => l.y0)),
+    x1: Math.max(...ls.map((l) => l.x1)),
+    y1: Math.max(...ls.map((l) => l.y1)),
+  }));
+  const out = perColumn.map((ls) => [...ls]);
+  for (const s of smaller) {
+    const mx = (s.x0 + s.x1) / 2;
+    const my = (s.y0 + s.y1) / 2;
+    const dist = (b: (typeof extents)[number]) =>
+      Math.max(0, b.x0 - mx, mx - b.x1) ** 2 + Math.max(0, b.y0 - my, my - b.y1) ** 2;
+    let best = 0;
+    for (let i = 1; i < extents.length; i++) if (dist(extents[i]!) < dist(extents[best]!)) best = i;
+    out[best]!.push(s);
+  }
+  return out.flatMap((ls) => ls.sort((a, b) => a.y0 - b.y0 || a.x0 - b.x0));
 }
 
 /**
@@ -150,7 +223,13 @@ function pagePlane(img: GreyImage, polarity: Polarity | undefined, rules: InkPla
  * (rows come from these alone: dots and a cheque's fine guilloche lines must not make rows), and a letter's
  * typical height; undefined when there are none.
  */
-function findLetters(all: Component[], w: number) {
+interface Letters {
+  comps: Component[];
+  letters: Component[];
+  letterHeight: number;
+}
+
+function findLetters(all: Component[], w: number): Letters | undefined {
   const comps = all.filter((c) => c.area >= MIN_COMPONENT_AREA && !isRuleLike(c, w));
   // Thin streaks (a cheque's guilloche, paper texture, scratches) are no letters, however much ink they hold.
   const shaped = comps.filter(
@@ -194,11 +273,12 @@ function bandsOf(plane: Plane, letters: Component[], letterHeight: number): Band
  * the letters cut by the image's edge (the stubs of a form's neighbouring line are no evidence of a column).
  */
 function rowFinder(plane: Plane, letterHeight: number) {
-  const whole = (c: Component) => c.x0 > 0 && c.y0 > 0 && c.x1 < plane.w - 1 && c.y1 < plane.h - 1;
   return (set: Component[]): Band[] =>
-    bandsOf(plane, set.filter(whole), letterHeight).filter(
-      (b) => b.y1 - b.y0 + 1 >= MIN_LINE_HEIGHT * letterHeight,
-    );
+    bandsOf(
+      plane,
+      set.filter((c) => whole(plane, c)),
+      letterHeight,
+    ).filter((b) => b.y1 - b.y0 + 1 >= MIN_LINE_HEIGHT * letterHeight);
 }
 
 /** A ruling or underline the rule remover left (broken, textured): far wider than high. */

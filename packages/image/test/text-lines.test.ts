@@ -235,6 +235,33 @@ describe('a small note on a large sheet', () => {
   });
 });
 
+describe('writing of two sizes on one page', () => {
+  it('finds a line of small letters under a line three times larger, each box around its own writing', () => {
+    const PW = 600;
+    const PH = 200;
+    // HIT- at 72 px: drawn at 24 px on a small page, enlarged 3x onto this one.
+    const small = new Float32Array(200 * 40).fill(255);
+    drawLetters(small, 200, 0, 8);
+    const p = gradientPage(PW, PH);
+    for (let y = 0; y < 120; y++)
+      for (let x = 0; x < 600; x++)
+        p[(10 + y) * PW + x] = Math.min(
+          p[(10 + y) * PW + x]!,
+          small[Math.floor(y / 3) * 200 + Math.floor(x / 3)]!,
+        );
+    drawLetters(p, PW, 40, 150);
+    const { lines } = findTextLines(toImage(p, PW, PH));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]!.y).toBeLessThanOrEqual(34);
+    expect(lines[0]!.y + lines[0]!.height).toBeGreaterThanOrEqual(106);
+    expect(lines[0]!.y + lines[0]!.height).toBeLessThan(150);
+    expect(lines[1]!.y).toBeGreaterThan(106);
+    expect(lines[1]!.y).toBeLessThanOrEqual(150);
+    expect(lines[1]!.y + lines[1]!.height).toBeGreaterThanOrEqual(174);
+    expect(lines[1]!.height).toBeLessThan(45);
+  });
+});
+
 describe('prepareTextLines', () => {
   it('prepares each line of an image file as preprocessLine prepares its crop', async () => {
     const img = page([20, 70, 120], 170);
