@@ -19,14 +19,14 @@ type Pt = [number, number];
 
 /**
  * Writes `text` (characters of test/support/synth.ts) along the line pad, one glyph box per character;
- * `row` of `rows` puts it on one of several lines (lines mode).
+ * `row` of `rows` puts it on one of several lines (lines mode), `left` (a share of the pad's width) where it starts.
  */
-async function write(page: Page, text: string, row = 0, rows = 1) {
+async function write(page: Page, text: string, row = 0, rows = 1, left = 0.06) {
   const pad = (await page.locator('#line-pad').boundingBox())!;
   const glyphW = 0.085 * pad.width;
   const glyphH = (0.5 * pad.height) / rows;
   const at = (i: number, [x, y]: Pt): Pt => [
-    pad.x + 0.06 * pad.width + i * 1.25 * glyphW + x * glyphW,
+    pad.x + left * pad.width + i * 1.25 * glyphW + x * glyphW,
     pad.y + ((row + 0.25) * pad.height) / rows + y * glyphH,
   ];
   for (const [i, ch] of [...text].entries()) {
@@ -202,6 +202,60 @@ describe.skipIf(skipWithoutChromium())(
         await reading(page);
       },
     );
+
+    it('reads two columns one after another in lines mode, or rows across the pad with the columns switch off', async () => {
+      await page.getByRole('radio', { name: 'Several lines' }).check();
+      await expect(page.locator('#columns').isVisible()).resolves.toBe(true);
+      await expect(page.locator('#columns').isChecked()).resolves.toBe(true);
+      await page.locator('#line-classes').selectOption('alnum');
+      await page.locator('#pattern').fill('');
+      // Two lines on the left, two on the right between them: rows that do not line up across a wide gutter.
+      await write(page, 'TA', 0, 3);
+      await write(page, '41', 1.3, 3);
+      await write(page, 'X7', 0.6, 3, 0.6);
+      await write(page, '40', 1.9, 3, 0.6);
+      await page.waitForFunction("/^Read: 4 lines/.test(document.getElementById('line-status').textContent)");
+      const url = await page.$eval('#line-pad', (c) => (c as unknown as { toDataURL(): string }).toDataURL());
+      const png = Buffer.from(url.split(',')[1]!, 'base64');
+      const { width } = await sharp(png).metadata();
+      const sides = async (q: string) => {
+        const r = (await (
+          await fetch(`${server.url}/v1/read?classes=alnum&layout=lines${q}`, {
+            method: 'POST',
+            headers: { 'content-type': 'image/png' },
+            body: png,
+          })
+        ).json()) as { text: string; lines: { box: { x: number; width: number } }[] };
+        return {
+          text: r.text,
+          // Left of the middle, right of it, or across it.
+          sides: r.lines.map((l) =>
+            l.box.x + l.box.width < width! / 2 ? 'L' : l.box.x > width! / 2 ? 'R' : 'across',
+          ),
+        };
+      };
+      const byColumn = await sides('');
+      expect(byColumn.sides).toEqual(['L', 'L', 'R', 'R']);
+      expect((await reading(page)).text).toBe(byColumn.text);
+      await page.screenshot({ path: join(SHOTS, 'serve-page-columns.png') });
+      await page.locator('#columns').uncheck();
+      const across = await sides('&columns=false');
+      // Each row of the pad one line, across both columns (rows half a line apart run into each other).
+      expect(across.sides.length).toBeGreaterThan(0);
+      expect(across.sides.every((side) => side === 'across')).toBe(true);
+      await page.waitForFunction(
+        (text) => document.getElementById('line-text')!.textContent === text,
+        across.text,
+      );
+      // The switch is a lines-mode control; back to word mode with the number the next test expects.
+      await page.locator('#columns').check();
+      await page.getByRole('radio', { name: 'A word or a number' }).check();
+      await expect(page.locator('#columns').isVisible()).resolves.toBe(false);
+      await page.locator('#line-classes').selectOption('digits');
+      await page.locator('#pattern').fill('[0-9]{4}');
+      await write(page, '1740');
+      await reading(page);
+    });
 
     it('shows the problem and the fix for an invalid pattern, then recovers', async () => {
       await page.locator('#pattern').fill('[0-9');

@@ -16,6 +16,7 @@ const lineChars = document.getElementById('line-chars');
 const alternatives = document.getElementById('alternatives');
 const lineSeen = document.getElementById('line-seen');
 const lineBoxes = document.getElementById('line-boxes');
+const columns = document.getElementById('columns');
 
 let readerLoaded = null; // null until /v1/model answers
 let writing = false;
@@ -46,6 +47,8 @@ function setLayout(next) {
   lineBoxes.height = linePad.height;
   linePad.style.aspectRatio = `${linePad.width} / ${linePad.height}`;
   lineBoxes.style.aspectRatio = linePad.style.aspectRatio;
+  // Columns are a page's matter: the switch shows in lines mode only.
+  for (const el of document.querySelectorAll('.lines-only')) el.hidden = layout !== 'lines';
   linePad.setAttribute(
     'aria-label',
     layout === 'lines'
@@ -121,10 +124,11 @@ for (const type of ['pointerup', 'pointercancel']) {
 lineStroke.addEventListener('input', () => {
   lineStrokeValue.textContent = lineStroke.value;
 });
-lineClasses.addEventListener('change', () => {
-  lineDirty = true;
-  readSoon();
-});
+for (const control of [lineClasses, columns])
+  control.addEventListener('change', () => {
+    lineDirty = true;
+    readSoon();
+  });
 pattern.addEventListener('input', () => {
   clearTimeout(patternTimer);
   patternTimer = setTimeout(() => {
@@ -158,6 +162,7 @@ function readSoon() {
 async function readLine(blob) {
   const q = new URLSearchParams({ top_k: layout === 'lines' ? '3' : '5', debug: '1' });
   if (layout === 'lines') q.set('layout', 'lines');
+  if (layout === 'lines' && !columns.checked) q.set('columns', 'false');
   if (lineClasses.value) q.set('classes', lineClasses.value);
   if (pattern.value.trim()) q.set('pattern', pattern.value.trim());
   lineStatus.textContent = 'Reading…';
