@@ -72,7 +72,11 @@ function cutOut(
   options: LinePreprocessOptions,
   place: Placer,
 ): PreparedTextLine | undefined {
-  const found = findTextLines(grey, options.polarity ? { polarity: options.polarity } : {});
+  // Any number of lines: more than one is no field to cut out, not an error of this image.
+  const found = findTextLines(grey, {
+    maxLines: Number.POSITIVE_INFINITY,
+    ...(options.polarity ? { polarity: options.polarity } : {}),
+  });
   return found.lines.length === 1 ? linesOfPage(grey, found, options, place)[0] : undefined;
 }
 
