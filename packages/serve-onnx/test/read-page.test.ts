@@ -244,8 +244,7 @@ describe.skipIf(skipWithoutChromium())(
       expect(across.sides.length).toBeGreaterThan(0);
       expect(across.sides.every((side) => side === 'across')).toBe(true);
       await page.waitForFunction(
-        (text) => document.getElementById('line-text')!.textContent === text,
-        across.text,
+        `document.getElementById('line-text').textContent === ${JSON.stringify(across.text)}`,
       );
       // The switch is a lines-mode control; back to word mode with the number the next test expects.
       await page.locator('#columns').check();
