@@ -233,6 +233,14 @@ describe('a small note on a large sheet', () => {
     expect(Buffer.from(field.pixels).equals(Buffer.from(alone!.pixels))).toBe(true);
     expect(field.width).toBeGreaterThan(40);
   });
+
+  it('read as one field, says that it holds several lines and how to read them', async () => {
+    await expect(prepareLineImage(await png(sheet(noteTops)))).rejects.toMatchObject({
+      code: 'NO_INK',
+      problem: expect.stringContaining('3 lines of small writing'),
+      hint: expect.stringContaining('layout=lines'),
+    });
+  });
 });
 
 describe('writing of two sizes on one page', () => {

@@ -53,31 +53,42 @@ export async function prepareLineImage(
   limits: Partial<LineLimits> = {},
 ): Promise<PreparedTextLine> {
   const { grey, options, place } = await decodeLine(bytes, limits);
-  let line: LineImage;
+  let line: LineImage | undefined;
   try {
     line = preprocessLine(grey, options);
   } catch (e) {
-    const cut = e instanceof HcrError && e.code === 'NO_INK' ? cutOut(grey, options, place) : undefined;
-    if (cut) return cut;
-    throw e;
+    if (!(e instanceof HcrError && e.code === 'NO_INK')) throw e;
   }
-  // A field photographed on a whole sheet: a few pixels high at preprocessLine's working scale. Found as the
-  // one line of the image and cut out, it is read at its own scale.
-  return (smallIn(line.crop, grey) && cutOut(grey, options, place)) || place(line, line.crop, line.skew);
+  if (line && !smallIn(line.crop, grey)) return place(line, line.crop, line.skew);
+  // No writing found at preprocessLine's working scale, or a band a few pixels high there: a field photographed
+  // on a whole sheet is found as the image's one line and cut out, to be read at its own scale.
+  const cut = cutOut(grey, options, place);
+  if (cut.line) return cut.line;
+  if (cut.lines > 1)
+    throw new HcrError(
+      'NO_INK',
+      `No field large enough to read in the ${grey.width}x${grey.height} image: it holds ${cut.lines} lines of small writing.`,
+      {
+        hint: 'Read every line with layout=lines (hcr read --layout lines), or crop the image to the field.',
+      },
+    );
+  if (line) return place(line, line.crop, line.skew);
+  throw noInk(grey);
 }
 
-/** The one line of writing `findTextLines` finds in the image, cut out and prepared; undefined unless one. */
+/** The one line of writing `findTextLines` finds in the image, cut out and prepared (if one), and how many it found. */
 function cutOut(
   grey: GreyImage,
   options: LinePreprocessOptions,
   place: Placer,
-): PreparedTextLine | undefined {
+): { line?: PreparedTextLine; lines: number } {
   // Any number of lines: more than one is no field to cut out, not an error of this image.
   const found = findTextLines(grey, {
     maxLines: Number.POSITIVE_INFINITY,
     ...(options.polarity ? { polarity: options.polarity } : {}),
   });
-  return found.lines.length === 1 ? linesOfPage(grey, found, options, place)[0] : undefined;
+  const lines = found.lines.length;
+  return lines === 1 ? { line: linesOfPage(grey, found, options, place)[0], lines } : { lines };
 }
 
 /** A line prepared from an image, with where its writing lay in it. */
