@@ -218,16 +218,17 @@ function pagePlane(img: GreyImage, polarity: Polarity | undefined, rules: InkPla
   return { page, asLies: findLetters(page.comps, page.w) };
 }
 
-/**
- * The components that may be writing (no specks, no rulings), those of them shaped and weighted like letters
- * (rows come from these alone: dots and a cheque's fine guilloche lines must not make rows), and a letter's
- * typical height; undefined when there are none.
- */
 interface Letters {
   comps: Component[];
   letters: Component[];
   letterHeight: number;
 }
+
+/**
+ * The components that may be writing (no specks, no rulings), those of them shaped and weighted like letters
+ * (rows come from these alone: dots and a cheque's fine guilloche lines must not make rows), and a letter's
+ * typical height; undefined when there are none.
+ */
 
 function findLetters(all: Component[], w: number): Letters | undefined {
   const comps = all.filter((c) => c.area >= MIN_COMPONENT_AREA && !isRuleLike(c, w));
