@@ -7,7 +7,7 @@ export type Polarity = 'dark-on-light' | 'light-on-dark';
 const TAIL_TIE = 0.25;
 /** The tails are the darkest and brightest this share of the pixels; with `sparseInk`, a quarter at a time while at least MIN_TAIL_SHARE. */
 const TAIL_SHARE = 0.02;
-const MIN_TAIL_SHARE = 0.0001;
+const MIN_TAIL_SHARE = 0.00001;
 /** `minorityTone`'s window reaches at least this far (px): past a letter's height, so a letter's paper is paper. */
 const MIN_TONE_RADIUS = 16;
 
@@ -41,7 +41,7 @@ export function detectPolarity(
 /**
  * For a page, where writing may be a tiny share of the pixels and lighting gradients make the grey levels' own
  * tails: the tone that stands out from its neighbourhood (the grey minus its mean over a window wider than a
- * letter) further is the ink. The tails are looked for from 2% of the pixels down to 3 in 10,000 (a quarter at a time), until one
+ * letter) further is the ink. The tails are looked for from 2% of the pixels down to 2 in 100,000 (a quarter at a time: a few letters on a photographed sheet), until one
  * stands out by the ink contrast; undefined when neither does or they are about as far (the caller decides).
  */
 function minorityTone(grey: Float32Array, width: number, height: number): Polarity | undefined {

@@ -234,8 +234,11 @@ describe('a small note on a large sheet', () => {
     expect(field.width).toBeGreaterThan(40);
   });
 
-  it('read as one field, says that it holds several lines and how to read them', async () => {
-    await expect(prepareLineImage(await png(sheet(noteTops)))).rejects.toMatchObject({
+  it('read as one field: a note is cut out and read as its crop; lines across the sheet say how to read them', async () => {
+    const note = await prepareLineImage(await png(sheet(noteTops)));
+    expect(note.box.y).toBeGreaterThanOrEqual(880);
+    expect(note.box.y + note.box.height).toBeLessThanOrEqual(1044);
+    await expect(prepareLineImage(await png(sheet([100, 900, 1800])))).rejects.toMatchObject({
       code: 'NO_INK',
       problem: expect.stringContaining('3 lines of small writing'),
       hint: expect.stringContaining('layout=lines'),

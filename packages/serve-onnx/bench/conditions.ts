@@ -2,7 +2,7 @@
  * `pnpm bench conditions [--reader file.onnx] [--only name,name]`
  *
  * How well the reader reads the real dev sets when the image arrives the way users' images do: recompressed,
- * smaller or larger, blurred, dim and noisy, under a shadow, in colour. Every name (letters class) and amount
+ * smaller or larger, on a whole sheet, blurred, dim and noisy, under a shadow, in colour. Every name (letters class) and amount
  * (digits class) is changed as named below, encoded, and read through `read` as `hcr read` and `POST /v1/read`
  * read it; each row is the share read exactly. Deterministic (the noise is seeded). The reader: --reader, else
  * the pipeline's artifacts/model/reader/model.onnx.
@@ -54,12 +54,49 @@ const scaled =
       .toBuffer();
   };
 
+/** Seeded places on the sheet (the same for every run). */
+const sheetRng = createRng(2);
+
+/**
+ * The field laid on a sheet `height` px high and 0.7 of that wide (at least the field's size), at a seeded place,
+ * the sheet its median grey: a whole page photographed, the field a small part of it.
+ */
+const onSheet =
+  (height: number): Change =>
+  async (bytes) => {
+    const { data, info } = await sharp(bytes)
+      .greyscale()
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const paper = [...data].sort((a, b) => a - b)[data.length >> 1]!;
+    const width = Math.max(info.width, Math.round(0.7 * height));
+    const sheetHeight = Math.max(info.height, height);
+    const left = Math.floor(sheetRng.next() * (width - info.width + 1));
+    const top = Math.floor(sheetRng.next() * (sheetHeight - info.height + 1));
+    const field = await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } })
+      .png()
+      .toBuffer();
+    return sharp({
+      create: { width, height: sheetHeight, channels: 3, background: { r: paper, g: paper, b: paper } },
+    })
+      .composite([{ input: field, left, top }])
+      .greyscale()
+      .jpeg({ quality: 90 })
+      .toBuffer();
+  };
+
 const CONDITIONS: [string, string, Change][] = [
   ['as cut', 'the image as in the dev set', async (b) => b],
   ['jpeg 20', 'recompressed as JPEG at quality 20', (b) => sharp(b).jpeg({ quality: 20 }).toBuffer()],
   ['0.5x', 'half the width and height (lanczos)', scaled(0.5)],
   ['0.75x', 'three quarters of the width and height', scaled(0.75)],
   ['2x', 'twice the width and height (a photo of a field)', scaled(2)],
+  [
+    'on a sheet',
+    'laid at a seeded place on a sheet 2,000 px high of its own median grey, as JPEG (quality 90): a whole page photographed',
+    onSheet(2000),
+  ],
   ['blur 1', 'Gaussian blur, sigma 1 px (out of focus)', (b) => sharp(b).blur(1).png().toBuffer()],
   [
     'dim + noise',

@@ -61,7 +61,7 @@ export async function prepareLineImage(
   }
   if (line && !smallIn(line.crop, grey)) return place(line, line.crop, line.skew);
   // No writing found at preprocessLine's working scale, or a band a few pixels high there: a field photographed
-  // on a whole sheet is found as the image's one line and cut out, to be read at its own scale.
+  // on a whole sheet is found with findTextLines and cut out, to be read at its own scale.
   const cut = cutOut(grey, options, place);
   if (cut.line) return cut.line;
   if (cut.lines > 1)
@@ -76,19 +76,29 @@ export async function prepareLineImage(
   throw noInk(grey);
 }
 
-/** The one line of writing `findTextLines` finds in the image, cut out and prepared (if one), and how many it found. */
+/**
+ * The writing `findTextLines` finds in the image, cut out and prepared when it is small in it: its one line, or the
+ * box around its lines (a form's field with its printed label, read as such a crop is); and how many lines it found.
+ */
 function cutOut(
   grey: GreyImage,
   options: LinePreprocessOptions,
   place: Placer,
 ): { line?: PreparedTextLine; lines: number } {
-  // Any number of lines: more than one is no field to cut out, not an error of this image.
+  // Any number of lines: more than one is still a field to cut out, not an error of this image.
   const found = findTextLines(grey, {
     maxLines: Number.POSITIVE_INFINITY,
     ...(options.polarity ? { polarity: options.polarity } : {}),
   });
   const lines = found.lines.length;
-  return lines === 1 ? { line: linesOfPage(grey, found, options, place)[0], lines } : { lines };
+  if (lines === 0) return { lines };
+  const x0 = Math.min(...found.lines.map((b) => b.x));
+  const y0 = Math.min(...found.lines.map((b) => b.y));
+  const x1 = Math.max(...found.lines.map((b) => b.x + b.width));
+  const y1 = Math.max(...found.lines.map((b) => b.y + b.height));
+  const around = { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  if (lines > 1 && !smallIn(around, grey)) return { lines };
+  return { line: linesOfPage(grey, { ...found, lines: [around] }, options, place)[0], lines };
 }
 
 /** A line prepared from an image, with where its writing lay in it. */
