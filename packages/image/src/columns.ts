@@ -91,15 +91,28 @@ function level(a: Row[], b: Row[]): boolean {
   );
 }
 
-/** Each component to the group whose letters' box lies nearest its middle (inside it: distance 0). */
-export function partition(comps: readonly Component[], groups: readonly Component[][]): Component[][] {
-  const boxes = groups.map((g) => ({
-    x0: Math.min(...g.map((c) => c.x0)),
-    y0: Math.min(...g.map((c) => c.y0)),
-    x1: Math.max(...g.map((c) => c.x1)),
-    y1: Math.max(...g.map((c) => c.y1)),
-  }));
-  const out: Component[][] = groups.map(() => []);
+/** An inclusive box in working pixels: a component's, a line's. */
+export interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** The box around a set of boxes (inclusive). */
+export function enclosing(items: readonly Box[]): Box {
+  return {
+    x0: Math.min(...items.map((c) => c.x0)),
+    y0: Math.min(...items.map((c) => c.y0)),
+    x1: Math.max(...items.map((c) => c.x1)),
+    y1: Math.max(...items.map((c) => c.y1)),
+  };
+}
+
+/** Each item (a component, a line) to the group whose box lies nearest its middle (inside it: distance 0). */
+export function partition<T extends Box>(comps: readonly T[], groups: readonly Box[][]): T[][] {
+  const boxes = groups.map(enclosing);
+  const out: T[][] = groups.map(() => []);
   for (const c of comps) {
     const mx = (c.x0 + c.x1) / 2;
     const my = (c.y0 + c.y1) / 2;

@@ -1,5 +1,5 @@
 import { HcrError } from '@hcr/core';
-import { partition, textColumns } from './columns.js';
+import { type Box, enclosing, partition, textColumns } from './columns.js';
 import type { Component } from './components.js';
 import { validateImage } from './grey.js';
 import type { Polarity } from './ink.js';
@@ -129,11 +129,7 @@ export function findTextLines(img: GreyImage, opts: FindTextLinesOptions = {}): 
 }
 
 /** A line found, inclusive working pixels, with the height of its letters. */
-interface Line {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
+interface Line extends Box {
   letterHeight: number;
 }
 
@@ -161,7 +157,7 @@ function whole(plane: Plane, c: Component): boolean {
 }
 
 /** Whether a component's middle lies in a box (inclusive working pixels). */
-function holds(b: { x0: number; y0: number; x1: number; y1: number }, c: Component): boolean {
+function holds(b: Box, c: Component): boolean {
   const mx = (c.x0 + c.x1) / 2;
   const my = (c.y0 + c.y1) / 2;
   return mx >= b.x0 && mx <= b.x1 && my >= b.y0 && my <= b.y1;
@@ -173,23 +169,8 @@ function holds(b: { x0: number; y0: number; x1: number; y1: number }, c: Compone
  */
 function withSmallerWriting(perColumn: Line[][], smaller: Line[]): Line[] {
   if (smaller.length === 0) return perColumn.flat();
-  const extents = perColumn.map((ls) => ({
-    x0: Math.min(...ls.map((l) => l.x0)),
-    y0: Math.min(...ls.map((l) => l.y0)),
-    x1: Math.max(...ls.map((l) => l.x1)),
-    y1: Math.max(...ls.map((l) => l.y1)),
-  }));
-  const out = perColumn.map((ls) => [...ls]);
-  for (const s of smaller) {
-    const mx = (s.x0 + s.x1) / 2;
-    const my = (s.y0 + s.y1) / 2;
-    const dist = (b: (typeof extents)[number]) =>
-      Math.max(0, b.x0 - mx, mx - b.x1) ** 2 + Math.max(0, b.y0 - my, my - b.y1) ** 2;
-    let best = 0;
-    for (let i = 1; i < extents.length; i++) if (dist(extents[i]!) < dist(extents[best]!)) best = i;
-    out[best]!.push(s);
-  }
-  return out.flatMap((ls) => ls.sort((a, b) => a.y0 - b.y0 || a.x0 - b.x0));
+  const near = partition(smaller, perColumn);
+  return perColumn.flatMap((ls, i) => [...ls, ...near[i]!].sort((a, b) => a.y0 - b.y0 || a.x0 - b.x0));
 }
 
 /**
@@ -249,10 +230,7 @@ function findLetters(all: Component[], w: number): Letters | undefined {
 function pageSkew(page: InkPlane, columns: Component[][] | undefined): number {
   if (!columns || columns.length < 2) return leaningAngle(page.ink, page.w, page.h);
   const fullest = columns.reduce((a, b) => (b.length > a.length ? b : a));
-  const x0 = Math.min(...fullest.map((c) => c.x0));
-  const x1 = Math.max(...fullest.map((c) => c.x1));
-  const y0 = Math.min(...fullest.map((c) => c.y0));
-  const y1 = Math.max(...fullest.map((c) => c.y1));
+  const { x0, y0, x1, y1 } = enclosing(fullest);
   const cw = x1 - x0 + 1;
   const ch = y1 - y0 + 1;
   const ink = new Float32Array(cw * ch);

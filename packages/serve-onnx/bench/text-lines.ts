@@ -111,6 +111,14 @@ async function stack(crops: Crop[]): Promise<{ png: Buffer; rows: [number, numbe
   };
 }
 
+/** A crop copied onto a page `width` px wide at (x, y), its grey shifted so that its paper (its median) is `paper`. */
+function pasteOnPaper(page: Buffer, width: number, c: Crop, x: number, y: number, paper: number): void {
+  const shift = paper - [...c.grey].sort((a, b) => a - b)[c.grey.length >> 1]!;
+  for (let r = 0; r < c.height; r++)
+    for (let k = 0; k < c.width; k++)
+      page[(y + r) * width + x + k] = Math.max(0, Math.min(255, c.grey[r * c.width + k]! + shift));
+}
+
 /**
  * Two columns of crops side by side, `gutter` px apart, the right one `drop` px lower, with a `margin` all round,
  * on one sheet: each crop's grey shifted so that its paper (its median) is the sheet's, a fifth of its height of
@@ -129,10 +137,7 @@ async function twoColumnNote(left: Crop[], right: Crop[], gutter: number, drop: 
     let y = top;
     for (const c of cs) {
       y += Math.round(0.2 * c.height);
-      const shift = sheet - [...c.grey].sort((a, b) => a - b)[c.grey.length >> 1]!;
-      for (let r = 0; r < c.height; r++)
-        for (let k = 0; k < c.width; k++)
-          page[(y + r) * width + x + k] = Math.max(0, Math.min(255, c.grey[r * c.width + k]! + shift));
+      pasteOnPaper(page, width, c, x, y, sheet);
       boxes.push({ x, y, width: c.width, height: c.height });
       y += c.height + Math.round(0.2 * c.height);
     }
@@ -331,10 +336,7 @@ async function onSheet(crops: Crop[]): Promise<{ png: Buffer; rows: [number, num
   const rows: [number, number][] = [];
   for (const [i, c] of crops.entries()) {
     top += gaps[i]!;
-    const shift = paper - [...c.grey].sort((a, b) => a - b)[c.grey.length >> 1]!;
-    for (let y = 0; y < c.height; y++)
-      for (let x = 0; x < c.width; x++)
-        page[(top + y) * width + left + x] = Math.max(0, Math.min(255, c.grey[y * c.width + x]! + shift));
+    pasteOnPaper(page, width, c, left, top, paper);
     rows.push([top, top + c.height]);
     top += c.height + gaps[i]!;
   }
