@@ -26,13 +26,14 @@ if (!existsSync(readerFile)) {
 
 type Change = (bytes: Buffer) => Promise<Buffer>;
 
+/** An encoded image's grey levels, one byte a pixel, with its size. */
+function greyPixels(bytes: Buffer) {
+  return sharp(bytes).greyscale().extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+}
+
 /** The image's grey levels changed pixel by pixel (`f(value, x, y, width)`), as a PNG. */
 async function perPixel(bytes: Buffer, f: (v: number, x: number, y: number, w: number) => number) {
-  const { data, info } = await sharp(bytes)
-    .greyscale()
-    .extractChannel(0)
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await greyPixels(bytes);
   const out = Buffer.alloc(data.length);
   for (let y = 0; y < info.height; y++)
     for (let x = 0; x < info.width; x++) {
@@ -64,11 +65,7 @@ const sheetRng = createRng(2);
 const onSheet =
   (height: number): Change =>
   async (bytes) => {
-    const { data, info } = await sharp(bytes)
-      .greyscale()
-      .extractChannel(0)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await greyPixels(bytes);
     const paper = [...data].sort((a, b) => a - b)[data.length >> 1]!;
     const width = Math.max(info.width, Math.round(0.7 * height));
     const sheetHeight = Math.max(info.height, height);
@@ -115,11 +112,7 @@ const CONDITIONS: [string, string, Change][] = [
     'blue ink',
     'in colour: the ink blue (30, 60, 190), the paper cream (245, 238, 220)',
     async (b) => {
-      const { data, info } = await sharp(b)
-        .greyscale()
-        .extractChannel(0)
-        .raw()
-        .toBuffer({ resolveWithObject: true });
+      const { data, info } = await greyPixels(b);
       const rgb = Buffer.alloc(data.length * 3);
       const [ink, paper] = [
         [30, 60, 190],
