@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
 
-/** File extensions a folder is searched for: the formats the recogniser decodes (PNG, JPEG, WebP, TIFF, GIF). */
+/** File extensions a folder is searched for: the formats the recogniser decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
   '.png',
   '.jpg',
@@ -11,6 +11,8 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   '.tif',
   '.tiff',
   '.gif',
+  '.bmp',
+  '.avif',
 ];
 
 const isImageName = (name: string) => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
@@ -51,7 +53,7 @@ export async function expandImageArgs(args: readonly string[]): Promise<string[]
         'NO_IMAGES',
         `The folder ${arg} has no images (${IMAGE_EXTENSIONS.join(', ')}) in it.`,
         {
-          hint: 'Pass a folder with PNG, JPEG, WebP, TIFF or GIF files (subfolders are searched too), or the files themselves.',
+          hint: 'Pass a folder with PNG, JPEG, WebP, TIFF, GIF, BMP or AVIF files (subfolders are searched too), or the files themselves.',
         },
       );
     files.push(...found);

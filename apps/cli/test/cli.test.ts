@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { encodeGreyPng } from '@hcr/serve-onnx';
 import { afterEach, describe, expect, it } from 'vitest';
+import { asBmp } from '../../../packages/serve-onnx/test/support/bmp.js';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from '../../../packages/serve-onnx/test/support/models.js';
 import { RANDOM_READER } from '../../../packages/serve-onnx/test/support/paths.js';
 import { csvField } from '../src/csv.js';
@@ -162,19 +163,23 @@ describe('colour, decided per stream', () => {
 });
 
 describe('hcr predict DIR', () => {
-  /** root/a.png, root/sub/deep/7-0.jpg, root/sub/UPPER.PNG, root/sub/we,"ird".png; skipped: notes.txt, .hidden/x.png */
+  /**
+   * root/a.png, root/sub/deep/7-0.jpg, root/sub/scan.BMP, root/sub/UPPER.PNG, root/sub/we,"ird".png; skipped:
+   * notes.txt, .hidden/x.png
+   */
   async function imageTree(): Promise<{ root: string; images: string[] }> {
     const root = mkdtempSync(join(tmpdir(), 'hcr-predict-dir-'));
     mkdirSync(join(root, 'sub/deep'), { recursive: true });
     mkdirSync(join(root, '.hidden'));
     writeFileSync(join(root, 'a.png'), await barPng(20));
     writeFileSync(join(root, 'sub/UPPER.PNG'), await barPng(26));
+    writeFileSync(join(root, 'sub/scan.BMP'), await asBmp(Buffer.from(await barPng(28))));
     writeFileSync(join(root, 'sub/we,"ird".png'), await barPng(30));
     copyFileSync(join(HANDWRITING_DIR, '7-0.jpg'), join(root, 'sub/deep/7-0.jpg'));
     writeFileSync(join(root, 'notes.txt'), 'not an image');
     writeFileSync(join(root, '.hidden/x.png'), await barPng(24));
-    const images = ['a.png', 'sub/UPPER.PNG', 'sub/deep/7-0.jpg', 'sub/we,"ird".png'].map((f) =>
-      join(root, f),
+    const images = ['a.png', 'sub/UPPER.PNG', 'sub/deep/7-0.jpg', 'sub/scan.BMP', 'sub/we,"ird".png'].map(
+      (f) => join(root, f),
     );
     return { root, images };
   }
@@ -215,7 +220,7 @@ describe('hcr predict DIR', () => {
     const r = await hcr('predict', join(root, 'sub'), missing, '--model', FIXTURE_MODEL, '--format', 'csv');
     expect(r.code).toBe(1);
     const rows = parseCsv(r.out);
-    expect(rows).toHaveLength(1 + 3 + 1);
+    expect(rows).toHaveLength(1 + 4 + 1);
     expect(rows.at(-1)![0]).toBe(missing);
     expect(rows.at(-1)!.at(-1)).toMatch(/Cannot read .*missing\.png/);
     const both = await hcr('predict', root, '--model', FIXTURE_MODEL, '--format', 'csv', '--json');

@@ -174,10 +174,12 @@ describe('photo preprocessing', () => {
     const png = await photo('7');
     await expect(decodeImage(png.subarray(0, png.length / 2))).rejects.toBeInstanceOf(HcrError);
     // Formats hcr does not read are named, with what it does read.
-    const bmpHeader = new Uint8Array([0x42, 0x4d, 0x3a, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0]);
-    await expect(decodeImage(bmpHeader)).rejects.toThrow(
-      /a BMP image, which hcr does not read: it reads PNG, JPEG, WebP, TIFF or GIF/,
+    const heic = new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode('ftypheic\0\0\0\0mif1heic'), 0, 0]);
+    await expect(decodeImage(heic)).rejects.toThrow(
+      /a HEIC image, .*which hcr does not read: it reads PNG, JPEG, WebP, TIFF, GIF, BMP or AVIF/,
     );
+    const bmpHeader = new Uint8Array([0x42, 0x4d, 0x3a, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0]);
+    await expect(decodeImage(bmpHeader)).rejects.toThrow(/BMP image has no valid header/);
     await expect(decodeImage(new TextEncoder().encode('%PDF-1.7\n'))).rejects.toThrow(/a PDF document/);
     await expect(decodeImage(new Uint8Array([1, 2, 3, 4, 5]))).rejects.toThrow(/no image signature/);
     // A PNG whose header says 20000 x 20000 (400 megapixels) in a few hundred bytes: refused before decoding.

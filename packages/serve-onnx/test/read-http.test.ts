@@ -5,6 +5,7 @@ import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, createLineReader, createRecognizer, type HcrApp, type LineReader } from '../src/index.js';
+import { asBmp } from './support/bmp.js';
 import { columnsScan, lineScan, pageScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
 import { RANDOM_READER, RANDOM_READER_62, RANDOM_READER_SEED4 } from './support/paths.js';
@@ -72,20 +73,26 @@ describe('POST /v1/read', () => {
     expect(body.input).toBeUndefined();
   });
 
-  it("reads a scanner's TIFF as the same line in PNG, and names a format it does not read", async () => {
+  it("reads a scanner's TIFF and BMP as the same line in PNG, and names a format it does not read", async () => {
     const png = await lineScan('7140');
     const tiff = await sharp(png).tiff({ compression: 'lzw' }).toBuffer();
     const asPng = (await post(png, '?top_k=3')).json();
-    const asTiff = await post(tiff, '?top_k=3', 'image/tiff');
-    expect(asTiff.statusCode).toBe(200);
-    expect(asTiff.json()).toMatchObject({ text: asPng.text, confidence: asPng.confidence });
-    const bmp = await post(
-      Buffer.from([0x42, 0x4d, 0x3a, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0]),
-      '',
-      'image/png',
-    );
-    expect(bmp.statusCode).toBe(400);
-    expect(bmp.json().error.message).toMatch(/BMP image, which hcr does not read/);
+    for (const [bytes, type] of [
+      [tiff, 'image/tiff'],
+      [await asBmp(png), 'image/bmp'],
+    ] as const) {
+      const res = await post(bytes, '?top_k=3', type);
+      expect(res.statusCode, type).toBe(200);
+      expect(res.json(), type).toMatchObject({ text: asPng.text, confidence: asPng.confidence });
+    }
+    const heic = Buffer.concat([
+      Buffer.from([0, 0, 0, 24]),
+      Buffer.from('ftypheic\0\0\0\0mif1heic'),
+      Buffer.alloc(64),
+    ]);
+    const refused = await post(heic, '', 'application/octet-stream');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.message).toMatch(/a HEIC image, whose HEVC coding hcr's decoder lacks/);
     expect((await post(png)).statusCode).toBe(200);
   });
 

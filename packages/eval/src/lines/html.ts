@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { sniffImageFormat } from '@hcr/image/decode';
 import { LINE_HEIGHT } from '@hcr/model';
 import { card, esc, figure, kv, pct, STYLE } from '../html.js';
 import { linePng } from './charts.js';
@@ -25,16 +25,11 @@ const cerText = (x: number) => `${(x * 100).toFixed(2)}%`;
 /** A confidence: 3 decimals, or 2 significant digits when tiny (an untrained reader). */
 const conf = (x: number) => (x === 0 || x >= 0.001 ? x.toFixed(3) : x.toExponential(1));
 
-function mime(file: string): string {
-  const ext = extname(file).toLowerCase();
-  return ext === '.png' ? 'image/png' : ext === '.webp' ? 'image/webp' : 'image/jpeg';
-}
-
 async function originalImg(file: string | undefined): Promise<string> {
   if (!file) return '';
   const bytes = await readFile(file).catch(() => undefined);
   return bytes
-    ? `<img class="orig" alt="original" src="data:${mime(file)};base64,${bytes.toString('base64')}">`
+    ? `<img class="orig" alt="original" src="data:image/${sniffImageFormat(bytes) ?? 'jpeg'};base64,${bytes.toString('base64')}">`
     : '';
 }
 

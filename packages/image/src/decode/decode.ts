@@ -1,20 +1,26 @@
 import { HcrError } from '@hcr/core';
 import sharp, { type OutputInfo } from 'sharp';
+import { bmpRunLength, bmpSize, decodeBmpPixels } from './bmp.js';
 import { decodeSmallPngPixels } from './small-png.js';
 
-/** Image formats accepted from users: what phones, browsers and document scanners write (TIFF, often 1-bit fax). */
+/**
+ * Image formats accepted from users: what phones, browsers and document scanners write (TIFF, often 1-bit fax;
+ * BMP from Windows scanning tools; AVIF from browsers and recent phones).
+ */
 export const IMAGE_CONTENT_TYPES = [
   'image/png',
   'image/jpeg',
   'image/webp',
   'image/tiff',
   'image/gif',
+  'image/bmp',
+  'image/avif',
 ] as const;
 
 /** The accepted formats in words, for messages and documentation. */
-export const IMAGE_FORMATS_TEXT = 'PNG, JPEG, WebP, TIFF or GIF';
+export const IMAGE_FORMATS_TEXT = 'PNG, JPEG, WebP, TIFF, GIF, BMP or AVIF';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'bmp' | 'avif';
 
 export interface DecodeLimits {
   /** Largest width x height accepted before decoding (decompression bombs stop here). */
@@ -47,7 +53,8 @@ function badImage(problem: string, cause?: unknown): HcrError {
 }
 
 /**
- * Decodes PNG/JPEG/WebP/TIFF/GIF (the first page or frame; small plain PNGs in JS via zlib, everything else with sharp): checks the header before decoding (format, pixel count), applies the
+ * Decodes PNG/JPEG/WebP/TIFF/GIF/AVIF (the first page or frame; small plain PNGs in JS via zlib, BMP with bmp-ts,
+ * everything else with sharp): checks the header before decoding (format, pixel count), applies the
  * EXIF orientation (phone photos), shrinks to the working size, and turns colour + alpha into one channel.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
@@ -55,10 +62,14 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
   const format = checkFormat(bytes);
   const small = format === 'png' ? decodeSmallNow(bytes, maxInputPixels, false) : undefined;
   if (small) return small;
+  const bmp = format === 'bmp' ? bmpInput(bytes, maxInputPixels) : undefined;
   let raw: { data: Buffer; info: OutputInfo };
   try {
     // One pass: sharp checks width x height against the limit from the header, before decoding pixels.
-    raw = await sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels, animated: false })
+    raw = await (bmp
+      ? sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } })
+      : sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels, animated: false })
+    )
       .rotate()
       .resize(workingSize, workingSize, { fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' })
       .ensureAlpha()
@@ -76,7 +87,28 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
   };
   // Shrunk to the working size: the header has the size the image arrived at (what errors and callers name).
   const shrunk = Math.max(pixels.width, pixels.height) >= workingSize;
-  return decoded(pixels, format, false, shrunk ? await orientedSize(bytes) : undefined);
+  return decoded(pixels, format, false, bmp ?? (shrunk ? await orientedSize(bytes) : undefined));
+}
+
+/** A BMP's pixels for sharp, its size checked against the limit from the header first (bombs stop here too). */
+function bmpInput(bytes: Uint8Array, maxInputPixels: number) {
+  const size = bmpSize(bytes);
+  if (!size) throw badImage('The BMP image has no valid header (width and height).');
+  if (size.width * size.height > maxInputPixels) throw tooLargeError(size, maxInputPixels);
+  const runLength = bmpRunLength(bytes);
+  if (runLength)
+    throw new HcrError(
+      'IMAGE_UNDECODABLE',
+      `The BMP image is run-length coded (${runLength}), which hcr does not read.`,
+      {
+        hint: 'Save it as an uncompressed BMP, or as PNG (lossless, and smaller).',
+      },
+    );
+  try {
+    return decodeBmpPixels(bytes);
+  } catch (e) {
+    throw badImage(`The BMP image cannot be decoded (${(e as Error).message}): is it truncated?`, e);
+  }
 }
 
 /** Width and height as the image is seen upright (EXIF orientations 5-8 turn it a quarter). */
@@ -111,6 +143,8 @@ function checkFormat(bytes: Uint8Array): ImageFormat {
   if (bytes.byteLength === 0) throw badImage('The image is empty (0 bytes).');
   const format = sniffImageFormat(bytes);
   if (format) return format;
+  if (startsWith(bytes, 'BM') && bytes.byteLength >= 14)
+    throw badImage('The BMP image has no valid header (width and height): is it truncated?');
   const other = otherFormat(bytes);
   throw badImage(
     other
@@ -210,14 +244,30 @@ export function sniffImageFormat(b: Uint8Array): ImageFormat | undefined {
   if (startsWith(b, 'RIFF') && startsWith(b, 'WEBP', 8)) return 'webp';
   if (startsWith(b, 'II*\0') || startsWith(b, 'MM\0*')) return 'tiff';
   if (startsWith(b, 'GIF87a') || startsWith(b, 'GIF89a')) return 'gif';
+  if (startsWith(b, 'BM') && bmpSize(b)) return 'bmp';
+  if (isoBrands(b).some((brand) => brand === 'avif' || brand === 'avis')) return 'avif';
   return undefined;
 }
+
+/** The major and compatible brands of an ISO media file (HEIF, AVIF, MP4: its `ftyp` box), or none. */
+function isoBrands(b: Uint8Array): string[] {
+  if (b.byteLength < 16 || !startsWith(b, 'ftyp', 4)) return [];
+  const boxEnd = Math.min(b.byteLength, new DataView(b.buffer, b.byteOffset).getUint32(0));
+  const brand = (at: number) => String.fromCharCode(...b.subarray(at, at + 4));
+  const brands = [brand(8)];
+  for (let at = 16; at + 4 <= boxEnd; at += 4) brands.push(brand(at));
+  return brands;
+}
+
+const HEIC_BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs', 'mif1', 'msf1'];
 
 /** Formats people send by mistake, named so that the error says what arrived. */
 function otherFormat(b: Uint8Array): string | undefined {
   if (startsWith(b, '%PDF')) return 'a PDF document (export the page as PNG or TIFF, or crop the field)';
-  if (startsWith(b, 'BM')) return 'a BMP image';
-  if (startsWith(b, 'ftyp', 4)) return 'a HEIC/AVIF image (set the camera to JPEG, or convert it)';
+  const brands = isoBrands(b);
+  if (brands.some((brand) => HEIC_BRANDS.includes(brand)))
+    return "a HEIC image, whose HEVC coding hcr's decoder lacks (set the camera to JPEG or 'Most Compatible', or convert it)";
+  if (brands.length > 0) return `an ISO media file of brand '${brands[0]}' (a video?)`;
   if (b[0] === 0x3c) return 'text (HTML or SVG?)';
   return undefined;
 }
@@ -227,13 +277,20 @@ async function tooLarge(bytes: Uint8Array, limit: number, cause: unknown): Promi
   const meta = await sharp(bytes, { limitInputPixels: false })
     .metadata()
     .catch(() => undefined);
-  const size =
-    meta?.width && meta.height
-      ? `${meta.width}x${meta.height} = ${((meta.width * meta.height) / 1e6).toFixed(1)} megapixels`
-      : 'larger than allowed';
+  return tooLargeError(meta?.width && meta.height ? meta : undefined, limit, cause);
+}
+
+function tooLargeError(
+  size: { width: number; height: number } | undefined,
+  limit: number,
+  cause?: unknown,
+): HcrError {
+  const text = size
+    ? `${size.width}x${size.height} = ${((size.width * size.height) / 1e6).toFixed(1)} megapixels`
+    : 'larger than allowed';
   return new HcrError(
     'IMAGE_TOO_LARGE',
-    `The image is ${size}, over the limit of ${(limit / 1e6).toFixed(1)} megapixels.`,
+    `The image is ${text}, over the limit of ${(limit / 1e6).toFixed(1)} megapixels.`,
     {
       hint: 'Crop the photo to the character or field, or scale it down (neither needs more than a megapixel or two).',
       cause,

@@ -1,0 +1,45 @@
+import { decode } from 'bmp-ts';
+
+/**
+ * BMP, which sharp's libvips build does not read (Windows scanning tools and old scanners still write it), decoded
+ * with bmp-ts: 1/4/8-bit palettes, 16/24/32-bit, top-down or bottom-up. The pixels come out as RGB; a BMP's
+ * fourth byte is padding in most files (bmp-ts gives 0 for 24-bit ones), so it is never taken for transparency.
+ * bmp-ts 1.0.9 is read in its ABGR layout: its `toRGBA` option garbles 1/4/8-bit images, and its run-length
+ * (RLE4/RLE8) decoding misplaces channels, so those rare files are refused by name instead of read wrong.
+ */
+
+/** Width and height from a BMP's header (before any pixel is decoded), or undefined when there is none. */
+export function bmpSize(b: Uint8Array): { width: number; height: number } | undefined {
+  if (b.byteLength < 26) return undefined;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const headerSize = view.getUint32(14, true);
+  // BITMAPCOREHEADER (OS/2, 12 bytes) stores 16-bit sizes; every later header 32-bit, the height signed
+  // (negative: rows stored top-down).
+  const core = headerSize === 12;
+  const width = core ? view.getUint16(18, true) : view.getInt32(18, true);
+  const height = core ? view.getUint16(20, true) : Math.abs(view.getInt32(22, true));
+  return width > 0 && height > 0 ? { width, height } : undefined;
+}
+
+/** Run-length coded (RLE8, RLE4), from the header's compression field; undefined for other BMPs. */
+export function bmpRunLength(b: Uint8Array): string | undefined {
+  if (b.byteLength < 34 || new DataView(b.buffer, b.byteOffset).getUint32(14, true) === 12) return undefined;
+  const compression = new DataView(b.buffer, b.byteOffset).getUint32(30, true);
+  return compression === 1 ? 'RLE8' : compression === 2 ? 'RLE4' : undefined;
+}
+
+/** The RGB pixels of a BMP whose size bmpSize has checked; throws the decoder's error on a corrupt file. */
+export function decodeBmpPixels(b: Uint8Array): { data: Buffer; width: number; height: number; channels: 3 } {
+  const bmp = decode(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  const n = bmp.width * bmp.height;
+  if (bmp.data.length < 4 * n)
+    throw new Error(`${bmp.data.length} bytes of pixels for ${bmp.width}x${bmp.height}`);
+  const rgb = Buffer.alloc(3 * n);
+  // ABGR -> RGB.
+  for (let i = 0, o = 0; i < n; i++, o += 4) {
+    rgb[3 * i] = bmp.data[o + 3]!;
+    rgb[3 * i + 1] = bmp.data[o + 2]!;
+    rgb[3 * i + 2] = bmp.data[o + 1]!;
+  }
+  return { data: rgb, width: bmp.width, height: bmp.height, channels: 3 };
+}
