@@ -47,6 +47,16 @@ describe('findTextLines', () => {
     expect(lines[0]!.x + lines[0]!.width).toBeGreaterThan(160);
   });
 
+  it('read as one field, a note of three lines is SEVERAL_LINES, pointing to layout=lines', async () => {
+    const note = await png(page(tops, 170));
+    await expect(prepareLineImage(note)).rejects.toMatchObject({
+      code: 'SEVERAL_LINES',
+      problem: 'The 220x170 image holds 3 lines of writing spread over it, not one line or field.',
+      hint: expect.stringContaining('layout=lines'),
+    });
+    expect(await prepareTextLines(note)).toHaveLength(3);
+  });
+
   it('ignores the rules of lined paper and reads light-on-dark pages alike', () => {
     const ruled = page(tops, 170, (p) => {
       for (const y of [50, 100, 150]) darkRect(p, W, 0, y, W, 2, 90);
@@ -239,8 +249,10 @@ describe('a small note on a large sheet', () => {
     expect(note.box.y).toBeGreaterThanOrEqual(880);
     expect(note.box.y + note.box.height).toBeLessThanOrEqual(1044);
     await expect(prepareLineImage(await png(sheet([100, 900, 1800])))).rejects.toMatchObject({
-      code: 'NO_INK',
-      problem: expect.stringContaining('3 lines of small writing'),
+      code: 'SEVERAL_LINES',
+      problem: expect.stringContaining(
+        'image holds 3 lines of writing spread over it, not one line or field',
+      ),
       hint: expect.stringContaining('layout=lines'),
     });
   });

@@ -45,7 +45,8 @@ export const DEFAULT_LINE_LIMITS: LineLimits = Object.freeze({
 /**
  * Encoded image (PNG/JPEG/WebP) -> a 32-px high line, with `preprocessLine` from @hcr/image (the same
  * code that prepares training and evaluation lines; it refuses 1x1 thumbnails, 20000x40 strips, blank
- * and uniform images and too-wide lines with errors naming the fix). Decoding is the character path's
+ * and uniform images and too-wide lines with errors naming the fix; lines spread over the image are SEVERAL_LINES,
+ * for `prepareTextLines`). Decoding is the character path's
  * `decodeImage` (signature sniffing, pixel limit before decoding, EXIF rotation) at a line's working size.
  */
 export async function prepareLineImage(
@@ -61,15 +62,16 @@ export async function prepareLineImage(
   }
   if (line && !smallIn(line.crop, grey)) return place(line, line.crop, line.skew);
   // No writing found at preprocessLine's working scale, or a band a few pixels high there: a field photographed
-  // on a whole sheet is found with findTextLines and cut out, to be read at its own scale.
+  // on a whole sheet is found with findTextLines and cut out, to be read at its own scale. Lines spread over the
+  // image (a note, a page) are no one field: SEVERAL_LINES, rather than one of them read as if it were all.
   const cut = cutOut(grey, options, place);
   if (cut.line) return cut.line;
   if (cut.lines > 1)
     throw new HcrError(
-      'NO_INK',
-      `No field large enough to read in the ${grey.width}x${grey.height} image: it holds ${cut.lines} lines of small writing.`,
+      'SEVERAL_LINES',
+      `The ${grey.width}x${grey.height} image holds ${cut.lines} lines of writing spread over it, not one line or field.`,
       {
-        hint: 'Read every line with layout=lines (hcr read --layout lines), or crop the image to the field.',
+        hint: 'Read every line with layout=lines (hcr read --layout lines), or crop the image to the one field.',
       },
     );
   if (line) return place(line, line.crop, line.skew);
