@@ -7,6 +7,7 @@ import {
   caseConfusions,
   characterConfusions,
   exactAtCoverage,
+  exactAtMinConfidence,
   fullStringText,
   lineEdits,
   minCtcFrames,
@@ -192,6 +193,23 @@ describe('exactAtCoverage', () => {
     ]);
     expect(exactAtCoverage([], [1])).toEqual([]);
     expect(exactAtCoverage([{ confidence: 0.1, exact: true }], [0.01])[0]!.kept).toBe(1);
+  });
+});
+
+describe('exactAtMinConfidence', () => {
+  it('accepts the reads at or above each threshold and scores those', () => {
+    const reads = [
+      { confidence: 0.9, exact: true },
+      { confidence: 0.2, exact: false },
+      { confidence: 0.8, exact: false },
+      { confidence: 0.5, exact: true },
+    ];
+    expect(exactAtMinConfidence(reads, [0.5, 0.85, 0.95])).toEqual([
+      { minConfidence: 0.5, accepted: 3, acceptedShare: 0.75, exactRate: 0.666667 },
+      { minConfidence: 0.85, accepted: 1, acceptedShare: 0.25, exactRate: 1 },
+      { minConfidence: 0.95, accepted: 0, acceptedShare: 0, exactRate: 0 },
+    ]);
+    expect(exactAtMinConfidence([])).toEqual([]);
   });
 });
 

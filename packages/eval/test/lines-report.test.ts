@@ -466,6 +466,10 @@ describe('evaluateReader on a tiny random reader', () => {
     expect(html).toContain('id="results"');
     expect(html).not.toMatch(/src="(?!data:)/);
     expect(html).toContain('Tesseract');
+    // What min_confidence would accept, per source and constraint, as in lines.json.
+    const first = json.sources[0]!.constraints[0]!;
+    expect(first.atMinConfidence.map((p) => p.minConfidence)).toEqual([0.5, 0.8, 0.9]);
+    expect(html.match(/<table class="min-confidence"/g)).toHaveLength(json.sources.length);
     const png = await readFile(join(reportDir, report.sources[0]!.picture));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
   });

@@ -159,13 +159,18 @@ export function rankClasses(
   return pred;
 }
 
-/** min_confidence from HTTP or the CLI: a number from 0 (always answer) to 1. */
+/** min_confidence of a character from HTTP or the CLI: a number from 0 (always answer) to 1, by default 0.5. */
 export function parseMinConfidence(raw: unknown): number {
-  if (raw === undefined || raw === null || raw === '') return DEFAULT_MIN_CONFIDENCE;
+  return readMinConfidence(raw) ?? DEFAULT_MIN_CONFIDENCE;
+}
+
+/** min_confidence of a line read: as parseMinConfidence, but absent stays undefined (no verdict asked for). */
+export function readMinConfidence(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
   const v = typeof raw === 'number' ? raw : Number(String(raw).trim());
   if (String(raw).trim() === '' || !Number.isFinite(v) || v < 0 || v > 1)
     throw new HcrError('BAD_MIN_CONFIDENCE', `min_confidence=${String(raw)} is not a number from 0 to 1.`, {
-      hint: `Use e.g. min_confidence=0.8 (default ${DEFAULT_MIN_CONFIDENCE}; 0 always answers).`,
+      hint: `Use e.g. min_confidence=0.8 (for a character the default is ${DEFAULT_MIN_CONFIDENCE}; 0 always answers).`,
     });
   return v;
 }

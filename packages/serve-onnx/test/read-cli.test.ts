@@ -112,6 +112,27 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     expect(u.stdout).not.toMatch(/tax\.png .*leaned/);
   });
 
+  it('--min-confidence marks readings below it as no confident answer: in text, and as answer and verdict columns in CSV', async () => {
+    const plain = JSON.parse((await run(['read', '--model', RANDOM_READER, line, '--json'])).stdout)
+      .results[0].reading;
+    const above = Math.min(1, plain.confidence + 0.01).toFixed(4);
+    const t = await run(['read', '--model', RANDOM_READER, line, '--min-confidence', above]);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/tax\.png {2}.* {2}\d+\.\d% {2}no confident answer/);
+    const c = await run(['read', '--model', RANDOM_READER, line, '--min-confidence', '0', '--format', 'csv']);
+    const [header, row] = c.stdout.trim().split('\n');
+    expect(header!.split(',').slice(0, 5)).toEqual(['file', 'text', 'confidence', 'answer', 'verdict']);
+    const cells = row!.split(',');
+    expect([cells[3], cells[4]]).toEqual([cells[1], 'accepted']);
+    const j = JSON.parse(
+      (await run(['read', '--model', RANDOM_READER, line, '--min-confidence', above, '--json'])).stdout,
+    );
+    expect(j.results[0].reading).toMatchObject({ answer: null, verdict: 'not-confident' });
+    const bad = await run(['read', '--model', RANDOM_READER, line, '--min-confidence', '80']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--min-confidence must be a number from 0 to 1, got '80'/);
+  });
+
   it('--layout lines reads every line of a note: a row per line in text and CSV, the lines in --json', async () => {
     const note = join(dir, 'note.png');
     await writeFile(note, (await pageScan(['7140', 'TAX', 'LATT 41'], { noise: 3 })).png);

@@ -145,6 +145,33 @@ describe('POST /v1/read', () => {
     expect(metrics).toMatch(/hcr_http_requests_total\{route="\/v1\/read",method="POST",status="200"\}/);
   });
 
+  it('with min_confidence, gives each reading a verdict and an answer to act on (a page: each line and the whole)', async () => {
+    const png = await lineScan('7140');
+    const plain = (await post(png)).json();
+    expect(plain.verdict).toBeUndefined();
+    expect(plain.answer).toBeUndefined();
+    const accepted = (await post(png, '?min_confidence=0')).json();
+    expect(accepted).toMatchObject({ text: plain.text, verdict: 'accepted', answer: plain.text });
+    expect(accepted.message).toBeUndefined();
+    // Above the reading's own confidence: no answer, and the message says why.
+    const above = Math.min(1, plain.confidence + 0.01);
+    const refused = (await post({ image: png.toString('base64'), min_confidence: above })).json();
+    expect(refused).toMatchObject({ text: plain.text, verdict: 'not-confident', answer: null });
+    expect(refused.message).toContain(`below min_confidence ${above}`);
+    // No text satisfies the constraint: never accepted, whatever the threshold.
+    const unsatisfied = (await post(png, '?min_confidence=0&lexicon=codes&pattern=[0-9]{9}')).json();
+    expect(unsatisfied).toMatchObject({ text: '', verdict: 'not-confident', answer: null });
+    const { png: page } = await pageScan(['7140', 'TAX'], { noise: 3 });
+    const lines = (await post(page, '?layout=lines&min_confidence=0')).json();
+    expect(lines).toMatchObject({ verdict: 'accepted', answer: lines.text });
+    expect(lines.lines.map((l: { verdict: string }) => l.verdict)).toEqual(['accepted', 'accepted']);
+    for (const bad of ['2', '-0.1', 'high']) {
+      const res = await post(png, `?min_confidence=${bad}`);
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json().error.code, bad).toBe('BAD_MIN_CONFIDENCE');
+    }
+  });
+
   it('reads every line of a page with layout=lines: each line with its box, the text one line per line', async () => {
     const { png, rows } = await pageScan(['7140', 'TAX', 'LATT 41'], { noise: 3 });
     const res = await post(png, '?layout=lines&top_k=2&classes=alnum');

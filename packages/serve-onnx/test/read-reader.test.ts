@@ -140,6 +140,30 @@ describe('createLineReader (random-weight reader)', () => {
     await expect(code(reader.read(img, { beam: 0 }))).resolves.toBe('BAD_BEAM');
     await expect(code(reader.read(img, { beam: 65 }))).resolves.toBe('BAD_BEAM');
     await expect(code(reader.read(img, { beam: 2.5 }))).resolves.toBe('BAD_BEAM');
+    await expect(code(reader.read(img, { minConfidence: 1.5 }))).resolves.toBe('BAD_MIN_CONFIDENCE');
+    await expect(code(reader.readLines(img, { minConfidence: Number.NaN }))).resolves.toBe(
+      'BAD_MIN_CONFIDENCE',
+    );
+  });
+
+  it('with minConfidence, accepts a reading that reaches it and holds back one that does not', async () => {
+    const img = await lineScan('7140');
+    const plain = await reader.read(img);
+    expect(plain.verdict).toBeUndefined();
+    const [accepted, refused] = await Promise.all([
+      reader.read(img, { minConfidence: plain.confidence }),
+      reader.read(img, { minConfidence: Math.min(1, plain.confidence * 1.01 + 1e-6) }),
+    ]);
+    expect(accepted).toMatchObject({ text: plain.text, answer: plain.text, verdict: 'accepted' });
+    expect(refused).toMatchObject({ text: plain.text, answer: null, verdict: 'not-confident' });
+    expect(refused.message).toMatch(/No confident answer: the best reading .* has a probability of/);
+    // A page: its lines each judged, the whole by the probability that every line is right.
+    const { png } = await pageScan(['7140', 'TAX'], { noise: 3 });
+    const page = await reader.readLines(png, { minConfidence: 0 });
+    expect(page).toMatchObject({ verdict: 'accepted', answer: page.text });
+    const strict = await reader.readLines(png, { minConfidence: 1 });
+    expect(strict).toMatchObject({ verdict: 'not-confident', answer: null });
+    expect(strict.lines.every((l) => l.verdict === 'not-confident' && l.answer === null)).toBe(true);
   });
 
   it('refuses images with no line to read', async () => {

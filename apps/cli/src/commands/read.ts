@@ -1,6 +1,7 @@
 import { HcrError } from '@hcr/core';
 import {
   createLineReader,
+  judgeReading,
   type LineReader,
   type LineReading,
   loadLexicons,
@@ -52,6 +53,16 @@ interface PageResult {
   error?: { code: string; message: string };
 }
 
+/** `--min-confidence`: a probability from 0 to 1, or an error naming the flag. */
+function minConfidenceFlag(v: string): number {
+  const p = Number(v);
+  if (v.trim() === '' || !Number.isFinite(p) || p < 0 || p > 1)
+    throw new HcrError('BAD_OPTION', `--min-confidence must be a number from 0 to 1, got '${v}'.`, {
+      hint: 'Pass e.g. --min-confidence 0.8 (readings below it are marked not confident, to check by hand).',
+    });
+  return p;
+}
+
 /** `--layout`: line (one line, word or field per image) or lines (every line of writing in it). */
 function layoutFlag(v: string): 'line' | 'lines' {
   if (v === 'line' || v === 'lines') return v;
@@ -85,6 +96,11 @@ export function registerRead(program: Command): void {
     .option('--top-k <n>', `alternative texts per image (1..${MAX_TOP_K})`, rangeInt('--top-k', MAX_TOP_K), 3)
     .option('--beam <n>', `beam width (1 = best path; up to ${MAX_BEAM})`, rangeInt('--beam', MAX_BEAM))
     .option(
+      '--min-confidence <p>',
+      'give each reading a verdict: accepted when its confidence reaches p (0..1), else no confident answer, a read to check by hand (CSV gains answer and verdict columns)',
+      minConfidenceFlag,
+    )
+    .option(
       '--layout <layout>',
       'line: each image is one line, word or field | lines: read every line of writing in it in reading order (a note, an address, a page of columns)',
       layoutFlag,
@@ -105,6 +121,7 @@ Examples:
   hcr read name.png --classes letters --lexicon surnames.txt --json
   hcr read name.png --classes letters --lm first-names.txt   # unknown names still read
   hcr read scans/amounts --classes digits --format csv > amounts.csv
+  hcr read scans/amounts --classes digits --min-confidence 0.8   # accept, or check by hand
   hcr read note.jpg --layout lines                         # every line of a note, in reading order`,
     )
     .action(async (args: string[], opts) => {
@@ -127,12 +144,14 @@ Examples:
           lm: opts.lm ? 'lm' : undefined,
           topK: opts.topK,
           beam: opts.beam,
+          minConfidence: opts.minConfidence,
         };
         const compiled = reader.compile(options); // a bad pattern or class fails before any image is read
+        const judged = opts.minConfidence !== undefined;
         if (opts.layout === 'lines') {
           const pages = await readPages(reader, images, options, { columns: opts.columns });
           if (format === 'json') printJson({ model: reader.info.id, layout: 'lines', results: pages });
-          else if (format === 'csv') writePagesCsv(pages, opts.topK);
+          else if (format === 'csv') writePagesCsv(pages, opts.topK, judged);
           else for (const p of pages) process.stdout.write(`${formatPage(p)}\n`);
           if (pages.some((p) => p.error)) process.exitCode = 1;
           return;
@@ -152,7 +171,10 @@ Examples:
               const { box, skew } = p.value;
               results.push({
                 file: files[i]!,
-                reading: { ...reader.decode(probs[k++]!, compiled), box, skew },
+                reading: judgeReading(
+                  { ...reader.decode(probs[k++]!, compiled), box, skew },
+                  opts.minConfidence,
+                ),
               });
               return;
             }
@@ -161,7 +183,7 @@ Examples:
           });
         }
         if (format === 'json') printJson({ model: reader.info.id, results });
-        else if (format === 'csv') writeCsv(results, opts.topK);
+        else if (format === 'csv') writeCsv(results, opts.topK, judged);
         else for (const r of results) process.stdout.write(`${formatResult(r)}\n`);
         if (results.some((r) => r.error)) process.exitCode = 1;
       } finally {
@@ -190,8 +212,8 @@ async function readPages(
 }
 
 /** CSV of pages: one row per line of writing (file, line number from 1, box, then the reading's columns). */
-function writePagesCsv(pages: PageResult[], topK: number): void {
-  const columns = readingColumns(topK);
+function writePagesCsv(pages: PageResult[], topK: number, judged: boolean): void {
+  const columns = readingColumns(topK, judged);
   let text = csvRow(['file', 'line', ...PLACEMENT_COLUMNS, ...columns, 'error']);
   for (const p of pages) {
     if (!p.reading) {
@@ -203,7 +225,13 @@ function writePagesCsv(pages: PageResult[], topK: number): void {
       continue;
     }
     for (const [i, l] of p.reading.lines.entries())
-      text += csvRow([p.file, String(i + 1), ...placementCells(l), ...readingCells(l, topK), undefined]);
+      text += csvRow([
+        p.file,
+        String(i + 1),
+        ...placementCells(l),
+        ...readingCells(l, topK, judged),
+        undefined,
+      ]);
   }
   process.stdout.write(text);
 }
@@ -217,15 +245,28 @@ function placementCells(r: LineReading | undefined): (string | undefined)[] {
   return [x, y, width, height, r.skew ?? 0].map(String);
 }
 
-/** A reading's CSV columns: its text and confidence (0-1), then each alternative after it. */
-function readingColumns(topK: number): string[] {
+/**
+ * A reading's CSV columns: its text and confidence (0-1), with --min-confidence its answer (empty when not
+ * confident) and verdict, then each alternative after it.
+ */
+function readingColumns(topK: number, judged: boolean): string[] {
   const ranks = Array.from({ length: topK - 1 }, (_, i) => i + 2);
-  return ['text', 'confidence', ...ranks.flatMap((k) => [`text_${k}`, `confidence_${k}`])];
+  return [
+    'text',
+    'confidence',
+    ...(judged ? ['answer', 'verdict'] : []),
+    ...ranks.flatMap((k) => [`text_${k}`, `confidence_${k}`]),
+  ];
 }
 
-function readingCells(r: LineReading | undefined, topK: number): (string | undefined)[] {
+function readingCells(r: LineReading | undefined, topK: number, judged: boolean): (string | undefined)[] {
   const after = Array.from({ length: topK - 1 }, (_, i) => r?.alternatives[i + 1]);
-  return [r?.text, r?.confidence.toFixed(4), ...after.flatMap((a) => [a?.text, a?.confidence.toFixed(4)])];
+  return [
+    r?.text,
+    r?.confidence.toFixed(4),
+    ...(judged ? [r?.answer ?? undefined, r?.verdict] : []),
+    ...after.flatMap((a) => [a?.text, a?.confidence.toFixed(4)]),
+  ];
 }
 
 function formatPage(p: PageResult): string {
@@ -241,12 +282,12 @@ function formatPage(p: PageResult): string {
  * CSV on stdout: file, the text and its confidence (0-1), the alternatives after it, where the writing lay,
  * and the error for files that could not be read.
  */
-function writeCsv(results: ReadResult[], topK: number): void {
-  let text = csvRow(['file', ...readingColumns(topK), ...PLACEMENT_COLUMNS, 'error']);
+function writeCsv(results: ReadResult[], topK: number, judged: boolean): void {
+  let text = csvRow(['file', ...readingColumns(topK, judged), ...PLACEMENT_COLUMNS, 'error']);
   for (const r of results)
     text += csvRow([
       r.file,
-      ...readingCells(r.reading, topK),
+      ...readingCells(r.reading, topK, judged),
       ...placementCells(r.reading),
       r.error?.message,
     ]);
@@ -255,7 +296,7 @@ function writeCsv(results: ReadResult[], topK: number): void {
 
 function formatResult(r: ReadResult): string {
   if (r.error) return `${r.file}  error ${r.error.message}`;
-  const { text, confidence, alternatives, skew } = r.reading!;
+  const { text, confidence, alternatives, skew, verdict } = r.reading!;
   const pct = (c: number) => `${(c * 100).toFixed(1)}%`;
   const rest = alternatives
     .slice(1)
@@ -263,5 +304,7 @@ function formatResult(r: ReadResult): string {
     .join(', ');
   const shown = text === '' ? out.dim('(nothing read)') : out.bold(JSON.stringify(text));
   const leaned = skew ? out.dim(`  (leaned ${skew}°, turned flat)`) : '';
-  return `${r.file}  ${shown}  ${pct(confidence)}${rest ? out.dim(`  (then ${rest})`) : ''}${leaned}`;
+  // --min-confidence: the text is still shown (a guess to check by hand), marked as no answer.
+  const judged = verdict === 'not-confident' ? `  ${out.bold('no confident answer')}` : '';
+  return `${r.file}  ${shown}  ${pct(confidence)}${judged}${rest ? out.dim(`  (then ${rest})`) : ''}${leaned}`;
 }

@@ -34,9 +34,11 @@ import {
   caseConfusions,
   characterConfusions,
   exactAtCoverage,
+  exactAtMinConfidence,
   type LengthBucketScores,
   type LineScores,
   lineEdits,
+  type MinConfidencePoint,
   minCtcFrames,
   scoreLines,
   scoringText,
@@ -148,6 +150,8 @@ export interface ConstraintReport extends LineScores {
   confusions: CharacterConfusion[];
   /** Exact match among the most confident reads (failed reads count as confidence 0, wrong). */
   coverage: CoveragePoint[];
+  /** What min_confidence 0.5 / 0.8 / 0.9 accepts, and how many of those reads are right. */
+  atMinConfidence: MinConfidencePoint[];
 }
 
 export interface LineExample {
@@ -522,6 +526,14 @@ async function evaluateSource(
     ];
     const scores = scoreLines(pairs, { alphabet });
     const conf = primary.reads.reduce((s, r) => s + r.confidence, 0);
+    // Each read's confidence and whether it is right; failed reads count as confidence 0, wrong.
+    const judged = [
+      ...set.lines.map((line, i) => ({
+        confidence: primary.reads[i]!.confidence,
+        exact: scoringText(line.truth, alphabet) === scoringText(primary.reads[i]!.text, alphabet),
+      })),
+      ...set.failed.map(() => ({ confidence: 0, exact: false })),
+    ];
     reports.push({
       name: c.name,
       description: c.description,
@@ -530,13 +542,8 @@ async function evaluateSource(
       unsatisfied: primary.reads.filter((r) => r.constraintUnsatisfied).length,
       agreement,
       confusions: characterConfusions(pairs, { alphabet }),
-      coverage: exactAtCoverage([
-        ...set.lines.map((line, i) => ({
-          confidence: primary.reads[i]!.confidence,
-          exact: scoringText(line.truth, alphabet) === scoringText(primary.reads[i]!.text, alphabet),
-        })),
-        ...set.failed.map(() => ({ confidence: 0, exact: false })),
-      ]),
+      coverage: exactAtCoverage(judged),
+      atMinConfidence: exactAtMinConfidence(judged),
     });
     const agree = agreement ? `; ${agreement.disagreements} runtime disagreements` : '';
     log(

@@ -116,6 +116,26 @@ function coverageTable(s: LineSourceReport): string {
   )}"><thead><tr><th>constraint</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
+/** What min_confidence would accept, per constraint: the share of reads kept and the exact match among them. */
+function minConfidenceTable(s: LineSourceReport): string {
+  const levels = s.constraints[0]?.atMinConfidence.map((p) => p.minConfidence) ?? [];
+  if (levels.length === 0) return '';
+  const head = levels.map((t) => `<th>min_confidence ${t}</th>`).join('');
+  const body = s.constraints
+    .map(
+      (c) =>
+        `<tr><td>${esc(c.name)}</td>${c.atMinConfidence
+          .map(
+            (p) => `<td>${pct(p.exactRate, 1)}<br><small>of ${pct(p.acceptedShare, 0)} accepted</small></td>`,
+          )
+          .join('')}</tr>`,
+    )
+    .join('');
+  return `<h3>Accepted at min_confidence</h3><p>What <code>hcr read --min-confidence</code> and <code>POST /v1/read?min_confidence=</code> would do: the share of reads accepted, and the exact match among them (the rest are sent to a person).</p><table class="min-confidence" data-source="${esc(
+    s.name,
+  )}"><thead><tr><th>constraint</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
 function lengthTable(s: LineSourceReport): string {
   const labels = [...new Set(s.constraints.flatMap((c) => c.perLength.map((b) => b.label)))];
   const los = new Map(s.constraints.flatMap((c) => c.perLength.map((b) => [b.label, b.lo] as const)));
@@ -243,6 +263,7 @@ ${kinds}
 ${figure(s.picture, pictures[s.picture], `${s.name}: exact match and CER per truth length`)}
 ${figure(s.samplesPicture, pictures[s.samplesPicture], `${s.name}: random reads (${s.headline})`)}
 ${coverageTable(s)}
+${minConfidenceTable(s)}
 ${confusionTable(s)}
 <h3>Errors (${esc(s.headline)})</h3>
 ${await exampleTable('Most confident errors', s.examples.mostConfident, s, set)}

@@ -337,3 +337,34 @@ export function exactAtCoverage(
     };
   });
 }
+
+/** What `min_confidence` (hcr read --min-confidence, POST /v1/read) would do: the reads it accepts, and how many are right. */
+export interface MinConfidencePoint {
+  minConfidence: number;
+  /** Reads accepted (confidence >= minConfidence). */
+  accepted: number;
+  /** Share of all reads accepted: the rest go to a person. */
+  acceptedShare: number;
+  /** Exact-match rate among the accepted reads (0 when none is). */
+  exactRate: number;
+}
+
+export const DEFAULT_MIN_CONFIDENCES: readonly number[] = Object.freeze([0.5, 0.8, 0.9]);
+
+/** Reads accepted at each min_confidence (a read left unsatisfied by its constraint counts as confidence 0). */
+export function exactAtMinConfidence(
+  reads: readonly { confidence: number; exact: boolean }[],
+  thresholds: readonly number[] = DEFAULT_MIN_CONFIDENCES,
+): MinConfidencePoint[] {
+  if (reads.length === 0) return [];
+  return thresholds.map((t) => {
+    const kept = reads.filter((r) => r.confidence >= t);
+    const exact = kept.filter((r) => r.exact).length;
+    return {
+      minConfidence: t,
+      accepted: kept.length,
+      acceptedShare: round6(kept.length / reads.length),
+      exactRate: round6(kept.length ? exact / kept.length : 0),
+    };
+  });
+}

@@ -31,3 +31,4 @@ export {
   type ReadOptions,
 } from '../reader/read-options.js';
 export { inspectReader, type ReaderModelInfo, readerFramesFor } from '../reader/reader-info.js';
+export { judgePage, judgeReading, type ReadDecision, type ReadVerdict } from '../reader/verdict.js';

@@ -16,6 +16,7 @@ import { openSession, type SessionTuning } from '../onnx/session.js';
 import { PreparePool, prepareLineInPool, prepareTextLinesInPool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
+import { judgePage, judgeReading, type ReadVerdict } from './verdict.js';
 
 export interface LineReaderOptions extends SessionTuning {
   /**
@@ -50,6 +51,11 @@ export interface LineReading {
    * lay flat. Absent for a line given prepared.
    */
   skew?: number;
+  /** With `minConfidence`: `text` when its confidence reaches it, else null (and `message` says why). */
+  answer?: string | null;
+  /** With `minConfidence`: `accepted` or `not-confident`. */
+  verdict?: ReadVerdict;
+  message?: string;
 }
 
 /** Where a line's writing lay in the image it was read from. */
@@ -63,6 +69,10 @@ export interface TextReading {
   confidence: number;
   /** Each line's reading, its box in the image as sent and how far it leaned. */
   lines: (LineReading & LinePlacement)[];
+  /** With `minConfidence`: the whole text when `confidence` (every line right) reaches it, else null. */
+  answer?: string | null;
+  verdict?: ReadVerdict;
+  message?: string;
 }
 
 /** One line to read: encoded image bytes (PNG/JPEG/WebP) or a line already prepared. */
@@ -240,9 +250,10 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     const compiled = compiler.compile(ro);
     const lines = await prepareLines(image, page);
     const probs = await infer(lines);
-    return joinLines(
+    const joined = joinLines(
       probs.map((p, i) => ({ ...decode(p, compiled), box: lines[i]!.box, skew: lines[i]!.skew })),
     );
+    return judgePage(joined, ro.minConfidence);
   }
 
   async function read(
@@ -254,7 +265,9 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     const list = single ? [input as LineInput] : (input as readonly LineInput[]);
     const lines = await Promise.all(list.map((x) => prepare(x)));
     const probs = await infer(lines);
-    const out = probs.map((p, i) => ({ ...decode(p, compiled), ...placement(lines[i]!) }));
+    const out = probs.map((p, i) =>
+      judgeReading({ ...decode(p, compiled), ...placement(lines[i]!) }, ro.minConfidence),
+    );
     return single ? out[0]! : out;
   }
 

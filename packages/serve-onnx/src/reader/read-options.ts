@@ -13,6 +13,7 @@ import {
   parseCharacterClass,
   type SymbolAutomaton,
 } from '@hcr/decode';
+import { readMinConfidence } from '../classes.js';
 
 export { DEFAULT_BEAM, DEFAULT_TOP_K, MAX_BEAM, MAX_TOP_K };
 
@@ -33,6 +34,11 @@ export interface ReadOptions {
   topK?: number;
   /** Beam width (1 = best path; 1..MAX_BEAM; default 8). */
   beam?: number;
+  /**
+   * 0..1: give each reading a verdict, `accepted` when its confidence reaches this (its `answer` is the text)
+   * or `not-confident` (`answer` null: a read to send to a person). Absent: no verdict.
+   */
+  minConfidence?: number;
 }
 
 /** Named word lists compiled once at start: name -> automaton (`lexicon`) and the words (for `lm`). */
@@ -96,6 +102,7 @@ export class ReadOptionsCompiler {
   compile(o: ReadOptions = {}): DecodeOptions {
     const topK = checkInt('topK', o.topK, MAX_TOP_K, DEFAULT_TOP_K);
     const beam = checkInt('beam', o.beam, MAX_BEAM, DEFAULT_BEAM);
+    readMinConfidence(o.minConfidence); // BAD_MIN_CONFIDENCE before any image is read
     const out: DecodeOptions = { topK, beam };
     if (o.classes !== undefined && o.classes !== '' && o.classes !== 'all')
       out.classes = this.cached(this.classes, o.classes, () =>

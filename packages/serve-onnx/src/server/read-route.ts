@@ -4,8 +4,10 @@ import type { PreparedLine } from '@hcr/image/decode';
 import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
+import { readMinConfidence } from '../classes.js';
 import { joinLines, type LineReader, type LineReading } from '../reader/line-reader.js';
 import type { ReadOptions } from '../reader/read-options.js';
+import { judgePage, judgeReading } from '../reader/verdict.js';
 import { type BatcherOptions, MicroBatcher } from './batcher.js';
 import { base64Images, round, sendError, withTimeout } from './http.js';
 import type { Metrics } from './metrics.js';
@@ -20,7 +22,7 @@ export interface ReadRouteOptions {
   metrics: Metrics;
 }
 
-export const READ_JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam, layout, columns as query parameters or JSON fields.`;
+export const READ_JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam, min_confidence, layout, columns as query parameters or JSON fields.`;
 
 /** `line`: the image is one line, word or field; `lines`: read every line of writing in it, in reading order. */
 export type ReadLayout = 'line' | 'lines';
@@ -100,7 +102,9 @@ export function registerReadRoute(
           skew: line.skew,
           ...withInput(line),
         })) satisfies ReadAnswer[];
-        return layout === 'lines' ? joinLines(read) : read[0]!;
+        return layout === 'lines'
+          ? judgePage(joinLines(read), options.minConfidence)
+          : judgeReading(read[0]!, options.minConfidence);
       });
       metrics.lines.inc(k);
       const timing = {
@@ -146,6 +150,7 @@ function readOptions(raw: Record<string, unknown>): ReadOptions {
     lm: str('lm'),
     topK: int('top_k', 'BAD_TOP_K', '1..20 (alternatives to return)'),
     beam: int('beam', 'BAD_BEAM', '1..64 (1 = best path)'),
+    minConfidence: readMinConfidence(raw.min_confidence),
   };
 }
 
@@ -158,7 +163,17 @@ function readLayout(v: unknown): ReadLayout {
   });
 }
 
-const OPTION_FIELDS = ['classes', 'pattern', 'lexicon', 'lm', 'top_k', 'beam', 'layout', 'columns'] as const;
+const OPTION_FIELDS = [
+  'classes',
+  'pattern',
+  'lexicon',
+  'lm',
+  'top_k',
+  'beam',
+  'min_confidence',
+  'layout',
+  'columns',
+] as const;
 
 /** A raw image body, or JSON {image} / {images} with option fields beside them. */
 function parseReadBody(

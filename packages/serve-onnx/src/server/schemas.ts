@@ -175,6 +175,13 @@ const readOptionProperties = {
     default: DEFAULT_BEAM,
     description: 'Beam width of the constrained CTC search (1 = best path).',
   },
+  min_confidence: {
+    type: 'number',
+    minimum: 0,
+    maximum: 1,
+    description:
+      'Give the reading a verdict: `accepted` when its confidence reaches this (`answer` is the text), else `not-confident` (`answer` null, `message` says why): a read to send to a person. Absent: no verdict. With layout=lines each line is judged, and the whole by the probability that every line is right.',
+  },
   columns: {
     type: 'boolean',
     default: true,
