@@ -422,6 +422,14 @@ describe('dev set loading', () => {
     for (let i = 0; i < upright!.pixels.length; i++)
       diff += Math.abs(upright!.pixels[i]! - turned!.pixels[i]!);
     expect(diff / upright!.pixels.length).toBeLessThan(2);
+    // Saved by a Windows editor: a byte-order mark and CRLF line ends read the same.
+    await writeFile(join(dir, 'labels.tsv'), '\uFEFFupright.jpg\tA\r\nsideways.jpg\tA\r\n');
+    const windows = await loadDevSet(dir, 'exif-dev', 'names');
+    expect(windows.failed).toEqual([]);
+    expect(windows.lines.map((l) => [l.id, l.truth])).toEqual([
+      ['upright.jpg', 'A'],
+      ['sideways.jpg', 'A'],
+    ]);
   });
 
   it('refuses a labels.tsv line without a TAB', async () => {

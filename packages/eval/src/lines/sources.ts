@@ -142,22 +142,28 @@ export function checkRealSets(sets: readonly RealSetSpec[]): void {
     );
 }
 
-/** labels.tsv: `relative path TAB transcription` per line; blank lines skipped, anything else an error. */
+/**
+ * labels.tsv: `relative path TAB transcription` per line; blank lines skipped, anything else an error. A
+ * byte-order mark and CRLF line ends (a file saved on Windows) are allowed.
+ */
 export function parseLabelsTsv(text: string, file: string): { path: string; truth: string }[] {
   const rows: { path: string; truth: string }[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim()) return;
-    const tab = line.indexOf('\t');
-    if (tab <= 0)
-      throw new HcrError(
-        'LABELS_INVALID',
-        `${file} line ${i + 1} has no TAB between path and transcription.`,
-        {
-          hint: 'Each line of labels.tsv is `images/<file>` TAB `<transcription>`; restore the file from the data folder.',
-        },
-      );
-    rows.push({ path: line.slice(0, tab), truth: line.slice(tab + 1) });
-  });
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      const tab = line.indexOf('\t');
+      if (tab <= 0)
+        throw new HcrError(
+          'LABELS_INVALID',
+          `${file} line ${i + 1} has no TAB between path and transcription.`,
+          {
+            hint: 'Each line of labels.tsv is `images/<file>` TAB `<transcription>`; restore the file from the data folder.',
+          },
+        );
+      rows.push({ path: line.slice(0, tab), truth: line.slice(tab + 1) });
+    });
   return rows;
 }
 
