@@ -8,11 +8,16 @@ import { decode } from 'bmp-ts';
  * (RLE4/RLE8) decoding misplaces channels, so those rare files are refused by name instead of read wrong.
  */
 
+/** The DIB header sizes: core (OS/2 1.x), OS/2 2.x (16 and 64), info, V2, V3, V4, V5. */
+const BMP_HEADER_SIZES = [12, 16, 64, 40, 52, 56, 108, 124];
+
 /** Width and height from a BMP's header (before any pixel is decoded), or undefined when there is none. */
 export function bmpSize(b: Uint8Array): { width: number; height: number } | undefined {
   if (b.byteLength < 26) return undefined;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const headerSize = view.getUint32(14, true);
+  // Text that happens to start with "BM" is no BMP: its header size is one of the format's few.
+  if (!BMP_HEADER_SIZES.includes(headerSize)) return undefined;
   // BITMAPCOREHEADER (OS/2, 12 bytes) stores 16-bit sizes; every later header 32-bit, the height signed
   // (negative: rows stored top-down).
   const core = headerSize === 12;
