@@ -148,16 +148,23 @@ Examples:
         };
         const compiled = reader.compile(options); // a bad pattern or class fails before any image is read
         const judged = opts.minConfidence !== undefined;
+        // Text and CSV are written as the images are read (a large folder shows its progress, and a run
+        // stopped halfway keeps its rows); JSON is one document, written at the end.
+        const write = (text: string) => format !== 'json' && process.stdout.write(text);
         if (opts.layout === 'lines') {
-          const pages = await readPages(reader, images, options, { columns: opts.columns });
+          const pages: PageResult[] = [];
+          if (format === 'csv') write(pagesCsvHeader(opts.topK, judged));
+          for await (const page of readPages(reader, images, options, { columns: opts.columns })) {
+            pages.push(page);
+            write(format === 'csv' ? pageCsvRows(page, opts.topK, judged) : `${formatPage(page)}\n`);
+          }
           if (format === 'json') printJson({ model: reader.info.id, layout: 'lines', results: pages });
-          else if (format === 'csv') writePagesCsv(pages, opts.topK, judged);
-          else for (const p of pages) process.stdout.write(`${formatPage(p)}\n`);
           if (pages.some((p) => p.error)) process.exitCode = 1;
           return;
         }
         // Images are prepared and read 32 at a time: one onnxruntime run per width bucket of a chunk.
         const results: ReadResult[] = [];
+        if (format === 'csv') write(csvHeader(opts.topK, judged));
         for (let s = 0; s < images.length; s += 32) {
           const files = images.slice(s, s + 32);
           const prepared = await Promise.allSettled(
@@ -181,10 +188,10 @@ Examples:
             if (!(p.reason instanceof HcrError)) throw p.reason;
             results.push({ file: files[i]!, error: { code: p.reason.code, message: p.reason.message } });
           });
+          for (const r of results.slice(s))
+            write(format === 'csv' ? csvRowOf(r, opts.topK, judged) : `${formatResult(r)}\n`);
         }
         if (format === 'json') printJson({ model: reader.info.id, results });
-        else if (format === 'csv') writeCsv(results, opts.topK, judged);
-        else for (const r of results) process.stdout.write(`${formatResult(r)}\n`);
         if (results.some((r) => r.error)) process.exitCode = 1;
       } finally {
         await reader.close();
@@ -193,47 +200,39 @@ Examples:
 }
 
 /** Each file's lines of writing, read one file at a time; a file that cannot be read gets its error. */
-async function readPages(
+async function* readPages(
   reader: LineReader,
   images: string[],
   options: ReadOptions,
   page: TextLinesOptions,
-): Promise<PageResult[]> {
-  const pages: PageResult[] = [];
+): AsyncGenerator<PageResult> {
   for (const file of images) {
     try {
-      pages.push({ file, reading: await reader.readLines(await readImageFile(file), options, page) });
+      yield { file, reading: await reader.readLines(await readImageFile(file), options, page) };
     } catch (e) {
       if (!(e instanceof HcrError)) throw e;
-      pages.push({ file, error: { code: e.code, message: e.message } });
+      yield { file, error: { code: e.code, message: e.message } };
     }
   }
-  return pages;
 }
 
 /** CSV of pages: one row per line of writing (file, line number from 1, box, then the reading's columns). */
-function writePagesCsv(pages: PageResult[], topK: number, judged: boolean): void {
-  const columns = readingColumns(topK, judged);
-  let text = csvRow(['file', 'line', ...PLACEMENT_COLUMNS, ...columns, 'error']);
-  for (const p of pages) {
-    if (!p.reading) {
-      text += csvRow([
-        p.file,
-        ...Array(1 + PLACEMENT_COLUMNS.length + columns.length).fill(undefined),
-        p.error?.message,
-      ]);
-      continue;
-    }
-    for (const [i, l] of p.reading.lines.entries())
-      text += csvRow([
-        p.file,
-        String(i + 1),
-        ...placementCells(l),
-        ...readingCells(l, topK, judged),
-        undefined,
-      ]);
-  }
-  process.stdout.write(text);
+function pagesCsvHeader(topK: number, judged: boolean): string {
+  return csvRow(['file', 'line', ...PLACEMENT_COLUMNS, ...readingColumns(topK, judged), 'error']);
+}
+
+function pageCsvRows(p: PageResult, topK: number, judged: boolean): string {
+  if (!p.reading)
+    return csvRow([
+      p.file,
+      ...Array(1 + PLACEMENT_COLUMNS.length + readingColumns(topK, judged).length).fill(undefined),
+      p.error?.message,
+    ]);
+  return p.reading.lines
+    .map((l, i) =>
+      csvRow([p.file, String(i + 1), ...placementCells(l), ...readingCells(l, topK, judged), undefined]),
+    )
+    .join('');
 }
 
 /** Where a line's writing lay: its box in the image as sent, and the degrees it leaned (turned back). */
@@ -279,19 +278,20 @@ function formatPage(p: PageResult): string {
 }
 
 /**
- * CSV on stdout: file, the text and its confidence (0-1), the alternatives after it, where the writing lay,
- * and the error for files that could not be read.
+ * CSV: file, the text and its confidence (0-1), the alternatives after it, where the writing lay, and the
+ * error for files that could not be read.
  */
-function writeCsv(results: ReadResult[], topK: number, judged: boolean): void {
-  let text = csvRow(['file', ...readingColumns(topK, judged), ...PLACEMENT_COLUMNS, 'error']);
-  for (const r of results)
-    text += csvRow([
-      r.file,
-      ...readingCells(r.reading, topK, judged),
-      ...placementCells(r.reading),
-      r.error?.message,
-    ]);
-  process.stdout.write(text);
+function csvHeader(topK: number, judged: boolean): string {
+  return csvRow(['file', ...readingColumns(topK, judged), ...PLACEMENT_COLUMNS, 'error']);
+}
+
+function csvRowOf(r: ReadResult, topK: number, judged: boolean): string {
+  return csvRow([
+    r.file,
+    ...readingCells(r.reading, topK, judged),
+    ...placementCells(r.reading),
+    r.error?.message,
+  ]);
 }
 
 function formatResult(r: ReadResult): string {
