@@ -46,12 +46,12 @@ function caseReader(space: string | undefined): (classIndex: number) => string |
 }
 
 /**
- * CSV on stdout: file, the best guess and its confidence (0-1), the runners-up, the answer (empty when there
- * is no confident answer) and the verdict, and the error for unreadable files.
+ * CSV: file, the best guess and its confidence (0-1), the runners-up, the answer (empty when there is no
+ * confident answer) and the verdict, and the error for unreadable files.
  */
-function writeCsv(results: PredictResult[], topK: number): void {
+function csvHeader(topK: number): string {
   const ranks = Array.from({ length: topK - 1 }, (_, i) => i + 2);
-  let text = csvRow([
+  return csvRow([
     'file',
     'label',
     'confidence',
@@ -60,17 +60,36 @@ function writeCsv(results: PredictResult[], topK: number): void {
     'verdict',
     'error',
   ]);
-  for (const r of results) {
-    const ranked = Array.from({ length: topK }, (_, i) => r.prediction?.topK[i]);
-    text += csvRow([
-      r.file,
-      ...ranked.flatMap((t) => [t?.label, t?.confidence.toFixed(4)]),
-      r.prediction?.answer ?? undefined,
-      r.prediction?.verdict,
-      r.error?.message,
-    ]);
+}
+
+function csvRowOf(r: PredictResult, topK: number): string {
+  const ranked = Array.from({ length: topK }, (_, i) => r.prediction?.topK[i]);
+  return csvRow([
+    r.file,
+    ...ranked.flatMap((t) => [t?.label, t?.confidence.toFixed(4)]),
+    r.prediction?.answer ?? undefined,
+    r.prediction?.verdict,
+    r.error?.message,
+  ]);
+}
+
+/** One result as text: the answer (or why there is none) and the runners-up; an unreadable file on stderr. */
+function writeText(r: PredictResult): void {
+  if (r.error) {
+    log(`${r.file}  error ${r.error.message}`);
+    return;
   }
-  process.stdout.write(text);
+  const p = r.prediction!;
+  const rest = p.topK
+    .slice(p.answer === null ? 0 : 1)
+    .map((t) => `${t.label} ${(t.confidence * 100).toFixed(1)}%`)
+    .join(', ');
+  const head =
+    p.answer === null
+      ? `${out.bold(p.verdict === 'not-confident' ? 'no confident answer' : p.verdict)}  ${p.message ?? ''}`
+      : `${out.bold(p.answer)}${r.case ? ` (${r.case})` : ''}  ${(p.confidence * 100).toFixed(1)}%`;
+  const then = p.answer === null ? 'guesses' : 'then';
+  process.stdout.write(`${r.file}  ${head}${rest ? out.dim(`  (${then} ${rest})`) : ''}\n`);
 }
 
 export function registerPredict(program: Command): void {
@@ -122,6 +141,13 @@ export function registerPredict(program: Command): void {
         debugNames.add(name);
         return name;
       };
+      // Text and CSV are written as each image is read (a large folder shows its progress); JSON at the end.
+      const emit = (r: PredictResult) => {
+        results.push(r);
+        if (format === 'csv') process.stdout.write(csvRowOf(r, topK));
+        else if (format === 'text') writeText(r);
+      };
+      if (format === 'csv') process.stdout.write(csvHeader(topK));
       for (const file of images) {
         try {
           const prepared = await rec.prepare(await readImageFile(file));
@@ -132,10 +158,10 @@ export function registerPredict(program: Command): void {
             await writeFileAtomic(debugFile, await encodeGreyPng(prepared.pixels));
           }
           const letterCase = prediction.classIndex === null ? undefined : caseOf(prediction.classIndex);
-          results.push({ file, prediction, ...(letterCase ? { case: letterCase } : {}) });
+          emit({ file, prediction, ...(letterCase ? { case: letterCase } : {}) });
         } catch (e) {
           if (!(e instanceof HcrError) || e.code === 'CLASSES_INVALID') throw e;
-          results.push({ file, error: { code: e.code, message: e.message } });
+          emit({ file, error: { code: e.code, message: e.message } });
         }
       }
       await rec.close();
@@ -145,25 +171,6 @@ export function registerPredict(program: Command): void {
           ...(rec.info.labelSpace ? { labelSpace: rec.info.labelSpace } : {}),
           results,
         });
-      else if (format === 'csv') writeCsv(results, topK);
-      else
-        for (const r of results) {
-          if (r.error) {
-            log(`${r.file}  error ${r.error.message}`);
-            continue;
-          }
-          const p = r.prediction!;
-          const rest = p.topK
-            .slice(p.answer === null ? 0 : 1)
-            .map((t) => `${t.label} ${(t.confidence * 100).toFixed(1)}%`)
-            .join(', ');
-          const head =
-            p.answer === null
-              ? `${out.bold(p.verdict === 'not-confident' ? 'no confident answer' : p.verdict)}  ${p.message ?? ''}`
-              : `${out.bold(p.answer)}${r.case ? ` (${r.case})` : ''}  ${(p.confidence * 100).toFixed(1)}%`;
-          const then = p.answer === null ? 'guesses' : 'then';
-          process.stdout.write(`${r.file}  ${head}${rest ? out.dim(`  (${then} ${rest})`) : ''}\n`);
-        }
       if (results.some((r) => r.error)) process.exitCode = 1;
     });
 }
