@@ -165,6 +165,10 @@ describe('POST /v1/read', () => {
     const lines = (await post(page, '?layout=lines&min_confidence=0')).json();
     expect(lines).toMatchObject({ verdict: 'accepted', answer: lines.text });
     expect(lines.lines.map((l: { verdict: string }) => l.verdict)).toEqual(['accepted', 'accepted']);
+    // /metrics counts the verdicts (a page once, as a whole): what share of reads goes to a person.
+    const metrics = (await hcr.app.inject('/metrics')).body;
+    expect(Number(/^hcr_read_verdicts_total\{verdict="accepted"\} (\d+)/m.exec(metrics)?.[1])).toBe(2);
+    expect(Number(/^hcr_read_verdicts_total\{verdict="not-confident"\} (\d+)/m.exec(metrics)?.[1])).toBe(2);
     for (const bad of ['2', '-0.1', 'high']) {
       const res = await post(png, `?min_confidence=${bad}`);
       expect(res.statusCode, bad).toBe(400);

@@ -29,6 +29,12 @@ export function createMetrics() {
       help: 'Lines read (POST /v1/read)',
       registers: [registry],
     }),
+    readVerdicts: new Counter({
+      name: 'hcr_read_verdicts_total',
+      help: 'Readings given a verdict under min_confidence (POST /v1/read), by verdict: the not-confident ones go to a person',
+      labelNames: ['verdict'] as const,
+      registers: [registry],
+    }),
     readerBatchSize: new Histogram({
       name: 'hcr_reader_batch_size',
       help: 'Lines per micro-batch of the line reader (split into width buckets inside)',

@@ -107,6 +107,8 @@ export function registerReadRoute(
           : judgeReading(read[0]!, options.minConfidence);
       });
       metrics.lines.inc(k);
+      // One verdict per image read (a page's as a whole), when the caller asked for them.
+      for (const r of readings) if (r.verdict) metrics.readVerdicts.inc({ verdict: r.verdict });
       const timing = {
         preprocessMs: round(t1 - t0),
         inferenceMs: round(t2 - t1),
