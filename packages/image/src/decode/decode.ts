@@ -90,10 +90,12 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
   return decoded(pixels, format, false, bmp ?? (shrunk ? await orientedSize(bytes) : undefined));
 }
 
-/** A BMP's pixels for sharp, its size checked against the limit from the header first (bombs stop here too). */
+/**
+ * A BMP's pixels for sharp, its size checked against the limit from the header first (bombs stop here too).
+ * Only called for bytes sniffImageFormat took for a BMP, which it does only when bmpSize reads a header.
+ */
 function bmpInput(bytes: Uint8Array, maxInputPixels: number) {
-  const size = bmpSize(bytes);
-  if (!size) throw badImage('The BMP image has no valid header (width and height).');
+  const size = bmpSize(bytes)!;
   if (size.width * size.height > maxInputPixels) throw tooLargeError(size, maxInputPixels);
   const runLength = bmpRunLength(bytes);
   if (runLength)

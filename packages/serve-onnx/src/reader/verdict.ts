@@ -36,16 +36,7 @@ export function judgePage<
 >(page: P, minConfidence: number | undefined): P & Partial<ReadDecision> {
   if (minConfidence === undefined) return page;
   const lines = page.lines.map((l) => judgeReading(l, minConfidence));
-  const whole = judgeReading({ text: page.text, confidence: page.confidence }, minConfidence);
-  return {
-    ...page,
-    lines,
-    answer: whole.answer!,
-    verdict: whole.verdict!,
-    ...(whole.message
-      ? {
-          message: `No confident answer: the probability that every line is read right is ${pct(page.confidence)}, below min_confidence ${minConfidence}.`,
-        }
-      : {}),
-  };
+  if (page.confidence >= minConfidence) return { ...page, lines, answer: page.text, verdict: 'accepted' };
+  const message = `No confident answer: the probability that every line is read right is ${pct(page.confidence)}, below min_confidence ${minConfidence}.`;
+  return { ...page, lines, answer: null, verdict: 'not-confident', message };
 }
