@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
 
-/** File extensions a folder is searched for: the formats the recogniser decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF). */
+/** File extensions a folder is searched for: the formats the recogniser decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
   '.png',
   '.jpg',
@@ -13,6 +13,8 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   '.gif',
   '.bmp',
   '.avif',
+  '.heic',
+  '.heif',
 ];
 
 const isImageName = (name: string) => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
@@ -53,7 +55,7 @@ export async function expandImageArgs(args: readonly string[]): Promise<string[]
         'NO_IMAGES',
         `The folder ${arg} has no images (${IMAGE_EXTENSIONS.join(', ')}) in it.`,
         {
-          hint: 'Pass a folder with PNG, JPEG, WebP, TIFF, GIF, BMP or AVIF files (subfolders are searched too), or the files themselves.',
+          hint: 'Pass a folder with PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF or HEIC files (subfolders are searched too), or the files themselves.',
         },
       );
     files.push(...found);

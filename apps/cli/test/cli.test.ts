@@ -13,6 +13,8 @@ import { wantsColour } from '../src/output.js';
 import { hcr } from './support/run-hcr.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
+/** Committed test images: line-7140.heic is a HEIC photo as libheif writes it. */
+const HEIC_DIR = join(ROOT, 'packages/serve-onnx/test/support');
 const run = promisify(execFile);
 const ESC = '\u001b[';
 
@@ -164,7 +166,8 @@ describe('colour, decided per stream', () => {
 
 describe('hcr predict DIR', () => {
   /**
-   * root/a.png, root/sub/deep/7-0.jpg, root/sub/scan.BMP, root/sub/UPPER.PNG, root/sub/we,"ird".png; skipped:
+   * root/a.png, root/sub/deep/7-0.jpg, root/sub/photo.HEIC (an iPhone's format), root/sub/scan.BMP,
+   * root/sub/UPPER.PNG, root/sub/we,"ird".png; skipped:
    * notes.txt, .hidden/x.png
    */
   async function imageTree(): Promise<{ root: string; images: string[] }> {
@@ -174,13 +177,19 @@ describe('hcr predict DIR', () => {
     writeFileSync(join(root, 'a.png'), await barPng(20));
     writeFileSync(join(root, 'sub/UPPER.PNG'), await barPng(26));
     writeFileSync(join(root, 'sub/scan.BMP'), await asBmp(Buffer.from(await barPng(28))));
+    copyFileSync(join(HEIC_DIR, 'line-7140.heic'), join(root, 'sub/photo.HEIC'));
     writeFileSync(join(root, 'sub/we,"ird".png'), await barPng(30));
     copyFileSync(join(HANDWRITING_DIR, '7-0.jpg'), join(root, 'sub/deep/7-0.jpg'));
     writeFileSync(join(root, 'notes.txt'), 'not an image');
     writeFileSync(join(root, '.hidden/x.png'), await barPng(24));
-    const images = ['a.png', 'sub/UPPER.PNG', 'sub/deep/7-0.jpg', 'sub/scan.BMP', 'sub/we,"ird".png'].map(
-      (f) => join(root, f),
-    );
+    const images = [
+      'a.png',
+      'sub/UPPER.PNG',
+      'sub/deep/7-0.jpg',
+      'sub/photo.HEIC',
+      'sub/scan.BMP',
+      'sub/we,"ird".png',
+    ].map((f) => join(root, f));
     return { root, images };
   }
 
@@ -220,7 +229,7 @@ describe('hcr predict DIR', () => {
     const r = await hcr('predict', join(root, 'sub'), missing, '--model', FIXTURE_MODEL, '--format', 'csv');
     expect(r.code).toBe(1);
     const rows = parseCsv(r.out);
-    expect(rows).toHaveLength(1 + 4 + 1);
+    expect(rows).toHaveLength(1 + 5 + 1);
     expect(rows.at(-1)![0]).toBe(missing);
     expect(rows.at(-1)!.at(-1)).toMatch(/Cannot read .*missing\.png/);
     const both = await hcr('predict', root, '--model', FIXTURE_MODEL, '--format', 'csv', '--json');

@@ -630,8 +630,12 @@ describe('evaluateReader on given line sets', () => {
   }, 60_000);
 });
 
-/** A folder laid out like a dev set: dark writing on white PNGs under images/, and labels.tsv. */
-async function writeRealFolder(dir: string, texts: readonly string[]): Promise<void> {
+/** A folder laid out like a dev set: dark writing on white PNGs (or TIFFs, as scanners write) under images/, and labels.tsv. */
+async function writeRealFolder(
+  dir: string,
+  texts: readonly string[],
+  format: 'png' | 'tiff' = 'png',
+): Promise<void> {
   await mkdir(join(dir, 'images'), { recursive: true });
   const rows: string[] = [];
   for (const [i, text] of texts.entries()) {
@@ -642,8 +646,12 @@ async function writeRealFolder(dir: string, texts: readonly string[]): Promise<v
     ctx.fillStyle = '#111';
     ctx.font = '28px DejaVu Sans';
     ctx.fillText(text, 10, 34);
-    await writeFile(join(dir, 'images', `line-${i}.png`), canvas.toBuffer('image/png'));
-    rows.push(`images/line-${i}.png\t${text}`);
+    const png = canvas.toBuffer('image/png');
+    await writeFile(
+      join(dir, 'images', `line-${i}.${format}`),
+      format === 'png' ? png : await sharp(png).tiff().toBuffer(),
+    );
+    rows.push(`images/line-${i}.${format}\t${text}`);
   }
   await writeFile(join(dir, 'labels.tsv'), `${rows.join('\n')}\n`);
 }
@@ -653,8 +661,8 @@ describe('evaluateReader on folders of real labelled lines (hcr eval --real)', (
     const amounts = join(root, 'held-out', 'cheques');
     const names = join(root, 'held-out', 'forms');
     await writeRealFolder(amounts, ['1250', '30000']);
-    await writeRealFolder(names, ['ANNA', 'LOUIS']);
-    const { report } = await evaluateReader({
+    await writeRealFolder(names, ['ANNA', 'LOUIS'], 'tiff');
+    const { report, reportDir } = await evaluateReader({
       run: runDir,
       real: parseRealSets(`amounts=${amounts},names=${names}`),
       synthetic: false,
@@ -679,6 +687,11 @@ describe('evaluateReader on folders of real labelled lines (hcr eval --real)', (
       'letters',
     ]);
     expect(report.targets.some((t) => t.source.startsWith('handwritten-'))).toBe(false);
+    // Scans in TIFF, which browsers do not show, appear in the report as PNG.
+    const html = await readFile(join(reportDir, 'index.html'), 'utf8');
+    const originals = [...html.matchAll(/alt="original" src="data:image\/(\w+);/g)].map((m) => m[1]);
+    expect(originals.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(originals)).toEqual(new Set(['png']));
   }, 60_000);
 
   it('refuses a folder without its field, of an unknown field, without labels.tsv, or named twice', async () => {

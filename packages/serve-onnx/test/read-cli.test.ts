@@ -203,7 +203,7 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
       const { x, y, width, height } = r.reading.box!;
       expect(rows[i + 1]!.endsWith(`,${x},${y},${width},${height},${r.reading.skew},`)).toBe(true);
     });
-    expect(rows[3]).toMatch(/broken\.png,,,,,.*not a PNG, JPEG, WebP, TIFF, GIF, BMP or AVIF/);
+    expect(rows[3]).toMatch(/broken\.png,,,,,.*not a PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF or HEIC/);
     expect((await run([...args, '--json', '--format', 'csv'])).stderr).toMatch(/two different outputs/);
   });
 

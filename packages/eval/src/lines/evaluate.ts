@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import {
   createRng,
@@ -43,6 +42,7 @@ import {
   scoreLines,
   scoringText,
 } from './metrics.js';
+import { shownOriginal } from './original.js';
 import { DEFAULT_LINE_BATCH, type ReadOutput, readLines } from './read.js';
 import { isOnnxPath, onnxFileLineRuntime, openReaderFile, type ReaderFile } from './reader-file.js';
 import {
@@ -629,7 +629,7 @@ async function readSamples(
     const line = set.lines[i]!;
     const read = reads[i]!;
     out.push({
-      original: line.file ? await readFile(line.file).catch(() => null) : null,
+      original: line.file ? ((await shownOriginal(line.file))?.bytes ?? null) : null,
       pixels: line.pixels,
       width: line.width,
       truth: line.truth,

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { sniffImageFormat } from '@hcr/image/decode';
 import { LINE_HEIGHT } from '@hcr/model';
 import { card, esc, figure, kv, pct, STYLE } from '../html.js';
 import { linePng } from './charts.js';
 import type { ConstraintReport, LineExample, LineSourceReport, LinesReport } from './evaluate.js';
 import { hasCaseExact } from './metrics.js';
+import { shownOriginal } from './original.js';
 import type { LineItem, LineSet } from './sources.js';
 
 /** The readers of an ensemble: their run directories, or the one file they are packed in. */
@@ -26,10 +25,9 @@ const cerText = (x: number) => `${(x * 100).toFixed(2)}%`;
 const conf = (x: number) => (x === 0 || x >= 0.001 ? x.toFixed(3) : x.toExponential(1));
 
 async function originalImg(file: string | undefined): Promise<string> {
-  if (!file) return '';
-  const bytes = await readFile(file).catch(() => undefined);
-  return bytes
-    ? `<img class="orig" alt="original" src="data:image/${sniffImageFormat(bytes) ?? 'jpeg'};base64,${bytes.toString('base64')}">`
+  const shown = file ? await shownOriginal(file) : null;
+  return shown
+    ? `<img class="orig" alt="original" src="data:image/${shown.format};base64,${shown.bytes.toString('base64')}">`
     : '';
 }
 

@@ -1,11 +1,12 @@
 import { HcrError } from '@hcr/core';
 import sharp, { type OutputInfo } from 'sharp';
 import { bmpRunLength, bmpSize, decodeBmpPixels } from './bmp.js';
+import { decodeHeicPixels } from './heic.js';
 import { decodeSmallPngPixels } from './small-png.js';
 
 /**
  * Image formats accepted from users: what phones, browsers and document scanners write (TIFF, often 1-bit fax;
- * BMP from Windows scanning tools; AVIF from browsers and recent phones).
+ * BMP from Windows scanning tools; AVIF from browsers and recent phones; HEIC from iPhones).
  */
 export const IMAGE_CONTENT_TYPES = [
   'image/png',
@@ -15,12 +16,14 @@ export const IMAGE_CONTENT_TYPES = [
   'image/gif',
   'image/bmp',
   'image/avif',
+  'image/heic',
+  'image/heif',
 ] as const;
 
 /** The accepted formats in words, for messages and documentation. */
-export const IMAGE_FORMATS_TEXT = 'PNG, JPEG, WebP, TIFF, GIF, BMP or AVIF';
+export const IMAGE_FORMATS_TEXT = 'PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF or HEIC';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'bmp' | 'avif';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'bmp' | 'avif' | 'heic';
 
 export interface DecodeLimits {
   /** Largest width x height accepted before decoding (decompression bombs stop here). */
@@ -54,7 +57,7 @@ function badImage(problem: string, cause?: unknown): HcrError {
 
 /**
  * Decodes PNG/JPEG/WebP/TIFF/GIF/AVIF (the first page or frame; small plain PNGs in JS via zlib, BMP with bmp-ts,
- * everything else with sharp): checks the header before decoding (format, pixel count), applies the
+ * HEIC with heic-decode, everything else with sharp): checks the header before decoding (format, pixel count), applies the
  * EXIF orientation (phone photos), shrinks to the working size, and turns colour + alpha into one channel.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
@@ -62,12 +65,21 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
   const format = checkFormat(bytes);
   const small = format === 'png' ? decodeSmallNow(bytes, maxInputPixels, false) : undefined;
   if (small) return small;
-  const bmp = format === 'bmp' ? bmpInput(bytes, maxInputPixels) : undefined;
+  // Formats sharp's build does not read arrive as pixels, their size checked from the header first.
+  const pixels =
+    format === 'bmp'
+      ? bmpInput(bytes, maxInputPixels)
+      : format === 'heic'
+        ? await decodeHeicPixels(bytes, maxInputPixels, {
+            tooLarge: (size) => tooLargeError(size, maxInputPixels),
+            corrupt: (problem, cause) => badImage(problem, cause),
+          })
+        : undefined;
   let raw: { data: Buffer; info: OutputInfo };
   try {
     // One pass: sharp checks width x height against the limit from the header, before decoding pixels.
-    raw = await (bmp
-      ? sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: bmp.channels } })
+    raw = await (pixels
+      ? sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
       : sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels, animated: false })
     )
       .rotate()
@@ -79,15 +91,15 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, maxInputPixels, e);
     throw badImage(`The image cannot be decoded (${(e as Error).message}).`, e);
   }
-  const pixels = {
+  const working = {
     data: raw.data,
     width: raw.info.width,
     height: raw.info.height,
     channels: raw.info.channels,
   };
   // Shrunk to the working size: the header has the size the image arrived at (what errors and callers name).
-  const shrunk = Math.max(pixels.width, pixels.height) >= workingSize;
-  return decoded(pixels, format, false, bmp ?? (shrunk ? await orientedSize(bytes) : undefined));
+  const shrunk = Math.max(working.width, working.height) >= workingSize;
+  return decoded(working, format, false, pixels ?? (shrunk ? await orientedSize(bytes) : undefined));
 }
 
 /**
@@ -247,7 +259,9 @@ export function sniffImageFormat(b: Uint8Array): ImageFormat | undefined {
   if (startsWith(b, 'II*\0') || startsWith(b, 'MM\0*')) return 'tiff';
   if (startsWith(b, 'GIF87a') || startsWith(b, 'GIF89a')) return 'gif';
   if (startsWith(b, 'BM') && bmpSize(b)) return 'bmp';
-  if (isoBrands(b).some((brand) => brand === 'avif' || brand === 'avis')) return 'avif';
+  const brands = isoBrands(b);
+  if (brands.some((brand) => brand === 'avif' || brand === 'avis')) return 'avif';
+  if (brands.some((brand) => HEIC_BRANDS.includes(brand))) return 'heic';
   return undefined;
 }
 
@@ -267,8 +281,6 @@ const HEIC_BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'he
 function otherFormat(b: Uint8Array): string | undefined {
   if (startsWith(b, '%PDF')) return 'a PDF document (export the page as PNG or TIFF, or crop the field)';
   const brands = isoBrands(b);
-  if (brands.some((brand) => HEIC_BRANDS.includes(brand)))
-    return "a HEIC image, whose HEVC coding hcr's decoder lacks (set the camera to JPEG or 'Most Compatible', or convert it)";
   if (brands.length > 0) return `an ISO media file of brand '${brands[0]}' (a video?)`;
   if (b[0] === 0x3c) return 'text (HTML or SVG?)';
   return undefined;

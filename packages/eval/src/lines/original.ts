@@ -1,0 +1,29 @@
+import { readFile } from 'node:fs/promises';
+import { decodeImage, encodeGreyPng, sniffImageFormat } from '@hcr/image/decode';
+
+/** Formats that browsers (and the canvas the charts draw with) do not show: TIFF scans and HEIC photos. */
+const NOT_SHOWN = new Set(['tiff', 'heic']);
+
+/** A real line's original file as the report shows it, or null when it cannot be read. */
+export interface ShownOriginal {
+  bytes: Buffer;
+  /** The image/* subtype of `bytes`. */
+  format: string;
+}
+
+/**
+ * The original image of a real line, in a format a browser and the charts' canvas show: as it is, or, for TIFF
+ * and HEIC, its decoded greys as PNG (at most 720 px a side: the report shows it 56 px high).
+ */
+export async function shownOriginal(file: string): Promise<ShownOriginal | null> {
+  const bytes = await readFile(file).catch(() => undefined);
+  if (!bytes) return null;
+  const format = sniffImageFormat(bytes);
+  if (format && !NOT_SHOWN.has(format)) return { bytes, format };
+  const decoded = await decodeImage(bytes, { workingSize: 720 }).catch(() => undefined);
+  if (!decoded) return null;
+  // A cut-out's values are opacity (ink bright): shown as ink on paper.
+  const paper = (v: number) => Math.round(decoded.kind === 'alpha' ? 255 - v : v);
+  const png = await encodeGreyPng(Uint8Array.from(decoded.values, paper), decoded.width, decoded.height);
+  return { bytes: png, format: 'png' };
+}
