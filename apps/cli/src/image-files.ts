@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
+import { documentPages, pdfPagePng } from '@hcr/image/decode';
 
-/** File extensions a folder is searched for: the formats the recogniser decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC). */
+/** File extensions a folder is searched for: the formats hcr decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, PDF). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
   '.png',
   '.jpg',
@@ -15,7 +16,16 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   '.avif',
   '.heic',
   '.heif',
+  '.pdf',
 ];
+
+/** One image to read: a file, or one page of a PDF of several pages (named `file#page=N`). */
+export interface ImageInput {
+  /** What the outputs call it: the path, with `#page=N` for a page. */
+  name: string;
+  file: string;
+  page?: number;
+}
 
 const isImageName = (name: string) => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
 
@@ -34,11 +44,40 @@ async function imagesUnder(dir: string): Promise<string[]> {
 }
 
 /**
- * The image files the command line names: each folder becomes the images under it (by extension,
- * recursively), each file stays as given, even when its extension is unusual or it does not exist (reading
- * it then reports the problem for that file alone). A folder without images is an error.
+ * The images the command line names: each folder becomes the images under it (by extension, recursively),
+ * each file stays as given, even when its extension is unusual or it does not exist (reading it then reports
+ * the problem for that file alone), and a PDF of several pages becomes one image per page. A folder without
+ * images is an error.
  */
-export async function expandImageArgs(args: readonly string[]): Promise<string[]> {
+export async function expandImageArgs(args: readonly string[]): Promise<ImageInput[]> {
+  const inputs: ImageInput[] = [];
+  for (const file of await expandFileArgs(args)) inputs.push(...(await pagesOf(file)));
+  return inputs;
+}
+
+/** A file's pages: one input per page of a PDF of several, else the file itself (its problems reported when read). */
+async function pagesOf(file: string): Promise<ImageInput[]> {
+  if (!(await startsWithPdfSignature(file))) return [{ name: file, file }];
+  const pages = await readFile(file)
+    .then(documentPages)
+    .catch(() => 1);
+  if (pages <= 1) return [{ name: file, file }];
+  return Array.from({ length: pages }, (_, i) => ({ name: `${file}#page=${i + 1}`, file, page: i + 1 }));
+}
+
+async function startsWithPdfSignature(file: string): Promise<boolean> {
+  const handle = await open(file).catch(() => undefined);
+  if (!handle) return false;
+  try {
+    const head = Buffer.alloc(5);
+    const { bytesRead } = await handle.read(head, 0, 5, 0);
+    return bytesRead === 5 && head.toString('latin1') === '%PDF-';
+  } finally {
+    await handle.close();
+  }
+}
+
+async function expandFileArgs(args: readonly string[]): Promise<string[]> {
   const files: string[] = [];
   for (const arg of args) {
     const isDir = await stat(arg).then(
@@ -55,7 +94,7 @@ export async function expandImageArgs(args: readonly string[]): Promise<string[]
         'NO_IMAGES',
         `The folder ${arg} has no images (${IMAGE_EXTENSIONS.join(', ')}) in it.`,
         {
-          hint: 'Pass a folder with PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF or HEIC files (subfolders are searched too), or the files themselves.',
+          hint: 'Pass a folder with PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF files (subfolders are searched too), or the files themselves.',
         },
       );
     files.push(...found);
@@ -63,9 +102,14 @@ export async function expandImageArgs(args: readonly string[]): Promise<string[]
   return files;
 }
 
-/** One image file's bytes, or FILE_MISSING naming the file (reported for that file alone). */
-export function readImageFile(file: string): Promise<Buffer> {
-  return readFile(file).catch((e: Error) => {
-    throw new HcrError('FILE_MISSING', `Cannot read ${file}: ${e.message}.`, { hint: 'Check the path.' });
+/**
+ * One image's bytes (a PDF page's as PNG), or FILE_MISSING naming the file (reported for that image alone).
+ */
+export async function readImageFile(input: ImageInput): Promise<Uint8Array> {
+  const bytes = await readFile(input.file).catch((e: Error) => {
+    throw new HcrError('FILE_MISSING', `Cannot read ${input.file}: ${e.message}.`, {
+      hint: 'Check the path.',
+    });
   });
+  return input.page === undefined ? bytes : pdfPagePng(bytes, input.page);
 }

@@ -175,7 +175,7 @@ describe('BMP, AVIF and HEIC', () => {
     expect(img.values[30 * width + 2]).toBeLessThan(80);
     expect(img.values[5 * width + 40]).toBeGreaterThan(190);
     await expect(decodeImage(ftyp('isom', 'isom', 'mp41'))).rejects.toThrow(
-      /an ISO media file of brand 'isom' \(a video\?\), which hcr does not read: it reads PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF or HEIC/,
+      /an ISO media file of brand 'isom' \(a video\?\), which hcr does not read: it reads PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF/,
     );
   });
 

@@ -3,6 +3,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -173,7 +174,7 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     expect(bad.stderr).toMatch(/--layout must be line or lines, got 'page'/);
   });
 
-  it('reads every image of a folder (subfolders too); --format csv has a row per file, errors included', async () => {
+  it('reads every image of a folder (subfolders too), each page of a PDF; --format csv has a row per image, errors included', async () => {
     const folder = join(dir, 'scans');
     await mkdir(join(folder, 'batch 2'), { recursive: true });
     await copyFile(line, join(folder, 'a.png'));
@@ -183,19 +184,40 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
         .tiff()
         .toBuffer(),
     );
+    // A scanning app's PDF: two fields, a page each.
+    const pdf = await PDFDocument.create();
+    for (const text of ['7140', '41 TAX']) {
+      const scan = await pdf.embedPng(await lineScan(text));
+      pdf
+        .addPage([scan.width, scan.height])
+        .drawImage(scan, { x: 0, y: 0, width: scan.width, height: scan.height });
+    }
+    await writeFile(join(folder, 'batch 2', 'forms.pdf'), await pdf.save());
     await writeFile(join(folder, 'notes.txt'), 'not an image');
     await writeFile(join(folder, 'broken.png'), 'no png');
     const args = ['read', '--model', RANDOM_READER, folder, '--top-k', '2'];
     const j = await run([...args, '--json']);
     const doc = JSON.parse(j.stdout);
     expect(doc.results.map((r: { file: string }) => r.file)).toEqual(
-      ['a.png', join('batch 2', 'b.tif'), 'broken.png'].map((f) => join(folder, f)),
+      [
+        'a.png',
+        join('batch 2', 'b.tif'),
+        join('batch 2', 'forms.pdf#page=1'),
+        join('batch 2', 'forms.pdf#page=2'),
+        'broken.png',
+      ].map((f) => join(folder, f)),
     );
+    // A page is rendered at 200 dpi: the field of 1 pt per pixel comes out 200/72 times its pixel size.
+    const [page1, page2] = doc.results.slice(2, 4).map((r: { reading: LineReading }) => r.reading);
+    expect(page1.box.width).toBeGreaterThan(
+      2 * (await sharp(await lineScan('7140')).metadata()).width! * 0.5,
+    );
+    expect(typeof page2.text).toBe('string');
     const c = await run([...args, '--format', 'csv']);
     expect(c.code).toBe(1); // broken.png
     const rows = c.stdout.trim().split('\n');
     expect(rows[0]).toBe('file,text,confidence,text_2,confidence_2,x,y,width,height,skew,error');
-    doc.results.slice(0, 2).forEach((r: { file: string; reading: LineReading }, i: number) => {
+    doc.results.slice(0, 4).forEach((r: { file: string; reading: LineReading }, i: number) => {
       // no quoting: the paths hold spaces but no commas or quotes
       expect(rows[i + 1]!.startsWith(`${r.file},${r.reading.text},${r.reading.confidence.toFixed(4)},`)).toBe(
         true,
@@ -203,7 +225,7 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
       const { x, y, width, height } = r.reading.box!;
       expect(rows[i + 1]!.endsWith(`,${x},${y},${width},${height},${r.reading.skew},`)).toBe(true);
     });
-    expect(rows[3]).toMatch(/broken\.png,,,,,.*not a PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF or HEIC/);
+    expect(rows[5]).toMatch(/broken\.png,,,,,.*not a PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF/);
     expect((await run([...args, '--json', '--format', 'csv'])).stderr).toMatch(/two different outputs/);
   });
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import { packReaderEnsemble } from '@hcr/export-onnx';
+import { PDFDocument } from 'pdf-lib';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +96,28 @@ describe('POST /v1/read', () => {
       expect(res.statusCode, type).toBe(200);
       expect(res.json(), type).toMatchObject({ text: fromPng.text, confidence: fromPng.confidence });
     }
+    // A scanning app's PDF of that line, one page: read like the image (rendered at 200 dpi, so not to the
+    // confidence); one of two pages is refused with the page count, the server still up.
+    const pdf = await PDFDocument.create();
+    const scan = await pdf.embedPng(png);
+    for (const _ of [1, 2])
+      pdf
+        .addPage([scan.width, scan.height])
+        .drawImage(scan, { x: 0, y: 0, width: scan.width, height: scan.height });
+    const twoPages = await pdf.save();
+    pdf.removePage(1);
+    const onePage = await pdf.save();
+    for (const type of ['application/pdf', 'application/octet-stream']) {
+      const res = await post(Buffer.from(onePage), '?top_k=3', type);
+      expect(res.statusCode, type).toBe(200);
+      expect(typeof res.json().text).toBe('string');
+    }
+    const several = await post(Buffer.from(twoPages), '', 'application/pdf');
+    expect(several.statusCode).toBe(400);
+    expect(several.json().error).toMatchObject({
+      code: 'SEVERAL_PAGES',
+      message: expect.stringMatching(/2 pages/),
+    });
     const video = Buffer.concat([
       Buffer.from([0, 0, 0, 24]),
       Buffer.from('ftypisom\0\0\0\0isommp41'),

@@ -125,7 +125,9 @@ describe('HTTP service', () => {
     ][] = [
       ['body too large', post(Buffer.alloc(600 * 1024, 1), 'image/png'), 413, 'BODY_TOO_LARGE'],
       ['unsupported type', post('hello', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
-      ['heic content type', post(Buffer.from('ftyp'), 'image/heic'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['svg content type', post('<svg/>', 'image/svg+xml'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['truncated heic', post(Buffer.from('ftyp'), 'image/heic'), 400, 'IMAGE_UNDECODABLE'],
+      ['truncated pdf', post(Buffer.from('%PDF-1.7\n'), 'application/pdf'), 400, 'IMAGE_UNDECODABLE'],
       ['truncated bmp', post(Buffer.from('BM:'), 'image/bmp'), 400, 'IMAGE_UNDECODABLE'],
       ['truncated gif', post(Buffer.from('GIF89a'), 'image/gif'), 400, 'IMAGE_UNDECODABLE'],
       ['undecodable image', post(Buffer.from('definitely not a png'), 'image/png'), 400, 'IMAGE_UNDECODABLE'],

@@ -81,4 +81,26 @@ describe('a serving-only install from the packed tarballs (npm, no workspace)', 
     expect(prediction.label).toBe('7'); // the committed fixture model reads this photo as 7 (0.999)
     expect(prediction.confidence).toBeGreaterThan(0.5);
   });
+
+  it("reads a phone's HEIC (heic-decode comes along) and names the package a PDF needs (pdfjs-dist does not)", async () => {
+    copyFileSync(FIXTURE_MODEL, join(install.project, 'model.onnx'));
+    copyFileSync(new URL('./support/line-7140.heic', import.meta.url), join(install.project, 'photo.heic'));
+    writeFileSync(join(install.project, 'form.pdf'), '%PDF-1.7\n%%EOF\n');
+    writeFileSync(
+      join(install.project, 'formats.mjs'),
+      `import { readFile } from 'node:fs/promises';
+       import { createRecognizer } from '@hcr/serve-onnx/recognizer';
+       const r = await createRecognizer({ model: 'model.onnx', intraOpThreads: 1 });
+       const heic = await r.recognize(await readFile('photo.heic'));
+       const pdf = await r.recognize(await readFile('form.pdf')).catch((e) => e.message);
+       console.log(JSON.stringify({ heic: heic.label, pdf }));
+       await r.close();`,
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, ['formats.mjs'], { cwd: install.project });
+    const out = JSON.parse(stdout) as { heic: string; pdf: string };
+    expect(out.heic).toMatch(/^[0-9A-Z]$/);
+    expect(out.pdf).toMatch(
+      /PDF renderer \(the optional package pdfjs-dist\) is not installed.*npm i pdfjs-dist@5\.4\.624/,
+    );
+  });
 });

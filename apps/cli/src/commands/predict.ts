@@ -148,9 +148,10 @@ export function registerPredict(program: Command): void {
         else if (format === 'text') writeText(r);
       };
       if (format === 'csv') process.stdout.write(csvHeader(topK));
-      for (const file of images) {
+      for (const image of images) {
+        const file = image.name;
         try {
-          const prepared = await rec.prepare(await readImageFile(file));
+          const prepared = await rec.prepare(await readImageFile(image));
           const probs = await rec.infer([prepared.pixels]);
           const prediction = rec.rank(probs, 0, { topK, classes: opts.classes, minConfidence, prepared });
           if (opts.debug) {

@@ -13,7 +13,7 @@ import {
 } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { expandImageArgs, IMAGE_EXTENSIONS, readImageFile } from '../image-files.js';
+import { expandImageArgs, IMAGE_EXTENSIONS, type ImageInput, readImageFile } from '../image-files.js';
 import { formatOption, out, outputFormat, printJson } from '../output.js';
 
 /** The pipeline's reader: its two readers packed into one file by its export task. */
@@ -166,9 +166,10 @@ Examples:
         const results: ReadResult[] = [];
         if (format === 'csv') write(csvHeader(opts.topK, judged));
         for (let s = 0; s < images.length; s += 32) {
-          const files = images.slice(s, s + 32);
+          const chunk = images.slice(s, s + 32);
+          const files = chunk.map((image) => image.name);
           const prepared = await Promise.allSettled(
-            files.map(async (file) => reader.prepare(await readImageFile(file))),
+            chunk.map(async (image) => reader.prepare(await readImageFile(image))),
           );
           const ok = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
           const probs = await reader.infer(ok);
@@ -202,13 +203,14 @@ Examples:
 /** Each file's lines of writing, read one file at a time; a file that cannot be read gets its error. */
 async function* readPages(
   reader: LineReader,
-  images: string[],
+  images: ImageInput[],
   options: ReadOptions,
   page: TextLinesOptions,
 ): AsyncGenerator<PageResult> {
-  for (const file of images) {
+  for (const image of images) {
+    const file = image.name;
     try {
-      yield { file, reading: await reader.readLines(await readImageFile(file), options, page) };
+      yield { file, reading: await reader.readLines(await readImageFile(image), options, page) };
     } catch (e) {
       if (!(e instanceof HcrError)) throw e;
       yield { file, error: { code: e.code, message: e.message } };

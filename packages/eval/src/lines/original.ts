@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { decodeImage, encodeGreyPng, sniffImageFormat } from '@hcr/image/decode';
 
-/** Formats that browsers (and the canvas the charts draw with) do not show: TIFF scans and HEIC photos. */
-const NOT_SHOWN = new Set(['tiff', 'heic']);
+/** Formats that browsers (and the canvas the charts draw with) do not show in an image: TIFF, HEIC, PDF. */
+const NOT_SHOWN = new Set(['tiff', 'heic', 'pdf']);
 
 /** A real line's original file as the report shows it, or null when it cannot be read. */
 export interface ShownOriginal {
@@ -12,8 +12,8 @@ export interface ShownOriginal {
 }
 
 /**
- * The original image of a real line, in a format a browser and the charts' canvas show: as it is, or, for TIFF
- * and HEIC, its decoded greys as PNG (at most 720 px a side: the report shows it 56 px high).
+ * The original image of a real line, in a format a browser and the charts' canvas show: as it is, or, for TIFF,
+ * HEIC and a PDF's page, its decoded greys as PNG (at most 720 px a side: the report shows it 56 px high).
  */
 export async function shownOriginal(file: string): Promise<ShownOriginal | null> {
   const bytes = await readFile(file).catch(() => undefined);

@@ -2,11 +2,12 @@ import { HcrError } from '@hcr/core';
 import sharp, { type OutputInfo } from 'sharp';
 import { bmpRunLength, bmpSize, decodeBmpPixels } from './bmp.js';
 import { decodeHeicPixels } from './heic.js';
+import { pdfPageCount, renderPdfPage } from './pdf.js';
 import { decodeSmallPngPixels } from './small-png.js';
 
 /**
  * Image formats accepted from users: what phones, browsers and document scanners write (TIFF, often 1-bit fax;
- * BMP from Windows scanning tools; AVIF from browsers and recent phones; HEIC from iPhones).
+ * BMP from Windows scanning tools; AVIF from browsers and recent phones; HEIC from iPhones; PDF from scanning apps).
  */
 export const IMAGE_CONTENT_TYPES = [
   'image/png',
@@ -18,18 +19,24 @@ export const IMAGE_CONTENT_TYPES = [
   'image/avif',
   'image/heic',
   'image/heif',
+  'application/pdf',
 ] as const;
 
 /** The accepted formats in words, for messages and documentation. */
-export const IMAGE_FORMATS_TEXT = 'PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF or HEIC';
+export const IMAGE_FORMATS_TEXT = 'PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF';
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'bmp' | 'avif' | 'heic';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'tiff' | 'gif' | 'bmp' | 'avif' | 'heic' | 'pdf';
 
 export interface DecodeLimits {
   /** Largest width x height accepted before decoding (decompression bombs stop here). */
   maxInputPixels?: number;
   /** The decoded image is shrunk so its longer side is at most this (speed; characters need no more). */
   workingSize?: number;
+  /**
+   * The page of a PDF to read, from 1. Without it a PDF must have one page (SEVERAL_PAGES otherwise, rather
+   * than pages left unread); `documentPages` counts them.
+   */
+  page?: number;
 }
 
 export const DEFAULT_DECODE_LIMITS = Object.freeze({ maxInputPixels: 25_000_000, workingSize: 192 });
@@ -57,11 +64,11 @@ function badImage(problem: string, cause?: unknown): HcrError {
 
 /**
  * Decodes PNG/JPEG/WebP/TIFF/GIF/AVIF (the first page or frame; small plain PNGs in JS via zlib, BMP with bmp-ts,
- * HEIC with heic-decode, everything else with sharp): checks the header before decoding (format, pixel count), applies the
+ * HEIC with heic-decode, a PDF's page rendered by pdf.js, everything else with sharp): checks the header before decoding (format, pixel count), applies the
  * EXIF orientation (phone photos), shrinks to the working size, and turns colour + alpha into one channel.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
-  const { maxInputPixels, workingSize } = { ...DEFAULT_DECODE_LIMITS, ...limits };
+  const { maxInputPixels, workingSize, page } = { ...DEFAULT_DECODE_LIMITS, ...limits };
   const format = checkFormat(bytes);
   const small = format === 'png' ? decodeSmallNow(bytes, maxInputPixels, false) : undefined;
   if (small) return small;
@@ -74,7 +81,9 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
             tooLarge: (size) => tooLargeError(size, maxInputPixels),
             corrupt: (problem, cause) => badImage(problem, cause),
           })
-        : undefined;
+        : format === 'pdf'
+          ? await renderPdfPage(bytes, page, maxInputPixels, severalPages)
+          : undefined;
   let raw: { data: Buffer; info: OutputInfo };
   try {
     // One pass: sharp checks width x height against the limit from the header, before decoding pixels.
@@ -262,6 +271,7 @@ export function sniffImageFormat(b: Uint8Array): ImageFormat | undefined {
   const brands = isoBrands(b);
   if (brands.some((brand) => brand === 'avif' || brand === 'avis')) return 'avif';
   if (brands.some((brand) => HEIC_BRANDS.includes(brand))) return 'heic';
+  if (startsWith(b, '%PDF-')) return 'pdf';
   return undefined;
 }
 
@@ -279,11 +289,45 @@ const HEIC_BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'he
 
 /** Formats people send by mistake, named so that the error says what arrived. */
 function otherFormat(b: Uint8Array): string | undefined {
-  if (startsWith(b, '%PDF')) return 'a PDF document (export the page as PNG or TIFF, or crop the field)';
   const brands = isoBrands(b);
   if (brands.length > 0) return `an ISO media file of brand '${brands[0]}' (a video?)`;
   if (b[0] === 0x3c) return 'text (HTML or SVG?)';
   return undefined;
+}
+
+function severalPages(pages: number): HcrError {
+  return new HcrError(
+    'SEVERAL_PAGES',
+    `The PDF has ${pages} pages, and one image is read at a time: which page is meant is not said.`,
+    {
+      hint: `Send one page (split the PDF, or export the page as PNG), or let \`hcr read\` read the file: it reads each of its pages (file.pdf#page=1 to #page=${pages}).`,
+    },
+  );
+}
+
+/**
+ * How many pages to read in a file: a PDF's page count, 1 for any other image (a TIFF or GIF is read at its
+ * first page or frame). Bytes that are no image throw IMAGE_UNDECODABLE, as decodeImage does.
+ */
+export async function documentPages(bytes: Uint8Array): Promise<number> {
+  return checkFormat(bytes) === 'pdf' ? pdfPageCount(bytes) : 1;
+}
+
+/**
+ * One page (from 1) of a PDF as an RGB PNG: a page handed on as an image of its own (`hcr read` reads each
+ * page of a PDF so), which decodes to the same pixels as decodeImage with that `page`.
+ */
+export async function pdfPagePng(
+  bytes: Uint8Array,
+  page: number,
+  limits: DecodeLimits = {},
+): Promise<Buffer> {
+  const { maxInputPixels } = { ...DEFAULT_DECODE_LIMITS, ...limits };
+  const px = await renderPdfPage(bytes, page, maxInputPixels, severalPages);
+  return sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels } })
+    .removeAlpha()
+    .png({ compressionLevel: 1 })
+    .toBuffer();
 }
 
 /** The error for a decompression bomb or a huge photo, with its size read from the header. */

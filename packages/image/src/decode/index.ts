@@ -1,5 +1,5 @@
 /**
- * `@hcr/image/decode`: encoded images (PNG, JPEG, WebP, TIFF, GIF) to pixels with sharp, to the reader's 32-px
+ * `@hcr/image/decode`: encoded images (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, a PDF's pages) to pixels, to the reader's 32-px
  * lines and to the character models' canonical 28x28. A subpath of its own so that the package root stays free
  * of native dependencies: install `sharp` beside @hcr/image to use it.
  */
@@ -11,12 +11,15 @@ export {
   type DecodeLimits,
   decodeImage,
   decodeImageNow,
+  documentPages,
   IMAGE_CONTENT_TYPES,
   IMAGE_FORMATS_TEXT,
   type ImageFormat,
+  pdfPagePng,
   sniffImageFormat,
 } from './decode.js';
 export { encodeGreyPng } from './grey-png.js';
+export { PDF_DPI } from './pdf.js';
 export {
   DEFAULT_LINE_LIMITS,
   type LineLimits,

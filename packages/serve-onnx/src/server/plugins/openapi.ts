@@ -13,7 +13,7 @@ export async function registerOpenApi(app: HcrFastify, version: string): Promise
         title: 'hcr: handwritten character and line recognition',
         version,
         description:
-          'Errors are JSON {"error": {"code", "message", "hint"}}; images are PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF or HEIC. See the @hcr/serve-onnx README.',
+          'Errors are JSON {"error": {"code", "message", "hint"}}; images are PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF. See the @hcr/serve-onnx README.',
       },
       tags: [
         { name: 'characters', description: 'One character per image' },

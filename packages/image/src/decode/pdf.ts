@@ -1,0 +1,139 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { HcrError } from '@hcr/core';
+
+/**
+ * PDF, what document scanners and scanning apps write: a page is rendered with pdf.js (pdfjs-dist, an optional
+ * peer of @hcr/image, loaded on the first PDF: 70 MB with the @napi-rs/canvas it draws with, which the `hcr` CLI
+ * brings and a serving-only install leaves out) at 200 dpi, a form
+ * scan's resolution, or less when the page would pass the pixel limit. Scripts in the file never run (pdf.js
+ * runs none, and `eval` is off for fonts).
+ */
+export const PDF_DPI = 200;
+
+type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+type PdfDocument = Awaited<ReturnType<Pdfjs['getDocument']>['promise']>;
+
+let pdfjs: Promise<Pdfjs> | undefined;
+
+function loadPdfjs(): Promise<Pdfjs> {
+  pdfjs ??= import('pdfjs-dist/legacy/build/pdf.mjs').catch((e: unknown) => {
+    pdfjs = undefined;
+    throw new HcrError(
+      'IMAGE_UNDECODABLE',
+      'The file is a PDF, and the PDF renderer (the optional package pdfjs-dist) is not installed here.',
+      {
+        hint: 'Install it beside hcr (npm i pdfjs-dist@5.4.624), or export the page as PNG or TIFF.',
+        cause: e,
+      },
+    );
+  });
+  return pdfjs;
+}
+
+/** pdf.js' fonts for PDFs that name a standard font without embedding it (printed form labels). */
+function standardFontDataUrl(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('pdfjs-dist/package.json');
+    return `${join(dirname(pkg), 'standard_fonts')}/`;
+  } catch {
+    return undefined;
+  }
+}
+
+function badPdf(problem: string, cause?: unknown): HcrError {
+  return new HcrError('IMAGE_UNDECODABLE', problem, {
+    hint: 'Send a complete, unencrypted PDF, or export the page as PNG or TIFF.',
+    cause,
+  });
+}
+
+/** Opens a PDF (a copy of its bytes: pdf.js takes over the buffer it is given), runs `use`, closes it. */
+async function withPdf<T>(bytes: Uint8Array, use: (doc: PdfDocument) => Promise<T>): Promise<T> {
+  const lib = await loadPdfjs();
+  const task = lib.getDocument({
+    data: new Uint8Array(bytes),
+    isEvalSupported: false,
+    standardFontDataUrl: standardFontDataUrl(),
+    verbosity: lib.VerbosityLevel.ERRORS,
+  });
+  let doc: PdfDocument;
+  try {
+    doc = await task.promise;
+  } catch (e) {
+    await task.destroy();
+    const name = (e as Error).name;
+    if (name === 'PasswordException')
+      throw badPdf('The PDF is protected by a password, which hcr cannot open.', e);
+    throw badPdf(`The PDF cannot be read (${(e as Error).message}): is it truncated?`, e);
+  }
+  try {
+    return await use(doc);
+  } finally {
+    await task.destroy();
+  }
+}
+
+/** The canvas pdf.js' factory makes (its @napi-rs/canvas), as far as hcr uses it. */
+interface PageCanvas {
+  canvas: unknown;
+  context: { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+}
+
+/** How many pages a PDF has. */
+export function pdfPageCount(bytes: Uint8Array): Promise<number> {
+  return withPdf(bytes, async (doc) => doc.numPages);
+}
+
+/**
+ * One page of a PDF (from 1) as RGBA pixels on white paper, at PDF_DPI or at the scale that keeps it within
+ * `maxInputPixels`. `several` is called instead when the PDF has more than one page and no page is named.
+ */
+export function renderPdfPage(
+  bytes: Uint8Array,
+  page: number | undefined,
+  maxInputPixels: number,
+  several: (pages: number) => Error,
+): Promise<{ data: Buffer; width: number; height: number; channels: 4; pages: number }> {
+  return withPdf(bytes, async (doc) => {
+    if (page === undefined && doc.numPages > 1) throw several(doc.numPages);
+    const number = page ?? 1;
+    if (!Number.isInteger(number) || number < 1 || number > doc.numPages)
+      throw new HcrError(
+        'BAD_PAGE',
+        `Page ${number} is not in the PDF, whose pages are 1 to ${doc.numPages}.`,
+        {
+          hint: `Name a page from 1 to ${doc.numPages}.`,
+        },
+      );
+    let pdfPage: Awaited<ReturnType<PdfDocument['getPage']>>;
+    try {
+      pdfPage = await doc.getPage(number);
+    } catch (e) {
+      throw badPdf(`Page ${number} of the PDF cannot be read (${(e as Error).message}).`, e);
+    }
+    const points = pdfPage.getViewport({ scale: 1 });
+    const dpiScale = PDF_DPI / 72;
+    const fits = Math.sqrt(maxInputPixels / Math.max(1, points.width * points.height));
+    const viewport = pdfPage.getViewport({ scale: Math.min(dpiScale, fits) });
+    const width = Math.max(1, Math.floor(viewport.width));
+    const height = Math.max(1, Math.floor(viewport.height));
+    // pdf.js' own canvas factory: its canvas package and the one that draws the paths must be the same build.
+    const factory = doc.canvasFactory as { create(width: number, height: number): PageCanvas };
+    const { canvas, context } = factory.create(width, height);
+    type RenderParams = Parameters<typeof pdfPage.render>[0];
+    try {
+      await pdfPage.render({ canvas, canvasContext: context, viewport } as unknown as RenderParams).promise;
+    } catch (e) {
+      throw badPdf(`Page ${number} of the PDF cannot be drawn (${(e as Error).message}).`, e);
+    }
+    const { data } = context.getImageData(0, 0, width, height);
+    return {
+      data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      width,
+      height,
+      channels: 4,
+      pages: doc.numPages,
+    };
+  });
+}

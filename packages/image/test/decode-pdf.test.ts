@@ -1,0 +1,93 @@
+import { PDFDocument, rgb } from 'pdf-lib';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { decodeImage, documentPages, PDF_DPI, pdfPagePng, prepareLineImage } from '../src/decode/index.js';
+
+/** A 300x60 scan: pale paper, three upright strokes and a bar, as PNG. */
+async function scanPng(): Promise<Buffer> {
+  const width = 300;
+  const height = 60;
+  const grey = Buffer.alloc(width * height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const ink = (x % 70 < 6 && y > 12 && y < 48) || (y > 28 && y < 33 && x > 20 && x < 260);
+      grey[y * width + x] = ink ? 30 : 225;
+    }
+  return sharp(grey, { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
+}
+
+/** Points for `px` pixels at the renderer's resolution: a scan placed at its own size. */
+const pt = (px: number) => (px * 72) / PDF_DPI;
+
+/** A PDF as a scanning app writes it: one scan per page, each page the scan's size. */
+async function scannedPdf(pages: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const scan = await doc.embedPng(await scanPng());
+  for (let i = 0; i < pages; i++) {
+    const page = doc.addPage([pt(300), pt(60 + 20 * i)]);
+    page.drawImage(scan, { x: 0, y: pt(20 * i), width: pt(300), height: pt(60) });
+  }
+  return doc.save();
+}
+
+describe('PDF', () => {
+  it('renders a one-page scan at 200 dpi to the greys of the scan itself', async () => {
+    const pdf = await scannedPdf(1);
+    const img = await decodeImage(pdf, { workingSize: 4096 });
+    const png = await decodeImage(await scanPng(), { workingSize: 4096 });
+    expect([img.format, img.width, img.height, img.kind]).toEqual(['pdf', 300, 60, 'grey']);
+    let sum = 0;
+    for (let i = 0; i < png.values.length; i++) sum += Math.abs(img.values[i]! - png.values[i]!);
+    expect(sum / png.values.length).toBeLessThan(6);
+    expect(await documentPages(pdf)).toBe(1);
+    expect((await prepareLineImage(pdf)).width).toBeGreaterThan(32);
+  });
+
+  it('reads a named page of several; without one it names the page count instead of reading page 1', async () => {
+    const pdf = await scannedPdf(3);
+    expect(await documentPages(pdf)).toBe(3);
+    await expect(decodeImage(pdf)).rejects.toMatchObject({
+      code: 'SEVERAL_PAGES',
+      message: expect.stringMatching(/The PDF has 3 pages/),
+      hint: expect.stringMatching(/hcr read.*#page=1 to #page=3/),
+    });
+    const third = await decodeImage(pdf, { page: 3, workingSize: 4096 });
+    expect([third.width, third.height]).toEqual([300, 100]);
+    // A page handed on as a PNG decodes to the same pixels.
+    const asPng = await decodeImage(await pdfPagePng(pdf, 3), { workingSize: 4096 });
+    expect(asPng.values).toEqual(third.values);
+    for (const page of [0, 4, 1.5])
+      await expect(decodeImage(pdf, { page })).rejects.toMatchObject({
+        code: 'BAD_PAGE',
+        message: expect.stringMatching(/whose pages are 1 to 3/),
+      });
+  });
+
+  it('draws vector pages (a tablet app) and keeps a huge page within the pixel limit', async () => {
+    const doc = await PDFDocument.create();
+    const page = doc.addPage([144, 36]);
+    for (let x = 12; x < 130; x += 20)
+      page.drawLine({ start: { x, y: 6 }, end: { x: x + 6, y: 30 }, thickness: 2.5, color: rgb(0, 0, 0) });
+    const poster = doc.addPage([14400, 7200]); // 200 x 100 inches: 576 megapixels at 200 dpi
+    poster.drawLine({ start: { x: 100, y: 100 }, end: { x: 14000, y: 7000 }, thickness: 200 });
+    const pdf = await doc.save();
+    const line = await decodeImage(pdf, { page: 1, workingSize: 4096 });
+    expect([line.width, line.height]).toEqual([400, 100]);
+    const ink = line.values.filter((v) => v < 128).length;
+    expect(ink).toBeGreaterThan(6 * 60);
+    const huge = await decodeImage(pdf, { page: 2, maxInputPixels: 2_000_000, workingSize: 8192 });
+    expect(huge.width * huge.height).toBeLessThanOrEqual(2_000_000);
+    expect(huge.width / huge.height).toBeCloseTo(2, 1);
+  });
+
+  it('refuses a truncated or corrupt PDF, naming it', async () => {
+    const pdf = await scannedPdf(1);
+    for (const bad of [new TextEncoder().encode('%PDF-1.7\nnot a pdf at all\n'), pdf.subarray(0, 200)])
+      await expect(decodeImage(bad)).rejects.toMatchObject({
+        code: 'IMAGE_UNDECODABLE',
+        message: expect.stringMatching(/^The PDF (cannot be read|has no page|.*page)/),
+      });
+  });
+});
