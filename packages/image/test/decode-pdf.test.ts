@@ -33,16 +33,31 @@ async function scannedPdf(pages: number): Promise<Uint8Array> {
 }
 
 describe('PDF', () => {
-  it('renders a one-page scan at 200 dpi to the greys of the scan itself', async () => {
-    const pdf = await scannedPdf(1);
-    const img = await decodeImage(pdf, { workingSize: 4096 });
+  it('renders a scanned page at the resolution it was scanned at, to the greys of the scan itself', async () => {
     const png = await decodeImage(await scanPng(), { workingSize: 4096 });
-    expect([img.format, img.width, img.height, img.kind]).toEqual(['pdf', 300, 60, 'grey']);
-    let sum = 0;
-    for (let i = 0; i < png.values.length; i++) sum += Math.abs(img.values[i]! - png.values[i]!);
-    expect(sum / png.values.length).toBeLessThan(6);
-    expect(await documentPages(pdf)).toBe(1);
-    expect((await prepareLineImage(pdf)).width).toBeGreaterThan(32);
+    for (const dpi of [150, 300, 600]) {
+      const doc = await PDFDocument.create();
+      const scan = await doc.embedPng(await scanPng());
+      // A 300x60 scan at `dpi`, on a page with a margin of half an inch, as a scanning app lays it out.
+      const [w, h] = [(300 * 72) / dpi, (60 * 72) / dpi];
+      doc.addPage([w + 72, h + 72]).drawImage(scan, { x: 36, y: 36, width: w, height: h });
+      const pdf = await doc.save();
+      const img = await decodeImage(pdf, { workingSize: 4096 });
+      expect([img.format, img.width, img.height, img.kind], `${dpi} dpi`).toEqual([
+        'pdf',
+        300 + dpi,
+        60 + dpi,
+        'grey',
+      ]);
+      let sum = 0;
+      const margin = dpi / 2;
+      for (let y = 0; y < 60; y++)
+        for (let x = 0; x < 300; x++)
+          sum += Math.abs(img.values[(y + margin) * img.width + x + margin]! - png.values[y * 300 + x]!);
+      expect(sum / (300 * 60), `${dpi} dpi`).toBeLessThan(6);
+      expect(await documentPages(pdf)).toBe(1);
+      expect((await prepareLineImage(pdf)).width).toBeGreaterThan(32);
+    }
   });
 
   it('reads a named page of several; without one it names the page count instead of reading page 1', async () => {

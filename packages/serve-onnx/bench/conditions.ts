@@ -2,7 +2,7 @@
  * `pnpm bench conditions [--reader file.onnx] [--only name,name]`
  *
  * How well the reader reads the real dev sets when the image arrives the way users' images do: recompressed,
- * smaller or larger, on a whole sheet, blurred, dim and noisy, under a shadow, in colour. Every name (letters class) and amount
+ * smaller or larger, on a whole sheet, in a scanning app's PDF, blurred, dim and noisy, under a shadow, in colour. Every name (letters class) and amount
  * (digits class) is changed as named below, encoded, and read through `read` as `hcr read` and `POST /v1/read`
  * read it; each row is the share read exactly. Deterministic (the noise is seeded). The reader: --reader, else
  * the pipeline's artifacts/model/reader/model.onnx.
@@ -10,6 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createRng } from '@hcr/core';
+import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { createLineReader } from '../src/index.js';
 import { DEV_SETS, devSetItems, PIPELINE_READER } from './dev-sets.js';
@@ -83,6 +84,24 @@ const onSheet =
       .toBuffer();
   };
 
+/**
+ * The field as a scanning app saves it: its JPEG (or, for other formats, a PNG of it) filling a page of a
+ * one-page PDF, as scanned at `dpi`.
+ */
+const inPdf =
+  (dpi: number): Change =>
+  async (bytes) => {
+    const doc = await PDFDocument.create();
+    const { width, height, format } = await sharp(bytes).metadata();
+    const image =
+      format === 'jpeg'
+        ? await doc.embedJpg(new Uint8Array(bytes))
+        : await doc.embedPng(await sharp(bytes).png().toBuffer());
+    const [w, h] = [(width! * 72) / dpi, (height! * 72) / dpi];
+    doc.addPage([w, h]).drawImage(image, { x: 0, y: 0, width: w, height: h });
+    return Buffer.from(await doc.save());
+  };
+
 const CONDITIONS: [string, string, Change][] = [
   ['as cut', 'the image as in the dev set', async (b) => b],
   ['jpeg 20', 'recompressed as JPEG at quality 20', (b) => sharp(b).jpeg({ quality: 20 }).toBuffer()],
@@ -94,6 +113,12 @@ const CONDITIONS: [string, string, Change][] = [
     'laid at a seeded place on a sheet 2,000 px high of its own median grey, as JPEG (quality 90): a whole page photographed',
     onSheet(2000),
   ],
+  [
+    'pdf 300 dpi',
+    'a one-page PDF of the scan at 300 dpi, as a scanning app saves it (pdf.js renders it at that resolution)',
+    inPdf(300),
+  ],
+  ['pdf 150 dpi', 'the same at 150 dpi', inPdf(150)],
   ['blur 1', 'Gaussian blur, sigma 1 px (out of focus)', (b) => sharp(b).blur(1).png().toBuffer()],
   [
     'dim + noise',

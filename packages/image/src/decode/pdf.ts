@@ -5,11 +5,14 @@ import { HcrError } from '@hcr/core';
 /**
  * PDF, what document scanners and scanning apps write: a page is rendered with pdf.js (pdfjs-dist, an optional
  * peer of @hcr/image, loaded on the first PDF: 70 MB with the @napi-rs/canvas it draws with, which the `hcr` CLI
- * brings and a serving-only install leaves out) at 200 dpi, a form
- * scan's resolution, or less when the page would pass the pixel limit. Scripts in the file never run (pdf.js
- * runs none, and `eval` is off for fonts).
+ * brings and a serving-only install leaves out). A scanned page is rendered at the resolution its scan was
+ * made at (its largest picture's pixels over the inches it covers, 100 to 600 dpi), so small writing keeps
+ * every pixel it was scanned with; a page without pictures (drawn in a tablet app) at PDF_DPI. Either is
+ * lowered when the page would pass the pixel limit. Scripts in the file never run (pdf.js runs none, and
+ * `eval` is off for fonts).
  */
 export const PDF_DPI = 200;
+const SCAN_DPI_RANGE = [100, 600] as const;
 
 type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 type PdfDocument = Awaited<ReturnType<Pdfjs['getDocument']>['promise']>;
@@ -80,6 +83,42 @@ interface PageCanvas {
   context: { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
 }
 
+type PdfPage = Awaited<ReturnType<PdfDocument['getPage']>>;
+
+/**
+ * The resolution of a page's largest picture, in dots per inch: its width in pixels over the width it is drawn
+ * at (the content's transforms followed through save and restore), or undefined on a page without pictures.
+ */
+async function scanDpi(page: PdfPage): Promise<number | undefined> {
+  const { OPS, Util } = await loadPdfjs();
+  const { fnArray, argsArray } = await page.getOperatorList();
+  let ctm = [1, 0, 0, 1, 0, 0];
+  const saved: number[][] = [];
+  let largest: { area: number; dpi: number } | undefined;
+  for (let i = 0; i < fnArray.length; i++) {
+    const fn = fnArray[i];
+    const args = argsArray[i] as unknown[];
+    if (fn === OPS.save) saved.push(ctm);
+    else if (fn === OPS.restore) ctm = saved.pop() ?? ctm;
+    else if (fn === OPS.transform) ctm = Util.transform(ctm, args as number[]);
+    else if (
+      fn === OPS.paintImageXObject ||
+      fn === OPS.paintInlineImageXObject ||
+      fn === OPS.paintImageMaskXObject
+    ) {
+      // [objId, width, height] for an image object; the image's data (width, height, ...) for the others.
+      const image = fn === OPS.paintImageXObject ? { width: args[1], height: args[2] } : (args[0] as object);
+      const { width, height } = image as { width?: unknown; height?: unknown };
+      if (typeof width !== 'number' || typeof height !== 'number') continue;
+      // The picture fills the unit square mapped by the transform: its drawn width is the image x axis' length.
+      const drawnInches = Math.hypot(ctm[0]!, ctm[1]!) / 72;
+      const area = width * height;
+      if (drawnInches > 0 && (!largest || area > largest.area)) largest = { area, dpi: width / drawnInches };
+    }
+  }
+  return largest?.dpi;
+}
+
 /** How many pages a PDF has. */
 export function pdfPageCount(bytes: Uint8Array): Promise<number> {
   return withPdf(bytes, async (doc) => doc.numPages);
@@ -106,14 +145,15 @@ export function renderPdfPage(
           hint: `Name a page from 1 to ${doc.numPages}.`,
         },
       );
-    let pdfPage: Awaited<ReturnType<PdfDocument['getPage']>>;
+    let pdfPage: PdfPage;
     try {
       pdfPage = await doc.getPage(number);
     } catch (e) {
       throw badPdf(`Page ${number} of the PDF cannot be read (${(e as Error).message}).`, e);
     }
     const points = pdfPage.getViewport({ scale: 1 });
-    const dpiScale = PDF_DPI / 72;
+    const dpi = (await scanDpi(pdfPage)) ?? PDF_DPI;
+    const dpiScale = Math.min(Math.max(dpi, SCAN_DPI_RANGE[0]), SCAN_DPI_RANGE[1]) / 72;
     const fits = Math.sqrt(maxInputPixels / Math.max(1, points.width * points.height));
     const viewport = pdfPage.getViewport({ scale: Math.min(dpiScale, fits) });
     const width = Math.max(1, Math.floor(viewport.width));
