@@ -78,6 +78,13 @@ describe('PDF', () => {
         code: 'BAD_PAGE',
         message: expect.stringMatching(/whose pages are 1 to 3/),
       });
+    // Any other image is one page.
+    const png = await scanPng();
+    expect((await decodeImage(png, { page: 1 })).format).toBe('png');
+    await expect(decodeImage(png, { page: 2 })).rejects.toMatchObject({
+      code: 'BAD_PAGE',
+      problem: 'Page 2 is not in the image: a PNG has one page.',
+    });
   });
 
   it('draws vector pages (a tablet app) and keeps a huge page within the pixel limit', async () => {

@@ -110,6 +110,30 @@ describe('POST /v1/read', () => {
       expect(res.statusCode, type).toBe(200);
       expect(res.json(), type).toMatchObject({ text: asPng.text, confidence: asPng.confidence });
     }
+    // page=N names the page, in the query or a JSON body; a page the PDF lacks, or no page number, is 400.
+    for (const [body, query] of [
+      [Buffer.from(twoPages), '?top_k=3&page=2'],
+      [{ image: Buffer.from(twoPages).toString('base64'), top_k: 3, page: '2' }, ''],
+    ] as const) {
+      const res = await post(body, query, Buffer.isBuffer(body) ? 'application/pdf' : undefined);
+      expect(res.statusCode, query).toBe(200);
+      expect(res.json(), query).toMatchObject({ text: asPng.text, confidence: asPng.confidence });
+    }
+    const lines = await post(Buffer.from(twoPages), '?page=1&layout=lines', 'application/pdf');
+    expect(lines.statusCode).toBe(200);
+    expect(lines.json().lines).toHaveLength(1);
+    for (const [page, message] of [
+      ['3', /Page 3 is not in the PDF, whose pages are 1 to 2/],
+      ['0', /page=0/],
+      ['two', /page/],
+    ] as const) {
+      const bad = await post(Buffer.from(twoPages), `?page=${page}`, 'application/pdf');
+      expect(bad.statusCode, page).toBe(400);
+      expect(bad.json().error, page).toMatchObject({
+        code: 'BAD_PAGE',
+        message: expect.stringMatching(message),
+      });
+    }
     const several = await post(Buffer.from(twoPages), '', 'application/pdf');
     expect(several.statusCode).toBe(400);
     expect(several.json().error).toMatchObject({

@@ -70,6 +70,14 @@ function badImage(problem: string, cause?: unknown): HcrError {
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
   const { maxInputPixels, workingSize, page } = { ...DEFAULT_DECODE_LIMITS, ...limits };
   const format = checkFormat(bytes);
+  if (page !== undefined && page !== 1 && format !== 'pdf')
+    throw new HcrError(
+      'BAD_PAGE',
+      `Page ${page} is not in the image: a ${format.toUpperCase()} has one page.`,
+      {
+        hint: 'Name a page only for a PDF (page=1 always reads an image).',
+      },
+    );
   const small = format === 'png' ? decodeSmallNow(bytes, maxInputPixels, false) : undefined;
   if (small) return small;
   // Formats sharp's build does not read arrive as pixels, their size checked from the header first.
@@ -300,7 +308,7 @@ function severalPages(pages: number): HcrError {
     'SEVERAL_PAGES',
     `The PDF has ${pages} pages, and one image is read at a time: which page is meant is not said.`,
     {
-      hint: `Send one page (split the PDF, or export the page as PNG), or let \`hcr read\` read the file: it reads each of its pages (file.pdf#page=1 to #page=${pages}).`,
+      hint: `Name the page: page=1 to ${pages} over HTTP (\`page\` in the library's limits); \`hcr read\` reads each page of the file (file.pdf#page=1 to #page=${pages}).`,
     },
   );
 }

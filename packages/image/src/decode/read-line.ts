@@ -34,6 +34,8 @@ export interface LineLimits {
   workingSize: number;
   /** Widest normalised line (pixels at the reader's height of 32): about 100 characters. */
   maxWidth: number;
+  /** The page of a PDF to read, from 1 (a PDF of several pages without one is SEVERAL_PAGES). */
+  page?: number;
 }
 
 export const DEFAULT_LINE_LIMITS: LineLimits = Object.freeze({
@@ -207,7 +209,11 @@ function sentBox(
  */
 async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
   const lim = { ...DEFAULT_LINE_LIMITS, ...limits };
-  const img = await decodeImage(bytes, { maxInputPixels: lim.maxInputPixels, workingSize: lim.workingSize });
+  const img = await decodeImage(bytes, {
+    maxInputPixels: lim.maxInputPixels,
+    workingSize: lim.workingSize,
+    page: lim.page,
+  });
   // The size rules on the size the user sent (a 20000x40 strip arrives here shrunk to 2048x4).
   checkImageSize(img.originalWidth, img.originalHeight);
   const grey = await enlargedIfLow(

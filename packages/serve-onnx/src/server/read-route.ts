@@ -22,7 +22,7 @@ export interface ReadRouteOptions {
   metrics: Metrics;
 }
 
-export const READ_JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam, min_confidence, layout, columns as query parameters or JSON fields.`;
+export const READ_JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"image": "<base64>"} or {"images": ["<base64>", ...]}, with options classes, pattern, lexicon, lm, top_k, beam, min_confidence, layout, columns, page as query parameters or JSON fields.`;
 
 /** `line`: the image is one line, word or field; `lines`: read every line of writing in it, in reading order. */
 export type ReadLayout = 'line' | 'lines';
@@ -73,6 +73,7 @@ export function registerReadRoute(
     const layout = readLayout(fields.layout ?? query.layout);
     // Validated (and coerced from a query string) by the route's schema: a boolean or absent.
     const columns = (fields.columns ?? query.columns) !== false;
+    const page = readPage(fields.page ?? query.page);
     const debug = query.debug === '1' || query.debug === 'true';
     const withInput = (line: PreparedLine) =>
       debug ? { input: { width: line.width, height: line.height, pixels: Array.from(line.pixels) } } : {};
@@ -86,8 +87,8 @@ export function registerReadRoute(
       const pages = await Promise.all(
         images.map((image, i) =>
           (layout === 'lines'
-            ? reader.prepareLines(image, { maxInputPixels: limits.maxInputPixels, columns })
-            : reader.prepare(image, { maxInputPixels: limits.maxInputPixels }).then((line) => [line])
+            ? reader.prepareLines(image, { maxInputPixels: limits.maxInputPixels, columns, page })
+            : reader.prepare(image, { maxInputPixels: limits.maxInputPixels, page }).then((line) => [line])
           ).catch(named(i)),
         ),
       );
@@ -156,6 +157,20 @@ function readOptions(raw: Record<string, unknown>): ReadOptions {
   };
 }
 
+/**
+ * `page` from a query string or body: the page of a PDF to read, a whole number from 1 (the route's schema has
+ * checked its type; a page past the PDF's last is BAD_PAGE when the PDF is opened).
+ */
+function readPage(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'number' ? v : Number(v);
+  if (!Number.isInteger(n) || n < 1)
+    throw new HcrError('BAD_PAGE', `page=${JSON.stringify(v)} is not a page number.`, {
+      hint: 'Use page=1 for the first page of a PDF, page=2 for the second, ...',
+    });
+  return n;
+}
+
 /** `layout` from a query string or body: `line` (the default) or `lines`, else BAD_LAYOUT naming both. */
 function readLayout(v: unknown): ReadLayout {
   if (v === undefined || v === null || v === '' || v === 'line') return 'line';
@@ -175,6 +190,7 @@ const OPTION_FIELDS = [
   'min_confidence',
   'layout',
   'columns',
+  'page',
 ] as const;
 
 /** A raw image body, or JSON {image} / {images} with option fields beside them. */

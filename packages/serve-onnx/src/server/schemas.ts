@@ -188,6 +188,12 @@ const readOptionProperties = {
     description:
       'With layout=lines: read columns side by side one after another (true, the default), or every row across the image as one line (false: for a table whose rows are read apart as columns).',
   },
+  page: {
+    type: 'integer',
+    minimum: 1,
+    description:
+      'The page of a PDF to read, from 1 (a PDF of several pages needs it: SEVERAL_PAGES otherwise). Other images have one page.',
+  },
   layout: {
     type: 'string',
     description:
@@ -240,6 +246,7 @@ export function readSchema(maxImages: number) {
               ...readOptionProperties,
               top_k: orNumericString(readOptionProperties.top_k),
               beam: orNumericString(readOptionProperties.beam),
+              page: orNumericString(readOptionProperties.page),
             },
           },
         },
