@@ -1,7 +1,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
-import { documentPages, pdfPagePng } from '@hcr/image/decode';
+import { documentPages, pagePng } from '@hcr/image/decode';
 
 /** File extensions a folder is searched for: the formats hcr decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, PDF). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
@@ -19,7 +19,7 @@ export const IMAGE_EXTENSIONS: readonly string[] = [
   '.pdf',
 ];
 
-/** One image to read: a file, or one page of a PDF of several pages (named `file#page=N`). */
+/** One image to read: a file, or one page of a PDF or TIFF of several pages (named `file#page=N`). */
 export interface ImageInput {
   /** What the outputs call it: the path, with `#page=N` for a page. */
   name: string;
@@ -55,9 +55,12 @@ export async function expandImageArgs(args: readonly string[]): Promise<ImageInp
   return inputs;
 }
 
-/** A file's pages: one input per page of a PDF of several, else the file itself (its problems reported when read). */
+/**
+ * A file's pages: one input per page of a PDF or TIFF of several, else the file itself (its problems reported
+ * when read).
+ */
 async function pagesOf(file: string): Promise<ImageInput[]> {
-  if (!(await startsWithPdfSignature(file))) return [{ name: file, file }];
+  if (!(await mayHoldPages(file))) return [{ name: file, file }];
   const pages = await readFile(file)
     .then(documentPages)
     .catch(() => 1);
@@ -65,13 +68,15 @@ async function pagesOf(file: string): Promise<ImageInput[]> {
   return Array.from({ length: pages }, (_, i) => ({ name: `${file}#page=${i + 1}`, file, page: i + 1 }));
 }
 
-async function startsWithPdfSignature(file: string): Promise<boolean> {
+/** A PDF or a TIFF, by its first bytes (what decoding will find, whatever the file's extension). */
+async function mayHoldPages(file: string): Promise<boolean> {
   const handle = await open(file).catch(() => undefined);
   if (!handle) return false;
   try {
     const head = Buffer.alloc(5);
     const { bytesRead } = await handle.read(head, 0, 5, 0);
-    return bytesRead === 5 && head.toString('latin1') === '%PDF-';
+    const text = head.toString('latin1', 0, bytesRead);
+    return text === '%PDF-' || text.startsWith('II*\0') || text.startsWith('MM\0*');
   } finally {
     await handle.close();
   }
@@ -111,5 +116,5 @@ export async function readImageFile(input: ImageInput): Promise<Uint8Array> {
       hint: 'Check the path.',
     });
   });
-  return input.page === undefined ? bytes : pdfPagePng(bytes, input.page);
+  return input.page === undefined ? bytes : pagePng(bytes, input.page);
 }

@@ -174,7 +174,7 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     expect(bad.stderr).toMatch(/--layout must be line or lines, got 'page'/);
   });
 
-  it('reads every image of a folder (subfolders too), each page of a PDF; --format csv has a row per image, errors included', async () => {
+  it('reads every image of a folder (subfolders too), each page of a PDF or fax TIFF; --format csv has a row per image, errors included', async () => {
     const folder = join(dir, 'scans');
     await mkdir(join(folder, 'batch 2'), { recursive: true });
     await copyFile(line, join(folder, 'a.png'));
@@ -193,6 +193,14 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
       pdf.addPage([w, h]).drawImage(scan, { x: 0, y: 0, width: w, height: h });
     }
     await writeFile(join(folder, 'batch 2', 'forms.pdf'), await pdf.save());
+    // A fax of the first field twice: a TIFF of two pages (sharp writes pages of one size).
+    const faxPages = [await lineScan(texts[0]!), await lineScan(texts[0]!)];
+    await writeFile(
+      join(folder, 'batch 2', 'fax.tif'),
+      await sharp(faxPages, { join: { animated: true } })
+        .tiff()
+        .toBuffer(),
+    );
     await writeFile(join(folder, 'notes.txt'), 'not an image');
     await writeFile(join(folder, 'broken.png'), 'no png');
     const args = ['read', '--model', RANDOM_READER, folder, '--top-k', '2'];
@@ -202,6 +210,8 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
       [
         'a.png',
         join('batch 2', 'b.tif'),
+        join('batch 2', 'fax.tif#page=1'),
+        join('batch 2', 'fax.tif#page=2'),
         join('batch 2', 'forms.pdf#page=1'),
         join('batch 2', 'forms.pdf#page=2'),
         'broken.png',
@@ -215,14 +225,16 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const asPngs = JSON.parse(
       (await run(['read', '--model', RANDOM_READER, pngs, '--top-k', '2', '--json'])).stdout,
     );
-    expect(doc.results.slice(2, 4).map((r: { reading: LineReading }) => r.reading)).toEqual(
-      asPngs.results.map((r: { reading: LineReading }) => r.reading),
-    );
+    const readings = (from: number) =>
+      doc.results.slice(from, from + 2).map((r: { reading: LineReading }) => r.reading);
+    expect(readings(4)).toEqual(asPngs.results.map((r: { reading: LineReading }) => r.reading));
+    // The fax's pages read as the same field saved as a TIFF of one page (b.tif).
+    expect(readings(2)).toEqual([doc.results[1].reading, doc.results[1].reading]);
     const c = await run([...args, '--format', 'csv']);
     expect(c.code).toBe(1); // broken.png
     const rows = c.stdout.trim().split('\n');
     expect(rows[0]).toBe('file,text,confidence,text_2,confidence_2,x,y,width,height,skew,error');
-    doc.results.slice(0, 4).forEach((r: { file: string; reading: LineReading }, i: number) => {
+    doc.results.slice(0, 6).forEach((r: { file: string; reading: LineReading }, i: number) => {
       // no quoting: the paths hold spaces but no commas or quotes
       expect(rows[i + 1]!.startsWith(`${r.file},${r.reading.text},${r.reading.confidence.toFixed(4)},`)).toBe(
         true,
@@ -230,7 +242,7 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
       const { x, y, width, height } = r.reading.box!;
       expect(rows[i + 1]!.endsWith(`,${x},${y},${width},${height},${r.reading.skew},`)).toBe(true);
     });
-    expect(rows[5]).toMatch(/broken\.png,,,,,.*not a PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF/);
+    expect(rows[7]).toMatch(/broken\.png,,,,,.*not a PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF/);
     expect((await run([...args, '--json', '--format', 'csv'])).stderr).toMatch(/two different outputs/);
   });
 

@@ -134,6 +134,16 @@ describe('POST /v1/read', () => {
         message: expect.stringMatching(message),
       });
     }
+    // A fax: a TIFF of two pages, read page by page the same way.
+    const fax = await sharp([png, png], { join: { animated: true } })
+      .tiff()
+      .toBuffer();
+    const faxPage = await post(fax, '?top_k=3&page=2', 'image/tiff');
+    expect(faxPage.statusCode).toBe(200);
+    expect((await post(fax, '', 'image/tiff')).json().error).toMatchObject({
+      code: 'SEVERAL_PAGES',
+      message: expect.stringMatching(/The TIFF has 2 pages/),
+    });
     const several = await post(Buffer.from(twoPages), '', 'application/pdf');
     expect(several.statusCode).toBe(400);
     expect(several.json().error).toMatchObject({

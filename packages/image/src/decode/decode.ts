@@ -33,8 +33,8 @@ export interface DecodeLimits {
   /** The decoded image is shrunk so its longer side is at most this (speed; characters need no more). */
   workingSize?: number;
   /**
-   * The page of a PDF to read, from 1. Without it a PDF must have one page (SEVERAL_PAGES otherwise, rather
-   * than pages left unread); `documentPages` counts them.
+   * The page of a PDF or a TIFF to read, from 1. Without it the file must have one page (SEVERAL_PAGES
+   * otherwise, rather than pages left unread); `documentPages` counts them.
    */
   page?: number;
 }
@@ -63,21 +63,15 @@ function badImage(problem: string, cause?: unknown): HcrError {
 }
 
 /**
- * Decodes PNG/JPEG/WebP/TIFF/GIF/AVIF (the first page or frame; small plain PNGs in JS via zlib, BMP with bmp-ts,
+ * Decodes PNG/JPEG/WebP/TIFF/GIF/AVIF (a TIFF's page as `limits.page` says, a GIF's first frame; small plain PNGs in JS via zlib, BMP with bmp-ts,
  * HEIC with heic-decode, a PDF's page rendered by pdf.js, everything else with sharp): checks the header before decoding (format, pixel count), applies the
  * EXIF orientation (phone photos), shrinks to the working size, and turns colour + alpha into one channel.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
   const { maxInputPixels, workingSize, page } = { ...DEFAULT_DECODE_LIMITS, ...limits };
   const format = checkFormat(bytes);
-  if (page !== undefined && page !== 1 && format !== 'pdf')
-    throw new HcrError(
-      'BAD_PAGE',
-      `Page ${page} is not in the image: a ${format.toUpperCase()} has one page.`,
-      {
-        hint: 'Name a page only for a PDF (page=1 always reads an image).',
-      },
-    );
+  // A PDF's pages are checked as it is opened; a TIFF's (a fax of several) here, every other image has one.
+  if (format !== 'pdf') checkPage(format, page, format === 'tiff' ? await tiffPageCount(bytes) : 1);
   const small = format === 'png' ? decodeSmallNow(bytes, maxInputPixels, false) : undefined;
   if (small) return small;
   // Formats sharp's build does not read arrive as pixels, their size checked from the header first.
@@ -97,7 +91,12 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     // One pass: sharp checks width x height against the limit from the header, before decoding pixels.
     raw = await (pixels
       ? sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels } })
-      : sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels, animated: false })
+      : sharp(bytes, {
+          failOn: 'error',
+          limitInputPixels: maxInputPixels,
+          animated: false,
+          page: format === 'tiff' ? (page ?? 1) - 1 : 0,
+        })
     )
       .rotate()
       .resize(workingSize, workingSize, { fit: 'inside', withoutEnlargement: true, kernel: 'lanczos3' })
@@ -303,34 +302,80 @@ function otherFormat(b: Uint8Array): string | undefined {
   return undefined;
 }
 
-function severalPages(pages: number): HcrError {
+function severalPages(pages: number, kind = 'PDF'): HcrError {
   return new HcrError(
     'SEVERAL_PAGES',
-    `The PDF has ${pages} pages, and one image is read at a time: which page is meant is not said.`,
+    `The ${kind} has ${pages} pages, and one image is read at a time: which page is meant is not said.`,
     {
-      hint: `Name the page: page=1 to ${pages} over HTTP (\`page\` in the library's limits); \`hcr read\` reads each page of the file (file.pdf#page=1 to #page=${pages}).`,
+      hint: `Name the page: page=1 to ${pages} over HTTP (\`page\` in the library's limits); \`hcr read\` reads each page of the file (file#page=1 to #page=${pages}).`,
+    },
+  );
+}
+
+/** A page asked of an image of `pages` pages: SEVERAL_PAGES without one when there are several, BAD_PAGE past them. */
+function checkPage(format: ImageFormat, page: number | undefined, pages: number): void {
+  const kind = format.toUpperCase();
+  if (page === undefined) {
+    if (pages > 1) throw severalPages(pages, kind);
+    return;
+  }
+  if (Number.isInteger(page) && page >= 1 && page <= pages) return;
+  throw new HcrError(
+    'BAD_PAGE',
+    pages === 1
+      ? `Page ${page} is not in the image: a ${kind} has one page.`
+      : `Page ${page} is not in the ${kind}, whose pages are 1 to ${pages}.`,
+    {
+      hint:
+        pages === 1
+          ? 'Name a page only for a PDF or a TIFF of several (page=1 always reads an image).'
+          : `Name a page from 1 to ${pages}.`,
     },
   );
 }
 
 /**
- * How many pages to read in a file: a PDF's page count, 1 for any other image (a TIFF or GIF is read at its
- * first page or frame). Bytes that are no image throw IMAGE_UNDECODABLE, as decodeImage does.
+ * A TIFF's pages (a fax of several): all of them when each is at least half the first page's size; 1 when a
+ * smaller image rides along (the thumbnail or reduced copy some scanners add), which is read at its first page.
  */
-export async function documentPages(bytes: Uint8Array): Promise<number> {
-  return checkFormat(bytes) === 'pdf' ? pdfPageCount(bytes) : 1;
+async function tiffPageCount(bytes: Uint8Array): Promise<number> {
+  const size = (page: number) =>
+    sharp(bytes, { page, limitInputPixels: false })
+      .metadata()
+      .catch(() => undefined);
+  const first = await size(0);
+  const pages = first?.pages ?? 1;
+  if (pages <= 1 || !first?.width || !first.height) return 1;
+  for (let i = 1; i < pages; i++) {
+    const m = await size(i);
+    if (!m?.width || !m.height || m.width < first.width / 2 || m.height < first.height / 2) return 1;
+  }
+  return pages;
 }
 
 /**
- * One page (from 1) of a PDF as an RGB PNG: a page handed on as an image of its own (`hcr read` reads each
- * page of a PDF so), which decodes to the same pixels as decodeImage with that `page`.
+ * How many pages to read in a file: a PDF's page count, a TIFF's (a fax of several), 1 for any other image (a
+ * GIF is read at its first frame). Bytes that are no image throw IMAGE_UNDECODABLE, as decodeImage does.
  */
-export async function pdfPagePng(
-  bytes: Uint8Array,
-  page: number,
-  limits: DecodeLimits = {},
-): Promise<Buffer> {
+export async function documentPages(bytes: Uint8Array): Promise<number> {
+  const format = checkFormat(bytes);
+  return format === 'pdf' ? pdfPageCount(bytes) : format === 'tiff' ? tiffPageCount(bytes) : 1;
+}
+
+/**
+ * One page (from 1) of a PDF or TIFF as an RGB PNG: a page handed on as an image of its own (`hcr read` reads
+ * each page of a document so), which decodes to the same pixels as decodeImage with that `page`.
+ */
+export async function pagePng(bytes: Uint8Array, page: number, limits: DecodeLimits = {}): Promise<Buffer> {
   const { maxInputPixels } = { ...DEFAULT_DECODE_LIMITS, ...limits };
+  const format = checkFormat(bytes);
+  if (format !== 'pdf') {
+    checkPage(format, page, format === 'tiff' ? await tiffPageCount(bytes) : 1);
+    return sharp(bytes, { limitInputPixels: maxInputPixels, page: page - 1 })
+      .rotate()
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+  }
   const px = await renderPdfPage(bytes, page, maxInputPixels, severalPages);
   return sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels } })
     .removeAlpha()

@@ -15,7 +15,7 @@ export {
   IMAGE_CONTENT_TYPES,
   IMAGE_FORMATS_TEXT,
   type ImageFormat,
-  pdfPagePng,
+  pagePng,
   sniffImageFormat,
 } from './decode.js';
 export { encodeGreyPng } from './grey-png.js';

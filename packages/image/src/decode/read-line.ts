@@ -34,7 +34,7 @@ export interface LineLimits {
   workingSize: number;
   /** Widest normalised line (pixels at the reader's height of 32): about 100 characters. */
   maxWidth: number;
-  /** The page of a PDF to read, from 1 (a PDF of several pages without one is SEVERAL_PAGES). */
+  /** The page of a PDF or TIFF to read, from 1 (a file of several pages without one is SEVERAL_PAGES). */
   page?: number;
 }
 

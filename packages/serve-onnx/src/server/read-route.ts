@@ -166,7 +166,7 @@ function readPage(v: unknown): number | undefined {
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || n < 1)
     throw new HcrError('BAD_PAGE', `page=${JSON.stringify(v)} is not a page number.`, {
-      hint: 'Use page=1 for the first page of a PDF, page=2 for the second, ...',
+      hint: 'Use page=1 for the first page of a PDF or TIFF, page=2 for the second, ...',
     });
   return n;
 }

@@ -192,7 +192,7 @@ const readOptionProperties = {
     type: 'integer',
     minimum: 1,
     description:
-      'The page of a PDF to read, from 1 (a PDF of several pages needs it: SEVERAL_PAGES otherwise). Other images have one page.',
+      'The page of a PDF or TIFF to read, from 1 (a file of several pages needs it: SEVERAL_PAGES otherwise). Other images have one page.',
   },
   layout: {
     type: 'string',

@@ -1,7 +1,7 @@
 import { PDFDocument, rgb } from 'pdf-lib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, documentPages, PDF_DPI, pdfPagePng, prepareLineImage } from '../src/decode/index.js';
+import { decodeImage, documentPages, PDF_DPI, pagePng, prepareLineImage } from '../src/decode/index.js';
 
 /** A 300x60 scan: pale paper, three upright strokes and a bar, as PNG. */
 async function scanPng(): Promise<Buffer> {
@@ -71,7 +71,7 @@ describe('PDF', () => {
     const third = await decodeImage(pdf, { page: 3, workingSize: 4096 });
     expect([third.width, third.height]).toEqual([300, 100]);
     // A page handed on as a PNG decodes to the same pixels.
-    const asPng = await decodeImage(await pdfPagePng(pdf, 3), { workingSize: 4096 });
+    const asPng = await decodeImage(await pagePng(pdf, 3), { workingSize: 4096 });
     expect(asPng.values).toEqual(third.values);
     for (const page of [0, 4, 1.5])
       await expect(decodeImage(pdf, { page })).rejects.toMatchObject({
@@ -113,3 +113,100 @@ describe('PDF', () => {
       });
   });
 });
+
+describe('TIFF of several pages (a fax)', () => {
+  /** A TIFF of pages written by sharp, one per image, as fax software and document scanners write them. */
+  const tiffOf = async (pages: Buffer[]) =>
+    sharp(pages, { join: { animated: true } })
+      .tiff()
+      .toBuffer();
+  const page = (width: number, height: number, grey: number) =>
+    sharp({ create: { width, height, channels: 3, background: { r: grey, g: grey, b: grey } } })
+      .png()
+      .toBuffer();
+
+  it('reads a named page; without one it names the page count; a page it lacks is BAD_PAGE', async () => {
+    const fax = await tiffOf([
+      await page(300, 100, 250),
+      await page(300, 100, 20),
+      await page(300, 100, 128),
+    ]);
+    expect(await documentPages(fax)).toBe(3);
+    await expect(decodeImage(fax)).rejects.toMatchObject({
+      code: 'SEVERAL_PAGES',
+      message: expect.stringMatching(/The TIFF has 3 pages/),
+    });
+    const greys = [];
+    for (const n of [1, 2, 3]) {
+      const img = await decodeImage(fax, { page: n });
+      greys.push(Math.round(img.values[0]!));
+      // The page handed on as a PNG decodes to the same pixels.
+      expect((await decodeImage(await pagePng(fax, n))).values).toEqual(img.values);
+    }
+    expect(greys).toEqual([250, 20, 128]);
+    await expect(decodeImage(fax, { page: 4 })).rejects.toMatchObject({
+      code: 'BAD_PAGE',
+      problem: 'Page 4 is not in the TIFF, whose pages are 1 to 3.',
+    });
+  });
+
+  it('reads a scan with a small second image (a thumbnail) at its first page, as one page', async () => {
+    const scan = greyTiff([
+      { width: 600, height: 200, grey: 240 },
+      { width: 120, height: 40, grey: 240 },
+    ]);
+    expect((await sharp(scan).metadata()).pages).toBe(2);
+    expect(await documentPages(scan)).toBe(1);
+    expect((await decodeImage(scan, { workingSize: 1000 })).width).toBe(600);
+  });
+});
+
+/**
+ * A baseline TIFF written by hand (little-endian, 8-bit grey, uncompressed, one strip per image), its images
+ * chained IFD after IFD: what sharp's writer cannot make, images of different sizes in one file.
+ */
+function greyTiff(images: { width: number; height: number; grey: number }[]): Buffer {
+  const entries = 9;
+  const ifdBytes = 2 + 12 * entries + 4;
+  const parts: Buffer[] = [];
+  let offset = 8;
+  const layout = images.map((im) => {
+    const ifd = offset;
+    const pixels = ifd + ifdBytes;
+    offset = pixels + im.width * im.height;
+    offset += offset % 2; // IFDs start on a word boundary
+    return { ...im, ifd, pixels };
+  });
+  const head = Buffer.alloc(8);
+  head.write('II', 0, 'latin1');
+  head.writeUInt16LE(42, 2);
+  head.writeUInt32LE(8, 4);
+  parts.push(head);
+  layout.forEach((im, i) => {
+    const ifd = Buffer.alloc(ifdBytes);
+    ifd.writeUInt16LE(entries, 0);
+    const tags: [number, number, number][] = [
+      [254, 4, i === 0 ? 0 : 1], // NewSubfileType: later images are reduced copies
+      [256, 4, im.width],
+      [257, 4, im.height],
+      [258, 3, 8],
+      [259, 3, 1],
+      [262, 3, 1],
+      [273, 4, im.pixels],
+      [278, 4, im.height],
+      [279, 4, im.width * im.height],
+    ];
+    tags.forEach(([tag, type, value], k) => {
+      const at = 2 + 12 * k;
+      ifd.writeUInt16LE(tag, at);
+      ifd.writeUInt16LE(type, at + 2);
+      ifd.writeUInt32LE(1, at + 4);
+      if (type === 3) ifd.writeUInt16LE(value, at + 8);
+      else ifd.writeUInt32LE(value, at + 8);
+    });
+    ifd.writeUInt32LE(layout[i + 1]?.ifd ?? 0, 2 + 12 * entries);
+    const pixels = Buffer.alloc(im.width * im.height + ((im.pixels + im.width * im.height) % 2), im.grey);
+    parts.push(ifd, pixels);
+  });
+  return Buffer.concat(parts);
+}
