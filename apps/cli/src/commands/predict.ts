@@ -98,7 +98,7 @@ export function registerPredict(program: Command): void {
     .description('recognise characters in image files (PNG, JPEG, WebP; photos welcome)')
     .argument(
       '<images...>',
-      `image files, one character each, or folders (searched recursively for ${IMAGE_EXTENSIONS.join(' ')})`,
+      `image files, one character each (each page of a PDF or TIFF of several), or folders (searched recursively for ${IMAGE_EXTENSIONS.join(' ')})`,
     )
     .option('--model <file>', `ONNX model (env HCR_MODEL; default ${DEFAULT_MODEL})`)
     .option('--top-k <n>', 'ranked answers per image', '3')

@@ -77,7 +77,7 @@ export function registerRead(program: Command): void {
     .description('read handwritten lines, words or fields (names, amounts, codes) in image files')
     .argument(
       '<images...>',
-      `image files, one line or field each, or folders (searched recursively for ${IMAGE_EXTENSIONS.join(' ')})`,
+      `image files, one line or field each (each page of a PDF or TIFF of several), or folders (searched recursively for ${IMAGE_EXTENSIONS.join(' ')})`,
     )
     .option(
       '--model <files>',
@@ -122,7 +122,8 @@ Examples:
   hcr read name.png --classes letters --lm first-names.txt   # unknown names still read
   hcr read scans/amounts --classes digits --format csv > amounts.csv
   hcr read scans/amounts --classes digits --min-confidence 0.8   # accept, or check by hand
-  hcr read note.jpg --layout lines                         # every line of a note, in reading order`,
+  hcr read note.jpg --layout lines                         # every line of a note, in reading order
+  hcr read letters.pdf --layout lines                      # every page of a scanned PDF (rows letters.pdf#page=N)`,
     )
     .action(async (args: string[], opts) => {
       const format = outputFormat(opts);
