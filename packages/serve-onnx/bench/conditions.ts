@@ -2,7 +2,7 @@
  * `pnpm bench conditions [--reader file.onnx] [--only name,name]`
  *
  * How well the reader reads the real dev sets when the image arrives the way users' images do: recompressed,
- * smaller or larger, on a whole sheet, in a scanning app's PDF, blurred, dim and noisy, under a shadow, in colour. Every name (letters class) and amount
+ * smaller or larger, on a whole sheet, on a desk, in a scanning app's PDF, blurred, dim and noisy, under a shadow, in colour. Every name (letters class) and amount
  * (digits class) is changed as named below, encoded, and read through `read` as `hcr read` and `POST /v1/read`
  * read it; each row is the share read exactly. Deterministic (the noise is seeded). The reader: --reader, else
  * the pipeline's artifacts/model/reader/model.onnx.
@@ -102,6 +102,20 @@ const inPdf =
     return Buffer.from(await doc.save());
   };
 
+/** The field with a border of 150 px of one grey all round: the surface it lay on, or the page it was put on. */
+const bordered =
+  (grey: number, jpeg: boolean): Change =>
+  (bytes) => {
+    const out = sharp(bytes).extend({
+      top: 150,
+      bottom: 150,
+      left: 150,
+      right: 150,
+      background: { r: grey, g: grey, b: grey },
+    });
+    return (jpeg ? out.jpeg({ quality: 90 }) : out.png()).toBuffer();
+  };
+
 const CONDITIONS: [string, string, Change][] = [
   ['as cut', 'the image as in the dev set', async (b) => b],
   ['jpeg 20', 'recompressed as JPEG at quality 20', (b) => sharp(b).jpeg({ quality: 20 }).toBuffer()],
@@ -119,6 +133,16 @@ const CONDITIONS: [string, string, Change][] = [
     inPdf(300),
   ],
   ['pdf 150 dpi', 'the same at 150 dpi', inPdf(150)],
+  [
+    'dark desk',
+    'a border of 150 px of dark grey (50) all round, as JPEG (quality 90): a field photographed on a desk',
+    bordered(50, true),
+  ],
+  [
+    'white page',
+    'a border of 150 px of white all round, as PNG: a field cut out and put on a page',
+    bordered(255, false),
+  ],
   ['blur 1', 'Gaussian blur, sigma 1 px (out of focus)', (b) => sharp(b).blur(1).png().toBuffer()],
   [
     'dim + noise',

@@ -4,6 +4,7 @@ import { histogram, histogramPercentile } from '../filters.js';
 import { checkImageSize } from '../grey.js';
 import { noInk, preprocessLine, WORK_HEIGHT } from '../preprocess.js';
 import { rotateGrey, unrotateBox } from '../skew.js';
+import { paperWithinBorder } from '../surround.js';
 import { findTextLines, MAX_TEXT_LINES, type TextLineBox, type TextLines } from '../text-lines.js';
 import { type GreyImage, LINE_MAX_WIDTH, type LineImage, type LinePreprocessOptions } from '../types.js';
 import { DEFAULT_DECODE_LIMITS, decodeImage } from './decode.js';
@@ -216,10 +217,10 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
   });
   // The size rules on the size the user sent (a 20000x40 strip arrives here shrunk to 2048x4).
   checkImageSize(img.originalWidth, img.originalHeight);
-  const grey = await enlargedIfLow(
-    { width: img.width, height: img.height, data: img.values, channels: 1 },
-    lim.workingSize,
-  );
+  const decoded: GreyImage = { width: img.width, height: img.height, data: img.values, channels: 1 };
+  // A field on a desk or a page of another tone: only its paper is read (a cut-out's alpha has no such border).
+  const paper = img.kind === 'grey' ? paperWithinBorder(decoded) : undefined;
+  const grey = await enlargedIfLow(paper ? cropGrey(decoded, paper) : decoded, lim.workingSize);
   const options: LinePreprocessOptions = {
     maxWidth: lim.maxWidth,
     // A cut-out's values are its opacity: ink bright.
@@ -228,6 +229,12 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
   const source = { format: img.format, width: img.width, height: img.height };
   const sent = { width: img.originalWidth, height: img.originalHeight };
   const scale = { x: sent.width / grey.width, y: sent.height / grey.height };
+  // A box in `grey` -> the same box in the decoded image, when grey is its paper cut out (and maybe enlarged).
+  const inDecoded = (b: TextLineBox, crop: TextLineBox): TextLineBox => {
+    const k = { x: crop.width / grey.width, y: crop.height / grey.height };
+    return { x: crop.x + b.x * k.x, y: crop.y + b.y * k.y, width: b.width * k.x, height: b.height * k.y };
+  };
+  const toSent = { x: sent.width / img.width, y: sent.height / img.height };
   const place = (
     line: { width: number; height: number; pixels: Uint8Array },
     box: TextLineBox,
@@ -237,7 +244,7 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
     height: line.height,
     pixels: line.pixels,
     source,
-    box: sentBox(box, scale, sent),
+    box: paper ? sentBox(inDecoded(box, paper), toSent, sent) : sentBox(box, scale, sent),
     skew,
   });
   return { grey, options, place };

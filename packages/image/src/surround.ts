@@ -1,0 +1,106 @@
+import type { TextLineBox } from './text-lines.js';
+import type { GreyImage } from './types.js';
+
+/**
+ * A field photographed on a desk, or pasted on a page of another tone: its paper is a rectangle inside a
+ * border of one flat tone. Flattening and the ink threshold would take the rectangle's edge (and, when the
+ * border is dark around light paper, the paper itself) for writing. A side's border is found from the image's
+ * edge inwards: rows (or columns) nearly all within a few grey levels of the edge's own tone. It is cut only
+ * when it ends in a step to another tone (a shadow's slope is no border) and that tone is rare inside (ink on
+ * the paper, not the paper itself: a field's paper reaching its edges is no border).
+ */
+
+/** How far from the edge's tone a border pixel may lie (JPEG noise, a desk's grain). */
+const BORDER_TOLERANCE = 30;
+/** The share of a row or column within BORDER_TOLERANCE of the edge's tone that makes it border. */
+const BORDER_SHARE = 0.9;
+/** Thinner borders are left alone: a box line or a scanner's dark edge, which the rule remover takes. */
+const MIN_BORDER = 0.04;
+/** A border's tone may cover at most this share of what is left inside (the ink's share, not the paper's). */
+const MAX_TONE_INSIDE = 0.2;
+/** A border ends in a step: the paper just inside lies this far from its tone (a shadow's slope does not). */
+const BORDER_STEP = 40;
+
+type Side = 'top' | 'bottom' | 'left' | 'right';
+
+/**
+ * The paper inside a border of another flat tone, as a box in the image (2 px inside the border, past the
+ * edge's blur); undefined when no side has such a border at least 4% of the image (and 4 px) deep, or when less
+ * than 8 px would be left.
+ */
+export function paperWithinBorder(img: GreyImage): TextLineBox | undefined {
+  const { width, height } = img;
+  const grey = img.data as Float32Array;
+  const pixel = (x: number, y: number) => grey[y * width + x]!;
+  // Depths from each edge, each side's rows (or columns) taken within the others' depths: a narrow field
+  // between two wide desk sides has rows that are mostly desk, which are not all border.
+  const depth: Record<Side, number> = { top: 0, bottom: 0, left: 0, right: 0 };
+  const tone: Record<Side, number> = { top: 0, bottom: 0, left: 0, right: 0 };
+  /** The k-th row or column from a side's edge, within the other sides' current depths. */
+  const line = (side: Side, k: number): number[] => {
+    const out: number[] = [];
+    if (k >= (side === 'top' || side === 'bottom' ? height : width)) return out;
+    if (side === 'top' || side === 'bottom') {
+      const y = side === 'top' ? k : height - 1 - k;
+      for (let x = depth.left; x < width - depth.right; x++) out.push(pixel(x, y));
+    } else {
+      const x = side === 'left' ? k : width - 1 - k;
+      for (let y = depth.top; y < height - depth.bottom; y++) out.push(pixel(x, y));
+    }
+    return out;
+  };
+  const sides: Side[] = ['top', 'bottom', 'left', 'right'];
+  for (let pass = 0; pass < 2; pass++)
+    for (const side of sides) {
+      const limit = (side === 'top' || side === 'bottom' ? height : width) - 1;
+      tone[side] = median(line(side, 0));
+      let d = 0;
+      for (; d < limit; d++) {
+        const row = line(side, d);
+        const near = row.filter((v) => Math.abs(v - tone[side]) <= BORDER_TOLERANCE).length;
+        if (row.length === 0 || near < BORDER_SHARE * row.length) break;
+      }
+      depth[side] = d;
+    }
+  const deep = sides
+    .filter(
+      (side) =>
+        depth[side] >= Math.max(4, MIN_BORDER * (side === 'top' || side === 'bottom' ? height : width)),
+    )
+    .map((side) => ({ side, depth: depth[side], tone: tone[side] }));
+  if (deep.length === 0) return undefined;
+  const cut = (side: Side) => deep.find((f) => f.side === side)?.depth ?? 0;
+  const box = {
+    x: cut('left'),
+    y: cut('top'),
+    width: width - cut('left') - cut('right'),
+    height: height - cut('top') - cut('bottom'),
+  };
+  if (box.width < 8 || box.height < 8) return undefined;
+  // Each border's tone must be rare inside: otherwise the "border" is the field's own paper.
+  const inside = (tone: number) => {
+    let near = 0;
+    for (let y = box.y; y < box.y + box.height; y++)
+      for (let x = box.x; x < box.x + box.width; x++)
+        if (Math.abs(pixel(x, y) - tone) <= BORDER_TOLERANCE) near++;
+    return near / (box.width * box.height);
+  };
+  // And the paper just inside it (the 3 rows or columns past it) must be of another tone: a step, not a slope.
+  const stepped = (f: { side: Side; depth: number; tone: number }) => {
+    const next = [0, 1, 2].flatMap((k) => line(f.side, f.depth + k));
+    return next.length > 0 && Math.abs(median(next) - f.tone) >= BORDER_STEP;
+  };
+  const borders = deep.filter((f) => inside(f.tone) <= MAX_TONE_INSIDE && stepped(f)).map((f) => f.side);
+  if (borders.length === 0) return undefined;
+  const has = (side: Side) => borders.includes(side);
+  const x0 = has('left') ? Math.min(box.x + 2, width - 1) : 0;
+  const y0 = has('top') ? Math.min(box.y + 2, height - 1) : 0;
+  const x1 = has('right') ? Math.max(box.x + box.width - 2, x0 + 1) : width;
+  const y1 = has('bottom') ? Math.max(box.y + box.height - 2, y0 + 1) : height;
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
+
+function median(values: number[]): number {
+  const sorted = values.sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? 0;
+}
