@@ -7,6 +7,8 @@ export interface Band {
   keep: Set<number>;
   /** A printed label was found left of the writing and dropped. */
   labelRemoved: boolean;
+  /** The heaviest other row's weight over this one's (0 when it was the only row): how clearly it is the field. */
+  rival: number;
   x0: number;
   y0: number;
   x1: number;
@@ -56,7 +58,11 @@ export function selectBand(
   const heavy = comps.filter((c) => c.mass >= LETTER_MASS * heaviest);
   const cuts = opts.edgesInside ? straightCuts(heavy) : NO_CUTS;
   const cut = (c: Component) => isEdgeFragment(c, height) || isCutFragment(c, cuts, height);
-  const { row: best, unlabelled } = pickRow(textRows(heavy, cut), comps, height, opts.removeLabels, cut);
+  const {
+    row: best,
+    unlabelled,
+    rival,
+  } = pickRow(textRows(heavy, cut), comps, height, opts.removeLabels, cut);
   const dropped = new Set(best.filter((c) => !unlabelled.includes(c)).map((c) => c.id));
   const row = groupAlong(unlabelled);
   // Marks between a dropped label and the writing (its colon) go with the label.
@@ -97,7 +103,7 @@ export function selectBand(
     x0 = Math.min(x0, c.x0);
     x1 = Math.max(x1, c.x1);
   }
-  return { keep, labelRemoved: dropped.size > 0, x0, y0, x1, y1 };
+  return { keep, labelRemoved: dropped.size > 0, rival, x0, y0, x1, y1 };
 }
 
 /** Letters cut by the top or bottom edge and short: part of a neighbouring line of the form. */
@@ -156,7 +162,8 @@ function textRows(letters: Component[], cut: (c: Component) => boolean): Compone
 /**
  * The row with the most ink, favouring the middle of the crop; edge fragments count a quarter and rows of
  * print 0.15. Each row is scored without its label ("PRENOM :" must not make a row of print out of the name
- * beside it); returns the row and the row without its label.
+ * beside it); returns the row, the row without its label, and the heaviest other row's weight (its score
+ * without the pull to the middle) over its own.
  */
 function pickRow(
   rows: Component[][],
@@ -164,9 +171,12 @@ function pickRow(
   height: number,
   removeLabels: boolean,
   cut: (c: Component) => boolean,
-): { row: Component[]; unlabelled: Component[] } {
+): { row: Component[]; unlabelled: Component[]; rival: number } {
   let best = { row: rows[0], unlabelled: rows[0] };
   let bestScore = -1;
+  // The rival is weighed without the pull to the middle: a note's lines are alike wherever they lie.
+  const weights: number[] = [];
+  let bestWeight = 0;
   for (const row of rows) {
     const rest = removeLabels ? dropLabel(row, height, all) : row;
     let mass = 0;
@@ -181,13 +191,19 @@ function pickRow(
     const print = removeLabels && isPrinted(rest, height) ? 0.15 : 1;
     // A row with a label ("NOM :") beside its writing is a field of the form: the one the crop is about.
     const field = rest.length < row.length ? 4 : 1;
-    const score = field * print * mass * (1 - (0.6 * Math.abs(centre - height / 2)) / (height / 2));
+    const weight = field * print * mass;
+    const score = weight * (1 - (0.6 * Math.abs(centre - height / 2)) / (height / 2));
+    weights.push(weight);
     if (score > bestScore) {
       bestScore = score;
+      bestWeight = weight;
       best = { row, unlabelled: rest };
     }
   }
-  return best;
+  // The heaviest other row against the one kept (each row's weight once: the kept row's is removed once).
+  weights.splice(weights.indexOf(bestWeight), 1);
+  const rival = bestWeight > 0 && weights.length > 0 ? Math.max(...weights) / bestWeight : 0;
+  return { ...best, rival };
 }
 
 /** Splits a row at wide horizontal gaps and keeps the heavy groups (drops a stray mark far to one side). */

@@ -90,6 +90,7 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     crop: { x: sx0, y: sy0, width: sx1 - sx0, height: sy1 - sy0 },
     polarity,
     labelRemoved: band.labelRemoved,
+    rival: band.rival,
     skew,
   };
 }

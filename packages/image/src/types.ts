@@ -19,6 +19,12 @@ export interface LineImage {
   polarity: 'dark-on-light' | 'light-on-dark';
   /** A printed field label left of the writing ("NOM :") was dropped. */
   labelRemoved: boolean;
+  /**
+   * The heaviest other row of writing in the image against the band kept, by ink, print and label, wherever it
+   * lies (0: it was the only row; 1 or more: another row is as much the field), for callers that tell a field
+   * among printed rows from a note of lines.
+   */
+  rival: number;
   /** Degrees the line leaned (positive: falling to the right) and was turned back; 0 when it lay flat. */
   skew: number;
 }

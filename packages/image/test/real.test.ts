@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, devSet, sharedDataDir } from '../scripts/dev-images.js';
+import { prepareLineImage, prepareTextLines } from '../src/decode/index.js';
 import { type GreyImage, preprocessLine } from '../src/index.js';
 import { rotateGrey } from '../src/skew.js';
 
@@ -103,6 +106,24 @@ describe.skipIf(!names || !amounts)('real dev scans', () => {
       // no longer sits on its line to the pixel, and is kept beside the name.
       expect(asLong, `${degrees} degrees`).toBeGreaterThanOrEqual(6);
       expect(asLongLying, `${degrees} degrees, as it lies`).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('reads a name photographed at 3x with its form rows around it as the field, not as a note', async () => {
+    // Name crops whose writing is under a quarter of their height at 3x, with 1-2 printed form rows around it:
+    // read as a field (the name's row far outweighs the printed ones), where they were SEVERAL_LINES.
+    const crops = ['name-0097', 'name-0111', 'name-0117', 'name-0148', 'name-0152', 'name-0166'];
+    for (const id of crops) {
+      const item = names!.items.find((i) => i.file.endsWith(`${id}.jpg`))!;
+      const bytes = readFileSync(item.file);
+      const { width } = await sharp(bytes).metadata();
+      const photo = await sharp(bytes)
+        .resize({ width: 3 * width! })
+        .jpeg({ quality: 90 })
+        .toBuffer();
+      // The printed rows are lines of their own on the page, yet the image read as a field is the name.
+      expect((await prepareTextLines(photo)).length, id).toBeGreaterThan(1);
+      expect((await prepareLineImage(photo)).width, id).toBeGreaterThan(32);
     }
   });
 });
