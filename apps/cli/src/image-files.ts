@@ -1,7 +1,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
-import { documentPages, pagePng } from '@hcr/image/decode';
+import { documentPages, pagePng, sniffImageFormat } from '@hcr/image/decode';
 
 /** File extensions a folder is searched for: the formats hcr decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, PDF). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
@@ -46,8 +46,8 @@ async function imagesUnder(dir: string): Promise<string[]> {
 /**
  * The images the command line names: each folder becomes the images under it (by extension, recursively),
  * each file stays as given, even when its extension is unusual or it does not exist (reading it then reports
- * the problem for that file alone), and a PDF of several pages becomes one image per page. A folder without
- * images is an error.
+ * the problem for that file alone), and a PDF or TIFF of several pages becomes one image per page. A folder
+ * without images is an error.
  */
 export async function expandImageArgs(args: readonly string[]): Promise<ImageInput[]> {
   const inputs: ImageInput[] = [];
@@ -68,15 +68,15 @@ async function pagesOf(file: string): Promise<ImageInput[]> {
   return Array.from({ length: pages }, (_, i) => ({ name: `${file}#page=${i + 1}`, file, page: i + 1 }));
 }
 
-/** A PDF or a TIFF, by its first bytes (what decoding will find, whatever the file's extension). */
+/** A PDF or a TIFF, by its signature (what decoding will find, whatever the file's extension). */
 async function mayHoldPages(file: string): Promise<boolean> {
   const handle = await open(file).catch(() => undefined);
   if (!handle) return false;
   try {
-    const head = Buffer.alloc(5);
-    const { bytesRead } = await handle.read(head, 0, 5, 0);
-    const text = head.toString('latin1', 0, bytesRead);
-    return text === '%PDF-' || text.startsWith('II*\0') || text.startsWith('MM\0*');
+    const head = Buffer.alloc(32);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const format = sniffImageFormat(head.subarray(0, bytesRead));
+    return format === 'pdf' || format === 'tiff';
   } finally {
     await handle.close();
   }

@@ -63,9 +63,10 @@ function badImage(problem: string, cause?: unknown): HcrError {
 }
 
 /**
- * Decodes PNG/JPEG/WebP/TIFF/GIF/AVIF (a TIFF's page as `limits.page` says, a GIF's first frame; small plain PNGs in JS via zlib, BMP with bmp-ts,
- * HEIC with heic-decode, a PDF's page rendered by pdf.js, everything else with sharp): checks the header before decoding (format, pixel count), applies the
- * EXIF orientation (phone photos), shrinks to the working size, and turns colour + alpha into one channel.
+ * Decodes an image: small plain PNGs in JS via zlib, BMP with bmp-ts, HEIC with heic-decode, a PDF's page
+ * rendered by pdf.js, everything else with sharp (a TIFF at the page `limits.page` names, a GIF at its first
+ * frame). Checks the header before decoding (format, pixel count), applies the EXIF orientation (phone photos),
+ * shrinks to the working size, and turns colour + alpha into one channel.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
   const { maxInputPixels, workingSize, page } = { ...DEFAULT_DECODE_LIMITS, ...limits };
