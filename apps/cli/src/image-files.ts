@@ -1,7 +1,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
-import { documentPages, pagePng, sniffImageFormat } from '@hcr/image/decode';
+import { documentPages, pagePng, pageRef, sniffImageFormat } from '@hcr/image/decode';
 
 /** File extensions a folder is searched for: the formats hcr decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, PDF). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
@@ -65,7 +65,7 @@ async function pagesOf(file: string): Promise<ImageInput[]> {
     .then(documentPages)
     .catch(() => 1);
   if (pages <= 1) return [{ name: file, file }];
-  return Array.from({ length: pages }, (_, i) => ({ name: `${file}#page=${i + 1}`, file, page: i + 1 }));
+  return Array.from({ length: pages }, (_, i) => ({ name: pageRef(file, i + 1), file, page: i + 1 }));
 }
 
 /** A PDF or a TIFF, by its signature (what decoding will find, whatever the file's extension). */

@@ -22,6 +22,7 @@ import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, readerFrames, sa
 import { decodeModel, encodeModel } from '@hcr/onnx-proto';
 import { CHROMIUM, launchChromium, skipWithoutChromium } from '@hcr/test-browser';
 import { createCanvas } from '@napi-rs/canvas';
+import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
@@ -630,14 +631,18 @@ describe('evaluateReader on given line sets', () => {
   }, 60_000);
 });
 
-/** A folder laid out like a dev set: dark writing on white PNGs (or TIFFs, as scanners write) under images/, and labels.tsv. */
+/**
+ * A folder laid out like a dev set: dark writing on white PNGs (or TIFFs, as scanners write, or the pages of one
+ * PDF, listed as `images/forms.pdf#page=N`) under images/, and labels.tsv.
+ */
 async function writeRealFolder(
   dir: string,
   texts: readonly string[],
-  format: 'png' | 'tiff' = 'png',
+  format: 'png' | 'tiff' | 'pdf' = 'png',
 ): Promise<void> {
   await mkdir(join(dir, 'images'), { recursive: true });
   const rows: string[] = [];
+  const pdf = await PDFDocument.create();
   for (const [i, text] of texts.entries()) {
     const canvas = createCanvas(200, 48);
     const ctx = canvas.getContext('2d');
@@ -647,12 +652,19 @@ async function writeRealFolder(
     ctx.font = '28px DejaVu Sans';
     ctx.fillText(text, 10, 34);
     const png = canvas.toBuffer('image/png');
+    if (format === 'pdf') {
+      const scan = await pdf.embedPng(png);
+      pdf.addPage([72, 17.28]).drawImage(scan, { x: 0, y: 0, width: 72, height: 17.28 }); // 200 dpi
+      rows.push(`images/forms.pdf#page=${i + 1}\t${text}`);
+      continue;
+    }
     await writeFile(
       join(dir, 'images', `line-${i}.${format}`),
       format === 'png' ? png : await sharp(png).tiff().toBuffer(),
     );
     rows.push(`images/line-${i}.${format}\t${text}`);
   }
+  if (format === 'pdf') await writeFile(join(dir, 'images', 'forms.pdf'), await pdf.save());
   await writeFile(join(dir, 'labels.tsv'), `${rows.join('\n')}\n`);
 }
 
@@ -660,7 +672,7 @@ describe('evaluateReader on folders of real labelled lines (hcr eval --real)', (
   it('reads each folder under its field, instead of the dev sets, with the dev set targets beside it', async () => {
     const amounts = join(root, 'held-out', 'cheques');
     const names = join(root, 'held-out', 'forms');
-    await writeRealFolder(amounts, ['1250', '30000']);
+    await writeRealFolder(amounts, ['1250', '30000'], 'pdf');
     await writeRealFolder(names, ['ANNA', 'LOUIS'], 'tiff');
     const { report, reportDir } = await evaluateReader({
       run: runDir,
@@ -687,7 +699,9 @@ describe('evaluateReader on folders of real labelled lines (hcr eval --real)', (
       'letters',
     ]);
     expect(report.targets.some((t) => t.source.startsWith('handwritten-'))).toBe(false);
-    // Scans in TIFF, which browsers do not show, appear in the report as PNG.
+    // Pages of a PDF are read as labels.tsv names them (`forms.pdf#page=N`); scans in TIFF and PDF, which
+    // browsers do not show in an image, appear in the report as PNG.
+    expect(report.sources.map((s) => s.failed.count)).toEqual([0, 0]);
     const html = await readFile(join(reportDir, 'index.html'), 'utf8');
     const originals = [...html.matchAll(/alt="original" src="data:image\/(\w+);/g)].map((m) => m[1]);
     expect(originals.length).toBeGreaterThanOrEqual(4);

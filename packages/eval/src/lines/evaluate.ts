@@ -584,7 +584,7 @@ async function evaluateSource(
     failed: {
       count: set.failed.length,
       byCode: countBy(set.failed, (f) => f.code),
-      lines: set.failed.map(({ file: _, ...f }) => f),
+      lines: set.failed.map(({ file: _, page: __, ...f }) => f),
     },
     tooNarrow: (() => {
       const ids = set.lines
@@ -629,7 +629,7 @@ async function readSamples(
     const line = set.lines[i]!;
     const read = reads[i]!;
     out.push({
-      original: line.file ? ((await shownOriginal(line.file))?.bytes ?? null) : null,
+      original: line.file ? ((await shownOriginal(line.file, line.page))?.bytes ?? null) : null,
       pixels: line.pixels,
       width: line.width,
       truth: line.truth,

@@ -12,15 +12,15 @@ export interface ShownOriginal {
 }
 
 /**
- * The original image of a real line, in a format a browser and the charts' canvas show: as it is, or, for TIFF,
- * HEIC and a PDF's page, its decoded greys as PNG (at most 720 px a side: the report shows it 56 px high).
+ * The original image of a real line (at `page` of a PDF or TIFF), in a format a browser and the charts' canvas
+ * show: as it is, or, for TIFF, HEIC and a PDF's page, its decoded greys as PNG (at most 720 px a side: the report shows it 56 px high).
  */
-export async function shownOriginal(file: string): Promise<ShownOriginal | null> {
+export async function shownOriginal(file: string, page?: number): Promise<ShownOriginal | null> {
   const bytes = await readFile(file).catch(() => undefined);
   if (!bytes) return null;
   const format = sniffImageFormat(bytes);
   if (format && !NOT_SHOWN.has(format)) return { bytes, format };
-  const decoded = await decodeImage(bytes, { workingSize: 720 }).catch(() => undefined);
+  const decoded = await decodeImage(bytes, { workingSize: 720, page }).catch(() => undefined);
   if (!decoded) return null;
   // A cut-out's values are opacity (ink bright): shown as ink on paper.
   const paper = (v: number) => Math.round(decoded.kind === 'alpha' ? 255 - v : v);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 import { lineText, openLineDataset, searchDirs } from '@hcr/data';
-import { prepareLineImage } from '@hcr/image/decode';
+import { parsePageRef, prepareLineImage } from '@hcr/image/decode';
 import { LINE_HEIGHT } from '@hcr/model';
 
 /** The field a set of lines comes from: decides which character class and lexicon apply. */
@@ -21,6 +21,8 @@ export interface LineItem {
   kind?: string;
   /** The original file (real sets), for the report's error examples. */
   file?: string;
+  /** The page of `file` (a PDF or TIFF of several), when its labels.tsv named one. */
+  page?: number;
 }
 
 /** A line the pipeline could not turn into reader input (e.g. NO_INK from preprocessLine): a failed read. */
@@ -30,6 +32,7 @@ export interface FailedLine {
   code: string;
   message: string;
   file?: string;
+  page?: number;
 }
 
 export interface LineSet {
@@ -182,7 +185,9 @@ export async function loadDevSet(
   const rows = parseLabelsTsv(await readFile(labelsFile, 'utf8'), labelsFile).slice(0, limit);
   const set: LineSet = { name, kind: 'real', field, dir, lines: [], failed: [] };
   for (const row of rows) {
-    const file = join(dir, row.path);
+    // `scan.pdf#page=2` names a page of a PDF or TIFF, as `hcr read` names its rows.
+    const ref = parsePageRef(row.path);
+    const file = join(dir, ref.file);
     try {
       const bytes = await readFile(file).catch(() => {
         throw new HcrError('IMAGE_MISSING', `${file} (listed in ${labelsFile}) does not exist.`, {
@@ -191,12 +196,19 @@ export async function loadDevSet(
       });
       // What `hcr read` and the server do with the same file: sharp's decoding (EXIF rotation, the working
       // size), then @hcr/image's preprocessLine. An image it refuses is a failed read under its error code.
-      const line = await prepareLineImage(bytes);
+      const line = await prepareLineImage(bytes, ref.page ? { page: ref.page } : {});
       if (line.height !== LINE_HEIGHT || line.pixels.length !== line.width * LINE_HEIGHT)
         throw new RangeError(
           `prepareLineImage gave ${line.width}x${line.height} with ${line.pixels.length} pixels for ${file}`,
         );
-      set.lines.push({ id: row.path, truth: row.truth, width: line.width, pixels: line.pixels, file });
+      set.lines.push({
+        id: row.path,
+        truth: row.truth,
+        width: line.width,
+        pixels: line.pixels,
+        file,
+        ...(ref.page ? { page: ref.page } : {}),
+      });
     } catch (e) {
       const err = e as Error & { code?: string };
       if (!(e instanceof HcrError)) throw e;
@@ -206,6 +218,7 @@ export async function loadDevSet(
         code: err.code ?? 'ERROR',
         message: err.message,
         file,
+        ...(ref.page ? { page: ref.page } : {}),
       });
     }
   }

@@ -355,6 +355,20 @@ async function tiffPageCount(bytes: Uint8Array): Promise<number> {
 }
 
 /**
+ * One page of a file, as hcr names it in its outputs and reads it in lists of files (`scan.pdf#page=2`, as a
+ * URL fragment names a PDF's page).
+ */
+export function pageRef(file: string, page: number): string {
+  return `${file}#page=${page}`;
+}
+
+/** A file name that may end in `#page=N`: the file and the page (undefined without the suffix). */
+export function parsePageRef(ref: string): { file: string; page?: number } {
+  const m = /^(.*)#page=([1-9][0-9]*)$/.exec(ref);
+  return m ? { file: m[1]!, page: Number(m[2]) } : { file: ref };
+}
+
+/**
  * How many pages to read in a file: a PDF's page count, a TIFF's (a fax of several), 1 for any other image (a
  * GIF is read at its first frame). Bytes that are no image throw IMAGE_UNDECODABLE, as decodeImage does.
  */

@@ -16,6 +16,8 @@ export {
   IMAGE_FORMATS_TEXT,
   type ImageFormat,
   pagePng,
+  pageRef,
+  parsePageRef,
   sniffImageFormat,
 } from './decode.js';
 export { encodeGreyPng } from './grey-png.js';
