@@ -1,7 +1,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
-import { documentPages, pagePng, pageRef, sniffImageFormat } from '@hcr/image/decode';
+import { documentPages, pagePng, pageRef, parsePageRef, sniffImageFormat } from '@hcr/image/decode';
 
 /** File extensions a folder is searched for: the formats hcr decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, PDF). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
@@ -46,8 +46,8 @@ async function imagesUnder(dir: string): Promise<string[]> {
 /**
  * The images the command line names: each folder becomes the images under it (by extension, recursively),
  * each file stays as given, even when its extension is unusual or it does not exist (reading it then reports
- * the problem for that file alone), and a PDF or TIFF of several pages becomes one image per page. A folder
- * without images is an error.
+ * the problem for that file alone), a PDF or TIFF of several pages becomes one image per page, and
+ * `file.pdf#page=N` names one of them. A folder without images is an error.
  */
 export async function expandImageArgs(args: readonly string[]): Promise<ImageInput[]> {
   const inputs: ImageInput[] = [];
@@ -60,6 +60,10 @@ export async function expandImageArgs(args: readonly string[]): Promise<ImageInp
  * when read).
  */
 async function pagesOf(file: string): Promise<ImageInput[]> {
+  // `scans.pdf#page=3` names one page (as hcr's rows do), unless a file of that very name exists.
+  const ref = parsePageRef(file);
+  if (ref.page !== undefined && !(await exists(file)) && (await exists(ref.file)))
+    return [{ name: file, file: ref.file, page: ref.page }];
   if (!(await mayHoldPages(file))) return [{ name: file, file }];
   const pages = await readFile(file)
     .then(documentPages)
@@ -67,6 +71,12 @@ async function pagesOf(file: string): Promise<ImageInput[]> {
   if (pages <= 1) return [{ name: file, file }];
   return Array.from({ length: pages }, (_, i) => ({ name: pageRef(file, i + 1), file, page: i + 1 }));
 }
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
 
 /** A PDF or a TIFF, by its signature (what decoding will find, whatever the file's extension). */
 async function mayHoldPages(file: string): Promise<boolean> {

@@ -228,6 +228,14 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const readings = (from: number) =>
       doc.results.slice(from, from + 2).map((r: { reading: LineReading }) => r.reading);
     expect(readings(4)).toEqual(asPngs.results.map((r: { reading: LineReading }) => r.reading));
+    // One page named as hcr names its rows reads as that row; a page the file lacks is that row's error.
+    const named = join(folder, 'batch 2', 'forms.pdf#page=2');
+    const one = JSON.parse((await run(['read', '--model', RANDOM_READER, named, '--json'])).stdout);
+    expect(one.results.map((r: { file: string }) => r.file)).toEqual([named]);
+    expect(one.results[0].reading.text).toBe(doc.results[5].reading.text);
+    const past = await run(['read', '--model', RANDOM_READER, `${named.slice(0, -1)}9`, '--json']);
+    expect(past.code).toBe(1);
+    expect(JSON.parse(past.stdout).results[0].error).toMatchObject({ code: 'BAD_PAGE' });
     // The fax's pages read as the same field saved as a TIFF of one page (b.tif).
     expect(readings(2)).toEqual([doc.results[1].reading, doc.results[1].reading]);
     const c = await run([...args, '--format', 'csv']);

@@ -123,7 +123,8 @@ Examples:
   hcr read scans/amounts --classes digits --format csv > amounts.csv
   hcr read scans/amounts --classes digits --min-confidence 0.8   # accept, or check by hand
   hcr read note.jpg --layout lines                         # every line of a note, in reading order
-  hcr read letters.pdf --layout lines                      # every page of a scanned PDF (rows letters.pdf#page=N)`,
+  hcr read letters.pdf --layout lines                      # every page of a scanned PDF (rows letters.pdf#page=N)
+  hcr read 'letters.pdf#page=3' --layout lines             # that page alone`,
     )
     .action(async (args: string[], opts) => {
       const format = outputFormat(opts);
