@@ -71,7 +71,8 @@ function badImage(problem: string, cause?: unknown): HcrError {
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
   const { maxInputPixels, workingSize, page } = { ...DEFAULT_DECODE_LIMITS, ...limits };
   const format = checkFormat(bytes);
-  // A PDF's pages are checked as it is opened; a TIFF's (a fax of several) here, every other image has one.
+  // A PDF's pages are checked once it is open (renderPdfPage); a TIFF's (a fax of several) here, every other
+  // image has one.
   if (format !== 'pdf') checkPage(format, page, format === 'tiff' ? await tiffPageCount(bytes) : 1);
   const small = format === 'png' ? decodeSmallNow(bytes, maxInputPixels, false) : undefined;
   if (small) return small;
@@ -85,7 +86,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
             corrupt: (problem, cause) => badImage(problem, cause),
           })
         : format === 'pdf'
-          ? await renderPdfPage(bytes, page, maxInputPixels, severalPages)
+          ? await renderPdfPage(bytes, page, maxInputPixels, (pages) => checkPage(format, page, pages))
           : undefined;
   let raw: { data: Buffer; info: OutputInfo };
   try {
@@ -303,7 +304,7 @@ function otherFormat(b: Uint8Array): string | undefined {
   return undefined;
 }
 
-function severalPages(pages: number, kind = 'PDF'): HcrError {
+function severalPages(pages: number, kind: string): HcrError {
   return new HcrError(
     'SEVERAL_PAGES',
     `The ${kind} has ${pages} pages, and one image is read at a time: which page is meant is not said.`,
@@ -391,7 +392,7 @@ export async function pagePng(bytes: Uint8Array, page: number, limits: DecodeLim
       .png({ compressionLevel: 1 })
       .toBuffer();
   }
-  const px = await renderPdfPage(bytes, page, maxInputPixels, severalPages);
+  const px = await renderPdfPage(bytes, page, maxInputPixels, (pages) => checkPage(format, page, pages));
   return sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels } })
     .removeAlpha()
     .png({ compressionLevel: 1 })

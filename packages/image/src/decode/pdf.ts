@@ -125,26 +125,19 @@ export function pdfPageCount(bytes: Uint8Array): Promise<number> {
 }
 
 /**
- * One page of a PDF (from 1) as RGBA pixels on white paper, at PDF_DPI or at the scale that keeps it within
- * `maxInputPixels`. `several` is called instead when the PDF has more than one page and no page is named.
+ * One page of a PDF (from 1; without one, the first) as RGBA pixels on white paper, at its scan's resolution
+ * (or PDF_DPI), lowered to stay within `maxInputPixels`. `checkPage` is given the page count once the PDF is
+ * open, to refuse a page it lacks, or no page of several (the rule every file of pages follows).
  */
 export function renderPdfPage(
   bytes: Uint8Array,
   page: number | undefined,
   maxInputPixels: number,
-  several: (pages: number) => Error,
-): Promise<{ data: Buffer; width: number; height: number; channels: 4; pages: number }> {
+  checkPage: (pages: number) => void,
+): Promise<{ data: Buffer; width: number; height: number; channels: 4 }> {
   return withPdf(bytes, async (doc) => {
-    if (page === undefined && doc.numPages > 1) throw several(doc.numPages);
+    checkPage(doc.numPages);
     const number = page ?? 1;
-    if (!Number.isInteger(number) || number < 1 || number > doc.numPages)
-      throw new HcrError(
-        'BAD_PAGE',
-        `Page ${number} is not in the PDF, whose pages are 1 to ${doc.numPages}.`,
-        {
-          hint: `Name a page from 1 to ${doc.numPages}.`,
-        },
-      );
     let pdfPage: PdfPage;
     try {
       pdfPage = await doc.getPage(number);
@@ -173,7 +166,6 @@ export function renderPdfPage(
       width,
       height,
       channels: 4,
-      pages: doc.numPages,
     };
   });
 }
