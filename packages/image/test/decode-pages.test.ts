@@ -78,9 +78,11 @@ describe('PDF', () => {
         code: 'BAD_PAGE',
         message: expect.stringMatching(/whose pages are 1 to 3/),
       });
-    // Any other image is one page.
+    // Any other image is one page: page 1 is the image itself (a BMP or HEIC too, which sharp cannot decode).
     const png = await scanPng();
     expect((await decodeImage(png, { page: 1 })).format).toBe('png');
+    expect(await pagePng(png, 1)).toEqual(png);
+    await expect(pagePng(png, 2)).rejects.toMatchObject({ code: 'BAD_PAGE' });
     await expect(decodeImage(png, { page: 2 })).rejects.toMatchObject({
       code: 'BAD_PAGE',
       problem: 'Page 2 is not in the image: a PNG has one page.',
@@ -147,6 +149,13 @@ describe('TIFF of several pages (a fax)', () => {
     await expect(decodeImage(fax, { page: 4 })).rejects.toMatchObject({
       code: 'BAD_PAGE',
       problem: 'Page 4 is not in the TIFF, whose pages are 1 to 3.',
+    });
+    // A fax cut short in its last page: that page is refused by name, as any image is.
+    const cut = fax.subarray(0, Math.floor(fax.length * 0.9));
+    expect(await documentPages(cut)).toBe(3);
+    await expect(pagePng(cut, 3)).rejects.toMatchObject({
+      code: 'IMAGE_UNDECODABLE',
+      problem: expect.stringMatching(/^Page 3 of the TIFF cannot be decoded/),
     });
   });
 

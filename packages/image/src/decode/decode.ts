@@ -380,17 +380,23 @@ export async function documentPages(bytes: Uint8Array): Promise<number> {
 
 /**
  * One page (from 1) of a PDF or TIFF as an RGB PNG: a page handed on as an image of its own (`hcr read` reads
- * each page of a document so), which decodes to the same pixels as decodeImage with that `page`.
+ * each page of a document so), which decodes to the same pixels as decodeImage with that `page`. Page 1 of any
+ * other image is the image itself.
  */
 export async function pagePng(bytes: Uint8Array, page: number, limits: DecodeLimits = {}): Promise<Buffer> {
   const { maxInputPixels } = { ...DEFAULT_DECODE_LIMITS, ...limits };
   const format = checkFormat(bytes);
   if (format !== 'pdf') {
     checkPage(format, page, format === 'tiff' ? await tiffPageCount(bytes) : 1);
+    // Any other image is its own one page (sharp could not even decode a BMP or a HEIC).
+    if (format !== 'tiff') return Buffer.from(bytes);
     return sharp(bytes, { limitInputPixels: maxInputPixels, page: page - 1 })
       .rotate()
       .png({ compressionLevel: 1 })
-      .toBuffer();
+      .toBuffer()
+      .catch((e: Error) => {
+        throw badImage(`Page ${page} of the TIFF cannot be decoded (${e.message}).`, e);
+      });
   }
   const px = await renderPdfPage(bytes, page, maxInputPixels, (pages) => checkPage(format, page, pages));
   return sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels } })
