@@ -52,6 +52,10 @@ export const benchmarks: Record<string, { script: string; description: string; t
     script: 'packages/image/bench/image.ts',
     description: 'line preprocessing ms per line: synthetic scans, real dev sets',
   },
+  formats: {
+    script: 'packages/image/bench/formats.ts',
+    description: 'decode ms of a scanned A4 page: its JPEG, a PDF holding it, a page of a fax TIFF',
+  },
   'glyph-oracle': {
     script: 'packages/eval/bench/glyph-oracle.ts',
     description: 'synthetic test lines: the character model on their glyphs cut perfectly, beside the reader',
