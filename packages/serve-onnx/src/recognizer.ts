@@ -20,7 +20,7 @@ import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.j
 import { openSession, resolveTuning, type SessionTuning } from './onnx/session.js';
 import { judgeInput } from './verdict.js';
 import { InferenceThread } from './workers/inference-thread.js';
-import { PreparePool } from './workers/pool.js';
+import { PreparePool, type PreparePoolOptions } from './workers/pool.js';
 
 /**
  * One character to recognise: an encoded image (PNG/JPEG/WebP bytes), or 28x28 pixels
@@ -51,6 +51,11 @@ export interface RecognizerOptions extends SessionTuning {
    * preparing a 28x28 PNG does; photos still go to the workers, so long decodes never hold the calling thread.
    */
   inlineSmallImages?: boolean;
+  /**
+   * With prepareWorkers: a file not prepared within `taskTimeoutMs` fails with TIMEOUT and the worker it held
+   * is stopped and replaced (PreparePoolOptions). hcr serve gives it its request timeout. Default: no deadline.
+   */
+  preparePool?: PreparePoolOptions;
   /**
    * Run onnxruntime in a worker thread (default false). Its runs are synchronous on the thread that calls
    * them; a server sets this so its main thread keeps handling requests while a batch runs.
@@ -195,7 +200,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
   }
 
   await infer([new Uint8Array(PIXELS)]); // warm-up: first-run allocations happen before traffic
-  const pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers) : undefined;
+  const pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers, opts.preparePool) : undefined;
   const inlineSmall = opts.inlineSmallImages ?? availableParallelism() <= 2;
   const prepare = (input: RecognizerInput, po?: PreprocessOptions): Promise<PreparedCharacter> => {
     const options = { ...opts.preprocess, ...po };

@@ -5,6 +5,7 @@ import { createRecognizer, type Recognizer } from '../src/index.js';
 import { PreparePool } from '../src/workers/pool.js';
 import { lineScan } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
+import { slowPdf } from './support/slow-pdf.js';
 import { photo } from './support/synth.js';
 
 describe('preparation in worker threads', () => {
@@ -93,6 +94,36 @@ describe('preparation in worker threads', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('gives up a file past its deadline, stops the worker it held, and prepares the tasks behind it on a new one', async () => {
+    const stopped: number[] = [];
+    const pool = new PreparePool(1, { taskTimeoutMs: 1000, onTimeout: (n) => stopped.push(n) });
+    try {
+      // ~20 s to draw if nothing stops it; one worker, so the line below waits behind it.
+      const slow = pool.run({ kind: 'line', bytes: await slowPdf(50_000), limits: {} });
+      const slowFailed = expect(slow).rejects.toMatchObject({
+        code: 'TIMEOUT',
+        problem: expect.stringMatching(/longer than 1000 ms; it was stopped/),
+        hint: expect.stringMatching(/PNG or JPEG/),
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const scan = await lineScan('TAX');
+      const line = await pool.run<{ pixels: Uint8Array }>({ kind: 'line', bytes: scan, limits: {} });
+      await slowFailed;
+      // The line was not given up with it (it was younger than the deadline), and is what it should be.
+      expect(line.pixels).toEqual((await prepareLineImage(scan)).pixels);
+      expect(stopped).toEqual([1]);
+      expect(pool.size).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses a deadline that is not a positive number of ms', () => {
+    expect(() => new PreparePool(1, { taskTimeoutMs: 0 })).toThrow(
+      /taskTimeoutMs must be a number of ms > 0/,
+    );
   });
 });
 

@@ -5,12 +5,20 @@ import { PDFDocument } from 'pdf-lib';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, createLineReader, createRecognizer, type HcrApp, type LineReader } from '../src/index.js';
+import {
+  buildApp,
+  createLineReader,
+  createRecognizer,
+  type HcrApp,
+  type LineReader,
+  startServer,
+} from '../src/index.js';
 import { asBmp } from './support/bmp.js';
 import { columnsScan, lineScan, pageScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
 import { RANDOM_READER, RANDOM_READER_62, RANDOM_READER_SEED4 } from './support/paths.js';
 import { pngWithHeader } from './support/png-bomb.js';
+import { slowPdf } from './support/slow-pdf.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -508,3 +516,33 @@ async function inkBounds(image: Buffer) {
       }
   return { x0, y0, x1, y1 };
 }
+
+describe('a file that takes minutes to decode', () => {
+  it('gets 503 TIMEOUT, and does not hold the server: the next request is read at once', async () => {
+    const warnings: string[] = [];
+    const server = await startServer({
+      model: FIXTURE_MODEL,
+      reader: RANDOM_READER,
+      port: 0,
+      intraOpThreads: 1,
+      limits: { timeoutMs: 1500 },
+      logger: pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) }),
+    });
+    try {
+      const post = (body: Uint8Array, type: string) =>
+        fetch(`${server.url}/v1/read`, { method: 'POST', headers: { 'content-type': type }, body });
+      // A 4 kB PDF page that takes ~20 s to draw, on the reader's one preparation worker.
+      const slow = await post(await slowPdf(50_000), 'application/pdf');
+      expect(slow.status).toBe(503);
+      expect(await slow.json()).toMatchObject({
+        error: { code: 'TIMEOUT', hint: expect.stringMatching(/PDF page of very many drawing operations/) },
+      });
+      // Behind the PDF it would wait out the timeout too (503); the worker replaced, it is read.
+      const next = await post(await lineScan('7140'), 'image/png');
+      expect(next.status).toBe(200);
+      expect(warnings.join('')).toMatch(/preparation worker overran the request timeout/);
+    } finally {
+      await server.shutdown();
+    }
+  });
+});

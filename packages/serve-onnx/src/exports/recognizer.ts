@@ -50,3 +50,4 @@ export {
   type SessionTuning,
 } from '../recognizer.js';
 export { judgeInput, LAYOUT_LIMITS, layoutVerdict } from '../verdict.js';
+export type { PreparePoolOptions } from '../workers/pool.js';

@@ -13,6 +13,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
 import { openSession, type SessionTuning } from '../onnx/session.js';
+import type { PreparePoolOptions } from '../workers/pool.js';
 import { PreparePool, prepareLineInPool, prepareTextLinesInPool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
@@ -32,6 +33,11 @@ export interface LineReaderOptions extends SessionTuning {
    * gives it one or more so the main thread keeps serving while lines are prepared.
    */
   prepareWorkers?: number;
+  /**
+   * With prepareWorkers: a file not prepared within `taskTimeoutMs` fails with TIMEOUT and the worker it held
+   * is stopped and replaced (PreparePoolOptions). hcr serve gives it its request timeout. Default: no deadline.
+   */
+  preparePool?: PreparePoolOptions;
 }
 
 /** What a read returns for one line. */
@@ -223,7 +229,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     };
   }
 
-  const pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers) : undefined;
+  const pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers, opts.preparePool) : undefined;
   const prepare = (
     input: LineInput,
     limits?: Partial<LineLimits>,

@@ -97,7 +97,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       () =>
         reject(
           new HcrError('TIMEOUT', `The prediction took longer than ${ms} ms.`, {
-            hint: 'The server is overloaded; retry later or send fewer images per request.',
+            hint: 'The server is overloaded (retry later, or send fewer images per request), or an image is that slow to decode (a PDF page of very many drawing operations: send it as PNG or JPEG).',
           }),
         ),
       ms,

@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import sharp from 'sharp';
 import { createLineReader, type LineReader } from '../reader/line-reader.js';
 import { createRecognizer, type Recognizer, type SessionTuning } from '../recognizer.js';
-import { type AppOptions, buildApp, type HcrApp, type ServerLimits } from './app.js';
+import { type AppOptions, buildApp, DEFAULT_LIMITS, type HcrApp, type ServerLimits } from './app.js';
 
 export interface ServeOptions extends SessionTuning {
   /** Path to model.onnx (or a recognizer already made). */
@@ -54,6 +54,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   sharp.cache(false);
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { service: 'hcr-serve' } });
   const prepareWorkers = opts.prepareWorkers ?? 1;
+  // Once a request has had its answer (503 TIMEOUT), preparing its image is wasted work that holds a worker.
+  const preparePool = (model: string) => ({
+    taskTimeoutMs: opts.limits?.timeoutMs ?? DEFAULT_LIMITS.timeoutMs,
+    onTimeout: (tasks: number) =>
+      logger.warn({ model, tasks }, 'a preparation worker overran the request timeout: stopped and replaced'),
+  });
   const tuning = {
     intraOpThreads: opts.intraOpThreads,
     interOpThreads: opts.interOpThreads,
@@ -64,6 +70,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ? await createRecognizer({
           model: opts.model,
           prepareWorkers,
+          preparePool: preparePool('characters'),
           inferenceThread: opts.inferenceThread ?? availableParallelism() > 1,
           ...tuning,
         })
@@ -74,7 +81,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     reader =
       r === undefined || isLineReader(r)
         ? r
-        : await createLineReader({ model: r, lexicons: opts.lexicons, prepareWorkers, ...tuning });
+        : await createLineReader({
+            model: r,
+            lexicons: opts.lexicons,
+            prepareWorkers,
+            preparePool: preparePool('reader'),
+            ...tuning,
+          });
   } catch (e) {
     await recognizer.close();
     throw e;

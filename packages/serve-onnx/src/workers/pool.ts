@@ -4,13 +4,36 @@ import { type PackedRef, Packer, unpack } from './packing.js';
 import { workerFor } from './spawn.js';
 import type { PackedTask, PrepareTask, WorkerReplies, WorkerReply } from './tasks.js';
 
+interface Pending {
+  resolve: (r: unknown) => void;
+  reject: (e: unknown) => void;
+  /** The task with its own copy of the bytes, to hand to a new worker if this one is stopped. */
+  task: PrepareTask;
+  /** performance.now() when it was asked for. */
+  since: number;
+}
+
 interface Slot {
   worker: Worker;
-  pending: Map<number, { resolve: (r: unknown) => void; reject: (e: unknown) => void }>;
+  pending: Map<number, Pending>;
   /** Tasks waiting for this turn of the event loop to end, then sent in one message. */
   outbox: PackedTask[];
   /** Their image bytes, copied in one buffer. */
   bytes: Packer;
+  /** Stopped for a task past its deadline: its exit is no crash. */
+  retired?: true;
+}
+
+export interface PreparePoolOptions {
+  /**
+   * A task unanswered after this many ms is given up: it fails with TIMEOUT, its worker is stopped and
+   * replaced, and the worker's other tasks go to the new one. Without it, a file that takes minutes to prepare
+   * (a 3 kB PDF page of a million curves) holds its worker, and every task queued behind it, that long.
+   * Default: none.
+   */
+  taskTimeoutMs?: number;
+  /** Called when a worker is stopped for that, with the number of tasks given up. */
+  onTimeout?: (tasks: number) => void;
 }
 
 /**
@@ -25,13 +48,30 @@ export class PreparePool {
   private readonly slots: Slot[];
   private nextId = 1;
   private closed = false;
+  private readonly watchdog: NodeJS.Timeout | undefined;
 
-  constructor(size: number) {
+  constructor(
+    size: number,
+    private readonly opts: PreparePoolOptions = {},
+  ) {
     if (!Number.isInteger(size) || size < 1)
       throw new HcrError('BAD_OPTION', `prepareWorkers must be a whole number >= 1, got ${size}.`, {
         hint: 'Use 0 (prepare on the calling thread) or 1..cores.',
       });
+    const timeout = opts.taskTimeoutMs;
+    if (timeout !== undefined && !(timeout > 0))
+      throw new HcrError('BAD_OPTION', `taskTimeoutMs must be a number of ms > 0, got ${timeout}.`, {
+        hint: 'Leave it out for no deadline.',
+      });
     this.slots = Array.from({ length: size }, () => this.spawn());
+    if (timeout !== undefined) {
+      // A worker busy in one long synchronous call cannot answer a message: only the pool can see it overrun.
+      this.watchdog = setInterval(
+        () => this.giveUpOverdue(timeout),
+        Math.min(1000, Math.max(20, timeout / 4)),
+      );
+      this.watchdog.unref();
+    }
   }
 
   get size(): number {
@@ -67,6 +107,7 @@ export class PreparePool {
       if (slot.pending.size === 0) slot.worker.unref();
     });
     const fail = (e: unknown) => {
+      if (slot.retired) return;
       for (const p of slot.pending.values()) p.reject(e);
       slot.pending.clear();
       // One bad image cannot take the pool down.
@@ -85,19 +126,57 @@ export class PreparePool {
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise<R>((resolve, reject) => {
-      slot.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
-      slot.worker.ref();
-      if (slot.outbox.length === 0) setImmediate(() => this.send(slot));
       // Copied now (request bodies may be views into Node's shared buffer pool, and callers may reuse them).
-      slot.outbox.push({ id, task: { ...task, bytes: slot.bytes.add(task.bytes) } });
+      const own = { ...task, bytes: task.bytes.slice() };
+      this.enqueue(slot, id, {
+        resolve: resolve as (r: unknown) => void,
+        reject,
+        task: own,
+        since: performance.now(),
+      });
     });
+  }
+
+  private enqueue(slot: Slot, id: number, p: Pending): void {
+    slot.pending.set(id, p);
+    slot.worker.ref();
+    if (slot.outbox.length === 0) setImmediate(() => this.send(slot));
+    slot.outbox.push({ id, task: { ...p.task, bytes: slot.bytes.add(p.task.bytes) } });
+  }
+
+  /**
+   * Stops each worker holding a task older than `timeout` ms: those tasks fail with TIMEOUT, the others
+   * start again on the worker that replaces it.
+   */
+  private giveUpOverdue(timeout: number): void {
+    if (this.closed) return;
+    const now = performance.now();
+    for (const [i, slot] of this.slots.entries()) {
+      const overdue = [...slot.pending.values()].filter((p) => now - p.since > timeout);
+      if (overdue.length === 0) continue;
+      slot.retired = true;
+      void slot.worker.terminate();
+      const fresh = this.spawn();
+      this.slots[i] = fresh;
+      for (const [id, p] of slot.pending) {
+        if (now - p.since <= timeout) this.enqueue(fresh, id, p);
+        else
+          p.reject(
+            new HcrError('TIMEOUT', `Preparing the image took longer than ${timeout} ms; it was stopped.`, {
+              hint: 'A file this slow to decode is usually a PDF page of very many drawing operations: send the page as PNG or JPEG instead.',
+            }),
+          );
+      }
+      slot.pending.clear();
+      this.opts.onTimeout?.(overdue.length);
+    }
   }
 
   /** Sends the slot's waiting tasks in one message, their bytes in one moved buffer. */
   private send(slot: Slot): void {
     const tasks = slot.outbox;
     slot.outbox = [];
-    if (tasks.length === 0) return;
+    if (tasks.length === 0 || slot.retired) return;
     const buffer = slot.bytes.take();
     try {
       slot.worker.postMessage({ tasks, buffer }, [buffer]);
@@ -111,6 +190,7 @@ export class PreparePool {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.watchdog);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

@@ -1,0 +1,21 @@
+import { PDFDocument, PDFName, PDFRawStream, PDFDict } from 'pdf-lib';
+import { deflateSync } from 'node:zlib';
+import { writeFileSync } from 'node:fs';
+import { decodeImage } from './src/decode/index.ts';
+const n = Number(process.argv[2] ?? 200000);
+const doc = await PDFDocument.create();
+const page = doc.addPage([612, 792]);
+// Many overlapping stroked curves: cheap to store (repetitive, deflated), slow to rasterise.
+let ops = '0.5 w\n';
+for (let i = 0; i < n; i++) ops += `10 10 m 600 780 10 780 600 10 c S\n`;
+const content = deflateSync(Buffer.from(ops));
+const stream = doc.context.flateStream ? undefined : undefined;
+const raw = PDFRawStream.of(doc.context.obj({ Filter: 'FlateDecode', Length: content.length }) as PDFDict, content);
+const ref = doc.context.register(raw);
+page.node.set(PDFName.of('Contents'), ref);
+const bytes = await doc.save();
+writeFileSync('/tmp/s/slow.pdf', bytes);
+console.log('bytes', bytes.length);
+const t = performance.now();
+await decodeImage(bytes, { maxInputPixels: 40_000_000 } as never);
+console.log('decode ms', Math.round(performance.now() - t));
