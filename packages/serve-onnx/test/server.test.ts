@@ -86,6 +86,37 @@ describe('HTTP service', () => {
     expect(real.json().predictions[0].label).toBe('3');
   });
 
+  it('recognises the page asked for of a TIFF of several (page=N in the query, a form field or JSON), and refuses to guess one', async () => {
+    // Two characters scanned as a fax of two pages, each page the size of a character photo.
+    const fax = await sharp([await photo('7'), await photo('A')], { join: { animated: true } })
+      .tiff()
+      .toBuffer();
+    expect((await post(fax, 'image/tiff', '?page=1')).json().predictions[0].label).toBe('7');
+    expect((await post(fax, 'image/tiff', '?page=2')).json().predictions[0].label).toBe('A');
+    const json = await post({ images: [fax.toString('base64')], page: '2' }, 'application/json');
+    expect(json.json().predictions[0].label).toBe('A');
+    const several = await post(fax, 'image/tiff');
+    expect(several.statusCode).toBe(400);
+    expect(several.json().error).toMatchObject({
+      code: 'SEVERAL_PAGES',
+      hint: expect.stringMatching(/page=1 to 2/),
+    });
+    const form = new FormData();
+    form.append('image', new Blob([fax], { type: 'image/tiff' }), 'fax.tif');
+    form.append('page', '2');
+    const multipart = await hcr.app.inject({ method: 'POST', url: '/v1/predict', payload: form });
+    expect(multipart.json().predictions[0].label).toBe('A');
+    for (const [body, type, query, message] of [
+      [fax, 'image/tiff', '?page=3', /Page 3 is not in the TIFF, whose pages are 1 to 2/],
+      [await photo('7'), 'image/png', '?page=2', /Page 2 is not in the image: a PNG has one page/],
+      [fax, 'image/tiff', '?page=first', /page=first/],
+    ] as const) {
+      const res = await post(body, type, query);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({ code: 'BAD_PAGE', message: expect.stringMatching(message) });
+    }
+  });
+
   it('takes JSON pixels and base64 batches, and restricts classes', async () => {
     const { data } = await sharp(await photo('7', { size: 28, paper: 0, ink: 255, fill: 0.8 }))
       .greyscale()

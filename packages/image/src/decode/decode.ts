@@ -168,6 +168,7 @@ export function decodeImageNow(
 ): DecodedImage | undefined {
   const format = checkFormat(bytes);
   if (format !== 'png') return undefined;
+  checkPage(format, limits.page, 1);
   return decodeSmallNow(bytes, limits.maxInputPixels ?? DEFAULT_DECODE_LIMITS.maxInputPixels, reuse);
 }
 

@@ -9,7 +9,7 @@ import { joinLines, type LineReader, type LineReading } from '../reader/line-rea
 import type { ReadOptions } from '../reader/read-options.js';
 import { judgePage, judgeReading } from '../reader/verdict.js';
 import { type BatcherOptions, MicroBatcher } from './batcher.js';
-import { base64Images, round, sendError, withTimeout } from './http.js';
+import { base64Images, parsePage, round, sendError, withTimeout } from './http.js';
 import type { Metrics } from './metrics.js';
 import { readSchema } from './schemas.js';
 
@@ -73,7 +73,7 @@ export function registerReadRoute(
     const layout = readLayout(fields.layout ?? query.layout);
     // Validated (and coerced from a query string) by the route's schema: a boolean or absent.
     const columns = (fields.columns ?? query.columns) !== false;
-    const page = readPage(fields.page ?? query.page);
+    const page = parsePage(fields.page ?? query.page);
     const debug = query.debug === '1' || query.debug === 'true';
     const withInput = (line: PreparedLine) =>
       debug ? { input: { width: line.width, height: line.height, pixels: Array.from(line.pixels) } } : {};
@@ -161,15 +161,6 @@ function readOptions(raw: Record<string, unknown>): ReadOptions {
  * `page` from a query string or body: the page of a PDF to read, a whole number from 1 (the route's schema has
  * checked its type; a page past the PDF's last is BAD_PAGE when the PDF is opened).
  */
-function readPage(v: unknown): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new HcrError('BAD_PAGE', `page=${JSON.stringify(v)} is not a page number.`, {
-      hint: 'Use page=1 for the first page of a PDF or TIFF, page=2 for the second, ...',
-    });
-  return n;
-}
 
 /** `layout` from a query string or body: `line` (the default) or `lines`, else BAD_LAYOUT naming both. */
 function readLayout(v: unknown): ReadLayout {

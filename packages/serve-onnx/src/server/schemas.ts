@@ -32,6 +32,19 @@ const classes = {
     'Allowed characters: all, digits, letters, alnum, uppercase, lowercase, or chars:<set> (e.g. chars:0123456789.,).',
 } as const;
 
+/** In JSON, whole numbers may also come as numeric strings (`"beam": "1"`), as in a query string. */
+const orNumericString = ({ description, ...schema }: { description: string }) => ({
+  description,
+  anyOf: [schema, { type: 'string', pattern: '^\\s*-?\\d+\\s*$' }],
+});
+
+const page = {
+  type: 'integer',
+  minimum: 1,
+  description:
+    'The page of a PDF or TIFF to read, from 1 (a file of several pages needs it: SEVERAL_PAGES otherwise). Other images have one page.',
+} as const;
+
 const nullable = <T extends object>(schema: T) => ({ ...schema, nullable: true }) as const;
 const rankedClass = {
   type: 'object',
@@ -102,7 +115,7 @@ export function predictSchema(classCount: number, maxImages: number) {
     tags: ['characters'],
     querystring: {
       type: 'object',
-      properties: { top_k: topK, classes, min_confidence: minConfidence, debug },
+      properties: { top_k: topK, classes, min_confidence: minConfidence, page, debug },
     },
     response: { 200: predictResponse },
     body: {
@@ -120,6 +133,7 @@ export function predictSchema(classCount: number, maxImages: number) {
               top_k: topK,
               classes,
               min_confidence: minConfidence,
+              page,
             },
           },
         },
@@ -141,6 +155,7 @@ export function predictSchema(classCount: number, maxImages: number) {
                 items: { type: 'string', description: `base64 ${IMAGE_FORMATS_TEXT} (data: URLs welcome)` },
               },
               min_confidence: minConfidence,
+              page: orNumericString(page),
             },
           },
         },
@@ -188,24 +203,13 @@ const readOptionProperties = {
     description:
       'With layout=lines: read columns side by side one after another (true, the default), or every row across the image as one line (false: for a table whose rows are read apart as columns).',
   },
-  page: {
-    type: 'integer',
-    minimum: 1,
-    description:
-      'The page of a PDF or TIFF to read, from 1 (a file of several pages needs it: SEVERAL_PAGES otherwise). Other images have one page.',
-  },
+  page,
   layout: {
     type: 'string',
     description:
       'line (default): the image is one line, word or field. lines: read every line of writing in it, in reading order (columns side by side one after another, each top to bottom); the answer has `lines`, each with its `box`, and `text` holds one line per line.',
   },
 } as const;
-
-/** In JSON, whole numbers may also come as numeric strings (`"beam": "1"`), as in a query string. */
-const orNumericString = ({ description, ...schema }: { description: string }) => ({
-  description,
-  anyOf: [schema, { type: 'string', pattern: '^\\s*-?\\d+\\s*$' }],
-});
 
 /** POST /v1/read; `maxImages` bounds a JSON or multipart batch. */
 export function readSchema(maxImages: number) {

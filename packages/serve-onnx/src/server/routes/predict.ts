@@ -1,7 +1,7 @@
 import type { PreparedCharacter } from '@hcr/image';
 import { allowedClasses, type Prediction, parseMinConfidence } from '../../classes.js';
 import type { Recognizer } from '../../recognizer.js';
-import { JSON_HINT, parseBody, parseTopK, round, withTimeout } from '../http.js';
+import { JSON_HINT, parseBody, parsePage, parseTopK, round, withTimeout } from '../http.js';
 import type { CharacterInference } from '../inference.js';
 import type { Metrics } from '../metrics.js';
 import { predictSchema } from '../schemas.js';
@@ -36,12 +36,13 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
     allowedClasses(classes, rec.info.classNames); // 400 before any work
     // min_confidence from the query, a form field, or the JSON body
     const minConfidence = parseMinConfidence(query.min_confidence ?? jsonField(req.body, 'min_confidence'));
+    const page = parsePage(query.page ?? jsonField(req.body, 'page'));
     const inputs = parseBody(req.headers['content-type'], req.body, limits.maxImagesPerRequest);
     const work = (async () => {
       let prepared: PreparedCharacter[] = [];
       let t1 = 0;
       const pixels = Promise.all(
-        inputs.map((x) => rec.prepare(x, { maxInputPixels: limits.maxInputPixels })),
+        inputs.map((x) => rec.prepare(x, { maxInputPixels: limits.maxInputPixels, page })),
       ).then((p) => {
         prepared = p;
         t1 = performance.now();
