@@ -126,4 +126,22 @@ describe.skipIf(!names || !amounts)('real dev scans', () => {
       expect((await prepareLineImage(photo)).width, id).toBeGreaterThan(32);
     }
   });
+
+  it('reads a name pasted on an empty white page as the crop itself', async () => {
+    // names[0]: "PRENOM : ANTOINE" on white paper. Pasted on 150 px of white, its line was "PRENOM : ANT" in a
+    // grey smear (the ink threshold fell to the JPEG's ringing); only the page's emptiness tells page from crop.
+    const bytes = readFileSync(names!.items[0].file);
+    const white = { r: 255, g: 255, b: 255 };
+    const page = await sharp(bytes)
+      .extend({ top: 150, bottom: 150, left: 150, right: 150, background: white })
+      .png()
+      .toBuffer();
+    const cut = await prepareLineImage(bytes);
+    const pasted = await prepareLineImage(page);
+    expect(Math.abs(pasted.width - cut.width)).toBeLessThanOrEqual(0.1 * cut.width);
+    // The box is where the name lies on the page: the crop's, moved by the margin.
+    expect(Math.abs(pasted.box.x - 150 - cut.box.x)).toBeLessThanOrEqual(3);
+    expect(Math.abs(pasted.box.width - cut.box.width)).toBeLessThanOrEqual(6);
+    expect(inkShare(pasted.pixels)).toBeLessThan(inkShare(cut.pixels) + 0.05);
+  });
 });

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { prepareLineImage } from '../src/decode/index.js';
-import { paperWithinBorder } from '../src/surround.js';
+import { contentWithinEmptyMargins, paperWithinBorder } from '../src/surround.js';
 import { drawLetters, toImage } from './helpers.js';
 
 /** A 120x40 field: paper of grey `paper` with HIT- written on it (3-px strokes, 24 px high). */
@@ -68,5 +68,43 @@ describe('paperWithinBorder: a field photographed on a desk or pasted on a page 
     expect(diff / alone.pixels.length).toBeLessThan(3);
     expect(onDesk.box.x - alone.box.x).toBe(150);
     expect(onDesk.box.y - alone.box.y).toBe(130);
+  });
+});
+
+describe('contentWithinEmptyMargins: a field pasted on an empty page of its own tone', () => {
+  /** A white field with HIT- on it, pasted on a white page: no step between them, only the page's emptiness. */
+  const pasted = () => {
+    const page = new Float32Array(400 * 300).fill(255);
+    const f = field(255);
+    for (let y = 0; y < 40; y++) page.set(f.subarray(y * 120, (y + 1) * 120), (130 + y) * 400 + 150);
+    return toImage(page, 400, 300);
+  };
+
+  it('finds what lies inside the empty margins, 0.15 of its height of them kept', () => {
+    // HIT- lies at x 20-89, y 8-31 of the field (drawLetters), so at 170-239, 138-161 of the page.
+    const box = contentWithinEmptyMargins(pasted())!;
+    expect(box).toEqual({ x: 166, y: 134, width: 78, height: 32 });
+    expect(paperWithinBorder(pasted())).toBeUndefined();
+  });
+
+  it('leaves alone a crop with empty paper on some sides only, a grainy page and a blank one', () => {
+    // The field as cut: its writing reaches no edge, but 8 rows over it are no page's margin.
+    expect(contentWithinEmptyMargins(toImage(field(255), 120, 40))).toBeUndefined();
+    // Writing against the right edge: three empty sides are not enough.
+    const right = new Float32Array(400 * 300).fill(255);
+    drawLetters(right, 400, 320, 130);
+    expect(contentWithinEmptyMargins(toImage(right, 400, 300))).toBeUndefined();
+    // Paper with the grain of a photo (20 levels): no row is empty to the pixel.
+    const grainy = pasted();
+    let seed = 1;
+    const data = grainy.data as Float32Array;
+    for (let i = 0; i < data.length; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      data[i] = Math.min(255, data[i]! - 20 * (seed / 2147483648));
+    }
+    expect(contentWithinEmptyMargins(grainy)).toBeUndefined();
+    expect(
+      contentWithinEmptyMargins(toImage(new Float32Array(200 * 100).fill(255), 200, 100)),
+    ).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import { histogram, histogramPercentile } from '../filters.js';
 import { checkImageSize } from '../grey.js';
 import { noInk, preprocessLine, WORK_HEIGHT } from '../preprocess.js';
 import { rotateGrey, unrotateBox } from '../skew.js';
-import { paperWithinBorder } from '../surround.js';
+import { contentWithinEmptyMargins, paperWithinBorder } from '../surround.js';
 import { findTextLines, MAX_TEXT_LINES, type TextLineBox, type TextLines } from '../text-lines.js';
 import { type GreyImage, LINE_MAX_WIDTH, type LineImage, type LinePreprocessOptions } from '../types.js';
 import { DEFAULT_DECODE_LIMITS, decodeImage } from './decode.js';
@@ -63,7 +63,7 @@ export async function prepareLineImage(
   bytes: Uint8Array,
   limits: Partial<LineLimits> = {},
 ): Promise<PreparedTextLine> {
-  const { grey, options, place } = await decodeLine(bytes, limits);
+  const { grey, options, place } = await decodeLine(bytes, limits, true);
   let line: LineImage | undefined;
   try {
     line = preprocessLine(grey, options);
@@ -215,9 +215,11 @@ function sentBox(
 
 /**
  * Decodes at a line's working size and checks the size as sent; the options preprocessLine needs, and `place`:
- * a preprocessed line with its box (in the decoded pixels) given in the pixels of the image as sent.
+ * a preprocessed line with its box (in the decoded pixels) given in the pixels of the image as sent. `oneField`:
+ * the image is one field, so one pasted on an empty page is cut out of it (a page's lines are found on the page
+ * as it is: findTextLines cuts each out with paper around it).
  */
-async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
+async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>, oneField = false) {
   const lim = { ...DEFAULT_LINE_LIMITS, ...limits };
   const img = await decodeImage(bytes, {
     maxInputPixels: lim.maxInputPixels,
@@ -227,8 +229,12 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>) {
   // The size rules on the size the user sent (a 20000x40 strip arrives here shrunk to 2048x4).
   checkImageSize(img.originalWidth, img.originalHeight);
   const decoded: GreyImage = { width: img.width, height: img.height, data: img.values, channels: 1 };
-  // A field on a desk or a page of another tone: only its paper is read (a cut-out's alpha has no such border).
-  const paper = img.kind === 'grey' ? paperWithinBorder(decoded) : undefined;
+  // A field on a desk or a page of another tone, or pasted on an empty page of its own: only its paper is read
+  // (a cut-out's alpha has no such border).
+  const paper =
+    img.kind === 'grey'
+      ? (paperWithinBorder(decoded) ?? (oneField ? contentWithinEmptyMargins(decoded) : undefined))
+      : undefined;
   const grey = await enlargedIfLow(paper ? cropGrey(decoded, paper) : decoded, lim.workingSize);
   const options: LinePreprocessOptions = {
     maxWidth: lim.maxWidth,
