@@ -7,7 +7,7 @@ import type { PackedTask, PrepareTask, WorkerReplies, WorkerReply } from './task
 interface Pending {
   resolve: (r: unknown) => void;
   reject: (e: unknown) => void;
-  /** The task with its own copy of the bytes, to hand to a new worker if this one is stopped. */
+  /** The task (with a deadline, its own copy of the bytes), to hand to a new worker if this one is stopped. */
   task: PrepareTask;
   /** performance.now() when it was asked for. */
   since: number;
@@ -126,8 +126,9 @@ export class PreparePool {
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise<R>((resolve, reject) => {
-      // Copied now (request bodies may be views into Node's shared buffer pool, and callers may reuse them).
-      const own = { ...task, bytes: task.bytes.slice() };
+      // The bytes are packed (copied) at once: request bodies may be views into Node's shared buffer pool, and
+      // callers may reuse them. With a deadline the task keeps a copy of its own, to start again elsewhere.
+      const own = this.watchdog ? { ...task, bytes: task.bytes.slice() } : task;
       this.enqueue(slot, id, {
         resolve: resolve as (r: unknown) => void,
         reject,
