@@ -108,9 +108,10 @@ function median(values: number[]): number {
 /**
  * A field pasted on a page of its own paper's tone (a PNG or PDF put together in software): no step tells the
  * page from the field, but the page is empty to the pixel, where paper that was scanned or photographed has grain.
- * Those margins only dilute what the image's own statistics see (the ink threshold on a clean white field drops
- * to its JPEG ringing, which then reads as ink). A margin is the rows or columns from an edge whose every pixel
- * lies within EMPTY_TOLERANCE of the edges' tone, at least MIN_EMPTY_MARGIN of the image deep.
+ * The margins make the field a small part of a larger image, read at another scale than its crop (a crop under
+ * 32 px is enlarged first; on the page it is found and cut out at its own few pixels). A margin is the rows or
+ * columns from an edge whose every pixel lies within EMPTY_TOLERANCE of the edges' tone, at least
+ * MIN_EMPTY_MARGIN of the image deep.
  */
 const EMPTY_TOLERANCE = 6;
 const MIN_EMPTY_MARGIN = 0.1;
