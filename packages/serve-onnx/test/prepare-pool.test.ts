@@ -98,16 +98,16 @@ describe('preparation in worker threads', () => {
 
   it('gives up a file past its deadline, stops the worker it held, and prepares the tasks behind it on a new one', async () => {
     const stopped: number[] = [];
-    const pool = new PreparePool(1, { taskTimeoutMs: 1000, onTimeout: (n) => stopped.push(n) });
+    const pool = new PreparePool(1, { taskTimeoutMs: 2000, onTimeout: (n) => stopped.push(n) });
     try {
       // ~20 s to draw if nothing stops it; one worker, so the line below waits behind it.
       const slow = pool.run({ kind: 'line', bytes: await slowPdf(50_000), limits: {} });
       const slowFailed = expect(slow).rejects.toMatchObject({
         code: 'TIMEOUT',
-        problem: expect.stringMatching(/longer than 1000 ms; it was stopped/),
+        problem: expect.stringMatching(/longer than 2000 ms; it was stopped/),
         hint: expect.stringMatching(/PNG or JPEG/),
       });
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 1500));
       const scan = await lineScan('TAX');
       const line = await pool.run<{ pixels: Uint8Array }>({ kind: 'line', bytes: scan, limits: {} });
       await slowFailed;
