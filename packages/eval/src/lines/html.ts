@@ -24,8 +24,9 @@ const cerText = (x: number) => `${(x * 100).toFixed(2)}%`;
 /** A confidence: 3 decimals, or 2 significant digits when tiny (an untrained reader). */
 const conf = (x: number) => (x === 0 || x >= 0.001 ? x.toFixed(3) : x.toExponential(1));
 
-async function originalImg(file: string | undefined, page?: number): Promise<string> {
-  const shown = file ? await shownOriginal(file, page) : null;
+/** The original image of a real line or failed read (`file`, at `page` of a PDF or TIFF), when it has one. */
+async function originalImg(source: { file?: string; page?: number } | undefined): Promise<string> {
+  const shown = source?.file ? await shownOriginal(source.file, source.page) : null;
   return shown
     ? `<img class="orig" alt="original" src="data:image/${shown.format};base64,${shown.bytes.toString('base64')}">`
     : '';
@@ -175,7 +176,7 @@ async function exampleTable(
       })
       .join('');
     rows.push(
-      `<tr class="example"><td class="img">${await originalImg(line?.file, line?.page)}${line?.file ? '<br>' : ''}${lineImg(line)}<br><small>${esc(
+      `<tr class="example"><td class="img">${await originalImg(line)}${line?.file ? '<br>' : ''}${lineImg(line)}<br><small>${esc(
         e.id,
       )}, ${e.width} px</small></td><td class="t">${esc(e.truth)}</td>${reads}</tr>`,
     );
@@ -188,11 +189,11 @@ async function exampleTable(
 
 async function failedTable(s: LineSourceReport, set: LineSet | undefined): Promise<string> {
   if (s.failed.count === 0) return '';
-  const files = new Map(set?.failed.map((f) => [f.id, f]) ?? []);
+  const failed = new Map(set?.failed.map((f) => [f.id, f]) ?? []);
   const rows: string[] = [];
   for (const f of s.failed.lines.slice(0, 20))
     rows.push(
-      `<tr><td class="img">${await originalImg(files.get(f.id)?.file, files.get(f.id)?.page)}<br><small>${esc(f.id)}</small></td><td class="t">${esc(
+      `<tr><td class="img">${await originalImg(failed.get(f.id))}<br><small>${esc(f.id)}</small></td><td class="t">${esc(
         f.truth,
       )}</td><td>${esc(f.code)}</td><td class="t">${esc(f.message)}</td></tr>`,
     );

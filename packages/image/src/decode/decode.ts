@@ -73,7 +73,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
   const format = checkFormat(bytes);
   // A PDF's pages are checked once it is open (renderPdfPage); a TIFF's (a fax of several) here, every other
   // image has one.
-  if (format !== 'pdf') checkPage(format, page, format === 'tiff' ? await tiffPageCount(bytes) : 1);
+  if (format !== 'pdf') checkPage(format, page, await imagePages(format, bytes));
   const small = format === 'png' ? decodeSmallNow(bytes, maxInputPixels, false) : undefined;
   if (small) return small;
   // Formats sharp's build does not read arrive as pixels, their size checked from the header first.
@@ -168,7 +168,7 @@ export function decodeImageNow(
 ): DecodedImage | undefined {
   const format = checkFormat(bytes);
   if (format !== 'png') return undefined;
-  checkPage(format, limits.page, 1);
+  checkPage(format, limits.page, 1); // a PNG has one page
   return decodeSmallNow(bytes, limits.maxInputPixels ?? DEFAULT_DECODE_LIMITS.maxInputPixels, reuse);
 }
 
@@ -337,6 +337,11 @@ function checkPage(format: ImageFormat, page: number | undefined, pages: number)
   );
 }
 
+/** The pages of an image that is no PDF: a TIFF's (tiffPageCount); every other image has one. */
+function imagePages(format: ImageFormat, bytes: Uint8Array): Promise<number> | number {
+  return format === 'tiff' ? tiffPageCount(bytes) : 1;
+}
+
 /**
  * A TIFF's pages (a fax of several): all of them when each is at least half the first page's size; 1 when a
  * smaller image rides along (the thumbnail or reduced copy some scanners add), which is read at its first page.
@@ -376,7 +381,7 @@ export function parsePageRef(ref: string): { file: string; page?: number } {
  */
 export async function documentPages(bytes: Uint8Array): Promise<number> {
   const format = checkFormat(bytes);
-  return format === 'pdf' ? pdfPageCount(bytes) : format === 'tiff' ? tiffPageCount(bytes) : 1;
+  return format === 'pdf' ? pdfPageCount(bytes) : imagePages(format, bytes);
 }
 
 /**
@@ -388,7 +393,7 @@ export async function pagePng(bytes: Uint8Array, page: number, limits: DecodeLim
   const { maxInputPixels } = { ...DEFAULT_DECODE_LIMITS, ...limits };
   const format = checkFormat(bytes);
   if (format !== 'pdf') {
-    checkPage(format, page, format === 'tiff' ? await tiffPageCount(bytes) : 1);
+    checkPage(format, page, await imagePages(format, bytes));
     // Any other image is its own one page (sharp could not even decode a BMP or a HEIC).
     if (format !== 'tiff') return Buffer.from(bytes);
     return sharp(bytes, { limitInputPixels: maxInputPixels, page: page - 1 })

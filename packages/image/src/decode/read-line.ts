@@ -243,9 +243,10 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>, oneFie
   };
   const source = { format: img.format, width: img.width, height: img.height };
   const sent = { width: img.originalWidth, height: img.originalHeight };
-  const scale = { x: sent.width / grey.width, y: sent.height / grey.height };
-  // A box in `grey` -> the same box in the decoded image, when grey is its paper cut out (and maybe enlarged).
-  const inDecoded = (b: TextLineBox, crop: TextLineBox): TextLineBox => {
+  // A box in `grey` -> the same box in the decoded image, of which grey is the paper cut out, or the whole (either
+  // maybe enlarged).
+  const crop = paper ?? { x: 0, y: 0, width: img.width, height: img.height };
+  const inDecoded = (b: TextLineBox): TextLineBox => {
     const k = { x: crop.width / grey.width, y: crop.height / grey.height };
     return { x: crop.x + b.x * k.x, y: crop.y + b.y * k.y, width: b.width * k.x, height: b.height * k.y };
   };
@@ -259,7 +260,7 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>, oneFie
     height: line.height,
     pixels: line.pixels,
     source,
-    box: paper ? sentBox(inDecoded(box, paper), toSent, sent) : sentBox(box, scale, sent),
+    box: sentBox(inDecoded(box), toSent, sent),
     skew,
   });
   return { grey, options, place };

@@ -90,13 +90,15 @@ export function checkCount(n: number, max: number) {
     });
 }
 
+export const PAGE_HINT = 'Use page=1 for the first page of a PDF or TIFF, page=2 for the second, ...';
+
 /** `page` from a query string, form field or JSON body: a page number from 1, absent, or BAD_PAGE. */
 export function parsePage(v: unknown): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isInteger(n) || n < 1)
     throw new HcrError('BAD_PAGE', `page=${JSON.stringify(v)} is not a page number.`, {
-      hint: 'Use page=1 for the first page of a PDF or TIFF, page=2 for the second, ...',
+      hint: PAGE_HINT,
     });
   return n;
 }

@@ -157,11 +157,6 @@ function readOptions(raw: Record<string, unknown>): ReadOptions {
   };
 }
 
-/**
- * `page` from a query string or body: the page of a PDF to read, a whole number from 1 (the route's schema has
- * checked its type; a page past the PDF's last is BAD_PAGE when the PDF is opened).
- */
-
 /** `layout` from a query string or body: `line` (the default) or `lines`, else BAD_LAYOUT naming both. */
 function readLayout(v: unknown): ReadLayout {
   if (v === undefined || v === null || v === '' || v === 'line') return 'line';

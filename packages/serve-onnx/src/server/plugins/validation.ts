@@ -1,6 +1,7 @@
 import { HcrError } from '@hcr/core';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { FastifyRequest } from 'fastify';
+import { PAGE_HINT } from '../http.js';
 import type { HcrFastify } from '../types.js';
 
 /**
@@ -56,7 +57,7 @@ const FIELD_HINTS: Record<string, string> = {
     'Use columns=true (the default: columns one after another) or columns=false (rows across the image), with layout=lines.',
   BAD_MIN_CONFIDENCE:
     'Use a probability from 0 to 1, e.g. min_confidence=0.8 (default 0.5; 0 always answers).',
-  BAD_PAGE: 'Use page=1 for the first page of a PDF or TIFF, page=2 for the second, ...',
+  BAD_PAGE: PAGE_HINT,
   TOO_MANY_IMAGES: 'Split the batch over several requests.',
 };
 
