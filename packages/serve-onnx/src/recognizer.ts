@@ -108,16 +108,31 @@ export async function prepareInput(
   input: RecognizerInput,
   opts?: PreprocessOptions,
 ): Promise<PreparedCharacter> {
-  if (input instanceof Float32Array || Array.isArray(input)) return preparePixels(input as ArrayLike<number>);
+  if (input instanceof Float32Array || Array.isArray(input))
+    return pixelsOfPage(input as ArrayLike<number>, opts);
   if (input instanceof Uint8Array) {
-    if (input.length === PIXELS && !looksLikeImageFile(input)) return preparePixels(input);
+    if (input.length === PIXELS && !looksLikeImageFile(input)) return pixelsOfPage(input, opts);
     return prepareImage(input, opts);
   }
   if ('image' in input) return prepareImage(input.image, opts);
-  if ('pixels' in input) return preparePixels(input.pixels);
+  if ('pixels' in input) return pixelsOfPage(input.pixels, opts);
   throw new HcrError('BAD_INPUT', 'Unrecognised input.', {
     hint: `Pass image bytes (${IMAGE_FORMATS_TEXT}) or 784 pixel values.`,
   });
+}
+
+/** 784 pixel values are one image of one page: page 1 reads them, any other page is BAD_PAGE, as for a PNG. */
+function pixelsOfPage(pixels: ArrayLike<number>, opts?: PreprocessOptions): PreparedCharacter {
+  const page = opts?.page;
+  if (page !== undefined && page !== 1)
+    throw new HcrError(
+      'BAD_PAGE',
+      `Page ${page} is not in the pixels: 784 pixel values are one image of one page.`,
+      {
+        hint: 'Name a page only for a PDF or a TIFF of several (page=1 always reads an image).',
+      },
+    );
+  return preparePixels(pixels);
 }
 
 export async function createRecognizer(opts: RecognizerOptions): Promise<Recognizer> {

@@ -125,6 +125,12 @@ describe('HTTP service', () => {
     const px = await post({ pixels: Array.from(data) }, 'application/json');
     expect(px.statusCode).toBe(200);
     expect(px.json().predictions).toHaveLength(1);
+    // Pixels are one image of one page, as a PNG is: page 1 reads them, page 2 is not there.
+    const page1 = await post({ pixels: Array.from(data), page: 1 }, 'application/json');
+    expect(page1.json().predictions[0].label).toBe(px.json().predictions[0].label);
+    const page2 = await post({ pixels: Array.from(data), page: 2 }, 'application/json');
+    expect(page2.statusCode).toBe(400);
+    expect(page2.json().error).toMatchObject({ code: 'BAD_PAGE', message: expect.stringMatching(/pixels/) });
     const images = await Promise.all(['7', 'A', 'X'].map((c) => photo(c)));
     const batch = await post(
       { images: images.map((b) => b.toString('base64')) },
