@@ -1,6 +1,7 @@
 import { HcrError } from '@hcr/core';
 import { normaliseCharacter } from './character.js';
-import { type InkReport, isDarkOnLight } from './character-ink.js';
+import type { InkReport } from './character-ink.js';
+import { isDarkOnLight } from './character-paper.js';
 
 /**
  * 28x28 arrays to the model's canonical 28x28 (polarity, then `normaliseCharacter`), and the result type that

@@ -5,19 +5,11 @@
  */
 import { createRng } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
-import {
-  boxBlur3,
-  dilateMask,
-  distanceToMask,
-  extractInk,
-  gaussianBlur,
-  isDarkOnLight,
-  labelComponents,
-  otsuThreshold,
-  percentile,
-  strokeWidth,
-  subtractBackground,
-} from '../src/character-ink.js';
+import { otsuThreshold, percentile } from '../src/byte-histogram.js';
+import { boxBlur3, gaussianBlur } from '../src/character-blur.js';
+import { extractInk } from '../src/character-ink.js';
+import { dilateMask, distanceToMask, labelComponents, strokeWidth } from '../src/character-masks.js';
+import { isDarkOnLight, subtractBackground } from '../src/character-paper.js';
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
