@@ -27,21 +27,19 @@ export {
 export { LINE_TARGETS, type LineAnchor, type LineTarget, TESSERACT_ANCHORS } from './lines/anchors.js';
 export { linePng, type ReadSample, renderLengthChart, renderReadSamples } from './lines/charts.js';
 export { constraintsFor, type LineConstraint, nameCharacters } from './lines/constraints.js';
-export {
-  type ConstraintReport,
-  evaluateReader,
-  type LineExample,
-  type LineSourceReport,
-  type LinesReport,
-  type LinesTiming,
-  type ReaderEvalOptions,
-  type ReaderEvalResult,
-  readerAlphabet,
-} from './lines/evaluate.js';
+export { evaluateReader, type ReaderEvalOptions, type ReaderEvalResult } from './lines/evaluate.js';
 export { lexiconWord, NAME_LEXICON_LOCALES, namesLexicon } from './lines/lexicon.js';
 export * from './lines/metrics.js';
 export { DEFAULT_LINE_BATCH, readLines } from './lines/read.js';
 export { isOnnxPath, onnxFileLineRuntime, openReaderFile, type ReaderFile } from './lines/reader-file.js';
+export { readerAlphabet } from './lines/readers.js';
+export type {
+  ConstraintReport,
+  LineExample,
+  LineSourceReport,
+  LinesReport,
+  LinesTiming,
+} from './lines/report.js';
 export {
   ensembleLineRuntime,
   type LineRuntime,

@@ -1,8 +1,8 @@
 import { type HcrError, knownLineAlphabet, LABEL_SPACE_62, LINE_ALPHABET_36, lineAlphabet } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import { constraintsFor } from '../src/lines/constraints.js';
-import { readerAlphabet } from '../src/lines/evaluate.js';
 import { namesLexicon } from '../src/lines/lexicon.js';
+import { readerAlphabet } from '../src/lines/readers.js';
 import type { ModelRun } from '../src/model-files.js';
 
 describe('line constraints', () => {

@@ -1,6 +1,5 @@
 import { LABEL_SPACE_62, LINE_ALPHABET_36, lineAlphabet } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
-import type { LinesReport } from '../src/lines/evaluate.js';
 import {
   alignmentErrors,
   bucketLabel,
@@ -14,6 +13,7 @@ import {
   scoreLines,
   scoringText,
 } from '../src/lines/metrics.js';
+import type { LinesReport } from '../src/lines/report.js';
 import { readerSummary } from '../src/lines/summary.js';
 
 describe('line scoring forms', () => {

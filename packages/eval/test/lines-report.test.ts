@@ -25,9 +25,10 @@ import { createCanvas } from '@napi-rs/canvas';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateReader, type LinesReport } from '../src/lines/evaluate.js';
+import { evaluateReader } from '../src/lines/evaluate.js';
 import { scoringText } from '../src/lines/metrics.js';
 import { readLines } from '../src/lines/read.js';
+import type { LinesReport } from '../src/lines/report.js';
 import { ensembleLineRuntime, onnxLineRuntime, tfjsLineRuntime } from '../src/lines/runtimes.js';
 import {
   checkRealSets,

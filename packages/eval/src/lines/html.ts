@@ -1,9 +1,9 @@
 import { LINE_HEIGHT } from '@hcr/model';
 import { card, esc, figure, kv, pct, STYLE } from '../html.js';
 import { linePng } from './charts.js';
-import type { ConstraintReport, LineExample, LineSourceReport, LinesReport } from './evaluate.js';
 import { hasCaseExact } from './metrics.js';
 import { shownOriginal } from './original.js';
+import type { ConstraintReport, LineExample, LineSourceReport, LinesReport } from './report.js';
 import type { LineItem, LineSet } from './sources.js';
 
 /** The readers of an ensemble: their run directories, or the one file they are packed in. */

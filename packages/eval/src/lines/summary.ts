@@ -1,5 +1,5 @@
-import type { LinesReport } from './evaluate.js';
 import { hasCaseExact } from './metrics.js';
+import type { LinesReport } from './report.js';
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
