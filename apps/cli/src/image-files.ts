@@ -1,7 +1,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
-import { documentPages, pagePng, pageRef, parsePageRef, sniffImageFormat } from '@hcr/image/decode';
+import { documentPages, pageRef, parsePageRef, sniffImageFormat } from '@hcr/image/decode';
 
 /** File extensions a folder is searched for: the formats hcr decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, PDF). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
@@ -118,13 +118,18 @@ async function expandFileArgs(args: readonly string[]): Promise<string[]> {
 }
 
 /**
- * One image's bytes (a PDF page's as PNG), or FILE_MISSING naming the file (reported for that image alone).
+ * One image's file bytes, or FILE_MISSING naming the file (reported for that image alone). A page of a PDF or
+ * TIFF is the whole file: read it with `pageOf(input)` in the limits, so that it is drawn where it is prepared.
  */
 export async function readImageFile(input: ImageInput): Promise<Uint8Array> {
-  const bytes = await readFile(input.file).catch((e: Error) => {
+  return readFile(input.file).catch((e: Error) => {
     throw new HcrError('FILE_MISSING', `Cannot read ${input.file}: ${e.message}.`, {
       hint: 'Check the path.',
     });
   });
-  return input.page === undefined ? bytes : pagePng(bytes, input.page);
+}
+
+/** The decode limit naming an input's page (none for a file of one page). */
+export function pageOf(input: ImageInput): { page?: number } {
+  return input.page === undefined ? {} : { page: input.page };
 }

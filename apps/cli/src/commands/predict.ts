@@ -18,7 +18,7 @@ import {
 } from '@hcr/serve-onnx/recognizer';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { expandImageArgs, IMAGE_EXTENSIONS, readImageFile } from '../image-files.js';
+import { expandImageArgs, IMAGE_EXTENSIONS, pageOf, readImageFile } from '../image-files.js';
 import { formatOption, log, out, outputFormat, printJson } from '../output.js';
 import { DEFAULT_MODEL } from './serve.js';
 
@@ -151,7 +151,7 @@ export function registerPredict(program: Command): void {
       for (const image of images) {
         const file = image.name;
         try {
-          const prepared = await rec.prepare(await readImageFile(image));
+          const prepared = await rec.prepare(await readImageFile(image), pageOf(image));
           const probs = await rec.infer([prepared.pixels]);
           const prediction = rec.rank(probs, 0, { topK, classes: opts.classes, minConfidence, prepared });
           if (opts.debug) {

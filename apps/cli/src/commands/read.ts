@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { HcrError } from '@hcr/core';
 import {
   createLineReader,
@@ -13,7 +14,7 @@ import {
 } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { expandImageArgs, IMAGE_EXTENSIONS, type ImageInput, readImageFile } from '../image-files.js';
+import { expandImageArgs, IMAGE_EXTENSIONS, type ImageInput, pageOf, readImageFile } from '../image-files.js';
 import { formatOption, out, outputFormat, printJson } from '../output.js';
 
 /** The pipeline's reader: its two readers packed into one file by its export task. */
@@ -137,6 +138,7 @@ Examples:
       const reader = await createLineReader({
         model: readerPaths(opts.model ?? process.env.HCR_READER ?? DEFAULT_READER),
         lexicons,
+        prepareWorkers: prepareWorkersFor(images.length),
       });
       try {
         const options: ReadOptions = {
@@ -156,7 +158,8 @@ Examples:
         if (opts.layout === 'lines') {
           const pages: PageResult[] = [];
           if (format === 'csv') write(pagesCsvHeader(opts.topK, judged));
-          for await (const page of readPages(reader, images, options, { columns: opts.columns })) {
+          const inFlight = reader.prepareWorkers + 1;
+          for await (const page of readPages(reader, images, options, { columns: opts.columns }, inFlight)) {
             pages.push(page);
             write(format === 'csv' ? pageCsvRows(page, opts.topK, judged) : `${formatPage(page)}\n`);
           }
@@ -171,7 +174,7 @@ Examples:
           const chunk = images.slice(s, s + 32);
           const files = chunk.map((image) => image.name);
           const prepared = await Promise.allSettled(
-            chunk.map(async (image) => reader.prepare(await readImageFile(image))),
+            chunk.map(async (image) => reader.prepare(await readImageFile(image), pageOf(image))),
           );
           const ok = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
           const probs = await reader.infer(ok);
@@ -202,21 +205,45 @@ Examples:
     });
 }
 
-/** Each file's lines of writing, read one file at a time; a file that cannot be read gets its error. */
+/**
+ * Worker threads that prepare the images (decode, draw a PDF page, find and cut the lines) while this thread
+ * reads the ones prepared: one per core for several images, none for one (a worker's start costs more than it
+ * saves there).
+ */
+function prepareWorkersFor(images: number): number {
+  return images > 1 ? Math.min(availableParallelism(), MAX_PREPARE_WORKERS) : 0;
+}
+
+const MAX_PREPARE_WORKERS = 4;
+
+/**
+ * Each file's lines of writing, in the order given, `inFlight` files read at once (each page of a PDF drawn by a
+ * worker of its own); a file that cannot be read gets its error.
+ */
 async function* readPages(
   reader: LineReader,
   images: ImageInput[],
   options: ReadOptions,
-  page: TextLinesOptions,
+  layout: TextLinesOptions,
+  inFlight: number,
 ): AsyncGenerator<PageResult> {
-  for (const image of images) {
-    const file = image.name;
-    try {
-      yield { file, reading: await reader.readLines(await readImageFile(image), options, page) };
-    } catch (e) {
-      if (!(e instanceof HcrError)) throw e;
-      yield { file, error: { code: e.code, message: e.message } };
-    }
+  // Settled to a value, so a file read ahead that fails is not an unhandled rejection while an earlier one is awaited.
+  const readPage = (image: ImageInput): Promise<PageResult | { fatal: unknown }> =>
+    readImageFile(image)
+      .then((bytes) => reader.readLines(bytes, options, { ...layout, ...pageOf(image) }))
+      .then(
+        (reading) => ({ file: image.name, reading }),
+        (e) =>
+          e instanceof HcrError
+            ? { file: image.name, error: { code: e.code, message: e.message } }
+            : { fatal: e },
+      );
+  const pending = images.slice(0, inFlight).map(readPage);
+  for (let next = pending.length; pending.length > 0; ) {
+    const result = await pending.shift()!;
+    if (next < images.length) pending.push(readPage(images[next++]!));
+    if ('fatal' in result) throw result.fatal;
+    yield result;
   }
 }
 

@@ -102,9 +102,13 @@ export interface LineReader {
   /**
    * Reads every line of writing in an image of several (a note, an address, a multi-line field), in reading
    * order (@hcr/image's `findTextLines`: top to bottom, columns side by side one after another). An image of
-   * one line reads as `read` reads it.
+   * one line reads as `read` reads it. `limits` also names the page of a PDF or TIFF of several (`page`).
    */
-  readLines(image: Uint8Array, opts?: ReadOptions, page?: TextLinesOptions): Promise<TextReading>;
+  readLines(
+    image: Uint8Array,
+    opts?: ReadOptions,
+    limits?: Partial<LineLimits> & TextLinesOptions,
+  ): Promise<TextReading>;
   /** Preprocessing of a page alone: its lines of writing, top to bottom, each as the model will see it. */
   prepareLines(
     image: Uint8Array,
@@ -251,10 +255,10 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   async function readLines(
     image: Uint8Array,
     ro: ReadOptions = {},
-    page: TextLinesOptions = {},
+    limits: Partial<LineLimits> & TextLinesOptions = {},
   ): Promise<TextReading> {
     const compiled = compiler.compile(ro);
-    const lines = await prepareLines(image, page);
+    const lines = await prepareLines(image, limits);
     const probs = await infer(lines);
     const joined = joinLines(
       probs.map((p, i) => ({ ...decode(p, compiled), box: lines[i]!.box, skew: lines[i]!.skew })),
