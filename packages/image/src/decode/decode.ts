@@ -107,7 +107,9 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
       .toBuffer({ resolveWithObject: true });
   } catch (e) {
     if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, maxInputPixels, e);
-    throw badImage(`The image cannot be decoded (${(e as Error).message}).`, e);
+    // A fax whose page is cut short or damaged: that page is named (the pages before it may read).
+    const which = format === 'tiff' && page !== undefined ? `Page ${page} of the TIFF` : 'The image';
+    throw badImage(`${which} cannot be decoded (${(e as Error).message}).`, e);
   }
   const working = {
     data: raw.data,
@@ -382,33 +384,6 @@ export function parsePageRef(ref: string): { file: string; page?: number } {
 export async function documentPages(bytes: Uint8Array): Promise<number> {
   const format = checkFormat(bytes);
   return format === 'pdf' ? pdfPageCount(bytes) : imagePages(format, bytes);
-}
-
-/**
- * One page (from 1) of a PDF or TIFF as an RGB PNG: a page handed on as an image of its own (`hcr read` reads
- * each page of a document so), which decodes to the same pixels as decodeImage with that `page`. Page 1 of any
- * other image is the image itself.
- */
-export async function pagePng(bytes: Uint8Array, page: number, limits: DecodeLimits = {}): Promise<Buffer> {
-  const { maxInputPixels } = { ...DEFAULT_DECODE_LIMITS, ...limits };
-  const format = checkFormat(bytes);
-  if (format !== 'pdf') {
-    checkPage(format, page, await imagePages(format, bytes));
-    // Any other image is its own one page (sharp could not even decode a BMP or a HEIC).
-    if (format !== 'tiff') return Buffer.from(bytes);
-    return sharp(bytes, { limitInputPixels: maxInputPixels, page: page - 1 })
-      .rotate()
-      .png({ compressionLevel: 1 })
-      .toBuffer()
-      .catch((e: Error) => {
-        throw badImage(`Page ${page} of the TIFF cannot be decoded (${e.message}).`, e);
-      });
-  }
-  const px = await renderPdfPage(bytes, page, maxInputPixels, (pages) => checkPage(format, page, pages));
-  return sharp(px.data, { raw: { width: px.width, height: px.height, channels: px.channels } })
-    .removeAlpha()
-    .png({ compressionLevel: 1 })
-    .toBuffer();
 }
 
 /** The error for a decompression bomb or a huge photo, with its size read from the header. */

@@ -15,7 +15,6 @@ export {
   IMAGE_CONTENT_TYPES,
   IMAGE_FORMATS_TEXT,
   type ImageFormat,
-  pagePng,
   pageRef,
   parsePageRef,
   sniffImageFormat,
