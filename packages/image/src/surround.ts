@@ -36,29 +36,42 @@ export function paperWithinBorder(img: GreyImage): TextLineBox | undefined {
   // between two wide desk sides has rows that are mostly desk, which are not all border.
   const depth: Record<Side, number> = { top: 0, bottom: 0, left: 0, right: 0 };
   const tone: Record<Side, number> = { top: 0, bottom: 0, left: 0, right: 0 };
-  /** The k-th row or column from a side's edge, within the other sides' current depths. */
-  const line = (side: Side, k: number): number[] => {
-    const out: number[] = [];
-    if (k >= (side === 'top' || side === 'bottom' ? height : width)) return out;
-    if (side === 'top' || side === 'bottom') {
+  /**
+   * The k-th row or column from a side's edge, within the other sides' current depths: where its first pixel
+   * lies, the step to the next, and how many (0 past the image). Walked in place: every image is looked at so.
+   */
+  const line = (side: Side, k: number): { at: number; step: number; count: number } => {
+    const across = side === 'top' || side === 'bottom';
+    if (k >= (across ? height : width)) return { at: 0, step: 1, count: 0 };
+    if (across) {
       const y = side === 'top' ? k : height - 1 - k;
-      for (let x = depth.left; x < width - depth.right; x++) out.push(pixel(x, y));
-    } else {
-      const x = side === 'left' ? k : width - 1 - k;
-      for (let y = depth.top; y < height - depth.bottom; y++) out.push(pixel(x, y));
+      return { at: y * width + depth.left, step: 1, count: Math.max(0, width - depth.right - depth.left) };
     }
-    return out;
+    const x = side === 'left' ? k : width - 1 - k;
+    return { at: depth.top * width + x, step: width, count: Math.max(0, height - depth.bottom - depth.top) };
+  };
+  /** The median of the values of lines k0..k1-1 from a side. */
+  const lineMedian = (side: Side, k0: number, k1: number): number => {
+    const values: number[] = [];
+    for (let k = k0; k < k1; k++) {
+      const { at, step, count } = line(side, k);
+      for (let i = 0, p = at; i < count; i++, p += step) values.push(grey[p]!);
+    }
+    return median(values);
   };
   const sides: Side[] = ['top', 'bottom', 'left', 'right'];
   for (let pass = 0; pass < 2; pass++)
     for (const side of sides) {
       const limit = (side === 'top' || side === 'bottom' ? height : width) - 1;
-      tone[side] = median(line(side, 0));
+      const t = lineMedian(side, 0, 1);
+      tone[side] = t;
       let d = 0;
       for (; d < limit; d++) {
-        const row = line(side, d);
-        const near = row.filter((v) => Math.abs(v - tone[side]) <= BORDER_TOLERANCE).length;
-        if (row.length === 0 || near < BORDER_SHARE * row.length) break;
+        const { at, step, count } = line(side, d);
+        let near = 0;
+        for (let i = 0, p = at; i < count; i++, p += step)
+          if (Math.abs(grey[p]! - t) <= BORDER_TOLERANCE) near++;
+        if (count === 0 || near < BORDER_SHARE * count) break;
       }
       depth[side] = d;
     }
@@ -87,8 +100,8 @@ export function paperWithinBorder(img: GreyImage): TextLineBox | undefined {
   };
   // And the paper just inside it (the 3 rows or columns past it) must be of another tone: a step, not a slope.
   const stepped = (f: { side: Side; depth: number; tone: number }) => {
-    const next = [0, 1, 2].flatMap((k) => line(f.side, f.depth + k));
-    return next.length > 0 && Math.abs(median(next) - f.tone) >= BORDER_STEP;
+    const next = [0, 1, 2].reduce((n, k) => n + line(f.side, f.depth + k).count, 0);
+    return next > 0 && Math.abs(lineMedian(f.side, f.depth, f.depth + 3) - f.tone) >= BORDER_STEP;
   };
   const borders = deep.filter((f) => inside(f.tone) <= MAX_TONE_INSIDE && stepped(f)).map((f) => f.side);
   if (borders.length === 0) return undefined;
