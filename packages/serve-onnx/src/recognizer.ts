@@ -250,7 +250,7 @@ function isSmallPng(b: Uint8Array): boolean {
 }
 
 /** The encoded image of an input (what a worker prepares), or undefined for pixel arrays. */
-function imageBytes(input: RecognizerInput): Uint8Array | undefined {
+export function imageBytes(input: RecognizerInput): Uint8Array | undefined {
   if (input instanceof Float32Array || Array.isArray(input)) return undefined;
   if (input instanceof Uint8Array)
     return input.length === PIXELS && !looksLikeImageFile(input) ? undefined : input;

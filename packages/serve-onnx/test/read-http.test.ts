@@ -169,6 +169,71 @@ describe('POST /v1/read', () => {
     expect((await post(png)).statusCode).toBe(200);
   });
 
+  it('reads every page (page=all) or the pages listed (page=1-3,5) of a PDF or TIFF in one request, each answer naming its page', async () => {
+    // A scanning app's PDF of three fields, a page each, and a fax of two.
+    const texts = ['7140', 'TAX', 'LATT 41'];
+    const pdf = await PDFDocument.create();
+    for (const text of texts) {
+      const scan = await pdf.embedPng(await lineScan(text));
+      const [w, h] = [(scan.width * 72) / 300, (scan.height * 72) / 300];
+      pdf.addPage([w, h]).drawImage(scan, { x: 0, y: 0, width: w, height: h });
+    }
+    const doc = Buffer.from(await pdf.save());
+    const alone: { text: string; confidence: number }[] = [];
+    for (const page of [1, 2, 3])
+      alone.push((await post(doc, `?top_k=2&page=${page}`, 'application/pdf')).json());
+    const same = (r: { text: string; confidence: number }, a: { text: string; confidence: number }) =>
+      expect({ text: r.text, confidence: r.confidence }).toEqual({ text: a.text, confidence: a.confidence });
+    const all = (await post(doc, '?top_k=2&page=all', 'application/pdf')).json();
+    expect(all.readings.map((r: { page: number }) => r.page)).toEqual([1, 2, 3]);
+    for (const [i, r] of (all.readings as { text: string; confidence: number }[]).entries())
+      same(r, alone[i]!);
+    expect(all.readings[0]).not.toHaveProperty('image');
+    const listed = (await post({ image: doc.toString('base64'), page: '3,1-2', top_k: 2 }, '')).json();
+    expect(listed.readings.map((r: { page: number }) => r.page)).toEqual([3, 1, 2]);
+    same(listed.readings[0], alone[2]);
+    // Each page of each image, and every line of each page.
+    const fax = await sharp([await lineScan('TAX'), await lineScan('TAX')], { join: { animated: true } })
+      .tiff()
+      .toBuffer();
+    const both = (
+      await post(
+        { images: [doc.toString('base64'), fax.toString('base64')], page: 'all', layout: 'lines' },
+        '',
+      )
+    ).json();
+    expect(both.readings.map((r: { image: number; page: number }) => [r.image, r.page])).toEqual([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+      [1, 1],
+      [1, 2],
+    ]);
+    expect(both.readings[4].lines).toHaveLength(1);
+    // A page a file lacks is named with its image and page; more pages than the request limit is refused.
+    const lacking = await post(doc, '?page=2-4', 'application/pdf');
+    expect(lacking.statusCode).toBe(400);
+    expect(lacking.json().error).toMatchObject({
+      code: 'BAD_PAGE',
+      message: expect.stringMatching(/^page 4: Page 4 is not in the PDF, whose pages are 1 to 3/),
+    });
+    const many = await post({ images: Array(3).fill(doc.toString('base64')), page: 'all' }, ''); // 9 pages, limit 8
+    expect(many.statusCode).toBe(400);
+    expect(many.json().error).toMatchObject({
+      code: 'TOO_MANY_IMAGES',
+      message: expect.stringMatching(/^9 pages to read in one request; the limit is 8/),
+      hint: expect.stringMatching(/page=1-8/),
+    });
+    for (const page of ['3-1', '0-2', 'all,1', '1;2']) {
+      const bad = await post(doc, `?page=${encodeURIComponent(page)}`, 'application/pdf');
+      expect(bad.json().error, page).toMatchObject({
+        code: 'BAD_PAGE',
+        message: expect.stringMatching(/page=/),
+      });
+    }
+    expect((await post(doc, '?page=2', 'application/pdf')).statusCode).toBe(200);
+  });
+
   it('takes options as query parameters or JSON fields, and batches as JSON', async () => {
     const png = await lineScan('7140 TAX');
     const digits = (await post(png, '?classes=digits')).json();

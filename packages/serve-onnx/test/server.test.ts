@@ -106,6 +106,17 @@ describe('HTTP service', () => {
     form.append('page', '2');
     const multipart = await hcr.app.inject({ method: 'POST', url: '/v1/predict', payload: form });
     expect(multipart.json().predictions[0].label).toBe('A');
+    // Every page, or the pages listed, in one request: one prediction per page, each naming its page.
+    const pageOf = (p: { page: number; label: string }) => [p.page, p.label];
+    expect((await post(fax, 'image/tiff', '?page=all')).json().predictions.map(pageOf)).toEqual([
+      [1, '7'],
+      [2, 'A'],
+    ]);
+    const listed = await post({ images: [fax.toString('base64')], page: '2,1' }, 'application/json');
+    expect(listed.json().predictions.map(pageOf)).toEqual([
+      [2, 'A'],
+      [1, '7'],
+    ]);
     for (const [body, type, query, message] of [
       [fax, 'image/tiff', '?page=3', /Page 3 is not in the TIFF, whose pages are 1 to 2/],
       [await photo('7'), 'image/png', '?page=2', /Page 2 is not in the image: a PNG has one page/],
@@ -131,6 +142,8 @@ describe('HTTP service', () => {
     const page2 = await post({ pixels: Array.from(data), page: 2 }, 'application/json');
     expect(page2.statusCode).toBe(400);
     expect(page2.json().error).toMatchObject({ code: 'BAD_PAGE', message: expect.stringMatching(/pixels/) });
+    const every = await post({ pixels: Array.from(data), page: 'all' }, 'application/json');
+    expect(every.json().predictions.map((p: { page: number }) => p.page)).toEqual([1]);
     const images = await Promise.all(['7', 'A', 'X'].map((c) => photo(c)));
     const batch = await post(
       { images: images.map((b) => b.toString('base64')) },

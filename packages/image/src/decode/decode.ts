@@ -312,7 +312,7 @@ function severalPages(pages: number, kind: string): HcrError {
     'SEVERAL_PAGES',
     `The ${kind} has ${pages} pages, and one image is read at a time: which page is meant is not said.`,
     {
-      hint: `Name the page: page=1 to ${pages} over HTTP (\`page\` in the library's limits); \`hcr read\` reads each page of the file (file#page=1 to #page=${pages}).`,
+      hint: `Name the page: page=1 to ${pages} over HTTP, or page=all for every page (\`page\` in the library's limits); \`hcr read\` reads each page of the file (file#page=1 to #page=${pages}).`,
     },
   );
 }

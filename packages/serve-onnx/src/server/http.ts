@@ -90,19 +90,6 @@ export function checkCount(n: number, max: number) {
     });
 }
 
-export const PAGE_HINT = 'Use page=1 for the first page of a PDF or TIFF, page=2 for the second, ...';
-
-/** `page` from a query string, form field or JSON body: a page number from 1, absent, or BAD_PAGE. */
-export function parsePage(v: unknown): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isInteger(n) || n < 1)
-    throw new HcrError('BAD_PAGE', `page=${JSON.stringify(v)} is not a page number.`, {
-      hint: PAGE_HINT,
-    });
-  return n;
-}
-
 /** `p`, or a TIMEOUT HcrError after `ms` (one timer and one promise per call: it runs on every request). */
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -110,7 +97,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       () =>
         reject(
           new HcrError('TIMEOUT', `The prediction took longer than ${ms} ms.`, {
-            hint: 'The server is overloaded (retry later, or send fewer images per request), or an image is that slow to decode (a PDF page of very many drawing operations: send it as PNG or JPEG).',
+            hint: 'The server is overloaded (retry later, or send fewer images or pages per request), or an image is that slow to decode (a PDF page of very many drawing operations: send it as PNG or JPEG).',
           }),
         ),
       ms,

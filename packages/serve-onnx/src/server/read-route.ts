@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HcrError } from '@hcr/core';
 import type { PreparedLine } from '@hcr/image/decode';
-import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
+import { documentPages, IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import { readMinConfidence } from '../classes.js';
@@ -9,8 +9,9 @@ import { joinLines, type LineReader, type LineReading } from '../reader/line-rea
 import type { ReadOptions } from '../reader/read-options.js';
 import { judgePage, judgeReading } from '../reader/verdict.js';
 import { type BatcherOptions, MicroBatcher } from './batcher.js';
-import { base64Images, parsePage, round, sendError, withTimeout } from './http.js';
+import { base64Images, round, sendError, withTimeout } from './http.js';
 import type { Metrics } from './metrics.js';
+import { type PageOf, pagePlacement, pagesToRead, parsePages } from './pages.js';
 import { readSchema } from './schemas.js';
 
 export interface ReadRouteOptions {
@@ -73,39 +74,47 @@ export function registerReadRoute(
     const layout = readLayout(fields.layout ?? query.layout);
     // Validated (and coerced from a query string) by the route's schema: a boolean or absent.
     const columns = (fields.columns ?? query.columns) !== false;
-    const page = parsePage(fields.page ?? query.page);
+    const pageChoice = parsePages(fields.page ?? query.page);
     const debug = query.debug === '1' || query.debug === 'true';
     const withInput = (line: PreparedLine) =>
       debug ? { input: { width: line.width, height: line.height, pixels: Array.from(line.pixels) } } : {};
-    const named = (i: number) => (e: unknown) => {
-      throw single || !(e instanceof HcrError)
-        ? e
-        : new HcrError(e.code, `images[${i}]: ${e.problem}`, { hint: e.hint });
+    // A problem of one image or page of several is named by which it is.
+    const named = (item: PageOf<Uint8Array>) => (e: unknown) => {
+      if (!(e instanceof HcrError) || (single && !pageChoice.several)) throw e;
+      const which = [single ? '' : `images[${item.index}]`, pageChoice.several ? `page ${item.page}` : '']
+        .filter(Boolean)
+        .join(' ');
+      throw new HcrError(e.code, `${which}: ${e.problem}`, { hint: e.hint });
     };
     const work = (async () => {
-      // Each image's lines: one with layout=line, every line of writing in it with layout=lines.
+      const items = await pagesToRead(images, pageChoice, limits.maxImagesPerRequest, documentPages);
+      // Each image's (or page's) lines: one with layout=line, every line of writing in it with layout=lines.
       const pages = await Promise.all(
-        images.map((image, i) =>
-          (layout === 'lines'
-            ? reader.prepareLines(image, { maxInputPixels: limits.maxInputPixels, columns, page })
-            : reader.prepare(image, { maxInputPixels: limits.maxInputPixels, page }).then((line) => [line])
-          ).catch(named(i)),
-        ),
+        items.map((item) => {
+          const { input: image, page } = item;
+          return (
+            layout === 'lines'
+              ? reader.prepareLines(image, { maxInputPixels: limits.maxInputPixels, columns, page })
+              : reader.prepare(image, { maxInputPixels: limits.maxInputPixels, page }).then((line) => [line])
+          ).catch(named(item));
+        }),
       );
       const t1 = performance.now();
       const probs = await infer(pages.flat());
       const t2 = performance.now();
       let k = 0;
-      const readings = pages.map((lines) => {
+      const readings = pages.map((lines, i) => {
         const read = lines.map((line) => ({
           ...reader.decode(probs[k++]!, compiled),
           box: line.box,
           skew: line.skew,
           ...withInput(line),
         })) satisfies ReadAnswer[];
-        return layout === 'lines'
-          ? judgePage(joinLines(read), options.minConfidence)
-          : judgeReading(read[0]!, options.minConfidence);
+        const reading =
+          layout === 'lines'
+            ? judgePage(joinLines(read), options.minConfidence)
+            : judgeReading(read[0]!, options.minConfidence);
+        return { ...pagePlacement(items[i]!, pageChoice, images.length), ...reading };
       });
       metrics.lines.inc(k);
       // One verdict per image read (a page's as a whole), when the caller asked for them.
@@ -116,7 +125,9 @@ export function registerReadRoute(
         totalMs: round(performance.now() - t0),
       };
       const head = { model: reader.info.id, ...(layout === 'lines' ? { layout } : {}) };
-      return single ? { ...head, ...readings[0]!, timing } : { ...head, readings, timing };
+      return single && !pageChoice.several
+        ? { ...head, ...readings[0]!, timing }
+        : { ...head, readings, timing };
     })();
     return reply.send(await withTimeout(work, limits.timeoutMs));
   });

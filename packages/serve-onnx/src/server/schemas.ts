@@ -1,6 +1,7 @@
 import { IMAGE_CONTENT_TYPES, IMAGE_FORMATS_TEXT } from '@hcr/image/decode';
 import { VERDICTS } from '../classes.js';
 import { DEFAULT_BEAM, DEFAULT_TOP_K, MAX_BEAM, MAX_TOP_K } from '../reader/read-options.js';
+import { PAGE_PATTERN } from './pages.js';
 
 /**
  * The route schemas: Fastify validates requests with them (plugins/validation.ts) and @fastify/swagger turns
@@ -38,11 +39,20 @@ const orNumericString = ({ description, ...schema }: { description: string }) =>
   anyOf: [schema, { type: 'string', pattern: '^\\s*-?\\d+\\s*$' }],
 });
 
-const page = {
-  type: 'integer',
-  minimum: 1,
-  description:
-    'The page of a PDF or TIFF to read, from 1 (a file of several pages needs it: SEVERAL_PAGES otherwise). Other images have one page.',
+const pageDescription =
+  "The page of a PDF or TIFF to read, from 1 (a file of several pages needs it: SEVERAL_PAGES otherwise; other images have one page); `all` for every page of each image, or a list such as `1-3,5`: then there is one answer per page read, each with its `page` (and `image`, its index, when several images were sent), at most the request's image limit in all.";
+const page = { type: 'string', pattern: PAGE_PATTERN, description: pageDescription } as const;
+/** In JSON, `page` may also be a number. */
+const jsonPage = {
+  description: pageDescription,
+  anyOf: [{ type: 'integer' }, { type: 'string', pattern: PAGE_PATTERN }],
+};
+const placement = {
+  page: { type: 'integer', description: 'With page=all or a list of pages: the page this answer read.' },
+  image: {
+    type: 'integer',
+    description: 'With page=all or a list, when several images were sent: the index of the image read.',
+  },
 } as const;
 
 const nullable = <T extends object>(schema: T) => ({ ...schema, nullable: true }) as const;
@@ -79,6 +89,7 @@ const predictResponse = {
           }),
           verdict: { type: 'string', enum: [...VERDICTS] },
           message: { type: 'string', description: 'Why there is no answer (absent when accepted).' },
+          ...placement,
           input: {
             type: 'array',
             items: { type: 'integer' },
@@ -155,7 +166,7 @@ export function predictSchema(classCount: number, maxImages: number) {
                 items: { type: 'string', description: `base64 ${IMAGE_FORMATS_TEXT} (data: URLs welcome)` },
               },
               min_confidence: minConfidence,
-              page: orNumericString(page),
+              page: jsonPage,
             },
           },
         },
@@ -250,7 +261,7 @@ export function readSchema(maxImages: number) {
               ...readOptionProperties,
               top_k: orNumericString(readOptionProperties.top_k),
               beam: orNumericString(readOptionProperties.beam),
-              page: orNumericString(readOptionProperties.page),
+              page: jsonPage,
             },
           },
         },

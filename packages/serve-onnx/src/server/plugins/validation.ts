@@ -1,7 +1,7 @@
 import { HcrError } from '@hcr/core';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { FastifyRequest } from 'fastify';
-import { PAGE_HINT } from '../http.js';
+import { PAGE_HINT } from '../pages.js';
 import type { HcrFastify } from '../types.js';
 
 /**

@@ -1,9 +1,11 @@
 import type { PreparedCharacter } from '@hcr/image';
+import { documentPages } from '@hcr/image/decode';
 import { allowedClasses, type Prediction, parseMinConfidence } from '../../classes.js';
-import type { Recognizer } from '../../recognizer.js';
-import { JSON_HINT, parseBody, parsePage, parseTopK, round, withTimeout } from '../http.js';
+import { imageBytes, type Recognizer } from '../../recognizer.js';
+import { JSON_HINT, parseBody, parseTopK, round, withTimeout } from '../http.js';
 import type { CharacterInference } from '../inference.js';
 import type { Metrics } from '../metrics.js';
+import { pagePlacement, pagesToRead, parsePages } from '../pages.js';
 import { predictSchema } from '../schemas.js';
 import type { HcrFastify } from '../types.js';
 
@@ -36,23 +38,31 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
     allowedClasses(classes, rec.info.classNames); // 400 before any work
     // min_confidence from the query, a form field, or the JSON body
     const minConfidence = parseMinConfidence(query.min_confidence ?? jsonField(req.body, 'min_confidence'));
-    const page = parsePage(query.page ?? jsonField(req.body, 'page'));
+    const pageChoice = parsePages(query.page ?? jsonField(req.body, 'page'));
     const inputs = parseBody(req.headers['content-type'], req.body, limits.maxImagesPerRequest);
     const work = (async () => {
       let prepared: PreparedCharacter[] = [];
       let t1 = 0;
+      // Pixels are one page; an image file has its own count.
+      const items = await pagesToRead(inputs, pageChoice, limits.maxImagesPerRequest, (x) => {
+        const bytes = imageBytes(x);
+        return bytes ? documentPages(bytes) : 1;
+      });
       const pixels = Promise.all(
-        inputs.map((x) => rec.prepare(x, { maxInputPixels: limits.maxInputPixels, page })),
+        items.map(({ input, page }) => rec.prepare(input, { maxInputPixels: limits.maxInputPixels, page })),
       ).then((p) => {
         prepared = p;
         t1 = performance.now();
         return p.map((x) => x.pixels);
       });
       // Announced before preparation ends, so concurrent requests can share one onnxruntime run.
-      const probs = await inference.inferWhenReady(inputs.length, pixels);
+      const probs = await inference.inferWhenReady(items.length, pixels);
       const t2 = performance.now();
-      const predictions: (Prediction & { input?: number[] })[] = probs.map((p, i) => {
-        const pred = rec.rank(p, 0, { topK, classes, minConfidence, prepared: prepared[i] });
+      const predictions: (Prediction & { input?: number[]; page?: number })[] = probs.map((p, i) => {
+        const pred = {
+          ...rec.rank(p, 0, { topK, classes, minConfidence, prepared: prepared[i] }),
+          ...pagePlacement(items[i]!, pageChoice, inputs.length),
+        };
         // ?debug=1: the canonical 28x28 the model saw, to show what preprocessing did.
         return debug ? { ...pred, input: Array.from(prepared[i]!.pixels) } : pred;
       });
