@@ -224,6 +224,11 @@ describe('POST /v1/read', () => {
       message: expect.stringMatching(/^9 pages to read in one request; the limit is 8/),
       hint: expect.stringMatching(/page=1-8/),
     });
+    const junk = await post({ images: [doc.toString('base64'), 'bm90IGFuIGltYWdl'], page: 'all' }, '');
+    expect(junk.json().error).toMatchObject({
+      code: 'IMAGE_UNDECODABLE',
+      message: expect.stringMatching(/^images\[1\]: /),
+    });
     for (const page of ['3-1', '0-2', 'all,1', '1;2']) {
       const bad = await post(doc, `?page=${encodeURIComponent(page)}`, 'application/pdf');
       expect(bad.json().error, page).toMatchObject({

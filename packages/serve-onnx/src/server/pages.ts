@@ -70,8 +70,17 @@ export async function pagesToRead<T>(
   if (!choice.several) return inputs.map((input, index) => ({ input, index, page: choice.page }));
   const out: PageOf<T>[] = [];
   for (const [index, input] of inputs.entries()) {
+    const count = async () => {
+      try {
+        return await pages(input);
+      } catch (e) {
+        // Bytes that are no image, named by which of several they are.
+        if (!(e instanceof HcrError) || inputs.length === 1) throw e;
+        throw new HcrError(e.code, `images[${index}]: ${e.problem}`, { hint: e.hint });
+      }
+    };
     const named =
-      choice.pages === 'all' ? Array.from({ length: await pages(input) }, (_, i) => i + 1) : choice.pages;
+      choice.pages === 'all' ? Array.from({ length: await count() }, (_, i) => i + 1) : choice.pages;
     for (const page of named) out.push({ input, index, page });
   }
   if (out.length > maxImages)
