@@ -20,6 +20,7 @@ import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
 import { expandImageArgs, IMAGE_EXTENSIONS, pageOf, readImageFile } from '../image-files.js';
 import { formatOption, log, out, outputFormat, printJson } from '../output.js';
+import { countProgress } from '../progress.js';
 import { DEFAULT_MODEL } from './serve.js';
 
 interface PredictResult {
@@ -141,9 +142,14 @@ export function registerPredict(program: Command): void {
         debugNames.add(name);
         return name;
       };
-      // Text and CSV are written as each image is read (a large folder shows its progress); JSON at the end.
+      // Text and CSV are written as each image is read (a large folder shows its progress); JSON at the end. Rows
+      // written to a file or a pipe, or JSON, show nothing on the screen until the end: a bar on stderr does.
+      const progress = countProgress(images.length, 'images', {
+        rowsOnScreen: format !== 'json' && Boolean(process.stdout.isTTY),
+      });
       const emit = (r: PredictResult) => {
         results.push(r);
+        progress.add(1);
         if (format === 'csv') process.stdout.write(csvRowOf(r, topK));
         else if (format === 'text') writeText(r);
       };
@@ -165,6 +171,7 @@ export function registerPredict(program: Command): void {
           emit({ file, error: { code: e.code, message: e.message } });
         }
       }
+      progress.stop();
       await rec.close();
       if (format === 'json')
         printJson({

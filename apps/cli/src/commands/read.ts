@@ -16,6 +16,7 @@ import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
 import { expandImageArgs, IMAGE_EXTENSIONS, type ImageInput, pageOf, readImageFile } from '../image-files.js';
 import { formatOption, out, outputFormat, printJson } from '../output.js';
+import { countProgress } from '../progress.js';
 
 /** The pipeline's reader: its two readers packed into one file by its export task. */
 export const DEFAULT_READER = 'artifacts/model/reader/model.onnx';
@@ -155,14 +156,19 @@ Examples:
         // Text and CSV are written as the images are read (a large folder shows its progress, and a run
         // stopped halfway keeps its rows); JSON is one document, written at the end.
         const write = (text: string) => format !== 'json' && process.stdout.write(text);
+        // Rows written to a file or a pipe, or JSON, show nothing on the screen until the end: a bar on stderr does.
+        const rowsOnScreen = format !== 'json' && Boolean(process.stdout.isTTY);
+        const progress = countProgress(images.length, 'images', { rowsOnScreen });
         if (opts.layout === 'lines') {
           const pages: PageResult[] = [];
           if (format === 'csv') write(pagesCsvHeader(opts.topK, judged));
           const inFlight = reader.prepareWorkers + 1;
           for await (const page of readPages(reader, images, options, { columns: opts.columns }, inFlight)) {
             pages.push(page);
+            progress.add(1);
             write(format === 'csv' ? pageCsvRows(page, opts.topK, judged) : `${formatPage(page)}\n`);
           }
+          progress.stop();
           if (format === 'json') printJson({ model: reader.info.id, layout: 'lines', results: pages });
           if (pages.some((p) => p.error)) process.exitCode = 1;
           return;
@@ -196,7 +202,9 @@ Examples:
           });
           for (const r of results.slice(s))
             write(format === 'csv' ? csvRowOf(r, opts.topK, judged) : `${formatResult(r)}\n`);
+          progress.add(chunk.length);
         }
+        progress.stop();
         if (format === 'json') printJson({ model: reader.info.id, results });
         if (results.some((r) => r.error)) process.exitCode = 1;
       } finally {
