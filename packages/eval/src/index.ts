@@ -76,7 +76,6 @@ export {
 } from './model-files.js';
 export { readOnnxMetadataProps } from './onnx-metadata.js';
 export {
-  compareRuntimes,
   DEFAULT_REPORTS_DIR,
   type EvalOptions,
   type EvalReport,
@@ -88,6 +87,7 @@ export {
   type RuntimeChoice,
   type RuntimeTiming,
 } from './report.js';
+export { compareRuntimes } from './report-runtimes.js';
 export { ONNX_FILE, onnxPredictor } from './runtimes/onnx.js';
 export {
   asProbabilities,

@@ -1,46 +1,25 @@
-import { cp, readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { cp, readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import {
   type ConfidenceCalibration,
   calibrateProbabilities,
   checkCalibration,
-  createRng,
   HcrError,
-  labelSpace,
   type ModelMetadata,
   type SourceName,
   writeDirAtomic,
   writeFileAtomic,
   writeJsonAtomic,
 } from '@hcr/core';
-import {
-  type Dataset,
-  DEFAULT_DATASET_DIR,
-  defaultDatasetDir,
-  MANIFEST_FILE,
-  openDataset,
-  type SplitData,
-  sha256,
-} from '@hcr/data';
+import { openDataset } from '@hcr/data';
 import type { EngineName } from '@hcr/engine';
-import { renderClassF1 } from './charts/class-f1.js';
-import { renderConfusionMatrix } from './charts/confusion.js';
-import { renderLearningCurves } from './charts/learning-curves.js';
-import { renderReliabilityPanels } from './charts/reliability.js';
-import {
-  type MistakeGroup,
-  renderMistakeGallery,
-  renderPredictionGrid,
-  type ShownSample,
-} from './charts/samples.js';
 import { type EvalMetrics, evaluatePredictions, reliabilityBySource } from './evaluate.js';
 import { renderIndexHtml } from './html.js';
-import { argmaxAll, round6 } from './metrics.js';
 import { DEFAULT_MODELS_DIR, type ModelRun, readTrainingMetrics, resolveModelRun } from './model-files.js';
-import { onnxPredictor } from './runtimes/onnx.js';
-import { type ImageSet, type Predictor, predictAll, type RuntimeName } from './runtimes/predictor.js';
-import { tfjsPredictor } from './runtimes/tfjs.js';
-import { DEFAULT_TFJS_WORKERS, tfjsPoolPredictor } from './runtimes/tfjs-pool.js';
+import { checkModelAgainstData, type EvalImages, loadImages, trainingDatasetDir } from './report-data.js';
+import { PICTURES, renderReportPictures } from './report-pictures.js';
+import { compareRuntimes, makePredictor, runRuntime } from './report-runtimes.js';
+import type { Predictor, RuntimeName } from './runtimes/predictor.js';
 
 export const DEFAULT_REPORTS_DIR = 'artifacts/reports';
 export const LATEST = 'latest';
@@ -140,242 +119,6 @@ export interface EvalResult {
   reportDir: string;
   latestDir: string;
   indexHtml: string;
-}
-
-/** The evaluated images: the test split and the generalisation split, in one set. */
-interface EvalImages extends ImageSet {
-  labels: Uint8Array;
-  sources: Uint8Array;
-  splits: Record<string, number>;
-}
-
-const PICTURES = {
-  confusion: 'confusion.png',
-  confusionNormalised: 'confusion-normalised.png',
-  predictions: 'predictions.png',
-  mistakes: 'mistakes.png',
-  classF1: 'class-f1.png',
-  learningCurves: 'learning-curves.png',
-  reliability: 'reliability.png',
-} as const;
-
-function checkModelAgainstData(run: ModelRun, dataset: Dataset): void {
-  const m = run.metadata;
-  const manifest = dataset.manifest;
-  const modelSpace = labelSpace(m.labelSpace ?? 'hcr36');
-  if (modelSpace.id !== dataset.labelSpace.id)
-    throw new HcrError(
-      'LABEL_SPACE_MISMATCH',
-      `The model ${run.id} answers in label space ${modelSpace.id} (${modelSpace.classes.length} classes), but the dataset in ${dataset.dir} was prepared with ${dataset.labelSpace.id} (${dataset.labelSpace.classes.length} classes).`,
-      {
-        hint: `Evaluate it on a dataset prepared with \`hcr data prepare --labels ${modelSpace.classes.length}\` (default ${defaultDatasetDir(modelSpace)}): pass --data, or omit --data to use the dataset the model was trained on.`,
-      },
-    );
-  if (manifest.classNames.join('') !== m.classNames.join(''))
-    throw new HcrError(
-      'DATA_CLASSES_MISMATCH',
-      `The dataset in ${dataset.dir} has classes ${manifest.classNames.join('')}; the model has ${m.classNames.join('')}.`,
-      { hint: 'Evaluate with the dataset the model was trained for (--data <dir>).' },
-    );
-  if (manifest.imageShape.join(',') !== m.inputShape.join(','))
-    throw new HcrError(
-      'MODEL_INPUT_MISMATCH',
-      `The dataset images are [${manifest.imageShape.join(', ')}]; the model takes [${m.inputShape.join(', ')}].`,
-      { hint: 'Evaluate with the dataset the model was trained for (--data <dir>).' },
-    );
-  if (m.characterNormalisation && manifest.config.normalise !== m.characterNormalisation)
-    throw new HcrError(
-      'DATA_NORMALISATION_MISMATCH',
-      `The model was trained on '${m.characterNormalisation}' character normalisation; the dataset in ${dataset.dir} uses '${manifest.config.normalise}'.`,
-      {
-        hint: `Pass a dataset prepared with \`hcr data prepare --normalise ${m.characterNormalisation}\` via --data.`,
-      },
-    );
-}
-
-/**
- * Without --data: the default dataset, unless the model was trained on another prepared dataset next to
- * it (e.g. `artifacts/data/shards-raw` for a seed-recipe model): found by the manifest sha256 recorded in
- * metadata.json, so the model is scored on the data it was made for. Not found: the default dataset of the
- * model's label space (`artifacts/data/shards-62` for a 62-class model).
- */
-async function trainingDatasetDir(run: ModelRun, log: (line: string) => void): Promise<string> {
-  const parent = dirname(resolve(DEFAULT_DATASET_DIR));
-  const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
-  const dirs = [
-    resolve(DEFAULT_DATASET_DIR),
-    ...entries.filter((e) => e.isDirectory()).map((e) => join(parent, e.name)),
-  ];
-  for (const dir of dirs) {
-    const text = await readFile(join(dir, MANIFEST_FILE), 'utf8').catch(() => undefined);
-    if (text !== undefined && sha256(text) === run.metadata.dataManifestSha256) {
-      if (dir !== resolve(DEFAULT_DATASET_DIR))
-        log(
-          `using ${relative(process.cwd(), dir)}: the dataset ${run.id} was trained on (pass --data to choose)`,
-        );
-      return dir;
-    }
-  }
-  return defaultDatasetDir(labelSpace(run.metadata.labelSpace ?? 'hcr36'));
-}
-
-/** Seeded random subset of a split, in the original order (so it stays stratified-ish and reproducible). */
-function sampleRows(count: number, n: number | undefined, seed: number): Uint32Array {
-  const all = Uint32Array.from({ length: count }, (_, i) => i);
-  if (n === undefined || n >= count) return all;
-  const rng = createRng(seed);
-  for (let i = 0; i < n; i++) {
-    const j = i + rng.int(count - i);
-    const t = all[i]!;
-    all[i] = all[j]!;
-    all[j] = t;
-  }
-  return all.subarray(0, n).sort();
-}
-
-async function loadImages(dataset: Dataset, sample: number | undefined): Promise<EvalImages> {
-  const splits: SplitData[] = [await dataset.loadSplit('test')];
-  if ((dataset.manifest.counts.extra?.total ?? 0) > 0) splits.push(await dataset.loadSplit('extra'));
-  const shape = dataset.manifest.imageShape;
-  const px = shape[0] * shape[1] * shape[2];
-  const picks = splits.map((s, i) => sampleRows(s.count, sample, 1 + i));
-  const count = picks.reduce((n, p) => n + p.length, 0);
-  const out: EvalImages = {
-    pixels: new Uint8Array(count * px),
-    labels: new Uint8Array(count),
-    sources: new Uint8Array(count),
-    count,
-    imageShape: shape,
-    splits: {},
-  };
-  let at = 0;
-  splits.forEach((s, k) => {
-    for (const i of picks[k]!) {
-      out.pixels.set(s.pixels.subarray(i * px, (i + 1) * px), at * px);
-      out.labels[at] = s.labels[i]!;
-      out.sources[at] = s.sources[i]!;
-      at++;
-    }
-    out.splits[s.split] = picks[k]!.length;
-  });
-  if (count === 0)
-    throw new HcrError('DATA_EMPTY', `The dataset in ${dataset.dir} has no test images.`, {
-      hint: 'Rebuild it with `hcr data prepare --force`.',
-    });
-  return out;
-}
-
-async function makePredictor(runtime: RuntimeName, run: ModelRun, opts: EvalOptions): Promise<Predictor> {
-  if (runtime === 'onnx') return onnxPredictor(run, { file: opts.onnxFile });
-  const workers = opts.workers ?? DEFAULT_TFJS_WORKERS;
-  return workers > 1
-    ? tfjsPoolPredictor(run, { engine: opts.engine, workers })
-    : tfjsPredictor(run, { engine: opts.engine, log: opts.log });
-}
-
-async function runRuntime(
-  predictor: Predictor,
-  run: ModelRun,
-  images: EvalImages,
-  opts: EvalOptions,
-): Promise<{ probs: Float32Array; timing: RuntimeTiming }> {
-  const t0 = performance.now();
-  const probs = await predictAll(
-    predictor,
-    images,
-    run.metadata.inputNormalisation,
-    run.metadata.classNames.length,
-    { batchSize: opts.batchSize },
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  return {
-    probs,
-    timing: {
-      runtime: predictor.runtime,
-      description: predictor.description,
-      images: images.count,
-      workers: predictor.concurrency ?? 1,
-      seconds: round6(seconds),
-      imagesPerSecond: Math.round(images.count / seconds),
-    },
-  };
-}
-
-/** Share of identical argmax predictions and the accuracy difference between two runtimes. */
-export function compareRuntimes(
-  names: [RuntimeName, RuntimeName],
-  a: Float32Array,
-  b: Float32Array,
-  k: number,
-  testAccuracy: (probs: Float32Array) => number,
-): RuntimeAgreement {
-  const pa = argmaxAll({ probs: a, k });
-  const pb = argmaxAll({ probs: b, k });
-  let same = 0;
-  for (let i = 0; i < pa.length; i++) if (pa[i] === pb[i]) same++;
-  let maxDiff = 0;
-  for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
-  const accA = testAccuracy(a);
-  const accB = testAccuracy(b);
-  const share = pa.length ? same / pa.length : 1;
-  const delta = Math.abs(accA - accB) * 100;
-  return {
-    runtimes: names,
-    images: pa.length,
-    samePrediction: same,
-    samePredictionShare: round6(share),
-    accuracy: { [names[0]]: accA, [names[1]]: accB } as Record<RuntimeName, number>,
-    accuracyDeltaPoints: round6(delta),
-    maxAbsProbabilityDiff: Number(maxDiff.toPrecision(3)),
-    agree: share >= 0.9999 && delta <= 0.01 + 1e-9,
-  };
-}
-
-function testRowsOf(images: EvalImages): Uint32Array {
-  return Uint32Array.from({ length: images.splits.test ?? 0 }, (_, i) => i);
-}
-
-/** Pictures of samples: a random grid and the most confident mistakes of the top confusions. */
-function samplePictures(
-  images: EvalImages,
-  probs: Float32Array,
-  metrics: EvalMetrics,
-): { grid: ShownSample[]; mistakes: MistakeGroup[] } {
-  const k = metrics.classNames.length;
-  const predicted = argmaxAll({ probs, k });
-  const shown = (i: number): ShownSample => ({
-    index: i,
-    label: images.labels[i]!,
-    predicted: predicted[i]!,
-    confidence: probs[i * k + predicted[i]!]!,
-  });
-  const test = testRowsOf(images);
-  const rng = createRng(7);
-  const grid: ShownSample[] = [];
-  const picked = new Set<number>();
-  while (grid.length < Math.min(60, test.length)) {
-    const i = test[rng.int(test.length)]!;
-    if (picked.has(i)) continue;
-    picked.add(i);
-    grid.push(shown(i));
-  }
-  // directed confusions (true -> predicted), most frequent first
-  const directed: { t: number; p: number; n: number }[] = [];
-  metrics.confusion.forEach((row, t) => {
-    row.forEach((n, p) => {
-      if (t !== p && n > 0) directed.push({ t, p, n });
-    });
-  });
-  directed.sort((x, y) => y.n - x.n || x.t - y.t || x.p - y.p);
-  const mistakes = directed.slice(0, 6).map(({ t, p, n }) => {
-    const rows = [...test].filter((i) => images.labels[i] === t && predicted[i] === p);
-    rows.sort((x, y) => probs[y * k + p]! - probs[x * k + p]! || x - y);
-    return {
-      title: `true ${metrics.classNames[t]} -> predicted ${metrics.classNames[p]} (${n} ${n === 1 ? 'error' : 'errors'}), most confident first`,
-      samples: rows.slice(0, 10).map(shown),
-    };
-  });
-  return { grid, mistakes };
 }
 
 /** The model's calibration from metadata.json; a malformed one is an error naming the fix. */
@@ -544,37 +287,15 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
       `  note: the dataset (manifest ${dataset.manifestSha256.slice(0, 12)}) is not the one the model was trained on (${run.metadata.dataManifestSha256.slice(0, 12)})`,
     );
 
-  const { grid, mistakes } = samplePictures(images, primary.probs, metrics);
-  const pictures: Record<string, Buffer> = {
-    [PICTURES.confusion]: renderConfusionMatrix(metrics.confusion, metrics.classNames),
-    [PICTURES.confusionNormalised]: renderConfusionMatrix(metrics.confusion, metrics.classNames, {
-      normalised: true,
-    }),
-    [PICTURES.predictions]: renderPredictionGrid(images, grid, metrics.classNames, {
-      title: 'Random test predictions (green: right, red: wrong; prediction, confidence, true class)',
-    }),
-    [PICTURES.mistakes]: renderMistakeGallery(images, mistakes, metrics.classNames),
-    [PICTURES.classF1]: renderClassF1(metrics.perClass),
-    [PICTURES.reliability]: renderReliabilityPanels(
-      Object.entries(calibratedBySource).map(([name, r]) => ({
-        title: name,
-        bins: r!.reliability,
-        ece: r!.ece,
-        before: applied
-          ? rawBySource[name as SourceName] && {
-              bins: rawBySource[name as SourceName]!.reliability,
-              ece: rawBySource[name as SourceName]!.ece,
-            }
-          : undefined,
-      })),
-      {
-        title: applied
-          ? 'Reliability per test source, calibrated (grey: the raw model)'
-          : 'Reliability per test source (the model has no calibration)',
-      },
-    ),
-  };
-  if (trainingRows.length > 0) pictures[PICTURES.learningCurves] = renderLearningCurves(trainingRows);
+  const pictures = renderReportPictures({
+    images,
+    probs: primary.probs,
+    metrics,
+    calibratedBySource,
+    rawBySource,
+    applied,
+    trainingRows,
+  });
   const html = renderIndexHtml(report, pictures, trainingRows);
 
   await writeDirAtomic(
