@@ -43,3 +43,20 @@ export function shuffleInPlace<T extends { length: number; [i: number]: unknown 
   }
   return a;
 }
+
+/**
+ * `n` of the indices 0..count-1, chosen by a seeded stream (a partial Fisher-Yates from `seed`), in increasing
+ * order: the same subset on every run and machine. All of them when `n` is at least `count`.
+ */
+export function sampleIndices(count: number, n: number, seed: number): Uint32Array {
+  const all = Uint32Array.from({ length: count }, (_, i) => i);
+  if (n >= count) return all;
+  const rng = createRng(seed);
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(count - i);
+    const t = all[i]!;
+    all[i] = all[j]!;
+    all[j] = t;
+  }
+  return all.subarray(0, n).sort();
+}

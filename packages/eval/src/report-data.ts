@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { createRng, HcrError, labelSpace } from '@hcr/core';
+import { HcrError, labelSpace, sampleIndices } from '@hcr/core';
 import {
   type Dataset,
   DEFAULT_DATASET_DIR,
@@ -81,26 +81,13 @@ export async function trainingDatasetDir(run: ModelRun, log: (line: string) => v
   return defaultDatasetDir(labelSpace(run.metadata.labelSpace ?? 'hcr36'));
 }
 
-/** Seeded random subset of a split, in the original order (so it stays stratified-ish and reproducible). */
-function sampleRows(count: number, n: number | undefined, seed: number): Uint32Array {
-  const all = Uint32Array.from({ length: count }, (_, i) => i);
-  if (n === undefined || n >= count) return all;
-  const rng = createRng(seed);
-  for (let i = 0; i < n; i++) {
-    const j = i + rng.int(count - i);
-    const t = all[i]!;
-    all[i] = all[j]!;
-    all[j] = t;
-  }
-  return all.subarray(0, n).sort();
-}
-
 export async function loadImages(dataset: Dataset, sample: number | undefined): Promise<EvalImages> {
   const splits: SplitData[] = [await dataset.loadSplit('test')];
   if ((dataset.manifest.counts.extra?.total ?? 0) > 0) splits.push(await dataset.loadSplit('extra'));
   const shape = dataset.manifest.imageShape;
   const px = shape[0] * shape[1] * shape[2];
-  const picks = splits.map((s, i) => sampleRows(s.count, sample, 1 + i));
+  // A seeded subset of each split, in the original order (so it stays stratified-ish and reproducible).
+  const picks = splits.map((s, i) => sampleIndices(s.count, sample ?? s.count, 1 + i));
   const count = picks.reduce((n, p) => n + p.length, 0);
   const out: EvalImages = {
     pixels: new Uint8Array(count * px),

@@ -1,11 +1,11 @@
 import { relative } from 'node:path';
-import type { LineAlphabet } from '@hcr/core';
+import { type LineAlphabet, sampleIndices } from '@hcr/core';
 import { decodeCtcEnsemble, memberProbs, type ReadResult } from '@hcr/decode';
 import { readerFrames } from '@hcr/model';
 import { round6 } from '../metrics.js';
 import type { ModelRun } from '../model-files.js';
 import { constraintsFor, type LineConstraint } from './constraints.js';
-import { pickExamples, SAMPLES_SHOWN, sampleRows } from './examples.js';
+import { pickExamples, SAMPLES_SHOWN } from './examples.js';
 import {
   caseConfusions,
   characterConfusions,
@@ -197,7 +197,7 @@ export async function evaluateSource(
     examples: pickExamples(set, constraints, readsBy, headline, alphabet),
     picture: `lines-${set.name}.png`,
     samplesPicture: `reads-${set.name}.png`,
-    samples: sampleRows(set.lines.length, SAMPLES_SHOWN).map((i) => set.lines[i]!.id),
+    samples: Array.from(sampleIndices(set.lines.length, SAMPLES_SHOWN, 12), (i) => set.lines[i]!.id),
   };
   const timing = runtimes.map((rt, k) => ({
     source: set.name,

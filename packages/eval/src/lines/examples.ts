@@ -1,4 +1,4 @@
-import { createRng, type LineAlphabet } from '@hcr/core';
+import type { LineAlphabet } from '@hcr/core';
 import type { ReadResult } from '@hcr/decode';
 import type { ReadSample } from './charts.js';
 import type { LineConstraint } from './constraints.js';
@@ -13,17 +13,6 @@ import type { LineItem, LineSet } from './sources.js';
 export const EXAMPLES_PER_LIST = 8;
 /** Random reads shown per source in `reads-<source>.png`. */
 export const SAMPLES_SHOWN = 12;
-
-/** `n` of `count` row indices, seeded (the same every run), in order. */
-export function sampleRows(count: number, n: number, seed = 12): number[] {
-  const rng = createRng(seed);
-  const all = Array.from({ length: count }, (_, i) => i);
-  for (let i = 0; i < Math.min(n, count); i++) {
-    const j = i + rng.int(count - i);
-    [all[i], all[j]] = [all[j]!, all[i]!];
-  }
-  return all.slice(0, Math.min(n, count)).sort((a, b) => a - b);
-}
 
 /** Error examples of the headline constraint: the most confident errors and the worst (highest line CER). */
 export function pickExamples(
