@@ -148,13 +148,16 @@ export function contentWithinEmptyMargins(img: GreyImage): TextLineBox | undefin
   for (let x = 0; x < width; x++) edge.push(grey[x]!, grey[(height - 1) * width + x]!);
   for (let y = 0; y < height; y++) edge.push(grey[y * width]!, grey[y * width + width - 1]!);
   const tone = median(edge);
-  const empty = (v: number) => Math.abs(v - tone) <= EMPTY_TOLERANCE;
+  // Within EMPTY_TOLERANCE of the tone: the same test as |v - tone| <= EMPTY_TOLERANCE (grey levels and the tone
+  // are float32 values, whose sums and differences a double holds exactly; NaN is never empty). Loops without
+  // calls: a page made in software is walked to its content, a few million pixels.
+  const lo = tone - EMPTY_TOLERANCE;
+  const hi = tone + EMPTY_TOLERANCE;
   const emptyRow = (y: number) => {
-    for (let x = 0, p = y * width; x < width; x++, p++) if (!empty(grey[p]!)) return false;
-    return true;
-  };
-  const emptyColumn = (x: number) => {
-    for (let y = 0, p = x; y < height; y++, p += width) if (!empty(grey[p]!)) return false;
+    for (let p = y * width, end = p + width; p < end; p++) {
+      const v = grey[p]!;
+      if (!(v >= lo && v <= hi)) return false;
+    }
     return true;
   };
   let top = 0;
@@ -162,10 +165,26 @@ export function contentWithinEmptyMargins(img: GreyImage): TextLineBox | undefin
   if (top === height) return undefined; // nothing at all: the blank-image rules answer
   let bottom = height;
   while (bottom > top && emptyRow(bottom - 1)) bottom--;
-  let left = 0;
-  while (left < width && emptyColumn(left)) left++;
-  let right = width;
-  while (right > left && emptyColumn(right - 1)) right--;
+  // Empty columns, row by row (rows outside top..bottom are empty): each row only looks as far in as the columns
+  // still empty on every row before it.
+  let left = width;
+  for (let y = top; y < bottom && left > 0; y++) {
+    let x = 0;
+    for (let p = y * width; x < left; x++, p++) {
+      const v = grey[p]!;
+      if (!(v >= lo && v <= hi)) break;
+    }
+    left = x;
+  }
+  let right = left;
+  for (let y = top; y < bottom && right < width; y++) {
+    let x = width - 1;
+    for (let p = y * width + x; x >= right; x--, p--) {
+      const v = grey[p]!;
+      if (!(v >= lo && v <= hi)) break;
+    }
+    right = Math.max(right, x + 1);
+  }
   // At least the height of what is inside, too: a field cut with some paper around its writing is no page.
   const deep = (depth: number, size: number) => depth >= Math.max(12, MIN_EMPTY_MARGIN * size, bottom - top);
   // On every side: a crop of a clean white form has empty paper beside its writing (432 of the 466 dev names).

@@ -245,6 +245,23 @@ function oneChannel(
     }
   else opaque = n;
   const cutout = transparent >= 0.05 * n && opaque > 0;
+  if (channels === 4 && !cutout) {
+    // RGBA on paper (sharp's output for every colour image): the loop below with its choices made, a photo being
+    // millions of pixels. Opaque pixels take the luminance itself (composite's `lum * 1 + 255 * 0`).
+    for (let i = 0, o = 0; i < n; i++, o += 4) {
+      const r = data[o]!;
+      const g = data[o + 1]!;
+      const b = data[o + 2]!;
+      const a = data[o + 3]!;
+      values[i] =
+        a !== 255
+          ? composite(r, g, b, a)
+          : r === g && g === b
+            ? OPAQUE_GREY[r]!
+            : 0.299 * r + 0.587 * g + 0.114 * b;
+    }
+    return { values, cutout };
+  }
   const grey = channels < 3;
   for (let i = 0, o = 0; i < n; i++, o += channels) {
     const alphaByte = alpha ? data[o + channels - 1]! : 255;
