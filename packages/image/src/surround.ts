@@ -50,20 +50,20 @@ export function paperWithinBorder(img: GreyImage): TextLineBox | undefined {
     const x = side === 'left' ? k : width - 1 - k;
     return { at: depth.top * width + x, step: width, count: Math.max(0, height - depth.bottom - depth.top) };
   };
-  /** The median of the values of lines k0..k1-1 from a side. */
-  const lineMedian = (side: Side, k0: number, k1: number): number => {
+  /** The values of lines k0..k1-1 from a side (for a median: the edge's tone, the paper past a border). */
+  const lineValues = (side: Side, k0: number, k1: number): number[] => {
     const values: number[] = [];
     for (let k = k0; k < k1; k++) {
       const { at, step, count } = line(side, k);
       for (let i = 0, p = at; i < count; i++, p += step) values.push(grey[p]!);
     }
-    return median(values);
+    return values;
   };
   const sides: Side[] = ['top', 'bottom', 'left', 'right'];
   for (let pass = 0; pass < 2; pass++)
     for (const side of sides) {
       const limit = (side === 'top' || side === 'bottom' ? height : width) - 1;
-      const t = lineMedian(side, 0, 1);
+      const t = median(lineValues(side, 0, 1));
       tone[side] = t;
       let d = 0;
       for (; d < limit; d++) {
@@ -100,8 +100,8 @@ export function paperWithinBorder(img: GreyImage): TextLineBox | undefined {
   };
   // And the paper just inside it (the 3 rows or columns past it) must be of another tone: a step, not a slope.
   const stepped = (f: { side: Side; depth: number; tone: number }) => {
-    const next = [0, 1, 2].reduce((n, k) => n + line(f.side, f.depth + k).count, 0);
-    return next > 0 && Math.abs(lineMedian(f.side, f.depth, f.depth + 3) - f.tone) >= BORDER_STEP;
+    const next = lineValues(f.side, f.depth, f.depth + 3);
+    return next.length > 0 && Math.abs(median(next) - f.tone) >= BORDER_STEP;
   };
   const borders = deep.filter((f) => inside(f.tone) <= MAX_TONE_INSIDE && stepped(f)).map((f) => f.side);
   if (borders.length === 0) return undefined;
