@@ -121,12 +121,24 @@ async function expandFileArgs(args: readonly string[]): Promise<string[]> {
  * One image's file bytes, or FILE_MISSING naming the file (reported for that image alone). A page of a PDF or
  * TIFF is the whole file: read it with `pageOf(input)` in the limits, so that it is drawn where it is prepared.
  */
-export async function readImageFile(input: ImageInput): Promise<Uint8Array> {
+async function readImageFile(input: ImageInput): Promise<Uint8Array> {
   return readFile(input.file).catch((e: Error) => {
     throw new HcrError('FILE_MISSING', `Cannot read ${input.file}: ${e.message}.`, {
       hint: 'Check the path.',
     });
   });
+}
+
+/**
+ * readImageFile for a run over many inputs: the pages of a PDF or TIFF follow each other, so the file they share is
+ * read once for all of them (the last file's bytes are kept until another file is asked for).
+ */
+export function imageFileReader(): (input: ImageInput) => Promise<Uint8Array> {
+  let last: { file: string; bytes: Promise<Uint8Array> } | undefined;
+  return (input) => {
+    if (last?.file !== input.file) last = { file: input.file, bytes: readImageFile(input) };
+    return last.bytes;
+  };
 }
 
 /** The decode limit naming an input's page (none for a file of one page). */

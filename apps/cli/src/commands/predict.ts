@@ -18,7 +18,7 @@ import {
 } from '@hcr/serve-onnx/recognizer';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { expandImageArgs, IMAGE_EXTENSIONS, pageOf, readImageFile } from '../image-files.js';
+import { expandImageArgs, IMAGE_EXTENSIONS, imageFileReader, pageOf } from '../image-files.js';
 import { formatOption, log, out, outputFormat, printJson } from '../output.js';
 import { countProgress } from '../progress.js';
 import { DEFAULT_MODEL } from './serve.js';
@@ -154,10 +154,11 @@ export function registerPredict(program: Command): void {
         else if (format === 'text') writeText(r);
       };
       if (format === 'csv') process.stdout.write(csvHeader(topK));
+      const readFile = imageFileReader(); // a document's pages share one read of its file
       for (const image of images) {
         const file = image.name;
         try {
-          const prepared = await rec.prepare(await readImageFile(image), pageOf(image));
+          const prepared = await rec.prepare(await readFile(image), pageOf(image));
           const probs = await rec.infer([prepared.pixels]);
           const prediction = rec.rank(probs, 0, { topK, classes: opts.classes, minConfidence, prepared });
           if (opts.debug) {

@@ -15,7 +15,13 @@ import {
 } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { expandImageArgs, IMAGE_EXTENSIONS, type ImageInput, pageOf, readImageFile } from '../image-files.js';
+import {
+  expandImageArgs,
+  IMAGE_EXTENSIONS,
+  type ImageInput,
+  imageFileReader,
+  pageOf,
+} from '../image-files.js';
 import { formatOption, out, outputFormat, printJson } from '../output.js';
 import { countProgress } from '../progress.js';
 
@@ -157,6 +163,7 @@ Examples:
         // Text and CSV are written as the images are read (a large folder shows its progress, and a run
         // stopped halfway keeps its rows); JSON is one document, written at the end.
         const write = (text: string) => format !== 'json' && process.stdout.write(text);
+        const readFile = imageFileReader(); // a document's pages share one read of its file
         // Rows written to a file or a pipe, or JSON, show nothing on the screen until the end: a bar on stderr does.
         const rowsOnScreen = format !== 'json' && Boolean(process.stdout.isTTY);
         const progress = countProgress(images.length, 'images', { rowsOnScreen });
@@ -164,7 +171,8 @@ Examples:
           const pages: PageResult[] = [];
           if (format === 'csv') write(pagesCsvHeader(opts.topK, judged));
           const inFlight = reader.prepareWorkers + 1;
-          for await (const page of readPages(reader, images, options, { columns: opts.columns }, inFlight)) {
+          const read = readPages(reader, images, readFile, options, { columns: opts.columns }, inFlight);
+          for await (const page of read) {
             pages.push(page);
             progress.add(1);
             write(format === 'csv' ? pageCsvRows(page, opts.topK, judged) : `${formatPage(page)}\n`);
@@ -181,7 +189,7 @@ Examples:
           const chunk = images.slice(s, s + 32);
           const files = chunk.map((image) => image.name);
           const prepared = await Promise.allSettled(
-            chunk.map(async (image) => reader.prepare(await readImageFile(image), pageOf(image))),
+            chunk.map(async (image) => reader.prepare(await readFile(image), pageOf(image))),
           );
           const ok = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
           const probs = await reader.infer(ok);
@@ -248,13 +256,14 @@ const LARGE_IMAGE_BYTES = 32 * 1024;
 async function* readPages(
   reader: LineReader,
   images: ImageInput[],
+  readFile: (image: ImageInput) => Promise<Uint8Array>,
   options: ReadOptions,
   layout: TextLinesOptions,
   inFlight: number,
 ): AsyncGenerator<PageResult> {
   // Settled to a value, so a file read ahead that fails is not an unhandled rejection while an earlier one is awaited.
   const readPage = (image: ImageInput): Promise<PageResult | { fatal: unknown }> =>
-    readImageFile(image)
+    readFile(image)
       .then((bytes) => reader.readLines(bytes, options, { ...layout, ...pageOf(image) }))
       .then(
         (reading) => ({ file: image.name, reading }),
