@@ -82,6 +82,11 @@ export const benchmarks: Record<string, { script: string; description: string; t
     script: 'packages/serve-onnx/bench/text-lines.ts',
     description: 'layout=lines on notes of 2-4 real cheque amounts: lines found, texts as read alone',
   },
+  documents: {
+    script: 'packages/serve-onnx/bench/documents.ts',
+    description:
+      'hcr read over a scanned 10-page PDF, photos of fields on a sheet and the dev crops: seconds',
+  },
   read: {
     script: 'packages/serve-onnx/bench/read.ts',
     description: 'line reader: lines/s in onnxruntime (batch 1, 32), HTTP /v1/read req/s',

@@ -1,0 +1,104 @@
+/**
+ * `pnpm bench documents [--reader file.onnx] [--runs 2]`
+ *
+ * How long `hcr read` takes over what people scan and photograph in bulk, run as the command itself (a child
+ * process of the repository's CLI, its start included), each input `--runs` times:
+ * - a 10-page PDF of forms scanned at 300 dpi, 12 dev names pasted down each page, read with `--layout lines`;
+ * - 40 photos of a dev name laid on a flat 3000x4000 sheet (JPEG quality 90);
+ * - the 466 dev names as cut (small crops).
+ * Also the line preprocessing's time per sheet photo in this process (`prepareLineImage`, no workers). The
+ * inputs are made here from the real dev sets, the same every run. Prints the load average before and after.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { prepareLineImage } from '@hcr/image/decode';
+import { PDFDocument } from 'pdf-lib';
+import sharp from 'sharp';
+import { devSetItems, PIPELINE_READER, ROOT } from './dev-sets.js';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const reader = resolve(arg('--reader') ?? PIPELINE_READER);
+const runs = Number(arg('--runs') ?? 2);
+const names = devSetItems('handwritten-names-dev');
+const dir = mkdtempSync(join(tmpdir(), 'hcr-bench-documents-'));
+const load0 = loadavg()[0]!;
+
+/** A page of 12 names at 300 dpi (US letter), as a document scanner writes it. */
+async function formsPdf(pages: number): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  for (let p = 0; p < pages; p++) {
+    const pasted = await Promise.all(
+      names.slice(p * 12, p * 12 + 12).map(async (n, i) => ({
+        input: await sharp(readFileSync(n.file)).resize({ width: 1200 }).toBuffer(),
+        top: 150 + i * 260,
+        left: 300,
+      })),
+    );
+    const jpeg = await sharp({ create: { width: 2550, height: 3300, channels: 3, background: 'white' } })
+      .composite(pasted)
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    doc.addPage([612, 792]).drawImage(await doc.embedJpg(jpeg), { x: 0, y: 0, width: 612, height: 792 });
+  }
+  return doc.save();
+}
+
+/** A dev name laid on a flat sheet of paper, photographed whole. */
+async function sheetPhoto(i: number): Promise<Buffer> {
+  const crop = await sharp(readFileSync(names[i]!.file)).resize({ width: 1400 }).toBuffer();
+  return sharp({ create: { width: 3000, height: 4000, channels: 3, background: { r: 235, g: 232, b: 225 } } })
+    .composite([{ input: crop, top: 1200 + ((i * 37) % 1500), left: 400 + ((i * 53) % 900) }])
+    .jpeg({ quality: 90 })
+    .toBuffer();
+}
+
+const pdf = join(dir, 'forms.pdf');
+writeFileSync(pdf, await formsPdf(10));
+const photos = join(dir, 'photos');
+mkdirSync(photos);
+const photoBytes: Buffer[] = [];
+for (let i = 0; i < 40; i++) {
+  photoBytes.push(await sheetPhoto(i));
+  writeFileSync(join(photos, `p${String(i).padStart(2, '0')}.jpg`), photoBytes[i]!);
+}
+
+/** Seconds `hcr read <args>` takes, as a user runs it (rows to a pipe). */
+function hcrRead(args: string[]): number {
+  const t0 = performance.now();
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'read', '--model', reader, ...args],
+    { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0 && !r.stdout)
+    throw new Error(`hcr read ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return seconds;
+}
+
+const rows: [string, string][] = [];
+for (const [what, args] of [
+  ['10-page PDF of forms at 300 dpi, --layout lines', [pdf, '--layout', 'lines', '--classes', 'letters']],
+  ['40 photos of a field on a 3000x4000 sheet', [photos, '--classes', 'letters']],
+  ['466 dev names as cut (small crops)', [resolve(names[0]!.file, '..'), '--classes', 'letters']],
+] as const) {
+  const times = Array.from({ length: runs }, () => hcrRead([...args, '--format', 'csv']));
+  rows.push([what, times.map((t) => `${t.toFixed(2)} s`).join(', ')]);
+}
+
+await prepareLineImage(photoBytes[0]!); // loads the decoders
+const t0 = performance.now();
+for (const b of photoBytes) await prepareLineImage(b);
+const perPhoto = (performance.now() - t0) / photoBytes.length;
+rows.push(['prepareLineImage of a sheet photo, in process', `${perPhoto.toFixed(1)} ms`]);
+
+rmSync(dir, { recursive: true, force: true });
+console.log('| input | time |');
+console.log('|---|---|');
+for (const [what, time] of rows) console.log(`| ${what} | ${time} |`);
+console.log(`${reader}; load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}`);
