@@ -254,6 +254,25 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     expect((await run([...args, '--json', '--format', 'csv'])).stderr).toMatch(/two different outputs/);
   });
 
+  it('stops quietly when the reader of its output closes the pipe (hcr read scans/ | head)', async () => {
+    const folder = join(dir, 'many');
+    await mkdir(folder, { recursive: true });
+    for (let i = 0; i < 40; i++) await copyFile(line, join(folder, `line-${String(i).padStart(2, '0')}.png`));
+    const child = spawn(process.execPath, [...HCR_ARGS, 'read', '--model', RANDOM_READER, folder], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', HCR_READER: '' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    // The first rows arrive (32 images are read at a time), then the pipe is closed, as `head` does.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((res) => child.on('close', res));
+    expect(stderr).not.toMatch(/EPIPE|Error/);
+    expect(code).toBe(0);
+  });
+
   it('--model a.onnx,b.onnx reads with both readers as one ensemble', async () => {
     const r = await run(['read', '--model', `${RANDOM_READER},${RANDOM_READER_SEED4}`, line, '--json']);
     expect(r.code, r.stderr).toBe(0);

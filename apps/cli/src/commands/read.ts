@@ -361,13 +361,17 @@ function csvRowOf(r: ReadResult, topK: number, judged: boolean): string {
 
 function formatResult(r: ReadResult): string {
   if (r.error) return `${r.file}  error ${r.error.message}`;
-  const { text, confidence, alternatives, skew, verdict } = r.reading!;
+  const { text, confidence, alternatives, skew, verdict, constraintUnsatisfied } = r.reading!;
   const pct = (c: number) => `${(c * 100).toFixed(1)}%`;
   const rest = alternatives
     .slice(1)
     .map((a) => `${JSON.stringify(a.text)} ${pct(a.confidence)}`)
     .join(', ');
-  const shown = text === '' ? out.dim('(nothing read)') : out.bold(JSON.stringify(text));
+  const shown = constraintUnsatisfied
+    ? out.dim('(no text fits the class, pattern or lexicon asked for)')
+    : text === ''
+      ? out.dim('(nothing read)')
+      : out.bold(JSON.stringify(text));
   const leaned = skew ? out.dim(`  (leaned ${skew}°, turned flat)`) : '';
   // --min-confidence: the text is still shown (a guess to check by hand), marked as no answer.
   const judged = verdict === 'not-confident' ? `  ${out.bold('no confident answer')}` : '';

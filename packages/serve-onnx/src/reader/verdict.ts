@@ -21,11 +21,15 @@ export function judgeReading<T extends { text: string; confidence: number; const
   minConfidence: number | undefined,
 ): T & Partial<ReadDecision> {
   if (minConfidence === undefined) return reading;
-  const accepted = !reading.constraintUnsatisfied && reading.confidence >= minConfidence;
+  // Writing was found but no character read in it: however sure the reader is of that, there is no text to act on.
+  const empty = reading.text === '';
+  const accepted = !reading.constraintUnsatisfied && !empty && reading.confidence >= minConfidence;
   if (accepted) return { ...reading, answer: reading.text, verdict: 'accepted' };
   const message = reading.constraintUnsatisfied
     ? 'No confident answer: no text satisfies the constraints asked for.'
-    : `No confident answer: the best reading ${JSON.stringify(reading.text)} has a probability of ${pct(reading.confidence)}, below min_confidence ${minConfidence}.`;
+    : empty
+      ? 'No answer: no character was read in the writing found (a mark, a stroke or something that is not text).'
+      : `No confident answer: the best reading ${JSON.stringify(reading.text)} has a probability of ${pct(reading.confidence)}, below min_confidence ${minConfidence}.`;
   return { ...reading, answer: null, verdict: 'not-confident', message };
 }
 
@@ -36,6 +40,10 @@ export function judgePage<
 >(page: P, minConfidence: number | undefined): P & Partial<ReadDecision> {
   if (minConfidence === undefined) return page;
   const lines = page.lines.map((l) => judgeReading(l, minConfidence));
+  if (page.lines.every((l) => l.text === '')) {
+    const message = 'No answer: no character was read in the writing found.';
+    return { ...page, lines, answer: null, verdict: 'not-confident', message };
+  }
   if (page.confidence >= minConfidence) return { ...page, lines, answer: page.text, verdict: 'accepted' };
   const message = `No confident answer: the probability that every line is read right is ${pct(page.confidence)}, below min_confidence ${minConfidence}.`;
   return { ...page, lines, answer: null, verdict: 'not-confident', message };
