@@ -50,6 +50,13 @@ describe('POST /v1/read', () => {
       payload: Buffer.isBuffer(body) ? body : JSON.stringify(body),
     });
 
+  const postForm = (name: string, value: Buffer | string) => {
+    const form = new FormData();
+    if (Buffer.isBuffer(value)) form.append(name, new Blob([value], { type: 'image/png' }), 'line.png');
+    else form.append(name, value);
+    return hcr.app.inject({ method: 'POST', url: '/v1/read', payload: form });
+  };
+
   it('describes the character model and the reader in /v1/model and /readyz', async () => {
     const model = (await hcr.app.inject('/v1/model')).json();
     expect(model.classNames).toHaveLength(36);
@@ -450,6 +457,16 @@ describe('POST /v1/read', () => {
       [post(png, '?layout=page'), 400, 'BAD_LAYOUT', /layout="page"/],
       [post({ image: b64, layout: 2 }), 400, 'BAD_OPTION', /layout=2/],
       [post(await uniform(300, 200), '?layout=lines'), 400, 'NO_INK'],
+      [post(png, '?topk=3'), 400, 'BAD_OPTION', /^Unknown query parameter topk \(did you mean top_k\?\)/],
+      [post({ image: b64, claases: 'digits' }), 400, 'BAD_JSON', /claases .*did you mean classes/],
+      [
+        post(Buffer.from('garbage'), '', 'multipart/form-data; boundary=XX'),
+        400,
+        'BAD_FORM',
+        /cannot be read/,
+      ],
+      [postForm('file', png), 400, 'BAD_FORM', /Unknown field file in the form/],
+      [postForm('top_k', '2'), 400, 'BAD_IMAGES', /no image file/],
     ];
     for (const [res, status, codeName, message] of cases) {
       const r = await res;

@@ -213,6 +213,11 @@ describe('HTTP service', () => {
         'BAD_MIN_CONFIDENCE',
       ],
       ['bad classes', post(Buffer.alloc(10), 'image/png', '?classes=digitz'), 400, 'CLASSES_INVALID'],
+      // A misspelt option is refused, not read as no option at all.
+      ['misspelt query option', post(Buffer.alloc(10), 'image/png', '?topk=3'), 400, 'BAD_OPTION'],
+      ['misspelt JSON option', post({ images: ['AAAA'], topk: 3 }, 'application/json'), 400, 'BAD_JSON'],
+      ['broken form', post('garbage', 'multipart/form-data; boundary=XX'), 400, 'BAD_FORM'],
+      ['form without boundary', post('garbage', 'multipart/form-data'), 400, 'BAD_FORM'],
       [
         'octet-stream that is no image',
         post(Buffer.from('%PDF-1.4'), 'application/octet-stream'),
@@ -226,6 +231,21 @@ describe('HTTP service', () => {
       expect(res.json().error.code, name).toBe(code);
       expect(res.json().error.message.length, name).toBeGreaterThan(10);
     }
+    const misspelt = (await post(Buffer.alloc(10), 'image/png', '?claases=digits')).json().error;
+    expect(misspelt.message).toBe('Unknown query parameter claases (did you mean classes?).');
+    expect(misspelt.hint).toMatch(/top_k, classes, min_confidence, page, debug/);
+    const wrongField = new FormData();
+    wrongField.append('file', new Blob([await photo('7')], { type: 'image/png' }), 'seven.png');
+    const form = await hcr.app.inject({ method: 'POST', url: '/v1/predict', payload: wrongField });
+    expect(form.statusCode).toBe(400);
+    expect(form.json().error.hint).toMatch(/file field named image/);
+    // Options beside JSON images, as /v1/read takes them.
+    const json = await post(
+      { images: [(await photo('7')).toString('base64')], top_k: 2, classes: 'digits' },
+      'application/json',
+    );
+    expect(json.json().predictions[0].topK.map((k: { label: string }) => k.label)).toHaveLength(2);
+    expect(json.json().predictions[0].topK.every((k: { label: string }) => /[0-9]/.test(k.label))).toBe(true);
     expect((await hcr.app.inject('/healthz')).statusCode).toBe(200);
     const metrics = (await hcr.app.inject('/metrics')).body;
     expect(metrics).toMatch(/hcr_http_requests_total\{route="\/v1\/predict",method="POST",status="413"\} 1/);

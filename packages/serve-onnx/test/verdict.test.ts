@@ -24,7 +24,10 @@ describe('judgeReading', () => {
     const line = { text: '', confidence: 0.95 };
     const page = judgePage({ text: '\n', confidence: 0.9, lines: [line, line] }, 0.5);
     expect(page).toMatchObject({ answer: null, verdict: 'not-confident' });
-    expect(page.lines.every((l) => l.verdict === 'not-confident')).toBe(true);
+    expect(page.lines.map((l) => (l as { verdict?: string }).verdict)).toEqual([
+      'not-confident',
+      'not-confident',
+    ]);
     const read = judgePage(
       { text: '\n7', confidence: 0.9, lines: [line, { text: '7', confidence: 0.95 }] },
       0.5,

@@ -1,4 +1,5 @@
 import { HcrError } from '@hcr/core';
+import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { FastifyReply } from 'fastify';
 import type { RecognizerInput } from '../recognizer.js';
 
@@ -18,8 +19,8 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
     .send({ error: { code, message, ...(hint ? { hint } : {}) } });
 }
 
-export const JSON_HINT =
-  'Send {"pixels": [784 numbers]} or {"images": ["<base64 PNG/JPEG/WebP>", ...]}, or the image itself as image/png.';
+/** How to send characters to POST /v1/predict. */
+export const JSON_HINT = `Send the image itself (content-type ${IMAGE_CONTENT_TYPES.join(', ')}), or JSON {"pixels": [784 numbers]} or {"images": ["<base64 image>", ...]}, with options top_k, classes, min_confidence, page as query parameters or JSON fields.`;
 
 export function round(ms: number): number {
   return Math.round(ms * 100) / 100;

@@ -126,6 +126,7 @@ export function predictSchema(classCount: number, maxImages: number) {
     tags: ['characters'],
     querystring: {
       type: 'object',
+      additionalProperties: false,
       properties: { top_k: topK, classes, min_confidence: minConfidence, page, debug },
     },
     response: { 200: predictResponse },
@@ -136,6 +137,7 @@ export function predictSchema(classCount: number, maxImages: number) {
           schema: {
             type: 'object',
             required: ['image'],
+            additionalProperties: false,
             properties: {
               image: {
                 ...binary,
@@ -151,7 +153,9 @@ export function predictSchema(classCount: number, maxImages: number) {
         'application/json': {
           schema: {
             type: 'object',
-            description: 'Either `pixels` or `images`.',
+            additionalProperties: false,
+            description:
+              'Either `pixels`, `images` or `image`, with options beside them (the query string wins).',
             properties: {
               pixels: {
                 type: 'array',
@@ -165,6 +169,12 @@ export function predictSchema(classCount: number, maxImages: number) {
                 maxItems: maxImages,
                 items: { type: 'string', description: `base64 ${IMAGE_FORMATS_TEXT} (data: URLs welcome)` },
               },
+              image: {
+                type: 'string',
+                description: `One base64 ${IMAGE_FORMATS_TEXT} (data: URLs welcome).`,
+              },
+              top_k: orNumericString(topK),
+              classes,
               min_confidence: minConfidence,
               page: jsonPage,
             },
@@ -236,13 +246,18 @@ export function readSchema(maxImages: number) {
     description:
       'One line per image, under optional constraints (classes, pattern, lexicon). Options as query parameters, or as fields of a JSON or multipart body (which win).',
     tags: ['lines'],
-    querystring: { type: 'object', properties: { ...readOptionProperties, debug } },
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { ...readOptionProperties, debug },
+    },
     body: {
       content: {
         ...rawImageBodies(`A ${IMAGE_FORMATS_TEXT} image of one line of writing.`),
         'multipart/form-data': {
           schema: {
             type: 'object',
+            additionalProperties: false,
             properties: {
               image: { ...binary, description: 'One line image.' },
               images: images(binary),

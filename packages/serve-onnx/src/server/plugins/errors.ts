@@ -4,7 +4,8 @@ import type { FastifyError } from 'fastify';
 import { OverloadedError } from '../batcher.js';
 import { JSON_HINT, sendError, statusFor } from '../http.js';
 import type { HcrFastify } from '../types.js';
-import { validationError } from './validation.js';
+import { isUnreadableForm } from './multipart.js';
+import { FORM_HINT, validationError } from './validation.js';
 
 /** Every error leaves as {error: {code, message, hint}} with the status it deserves; unknown routes too. */
 export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): void {
@@ -31,14 +32,15 @@ export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): 
     if (
       err.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' ||
       err.code === 'FST_PARTS_LIMIT' ||
-      err.code === 'FST_FIELDS_LIMIT'
+      err.code === 'FST_FIELDS_LIMIT' ||
+      isUnreadableForm(req, err)
     )
       return sendError(
         reply,
         400,
         'BAD_FORM',
         `The multipart form cannot be read (${err.message}).`,
-        'Send the image as a file field named image (curl -F image=@x.png).',
+        FORM_HINT,
       );
     const status = err.statusCode ?? 500;
     if (status === 413)
@@ -55,10 +57,17 @@ export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): 
         415,
         'UNSUPPORTED_MEDIA_TYPE',
         `Content-Type ${req.headers['content-type'] ?? '(none)'} is not accepted.`,
-        `Send ${IMAGE_CONTENT_TYPES.join(', ')} (or application/octet-stream), or application/json with {"pixels": [...]} or {"images": [...]}.`,
+        req.routeOptions.config?.bodyHint ??
+          `Send ${IMAGE_CONTENT_TYPES.join(', ')} (or application/octet-stream), or application/json with {"images": [...]}.`,
       );
     if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
-      return sendError(reply, 400, 'BAD_JSON', `The body is not valid JSON (${err.message}).`, JSON_HINT);
+      return sendError(
+        reply,
+        400,
+        'BAD_JSON',
+        `The body is not valid JSON (${err.message}).`,
+        req.routeOptions.config?.bodyHint ?? JSON_HINT,
+      );
     if (status < 500) return sendError(reply, status, err.code ?? 'BAD_REQUEST', err.message);
     req.log.error({ err }, 'unexpected error');
     return sendError(reply, 500, 'INTERNAL', 'Internal error while handling the request.');

@@ -1,5 +1,6 @@
 import { HcrError } from '@hcr/core';
 import { Ajv, type ErrorObject } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
 import type { FastifyRequest } from 'fastify';
 import { PAGE_HINT } from '../pages.js';
 import type { HcrFastify } from '../types.js';
@@ -72,16 +73,16 @@ export function validationError(
 ): HcrError {
   const e = errors[0]!;
   const bodyHint = req.routeOptions.config.bodyHint;
-  const where = part === 'querystring' ? 'query' : 'body';
   const field = e.instancePath.split('/')[1] ?? '';
   if (!field) {
     const extra = (e.params as { additionalProperty?: string }).additionalProperty;
     const missing = (e.params as { missingProperty?: string }).missingProperty;
-    const problem = extra
-      ? `Unknown field ${extra} in the ${where}.`
-      : missing
-        ? `The ${where} has no "${missing}" field.`
-        : `The ${where} ${e.message}.`;
+    const form = part === 'body' && req.isMultipart();
+    const where = part === 'querystring' ? 'query' : form ? 'form' : 'body';
+    if (extra) return unknownField(extra, where, fieldsOf(req, part, form));
+    if (form && (missing === 'image' || missing === 'images'))
+      return new HcrError('BAD_IMAGES', 'The form has no image file.', { hint: FORM_HINT });
+    const problem = missing ? `The ${where} has no "${missing}" field.` : `The ${where} ${e.message}.`;
     const code =
       missing === 'image' || missing === 'images'
         ? 'BAD_IMAGES'
@@ -97,6 +98,43 @@ export function validationError(
   const what = field === 'images' && Array.isArray(value) ? `${value.length} images` : `${field}=${shown}`;
   const rule = e.instancePath.split('/').length > 2 ? `${e.instancePath.slice(1)} ${e.message}` : e.message;
   return new HcrError(code, `${what}: ${rule}.`, { hint: FIELD_HINTS[code] ?? bodyHint });
+}
+
+/** How to send a form: the file field is `image`, once or repeated. */
+export const FORM_HINT =
+  'Send the image as a file field named image (curl -F image=@x.png); repeat it for several.';
+
+/**
+ * A field the route does not take, named with the nearest one it does (`topk` -> top_k), and all of them: a
+ * misspelt option must not be read as no option (`claases=digits` would read with no class at all).
+ */
+export function unknownField(name: string, where: 'query' | 'form' | 'body', known: string[]): HcrError {
+  const near = known.length ? closest(name.toLowerCase().replace(/-/g, '_'), known) : undefined;
+  const guess =
+    near && distance(name.toLowerCase().replace(/-/g, '_'), near) <= Math.max(2, name.length / 3)
+      ? ` (did you mean ${near}?)`
+      : '';
+  const what = {
+    query: `query parameter ${name}`,
+    form: `field ${name} in the form`,
+    body: `field ${name} in the JSON body`,
+  }[where];
+  const code = where === 'query' ? 'BAD_OPTION' : where === 'form' ? 'BAD_FORM' : 'BAD_JSON';
+  return new HcrError(code, `Unknown ${what}${guess}.`, {
+    hint: `This route takes: ${known.join(', ')}.${where === 'form' ? ` ${FORM_HINT}` : ''}`,
+  });
+}
+
+/** The field names the route's schema lists for this part of the request (query, form or JSON body). */
+function fieldsOf(req: FastifyRequest, part: string | undefined, form: boolean): string[] {
+  const schema = req.routeOptions.schema as
+    | { querystring?: Schema; body?: { content?: Record<string, { schema?: Schema }> } }
+    | undefined;
+  const s: Schema | undefined =
+    part === 'querystring'
+      ? schema?.querystring
+      : schema?.body?.content?.[form ? 'multipart/form-data' : 'application/json']?.schema;
+  return Object.keys((s?.properties ?? {}) as object);
 }
 
 function valueAt(container: unknown, field: string): unknown {

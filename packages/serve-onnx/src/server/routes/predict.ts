@@ -25,20 +25,21 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
   const schema = predictSchema(rec.info.classNames.length, limits.maxImagesPerRequest);
   app.post('/v1/predict', { schema, config: { bodyHint: JSON_HINT } }, async (req, reply) => {
     const t0 = performance.now();
-    // Options come from the query string, or from the fields of a multipart form (which win).
+    // Options come from the query string, or from the fields of a multipart form or JSON body (which win).
     const query = (
       req.isMultipart() ? { ...(req.query as object), ...formFields(req.body) } : req.query
     ) as Record<string, string | undefined>;
+    // A JSON body's options win over the query string's, as a form's do.
+    const option = (name: string) => jsonField(req.body, name) ?? query[name];
     const topK = parseTopK(
-      query.top_k === undefined ? undefined : String(query.top_k),
+      option('top_k') === undefined ? undefined : String(option('top_k')),
       rec.info.classNames.length,
     );
-    const classes = query.classes;
+    const classes = option('classes') as string | undefined;
     const debug = query.debug === '1' || query.debug === 'true';
     allowedClasses(classes, rec.info.classNames); // 400 before any work
-    // min_confidence from the query, a form field, or the JSON body
-    const minConfidence = parseMinConfidence(query.min_confidence ?? jsonField(req.body, 'min_confidence'));
-    const pageChoice = parsePages(query.page ?? jsonField(req.body, 'page'));
+    const minConfidence = parseMinConfidence(option('min_confidence'));
+    const pageChoice = parsePages(option('page'));
     const inputs = parseBody(req.headers['content-type'], req.body, limits.maxImagesPerRequest);
     const work = (async () => {
       let prepared: PreparedCharacter[] = [];
