@@ -1,7 +1,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
-import { documentPages, pageRef, parsePageRef, sniffImageFormat } from '@hcr/image/decode';
+import { documentPages, pageRef, parsePageList, parsePageRef, sniffImageFormat } from '@hcr/image/decode';
 
 /** File extensions a folder is searched for: the formats hcr decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, PDF). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
@@ -60,16 +60,36 @@ export async function expandImageArgs(args: readonly string[]): Promise<ImageInp
  * when read).
  */
 async function pagesOf(file: string): Promise<ImageInput[]> {
-  // `scans.pdf#page=3` names one page (as hcr's rows do), unless a file of that very name exists.
-  const ref = parsePageRef(file);
-  if (ref.page !== undefined && !(await exists(file)) && (await exists(ref.file)))
-    return [{ name: file, file: ref.file, page: ref.page }];
+  // `scans.pdf#page=3` names one page (as hcr's rows do), `#page=1-3,5` or `#page=all` several, unless a file
+  // of that very name exists.
+  const named = /^(.*)#page=(.*)$/s.exec(file);
+  if (named && !(await exists(file)) && (await exists(named[1]!))) return listedPages(named[1]!, named[2]!);
   if (!(await mayHoldPages(file))) return [{ name: file, file }];
-  const pages = await readFile(file)
-    .then(documentPages)
-    .catch(() => 1);
+  const pages = await pageCount(file);
   if (pages <= 1) return [{ name: file, file }];
   return Array.from({ length: pages }, (_, i) => ({ name: pageRef(file, i + 1), file, page: i + 1 }));
+}
+
+const pageCount = (file: string) =>
+  readFile(file)
+    .then(documentPages)
+    .catch(() => 1);
+
+/** The pages `list` names of `file` (a page it lacks is reported when read, as BAD_PAGE for that row). */
+async function listedPages(file: string, list: string): Promise<ImageInput[]> {
+  const ref = parsePageRef(`${file}#page=${list}`);
+  if (ref.page !== undefined) return [{ name: pageRef(file, ref.page), file, page: ref.page }];
+  const parsed = parsePageList(list);
+  if ('problem' in parsed)
+    throw new HcrError('BAD_PAGE', `${file}#page=${list}: "${list}" ${parsed.problem}.`, {
+      hint: `Name one page (${file}#page=2), several (#page=1-3,5) or every page (#page=all, or the file alone).`,
+    });
+  if (parsed.pages === 'all') return pagesOf(file);
+  const pages = await pageCount(file);
+  // One page of an image with one: the image itself, named as the user did.
+  if (pages <= 1 && parsed.pages.length === 1 && parsed.pages[0] === 1)
+    return [{ name: pageRef(file, 1), file }];
+  return parsed.pages.map((page) => ({ name: pageRef(file, page), file, page }));
 }
 
 const exists = (path: string) =>

@@ -129,7 +129,7 @@ function pixelsOfPage(pixels: ArrayLike<number>, opts?: PreprocessOptions): Prep
       'BAD_PAGE',
       `Page ${page} is not in the pixels: 784 pixel values are one image of one page.`,
       {
-        hint: 'Name a page only for a PDF or a TIFF of several (page=1 always reads an image).',
+        hint: 'Name a page only for a PDF or a TIFF of several (page 1 of any other image is the image itself).',
       },
     );
   return preparePixels(pixels);

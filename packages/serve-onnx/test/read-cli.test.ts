@@ -236,6 +236,23 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const past = await run(['read', '--model', RANDOM_READER, `${named.slice(0, -1)}9`, '--json']);
     expect(past.code).toBe(1);
     expect(JSON.parse(past.stdout).results[0].error).toMatchObject({ code: 'BAD_PAGE' });
+    // Several pages named as HTTP's page names them: a list in the order named, or all of them.
+    const forms = join(folder, 'batch 2', 'forms.pdf');
+    const listed = JSON.parse(
+      (await run(['read', '--model', RANDOM_READER, `${forms}#page=2,1`, '--json'])).stdout,
+    );
+    expect(listed.results.map((r: { file: string }) => r.file)).toEqual([
+      `${forms}#page=2`,
+      `${forms}#page=1`,
+    ]);
+    expect(listed.results[0].reading.text).toBe(doc.results[5].reading.text);
+    const all = JSON.parse(
+      (await run(['read', '--model', RANDOM_READER, `${forms}#page=all`, '--json'])).stdout,
+    );
+    expect(all.results.map((r: { file: string }) => r.file)).toEqual([`${forms}#page=1`, `${forms}#page=2`]);
+    const zero = await run(['read', '--model', RANDOM_READER, `${forms}#page=0`]);
+    expect(zero.code).toBe(1);
+    expect(zero.stderr).toMatch(/forms\.pdf#page=0: "0" names page 0 \(pages count from 1\)/);
     // The fax's pages read as the same field saved as a TIFF of one page (b.tif).
     expect(readings(2)).toEqual([doc.results[1].reading, doc.results[1].reading]);
     const c = await run([...args, '--format', 'csv']);

@@ -214,6 +214,18 @@ describe('HTTP service', () => {
       ],
       ['bad classes', post(Buffer.alloc(10), 'image/png', '?classes=digitz'), 400, 'CLASSES_INVALID'],
       // A misspelt option is refused, not read as no option at all.
+      // A strip no character has the shape of (shrunk to the working size it would be a row of pixels).
+      [
+        'strip 50 times wider than high',
+        post(
+          await sharp({ create: { width: 2000, height: 40, channels: 3, background: '#e6e6e6' } })
+            .png()
+            .toBuffer(),
+          'image/png',
+        ),
+        400,
+        'IMAGE_TOO_ELONGATED',
+      ],
       ['misspelt query option', post(Buffer.alloc(10), 'image/png', '?topk=3'), 400, 'BAD_OPTION'],
       ['misspelt JSON option', post({ images: ['AAAA'], topk: 3 }, 'application/json'), 400, 'BAD_JSON'],
       ['broken form', post('garbage', 'multipart/form-data; boundary=XX'), 400, 'BAD_FORM'],

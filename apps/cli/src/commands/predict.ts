@@ -14,10 +14,10 @@ import {
   DEFAULT_MIN_CONFIDENCE,
   encodeGreyPng,
   type Prediction,
-  parseMinConfidence,
 } from '@hcr/serve-onnx/recognizer';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
+import { minConfidenceFlag, rangeInt } from '../flags.js';
 import { expandImageArgs, IMAGE_EXTENSIONS, imageFileReader, pageOf } from '../image-files.js';
 import { formatOption, log, out, outputFormat, printJson } from '../output.js';
 import { countProgress } from '../progress.js';
@@ -102,7 +102,7 @@ export function registerPredict(program: Command): void {
       `image files, one character each (each page of a PDF or TIFF of several), or folders (searched recursively for ${IMAGE_EXTENSIONS.join(' ')})`,
     )
     .option('--model <file>', `ONNX model (env HCR_MODEL; default ${DEFAULT_MODEL})`)
-    .option('--top-k <n>', 'ranked answers per image', '3')
+    .option('--top-k <n>', "ranked answers per image (at most the model's classes)", '3')
     .option(
       '--classes <which>',
       'all | digits | letters | alnum | uppercase | lowercase | chars:<set> such as chars:0123456789',
@@ -118,15 +118,15 @@ export function registerPredict(program: Command): void {
     .option('--json', 'print one JSON document (same as --format json)')
     .action(async (args: string[], opts) => {
       const format = outputFormat(opts);
-      const topK = Number(opts.topK);
-      if (!Number.isInteger(topK) || topK < 1)
-        throw new HcrError('BAD_OPTION', `--top-k must be a positive integer, got '${opts.topK}'.`);
       parseClassOption(opts.classes); // a misspelt class fails before the model loads
-      const minConfidence = parseMinConfidence(opts.minConfidence);
+      const minConfidence = minConfidenceFlag(String(opts.minConfidence));
       const images = await expandImageArgs(args);
+      rangeInt('--top-k', Number.POSITIVE_INFINITY)(String(opts.topK)); // not a count: fails before the model loads
       const rec = await createRecognizer({ model: opts.model ?? process.env.HCR_MODEL ?? DEFAULT_MODEL });
+      let topK: number;
       try {
         allowedClasses(opts.classes, rec.info.classNames); // a set the model lacks (lowercase on 36 classes)
+        topK = rangeInt('--top-k', rec.info.classNames.length)(String(opts.topK)); // at most the model's classes
       } catch (e) {
         await rec.close();
         throw e;

@@ -15,6 +15,7 @@ import {
 } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
+import { minConfidenceFlag, rangeInt } from '../flags.js';
 import {
   expandImageArgs,
   IMAGE_EXTENSIONS,
@@ -37,18 +38,6 @@ export function readerPaths(spec: string): string | string[] {
   return paths.length === 1 ? paths[0]! : paths;
 }
 
-/** A whole number from 1 to `max` for a CLI flag, or an error naming the flag. */
-export function rangeInt(flag: string, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^\s*\d+\s*$/.test(v) || n < 1 || n > max)
-      throw new HcrError('BAD_OPTION', `${flag} must be a whole number from 1 to ${max}, got '${v}'.`, {
-        hint: `Pass e.g. ${flag} ${Math.min(5, max)}.`,
-      });
-    return n;
-  };
-}
-
 interface ReadResult {
   file: string;
   reading?: LineReading;
@@ -60,16 +49,6 @@ interface PageResult {
   file: string;
   reading?: TextReading;
   error?: { code: string; message: string };
-}
-
-/** `--min-confidence`: a probability from 0 to 1, or an error naming the flag. */
-function minConfidenceFlag(v: string): number {
-  const p = Number(v);
-  if (v.trim() === '' || !Number.isFinite(p) || p < 0 || p > 1)
-    throw new HcrError('BAD_OPTION', `--min-confidence must be a number from 0 to 1, got '${v}'.`, {
-      hint: 'Pass e.g. --min-confidence 0.8 (readings below it are marked not confident, to check by hand).',
-    });
-  return p;
 }
 
 /** `--layout`: line (one line, word or field per image) or lines (every line of writing in it). */

@@ -1,9 +1,16 @@
+import { HcrError } from '@hcr/core';
 import { normaliseCharacter } from '../character.js';
 import { extractInkShared, type InkOptions } from '../character-ink.js';
 import { cleanPaper, PIXELS, type PreparedCharacter, preparePixels, SIDE } from '../character-pixels.js';
 import { type DecodeLimits, decodeImage, decodeImageNow } from './decode.js';
 
 export interface PreprocessOptions extends DecodeLimits, InkOptions {}
+
+/**
+ * No one character is this many times wider than high, or higher than wide (a thin 1 cropped tight is about 6):
+ * such a strip shrunk to the working size is a row or two of pixels, and any class read from it is noise.
+ */
+export const MAX_CHARACTER_ASPECT = 20;
 
 /** Encoded image (PNG/JPEG/WebP, any size and colour) -> canonical 28x28. */
 export async function prepareImage(
@@ -12,6 +19,7 @@ export async function prepareImage(
 ): Promise<PreparedCharacter> {
   // Small PNGs decode at once into a buffer of this thread's, read by extractInk before anything else runs.
   const img = decodeImageNow(bytes, opts, true) ?? (await decodeImage(bytes, opts));
+  checkCharacterShape(img.originalWidth, img.originalHeight);
   const source = {
     kind: 'image' as const,
     format: img.format,
@@ -35,4 +43,17 @@ export async function prepareImage(
     ink: report,
     source,
   };
+}
+
+function checkCharacterShape(width: number, height: number): void {
+  const wide = width >= height;
+  const ratio = wide ? width / height : height / width;
+  if (ratio <= MAX_CHARACTER_ASPECT) return;
+  throw new HcrError(
+    'IMAGE_TOO_ELONGATED',
+    `The image is ${width}x${height}, ${Math.round(ratio)} times ${wide ? 'wider than high' : 'higher than wide'}: no single character is that shape.`,
+    {
+      hint: 'Crop the image to the one character; a word, number or line of writing goes to POST /v1/read (hcr read).',
+    },
+  );
 }

@@ -350,7 +350,7 @@ function checkPage(format: ImageFormat, page: number | undefined, pages: number)
     {
       hint:
         pages === 1
-          ? 'Name a page only for a PDF or a TIFF of several (page=1 always reads an image).'
+          ? 'Name a page only for a PDF or a TIFF of several (page 1 of any other image is the image itself).'
           : `Name a page from 1 to ${pages}.`,
     },
   );

@@ -63,7 +63,7 @@ export async function prepareLineImage(
   bytes: Uint8Array,
   limits: Partial<LineLimits> = {},
 ): Promise<PreparedTextLine> {
-  const { grey, options, place } = await decodeLine(bytes, limits, true);
+  const { grey, options, place, sent } = await decodeLine(bytes, limits, true);
   let line: LineImage | undefined;
   try {
     line = preprocessLine(grey, options);
@@ -81,7 +81,7 @@ export async function prepareLineImage(
   if (cut.lines > 1)
     throw new HcrError(
       'SEVERAL_LINES',
-      `The ${grey.width}x${grey.height} image holds ${cut.lines} lines of writing spread over it, not one line or field.`,
+      `The ${sent.width}x${sent.height} image holds ${cut.lines} lines of writing spread over it, not one line or field.`,
       {
         hint: 'Read every line with layout=lines (hcr read --layout lines), or crop the image to the one field.',
       },
@@ -263,7 +263,7 @@ async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>, oneFie
     box: sentBox(inDecoded(box), toSent, sent),
     skew,
   });
-  return { grey, options, place };
+  return { grey, options, place, sent };
 }
 
 /** An image lower than ENLARGE_BELOW enlarged to ENLARGED_HEIGHT (its longer side kept within `maxSide`). */

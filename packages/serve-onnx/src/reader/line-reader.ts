@@ -139,8 +139,10 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   const members: ReaderModelInfo[] = [];
   const sessions: ort.InferenceSession[] = [];
   let tuning: Required<SessionTuning> | undefined;
+  let current: string | Uint8Array | undefined;
   try {
     for (const src of sources) {
+      current = src;
       const bytes = typeof src === 'string' ? await readReaderFile(src) : src;
       const member = inspectReader(bytes, typeof src === 'string' ? basename(src, '.onnx') : 'reader');
       if (members.length) checkEnsembleMember(members[0]!, member);
@@ -151,6 +153,14 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     }
   } catch (e) {
     for (const s of sessions) await s.release();
+    // Of several readers, say which one is wrong.
+    if (
+      e instanceof HcrError &&
+      sources.length > 1 &&
+      typeof current === 'string' &&
+      !e.problem.includes(current)
+    )
+      throw new HcrError(e.code, `${current}: ${e.problem}`, { hint: e.hint });
     throw e;
   }
   const info =

@@ -68,7 +68,7 @@ export function inspectReader(bytes: Uint8Array, fallbackId = 'reader'): ReaderM
     members: readers,
   } = parseReaderOnnxMetadata(props, {
     source: 'The reader file',
-    hint: `Pass a line reader (--reader; character models go to --model). ${EXPORT_HINT}`,
+    hint: `Pass a line reader's ONNX file: a character model (hcr predict, hcr serve --model) reads one character, not a line. ${EXPORT_HINT}`,
     fallbackId,
   });
 

@@ -1,4 +1,5 @@
 import { HcrError } from '@hcr/core';
+import { parsePageList } from '@hcr/image/decode';
 
 /**
  * `page` of POST /v1/predict and /v1/read: which pages of a PDF or TIFF of several to read. One page (a number;
@@ -11,12 +12,6 @@ export type PageChoice =
 
 export const PAGE_HINT =
   'Use page=1 for the first page of a PDF or TIFF, page=2 for the second, ..., page=all for every page, or a list such as page=1-3,5.';
-
-/** Pages a list may name, before the request's image limit applies: a bound on the work of parsing it. */
-const MAX_LISTED_PAGES = 1000;
-
-/** The schema's form of a `page` value: a page number, `all`, or a list of pages and ranges. */
-export const PAGE_PATTERN = '^\\s*(all|[0-9]+(\\s*-\\s*[0-9]+)?(\\s*,\\s*[0-9]+(\\s*-\\s*[0-9]+)?)*)\\s*$';
 
 function badPage(v: unknown, why: string): HcrError {
   return new HcrError('BAD_PAGE', `page=${typeof v === 'string' ? v : JSON.stringify(v)} ${why}.`, {
@@ -33,20 +28,9 @@ export function parsePages(v: unknown): PageChoice {
     return { several: false, page: n };
   }
   if (typeof v !== 'string') throw badPage(v, 'is not a page number, "all" or a list of pages');
-  if (v.trim() === 'all') return { several: true, pages: 'all' };
-  if (!new RegExp(PAGE_PATTERN).test(v)) throw badPage(v, 'is not a page number, "all" or a list of pages');
-  const pages: number[] = [];
-  for (const part of v.split(',')) {
-    const ends = part.split('-').map((s) => Number(s.trim()));
-    const from = ends[0]!;
-    const to = ends[1] ?? from;
-    if (from < 1) throw badPage(v, 'names page 0 (pages count from 1)');
-    if (to < from) throw badPage(v, `names the range ${part.trim()}, which runs backwards`);
-    if (pages.length + to - from + 1 > MAX_LISTED_PAGES)
-      throw badPage(v, `names more than ${MAX_LISTED_PAGES} pages`);
-    for (let p = from; p <= to; p++) if (!pages.includes(p)) pages.push(p);
-  }
-  return { several: true, pages };
+  const list = parsePageList(v);
+  if ('problem' in list) throw badPage(v, list.problem);
+  return { several: true, pages: list.pages };
 }
 
 /** One thing to read: an input of the request, which of them it is, and the page of it (when one was named). */

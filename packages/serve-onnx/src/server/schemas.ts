@@ -1,7 +1,6 @@
-import { IMAGE_CONTENT_TYPES, IMAGE_FORMATS_TEXT } from '@hcr/image/decode';
+import { IMAGE_CONTENT_TYPES, IMAGE_FORMATS_TEXT, PAGE_LIST_PATTERN } from '@hcr/image/decode';
 import { VERDICTS } from '../classes.js';
 import { DEFAULT_BEAM, DEFAULT_TOP_K, MAX_BEAM, MAX_TOP_K } from '../reader/read-options.js';
-import { PAGE_PATTERN } from './pages.js';
 
 /**
  * The route schemas: Fastify validates requests with them (plugins/validation.ts) and @fastify/swagger turns
@@ -41,11 +40,11 @@ const orNumericString = ({ description, ...schema }: { description: string }) =>
 
 const pageDescription =
   "The page of a PDF or TIFF to read, from 1 (a file of several pages needs it: SEVERAL_PAGES otherwise; other images have one page); `all` for every page of each image, or a list such as `1-3,5`: then there is one answer per page read, each with its `page` (and `image`, its index, when several images were sent), at most the request's image limit in all.";
-const page = { type: 'string', pattern: PAGE_PATTERN, description: pageDescription } as const;
+const page = { type: 'string', pattern: PAGE_LIST_PATTERN, description: pageDescription } as const;
 /** In JSON, `page` may also be a number. */
 const jsonPage = {
   description: pageDescription,
-  anyOf: [{ type: 'integer' }, { type: 'string', pattern: PAGE_PATTERN }],
+  anyOf: [{ type: 'integer' }, { type: 'string', pattern: PAGE_LIST_PATTERN }],
 };
 const placement = {
   page: { type: 'integer', description: 'With page=all or a list of pages: the page this answer read.' },
