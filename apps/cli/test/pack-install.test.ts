@@ -62,6 +62,8 @@ describe('published packages install and their README examples run', () => {
           '@tensorflow/tfjs-backend-cpu': '4.22.0',
           '@tensorflow/tfjs-core': '4.22.0',
           '@tensorflow/tfjs-layers': '4.22.0',
+          // @hcr/export-onnx's optional peer, for its README's parity check
+          'onnxruntime-node': '1.30.0',
         },
         // the tarballs depend on each other by version; point those at the tarballs too
         pnpm: { overrides: Object.fromEntries(Object.keys(tgz).map((n) => [n, file(n)])) },

@@ -17,7 +17,8 @@ import {
   metadataRecord,
   type NodeProtoObject,
 } from '@hcr/onnx-proto';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+import { onnxRuntime } from './onnxruntime.js';
 import { openSession } from './parity.js';
 
 /** One reader of a packed ensemble, as `hcr.reader_members` lists it. */
@@ -165,6 +166,7 @@ export async function checkPackedEnsemble(
   const { reader } = geometry(decodeModel(packed), 'the packed ensemble');
   const whole = await openSession(packed);
   const own = await Promise.all(files.map((f) => openSession(f.bytes)));
+  const { Tensor } = await onnxRuntime();
   const rng = createRng(7);
   const widths = [reader.minWidth, 64, 203];
   let maxAbsDiff = 0;
@@ -174,7 +176,7 @@ export async function checkPackedEnsemble(
       const x = Float32Array.from({ length: n * reader.height * width }, () => rng.next() * 2 - 1);
       const run = async (s: ort.InferenceSession) => {
         const out = await s.run({
-          [s.inputNames[0]!]: new ort.Tensor('float32', x, [n, reader.height, width, 1]),
+          [s.inputNames[0]!]: new Tensor('float32', x, [n, reader.height, width, 1]),
         });
         return out[s.outputNames[0]!]!;
       };

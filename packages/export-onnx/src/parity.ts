@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRng, HcrError } from '@hcr/core';
 import * as tf from '@tensorflow/tfjs-core';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+import { onnxRuntime } from './onnxruntime.js';
 
 export interface ParityOptions {
   /** Layout the ONNX model expects (inputs are given in TF's NHWC order and transposed for ORT). */
@@ -30,7 +31,8 @@ export async function openSession(
   level: ParityOptions['graphOptimizationLevel'] = 'all',
 ): Promise<ort.InferenceSession> {
   const bytes = typeof onnx === 'string' ? await readFile(onnx) : onnx;
-  return ort.InferenceSession.create(bytes, { graphOptimizationLevel: level });
+  const { InferenceSession } = await onnxRuntime();
+  return InferenceSession.create(bytes, { graphOptimizationLevel: level });
 }
 
 function toNchw(t: tf.Tensor): tf.Tensor {
@@ -53,10 +55,11 @@ export async function checkParity(
     typeof onnx === 'string' || onnx instanceof Uint8Array
       ? await openSession(onnx, opts.graphOptimizationLevel)
       : onnx;
+  const { Tensor } = await onnxRuntime();
   const feeds: Record<string, ort.Tensor> = {};
   session.inputNames.forEach((name, i) => {
     const x = opts.inputLayout === 'nchw' ? toNchw(inputs[i]) : inputs[i];
-    feeds[name] = new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape);
+    feeds[name] = new Tensor('float32', x.dataSync() as Float32Array, x.shape);
   });
   const ortOut = await session.run(feeds);
   const refRaw =
