@@ -10,6 +10,16 @@ export type PatternNode =
 /** Counts in {n}, {n,}, {n,m} above this are an error: no line is that long. */
 export const MAX_REPEAT = 100;
 
+/** Longer patterns are shown cut in messages (one sent by mistake may be a whole file). */
+const SHOWN_PATTERN = 60;
+
+/** A pattern as an error message shows it: quoted, and cut with its length when long. */
+export function shownPattern(src: string): string {
+  return src.length <= SHOWN_PATTERN
+    ? JSON.stringify(src)
+    : `${JSON.stringify(src.slice(0, SHOWN_PATTERN))}... (${src.length} characters)`;
+}
+
 /** Recursive-descent parser of the pattern subset documented in the README. */
 export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
   const C = alphabet.size;
@@ -17,7 +27,7 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
   function fail(what: string, at = i): never {
     throw new HcrError(
       'PATTERN_INVALID',
-      `Invalid pattern ${JSON.stringify(src)}: ${what} at position ${at + 1}.`,
+      `Invalid pattern ${shownPattern(src)}: ${what} at position ${at + 1}.`,
       {
         hint: 'Patterns use literals, \\. \\- \\/ \\  escapes, ., [..] classes with ranges and [^..], \\d, \\s, ( ), |, ?, *, +, {n}, {n,}, {n,m}; see the @hcr/decode README.',
       },

@@ -1,5 +1,5 @@
 import { HcrError, type LineAlphabet } from '@hcr/core';
-import { type PatternNode, parsePattern } from './pattern-parse.js';
+import { type PatternNode, parsePattern, shownPattern } from './pattern-parse.js';
 import type { SymbolAutomaton } from './types.js';
 
 const MAX_NFA_STATES = 20_000;
@@ -15,7 +15,7 @@ export interface CompiledPattern extends SymbolAutomaton {
 }
 
 const tooComplex = (src: string, what: string): HcrError =>
-  new HcrError('PATTERN_INVALID', `Invalid pattern ${JSON.stringify(src)}: ${what}.`, {
+  new HcrError('PATTERN_INVALID', `Invalid pattern ${shownPattern(src)}: ${what}.`, {
     hint: 'Use smaller repeat counts or fewer nested quantifiers.',
   });
 
@@ -208,7 +208,7 @@ export function compilePattern(src: string, alphabet: LineAlphabet): CompiledPat
   if (dist[0] < 0)
     throw new HcrError(
       'PATTERN_INVALID',
-      `The pattern ${JSON.stringify(src)} matches no text of the alphabet ${alphabet.id}.`,
+      `The pattern ${shownPattern(src)} matches no text of the alphabet ${alphabet.id}.`,
       {
         hint: `Check its classes against the characters the reader knows: ${JSON.stringify(alphabet.symbols.slice(1).join(''))}.`,
       },

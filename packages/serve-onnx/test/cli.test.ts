@@ -50,7 +50,8 @@ describe('hcr predict', () => {
     expect(noModel.stderr).toMatch(/Cannot read the ONNX model.*--model/);
     const noFile = await run(['predict', '--model', FIXTURE_MODEL, join(dir, 'missing.png')]);
     expect(noFile.code).toBe(1);
-    expect(noFile.stderr).toMatch(/Cannot read .*missing\.png/);
+    // A file that cannot be read is a row of its own, on stdout as hcr read writes it.
+    expect(noFile.stdout).toMatch(/missing\.png {2}error Cannot read .*missing\.png/);
   });
 });
 

@@ -340,6 +340,7 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
       [['--pattern', '[0-9'], /Invalid pattern "\[0-9": unclosed/],
       [['--lexicon', join(dir, 'missing.txt')], /Cannot read the lexicon file .*missing\.txt/],
       [['--top-k', '0'], /--top-k must be a whole number from 1 to 20/],
+      [['--no-columns'], /--no-columns applies only with --layout lines/],
     ];
     const [noModel, ...runs] = await Promise.all([
       run(['read', '--model', join(dir, 'none.onnx'), line]),

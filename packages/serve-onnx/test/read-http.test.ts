@@ -467,6 +467,11 @@ describe('POST /v1/read', () => {
       ],
       [postForm('file', png), 400, 'BAD_FORM', /Unknown field file in the form/],
       [postForm('top_k', '2'), 400, 'BAD_IMAGES', /no image file/],
+      [hcr.app.inject({ method: 'POST', url: '/v1/read' }), 400, 'BAD_IMAGES', /no body: no image was sent/],
+      [hcr.app.inject({ method: 'GET', url: '/v1/read' }), 405, 'METHOD_NOT_ALLOWED', /takes POST/],
+      [post(png, '?columns=false'), 400, 'BAD_COLUMNS', /only with layout=lines/],
+      // A pattern sent by mistake as a whole file is not echoed whole.
+      [post(png, `?pattern=${'A'.repeat(3000)}(`), 400, 'PATTERN_INVALID', /^.{0,300}$/],
     ];
     for (const [res, status, codeName, message] of cases) {
       const r = await res;

@@ -153,6 +153,6 @@ describe('hcr predict --min-confidence', () => {
     expect(text.stdout).toMatch(/7-0\.jpg {2}no confident answer/);
     const bad = hcr('predict', '--model', FIXTURE_MODEL, image, '--min-confidence', '2');
     expect(bad.status).not.toBe(0);
-    expect(bad.stderr).toMatch(/min_confidence=2 is not a number from 0 to 1/);
+    expect(bad.stderr).toMatch(/--min-confidence must be a number from 0 to 1, got '2'/);
   });
 });

@@ -18,8 +18,14 @@ import {
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
 import { minConfidenceFlag, rangeInt } from '../flags.js';
-import { expandImageArgs, IMAGE_EXTENSIONS, imageFileReader, pageOf } from '../image-files.js';
-import { formatOption, log, out, outputFormat, printJson } from '../output.js';
+import {
+  expandImageArgs,
+  IMAGE_EXTENSIONS,
+  type ImageInput,
+  imageFileReader,
+  pageOf,
+} from '../image-files.js';
+import { formatOption, out, outputFormat, printJson } from '../output.js';
 import { countProgress } from '../progress.js';
 import { DEFAULT_MODEL } from './serve.js';
 
@@ -76,8 +82,9 @@ function csvRowOf(r: PredictResult, topK: number): string {
 
 /** One result as text: the answer (or why there is none) and the runners-up; an unreadable file on stderr. */
 function writeText(r: PredictResult): void {
+  // An error is a row like any other, on stdout (as hcr read writes it): a script reading the rows sees it.
   if (r.error) {
-    log(`${r.file}  error ${r.error.message}`);
+    process.stdout.write(`${r.file}  error ${r.error.message}\n`);
     return;
   }
   const p = r.prediction!;
@@ -134,9 +141,10 @@ export function registerPredict(program: Command): void {
       const caseOf = caseReader(rec.info.labelSpace);
       const results: PredictResult[] = [];
       const debugNames = new Set<string>();
-      // a/1.png and b/1.png (from a folder) become 1 and 1-2, not one file written twice
-      const debugName = (file: string) => {
-        const base = basename(file, extname(file));
+      // a/1.png and b/1.png (from a folder) become 1 and 1-2, not one file written twice; page 2 of scan.pdf is
+      // scan-page2
+      const debugName = (image: ImageInput) => {
+        const base = `${basename(image.file, extname(image.file))}${image.page ? `-page${image.page}` : ''}`;
         let name = base;
         for (let k = 2; debugNames.has(name); k++) name = `${base}-${k}`;
         debugNames.add(name);
@@ -162,7 +170,7 @@ export function registerPredict(program: Command): void {
           const probs = await rec.infer([prepared.pixels]);
           const prediction = rec.rank(probs, 0, { topK, classes: opts.classes, minConfidence, prepared });
           if (opts.debug) {
-            const debugFile = join(opts.debug, `${debugName(file)}.28x28.png`);
+            const debugFile = join(opts.debug, `${debugName(image)}.28x28.png`);
             await writeFileAtomic(debugFile, await encodeGreyPng(prepared.pixels));
           }
           const letterCase = prediction.classIndex === null ? undefined : caseOf(prediction.classIndex);

@@ -138,6 +138,10 @@ Examples:
           minConfidence: opts.minConfidence,
         };
         const compiled = reader.compile(options); // a bad pattern or class fails before any image is read
+        if (opts.columns === false && opts.layout !== 'lines')
+          throw new HcrError('BAD_OPTION', '--no-columns applies only with --layout lines.', {
+            hint: 'Add --layout lines to read every line of each image (--no-columns: rows across the page).',
+          });
         const judged = opts.minConfidence !== undefined;
         // Text and CSV are written as the images are read (a large folder shows its progress, and a run
         // stopped halfway keeps its rows); JSON is one document, written at the end.

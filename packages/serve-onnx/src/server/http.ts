@@ -47,6 +47,7 @@ export function parseBody(
 ): RecognizerInput[] {
   if (Buffer.isBuffer(body)) return [{ image: body }];
   const jsonHint = JSON_HINT;
+  if (body === undefined) throw noBody(jsonHint);
   if (!body || typeof body !== 'object' || Array.isArray(body))
     throw new HcrError('BAD_JSON', `The JSON body must be an object (content-type ${contentType}).`, {
       hint: jsonHint,
@@ -66,6 +67,11 @@ export function parseBody(
   if (b.images !== undefined) return base64Images(b.images, maxImages, jsonHint).map((image) => ({ image }));
   if (b.image !== undefined) return base64Images([b.image], 1, jsonHint).map((image) => ({ image }));
   throw new HcrError('BAD_JSON', 'The JSON body has neither "pixels" nor "images".', { hint: jsonHint });
+}
+
+/** A request with no body at all (`curl -X POST` with no data). */
+export function noBody(hint: string): HcrError {
+  return new HcrError('BAD_IMAGES', 'The request has no body: no image was sent.', { hint });
 }
 
 /**

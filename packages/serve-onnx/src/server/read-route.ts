@@ -9,7 +9,7 @@ import { joinLines, type LineReader, type LineReading } from '../reader/line-rea
 import type { ReadOptions } from '../reader/read-options.js';
 import { judgePage, judgeReading } from '../reader/verdict.js';
 import { type BatcherOptions, MicroBatcher } from './batcher.js';
-import { base64Images, round, sendError, withTimeout } from './http.js';
+import { base64Images, noBody, round, sendError, withTimeout } from './http.js';
 import type { Metrics } from './metrics.js';
 import { type PageOf, pagePlacement, pagesToRead, parsePages } from './pages.js';
 import { readSchema } from './schemas.js';
@@ -73,7 +73,13 @@ export function registerReadRoute(
     const compiled = reader.compile(options); // 400 before any image is decoded
     const layout = readLayout(fields.layout ?? query.layout);
     // Validated (and coerced from a query string) by the route's schema: a boolean or absent.
-    const columns = (fields.columns ?? query.columns) !== false;
+    const columnsAsked = fields.columns ?? query.columns;
+    // Columns are how a page's lines are ordered: asked of one line, they would be dropped in silence.
+    if (columnsAsked !== undefined && layout !== 'lines')
+      throw new HcrError('BAD_COLUMNS', `columns=${columnsAsked} applies only with layout=lines.`, {
+        hint: 'Add layout=lines to read every line of the image (columns=false: rows across the page), or leave columns out.',
+      });
+    const columns = columnsAsked !== false;
     const pageChoice = parsePages(fields.page ?? query.page);
     const debug = query.debug === '1' || query.debug === 'true';
     const withInput = (line: PreparedLine) =>
@@ -196,6 +202,7 @@ function parseReadBody(
   maxImages: number,
 ): { images: Uint8Array[]; fields: Record<string, unknown>; single: boolean } {
   if (Buffer.isBuffer(body)) return { images: [body], fields: {}, single: true };
+  if (body === undefined) throw noBody(READ_JSON_HINT);
   if (!body || typeof body !== 'object' || Array.isArray(body))
     throw new HcrError('BAD_JSON', 'The JSON body must be an object.', { hint: READ_JSON_HINT });
   const b = body as Record<string, unknown>;

@@ -72,13 +72,24 @@ export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): 
     req.log.error({ err }, 'unexpected error');
     return sendError(reply, 500, 'INTERNAL', 'Internal error while handling the request.');
   });
-  app.setNotFoundHandler((req, reply) =>
-    sendError(
+  app.setNotFoundHandler((req, reply) => {
+    // A route that exists under another method (GET /v1/read) is 405 naming the methods it takes.
+    const url = req.url.split('?')[0]!;
+    const allowed = (['GET', 'POST'] as const).filter((method) => app.hasRoute({ method, url }));
+    if (allowed.length)
+      return sendError(
+        reply.header('allow', allowed.join(', ')),
+        405,
+        'METHOD_NOT_ALLOWED',
+        `${req.method} ${url} is not served; ${url} takes ${allowed.join(' or ')}.`,
+        allowed.includes('POST') ? `Send the image with ${allowed.join(' or ')} ${url}.` : undefined,
+      );
+    return sendError(
       reply,
       404,
       'NOT_FOUND',
       `No route ${req.method} ${req.url}.`,
       'See GET /, POST /v1/predict and POST /v1/read.',
-    ),
-  );
+    );
+  });
 }
