@@ -116,7 +116,7 @@ export function readerDifference(
 /**
  * Background columns every line gets on its right before a reader runs on it, beyond its own width: as far as
  * the reader's receptive field reaches past a frame's centre (46 px: 14 through the convolutions, 32 through
- * the four 1x5 context blocks at 4 px per frame). With less, the last frames of the widest line in a batch see
+ * the four 1x5 context blocks at 4 px per frame; 48, a whole number of 4-px frames). With less, the last frames of the widest line in a batch see
  * the convolutions' zero padding and those of the others background, so a line's text depends on the lines
  * batched with it (measured on the pipeline reader: 27 of 466 real names and 21 of 362 amounts read
  * differently alone than in batches of 32). With it eval and serving read a line the same, whatever its batch.

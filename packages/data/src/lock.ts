@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** One file of a dataset as distributed, with the sums that verify it. */
 export interface LockedFile {
@@ -36,7 +37,8 @@ const cache = new Map<string, DatasetLock>();
 
 /** The lock file in force: HCR_DATASET_LOCK, else the committed one. */
 export function datasetLockPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.HCR_DATASET_LOCK || DATASET_LOCK_PATH.pathname;
+  // fileURLToPath, not .pathname: an install under a path with a space or a non-ASCII letter stays readable.
+  return env.HCR_DATASET_LOCK || fileURLToPath(DATASET_LOCK_PATH);
 }
 
 /**

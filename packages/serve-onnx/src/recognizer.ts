@@ -23,7 +23,7 @@ import { InferenceThread } from './workers/inference-thread.js';
 import { PreparePool, type PreparePoolOptions } from './workers/pool.js';
 
 /**
- * One character to recognise: an encoded image (PNG/JPEG/WebP bytes), or 28x28 pixels
+ * One character to recognise: an encoded image (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF bytes), or 28x28 pixels
  * (Float32Array, number[], or a 784-byte Uint8Array that is not an image file).
  */
 export type RecognizerInput =

@@ -12,7 +12,7 @@ export interface PreprocessOptions extends DecodeLimits, InkOptions {}
  */
 export const MAX_CHARACTER_ASPECT = 20;
 
-/** Encoded image (PNG/JPEG/WebP, any size and colour) -> canonical 28x28. */
+/** Encoded image (any format decodeImage reads, any size and colour) -> canonical 28x28. */
 export async function prepareImage(
   bytes: Uint8Array,
   opts: PreprocessOptions = {},

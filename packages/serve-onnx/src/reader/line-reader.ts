@@ -81,7 +81,7 @@ export interface TextReading {
   message?: string;
 }
 
-/** One line to read: encoded image bytes (PNG/JPEG/WebP) or a line already prepared. */
+/** One line to read: encoded image bytes (any format @hcr/image decodes) or a line already prepared. */
 export type LineInput = Uint8Array | { image: Uint8Array } | PreparedLine;
 
 export interface LineReader {
