@@ -37,7 +37,9 @@ describe('hcr data', () => {
     writeFileSync(shard, bytes);
     const r = await hcr('data', 'verify', '--dir', dir);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/corrupt test-0000\.shard/);
+    // The verdict is the command's output: on stdout, with the command that rebuilds this folder.
+    expect(r.out).toMatch(/corrupt test-0000\.shard/);
+    expect(r.out).toContain(`hcr data prepare --force --out ${dir}`);
   });
 
   it('prepare with no data anywhere exits non-zero, names the file and the fix, writes no manifest', async () => {

@@ -65,6 +65,8 @@ function bad(field: string, value: unknown, expected: string): never {
 
 /** Merges and validates a partial config over the defaults; unknown fields are errors, not silently ignored. */
 export function resolveDataConfig(partial: Partial<DataConfig> = {}): DataConfig {
+  if (typeof partial !== 'object' || partial === null || Array.isArray(partial))
+    bad('<root>', partial, 'a JSON object of fields (e.g. {"valFraction": 0.1})');
   const known = [...Object.keys(DEFAULT_DATA_CONFIG), 'labels'];
   for (const k of Object.keys(partial))
     if (!known.includes(k))

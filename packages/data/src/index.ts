@@ -14,6 +14,12 @@ export {
   resolveDataConfig,
 } from './config.js';
 export {
+  checkDatasetOutput,
+  type DatasetKind,
+  readDatasetManifest,
+  rebuildCommand,
+} from './dataset-dir.js';
+export {
   type ArchiveTransfer,
   DEFAULT_DOWNLOAD_DATASETS,
   type DownloadedFile,

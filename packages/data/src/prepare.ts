@@ -1,8 +1,7 @@
-import { access, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   createRng,
-  HcrError,
   type LabelSpace,
   type LetterSource,
   shuffleInPlace,
@@ -11,6 +10,7 @@ import {
 } from '@hcr/core';
 import { normaliseCharacter } from '@hcr/image';
 import { configLabelSpace, type DataConfig, resolveDataConfig } from './config.js';
+import { checkDatasetOutput } from './dataset-dir.js';
 import { sha256 } from './hash.js';
 import type { DataDirOptions } from './locate.js';
 import {
@@ -82,7 +82,7 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
   if (space.id !== 'hcr36') progress(`label space: ${space.id} (${space.classes.length} classes)`);
   progress(`letters source: ${letterSource}${config.letters === 'auto' ? ` (auto: ${why})` : ''}`);
   if (extras.length) progress(`extra test sets: ${extras.join(', ')}`);
-  await ensureWritable(outDir);
+  await checkDatasetOutput(outDir, 'characters');
 
   const rawInputs: RawInputEntry[] = [];
   for (const [spec, files] of located) {
@@ -185,22 +185,6 @@ export function manifestText(m: DataManifest): string {
   return `${JSON.stringify(m, null, 2)}\n`;
 }
 
-async function ensureWritable(outDir: string): Promise<void> {
-  const parent = dirname(outDir);
-  try {
-    await mkdir(parent, { recursive: true });
-    await access(parent, constants.W_OK);
-  } catch (e) {
-    throw new HcrError(
-      'OUTPUT_NOT_WRITABLE',
-      `Cannot write the dataset to ${outDir}: ${(e as Error).message}.`,
-      {
-        hint: 'Choose a writable directory with --out, or fix the permissions.',
-      },
-    );
-  }
-}
-
 /**
  * The dataset already in `outDir` when it was made from the same config and raw files and every shard still
  * matches its sha256; undefined otherwise (missing, different, or damaged: then it is rebuilt and replaced).
@@ -218,12 +202,17 @@ async function upToDateDataset(
   } catch {
     return undefined;
   }
-  const manifest = JSON.parse(text) as DataManifest;
+  let manifest: DataManifest;
+  try {
+    manifest = JSON.parse(text) as DataManifest;
+  } catch {
+    return undefined; // a damaged manifest: rebuilt and replaced
+  }
   const same =
     JSON.stringify(manifest.config) === JSON.stringify(config) &&
     manifest.processing === processing &&
     manifest.letterSource === letterSource &&
-    JSON.stringify(manifest.rawInputs.map((r) => r.sha256)) ===
+    JSON.stringify(manifest.rawInputs?.map((r) => r.sha256)) ===
       JSON.stringify(rawInputs.map((r) => r.sha256));
   if (!same || !(await verifyDataset(outDir)).ok) return undefined;
   return { manifest, manifestSha256: sha256(text) };

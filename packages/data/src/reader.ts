@@ -9,6 +9,7 @@ import {
   pixelLookupTable,
   shuffleInPlace,
 } from '@hcr/core';
+import { readDatasetManifest, rebuildCommand } from './dataset-dir.js';
 import { sha256 } from './hash.js';
 import {
   type DataManifest,
@@ -67,15 +68,17 @@ export interface Dataset {
 /** Opens a prepared dataset (manifest.json + shards). Missing -> tells you to run `hcr data prepare`. */
 export async function openDataset(dir: string = DEFAULT_DATASET_DIR): Promise<Dataset> {
   const abs = resolve(dir);
-  let text: string;
-  try {
-    text = await readFile(join(abs, MANIFEST_FILE), 'utf8');
-  } catch {
+  const read = await readDatasetManifest(abs);
+  if (!read)
     throw new HcrError('SHARDS_MISSING', `No prepared dataset in ${abs} (no ${MANIFEST_FILE}).`, {
       hint: 'Run `hcr data prepare` first (with HCR_DATA_DIR pointing at the raw files).',
     });
-  }
-  const manifest = JSON.parse(text) as DataManifest;
+  if (read.kind === 'lines')
+    throw new HcrError('SHARDS_MISSING', `${abs} holds a line dataset, not character shards.`, {
+      hint: 'Point at the output of `hcr data prepare` (default artifacts/data/shards); line datasets are for the reader (`hcr train --model reader`, `hcr data lines verify`).',
+    });
+  const { text } = read;
+  const manifest = read.manifest as unknown as DataManifest;
   const cache = new Map<SplitName, Promise<SplitData>>();
   const dataset: Dataset = {
     dir: abs,
@@ -96,6 +99,7 @@ export async function openDataset(dir: string = DEFAULT_DATASET_DIR): Promise<Da
 }
 
 async function readShard(dir: string, entry: ShardEntry, verify: boolean) {
+  const hint = `Rebuild the dataset with ${rebuildCommand(dir, 'characters')}.`;
   let bytes: Uint8Array;
   try {
     bytes = await readFile(join(dir, entry.file));
@@ -103,23 +107,19 @@ async function readShard(dir: string, entry: ShardEntry, verify: boolean) {
     throw new HcrError(
       'SHARD_MISSING',
       `Shard ${entry.file} listed in the manifest cannot be read: ${(e as Error).message}.`,
-      {
-        hint: 'Rebuild the dataset with `hcr data prepare --force`.',
-      },
+      { hint },
     );
   }
   if (verify && sha256(bytes) !== entry.sha256)
     throw new HcrError('SHARD_CORRUPT', `Shard ${entry.file} does not match its sha256 in the manifest.`, {
-      hint: 'Rebuild the dataset with `hcr data prepare --force`.',
+      hint,
     });
   const shard = decodeShard(bytes, entry.file);
   if (shard.count !== entry.count)
     throw new HcrError(
       'SHARD_CORRUPT',
       `Shard ${entry.file} holds ${shard.count} samples, the manifest says ${entry.count}.`,
-      {
-        hint: 'Rebuild the dataset with `hcr data prepare --force`.',
-      },
+      { hint },
     );
   return shard;
 }

@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -147,6 +156,46 @@ describe('prepareShards', () => {
     expect(again.upToDate).toBe(false);
     expect(again.manifest.processing).toBe(first.manifest.processing);
     expect((await prepare({ config })).upToDate).toBe(true);
+  });
+
+  it('refuses an output folder holding anything but a dataset, or a file, before any work, and leaves it as it was', async () => {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'notes.txt'), 'precious');
+    await expect(prepare()).rejects.toMatchObject({
+      code: 'OUTPUT_NOT_DATASET',
+      message: expect.stringMatching(/holds a file that a character dataset does not \(notes\.txt\)/),
+    });
+    expect(readdirSync(out)).toEqual(['notes.txt']);
+    const file = join(out, '..', 'a-file');
+    writeFileSync(file, 'x');
+    await expect(prepare({ outDir: file })).rejects.toMatchObject({ code: 'OUTPUT_NOT_DATASET' });
+    expect(readFileSync(file, 'utf8')).toBe('x');
+    // An empty folder, or a dataset, is what preparing may fill or replace.
+    rmSync(join(out, 'notes.txt'));
+    expect((await prepare()).upToDate).toBe(false);
+    expect((await prepare({ force: true })).upToDate).toBe(false);
+  });
+
+  it('names a damaged manifest and the command that rebuilds that folder, and rebuilds over it', async () => {
+    await prepare();
+    for (const text of ['{"formatVersion": 1, "sha', '[]', '{}']) {
+      writeFileSync(join(out, 'manifest.json'), text);
+      for (const attempt of [openDataset(out), verifyDataset(out)])
+        await expect(attempt).rejects.toMatchObject({
+          code: 'SHARDS_CORRUPT',
+          message: expect.stringContaining(join(out, 'manifest.json')),
+          hint: expect.stringContaining(`hcr data prepare --force --out ${out}`),
+        });
+      expect((await prepare()).upToDate).toBe(false);
+      expect((await verifyDataset(out)).ok).toBe(true);
+    }
+  });
+
+  it('tells a line dataset from character shards: refused as shards, verified as lines', async () => {
+    const lines = mkdtempSync(join(tmpdir(), 'hcr-lines-'));
+    writeFileSync(join(lines, 'manifest.json'), JSON.stringify({ kind: 'hcr-lines', shards: [] }));
+    await expect(openDataset(lines)).rejects.toThrow(/holds a line dataset, not character shards/);
+    expect(await verifyDataset(lines)).toMatchObject({ kind: 'lines', ok: true, checked: 0 });
   });
 
   it('reports an unwritable output directory', async () => {

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { labelSpace, labelSpaceChoice, writeFileAtomic } from '@hcr/core';
+import { HcrError, labelSpace, labelSpaceChoice, writeFileAtomic } from '@hcr/core';
 import {
   DEFAULT_DATASET_DIR,
   DEFAULT_DOWNLOAD_DATASETS,
@@ -13,6 +13,7 @@ import {
   ensureLineRawData,
   ensureRawData,
   type LineConfig,
+  type LineVerifyResult,
   loadDataConfig,
   loadLineConfig,
   openDataset,
@@ -20,12 +21,15 @@ import {
   prepareLines,
   prepareShards,
   progressBarReporter,
+  rebuildCommand,
   renderLinePreview,
   renderPreview,
+  type VerifyResult,
   verifyDataset,
+  verifyLineDataset,
 } from '@hcr/data';
 import type { Command } from 'commander';
-import { green, log, out, printJson, red } from '../output.js';
+import { green, log, out, printJson } from '../output.js';
 
 interface CommonOpts {
   dir: string;
@@ -106,21 +110,12 @@ export function registerData(program: Command): void {
 
   data
     .command('verify')
-    .description('re-check every shard against the sha256 in its manifest; exit 1 naming any corrupt shard')
+    .description(
+      're-check every shard (character or line dataset) against its manifest; exit 1 naming any bad shard',
+    )
     .option('--dir <dir>', 'prepared dataset directory', DEFAULT_DATASET_DIR)
     .option('--json', 'print JSON')
-    .action(async (opts: CommonOpts) => {
-      const result = await verifyDataset(opts.dir);
-      if (opts.json) printJson(result);
-      else if (result.ok) log(`${green('ok')} ${result.checked} shards match the manifest in ${result.dir}`);
-      else {
-        for (const b of result.bad) log(`${red('corrupt')} ${b.file}: ${b.problem}`);
-        log(
-          `${result.bad.length} of ${result.checked} shards are bad. Rebuild with \`hcr data prepare --force\`.`,
-        );
-      }
-      if (!result.ok) process.exitCode = 1;
-    });
+    .action(async (opts: CommonOpts) => printVerify(await verifyDataset(opts.dir), opts));
 
   data
     .command('preview')
@@ -133,9 +128,9 @@ export function registerData(program: Command): void {
     .action(async (opts) => {
       const dataset = await openDataset(opts.dir);
       const png = await renderPreview(dataset, {
-        split: opts.split,
-        perClass: Number(opts.perClass),
-        seed: Number(opts.seed),
+        split: oneOf('--split', opts.split, ['train', 'val', 'test', 'extra'] as const),
+        perClass: wholeNumber('--per-class', opts.perClass, 1, 100),
+        seed: wholeNumber('--seed', opts.seed, 0, 2 ** 31),
       });
       const out = resolve(opts.out);
       await mkdir(dirname(out), { recursive: true });
@@ -145,6 +140,38 @@ export function registerData(program: Command): void {
 
   registerDownload(data);
   registerLines(data);
+}
+
+/** A verification's result on stdout (the result is the command's output): JSON, or a line per bad shard. */
+function printVerify(result: VerifyResult | LineVerifyResult, opts: CommonOpts): void {
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  if (opts.json) printJson(result);
+  else if (result.ok)
+    write(`${out.green('ok')} ${result.checked} shards match the manifest in ${result.dir}`);
+  else {
+    for (const b of result.bad) write(`${out.red('corrupt')} ${b.file}: ${b.problem}`);
+    write(
+      `${result.bad.length} of ${result.checked} shards are bad. Rebuild with ${rebuildCommand(result.dir, result.kind)}.`,
+    );
+  }
+  if (!result.ok) process.exitCode = 1;
+}
+
+/** A flag's value among `allowed`, or an error naming the flag and the values it takes. */
+function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(v)) return v as T;
+  throw new HcrError('BAD_OPTION', `${flag} must be one of ${allowed.join(', ')}, got '${v}'.`, {
+    hint: `Pass e.g. ${flag} ${allowed[0]}.`,
+  });
+}
+
+/** A flag's whole number from `min` to `max`, or an error naming the flag. */
+function wholeNumber(flag: string, v: string, min: number, max: number): number {
+  const n = Number(v);
+  if (/^\s*\d+\s*$/.test(v) && n >= min && n <= max) return n;
+  throw new HcrError('BAD_OPTION', `${flag} must be a whole number from ${min} to ${max}, got '${v}'.`, {
+    hint: `Pass e.g. ${flag} ${Math.max(min, 1)}.`,
+  });
 }
 
 /** `hcr data lines ...`: synthetic handwritten lines for the string reader. */
@@ -218,6 +245,15 @@ function registerLines(data: Command): void {
     });
 
   lines
+    .command('verify')
+    .description(
+      're-check every line shard against its size and sha256 in the manifest; exit 1 naming any bad one',
+    )
+    .option('--dir <dir>', 'line dataset directory', DEFAULT_LINES_DIR)
+    .option('--json', 'print JSON')
+    .action(async (opts: CommonOpts) => printVerify(await verifyLineDataset(opts.dir), opts));
+
+  lines
     .command('preview')
     .description(
       'write a labelled PNG contact sheet of lines (the 32-px line, its text; --scans adds the rendered scan)',
@@ -232,9 +268,9 @@ function registerLines(data: Command): void {
     .action(async (opts) => {
       const dataset = await openLineDataset(opts.dir);
       const png = await renderLinePreview(dataset, {
-        split: opts.split,
-        count: Number(opts.count),
-        seed: Number(opts.seed),
+        split: oneOf('--split', opts.split, ['train', 'val', 'test'] as const),
+        count: wholeNumber('--count', opts.count, 1, 1000),
+        seed: wholeNumber('--seed', opts.seed, 0, 2 ** 31),
         scans: Boolean(opts.scans),
         dataDir: opts.dataDir,
       });

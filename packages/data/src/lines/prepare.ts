@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HcrError, writeDirAtomic } from '@hcr/core';
+import { checkDatasetOutput } from '../dataset-dir.js';
 import { sha256 } from '../hash.js';
 import type { DataDirOptions } from '../locate.js';
 import type { RawInputEntry } from '../manifest.js';
@@ -61,6 +62,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   const progress = options.onProgress ?? (() => {});
   const alphabet = lineConfigAlphabet(config);
   const letters = glyphLetterSource(options);
+  await checkDatasetOutput(outDir, 'lines');
   progress(`verifying raw files (MNIST, ${letters})`);
   const { parts, files, rawInputs } = await locateGlyphFiles(options, letters);
   const generator = generatorFingerprint(config);

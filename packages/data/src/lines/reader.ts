@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeLineLabels, HcrError, knownLineAlphabet, LINE_ALPHABETS, type LineAlphabet } from '@hcr/core';
+import { rebuildCommand } from '../dataset-dir.js';
 import { sha256 } from '../hash.js';
 import type { LineSplitName } from './config.js';
 import { decodeLineShard } from './format.js';
@@ -51,7 +52,7 @@ function alphabetFor(manifest: LineManifest, dir: string): LineAlphabet {
       'LINE_ALPHABET_MISMATCH',
       `Line dataset ${dir} uses alphabet '${manifest.alphabet}' (${manifest.symbols?.length ?? 'no'} symbols); this hcr reads ${LINE_ALPHABETS.map((x) => `'${x.id}'`).join(', ')}.`,
       {
-        hint: 'Rebuild it with `hcr data lines prepare --force`.',
+        hint: `Rebuild it with ${rebuildCommand(dir, 'lines')}.`,
       },
     );
   return a;
@@ -75,9 +76,7 @@ export async function openLineDataset(dir: string = DEFAULT_LINES_DIR): Promise<
     throw new HcrError(
       'LINES_CORRUPT',
       `${join(abs, LINE_MANIFEST_FILE)} is not valid JSON (${(e as Error).message}).`,
-      {
-        hint: 'Rebuild the line dataset with `hcr data lines prepare --force`.',
-      },
+      { hint: `Rebuild the line dataset with ${rebuildCommand(abs, 'lines')}.` },
     );
   }
   if (manifest.kind !== 'hcr-lines')
@@ -117,7 +116,7 @@ async function loadSplitData(dir: string, manifest: LineManifest, split: LineSpl
         'LINE_SHARD_MISSING',
         `Line shard ${entry.file} listed in the manifest cannot be read: ${(e as Error).message}.`,
         {
-          hint: 'Rebuild the line dataset with `hcr data lines prepare --force`.',
+          hint: `Rebuild the line dataset with ${rebuildCommand(dir, 'lines')}.`,
         },
       );
     }
@@ -126,7 +125,7 @@ async function loadSplitData(dir: string, manifest: LineManifest, split: LineSpl
         'LINE_SHARD_CORRUPT',
         `Line shard ${join(dir, entry.file)} does not match its sha256 in the manifest.`,
         {
-          hint: 'It was damaged or changed after it was written: rebuild with `hcr data lines prepare --force`.',
+          hint: `It was damaged or changed after it was written: rebuild with ${rebuildCommand(dir, 'lines')}.`,
         },
       );
     const shard = decodeLineShard(bytes, entry.file);
@@ -135,7 +134,7 @@ async function loadSplitData(dir: string, manifest: LineManifest, split: LineSpl
         'LINE_SHARD_CORRUPT',
         `Line shard ${entry.file} holds ${shard.count} lines of height ${shard.height}; the manifest says ${entry.count} of ${manifest.height}.`,
         {
-          hint: 'Rebuild the line dataset with `hcr data lines prepare --force`.',
+          hint: `Rebuild the line dataset with ${rebuildCommand(dir, 'lines')}.`,
         },
       );
     shards.push(shard);
