@@ -1,3 +1,4 @@
+import { HcrError } from '@hcr/core';
 import { argmaxAll, round6 } from './metrics.js';
 import type { ModelRun } from './model-files.js';
 import type { EvalOptions, RuntimeAgreement, RuntimeTiming } from './report.js';
@@ -38,6 +39,7 @@ export async function runRuntime(
     { batchSize: opts.batchSize },
   );
   const seconds = (performance.now() - t0) / 1000;
+  checkFinite(probs, predictor, run);
   return {
     probs,
     timing: {
@@ -49,6 +51,32 @@ export async function runRuntime(
       imagesPerSecond: Math.round(images.count / seconds),
     },
   };
+}
+
+/**
+ * NaN or Infinity out of the model would be scored as a 0% report; it means damaged or diverged weights, which a
+ * report cannot fix. (tfjs loading already refuses non-finite weights; this catches finite ones that overflow.)
+ */
+function checkFinite(probs: Float32Array, predictor: Predictor, run: ModelRun): void {
+  const k = run.metadata.classNames.length;
+  let rows = 0;
+  for (let i = 0; i < probs.length; i += k)
+    for (let c = 0; c < k; c++)
+      if (!Number.isFinite(probs[i + c]!)) {
+        rows++;
+        break;
+      }
+  if (rows === 0) return;
+  throw new HcrError(
+    'MODEL_OUTPUT_NOT_FINITE',
+    `${predictor.description} outputs NaN or Infinity for ${rows} of ${probs.length / k} images with the model in ${run.dir}: its weights are damaged, or training diverged; nothing was written.`,
+    {
+      hint:
+        predictor.runtime === 'onnx'
+          ? `Re-export the model (\`pnpm hcr export onnx ${run.dir}\`, which checks its outputs); if tfjs gives NaN too, restore the weights from the training run or re-train (\`hcr train\`).`
+          : 'Restore the weights from the training run (its weights.bin, or resume from its checkpoint), or re-train (`hcr train`; a run that diverged needs a lower learning rate).',
+    },
+  );
 }
 
 /** Share of identical argmax predictions and the accuracy difference between two runtimes. */

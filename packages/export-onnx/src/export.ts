@@ -11,6 +11,7 @@ import { type DimNames, LINE_READER_DIM_NAMES } from './dims.js';
 import { convertGraphModel } from './graph/convert-graph.js';
 import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OnnxGraphBuilder } from './graph-builder.js';
 import { assertTopologySupported, convertLayersModel } from './layers/convert-layers.js';
+import { rethrowLoad } from './load-layers.js';
 import { fileIOHandler, modelFormat, readModelJson, resolveModelJson } from './model-io.js';
 import { lineReaderInfo } from './reader.js';
 
@@ -180,21 +181,6 @@ async function readyBackend(): Promise<void> {
   } catch {
     await tf.setBackend('cpu');
   }
-}
-
-function rethrowLoad(file: string, e: unknown): never {
-  const msg = (e as Error).message ?? String(e);
-  const unknown = /Unknown (layer|op)[^:]*: ?(\S+)/i.exec(msg);
-  throw new HcrError(
-    unknown ? 'UNSUPPORTED_LAYER' : 'MODEL_LOAD_FAILED',
-    `tfjs cannot load ${file}: ${msg}; nothing was written.`,
-    {
-      hint: unknown
-        ? 'The model uses a class tfjs itself does not know, so it cannot be run or exported; replace it with a built-in layer.'
-        : 'Check that model.json and its weight shards come from the same save.',
-      cause: e,
-    },
-  );
 }
 
 async function readMetadata(file: string): Promise<ModelMetadata | null> {

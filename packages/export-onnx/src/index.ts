@@ -24,6 +24,7 @@ export {
 export { SUPPORTED_OPS } from './graph/convert-graph.js';
 export { DEFAULT_OPSET, MAX_OPSET, MIN_OPSET } from './graph-builder.js';
 export { SUPPORTED_LAYERS } from './layers/convert-layers.js';
+export { checkLayerClassesKnown, loadLayersModelFile } from './load-layers.js';
 export { fileIOHandler, modelFormat, readModelJson, resolveModelJson } from './model-io.js';
 export {
   checkParity,
@@ -45,3 +46,4 @@ export {
   type VerifyResult,
   verifyExport,
 } from './verify.js';
+export { checkWeightData, type ShardBytes } from './weights.js';

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HcrError, writeFileAtomic } from '@hcr/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { checkWeightData, type ShardBytes } from './weights.js';
 
 /** `dir` or `dir/model.json` -> the model.json path. */
 export async function resolveModelJson(path: string): Promise<string> {
@@ -28,7 +29,7 @@ export async function readModelJson(file: string): Promise<tf.io.ModelJSON> {
     json = JSON.parse(text);
   } catch (e) {
     throw new HcrError('MODEL_JSON_INVALID', `${file} is not valid JSON (${(e as Error).message}).`, {
-      hint: 'Re-save the model with tfjs or tensorflowjs_converter.',
+      hint: "The file is damaged: copy it again from the model's own save (an hcr run: its training directory, or re-train with `hcr train`); a model made elsewhere: re-save it with tfjs or tensorflowjs_converter.",
       cause: e,
     });
   }
@@ -62,7 +63,7 @@ export function fileIOHandler(path: string): tf.io.IOHandler {
     async load() {
       const file = await resolveModelJson(path);
       const json = await readModelJson(file);
-      return tf.io.getModelArtifactsForJSON(json, (manifest) => readWeightShards(dirname(file), manifest));
+      return tf.io.getModelArtifactsForJSON(json, (manifest) => readWeightShards(file, manifest));
     },
     async save(artifacts: tf.io.ModelArtifacts) {
       const dir = path.endsWith('.json') ? dirname(path) : path;
@@ -94,16 +95,18 @@ export function fileIOHandler(path: string): tf.io.IOHandler {
   };
 }
 
+/** The shards model.json lists, concatenated, after checkWeightData (sizes and finite values). */
 async function readWeightShards(
-  dir: string,
+  modelJson: string,
   manifest: tf.io.WeightsManifestConfig,
 ): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];
+  const shards: ShardBytes[] = [];
   for (const group of manifest) {
     specs.push(...group.weights);
     for (const p of group.paths) {
-      const file = join(dir, p);
+      const file = join(dirname(modelJson), p);
       const buf = await readFile(file).catch((e: NodeJS.ErrnoException) => {
         throw new HcrError(
           'WEIGHTS_MISSING',
@@ -115,8 +118,11 @@ async function readWeightShards(
         );
       });
       buffers.push(buf);
+      shards.push({ file, byteLength: buf.byteLength });
     }
   }
   const all = Buffer.concat(buffers);
-  return [specs, all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer];
+  const data = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;
+  checkWeightData(modelJson, specs, data, shards);
+  return [specs, data];
 }

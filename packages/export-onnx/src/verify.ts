@@ -79,6 +79,7 @@ export async function verifyExport(
       return Array.isArray(out) ? out : [out];
     });
     try {
+      assertFiniteReference(want, label);
       for (const optimization of levels) {
         const session = await openSession(bytes, optimization);
         const r = await checkParity(session, () => want.map((t) => t.clone()), inputs, {
@@ -120,6 +121,28 @@ export async function verifyExport(
     }
   }
   return { passed: checks.every((c) => c.passed), tolerance, checks };
+}
+
+/**
+ * tfjs' own NaN/Infinity would read as an infinite ONNX difference, i.e. an exporter bug; it is the source model
+ * that is broken (damaged or diverged weights, or a graph undefined on these inputs), so say that instead.
+ */
+function assertFiniteReference(outputs: tf.Tensor[], label: string): void {
+  let bad = 0;
+  let total = 0;
+  for (const t of outputs) {
+    const v = t.dataSync();
+    total += v.length;
+    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) bad++;
+  }
+  if (bad === 0) return;
+  throw new HcrError(
+    'MODEL_OUTPUT_NOT_FINITE',
+    `The model itself (in tfjs) outputs NaN or Infinity for ${bad} of ${total} values on the ${label} inputs, so there is nothing to check the ONNX model against; nothing was written.`,
+    {
+      hint: "Its weights are damaged or its training diverged: restore them from the model's own save (an hcr run: its training directory or checkpoint), or re-train (`hcr train`, with a lower learning rate if it diverged). A graph undefined on inputs in [-1, 1] (e.g. the log of a negative number) cannot be checked on random inputs.",
+    },
+  );
 }
 
 function one(xs: tf.Tensor[]): tf.Tensor | tf.Tensor[] {

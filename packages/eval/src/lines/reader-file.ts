@@ -11,7 +11,7 @@ import {
 import * as ort from 'onnxruntime-node';
 import type { ModelRun } from '../model-files.js';
 import { readOnnxMetadataProps } from '../onnx-metadata.js';
-import { onnxRuntimeDescription } from '../runtimes/onnx.js';
+import { onnxRuntimeDescription, openOnnxSession } from '../runtimes/onnx.js';
 import type { LineRuntime } from './runtimes.js';
 
 /**
@@ -99,7 +99,7 @@ function unknownTraining(id: string, reader: LineReaderInfo): ModelMetadata {
 
 /** The file in onnxruntime: its output already holds every reader, [n, members, frames, symbols]. */
 export async function onnxFileLineRuntime(file: ReaderFile): Promise<LineRuntime> {
-  const session = await ort.InferenceSession.create(file.bytes);
+  const session = await openOnnxSession(file.bytes, file.path, { hint: FILE_HINT });
   const inputName = session.inputNames[0]!;
   const outputName = session.outputNames[0]!;
   const height = file.run.metadata.reader!.height;

@@ -1,10 +1,10 @@
 import { HcrError, type LineReaderInfo, ONNX_METADATA_KEYS } from '@hcr/core';
 import { type EngineName, initEngine } from '@hcr/engine';
-import { loadModel } from '@hcr/model';
+import { loadLayersModelFile } from '@hcr/export-onnx';
 import * as tf from '@tensorflow/tfjs-core';
 import * as ort from 'onnxruntime-node';
 import type { ModelRun } from '../model-files.js';
-import { onnxRuntimeDescription, readExportedOnnx } from '../runtimes/onnx.js';
+import { onnxRuntimeDescription, openOnnxSession, readExportedOnnx } from '../runtimes/onnx.js';
 import type { RuntimeName } from '../runtimes/predictor.js';
 import { predictFlat } from '../runtimes/tfjs.js';
 
@@ -63,7 +63,7 @@ export async function tfjsLineRuntime(
 ): Promise<LineRuntime> {
   const info = readerInfo(run);
   const engineInfo = await initEngine({ engine, purpose: 'infer', log: log ?? (() => {}) });
-  const model = await loadModel(run.dir);
+  const { model } = await loadLayersModelFile(run.dir);
   const input = model.inputs[0]!.shape;
   const output = model.outputs[0]!.shape;
   const fix = {
@@ -108,7 +108,7 @@ export async function onnxLineRuntime(run: ModelRun, { file }: { file?: string }
         reexport,
       );
   }
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await openOnnxSession(bytes, path, reexport);
   const inputName = session.inputNames[0]!;
   const outputName = session.outputNames[0]!;
   const outMeta = session.outputMetadata[0];

@@ -27,10 +27,43 @@ export async function readExportedOnnx(
       hint: `Export it first: \`pnpm hcr export onnx ${run.dir}\` (or evaluate with --runtime tfjs).`,
     });
   });
-  const props = readOnnxMetadataProps(bytes);
   const reexport = { hint: `Re-export it: \`pnpm hcr export onnx ${run.dir}\`.` };
+  const props = readOnnxBytes(path, () => readOnnxMetadataProps(bytes), {
+    hint: `Re-export it (\`pnpm hcr export onnx ${run.dir}\`), or evaluate with --runtime tfjs.`,
+  });
   checkExportedFrom(props, run.metadata, path, reexport);
   return { path, bytes, props, reexport };
+}
+
+/** `decode()` of a file's bytes; a protobuf decoder's bare "index out of range" becomes MODEL_INVALID naming the file. */
+function readOnnxBytes<T>(path: string, decode: () => T, fix: { hint: string }): T {
+  try {
+    return decode();
+  } catch (e) {
+    if (e instanceof HcrError) throw e;
+    throw new HcrError(
+      'MODEL_INVALID',
+      `${path} cannot be decoded as an ONNX model (${(e as Error).message}): the file is damaged or cut short.`,
+      fix,
+    );
+  }
+}
+
+/** An onnxruntime session on `bytes` read from `path`; a file onnxruntime refuses is MODEL_INVALID naming it. */
+export async function openOnnxSession(
+  bytes: Uint8Array,
+  path: string,
+  fix: { hint: string },
+): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(bytes);
+  } catch (e) {
+    throw new HcrError(
+      'MODEL_INVALID',
+      `onnxruntime cannot load ${path} (${(e as Error).message.split('\n')[0]}): the file is damaged, cut short or not an ONNX model.`,
+      fix,
+    );
+  }
 }
 
 /**
@@ -61,7 +94,7 @@ export async function onnxPredictor(run: ModelRun, { file }: { file?: string } =
       },
     );
 
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await openOnnxSession(bytes, path, reexport);
   const inputName = session.inputNames[0]!;
   const outputName = session.outputNames[0]!;
   const inMeta = session.inputMetadata[0];

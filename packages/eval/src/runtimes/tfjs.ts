@@ -1,14 +1,17 @@
 import { HcrError } from '@hcr/core';
 import { type EngineName, initEngine } from '@hcr/engine';
-import { loadModel } from '@hcr/model';
+import { loadLayersModelFile } from '@hcr/export-onnx';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelRun } from '../model-files.js';
 import type { Predictor } from './predictor.js';
 
-/** Loads the saved LayersModel and checks its input and output against metadata.json. */
+/**
+ * Loads the saved LayersModel and checks its input and output against metadata.json. Loading goes through
+ * @hcr/export-onnx, so a damaged model (model.json, shards, NaN weights) gets the same errors as `hcr export onnx`.
+ */
 export async function loadLayersModelChecked(run: ModelRun): Promise<tfl.LayersModel> {
-  const model = await loadModel(run.dir);
+  const { model } = await loadLayersModelFile(run.dir);
   const { inputShape, classNames } = run.metadata;
   const input = model.inputs[0]!.shape.slice(1);
   const output = model.outputs[0]!.shape;
