@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { HcrError, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '@hcr/core';
 import { esc, pct } from './html.js';
 import { round6 } from './metrics.js';
@@ -38,6 +38,8 @@ export interface CompareReport {
   b: { id: string; architecture: string; runtime: string; manifestSha256: string };
   /** Both reports scored the same images (same data manifest and no sampling difference). */
   sameData: boolean;
+  /** Why they did not (dataset, `--sample`, image counts), for people; empty when `sameData`. */
+  dataDifferences: string[];
   headline: MetricDelta[];
   perClass: ClassDelta[];
   /** Largest F1 gains and losses, b relative to a. */
@@ -53,8 +55,19 @@ async function isFile(p: string): Promise<boolean> {
   );
 }
 
-async function loadReport(ref: string, outDir: string): Promise<EvalReport> {
+/** The report `ref` names, and the name of the folder holding it (what `hcr eval` named the report). */
+async function loadReport(ref: string, outDir: string): Promise<{ report: EvalReport; name: string }> {
   const candidates = [resolve(ref), join(resolve(ref), 'eval.json'), join(outDir, ref, 'eval.json')];
+  // a line reader's report (lines.json) has no per-class scores to compare
+  for (const dir of [resolve(ref), join(outDir, ref)])
+    if (ref.endsWith('lines.json') ? await isFile(resolve(ref)) : await isFile(join(dir, 'lines.json')))
+      throw new HcrError(
+        'COMPARE_UNSUPPORTED',
+        `'${ref}' is a line reader's report (lines.json); --compare covers character reports (eval.json) only.`,
+        {
+          hint: "Open the two readers' index.html pages side by side, or compare two character runs: `hcr eval --compare <runA> <runB>`.",
+        },
+      );
   for (const c of candidates) {
     if (!c.endsWith('.json') || !(await isFile(c))) continue;
     const r = JSON.parse(await readFile(c, 'utf8')) as EvalReport;
@@ -62,7 +75,7 @@ async function loadReport(ref: string, outDir: string): Promise<EvalReport> {
       throw new HcrError('REPORT_INVALID', `${c} is not an hcr eval.json.`, {
         hint: 'Pass a run id with a report, a report directory, or its eval.json.',
       });
-    return r;
+    return { report: r, name: basename(dirname(c)) };
   }
   const known = await listReports(outDir);
   throw new HcrError(
@@ -72,6 +85,27 @@ async function loadReport(ref: string, outDir: string): Promise<EvalReport> {
       hint: `Evaluate it first (\`pnpm hcr eval ${ref}\`)${known.length ? `; reports that exist: ${known.join(', ')}` : ''}.`,
     },
   );
+}
+
+/**
+ * What makes two reports' images differ, from what eval.json records: the dataset (manifest sha256), `--sample`
+ * (the sample's seed is fixed, so the same size on the same dataset is the same images) and the counts per split.
+ */
+export function dataDifferences(a: EvalReport, b: EvalReport): string[] {
+  const out: string[] = [];
+  if (a.data.manifestSha256 !== b.data.manifestSha256)
+    out.push(
+      `dataset ${a.data.dir} (manifest ${a.data.manifestSha256.slice(0, 12)}) vs ${b.data.dir} (manifest ${b.data.manifestSha256.slice(0, 12)})`,
+    );
+  const sample = (n: number | null) => (n === null ? 'every image' : `--sample ${n}`);
+  if (a.data.sample !== b.data.sample) out.push(`${sample(a.data.sample)} vs ${sample(b.data.sample)}`);
+  const counts = (r: EvalReport) =>
+    Object.entries(r.data.splits)
+      .map(([split, n]) => `${split} ${n}`)
+      .join(', ');
+  if (out.length === 0 && (counts(a) !== counts(b) || a.overall.count !== b.overall.count))
+    out.push(`images ${counts(a)} vs ${counts(b)}`);
+  return out;
 }
 
 function delta(metric: string, a: number, b: number): MetricDelta {
@@ -120,6 +154,7 @@ export function diffReports(a: EvalReport, b: EvalReport): CompareReport {
     .map((pair) => ({ pair, a: totalIn(a, pair), b: totalIn(b, pair) }))
     .map((c) => ({ ...c, delta: c.b - c.a }))
     .sort((x, y) => Math.max(y.a, y.b) - Math.max(x.a, x.b) || x.pair.localeCompare(y.pair));
+  const differences = dataDifferences(a, b);
   return {
     formatVersion: 1,
     a: {
@@ -134,10 +169,8 @@ export function diffReports(a: EvalReport, b: EvalReport): CompareReport {
       runtime: b.runtime,
       manifestSha256: b.data.manifestSha256,
     },
-    sameData:
-      a.data.manifestSha256 === b.data.manifestSha256 &&
-      a.data.sample === b.data.sample &&
-      a.overall.count === b.overall.count,
+    sameData: differences.length === 0,
+    dataDifferences: differences,
     headline,
     perClass,
     mostImproved: byDelta
@@ -190,7 +223,7 @@ th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}.good{color:
 <p>A: ${esc(c.a.architecture)} on ${esc(c.a.runtime)}; B: ${esc(c.b.architecture)} on ${esc(c.b.runtime)}. Deltas are B minus A, in percentage points. ${
     c.sameData
       ? 'Both scored the same images.'
-      : '<b class="bad">The two reports scored different data; deltas are not like for like.</b>'
+      : `<b class="bad">The two reports scored different images (${esc(c.dataDifferences.join('; '))}); deltas are not like for like.</b>`
   }</p>
 <h2>Headline</h2><table id="headline"><tr><th>metric</th><th>A</th><th>B</th><th>delta</th></tr>${rows}</table>
 <p>Most improved classes (F1): ${esc(c.mostImproved.join(', ') || 'none')}; most regressed: ${esc(c.mostRegressed.join(', ') || 'none')}.</p>
@@ -200,12 +233,16 @@ th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}.good{color:
 `;
 }
 
-/** `hcr eval --compare A B`: writes compare.json + index.html to `<outDir>/compare-<A>-vs-<B>/`. */
+/**
+ * `hcr eval --compare A B`: writes compare.json + index.html to `<outDir>/compare-<A>-vs-<B>/`, A and B the names of
+ * the report folders.
+ */
 export async function compareReports(opts: CompareOptions): Promise<{ compare: CompareReport; dir: string }> {
   const outDir = resolve(opts.outDir ?? DEFAULT_REPORTS_DIR);
   const [a, b] = [await loadReport(opts.a, outDir), await loadReport(opts.b, outDir)];
-  const compare = diffReports(a, b);
-  const dir = join(outDir, `compare-${safe(a.model.id)}-vs-${safe(b.model.id)}`);
+  const compare = diffReports(a.report, b.report);
+  // named by the reports, not the model ids: two reports of one model (copies, samples) compare too
+  const dir = join(outDir, `compare-${safe(a.name)}-vs-${safe(b.name)}`);
   if (
     !opts.force &&
     (await stat(dir).then(

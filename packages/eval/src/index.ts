@@ -13,6 +13,7 @@ export {
   type CompareOptions,
   type CompareReport,
   compareReports,
+  dataDifferences,
   diffReports,
   type MetricDelta,
 } from './compare.js';

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { EvalReport } from '../src/report.js';
+import { type EvalReport, evaluateRun } from '../src/report.js';
 import { ensureFixture, FIXTURE_RUN } from './fixtures.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -50,6 +50,37 @@ describe('hcr eval (CLI)', () => {
     expect(forced.code).toBe(0);
     expect(forced.stdout).toMatch(/scores \d+\.\d\d% on the 60 test images/);
     expect(forced.stdout.trim().split('\n').at(-1)).toBe(`Report: ${join(out, FIXTURE_RUN, 'index.html')}`);
+  });
+
+  it('--compare warns on stderr when the two reports were not measured on the same images', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'hcr-eval-cli-compare-'));
+    const { report } = await evaluateRun({
+      run: fx.runDir,
+      dataDir: fx.dataDir,
+      outDir: join(out, 'made'),
+      engine: 'wasm',
+      workers: 1,
+      sample: 40,
+    });
+    for (const [name, sample] of [
+      ['a', 40],
+      ['b', 20],
+    ] as const) {
+      await mkdir(join(out, name));
+      await writeFile(
+        join(out, name, 'eval.json'),
+        JSON.stringify({ ...report, data: { ...report.data, sample } }),
+      );
+    }
+    const r = await hcr(['eval', '--compare', 'a', 'b', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'warning the two reports were not measured on the same images (--sample 40 vs --sample 20)',
+    );
+    const same = await hcr(['eval', '--compare', 'a', 'a', '--out', out, '--json']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).not.toMatch(/warning/);
+    expect(JSON.parse(same.stdout).sameData).toBe(true);
   });
 
   it('exits non-zero with the fix for bad input, writing nothing', async () => {

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL_SPACE_36, sourceName } from '@hcr/core';
@@ -305,6 +305,7 @@ describe('hcr eval report', () => {
     expect(compare.a.id).toBe(FIXTURE_RUN);
     expect(compare.b.id).toBe('tiny-b');
     expect(compare.sameData).toBe(false);
+    expect(compare.dataDifferences).toEqual(['every image vs --sample 150']);
     expect(compare.perClass).toHaveLength(36);
     const i = 24;
     expect(compare.perClass[i]!.deltaF1).toBeCloseTo(b.perClass[i]!.f1 - a.perClass[i]!.f1, 5);
@@ -322,5 +323,45 @@ describe('hcr eval report', () => {
       code: 'RUN_UNKNOWN',
       message: expect.stringMatching(/hcr eval missing/),
     });
+  });
+
+  it('compares reports of the same images as such, and says why other reports differ', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'hcr-eval-compare-data-'));
+    const write = async (name: string, change: (r: EvalReport) => EvalReport) => {
+      await mkdir(join(outDir, name), { recursive: true });
+      await writeFile(join(outDir, name, 'eval.json'), JSON.stringify(change(first.report)));
+    };
+    await write('same', (r) => r);
+    await write('sampled', (r) => ({ ...r, data: { ...r.data, sample: 100 } }));
+    await write('other-data', (r) => ({
+      ...r,
+      data: { ...r.data, dir: 'd2', manifestSha256: 'f'.repeat(64) },
+    }));
+    const same = await compareReports({ a: 'same', b: 'same', outDir, force: true });
+    expect(same.compare).toMatchObject({ sameData: true, dataDifferences: [] });
+    const sampled = await compareReports({ a: 'same', b: 'sampled', outDir });
+    expect(sampled.compare.dataDifferences).toEqual(['every image vs --sample 100']);
+    expect(await readFile(join(sampled.dir, 'index.html'), 'utf8')).toContain(
+      'scored different images (every image vs --sample 100)',
+    );
+    const other = await compareReports({ a: 'same', b: 'other-data', outDir });
+    expect(other.compare.sameData).toBe(false);
+    expect(other.compare.dataDifferences[0]).toMatch(/^dataset .* vs d2 \(manifest ffffffffffff\)$/);
+  });
+
+  it('refuses a line reader report with the reason, not "evaluate it first"', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'hcr-eval-compare-lines-'));
+    await cp(first.reportDir, join(outDir, 'chars'), { recursive: true });
+    await mkdir(join(outDir, 'reader-run'));
+    await writeFile(join(outDir, 'reader-run', 'lines.json'), '{"formatVersion":1,"task":"line"}');
+    for (const [a, b] of [
+      ['chars', 'reader-run'],
+      ['chars', join(outDir, 'reader-run', 'lines.json')],
+    ] as const)
+      await expect(compareReports({ a, b, outDir })).rejects.toMatchObject({
+        code: 'COMPARE_UNSUPPORTED',
+        message: expect.stringMatching(/line reader's report .*character reports \(eval\.json\) only/),
+      });
+    expect((await readdir(outDir)).sort()).toEqual(['chars', 'reader-run']);
   });
 });

@@ -15,7 +15,7 @@ import {
   resolveModelRun,
 } from '@hcr/eval';
 import type { Command } from 'commander';
-import { green, log, printJson } from '../output.js';
+import { green, log, printJson, red } from '../output.js';
 
 interface EvalCliOptions {
   runtime?: RuntimeChoice;
@@ -108,7 +108,10 @@ export function registerEval(program: Command): void {
     .option('--sample <n>', 'evaluate a seeded random sample of n images per split (quick look)')
     .option('--force', 'replace an existing report of the same run')
     .option('--json', 'print eval.json (or compare.json) on stdout')
-    .option('--compare <runs...>', 'compare two existing reports: --compare <runA> <runB>')
+    .option(
+      '--compare <runs...>',
+      'compare two existing character reports (eval.json): --compare <runA> <runB>; warns when they were not measured on the same images',
+    )
     .option('--beam <n>', 'line reader: beam width of the CTC decoder, 1..64 (default 8)')
     .option('--lines <dir>', 'line reader: synthetic line dataset (default artifacts/data/lines)')
     .option(
@@ -141,6 +144,11 @@ export function registerEval(program: Command): void {
           outDir: opts.out,
           force: opts.force,
         });
+        // stderr, so --json stays one document; compare.json records the same in dataDifferences
+        if (!compare.sameData)
+          log(
+            `${red('warning')} the two reports were not measured on the same images (${compare.dataDifferences.join('; ')}): the deltas are not like for like. Evaluate both the same way (same --data and --sample, or neither) to compare them.`,
+          );
         if (opts.json) return printJson(compare);
         const acc = compare.headline[0]!;
         process.stdout.write(
