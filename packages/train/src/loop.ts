@@ -41,6 +41,8 @@ export interface LoopOptions {
   log: (line: string) => void;
   /** Stop after this many optimizer steps in this process (tests: simulate an interruption). */
   maxSteps?: number;
+  /** Stop at the next step once aborted (Ctrl-C): a checkpoint is saved there, and a resume continues exactly. */
+  signal?: AbortSignal;
   /** How many workers compute each step's shards (default: all); the numbers do not depend on it. */
   activeWorkers?: ActiveWorkers;
   /** What a sample is called in logs (`img` or `lines`). */
@@ -82,7 +84,7 @@ export async function runLoop(
     let samplesSinceStart = 0;
     let pendingApply: Promise<unknown> = Promise.resolve();
     while (progress.batchInEpoch < o.stepsPerEpoch) {
-      if (o.maxSteps !== undefined && stepsThisProcess >= o.maxSteps) {
+      if ((o.maxSteps !== undefined && stepsThisProcess >= o.maxSteps) || o.signal?.aborted) {
         stoppedEarly = true;
         break;
       }

@@ -23,6 +23,11 @@ export interface TrainOptions {
   /** Stop after this many optimizer steps in this process (tests: simulate an interruption). */
   maxSteps?: number;
   /**
+   * Stop at the next optimizer step once aborted (the CLI aborts on Ctrl-C): the checkpoint is saved at that
+   * step, the result has `stoppedEarly`, and resuming the run continues exactly as if it had not stopped.
+   */
+  signal?: AbortSignal;
+  /**
    * Which of the `workers` compute each step: 'follow-load' (default) as many as the cores other processes
    * leave free, 'all' every one, or a policy of your own. Speed only: the weights and figures are the same.
    */
@@ -32,8 +37,10 @@ export interface TrainOptions {
 export interface TrainResult {
   runDir: string;
   metadata: ModelMetadata;
-  /** Present when `maxSteps` stopped the run before the end. */
+  /** Present when `maxSteps` or `signal` stopped the run before the end. */
   stoppedEarly?: boolean;
+  /** Where a stopped run's checkpoint is: epochs and optimizer steps done (resume continues from there). */
+  stoppedAt?: { epoch: number; batchInEpoch: number; step: number; runId: string };
 }
 
 /** The training data as a trainer opened it: where it is, its identity, and how many training samples. */
@@ -170,11 +177,15 @@ export async function runTraining<D extends OpenedData>(
       reporter: opts.progress ?? progressReporter(),
       log,
       maxSteps: opts.maxSteps,
+      signal: opts.signal,
       activeWorkers: activeWorkersPolicy(opts.activeWorkers, pool.size),
       unit: trainer.unit,
     });
-    if (loop.stoppedEarly)
-      return { runDir, metadata: undefined as unknown as ModelMetadata, stoppedEarly: true };
+    if (loop.stoppedEarly) {
+      const { epoch, batchInEpoch, globalStep: step } = progress;
+      const stoppedAt = { epoch, batchInEpoch, step, runId };
+      return { runDir, metadata: undefined as unknown as ModelMetadata, stoppedEarly: true, stoppedAt };
+    }
 
     await restoreBest(pool, loop.best);
     const tTest = performance.now();

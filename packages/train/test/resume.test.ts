@@ -130,4 +130,36 @@ describe('checkpoint and resume', () => {
     // The synthetic task is learnable: training did something real.
     expect(b[1].train_loss).toBeLessThan(b[0].train_loss);
   });
+
+  it('Ctrl-C stops at the next step with a checkpoint there and says how to resume; resumed, it ends as if never stopped', {
+    timeout: 180_000,
+  }, async () => {
+    // Checkpoints only at epoch ends, so a mid-epoch checkpoint can only be the stop's own.
+    const child = hcr([...common('ctrl-c', 1), '--checkpoint-every', '100']);
+    let sent = false;
+    child.stderr?.on('data', (d: Buffer) => {
+      if (!sent && /worker thread\(s\), model/.test(String(d))) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    const stopped = await finish(child);
+    expect(stopped.code, stopped.err).toBe(130);
+    const at =
+      /stopped at epoch (\d+), batch (\d+) \(step (\d+)\); checkpoint saved in .*ctrl-c\. Resume with `hcr train --resume ctrl-c --out [^`]+`/.exec(
+        stopped.err,
+      );
+    expect(at, stopped.err).not.toBeNull();
+    expect(await globalStep('ctrl-c')).toBe(Number(at![3]));
+    await expect(stat(join(dir, 'runs', 'ctrl-c', 'model.json'))).rejects.toThrow();
+
+    const resumed = await finish(hcr(['train', '--resume', 'ctrl-c', '--out', join(dir, 'runs')]));
+    expect(resumed.code, resumed.err).toBe(0);
+    const a = await metrics('ctrl-c');
+    const b = await metrics('straight');
+    for (let e = 0; e < 2; e++) {
+      expect(Math.abs(a[e].train_loss - b[e].train_loss)).toBeLessThan(1e-6);
+      expect(a[e].val_acc).toBe(b[e].val_acc);
+    }
+  });
 });

@@ -131,6 +131,8 @@ export function registerTrain(program: Command): void {
         process.exitCode = await rerunWithSingleThreadedGc();
         return;
       }
+      if (opts.resume !== undefined) warnIgnoredOnResume(config);
+      const stop = stopOnInterrupt();
       const options = {
         config,
         resume: opts.resume,
@@ -138,12 +140,63 @@ export function registerTrain(program: Command): void {
         force: opts.force,
         log,
         activeWorkers: opts.fixedWorkers ? ('all' as const) : ('follow-load' as const),
+        signal: stop.signal,
       };
-      const result = (await readsLines(config, opts.resume))
-        ? await trainLines(options)
-        : await train(options);
-      if (opts.json) printJson(result.metadata);
+      try {
+        const result = (await readsLines(config, opts.resume))
+          ? await trainLines(options)
+          : await train(options);
+        if (result.stoppedAt) {
+          const { epoch, batchInEpoch, step, runId } = result.stoppedAt;
+          const out = opts.out ? ` --out ${opts.out}` : '';
+          log(
+            `stopped at epoch ${epoch + 1}, batch ${batchInEpoch} (step ${step}); checkpoint saved in ${result.runDir}. ` +
+              `Resume with \`hcr train --resume ${runId}${out}\` (it continues exactly where it stopped).`,
+          );
+          process.exitCode = 130;
+          return;
+        }
+        if (opts.json) printJson(result.metadata);
+      } finally {
+        stop.dispose();
+      }
     });
+}
+
+/** A resumed run keeps the options it started with: say so when others were asked for, rather than drop them. */
+function warnIgnoredOnResume(config: TrainConfigInput): void {
+  const ignored = Object.keys(config).filter((k) => !['engine', 'workers', 'out'].includes(k));
+  if (ignored.length)
+    log(
+      `hcr train --resume: ${ignored.join(', ')} ignored: a run continues with the options it started with ` +
+        '(only --engine, --workers and --out apply). Train a new run (--run <id>) to change them.',
+    );
+}
+
+/**
+ * Ctrl-C (or SIGTERM) during training: the first stops it at the next step, with a checkpoint saved there; a
+ * second, a moment later, quits at once (losing the steps since the last checkpoint). Presses within a second count as one: when
+ * `hcr train` restarted itself, the terminal's SIGINT and the one the parent forwards arrive together.
+ */
+function stopOnInterrupt(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  let first = 0;
+  const onInterrupt = () => {
+    const now = Date.now();
+    if (!first) {
+      first = now;
+      log('Ctrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)...');
+      controller.abort();
+    } else if (now - first > 1000) process.exit(130);
+  };
+  // SIGTERM too: `pnpm hcr train` passes Ctrl-C on to the command as SIGTERM, and a supervisor stopping the job
+  // wants its checkpoint.
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  for (const s of signals) process.on(s, onInterrupt);
+  const dispose = () => {
+    for (const s of signals) process.off(s, onInterrupt);
+  };
+  return { signal: controller.signal, dispose };
 }
 
 /** The worker threads the training will start, or undefined when the options are invalid (training says why). */
