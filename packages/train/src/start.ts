@@ -42,8 +42,11 @@ export async function startRun(config: TrainConfig, o: StartOptions): Promise<Ru
     engine: o.config?.engine ?? stored.engine,
     workers: o.config?.workers ?? stored.workers,
   });
+  const { epoch, batchInEpoch } = resumed.progress;
   o.log(
-    `resuming run ${runId} at epoch ${resumed.progress.epoch + 1}, batch ${resumed.progress.batchInEpoch}`,
+    epoch >= resumedConfig.epochs
+      ? `run ${runId} had trained all its ${resumedConfig.epochs} epochs: testing it again and writing its model`
+      : `resuming run ${runId} at epoch ${epoch + 1}, batch ${batchInEpoch}`,
   );
   return { runId, runDir: join(out, runId), config: resumedConfig, resumed };
 }

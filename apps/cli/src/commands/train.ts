@@ -123,7 +123,9 @@ export function registerTrain(program: Command): void {
       set('out', opts.out);
       set('limitTrain', opts.limitTrain);
       if (opts.augment === false) config.augment = { ...(config.augment ?? {}), enabled: false };
-      const workers = plannedWorkers(config);
+      // A resumed run trains with its checkpoint's options (its workers too, unless --workers is given).
+      const stored = await storedRunConfig(config, opts.resume);
+      const workers = stored ? (config.workers ?? stored.workers) : plannedWorkers(config);
       if (workers !== undefined && wantsSingleThreadedGc(workers)) {
         log(
           `hcr train: ${workers} worker threads fill the cores; restarting node with --single-threaded-gc (same results, faster)`,
@@ -143,9 +145,8 @@ export function registerTrain(program: Command): void {
         signal: stop.signal,
       };
       try {
-        const result = (await readsLines(config, opts.resume))
-          ? await trainLines(options)
-          : await train(options);
+        const readsLines = (config.model ?? stored?.model) === READER_MODEL;
+        const result = readsLines ? await trainLines(options) : await train(options);
         if (result.stoppedAt) {
           const { epoch, batchInEpoch, step, runId } = result.stoppedAt;
           const out = opts.out ? ` --out ${opts.out}` : '';
@@ -208,13 +209,10 @@ function plannedWorkers(config: TrainConfigInput): number | undefined {
   }
 }
 
-/** A reader run: asked for with --model reader, or a resumed run whose checkpoint trained the reader. */
-async function readsLines(config: TrainConfigInput, resume: unknown): Promise<boolean> {
-  if (config.model !== undefined) return config.model === READER_MODEL;
-  if (resume === undefined || resume === false) return false;
+/** The options a resumed run trains with, from its checkpoint (the most recent run for `--resume` alone). */
+async function storedRunConfig(config: TrainConfigInput, resume: unknown): Promise<TrainConfig | undefined> {
+  if (resume === undefined || resume === false) return undefined;
   const out = resolve(resolveTrainConfig(config).out);
-  // `--resume` alone continues the most recent run, which may be a reader's.
   const run = typeof resume === 'string' ? resume : await findResumeRun(out);
-  const { progress } = await loadCheckpoint(join(out, run));
-  return progress.config.model === READER_MODEL;
+  return (await loadCheckpoint(join(out, run))).progress.config;
 }
