@@ -87,6 +87,7 @@ export {
   type RuntimeAgreement,
   type RuntimeChoice,
   type RuntimeTiming,
+  reportNameOf,
 } from './report.js';
 export { compareRuntimes } from './report-runtimes.js';
 export { ONNX_FILE, onnxPredictor } from './runtimes/onnx.js';

@@ -6,7 +6,7 @@ export const DEFAULT_MODELS_DIR = 'artifacts/model';
 
 /** A saved model directory: model.json + weights + metadata.json (+ model.onnx once exported). */
 export interface ModelRun {
-  /** Run id (metadata.id); also the report directory name. */
+  /** Run id (metadata.id); the report folder is named by the directory (`reportNameOf`), the same for trained runs. */
   id: string;
   /** Absolute, symlinks resolved. */
   dir: string;

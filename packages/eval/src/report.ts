@@ -1,5 +1,5 @@
 import { cp, readdir, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import {
   type ConfidenceCalibration,
   calibrateProbabilities,
@@ -32,7 +32,7 @@ export interface EvalOptions {
   modelsDir?: string;
   /** Prepared dataset (shards + manifest). */
   dataDir?: string;
-  /** Reports root; the report goes to `<outDir>/<run id>` and is copied to `<outDir>/latest`. */
+  /** Reports root; the report goes to `<outDir>/<run>` (`reportNameOf`) and is copied to `<outDir>/latest`. */
   outDir?: string;
   runtime?: RuntimeChoice;
   /** tfjs engine (auto picks node, else wasm). */
@@ -147,6 +147,28 @@ function modelSection(run: ModelRun): EvalReport['model'] {
   };
 }
 
+/**
+ * The folder under `--out` a run's report goes to: the name of the directory evaluated (what `hcr eval <run>`
+ * takes; `latest` resolves to the run it points at), so evaluating a copy of a model never replaces the original's
+ * report. `hcr train` names a run's directory by its id, so for trained runs this is the id; a directory whose
+ * name is reserved (`latest`) or not one plain folder name reports under the metadata id.
+ */
+export function reportNameOf(run: ModelRun): string {
+  const name = basename(run.dir);
+  return name !== LATEST && /^\w[\w.+-]*$/.test(name) ? name : run.id;
+}
+
+/** Refuses a report folder that is, or holds, a model directory it reads: `--force` would replace the model. */
+export function checkReportOverModels(reportDir: string, modelDirs: readonly string[]): void {
+  const under = modelDirs.find((d) => d === reportDir || d.startsWith(`${reportDir}${sep}`));
+  if (under)
+    throw new HcrError(
+      'REPORT_OVER_MODEL',
+      `The report would go to ${reportDir}, which is the model directory ${under} or holds it; writing it would replace the model.`,
+      { hint: 'Pass --out <dir> outside the models directory (default artifacts/reports).' },
+    );
+}
+
 async function exists(path: string): Promise<boolean> {
   return stat(path).then(
     () => true,
@@ -156,8 +178,8 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * `hcr eval`: predictions on the test and generalisation splits with one or both runtimes, every metric,
- * the pictures and index.html, built in a temp directory and renamed into `<outDir>/<run id>`, then
- * copied to `<outDir>/latest`.
+ * the pictures and index.html, built in a temp directory and renamed into `<outDir>/<run>` (the directory
+ * evaluated: `reportNameOf`), then copied to `<outDir>/latest`.
  */
 export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
   const log = opts.log ?? (() => {});
@@ -184,13 +206,15 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
       },
     );
   const outDir = resolve(opts.outDir ?? DEFAULT_REPORTS_DIR);
-  const reportDir = join(outDir, run.id);
-  if (run.id === LATEST)
+  const reportName = reportNameOf(run);
+  const reportDir = join(outDir, reportName);
+  if (reportName === LATEST)
     throw new HcrError('RUN_ID_RESERVED', `The run id '${LATEST}' is reserved for the report pointer.`, {
       hint: 'Give the model a different id in its metadata.json.',
     });
+  checkReportOverModels(reportDir, [run.dir]);
   if (!opts.force && (await exists(reportDir)))
-    throw new HcrError('REPORT_EXISTS', `A report for run '${run.id}' already exists: ${reportDir}.`, {
+    throw new HcrError('REPORT_EXISTS', `A report for run '${reportName}' already exists: ${reportDir}.`, {
       hint: 'Pass --force to replace it, or --out <dir> to write elsewhere.',
     });
 

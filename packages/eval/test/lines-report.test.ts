@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -618,6 +618,18 @@ describe('reader ONNX checks', () => {
 });
 
 describe('evaluateReader on given line sets', () => {
+  it('names the report after the run directory, so a copy of a reader does not replace its report', async () => {
+    const copyDir = join(root, 'copies', 'reader-copy');
+    await cp(runDir, copyDir, { recursive: true });
+    const outDir = join(root, 'reports-copy');
+    const opts = { sources: [syntheticSet()], runtime: 'tfjs' as const, beam: 1, outDir };
+    const original = await evaluateReader({ ...opts, run: runDir });
+    const copy = await evaluateReader({ ...opts, run: copyDir });
+    expect(original.reportDir).toBe(join(outDir, 'reader-test'));
+    expect(copy.reportDir).toBe(join(outDir, 'reader-copy'));
+    expect(copy.report.model.id).toBe('reader-test');
+  }, 60_000);
+
   it('evaluates the sets it is given instead of the default sources', async () => {
     const { report } = await evaluateReader({
       run: runDir,

@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL_SPACE_36, sourceName } from '@hcr/core';
@@ -200,6 +200,25 @@ describe('hcr eval report', () => {
     }
   });
 
+  it('names the report after the directory evaluated: a copy of a model never replaces the original report', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'hcr-eval-names-'));
+    const models = join(outDir, 'models');
+    await cp(fx.runDir, join(models, FIXTURE_RUN), { recursive: true });
+    await cp(fx.runDir, join(models, 'm-copy'), { recursive: true });
+    await symlink(FIXTURE_RUN, join(models, 'latest'));
+    const opts = { modelsDir: models, dataDir: fx.dataDir, outDir, sample: 20, workers: 1 };
+    const original = await evaluateRun({ ...opts, run: FIXTURE_RUN });
+    expect(original.reportDir).toBe(join(outDir, FIXTURE_RUN));
+    // the copy holds the same metadata id, and still reports beside the original, not over it
+    const copy = await evaluateRun({ ...opts, run: join(models, 'm-copy') });
+    expect(copy.reportDir).toBe(join(outDir, 'm-copy'));
+    expect(copy.report.model.id).toBe(FIXTURE_RUN);
+    // `latest` (the default run) reports under the run it points at
+    const latest = await evaluateRun({ ...opts, force: true });
+    expect(latest.reportDir).toBe(join(outDir, FIXTURE_RUN));
+    expect((await readdir(outDir)).sort()).toEqual(['latest', 'm-copy', 'models', FIXTURE_RUN]);
+  });
+
   it('refuses an existing report without --force and writes nothing', async () => {
     await expect(
       evaluateRun({ run: FIXTURE_RUN, modelsDir: fx.modelsDir, dataDir: fx.dataDir, outDir: out }),
@@ -235,7 +254,7 @@ describe('hcr eval report', () => {
 
   it('refuses a model whose metadata does not match it, and a stale ONNX export', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'hcr-eval-mismatch-'));
-    const run = join(outDir, 'run');
+    const run = join(outDir, 'models', 'run');
     await cp(fx.runDir, run, { recursive: true });
     const meta = JSON.parse(await readFile(join(fx.runDir, 'metadata.json'), 'utf8'));
 
@@ -287,7 +306,17 @@ describe('hcr eval report', () => {
       code: 'ONNX_MISSING',
       message: expect.stringMatching(/hcr export onnx/),
     });
-    expect((await readdir(outDir)).sort()).toEqual(['run']);
+    expect((await readdir(outDir)).sort()).toEqual(['models']);
+  });
+
+  it('refuses a report folder that would replace the model directory it reads', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'hcr-eval-over-'));
+    const run = join(outDir, 'run');
+    await cp(fx.runDir, run, { recursive: true });
+    await expect(
+      evaluateRun({ run, dataDir: fx.dataDir, outDir, force: true, workers: 1, sample: 10 }),
+    ).rejects.toMatchObject({ code: 'REPORT_OVER_MODEL', message: expect.stringContaining(run) });
+    expect((await readdir(run)).sort()).toEqual((await readdir(fx.runDir)).sort());
   });
 
   it('compares two reports per class and writes compare.json + index.html', async () => {

@@ -101,7 +101,7 @@ export function registerEval(program: Command): void {
     .option('--models <dir>', 'where run ids are looked up', DEFAULT_MODELS_DIR)
     .option(
       '--out <dir>',
-      'reports root (the report goes to <out>/<run id>, copied to <out>/latest)',
+      "reports root: the report goes to <out>/<run> (the name of the model directory evaluated; latest means the run it points at); a character model's report is also copied to <out>/latest, a line reader's is not",
       DEFAULT_REPORTS_DIR,
     )
     .option('--onnx <file>', 'ONNX model for --runtime onnx (default <modelDir>/model.onnx)')
@@ -126,11 +126,11 @@ export function registerEval(program: Command): void {
     .option('--limit <n>', 'line reader: read only the first n lines of each source (quick look)')
     .option(
       '--ensemble <runs>',
-      'line reader: read with these reader runs too, as one ensemble (comma-separated ids or dirs; report <run>+<id>+...)',
+      'line reader: read with these reader runs too, as one ensemble (comma-separated ids or dirs; report <run>+<run>+...)',
     )
     .option(
       '--report <name>',
-      'line reader: the report folder under --out (default: the run id, <run>+<id>+... for an ensemble)',
+      'line reader: the report folder under --out (default: the run directory name, <run>+<run>+... for an ensemble)',
     )
     .action(async (run: string | undefined, opts: EvalCliOptions) => {
       if (opts.compare) {
@@ -183,7 +183,7 @@ export function registerEval(program: Command): void {
           'REPORT_NAME_INVALID',
           "--report names a line reader's report; this is a character model.",
           {
-            hint: 'A character model reports to <out>/<run id>, copied to <out>/latest; use --out <dir> to write elsewhere.',
+            hint: 'A character model reports to <out>/<run> (its directory name), copied to <out>/latest; use --out <dir> to write elsewhere.',
           },
         );
       let sample: number | undefined;

@@ -13,7 +13,7 @@ import { defaultLinesDir } from '@hcr/data';
 import { DEFAULT_BEAM, MAX_BEAM } from '@hcr/decode';
 import type { EngineName } from '@hcr/engine';
 import { DEFAULT_MODELS_DIR, resolveModelRun } from '../model-files.js';
-import { DEFAULT_REPORTS_DIR, type RuntimeChoice } from '../report.js';
+import { checkReportOverModels, DEFAULT_REPORTS_DIR, type RuntimeChoice, reportNameOf } from '../report.js';
 import type { RuntimeName } from '../runtimes/predictor.js';
 import { anchorsOf, targetsOf } from './anchors.js';
 import { renderLengthChart, renderReadSamples } from './charts.js';
@@ -51,7 +51,7 @@ export interface ReaderEvalOptions {
   /**
    * More reader runs (ids or directories) read together with `run` as one ensemble (decodeCtcEnsemble); they
    * must share its alphabet, line height, frame stride and input normalisation. The report goes to
-   * `<outDir>/<run id>+<id>+...`.
+   * `<outDir>/<run>+<run>+...` (each run's directory name, `reportNameOf`).
    */
   ensemble?: string[];
   /** Beam width for every constraint, 1..64 (default 8). */
@@ -72,10 +72,13 @@ export interface ReaderEvalOptions {
   sources?: LineSet[];
   /** Read only the first n lines of each source (quick looks, tests); recorded in lines.json. */
   limit?: number;
-  /** Reports root: the report goes to `<outDir>/<run id>` (or `<outDir>/<reportName>`). */
+  /**
+   * Reports root: the report goes to `<outDir>/<run>` (the directory evaluated, `reportNameOf`; a reader file: its
+   * `hcr.model_id`), or `<outDir>/<reportName>`.
+   */
   outDir?: string;
   /**
-   * The report's folder name under `outDir` instead of the run id (e.g. the pipeline's ensemble reports as
+   * The report's folder name under `outDir` instead of the run's (e.g. the pipeline's ensemble reports as
    * `reader-pipeline`, not `reader-pipeline+reader-pipeline-bilstm`); one plain folder name.
    */
   reportName?: string;
@@ -179,7 +182,13 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
   // a packed file's id already lists its readers (`a+b`)
   const reportId = [run, ...others].map((r) => r.id).join('+');
   const outDir = resolve(opts.outDir ?? DEFAULT_REPORTS_DIR);
-  const reportDir = join(outDir, opts.reportName ?? reportId);
+  // named as a character report is (the directories evaluated); a file by the readers it holds
+  const folder = file ? reportId : [run, ...others].map(reportNameOf).join('+');
+  const reportDir = join(outDir, opts.reportName ?? folder);
+  checkReportOverModels(
+    reportDir,
+    [run, ...others].map((r) => r.dir),
+  );
   if (!opts.force && existsSync(reportDir))
     throw new HcrError('REPORT_EXISTS', `A report for run '${reportId}' already exists: ${reportDir}.`, {
       hint: 'Pass --force to replace it, or --out <dir> to write elsewhere.',
