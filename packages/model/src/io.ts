@@ -42,17 +42,23 @@ export function fileLoadHandler(dir: string): tf.io.IOHandler {
   const abs = resolve(dir);
   return {
     load: async () => {
+      const file = join(abs, MODEL_JSON);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (e) {
+        throw new HcrError('MODEL_MISSING', `Cannot read ${file}: ${(e as Error).message}.`, {
+          hint: 'Train a model first (`hcr train`) or pass the directory of a saved model.',
+        });
+      }
       let modelJson: tf.io.ModelJSON;
       try {
-        modelJson = JSON.parse(await readFile(join(abs, MODEL_JSON), 'utf8'));
+        modelJson = JSON.parse(text);
       } catch (e) {
-        throw new HcrError(
-          'MODEL_MISSING',
-          `Cannot read ${join(abs, MODEL_JSON)}: ${(e as Error).message}.`,
-          {
-            hint: 'Train a model first (`hcr train`) or pass the directory of a saved model.',
-          },
-        );
+        // Not "train a model first": the model is there, its file is damaged.
+        throw new HcrError('MODEL_JSON_INVALID', `${file} is not valid JSON (${(e as Error).message}).`, {
+          hint: "The file is damaged: copy it again from the model's own save, or re-train (`hcr train`).",
+        });
       }
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];
@@ -60,7 +66,13 @@ export function fileLoadHandler(dir: string): tf.io.IOHandler {
         for (const group of manifest) {
           specs.push(...group.weights);
           for (const p of group.paths) {
-            const bytes = await readFile(join(abs, p));
+            const bytes = await readFile(join(abs, p)).catch((e: NodeJS.ErrnoException) => {
+              throw new HcrError(
+                'WEIGHTS_MISSING',
+                `Weight shard ${join(abs, p)} listed in model.json cannot be read (${e.code ?? e.message}).`,
+                { hint: 'Copy every file named in weightsManifest next to model.json.' },
+              );
+            });
             buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
           }
         }

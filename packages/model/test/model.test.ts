@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NUM_CLASSES } from '@hcr/core';
@@ -85,6 +85,21 @@ describe('save/load', () => {
 
   it('a missing directory names the problem and the fix', async () => {
     await expect(loadModel(join(dir, 'nope'))).rejects.toThrow(/Cannot read .*model.json/);
+  });
+
+  it('a damaged model.json or a missing weight shard is named as such, not as a model to train', async () => {
+    const damaged = join(dir, 'damaged');
+    await saveModel(buildModel('seed', { seed: 9 }), damaged);
+    await rm(join(damaged, 'weights.bin'));
+    await expect(loadModel(damaged)).rejects.toMatchObject({
+      code: 'WEIGHTS_MISSING',
+      message: expect.stringContaining(join(damaged, 'weights.bin')),
+    });
+    await writeFile(join(damaged, 'model.json'), '{"modelTopology": {');
+    await expect(loadModel(damaged)).rejects.toMatchObject({
+      code: 'MODEL_JSON_INVALID',
+      hint: expect.stringMatching(/damaged/),
+    });
   });
 });
 
