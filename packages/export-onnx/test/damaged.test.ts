@@ -1,5 +1,4 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,11 +6,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportModelFile, fileIOHandler, loadLayersModelFile, verifyExport } from '../src/index.js';
+import { exportOnnxCli } from './helpers.js';
 import { kerasFunctionalJson, writeTfjsModel } from './tfjs-json.js';
 
 /** Damaged models: each refused with the file, the problem and the fix, never blamed on the exporter. */
 const root = mkdtempSync(join(tmpdir(), 'hcr-export-damaged-'));
-const repo = resolve(import.meta.dirname, '../../..');
+const _repo = resolve(import.meta.dirname, '../../..');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -35,25 +35,7 @@ async function saveMlp(name: string, values?: number): Promise<string> {
 
 function exportCli(dir: string) {
   const out = join(root, 'out.onnx');
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--conditions=source',
-      '--import',
-      'tsx',
-      join(repo, 'apps/cli/src/bin.ts'),
-      'export',
-      'onnx',
-      dir,
-      '-o',
-      out,
-      '--samples',
-      '4',
-      '--images',
-      '0',
-    ],
-    { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
-  );
+  const r = exportOnnxCli(dir, out, '--samples', '4', '--images', '0');
   return { ...r, written: existsSync(out) };
 }
 

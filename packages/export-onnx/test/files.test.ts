@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeModel, exportModelFile, fileIOHandler, SUPPORTED_OPS, verifyExport } from '../src/index.js';
+import { exportOnnxCli } from './helpers.js';
 import { attrs, GraphJsonBuilder, kerasFunctionalJson, writeTfjsModel } from './tfjs-json.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hcr-export-test-'));
@@ -309,27 +310,7 @@ describe('unsupported layers', () => {
   it('hcr export onnx: a parity failure exits 2 with the figures and writes nothing (unless --force)', () => {
     const dir = join(root, 'keras');
     const out = join(root, 'strict.onnx');
-    const cli = (...extra: string[]) =>
-      spawnSync(
-        process.execPath,
-        [
-          '--conditions=source',
-          '--import',
-          'tsx',
-          join(repo, 'apps/cli/src/bin.ts'),
-          'export',
-          'onnx',
-          dir,
-          '-o',
-          out,
-          '--samples',
-          '4',
-          '--images',
-          '0',
-          ...extra,
-        ],
-        { cwd: repo, encoding: 'utf8' },
-      );
+    const cli = (...extra: string[]) => exportOnnxCli(dir, out, '--samples', '4', '--images', '0', ...extra);
     // softmax outputs differ in the last float bits; no export can meet 1e-30
     const strict = cli('--tolerance', '1e-30');
     expect(strict.status).toBe(2);

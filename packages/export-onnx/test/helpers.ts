@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
@@ -118,4 +120,26 @@ export function randomiseBatchNorms(model: LayersModel, seed = 1): number {
     ]);
   }
   return seed;
+}
+
+const REPO = resolve(import.meta.dirname, '../../..');
+
+/** `hcr export onnx <dir> -o <out> ...args` from the CLI's sources, as a user runs it; output without colour. */
+export function exportOnnxCli(dir: string, out: string, ...args: string[]) {
+  return spawnSync(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      join(REPO, 'apps/cli/src/bin.ts'),
+      'export',
+      'onnx',
+      dir,
+      '-o',
+      out,
+      ...args,
+    ],
+    { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+  );
 }

@@ -1,5 +1,4 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,10 +22,10 @@ import {
   VERIFY_SIZES,
   verifyExport,
 } from '../src/index.js';
-import { expectReaderParity, randomiseBatchNorms } from './helpers.js';
+import { expectReaderParity, exportOnnxCli, randomiseBatchNorms } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hcr-export-reader-'));
-const repo = resolve(import.meta.dirname, '../../..');
+const _repo = resolve(import.meta.dirname, '../../..');
 const C = LINE_ALPHABET_36.size;
 
 beforeAll(async () => {
@@ -144,26 +143,7 @@ describe('a reader run directory (saveModel from @hcr/model)', () => {
 
   it('hcr export onnx <run-dir> reports parity per width and writes the reader', () => {
     const out = join(root, 'reader.onnx');
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--conditions=source',
-        '--import',
-        'tsx',
-        join(repo, 'apps/cli/src/bin.ts'),
-        'export',
-        'onnx',
-        dir,
-        '-o',
-        out,
-        '--json',
-        '--samples',
-        '2',
-        '--images',
-        '0',
-      ],
-      { cwd: repo, encoding: 'utf8' },
-    );
+    const r = exportOnnxCli(dir, out, '--json', '--samples', '2', '--images', '0');
     expect(r.status, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json.parity.passed).toBe(true);
