@@ -5,7 +5,8 @@
  * process of the repository's CLI, its start included), each input `--runs` times:
  * - a 10-page PDF of forms scanned at 300 dpi, 12 dev names pasted down each page, read with `--layout lines`;
  * - 40 photos of a dev name laid on a flat 3000x4000 sheet (JPEG quality 90);
- * - the 466 dev names as cut (small crops).
+ * - the 466 dev names as cut (small crops);
+ * - both in one folder: the 466 names and the 40 sheet photos.
  * Also the line preprocessing's time per sheet photo in this process (`prepareLineImage`, no workers). The
  * inputs are made here from the real dev sets, the same every run. Prints the load average before and after.
  */
@@ -81,11 +82,19 @@ function hcrRead(args: string[]): number {
   return seconds;
 }
 
+// A folder of both kinds: the dev names' crops and the sheet photos.
+const mixed = join(dir, 'mixed');
+mkdirSync(mixed);
+for (const n of names) writeFileSync(join(mixed, n.file.split('/').pop()!), readFileSync(n.file));
+for (const [i, b] of photoBytes.entries())
+  writeFileSync(join(mixed, `p${String(i).padStart(2, '0')}.jpg`), b);
+
 const rows: [string, string][] = [];
 for (const [what, args] of [
   ['10-page PDF of forms at 300 dpi, --layout lines', [pdf, '--layout', 'lines', '--classes', 'letters']],
   ['40 photos of a field on a 3000x4000 sheet', [photos, '--classes', 'letters']],
   ['466 dev names as cut (small crops)', [resolve(names[0]!.file, '..'), '--classes', 'letters']],
+  ['the 466 names and the 40 photos in one folder', [mixed, '--classes', 'letters']],
 ] as const) {
   const times = Array.from({ length: runs }, () => hcrRead([...args, '--format', 'csv']));
   rows.push([what, times.map((t) => `${t.toFixed(2)} s`).join(', ')]);
