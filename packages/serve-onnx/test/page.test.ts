@@ -60,10 +60,18 @@ describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () =
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
+  /** Every failed response and console error of the page's loading (a favicon.ico 404 was one). */
+  const loadProblems: string[] = [];
   beforeAll(async () => {
     server = await startServer({ model: RECOGNITION_MODEL, port: 0, logger: pino({ level: 'silent' }) });
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 800, height: 640 } });
+    page.on('response', (r) => {
+      if (r.status() >= 400) loadProblems.push(`${r.status()} ${r.url()}`);
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') loadProblems.push(m.text());
+    });
     await page.goto(`${server.url}/`);
     await mkdir(SHOTS, { recursive: true });
   });
@@ -78,6 +86,50 @@ describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () =
     await expect(page.getByRole('button', { name: 'Clear' }).count()).resolves.toBe(1);
     await expect(page.getByLabel(/Upload a photo/).count()).resolves.toBe(1);
     await page.waitForFunction("/Model:/.test(document.getElementById('model-line').textContent)");
+    await page.waitForTimeout(200);
+    expect(loadProblems).toEqual([]);
+  });
+
+  it('shows keyboard focus on the Upload button', async () => {
+    await page.locator('#clear').focus();
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate('document.activeElement.id')).resolves.toBe('upload');
+    const outline = await page.$eval('label.upload', (el) => {
+      const s = (
+        globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> }
+      ).getComputedStyle(el);
+      return `${s.outlineStyle} ${s.outlineWidth}`;
+    });
+    expect(outline).toBe('solid 3px');
+    await page.screenshot({ path: join(SHOTS, 'serve-page-upload-focus.png') });
+    await page.locator('#clear').focus();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Shift+Tab');
+  });
+
+  it('drops an answer that arrives after Clear', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    await page.route('**/v1/predict**', async (route) => {
+      const res = await route.fetch();
+      await held;
+      await route.fulfill({ response: res }).catch(() => {});
+    });
+    try {
+      const sent = page.waitForRequest('**/v1/predict**');
+      await draw(page, SEVEN);
+      await sent;
+      await page.getByRole('button', { name: 'Clear' }).click();
+      release();
+      await page.waitForTimeout(800);
+      await expect(page.locator('#predictions li').count()).resolves.toBe(0);
+      await expect(page.locator('#status').textContent()).resolves.toBe('Nothing drawn yet.');
+    } finally {
+      release();
+      await page.unroute('**/v1/predict**');
+    }
   });
 
   it('shows 7 on top with five bars after drawing a 7', async () => {
@@ -120,5 +172,26 @@ describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () =
     expect(labels[0]).toBe('3');
     await expect(page.locator('#photo').isVisible()).resolves.toBe(true);
     await page.screenshot({ path: join(SHOTS, 'serve-page-upload.png') });
+  });
+
+  it('reads the uploaded photo again when the characters allowed change', async () => {
+    // The pad is empty: the photo is what the answer is for.
+    const resent = page.waitForRequest(
+      (r) => r.url().includes('/v1/predict') && r.url().includes('classes=letters'),
+      { timeout: 5000 },
+    );
+    await page.locator('#classes').selectOption('letters');
+    await resent;
+    await page.waitForFunction(
+      "[...document.querySelectorAll('#predictions li')].map((li) => li.dataset.label).join('').match(/^[A-Z]{5}$/)",
+    );
+    await expect(page.locator('#status').textContent()).resolves.toMatch(/^Best guess: [A-Z]/);
+    await expect(page.locator('#photo').isVisible()).resolves.toBe(true);
+    await page.locator('#classes').selectOption('digits');
+    await page.waitForFunction(
+      "[...document.querySelectorAll('#predictions li')].map((li) => li.dataset.label).join('').match(/^[0-9]{5}$/)",
+    );
+    expect((await topLabels(page))[0]).toBe('3');
+    await page.screenshot({ path: join(SHOTS, 'serve-page-upload-digits.png') });
   });
 });

@@ -60,6 +60,18 @@ async function reading(
   };
 }
 
+/** What of a reading the page shows besides its text: boxes over the writing, alternatives, the reader's strip. */
+async function shown(page: Page) {
+  return {
+    text: (await page.locator('#line-text').textContent()) ?? '',
+    chars: await page.locator('#line-chars span').count(),
+    boxes: await page.locator('#line-boxes').getAttribute('data-boxes'),
+    alternatives: await page.locator('#alternatives-block').isVisible(),
+    strip: await page.locator('#line-seen-figure').isVisible(),
+  };
+}
+const NOTHING = { text: '', chars: 0, boxes: '0', alternatives: false, strip: false };
+
 describe.skipIf(skipWithoutChromium())(
   `drawing page, word mode in headless Chromium (${TRAINED ? 'trained fixture reader: checks the text' : 'no trained fixture yet: checks only the shape of the answer'})`,
   () => {
@@ -95,6 +107,8 @@ describe.skipIf(skipWithoutChromium())(
       await expect(page.getByLabel('Characters allowed').last().count()).resolves.toBe(1);
       await expect(page.getByLabel(/Pattern/).count()).resolves.toBe(1);
       await page.waitForFunction("/reader /.test(document.getElementById('line-title').textContent)");
+      // Nothing written: no alternatives heading, no black strip.
+      await expect(shown(page)).resolves.toEqual(NOTHING);
     });
 
     it(
@@ -112,6 +126,32 @@ describe.skipIf(skipWithoutChromium())(
         await page.screenshot({ path: join(SHOTS, 'serve-page-word.png') });
       },
     );
+
+    it('drops a reading that arrives after Clear line', async () => {
+      let release!: () => void;
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      await page.route('**/v1/read**', async (route) => {
+        const res = await route.fetch();
+        await held;
+        await route.fulfill({ response: res }).catch(() => {});
+      });
+      try {
+        await page.getByRole('button', { name: 'Clear line' }).click();
+        const sent = page.waitForRequest('**/v1/read**');
+        await write(page, 'TAX');
+        await sent;
+        await page.getByRole('button', { name: 'Clear line' }).click();
+        release();
+        await page.waitForTimeout(1000);
+        await expect(shown(page)).resolves.toEqual(NOTHING);
+        await expect(page.locator('#line-status').textContent()).resolves.toBe('Nothing written yet.');
+      } finally {
+        release();
+        await page.unroute('**/v1/read**');
+      }
+    });
 
     it(
       TRAINED
@@ -196,6 +236,12 @@ describe.skipIf(skipWithoutChromium())(
         expect(layer).toEqual(box);
         // Back to word mode (the canvas is cleared) with the number the next test expects.
         await page.getByRole('radio', { name: 'A word or a number' }).check();
+        // The two lines' strip goes with them: no tall black block left, one line's size again.
+        await expect(shown(page)).resolves.toEqual(NOTHING);
+        await expect(
+          page.$eval('#line-seen', (c) => (c as unknown as { height: number }).height),
+        ).resolves.toBe(32);
+        await expect(page.locator('#line-seen').getAttribute('style')).resolves.toBeFalsy();
         await page.locator('#line-classes').selectOption('digits');
         await page.locator('#pattern').fill('[0-9]{4}');
         await write(page, '1740');
@@ -256,7 +302,14 @@ describe.skipIf(skipWithoutChromium())(
       await reading(page);
     });
 
-    it('shows the problem and the fix for an invalid pattern, then recovers', async () => {
+    it('shows the problem and the fix for an invalid pattern as an error, with no reading left, then recovers', async () => {
+      expect((await shown(page)).boxes).toBe('1');
+      const normal = await page.$eval(
+        '#line-status',
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el)
+            .color,
+      );
       await page.locator('#pattern').fill('[0-9');
       await page.waitForFunction(
         "document.getElementById('line-status').dataset.error === 'PATTERN_INVALID'",
@@ -264,8 +317,28 @@ describe.skipIf(skipWithoutChromium())(
       await expect(page.locator('#line-status').textContent()).resolves.toMatch(
         /Invalid pattern "\[0-9": unclosed/,
       );
+      await expect(page.locator('#line-status').getAttribute('role')).resolves.toBe('alert');
+      const error = await page.$eval(
+        '#line-status',
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el)
+            .color,
+      );
+      expect(error).not.toBe(normal);
+      await expect(shown(page)).resolves.toEqual(NOTHING);
+      await page.screenshot({ path: join(SHOTS, 'serve-page-pattern-invalid.png') });
+      // A pattern the characters allowed (digits) cannot meet: no text, shown as the same kind of problem.
+      await page.locator('#pattern').fill('[A-Z]{5}');
+      await page.waitForFunction(
+        "document.getElementById('line-status').dataset.error === 'CONSTRAINT_UNSATISFIED'",
+      );
+      await expect(page.locator('#line-status').textContent()).resolves.toMatch(/^No text fits/);
+      await expect(shown(page)).resolves.toEqual(NOTHING);
       await page.locator('#pattern').fill('');
       await page.waitForFunction("/^Read:/.test(document.getElementById('line-status').textContent)");
+      await expect(page.locator('#line-status').getAttribute('role')).resolves.toBe('status');
+      await expect(page.locator('#line-status').getAttribute('data-error')).resolves.toBeNull();
+      expect((await shown(page)).boxes).toBe('1');
     });
 
     it('says how to get a reader when the server has none', async () => {
@@ -280,9 +353,25 @@ describe.skipIf(skipWithoutChromium())(
         await other.goto(`${bare.url}/`);
         await other.getByRole('radio', { name: 'A word or a number' }).check();
         await other.waitForFunction("document.getElementById('line-status').dataset.error === 'NO_READER'");
-        await expect(other.locator('#line-status').textContent()).resolves.toMatch(
-          /no line reader.*--reader/,
-        );
+        const status = (await other.locator('#line-status').textContent()) ?? '';
+        expect(status).toMatch(/no line reader.*--reader/);
+        // The reader hcr serve loads by itself (the packed pair), not the pipeline's run directory.
+        expect(status).toContain('artifacts/model/reader/model.onnx');
+        expect(status).not.toContain('reader-pipeline');
+        // Nothing on the word page would work: its controls are off, and the mode switch says so.
+        for (const control of ['#line-classes', '#pattern', '#line-stroke', '#line-clear'])
+          await expect(other.locator(control).isDisabled()).resolves.toBe(true);
+        await expect(other.locator('#line-pad').getAttribute('aria-disabled')).resolves.toBe('true');
+        await expect(other.getByText('(off: no reader)').count()).resolves.toBe(2);
+        await other.screenshot({ path: join(SHOTS, 'serve-page-no-reader.png') });
+        // Writing on it sends nothing.
+        let reads = 0;
+        other.on('request', (r) => {
+          if (r.url().includes('/v1/read')) reads++;
+        });
+        await write(other, '17');
+        await other.waitForTimeout(300);
+        expect(reads).toBe(0);
       } finally {
         await other.close();
         await bare.shutdown();

@@ -15,14 +15,35 @@ let dirty = false; // drawn since the last request was sent
 let inFlight = false;
 let hasInk = false;
 let last = null;
+// What the answer on show is for: the pad, an uploaded file (re-sent when the characters allowed change) or nothing.
+let source = null;
+// Each request gets the next number; an answer that is not the latest one's (the pad was cleared, or a newer
+// request was sent, e.g. an upload while the pad's was out) is dropped.
+let sendSeq = 0;
 
 function clearPad() {
+  sendSeq++;
+  source = null;
+  dirty = false;
+  photo.hidden = true;
+  showStatus('Nothing drawn yet.');
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, pad.width, pad.height);
   hasInk = false;
   list.replaceChildren();
   seen.clearRect(0, 0, 112, 112);
-  statusLine.textContent = 'Nothing drawn yet.';
+}
+
+/** The status line; an error is set apart (styled, and announced at once as an alert). */
+function showStatus(text, error) {
+  if (error) {
+    statusLine.dataset.error = error;
+    statusLine.setAttribute('role', 'alert');
+  } else {
+    delete statusLine.dataset.error;
+    statusLine.setAttribute('role', 'status');
+  }
+  statusLine.textContent = text;
 }
 
 function point(e) {
@@ -50,6 +71,7 @@ pad.addEventListener('pointerdown', (e) => {
   pad.setPointerCapture(e.pointerId);
   drawing = true;
   photo.hidden = true;
+  source = 'pad';
   last = point(e);
   line(last, last);
 });
@@ -74,7 +96,12 @@ for (const type of ['pointerup', 'pointercancel']) {
 stroke.addEventListener('input', () => {
   strokeValue.textContent = stroke.value;
 });
+// The answer on show is re-asked with the new choice: the uploaded file's, or the pad's.
 classes.addEventListener('change', () => {
+  if (source instanceof Blob) {
+    sendFile(source);
+    return;
+  }
   dirty = true;
   predictSoon();
 });
@@ -87,13 +114,14 @@ pad.addEventListener('keydown', (e) => {
 function predictSoon() {
   if (!dirty || !hasInk) return;
   // At once, not when the request leaves: the guess on show no longer matches the pad.
-  statusLine.textContent = 'Recognising…';
+  showStatus('Recognising…');
   if (inFlight) return;
   dirty = false;
   inFlight = true;
+  const seq = ++sendSeq;
   pad.toBlob(
     (blob) =>
-      send(blob).finally(() => {
+      send(blob, seq).finally(() => {
         inFlight = false;
         predictSoon();
       }),
@@ -101,7 +129,8 @@ function predictSoon() {
   );
 }
 
-async function send(blob) {
+async function send(blob, seq) {
+  if (seq !== sendSeq) return; // cleared (or a newer request sent) before the pad's PNG was ready
   const url = `/v1/predict?top_k=5&debug=1&classes=${encodeURIComponent(classes.value)}`;
   try {
     const res = await fetch(url, {
@@ -110,16 +139,20 @@ async function send(blob) {
       body: blob,
     });
     const body = await res.json();
+    if (seq !== sendSeq) return; // a late answer: the pad was cleared or a newer request sent
     if (!res.ok) {
       list.replaceChildren();
-      statusLine.textContent = body.error
-        ? `${body.error.message} ${body.error.hint ?? ''}`
-        : `HTTP ${res.status}`;
+      seen.clearRect(0, 0, 112, 112);
+      showStatus(
+        body.error ? `${body.error.message} ${body.error.hint ?? ''}` : `HTTP ${res.status}`,
+        body.error?.code ?? String(res.status),
+      );
       return;
     }
     show(body.predictions[0], body.timing);
   } catch (err) {
-    statusLine.textContent = `Request failed: ${err.message}`;
+    if (seq !== sendSeq) return;
+    showStatus(`Request failed: ${err.message}`, 'REQUEST_FAILED');
   }
 }
 
@@ -137,11 +170,13 @@ function show(pred, timing) {
   });
   list.replaceChildren(...items);
   // Strokes drawn while this request was out make its guess stale: say so until theirs arrives.
-  statusLine.textContent = dirty
-    ? 'Recognising…'
-    : pred.label === null
-      ? `${pred.message} (${timing.totalMs} ms)`
-      : `Best guess: ${pred.label} (${(pred.confidence * 100).toFixed(1)}%) in ${timing.totalMs} ms${pred.answer === null ? `. ${pred.message}` : ''}`;
+  showStatus(
+    dirty
+      ? 'Recognising…'
+      : pred.label === null
+        ? `${pred.message} (${timing.totalMs} ms)`
+        : `Best guess: ${pred.label} (${(pred.confidence * 100).toFixed(1)}%) in ${timing.totalMs} ms${pred.answer === null ? `. ${pred.message}` : ''}`,
+  );
   if (pred.input) drawSeen(pred.input);
 }
 
@@ -158,7 +193,7 @@ function drawSeen(pixels) {
   seen.drawImage(tmp, 0, 0, 112, 112);
 }
 
-document.getElementById('upload').addEventListener('change', async (e) => {
+document.getElementById('upload').addEventListener('change', (e) => {
   const file = e.target.files[0];
   if (!file) return;
   photo.src = URL.createObjectURL(file);
@@ -167,10 +202,17 @@ document.getElementById('upload').addEventListener('change', async (e) => {
   photo.onerror = () => {
     photo.hidden = true;
   };
-  statusLine.textContent = 'Reading the photo…';
-  await send(file);
   e.target.value = '';
+  sendFile(file);
 });
+
+/** Sends an uploaded file (the pad's drawing is no longer what the answer is for). */
+function sendFile(file) {
+  source = file;
+  dirty = false;
+  showStatus('Reading the photo…');
+  return send(file, ++sendSeq);
+}
 
 /** The choices each named character class gets on the page; only those the model can answer are shown. */
 const CLASS_LABELS = {

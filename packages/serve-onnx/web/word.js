@@ -17,6 +17,9 @@ const alternatives = document.getElementById('alternatives');
 const lineSeen = document.getElementById('line-seen');
 const lineBoxes = document.getElementById('line-boxes');
 const columns = document.getElementById('columns');
+const alternativesBlock = document.getElementById('alternatives-block');
+const lineSeenFigure = document.getElementById('line-seen-figure');
+const lineClear = document.getElementById('line-clear');
 
 let readerLoaded = null; // null until /v1/model answers
 let writing = false;
@@ -27,6 +30,10 @@ let lastPoint = null;
 let patternTimer = null;
 let layout = 'line'; // 'lines': the canvas holds several lines, read with layout=lines
 let readerId = '';
+// Each read gets the next number; an answer that is not the latest one's (the canvas was cleared, or a newer read
+// was sent) is dropped, and clearing also aborts the read in flight.
+let readSeq = 0;
+let readAbort = null;
 
 for (const radio of document.querySelectorAll('input[name="mode"]')) {
   radio.addEventListener('change', () => {
@@ -65,15 +72,36 @@ function showTitle() {
 }
 
 function clearLine() {
+  // The read in flight (if any) answers a canvas that is gone.
+  readSeq++;
+  readAbort?.abort();
+  readAbort = null;
+  lineDirty = false;
   lctx.fillStyle = '#fff';
   lctx.fillRect(0, 0, linePad.width, linePad.height);
   lineInk = false;
+  clearReading();
+  if (readerLoaded !== false) {
+    delete lineStatus.dataset.error;
+    lineStatus.setAttribute('role', 'status');
+    lineStatus.textContent = 'Nothing written yet.';
+  }
+}
+
+/** Takes the last reading off the page: text, characters, alternatives, boxes and the strip the reader saw. */
+function clearReading() {
   lineText.textContent = '';
+  delete lineText.dataset.text;
   lineChars.replaceChildren();
   alternatives.replaceChildren();
+  alternativesBlock.hidden = true;
+  // Hidden until there is something to show, back to one line's size (lines mode makes it taller).
+  lineSeenFigure.hidden = true;
+  lineSeen.width = 720;
+  lineSeen.height = 32;
+  lineSeen.style.height = '';
   lineSeen.getContext('2d').clearRect(0, 0, lineSeen.width, lineSeen.height);
   drawBoxes([]);
-  if (readerLoaded !== false) lineStatus.textContent = 'Nothing written yet.';
 }
 
 function linePoint(e) {
@@ -98,6 +126,7 @@ function segment(a, b) {
 }
 
 linePad.addEventListener('pointerdown', (e) => {
+  if (readerLoaded === false) return; // nothing would read it
   linePad.setPointerCapture(e.pointerId);
   drawBoxes([]); // the boxes are the last reading's: new writing makes them stale
   writing = true;
@@ -149,9 +178,10 @@ function readSoon() {
   if (lineBusy) return;
   lineDirty = false;
   lineBusy = true;
+  const seq = ++readSeq;
   linePad.toBlob(
     (blob) =>
-      readLine(blob).finally(() => {
+      readLine(blob, seq).finally(() => {
         lineBusy = false;
         readSoon();
       }),
@@ -159,40 +189,58 @@ function readSoon() {
   );
 }
 
-async function readLine(blob) {
+async function readLine(blob, seq) {
+  // Cleared between the snapshot and now: nothing to read.
+  if (seq !== readSeq) return;
   const q = new URLSearchParams({ top_k: layout === 'lines' ? '3' : '5', debug: '1' });
   if (layout === 'lines') q.set('layout', 'lines');
   if (layout === 'lines' && !columns.checked) q.set('columns', 'false');
   if (lineClasses.value) q.set('classes', lineClasses.value);
   if (pattern.value.trim()) q.set('pattern', pattern.value.trim());
   lineStatus.textContent = 'Reading…';
+  const abort = new AbortController();
+  readAbort = abort;
   try {
     const res = await fetch(`/v1/read?${q}`, {
       method: 'POST',
       headers: { 'content-type': 'image/png' },
       body: blob,
+      signal: abort.signal,
     });
     const body = await res.json();
+    if (seq !== readSeq) return; // a late answer: the canvas was cleared or a newer read sent
     if (!res.ok) {
-      showError(body, res.status);
+      showError(
+        body.error?.code ?? String(res.status),
+        body.error ? `${body.error.message} ${body.error.hint ?? ''}` : `HTTP ${res.status}`,
+      );
       return;
     }
     showReading(body);
   } catch (err) {
-    lineStatus.textContent = `Request failed: ${err.message}`;
+    if (seq !== readSeq) return;
+    showError('REQUEST_FAILED', `Request failed: ${err.message}`);
+  } finally {
+    if (readAbort === abort) readAbort = null;
   }
 }
 
-function showError(body, status) {
-  lineText.textContent = '';
-  lineChars.replaceChildren();
-  alternatives.replaceChildren();
-  lineStatus.dataset.error = body.error?.code ?? String(status);
-  lineStatus.textContent = body.error ? `${body.error.message} ${body.error.hint ?? ''}` : `HTTP ${status}`;
+/** A problem instead of a reading: the last reading goes, and the status says what is wrong, as an alert. */
+function showError(code, message) {
+  clearReading();
+  lineStatus.dataset.error = code;
+  lineStatus.setAttribute('role', 'alert');
+  lineStatus.textContent = message;
 }
 
 function showReading(r) {
+  // Nothing fits the pattern and the characters allowed (the server answers no text): a problem, shown as one.
+  if ((r.lines ?? [r]).every((l) => l.constraintUnsatisfied)) {
+    showError('CONSTRAINT_UNSATISFIED', 'No text fits the pattern and the characters allowed.');
+    return;
+  }
   delete lineStatus.dataset.error;
+  lineStatus.setAttribute('role', 'status');
   const pct = (c) => `${(c * 100).toFixed(1)}%`;
   // layout=lines answers each line of writing in `lines`; one line is its own answer.
   const lines = r.lines ?? [r];
@@ -231,10 +279,12 @@ function showReading(r) {
   );
   // Strokes drawn while this request was out make its answer stale: say so until theirs arrives.
   const what = r.lines ? `${r.lines.length} line${r.lines.length === 1 ? '' : 's'}: ` : '';
+  const unfit = lines.flatMap((l, i) => (l.constraintUnsatisfied ? [i + 1] : []));
+  alternativesBlock.hidden = alternatives.childElementCount === 0;
   lineStatus.textContent = lineDirty
     ? 'Reading…'
-    : lines.some((l) => l.constraintUnsatisfied)
-      ? 'No text fits the pattern and the characters allowed.'
+    : unfit.length
+      ? `No text fits the pattern and the characters allowed on line ${unfit.join(', ')}.`
       : `Read: ${what}"${r.text.replaceAll('\n', ' / ')}" (${pct(r.confidence)}) in ${r.timing.totalMs} ms`;
   const seen = lines.map((l) => l.input).filter(Boolean);
   if (seen.length) drawLinesSeen(seen);
@@ -266,6 +316,7 @@ function drawLinesSeen(inputs) {
   lineSeen.width = Math.max(...inputs.map((l) => l.width));
   lineSeen.height = inputs.reduce((h, l) => h + l.height, 0) + gap * (inputs.length - 1);
   lineSeen.style.height = `${2 * lineSeen.height}px`; // shown at twice its size, as one line is
+  lineSeenFigure.hidden = false;
   const ctx = lineSeen.getContext('2d');
   let top = 0;
   for (const { width, height, pixels } of inputs) {
@@ -276,10 +327,16 @@ function drawLinesSeen(inputs) {
   }
 }
 
+/** No reader on the server: the writing area and its controls are switched off, and the status says how to get one. */
 function showNoReader() {
+  clearReading();
+  for (const control of [lineClasses, pattern, columns, lineStroke, lineClear]) control.disabled = true;
+  linePad.setAttribute('aria-disabled', 'true');
+  linePad.classList.add('disabled');
   lineStatus.dataset.error = 'NO_READER';
+  lineStatus.setAttribute('role', 'alert');
   lineStatus.textContent =
-    'This server has no line reader. Start it with hcr serve --reader <model.onnx> (the pipeline writes artifacts/model/reader-pipeline/model.onnx).';
+    'This server has no line reader, so word and line reading are off. Start it with hcr serve --reader <model.onnx>, or without --no-reader: it loads artifacts/model/reader/model.onnx (the pipeline writes it) by itself.';
 }
 
 /** A case-sensitive reader (it offers uppercase and lowercase) gets capitals-only and lowercase-only fields. */
@@ -299,7 +356,16 @@ fetch('/v1/model')
     readerLoaded = Boolean(m.reader);
     readerId = m.reader?.id ?? '';
     showTitle();
-    if (!m.reader && !wordMode.hidden) showNoReader();
+    if (!m.reader) {
+      showNoReader();
+      // The mode switch says so too, before anyone picks a mode that cannot work.
+      for (const radio of document.querySelectorAll('input[name="mode"]:not([value="char"])')) {
+        const note = document.createElement('span');
+        note.className = 'hint';
+        note.textContent = ' (off: no reader)';
+        radio.parentElement.append(note);
+      }
+    }
     offerCaseChoices(m.reader?.classChoices ?? []);
   })
   .catch(() => {});
