@@ -109,6 +109,7 @@ describe.skipIf(skipWithoutChromium())(
       await page.waitForFunction("/reader /.test(document.getElementById('line-title').textContent)");
       // Nothing written: no alternatives heading, no black strip.
       await expect(shown(page)).resolves.toEqual(NOTHING);
+      await page.screenshot({ path: join(SHOTS, 'serve-page-word-empty.png') });
     });
 
     it(
@@ -242,6 +243,7 @@ describe.skipIf(skipWithoutChromium())(
           page.$eval('#line-seen', (c) => (c as unknown as { height: number }).height),
         ).resolves.toBe(32);
         await expect(page.locator('#line-seen').getAttribute('style')).resolves.toBeFalsy();
+        await page.screenshot({ path: join(SHOTS, 'serve-page-word-after-lines.png') });
         await page.locator('#line-classes').selectOption('digits');
         await page.locator('#pattern').fill('[0-9]{4}');
         await write(page, '1740');
@@ -362,7 +364,7 @@ describe.skipIf(skipWithoutChromium())(
         for (const control of ['#line-classes', '#pattern', '#line-stroke', '#line-clear'])
           await expect(other.locator(control).isDisabled()).resolves.toBe(true);
         await expect(other.locator('#line-pad').getAttribute('aria-disabled')).resolves.toBe('true');
-        await expect(other.getByText('(off: no reader)').count()).resolves.toBe(2);
+        await expect(other.getByText('(no reader)').count()).resolves.toBe(2);
         await other.screenshot({ path: join(SHOTS, 'serve-page-no-reader.png') });
         // Writing on it sends nothing.
         let reads = 0;

@@ -362,7 +362,7 @@ fetch('/v1/model')
       for (const radio of document.querySelectorAll('input[name="mode"]:not([value="char"])')) {
         const note = document.createElement('span');
         note.className = 'hint';
-        note.textContent = ' (off: no reader)';
+        note.textContent = ' (no reader)';
         radio.parentElement.append(note);
       }
     }
