@@ -173,7 +173,9 @@ linePad.addEventListener('keydown', (e) => {
 // At most one request in flight; when it returns and something changed meanwhile, read again.
 function readSoon() {
   if (!lineDirty || !lineInk || readerLoaded === false) return;
-  // At once, not when the request leaves: the answer on show no longer matches the canvas.
+  // At once, not when the request leaves: the answer on show no longer matches the canvas (nor does an error).
+  delete lineStatus.dataset.error;
+  lineStatus.setAttribute('role', 'status');
   lineStatus.textContent = 'Reading…';
   if (lineBusy) return;
   lineDirty = false;
