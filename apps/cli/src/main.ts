@@ -18,7 +18,8 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register[]>
   },
   {
     name: 'export',
-    summary: 'export a trained model to ONNX (onnx) or a Triton model repository (triton)',
+    summary:
+      'export a trained model to ONNX (onnx), pack line readers into one ONNX ensemble (ensemble), or write a Triton model repository (triton)',
     load: async () => [
       (await import('./commands/export.js')).registerExport,
       (await import('./commands/export-triton.js')).registerExportTriton,

@@ -50,9 +50,13 @@ export async function resolveModelRun(
     const runs = await listRuns(resolve(modelsDir));
     if (runOrDir === undefined)
       throw new HcrError('MODEL_NONE', `No trained model: ${resolve(modelsDir, 'latest')} does not exist.`, {
-        hint: 'Train one first (`pnpm hcr train --model seed`) or pass a model directory: `hcr eval <dir>`.',
+        hint: 'Train one first (`pnpm hcr train --model seed`), or name a trained model: its run id or directory (e.g. artifacts/model/pipeline).',
       });
-    throw new HcrError('RUN_UNKNOWN', `Unknown run '${asked}': no directory ${candidates.join(' or ')}.`, {
+    const where = [...new Set(candidates)].join(' or ');
+    const file = /\.(onnx|json)$/i.test(asked)
+      ? ' (a model is named by its directory, not a file in it)'
+      : '';
+    throw new HcrError('RUN_UNKNOWN', `Unknown run '${asked}': no directory ${where}${file}.`, {
       hint: runs.length
         ? `Known runs in ${resolve(modelsDir)}: ${runs.join(', ')}.`
         : `There are no runs in ${resolve(modelsDir)} yet; train one with \`pnpm hcr train\`.`,

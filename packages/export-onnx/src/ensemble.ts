@@ -53,6 +53,7 @@ export function packReaderEnsemble(files: readonly { bytes: Uint8Array; name: st
   const outputs: string[] = [];
   const inputName = first.model.graph.input[0]!.name;
   let readers = 0;
+  const seen = new Map<string, string>();
   for (const [i, { model, name }] of models.entries()) {
     const g = geometry(model, name);
     const d = readerDifference(firstGeometry, g);
@@ -67,6 +68,18 @@ export function packReaderEnsemble(files: readonly { bytes: Uint8Array; name: st
       throw new HcrError('ENSEMBLE_INVALID', `${name} was exported with another opset than ${first.name}.`, {
         hint: 'Export every member with the same --opset.',
       });
+    // The same trained reader twice would count twice in the vote: a mistake, not an ensemble.
+    for (const m of g.members) {
+      const key = m.uid ?? m.id;
+      const earlier = seen.get(key);
+      if (earlier)
+        throw new HcrError(
+          'ENSEMBLE_INVALID',
+          `The reader ${m.id} is in the ensemble twice (in ${earlier} and in ${name}): it would count twice in its vote.`,
+          { hint: 'Pass each reader once (a packed file already holds its members).' },
+        );
+      seen.set(key, name);
+    }
     members.push(...g.members);
     readers += g.readers;
     const own = model.graph.input[0]!.name;

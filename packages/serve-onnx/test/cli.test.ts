@@ -61,6 +61,28 @@ describe('hcr serve', () => {
     child?.kill('SIGKILL');
   });
 
+  it('refuses out-of-range options before loading anything, naming the flag and what it takes', async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['--port', '70000'],
+        /--port must be a whole number from 0 to 65535, got '70000'\. Pass e\.g\. --port 8080/,
+      ],
+      [['--max-batch', '0'], /--max-batch must be a whole number from 1 to 4096/],
+      [['--timeout-ms', '0'], /--timeout-ms must be a whole number of at least 1/],
+      [
+        ['--log-level', 'verbose'],
+        /--log-level must be one of fatal, error, warn, info, debug, trace, silent/,
+      ],
+    ];
+    const runs = await Promise.all(
+      cases.map(([flags]) => run(['serve', '--model', FIXTURE_MODEL, ...flags])),
+    );
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]![1].source).toBe(1);
+      expect(r.stderr).toMatch(cases[i]![1]);
+    });
+  });
+
   it('serves predictions and stops cleanly on SIGTERM', async () => {
     child = spawn(
       process.execPath,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { deflateSync } from 'node:zlib';
 import { HcrError, knownLineAlphabet, LINE_ALPHABET_36 } from '@hcr/core';
 import { createCharLanguageModel, DEFAULT_LM_WEIGHT, decodeCtcEnsemble } from '@hcr/decode';
-import { packReaderEnsemble } from '@hcr/export-onnx';
+import { packReaderEnsemble, restampMetadata } from '@hcr/export-onnx';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineReader, inspectReader, type LineReader, type PreparedLine } from '../src/index.js';
@@ -372,16 +372,26 @@ describe('a packed ensemble (packReaderEnsemble, `hcr export ensemble`)', () => 
     }
   });
 
-  it('packs a packed file again, and refuses readers that do not read alike', async () => {
+  it('packs a packed file again, and refuses readers that do not read alike or come twice', async () => {
+    // The same weights under another id stand for a third reader trained alike.
+    const third = restampMetadata(await readFile(RANDOM_READER), { id: 'reader-random-third' });
     const three = packReaderEnsemble([
       { bytes, name: 'ab.onnx' },
-      { bytes: await readFile(RANDOM_READER), name: 'a.onnx' },
+      { bytes: third, name: 'c.onnx' },
     ]);
     expect(three.members.map((m) => m.id)).toEqual([
       'reader-random-seed3',
       'reader-random-seed4',
-      'reader-random-seed3',
+      'reader-random-third',
     ]);
+    // A reader already in the packed file would count twice in the vote.
+    const again = await readFile(RANDOM_READER);
+    expect(() =>
+      packReaderEnsemble([
+        { bytes, name: 'ab.onnx' },
+        { bytes: again, name: 'a.onnx' },
+      ]),
+    ).toThrow(/reader-random-seed3 is in the ensemble twice \(in ab\.onnx and in a\.onnx\)/);
     const r = await createLineReader({ model: three.bytes, intraOpThreads: 1 });
     try {
       expect(r.info.readers).toHaveLength(3);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ONNX_METADATA_KEYS } from '@hcr/core';
@@ -10,6 +11,7 @@ import {
   RECOGNITION_MODEL,
   randomModel,
 } from './support/models.js';
+import { RANDOM_READER } from './support/paths.js';
 import { photo } from './support/synth.js';
 
 describe('model metadata from the ONNX file', () => {
@@ -34,6 +36,12 @@ describe('model metadata from the ONNX file', () => {
       inspectModel(randomModel({ omitMetadata: [ONNX_METADATA_KEYS.inputNormalisation] })),
     ).toThrow(/hcr.input_normalisation/);
     expect(() => inspectModel(new Uint8Array([0xff, 0xff, 0xff, 0x01]))).toThrow(/not a valid ONNX/);
+  });
+
+  it('a line reader given as the character model is named as one, with the commands that take it', async () => {
+    expect(() => inspectModel(new Uint8Array(readFileSync(RANDOM_READER)))).toThrow(
+      /is a line reader .*not a character model\..*hcr read --model, hcr serve --reader/,
+    );
   });
 
   it('a missing model file is an HcrError with the fix', async () => {

@@ -16,7 +16,9 @@ import { log, printJson } from '../output.js';
 export function registerCalibrate(program: Command): void {
   program
     .command('calibrate')
-    .description('fit the confidence calibration of a trained character model on its validation split')
+    .description(
+      'fit the confidence calibration of a trained character model on its validation split, and write it into the model in place (metadata.json, and model.onnx when exported)',
+    )
     .argument('[run]', 'run id under --models, or a model directory (default: latest)')
     .option('--models <dir>', 'where run ids are looked up', DEFAULT_MODELS_DIR)
     .option('--data <dir>', 'the prepared dataset the model was trained on (default: its training config)')

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { HcrError, labelSpace, labelSpaceChoice, writeFileAtomic } from '@hcr/core';
+import { labelSpace, labelSpaceChoice, writeFileAtomic } from '@hcr/core';
 import {
   DEFAULT_DATASET_DIR,
   DEFAULT_DOWNLOAD_DATASETS,
@@ -29,6 +29,7 @@ import {
   verifyLineDataset,
 } from '@hcr/data';
 import type { Command } from 'commander';
+import { oneOf, wholeNumber } from '../flags.js';
 import { green, log, out, printJson } from '../output.js';
 
 interface CommonOpts {
@@ -155,23 +156,6 @@ function printVerify(result: VerifyResult | LineVerifyResult, opts: CommonOpts):
     );
   }
   if (!result.ok) process.exitCode = 1;
-}
-
-/** A flag's value among `allowed`, or an error naming the flag and the values it takes. */
-function oneOf<T extends string>(flag: string, v: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(v)) return v as T;
-  throw new HcrError('BAD_OPTION', `${flag} must be one of ${allowed.join(', ')}, got '${v}'.`, {
-    hint: `Pass e.g. ${flag} ${allowed[0]}.`,
-  });
-}
-
-/** A flag's whole number from `min` to `max`, or an error naming the flag. */
-function wholeNumber(flag: string, v: string, min: number, max: number): number {
-  const n = Number(v);
-  if (/^\s*\d+\s*$/.test(v) && n >= min && n <= max) return n;
-  throw new HcrError('BAD_OPTION', `${flag} must be a whole number from ${min} to ${max}, got '${v}'.`, {
-    hint: `Pass e.g. ${flag} ${Math.max(min, 1)}.`,
-  });
 }
 
 /** `hcr data lines ...`: synthetic handwritten lines for the string reader. */

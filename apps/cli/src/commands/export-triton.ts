@@ -1,5 +1,6 @@
 import { writeTritonRepository } from '@hcr/serve-onnx';
 import type { Command } from 'commander';
+import { wholeNumber } from '../flags.js';
 import { green, log, printJson } from '../output.js';
 import { DEFAULT_MODEL } from './serve.js';
 
@@ -29,9 +30,9 @@ export function registerExportTriton(program: Command): void {
         model: opts.model ?? process.env.HCR_MODEL ?? DEFAULT_MODEL,
         outDir: opts.output,
         name: opts.name,
-        maxBatch: Number(opts.maxBatch),
-        maxQueueDelayMicros: Number(opts.maxQueueDelayUs),
-        instances: Number(opts.instances),
+        maxBatch: wholeNumber('--max-batch', opts.maxBatch, 1, 65536),
+        maxQueueDelayMicros: wholeNumber('--max-queue-delay-us', opts.maxQueueDelayUs, 0, 10_000_000),
+        instances: wholeNumber('--instances', opts.instances, 1, 256),
         force: opts.force,
       });
       if (opts.json) return printJson(result);

@@ -132,9 +132,17 @@ function registerExportEnsemble(exp: Command): void {
           return { bytes: new Uint8Array(await readFile(file)), name: file };
         }),
       );
+      const output = resolve(flags.output);
+      if (existsSync(output) && statSync(output).isDirectory())
+        throw new HcrError(
+          'OUTPUT_IS_DIRECTORY',
+          `${output} is a directory; -o names the ONNX file to write.`,
+          {
+            hint: `Pass a file name, e.g. -o ${join(flags.output, 'model.onnx')}.`,
+          },
+        );
       const { bytes, members } = packReaderEnsemble(files);
       const check = await checkPackedEnsemble(bytes, files);
-      const output = resolve(flags.output);
       if (check.passed) await writeOnnx(output, bytes);
       if (flags.json) printJson({ output: check.passed ? output : null, members, check });
       else {

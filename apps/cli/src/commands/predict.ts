@@ -103,7 +103,9 @@ function writeText(r: PredictResult): void {
 export function registerPredict(program: Command): void {
   program
     .command('predict')
-    .description('recognise characters in image files (PNG, JPEG, WebP; photos welcome)')
+    .description(
+      'recognise characters in image files (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, PDF pages; photos welcome)',
+    )
     .argument(
       '<images...>',
       `image files, one character each (each page of a PDF or TIFF of several), or folders (searched recursively for ${IMAGE_EXTENSIONS.join(' ')})`,

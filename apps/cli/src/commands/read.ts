@@ -73,7 +73,7 @@ export function registerRead(program: Command): void {
     )
     .option(
       '--classes <class>',
-      'digits | letters | alnum | uppercase | lowercase (a case-sensitive reader) | chars:<set> (e.g. chars:0123456789.,)',
+      'all | digits | letters | alnum | uppercase | lowercase (a case-sensitive reader) | chars:<set> (e.g. chars:0123456789.,)',
     )
     .option('--pattern <regex>', "the whole text must match, e.g. '[A-Z]{2}[0-9]{4}' or '[0-9.,]+'")
     .option('--lexicon <file>', 'word list (one word per line): the text must be words of it')

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { HcrError } from '@hcr/core';
 import { loadLexicons } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
+import { oneOf, wholeNumber } from '../flags.js';
 import { DEFAULT_READER, readerPaths } from './read.js';
 
 /** Where trained models land; `latest` links to the newest run. */
@@ -25,14 +26,12 @@ function lineReader(flag: string | boolean | undefined): string | string[] | und
   return existsSync(DEFAULT_READER) ? DEFAULT_READER : undefined;
 }
 
-function int(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new HcrError('BAD_OPTION', `${name} must be a non-negative integer, got '${v}'.`);
-    return n;
-  };
+/** A flag's whole number from `min` to `max`, checked when the command line is read (before any model loads). */
+function int(name: string, min = 0, max = Number.POSITIVE_INFINITY, example?: number) {
+  return (v: string): number => wholeNumber(name, v, min, max, example);
 }
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function registerServe(program: Command): void {
   program
@@ -61,9 +60,14 @@ export function registerServe(program: Command): void {
       1,
     )
     .option('--host <host>', 'address to listen on (env HOST; default 127.0.0.1, this machine only)')
-    .option('--port <n>', 'port (env PORT; default 8080; 0 = any free port)', int('--port'))
+    .option('--port <n>', 'port (env PORT; default 8080; 0 = any free port)', int('--port', 0, 65535, 8080))
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', int('--threads'))
-    .option('--max-batch <n>', 'micro-batching: most images per onnxruntime run', int('--max-batch'), 64)
+    .option(
+      '--max-batch <n>',
+      'micro-batching: most images per onnxruntime run',
+      int('--max-batch', 1, 4096, 64),
+      64,
+    )
     .option(
       '--max-wait-ms <n>',
       'micro-batching: how long an image may wait for company',
@@ -78,7 +82,12 @@ export function registerServe(program: Command): void {
       int('--max-pixels'),
       25_000_000,
     )
-    .option('--timeout-ms <n>', 'answer 503 when a prediction takes longer', int('--timeout-ms'), 10_000)
+    .option(
+      '--timeout-ms <n>',
+      'answer 503 when a request (a prediction or a read) takes longer',
+      int('--timeout-ms', 1, Number.POSITIVE_INFINITY, 30_000),
+      10_000,
+    )
     .option(
       '--request-timeout-ms <n>',
       'headers and body must arrive within this, else 408 and the connection is closed (0 = no limit)',
@@ -97,10 +106,14 @@ export function registerServe(program: Command): void {
       int('--drain-ms'),
       0,
     )
-    .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug (env HCR_LOG_LEVEL)')
+    .option(
+      '--log-level <level>',
+      `log level: ${LOG_LEVELS.join(', ')} (env HCR_LOG_LEVEL; default info)`,
+      (v: string) => oneOf('--log-level', v, LOG_LEVELS, 'debug'),
+    )
     .action(async (opts) => {
       const env = process.env;
-      const port = opts.port ?? (env.PORT !== undefined ? int('PORT')(env.PORT) : 8080);
+      const port = opts.port ?? (env.PORT !== undefined ? int('PORT', 0, 65535)(env.PORT) : 8080);
       const reader = lineReader(opts.reader);
       const specs: string[] = opts.lexicon ?? [];
       if (specs.length > 0 && !reader)
@@ -117,7 +130,9 @@ export function registerServe(program: Command): void {
         host: opts.host ?? env.HOST ?? '127.0.0.1',
         port,
         intraOpThreads: opts.threads,
-        logLevel: opts.logLevel ?? env.HCR_LOG_LEVEL ?? 'info',
+        logLevel:
+          opts.logLevel ??
+          (env.HCR_LOG_LEVEL ? oneOf('HCR_LOG_LEVEL', env.HCR_LOG_LEVEL, LOG_LEVELS) : 'info'),
         limits: {
           bodyLimit: opts.bodyLimit,
           maxInputPixels: opts.maxPixels,

@@ -102,6 +102,15 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
       hint: 'Export with `hcr export onnx`, which writes float32 NHWC [N,28,28,1] -> [N,36].',
     });
   const imageSize = input.dims.slice(1).reduce((a, b) => a * b, 1);
+  // A line reader exported by hcr: the right file for the other command, not a broken export.
+  if (props[ONNX_METADATA_KEYS.reader] !== undefined)
+    throw new HcrError(
+      'MODEL_SIGNATURE',
+      `The model is a line reader (input ${input.name} [${input.dims.join(',')}]: 32-px lines of any width), not a character model.`,
+      {
+        hint: 'Read lines with it (hcr read --model, hcr serve --reader, POST /v1/read); pass a character model here (the pipeline writes artifacts/model/pipeline/model.onnx).',
+      },
+    );
   if (input.dims.slice(1).some((d) => d < 1) || imageSize !== 784)
     throw new HcrError(
       'MODEL_SIGNATURE',

@@ -103,7 +103,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     const timer = setTimeout(
       () =>
         reject(
-          new HcrError('TIMEOUT', `The prediction took longer than ${ms} ms.`, {
+          new HcrError('TIMEOUT', `The request took longer than ${ms} ms to answer.`, {
             hint: 'The server is overloaded (retry later, or send fewer images or pages per request), or an image is that slow to decode (a PDF page of very many drawing operations: send it as PNG or JPEG).',
           }),
         ),
