@@ -102,6 +102,20 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     ]);
     expect(reading.skew).toBe(0);
     for (const a of reading.alternatives) expect(a.text).toMatch(/^(TAX|LATTE)([ -](TAX|LATTE))*$/);
+    // hcr serve's spellings work too: --reader for the reader, NAME=FILE for a word list.
+    const served = await run([
+      'read',
+      '--reader',
+      RANDOM_READER,
+      line,
+      '--lexicon',
+      `codes=${words}`,
+      '--json',
+      '--beam',
+      '4',
+    ]);
+    expect(served.code, served.stderr).toBe(0);
+    expect(JSON.parse(served.stdout).results[0].reading.alternatives).toEqual(reading.alternatives);
     // A line written uphill is turned flat before it is read, and says so (a long one: a short word's lean is
     // a guess, left alone).
     const uphill = join(dir, 'uphill.png');

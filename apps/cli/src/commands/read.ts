@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { HcrError } from '@hcr/core';
@@ -71,12 +72,16 @@ export function registerRead(program: Command): void {
       '--model <files>',
       `line reader ONNX model, or several trained alike as one ensemble: a.onnx,b.onnx, or one file packed by "hcr export ensemble" (env HCR_READER; default ${DEFAULT_READER})`,
     )
+    .option('--reader <files>', 'the same as --model (the name hcr serve gives it)')
     .option(
       '--classes <class>',
       'all | digits | letters | alnum | uppercase | lowercase (a case-sensitive reader) | chars:<set> (e.g. chars:0123456789.,)',
     )
     .option('--pattern <regex>', "the whole text must match, e.g. '[A-Z]{2}[0-9]{4}' or '[0-9.,]+'")
-    .option('--lexicon <file>', 'word list (one word per line): the text must be words of it')
+    .option(
+      '--lexicon <file>',
+      'word list (one word per line): the text must be words of it (NAME=FILE, as hcr serve takes it, works too)',
+    )
     .option(
       '--lm <file>',
       'word list (one word per line) as soft context: likely spellings of its words win near ties',
@@ -118,12 +123,12 @@ Examples:
       const format = outputFormat(opts);
       const images = await expandImageArgs(args);
       const specs = [
-        ...(opts.lexicon ? [`lexicon=${opts.lexicon}`] : []),
-        ...(opts.lm ? [`lm=${opts.lm}`] : []),
+        ...(opts.lexicon ? [`lexicon=${listFile(opts.lexicon)}`] : []),
+        ...(opts.lm ? [`lm=${listFile(opts.lm)}`] : []),
       ];
       const lexicons = specs.length ? await loadLexicons(specs) : undefined;
       const reader = await createLineReader({
-        model: readerPaths(opts.model ?? process.env.HCR_READER ?? DEFAULT_READER),
+        model: readerPaths(opts.model ?? opts.reader ?? process.env.HCR_READER ?? DEFAULT_READER),
         lexicons,
         prepareWorkers: await prepareWorkersFor(images),
       });
@@ -203,6 +208,13 @@ Examples:
         await reader.close();
       }
     });
+}
+
+/** A word list's file, also when given as hcr serve's NAME=FILE (its name is not needed here). */
+function listFile(spec: string): string {
+  if (existsSync(spec)) return spec;
+  const named = /^[A-Za-z0-9_.-]+=(.+)$/.exec(spec);
+  return named ? named[1]! : spec;
 }
 
 /**
