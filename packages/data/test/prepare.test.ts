@@ -180,8 +180,9 @@ describe('prepareShards', () => {
     await prepare();
     for (const text of ['{"formatVersion": 1, "sha', '[]', '{}']) {
       writeFileSync(join(out, 'manifest.json'), text);
-      for (const attempt of [openDataset(out), verifyDataset(out)])
-        await expect(attempt).rejects.toMatchObject({
+      // Each call made only when awaited: a second rejection waiting its turn would go unhandled.
+      for (const attempt of [() => openDataset(out), () => verifyDataset(out)])
+        await expect(attempt()).rejects.toMatchObject({
           code: 'SHARDS_CORRUPT',
           message: expect.stringContaining(join(out, 'manifest.json')),
           hint: expect.stringContaining(`hcr data prepare --force --out ${out}`),

@@ -24,8 +24,9 @@ it('names a missing optional decoder (HEIC, PDF) and the ways out, and still rea
   const doc = await PDFDocument.create();
   doc.addPage([100, 50]);
   const pdf = await doc.save();
-  for (const attempt of [decodeImage(pdf), documentPages(pdf)])
-    await expect(attempt).rejects.toMatchObject({
+  // Each call made only when awaited: a second rejection waiting its turn would go unhandled.
+  for (const attempt of [() => decodeImage(pdf), () => documentPages(pdf)])
+    await expect(attempt()).rejects.toMatchObject({
       code: 'IMAGE_UNDECODABLE',
       message: expect.stringMatching(/PDF renderer \(the optional package pdfjs-dist\) is not installed/),
       hint: expect.stringMatching(/npm i pdfjs-dist@5\.4\.624.*export the page as PNG/),
