@@ -5,6 +5,7 @@ import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@h
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
+import { holdAnswers } from './support/held-answers.js';
 import { HANDWRITING_DIR, RECOGNITION_MODEL } from './support/models.js';
 
 const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
@@ -108,27 +109,18 @@ describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () =
   });
 
   it('drops an answer that arrives after Clear', async () => {
-    let release!: () => void;
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
-    await page.route('**/v1/predict**', async (route) => {
-      const res = await route.fetch();
-      await held;
-      await route.fulfill({ response: res }).catch(() => {});
-    });
+    const answers = await holdAnswers(page, '**/v1/predict**');
     try {
       const sent = page.waitForRequest('**/v1/predict**');
       await draw(page, SEVEN);
       await sent;
       await page.getByRole('button', { name: 'Clear' }).click();
-      release();
+      answers.release();
       await page.waitForTimeout(800);
       await expect(page.locator('#predictions li').count()).resolves.toBe(0);
       await expect(page.locator('#status').textContent()).resolves.toBe('Nothing drawn yet.');
     } finally {
-      release();
-      await page.unroute('**/v1/predict**');
+      await answers.restore();
     }
   });
 

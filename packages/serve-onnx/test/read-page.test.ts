@@ -7,6 +7,7 @@ import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
+import { holdAnswers } from './support/held-answers.js';
 import { RECOGNITION_MODEL } from './support/models.js';
 import { RANDOM_READER, RANDOM_READER_62 } from './support/paths.js';
 import { STROKES } from './support/synth.js';
@@ -129,28 +130,19 @@ describe.skipIf(skipWithoutChromium())(
     );
 
     it('drops a reading that arrives after Clear line', async () => {
-      let release!: () => void;
-      const held = new Promise<void>((r) => {
-        release = r;
-      });
-      await page.route('**/v1/read**', async (route) => {
-        const res = await route.fetch();
-        await held;
-        await route.fulfill({ response: res }).catch(() => {});
-      });
+      const answers = await holdAnswers(page, '**/v1/read**');
       try {
         await page.getByRole('button', { name: 'Clear line' }).click();
         const sent = page.waitForRequest('**/v1/read**');
         await write(page, 'TAX');
         await sent;
         await page.getByRole('button', { name: 'Clear line' }).click();
-        release();
+        answers.release();
         await page.waitForTimeout(1000);
         await expect(shown(page)).resolves.toEqual(NOTHING);
         await expect(page.locator('#line-status').textContent()).resolves.toBe('Nothing written yet.');
       } finally {
-        release();
-        await page.unroute('**/v1/read**');
+        await answers.restore();
       }
     });
 
