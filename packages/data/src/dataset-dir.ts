@@ -78,10 +78,10 @@ export async function readDatasetManifest(
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw damaged(dir, file, `is not valid JSON (${(e as Error).message})`);
+    throw damaged(dir, file, `is not valid JSON (${(e as Error).message})`, await kindByShards(dir));
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
-    throw damaged(dir, file, 'is not a JSON object');
+    throw damaged(dir, file, 'is not a JSON object', await kindByShards(dir));
   const manifest = parsed as Record<string, unknown>;
   const kind: DatasetKind = manifest.kind === 'hcr-lines' ? 'lines' : 'characters';
   const shards = manifest.shards;
@@ -103,7 +103,13 @@ export async function readDatasetManifest(
   return { text, manifest, kind };
 }
 
-function damaged(dir: string, file: string, problem: string, kind: DatasetKind = 'characters'): HcrError {
+/** A folder's kind by its shard files, for a manifest that cannot say: line shards, else characters. */
+async function kindByShards(dir: string): Promise<DatasetKind> {
+  const files = await readdir(dir).catch(() => []);
+  return files.some((f) => extname(f) === SHARD_EXTENSION.lines) ? 'lines' : 'characters';
+}
+
+function damaged(dir: string, file: string, problem: string, kind: DatasetKind): HcrError {
   return new HcrError('SHARDS_CORRUPT', `${file} ${problem}: the dataset cannot be read.`, {
     hint: `It was damaged or edited after it was written: rebuild it with ${rebuildCommand(dir, kind)}.`,
   });

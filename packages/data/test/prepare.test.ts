@@ -197,6 +197,13 @@ describe('prepareShards', () => {
     writeFileSync(join(lines, 'manifest.json'), JSON.stringify({ kind: 'hcr-lines', shards: [] }));
     await expect(openDataset(lines)).rejects.toThrow(/holds a line dataset, not character shards/);
     expect(await verifyDataset(lines)).toMatchObject({ kind: 'lines', ok: true, checked: 0 });
+    // A line dataset whose manifest cannot say what it is: its shards do, and the rebuild named is the lines'.
+    writeFileSync(join(lines, 'train-0000.lines'), 'x');
+    writeFileSync(join(lines, 'manifest.json'), '{"kind": "hcr-li');
+    await expect(verifyDataset(lines)).rejects.toMatchObject({
+      code: 'SHARDS_CORRUPT',
+      hint: expect.stringContaining(`hcr data lines prepare --force --out ${lines}`),
+    });
   });
 
   it('reports an unwritable output directory', async () => {
