@@ -103,18 +103,33 @@ function floats(bytes: Buffer): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
-export async function loadCheckpoint<C = TrainConfig>(
-  runDir: string,
-): Promise<{ progress: TrainProgress<C>; weights: WorkerState; best: BestWeights | undefined }> {
-  const dir = join(runDir, CHECKPOINT_DIR);
-  let stored: Stored;
+/** The checkpoint's state.json (progress, config, tensor lengths), or CHECKPOINT_MISSING naming the fix. */
+async function readStored(dir: string): Promise<Stored> {
   try {
-    stored = JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8'));
+    return JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8'));
   } catch (e) {
     throw new HcrError('CHECKPOINT_MISSING', `No usable checkpoint in ${dir}: ${(e as Error).message}.`, {
       hint: 'Resume a run that has written a checkpoint (`hcr train --resume <run>`), or start a new run without --resume.',
     });
   }
+}
+
+/** A checkpoint's progress (its config among it) without its tensors: what a run will resume with. */
+export async function loadCheckpointProgress<C = TrainConfig>(runDir: string): Promise<TrainProgress<C>> {
+  const {
+    formatVersion: _f,
+    lengths: _l,
+    hasBest: _h,
+    ...progress
+  } = await readStored(join(runDir, CHECKPOINT_DIR));
+  return progress as TrainProgress<C>;
+}
+
+export async function loadCheckpoint<C = TrainConfig>(
+  runDir: string,
+): Promise<{ progress: TrainProgress<C>; weights: WorkerState; best: BestWeights | undefined }> {
+  const dir = join(runDir, CHECKPOINT_DIR);
+  const stored = await readStored(dir);
   const { params: p, state: s } = stored.lengths;
   const all = floats(await readFile(join(dir, TENSORS_BIN)));
   if (all.length !== 3 * p + s)

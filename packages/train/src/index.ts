@@ -19,6 +19,7 @@ export {
   CHECKPOINT_DIR,
   type EpochMetrics,
   loadCheckpoint,
+  loadCheckpointProgress,
   saveCheckpoint,
   type TrainProgress,
 } from './checkpoint.js';

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 import {
   findResumeRun,
-  loadCheckpoint,
+  loadCheckpointProgress,
   loadTrainConfigFile,
   READER_MODEL,
   resolveTrainConfig,
@@ -214,5 +214,5 @@ async function storedRunConfig(config: TrainConfigInput, resume: unknown): Promi
   if (resume === undefined || resume === false) return undefined;
   const out = resolve(resolveTrainConfig(config).out);
   const run = typeof resume === 'string' ? resume : await findResumeRun(out);
-  return (await loadCheckpoint(join(out, run))).progress.config;
+  return (await loadCheckpointProgress(join(out, run))).config;
 }
