@@ -109,11 +109,10 @@ export const FORM_HINT =
  * misspelt option must not be read as no option (`claases=digits` would read with no class at all).
  */
 export function unknownField(name: string, where: 'query' | 'form' | 'body', known: string[]): HcrError {
-  const near = known.length ? closest(name.toLowerCase().replace(/-/g, '_'), known) : undefined;
+  const spelt = name.toLowerCase().replace(/-/g, '_');
+  const near = known.length ? closest(spelt, known) : undefined;
   const guess =
-    near && distance(name.toLowerCase().replace(/-/g, '_'), near) <= Math.max(2, name.length / 3)
-      ? ` (did you mean ${near}?)`
-      : '';
+    near && distance(spelt, near) <= Math.max(2, name.length / 3) ? ` (did you mean ${near}?)` : '';
   const what = {
     query: `query parameter ${name}`,
     form: `field ${name} in the form`,

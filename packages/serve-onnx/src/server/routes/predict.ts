@@ -31,8 +31,9 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
     ) as Record<string, string | undefined>;
     // A JSON body's options win over the query string's, as a form's do.
     const option = (name: string) => jsonField(req.body, name) ?? query[name];
+    const topKAsked = option('top_k');
     const topK = parseTopK(
-      option('top_k') === undefined ? undefined : String(option('top_k')),
+      topKAsked === undefined ? undefined : String(topKAsked),
       rec.info.classNames.length,
     );
     const classes = option('classes') as string | undefined;
