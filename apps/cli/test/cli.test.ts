@@ -3,8 +3,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeF
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { initEngine } from '@hcr/engine';
 import { encodeGreyPng } from '@hcr/serve-onnx';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildTinyModel, saveLayersModel } from '../../../packages/eval/test/fixtures.js';
 import { asBmp } from '../../../packages/serve-onnx/test/support/bmp.js';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from '../../../packages/serve-onnx/test/support/models.js';
 import { RANDOM_READER } from '../../../packages/serve-onnx/test/support/paths.js';
@@ -311,6 +313,30 @@ describe('hcr eval <reader.onnx>', () => {
     const character = await hcr('eval', FIXTURE_MODEL, '--real', `amounts=${cheques}`, ...base);
     expect(character.code).not.toBe(0);
     expect(character.err).toMatch(/not a line reader/);
+  }, 120_000);
+});
+
+describe('hcr export onnx', () => {
+  it('writes the ONNX file and its parity checks, with no tfjs banner in the output', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-export-cli-'));
+    await initEngine({ engine: 'wasm', purpose: 'infer', log: () => {} });
+    await saveLayersModel(buildTinyModel(), dir);
+    // A process of its own: tfjs greets the first use of its cpu backend once per process.
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'export', 'onnx', dir].concat([
+        '--samples',
+        '2',
+        '--images',
+        '0',
+      ]),
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    // The report is a log on stderr; stdout is kept for --json.
+    expect(stderr).toMatch(/^ {2}ok {3}parity on 2 random/m);
+    expect(stderr).toContain(`wrote ${join(dir, 'model.onnx')}`);
+    expect(readdirSync(dir)).toContain('model.onnx');
+    expect(`${stdout}${stderr}`).not.toMatch(/node backend|={10}/);
   }, 120_000);
 });
 
