@@ -74,6 +74,11 @@ export const benchmarks: Record<string, { script: string; description: string; t
     description:
       'the real dev sets as users send them: recompressed, scaled, blurred, dim and noisy, shadowed, in colour',
   },
+  drawn: {
+    script: 'packages/serve-onnx/bench/drawn.ts',
+    description:
+      'texts drawn as the drawing page takes them (single-stroke capitals, straight segments), by pen width',
+  },
   tilt: {
     script: 'packages/serve-onnx/bench/tilt.ts',
     description: 'the real dev sets turned by a few degrees, read with the line deskew on and off',

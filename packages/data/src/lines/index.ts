@@ -50,4 +50,5 @@ export { type LinePreviewOptions, renderLinePreview } from './preview.js';
 export { type LineDataset, type LineSplit, linePixels, lineText, openLineDataset } from './reader.js';
 export { createLineGenerator, type LineGenerator, lineRng, type RenderedLine } from './render.js';
 export type { Scan } from './scan.js';
+export { createTextSource, type TextSource } from './text.js';
 export { type LineVerifyResult, verifyLineDataset } from './verify.js';

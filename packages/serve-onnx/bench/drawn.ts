@@ -1,0 +1,211 @@
+/**
+ * `pnpm bench drawn [--reader file.onnx] [--count 120] [--pens 4,8,12,16] [--seed 1] [--figure file.png]`
+ *
+ * How well the reader reads writing as the drawing page takes it: strokes of straight segments, one pen width,
+ * dark on the white 720x200 canvas of its word mode (a mouse, a finger, a stylus held steady). The writing is
+ * Hershey's single-stroke "Sans 1-stroke" font (npm hersheytext): block capitals about half the canvas high,
+ * stems exactly upright as a careful mouse draws them ("ruler"), and the same with every point moved by up to
+ * 3% of the capital height ("shaky"). The texts come from the synthetic lines' own generators (@hcr/data's
+ * `createTextSource`), in capitals: names, words and codes read with no class and with letters (codes: alnum),
+ * numbers, dates and amounts with no class and with digits (their marks dropped from the truth, as eval does).
+ * Prints exact match and CER by pen width and style, and the characters most often lost or misread.
+ * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx.
+ */
+import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
+import { createRng, LINE_ALPHABET_36, type Rng } from '@hcr/core';
+import { createTextSource, type LineKind } from '@hcr/data';
+import { distance } from 'fastest-levenshtein';
+import sharp from 'sharp';
+import { createLineReader } from '../src/index.js';
+import { PIPELINE_READER } from './dev-sets.js';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const readerFile = arg('--reader') ?? PIPELINE_READER;
+const count = Number(arg('--count') ?? 120);
+const pens = (arg('--pens') ?? '4,8,12,16').split(',').map(Number);
+const seed = Number(arg('--seed') ?? 1);
+const figureFile = arg('--figure');
+if (!Number.isInteger(count) || count < 1 || pens.some((p) => !(p >= 1 && p <= 40))) {
+  process.stderr.write(
+    '--count takes a whole number of texts; --pens pen widths of 1-40 px, comma-separated.\n',
+  );
+  process.exit(1);
+}
+
+/** Hershey glyphs: `d` is SVG moves and lines in a box whose capitals run from y 1 to 22; `o` is half the advance. */
+const FUTURAL = (
+  createRequire(import.meta.url)('hersheytext/hersheytext.json') as {
+    futural: { chars: { d: string; o: number }[] };
+  }
+).futural.chars;
+const CAP_TOP = 1;
+const CAP_HEIGHT = 21;
+const SPACE = 12;
+type Pt = [number, number];
+
+/** A glyph's strokes, each a polyline in font units. */
+function glyphStrokes(ch: string): { strokes: Pt[][]; advance: number } {
+  if (ch === ' ') return { strokes: [], advance: SPACE };
+  const g = FUTURAL[ch.charCodeAt(0) - 33];
+  if (!g) throw new Error(`no Hershey glyph for '${ch}'`);
+  const strokes = g.d
+    .split('M')
+    .filter((s) => s.trim())
+    .map((s) =>
+      s
+        .replace('L', ' ')
+        .trim()
+        .split(/\s+/)
+        .map((p) => p.split(',').map(Number) as Pt),
+    );
+  return { strokes, advance: 2 * g.o };
+}
+
+/** `text` drawn on a 720x200 white canvas with a `pen`-px round pen, capitals `capPx` high; `shake` moves points. */
+function drawnPng(text: string, pen: number, shake: number, rng: Rng): Promise<Buffer> {
+  const laid = [...text].map(glyphStrokes);
+  const units = laid.reduce((w, g) => w + g.advance, 0);
+  // half the canvas high, narrower when the text would not fit the 720 px (the page's users write smaller)
+  const scale = Math.min(100 / CAP_HEIGHT, 660 / units);
+  let x = (720 - units * scale) / 2;
+  const y0 = 100 - (CAP_HEIGHT * scale) / 2 - CAP_TOP * scale;
+  const jitter = () => (rng.next() * 2 - 1) * shake * CAP_HEIGHT * scale;
+  const paths: string[] = [];
+  for (const g of laid) {
+    for (const stroke of g.strokes) {
+      const pts = stroke.map(
+        ([u, v]) => `${(x + u * scale + jitter()).toFixed(1)},${(y0 + v * scale + jitter()).toFixed(1)}`,
+      );
+      paths.push(`<polyline points="${pts.join(' ')}"/>`);
+    }
+    x += g.advance * scale;
+  }
+  const svg =
+    `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="200"><rect width="720" height="200" fill="white"/>` +
+    `<g fill="none" stroke="black" stroke-width="${pen}" stroke-linecap="round" stroke-linejoin="round">${paths.join('')}</g></svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+/** The field kinds drawn, with the class each is read with. */
+const KINDS: [LineKind, 'letters' | 'digits' | 'alnum'][] = [
+  ['name', 'letters'],
+  ['word', 'letters'],
+  ['code', 'alnum'],
+  ['number', 'digits'],
+  ['date', 'digits'],
+  ['amount', 'digits'],
+];
+const KEEP = { letters: /[A-Z]/, digits: /[0-9]/, alnum: /[A-Z0-9]/, none: /[A-Z0-9]/ };
+const kept = (s: string, cls: keyof typeof KEEP) =>
+  [...s.toUpperCase()].filter((c) => KEEP[cls].test(c)).join('');
+
+const source = createTextSource(LINE_ALPHABET_36);
+const rng = createRng(seed);
+const texts = Array.from({ length: count }, (_, i) => {
+  const [kind, cls] = KINDS[i % KINDS.length]!;
+  return { kind, cls, text: source.generate(kind, rng, 1, 12).toUpperCase() };
+});
+
+const reader = await createLineReader({ model: readerFile, intraOpThreads: 1 });
+const load0 = loadavg()[0]!;
+const lost = new Map<string, number>();
+const misread = new Map<string, number>();
+const figure: Buffer[] = [];
+process.stdout.write(
+  `${count} texts (${KINDS.map(([k]) => k).join(', ')}), capitals in Hershey Sans 1-stroke\n`,
+);
+process.stdout.write('pen  style   exact (no class)  exact (field class)  CER (field class)\n');
+for (const pen of pens) {
+  for (const [style, shake] of [
+    ['ruler', 0],
+    ['shaky', 0.03],
+  ] as const) {
+    let exactNone = 0;
+    let exactField = 0;
+    let edits = 0;
+    let chars = 0;
+    const shakeRng = createRng(seed * 1000 + pen);
+    for (const t of texts) {
+      const png = await drawnPng(t.text, pen, shake, shakeRng);
+      const none = await reader.read(png);
+      const field = await reader.read(png, { classes: t.cls });
+      const truth = kept(t.text, t.cls);
+      const read = kept(field.text, t.cls);
+      if (kept(none.text, 'none') === kept(t.text, 'none')) exactNone++;
+      if (read === truth) exactField++;
+      edits += distance(truth, read);
+      chars += truth.length;
+      countErrors(truth, read);
+      if (figureFile && pen === 8 && style === 'ruler' && figure.length < 8)
+        figure.push(await figureRow(png, field.text));
+    }
+    const pct = (n: number, of: number) => `${((100 * n) / of).toFixed(1)}%`.padStart(6);
+    process.stdout.write(
+      `${String(pen).padStart(3)}  ${style}   ${pct(exactNone, count)}            ${pct(exactField, count)}               ${pct(edits, chars)}\n`,
+    );
+  }
+}
+await reader.close();
+const top = (m: Map<string, number>) =>
+  [...m]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
+process.stdout.write(`lost (field class, all pens): ${top(lost) || 'none'}\n`);
+process.stdout.write(`misread (field class, all pens): ${top(misread) || 'none'}\n`);
+if (figureFile) {
+  await sharp({ create: { width: 720, height: 150 * figure.length, channels: 3, background: 'white' } })
+    .composite(figure.map((input, i) => ({ input, left: 0, top: 150 * i })))
+    .png()
+    .toFile(figureFile);
+  process.stdout.write(`figure: ${figureFile}\n`);
+}
+process.stdout.write(
+  `reader ${readerFile}; load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
+);
+
+/** Characters of the truth lost or read as another, from the edit script of an equal-length or shorter reading. */
+function countErrors(truth: string, read: string): void {
+  if (truth === read) return;
+  if (read.length === truth.length) {
+    for (let i = 0; i < truth.length; i++)
+      if (truth[i] !== read[i])
+        misread.set(`${truth[i]}->${read[i]}`, (misread.get(`${truth[i]}->${read[i]}`) ?? 0) + 1);
+    return;
+  }
+  // a shorter reading: the characters the longest common subsequence leaves out of the truth
+  const dp = Array.from({ length: truth.length + 1 }, () => new Uint16Array(read.length + 1));
+  for (let i = truth.length - 1; i >= 0; i--)
+    for (let j = read.length - 1; j >= 0; j--)
+      dp[i]![j] = truth[i] === read[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+  let [i, j] = [0, 0];
+  while (i < truth.length) {
+    if (j < read.length && truth[i] === read[j]) [i, j] = [i + 1, j + 1];
+    else if (j < read.length && dp[i]![j + 1]! >= dp[i + 1]![j]!) j++;
+    else {
+      if (read.length < truth.length) lost.set(truth[i]!, (lost.get(truth[i]!) ?? 0) + 1);
+      i++;
+    }
+  }
+}
+
+/** The drawn canvas at 720x120 with what was read under it. */
+async function figureRow(png: Buffer, text: string): Promise<Buffer> {
+  const esc = text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const caption = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="30"><text x="8" y="22" font-family="DejaVu Sans" font-size="18" fill="#1a5fb4">read: ${esc}</text></svg>`,
+  );
+  const canvas = await sharp(png).resize({ width: 720, height: 120, fit: 'fill' }).png().toBuffer();
+  return sharp({ create: { width: 720, height: 150, channels: 3, background: 'white' } })
+    .composite([
+      { input: canvas, left: 0, top: 0 },
+      { input: caption, left: 0, top: 120 },
+    ])
+    .png()
+    .toBuffer();
+}
