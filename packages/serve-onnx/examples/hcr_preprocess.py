@@ -90,12 +90,28 @@ def prepare_clean_image(grey):
     return normalise_character(g)
 
 
-def prepare_photo(grey):
+def image_values(rgba):
+    """An RGBA image (H x W x 4 uint8 array, e.g. np.asarray(Image.open(f).convert("RGBA"))) -> (grey, ink_bright),
+    as hcr decodes it: a cut-out on transparency (at least 5% of its pixels under half opacity, some over) is read
+    by its opacity, the ink bright whatever its colour (white ink on a transparent PNG is still ink); anything else
+    is composited on white paper (luminance 0.299 R + 0.587 G + 0.114 B)."""
+    px = np.asarray(rgba, dtype=np.float64)
+    alpha = px[..., 3]
+    transparent = int((alpha < 128).sum())
+    if transparent >= 0.05 * alpha.size and transparent < alpha.size:
+        return alpha, True
+    lum = 0.299 * px[..., 0] + 0.587 * px[..., 1] + 0.114 * px[..., 2]
+    a = alpha / 255
+    return lum * a + 255 * (1 - a), False
+
+
+def prepare_photo(grey, ink_bright=False):
     """A photo or scan of one character (2-D grey array) -> canonical 28x28 uint8: an approximation of hcr's
     photo path (extractInk) in three lines: ink bright, the paper level (border median) and a quarter of the
-    ink's contrast above it subtracted, then the canonical normalisation."""
+    ink's contrast above it subtracted, then the canonical normalisation. ink_bright: the polarity is known
+    (a cut-out's opacity, from image_values), not guessed."""
     g = np.asarray(grey, dtype=np.float64)
-    if dark_on_light(g):
+    if not ink_bright and dark_on_light(g):
         g = g.max() - g
     h, w = g.shape
     ring = max(1, _round(min(w, h) * 0.03))
@@ -123,11 +139,8 @@ def main(model_path, image_path):
     props = meta.custom_metadata_map
     preprocessing = json.loads(props["hcr.preprocessing"])
     classes = json.loads(props["hcr.class_names"])
-    image = Image.open(image_path)
-    if image.mode in ("RGBA", "LA", "P"):  # composite on white, as hcr does
-        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image.convert("RGBA"))
-    grey = np.asarray(image.convert("L"), dtype=np.float64)  # 0.299 R + 0.587 G + 0.114 B
-    x = model_input(prepare_photo(grey), preprocessing)
+    grey, ink_bright = image_values(np.asarray(Image.open(image_path).convert("RGBA")))
+    x = model_input(prepare_photo(grey, ink_bright), preprocessing)
     probs = session.run(None, {session.get_inputs()[0].name: x})[0].reshape(-1)
     best = int(probs.argmax())
     version = props.get("hcr.model_version", "none (trained before model versions)")

@@ -7,6 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '@hcr/core';
 import { normaliseCharacter } from '@hcr/image';
+import { decodeImage } from '@hcr/image/decode';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { preparePixels } from '../src/index.js';
 
@@ -93,5 +95,43 @@ describe.skipIf(!HAS_NUMPY)('examples/hcr_preprocess.py reproduces the inputs hc
       const c = compare(preparePixels(img.data).pixels, py[k]!);
       expect(c.maxDiff, `image ${k}`).toBeLessThanOrEqual(1);
     });
+  });
+
+  it('image_values reads RGBA images as hcr decodes them: cut-outs by their opacity, the rest on white', async () => {
+    // 40x40 RGBA: a bar of `ink` colour and opacity on a ground of `ground` colour and opacity
+    const cases = [
+      { name: 'white ink on transparency', ink: [255, 255, 255, 255], ground: [0, 0, 0, 0] },
+      { name: 'dark ink on transparency', ink: [20, 20, 60, 255], ground: [255, 255, 255, 0] },
+      { name: 'half-transparent blue ink on white', ink: [30, 60, 200, 140], ground: [255, 255, 255, 255] },
+      { name: 'opaque dark ink on grey paper', ink: [10, 10, 10, 255], ground: [180, 170, 160, 255] },
+    ];
+    const images = cases.map(({ ink, ground }) => {
+      const data = new Uint8Array(40 * 40 * 4);
+      for (let i = 0; i < 40 * 40; i++) data.set(i % 40 >= 16 && i % 40 < 24 ? ink : ground, i * 4);
+      return data;
+    });
+    const script = `
+import json, sys
+import numpy as np
+sys.path.insert(0, ${JSON.stringify(EXAMPLES)})
+from hcr_preprocess import image_values
+out = []
+for d in json.load(sys.stdin):
+    grey, bright = image_values(np.array(d, dtype=np.uint8).reshape(40, 40, 4))
+    out.append({"grey": grey.ravel().tolist(), "bright": bright})
+print(json.dumps(out))`;
+    const input = JSON.stringify(images.map((d) => [...d]));
+    const py = JSON.parse(execFileSync('python3', ['-c', script], { input, encoding: 'utf8' })) as {
+      grey: number[];
+      bright: boolean;
+    }[];
+    for (const [k, data] of images.entries()) {
+      const png = await sharp(data, { raw: { width: 40, height: 40, channels: 4 } })
+        .png()
+        .toBuffer();
+      const hcr = await decodeImage(png);
+      expect(py[k]!.bright, cases[k]!.name).toBe(hcr.kind === 'alpha');
+      expect(compare(hcr.values, py[k]!.grey).maxDiff, cases[k]!.name).toBeLessThanOrEqual(0.5);
+    }
   });
 });
