@@ -27,7 +27,12 @@ export {
 } from './evaluate.js';
 export { LINE_TARGETS, type LineAnchor, type LineTarget, TESSERACT_ANCHORS } from './lines/anchors.js';
 export { linePng, type ReadSample, renderLengthChart, renderReadSamples } from './lines/charts.js';
-export { constraintsFor, type LineConstraint, nameCharacters } from './lines/constraints.js';
+export {
+  constraintsFor,
+  constraintTitle,
+  type LineConstraint,
+  nameCharacters,
+} from './lines/constraints.js';
 export { evaluateReader, type ReaderEvalOptions, type ReaderEvalResult } from './lines/evaluate.js';
 export { lexiconWord, NAME_LEXICON_LOCALES, namesLexicon } from './lines/lexicon.js';
 export * from './lines/metrics.js';

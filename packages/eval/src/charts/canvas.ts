@@ -190,3 +190,48 @@ export function drawLegend(ctx: SKRSContext2D, x: number, y: number, entries: [s
     ctx.fillText(label, x + 24, y + i * 16);
   });
 }
+
+/** Relative luminance of a `#rrggbb` colour (WCAG). */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = Number.parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+
+/** White or INK, whichever reads better on `fill` (a `#rrggbb` colour). */
+export function textOn(fill: string): string {
+  const l = luminance(fill);
+  return 1.05 / (l + 0.05) >= (l + 0.05) / (luminance(INK) + 0.05) ? '#ffffff' : INK;
+}
+
+/**
+ * A bar's value written upwards, centred on `cx`: above the bar (`barTop`, the bar's top edge in pixels) when it
+ * fits under the plot's top border, else inside the bar at its top, in white or ink to suit `fill`, so a tall bar's
+ * value never crosses the border or the title above it.
+ */
+export function drawBarValue(
+  ctx: SKRSContext2D,
+  a: PlotArea,
+  cx: number,
+  barTop: number,
+  text: string,
+  fill: string,
+  size = 9,
+): void {
+  ctx.save();
+  ctx.font = font(size);
+  const width = ctx.measureText(text).width;
+  const fitsAbove = barTop - 4 - width >= a.y + 2;
+  const fitsInside = a.y + a.h - barTop >= width + 8;
+  const inside = !fitsAbove && fitsInside;
+  ctx.fillStyle = inside ? textOn(fill) : INK;
+  ctx.textBaseline = 'middle';
+  ctx.translate(cx, inside ? barTop + 4 : barTop - 4);
+  ctx.rotate(-Math.PI / 2);
+  // rotated a quarter turn: 'left' runs upwards from the anchor, 'right' downwards
+  ctx.textAlign = inside ? 'right' : 'left';
+  ctx.fillText(text, 0, 0);
+  ctx.restore();
+}

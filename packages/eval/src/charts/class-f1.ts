@@ -2,6 +2,7 @@ import type { PerClassEntry } from '../evaluate.js';
 import {
   BLUE,
   drawAxes,
+  drawBarValue,
   drawLegend,
   font,
   GOOD,
@@ -13,7 +14,10 @@ import {
   toPng,
 } from './canvas.js';
 
-/** Per-class F1 as bars (digits, capitals and lowercase letters in their own colours), the value above each. */
+/**
+ * Per-class F1 as bars (digits, capitals and lowercase letters in their own colours), the value above each bar, or
+ * inside it at its top when the bar is too tall for the value to fit under the plot's border.
+ */
 export function renderClassF1(
   perClass: readonly PerClassEntry[],
   { title = 'F1 per class (test split)' } = {},
@@ -25,21 +29,16 @@ export function renderClassF1(
   perClass.forEach((c, i) => {
     const x = a.x + i * barW + 3;
     const y = py(a, c.f1);
-    ctx.fillStyle = /[0-9]/.test(c.class) ? BLUE : /[a-z]/.test(c.class) ? GOOD : ORANGE;
+    const colour = /[0-9]/.test(c.class) ? BLUE : /[a-z]/.test(c.class) ? GOOD : ORANGE;
+    ctx.fillStyle = colour;
     ctx.fillRect(x, y, barW - 6, a.y + a.h - y);
     ctx.fillStyle = INK;
     ctx.font = font(12, true);
     ctx.textAlign = 'center';
     ctx.textBaseline = 'top';
     ctx.fillText(c.class, x + (barW - 6) / 2, a.y + a.h + 5);
-    ctx.save();
-    ctx.translate(x + (barW - 6) / 2, y - 4);
-    ctx.rotate(-Math.PI / 2);
-    ctx.font = font(9);
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'middle';
-    ctx.fillText(c.support > 0 ? c.f1.toFixed(3) : 'n/a', 0, 0);
-    ctx.restore();
+    // inside the bar when the bar is too tall for the value above it
+    drawBarValue(ctx, a, x + (barW - 6) / 2, y, c.support > 0 ? c.f1.toFixed(3) : 'n/a', colour);
   });
   const lower = perClass.some((c) => /[a-z]/.test(c.class));
   drawLegend(ctx, a.x + a.w - 180, 24, [

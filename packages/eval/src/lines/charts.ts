@@ -4,6 +4,7 @@ import {
   BAD,
   BLUE,
   drawAxes,
+  drawBarValue,
   drawLegend,
   font,
   GOOD,
@@ -14,6 +15,7 @@ import {
   py,
   toPng,
 } from '../charts/canvas.js';
+import { constraintTitle } from './constraints.js';
 import type { LengthBucketScores } from './metrics.js';
 
 /** Colours of the constraints, in the order they are drawn. */
@@ -33,9 +35,14 @@ function bucketOrder(series: readonly LengthSeries[]): { label: string; lo: numb
   return [...m.values()].sort((a, b) => a.lo - b.lo);
 }
 
+/** Buckets with fewer lines than this are drawn pale: their rates swing on one or two lines. */
+export const FEW_LINES = 10;
+
 /**
  * Exact-match rate (top) and CER (bottom) per truth-length bucket of one source, one bar per constraint,
- * the number of lines under each bucket. CER bars are capped at 100% (the value is printed).
+ * the number of lines under each bucket in both charts (buckets with fewer than `FEW_LINES` lines drawn pale).
+ * CER bars are capped at 100% (the value is printed). A value goes above its bar, or inside it when the bar is
+ * too tall for it to fit under the plot's top border.
  */
 export function renderLengthChart(source: string, series: readonly LengthSeries[]): Buffer {
   const buckets = bucketOrder(series);
@@ -44,9 +51,10 @@ export function renderLengthChart(source: string, series: readonly LengthSeries[
   const plotH = 170;
   const top: PlotArea = { x: 70, y: 60, w: plotW, h: plotH, xMin: 0, xMax: 1, yMin: 0, yMax: 1 };
   const bottom: PlotArea = { ...top, y: top.y + plotH + 70 };
+  const few = buckets.some((b) => b.count < FEW_LINES);
   const { canvas, ctx } = newChart(
     top.x + plotW + 150,
-    bottom.y + plotH + 64,
+    bottom.y + plotH + (few ? 80 : 64),
     `${source}: exact match and CER per truth length`,
   );
   const pctFmt = (v: number) => `${Math.round(v * 100)}%`;
@@ -60,41 +68,39 @@ export function renderLengthChart(source: string, series: readonly LengthSeries[
     yFormat: pctFmt,
   });
   const barW = (groupW - 16) / Math.max(1, series.length);
-  /** The value in percent above a bar, written upwards. */
-  const barValue = (cx: number, y: number, v: number) => {
-    ctx.save();
-    ctx.fillStyle = INK;
-    ctx.font = font(9);
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'middle';
-    ctx.translate(cx, y - 4);
-    ctx.rotate(-Math.PI / 2);
-    ctx.fillText((v * 100).toFixed(1), 0, 0);
-    ctx.restore();
-  };
   buckets.forEach((b, g) => {
     const gx = top.x + g * groupW + 8;
+    const pale = b.count < FEW_LINES;
     series.forEach((s, k) => {
       const entry = s.perLength.find((e) => e.label === b.label);
       if (!entry) return;
-      ctx.fillStyle = SERIES[k % SERIES.length]!;
+      const colour = SERIES[k % SERIES.length]!;
       const x = gx + k * barW;
+      const cx = x + (barW - 2) / 2;
       const yE = py(top, entry.exactRate);
-      ctx.fillRect(x, yE, barW - 2, top.y + top.h - yE);
       const yC = py(bottom, Math.min(1, entry.cer));
+      ctx.save();
+      if (pale) ctx.globalAlpha = 0.4;
+      ctx.fillStyle = colour;
+      ctx.fillRect(x, yE, barW - 2, top.y + top.h - yE);
       ctx.fillRect(x, yC, barW - 2, bottom.y + bottom.h - yC);
-      barValue(x + (barW - 2) / 2, yE, entry.exactRate);
-      barValue(x + (barW - 2) / 2, yC, entry.cer);
+      ctx.restore();
+      // on a pale bar the value is written in ink, as on white
+      const behind = pale ? '#ffffff' : colour;
+      drawBarValue(ctx, top, cx, yE, (entry.exactRate * 100).toFixed(1), behind);
+      drawBarValue(ctx, bottom, cx, yC, (entry.cer * 100).toFixed(1), behind);
     });
-    ctx.fillStyle = INK;
-    ctx.font = font(11);
-    ctx.textAlign = 'center';
-    ctx.textBaseline = 'top';
     const cx = gx + (groupW - 16) / 2;
-    ctx.fillText(b.label, cx, bottom.y + bottom.h + 6);
-    ctx.fillText(b.label, cx, top.y + top.h + 6);
-    ctx.font = font(9);
-    ctx.fillText(`(${b.count})`, cx, bottom.y + bottom.h + 20);
+    for (const area of [top, bottom]) {
+      ctx.fillStyle = INK;
+      ctx.font = font(11);
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'top';
+      ctx.fillText(b.label, cx, area.y + area.h + 6);
+      ctx.font = font(9, pale);
+      ctx.fillStyle = pale ? BAD : INK;
+      ctx.fillText(`(${b.count})`, cx, area.y + area.h + 20);
+    }
   });
   ctx.fillStyle = INK;
   ctx.font = font(12);
@@ -105,11 +111,17 @@ export function renderLengthChart(source: string, series: readonly LengthSeries[
     bottom.x + bottom.w / 2,
     bottom.y + bottom.h + 38,
   );
+  if (few)
+    ctx.fillText(
+      `pale bars, red counts: fewer than ${FEW_LINES} lines in the bucket`,
+      bottom.x + bottom.w / 2,
+      bottom.y + bottom.h + 56,
+    );
   drawLegend(
     ctx,
     top.x + plotW + 16,
     top.y + 8,
-    series.map((s, k) => [s.name, SERIES[k % SERIES.length]!] as [string, string]),
+    series.map((s, k) => [constraintTitle(s.name), SERIES[k % SERIES.length]!] as [string, string]),
   );
   return toPng(canvas);
 }

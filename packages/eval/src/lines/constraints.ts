@@ -18,6 +18,14 @@ export interface LineConstraint {
   optionsFor?: (kind: string | undefined) => Omit<DecodeOptions, 'beam'>;
 }
 
+/**
+ * A constraint's name as headings and picture titles show it: `none` (the JSON name, an API) reads as "no
+ * constraint", never as "no errors"; the others as they are.
+ */
+export function constraintTitle(name: string): string {
+  return name === 'none' ? 'no constraint' : name;
+}
+
 /** Digits and the marks numbers, amounts and dates are written with. */
 const NUMBER_CHARACTERS = "0123456789 .,-/'";
 

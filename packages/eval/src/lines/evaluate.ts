@@ -17,6 +17,7 @@ import { checkReportOverModels, DEFAULT_REPORTS_DIR, type RuntimeChoice, reportN
 import type { RuntimeName } from '../runtimes/predictor.js';
 import { anchorsOf, targetsOf } from './anchors.js';
 import { renderLengthChart, renderReadSamples } from './charts.js';
+import { constraintTitle } from './constraints.js';
 import { evaluateSource, type SourceRun } from './evaluate-source.js';
 import { readSamples } from './examples.js';
 import { renderLinesHtml } from './html.js';
@@ -286,7 +287,7 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
     );
   for (const [k, s] of sources.entries())
     pictures[s.samplesPicture] = await renderReadSamples(
-      `${s.name}: random reads (${s.headline}), green right, red wrong`,
+      `${s.name}: random reads (${constraintTitle(s.headline)}), green right, red wrong`,
       await readSamples(sets[k]!, sourceRuns[k]!.headlineReads, s.samples, alphabet),
     );
   const html = await renderLinesHtml(report, pictures, sets);
