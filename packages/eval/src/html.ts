@@ -14,6 +14,28 @@ export function esc(value: unknown): string {
 
 export const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
 
+/** Every report page's viewport line (phones render at device width instead of a zoomed-out desktop page). */
+export const VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">';
+
+/**
+ * A recorded number as a person reads it: integers as they are, seconds (a key ending in `seconds`, `_s` not
+ * included: that is a rate) with one decimal, anything else to 4 significant digits (`0.9105`, lr `0.00003`).
+ */
+export function formatNumber(x: number, key = ''): string {
+  if (!Number.isFinite(x) || Number.isInteger(x)) return String(x);
+  if (/seconds$|_secs?$/i.test(key)) return x.toFixed(1);
+  if (Math.abs(x) >= 1000) return x.toFixed(1);
+  return String(Number(x.toPrecision(4)));
+}
+
+/** A recorded value (a number, or an object holding numbers) with its numbers formatted by `formatNumber`. */
+function formatValue(key: string, v: unknown): string {
+  if (typeof v === 'number') return formatNumber(v, key);
+  if (v !== null && typeof v === 'object')
+    return JSON.stringify(v, (k, x) => (typeof x === 'number' ? Number(formatNumber(x, k)) : x));
+  return String(v);
+}
+
 export const STYLE = `
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
 h1{font-size:24px;margin-bottom:4px} h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -24,22 +46,34 @@ h1{font-size:24px;margin-bottom:4px} h2{font-size:19px;margin-top:32px;border-bo
 table{border-collapse:collapse;font-size:13px;margin:8px 0}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f4f6f8}
 td:first-child,th:first-child{text-align:left}
-table.sortable th{cursor:pointer;user-select:none} table.sortable th:after{content:" \\2195";color:#aaa}
+table.sortable th{padding:0}
+table.sortable th button{font:inherit;font-weight:bold;color:inherit;background:none;border:0;padding:3px 8px;width:100%;text-align:inherit;cursor:pointer}
+table.sortable th button:after{content:" \\2195";color:#aaa}
+table.sortable th[aria-sort=ascending] button:after{content:" \\25B2";color:#222}
+table.sortable th[aria-sort=descending] button:after{content:" \\25BC";color:#222}
+table.sortable th button:focus-visible{outline:2px solid #2c7bb6;outline-offset:-2px}
 img{max-width:100%;border:1px solid #eee;margin:6px 0}
 figure{margin:12px 0} figcaption{color:#555;font-size:13px}
 code{background:#f4f6f8;padding:1px 4px;border-radius:3px}
 .bad{color:#c0392b} .good{color:#1a7f37}
 `;
 
+/**
+ * Sorting of `table.sortable`: each header is a button (keyboard and screen readers reach it), and the sorted
+ * column says its order in `aria-sort`.
+ */
 export const SORT_SCRIPT = `
 document.querySelectorAll('table.sortable').forEach(function(table){
-  table.querySelectorAll('th').forEach(function(th, col){
-    th.addEventListener('click', function(){
+  var heads = table.querySelectorAll('th');
+  heads.forEach(function(th, col){
+    var button = th.querySelector('button');
+    if (!button) return;
+    button.addEventListener('click', function(){
       var body = table.tBodies[0];
       var rows = Array.prototype.slice.call(body.rows);
-      var asc = th.getAttribute('data-dir') !== 'asc';
-      table.querySelectorAll('th').forEach(function(h){ h.removeAttribute('data-dir'); });
-      th.setAttribute('data-dir', asc ? 'asc' : 'desc');
+      var asc = th.getAttribute('aria-sort') !== 'ascending';
+      heads.forEach(function(h){ h.removeAttribute('aria-sort'); });
+      th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
       rows.sort(function(a, b){
         var x = a.cells[col].getAttribute('data-v'), y = b.cells[col].getAttribute('data-v');
         var nx = parseFloat(x), ny = parseFloat(y);
@@ -51,6 +85,19 @@ document.querySelectorAll('table.sortable').forEach(function(table){
   });
 });
 `;
+
+/**
+ * The header row of a sortable table: a button in each th (the sort script answers it), the first column marked
+ * as the order the rows start in.
+ */
+export function sortableHead(labels: readonly string[]): string {
+  return `<thead><tr>${labels
+    .map(
+      (label, i) =>
+        `<th${i === 0 ? ' aria-sort="ascending"' : ''}><button type="button">${esc(label)}</button></th>`,
+    )
+    .join('')}</tr></thead>`;
+}
 
 export function card(id: string, value: string, label: string): string {
   return `<div class="card"><div class="v" id="${esc(id)}">${esc(value)}</div><div class="l">${esc(label)}</div></div>`;
@@ -66,9 +113,29 @@ export function figure(name: string | undefined, png: Buffer | undefined, captio
 
 export function kv(obj: Record<string, unknown>): string {
   const rows = Object.entries(obj).map(
-    ([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</td></tr>`,
+    ([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(formatValue(k, v))}</td></tr>`,
   );
   return rows.length ? `<table>${rows.join('')}</table>` : '<p>(none recorded)</p>';
+}
+
+/**
+ * The ECE card: the test split's ECE is pooled over its sources, where one source's over-confidence and another's
+ * under-confidence cancel, so it can be lower than every source's own; the card says so and gives the range of the
+ * per-source ECEs (every source, the generalisation set included) beside it.
+ */
+function eceCard(r: EvalReport): string {
+  const per = Object.entries(r.sources)
+    .map(([name, s]) => ({ name, ece: s!.ece }))
+    .sort((a, b) => a.ece - b.ece);
+  const range =
+    per.length > 1
+      ? `; per source ${pct(per[0]!.ece)} (${per[0]!.name}) to ${pct(per.at(-1)!.ece)} (${per.at(-1)!.name})`
+      : '';
+  return card(
+    'ece',
+    pct(r.calibration.ece),
+    `expected calibration error, pooled over the test split (${r.overall.sources.join(' + ')})${range}: pooling lets over- and under-confidence cancel`,
+  );
 }
 
 /**
@@ -105,7 +172,7 @@ export function renderIndexHtml(
       : '',
     extra ? card('acc-extra', pct(extra.accuracy), `${extraName} (never trained on), ${k}-way`) : '',
     card('macro-f1', r.overall.macroF1.toFixed(4), 'macro-F1, test split'),
-    card('ece', pct(r.calibration.ece), 'expected calibration error'),
+    eceCard(r),
     card('twin-share', pct(r.twins.share, 1), 'of test errors are digit/letter twins'),
   ].join('');
 
@@ -121,7 +188,7 @@ export function renderIndexHtml(
     )
     .join('')}</tbody></table>`;
 
-  const classTable = `<table id="per-class" class="sortable"><thead><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>${r.perClass
+  const classTable = `<table id="per-class" class="sortable">${sortableHead(['class', 'precision', 'recall', 'F1', 'support'])}<tbody>${r.perClass
     .map(
       (c, i) =>
         `<tr><td data-v="${i}">${esc(c.class)}</td><td data-v="${c.precision}">${c.precision.toFixed(4)}</td><td data-v="${
@@ -154,13 +221,13 @@ export function renderIndexHtml(
           (t) =>
             `<tr><td>${t.epoch}</td><td>${t.train_loss?.toFixed(4) ?? ''}</td><td>${t.train_acc !== undefined ? pct(t.train_acc) : ''}</td><td>${
               t.val_loss?.toFixed(4) ?? ''
-            }</td><td>${t.val_acc !== undefined ? pct(t.val_acc) : ''}</td><td>${t.lr ?? ''}</td></tr>`,
+            }</td><td>${t.val_acc !== undefined ? pct(t.val_acc) : ''}</td><td>${t.lr === undefined ? '' : formatNumber(t.lr)}</td></tr>`,
         )
         .join('')}</tbody></table>`
     : '<p>The run has no metrics.jsonl, so there are no learning curves.</p>';
 
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8">${VIEWPORT}
 <title>hcr eval: ${esc(r.model.id)}</title><style>${STYLE}</style></head>
 <body>
 <h1>Evaluation of <code id="model-id">${esc(r.model.id)}</code></h1>
@@ -187,12 +254,16 @@ ${pic('predictions', 'Random test predictions')}
 
 ${caseSection(r)}
 <h2>Per class</h2>
-<p>Click a column header to sort.</p>
+<p>Sort by a column with its header button (click, or Enter / Space).</p>
 ${classTable}
 ${pic('classF1', 'F1 per class')}
 
 <h2>Calibration</h2>
-<p>Expected calibration error over ${r.calibration.bins} equal-width confidence bins: ${pct(r.calibration.ece)}${
+<p>Expected calibration error over ${r.calibration.bins} equal-width confidence bins: ${pct(r.calibration.ece)} pooled over the test split (per source: ${esc(
+    Object.entries(r.sources)
+      .map(([name, s]) => `${name} ${pct(s!.ece)}`)
+      .join(', '),
+  )}; pooled, one source's over-confidence and another's under-confidence cancel)${
     r.calibration.applied
       ? `, with the model's calibration (answer-kind temperatures ${esc(
           Object.entries(r.calibration.applied.temperatures)
@@ -262,7 +333,15 @@ function caseSection(r: EvalReport): string {
         )}</td><td>${g.wrongCaseOnly}</td></tr>`,
     )
     .join('')}</tbody></table>`;
-  const twins = `<table id="case-twins" class="sortable"><thead><tr><th>pair</th><th>lowercase images</th><th>capital images</th><th>lower read as capital</th><th>capital read as lower</th><th>confusion rate</th><th>same shape (EMNIST Balanced merges it)</th></tr></thead><tbody>${c.caseTwins
+  const twins = `<table id="case-twins" class="sortable">${sortableHead([
+    'pair',
+    'lowercase images',
+    'capital images',
+    'lower read as capital',
+    'capital read as lower',
+    'confusion rate',
+    'same shape (EMNIST Balanced merges it)',
+  ])}<tbody>${c.caseTwins
     .map(
       (t) =>
         `<tr><td data-v="${esc(t.letter)}">${esc(t.letter.toLowerCase())}/${esc(t.letter)}</td><td data-v="${t.lowerCount}">${t.lowerCount}</td><td data-v="${t.upperCount}">${t.upperCount}</td><td data-v="${t.lowerAsUpper}">${t.lowerAsUpper}</td><td data-v="${t.upperAsLower}">${t.upperAsLower}</td><td data-v="${t.confusionRate}">${pct(

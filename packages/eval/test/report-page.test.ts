@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { formatNumber, renderIndexHtml } from '../src/html.js';
+import { MIXED, report } from './hand-report.js';
+
+describe('the character report page', () => {
+  const r = report(MIXED);
+  const html = renderIndexHtml(r, {}, [
+    { epoch: 1, lr: 0.001640801123438567, train_loss: 1.4569580416801649, val_acc: 0.8963943404837974 },
+    { epoch: 2, lr: 0.000030002136555282732, train_loss: 1.1394393283587236, val_acc: 0.9105431309904153 },
+  ]);
+
+  it('labels the headline ECE as pooled over the test split, with the per-source range beside it', () => {
+    const per = Object.values(r.sources).map((s) => s!.ece);
+    // the case the card is for: the pooled ECE is below every source's own
+    expect(r.calibration.ece).toBeLessThan(Math.min(...per));
+    const cardHtml = html.slice(html.indexOf('id="ece"'), html.indexOf('id="twin-share"'));
+    expect(cardHtml).toContain('pooled over the test split (mnist + emnist-letters-repack)');
+    expect(cardHtml).toContain(
+      `per source ${(Math.min(...per) * 100).toFixed(2)}% (emnist-letters-repack) to ${(Math.max(...per) * 100).toFixed(2)}% (emnist-digits-repack)`,
+    );
+  });
+
+  it('makes the sortable headers buttons and marks the sorted column with aria-sort', () => {
+    expect(html).toContain(
+      '<table id="per-class" class="sortable"><thead><tr><th aria-sort="ascending"><button type="button">class</button></th><th><button type="button">precision</button></th>',
+    );
+    expect(html).toContain("setAttribute('aria-sort'");
+  });
+
+  it('formats the recorded training numbers: 4 significant digits, seconds with one decimal', () => {
+    expect(html).toContain('<td>val_acc</td><td>0.9105</td>');
+    expect(html).toContain('<td>train_seconds</td><td>822.5</td>');
+    expect(html).toContain('<td>images_per_s</td><td>303.4</td>');
+    expect(html).toContain('<td>steps</td><td>1950</td>');
+    expect(html).toContain('{&quot;rotate&quot;:12,&quot;scale&quot;:0.1235}');
+    expect(html).toContain('<td>0.00003</td></tr>'); // the last epoch's lr
+    expect(html).toContain('<td>0.001641</td></tr>');
+    expect(html).not.toMatch(/\d\.\d{7,}/);
+  });
+
+  it('formatNumber', () => {
+    expect(formatNumber(0.9105431309904153)).toBe('0.9105');
+    expect(formatNumber(0.000030002136555282732, 'lr')).toBe('0.00003');
+    expect(formatNumber(822.5483537000001, 'train_seconds')).toBe('822.5');
+    expect(formatNumber(56.232935542999996, 'seconds')).toBe('56.2');
+    expect(formatNumber(12345.678)).toBe('12345.7');
+    expect(formatNumber(1950)).toBe('1950');
+  });
+});
