@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { HcrError, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '@hcr/core';
-import { esc, pct } from './html.js';
+import { esc, pct, VIEWPORT } from './html.js';
 import { round6 } from './metrics.js';
 import { DEFAULT_REPORTS_DIR, type EvalReport, listReports } from './report.js';
 
@@ -23,7 +23,10 @@ export interface MetricDelta {
 
 export interface ClassDelta {
   class: string;
+  /** A's test images of the class. */
   support: number;
+  /** B's (differs from `support` when the two reports scored different images). */
+  supportB: number;
   f1: [number, number];
   precision: [number, number];
   recall: [number, number];
@@ -32,10 +35,27 @@ export interface ClassDelta {
   deltaRecall: number;
 }
 
+/** One side of a comparison. */
+export interface CompareSide {
+  id: string;
+  /**
+   * What the page and `hcr eval --compare` call it: the model id, or, when both reports are of the same model id,
+   * the report's folder path (relative to the working directory when inside it), so the two can be told apart.
+   */
+  name: string;
+  /** The report folder (null when the reports were given as objects, `diffReports` without `dirs`). */
+  dir: string | null;
+  architecture: string;
+  runtime: string;
+  manifestSha256: string;
+  /** Images of the test split (the confusions' denominator). */
+  testImages: number;
+}
+
 export interface CompareReport {
   formatVersion: 1;
-  a: { id: string; architecture: string; runtime: string; manifestSha256: string };
-  b: { id: string; architecture: string; runtime: string; manifestSha256: string };
+  a: CompareSide;
+  b: CompareSide;
   /** Both reports scored the same images (same data manifest and no sampling difference). */
   sameData: boolean;
   /** Why they did not (dataset, `--sample`, image counts), for people; empty when `sameData`. */
@@ -45,7 +65,22 @@ export interface CompareReport {
   /** Largest F1 gains and losses, b relative to a. */
   mostImproved: string[];
   mostRegressed: string[];
-  confusions: { pair: string; a: number; b: number; delta: number }[];
+  /**
+   * Errors between each pair (both directions, test split): counts, and per 1,000 test images of each report
+   * (`aPer1000`, `bPer1000`, `deltaPer1000` = b - a): the rates are what the page compares when the two reports
+   * scored different numbers of images (`ratesCompared`).
+   */
+  confusions: {
+    pair: string;
+    a: number;
+    b: number;
+    delta: number;
+    aPer1000: number;
+    bPer1000: number;
+    deltaPer1000: number;
+  }[];
+  /** The two test splits differ in size, so confusions are compared per 1,000 images, not as counts. */
+  ratesCompared: boolean;
 }
 
 async function isFile(p: string): Promise<boolean> {
@@ -56,7 +91,10 @@ async function isFile(p: string): Promise<boolean> {
 }
 
 /** The report `ref` names, and the name of the folder holding it (what `hcr eval` named the report). */
-async function loadReport(ref: string, outDir: string): Promise<{ report: EvalReport; name: string }> {
+async function loadReport(
+  ref: string,
+  outDir: string,
+): Promise<{ report: EvalReport; name: string; dir: string }> {
   const candidates = [resolve(ref), join(resolve(ref), 'eval.json'), join(outDir, ref, 'eval.json')];
   // a line reader's report (lines.json) has no per-class scores to compare
   for (const dir of [resolve(ref), join(outDir, ref)])
@@ -75,7 +113,7 @@ async function loadReport(ref: string, outDir: string): Promise<{ report: EvalRe
       throw new HcrError('REPORT_INVALID', `${c} is not an hcr eval.json.`, {
         hint: 'Pass a run id with a report, a report directory, or its eval.json.',
       });
-    return { report: r, name: basename(dirname(c)) };
+    return { report: r, name: basename(dirname(c)), dir: dirname(c) };
   }
   const known = await listReports(outDir);
   throw new HcrError(
@@ -112,8 +150,17 @@ function delta(metric: string, a: number, b: number): MetricDelta {
   return { metric, a, b, delta: round6(b - a) };
 }
 
-/** Per-class and headline differences between two eval reports (b minus a). */
-export function diffReports(a: EvalReport, b: EvalReport): CompareReport {
+/** A report folder as shown: relative to the working directory when inside it, else absolute. */
+function shownDir(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dir;
+}
+
+/**
+ * Per-class and headline differences between two eval reports (b minus a). `dirs`: the report folders, which name
+ * the two sides when both reports are of the same model id.
+ */
+export function diffReports(a: EvalReport, b: EvalReport, dirs?: { a: string; b: string }): CompareReport {
   const headline: MetricDelta[] = [
     delta('overall accuracy', a.overall.accuracy, b.overall.accuracy),
     delta('overall top-3 accuracy', a.overall.top3Accuracy, b.overall.top3Accuracy),
@@ -133,6 +180,7 @@ export function diffReports(a: EvalReport, b: EvalReport): CompareReport {
     return {
       class: ca.class,
       support: ca.support,
+      supportB: cb.support,
       f1: [ca.f1, cb.f1],
       precision: [ca.precision, cb.precision],
       recall: [ca.recall, cb.recall],
@@ -150,25 +198,35 @@ export function diffReports(a: EvalReport, b: EvalReport): CompareReport {
     const [x, y] = pair.split('<->').map((n) => r.classNames.indexOf(n));
     return r.confusion[x!]![y!]! + r.confusion[y!]![x!]!;
   };
+  const per1000 = (n: number, r: EvalReport) =>
+    r.overall.count > 0 ? round6((n * 1000) / r.overall.count) : 0;
+  const ratesCompared = a.overall.count !== b.overall.count;
   const confusions = [...pairs.keys()]
     .map((pair) => ({ pair, a: totalIn(a, pair), b: totalIn(b, pair) }))
-    .map((c) => ({ ...c, delta: c.b - c.a }))
-    .sort((x, y) => Math.max(y.a, y.b) - Math.max(x.a, x.b) || x.pair.localeCompare(y.pair));
+    .map((c) => {
+      const [aPer1000, bPer1000] = [per1000(c.a, a), per1000(c.b, b)];
+      return { ...c, delta: c.b - c.a, aPer1000, bPer1000, deltaPer1000: round6(bPer1000 - aPer1000) };
+    })
+    .sort((x, y) =>
+      ratesCompared
+        ? Math.max(y.aPer1000, y.bPer1000) - Math.max(x.aPer1000, x.bPer1000) || x.pair.localeCompare(y.pair)
+        : Math.max(y.a, y.b) - Math.max(x.a, x.b) || x.pair.localeCompare(y.pair),
+    );
   const differences = dataDifferences(a, b);
+  const sameId = a.model.id === b.model.id;
+  const side = (r: EvalReport, dir: string | undefined): CompareSide => ({
+    id: r.model.id,
+    name: sameId && dir ? shownDir(dir) : r.model.id,
+    dir: dir ?? null,
+    architecture: r.model.architecture,
+    runtime: r.runtime,
+    manifestSha256: r.data.manifestSha256,
+    testImages: r.overall.count,
+  });
   return {
     formatVersion: 1,
-    a: {
-      id: a.model.id,
-      architecture: a.model.architecture,
-      runtime: a.runtime,
-      manifestSha256: a.data.manifestSha256,
-    },
-    b: {
-      id: b.model.id,
-      architecture: b.model.architecture,
-      runtime: b.runtime,
-      manifestSha256: b.data.manifestSha256,
-    },
+    a: side(a, dirs?.a),
+    b: side(b, dirs?.b),
     sameData: differences.length === 0,
     dataDifferences: differences,
     headline,
@@ -183,52 +241,87 @@ export function diffReports(a: EvalReport, b: EvalReport): CompareReport {
       .slice(0, 5)
       .map((c) => c.class),
     confusions,
+    ratesCompared,
   };
 }
 
-const signed = (x: number, digits = 2) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(digits)}`;
+/** A rate as signed percentage points (`+1.23`). */
+const signedPoints = (x: number, digits = 2) => `${x > 0 ? '+' : ''}${(x * 100).toFixed(digits)}`;
+/** A value on a 0-1 scale kept as such (F1, precision, recall: `+0.0123`), as the report shows them. */
+const signedFraction = (x: number) => `${x > 0 ? '+' : ''}${x.toFixed(4)}`;
+const signedNumber = (x: number, digits: number) => `${x > 0 ? '+' : ''}${x.toFixed(digits)}`;
 const tone = (x: number, higherIsBetter = true) => (x === 0 ? '' : x > 0 === higherIsBetter ? 'good' : 'bad');
+/** Macro-F1 reads as on the report (0.8936), every other headline metric as a percentage. */
+const isFraction = (metric: string) => metric.endsWith('macro-F1');
+
+/**
+ * The line `hcr eval --compare A B` prints: A first, then B, as the page does; the delta is B minus A. Both named
+ * as on the page (their folder paths when they are reports of the same model id).
+ */
+export function compareSummary(c: CompareReport, dir: string): string {
+  const acc = c.headline[0]!;
+  return (
+    `${c.a.name} (A) vs ${c.b.name} (B): overall accuracy ${pct(acc.a)} vs ${pct(acc.b)} ` +
+    `(B minus A: ${signedPoints(acc.delta)} points); F1 most improved in B ${c.mostImproved.join(', ') || 'none'}, ` +
+    `most regressed ${c.mostRegressed.join(', ') || 'none'}.\nComparison: ${join(dir, 'index.html')}`
+  );
+}
 
 export function renderCompareHtml(c: CompareReport): string {
   const rows = c.headline
     .map((h) => {
       const lowerBetter = h.metric === 'ECE' || h.metric.startsWith('twin');
-      return `<tr><td>${esc(h.metric)}</td><td>${pct(h.a)}</td><td>${pct(h.b)}</td><td class="${tone(h.delta, !lowerBetter)}">${signed(
-        h.delta,
-      )} pts</td></tr>`;
+      const [va, vb, d] = isFraction(h.metric)
+        ? [h.a.toFixed(4), h.b.toFixed(4), signedFraction(h.delta)]
+        : [pct(h.a), pct(h.b), `${signedPoints(h.delta)} pts`];
+      return `<tr><td>${esc(h.metric)}</td><td>${va}</td><td>${vb}</td><td class="${tone(h.delta, !lowerBetter)}">${d}</td></tr>`;
     })
     .join('');
+  // one support column when both reports scored the same images of every class, else A's and B's
+  const bothSupports = c.perClass.some((k) => k.support !== k.supportB);
+  const supportHead = bothSupports ? '<th>support A</th><th>support B</th>' : '<th>support</th>';
   const classRows = c.perClass
     .map(
       (k) =>
-        `<tr><td>${esc(k.class)}</td><td>${k.support}</td><td>${k.f1[0].toFixed(4)}</td><td>${k.f1[1].toFixed(4)}</td><td class="${tone(
-          k.deltaF1,
-        )}">${signed(k.deltaF1)}</td><td class="${tone(k.deltaPrecision)}">${signed(k.deltaPrecision)}</td><td class="${tone(
-          k.deltaRecall,
-        )}">${signed(k.deltaRecall)}</td></tr>`,
+        `<tr><td>${esc(k.class)}</td><td>${k.support}</td>${bothSupports ? `<td>${k.supportB}</td>` : ''}<td>${k.f1[0].toFixed(
+          4,
+        )}</td><td>${k.f1[1].toFixed(4)}</td><td class="${tone(k.deltaF1)}">${signedFraction(k.deltaF1)}</td><td class="${tone(
+          k.deltaPrecision,
+        )}">${signedFraction(k.deltaPrecision)}</td><td class="${tone(k.deltaRecall)}">${signedFraction(k.deltaRecall)}</td></tr>`,
     )
     .join('');
   const confRows = c.confusions
-    .map(
-      (p) =>
-        `<tr><td>${esc(p.pair)}</td><td>${p.a}</td><td>${p.b}</td><td class="${tone(p.delta, false)}">${p.delta > 0 ? '+' : ''}${p.delta}</td></tr>`,
+    .map((p) =>
+      c.ratesCompared
+        ? `<tr><td>${esc(p.pair)}</td><td>${p.aPer1000.toFixed(2)} <small>(${p.a})</small></td><td>${p.bPer1000.toFixed(
+            2,
+          )} <small>(${p.b})</small></td><td class="${tone(p.deltaPer1000, false)}">${signedNumber(p.deltaPer1000, 2)}</td></tr>`
+        : `<tr><td>${esc(p.pair)}</td><td>${p.a}</td><td>${p.b}</td><td class="${tone(p.delta, false)}">${signedNumber(p.delta, 0)}</td></tr>`,
     )
     .join('');
+  const confusionHead = c.ratesCompared
+    ? '<th>errors per 1,000 images, A (count)</th><th>errors per 1,000 images, B (count)</th><th>delta per 1,000 images</th>'
+    : '<th>errors A</th><th>errors B</th><th>delta</th>';
+  const confusionText = c.ratesCompared
+    ? `Errors between each pair (both directions) on the test split. A scored ${c.a.testImages} test images and B ${c.b.testImages}, so the pairs are compared as errors per 1,000 test images of each report (the counts in brackets); the delta is B minus A per 1,000 images.`
+    : `Errors between each pair (both directions) on the test split, as counts: both scored ${c.a.testImages} test images. The delta is B minus A.`;
+  const sameNames = c.a.id === c.b.id && c.a.name !== c.a.id;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>hcr compare: ${esc(c.a.id)} vs ${esc(c.b.id)}</title>
+<html lang="en"><head><meta charset="utf-8">${VIEWPORT}<title>hcr compare: ${esc(c.a.name)} (A) vs ${esc(c.b.name)} (B)</title>
 <style>body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:900px;color:#222;padding:0 16px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
-th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}.good{color:#1a7f37;font-weight:bold}.bad{color:#c0392b;font-weight:bold}</style></head>
-<body><h1>${esc(c.a.id)} (A) vs ${esc(c.b.id)} (B)</h1>
-<p>A: ${esc(c.a.architecture)} on ${esc(c.a.runtime)}; B: ${esc(c.b.architecture)} on ${esc(c.b.runtime)}. Deltas are B minus A, in percentage points. ${
+th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}.good{color:#1a7f37;font-weight:bold}.bad{color:#c0392b;font-weight:bold}
+h1{overflow-wrap:anywhere}</style></head>
+<body><h1>${esc(c.a.name)} (A) vs ${esc(c.b.name)} (B)</h1>
+<p>${sameNames ? `Both reports are of the model <code>${esc(c.a.id)}</code>, so they are named by their folders. ` : ''}A: ${esc(c.a.architecture)} on ${esc(c.a.runtime)}; B: ${esc(c.b.architecture)} on ${esc(c.b.runtime)}. Deltas are B minus A: percentage points for accuracies, ECE and shares; F1, precision and recall stay on their 0-1 scale, as on the reports. ${
     c.sameData
       ? 'Both scored the same images.'
       : `<b class="bad">The two reports scored different images (${esc(c.dataDifferences.join('; '))}); deltas are not like for like.</b>`
   }</p>
-<h2>Headline</h2><table id="headline"><tr><th>metric</th><th>A</th><th>B</th><th>delta</th></tr>${rows}</table>
+<h2>Headline</h2><table id="headline"><tr><th>metric</th><th>A</th><th>B</th><th>delta (B minus A)</th></tr>${rows}</table>
 <p>Most improved classes (F1): ${esc(c.mostImproved.join(', ') || 'none')}; most regressed: ${esc(c.mostRegressed.join(', ') || 'none')}.</p>
-<h2>Per class</h2><table id="per-class"><tr><th>class</th><th>support</th><th>F1 A</th><th>F1 B</th><th>delta F1</th><th>delta precision</th><th>delta recall</th></tr>${classRows}</table>
-<h2>Top confusions</h2><table id="confusions"><tr><th>pair</th><th>errors A</th><th>errors B</th><th>delta</th></tr>${confRows}</table>
+<h2>Per class</h2>${bothSupports ? '<p>The two reports scored different numbers of images of some classes: both supports are shown.</p>' : ''}<table id="per-class"><tr><th>class</th>${supportHead}<th>F1 A</th><th>F1 B</th><th>delta F1</th><th>delta precision</th><th>delta recall</th></tr>${classRows}</table>
+<h2>Top confusions</h2><p id="confusions-note">${confusionText}</p><table id="confusions"><tr><th>pair</th>${confusionHead}</tr>${confRows}</table>
 </body></html>
 `;
 }
@@ -240,7 +333,7 @@ th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}.good{color:
 export async function compareReports(opts: CompareOptions): Promise<{ compare: CompareReport; dir: string }> {
   const outDir = resolve(opts.outDir ?? DEFAULT_REPORTS_DIR);
   const [a, b] = [await loadReport(opts.a, outDir), await loadReport(opts.b, outDir)];
-  const compare = diffReports(a.report, b.report);
+  const compare = diffReports(a.report, b.report, { a: a.dir, b: b.dir });
   // named by the reports, not the model ids: two reports of one model (copies, samples) compare too
   const dir = join(outDir, `compare-${safe(a.name)}-vs-${safe(b.name)}`);
   if (

@@ -77,6 +77,12 @@ describe('hcr eval (CLI)', () => {
     expect(r.stderr).toContain(
       'warning the two reports were not measured on the same images (--sample 40 vs --sample 20)',
     );
+    // A then B, as the page says, the delta B minus A; one model id, so each is named by its folder
+    const accuracy = (report.overall.accuracy * 100).toFixed(2);
+    expect(r.stdout.split('\n')[0]).toBe(
+      `${join(out, 'a')} (A) vs ${join(out, 'b')} (B): overall accuracy ${accuracy}% vs ${accuracy}% (B minus A: 0.00 points); F1 most improved in B none, most regressed none.`,
+    );
+    expect(r.stdout.split('\n')[1]).toBe(`Comparison: ${join(out, 'compare-a-vs-b', 'index.html')}`);
     const same = await hcr(['eval', '--compare', 'a', 'a', '--out', out, '--json']);
     expect(same.code, same.stderr).toBe(0);
     expect(same.stderr).not.toMatch(/warning/);

@@ -3,6 +3,7 @@ import { DEFAULT_DATASET_DIR } from '@hcr/data';
 import type { EngineName } from '@hcr/engine';
 import {
   compareReports,
+  compareSummary,
   DEFAULT_MODELS_DIR,
   DEFAULT_REPORTS_DIR,
   evalSummary,
@@ -150,14 +151,8 @@ export function registerEval(program: Command): void {
             `${red('warning')} the two reports were not measured on the same images (${compare.dataDifferences.join('; ')}): the deltas are not like for like. Evaluate both the same way (same --data and --sample, or neither) to compare them.`,
           );
         if (opts.json) return printJson(compare);
-        const acc = compare.headline[0]!;
-        process.stdout.write(
-          `${compare.b.id} vs ${compare.a.id}: overall accuracy ${(acc.b * 100).toFixed(2)}% vs ${(acc.a * 100).toFixed(2)}% (${
-            acc.delta >= 0 ? '+' : ''
-          }${(acc.delta * 100).toFixed(2)} points); most improved ${compare.mostImproved.join(', ') || 'none'}, most regressed ${
-            compare.mostRegressed.join(', ') || 'none'
-          }.\nComparison: ${dir}/index.html\n`,
-        );
+        // A then B, as the page; the delta is B minus A
+        process.stdout.write(`${compareSummary(compare, dir)}\n`);
         return;
       }
       // an ONNX file is a reader (one, or several packed): what hcr read and hcr serve load
