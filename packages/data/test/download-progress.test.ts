@@ -69,4 +69,21 @@ describe('progressBarReporter', () => {
     expect(text()).toContain('100%');
     expect(text()).toContain('2.0 MB of 2.0 MB');
   });
+
+  it('log prints a line (a retry, a notice) as is, or above the bars on a TTY, and nothing is lost at stop', () => {
+    const plain = fakeStream(false);
+    const p = progressBarReporter({ stream: plain.stream });
+    p.log('retrying in 2 s (attempt 2 of 4): ...');
+    p.stop();
+    expect(plain.text()).toBe('retrying in 2 s (attempt 2 of 4): ...\n');
+
+    const tty = fakeStream(true);
+    const r = progressBarReporter({ stream: tty.stream });
+    r.onProgress({ dataset: 'mnist', file: 'a.gz', phase: 'download', receivedBytes: 0, totalBytes: 10 });
+    r.log('retrying in 2 s (attempt 2 of 4): the server stopped sending');
+    r.stop();
+    expect(tty.text()).toContain('retrying in 2 s (attempt 2 of 4): the server stopped sending\n');
+    r.log('after the bars');
+    expect(tty.text().endsWith('after the bars\n')).toBe(true);
+  });
 });

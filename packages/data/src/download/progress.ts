@@ -3,6 +3,8 @@ import type { ArchiveTransfer, DownloadProgress } from './download.js';
 
 export interface ProgressReporter {
   onProgress: (e: DownloadProgress) => void;
+  /** Prints a line (a notice, a retry) above the bars on a TTY, or as a plain line. */
+  log: (line: string) => void;
   /** Finishes the bars (TTY); call it in a finally block. */
   stop: () => void;
 }
@@ -49,6 +51,7 @@ function ttyReporter(stream: NodeJS.WriteStream): ProgressReporter {
     Presets.shades_classic,
   );
   const bars = new Map<string, SingleBar>();
+  let stopped = false;
   return {
     onProgress(e) {
       const key = label(e);
@@ -60,13 +63,20 @@ function ttyReporter(stream: NodeJS.WriteStream): ProgressReporter {
       };
       let bar = bars.get(key);
       if (!bar) {
+        stopped = false; // a new bar starts the redraws again
         bar = multi.create(total, e.receivedBytes, payload);
         bars.set(key, bar);
       }
       if (total && bar.getTotal() !== total) bar.setTotal(total);
       bar.update(e.receivedBytes, payload);
     },
-    stop: () => multi.stop(),
+    // While bars are drawn, cli-progress prints logged lines above them at its next redraw.
+    log: (line) => (bars.size > 0 && !stopped ? multi.log(`${line}\n`) : stream.write(`${line}\n`)),
+    stop: () => {
+      if (bars.size > 0 && !stopped) multi.update(); // prints lines logged since the last redraw
+      stopped = true;
+      multi.stop();
+    },
   };
 }
 
@@ -87,6 +97,7 @@ function lineReporter(stream: NodeJS.WriteStream, stepPercent: number): Progress
         : size(e.receivedBytes);
       stream.write(`${key}: ${amount}\n`);
     },
+    log: (line) => stream.write(`${line}\n`),
     stop: () => {},
   };
 }
