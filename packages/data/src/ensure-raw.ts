@@ -150,7 +150,8 @@ export async function ensureRawData(opts: EnsureRawDataOptions = {}): Promise<En
   const result = await downloadDatasets({
     ...opts.download,
     lock,
-    mirror: '', // already applied to `lock`
+    // Already applied to `lock` (applying it again changes nothing); passed so messages name the mirror.
+    mirror: opts.download?.mirror ?? (opts.env ?? process.env).HCR_DATA_MIRROR ?? '',
     // Sums learnt on this first download go to the lock in force, as `hcr data download` does.
     lockPath: opts.download?.lockPath ?? (opts.download?.lock ? undefined : datasetLockPath(opts.env)),
     datasets: targets,

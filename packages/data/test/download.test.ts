@@ -432,7 +432,7 @@ describe('downloadDatasets', () => {
     expect(requests).toEqual([]);
   });
 
-  it('a stalled transfer is aborted and resumed', async () => {
+  it('a stalled transfer is aborted, said so on a line, and resumed', async () => {
     const path = '/mnist/t10k-images-idx3-ubyte.gz';
     let stalled = false;
     const original = server.listeners('request')[0] as typeof serve;
@@ -441,20 +441,29 @@ describe('downloadDatasets', () => {
       if (!stalled && req.url === path) {
         stalled = true;
         requests.push({ url: path, range: req.headers.range });
-        res.writeHead(200, { 'content-length': files.testImages.length });
+        // With a validator, as real servers send: a .part without one is not resumed (download-part-validator.test.ts).
+        res.writeHead(200, {
+          'content-length': files.testImages.length,
+          etag: `"${sha(files.testImages).slice(0, 16)}"`,
+        });
         res.write(files.testImages.subarray(0, 500)); // ...and then nothing
         return;
       }
       original(req, res);
     });
+    const notices: string[] = [];
     try {
       const r = await downloadDatasets({
         lock: lockFor(),
         destDir: dest,
         datasets: ['mnist'],
         stallTimeoutMs: 300,
+        onNotice: (m) => notices.push(m),
         ...fast,
       });
+      expect(notices).toEqual([
+        `retrying in 0 s (attempt 2 of 4): The server stopped sending: download of ${base}${path} stalled after 500 bytes (no data received for 0.3 s).`,
+      ]);
       expect(r.files[2].status).toBe('resumed');
       expect(sha(await readFile(r.files[2].path))).toBe(sha(files.testImages));
       expect(requests.filter((q) => q.url === path).map((q) => q.range)).toEqual([undefined, 'bytes=500-']);

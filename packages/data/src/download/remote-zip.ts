@@ -1,6 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { HcrError } from '@hcr/core';
 import yauzl from 'yauzl';
+import { clause, parseRetryAfter, Stalled } from './errors.js';
 import type { FetchLike } from './fetch-to-part.js';
 
 /** The server does not serve byte ranges (answered 200, or not the range asked for): download the whole zip. */
@@ -48,6 +49,13 @@ interface RangeRequest {
 /** Small reads (the tail, directory blocks, local headers) give up after this long without an answer. */
 const SMALL_READ_TIMEOUT_MS = 60_000;
 
+/** Aborts with Stalled after `ms` (the reason says the server stopped sending, not that it could not connect). */
+function stallSignal(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new Stalled(ms)), ms).unref();
+  return controller.signal;
+}
+
 /** One ranged GET; anything but a 206 for the range asked for means the server will not do ranges. */
 async function fetchRange(r: RangeRequest): Promise<{ res: Response; start: number; total: number }> {
   const range = r.start < 0 ? `bytes=${r.start}` : `bytes=${r.start}-${r.end === undefined ? '' : r.end - 1}`;
@@ -68,7 +76,11 @@ async function fetchRange(r: RangeRequest): Promise<{ res: Response; start: numb
           ? `${r.url} answered a Range request with the whole file (HTTP 200)${r.validator ? ', or it changed since the first read' : ''}`
           : `${r.url} answered ${range} with HTTP ${res.status} ${res.headers.get('content-range') ?? ''}`.trim(),
       );
-    throw Object.assign(new Error(`HTTP ${res.status} ${res.statusText}`.trim()), { status: res.status });
+    throw Object.assign(new Error(`HTTP ${res.status} ${res.statusText}`.trim()), {
+      status: res.status,
+      statusText: res.statusText,
+      retryAfterMs: parseRetryAfter(res.headers.get('retry-after')),
+    });
   }
   return { res, start: got.start, total: got.total };
 }
@@ -88,6 +100,7 @@ export class HttpRangeReader extends yauzl.RandomAccessReader {
     private readonly fetchImpl: FetchLike,
     readonly stats: RangeStats,
     tail: { start: number; bytes: Buffer },
+    private readonly timeoutMs = SMALL_READ_TIMEOUT_MS,
   ) {
     super();
     this.blocks.push(tail);
@@ -123,7 +136,7 @@ export class HttpRangeReader extends yauzl.RandomAccessReader {
   }
 
   private async fetchBytes(start: number, end: number): Promise<Buffer> {
-    const signal = AbortSignal.timeout(SMALL_READ_TIMEOUT_MS);
+    const signal = stallSignal(this.timeoutMs);
     const { res } = await fetchRange({
       url: this.url,
       fetchImpl: this.fetchImpl,
@@ -183,15 +196,16 @@ export async function openRemoteZip(
   url: string,
   fetchImpl: FetchLike,
   stats: RangeStats,
+  timeoutMs = SMALL_READ_TIMEOUT_MS,
 ): Promise<RemoteZip> {
-  const signal = AbortSignal.timeout(SMALL_READ_TIMEOUT_MS);
+  const signal = stallSignal(timeoutMs);
   const { res, start, total } = await fetchRange({ url, fetchImpl, start: -TAIL, signal });
   stats.requests++;
   const bytes = await bodyBytes(res, signal);
   stats.bytes += bytes.length;
   const v = res.headers.get('etag') ?? res.headers.get('last-modified') ?? undefined;
   const validator = v && !v.startsWith('W/') ? v : undefined; // weak ETags are not allowed in If-Range
-  const reader = new HttpRangeReader(url, total, validator, fetchImpl, stats, { start, bytes });
+  const reader = new HttpRangeReader(url, total, validator, fetchImpl, stats, { start, bytes }, timeoutMs);
   const entries = new Map<string, yauzl.Entry>();
   let zip: yauzl.ZipFile | undefined;
   try {
@@ -204,7 +218,7 @@ export async function openRemoteZip(
     zip?.close();
     if (e instanceof NetworkFailure || e instanceof RangesRefused || (e as { status?: number }).status)
       throw e;
-    throw new HcrError('ZIP_UNREADABLE', `${url} is not a readable zip: ${(e as Error).message}.`, {
+    throw new HcrError('ZIP_UNREADABLE', `${url} is not a readable zip: ${clause((e as Error).message)}.`, {
       hint: 'The server sent something other than the archive (a login page, a truncated file?): check the URL (HCR_DATA_MIRROR, or datasets.lock.json), or download the archive by hand and extract the files into <dir>/<dataset>/ with HCR_DATA_DIR=<dir>.',
       cause: e,
     });

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { HcrError, isHcrError, tempPathFor } from '@hcr/core';
 import yauzl from 'yauzl';
-import { checksumError } from './errors.js';
+import { checksumError, clause, type SumSource } from './errors.js';
 
 export interface ZipMember {
   /** Path inside the zip, e.g. `gzip/emnist-letters-train-images-idx3-ubyte.gz`. */
@@ -47,7 +47,7 @@ export async function writeVerifiedMember(
   raw: Readable,
   entry: yauzl.Entry,
   member: ZipMember,
-  what: { zipUrl: string; source: string },
+  what: { zipUrl: string; source: string } & SumSource,
   onBytes: (receivedBytes: number, totalBytes: number) => void,
 ): Promise<string> {
   await mkdir(dirname(member.destPath), { recursive: true });
@@ -72,7 +72,7 @@ export async function writeVerifiedMember(
       if (isHcrError(e)) throw e;
       throw new HcrError(
         'ZIP_MEMBER_CORRUPT',
-        `${member.memberPath} (${what.source}) does not decompress: ${(e as Error).message}.`,
+        `${member.memberPath} (${what.source}) does not decompress: ${clause((e as Error).message)}.`,
         { hint: `Run the command again to download it cleanly from ${what.zipUrl}.`, cause: e },
       );
     }
@@ -85,7 +85,7 @@ export async function writeVerifiedMember(
       );
     }
     if (member.sha256 && actual !== member.sha256)
-      throw checksumError(`${member.memberPath} (${what.source})`, member.sha256, actual, what.zipUrl);
+      throw checksumError(`${member.memberPath} (${what.source})`, member.sha256, actual, what.zipUrl, what);
     await rename(tmp, member.destPath);
     return actual;
   } finally {
@@ -103,17 +103,30 @@ export async function extractZipMembers(
   zipUrl: string,
   members: ZipMember[],
   onBytes: (member: ZipMember, receivedBytes: number, totalBytes: number) => void,
+  source: SumSource = {},
 ): Promise<string[]> {
-  let zip: yauzl.ZipFile;
+  let zip: yauzl.ZipFile | undefined;
   const entries = new Map<string, yauzl.Entry>();
   try {
     zip = await yauzl.openPromise(zipPath, { autoClose: false });
     for await (const entry of zip.eachEntry()) entries.set(entry.fileName, entry);
   } catch (e) {
-    throw new HcrError('ZIP_UNREADABLE', `${zipPath} is not a readable zip: ${(e as Error).message}.`, {
-      hint: `Delete it and run the command again to download ${zipUrl} cleanly.`,
-      cause: e,
-    });
+    zip?.close();
+    // Not a zip (a login or error page, a file cut short): useless, so it goes now and the message can say so.
+    await rm(zipPath, { force: true });
+    const from = source.mirror ? `the mirror (HCR_DATA_MIRROR=${source.mirror})` : 'the server';
+    throw new HcrError(
+      'ZIP_UNREADABLE',
+      `${zipPath}, downloaded from ${zipUrl}, is not a readable zip (${clause((e as Error).message)}); it was deleted.`,
+      {
+        hint: `${from[0]!.toUpperCase()}${from.slice(1)} sent something other than the archive (a login or error page, or a file cut short)${
+          source.mirror
+            ? ': put the official archive on the mirror, or unset HCR_DATA_MIRROR to use the official URL'
+            : `: open ${zipUrl} in a browser to see what it serves, then run the command again`
+        }; or download the archive by hand, extract the files into <dir>/<dataset>/ and set HCR_DATA_DIR=<dir>.`,
+        cause: e,
+      },
+    );
   }
   try {
     const sums: string[] = [];
@@ -125,7 +138,7 @@ export async function extractZipMembers(
           raw,
           entry,
           member,
-          { zipUrl, source: `extracted from ${zipPath}` },
+          { zipUrl, source: `extracted from ${zipPath}`, ...source },
           (r, t) => onBytes(member, r, t),
         ),
       );

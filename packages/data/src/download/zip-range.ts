@@ -3,7 +3,7 @@ import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isHcrError } from '@hcr/core';
 import type yauzl from 'yauzl';
-import { httpError, interruptedError, type ManualCopy, networkError } from './errors.js';
+import { httpError, interruptedError, type ManualCopy, networkError, Stalled } from './errors.js';
 import { discardPart, type FetchLike } from './fetch-to-part.js';
 import {
   NetworkFailure,
@@ -53,8 +53,12 @@ const partPathFor = (m: ZipMember) => `${m.destPath}.zipdata.part`;
 /** HcrErrors for network and HTTP trouble (retryable ones are retried); RangesRefused and HcrErrors pass through. */
 function classify(e: unknown, url: string, received: number | undefined, manual: ManualCopy): unknown {
   if (e instanceof RangesRefused || isHcrError(e)) return e;
-  const status = (e as { status?: number }).status;
-  if (status !== undefined) return httpError(url, status, '', manual);
+  const { status, statusText, retryAfterMs } = e as {
+    status?: number;
+    statusText?: string;
+    retryAfterMs?: number;
+  };
+  if (status !== undefined) return httpError(url, status, statusText ?? '', manual, retryAfterMs);
   const cause = e instanceof NetworkFailure ? e.cause : e;
   // A member stream that ends short or errors after bytes arrived is a cut transfer: resume it.
   return received === undefined
@@ -71,7 +75,7 @@ function classify(e: unknown, url: string, received: number | undefined, manual:
 export async function downloadMembersByRange(o: ZipRangeOptions): Promise<ZipRangeResult> {
   const stats: RangeStats = { requests: 0, bytes: 0 };
   const remote = await o.retry(() =>
-    openRemoteZip(o.zipUrl, o.fetchImpl, stats).catch((e: unknown) => {
+    openRemoteZip(o.zipUrl, o.fetchImpl, stats, o.stallTimeoutMs).catch((e: unknown) => {
       throw classify(e, o.zipUrl, undefined, o.manual);
     }),
   );
@@ -89,7 +93,12 @@ export async function downloadMembersByRange(o: ZipRangeOptions): Promise<ZipRan
             createReadStream(part),
             entry,
             member,
-            { zipUrl: o.zipUrl, source: `fetched from ${o.zipUrl}` },
+            {
+              zipUrl: o.zipUrl,
+              source: `fetched from ${o.zipUrl}`,
+              mirror: o.manual.mirror,
+              lock: o.manual.lock,
+            },
             (r, t) => o.onBytes(member, 'extract', r, t),
           ),
         );
@@ -142,10 +151,7 @@ async function fetchMemberData(
   } catch (e) {
     throw classify(e, o.zipUrl, undefined, o.manual);
   }
-  const stall = setTimeout(
-    () => raw.destroy(new Error(`no data received for ${o.stallTimeoutMs / 1000} s`)),
-    o.stallTimeoutMs,
-  );
+  const stall = setTimeout(() => raw.destroy(new Stalled(o.stallTimeoutMs)), o.stallTimeoutMs);
   const fh = await open(part, offset > 0 ? 'a' : 'w');
   try {
     // One awaited write per chunk: whatever arrived before a cut is on disk for the resume.
