@@ -505,6 +505,11 @@ describe('evaluateReader on a tiny random reader', () => {
       );
       expect(images.length).toBeGreaterThan(report.sources.length * 2);
       expect(images.every((w) => w > 0)).toBe(true);
+      // truths and reads keep every space and never wrap inside a word
+      const whiteSpace = await page.$$eval('table.examples td.t', (tds) => [
+        ...new Set(tds.map((td) => getComputedStyle(td).whiteSpace)),
+      ]);
+      expect(whiteSpace).toEqual(['pre']);
       expect(external).toEqual([]);
     } finally {
       await browser.close();
@@ -644,6 +649,87 @@ describe('evaluateReader on given line sets', () => {
   }, 60_000);
 });
 
+describe('the reader report page reads plainly', () => {
+  let html: string;
+  let report: LinesReport;
+
+  beforeAll(async () => {
+    // amounts transcribed with digits only, as the dev set's labels.tsv (13.254,00 -> 1325400)
+    const cheques: LineSet = {
+      name: 'cheques',
+      kind: 'real',
+      field: 'amounts',
+      dir: 'cheques',
+      lines: ['1325400', '5000', '94278'].map((t, i) => renderLine(t, `images/amount-${i}.jpg`)),
+      failed: [],
+    };
+    const result = await evaluateReader({
+      run: runDir,
+      sources: [syntheticSet(), cheques],
+      runtime: 'tfjs',
+      beam: 1,
+      outDir: join(root, 'reports-readable'),
+    });
+    report = result.report;
+    html = await readFile(result.indexHtml, 'utf8');
+  }, 60_000);
+
+  it('never wraps a truth or a read inside a word, marks real spaces, and scrolls wide tables', () => {
+    const rule = html.match(/td\.t\{[^}]*\}/)![0];
+    expect(rule).toContain('white-space:pre');
+    expect(rule).not.toMatch(/break-all|pre-wrap/);
+    expect(html).toContain('div.scroll{overflow-x:auto');
+    expect(html).toContain('<div class="scroll"><table class="examples">');
+    expect(html).toContain('<td class="t">JEAN-PIERRE<span class="sp"> </span>DUPONT</td>');
+  });
+
+  it('shows the Tesseract figures as percentages, and the targets as "target" with what they are', () => {
+    const row = (source: string, constraint: string) =>
+      html.match(new RegExp(`<tr data-source="${source}" data-constraint="${constraint}">.*?</tr>`))![0];
+    expect(row('cheques', 'none')).toContain('<td>4.3% / 76%</td>');
+    expect(row('cheques', 'digits')).toContain('<td>n/a / 71%</td>');
+    expect(html).toContain('<th>target</th>');
+    expect(html).not.toContain('issue 12');
+    expect(html).toContain(
+      'The target column holds the acceptance figures set for the reader: synthetic-test read with no constraint: exact match at least 90% and CER at most 3%',
+    );
+    expect(html).toContain('cheques read with digits: exact match at least 80% and CER at most 5%');
+    expect(html).toContain(
+      "Tesseract 5.3 figures (exact match / CER, both in %) are from the shared data's README",
+    );
+  });
+
+  it('says "no constraint", not "none", in headings and picture titles', () => {
+    expect(html).toContain('<h3>Errors (no constraint)</h3>');
+    expect(html).toContain('synthetic-test (no constraint): exact / CER');
+    expect(html).not.toContain('Errors (none)');
+    expect(html).toContain('synthetic-test: random reads (no constraint)');
+    expect(report.sources[0]!.headline).toBe('none'); // the JSON name stays
+  });
+
+  it("says a source's digits-only transcriptions count written separators as errors with no constraint", () => {
+    const section = (name: string) =>
+      html.slice(
+        html.indexOf(`<section id="source-${name}">`),
+        html.indexOf('</section>', html.indexOf(`<section id="source-${name}">`)),
+      );
+    expect(section('cheques')).toContain(
+      "This source's transcriptions hold digits only (an amount written 13.254,00 is transcribed <code>1325400</code>), so with no constraint every separator the writer really wrote (a dot, a comma, a space) counts as an inserted character: the digits row is the field's figure.",
+    );
+    expect(section('synthetic-test')).not.toContain('digit-truths');
+  });
+
+  it('headlines with the precision of the tables, and names each image in its alt text', () => {
+    const target = report.targets.find((t) => t.source === 'synthetic-test')!;
+    expect(html).toContain(
+      `id="headline-synthetic-test">${(target.exactRate! * 100).toFixed(2)}% / ${(target.cer! * 100).toFixed(2)}%</div>`,
+    );
+    expect(html).toContain('alt="reader input of test#1, truth &quot;JEAN-PIERRE DUPONT&quot;"');
+    expect(html).toContain('alt="reader input of images/amount-0.jpg, truth &quot;1325400&quot;"');
+    expect(html).not.toMatch(/alt="(original|reader input)"/);
+  });
+});
+
 /**
  * A folder laid out like a dev set: dark writing on white PNGs (or TIFFs, as scanners write, or the pages of one
  * PDF, listed as `images/forms.pdf#page=N`) under images/, and labels.tsv.
@@ -716,9 +802,12 @@ describe('evaluateReader on folders of real labelled lines (hcr eval --real)', (
     // browsers do not show in an image, appear in the report as PNG.
     expect(report.sources.map((s) => s.failed.count)).toEqual([0, 0]);
     const html = await readFile(join(reportDir, 'index.html'), 'utf8');
-    const originals = [...html.matchAll(/alt="original" src="data:image\/(\w+);/g)].map((m) => m[1]);
+    const originals = [...html.matchAll(/alt="original of ([^"]*)" src="data:image\/(\w+);/g)];
     expect(originals.length).toBeGreaterThanOrEqual(4);
-    expect(new Set(originals)).toEqual(new Set(['png']));
+    expect(new Set(originals.map((m) => m[2]))).toEqual(new Set(['png']));
+    // each named by its file (a PDF's page) and its truth
+    expect(originals.map((m) => m[1])).toContain('images/forms.pdf#page=2, truth &quot;30000&quot;');
+    expect(originals.map((m) => m[1])).toContain('images/line-0.tiff, truth &quot;ANNA&quot;');
   }, 60_000);
 
   it('refuses a folder without its field, of an unknown field, without labels.tsv, or named twice', async () => {

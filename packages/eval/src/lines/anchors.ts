@@ -4,7 +4,7 @@ import { DEV_SETS, type LineField } from './sources.js';
 /**
  * Figures our line reader is compared with in the report: the Tesseract anchor measured on these kinds of
  * images (../shared/data/README.md: 300 of each source, Tesseract 5.3 `--psm 7`, LSTM English), and the
- * acceptance targets of issue 12 for the quick reader.
+ * acceptance targets for the quick reader (the report's "target" column).
  */
 export interface LineAnchor {
   source: string;
@@ -47,7 +47,7 @@ export const TESSERACT_ANCHORS: readonly LineAnchor[] = Object.freeze([
   },
 ]);
 
-/** Issue 12 acceptance for the quick reader: exact match at least, CER at most. */
+/** The acceptance figures for the quick reader (the report's "target" column): exact match at least, CER at most. */
 export interface LineTarget {
   source: string;
   constraint: string;

@@ -1,6 +1,7 @@
 import { LINE_HEIGHT } from '@hcr/model';
-import { card, esc, figure, kv, pct, STYLE } from '../html.js';
+import { card, esc, figure, kv, pct, STYLE, VIEWPORT } from '../html.js';
 import { linePng } from './charts.js';
+import { constraintTitle } from './constraints.js';
 import { hasCaseExact } from './metrics.js';
 import { shownOriginal } from './original.js';
 import type { ConstraintReport, LineExample, LineSourceReport, LinesReport } from './report.js';
@@ -14,7 +15,10 @@ function ensembleMembers(members: readonly { id: string; dir: string }[]): strin
 }
 
 const LINE_STYLE = `
-td.t{text-align:left;font-family:"DejaVu Sans Mono",monospace;white-space:pre-wrap;word-break:break-all;max-width:260px}
+td.t{text-align:left;font-family:"DejaVu Sans Mono",monospace;white-space:pre}
+td.t .sp{background:#e3e8ee}
+td.msg{text-align:left;max-width:420px}
+div.scroll{overflow-x:auto;max-width:100%} #results td:first-child,table.examples td:not(.img):not(.t){white-space:nowrap}
 img.line{height:32px;border:1px solid #ccc;margin:0;image-rendering:pixelated;max-width:none}
 img.orig{max-height:56px;max-width:360px;border:1px solid #ccc;margin:0}
 td.img{text-align:left} .anchor td{color:#555;font-style:italic} .miss{color:#c0392b;font-weight:bold}
@@ -24,18 +28,29 @@ const cerText = (x: number) => `${(x * 100).toFixed(2)}%`;
 /** A confidence: 3 decimals, or 2 significant digits when tiny (an untrained reader). */
 const conf = (x: number) => (x === 0 || x >= 0.001 ? x.toFixed(3) : x.toExponential(1));
 
+/**
+ * A truth or a read in a table cell (`td.t`: monospace, never wrapped inside a word): every space is marked
+ * (`.sp`, a tinted box), so a real space is told from the gap between letters and double spaces show.
+ */
+const textCell = (text: string) => esc(text).replace(/ /g, '<span class="sp"> </span>');
+
+/** The image's alt text: what it shows, its file (or line id) and the truth written in it. */
+const altText = (what: string, name: string, truth: string) => `${what} of ${name}, truth "${truth}"`;
+
 /** The original image of a real line or failed read (`file`, at `page` of a PDF or TIFF), when it has one. */
-async function originalImg(source: { file?: string; page?: number } | undefined): Promise<string> {
+async function originalImg(
+  source: { id: string; truth: string; file?: string; page?: number } | undefined,
+): Promise<string> {
   const shown = source?.file ? await shownOriginal(source.file, source.page) : null;
   return shown
-    ? `<img class="orig" alt="original" src="data:image/${shown.format};base64,${shown.bytes.toString('base64')}">`
+    ? `<img class="orig" alt="${esc(altText('original', source!.id, source!.truth))}" src="data:image/${shown.format};base64,${shown.bytes.toString('base64')}">`
     : '';
 }
 
 function lineImg(line: LineItem | undefined): string {
   if (!line) return '';
   const png = linePng(line.pixels, line.width, LINE_HEIGHT);
-  return `<img class="line" alt="reader input" src="data:image/png;base64,${png.toString('base64')}">`;
+  return `<img class="line" alt="${esc(altText('reader input', line.id, line.truth))}" src="data:image/png;base64,${png.toString('base64')}">`;
 }
 
 function agreementCell(c: ConstraintReport): string {
@@ -62,13 +77,30 @@ function resultsTable(r: LinesReport): string {
           c.fullMatchRate,
         )}</td><td>${conf(c.meanConfidence)}</td>${agreementCell(c)}<td>${
           target ? `exact &ge; ${pct(target.minExactRate, 0)}, CER &le; ${pct(target.maxCer, 0)}` : ''
-        }</td><td>${anchor ? `${anchor.exactRate === null ? 'n/a' : pct(anchor.exactRate, 1)} / ${anchor.cer?.toFixed(2) ?? 'n/a'}` : ''}</td></tr>`,
+        }</td><td>${anchor ? `${anchor.exactRate === null ? 'n/a' : pct(anchor.exactRate, 1)} / ${anchor.cer === null ? 'n/a' : pct(anchor.cer, 0)}` : ''}</td></tr>`,
       );
     }
   }
-  return `<table id="results"><thead><tr><th>source</th><th>constraint</th><th>lines</th><th>CER</th><th>exact</th>${cased ? '<th>case-exact</th>' : ''}<th>full-string match</th><th>mean confidence</th><th>tfjs/onnx disagreements</th><th>issue 12 target</th><th>Tesseract 5.3: exact / CER</th></tr></thead><tbody>${rows.join(
+  return `<div class="scroll"><table id="results"><thead><tr><th>source</th><th>constraint</th><th>lines</th><th>CER</th><th>exact</th>${cased ? '<th>case-exact</th>' : ''}<th>full-string match</th><th>mean confidence</th><th>tfjs/onnx disagreements</th><th>target</th><th>Tesseract 5.3: exact / CER</th></tr></thead><tbody>${rows.join(
     '',
-  )}</tbody></table>`;
+  )}</tbody></table></div>`;
+}
+
+/** The acceptance targets in words, for the results section: which figure each is, and the bar it sets. */
+function targetsText(r: LinesReport): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const t of r.targets) {
+    const key = `${t.source} ${t.constraint}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    parts.push(
+      `${esc(t.source)} read with ${esc(constraintTitle(t.constraint))}: exact match at least ${pct(t.minExactRate, 0)} and CER at most ${pct(t.maxCer, 0)}`,
+    );
+  }
+  return parts.length
+    ? ` The target column holds the acceptance figures set for the reader: ${parts.join('; ')}; a missed figure is in red.`
+    : '';
 }
 
 const shown = (ch: string) => (ch === '' ? '∅' : ch === ' ' ? '␣' : ch);
@@ -172,19 +204,19 @@ async function exampleTable(
     const reads = constraints
       .map((c) => {
         const r = e.reads.find((x) => x.constraint === c)!;
-        return `<td class="t${r.edits ? ' bad' : ' good'}">${esc(r.text)}</td><td>${conf(r.confidence)}</td>`;
+        return `<td class="t${r.edits ? ' bad' : ' good'}">${textCell(r.text)}</td><td>${conf(r.confidence)}</td>`;
       })
       .join('');
     rows.push(
       `<tr class="example"><td class="img">${await originalImg(line)}${line?.file ? '<br>' : ''}${lineImg(line)}<br><small>${esc(
         e.id,
-      )}, ${e.width} px</small></td><td class="t">${esc(e.truth)}</td>${reads}</tr>`,
+      )}, ${e.width} px</small></td><td class="t">${textCell(e.truth)}</td>${reads}</tr>`,
     );
   }
   const head = constraints.map((c) => `<th>${esc(c)}</th><th>conf.</th>`).join('');
-  return `<h4>${esc(title)}</h4><table class="examples"><thead><tr><th>image (original, reader input)</th><th>truth</th>${head}</tr></thead><tbody>${rows.join(
+  return `<h4>${esc(title)}</h4><div class="scroll"><table class="examples"><thead><tr><th>image (original, reader input)</th><th>truth</th>${head}</tr></thead><tbody>${rows.join(
     '',
-  )}</tbody></table>`;
+  )}</tbody></table></div>`;
 }
 
 async function failedTable(s: LineSourceReport, set: LineSet | undefined): Promise<string> {
@@ -193,17 +225,34 @@ async function failedTable(s: LineSourceReport, set: LineSet | undefined): Promi
   const rows: string[] = [];
   for (const f of s.failed.lines.slice(0, 20))
     rows.push(
-      `<tr><td class="img">${await originalImg(failed.get(f.id))}<br><small>${esc(f.id)}</small></td><td class="t">${esc(
+      `<tr><td class="img">${await originalImg(failed.get(f.id))}<br><small>${esc(f.id)}</small></td><td class="t">${textCell(
         f.truth,
-      )}</td><td>${esc(f.code)}</td><td class="t">${esc(f.message)}</td></tr>`,
+      )}</td><td>${esc(f.code)}</td><td class="msg">${esc(f.message)}</td></tr>`,
     );
   return `<h4>Failed reads (${s.failed.count}: ${esc(
     Object.entries(s.failed.byCode)
       .map(([k, n]) => `${k} ${n}`)
       .join(', '),
-  )}; scored as empty reads)</h4><table class="failed"><thead><tr><th>image</th><th>truth</th><th>code</th><th>message</th></tr></thead><tbody>${rows.join(
+  )}; scored as empty reads)</h4><div class="scroll"><table class="failed"><thead><tr><th>image</th><th>truth</th><th>code</th><th>message</th></tr></thead><tbody>${rows.join(
     '',
-  )}</tbody></table>`;
+  )}</tbody></table></div>`;
+}
+
+/**
+ * A real source whose transcriptions hold digits only (labels.tsv writes the amount 13.254,00 as `1325400`):
+ * read with no constraint, every separator the writer really wrote is scored as an inserted character, so the
+ * digits row is the field's figure. Said where the source is described; scoring is unchanged.
+ */
+function digitTruthsNote(s: LineSourceReport, set: LineSet | undefined): string {
+  if (s.kind !== 'real' || !s.constraints.some((c) => c.name === 'none')) return '';
+  const truths = set
+    ? [...set.lines.map((l) => l.truth), ...set.failed.map((f) => f.truth)]
+    : [...s.examples.mostConfident, ...s.examples.worst].map((e) => e.truth);
+  if (truths.length === 0 || !truths.every((t) => /^[0-9]+$/.test(t))) return '';
+  const digits = s.constraints.some((c) => c.name === 'digits');
+  return `<p class="note digit-truths">This source's transcriptions hold digits only (an amount written 13.254,00 is transcribed <code>1325400</code>), so with no constraint every separator the writer really wrote (a dot, a comma, a space) counts as an inserted character${
+    digits ? ": the digits row is the field's figure" : ''
+  }.</p>`;
 }
 
 async function sourceSection(
@@ -253,6 +302,7 @@ async function sourceSection(
 <p class="sub">${esc(s.kind)} lines from <code>${esc(s.dir)}</code>, field ${esc(s.field)}; ${s.count} lines${
     s.failed.count ? `, ${s.failed.count} failed reads` : ''
   }. Constraints: ${esc(s.constraints.map((c) => `${c.name} (${c.description})`).join('; '))}.</p>
+${digitTruthsNote(s, set)}
 ${coverage}
 ${narrow}
 ${caseNote}
@@ -260,11 +310,11 @@ ${caseNote}
 ${lengthTable(s)}
 ${kinds}
 ${figure(s.picture, pictures[s.picture], `${s.name}: exact match and CER per truth length`)}
-${figure(s.samplesPicture, pictures[s.samplesPicture], `${s.name}: random reads (${s.headline})`)}
+${figure(s.samplesPicture, pictures[s.samplesPicture], `${s.name}: random reads (${constraintTitle(s.headline)})`)}
 ${coverageTable(s)}
 ${minConfidenceTable(s)}
 ${confusionTable(s)}
-<h3>Errors (${esc(s.headline)})</h3>
+<h3>Errors (${esc(constraintTitle(s.headline))})</h3>
 ${await exampleTable('Most confident errors', s.examples.mostConfident, s, set)}
 ${await exampleTable('Worst errors (highest line CER)', s.examples.worst, s, set)}
 ${await failedTable(s, set)}
@@ -286,8 +336,8 @@ export async function renderLinesHtml(
     .map((t) =>
       card(
         `headline-${t.source}`,
-        `${pct(t.exactRate!, 1)} / ${cerText(t.cer!)}`,
-        `${t.source} (${t.constraint}): exact / CER`,
+        `${pct(t.exactRate!)} / ${cerText(t.cer!)}`,
+        `${t.source} (${constraintTitle(t.constraint)}): exact / CER`,
       ),
     )
     .join('');
@@ -304,7 +354,7 @@ export async function renderLinesHtml(
     ? `<p class="bad" id="skipped">Not evaluated: ${r.skipped.map((s) => `${esc(s.source)} (${esc(s.reason)})`).join('; ')}.</p>`
     : '';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8">${VIEWPORT}
 <title>hcr line reader eval: ${esc(r.model.id)}</title><style>${STYLE}${LINE_STYLE}</style></head>
 <body>
 <h1>Line reader <code id="model-id">${esc(r.model.id)}</code></h1>
@@ -316,7 +366,9 @@ ${skipped}
 <h2>Results</h2>
 <p>Scoring is case-insensitive and drops characters outside the reader's alphabet from truth and read (<code>filterLineText</code>); the full-string match drops nothing${
     hasCaseExact(r.sources) ? '; case-exact (a case-sensitive reader) also respects case' : ''
-  }. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. The real dev sets are never trained on. Tesseract figures: ../shared/data/README.md (300 images of each kind, <code>--psm 7</code>), beside the constraint they compare with. Names lexicon: ${esc(
+  }. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. The real dev sets are never trained on.${targetsText(
+    r,
+  )} Tesseract 5.3 figures (exact match / CER, both in %) are from the shared data's README (<code>../shared/data/README.md</code>: 300 images of each kind, <code>--psm 7</code>), beside the constraint they compare with. Names lexicon: ${esc(
     r.decoding.lexicon.source,
   )} (${esc(r.decoding.lexicon.locales.join(', '))}; ${r.decoding.lexicon.words} words), never the dev labels.</p>
 ${resultsTable(r)}
