@@ -41,7 +41,7 @@ body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:1100p
 h1{font-size:24px;margin-bottom:4px} h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .sub{color:#666;margin-top:0}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:150px}
+.card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:150px;max-width:400px}
 .card .v{font-size:26px;font-weight:bold} .card .l{color:#555;font-size:13px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f4f6f8}
@@ -121,20 +121,17 @@ export function kv(obj: Record<string, unknown>): string {
 /**
  * The ECE card: the test split's ECE is pooled over its sources, where one source's over-confidence and another's
  * under-confidence cancel, so it can be lower than every source's own; the card says so and gives the range of the
- * per-source ECEs (every source, the generalisation set included) beside it.
+ * per-source ECEs (every source, the generalisation set included; each named in the Calibration section).
  */
 function eceCard(r: EvalReport): string {
-  const per = Object.entries(r.sources)
-    .map(([name, s]) => ({ name, ece: s!.ece }))
-    .sort((a, b) => a.ece - b.ece);
-  const range =
-    per.length > 1
-      ? `; per source ${pct(per[0]!.ece)} (${per[0]!.name}) to ${pct(per.at(-1)!.ece)} (${per.at(-1)!.name})`
-      : '';
+  const per = Object.values(r.sources)
+    .map((s) => s!.ece)
+    .sort((a, b) => a - b);
+  const range = per.length > 1 ? `; per source ${pct(per[0]!)} to ${pct(per.at(-1)!)}` : '';
   return card(
     'ece',
     pct(r.calibration.ece),
-    `expected calibration error, pooled over the test split (${r.overall.sources.join(' + ')})${range}: pooling lets over- and under-confidence cancel`,
+    `expected calibration error, pooled over the test split${range} (pooled, over- and under-confidence cancel)`,
   );
 }
 

@@ -14,9 +14,12 @@ describe('the character report page', () => {
     // the case the card is for: the pooled ECE is below every source's own
     expect(r.calibration.ece).toBeLessThan(Math.min(...per));
     const cardHtml = html.slice(html.indexOf('id="ece"'), html.indexOf('id="twin-share"'));
-    expect(cardHtml).toContain('pooled over the test split (mnist + emnist-letters-repack)');
     expect(cardHtml).toContain(
-      `per source ${(Math.min(...per) * 100).toFixed(2)}% (emnist-letters-repack) to ${(Math.max(...per) * 100).toFixed(2)}% (emnist-digits-repack)`,
+      `expected calibration error, pooled over the test split; per source ${(Math.min(...per) * 100).toFixed(2)}% to ${(Math.max(...per) * 100).toFixed(2)}% (pooled, over- and under-confidence cancel)`,
+    );
+    // each source's ECE named in the Calibration section
+    expect(html).toContain(
+      `pooled over the test split (per source: mnist ${(r.sources.mnist!.ece * 100).toFixed(2)}%, emnist-letters-repack`,
     );
   });
 
