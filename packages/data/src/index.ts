@@ -30,11 +30,15 @@ export {
   describeArchiveTransfer,
   downloadDatasets,
   type FetchLike,
+  isCommittedLock,
   type ProgressReporter,
   type ProgressReporterOptions,
   progressBarReporter,
+  RECORDED_SUMS_FILE,
   type RecordedSum,
+  recordedSums,
   recordLockedSums,
+  recordSumsBeside,
   withMirror,
 } from './download/index.js';
 export { type EnsureRawDataOptions, type EnsureRawDataResult, ensureRawData } from './ensure-raw.js';

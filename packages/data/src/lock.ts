@@ -8,7 +8,8 @@ export interface LockedFile {
   bytes?: number;
   /**
    * sha256 of the file as distributed (gz). Absent for a file whose sum was not known when it was locked:
-   * the first download records it (see `recordLockedSums`) and says so.
+   * the first download records it (beside the file with the committed lock, `recordSumsBeside`; in a lock of the
+   * user's own, `recordLockedSums`) and says so.
    */
   sha256?: string;
   /** sha256 of the decompressed file, where known: an already-gunzipped copy is accepted too. */

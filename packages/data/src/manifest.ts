@@ -17,8 +17,11 @@ export interface RawInputEntry {
   role: string;
   file: string;
   sha256: string;
-  /** `locked`: matched datasets.lock.json; `unverified`: no known sum for this form of the file. */
-  verified: 'locked' | 'unverified';
+  /**
+   * `locked`: matched datasets.lock.json; `recorded`: matched the sum its first download recorded beside it (the
+   * lock had none); `unverified`: no known sum for this form of the file.
+   */
+  verified: 'locked' | 'recorded' | 'unverified';
 }
 
 export interface SplitCounts {

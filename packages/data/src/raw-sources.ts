@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import {
   emnistByClassToClass,
   emnistLetterToClass,
@@ -9,6 +10,7 @@ import {
   sourceId,
 } from '@hcr/core';
 import { transposeImages } from '@hcr/image';
+import { RECORDED_SUMS_FILE, recordedSums } from './download/record-sums.js';
 import { sha256File } from './hash.js';
 import { readIdx } from './idx.js';
 import { type DataDirOptions, isDatasetPresent, type LocatedFile, requireRawFile } from './locate.js';
@@ -137,18 +139,22 @@ export function locateParts(
 /** Checks a raw file against the lock: gz against the distributed sum, plain copies against the decompressed sum. */
 export async function verifyRawFile(file: LocatedFile): Promise<RawInputEntry> {
   const actual = await sha256File(file.path);
-  const expected = file.compressed ? file.locked.sha256 : file.locked.uncompressedSha256;
+  const locked = file.compressed ? file.locked.sha256 : file.locked.uncompressedSha256;
+  // a file the lock has no sum for: the sum its first download recorded beside it, if any
+  const recorded =
+    locked === undefined && file.compressed ? recordedSums(dirname(file.path))[file.locked.name] : undefined;
+  const expected = locked ?? recorded;
   const entry = { dataset: file.dataset, role: file.role, file: file.locked.name, sha256: actual };
   if (expected === undefined) return { ...entry, verified: 'unverified' };
   if (actual !== expected)
     throw new HcrError(
       'CHECKSUM_MISMATCH',
-      `Checksum mismatch for ${file.path}: sha256 ${actual}, expected ${expected} (datasets.lock.json).`,
+      `Checksum mismatch for ${file.path}: sha256 ${actual}, expected ${expected} (${recorded ? `${RECORDED_SUMS_FILE} beside it, from its first download` : 'datasets.lock.json'}).`,
       {
         hint: 'The file is damaged or a different version: delete it and run `hcr data download` to fetch it again.',
       },
     );
-  return { ...entry, verified: 'locked' };
+  return { ...entry, verified: recorded ? 'recorded' : 'locked' };
 }
 
 export async function readPart(

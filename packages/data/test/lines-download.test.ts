@@ -2,10 +2,12 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECORDED_SUMS_FILE } from '../src/download/record-sums.js';
 import { ensureLineRawData, glyphLetterSource, prepareLines } from '../src/index.js';
-import type { DatasetLock } from '../src/lock.js';
+import { DATASET_LOCK_PATH, type DatasetLock } from '../src/lock.js';
 import { fakeImages, idxBytes, makeFixture } from './fixtures.js';
 import { type RangeServer, startRangeServer, zipLayout } from './zip-fixtures.js';
 
@@ -82,5 +84,71 @@ describe('line glyphs on a fresh machine online (no offline repack)', () => {
     srv.log.length = 0;
     expect((await ensureLineRawData(where)).fetched).toEqual([]);
     expect(srv.log).toEqual([]);
+  });
+
+  it('with the committed lock, records the first download sums beside the files, never in the lock', async () => {
+    // The fixture's lock lists ByClass by member name only, as the committed one does, and fixes the fixture's
+    // MNIST; the download is told its lock is the committed file.
+    const committed = fileURLToPath(DATASET_LOCK_PATH);
+    const before = readFileSync(committed);
+    const fx = makeFixture();
+    rmSync(join(fx.dataDir, 'emnist-byclass-repack'), { recursive: true });
+    const lock = JSON.parse(readFileSync(fx.lockPath, 'utf8')) as DatasetLock;
+    lock.datasets['emnist-byclass'] = {
+      description: 'official ByClass, as committed',
+      zipUrl: `${srv.base}/EMNIST/gzip.zip`,
+      zipMemberPrefix: 'gzip/',
+      files: Object.fromEntries(
+        (['train-images', 'train-labels', 'test-images', 'test-labels'] as const).map((role) => {
+          const [split, kind] = role.split('-');
+          return [role, { name: `emnist-byclass-${split}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz` }];
+        }),
+      ),
+    };
+    writeFileSync(fx.lockPath, JSON.stringify(lock));
+    process.env.HCR_DATASET_LOCK = fx.lockPath;
+    const env = { HCR_DATASET_LOCK: fx.lockPath, XDG_CACHE_HOME: join(fx.dataDir, 'cache') };
+    const where = { dataDir: fx.dataDir, env };
+
+    const messages: string[] = [];
+    expect(
+      (
+        await ensureLineRawData({
+          ...where,
+          download: { lockPath: committed },
+          onMessage: (m) => messages.push(m),
+        })
+      ).fetched,
+    ).toEqual(['emnist-byclass']);
+    // The checkout stays as it was (an edited lock would also change every data task's turbo hash).
+    expect(readFileSync(committed).equals(before)).toBe(true);
+    expect(readFileSync(fx.lockPath, 'utf8')).toBe(JSON.stringify(lock));
+    const beside = join(fx.dataDir, 'emnist-byclass', RECORDED_SUMS_FILE);
+    const sums = JSON.parse(readFileSync(beside, 'utf8')) as { sha256: Record<string, string> };
+    expect(Object.keys(sums.sha256)).toHaveLength(4);
+    expect(messages.join('\n')).toContain(`recorded beside the files (${beside})`);
+
+    const out = await mkdtemp(join(tmpdir(), 'hcr-lines-recorded-'));
+    const { manifest } = await prepareLines({
+      ...where,
+      config: { counts: { train: 6, val: 0, test: 4 } },
+      outDir: out,
+      workers: 0,
+    });
+    const byclass = manifest.rawInputs.filter((x) => x.dataset === 'emnist-byclass');
+    expect(byclass.map((x) => x.verified)).toEqual(new Array(4).fill('recorded'));
+
+    // A damaged file is caught against the recorded sum.
+    const images = join(fx.dataDir, 'emnist-byclass', byclass.find((x) => x.role === 'test-images')!.file);
+    writeFileSync(images, Buffer.concat([readFileSync(images), Buffer.from([0])]));
+    await expect(
+      prepareLines({
+        ...where,
+        config: { counts: { train: 6, val: 0, test: 4 } },
+        outDir: out,
+        workers: 0,
+        force: true,
+      }),
+    ).rejects.toThrow(/recorded-sums\.json beside it/);
   });
 });

@@ -23,7 +23,7 @@ import {
 import { discardPart, type FetchLike, fetchToPart } from './fetch-to-part.js';
 import { withMirror } from './mirror.js';
 import { mnistPackageCopy } from './mnist-package.js';
-import { type RecordedSum, recordLockedSums } from './record-sums.js';
+import { isCommittedLock, type RecordedSum, recordLockedSums, recordSumsBeside } from './record-sums.js';
 import { RangesRefused } from './remote-zip.js';
 import { extractZipMembers, type ZipMember } from './zip-members.js';
 import { downloadMembersByRange } from './zip-range.js';
@@ -57,7 +57,7 @@ export interface DownloadOptions {
   mirror?: string;
   /** Fetch only the needed zip members with HTTP Range requests (default true); false downloads whole zips. */
   ranges?: boolean;
-  /** Things the user should know that are not errors: a fallback to a full download, a sum recorded in the lock. */
+  /** Things the user should know that are not errors: a fallback to a full download, a sum recorded. */
   onNotice?: (message: string) => void;
   fetchImpl?: FetchLike;
   onProgress?: (e: DownloadProgress) => void;
@@ -88,7 +88,7 @@ export interface DownloadedFile {
   path: string;
   sha256: string;
   status: DownloadStatus;
-  /** The lock had no sum for this file: this download's sum was written into it. */
+  /** The lock had no sum for this file: this download's sum was recorded (beside it, or in a lock of the user's own). */
   recorded?: boolean;
 }
 
@@ -220,15 +220,21 @@ export async function downloadDatasets(opts: DownloadOptions = {}): Promise<Down
   return { files, archives };
 }
 
-/** Lock-on-first-download: files the lock listed without a sha256 get this download's sum written into it. */
+/**
+ * Lock-on-first-download: files the lock listed without a sha256 get this download's sum recorded, beside them with
+ * the committed lock (never edited), in the lock itself when it is the user's own (HCR_DATASET_LOCK).
+ */
 async function recordNewSums(ctx: Ctx, files: DownloadedFile[]): Promise<void> {
   const learnt: RecordedSum[] = files
     .filter((f) => f.recorded)
     .map((f) => ({ dataset: f.dataset, name: f.name, sha256: f.sha256 }));
   if (learnt.length === 0) return;
   const list = learnt.map((s) => `${s.dataset}/${s.name} ${s.sha256}`).join(', ');
-  if (!ctx.lockPath) {
-    ctx.onNotice(`the lock has no sha256 for ${list}: checked against the zip's CRC-32 only (not recorded)`);
+  if (!ctx.lockPath || isCommittedLock(ctx.lockPath)) {
+    const where = await recordSumsBeside(files.filter((f) => f.recorded));
+    ctx.onNotice(
+      `the lock has no sha256 for ${list}: checked against the zip's CRC-32, and this first download's sums recorded beside the files (${where.join(', ')}); later runs are checked against them`,
+    );
     return;
   }
   try {

@@ -16,4 +16,11 @@ export {
   type ProgressReporterOptions,
   progressBarReporter,
 } from './progress.js';
-export { type RecordedSum, recordLockedSums } from './record-sums.js';
+export {
+  isCommittedLock,
+  RECORDED_SUMS_FILE,
+  type RecordedSum,
+  recordedSums,
+  recordLockedSums,
+  recordSumsBeside,
+} from './record-sums.js';
