@@ -507,7 +507,14 @@ describe('evaluateReader on a tiny random reader', () => {
       expect(images.every((w) => w > 0)).toBe(true);
       // truths and reads keep every space and never wrap inside a word
       const whiteSpace = await page.$$eval('table.examples td.t', (tds) => [
-        ...new Set(tds.map((td) => getComputedStyle(td).whiteSpace)),
+        ...new Set(
+          tds.map(
+            (td) =>
+              (
+                globalThis as unknown as { getComputedStyle(e: unknown): { whiteSpace: string } }
+              ).getComputedStyle(td).whiteSpace,
+          ),
+        ),
       ]);
       expect(whiteSpace).toEqual(['pre']);
       expect(external).toEqual([]);
