@@ -25,4 +25,13 @@ describe("the line generator's fingerprint", () => {
     };
     expect(generatorFingerprint(config, altered)).not.toBe(generatorFingerprint(config));
   });
+
+  it('strokeLines 0 draws the lines drawn without it; a share of lines in strokes draws others', () => {
+    const fp = generatorFingerprint(config);
+    expect(generatorFingerprint(resolveLineConfig({ strokeLines: 0 }))).toBe(fp);
+    expect(generatorFingerprint(resolveLineConfig({ strokeLines: 0.5 }))).not.toBe(fp);
+    expect(() => resolveLineConfig({ strokeLines: 0.9 })).toThrow(
+      /'strokeLines' is 0\.9; expected a share of the lines in \[0, 0\.8\]/,
+    );
+  });
 });

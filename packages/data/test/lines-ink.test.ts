@@ -1,7 +1,10 @@
 import { createRng } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LINE_CONFIG, LINE_KINDS } from '../src/lines/config.js';
 import { GLYPH_PIXELS, GLYPH_SIDE, type GlyphBank, SYMBOL_COUNT } from '../src/lines/glyphs.js';
 import { type HandStyle, layoutInk } from '../src/lines/ink.js';
+import { SKELETONS } from '../src/lines/skeletons.js';
+import { pickStyles } from '../src/lines/style.js';
 
 /** One glyph per symbol: a '4'-like cross of strokes `stroke` px wide at grey level `level`. */
 function crossBank(stroke: number, level: number): GlyphBank {
@@ -137,5 +140,92 @@ describe('handwriting layout: pen-drawn characters', () => {
     expect(at(0.95, 0.05)).toBeGreaterThan(0.5); // top right
     expect(at(0.05, 0.05)).toBe(0); // top left: a slash, not a cross
     expect(at(0.95, 0.95)).toBe(0);
+  });
+});
+
+describe('lines written in strokes (single pen strokes, as block capitals or a mouse)', () => {
+  /** Column of the ink's centre in each row that has ink, over the middle of the writing (serifs left out). */
+  function rowCentres(ink: Float32Array, width: number, height: number): number[] {
+    const rows: { y: number; c: number }[] = [];
+    for (let y = 0; y < height; y++) {
+      let mass = 0;
+      let m = 0;
+      for (let x = 0; x < width; x++) {
+        mass += ink[y * width + x]!;
+        m += ink[y * width + x]! * x;
+      }
+      if (mass > 0.5) rows.push({ y, c: m / mass });
+    }
+    const lo = rows[0]!.y;
+    const hi = rows.at(-1)!.y;
+    return rows.filter(({ y }) => y > lo + 0.2 * (hi - lo) && y < hi - 0.2 * (hi - lo)).map(({ c }) => c);
+  }
+
+  it('draws an I as a pen stroke, upright when the line is, leaning with the hand otherwise', () => {
+    const bank = crossBank(2, 200); // any EMNIST glyph would be a cross: the stroke is the pen's
+    for (let seed = 1; seed <= 6; seed++) {
+      const upright = layoutInk(
+        'I',
+        style({ slant: 0.3, strokes: { pen: 0.1, upright: true } }),
+        bank,
+        pools,
+        createRng(seed),
+      );
+      const lean = rowCentres(upright.ink, upright.width, upright.height);
+      expect(Math.max(...lean) - Math.min(...lean), `seed ${seed}`).toBeLessThan(1.5);
+      expect(upright.penWidth).toBeCloseTo(2.4, 5); // 0.1 of the capital height, 24 px
+      const leaning = layoutInk(
+        'I',
+        style({ slant: 0.3, strokes: { pen: 0.1, upright: false } }),
+        bank,
+        pools,
+        createRng(seed),
+      );
+      const lean2 = rowCentres(leaning.ink, leaning.width, leaning.height);
+      expect(lean2[0]! - lean2.at(-1)!, `seed ${seed}`).toBeGreaterThan(2); // a shear of 0.3 leans right going up
+    }
+  });
+
+  it('every capital and digit has a stroke shape, inside its box', () => {
+    for (const ch of 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789') {
+      const variants = SKELETONS[ch];
+      expect(variants?.length, ch).toBeGreaterThan(0);
+      for (const strokes of variants!)
+        for (const stroke of strokes)
+          for (const [u, v] of stroke) {
+            expect(u, ch).toBeGreaterThanOrEqual(-0.01);
+            expect(u, ch).toBeLessThanOrEqual(1.01);
+            expect(v, ch).toBeGreaterThanOrEqual(-0.01);
+            expect(v, ch).toBeLessThanOrEqual(1.06); // Q's tail dips under the baseline
+          }
+    }
+  });
+});
+
+describe('which lines are written in strokes', () => {
+  it('is drawn from a stream of its own: every other line keeps the style it had before strokes existed', () => {
+    let strokes = 0;
+    for (let seed = 1; seed <= 400; seed++) {
+      const kind = LINE_KINDS[seed % LINE_KINDS.length]!;
+      const before = pickStyles(kind, DEFAULT_LINE_CONFIG.clutter, createRng(seed));
+      const now = pickStyles(
+        kind,
+        DEFAULT_LINE_CONFIG.clutter,
+        createRng(seed),
+        createRng(seed + 0x5eed),
+        0.2,
+      );
+      const { strokes: pen, ...hand } = now.hand;
+      expect(hand, `seed ${seed}`).toEqual(before.hand);
+      expect(now.scan, `seed ${seed}`).toEqual(before.scan);
+      if (pen) {
+        strokes++;
+        expect(pen.pen).toBeGreaterThanOrEqual(0.06);
+        expect(pen.pen).toBeLessThanOrEqual(0.16);
+      }
+    }
+    // strokeLines 0.2: names 25%, amounts 10%, numbers and dates 15%, the rest 20%: about a fifth of the lines
+    expect(strokes).toBeGreaterThan(40);
+    expect(strokes).toBeLessThan(120);
   });
 });

@@ -1,6 +1,7 @@
 import type { Rng } from '@hcr/core';
 import { GLYPH_SIDE, type GlyphBank, type GlyphPools, symbolOf } from './glyphs.js';
 import { drawAccent, drawContinental, drawMark, drawPenGlyph, type PenContext } from './pen.js';
+import { SKELETONS, skeletonAspect, type Variant } from './skeletons.js';
 
 /**
  * Handwriting layout: real glyphs placed along a baseline with per-character scale, baseline and slant
@@ -43,6 +44,12 @@ export interface HandStyle {
   penCapitals: number;
   /** Odds that a 1 is one slanted pen stroke, a '/', as many cheque writers make it. */
   slashOnes: number;
+  /**
+   * The whole line written in single pen strokes (SKELETONS: capitals and digits as a form's block capitals or a
+   * mouse draws them), this pen width as a share of capH; upright: every stem exactly vertical. Lower-case
+   * characters and marks keep their usual source.
+   */
+  strokes?: { pen: number; upright: boolean };
   sizeJitter: number;
   /**
    * Width of the glyphs relative to EMNIST's (a writer's hand is narrow or wide as a whole). The real form
@@ -105,6 +112,8 @@ interface Placed {
   box: [number, number, number, number];
   /** Drawn with the pen (drawPenGlyph) instead of from the glyph. */
   pen?: boolean;
+  /** The pen strokes to draw, for a line written in strokes. */
+  skeleton?: Variant;
   /** Elastic warp: amplitude (glyph px), then frequency and phase of each of four sine terms. */
   warp?: number[];
 }
@@ -176,7 +185,13 @@ export function layoutInk(
       const shear = style.slant + 0.08 * (rng.next() * 2 - 1);
       const g: Placed = { ch, glyph, x, w, top: baseline - t * capH * jitterH + dy, h, shear, box };
       g.warp = pickWarp(style.warp, rng);
-      if ((ch === 'M' || ch === 'I') && rng.next() < style.penCapitals) {
+      const skeletons = style.strokes ? SKELETONS[ch] : undefined;
+      if (skeletons) {
+        g.pen = true;
+        g.skeleton = skeletons[rng.int(skeletons.length)];
+        g.w = w = h * style.aspect * skeletonAspect(ch) * (0.85 + 0.3 * rng.next());
+        if (style.strokes!.upright) g.shear = 0;
+      } else if ((ch === 'M' || ch === 'I') && rng.next() < style.penCapitals) {
         g.pen = true;
         g.w = w = h * style.aspect * (ch === 'M' ? 0.8 + 0.35 * rng.next() : 0.35 + 0.25 * rng.next());
       } else if (ch === '1' && rng.next() < style.slashOnes) {
@@ -215,9 +230,11 @@ export function layoutInk(
   const ink = new Float32Array(width * height);
   for (const p of placed) if (!p.pen) drawGlyph(ink, width, height, bank, p, style.tone);
   if (style.dilate) dilate(ink, width, height);
-  let penWidth = estimatePenWidth(ink, width, height, capH);
+  let penWidth = style.strokes
+    ? Math.max(1, style.strokes.pen * capH)
+    : estimatePenWidth(ink, width, height, capH);
   // erode only strokes wide enough to keep a core: thin ones would break apart
-  if (style.erode && !style.dilate && penWidth >= 2.6) {
+  if (!style.strokes && style.erode && !style.dilate && penWidth >= 2.6) {
     erode(ink, width, height);
     penWidth = estimatePenWidth(ink, width, height, capH);
   }
@@ -225,7 +242,8 @@ export function layoutInk(
   for (const m of marks) drawMark(pen, m, baseline, capH);
   for (const p of placed) if (p.pen) drawPenGlyph(pen, p);
   for (const p of placed)
-    if ((p.ch === '1' || p.ch === '7') && rng.next() < style.continental) drawContinental(pen, p);
+    if (p.skeleton) continue;
+    else if ((p.ch === '1' || p.ch === '7') && rng.next() < style.continental) drawContinental(pen, p);
     else if ((p.ch === 'E' || p.ch === 'e') && rng.next() < style.accents) drawAccent(pen, p);
   return {
     width,

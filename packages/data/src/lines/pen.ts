@@ -22,6 +22,8 @@ export interface PlacedGlyph {
   top: number;
   h: number;
   shear: number;
+  /** Pen strokes in the glyph's box (SKELETONS), for a line written in strokes. */
+  skeleton?: readonly (readonly (readonly [number, number])[])[];
 }
 
 /** A round-capped pen stroke from (x0, y0) to (x1, y1), antialiased, max-composited. */
@@ -87,6 +89,15 @@ export function drawPenGlyph({ ink, width, height, pen, rng }: PenContext, p: Pl
   ];
   const line = (a: [number, number], b: [number, number]) =>
     drawStroke(ink, width, height, a[0], a[1], b[0], b[1], pen);
+  if (p.skeleton) {
+    // each point moved once, so a polyline's segments stay joined
+    for (const stroke of p.skeleton) {
+      const pts = stroke.map(([u, v]) => at(u, v));
+      for (let i = 1; i < pts.length; i++) line(pts[i - 1]!, pts[i]!);
+      if (pts.length === 1) line(pts[0]!, pts[0]!);
+    }
+    return;
+  }
   if (p.ch === 'M') {
     const tl = at(0.05, 0);
     const tr = at(0.95, 0);

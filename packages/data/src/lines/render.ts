@@ -77,7 +77,10 @@ export function createLineGenerator(
         const rng = lineRng(config.seed + attempt * 0x10001, split, index);
         const kind = pickKind(config.kindWeights, rng);
         const s = text.generate(kind, rng, config.minLength, config.maxLength);
-        const styles = pickStyles(kind, config.clutter, rng);
+        const strokes = config.strokeLines ?? 0;
+        const penRng =
+          strokes > 0 ? lineRng(config.seed + attempt * 0x10001 + 0x5eed, split, index) : undefined;
+        const styles = pickStyles(kind, config.clutter, rng, penRng, strokes);
         const layout = layoutInk(s, styles.hand, bank, poolsFor(split), rng);
         const scan = renderScan(layout, kind, styles.scan, config.clutter, rng);
         let line: TrainingLine;

@@ -14,6 +14,13 @@ export function pickStyles(
   kind: LineKind,
   clutter: LineConfig['clutter'],
   rng: Rng,
+  /**
+   * Whether the line is written in pen strokes, and with which pen: a stream of its own, so that every other line
+   * draws from `rng` exactly as before strokes existed (the same lines, byte for byte).
+   */
+  penRng?: Rng,
+  /** LineConfig.strokeLines: the share of lines written in strokes, before the kind's factor. */
+  strokeLines = 0,
 ): { hand: HandStyle; scan: ScanStyle } {
   const isName = kind === 'name';
   const isAmount = kind === 'amount';
@@ -54,6 +61,13 @@ export function pickStyles(
       accents: isName ? 0.15 : kind === 'word' || kind === 'mixed' ? 0.05 : 0,
       slashOnes: isAmount ? 0.2 : kind === 'number' || kind === 'date' ? 0.1 : 0.03,
       penCapitals: isName ? 0.5 : kind === 'word' || kind === 'mixed' || kind === 'code' ? 0.15 : 0,
+      // block capitals are the names' hand; cheque writers' digits are the amounts'
+      strokes:
+        penRng &&
+        penRng.next() <
+          strokeLines * (isName ? 1.25 : isAmount ? 0.5 : kind === 'number' || kind === 'date' ? 0.75 : 1)
+          ? { pen: u(penRng, 0.06, 0.16), upright: penRng.next() < 0.5 }
+          : undefined,
       sizeJitter: u(rng, 0.02, 0.12),
       // glyph width / height measured on the real sets: form capitals narrower than EMNIST's, cheque digits wider
       aspect: isName ? u(rng, 0.5, 1.05) : isAmount ? u(rng, 0.75, 1.35) : u(rng, 0.6, 1.2),
