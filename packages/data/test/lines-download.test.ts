@@ -28,8 +28,27 @@ function byClassZip(): Buffer {
   ).bytes;
 }
 
+let srv: RangeServer;
+
+/** The fixture's lock with ByClass as the committed lock lists it (member names only), NIST's zip on `srv`. */
+function lockWithByClassNamesOnly(lockPath: string): DatasetLock {
+  const lock = JSON.parse(readFileSync(lockPath, 'utf8')) as DatasetLock;
+  lock.datasets['emnist-byclass'] = {
+    description: 'official ByClass, as committed',
+    zipUrl: `${srv.base}/EMNIST/gzip.zip`,
+    zipMemberPrefix: 'gzip/',
+    files: Object.fromEntries(
+      (['train-images', 'train-labels', 'test-images', 'test-labels'] as const).map((role) => {
+        const [split, kind] = role.split('-');
+        return [role, { name: `emnist-byclass-${split}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz` }];
+      }),
+    ),
+  };
+  writeFileSync(lockPath, JSON.stringify(lock));
+  return lock;
+}
+
 describe('line glyphs on a fresh machine online (no offline repack)', () => {
-  let srv: RangeServer;
   beforeAll(async () => {
     srv = await startRangeServer();
     srv.routes.set('/EMNIST/gzip.zip', byClassZip());
@@ -42,19 +61,7 @@ describe('line glyphs on a fresh machine online (no offline repack)', () => {
   it('downloads the official ByClass letters, records their sums, and draws the lines from them', async () => {
     const fx = makeFixture();
     rmSync(join(fx.dataDir, 'emnist-byclass-repack'), { recursive: true });
-    const lock = JSON.parse(readFileSync(fx.lockPath, 'utf8')) as DatasetLock;
-    lock.datasets['emnist-byclass'] = {
-      description: 'official ByClass, as committed',
-      zipUrl: `${srv.base}/EMNIST/gzip.zip`,
-      zipMemberPrefix: 'gzip/',
-      files: Object.fromEntries(
-        (['train-images', 'train-labels', 'test-images', 'test-labels'] as const).map((role) => {
-          const [split, kind] = role.split('-');
-          return [role, { name: `emnist-byclass-${split}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz` }];
-        }),
-      ),
-    };
-    writeFileSync(fx.lockPath, JSON.stringify(lock));
+    lockWithByClassNamesOnly(fx.lockPath);
     process.env.HCR_DATASET_LOCK = fx.lockPath;
     // Only the fixture's folder: not HCR_DATA_DIR (which may hold the repack) nor the user cache.
     const env = { HCR_DATASET_LOCK: fx.lockPath, XDG_CACHE_HOME: join(fx.dataDir, 'cache') };
@@ -93,19 +100,7 @@ describe('line glyphs on a fresh machine online (no offline repack)', () => {
     const before = readFileSync(committed);
     const fx = makeFixture();
     rmSync(join(fx.dataDir, 'emnist-byclass-repack'), { recursive: true });
-    const lock = JSON.parse(readFileSync(fx.lockPath, 'utf8')) as DatasetLock;
-    lock.datasets['emnist-byclass'] = {
-      description: 'official ByClass, as committed',
-      zipUrl: `${srv.base}/EMNIST/gzip.zip`,
-      zipMemberPrefix: 'gzip/',
-      files: Object.fromEntries(
-        (['train-images', 'train-labels', 'test-images', 'test-labels'] as const).map((role) => {
-          const [split, kind] = role.split('-');
-          return [role, { name: `emnist-byclass-${split}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz` }];
-        }),
-      ),
-    };
-    writeFileSync(fx.lockPath, JSON.stringify(lock));
+    const lock = lockWithByClassNamesOnly(fx.lockPath);
     process.env.HCR_DATASET_LOCK = fx.lockPath;
     const env = { HCR_DATASET_LOCK: fx.lockPath, XDG_CACHE_HOME: join(fx.dataDir, 'cache') };
     const where = { dataDir: fx.dataDir, env };

@@ -163,25 +163,17 @@ describe('lines written in strokes (single pen strokes, as block capitals or a m
 
   it('draws an I as a pen stroke, upright when the line is, leaning with the hand otherwise', () => {
     const bank = crossBank(2, 200); // any EMNIST glyph would be a cross: the stroke is the pen's
+    /** Ink centres by row of an I written in strokes with the hand's slant of 0.3, upright or not. */
+    const centres = (upright: boolean, seed: number) => {
+      const hand = style({ slant: 0.3, strokes: { pen: 0.1, upright } });
+      const l = layoutInk('I', hand, bank, pools, createRng(seed));
+      return { centres: rowCentres(l.ink, l.width, l.height), penWidth: l.penWidth };
+    };
     for (let seed = 1; seed <= 6; seed++) {
-      const upright = layoutInk(
-        'I',
-        style({ slant: 0.3, strokes: { pen: 0.1, upright: true } }),
-        bank,
-        pools,
-        createRng(seed),
-      );
-      const lean = rowCentres(upright.ink, upright.width, upright.height);
-      expect(Math.max(...lean) - Math.min(...lean), `seed ${seed}`).toBeLessThan(1.5);
+      const upright = centres(true, seed);
+      expect(Math.max(...upright.centres) - Math.min(...upright.centres), `seed ${seed}`).toBeLessThan(1.5);
       expect(upright.penWidth).toBeCloseTo(2.4, 5); // 0.1 of the capital height, 24 px
-      const leaning = layoutInk(
-        'I',
-        style({ slant: 0.3, strokes: { pen: 0.1, upright: false } }),
-        bank,
-        pools,
-        createRng(seed),
-      );
-      const lean2 = rowCentres(leaning.ink, leaning.width, leaning.height);
+      const lean2 = centres(false, seed).centres;
       expect(lean2[0]! - lean2.at(-1)!, `seed ${seed}`).toBeGreaterThan(2); // a shear of 0.3 leans right going up
     }
   });
