@@ -1,8 +1,10 @@
 import type { Rng } from '@hcr/core';
+import type { Variant } from './skeletons.js';
 
 /**
  * What the pen draws on top of (or instead of) the sampled glyphs: marks (- ' . , /), the flags and bars of
- * continental 1s and 7s, accents, and the European M and serif I. All in the line's own stroke width.
+ * continental 1s and 7s, accents, the European M and serif I, and whole lines in single strokes (skeletons.ts).
+ * All in the line's own stroke width.
  */
 export interface PenContext {
   /** Ink map (0..1), row-major, `width` x `height`. */
@@ -23,7 +25,7 @@ export interface PlacedGlyph {
   h: number;
   shear: number;
   /** Pen strokes in the glyph's box (SKELETONS), for a line written in strokes. */
-  skeleton?: readonly (readonly (readonly [number, number])[])[];
+  skeleton?: Variant;
 }
 
 /** A round-capped pen stroke from (x0, y0) to (x1, y1), antialiased, max-composited. */
