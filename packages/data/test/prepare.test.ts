@@ -11,7 +11,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { datasetInfo, openDataset, prepareShards, processingFingerprint, verifyDataset } from '@hcr/data';
+import {
+  datasetInfo,
+  openDataset,
+  prepareShards,
+  processingFingerprint,
+  sha256,
+  verifyDataset,
+} from '@hcr/data';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Fixture, fakeImages, idxBytes, makeFixture } from './fixtures.js';
 
@@ -204,6 +211,26 @@ describe('prepareShards', () => {
       code: 'SHARDS_CORRUPT',
       hint: expect.stringContaining(`hcr data lines prepare --force --out ${lines}`),
     });
+  });
+
+  it('verifies each line shard: size, sha256 and its header, every problem named', async () => {
+    const lines = mkdtempSync(join(tmpdir(), 'hcr-lines-'));
+    const junk = Buffer.from('not a line shard at all, but its sum is in the manifest');
+    writeFileSync(join(lines, 'train-0000.lines'), junk);
+    writeFileSync(join(lines, 'test-0000.lines'), 'short');
+    const shards = [
+      { file: 'train-0000.lines', split: 'train', count: 1, bytes: junk.length, sha256: sha256(junk) },
+      { file: 'test-0000.lines', split: 'test', count: 1, bytes: 99, sha256: sha256(Buffer.from('short')) },
+      { file: 'val-0000.lines', split: 'val', count: 1, bytes: 1, sha256: sha256(Buffer.from('x')) },
+    ];
+    writeFileSync(join(lines, 'manifest.json'), JSON.stringify({ kind: 'hcr-lines', shards }));
+    const r = await verifyDataset(lines);
+    expect(r).toMatchObject({ kind: 'lines', ok: false, checked: 3 });
+    expect(r.bad).toEqual([
+      { file: 'train-0000.lines', problem: expect.stringMatching(/train-0000\.lines/) },
+      { file: 'test-0000.lines', problem: '5 bytes, the manifest says 99' },
+      { file: 'val-0000.lines', problem: 'cannot be read (ENOENT)' },
+    ]);
   });
 
   it('reports an unwritable output directory', async () => {
