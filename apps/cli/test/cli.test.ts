@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { initEngine } from '@hcr/engine';
 import { encodeGreyPng } from '@hcr/serve-onnx';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildTinyModel, saveLayersModel } from '../../../packages/eval/test/fixtures.js';
+import { buildTinyModel, saveLayersModel, saveTinyReaderRun } from '../../../packages/eval/test/fixtures.js';
 import { asBmp } from '../../../packages/serve-onnx/test/support/bmp.js';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from '../../../packages/serve-onnx/test/support/models.js';
 import { RANDOM_READER } from '../../../packages/serve-onnx/test/support/paths.js';
@@ -337,6 +337,17 @@ describe('hcr export onnx', () => {
     expect(stderr).toContain(`wrote ${join(dir, 'model.onnx')}`);
     expect(readdirSync(dir)).toContain('model.onnx');
     expect(`${stdout}${stderr}`).not.toMatch(/node backend|={10}/);
+  }, 120_000);
+
+  it('a line reader is checked on random lines, and says so instead of looking for character shards', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-export-reader-'));
+    await initEngine({ engine: 'wasm', purpose: 'infer', log: () => {} });
+    await saveTinyReaderRun(dir, 'reader-tiny', 1);
+    const r = await hcr('export', 'onnx', dir, '--samples', '2', '--json');
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out) as { output: string; realImages: string };
+    expect(out.output).toBe(join(dir, 'model.onnx'));
+    expect(out.realImages).toMatch(/^a line reader: checked on random lines/);
   }, 120_000);
 });
 

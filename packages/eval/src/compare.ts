@@ -161,6 +161,14 @@ function shownDir(dir: string): string {
  * the two sides when both reports are of the same model id.
  */
 export function diffReports(a: EvalReport, b: EvalReport, dirs?: { a: string; b: string }): CompareReport {
+  if (a.classNames.join('\u0000') !== b.classNames.join('\u0000'))
+    throw new HcrError(
+      'COMPARE_LABEL_SPACES',
+      `The two reports answer different classes: ${a.model.id} ${a.labelSpace ?? `${a.classNames.length} classes`}, ${b.model.id} ${b.labelSpace ?? `${b.classNames.length} classes`}; their per-class figures and confusions cannot be set side by side.`,
+      {
+        hint: 'Compare reports of one label space. A 47- or 62-class report gives its figures folded to 36 classes in its own page (Case section), beside the 36-class figures.',
+      },
+    );
   const headline: MetricDelta[] = [
     delta('overall accuracy', a.overall.accuracy, b.overall.accuracy),
     delta('overall top-3 accuracy', a.overall.top3Accuracy, b.overall.top3Accuracy),

@@ -56,17 +56,21 @@ export function checkModelAgainstData(run: ModelRun, dataset: Dataset): void {
 }
 
 /**
- * Without --data: the default dataset, unless the model was trained on another prepared dataset next to
- * it (e.g. `artifacts/data/shards-raw` for a seed-recipe model): found by the manifest sha256 recorded in
- * metadata.json, so the model is scored on the data it was made for. Not found: the default dataset of the
+ * Without --data: the default dataset, unless the model was trained on another prepared dataset next to it (e.g.
+ * `artifacts/data/shards-raw` for a seed-recipe model) or where metadata.json's training config says it was
+ * trained (a dataset prepared with --out anywhere): each found by the manifest sha256 recorded in metadata.json,
+ * so the model is scored on the data it was made for. Not found: the default dataset of the
  * model's label space (`artifacts/data/shards-62` for a 62-class model).
  */
 export async function trainingDatasetDir(run: ModelRun, log: (line: string) => void): Promise<string> {
   const parent = dirname(resolve(DEFAULT_DATASET_DIR));
   const entries = await readdir(parent, { withFileTypes: true }).catch(() => []);
+  // the default and the datasets beside it, then where the model says it was trained (prepared with --out elsewhere)
+  const recorded = run.metadata.trainingConfig?.data;
   const dirs = [
     resolve(DEFAULT_DATASET_DIR),
     ...entries.filter((e) => e.isDirectory()).map((e) => join(parent, e.name)),
+    ...(typeof recorded === 'string' ? [resolve(recorded)] : []),
   ];
   for (const dir of dirs) {
     const text = await readFile(join(dir, MANIFEST_FILE), 'utf8').catch(() => undefined);

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { LABEL_SPACE_62 } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import { compareSummary, diffReports, renderCompareHtml } from '../src/compare.js';
 import { MIXED, report } from './hand-report.js';
@@ -56,5 +57,15 @@ describe('hcr eval --compare: names, order, units', () => {
     const f1 = c.headline.find((h) => h.metric === 'overall macro-F1')!;
     expect(html).toContain(`<td>overall macro-F1</td><td>${f1.a.toFixed(4)}</td><td>${f1.b.toFixed(4)}</td>`);
     expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+  });
+
+  it('refuses two reports of different label spaces with an error naming both (it crashed on the class lists)', () => {
+    const b62 = { ...b, labelSpace: 'hcr62', classNames: LABEL_SPACE_62.classes } as typeof b;
+    expect(() => diffReports(a, b62)).toThrow(
+      expect.objectContaining({
+        code: 'COMPARE_LABEL_SPACES',
+        message: expect.stringMatching(/pipeline hcr36, pipeline hcr62/),
+      }),
+    );
   });
 });

@@ -11,6 +11,8 @@ import {
   createRng,
   DEFAULT_INPUT_NORMALISATION,
   LABEL_SPACE_36,
+  LINE_ALPHABET_36,
+  type LineAlphabet,
   type ModelMetadata,
   type SourceName,
   sourceId,
@@ -30,6 +32,7 @@ import {
 } from '@hcr/data';
 import { initEngine } from '@hcr/engine';
 import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
+import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, saveModel } from '@hcr/model';
 import { createCanvas } from '@napi-rs/canvas';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -285,4 +288,41 @@ export async function ensureFixture(): Promise<{ dataDir: string; modelsDir: str
     }
   }
   return { dataDir: FIXTURE_DATA, modelsDir: FIXTURE_MODELS, runDir };
+}
+
+/** A randomly initialised line reader saved as a run in `dir` (model.json, weights, metadata.json; no ONNX). */
+export async function saveTinyReaderRun(
+  dir: string,
+  id: string,
+  seed: number,
+  alphabet: LineAlphabet = LINE_ALPHABET_36,
+): Promise<void> {
+  const model = buildReader({ classes: alphabet.size, seed });
+  const metadata: ModelMetadata = {
+    formatVersion: 1,
+    id,
+    architecture: 'reader',
+    labelSpace: alphabet.labelSpace,
+    classNames: [...alphabet.symbols],
+    inputShape: [LINE_HEIGHT, -1, 1],
+    inputNormalisation: { ...DEFAULT_INPUT_NORMALISATION },
+    characterNormalisation: 'none',
+    letterSource: 'emnist-letters-repack',
+    dataManifestSha256: 'none',
+    commit: 'test',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    engine: 'wasm',
+    trainingConfig: {},
+    metrics: {},
+    task: 'line',
+    reader: {
+      alphabetId: alphabet.id,
+      symbols: [...alphabet.symbols],
+      height: LINE_HEIGHT,
+      stride: LINE_STRIDE,
+      minWidth: LINE_MIN_WIDTH,
+    },
+  };
+  await saveModel(model, dir, metadata);
+  model.dispose();
 }

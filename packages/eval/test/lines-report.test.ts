@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  DEFAULT_INPUT_NORMALISATION,
   encodeLineText,
   HcrError,
   LABEL_SPACE_62,
@@ -39,7 +38,7 @@ import {
   parseRealSets,
 } from '../src/lines/sources.js';
 import { resolveModelRun } from '../src/model-files.js';
-import { buildTinyModel, saveLayersModel } from './fixtures.js';
+import { buildTinyModel, saveLayersModel, saveTinyReaderRun } from './fixtures.js';
 
 let root: string;
 let runDir: string;
@@ -142,35 +141,8 @@ async function saveTinyReader(
   seed: number,
   alphabet: LineAlphabet = LINE_ALPHABET_36,
 ): Promise<string> {
-  const model = buildReader({ classes: alphabet.size, seed });
   const dir = join(root, 'models', id);
-  const metadata: ModelMetadata = {
-    formatVersion: 1,
-    id,
-    architecture: 'reader',
-    labelSpace: alphabet.labelSpace,
-    classNames: [...alphabet.symbols],
-    inputShape: [LINE_HEIGHT, -1, 1],
-    inputNormalisation: { ...DEFAULT_INPUT_NORMALISATION },
-    characterNormalisation: 'none',
-    letterSource: 'emnist-letters-repack',
-    dataManifestSha256: 'none',
-    commit: 'test',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    engine: 'wasm',
-    trainingConfig: {},
-    metrics: {},
-    task: 'line',
-    reader: {
-      alphabetId: alphabet.id,
-      symbols: [...alphabet.symbols],
-      height: LINE_HEIGHT,
-      stride: LINE_STRIDE,
-      minWidth: LINE_MIN_WIDTH,
-    },
-  };
-  await saveModel(model, dir, metadata);
-  model.dispose();
+  await saveTinyReaderRun(dir, id, seed, alphabet);
   try {
     const { bytes } = await exportModelFile(join(dir, 'model.json'));
     await writeOnnx(join(dir, 'model.onnx'), bytes);

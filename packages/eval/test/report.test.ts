@@ -1,6 +1,6 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LABEL_SPACE_36, sourceName } from '@hcr/core';
 import { openDataset } from '@hcr/data';
 import { initEngine } from '@hcr/engine';
@@ -195,6 +195,24 @@ describe('hcr eval report', () => {
       expect(r.report.data.dir).toBe('artifacts/data/raw');
       expect(r.report.data.matchesTraining).toBe(true);
       expect(r.reportDir).toBe(join(await realpath(root), 'artifacts/reports', FIXTURE_RUN));
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('without --data, finds the dataset where the model says it was trained (prepared with --out elsewhere)', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'hcr-eval-recorded-'));
+    const run = join(root, 'model');
+    await cp(fx.runDir, run, { recursive: true });
+    const meta = JSON.parse(await readFile(join(run, 'metadata.json'), 'utf8'));
+    meta.trainingConfig = { ...meta.trainingConfig, data: fx.dataDir };
+    await writeFile(join(run, 'metadata.json'), JSON.stringify(meta));
+    const cwd = process.cwd();
+    process.chdir(root); // no artifacts/data here
+    try {
+      const r = await evaluateRun({ run, sample: 30, workers: 1, outDir: join(root, 'reports') });
+      expect(resolve(root, r.report.data.dir)).toBe(await realpath(fx.dataDir));
+      expect(r.report.data.matchesTraining).toBe(true);
     } finally {
       process.chdir(cwd);
     }

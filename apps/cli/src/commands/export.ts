@@ -73,9 +73,14 @@ export function registerExport(program: Command): void {
       });
       const output = resolve(flags.output ?? join(dirname(loaded.modelJsonPath), 'model.onnx'));
       const real =
-        images > 0
-          ? await realTestImages(flags.data ?? modelDatasetDir(loaded), loaded, images)
-          : { skipped: 'disabled (--images 0)' };
+        images === 0
+          ? { skipped: 'disabled (--images 0)' }
+          : loaded.metadata?.reader
+            ? {
+                skipped:
+                  'a line reader: checked on random lines of several widths (`hcr eval <run> --runtime both` reads every real line with both runtimes)',
+              }
+            : await realTestImages(flags.data ?? modelDatasetDir(loaded), loaded, images);
       const verify = await verifyExport(loaded, bytes, {
         tolerance,
         samples,
@@ -180,7 +185,10 @@ function positive(flag: string, v: string): number {
 }
 
 /** The default dataset of the model's label space (a 62-class model's test images are in shards-62). */
+/** Where the model was trained (metadata.json's training config), else its label space's default dataset. */
 function modelDatasetDir(loaded: LoadedModel): string {
+  const recorded = loaded.metadata?.trainingConfig?.data;
+  if (typeof recorded === 'string' && existsSync(join(recorded, MANIFEST_FILE))) return recorded;
   const id = loaded.metadata?.labelSpace;
   return id && id !== 'hcr36' ? defaultDatasetDir(labelSpace(id)) : DEFAULT_DATASET_DIR;
 }
@@ -191,8 +199,11 @@ async function realTestImages(
   loaded: LoadedModel,
   n: number,
 ): Promise<{ x: Float32Array; n: number; label: string } | { skipped: string }> {
-  if (!existsSync(join(dir, MANIFEST_FILE)))
-    return { skipped: `no prepared dataset at ${dir} (run \`hcr data prepare\`)` };
+  if (!existsSync(join(dir, MANIFEST_FILE))) {
+    const space = loaded.metadata?.labelSpace;
+    const labels = space && space !== 'hcr36' ? ` --labels ${labelSpace(space).classes.length}` : '';
+    return { skipped: `no prepared dataset at ${dir} (run \`hcr data prepare${labels}\`, or pass --data)` };
+  }
   const shapes = inputShapesOf(loaded);
   const dataset = await openDataset(dir);
   const imageShape = dataset.manifest.imageShape;
