@@ -60,6 +60,24 @@ export function rebuildCommand(dir: string, kind: DatasetKind): string {
 }
 
 /**
+ * The command that prepares the dataset expected in `dir`, as a user types it: a label space's default folder
+ * (`artifacts/data/shards-62`, `artifacts/data/lines-62`) gets that label space's command, any other folder `--out`.
+ */
+export function prepareCommand(dir: string, kind: DatasetKind): string {
+  const lines = kind === 'lines';
+  const base = resolve(lines ? DEFAULT_LINES_DIR : DEFAULT_DATASET_DIR);
+  const abs = resolve(dir);
+  if (abs === base) return lines ? '`hcr data lines prepare`' : '`hcr data prepare`';
+  const labels = abs.startsWith(`${base}-`) ? abs.slice(base.length + 1) : '';
+  // configs/lines-62.json is the only line config of another label space
+  if (labels === '62' || (!lines && labels === '47'))
+    return lines
+      ? `\`hcr data lines prepare --config configs/lines-${labels}.json\``
+      : `\`hcr data prepare --labels ${labels}\``;
+  return lines ? `\`hcr data lines prepare --out ${dir}\`` : `\`hcr data prepare --out ${dir}\``;
+}
+
+/**
  * A dataset folder's manifest.json: read, parsed and checked for the fields every reader needs, or an error
  * naming the file and how to rebuild it. `kind` is what the manifest says it is (line manifests carry
  * `kind: 'hcr-lines'`, character manifests no kind).

@@ -9,7 +9,7 @@ import {
   pixelLookupTable,
   shuffleInPlace,
 } from '@hcr/core';
-import { readDatasetManifest, rebuildCommand } from './dataset-dir.js';
+import { prepareCommand, readDatasetManifest, rebuildCommand } from './dataset-dir.js';
 import { sha256 } from './hash.js';
 import {
   type DataManifest,
@@ -71,7 +71,7 @@ export async function openDataset(dir: string = DEFAULT_DATASET_DIR): Promise<Da
   const read = await readDatasetManifest(abs);
   if (!read)
     throw new HcrError('SHARDS_MISSING', `No prepared dataset in ${abs} (no ${MANIFEST_FILE}).`, {
-      hint: 'Run `hcr data prepare` first (with HCR_DATA_DIR pointing at the raw files).',
+      hint: `Run ${prepareCommand(abs, 'characters')} first (with HCR_DATA_DIR pointing at the raw files), or pass the dataset's folder.`,
     });
   if (read.kind === 'lines')
     throw new HcrError('SHARDS_MISSING', `${abs} holds a line dataset, not character shards.`, {

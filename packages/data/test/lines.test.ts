@@ -16,6 +16,7 @@ import {
   lineText,
   loadGlyphBank,
   locateGlyphFiles,
+  openDataset,
   openLineDataset,
   prepareLines,
   resolveLineConfig,
@@ -250,6 +251,30 @@ describe('line config and dataset errors', () => {
     expect(err).toBeInstanceOf(HcrError);
     expect(err.code).toBe('LINES_MISSING');
     expect(err.message).toContain('hcr data lines prepare');
+  });
+
+  it("a missing dataset's hint names the command of its folder's label space", async () => {
+    const cwd = process.cwd();
+    process.chdir(mkdtempSync(join(tmpdir(), 'hcr-missing-')));
+    try {
+      const hint = async (open: () => Promise<unknown>) => ((await open().catch((e) => e)) as HcrError).hint;
+      expect(await hint(() => openDataset('artifacts/data/shards-62'))).toMatch(
+        /`hcr data prepare --labels 62`/,
+      );
+      expect(await hint(() => openDataset('artifacts/data/shards-47'))).toMatch(
+        /`hcr data prepare --labels 47`/,
+      );
+      expect(await hint(() => openDataset('artifacts/data/shards'))).toMatch(/`hcr data prepare` first/);
+      expect(await hint(() => openDataset('elsewhere'))).toMatch(/`hcr data prepare --out \S*\/elsewhere`/);
+      expect(await hint(() => openLineDataset('artifacts/data/lines-62'))).toMatch(
+        /`hcr data lines prepare --config configs\/lines-62\.json`/,
+      );
+      expect(await hint(() => openLineDataset('artifacts/data/lines'))).toMatch(
+        /`hcr data lines prepare` first/,
+      );
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
 

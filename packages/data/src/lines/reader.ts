@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeLineLabels, HcrError, knownLineAlphabet, LINE_ALPHABETS, type LineAlphabet } from '@hcr/core';
-import { rebuildCommand } from '../dataset-dir.js';
+import { prepareCommand, rebuildCommand } from '../dataset-dir.js';
 import { sha256 } from '../hash.js';
 import type { LineSplitName } from './config.js';
 import { decodeLineShard } from './format.js';
@@ -66,7 +66,7 @@ export async function openLineDataset(dir: string = DEFAULT_LINES_DIR): Promise<
     text = await readFile(join(abs, LINE_MANIFEST_FILE), 'utf8');
   } catch {
     throw new HcrError('LINES_MISSING', `No line dataset in ${abs} (no ${LINE_MANIFEST_FILE}).`, {
-      hint: 'Run `hcr data lines prepare` first (with HCR_DATA_DIR pointing at the raw files, e.g. ../shared/data).',
+      hint: `Run ${prepareCommand(abs, 'lines')} first (with HCR_DATA_DIR pointing at the raw files, e.g. ../shared/data), or pass the dataset's folder.`,
     });
   }
   let manifest: LineManifest;
