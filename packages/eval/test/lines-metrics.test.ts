@@ -272,4 +272,16 @@ describe('the reader summary table', () => {
     const merged = readerSummary(report(), 'index.html');
     expect(merged).not.toContain('case-exact');
   });
+
+  it('says n/a for a case the truths never hold (all-capital names), not 0.00%', () => {
+    const r = report(0.5193);
+    (r.sources[0] as { caseConfusion: unknown }).caseConfusion = {
+      lower: { count: 0, otherCase: 0, rate: 0 },
+      upper: { count: 400, otherCase: 8, rate: 0.02 },
+      letters: [],
+    };
+    expect(readerSummary(r, 'index.html')).toContain(
+      'handwritten-names-dev: case (no constraint) lower -> capital n/a (none in the truths), capital -> lower 2.00% of 400',
+    );
+  });
 });

@@ -364,7 +364,7 @@ export async function renderLinesHtml(
 <div class="cards" id="headline">${cards}</div>
 ${skipped}
 <h2>Results</h2>
-<p>Scoring is case-insensitive and drops characters outside the reader's alphabet from truth and read (<code>filterLineText</code>); the full-string match drops nothing${
+<p>Scoring is case-insensitive and drops characters outside the reader's alphabet from truth and read (<code>filterLineText</code>); the full-string match drops nothing but still ignores case${
     hasCaseExact(r.sources) ? '; case-exact (a case-sensitive reader) also respects case' : ''
   }. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. The real dev sets are never trained on.${targetsText(
     r,

@@ -28,7 +28,7 @@ export function readerSummary(r: LinesReport, indexHtml: string): string {
     .filter((s) => s.caseConfusion)
     .map(
       ({ name, caseConfusion: c }) =>
-        `${name}: case (no constraint) lower -> capital ${pc(c!.lower.rate)}, capital -> lower ${pc(c!.upper.rate)}`,
+        `${name}: case (no constraint) lower -> capital ${caseRate(c!.lower)}, capital -> lower ${caseRate(c!.upper)}`,
     );
   const failed = r.sources
     .filter((s) => s.failed.count)
@@ -45,4 +45,9 @@ export function readerSummary(r: LinesReport, indexHtml: string): string {
     `speed: ${speed.join(', ')}`,
     `Report: ${indexHtml}`,
   ].join('\n');
+}
+
+/** A case-confusion rate with its count: none of a case in the truths is "n/a", not 0.00%. */
+function caseRate(c: { count: number; rate: number }): string {
+  return c.count === 0 ? 'n/a (none in the truths)' : `${pc(c.rate)} of ${c.count}`;
 }
