@@ -149,4 +149,36 @@ describe('onnxruntime in a worker thread', () => {
       createRecognizer({ model: new Uint8Array([1, 2, 3, 4]), inferenceThread: true }),
     ).rejects.toMatchObject({ code: expect.stringMatching(/^MODEL_/) });
   });
+
+  it('a page given up before its worker begins it fails CANCELLED at once and is never prepared', async () => {
+    const pool = new PreparePool(1);
+    // The same slow page begun at the same time on a pool of its own: how long preparing it takes.
+    const reference = new PreparePool(1);
+    try {
+      const busy = pool.run({ kind: 'line', bytes: await slowPdf(2_000), limits: {} }).catch(() => undefined);
+      const giveUp = new AbortController();
+      const slow = await slowPdf(12_000);
+      const abandoned = pool.run({ kind: 'line', bytes: slow, limits: {} }, giveUp.signal);
+      const timed = reference.run({ kind: 'line', bytes: slow, limits: {} }).then(
+        () => 'reference',
+        () => 'reference',
+      );
+      await new Promise((r) => setTimeout(r, 200)); // both tasks are with the worker by now
+      giveUp.abort();
+      await expect(abandoned).rejects.toMatchObject({ code: 'CANCELLED' });
+      // The next page is prepared right after the first: the abandoned one, had it run, would take as long as
+      // the reference (pages wait their turn), so the next page would come after it.
+      const next = pool
+        .run({ kind: 'text-lines', bytes: await lineScan('TAX'), limits: {} })
+        .then(() => 'next');
+      expect(await Promise.race([next, timed])).toBe('next');
+      await busy;
+      expect(
+        await pool.run({ kind: 'line', bytes: slow, limits: {} }, AbortSignal.abort()).catch((e) => e.code),
+      ).toBe('CANCELLED');
+    } finally {
+      await pool.close();
+      await reference.close();
+    }
+  });
 });

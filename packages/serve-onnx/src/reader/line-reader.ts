@@ -96,9 +96,20 @@ export interface LineReader {
   readonly lexiconNames: string[];
   read(input: LineInput, opts?: ReadOptions): Promise<LineReading>;
   read(inputs: readonly LineInput[], opts?: ReadOptions): Promise<LineReading[]>;
-  /** Preprocessing alone: the 32-px high line the model will see (with its placement, from an image). */
-  prepare(input: Uint8Array | { image: Uint8Array }, limits?: Partial<LineLimits>): Promise<PreparedTextLine>;
-  prepare(input: LineInput, limits?: Partial<LineLimits>): Promise<PreparedLine | PreparedTextLine>;
+  /**
+   * Preprocessing alone: the 32-px high line the model will see (with its placement, from an image). With worker
+   * threads, `signal` gives the work up (CANCELLED) when its caller no longer wants it.
+   */
+  prepare(
+    input: Uint8Array | { image: Uint8Array },
+    limits?: Partial<LineLimits>,
+    signal?: AbortSignal,
+  ): Promise<PreparedTextLine>;
+  prepare(
+    input: LineInput,
+    limits?: Partial<LineLimits>,
+    signal?: AbortSignal,
+  ): Promise<PreparedLine | PreparedTextLine>;
   /**
    * Reads every line of writing in an image of several (a note, an address, a multi-line field), in reading
    * order (@hcr/image's `findTextLines`: top to bottom, columns side by side one after another). An image of
@@ -113,6 +124,7 @@ export interface LineReader {
   prepareLines(
     image: Uint8Array,
     limits?: Partial<LineLimits> & TextLinesOptions,
+    signal?: AbortSignal,
   ): Promise<PreparedTextLine[]>;
   /** Validates and compiles options (throws HcrError for bad ones); reuse the result for many lines. */
   compile(opts?: ReadOptions): DecodeOptions;
@@ -247,19 +259,21 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   const prepare = (
     input: LineInput,
     limits?: Partial<LineLimits>,
+    signal?: AbortSignal,
   ): Promise<PreparedLine | PreparedTextLine> => {
     if (isPrepared(input)) return Promise.resolve(input);
     const bytes = input instanceof Uint8Array ? input : input.image;
     const lim = { ...opts.limits, ...limits };
-    return pool ? prepareLineInPool(pool, bytes, lim) : prepareLineImage(bytes, lim);
+    return pool ? prepareLineInPool(pool, bytes, lim, signal) : prepareLineImage(bytes, lim);
   };
 
   const prepareLines = (
     image: Uint8Array,
     limits?: Partial<LineLimits> & TextLinesOptions,
+    signal?: AbortSignal,
   ): Promise<PreparedTextLine[]> => {
     const lim = { ...opts.limits, ...limits };
-    return pool ? prepareTextLinesInPool(pool, image, lim) : prepareTextLines(image, lim);
+    return pool ? prepareTextLinesInPool(pool, image, lim, signal) : prepareTextLines(image, lim);
   };
 
   async function readLines(

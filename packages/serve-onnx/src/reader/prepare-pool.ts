@@ -6,8 +6,9 @@ export function prepareLineInPool(
   pool: PreparePool,
   bytes: Uint8Array,
   limits: Partial<LineLimits> = {},
+  signal?: AbortSignal,
 ): Promise<PreparedTextLine> {
-  return pool.run<PreparedTextLine>({ kind: 'line', bytes, limits });
+  return pool.run<PreparedTextLine>({ kind: 'line', bytes, limits }, signal);
 }
 
 export { PreparePool };
@@ -17,13 +18,11 @@ export async function prepareTextLinesInPool(
   pool: PreparePool,
   bytes: Uint8Array,
   limits: Partial<LineLimits> & TextLinesOptions = {},
+  signal?: AbortSignal,
 ): Promise<PreparedTextLine[]> {
   const { pixels, lines } = await pool.run<{ pixels: Uint8Array; lines: Omit<PreparedTextLine, 'pixels'>[] }>(
-    {
-      kind: 'text-lines',
-      bytes,
-      limits,
-    },
+    { kind: 'text-lines', bytes, limits },
+    signal,
   );
   let at = 0;
   return lines.map((l) => {

@@ -7,7 +7,7 @@ import type { RecognizerInput } from '../recognizer.js';
 export function statusFor(e: HcrError): number {
   if (e.code === 'IMAGE_TOO_LARGE' || e.code === 'IMAGE_UNDECODABLE') return 400;
   if (e.code.startsWith('MODEL_')) return 500;
-  if (e.code === 'OVERLOADED' || e.code === 'TIMEOUT' || e.code === 'SHUTTING_DOWN') return 503;
+  if (e.code === 'OVERLOADED' || e.code === 'TIMEOUT' || e.code === 'SHUTTING_DOWN' || e.code === 'CANCELLED') return 503;
   if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return 415;
   return 400;
 }
@@ -98,17 +98,16 @@ export function checkCount(n: number, max: number) {
 }
 
 /** `p`, or a TIMEOUT HcrError after `ms` (one timer and one promise per call: it runs on every request). */
-export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+export function withTimeout<T>(p: Promise<T>, ms: number, onTimeout?: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new HcrError('TIMEOUT', `The request took longer than ${ms} ms to answer.`, {
-            hint: 'The server is overloaded (retry later, or send fewer images or pages per request), or an image is that slow to decode (a PDF page of very many drawing operations: send it as PNG or JPEG).',
-          }),
-        ),
-      ms,
-    );
+    const timer = setTimeout(() => {
+      onTimeout?.();
+      reject(
+        new HcrError('TIMEOUT', `The request took longer than ${ms} ms to answer.`, {
+          hint: 'The server is overloaded (retry later, or send fewer images or pages per request), or an image is that slow to decode (a PDF page of very many drawing operations: send it as PNG or JPEG). A server that reads many-page documents needs a longer --timeout-ms (and --prepare-workers).',
+        }),
+      );
+    }, ms);
     p.then(
       (v) => {
         clearTimeout(timer);

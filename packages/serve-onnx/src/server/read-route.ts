@@ -92,6 +92,11 @@ export function registerReadRoute(
         .join(' ');
       throw new HcrError(e.code, `${which}: ${e.problem}`, { hint: e.hint });
     };
+    // Given up when the request times out or its client leaves: pages not yet begun are then dropped.
+    const gone = new AbortController();
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
     const work = (async () => {
       const items = await pagesToRead(images, pageChoice, limits.maxImagesPerRequest, documentPages);
       // Each image's (or page's) lines: one with layout=line, every line of writing in it with layout=lines.
@@ -100,8 +105,14 @@ export function registerReadRoute(
           const { input: image, page } = item;
           return (
             layout === 'lines'
-              ? reader.prepareLines(image, { maxInputPixels: limits.maxInputPixels, columns, page })
-              : reader.prepare(image, { maxInputPixels: limits.maxInputPixels, page }).then((line) => [line])
+              ? reader.prepareLines(
+                  image,
+                  { maxInputPixels: limits.maxInputPixels, columns, page },
+                  gone.signal,
+                )
+              : reader
+                  .prepare(image, { maxInputPixels: limits.maxInputPixels, page }, gone.signal)
+                  .then((line) => [line])
           ).catch(named(item));
         }),
       );
@@ -135,7 +146,7 @@ export function registerReadRoute(
         ? { ...head, ...readings[0]!, timing }
         : { ...head, readings, timing };
     })();
-    return reply.send(await withTimeout(work, limits.timeoutMs));
+    return reply.send(await withTimeout(work, limits.timeoutMs, () => gone.abort()));
   });
 
   return batcher;

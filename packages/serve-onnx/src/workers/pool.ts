@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { HcrError } from '@hcr/core';
 import { type PackedRef, Packer, unpack } from './packing.js';
 import { workerFor } from './spawn.js';
-import type { PackedTask, PrepareTask, WorkerReplies, WorkerReply } from './tasks.js';
+import type { PackedTask, PrepareTask, WorkerCancel, WorkerReplies, WorkerReply } from './tasks.js';
 
 interface Pending {
   resolve: (r: unknown) => void;
@@ -11,6 +11,11 @@ interface Pending {
   task: PrepareTask;
   /** performance.now() when it was asked for. */
   since: number;
+  /**
+   * Given up by its caller (already failed CANCELLED) after it went to its worker: kept until the worker drops it
+   * or answers, so that the deadline still stops a worker held by it.
+   */
+  cancelled?: true;
 }
 
 interface Slot {
@@ -90,6 +95,7 @@ export class PreparePool {
       const p = slot.pending.get(msg.id);
       if (!p) return;
       slot.pending.delete(msg.id);
+      if (p.cancelled) return;
       if ('result' in msg) p.resolve(msg.result);
       else
         p.reject(
@@ -120,22 +126,55 @@ export class PreparePool {
     return slot;
   }
 
-  /** Runs one task: its image bytes are copied at once and travel with the turn's other tasks. */
-  run<R>(task: PrepareTask): Promise<R> {
+  /**
+   * Runs one task: its image bytes are copied at once and travel with the turn's other tasks. When `signal`
+   * aborts (its request timed out, or its client left) the task fails with CANCELLED at once, and a page not yet
+   * begun is dropped by its worker instead of being prepared for nobody.
+   */
+  run<R>(task: PrepareTask, signal?: AbortSignal): Promise<R> {
     if (this.closed) return Promise.reject(new Error('the preparation pool is closed'));
+    if (signal?.aborted) return Promise.reject(cancelled());
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise<R>((resolve, reject) => {
+      const onAbort = () => this.cancel(id);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
       // The bytes are packed (copied) at once: request bodies may be views into Node's shared buffer pool, and
       // callers may reuse them. With a deadline the task keeps a copy of its own, to start again elsewhere.
       const own = this.watchdog ? { ...task, bytes: task.bytes.slice() } : task;
       this.enqueue(slot, id, {
-        resolve: resolve as (r: unknown) => void,
-        reject,
+        resolve: (r) => {
+          done();
+          resolve(r as R);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
         task: own,
         since: performance.now(),
       });
     });
+  }
+
+  /** A task given up by its caller: failed at once; its worker drops it (and says so) if it has not begun it. */
+  private cancel(id: number): void {
+    for (const slot of this.slots) {
+      const p = slot.pending.get(id);
+      if (!p || p.cancelled) continue;
+      const waiting = slot.outbox.findIndex((t) => t.id === id);
+      if (waiting >= 0) {
+        slot.outbox.splice(waiting, 1);
+        slot.pending.delete(id);
+        if (slot.pending.size === 0) slot.worker.unref();
+      } else {
+        p.cancelled = true;
+        slot.worker.postMessage({ cancel: [id] } satisfies WorkerCancel);
+      }
+      p.reject(cancelled());
+      return;
+    }
   }
 
   private enqueue(slot: Slot, id: number, p: Pending): void {
@@ -160,6 +199,7 @@ export class PreparePool {
       const fresh = this.spawn();
       this.slots[i] = fresh;
       for (const [id, p] of slot.pending) {
+        if (p.cancelled) continue;
         if (now - p.since <= timeout) this.enqueue(fresh, id, p);
         else
           p.reject(
@@ -194,4 +234,14 @@ export class PreparePool {
     clearInterval(this.watchdog);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
+}
+
+function cancelled(): HcrError {
+  return new HcrError(
+    'CANCELLED',
+    'The preparation was given up: its request ended (it timed out, or its client left).',
+    {
+      hint: 'Nothing to fix in the image; send it again when the server is less busy, or with a longer --timeout-ms.',
+    },
+  );
 }

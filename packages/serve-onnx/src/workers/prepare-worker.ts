@@ -8,7 +8,14 @@ import { parentPort } from 'node:worker_threads';
 import { HcrError } from '@hcr/core';
 import { type PreparedTextLine, prepareImage, prepareLineImage, prepareTextLines } from '@hcr/image/decode';
 import { Packer, unpack } from './packing.js';
-import type { PrepareTask, WorkerReplies, WorkerReply, WorkerRequests } from './tasks.js';
+import {
+  isPageTask,
+  type PrepareTask,
+  type WorkerCancel,
+  type WorkerReplies,
+  type WorkerReply,
+  type WorkerRequests,
+} from './tasks.js';
 
 /** A task's result: its pixels (moved back in the reply's buffer), and for a page each line without them. */
 type Prepared = { pixels: Uint8Array | Float32Array; lines?: Omit<PreparedTextLine, 'pixels'>[] };
@@ -56,7 +63,32 @@ async function handle(id: number, task: PrepareTask): Promise<void> {
   }
 }
 
-port.on('message', ({ tasks, buffer }: WorkerRequests) => {
-  for (const { id, task } of tasks)
-    void handle(id, { ...task, bytes: unpack(buffer, task.bytes) as Uint8Array } as PrepareTask);
+// Pages wait their turn (isPageTask): begun all at once, twenty pages of four PDFs shared the CPU and memory until
+// every request ran out of time together; one at a time, the first request's pages finish first, and pages of a
+// request given up are dropped before they begin.
+const pages: { id: number; task: PrepareTask }[] = [];
+let pageRunning = false;
+async function runPages(): Promise<void> {
+  if (pageRunning) return;
+  pageRunning = true;
+  for (let next = pages.shift(); next; next = pages.shift()) await handle(next.id, next.task);
+  pageRunning = false;
+}
+
+port.on('message', (msg: WorkerRequests | WorkerCancel) => {
+  if ('cancel' in msg) {
+    // dropped pages are answered, so the pool stops waiting for them; begun ones finish (or the deadline stops us)
+    const gone = new Set(msg.cancel);
+    for (let i = pages.length - 1; i >= 0; i--)
+      if (gone.has(pages[i]!.id))
+        reply({ id: pages.splice(i, 1)[0]!.id, error: { code: 'CANCELLED', problem: 'dropped' } });
+    return;
+  }
+  for (const { id, task } of msg.tasks) {
+    const full = { ...task, bytes: unpack(msg.buffer, task.bytes) as Uint8Array } as PrepareTask;
+    if (isPageTask(full)) {
+      pages.push({ id, task: full });
+      void runPages();
+    } else void handle(id, full);
+  }
 });
