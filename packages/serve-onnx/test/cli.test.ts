@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
 import { HCR_ARGS, ROOT, runHcr } from './support/run-hcr.js';
+import { slowPdf } from './support/slow-pdf.js';
 
 const run = (args: string[]) => runHcr(args);
 
@@ -112,6 +113,53 @@ describe('hcr serve', () => {
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    child = undefined;
+  });
+
+  it('a second signal while a request is in flight stops at once, says requests were cut, and exits 1', async () => {
+    child = spawn(
+      process.execPath,
+      [
+        ...HCR_ARGS,
+        'serve',
+        '--model',
+        FIXTURE_MODEL,
+        '--port',
+        '0',
+        '--log-level',
+        'warn',
+        '--timeout-ms',
+        '60000',
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+    });
+    const url = await new Promise<string>((res, rej) => {
+      let err = '';
+      child!.stderr!.on('data', (d) => {
+        err += d;
+        const m = /hcr serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        if (m) res(m[1]!);
+      });
+      child!.on('exit', (code) => rej(new Error(`serve exited ${code}: ${err}`)));
+    });
+    // a PDF page seconds long to draw keeps a request in flight
+    const slow = fetch(`${url}/v1/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/pdf' },
+      body: await slowPdf(20_000),
+    }).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 500));
+    const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(out).toMatch(/second signal: stopping at once, requests still in flight are cut/);
+    expect(await slow).toBeInstanceOf(Error); // its connection was cut, not answered
     child = undefined;
   });
 });

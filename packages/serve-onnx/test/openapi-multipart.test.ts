@@ -87,6 +87,12 @@ describe('multipart uploads and /openapi.json', () => {
     const tooLarge = await send('/v1/predict', form([['image', Buffer.alloc(300 * 1024, 7)]]));
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.json.error.code).toBe('BODY_TOO_LARGE');
+    expect(tooLarge.json.error.hint).toMatch(/a crop of the character.*--body-limit/);
+    const tooLargeLine = await send('/v1/read', form([['image', Buffer.alloc(300 * 1024, 7)]]));
+    expect(tooLargeLine.json.error).toMatchObject({
+      code: 'BODY_TOO_LARGE',
+      hint: expect.stringMatching(/a crop of the line or field/),
+    });
     const garbage = await send('/v1/predict', form([['image', Buffer.from('not an image at all')]]));
     expect(garbage.status).toBe(400);
     expect(garbage.json.error.code).toBe('IMAGE_UNDECODABLE');

@@ -7,7 +7,8 @@ import type { RecognizerInput } from '../recognizer.js';
 export function statusFor(e: HcrError): number {
   if (e.code === 'IMAGE_TOO_LARGE' || e.code === 'IMAGE_UNDECODABLE') return 400;
   if (e.code.startsWith('MODEL_')) return 500;
-  if (e.code === 'OVERLOADED' || e.code === 'TIMEOUT' || e.code === 'SHUTTING_DOWN' || e.code === 'CANCELLED') return 503;
+  if (e.code === 'OVERLOADED' || e.code === 'TIMEOUT' || e.code === 'SHUTTING_DOWN' || e.code === 'CANCELLED')
+    return 503;
   if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return 415;
   return 400;
 }

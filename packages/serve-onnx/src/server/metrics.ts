@@ -16,7 +16,8 @@ export function createMetrics() {
       name: 'hcr_http_request_duration_seconds',
       help: 'HTTP request latency by route',
       labelNames: ['route'] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      // up to the longest request timeout a server is likely given: a read of many pages takes seconds
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),
     images: new Counter({

@@ -127,7 +127,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       'this model was trained without the canonical character normalisation, but served inputs get it; expect lower accuracy than a model trained on canonical shards',
     );
   if (opts.handleSignals) {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) {
+        // a second signal (SIGTERM, then Ctrl-C): stop now, and say that requests were cut
+        logger.warn({ signal }, 'second signal: stopping at once, requests still in flight are cut');
+        process.exit(1);
+      }
+      stopping = true;
       logger.info({ signal }, 'shutting down: finishing in-flight requests');
       hcr.shutdown(opts.drainMs ?? 0).then(
         () => {
@@ -140,8 +147,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         },
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   }
   return { ...hcr, url, port, recognizer, reader };
 }

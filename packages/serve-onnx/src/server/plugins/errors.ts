@@ -49,7 +49,7 @@ export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): 
         413,
         'BODY_TOO_LARGE',
         `The request body is over the limit of ${limits.bodyLimit} bytes.`,
-        'Send a smaller image (a crop of the character), or fewer images per request.',
+        `Send a smaller image (a crop of the ${req.url.startsWith('/v1/read') ? 'line or field' : 'character'}, or a JPEG instead of a PNG scan), or fewer images per request; a server for large scans takes --body-limit.`,
       );
     if (status === 415)
       return sendError(
