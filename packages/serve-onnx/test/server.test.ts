@@ -261,8 +261,18 @@ describe('HTTP service', () => {
     expect((await hcr.app.inject('/healthz')).statusCode).toBe(200);
     const metrics = (await hcr.app.inject('/metrics')).body;
     expect(metrics).toMatch(/hcr_http_requests_total\{route="\/v1\/predict",method="POST",status="413"\} 1/);
-    expect(metrics).toMatch(/hcr_http_request_duration_seconds_bucket/);
+    expect(metrics).toMatch(/hcr_http_request_duration_seconds_bucket\{le="60",route="\/v1\/predict"\}/);
     expect(metrics).toMatch(/hcr_inference_batch_size_count \d+/);
+    // errors counted by their code, as the answers name them
+    expect(metrics).toMatch(/hcr_http_errors_total\{route="\/v1\/predict",code="BODY_TOO_LARGE"\} 1/);
+    // a caller's request id comes back, to find the request's log line
+    const tagged = await hcr.app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'abc-123' },
+    });
+    expect(tagged.headers['x-request-id']).toBe('abc-123');
+    expect((await hcr.app.inject('/healthz')).headers['x-request-id']).toMatch(/\S/);
   });
 
   it('micro-batches concurrent requests into one onnxruntime run', async () => {

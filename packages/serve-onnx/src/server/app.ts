@@ -89,6 +89,8 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
 
   const app: HcrFastify = Fastify({
     loggerInstance: opts.logger,
+    // a caller's (or a proxy's) request id is kept, logged and sent back; else fastify numbers requests
+    requestIdHeader: 'x-request-id',
     bodyLimit: limits.bodyLimit,
     ...slowClientTimeouts(limits),
     clientErrorHandler: clientErrorHandler(limits.requestTimeoutMs),

@@ -14,6 +14,8 @@ export function statusFor(e: HcrError): number {
 }
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string, hint?: string) {
+  // for the request's log line and the errors metric (lifecycle plugin)
+  (reply.request as { errorCode?: string }).errorCode = code;
   return reply
     .code(status)
     .type('application/json')

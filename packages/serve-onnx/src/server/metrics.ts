@@ -12,6 +12,12 @@ export function createMetrics() {
       labelNames: ['route', 'method', 'status'] as const,
       registers: [registry],
     }),
+    errors: new Counter({
+      name: 'hcr_http_errors_total',
+      help: 'HTTP requests answered with an error, by route and error code (TIMEOUT, OVERLOADED, BAD_IMAGE, ...)',
+      labelNames: ['route', 'code'] as const,
+      registers: [registry],
+    }),
     latency: new Histogram({
       name: 'hcr_http_request_duration_seconds',
       help: 'HTTP request latency by route',

@@ -17,8 +17,10 @@ export function registerLifecycle(app: HcrFastify, state: Lifecycle, metrics: Me
     done();
   });
   // While shutting down, close each connection after its response so the listener can finish closing.
-  app.addHook('onSend', (_req, reply, payload, done) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (state.closing) reply.header('connection', 'close');
+    // the request's id (the client's x-request-id when it sent one), to find its log line
+    reply.header('x-request-id', req.id);
     done(null, payload);
   });
   app.addHook('onResponse', (req, reply, done) => {
@@ -27,10 +29,16 @@ export function registerLifecycle(app: HcrFastify, state: Lifecycle, metrics: Me
       (performance.now() - ((req as { startedAt?: number }).startedAt ?? performance.now())) / 1000;
     metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, seconds);
-    if (reply.statusCode >= 500 && !state.closing)
-      req.log.error({ route, status: reply.statusCode, seconds }, 'request failed');
-    else if (infoEnabled(req.log))
-      req.log.info({ route, status: reply.statusCode, ms: +(seconds * 1000).toFixed(2) }, 'request');
+    const code = (req as { errorCode?: string }).errorCode;
+    if (code) metrics.errors.inc({ route, code });
+    const line = {
+      route,
+      status: reply.statusCode,
+      ms: +(seconds * 1000).toFixed(2),
+      ...(code ? { code } : {}),
+    };
+    if (reply.statusCode >= 500 && !state.closing) req.log.error(line, 'request failed');
+    else if (infoEnabled(req.log)) req.log.info(line, 'request');
     done();
   });
 }
