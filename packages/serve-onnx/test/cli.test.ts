@@ -84,16 +84,14 @@ describe('hcr serve', () => {
     });
   });
 
-  it('serves predictions and stops cleanly on SIGTERM', async () => {
+  /** `hcr serve` of the fixture model on a free port, in `child`; resolves with its URL once it listens. */
+  const serve = (...flags: string[]) => {
     child = spawn(
       process.execPath,
-      [...HCR_ARGS, 'serve', '--model', FIXTURE_MODEL, '--port', '0', '--log-level', 'warn'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, NO_COLOR: '1' },
-      },
+      [...HCR_ARGS, 'serve', '--model', FIXTURE_MODEL, '--port', '0', '--log-level', 'warn', ...flags],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
     );
-    const url = await new Promise<string>((res, rej) => {
+    return new Promise<string>((res, rej) => {
       let err = '';
       child!.stderr!.on('data', (d) => {
         err += d;
@@ -102,6 +100,10 @@ describe('hcr serve', () => {
       });
       child!.on('exit', (code) => rej(new Error(`serve exited ${code}: ${err}`)));
     });
+  };
+
+  it('serves predictions and stops cleanly on SIGTERM', async () => {
+    const url = await serve();
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const img = await sharp(join(HANDWRITING_DIR, '7-0.jpg')).png().toBuffer();
     const res = await fetch(`${url}/v1/predict`, {
@@ -111,40 +113,16 @@ describe('hcr serve', () => {
     });
     expect(((await res.json()) as { predictions: { label: string }[] }).predictions[0]!.label).toBe('7');
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
-    child.kill('SIGTERM');
+    child!.kill('SIGTERM');
     expect(await exited).toBe(0);
     child = undefined;
   });
 
   it('a second signal while a request is in flight stops at once, says requests were cut, and exits 1', async () => {
-    child = spawn(
-      process.execPath,
-      [
-        ...HCR_ARGS,
-        'serve',
-        '--model',
-        FIXTURE_MODEL,
-        '--port',
-        '0',
-        '--log-level',
-        'warn',
-        '--timeout-ms',
-        '60000',
-      ],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
-    );
+    const url = await serve('--timeout-ms', '60000');
     let out = '';
-    child.stdout!.on('data', (d) => {
+    child!.stdout!.on('data', (d) => {
       out += d;
-    });
-    const url = await new Promise<string>((res, rej) => {
-      let err = '';
-      child!.stderr!.on('data', (d) => {
-        err += d;
-        const m = /hcr serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-        if (m) res(m[1]!);
-      });
-      child!.on('exit', (code) => rej(new Error(`serve exited ${code}: ${err}`)));
     });
     // a PDF page seconds long to draw keeps a request in flight
     const slow = fetch(`${url}/v1/predict`, {
@@ -154,9 +132,9 @@ describe('hcr serve', () => {
     }).catch((e: Error) => e);
     await new Promise((r) => setTimeout(r, 500));
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
-    child.kill('SIGTERM');
+    child!.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));
-    child.kill('SIGINT');
+    child!.kill('SIGINT');
     expect(await exited).toBe(1);
     expect(out).toMatch(/second signal: stopping at once, requests still in flight are cut/);
     expect(await slow).toBeInstanceOf(Error); // its connection was cut, not answered
