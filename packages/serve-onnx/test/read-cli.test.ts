@@ -368,6 +368,19 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     expect(noModel!.stderr).toMatch(/Cannot read the line reader .*none\.onnx/);
   });
 
+  it('notes that a case-merged reader reads lower-case letters of a pattern as capitals', async () => {
+    const [lower, upper] = await Promise.all([
+      run(['read', '--model', RANDOM_READER, line, '--pattern', '[A-Z][a-z]*']),
+      run(['read', '--model', RANDOM_READER, line, '--pattern', '[A-Z0-9]*\\d']),
+    ]);
+    expect(lower.code, lower.stderr).toBe(0);
+    expect(lower.stderr).toMatch(
+      /reads case-merged text \(capitals\): the pattern's lower-case letters match their capitals/,
+    );
+    expect(upper.code, upper.stderr).toBe(0);
+    expect(upper.stderr).not.toMatch(/case-merged/); // \d is a class, not a lower-case letter
+  });
+
   it('hcr serve refuses a missing or empty lexicon file, naming it', async () => {
     const args = ['serve', '--model', FIXTURE_MODEL, '--reader', RANDOM_READER, '--port', '0'];
     const [missing, blankList] = await Promise.all([

@@ -24,7 +24,7 @@ import {
   imageFileReader,
   pageOf,
 } from '../image-files.js';
-import { formatOption, out, outputFormat, printJson } from '../output.js';
+import { formatOption, log, out, outputFormat, printJson } from '../output.js';
 import { countProgress } from '../progress.js';
 
 /** The pipeline's reader: its two readers packed into one file by its export task. */
@@ -143,6 +143,15 @@ Examples:
           minConfidence: opts.minConfidence,
         };
         const compiled = reader.compile(options); // a bad pattern or class fails before any image is read
+        // A case-merged reader reads [a-z] in a pattern as [A-Z] (it writes capitals only): say so, once.
+        if (
+          opts.pattern &&
+          /[a-z]/.test(opts.pattern.replace(/\\[a-zA-Z]/g, '')) &&
+          reader.info.alphabet.caseMerged
+        )
+          log(
+            `note: ${reader.info.id} reads case-merged text (capitals): the pattern's lower-case letters match their capitals, and the answers are in capitals.`,
+          );
         if (opts.columns === false && opts.layout !== 'lines')
           throw new HcrError('BAD_OPTION', '--no-columns applies only with --layout lines.', {
             hint: 'Add --layout lines to read every line of each image (--no-columns: rows across the page).',
