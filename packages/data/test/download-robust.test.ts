@@ -5,12 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { HcrError } from '@hcr/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { downloadDatasets, type FetchLike } from '../src/download/index.js';
 import { mnistPackageCopy } from '../src/download/mnist-package.js';
 import { type DatasetLock, datasetLock, type LockedDataset } from '../src/lock.js';
-import { gz, idx, sha, zipOf } from './zip-fixtures.js';
+import { caught, gz, idx, sha, zipOf } from './zip-fixtures.js';
 
 // What an auditor found running `hcr data download` against a loopback mirror: server errors, captive
 // portals, mirrors, offline machines and hanging servers. Every server here is on 127.0.0.1.
@@ -140,15 +139,6 @@ function opts(extra: Parameters<typeof downloadDatasets>[0] = {}) {
     retryDelayMs: 0,
     ...extra,
   };
-}
-
-async function caught(p: Promise<unknown>): Promise<HcrError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(HcrError);
-  return e as HcrError;
 }
 
 async function tree(dir = dest, prefix = ''): Promise<string[]> {

@@ -6,12 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { HcrError } from '@hcr/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { downloadDatasets } from '../src/download/index.js';
 import { decodeIdx } from '../src/idx.js';
 import type { DatasetLock, LockedDataset } from '../src/lock.js';
 import {
+  caught,
   gz,
   idx,
   type RangeServer,
@@ -79,15 +79,6 @@ function lockFor(zipUrl = `${srv.base}${ZIP}`): { lock: DatasetLock; lockPath: s
     },
   };
   return { lock, lockPath: join(dest, 'lock.json') };
-}
-
-async function caught(p: Promise<unknown>): Promise<HcrError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(HcrError);
-  return e as HcrError;
 }
 
 /** Every file under dir, relative, sorted. */

@@ -5,12 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { HcrError } from '@hcr/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DownloadProgress, downloadDatasets } from '../src/download/index.js';
 import { decodeIdx } from '../src/idx.js';
 import type { DatasetLock, LockedDataset } from '../src/lock.js';
-import { gz, idx, sha, zipOf } from './zip-fixtures.js';
+import { caught, gz, idx, sha, zipOf } from './zip-fixtures.js';
 
 // ---- fixtures, generated at runtime -------------------------------------------------------------------
 
@@ -156,15 +155,6 @@ afterEach(async () => {
 });
 
 const fast = { retryDelayMs: 0 };
-
-async function caught(p: Promise<unknown>): Promise<HcrError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(HcrError);
-  return e as HcrError;
-}
 
 /** Every file under dest, relative, sorted (to prove nothing stray is left behind). */
 async function tree(dir = dest, prefix = ''): Promise<string[]> {

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { HcrError } from '@hcr/core';
+import { expect } from 'vitest';
 
 /** A valid IDX file: images (rank 3, n x 28 x 28) or labels (rank 1). Pixels from a small LCG so gzip cannot shrink them to nothing. */
 export function idx(kind: 'images' | 'labels', n: number, seed: number): Buffer {
@@ -237,4 +239,14 @@ export async function startRangeServer(): Promise<RangeServer> {
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+/** The HcrError a download is expected to fail with (the test fails if it resolves or throws anything else). */
+export async function caught(p: Promise<unknown>): Promise<HcrError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(HcrError);
+  return e as HcrError;
 }
