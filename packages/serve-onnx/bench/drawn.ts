@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { createRng, LINE_ALPHABET_36, type Rng } from '@hcr/core';
 import { createTextSource, type LineKind } from '@hcr/data';
+import { alignmentErrors } from '@hcr/eval';
 import { distance } from 'fastest-levenshtein';
 import sharp from 'sharp';
 import { createLineReader } from '../src/index.js';
@@ -170,28 +171,13 @@ process.stdout.write(
   `reader ${readerFile}; load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,
 );
 
-/** Characters of the truth lost or read as another, from the edit script of an equal-length or shorter reading. */
+/** Characters of the truth lost or read as another, from eval's minimal alignment of the truth to the reading. */
 function countErrors(truth: string, read: string): void {
-  if (truth === read) return;
-  if (read.length === truth.length) {
-    for (let i = 0; i < truth.length; i++)
-      if (truth[i] !== read[i])
-        misread.set(`${truth[i]}->${read[i]}`, (misread.get(`${truth[i]}->${read[i]}`) ?? 0) + 1);
-    return;
-  }
-  // a shorter reading: the characters the longest common subsequence leaves out of the truth
-  const dp = Array.from({ length: truth.length + 1 }, () => new Uint16Array(read.length + 1));
-  for (let i = truth.length - 1; i >= 0; i--)
-    for (let j = read.length - 1; j >= 0; j--)
-      dp[i]![j] = truth[i] === read[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
-  let [i, j] = [0, 0];
-  while (i < truth.length) {
-    if (j < read.length && truth[i] === read[j]) [i, j] = [i + 1, j + 1];
-    else if (j < read.length && dp[i]![j + 1]! >= dp[i + 1]![j]!) j++;
-    else {
-      if (read.length < truth.length) lost.set(truth[i]!, (lost.get(truth[i]!) ?? 0) + 1);
-      i++;
-    }
+  for (const op of alignmentErrors(truth, read)) {
+    if (!op.truth) continue; // an inserted character: neither lost nor misread
+    const key = op.read ? `${op.truth}->${op.read}` : op.truth;
+    const counts = op.read ? misread : lost;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
 }
 
