@@ -230,9 +230,7 @@ function registerLines(data: Command): void {
 
   lines
     .command('verify')
-    .description(
-      're-check every line shard against its size, sha256 and header; exit 1 naming any bad one',
-    )
+    .description('re-check every line shard against its size, sha256 and header; exit 1 naming any bad one')
     .option('--dir <dir>', 'line dataset directory', DEFAULT_LINES_DIR)
     .option('--json', 'print JSON')
     .action(async (opts: CommonOpts) => printVerify(await verifyLineDataset(opts.dir), opts));
