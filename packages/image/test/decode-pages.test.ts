@@ -101,6 +101,33 @@ describe('PDF', () => {
     expect(huge.width / huge.height).toBeCloseTo(2, 1);
   });
 
+  it('refuses a PDF holding a picture too large to decode before decoding it, and draws one within bounds', async () => {
+    // A picture may hold twice the pixel limit (a 600-dpi A4 scan is drawn lower): here 4 megapixels.
+    const pdfWith = async (width: number, height: number) => {
+      const doc = await PDFDocument.create();
+      const jpeg = await sharp({ create: { width, height, channels: 3, background: '#fff' } })
+        .jpeg()
+        .toBuffer();
+      doc.addPage([pt(width / 4), pt(height / 4)]).drawImage(await doc.embedJpg(jpeg), {
+        x: 0,
+        y: 0,
+        width: pt(width / 4),
+        height: pt(height / 4),
+      });
+      return doc.save();
+    };
+    const limits = { maxInputPixels: 2_000_000, workingSize: 8192 };
+    await expect(decodeImage(await pdfWith(2100, 2000), limits)).rejects.toMatchObject({
+      code: 'IMAGE_TOO_LARGE',
+      message: expect.stringMatching(
+        /^The PDF holds a picture of 2100x2000 = 4\.2 megapixels, over the limit of 4\.0 megapixels/,
+      ),
+      hint: expect.stringMatching(/300 dpi/),
+    });
+    const drawn = await decodeImage(await pdfWith(2000, 1900), limits);
+    expect(drawn.width * drawn.height).toBeLessThanOrEqual(2_000_000);
+  });
+
   it('refuses a truncated or corrupt PDF, naming it', async () => {
     const pdf = await scannedPdf(1);
     for (const bad of [new TextEncoder().encode('%PDF-1.7\nnot a pdf at all\n'), pdf.subarray(0, 200)])

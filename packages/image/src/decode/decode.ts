@@ -2,7 +2,7 @@ import { HcrError } from '@hcr/core';
 import sharp, { type OutputInfo } from 'sharp';
 import { bmpRunLength, bmpSize, decodeBmpPixels } from './bmp.js';
 import { decodeHeicPixels } from './heic.js';
-import { pdfPageCount, renderPdfPage } from './pdf.js';
+import { PDF_PICTURE_LIMIT_FACTOR, pdfPageCount, renderPdfPage } from './pdf.js';
 import { decodeSmallPngPixels } from './small-png.js';
 
 /**
@@ -86,7 +86,13 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
             corrupt: (problem, cause) => badImage(problem, cause),
           })
         : format === 'pdf'
-          ? await renderPdfPage(bytes, page, maxInputPixels, (pages) => checkPage(format, page, pages))
+          ? await renderPdfPage(
+              bytes,
+              page,
+              maxInputPixels,
+              (pages) => checkPage(format, page, pages),
+              pdfPictureTooLarge,
+            )
           : undefined;
   let raw: { data: Buffer; info: OutputInfo };
   try {
@@ -416,9 +422,7 @@ function tooLargeError(
   limit: number,
   cause?: unknown,
 ): HcrError {
-  const text = size
-    ? `${size.width}x${size.height} = ${((size.width * size.height) / 1e6).toFixed(1)} megapixels`
-    : 'larger than allowed';
+  const text = size ? sizeText(size) : 'larger than allowed';
   return new HcrError(
     'IMAGE_TOO_LARGE',
     `The image is ${text}, over the limit of ${(limit / 1e6).toFixed(1)} megapixels.`,
@@ -428,3 +432,17 @@ function tooLargeError(
     },
   );
 }
+
+/** The error for a PDF holding a picture too large to decode (its page would be drawn within the limit). */
+function pdfPictureTooLarge(picture: { width: number; height: number }, limit: number): HcrError {
+  return new HcrError(
+    'IMAGE_TOO_LARGE',
+    `The PDF holds a picture of ${sizeText(picture)}, over the limit of ${(limit / 1e6).toFixed(1)} megapixels for a picture in a PDF (${PDF_PICTURE_LIMIT_FACTOR}x the limit for an image).`,
+    {
+      hint: 'Scan the page at 300 dpi (an A4 page is then 8.7 megapixels), or send the page as a PNG or TIFF within the limit.',
+    },
+  );
+}
+
+const sizeText = (size: { width: number; height: number }) =>
+  `${size.width}x${size.height} = ${((size.width * size.height) / 1e6).toFixed(1)} megapixels`;

@@ -21,7 +21,7 @@ export {
 } from './decode.js';
 export { encodeGreyPng } from './grey-png.js';
 export { MAX_LISTED_PAGES, PAGE_LIST_PATTERN, type PageList, parsePageList } from './page-list.js';
-export { PDF_DPI } from './pdf.js';
+export { PDF_DPI, PDF_PICTURE_LIMIT_FACTOR } from './pdf.js';
 export {
   DEFAULT_LINE_LIMITS,
   type LineLimits,

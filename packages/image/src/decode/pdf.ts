@@ -14,6 +14,13 @@ import { HcrError } from '@hcr/core';
 export const PDF_DPI = 200;
 const SCAN_DPI_RANGE = [100, 600] as const;
 
+/**
+ * A picture inside a PDF may hold up to this many times the pixel limit: its page is drawn within the limit (a
+ * 600-dpi A4 scan, 35 megapixels, is drawn at 25), but pdf.js decodes every picture whole before drawing it (a
+ * 1 MB PDF holding a 14000x14000 JPEG took 58 s and 3 GB to draw).
+ */
+export const PDF_PICTURE_LIMIT_FACTOR = 2;
+
 type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 type PdfDocument = Awaited<ReturnType<Pdfjs['getDocument']>['promise']>;
 
@@ -51,11 +58,38 @@ function badPdf(problem: string, cause?: unknown): HcrError {
   });
 }
 
+/**
+ * The largest picture in a PDF by the /Width and /Height of its dictionary, read without decoding anything:
+ * a picture is a stream, and streams never sit inside compressed object streams, so every picture's
+ * dictionary is in the file as text. A size given by reference is not seen here (pdf.js' `maxImageSize`
+ * leaves such a picture out instead).
+ */
+export function largestPdfPicture(bytes: Uint8Array): { width: number; height: number } | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  let largest: { width: number; height: number } | undefined;
+  for (const m of text.matchAll(/\/Subtype\s*\/Image\b/g)) {
+    // The dictionary lies between its object's `obj` (or the previous `endobj`) and its `stream`.
+    const from = Math.max(text.lastIndexOf('obj', m.index), m.index - 4096);
+    const ends = [text.indexOf('stream', m.index), text.indexOf('obj', m.index), m.index + 4096];
+    const dict = text.slice(from, Math.min(...ends.filter((i) => i >= 0)));
+    const width = Number(/\/Width\s+(\d+)(?!\s+\d+\s+R)/.exec(dict)?.[1]);
+    const height = Number(/\/Height\s+(\d+)(?!\s+\d+\s+R)/.exec(dict)?.[1]);
+    if (width > 0 && height > 0 && (!largest || width * height > largest.width * largest.height))
+      largest = { width, height };
+  }
+  return largest;
+}
+
 /** Opens a PDF (a copy of its bytes: pdf.js takes over the buffer it is given), runs `use`, closes it. */
-async function withPdf<T>(bytes: Uint8Array, use: (doc: PdfDocument) => Promise<T>): Promise<T> {
+async function withPdf<T>(
+  bytes: Uint8Array,
+  use: (doc: PdfDocument) => Promise<T>,
+  maxPicturePixels = -1,
+): Promise<T> {
   const lib = await loadPdfjs();
   const task = lib.getDocument({
     data: new Uint8Array(bytes),
+    maxImageSize: maxPicturePixels,
     isEvalSupported: false,
     standardFontDataUrl: standardFontDataUrl(),
     verbosity: lib.VerbosityLevel.ERRORS,
@@ -127,45 +161,56 @@ export function pdfPageCount(bytes: Uint8Array): Promise<number> {
 /**
  * One page of a PDF (from 1; without one, the first) as RGBA pixels on white paper, at its scan's resolution
  * (or PDF_DPI), lowered to stay within `maxInputPixels`. `checkPage` is given the page count once the PDF is
- * open, to refuse a page it lacks, or no page of several (the rule every file of pages follows).
+ * open, to refuse a page it lacks, or no page of several (the rule every file of pages follows). A PDF holding
+ * a picture over PDF_PICTURE_LIMIT_FACTOR times `maxInputPixels` is refused before anything is decoded
+ * (`tooLarge` makes the error).
  */
 export function renderPdfPage(
   bytes: Uint8Array,
   page: number | undefined,
   maxInputPixels: number,
   checkPage: (pages: number) => void,
+  tooLarge: (picture: { width: number; height: number }, limit: number) => Error,
 ): Promise<{ data: Buffer; width: number; height: number; channels: 4 }> {
-  return withPdf(bytes, async (doc) => {
-    checkPage(doc.numPages);
-    const number = page ?? 1;
-    let pdfPage: PdfPage;
-    try {
-      pdfPage = await doc.getPage(number);
-    } catch (e) {
-      throw badPdf(`Page ${number} of the PDF cannot be read (${(e as Error).message}).`, e);
-    }
-    const points = pdfPage.getViewport({ scale: 1 });
-    const dpi = (await scanDpi(pdfPage)) ?? PDF_DPI;
-    const dpiScale = Math.min(Math.max(dpi, SCAN_DPI_RANGE[0]), SCAN_DPI_RANGE[1]) / 72;
-    const fits = Math.sqrt(maxInputPixels / Math.max(1, points.width * points.height));
-    const viewport = pdfPage.getViewport({ scale: Math.min(dpiScale, fits) });
-    const width = Math.max(1, Math.floor(viewport.width));
-    const height = Math.max(1, Math.floor(viewport.height));
-    // pdf.js' own canvas factory: its canvas package and the one that draws the paths must be the same build.
-    const factory = doc.canvasFactory as { create(width: number, height: number): PageCanvas };
-    const { canvas, context } = factory.create(width, height);
-    type RenderParams = Parameters<typeof pdfPage.render>[0];
-    try {
-      await pdfPage.render({ canvas, canvasContext: context, viewport } as unknown as RenderParams).promise;
-    } catch (e) {
-      throw badPdf(`Page ${number} of the PDF cannot be drawn (${(e as Error).message}).`, e);
-    }
-    const { data } = context.getImageData(0, 0, width, height);
-    return {
-      data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
-      width,
-      height,
-      channels: 4,
-    };
-  });
+  const maxPicturePixels = PDF_PICTURE_LIMIT_FACTOR * maxInputPixels;
+  const picture = largestPdfPicture(bytes);
+  if (picture && picture.width * picture.height > maxPicturePixels)
+    return Promise.reject(tooLarge(picture, maxPicturePixels));
+  return withPdf(
+    bytes,
+    async (doc) => {
+      checkPage(doc.numPages);
+      const number = page ?? 1;
+      let pdfPage: PdfPage;
+      try {
+        pdfPage = await doc.getPage(number);
+      } catch (e) {
+        throw badPdf(`Page ${number} of the PDF cannot be read (${(e as Error).message}).`, e);
+      }
+      const points = pdfPage.getViewport({ scale: 1 });
+      const dpi = (await scanDpi(pdfPage)) ?? PDF_DPI;
+      const dpiScale = Math.min(Math.max(dpi, SCAN_DPI_RANGE[0]), SCAN_DPI_RANGE[1]) / 72;
+      const fits = Math.sqrt(maxInputPixels / Math.max(1, points.width * points.height));
+      const viewport = pdfPage.getViewport({ scale: Math.min(dpiScale, fits) });
+      const width = Math.max(1, Math.floor(viewport.width));
+      const height = Math.max(1, Math.floor(viewport.height));
+      // pdf.js' own canvas factory: its canvas package and the one that draws the paths must be the same build.
+      const factory = doc.canvasFactory as { create(width: number, height: number): PageCanvas };
+      const { canvas, context } = factory.create(width, height);
+      type RenderParams = Parameters<typeof pdfPage.render>[0];
+      try {
+        await pdfPage.render({ canvas, canvasContext: context, viewport } as unknown as RenderParams).promise;
+      } catch (e) {
+        throw badPdf(`Page ${number} of the PDF cannot be drawn (${(e as Error).message}).`, e);
+      }
+      const { data } = context.getImageData(0, 0, width, height);
+      return {
+        data: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        width,
+        height,
+        channels: 4,
+      };
+    },
+    maxPicturePixels,
+  );
 }
