@@ -17,7 +17,8 @@ export interface Lexicon extends SymbolAutomaton {
 /**
  * Build a lexicon for the alphabet. Entries are canonicalised like reads (upper-cased for a case-merged
  * alphabet) and split on whitespace into words; words with characters outside the alphabet are skipped
- * (counted in `skipped`). No usable word at all is an HcrError LEXICON_EMPTY.
+ * (counted in `skipped`). A case-sensitive alphabet accepts each word as listed, capitalised and in capitals
+ * (a list's `Martin` is read from a form's `MARTIN` too). No usable word at all is an HcrError LEXICON_EMPTY.
  */
 export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): Lexicon {
   const C = alphabet.size;
@@ -39,18 +40,22 @@ export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): 
         continue;
       }
       seen.add(word);
-      let node = 0;
-      for (const k of labels) {
-        let c = child.get(node * C + k);
-        if (c === undefined) {
-          c = parent.length;
-          parent.push(node);
-          terminal.push(0);
-          child.set(node * C + k, c);
+      for (const variant of caseVariants(word, alphabet)) {
+        const ks = [...variant].map((ch) => code.get(ch) ?? -1);
+        if (ks.includes(-1)) continue; // a capital the alphabet lacks: the word as listed is kept
+        let node = 0;
+        for (const k of ks) {
+          let c = child.get(node * C + k);
+          if (c === undefined) {
+            c = parent.length;
+            parent.push(node);
+            terminal.push(0);
+            child.set(node * C + k, c);
+          }
+          node = c;
         }
-        node = c;
+        terminal[node] = 1;
       }
-      terminal[node] = 1;
       kept++;
     }
   }
@@ -108,4 +113,10 @@ export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): 
       return terminal[state] === 1;
     },
   };
+}
+
+/** A word as listed, capitalised and in capitals, canonical for the alphabet (one form when case is merged). */
+function caseVariants(word: string, alphabet: LineAlphabet): Set<string> {
+  const capitalised = word.charAt(0).toUpperCase() + word.slice(1);
+  return new Set([word, capitalised, word.toUpperCase()].map((w) => canonicalLineText(w, alphabet)));
 }

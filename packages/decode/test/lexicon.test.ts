@@ -1,4 +1,4 @@
-import { LINE_ALPHABET_36 } from '@hcr/core';
+import { LABEL_SPACE_62, LINE_ALPHABET_36, lineAlphabet } from '@hcr/core';
 import { createLexicon, decodeCtc } from '@hcr/decode';
 import { describe, expect, it } from 'vitest';
 import { exhaustive, matrix, randomProbs, rng, tinyAlphabet } from './helpers.js';
@@ -28,6 +28,26 @@ describe('lexicon', () => {
     const noSpace = createLexicon(['AB'], tinyAlphabet(['A', 'B']));
     expect(noSpace.has('AB')).toBe(true);
     expect(noSpace.has('AB?AB')).toBe(false); // an unknown character is not taken for a missing space
+  });
+
+  it("accepts a case-sensitive list's words as listed, capitalised and in capitals, and no other case", () => {
+    const cased = createLexicon(['Martin', 'dupont', "d'Arc", 'ÉLODIE'], lineAlphabet(LABEL_SPACE_62));
+    expect(cased.words).toBe(3); // ÉLODIE is outside the alphabet
+    expect(cased.skipped).toBe(1);
+    for (const text of [
+      'Martin',
+      'MARTIN',
+      'dupont',
+      'Dupont',
+      'DUPONT',
+      "d'Arc",
+      "D'Arc",
+      "D'ARC",
+      'MARTIN DUPONT',
+    ])
+      expect(cased.has(text), text).toBe(true);
+    for (const text of ['martin', 'mARTIN', 'DuPont', "d'arc", 'Mar'])
+      expect(cased.has(text), text).toBe(false);
   });
 
   it('picks the word over a slightly likelier non-word', () => {
