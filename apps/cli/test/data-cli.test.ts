@@ -39,7 +39,7 @@ describe('hcr data', () => {
     expect(r.code).toBe(1);
     // The verdict is the command's output: on stdout, with the command that rebuilds this folder.
     expect(r.out).toMatch(/corrupt test-0000\.shard/);
-    expect(r.out).toContain(`hcr data prepare --force --out ${dir}`);
+    expect(r.out).toContain(`hcr data prepare --out ${dir} --force`);
   });
 
   it('prepare with no data anywhere exits non-zero, names the file and the fix, writes no manifest', async () => {

@@ -49,14 +49,14 @@ export async function checkDatasetOutput(outDir: string, kind: DatasetKind): Pro
 export type DatasetKind = 'characters' | 'lines';
 
 /**
- * The command that rebuilds the dataset in `dir`, as a user types it: `--out` unless it is the default folder
- * (a default command would rebuild another dataset than the damaged one).
+ * The command that writes the dataset in `dir` again, as a user types it: prepareCommand's with `--force`
+ * (a label space's default folder gets its `--labels` or `--config`; any other folder `--out`, which needs the
+ * options it was made with).
  */
 export function rebuildCommand(dir: string, kind: DatasetKind): string {
-  const lines = kind === 'lines';
-  const cmd = lines ? 'hcr data lines prepare --force' : 'hcr data prepare --force';
-  const isDefault = resolve(dir) === resolve(lines ? DEFAULT_LINES_DIR : DEFAULT_DATASET_DIR);
-  return isDefault ? `\`${cmd}\`` : `\`${cmd} --out ${dir}\` (with the options it was made with)`;
+  const prepare = prepareCommand(dir, kind);
+  const forced = `${prepare.slice(0, -1)} --force\``;
+  return prepare.includes(' --out ') ? `${forced} (with the options it was made with)` : forced;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   openDataset,
   openLineDataset,
   prepareLines,
+  rebuildCommand,
   resolveLineConfig,
 } from '../src/index.js';
 import { makeFixture } from './fixtures.js';
@@ -214,7 +215,7 @@ describe.skipIf(!haveData)('synthetic lines from the real characters', () => {
     expect(err).toBeInstanceOf(HcrError);
     expect(err.code).toBe('LINE_SHARD_CORRUPT');
     expect(err.message).toContain('test-0000.lines');
-    expect(err.message).toContain('hcr data lines prepare --force');
+    expect(err.message).toMatch(/hcr data lines prepare --out \S+ --force/);
     // and prepare repairs it rather than calling it up to date
     const r = await prepareLines({
       dataDir,
@@ -271,6 +272,17 @@ describe('line config and dataset errors', () => {
       );
       expect(await hint(() => openLineDataset('artifacts/data/lines'))).toMatch(
         /`hcr data lines prepare` first/,
+      );
+      // a damaged one's rebuild is the same command with --force
+      expect(rebuildCommand('artifacts/data/shards-62', 'characters')).toBe(
+        '`hcr data prepare --labels 62 --force`',
+      );
+      expect(rebuildCommand('artifacts/data/lines-62', 'lines')).toBe(
+        '`hcr data lines prepare --config configs/lines-62.json --force`',
+      );
+      expect(rebuildCommand('artifacts/data/lines', 'lines')).toBe('`hcr data lines prepare --force`');
+      expect(rebuildCommand('elsewhere', 'characters')).toMatch(
+        /^`hcr data prepare --out \S*elsewhere --force` \(with the options it was made with\)$/,
       );
     } finally {
       process.chdir(cwd);

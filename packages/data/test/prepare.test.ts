@@ -192,7 +192,7 @@ describe('prepareShards', () => {
         await expect(attempt()).rejects.toMatchObject({
           code: 'SHARDS_CORRUPT',
           message: expect.stringContaining(join(out, 'manifest.json')),
-          hint: expect.stringContaining(`hcr data prepare --force --out ${out}`),
+          hint: expect.stringContaining(`hcr data prepare --out ${out} --force`),
         });
       expect((await prepare()).upToDate).toBe(false);
       expect((await verifyDataset(out)).ok).toBe(true);
@@ -209,7 +209,7 @@ describe('prepareShards', () => {
     writeFileSync(join(lines, 'manifest.json'), '{"kind": "hcr-li');
     await expect(verifyDataset(lines)).rejects.toMatchObject({
       code: 'SHARDS_CORRUPT',
-      hint: expect.stringContaining(`hcr data lines prepare --force --out ${lines}`),
+      hint: expect.stringContaining(`hcr data lines prepare --out ${lines} --force`),
     });
   });
 
