@@ -1,7 +1,7 @@
 import type { DataManifest, SplitName } from './manifest.js';
 import { openDataset } from './reader.js';
 
-/** The summary `hcr data info` prints: counts per split and source, classes, letters source. */
+/** The summary `hcr data info` prints: counts per split, source and class, classes, letters source. */
 export interface DatasetInfo {
   dir: string;
   manifestSha256: string;
@@ -11,7 +11,11 @@ export interface DatasetInfo {
   labelSpace: DataManifest['labelSpace'];
   classes: number;
   classNames: string[];
-  counts: Record<SplitName, { total: number; perSource: DataManifest['counts'][SplitName]['perSource'] }>;
+  /** Images per split, per source and per class (indexed like classNames). */
+  counts: Record<
+    SplitName,
+    { total: number; perSource: DataManifest['counts'][SplitName]['perSource']; perClass: number[] }
+  >;
   /** train + val: everything the model may learn from. */
   trainAndVal: number;
   shards: number;
@@ -22,7 +26,10 @@ export async function datasetInfo(dir?: string): Promise<DatasetInfo> {
   const d = await openDataset(dir);
   const m = d.manifest;
   const counts = Object.fromEntries(
-    Object.entries(m.counts).map(([k, v]) => [k, { total: v.total, perSource: v.perSource }]),
+    Object.entries(m.counts).map(([k, v]) => [
+      k,
+      { total: v.total, perSource: v.perSource, perClass: v.perClass },
+    ]),
   ) as DatasetInfo['counts'];
   return {
     dir: d.dir,

@@ -12,8 +12,11 @@ import {
   type EnsureRawDataOptions,
   ensureLineRawData,
   ensureRawData,
+  LINE_KINDS,
   type LineConfig,
+  type LineDatasetInfo,
   type LineVerifyResult,
+  lineDatasetInfo,
   loadDataConfig,
   loadLineConfig,
   openDataset,
@@ -102,11 +105,13 @@ export function registerData(program: Command): void {
     .command('info')
     .description('counts per split, source and class of a prepared dataset')
     .option('--dir <dir>', 'prepared dataset directory', DEFAULT_DATASET_DIR)
-    .option('--json', 'print JSON')
-    .action(async (opts: CommonOpts) => {
+    .option('--per-class', 'print a table of every class: its images in each split')
+    .option('--json', 'print JSON (per class too)')
+    .action(async (opts: CommonOpts & { perClass?: boolean }) => {
       const info = await datasetInfo(opts.dir);
       if (opts.json) return printJson(info);
       printSummary(info);
+      if (opts.perClass) printPerClass(info);
     });
 
   data
@@ -204,28 +209,27 @@ function registerLines(data: Command): void {
         workers: opts.workers === undefined ? undefined : Number(opts.workers),
         onProgress: opts.json ? undefined : (m) => log(`  ${m}`),
       });
-      const { manifest } = result;
-      const summary = {
-        dir: result.outDir,
-        upToDate: result.upToDate,
-        seconds: result.seconds,
-        manifestSha256: result.manifestSha256,
-        alphabet: manifest.alphabet,
-        counts: manifest.counts,
-        shards: manifest.shards.length,
-        bytes: manifest.shards.reduce((a, s) => a + s.bytes, 0),
-      };
-      if (opts.json) return printJson(summary);
+      const info = await lineDatasetInfo(result.outDir);
+      if (opts.json) return printJson({ ...info, upToDate: result.upToDate, seconds: result.seconds });
       log(
         `${green(result.upToDate ? 'up to date' : 'prepared')} ${result.outDir} in ${result.seconds.toFixed(1)} s`,
       );
-      for (const [split, c] of Object.entries(manifest.counts))
-        log(
-          `  ${split.padEnd(5)} ${String(c.lines).padStart(6)} lines, ${c.characters} characters, mean width ${(c.columns / Math.max(1, c.lines)).toFixed(0)} px`,
-        );
-      log(
-        `  ${summary.shards} shards, ${(summary.bytes / 1e6).toFixed(1)} MB; manifest sha256 ${result.manifestSha256}`,
-      );
+      printLineSummary(info, log);
+    });
+
+  lines
+    .command('info')
+    .description(
+      'what a prepared line dataset holds: alphabet, glyph sources, lines per split and kind of text',
+    )
+    .option('--dir <dir>', 'line dataset directory', DEFAULT_LINES_DIR)
+    .option('--json', 'print JSON')
+    .action(async (opts: CommonOpts) => {
+      const info = await lineDatasetInfo(opts.dir);
+      if (opts.json) return printJson(info);
+      const print = (line: string) => process.stdout.write(`${line}\n`);
+      print(`${out.bold('lines')} ${info.dir}`);
+      printLineSummary(info, print);
     });
 
   lines
@@ -350,5 +354,36 @@ function printSummary(info: Awaited<ReturnType<typeof datasetInfo>>): void {
       `  train+val ${info.trainAndVal}; ${info.shards} shards, ${(info.bytes / 1e6).toFixed(1)} MB; manifest sha256 ${info.manifestSha256}`,
       '',
     ].join('\n'),
+  );
+}
+
+/** Each class's images per split, one row per class (`hcr data info --per-class`). */
+function printPerClass(info: Awaited<ReturnType<typeof datasetInfo>>): void {
+  const splits = ['train', 'val', 'test', 'extra'] as const;
+  const rows = [`  ${'class'.padEnd(6)}${splits.map((s) => s.padStart(8)).join('')}`];
+  info.classNames.forEach((name, k) => {
+    rows.push(
+      `  ${name.padEnd(6)}${splits.map((s) => String(info.counts[s].perClass[k] ?? 0).padStart(8)).join('')}`,
+    );
+  });
+  process.stdout.write(`${rows.join('\n')}\n`);
+}
+
+/** A line dataset's summary, as `hcr data lines prepare` (on stderr) and `lines info` (on stdout) print it. */
+function printLineSummary(info: LineDatasetInfo, print: (line: string) => void): void {
+  print(
+    `  alphabet ${info.alphabet} (${info.symbols.length - 1} symbols and the blank), height ${info.height} px, seed ${info.seed}, letters ${info.letterSource}`,
+  );
+  print(`  glyphs ${info.glyphParts.map((p) => `${p.name} ${p.count}`).join(', ')}`);
+  for (const [split, c] of Object.entries(info.counts)) {
+    const kinds = LINE_KINDS.filter((kind) => c.perKind[kind])
+      .map((kind) => `${kind} ${c.perKind[kind]}`)
+      .join(', ');
+    print(
+      `  ${split.padEnd(5)} ${String(c.lines).padStart(6)} lines, ${c.characters} characters, mean width ${(c.columns / Math.max(1, c.lines)).toFixed(0)} px; ${kinds}`,
+    );
+  }
+  print(
+    `  ${info.shards} shards, ${(info.bytes / 1e6).toFixed(1)} MB; manifest sha256 ${info.manifestSha256}`,
   );
 }

@@ -33,6 +33,7 @@ export {
   loadGlyphBank,
   locateGlyphFiles,
 } from './glyphs.js';
+export { type LineDatasetInfo, lineDatasetInfo } from './info.js';
 export {
   DEFAULT_LINES_DIR,
   defaultLinesDir,
