@@ -85,6 +85,8 @@ export interface Recognizer {
   readonly tuning: Required<SessionTuning>;
   /** Worker threads preparing images (0: the calling thread). */
   readonly prepareWorkers: number;
+  /** Images sent to those workers and not yet prepared (waiting or in hand); 0 without workers. */
+  readonly preparing: number;
   recognize(input: RecognizerInput, opts?: RecognizeOptions): Promise<Prediction>;
   recognize(inputs: readonly RecognizerInput[], opts?: RecognizeOptions): Promise<Prediction[]>;
   /** Preprocessing alone: the canonical 28x28 the model will see. */
@@ -230,6 +232,9 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     tuning,
     recognize: recognize as Recognizer['recognize'],
     prepareWorkers: pool?.size ?? 0,
+    get preparing() {
+      return pool?.pending ?? 0;
+    },
     prepare,
     infer,
     rank,

@@ -35,7 +35,12 @@ describe('preparation in worker threads', () => {
       photo('X', { format: 'webp' }),
     ]);
     const a = await Promise.all(images.map((i) => inThread.prepare(i)));
-    const b = await Promise.all(images.map((i) => pooled.prepare(i)));
+    expect(pooled.preparing).toBe(0);
+    const preparing = images.map((i) => pooled.prepare(i));
+    // what /metrics reports as hcr_prepare_queue_tasks: sent to the workers and not yet answered
+    expect([pooled.preparing, inThread.preparing]).toEqual([3, 0]);
+    const b = await Promise.all(preparing);
+    expect(pooled.preparing).toBe(0);
     for (let i = 0; i < images.length; i++) {
       expect(b[i]!.pixels).toEqual(a[i]!.pixels);
       expect(b[i]!.ink).toEqual(a[i]!.ink);

@@ -293,6 +293,9 @@ describe('POST /v1/read', () => {
     const metrics = (await hcr.app.inject('/metrics')).body;
     expect(Number(/^hcr_lines_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2 * texts.length);
     expect(metrics).toMatch(/hcr_http_requests_total\{route="\/v1\/read",method="POST",status="200"\}/);
+    // nothing left in preparation once every answer is in
+    expect(metrics).toMatch(/^hcr_prepare_queue_tasks\{model="reader"\} 0$/m);
+    expect(metrics).toMatch(/^hcr_prepare_queue_tasks\{model="characters"\} 0$/m);
   });
 
   it('with min_confidence, gives each reading a verdict and an answer to act on (a page: each line and the whole)', async () => {

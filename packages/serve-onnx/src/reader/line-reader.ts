@@ -92,6 +92,8 @@ export interface LineReader {
   readonly tuning: Required<SessionTuning>;
   /** Worker threads preparing lines (0: the calling thread). */
   readonly prepareWorkers: number;
+  /** Images and pages sent to those workers and not yet prepared (waiting or in hand); 0 without workers. */
+  readonly preparing: number;
   /** Names of the loaded lexicons. */
   readonly lexiconNames: string[];
   read(input: LineInput, opts?: ReadOptions): Promise<LineReading>;
@@ -319,6 +321,9 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     members,
     tuning: tuning!,
     prepareWorkers: pool?.size ?? 0,
+    get preparing() {
+      return pool?.pending ?? 0;
+    },
     lexiconNames,
     read: read as LineReader['read'],
     prepare: prepare as LineReader['prepare'],

@@ -111,7 +111,12 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   registerModelRoute(app, { recognizer, reader, batching, limits });
   registerPredictRoute(app, { recognizer, inference, limits, metrics });
   const readBatcher = registerReadRoute(app, { reader, limits, batching, metrics });
-  registerMetricsRoute(app, metrics, () => (inference.batcher?.queued ?? 0) + (readBatcher?.queued ?? 0));
+  registerMetricsRoute(
+    app,
+    metrics,
+    () => (inference.batcher?.queued ?? 0) + (readBatcher?.queued ?? 0),
+    () => ({ characters: recognizer.preparing, reader: reader?.preparing ?? 0 }),
+  );
 
   async function shutdown(drainMs = 0): Promise<void> {
     if (state.closing) return;

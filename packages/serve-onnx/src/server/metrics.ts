@@ -71,6 +71,12 @@ export function createMetrics() {
       help: 'Images waiting for the model',
       registers: [registry],
     }),
+    preparing: new Gauge({
+      name: 'hcr_prepare_queue_tasks',
+      help: 'Images and document pages in the preparation workers (decoding, line finding), waiting or in hand, by model',
+      labelNames: ['model'] as const,
+      registers: [registry],
+    }),
   };
 }
 

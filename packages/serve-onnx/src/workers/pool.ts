@@ -83,6 +83,11 @@ export class PreparePool {
     return this.slots.length;
   }
 
+  /** Tasks sent and not yet answered: being prepared or waiting for their worker. */
+  get pending(): number {
+    return this.slots.reduce((n, slot) => n + slot.pending.size, 0);
+  }
+
   private spawn(): Slot {
     const slot: Slot = {
       worker: workerFor('prepare-worker'),
