@@ -184,8 +184,11 @@ function positive(flag: string, v: string): number {
   return n;
 }
 
-/** The default dataset of the model's label space (a 62-class model's test images are in shards-62). */
-/** Where the model was trained (metadata.json's training config), else its label space's default dataset. */
+/**
+ * Where the model was trained (metadata.json's training config), else its label space's default dataset (a
+ * 62-class model's test images are in shards-62). The parity check needs images of the model's shape, not the
+ * very dataset it was trained on, so no manifest sha256 is matched here (hcr eval's trainingDatasetDir does).
+ */
 function modelDatasetDir(loaded: LoadedModel): string {
   const recorded = loaded.metadata?.trainingConfig?.data;
   if (typeof recorded === 'string' && existsSync(join(recorded, MANIFEST_FILE))) return recorded;
