@@ -201,7 +201,8 @@ export function emitAffine(
 /**
  * Bring several values to one layout for an element-wise op. Same-rank inputs adopt the first input's
  * perm (so a residual add between two channels-first tensors needs no transpose); mixed ranks fall back
- * to TF order, where ONNX and TF broadcasting agree.
+ * to TF order, where ONNX broadcasting is TF's (numpy's, right-aligned) one. tfjs Merge layers broadcast
+ * differently and expand their inputs before calling this (expandToMaxRank in layer-converters.ts).
  */
 export function alignLayouts(g: OnnxGraphBuilder, values: Value[]): { names: string[]; perm: number[] } {
   const rank = values[0].perm.length;

@@ -364,6 +364,49 @@ describe('merge layers', () => {
     });
   }
 
+  // tfjs inserts the missing axes after the batch axis ([N, 4] -> [N, 1, 1, 4]); ONNX aligns dims from the
+  // right, which only agrees at batch 1 (before the fix: batch 3 diff 1.6, or a broadcast error in ORT)
+  const mixedRanks: [string, number[][], (xs: tfl.SymbolicTensor[]) => tfl.SymbolicTensor, boolean?][] = [
+    ['Add [5,3,4] + [4]', [[5, 3, 4], [4]], (xs) => tfl.layers.add().apply(xs) as tfl.SymbolicTensor],
+    ['Multiply [6,4] x [4]', [[6, 4], [4]], (xs) => tfl.layers.multiply().apply(xs) as tfl.SymbolicTensor],
+    ['Maximum [4] and [6,4]', [[4], [6, 4]], (xs) => tfl.layers.maximum().apply(xs) as tfl.SymbolicTensor],
+    [
+      'Minimum [3,4], [4], [2,3,4]',
+      [[3, 4], [4], [2, 3, 4]],
+      (xs) => tfl.layers.minimum().apply(xs) as tfl.SymbolicTensor,
+    ],
+    [
+      'Average of a channels-first conv output [5,5,4] and [4]',
+      [[5, 5, 4], [4]],
+      (xs) => tfl.layers.average().apply(xs) as tfl.SymbolicTensor,
+      true,
+    ],
+  ];
+  for (const [name, shapes, merge, convFirst] of mixedRanks) {
+    it(`${name} (inputs of different rank), batch 1 and 3`, async () => {
+      const inputs = shapes.map((shape) => tfl.input({ shape }));
+      const xs = inputs.map((x) =>
+        convFirst && x.shape.length === 4
+          ? (tfl.layers.conv2d({ filters: 4, kernelSize: 1 }).apply(x) as tfl.SymbolicTensor)
+          : x,
+      );
+      const model = tfl.model({ inputs, outputs: merge(xs) });
+      const { bytes } = exportLayersModel(model);
+      for (const batch of [1, 3]) {
+        const data = randomInputs(
+          inputs.map((t) => t.shape),
+          batch,
+          batch,
+        );
+        for (const level of ['all', 'disabled'] as const) {
+          const r = await checkParity(bytes, model, data, { graphOptimizationLevel: level });
+          expect(r.maxAbsDiff, `batch ${batch}, ORT ${level}`).toBeLessThanOrEqual(1e-6);
+        }
+        tf.dispose(data);
+      }
+    });
+  }
+
   it('Add of a channels-first and a TF-order branch', async () => {
     const input = tfl.input({ shape: [4, 4, 3] });
     const a = tfl.layers.conv2d({ filters: 3, kernelSize: 1 }).apply(input) as tfl.SymbolicTensor;

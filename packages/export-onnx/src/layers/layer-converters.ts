@@ -340,9 +340,28 @@ function globalPool(kind: 'max' | 'avg', nSpatial: number): LayerConverter {
   };
 }
 
+/**
+ * tfjs' Merge layers bring inputs of lower rank up by inserting axes right after the batch axis
+ * ([N, 4] -> [N, 1, 1, 4] against a rank-4 input); ONNX broadcasting would align dims from the right
+ * instead ([N, 4] as [1, 1, N, 4]), wrong as soon as the batch is not 1. Do tfjs' expansion here.
+ */
+function expandToMaxRank(g: OnnxGraphBuilder, inputs: Value[]): Value[] {
+  const maxRank = Math.max(...inputs.map((v) => v.perm.length));
+  return inputs.map((v) => {
+    const missing = maxRank - v.perm.length;
+    if (missing === 0) return v;
+    const axes = identityPerm(missing).map((i) => i + 1);
+    return {
+      name: g.unsqueeze(g.asTf(v), axes),
+      perm: identityPerm(maxRank),
+      shape: [v.shape[0], ...new Array(missing).fill(1), ...v.shape.slice(1)],
+    };
+  });
+}
+
 function merge(op: 'Add' | 'Mul' | 'Max' | 'Min' | 'Mean'): LayerConverter {
   return (ctx) => {
-    const { names, perm } = alignLayouts(ctx.g, ctx.inputs);
+    const { names, perm } = alignLayouts(ctx.g, expandToMaxRank(ctx.g, ctx.inputs));
     // ONNX Sum/Max/Min/Mean are variadic; binary Add/Mul chained keep the tfjs evaluation order.
     let y: string;
     if (op === 'Add' || op === 'Mul') {
