@@ -42,6 +42,31 @@ export async function expectLayersParity(
 }
 
 /**
+ * Run `bytes` in onnxruntime on `inputs` (TF layout) and check that each output's computed shape is the one the
+ * graph declares (a symbolic dim matches any size). Returns the computed shapes.
+ */
+export async function expectDeclaredShapes(bytes: Uint8Array, inputs: tf.Tensor[]): Promise<number[][]> {
+  const session = await openSession(bytes, 'disabled');
+  const { Tensor } = await import('onnxruntime-node');
+  const feeds = Object.fromEntries(
+    session.inputNames.map((name, i) => [
+      name,
+      new Tensor('float32', inputs[i].dataSync() as Float32Array, inputs[i].shape),
+    ]),
+  );
+  const out = await session.run(feeds);
+  await session.release();
+  return decodeModel(bytes).graph.output.map((o) => {
+    const computed = [...out[o.name].dims].map(Number);
+    const declared = o.type.tensor_type.shape.dim.map((d, k) =>
+      'dim_value' in d ? d.dim_value : computed[k],
+    );
+    expect(computed, `output ${o.name}: computed shape vs declared`).toEqual(declared);
+    return computed;
+  });
+}
+
+/**
  * For a model with a free width (input [h, null, c]): export it with the width named `width`, check that
  * the ONNX input keeps that dim symbolic, and compare with tfjs at each width (batch 3, ORT optimisations
  * on and off). Returns the worst max abs diff per width.

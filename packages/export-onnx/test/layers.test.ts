@@ -10,7 +10,7 @@ import {
   SUPPORTED_ACTIVATIONS,
   SUPPORTED_LAYERS,
 } from '../src/index.js';
-import { expectLayersParity, expectParityAtWidths } from './helpers.js';
+import { expectDeclaredShapes, expectLayersParity, expectParityAtWidths } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -111,6 +111,11 @@ const cases: [string, number[], LayerFactory, boolean?][] = [
         padding: 'same',
         activation: 'relu6',
       }),
+  ],
+  [
+    'SeparableConv2D dilation 2 (tfjs applies it here, unlike DepthwiseConv2D)',
+    [9, 9, 3],
+    () => tfl.layers.separableConv2d({ filters: 4, kernelSize: 3, padding: 'same', dilationRate: 2 }),
   ],
   [
     'SeparableConv2D',
@@ -317,6 +322,22 @@ describe('a free width (input [h, null, c]): symbolic in ONNX, right at every wi
 });
 
 describe('cases where tfjs 4.22 itself is wrong or cannot run', () => {
+  // tfjs' DepthwiseConv2D.call passes no dilation (and its output shape leaves it out): the export does the same
+  for (const padding of ['same', 'valid'] as const) {
+    it(`DepthwiseConv2D dilationRate 2 '${padding}' computes what tfjs does (undilated), in the declared shape`, async () => {
+      const model = chain([9, 9, 3], () =>
+        tfl.layers.depthwiseConv2d({ kernelSize: 3, dilationRate: 2, depthMultiplier: 2, padding }),
+      );
+      randomiseWeights(model);
+      const { bytes } = await expectLayersParity(model);
+      const xs = randomInputs([[null, 9, 9, 3]], 3, 4);
+      expect(await expectDeclaredShapes(bytes, xs)).toEqual([
+        [3, padding === 'same' ? 9 : 7, padding === 'same' ? 9 : 7, 6],
+      ]);
+      tf.dispose(xs);
+    });
+  }
+
   it('BatchNormalization on a non-last axis follows Keras semantics (tfjs mis-broadcasts gamma there)', async () => {
     const input = tfl.input({ shape: [4, 5, 6] });
     const bn = tfl.layers.batchNormalization({ axis: 1 });

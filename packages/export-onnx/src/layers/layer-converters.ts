@@ -119,7 +119,9 @@ function depthwise(ctx: LayerContext, withPointwise: boolean): Value {
   const dk = weightOf(layer, 'depthwiseKernel')!;
   const cin = dk.shape[2];
   const strides = tuple(config.strides, 2, 1);
-  const dilations = tuple(config.dilationRate, 2, 1);
+  // tfjs 4.22's DepthwiseConv2D ignores dilationRate (its call() passes null, and its output shape leaves
+  // it out too), so the layer it runs is undilated; SeparableConv2D does apply it.
+  const dilations = withPointwise ? tuple(config.dilationRate, 2, 1) : [1, 1];
   const outShape = ctx.outputShapes[0];
   const outTf = cf ? [outShape[0], ...outShape.slice(2), outShape[1]] : outShape;
   const bias = config.useBias ? weightOf(layer, 'bias')!.data : undefined;
