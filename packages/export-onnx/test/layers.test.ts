@@ -428,6 +428,27 @@ describe('merge layers', () => {
     });
   }
 
+  it('Concatenate with a negative axis other than -1 is refused (tfjs joins along the last axis instead)', () => {
+    const a = tfl.input({ shape: [2, 3] });
+    const b = tfl.input({ shape: [2, 3] });
+    const out = tfl.layers.concatenate({ axis: -2, name: 'cat' }).apply([a, b]) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: [a, b], outputs: out });
+    // what tfjs declares and what it computes disagree, so no export can match it
+    expect(out.shape).toEqual([null, 4, 3]);
+    const [x, y] = randomInputs([a.shape, b.shape], 1, 1);
+    expect((model.predict([x, y]) as tf.Tensor).shape).toEqual([1, 2, 6]);
+    expect(() => exportLayersModel(model)).toThrow(
+      expect.objectContaining({
+        code: 'LAYER_CONVERSION_FAILED',
+        message: expect.stringMatching(
+          /Layer 'cat' \(Concatenate\).*axis -2.*last axis.*nothing was written/,
+        ),
+        hint: expect.stringContaining('(1 for -2 here'),
+      }),
+    );
+    tf.dispose([x, y]);
+  });
+
   it('Add of a channels-first and a TF-order branch', async () => {
     const input = tfl.input({ shape: [4, 4, 3] });
     const a = tfl.layers.conv2d({ filters: 3, kernelSize: 1 }).apply(input) as tfl.SymbolicTensor;

@@ -3,7 +3,7 @@ import { type DimNames, onnxDims } from '../dims.js';
 import { SUPPORTED_ACTIVATIONS } from '../emit.js';
 import type { OnnxGraphBuilder, Value } from '../graph-builder.js';
 import { channelsFirstPerm, identityPerm } from '../layout.js';
-import { LAYER_CONVERTERS as FEED_FORWARD_CONVERTERS } from './layer-converters.js';
+import { LAYER_CONVERTERS as FEED_FORWARD_CONVERTERS, RefusedConfig } from './layer-converters.js';
 import { RECURRENT_CONVERTERS } from './recurrent.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tfjs-layers internals (nodes, symbolic tensors) are untyped
@@ -176,7 +176,10 @@ function convertTensor(g: OnnxGraphBuilder, st: Any, bound: Map<number, Value>, 
         'LAYER_CONVERSION_FAILED',
         `Layer '${path}${layer.name}' (${cls}) could not be converted: ${(e as Error).message}; nothing was written.`,
         {
-          hint: 'This configuration of the layer is not supported; see the supported-layer table in the README.',
+          hint:
+            e instanceof RefusedConfig
+              ? e.hint
+              : 'This configuration of the layer is not supported; see the supported-layer table in the README.',
           cause: e,
         },
       );

@@ -37,6 +37,19 @@ export interface LayerContext {
 
 export type LayerConverter = (ctx: LayerContext) => Value[];
 
+/**
+ * A layer configuration refused on purpose, with the fix as `hint`: convertLayersModel reports it as
+ * LAYER_CONVERSION_FAILED naming the layer (a plain Error gets a generic hint).
+ */
+export class RefusedConfig extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Weight values and shape of a layer's LayerVariable field (`kernel`, `bias`, `gamma`...). */
 export function weightOf(layer: AnyLayer, field: string): { data: Float32Array; shape: number[] } | null {
   const v = layer[field];
@@ -375,8 +388,18 @@ function merge(op: 'Add' | 'Mul' | 'Max' | 'Min' | 'Mean'): LayerConverter {
 }
 
 function concatenate(ctx: LayerContext): Value {
+  const tfAxis: number = ctx.config.axis ?? -1;
+  if (tfAxis < -1) {
+    // tfjs' K.concatenate joins along the last axis for every negative axis, while the layer's declared output
+    // shape follows Keras (axis -2 is the one before last): no ONNX graph can match both.
+    const rank = ctx.inputs[0].perm.length;
+    throw new RefusedConfig(
+      `axis ${tfAxis} is not supported: tfjs 4.22 concatenates along the last axis for any negative axis, but declares the output shape of axis ${tfAxis}, so the exported model could not match the tfjs one`,
+      `Give the axis to join along as a positive number (${rank + tfAxis} for ${tfAxis} here, counting the batch axis as 0), or -1 for the last axis (what tfjs computes now); layers with weights after it may then need re-training.`,
+    );
+  }
   const { names, perm } = alignLayouts(ctx.g, ctx.inputs);
-  const axis = onnxAxis(perm, ctx.config.axis ?? -1);
+  const axis = onnxAxis(perm, tfAxis);
   return { name: ctx.g.op('Concat', names, { axis: attr.int(axis) }), perm, shape: ctx.outputShapes[0] };
 }
 
