@@ -81,11 +81,17 @@ export async function verifyExport(
     try {
       assertFiniteReference(want, label);
       for (const optimization of levels) {
-        const session = await openSession(bytes, optimization);
-        const r = await checkParity(session, () => want.map((t) => t.clone()), inputs, {
-          inputLayout: opts.inputLayout,
+        const where = `the ${label} inputs [${inputs[0].shape.join(', ')}], ORT optimisations ${optimization}`;
+        const r = await ortParity(where, async () => {
+          const session = await openSession(bytes, optimization);
+          try {
+            return await checkParity(session, () => want.map((t) => t.clone()), inputs, {
+              inputLayout: opts.inputLayout,
+            });
+          } finally {
+            await session.release();
+          }
         });
-        await session.release();
         checks.push({
           ...r,
           inputs: label,
@@ -121,6 +127,29 @@ export async function verifyExport(
     }
   }
   return { passed: checks.every((c) => c.passed), tolerance, checks };
+}
+
+/**
+ * onnxruntime refusing the exported model (it cannot load it, a broadcast fails at run time, an output has
+ * another size than tfjs') gives no figures to compare: an exporter bug, reported as a failed check
+ * (PARITY_FAILED, exit code 2) rather than onnxruntime's raw message.
+ */
+async function ortParity(where: string, check: () => Promise<ParityResult>): Promise<ParityResult> {
+  try {
+    return await check();
+  } catch (e) {
+    if (e instanceof HcrError) throw e; // onnxruntime-node missing: its own error says what to install
+    const msg = ((e as Error).message ?? String(e)).trim();
+    throw new HcrError(
+      'PARITY_FAILED',
+      `onnxruntime cannot run the exported model on ${where} (${msg}), so it cannot be checked against tfjs; nothing was written.`,
+      {
+        hint: 'This is an exporter bug: report the model (its model.json, or the layer named in the message). --force does not apply, as there is no difference to accept.',
+        exitCode: 2,
+        cause: e,
+      },
+    );
+  }
 }
 
 /**

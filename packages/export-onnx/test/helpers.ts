@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { DataType } from '@hcr/onnx-proto';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
@@ -8,6 +9,7 @@ import {
   concreteShapes,
   decodeModel,
   type ExportOptions,
+  encodeModel,
   exportLayersModel,
   openSession,
   type ParityResult,
@@ -167,4 +169,23 @@ export function exportOnnxCli(dir: string, out: string, ...args: string[]) {
     ],
     { cwd: REPO, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
   );
+}
+
+/**
+ * The export with its output Identity turned into a Reshape to [-1, 7]: onnxruntime loads it (with a warning),
+ * but a batch of 32 rows of 4 (or 36) values cannot be reshaped so, like a broadcast the exporter got wrong.
+ */
+export function failingAtRunTime(bytes: Uint8Array): Uint8Array {
+  const m = decodeModel(bytes);
+  const last = m.graph.node[m.graph.node.length - 1];
+  expect(last.op_type).toBe('Identity');
+  last.op_type = 'Reshape';
+  last.input.push('bad_shape');
+  m.graph.initializer.push({
+    name: 'bad_shape',
+    dims: [2],
+    data_type: DataType.INT64,
+    raw_data: new Uint8Array(BigInt64Array.from([-1n, 7n]).buffer),
+  });
+  return encodeModel(m);
 }
