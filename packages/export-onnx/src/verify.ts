@@ -74,10 +74,12 @@ export async function verifyExport(
   const checks: VerifyCheck[] = [];
   const run = async (inputs: tf.Tensor[], label: string, levels: ('all' | 'disabled')[]) => {
     // tfjs runs once per input set; each ORT optimisation level is compared with the same outputs
-    const want = tf.tidy(() => {
-      const out = typeof reference === 'function' ? reference(inputs) : reference.predict(one(inputs));
-      return Array.isArray(out) ? out : [out];
-    });
+    const want = tfjsReference(label, () =>
+      tf.tidy(() => {
+        const out = typeof reference === 'function' ? reference(inputs) : reference.predict(one(inputs));
+        return Array.isArray(out) ? out : [out];
+      }),
+    );
     try {
       assertFiniteReference(want, label);
       for (const optimization of levels) {
@@ -127,6 +129,23 @@ export async function verifyExport(
     }
   }
   return { passed: checks.every((c) => c.passed), tolerance, checks };
+}
+
+/** tfjs failing to run the source model (e.g. a causal Conv1D, which tfjs 4.22 cannot run) leaves nothing to check. */
+function tfjsReference(label: string, run: () => tf.Tensor[]): tf.Tensor[] {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof HcrError) throw e;
+    throw new HcrError(
+      'MODEL_RUN_FAILED',
+      `tfjs itself cannot run the model on the ${label} inputs (${(e as Error).message ?? String(e)}), so there is nothing to check the ONNX model against; nothing was written.`,
+      {
+        hint: 'exportModelFile / exportLayersModel (the API) export it without this check: compare the ONNX model with another reference, e.g. the Keras model it came from.',
+        cause: e,
+      },
+    );
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   randomInputs,
   SUPPORTED_ACTIVATIONS,
   SUPPORTED_LAYERS,
+  verifyExport,
 } from '../src/index.js';
 import { expectDeclaredShapes, expectLayersParity, expectParityAtWidths } from './helpers.js';
 
@@ -322,6 +323,60 @@ describe('a free width (input [h, null, c]): symbolic in ONNX, right at every wi
 });
 
 describe('cases where tfjs 4.22 itself is wrong or cannot run', () => {
+  // tfjs 4.22 cannot run a causal Conv1D and gives it the length of 'valid' padding ([batch, 9, 4] for 11): the
+  // export computes Keras' causal conv, checked against a hand-written one (left pad (k - 1) * dilation, then valid)
+  for (const [strides, dilationRate] of [
+    [1, 1],
+    [2, 1],
+    [1, 2],
+  ]) {
+    it(`Conv1D causal, free length, stride ${strides}, dilation ${dilationRate}: Keras' numbers in the declared shape`, async () => {
+      const input = tfl.input({ shape: [null as unknown as number, 3] });
+      const conv = tfl.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'causal', strides, dilationRate });
+      const model = tfl.model({ inputs: input, outputs: conv.apply(input) as tfl.SymbolicTensor });
+      randomiseWeights(model);
+      const [kernel, bias] = conv.getWeights();
+      const keras = (xs: tf.Tensor[]) => {
+        const padded = tf.pad(xs[0], [
+          [0, 0],
+          [2 * dilationRate, 0],
+          [0, 0],
+        ]) as tf.Tensor3D;
+        return tf.add(tf.conv1d(padded, kernel as tf.Tensor3D, strides, 'valid', 'NWC', dilationRate), bias);
+      };
+      const { bytes } = exportLayersModel(model);
+      for (const len of [11, 12]) {
+        const xs = randomInputs([[null, len, 3]], 3, len);
+        expect((await checkParity(bytes, keras, xs)).maxAbsDiff).toBeLessThanOrEqual(1e-5);
+        expect(await expectDeclaredShapes(bytes, xs)).toEqual([[3, Math.ceil(len / strides), 4]]);
+        tf.dispose(xs);
+      }
+      // and the CLI's check says that tfjs cannot run the source, instead of tfjs' NotImplementedError
+      const loaded = { format: 'layers-model', model, modelJsonPath: '', metadata: null } as const;
+      await expect(verifyExport(loaded, bytes, { samples: 2, sizes: [11] })).rejects.toMatchObject({
+        code: 'MODEL_RUN_FAILED',
+        problem: expect.stringMatching(
+          /^tfjs itself cannot run the model on the random 11x3 inputs \(.*CAUSAL/,
+        ),
+      });
+    });
+  }
+
+  it('Conv1D causal on a fixed length is refused (tfjs would declare the wrong length here and after)', () => {
+    const input = tfl.input({ shape: [11, 3] });
+    const out = tfl.layers.conv1d({ filters: 4, kernelSize: 3, padding: 'causal', name: 'tcn' }).apply(input);
+    expect((out as tfl.SymbolicTensor).shape).toEqual([null, 9, 4]);
+    expect(() => exportLayersModel(tfl.model({ inputs: input, outputs: out as tfl.SymbolicTensor }))).toThrow(
+      expect.objectContaining({
+        code: 'LAYER_CONVERSION_FAILED',
+        problem: expect.stringMatching(
+          /^Layer 'tcn' \(Conv1D\).*'causal' on a fixed length \(11\).*\(9, not 11\)/,
+        ),
+        hint: expect.stringContaining('free sequence length (input shape [null, 3])'),
+      }),
+    );
+  });
+
   // tfjs' DepthwiseConv2D.call passes no dilation (and its output shape leaves it out): the export does the same
   for (const padding of ['same', 'valid'] as const) {
     it(`DepthwiseConv2D dilationRate 2 '${padding}' computes what tfjs does (undilated), in the declared shape`, async () => {

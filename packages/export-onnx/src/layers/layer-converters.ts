@@ -106,16 +106,37 @@ function convLike(ctx: LayerContext, nSpatial: number): Value {
   const x = spatialView(one(ctx), cf);
   const k = weightOf(layer, 'kernel')!;
   const outShape = ctx.outputShapes[0];
+  const outTf = cf ? [outShape[0], ...outShape.slice(2), outShape[1]] : outShape;
+  const strides = tuple(config.strides, nSpatial, 1);
+  if (config.padding === 'causal') assertCausalShape(x.shape[1], strides[0], outTf[1], x.shape[2]);
   const y = emitConv(ctx.g, x, {
     weight: tfKernelToOnnx(k.data, k.shape),
     bias: config.useBias ? weightOf(layer, 'bias')!.data : undefined,
-    strides: tuple(config.strides, nSpatial, 1),
+    strides,
     dilations: tuple(config.dilationRate, nSpatial, 1),
     padding: padding(config),
     group: 1,
-    outShape: cf ? [outShape[0], ...outShape.slice(2), outShape[1]] : outShape,
+    outShape: outTf,
   });
   return withActivation(ctx, unview(y, cf, outShape));
+}
+
+/**
+ * The export computes Keras' causal Conv1D (the input left-padded by (k - 1) * dilation: length ceil(len / stride)),
+ * but tfjs 4.22 cannot run one and gives the layer, and every layer after it, the length of 'valid' padding. With a
+ * free length the shapes stay symbolic; a fixed length would be declared wrong, so it is refused.
+ */
+function assertCausalShape(
+  len: number | null,
+  stride: number,
+  tfjsLen: number | null,
+  channels: number | null,
+) {
+  if (len === null || Math.ceil(len / stride) === tfjsLen) return;
+  throw new RefusedConfig(
+    `padding 'causal' on a fixed length (${len}) is not supported: tfjs 4.22 cannot run causal padding and gives this layer and every layer after it the length 'valid' padding would (${tfjsLen}, not ${Math.ceil(len / stride)}), so the exported graph's shapes would be wrong`,
+    `Give the model a free sequence length (input shape [null, ${channels ?? 'C'}]): the export keeps it symbolic and computes Keras' causal convolution. tfjs cannot run it, so check the ONNX model against the Keras model it came from.`,
+  );
 }
 
 /** Depthwise kernel [kh, kw, cin, mult] -> ONNX grouped Conv weight [cin*mult, 1, kh, kw]. */
