@@ -50,13 +50,21 @@ export function checkLayerClassesKnown(file: string, topology: unknown): void {
 export function rethrowLoad(file: string, e: unknown): never {
   if (e instanceof HcrError) throw e;
   const msg = (e as Error).message ?? String(e);
-  const unknown = /Unknown (layer|op)[^:]*: ?(\S+)/i.exec(msg);
+  // tfjs: "Unknown layer: X", "Unknown activation: X", "Unknown initializer: X" ... (not a mismatched save)
+  const unknown = /Unknown (layer|op|activation|initializer|regularizer|constraint)[^:]*: ?([^\s.]+)/i.exec(
+    msg,
+  );
+  const kind = unknown?.[1].toLowerCase();
   throw new HcrError(
-    unknown ? 'UNSUPPORTED_LAYER' : 'MODEL_LOAD_FAILED',
+    kind === 'layer' || kind === 'op'
+      ? 'UNSUPPORTED_LAYER'
+      : kind === 'activation'
+        ? 'UNSUPPORTED_ACTIVATION'
+        : 'MODEL_LOAD_FAILED',
     `tfjs cannot load ${file}: ${msg}; nothing was written.`,
     {
       hint: unknown
-        ? 'The model uses a class tfjs itself does not know, so it cannot be run or exported; replace it with a built-in layer.'
+        ? `The model uses ${/^[aeiou]/.test(kind ?? '') ? 'an' : 'a'} ${kind} tfjs itself does not know ('${unknown[2]}': Python-only or custom), so it cannot be run or exported; replace it with a built-in one.`
         : 'Check that model.json and its weight shards come from the same save.',
       cause: e,
     },

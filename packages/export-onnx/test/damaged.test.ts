@@ -99,3 +99,58 @@ describe('damaged models', () => {
     });
   });
 });
+
+describe('what tfjs itself cannot load is named, with its layer, instead of "another save"', () => {
+  /** `dir`'s model.json with `from` replaced by `to` (it must occur). */
+  function edit(dir: string, from: string, to: string): void {
+    const file = join(dir, 'model.json');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toContain(from);
+    writeFileSync(file, text.replace(from, to));
+  }
+
+  it("a Keras-only activation ('exponential') is refused from model.json, naming the layer", async () => {
+    const dir = await saveMlp('exponential');
+    edit(dir, '"activation":"softmax"', '"activation":"exponential"');
+    await expect(exportModelFile(dir)).rejects.toMatchObject({
+      code: 'UNSUPPORTED_ACTIVATION',
+      problem:
+        "Layer 'fc2' (Dense) uses activation 'exponential', which tfjs 4.22 does not have, so the model cannot be loaded or exported; nothing was written.",
+      hint: expect.stringMatching(/^Supported activations: linear, relu, .*Replace it/),
+    });
+  });
+
+  it('so is a Keras-only recurrent activation, also inside a Bidirectional; snake_case names tfjs knows pass', async () => {
+    const glorot = tfl.initializers.glorotUniform({ seed: 1 });
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.bidirectional({
+          name: 'bi',
+          inputShape: [5, 3],
+          layer: tfl.layers.lstm({ units: 2, recurrentInitializer: glorot }) as tfl.RNN,
+        }),
+      ],
+    });
+    const dir = join(root, 'recurrent-activation');
+    await model.save(fileIOHandler(dir));
+    // tfjs writes the default gate activation as hard_sigmoid: known to tfjs (hardSigmoid), so it exports
+    expect((await exportModelFile(dir)).report.opCounts.LSTM).toBe(1);
+    edit(dir, '"recurrent_activation":"hard_sigmoid"', '"recurrent_activation":"exponential"');
+    await expect(exportModelFile(dir)).rejects.toMatchObject({
+      code: 'UNSUPPORTED_ACTIVATION',
+      problem: expect.stringMatching(/^Layer 'bi' \(Bidirectional\) uses recurrent activation 'exponential'/),
+    });
+  });
+
+  it('an unknown initializer (or any class kind tfjs reports as Unknown) is not blamed on a mismatched save', async () => {
+    const dir = await saveMlp('initializer');
+    edit(dir, '"class_name":"VarianceScaling"', '"class_name":"FancyInit"');
+    const e = await exportModelFile(dir).catch((x: unknown) => x);
+    expect(e).toMatchObject({
+      code: 'MODEL_LOAD_FAILED',
+      problem: expect.stringMatching(/^tfjs cannot load .*model\.json: Unknown initializer: FancyInit/),
+      hint: expect.stringMatching(/^The model uses an initializer tfjs itself does not know \('FancyInit'/),
+    });
+    expect((e as Error).message).not.toMatch(/same save/);
+  });
+});

@@ -40,9 +40,32 @@ function unsupportedLayer(path: string, cls: string): HcrError {
   );
 }
 
+function unsupportedActivation(
+  path: string,
+  cls: string,
+  act: string,
+  why: string,
+  what = 'activation',
+): HcrError {
+  return new HcrError(
+    'UNSUPPORTED_ACTIVATION',
+    `Layer '${path}' (${cls}) uses ${what} '${act}', which ${why}; nothing was written.`,
+    {
+      hint: `Supported activations: ${SUPPORTED_ACTIVATIONS.join(', ')}. Replace it with one of them (a Keras model: before converting it).`,
+    },
+  );
+}
+
+/** model.json spells activations in snake_case (`hard_sigmoid`); tfjs camel-cases them when it loads one. */
+function knownActivation(name: string): boolean {
+  const camel = name.replace(/_+(\w|$)/g, (_, c: string) => c.toUpperCase());
+  return [name, camel].some((n) => (SUPPORTED_ACTIVATIONS as readonly string[]).includes(n));
+}
+
 /**
  * Check a model.json's Keras topology before tfjs parses it, so a class tfjs does not know either
- * (a Python-only or custom layer) is reported with its layer name like any other unsupported layer.
+ * (a Python-only or custom layer), or a Keras-only activation (`exponential`), is reported with its layer
+ * name like any other unsupported layer.
  */
 export function assertTopologySupported(modelTopology: unknown): void {
   const topo = modelTopology as { model_config?: unknown; config?: unknown; class_name?: string };
@@ -55,8 +78,22 @@ export function assertTopologySupported(modelTopology: unknown): void {
       for (const l of layers) walk(l, here);
       return;
     }
-    if (cls && !SUPPORTED_LAYERS.includes(cls))
-      throw unsupportedLayer(`${path}${cfg?.name ?? entry?.name ?? '?'}`, cls);
+    const name = `${path}${cfg?.name ?? entry?.name ?? '?'}`;
+    if (cls && !SUPPORTED_LAYERS.includes(cls)) throw unsupportedLayer(name, cls);
+    // a wrapper (Bidirectional) keeps its layer's activations in config.layer.config
+    for (const c of [cfg, cfg?.layer?.config]) {
+      for (const key of ['activation', 'recurrent_activation']) {
+        const act = c?.[key];
+        if (typeof act === 'string' && !knownActivation(act))
+          throw unsupportedActivation(
+            name,
+            cls,
+            act,
+            'tfjs 4.22 does not have, so the model cannot be loaded or exported',
+            key === 'activation' ? 'activation' : 'recurrent activation',
+          );
+      }
+    }
   };
   walk(topo.model_config ?? topo, '');
 }
@@ -69,11 +106,7 @@ export function assertLayersSupported(model: Any): void {
     if (!LAYER_CONVERTERS[cls]) throw unsupportedLayer(path, cls);
     const act = layer.getConfig().activation;
     if (typeof act === 'string' && !(SUPPORTED_ACTIVATIONS as readonly string[]).includes(act)) {
-      throw new HcrError(
-        'UNSUPPORTED_ACTIVATION',
-        `Layer '${path}' (${cls}) uses activation '${act}', which cannot be exported to ONNX; nothing was written.`,
-        { hint: `Supported activations: ${SUPPORTED_ACTIVATIONS.join(', ')}.` },
-      );
+      throw unsupportedActivation(path, cls, act, 'cannot be exported to ONNX');
     }
   }
 }
