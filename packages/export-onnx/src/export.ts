@@ -117,8 +117,30 @@ function finish(
   };
 }
 
+// A LayersModel has its layers; a GraphModel its executor's input and output nodes (both have execute()).
+const isLayersModel = (m: unknown) => Array.isArray((m as { layers?: unknown })?.layers);
+const isGraphModel = (m: unknown) =>
+  !isLayersModel(m) && Array.isArray((m as { outputNodes?: unknown })?.outputNodes);
+
+function wrongModelKind(fn: string, got: string, hint: string): HcrError {
+  return new HcrError('WRONG_MODEL_KIND', `${fn} was given ${got}; nothing was exported.`, { hint });
+}
+
 /** Convert an in-memory tfjs LayersModel (Sequential or Functional) to ONNX bytes. */
 export function exportLayersModel(model: LayersModel, opts: ExportOptions = {}): ExportResult {
+  if (!isLayersModel(model)) {
+    throw isGraphModel(model)
+      ? wrongModelKind(
+          'exportLayersModel',
+          'a tfjs GraphModel',
+          'Use exportGraphModel(model, artifacts) with the ModelArtifacts it was loaded from, or exportModelFile(path) on its model.json.',
+        )
+      : wrongModelKind(
+          'exportLayersModel',
+          `${describe(model)}, not a tfjs LayersModel`,
+          'Pass a model made with tf.sequential / tf.model or loaded with tf.loadLayersModel; a model on disk: exportModelFile(path).',
+        );
+  }
   const started = performance.now();
   const opset = opts.opset ?? DEFAULT_OPSET;
   checkOpset(opset);
@@ -136,6 +158,22 @@ export function exportGraphModel(
   artifacts: tf.io.ModelArtifacts,
   opts: ExportOptions = {},
 ): ExportResult {
+  if (!isGraphModel(model)) {
+    throw isLayersModel(model)
+      ? wrongModelKind('exportGraphModel', 'a tfjs LayersModel', 'Use exportLayersModel(model) for it.')
+      : wrongModelKind(
+          'exportGraphModel',
+          `${describe(model)}, not a tfjs GraphModel`,
+          'Pass a model loaded with tf.loadGraphModel and the ModelArtifacts it was loaded from; a model on disk: exportModelFile(path).',
+        );
+  }
+  if (!Array.isArray((artifacts?.modelTopology as { node?: unknown } | undefined)?.node)) {
+    throw wrongModelKind(
+      'exportGraphModel',
+      'artifacts without a GraphDef (modelTopology.node)',
+      'Pass the ModelArtifacts the GraphModel was loaded from, e.g. `await fileIOHandler(path).load()`; or use exportModelFile(path).',
+    );
+  }
   const started = performance.now();
   const opset = opts.opset ?? DEFAULT_OPSET;
   checkOpset(opset);
@@ -156,6 +194,11 @@ export type LoadedModel =
 
 /** Load a tfjs model (LayersModel or GraphModel) from disk, with hcr's metadata.json if present. */
 export async function loadTfjsModel(path: string): Promise<LoadedModel> {
+  if (/\.onnx$/i.test(path)) {
+    throw new HcrError('WRONG_MODEL_KIND', `${path} is an ONNX model already; there is nothing to export.`, {
+      hint: 'Use it as it is (onnxruntime; hcr predict, read and serve take it with --model), or pass the tfjs model it came from (its directory or model.json).',
+    });
+  }
   await readyBackend();
   const modelJsonPath = await resolveModelJson(path);
   const json = await readModelJson(modelJsonPath);
@@ -169,6 +212,12 @@ export async function loadTfjsModel(path: string): Promise<LoadedModel> {
   assertTopologySupported(json.modelTopology);
   const model = await loadLayersModel(memory).catch((e) => rethrowLoad(modelJsonPath, e));
   return { format: 'layers-model', model, modelJsonPath, metadata };
+}
+
+function describe(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (typeof x !== 'object') return `a ${typeof x}`;
+  return `an object (${x.constructor?.name ?? 'Object'})`;
 }
 
 /**

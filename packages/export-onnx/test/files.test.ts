@@ -7,7 +7,16 @@ import { ONNX_METADATA_KEYS } from '@hcr/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeModel, exportModelFile, fileIOHandler, SUPPORTED_OPS, verifyExport } from '../src/index.js';
+import {
+  decodeModel,
+  exportGraphModel,
+  exportLayersModel,
+  exportModelFile,
+  fileIOHandler,
+  loadTfjsModel,
+  SUPPORTED_OPS,
+  verifyExport,
+} from '../src/index.js';
 import { exportOnnxCli } from './helpers.js';
 import { attrs, GraphJsonBuilder, kerasFunctionalJson, writeTfjsModel } from './tfjs-json.js';
 
@@ -350,5 +359,53 @@ describe('unsupported layers', () => {
     expect(report.parity.passed).toBe(true);
     expect(report.parity.checks[0].maxAbsDiff).toBeLessThanOrEqual(1e-4);
     expect(readFileSync(out).byteLength).toBe(report.report.byteLength);
+  });
+});
+
+describe('the wrong kind of model is named, with the function to use', () => {
+  it('exportLayersModel(graphModel), exportGraphModel(layersModel), exportGraphModel without its artifacts', async () => {
+    const dir = join(root, 'graph-kind');
+    writeElementwiseGraph(dir);
+    const graph = await loadTfjsModel(dir);
+    if (graph.format !== 'graph-model') throw new Error('expected a GraphModel');
+    expect(() => exportLayersModel(graph.model as never)).toThrow(
+      expect.objectContaining({
+        code: 'WRONG_MODEL_KIND',
+        problem: 'exportLayersModel was given a tfjs GraphModel; nothing was exported.',
+        hint: expect.stringContaining('exportGraphModel(model, artifacts)'),
+      }),
+    );
+    expect(() => exportGraphModel(graph.model, {})).toThrow(
+      expect.objectContaining({
+        code: 'WRONG_MODEL_KIND',
+        problem: expect.stringMatching(/artifacts without a GraphDef/),
+      }),
+    );
+    const layers = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2 })] });
+    expect(() => exportGraphModel(layers as never, {})).toThrow(
+      expect.objectContaining({
+        code: 'WRONG_MODEL_KIND',
+        problem: 'exportGraphModel was given a tfjs LayersModel; nothing was exported.',
+        hint: 'Use exportLayersModel(model) for it.',
+      }),
+    );
+    expect(() => exportLayersModel({} as never)).toThrow(
+      expect.objectContaining({
+        code: 'WRONG_MODEL_KIND',
+        problem: expect.stringMatching(/an object \(Object\), not a tfjs LayersModel/),
+      }),
+    );
+  });
+
+  it('exportModelFile on an .onnx file says it is ONNX already, not that the file is damaged', async () => {
+    const file = join(root, 'already.onnx');
+    const layers = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2 })] });
+    writeFileSync(file, exportLayersModel(layers).bytes);
+    const e = await exportModelFile(file).catch((x: unknown) => x);
+    expect(e).toMatchObject({
+      code: 'WRONG_MODEL_KIND',
+      problem: `${file} is an ONNX model already; there is nothing to export.`,
+    });
+    expect((e as Error).message).not.toMatch(/damaged/);
   });
 });
