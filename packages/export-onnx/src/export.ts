@@ -12,6 +12,7 @@ import { convertGraphModel } from './graph/convert-graph.js';
 import { DEFAULT_OPSET, irVersionFor, MAX_OPSET, MIN_OPSET, OnnxGraphBuilder } from './graph-builder.js';
 import { assertTopologySupported, convertLayersModel } from './layers/convert-layers.js';
 import { rethrowLoad } from './load-layers.js';
+import { checkMetadata } from './metadata.js';
 import { fileIOHandler, modelFormat, readModelJson, resolveModelJson } from './model-io.js';
 import { lineReaderInfo } from './reader.js';
 
@@ -52,6 +53,8 @@ export interface ExportReport {
   byteLength: number;
   exportMs: number;
   metadataKeys: string[];
+  /** What the export left out and why (e.g. a metadata.json that does not fit the model). */
+  warnings: string[];
 }
 
 export interface ExportResult {
@@ -113,6 +116,7 @@ function finish(
       byteLength: bytes.byteLength,
       exportMs: performance.now() - started,
       metadataKeys: metadata.map((m) => m.key),
+      warnings: [],
     },
   };
 }
@@ -182,14 +186,22 @@ export function exportGraphModel(
   return finish(g, 'graph-model', 'graph_model', opts, started);
 }
 
+/** `metadataWarning`: why metadata.json was left out (it is not hcr's, or does not fit the model). */
 export type LoadedModel =
-  | { format: 'layers-model'; model: LayersModel; modelJsonPath: string; metadata: ModelMetadata | null }
+  | {
+      format: 'layers-model';
+      model: LayersModel;
+      modelJsonPath: string;
+      metadata: ModelMetadata | null;
+      metadataWarning?: string;
+    }
   | {
       format: 'graph-model';
       model: GraphModel;
       artifacts: tf.io.ModelArtifacts;
       modelJsonPath: string;
       metadata: ModelMetadata | null;
+      metadataWarning?: string;
     };
 
 /** Load a tfjs model (LayersModel or GraphModel) from disk, with hcr's metadata.json if present. */
@@ -202,16 +214,25 @@ export async function loadTfjsModel(path: string): Promise<LoadedModel> {
   await readyBackend();
   const modelJsonPath = await resolveModelJson(path);
   const json = await readModelJson(modelJsonPath);
-  const metadata = await readMetadata(join(dirname(modelJsonPath), 'metadata.json'));
+  const metaFile = join(dirname(modelJsonPath), 'metadata.json');
+  const rawMetadata = await readMetadata(metaFile);
   const artifacts = await fileIOHandler(modelJsonPath).load!();
   const memory: tf.io.IOHandler = { load: async () => artifacts };
+  const meta = (outputs: { shape?: (number | null)[] }[]) =>
+    rawMetadata === undefined
+      ? { metadata: null }
+      : checkMetadata(
+          rawMetadata,
+          metaFile,
+          outputs.map((o) => o.shape),
+        );
   if (modelFormat(json) === 'graph') {
     const model = await loadGraphModel(memory).catch((e) => rethrowLoad(modelJsonPath, e));
-    return { format: 'graph-model', model, artifacts, modelJsonPath, metadata };
+    return { format: 'graph-model', model, artifacts, modelJsonPath, ...meta(model.outputs) };
   }
   assertTopologySupported(json.modelTopology);
   const model = await loadLayersModel(memory).catch((e) => rethrowLoad(modelJsonPath, e));
-  return { format: 'layers-model', model, modelJsonPath, metadata };
+  return { format: 'layers-model', model, modelJsonPath, ...meta(model.outputs) };
 }
 
 function describe(x: unknown): string {
@@ -232,11 +253,12 @@ async function readyBackend(): Promise<void> {
   }
 }
 
-async function readMetadata(file: string): Promise<ModelMetadata | null> {
+/** The parsed metadata.json, undefined when there is none. */
+async function readMetadata(file: string): Promise<unknown> {
   const text = await readFile(file, 'utf8').catch(() => null);
-  if (text === null) return null;
+  if (text === null) return undefined;
   try {
-    return JSON.parse(text) as ModelMetadata;
+    return JSON.parse(text) as unknown;
   } catch (e) {
     throw new HcrError('METADATA_INVALID', `${file} is not valid JSON (${(e as Error).message}).`, {
       hint: 'Fix or delete metadata.json next to model.json (it is optional).',
@@ -299,6 +321,7 @@ export async function exportModelFile(
     loaded.format === 'graph-model'
       ? exportGraphModel(loaded.model, loaded.artifacts, full)
       : exportLayersModel(loaded.model, full);
+  if (loaded.metadataWarning) result.report.warnings.push(loaded.metadataWarning);
   return { ...result, loaded };
 }
 

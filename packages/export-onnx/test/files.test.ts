@@ -409,3 +409,70 @@ describe('the wrong kind of model is named, with the function to use', () => {
     expect((e as Error).message).not.toMatch(/damaged/);
   });
 });
+
+describe("a metadata.json that is not hcr's, or does not fit the model, is left out with a warning", () => {
+  const cases: [string, unknown, RegExp][] = [
+    [
+      '2 class names for 10 outputs',
+      { classNames: ['a', 'b'] },
+      /classNames lists 2 classes, but the model has 10 outputs/,
+    ],
+    [
+      'an unknown input normalisation',
+      { inputNormalisation: 'zeroToOne' },
+      /inputNormalisation is "zeroToOne", not \{ mean, std \}/,
+    ],
+    [
+      'a string model version',
+      { id: 'run', modelVersion: '3' },
+      /modelVersion is "3", not a non-negative integer/,
+    ],
+    [
+      "a Teachable Machine export's",
+      {
+        tfjsVersion: '1.3.1',
+        tmVersion: '2.4.4',
+        modelName: 'tm-my-image-model',
+        labels: ['a', 'b'],
+        imageSize: 224,
+      },
+      /is not hcr's model metadata \(it has none of its keys/,
+    ],
+  ];
+  for (const [name, meta, why] of cases) {
+    it(name, async () => {
+      const dir = join(root, 'foreign-metadata');
+      const model = tfl.sequential({
+        layers: [tfl.layers.dense({ inputShape: [3], units: 10, activation: 'softmax' })],
+      });
+      await model.save(fileIOHandler(dir));
+      writeFileSync(join(dir, 'metadata.json'), JSON.stringify(meta));
+      const { bytes, report, loaded } = await exportModelFile(dir);
+      expect(report.warnings).toHaveLength(1);
+      expect(report.warnings[0]).toMatch(why);
+      expect(report.warnings[0]).toMatch(
+        /metadata\.json .* so it was left out of the ONNX model's metadata_props/,
+      );
+      expect(loaded.metadata).toBeNull();
+      const onnx = decodeModel(bytes);
+      expect(onnx.metadata_props).toEqual([]);
+      expect(onnx.model_version ?? 0).toBe(0);
+    });
+  }
+
+  it('hcr metadata that fits is kept, with no warning', async () => {
+    const dir = join(root, 'own-metadata');
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2 })] });
+    await model.save(fileIOHandler(dir));
+    const meta = {
+      id: 'run',
+      modelVersion: 7,
+      classNames: ['a', 'b'],
+      inputNormalisation: { mean: 0.5, std: 0.5 },
+    };
+    writeFileSync(join(dir, 'metadata.json'), JSON.stringify(meta));
+    const { bytes, report } = await exportModelFile(dir);
+    expect(report.warnings).toEqual([]);
+    expect(decodeModel(bytes).model_version).toBe(7);
+  });
+});

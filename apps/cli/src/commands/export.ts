@@ -244,6 +244,7 @@ function printHuman(
     `  inputs ${report.inputs.map((i) => `${i.name}[${i.shape.join(',')}]`).join(' ')} -> outputs ${report.outputs.map((o) => `${o.name}[${o.shape.join(',')}]`).join(' ')}`,
   );
   if (report.metadataKeys.length) log(`  metadata_props: ${report.metadataKeys.join(', ')}`);
+  for (const w of report.warnings) log(`  ${red('warning')} ${w}`);
   for (const c of verify.checks) {
     const mark = c.passed ? green('ok  ') : red('FAIL');
     log(

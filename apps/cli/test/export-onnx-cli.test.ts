@@ -1,0 +1,28 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initEngine } from '@hcr/engine';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildTinyModel, saveLayersModel } from '../../../packages/eval/test/fixtures.js';
+import { hcr } from './support/run-hcr.js';
+
+beforeAll(async () => {
+  await initEngine({ engine: 'wasm', purpose: 'infer', log: () => {} });
+});
+
+const quick = ['--samples', '2', '--images', '0'];
+
+describe('hcr export onnx', () => {
+  it("says so when it leaves out a metadata.json that is not hcr's (a Teachable Machine export's)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-export-tm-'));
+    await saveLayersModel(buildTinyModel(), dir);
+    writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ tmVersion: '2.4.4', labels: ['a', 'b'] }));
+    const out = join(dir, 'm.onnx');
+    const r = await hcr('export', 'onnx', dir, '-o', out, ...quick);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/^ {2}warning .*metadata\.json is not hcr's model metadata.* left out/m);
+    expect(r.err).not.toMatch(/metadata_props:/);
+    const json = await hcr('export', 'onnx', dir, '-o', out, ...quick, '--json');
+    expect(JSON.parse(json.out).report.warnings[0]).toMatch(/left out/);
+  }, 120_000);
+});
