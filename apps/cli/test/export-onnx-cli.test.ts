@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '@hcr/engine';
@@ -24,5 +24,22 @@ describe('hcr export onnx', () => {
     expect(r.err).not.toMatch(/metadata_props:/);
     const json = await hcr('export', 'onnx', dir, '-o', out, ...quick, '--json');
     expect(JSON.parse(json.out).report.warnings[0]).toMatch(/left out/);
+  }, 120_000);
+
+  it('-o <an existing directory> is refused before converting (not EISDIR after the whole check)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-export-dir-'));
+    await saveLayersModel(buildTinyModel(), dir);
+    const outDir = mkdtempSync(join(tmpdir(), 'hcr-export-out-'));
+    const r = await hcr('export', 'onnx', dir, '-o', outDir, ...quick, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).error).toEqual({
+      code: 'OUTPUT_IS_DIRECTORY',
+      message: `${outDir} is a directory; -o names the ONNX file to write.`,
+      hint: `Pass a file name, e.g. -o ${join(outDir, 'model.onnx')}.`,
+    });
+    expect(readdirSync(outDir)).toEqual([]);
+    // checked first: even a path with no model at all gets this error, not MODEL_NOT_FOUND after loading
+    const first = await hcr('export', 'onnx', join(dir, 'nowhere'), '-o', outDir, '--json');
+    expect(JSON.parse(first.out).error.code).toBe('OUTPUT_IS_DIRECTORY');
   }, 120_000);
 });

@@ -64,6 +64,8 @@ export function registerExport(program: Command): void {
       const tolerance = positive('--tolerance', flags.tolerance);
       const samples = Math.round(positive('--samples', flags.samples));
       const images = Math.round(Number(flags.images));
+      // before converting and checking, not at the write after them (EISDIR)
+      if (flags.output) assertNotDirectory(resolve(flags.output), flags.output);
       // tfjs's cpu backend greets its first use with "install our node backend to speed things up": the parity
       // check would not be faster with it, and the banner reads as a problem in the export's output.
       tf.enableProdMode();
@@ -72,6 +74,7 @@ export function registerExport(program: Command): void {
         inputLayout: layout,
       });
       const output = resolve(flags.output ?? join(dirname(loaded.modelJsonPath), 'model.onnx'));
+      assertNotDirectory(output, flags.output ?? output);
       const real =
         images === 0
           ? { skipped: 'disabled (--images 0)' }
@@ -142,14 +145,7 @@ function registerExportEnsemble(exp: Command): void {
         }),
       );
       const output = resolve(flags.output);
-      if (existsSync(output) && statSync(output).isDirectory())
-        throw new HcrError(
-          'OUTPUT_IS_DIRECTORY',
-          `${output} is a directory; -o names the ONNX file to write.`,
-          {
-            hint: `Pass a file name, e.g. -o ${join(flags.output, 'model.onnx')}.`,
-          },
-        );
+      assertNotDirectory(output, flags.output);
       const { bytes, members } = packReaderEnsemble(files);
       const check = await checkPackedEnsemble(bytes, files);
       if (check.passed) await writeOnnx(output, bytes);
@@ -175,6 +171,14 @@ function registerExportEnsemble(exp: Command): void {
             exitCode: 2,
           },
         );
+    });
+}
+
+/** `output` (as given: `given`) must not be a directory: -o names the ONNX file to write. */
+function assertNotDirectory(output: string, given: string): void {
+  if (existsSync(output) && statSync(output).isDirectory())
+    throw new HcrError('OUTPUT_IS_DIRECTORY', `${output} is a directory; -o names the ONNX file to write.`, {
+      hint: `Pass a file name, e.g. -o ${join(given, 'model.onnx')}.`,
     });
 }
 
