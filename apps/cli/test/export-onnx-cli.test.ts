@@ -42,4 +42,14 @@ describe('hcr export onnx', () => {
     const first = await hcr('export', 'onnx', join(dir, 'nowhere'), '-o', outDir, '--json');
     expect(JSON.parse(first.out).error.code).toBe('OUTPUT_IS_DIRECTORY');
   }, 120_000);
+
+  it('--opset that is not an integer is named as such', async () => {
+    const r = await hcr('export', 'onnx', 'anywhere', '--opset', 'abc', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).error).toEqual({
+      code: 'BAD_OPTION',
+      message: "--opset must be an integer, not 'abc'.",
+      hint: 'Choose an opset from 13 to 21 (default 17).',
+    });
+  });
 });

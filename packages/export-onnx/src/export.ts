@@ -62,11 +62,41 @@ export interface ExportResult {
   report: ExportReport;
 }
 
-function checkOpset(opset: number): void {
+/**
+ * The options a caller from JavaScript may get wrong, checked before anything is loaded or converted: `opset: '17'`
+ * (a string) or `inputLayout: 'NCHW'` (upper case, which was exported as NHWC) are refused, naming the option.
+ */
+function checkOptions(opts: ExportOptions): void {
+  const opset: unknown = opts.opset ?? DEFAULT_OPSET;
+  const range = `an integer from ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET})`;
+  if (typeof opset !== 'number') {
+    throw new HcrError(
+      'BAD_OPSET',
+      `opset must be a number, ${range}, not the ${typeof opset} ${JSON.stringify(opset)}.`,
+      {
+        hint: `Pass a number, e.g. opset: ${Number.isInteger(Number(opset)) ? Number(opset) : DEFAULT_OPSET}.`,
+      },
+    );
+  }
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
-    throw new HcrError('BAD_OPSET', `Opset ${opset} is not supported.`, {
-      hint: `Choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET}).`,
+    throw new HcrError('BAD_OPSET', `Opset ${opset} is not supported.`, { hint: `Choose ${range}.` });
+  }
+  const layout: unknown = opts.inputLayout ?? 'nhwc';
+  if (layout !== 'nhwc' && layout !== 'nchw') {
+    const lower = String(layout).toLowerCase();
+    throw new HcrError('BAD_OPTION', `inputLayout must be 'nhwc' or 'nchw', not ${JSON.stringify(layout)}.`, {
+      hint: `Spell it in lower case${lower === 'nhwc' || lower === 'nchw' ? `: inputLayout: '${lower}'` : ''} ('nchw' for runtimes that want channels-first images).`,
     });
+  }
+  const version: unknown = opts.modelVersion;
+  if (version !== undefined && !(Number.isSafeInteger(version) && (version as number) >= 0)) {
+    throw new HcrError(
+      'BAD_OPTION',
+      `modelVersion must be a non-negative integer, not ${JSON.stringify(version)}.`,
+      {
+        hint: 'Pass a number (hcr uses the run start time, e.g. 20261201123456), or leave it out.',
+      },
+    );
   }
 }
 
@@ -145,9 +175,9 @@ export function exportLayersModel(model: LayersModel, opts: ExportOptions = {}):
           'Pass a model made with tf.sequential / tf.model or loaded with tf.loadLayersModel; a model on disk: exportModelFile(path).',
         );
   }
+  checkOptions(opts);
   const started = performance.now();
   const opset = opts.opset ?? DEFAULT_OPSET;
-  checkOpset(opset);
   const g = new OnnxGraphBuilder(opset);
   convertLayersModel(g, model, { inputLayout: opts.inputLayout ?? 'nhwc', dimNames: opts.dimNames });
   return finish(g, 'layers-model', model.name, opts, started);
@@ -178,9 +208,9 @@ export function exportGraphModel(
       'Pass the ModelArtifacts the GraphModel was loaded from, e.g. `await fileIOHandler(path).load()`; or use exportModelFile(path).',
     );
   }
+  checkOptions(opts);
   const started = performance.now();
   const opset = opts.opset ?? DEFAULT_OPSET;
-  checkOpset(opset);
   const g = new OnnxGraphBuilder(opset);
   convertGraphModel(g, model, artifacts, { inputLayout: opts.inputLayout ?? 'nhwc' });
   return finish(g, 'graph-model', 'graph_model', opts, started);
@@ -303,6 +333,7 @@ export async function exportModelFile(
   path: string,
   opts: ExportOptions = {},
 ): Promise<ExportResult & { loaded: LoadedModel }> {
+  checkOptions(opts);
   const loaded = await loadTfjsModel(path);
   const fromFile = loaded.metadata ? metadataProps(loaded.metadata, opts.inputLayout) : {};
   const metadata = { ...fromFile, ...(opts.metadata ?? {}) };

@@ -476,3 +476,47 @@ describe("a metadata.json that is not hcr's, or does not fit the model, is left 
     expect(decodeModel(bytes).model_version).toBe(7);
   });
 });
+
+describe('export options from JavaScript are checked, naming the option', () => {
+  const model = tfl.sequential({
+    layers: [tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 2, kernelSize: 1 })],
+  });
+
+  it("opset '17' (a string) says a number was expected", () => {
+    expect(() => exportLayersModel(model, { opset: '17' as never })).toThrow(
+      expect.objectContaining({
+        code: 'BAD_OPSET',
+        problem: 'opset must be a number, an integer from 13 to 21 (default 17), not the string "17".',
+        hint: 'Pass a number, e.g. opset: 17.',
+      }),
+    );
+    expect(() => exportLayersModel(model, { opset: 12 })).toThrow(
+      expect.objectContaining({ code: 'BAD_OPSET', problem: 'Opset 12 is not supported.' }),
+    );
+  });
+
+  it("inputLayout 'NCHW' (upper case) is refused instead of exporting NHWC", async () => {
+    for (const call of [
+      () => exportLayersModel(model, { inputLayout: 'NCHW' as never }),
+      () => exportModelFile(join(root, 'nowhere'), { inputLayout: 'NCHW' as never }),
+    ]) {
+      await expect(async () => call()).rejects.toMatchObject({
+        code: 'BAD_OPTION',
+        problem: `inputLayout must be 'nhwc' or 'nchw', not "NCHW".`,
+        hint: expect.stringContaining("inputLayout: 'nchw'"),
+      });
+    }
+    const dims = decodeModel(exportLayersModel(model, { inputLayout: 'nchw' }).bytes).graph.input[0].type
+      .tensor_type.shape.dim;
+    expect(dims.map((d) => ('dim_value' in d ? d.dim_value : d.dim_param))).toEqual(['batch', 1, 4, 4]);
+  });
+
+  it('modelVersion must be an integer', () => {
+    expect(() => exportLayersModel(model, { modelVersion: '3' as never })).toThrow(
+      expect.objectContaining({
+        code: 'BAD_OPTION',
+        problem: expect.stringMatching(/^modelVersion must be a non-negative integer, not "3"/),
+      }),
+    );
+  });
+});

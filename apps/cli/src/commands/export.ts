@@ -9,6 +9,8 @@ import {
   exportModelFile,
   inputShapesOf,
   type LoadedModel,
+  MAX_OPSET,
+  MIN_OPSET,
   packReaderEnsemble,
   type VerifyResult,
   verifyExport,
@@ -61,6 +63,12 @@ export function registerExport(program: Command): void {
           hint: 'Use --input-layout nchw for runtimes that want channels-first images.',
         });
       }
+      const opset = Number(flags.opset);
+      if (flags.opset.trim() === '' || !Number.isInteger(opset)) {
+        throw new HcrError('BAD_OPTION', `--opset must be an integer, not '${flags.opset}'.`, {
+          hint: `Choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET}).`,
+        });
+      }
       const tolerance = positive('--tolerance', flags.tolerance);
       const samples = Math.round(positive('--samples', flags.samples));
       const images = Math.round(Number(flags.images));
@@ -70,7 +78,7 @@ export function registerExport(program: Command): void {
       // check would not be faster with it, and the banner reads as a problem in the export's output.
       tf.enableProdMode();
       const { bytes, report, loaded } = await exportModelFile(model, {
-        opset: Number(flags.opset),
+        opset,
         inputLayout: layout,
       });
       const output = resolve(flags.output ?? join(dirname(loaded.modelJsonPath), 'model.onnx'));
