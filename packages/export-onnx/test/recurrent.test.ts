@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LINE_ALPHABET_36 } from '@hcr/core';
@@ -210,6 +210,25 @@ describe('recurrent layers round-trip through onnxruntime within 1e-4 (free time
 describe('a recurrent model on disk', () => {
   const root = mkdtempSync(join(tmpdir(), 'hcr-export-recurrent-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('the default orthogonal recurrentInitializer: building fails with only tfjs-layers + cpu (as the README says), loading does not', async () => {
+    // tfjs' Orthogonal initializer calls Tensor.flatten(), a chained op only @tensorflow/tfjs registers
+    expect(() => tfl.sequential({ layers: [tfl.layers.lstm({ inputShape: [5, 3], units: 4 })] })).toThrow(
+      /rMat\.flatten is not a function/,
+    );
+    const dir = join(root, 'orthogonal');
+    await sequenceModel(() => [lstm({ units: 3 })]).save(fileIOHandler(dir));
+    const file = join(dir, 'model.json');
+    const text = readFileSync(file, 'utf8');
+    const orthogonal = text.replace(
+      /"recurrent_initializer":\{"class_name":"\w+","config":\{[^}]*\}\}/,
+      '"recurrent_initializer":{"class_name":"Orthogonal","config":{"gain":1,"seed":null}}',
+    );
+    expect(orthogonal).not.toBe(text);
+    writeFileSync(file, orthogonal);
+    const { bytes, loaded } = await exportModelFile(dir);
+    expect((await verifyExport(loaded, bytes, { samples: 2, sizes: [7] })).passed).toBe(true);
+  });
 
   it('saved by tfjs, loaded back (Bidirectional weights by name) and verified at every VERIFY_SIZES length', async () => {
     const model = sequenceModel(() => [
