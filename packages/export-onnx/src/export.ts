@@ -171,7 +171,7 @@ export function exportLayersModel(model: LayersModel, opts: ExportOptions = {}):
         )
       : wrongModelKind(
           'exportLayersModel',
-          `${describe(model)}, not a tfjs LayersModel`,
+          `${kindOf(model)}, not a tfjs LayersModel`,
           'Pass a model made with tf.sequential / tf.model or loaded with tf.loadLayersModel; a model on disk: exportModelFile(path).',
         );
   }
@@ -197,7 +197,7 @@ export function exportGraphModel(
       ? wrongModelKind('exportGraphModel', 'a tfjs LayersModel', 'Use exportLayersModel(model) for it.')
       : wrongModelKind(
           'exportGraphModel',
-          `${describe(model)}, not a tfjs GraphModel`,
+          `${kindOf(model)}, not a tfjs GraphModel`,
           'Pass a model loaded with tf.loadGraphModel and the ModelArtifacts it was loaded from; a model on disk: exportModelFile(path).',
         );
   }
@@ -265,7 +265,7 @@ export async function loadTfjsModel(path: string): Promise<LoadedModel> {
   return { format: 'layers-model', model, modelJsonPath, ...meta(model.outputs) };
 }
 
-function describe(x: unknown): string {
+function kindOf(x: unknown): string {
   if (x === null || x === undefined) return String(x);
   if (typeof x !== 'object') return `a ${typeof x}`;
   return `an object (${x.constructor?.name ?? 'Object'})`;
