@@ -17,7 +17,7 @@ export {
   MAX_TOP_K,
 } from './options.js';
 export { type CompiledPattern, compilePattern } from './pattern.js';
-export { MAX_REPEAT } from './pattern-parse.js';
+export { MAX_PATTERN_LENGTH, MAX_REPEAT } from './pattern-parse.js';
 export type {
   CharacterClass,
   DecodeOptions,

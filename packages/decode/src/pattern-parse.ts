@@ -10,6 +10,16 @@ export type PatternNode =
 /** Counts in {n}, {n,}, {n,m} above this are an error: no line is that long. */
 export const MAX_REPEAT = 100;
 
+/**
+ * Longest pattern source: field patterns are a few dozen characters, and parsing (recursive descent) and the
+ * automaton construction stay bounded (a 1M-character pattern would cost over a second before any limit).
+ */
+export const MAX_PATTERN_LENGTH = 1000;
+/** Deepest nesting of groups: the parser and the NFA construction recurse once per level. */
+export const MAX_PATTERN_NESTING = 32;
+/** Most quantifiers stacked on one atom (`A+?` is two): each wraps the node once more, so a chain recurses too. */
+export const MAX_QUANTIFIER_CHAIN = 3;
+
 /** Longer patterns are shown cut in messages (one sent by mistake may be a whole file). */
 const SHOWN_PATTERN = 60;
 
@@ -33,6 +43,9 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
       },
     );
   }
+  if (src.length > MAX_PATTERN_LENGTH)
+    fail(`longer than ${MAX_PATTERN_LENGTH} characters (${src.length})`, MAX_PATTERN_LENGTH);
+  let depth = 0; // groups open around the parser's position
   const symbolOf = (ch: string, at: number): number => {
     const c = alphabet.caseMerged ? ch.toUpperCase() : ch;
     const k = alphabet.symbols.indexOf(c);
@@ -115,9 +128,11 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
     const at = i;
     const ch = src[i++];
     if (ch === '(') {
+      if (++depth > MAX_PATTERN_NESTING) fail(`groups nested deeper than ${MAX_PATTERN_NESTING}`, at);
       const inner = parseAlt();
       if (src[i] !== ')') fail("unclosed '('", at);
       i++;
+      depth--;
       return inner;
     }
     if (ch === '[') return { type: 'set', mask: parseClass(at) };
@@ -147,7 +162,7 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
 
   const parseRepeat = (): PatternNode | null => {
     let node = parseAtom();
-    for (;;) {
+    for (let chain = 0; ; chain++) {
       const at = i;
       const q = src[i];
       let range: [number, number];
@@ -156,6 +171,7 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
       else if (q === '+') range = [1, Number.POSITIVE_INFINITY];
       else if (q === '{') range = parseCount(at);
       else return node;
+      if (chain === MAX_QUANTIFIER_CHAIN) fail(`more than ${MAX_QUANTIFIER_CHAIN} quantifiers in a row`, at);
       if (q !== '{') i++;
       if (node === null) fail(`nothing to repeat before '${q}'`, at);
       node = { type: 'rep', node: node!, min: range[0], max: range[1] };

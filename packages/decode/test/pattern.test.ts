@@ -1,5 +1,5 @@
 import { LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
-import { type CompiledPattern, compilePattern, decodeCtc } from '@hcr/decode';
+import { type CompiledPattern, compilePattern, decodeCtc, validateDecodeOptions } from '@hcr/decode';
 import { describe, expect, it } from 'vitest';
 import { exhaustive, matrix, randomProbs, rng, tinyAlphabet } from './helpers.js';
 
@@ -210,5 +210,51 @@ describe('decoding under a pattern', () => {
     expect(() => decodeCtc(matrix([{ A: 0.9 }], A36), 1, A36, { pattern: other })).toThrow(
       /built for the alphabet/,
     );
+  });
+});
+
+describe('pattern size limits', () => {
+  const errorOf = (f: () => unknown): unknown => {
+    try {
+      f();
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+
+  it('answers PATTERN_INVALID, not a stack overflow, for deep nesting and long quantifier chains', () => {
+    const bad: [string, RegExp][] = [
+      [`${'('.repeat(3000)}A${')'.repeat(3000)}`, /longer than 1000 characters/],
+      [`${'('.repeat(400)}A${')'.repeat(400)}`, /groups nested deeper than 32 at position 33/],
+      [`A${'?'.repeat(3000)}`, /longer than 1000 characters/],
+      [`A${'?'.repeat(900)}`, /more than 3 quantifiers in a row at position 5/],
+      [`A${'*'.repeat(20000)}`, /longer than 1000 characters/],
+      ['X'.repeat(1_000_000), /longer than 1000 characters \(1000000\) at position 1001/],
+    ];
+    for (const [src, msg] of bad) {
+      for (const f of [
+        () => compilePattern(src, A36),
+        () => validateDecodeOptions({ pattern: src }, A36),
+        () => decodeCtc(new Float32Array(A36.size).fill(1 / A36.size), 1, A36, { pattern: src }),
+      ])
+        expect(errorOf(f), src.slice(0, 20)).toMatchObject({
+          code: 'PATTERN_INVALID',
+          message: expect.stringMatching(msg),
+        });
+    }
+  });
+
+  it('rejects a 1M-character pattern quickly', () => {
+    const t0 = performance.now();
+    expect(() => compilePattern('A'.repeat(1_000_000), A36)).toThrow(/longer than 1000/);
+    expect(performance.now() - t0).toBeLessThan(50);
+  });
+
+  it('still compiles patterns at the limits', () => {
+    const deep = `${'('.repeat(32)}A${')'.repeat(32)}`;
+    expect(compilePattern(deep, A36).states).toBeGreaterThan(0);
+    expect(compilePattern('A+??', A36).states).toBeGreaterThan(0);
+    expect(compilePattern('A'.repeat(1000), A36).states).toBe(1001);
   });
 });
