@@ -44,6 +44,9 @@ export function checkFrames(
     );
 }
 
+/** How far a row's sum may be from 1 (and a value above 1): float32 softmax rows are within ~1e-6. */
+const ROW_SUM_TOLERANCE = 1e-3;
+
 /** Candidate buckets: bucket b holds p below 4^-b (and, but for the last, at least about 4^-(b+1)). */
 const BUCKETS = 24;
 const BOUNDS = Float64Array.from({ length: BUCKETS }, (_, b) => 4 ** -b);
@@ -77,15 +80,31 @@ export function frameScores(
   for (let t = 0; t < frames; t++) {
     const row = t * C;
     let z = 0;
+    let sum = 0;
     for (let k = 0; k < C; k++) {
       const p = probs[row + k];
-      if (!(p >= 0))
-        throw new HcrError('DECODE_INPUT_INVALID', `probs[${t}, ${k}] is ${p}; probabilities must be >= 0.`, {
-          hint: 'Pass the softmax output of the reader (not logits), and check the model for NaN.',
-        });
+      if (!(p >= 0 && p <= 1 + ROW_SUM_TOLERANCE))
+        throw new HcrError(
+          'DECODE_INPUT_INVALID',
+          `probs[${t}, ${k}] is ${p}; probabilities must be in [0, 1].`,
+          {
+            hint: 'Pass the softmax output of the reader (not logits), and check the model for NaN or Infinity.',
+          },
+        );
+      sum += p;
       if (mask[k] || (fold && fold[k]!.length > 0)) z += p;
     }
-    // Dividing every allowed symbol by the same z conditions the frame on the class; a zero row stays 0.
+    // A softmax row sums to 1 (float32: within ~1e-6); anything else is logits, a matrix laid out for
+    // another alphabet (rows of the wrong width) or a broken model, and would read as garbage.
+    if (!(Math.abs(sum - 1) <= ROW_SUM_TOLERANCE))
+      throw new HcrError(
+        'DECODE_INPUT_INVALID',
+        `probs row ${t} sums to ${sum}; each of the first ${frames} rows must be a distribution over the ${C} symbols (sum 1).`,
+        {
+          hint: 'Pass the softmax output of the reader for one line, row-major [frames, alphabet.size], with the alphabet it was trained on.',
+        },
+      );
+    // Dividing every allowed symbol by the same z conditions the frame on the class.
     // A forbidden symbol with an allowed twin (see twinFold) adds its mass to the twin first.
     const inv = z > 0 ? 1 / z : 0;
     for (let k = 0; k < C; k++) if (mask[k]) out[row + k] += probs[row + k] * inv;
