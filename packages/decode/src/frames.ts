@@ -108,6 +108,10 @@ export function frameScores(
     // A forbidden symbol with an allowed twin (see twinFold) adds its mass to the twin first.
     const inv = z > 0 ? 1 / z : 0;
     for (let k = 0; k < C; k++) if (mask[k]) out[row + k] += probs[row + k] * inv;
+    // No mass on the blank or any allowed symbol (float32 underflow under a forbidden symbol holding it
+    // all): the forbidden symbol loses to the blank, rather than the frame cutting every path (which made
+    // the beam find nothing while best path read the rest of the line).
+    if (z === 0) out[row] = 1;
     if (fold)
       for (let k = 0; k < C; k++) {
         const twins = fold[k]!;

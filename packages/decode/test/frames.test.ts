@@ -49,3 +49,19 @@ describe('frame validation', () => {
     expect(() => decodeCtc(wide, 400, A62)).not.toThrow();
   });
 });
+
+describe('a row whose allowed symbols have no mass', () => {
+  // float32 softmax underflow: the forbidden '-' holds all the mass of its frame
+  const oneHot = ['1', '', '2', '-', '3', '', '4'].map((s) => ({ [s]: 1 }));
+
+  it('goes to the blank, so beam search and best path agree', () => {
+    const p = matrix(oneHot, A36);
+    for (const beam of [1, 8]) {
+      const r = decodeCtc(p, oneHot.length, A36, { classes: 'digits', beam });
+      expect(r, `beam ${beam}`).toMatchObject({ text: '1234', constraintUnsatisfied: false });
+      expect(r.confidence, `beam ${beam}`).toBeCloseTo(1, 6);
+    }
+    expect(bestPath(p, oneHot.length, A36, 'digits')).toBe('1234');
+    expect(decodeCtc(p, oneHot.length, A36, { pattern: '\\d+', classes: 'digits' }).text).toBe('1234');
+  });
+});
