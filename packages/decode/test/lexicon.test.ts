@@ -32,8 +32,8 @@ describe('lexicon', () => {
 
   it("accepts a case-sensitive list's words as listed, capitalised and in capitals, and no other case", () => {
     const cased = createLexicon(['Martin', 'dupont', "d'Arc", 'ÉLODIE'], lineAlphabet(LABEL_SPACE_62));
-    expect(cased.words).toBe(3); // ÉLODIE is outside the alphabet
-    expect(cased.skipped).toBe(1);
+    expect(cased.words).toBe(4); // ÉLODIE is read as ELODIE (accents folded)
+    expect(cased.skipped).toBe(0);
     for (const text of [
       'Martin',
       'MARTIN',
@@ -117,8 +117,8 @@ describe('lexicon', () => {
   });
 
   it('skips words outside the alphabet and rejects an empty list', () => {
-    const l = createLexicon(['café', 'tea', ''], A36);
-    expect([l.words, l.skipped]).toEqual([1, 1]);
+    const l = createLexicon(['café', 'tea', '', 'caf€', 'caf€'], A36);
+    expect([l.words, l.skipped]).toEqual([2, 1]); // café is CAFE; a bad word listed twice counts once
     expect(() => createLexicon([], A36)).toThrow(/no word/);
     expect(() => createLexicon(['€€'], A36)).toThrow(/1 skipped/);
   });
@@ -133,5 +133,55 @@ describe('lexicon', () => {
     const p = randomProbs(100, A36.size, rand, 8);
     const r = decodeCtc(p, 100, A36, { lexicon: big, beam: 32 });
     if (!r.constraintUnsatisfied) expect(big.has(r.text)).toBe(true);
+  });
+});
+
+describe('lexicon: compound names and entries (audit)', () => {
+  it('joins listed words with a hyphen even after a word that also continues with a listed hyphen', () => {
+    const lex = createLexicon(['JEAN', 'PAUL', 'MARIE', 'JEAN-MICHEL'], A36);
+    for (const text of [
+      'JEAN-PAUL',
+      'JEAN-MARIE',
+      'MARIE-JEAN-PAUL',
+      'JEAN-MICHEL',
+      'JEAN-MICHEL-PAUL',
+      'PAUL JEAN-MARIE',
+    ])
+      expect(lex.has(text), text).toBe(true);
+    for (const text of ['JEAN-', 'JEAN-MI', 'MICHEL', 'JEAN-MICHE', 'JEAN--PAUL'])
+      expect(lex.has(text), text).toBe(false);
+    // the automaton the beam follows: fewest symbols to a word end from JEAN-M is 5 (MICHEL) or 4 (MARIE)
+    let st = lex.start;
+    for (const ch of 'JEAN-M') st = lex.next(st, A36.symbols.indexOf(ch));
+    expect(lex.minRemaining(st)).toBe(4);
+    // decoding JEAN-PAUL reads it, not "JEAN PAUL"
+    const rows: Record<string, number>[] = [];
+    for (const ch of 'JEAN-PAUL') rows.push({ [ch]: 0.9 }, { '': 0.95 });
+    expect(decodeCtc(matrix(rows, A36), rows.length, A36, { lexicon: lex }).text).toBe('JEAN-PAUL');
+  });
+
+  it('skips entries that are not strings, counting each distinct bad word once', () => {
+    const l = createLexicon([null, undefined, 42, 'A', 'B€', 'B€'] as unknown as string[], A36);
+    expect(l.has('NULL')).toBe(false);
+    expect(l.has('UNDEFINED')).toBe(false);
+    expect([l.words, l.skipped]).toEqual([1, 4]);
+  });
+
+  it('on a case-sensitive alphabet matches capitals as a name, each part of a compound capitalised', () => {
+    const cased = createLexicon(['DURAND', 'jean-michel', 'Zoë', 'ÉLISE'], lineAlphabet(LABEL_SPACE_62));
+    for (const text of [
+      'DURAND',
+      'Durand',
+      'jean-michel',
+      'Jean-Michel',
+      'JEAN-MICHEL',
+      'Zoe',
+      'ZOE',
+      'ELISE',
+      'Elise',
+    ])
+      expect(cased.has(text), text).toBe(true);
+    for (const text of ['durand', 'DuRand', 'Jean-michel', 'zoe']) expect(cased.has(text), text).toBe(false);
+    expect(cased.skipped).toBe(0);
   });
 });
