@@ -7,12 +7,14 @@ import { checkFrames, frameScores } from './frames.js';
 import type { CharLanguageModel } from './language-model.js';
 import {
   checkMinSymbolProb,
+  checkOptionKeys,
   checkRange,
   DEFAULT_BEAM,
   DEFAULT_LM_WEIGHT,
   DEFAULT_TOP_K,
   MAX_BEAM,
   MAX_TOP_K,
+  shown,
 } from './options.js';
 import { compilePattern } from './pattern.js';
 import type { DecodeOptions, ReadResult, SymbolAutomaton } from './types.js';
@@ -60,7 +62,7 @@ export function decodeCtcEnsemble(
   alphabet: LineAlphabet,
   opts: DecodeOptions = {},
 ): ReadResult {
-  if (members.length === 0)
+  if (!Array.isArray(members) || members.length === 0)
     throw new HcrError('DECODE_INPUT_INVALID', 'decodeCtcEnsemble needs at least one member.', {
       hint: "Pass each reader's probabilities for the line, row-major [frames, alphabet.size].",
     });
@@ -148,6 +150,7 @@ interface Prepared {
 }
 
 function prepare(opts: DecodeOptions, alphabet: LineAlphabet): Prepared {
+  checkOptionKeys(opts);
   const beam = checkRange('beam', opts.beam, 1, MAX_BEAM, DEFAULT_BEAM);
   const topK = checkRange('topK', opts.topK, 1, MAX_TOP_K, DEFAULT_TOP_K);
   const minSymbolProb = checkMinSymbolProb(opts.minSymbolProb);
@@ -166,10 +169,14 @@ function prepare(opts: DecodeOptions, alphabet: LineAlphabet): Prepared {
       { hint: "Build it with the reader's own alphabet (createCharLanguageModel(words, reader.alphabet))." },
     );
   const lmWeight = opts.languageModelWeight ?? DEFAULT_LM_WEIGHT;
-  if (!(lmWeight >= 0 && lmWeight <= 5))
-    throw new HcrError('DECODE_OPTION_INVALID', `languageModelWeight must be in [0, 5], got ${lmWeight}.`, {
-      hint: `Use ${DEFAULT_LM_WEIGHT} (the default) or leave it out.`,
-    });
+  if (typeof lmWeight !== 'number' || !(lmWeight >= 0 && lmWeight <= 5))
+    throw new HcrError(
+      'DECODE_OPTION_INVALID',
+      `languageModelWeight must be a number in [0, 5], got ${shown(lmWeight)}.`,
+      {
+        hint: `Use ${DEFAULT_LM_WEIGHT} (the default) or leave it out.`,
+      },
+    );
   return { beam, topK, minSymbolProb, mask, fold, automata, lm, lmWeight };
 }
 

@@ -22,6 +22,12 @@ export function checkFrames(
   alphabet: LineAlphabet,
 ): void {
   const C = alphabet.size;
+  if (!(probs instanceof Float32Array || probs instanceof Float64Array))
+    throw new HcrError(
+      'DECODE_INPUT_INVALID',
+      `probs must be a Float32Array or Float64Array, got ${probs === null ? 'null' : Array.isArray(probs) ? 'an array' : typeof probs}.`,
+      { hint: 'Pass the reader output for one line, row-major [frames, alphabet.size], as a typed array.' },
+    );
   if (!Number.isInteger(frames) || frames < 0)
     throw new HcrError('DECODE_INPUT_INVALID', `frames must be a whole number >= 0, got ${frames}.`, {
       hint: 'Pass readerFrames(width) of the line (@hcr/model).',

@@ -239,6 +239,54 @@ describe('bad input', () => {
   });
 });
 
+describe('bad options and arguments (audit)', () => {
+  const p = matrix([{ A: 0.9 }], A36);
+  const codeOf = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+  it('names an unknown option and the known ones', () => {
+    for (const f of [
+      () => decodeCtc(p, 1, A36, { beamWidth: 3 } as never),
+      () => validateDecodeOptions({ beamWidth: 3 } as never, A36),
+    ])
+      expect(codeOf(f)).toMatchObject({
+        code: 'DECODE_OPTION_INVALID',
+        message: expect.stringMatching(/unknown option 'beamWidth'.*beam, topK, classes/),
+      });
+  });
+  it('says a number was expected when given a string', () => {
+    expect(codeOf(() => decodeCtc(p, 1, A36, { beam: '8' } as never))).toMatchObject({
+      code: 'DECODE_OPTION_INVALID',
+      message: expect.stringMatching(/beam must be a whole number from 1 to 64, got the string "8"/),
+    });
+    expect(codeOf(() => decodeCtc(p, 1, A36, { languageModelWeight: '0.5' } as never))).toMatchObject({
+      code: 'DECODE_OPTION_INVALID',
+      message: expect.stringMatching(
+        /languageModelWeight must be a number in \[0, 5\], got the string "0.5"/,
+      ),
+    });
+  });
+  it('answers HcrError, not a TypeError, for null or non-array probabilities and null options', () => {
+    for (const probs of [null, undefined, [0.5, 0.5], 'x'])
+      expect(
+        codeOf(() => decodeCtc(probs as never, 1, A36)),
+        String(probs),
+      ).toMatchObject({
+        code: 'DECODE_INPUT_INVALID',
+        message: expect.stringMatching(/Float32Array or Float64Array/),
+      });
+    expect(codeOf(() => bestPath(null as never, 1, A36))).toMatchObject({ code: 'DECODE_INPUT_INVALID' });
+    expect(codeOf(() => decodeCtc(p, 1, A36, null as never))).toMatchObject({
+      code: 'DECODE_OPTION_INVALID',
+    });
+  });
+});
+
 describe('validateDecodeOptions', () => {
   it('checks everything before the model runs and compiles the pattern once', () => {
     const v = validateDecodeOptions({ pattern: '\\d+', classes: 'digits' }, A36);
