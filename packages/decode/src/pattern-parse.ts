@@ -1,4 +1,4 @@
-import { HcrError, type LineAlphabet } from '@hcr/core';
+import { canonicalLineText, HcrError, type LineAlphabet } from '@hcr/core';
 
 /** Parsed pattern: symbol sets are 0/1 masks over alphabet output indices. */
 export type PatternNode =
@@ -46,8 +46,19 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
   if (src.length > MAX_PATTERN_LENGTH)
     fail(`longer than ${MAX_PATTERN_LENGTH} characters (${src.length})`, MAX_PATTERN_LENGTH);
   let depth = 0; // groups open around the parser's position
+  // One character from the position on, by code point (an emoji is one character, not two surrogates).
+  const take = (): string | undefined => {
+    const c = src.codePointAt(i);
+    if (c === undefined) return undefined;
+    const ch = String.fromCodePoint(c);
+    i += ch.length;
+    return ch;
+  };
+  // A character as the alphabet writes it (canonicalLineText: upper-cased when case is merged, and in a
+  // partly merged alphabet such as hcr47 a lower-case letter it lacks, c, as its capital C).
+  const canonical = (ch: string): string => (ch === ' ' ? ch : canonicalLineText(ch, alphabet));
   const symbolOf = (ch: string, at: number): number => {
-    const c = alphabet.caseMerged ? ch.toUpperCase() : ch;
+    const c = canonical(ch);
     const k = alphabet.symbols.indexOf(c);
     if (k <= 0) fail(`'${ch}' is not in the alphabet ${alphabet.id}`, at);
     return k;
@@ -67,7 +78,7 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
   const invert = (m: Uint8Array): Uint8Array => m.map((v, k) => (k > 0 && !v ? 1 : 0));
   // \d \D \s \S, or an escaped non-alphanumeric character as itself.
   const escaped = (at: number): Uint8Array => {
-    const e = src[i++];
+    const e = take();
     if (e === undefined) fail("'\\' at the end", at);
     if (e === 'd') return digits();
     if (e === 'D') return invert(digits());
@@ -98,20 +109,30 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
         }
         if (e === undefined) fail("unclosed '['", open);
         if (/[0-9A-Za-z]/.test(e)) fail(`unsupported escape '\\${e}'`, at);
-        lo = e;
-        i++;
-      } else lo = src[i++];
+        lo = take()!;
+      } else lo = take()!;
       empty = false;
       if (src[i] === '-' && src[i + 1] !== ']' && i + 1 < src.length) {
         i++;
-        let hi = src[i++];
-        if (hi === '\\') hi = src[i++];
+        let hi = take();
+        if (hi === '\\') {
+          hi = take();
+          if (hi !== undefined && /[0-9A-Za-z]/.test(hi))
+            fail(
+              /[dDsS]/.test(hi) ? 'a class escape cannot end a range' : `unsupported escape '\\${hi}'`,
+              at,
+            );
+        }
         if (hi === undefined) fail("unclosed '['", open);
         const [a, b] = alphabet.caseMerged ? [lo.toUpperCase(), hi.toUpperCase()] : [lo, hi];
         if (a > b) fail(`range '${lo}-${hi}' is reversed`, at);
+        // Symbols in the range by code point, and a symbol whose other case is in it and written as it
+        // (hcr47: [a-d] holds C, the alphabet's c).
+        const inRange = (x: string) => x >= a && x <= b;
         let any = false;
         alphabet.symbols.forEach((s, k) => {
-          if (k > 0 && s >= a && s <= b) {
+          const other = s === s.toUpperCase() ? s.toLowerCase() : s.toUpperCase();
+          if (k > 0 && (inRange(s) || (other !== s && inRange(other) && canonical(other) === s))) {
             m[k] = 1;
             any = true;
           }
@@ -119,14 +140,14 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
         if (!any) fail(`range '${lo}-${hi}' holds no character of the alphabet ${alphabet.id}`, at);
       } else m[symbolOf(lo, at)] = 1;
     }
-    if (empty) fail("empty class '[]'", open);
+    if (empty) fail(negate ? "empty class '[^]'" : "empty class '[]'", open);
     i++; // ']'
     return negate ? invert(m) : m;
   };
 
   const parseAtom = (): PatternNode | null => {
     const at = i;
-    const ch = src[i++];
+    const ch = take()!;
     if (ch === '(') {
       if (++depth > MAX_PATTERN_NESTING) fail(`groups nested deeper than ${MAX_PATTERN_NESTING}`, at);
       const inner = parseAlt();

@@ -1,4 +1,4 @@
-import { LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
+import { LINE_ALPHABET_36, LINE_ALPHABETS, type LineAlphabet } from '@hcr/core';
 import { type CompiledPattern, compilePattern, decodeCtc, validateDecodeOptions } from '@hcr/decode';
 import { describe, expect, it } from 'vitest';
 import { exhaustive, matrix, randomProbs, rng, tinyAlphabet } from './helpers.js';
@@ -256,5 +256,30 @@ describe('pattern size limits', () => {
     expect(compilePattern(deep, A36).states).toBeGreaterThan(0);
     expect(compilePattern('A+??', A36).states).toBeGreaterThan(0);
     expect(compilePattern('A'.repeat(1000), A36).states).toBe(1001);
+  });
+});
+
+describe('pattern parser edge cases (audit)', () => {
+  const A47 = LINE_ALPHABETS.find((a) => a.id === 'hcr47-line')!;
+  it('names a class escape ending a range, an empty negated class and a character by code point', () => {
+    const bad: [string, RegExp][] = [
+      ['[0-\\d]', /a class escape cannot end a range at position 2/],
+      ['[A-\\S]', /a class escape cannot end a range at position 2/],
+      ['A[^]', /empty class '\[\^\]' at position 2/],
+      ['A😀', /'😀' is not in the alphabet hcr36-line at position 2/],
+      ['[😀]', /'😀' is not in the alphabet/],
+      ['\\😀', /'😀' is not in the alphabet/],
+    ];
+    for (const [src, msg] of bad)
+      expect(() => compilePattern(src, A36), src).toThrow(
+        expect.objectContaining({ code: 'PATTERN_INVALID', message: expect.stringMatching(msg) }),
+      );
+  });
+
+  it("maps literals and ranges through a partly case-merged alphabet's canonical form (hcr47: c is C)", () => {
+    const p = compilePattern('c[a-d]', A47);
+    // [a-d] is a, b and d as the alphabet has them, and C for the c it writes as C; not A, B or D
+    for (const t of ['Ca', 'Cb', 'CC', 'Cd']) expect(matches(p, t, A47), t).toBe(true);
+    for (const t of ['CA', 'CB', 'CD', 'Ca2']) expect(matches(p, t, A47), t).toBe(false);
   });
 });
