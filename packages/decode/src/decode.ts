@@ -3,7 +3,7 @@ import { bestAlignment, textLogProb } from './align.js';
 import { prefixBeamSearch } from './beam.js';
 import { bestPathLabels } from './bestpath.js';
 import { classMask, twinFold } from './classes.js';
-import { checkFrames, frameScores } from './frames.js';
+import { checkFrames, type FrameScores, frameScores } from './frames.js';
 import type { CharLanguageModel } from './language-model.js';
 import {
   checkMinSymbolProb,
@@ -106,7 +106,7 @@ export function decodeCtcEnsemble(
   for (const s of scores) {
     const labelLists = greedy
       ? [bestPathLabels(s).labels]
-      : prefixBeamSearch(s, beam, automata)
+      : searchOrRetry(s, beam, automata)
           .slice(0, proposals)
           .map((h) => h.labels);
     for (const labels of labelLists) proposed.set(labels.join(','), labels);
@@ -135,6 +135,18 @@ export function decodeCtcEnsemble(
     alternatives: hits.map((h) => ({ text: text(h.labels), confidence: Math.exp(h.logProb) })),
     constraintUnsatisfied: false,
   };
+}
+
+/**
+ * The beam search, once more at the widest beam when it found nothing under a pattern or lexicon. Its
+ * feasibility check counts the symbols a prefix still needs, not the blank CTC needs between two equal ones
+ * (AA needs 3 frames), so a narrow beam can fill with prefixes that cannot finish and prune the one that can;
+ * the retry costs only lines that would otherwise read as constraintUnsatisfied.
+ */
+function searchOrRetry(s: FrameScores, beam: number, automata: SymbolAutomaton[]) {
+  const hits = prefixBeamSearch(s, beam, automata);
+  if (hits.length > 0 || automata.length === 0 || beam >= MAX_BEAM) return hits;
+  return prefixBeamSearch(s, MAX_BEAM, automata).slice(0, beam);
 }
 
 interface Prepared {

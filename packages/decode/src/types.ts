@@ -71,6 +71,9 @@ export interface ReadResult {
   characters: ReadCharacter[];
   /** Distinct texts, best first; the first is `text`. */
   alternatives: ReadAlternative[];
-  /** True when no text satisfies the pattern/lexicon/class: `text` is '' and `confidence` 0. */
+  /**
+   * True when the search (retried at the widest beam) found no text satisfying the pattern/lexicon: `text` is ''
+   * and `confidence` 0. See the README's Result section for what it does and does not prove.
+   */
   constraintUnsatisfied: boolean;
 }

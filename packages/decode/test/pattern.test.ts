@@ -283,3 +283,20 @@ describe('pattern parser edge cases (audit)', () => {
     for (const t of ['CA', 'CB', 'CD', 'Ca2']) expect(matches(p, t, A47), t).toBe(false);
   });
 });
+
+describe('constraintUnsatisfied (audit)', () => {
+  it('is false when a fitting text exists but the beam pruned it: the search retries at the widest beam', () => {
+    // every AA .. YY fits the symbol count of 2 frames but needs 3 (a blank between the copies); only Z fits
+    const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXY';
+    const pattern = `${[...letters].map((c) => c + c).join('|')}|Z`;
+    const row: Record<string, number> = { '': 0.01, Z: 0.02 };
+    for (const c of letters) row[c] = 0.035; // the beam's first frame fills with A .. Y
+    const p = matrix([row, row], A36);
+    for (const beam of [1, 8, 16]) {
+      const r = decodeCtc(p, 2, A36, { pattern, beam });
+      expect(r, `beam ${beam}`).toMatchObject({ text: 'Z', constraintUnsatisfied: false });
+    }
+    // a text that cannot fit is still reported as such
+    expect(decodeCtc(p, 2, A36, { pattern: 'ABC' }).constraintUnsatisfied).toBe(true);
+  });
+});
