@@ -9,7 +9,10 @@ export interface CharLanguageModel {
   readonly order: number;
   /** Distinct words it was estimated from. */
   readonly words: number;
-  /** log p(text): the sum over its words (split at spaces, hyphens and apostrophes), each with its end. */
+  /**
+   * log p(text) as a whole sequence: its words (split at spaces, hyphens and apostrophes), each with its end,
+   * and after each word the separator that follows it or the end of the text. The empty text is one empty word.
+   */
   logProb(labels: ArrayLike<number>): number;
 }
 
@@ -54,8 +57,20 @@ export function createCharLanguageModel(
   const counts = new Map<number, number>();
   const contexts = new Map<number, number>();
   const seen = new Set<string>();
-  for (const entry of words)
-    for (const word of canonicalLineText(String(entry), alphabet).split(/[ \-']/)) {
+  // What follows a word in an entry: a separator (ANNE-MARIE) or the end of the entry, counted per distinct entry.
+  const after = new Map<number, number>(); // separator symbol, or 0 for the end
+  const entries = new Set<string>();
+  for (const entry of words) {
+    if (typeof entry !== 'string') continue;
+    const text = canonicalLineText(entry, alphabet);
+    if (text === '' || entries.has(text)) continue;
+    entries.add(text);
+    for (const ch of text) {
+      const k = code.get(ch);
+      if (k !== undefined && separators.has(k)) after.set(k, (after.get(k) ?? 0) + 1);
+    }
+    after.set(0, (after.get(0) ?? 0) + 1);
+    for (const word of text.split(/[ \-']/)) {
       if (word === '' || seen.has(word)) continue;
       const labels = [...word].map((ch) => code.get(ch) ?? -1);
       if (labels.includes(-1)) continue;
@@ -65,6 +80,7 @@ export function createCharLanguageModel(
         contexts.set(history, (contexts.get(history) ?? 0) + 1);
       });
     }
+  }
   if (seen.size === 0)
     throw new HcrError('LANGUAGE_MODEL_EMPTY', 'The word list has no word made of the reader’s characters.', {
       hint: 'Pass a list of words (one per line) written with the letters the reader reads.',
@@ -80,6 +96,13 @@ export function createCharLanguageModel(
     });
     return lp;
   };
+  // After each word the text goes on with a separator or ends (add-k smoothed like the letters), so a text
+  // is a whole sequence: the empty text is one empty word (log p(end | start), unlikely) then the end, and a
+  // separator, trailing or not, costs its probability and the word after it.
+  let afterTotal = 0;
+  for (const n of after.values()) afterTotal += n;
+  const afterLogProb = (k: number) =>
+    Math.log(((after.get(k) ?? 0) + smoothing) / (afterTotal + smoothing * (separators.size + 1)));
   return {
     alphabetId: alphabet.id,
     order,
@@ -88,9 +111,9 @@ export function createCharLanguageModel(
       let lp = 0;
       let word: number[] = [];
       for (let i = 0; i <= labels.length; i++) {
-        const k = i < labels.length ? labels[i]! : -1;
-        if (k === -1 || separators.has(k)) {
-          if (word.length) lp += wordLogProb(word);
+        const k = i < labels.length ? labels[i]! : 0;
+        if (k === 0 || separators.has(k)) {
+          lp += wordLogProb(word) + afterLogProb(k);
           word = [];
         } else word.push(k);
       }

@@ -40,7 +40,7 @@ export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): 
       skipped++; // String(null) would list the word NULL
       continue;
     }
-    const plain = /[^\x00-\x7f]/.test(entry) ? foldAccents(entry) : entry; // NFD only where it can matter
+    const plain = /[^\p{ASCII}]/u.test(entry) ? foldAccents(entry) : entry; // NFD only where it can matter
     for (const word of canonicalLineText(plain, alphabet).split(' ')) {
       if (word === '' || seen.has(word) || bad.has(word)) continue;
       const labels = [...word].map((ch) => code.get(ch) ?? -1);

@@ -69,7 +69,7 @@ export interface ReadResult {
   /** p(text | frames), summed over all CTC alignments (conditioned on the character class when given). */
   confidence: number;
   characters: ReadCharacter[];
-  /** Distinct texts, best first; the first is `text`. */
+  /** Distinct texts, best first as ranked (with a language model, by image + weight x LM); the first is `text`. */
   alternatives: ReadAlternative[];
   /**
    * True when the search (retried at the widest beam) found no text satisfying the pattern/lexicon: `text` is ''

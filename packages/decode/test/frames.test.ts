@@ -20,7 +20,13 @@ describe('frame validation', () => {
       ['Infinity', (p) => (p[A36.size + 5] = Number.POSITIVE_INFINITY), /probs\[1, 5\] is Infinity/],
       ['NaN', (p) => (p[7] = Number.NaN), /probs\[0, 7\] is NaN/],
       ['above 1', (p) => (p[2 * A36.size + 3] = 1.5), /probs\[2, 3\] is 1\.5/],
-      ['logits', (p) => p.forEach((v, i) => (p[i] = Math.log(v))), /is -\d/],
+      [
+        'logits',
+        (p) => {
+          for (let i = 0; i < p.length; i++) p[i] = Math.log(p[i]!);
+        },
+        /is -\d/,
+      ],
       ['row sum', (p) => (p[A36.size] = 0.5), /row 1 sums to 0\.6/],
       ['zero row', (p) => p.fill(0, 0, A36.size), /row 0 sums to 0/],
     ];

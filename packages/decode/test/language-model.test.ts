@@ -10,21 +10,33 @@ describe('character language model', () => {
   const names = ['THOMAS', 'THOMASSIN', 'MARION', 'MARTIN', 'MATHIS', 'TOM', 'SAMI', 'JEAN', 'MICHEL'];
   const lm = createCharLanguageModel(names, A);
 
-  it('is a distribution: with order 1, p(c) over the letters and p(end) sum to 1', () => {
-    const uni = createCharLanguageModel(names, A, { order: 1 });
+  it('is a distribution over texts: with order 1, words, separators and the end of the text sum to 1', () => {
+    const uni = createCharLanguageModel([...names, 'JEAN-PIERRE', 'ANNE MARIE'], A, { order: 1 });
     const letters = A.symbols
       .map((_, k) => k)
       .filter((k) => k > 0 && ![' ', '-', "'"].includes(A.symbols[k]!));
-    // one-letter words: p(c) p(end); two-letter words: p(c) p(d) p(end). Summed: q(1-q) and q(1-q)^2
+    // one word of n letters, then the end of the text: (1-q)^n q E, q = p(end of word), E = p(end of text)
+    const empty = Math.exp(uni.logProb([]));
     let one = 0;
     let two = 0;
     for (const c of letters) {
       one += Math.exp(uni.logProb([c]));
       for (const d of letters) two += Math.exp(uni.logProb([c, d]));
     }
-    const end = 1 - two / one;
-    expect(end).toBeGreaterThan(0);
-    expect(one).toBeCloseTo(end * (1 - end), 9);
+    expect(two / one).toBeCloseTo(one / empty, 9);
+    const q = 1 - one / empty;
+    const end = empty / q;
+    // after a word: a separator (then another word) or the end of the text
+    const sep = [' ', '-', "'"].map((s) => Math.exp(uni.logProb([A.symbols.indexOf(s)])) / (q * q * end));
+    expect(end + sep.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(sep[0]).toBeGreaterThan(sep[2]!); // a space was seen, an apostrophe not
+  });
+
+  it('makes the empty text, separators and a trailing separator cost', () => {
+    expect(lm.logProb([])).toBeLessThan(-4); // p(end | start): no listed name is empty
+    expect(lm.logProb(enc('JEAN-'))).toBeLessThan(lm.logProb(enc('JEAN')) - 2);
+    expect(lm.logProb(enc('JEAN '))).toBeLessThan(lm.logProb(enc('JEAN')) - 2);
+    expect(lm.logProb(enc('JEAN MICHEL'))).toBeLessThan(lm.logProb(enc('JEAN')) + lm.logProb(enc('MICHEL')));
   });
 
   it('prefers the spelling it has seen: THOMAS over THOHAS, MARION over HARION', () => {
@@ -32,12 +44,16 @@ describe('character language model', () => {
     expect(lm.logProb(enc('MARION'))).toBeGreaterThan(lm.logProb(enc('HARION')) + 1);
   });
 
-  it('scores the words of a compound name separately (spaces, hyphens, apostrophes)', () => {
-    expect(lm.logProb(enc('JEAN-MICHEL'))).toBeCloseTo(
-      lm.logProb(enc('JEAN')) + lm.logProb(enc('MICHEL')),
+  it('scores the words of a compound name separately (spaces, hyphens, apostrophes), plus the separator', () => {
+    // the words' letters do not depend on the separator: only its own probability does
+    const hyphen = lm.logProb(enc('JEAN-MICHEL')) - lm.logProb(enc('JEAN')) - lm.logProb(enc('MICHEL'));
+    const space = lm.logProb(enc('JEAN MICHEL')) - lm.logProb(enc('JEAN')) - lm.logProb(enc('MICHEL'));
+    expect(lm.logProb(enc('TOM-SAMI')) - lm.logProb(enc('TOM')) - lm.logProb(enc('SAMI'))).toBeCloseTo(
+      hyphen,
       9,
     );
-    expect(lm.logProb(enc('JEAN MICHEL'))).toBeCloseTo(lm.logProb(enc('JEAN-MICHEL')), 9);
+    expect(hyphen).toBeLessThan(0);
+    expect(space).toBeLessThan(0);
   });
 
   it('rejects an empty word list, a bad order and a model of another alphabet', () => {
@@ -79,5 +95,22 @@ describe('decoding with a language model', () => {
     expect(decodeCtc(p, 3, ab, { beam: 8, languageModel: lm, languageModelWeight: 0 }).text).toBe('HA');
     const clear = matrix([{ H: 0.97, M: 0.01 }, { '': 0.97 }, { A: 0.97 }], ab);
     expect(decodeCtc(clear, 3, ab, { beam: 8, languageModel: lm }).text).toBe('HA');
+  });
+
+  it('does not drop a clean short read for the empty text, and orders alternatives by the score used', () => {
+    const lea = tinyAlphabet(['L', 'E', 'A', 'X', '-']);
+    const lm = createCharLanguageModel(
+      ['LEON', 'MARIE', 'ALEXANDRE', 'LEANDRE'].map((w) => w.replace(/[^LEAX]/g, 'X')),
+      lea,
+    );
+    // L E A each read at 0.6 (the blank 0.38) between blanks: LEA is 7 times likelier than nothing
+    const ch = (c: string) => ({ [c]: 0.6, '': 0.38 });
+    const p = matrix([ch('L'), { '': 0.9 }, ch('E'), { '': 0.9 }, ch('A'), { '': 0.9 }], lea);
+    const r = decodeCtc(p, 6, lea, { beam: 8, topK: 8, languageModel: lm });
+    expect(r).toMatchObject({ text: 'LEA', constraintUnsatisfied: false });
+    const score = (a: { text: string; confidence: number }) =>
+      Math.log(a.confidence) + 0.5 * lm.logProb([...a.text].map((ch) => lea.symbols.indexOf(ch)));
+    const scores = r.alternatives.map(score);
+    expect(scores).toEqual([...scores].sort((x, y) => y - x));
   });
 });
