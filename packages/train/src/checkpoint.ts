@@ -148,7 +148,17 @@ export async function loadCheckpoint<C = TrainConfig>(
   };
   let best: BestWeights | undefined;
   if (stored.hasBest) {
-    const b = floats(await readFile(join(dir, BEST_BIN)));
+    const file = join(dir, BEST_BIN);
+    const b = floats(await readFile(file));
+    // A short best.bin would restore the best epoch's first layers over the last step's others.
+    if (b.length !== p + s)
+      throw new HcrError(
+        'CHECKPOINT_CORRUPT',
+        `Checkpoint file ${file} has ${b.length} values, expected ${p + s}.`,
+        {
+          hint: 'Start the run again without --resume.',
+        },
+      );
     best = { params: b.slice(0, p), state: b.slice(p, p + s) };
   }
   const { formatVersion: _f, lengths: _l, hasBest: _h, ...progress } = stored;

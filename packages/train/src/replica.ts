@@ -1,4 +1,4 @@
-import type { ModelMetadata } from '@hcr/core';
+import { HcrError, type ModelMetadata } from '@hcr/core';
 import { logitsModel, saveModel } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -137,6 +137,15 @@ export class Replica {
   }
 
   setState(s: WorkerState): void {
+    // `set` accepts a shorter array and keeps the rest: weights that do not fit are an error, not a mix.
+    const want = { params: this.params.length, state: this.stateCount, m: this.m.length, v: this.v.length };
+    for (const k of ['params', 'state', 'm', 'v'] as const)
+      if (s[k].length !== want[k])
+        throw new HcrError(
+          'CHECKPOINT_CORRUPT',
+          `Weights to load have ${s[k].length} ${k} values, the model has ${want[k]}.`,
+          { hint: 'Load weights saved from this model (the checkpoint of this run), or start a new run.' },
+        );
     this.params.set(s.params);
     this.m.set(s.m);
     this.v.set(s.v);

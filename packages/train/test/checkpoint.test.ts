@@ -1,0 +1,71 @@
+import { mkdtemp, rm, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_INPUT_NORMALISATION } from '@hcr/core';
+import { initEngine } from '@hcr/engine';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_AUGMENT } from '../src/augment.js';
+import { loadCheckpoint, saveCheckpoint, type TrainProgress } from '../src/checkpoint.js';
+import type { InitMessage } from '../src/protocol.js';
+import { Replica } from '../src/replica.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hcr-checkpoint-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const progress = {
+  runId: 'r',
+  epoch: 1,
+  batchInEpoch: 0,
+  globalStep: 4,
+  history: [],
+} as unknown as TrainProgress;
+const values = (n: number, x: number) => new Float32Array(n).fill(x);
+
+describe('a damaged checkpoint', () => {
+  it('with a truncated best.bin is CHECKPOINT_CORRUPT naming best.bin, not a mix of two epochs', async () => {
+    const run = join(dir, 'short-best');
+    const weights = { params: values(10, 1), state: values(4, 2), m: values(10, 3), v: values(10, 4) };
+    await saveCheckpoint(run, progress, weights, { params: values(10, 5), state: values(4, 6) });
+    expect((await loadCheckpoint(run)).best?.params).toEqual(values(10, 5));
+    await truncate(join(run, 'checkpoint', 'best.bin'), 4 * 6);
+    await expect(loadCheckpoint(run)).rejects.toMatchObject({
+      code: 'CHECKPOINT_CORRUPT',
+      message: expect.stringContaining('best.bin'),
+    });
+  });
+});
+
+describe('Replica.setState', () => {
+  it('refuses weights of another length instead of keeping the rest of its own', async () => {
+    await initEngine({ engine: 'wasm', purpose: 'train', log: () => {} });
+    const init: InitMessage = {
+      type: 'init',
+      workerIndex: 0,
+      task: 'character',
+      model: 'seed',
+      classes: 36,
+      engine: 'wasm',
+      splits: {},
+      modelSeed: 1,
+      dropout: 0,
+      normalisation: DEFAULT_INPUT_NORMALISATION,
+      augment: { ...DEFAULT_AUGMENT, enabled: false },
+      dataSeed: 1,
+      labelSmoothing: 0,
+      logitBias: [],
+      weightDecay: 0,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+    };
+    const replica = new Replica(init);
+    const whole = replica.getState();
+    replica.setState(whole);
+    const short = { ...whole, params: whole.params.slice(0, 100) };
+    expect(() => replica.setState(short)).toThrow(expect.objectContaining({ code: 'CHECKPOINT_CORRUPT' }));
+    expect(replica.getState().params).toEqual(whole.params);
+  });
+});
