@@ -39,8 +39,11 @@ export interface TrainResult {
   metadata: ModelMetadata;
   /** Present when `maxSteps` or `signal` stopped the run before the end. */
   stoppedEarly?: boolean;
-  /** Where a stopped run's checkpoint is: epochs and optimizer steps done (resume continues from there). */
-  stoppedAt?: { epoch: number; batchInEpoch: number; step: number; runId: string };
+  /**
+   * Where a stopped run's checkpoint is: epochs and optimizer steps done (resume continues from there).
+   * `trained` when every epoch was done and the test, calibration or saving was stopped (resume tests it again).
+   */
+  stoppedAt?: { epoch: number; batchInEpoch: number; step: number; runId: string; trained?: boolean };
 }
 
 /** The training data as a trainer opened it: where it is, its identity, and how many training samples. */
@@ -86,6 +89,8 @@ export interface Trainer<D extends OpenedData> {
     pool: WorkerPool,
     data: D,
     progress: TrainProgress,
+    /** Aborted: return early with any figures (the run stops and discards them). */
+    signal?: AbortSignal,
   ): Promise<{ metrics: Record<string, number>; summary: string[] }>;
   model(data: D): ModelDescription;
   /** Runs after the model is saved (e.g. fitting calibration into its metadata). */
@@ -181,15 +186,20 @@ export async function runTraining<D extends OpenedData>(
       activeWorkers: activeWorkersPolicy(opts.activeWorkers, pool.size),
       unit: trainer.unit,
     });
-    if (loop.stoppedEarly) {
+    const stopped = (): TrainResult => {
       const { epoch, batchInEpoch, globalStep: step } = progress;
-      const stoppedAt = { epoch, batchInEpoch, step, runId };
+      const trained = loop.stoppedEarly ? undefined : true;
+      const stoppedAt = { epoch, batchInEpoch, step, runId, ...(trained && { trained }) };
       return { runDir, metadata: undefined as unknown as ModelMetadata, stoppedEarly: true, stoppedAt };
-    }
+    };
+    // Ctrl-C after the last step (validation, test, calibration) stops too: the end-of-epoch checkpoint holds
+    // every epoch, and resuming a finished run tests it again and writes its model.
+    if (loop.stoppedEarly || opts.signal?.aborted) return stopped();
 
     await restoreBest(pool, loop.best);
     const tTest = performance.now();
-    const test = await trainer.test(pool, data, progress);
+    const test = await trainer.test(pool, data, progress, opts.signal);
+    if (opts.signal?.aborted) return stopped();
     const metrics: Record<string, number> = {
       ...test.metrics,
       [trainer.unit === 'img' ? 'images_per_s' : 'lines_per_s']:
@@ -215,6 +225,8 @@ export async function runTraining<D extends OpenedData>(
       metrics,
     };
     await pool.save(runDir, metadata);
+    // Stopped here, the model has no calibration yet and `latest` still points at the previous run.
+    if (opts.signal?.aborted) return stopped();
     await trainer.afterSave?.(runDir, metadata, config, log);
     await pointLatest(resolve(config.out), runDir, trainer.latest);
     for (const line of test.summary) log(line);

@@ -116,8 +116,9 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
       const val = await pool.evaluate('val', splits.val.count);
       return { loss: val.lossSum / splits.val.count, score: accuracyWhere(val.pred, splits.val, () => true) };
     },
-    test: async (pool, { space, splits }, progress) => {
+    test: async (pool, { space, splits }, progress, signal) => {
       const test = await pool.evaluate('test', splits.test.count);
+      if (signal?.aborted) return { metrics: {}, summary: [] };
       const extra = await pool.evaluate('extra', splits.extra.count);
       const metrics = characterMetrics(space, splits, test, extra, progress);
       return { metrics, summary: characterSummary(space, metrics) };

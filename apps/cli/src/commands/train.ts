@@ -148,11 +148,15 @@ export function registerTrain(program: Command): void {
         const readsLines = (config.model ?? stored?.model) === READER_MODEL;
         const result = readsLines ? await trainLines(options) : await train(options);
         if (result.stoppedAt) {
-          const { epoch, batchInEpoch, step, runId } = result.stoppedAt;
+          const { epoch, batchInEpoch, step, runId, trained } = result.stoppedAt;
           const out = opts.out ? ` --out ${opts.out}` : '';
+          const resume = `\`hcr train --resume ${runId}${out}\``;
           log(
-            `stopped at epoch ${epoch + 1}, batch ${batchInEpoch} (step ${step}); checkpoint saved in ${result.runDir}. ` +
-              `Resume with \`hcr train --resume ${runId}${out}\` (it continues exactly where it stopped).`,
+            trained
+              ? `stopped after training all ${epoch} epochs (step ${step}), before its test and model were written; ` +
+                  `checkpoint saved in ${result.runDir}. Resume with ${resume} (it tests the run and writes its model).`
+              : `stopped at epoch ${epoch + 1}, batch ${batchInEpoch} (step ${step}); checkpoint saved in ${result.runDir}. ` +
+                  `Resume with ${resume} (it continues exactly where it stopped).`,
           );
           process.exitCode = 130;
           return;
