@@ -191,6 +191,15 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
       bad(k, (partial as Record<string, unknown>)[k], `no such option (known: ${[...known].join(', ')})`);
   const model = typeof partial.model === 'string' ? partial.model : BASE.model;
   const recipe = MODEL_DEFAULTS[model] ?? {};
+  // Spreading `false`, `true` or null adds nothing: augmentation would silently stay as the recipe has it.
+  const given: unknown = partial.augment;
+  if (given !== undefined && (typeof given !== 'object' || given === null || Array.isArray(given)))
+    bad(
+      'augment',
+      given,
+      'an object of augment options, e.g. {"enabled": false}',
+      'Write "augment": {"enabled": false} to train without augmentation (or pass --no-augment), or set options one by one.',
+    );
   const augment = { ...BASE.augment, ...(recipe.augment ?? {}), ...(partial.augment ?? {}) };
   for (const k of Object.keys(partial.augment ?? {}))
     if (!(k in DEFAULT_AUGMENT))

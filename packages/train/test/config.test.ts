@@ -29,6 +29,14 @@ describe('training config', () => {
     expect(() => resolveTrainConfig({ profile: 'huge' as never })).toThrow(/'quick' or 'full'/);
   });
 
+  it('takes augment only as an object of options: false, true or null is an error naming it', () => {
+    expect(resolveTrainConfig({ augment: { enabled: false } } as never).augment.enabled).toBe(false);
+    for (const augment of [false, true, null])
+      expect(() => resolveTrainConfig({ augment } as never)).toThrow(
+        expect.objectContaining({ code: 'TRAIN_CONFIG', message: expect.stringContaining("'augment'") }),
+      );
+  });
+
   it('the reader takes a context (conv by default, or bilstm); character models refuse one', () => {
     expect(resolveTrainConfig({ model: 'reader' }).context).toBe('conv');
     expect(resolveTrainConfig({ model: 'reader', context: 'bilstm' }).context).toBe('bilstm');
