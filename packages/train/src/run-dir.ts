@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { access, lstat, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { HcrError, tempPathFor } from '@hcr/core';
 
@@ -56,15 +56,36 @@ export async function claimRunDir(out: string, runId: string, force: boolean): P
         hint: 'Pick a simpler --run id.',
       },
     );
-  const exists = await access(join(out, runId)).then(
+  const dir = join(out, runId);
+  // An empty directory is one a run claimed and then failed in (e.g. missing data) before writing anything.
+  const there = await lstat(dir).then(
     () => true,
     () => false,
   );
+  const empty =
+    there &&
+    (await readdir(dir).then(
+      (names) => names.length === 0,
+      () => false,
+    ));
+  const exists = there && !empty;
   if (exists && !force)
-    throw new HcrError('RUN_EXISTS', `Run directory ${join(out, runId)} already exists.`, {
+    throw new HcrError('RUN_EXISTS', `Run directory ${dir} already exists.`, {
       hint: `Resume it with \`hcr train --resume ${runId}\`, replace it with --force, or choose another --run id.`,
     });
-  if (exists) await rm(join(out, runId), { recursive: true, force: true });
+  if (exists) await rm(dir, { recursive: true, force: true });
+  // Made now, so an --out that is a file or read-only fails here rather than at the first checkpoint.
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new HcrError(
+      'OUTPUT_NOT_WRITABLE',
+      `Cannot create the run directory ${dir}: ${(e as Error).message}.`,
+      {
+        hint: `Pass --out a directory you can write to (${out} must be a directory or not exist yet).`,
+      },
+    );
+  }
 }
 
 /** Replaces `<out>/<name>` atomically with a relative symlink to the run directory. */

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findResumeRun, pointLatest } from '../src/run-dir.js';
+import { claimRunDir, findResumeRun, pointLatest } from '../src/run-dir.js';
 
 let out: string;
 beforeAll(async () => {
@@ -27,5 +27,23 @@ describe('the run to resume', () => {
     await pointLatest(out, reader, 'latest-reader');
     await pointLatest(out, join(out, 'hcrnet-quick-1'));
     expect(await findResumeRun(out)).toBe('reader-quick-2');
+  });
+});
+
+describe('claiming a new run', () => {
+  it('creates its directory at once, and an --out that is a file is an error with a hint, not a late ENOTDIR', async () => {
+    const runs = join(out, 'claimed');
+    await claimRunDir(runs, 'r1', false);
+    expect((await stat(join(runs, 'r1'))).isDirectory()).toBe(true);
+    // A run that failed before writing anything (e.g. missing data) left it empty: the same id may start again.
+    await claimRunDir(runs, 'r1', false);
+    await writeFile(join(runs, 'r1', 'metrics.jsonl'), '');
+    await expect(claimRunDir(runs, 'r1', false)).rejects.toMatchObject({ code: 'RUN_EXISTS' });
+
+    const file = join(out, 'a-file');
+    await writeFile(file, 'not a directory');
+    const err = await claimRunDir(file, 'r2', false).catch((e) => e);
+    expect(err).toMatchObject({ code: 'OUTPUT_NOT_WRITABLE', hint: expect.stringContaining('--out') });
+    expect(err.message).toContain(file);
   });
 });
