@@ -158,6 +158,11 @@ export async function runTraining<D extends OpenedData>(
       `engine: ${engine.name} (backend '${engine.backend}'${engine.fastKernels ? ', fast training kernels' : ''}), ` +
         `${pool.size} worker thread(s), model ${config.model} (${pool.info.paramCount} parameters)${more}, run ${runId}`,
     );
+    // The workers initialise their engine silently (one line per thread would repeat): warn here, once.
+    if (engine.name === 'cpu')
+      log(
+        'warning: engine cpu (pure JavaScript) is about 100x slower than wasm for training; use --engine wasm',
+      );
     const stepsPerEpoch = Math.floor(data.trainCount / config.batchSize);
     if (stepsPerEpoch < 1)
       throw new HcrError(
