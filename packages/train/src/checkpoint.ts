@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { HcrError, writeDirAtomic } from '@hcr/core';
 import type { TrainConfig } from './config.js';
 import type { WorkerState } from './protocol.js';
@@ -103,15 +103,35 @@ function floats(bytes: Buffer): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
-/** The checkpoint's state.json (progress, config, tensor lengths), or CHECKPOINT_MISSING naming the fix. */
+/** The checkpoint's state.json (progress, config, tensor lengths): CHECKPOINT_MISSING when absent, CHECKPOINT_CORRUPT when damaged. */
 async function readStored(dir: string): Promise<Stored> {
+  const file = join(dir, STATE_JSON);
+  let text: string;
   try {
-    return JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8'));
+    text = await readFile(file, 'utf8');
   } catch (e) {
     throw new HcrError('CHECKPOINT_MISSING', `No usable checkpoint in ${dir}: ${(e as Error).message}.`, {
       hint: 'Resume a run that has written a checkpoint (`hcr train --resume <run>`), or start a new run without --resume.',
     });
   }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    // Written, then damaged (a full disk, a copy cut short): the run is there but cannot continue.
+    throw new HcrError(
+      'CHECKPOINT_CORRUPT',
+      `Checkpoint file ${file} is not valid JSON: ${(e as Error).message}.`,
+      {
+        hint: startOver(dir),
+      },
+    );
+  }
+}
+
+/** A damaged checkpoint cannot be resumed: the run starts over under its id (without --force: RUN_EXISTS). */
+function startOver(checkpointDir: string): string {
+  const runId = basename(dirname(checkpointDir));
+  return `Start the run over with \`hcr train --run ${runId} --force\` (same --out and options); it replaces the damaged run.`;
 }
 
 /** A checkpoint's progress (its config among it) without its tensors: what a run will resume with. */
@@ -137,7 +157,7 @@ export async function loadCheckpoint<C = TrainConfig>(
       'CHECKPOINT_CORRUPT',
       `Checkpoint ${dir} has ${all.length} values, expected ${3 * p + s}.`,
       {
-        hint: 'Start the run again without --resume.',
+        hint: startOver(dir),
       },
     );
   const weights: WorkerState = {
@@ -156,7 +176,7 @@ export async function loadCheckpoint<C = TrainConfig>(
         'CHECKPOINT_CORRUPT',
         `Checkpoint file ${file} has ${b.length} values, expected ${p + s}.`,
         {
-          hint: 'Start the run again without --resume.',
+          hint: startOver(dir),
         },
       );
     best = { params: b.slice(0, p), state: b.slice(p, p + s) };

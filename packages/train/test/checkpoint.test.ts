@@ -38,6 +38,38 @@ describe('a damaged checkpoint', () => {
   });
 });
 
+describe('a damaged checkpoint hints at starting the run over under its id', () => {
+  const weights = { params: values(10, 1), state: values(4, 2), m: values(10, 3), v: values(10, 4) };
+  const startOver = (run: string) => ({
+    code: 'CHECKPOINT_CORRUPT',
+    // Without --force the same --run is RUN_EXISTS; "without --resume" would not help either.
+    hint: expect.stringContaining(`hcr train --run ${run} --force`),
+  });
+
+  it('a truncated tensors.bin', async () => {
+    const run = join(dir, 'short-tensors');
+    await saveCheckpoint(run, progress, weights, undefined);
+    await truncate(join(run, 'checkpoint', 'tensors.bin'), 4 * 20);
+    await expect(loadCheckpoint(run)).rejects.toMatchObject(startOver('short-tensors'));
+  });
+
+  it('a truncated state.json is CHECKPOINT_CORRUPT naming it, not a missing checkpoint', async () => {
+    const run = join(dir, 'short-state');
+    await saveCheckpoint(run, progress, weights, undefined);
+    await truncate(join(run, 'checkpoint', 'state.json'), 40);
+    await expect(loadCheckpoint(run)).rejects.toMatchObject({
+      ...startOver('short-state'),
+      message: expect.stringContaining('state.json'),
+    });
+  });
+
+  it('while a run without a checkpoint is still CHECKPOINT_MISSING', async () => {
+    await expect(loadCheckpoint(join(dir, 'never-ran'))).rejects.toMatchObject({
+      code: 'CHECKPOINT_MISSING',
+    });
+  });
+});
+
 describe('Replica.setState', () => {
   it('refuses weights of another length instead of keeping the rest of its own', async () => {
     await initEngine({ engine: 'wasm', purpose: 'train', log: () => {} });
