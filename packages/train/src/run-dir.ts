@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { lstat, mkdir, readdir, rename, rm, stat, symlink } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { HcrError, tempPathFor } from '@hcr/core';
 
@@ -30,20 +30,39 @@ export function gitCommit(): string {
   }
 }
 
-/** The most recently checkpointed run under `out`. */
+/**
+ * The run `--resume` continues: the most recently checkpointed unfinished run under `out`, else (every run
+ * there trained all its epochs) the most recently checkpointed one, which resuming tests again.
+ */
 export async function findResumeRun(out: string): Promise<string> {
-  let best: { dir: string; t: number } | undefined;
+  const newest: { unfinished?: { dir: string; t: number }; finished?: { dir: string; t: number } } = {};
   for (const name of await readdir(out).catch(() => [] as string[])) {
     // `latest` and `latest-reader` are links to runs, not runs: resuming through one would name the run after it.
     if ((await lstat(join(out, name))).isSymbolicLink()) continue;
-    const s = await stat(join(out, name, 'checkpoint', 'state.json')).catch(() => undefined);
-    if (s && (!best || s.mtimeMs > best.t)) best = { dir: name, t: s.mtimeMs };
+    const file = join(out, name, 'checkpoint', 'state.json');
+    const s = await stat(file).catch(() => undefined);
+    if (!s) continue;
+    // A finished run's checkpoint is newer than the run that was interrupted before it started: pick the latter.
+    const kind = (await isFinished(file)) ? 'finished' : 'unfinished';
+    const best = newest[kind];
+    if (!best || s.mtimeMs > best.t) newest[kind] = { dir: name, t: s.mtimeMs };
   }
+  const best = newest.unfinished ?? newest.finished;
   if (!best)
     throw new HcrError('CHECKPOINT_MISSING', `No run with a checkpoint under ${out}.`, {
       hint: 'Start a run with `hcr train` first, or name the run to resume: `hcr train --resume <run-id>`.',
     });
   return best.dir;
+}
+
+/** Whether a checkpoint has trained all its epochs (an unreadable one counts as unfinished: resuming says why). */
+async function isFinished(stateJson: string): Promise<boolean> {
+  try {
+    const s = JSON.parse(await readFile(stateJson, 'utf8'));
+    return typeof s.epoch === 'number' && typeof s.config?.epochs === 'number' && s.epoch >= s.config.epochs;
+  } catch {
+    return false;
+  }
 }
 
 /** Checks a new run id and clears its directory when `force` allows replacing it. */

@@ -43,9 +43,11 @@ export async function startRun(config: TrainConfig, o: StartOptions): Promise<Ru
     workers: o.config?.workers ?? stored.workers,
   });
   const { epoch, batchInEpoch } = resumed.progress;
+  // `--resume` alone picks an unfinished run first: say so when there was none.
+  const none = typeof o.resume === 'string' ? '' : `no unfinished run under ${out}; `;
   o.log(
     epoch >= resumedConfig.epochs
-      ? `run ${runId} had trained all its ${resumedConfig.epochs} epochs: testing it again and writing its model`
+      ? `${none}run ${runId} had trained all its ${resumedConfig.epochs} epochs: testing it again and writing its model`
       : `resuming run ${runId} at epoch ${epoch + 1}, batch ${batchInEpoch}`,
   );
   return { runId, runDir: join(out, runId), config: resumedConfig, resumed };

@@ -10,12 +10,12 @@ beforeAll(async () => {
 });
 afterAll(() => rm(out, { recursive: true, force: true }));
 
-async function runWithCheckpoint(id: string, when: Date): Promise<string> {
-  const state = join(out, id, 'checkpoint', 'state.json');
-  await mkdir(join(out, id, 'checkpoint'), { recursive: true });
-  await writeFile(state, '{}');
+async function runWithCheckpoint(id: string, when: Date, stateJson = '{}', dir = out): Promise<string> {
+  const state = join(dir, id, 'checkpoint', 'state.json');
+  await mkdir(join(dir, id, 'checkpoint'), { recursive: true });
+  await writeFile(state, stateJson);
   await utimes(state, when, when);
-  return join(out, id);
+  return join(dir, id);
 }
 
 describe('the run to resume', () => {
@@ -27,6 +27,16 @@ describe('the run to resume', () => {
     await pointLatest(out, reader, 'latest-reader');
     await pointLatest(out, join(out, 'hcrnet-quick-1'));
     expect(await findResumeRun(out)).toBe('reader-quick-2');
+  });
+
+  it('is an interrupted run rather than a finished run checkpointed after it; a finished one when all are', async () => {
+    const runs = join(out, 'mixed');
+    const at = (epoch: number) => JSON.stringify({ epoch, config: { epochs: 2 } });
+    await runWithCheckpoint('interrupted', new Date('2026-12-02T10:00:00Z'), at(1), runs);
+    await runWithCheckpoint('finished', new Date('2026-12-02T11:00:00Z'), at(2), runs);
+    expect(await findResumeRun(runs)).toBe('interrupted');
+    await runWithCheckpoint('interrupted', new Date('2026-12-02T10:00:00Z'), at(2), runs);
+    expect(await findResumeRun(runs)).toBe('finished');
   });
 });
 

@@ -96,7 +96,7 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'runs directory (default artifacts/model)')
     .option('--run <id>', 'run id (default <model>-<profile>-<yyyymmdd-hhmmss>)')
     .option('--force', 'replace an existing run directory with the same --run id')
-    .option('--resume [run]', 'continue a run from its checkpoint (default: the most recent one)')
+    .option('--resume [run]', 'continue a run from its checkpoint (default: the most recent unfinished one)')
     .option('--config <file>', 'JSON file with any training options (flags override it)')
     .option('--json', 'print the final metadata as JSON on stdout')
     .action(async (opts) => {
