@@ -6,7 +6,8 @@ import type { RecognizerInput } from '../recognizer.js';
 /** HTTP status for an HcrError code: input problems are the client's (4xx), model problems are ours. */
 export function statusFor(e: HcrError): number {
   if (e.code === 'IMAGE_TOO_LARGE' || e.code === 'IMAGE_UNDECODABLE') return 400;
-  if (e.code.startsWith('MODEL_')) return 500;
+  // DECODE_INPUT_INVALID: the model's own output is not probabilities (requests send images, never frames)
+  if (e.code.startsWith('MODEL_') || e.code === 'DECODE_INPUT_INVALID') return 500;
   if (e.code === 'OVERLOADED' || e.code === 'TIMEOUT' || e.code === 'SHUTTING_DOWN' || e.code === 'CANCELLED')
     return 503;
   if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return 415;
