@@ -11,6 +11,7 @@ import { epochOrder, type LineDataset, type LineSplit, openLineDataset } from '@
 import { LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE } from '@hcr/model';
 import { distance } from 'fastest-levenshtein';
 import { READER_MODEL, resolveTrainConfig } from './config.js';
+import { limitedSample } from './limit.js';
 import type { SharedLineSplit } from './protocol.js';
 import {
   bestEpochMetrics,
@@ -22,8 +23,10 @@ import {
 import { checkLabelSpace } from './start.js';
 
 /** Copies a line split into SharedArrayBuffers: every worker reads it without a copy of its own. */
-function shareLines(data: LineSplit, limit = 0): SharedLineSplit {
-  const count = limit > 0 ? Math.min(limit, data.count) : data.count;
+function shareLines(data: LineSplit, limit = 0, seed = 0): SharedLineSplit {
+  if (limit > 0 && limit < data.count)
+    return shareLines(sampleLines(data, limitedSample(data.count, limit, seed)));
+  const count = data.count;
   const shared = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(src: T, n: number): T => {
     const Ctor = src.constructor as new (b: SharedArrayBuffer) => T;
     const out = new Ctor(new SharedArrayBuffer(n * src.BYTES_PER_ELEMENT));
@@ -40,6 +43,32 @@ function shareLines(data: LineSplit, limit = 0): SharedLineSplit {
     labelOffsets: shared(data.labelOffsets, count + 1),
     labels: shared(data.labels, data.labelOffsets[count]!),
   };
+}
+
+/** The lines `keep` names (--limit-train's sample), packed as a split of their own. */
+function sampleLines(data: LineSplit, keep: Uint32Array): LineSplit {
+  const n = keep.length;
+  const widths = new Uint16Array(n);
+  const pixelOffsets = new Float64Array(n);
+  const labelOffsets = new Uint32Array(n + 1);
+  let px = 0;
+  keep.forEach((i, k) => {
+    widths[k] = data.widths[i]!;
+    pixelOffsets[k] = px;
+    px += data.height * data.widths[i]!;
+    labelOffsets[k + 1] = labelOffsets[k]! + data.labelOffsets[i + 1]! - data.labelOffsets[i]!;
+  });
+  const pixels = new Uint8Array(px);
+  const labels = new (data.labels.constructor as new (n: number) => typeof data.labels)(labelOffsets[n]!);
+  keep.forEach((i, k) => {
+    const from = data.pixelOffsets[i]!;
+    pixels.set(data.pixels.subarray(from, from + data.height * data.widths[i]!), pixelOffsets[k]!);
+    labels.set(
+      data.labels.subarray(data.labelOffsets[i]!, data.labelOffsets[i + 1]!) as never,
+      labelOffsets[k]!,
+    );
+  });
+  return { ...data, count: n, widths, pixelOffsets, pixels, labelOffsets, labels };
 }
 
 /**
@@ -144,7 +173,7 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
         (['train', 'val', 'test'] as const).map((s) => dataset.loadSplit(s)),
       );
       const splits = {
-        train: shareLines(trainData!, config.limitTrain),
+        train: shareLines(trainData!, config.limitTrain, config.seed),
         val: shareLines(valData!),
         test: shareLines(testData!),
       };

@@ -12,6 +12,7 @@ import { calibrateRun } from './calibrate-run.js';
 import { sameShapeCaseTwins } from './case-targets.js';
 import type { TrainProgress } from './checkpoint.js';
 import { resolveTrainConfig } from './config.js';
+import { limitedSample } from './limit.js';
 import { logitAdjustment, logitPriorGroups } from './logit-adjust.js';
 import type { EvalResult, SharedSplit } from './protocol.js';
 import {
@@ -25,20 +26,37 @@ import { checkLabelSpace } from './start.js';
 
 export type { TrainOptions, TrainResult } from './session.js';
 
-function share(data: SplitData, limit = 0): SharedSplit {
-  const count = limit > 0 ? Math.min(limit, data.count) : data.count;
+/**
+ * A split in shared memory for the workers. With `limit` (--limit-train, smoke runs) below its size: a seeded
+ * sample across the whole split, in split order. The first N would be MNIST digits only (the shards put
+ * MNIST first), leaving no letters to learn.
+ */
+export function share(data: SplitData, limit = 0, seed = 0): SharedSplit {
   const px = 28 * 28;
   const mk = (src: Uint8Array, n: number) => {
     const out = new Uint8Array(new SharedArrayBuffer(n));
     out.set(src.subarray(0, n));
     return out;
   };
-  return {
-    count,
-    pixels: mk(data.pixels, count * px),
-    labels: mk(data.labels, count),
-    sources: mk(data.sources, count),
-  };
+  if (!(limit > 0 && limit < data.count)) {
+    const count = data.count;
+    return {
+      count,
+      pixels: mk(data.pixels, count * px),
+      labels: mk(data.labels, count),
+      sources: mk(data.sources, count),
+    };
+  }
+  const keep = limitedSample(data.count, limit, seed);
+  const pixels = new Uint8Array(new SharedArrayBuffer(limit * px));
+  const labels = new Uint8Array(new SharedArrayBuffer(limit));
+  const sources = new Uint8Array(new SharedArrayBuffer(limit));
+  keep.forEach((i, k) => {
+    pixels.set(data.pixels.subarray(i * px, (i + 1) * px), k * px);
+    labels[k] = data.labels[i]!;
+    sources[k] = data.sources[i]!;
+  });
+  return { count: limit, pixels, labels, sources };
 }
 
 function accuracyWhere(pred: Uint8Array, data: SharedSplit, keep: (i: number) => boolean): number {
@@ -83,7 +101,7 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
         (['train', 'val', 'test', 'extra'] as const).map((s) => dataset.loadSplit(s)),
       );
       const splits = {
-        train: share(trainData!, config.limitTrain),
+        train: share(trainData!, config.limitTrain, config.seed),
         val: share(valData!),
         test: share(testData!),
         extra: share(extraData!),

@@ -81,7 +81,7 @@ export function registerTrain(program: Command): void {
     )
     .option(
       '--limit-train <n>',
-      'train on at most N samples per epoch (smoke runs)',
+      'train on N samples, a seeded sample across the training split (smoke runs)',
       number('--limit-train', true),
     )
     .option('--no-augment', 'train without augmentation')
