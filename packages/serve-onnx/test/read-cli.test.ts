@@ -283,7 +283,7 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     });
     expect(rows[7]).toMatch(/broken\.png,,,,,.*not a PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF/);
     expect((await run([...args, '--json', '--format', 'csv'])).stderr).toMatch(/two different outputs/);
-  });
+  }, 240_000); // nine runs of the CLI, each a new process: 132 s at load 5 on 2 cores
 
   it('stops quietly when the reader of its output closes the pipe (hcr read scans/ | head)', async () => {
     const folder = join(dir, 'many');
