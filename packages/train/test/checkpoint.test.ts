@@ -1,13 +1,11 @@
 import { mkdtemp, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_INPUT_NORMALISATION } from '@hcr/core';
 import { initEngine } from '@hcr/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_AUGMENT } from '../src/augment.js';
 import { loadCheckpoint, saveCheckpoint, type TrainProgress } from '../src/checkpoint.js';
-import type { InitMessage } from '../src/protocol.js';
 import { Replica } from '../src/replica.js';
+import { replicaInit } from './replica-init.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -73,26 +71,13 @@ describe('a damaged checkpoint hints at starting the run over under its id', () 
 describe('Replica.setState', () => {
   it('refuses weights of another length instead of keeping the rest of its own', async () => {
     await initEngine({ engine: 'wasm', purpose: 'train', log: () => {} });
-    const init: InitMessage = {
-      type: 'init',
-      workerIndex: 0,
+    const init = replicaInit({
       task: 'character',
       model: 'seed',
       classes: 36,
-      engine: 'wasm',
       splits: {},
       modelSeed: 1,
-      dropout: 0,
-      normalisation: DEFAULT_INPUT_NORMALISATION,
-      augment: { ...DEFAULT_AUGMENT, enabled: false },
-      dataSeed: 1,
-      labelSmoothing: 0,
-      logitBias: [],
-      weightDecay: 0,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-7,
-    };
+    });
     const replica = new Replica(init);
     const whole = replica.getState();
     replica.setState(whole);

@@ -1,9 +1,9 @@
-import { DEFAULT_INPUT_NORMALISATION, lineAlphabet } from '@hcr/core';
+import { lineAlphabet } from '@hcr/core';
 import { initEngine } from '@hcr/engine';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_AUGMENT } from '../src/augment.js';
-import type { InitMessage, SharedLineSplit } from '../src/protocol.js';
+import type { SharedLineSplit } from '../src/protocol.js';
 import { Replica } from '../src/replica.js';
+import { replicaInit } from './replica-init.js';
 
 beforeAll(async () => {
   await initEngine({ engine: 'wasm', purpose: 'train', log: () => {} });
@@ -28,26 +28,13 @@ describe('LineTask.evaluate (validation and test reads inside training)', () => 
   it('reads each line as it reads it alone, in the order of the lines, however the widths mix', () => {
     // Widths that fall in several buckets, in no order, so batches regroup them.
     const widths = [180, 24, 300, 64, 150, 40, 260, 90, 33, 120, 210, 70];
-    const init: InitMessage = {
-      type: 'init',
-      workerIndex: 0,
+    const init = replicaInit({
       task: 'line',
       model: 'reader',
       classes: lineAlphabet().size,
-      engine: 'wasm',
       splits: { val: lines(widths) },
       modelSeed: 3,
-      dropout: 0,
-      normalisation: DEFAULT_INPUT_NORMALISATION,
-      augment: { ...DEFAULT_AUGMENT, enabled: false },
-      dataSeed: 1,
-      labelSmoothing: 0,
-      logitBias: [],
-      weightDecay: 0,
-      beta1: 0.9,
-      beta2: 0.999,
-      epsilon: 1e-7,
-    };
+    });
     const replica = new Replica(init);
     const together = replica.evaluate('val', 2, widths.length, 64);
     const alone = widths.slice(2).map((_, k) => replica.evaluate('val', 2 + k, 3 + k, 64));
