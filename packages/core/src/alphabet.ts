@@ -86,6 +86,11 @@ export function canonicalLineText(text: string, alphabet: LineAlphabet = LINE_AL
   return s;
 }
 
+/** Accents removed (É -> E: NFD, combining marks dropped): no reader alphabet has accented letters. */
+export function foldAccents(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '');
+}
+
 /** True when every character of the (canonical) text is in the alphabet. */
 export function isLineText(text: string, alphabet: LineAlphabet = LINE_ALPHABET_36): boolean {
   const m = indexOf(alphabet);

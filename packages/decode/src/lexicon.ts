@@ -1,4 +1,4 @@
-import { canonicalLineText, HcrError, type LineAlphabet } from '@hcr/core';
+import { canonicalLineText, foldAccents, HcrError, type LineAlphabet } from '@hcr/core';
 import type { SymbolAutomaton } from './types.js';
 
 /**
@@ -185,11 +185,6 @@ export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): 
       return accepts(state);
     },
   };
-}
-
-/** Accents removed (NFD, combining marks dropped), as @hcr/eval's lexiconWord: the reader has no accents. */
-function foldAccents(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '');
 }
 
 /**

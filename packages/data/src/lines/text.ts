@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { base, de, en, es, Faker, fr, it } from '@faker-js/faker';
-import { isLineText, LINE_ALPHABET_36, type LineAlphabet, type Rng } from '@hcr/core';
+import { foldAccents, isLineText, LINE_ALPHABET_36, type LineAlphabet, type Rng } from '@hcr/core';
 import type { LineKind } from './config.js';
 
 /**
@@ -17,9 +17,7 @@ const chance = (rng: Rng, p: number) => rng.next() < p;
 
 /** Accents off (É -> E), anything outside letters, space, - and ' dropped. */
 function plainName(s: string): string {
-  return s
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
+  return foldAccents(s)
     .replace(/ß/g, 'ss')
     .replace(/[^A-Za-z '-]/g, '');
 }

@@ -15,7 +15,7 @@ import {
   pt_BR,
   pt_PT,
 } from '@faker-js/faker';
-import { canonicalLineText, isLineText, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
+import { canonicalLineText, foldAccents, isLineText, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 
 /**
  * Locales whose first names and surnames make the names lexicon: French (the forms of the names dev set are
@@ -49,8 +49,7 @@ function flatten(list: NameList): string[] {
 
 /** A name as written on a form: accents dropped (Zoé -> ZOE), canonical, upper case when case is merged. */
 export function lexiconWord(name: string, alphabet: LineAlphabet = LINE_ALPHABET_36): string {
-  const plain = name.normalize('NFD').replace(/\p{M}/gu, '');
-  return canonicalLineText(plain, alphabet);
+  return canonicalLineText(foldAccents(name), alphabet);
 }
 
 /**
