@@ -123,6 +123,7 @@ export async function runLoop(
         loss: progress.epochLossSum / progress.epochSeen,
         acc: progress.epochCorrect / progress.epochSeen,
         imagesPerS: perS,
+        unit: o.unit,
         etaS: ((totalSteps - progress.globalStep) * c.batchSize) / perS,
         workers: { active: busy, size: pool.size },
       });

@@ -7,7 +7,9 @@ export interface ProgressTick {
   steps: number;
   loss: number;
   acc: number;
+  /** Samples per second; `unit` names them (`img` when absent, `lines` for a line reader). */
   imagesPerS: number;
+  unit?: string;
   etaS: number;
   /** Workers computing shards, of the pool's (shown when some are idle: other processes use the cores). */
   workers?: { active: number; size: number };
@@ -45,7 +47,7 @@ export function progressReporter(
           {
             stream,
             format:
-              'epoch {epoch}/{epochs} [{bar}] {value}/{total} loss {loss} acc {acc} {ips} img/s ETA {etaText}{workers}',
+              'epoch {epoch}/{epochs} [{bar}] {value}/{total} loss {loss} acc {acc} {rate} ETA {etaText}{workers}',
             hideCursor: true,
             clearOnComplete: false,
           },
@@ -56,7 +58,7 @@ export function progressReporter(
           epochs,
           loss: '-',
           acc: '-',
-          ips: '-',
+          rate: '-',
           etaText: '?',
           workers: '',
         });
@@ -67,7 +69,7 @@ export function progressReporter(
           epochs: t.epochs,
           loss: t.loss.toFixed(4),
           acc: t.acc.toFixed(4),
-          ips: Math.round(t.imagesPerS),
+          rate: `${Math.round(t.imagesPerS)} ${t.unit ?? 'img'}/s`,
           etaText: fmtEta(t.etaS),
           workers: fmtWorkers(t),
         });
@@ -92,7 +94,7 @@ export function progressReporter(
       last = now;
       log(
         `epoch ${t.epoch + 1}/${t.epochs} step ${t.step}/${t.steps} loss ${t.loss.toFixed(4)} acc ${t.acc.toFixed(4)} ` +
-          `${Math.round(t.imagesPerS)} img/s ETA ${fmtEta(t.etaS)}${fmtWorkers(t)}`,
+          `${Math.round(t.imagesPerS)} ${t.unit ?? 'img'}/s ETA ${fmtEta(t.etaS)}${fmtWorkers(t)}`,
       );
     },
     stop() {},
