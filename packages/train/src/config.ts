@@ -158,15 +158,39 @@ export const LABEL_SPACE_PROFILES: Partial<
   62: { quick: { epochs: 3 } },
 };
 
+/** The `hcr train` flag of each option that has one (options without a flag are set in a --config file). */
+const FLAG_OF: Record<string, string> = {
+  model: '--model',
+  context: '--context',
+  profile: '--profile',
+  epochs: '--epochs',
+  batchSize: '--batch',
+  lr: '--lr',
+  logitAdjust: '--logit-adjust',
+  logitPrior: '--logit-prior',
+  caseTwinShare: '--case-twin-share',
+  seed: '--seed',
+  engine: '--engine',
+  workers: '--workers',
+  checkpointEvery: '--checkpoint-every',
+  limitTrain: '--limit-train',
+  labels: '--labels',
+  data: '--data',
+  out: '--out',
+};
+
 function bad(
   field: string,
   value: unknown,
   expected: string,
-  hint = 'Fix the flag or the config file.',
+  hint = FLAG_OF[field]
+    ? `Fix ${FLAG_OF[field]} or "${field}" in the --config file.`
+    : `Fix "${field}" in the --config file (it has no flag).`,
 ): never {
+  const flag = FLAG_OF[field] ? ` (${FLAG_OF[field]})` : '';
   throw new HcrError(
     'TRAIN_CONFIG',
-    `Training option '${field}' is ${JSON.stringify(value)}; expected ${expected}.`,
+    `Training option '${field}'${flag} is ${JSON.stringify(value)}; expected ${expected}.`,
     {
       hint,
     },
@@ -188,7 +212,12 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   const known = new Set([...Object.keys(BASE), 'profile', 'epochs', 'labels', 'context']);
   for (const k of Object.keys(partial))
     if (!known.has(k))
-      bad(k, (partial as Record<string, unknown>)[k], `no such option (known: ${[...known].join(', ')})`);
+      bad(
+        k,
+        (partial as Record<string, unknown>)[k],
+        `no such option (known: ${[...known].join(', ')})`,
+        `Correct or remove "${k}" in the --config file.`,
+      );
   const model = typeof partial.model === 'string' ? partial.model : BASE.model;
   const recipe = MODEL_DEFAULTS[model] ?? {};
   // Spreading `false`, `true` or null adds nothing: augmentation would silently stay as the recipe has it.

@@ -20,13 +20,29 @@ describe('training config', () => {
 
   it('rejects bad values with the option name and what is expected', () => {
     expect(() => resolveTrainConfig({ model: 'vgg99' })).toThrow(
-      /'model' is "vgg99"; expected one of seed, hcrnet/,
+      /'model' \(--model\) is "vgg99"; expected one of seed, hcrnet/,
     );
     expect(() => resolveTrainConfig({ epochs: 0 })).toThrow(/'epochs'/);
     expect(() => resolveTrainConfig({ batchSize: 30, gradShards: 4 })).toThrow(/divides the batch size 30/);
     expect(() => resolveTrainConfig({ lr: Number.NaN })).toThrow(/'lr'/);
     expect(() => resolveTrainConfig({ bogus: 1 } as never)).toThrow(/'bogus'.*no such option/);
     expect(() => resolveTrainConfig({ profile: 'huge' as never })).toThrow(/'quick' or 'full'/);
+  });
+
+  it('a bad value names the flag that sets it, or says it is a config-file option', () => {
+    // `hcr train --batch 1` must not answer with a key the user never typed and no flag to change.
+    expect(() => resolveTrainConfig({ batchSize: 1 })).toThrow(
+      expect.objectContaining({
+        message: expect.stringContaining("'batchSize' (--batch) is 1"),
+        hint: expect.stringContaining('Fix --batch'),
+      }),
+    );
+    expect(() => resolveTrainConfig({ checkpointEvery: 0 })).toThrow(/\(--checkpoint-every\)/);
+    expect(() => resolveTrainConfig({ warmup: 0.9 })).toThrow(
+      expect.objectContaining({
+        hint: expect.stringMatching(/"warmup" in the --config file \(it has no flag\)/),
+      }),
+    );
   });
 
   it('takes augment only as an object of options: false, true or null is an error naming it', () => {
@@ -41,7 +57,7 @@ describe('training config', () => {
     expect(resolveTrainConfig({ model: 'reader' }).context).toBe('conv');
     expect(resolveTrainConfig({ model: 'reader', context: 'bilstm' }).context).toBe('bilstm');
     expect(() => resolveTrainConfig({ model: 'reader', context: 'gru' as never })).toThrow(
-      /'context' is "gru"; expected one of conv, bilstm/,
+      /'context' \(--context\) is "gru"; expected one of conv, bilstm/,
     );
     expect(() => resolveTrainConfig({ model: 'hcrnet', context: 'bilstm' })).toThrow(/only the line reader/);
     expect(resolveTrainConfig({ model: 'hcrnet' }).context).toBeUndefined();
