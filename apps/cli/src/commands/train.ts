@@ -18,6 +18,7 @@ import {
   stopWithFirstProcess,
   wantsSingleThreadedGc,
 } from '../single-threaded-gc.js';
+import { describeStoppedRun } from './train-stopped.js';
 
 function number(flag: string, integer: boolean) {
   return (raw: string): number => {
@@ -150,16 +151,10 @@ export function registerTrain(program: Command): void {
         const readsLines = (config.model ?? stored?.model) === READER_MODEL;
         const result = readsLines ? await trainLines(options) : await train(options);
         if (result.stoppedAt) {
-          const { epoch, batchInEpoch, step, runId, trained } = result.stoppedAt;
-          const out = opts.out ? ` --out ${opts.out}` : '';
-          const resume = `\`hcr train --resume ${runId}${out}\``;
-          log(
-            trained
-              ? `stopped after training all ${epoch} epochs (step ${step}), before its test and model were written; ` +
-                  `checkpoint saved in ${result.runDir}. Resume with ${resume} (it tests the run and writes its model).`
-              : `stopped at epoch ${epoch + 1}, batch ${batchInEpoch} (step ${step}); checkpoint saved in ${result.runDir}. ` +
-                  `Resume with ${resume} (it continues exactly where it stopped).`,
-          );
+          const stopped = describeStoppedRun(result.stoppedAt, result.runDir, opts.out);
+          log(stopped.message);
+          // --json promises an object on stdout: a script must not read an empty one as a finished run.
+          if (opts.json) printJson(stopped.json);
           process.exitCode = 130;
           return;
         }
