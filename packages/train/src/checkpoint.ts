@@ -43,6 +43,10 @@ export interface TrainProgress<C = TrainConfig> {
   history: EpochMetrics[];
   /** (step, smoothed train loss, smoothed train acc) points for the learning curve. */
   curve: [number, number, number][];
+  /** Optimizer steps per curve point, fixed when the run starts (older checkpoints: derived as then). */
+  curveEvery?: number;
+  /** Loss sum, correct and samples since the last curve point (absent in older checkpoints: an empty window). */
+  curveWindow?: [number, number, number];
   best: { epoch: number; valAcc: number; valLoss: number } | null;
 }
 

@@ -45,6 +45,8 @@ export interface LoopOptions {
   signal?: AbortSignal;
   /** How many workers compute each step's shards (default: all); the numbers do not depend on it. */
   activeWorkers?: ActiveWorkers;
+  /** About how many points the learning curve keeps (default 300), fixed when a run starts. */
+  curvePoints?: number;
   /** What a sample is called in logs (`img` or `lines`). */
   unit: string;
 }
@@ -70,10 +72,9 @@ export async function runLoop(
     progress.history.map((h) => JSON.stringify(h)).join('\n') + (progress.history.length ? '\n' : '');
   let stepsThisProcess = 0;
   let stoppedEarly = false;
-  let windowLoss = 0;
-  let windowAcc = 0;
-  let windowN = 0;
-  const curveEvery = Math.max(1, Math.round(totalSteps / 300));
+  // Kept in the checkpoint: a resumed run's first curve point averages the same steps as an uninterrupted one's.
+  const window = (progress.curveWindow ??= [0, 0, 0]);
+  const curveEvery = (progress.curveEvery ??= Math.max(1, Math.round(totalSteps / (o.curvePoints ?? 300))));
   const activeWorkers = o.activeWorkers ?? allWorkers(pool.size);
 
   for (; progress.epoch < c.epochs; ) {
@@ -106,12 +107,12 @@ export async function runLoop(
       progress.epochCorrect += step.correct;
       progress.epochSeen += step.count;
       samplesSinceStart += c.batchSize;
-      windowLoss += step.lossSum;
-      windowAcc += step.correct;
-      windowN += step.count;
+      window[0] += step.lossSum;
+      window[1] += step.correct;
+      window[2] += step.count;
       if (progress.globalStep % curveEvery === 0) {
-        progress.curve.push([progress.globalStep, windowLoss / windowN, windowAcc / windowN]);
-        windowLoss = windowAcc = windowN = 0;
+        progress.curve.push([progress.globalStep, window[0] / window[2], window[1] / window[2]]);
+        window.fill(0);
       }
       const elapsed = (performance.now() - tStart) / 1000;
       const perS = samplesSinceStart / Math.max(1e-9, elapsed);

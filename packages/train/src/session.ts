@@ -32,6 +32,8 @@ export interface TrainOptions {
    * leave free, 'all' every one, or a policy of your own. Speed only: the weights and figures are the same.
    */
   activeWorkers?: 'follow-load' | 'all' | ActiveWorkers;
+  /** About how many points the learning curve keeps (default 300); a resumed run keeps its first spacing. */
+  curvePoints?: number;
 }
 
 export interface TrainResult {
@@ -190,6 +192,7 @@ export async function runTraining<D extends OpenedData>(
       signal: opts.signal,
       activeWorkers: activeWorkersPolicy(opts.activeWorkers, pool.size),
       unit: trainer.unit,
+      curvePoints: opts.curvePoints,
     });
     const stopped = (): TrainResult => {
       const { epoch, batchInEpoch, globalStep: step } = progress;
