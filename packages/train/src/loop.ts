@@ -73,8 +73,10 @@ export async function runLoop(
   let stepsThisProcess = 0;
   let stoppedEarly = false;
   // Kept in the checkpoint: a resumed run's first curve point averages the same steps as an uninterrupted one's.
-  const window = (progress.curveWindow ??= [0, 0, 0]);
-  const curveEvery = (progress.curveEvery ??= Math.max(1, Math.round(totalSteps / (o.curvePoints ?? 300))));
+  progress.curveWindow ??= [0, 0, 0];
+  progress.curveEvery ??= Math.max(1, Math.round(totalSteps / (o.curvePoints ?? 300)));
+  const window = progress.curveWindow;
+  const curveEvery = progress.curveEvery;
   const activeWorkers = o.activeWorkers ?? allWorkers(pool.size);
 
   for (; progress.epoch < c.epochs; ) {
