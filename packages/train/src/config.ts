@@ -292,7 +292,8 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
     bad('caseTwinShare', c.caseTwinShare, 'a share in [0, 0.5] (0: hard labels)');
   if (!isNum(c.clipNorm, 0)) bad('clipNorm', c.clipNorm, 'a number >= 0 (0 disables clipping)');
   if (!isNum(c.dropout, 0, 0.9)) bad('dropout', c.dropout, 'a rate in [0, 0.9]');
-  if (!isInt(c.seed, 0)) bad('seed', c.seed, 'an integer >= 0');
+  // Seeds are 32-bit (createRng); a larger one would collide with another and repeat epochs' data order.
+  if (!isInt(c.seed, 0) || c.seed > 0xffffffff) bad('seed', c.seed, 'an integer in 0..4294967295');
   if (!isInt(c.checkpointEvery, 1)) bad('checkpointEvery', c.checkpointEvery, 'an integer >= 1');
   if (!['auto', 'node', 'wasm', 'cpu'].includes(c.engine)) bad('engine', c.engine, 'auto, node, wasm or cpu');
   if (!isInt(c.workers, 1) || c.workers > 16) bad('workers', c.workers, 'an integer in 1..16');

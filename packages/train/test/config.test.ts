@@ -38,6 +38,9 @@ describe('training config', () => {
       }),
     );
     expect(() => resolveTrainConfig({ checkpointEvery: 0 })).toThrow(/\(--checkpoint-every\)/);
+    // A Date.now()-sized seed repeated one shuffle every epoch (seed * 1,000,003 + epoch lost the epoch).
+    expect(() => resolveTrainConfig({ seed: 1733000000000 })).toThrow(/'seed' \(--seed\).*0\.\.4294967295/);
+    expect(resolveTrainConfig({ seed: 4294967295 }).seed).toBe(4294967295);
     expect(() => resolveTrainConfig({ warmup: 0.9 })).toThrow(
       expect.objectContaining({
         hint: expect.stringMatching(/"warmup" in the --config file \(it has no flag\)/),
