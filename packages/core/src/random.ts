@@ -5,7 +5,7 @@
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
-  /** Integer in [0, n). */
+  /** Integer in [0, n), n a whole number >= 1 (anything else throws a RangeError). */
   int(n: number): number;
   /** Standard normal (Box-Muller). */
   normal(): number;
@@ -13,7 +13,17 @@ export interface Rng {
   state(): number;
 }
 
+/**
+ * A stream from `seed`, a whole number >= 0 (only its low 32 bits count), or resumed from a `state()`.
+ * NaN, fractional or negative seeds are refused: they used to give a stream silently shared with another seed.
+ */
 export function createRng(seed: number, state?: number): Rng {
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new RangeError(`createRng: the seed must be a whole number >= 0, got ${seed}`);
+  if (state !== undefined && !(Number.isInteger(state) && state >= 0 && state < 2 ** 32))
+    throw new RangeError(
+      `createRng: the state must be a whole number in [0, 2^32) (from state()), got ${state}`,
+    );
   let s = state ?? (seed ^ 0x9e3779b9) >>> 0;
   const next = () => {
     s = (s + 0x6d2b79f5) >>> 0;
@@ -24,7 +34,12 @@ export function createRng(seed: number, state?: number): Rng {
   };
   return {
     next,
-    int: (n) => Math.floor(next() * n),
+    int: (n) => {
+      // a bad bound gave negatives or NaN; refused before drawing, so the stream is unchanged
+      if (!(n >= 1 && Number.isInteger(n)))
+        throw new RangeError(`rng.int: the bound must be a whole number >= 1, got ${n}`);
+      return Math.floor(next() * n);
+    },
     normal: () => {
       const u = 1 - next();
       return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
@@ -49,6 +64,13 @@ export function shuffleInPlace<T extends { length: number; [i: number]: unknown 
  * order: the same subset on every run and machine. All of them when `n` is at least `count`.
  */
 export function sampleIndices(count: number, n: number, seed: number): Uint32Array {
+  // a negative n used to return count - 1 indices (subarray(0, -1))
+  for (const [name, v] of [
+    ['count', count],
+    ['n', n],
+  ] as const)
+    if (!Number.isInteger(v) || v < 0)
+      throw new RangeError(`sampleIndices: ${name} must be a whole number >= 0, got ${v}`);
   const all = Uint32Array.from({ length: count }, (_, i) => i);
   if (n >= count) return all;
   const rng = createRng(seed);

@@ -25,3 +25,42 @@ describe('seeded randomness', () => {
     expect(sampleIndices(0, 3, 3)).toHaveLength(0);
   });
 });
+
+describe('seeded randomness: arguments', () => {
+  it('keeps the stream of every valid seed (values recorded before seeds were checked)', () => {
+    const first = (seed: number) => {
+      const r = createRng(seed);
+      return [r.next(), r.next(), r.int(1000)];
+    };
+    expect(first(0)).toEqual([0.3588899802416563, 0.10590326134115458, 675]);
+    expect(first(1)).toEqual([0.18967728852294385, 0.31778763560578227, 783]);
+    expect(first(2 ** 31)).toEqual([0.2342744383495301, 0.4880514331161976, 960]);
+    expect(first(2 ** 32 - 1)).toEqual([0.9919345872476697, 0.46276153065264225, 225]);
+    // a large integer (the trainer's seed * 1_000_003 + epoch) keeps its low 32 bits, as before
+    expect(first(4294967295 * 1_000_003 + 7)).toEqual([0.3331574611365795, 0.7336099487729371, 264]);
+  });
+
+  it('createRng refuses a seed that is NaN, infinite, fractional or negative', () => {
+    for (const seed of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1.5, -1, -0.5])
+      expect(() => createRng(seed), String(seed)).toThrow(/seed must be a whole number >= 0/);
+    expect(() => createRng(0, -1)).toThrow(/state/);
+    expect(() => createRng(0, 2 ** 32)).toThrow(/state/);
+    expect(createRng(0, 7).next()).toBe(createRng(0, 7).next());
+  });
+
+  it('rng.int refuses a bound that is not a positive whole number', () => {
+    const r = createRng(1);
+    for (const n of [-5, 0, Number.NaN, Number.POSITIVE_INFINITY, 2.5])
+      expect(() => r.int(n), String(n)).toThrow(/rng\.int/);
+    // a refused call draws nothing: the stream goes on as if it had not been made
+    expect(r.int(1000)).toBe(createRng(1).int(1000));
+  });
+
+  it('sampleIndices refuses a negative or fractional count or n', () => {
+    expect(() => sampleIndices(10, -1, 1)).toThrow(/sampleIndices/);
+    expect(() => sampleIndices(10, 2.5, 1)).toThrow(/sampleIndices/);
+    expect(() => sampleIndices(-3, 2, 1)).toThrow(/sampleIndices/);
+    expect(() => sampleIndices(10, 3, -1)).toThrow(/seed/);
+    expect(sampleIndices(10, 0, 1)).toHaveLength(0);
+  });
+});

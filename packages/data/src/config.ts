@@ -100,7 +100,9 @@ export function resolveDataConfig(partial: Partial<DataConfig> = {}): DataConfig
   if (!['canonical', 'none'].includes(c.normalise)) bad('normalise', c.normalise, "'canonical' or 'none'");
   if (typeof c.valFraction !== 'number' || !(c.valFraction >= 0 && c.valFraction < 0.5))
     bad('valFraction', c.valFraction, 'a number in [0, 0.5)');
-  if (!Number.isInteger(c.seed)) bad('seed', c.seed, 'an integer');
+  // createRng takes seeds >= 0 and keeps 32 bits: a larger seed would silently be another one
+  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff)
+    bad('seed', c.seed, 'an integer in 0..4294967295');
   if (!Array.isArray(c.extra) || c.extra.some((e) => !EXTRA_SET_CHOICES.includes(e)))
     bad(
       'extra',

@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   createRng,
+  isHcrError,
   type LabelSpace,
   type LetterSource,
   shuffleInPlace,
@@ -10,7 +11,7 @@ import {
 } from '@hcr/core';
 import { normaliseCharacter } from '@hcr/image';
 import { configLabelSpace, type DataConfig, resolveDataConfig } from './config.js';
-import { checkDatasetOutput } from './dataset-dir.js';
+import { checkDatasetOutput, readDatasetManifest } from './dataset-dir.js';
 import { sha256 } from './hash.js';
 import type { DataDirOptions } from './locate.js';
 import {
@@ -196,18 +197,17 @@ async function upToDateDataset(
   letterSource: LetterSource,
   rawInputs: RawInputEntry[],
 ): Promise<{ manifest: DataManifest; manifestSha256: string } | undefined> {
-  let text: string;
+  let read: Awaited<ReturnType<typeof readDatasetManifest>>;
   try {
-    text = await readFile(join(outDir, MANIFEST_FILE), 'utf8');
-  } catch {
-    return undefined;
+    read = await readDatasetManifest(outDir, 'characters');
+  } catch (e) {
+    // a damaged manifest (not JSON, or JSON without shards, counts...) or another version's: rebuilt and replaced
+    if (isHcrError(e)) return undefined;
+    throw e;
   }
-  let manifest: DataManifest;
-  try {
-    manifest = JSON.parse(text) as DataManifest;
-  } catch {
-    return undefined; // a damaged manifest: rebuilt and replaced
-  }
+  if (read?.kind !== 'characters') return undefined;
+  const { text } = read;
+  const manifest = read.manifest as unknown as DataManifest;
   const same =
     JSON.stringify(manifest.config) === JSON.stringify(config) &&
     manifest.processing === processing &&

@@ -16,9 +16,10 @@ import {
   DEFAULT_DATASET_DIR,
   MANIFEST_FILE,
   type ShardEntry,
+  SPLITS,
   type SplitName,
 } from './manifest.js';
-import { decodeShard } from './shard-format.js';
+import { decodeShard, type ShardData } from './shard-format.js';
 
 /** A whole split in memory, as stored: uint8 pixels (NHWC), class indices, source ids. */
 export interface SplitData {
@@ -68,7 +69,7 @@ export interface Dataset {
 /** Opens a prepared dataset (manifest.json + shards). Missing -> tells you to run `hcr data prepare`. */
 export async function openDataset(dir: string = DEFAULT_DATASET_DIR): Promise<Dataset> {
   const abs = resolve(dir);
-  const read = await readDatasetManifest(abs);
+  const read = await readDatasetManifest(abs, 'characters');
   if (!read)
     throw new HcrError('SHARDS_MISSING', `No prepared dataset in ${abs} (no ${MANIFEST_FILE}).`, {
       hint: `Run ${prepareCommand(abs, 'characters')} first (with HCR_DATA_DIR pointing at the raw files), or pass the dataset's folder.`,
@@ -86,10 +87,22 @@ export async function openDataset(dir: string = DEFAULT_DATASET_DIR): Promise<Da
     labelSpace: labelSpace(manifest.labelSpace ?? 'hcr36'),
     manifestSha256: sha256(text),
     loadSplit(split, opts = {}) {
+      // an unknown split ('tset') used to load as an empty one: 0 batches, no error
+      if (!SPLITS.includes(split))
+        return Promise.reject(
+          new HcrError('DATA_SPLIT', `No split '${split}' in a character dataset.`, {
+            hint: `Use ${SPLITS.join(', ')}.`,
+          }),
+        );
       let p = cache.get(split);
       if (!p || opts.verify) {
-        p = loadSplitData(abs, manifest, split, opts.verify ?? false);
-        cache.set(split, p);
+        const loading = loadSplitData(abs, manifest, split, opts.verify ?? false);
+        cache.set(split, loading);
+        // a failed load is not kept: the next call reads the shards again (a shard restored meanwhile)
+        loading.catch(() => {
+          if (cache.get(split) === loading) cache.delete(split);
+        });
+        p = loading;
       }
       return p;
     },
@@ -98,7 +111,7 @@ export async function openDataset(dir: string = DEFAULT_DATASET_DIR): Promise<Da
   return dataset;
 }
 
-async function readShard(dir: string, entry: ShardEntry, verify: boolean) {
+async function readShard(dir: string, manifest: DataManifest, entry: ShardEntry, verify: boolean) {
   const hint = `Rebuild the dataset with ${rebuildCommand(dir, 'characters')}.`;
   let bytes: Uint8Array;
   try {
@@ -114,14 +127,45 @@ async function readShard(dir: string, entry: ShardEntry, verify: boolean) {
     throw new HcrError('SHARD_CORRUPT', `Shard ${entry.file} does not match its sha256 in the manifest.`, {
       hint,
     });
-  const shard = decodeShard(bytes, entry.file);
+  const shard = decodeShard(bytes, entry.file, dir);
   if (shard.count !== entry.count)
     throw new HcrError(
       'SHARD_CORRUPT',
       `Shard ${entry.file} holds ${shard.count} samples, the manifest says ${entry.count}.`,
       { hint },
     );
+  checkShardFitsManifest(shard, entry.file, manifest, dir);
   return shard;
+}
+
+/**
+ * A decoded shard's image shape and labels against its manifest: a shard of another dataset (a 62-class one's
+ * among 36 classes, 32x32 images among 28x28) or a changed label byte would otherwise load as wrong labels,
+ * zero-filled images or a RangeError. One pass over the labels: cheap beside reading the pixels.
+ */
+export function checkShardFitsManifest(
+  shard: ShardData,
+  file: string,
+  manifest: DataManifest,
+  dir: string,
+): void {
+  const hint = `Rebuild the dataset with ${rebuildCommand(dir, 'characters')}.`;
+  const shape = [shard.height, shard.width, shard.channels];
+  if (shape.join() !== manifest.imageShape.join())
+    throw new HcrError(
+      'SHARD_CORRUPT',
+      `Shard ${file} holds ${shape.join('x')} images; the manifest says ${manifest.imageShape.join('x')}.`,
+      { hint },
+    );
+  const classes = manifest.classNames.length;
+  const labels = shard.labels;
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i]! >= classes)
+      throw new HcrError(
+        'SHARD_CORRUPT',
+        `Shard ${file} holds label ${labels[i]} (sample ${i}); the dataset has ${classes} classes (${manifest.labelSpace ?? 'hcr36'}).`,
+        { hint: `It belongs to another dataset or was changed. ${hint}` },
+      );
 }
 
 async function loadSplitData(
@@ -144,7 +188,7 @@ async function loadSplitData(
   };
   let at = 0;
   for (const entry of entries) {
-    const shard = await readShard(dir, entry, verify);
+    const shard = await readShard(dir, manifest, entry, verify);
     data.pixels.set(shard.pixels, at * px);
     data.labels.set(shard.labels, at);
     data.sources.set(shard.sources, at);
@@ -159,6 +203,14 @@ export { pixelLookupTable };
 
 /** The sample order of one epoch: identity, or a seeded permutation that depends on (seed, epoch) only. */
 export function epochOrder(count: number, shuffle: boolean, seed: number, epoch: number): Uint32Array {
+  // createRng keeps the low 32 bits of seed * 1_000_003 + epoch: below 2^32 every epoch of a seed differs;
+  // above it (beyond 2^53 exactly) epochs collided and repeated one order, so such seeds are refused.
+  if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32))
+    throw new RangeError(
+      `epochOrder: the seed must be a whole number in [0, 2^32) (0..4294967295), got ${seed}`,
+    );
+  if (!(Number.isInteger(epoch) && epoch >= 0 && epoch < 2 ** 32))
+    throw new RangeError(`epochOrder: the epoch must be a whole number in [0, 2^32), got ${epoch}`);
   const order = new Uint32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
   if (shuffle) shuffleInPlace(order, createRng(seed * 1_000_003 + epoch));
@@ -191,10 +243,13 @@ async function* iterateBatches(
 ): AsyncIterableIterator<Batch> {
   if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1)
     throw new RangeError(`batchSize must be a positive integer, got ${opts.batchSize}`);
+  const startBatch = opts.startBatch ?? 0;
+  if (!Number.isInteger(startBatch) || startBatch < 0)
+    throw new RangeError(`startBatch must be a whole number >= 0, got ${opts.startBatch}`);
   const data = await dataset.loadSplit(split);
   const order = epochOrder(data.count, opts.shuffle ?? split === 'train', opts.seed ?? 0, opts.epoch ?? 0);
   const lut = pixelLookupTable(opts.normalisation);
-  for (let start = (opts.startBatch ?? 0) * opts.batchSize; start < data.count; start += opts.batchSize) {
+  for (let start = startBatch * opts.batchSize; start < data.count; start += opts.batchSize) {
     const end = Math.min(data.count, start + opts.batchSize);
     if (opts.dropLast && end - start < opts.batchSize) break;
     yield gatherBatch(data, order.subarray(start, end), lut);

@@ -1,4 +1,5 @@
 import { HcrError } from '@hcr/core';
+import { datasetVersionError, rebuildCommandFor } from './rebuild-command.js';
 
 /**
  * Shard file layout (format version 1), all integers little-endian:
@@ -52,11 +53,14 @@ export function encodeShard(s: ShardData): Uint8Array {
   return out;
 }
 
-/** Decodes a shard without copying (views into `bytes`); checks magic, version and exact length. */
-export function decodeShard(bytes: Uint8Array, name = '<shard>'): ShardData {
+/**
+ * Decodes a shard without copying (views into `bytes`); checks magic, version, header size and exact length.
+ * `dir`, the dataset's folder, names the command that rebuilds that very dataset in the errors.
+ */
+export function decodeShard(bytes: Uint8Array, name = '<shard>', dir?: string): ShardData {
   const corrupt = (problem: string): never => {
     throw new HcrError('SHARD_CORRUPT', `Shard ${name} is corrupt: ${problem}.`, {
-      hint: 'Run `hcr data verify` to check every shard, then `hcr data prepare --force` to rebuild them.',
+      hint: `Rebuild the dataset with ${rebuildCommandFor(dir, 'characters')}.`,
     });
   };
   if (bytes.length < SHARD_HEADER_BYTES) corrupt(`only ${bytes.length} bytes`);
@@ -64,9 +68,15 @@ export function decodeShard(bytes: Uint8Array, name = '<shard>'): ShardData {
   if (magic !== SHARD_MAGIC) corrupt(`magic '${magic}' instead of '${SHARD_MAGIC}'`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint16(8, true);
-  if (version !== SHARD_FORMAT_VERSION)
-    corrupt(`format version ${version}; this reader knows ${SHARD_FORMAT_VERSION}`);
   const header = view.getUint16(10, true);
+  // A newer layout (another version, a larger header) is refused, not read as this one.
+  if (version !== SHARD_FORMAT_VERSION || header !== SHARD_HEADER_BYTES)
+    throw datasetVersionError(
+      `Shard ${name}`,
+      `shard format version ${version} with a ${header}-byte header; this hcr reads version ${SHARD_FORMAT_VERSION} with ${SHARD_HEADER_BYTES} bytes`,
+      dir,
+      'characters',
+    );
   const count = view.getUint32(12, true);
   const height = view.getUint16(16, true);
   const width = view.getUint16(18, true);

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { type DatasetKind, readDatasetManifest } from './dataset-dir.js';
 import { verifyLineDataset } from './lines/verify.js';
 import { DEFAULT_DATASET_DIR } from './manifest.js';
-import { openDataset } from './reader.js';
+import { checkShardFitsManifest, openDataset } from './reader.js';
 import { checkShardFiles, type ShardProblem } from './shard-check.js';
 import { decodeShard } from './shard-format.js';
 
@@ -24,12 +24,16 @@ export async function verifyDataset(dir?: string): Promise<VerifyResult> {
   if ((await readDatasetManifest(resolve(dir ?? DEFAULT_DATASET_DIR)))?.kind === 'lines')
     return verifyLineDataset(resolve(dir!));
   const dataset = await openDataset(dir);
-  const bad = await checkShardFiles(dataset.dir, dataset.manifest.shards, decodeShard);
+  const { dir: abs, manifest } = dataset;
+  // each shard's header, then its image shape and labels against the manifest (what the reader checks)
+  const bad = await checkShardFiles(abs, manifest.shards, (bytes, file) =>
+    checkShardFitsManifest(decodeShard(bytes, file, abs), file, manifest, abs),
+  );
   return {
-    dir: dataset.dir,
+    dir: abs,
     kind: 'characters',
     ok: bad.length === 0,
-    checked: dataset.manifest.shards.length,
+    checked: manifest.shards.length,
     bad,
   };
 }

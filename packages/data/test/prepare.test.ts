@@ -208,7 +208,7 @@ describe('prepareShards', () => {
     writeFileSync(join(lines, 'train-0000.lines'), 'x');
     writeFileSync(join(lines, 'manifest.json'), '{"kind": "hcr-li');
     await expect(verifyDataset(lines)).rejects.toMatchObject({
-      code: 'SHARDS_CORRUPT',
+      code: 'LINES_CORRUPT',
       hint: expect.stringContaining(`hcr data lines prepare --out ${lines} --force`),
     });
   });

@@ -108,6 +108,8 @@ function checkKeys(field: string, value: object, known: string[]): void {
 /** Merges and validates a partial config over the defaults; unknown fields are errors, not silently ignored. */
 export function resolveLineConfig(partial: Partial<LineConfig> = {}): LineConfig {
   const d = DEFAULT_LINE_CONFIG;
+  if (typeof partial !== 'object' || partial === null || Array.isArray(partial))
+    bad('<root>', partial, 'a JSON object of fields (e.g. {"seed": 2})');
   checkKeys('', partial, [...Object.keys(d), 'labels', 'strokeLines']);
   for (const k of ['counts', 'kindWeights', 'clutter'] as const) {
     const v = partial[k];
@@ -142,6 +144,9 @@ export function resolveLineConfig(partial: Partial<LineConfig> = {}): LineConfig
   if (!Number.isInteger(c.shardSize) || c.shardSize < 1) bad('shardSize', c.shardSize, 'a positive integer');
   if (c.strokeLines !== undefined && !(isProbability(c.strokeLines) && c.strokeLines <= 0.8))
     bad('strokeLines', c.strokeLines, 'a share of the lines in [0, 0.8]');
+  // "62" (a flag's text) is 62, as the data config reads it
+  if (typeof c.labels === 'string' && /^\s*\d+\s*$/.test(c.labels))
+    c.labels = Number(c.labels) as LabelSpaceChoice;
   if (c.labels !== undefined && !LABEL_SPACE_CHOICES.includes(c.labels))
     bad('labels', c.labels, `one of ${LABEL_SPACE_CHOICES.join(', ')}`);
   return c;

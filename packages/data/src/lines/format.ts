@@ -1,4 +1,5 @@
 import { HcrError } from '@hcr/core';
+import { datasetVersionError, rebuildCommandFor } from '../rebuild-command.js';
 
 /**
  * Line shard layout (format version 1), all integers little-endian:
@@ -77,11 +78,14 @@ export function encodeLineShard(s: LineShardData): Uint8Array {
   return out;
 }
 
-/** Decodes (copying into aligned arrays); checks magic, version, every length and the offsets' order. */
-export function decodeLineShard(bytes: Uint8Array, name = '<line shard>'): LineShardData {
+/**
+ * Decodes (copying into aligned arrays); checks magic, version, header size, every length and the offsets'
+ * order. `dir`, the dataset's folder, names the command that rebuilds that very dataset in the errors.
+ */
+export function decodeLineShard(bytes: Uint8Array, name = '<line shard>', dir?: string): LineShardData {
   const corrupt = (problem: string): never => {
     throw new HcrError('LINE_SHARD_CORRUPT', `Line shard ${name} is corrupt: ${problem}.`, {
-      hint: 'Rebuild the line dataset with `hcr data lines prepare --force`.',
+      hint: `Rebuild the line dataset with ${rebuildCommandFor(dir, 'lines')}.`,
     });
   };
   if (bytes.length < HEADER) corrupt(`only ${bytes.length} bytes`);
@@ -89,8 +93,15 @@ export function decodeLineShard(bytes: Uint8Array, name = '<line shard>'): LineS
   if (magic !== LINE_SHARD_MAGIC) corrupt(`magic '${magic}' instead of '${LINE_SHARD_MAGIC}'`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint16(8, true);
-  if (version !== LINE_SHARD_VERSION)
-    corrupt(`format version ${version}; this reader knows ${LINE_SHARD_VERSION}`);
+  const header = view.getUint16(10, true);
+  // A newer layout (another version, a larger header) is refused, not read as this one.
+  if (version !== LINE_SHARD_VERSION || header !== HEADER)
+    throw datasetVersionError(
+      `Line shard ${name}`,
+      `line shard format version ${version} with a ${header}-byte header; this hcr reads version ${LINE_SHARD_VERSION} with ${HEADER} bytes`,
+      dir,
+      'lines',
+    );
   const count = view.getUint32(12, true);
   const height = view.getUint16(16, true);
   const L = view.getUint32(20, true);

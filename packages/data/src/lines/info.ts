@@ -1,5 +1,8 @@
+import { join } from 'node:path';
+import { damaged } from '../dataset-dir.js';
+import { lineInfoProblem } from '../manifest-check.js';
 import type { LineSplitName } from './config.js';
-import type { LineManifest, LineSplitCounts } from './manifest.js';
+import { LINE_MANIFEST_FILE, type LineManifest, type LineSplitCounts } from './manifest.js';
 import { openLineDataset } from './reader.js';
 
 /** The summary `hcr data lines info` prints: a line dataset's manifest, without loading a shard. */
@@ -28,6 +31,9 @@ export interface LineDatasetInfo {
 export async function lineDatasetInfo(dir?: string): Promise<LineDatasetInfo> {
   const d = await openLineDataset(dir);
   const m = d.manifest;
+  // the summary reads fields the reader does not need: a manifest without them is named, not a TypeError
+  const problem = lineInfoProblem(m as unknown as Record<string, unknown>);
+  if (problem) throw damaged(d.dir, join(d.dir, LINE_MANIFEST_FILE), problem, 'lines');
   return {
     dir: d.dir,
     manifestSha256: d.manifestSha256,

@@ -42,6 +42,8 @@ export interface LineManifest {
 }
 
 export const DEFAULT_LINES_DIR = 'artifacts/data/lines';
+/** A line dataset's manifest, beside its shards. */
+export const LINE_MANIFEST_FILE = 'manifest.json';
 
 /** Where `hcr data lines prepare --labels N` writes: artifacts/data/lines for 36 classes, lines-47 / lines-62. */
 export function defaultLinesDir(labels: LabelSpaceChoice = 36): string {

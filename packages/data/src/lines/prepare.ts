@@ -1,8 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { HcrError, writeDirAtomic } from '@hcr/core';
-import { checkDatasetOutput } from '../dataset-dir.js';
+import { HcrError, isHcrError, writeDirAtomic } from '@hcr/core';
+import { checkDatasetOutput, readDatasetManifest } from '../dataset-dir.js';
 import { sha256 } from '../hash.js';
 import type { DataDirOptions } from '../locate.js';
 import type { RawInputEntry } from '../manifest.js';
@@ -20,6 +20,7 @@ import { encodeLineShard, LINE_SHARD_VERSION } from './format.js';
 import { glyphLetterSource, loadGlyphBank, locateGlyphFiles } from './glyphs.js';
 import {
   DEFAULT_LINES_DIR,
+  LINE_MANIFEST_FILE,
   type LineManifest,
   type LineShardEntry,
   type LineSplitCounts,
@@ -147,7 +148,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   };
 }
 
-export const LINE_MANIFEST_FILE = 'manifest.json';
+export { LINE_MANIFEST_FILE } from './manifest.js';
 
 export function lineManifestText(m: LineManifest): string {
   return `${JSON.stringify(m, null, 2)}\n`;
@@ -159,19 +160,18 @@ async function upToDate(
   generator: string,
   rawInputs: RawInputEntry[],
 ): Promise<{ manifest: LineManifest; manifestSha256: string } | undefined> {
-  let text: string;
+  let read: Awaited<ReturnType<typeof readDatasetManifest>>;
   try {
-    text = await readFile(join(outDir, LINE_MANIFEST_FILE), 'utf8');
-  } catch {
-    return undefined;
+    read = await readDatasetManifest(outDir, 'lines');
+  } catch (e) {
+    // a damaged manifest (not JSON, JSON without shards) or another version's: rebuilt and replaced
+    if (isHcrError(e)) return undefined;
+    throw e;
   }
-  let manifest: LineManifest;
-  try {
-    manifest = JSON.parse(text) as LineManifest;
-  } catch {
-    return undefined;
-  }
-  if (manifest.kind !== 'hcr-lines')
+  if (!read) return undefined;
+  const { text } = read;
+  const manifest = read.manifest as unknown as LineManifest;
+  if (read.kind !== 'lines')
     throw new HcrError('LINE_OUTPUT_OCCUPIED', `${outDir} holds something that is not a line dataset.`, {
       hint: 'Choose another --out directory (the default is artifacts/data/lines).',
     });
@@ -179,7 +179,7 @@ async function upToDate(
     JSON.stringify(manifest.config) === JSON.stringify(config) &&
     manifest.generator === generator &&
     manifest.alphabet === lineConfigAlphabet(config).id &&
-    JSON.stringify(manifest.rawInputs.map((r) => r.sha256)) ===
+    JSON.stringify(manifest.rawInputs?.map((r) => r.sha256)) ===
       JSON.stringify(rawInputs.map((r) => r.sha256));
   if (!same || !(await verifyLineDataset(outDir)).ok) return undefined;
   return { manifest, manifestSha256: sha256(text) };

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeLineLabels, HcrError, knownLineAlphabet, LINE_ALPHABETS, type LineAlphabet } from '@hcr/core';
-import { prepareCommand, rebuildCommand } from '../dataset-dir.js';
+import { damaged, prepareCommand, readDatasetManifest, rebuildCommand } from '../dataset-dir.js';
 import { sha256 } from '../hash.js';
+import { lineReaderProblem } from '../manifest-check.js';
 import type { LineSplitName } from './config.js';
 import { decodeLineShard } from './format.js';
 import type { GlyphLetterSource } from './glyphs.js';
-import { DEFAULT_LINES_DIR, type LineManifest } from './manifest.js';
-import { LINE_MANIFEST_FILE } from './prepare.js';
+import { DEFAULT_LINES_DIR, LINE_MANIFEST_FILE, type LineManifest } from './manifest.js';
 
 /** A whole split of lines in memory, as the line trainer and the evaluator read it. */
 export interface LineSplit {
@@ -61,28 +61,20 @@ function alphabetFor(manifest: LineManifest, dir: string): LineAlphabet {
 /** Opens a prepared line dataset; every shard is checked against its sha256 when its split is loaded. */
 export async function openLineDataset(dir: string = DEFAULT_LINES_DIR): Promise<LineDataset> {
   const abs = resolve(dir);
-  let text: string;
-  try {
-    text = await readFile(join(abs, LINE_MANIFEST_FILE), 'utf8');
-  } catch {
+  // parsed and checked like every dataset's manifest: versions, the list of shards (LINES_CORRUPT naming the fix)
+  const read = await readDatasetManifest(abs, 'lines');
+  if (!read)
     throw new HcrError('LINES_MISSING', `No line dataset in ${abs} (no ${LINE_MANIFEST_FILE}).`, {
       hint: `Run ${prepareCommand(abs, 'lines')} first (with HCR_DATA_DIR pointing at the raw files, e.g. ../shared/data), or pass the dataset's folder.`,
     });
-  }
-  let manifest: LineManifest;
-  try {
-    manifest = JSON.parse(text) as LineManifest;
-  } catch (e) {
-    throw new HcrError(
-      'LINES_CORRUPT',
-      `${join(abs, LINE_MANIFEST_FILE)} is not valid JSON (${(e as Error).message}).`,
-      { hint: `Rebuild the line dataset with ${rebuildCommand(abs, 'lines')}.` },
-    );
-  }
-  if (manifest.kind !== 'hcr-lines')
+  if (read.kind !== 'lines')
     throw new HcrError('LINES_MISSING', `${abs} holds a dataset that is not a line dataset.`, {
       hint: 'Point at the output of `hcr data lines prepare` (default artifacts/data/lines).',
     });
+  const problem = lineReaderProblem(read.manifest);
+  if (problem) throw damaged(abs, join(abs, LINE_MANIFEST_FILE), problem, 'lines');
+  const { text } = read;
+  const manifest = read.manifest as unknown as LineManifest;
   const alphabet = alphabetFor(manifest, abs);
   const cache = new Map<LineSplitName, Promise<LineSplit>>();
   return {
@@ -128,7 +120,7 @@ async function loadSplitData(dir: string, manifest: LineManifest, split: LineSpl
           hint: `It was damaged or changed after it was written: rebuild with ${rebuildCommand(dir, 'lines')}.`,
         },
       );
-    const shard = decodeLineShard(bytes, entry.file);
+    const shard = decodeLineShard(bytes, entry.file, dir);
     if (shard.count !== entry.count || shard.height !== manifest.height)
       throw new HcrError(
         'LINE_SHARD_CORRUPT',

@@ -16,7 +16,7 @@ export interface LineVerifyResult {
 /** Re-checks every line shard against its size and sha256 in the manifest, and its header. */
 export async function verifyLineDataset(dir: string): Promise<LineVerifyResult> {
   const abs = resolve(dir);
-  const read = await readDatasetManifest(abs);
+  const read = await readDatasetManifest(abs, 'lines');
   if (!read)
     throw new HcrError('LINES_MISSING', `No line dataset in ${abs} (no manifest.json).`, {
       hint: 'Run `hcr data lines prepare` first, or point at its output (default artifacts/data/lines).',
@@ -26,6 +26,6 @@ export async function verifyLineDataset(dir: string): Promise<LineVerifyResult> 
       hint: 'Verify character shards with `hcr data verify --dir <dir>`.',
     });
   const manifest = read.manifest as unknown as LineManifest;
-  const bad = await checkShardFiles(abs, manifest.shards, decodeLineShard);
+  const bad = await checkShardFiles(abs, manifest.shards, (bytes, file) => decodeLineShard(bytes, file, abs));
   return { dir: abs, kind: 'lines', ok: bad.length === 0, checked: manifest.shards.length, bad };
 }
