@@ -1,24 +1,74 @@
 import { HcrError, NUM_CLASSES } from '@hcr/core';
 import * as tf from '@tensorflow/tfjs-layers';
 
-/** Input of every hcr model: one 28x28 grey image, NHWC without the batch dimension. */
-export const INPUT_SHAPE: [number, number, number] = [28, 28, 1];
+/**
+ * Input of every hcr model: one 28x28 grey image, NHWC without the batch dimension. Frozen (changing it throws);
+ * typed as ModelMetadata's `inputShape` so it can be stored there as it is.
+ */
+export const INPUT_SHAPE = Object.freeze([28, 28, 1]) as [number, number, number];
 
 export interface BuildOptions {
   /** Seed of the weight initialisers: the same seed builds bit-identical replicas in every worker. */
   seed?: number;
   /** Dropout rate for architectures that use dropout (hcrnet). */
   dropout?: number;
-  /** hcrnet only: conv widths per stage (stages at 28, 14, 7 pixels). */
-  stages?: number[][];
+  /** hcrnet only: conv widths per stage (stages at 28, 14, 7 pixels; each ends in a 2x2 pool, at most 4). */
+  stages?: readonly (readonly number[])[];
   /** Output classes: the label space's size (36 by default, 47 or 62). */
   classes?: number;
 }
 
 /** hcrnet's conv widths per stage, chosen by measured cost per image on this machine (see README). */
-export const HCRNET_STAGES: number[][] = [[32], [64], [128]];
+export const HCRNET_STAGES: readonly (readonly number[])[] = Object.freeze([
+  Object.freeze([32]),
+  Object.freeze([64]),
+  Object.freeze([128]),
+]);
 
 export type ModelBuilder = (opts: BuildOptions) => tf.LayersModel;
+
+/** Largest seed: what `hcr train --seed` accepts (seed * 1000 + layer stays an exact integer). */
+const MAX_SEED = 0xffffffff;
+
+function badOption(model: string, what: string, value: unknown, want: string): HcrError {
+  return new HcrError('MODEL_OPTION_INVALID', `${model}: ${what} ${String(value)} is not ${want}.`, {
+    hint: `Pass ${want} (or leave ${what} out for the default).`,
+  });
+}
+
+/**
+ * The options every builder shares, checked before a layer is made: a seed that is not an integer builds
+ * different weights each time (NaN), a dropout rate of 1 or more drops everything, fewer than 2 classes is
+ * no classifier (tfjs says only "units must be positive").
+ */
+export function checkBuildOptions(model: string, opts: BuildOptions): void {
+  const { seed, dropout, classes } = opts;
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED))
+    throw badOption(model, 'seed', seed, `an integer in 0..${MAX_SEED}`);
+  if (dropout !== undefined && !(Number.isFinite(dropout) && dropout >= 0 && dropout < 1))
+    throw badOption(model, 'dropout', dropout, 'a rate in [0, 1)');
+  if (classes !== undefined && !(Number.isInteger(classes) && classes >= 2))
+    throw badOption(model, 'classes', classes, 'an integer >= 2 (the label space or alphabet size)');
+}
+
+/** hcrnet's stages: positive integer widths, and no more 2x2 pools than the 28 px input allows (4: 28 -> 1). */
+function checkStages(stages: readonly (readonly number[])[]): void {
+  const shape = JSON.stringify(stages);
+  if (!Array.isArray(stages) || stages.some((s) => !Array.isArray(s)))
+    throw badOption('hcrnet', 'stages', shape, 'a list of stages, each a list of conv widths');
+  for (const stage of stages)
+    for (const f of stage)
+      if (!(Number.isInteger(f) && f >= 1))
+        throw badOption('hcrnet', 'stages', shape, 'a list of stages of positive integer conv widths');
+  let size = INPUT_SHAPE[0];
+  for (let i = 0; i < stages.length; i++) size = Math.floor(size / 2);
+  if (size < 1)
+    throw new HcrError(
+      'MODEL_OPTION_INVALID',
+      `hcrnet: stages ${shape} pool the ${INPUT_SHAPE[0]}x${INPUT_SHAPE[1]} input ${stages.length} times, below 1x1 (to ${size}x${size}): the model's output would not depend on its input.`,
+      { hint: 'Use at most 4 stages (each ends in a 2x2 max-pool: 28 -> 14 -> 7 -> 3 -> 1).' },
+    );
+}
 
 /** A fresh seed per layer, so layers of the same shape do not start with the same weights. */
 function seeder(seed: number) {
@@ -38,9 +88,11 @@ function heInit(seed: number) {
  * The seed's reference network, exactly: Conv 32 3x3 same + ReLU + MaxPool 2, Conv 64 3x3 same + ReLU +
  * MaxPool 2, Flatten, Dense 128 + ReLU, Dense 36 (the label space's size) + softmax. Our baseline and benchmark subject.
  */
-export function buildSeed({ seed = 1, classes = NUM_CLASSES }: BuildOptions = {}): tf.LayersModel {
+export function buildSeed(opts: BuildOptions = {}): tf.LayersModel {
+  checkBuildOptions('seed', opts);
+  const { seed = 1, classes = NUM_CLASSES } = opts;
   const init = seeder(seed);
-  const input = tf.input({ shape: INPUT_SHAPE, name: 'image' });
+  const input = tf.input({ shape: [...INPUT_SHAPE], name: 'image' });
   let x = tf.layers
     .conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', name: 'conv1', ...init() })
     .apply(input) as tf.SymbolicTensor;
@@ -64,14 +116,12 @@ export function buildSeed({ seed = 1, classes = NUM_CLASSES }: BuildOptions = {}
  * The conv layers carry no bias (batch norm has one). Widths were chosen by measured training cost on
  * the wasm engine: 249 images/s per thread vs 160 for a second 128-wide conv (see packages/train README).
  */
-export function buildHcrnet({
-  seed = 1,
-  dropout = 0.25,
-  stages = HCRNET_STAGES,
-  classes = NUM_CLASSES,
-}: BuildOptions = {}): tf.LayersModel {
+export function buildHcrnet(opts: BuildOptions = {}): tf.LayersModel {
+  checkBuildOptions('hcrnet', opts);
+  const { seed = 1, dropout = 0.25, stages = HCRNET_STAGES, classes = NUM_CLASSES } = opts;
+  checkStages(stages);
   const he = heInit(seed);
-  const input = tf.input({ shape: INPUT_SHAPE, name: 'image' });
+  const input = tf.input({ shape: [...INPUT_SHAPE], name: 'image' });
   let n = 0;
   const convBnRelu = (x: tf.SymbolicTensor, filters: number): tf.SymbolicTensor => {
     n++;
@@ -120,7 +170,7 @@ export const MODEL_BUILDERS: Readonly<Record<string, ModelBuilder>> = Object.fre
   hcrnet: buildHcrnet,
 });
 
-export const MODEL_NAMES = Object.keys(MODEL_BUILDERS);
+export const MODEL_NAMES: readonly string[] = Object.freeze(Object.keys(MODEL_BUILDERS));
 export const DEFAULT_MODEL = 'hcrnet';
 
 /** Builds a model by name; an unknown name is an error that lists the known ones. */
@@ -128,7 +178,10 @@ export function buildModel(name: string, opts: BuildOptions = {}): tf.LayersMode
   const builder = MODEL_BUILDERS[name];
   if (!builder)
     throw new HcrError('MODEL_UNKNOWN', `Unknown model '${name}'.`, {
-      hint: `Use one of: ${MODEL_NAMES.join(', ')} (e.g. --model ${DEFAULT_MODEL}).`,
+      hint:
+        name === 'reader'
+          ? `'reader', the CTC line reader, is built by buildReader({ classes }) (classes: the line alphabet's size); buildModel builds the character models ${MODEL_NAMES.join(', ')}.`
+          : `Use one of: ${MODEL_NAMES.join(', ')} (e.g. --model ${DEFAULT_MODEL}).`,
     });
   return builder(opts);
 }

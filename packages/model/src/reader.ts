@@ -1,5 +1,6 @@
+import { HcrError } from '@hcr/core';
 import * as tf from '@tensorflow/tfjs-layers';
-import type { BuildOptions } from './builders.js';
+import { type BuildOptions, checkBuildOptions } from './builders.js';
 
 /** Height of every line the reader sees; width is free (a symbolic dimension in tfjs and ONNX). */
 export const LINE_HEIGHT = 32;
@@ -18,7 +19,7 @@ const LSTM_UNITS = 128;
  * line reads the same alone or padded in a batch), or `bilstm`, one bidirectional LSTM over the whole line
  * (the classic CRNN: trains 1.4x slower here, and what it reads depends a little on the batch's padding).
  */
-export const READER_CONTEXTS = ['conv', 'bilstm'] as const;
+export const READER_CONTEXTS = Object.freeze(['conv', 'bilstm'] as const);
 export type ReaderContext = (typeof READER_CONTEXTS)[number];
 
 export interface ReaderBuildOptions extends BuildOptions {
@@ -42,12 +43,17 @@ export interface ReaderBuildOptions extends BuildOptions {
  *
  * Every conv but the last has batch norm and ReLU; output frame t looks at input columns around 4t+2.
  */
-export function buildReader({
-  seed = 1,
-  dropout = 0.2,
-  classes,
-  context = 'conv',
-}: ReaderBuildOptions): tf.LayersModel {
+export function buildReader(opts: ReaderBuildOptions): tf.LayersModel {
+  checkBuildOptions('reader', opts);
+  const { seed = 1, dropout = 0.2, classes, context = 'conv' } = opts;
+  if (classes === undefined)
+    throw new HcrError('MODEL_OPTION_INVALID', 'reader: classes is missing.', {
+      hint: 'Pass the line alphabet size, blank included: buildReader({ classes: alphabet.size }).',
+    });
+  if (!READER_CONTEXTS.includes(context))
+    throw new HcrError('MODEL_OPTION_INVALID', `reader: unknown context ${JSON.stringify(context)}.`, {
+      hint: `Use one of: ${READER_CONTEXTS.join(', ')} (default conv).`,
+    });
   let n = 0;
   const he = () => tf.initializers.heNormal({ seed: seed * 1000 + n });
   const input = tf.input({ shape: [LINE_HEIGHT, null, 1], name: 'image' });
