@@ -21,6 +21,7 @@ export {
   saveModel,
   WEIGHTS_BIN,
 } from './io.js';
+export { checkMetadata, METADATA_FORMAT_VERSION } from './metadata.js';
 export {
   buildReader,
   LINE_HEIGHT,

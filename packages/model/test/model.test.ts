@@ -17,6 +17,7 @@ import {
   saveModel,
 } from '../src/index.js';
 import '@tensorflow/tfjs-backend-cpu';
+import { characterMetadata } from './support/metadata.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -68,7 +69,7 @@ describe('builders', () => {
 describe('save/load', () => {
   it('round-trips through model.json + weights.bin and plain tf.loadLayersModel', async () => {
     const m = buildModel('seed', { seed: 9 });
-    const meta = { formatVersion: 1, id: 'test' } as never;
+    const meta = characterMetadata({ id: 'test' });
     await saveModel(m, dir, meta);
     const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
     expect(json.format).toBe('layers-model');
