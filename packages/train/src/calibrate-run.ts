@@ -31,7 +31,8 @@ export async function calibrateRun(
     throw new HcrError('MODEL_IS_READER', `${dir} is a line reader; calibration is for character models.`, {
       hint: 'Pass the directory of a character model (e.g. artifacts/model/pipeline).',
     });
-  const configured = (metadata.trainingConfig as { data?: unknown }).data;
+  // A model saved by another tool may have no trainingConfig: then the default folder (or --data).
+  const configured = (metadata.trainingConfig as { data?: unknown } | undefined)?.data;
   const dataDir = opts.dataDir ?? (typeof configured === 'string' ? configured : 'artifacts/data/shards');
   const dataset = await openDataset(dataDir);
   if (dataset.manifestSha256 !== metadata.dataManifestSha256)
