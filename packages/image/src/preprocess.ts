@@ -1,5 +1,5 @@
 import { HcrError } from '@hcr/core';
-import { selectBand } from './band.js';
+import { MIN_LETTER_AREA, selectBand } from './band.js';
 import { histogramPercentile } from './filters.js';
 import { validateImage } from './grey.js';
 import { inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
@@ -36,6 +36,8 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     polarityByStrokes: opts.polarityByStrokes ?? true,
     rules,
   });
+  // Specks alone are no writing, and must not set a skew either (two dust specks make a slope).
+  if (!source.comps.some((c) => c.area >= MIN_LETTER_AREA)) throw noInk(img);
   // A line that leans is turned flat before its band is found (a leaning band is tall: small letters).
   const skew = (opts.deskew ?? true) ? leaningAngle(source.ink, source.w, source.h) : 0;
   const working = skew ? turnPlane(source, -skew, rules) : source;
@@ -221,7 +223,7 @@ function strokeWidth(mask: Uint8Array, labels: Int32Array, keepId: Uint8Array, b
 export function noInk(img: GreyImage): HcrError {
   return new HcrError(
     'NO_INK',
-    `No writing found in the ${img.width}x${img.height} image (it is blank or uniform).`,
+    `No writing found in the ${img.width}x${img.height} image (it is blank or uniform, or holds only specks or noise).`,
     {
       hint: 'Send an image with the written field in it, dark on light or light on dark.',
     },

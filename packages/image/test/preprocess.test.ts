@@ -1,4 +1,4 @@
-import { HcrError } from '@hcr/core';
+import { createRng, HcrError } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import { type GreyImage, preprocessLine } from '../src/index.js';
 import { darkRect, drawLetters, gradientPage, invert, profiles, toImage } from './helpers.js';
@@ -216,6 +216,40 @@ describe('preprocessLine bad input', () => {
     // Faint paper grain (+-6 levels) is not writing.
     const grain = new Uint8Array(4000).map((_, i) => 200 + ((i * 7919) % 13) - 6);
     expect(code(() => preprocessLine({ width: 100, height: 40, data: grain }))).toBe('NO_INK');
+  });
+  it('names specks, salt-and-pepper and Gaussian noise NO_INK, not a line they make up', () => {
+    const rng = createRng(7);
+    const gauss = () => {
+      let u = 0;
+      for (let i = 0; i < 12; i++) u += rng.next();
+      return u - 6;
+    };
+    // Paper at 230 +-3 with two 2x2 dust specks: they made an 851-px line turned by the slope between them.
+    const paper = Float32Array.from({ length: 300 * 60 }, () => Math.round(230 + 3 * gauss()));
+    for (const [x, y] of [
+      [40, 12],
+      [250, 40],
+    ])
+      darkRect(paper, 300, x, y, 2, 2, 170);
+    expect(code(() => preprocessLine({ width: 300, height: 60, data: paper }))).toBe('NO_INK');
+    for (const [width, height] of [
+      [120, 40],
+      [300, 60],
+      [400, 100],
+    ]) {
+      for (const sigma of [25, 40, 60]) {
+        const data = Uint8ClampedArray.from({ length: width * height }, () => 160 + sigma * gauss());
+        expect(
+          code(() => preprocessLine({ width, height, data })),
+          `sigma ${sigma}`,
+        ).toBe('NO_INK');
+      }
+      const pepper = Uint8Array.from({ length: width * height }, () => {
+        const r = rng.next();
+        return r < 0.005 ? 0 : r < 0.01 ? 255 : 200;
+      });
+      expect(code(() => preprocessLine({ width, height, data: pepper }))).toBe('NO_INK');
+    }
   });
   it('refuses degenerate sizes', () => {
     expect(code(() => preprocessLine({ width: 1, height: 1, data: new Uint8Array(1) }))).toBe(
