@@ -31,9 +31,16 @@ const count = Number(arg('--count') ?? 120);
 const pens = (arg('--pens') ?? '4,8,12,16').split(',').map(Number);
 const seed = Number(arg('--seed') ?? 1);
 const figureFile = arg('--figure');
-if (!Number.isInteger(count) || count < 1 || pens.some((p) => !(p >= 1 && p <= 40))) {
+// Whole pens and seeds: the shaking stream is seeded with seed * 1000 + pen (createRng takes integers).
+if (
+  !Number.isInteger(count) ||
+  count < 1 ||
+  !Number.isInteger(seed) ||
+  seed < 0 ||
+  pens.some((p) => !(Number.isInteger(p) && p >= 1 && p <= 40))
+) {
   process.stderr.write(
-    '--count takes a whole number of texts; --pens pen widths of 1-40 px, comma-separated.\n',
+    '--count takes a whole number of texts; --pens whole pen widths of 1-40 px, comma-separated; --seed a whole number >= 0.\n',
   );
   process.exit(1);
 }

@@ -46,6 +46,10 @@ async function main() {
   const seed = Number(arg('seed', '1'));
   const perKind = Number(arg('per-kind', '200'));
   const photos = Number(arg('photos', '1000'));
+  if (![seed, perKind, photos].every((n) => Number.isInteger(n) && n >= 0)) {
+    process.stderr.write('--seed, --per-kind and --photos take whole numbers >= 0 (e.g. --seed 2).\n');
+    process.exit(1);
+  }
   const json = process.argv.includes('--json');
   const load0 = loadavg()[0]!;
   const t0 = performance.now();

@@ -46,6 +46,10 @@ const out = flag('--out');
 const figureFile = flag('--figure');
 const figureParts: Buffer[] = [];
 const tilt = Number(flag('--tilt') ?? 0);
+if (!Number.isInteger(notes) || notes < 1 || !Number.isInteger(seed) || seed < 0) {
+  process.stderr.write('--notes takes a whole number >= 1, --seed a whole number >= 0 (e.g. --seed 2).\n');
+  process.exit(1);
+}
 if (!Number.isFinite(tilt) || Math.abs(tilt) > 45) {
   process.stderr.write('--tilt takes degrees between -45 and 45 (e.g. --tilt 5).\n');
   process.exit(1);
