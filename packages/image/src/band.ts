@@ -16,7 +16,7 @@ export interface Band {
 }
 
 /** Components lighter than this share of the heaviest are marks, not letters. */
-const LETTER_MASS = 0.08;
+export const LETTER_MASS = 0.08;
 /** Letters cut by the top or bottom edge and shorter than this share of the height belong to a neighbouring line. */
 const EDGE_FRAGMENT_HEIGHT = 0.5;
 /**
@@ -25,11 +25,6 @@ const EDGE_FRAGMENT_HEIGHT = 0.5;
  * the 828 real dev images is 40 pixels, of the line generator's lines 26, a lone 12x3 hyphen 36.
  */
 export const MIN_LETTER_AREA = 20;
-/**
- * More heavy pieces than this per band height along the band is a spray of grains (an image of noise), not
- * letters: the real dev images have at most 3.6, the line generator's lines 7.3, Gaussian noise 18 and more.
- */
-const MAX_PIECES_PER_HEIGHT = 10;
 /** A horizontal gap wider than this many band heights separates the line from a stray group. */
 const GROUP_GAP = 2.5;
 
@@ -114,19 +109,9 @@ export function selectBand(
     x0 = Math.min(x0, c.x0);
     x1 = Math.max(x1, c.x1);
   }
-  if (!isWriting(kept, x1 - x0 + 1, y1 - y0 + 1)) return undefined;
+  // Specks however they line up are no writing: a letter-sized piece of ink is.
+  if (!kept.some((c) => c.area >= MIN_LETTER_AREA)) return undefined;
   return { keep, labelRemoved: dropped.size > 0, rival, x0, y0, x1, y1 };
-}
-
-/**
- * Whether the kept ink can be writing at all: a piece of it letter-sized (specks and grit are not, however they
- * line up), and not a spray of many like grains across the band (noise, whose grains tile the whole image).
- */
-function isWriting(kept: Component[], bandW: number, bandH: number): boolean {
-  if (!kept.some((c) => c.area >= MIN_LETTER_AREA)) return false;
-  const heaviest = kept.reduce((m, c) => Math.max(m, c.mass), 0);
-  const pieces = kept.filter((c) => c.mass >= LETTER_MASS * heaviest).length;
-  return (pieces * bandH) / bandW <= MAX_PIECES_PER_HEIGHT;
 }
 
 /** Letters cut by the top or bottom edge and short: part of a neighbouring line of the form. */

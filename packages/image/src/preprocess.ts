@@ -1,5 +1,6 @@
 import { HcrError } from '@hcr/core';
-import { MIN_LETTER_AREA, selectBand } from './band.js';
+import { type Band, LETTER_MASS, MIN_LETTER_AREA, selectBand } from './band.js';
+import type { Component } from './components.js';
 import { histogramPercentile } from './filters.js';
 import { validateImage } from './grey.js';
 import { inkPlane, MIN_COMPONENT_AREA, turnPlane } from './ink-plane.js';
@@ -51,6 +52,7 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   const { w, h, f, polarity, diff, t, ink, mask, labels, comps: all } = working;
   const keepId = new Uint8Array(all.length + 1);
   for (const id of band.keep) keepId[id] = 1;
+  if (isGrain(all, mask, labels, keepId, band, w, h)) throw noInk(img);
   const kept = keptPlane(diff, ink, t, labels, keepId, band, w, h);
 
   const bandW = band.x1 - band.x0 + 1;
@@ -124,6 +126,50 @@ function checkOptions(opts: LinePreprocessOptions) {
   }
   return { outH, margin, minWidth, maxWidth };
 }
+
+/**
+ * An image of noise, whose grains tile the whole band: many pieces of like weight along the band (more than
+ * GRAIN_PIECES of at least LETTER_MASS of the heaviest per band height: the real dev images have 3.6 at most, the
+ * line generator's lines 7.3, Gaussian noise 18 and more), or many pieces of any weight whose pixels mostly stand
+ * alone (under GRAIN_COHESION of their four neighbours ink on average, where a stroke's pixels have their
+ * neighbours along it: the dev images 0.55 at least, the generator's lines 0.39, noise 0.24-0.40; those of the dev
+ * images and generated lines under 0.5 have 8 pieces per band height at most, noise 15 and more).
+ */
+function isGrain(
+  comps: Component[],
+  mask: Uint8Array,
+  labels: Int32Array,
+  keepId: Uint8Array,
+  band: Band,
+  w: number,
+  h: number,
+): boolean {
+  const bandW = band.x1 - band.x0 + 1;
+  const bandH = band.y1 - band.y0 + 1;
+  const many = (pieces: number) => pieces * bandH > GRAIN_PIECES * bandW;
+  if (!many(band.keep.size)) return false;
+  const kept = [...band.keep].map((id) => comps[id - 1]!);
+  const heaviest = kept.reduce((m, c) => Math.max(m, c.mass), 0);
+  if (many(kept.filter((c) => c.mass >= LETTER_MASS * heaviest).length)) return true;
+  let pixels = 0;
+  let neighbours = 0;
+  for (let y = band.y0; y <= band.y1; y++) {
+    for (let x = band.x0; x <= band.x1; x++) {
+      const p = y * w + x;
+      if (!keepId[labels[p]]) continue;
+      pixels++;
+      if (x > 0 && mask[p - 1]) neighbours++;
+      if (x < w - 1 && mask[p + 1]) neighbours++;
+      if (y > 0 && mask[p - w]) neighbours++;
+      if (y < h - 1 && mask[p + w]) neighbours++;
+    }
+  }
+  return neighbours < GRAIN_COHESION * 4 * pixels;
+}
+
+/** See `isGrain`. */
+const GRAIN_PIECES = 10;
+const GRAIN_COHESION = 0.45;
 
 /**
  * The kept writing as ink 0..1: the chosen components and their one-pixel anti-aliased fringe (a 3x3

@@ -249,6 +249,9 @@ describe('preprocessLine bad input', () => {
         return r < 0.005 ? 0 : r < 0.01 ? 255 : 200;
       });
       expect(code(() => preprocessLine({ width, height, data: pepper }))).toBe('NO_INK');
+      // Noise over the whole range clumps into letter-sized blobs, but its pixels stand alone.
+      const uniform = Uint8Array.from({ length: width * height }, () => rng.int(256));
+      expect(code(() => preprocessLine({ width, height, data: uniform }))).toBe('NO_INK');
     }
   });
   it('refuses degenerate sizes', () => {
