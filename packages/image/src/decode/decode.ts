@@ -4,6 +4,7 @@ import { bmpRunLength, bmpSize, decodeBmpPixels } from './bmp.js';
 import { decodeHeicPixels } from './heic.js';
 import { PDF_PICTURE_LIMIT_FACTOR, pdfPageCount, renderPdfPage } from './pdf.js';
 import { decodeSmallPngPixels } from './small-png.js';
+import { tiffImageSizes } from './tiff.js';
 
 /**
  * Image formats accepted from users: what phones, browsers and document scanners write (TIFF, often 1-bit fax;
@@ -94,6 +95,8 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
               pdfPictureTooLarge,
             )
           : undefined;
+  // A TIFF is read at its page (from 0 for sharp); every other file sharp reads has one.
+  const sharpPage = format === 'tiff' ? (page ?? 1) - 1 : 0;
   let raw: { data: Buffer; info: OutputInfo };
   try {
     // One pass: sharp checks width x height against the limit from the header, before decoding pixels.
@@ -103,7 +106,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
           failOn: 'error',
           limitInputPixels: maxInputPixels,
           animated: false,
-          page: format === 'tiff' ? (page ?? 1) - 1 : 0,
+          page: sharpPage,
         })
     )
       .rotate()
@@ -112,7 +115,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
       .raw()
       .toBuffer({ resolveWithObject: true });
   } catch (e) {
-    if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, maxInputPixels, e);
+    if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, sharpPage, maxInputPixels, e);
     // A fax whose page is cut short or damaged: that page is named (the pages before it may read).
     const which = format === 'tiff' && page !== undefined ? `Page ${page} of the TIFF` : 'The image';
     throw badImage(`${which} cannot be decoded (${(e as Error).message}).`, e);
@@ -125,7 +128,12 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
   };
   // Shrunk to the working size: the header has the size the image arrived at (what errors and callers name).
   const shrunk = Math.max(working.width, working.height) >= workingSize;
-  return decoded(working, format, false, pixels ?? (shrunk ? await orientedSize(bytes) : undefined));
+  return decoded(
+    working,
+    format,
+    false,
+    pixels ?? (shrunk ? await orientedSize(bytes, sharpPage) : undefined),
+  );
 }
 
 /**
@@ -151,9 +159,12 @@ function bmpInput(bytes: Uint8Array, maxInputPixels: number) {
   }
 }
 
-/** Width and height as the image is seen upright (EXIF orientations 5-8 turn it a quarter). */
-async function orientedSize(bytes: Uint8Array): Promise<{ width: number; height: number } | undefined> {
-  const meta = await sharp(bytes, { limitInputPixels: false })
+/** Width and height of `page` (from 0: a TIFF's) as it is seen upright (EXIF orientations 5-8 turn it a quarter). */
+async function orientedSize(
+  bytes: Uint8Array,
+  page: number,
+): Promise<{ width: number; height: number } | undefined> {
+  const meta = await sharp(bytes, { limitInputPixels: false, page })
     .metadata()
     .catch(() => undefined);
   if (!meta?.width || !meta.height) return undefined;
@@ -370,19 +381,26 @@ function imagePages(format: ImageFormat, bytes: Uint8Array): Promise<number> | n
 /**
  * A TIFF's pages (a fax of several): all of them when each is at least half the first page's size; 1 when a
  * smaller image rides along (the thumbnail or reduced copy some scanners add), which is read at its first page.
+ * The sizes come from one walk of the file's directories (`tiffImageSizes`); a file whose directories cannot be
+ * walked to the end (one cut short) is counted by sharp, its second image taken for the thumbnail if any is.
  */
 async function tiffPageCount(bytes: Uint8Array): Promise<number> {
-  const size = (page: number) =>
-    sharp(bytes, { page, limitInputPixels: false })
-      .metadata()
-      .catch(() => undefined);
-  const first = await size(0);
+  const first = await sharp(bytes, { limitInputPixels: false })
+    .metadata()
+    .catch(() => undefined);
   const pages = first?.pages ?? 1;
   if (pages <= 1 || !first?.width || !first.height) return 1;
-  for (let i = 1; i < pages; i++) {
-    const m = await size(i);
+  const walked = tiffImageSizes(bytes);
+  const sizes =
+    walked?.length === pages
+      ? walked.slice(1)
+      : [
+          await sharp(bytes, { page: 1, limitInputPixels: false })
+            .metadata()
+            .catch(() => undefined),
+        ];
+  for (const m of sizes)
     if (!m?.width || !m.height || m.width < first.width / 2 || m.height < first.height / 2) return 1;
-  }
   return pages;
 }
 
@@ -410,8 +428,8 @@ export async function documentPages(bytes: Uint8Array): Promise<number> {
 }
 
 /** The error for a decompression bomb or a huge photo, with its size read from the header. */
-async function tooLarge(bytes: Uint8Array, limit: number, cause: unknown): Promise<HcrError> {
-  const meta = await sharp(bytes, { limitInputPixels: false })
+async function tooLarge(bytes: Uint8Array, page: number, limit: number, cause: unknown): Promise<HcrError> {
+  const meta = await sharp(bytes, { limitInputPixels: false, page })
     .metadata()
     .catch(() => undefined);
   return tooLargeError(meta?.width && meta.height ? meta : undefined, limit, cause);
