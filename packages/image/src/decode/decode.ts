@@ -56,6 +56,32 @@ export interface DecodedImage {
   originalHeight: number;
 }
 
+/** `limits` without the keys set to undefined: `{ workingSize: undefined }` asks for the default, as leaving it out does. */
+export function definedLimits<T extends object>(limits: T): Partial<T> {
+  return Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The limits to decode with: the defaults for those not given, each given one a whole number of 1 or more
+ * (BAD_OPTIONS naming it otherwise: `maxInputPixels: 0` would turn sharp's guard against decompression bombs off).
+ */
+function decodeLimits(limits: DecodeLimits): { maxInputPixels: number; workingSize: number; page?: number } {
+  const lim = { ...DEFAULT_DECODE_LIMITS, ...definedLimits(limits) };
+  checkWholeLimit('maxInputPixels', lim.maxInputPixels, DEFAULT_DECODE_LIMITS.maxInputPixels);
+  checkWholeLimit('workingSize', lim.workingSize, DEFAULT_DECODE_LIMITS.workingSize);
+  return lim;
+}
+
+/** BAD_OPTIONS unless `value` is a whole number of 1 or more (a limit in pixels). */
+export function checkWholeLimit(name: string, value: unknown, byDefault: number): void {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 1) return;
+  throw new HcrError(
+    'BAD_OPTIONS',
+    `${name} ${typeof value === 'string' ? JSON.stringify(value) : String(value)} is not a whole number of pixels of 1 or more.`,
+    { hint: `Give ${name} as a whole number of 1 or more, or leave it out for the default (${byDefault}).` },
+  );
+}
+
 function badImage(problem: string, cause?: unknown): HcrError {
   return new HcrError('IMAGE_UNDECODABLE', problem, {
     hint: `Send a complete ${IMAGE_FORMATS_TEXT} file of the character or field (content-type ${IMAGE_CONTENT_TYPES.join(', ')}).`,
@@ -70,12 +96,12 @@ function badImage(problem: string, cause?: unknown): HcrError {
  * shrinks to the working size, and turns colour + alpha into one channel.
  */
 export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<DecodedImage> {
-  const { maxInputPixels, workingSize, page } = { ...DEFAULT_DECODE_LIMITS, ...limits };
+  const { maxInputPixels, workingSize, page } = decodeLimits(limits);
   const format = checkFormat(bytes);
   // A PDF's pages are checked once it is open (renderPdfPage); a TIFF's (a fax of several) here, every other
   // image has one.
   if (format !== 'pdf') checkPage(format, page, await imagePages(format, bytes));
-  const small = format === 'png' ? decodeSmallNow(bytes, maxInputPixels, false) : undefined;
+  const small = format === 'png' ? decodeSmallNow(bytes, maxInputPixels, workingSize, false) : undefined;
   if (small) return small;
   // Formats sharp's build does not read arrive as pixels, their size checked from the header first.
   const pixels =
@@ -188,7 +214,8 @@ export function decodeImageNow(
   const format = checkFormat(bytes);
   if (format !== 'png') return undefined;
   checkPage(format, limits.page, 1); // a PNG has one page
-  return decodeSmallNow(bytes, limits.maxInputPixels ?? DEFAULT_DECODE_LIMITS.maxInputPixels, reuse);
+  const { maxInputPixels, workingSize } = decodeLimits(limits);
+  return decodeSmallNow(bytes, maxInputPixels, workingSize, reuse);
 }
 
 function checkFormat(bytes: Uint8Array): ImageFormat {
@@ -205,9 +232,22 @@ function checkFormat(bytes: Uint8Array): ImageFormat {
   );
 }
 
-function decodeSmallNow(bytes: Uint8Array, maxInputPixels: number, reuse: boolean): DecodedImage | undefined {
-  const small = decodeSmallPngPixels(bytes, Math.min(maxInputPixels, 128 * 128), true);
-  return small && decoded(small, 'png', reuse);
+/** PNGs of up to this many pixels (128x128, or any other shape as small) are decoded in JS, without sharp. */
+export const SMALL_PNG_PIXELS = 128 * 128;
+
+/**
+ * A small plain PNG decoded in JS when that gives what sharp would: within the pixel limit, and within the working
+ * size (sharp shrinks a larger one), else undefined.
+ */
+function decodeSmallNow(
+  bytes: Uint8Array,
+  maxInputPixels: number,
+  workingSize: number,
+  reuse: boolean,
+): DecodedImage | undefined {
+  const small = decodeSmallPngPixels(bytes, Math.min(maxInputPixels, SMALL_PNG_PIXELS), true);
+  if (!small || Math.max(small.width, small.height) > workingSize) return undefined;
+  return decoded(small, 'png', reuse);
 }
 
 function decoded(

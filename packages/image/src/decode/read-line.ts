@@ -7,7 +7,7 @@ import { rotateGrey, unrotateBox } from '../skew.js';
 import { contentWithinEmptyMargins, paperWithinBorder } from '../surround.js';
 import { findTextLines, MAX_TEXT_LINES, type TextLineBox, type TextLines } from '../text-lines.js';
 import { type GreyImage, LINE_MAX_WIDTH, type LineImage, type LinePreprocessOptions } from '../types.js';
-import { DEFAULT_DECODE_LIMITS, decodeImage } from './decode.js';
+import { checkWholeLimit, DEFAULT_DECODE_LIMITS, decodeImage, definedLimits } from './decode.js';
 
 /**
  * Images lower than this are enlarged before preprocessing (to ENLARGED_HEIGHT, Lanczos): flattening, the ink
@@ -220,7 +220,10 @@ function sentBox(
  * as it is: findTextLines cuts each out with paper around it).
  */
 async function decodeLine(bytes: Uint8Array, limits: Partial<LineLimits>, oneField = false) {
-  const lim = { ...DEFAULT_LINE_LIMITS, ...limits };
+  const lim = { ...DEFAULT_LINE_LIMITS, ...definedLimits(limits) };
+  // Checked here too, so that the hint names a line's defaults (decodeImage's are a character's).
+  checkWholeLimit('maxInputPixels', lim.maxInputPixels, DEFAULT_LINE_LIMITS.maxInputPixels);
+  checkWholeLimit('workingSize', lim.workingSize, DEFAULT_LINE_LIMITS.workingSize);
   const img = await decodeImage(bytes, {
     maxInputPixels: lim.maxInputPixels,
     workingSize: lim.workingSize,

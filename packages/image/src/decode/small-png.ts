@@ -1,9 +1,11 @@
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 
 /**
  * A tiny PNG decoder for small images (the 28x28 PNGs API clients send): zlib does the work, so it costs
  * microseconds where a sharp pipeline costs ~0.5 ms of main-thread time. Handles 8-bit, non-interlaced
- * grey, grey+alpha, RGB and RGBA; returns undefined for anything else (sharp takes over).
+ * grey, grey+alpha, RGB and RGBA whose chunks all leave the pixels as stored (PLAIN_CHUNKS) and whose checksums
+ * hold; returns undefined for anything else (sharp takes over: a transparent colour (tRNS), an EXIF
+ * orientation (eXIf) or a colour profile (iCCP) is sharp's to apply, and a damaged chunk sharp's to refuse).
  */
 export interface SmallPng {
   width: number;
@@ -21,6 +23,25 @@ export interface SmallPngPixels {
 }
 
 const CHANNELS: Record<number, 1 | 2 | 3 | 4> = { 0: 1, 2: 3, 4: 2, 6: 4 };
+
+/** Chunks sharp reads past without changing the pixels (checked: gAMA, sRGB, cHRM, sBIT, bKGD), and text. */
+const PLAIN_CHUNKS = new Set(
+  [
+    'IHDR',
+    'IDAT',
+    'IEND',
+    'gAMA',
+    'sRGB',
+    'cHRM',
+    'sBIT',
+    'bKGD',
+    'pHYs',
+    'tIME',
+    'tEXt',
+    'zTXt',
+    'iTXt',
+  ].map((name) => new DataView(new TextEncoder().encode(name).buffer).getUint32(0)),
+);
 
 export function decodeSmallPng(b: Uint8Array, maxPixels = 128 * 128): SmallPng | undefined {
   const px = decodeSmallPngPixels(b, maxPixels);
@@ -51,15 +72,22 @@ export function decodeSmallPngPixels(
     return undefined;
   const parts: Uint8Array[] = [];
   let at = 8;
+  let ended = false;
   while (at + 12 <= b.length) {
     const len = view.getUint32(at);
     const type = view.getUint32(at + 4);
     if (at + 12 + len > b.length) return undefined; // truncated: let sharp report it
+    if (!PLAIN_CHUNKS.has(type)) return undefined;
+    // a damaged chunk (its CRC over type and data): sharp refuses the file, so it is sharp's to decode
+    if (crc32(b.subarray(at + 4, at + 8 + len)) >>> 0 !== view.getUint32(at + 8 + len)) return undefined;
     if (type === 0x49444154) parts.push(b.subarray(at + 8, at + 8 + len)); // IDAT
-    if (type === 0x49454e44) break; // IEND
     at += 12 + len;
+    if (type === 0x49454e44) {
+      ended = true; // IEND
+      break;
+    }
   }
-  if (parts.length === 0) return undefined;
+  if (parts.length === 0 || !ended) return undefined;
   let raw: Buffer;
   try {
     raw = inflateSync(parts.length === 1 ? parts[0]! : Buffer.concat(parts), {
