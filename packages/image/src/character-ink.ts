@@ -1,3 +1,4 @@
+import { HcrError } from '@hcr/core';
 import { histogramQuantile, otsuFromHistogram } from './byte-histogram.js';
 import { boxBlur3, gaussianBlur } from './character-blur.js';
 import { dilateMask, strokeWidthOf, thicken } from './character-masks.js';
@@ -122,6 +123,49 @@ function scratchFor(n: number): typeof scratch {
   return scratch;
 }
 
+/** The range of each ink option (a speckFraction of 5 would drop every stroke as a speck). */
+const INK_OPTION_RANGES: Readonly<Record<keyof InkOptions, readonly [number, number]>> = Object.freeze({
+  minContrast: [0, 255],
+  speckFraction: [0, 1],
+  thinStroke: [0, 1],
+  targetStroke: [0, 1],
+  edgeBlur: [0, 1],
+});
+const INK_OPTION_NAMES = Object.keys(INK_OPTION_RANGES) as (keyof InkOptions)[];
+
+/** The defaults with the options given (one set to undefined is its default), each in its range (BAD_OPTIONS). */
+export function inkOptions(opts: InkOptions): Required<InkOptions> {
+  let o: Required<InkOptions> = DEFAULT_INK_OPTIONS;
+  for (const name of INK_OPTION_NAMES) {
+    const v = opts[name];
+    if (v === undefined) continue;
+    const [lo, hi] = INK_OPTION_RANGES[name];
+    if (!(typeof v === 'number' && v >= lo && v <= hi))
+      throw new HcrError('BAD_OPTIONS', `${name} ${String(v)} is not a number from ${lo} to ${hi}.`, {
+        hint: `Give ${name} from ${lo} to ${hi}, or leave it out for the default (${DEFAULT_INK_OPTIONS[name]}).`,
+      });
+    if (o === DEFAULT_INK_OPTIONS) o = { ...DEFAULT_INK_OPTIONS };
+    o[name] = v;
+  }
+  return o;
+}
+
+/** A one-channel image's size and its pixels' count (BAD_IMAGE_SIZE, BAD_IMAGE_DATA). */
+export function checkPixels(values: ArrayLike<number>, width: number, height: number): void {
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1)
+    throw new HcrError(
+      'BAD_IMAGE_SIZE',
+      `The image is ${width}x${height}; width and height must be whole numbers of 1 or more.`,
+      { hint: 'Pass the decoded image with its real width and height.' },
+    );
+  if (values?.length !== width * height)
+    throw new HcrError(
+      'BAD_IMAGE_DATA',
+      `The image has ${values?.length ?? 0} pixels but ${width}x${height} = ${width * height} were expected.`,
+      { hint: 'Pass one grey value per pixel, row by row, and the width and height they were decoded at.' },
+    );
+}
+
 /** Per-component measurements, indexed by label (1..count), grown on demand and reused. */
 const parts = {
   capacity: 0,
@@ -175,7 +219,8 @@ export function extractInkShared(
   height: number,
   opts: InkOptions & { knownPolarity?: 'ink-bright' } = {},
 ): InkResult {
-  const o = { ...DEFAULT_INK_OPTIONS, ...opts };
+  checkPixels(values, width, height);
+  const o = inkOptions(opts);
   const n = width * height;
   const s = scratchFor(n);
   // JPEG noise and paper grain; the histogram of the result serves the polarity.

@@ -1,3 +1,5 @@
+import { HcrError } from '@hcr/core';
+
 /**
  * The canonical character normalisation: one procedure for every training image of every source and for
  * every image a user sends to the served model, so training data and served inputs look alike.
@@ -36,9 +38,19 @@ export function normaliseCharacter(
   out?: Uint8Array,
 ): Uint8Array {
   const { size, boxSize, inkThreshold } =
-    options === NO_OPTIONS ? CANONICAL_NORMALISATION : { ...CANONICAL_NORMALISATION, ...options };
-  if (pixels.length !== width * height)
-    throw new RangeError(`normaliseCharacter: ${pixels.length} pixels for a ${width}x${height} image`);
+    options === NO_OPTIONS ? CANONICAL_NORMALISATION : normalisationOptions(options);
+  if (pixels?.length !== width * height)
+    throw new HcrError(
+      'BAD_IMAGE_DATA',
+      `normaliseCharacter was given ${pixels?.length ?? 0} pixels for a ${width}x${height} image (${width * height}).`,
+      { hint: 'Pass one value per pixel, row by row, with the width and height of the image.' },
+    );
+  if (out && out.length !== size * size)
+    throw new HcrError(
+      'BAD_OPTIONS',
+      `normaliseCharacter's output array holds ${out.length} bytes, not ${size}x${size} = ${size * size}.`,
+      { hint: 'Pass an output array of size x size bytes, or none.' },
+    );
   const result = out ?? new Uint8Array(size * size);
   result.fill(0);
 
@@ -88,6 +100,27 @@ export function normaliseCharacter(
     }
   }
   return result;
+}
+
+/** The canonical options with those given (one set to undefined is its default), each checked (BAD_OPTIONS). */
+function normalisationOptions(
+  options: CharacterNormalisationOptions,
+): Required<CharacterNormalisationOptions> {
+  const o: Required<CharacterNormalisationOptions> = { ...CANONICAL_NORMALISATION };
+  if (options.size !== undefined) o.size = options.size;
+  if (options.boxSize !== undefined) o.boxSize = options.boxSize;
+  if (options.inkThreshold !== undefined) o.inkThreshold = options.inkThreshold;
+  const bad = (problem: string) =>
+    new HcrError('BAD_OPTIONS', `normaliseCharacter: ${problem}.`, {
+      hint: 'Leave the options out for the canonical 28x28 (size 28, boxSize 20, inkThreshold 0.15).',
+    });
+  if (!(Number.isSafeInteger(o.size) && o.size >= 1))
+    throw bad(`size ${o.size} is not a whole number of 1 or more`);
+  if (!(o.boxSize > 0 && o.boxSize <= o.size))
+    throw bad(`boxSize ${o.boxSize} is not above 0 and at most size ${o.size}`);
+  if (!(o.inkThreshold >= 0 && o.inkThreshold <= 1))
+    throw bad(`inkThreshold ${o.inkThreshold} is not from 0 to 1`);
+  return o;
 }
 
 /** Each row's brightest pixel (-Infinity for a row of NaNs), reused across calls. */
@@ -245,6 +278,15 @@ function computeFilterWeights(inSize: number, outSize: number): FilterWeights {
 
 /** EMNIST stores each image transposed relative to MNIST; this returns it upright. */
 export function transposeImages(data: Uint8Array, count: number, side: number): Uint8Array {
+  if (
+    !(Number.isSafeInteger(count) && count >= 0 && Number.isSafeInteger(side) && side >= 1) ||
+    data?.length !== count * side * side
+  )
+    throw new HcrError(
+      'BAD_IMAGE_DATA',
+      `transposeImages was given ${data?.length ?? 0} bytes for ${count} images of ${side}x${side} (${count * side * side}).`,
+      { hint: 'Pass the images as stored, count x side x side bytes, with their count and side.' },
+    );
   const out = new Uint8Array(data.length);
   const n = side * side;
   for (let i = 0; i < count; i++) {

@@ -1,4 +1,5 @@
 import {
+  HcrError,
   type InputNormalisation,
   type LineReaderInfo,
   type ModelMetadata,
@@ -108,7 +109,23 @@ export function describePreprocessing(
     Partial<Pick<ModelMetadata, 'task' | 'inputShape' | 'characterNormalisation' | 'reader'>>,
   layout: 'nhwc' | 'nchw' = 'nhwc',
 ): PreprocessingDescription {
-  const n = meta.inputNormalisation;
+  const n = meta?.inputNormalisation;
+  if (!(Number.isFinite(n?.mean) && Number.isFinite(n?.std) && n.std > 0))
+    throw new HcrError(
+      'BAD_OPTIONS',
+      `describePreprocessing needs the model's inputNormalisation ({ mean, std }, std above 0); it was given ${JSON.stringify(n)}.`,
+      {
+        hint: "Pass the model's metadata (ModelMetadata of @hcr/model), which holds its inputNormalisation.",
+      },
+    );
+  if (layout !== 'nhwc' && layout !== 'nchw')
+    throw new HcrError(
+      'BAD_OPTIONS',
+      `describePreprocessing: layout ${String(layout)} is not nhwc or nchw.`,
+      {
+        hint: "Give the ONNX input's layout: nhwc (hcr's default) or nchw.",
+      },
+    );
   const nchw = layout === 'nchw';
   const shape = (h: number | string, w: number | string) => (nchw ? ['N', 1, h, w] : ['N', h, w, 1]);
   const input = (h: number | string, w: number | string): PreprocessingDescription['input'] => ({

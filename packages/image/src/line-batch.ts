@@ -1,4 +1,4 @@
-import { READER_CONTEXT_PAD } from '@hcr/core';
+import { HcrError, READER_CONTEXT_PAD } from '@hcr/core';
 
 /**
  * Batches of prepared lines for the reader, one rule for eval and serving. Every line is right-padded with
@@ -27,7 +27,10 @@ export interface WidthGroup {
  * index). Deterministic: the same widths always give the same runs.
  */
 export function groupByWidth(widths: readonly number[], maxRun = Number.POSITIVE_INFINITY): WidthGroup[] {
-  if (!(maxRun >= 1)) throw new RangeError(`groupByWidth: maxRun ${maxRun} < 1`);
+  if (!(maxRun >= 1))
+    throw new HcrError('BAD_OPTIONS', `groupByWidth: maxRun ${maxRun} is under 1.`, {
+      hint: 'Give the most lines a run may hold (1 or more), or leave it out for no limit.',
+    });
   const order = widths.map((w, i) => ({ i, b: bucketWidth(w) })).sort((a, b) => a.b - b.b || a.i - b.i);
   const groups: WidthGroup[] = [];
   let cur: WidthGroup | undefined;
@@ -58,11 +61,27 @@ export function packLineBatch(
   height: number,
   lut: Float32Array,
 ): Float32Array {
+  if (!(lut?.length >= 256))
+    throw new HcrError(
+      'BAD_OPTIONS',
+      `packLineBatch: the lookup table has ${lut?.length ?? 0} entries, not one per pixel value 0..255 (256).`,
+      { hint: "Pass the model's normalisation table (`pixelLookupTable` of @hcr/core)." },
+    );
   const x = new Float32Array(lines.length * height * width).fill(lut[0]);
   lines.forEach((line, b) => {
-    if (line.width + READER_CONTEXT_PAD > width || line.pixels.length !== line.width * height)
-      throw new RangeError(
-        `packLineBatch: a ${line.width}-px line with ${line.pixels.length} pixels does not fit ${height} rows padded to ${width}`,
+    if (line.pixels?.length !== line.width * height)
+      throw new HcrError(
+        'BAD_IMAGE_DATA',
+        `packLineBatch: line ${b} is ${line.width} px wide with ${line.pixels?.length ?? 0} pixels, not ${line.width}x${height}.`,
+        { hint: 'Pass prepared lines as they come (`width` and `pixels` of one line, `height` rows).' },
+      );
+    if (line.width + READER_CONTEXT_PAD > width)
+      throw new HcrError(
+        'BAD_OPTIONS',
+        `packLineBatch: line ${b}, ${line.width} px wide, does not fit a run ${width} px wide with its ${READER_CONTEXT_PAD} px of background.`,
+        {
+          hint: "Pack a run at its group's width (`groupByWidth`), at least bucketWidth of its widest line.",
+        },
       );
     for (let y = 0; y < height; y++) {
       const src = y * line.width;

@@ -40,7 +40,15 @@ describe('line batches (the one batching rule of eval and serving)', () => {
     const row = h * width; // line b starts here
     expect([x[row], x[row + 2], x[row + 3]]).toEqual([lut[51], lut[51], 0]);
     // a line that would not keep its context pad, or whose pixels are not `h` rows, is refused
-    expect(() => packLineBatch([a], 2 + READER_CONTEXT_PAD - 1, h, lut)).toThrow(RangeError);
-    expect(() => packLineBatch([{ width: 2, pixels: new Uint8Array(3) }], width, h, lut)).toThrow(RangeError);
+    expect(() => packLineBatch([a], 2 + READER_CONTEXT_PAD - 1, h, lut)).toThrow(
+      expect.objectContaining({ code: 'BAD_OPTIONS' }),
+    );
+    expect(() => packLineBatch([{ width: 2, pixels: new Uint8Array(3) }], width, h, lut)).toThrow(
+      expect.objectContaining({ code: 'BAD_IMAGE_DATA' }),
+    );
+    // a short lookup table gave NaN inputs
+    expect(() => packLineBatch([a], width, h, new Float32Array(10))).toThrow(
+      expect.objectContaining({ code: 'BAD_OPTIONS', message: expect.stringMatching(/256/) }),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { HcrError } from '@hcr/core';
 import { normaliseCharacter } from '../character.js';
-import { extractInkShared, type InkOptions } from '../character-ink.js';
+import { extractInkShared, type InkOptions, inkOptions } from '../character-ink.js';
 import { cleanPaper, PIXELS, type PreparedCharacter, preparePixels, SIDE } from '../character-pixels.js';
 import { type DecodeLimits, decodeImage, decodeImageNow } from './decode.js';
 
@@ -17,6 +17,7 @@ export async function prepareImage(
   bytes: Uint8Array,
   opts: PreprocessOptions = {},
 ): Promise<PreparedCharacter> {
+  inkOptions(opts); // BAD_OPTIONS before any decoding, also for a clean 28x28 that never reaches extractInk
   // Small PNGs decode at once into a buffer of this thread's, read by extractInk before anything else runs.
   const img = decodeImageNow(bytes, opts, true) ?? (await decodeImage(bytes, opts));
   checkCharacterShape(img.originalWidth, img.originalHeight);
