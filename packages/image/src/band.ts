@@ -22,9 +22,16 @@ const EDGE_FRAGMENT_HEIGHT = 0.5;
 /**
  * A band whose largest piece of ink is smaller than this (working pixels) is specks, not writing: dust, grit,
  * salt-and-pepper noise (a 3x3 speck is 9 pixels, turned by a deskew about 14). The smallest largest piece of
- * the 828 real dev images is 40 pixels, of the line generator's lines 26, a lone 12x3 hyphen 36.
+ * the 828 real dev images is 40 pixels, of the line generator's lines 26, a lone 12x3 hyphen 36. In an image
+ * under 34 px high less (`minLetterArea`): there a letter is a few pixels, a 1 in an 8-px line about 6.
  */
-export const MIN_LETTER_AREA = 20;
+const MIN_LETTER_AREA = 20;
+const MIN_LETTER_AREA_PER_ROW = 0.6;
+
+/** The least area of a letter's piece of ink in an image `height` working pixels high (see MIN_LETTER_AREA). */
+export function minLetterArea(height: number): number {
+  return Math.min(MIN_LETTER_AREA, MIN_LETTER_AREA_PER_ROW * height);
+}
 /** A horizontal gap wider than this many band heights separates the line from a stray group. */
 const GROUP_GAP = 2.5;
 
@@ -110,7 +117,8 @@ export function selectBand(
     x1 = Math.max(x1, c.x1);
   }
   // Specks however they line up are no writing: a letter-sized piece of ink is.
-  if (!kept.some((c) => c.area >= MIN_LETTER_AREA)) return undefined;
+  const least = minLetterArea(height);
+  if (!kept.some((c) => c.area >= least)) return undefined;
   return { keep, labelRemoved: dropped.size > 0, rival, x0, y0, x1, y1 };
 }
 

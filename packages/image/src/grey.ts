@@ -39,7 +39,7 @@ export function validateImage(img: GreyImage): void {
 
 /**
  * The size rules of a line or field image: at least MIN_SIDE px each way, at most MAX_INPUT_ASPECT times
- * wider than high. Callers that shrink an image before preprocessing check the size it arrived at, so the
+ * wider than high (LINE_TOO_WIDE) or higher than wide (IMAGE_TOO_ELONGATED). Callers that shrink an image before preprocessing check the size it arrived at, so the
  * error names what the user sent.
  */
 export function checkImageSize(width: number, height: number): void {
@@ -57,6 +57,14 @@ export function checkImageSize(width: number, height: number): void {
       'LINE_TOO_WIDE',
       `The image is ${width}x${height}, more than ${MAX_INPUT_ASPECT} times wider than high: that is not one written field.`,
       { hint: 'Crop the image to the field or word to read.' },
+    );
+  }
+  // As narrow the other way: a sliver, whose few columns shrunk to a line's working height hold no letter.
+  if (height / width > MAX_INPUT_ASPECT) {
+    throw new HcrError(
+      'IMAGE_TOO_ELONGATED',
+      `The image is ${width}x${height}, more than ${MAX_INPUT_ASPECT} times higher than wide: that is not a written field or page.`,
+      { hint: 'Send the field or page upright and whole, or crop it to the writing.' },
     );
   }
 }

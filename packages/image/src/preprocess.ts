@@ -1,5 +1,5 @@
 import { HcrError } from '@hcr/core';
-import { type Band, LETTER_MASS, MIN_LETTER_AREA, selectBand } from './band.js';
+import { type Band, LETTER_MASS, minLetterArea, selectBand } from './band.js';
 import type { Component } from './components.js';
 import { histogramPercentile } from './filters.js';
 import { validateImage } from './grey.js';
@@ -38,7 +38,8 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     rules,
   });
   // Specks alone are no writing, and must not set a skew either (two dust specks make a slope).
-  if (!source.comps.some((c) => c.area >= MIN_LETTER_AREA)) throw noInk(img);
+  const least = minLetterArea(source.h);
+  if (!source.comps.some((c) => c.area >= least)) throw noInk(img);
   // A line that leans is turned flat before its band is found (a leaning band is tall: small letters).
   const skew = (opts.deskew ?? true) ? leaningAngle(source.ink, source.w, source.h) : 0;
   const working = skew ? turnPlane(source, -skew, rules) : source;
@@ -265,8 +266,8 @@ function strokeWidth(mask: Uint8Array, labels: Int32Array, keepId: Uint8Array, b
   return 1;
 }
 
-/** NO_INK for an image with no writing in it (what preprocessLine throws). */
-export function noInk(img: GreyImage): HcrError {
+/** NO_INK for an image with no writing in it (what preprocessLine throws), naming its size. */
+export function noInk(img: { width: number; height: number }): HcrError {
   return new HcrError(
     'NO_INK',
     `No writing found in the ${img.width}x${img.height} image (it is blank or uniform, or holds only specks or noise).`,

@@ -1,7 +1,13 @@
 import { HcrError } from '@hcr/core';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, decodeImageNow, prepareImage, prepareLineImage } from '../src/decode/index.js';
+import {
+  decodeImage,
+  decodeImageNow,
+  prepareImage,
+  prepareLineImage,
+  prepareTextLines,
+} from '../src/decode/index.js';
 
 /** A 300x80 scan of a few dark strokes on pale paper, as JPEG. */
 const scan = () => {
@@ -63,5 +69,17 @@ describe('decode limits', () => {
       .png()
       .toBuffer();
     expect(decodeImageNow(png, { maxInputPixels: undefined })?.width).toBe(28);
+  });
+});
+
+describe('errors name the image as sent', () => {
+  it('says NO_INK of a small blank image at its own size, not the size it was enlarged to', async () => {
+    const blank = await sharp(Buffer.alloc(16 * 16, 200), { raw: { width: 16, height: 16, channels: 1 } })
+      .png()
+      .toBuffer();
+    for (const read of [prepareLineImage, prepareTextLines]) {
+      const e = await failure(read(blank));
+      expect([e.code, e.message]).toEqual(['NO_INK', expect.stringContaining('16x16 image')]);
+    }
   });
 });

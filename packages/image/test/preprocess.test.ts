@@ -1,6 +1,6 @@
 import { createRng, HcrError } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
-import { type GreyImage, preprocessLine } from '../src/index.js';
+import { checkImageSize, type GreyImage, preprocessLine } from '../src/index.js';
 import { darkRect, drawLetters, gradientPage, invert, profiles, toImage } from './helpers.js';
 
 const W = 200;
@@ -217,6 +217,18 @@ describe('preprocessLine bad input', () => {
     const grain = new Uint8Array(4000).map((_, i) => 200 + ((i * 7919) % 13) - 6);
     expect(code(() => preprocessLine({ width: 100, height: 40, data: grain }))).toBe('NO_INK');
   });
+  it('still reads one small letter in an image a few pixels high', () => {
+    // a 1 in an 8-px strip, 1x6 px, and an x of 1-px strokes in a 10-px one: pieces of 6 and 9 pixels
+    const one = new Float32Array(60 * 8).fill(230);
+    darkRect(one, 60, 20, 1, 1, 6, 200);
+    expect(preprocessLine({ width: 60, height: 8, data: one }).width).toBeGreaterThanOrEqual(16);
+    const x = new Float32Array(70 * 10).fill(230);
+    for (let k = 0; k < 5; k++) {
+      darkRect(x, 70, 30 + k, 2 + k, 1, 1, 200);
+      darkRect(x, 70, 34 - k, 2 + k, 1, 1, 200);
+    }
+    expect(preprocessLine({ width: 70, height: 10, data: x }).width).toBeGreaterThanOrEqual(16);
+  });
   it('names specks, salt-and-pepper and Gaussian noise NO_INK, not a line they make up', () => {
     const rng = createRng(7);
     const gauss = () => {
@@ -269,6 +281,12 @@ describe('preprocessLine bad input', () => {
     expect(
       code(() => preprocessLine({ width: 20000, height: 40, data: new Uint8Array(800000).fill(255) })),
     ).toBe('LINE_TOO_WIDE');
+    // as narrow the other way: 4x100000 was accepted
+    expect(code(() => checkImageSize(4, 100000))).toBe('IMAGE_TOO_ELONGATED');
+    expect(
+      code(() => preprocessLine({ width: 40, height: 20000, data: new Uint8Array(800000).fill(255) })),
+    ).toBe('IMAGE_TOO_ELONGATED');
+    expect(code(() => checkImageSize(40, 4800))).toBe('no error');
     expect(code(() => preprocessLine(formScan(), { maxWidth: 40 }))).toBe('LINE_TOO_WIDE');
   });
   it('refuses data that does not match the size', () => {

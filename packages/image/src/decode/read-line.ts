@@ -87,7 +87,8 @@ export async function prepareLineImage(
       },
     );
   if (line) return place(line, line.crop, line.skew);
-  throw noInk(grey);
+  // The size as sent, not the size read at (a 16x16 image is enlarged to 64x64).
+  throw noInk(sent);
 }
 
 /**
@@ -146,7 +147,7 @@ export async function prepareTextLines(
   bytes: Uint8Array,
   limits: Partial<LineLimits> & TextLinesOptions = {},
 ): Promise<PreparedTextLine[]> {
-  const { grey, options, place } = await decodeLine(bytes, limits);
+  const { grey, options, place, sent } = await decodeLine(bytes, limits);
   const found = findTextLines(grey, {
     maxLines: limits.maxLines ?? MAX_TEXT_LINES,
     deskew: limits.deskew ?? true,
@@ -156,11 +157,16 @@ export async function prepareTextLines(
   // One line filling the image is read as prepareLineImage reads it; one small on a large image is cut out first.
   const [only] = found.lines;
   if (found.lines.length === 0 || (found.lines.length === 1 && !smallIn(only!, grey))) {
-    const line = preprocessLine(grey, options);
+    let line: LineImage;
+    try {
+      line = preprocessLine(grey, options);
+    } catch (e) {
+      throw e instanceof HcrError && e.code === 'NO_INK' ? noInk(sent) : e;
+    }
     return [place(line, line.crop, line.skew)];
   }
   const lines = linesOfPage(grey, found, options, place);
-  if (lines.length === 0) throw noInk(grey);
+  if (lines.length === 0) throw noInk(sent);
   return lines;
 }
 
