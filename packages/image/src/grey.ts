@@ -69,6 +69,12 @@ export function checkImageSize(width: number, height: number): void {
   }
 }
 
+/**
+ * Float grey levels may overshoot 0..255 by this much: a bicubic resampling of a sharp edge does (a page turned
+ * flat is cut into lines that way). Beyond it they are another scale (16-bit levels, a signed range).
+ */
+const FLOAT_SLACK = 64;
+
 /** Float pixels must be finite grey levels 0..255; 0..1 floats are the usual mistake. */
 function checkFloatRange(data: Float32Array): void {
   let max = 0;
@@ -86,6 +92,15 @@ function checkFloatRange(data: Float32Array): void {
     }
     if (v > max) max = v;
     if (v !== Math.round(v)) fractional = true;
+    if (v < -FLOAT_SLACK || v > 255 + FLOAT_SLACK) {
+      throw new HcrError(
+        'BAD_IMAGE_DATA',
+        `The image data holds ${v} at index ${i}; float pixels are grey levels 0..255.`,
+        {
+          hint: 'Scale the pixels to 0..255 first (16-bit levels: divide by 257).',
+        },
+      );
+    }
   }
   // Fractions all at or below 1: a 0..1 image (a near-black 0..255 image has whole levels).
   if (fractional && max <= 1) {

@@ -39,7 +39,7 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
   });
   // Specks alone are no writing, and must not set a skew either (two dust specks make a slope).
   const least = minLetterArea(source.h);
-  if (!source.comps.some((c) => c.area >= least)) throw noInk(img);
+  if (!source.comps.some((c) => c.area >= least)) throw noInk(img, unitRange(img));
   // A line that leans is turned flat before its band is found (a leaning band is tall: small letters).
   const skew = (opts.deskew ?? true) ? leaningAngle(source.ink, source.w, source.h) : 0;
   const working = skew ? turnPlane(source, -skew, rules) : source;
@@ -49,11 +49,11 @@ export function preprocessLine(img: GreyImage, opts: LinePreprocessOptions = {})
     working.h,
     { removeLabels: opts.removeLabels ?? true, edgesInside: opts.edgesInside ?? true },
   );
-  if (!band) throw noInk(img);
+  if (!band) throw noInk(img, unitRange(img));
   const { w, h, f, polarity, diff, t, ink, mask, labels, comps: all } = working;
   const keepId = new Uint8Array(all.length + 1);
   for (const id of band.keep) keepId[id] = 1;
-  if (isGrain(all, mask, labels, keepId, band, w, h)) throw noInk(img);
+  if (isGrain(all, mask, labels, keepId, band, w, h)) throw noInk(img, unitRange(img));
   const kept = keptPlane(diff, ink, t, labels, keepId, band, w, h);
 
   const bandW = band.x1 - band.x0 + 1;
@@ -112,14 +112,23 @@ function checkOptions(opts: LinePreprocessOptions) {
     margin < 0 ||
     2 * margin >= outH - 4
   ) {
+    const m = Number.isInteger(margin) && margin >= 0 ? margin : LINE_MARGIN;
     throw new HcrError(
       'BAD_OPTIONS',
       `height ${outH} with margin ${margin} leaves no room for the ink band.`,
       {
-        hint: 'Use an integer height of at least 8 and a margin below a third of it (defaults: 32 and 3).',
+        hint: `Use a whole margin of 0 or more and a whole height of at least ${Math.max(8, 2 * m + 5)} with it (8 at least, and 5 rows or more between the two margins); defaults: 32 and 3.`,
       },
     );
   }
+  if (opts.polarity !== undefined && opts.polarity !== 'dark-on-light' && opts.polarity !== 'light-on-dark')
+    throw new HcrError(
+      'BAD_OPTIONS',
+      `polarity ${JSON.stringify(opts.polarity)} is neither dark-on-light nor light-on-dark.`,
+      {
+        hint: "Give polarity as 'dark-on-light' or 'light-on-dark', or leave it out to have it detected.",
+      },
+    );
   if (!Number.isInteger(minWidth) || minWidth < 1 || !(maxWidth >= minWidth)) {
     throw new HcrError('BAD_OPTIONS', `minWidth ${minWidth} and maxWidth ${maxWidth} allow no line width.`, {
       hint: 'Use an integer minWidth of at least 1 and a maxWidth at least as large (defaults: 16 and 2048).',
@@ -266,13 +275,29 @@ function strokeWidth(mask: Uint8Array, labels: Int32Array, keepId: Uint8Array, b
   return 1;
 }
 
-/** NO_INK for an image with no writing in it (what preprocessLine throws), naming its size. */
-export function noInk(img: { width: number; height: number }): HcrError {
+/**
+ * NO_INK for an image with no writing in it (what preprocessLine throws), naming its size; `unit`: its values all
+ * lie within 0..1 (a 0/1 mask or a 0..1 image given as if 0..255, where it is all but black), said in the hint.
+ */
+export function noInk(img: { width: number; height: number }, unit = false): HcrError {
   return new HcrError(
     'NO_INK',
     `No writing found in the ${img.width}x${img.height} image (it is blank or uniform, or holds only specks or noise).`,
     {
-      hint: 'Send an image with the written field in it, dark on light or light on dark.',
+      hint: unit
+        ? 'Its values all lie within 0..1, a near-black 0..255 image: a 0/1 mask or a 0..1 image must be multiplied by 255 first.'
+        : 'Send an image with the written field in it, dark on light or light on dark.',
     },
   );
+}
+
+/** Whether every value of the image lies within 0..1 and some is 1 (a mask or 0..1 image given as 0..255). */
+function unitRange(img: GreyImage): boolean {
+  let one = false;
+  for (let i = 0; i < img.data.length; i++) {
+    const v = img.data[i]!;
+    if (v > 1 || v < 0) return false;
+    if (v === 1) one = true;
+  }
+  return one;
 }

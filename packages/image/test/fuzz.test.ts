@@ -66,4 +66,33 @@ describe('preprocessLine on arbitrary input', () => {
     dark[3] = 0;
     expect(() => preprocessLine({ width: 40, height: 20, data: dark })).toThrow(/No writing/);
   });
+
+  it('says what is wrong with a 0/1 mask, 16-bit or signed levels, and a polarity or height it cannot use', () => {
+    const strokes = (on: number, off: number) => {
+      const data = new Float32Array(120 * 40).fill(off);
+      for (let y = 10; y < 30; y++) for (let x = 20; x < 100; x++) if (x % 12 < 3) data[y * 120 + x] = on;
+      return { width: 120, height: 40, data };
+    };
+    // a binary mask (ink 1 on 0) is a near-black 0..255 image: NO_INK, with the fix in its hint
+    expect(() => preprocessLine(strokes(1, 0))).toThrow(
+      expect.objectContaining({ code: 'NO_INK', hint: expect.stringMatching(/0\/1 mask.*255/) }),
+    );
+    expect(preprocessLine(strokes(255, 0)).width).toBeGreaterThan(16);
+    // 16-bit levels and a signed range were read as they came
+    for (const [on, off] of [
+      [40 * 257, 225 * 257],
+      [40 - 128, 225 - 128],
+    ])
+      expect(() => preprocessLine(strokes(on!, off!))).toThrow(
+        expect.objectContaining({ code: 'BAD_IMAGE_DATA', hint: expect.stringMatching(/0\.\.255/) }),
+      );
+    expect(() => preprocessLine(strokes(40, 225), { polarity: 'bogus' as never })).toThrow(
+      expect.objectContaining({ code: 'BAD_OPTIONS', message: expect.stringMatching(/polarity "bogus"/) }),
+    );
+    // the hint names the least height the margin allows (8 to 10 are refused with the default margin of 3)
+    expect(() => preprocessLine(strokes(40, 225), { height: 9 })).toThrow(
+      expect.objectContaining({ code: 'BAD_OPTIONS', hint: expect.stringMatching(/height of at least 11/) }),
+    );
+    expect(preprocessLine(strokes(40, 225), { height: 11 }).height).toBe(11);
+  });
 });
