@@ -83,3 +83,22 @@ describe('errors name the image as sent', () => {
     }
   });
 });
+
+describe('messages', () => {
+  it('names SVG after white space, a truncated JPEG once, small limits in pixels, and a page given as text', async () => {
+    const svg = new TextEncoder().encode(
+      '\ufeff  \n<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"></svg>',
+    );
+    expect((await failure(decodeImage(svg))).message).toMatch(/text \(HTML or SVG\?\)/);
+    const jpeg = await scan();
+    for (const cut of [jpeg.subarray(0, 3), jpeg.subarray(0, 100), jpeg.subarray(0, jpeg.length >> 1)]) {
+      const { message } = await failure(decodeImage(cut));
+      expect(message.match(/premature end of JPEG image/g)?.length ?? 0).toBeLessThanOrEqual(1);
+      expect(message).not.toMatch(/:\)|\n/);
+    }
+    const big = await failure(decodeImage(jpeg, { maxInputPixels: 100 }));
+    expect(big.message).toMatch(/300x80 = 24,000 pixels, over the limit of 100 pixels/);
+    const page = await failure(decodeImage(jpeg, { page: '1' as never }));
+    expect(page).toMatchObject({ code: 'BAD_PAGE', problem: 'The page is "1", not a number.' });
+  });
+});

@@ -144,7 +144,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, sharpPage, maxInputPixels, e);
     // A fax whose page is cut short or damaged: that page is named (the pages before it may read).
     const which = format === 'tiff' && page !== undefined ? `Page ${page} of the TIFF` : 'The image';
-    throw badImage(`${which} cannot be decoded (${(e as Error).message}).`, e);
+    throw badImage(`${which} cannot be decoded (${libvipsMessage(e as Error)}).`, e);
   }
   const working = {
     data: raw.data,
@@ -160,6 +160,20 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     false,
     pixels ?? (shrunk ? await orientedSize(bytes, sharpPage) : undefined),
   );
+}
+
+/**
+ * sharp's message without libvips' repeats: a truncated JPEG says "premature end of JPEG image" once per line it
+ * tried, and a bad header ends in an empty "corrupt header:".
+ */
+function libvipsMessage(e: Error): string {
+  const parts: string[] = [];
+  for (const line of String(e.message).split('\n'))
+    for (const part of line.split(/:\s+/)) {
+      const text = part.trim().replace(/:$/, '');
+      if (text && !parts.includes(text)) parts.push(text);
+    }
+  return parts.join(': ') || 'unknown error';
 }
 
 /**
@@ -377,7 +391,11 @@ const HEIC_BRANDS = ['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'he
 function otherFormat(b: Uint8Array): string | undefined {
   const brands = isoBrands(b);
   if (brands.length > 0) return `an ISO media file of brand '${brands[0]}' (a video?)`;
-  if (b[0] === 0x3c) return 'text (HTML or SVG?)';
+  // A BOM or white space may come before the first tag.
+  let at = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  while (at < b.length && at < 1024 && (b[at] === 0x20 || b[at] === 0x09 || b[at] === 0x0a || b[at] === 0x0d))
+    at++;
+  if (b[at] === 0x3c) return 'text (HTML or SVG?)';
   return undefined;
 }
 
@@ -398,6 +416,10 @@ function checkPage(format: ImageFormat, page: number | undefined, pages: number)
     if (pages > 1) throw severalPages(pages, kind);
     return;
   }
+  if (typeof page !== 'number')
+    throw new HcrError('BAD_PAGE', `The page is ${JSON.stringify(page)}, not a number.`, {
+      hint: `Name the page as a whole number from 1${pages > 1 ? ` to ${pages}` : ''} (page: 2, not '2').`,
+    });
   if (Number.isInteger(page) && page >= 1 && page <= pages) return;
   throw new HcrError(
     'BAD_PAGE',
@@ -481,21 +503,17 @@ function tooLargeError(
   cause?: unknown,
 ): HcrError {
   const text = size ? sizeText(size) : 'larger than allowed';
-  return new HcrError(
-    'IMAGE_TOO_LARGE',
-    `The image is ${text}, over the limit of ${(limit / 1e6).toFixed(1)} megapixels.`,
-    {
-      hint: 'Crop the photo to the character or field, or scale it down (neither needs more than a megapixel or two).',
-      cause,
-    },
-  );
+  return new HcrError('IMAGE_TOO_LARGE', `The image is ${text}, over the limit of ${pixelCount(limit)}.`, {
+    hint: 'Crop the photo to the character or field, or scale it down (neither needs more than a megapixel or two).',
+    cause,
+  });
 }
 
 /** The error for a PDF holding a picture too large to decode (its page would be drawn within the limit). */
 function pdfPictureTooLarge(picture: { width: number; height: number }, limit: number): HcrError {
   return new HcrError(
     'IMAGE_TOO_LARGE',
-    `The PDF holds a picture of ${sizeText(picture)}, over the limit of ${(limit / 1e6).toFixed(1)} megapixels for a picture in a PDF (${PDF_PICTURE_LIMIT_FACTOR}x the limit for an image).`,
+    `The PDF holds a picture of ${sizeText(picture)}, over the limit of ${pixelCount(limit)} for a picture in a PDF (${PDF_PICTURE_LIMIT_FACTOR}x the limit for an image).`,
     {
       hint: 'Scan the page at 300 dpi (an A4 page is then 8.7 megapixels), or send the page as a PNG or TIFF within the limit.',
     },
@@ -503,4 +521,8 @@ function pdfPictureTooLarge(picture: { width: number; height: number }, limit: n
 }
 
 const sizeText = (size: { width: number; height: number }) =>
-  `${size.width}x${size.height} = ${((size.width * size.height) / 1e6).toFixed(1)} megapixels`;
+  `${size.width}x${size.height} = ${pixelCount(size.width * size.height)}`;
+
+/** A pixel count as people read it: megapixels to one decimal, or the count itself under 0.1 megapixel. */
+const pixelCount = (n: number) =>
+  n >= 100_000 ? `${(n / 1e6).toFixed(1)} megapixels` : `${n.toLocaleString('en-US')} pixels`;
