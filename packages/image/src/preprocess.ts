@@ -156,7 +156,9 @@ function isGrain(
 ): boolean {
   const bandW = band.x1 - band.x0 + 1;
   const bandH = band.y1 - band.y0 + 1;
-  const many = (pieces: number) => pieces * bandH > GRAIN_PIECES * bandW;
+  // Per band height, but over at least one band height of length: a band narrower than tall (a lone 1, I or
+  // the first stroke of an H drawn on the page) is one piece or a few, never "many" like noise's grains.
+  const many = (pieces: number) => pieces * bandH > GRAIN_PIECES * Math.max(bandW, bandH);
   if (!many(band.keep.size)) return false;
   const kept = [...band.keep].map((id) => comps[id - 1]!);
   const heaviest = kept.reduce((m, c) => Math.max(m, c.mass), 0);

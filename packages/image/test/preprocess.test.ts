@@ -266,6 +266,16 @@ describe('preprocessLine bad input', () => {
       expect(code(() => preprocessLine({ width, height, data: uniform }))).toBe('NO_INK');
     }
   });
+  it('reads one upright stroke (a 1 or an I drawn on the page) as writing, not as noise', () => {
+    // The page's word canvas: 720x200 white, one black stroke of pen 8 from 90 to 110 px tall (these were NO_INK:
+    // one piece in a band narrower than tall counted as "many pieces per band height").
+    for (const tall of [90, 95, 100, 110]) {
+      const page = new Float32Array(720 * 200).fill(255);
+      darkRect(page, 720, 216, 50, 8, tall, 255);
+      const line = preprocessLine({ width: 720, height: 200, data: page });
+      expect(line.height, `stroke ${tall} px`).toBe(32);
+    }
+  });
   it('refuses degenerate sizes', () => {
     expect(code(() => preprocessLine({ width: 1, height: 1, data: new Uint8Array(1) }))).toBe(
       'IMAGE_TOO_SMALL',
