@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
 import { holdAnswers } from './support/held-answers.js';
 import { HANDWRITING_DIR, RECOGNITION_MODEL } from './support/models.js';
+import { waitFor } from './support/wait.js';
 
 const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
 type Pt = [number, number];
@@ -50,9 +51,9 @@ async function draw(page: Page, strokes: Pt[][]) {
 async function topLabels(page: Page): Promise<string[]> {
   // Page-side code as strings: this package's TypeScript has no DOM types.
   const settled = "/Best guess/.test(document.getElementById('status').textContent)";
-  await page.waitForFunction(settled);
+  await waitFor(page, settled);
   await page.waitForTimeout(400);
-  await page.waitForFunction(settled); // a stroke's last request may still have been on its way
+  await waitFor(page, settled); // a stroke's last request may still have been on its way
   return page.$$eval('#predictions li', (lis) => lis.map((li) => li.getAttribute('data-label') ?? ''));
 }
 
@@ -86,7 +87,7 @@ describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () =
     await expect(page.getByLabel(/Stroke width/).count()).resolves.toBe(1);
     await expect(page.getByRole('button', { name: 'Clear' }).count()).resolves.toBe(1);
     await expect(page.getByLabel(/Upload a photo/).count()).resolves.toBe(1);
-    await page.waitForFunction("/Model:/.test(document.getElementById('model-line').textContent)");
+    await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
     await page.waitForTimeout(200);
     expect(loadProblems).toEqual([]);
   });
@@ -174,13 +175,15 @@ describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () =
     );
     await page.locator('#classes').selectOption('letters');
     await resent;
-    await page.waitForFunction(
+    await waitFor(
+      page,
       "[...document.querySelectorAll('#predictions li')].map((li) => li.dataset.label).join('').match(/^[A-Z]{5}$/)",
     );
     await expect(page.locator('#status').textContent()).resolves.toMatch(/^Best guess: [A-Z]/);
     await expect(page.locator('#photo').isVisible()).resolves.toBe(true);
     await page.locator('#classes').selectOption('digits');
-    await page.waitForFunction(
+    await waitFor(
+      page,
       "[...document.querySelectorAll('#predictions li')].map((li) => li.dataset.label).join('').match(/^[0-9]{5}$/)",
     );
     expect((await topLabels(page))[0]).toBe('3');

@@ -11,6 +11,7 @@ import { holdAnswers } from './support/held-answers.js';
 import { RECOGNITION_MODEL } from './support/models.js';
 import { RANDOM_READER, RANDOM_READER_62 } from './support/paths.js';
 import { STROKES } from './support/synth.js';
+import { waitFor } from './support/wait.js';
 
 const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
 /** A small trained reader committed by the lead; until it exists, the random reader checks only the answer's shape. */
@@ -44,12 +45,14 @@ async function write(page: Page, text: string, row = 0, rows = 1, left = 0.06) {
 async function reading(
   page: Page,
 ): Promise<{ text: string; status: string; alternatives: string[]; chars: number }> {
-  await page.waitForFunction(
-    "/^(Read:|No text fits)/.test(document.getElementById('line-status').textContent) || document.getElementById('line-status').dataset.error",
+  await waitFor(
+    page,
+    "/^(Read:|Unsure|No writing read|No text fits)/.test(document.getElementById('line-status').textContent) || document.getElementById('line-status').dataset.error",
   );
   await page.waitForTimeout(500);
-  await page.waitForFunction(
-    "/^(Read:|No text fits)/.test(document.getElementById('line-status').textContent) || document.getElementById('line-status').dataset.error",
+  await waitFor(
+    page,
+    "/^(Read:|Unsure|No writing read|No text fits)/.test(document.getElementById('line-status').textContent) || document.getElementById('line-status').dataset.error",
   );
   return {
     text: (await page.locator('#line-text').textContent()) ?? '',
@@ -107,7 +110,7 @@ describe.skipIf(skipWithoutChromium())(
       await expect(page.getByLabel(/Writing area/).count()).resolves.toBe(1);
       await expect(page.getByLabel('Characters allowed').last().count()).resolves.toBe(1);
       await expect(page.getByLabel(/Pattern/).count()).resolves.toBe(1);
-      await page.waitForFunction("/reader /.test(document.getElementById('line-title').textContent)");
+      await waitFor(page, "/reader /.test(document.getElementById('line-title').textContent)");
       // Nothing written: no alternatives heading, no black strip.
       await expect(shown(page)).resolves.toEqual(NOTHING);
       await page.screenshot({ path: join(SHOTS, 'serve-page-word-empty.png') });
@@ -160,13 +163,14 @@ describe.skipIf(skipWithoutChromium())(
         for (const a of r.alternatives) expect(a).toMatch(/^[0-9]*$/);
         if (TRAINED) expect(r.text).toBe('1740');
         await page.locator('#pattern').fill('[0-9]{2}');
-        await page.waitForFunction(
+        await waitFor(
+          page,
           "/^[0-9]{2}$/.test(document.getElementById('line-text').textContent) || document.getElementById('line-status').dataset.error",
         );
         const two = await reading(page);
         expect(two.text).toMatch(/^[0-9]{2}$/);
         await page.locator('#pattern').fill('[0-9]{4}');
-        await page.waitForFunction("/^[0-9]{4}$/.test(document.getElementById('line-text').textContent)");
+        await waitFor(page, "/^[0-9]{4}$/.test(document.getElementById('line-text').textContent)");
         await page.screenshot({ path: join(SHOTS, 'serve-page-number.png') });
       },
     );
@@ -184,8 +188,9 @@ describe.skipIf(skipWithoutChromium())(
         await page.locator('#pattern').fill('');
         await write(page, 'TAX', 0, 2);
         await write(page, '1740', 1, 2);
-        await page.waitForFunction(
-          "/^Read: 2 lines/.test(document.getElementById('line-status').textContent)",
+        await waitFor(
+          page,
+          "/^(Read|Unsure): 2 lines/.test(document.getElementById('line-status').textContent)",
         );
         const r = await reading(page);
         await page.screenshot({ path: join(SHOTS, 'serve-page-lines.png') });
@@ -254,7 +259,10 @@ describe.skipIf(skipWithoutChromium())(
       await write(page, '41', 1.3, 3);
       await write(page, 'X7', 0.6, 3, 0.6);
       await write(page, '40', 1.9, 3, 0.6);
-      await page.waitForFunction("/^Read: 4 lines/.test(document.getElementById('line-status').textContent)");
+      await waitFor(
+        page,
+        "/^(Read|Unsure): 4 lines/.test(document.getElementById('line-status').textContent)",
+      );
       const url = await page.$eval('#line-pad', (c) => (c as unknown as { toDataURL(): string }).toDataURL());
       const png = Buffer.from(url.split(',')[1]!, 'base64');
       const { width } = await sharp(png).metadata();
@@ -283,7 +291,8 @@ describe.skipIf(skipWithoutChromium())(
       // Each row of the pad one line, across both columns (rows half a line apart run into each other).
       expect(across.sides.length).toBeGreaterThan(0);
       expect(across.sides.every((side) => side === 'across')).toBe(true);
-      await page.waitForFunction(
+      await waitFor(
+        page,
         `document.getElementById('line-text').textContent === ${JSON.stringify(across.text)}`,
       );
       // The switch is a lines-mode control; back to word mode with the number the next test expects.
@@ -305,9 +314,7 @@ describe.skipIf(skipWithoutChromium())(
             .color,
       );
       await page.locator('#pattern').fill('[0-9');
-      await page.waitForFunction(
-        "document.getElementById('line-status').dataset.error === 'PATTERN_INVALID'",
-      );
+      await waitFor(page, "document.getElementById('line-status').dataset.error === 'PATTERN_INVALID'");
       await expect(page.locator('#line-status').textContent()).resolves.toMatch(
         /Invalid pattern "\[0-9": unclosed/,
       );
@@ -323,13 +330,14 @@ describe.skipIf(skipWithoutChromium())(
       await page.screenshot({ path: join(SHOTS, 'serve-page-pattern-invalid.png') });
       // A pattern the characters allowed (digits) cannot meet: no text, shown as the same kind of problem.
       await page.locator('#pattern').fill('[A-Z]{5}');
-      await page.waitForFunction(
+      await waitFor(
+        page,
         "document.getElementById('line-status').dataset.error === 'CONSTRAINT_UNSATISFIED'",
       );
       await expect(page.locator('#line-status').textContent()).resolves.toMatch(/^No text fits/);
       await expect(shown(page)).resolves.toEqual(NOTHING);
       await page.locator('#pattern').fill('');
-      await page.waitForFunction("/^Read:/.test(document.getElementById('line-status').textContent)");
+      await waitFor(page, "/^Read:/.test(document.getElementById('line-status').textContent)");
       await expect(page.locator('#line-status').getAttribute('role')).resolves.toBe('status');
       await expect(page.locator('#line-status').getAttribute('data-error')).resolves.toBeNull();
       expect((await shown(page)).boxes).toBe('1');
@@ -346,7 +354,7 @@ describe.skipIf(skipWithoutChromium())(
       try {
         await other.goto(`${bare.url}/`);
         await other.getByRole('radio', { name: 'A word or a number' }).check();
-        await other.waitForFunction("document.getElementById('line-status').dataset.error === 'NO_READER'");
+        await waitFor(other, "document.getElementById('line-status').dataset.error === 'NO_READER'");
         const status = (await other.locator('#line-status').textContent()) ?? '';
         expect(status).toMatch(/no line reader.*--reader/);
         // The reader hcr serve loads by itself (the packed pair), not the pipeline's run directory.
@@ -384,7 +392,7 @@ describe.skipIf(skipWithoutChromium())(
       try {
         await other.goto(`${cased.url}/`);
         await other.getByRole('radio', { name: 'A word or a number' }).check();
-        await other.waitForFunction("document.querySelector('#line-classes option[value=lowercase]')");
+        await waitFor(other, "document.querySelector('#line-classes option[value=lowercase]')");
         const options = await other.$$eval('#line-classes option', (os) =>
           os.map((o) => (o as unknown as { value: string }).value),
         );

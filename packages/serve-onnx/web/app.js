@@ -12,7 +12,10 @@ const photo = document.getElementById('photo');
 
 let drawing = false;
 let dirty = false; // drawn since the last request was sent
-let inFlight = false;
+// The pad's request out, as its AbortController (null when none): at most one at a time; Clear aborts it.
+let inFlight = null;
+// An uploaded file's request out (its AbortController): a newer upload or Clear aborts it.
+let fileRequest = null;
 let hasInk = false;
 let last = null;
 // What the answer on show is for: the pad, an uploaded file (re-sent when the characters allowed change) or nothing.
@@ -23,6 +26,11 @@ let sendSeq = 0;
 
 function clearPad() {
   sendSeq++;
+  // The requests out answer a pad that is gone: stopped, so a hung one holds up nothing drawn next.
+  inFlight?.abort();
+  inFlight = null;
+  fileRequest?.abort();
+  fileRequest = null;
   source = null;
   dirty = false;
   photo.hidden = true;
@@ -46,48 +54,50 @@ function showStatus(text, error) {
   statusLine.textContent = text;
 }
 
-function point(e) {
-  const r = pad.getBoundingClientRect();
-  return {
-    x: ((e.clientX - r.left) * pad.width) / r.width,
-    y: ((e.clientY - r.top) * pad.height) / r.height,
-  };
-}
-
 function line(a, b) {
   ctx.strokeStyle = '#111';
   ctx.lineWidth = Number(stroke.value);
   ctx.lineCap = 'round';
   ctx.lineJoin = 'round';
   ctx.beginPath();
-  ctx.moveTo(a.x, a.y);
-  ctx.lineTo(b.x, b.y);
-  ctx.stroke();
+  if (a.x === b.x && a.y === b.y) {
+    // A tap (a dot, a decimal point): a line of no length draws nothing, so a round dot the pen's width.
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.arc(a.x, a.y, ctx.lineWidth / 2, 0, 2 * Math.PI);
+    ctx.fill();
+  } else {
+    ctx.moveTo(a.x, a.y);
+    ctx.lineTo(b.x, b.y);
+    ctx.stroke();
+  }
   hasInk = true;
   dirty = true;
 }
 
+// One pointer draws: a second finger on a touch screen (not the primary pointer) is ignored, else the line
+// would jump between the fingers and fill the space between them.
 pad.addEventListener('pointerdown', (e) => {
+  if (!e.isPrimary) return;
   pad.setPointerCapture(e.pointerId);
   drawing = true;
   photo.hidden = true;
   source = 'pad';
-  last = point(e);
+  last = canvasPoint(pad, e);
   line(last, last);
 });
 pad.addEventListener('pointermove', (e) => {
-  if (!drawing) return;
+  if (!drawing || !e.isPrimary) return;
   // A busy page gets one move event per frame; its coalesced events keep every point the pen passed.
   for (const ev of e.getCoalescedEvents?.().length ? e.getCoalescedEvents() : [e]) {
-    const p = point(ev);
+    const p = canvasPoint(pad, ev);
     line(last, p);
     last = p;
   }
   predictSoon();
 });
 for (const type of ['pointerup', 'pointercancel']) {
-  pad.addEventListener(type, () => {
-    if (!drawing) return;
+  pad.addEventListener(type, (e) => {
+    if (!drawing || !e.isPrimary) return;
     drawing = false;
     predictSoon();
   });
@@ -95,6 +105,7 @@ for (const type of ['pointerup', 'pointercancel']) {
 
 stroke.addEventListener('input', () => {
   strokeValue.textContent = stroke.value;
+  stroke.setAttribute('aria-valuetext', `${stroke.value} px`);
 });
 // The answer on show is re-asked with the new choice: the uploaded file's, or the pad's.
 classes.addEventListener('change', () => {
@@ -117,43 +128,44 @@ function predictSoon() {
   showStatus('Recognising…');
   if (inFlight) return;
   dirty = false;
-  inFlight = true;
+  const request = new AbortController();
+  inFlight = request;
   const seq = ++sendSeq;
-  pad.toBlob(
-    (blob) =>
-      send(blob, seq).finally(() => {
-        inFlight = false;
-        predictSoon();
-      }),
-    'image/png',
-  );
+  pad.toBlob((blob) => {
+    let answered = true;
+    send(blob, seq, request.signal)
+      .then((a) => {
+        answered = a;
+      })
+      .finally(() => {
+        if (inFlight !== request) return; // cleared meanwhile: Clear let it go
+        inFlight = null;
+        // A server that did not answer is not asked again at once (its problem stays on show): the next stroke asks.
+        if (answered) predictSoon();
+      });
+  }, 'image/png');
 }
 
-async function send(blob, seq) {
-  if (seq !== sendSeq) return; // cleared (or a newer request sent) before the pad's PNG was ready
+/** Sends the pad's PNG or an uploaded file and shows the answer; false when the server did not answer. */
+async function send(blob, seq, signal) {
+  if (seq !== sendSeq) return true; // cleared (or a newer request sent) before the pad's PNG was ready
   const url = `/v1/predict?top_k=5&debug=1&classes=${encodeURIComponent(classes.value)}`;
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': blob.type || 'image/png' },
-      body: blob,
-    });
-    const body = await res.json();
-    if (seq !== sendSeq) return; // a late answer: the pad was cleared or a newer request sent
-    if (!res.ok) {
-      list.replaceChildren();
-      seen.clearRect(0, 0, 112, 112);
-      showStatus(
-        body.error ? `${body.error.message} ${body.error.hint ?? ''}` : `HTTP ${res.status}`,
-        body.error?.code ?? String(res.status),
-      );
-      return;
-    }
-    show(body.predictions[0], body.timing);
-  } catch (err) {
-    if (seq !== sendSeq) return;
-    showStatus(`Request failed: ${err.message}`, 'REQUEST_FAILED');
+  const r = await postImage(url, blob, {
+    signal,
+    verb: 'draw',
+    onWait: (ms) => {
+      if (seq === sendSeq) showStatus(`The server is busy: asking again in ${Math.ceil(ms / 1000)} s…`);
+    },
+  });
+  if (r === null || seq !== sendSeq) return true; // a late answer: the pad was cleared or a newer request sent
+  if (!r.ok) {
+    list.replaceChildren();
+    seen.clearRect(0, 0, 112, 112);
+    showStatus(r.message, r.code);
+    return !unanswered(r);
   }
+  show(r.body.predictions[0], r.body.timing);
+  return true;
 }
 
 function show(pred, timing) {
@@ -211,7 +223,12 @@ function sendFile(file) {
   source = file;
   dirty = false;
   showStatus('Reading the photo…');
-  return send(file, ++sendSeq);
+  fileRequest?.abort();
+  const request = new AbortController();
+  fileRequest = request;
+  return send(file, ++sendSeq, request.signal).finally(() => {
+    if (fileRequest === request) fileRequest = null;
+  });
 }
 
 /** The choices each named character class gets on the page; only those the model can answer are shown. */
@@ -238,17 +255,14 @@ function offerClassChoices(choices, caseSensitive) {
   classes.value = [...classes.options].some((o) => o.value === chosen) ? chosen : 'all';
 }
 
-fetch('/v1/model')
-  .then((r) => r.json())
-  .then((m) => {
-    const caseSensitive = m.classNames.some((c) => c !== c.toUpperCase());
-    const what = caseSensitive
-      ? 'Draw a digit (0-9) or a letter, capital or lowercase'
-      : 'Draw a digit (0-9) or a capital letter (A-Z)';
-    document.getElementById('model-line').textContent =
-      `${what}. Model: ${m.id}, ${m.classNames.length} classes${m.labelSpace ? ` (${m.labelSpace})` : ''}: ${m.classNames.join('')}.`;
-    offerClassChoices(m.classChoices, caseSensitive);
-  })
-  .catch(() => {});
+onModel((m) => {
+  const caseSensitive = m.classNames.some((c) => c !== c.toUpperCase());
+  const what = caseSensitive
+    ? 'Draw a digit (0-9) or a letter, capital or lowercase'
+    : 'Draw a digit (0-9) or a capital letter (A-Z)';
+  document.getElementById('model-line').textContent =
+    `${what}. Model: ${m.id}, ${m.classNames.length} classes${m.labelSpace ? ` (${m.labelSpace})` : ''}: ${m.classNames.join('')}.`;
+  offerClassChoices(m.classChoices, caseSensitive);
+});
 
 clearPad();

@@ -18,6 +18,7 @@ const lineSeen = document.getElementById('line-seen');
 const lineBoxes = document.getElementById('line-boxes');
 const columns = document.getElementById('columns');
 const alternativesBlock = document.getElementById('alternatives-block');
+const alternativesTitle = document.getElementById('alternatives-title');
 const lineSeenFigure = document.getElementById('line-seen-figure');
 const lineClear = document.getElementById('line-clear');
 
@@ -34,6 +35,9 @@ let readerId = '';
 // was sent) is dropped, and clearing also aborts the read in flight.
 let readSeq = 0;
 let readAbort = null;
+/** A reading under this confidence is shown as unsure: the character mode's default min_confidence. */
+const UNSURE_BELOW = 0.5;
+const CLEAR_KEYS = 'Escape or Delete clears it.';
 
 for (const radio of document.querySelectorAll('input[name="mode"]')) {
   radio.addEventListener('change', () => {
@@ -50,17 +54,16 @@ for (const radio of document.querySelectorAll('input[name="mode"]')) {
 function setLayout(next) {
   if (next === layout) return;
   layout = next;
+  // The canvases' own size sets their shape on the page (style.css: aspect-ratio auto).
   linePad.height = layout === 'lines' ? 420 : 200;
   lineBoxes.height = linePad.height;
-  linePad.style.aspectRatio = `${linePad.width} / ${linePad.height}`;
-  lineBoxes.style.aspectRatio = linePad.style.aspectRatio;
   // Columns are a page's matter: the switch shows in lines mode only.
   for (const el of document.querySelectorAll('.lines-only')) el.hidden = layout !== 'lines';
   linePad.setAttribute(
     'aria-label',
     layout === 'lines'
-      ? 'Writing area: write several lines, one under another'
-      : 'Writing area: write a word, a name or a number on one line',
+      ? `Writing area: write several lines, one under another. ${CLEAR_KEYS}`
+      : `Writing area: write a word, a name or a number on one line. ${CLEAR_KEYS}`,
   );
   showTitle();
   clearLine();
@@ -81,17 +84,20 @@ function clearLine() {
   lctx.fillRect(0, 0, linePad.width, linePad.height);
   lineInk = false;
   clearReading();
-  if (readerLoaded !== false) {
-    delete lineStatus.dataset.error;
-    lineStatus.setAttribute('role', 'status');
-    lineStatus.textContent = 'Nothing written yet.';
-  }
+  if (readerLoaded !== false) showNothingWritten();
+}
+
+function showNothingWritten() {
+  delete lineStatus.dataset.error;
+  lineStatus.setAttribute('role', 'status');
+  lineStatus.textContent = 'Nothing written yet.';
 }
 
 /** Takes the last reading off the page: text, characters, alternatives, boxes and the strip the reader saw. */
 function clearReading() {
   lineText.textContent = '';
   delete lineText.dataset.text;
+  delete lineText.dataset.unsure;
   lineChars.replaceChildren();
   alternatives.replaceChildren();
   alternativesBlock.hidden = true;
@@ -104,54 +110,55 @@ function clearReading() {
   drawBoxes([]);
 }
 
-function linePoint(e) {
-  const r = linePad.getBoundingClientRect();
-  return {
-    x: ((e.clientX - r.left) * linePad.width) / r.width,
-    y: ((e.clientY - r.top) * linePad.height) / r.height,
-  };
-}
-
 function segment(a, b) {
   lctx.strokeStyle = '#111';
   lctx.lineWidth = Number(lineStroke.value);
   lctx.lineCap = 'round';
   lctx.lineJoin = 'round';
   lctx.beginPath();
-  lctx.moveTo(a.x, a.y);
-  lctx.lineTo(b.x, b.y);
-  lctx.stroke();
+  if (a.x === b.x && a.y === b.y) {
+    // A tap (a dot, a decimal point): a line of no length draws nothing, so a round dot the pen's width.
+    lctx.fillStyle = lctx.strokeStyle;
+    lctx.arc(a.x, a.y, lctx.lineWidth / 2, 0, 2 * Math.PI);
+    lctx.fill();
+  } else {
+    lctx.moveTo(a.x, a.y);
+    lctx.lineTo(b.x, b.y);
+    lctx.stroke();
+  }
   lineInk = true;
   lineDirty = true;
 }
 
+// One pointer writes: a second finger on a touch screen (not the primary pointer) is ignored.
 linePad.addEventListener('pointerdown', (e) => {
-  if (readerLoaded === false) return; // nothing would read it
+  if (readerLoaded === false || !e.isPrimary) return; // nothing would read it
   linePad.setPointerCapture(e.pointerId);
   drawBoxes([]); // the boxes are the last reading's: new writing makes them stale
   writing = true;
-  lastPoint = linePoint(e);
+  lastPoint = canvasPoint(linePad, e);
   segment(lastPoint, lastPoint);
 });
 linePad.addEventListener('pointermove', (e) => {
-  if (!writing) return;
+  if (!writing || !e.isPrimary) return;
   // A busy page gets one move event per frame; its coalesced events keep every point the pen passed.
   for (const ev of e.getCoalescedEvents?.().length ? e.getCoalescedEvents() : [e]) {
-    const p = linePoint(ev);
+    const p = canvasPoint(linePad, ev);
     segment(lastPoint, p);
     lastPoint = p;
   }
 });
-// A line is read when a stroke ends (reading mid-stroke would mostly show half-written letters).
+// A line is read when a stroke ends, never while the pen is down (that would show half-written letters).
 for (const type of ['pointerup', 'pointercancel']) {
-  linePad.addEventListener(type, () => {
-    if (!writing) return;
+  linePad.addEventListener(type, (e) => {
+    if (!writing || !e.isPrimary) return;
     writing = false;
     readSoon();
   });
 }
 lineStroke.addEventListener('input', () => {
   lineStrokeValue.textContent = lineStroke.value;
+  lineStroke.setAttribute('aria-valuetext', `${lineStroke.value} px`);
 });
 for (const control of [lineClasses, columns])
   control.addEventListener('change', () => {
@@ -161,6 +168,14 @@ for (const control of [lineClasses, columns])
 pattern.addEventListener('input', () => {
   clearTimeout(patternTimer);
   patternTimer = setTimeout(() => {
+    // Nothing written and no pattern left: nothing to check, and an error said of the last pattern is gone.
+    if (!lineInk && !pattern.value.trim()) {
+      readSeq++;
+      readAbort?.abort();
+      lineDirty = false;
+      if (readerLoaded !== false) showNothingWritten();
+      return;
+    }
     lineDirty = true;
     readSoon();
   }, 300);
@@ -170,58 +185,71 @@ linePad.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' || e.key === 'Delete') clearLine();
 });
 
-// At most one request in flight; when it returns and something changed meanwhile, read again.
+/**
+ * At most one request in flight; when it returns and something changed meanwhile, read again. Nothing is sent
+ * while the pen is down: a read asked for then (a stroke's own, or a changed control's) waits for it to lift.
+ * An empty canvas with a pattern is sent too, to check the pattern: the server refuses an invalid one before it
+ * looks at the image.
+ */
 function readSoon() {
-  if (!lineDirty || !lineInk || readerLoaded === false) return;
+  if (!lineDirty || writing || readerLoaded === false) return;
+  const checkOnly = !lineInk;
+  if (checkOnly && !pattern.value.trim()) return;
   // At once, not when the request leaves: the answer on show no longer matches the canvas (nor does an error).
   delete lineStatus.dataset.error;
   lineStatus.setAttribute('role', 'status');
-  lineStatus.textContent = 'Reading…';
+  lineStatus.textContent = checkOnly ? 'Checking the pattern…' : 'Reading…';
   if (lineBusy) return;
   lineDirty = false;
   lineBusy = true;
   const seq = ++readSeq;
-  linePad.toBlob(
-    (blob) =>
-      readLine(blob, seq).finally(() => {
+  linePad.toBlob((blob) => {
+    let answered = true;
+    readLine(blob, seq, checkOnly)
+      .then((a) => {
+        answered = a;
+      })
+      .finally(() => {
         lineBusy = false;
-        readSoon();
-      }),
-    'image/png',
-  );
+        // A server that did not answer is not asked again at once (its problem stays on show): the next stroke asks.
+        if (answered) readSoon();
+      });
+  }, 'image/png');
 }
 
-async function readLine(blob, seq) {
+/** Reads the canvas's PNG and shows the answer; false when the server did not answer. */
+async function readLine(blob, seq, checkOnly) {
   // Cleared between the snapshot and now: nothing to read.
-  if (seq !== readSeq) return;
+  if (seq !== readSeq) return true;
   const q = new URLSearchParams({ top_k: layout === 'lines' ? '3' : '5', debug: '1' });
   if (layout === 'lines') q.set('layout', 'lines');
   if (layout === 'lines' && !columns.checked) q.set('columns', 'false');
   if (lineClasses.value) q.set('classes', lineClasses.value);
   if (pattern.value.trim()) q.set('pattern', pattern.value.trim());
-  lineStatus.textContent = 'Reading…';
   const abort = new AbortController();
   readAbort = abort;
   try {
-    const res = await fetch(`/v1/read?${q}`, {
-      method: 'POST',
-      headers: { 'content-type': 'image/png' },
-      body: blob,
+    const r = await postImage(`/v1/read?${q}`, blob, {
       signal: abort.signal,
+      onWait: (ms) => {
+        if (seq === readSeq)
+          lineStatus.textContent = `The server is busy: asking again in ${Math.ceil(ms / 1000)} s…`;
+      },
     });
-    const body = await res.json();
-    if (seq !== readSeq) return; // a late answer: the canvas was cleared or a newer read sent
-    if (!res.ok) {
-      showError(
-        body.error?.code ?? String(res.status),
-        body.error ? `${body.error.message} ${body.error.hint ?? ''}` : `HTTP ${res.status}`,
-      );
-      return;
+    if (r === null || seq !== readSeq) return true; // a late answer: the canvas was cleared or a newer read sent
+    // The empty canvas sent to check the pattern: its NO_INK means the pattern is fine.
+    if (checkOnly && !r.ok && r.code === 'NO_INK') {
+      if (!lineDirty) showNothingWritten();
+      return true;
     }
-    showReading(body);
-  } catch (err) {
-    if (seq !== readSeq) return;
-    showError('REQUEST_FAILED', `Request failed: ${err.message}`);
+    if (!r.ok) {
+      showError(r.code, r.message);
+      return !unanswered(r);
+    }
+    // An empty canvas the server read all the same (it found no writing in it, so none): nothing written.
+    if (checkOnly) showNothingWritten();
+    else showReading(r.body);
+    return true;
   } finally {
     if (readAbort === abort) readAbort = null;
   }
@@ -246,8 +274,14 @@ function showReading(r) {
   const pct = (c) => `${(c * 100).toFixed(1)}%`;
   // layout=lines answers each line of writing in `lines`; one line is its own answer.
   const lines = r.lines ?? [r];
+  // Writing was found but no character read in it, or the reading is less sure than a character's answer must
+  // be (character mode's min_confidence): not shown as a plain success.
+  const empty = lines.every((l) => l.text === '');
+  const unsure = !empty && r.confidence < UNSURE_BELOW;
   lineText.textContent = r.text;
   lineText.dataset.text = r.text;
+  if (unsure) lineText.dataset.unsure = 'true';
+  else delete lineText.dataset.unsure;
   lineChars.replaceChildren(
     ...lines.flatMap((line, i) => [
       ...(i > 0 ? [document.createElement('br')] : []),
@@ -263,13 +297,14 @@ function showReading(r) {
   );
   alternatives.replaceChildren(
     ...(r.lines
-      ? r.lines.map((line, i) => {
+      ? r.lines.map((line) => {
           const li = document.createElement('li');
           li.dataset.text = line.text;
           const others = line.alternatives.map(
             (a) => `${a.text === '' ? '(empty)' : a.text} ${pct(a.confidence)}`,
           );
-          li.textContent = `line ${i + 1}: ${others.join(' · ')}`;
+          // The list's own number is the line's.
+          li.textContent = others.join(' · ');
           return li;
         })
       : r.alternatives.map((a) => {
@@ -283,11 +318,17 @@ function showReading(r) {
   const what = r.lines ? `${r.lines.length} line${r.lines.length === 1 ? '' : 's'}: ` : '';
   const unfit = lines.flatMap((l, i) => (l.constraintUnsatisfied ? [i + 1] : []));
   alternativesBlock.hidden = alternatives.childElementCount === 0;
+  alternativesTitle.textContent = r.lines ? 'Alternatives, line by line' : 'Alternatives';
+  const text = `"${r.text.replaceAll('\n', ' / ')}" (${pct(r.confidence)})`;
   lineStatus.textContent = lineDirty
     ? 'Reading…'
     : unfit.length
       ? `No text fits the pattern and the characters allowed on line ${unfit.join(', ')}.`
-      : `Read: ${what}"${r.text.replaceAll('\n', ' / ')}" (${pct(r.confidence)}) in ${r.timing.totalMs} ms`;
+      : empty
+        ? `No writing read: the reader found marks but no characters in them (in ${r.timing.totalMs} ms). Write them bigger or more clearly.`
+        : unsure
+          ? `Unsure: ${what}${text} is below the ${UNSURE_BELOW * 100}% a sure reading needs (in ${r.timing.totalMs} ms). Write it again more clearly, or set the characters allowed or a pattern.`
+          : `Read: ${what}${text} in ${r.timing.totalMs} ms`;
   const seen = lines.map((l) => l.input).filter(Boolean);
   if (seen.length) drawLinesSeen(seen);
   if (!lineDirty) drawBoxes(lines.filter((l) => l.box));
@@ -352,24 +393,21 @@ function offerCaseChoices(choices) {
   );
 }
 
-fetch('/v1/model')
-  .then((r) => r.json())
-  .then((m) => {
-    readerLoaded = Boolean(m.reader);
-    readerId = m.reader?.id ?? '';
-    showTitle();
-    if (!m.reader) {
-      showNoReader();
-      // The mode switch says so too, before anyone picks a mode that cannot work.
-      for (const radio of document.querySelectorAll('input[name="mode"]:not([value="char"])')) {
-        const note = document.createElement('span');
-        note.className = 'hint';
-        note.textContent = ' (no reader)';
-        radio.parentElement.append(note);
-      }
+onModel((m) => {
+  readerLoaded = Boolean(m.reader);
+  readerId = m.reader?.id ?? '';
+  showTitle();
+  if (!m.reader) {
+    showNoReader();
+    // The mode switch says so too, before anyone picks a mode that cannot work.
+    for (const radio of document.querySelectorAll('input[name="mode"]:not([value="char"])')) {
+      const note = document.createElement('span');
+      note.className = 'hint';
+      note.textContent = ' (no reader)';
+      radio.parentElement.append(note);
     }
-    offerCaseChoices(m.reader?.classChoices ?? []);
-  })
-  .catch(() => {});
+  }
+  offerCaseChoices(m.reader?.classChoices ?? []);
+});
 
 clearLine();

@@ -1,0 +1,173 @@
+// hcr drawing page, shared by app.js (one character) and word.js (a word, several lines): sending an image and
+// putting what went wrong in words for a person, where the pen lands on a canvas, and GET /v1/model.
+// Classic scripts share one global scope: the names here are used by both and must not be declared again.
+
+/** How long the page waits for an answer before it says the server is not answering (the server's own is 10 s). */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** A 503 OVERLOADED is retried once by itself after its Retry-After, when that is no longer than this. */
+const MAX_RETRY_AFTER_MS = 10_000;
+/** How often GET /v1/model is tried again while the server cannot be reached. */
+const MODEL_RETRY_MS = 3_000;
+const UNREACHABLE = 'The server cannot be reached (is hcr serve running?).';
+
+/**
+ * POSTs an image and returns `{ ok: true, body }` or `{ ok: false, code, message }` (the message for a person);
+ * null when `signal` aborted it (the page moved on: cleared, or a newer request). No answer in REQUEST_TIMEOUT_MS
+ * is a TIMEOUT; an OVERLOADED server is asked again once after its Retry-After (`onWait(ms)` says so meanwhile).
+ */
+// biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
+async function postImage(url, blob, { signal, verb = 'write', onWait } = {}) {
+  for (let retried = false; ; retried = true) {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), REQUEST_TIMEOUT_MS);
+    const stop = () => timeout.abort();
+    signal?.addEventListener('abort', stop);
+    let res;
+    let body;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': blob.type || 'image/png' },
+        body: blob,
+        signal: timeout.signal,
+      });
+      body = await jsonOrNull(res);
+    } catch {
+      if (signal?.aborted) return null;
+      if (timeout.signal.aborted)
+        return {
+          ok: false,
+          code: 'TIMEOUT',
+          message: `The server did not answer within ${REQUEST_TIMEOUT_MS / 1000} s (busy or stuck). ${verb === 'draw' ? 'Draw' : 'Write'} again or press Clear to try again.`,
+        };
+      return { ok: false, code: 'UNREACHABLE', message: UNREACHABLE };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
+    }
+    if (signal?.aborted) return null;
+    if (res.ok && body) return { ok: true, body };
+    const wait = retryAfterMs(res);
+    if (!retried && res.status === 503 && body?.error?.code === 'OVERLOADED' && wait !== null) {
+      onWait?.(wait);
+      if (!(await sleep(wait, signal))) return null;
+      continue;
+    }
+    return {
+      ok: false,
+      code: body?.error?.code ?? `HTTP_${res.status}`,
+      message: problemText(res, body, verb),
+    };
+  }
+}
+
+/** The answer's JSON, or null when it is not JSON (a proxy's HTML error page, an empty body). */
+async function jsonOrNull(res) {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** What went wrong, for a person: the server's message and hint, else the HTTP status and its reason. */
+/** Whether a failed request's answer says the server did not answer (no use asking again at once). */
+// biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
+function unanswered(r) {
+  return r !== null && !r.ok && (r.code === 'TIMEOUT' || r.code === 'UNREACHABLE');
+}
+
+function problemText(res, body, verb) {
+  const error = body?.error;
+  if (error?.code === 'NO_INK')
+    return verb === 'draw'
+      ? 'No drawing found on the pad: draw a little bigger or with a thicker stroke.'
+      : 'No writing found on the canvas yet: write a little bigger or with a wider pen.';
+  if (error?.message) return `${error.message} ${error.hint ?? ''}`.trim();
+  const status = `HTTP ${res.status} ${res.statusText}`.trim();
+  return res.ok
+    ? `${status}, but the answer is not the server's (not JSON): is hcr serve at this address?`
+    : status;
+}
+
+/** Retry-After (seconds or a date) in ms, or null when absent or longer than MAX_RETRY_AFTER_MS. */
+function retryAfterMs(res) {
+  const raw = res.headers.get('retry-after')?.trim();
+  if (!raw) return null;
+  const ms = /^\d+$/.test(raw) ? Number(raw) * 1000 : Date.parse(raw) - Date.now();
+  if (Number.isNaN(ms)) return null;
+  return ms > MAX_RETRY_AFTER_MS ? null : Math.max(0, ms);
+}
+
+/** Waits `ms`; false when `signal` aborted meanwhile. */
+function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', stop);
+      resolve(true);
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/**
+ * Where a pointer event lands in a canvas's pixels: measured from its content box (inside the border and any
+ * padding), which is what the canvas's pixels fill, not from its outer box.
+ */
+// biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
+function canvasPoint(canvas, e) {
+  const r = canvas.getBoundingClientRect();
+  const s = getComputedStyle(canvas);
+  const px = (name) => Number.parseFloat(s[name]) || 0;
+  const left = px('borderLeftWidth') + px('paddingLeft');
+  const top = px('borderTopWidth') + px('paddingTop');
+  const width = r.width - left - px('borderRightWidth') - px('paddingRight');
+  const height = r.height - top - px('borderBottomWidth') - px('paddingBottom');
+  return {
+    x: ((e.clientX - r.left - left) * canvas.width) / width,
+    y: ((e.clientY - r.top - top) * canvas.height) / height,
+  };
+}
+
+const modelListeners = [];
+let modelAnswer = null;
+
+/** Calls `fn` with GET /v1/model's answer, once it has come. */
+// biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
+function onModel(fn) {
+  if (modelAnswer) fn(modelAnswer);
+  else modelListeners.push(fn);
+}
+
+/** GET /v1/model; while the server cannot be reached (or answers no model), the page says so and tries again. */
+function fetchModel() {
+  fetch('/v1/model')
+    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
+    .then(
+      (m) => {
+        modelAnswer = m;
+        delete document.getElementById('model-line').dataset.error;
+        // One listener's failure is its own: the others still hear, and the model is not asked for again.
+        for (const fn of modelListeners.splice(0))
+          try {
+            fn(m);
+          } catch (err) {
+            console.error(err);
+          }
+      },
+      () => {
+        const line = document.getElementById('model-line');
+        line.dataset.error = 'UNREACHABLE';
+        line.textContent = `The server could not be reached, so the model is not known yet (is hcr serve running?). Trying again every ${MODEL_RETRY_MS / 1000} s…`;
+        setTimeout(fetchModel, MODEL_RETRY_MS);
+      },
+    );
+}
+
+fetchModel();
