@@ -246,7 +246,10 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
   };
 }
 
-/** A PNG of at most 128x128 pixels by its header (what decodeImageNow decodes at once). */
+/**
+ * A PNG of at most 16,384 pixels by its header: decoded on the HTTP thread rather than sent to a worker (most
+ * take decodeImageNow's fast path; one with eXIf, tRNS or iCCP chunks goes to sharp, still small and quick).
+ */
 function isSmallPng(b: Uint8Array): boolean {
   if (b.length < 24 || sniffImageFormat(b) !== 'png') return false;
   const width = ((b[16]! << 24) | (b[17]! << 16) | (b[18]! << 8) | b[19]!) >>> 0;
