@@ -42,6 +42,10 @@ const h = tf.randomNormal([N, 3136]);
 const w3 = tf.randomNormal([3136, 128]);
 const dy3 = tf.randomNormal([N, 128]);
 const conv = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC' };
+// A stride-2 'valid' convolution on an even size: the last row and column are never read (a negative pad).
+const xs = tf.randomNormal([N, 28, 28, 16]);
+const dys = tf.randomNormal([N, 13, 13, 32]);
+const s2valid = { strides: [2, 2], pad: 'valid', dataFormat: 'NHWC' };
 
 const rows: Array<[string, (k: (a: object) => Info) => Info, (a: object) => Info, (a: object) => Info]> = [
   [
@@ -60,6 +64,12 @@ const rows: Array<[string, (k: (a: object) => Info) => Info, (a: object) => Info
   [
     'Conv2DBackpropFilter conv2',
     (k) => k({ inputs: { x: x2, dy: dy2 }, backend: be, attrs: { ...conv, filterShape: [3, 3, 32, 64] } }),
+    naiveBpf,
+    fast('Conv2DBackpropFilter'),
+  ],
+  [
+    'Conv2DBackpropFilter s2 valid 28',
+    (k) => k({ inputs: { x: xs, dy: dys }, backend: be, attrs: { ...s2valid, filterShape: [3, 3, 16, 32] } }),
     naiveBpf,
     fast('Conv2DBackpropFilter'),
   ],
@@ -95,7 +105,11 @@ const rows: Array<[string, (k: (a: object) => Info) => Info, (a: object) => Info
 ];
 console.log(`batch ${N}; CPU ms, min of 5 (stock Conv2DBackpropFilter: none in wasm, plain loops shown)`);
 console.log(`${'kernel'.padEnd(32)} ${'stock'.padStart(9)} ${'fast'.padStart(9)} ${'x'.padStart(7)}`);
+// --only <text>: just the rows whose name contains it.
+const oi = args.indexOf('--only');
+const only = oi >= 0 ? (args[oi + 1] ?? '') : '';
 for (const [name, call, s, f] of rows) {
+  if (!name.includes(only)) continue;
   const a = cpuMin(() => call(s), name.startsWith('Conv2DBackpropFilter') ? 2 : 5);
   const b = cpuMin(() => call(f));
   console.log(

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fastKernelNames } from '../src/index.js';
 import { tuning } from '../src/kernels/conv2d_backprop_filter.js';
+import { stockConfig } from '../src/kernels/util.js';
 import { expectClose, on, rand, setup } from './helpers.js';
 
 beforeAll(setup);
@@ -208,6 +209,98 @@ describe('fast wasm kernels', () => {
     const [c] = await on('cpu', f);
     const [w] = await on('wasm', f);
     expectClose(w, c, 1e-5, 'dx');
+  });
+});
+
+/** Counts calls of the stock XNNPACK kernels our kernels call into (the fast paths) while fn runs. */
+async function countStockCalls(names: string[], fn: () => Promise<void>): Promise<number> {
+  let calls = 0;
+  const restore: Array<() => void> = [];
+  for (const name of names) {
+    const cfg = stockConfig(name) as { kernelFunc: (...a: unknown[]) => unknown } | undefined;
+    if (!cfg) throw new Error(`no stock ${name}`);
+    const original = cfg.kernelFunc;
+    cfg.kernelFunc = (...a: unknown[]) => {
+      calls++;
+      return original(...a);
+    };
+    restore.push(() => {
+      cfg.kernelFunc = original;
+    });
+  }
+  try {
+    await fn();
+  } finally {
+    for (const r of restore) r();
+  }
+  return calls;
+}
+
+describe('Conv2DBackpropFilter with rows or columns never read (negative bottom/right pad)', () => {
+  // A stride-2 'valid' convolution of an even size never reads the last row and column: the input is cropped
+  // and the fast formulations run (they used to fall back to plain loops, ~15x slower).
+  const cases: ConvCase[] = [
+    { n: 2, h: 28, w: 28, ci: 16, co: 8, fh: 3, fw: 3, s: [2, 2], pad: 'valid' }, // batch-axis convolution
+    { n: 2, h: 8, w: 8, ci: 4, co: 5, fh: 3, fw: 3, s: [2, 2], pad: 'valid' }, // few rows: im2col
+    { n: 3, h: 10, w: 7, ci: 2, co: 3, fh: 3, fw: 2, s: [2, 1], pad: 'valid' }, // few rows: patch matrix
+    { n: 2, h: 10, w: 9, ci: 12, co: 4, fh: 3, fw: 3, s: [2, 1], pad: 'valid' },
+    { n: 2, h: 10, w: 13, ci: 8, co: 6, fh: 2, fw: 3, s: [3, 3], pad: 'valid' },
+    {
+      n: 2,
+      h: 9,
+      w: 10,
+      ci: 9,
+      co: 4,
+      fh: 3,
+      fw: 3,
+      s: [2, 2],
+      pad: [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [0, 0],
+      ],
+    },
+  ];
+  it.each(cases.map((c) => [label(c), c] as const))('runs a fast path and matches cpu: %s', async (_l, c) => {
+    const xv = rand(c.n * c.h * c.w * c.ci, 71);
+    const attrs = {
+      strides: c.s,
+      pad: c.pad,
+      dataFormat: 'NHWC',
+      filterShape: [c.fh, c.fw, c.ci, c.co] as [number, number, number, number],
+    };
+    const outShape = tf.tidy(() =>
+      tf.conv2d(
+        tf.zeros([c.n, c.h, c.w, c.ci]) as tf.Tensor4D,
+        tf.zeros(attrs.filterShape) as tf.Tensor4D,
+        c.s,
+        c.pad,
+      ),
+    ).shape;
+    const [, oH, oW] = outShape;
+    // the case must leave rows or columns unread
+    const [top, left] = Array.isArray(c.pad) ? [c.pad[1][0], c.pad[2][0]] : [0, 0];
+    expect((oH! - 1) * c.s[0] + c.fh - top < c.h || (oW! - 1) * c.s[1] + c.fw - left < c.w).toBe(true);
+    const dyv = rand(
+      outShape.reduce((a, b) => a * b, 1),
+      72,
+    );
+    const f = () =>
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x: tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]), dy: tf.tensor(dyv, outShape) },
+          attrs as unknown as tf.NamedAttrMap,
+        ) as tf.Tensor;
+    const [dwCpu] = await on('cpu', f);
+    let dwWasm: Float32Array | undefined;
+    const calls = await countStockCalls(['Conv2D', 'BatchMatMul'], async () => {
+      [dwWasm] = await on('wasm', f);
+    });
+    expect(calls, 'stock XNNPACK Conv2D / BatchMatMul calls').toBeGreaterThan(0);
+    expectClose(dwWasm!, dwCpu!, 1e-5, 'dw');
   });
 });
 

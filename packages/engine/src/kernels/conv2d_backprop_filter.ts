@@ -39,15 +39,59 @@ export function conv2DBackpropFilterFast(args: {
   if (info.dataFormat !== 'channelsLast') {
     throw new Error(`wasm backend Conv2DBackpropFilter does not support dataFormat '${info.dataFormat}'`);
   }
+  const { filterHeight: fh, filterWidth: fw, inHeight, inWidth } = info;
+  const { outHeight, outWidth, strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  // The last input row (column) the filter reaches; a negative bottom (right) pad means the rows
+  // (columns) after it are never read, e.g. a stride-2 'valid' convolution on an even size.
+  const lastRow = (outHeight - 1) * sh + fh - 1 - top;
+  const lastCol = (outWidth - 1) * sw + fw - 1 - left;
+  if (top < 0 || left < 0 || lastRow < 0 || lastCol < 0) return naiveBackpropFilter(backend, x, dy, info);
+  if (lastRow < inHeight - 1 || lastCol < inWidth - 1) {
+    // Crop them off: the same sums over a smaller image whose pads are all >= 0.
+    const h = Math.min(inHeight, lastRow + 1);
+    const w = Math.min(inWidth, lastCol + 1);
+    const xc = crop(backend, x, h, w);
+    const cropped = { ...info, inHeight: h, inWidth: w, inShape: [info.batchSize, h, w, info.inChannels] };
+    const dw = backpropFilter(backend, xc, dy, cropped as backend_util.Conv2DInfo);
+    dispose(backend, xc);
+    return dw;
+  }
+  return backpropFilter(backend, x, dy, info);
+}
+
+/** x [N, H, W, C] -> its top-left [N, h, w, C], copied inside the wasm heap. */
+function crop(backend: WasmBackend, x: TensorInfo, h: number, w: number): TensorInfo {
+  const [n, H, W, c] = x.shape as [number, number, number, number];
+  const out = backend.makeOutput([n, h, w, c], 'float32');
+  // One view of the whole heap, taken after the last allocation.
+  const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
+  const src = backend.dataIdMap.get(x.dataId).memoryOffset / 4;
+  const dst = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
+  const run = w * c;
+  for (let i = 0; i < n; i++) {
+    for (let r = 0; r < h; r++) {
+      const s = src + (i * H + r) * W * c;
+      heap.copyWithin(dst + (i * h + r) * run, s, s + run);
+    }
+  }
+  return out;
+}
+
+/** The fast formulations, for paddings that are all >= 0. */
+function backpropFilter(
+  backend: WasmBackend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
   const { filterHeight: fh, filterWidth: fw, inChannels: ci, outChannels: co, inHeight, inWidth } = info;
   const { outHeight, outWidth, strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const bottom = fh - 1 - inHeight - top + (outHeight - 1) * sh + 1;
   const right = fw - 1 - inWidth - left + (outWidth - 1) * sw + 1;
-  if (bottom < 0 || right < 0 || top < 0 || left < 0) {
-    return naiveBackpropFilter(backend, x, dy, info);
-  }
   const fewRows = fh * fw * ci <= IM2COL_MAX_ROWS;
   const patchesFit = fh * fw * ci * info.batchSize * outHeight * outWidth <= PATCHES_MAX_FLOATS;
   if (fewRows && sw === 1 && patchesFit) return patchesBackpropFilter(backend, x, dy, info, 'image-major');
@@ -253,7 +297,7 @@ function im2colBackpropFilter(
   return multiplyPatches(backend, pt, dy, info);
 }
 
-/** Direct loops; used only for paddings XNNPACK cannot express (a negative bottom/right pad). */
+/** Direct loops: the benchmark's stock baseline, and negative top/left paddings (which tfjs does not produce). */
 function naiveBackpropFilter(
   backend: WasmBackend,
   x: TensorInfo,
