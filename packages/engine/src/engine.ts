@@ -1,5 +1,7 @@
 import { HcrError } from '@hcr/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { simdKernels } from './kernels/simd.js';
+import type { WasmBackend } from './kernels/util.js';
 import { registerFastWasmKernels } from './register.js';
 
 export type EngineName = 'auto' | 'node' | 'wasm' | 'cpu';
@@ -25,6 +27,16 @@ const NODE_HINT =
 
 let current: { requested: EngineName; info: EngineInfo } | undefined;
 let pending: Promise<EngineInfo> | undefined;
+let nodeSkipLogged = false;
+
+/** True when the error only says that @tensorflow/tfjs-node itself cannot be found (nothing to report). */
+function notInstalled(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  // Node ('Cannot find package ...'), and Vite/vitest's resolver ('Could not resolve "..."').
+  return /(Cannot find (package|module)|Could not resolve|Failed to load url) ['"]?@tensorflow\/tfjs-node['"\s]/.test(
+    `${message} `,
+  );
+}
 
 async function tryNode(): Promise<{ ok: true } | { ok: false; error: unknown }> {
   try {
@@ -56,6 +68,19 @@ async function ensureGradients(): Promise<void> {
   await import('@tensorflow/tfjs-layers');
 }
 
+/** Which tfjs-backend-wasm binary loaded: SIMD unless WASM_HAS_SIMD_SUPPORT is false (never threaded in Node). */
+async function wasmBuild(): Promise<string> {
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return simd ? 'WebAssembly SIMD' : 'WebAssembly without SIMD (WASM_HAS_SIMD_SUPPORT is false)';
+}
+
+/** Says so when our SIMD helper module cannot run here (the kernels then use their JavaScript loops). */
+function helperNote(): string {
+  return simdKernels(tf.backend() as unknown as WasmBackend)
+    ? ''
+    : '; SIMD helper module unavailable, its kernels use JavaScript loops';
+}
+
 function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.split('\n')[0] ?? m;
@@ -71,6 +96,11 @@ async function select(
     if (r.ok) {
       log(`engine: node (@tensorflow/tfjs-node, backend 'tensorflow')`);
       return { name: 'node', backend: tf.getBackend(), fastKernels: false };
+    }
+    if (engine === 'auto' && !nodeSkipLogged && !notInstalled(r.error)) {
+      // A missing tfjs-node is the normal case here; an installed one that does not load is worth one line.
+      nodeSkipLogged = true;
+      log(`engine: @tensorflow/tfjs-node is installed but does not load (${firstLine(r.error)}); using wasm`);
     }
     if (engine === 'node') {
       throw new HcrError(
@@ -95,7 +125,7 @@ async function select(
     return { name: 'cpu', backend: tf.getBackend(), fastKernels: false };
   }
   await useWasm();
-  log(`engine: wasm (WebAssembly SIMD, XNNPACK) with @hcr/engine fast training kernels`);
+  log(`engine: wasm (${await wasmBuild()}, XNNPACK) with @hcr/engine fast training kernels${helperNote()}`);
   return { name: 'wasm', backend: tf.getBackend(), fastKernels: true };
 }
 
@@ -113,18 +143,30 @@ export async function initEngine(opts: InitEngineOptions = {}): Promise<EngineIn
       hint: 'Use one of: auto, node, wasm, cpu.',
     });
   }
-  while (pending) await pending.catch(() => undefined);
-  if (current && (current.requested === engine || (engine === 'auto' && current.info.name !== 'cpu'))) {
-    if (tf.getBackend() === current.info.backend) return { ...current.info };
+  if (!['train', 'infer'].includes(purpose)) {
+    throw new HcrError('ENGINE_PURPOSE_UNKNOWN', `Unknown engine purpose '${purpose}'.`, {
+      hint: 'Use one of: train, infer.',
+    });
   }
-  if (purpose === 'train') await ensureGradients();
-  const p = select(engine, purpose, log);
+  // One initialisation at a time: `pending` is set before this call's first await, so a concurrent call
+  // waits for it and then sees its answer (two identical calls log once; the last call's engine wins).
+  while (pending) await pending.catch(() => undefined);
+  const same =
+    current !== undefined &&
+    (current.requested === engine || (engine === 'auto' && current.info.name !== 'cpu')) &&
+    tf.getBackend() === current.info.backend;
+  if (same && (purpose !== 'train' || tf.getGradient('Conv2D'))) return { ...current!.info };
+  const p = (async () => {
+    if (purpose === 'train') await ensureGradients();
+    if (same) return current!.info;
+    const info = await select(engine, purpose, log);
+    current = { requested: engine, info };
+    return info;
+  })();
   pending = p;
   try {
-    const info = await p;
-    current = { requested: engine, info };
-    return { ...info };
+    return { ...(await p) };
   } finally {
-    pending = undefined;
+    if (pending === p) pending = undefined;
   }
 }

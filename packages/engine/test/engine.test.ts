@@ -45,3 +45,12 @@ describe('initEngine', () => {
     expect(back.name).toBe('wasm');
   });
 });
+
+describe('initEngine options', () => {
+  it('an unknown purpose is an HcrError naming the choices', async () => {
+    const err = await initEngine({ purpose: 'training' as never, log: () => {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HcrError);
+    expect((err as HcrError).code).toBe('ENGINE_PURPOSE_UNKNOWN');
+    expect((err as HcrError).toParagraph()).toMatch(/train, infer/);
+  });
+});

@@ -177,6 +177,24 @@ describe('fast wasm kernels', () => {
     if (fc) expectClose(fw, fc, 1e-4, 'fused');
   });
 
+  it.each([
+    [[2, 3], [5, 4], false, true],
+    [[2, 3], [10, 4], false, true], // wide right operand: the (B.A^T)^T path
+    [[3, 2], [5, 4], true, false],
+    [[3, 2], [4, 5], true, true],
+  ] as Array<[number[], number[], boolean, boolean]>)(
+    "BatchMatMul with mismatched shapes names the caller's shapes and flags: a%j b%j tA=%s tB=%s",
+    async (as, bs, ta, tb) => {
+      await tf.setBackend('wasm');
+      const a = tf.ones(as);
+      const b = tf.ones(bs);
+      expect(() => tf.matMul(a, b, ta, tb)).toThrow(
+        `of Tensors with shapes ${as} and ${bs} and transposeA=${ta} and transposeB=${tb} must match`,
+      );
+      tf.dispose([a, b]);
+    },
+  );
+
   const pools: Array<
     [[number, number, number, number], number | [number, number], number | [number, number], 'same' | 'valid']
   > = [

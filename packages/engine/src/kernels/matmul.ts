@@ -3,6 +3,7 @@ import {
   type _FusedMatMulAttrs,
   BatchMatMul,
   type BatchMatMulAttrs,
+  broadcast_util,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
@@ -16,6 +17,24 @@ function swapLast2(backend: WasmBackend, t: TensorInfo): TensorInfo {
   perm[r - 2] = r - 1;
   perm[r - 1] = r - 2;
   return transpose(backend, t, perm);
+}
+
+/**
+ * The shape checks of the stock kernel, on the caller's shapes and flags (ours pass transposed copies with
+ * both flags false, so the stock message would name shapes and flags the caller never used).
+ */
+function checkShapes(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): void {
+  const ar = a.shape.length;
+  const br = b.shape.length;
+  const innerA = transposeA ? a.shape[ar - 2] : a.shape[ar - 1];
+  const innerB = transposeB ? b.shape[br - 1] : b.shape[br - 2];
+  if (innerA !== innerB) {
+    throw new Error(
+      `Error in matMul: inner shapes (${innerA}) and (${innerB}) of Tensors with shapes ${a.shape} and ` +
+        `${b.shape} and transposeA=${transposeA} and transposeB=${transposeB} must match.`,
+    );
+  }
+  broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
 }
 
 /**
@@ -35,6 +54,7 @@ export function batchMatMulFast(args: {
   if (inputs.a.dtype !== 'float32' || inputs.b.dtype !== 'float32') {
     return run({ inputs, backend, attrs: attrs as never });
   }
+  checkShapes(inputs.a, inputs.b, transposeA, transposeB);
   const ar = inputs.a.shape.length;
   const br = inputs.b.shape.length;
   const M = inputs.a.shape[transposeA ? ar - 1 : ar - 2];
@@ -75,6 +95,7 @@ export function fusedMatMulFast(args: {
   const { transposeA, transposeB } = attrs;
   const run = stock(_FusedMatMul, backend);
   if (!transposeA && !transposeB) return run({ inputs: inputs as never, backend, attrs: attrs as never });
+  checkShapes(inputs.a, inputs.b, transposeA, transposeB);
   const a = transposeA ? swapLast2(backend, inputs.a) : inputs.a;
   const b = transposeB ? swapLast2(backend, inputs.b) : inputs.b;
   const out = run({
