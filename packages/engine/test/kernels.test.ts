@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fastKernelNames } from '../src/index.js';
 import { tuning } from '../src/kernels/conv2d_backprop_filter.js';
-import { stockConfig } from '../src/kernels/util.js';
+import { stock, stockConfig, type WasmBackend } from '../src/kernels/util.js';
 import { expectClose, on, rand, setup } from './helpers.js';
 
 beforeAll(setup);
@@ -319,6 +319,57 @@ describe('Conv2DBackpropFilter with rows or columns never read (negative bottom/
     });
     expect(calls, 'stock XNNPACK Conv2D / BatchMatMul calls').toBeGreaterThan(0);
     expectClose(dwWasm!, dwCpu!, 1e-5, 'dw');
+  });
+});
+
+describe('conv2dTranspose with an outputShape that does not match its input', () => {
+  // tfjs does not check that x (dy of Conv2DBackpropInput) has the shape a convolution of outputShape would
+  // give; the fast kernel then used to read dy with the computed shape (wrong values or NaN). It now leaves
+  // such calls to the stock kernel.
+  const cases: Array<[number[], number[], number, 'same' | 'valid']> = [
+    [[1, 5, 5, 2], [1, 8, 8, 3], 2, 'same'], // dy larger than the computed 4x4
+    [[1, 4, 4, 2], [1, 9, 9, 3], 2, 'same'], // dy smaller than the computed 5x5
+    [[2, 6, 5, 2], [2, 6, 6, 3], 1, 'valid'],
+    [[2, 4, 4, 2], [1, 9, 9, 3], 2, 'valid'], // batch sizes differ
+  ];
+  it.each(cases)('gives what the stock kernel gives: x%j outputShape %j s=%j %s', async (xs, os, s, pad) => {
+    const xv = rand(
+      xs.reduce((a, b) => a * b, 1),
+      81,
+    );
+    const fv = rand(3 * 3 * 3 * 2, 82);
+    await tf.setBackend('wasm');
+    const x = tf.tensor4d(xv, xs as [number, number, number, number]);
+    const f = tf.tensor4d(fv, [3, 3, 3, 2]);
+    const attrs = { strides: [s, s], pad, dataFormat: 'NHWC', inputShape: os };
+    const run = (kernel: 'fast' | 'stock') => {
+      const backend = tf.backend() as unknown as WasmBackend;
+      const args = { inputs: { dy: x, filter: f }, backend, attrs };
+      const out =
+        kernel === 'fast'
+          ? (
+              tf.getKernel('Conv2DBackpropInput', 'wasm')!.kernelFunc as unknown as (
+                a: object,
+              ) => tf.TensorInfo
+            )(args)
+          : stock('Conv2DBackpropInput', backend)(args as never);
+      const t = tf.engine().makeTensorFromTensorInfo(out);
+      const r = { shape: t.shape, values: Array.from(t.dataSync()) };
+      t.dispose();
+      return r;
+    };
+    expect(run('fast')).toEqual(run('stock'));
+    if (xs[1] === 5) {
+      // dy larger than computed: the cpu backend agrees with the stock kernel
+      const [c] = await on('cpu', () =>
+        tf.conv2dTranspose(tf.tensor4d(xv, xs as never), tf.tensor4d(fv, [3, 3, 3, 2]), os as never, s, pad),
+      );
+      const [w] = await on('wasm', () =>
+        tf.conv2dTranspose(tf.tensor4d(xv, xs as never), tf.tensor4d(fv, [3, 3, 3, 2]), os as never, s, pad),
+      );
+      expectClose(w!, c!, 1e-5, 'dx');
+    }
+    tf.dispose([x, f]);
   });
 });
 

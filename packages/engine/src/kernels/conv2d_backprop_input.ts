@@ -54,7 +54,17 @@ export function conv2DBackpropInputFast(args: {
   const dilW = (outWidth - 1) * sw + 1;
   const padBottom = inHeight - dilH - padTop + fh - 1;
   const padRight = inWidth - dilW - padLeft + fw - 1;
+  // conv2dTranspose takes any outputShape; when dy is not the shape the forward convolution of that
+  // output would give, the dilated-convolution layout below does not apply (the stock kernel reads dy
+  // by its own shape).
+  const dyMatches =
+    dy.shape.length === 4 &&
+    dy.shape[0] === batchSize &&
+    dy.shape[1] === outHeight &&
+    dy.shape[2] === outWidth &&
+    dy.shape[3] === co;
   if (
+    !dyMatches ||
     info.dataFormat !== 'channelsLast' ||
     padTop < 0 ||
     padLeft < 0 ||
