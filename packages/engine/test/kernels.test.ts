@@ -373,6 +373,54 @@ describe('conv2dTranspose with an outputShape that does not match its input', ()
   });
 });
 
+describe('MaxPoolGrad 2x2 / stride 2 with NaN and infinite inputs', () => {
+  // The fast 2x2 path (SIMD for C % 4 == 0, JavaScript otherwise) picks the window's first element that is
+  // greater than every earlier one and than -Infinity, as the general path and the cpu backend do: NaN never
+  // wins, and a window of only -Infinity (or NaN) passes no gradient.
+  const special = [Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, 0, 1, -1];
+  it.each([8, 5])('matches cpu: C=%i', async (C) => {
+    const shape: [number, number, number, number] = [2, 6, 8, C];
+    const n = shape.reduce((p, q) => p * q, 1);
+    // Every window (12 per image) and channel gets its own mix: windows of all NaN or all -Infinity,
+    // NaN or -Infinity first, then a finite value, +Infinity later, ties.
+    const xv = new Float32Array(n);
+    let s = 5;
+    for (let i = 0; i < n; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      xv[i] = special[(s >>> 8) % special.length]!;
+    }
+    for (let d = 0; d < C; d++) {
+      for (const [r, c] of [
+        [0, 0],
+        [0, 1],
+        [1, 0],
+        [1, 1],
+      ]) {
+        xv[(r * 8 + c) * C + d] = Number.NEGATIVE_INFINITY; // image 0, window (0, 0): all -Infinity
+        xv[(r * 8 + 2 + c) * C + d] = Number.NaN; // window (0, 1): all NaN
+      }
+      xv[(0 * 8 + 4) * C + d] = Number.NaN; // window (0, 2): NaN first, then a finite maximum
+      xv[(0 * 8 + 5) * C + d] = -3;
+      xv[(1 * 8 + 4) * C + d] = -5;
+      xv[(1 * 8 + 5) * C + d] = Number.NaN;
+    }
+    const outShape = [2, 3, 4, C];
+    const uv = rand(2 * 3 * 4 * C, 91);
+    const f = () => {
+      const x = tf.tensor(xv, shape) as tf.Tensor4D;
+      const y = tf.maxPool(x, 2, 2, 'valid');
+      return tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor(uv, outShape), input: x, output: y }, {
+        filterSize: 2,
+        strides: 2,
+        pad: 'valid',
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    };
+    const [c] = await on('cpu', f);
+    const [w] = await on('wasm', f);
+    expect(Array.from(w!)).toEqual(Array.from(c!));
+  });
+});
+
 describe('Conv2DBackpropFilter by the patch matrix', () => {
   // Stride-1 filter gradients with many filter rows are a matmul over a patch matrix whose columns follow the
   // batch-axis convolution's order of summation: the two must give the same bytes, so that switching paths

@@ -29,15 +29,16 @@
       (br $rl))))
 
   ;; Max-pool gradient, 2x2 windows, stride 2, no padding, C % 4 == 0, NHWC.
-  ;; dx gets dy at the first maximum of each window (row-major, strictly greater replaces), 0
-  ;; elsewhere. Rows/columns past 2*oH / 2*oW are not written (the caller zeroes them).
+  ;; dx gets dy at the first maximum of each window (row-major, strictly greater replaces, from -inf:
+  ;; NaN never wins, a window of -inf and NaN passes nothing, as the cpu backend), 0 elsewhere. Rows/columns past 2*oH / 2*oW are not written (the caller zeroes them).
   (func (export "maxpool_grad_2x2")
     (param $x i32) (param $dy i32) (param $dx i32) (param $n i32) (param $H i32) (param $W i32)
     (param $C i32) (param $oH i32) (param $oW i32)
     (local $b i32) (local $p i32) (local $q i32) (local $d i32)
     (local $C4 i32) (local $row i32) (local $off i32) (local $a i32) (local $o i32)
     (local $v00 v128) (local $v01 v128) (local $v10 v128) (local $v11 v128) (local $g v128)
-    (local $m v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $m v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $ninf v128)
+    (local.set $ninf (v128.const f32x4 -inf -inf -inf -inf))
     (local.set $C4 (i32.shl (local.get $C) (i32.const 2)))
     (local.set $row (i32.mul (local.get $W) (local.get $C4)))
     (local.set $o (local.get $dy))
@@ -64,10 +65,14 @@
             (local.set $v11 (v128.load (i32.add (local.get $x)
               (i32.add (local.get $a) (i32.add (local.get $row) (local.get $C4))))))
             (local.set $g (v128.load (local.get $o)))
-            (local.set $c1 (f32x4.gt (local.get $v01) (local.get $v00)))
-            (local.set $m (v128.bitselect (local.get $v01) (local.get $v00) (local.get $c1)))
+            ;; the running max m starts at -inf: v00 wins only if greater (not NaN, not -inf);
+            ;; pmax(m, v) = m < v ? v : m is the max that strictly-greater replacement keeps
+            (local.set $c0 (f32x4.gt (local.get $v00) (local.get $ninf)))
+            (local.set $m (f32x4.pmax (local.get $ninf) (local.get $v00)))
+            (local.set $c1 (f32x4.gt (local.get $v01) (local.get $m)))
+            (local.set $m (f32x4.pmax (local.get $m) (local.get $v01)))
             (local.set $c2 (f32x4.gt (local.get $v10) (local.get $m)))
-            (local.set $m (v128.bitselect (local.get $v10) (local.get $m) (local.get $c2)))
+            (local.set $m (f32x4.pmax (local.get $m) (local.get $v10)))
             (local.set $c3 (f32x4.gt (local.get $v11) (local.get $m)))
             (v128.store (i32.add (local.get $dx) (i32.add (local.get $a) (i32.add (local.get $row) (local.get $C4))))
               (v128.and (local.get $g) (local.get $c3)))
@@ -77,7 +82,8 @@
               (v128.and (local.get $g)
                 (v128.andnot (v128.andnot (local.get $c1) (local.get $c2)) (local.get $c3))))
             (v128.store (i32.add (local.get $dx) (local.get $a))
-              (v128.andnot (v128.andnot (v128.andnot (local.get $g) (local.get $c1)) (local.get $c2)) (local.get $c3)))
+              (v128.andnot (v128.andnot (v128.andnot (v128.and (local.get $g) (local.get $c0)) (local.get $c1))
+                (local.get $c2)) (local.get $c3)))
             (local.set $o (i32.add (local.get $o) (i32.const 16)))
             (local.set $d (i32.add (local.get $d) (i32.const 16)))
             (br $dl)))

@@ -136,9 +136,14 @@ function pool2x2Grad(
           const v01 = xv[i01 + d];
           const v10 = xv[i10 + d];
           const v11 = xv[i11 + d];
-          // First maximum in row-major order wins (strictly greater replaces).
-          let m = v00;
-          let k = 0;
+          // First maximum in row-major order wins (strictly greater replaces), starting from -Infinity as
+          // the general path and the cpu backend do: NaN never wins; a window of -Infinity and NaN gets none.
+          let m = Number.NEGATIVE_INFINITY;
+          let k = -1;
+          if (v00 > m) {
+            m = v00;
+            k = 0;
+          }
           if (v01 > m) {
             m = v01;
             k = 1;
