@@ -421,6 +421,36 @@ describe('MaxPoolGrad 2x2 / stride 2 with NaN and infinite inputs', () => {
   });
 });
 
+describe('Conv2DBackpropInput with NaN or infinite weights', () => {
+  // tfjs adds up only the products that exist; the fast kernel's formulation also multiplies the weights by
+  // the zeros of padding and dilation (0 * Infinity = NaN), so such filters take the stock kernel.
+  it.each([
+    [1, 'same'],
+    [2, 'same'],
+    [2, 'valid'],
+  ] as Array<[number, 'same' | 'valid']>)(
+    'gives NaN and infinities where cpu does: stride %i %s',
+    async (s, pad) => {
+      const xv = rand(2 * 7 * 6 * 2, 95);
+      const fv = rand(3 * 3 * 2 * 3, 96);
+      fv[0] = Number.POSITIVE_INFINITY;
+      fv[20] = Number.NaN;
+      fv[31] = Number.NEGATIVE_INFINITY;
+      const f = () =>
+        tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, tf.tensor4d(fv, [3, 3, 2, 3]), s, pad)))(
+          tf.tensor4d(xv, [2, 7, 6, 2]),
+        );
+      const [c] = await on('cpu', f);
+      const [w] = await on('wasm', f);
+      const kinds = (v: Float32Array) => Array.from(v, (u) => (Number.isFinite(u) ? 'finite' : String(u)));
+      expect(kinds(w!)).toEqual(kinds(c!));
+      expect(kinds(c!)).toContain('finite');
+      const finite = (v: Float32Array) => v.map((u) => (Number.isFinite(u) ? u : 0));
+      expectClose(finite(w!), finite(c!), 1e-5, 'dx');
+    },
+  );
+});
+
 describe('Conv2DBackpropFilter by the patch matrix', () => {
   // Stride-1 filter gradients with many filter rows are a matmul over a patch matrix whose columns follow the
   // batch-axis convolution's order of summation: the two must give the same bytes, so that switching paths

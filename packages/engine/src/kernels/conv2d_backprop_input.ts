@@ -77,32 +77,43 @@ export function conv2DBackpropInputFast(args: {
 
   // Flipped, in/out-swapped filter: g[a][b][o][i] = f[fh-1-a][fw-1-b][i][o].
   const g = backend.makeOutput([fh, fw, co, ci], 'float32');
-  let dyd: TensorInfo = dy;
-  if (sh > 1 || sw > 1) dyd = backend.makeOutput([batchSize, dilH, dilW, co], 'float32');
   {
     const fv = f32(backend, filter);
     const gv = f32(backend, g);
+    let bad = 0; // stays 0 unless some weight is NaN or +-Infinity (v - v is NaN for those)
     for (let a = 0; a < fh; a++) {
       for (let b = 0; b < fw; b++) {
         const src = ((fh - 1 - a) * fw + (fw - 1 - b)) * ci * co;
         const dst = (a * fw + b) * co * ci;
         for (let i = 0; i < ci; i++) {
           const srow = src + i * co;
-          for (let o = 0; o < co; o++) gv[dst + o * ci + i] = fv[srow + o];
+          for (let o = 0; o < co; o++) {
+            const v = fv[srow + o];
+            bad += v - v;
+            gv[dst + o * ci + i] = v;
+          }
         }
       }
     }
-    if (dyd !== dy) {
-      const sv = f32(backend, dy);
-      const dv = f32(backend, dyd);
-      dv.fill(0);
-      for (let n = 0; n < batchSize; n++) {
-        for (let r = 0; r < outHeight; r++) {
-          for (let c = 0; c < outWidth; c++) {
-            const s0 = ((n * outHeight + r) * outWidth + c) * co;
-            const d0 = ((n * dilH + r * sh) * dilW + c * sw) * co;
-            for (let o = 0; o < co; o++) dv[d0 + o] = sv[s0 + o];
-          }
+    if (bad !== 0) {
+      // A NaN or infinite weight times the zeros this formulation adds (padding, dilation) is NaN where
+      // tfjs (which skips those positions) keeps dx finite: such filters take the stock kernel.
+      dispose(backend, g);
+      return stock(Conv2DBackpropInput, backend)({ inputs, backend, attrs: attrs as never });
+    }
+  }
+  let dyd: TensorInfo = dy;
+  if (sh > 1 || sw > 1) {
+    dyd = backend.makeOutput([batchSize, dilH, dilW, co], 'float32');
+    const sv = f32(backend, dy);
+    const dv = f32(backend, dyd);
+    dv.fill(0);
+    for (let n = 0; n < batchSize; n++) {
+      for (let r = 0; r < outHeight; r++) {
+        for (let c = 0; c < outWidth; c++) {
+          const s0 = ((n * outHeight + r) * outWidth + c) * co;
+          const d0 = ((n * dilH + r * sh) * dilW + c * sw) * co;
+          for (let o = 0; o < co; o++) dv[d0 + o] = sv[s0 + o];
         }
       }
     }
