@@ -43,7 +43,10 @@ const fastConfigs: KernelConfig[] = [
 
 for (const cfg of fastConfigs) markOurs(cfg);
 
-/** Names of the wasm kernels that registerFastWasmKernels() installs (overriding stock ones). */
+/**
+ * Names of the wasm kernels that registerFastWasmKernels() installs: overrides of stock ones, and kernels
+ * stock wasm lacks (Conv2DBackpropFilter; our HcrBatchNormTraining and its gradient).
+ */
 export const fastKernelNames: string[] = fastConfigs.map((c) => c.kernelName);
 
 /** Stock kernels our kernels call into; captured before anything is overridden. */
