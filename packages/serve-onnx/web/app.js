@@ -55,21 +55,7 @@ function showStatus(text, error) {
 }
 
 function line(a, b) {
-  ctx.strokeStyle = '#111';
-  ctx.lineWidth = Number(stroke.value);
-  ctx.lineCap = 'round';
-  ctx.lineJoin = 'round';
-  ctx.beginPath();
-  if (a.x === b.x && a.y === b.y) {
-    // A tap (a dot, a decimal point): a line of no length draws nothing, so a round dot the pen's width.
-    ctx.fillStyle = ctx.strokeStyle;
-    ctx.arc(a.x, a.y, ctx.lineWidth / 2, 0, 2 * Math.PI);
-    ctx.fill();
-  } else {
-    ctx.moveTo(a.x, a.y);
-    ctx.lineTo(b.x, b.y);
-    ctx.stroke();
-  }
+  drawSegment(ctx, a, b, Number(stroke.value));
   hasInk = true;
   dirty = true;
 }

@@ -171,3 +171,25 @@ function fetchModel() {
 }
 
 fetchModel();
+
+/**
+ * One pen segment from a to b on a canvas, round-capped; a tap (a dot, a decimal point) draws a round dot of the
+ * pen's width, since a line of no length draws nothing.
+ */
+// biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
+function drawSegment(context, a, b, width) {
+  context.strokeStyle = '#111';
+  context.lineWidth = width;
+  context.lineCap = 'round';
+  context.lineJoin = 'round';
+  context.beginPath();
+  if (a.x === b.x && a.y === b.y) {
+    context.fillStyle = context.strokeStyle;
+    context.arc(a.x, a.y, width / 2, 0, 2 * Math.PI);
+    context.fill();
+  } else {
+    context.moveTo(a.x, a.y);
+    context.lineTo(b.x, b.y);
+    context.stroke();
+  }
+}

@@ -111,21 +111,7 @@ function clearReading() {
 }
 
 function segment(a, b) {
-  lctx.strokeStyle = '#111';
-  lctx.lineWidth = Number(lineStroke.value);
-  lctx.lineCap = 'round';
-  lctx.lineJoin = 'round';
-  lctx.beginPath();
-  if (a.x === b.x && a.y === b.y) {
-    // A tap (a dot, a decimal point): a line of no length draws nothing, so a round dot the pen's width.
-    lctx.fillStyle = lctx.strokeStyle;
-    lctx.arc(a.x, a.y, lctx.lineWidth / 2, 0, 2 * Math.PI);
-    lctx.fill();
-  } else {
-    lctx.moveTo(a.x, a.y);
-    lctx.lineTo(b.x, b.y);
-    lctx.stroke();
-  }
+  drawSegment(lctx, a, b, Number(lineStroke.value));
   lineInk = true;
   lineDirty = true;
 }
