@@ -44,7 +44,6 @@ export {
 export { type EnsureRawDataOptions, type EnsureRawDataResult, ensureRawData } from './ensure-raw.js';
 export { sha256, sha256File } from './hash.js';
 export { decodeIdx, type IdxArray, readIdx } from './idx.js';
-export { type DatasetInfo, datasetInfo } from './info.js';
 export * from './lines/index.js';
 export { type DataDirOptions, findRawFile, requireRawFile, searchDirs, userCacheDir } from './locate.js';
 export {
@@ -56,7 +55,6 @@ export {
   type LockedFile,
   lockedDataset,
 } from './lock.js';
-export * from './manifest.js';
 export {
   type GlyphSource,
   generateNegatives,
@@ -66,21 +64,5 @@ export {
 } from './negatives.js';
 export { type PrepareOptions, type PrepareResult, prepareShards, processingFingerprint } from './prepare.js';
 export { type PreviewOptions, previewLayout, renderPreview } from './preview.js';
-export {
-  type Batch,
-  type BatchOptions,
-  type Dataset,
-  epochOrder,
-  gatherBatch,
-  openDataset,
-  pixelLookupTable,
-  type SplitData,
-} from './reader.js';
-export {
-  decodeShard,
-  encodeShard,
-  SHARD_FORMAT_VERSION,
-  SHARD_MAGIC,
-  type ShardData,
-} from './shard-format.js';
-export { type VerifyResult, verifyDataset } from './verify.js';
+// The shard readers, also the light `@hcr/data/reader` entry: one list of them.
+export * from './readers.js';
