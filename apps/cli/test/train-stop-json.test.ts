@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSyntheticDataset } from '@hcr/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HCR_ARGS, ROOT } from '../../../packages/serve-onnx/test/support/run-hcr.js';
+import { startHcr } from '../../../packages/serve-onnx/test/support/run-hcr.js';
 
 let dir: string;
 
@@ -26,35 +25,15 @@ describe('hcr train --json stopped by Ctrl-C', () => {
   }, async () => {
     // One worker: no restart with the single-threaded GC, so the signal reaches the trainer itself.
     const args = ['--model', 'seed', '--epochs', '50', '--batch', '16', '--checkpoint-every', '2', '--json'];
-    const child = spawn(
-      process.execPath,
-      [
-        ...HCR_ARGS,
-        'train',
-        ...args,
-        '--workers',
-        '1',
-        '--engine',
-        'wasm',
-        '--data',
-        join(dir, 'data'),
-      ].concat(['--out', join(dir, 'runs'), '--run', 'stopped']),
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    const done = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const { child, done } = startHcr([
+      ...['train', ...args, '--workers', '1', '--engine', 'wasm', '--data', join(dir, 'data')],
+      ...['--out', join(dir, 'runs'), '--run', 'stopped'],
+    ]);
     while ((await step()) < 2 && child.exitCode === null) await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGINT');
-    const code = await done;
+    const { code, stdout, stderr: err } = await done;
     expect(code, err).toBe(130);
-    const report = JSON.parse(out);
+    const report = JSON.parse(stdout);
     expect(report).toMatchObject({ stopped: true, trained: false, runId: 'stopped', epoch: 1 });
     expect(report.step).toBeGreaterThanOrEqual(2);
     expect(report.resume).toBe(`hcr train --resume stopped --out ${join(dir, 'runs')}`);
