@@ -7,6 +7,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { offsetOf } from './simd.js';
 import { conv2dExplicit, dispose, f32, stock, transpose, view, type WasmBackend } from './util.js';
 
 /**
@@ -67,8 +68,8 @@ function crop(backend: WasmBackend, x: TensorInfo, h: number, w: number): Tensor
   const out = backend.makeOutput([n, h, w, c], 'float32');
   // One view of the whole heap, taken after the last allocation.
   const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
-  const src = backend.dataIdMap.get(x.dataId).memoryOffset / 4;
-  const dst = backend.dataIdMap.get(out.dataId).memoryOffset / 4;
+  const src = offsetOf(backend, x.dataId) / 4;
+  const dst = offsetOf(backend, out.dataId) / 4;
   const run = w * c;
   for (let i = 0; i < n; i++) {
     for (let r = 0; r < h; r++) {
@@ -205,8 +206,8 @@ function patchesBackpropFilter(
   const pt = backend.makeOutput([1, fh * fw * ci, M], 'float32');
   // One view of the whole heap, taken after the last allocation: copies run inside it.
   const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
-  const xBase = backend.dataIdMap.get(xt.dataId).memoryOffset / 4;
-  let o = backend.dataIdMap.get(pt.dataId).memoryOffset / 4;
+  const xBase = offsetOf(backend, xt.dataId) / 4;
+  let o = offsetOf(backend, pt.dataId) / 4;
   const run = oW * inner;
   for (let a = 0; a < fh; a++) {
     for (let b = 0; b < fw; b++) {
