@@ -158,8 +158,11 @@ export const LABEL_SPACE_PROFILES: Partial<
   62: { quick: { epochs: 3 } },
 };
 
-/** The `hcr train` flag of each option that has one (options without a flag are set in a --config file). */
-const FLAG_OF: Record<string, string> = {
+/**
+ * The `hcr train` flag of each option that has one (options without a flag are set in a --config file): the CLI
+ * sets the options from these flags, and errors name them.
+ */
+export const TRAIN_OPTION_FLAGS: Readonly<Partial<Record<keyof TrainConfigInput, string>>> = {
   model: '--model',
   context: '--context',
   profile: '--profile',
@@ -179,15 +182,17 @@ const FLAG_OF: Record<string, string> = {
   out: '--out',
 };
 
+const flagOf = (field: string): string | undefined => TRAIN_OPTION_FLAGS[field as keyof TrainConfigInput];
+
 function bad(
   field: string,
   value: unknown,
   expected: string,
-  hint = FLAG_OF[field]
-    ? `Fix ${FLAG_OF[field]} or "${field}" in the --config file.`
+  hint = flagOf(field)
+    ? `Fix ${flagOf(field)} or "${field}" in the --config file.`
     : `Fix "${field}" in the --config file (it has no flag).`,
 ): never {
-  const flag = FLAG_OF[field] ? ` (${FLAG_OF[field]})` : '';
+  const flag = flagOf(field) ? ` (${flagOf(field)})` : '';
   throw new HcrError(
     'TRAIN_CONFIG',
     `Training option '${field}'${flag} is ${JSON.stringify(value)}; expected ${expected}.`,

@@ -32,6 +32,7 @@ export {
   type ProfileName,
   READER_MODEL,
   resolveTrainConfig,
+  TRAIN_OPTION_FLAGS,
   type TrainConfig,
   type TrainConfigInput,
 } from './config.js';

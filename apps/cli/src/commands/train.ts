@@ -6,6 +6,7 @@ import {
   loadTrainConfigFile,
   READER_MODEL,
   resolveTrainConfig,
+  TRAIN_OPTION_FLAGS,
   type TrainConfig,
   type TrainConfigInput,
   train,
@@ -102,29 +103,16 @@ export function registerTrain(program: Command): void {
     .option('--resume [run]', 'continue a run from its checkpoint (default: the most recent unfinished one)')
     .option('--config <file>', 'JSON file with any training options (flags override it)')
     .option('--json', 'print the final metadata as JSON on stdout')
-    .action(async (opts) => {
+    .action(async (opts, command: Command) => {
       stopWithFirstProcess();
       const config: TrainConfigInput = opts.config ? await loadTrainConfigFile(opts.config) : {};
-      const set = <K extends keyof TrainConfig & keyof TrainConfigInput>(k: K, v: TrainConfigInput[K]) => {
-        if (v !== undefined) config[k] = v;
-      };
-      set('model', opts.model);
-      set('context', opts.context);
-      set('profile', opts.profile);
-      set('epochs', opts.epochs);
-      set('batchSize', opts.batch);
-      set('lr', opts.lr);
-      set('logitAdjust', opts.logitAdjust);
-      set('logitPrior', opts.logitPrior);
-      set('caseTwinShare', opts.caseTwinShare);
-      set('seed', opts.seed);
-      set('engine', opts.engine);
-      set('workers', opts.workers);
-      set('checkpointEvery', opts.checkpointEvery);
-      set('data', opts.data);
-      set('labels', opts.labels);
-      set('out', opts.out);
-      set('limitTrain', opts.limitTrain);
+      // Each flag given overrides the file (commander keeps --checkpoint-every as checkpointEvery).
+      for (const [key, flag] of Object.entries(TRAIN_OPTION_FLAGS)) {
+        const option = command.options.find((o) => o.long === flag);
+        if (!option) throw new Error(`hcr train has no ${flag} option for '${key}'`);
+        const value = opts[option.attributeName()];
+        if (value !== undefined) (config as Record<string, unknown>)[key] = value;
+      }
       if (opts.augment === false) config.augment = { ...(config.augment ?? {}), enabled: false };
       // A resumed run trains with its checkpoint's options (its workers too, unless --workers is given).
       const stored = await storedRunConfig(config, opts.resume);
