@@ -51,7 +51,15 @@ describe('hcr train with the single-threaded GC', () => {
   it("restarts itself when the workers fill the cores, and leaves with the restarted run's exit code", {
     timeout: 60_000,
   }, async () => {
-    const missing = ['--model', 'reader', '--data', join(dir, 'no-lines'), '--workers'];
+    const missing = [
+      '--model',
+      'reader',
+      '--data',
+      join(dir, 'no-lines'),
+      '--out',
+      join(dir, 'runs'),
+      '--workers',
+    ];
     const full = await hcrTrain([...missing, String(CORES)]).done;
     expect(full.err).toMatch(RESTART);
     expect(full.err).toMatch(/No line dataset in/);

@@ -1,3 +1,4 @@
+import { rmdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DEFAULT_INPUT_NORMALISATION, HcrError, type ModelMetadata } from '@hcr/core';
 import type { TrainProgress } from './checkpoint.js';
@@ -7,7 +8,7 @@ import { WorkerPool } from './pool.js';
 import { type ProgressReporter, progressReporter } from './progress.js';
 import type { InitMessage } from './protocol.js';
 import { gitCommit, pointLatest } from './run-dir.js';
-import { checkSameData, initialProgress, type StartOptions, startRun } from './start.js';
+import { checkSameData, initialProgress, type RunStart, type StartOptions, startRun } from './start.js';
 import { type ActiveWorkers, allWorkers, followMachineLoad } from './workload.js';
 
 export interface TrainOptions {
@@ -133,6 +134,22 @@ export async function runTraining<D extends OpenedData>(
 ): Promise<TrainResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const start = await startRun(trainer.config, { ...opts, log, upgrade: trainer.upgrade });
+  try {
+    return await trainFrom(start, opts, trainer, log);
+  } catch (e) {
+    // A new run that fails before its first checkpoint (missing data, a batch larger than the data) leaves no
+    // empty directory behind; rmdir removes nothing a run wrote.
+    if (!start.resumed) await rmdir(start.runDir).catch(() => {});
+    throw e;
+  }
+}
+
+async function trainFrom<D extends OpenedData>(
+  start: RunStart,
+  opts: TrainOptions,
+  trainer: Trainer<D>,
+  log: (line: string) => void,
+): Promise<TrainResult> {
   const { runId, runDir, resumed, config } = start;
   const commit = gitCommit(); // the code this run starts from
 

@@ -1,8 +1,10 @@
-import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimRunDir, findResumeRun, pointLatest } from '../src/run-dir.js';
+import { train } from '../src/train.js';
+import { trainLines } from '../src/train-lines.js';
 
 let out: string;
 beforeAll(async () => {
@@ -55,5 +57,20 @@ describe('claiming a new run', () => {
     const err = await claimRunDir(file, 'r2', false).catch((e) => e);
     expect(err).toMatchObject({ code: 'OUTPUT_NOT_WRITABLE', hint: expect.stringContaining('--out') });
     expect(err.message).toContain(file);
+  });
+});
+
+describe('a new run that fails before training', () => {
+  it('leaves no empty run directory behind (missing data, characters and lines)', async () => {
+    const runs = join(out, 'failed');
+    const missing = join(out, 'no-data');
+    const quiet = { log: () => {} };
+    await expect(train({ ...quiet, config: { out: runs, data: missing }, run: 'c1' })).rejects.toMatchObject({
+      code: 'SHARDS_MISSING',
+    });
+    await expect(
+      trainLines({ ...quiet, config: { out: runs, data: missing, model: 'reader' }, run: 'l1' }),
+    ).rejects.toThrow(/No line dataset in/);
+    expect(await readdir(runs)).toEqual([]);
   });
 });
