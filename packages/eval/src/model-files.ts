@@ -1,6 +1,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { HcrError, LABEL_SPACES, type ModelMetadata } from '@hcr/core';
+import { HcrError, type ModelMetadata } from '@hcr/core';
+import { loadMetadata } from '@hcr/model';
 
 export const DEFAULT_MODELS_DIR = 'artifacts/model';
 
@@ -66,73 +67,11 @@ export async function resolveModelRun(
   return { id: metadata.id || basename(dir), dir, metadata };
 }
 
-export async function readModelMetadata(dir: string): Promise<ModelMetadata> {
-  const path = join(dir, 'metadata.json');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new HcrError('METADATA_MISSING', `${dir} has no metadata.json, so it is not a saved hcr model.`, {
-      hint: 'Pass the directory `hcr train` wrote (model.json, weights.bin, metadata.json), e.g. artifacts/model/latest.',
-    });
-  }
-  let m: ModelMetadata;
-  try {
-    m = JSON.parse(text) as ModelMetadata;
-  } catch (e) {
-    throw new HcrError('METADATA_INVALID', `${path} is not valid JSON: ${(e as Error).message}.`, {
-      hint: 'Re-train the model or restore metadata.json from the training run.',
-    });
-  }
-  checkMetadata(m, path);
-  return m;
-}
-
-/** The fields eval relies on, checked against the project's label space. */
-function checkMetadata(m: ModelMetadata, path: string): void {
-  const fix = {
-    hint: 'The model and its metadata.json do not belong together; re-train or re-save the model.',
-  };
-  if (m.task === 'line') {
-    checkReaderMetadata(m, path, fix);
-    return;
-  }
-  // Metadata from before label spaces could be chosen has no labelSpace: it is hcr36.
-  const space = LABEL_SPACES.find((s) => s.id === (m.labelSpace ?? 'hcr36'));
-  if (!space)
-    throw new HcrError(
-      'MODEL_CLASSES_MISMATCH',
-      `${path} names the label space ${JSON.stringify(m.labelSpace)}; hcr knows ${LABEL_SPACES.map((s) => s.id).join(', ')}.`,
-      fix,
-    );
-  if (!Array.isArray(m.classNames) || m.classNames.join('') !== space.classes.join(''))
-    throw new HcrError(
-      'MODEL_CLASSES_MISMATCH',
-      `${path} lists ${Array.isArray(m.classNames) ? m.classNames.length : 'no'} class names (${
-        Array.isArray(m.classNames) ? m.classNames.join('') : '-'
-      }); its label space ${space.id} has the ${space.classes.length} classes ${space.classes.join('')}.`,
-      fix,
-    );
-  if (!Array.isArray(m.inputShape) || m.inputShape.length !== 3)
-    throw new HcrError('MODEL_INPUT_MISMATCH', `${path} has no valid inputShape [h, w, c].`, fix);
-  if (!m.inputNormalisation || !(m.inputNormalisation.std > 0))
-    throw new HcrError('METADATA_INVALID', `${path} has no valid inputNormalisation {mean, std}.`, fix);
-}
-
-/** A line reader's metadata (task 'line'): its alphabet and geometry instead of 36 classes of 28x28. */
-function checkReaderMetadata(m: ModelMetadata, path: string, fix: { hint: string }): void {
-  const r = m.reader;
-  if (!r || !Array.isArray(r.symbols) || r.symbols.length < 2 || r.symbols[0] !== '')
-    throw new HcrError(
-      'METADATA_INVALID',
-      `${path} says task 'line' but has no valid reader section (symbols with the blank '' first).`,
-      fix,
-    );
-  if (!(r.height > 0 && r.stride > 0 && r.minWidth > 0))
-    throw new HcrError('METADATA_INVALID', `${path} has no valid reader height, stride and minWidth.`, fix);
-  if (!m.inputNormalisation || !(m.inputNormalisation.std > 0))
-    throw new HcrError('METADATA_INVALID', `${path} has no valid inputNormalisation {mean, std}.`, fix);
-}
+/**
+ * A run's metadata.json, checked as every hcr package checks it: @hcr/model's `loadMetadata` (METADATA_MISSING,
+ * or METADATA_INVALID naming the file and what is wrong, e.g. class names that are not its label space's).
+ */
+export const readModelMetadata: (dir: string) => Promise<ModelMetadata> = loadMetadata;
 
 export interface TrainingMetricsRow {
   epoch: number;

@@ -280,8 +280,10 @@ describe('hcr eval report', () => {
       join(run, 'metadata.json'),
       JSON.stringify({ ...meta, classNames: meta.classNames.slice(0, 10) }),
     );
+    // The same code and message as @hcr/model's loadMetadata gives for this file.
     await expect(evaluateRun({ run, dataDir: fx.dataDir, workers: 1, outDir })).rejects.toMatchObject({
-      code: 'MODEL_CLASSES_MISMATCH',
+      code: 'METADATA_INVALID',
+      message: expect.stringContaining(join(run, 'metadata.json')),
     });
 
     await writeFile(join(run, 'metadata.json'), JSON.stringify({ ...meta, inputShape: [32, 32, 1] }));
