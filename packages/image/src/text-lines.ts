@@ -55,6 +55,9 @@ const MIN_LETTER_ROWS = 5;
 const VALLEY_DEPTH = 0.4;
 /** Bands lower than this share of a letter's height (a row of i-dots, accents, an underline) join a neighbour. */
 const MIN_LINE_HEIGHT = 0.45;
+/** A mark (accent, dot) is lower than this share of a letter's height and lighter than MARK_MASS of its ink. */
+const MARK_HEIGHT = 0.7;
+const MARK_MASS = 0.35;
 /** Writing whose letters are under this share of the page's letters' height is looked for as lines of its own. */
 const SMALLER_WRITING = 0.6;
 /** A line of such smaller writing holds at least this many letters. */
@@ -241,10 +244,55 @@ function pageSkew(page: InkPlane, columns: Component[][] | undefined): number {
 
 type Plane = Pick<InkPlane, 'w' | 'h' | 'ink' | 'labels'>;
 
-/** The bands of rows where the lines of these letters lie: blank rows part them, and deep valleys (splitTouching). */
+/**
+ * The bands of rows where the lines of these letters lie: blank rows part them, and deep valleys (splitTouching);
+ * a band of accents or dots over a line is part of it (withMarksJoined).
+ */
 function bandsOf(plane: Plane, letters: Component[], letterHeight: number): Band[] {
   const rows = profile(letters, plane.ink, plane.labels, plane.w, plane.h);
-  return splitTouching(inkBands(rows, letterHeight), letterHeight);
+  return withMarksJoined(splitTouching(inkBands(rows, letterHeight), letterHeight), letters, letterHeight);
+}
+
+/**
+ * A band holding only marks (each lower than MARK_HEIGHT of a letter and lighter than MARK_MASS of one: an accent,
+ * a dot, an umlaut) that each sit just over or under a letter of the band beside it (horizontally over it, at most
+ * half a letter's height away) joins that band: the accent of a capital É in "LÉO" is high enough to be a band of
+ * its own, and was read as a line.
+ */
+function withMarksJoined(bands: Band[], letters: Component[], letterHeight: number): Band[] {
+  if (bands.length < 2) return bands;
+  const masses = letters.map((c) => c.mass).sort((a, b) => a - b);
+  const letterMass = masses[masses.length >> 1]!;
+  const isMark = (c: Component) =>
+    c.y1 - c.y0 + 1 < MARK_HEIGHT * letterHeight && c.mass < MARK_MASS * letterMass;
+  const inBand = (b: Band, c: Component) => (c.y0 + c.y1) / 2 >= b.y0 && (c.y0 + c.y1) / 2 <= b.y1;
+  const slack = 0.25 * letterHeight;
+  // How far a mark is from the nearest letter of a band it sits over or under (Infinity: over none).
+  const gapTo = (mark: Component, b: Band) => {
+    let best = Infinity;
+    for (const c of letters) {
+      if (!inBand(b, c) || isMark(c) || mark.x1 < c.x0 - slack || mark.x0 > c.x1 + slack) continue;
+      best = Math.min(best, mark.y1 < c.y0 ? c.y0 - mark.y1 : mark.y0 > c.y1 ? mark.y0 - c.y1 : 0);
+    }
+    return best;
+  };
+  const out = bands.map((b) => ({ ...b }));
+  for (let i = 0; i < out.length; i++) {
+    const marks = letters.filter((c) => inBand(out[i]!, c));
+    if (marks.length === 0 || !marks.every(isMark)) continue;
+    const joins = [i - 1, i + 1]
+      .filter((j) => j >= 0 && j < out.length)
+      .map((j) => ({ j, gap: Math.max(...marks.map((m) => gapTo(m, out[j]!))) }))
+      .filter((n) => n.gap <= 0.5 * letterHeight)
+      .sort((a, b) => a.gap - b.gap)[0];
+    if (!joins) continue;
+    const into = out[joins.j]!;
+    into.y0 = Math.min(into.y0, out[i]!.y0);
+    into.y1 = Math.max(into.y1, out[i]!.y1);
+    out.splice(i, 1);
+    i--;
+  }
+  return out;
 }
 
 /**

@@ -72,6 +72,14 @@ describe.skipIf(!names || !amounts)('real dev scans', () => {
     expect(amount.crop.x).toBeLessThan(15);
   });
 
+  it("reads a name's accent as part of its line, not as a line of its own (LÉO in name-0119 and name-0290)", async () => {
+    const lines = async (file: string) =>
+      prepareTextLines(readFileSync(names!.items.find((it) => it.file.endsWith(file))!.file));
+    // name-0119: the printed label PRENOM above the name; name-0290: the name alone.
+    expect(await lines('name-0119.jpg')).toHaveLength(2);
+    expect(await lines('name-0290.jpg')).toHaveLength(1);
+  });
+
   it('finds the same name in a form crop laid on more paper (the cut and the box side are inside the image)', async () => {
     // name-0011 (VALLON): a box side down the left and the stubs of the line above; name-0054 (ELENA): the top
     // half of a bold printed row below, cut off by the crop. Both were read as cut, and lost on more paper.

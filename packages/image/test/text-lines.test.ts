@@ -99,6 +99,22 @@ function twoColumnPage(left: number[], right: number[], heading: number[] = []):
   return toImage(p, PW, PH);
 }
 
+describe('accents and dots', () => {
+  it('keeps an accent over a capital (LÉO) with its line; a letter as close over it is a line of its own', () => {
+    // HIT- 24 px high at y 30, an acute accent over the I: half a letter high (a band of its own), 3 px above it.
+    const accented = page([30], 70, (p) => {
+      for (let k = 0; k < 5; k++) darkRect(p, W, 46 + k, 23 - 2 * k, 2, 4);
+    });
+    const [line, ...more] = findTextLines(accented).lines;
+    expect(more).toHaveLength(0);
+    expect(line!.y).toBeLessThanOrEqual(20); // the accent is inside the line's box
+    expect(line!.y + line!.height).toBeGreaterThanOrEqual(54);
+    // An I written 4 px over the line's I: a letter, not a mark, so a line of its own.
+    const letterOver = page([40], 80, (p) => darkRect(p, W, 46, 12, 3, 24));
+    expect(findTextLines(letterOver).lines).toHaveLength(2);
+  });
+});
+
 describe('a page of two columns', () => {
   const left = [60, 120, 180];
   const right = [75, 135, 195]; // half a line lower: each right line overlaps two rows of the left column
