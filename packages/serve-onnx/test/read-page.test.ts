@@ -132,6 +132,39 @@ describe.skipIf(skipWithoutChromium())(
       },
     );
 
+    it('takes back the last stroke (Undo stroke, Ctrl+Z): the canvas as it was before it, read again', async () => {
+      const canvas = () =>
+        page.$eval('#line-pad', (c) => (c as unknown as { toDataURL(): string }).toDataURL());
+      await page.getByRole('button', { name: 'Clear line' }).click();
+      await expect(page.getByRole('button', { name: 'Undo stroke' }).isDisabled()).resolves.toBe(true);
+      await write(page, 'TAX');
+      const before = await reading(page);
+      const drawn = await canvas();
+      // A 1 after the X, then taken back with the button.
+      const after = 0.06 + 3 * 1.25 * 0.085;
+      await write(page, '1', 0, 1, after);
+      await waitFor(
+        page,
+        `document.getElementById('line-text').dataset.text !== ${JSON.stringify(before.text)}`,
+      );
+      await page.getByRole('button', { name: 'Undo stroke' }).click();
+      expect(await canvas()).toBe(drawn);
+      await waitFor(
+        page,
+        `document.getElementById('line-text').dataset.text === ${JSON.stringify(before.text)}`,
+      );
+      expect((await reading(page)).text).toBe(before.text);
+      // The same with Ctrl+Z on the writing area; every stroke taken back leaves an empty canvas.
+      await write(page, '1', 0, 1, after);
+      await page.locator('#line-pad').focus();
+      await page.keyboard.press('Control+z');
+      expect(await canvas()).toBe(drawn);
+      const strokeCount = [...'TAX'].reduce((n, ch) => n + STROKES[ch]!.length, 0);
+      for (let i = 0; i < strokeCount; i++) await page.keyboard.press('Control+z');
+      await expect(page.locator('#line-status').textContent()).resolves.toBe('Nothing written yet.');
+      await expect(page.getByRole('button', { name: 'Undo stroke' }).isDisabled()).resolves.toBe(true);
+    });
+
     it('drops a reading that arrives after Clear line', async () => {
       const answers = await holdAnswers(page, '**/v1/read**');
       try {

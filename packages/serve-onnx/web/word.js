@@ -21,6 +21,7 @@ const alternativesBlock = document.getElementById('alternatives-block');
 const alternativesTitle = document.getElementById('alternatives-title');
 const lineSeenFigure = document.getElementById('line-seen-figure');
 const lineClear = document.getElementById('line-clear');
+const lineUndo = document.getElementById('line-undo');
 
 let readerLoaded = null; // null until /v1/model answers
 let writing = false;
@@ -28,6 +29,8 @@ let lineDirty = false;
 let lineBusy = false;
 let lineInk = false;
 let lastPoint = null;
+// What is written, stroke by stroke ({ width, points }), so Undo can draw it again without the last one.
+let strokes = [];
 let patternTimer = null;
 let layout = 'line'; // 'lines': the canvas holds several lines, read with layout=lines
 let readerId = '';
@@ -37,7 +40,7 @@ let readSeq = 0;
 let readAbort = null;
 /** A reading under this confidence is shown as unsure: the character mode's default min_confidence. */
 const UNSURE_BELOW = 0.5;
-const CLEAR_KEYS = 'Escape or Delete clears it.';
+const CLEAR_KEYS = 'Escape or Delete clears it, Ctrl+Z takes back the last stroke.';
 
 for (const radio of document.querySelectorAll('input[name="mode"]')) {
   radio.addEventListener('change', () => {
@@ -83,6 +86,8 @@ function clearLine() {
   lctx.fillStyle = '#fff';
   lctx.fillRect(0, 0, linePad.width, linePad.height);
   lineInk = false;
+  strokes = [];
+  lineUndo.disabled = true;
   clearReading();
   if (readerLoaded !== false) showNothingWritten();
 }
@@ -111,9 +116,31 @@ function clearReading() {
 }
 
 function segment(a, b) {
-  drawSegment(lctx, a, b, Number(lineStroke.value));
+  const stroke = strokes[strokes.length - 1];
+  stroke.points.push(b);
+  drawSegment(lctx, a, b, stroke.width);
   lineInk = true;
   lineDirty = true;
+}
+
+/** Takes back the last stroke: the canvas is drawn again from the strokes left, and read again (or cleared). */
+function undoStroke() {
+  if (writing || strokes.length === 0) return;
+  strokes.pop();
+  if (strokes.length === 0) {
+    clearLine();
+    return;
+  }
+  // The read in flight answers a canvas that is gone; the next one reads what is left.
+  readSeq++;
+  readAbort?.abort();
+  lctx.fillStyle = '#fff';
+  lctx.fillRect(0, 0, linePad.width, linePad.height);
+  for (const { width, points } of strokes)
+    for (let i = 0; i < points.length; i++) drawSegment(lctx, points[Math.max(0, i - 1)], points[i], width);
+  drawBoxes([]);
+  lineDirty = true;
+  readSoon();
 }
 
 // One pointer writes: a second finger on a touch screen (not the primary pointer) is ignored.
@@ -123,6 +150,8 @@ linePad.addEventListener('pointerdown', (e) => {
   drawBoxes([]); // the boxes are the last reading's: new writing makes them stale
   writing = true;
   lastPoint = canvasPoint(linePad, e);
+  strokes.push({ width: Number(lineStroke.value), points: [] });
+  lineUndo.disabled = false;
   segment(lastPoint, lastPoint);
 });
 linePad.addEventListener('pointermove', (e) => {
@@ -167,8 +196,13 @@ pattern.addEventListener('input', () => {
   }, 300);
 });
 document.getElementById('line-clear').addEventListener('click', clearLine);
+lineUndo.addEventListener('click', undoStroke);
 linePad.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' || e.key === 'Delete') clearLine();
+  if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 'z') {
+    e.preventDefault();
+    undoStroke();
+  }
 });
 
 /**
@@ -359,7 +393,8 @@ function drawLinesSeen(inputs) {
 /** No reader on the server: the writing area and its controls are switched off, and the status says how to get one. */
 function showNoReader() {
   clearReading();
-  for (const control of [lineClasses, pattern, columns, lineStroke, lineClear]) control.disabled = true;
+  for (const control of [lineClasses, pattern, columns, lineStroke, lineUndo, lineClear])
+    control.disabled = true;
   linePad.setAttribute('aria-disabled', 'true');
   linePad.classList.add('disabled');
   lineStatus.dataset.error = 'NO_READER';
