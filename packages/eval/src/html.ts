@@ -1,3 +1,4 @@
+import { learningCurveSeries } from './charts/learning-curves.js';
 import type { TrainingMetricsRow } from './model-files.js';
 import type { EvalReport } from './report.js';
 import { GENERALISATION_SOURCES } from './sources.js';
@@ -136,6 +137,25 @@ function eceCard(r: EvalReport): string {
 }
 
 /**
+ * What the learning curves compare: the train series is the mean over each epoch's training batches under the
+ * training settings (augmentation, label smoothing, logit adjustment, dropout: whichever the run used), validation
+ * the model after the epoch on clean images. Said beside the picture, so a train loss above the validation loss is
+ * not read as a model that generalises better than it fits.
+ */
+export function learningCurvesNote(config: Record<string, unknown>): string {
+  const { train, validation, settings } = learningCurveSeries(config);
+  const why = [
+    ...settings.map((x) => x.why),
+    "the epoch mean includes the epoch's first batches, before the weights improved",
+  ];
+  return `<p id="learning-curves-note">The two series are not measured alike. Blue, <b>${esc(train)}</b>: what the optimiser saw while it trained. Orange, <b>${esc(
+    validation,
+  )}</b>: the model at the end of each epoch. The train loss sits above the validation loss by construction: ${esc(
+    why.join('; '),
+  )}. That gap is not the model doing better on images it never trained on; compare validation with validation (between epochs or runs), and the test figures above for the model itself.</p>`;
+}
+
+/**
  * index.html of a report: headline numbers, every picture (embedded), the sortable per-class table and how
  * the model was trained. Opens offline from disk: no external scripts, styles, fonts or images.
  * Holds no timing, so the same model and data give a byte-identical page.
@@ -213,7 +233,7 @@ export function renderIndexHtml(
     : '';
 
   const trainingTable = training.length
-    ? `<table id="training-epochs"><thead><tr><th>epoch</th><th>train loss</th><th>train acc</th><th>val loss</th><th>val acc</th><th>lr</th></tr></thead><tbody>${training
+    ? `<table id="training-epochs"><thead><tr><th>epoch</th><th>train loss (epoch mean)</th><th>train acc (epoch mean)</th><th>val loss (clean)</th><th>val acc (clean)</th><th>lr</th></tr></thead><tbody>${training
         .map(
           (t) =>
             `<tr><td>${t.epoch}</td><td>${t.train_loss?.toFixed(4) ?? ''}</td><td>${t.train_acc !== undefined ? pct(t.train_acc) : ''}</td><td>${
@@ -289,7 +309,8 @@ ${kv({
 ${kv(r.model.trainingConfig)}
 <h3>Final training metrics</h3>
 ${kv(r.model.trainingMetrics)}
-${pic('learningCurves', 'Learning curves')}
+${pic('learningCurves', 'Learning curves: loss (left) and accuracy (right) per epoch, train in blue, validation in orange')}
+${training.length ? learningCurvesNote(r.model.trainingConfig) : ''}
 ${trainingTable}
 <script>${SORT_SCRIPT}</script>
 </body></html>

@@ -1,6 +1,6 @@
 export { renderClassF1 } from './charts/class-f1.js';
 export { renderConfusionMatrix } from './charts/confusion.js';
-export { renderLearningCurves } from './charts/learning-curves.js';
+export { learningCurveSeries, renderLearningCurves } from './charts/learning-curves.js';
 export { renderReliability } from './charts/reliability.js';
 export {
   type MistakeGroup,

@@ -82,6 +82,7 @@ export function renderReportPictures({
   rawBySource,
   applied,
   trainingRows,
+  trainingConfig,
 }: {
   images: EvalImages;
   probs: Float32Array;
@@ -90,6 +91,8 @@ export function renderReportPictures({
   rawBySource: ReturnType<typeof reliabilityBySource>;
   applied: ConfidenceCalibration | undefined;
   trainingRows: Awaited<ReturnType<typeof readTrainingMetrics>>;
+  /** The run's training configuration: the learning curves' legend says what the train series measured. */
+  trainingConfig?: Record<string, unknown>;
 }): Record<string, Buffer> {
   const { grid, mistakes } = samplePictures(images, probs, metrics);
   const pictures: Record<string, Buffer> = {
@@ -121,6 +124,7 @@ export function renderReportPictures({
       },
     ),
   };
-  if (trainingRows.length > 0) pictures[PICTURES.learningCurves] = renderLearningCurves(trainingRows);
+  if (trainingRows.length > 0)
+    pictures[PICTURES.learningCurves] = renderLearningCurves(trainingRows, { trainingConfig });
   return pictures;
 }

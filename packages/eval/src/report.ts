@@ -319,6 +319,7 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
     rawBySource,
     applied,
     trainingRows,
+    trainingConfig: report.model.trainingConfig,
   });
   const html = renderIndexHtml(report, pictures, trainingRows);
 
