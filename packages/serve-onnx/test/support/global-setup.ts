@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { HANDWRITING_DIR, RANDOM_READER, RANDOM_READER_62, RANDOM_READER_SEED4 } from './paths.js';
 
 /**
- * Vitest global setup: the handwriting photos and a random-weight line reader exist before any serve test
- * runs. Made in a child process
+ * Vitest global setup: the handwriting photos (when the raw EMNIST test files are found; else one warning and
+ * none) and the random-weight line readers exist before any serve test runs. Made in a child process
  * (workspace packages resolve to their sources there through --conditions=source, as in `pnpm hcr`).
  */
 export default function setup() {

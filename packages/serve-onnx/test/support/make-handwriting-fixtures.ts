@@ -1,23 +1,36 @@
 /**
  * Real handwritten characters as phone-photo-like JPEGs (dark ink on grey paper, upscaled, uneven light, noise),
- * for the recognition tests: letters from the letters test split and digits from emnist-digits-repack, neither
- * used to train the fixture model. Made at test time from the raw IDX files (HCR_DATA_DIR, default
- * ../shared/data), so no dataset images live in the repository. Deterministic.
+ * for the recognition tests: letters from the letters test split and digits from the EMNIST digits test split,
+ * neither used to train the fixture model. Made at test time from the raw IDX files, so no dataset images live
+ * in the repository. Deterministic. The sources are chosen as `hcr data prepare` chooses them: the official
+ * EMNIST files when present, else the offline repacks, looked for in HCR_DATA_DIR (default ../shared/data beside
+ * the repository) and the user cache (`hcr data download`). Without either, no photos are made (the vitest
+ * global setup warns once).
  */
 
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createRng, LABEL_SPACE_36 } from '@hcr/core';
-import { normaliseCharacter, readIdx, requireRawFile, transposeImages } from '@hcr/data';
+import { createRng, HcrError, LABEL_SPACE_36 } from '@hcr/core';
+import {
+  type DataDirOptions,
+  datasetLock,
+  type FileRole,
+  findRawFile,
+  normaliseCharacter,
+  readIdx,
+  requireRawFile,
+  searchDirs,
+  transposeImages,
+} from '@hcr/data';
 import sharp from 'sharp';
 
 const PER_CLASS = 2;
 
 /** Upright, canonically normalised 28x28 images and labels of one raw test set. */
-async function rawTestSet(dataset: string, dataDir: string) {
-  const images = await readIdx(requireRawFile(dataset, 'test-images', { dataDir }).path, 3);
-  const labels = await readIdx(requireRawFile(dataset, 'test-labels', { dataDir }).path, 1);
+async function rawTestSet(dataset: string, opts: DataDirOptions) {
+  const images = await readIdx(requireRawFile(dataset, 'test-images', opts).path, 3);
+  const labels = await readIdx(requireRawFile(dataset, 'test-labels', opts).path, 1);
   const count = images.dims[0]!;
   const pixels = transposeImages(images.data, count, 28); // EMNIST is stored transposed
   for (let i = 0; i < count; i++) {
@@ -28,14 +41,50 @@ async function rawTestSet(dataset: string, dataDir: string) {
   return { count, pixels, labels: Uint8Array.from(labels.data, toClass) };
 }
 
-export async function makeHandwritingFixtures(
-  outDir: string,
-  dataDir = process.env.HCR_DATA_DIR || resolve('../shared/data'),
-) {
-  if (existsSync(join(outDir, 'Z-1.jpg'))) return outDir;
+/** Where the raw files are looked for first: HCR_DATA_DIR, else ../shared/data beside the repository. */
+export const defaultDataDir = () =>
+  process.env.HCR_DATA_DIR || resolve(import.meta.dirname, '../../../../../shared/data');
+
+const TEST_ROLES: FileRole[] = ['test-images', 'test-labels'];
+const ALL_ROLES: FileRole[] = ['train-images', 'train-labels', ...TEST_ROLES];
+
+/**
+ * The letters and digits test sets to make the photos from, as `resolveLetterSource('auto')` and
+ * `resolveExtraSource('auto')` in @hcr/data choose them: the official EMNIST Letters (all four files) and
+ * EMNIST Digits test files when present, else the offline repacks. undefined when either kind is not found.
+ */
+export function handwritingSources(
+  opts: DataDirOptions,
+):
+  | { letters: 'emnist-letters' | 'emnist-letters-repack'; digits: 'emnist-digits' | 'emnist-digits-repack' }
+  | undefined {
+  const present = (dataset: string, roles: FileRole[]) =>
+    datasetLock().datasets[dataset] !== undefined && roles.every((r) => findRawFile(dataset, r, opts).found);
+  const letters = present('emnist-letters', ALL_ROLES)
+    ? 'emnist-letters'
+    : present('emnist-letters-repack', TEST_ROLES)
+      ? 'emnist-letters-repack'
+      : undefined;
+  const digits = present('emnist-digits', TEST_ROLES)
+    ? 'emnist-digits'
+    : present('emnist-digits-repack', TEST_ROLES)
+      ? 'emnist-digits-repack'
+      : undefined;
+  return letters && digits ? { letters, digits } : undefined;
+}
+
+/** True when the photos are in `dir` (made in a temporary folder, then renamed into place whole). */
+export const handwritingPhotosPresent = (dir: string) => existsSync(join(dir, 'Z-1.jpg'));
+
+/** Makes the photos in `outDir` (kept if already there) and returns it; throws DATA_FILE_MISSING without the raw files. */
+export async function makeHandwritingFixtures(outDir: string, dataDir = defaultDataDir()) {
+  if (handwritingPhotosPresent(outDir)) return outDir;
+  const opts = { dataDir };
+  const sources = handwritingSources(opts);
+  if (!sources) throw missingSources(opts);
   const rng = createRng(11);
-  const letters = await rawTestSet('emnist-letters-repack', dataDir);
-  const digits = await rawTestSet('emnist-digits-repack', dataDir);
+  const letters = await rawTestSet(sources.letters, opts);
+  const digits = await rawTestSet(sources.digits, opts);
   const tmp = `${outDir}.tmp-${process.pid}`;
   await mkdir(tmp, { recursive: true });
   for (let c = 0; c < 36; c++) {
@@ -72,4 +121,25 @@ export async function makeHandwritingFixtures(
   return outDir;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await makeHandwritingFixtures(process.argv[2]!);
+function missingSources(opts: DataDirOptions) {
+  return new HcrError(
+    'DATA_FILE_MISSING',
+    `No EMNIST letters and digits test files (official or repack) in ${searchDirs(opts).join(', ')}.`,
+    {
+      hint: "Point HCR_DATA_DIR at the folder holding emnist-letters-repack/ and emnist-digits-repack/ (in this project's checkouts: ../shared/data), or fetch the official files with `hcr data download --dataset emnist-letters emnist-digits` (needs internet).",
+    },
+  );
+}
+
+// The vitest global setup's entry: without the raw files, one warning and no photos.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const outDir = process.argv[2]!;
+  const opts = { dataDir: defaultDataDir() };
+  if (handwritingPhotosPresent(outDir) || handwritingSources(opts))
+    await makeHandwritingFixtures(outDir, opts.dataDir);
+  else {
+    console.warn(
+      `warning: the handwriting photos for the serving tests were not made. ${missingSources(opts).message}`,
+    );
+  }
+}
