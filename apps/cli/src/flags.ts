@@ -43,3 +43,11 @@ export function wholeNumber(
     hint: `Pass e.g. ${flag} ${example}.`,
   });
 }
+
+/** A comma-separated flag value: `a, b,c` -> ['a', 'b', 'c'] (blanks dropped). */
+export function commaList(v: string): string[] {
+  return v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}

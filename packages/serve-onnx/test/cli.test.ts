@@ -74,6 +74,8 @@ describe('hcr serve', () => {
         ['--log-level', 'verbose'],
         /--log-level must be one of fatal, error, warn, info, debug, trace, silent/,
       ],
+      [['--cors', 'app.example.com'], /CORS origin "app\.example\.com" is not an origin/],
+      [['--allowed-hosts', 'hcr.example.com:443'], /Allowed host "hcr\.example\.com:443" is not a host name/],
     ];
     const runs = await Promise.all(
       cases.map(([flags]) => run(['serve', '--model', FIXTURE_MODEL, ...flags])),

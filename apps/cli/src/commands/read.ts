@@ -16,7 +16,7 @@ import {
 } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { minConfidenceFlag, rangeInt } from '../flags.js';
+import { commaList, minConfidenceFlag, rangeInt } from '../flags.js';
 import {
   expandImageArgs,
   IMAGE_EXTENSIONS,
@@ -32,10 +32,7 @@ export const DEFAULT_READER = 'artifacts/model/reader/model.onnx';
 
 /** `a.onnx,b.onnx`: several readers trained alike, read as one ensemble; one path stays a string. */
 export function readerPaths(spec: string): string | string[] {
-  const paths = spec
-    .split(',')
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const paths = commaList(spec);
   return paths.length === 1 ? paths[0]! : paths;
 }
 

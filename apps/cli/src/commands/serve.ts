@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { HcrError } from '@hcr/core';
 import { loadLexicons } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
-import { oneOf, wholeNumber } from '../flags.js';
+import { commaList, oneOf, wholeNumber } from '../flags.js';
 import { DEFAULT_READER, readerPaths } from './read.js';
 
 /** Where trained models land; `latest` links to the newest run. */
@@ -61,6 +61,16 @@ export function registerServe(program: Command): void {
     )
     .option('--host <host>', 'address to listen on (env HOST; default 127.0.0.1, this machine only)')
     .option('--port <n>', 'port (env PORT; default 8080; 0 = any free port)', int('--port', 0, 65535, 8080))
+    .option(
+      '--allowed-hosts <names>',
+      "host names answered besides IPs and localhost, comma-separated, or 'any' (default: none when listening on 127.0.0.1, any on another --host)",
+      (v: string) => (v.trim() === 'any' ? 'any' : commaList(v)),
+    )
+    .option(
+      '--cors <origins>',
+      "web origins whose pages may call the API from a browser, comma-separated (e.g. https://app.example.com), or '*' (default: only the server's own page)",
+      (v: string) => (v.trim() === '*' ? '*' : commaList(v)),
+    )
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', int('--threads'))
     .option(
       '--max-batch <n>',
@@ -129,6 +139,8 @@ export function registerServe(program: Command): void {
         prepareWorkers: opts.prepareWorkers,
         host: opts.host ?? env.HOST ?? '127.0.0.1',
         port,
+        allowedHosts: opts.allowedHosts,
+        corsOrigins: opts.cors,
         intraOpThreads: opts.threads,
         logLevel:
           opts.logLevel ??

@@ -13,6 +13,7 @@ import { registerErrors } from './plugins/errors.js';
 import { registerLifecycle } from './plugins/lifecycle.js';
 import { registerMultipart } from './plugins/multipart.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { type OriginPolicy, registerOrigins } from './plugins/origins.js';
 import { registerStatic } from './plugins/static.js';
 import { registerValidation } from './plugins/validation.js';
 import { registerReadRoute } from './read-route.js';
@@ -66,6 +67,11 @@ export interface AppOptions {
   limits?: Partial<ServerLimits>;
   /** Micro-batching; `false` runs every request's images on their own. */
   batching?: Partial<BatcherOptions> | false;
+  /**
+   * Host names and browser origins answered (`OriginPolicy`). Default here: any host name, no other origin's
+   * pages; `startServer` answers only IPs and localhost when it listens on a loopback address.
+   */
+  origins?: Partial<OriginPolicy>;
 }
 
 export interface HcrApp {
@@ -100,6 +106,7 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
     logController: new LogController({ disableRequestLogging: true }),
   });
 
+  await registerOrigins(app, { allowedHosts: 'any', corsOrigins: [], ...opts.origins });
   registerValidation(app);
   registerContentTypes(app, limits.bodyLimit);
   await registerMultipart(app, limits);

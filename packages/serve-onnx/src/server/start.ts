@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { createLineReader, type LineReader } from '../reader/line-reader.js';
 import { createRecognizer, type Recognizer, type SessionTuning } from '../recognizer.js';
 import { type AppOptions, buildApp, DEFAULT_LIMITS, type HcrApp, type ServerLimits } from './app.js';
+import { checkOriginPolicy, defaultOriginPolicy, type OriginPolicy } from './plugins/origins.js';
 
 export interface ServeOptions extends SessionTuning {
   /** Path to model.onnx (or a recognizer already made). */
@@ -31,6 +32,13 @@ export interface ServeOptions extends SessionTuning {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /**
+   * Host names answered besides IPs and localhost (`'any'`: all). Default: none on a loopback `host` (a web page
+   * cannot reach the server by pointing its own name at 127.0.0.1), any on another address.
+   */
+  allowedHosts?: OriginPolicy['allowedHosts'];
+  /** Web origins whose pages may call /v1/ from a browser, with CORS headers (`'*'`: any). Default none. */
+  corsOrigins?: OriginPolicy['corsOrigins'];
   logLevel?: string;
   logger?: Logger;
   limits?: Partial<ServerLimits>;
@@ -49,6 +57,7 @@ export interface RunningServer extends HcrApp {
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  checkOriginPolicy(opts); // before any model loads
   // libvips' operation cache (50 MB by default) only helps when the same file is processed again;
   // a server sees new images, so the cache would just hold memory.
   sharp.cache(false);
@@ -92,8 +101,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await recognizer.close();
     throw e;
   }
-  const hcr = await buildApp({ recognizer, reader, logger, limits: opts.limits, batching: opts.batching });
   const host = opts.host ?? '127.0.0.1';
+  const policy = defaultOriginPolicy(host);
+  const origins: OriginPolicy = {
+    allowedHosts: opts.allowedHosts ?? policy.allowedHosts,
+    corsOrigins: opts.corsOrigins ?? policy.corsOrigins,
+  };
+  const hcr = await buildApp({
+    recognizer,
+    reader,
+    logger,
+    limits: opts.limits,
+    batching: opts.batching,
+    origins,
+  });
   try {
     await hcr.app.listen({ host, port: opts.port ?? 8080 });
   } catch (e) {
