@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
@@ -25,22 +26,53 @@ export interface ImageInput {
   name: string;
   file: string;
   page?: number;
+  /** Why it cannot be read (a folder that cannot be listed): reported as its row, as a file that cannot be read is. */
+  error?: HcrError;
 }
 
 const isImageName = (name: string) => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
 
-/** Images under `dir`, recursively, in name order; hidden entries (.git, .DS_Store) are skipped. */
-async function imagesUnder(dir: string): Promise<string[]> {
-  const entries = (await readdir(dir, { withFileTypes: true }))
+/** A file found under a folder, or a folder under it that could not be listed (its error). */
+interface Found {
+  file: string;
+  error?: HcrError;
+}
+
+/**
+ * Images under `dir`, recursively, in name order; hidden entries (.git, .DS_Store) are skipped. A folder that
+ * cannot be listed (no permission) is one entry with its error, and the search goes on beside it.
+ */
+async function imagesUnder(dir: string): Promise<Found[]> {
+  let listed: Dirent[];
+  try {
+    listed = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    return [{ file: dir, error: unreadable(dir, e as NodeJS.ErrnoException, 'folder') }];
+  }
+  const entries = listed
     .filter((e) => !e.name.startsWith('.'))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const found: string[] = [];
+  const found: Found[] = [];
   for (const e of entries) {
     const path = join(dir, e.name);
     if (e.isDirectory()) found.push(...(await imagesUnder(path)));
-    else if ((e.isFile() || e.isSymbolicLink()) && isImageName(e.name)) found.push(path);
+    else if ((e.isFile() || e.isSymbolicLink()) && isImageName(e.name)) found.push({ file: path });
   }
   return found;
+}
+
+/** Why a file or folder cannot be read, as one error naming it (permission denied, no such file, ...). */
+export function unreadable(path: string, e: NodeJS.ErrnoException, kind: 'file' | 'folder'): HcrError {
+  const verb = kind === 'folder' ? `Cannot list the folder ${path}` : `Cannot read ${path}`;
+  if (e.code === 'EACCES' || e.code === 'EPERM')
+    return new HcrError('PERMISSION_DENIED', `${verb}: permission denied.`, {
+      hint: `Check its permissions (ls -ld ${path}), or run hcr as a user who may read it.`,
+    });
+  if (e.code === 'ENOENT' || e.code === 'ENOTDIR')
+    return new HcrError('FILE_MISSING', `${verb}: no such ${kind}.`, { hint: 'Check the path.' });
+  return new HcrError(kind === 'folder' ? 'FOLDER_UNREADABLE' : 'FILE_UNREADABLE', `${verb}: ${e.message}.`, {
+    hint: 'Check the path.',
+  });
 }
 
 /**
@@ -51,7 +83,8 @@ async function imagesUnder(dir: string): Promise<string[]> {
  */
 export async function expandImageArgs(args: readonly string[]): Promise<ImageInput[]> {
   const inputs: ImageInput[] = [];
-  for (const file of await expandFileArgs(args)) inputs.push(...(await pagesOf(file)));
+  for (const { file, error } of await expandFileArgs(args))
+    inputs.push(...(error ? [{ name: file, file, error }] : await pagesOf(file)));
   return inputs;
 }
 
@@ -112,15 +145,15 @@ async function mayHoldPages(file: string): Promise<boolean> {
   }
 }
 
-async function expandFileArgs(args: readonly string[]): Promise<string[]> {
-  const files: string[] = [];
+async function expandFileArgs(args: readonly string[]): Promise<Found[]> {
+  const files: Found[] = [];
   for (const arg of args) {
     const isDir = await stat(arg).then(
       (s) => s.isDirectory(),
       () => false,
     );
     if (!isDir) {
-      files.push(arg);
+      files.push({ file: arg });
       continue;
     }
     const found = await imagesUnder(arg);
@@ -138,14 +171,13 @@ async function expandFileArgs(args: readonly string[]): Promise<string[]> {
 }
 
 /**
- * One image's file bytes, or FILE_MISSING naming the file (reported for that image alone). A page of a PDF or
- * TIFF is the whole file: read it with `pageOf(input)` in the limits, so that it is drawn where it is prepared.
+ * One image's file bytes, or an error naming the file (FILE_MISSING, PERMISSION_DENIED; reported for that image
+ * alone). A page of a PDF or TIFF is the whole file: read it with `pageOf(input)` in the limits, so that it is drawn where it is prepared.
  */
 async function readImageFile(input: ImageInput): Promise<Uint8Array> {
-  return readFile(input.file).catch((e: Error) => {
-    throw new HcrError('FILE_MISSING', `Cannot read ${input.file}: ${e.message}.`, {
-      hint: 'Check the path.',
-    });
+  if (input.error) throw input.error;
+  return readFile(input.file).catch((e: NodeJS.ErrnoException) => {
+    throw unreadable(input.file, e, 'file');
   });
 }
 
