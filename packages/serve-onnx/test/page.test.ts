@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
 import { holdAnswers } from './support/held-answers.js';
 import { HANDWRITING_DIR, RECOGNITION_MODEL } from './support/models.js';
+import { PHOTOS } from './support/paths.js';
 import { waitFor } from './support/wait.js';
 
 const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
@@ -158,7 +159,7 @@ describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () =
     await page.locator('#classes').selectOption('all');
   });
 
-  it('reads an uploaded photo of handwriting', async () => {
+  it.skipIf(!PHOTOS)('reads an uploaded photo of handwriting', async () => {
     await page.getByRole('button', { name: 'Clear' }).click();
     await page.locator('#upload').setInputFiles(join(HANDWRITING_DIR, '3-0.jpg'));
     const labels = await topLabels(page);

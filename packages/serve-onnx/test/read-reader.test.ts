@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLineReader, inspectReader, type LineReader, type PreparedLine } from '../src/index.js';
 import { lineScan, pageScan, uniform } from './support/line-synth.js';
 import { FIXTURE_MODEL, HANDWRITING_DIR, handwritingFiles } from './support/models.js';
-import { RANDOM_READER, RANDOM_READER_62, RANDOM_READER_SEED4 } from './support/paths.js';
+import { PHOTOS, RANDOM_READER, RANDOM_READER_62, RANDOM_READER_SEED4 } from './support/paths.js';
 import { pngWithHeader } from './support/png-bomb.js';
 
 async function code(p: Promise<unknown>): Promise<string> {
@@ -248,25 +248,28 @@ describe('createLineReader (random-weight reader)', () => {
     ).resolves.toBe('LEXICON_EMPTY');
   });
 
-  it('reads a line of real handwriting from the EMNIST-made fixtures without error', async () => {
-    // Two real handwritten characters side by side: proves decoding + preprocessing of real pixels.
-    const files = handwritingFiles().slice(0, 2);
-    const parts = await Promise.all(
-      files.map((f) => sharp(`${HANDWRITING_DIR}${f}`).resize(64, 64).greyscale().raw().toBuffer()),
-    );
-    const joined = Buffer.alloc(128 * 64);
-    for (let y = 0; y < 64; y++)
-      parts.forEach((p, i) => {
-        p.copy(joined, y * 128 + i * 64, y * 64, y * 64 + 64);
-      });
-    const png = await sharp(joined, { raw: { width: 128, height: 64, channels: 1 } })
-      .png()
-      .toBuffer();
-    const line: PreparedLine = await reader.prepare(png);
-    expect(line.height).toBe(32);
-    expect(typeof (await reader.read(line)).text).toBe('string');
-    await readFile(`${HANDWRITING_DIR}${files[0]}`); // the fixture exists
-  });
+  it.skipIf(!PHOTOS)(
+    'reads a line of real handwriting from the EMNIST-made fixtures without error',
+    async () => {
+      // Two real handwritten characters side by side: proves decoding + preprocessing of real pixels.
+      const files = handwritingFiles().slice(0, 2);
+      const parts = await Promise.all(
+        files.map((f) => sharp(`${HANDWRITING_DIR}${f}`).resize(64, 64).greyscale().raw().toBuffer()),
+      );
+      const joined = Buffer.alloc(128 * 64);
+      for (let y = 0; y < 64; y++)
+        parts.forEach((p, i) => {
+          p.copy(joined, y * 128 + i * 64, y * 64, y * 64 + 64);
+        });
+      const png = await sharp(joined, { raw: { width: 128, height: 64, channels: 1 } })
+        .png()
+        .toBuffer();
+      const line: PreparedLine = await reader.prepare(png);
+      expect(line.height).toBe(32);
+      expect(typeof (await reader.read(line)).text).toBe('string');
+      await readFile(`${HANDWRITING_DIR}${files[0]}`); // the fixture exists
+    },
+  );
 });
 
 describe('createLineReader (a case-sensitive reader: hcr62-line)', () => {

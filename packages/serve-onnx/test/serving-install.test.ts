@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
+import { PHOTOS } from './support/paths.js';
 import {
   formatSizes,
   installedPackages,
@@ -59,7 +60,7 @@ describe('a serving-only install from the packed tarballs (npm, no workspace)', 
     );
   });
 
-  it('recognises a handwritten character through the recognizer subpath', async () => {
+  it.skipIf(!PHOTOS)('recognises a handwritten character through the recognizer subpath', async () => {
     copyFileSync(FIXTURE_MODEL, join(install.project, 'model.onnx'));
     copyFileSync(join(HANDWRITING_DIR, '7-0.jpg'), join(install.project, 'seven.jpg'));
     writeFileSync(

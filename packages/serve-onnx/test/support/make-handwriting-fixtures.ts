@@ -8,7 +8,6 @@
  * global setup warns once).
  */
 
-import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createRng, HcrError, LABEL_SPACE_36 } from '@hcr/core';
@@ -24,6 +23,7 @@ import {
   transposeImages,
 } from '@hcr/data';
 import sharp from 'sharp';
+import { handwritingPhotosPresent } from './paths.js';
 
 const PER_CLASS = 2;
 
@@ -73,8 +73,7 @@ export function handwritingSources(
   return letters && digits ? { letters, digits } : undefined;
 }
 
-/** True when the photos are in `dir` (made in a temporary folder, then renamed into place whole). */
-export const handwritingPhotosPresent = (dir: string) => existsSync(join(dir, 'Z-1.jpg'));
+export { handwritingPhotosPresent } from './paths.js';
 
 /** Makes the photos in `outDir` (kept if already there) and returns it; throws DATA_FILE_MISSING without the raw files. */
 export async function makeHandwritingFixtures(outDir: string, dataDir = defaultDataDir()) {

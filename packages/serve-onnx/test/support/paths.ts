@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -6,6 +7,10 @@ export const TEST_CACHE_DIR = process.env.HCR_TEST_CACHE_DIR ?? tmpdir();
 
 /** Made from the raw EMNIST test files by the vitest global setup (support/make-handwriting-fixtures.ts). */
 export const HANDWRITING_DIR = `${join(TEST_CACHE_DIR, 'hcr-handwriting-fixtures-v1')}/`;
+/** True when the photos are in `dir` (made in a temporary folder, then renamed into place whole). */
+export const handwritingPhotosPresent = (dir: string) => existsSync(join(dir, 'Z-1.jpg'));
+/** The global setup made the photos (it needs the raw EMNIST test files): the tests reading them skip without. */
+export const PHOTOS = handwritingPhotosPresent(HANDWRITING_DIR);
 /** A line reader with random weights, written by the vitest global setup (support/make-reader-model.ts). */
 export const RANDOM_READER = join(TEST_CACHE_DIR, 'hcr-reader-random-v1.onnx');
 /** Another random reader like RANDOM_READER (seed 4): the second member of an ensemble. */
