@@ -50,6 +50,15 @@ export interface CompareSide {
   manifestSha256: string;
   /** Images of the test split (the confusions' denominator). */
   testImages: number;
+  /** The report's eval.json formatVersion. */
+  formatVersion: number;
+  /** How its confidences were calibrated (`calibration.applied.method`), `none` for a raw model. */
+  calibration: string;
+  /** The raw (uncalibrated) model's ECE on the test split, when the report records it. */
+  uncalibratedEce: number | null;
+  /** The run's uid and the weights evaluated, when the report records them (reports made before: null). */
+  uid: string | null;
+  weightsSha256: string | null;
 }
 
 export interface CompareReport {
@@ -60,6 +69,11 @@ export interface CompareReport {
   sameData: boolean;
   /** Why they did not (dataset, `--sample`, image counts), for people; empty when `sameData`. */
   dataDifferences: string[];
+  /**
+   * Why some figures were not measured alike although the images may be the same: another eval.json formatVersion,
+   * or another calibration method (the ECE delta is then partly the calibration, not the model). Empty when none.
+   */
+  measurementDifferences: string[];
   headline: MetricDelta[];
   perClass: ClassDelta[];
   /** Largest F1 gains and losses, b relative to a. */
@@ -109,7 +123,14 @@ async function loadReport(
   for (const c of candidates) {
     if (!c.endsWith('.json') || !(await isFile(c))) continue;
     const r = JSON.parse(await readFile(c, 'utf8')) as EvalReport;
-    if (r.formatVersion !== 1 || !Array.isArray(r.perClass))
+    // any formatVersion with the figures compared: a version difference is reported (measurementDifferences)
+    if (
+      !Number.isInteger(r.formatVersion) ||
+      r.formatVersion < 1 ||
+      !Array.isArray(r.perClass) ||
+      !r.overall ||
+      !r.calibration
+    )
       throw new HcrError('REPORT_INVALID', `${c} is not an hcr eval.json.`, {
         hint: 'Pass a run id with a report, a report directory, or its eval.json.',
       });
@@ -143,6 +164,34 @@ export function dataDifferences(a: EvalReport, b: EvalReport): string[] {
       .join(', ');
   if (out.length === 0 && (counts(a) !== counts(b) || a.overall.count !== b.overall.count))
     out.push(`images ${counts(a)} vs ${counts(b)}`);
+  return out;
+}
+
+/** A report's calibration method; a report without `calibration.applied` (made before calibration) is raw. */
+const calibrationOf = (r: EvalReport): string => r.calibration.applied?.method ?? 'none';
+
+/**
+ * What makes two reports' figures not measured alike beyond their images: the eval.json formatVersion (a field may
+ * have changed meaning) and the calibration method (ECE and the reliability of calibrated confidences are not
+ * comparable with a raw model's: the ECE delta would be the calibration, not the model).
+ */
+export function measurementDifferences(a: EvalReport, b: EvalReport): string[] {
+  const out: string[] = [];
+  if (a.formatVersion !== b.formatVersion)
+    out.push(
+      `eval.json formatVersion ${a.formatVersion} vs ${b.formatVersion}: a figure may not mean the same in both; evaluate both with the same hcr`,
+    );
+  const [ca, cb] = [calibrationOf(a), calibrationOf(b)];
+  if (ca !== cb) {
+    const raw = (r: EvalReport) =>
+      r.calibration.uncalibrated?.ece === undefined ? null : pct(r.calibration.uncalibrated.ece);
+    const [ra, rb] = [raw(a), raw(b)];
+    out.push(
+      `calibration ${ca} vs ${cb}: the ECE delta is largely the calibration, not a better or worse model${
+        ra && rb ? ` (the raw models' ECE: A ${ra}, B ${rb})` : ''
+      }`,
+    );
+  }
   return out;
 }
 
@@ -230,6 +279,11 @@ export function diffReports(a: EvalReport, b: EvalReport, dirs?: { a: string; b:
     runtime: r.runtime,
     manifestSha256: r.data.manifestSha256,
     testImages: r.overall.count,
+    formatVersion: r.formatVersion,
+    calibration: calibrationOf(r),
+    uncalibratedEce: r.calibration.uncalibrated?.ece ?? null,
+    uid: r.model.uid ?? null,
+    weightsSha256: r.model.weightsSha256 ?? null,
   });
   return {
     formatVersion: 1,
@@ -237,6 +291,7 @@ export function diffReports(a: EvalReport, b: EvalReport, dirs?: { a: string; b:
     b: side(b, dirs?.b),
     sameData: differences.length === 0,
     dataDifferences: differences,
+    measurementDifferences: measurementDifferences(a, b),
     headline,
     perClass,
     mostImproved: byDelta
@@ -279,10 +334,14 @@ export function renderCompareHtml(c: CompareReport): string {
   const rows = c.headline
     .map((h) => {
       const lowerBetter = h.metric === 'ECE' || h.metric.startsWith('twin');
+      // an ECE of two calibrations is not the model's change: no good/bad colour, and said beside it
+      const notAlike = h.metric === 'ECE' && c.a.calibration !== c.b.calibration;
       const [va, vb, d] = isFraction(h.metric)
         ? [h.a.toFixed(4), h.b.toFixed(4), signedFraction(h.delta)]
         : [pct(h.a), pct(h.b), `${signedPoints(h.delta)} pts`];
-      return `<tr><td>${esc(h.metric)}</td><td>${va}</td><td>${vb}</td><td class="${tone(h.delta, !lowerBetter)}">${d}</td></tr>`;
+      return notAlike
+        ? `<tr><td>${esc(h.metric)} <small class="bad">(calibration ${esc(c.a.calibration)} vs ${esc(c.b.calibration)}: not like for like)</small></td><td>${va}</td><td>${vb}</td><td>${d}</td></tr>`
+        : `<tr><td>${esc(h.metric)}</td><td>${va}</td><td>${vb}</td><td class="${tone(h.delta, !lowerBetter)}">${d}</td></tr>`;
     })
     .join('');
   // one support column when both reports scored the same images of every class, else A's and B's
@@ -325,6 +384,10 @@ h1{overflow-wrap:anywhere}</style></head>
     c.sameData
       ? 'Both scored the same images.'
       : `<b class="bad">The two reports scored different images (${esc(c.dataDifferences.join('; '))}); deltas are not like for like.</b>`
+  }${
+    c.measurementDifferences.length
+      ? ` <b class="bad" id="measurement-differences">The two reports were not measured alike: ${esc(c.measurementDifferences.join('; '))}.</b>`
+      : ''
   }</p>
 <h2>Headline</h2><table id="headline"><tr><th>metric</th><th>A</th><th>B</th><th>delta (B minus A)</th></tr>${rows}</table>
 <p>Most improved classes (F1): ${esc(c.mostImproved.join(', ') || 'none')}; most regressed: ${esc(c.mostRegressed.join(', ') || 'none')}.</p>

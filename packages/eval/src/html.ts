@@ -299,6 +299,9 @@ ${agreement}
 ${kv({
   architecture: r.model.architecture,
   'run id': r.model.id,
+  'run uid': r.model.uid ?? '(not recorded)',
+  'weights sha256 (weights.bin)': r.model.weightsSha256 ?? '(none)',
+  'ONNX sha256': r.model.onnxSha256 ?? '(no ONNX runtime ran)',
   commit: r.model.commit,
   created: r.model.createdAt,
   'training engine': r.model.trainingEngine,

@@ -18,6 +18,7 @@ export {
   dataDifferences,
   diffReports,
   type MetricDelta,
+  measurementDifferences,
 } from './compare.js';
 export {
   type ConfusionEntry,
@@ -47,6 +48,7 @@ export type {
   LineSourceReport,
   LinesReport,
   LinesTiming,
+  ReaderModelSection,
 } from './lines/report.js';
 export {
   ensembleLineRuntime,
@@ -83,6 +85,13 @@ export {
   type TrainingMetricsRow,
 } from './model-files.js';
 export { readOnnxMetadataProps } from './onnx-metadata.js';
+export {
+  type EvalEnvironment,
+  evalCommit,
+  evalEnvironment,
+  fileSha256,
+  weightsSha256,
+} from './provenance.js';
 export {
   DEFAULT_REPORTS_DIR,
   type EvalOptions,

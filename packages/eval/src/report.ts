@@ -16,9 +16,11 @@ import type { EngineName } from '@hcr/engine';
 import { type EvalMetrics, evaluatePredictions, reliabilityBySource } from './evaluate.js';
 import { renderIndexHtml } from './html.js';
 import { DEFAULT_MODELS_DIR, type ModelRun, readTrainingMetrics, resolveModelRun } from './model-files.js';
+import { type EvalEnvironment, evalEnvironment, fileSha256, weightsSha256 } from './provenance.js';
 import { checkModelAgainstData, type EvalImages, loadImages, trainingDatasetDir } from './report-data.js';
 import { PICTURES, renderReportPictures } from './report-pictures.js';
 import { compareRuntimes, makePredictor, runRuntime } from './report-runtimes.js';
+import { ONNX_FILE } from './runtimes/onnx.js';
 import type { Predictor, RuntimeName } from './runtimes/predictor.js';
 
 export const DEFAULT_REPORTS_DIR = 'artifacts/reports';
@@ -75,10 +77,17 @@ export interface RuntimeAgreement {
 }
 
 export interface EvalReport extends EvalMetrics {
+  /** Bumped only when a field is removed, renamed or changes meaning (README: "eval.json and lines.json"). */
   formatVersion: 1;
   model: {
     id: string;
+    /** metadata.json's uid: unique per training run (null when it has none). Absent in reports made before it. */
+    uid?: string | null;
     dir: string;
+    /** sha256 of the weights.bin evaluated (null when the model has none). Absent in older reports. */
+    weightsSha256?: string | null;
+    /** sha256 of the ONNX file evaluated; null when no ONNX runtime ran. Absent in older reports. */
+    onnxSha256?: string | null;
     architecture: string;
     commit: string;
     createdAt: string;
@@ -110,7 +119,12 @@ export interface EvalReport extends EvalMetrics {
     applied: ConfidenceCalibration | null;
     uncalibrated: { ece: number; sources: Partial<Record<SourceName, number>> };
   };
-  /** Wall-clock numbers; everything outside this field is deterministic for the same model and data. */
+  /**
+   * Where, when and with what the report was made. With `timing`, the only fields that differ between two
+   * evaluations of the same model and data. Absent in older reports.
+   */
+  environment?: EvalEnvironment;
+  /** Wall-clock numbers; everything outside this field and `environment` is deterministic for the same model and data. */
   timing: { runtimes: RuntimeTiming[] };
 }
 
@@ -132,11 +146,14 @@ function modelCalibration(run: ModelRun): ConfidenceCalibration | undefined {
   }
 }
 
-function modelSection(run: ModelRun): EvalReport['model'] {
+async function modelSection(run: ModelRun, onnxFile: string | undefined): Promise<EvalReport['model']> {
   const m: ModelMetadata = run.metadata;
   return {
     id: run.id,
+    uid: m.uid ?? null,
     dir: relative(process.cwd(), run.dir) || '.',
+    weightsSha256: await weightsSha256(run.dir),
+    onnxSha256: onnxFile === undefined ? null : await fileSha256(onnxFile),
     architecture: m.architecture,
     commit: m.commit,
     createdAt: m.createdAt,
@@ -281,7 +298,11 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
   const trainingRows = await readTrainingMetrics(run.dir);
   const report: EvalReport = {
     formatVersion: 1,
-    model: modelSection(run),
+    // the ONNX file hashed is the one onnxPredictor read (--onnx, else <modelDir>/model.onnx)
+    model: await modelSection(
+      run,
+      runtimes.includes('onnx') ? (opts.onnxFile ?? join(run.dir, ONNX_FILE)) : undefined,
+    ),
     data: {
       dir: relative(process.cwd(), dataset.dir) || '.',
       manifestSha256: dataset.manifestSha256,
@@ -301,6 +322,7 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
       uncalibrated: { ece: uncalibrated.ece, sources: {} },
     },
     pictures: { ...PICTURES },
+    environment: evalEnvironment(),
     timing: { runtimes: results.map((r) => r.timing) },
   };
   for (const [name, r] of Object.entries(rawBySource))

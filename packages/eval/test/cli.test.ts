@@ -87,6 +87,32 @@ describe('hcr eval (CLI)', () => {
     expect(same.code, same.stderr).toBe(0);
     expect(same.stderr).not.toMatch(/warning/);
     expect(JSON.parse(same.stdout).sameData).toBe(true);
+
+    // the same images, but B's confidences calibrated: its lower ECE is the calibration, and the output says so
+    await mkdir(join(out, 'cal'));
+    const applied = {
+      method: 'answer-kind-temperature',
+      temperatures: { digit: 0.7, digitOverLetter: 0.4, letter: 0.8, letterOverDigit: 0.8 },
+      singleTemperature: 0.6,
+      fittedOn: 'val',
+      objective: 'test',
+      fit: { eceBefore: {}, eceAfter: {} },
+      createdAt: '2026-01-01T00:00:00.000Z',
+    };
+    await writeFile(
+      join(out, 'cal', 'eval.json'),
+      JSON.stringify({
+        ...report,
+        data: { ...report.data, sample: 40 },
+        calibration: { ...report.calibration, applied },
+      }),
+    );
+    const cal = await hcr(['eval', '--compare', 'a', 'cal', '--out', out]);
+    expect(cal.code, cal.stderr).toBe(0);
+    expect(cal.stderr).not.toMatch(/same images/);
+    expect(cal.stderr).toContain(
+      'warning the two reports were not measured alike: calibration none vs answer-kind-temperature: the ECE delta is largely the calibration, not a better or worse model',
+    );
   });
 
   it('exits non-zero with the fix for bad input, writing nothing', async () => {

@@ -1,7 +1,9 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL_SPACE_62 } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
-import { compareSummary, diffReports, renderCompareHtml } from '../src/compare.js';
+import { compareReports, compareSummary, diffReports, renderCompareHtml } from '../src/compare.js';
 import { MIXED, report } from './hand-report.js';
 
 describe('hcr eval --compare: names, order, units', () => {
@@ -67,5 +69,59 @@ describe('hcr eval --compare: names, order, units', () => {
         message: expect.stringMatching(/pipeline hcr36, pipeline hcr62/),
       }),
     );
+  });
+});
+
+describe('hcr eval --compare: figures not measured alike', () => {
+  const raw = report(MIXED, 'raw-run');
+  const calibrated = report(MIXED, 'calibrated-run');
+  calibrated.calibration = {
+    ...calibrated.calibration,
+    ece: 0.01,
+    applied: {
+      method: 'answer-kind-temperature',
+      temperatures: { digit: 0.7, digitOverLetter: 0.4, letter: 0.8, letterOverDigit: 0.8 },
+      singleTemperature: 0.6,
+      fittedOn: 'val',
+      objective: 'test',
+      fit: { eceBefore: {}, eceAfter: {} },
+      createdAt: '2026-01-01T00:00:00.000Z',
+    },
+    uncalibrated: { ece: 0.2, sources: {} },
+  };
+
+  it('says when the calibration differs, so an ECE difference is not shown as a better model', () => {
+    const c = diffReports(raw, calibrated);
+    expect(c.sameData).toBe(true); // the same images: only the calibration differs
+    expect([c.a.calibration, c.b.calibration]).toEqual(['none', 'answer-kind-temperature']);
+    expect(c.measurementDifferences).toEqual([
+      "calibration none vs answer-kind-temperature: the ECE delta is largely the calibration, not a better or worse model (the raw models' ECE: A 0.00%, B 20.00%)",
+    ]);
+    const html = renderCompareHtml(c);
+    expect(html).toContain('id="measurement-differences"');
+    // the ECE row is not coloured as an improvement
+    expect(html).toMatch(
+      /<tr><td>ECE <small class="bad">\(calibration none vs answer-kind-temperature: not like for like\)<\/small><\/td><td>[^<]*<\/td><td>[^<]*<\/td><td>-[\d.]+ pts<\/td><\/tr>/,
+    );
+    expect(diffReports(calibrated, calibrated).measurementDifferences).toEqual([]);
+  });
+
+  it('says when the eval.json formats differ, and reads a newer or an older report', async () => {
+    const newer = { ...raw, formatVersion: 2 } as unknown as typeof raw;
+    expect(diffReports(raw, newer).measurementDifferences).toEqual([
+      'eval.json formatVersion 1 vs 2: a figure may not mean the same in both; evaluate both with the same hcr',
+    ]);
+    // an old eval.json: no uid, hashes or environment (the hand-made report has none), and a newer one, from disk
+    const out = await mkdtemp(join(tmpdir(), 'hcr-compare-versions-'));
+    for (const [name, r] of [
+      ['old', raw],
+      ['newer', newer],
+    ] as const) {
+      await mkdir(join(out, name));
+      await writeFile(join(out, name, 'eval.json'), JSON.stringify(r));
+    }
+    const { compare } = await compareReports({ a: 'old', b: 'newer', outDir: out });
+    expect(compare.a).toMatchObject({ formatVersion: 1, uid: null, weightsSha256: null });
+    expect(compare.measurementDifferences[0]).toMatch(/^eval.json formatVersion 1 vs 2/);
   });
 });

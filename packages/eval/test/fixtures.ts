@@ -301,6 +301,7 @@ export async function saveTinyReaderRun(
   const metadata: ModelMetadata = {
     formatVersion: 1,
     id,
+    uid: `uid-${id}-${seed}`,
     architecture: 'reader',
     labelSpace: alphabet.labelSpace,
     classNames: [...alphabet.symbols],

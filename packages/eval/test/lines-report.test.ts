@@ -225,7 +225,24 @@ describe('an ensemble of readers', () => {
     expect(reportDir).toBe(join(root, 'reports', 'reader-pair'));
     expect(report.model.id).toBe('reader-test+reader-test-2');
     expect(report.model.ensemble?.map((m) => m.id)).toEqual(['reader-test', 'reader-test-2']);
-    expect(await readFile(indexHtml, 'utf8')).toMatch(/one ensemble of 2 readers.*reader-test-2/);
+    // each reader with a full model section: its run's uid, the hashes of the files read, its training
+    const hash = async (f: string) => sha256(await readFile(f));
+    for (const [m, dir, seed] of [
+      [report.model.ensemble![0]!, runDir, 3],
+      [report.model.ensemble![1]!, otherDir, 4],
+    ] as const) {
+      expect(m.uid).toBe(`uid-${m.id}-${seed}`);
+      expect(m.weightsSha256).toBe(await hash(join(dir, 'weights.bin')));
+      expect(m.onnxSha256).toBe(onnxReason ? null : await hash(join(dir, 'model.onnx')));
+      expect(m).toMatchObject({ architecture: 'reader', commit: 'test', trainingConfig: {} });
+    }
+    expect(report.model.ensemble![0]!.weightsSha256).not.toBe(report.model.ensemble![1]!.weightsSha256);
+    expect(report.model.uid).toBe('uid-reader-test-3');
+    const pairHtml = await readFile(indexHtml, 'utf8');
+    expect(pairHtml).toMatch(/one ensemble of 2 readers.*reader-test-2/);
+    expect(pairHtml).toContain(
+      '<td><code>reader-test-2</code></td><td><code>uid-reader-test-2-4</code></td>',
+    );
     const none = report.sources[0]!.constraints.find((c) => c.name === 'none')!;
     if (!onnxReason) expect(none.agreement?.disagreements).toBe(0);
     // eval's reads are decodeCtcEnsemble over the two readers' own outputs
@@ -298,8 +315,14 @@ describe('a reader file (what hcr read and hcr serve load)', () => {
     expect(fromFile.report.model.id).toBe('reader-test+reader-test-2');
     expect(fromFile.report.model.ensemble?.map((m) => m.id)).toEqual(['reader-test', 'reader-test-2']);
     expect(await readFile(fromFile.indexHtml, 'utf8')).toMatch(
-      /one ensemble of 2 readers.*<code>reader-test<\/code>, <code>reader-test-2<\/code>, packed in one file/,
+      /one ensemble of 2 readers.*packed in one file.*<td><code>reader-test<\/code><\/td>.*<td><code>reader-test-2<\/code><\/td>/,
     );
+    // the file's readers share its hash; it holds no weights.bin
+    const fileHash = sha256(await readFile(packedFile));
+    expect(fromFile.report.model.ensemble!.map((m) => [m.uid, m.onnxSha256, m.weightsSha256])).toEqual([
+      ['uid-reader-test-3', fileHash, null],
+      ['uid-reader-test-2-4', fileHash, null],
+    ]);
     expect(scores(fromFile.report)).toEqual(scores(fromRuns.report));
     expect(fromFile.report.sources[0]!.examples).toEqual(fromRuns.report.sources[0]!.examples);
 
@@ -519,6 +542,29 @@ describe('evaluateReader on a tiny random reader', () => {
     }
     expect(report.targets.map((t) => t.source)).toContain('synthetic-test');
     expect(report.timing.sources.length).toBe(report.sources.length * report.runtimes.length);
+  });
+
+  it('records what was read: the reader, the line dataset and labels (hashes), and where and when', async () => {
+    const hash = async (f: string) => sha256(await readFile(f));
+    expect(report.model.uid).toBe('uid-reader-test-3');
+    expect(report.model.weightsSha256).toBe(await hash(join(runDir, 'weights.bin')));
+    expect(report.model.onnxSha256).toBe(onnxReason ? null : await hash(join(runDir, 'model.onnx')));
+    expect(report.model.ensemble).toBeUndefined();
+    const manifest = await hash(join(root, 'lines', 'manifest.json'));
+    expect(report.data).toEqual({ linesManifestSha256: manifest });
+    expect(report.sources.find((s) => s.name === 'synthetic-test')!.manifestSha256).toBe(manifest);
+    for (const r of real)
+      expect(report.sources.find((s) => s.name === r.name)!.labelsSha256).toBe(
+        await hash(join(r.dir, 'labels.tsv')),
+      );
+    const env = report.environment!;
+    expect(new Date(env.evaluatedAt).toISOString()).toBe(env.evaluatedAt);
+    expect(env.node).toBe(process.version);
+    expect(env.evalCommit === null || /^[0-9a-f]{40}$/.test(env.evalCommit)).toBe(true);
+    expect(Object.keys(report).slice(-2)).toEqual(['environment', 'timing']);
+    const html = await readFile(join(reportDir, 'index.html'), 'utf8');
+    expect(html).toContain(`<td>synthetic lines manifest sha256</td><td>${manifest}</td>`);
+    expect(html).not.toContain(env.evaluatedAt);
   });
 
   it('decodes real sets under their constraints', (ctx) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,7 +17,8 @@ let fx: Awaited<ReturnType<typeof ensureFixture>>;
 let out: string;
 let first: EvalResult;
 
-const withoutTiming = (r: EvalReport) => ({ ...r, timing: null });
+/** The report without the fields that differ between two evaluations of the same model and data. */
+const withoutTiming = (r: EvalReport) => ({ ...r, timing: null, environment: null });
 
 beforeAll(async () => {
   fx = await ensureFixture();
@@ -96,6 +98,30 @@ describe('hcr eval report', () => {
     expect(r.timing.runtimes.every((t) => t.imagesPerSecond > 0)).toBe(true);
     // the fixture model learned its glyphs: far above chance (1/36)
     expect(r.overall.accuracy).toBeGreaterThan(0.6);
+  });
+
+  it('records which files were evaluated (weights and ONNX hashes) and where and when, beside timing', async () => {
+    const r = JSON.parse(await readFile(join(first.reportDir, 'eval.json'), 'utf8')) as EvalReport;
+    const hash = async (f: string) =>
+      createHash('sha256')
+        .update(await readFile(f))
+        .digest('hex');
+    expect(r.model.uid).toBeNull(); // the fixture's metadata.json has none (the compare test's copy has one)
+    expect(r.model.weightsSha256).toBe(await hash(join(fx.runDir, 'weights.bin')));
+    expect(r.model.onnxSha256).toBe(await hash(join(fx.runDir, 'model.onnx')));
+    const env = r.environment!;
+    expect(new Date(env.evaluatedAt).toISOString()).toBe(env.evaluatedAt);
+    expect(env.evalCommit === null || /^[0-9a-f]{40}$/.test(env.evalCommit)).toBe(true);
+    expect(env.node).toBe(process.version);
+    expect(env.hcrVersion).toMatch(/^\d+\.\d+\.\d+/);
+    expect(env.cpus).toBeGreaterThan(0);
+    expect(env.os).toContain(process.platform);
+    // the non-deterministic blocks stay together at the end of eval.json
+    expect(Object.keys(r).slice(-2)).toEqual(['environment', 'timing']);
+    // the page shows the hashes (and no time: it stays byte-identical for the same model and data)
+    const html = await readFile(join(first.reportDir, 'index.html'), 'utf8');
+    expect(html).toContain(`<td>weights sha256 (weights.bin)</td><td>${r.model.weightsSha256}</td>`);
+    expect(html).not.toContain(env.evaluatedAt);
   });
 
   it('per-source accuracies agree with an independent computation from the saved model', async () => {
@@ -344,15 +370,19 @@ describe('hcr eval report', () => {
     const bRun = join(outDir, 'models', 'tiny-b');
     await cp(fx.runDir, bRun, { recursive: true });
     const meta = JSON.parse(await readFile(join(bRun, 'metadata.json'), 'utf8'));
-    await writeFile(join(bRun, 'metadata.json'), JSON.stringify({ ...meta, id: 'tiny-b' }));
+    await writeFile(join(bRun, 'metadata.json'), JSON.stringify({ ...meta, id: 'tiny-b', uid: 'uid-of-b' }));
     const a = first.report;
     const b = (
       await evaluateRun({ run: bRun, dataDir: fx.dataDir, outDir, runtime: 'tfjs', sample: 150, workers: 1 })
     ).report;
+    expect(b.model.uid).toBe('uid-of-b');
+    expect(b.model.weightsSha256).toBe(a.model.weightsSha256); // a copy: the same weights
+    expect(b.model.onnxSha256).toBeNull(); // tfjs only
     await cp(first.reportDir, join(outDir, FIXTURE_RUN), { recursive: true });
     const { compare, dir } = await compareReports({ a: FIXTURE_RUN, b: 'tiny-b', outDir });
     expect(compare.a.id).toBe(FIXTURE_RUN);
     expect(compare.b.id).toBe('tiny-b');
+    expect([compare.a.uid, compare.b.uid]).toEqual([null, 'uid-of-b']);
     expect(compare.sameData).toBe(false);
     expect(compare.dataDifferences).toEqual(['every image vs --sample 150']);
     expect(compare.perClass).toHaveLength(36);

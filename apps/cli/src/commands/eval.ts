@@ -150,6 +150,9 @@ export function registerEval(program: Command): void {
           log(
             `${red('warning')} the two reports were not measured on the same images (${compare.dataDifferences.join('; ')}): the deltas are not like for like. Evaluate both the same way (same --data and --sample, or neither) to compare them.`,
           );
+        // a formatVersion or calibration difference: an ECE delta would read as a model improvement
+        for (const d of compare.measurementDifferences)
+          log(`${red('warning')} the two reports were not measured alike: ${d}.`);
         if (opts.json) return printJson(compare);
         // A then B, as the page; the delta is B minus A
         process.stdout.write(`${compareSummary(compare, dir)}\n`);

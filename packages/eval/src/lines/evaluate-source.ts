@@ -174,6 +174,8 @@ export async function evaluateSource(
     kind: set.kind,
     field: set.field,
     dir: relative(process.cwd(), set.dir) || '.',
+    ...(set.manifestSha256 ? { manifestSha256: set.manifestSha256 } : {}),
+    ...(set.labelsSha256 ? { labelsSha256: set.labelsSha256 } : {}),
     count: set.lines.length + set.failed.length,
     failed: {
       count: set.failed.length,

@@ -9,10 +9,11 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
 } from '@hcr/core';
-import { defaultLinesDir } from '@hcr/data';
+import { defaultLinesDir, sha256 } from '@hcr/data';
 import { DEFAULT_BEAM, MAX_BEAM } from '@hcr/decode';
 import type { EngineName } from '@hcr/engine';
-import { DEFAULT_MODELS_DIR, resolveModelRun } from '../model-files.js';
+import { DEFAULT_MODELS_DIR, type ModelRun, resolveModelRun } from '../model-files.js';
+import { evalEnvironment, fileSha256, weightsSha256 } from '../provenance.js';
 import { checkReportOverModels, DEFAULT_REPORTS_DIR, type RuntimeChoice, reportNameOf } from '../report.js';
 import type { RuntimeName } from '../runtimes/predictor.js';
 import { anchorsOf, targetsOf } from './anchors.js';
@@ -23,9 +24,9 @@ import { readSamples } from './examples.js';
 import { renderLinesHtml } from './html.js';
 import { NAME_LEXICON_LOCALES, namesLexicon } from './lexicon.js';
 import { DEFAULT_LINE_BATCH } from './read.js';
-import { isOnnxPath, onnxFileLineRuntime, openReaderFile } from './reader-file.js';
+import { isOnnxPath, onnxFileLineRuntime, openReaderFile, type ReaderFile } from './reader-file.js';
 import { checkFileOptions, ensembleRuns, makeRuntime, readerAlphabet } from './readers.js';
-import type { LinesReport } from './report.js';
+import type { LinesReport, ReaderModelSection } from './report.js';
 import type { LineRuntime } from './runtimes.js';
 import {
   checkRealSets,
@@ -128,6 +129,49 @@ function checkOptions(opts: ReaderEvalOptions): void {
         hint: `Omit it for ${DEFAULT_LINE_BATCH}.`,
       },
     );
+}
+
+/** One reader run's model section: its uid, files' hashes (the ONNX file when onnxruntime read it) and training. */
+async function readerSection(run: ModelRun, onnxFile: string | undefined): Promise<ReaderModelSection> {
+  const m = run.metadata;
+  return {
+    id: run.id,
+    uid: m.uid ?? null,
+    dir: relative(process.cwd(), run.dir) || '.',
+    weightsSha256: await weightsSha256(run.dir),
+    onnxSha256: onnxFile === undefined ? null : await fileSha256(onnxFile),
+    architecture: m.architecture,
+    commit: m.commit,
+    createdAt: m.createdAt,
+    trainingConfig: m.trainingConfig ?? {},
+    trainingMetrics: m.metrics ?? {},
+  };
+}
+
+/**
+ * The readers of an ONNX reader file: they share its path and hash; its hcr.metadata is the first reader's, so only
+ * that one's training is known.
+ */
+function fileSections(file: ReaderFile): ReaderModelSection[] {
+  const dir = relative(process.cwd(), file.path) || file.path;
+  const onnxSha256 = sha256(file.bytes);
+  const m = file.run.metadata;
+  return file.members.map((member, i) => ({
+    id: member.id,
+    uid: member.uid ?? (i === 0 ? (m.uid ?? null) : null),
+    dir,
+    weightsSha256: null,
+    onnxSha256,
+    ...(i === 0
+      ? {
+          architecture: m.architecture,
+          commit: m.commit,
+          createdAt: m.createdAt,
+          trainingConfig: m.trainingConfig ?? {},
+          trainingMetrics: m.metrics ?? {},
+        }
+      : {}),
+  }));
 }
 
 /** The default sources: synthetic test lines and both real dev sets; a missing one is skipped with the reason. */
@@ -233,20 +277,27 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
   }
   const sources = sourceRuns.map((s) => s.report);
   const m = run.metadata;
+  // what each reader is: a run's uid and files (its model.onnx hashed when onnxruntime read it), or the file's
+  const readOnnx = names.includes('onnx');
+  const members = file
+    ? fileSections(file)
+    : [
+        await readerSection(run, readOnnx ? (opts.onnxFile ?? join(run.dir, 'model.onnx')) : undefined),
+        ...(await Promise.all(
+          others.map((o) => readerSection(o, readOnnx ? join(o.dir, 'model.onnx') : undefined)),
+        )),
+      ];
+  const synthetic = sets.find((s) => s.kind === 'synthetic' && s.manifestSha256);
   const report: LinesReport = {
     formatVersion: 1,
     task: 'line',
     model: {
       id: reportId,
+      uid: members[0]!.uid ?? null,
       dir: relative(process.cwd(), run.dir) || '.',
-      ...(others.length
-        ? {
-            ensemble: [run, ...others].map((r) => ({ id: r.id, dir: relative(process.cwd(), r.dir) || '.' })),
-          }
-        : {}),
-      ...(file && file.members.length > 1
-        ? { ensemble: file.members.map((m) => ({ id: m.id, dir: relative(process.cwd(), file.path) })) }
-        : {}),
+      weightsSha256: members[0]!.weightsSha256 ?? null,
+      onnxSha256: members[0]!.onnxSha256 ?? null,
+      ...(members.length > 1 ? { ensemble: members } : {}),
       architecture: m.architecture,
       commit: m.commit,
       createdAt: m.createdAt,
@@ -265,6 +316,7 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
       },
     },
     limit: opts.limit ?? null,
+    data: { linesManifestSha256: synthetic?.manifestSha256 ?? null },
     runtime: runtimes[0]!.runtime,
     runtimes: runtimes.map((r) => ({ runtime: r.runtime, description: r.description })),
     sources,
@@ -277,6 +329,7 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
         [`${s.name} reads`, s.samplesPicture],
       ]),
     ),
+    environment: evalEnvironment(),
     timing: { sources: sourceRuns.flatMap((s) => s.timing) },
   };
   const pictures: Record<string, Buffer> = {};

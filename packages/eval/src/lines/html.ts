@@ -4,14 +4,33 @@ import { linePng } from './charts.js';
 import { constraintTitle } from './constraints.js';
 import { hasCaseExact } from './metrics.js';
 import { shownOriginal } from './original.js';
-import type { ConstraintReport, LineExample, LineSourceReport, LinesReport } from './report.js';
+import type {
+  ConstraintReport,
+  LineExample,
+  LineSourceReport,
+  LinesReport,
+  ReaderModelSection,
+} from './report.js';
 import type { LineItem, LineSet } from './sources.js';
 
-/** The readers of an ensemble: their run directories, or the one file they are packed in. */
-function ensembleMembers(members: readonly { id: string; dir: string }[]): string {
-  if (members.length > 1 && members.every((m) => m.dir === members[0]!.dir))
-    return `${members.map((m) => `<code>${esc(m.id)}</code>`).join(', ')}, packed in one file, <code>${esc(members[0]!.dir)}</code>`;
-  return members.map((m) => `<code>${esc(m.dir)}</code>`).join(', ');
+/** A sha256 as shown: its first 16 digits, the whole in the title (lines.json has it whole). */
+const shortHash = (h: string | null | undefined) =>
+  h ? `<code title="${esc(h)}">${esc(h.slice(0, 16))}</code>` : '-';
+
+/** The readers of an ensemble, one row each: where it was read from, its run uid and the hashes of its files. */
+function ensembleMembers(members: readonly ReaderModelSection[]): string {
+  const packed = members.length > 1 && members.every((m) => m.dir === members[0]!.dir);
+  const rows = members
+    .map(
+      (m) =>
+        `<tr><td><code>${esc(m.id)}</code></td><td>${m.uid ? `<code>${esc(m.uid)}</code>` : '-'}</td><td>${shortHash(
+          m.weightsSha256,
+        )}</td><td>${shortHash(m.onnxSha256)}</td><td>${esc(m.commit?.slice(0, 12) ?? '-')}</td><td>${esc(
+          m.createdAt ?? '-',
+        )}</td><td><code>${esc(m.dir)}</code></td></tr>`,
+    )
+    .join('');
+  return `${packed ? `<p>The readers are packed in one file, <code>${esc(members[0]!.dir)}</code>.</p>` : ''}<div class="scroll"><table id="ensemble"><thead><tr><th>reader</th><th>run uid</th><th>weights sha256</th><th>ONNX sha256</th><th>commit</th><th>created</th><th>read from</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 const LINE_STYLE = `
@@ -374,8 +393,21 @@ ${skipped}
 ${resultsTable(r)}
 ${sections.join('\n')}
 <h2>Model</h2>
-${kv({ 'run id': r.model.id, architecture: r.model.architecture, commit: r.model.commit, created: r.model.createdAt, directory: r.model.dir })}
-${r.model.ensemble ? `<p>Read as one ensemble of ${r.model.ensemble.length} readers (decodeCtcEnsemble: the texts their beams propose, scored by the geometric mean of their likelihoods): ${ensembleMembers(r.model.ensemble)}. The configuration and metrics below are the first reader's.</p>` : ''}
+${kv({
+  'run id': r.model.id,
+  'run uid': r.model.uid ?? '(not recorded)',
+  architecture: r.model.architecture,
+  commit: r.model.commit,
+  created: r.model.createdAt,
+  directory: r.model.dir,
+  'weights sha256 (weights.bin)': r.model.weightsSha256 ?? '(none)',
+  'ONNX sha256': r.model.onnxSha256 ?? '(no ONNX runtime ran)',
+  'synthetic lines manifest sha256': r.data?.linesManifestSha256 ?? '(not read)',
+  ...Object.fromEntries(
+    r.sources.filter((s) => s.labelsSha256).map((s) => [`${s.name} labels.tsv sha256`, s.labelsSha256]),
+  ),
+})}
+${r.model.ensemble ? `<p>Read as one ensemble of ${r.model.ensemble.length} readers (decodeCtcEnsemble: the texts their beams propose, scored by the geometric mean of their likelihoods); the uid, commit and hashes above are the first reader's, as are the configuration and metrics below.</p>${ensembleMembers(r.model.ensemble)}` : ''}
 <h3>Training configuration</h3>
 ${kv(r.model.trainingConfig)}
 <h3>Final training metrics</h3>

@@ -1,3 +1,4 @@
+import type { EvalEnvironment } from '../provenance.js';
 import type { RuntimeName } from '../runtimes/predictor.js';
 import type { LineAnchor, LineTarget } from './anchors.js';
 import type { LineConstraint } from './constraints.js';
@@ -52,6 +53,10 @@ export interface LineSourceReport {
   kind: LineSet['kind'];
   field: LineField;
   dir: string;
+  /** A synthetic source: sha256 of its line dataset's manifest.json (the dataset's identity). */
+  manifestSha256?: string;
+  /** A real source: sha256 of its labels.tsv (which images, with which transcriptions). */
+  labelsSha256?: string;
   /** Every line of the source, failed reads included (they score as an empty read). */
   count: number;
   failed: { count: number; byCode: Record<string, number>; lines: Omit<FailedLine, 'file'>[] };
@@ -89,15 +94,46 @@ export interface LinesTiming {
   decode: { constraint: string; seconds: number; linesPerSecond: number }[];
 }
 
+/**
+ * One reader as lines.json records it: what tells its training run (uid) and its files (hashes) apart. The fields
+ * after `dir` are absent in reports made before they were added.
+ */
+export interface ReaderModelSection {
+  id: string;
+  /** metadata.json's uid (an exported file: its `hcr.model_uid`): unique per training run; null when none. */
+  uid?: string | null;
+  /** The run directory, or the ONNX file read. */
+  dir: string;
+  /** sha256 of the run's weights.bin (null for an ONNX file, which has none). */
+  weightsSha256?: string | null;
+  /** sha256 of the ONNX file read; null when no ONNX runtime ran. */
+  onnxSha256?: string | null;
+  architecture?: string;
+  commit?: string;
+  createdAt?: string;
+  trainingConfig?: Record<string, unknown>;
+  trainingMetrics?: Record<string, number>;
+}
+
 export interface LinesReport {
+  /** Bumped only when a field is removed, renamed or changes meaning (README: "eval.json and lines.json"). */
   formatVersion: 1;
   task: 'line';
   model: {
     /** The run id (`<id>+<id>+...` for an ensemble). */
     id: string;
+    /** The (first) reader's uid, as in ReaderModelSection. */
+    uid?: string | null;
     dir: string;
-    /** An ensemble's readers, the run first (absent for one reader). */
-    ensemble?: { id: string; dir: string }[];
+    /** The (first) reader's weights.bin and ONNX file, as in ReaderModelSection. */
+    weightsSha256?: string | null;
+    onnxSha256?: string | null;
+    /**
+     * An ensemble's readers, the run first (absent for one reader), each with its own model section (older
+     * reports: id and dir only). A packed file's readers share its dir and onnxSha256; only the first one's
+     * training is recorded in it.
+     */
+    ensemble?: ReaderModelSection[];
     architecture: string;
     commit: string;
     createdAt: string;
@@ -112,6 +148,8 @@ export interface LinesReport {
     lexicon: { source: string; locales: string[]; words: number };
   };
   limit: number | null;
+  /** The data read: the synthetic lines' manifest sha256 (null when they were not read). Absent in older reports. */
+  data?: { linesManifestSha256: string | null };
   /** The runtime whose reads are scored; `runtimes` lists every runtime that ran. */
   runtime: RuntimeName;
   runtimes: { runtime: RuntimeName; description: string }[];
@@ -120,6 +158,11 @@ export interface LinesReport {
   anchors: readonly LineAnchor[];
   targets: (LineTarget & { exactRate: number | null; cer: number | null; met: boolean | null })[];
   pictures: Record<string, string>;
-  /** Wall-clock numbers; everything else is deterministic for the same model, data and options. */
+  /**
+   * Where, when and with what the report was made. With `timing`, the only fields that differ between two
+   * evaluations of the same model, data and options. Absent in older reports.
+   */
+  environment?: EvalEnvironment;
+  /** Wall-clock numbers; everything else but `environment` is deterministic for the same model, data and options. */
   timing: { sources: LinesTiming[] };
 }

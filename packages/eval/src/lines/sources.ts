@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
-import { lineText, openLineDataset, searchDirs } from '@hcr/data';
+import { lineText, openLineDataset, searchDirs, sha256 } from '@hcr/data';
 import { parsePageRef, prepareLineImage } from '@hcr/image/decode';
 import { LINE_HEIGHT } from '@hcr/model';
 
@@ -44,6 +44,10 @@ export interface LineSet {
   dir: string;
   lines: LineItem[];
   failed: FailedLine[];
+  /** A synthetic set: sha256 of its dataset's manifest.json. */
+  manifestSha256?: string;
+  /** A real set: sha256 of its labels.tsv. */
+  labelsSha256?: string;
 }
 
 /** The real development sets (../shared/data/README.md): for measuring only, never for training. */
@@ -182,8 +186,17 @@ export async function loadDevSet(
   limit?: number,
 ): Promise<LineSet> {
   const labelsFile = join(dir, 'labels.tsv');
-  const rows = parseLabelsTsv(await readFile(labelsFile, 'utf8'), labelsFile).slice(0, limit);
-  const set: LineSet = { name, kind: 'real', field, dir, lines: [], failed: [] };
+  const labelsBytes = await readFile(labelsFile);
+  const rows = parseLabelsTsv(labelsBytes.toString('utf8'), labelsFile).slice(0, limit);
+  const set: LineSet = {
+    name,
+    kind: 'real',
+    field,
+    dir,
+    lines: [],
+    failed: [],
+    labelsSha256: sha256(labelsBytes),
+  };
   for (const row of rows) {
     // `scan.pdf#page=2` names a page of a PDF or TIFF, as `hcr read` names its rows.
     const ref = parsePageRef(row.path);
@@ -252,5 +265,13 @@ export async function loadSyntheticLines(
       kind: dataset.manifest.kinds[split.kinds[i]!] ?? `kind ${split.kinds[i]}`,
     });
   }
-  return { name: 'synthetic-test', kind: 'synthetic', field: 'mixed', dir: dataset.dir, lines, failed: [] };
+  return {
+    name: 'synthetic-test',
+    kind: 'synthetic',
+    field: 'mixed',
+    dir: dataset.dir,
+    lines,
+    failed: [],
+    manifestSha256: dataset.manifestSha256,
+  };
 }
