@@ -28,6 +28,8 @@ export interface ImageInput {
   page?: number;
   /** Why it cannot be read (a folder that cannot be listed): reported as its row, as a file that cannot be read is. */
   error?: HcrError;
+  /** The file's bytes when they were read while listing the inputs (a pipe, standard input: read once only). */
+  bytes?: Uint8Array;
 }
 
 const isImageName = (name: string) => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
@@ -79,50 +81,132 @@ export function unreadable(path: string, e: NodeJS.ErrnoException, kind: 'file' 
  * The images the command line names: each folder becomes the images under it (by extension, recursively),
  * each file stays as given, even when its extension is unusual or it does not exist (reading it then reports
  * the problem for that file alone), a PDF or TIFF of several pages becomes one image per page, and
- * `file.pdf#page=N` names one of them. A folder without images is an error.
+ * `file.pdf#page=N` names one of them. A file that can be read only once (a pipe: `<(cat scan.pdf)`,
+ * /dev/stdin; `-` is standard input) is read here, its bytes kept for its pages. A folder without images is an
+ * error.
  */
 export async function expandImageArgs(args: readonly string[]): Promise<ImageInput[]> {
   const inputs: ImageInput[] = [];
-  for (const { file, error } of await expandFileArgs(args))
-    inputs.push(...(error ? [{ name: file, file, error }] : await pagesOf(file)));
+  const once = new Map<string, Promise<Source>>(); // `- -` or `/dev/stdin` twice: one read
+  for (const { file, error } of await expandFileArgs(args)) {
+    if (error) inputs.push({ name: file, file, error });
+    else
+      inputs.push(
+        ...(await pagesOf(file, once).catch((e: unknown) => {
+          if (e instanceof HcrError) throw e; // a page list that does not parse: a mistake on the command line
+          return [{ name: file, file, error: unreadable(file, e as NodeJS.ErrnoException, 'file') }];
+        })),
+      );
+  }
   return inputs;
+}
+
+/** `-` as an input: the image on standard input. */
+export const STDIN = '-';
+/** Standard input's names as a file: read from the stream (a socket, as Node gives a child, cannot be opened). */
+const STDIN_FILES = new Set([STDIN, '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+/** A file's bytes, read here when it can be read only once; none for a file on disk; or why it cannot be read. */
+type Source = { bytes?: Uint8Array; error?: HcrError };
+
+/**
+ * A pipe's bytes (`<(cat scan.pdf)`, /dev/stdin), or standard input's for `-`: they can be read once only, so
+ * they are read now and kept (their format found from them, their pages drawn from them). A file on disk (or one
+ * that does not exist) is read when its image is.
+ */
+function sourceOf(file: string, once: Map<string, Promise<Source>>): Promise<Source> {
+  const key = STDIN_FILES.has(file) ? STDIN : file;
+  let source = once.get(key);
+  if (!source) {
+    source = key === STDIN ? stdinSource(file) : pipeSource(file);
+    once.set(key, source);
+  }
+  return source;
+}
+
+async function pipeSource(file: string): Promise<Source> {
+  const s = await stat(file).catch(() => undefined);
+  if (!s || s.isFile() || s.isDirectory()) return {};
+  return readFile(file).then(
+    (bytes) => ({ bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) }),
+    (e: NodeJS.ErrnoException) => ({ error: unreadable(file, e, 'file') }),
+  );
+}
+
+async function stdinSource(name: string): Promise<Source> {
+  if (process.stdin.isTTY)
+    return {
+      error: new HcrError(
+        'STDIN_IS_TERMINAL',
+        `${name} reads an image from standard input, which is a terminal here.`,
+        {
+          hint: 'Send the image in (hcr read - < scan.png, or cat scan.png | hcr read -), or name its file.',
+        },
+      ),
+    };
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  } catch (e) {
+    return { error: unreadable(name, e as NodeJS.ErrnoException, 'file') };
+  }
+  const bytes = Buffer.concat(chunks);
+  return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
 
 /**
  * A file's pages: one input per page of a PDF or TIFF of several, else the file itself (its problems reported
  * when read).
  */
-async function pagesOf(file: string): Promise<ImageInput[]> {
+async function pagesOf(file: string, once: Map<string, Promise<Source>>): Promise<ImageInput[]> {
   // `scans.pdf#page=3` names one page (as hcr's rows do), `#page=1-3,5` or `#page=all` several, unless a file
   // of that very name exists.
   const named = /^(.*)#page=(.*)$/s.exec(file);
-  if (named && !(await exists(file)) && (await exists(named[1]!))) return listedPages(named[1]!, named[2]!);
-  if (!(await mayHoldPages(file))) return [{ name: file, file }];
-  const pages = await pageCount(file);
-  if (pages <= 1) return [{ name: file, file }];
-  return Array.from({ length: pages }, (_, i) => ({ name: pageRef(file, i + 1), file, page: i + 1 }));
+  if (named && !(await exists(file)) && (STDIN_FILES.has(named[1]!) || (await exists(named[1]!))))
+    return listedPages(named[1]!, named[2]!, once);
+  const { bytes, error } = await sourceOf(file, once);
+  if (error) return [{ name: file, file, error }];
+  const kept = bytes ? { bytes } : {};
+  if (!(await mayHoldPages(file, bytes))) return [{ name: file, file, ...kept }];
+  const pages = await pageCount(file, bytes);
+  if (pages <= 1) return [{ name: file, file, ...kept }];
+  return Array.from({ length: pages }, (_, i) => ({
+    name: pageRef(file, i + 1),
+    file,
+    page: i + 1,
+    ...kept,
+  }));
 }
 
-const pageCount = (file: string) =>
-  readFile(file)
-    .then(documentPages)
-    .catch(() => 1);
+/** A document's pages (1 for an image, or when it cannot be read: reading it says why). */
+const pageCount = (file: string, bytes?: Uint8Array) =>
+  (bytes ? Promise.resolve(bytes) : readFile(file)).then(documentPages).catch(() => 1);
 
 /** The pages `list` names of `file` (a page it lacks is reported when read, as BAD_PAGE for that row). */
-async function listedPages(file: string, list: string): Promise<ImageInput[]> {
+async function listedPages(
+  file: string,
+  list: string,
+  once: Map<string, Promise<Source>>,
+): Promise<ImageInput[]> {
   const ref = parsePageRef(`${file}#page=${list}`);
-  if (ref.page !== undefined) return [{ name: pageRef(file, ref.page), file, page: ref.page }];
+  const source = async () => {
+    const { bytes, error } = await sourceOf(file, once);
+    return { bytes, kept: error ? { error } : bytes ? { bytes } : {} };
+  };
+  if (ref.page !== undefined)
+    return [{ name: pageRef(file, ref.page), file, page: ref.page, ...(await source()).kept }];
   const parsed = parsePageList(list);
   if ('problem' in parsed)
     throw new HcrError('BAD_PAGE', `${file}#page=${list}: "${list}" ${parsed.problem}.`, {
       hint: `Name one page (${file}#page=2), several (#page=1-3,5) or every page (#page=all, or the file alone).`,
     });
-  if (parsed.pages === 'all') return pagesOf(file);
-  const pages = await pageCount(file);
+  if (parsed.pages === 'all') return pagesOf(file, once);
+  const { bytes, kept } = await source();
+  const pages = await pageCount(file, bytes);
   // One page of an image with one: the image itself, named as the user did.
   if (pages <= 1 && parsed.pages.length === 1 && parsed.pages[0] === 1)
-    return [{ name: pageRef(file, 1), file }];
-  return parsed.pages.map((page) => ({ name: pageRef(file, page), file, page }));
+    return [{ name: pageRef(file, 1), file, ...kept }];
+  return parsed.pages.map((page) => ({ name: pageRef(file, page), file, page, ...kept }));
 }
 
 const exists = (path: string) =>
@@ -131,15 +215,24 @@ const exists = (path: string) =>
     () => false,
   );
 
-/** A PDF or a TIFF, by its signature (what decoding will find, whatever the file's extension). */
-async function mayHoldPages(file: string): Promise<boolean> {
+/**
+ * A PDF or a TIFF, by its signature (what decoding will find, whatever the file's extension): from `bytes` when
+ * they were read, else from the file's first bytes (false when it cannot be read: reading it says why).
+ */
+async function mayHoldPages(file: string, bytes?: Uint8Array): Promise<boolean> {
+  const isDocument = (head: Uint8Array) => {
+    const format = sniffImageFormat(head);
+    return format === 'pdf' || format === 'tiff';
+  };
+  if (bytes) return isDocument(bytes.subarray(0, 32));
   const handle = await open(file).catch(() => undefined);
   if (!handle) return false;
   try {
     const head = Buffer.alloc(32);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const format = sniffImageFormat(head.subarray(0, bytesRead));
-    return format === 'pdf' || format === 'tiff';
+    return isDocument(head.subarray(0, bytesRead));
+  } catch {
+    return false;
   } finally {
     await handle.close();
   }
@@ -176,6 +269,7 @@ async function expandFileArgs(args: readonly string[]): Promise<Found[]> {
  */
 async function readImageFile(input: ImageInput): Promise<Uint8Array> {
   if (input.error) throw input.error;
+  if (input.bytes) return input.bytes;
   return readFile(input.file).catch((e: NodeJS.ErrnoException) => {
     throw unreadable(input.file, e, 'file');
   });

@@ -1,10 +1,23 @@
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { encodeGreyPng } from '@hcr/serve-onnx';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { FIXTURE_MODEL } from '../../../packages/serve-onnx/test/support/models.js';
+import { expandImageArgs, imageFileReader } from '../src/image-files.js';
 import { permissionRunner } from './support/as-other-user.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+/** sharp, from @hcr/image (it writes the TIFF of several pages a fax is). */
+const sharp: (
+  pages: Uint8Array[],
+  options: { join: { animated: boolean } },
+) => { tiff(): { toBuffer(): Promise<Buffer> } } = createRequire(join(ROOT, 'packages/image/package.json'))(
+  'sharp',
+);
 
 /** A dark vertical stroke on white paper, 56x56, PNG-encoded: a character the recogniser can read. */
 function barPng(column: number): Promise<Uint8Array> {
@@ -68,3 +81,68 @@ describe('hcr predict / read: one input that cannot be read does not stop the ot
     },
   );
 });
+
+describe('inputs that can be read only once: a pipe, standard input', () => {
+  it('a pipe holding a TIFF of two pages is read once, its pages named from it, its bytes kept for each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-pipe-'));
+    const fifo = join(dir, 'scan.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const pages = [await barPng(10), await barPng(30)];
+    const tiff: Buffer = await sharp(pages, { join: { animated: true } })
+      .tiff()
+      .toBuffer();
+    const other = join(dir, 'b.png');
+    writeFileSync(other, pages[0]!);
+    const writing = writeFile(fifo, tiff); // blocks until the fifo is opened for reading
+    const inputs = await expandImageArgs([fifo, other]);
+    await writing;
+    expect(inputs.map((i) => [i.name, i.page])).toEqual([
+      [`${fifo}#page=1`, 1],
+      [`${fifo}#page=2`, 2],
+      [other, undefined],
+    ]);
+    const read = imageFileReader();
+    for (const input of inputs.slice(0, 2)) expect(Buffer.from(await read(input)).equals(tiff)).toBe(true);
+    expect(Buffer.from(await read(inputs[2]!)).equals(Buffer.from(pages[0]!))).toBe(true);
+  });
+
+  it('hcr predict reads /dev/stdin and - (standard input), and the inputs after them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-stdin-'));
+    const missing = join(dir, 'missing.png');
+    const png = Buffer.from(await barPng(20));
+    for (const name of ['/dev/stdin', '-']) {
+      const r = await hcrWithStdin(
+        png,
+        'predict',
+        name,
+        missing,
+        '--model',
+        FIXTURE_MODEL,
+        '--format',
+        'csv',
+      );
+      expect(r.code, r.err).toBe(1);
+      const rows = csvRows(r.out);
+      expect(rows.map((row) => row[0])).toEqual(['file', name, missing]);
+      expect(rows[1]![1]).toMatch(/^[0-9A-Z]$/);
+      expect(rows[1]!.at(-1)).toBe('');
+      expect(rows[2]!.at(-1)).toMatch(/^Cannot read .*missing\.png: no such file\./);
+    }
+  });
+});
+
+/** `hcr ...` in a child process with `input` on its standard input (a pipe). */
+function hcrWithStdin(
+  input: Uint8Array,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((done) => {
+    const child = execFile(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+      (e, out, err) => done({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, out, err }),
+    );
+    child.stdin!.end(input);
+  });
+}
