@@ -5,11 +5,13 @@ export {
   DataType,
   type DimensionObject,
   decodeModel,
+  type EncodeOptions,
   encodeModel,
   type GraphProtoObject,
   type ModelProtoObject,
   type NodeProtoObject,
   type TensorProtoObject,
+  unknownFields,
   type ValueInfoProtoObject,
 } from './proto.js';
-export { ONNX_PROTO_SUBSET } from './schema.js';
+export { ONNX_PROTO, ONNX_PROTO_SUBSET } from './schema.js';

@@ -1,8 +1,17 @@
 import protobuf from 'protobufjs';
-import { ONNX_PROTO_SUBSET } from './schema.js';
+import { ONNX_PROTO } from './schema.js';
+import { describeUnknown, findUnknownFields, planOf, type UnknownField } from './wire.js';
 
-const root = protobuf.parse(ONNX_PROTO_SUBSET, { keepCase: true }).root;
+const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
 const ModelProto = root.lookupType('onnx.ModelProto');
+const modelPlan = planOf(ModelProto);
+
+/**
+ * The fields of a decoded message that the schema does not know (fields of ONNX releases after 1.17, or
+ * a vendor's), on the message object holding them. An enumerable symbol key, so a spread copy keeps it
+ * (`{ ...model, metadata_props }` still holds the model's unknown fields) and JSON never shows it.
+ */
+const UNKNOWN_FIELDS: unique symbol = Symbol.for('@hcr/onnx-proto.unknownFields') as never;
 
 /** ONNX TensorProto.DataType values (element types of tensors and graph inputs/outputs). */
 export const DataType = {
@@ -87,16 +96,66 @@ export interface ModelProtoObject {
   metadata_props: { key: string; value: string }[];
 }
 
+export interface EncodeOptions {
+  /**
+   * Write a decoded model even though it holds fields this schema does not know (see `unknownFields`):
+   * they are left out of the output. Without it `encodeModel` throws rather than lose them in silence.
+   */
+  dropUnknownFields?: boolean;
+}
+
 /** Serialise a ModelProto; the weights' raw_data buffers are copied once, straight into the output. */
-export function encodeModel(model: ModelProtoObject): Uint8Array {
+export function encodeModel(model: ModelProtoObject, options: EncodeOptions = {}): Uint8Array {
+  if (!options.dropUnknownFields) {
+    const unknown = unknownFields(model);
+    if (unknown.length)
+      throw new Error(
+        `encodeModel: the model was decoded from bytes holding ${unknown.length} field(s) this ONNX schema (1.17) does not know, which would be lost: ${unknown.slice(0, 5).join('; ')}${unknown.length > 5 ? '; ...' : ''}. Pass { dropUnknownFields: true } to write it without them.`,
+      );
+  }
   return ModelProto.encode(ModelProto.fromObject(model)).finish();
 }
 
 /**
  * Parse ONNX bytes into a plain object (int64 fields as numbers, bytes as Uint8Array). Throws protobufjs'
- * error on bytes that are not a ModelProto; callers turn it into an error naming the file.
+ * error on bytes that are not a ModelProto; callers turn it into an error naming the file. Fields the
+ * schema does not know are skipped and listed by `unknownFields(model)`.
  */
 export function decodeModel(bytes: Uint8Array): ModelProtoObject {
   const msg = ModelProto.decode(bytes);
-  return ModelProto.toObject(msg, { longs: Number, defaults: false, arrays: true }) as ModelProtoObject;
+  const model = ModelProto.toObject(msg, {
+    longs: Number,
+    defaults: false,
+    arrays: true,
+  }) as ModelProtoObject;
+  for (const u of findUnknownFields(bytes, modelPlan)) markUnknown(model, u);
+  return model;
+}
+
+function markUnknown(model: object, u: UnknownField): void {
+  let target = model as Record<string | number, unknown>;
+  for (const step of u.path) target = target[step] as Record<string | number, unknown>;
+  const holder = target as { [UNKNOWN_FIELDS]?: string[] };
+  holder[UNKNOWN_FIELDS] = [...(holder[UNKNOWN_FIELDS] ?? []), describeUnknown(u)];
+}
+
+/**
+ * The fields of a decoded model (and of the messages inside it) that this schema does not know, e.g.
+ * `graph.node[3]: NodeProto field 10 (LEN)`: fields added by an ONNX release after 1.17, or a vendor's.
+ * Empty for a model built in code or decoded from bytes that use only ONNX 1.17 fields.
+ */
+export function unknownFields(model: ModelProtoObject): string[] {
+  const found: string[] = [];
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return;
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v);
+      return;
+    }
+    const own = (value as { [UNKNOWN_FIELDS]?: string[] })[UNKNOWN_FIELDS];
+    if (own) found.push(...own);
+    for (const v of Object.values(value)) visit(v);
+  };
+  visit(model);
+  return found;
 }
