@@ -58,6 +58,7 @@ export {
   tfjsLineRuntime,
 } from './lines/runtimes.js';
 export {
+  checkDataDir,
   checkRealSets,
   DEV_SET_NAMES,
   DEV_SETS,

@@ -859,11 +859,53 @@ describe('evaluateReader on folders of real labelled lines (hcr eval --real)', (
 });
 
 describe('evaluateReader with the default sources', () => {
-  it('skips a missing synthetic dataset with the reason and reads the first lines of the dev sets', async () => {
+  it('refuses an explicit --lines or --data-dir that is not there, naming the folder (no skip, no other copy)', async () => {
+    const base = {
+      run: runDir,
+      runtime: 'tfjs' as const,
+      limit: 3,
+      beam: 1,
+      outDir: join(root, 'reports-named'),
+    };
+    const noLines = join(root, 'no-lines');
+    await expect(evaluateReader({ ...base, linesDir: noLines })).rejects.toMatchObject({
+      code: 'LINES_MISSING',
+      problem: `--lines ${noLines} does not exist: there is no synthetic line dataset there.`,
+      hint: expect.stringContaining(`hcr data lines prepare --out ${noLines}`),
+    });
+    // --data-dir is searched alone: a wrong one is not replaced by HCR_DATA_DIR or ../shared/data
+    const noData = join(root, 'no-data');
+    await expect(evaluateReader({ ...base, dataDir: noData })).rejects.toMatchObject({
+      code: 'DATA_DIR_MISSING',
+      problem: `--data-dir ${noData} does not exist.`,
+      hint: expect.stringMatching(/handwritten-names-dev\/ and handwritten-amounts-dev\//),
+    });
+    const half = join(root, 'half-data');
+    await mkdirp(join(half, 'handwritten-names-dev'));
+    await writeFile(join(half, 'handwritten-names-dev', 'labels.tsv'), 'a.jpg\tANNA\n');
+    await expect(evaluateReader({ ...base, dataDir: half })).rejects.toMatchObject({
+      code: 'DEV_SET_MISSING',
+      problem: `--data-dir ${half} holds no handwritten-amounts-dev/labels.tsv.`,
+    });
+    expect(findDevSet('handwritten-names-dev', noData)).toEqual({
+      dir: undefined,
+      looked: [join(noData, 'handwritten-names-dev')],
+    });
+    await expect(
+      evaluateReader({
+        ...base,
+        dataDir: half,
+        real: [{ field: 'names', dir: join(half, 'handwritten-names-dev') }],
+      }),
+    ).rejects.toMatchObject({ code: 'DATA_DIR_INVALID' });
+    expect(existsSync(base.outDir)).toBe(false);
+  });
+
+  it('reads the first lines of the dev sets alone with synthetic: false', async () => {
     const { report } = await evaluateReader({
       run: runDir,
       runtime: 'tfjs',
-      linesDir: join(root, 'no-lines'),
+      synthetic: false,
       limit: 3,
       beam: 1,
       outDir: join(root, 'reports-default'),
@@ -871,9 +913,9 @@ describe('evaluateReader with the default sources', () => {
       if ((e as HcrError).code === 'LINES_NONE') return { report: null };
       throw e;
     });
-    if (!report) return; // neither the synthetic lines nor the dev sets exist here: LINES_NONE is the answer
-    expect(report.skipped[0]).toMatchObject({ source: 'synthetic-test' });
-    expect(report.skipped[0]!.reason).toContain('no-lines');
+    if (!report) return; // the dev sets do not exist here: LINES_NONE is the answer
+    expect(report.sources.map((s) => s.name)).not.toContain('synthetic-test');
+    expect(report.skipped).toEqual([]);
     expect(report.limit).toBe(3);
     for (const s of report.sources) expect(s.count).toBe(3);
   }, 60_000);

@@ -29,6 +29,7 @@ import { checkFileOptions, ensembleRuns, makeRuntime, readerAlphabet } from './r
 import type { LinesReport, ReaderModelSection } from './report.js';
 import type { LineRuntime } from './runtimes.js';
 import {
+  checkDataDir,
   checkRealSets,
   DEV_SET_NAMES,
   DEV_SETS,
@@ -111,6 +112,26 @@ function checkOptions(opts: ReaderEvalOptions): void {
       },
     );
   if (opts.real) checkRealSets(opts.real);
+  // folders the user named are the ones meant: a wrong path is an error, never a fallback or a skipped source
+  if (!opts.sources) {
+    if (opts.dataDir !== undefined && opts.real)
+      throw new HcrError(
+        'DATA_DIR_INVALID',
+        '--data-dir is where the dev sets are looked for; --real reads other folders instead of them.',
+        {
+          hint: 'Pass one of them: --data-dir <folder holding the dev sets>, or --real names=<dir>,amounts=<dir>.',
+        },
+      );
+    if (opts.dataDir !== undefined) checkDataDir(opts.dataDir);
+    if (opts.linesDir !== undefined && opts.synthetic !== false && !existsSync(resolve(opts.linesDir)))
+      throw new HcrError(
+        'LINES_MISSING',
+        `--lines ${resolve(opts.linesDir)} does not exist: there is no synthetic line dataset there.`,
+        {
+          hint: `Check the path, or build the dataset there (\`hcr data lines prepare --out ${opts.linesDir}\`); leave --lines out for the default (artifacts/data/lines), or pass --no-synthetic to read the real lines only.`,
+        },
+      );
+  }
   if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 1))
     throw new HcrError('LIMIT_INVALID', `--limit must be a positive whole number, got ${opts.limit}.`, {
       hint: 'Omit it to read every line.',

@@ -70,11 +70,13 @@ export function findRepoRoot(from: string = process.cwd()): string | undefined {
 }
 
 /**
- * Where a dev set is looked for: --data-dir, HCR_DATA_DIR, the user cache (@hcr/data's searchDirs), then
+ * Where a dev set is looked for: `--data-dir` alone when it is given (a folder the user names is the one meant: no
+ * silent fallback to another copy); else HCR_DATA_DIR, the user cache (@hcr/data's searchDirs), then
  * `../shared/data` beside the repository (this project's checkouts).
  */
 export function devSetSearchDirs(dataDir?: string): string[] {
-  const dirs = searchDirs({ dataDir });
+  if (dataDir !== undefined) return [resolve(dataDir)];
+  const dirs = searchDirs();
   const root = findRepoRoot();
   if (root) dirs.push(resolve(root, '..', 'shared', 'data'));
   return [...new Set(dirs)];
@@ -84,6 +86,24 @@ export function devSetSearchDirs(dataDir?: string): string[] {
 export function findDevSet(name: DevSetName, dataDir?: string): { dir?: string; looked: string[] } {
   const looked = devSetSearchDirs(dataDir).map((d) => join(d, name));
   return { dir: looked.find((d) => existsSync(join(d, 'labels.tsv'))), looked };
+}
+
+/**
+ * An explicit `--data-dir` must exist and hold both dev sets (`<dir>/<name>/labels.tsv`): it is searched alone, so
+ * a wrong path is an error naming the folder, not a report read from another copy or with the dev sets skipped.
+ */
+export function checkDataDir(dataDir: string): void {
+  const abs = resolve(dataDir);
+  const fix = `Pass the folder holding ${DEV_SET_NAMES.map((n) => `${n}/`).join(' and ')} (in this project's checkouts: ../shared/data), leave --data-dir out to look in HCR_DATA_DIR, the user cache and ../shared/data, or read other folders with --real names=<dir>,amounts=<dir>.`;
+  if (!existsSync(abs))
+    throw new HcrError('DATA_DIR_MISSING', `--data-dir ${abs} does not exist.`, { hint: fix });
+  const missing = DEV_SET_NAMES.filter((n) => !existsSync(join(abs, n, 'labels.tsv')));
+  if (missing.length)
+    throw new HcrError(
+      'DEV_SET_MISSING',
+      `--data-dir ${abs} holds no ${missing.map((n) => `${n}/labels.tsv`).join(' and no ')}.`,
+      { hint: fix },
+    );
 }
 
 /** A folder of real labelled line images to read in place of the dev sets (`hcr eval --real`). */
