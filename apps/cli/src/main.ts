@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { reportError } from './output.js';
+import { printJsonError, reportError } from './output.js';
 
 type Register = (program: Command) => void;
 
@@ -96,11 +96,23 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode;
     const json =
       argv.includes('--json') ||
       argv.includes('--format=json') ||
       argv.some((a, i) => a === '--format' && argv[i + 1] === 'json');
-    return reportError(e, { json });
+    if (!(e instanceof CommanderError)) return reportError(e, { json });
+    // Commander has written the error (and the usage) to stderr; with --json stdout gets it too, as every error.
+    if (json && e.exitCode !== 0 && !NOT_ERRORS.has(e.code)) {
+      const name = commandIn(argv);
+      printJsonError({
+        code: 'USAGE',
+        message: e.message.replace(/^error: /, ''),
+        hint: `Run hcr ${name ? `${name} ` : ''}--help for the arguments and options it takes.`,
+      });
+    }
+    return e.exitCode;
   }
 }
+
+/** Commander's ways of ending that are not errors: help and the version shown. */
+const NOT_ERRORS = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);

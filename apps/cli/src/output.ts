@@ -46,11 +46,15 @@ export function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+/** An error as a JSON document on stdout: with --json, stdout stays parseable even on failure (as npm --json does). */
+export function printJsonError(error: { code: string; message: string; hint?: string }): void {
+  process.stdout.write(`${JSON.stringify({ error })}\n`);
+}
+
 /** One paragraph for any failure; HcrError carries its own fix. Returns the exit code. */
 export function reportError(e: unknown, { json = false }: { json?: boolean } = {}): number {
-  // With --json, stdout stays parseable even on failure: the error as a JSON document (as npm --json does).
   const writeJson = (error: { code: string; message: string; hint?: string }) => {
-    if (json) process.stdout.write(`${JSON.stringify({ error })}\n`);
+    if (json) printJsonError(error);
   };
   if (isHcrError(e)) {
     log(`${red('error')} ${e.toParagraph()}`);
