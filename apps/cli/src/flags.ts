@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 
 /** A whole number from 1 to `max` (any, when Infinity) for a CLI flag's parser, or an error naming the flag. */
@@ -50,4 +52,47 @@ export function commaList(v: string): string[] {
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+}
+
+/**
+ * A default file of the repository (`artifacts/model/reader/model.onnx`): where the command runs when it is there,
+ * else in the nearest folder above that holds it, up to the workspace root (the folder with pnpm-workspace.yaml),
+ * so that `hcr read` finds the pipeline's models from a subfolder of the repository too. Outside a workspace only
+ * the folder the command runs in is looked in. A path given on the command line stays relative to where it runs.
+ */
+export function findDefault(
+  path: string,
+  from = process.cwd(),
+): { found?: string; lookedAt: string; inWorkspace: boolean } {
+  const folders = [resolve(from)];
+  let inWorkspace = true;
+  for (let dir = folders[0]!; !existsSync(join(dir, 'pnpm-workspace.yaml')); ) {
+    const up = dirname(dir);
+    if (up === dir) {
+      folders.splice(1); // not in a workspace: here only
+      inWorkspace = false;
+      break;
+    }
+    folders.push((dir = up));
+  }
+  const found = folders.find((dir) => existsSync(join(dir, path)));
+  if (found === undefined) return { lookedAt: join(folders.at(-1)!, path), inWorkspace };
+  return { found: found === folders[0] ? path : join(found, path), lookedAt: join(found, path), inWorkspace };
+}
+
+/**
+ * findDefault for a model a command reads by default, or MODEL_MISSING naming the absolute path looked for last
+ * (the workspace root's) and what to do.
+ */
+export function defaultModel(path: string, what: string, env: string, flag = '--model'): string {
+  const { found, lookedAt, inWorkspace } = findDefault(path);
+  if (found !== undefined) return found;
+  const where = inWorkspace ? ' and the folders above it up to the repository root' : '';
+  throw new HcrError(
+    'MODEL_MISSING',
+    `No ${what} at ${lookedAt} (the default ${path}, looked for in ${process.cwd()}${where}).`,
+    {
+      hint: `Run from the repository root, or pass ${flag} <file.onnx> (or set ${env}); \`pnpm turbo run train eval\` trains and exports the pipeline's models.`,
+    },
+  );
 }

@@ -17,7 +17,7 @@ import {
 } from '@hcr/serve-onnx/recognizer';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { minConfidenceFlag, rangeInt } from '../flags.js';
+import { defaultModel, minConfidenceFlag, rangeInt } from '../flags.js';
 import {
   expandImageArgs,
   IMAGE_EXTENSIONS,
@@ -129,9 +129,12 @@ export function registerPredict(program: Command): void {
       const format = outputFormat(opts);
       parseClassOption(opts.classes); // a misspelt class fails before the model loads
       const minConfidence = minConfidenceFlag(String(opts.minConfidence));
-      const images = await expandImageArgs(args);
       rangeInt('--top-k', Number.POSITIVE_INFINITY)(String(opts.topK)); // not a count: fails before the model loads
-      const rec = await createRecognizer({ model: opts.model ?? process.env.HCR_MODEL ?? DEFAULT_MODEL });
+      // the default found from a subfolder of the repository too, before standard input is read
+      const model =
+        opts.model ?? process.env.HCR_MODEL ?? defaultModel(DEFAULT_MODEL, 'character model', 'HCR_MODEL');
+      const images = await expandImageArgs(args);
+      const rec = await createRecognizer({ model });
       let topK: number;
       try {
         allowedClasses(opts.classes, rec.info.classNames); // a set the model lacks (lowercase on 36 classes)

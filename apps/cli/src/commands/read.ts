@@ -16,7 +16,7 @@ import {
 } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { commaList, minConfidenceFlag, rangeInt } from '../flags.js';
+import { commaList, defaultModel, minConfidenceFlag, rangeInt } from '../flags.js';
 import {
   expandImageArgs,
   IMAGE_EXTENSIONS,
@@ -118,6 +118,13 @@ Examples:
     )
     .action(async (args: string[], opts) => {
       const format = outputFormat(opts);
+      // the default found from a subfolder of the repository too, before standard input is read
+      const model = readerPaths(
+        opts.model ??
+          opts.reader ??
+          process.env.HCR_READER ??
+          defaultModel(DEFAULT_READER, 'line reader', 'HCR_READER'),
+      );
       const images = await expandImageArgs(args);
       const specs = [
         ...(opts.lexicon ? [`lexicon=${listFile(opts.lexicon)}`] : []),
@@ -125,7 +132,7 @@ Examples:
       ];
       const lexicons = specs.length ? await loadLexicons(specs) : undefined;
       const reader = await createLineReader({
-        model: readerPaths(opts.model ?? opts.reader ?? process.env.HCR_READER ?? DEFAULT_READER),
+        model,
         lexicons,
         prepareWorkers: await prepareWorkersFor(images),
       });
