@@ -54,6 +54,73 @@ function positiveInt(value: string | undefined, flag: string, hint: string): num
   return n;
 }
 
+/** Which kind of model a flag is for: a flag of the other kind is refused, never silently ignored. */
+type ModelKind = 'character' | 'reader';
+
+/**
+ * Flags only one kind of model reads, with what the other kind takes instead. (--ensemble, --real,
+ * --no-synthetic and --report, a reader's too, keep their own errors below.)
+ */
+const KIND_FLAGS: Record<
+  'sample' | 'data' | 'workers' | 'limit' | 'beam' | 'lines' | 'dataDir',
+  { flag: string; kind: ModelKind; problem: string; hint: string }
+> = {
+  sample: {
+    flag: '--sample',
+    kind: 'character',
+    problem: '--sample is for character models; for a line reader use --limit',
+    hint: 'Pass --limit <n> to read the first n lines of each source.',
+  },
+  data: {
+    flag: '--data',
+    kind: 'character',
+    problem: "--data is a character model's prepared shards; a line reader reads --lines and --data-dir",
+    hint: 'Pass --lines <dir> for the synthetic line dataset, --data-dir <dir> for the folder holding the dev sets.',
+  },
+  workers: {
+    flag: '--workers',
+    kind: 'character',
+    problem: "--workers sets a character model's tfjs worker threads; a line reader is read in one process",
+    hint: 'Leave --workers out.',
+  },
+  limit: {
+    flag: '--limit',
+    kind: 'reader',
+    problem: '--limit is for line readers; for a character model use --sample',
+    hint: 'Pass --sample <n> to evaluate a seeded random sample of n images per split.',
+  },
+  beam: {
+    flag: '--beam',
+    kind: 'reader',
+    problem: "--beam is a line reader's CTC beam width; a character model has no decoder",
+    hint: 'Leave --beam out.',
+  },
+  lines: {
+    flag: '--lines',
+    kind: 'reader',
+    problem: "--lines is a line reader's synthetic line dataset; for a character model use --data",
+    hint: 'Pass --data <shards dir> (default artifacts/data/shards, or the dataset the model was trained on).',
+  },
+  dataDir: {
+    flag: '--data-dir',
+    kind: 'reader',
+    problem: "--data-dir is where a line reader's dev sets are looked for; for a character model use --data",
+    hint: 'Pass --data <shards dir> (default artifacts/data/shards, or the dataset the model was trained on).',
+  },
+};
+
+/**
+ * Refuses a flag the user gave (not one holding its default: commander's value source says which) that only the
+ * other kind of model reads; `kind` is the model evaluated. Each problem names both kinds and the flag to use.
+ */
+export function refuseOtherKindFlags(command: Command, kind: ModelKind): void {
+  for (const [key, f] of Object.entries(KIND_FLAGS)) {
+    const source = command.getOptionValueSource(key);
+    if (f.kind === kind || source === undefined || source === 'default') continue;
+    throw new HcrError('BAD_OPTION', `${f.problem}.`, { hint: f.hint });
+  }
+}
+
 /** `hcr eval <reader run>`: the line evaluation (a run whose metadata.json says task 'line'). */
 async function evalReader(run: string, opts: EvalCliOptions): Promise<void> {
   const result = await evaluateReader({
@@ -133,7 +200,7 @@ export function registerEval(program: Command): void {
       '--report <name>',
       'line reader: the report folder under --out (default: the run directory name, <run>+<run>+... for an ensemble)',
     )
-    .action(async (run: string | undefined, opts: EvalCliOptions) => {
+    .action(async (run: string | undefined, opts: EvalCliOptions, command: Command) => {
       if (opts.compare) {
         if (opts.compare.length !== 2 || run !== undefined)
           throw new HcrError('COMPARE_USAGE', '--compare takes exactly two runs and no other run argument.', {
@@ -162,8 +229,11 @@ export function registerEval(program: Command): void {
       if (
         isOnnxPath(run) ||
         (run !== undefined && (await resolveModelRun(run, opts.models)).metadata.task === 'line')
-      )
+      ) {
+        refuseOtherKindFlags(command, 'reader');
         return evalReader(run, opts);
+      }
+      refuseOtherKindFlags(command, 'character');
       if (opts.ensemble)
         throw new HcrError('ENSEMBLE_INVALID', '--ensemble joins line readers; this is a character model.', {
           hint: 'Pass a reader run first: `hcr eval reader-pipeline --ensemble reader-s2,reader-s3`.',
