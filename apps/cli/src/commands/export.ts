@@ -18,6 +18,7 @@ import {
 } from '@hcr/export-onnx';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
+import { wholeNumber } from '../flags.js';
 import { bold, green, log, printJson, red } from '../output.js';
 
 interface ExportOnnxFlags {
@@ -48,8 +49,12 @@ export function registerExport(program: Command): void {
       'nhwc',
     )
     .option('--tolerance <x>', 'largest accepted max abs diff between ONNX and tfjs', '1e-4')
-    .option('--samples <n>', 'random inputs per parity check', '32')
-    .option('--images <n>', 'real test images for the parity check (when the dataset is prepared)', '512')
+    .option('--samples <n>', 'random inputs per parity check (1 or more)', '32')
+    .option(
+      '--images <n>',
+      'real test images for the parity check (when the dataset is prepared; 0: none)',
+      '512',
+    )
     .option(
       '--data <dir>',
       `prepared dataset directory for real test images (default ${DEFAULT_DATASET_DIR}; ${DEFAULT_DATASET_DIR}-62 for a 62-class model)`,
@@ -70,8 +75,8 @@ export function registerExport(program: Command): void {
         });
       }
       const tolerance = positive('--tolerance', flags.tolerance);
-      const samples = Math.round(positive('--samples', flags.samples));
-      const images = Math.round(Number(flags.images));
+      const samples = wholeNumber('--samples', flags.samples, 1, Number.POSITIVE_INFINITY, 32);
+      const images = wholeNumber('--images', flags.images, 0, Number.POSITIVE_INFINITY, 512); // 0: none
       // before converting and checking, not at the write after them (EISDIR)
       if (flags.output) assertNotDirectory(resolve(flags.output), flags.output);
       // tfjs's cpu backend greets its first use with "install our node backend to speed things up": the parity
