@@ -1,3 +1,4 @@
+export { OnnxProtoError, type OnnxProtoErrorCode } from './errors.js';
 export { metadataRecord, readMetadataProps } from './metadata.js';
 export {
   type AttributeProtoObject,

@@ -1,6 +1,7 @@
 import protobuf from 'protobufjs';
+import { OnnxProtoError } from './errors.js';
 import { ONNX_PROTO } from './schema.js';
-import { describeUnknown, findUnknownFields, planOf, type UnknownField } from './wire.js';
+import { checkMessage, describeUnknown, planOf, type UnknownField } from './wire.js';
 
 const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -109,7 +110,8 @@ export function encodeModel(model: ModelProtoObject, options: EncodeOptions = {}
   if (!options.dropUnknownFields) {
     const unknown = unknownFields(model);
     if (unknown.length)
-      throw new Error(
+      throw new OnnxProtoError(
+        'ONNX_UNKNOWN_FIELDS',
         `encodeModel: the model was decoded from bytes holding ${unknown.length} field(s) this ONNX schema (1.17) does not know, which would be lost: ${unknown.slice(0, 5).join('; ')}${unknown.length > 5 ? '; ...' : ''}. Pass { dropUnknownFields: true } to write it without them.`,
       );
   }
@@ -117,19 +119,50 @@ export function encodeModel(model: ModelProtoObject, options: EncodeOptions = {}
 }
 
 /**
- * Parse ONNX bytes into a plain object (int64 fields as numbers, bytes as Uint8Array). Throws protobufjs'
- * error on bytes that are not a ModelProto; callers turn it into an error naming the file. Fields the
- * schema does not know are skipped and listed by `unknownFields(model)`.
+ * Parse ONNX bytes into a plain object (int64 fields as numbers, bytes as Uint8Array). The bytes are checked
+ * against the schema first: empty input, a cut file, wire types that do not match the field, lengths past
+ * the end or of 4 GiB and more, and a ModelProto without a graph throw an OnnxProtoError (`ONNX_MALFORMED`)
+ * naming the byte and the field, e.g. "not an ONNX ModelProto: truncated at byte 1234 inside field
+ * graph.node[3]: ...". Fields the schema does not know are skipped and listed by `unknownFields(model)`.
  */
 export function decodeModel(bytes: Uint8Array): ModelProtoObject {
-  const msg = ModelProto.decode(bytes);
-  const model = ModelProto.toObject(msg, {
-    longs: Number,
-    defaults: false,
-    arrays: true,
-  }) as ModelProtoObject;
-  for (const u of findUnknownFields(bytes, modelPlan)) markUnknown(model, u);
+  const unknown = checkModelBytes(bytes);
+  const model = decodeChecked(bytes);
+  if (!model.graph)
+    throw new OnnxProtoError(
+      'ONNX_MALFORMED',
+      'not an ONNX ModelProto: it has no graph (ModelProto field 7)',
+    );
+  for (const u of unknown) markUnknown(model, u);
   return model;
+}
+
+/** The walk of `checkMessage` over a ModelProto, after refusing what is no protobuf at all. */
+function checkModelBytes(bytes: Uint8Array): UnknownField[] {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(
+      `decodeModel takes the file's bytes as a Uint8Array (or Buffer), not ${typeof bytes}.`,
+    );
+  if (bytes.length === 0)
+    throw new OnnxProtoError('ONNX_MALFORMED', 'not an ONNX ModelProto: the input is empty (0 bytes)', {
+      offset: 0,
+    });
+  return checkMessage(bytes, modelPlan, 'ONNX ModelProto');
+}
+
+/** protobufjs' decode of bytes `checkMessage` passed; its own errors (none expected) are wrapped. */
+function decodeChecked(bytes: Uint8Array): ModelProtoObject {
+  try {
+    return ModelProto.toObject(ModelProto.decode(bytes), {
+      longs: Number,
+      defaults: false,
+      arrays: true,
+    }) as ModelProtoObject;
+  } catch (e) {
+    throw new OnnxProtoError('ONNX_MALFORMED', 'not an ONNX ModelProto: protobuf decoding failed', {
+      cause: e,
+    });
+  }
 }
 
 function markUnknown(model: object, u: UnknownField): void {

@@ -62,8 +62,8 @@ function everyField(): Uint8Array {
     str(1, 'x'),
     str(2, 'y'),
     str(4, 'Custom'),
-    len(5, str(1, 'tp'), len(14, tensorType(1, 1, [3])), int(20, 13)), // AttributeProto.tp, type TYPE_PROTO
-    len(5, str(1, 'tps'), len(15, tensorType(1, 1, [])), int(20, 14)), // type_protos
+    len(5, str(1, 'tp'), tensorType(14, 1, [3]), int(20, 13)), // AttributeProto.tp, type TYPE_PROTO
+    len(5, str(1, 'tps'), tensorType(15, 1, []), int(20, 14)), // type_protos
     len(5, str(1, 'st'), int(20, 11), len(22, int(3, 4))), // sparse_tensor
     len(5, str(1, 'sts'), int(20, 12), len(23, int(3, 5))), // sparse_tensors
     str(7, 'custom'),

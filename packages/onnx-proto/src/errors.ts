@@ -1,0 +1,20 @@
+/** What went wrong, for callers that branch on it (the message says it for people). */
+export type OnnxProtoErrorCode =
+  /** The bytes are not an ONNX ModelProto: empty, cut short, not protobuf, or a model without a graph. */
+  | 'ONNX_MALFORMED'
+  /** `encodeModel` of a decoded model holding fields the schema does not know (see `unknownFields`). */
+  | 'ONNX_UNKNOWN_FIELDS';
+
+/** The one error class of @hcr/onnx-proto; `code` tells the kinds apart. */
+export class OnnxProtoError extends Error {
+  override readonly name = 'OnnxProtoError';
+  readonly code: OnnxProtoErrorCode;
+  /** Byte offset in the input where the problem was found (decoding errors). */
+  readonly offset?: number;
+
+  constructor(code: OnnxProtoErrorCode, message: string, options: { offset?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options.offset !== undefined) this.offset = options.offset;
+  }
+}
