@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 
@@ -95,4 +95,52 @@ export function defaultModel(path: string, what: string, env: string, flag = '--
       hint: `Run from the repository root, or pass ${flag} <file.onnx> (or set ${env}); \`pnpm turbo run train eval\` trains and exports the pipeline's models.`,
     },
   );
+}
+
+/**
+ * The file a flag names for the command to write (`-o preview.png`), checked before the work that makes it: not a
+ * folder (OUTPUT_IS_DIRECTORY), and not under a file (OUTPUT_NOT_WRITABLE); missing folders are made when written.
+ */
+export function assertOutputFile(given: string, flag: string, example: string): void {
+  const path = resolve(given);
+  if (isFolder(path))
+    throw new HcrError('OUTPUT_IS_DIRECTORY', `${path} is a directory; ${flag} names the file to write.`, {
+      hint: `Pass a file name, e.g. ${flag} ${join(given, example)}.`,
+    });
+  assertNotUnderFile(path, given, flag);
+}
+
+/**
+ * The folder a flag names for the command to write files into (`--debug dir`), checked before the work: not a file
+ * (OUTPUT_NOT_A_FOLDER), nor under one; made when missing.
+ */
+export function assertOutputFolder(given: string, flag: string): void {
+  const path = resolve(given);
+  if (existsSync(path) && !isFolder(path))
+    throw new HcrError('OUTPUT_NOT_A_FOLDER', `${path} is a file; ${flag} names the folder to write into.`, {
+      hint: `Pass a folder (it is made when missing), e.g. ${flag} ${given}-files.`,
+    });
+  assertNotUnderFile(path, given, flag);
+}
+
+const isFolder = (path: string) => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** OUTPUT_NOT_WRITABLE when the nearest existing folder above `path` is a file (`-o notes.txt/x.png`). */
+function assertNotUnderFile(path: string, given: string, flag: string): void {
+  let above = dirname(path);
+  while (!existsSync(above) && dirname(above) !== above) above = dirname(above);
+  if (!isFolder(above))
+    throw new HcrError(
+      'OUTPUT_NOT_WRITABLE',
+      `${flag} ${given}: ${above} is a file, not a folder to write in.`,
+      {
+        hint: `Pass ${flag} a path whose folders are folders.`,
+      },
+    );
 }

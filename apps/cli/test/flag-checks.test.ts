@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,5 +15,37 @@ describe('hcr export onnx: --images and --samples are checked before exporting',
     const r = await hcr('export', 'onnx', model, flag, value, '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.out).error).toMatchObject({ code: 'BAD_OPTION', message });
+  });
+});
+
+describe('files and folders to write are checked before the work', () => {
+  it('hcr data preview / lines preview -o <a folder>, or under a file: an error before the dataset is opened', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-preview-out-'));
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'x');
+    const noData = join(dir, 'no-dataset');
+    for (const args of [
+      ['data', 'preview'],
+      ['data', 'lines', 'preview'],
+    ]) {
+      const folder = await hcr(...args, '--dir', noData, '-o', dir);
+      expect(folder.code, folder.err).toBe(1);
+      expect(folder.err).toContain(`${dir} is a directory; -o names the file to write.`);
+      const under = await hcr(...args, '--dir', noData, '-o', join(file, 'x.png'));
+      expect(under.code).toBe(1);
+      expect(under.err).toContain(`${file} is a file, not a folder to write in.`);
+    }
+  });
+
+  it('hcr predict --debug <a file>: an error before the model loads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-debug-file-'));
+    const file = join(dir, 'debug.txt');
+    writeFileSync(file, 'x');
+    const r = await hcr('predict', file, '--model', join(dir, 'no-model.onnx'), '--debug', file, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).error).toMatchObject({
+      code: 'OUTPUT_NOT_A_FOLDER',
+      message: `${file} is a file; --debug names the folder to write into.`,
+    });
   });
 });

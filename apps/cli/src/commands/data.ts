@@ -32,7 +32,7 @@ import {
   verifyLineDataset,
 } from '@hcr/data';
 import type { Command } from 'commander';
-import { oneOf, wholeNumber } from '../flags.js';
+import { assertOutputFile, oneOf, wholeNumber } from '../flags.js';
 import { green, log, out, printJson } from '../output.js';
 
 interface CommonOpts {
@@ -132,6 +132,7 @@ export function registerData(program: Command): void {
     .option('--seed <n>', 'sample selection seed', '1')
     .option('-o, --out <file>', 'PNG to write', 'artifacts/data/preview.png')
     .action(async (opts) => {
+      assertOutputFile(opts.out, '-o', 'preview.png'); // before drawing, not at the write after it (EISDIR)
       const dataset = await openDataset(opts.dir);
       const png = await renderPreview(dataset, {
         split: oneOf('--split', opts.split, ['train', 'val', 'test', 'extra'] as const),
@@ -252,6 +253,7 @@ function registerLines(data: Command): void {
     .option('--data-dir <dir>', 'folder with the raw files, for --scans')
     .option('-o, --out <file>', 'PNG to write', 'artifacts/data/lines-preview.png')
     .action(async (opts) => {
+      assertOutputFile(opts.out, '-o', 'lines-preview.png'); // before drawing, not at the write after it (EISDIR)
       const dataset = await openLineDataset(opts.dir);
       const png = await renderLinePreview(dataset, {
         split: oneOf('--split', opts.split, ['train', 'val', 'test'] as const),

@@ -17,7 +17,7 @@ import {
 } from '@hcr/serve-onnx/recognizer';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { defaultModel, minConfidenceFlag, rangeInt } from '../flags.js';
+import { assertOutputFolder, defaultModel, minConfidenceFlag, rangeInt } from '../flags.js';
 import {
   expandImageArgs,
   IMAGE_EXTENSIONS,
@@ -133,6 +133,7 @@ export function registerPredict(program: Command): void {
       // the default found from a subfolder of the repository too, before standard input is read
       const model =
         opts.model ?? process.env.HCR_MODEL ?? defaultModel(DEFAULT_MODEL, 'character model', 'HCR_MODEL');
+      if (opts.debug) assertOutputFolder(opts.debug, '--debug'); // not a file: before the model loads
       const images = await expandImageArgs(args);
       const rec = await createRecognizer({ model });
       let topK: number;
