@@ -49,3 +49,29 @@ describe('files and folders to write are checked before the work', () => {
     });
   });
 });
+
+describe('hcr data lines prepare --workers', () => {
+  it.each(['abc', '0', '-1', '1.5', '65'])(
+    '--workers %s is refused before anything is read',
+    async (value) => {
+      const dir = mkdtempSync(join(tmpdir(), 'hcr-lines-workers-'));
+      const r = await hcr(
+        'data',
+        'lines',
+        'prepare',
+        '--workers',
+        value,
+        '--config',
+        join(dir, 'no-config.json'),
+        '--out',
+        join(dir, 'out'),
+        '--json',
+      );
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.out).error).toMatchObject({
+        code: 'BAD_OPTION',
+        message: `--workers must be a whole number from 1 to 64, got '${value}'.`,
+      });
+    },
+  );
+});

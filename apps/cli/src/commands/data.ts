@@ -32,8 +32,11 @@ import {
   verifyLineDataset,
 } from '@hcr/data';
 import type { Command } from 'commander';
-import { assertOutputFile, oneOf, wholeNumber } from '../flags.js';
+import { assertOutputFile, oneOf, rangeInt, wholeNumber } from '../flags.js';
 import { green, log, out, printJson } from '../output.js';
+
+/** `hcr data lines prepare --workers`: more threads than this only wait for cores (16 cores: 4 threads a core). */
+const MAX_RENDER_WORKERS = 64;
 
 interface CommonOpts {
   dir: string;
@@ -190,7 +193,8 @@ function registerLines(data: Command): void {
     )
     .option(
       '--workers <n>',
-      'render threads (default: one per core, at most 4; the bytes do not depend on it)',
+      `render threads, 1 to ${MAX_RENDER_WORKERS} (default: one per core, at most 4; the bytes do not depend on it)`,
+      rangeInt('--workers', MAX_RENDER_WORKERS),
     )
     .option('--force', 'rebuild even when the line dataset is up to date')
     .option(
@@ -207,7 +211,7 @@ function registerLines(data: Command): void {
         config,
         outDir: opts.out ?? defaultLinesDir(config.labels),
         force: opts.force,
-        workers: opts.workers === undefined ? undefined : Number(opts.workers),
+        workers: opts.workers,
         onProgress: opts.json ? undefined : (m) => log(`  ${m}`),
       });
       const info = await lineDatasetInfo(result.outDir);
