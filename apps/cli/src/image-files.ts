@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
 import { documentPages, pageRef, parsePageList, parsePageRef, sniffImageFormat } from '@hcr/image/decode';
@@ -41,24 +41,34 @@ interface Found {
 }
 
 /**
- * Images under `dir`, recursively, in name order; hidden entries (.git, .DS_Store) are skipped. A folder that
- * cannot be listed (no permission) is one entry with its error, and the search goes on beside it.
+ * Images under `dir`, recursively, in name order; hidden entries (.git, .DS_Store) are skipped, linked folders
+ * followed (a link back to a folder being searched is not). A folder that cannot be listed (no permission) is one
+ * entry with its error, and the search goes on beside it.
  */
-async function imagesUnder(dir: string): Promise<Found[]> {
+async function imagesUnder(dir: string, within: ReadonlySet<string> = new Set()): Promise<Found[]> {
   let listed: Dirent[];
+  let real: string;
   try {
+    real = await realpath(dir);
     listed = await readdir(dir, { withFileTypes: true });
   } catch (e) {
     return [{ file: dir, error: unreadable(dir, e as NodeJS.ErrnoException, 'folder') }];
   }
+  // The folders being searched, as real paths: a link back to one of them (a loop) is not followed again.
+  const searching = new Set(within).add(real);
   const entries = listed
     .filter((e) => !e.name.startsWith('.'))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const found: Found[] = [];
   for (const e of entries) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) found.push(...(await imagesUnder(path)));
-    else if ((e.isFile() || e.isSymbolicLink()) && isImageName(e.name)) found.push({ file: path });
+    // A symbolic link is followed: to a folder (searched as one, unless it loops back), to a file, or to
+    // nothing (a broken link with an image's name: reading it says so).
+    const target = e.isSymbolicLink() ? await stat(path).catch(() => undefined) : undefined;
+    if (e.isDirectory() || target?.isDirectory()) {
+      if (target && searching.has(await realpath(path))) continue;
+      found.push(...(await imagesUnder(path, searching)));
+    } else if ((e.isFile() || e.isSymbolicLink()) && isImageName(e.name)) found.push({ file: path });
   }
   return found;
 }

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -146,3 +146,19 @@ function hcrWithStdin(
     child.stdin!.end(input);
   });
 }
+
+describe('folders: linked subfolders', () => {
+  it('a link to a folder is searched as the folder; a link back to a folder being searched is not followed again', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hcr-links-'));
+    const elsewhere = mkdtempSync(join(tmpdir(), 'hcr-linked-'));
+    writeFileSync(join(elsewhere, 'b.png'), await barPng(20));
+    symlinkSync(root, join(elsewhere, 'back')); // loops: root/linked/back is root
+    writeFileSync(join(root, 'a.png'), await barPng(20));
+    symlinkSync(elsewhere, join(root, 'linked'));
+    symlinkSync(join(root, 'gone'), join(root, 'broken.png'));
+    const inputs = await expandImageArgs([root]);
+    expect(inputs.map((i) => i.name)).toEqual(
+      ['a.png', 'broken.png', 'linked/b.png'].map((f) => join(root, f)),
+    );
+  });
+});
