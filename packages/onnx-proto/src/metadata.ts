@@ -1,4 +1,4 @@
-import { decodeModel, type ModelProtoObject } from './proto.js';
+import { decodeModelHeader, type ModelProtoObject } from './proto.js';
 
 /** `metadata_props` of a decoded model as a record (a repeated key: the last one wins). */
 export function metadataRecord(model: Pick<ModelProtoObject, 'metadata_props'>): Record<string, string> {
@@ -7,7 +7,10 @@ export function metadataRecord(model: Pick<ModelProtoObject, 'metadata_props'>):
   return props;
 }
 
-/** `metadata_props` straight from ONNX bytes (onnxruntime-node does not expose them). */
+/**
+ * `metadata_props` straight from ONNX bytes (onnxruntime-node does not expose them). Decodes the model's
+ * header only (`decodeModelHeader`): neither nodes nor weights.
+ */
 export function readMetadataProps(bytes: Uint8Array): Record<string, string> {
-  return metadataRecord(decodeModel(bytes));
+  return metadataRecord(decodeModelHeader(bytes));
 }

@@ -8,6 +8,34 @@ const ModelProto = root.lookupType('onnx.ModelProto');
 const modelPlan = planOf(ModelProto);
 
 /**
+ * The light schema of `decodeModelHeader`: ModelProto without training_info and functions, GraphProto
+ * without nodes, value_info, sparse initializers and quantisation annotations, and initializers reduced to
+ * their names. protobufjs skips the fields a type lacks without building anything from them.
+ */
+const headerRoot = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
+const HEADER_SKIPPED = [
+  'ModelProto.training_info',
+  'ModelProto.functions',
+  'GraphProto.node',
+  'GraphProto.value_info',
+  'GraphProto.sparse_initializer',
+  'GraphProto.quantization_annotation',
+];
+for (const name of [...HEADER_SKIPPED, 'GraphProto.initializer']) {
+  const [type, field] = name.split('.') as [string, string];
+  const t = headerRoot.lookupType(`onnx.${type}`);
+  t.remove(t.fields[field]!);
+}
+(headerRoot.lookup('onnx') as protobuf.Namespace).add(
+  new protobuf.Type('InitializerName').add(new protobuf.Field('name', 8, 'string')),
+);
+headerRoot
+  .lookupType('onnx.GraphProto')
+  .add(new protobuf.Field('initializer', 5, 'InitializerName', 'repeated'));
+const ModelHeader = headerRoot.lookupType('onnx.ModelProto');
+const HEADER_SHALLOW = new Set(HEADER_SKIPPED);
+
+/**
  * The fields of a decoded message that the schema does not know (fields of ONNX releases after 1.17, or
  * a vendor's), on the message object holding them. An enumerable symbol key, so a spread copy keeps it
  * (`{ ...model, metadata_props }` still holds the model's unknown fields) and JSON never shows it.
@@ -126,7 +154,7 @@ export function encodeModel(model: ModelProtoObject, options: EncodeOptions = {}
  * graph.node[3]: ...". Fields the schema does not know are skipped and listed by `unknownFields(model)`.
  */
 export function decodeModel(bytes: Uint8Array): ModelProtoObject {
-  const unknown = checkModelBytes(bytes);
+  const unknown = checkModelBytes(bytes, 'decodeModel');
   const model = decodeChecked(bytes);
   if (!model.graph)
     throw new OnnxProtoError(
@@ -138,16 +166,14 @@ export function decodeModel(bytes: Uint8Array): ModelProtoObject {
 }
 
 /** The walk of `checkMessage` over a ModelProto, after refusing what is no protobuf at all. */
-function checkModelBytes(bytes: Uint8Array): UnknownField[] {
+function checkModelBytes(bytes: Uint8Array, fn: string, shallow?: ReadonlySet<string>): UnknownField[] {
   if (!(bytes instanceof Uint8Array))
-    throw new TypeError(
-      `decodeModel takes the file's bytes as a Uint8Array (or Buffer), not ${typeof bytes}.`,
-    );
+    throw new TypeError(`${fn} takes the file's bytes as a Uint8Array (or Buffer), not ${typeof bytes}.`);
   if (bytes.length === 0)
     throw new OnnxProtoError('ONNX_MALFORMED', 'not an ONNX ModelProto: the input is empty (0 bytes)', {
       offset: 0,
     });
-  return checkMessage(bytes, modelPlan, 'ONNX ModelProto');
+  return checkMessage(bytes, modelPlan, 'ONNX ModelProto', shallow);
 }
 
 /** protobufjs' decode of bytes `checkMessage` passed; its own errors (none expected) are wrapped. */
@@ -163,6 +189,47 @@ function decodeChecked(bytes: Uint8Array): ModelProtoObject {
       cause: e,
     });
   }
+}
+
+/**
+ * What `decodeModelHeader` reads: the model's fields and its graph's signature and metadata; the graph's
+ * nodes, value_info and weights are not decoded (initializers give their names only).
+ */
+export interface ModelHeaderObject extends Omit<ModelProtoObject, 'graph'> {
+  graph: Pick<GraphProtoObject, 'name' | 'input' | 'output' | 'doc_string'> & {
+    /** The initializers' names (an input listed as an initializer is not fed by the caller). */
+    initializer: { name?: string }[];
+    metadata_props?: { key?: string; value?: string }[];
+  };
+}
+
+/**
+ * The model's own fields (ir_version, opset_import, producer, model_version, metadata_props, ...) and its
+ * graph's name, inputs, outputs, metadata_props and initializer names, without decoding nodes or weights:
+ * what reading a signature or metadata needs, in memory that does not grow with the graph (a file of
+ * millions of empty nodes decodes to millions of objects with `decodeModel`). The bytes are checked as by
+ * `decodeModel` (the skipped fields' bounds, not their content); the result is not for `encodeModel`.
+ */
+export function decodeModelHeader(bytes: Uint8Array): ModelHeaderObject {
+  checkModelBytes(bytes, 'decodeModelHeader', HEADER_SHALLOW);
+  let header: ModelHeaderObject;
+  try {
+    header = ModelHeader.toObject(ModelHeader.decode(bytes), {
+      longs: Number,
+      defaults: false,
+      arrays: true,
+    }) as ModelHeaderObject;
+  } catch (e) {
+    throw new OnnxProtoError('ONNX_MALFORMED', 'not an ONNX ModelProto: protobuf decoding failed', {
+      cause: e,
+    });
+  }
+  if (!header.graph)
+    throw new OnnxProtoError(
+      'ONNX_MALFORMED',
+      'not an ONNX ModelProto: it has no graph (ModelProto field 7)',
+    );
+  return header;
 }
 
 function markUnknown(model: object, u: UnknownField): void {

@@ -6,6 +6,8 @@ type Kind = 'varint' | 'i64' | 'i32' | 'len' | 'message';
 
 interface FieldPlan {
   name: string;
+  /** `GraphProto.node` */
+  id: string;
   /** The protobuf type as the schema says it (for messages). */
   type: string;
   kind: Kind;
@@ -45,6 +47,7 @@ export function planOf(type: protobuf.Type, plans = new Map<protobuf.Type, Messa
                 : 'varint';
     plan.fields.set(field.id, {
       name: field.name,
+      id: `${type.name}.${field.name}`,
       type: resolved ? resolved.name : field.type,
       kind,
       repeated: field.repeated,
@@ -88,10 +91,16 @@ const MAX_UNKNOWN = 1000;
  * Walks the tags of `bytes` against `plan` and checks they are a well-formed message of that type: every
  * tag's wire type is the one its field's type uses (or LEN for packed repeated numbers), every length
  * fits in 32 bits and inside its enclosing message, every varint ends within 10 bytes, no groups, nesting
- * within protobufjs' limit. Throws an OnnxProtoError (`ONNX_MALFORMED`) naming the byte and the field;
+ * within protobufjs' limit (the content of `shallow` fields excepted). Throws an OnnxProtoError (`ONNX_MALFORMED`) naming the byte and the field;
  * returns the fields the schema does not know (their values skipped).
  */
-export function checkMessage(bytes: Uint8Array, plan: MessagePlan, what: string): UnknownField[] {
+export function checkMessage(
+  bytes: Uint8Array,
+  plan: MessagePlan,
+  what: string,
+  /** Message fields (`GraphProto.node`) whose length is checked but whose content is not walked. */
+  shallow: ReadonlySet<string> = new Set(),
+): UnknownField[] {
   const unknown: UnknownField[] = [];
   const path: (string | number)[] = [];
   let pos = 0;
@@ -170,7 +179,9 @@ export function checkMessage(bytes: Uint8Array, plan: MessagePlan, what: string)
       else {
         const n = length(end, name, at);
         const stop = pos + n;
-        if (field?.kind === 'message') {
+        if (field?.kind === 'message' && shallow.size && shallow.has(field.id)) {
+          // skipped whole: its bytes are in bounds, its content is not decoded
+        } else if (field?.kind === 'message') {
           path.push(name);
           if (field.repeated) {
             counts ??= new Map();

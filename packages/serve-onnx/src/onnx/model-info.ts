@@ -8,7 +8,7 @@ import {
   type LabelSpaceId,
   ONNX_METADATA_KEYS,
 } from '@hcr/core';
-import { DataType, decodeModel, metadataRecord, type ValueInfoProtoObject } from '@hcr/onnx-proto';
+import { DataType, decodeModelHeader, metadataRecord, type ValueInfoProtoObject } from '@hcr/onnx-proto';
 
 /** A tensor of the graph's signature; symbolic dimensions (batch) are -1. */
 export interface TensorSignature {
@@ -65,9 +65,10 @@ export async function readModelFile(path: string): Promise<Uint8Array> {
 
 /** Reads signature and hcr metadata from ONNX bytes; every missing piece is an error naming the fix. */
 export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo {
-  let model: ReturnType<typeof decodeModel>;
+  // the header only: signature and metadata, not the nodes and weights
+  let model: ReturnType<typeof decodeModelHeader>;
   try {
-    model = decodeModel(bytes);
+    model = decodeModelHeader(bytes);
   } catch (e) {
     throw new HcrError(
       'MODEL_INVALID',

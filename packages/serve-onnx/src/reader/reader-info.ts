@@ -7,7 +7,7 @@ import {
   ONNX_METADATA_KEYS,
   parseReaderOnnxMetadata,
 } from '@hcr/core';
-import { DataType, decodeModel, metadataRecord } from '@hcr/onnx-proto';
+import { DataType, decodeModelHeader, metadataRecord } from '@hcr/onnx-proto';
 import { signature, type TensorSignature } from '../onnx/model-info.js';
 
 /** What serving needs to know about a line reader, read from the ONNX file itself. */
@@ -52,9 +52,10 @@ export function readerFramesFor(width: number, stride: number): number {
 
 /** Reads the reader's signature and hcr metadata from ONNX bytes; every missing piece is an error naming the fix. */
 export function inspectReader(bytes: Uint8Array, fallbackId = 'reader'): ReaderModelInfo {
-  let model: ReturnType<typeof decodeModel>;
+  // the header only: signature and metadata, not the nodes and weights
+  let model: ReturnType<typeof decodeModelHeader>;
   try {
-    model = decodeModel(bytes);
+    model = decodeModelHeader(bytes);
   } catch (e) {
     throw invalid(`The reader file is not a valid ONNX protobuf (${(e as Error).message}).`);
   }
