@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { HcrError, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '@hcr/core';
-import { esc, pct, VIEWPORT } from './html.js';
+import { esc, pct, scrolling, VIEWPORT } from './html.js';
 import { round6 } from './metrics.js';
 import { DEFAULT_REPORTS_DIR, type EvalReport, listReports } from './report.js';
 
@@ -378,7 +378,7 @@ export function renderCompareHtml(c: CompareReport): string {
 <style>body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:900px;color:#222;padding:0 16px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}.good{color:#1a7f37;font-weight:bold}.bad{color:#c0392b;font-weight:bold}
-h1{overflow-wrap:anywhere}</style></head>
+h1{overflow-wrap:anywhere}div.scroll{overflow-x:auto;max-width:100%}</style></head>
 <body><h1>${esc(c.a.name)} (A) vs ${esc(c.b.name)} (B)</h1>
 <p>${sameNames ? `Both reports are of the model <code>${esc(c.a.id)}</code>, so they are named by their folders. ` : ''}A: ${esc(c.a.architecture)} on ${esc(c.a.runtime)}; B: ${esc(c.b.architecture)} on ${esc(c.b.runtime)}. Deltas are B minus A: percentage points for accuracies, ECE and shares; F1, precision and recall stay on their 0-1 scale, as on the reports. ${
     c.sameData
@@ -389,10 +389,10 @@ h1{overflow-wrap:anywhere}</style></head>
       ? ` <b class="bad" id="measurement-differences">The two reports were not measured alike: ${esc(c.measurementDifferences.join('; '))}.</b>`
       : ''
   }</p>
-<h2>Headline</h2><table id="headline"><tr><th>metric</th><th>A</th><th>B</th><th>delta (B minus A)</th></tr>${rows}</table>
+<h2>Headline</h2>${scrolling(`<table id="headline"><tr><th>metric</th><th>A</th><th>B</th><th>delta (B minus A)</th></tr>${rows}</table>`)}
 <p>Most improved classes (F1): ${esc(c.mostImproved.join(', ') || 'none')}; most regressed: ${esc(c.mostRegressed.join(', ') || 'none')}.</p>
-<h2>Per class</h2>${bothSupports ? '<p>The two reports scored different numbers of images of some classes: both supports are shown.</p>' : ''}<table id="per-class"><tr><th>class</th>${supportHead}<th>F1 A</th><th>F1 B</th><th>delta F1</th><th>delta precision</th><th>delta recall</th></tr>${classRows}</table>
-<h2>Top confusions</h2><p id="confusions-note">${confusionText}</p><table id="confusions"><tr><th>pair</th>${confusionHead}</tr>${confRows}</table>
+<h2>Per class</h2>${bothSupports ? '<p>The two reports scored different numbers of images of some classes: both supports are shown.</p>' : ''}${scrolling(`<table id="per-class"><tr><th>class</th>${supportHead}<th>F1 A</th><th>F1 B</th><th>delta F1</th><th>delta precision</th><th>delta recall</th></tr>${classRows}</table>`)}
+<h2>Top confusions</h2><p id="confusions-note">${confusionText}</p>${scrolling(`<table id="confusions"><tr><th>pair</th>${confusionHead}</tr>${confRows}</table>`)}
 </body></html>
 `;
 }

@@ -54,6 +54,9 @@ table.sortable th[aria-sort=ascending] button:after{content:" \\25B2";color:#222
 table.sortable th[aria-sort=descending] button:after{content:" \\25BC";color:#222}
 table.sortable th button:focus-visible{outline:2px solid #2c7bb6;outline-offset:-2px}
 img{max-width:100%;border:1px solid #eee;margin:6px 0}
+div.scroll{overflow-x:auto;max-width:100%}
+table.kv td:last-child{text-align:left;overflow-wrap:anywhere}
+h1,p code{overflow-wrap:anywhere}
 figure{margin:12px 0} figcaption{color:#555;font-size:13px}
 code{background:#f4f6f8;padding:1px 4px;border-radius:3px}
 .bad{color:#c0392b} .good{color:#1a7f37}
@@ -112,11 +115,18 @@ export function figure(name: string | undefined, png: Buffer | undefined, captio
   )}"><figcaption>${esc(caption)} (<a href="${esc(name)}">${esc(name)}</a>)</figcaption></figure>`;
 }
 
+/**
+ * A table in its sideways-scrolling box (`div.scroll`): on a narrow screen the table scrolls, not the page. Every
+ * table of the report pages goes through it.
+ */
+export const scrolling = (table: string): string => `<div class="scroll">${table}</div>`;
+
+/** Keys and values, one row each; a long value (a hash, a JSON object) wraps inside its cell, left aligned. */
 export function kv(obj: Record<string, unknown>): string {
   const rows = Object.entries(obj).map(
     ([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(formatValue(k, v))}</td></tr>`,
   );
-  return rows.length ? `<table>${rows.join('')}</table>` : '<p>(none recorded)</p>';
+  return rows.length ? scrolling(`<table class="kv">${rows.join('')}</table>`) : '<p>(none recorded)</p>';
 }
 
 /**
@@ -257,13 +267,13 @@ export function renderIndexHtml(
 
 <h2>Per source</h2>
 <p>Own-class accuracy restricts the argmax to the source's classes (digits for MNIST and the EMNIST digits sets, letters for EMNIST letters): the number comparable with 10-class and 26-class results. The generalisation set (${extraName ?? 'EMNIST digits'}) is never trained on and is not part of "overall".</p>
-${sourceTable}
+${scrolling(sourceTable)}
 
 <h2>Confusions</h2>
 <p>${r.twins.errors} of ${r.twins.totalErrors} test errors (${pct(r.twins.share, 1)}) fall between the named digit/letter twins (${esc(
     r.twins.pairs.map(([a, b]) => `${a}/${b}`).join(', '),
   )}; defined once in @hcr/core <code>DIGIT_LETTER_TWINS</code>).</p>
-${confusionTable}
+${scrolling(confusionTable)}
 ${pic('confusion', 'Confusion matrix, counts')}
 ${pic('confusionNormalised', 'Confusion matrix, row-normalised')}
 ${pic('mistakes', 'Most confident mistakes of the most frequent confusions')}
@@ -272,7 +282,7 @@ ${pic('predictions', 'Random test predictions')}
 ${caseSection(r)}
 <h2>Per class</h2>
 <p>Sort by a column with its header button (click, or Enter / Space).</p>
-${classTable}
+${scrolling(classTable)}
 ${pic('classF1', 'F1 per class')}
 
 <h2>Calibration</h2>
@@ -314,7 +324,7 @@ ${kv(r.model.trainingConfig)}
 ${kv(r.model.trainingMetrics)}
 ${pic('learningCurves', 'Learning curves: loss (left) and accuracy (right) per epoch, train in blue, validation in orange')}
 ${training.length ? learningCurvesNote(r.model.trainingConfig) : ''}
-${trainingTable}
+${training.length ? scrolling(trainingTable) : trainingTable}
 <script>${SORT_SCRIPT}</script>
 </body></html>
 `;
@@ -373,10 +383,10 @@ function caseSection(r: EvalReport): string {
     .join('')}</tbody></table>`;
   return `<h2>Case</h2>
 <p>The ${k}-class model's probabilities summed over the classes each narrower label space merges: the 36-way row is comparable with a 36-class model on the same images.</p>
-${folded}
+${scrolling(folded)}
 <p>Each case alone (test split). "Restricted" allows only that case's letters to answer, as <code>classes=lowercase</code> / <code>classes=uppercase</code> do.</p>
-${groups}
+${scrolling(groups)}
 <h3>Case twins</h3>
 <p>${c.caseTwinErrors.errors} of ${c.caseTwinErrors.totalErrors} test errors (${pct(c.caseTwinErrors.share, 1)}) only got the case wrong. A single character has no line to show its size, so letters whose capital has the same shape are read by the prior, not by the shape; beside the digit/letter twins above, these are the limits of one character.</p>
-${twins}`;
+${scrolling(twins)}`;
 }

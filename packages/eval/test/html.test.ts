@@ -78,4 +78,31 @@ describe('index.html in headless Chromium', () => {
     console.log(`screenshot: ${shot}`);
     await page.close();
   });
+
+  it('fits a 375-px phone screen: wide tables scroll in their box, the page does not scroll sideways', async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+    await page.goto(pathToFileURL(join(out, 'latest', 'index.html')).href, { waitUntil: 'load' });
+    expect(
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+            .documentElement.scrollWidth,
+      ),
+    ).toBeLessThanOrEqual(375);
+    // the per-source table is wider than the screen, and scrolls inside its box
+    type Box = { scrollWidth: number; clientWidth: number; parentElement: Box };
+    const box = await page.$eval('#sources', (t) => {
+      const table = t as unknown as Box;
+      const style = (globalThis as unknown as { getComputedStyle(e: unknown): { overflowX: string } })
+        .getComputedStyle;
+      return {
+        table: table.scrollWidth,
+        box: table.parentElement.clientWidth,
+        overflow: style(table.parentElement).overflowX,
+      };
+    });
+    expect(box.table).toBeGreaterThan(box.box);
+    expect(box.overflow).toBe('auto');
+    await page.close();
+  });
 });

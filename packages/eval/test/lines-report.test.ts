@@ -513,6 +513,15 @@ describe('evaluateReader on a tiny random reader', () => {
       ]);
       expect(whiteSpace).toEqual(['pre']);
       expect(external).toEqual([]);
+      // a 375-px phone screen: the tables scroll in their boxes, the page does not scroll sideways
+      await page.setViewportSize({ width: 375, height: 800 });
+      expect(
+        await page.evaluate(
+          () =>
+            (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+              .documentElement.scrollWidth,
+        ),
+      ).toBeLessThanOrEqual(375);
     } finally {
       await browser.close();
     }
@@ -706,6 +715,21 @@ describe('the reader report page reads plainly', () => {
     expect(html).toContain('div.scroll{overflow-x:auto');
     expect(html).toContain('<div class="scroll"><table class="examples">');
     expect(html).toContain('<td class="t">JEAN-PIERRE<span class="sp"> </span>DUPONT</td>');
+    // every table scrolls in its own box (375-px screens), key/value values wrap
+    const tables = html.match(/<table[ >]/g) ?? [];
+    expect(tables.length).toBeGreaterThan(8);
+    expect(html.match(/<div class="scroll"><table[ >]/g)).toHaveLength(tables.length);
+    expect(html).toContain('table.kv td:last-child{text-align:left;overflow-wrap:anywhere}');
+  });
+
+  it("puts the headline constraint's read first in the error examples", () => {
+    const cheques = report.sources.find((s) => s.name === 'cheques')!;
+    expect(cheques.headline).toBe('digits');
+    expect(cheques.constraints.map((c) => c.name)).toEqual(['none', 'digits']);
+    const section = html.slice(html.indexOf('<section id="source-cheques">'));
+    expect(section).toContain(
+      '<thead><tr><th>image (original, reader input)</th><th>truth</th><th>digits</th><th>conf.</th><th>none</th><th>conf.</th></tr></thead>',
+    );
   });
 
   it('shows the Tesseract figures as percentages, and the targets as "target" with what they are', () => {

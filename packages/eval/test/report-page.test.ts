@@ -41,6 +41,15 @@ describe('the character report page', () => {
     expect(html).not.toMatch(/\d\.\d{7,}/);
   });
 
+  it('puts every table in a sideways-scrolling box and wraps long key/value values (375-px screens)', () => {
+    const tables = html.match(/<table[ >]/g) ?? [];
+    expect(tables.length).toBeGreaterThan(5);
+    expect(html.match(/<div class="scroll"><table[ >]/g)).toHaveLength(tables.length);
+    expect(html).toContain('div.scroll{overflow-x:auto;max-width:100%}');
+    expect(html).toContain('table.kv td:last-child{text-align:left;overflow-wrap:anywhere}');
+    expect(html).toContain('<div class="scroll"><table class="kv"><tr><td>architecture</td>');
+  });
+
   it('formatNumber', () => {
     expect(formatNumber(0.9105431309904153)).toBe('0.9105');
     expect(formatNumber(0.000030002136555282732, 'lr')).toBe('0.00003');

@@ -1,5 +1,5 @@
 import { LINE_HEIGHT } from '@hcr/model';
-import { card, esc, figure, kv, pct, STYLE, VIEWPORT } from '../html.js';
+import { card, esc, figure, kv, pct, STYLE, scrolling, VIEWPORT } from '../html.js';
 import { linePng } from './charts.js';
 import { constraintTitle } from './constraints.js';
 import { hasCaseExact } from './metrics.js';
@@ -30,14 +30,14 @@ function ensembleMembers(members: readonly ReaderModelSection[]): string {
         )}</td><td><code>${esc(m.dir)}</code></td></tr>`,
     )
     .join('');
-  return `${packed ? `<p>The readers are packed in one file, <code>${esc(members[0]!.dir)}</code>.</p>` : ''}<div class="scroll"><table id="ensemble"><thead><tr><th>reader</th><th>run uid</th><th>weights sha256</th><th>ONNX sha256</th><th>commit</th><th>created</th><th>read from</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `${packed ? `<p>The readers are packed in one file, <code>${esc(members[0]!.dir)}</code>.</p>` : ''}${scrolling(`<table id="ensemble"><thead><tr><th>reader</th><th>run uid</th><th>weights sha256</th><th>ONNX sha256</th><th>commit</th><th>created</th><th>read from</th></tr></thead><tbody>${rows}</tbody></table>`)}`;
 }
 
 const LINE_STYLE = `
 td.t{text-align:left;font-family:"DejaVu Sans Mono",monospace;white-space:pre}
 td.t .sp{background:#e3e8ee}
 td.msg{text-align:left;max-width:420px}
-div.scroll{overflow-x:auto;max-width:100%} #results td:first-child,table.examples td:not(.img):not(.t){white-space:nowrap}
+#results td:first-child,table.examples td:not(.img):not(.t),#ensemble td{white-space:nowrap}
 img.line{height:32px;border:1px solid #ccc;margin:0;image-rendering:pixelated;max-width:none}
 img.orig{max-height:56px;max-width:360px;border:1px solid #ccc;margin:0}
 td.img{text-align:left} .anchor td{color:#555;font-style:italic} .miss{color:#c0392b;font-weight:bold}
@@ -140,9 +140,9 @@ function confusionTable(s: LineSourceReport): string {
       .join('');
     return `<tr><td>${i + 1}</td>${cells}</tr>`;
   }).join('');
-  return `<h3>Most frequent character errors</h3><p>truth → read in scoring form; ∅ is a missing or an extra character, ␣ a space.</p><table class="confusions" data-source="${esc(
-    s.name,
-  )}"><thead><tr><th>#</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  return `<h3>Most frequent character errors</h3><p>truth → read in scoring form; ∅ is a missing or an extra character, ␣ a space.</p>${scrolling(
+    `<table class="confusions" data-source="${esc(s.name)}"><thead><tr><th>#</th>${head}</tr></thead><tbody>${body}</tbody></table>`,
+  )}`;
 }
 
 /** Exact match when only the most confident reads are kept, per constraint. */
@@ -161,9 +161,9 @@ function coverageTable(s: LineSourceReport): string {
           .join('')}</tr>`,
     )
     .join('');
-  return `<h3>Exact match of the most confident reads</h3><p>Reads sorted by confidence; each column keeps the most confident share (the confidence it stops at below): what refusing low-confidence reads gains.</p><table class="coverage" data-source="${esc(
-    s.name,
-  )}"><thead><tr><th>constraint</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  return `<h3>Exact match of the most confident reads</h3><p>Reads sorted by confidence; each column keeps the most confident share (the confidence it stops at below): what refusing low-confidence reads gains.</p>${scrolling(
+    `<table class="coverage" data-source="${esc(s.name)}"><thead><tr><th>constraint</th>${head}</tr></thead><tbody>${body}</tbody></table>`,
+  )}`;
 }
 
 /** What min_confidence would accept, per constraint: the share of reads kept and the exact match among them. */
@@ -181,9 +181,9 @@ function minConfidenceTable(s: LineSourceReport): string {
           .join('')}</tr>`,
     )
     .join('');
-  return `<h3>Accepted at min_confidence</h3><p>What <code>hcr read --min-confidence</code> and <code>POST /v1/read?min_confidence=</code> would do: the share of reads accepted, and the exact match among them (the rest are sent to a person).</p><table class="min-confidence" data-source="${esc(
-    s.name,
-  )}"><thead><tr><th>constraint</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  return `<h3>Accepted at min_confidence</h3><p>What <code>hcr read --min-confidence</code> and <code>POST /v1/read?min_confidence=</code> would do: the share of reads accepted, and the exact match among them (the rest are sent to a person).</p>${scrolling(
+    `<table class="min-confidence" data-source="${esc(s.name)}"><thead><tr><th>constraint</th>${head}</tr></thead><tbody>${body}</tbody></table>`,
+  )}`;
 }
 
 function lengthTable(s: LineSourceReport): string {
@@ -205,7 +205,9 @@ function lengthTable(s: LineSourceReport): string {
       return `<tr><td>${esc(label)}</td><td>${count}</td>${cells}</tr>`;
     })
     .join('');
-  return `<table class="per-length" data-source="${esc(s.name)}"><thead><tr><th>truth length</th><th>lines</th>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  return scrolling(
+    `<table class="per-length" data-source="${esc(s.name)}"><thead><tr><th>truth length</th><th>lines</th>${head}</tr></thead><tbody>${body}</tbody></table>`,
+  );
 }
 
 async function exampleTable(
@@ -216,7 +218,11 @@ async function exampleTable(
 ): Promise<string> {
   if (examples.length === 0) return `<p>${esc(title)}: none.</p>`;
   const byId = new Map(set?.lines.map((l) => [l.id, l]) ?? []);
-  const constraints = s.constraints.map((c) => c.name);
+  // the headline constraint's read first, next to the truth: what a narrow screen shows before scrolling
+  const names: string[] = s.constraints.map((c) => c.name);
+  const constraints = names.includes(s.headline)
+    ? [s.headline, ...names.filter((c) => c !== s.headline)]
+    : names;
   const rows: string[] = [];
   for (const e of examples) {
     const line = byId.get(e.id);
@@ -291,14 +297,16 @@ async function sourceSection(
       }.</p>`
     : '';
   const kinds = s.perKind
-    ? `<table class="per-kind"><thead><tr><th>kind</th><th>lines</th><th>CER</th><th>exact</th></tr></thead><tbody>${Object.entries(
-        s.perKind,
-      )
-        .map(
-          ([k, v]) =>
-            `<tr><td>${esc(k)}</td><td>${v.count}</td><td>${cerText(v.cer)}</td><td>${pct(v.exactRate)}</td></tr>`,
+    ? scrolling(
+        `<table class="per-kind"><thead><tr><th>kind</th><th>lines</th><th>CER</th><th>exact</th></tr></thead><tbody>${Object.entries(
+          s.perKind,
         )
-        .join('')}</tbody></table>`
+          .map(
+            ([k, v]) =>
+              `<tr><td>${esc(k)}</td><td>${v.count}</td><td>${cerText(v.cer)}</td><td>${pct(v.exactRate)}</td></tr>`,
+          )
+          .join('')}</tbody></table>`,
+      )
     : '';
   const cases = s.caseConfusion;
   const caseNote = cases
