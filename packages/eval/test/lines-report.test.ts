@@ -683,6 +683,69 @@ describe('evaluateReader on given line sets', () => {
   }, 60_000);
 });
 
+describe('the reader page on a short real set with failed reads', () => {
+  it('says a file cannot be displayed, that every error is shown above, and lists only the targets read', async () => {
+    const dir = join(root, 'short-real');
+    await mkdirp(dir);
+    // starts as a JPEG, cut after 300 bytes: the browser would show a broken image
+    const jpeg = await sharp({
+      create: { width: 120, height: 40, channels: 3, background: '#ffffff' },
+    })
+      .jpeg()
+      .toBuffer();
+    await writeFile(join(dir, 'trunc.jpg'), jpeg.subarray(0, 300));
+    const names: LineSet = {
+      name: 'held-out-names',
+      kind: 'real',
+      field: 'names',
+      dir,
+      lines: ['ANNA', 'LEO'].map((t, i) => renderLine(t, `images/name-${i}.jpg`)),
+      failed: [
+        {
+          id: 'trunc.jpg',
+          truth: 'CAMILLE',
+          code: 'IMAGE_INVALID',
+          message: 'cannot be decoded',
+          file: join(dir, 'trunc.jpg'),
+        },
+      ],
+    };
+    const { report, indexHtml } = await evaluateReader({
+      run: runDir,
+      sources: [names],
+      runtime: 'tfjs',
+      beam: 1,
+      outDir: join(root, 'reports-short'),
+    });
+    const html = await readFile(indexHtml, 'utf8');
+    const failedTable = html.slice(html.indexOf('<table class="failed">'));
+    expect(failedTable).toMatch(
+      /^<table class="failed">.*?<td class="img"><span class="no-image">\(cannot be displayed\)<\/span><br><small>trunc\.jpg<\/small>/,
+    );
+    expect(failedTable.slice(0, failedTable.indexOf('</table>'))).not.toContain('<img');
+    // a random reader reads both lines wrong: both are among the most confident errors, none is left for "worst"
+    const s = report.sources[0]!;
+    expect(s.examples.mostConfident).toHaveLength(2);
+    expect(s.examples.worst).toHaveLength(0);
+    expect(html).toContain(
+      '<p class="worst-none">Worst errors (highest line CER): all 2 errors are shown above.</p>',
+    );
+    expect(html).not.toContain('Worst errors (highest line CER): none.');
+    // only the names target (this set's field) is described; synthetic-test and the amounts were not read
+    const results = html.slice(
+      html.indexOf('<h2>Results</h2>'),
+      html.indexOf('<div class="scroll"><table id="results">'),
+    );
+    expect(results).toContain('held-out-names read with letters: exact match at least 70%');
+    expect(results).not.toContain('synthetic-test read with');
+    expect(results).not.toContain('handwritten-amounts-dev');
+    expect(report.targets.filter((t) => t.cer === null).map((t) => t.source)).toEqual([
+      'synthetic-test',
+      'handwritten-amounts-dev',
+    ]); // still in lines.json, with no figure
+  }, 60_000);
+});
+
 describe('the reader report page reads plainly', () => {
   let html: string;
   let report: LinesReport;

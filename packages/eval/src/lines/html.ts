@@ -40,6 +40,7 @@ td.msg{text-align:left;max-width:420px}
 #results td:first-child,table.examples td:not(.img):not(.t),#ensemble td{white-space:nowrap}
 img.line{height:32px;border:1px solid #ccc;margin:0;image-rendering:pixelated;max-width:none}
 img.orig{max-height:56px;max-width:360px;border:1px solid #ccc;margin:0}
+.no-image{color:#555;font-style:italic}
 td.img{text-align:left} .anchor td{color:#555;font-style:italic} .miss{color:#c0392b;font-weight:bold}
 `;
 
@@ -60,10 +61,12 @@ const altText = (what: string, name: string, truth: string) => `${what} of ${nam
 async function originalImg(
   source: { id: string; truth: string; file?: string; page?: number } | undefined,
 ): Promise<string> {
-  const shown = source?.file ? await shownOriginal(source.file, source.page) : null;
+  if (!source?.file) return '';
+  const shown = await shownOriginal(source.file, source.page);
+  // a file that is missing or cannot be decoded: said in words, not a broken image
   return shown
-    ? `<img class="orig" alt="${esc(altText('original', source!.id, source!.truth))}" src="data:image/${shown.format};base64,${shown.bytes.toString('base64')}">`
-    : '';
+    ? `<img class="orig" alt="${esc(altText('original', source.id, source.truth))}" src="data:image/${shown.format};base64,${shown.bytes.toString('base64')}">`
+    : '<span class="no-image">(cannot be displayed)</span>';
 }
 
 function lineImg(line: LineItem | undefined): string {
@@ -109,7 +112,8 @@ function resultsTable(r: LinesReport): string {
 function targetsText(r: LinesReport): string {
   const seen = new Set<string>();
   const parts: string[] = [];
-  for (const t of r.targets) {
+  // the targets of the sources read (a source not evaluated has no figure: it is listed under "Not evaluated")
+  for (const t of r.targets.filter((x) => x.cer !== null)) {
     const key = `${t.source} ${t.constraint}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -343,7 +347,11 @@ ${minConfidenceTable(s)}
 ${confusionTable(s)}
 <h3>Errors (${esc(constraintTitle(s.headline))})</h3>
 ${await exampleTable('Most confident errors', s.examples.mostConfident, s, set)}
-${await exampleTable('Worst errors (highest line CER)', s.examples.worst, s, set)}
+${
+  s.examples.worst.length === 0 && s.examples.mostConfident.length > 0
+    ? `<p class="worst-none">Worst errors (highest line CER): all ${s.examples.mostConfident.length} errors are shown above.</p>`
+    : await exampleTable('Worst errors (highest line CER)', s.examples.worst, s, set)
+}
 ${await failedTable(s, set)}
 </section>`;
 }

@@ -4,7 +4,7 @@ import { decodeImage, encodeGreyPng, sniffImageFormat } from '@hcr/image/decode'
 /** Formats that browsers (and the canvas the charts draw with) do not show in an image: TIFF, HEIC, PDF. */
 const NOT_SHOWN = new Set(['tiff', 'heic', 'pdf']);
 
-/** A real line's original file as the report shows it, or null when it cannot be read. */
+/** A real line's original file as the report shows it, or null when it cannot be read or decoded. */
 export interface ShownOriginal {
   bytes: Buffer;
   /** The image/* subtype of `bytes`. */
@@ -19,9 +19,11 @@ export async function shownOriginal(file: string, page?: number): Promise<ShownO
   const bytes = await readFile(file).catch(() => undefined);
   if (!bytes) return null;
   const format = sniffImageFormat(bytes);
-  if (format && !NOT_SHOWN.has(format)) return { bytes, format };
+  // decoded either way: a file that starts like a JPEG but is cut short (or is not an image at all) is no picture,
+  // and as it is it would be a broken image on the page
   const decoded = await decodeImage(bytes, { workingSize: 720, page }).catch(() => undefined);
   if (!decoded) return null;
+  if (format && !NOT_SHOWN.has(format)) return { bytes, format };
   // A cut-out's values are opacity (ink bright): shown as ink on paper.
   const paper = (v: number) => Math.round(decoded.kind === 'alpha' ? 255 - v : v);
   const png = await encodeGreyPng(Uint8Array.from(decoded.values, paper), decoded.width, decoded.height);
