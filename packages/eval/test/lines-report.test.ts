@@ -363,6 +363,15 @@ describe('a reader file (what hcr read and hcr serve load)', () => {
     await expect(evaluateReader({ ...base, run: character })).rejects.toMatchObject({
       code: 'MODEL_NOT_A_READER',
       message: expect.stringMatching(/not a line reader/),
+      hint: expect.stringContaining(
+        `\`hcr eval <the run it was exported from> --runtime onnx --onnx ${character}\``,
+      ),
+    });
+    // in a run directory (metadata.json beside it, as artifacts/model/pipeline/model.onnx): evaluate the run
+    await writeFile(join(characterDir, 'metadata.json'), '{}');
+    await expect(evaluateReader({ ...base, run: character })).rejects.toMatchObject({
+      code: 'MODEL_NOT_A_READER',
+      hint: expect.stringContaining(`\`hcr eval ${characterDir} --runtime onnx\` (its run directory)`),
     });
   }, 60_000);
 });

@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   HcrError,
   type LineReaderInfo,
@@ -53,7 +54,7 @@ export async function openReaderFile(path: string): Promise<ReaderFile> {
   }
   const { reader, normalisation, members } = parseReaderOnnxMetadata(props, {
     source: abs,
-    hint: FILE_HINT,
+    hint: props[ONNX_METADATA_KEYS.reader] === undefined ? notAReaderHint(abs) : FILE_HINT,
     fallbackId: basename(abs, '.onnx'),
   });
   const id = props[ONNX_METADATA_KEYS.modelId] || basename(abs, '.onnx');
@@ -79,6 +80,25 @@ export async function openReaderFile(path: string): Promise<ReaderFile> {
       metadata: { ...metadata, id, task: 'line', reader, inputNormalisation: normalisation },
     },
   };
+}
+
+/** A path as a user types it: relative to the working directory when inside it, else absolute. */
+function shownPath(abs: string): string {
+  const rel = relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+}
+
+/**
+ * The fix for an ONNX file without reader metadata (a character model's export, as `hcr export onnx <run>` writes
+ * `<run>/model.onnx`): evaluate its run, whose ONNX file eval reads with `--runtime onnx`.
+ */
+function notAReaderHint(abs: string): string {
+  const dir = dirname(abs);
+  const onnx = basename(abs) === 'model.onnx' ? '' : ` --onnx ${shownPath(abs)}`;
+  const run = existsSync(join(dir, 'metadata.json'))
+    ? `\`hcr eval ${shownPath(dir)} --runtime onnx${onnx}\` (its run directory)`
+    : `\`hcr eval <the run it was exported from> --runtime onnx --onnx ${shownPath(abs)}\``;
+  return `A character model's ONNX file is evaluated through its run: ${run}. A line reader is evaluated from its run directory or its reader file (artifacts/model/reader/model.onnx).`;
 }
 
 function unknownTraining(id: string, reader: LineReaderInfo): ModelMetadata {
