@@ -2,7 +2,14 @@ import type { Dirent } from 'node:fs';
 import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
-import { documentPages, pageRef, parsePageList, parsePageRef, sniffImageFormat } from '@hcr/image/decode';
+import {
+  documentPages,
+  IMAGE_FORMATS_TEXT,
+  pageRef,
+  parsePageList,
+  parsePageRef,
+  sniffImageFormat,
+} from '@hcr/image/decode';
 
 /** File extensions a folder is searched for: the formats hcr decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, PDF). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
@@ -300,4 +307,33 @@ export function imageFileReader(): (input: ImageInput) => Promise<Uint8Array> {
 /** The decode limit naming an input's page (none for a file of one page). */
 export function pageOf(input: ImageInput): { page?: number } {
   return input.page === undefined ? {} : { page: input.page };
+}
+
+/** An image's error as a row gives it: what went wrong and the fix, apart (JSON), as top-level errors are. */
+export interface RowError {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/** Hints addressed to HTTP clients (content-type, POST /v1/...), by the code of their error. */
+const HTTP_WORDING = /content-type|POST \/v1|over HTTP/;
+const CLI_HINTS: Record<string, string> = {
+  IMAGE_UNDECODABLE: `Pass a complete ${IMAGE_FORMATS_TEXT} file.`,
+  IMAGE_TOO_ELONGATED:
+    'Crop the image to the one character; hcr read reads a word, number or line of writing.',
+};
+
+/**
+ * An image's error for its row: the problem as the message, the fix as the hint, in the command line's words where
+ * the error's own hint speaks to HTTP clients.
+ */
+export function rowError(e: HcrError): RowError {
+  const hint = e.hint && HTTP_WORDING.test(e.hint) ? (CLI_HINTS[e.code] ?? e.hint) : e.hint;
+  return { code: e.code, message: e.problem, ...(hint ? { hint } : {}) };
+}
+
+/** A row's error as one line of text or one CSV cell: the problem, then the fix. */
+export function errorLine(error: RowError): string {
+  return `${error.message}${error.hint ? ` ${error.hint}` : ''}`.replace(/\s*\n\s*/g, ' ');
 }

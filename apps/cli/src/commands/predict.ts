@@ -19,11 +19,14 @@ import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
 import { assertOutputFolder, defaultModel, minConfidenceFlag, rangeInt } from '../flags.js';
 import {
+  errorLine,
   expandImageArgs,
   IMAGE_EXTENSIONS,
   type ImageInput,
   imageFileReader,
   pageOf,
+  type RowError,
+  rowError,
 } from '../image-files.js';
 import { formatOption, out, outputFormat, printJson } from '../output.js';
 import { countProgress } from '../progress.js';
@@ -34,7 +37,7 @@ interface PredictResult {
   prediction?: Prediction;
   /** Case-sensitive models (47, 62 classes): the answer's case. */
   case?: string;
-  error?: { code: string; message: string };
+  error?: RowError;
 }
 
 /** How the answer's case is shown: `a (lowercase)`, `A (capital)`; `C (either case)` where hcr47 merges it. */
@@ -76,15 +79,28 @@ function csvRowOf(r: PredictResult, topK: number): string {
     ...ranked.flatMap((t) => [t?.label, t?.confidence.toFixed(4)]),
     r.prediction?.answer ?? undefined,
     r.prediction?.verdict,
-    r.error?.message,
+    r.error && errorLine(r.error),
   ]);
+}
+
+/**
+ * A prediction's message in the command line's words: several characters side by side are read by `hcr read` (the
+ * recogniser's message names the HTTP route, POST /v1/read).
+ */
+function inCliWords(p: Prediction, columns: number | undefined): Prediction {
+  if (p.verdict !== 'several-characters' || columns === undefined || !p.message?.includes('POST /v1/read'))
+    return p;
+  return {
+    ...p,
+    message: `Not one character: ${columns} characters side by side (a word or a number); hcr read reads those.`,
+  };
 }
 
 /** One result as text: the answer (or why there is none) and the runners-up; an unreadable file on stderr. */
 function writeText(r: PredictResult): void {
   // An error is a row like any other, on stdout (as hcr read writes it): a script reading the rows sees it.
   if (r.error) {
-    process.stdout.write(`${r.file}  error ${r.error.message}\n`);
+    process.stdout.write(`${r.file}  error ${errorLine(r.error)}\n`);
     return;
   }
   const p = r.prediction!;
@@ -174,7 +190,10 @@ export function registerPredict(program: Command): void {
         try {
           const prepared = await rec.prepare(await readFile(image), pageOf(image));
           const probs = await rec.infer([prepared.pixels]);
-          const prediction = rec.rank(probs, 0, { topK, classes: opts.classes, minConfidence, prepared });
+          const prediction = inCliWords(
+            rec.rank(probs, 0, { topK, classes: opts.classes, minConfidence, prepared }),
+            prepared.ink?.layout?.columns,
+          );
           if (opts.debug) {
             const debugFile = join(opts.debug, `${debugName(image)}.28x28.png`);
             await writeFileAtomic(debugFile, await encodeGreyPng(prepared.pixels));
@@ -183,7 +202,7 @@ export function registerPredict(program: Command): void {
           emit({ file, prediction, ...(letterCase ? { case: letterCase } : {}) });
         } catch (e) {
           if (!(e instanceof HcrError) || e.code === 'CLASSES_INVALID') throw e;
-          emit({ file, error: { code: e.code, message: e.message } });
+          emit({ file, error: rowError(e) });
         }
       }
       progress.stop();

@@ -18,11 +18,14 @@ import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
 import { commaList, defaultModel, minConfidenceFlag, rangeInt } from '../flags.js';
 import {
+  errorLine,
   expandImageArgs,
   IMAGE_EXTENSIONS,
   type ImageInput,
   imageFileReader,
   pageOf,
+  type RowError,
+  rowError,
 } from '../image-files.js';
 import { formatOption, log, out, outputFormat, printJson } from '../output.js';
 import { countProgress } from '../progress.js';
@@ -39,14 +42,14 @@ export function readerPaths(spec: string): string | string[] {
 interface ReadResult {
   file: string;
   reading?: LineReading;
-  error?: { code: string; message: string };
+  error?: RowError;
 }
 
 /** `--layout lines`: every line of writing in the file. */
 interface PageResult {
   file: string;
   reading?: TextReading;
-  error?: { code: string; message: string };
+  error?: RowError;
 }
 
 /** `--layout`: line (one line, word or field per image) or lines (every line of writing in it). */
@@ -208,7 +211,7 @@ Examples:
               return;
             }
             if (!(p.reason instanceof HcrError)) throw p.reason;
-            results.push({ file: files[i]!, error: { code: p.reason.code, message: p.reason.message } });
+            results.push({ file: files[i]!, error: rowError(p.reason) });
           });
           for (const r of results.slice(s))
             write(format === 'csv' ? csvRowOf(r, opts.topK, judged) : `${formatResult(r)}\n`);
@@ -275,10 +278,7 @@ async function* readPages(
       .then((bytes) => reader.readLines(bytes, options, { ...layout, ...pageOf(image) }))
       .then(
         (reading) => ({ file: image.name, reading }),
-        (e) =>
-          e instanceof HcrError
-            ? { file: image.name, error: { code: e.code, message: e.message } }
-            : { fatal: e },
+        (e) => (e instanceof HcrError ? { file: image.name, error: rowError(e) } : { fatal: e }),
       );
   const pending = images.slice(0, inFlight).map(readPage);
   for (let next = pending.length; pending.length > 0; ) {
@@ -299,7 +299,7 @@ function pageCsvRows(p: PageResult, topK: number, judged: boolean): string {
     return csvRow([
       p.file,
       ...Array(1 + PLACEMENT_COLUMNS.length + readingColumns(topK, judged).length).fill(undefined),
-      p.error?.message,
+      p.error && errorLine(p.error),
     ]);
   return p.reading.lines
     .map((l, i) =>
@@ -342,7 +342,7 @@ function readingCells(r: LineReading | undefined, topK: number, judged: boolean)
 }
 
 function formatPage(p: PageResult): string {
-  if (p.error) return `${p.file}  error ${p.error.message}`;
+  if (p.error) return `${p.file}  error ${errorLine(p.error)}`;
   const lines = p.reading!.lines;
   return [
     `${p.file}  ${lines.length} line${lines.length === 1 ? '' : 's'}`,
@@ -363,12 +363,12 @@ function csvRowOf(r: ReadResult, topK: number, judged: boolean): string {
     r.file,
     ...readingCells(r.reading, topK, judged),
     ...placementCells(r.reading),
-    r.error?.message,
+    r.error && errorLine(r.error),
   ]);
 }
 
 function formatResult(r: ReadResult): string {
-  if (r.error) return `${r.file}  error ${r.error.message}`;
+  if (r.error) return `${r.file}  error ${errorLine(r.error)}`;
   const { text, confidence, alternatives, skew, verdict, constraintUnsatisfied } = r.reading!;
   const pct = (c: number) => `${(c * 100).toFixed(1)}%`;
   const rest = alternatives
