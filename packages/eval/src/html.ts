@@ -107,10 +107,19 @@ export function card(id: string, value: string, label: string): string {
   return `<div class="card"><div class="v" id="${esc(id)}">${esc(value)}</div><div class="l">${esc(label)}</div></div>`;
 }
 
-export function figure(name: string | undefined, png: Buffer | undefined, caption: string): string {
+/**
+ * A picture with its caption; `alt` describes what it shows for someone who cannot see it (what is drawn, on what,
+ * and what it says), not the caption again.
+ */
+export function figure(
+  name: string | undefined,
+  png: Buffer | undefined,
+  caption: string,
+  alt: string = caption,
+): string {
   if (!name || !png) return '';
   // embedded as a data: URI so the page is self-contained; the PNG file next to it is the same picture
-  return `<figure><img src="data:image/png;base64,${png.toString('base64')}" alt="${esc(caption)}" data-file="${esc(
+  return `<figure><img src="data:image/png;base64,${png.toString('base64')}" alt="${esc(alt)}" data-file="${esc(
     name,
   )}"><figcaption>${esc(caption)} (<a href="${esc(name)}">${esc(name)}</a>)</figcaption></figure>`;
 }
@@ -147,6 +156,59 @@ function eceCard(r: EvalReport): string {
 }
 
 /**
+ * Each picture's alt text: what it draws and what it says, from the report's own figures (so a screen reader
+ * hears the content, not the caption twice). Deterministic, like the rest of the page.
+ */
+export function pictureAlts(r: EvalReport, training: readonly TrainingMetricsRow[]): Record<string, string> {
+  const k = r.classNames.length;
+  const n = r.overall.count;
+  const top = r.overall.topConfusions[0];
+  const scored = r.perClass.filter((c) => c.support > 0);
+  const byF1 = [...scored].sort((a, b) => a.f1 - b.f1 || a.class.localeCompare(b.class));
+  const byRecall = [...scored].sort((a, b) => a.recall - b.recall || a.class.localeCompare(b.class));
+  // the most frequent directed confusions (true -> predicted), as mistakes.png rows them
+  const directed: { t: number; p: number; n: number }[] = [];
+  r.confusion.forEach((row, t) => {
+    row.forEach((count, p) => {
+      if (t !== p && count > 0) directed.push({ t, p, n: count });
+    });
+  });
+  directed.sort((x, y) => y.n - x.n || x.t - y.t || x.p - y.p);
+  const rows = directed.slice(0, 6);
+  const sources = Object.entries(r.sources);
+  const last = training.at(-1);
+  const series = learningCurveSeries(r.model.trainingConfig);
+  const num = (x: number | undefined) => (x === undefined ? 'not recorded' : formatNumber(x));
+  return {
+    confusion: `Confusion matrix of the ${k} classes on the test split (${n} images): one row per true class, one column per predicted class, each cell's count on a log colour scale; ${pct(
+      r.overall.accuracy,
+    )} of the images lie on the diagonal (read right)${top ? `, and the most frequent confusion is ${top.pair} (${top.total} errors)` : ''}.`,
+    confusionNormalised: `Row-normalised confusion matrix of the ${k} classes on the test split: each row gives, in percent, what the images of one true class were read as, so the diagonal is each class's recall${
+      byRecall[0] ? ` (lowest: ${byRecall[0].class}, ${pct(byRecall[0].recall, 1)})` : ''
+    }.`,
+    mistakes: rows.length
+      ? `Test images the model got wrong, one row per frequent confusion, most confident mistake first, each with its prediction and confidence: ${rows
+          .map((x) => `true ${r.classNames[x.t]} read as ${r.classNames[x.p]} (${x.n})`)
+          .join(', ')}.`
+      : 'No test image was read wrong: there are no mistakes to show.',
+    predictions: `A grid of ${Math.min(60, n)} random test images, each framed green when read right and red when wrong, with the prediction, its confidence and the true class.`,
+    classF1: `Bar chart of the F1 score of each of the ${k} classes on the test split${
+      byF1.length
+        ? `, from ${byF1[0]!.class} (${byF1[0]!.f1.toFixed(2)}) to ${byF1.at(-1)!.class} (${byF1.at(-1)!.f1.toFixed(2)})`
+        : ''
+    }; macro-F1 ${r.overall.macroF1.toFixed(4)}.`,
+    reliability: `Reliability diagrams, one per source (${sources.map(([name]) => name).join(', ')}): accuracy against confidence in ${r.calibration.bins} confidence bins${
+      r.calibration.applied ? " after the model's calibration, the raw model as a grey line" : ''
+    }, with how many images fall in each bin under it; expected calibration error ${sources
+      .map(([name, g]) => `${name} ${pct(g!.ece)}`)
+      .join(', ')}.`,
+    learningCurves: `Line charts of loss (left) and accuracy (right) over ${training.length} epochs: blue ${series.train}, orange ${series.validation}; at the last epoch train loss ${num(
+      last?.train_loss,
+    )} and validation loss ${num(last?.val_loss)}, train accuracy ${num(last?.train_acc)} and validation accuracy ${num(last?.val_acc)}.`,
+  };
+}
+
+/**
  * What the learning curves compare: the train series is the mean over each epoch's training batches under the
  * training settings (augmentation, label smoothing, logit adjustment, dropout: whichever the run used), validation
  * the model after the epoch on clean images. Said beside the picture, so a train loss above the validation loss is
@@ -175,8 +237,9 @@ export function renderIndexHtml(
   pictures: Record<string, Buffer>,
   training: readonly TrainingMetricsRow[],
 ): string {
+  const alts = pictureAlts(r, training);
   const pic = (key: keyof EvalReport['pictures'] & string, caption: string) =>
-    figure(r.pictures[key], r.pictures[key] ? pictures[r.pictures[key]!] : undefined, caption);
+    figure(r.pictures[key], r.pictures[key] ? pictures[r.pictures[key]!] : undefined, caption, alts[key]);
   const sourceRows = [
     ...Object.entries(r.sources).map(([name, s]) => ({ name, s: s! })),
     { name: `overall (test split: ${r.overall.sources.join(' + ')})`, s: r.overall },

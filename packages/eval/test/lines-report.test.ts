@@ -794,6 +794,15 @@ describe('the reader report page reads plainly', () => {
     expect(html).toContain('table.kv td:last-child{text-align:left;overflow-wrap:anywhere}');
   });
 
+  it('describes the charts in their alt texts', () => {
+    expect(html).toContain(
+      'alt="Two bar charts of cheques per truth length: exact match on top and CER below, one bar per constraint (no constraint, digits), with the number of lines under each length." data-file="lines-cheques.png"',
+    );
+    expect(html).toContain(
+      'alt="3 random lines of cheques as scanned, each with what was read under digits and its confidence (green when right, red when wrong) and the truth." data-file="reads-cheques.png"',
+    );
+  });
+
   it("puts the headline constraint's read first in the error examples", () => {
     const cheques = report.sources.find((s) => s.name === 'cheques')!;
     expect(cheques.headline).toBe('digits');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatNumber, renderIndexHtml } from '../src/html.js';
+import { PICTURES } from '../src/report-pictures.js';
 import { MIXED, report } from './hand-report.js';
 
 describe('the character report page', () => {
@@ -48,6 +49,53 @@ describe('the character report page', () => {
     expect(html).toContain('div.scroll{overflow-x:auto;max-width:100%}');
     expect(html).toContain('table.kv td:last-child{text-align:left;overflow-wrap:anywhere}');
     expect(html).toContain('<div class="scroll"><table class="kv"><tr><td>architecture</td>');
+  });
+
+  it("describes each picture's content in its alt text, not the caption again", () => {
+    const withPictures = { ...r, pictures: { ...PICTURES } };
+    const files = Object.fromEntries(Object.values(PICTURES).map((f) => [f, Buffer.from('png')]));
+    const page = renderIndexHtml(withPictures, files, [
+      {
+        epoch: 1,
+        train_loss: 1.4569580416801649,
+        val_loss: 0.42,
+        train_acc: 0.7,
+        val_acc: 0.8963943404837974,
+      },
+      {
+        epoch: 2,
+        train_loss: 1.1394393283587236,
+        val_loss: 0.377,
+        train_acc: 0.8,
+        val_acc: 0.9105431309904153,
+      },
+    ]);
+    const figures = [
+      ...page.matchAll(/<img [^>]*alt="([^"]*)" data-file="([^"]+)"><figcaption>([^(]*)\(/g),
+    ].map((m) => ({ alt: m[1]!, file: m[2]!, caption: m[3]!.trim() }));
+    expect(figures.map((f) => f.file).sort()).toEqual(Object.values(PICTURES).sort());
+    for (const f of figures) expect(f.alt, f.file).not.toBe(f.caption);
+    const alt = (file: string) => figures.find((f) => f.file === file)!.alt;
+    expect(alt('confusion.png')).toMatch(
+      /^Confusion matrix of the 36 classes on the test split \(12 images\): one row per true class, one column per predicted class/,
+    );
+    expect(alt('confusion.png')).toContain('the most frequent confusion is 0&lt;-&gt;O');
+    expect(alt('mistakes.png')).toMatch(
+      /^Test images the model got wrong, one row per frequent confusion.*true 0 read as O \(3\)/,
+    );
+    expect(alt('predictions.png')).toBe(
+      'A grid of 12 random test images, each framed green when read right and red when wrong, with the prediction, its confidence and the true class.',
+    );
+    expect(alt('class-f1.png')).toMatch(
+      /^Bar chart of the F1 score of each of the 36 classes on the test split, from /,
+    );
+    expect(alt('reliability.png')).toMatch(
+      /^Reliability diagrams, one per source \(mnist, emnist-letters-repack, emnist-digits-repack\): accuracy against confidence in 15 confidence bins/,
+    );
+    expect(alt('learning-curves.png')).toContain('over 2 epochs');
+    expect(alt('learning-curves.png')).toContain(
+      'at the last epoch train loss 1.139 and validation loss 0.377',
+    );
   });
 
   it('formatNumber', () => {

@@ -340,8 +340,22 @@ ${caseNote}
 <h3>Per truth length</h3>
 ${lengthTable(s)}
 ${kinds}
-${figure(s.picture, pictures[s.picture], `${s.name}: exact match and CER per truth length`)}
-${figure(s.samplesPicture, pictures[s.samplesPicture], `${s.name}: random reads (${constraintTitle(s.headline)})`)}
+${figure(
+  s.picture,
+  pictures[s.picture],
+  `${s.name}: exact match and CER per truth length`,
+  `Two bar charts of ${s.name} per truth length: exact match on top and CER below, one bar per constraint (${s.constraints
+    .map((c) => constraintTitle(c.name))
+    .join(', ')}), with the number of lines under each length.`,
+)}
+${figure(
+  s.samplesPicture,
+  pictures[s.samplesPicture],
+  `${s.name}: random reads (${constraintTitle(s.headline)})`,
+  `${s.samples.length} random lines of ${s.name} as scanned, each with what was read under ${constraintTitle(
+    s.headline,
+  )} and its confidence (green when right, red when wrong) and the truth.`,
+)}
 ${coverageTable(s)}
 ${minConfidenceTable(s)}
 ${confusionTable(s)}
