@@ -100,7 +100,7 @@ export function unreadable(path: string, e: NodeJS.ErrnoException, kind: 'file' 
  * the problem for that file alone), a PDF or TIFF of several pages becomes one image per page, and
  * `file.pdf#page=N` names one of them. A file that can be read only once (a pipe: `<(cat scan.pdf)`,
  * /dev/stdin; `-` is standard input) is read here, its bytes kept for its pages. A folder without images is an
- * error.
+ * input with its error (NO_IMAGES), as one that cannot be listed is; NO_IMAGES is thrown when all are such.
  */
 export async function expandImageArgs(args: readonly string[]): Promise<ImageInput[]> {
   const inputs: ImageInput[] = [];
@@ -115,7 +115,20 @@ export async function expandImageArgs(args: readonly string[]): Promise<ImageInp
         })),
       );
   }
+  // Only folders without images: nothing to read, so no model is loaded to say so row by row.
+  const empty = inputs.find((i) => i.error?.code === 'NO_IMAGES');
+  if (empty && inputs.every((i) => i.error?.code === 'NO_IMAGES')) throw empty.error;
   return inputs;
+}
+
+function noImages(folder: string): HcrError {
+  return new HcrError(
+    'NO_IMAGES',
+    `The folder ${folder} has no images (${IMAGE_EXTENSIONS.join(', ')}) in it.`,
+    {
+      hint: 'Pass a folder with PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF files (subfolders are searched too), or the files themselves.',
+    },
+  );
 }
 
 /** `-` as an input: the image on standard input. */
@@ -267,15 +280,8 @@ async function expandFileArgs(args: readonly string[]): Promise<Found[]> {
       continue;
     }
     const found = await imagesUnder(arg);
-    if (found.length === 0)
-      throw new HcrError(
-        'NO_IMAGES',
-        `The folder ${arg} has no images (${IMAGE_EXTENSIONS.join(', ')}) in it.`,
-        {
-          hint: 'Pass a folder with PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF files (subfolders are searched too), or the files themselves.',
-        },
-      );
-    files.push(...found);
+    // A folder without images is a row with its error, as a missing file is (the call fails when all are such).
+    files.push(...(found.length ? found : [{ file: arg, error: noImages(arg) }]));
   }
   return files;
 }

@@ -9,6 +9,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { FIXTURE_MODEL } from '../../../packages/serve-onnx/test/support/models.js';
 import { expandImageArgs, imageFileReader } from '../src/image-files.js';
 import { permissionRunner } from './support/as-other-user.js';
+import { hcr } from './support/run-hcr.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 /** sharp, from @hcr/image (it writes the TIFF of several pages a fax is). */
@@ -160,5 +161,26 @@ describe('folders: linked subfolders', () => {
     expect(inputs.map((i) => i.name)).toEqual(
       ['a.png', 'broken.png', 'linked/b.png'].map((f) => join(root, f)),
     );
+  });
+});
+
+describe('a folder without images among other inputs', () => {
+  it('is a row with its error (NO_IMAGES), as a missing file is; alone (or with only such folders) it is the error', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'hcr-no-images-'));
+    const empty = join(root, 'notes');
+    mkdirSync(empty);
+    writeFileSync(join(empty, 'readme.txt'), 'x');
+    const image = join(root, 'a.png');
+    writeFileSync(image, await barPng(20));
+    const r = await hcr('predict', empty, image, '--model', FIXTURE_MODEL, '--json');
+    expect(r.code).toBe(1);
+    const results = JSON.parse(r.out).results;
+    expect(results.map((x: { file: string }) => x.file)).toEqual([empty, image]);
+    expect(results[0].error).toMatchObject({
+      code: 'NO_IMAGES',
+      message: expect.stringContaining(`The folder ${empty} has no images`),
+    });
+    expect(results[1].prediction).toBeDefined();
+    await expect(expandImageArgs([empty, empty])).rejects.toMatchObject({ code: 'NO_IMAGES' });
   });
 });
