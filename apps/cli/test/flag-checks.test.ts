@@ -75,3 +75,20 @@ describe('hcr data lines prepare --workers', () => {
     },
   );
 });
+
+describe('hcr read: a reader list of none', () => {
+  it.each([
+    ['--model', ','],
+    ['--reader', ' , '],
+  ])('%s %j is refused in the command line’s words', async (flag, value) => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-empty-readers-'));
+    const r = await hcr('read', join(dir, 'x.png'), flag, value, '--json');
+    expect(r.code).toBe(1);
+    const { error } = JSON.parse(r.out);
+    expect(error).toMatchObject({
+      code: 'BAD_OPTION',
+      message: `${flag} '${value}' names no reader model file.`,
+    });
+    expect(r.err).not.toContain('createLineReader');
+  });
+});

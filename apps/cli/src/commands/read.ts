@@ -33,9 +33,18 @@ import { countProgress } from '../progress.js';
 /** The pipeline's reader: its two readers packed into one file by its export task. */
 export const DEFAULT_READER = 'artifacts/model/reader/model.onnx';
 
-/** `a.onnx,b.onnx`: several readers trained alike, read as one ensemble; one path stays a string. */
-export function readerPaths(spec: string): string | string[] {
+/**
+ * `a.onnx,b.onnx`: several readers trained alike, read as one ensemble; one path stays a string. A list of none
+ * (`--model ,`) is refused, naming `source` (the flag or variable it came from) when given.
+ */
+export function readerPaths(spec: string, source?: string): string | string[] {
   const paths = commaList(spec);
+  if (paths.length === 0) {
+    const named = source ? `${source} ` : '';
+    throw new HcrError('BAD_OPTION', `${named}'${spec}' names no reader model file.`, {
+      hint: `Pass one ONNX reader (${source ?? '--model'} a.onnx) or several trained alike, comma-separated (a.onnx,b.onnx).`,
+    });
+  }
   return paths.length === 1 ? paths[0]! : paths;
 }
 
@@ -122,12 +131,15 @@ Examples:
     .action(async (args: string[], opts) => {
       const format = outputFormat(opts);
       // the default found from a subfolder of the repository too, before standard input is read
-      const model = readerPaths(
-        opts.model ??
-          opts.reader ??
-          process.env.HCR_READER ??
-          defaultModel(DEFAULT_READER, 'line reader', 'HCR_READER'),
-      );
+      const [spec, source] =
+        opts.model !== undefined
+          ? [opts.model, '--model']
+          : opts.reader !== undefined
+            ? [opts.reader, '--reader']
+            : process.env.HCR_READER !== undefined
+              ? [process.env.HCR_READER, 'HCR_READER']
+              : [defaultModel(DEFAULT_READER, 'line reader', 'HCR_READER'), undefined];
+      const model = readerPaths(spec, source);
       const images = await expandImageArgs(args);
       const specs = [
         ...(opts.lexicon ? [`lexicon=${listFile(opts.lexicon)}`] : []),
