@@ -1,9 +1,10 @@
-import { decodeModelHeader, type ModelProtoObject } from './proto.js';
+import { decodeModelHeader } from './proto.js';
+import type { ModelProto } from './types.js';
 
 /** `metadata_props` of a decoded model as a record (a repeated key: the last one wins). */
-export function metadataRecord(model: Pick<ModelProtoObject, 'metadata_props'>): Record<string, string> {
+export function metadataRecord(model: Pick<ModelProto, 'metadata_props'>): Record<string, string> {
   const props: Record<string, string> = {};
-  for (const { key, value } of model.metadata_props ?? []) props[key] = value ?? '';
+  for (const { key, value } of model.metadata_props ?? []) props[key ?? ''] = value ?? '';
   return props;
 }
 

@@ -1,11 +1,12 @@
 import protobuf from 'protobufjs';
 import { OnnxProtoError } from './errors.js';
 import { ONNX_PROTO } from './schema.js';
+import type { GraphProto, ModelProto, ModelProtoObject } from './types.js';
 import { checkMessage, describeUnknown, planOf, type UnknownField } from './wire.js';
 
 const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
-const ModelProto = root.lookupType('onnx.ModelProto');
-const modelPlan = planOf(ModelProto);
+const ModelType = root.lookupType('onnx.ModelProto');
+const modelPlan = planOf(ModelType);
 
 /**
  * The light schema of `decodeModelHeader`: ModelProto without training_info and functions, GraphProto
@@ -32,7 +33,7 @@ for (const name of [...HEADER_SKIPPED, 'GraphProto.initializer']) {
 headerRoot
   .lookupType('onnx.GraphProto')
   .add(new protobuf.Field('initializer', 5, 'InitializerName', 'repeated'));
-const ModelHeader = headerRoot.lookupType('onnx.ModelProto');
+const HeaderType = headerRoot.lookupType('onnx.ModelProto');
 const HEADER_SHALLOW = new Set(HEADER_SKIPPED);
 
 /**
@@ -65,66 +66,6 @@ export const AttributeType = {
   STRINGS: 8,
 } as const;
 
-/**
- * Plain-object forms of the messages, snake_case field names as in onnx.proto. Decoding yields the same
- * shapes: repeated fields are always arrays, int64 fields are numbers, unset optional fields are absent.
- */
-export interface TensorProtoObject {
-  name: string;
-  dims: number[];
-  data_type: number;
-  raw_data: Uint8Array;
-  doc_string?: string;
-}
-export interface AttributeProtoObject {
-  name: string;
-  type: number;
-  f?: number;
-  i?: number;
-  s?: Uint8Array;
-  t?: TensorProtoObject;
-  floats?: number[];
-  ints?: number[];
-  strings?: Uint8Array[];
-}
-export interface NodeProtoObject {
-  input: string[];
-  output: string[];
-  name?: string;
-  op_type: string;
-  domain?: string;
-  attribute?: AttributeProtoObject[];
-  doc_string?: string;
-}
-/** One dimension of a shape: a fixed size or a symbolic name (e.g. the batch `N`). */
-export type DimensionObject = { dim_value: number } | { dim_param: string };
-export interface ValueInfoProtoObject {
-  name: string;
-  type: {
-    tensor_type: { elem_type: number; shape: { dim: DimensionObject[] } };
-  };
-  doc_string?: string;
-}
-export interface GraphProtoObject {
-  name: string;
-  node: NodeProtoObject[];
-  initializer: TensorProtoObject[];
-  input: ValueInfoProtoObject[];
-  output: ValueInfoProtoObject[];
-  doc_string?: string;
-}
-export interface ModelProtoObject {
-  ir_version: number;
-  opset_import: { domain: string; version: number }[];
-  producer_name: string;
-  producer_version?: string;
-  /** The version of the model (int64); hcr writes the training run's version here. */
-  model_version?: number;
-  doc_string?: string;
-  graph: GraphProtoObject;
-  metadata_props: { key: string; value: string }[];
-}
-
 export interface EncodeOptions {
   /**
    * Write a decoded model even though it holds fields this schema does not know (see `unknownFields`):
@@ -134,7 +75,7 @@ export interface EncodeOptions {
 }
 
 /** Serialise a ModelProto; the weights' raw_data buffers are copied once, straight into the output. */
-export function encodeModel(model: ModelProtoObject, options: EncodeOptions = {}): Uint8Array {
+export function encodeModel(model: ModelProto, options: EncodeOptions = {}): Uint8Array {
   if (!options.dropUnknownFields) {
     const unknown = unknownFields(model);
     if (unknown.length)
@@ -143,7 +84,7 @@ export function encodeModel(model: ModelProtoObject, options: EncodeOptions = {}
         `encodeModel: the model was decoded from bytes holding ${unknown.length} field(s) this ONNX schema (1.17) does not know, which would be lost: ${unknown.slice(0, 5).join('; ')}${unknown.length > 5 ? '; ...' : ''}. Pass { dropUnknownFields: true } to write it without them.`,
       );
   }
-  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  return ModelType.encode(ModelType.fromObject(model)).finish();
 }
 
 /**
@@ -179,7 +120,7 @@ function checkModelBytes(bytes: Uint8Array, fn: string, shallow?: ReadonlySet<st
 /** protobufjs' decode of bytes `checkMessage` passed; its own errors (none expected) are wrapped. */
 function decodeChecked(bytes: Uint8Array): ModelProtoObject {
   try {
-    return ModelProto.toObject(ModelProto.decode(bytes), {
+    return ModelType.toObject(ModelType.decode(bytes), {
       longs: Number,
       defaults: false,
       arrays: true,
@@ -195,11 +136,15 @@ function decodeChecked(bytes: Uint8Array): ModelProtoObject {
  * What `decodeModelHeader` reads: the model's fields and its graph's signature and metadata; the graph's
  * nodes, value_info and weights are not decoded (initializers give their names only).
  */
-export interface ModelHeaderObject extends Omit<ModelProtoObject, 'graph'> {
-  graph: Pick<GraphProtoObject, 'name' | 'input' | 'output' | 'doc_string'> & {
+export interface ModelHeaderObject extends Omit<ModelProto, 'graph' | 'training_info' | 'functions'> {
+  opset_import: NonNullable<ModelProto['opset_import']>;
+  metadata_props: NonNullable<ModelProto['metadata_props']>;
+  graph: Pick<GraphProto, 'name' | 'doc_string'> & {
+    input: NonNullable<GraphProto['input']>;
+    output: NonNullable<GraphProto['output']>;
+    metadata_props: NonNullable<GraphProto['metadata_props']>;
     /** The initializers' names (an input listed as an initializer is not fed by the caller). */
     initializer: { name?: string }[];
-    metadata_props?: { key?: string; value?: string }[];
   };
 }
 
@@ -214,7 +159,7 @@ export function decodeModelHeader(bytes: Uint8Array): ModelHeaderObject {
   checkModelBytes(bytes, 'decodeModelHeader', HEADER_SHALLOW);
   let header: ModelHeaderObject;
   try {
-    header = ModelHeader.toObject(ModelHeader.decode(bytes), {
+    header = HeaderType.toObject(HeaderType.decode(bytes), {
       longs: Number,
       defaults: false,
       arrays: true,
@@ -244,7 +189,7 @@ function markUnknown(model: object, u: UnknownField): void {
  * `graph.node[3]: NodeProto field 10 (LEN)`: fields added by an ONNX release after 1.17, or a vendor's.
  * Empty for a model built in code or decoded from bytes that use only ONNX 1.17 fields.
  */
-export function unknownFields(model: ModelProtoObject): string[] {
+export function unknownFields(model: ModelProto): string[] {
   const found: string[] = [];
   const visit = (value: unknown): void => {
     if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) return;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { decodeModel, encodeModel, type ModelProtoObject, unknownFields } from '../src/index.js';
+import { decodeModel, encodeModel, type ModelProto, unknownFields } from '../src/index.js';
 import {
   bytes,
   entry,
@@ -113,44 +113,51 @@ function everyField(): Uint8Array {
 
 describe('decode -> encode keeps every field of ONNX 1.17', () => {
   it('reads the fields the first schema dropped, by their onnx.proto numbers', () => {
-    const m = decodeModel(everyField());
-    const g = m.graph as Record<string, any>;
-    const [d, w, u] = g.initializer;
-    expect(d.double_data).toEqual([1.5, -2.25]);
-    expect(d.segment).toEqual({ begin: 0, end: 2 });
-    expect(d.metadata_props).toEqual([{ key: 'tensor.meta', value: 'x' }]);
-    expect(w.data_location).toBe(1);
-    expect(w.external_data).toEqual([
+    const m: ModelProto = decodeModel(everyField());
+    const g = m.graph!;
+    const [d, w, u] = g.initializer!;
+    expect(d?.double_data).toEqual([1.5, -2.25]);
+    expect(d?.segment).toEqual({ begin: 0, end: 2 });
+    expect(d?.metadata_props).toEqual([{ key: 'tensor.meta', value: 'x' }]);
+    expect(w?.data_location).toBe(1);
+    expect(w?.external_data).toEqual([
       { key: 'location', value: 'w.bin' },
       { key: 'offset', value: '0' },
     ]);
-    expect(u.uint64_data).toEqual([7, 2 ** 40]);
-    expect(g.sparse_initializer[0].values.name).toBe('sv');
-    expect(g.sparse_initializer[0].indices.int64_data).toEqual([4]);
-    expect(g.sparse_initializer[0].dims).toEqual([8]);
-    expect(g.output[0].type.sequence_type.elem_type.tensor_type.shape.dim).toEqual([{ dim_param: 'N' }]);
-    expect(g.output[0].metadata_props).toEqual([{ key: 'value.meta', value: 'y' }]);
-    expect(g.output[1].type.map_type.key_type).toBe(8);
-    expect(g.output[2].type.optional_type.elem_type.tensor_type.elem_type).toBe(1);
-    expect(g.output[3].type.sparse_tensor_type.shape.dim).toEqual([{ dim_value: 8 }]);
-    expect(g.quantization_annotation[0].quant_parameter_tensor_names[0].key).toBe('SCALE_TENSOR');
+    expect(u?.uint64_data).toEqual([7, 2 ** 40]);
+    const sparse = g.sparse_initializer?.[0];
+    expect(sparse?.values?.name).toBe('sv');
+    expect(sparse?.indices?.int64_data).toEqual([4]);
+    expect(sparse?.dims).toEqual([8]);
+    const out = g.output!;
+    expect(out[0]?.type?.sequence_type?.elem_type?.tensor_type?.shape?.dim).toEqual([{ dim_param: 'N' }]);
+    expect(out[0]?.metadata_props).toEqual([{ key: 'value.meta', value: 'y' }]);
+    expect(out[1]?.type?.map_type?.key_type).toBe(8);
+    expect(out[2]?.type?.optional_type?.elem_type?.tensor_type?.elem_type).toBe(1);
+    expect(out[3]?.type?.sparse_tensor_type?.shape?.dim).toEqual([{ dim_value: 8 }]);
+    expect(g.quantization_annotation?.[0]?.quant_parameter_tensor_names?.[0]?.key).toBe('SCALE_TENSOR');
     expect(g.metadata_props).toEqual([{ key: 'graph.meta', value: 'w' }]);
-    const n = g.node[0];
-    expect(n.overload).toBe('v2');
-    expect(n.metadata_props).toEqual([{ key: 'node.meta', value: 'z' }]);
-    expect(n.attribute.map((a: { name: string }) => a.name)).toEqual(['tp', 'tps', 'st', 'sts']);
-    expect(n.attribute[0].tp.tensor_type.elem_type).toBe(1);
-    expect(n.attribute[1].type_protos).toHaveLength(1);
-    expect(n.attribute[2].sparse_tensor.dims).toEqual([4]);
-    expect(n.attribute[3].sparse_tensors[0].dims).toEqual([5]);
-    const model = m as Record<string, any>;
-    expect(model.training_info[0].algorithm.name).toBe('algo');
-    expect(model.training_info[0].update_binding).toEqual([{ key: 'c', value: 'd' }]);
-    const fn = model.functions[0];
-    expect([fn.name, fn.domain, fn.overload, fn.attribute]).toEqual(['Custom', 'custom', 'v2', ['alpha']]);
-    expect(fn.attribute_proto[0].f).toBe(0.5);
-    expect(fn.opset_import).toEqual([{ domain: '', version: 15 }]);
-    expect(fn.metadata_props).toEqual([{ key: 'fn.meta', value: 'v' }]);
+    const n = g.node?.[0];
+    expect(n?.overload).toBe('v2');
+    expect(n?.metadata_props).toEqual([{ key: 'node.meta', value: 'z' }]);
+    const attrs = n?.attribute ?? [];
+    expect(attrs.map((a) => a.name)).toEqual(['tp', 'tps', 'st', 'sts']);
+    expect(attrs[0]?.tp?.tensor_type?.elem_type).toBe(1);
+    expect(attrs[1]?.type_protos).toHaveLength(1);
+    expect(attrs[2]?.sparse_tensor?.dims).toEqual([4]);
+    expect(attrs[3]?.sparse_tensors?.[0]?.dims).toEqual([5]);
+    expect(m.training_info?.[0]?.algorithm?.name).toBe('algo');
+    expect(m.training_info?.[0]?.update_binding).toEqual([{ key: 'c', value: 'd' }]);
+    const fn = m.functions?.[0];
+    expect([fn?.name, fn?.domain, fn?.overload, fn?.attribute]).toEqual([
+      'Custom',
+      'custom',
+      'v2',
+      ['alpha'],
+    ]);
+    expect(fn?.attribute_proto?.[0]?.f).toBe(0.5);
+    expect(fn?.opset_import).toEqual([{ domain: '', version: 15 }]);
+    expect(fn?.metadata_props).toEqual([{ key: 'fn.meta', value: 'v' }]);
     expect(unknownFields(m)).toEqual([]);
   });
 
@@ -197,7 +204,7 @@ describe('decode -> encode keeps every field of ONNX 1.17', () => {
           ],
         },
       ],
-    } as ModelProtoObject);
+    });
     const again = encodeModel(decodeModel(original));
     expect(Buffer.from(again).equals(Buffer.from(original))).toBe(true);
     const session = await ort.InferenceSession.create(again);
@@ -223,7 +230,7 @@ describe('decode -> encode keeps every field of ONNX 1.17', () => {
         len(8, str(1, ''), int(2, 13)),
       ),
     );
-    const b = model.graph.initializer[0] as unknown as Record<string, unknown>;
+    const b = model.graph.initializer[0]!;
     expect(b.external_data).toEqual([{ key: 'location', value: 'w.bin' }]);
     expect(b.data_location).toBe(1);
     expect(b.raw_data).toBeUndefined();

@@ -144,6 +144,6 @@ describe('decodeModel refuses bytes that are not an ONNX ModelProto, naming the 
       bytes(len(7, len(5, int(1, 2), int(1, 3), f32(4, 1.5), f32(4, 2.5)), str(2, 'g')), int(1, 8)),
     );
     expect(m.graph.initializer[0]!.dims).toEqual([2, 3]);
-    expect((m.graph.initializer[0] as unknown as { float_data: number[] }).float_data).toEqual([1.5, 2.5]);
+    expect(m.graph.initializer[0]!.float_data).toEqual([1.5, 2.5]);
   });
 });

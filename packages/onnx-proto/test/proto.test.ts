@@ -50,7 +50,7 @@ describe('@hcr/onnx-proto', () => {
     expect(model.model_version).toBe(20261201123456);
     expect(model.opset_import).toEqual([{ domain: '', version: 13 }]);
     expect(model.graph.input[0]!.type.tensor_type.shape.dim).toEqual([{ dim_param: 'N' }, { dim_value: 3 }]);
-    expect([...new Float32Array(new Uint8Array(model.graph.initializer[0]!.raw_data).buffer)]).toEqual([
+    expect([...new Float32Array(new Uint8Array(model.graph.initializer[0]!.raw_data!).buffer)]).toEqual([
       1, 2, 3,
     ]);
     expect(metadataRecord(model)).toEqual(props);

@@ -8,7 +8,7 @@ import {
   type LabelSpaceId,
   ONNX_METADATA_KEYS,
 } from '@hcr/core';
-import { DataType, decodeModelHeader, metadataRecord, type ValueInfoProtoObject } from '@hcr/onnx-proto';
+import { DataType, decodeModelHeader, metadataRecord, type ValueInfoProto } from '@hcr/onnx-proto';
 
 /** A tensor of the graph's signature; symbolic dimensions (batch) are -1. */
 export interface TensorSignature {
@@ -168,15 +168,18 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
   };
 }
 
-/** The signature of a graph input or output; symbolic dimensions are -1. */
-export function signature(v: ValueInfoProtoObject): TensorSignature {
+/**
+ * The signature of a graph input or output; symbolic and unknown dimensions are -1. A value that is not a
+ * tensor (a sequence, a map) has elemType 0 and no dims.
+ */
+export function signature(v: ValueInfoProto): TensorSignature {
   const t = v.type?.tensor_type;
   const dims = t?.shape?.dim ?? [];
   return {
-    name: v.name,
+    name: v.name ?? '',
     elemType: t?.elem_type ?? 0,
-    dims: dims.map((d) => ('dim_value' in d && typeof d.dim_value === 'number' ? d.dim_value : -1)),
-    dimParams: dims.map((d) => ('dim_param' in d && typeof d.dim_param === 'string' ? d.dim_param : '')),
+    dims: dims.map((d) => (typeof d.dim_value === 'number' ? d.dim_value : -1)),
+    dimParams: dims.map((d) => (typeof d.dim_param === 'string' ? d.dim_param : '')),
   };
 }
 
