@@ -73,6 +73,11 @@ describe('the default models, from a subfolder of the repository', () => {
       expect(error.message).toContain(`at ${join(root, path)} `);
       expect(error.hint).toMatch(/^Run from the repository root, or pass --model <file\.onnx>/);
     }
+    // hcr serve looks for its defaults the same way, and names the one it lacks before loading anything.
+    const serve = await hcr('serve', '--port', '0');
+    expect(serve.code).toBe(1);
+    expect(serve.err).toContain(`No character model at ${join(root, 'artifacts/model/latest/model.onnx')} `);
+    expect(serve.err).toMatch(/Run from the repository root, or pass --model/);
   });
 
   it('findDefault: here first, then the folders above up to the workspace root, and not beyond it', () => {

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import { HcrError } from '@hcr/core';
 import { loadLexicons } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
-import { commaList, oneOf, wholeNumber } from '../flags.js';
+import { commaList, defaultModel, findDefault, oneOf, wholeNumber } from '../flags.js';
 import { DEFAULT_READER, readerPaths } from './read.js';
 
 /** Where trained models land; `latest` links to the newest run. */
@@ -10,9 +9,13 @@ export const DEFAULT_MODEL = 'artifacts/model/latest/model.onnx';
 /** The character model the pipeline (`turbo run train eval`) exports. */
 export const PIPELINE_MODEL = 'artifacts/model/pipeline/model.onnx';
 
-/** --model, else HCR_MODEL, else the pipeline's character model when it exists, else `latest`. */
+/**
+ * --model, else HCR_MODEL, else the pipeline's character model when it exists, else `latest`; the defaults are
+ * found from a subfolder of the repository too (findDefault), a missing one is MODEL_MISSING naming its path.
+ */
 export function characterModel(flag: string | undefined): string {
-  return flag ?? process.env.HCR_MODEL ?? (existsSync(PIPELINE_MODEL) ? PIPELINE_MODEL : DEFAULT_MODEL);
+  if (flag ?? process.env.HCR_MODEL) return (flag ?? process.env.HCR_MODEL)!;
+  return findDefault(PIPELINE_MODEL).found ?? defaultModel(DEFAULT_MODEL, 'character model', 'HCR_MODEL');
 }
 
 /**
@@ -21,9 +24,9 @@ export function characterModel(flag: string | undefined): string {
  */
 function lineReader(flag: string | boolean | undefined): string | string[] | undefined {
   if (flag === false) return undefined;
-  if (typeof flag === 'string') return readerPaths(flag);
-  if (process.env.HCR_READER) return readerPaths(process.env.HCR_READER);
-  return existsSync(DEFAULT_READER) ? DEFAULT_READER : undefined;
+  if (typeof flag === 'string') return readerPaths(flag, '--reader');
+  if (process.env.HCR_READER) return readerPaths(process.env.HCR_READER, 'HCR_READER');
+  return findDefault(DEFAULT_READER).found;
 }
 
 /** A flag's whole number from `min` to `max`, checked when the command line is read (before any model loads). */
