@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { cpus, arch as osArch, platform, release } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sha256File } from '@hcr/data';
 import { WEIGHTS_BIN } from '@hcr/model';
+import type { ModelRun } from './model-files.js';
 
 /**
  * What tells two reports' runs and evaluations apart: hashes of the files evaluated (deterministic, beside the
@@ -78,4 +79,23 @@ export async function fileSha256(path: string): Promise<string | null> {
 /** sha256 of a model directory's weights.bin (null when it has none). */
 export function weightsSha256(modelDir: string): Promise<string | null> {
   return fileSha256(join(modelDir, WEIGHTS_BIN));
+}
+
+/**
+ * What every report says of a model it evaluated: id, uid, where it lies, the hashes of its files (the ONNX file
+ * when onnxruntime read it) and how it was trained.
+ */
+export async function runProvenance(run: ModelRun, onnxFile: string | undefined) {
+  const m = run.metadata;
+  return {
+    id: run.id,
+    uid: m.uid ?? null,
+    dir: relative(process.cwd(), run.dir) || '.',
+    weightsSha256: await weightsSha256(run.dir),
+    onnxSha256: onnxFile === undefined ? null : await fileSha256(onnxFile),
+    architecture: m.architecture,
+    commit: m.commit,
+    createdAt: m.createdAt,
+    trainingConfig: m.trainingConfig ?? {},
+  };
 }

@@ -16,7 +16,7 @@ import type { EngineName } from '@hcr/engine';
 import { type EvalMetrics, evaluatePredictions, reliabilityBySource } from './evaluate.js';
 import { renderIndexHtml } from './html.js';
 import { DEFAULT_MODELS_DIR, type ModelRun, readTrainingMetrics, resolveModelRun } from './model-files.js';
-import { type EvalEnvironment, evalEnvironment, fileSha256, weightsSha256 } from './provenance.js';
+import { type EvalEnvironment, evalEnvironment, runProvenance } from './provenance.js';
 import { checkModelAgainstData, type EvalImages, loadImages, trainingDatasetDir } from './report-data.js';
 import { PICTURES, renderReportPictures } from './report-pictures.js';
 import { compareRuntimes, makePredictor, runRuntime } from './report-runtimes.js';
@@ -149,17 +149,9 @@ function modelCalibration(run: ModelRun): ConfidenceCalibration | undefined {
 async function modelSection(run: ModelRun, onnxFile: string | undefined): Promise<EvalReport['model']> {
   const m: ModelMetadata = run.metadata;
   return {
-    id: run.id,
-    uid: m.uid ?? null,
-    dir: relative(process.cwd(), run.dir) || '.',
-    weightsSha256: await weightsSha256(run.dir),
-    onnxSha256: onnxFile === undefined ? null : await fileSha256(onnxFile),
-    architecture: m.architecture,
-    commit: m.commit,
-    createdAt: m.createdAt,
+    ...(await runProvenance(run, onnxFile)),
     trainedOnManifestSha256: m.dataManifestSha256,
     trainingEngine: m.engine,
-    trainingConfig: m.trainingConfig ?? {},
     trainingMetrics: m.metrics ?? {},
   };
 }

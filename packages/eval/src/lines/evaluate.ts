@@ -13,7 +13,7 @@ import { defaultLinesDir, sha256 } from '@hcr/data';
 import { DEFAULT_BEAM, MAX_BEAM } from '@hcr/decode';
 import type { EngineName } from '@hcr/engine';
 import { DEFAULT_MODELS_DIR, type ModelRun, resolveModelRun } from '../model-files.js';
-import { evalEnvironment, fileSha256, weightsSha256 } from '../provenance.js';
+import { evalEnvironment, runProvenance } from '../provenance.js';
 import { checkReportOverModels, DEFAULT_REPORTS_DIR, type RuntimeChoice, reportNameOf } from '../report.js';
 import type { RuntimeName } from '../runtimes/predictor.js';
 import { anchorsOf, targetsOf } from './anchors.js';
@@ -154,19 +154,7 @@ function checkOptions(opts: ReaderEvalOptions): void {
 
 /** One reader run's model section: its uid, files' hashes (the ONNX file when onnxruntime read it) and training. */
 async function readerSection(run: ModelRun, onnxFile: string | undefined): Promise<ReaderModelSection> {
-  const m = run.metadata;
-  return {
-    id: run.id,
-    uid: m.uid ?? null,
-    dir: relative(process.cwd(), run.dir) || '.',
-    weightsSha256: await weightsSha256(run.dir),
-    onnxSha256: onnxFile === undefined ? null : await fileSha256(onnxFile),
-    architecture: m.architecture,
-    commit: m.commit,
-    createdAt: m.createdAt,
-    trainingConfig: m.trainingConfig ?? {},
-    trainingMetrics: m.metrics ?? {},
-  };
+  return { ...(await runProvenance(run, onnxFile)), trainingMetrics: run.metadata.metrics ?? {} };
 }
 
 /**
