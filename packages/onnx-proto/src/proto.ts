@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import { OnnxProtoError } from './errors.js';
+import { checkInt64s, longsToNumbers } from './int64.js';
 import { ONNX_PROTO } from './schema.js';
 import type { GraphProto, ModelProto, ModelProtoObject } from './types.js';
 import { checkMessage, describeUnknown, planOf, type UnknownField } from './wire.js';
@@ -84,6 +85,7 @@ export function encodeModel(model: ModelProto, options: EncodeOptions = {}): Uin
         `encodeModel: the model was decoded from bytes holding ${unknown.length} field(s) this ONNX schema (1.17) does not know, which would be lost: ${unknown.slice(0, 5).join('; ')}${unknown.length > 5 ? '; ...' : ''}. Pass { dropUnknownFields: true } to write it without them.`,
       );
   }
+  checkInt64s(model, modelPlan);
   return ModelType.encode(ModelType.fromObject(model)).finish();
 }
 
@@ -119,9 +121,10 @@ function checkModelBytes(bytes: Uint8Array, fn: string, shallow?: ReadonlySet<st
 
 /** protobufjs' decode of bytes `checkMessage` passed; its own errors (none expected) are wrapped. */
 function decodeChecked(bytes: Uint8Array): ModelProtoObject {
+  let model: ModelProtoObject;
   try {
-    return ModelType.toObject(ModelType.decode(bytes), {
-      longs: Number,
+    // int64s stay Long objects here (no `longs` option): longsToNumbers converts the exact ones
+    model = ModelType.toObject(ModelType.decode(bytes), {
       defaults: false,
       arrays: true,
     }) as ModelProtoObject;
@@ -130,6 +133,8 @@ function decodeChecked(bytes: Uint8Array): ModelProtoObject {
       cause: e,
     });
   }
+  longsToNumbers(model as unknown as Record<string, unknown>, modelPlan);
+  return model;
 }
 
 /**
@@ -160,7 +165,6 @@ export function decodeModelHeader(bytes: Uint8Array): ModelHeaderObject {
   let header: ModelHeaderObject;
   try {
     header = HeaderType.toObject(HeaderType.decode(bytes), {
-      longs: Number,
       defaults: false,
       arrays: true,
     }) as ModelHeaderObject;
@@ -174,6 +178,7 @@ export function decodeModelHeader(bytes: Uint8Array): ModelHeaderObject {
       'ONNX_MALFORMED',
       'not an ONNX ModelProto: it has no graph (ModelProto field 7)',
     );
+  longsToNumbers(header as unknown as Record<string, unknown>, modelPlan);
   return header;
 }
 

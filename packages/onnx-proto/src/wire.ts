@@ -4,7 +4,7 @@ import { OnnxProtoError } from './errors.js';
 /** How a field's values are laid out on the wire. */
 type Kind = 'varint' | 'i64' | 'i32' | 'len' | 'message';
 
-interface FieldPlan {
+export interface FieldPlan {
   name: string;
   /** `GraphProto.node` */
   id: string;
@@ -12,6 +12,8 @@ interface FieldPlan {
   type: string;
   kind: Kind;
   repeated: boolean;
+  /** int64 (signed) or uint64 (unsigned) fields, which JavaScript numbers hold exactly up to 2^53 - 1. */
+  int64?: 'signed' | 'unsigned';
   message?: MessagePlan;
 }
 
@@ -23,6 +25,8 @@ export interface MessagePlan {
 
 const I64 = new Set(['double', 'fixed64', 'sfixed64']);
 const I32 = new Set(['float', 'fixed32', 'sfixed32']);
+const LONG_SIGNED = new Set(['int64', 'sint64', 'sfixed64']);
+const LONG_UNSIGNED = new Set(['uint64', 'fixed64']);
 
 /** The wire plan of a reflected message type (and of every message type it holds). */
 export function planOf(type: protobuf.Type, plans = new Map<protobuf.Type, MessagePlan>()): MessagePlan {
@@ -51,6 +55,8 @@ export function planOf(type: protobuf.Type, plans = new Map<protobuf.Type, Messa
       type: resolved ? resolved.name : field.type,
       kind,
       repeated: field.repeated,
+      ...(LONG_SIGNED.has(field.type) ? { int64: 'signed' as const } : {}),
+      ...(LONG_UNSIGNED.has(field.type) ? { int64: 'unsigned' as const } : {}),
       ...(resolved instanceof protobuf.Type ? { message: planOf(resolved, plans) } : {}),
     });
   }

@@ -1,0 +1,115 @@
+import { OnnxProtoError } from './errors.js';
+import { type MessagePlan, pathText } from './wire.js';
+
+/** protobufjs' 64-bit value (the `long` package's Long). */
+interface LongLike {
+  low: number;
+  high: number;
+  unsigned: boolean;
+  toNumber(): number;
+  toString(): string;
+}
+
+const isLong = (v: unknown): v is LongLike =>
+  typeof v === 'object' && v !== null && typeof (v as LongLike).high === 'number' && 'unsigned' in v;
+
+/**
+ * Replaces, in place, the Long objects protobufjs decodes int64 and uint64 fields to by numbers, walking the
+ * decoded object along `plan`. A value beyond JavaScript's safe integers (|v| > 2^53 - 1, e.g. INT64_MAX)
+ * throws `ONNX_INT64_RANGE` naming the field instead of being rounded.
+ */
+export function longsToNumbers(message: Record<string, unknown>, plan: MessagePlan): void {
+  const path: (string | number)[] = [];
+  const toNumber = (v: unknown, name: string, i?: number): unknown => {
+    if (!isLong(v)) return v;
+    const n = v.toNumber();
+    if (Number.isSafeInteger(n)) return n;
+    const where = pathText(i === undefined ? [...path, name] : [...path, name, i]);
+    throw new OnnxProtoError(
+      'ONNX_INT64_RANGE',
+      `${where} is ${v.toString()}, beyond the integers a JavaScript number holds exactly (±(2^53 - 1)); it is not rounded. decodeModelHeader and readMetadataProps do not read nodes and weights, where such values usually are (Slice's ends = INT64_MAX).`,
+    );
+  };
+  const walk = (m: Record<string, unknown>, p: MessagePlan): void => {
+    for (const field of p.fields.values()) {
+      const value = m[field.name];
+      if (value === undefined || value === null) continue;
+      if (field.int64) {
+        if (Array.isArray(value))
+          for (let i = 0; i < value.length; i++) value[i] = toNumber(value[i], field.name, i);
+        else m[field.name] = toNumber(value, field.name);
+      } else if (field.message) {
+        path.push(field.name);
+        if (Array.isArray(value))
+          value.forEach((v, i) => {
+            path.push(i);
+            walk(v as Record<string, unknown>, field.message!);
+            path.pop();
+          });
+        else walk(value as Record<string, unknown>, field.message);
+        path.pop();
+      }
+    }
+  };
+  walk(message, plan);
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/**
+ * The problem with an int64/uint64 value given to `encodeModel`, or undefined when it is one: a safe integer
+ * (or a bigint in range). protobufjs wrote 2.7 as 2, NaN as 0 and 1e20 as INT64_MAX, in silence.
+ */
+export function int64Problem(v: unknown, kind: 'signed' | 'unsigned'): string | undefined {
+  if (typeof v === 'bigint') {
+    const [lo, hi] = kind === 'signed' ? [INT64_MIN, INT64_MAX] : [0n, UINT64_MAX];
+    return v < lo || v > hi ? `${v}n, outside ${kind === 'signed' ? 'int64' : 'uint64'}` : undefined;
+  }
+  if (typeof v !== 'number') return `a ${typeof v} (${JSON.stringify(v)}), not an integer number`;
+  if (!Number.isInteger(v)) return `${v}, not an integer`;
+  if (!Number.isSafeInteger(v))
+    return `${v}, beyond the integers a JavaScript number holds exactly (±(2^53 - 1)): pass a bigint`;
+  if (kind === 'unsigned' && v < 0) return `${v}, negative for a uint64`;
+  return undefined;
+}
+
+/**
+ * Throws `ONNX_INVALID_MODEL` naming the first int64/uint64 value of `model` (walked along `plan`) that is
+ * not a safe integer or a bigint in range.
+ */
+export function checkInt64s(model: unknown, plan: MessagePlan): void {
+  const path: (string | number)[] = [];
+  const check = (v: unknown, kind: 'signed' | 'unsigned', name: string, i?: number) => {
+    const problem = int64Problem(v, kind);
+    if (problem)
+      throw new OnnxProtoError(
+        'ONNX_INVALID_MODEL',
+        `encodeModel: ${pathText(i === undefined ? [...path, name] : [...path, name, i])} is ${problem}.`,
+      );
+  };
+  const walk = (m: unknown, p: MessagePlan): void => {
+    if (typeof m !== 'object' || m === null) return;
+    const record = m as Record<string, unknown>;
+    for (const field of p.fields.values()) {
+      const value = record[field.name];
+      if (value === undefined || value === null) continue;
+      if (field.int64) {
+        if (Array.isArray(value)) value.forEach((v, i) => check(v, field.int64!, field.name, i));
+        else check(value, field.int64, field.name);
+      } else if (field.message) {
+        path.push(field.name);
+        if (Array.isArray(value))
+          value.forEach((v, i) => {
+            path.push(i);
+            walk(v, field.message!);
+            path.pop();
+          });
+        else walk(value, field.message);
+        path.pop();
+      }
+    }
+  };
+  walk(model, plan);
+}
