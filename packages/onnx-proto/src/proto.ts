@@ -5,7 +5,9 @@ import { ONNX_PROTO } from './schema.js';
 import type { GraphProto, ModelProto, ModelProtoObject } from './types.js';
 import { checkMessage, describeUnknown, planOf, type UnknownField } from './wire.js';
 
-const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
+// resolveAll: without it protobufjs ignores `[packed = true]` and writes float_data, int32_data, int64_data,
+// double_data and uint64_data one tag per value (readers take both; onnx.proto says packed)
+const root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root.resolveAll();
 const ModelType = root.lookupType('onnx.ModelProto');
 const modelPlan = planOf(ModelType);
 
@@ -34,6 +36,7 @@ for (const name of [...HEADER_SKIPPED, 'GraphProto.initializer']) {
 headerRoot
   .lookupType('onnx.GraphProto')
   .add(new protobuf.Field('initializer', 5, 'InitializerName', 'repeated'));
+headerRoot.resolveAll();
 const HeaderType = headerRoot.lookupType('onnx.ModelProto');
 const HEADER_SHALLOW = new Set(HEADER_SKIPPED);
 

@@ -25,7 +25,7 @@ import {
 function everyField(): Uint8Array {
   const tensorFields = len(
     5, // GraphProto.initializer
-    packedVarint(1, [2]), // dims (proto2 repeated int64: unpacked on the wire, decoders take both)
+    int(1, 2), // dims (a proto2 repeated int64 without [packed = true]: one tag per value)
     int(2, 11), // data_type DOUBLE
     len(3, int(1, 0), int(2, 2)), // segment {begin, end}
     str(8, 'd'), // name
@@ -44,8 +44,8 @@ function everyField(): Uint8Array {
   const uint64 = len(5, int(1, 2), int(2, 13), str(8, 'u'), packedVarint(11, [7, 2 ** 40])); // uint64_data
   const sparse = len(
     15, // GraphProto.sparse_initializer
-    len(1, int(1, 1), int(2, 1), str(8, 'sv'), packedF32(4, [3])), // values
-    len(2, int(1, 1), int(2, 7), str(8, 'si'), packedVarint(7, [4])), // indices
+    len(1, int(1, 1), int(2, 1), packedF32(4, [3]), str(8, 'sv')), // values
+    len(2, int(1, 1), int(2, 7), packedVarint(7, [4]), str(8, 'si')), // indices
     int(3, 8), // dims
   );
   const sequenceOut = len(
@@ -164,6 +164,33 @@ describe('decode -> encode keeps every field of ONNX 1.17', () => {
   it('writes them back: decoding the re-encoded bytes gives the same model', () => {
     const m = decodeModel(everyField());
     expect(decodeModel(encodeModel(m))).toEqual(m);
+  });
+
+  it('writes them back byte for byte, [packed = true] fields packed as onnx.proto says', () => {
+    const original = everyField();
+    expect(Buffer.from(encodeModel(decodeModel(original))).equals(Buffer.from(original))).toBe(true);
+    // float_data = 4 [packed = true]: one tag (4 << 3 | 2), a length, the floats; protobufjs wrote a tag per float
+    const t = encodeModel({ graph: { initializer: [{ float_data: [1.5, 2.5], int64_data: [3, 4] }] } });
+    expect([...t]).toEqual([
+      0x3a,
+      16,
+      0x2a,
+      14, // graph, initializer
+      0x22,
+      8,
+      0,
+      0,
+      0xc0,
+      0x3f,
+      0,
+      0,
+      0x20,
+      0x40, // float_data packed
+      0x3a,
+      2,
+      3,
+      4, // int64_data = 7, packed
+    ]);
   });
 
   it('a model-local function survives the round trip and still runs in onnxruntime', async () => {
