@@ -1,6 +1,7 @@
 import protobuf from 'protobufjs';
+import { checkModelObject, UNKNOWN_FIELDS } from './check.js';
 import { OnnxProtoError } from './errors.js';
-import { checkInt64s, longsToNumbers } from './int64.js';
+import { longsToNumbers } from './int64.js';
 import { ONNX_PROTO } from './schema.js';
 import type { GraphProto, ModelProto, ModelProtoObject } from './types.js';
 import { checkMessage, describeUnknown, planOf, type UnknownField } from './wire.js';
@@ -40,34 +41,54 @@ headerRoot.resolveAll();
 const HeaderType = headerRoot.lookupType('onnx.ModelProto');
 const HEADER_SHALLOW = new Set(HEADER_SKIPPED);
 
-/**
- * The fields of a decoded message that the schema does not know (fields of ONNX releases after 1.17, or
- * a vendor's), on the message object holding them. An enumerable symbol key, so a spread copy keeps it
- * (`{ ...model, metadata_props }` still holds the model's unknown fields) and JSON never shows it.
- */
-const UNKNOWN_FIELDS: unique symbol = Symbol.for('@hcr/onnx-proto.unknownFields') as never;
+// The fields of a decoded message that the schema does not know (fields of ONNX releases after 1.17, or a
+// vendor's) are noted on the message object holding them, under UNKNOWN_FIELDS: an enumerable symbol key,
+// so a spread copy keeps it (`{ ...model, metadata_props }` still holds the model's unknown fields) and
+// JSON never shows it.
 
-/** ONNX TensorProto.DataType values (element types of tensors and graph inputs/outputs). */
+/** ONNX TensorProto.DataType values (element types of tensors and graph inputs/outputs), as in ONNX 1.17. */
 export const DataType = {
+  UNDEFINED: 0,
   FLOAT: 1,
   UINT8: 2,
   INT8: 3,
+  UINT16: 4,
+  INT16: 5,
   INT32: 6,
   INT64: 7,
   STRING: 8,
   BOOL: 9,
   FLOAT16: 10,
   DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  COMPLEX64: 14,
+  COMPLEX128: 15,
+  BFLOAT16: 16,
+  FLOAT8E4M3FN: 17,
+  FLOAT8E4M3FNUZ: 18,
+  FLOAT8E5M2: 19,
+  FLOAT8E5M2FNUZ: 20,
+  UINT4: 21,
+  INT4: 22,
 } as const;
-/** ONNX AttributeProto.AttributeType values. */
+/** ONNX AttributeProto.AttributeType values, as in ONNX 1.17. */
 export const AttributeType = {
+  UNDEFINED: 0,
   FLOAT: 1,
   INT: 2,
   STRING: 3,
   TENSOR: 4,
+  GRAPH: 5,
   FLOATS: 6,
   INTS: 7,
   STRINGS: 8,
+  TENSORS: 9,
+  GRAPHS: 10,
+  SPARSE_TENSOR: 11,
+  SPARSE_TENSORS: 12,
+  TYPE_PROTO: 13,
+  TYPE_PROTOS: 14,
 } as const;
 
 export interface EncodeOptions {
@@ -78,17 +99,22 @@ export interface EncodeOptions {
   dropUnknownFields?: boolean;
 }
 
-/** Serialise a ModelProto; the weights' raw_data buffers are copied once, straight into the output. */
+/**
+ * Serialise a ModelProto; the weights' raw_data buffers are copied once, straight into the output. The
+ * object is checked against the schema first (`ONNX_INVALID_MODEL` names the field): a key that is no
+ * field of its message (`initializers`), a bytes field that is not a Uint8Array, a string where a number
+ * goes (`data_type: 'FLOAT'`), an int64 that is not a safe integer or a bigint, two fields of one oneof.
+ */
 export function encodeModel(model: ModelProto, options: EncodeOptions = {}): Uint8Array {
+  const unknown: string[] = [];
+  checkModelObject(model, modelPlan, unknown);
   if (!options.dropUnknownFields) {
-    const unknown = unknownFields(model);
     if (unknown.length)
       throw new OnnxProtoError(
         'ONNX_UNKNOWN_FIELDS',
         `encodeModel: the model was decoded from bytes holding ${unknown.length} field(s) this ONNX schema (1.17) does not know, which would be lost: ${unknown.slice(0, 5).join('; ')}${unknown.length > 5 ? '; ...' : ''}. Pass { dropUnknownFields: true } to write it without them.`,
       );
   }
-  checkInt64s(model, modelPlan);
   return ModelType.encode(ModelType.fromObject(model)).finish();
 }
 

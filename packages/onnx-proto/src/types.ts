@@ -39,8 +39,9 @@ export interface TensorProto {
   doc_string?: string;
   /**
    * The elements' bytes, little-endian. A decoded one is a view into the bytes given to `decodeModel` (no
-   * copy, any byte offset): copy it (`raw_data.slice()`) before changing it, or before viewing it as a
-   * Float32Array or another typed array that needs an aligned offset.
+   * copy, at any byte offset): copy it, `new Uint8Array(raw_data)`, before changing it or viewing it as a
+   * Float32Array or another typed array that needs an aligned offset (`raw_data.slice()` is a view too
+   * when the bytes were a Node Buffer).
    */
   raw_data?: Uint8Array;
   /**

@@ -12,6 +12,8 @@ export interface FieldPlan {
   type: string;
   kind: Kind;
   repeated: boolean;
+  /** The field holds an enum's values (its name is `type`). */
+  isEnum: boolean;
   /** int64 (signed) or uint64 (unsigned) fields, which JavaScript numbers hold exactly up to 2^53 - 1. */
   int64?: 'signed' | 'unsigned';
   message?: MessagePlan;
@@ -21,6 +23,10 @@ export interface FieldPlan {
 export interface MessagePlan {
   name: string;
   fields: Map<number, FieldPlan>;
+  /** The same fields by name. */
+  byName: Map<string, FieldPlan>;
+  /** The names of each oneof's fields (at most one of them may be set). */
+  oneofs: string[][];
 }
 
 const I64 = new Set(['double', 'fixed64', 'sfixed64']);
@@ -32,7 +38,12 @@ const LONG_UNSIGNED = new Set(['uint64', 'fixed64']);
 export function planOf(type: protobuf.Type, plans = new Map<protobuf.Type, MessagePlan>()): MessagePlan {
   const known = plans.get(type);
   if (known) return known;
-  const plan: MessagePlan = { name: type.name, fields: new Map() };
+  const plan: MessagePlan = {
+    name: type.name,
+    fields: new Map(),
+    byName: new Map(),
+    oneofs: type.oneofsArray.map((o) => o.fieldsArray.map((f) => f.name)),
+  };
   plans.set(type, plan);
   for (const field of type.fieldsArray) {
     field.resolve();
@@ -49,7 +60,7 @@ export function planOf(type: protobuf.Type, plans = new Map<protobuf.Type, Messa
               : field.type === 'string' || field.type === 'bytes'
                 ? 'len'
                 : 'varint';
-    plan.fields.set(field.id, {
+    const fieldPlan: FieldPlan = {
       name: field.name,
       id: `${type.name}.${field.name}`,
       type: resolved ? resolved.name : field.type,
@@ -57,8 +68,11 @@ export function planOf(type: protobuf.Type, plans = new Map<protobuf.Type, Messa
       repeated: field.repeated,
       ...(LONG_SIGNED.has(field.type) ? { int64: 'signed' as const } : {}),
       ...(LONG_UNSIGNED.has(field.type) ? { int64: 'unsigned' as const } : {}),
+      isEnum: resolved instanceof protobuf.Enum,
       ...(resolved instanceof protobuf.Type ? { message: planOf(resolved, plans) } : {}),
-    });
+    };
+    plan.fields.set(field.id, fieldPlan);
+    plan.byName.set(field.name, fieldPlan);
   }
   return plan;
 }
