@@ -4,8 +4,6 @@ export type OnnxProtoErrorCode =
   | 'ONNX_MALFORMED'
   /** `encodeModel` of a decoded model holding fields the schema does not know (see `unknownFields`). */
   | 'ONNX_UNKNOWN_FIELDS'
-  /** An int64 value in the bytes that a JavaScript number cannot hold exactly (beyond ±(2^53 - 1)). */
-  | 'ONNX_INT64_RANGE'
   /** `encodeModel` given an object that is not a ModelProto: a value of the wrong type for its field. */
   | 'ONNX_INVALID_MODEL';
 

@@ -1,5 +1,4 @@
-import { OnnxProtoError } from './errors.js';
-import { type MessagePlan, pathText } from './wire.js';
+import type { MessagePlan } from './wire.js';
 
 /** protobufjs' 64-bit value (the `long` package's Long). */
 interface LongLike {
@@ -15,39 +14,26 @@ const isLong = (v: unknown): v is LongLike =>
 
 /**
  * Replaces, in place, the Long objects protobufjs decodes int64 and uint64 fields to by numbers, walking the
- * decoded object along `plan`. A value beyond JavaScript's safe integers (|v| > 2^53 - 1, e.g. INT64_MAX)
- * throws `ONNX_INT64_RANGE` naming the field instead of being rounded.
+ * decoded object along `plan`. A value beyond JavaScript's safe integers (|v| > 2^53 - 1, e.g. INT64_MAX, which
+ * models exported from PyTorch carry as Slice's `ends`) becomes an exact `bigint`, never a rounded number;
+ * `encodeModel` writes it back as it was.
  */
 export function longsToNumbers(message: Record<string, unknown>, plan: MessagePlan): void {
-  const path: (string | number)[] = [];
-  const toNumber = (v: unknown, name: string, i?: number): unknown => {
+  const toNumber = (v: unknown): unknown => {
     if (!isLong(v)) return v;
     const n = v.toNumber();
-    if (Number.isSafeInteger(n)) return n;
-    const where = pathText(i === undefined ? [...path, name] : [...path, name, i]);
-    throw new OnnxProtoError(
-      'ONNX_INT64_RANGE',
-      `${where} is ${v.toString()}, beyond the integers a JavaScript number holds exactly (±(2^53 - 1)); it is not rounded. decodeModelHeader and readMetadataProps do not read nodes and weights, where such values usually are (Slice's ends = INT64_MAX).`,
-    );
+    return Number.isSafeInteger(n) ? n : BigInt(v.toString());
   };
   const walk = (m: Record<string, unknown>, p: MessagePlan): void => {
     for (const field of p.fields.values()) {
       const value = m[field.name];
       if (value === undefined || value === null) continue;
       if (field.int64) {
-        if (Array.isArray(value))
-          for (let i = 0; i < value.length; i++) value[i] = toNumber(value[i], field.name, i);
-        else m[field.name] = toNumber(value, field.name);
+        if (Array.isArray(value)) for (let i = 0; i < value.length; i++) value[i] = toNumber(value[i]);
+        else m[field.name] = toNumber(value);
       } else if (field.message) {
-        path.push(field.name);
-        if (Array.isArray(value))
-          value.forEach((v, i) => {
-            path.push(i);
-            walk(v as Record<string, unknown>, field.message!);
-            path.pop();
-          });
+        if (Array.isArray(value)) for (const v of value) walk(v as Record<string, unknown>, field.message);
         else walk(value as Record<string, unknown>, field.message);
-        path.pop();
       }
     }
   };
