@@ -73,7 +73,8 @@ export function findDefault(
       inWorkspace = false;
       break;
     }
-    folders.push((dir = up));
+    dir = up;
+    folders.push(dir);
   }
   const found = folders.find((dir) => existsSync(join(dir, path)));
   if (found === undefined) return { lookedAt: join(folders.at(-1)!, path), inWorkspace };
