@@ -150,20 +150,21 @@ function checkModelBytes(bytes: Uint8Array, fn: string, shallow?: ReadonlySet<st
 
 /** protobufjs' decode of bytes `checkMessage` passed; its own errors (none expected) are wrapped. */
 function decodeChecked(bytes: Uint8Array): ModelProtoObject {
-  let model: ModelProtoObject;
+  const model = decodeAs<ModelProtoObject>(ModelType, bytes);
+  longsToNumbers(model as unknown as Record<string, unknown>, modelPlan);
+  return model;
+}
+
+/** protobufjs' decode with one of the two schemas, its own errors (none expected after the checks) wrapped. */
+function decodeAs<T>(type: typeof ModelType, bytes: Uint8Array): T {
   try {
     // int64s stay Long objects here (no `longs` option): longsToNumbers converts the exact ones
-    model = ModelType.toObject(ModelType.decode(bytes), {
-      defaults: false,
-      arrays: true,
-    }) as ModelProtoObject;
+    return type.toObject(type.decode(bytes), { defaults: false, arrays: true }) as T;
   } catch (e) {
     throw new OnnxProtoError('ONNX_MALFORMED', 'not an ONNX ModelProto: protobuf decoding failed', {
       cause: e,
     });
   }
-  longsToNumbers(model as unknown as Record<string, unknown>, modelPlan);
-  return model;
 }
 
 /**
@@ -191,17 +192,7 @@ export interface ModelHeaderObject extends Omit<ModelProto, 'graph' | 'training_
  */
 export function decodeModelHeader(bytes: Uint8Array): ModelHeaderObject {
   checkModelBytes(bytes, 'decodeModelHeader', HEADER_SHALLOW);
-  let header: ModelHeaderObject;
-  try {
-    header = HeaderType.toObject(HeaderType.decode(bytes), {
-      defaults: false,
-      arrays: true,
-    }) as ModelHeaderObject;
-  } catch (e) {
-    throw new OnnxProtoError('ONNX_MALFORMED', 'not an ONNX ModelProto: protobuf decoding failed', {
-      cause: e,
-    });
-  }
+  const header = decodeAs<ModelHeaderObject>(HeaderType, bytes);
   if (!header.graph)
     throw new OnnxProtoError(
       'ONNX_MALFORMED',
