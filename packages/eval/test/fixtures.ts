@@ -33,6 +33,7 @@ import {
 import { initEngine } from '@hcr/engine';
 import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
 import { buildReader, LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE, saveModel } from '@hcr/model';
+import type { Page } from '@hcr/test-browser';
 import { createCanvas } from '@napi-rs/canvas';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -326,4 +327,13 @@ export async function saveTinyReaderRun(
   };
   await saveModel(model, dir, metadata);
   model.dispose();
+}
+
+/** How wide a page's document is laid out (over the viewport's width: the page scrolls sideways). */
+export function documentWidth(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+        .documentElement.scrollWidth,
+  );
 }

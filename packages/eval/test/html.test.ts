@@ -6,7 +6,7 @@ import { type Browser, launchChromium } from '@hcr/test-browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pct } from '../src/html.js';
 import { type EvalResult, evaluateRun } from '../src/report.js';
-import { ensureFixture, FIXTURE_RUN } from './fixtures.js';
+import { documentWidth, ensureFixture, FIXTURE_RUN } from './fixtures.js';
 
 let browser: Browser;
 let result: EvalResult;
@@ -82,13 +82,7 @@ describe('index.html in headless Chromium', () => {
   it('fits a 375-px phone screen: wide tables scroll in their box, the page does not scroll sideways', async () => {
     const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
     await page.goto(pathToFileURL(join(out, 'latest', 'index.html')).href, { waitUntil: 'load' });
-    expect(
-      await page.evaluate(
-        () =>
-          (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
-            .documentElement.scrollWidth,
-      ),
-    ).toBeLessThanOrEqual(375);
+    expect(await documentWidth(page)).toBeLessThanOrEqual(375);
     // the per-source table is wider than the screen, and scrolls inside its box
     type Box = { scrollWidth: number; clientWidth: number; parentElement: Box };
     const box = await page.$eval('#sources', (t) => {

@@ -38,7 +38,7 @@ import {
   parseRealSets,
 } from '../src/lines/sources.js';
 import { resolveModelRun } from '../src/model-files.js';
-import { buildTinyModel, saveLayersModel, saveTinyReaderRun } from './fixtures.js';
+import { buildTinyModel, documentWidth, saveLayersModel, saveTinyReaderRun } from './fixtures.js';
 
 let root: string;
 let runDir: string;
@@ -524,13 +524,7 @@ describe('evaluateReader on a tiny random reader', () => {
       expect(external).toEqual([]);
       // a 375-px phone screen: the tables scroll in their boxes, the page does not scroll sideways
       await page.setViewportSize({ width: 375, height: 800 });
-      expect(
-        await page.evaluate(
-          () =>
-            (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
-              .documentElement.scrollWidth,
-        ),
-      ).toBeLessThanOrEqual(375);
+      expect(await documentWidth(page)).toBeLessThanOrEqual(375);
     } finally {
       await browser.close();
     }
