@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type EvalReport, evaluateRun } from '../src/report.js';
 import { ensureFixture, FIXTURE_RUN } from './fixtures.js';
+import { APPLIED_CALIBRATION } from './hand-report.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
 const run = promisify(execFile);
@@ -90,15 +91,7 @@ describe('hcr eval (CLI)', () => {
 
     // the same images, but B's confidences calibrated: its lower ECE is the calibration, and the output says so
     await mkdir(join(out, 'cal'));
-    const applied = {
-      method: 'answer-kind-temperature',
-      temperatures: { digit: 0.7, digitOverLetter: 0.4, letter: 0.8, letterOverDigit: 0.8 },
-      singleTemperature: 0.6,
-      fittedOn: 'val',
-      objective: 'test',
-      fit: { eceBefore: {}, eceAfter: {} },
-      createdAt: '2026-01-01T00:00:00.000Z',
-    };
+    const applied = APPLIED_CALIBRATION;
     await writeFile(
       join(out, 'cal', 'eval.json'),
       JSON.stringify({

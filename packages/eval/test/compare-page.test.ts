@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LABEL_SPACE_62 } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import { compareReports, compareSummary, diffReports, renderCompareHtml } from '../src/compare.js';
-import { MIXED, report } from './hand-report.js';
+import { APPLIED_CALIBRATION, MIXED, report } from './hand-report.js';
 
 describe('hcr eval --compare: names, order, units', () => {
   const a = report(MIXED, 'pipeline');
@@ -78,15 +78,7 @@ describe('hcr eval --compare: figures not measured alike', () => {
   calibrated.calibration = {
     ...calibrated.calibration,
     ece: 0.01,
-    applied: {
-      method: 'answer-kind-temperature',
-      temperatures: { digit: 0.7, digitOverLetter: 0.4, letter: 0.8, letterOverDigit: 0.8 },
-      singleTemperature: 0.6,
-      fittedOn: 'val',
-      objective: 'test',
-      fit: { eceBefore: {}, eceAfter: {} },
-      createdAt: '2026-01-01T00:00:00.000Z',
-    },
+    applied: APPLIED_CALIBRATION,
     uncalibrated: { ece: 0.2, sources: {} },
   };
 

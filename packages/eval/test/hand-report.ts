@@ -1,4 +1,4 @@
-import { classIndex, LABEL_SPACE_36, sourceId } from '@hcr/core';
+import { type ConfidenceCalibration, classIndex, LABEL_SPACE_36, sourceId } from '@hcr/core';
 import { evaluatePredictions } from '../src/evaluate.js';
 import type { EvalReport } from '../src/report.js';
 
@@ -67,3 +67,14 @@ export const MIXED: Row[] = [
   { label: '5', source: 'emnist-digits-repack', p: { S: 0.9, '5': 0.1 } },
   { label: '2', source: 'emnist-digits-repack', p: { '2': 0.6, Z: 0.4 } },
 ];
+
+/** A report's `calibration.applied` as `hcr calibrate` writes it (the compare tests' calibrated report). */
+export const APPLIED_CALIBRATION: ConfidenceCalibration = {
+  method: 'answer-kind-temperature',
+  temperatures: { digit: 0.7, digitOverLetter: 0.4, letter: 0.8, letterOverDigit: 0.8 },
+  singleTemperature: 0.6,
+  fittedOn: 'val',
+  objective: 'test',
+  fit: { eceBefore: {}, eceAfter: {} },
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
