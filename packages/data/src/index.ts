@@ -45,7 +45,14 @@ export { type EnsureRawDataOptions, type EnsureRawDataResult, ensureRawData } fr
 export { sha256, sha256File } from './hash.js';
 export { decodeIdx, type IdxArray, readIdx } from './idx.js';
 export * from './lines/index.js';
-export { type DataDirOptions, findRawFile, requireRawFile, searchDirs, userCacheDir } from './locate.js';
+export {
+  type DataDirOptions,
+  findRawFile,
+  isDatasetPresent,
+  requireRawFile,
+  searchDirs,
+  userCacheDir,
+} from './locate.js';
 export {
   DATASET_LOCK_PATH,
   type DatasetLock,
@@ -64,5 +71,6 @@ export {
 } from './negatives.js';
 export { type PrepareOptions, type PrepareResult, prepareShards, processingFingerprint } from './prepare.js';
 export { type PreviewOptions, previewLayout, renderPreview } from './preview.js';
+export { resolveExtraSource, resolveLetterSource } from './raw-sources.js';
 // The shard readers, also the light `@hcr/data/reader` entry: one list of them.
 export * from './readers.js';

@@ -69,6 +69,7 @@ export function findRawFile(
   return { looked };
 }
 
+/** True when every one of `roles` of `dataset` is found (as `findRawFile` looks); a name the lock lacks throws. */
 export function isDatasetPresent(dataset: string, roles: FileRole[], opts: DataDirOptions = {}): boolean {
   return roles.every((r) => findRawFile(dataset, r, opts).found);
 }

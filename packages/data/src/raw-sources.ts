@@ -91,9 +91,10 @@ export function partSpecs(letterSource: LetterSource, extra: string[], space: La
 }
 
 /**
- * `auto` takes the official files when all four are present, else the offline repack: EMNIST Letters for
- * hcr36, EMNIST ByClass (case kept) for hcr47 and hcr62. The official ByClass files are used once the lock
- * knows them.
+ * The letters dataset `hcr data prepare` reads for a config's `letters` choice in `space` (default hcr36): a named
+ * choice is returned as is; `auto` gives the official files when all four are present, else the offline repack
+ * (whether or not its files are there): EMNIST Letters for hcr36, EMNIST ByClass (case kept) for hcr47 and hcr62.
+ * The official ByClass files are used once the lock knows them.
  */
 export function resolveLetterSource(
   choice: 'auto' | LetterSource,
@@ -111,7 +112,11 @@ export function resolveLetterSource(
   return isDatasetPresent('emnist-letters', roles, opts) ? 'emnist-letters' : 'emnist-letters-repack';
 }
 
-/** `auto` takes the official EMNIST Digits test files when both are present, else the offline repack. */
+/**
+ * The extra (test-only digits) dataset `hcr data prepare` reads for one `extra` choice: a named choice is returned
+ * as is; `auto` gives the official EMNIST Digits when the lock knows them and both test files are present, else the
+ * offline repack (whether or not its files are there).
+ */
 export function resolveExtraSource(
   choice: 'auto' | 'emnist-digits' | 'emnist-digits-repack',
   opts: DataDirOptions,

@@ -2,10 +2,10 @@
  * Real handwritten characters as phone-photo-like JPEGs (dark ink on grey paper, upscaled, uneven light, noise),
  * for the recognition tests: letters from the letters test split and digits from the EMNIST digits test split,
  * neither used to train the fixture model. Made at test time from the raw IDX files, so no dataset images live
- * in the repository. Deterministic. The sources are chosen as `hcr data prepare` chooses them: the official
- * EMNIST files when present, else the offline repacks, looked for in HCR_DATA_DIR (default ../shared/data beside
- * the repository) and the user cache (`hcr data download`). Without either, no photos are made (the vitest
- * global setup warns once).
+ * in the repository. Deterministic. The sources are chosen by @hcr/data's own choice (what `hcr data prepare`
+ * reads): the official EMNIST files when present, else the offline repacks, looked for in HCR_DATA_DIR (default
+ * ../shared/data beside the repository) and the user cache (`hcr data download`). Without either, no photos are
+ * made (the vitest global setup warns once).
  */
 
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -13,12 +13,13 @@ import { join, resolve } from 'node:path';
 import { createRng, HcrError, LABEL_SPACE_36 } from '@hcr/core';
 import {
   type DataDirOptions,
-  datasetLock,
   type FileRole,
-  findRawFile,
+  isDatasetPresent,
   normaliseCharacter,
   readIdx,
   requireRawFile,
+  resolveExtraSource,
+  resolveLetterSource,
   searchDirs,
   transposeImages,
 } from '@hcr/data';
@@ -46,31 +47,18 @@ export const defaultDataDir = () =>
   process.env.HCR_DATA_DIR || resolve(import.meta.dirname, '../../../../../shared/data');
 
 const TEST_ROLES: FileRole[] = ['test-images', 'test-labels'];
-const ALL_ROLES: FileRole[] = ['train-images', 'train-labels', ...TEST_ROLES];
 
 /**
- * The letters and digits test sets to make the photos from, as `resolveLetterSource('auto')` and
- * `resolveExtraSource('auto')` in @hcr/data choose them: the official EMNIST Letters (all four files) and
- * EMNIST Digits test files when present, else the offline repacks. undefined when either kind is not found.
+ * The letters and digits test sets to make the photos from, chosen by @hcr/data's `resolveLetterSource('auto')`
+ * (hcr36) and `resolveExtraSource('auto')`: the official EMNIST Letters (all four files) and EMNIST Digits test
+ * files when present, else the offline repacks. undefined when the chosen letters or digits test files are not found.
  */
-export function handwritingSources(
-  opts: DataDirOptions,
-):
-  | { letters: 'emnist-letters' | 'emnist-letters-repack'; digits: 'emnist-digits' | 'emnist-digits-repack' }
-  | undefined {
-  const present = (dataset: string, roles: FileRole[]) =>
-    datasetLock().datasets[dataset] !== undefined && roles.every((r) => findRawFile(dataset, r, opts).found);
-  const letters = present('emnist-letters', ALL_ROLES)
-    ? 'emnist-letters'
-    : present('emnist-letters-repack', TEST_ROLES)
-      ? 'emnist-letters-repack'
-      : undefined;
-  const digits = present('emnist-digits', TEST_ROLES)
-    ? 'emnist-digits'
-    : present('emnist-digits-repack', TEST_ROLES)
-      ? 'emnist-digits-repack'
-      : undefined;
-  return letters && digits ? { letters, digits } : undefined;
+export function handwritingSources(opts: DataDirOptions) {
+  const letters = resolveLetterSource('auto', opts);
+  const digits = resolveExtraSource('auto', opts);
+  return isDatasetPresent(letters, TEST_ROLES, opts) && isDatasetPresent(digits, TEST_ROLES, opts)
+    ? { letters, digits }
+    : undefined;
 }
 
 export { handwritingPhotosPresent } from './paths.js';
