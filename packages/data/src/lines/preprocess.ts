@@ -22,6 +22,8 @@ export function toTrainingLine(scan: Scan, height = 32): TrainingLine {
   // pipeline's 24,000 lines; edges inside the image (for fields cut out and laid on more paper: the scans'
   // clutter has straight cuts and short box sides too) would redraw 183 of them, and 16 val and test lines.
   // Deskewing stays off too: the scans are turned by at most 2 degrees on purpose, for the reader to learn.
+  // The speck and grain rules (NO_INK for specks and noise, d8d1754) are on: they redraw 6 of the 27,000 lines,
+  // 5 of them streaks of textured ground with the text barely visible (docs/reader-trials.md).
   const line = preprocessLine(
     { width: scan.width, height: scan.height, data: scan.data, channels: 1 },
     { height, polarityByStrokes: false, edgesInside: false, deskew: false },
