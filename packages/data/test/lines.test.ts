@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeLineLabels, encodeLineText, HcrError, LINE_ALPHABET_36 } from '@hcr/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createLineGenerator,
   GLYPH_PARTS,
   type GlyphBank,
   generatorFingerprint,
@@ -174,6 +175,26 @@ describe.skipIf(!haveData)('synthetic lines from the real characters', () => {
     expect(again.upToDate).toBe(false);
     expect((await openLineDataset(e)).alphabet.id).toBe('hcr36-line');
   });
+
+  it('says how many drawn lines the preprocessing refused and drew again, by split and code, with any threads', async () => {
+    // 400 train lines hold at least one line whose crop lost part of its writing (LINE_CROP_LOST_WRITING)
+    const config = { ...SMALL, counts: { train: 400, val: 0, test: 0 } };
+    const [one, two] = await Promise.all(
+      [0, 2].map((workers) =>
+        prepareLines({ dataDir, config, outDir: join(out, `redrawn-${workers}`), workers }),
+      ),
+    );
+    expect(two.redrawn).toEqual(one.redrawn);
+    // the same count as one generator drawing those lines in this thread
+    const gen = createLineGenerator(resolveLineConfig(config), bank);
+    for (let i = 0; i < 400; i++) gen.render('train', i);
+    expect(one.redrawn).toEqual({ train: gen.refused, val: {}, test: {} });
+    expect(Object.values(gen.refused).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    // nothing is drawn when the dataset is up to date
+    const again = await prepareLines({ dataDir, config, outDir: join(out, 'redrawn-0'), workers: 0 });
+    expect(again.upToDate).toBe(true);
+    expect(again.redrawn).toBeUndefined();
+  }, 60_000);
 
   it('is idempotent: an intact dataset with the same config is left alone', async () => {
     const before = readFileSync(join(a, 'manifest.json'));

@@ -215,7 +215,13 @@ function registerLines(data: Command): void {
         onProgress: opts.json ? undefined : (m) => log(`  ${m}`),
       });
       const info = await lineDatasetInfo(result.outDir);
-      if (opts.json) return printJson({ ...info, upToDate: result.upToDate, seconds: result.seconds });
+      if (opts.json)
+        return printJson({
+          ...info,
+          upToDate: result.upToDate,
+          seconds: result.seconds,
+          ...(result.redrawn ? { redrawn: result.redrawn } : {}),
+        });
       log(
         `${green(result.upToDate ? 'up to date' : 'prepared')} ${result.outDir} in ${result.seconds.toFixed(1)} s`,
       );

@@ -3,8 +3,11 @@ import { LINE_KINDS, type LineSplitName } from './config.js';
 import type { LineShardData } from './format.js';
 import type { LineGenerator } from './render.js';
 
-/** Lines [start, end) of a split, packed like a shard (the unit workers send back). */
-export type LineChunk = Omit<LineShardData, 'height'> & { height: number };
+/**
+ * Lines [start, end) of a split, packed like a shard (the unit workers send back), with the scans the
+ * preprocessing refused on the way and that were drawn again, by error code (not part of the shard).
+ */
+export type LineChunk = Omit<LineShardData, 'height'> & { height: number; redrawn: Record<string, number> };
 
 export function renderChunk(
   gen: LineGenerator,
@@ -14,6 +17,7 @@ export function renderChunk(
   height: number,
 ): LineChunk {
   const n = end - start;
+  const refusedBefore = { ...gen.refused };
   const widths = new Uint16Array(n);
   const labelOffsets = new Uint32Array(n + 1);
   const kinds = new Uint8Array(n);
@@ -46,7 +50,16 @@ export function renderChunk(
     glyphIds: Int32Array.from(glyphIds),
     kinds,
     pixels,
+    redrawn: countsSince(refusedBefore, gen.refused),
   };
+}
+
+/** What `now` counts beyond `before`, by key (keys that did not grow are left out). */
+function countsSince(before: Record<string, number>, now: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [code, n] of Object.entries(now))
+    if (n > (before[code] ?? 0)) out[code] = n - (before[code] ?? 0);
+  return out;
 }
 
 /** Chunks back to back -> one shard's sections (label offsets rebased). */

@@ -46,6 +46,12 @@ export interface PrepareLinesResult {
   manifestSha256: string;
   upToDate: boolean;
   seconds: number;
+  /**
+   * Drawn lines the preprocessing refused, each drawn again from another stream (so with another text), by split
+   * and error code; {} for a split with none, undefined when nothing was drawn (up to date). Not in the manifest.
+   * A change to `preprocessLine` that moves these counts changes the lines.
+   */
+  redrawn?: Record<LineSplitName, Record<string, number>>;
 }
 
 /** Lines per job sent to a worker: small enough to balance two cores, large enough to amortise messages. */
@@ -85,6 +91,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
 
   const shards: LineShardEntry[] = [];
   const counts = {} as Record<LineSplitName, LineSplitCounts>;
+  const redrawn = {} as Record<LineSplitName, Record<string, number>>;
   let manifest: LineManifest | undefined;
   try {
     await writeDirAtomic(
@@ -93,12 +100,16 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
         for (const split of LINE_SPLITS) {
           const total = config.counts[split];
           const c: LineSplitCounts = { lines: total, characters: 0, columns: 0, perKind: {} };
+          const again: Record<string, number> = {};
           const tSplit = performance.now();
           for (let start = 0, index = 0; start < total; start += config.shardSize, index++) {
             const end = Math.min(total, start + config.shardSize);
             const jobs: Promise<LineChunk>[] = [];
             for (let s = start; s < end; s += CHUNK) jobs.push(render(split, s, Math.min(end, s + CHUNK)));
-            const shard = concatChunks(await Promise.all(jobs), config.height);
+            const chunks = await Promise.all(jobs);
+            for (const chunk of chunks)
+              for (const [code, n] of Object.entries(chunk.redrawn)) again[code] = (again[code] ?? 0) + n;
+            const shard = concatChunks(chunks, config.height);
             c.characters += shard.labels.length;
             for (const w of shard.widths) c.columns += w;
             for (const k of shard.kinds) c.perKind[LINE_KINDS[k]!] = (c.perKind[LINE_KINDS[k]!] ?? 0) + 1;
@@ -112,6 +123,17 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
             );
           }
           counts[split] = c;
+          redrawn[split] = again;
+          const n = Object.values(again).reduce((a, b) => a + b, 0);
+          if (n > 0)
+            progress(
+              `${split}: ${n} drawn line${n > 1 ? 's' : ''} refused by the preprocessing and drawn again (${Object.entries(
+                again,
+              )
+                .sort(([x], [y]) => x.localeCompare(y))
+                .map(([code, k]) => `${code} ${k}`)
+                .join(', ')})`,
+            );
         }
         manifest = {
           formatVersion: 1,
@@ -145,6 +167,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
     manifestSha256: sha256(lineManifestText(manifest!)),
     upToDate: false,
     seconds: (performance.now() - t0) / 1000,
+    redrawn,
   };
 }
 
