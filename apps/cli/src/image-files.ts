@@ -126,7 +126,7 @@ function noImages(folder: string): HcrError {
     'NO_IMAGES',
     `The folder ${folder} has no images (${IMAGE_EXTENSIONS.join(', ')}) in it.`,
     {
-      hint: 'Pass a folder with PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF files (subfolders are searched too), or the files themselves.',
+      hint: `Pass a folder with ${IMAGE_FORMATS_TEXT} files (subfolders are searched too), or the files themselves.`,
     },
   );
 }

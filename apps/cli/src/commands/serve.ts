@@ -14,7 +14,8 @@ export const PIPELINE_MODEL = 'artifacts/model/pipeline/model.onnx';
  * found from a subfolder of the repository too (findDefault), a missing one is MODEL_MISSING naming its path.
  */
 export function characterModel(flag: string | undefined): string {
-  if (flag ?? process.env.HCR_MODEL) return (flag ?? process.env.HCR_MODEL)!;
+  const given = flag ?? process.env.HCR_MODEL;
+  if (given) return given;
   return findDefault(PIPELINE_MODEL).found ?? defaultModel(DEFAULT_MODEL, 'character model', 'HCR_MODEL');
 }
 
