@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import { OnnxProtoError } from './errors.js';
 import { int64Problem } from './int64.js';
 import { type FieldPlan, type MessagePlan, pathText } from './wire.js';
@@ -24,19 +25,6 @@ function suggestion(key: string, plan: MessagePlan): string | undefined {
   const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
   for (const candidate of [snake, snake.replace(/s$/, ''), `${snake}s`])
     if (plan.byName.has(candidate)) return candidate;
-  const distance = (a: string, b: string) => {
-    const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      let prev = d[0]!;
-      d[0] = i;
-      for (let j = 1; j <= b.length; j++) {
-        const here = d[j]!;
-        d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = here;
-      }
-    }
-    return d[b.length]!;
-  };
   const best = names.map((n) => [n, distance(snake, n)] as const).sort((a, b) => a[1] - b[1])[0];
   return best && best[1] <= 2 ? best[0] : undefined;
 }
