@@ -322,20 +322,21 @@ export interface RowError {
   hint?: string;
 }
 
-/** Hints addressed to HTTP clients (content-type, POST /v1/...), by the code of their error. */
-const HTTP_WORDING = /content-type|POST \/v1|over HTTP/;
-const CLI_HINTS: Record<string, string> = {
-  IMAGE_UNDECODABLE: `Pass a complete ${IMAGE_FORMATS_TEXT} file.`,
-  IMAGE_TOO_ELONGATED:
-    'Crop the image to the one character; hcr read reads a word, number or line of writing.',
-};
-
 /**
- * An image's error for its row: the problem as the message, the fix as the hint, in the command line's words where
- * the error's own hint speaks to HTTP clients.
+ * The fix for an image's error in the command line's words, where the library's hint names its own functions
+ * (prepareTextLines) or the fix is another command.
  */
-export function rowError(e: HcrError): RowError {
-  const hint = e.hint && HTTP_WORDING.test(e.hint) ? (CLI_HINTS[e.code] ?? e.hint) : e.hint;
+function cliHint(e: HcrError, command: 'predict' | 'read'): string | undefined {
+  if (e.code === 'IMAGE_TOO_ELONGATED' && command === 'predict')
+    return 'Crop the image to the one character; hcr read reads a word, number or line of writing.';
+  if (e.code === 'SEVERAL_LINES' && command === 'read')
+    return 'Read every line with --layout lines, or crop the image to the one field.';
+  return e.hint;
+}
+
+/** An image's error for its row: the problem as the message, the fix (in the command's words) as the hint. */
+export function rowError(e: HcrError, command: 'predict' | 'read'): RowError {
+  const hint = cliHint(e, command);
   return { code: e.code, message: e.problem, ...(hint ? { hint } : {}) };
 }
 

@@ -31,7 +31,7 @@ async function images(): Promise<Record<'empty' | 'text' | 'wide' | 'three', str
   return files;
 }
 
-const PASS_A_FILE = `Pass a complete ${IMAGE_FORMATS_TEXT} file.`;
+const PASS_A_FILE = `Pass a complete ${IMAGE_FORMATS_TEXT} file of the character or field.`;
 
 describe('per-image errors: code, message and hint apart in JSON, one line in text and CSV, in the command line’s words', () => {
   it('hcr predict', async () => {

@@ -1,18 +1,24 @@
+/** Facts of an error that a front end (HTTP, the command line) needs to word its own fix, e.g. `{ pages: 3 }`. */
+export type HcrErrorDetails = Readonly<Record<string, string | number | boolean>>;
+
 /**
  * An error a user can act on: what went wrong, and the command or change that fixes it.
  * `message` is the whole paragraph (problem, then hint); the CLI prints it and exits with `exitCode`.
+ * Libraries word the hint for any caller; a front end may word it in its own terms from `code` and `details`
+ * (the HTTP service names query parameters, the CLI its flags).
  */
 export class HcrError extends Error {
   readonly code: string;
   /** What went wrong, without the fix. */
   readonly problem: string;
   readonly hint?: string;
+  readonly details?: HcrErrorDetails;
   readonly exitCode: number;
 
   constructor(
     code: string,
     problem: string,
-    options: { hint?: string; cause?: unknown; exitCode?: number } = {},
+    options: { hint?: string; cause?: unknown; exitCode?: number; details?: HcrErrorDetails } = {},
   ) {
     const paragraph = options.hint ? `${problem} ${options.hint}` : problem;
     super(paragraph, options.cause === undefined ? undefined : { cause: options.cause });
@@ -20,12 +26,23 @@ export class HcrError extends Error {
     this.code = code;
     this.problem = problem;
     this.hint = options.hint;
+    if (options.details) this.details = options.details;
     this.exitCode = options.exitCode ?? 1;
   }
 
   /** The problem and the fix as one paragraph. */
   toParagraph(): string {
     return this.message;
+  }
+
+  /** The same error with its problem named, e.g. by which of several images it is (`images[2]: ...`). */
+  naming(which: string): HcrError {
+    return new HcrError(this.code, `${which}: ${this.problem}`, {
+      hint: this.hint,
+      details: this.details,
+      exitCode: this.exitCode,
+      cause: this,
+    });
   }
 }
 

@@ -66,7 +66,8 @@ describe('PDF', () => {
     await expect(decodeImage(pdf)).rejects.toMatchObject({
       code: 'SEVERAL_PAGES',
       message: expect.stringMatching(/The PDF has 3 pages/),
-      hint: expect.stringMatching(/hcr read.*#page=1 to #page=3/),
+      hint: 'Name the page to read: `page` in the limits, from 1 to 3.',
+      details: { pages: 3 },
     });
     const third = await decodeImage(pdf, { page: 3, workingSize: 4096 });
     expect([third.width, third.height]).toEqual([300, 100]);

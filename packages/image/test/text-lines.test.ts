@@ -47,12 +47,12 @@ describe('findTextLines', () => {
     expect(lines[0]!.x + lines[0]!.width).toBeGreaterThan(160);
   });
 
-  it('read as one field, a note of three lines is SEVERAL_LINES, pointing to layout=lines', async () => {
+  it('read as one field, a note of three lines is SEVERAL_LINES, pointing to prepareTextLines', async () => {
     const note = await png(page(tops, 170));
     await expect(prepareLineImage(note)).rejects.toMatchObject({
       code: 'SEVERAL_LINES',
       problem: 'The 220x170 image holds 3 lines of writing spread over it, not one line or field.',
-      hint: expect.stringContaining('layout=lines'),
+      hint: expect.stringContaining('prepareTextLines'),
     });
     expect(await prepareTextLines(note)).toHaveLength(3);
   });
@@ -269,7 +269,7 @@ describe('a small note on a large sheet', () => {
       problem: expect.stringContaining(
         'image holds 3 lines of writing spread over it, not one line or field',
       ),
-      hint: expect.stringContaining('layout=lines'),
+      hint: expect.stringContaining('prepareTextLines'),
     });
   });
 });

@@ -156,6 +156,14 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     expect(t.code).toBe(1); // the blank page is an error, named beside its file
     expect(t.stdout).toMatch(/note\.png {2}3 lines\n {2}1 {2}.*\n {2}2 {2}.*\n {2}3 {2}/);
     expect(t.stdout).toMatch(/blank\.png {2}error No writing found/);
+    // Read as one field, lines spread over a page are refused, with the fix in the command line's terms.
+    const spread = join(dir, 'spread.png');
+    await writeFile(spread, (await pageScan(['7140', 'TAX', 'LATT 41'], { noise: 3, gap: 150 })).png);
+    const asOne = JSON.parse((await run(['read', '--model', RANDOM_READER, spread, '--json'])).stdout);
+    expect(asOne.results[0].error).toMatchObject({
+      code: 'SEVERAL_LINES',
+      hint: 'Read every line with --layout lines, or crop the image to the one field.',
+    });
     const doc = JSON.parse((await run([...args, '--json'])).stdout);
     expect(doc.layout).toBe('lines');
     const page = doc.results[0].reading;

@@ -343,6 +343,14 @@ describe('POST /v1/read', () => {
       expect(line.alternatives.length).toBeLessThanOrEqual(2);
     }
     expect(page.text).toBe(page.lines.map((l: { text: string }) => l.text).join('\n'));
+    // Read as one field, lines spread over a page are refused, with the fix in a client's terms.
+    const spread = await pageScan(['7140', 'TAX', 'LATT 41'], { noise: 3, gap: 150 });
+    const asOne = await post(spread.png);
+    expect(asOne.statusCode).toBe(400);
+    expect(asOne.json().error).toMatchObject({
+      code: 'SEVERAL_LINES',
+      hint: 'Read every line with layout=lines, or crop the image to the one field.',
+    });
     // The library's reading of the same page, and a JSON batch of a page and a one-line image.
     const direct = await reader.readLines(png, { topK: 2, classes: 'alnum' });
     expect(page.lines.map((l: { text: string }) => l.text)).toEqual(direct.lines.map((l) => l.text));

@@ -173,7 +173,10 @@ describe('HTTP service', () => {
     const truncated = (await photo('7')).subarray(0, 300);
     const cases: [
       string,
-      Promise<{ statusCode: number; json: () => { error: { code: string; message: string } } }>,
+      Promise<{
+        statusCode: number;
+        json: () => { error: { code: string; message: string; hint?: string } };
+      }>,
       number,
       string,
     ][] = [
@@ -246,6 +249,11 @@ describe('HTTP service', () => {
       expect(res.statusCode, name).toBe(status);
       expect(res.json().error.code, name).toBe(code);
       expect(res.json().error.message.length, name).toBeGreaterThan(10);
+      // The fix in an HTTP client's terms, not the libraries' (prepareTextLines, `page` in the limits).
+      if (code === 'IMAGE_TOO_ELONGATED')
+        expect(res.json().error.hint, name).toMatch(/goes to POST \/v1\/read\.$/);
+      if (code === 'IMAGE_UNDECODABLE')
+        expect(res.json().error.hint, name).toMatch(/\(content-type image\/png, /);
     }
     const misspelt = (await post(Buffer.alloc(10), 'image/png', '?claases=digits')).json().error;
     expect(misspelt.message).toBe('Unknown query parameter claases (did you mean classes?).');

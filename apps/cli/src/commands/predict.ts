@@ -202,7 +202,7 @@ export function registerPredict(program: Command): void {
           emit({ file, prediction, ...(letterCase ? { case: letterCase } : {}) });
         } catch (e) {
           if (!(e instanceof HcrError) || e.code === 'CLASSES_INVALID') throw e;
-          emit({ file, error: rowError(e) });
+          emit({ file, error: rowError(e, 'predict') });
         }
       }
       progress.stop();

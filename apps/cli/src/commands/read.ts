@@ -223,7 +223,7 @@ Examples:
               return;
             }
             if (!(p.reason instanceof HcrError)) throw p.reason;
-            results.push({ file: files[i]!, error: rowError(p.reason) });
+            results.push({ file: files[i]!, error: rowError(p.reason, 'read') });
           });
           for (const r of results.slice(s))
             write(format === 'csv' ? csvRowOf(r, opts.topK, judged) : `${formatResult(r)}\n`);
@@ -290,7 +290,7 @@ async function* readPages(
       .then((bytes) => reader.readLines(bytes, options, { ...layout, ...pageOf(image) }))
       .then(
         (reading) => ({ file: image.name, reading }),
-        (e) => (e instanceof HcrError ? { file: image.name, error: rowError(e) } : { fatal: e }),
+        (e) => (e instanceof HcrError ? { file: image.name, error: rowError(e, 'read') } : { fatal: e }),
       );
   const pending = images.slice(0, inFlight).map(readPage);
   for (let next = pending.length; pending.length > 0; ) {

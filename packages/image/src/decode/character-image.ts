@@ -54,7 +54,7 @@ function checkCharacterShape(width: number, height: number): void {
     'IMAGE_TOO_ELONGATED',
     `The image is ${width}x${height}, ${Math.round(ratio)} times ${wide ? 'wider than high' : 'higher than wide'}: no single character is that shape.`,
     {
-      hint: 'Crop the image to the one character; a word, number or line of writing goes to POST /v1/read (hcr read).',
+      hint: 'Crop the image to the one character; a word, number or line of writing is for a line reader.',
     },
   );
 }

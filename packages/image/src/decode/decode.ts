@@ -84,7 +84,7 @@ export function checkWholeLimit(name: string, value: unknown, byDefault: number)
 
 function badImage(problem: string, cause?: unknown): HcrError {
   return new HcrError('IMAGE_UNDECODABLE', problem, {
-    hint: `Send a complete ${IMAGE_FORMATS_TEXT} file of the character or field (content-type ${IMAGE_CONTENT_TYPES.join(', ')}).`,
+    hint: `Pass a complete ${IMAGE_FORMATS_TEXT} file of the character or field.`,
     cause,
   });
 }
@@ -403,9 +403,7 @@ function severalPages(pages: number, kind: string): HcrError {
   return new HcrError(
     'SEVERAL_PAGES',
     `The ${kind} has ${pages} pages, and one image is read at a time: which page is meant is not said.`,
-    {
-      hint: `Name the page: page=1 to ${pages} over HTTP, or page=all for every page (\`page\` in the library's limits); \`hcr read\` reads each page of the file (file#page=1 to #page=${pages}).`,
-    },
+    { hint: `Name the page to read: \`page\` in the limits, from 1 to ${pages}.`, details: { pages } },
   );
 }
 

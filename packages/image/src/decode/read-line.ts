@@ -83,7 +83,8 @@ export async function prepareLineImage(
       'SEVERAL_LINES',
       `The ${sent.width}x${sent.height} image holds ${cut.lines} lines of writing spread over it, not one line or field.`,
       {
-        hint: 'Read every line with layout=lines (hcr read --layout lines), or crop the image to the one field.',
+        hint: 'Prepare every line with prepareTextLines, or crop the image to the one field.',
+        details: { lines: cut.lines },
       },
     );
   if (line) return place(line, line.crop, line.skew);

@@ -174,7 +174,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
       typeof current === 'string' &&
       !e.problem.includes(current)
     )
-      throw new HcrError(e.code, `${current}: ${e.problem}`, { hint: e.hint });
+      throw e.naming(current);
     throw e;
   }
   const info =

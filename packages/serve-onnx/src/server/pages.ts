@@ -60,7 +60,7 @@ export async function pagesToRead<T>(
       } catch (e) {
         // Bytes that are no image, named by which of several they are.
         if (!(e instanceof HcrError) || inputs.length === 1) throw e;
-        throw new HcrError(e.code, `images[${index}]: ${e.problem}`, { hint: e.hint });
+        throw e.naming(`images[${index}]`);
       }
     };
     const named =

@@ -90,7 +90,7 @@ export function registerReadRoute(
       const which = [single ? '' : `images[${item.index}]`, pageChoice.several ? `page ${item.page}` : '']
         .filter(Boolean)
         .join(' ');
-      throw new HcrError(e.code, `${which}: ${e.problem}`, { hint: e.hint });
+      throw e.naming(which);
     };
     // Given up when the request times out or its client leaves: pages not yet begun are then dropped.
     const gone = new AbortController();

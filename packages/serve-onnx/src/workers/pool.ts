@@ -105,7 +105,10 @@ export class PreparePool {
       else
         p.reject(
           msg.error.code
-            ? new HcrError(msg.error.code, msg.error.problem, { hint: msg.error.hint })
+            ? new HcrError(msg.error.code, msg.error.problem, {
+                hint: msg.error.hint,
+                details: msg.error.details,
+              })
             : new Error(`preparation worker failed: ${msg.error.problem}`),
         );
     };

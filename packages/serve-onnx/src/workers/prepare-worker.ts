@@ -57,7 +57,7 @@ async function handle(id: number, task: PrepareTask): Promise<void> {
   } catch (e) {
     const error =
       e instanceof HcrError
-        ? { code: e.code, problem: e.problem, hint: e.hint }
+        ? { code: e.code, problem: e.problem, hint: e.hint, details: e.details }
         : { problem: (e as Error)?.message ?? String(e) };
     reply({ id, error });
   }

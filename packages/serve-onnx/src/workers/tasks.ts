@@ -1,3 +1,4 @@
+import type { HcrErrorDetails } from '@hcr/core';
 import type { LineLimits, PreprocessOptions, TextLinesOptions } from '@hcr/image/decode';
 import type { PackedRef } from './packing.js';
 
@@ -9,7 +10,7 @@ export type PrepareTask =
 
 export type WorkerReply =
   | { id: number; result: unknown }
-  | { id: number; error: { code?: string; problem: string; hint?: string } };
+  | { id: number; error: { code?: string; problem: string; hint?: string; details?: HcrErrorDetails } };
 
 /** A task as sent: its bytes are a slice of the message's packed buffer. */
 export type PackedTask = { id: number; task: Omit<PrepareTask, 'bytes'> & { bytes: PackedRef } };

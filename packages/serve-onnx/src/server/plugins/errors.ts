@@ -2,6 +2,7 @@ import { HcrError } from '@hcr/core';
 import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { FastifyError } from 'fastify';
 import { OverloadedError } from '../batcher.js';
+import { httpHint, routeOf } from '../hints.js';
 import { JSON_HINT, sendError, statusFor } from '../http.js';
 import type { HcrFastify } from '../types.js';
 import { isUnreadableForm } from './multipart.js';
@@ -12,7 +13,8 @@ export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): 
   app.setErrorHandler((err: FastifyError | HcrError | OverloadedError, req, reply) => {
     if ('validation' in err && err.validation)
       err = validationError(err.validation, err.validationContext, req);
-    if (err instanceof HcrError) return sendError(reply, statusFor(err), err.code, err.problem, err.hint);
+    if (err instanceof HcrError)
+      return sendError(reply, statusFor(err), err.code, err.problem, httpHint(err, routeOf(req.url)));
     if (err instanceof OverloadedError)
       return sendError(
         reply.header('retry-after', '1'),
@@ -49,7 +51,7 @@ export function registerErrors(app: HcrFastify, limits: { bodyLimit: number }): 
         413,
         'BODY_TOO_LARGE',
         `The request body is over the limit of ${limits.bodyLimit} bytes.`,
-        `Send a smaller image (a crop of the ${req.url.startsWith('/v1/read') ? 'line or field' : 'character'}, or a JPEG instead of a PNG scan), or fewer images per request; a server for large scans takes --body-limit.`,
+        `Send a smaller image (a crop of the ${routeOf(req.url) === 'read' ? 'line or field' : 'character'}, or a JPEG instead of a PNG scan), or fewer images per request; a server for large scans takes --body-limit.`,
       );
     if (status === 415)
       return sendError(
