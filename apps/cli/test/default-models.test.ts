@@ -59,6 +59,23 @@ describe('the default models, from a subfolder of the repository', () => {
     expect(given.err).toMatch(/artifacts\/model\/latest\/model\.onnx/);
   });
 
+  it('HCR_READER names the reader of hcr read unless --model does; empty is unset', async () => {
+    const { root, sub } = workspace(true);
+    const image = join(root, 'x.png');
+    writeFileSync(image, await barPng());
+    process.chdir(sub);
+    process.env.HCR_READER = join(root, 'elsewhere.onnx');
+    const named = await hcr('read', image, '--json');
+    expect(named.code).toBe(1);
+    expect(JSON.parse(named.out).error.message).toContain(join(root, 'elsewhere.onnx'));
+    expect((await hcr('read', image, '--model', join(root, 'artifacts/model/reader/model.onnx'))).code).toBe(0);
+    process.env.HCR_READER = ',';
+    const none = JSON.parse((await hcr('read', image, '--json')).out).error;
+    expect(none).toMatchObject({ code: 'BAD_OPTION', message: "HCR_READER ',' names no reader model file." });
+    process.env.HCR_READER = '';
+    expect((await hcr('read', image)).code).toBe(0);
+  });
+
   it('no default model: the error names its absolute path and says to run from the root or pass --model', async () => {
     const { root, sub } = workspace(false);
     process.chdir(sub);

@@ -48,6 +48,20 @@ export function readerPaths(spec: string, source?: string): string | string[] {
   return paths.length === 1 ? paths[0]! : paths;
 }
 
+/**
+ * The reader the user named: the first flag given (`[value, '--model']`), else HCR_READER (empty is unset, as for
+ * HCR_MODEL); undefined when none is, and each command falls back to its own default.
+ */
+export function namedReader(
+  flags: [value: string | undefined, name: string][],
+): string | string[] | undefined {
+  const [spec, source] = flags.find(([value]) => value !== undefined) ?? [
+    process.env.HCR_READER || undefined,
+    'HCR_READER',
+  ];
+  return spec === undefined ? undefined : readerPaths(spec, source);
+}
+
 interface ReadResult {
   file: string;
   reading?: LineReading;
@@ -131,15 +145,11 @@ Examples:
     .action(async (args: string[], opts) => {
       const format = outputFormat(opts);
       // the default found from a subfolder of the repository too, before standard input is read
-      const [spec, source] =
-        opts.model !== undefined
-          ? [opts.model, '--model']
-          : opts.reader !== undefined
-            ? [opts.reader, '--reader']
-            : process.env.HCR_READER !== undefined
-              ? [process.env.HCR_READER, 'HCR_READER']
-              : [defaultModel(DEFAULT_READER, 'line reader', 'HCR_READER'), undefined];
-      const model = readerPaths(spec, source);
+      const model =
+        namedReader([
+          [opts.model, '--model'],
+          [opts.reader, '--reader'],
+        ]) ?? readerPaths(defaultModel(DEFAULT_READER, 'line reader', 'HCR_READER'));
       const images = await expandImageArgs(args);
       const specs = [
         ...(opts.lexicon ? [`lexicon=${listFile(opts.lexicon)}`] : []),

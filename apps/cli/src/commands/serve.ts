@@ -2,7 +2,7 @@ import { HcrError } from '@hcr/core';
 import { loadLexicons } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { commaList, defaultModel, findDefault, oneOf, wholeNumber } from '../flags.js';
-import { DEFAULT_READER, readerPaths } from './read.js';
+import { DEFAULT_READER, namedReader } from './read.js';
 
 /** Where trained models land; `latest` links to the newest run. */
 export const DEFAULT_MODEL = 'artifacts/model/latest/model.onnx';
@@ -25,9 +25,10 @@ export function characterModel(flag: string | undefined): string {
  */
 function lineReader(flag: string | boolean | undefined): string | string[] | undefined {
   if (flag === false) return undefined;
-  if (typeof flag === 'string') return readerPaths(flag, '--reader');
-  if (process.env.HCR_READER) return readerPaths(process.env.HCR_READER, 'HCR_READER');
-  return findDefault(DEFAULT_READER).found;
+  return (
+    namedReader([[typeof flag === 'string' ? flag : undefined, '--reader']]) ??
+    findDefault(DEFAULT_READER).found
+  );
 }
 
 /** A flag's whole number from `min` to `max`, checked when the command line is read (before any model loads). */
