@@ -26,6 +26,18 @@ describe("the line generator's fingerprint", () => {
     expect(generatorFingerprint(config, altered)).not.toBe(generatorFingerprint(config));
   });
 
+  it('draws faint, broken probe lines that meet the ink rules, so a change to those rules changes it', () => {
+    // The speck and grain rules of d8d1754 redrew 6 of 27,000 pipeline lines and no clear probe line.
+    const generators: ReturnType<typeof createLineGenerator>[] = [];
+    generatorFingerprint(config, (...args) => {
+      const g = createLineGenerator(...args);
+      generators.push(g);
+      return g;
+    });
+    expect(generators).toHaveLength(2);
+    expect(generators[1]!.refused.NO_INK ?? 0).toBeGreaterThan(0);
+  });
+
   it('strokeLines 0 draws the lines drawn without it; a share of lines in strokes draws others', () => {
     const fp = generatorFingerprint(config);
     expect(generatorFingerprint(resolveLineConfig({ strokeLines: 0 }))).toBe(fp);
