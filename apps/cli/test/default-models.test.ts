@@ -68,7 +68,8 @@ describe('the default models, from a subfolder of the repository', () => {
     const named = await hcr('read', image, '--json');
     expect(named.code).toBe(1);
     expect(JSON.parse(named.out).error.message).toContain(join(root, 'elsewhere.onnx'));
-    expect((await hcr('read', image, '--model', join(root, 'artifacts/model/reader/model.onnx'))).code).toBe(0);
+    const flagged = await hcr('read', image, '--model', join(root, 'artifacts/model/reader/model.onnx'));
+    expect(flagged.code, flagged.err).toBe(0);
     process.env.HCR_READER = ',';
     const none = JSON.parse((await hcr('read', image, '--json')).out).error;
     expect(none).toMatchObject({ code: 'BAD_OPTION', message: "HCR_READER ',' names no reader model file." });
