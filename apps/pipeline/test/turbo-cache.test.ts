@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,8 @@ const run = promisify(execFile);
 interface DryTask {
   taskId: string;
   resolvedTaskDefinition: { inputs: string[]; env: string[]; passThroughEnv: string[] | null };
+  /** The files hashed, by path relative to the task's package. */
+  inputs: Record<string, string>;
 }
 
 /** What `turbo run train eval` would hash, without running anything. */
@@ -42,6 +45,17 @@ describe('the pipeline cache (turbo run train eval)', () => {
         expect.arrayContaining(['HCR_DATA_DIR', 'HCR_DATASET_LOCK']),
       );
       expect(task.resolvedTaskDefinition.passThroughEnv, id).toContain('HCR_DATA_MIRROR');
+    }
+  }, 60_000);
+
+  it("hashes the real dev sets into the reader's eval: a changed image or label reads them again", async () => {
+    const task = (await dryRun()).tasks.find((t) => t.taskId === '@hcr/reader-pipeline#eval')!;
+    const globs = task.resolvedTaskDefinition.inputs.map((i) => i.replace(/^(\.\.\/)+/, ''));
+    for (const set of ['handwritten-names-dev', 'handwritten-amounts-dev']) {
+      expect(globs).toContain(`shared/data/${set}/**`);
+      // The data beside the repository (../shared/data) is hashed file by file when it is there.
+      if (existsSync(resolve(ROOT, '../shared/data', set, 'labels.tsv')))
+        expect(Object.keys(task.inputs)).toContain(`../../../shared/data/${set}/labels.tsv`);
     }
   }, 60_000);
 });
