@@ -71,11 +71,7 @@ export function selectBand(
   const heavy = comps.filter((c) => c.mass >= LETTER_MASS * heaviest);
   const cuts = opts.edgesInside ? straightCuts(heavy) : NO_CUTS;
   const cut = (c: Component) => isEdgeFragment(c, height) || isCutFragment(c, cuts, height);
-  const {
-    row: best,
-    unlabelled,
-    rival,
-  } = pickRow(textRows(heavy, cut), comps, height, opts.removeLabels, cut);
+  const { row: best, unlabelled, rival } = pickRow(textRows(heavy, cut), comps, height, opts, cut);
   const dropped = new Set(best.filter((c) => !unlabelled.includes(c)).map((c) => c.id));
   const row = groupAlong(unlabelled);
   // Marks between a dropped label and the writing (its colon) go with the label.
@@ -185,7 +181,7 @@ function pickRow(
   rows: Component[][],
   all: Component[],
   height: number,
-  removeLabels: boolean,
+  { removeLabels, edgesInside }: { removeLabels: boolean; edgesInside: boolean },
   cut: (c: Component) => boolean,
 ): { row: Component[]; unlabelled: Component[]; rival: number } {
   let best = { row: rows[0], unlabelled: rows[0] };
@@ -194,7 +190,9 @@ function pickRow(
   const weights: number[] = [];
   let bestWeight = 0;
   for (const row of rows) {
-    const rest = removeLabels ? dropLabel(row, height, all) : row;
+    // A field laid on more paper (edgesInside) may show whole the marks a cut would have cut (a rotated number
+    // left of its label).
+    const rest = removeLabels ? dropLabel(row, height, all, edgesInside) : row;
     let mass = 0;
     let y0 = height;
     let y1 = 0;

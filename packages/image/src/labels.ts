@@ -26,19 +26,30 @@ function printedLine(
   comps: Component[],
   height: number,
   minUnits: number,
+  wholeMarks = false,
 ): { top: number; bottom: number } | undefined {
   const cands = comps.filter((c) => c.x0 > 0 && c.y0 > 0 && c.y1 < height - 1 && h(c) >= 5);
   if (cands.length === 0) return undefined;
-  const top = skewedLine(cands, (c) => c.y0);
-  const bottom = skewedLine(cands, (c) => c.y1);
+  let top = skewedLine(cands, (c) => c.y0);
+  let bottom = skewedLine(cands, (c) => c.y1);
   // Print sits on its line to the pixel (JPEG blur allows one); two handwritten digits can come within two.
   const tol = 1;
-  const aligned = cands.filter(
-    (c) => Math.abs(top.residual(c)) <= tol && Math.abs(bottom.residual(c)) <= tol,
-  );
+  const alignedTo = (t: typeof top, b: typeof bottom) =>
+    cands.filter((c) => Math.abs(t.residual(c)) <= tol && Math.abs(b.residual(c)) <= tol);
   // Bold print merges letters ("NOM" -> N + OM): a blob as wide as two letters counts as two.
   const units = (cs: Component[]) =>
     cs.reduce((n, c) => n + Math.max(1, Math.floor((c.x1 - c.x0 + 1) / (0.75 * h(c)))), 0);
+  let aligned = alignedTo(top, bottom);
+  if (wholeMarks && units(aligned) < minUnits && cands.length < MIN_SKEW_LETTERS)
+    // A label's few letters, no line through the median of their edges: it falls between them when one mark is
+    // taller (a rotated reference number left of "NOM :", whole once the field is cut with a margin, so no
+    // longer dropped as an edge fragment). The flat line that most of the letters sit on is the print's.
+    for (const ref of cands) {
+      const t = flatLine(ref.y0, (c) => c.y0);
+      const b = flatLine(ref.y1, (c) => c.y1);
+      const a = alignedTo(t, b);
+      if (units(a) > units(aligned)) [top, bottom, aligned] = [t, b, a];
+    }
   const n = units(aligned);
   // One letter may be off (merged with a fragment at the edge of the crop).
   // Marks left of the first aligned letter are margin (rotated reference numbers at the crop's edge).
@@ -72,6 +83,11 @@ function skewedLine(cs: Component[], edge: (c: Component) => number) {
   return { at, residual: (c: Component) => edge(c) - at(c) };
 }
 
+/** A flat line at row `at` through one edge of the components. */
+function flatLine(at: number, edge: (c: Component) => number) {
+  return { at: () => at, residual: (c: Component) => edge(c) - at };
+}
+
 /** A colon between x0 and x1: two small marks one above the other, within the label's rows. */
 function hasColon(all: Component[], x0: number, x1: number, top: number, bottom: number): boolean {
   const size = 0.4 * (bottom - top + 1);
@@ -90,9 +106,16 @@ function hasColon(all: Component[], x0: number, x1: number, top: number, bottom:
 /**
  * A printed label left of the writing ("PRENOM :   KELLY"): the widest gap whose left side is print and at
  * least 1.5 letter heights wide (handwritten amounts leave up to about one after a separator), with writing
- * on the right. Returns the row without the label.
+ * on the right. Returns the row without the label. `wholeMarks`: the crop may show whole marks that a cut at its
+ * edge would have cut off (a rotated reference number left of the label), so a label whose few letters no line
+ * through the median of their edges fits is looked for on the line most of them sit on.
  */
-export function dropLabel(row: Component[], height: number, all: Component[] = row): Component[] {
+export function dropLabel(
+  row: Component[],
+  height: number,
+  all: Component[] = row,
+  wholeMarks = false,
+): Component[] {
   const byX = [...row].sort((a, b) => a.x0 - b.x0);
   const total = row.reduce((m, c) => m + c.mass, 0);
   let bestSplit = -1;
@@ -111,7 +134,7 @@ export function dropLabel(row: Component[], height: number, all: Component[] = r
         gap >= 1.5 * letterH &&
         gap > bestGap &&
         total - massLeft >= 0.2 * total &&
-        isLabel(left, height, all, c.x0)
+        isLabel(left, height, all, c.x0, wholeMarks)
       ) {
         bestGap = gap;
         bestSplit = i;
@@ -127,8 +150,14 @@ export function dropLabel(row: Component[], height: number, all: Component[] = r
  * Two or more printed letters followed by a colon. The colon is required: without it, neat synthetic (and some
  * real) handwriting, whose glyphs share a top and a baseline, passed for print ("YVONNE | BOURGEOIS").
  */
-function isLabel(left: Component[], height: number, all: Component[], writingX: number): boolean {
-  const line = printedLine(left, height, 2);
+function isLabel(
+  left: Component[],
+  height: number,
+  all: Component[],
+  writingX: number,
+  wholeMarks: boolean,
+): boolean {
+  const line = printedLine(left, height, 2, wholeMarks);
   if (!line) return false;
   // The colon may be part of `left` (heavy enough to count as a letter) or lighter and outside it.
   const start = Math.min(...left.map((c) => c.x0));

@@ -42,6 +42,26 @@ describe('printed label removal', () => {
     expect(kept.crop.x).toBeLessThanOrEqual(11);
   });
 
+  it('drops a label beside a whole mark taller than it (a form cut with a margin), as the generator does not', () => {
+    // Forms print a reference number sideways left of "NOM :". Cut at the image's edge it is a fragment and is not
+    // counted; cut with a margin it is whole, and the median of its edges and the label's (two components: bold
+    // print merges "NOM" into one blob) runs between them.
+    const page = gradientPage(W, H);
+    darkRect(page, W, 3, 10, 4, 30);
+    boxLetter(page, 12, 20, 18, 10);
+    darkRect(page, W, 33, 22, 2, 2);
+    darkRect(page, W, 33, 27, 2, 2);
+    const start = 90; // a gap of 1.5 times the mark's height: the median letter of two is the taller
+    const tops = [14, 17, 13, 16];
+    for (let i = 0; i < 4; i++) boxLetter(page, start + i * 22, tops[i]!, 12, 20 + (i % 2) * 3);
+    const img = toImage(page, W, H);
+    const line = preprocessLine(img);
+    expect(line.labelRemoved).toBe(true);
+    expect(line.crop.x).toBeGreaterThanOrEqual(start - 1);
+    // Without edgesInside (the line generator's setting) only the median's line is tried, and the label stays.
+    expect(preprocessLine(img, { edgesInside: false }).labelRemoved).toBe(false);
+  });
+
   it('keeps handwriting whose letters wander, however far the gap', () => {
     const line = preprocessLine(field(3, 30).img);
     expect(line.labelRemoved).toBe(false);

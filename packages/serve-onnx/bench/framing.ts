@@ -66,6 +66,8 @@ async function framings(bytes: Buffer): Promise<Framing[]> {
   const out: Framing[] = [
     { name: 'as cut', bytes, grey: { width: info.width, height: info.height, data }, dx: 0, dy: 0 },
   ];
+  // The control: the same grey pixels re-encoded with no border, so a border's effect is told from the conversion's.
+  out.push(await framing('grey PNG, no border', raw(), 0, 0));
   for (const share of [0.05, 0.1, 0.2]) {
     const p = Math.max(1, Math.round(share * info.height));
     const bordered = raw().extend({
