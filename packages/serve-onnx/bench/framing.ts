@@ -2,8 +2,9 @@
  * `pnpm bench framing [--reader file.onnx] [--bands-only] [--figure file.png]`
  *
  * How much the real dev sets' figures depend on how each image was cut: every name and amount read (names with
- * the letters class, amounts with digits) as it is, with a border of its own paper (its median grey) of 5%, 10%
- * and 20% of its height on every side, and with 2 px cut off every side. The same writing in each; a reader and
+ * the letters class, amounts with digits) as it is, re-encoded as the grey PNG the other framings are made from
+ * (the control: it reads as cut), with a border of its own paper (its median grey) of 5%, 10% and 20% of its
+ * height on every side, and with 2 px cut off every side. The same writing in each; a reader and
  * a preprocessing that read it alike read a held-out set cut another way as well as this one.
  *
  * Beside the reading, without a reader: how many images' ink band (`preprocessLine`'s crop, mapped back to the
