@@ -110,14 +110,15 @@ for (const [set, classes] of DEV_SETS) {
     m.set(k, (m.get(k) ?? 0) + (yes ? 1 : 0));
   for (const { file, label } of items) {
     const fs = await framings(readFileSync(file));
-    // Each framing's band with the option on and off; [0] is the image as cut, [1] the 5% border.
+    // Each framing's band with the option on and off; [0] is the image as cut.
     const bands = { on: fs.map((f) => band(f, true)), off: fs.map((f) => band(f, false)) };
+    const border = fs.findIndex((f) => f.name === 'paper border 5%');
     for (const mode of ['on', 'off'] as const)
       for (const [j, f] of fs.entries())
         if (j > 0) count(apart[mode], f.name, overlap(bands[mode][0], bands[mode][j]) < 0.8);
-    const [on, off] = [bands.on[1], bands.off[1]];
+    const [on, off] = [bands.on[border], bands.off[border]];
     if (figureFile && set === 'handwritten-names-dev' && figureParts.length < 6 && overlap(on, off) < 0.8)
-      figureParts.push(await bothBands(fs[1]!, on, off));
+      figureParts.push(await bothBands(fs[border]!, on, off));
     if (!reader) continue;
     for (const f of fs) {
       const text = await reader
