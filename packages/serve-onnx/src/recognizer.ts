@@ -73,6 +73,11 @@ export interface RecognizeOptions {
    * DEFAULT_MIN_CONFIDENCE = 0.5); below it `answer` is null and `verdict` is `not-confident`.
    */
   minConfidence?: number;
+  /**
+   * What reads a word or a number in the caller's front end, named by the several-characters message (the HTTP
+   * service: `POST /v1/read`; the CLI: `hcr read`; default LINE_READER_NAME).
+   */
+  lineReader?: string;
 }
 
 export interface RankOptions extends RecognizeOptions {
@@ -199,7 +204,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
       allowed,
       parseMinConfidence(ro.minConfidence),
     );
-    return judgeInput(pred, ro.prepared);
+    return judgeInput(pred, ro.prepared, ro.lineReader);
   }
 
   async function recognize(

@@ -16,9 +16,16 @@ export const LAYOUT_LIMITS = Object.freeze({
   maxColumns: 1,
 });
 
-/** Why an input is not one character, or undefined when its ink looks like one. */
+/** What reads a word or a number, as the several-characters message names it when the caller does not. */
+export const LINE_READER_NAME = "a line reader (@hcr/serve-onnx's createLineReader)";
+
+/**
+ * Why an input is not one character, or undefined when its ink looks like one. `lineReader` names what the caller
+ * offers for a word or a number (`POST /v1/read`, `hcr read`); the message of several characters points there.
+ */
 export function layoutVerdict(
   prepared: Pick<PreparedCharacter, 'ink' | 'noInk'>,
+  lineReader: string = LINE_READER_NAME,
 ): { verdict: Exclude<Verdict, 'accepted' | 'not-confident'>; message: string } | undefined {
   if (prepared.noInk)
     return {
@@ -30,7 +37,7 @@ export function layoutVerdict(
   if (layout.columns > LAYOUT_LIMITS.maxColumns)
     return {
       verdict: 'several-characters',
-      message: `Not one character: ${layout.columns} characters side by side (a word or a number). POST /v1/read (hcr read) reads those.`,
+      message: `Not one character: ${layout.columns} characters side by side (a word or a number); ${lineReader} reads those.`,
     };
   if (
     layout.coverage > LAYOUT_LIMITS.maxCoverage ||
@@ -47,8 +54,9 @@ export function layoutVerdict(
 export function judgeInput(
   pred: Prediction,
   prepared?: Pick<PreparedCharacter, 'ink' | 'noInk'>,
+  lineReader?: string,
 ): Prediction {
-  const v = prepared && layoutVerdict(prepared);
+  const v = prepared && layoutVerdict(prepared, lineReader);
   if (!v) return pred;
   if (v.verdict === 'no-character')
     return { label: null, classIndex: null, confidence: 0, topK: [], answer: null, ...v };

@@ -91,7 +91,9 @@ describe('inputs that are not one character', () => {
       const two = await rec.recognize(await twoCharacters(a, b), { minConfidence: 0 });
       expect(two.verdict, `${a}${b}`).toBe('several-characters');
       expect(two.answer).toBeNull();
-      expect(two.message).toMatch(/2 characters side by side.*\/v1\/read/);
+      expect(two.message).toBe(
+        "Not one character: 2 characters side by side (a word or a number); a line reader (@hcr/serve-onnx's createLineReader) reads those.",
+      );
     }
     // one character on the same kind of page is answered
     const one = await rec.recognize(await photo('7', { seed: 4 }), { minConfidence: 0 });
@@ -125,6 +127,10 @@ describe('inputs that are not one character', () => {
       'noise',
       'several-characters',
     ]);
+    // The service names its own route for words and numbers.
+    expect(batch.json().predictions[3].message).toBe(
+      'Not one character: 2 characters side by side (a word or a number); POST /v1/read reads those.',
+    );
     const pixels = await post({ pixels: Array(784).fill(0) });
     expect(pixels.json().predictions[0]).toMatchObject({ verdict: 'no-character', answer: null });
     const bad = await post(seven, '?min_confidence=-0.1');

@@ -83,19 +83,6 @@ function csvRowOf(r: PredictResult, topK: number): string {
   ]);
 }
 
-/**
- * A prediction's message in the command line's words: several characters side by side are read by `hcr read` (the
- * recogniser's message names the HTTP route, POST /v1/read).
- */
-function inCliWords(p: Prediction, columns: number | undefined): Prediction {
-  if (p.verdict !== 'several-characters' || columns === undefined || !p.message?.includes('POST /v1/read'))
-    return p;
-  return {
-    ...p,
-    message: `Not one character: ${columns} characters side by side (a word or a number); hcr read reads those.`,
-  };
-}
-
 /** One result as text: the answer (or why there is none) and the runners-up; an unreadable file on stderr. */
 function writeText(r: PredictResult): void {
   // An error is a row like any other, on stdout (as hcr read writes it): a script reading the rows sees it.
@@ -190,10 +177,13 @@ export function registerPredict(program: Command): void {
         try {
           const prepared = await rec.prepare(await readFile(image), pageOf(image));
           const probs = await rec.infer([prepared.pixels]);
-          const prediction = inCliWords(
-            rec.rank(probs, 0, { topK, classes: opts.classes, minConfidence, prepared }),
-            prepared.ink?.layout?.columns,
-          );
+          const prediction = rec.rank(probs, 0, {
+            topK,
+            classes: opts.classes,
+            minConfidence,
+            prepared,
+            lineReader: 'hcr read',
+          });
           if (opts.debug) {
             const debugFile = join(opts.debug, `${debugName(image)}.28x28.png`);
             await writeFileAtomic(debugFile, await encodeGreyPng(prepared.pixels));

@@ -49,5 +49,5 @@ export {
   type RecognizerOptions,
   type SessionTuning,
 } from '../recognizer.js';
-export { judgeInput, LAYOUT_LIMITS, layoutVerdict } from '../verdict.js';
+export { judgeInput, LAYOUT_LIMITS, LINE_READER_NAME, layoutVerdict } from '../verdict.js';
 export type { PreparePoolOptions } from '../workers/pool.js';

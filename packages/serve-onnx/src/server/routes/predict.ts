@@ -62,7 +62,13 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
       const t2 = performance.now();
       const predictions: (Prediction & { input?: number[]; page?: number })[] = probs.map((p, i) => {
         const pred = {
-          ...rec.rank(p, 0, { topK, classes, minConfidence, prepared: prepared[i] }),
+          ...rec.rank(p, 0, {
+            topK,
+            classes,
+            minConfidence,
+            prepared: prepared[i],
+            lineReader: 'POST /v1/read',
+          }),
           ...pagePlacement(items[i]!, pageChoice, inputs.length),
         };
         // ?debug=1: the canonical 28x28 the model saw, to show what preprocessing did.
