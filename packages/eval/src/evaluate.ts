@@ -245,15 +245,20 @@ export function evaluatePredictions(set: PredictionSet): EvalMetrics {
     calibration: {
       bins: ECE_BINS,
       ece: round6(cal.ece),
-      reliability: cal.bins.map((b) => ({
-        lo: round6(b.lo),
-        hi: round6(b.hi),
-        count: b.count,
-        confidence: round6(b.confidence),
-        accuracy: round6(b.accuracy),
-      })),
+      reliability: roundedBins(cal.bins),
     },
   };
+}
+
+/** Reliability bins as the report stores them: six decimals. */
+function roundedBins(bins: readonly ReliabilityBin[]): ReliabilityBin[] {
+  return bins.map((b) => ({
+    lo: round6(b.lo),
+    hi: round6(b.hi),
+    count: b.count,
+    confidence: round6(b.confidence),
+    accuracy: round6(b.accuracy),
+  }));
 }
 
 /** Reliability bins and ECE of each source's top-1 confidences (e.g. of the uncalibrated model). */
@@ -276,13 +281,7 @@ export function reliabilityBySource(
     const cal = calibration(conf, correct, ECE_BINS);
     out[sourceName(id)] = {
       ece: round6(cal.ece),
-      reliability: cal.bins.map((b) => ({
-        lo: round6(b.lo),
-        hi: round6(b.hi),
-        count: b.count,
-        confidence: round6(b.confidence),
-        accuracy: round6(b.accuracy),
-      })),
+      reliability: roundedBins(cal.bins),
     };
   }
   return out;
