@@ -1,6 +1,6 @@
 import type { Dirent } from 'node:fs';
 import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
 import {
   documentPages,
@@ -307,6 +307,21 @@ export function imageFileReader(): (input: ImageInput) => Promise<Uint8Array> {
   return (input) => {
     if (last?.file !== input.file) last = { file: input.file, bytes: readImageFile(input) };
     return last.bytes;
+  };
+}
+
+/**
+ * Names for the files `--debug` writes, one per input: a/1.png and b/1.png (from a folder) become 1 and 1-2, not
+ * one file written twice; page 2 of scan.pdf is scan-page2.
+ */
+export function debugNamer(): (input: ImageInput) => string {
+  const taken = new Set<string>();
+  return (input) => {
+    const base = `${basename(input.file, extname(input.file))}${input.page ? `-page${input.page}` : ''}`;
+    let name = base;
+    for (let k = 2; taken.has(name); k++) name = `${base}-${k}`;
+    taken.add(name);
+    return name;
   };
 }
 

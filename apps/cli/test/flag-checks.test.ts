@@ -37,17 +37,20 @@ describe('files and folders to write are checked before the work', () => {
     }
   });
 
-  it('hcr predict --debug <a file>: an error before the model loads', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hcr-debug-file-'));
-    const file = join(dir, 'debug.txt');
-    writeFileSync(file, 'x');
-    const r = await hcr('predict', file, '--model', join(dir, 'no-model.onnx'), '--debug', file, '--json');
-    expect(r.code).toBe(1);
-    expect(JSON.parse(r.out).error).toMatchObject({
-      code: 'OUTPUT_NOT_A_FOLDER',
-      message: `${file} is a file; --debug names the folder to write into.`,
-    });
-  });
+  it.each(['predict', 'read'])(
+    'hcr %s --debug <a file>: an error before the model loads',
+    async (command) => {
+      const dir = mkdtempSync(join(tmpdir(), 'hcr-debug-file-'));
+      const file = join(dir, 'debug.txt');
+      writeFileSync(file, 'x');
+      const r = await hcr(command, file, '--model', join(dir, 'no-model.onnx'), '--debug', file, '--json');
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.out).error).toMatchObject({
+        code: 'OUTPUT_NOT_A_FOLDER',
+        message: `${file} is a file; --debug names the folder to write into.`,
+      });
+    },
+  );
 });
 
 describe('hcr data lines prepare --workers', () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -194,6 +194,50 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const bad = await run(['read', '--model', RANDOM_READER, note, '--layout', 'page']);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--layout must be line or lines, got 'page'/);
+  });
+
+  it('--debug writes each line as the reader saw it: one per image (equal names kept apart), one per line of a page', async () => {
+    const out = join(dir, 'debug');
+    const other = join(dir, 'other');
+    await mkdir(other, { recursive: true });
+    await copyFile(line, join(other, 'tax.png'));
+    const note = join(dir, 'debug-note.png');
+    await writeFile(note, (await pageScan(['7140', 'TAX', 'LATT 41'], { noise: 3 })).png);
+    const reader = await createLineReader({ model: RANDOM_READER });
+    try {
+      const r = await run([
+        'read',
+        '--model',
+        RANDOM_READER,
+        line,
+        join(other, 'tax.png'),
+        blank,
+        '--debug',
+        out,
+      ]);
+      expect(r.code).toBe(1); // the blank image is an error row, and has no line to write
+      const seen = await reader.prepare(await readFile(line));
+      // a grey PNG (one channel) holding the very pixels the reader takes
+      const pixelsOf = (file: string) => sharp(join(out, file)).toColourspace('b-w').raw().toBuffer();
+      for (const name of ['tax.line.png', 'tax-2.line.png']) {
+        expect(await sharp(join(out, name)).metadata()).toMatchObject({
+          width: seen.width,
+          height: seen.height,
+          channels: 1,
+        });
+        expect(new Uint8Array(await pixelsOf(name))).toEqual(seen.pixels);
+      }
+      expect(await readdir(out)).toHaveLength(2);
+      const page = await run(['read', '--model', RANDOM_READER, note, '--layout', 'lines', '--debug', out]);
+      expect(page.code, page.stderr).toBe(0);
+      const lines = await reader.prepareLines(await readFile(note));
+      expect(lines).toHaveLength(3);
+      for (const [i, l] of lines.entries()) {
+        expect(new Uint8Array(await pixelsOf(`debug-note.line${i + 1}.png`))).toEqual(l.pixels);
+      }
+    } finally {
+      await reader.close();
+    }
   });
 
   it('reads every image of a folder (subfolders too), each page of a PDF or fax TIFF; --format csv has a row per image, errors included', async () => {

@@ -1,4 +1,4 @@
-import { basename, extname, join } from 'node:path';
+import { join } from 'node:path';
 import {
   type ClassKind,
   classKind,
@@ -19,10 +19,10 @@ import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
 import { assertOutputFolder, defaultModel, minConfidenceFlag, rangeInt } from '../flags.js';
 import {
+  debugNamer,
   errorLine,
   expandImageArgs,
   IMAGE_EXTENSIONS,
-  type ImageInput,
   imageFileReader,
   pageOf,
   type RowError,
@@ -149,16 +149,7 @@ export function registerPredict(program: Command): void {
       }
       const caseOf = caseReader(rec.info.labelSpace);
       const results: PredictResult[] = [];
-      const debugNames = new Set<string>();
-      // a/1.png and b/1.png (from a folder) become 1 and 1-2, not one file written twice; page 2 of scan.pdf is
-      // scan-page2
-      const debugName = (image: ImageInput) => {
-        const base = `${basename(image.file, extname(image.file))}${image.page ? `-page${image.page}` : ''}`;
-        let name = base;
-        for (let k = 2; debugNames.has(name); k++) name = `${base}-${k}`;
-        debugNames.add(name);
-        return name;
-      };
+      const debugName = debugNamer();
       // Text and CSV are written as each image is read (a large folder shows its progress); JSON at the end. Rows
       // written to a file or a pipe, or JSON, show nothing on the screen until the end: a bar on stderr does.
       const progress = countProgress(images.length, 'images', {

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { HcrError } from '@hcr/core';
+import { join } from 'node:path';
+import { HcrError, writeFileAtomic } from '@hcr/core';
 import {
   createLineReader,
   judgeReading,
@@ -10,14 +11,17 @@ import {
   loadLexicons,
   MAX_BEAM,
   MAX_TOP_K,
+  type PreparedLine,
   type ReadOptions,
   type TextLinesOptions,
   type TextReading,
 } from '@hcr/serve-onnx/reader';
+import { encodeGreyPng } from '@hcr/serve-onnx/recognizer';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { commaList, defaultModel, minConfidenceFlag, rangeInt } from '../flags.js';
+import { assertOutputFolder, commaList, defaultModel, minConfidenceFlag, rangeInt } from '../flags.js';
 import {
+  debugNamer,
   errorLine,
   expandImageArgs,
   IMAGE_EXTENSIONS,
@@ -126,6 +130,10 @@ export function registerRead(program: Command): void {
       '--no-columns',
       'with --layout lines: read every row across the image as one line, not columns one after another (a table)',
     )
+    .option(
+      '--debug <dir>',
+      'write each line as the reader sees it (32 px high), as <dir>/<name>.line.png (--layout lines: <name>.line1.png, .line2.png, ...)',
+    )
     .addOption(formatOption())
     .option('--json', 'print one JSON document (same as --format json)')
     .addHelpText(
@@ -144,6 +152,7 @@ Examples:
     )
     .action(async (args: string[], opts) => {
       const format = outputFormat(opts);
+      if (opts.debug) assertOutputFolder(opts.debug, '--debug'); // not a file: before the model loads
       // the default found from a subfolder of the repository too, before standard input is read
       const model =
         namedReader([
@@ -190,6 +199,7 @@ Examples:
         // stopped halfway keeps its rows); JSON is one document, written at the end.
         const write = (text: string) => format !== 'json' && process.stdout.write(text);
         const readFile = imageFileReader(); // a document's pages share one read of its file
+        const debug = opts.debug ? lineWriter(opts.debug) : undefined;
         // Rows written to a file or a pipe, or JSON, show nothing on the screen until the end: a bar on stderr does.
         const rowsOnScreen = format !== 'json' && Boolean(process.stdout.isTTY);
         const progress = countProgress(images.length, 'images', { rowsOnScreen });
@@ -197,7 +207,15 @@ Examples:
           const pages: PageResult[] = [];
           if (format === 'csv') write(pagesCsvHeader(opts.topK, judged));
           const inFlight = reader.prepareWorkers + 1;
-          const read = readPages(reader, images, readFile, options, { columns: opts.columns }, inFlight);
+          const read = readPages(
+            reader,
+            images,
+            readFile,
+            options,
+            { columns: opts.columns },
+            inFlight,
+            debug,
+          );
           for await (const page of read) {
             pages.push(page);
             progress.add(1);
@@ -218,6 +236,10 @@ Examples:
             chunk.map(async (image) => reader.prepare(await readFile(image), pageOf(image))),
           );
           const ok = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
+          for (const [i, p] of debug ? prepared.entries() : []) {
+            const name = debug!.nameOf(chunk[i]!); // every image named, read or not, as in --layout lines
+            if (p.status === 'fulfilled') await debug!.write(name, [p.value], false);
+          }
           const probs = await reader.infer(ok);
           let k = 0;
           prepared.forEach((p, i) => {
@@ -246,6 +268,26 @@ Examples:
         await reader.close();
       }
     });
+}
+
+/** `--debug`: the lines of each image as the reader saw them, written to a folder. */
+interface LineWriter {
+  /** The name of an image's files (asked in the order the images are given, so the names follow it). */
+  nameOf(image: ImageInput): string;
+  /** <name>.line.png for an image read as one line; a page's lines (`numbered`) <name>.line1.png, .line2.png, ... */
+  write(name: string, lines: readonly PreparedLine[], numbered: boolean): Promise<void>;
+}
+
+function lineWriter(dir: string): LineWriter {
+  return {
+    nameOf: debugNamer(),
+    async write(name, lines, numbered) {
+      for (const [i, l] of lines.entries()) {
+        const file = join(dir, `${name}.line${numbered ? i + 1 : ''}.png`);
+        await writeFileAtomic(file, await encodeGreyPng(l.pixels, l.width, l.height));
+      }
+    },
+  };
 }
 
 /** A word list's file, also when given as hcr serve's NAME=FILE (its name is not needed here). */
@@ -293,15 +335,22 @@ async function* readPages(
   options: ReadOptions,
   layout: TextLinesOptions,
   inFlight: number,
+  debug?: LineWriter,
 ): AsyncGenerator<PageResult> {
   // Settled to a value, so a file read ahead that fails is not an unhandled rejection while an earlier one is awaited.
-  const readPage = (image: ImageInput): Promise<PageResult | { fatal: unknown }> =>
-    readFile(image)
-      .then((bytes) => reader.readLines(bytes, options, { ...layout, ...pageOf(image) }))
+  const readPage = (image: ImageInput): Promise<PageResult | { fatal: unknown }> => {
+    const named = debug?.nameOf(image); // before any await: the names follow the order given
+    return readFile(image)
+      .then(async (bytes) => {
+        const lines = await reader.prepareLines(bytes, { ...layout, ...pageOf(image) });
+        if (debug) await debug.write(named!, lines, true);
+        return reader.readPreparedLines(lines, options);
+      })
       .then(
         (reading) => ({ file: image.name, reading }),
         (e) => (e instanceof HcrError ? { file: image.name, error: rowError(e, 'read') } : { fatal: e }),
       );
+  };
   const pending = images.slice(0, inFlight).map(readPage);
   for (let next = pending.length; pending.length > 0; ) {
     const result = await pending.shift()!;

@@ -122,6 +122,11 @@ export interface LineReader {
     opts?: ReadOptions,
     limits?: Partial<LineLimits> & TextLinesOptions,
   ): Promise<TextReading>;
+  /**
+   * Reading alone of a page's lines as `prepareLines` gave them: `readLines` is `prepareLines` then this (so a
+   * caller can look at, or keep, the lines the model saw).
+   */
+  readPreparedLines(lines: readonly PreparedTextLine[], opts?: ReadOptions): Promise<TextReading>;
   /** Preprocessing of a page alone: its lines of writing, top to bottom, each as the model will see it. */
   prepareLines(
     image: Uint8Array,
@@ -283,8 +288,15 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     ro: ReadOptions = {},
     limits: Partial<LineLimits> & TextLinesOptions = {},
   ): Promise<TextReading> {
+    compiler.compile(ro); // bad options fail before any work
+    return readPreparedLines(await prepareLines(image, limits), ro);
+  }
+
+  async function readPreparedLines(
+    lines: readonly PreparedTextLine[],
+    ro: ReadOptions = {},
+  ): Promise<TextReading> {
     const compiled = compiler.compile(ro);
-    const lines = await prepareLines(image, limits);
     const probs = await infer(lines);
     const joined = joinLines(
       probs.map((p, i) => ({ ...decode(p, compiled), box: lines[i]!.box, skew: lines[i]!.skew })),
@@ -328,6 +340,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     read: read as LineReader['read'],
     prepare: prepare as LineReader['prepare'],
     readLines,
+    readPreparedLines,
     prepareLines,
     compile: (ro) => compiler.compile(ro),
     infer,
