@@ -190,8 +190,7 @@ function pickRow(
   const weights: number[] = [];
   let bestWeight = 0;
   for (const row of rows) {
-    // A field laid on more paper (edgesInside) may show whole the marks a cut would have cut (a rotated number
-    // left of its label).
+    // A real field (edgesInside, off in the line generator) gets dropLabel's rules for scans.
     const rest = removeLabels ? dropLabel(row, height, all, edgesInside) : row;
     let mass = 0;
     let y0 = height;

@@ -26,8 +26,8 @@ function printedLine(
   comps: Component[],
   height: number,
   minUnits: number,
-  wholeMarks = false,
-): { top: number; bottom: number } | undefined {
+  scan = false,
+): { top: number; bottom: number; end: number } | undefined {
   const cands = comps.filter((c) => c.x0 > 0 && c.y0 > 0 && c.y1 < height - 1 && h(c) >= 5);
   if (cands.length === 0) return undefined;
   let top = skewedLine(cands, (c) => c.y0);
@@ -40,8 +40,8 @@ function printedLine(
   const units = (cs: Component[]) =>
     cs.reduce((n, c) => n + Math.max(1, Math.floor((c.x1 - c.x0 + 1) / (0.75 * h(c)))), 0);
   let aligned = alignedTo(top, bottom);
-  if (wholeMarks && units(aligned) < minUnits && cands.length < MIN_SKEW_LETTERS)
-    // A label's few letters, no line through the median of their edges: it falls between them when one mark is
+  if (scan && units(aligned) < minUnits)
+    // A label's letters, no line through the median of their edges: it falls between them when one mark is
     // taller (a rotated reference number left of "NOM :", whole once the field is cut with a margin, so no
     // longer dropped as an edge fragment). The flat line that most of the letters sit on is the print's.
     for (const ref of cands) {
@@ -62,7 +62,7 @@ function printedLine(
   for (let i = 1; i < byX.length; i++) if (byX[i].x0 - byX[i - 1].x1 > 0.5 * letterH) loose++;
   if (loose > 0.3 * (byX.length - 1)) return undefined;
   const last = byX[byX.length - 1];
-  return { top: Math.round(top.at(last)), bottom: Math.round(bottom.at(last)) };
+  return { top: Math.round(top.at(last)), bottom: Math.round(bottom.at(last)), end: last.x1 };
 }
 
 /**
@@ -88,33 +88,51 @@ function flatLine(at: number, edge: (c: Component) => number) {
   return { at: () => at, residual: (c: Component) => edge(c) - at };
 }
 
-/** A colon between x0 and x1: two small marks one above the other, within the label's rows. */
-function hasColon(all: Component[], x0: number, x1: number, top: number, bottom: number): boolean {
+/**
+ * The colons between x0 and x1: two small marks one above the other, within the label's rows (`slack` pixels
+ * beyond them: a bold colon's lower dot can hang below the baseline), as [left, right] columns.
+ */
+function colons(
+  all: Component[],
+  x0: number,
+  x1: number,
+  top: number,
+  bottom: number,
+  slack: number,
+): [number, number][] {
   const size = 0.4 * (bottom - top + 1);
   const dots = all.filter(
     (c) =>
       c.x0 > x0 &&
       c.x1 < x1 &&
-      c.y0 >= top - 1 &&
-      c.y1 <= bottom + 1 &&
+      c.y0 >= top - slack &&
+      c.y1 <= bottom + slack &&
       c.x1 - c.x0 + 1 <= size &&
       h(c) <= size,
   );
-  return dots.some((a) => dots.some((b) => a.y1 < b.y0 && a.x0 <= b.x1 && b.x0 <= a.x1));
+  const found: [number, number][] = [];
+  for (const a of dots)
+    for (const b of dots)
+      if (a.y1 < b.y0 && a.x0 <= b.x1 && b.x0 <= a.x1)
+        found.push([Math.min(a.x0, b.x0), Math.max(a.x1, b.x1)]);
+  return found;
 }
 
 /**
  * A printed label left of the writing ("PRENOM :   KELLY"): the widest gap whose left side is print and at
  * least 1.5 letter heights wide (handwritten amounts leave up to about one after a separator), with writing
- * on the right. Returns the row without the label. `wholeMarks`: the crop may show whole marks that a cut at its
- * edge would have cut off (a rotated reference number left of the label), so a label whose few letters no line
- * through the median of their edges fits is looked for on the line most of them sit on.
+ * on the right. Returns the row without the label. `scan`: a real form's field (preprocessLine's `edgesInside`),
+ * not the line generator's drawing, whose labels are drawn to the strict rules. There the crop may show whole
+ * marks that a cut at its edge would have cut off (a rotated reference number left of the label), so a label
+ * that no line through the median of its letters' edges fits is looked for on the line most of them sit on; a bold
+ * colon's lower dot may hang a tenth of the print's height below its baseline; and faint writing may hold far less
+ * ink than bold print (the right needs 5% of the row's ink, not 20%), so the label must end at its colon.
  */
 export function dropLabel(
   row: Component[],
   height: number,
   all: Component[] = row,
-  wholeMarks = false,
+  scan = false,
 ): Component[] {
   const byX = [...row].sort((a, b) => a.x0 - b.x0);
   const total = row.reduce((m, c) => m + c.mass, 0);
@@ -133,8 +151,8 @@ export function dropLabel(
       if (
         gap >= 1.5 * letterH &&
         gap > bestGap &&
-        total - massLeft >= 0.2 * total &&
-        isLabel(left, height, all, c.x0, wholeMarks)
+        total - massLeft >= (scan ? 0.05 : 0.2) * total &&
+        isLabel(left, height, all, c.x0, scan)
       ) {
         bestGap = gap;
         bestSplit = i;
@@ -155,11 +173,22 @@ function isLabel(
   height: number,
   all: Component[],
   writingX: number,
-  wholeMarks: boolean,
+  scan: boolean,
 ): boolean {
-  const line = printedLine(left, height, 2, wholeMarks);
+  const line = printedLine(left, height, 2, scan);
   if (!line) return false;
   // The colon may be part of `left` (heavy enough to count as a letter) or lighter and outside it.
   const start = Math.min(...left.map((c) => c.x0));
-  return hasColon(all, start, writingX, line.top, line.bottom);
+  if (!scan) return colons(all, start, writingX, line.top, line.bottom, 1).length > 0;
+  // On a scan, writing may be far lighter than bold print (see dropLabel), so the label ends at its colon: the
+  // first one after its print, within two letters' height of it (a bold letter off the print's line may stand
+  // between them), and nothing of `left` follows it. Else a split further on would take the first written
+  // letters for part of the label (a broken stroke of faint writing looks like a colon too).
+  const letterH = line.bottom - line.top + 1;
+  const slack = Math.max(1, Math.round(0.1 * letterH));
+  const colon = colons(all, start, writingX, line.top, line.bottom, slack)
+    .filter(([x0]) => x0 > line.end)
+    .sort((p, q) => p[0] - q[0])[0];
+  if (!colon || colon[0] - line.end > 2 * letterH) return false;
+  return left.every((c) => c.x0 <= colon[1]);
 }

@@ -57,9 +57,11 @@ export interface LinePreprocessOptions {
    * The field may have been cut out of a form and laid on more paper (scanned on a bed, pasted, padded): a
    * straight cut where several short letters of a neighbouring line stop, and a box side that stops short of
    * the image's edges, count like the image's own edges (the neighbour's stubs weigh a quarter, the box side
-   * is dropped), and a printed label is still found beside a whole mark taller than it (a reference number
-   * printed sideways, which the edge would have cut). Default true. Off, only the image's edges count (the rule
-   * before 2026-12-04).
+   * is dropped), and a printed label is found by the rules for real forms: beside a whole mark taller than it (a
+   * reference number printed sideways, which the edge would have cut), beside faint writing with far less ink than
+   * its bold print, with a colon whose lower dot hangs below the baseline. Default true. Off (the line
+   * generator's setting), only the image's edges count and labels are found by the strict rules (those before
+   * 2026-12-04).
    */
   edgesInside?: boolean;
   /**

@@ -62,6 +62,50 @@ describe('printed label removal', () => {
     expect(preprocessLine(img, { edgesInside: false }).labelRemoved).toBe(false);
   });
 
+  /**
+   * A scan's field: "XXXXX :" in bold print (filled letters 20 px high), then 1-px handwriting. `hang`: pixels the
+   * colon's lower dot hangs below the print's baseline; `written`: the left edge of each handwritten letter;
+   * `dots`: 3x3 marks of the writing (a broken stroke).
+   */
+  function scanField(hang: number, written: number[], dots: [number, number][] = []) {
+    const page = gradientPage(W, H);
+    for (let i = 0; i < 5; i++) darkRect(page, W, 6 + i * 12, 12, 10, 20, 200);
+    darkRect(page, W, 67, 18, 3, 3, 200);
+    darkRect(page, W, 67, 29 + hang, 3, 3, 200);
+    const tops = [9, 12, 8, 11];
+    for (const [i, x] of written.entries()) boxLetter(page, x, tops[i % 4]!, 12, 20);
+    for (const [x, y] of dots) darkRect(page, W, x, y, 3, 3, 120);
+    return toImage(page, W, H);
+  }
+
+  it('on a scan, drops a bold label beside faint writing and a colon whose dot hangs below the baseline', () => {
+    // Three thin letters hold under a fifth of the row's ink; the colon's lower dot ends 2 px under the print.
+    const img = scanField(2, [110, 134, 158]);
+    const line = preprocessLine(img);
+    expect(line.labelRemoved).toBe(true);
+    expect(line.crop.x).toBeGreaterThanOrEqual(109);
+    // The line generator (edgesInside off) keeps to the strict rules: its synthetic labels are drawn to them.
+    expect(preprocessLine(img, { edgesInside: false }).labelRemoved).toBe(false);
+  });
+
+  it('on a scan, never takes the first handwritten letters for part of the label', () => {
+    // A wider gap after the first written letter than after the colon, and a broken stroke there that looks like a
+    // colon: the label still ends at its own colon.
+    const line = preprocessLine(
+      scanField(
+        0,
+        [110, 190, 214, 238],
+        [
+          [160, 14],
+          [160, 22],
+        ],
+      ),
+    );
+    expect(line.labelRemoved).toBe(true);
+    expect(line.crop.x).toBeGreaterThanOrEqual(109);
+    expect(line.crop.x).toBeLessThan(190);
+  });
+
   it('keeps handwriting whose letters wander, however far the gap', () => {
     const line = preprocessLine(field(3, 30).img);
     expect(line.labelRemoved).toBe(false);
