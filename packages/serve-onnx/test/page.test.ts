@@ -151,6 +151,25 @@ describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () =
     await page.screenshot({ path: join(SHOTS, 'serve-page-A.png') });
   });
 
+  it("sends two characters side by side to the word mode, in the page's words", async () => {
+    await page.getByRole('button', { name: 'Clear' }).click();
+    const half = (strokes: Pt[][], dx: number): Pt[][] =>
+      strokes.map((s) => s.map(([x, y]): Pt => [dx + x * 0.45, 0.2 + y * 0.6]));
+    await draw(page, [...half(SEVEN, 0), ...half(A, 0.52)]);
+    await topLabels(page);
+    await expect(page.locator('#status').textContent()).resolves.toMatch(
+      /Not one character: .*Choose “A word or a number” above to read them\.$/,
+    );
+    await page.screenshot({ path: join(SHOTS, 'serve-page-two-characters.png') });
+    // No answer, so no bar is the answer's green; a 7 alone is answered, its bar green.
+    await expect(page.locator('#predictions.answered').count()).resolves.toBe(0);
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.locator('#stroke').fill('26');
+    await draw(page, SEVEN);
+    await topLabels(page);
+    await expect(page.locator('#predictions.answered').count()).resolves.toBe(1);
+  });
+
   it('restricts the answer to digits when asked', async () => {
     await page.locator('#classes').selectOption('digits');
     await page.waitForTimeout(300);

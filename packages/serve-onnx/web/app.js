@@ -167,15 +167,23 @@ function show(pred, timing) {
     return li;
   });
   list.replaceChildren(...items);
+  list.classList.toggle('answered', pred.answer !== null);
   // Strokes drawn while this request was out make its guess stale: say so until theirs arrives.
   showStatus(
     dirty
       ? 'Recognising…'
       : pred.label === null
-        ? `${pred.message} (${timing.totalMs} ms)`
-        : `Best guess: ${pred.label} (${(pred.confidence * 100).toFixed(1)}%) in ${timing.totalMs} ms${pred.answer === null ? `. ${pred.message}` : ''}`,
+        ? `${verdictText(pred)} (${timing.totalMs} ms)`
+        : `Best guess: ${pred.label} (${(pred.confidence * 100).toFixed(1)}%) in ${timing.totalMs} ms${pred.answer === null ? `. ${verdictText(pred)}` : ''}`,
   );
   if (pred.input) drawSeen(pred.input);
+}
+
+/** Why there is no answer, in the page's terms: several characters are read by its word mode, not by an API route. */
+function verdictText(pred) {
+  return pred.verdict === 'several-characters'
+    ? 'Not one character: characters side by side (a word or a number). Choose “A word or a number” above to read them.'
+    : pred.message;
 }
 
 function drawSeen(pixels) {
