@@ -1,4 +1,11 @@
-import { PDFDocument, rgb } from 'pdf-lib';
+import {
+  concatTransformationMatrix,
+  drawObject,
+  PDFDocument,
+  popGraphicsState,
+  pushGraphicsState,
+  rgb,
+} from 'pdf-lib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, documentPages, PDF_DPI, prepareLineImage } from '../src/decode/index.js';
@@ -57,6 +64,65 @@ describe('PDF', () => {
       expect(sum / (300 * 60), `${dpi} dpi`).toBeLessThan(6);
       expect(await documentPages(pdf)).toBe(1);
       expect((await prepareLineImage(pdf)).width).toBeGreaterThan(32);
+    }
+  });
+
+  it('reads a page that is one scan from the scan itself, as drawing the page gives it', async () => {
+    // A 600x200 scan at 300 dpi filling its page: as PNG (Flate), as JPEG, and as 1-bit (a fax-like scan).
+    const [w, h] = [600, 200];
+    const grey = Buffer.alloc(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        grey[y * w + x] = (x % 90 < 9 && y > 40 && y < 160) || (y > 95 && y < 104) ? 20 : 235;
+    const bits = Buffer.alloc((w / 8) * h);
+    for (let i = 0; i < w * h; i++) if (grey[i]! > 128) bits[(i / 8) | 0]! |= 0x80 >> (i % 8);
+    const pts = [(w * 72) / 300, (h * 72) / 300] as const;
+    /** The page; `overlay`: also an invisible mark on it, so that the page is drawn, not taken from the scan. */
+    const pdfOf = async (kind: 'png' | 'jpeg' | 'bits', overlay: boolean) => {
+      const doc = await PDFDocument.create();
+      const page = doc.addPage([...pts]);
+      const raw = sharp(grey, { raw: { width: w, height: h, channels: 1 } });
+      if (kind === 'bits') {
+        const stream = doc.context.flateStream(bits, {
+          Type: 'XObject',
+          Subtype: 'Image',
+          Width: w,
+          Height: h,
+          ColorSpace: 'DeviceGray',
+          BitsPerComponent: 1,
+        });
+        const name = page.node.newXObject('Scan', doc.context.register(stream));
+        page.pushOperators(
+          pushGraphicsState(),
+          concatTransformationMatrix(pts[0], 0, 0, pts[1], 0, 0),
+          drawObject(name),
+          popGraphicsState(),
+        );
+      } else {
+        const scan =
+          kind === 'png'
+            ? await doc.embedPng(await raw.png().toBuffer())
+            : await doc.embedJpg(await raw.jpeg({ quality: 95 }).toBuffer());
+        page.drawImage(scan, { x: 0, y: 0, width: pts[0], height: pts[1] });
+      }
+      if (overlay) page.drawRectangle({ x: 1, y: 1, width: 2, height: 2, color: rgb(1, 1, 1), opacity: 0 });
+      return doc.save();
+    };
+    for (const kind of ['png', 'jpeg', 'bits'] as const) {
+      const taken = await decodeImage(await pdfOf(kind, false), { workingSize: 4096 });
+      const drawn = await decodeImage(await pdfOf(kind, true), { workingSize: 4096 });
+      expect([taken.width, taken.height, taken.kind], kind).toEqual([w, h, 'grey']);
+      expect(Math.abs(drawn.height - h), kind).toBeLessThanOrEqual(1);
+      let sum = 0;
+      for (let y = 0; y < h - 1; y++)
+        for (let x = 0; x < w; x++)
+          sum += Math.abs(taken.values[y * w + x]! - drawn.values[y * drawn.width + x]!);
+      expect(sum / (w * (h - 1)), kind).toBeLessThan(1);
+      // and the scan's own greys (JPEG's within its loss; 1-bit: black and white)
+      let own = 0;
+      for (let i = 0; i < w * h; i++)
+        own += Math.abs(taken.values[i]! - (kind === 'bits' ? (grey[i]! > 128 ? 255 : 0) : grey[i]!));
+      expect(own / (w * h), kind).toBeLessThan(kind === 'jpeg' ? 3 : 0.5);
     }
   });
 
