@@ -120,7 +120,7 @@ interface PageCanvas {
 type PdfPage = Awaited<ReturnType<PdfDocument['getPage']>>;
 type OperatorList = Awaited<ReturnType<PdfPage['getOperatorList']>>;
 
-/** Raw pixels of a page: as drawn (RGBA), or a scan's own picture (grey, RGB or RGBA). */
+/** Raw pixels of a page: as drawn (RGBA), or a scan's own picture (grey or RGB). */
 export interface PdfPagePixels {
   data: Buffer;
   width: number;
