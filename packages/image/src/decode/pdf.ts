@@ -128,36 +128,56 @@ export interface PdfPagePixels {
   channels: 1 | 3 | 4;
 }
 
+/** A picture a page paints: its operator, the operator's arguments, and the transform it is painted under. */
+interface PaintedPicture {
+  fn: number;
+  args: unknown[];
+  ctm: number[];
+}
+
 /**
- * The resolution of a page's largest picture, in dots per inch: its width in pixels over the width it is drawn
- * at (the content's transforms followed through save and restore), or undefined on a page without pictures.
+ * What a page paints, from its operator list: its pictures, each with the transform in force (the content's
+ * transforms followed through save and restore), and whether it paints anything else (text, paths, state changes).
  */
-async function scanDpi(ops: OperatorList): Promise<number | undefined> {
+async function pageContent(ops: OperatorList): Promise<{ pictures: PaintedPicture[]; more: boolean }> {
   const { OPS, Util } = await loadPdfjs();
-  const { fnArray, argsArray } = ops;
+  const pictureOps = new Set<number>([
+    OPS.paintImageXObject,
+    OPS.paintInlineImageXObject,
+    OPS.paintImageMaskXObject,
+  ]);
   let ctm = [1, 0, 0, 1, 0, 0];
   const saved: number[][] = [];
-  let largest: { area: number; dpi: number } | undefined;
-  for (let i = 0; i < fnArray.length; i++) {
-    const fn = fnArray[i];
-    const args = argsArray[i] as unknown[];
+  const pictures: PaintedPicture[] = [];
+  let more = false;
+  for (let i = 0; i < ops.fnArray.length; i++) {
+    const fn = ops.fnArray[i]!;
+    const args = ops.argsArray[i] as unknown[];
     if (fn === OPS.save) saved.push(ctm);
     else if (fn === OPS.restore) ctm = saved.pop() ?? ctm;
     else if (fn === OPS.transform) ctm = Util.transform(ctm, args as number[]);
-    else if (
-      fn === OPS.paintImageXObject ||
-      fn === OPS.paintInlineImageXObject ||
-      fn === OPS.paintImageMaskXObject
-    ) {
-      // [objId, width, height] for an image object; the image's data (width, height, ...) for the others.
-      const image = fn === OPS.paintImageXObject ? { width: args[1], height: args[2] } : (args[0] as object);
-      const { width, height } = image as { width?: unknown; height?: unknown };
-      if (typeof width !== 'number' || typeof height !== 'number') continue;
-      // The picture fills the unit square mapped by the transform: its drawn width is the image x axis' length.
-      const drawnInches = Math.hypot(ctm[0]!, ctm[1]!) / 72;
-      const area = width * height;
-      if (drawnInches > 0 && (!largest || area > largest.area)) largest = { area, dpi: width / drawnInches };
-    }
+    else if (pictureOps.has(fn)) pictures.push({ fn, args, ctm });
+    else if (fn !== OPS.dependency) more = true;
+  }
+  return { pictures, more };
+}
+
+/**
+ * The resolution of a page's largest picture, in dots per inch: its width in pixels over the width it is drawn
+ * at, or undefined on a page without pictures.
+ */
+async function scanDpi(pictures: readonly PaintedPicture[]): Promise<number | undefined> {
+  const { OPS } = await loadPdfjs();
+  let largest: { area: number; dpi: number } | undefined;
+  for (const { fn, args, ctm } of pictures) {
+    // [objId, width, height] for an image object; the image's data (width, height, ...) for the others.
+    const image = fn === OPS.paintImageXObject ? { width: args[1], height: args[2] } : (args[0] as object);
+    const { width, height } = image as { width?: unknown; height?: unknown };
+    if (typeof width !== 'number' || typeof height !== 'number') continue;
+    // The picture fills the unit square mapped by the transform: its drawn width is the image x axis' length.
+    const drawnInches = Math.hypot(ctm[0]!, ctm[1]!) / 72;
+    const area = width * height;
+    if (drawnInches > 0 && (!largest || area > largest.area)) largest = { area, dpi: width / drawnInches };
   }
   return largest?.dpi;
 }
@@ -171,26 +191,15 @@ async function scanDpi(ops: OperatorList): Promise<number | undefined> {
  */
 async function wholePageScan(
   page: PdfPage,
-  ops: OperatorList,
+  content: { pictures: readonly PaintedPicture[]; more: boolean },
   width: number,
   height: number,
 ): Promise<PdfPagePixels | undefined> {
-  const { OPS, Util, ImageKind } = await loadPdfjs();
-  if (page.rotate % 360 !== 0) return undefined;
-  let ctm = [1, 0, 0, 1, 0, 0];
-  const saved: number[][] = [];
-  let scan: { id: string; ctm: number[] } | undefined;
-  for (let i = 0; i < ops.fnArray.length; i++) {
-    const fn = ops.fnArray[i];
-    const args = ops.argsArray[i] as unknown[];
-    if (fn === OPS.save) saved.push(ctm);
-    else if (fn === OPS.restore) ctm = saved.pop() ?? ctm;
-    else if (fn === OPS.transform) ctm = Util.transform(ctm, args as number[]);
-    else if (fn === OPS.dependency) continue;
-    else if (fn === OPS.paintImageXObject && !scan) scan = { id: String(args[0]), ctm };
-    else return undefined;
-  }
-  if (!scan) return undefined;
+  const { OPS, ImageKind } = await loadPdfjs();
+  const [picture] = content.pictures;
+  if (page.rotate % 360 !== 0 || content.more || content.pictures.length !== 1) return undefined;
+  if (picture!.fn !== OPS.paintImageXObject) return undefined;
+  const scan = { id: String(picture!.args[0]), ctm: picture!.ctm };
   // The picture fills the unit square the transform maps: upright (its first row on top), over the whole page.
   const [a, b, c, d, e, f] = scan.ctm as [number, number, number, number, number, number];
   const [x0, y0, x1, y1] = page.view as [number, number, number, number];
@@ -265,13 +274,14 @@ export function renderPdfPage(
       } catch (e) {
         throw badPdf(`Page ${number} of the PDF cannot be drawn (${(e as Error).message}).`, e);
       }
-      const dpi = (await scanDpi(ops)) ?? PDF_DPI;
+      const content = await pageContent(ops);
+      const dpi = (await scanDpi(content.pictures)) ?? PDF_DPI;
       const dpiScale = Math.min(Math.max(dpi, SCAN_DPI_RANGE[0]), SCAN_DPI_RANGE[1]) / 72;
       const fits = Math.sqrt(maxInputPixels / Math.max(1, points.width * points.height));
       const viewport = pdfPage.getViewport({ scale: Math.min(dpiScale, fits) });
       const width = Math.max(1, Math.floor(viewport.width));
       const height = Math.max(1, Math.floor(viewport.height));
-      const scan = await wholePageScan(pdfPage, ops, width, height);
+      const scan = await wholePageScan(pdfPage, content, width, height);
       if (scan) return scan;
       // pdf.js' own canvas factory: its canvas package and the one that draws the paths must be the same build.
       const factory = doc.canvasFactory as { create(width: number, height: number): PageCanvas };
