@@ -236,10 +236,11 @@ Examples:
             chunk.map(async (image) => reader.prepare(await readFile(image), pageOf(image))),
           );
           const ok = prepared.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
-          for (const [i, p] of debug ? prepared.entries() : []) {
-            const name = debug!.nameOf(chunk[i]!); // every image named, read or not, as in --layout lines
-            if (p.status === 'fulfilled') await debug!.write(name, [p.value], false);
-          }
+          if (debug)
+            for (const [i, p] of prepared.entries()) {
+              const name = debug.nameOf(chunk[i]!); // every image named, read or not, as in --layout lines
+              if (p.status === 'fulfilled') await debug.write(name, [p.value], false);
+            }
           const probs = await reader.infer(ok);
           let k = 0;
           prepared.forEach((p, i) => {
