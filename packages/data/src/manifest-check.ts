@@ -71,6 +71,11 @@ export function lineReaderProblem(m: Record<string, unknown>): string | undefine
 
 /** What `hcr data lines info` prints from a line manifest alone. */
 export function lineInfoProblem(m: Record<string, unknown>): string | undefined {
+  if (m.origin === 'imported') {
+    if (!isObject(m.imported) || !Number.isInteger(m.imported.seed))
+      return 'has no import record (with its seed)';
+    return isObject(m.counts) ? undefined : 'has no counts';
+  }
   if (!isObject(m.config) || !Number.isInteger(m.config.seed)) return 'has no config (with its seed)';
   if (!Array.isArray(m.glyphParts) || !m.glyphParts.every((p) => isObject(p) && typeof p.name === 'string'))
     return 'has no glyphParts';

@@ -28,7 +28,11 @@ export { type LineDatasetInfo, lineDatasetInfo } from './lines/info.js';
 export {
   DEFAULT_LINES_DIR,
   defaultLinesDir,
+  type GeneratedLineManifest,
+  type ImportedLineManifest,
+  isImportedLines,
   LINE_MANIFEST_FILE,
+  type LineImportInfo,
   type LineManifest,
   type LineShardEntry,
   type LineSplitCounts,

@@ -7,6 +7,7 @@ import { decodeLineLabels, encodeLineText, HcrError, LINE_ALPHABET_36 } from '@h
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLineGenerator,
+  type GeneratedLineManifest,
   GLYPH_PARTS,
   type GlyphBank,
   generatorFingerprint,
@@ -128,12 +129,11 @@ describe.skipIf(!haveData)('synthetic lines from the real characters', () => {
         }
       }
     }
+    const manifest = ds.manifest as GeneratedLineManifest;
     const valPool = new Set(
-      glyphPools(bank, 'val', ds.manifest.config.valGlyphFraction, ds.manifest.config.seed).flatMap((p) => [
-        ...p,
-      ]),
+      glyphPools(bank, 'val', manifest.config.valGlyphFraction, manifest.config.seed).flatMap((p) => [...p]),
     );
-    const trainPool = glyphPools(bank, 'train', ds.manifest.config.valGlyphFraction, ds.manifest.config.seed);
+    const trainPool = glyphPools(bank, 'train', manifest.config.valGlyphFraction, manifest.config.seed);
     for (const p of trainPool) for (const g of p) expect(valPool.has(g)).toBe(false);
     const val = await ds.loadSplit('val');
     for (const g of val.glyphIds) if (g >= 0) expect(valPool.has(g)).toBe(true);
@@ -143,7 +143,7 @@ describe.skipIf(!haveData)('synthetic lines from the real characters', () => {
         expect(['mnist-train', 'byclass-train']).toContain(glyphPart(bank, g));
         expect(valPool.has(g)).toBe(false);
       }
-    expect(GLYPH_PARTS.map((p) => p.name)).toEqual(ds.manifest.glyphParts.map((p) => p.name));
+    expect(GLYPH_PARTS.map((p) => p.name)).toEqual(manifest.glyphParts.map((p) => p.name));
   });
 
   it('labels: 62 draws the same lines and keeps their case in the labels (a case-sensitive reader)', async () => {
@@ -154,8 +154,8 @@ describe.skipIf(!haveData)('synthetic lines from the real characters', () => {
     const cased = await openLineDataset(e);
     expect(cased.alphabet.id).toBe('hcr62-line');
     expect(cased.manifest.symbols).toEqual([...cased.alphabet.symbols]);
-    expect(cased.manifest.config.labels).toBe(62);
-    expect('labels' in merged.manifest.config).toBe(false); // the default manifest is unchanged
+    expect((cased.manifest as GeneratedLineManifest).config.labels).toBe(62);
+    expect('labels' in (merged.manifest as GeneratedLineManifest).config).toBe(false); // the default manifest is unchanged
     let lower = 0;
     for (const split of ['train', 'val', 'test'] as const) {
       const m = await merged.loadSplit(split);

@@ -11,9 +11,15 @@
  * Scored on letters and digits (spaces and marks dropped from both sides).
  * Prints exact match and CER by pen width and style, and the characters most often lost or misread.
  * The reader: --reader, else the pipeline's artifacts/model/reader/model.onnx.
+ *
+ * `--write DIR` reads nothing: it writes the texts as a labelled folder (DIR/images/drawn-NNNN.png and
+ * DIR/labels.tsv), each with the next of --pens and ruler and shaky in turn, for `hcr data lines import` (fine-tuning
+ * a reader on writing from the page; use another --seed for the texts it is measured on).
  */
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { createRng, LINE_ALPHABET_36, type Rng } from '@hcr/core';
 import { createTextSource, type LineKind } from '@hcr/data';
 import { alignmentErrors } from '@hcr/eval';
@@ -31,6 +37,7 @@ const count = Number(arg('--count') ?? 120);
 const pens = (arg('--pens') ?? '4,8,12,16').split(',').map(Number);
 const seed = Number(arg('--seed') ?? 1);
 const figureFile = arg('--figure');
+const writeDir = arg('--write');
 // Whole pens and seeds: the shaking stream is seeded with seed * 1000 + pen (createRng takes integers).
 if (
   !Number.isInteger(count) ||
@@ -119,6 +126,11 @@ const texts = Array.from({ length: count }, (_, i) => {
   return { kind, cls, text: source.generate(kind, rng, 1, 12).toUpperCase() };
 });
 
+if (writeDir) {
+  await writeLabelledFolder(writeDir);
+  process.exit(0);
+}
+
 const reader = await createLineReader({ model: readerFile, intraOpThreads: 1 });
 const load0 = loadavg()[0]!;
 const lost = new Map<string, number>();
@@ -202,4 +214,22 @@ async function figureRow(png: Buffer, text: string): Promise<Buffer> {
     ])
     .png()
     .toBuffer();
+}
+
+/** The texts drawn with the pens in turn, ruler and shaky in turn, as a labelled folder `hcr data lines import` reads. */
+async function writeLabelledFolder(dir: string): Promise<void> {
+  await mkdir(join(dir, 'images'), { recursive: true });
+  const shakeRng = createRng(seed * 1000);
+  const rows: string[] = [];
+  for (const [i, t] of texts.entries()) {
+    const pen = pens[i % pens.length]!;
+    const shake = Math.floor(i / pens.length) % 2 ? 0.03 : 0;
+    const file = `images/drawn-${String(i).padStart(5, '0')}.png`;
+    await writeFile(join(dir, file), await drawnPng(t.text, pen, shake, shakeRng));
+    rows.push(`${file}\t${t.text}`);
+  }
+  await writeFile(join(dir, 'labels.tsv'), `${rows.join('\n')}\n`);
+  process.stdout.write(
+    `wrote ${texts.length} drawn texts (pens ${pens.join(', ')}, seed ${seed}) to ${dir}\n`,
+  );
 }

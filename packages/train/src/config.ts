@@ -72,7 +72,16 @@ export interface TrainConfig {
    * label space.
    */
   labels?: LabelSpaceChoice;
+  /**
+   * Fine-tuning: start from the weights of this saved model (a model directory `hcr train` wrote, or a run id
+   * under `out`, e.g. `latest-reader`) instead of a seeded init. It must be the run's model: the same
+   * architecture, reader context and classes. Without `lr`, fine-tuning trains at FINE_TUNE_LR_SHARE of the recipe's.
+   */
+  init?: string;
 }
+
+/** A fine-tuned run's default peak learning rate, as a share of the recipe's: the weights already read well. */
+export const FINE_TUNE_LR_SHARE = 0.25;
 
 const BASE: Omit<TrainConfig, 'profile' | 'epochs'> = {
   model: 'hcrnet',
@@ -178,6 +187,7 @@ export const TRAIN_OPTION_FLAGS: Readonly<Partial<Record<keyof TrainConfigInput,
   checkpointEvery: '--checkpoint-every',
   limitTrain: '--limit-train',
   labels: '--labels',
+  init: '--init',
   data: '--data',
   out: '--out',
 };
@@ -214,7 +224,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   ) as TrainConfigInput;
   const profile = (partial.profile ?? 'quick') as ProfileName;
   if (!(profile in PROFILES)) bad('profile', profile, "'quick' or 'full'");
-  const known = new Set([...Object.keys(BASE), 'profile', 'epochs', 'labels', 'context']);
+  const known = new Set([...Object.keys(BASE), 'profile', 'epochs', 'labels', 'context', 'init']);
   for (const k of Object.keys(partial))
     if (!known.has(k))
       bad(
@@ -258,6 +268,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
     (labels !== undefined ? LABEL_SPACE_PROFILES[labels]?.[profile] : undefined) ??
     PROFILES[profile];
   const c = { ...BASE, ...recipe, ...budget, ...partial, profile, augment } as TrainConfig;
+  if (partial.init !== undefined && partial.lr === undefined) c.lr *= FINE_TUNE_LR_SHARE;
   if (space) {
     c.labels = labelSpaceChoice(space);
     if (partial.data === undefined)
@@ -305,6 +316,8 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   if (!isInt(c.limitTrain, 0)) bad('limitTrain', c.limitTrain, 'an integer >= 0');
   if (typeof c.data !== 'string' || !c.data) bad('data', c.data, 'a dataset directory');
   if (typeof c.out !== 'string' || !c.out) bad('out', c.out, 'an output directory');
+  if (c.init !== undefined && (typeof c.init !== 'string' || !c.init))
+    bad('init', c.init, 'a saved model directory or run id');
   const a = c.augment;
   if (typeof a.enabled !== 'boolean') bad('augment.enabled', a.enabled, 'true or false');
   for (const k of ['rotate', 'shear', 'translate', 'elastic'] as const)

@@ -44,6 +44,8 @@ export interface InitMessage {
   /** Characters: class -> same-shape case twin or -1 (`sameShapeCaseTwins`), and the target share it gets. */
   caseTwins?: number[];
   caseTwinShare?: number;
+  /** Start from this saved model's weights (fine-tuning a new run) instead of the seeded init. */
+  initFrom?: string;
   weightDecay: number;
   beta1: number;
   beta2: number;

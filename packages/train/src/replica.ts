@@ -1,5 +1,5 @@
 import { HcrError, type ModelMetadata } from '@hcr/core';
-import { logitsModel, saveModel } from '@hcr/model';
+import { loadModel, logitsModel, saveModel } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { EvalResult, InitMessage, ShardJob, ShardResult, WorkerState } from './protocol.js';
@@ -151,6 +151,42 @@ export class Replica {
     this.v.set(s.v);
     this.writeVars(this.trainVars, this.params);
     if (s.state.length) this.writeVars(this.stateVars, s.state);
+  }
+
+  /**
+   * Fine-tuning: the weights of a saved model of this architecture, in place of the seeded init (trainable
+   * weights and batch-norm statistics alike). The optimizer state stays zero: a new run starts its own.
+   */
+  async loadWeights(dir: string): Promise<void> {
+    const saved = await loadModel(dir);
+    try {
+      const ours = this.model.weights;
+      const theirs = saved.weights;
+      const shape = (w: { shape: (number | null)[] }) => w.shape.join('x');
+      const at = ours.findIndex((w, i) => !theirs[i] || shape(w) !== shape(theirs[i]!));
+      if (ours.length !== theirs.length || at >= 0)
+        throw new HcrError(
+          'INIT_MISMATCH',
+          `The model in ${dir} has ${theirs.length} weights, this run's ${ours.length}` +
+            (at >= 0
+              ? `; weight ${at} is ${theirs[at] ? shape(theirs[at]!) : 'missing'} there, ${shape(ours[at]!)} here`
+              : '') +
+            '.',
+          {
+            hint: 'Fine-tune a model of the same architecture and options (--context, --labels) as the run.',
+          },
+        );
+      tf.tidy(() => {
+        for (const [i, w] of ours.entries()) (w.read() as tf.Variable).assign(theirs[i]!.read());
+      });
+    } finally {
+      saved.dispose();
+    }
+    let off = 0;
+    for (const v of this.trainVars) {
+      this.params.set(v.dataSync() as Float32Array, off);
+      off += v.size;
+    }
   }
 
   evaluate(split: string, start: number, end: number, batchSize: number): EvalResult {

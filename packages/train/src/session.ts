@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_INPUT_NORMALISATION, HcrError, type ModelMetadata } from '@hcr/core';
 import type { TrainProgress } from './checkpoint.js';
 import { learningRate, type TrainConfig } from './config.js';
+import { checkInitModel, type InitModel, openInitModel } from './init-from.js';
 import { restoreBest, runLoop, type ValidationResult } from './loop.js';
 import { WorkerPool } from './pool.js';
 import { type ProgressReporter, progressReporter } from './progress.js';
@@ -78,8 +79,8 @@ export interface Trainer<D extends OpenedData> {
   config: TrainConfig;
   /** Fills options a checkpoint from an older version did not store. */
   upgrade?: StartOptions['upgrade'];
-  /** Opens the data (after the run directory is claimed) and checks it fits the config. */
-  open(config: TrainConfig): Promise<D>;
+  /** Opens the data (after the run directory is claimed) and checks it fits the config (and the init model's). */
+  open(config: TrainConfig, init: InitModel | undefined): Promise<D>;
   task(data: D, config: TrainConfig): TaskInit;
   /** Appended to the engine line of the log (parameters are already there). */
   describe?(data: D): string;
@@ -153,8 +154,10 @@ async function trainFrom<D extends OpenedData>(
   const { runId, runDir, resumed, config } = start;
   const commit = gitCommit(); // the code this run starts from
 
-  const data = await trainer.open(config);
+  const init = config.init ? await openInitModel(config) : undefined;
+  const data = await trainer.open(config, init);
   checkSameData(start, data.dir, data.manifestSha256);
+  if (init) checkInitModel(init, config, trainer.model(data));
   const normalisation = DEFAULT_INPUT_NORMALISATION;
   const pool = await WorkerPool.start(config.workers, {
     model: config.model,
@@ -169,6 +172,8 @@ async function trainFrom<D extends OpenedData>(
     beta2: 0.999,
     epsilon: 1e-7,
     ...trainer.task(data, config),
+    // a resumed run takes its checkpoint's weights: the init model is only where a new run starts
+    ...(init && !resumed ? { initFrom: init.dir } : {}),
   });
   try {
     const engine = pool.info.engine;
@@ -178,6 +183,8 @@ async function trainFrom<D extends OpenedData>(
         `${pool.size} worker thread(s), model ${config.model} (${pool.info.paramCount} parameters)${more}, run ${runId}`,
     );
     // The workers initialise their engine silently (one line per thread would repeat): warn here, once.
+    if (init && !resumed)
+      log(`fine-tuning from ${init.dir} (${init.metadata.id}), peak learning rate ${config.lr}`);
     if (engine.name === 'cpu')
       log(
         'warning: engine cpu (pure JavaScript) is about 100x slower than wasm for training; use --engine wasm',

@@ -2,15 +2,17 @@ import {
   createRng,
   decodeLineLabels,
   HcrError,
+  type LetterSource,
   type LineAlphabet,
   type LineReaderInfo,
   type ModelMetadata,
   shuffleInPlace,
 } from '@hcr/core';
-import { epochOrder, type LineDataset, type LineSplit, openLineDataset } from '@hcr/data';
+import { epochOrder, isImportedLines, type LineDataset, type LineSplit, openLineDataset } from '@hcr/data';
 import { LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE } from '@hcr/model';
 import { distance } from 'fastest-levenshtein';
-import { READER_MODEL, resolveTrainConfig } from './config.js';
+import { READER_MODEL, resolveTrainConfig, type TrainConfigInput } from './config.js';
+import { openInitModel } from './init-from.js';
 import { limitedSample } from './limit.js';
 import type { SharedLineSplit } from './protocol.js';
 import {
@@ -144,6 +146,8 @@ function readerInfo(alphabet: LineAlphabet): LineReaderInfo {
 
 interface LineData extends OpenedData {
   dataset: LineDataset;
+  /** Where the letters the model learnt came from: the drawn lines', or for imported lines the init model's. */
+  letterSource: LetterSource;
   splits: { train: SharedLineSplit; val: SharedLineSplit; test: SharedLineSplit };
 }
 
@@ -154,7 +158,13 @@ interface LineData extends OpenedData {
  * validation and test; eval (@hcr/eval) measures beam search, constraints and real scans.
  */
 export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> {
-  const config = resolveTrainConfig({ model: READER_MODEL, ...opts.config });
+  const input = { model: READER_MODEL, ...opts.config };
+  // fine-tuning a reader keeps its context unless told otherwise (a bilstm model is fine-tuned as one)
+  if (input.init !== undefined && input.context === undefined && !opts.resume) {
+    const { metadata } = await openInitModel(resolveTrainConfig(input));
+    input.context = metadata.trainingConfig.context as TrainConfigInput['context'];
+  }
+  const config = resolveTrainConfig(input);
   if (config.model !== READER_MODEL)
     throw new HcrError(
       'TRAIN_CONFIG',
@@ -166,9 +176,19 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
   return runTraining<LineData>(opts, {
     unit: 'lines',
     config,
-    async open(config) {
+    async open(config, init) {
       const dataset = await openLineDataset(config.data);
       checkLabelSpace(config.labels, dataset.alphabet.labelSpace, dataset.dir, 'lines');
+      const letterSource = dataset.letterSource ?? init?.metadata.letterSource;
+      // imported real lines are hundreds or thousands, not the tens of thousands a reader learns to read from
+      if (!letterSource)
+        throw new HcrError(
+          'INIT_REQUIRED',
+          `The lines in ${dataset.dir} were imported from labelled images: they fine-tune a reader, they do not train one.`,
+          {
+            hint: 'Start from a trained reader: add --init latest-reader (or --init <model dir>); --context must be the model’s.',
+          },
+        );
       const [trainData, valData, testData] = await Promise.all(
         (['train', 'val', 'test'] as const).map((s) => dataset.loadSplit(s)),
       );
@@ -178,7 +198,7 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
         test: shareLines(testData!),
       };
       const { dir, manifestSha256 } = dataset;
-      return { dir, manifestSha256, trainCount: splits.train.count, dataset, splits };
+      return { dir, manifestSha256, trainCount: splits.train.count, dataset, splits, letterSource };
     },
     task: ({ dataset, splits }, config) => ({
       task: 'line',
@@ -214,17 +234,17 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
           test_exact: scores.exact,
         },
         summary: [
-          `test (greedy): CER ${(scores.cer * 100).toFixed(2)}%, exact ${(scores.exact * 100).toFixed(2)}% on ${splits.test.count} synthetic lines (e.g. ${examples})`,
+          `test (greedy): CER ${(scores.cer * 100).toFixed(2)}%, exact ${(scores.exact * 100).toFixed(2)}% on ${splits.test.count} ${isImportedLines(dataset.manifest) ? `lines imported from ${dataset.manifest.imported.source}` : 'synthetic lines'} (e.g. ${examples})`,
         ],
       };
     },
-    model: ({ dataset }) => ({
+    model: ({ dataset, letterSource }) => ({
       labelSpace: dataset.alphabet.labelSpace as ModelMetadata['labelSpace'],
       classNames: [...dataset.alphabet.symbols],
       // Width is free: -1 marks the symbolic dimension.
       inputShape: [LINE_HEIGHT, -1, 1],
       characterNormalisation: 'none',
-      letterSource: dataset.letterSource,
+      letterSource,
       task: 'line',
       reader: readerInfo(dataset.alphabet),
     }),

@@ -24,6 +24,7 @@ async function handle(msg: ToWorker): Promise<{ value: unknown; transfer?: Array
       useFusedBatchNormInTraining();
       useFusedLstmInTraining();
       replica = new Replica(msg);
+      if (msg.initFrom) await replica.loadWeights(msg.initFrom);
       const reply: InitReply = { engine, paramCount: replica.paramCount, stateCount: replica.stateCount };
       return { value: reply };
     }

@@ -34,6 +34,7 @@ import {
 import type { Command } from 'commander';
 import { assertOutputFile, oneOf, rangeInt, wholeNumber } from '../flags.js';
 import { green, log, out, printJson } from '../output.js';
+import { registerLinesImport } from './data-import.js';
 
 /** `hcr data lines prepare --workers`: more threads than this only wait for cores (16 cores: 4 threads a core). */
 const MAX_RENDER_WORKERS = 64;
@@ -228,6 +229,8 @@ function registerLines(data: Command): void {
       printLineSummary(info, log);
     });
 
+  registerLinesImport(lines);
+
   lines
     .command('info')
     .description(
@@ -383,10 +386,19 @@ function printPerClass(info: Awaited<ReturnType<typeof datasetInfo>>): void {
 
 /** A line dataset's summary, as `hcr data lines prepare` (on stderr) and `lines info` (on stdout) print it. */
 function printLineSummary(info: LineDatasetInfo, print: (line: string) => void): void {
+  const { imported } = info;
+  const origin = imported
+    ? `imported from ${imported.source} (split seed ${info.seed})`
+    : `seed ${info.seed}, letters ${info.letterSource}`;
   print(
-    `  alphabet ${info.alphabet} (${info.symbols.length - 1} symbols and the blank), height ${info.height} px, seed ${info.seed}, letters ${info.letterSource}`,
+    `  alphabet ${info.alphabet} (${info.symbols.length - 1} symbols and the blank), height ${info.height} px, ${origin}`,
   );
-  print(`  glyphs ${info.glyphParts.map((p) => `${p.name} ${p.count}`).join(', ')}`);
+  if (imported) {
+    const skipped = Object.entries(imported.skipped).map(([why, n]) => `${why} ${n}`);
+    print(
+      `  ${imported.rows} rows of labels.tsv (sha256 ${imported.labelsSha256.slice(0, 12)}), left out: ${skipped.join(', ') || 'none'}`,
+    );
+  } else print(`  glyphs ${info.glyphParts.map((p) => `${p.name} ${p.count}`).join(', ')}`);
   for (const [split, c] of Object.entries(info.counts)) {
     const kinds = LINE_KINDS.filter((kind) => c.perKind[kind])
       .map((kind) => `${kind} ${c.perKind[kind]}`)

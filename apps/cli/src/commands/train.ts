@@ -97,6 +97,10 @@ export function registerTrain(program: Command): void {
       '--data <dir>',
       'prepared dataset directory (default artifacts/data/shards; --labels 62: artifacts/data/shards-62; reader: artifacts/data/lines)',
     )
+    .option(
+      '--init <model>',
+      "fine-tune: start from this saved model (its directory, or a run id under --out such as latest-reader) instead of a seeded init; the peak --lr defaults to a quarter of the recipe's",
+    )
     .option('--out <dir>', 'runs directory (default artifacts/model)')
     .option('--run <id>', 'run id (default <model>-<profile>-<yyyymmdd-hhmmss>)')
     .option('--force', 'replace an existing run directory with the same --run id')

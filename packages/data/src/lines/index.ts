@@ -33,10 +33,21 @@ export {
   loadGlyphBank,
   locateGlyphFiles,
 } from './glyphs.js';
+export {
+  type ImportLine,
+  type ImportLinesOptions,
+  type ImportLinesResult,
+  importSplit,
+  writeImportedLines,
+} from './import.js';
 export { type LineDatasetInfo, lineDatasetInfo } from './info.js';
 export {
   DEFAULT_LINES_DIR,
   defaultLinesDir,
+  type GeneratedLineManifest,
+  type ImportedLineManifest,
+  isImportedLines,
+  type LineImportInfo,
   type LineManifest,
   type LineShardEntry,
   type LineSplitCounts,

@@ -20,10 +20,13 @@ import { encodeLineShard, LINE_SHARD_VERSION } from './format.js';
 import { glyphLetterSource, loadGlyphBank, locateGlyphFiles } from './glyphs.js';
 import {
   DEFAULT_LINES_DIR,
+  type GeneratedLineManifest,
+  type ImportedLineManifest,
+  isImportedLines,
   LINE_MANIFEST_FILE,
-  type LineManifest,
   type LineShardEntry,
   type LineSplitCounts,
+  lineManifestText,
 } from './manifest.js';
 import { LinePool } from './pool.js';
 import { createLineGenerator } from './render.js';
@@ -42,7 +45,7 @@ export interface PrepareLinesOptions extends DataDirOptions {
 
 export interface PrepareLinesResult {
   outDir: string;
-  manifest: LineManifest;
+  manifest: GeneratedLineManifest;
   manifestSha256: string;
   upToDate: boolean;
   seconds: number;
@@ -92,7 +95,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   const shards: LineShardEntry[] = [];
   const counts = {} as Record<LineSplitName, LineSplitCounts>;
   const redrawn = {} as Record<LineSplitName, Record<string, number>>;
-  let manifest: LineManifest | undefined;
+  let manifest: GeneratedLineManifest | undefined;
   try {
     await writeDirAtomic(
       outDir,
@@ -171,18 +174,14 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   };
 }
 
-export { LINE_MANIFEST_FILE } from './manifest.js';
-
-export function lineManifestText(m: LineManifest): string {
-  return `${JSON.stringify(m, null, 2)}\n`;
-}
+export { LINE_MANIFEST_FILE, lineManifestText } from './manifest.js';
 
 async function upToDate(
   outDir: string,
   config: LineConfig,
   generator: string,
   rawInputs: RawInputEntry[],
-): Promise<{ manifest: LineManifest; manifestSha256: string } | undefined> {
+): Promise<{ manifest: GeneratedLineManifest; manifestSha256: string } | undefined> {
   let read: Awaited<ReturnType<typeof readDatasetManifest>>;
   try {
     read = await readDatasetManifest(outDir, 'lines');
@@ -193,11 +192,13 @@ async function upToDate(
   }
   if (!read) return undefined;
   const { text } = read;
-  const manifest = read.manifest as unknown as LineManifest;
+  const manifest = read.manifest as unknown as GeneratedLineManifest | ImportedLineManifest;
   if (read.kind !== 'lines')
     throw new HcrError('LINE_OUTPUT_OCCUPIED', `${outDir} holds something that is not a line dataset.`, {
       hint: 'Choose another --out directory (the default is artifacts/data/lines).',
     });
+  // imported lines are never "the same" as drawn ones: preparing replaces them (the folder is a line dataset)
+  if (isImportedLines(manifest)) return undefined;
   const same =
     JSON.stringify(manifest.config) === JSON.stringify(config) &&
     manifest.generator === generator &&

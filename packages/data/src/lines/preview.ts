@@ -1,8 +1,9 @@
-import { createRng } from '@hcr/core';
+import { createRng, HcrError } from '@hcr/core';
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { DataDirOptions } from '../locate.js';
 import type { LineSplitName } from './config.js';
 import { loadGlyphBank, locateGlyphFiles } from './glyphs.js';
+import { type GeneratedLineManifest, isImportedLines } from './manifest.js';
 import { type LineDataset, linePixels, lineText } from './reader.js';
 import { createLineGenerator } from './render.js';
 
@@ -49,7 +50,20 @@ export async function renderLinePreview(
   opts: LinePreviewOptions = {},
 ): Promise<Buffer> {
   const { split = 'test', count = 48, seed = 1, scans = false } = opts;
+  const { manifest } = dataset;
+  if (scans && isImportedLines(manifest))
+    throw new HcrError(
+      'PREVIEW_NO_SCANS',
+      `The lines in ${dataset.dir} were imported from images: there is no drawn scan to show.`,
+      {
+        hint: `Drop --scans; the images themselves are in ${manifest.imported.source}.`,
+      },
+    );
   const data = await dataset.loadSplit(split);
+  if (data.count === 0)
+    throw new HcrError('LINE_SPLIT_EMPTY', `The ${split} split of ${dataset.dir} holds no line.`, {
+      hint: 'Preview another split (--split train).',
+    });
   const rng = createRng(seed);
   const picks = [
     ...new Set(Array.from({ length: Math.min(count, data.count) * 3 }, () => rng.int(data.count))),
@@ -58,7 +72,7 @@ export async function renderLinePreview(
     .sort((a, b) => a - b);
   const gen = scans
     ? createLineGenerator(
-        dataset.manifest.config,
+        (manifest as GeneratedLineManifest).config,
         await locateGlyphFiles(opts).then(({ files, parts }) => loadGlyphBank(files, false, parts)),
         dataset.alphabet,
       )

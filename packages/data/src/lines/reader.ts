@@ -7,7 +7,7 @@ import { lineReaderProblem } from '../manifest-check.js';
 import type { LineSplitName } from './config.js';
 import { decodeLineShard } from './format.js';
 import type { GlyphLetterSource } from './glyphs.js';
-import { DEFAULT_LINES_DIR, LINE_MANIFEST_FILE, type LineManifest } from './manifest.js';
+import { DEFAULT_LINES_DIR, isImportedLines, LINE_MANIFEST_FILE, type LineManifest } from './manifest.js';
 
 /** A whole split of lines in memory, as the line trainer and the evaluator read it. */
 export interface LineSplit {
@@ -33,13 +33,14 @@ export interface LineDataset {
   /** sha256 of manifest.json: the identity of this line dataset. */
   manifestSha256: string;
   alphabet: LineAlphabet;
-  /** Where the lines' letters were drawn from: the offline repack or the official ByClass files. */
-  letterSource: GlyphLetterSource;
+  /** Where the lines' letters were drawn from: the offline repack or the official ByClass files (none: imported lines). */
+  letterSource?: GlyphLetterSource;
   loadSplit(split: LineSplitName): Promise<LineSplit>;
 }
 
 /** The letters' dataset among the raw inputs; the repack (the glyph parts' default) when none is recorded. */
-function letterSourceOf(manifest: LineManifest): GlyphLetterSource {
+function letterSourceOf(manifest: LineManifest): GlyphLetterSource | undefined {
+  if (isImportedLines(manifest)) return undefined;
   const letters = manifest.rawInputs?.find((r) => r.dataset !== 'mnist')?.dataset;
   return letters === 'emnist-byclass' ? 'emnist-byclass' : 'emnist-byclass-repack';
 }

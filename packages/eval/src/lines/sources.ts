@@ -204,6 +204,8 @@ export async function loadDevSet(
   name: string,
   field: LineField,
   limit?: number,
+  /** Called after each row (read or failed): `hcr data lines import` shows progress with it. */
+  onRow?: (done: number, total: number) => void,
 ): Promise<LineSet> {
   const labelsFile = join(dir, 'labels.tsv');
   const labelsBytes = await readFile(labelsFile);
@@ -254,6 +256,7 @@ export async function loadDevSet(
         ...(ref.page ? { page: ref.page } : {}),
       });
     }
+    onRow?.(set.lines.length + set.failed.length, rows.length);
   }
   return set;
 }

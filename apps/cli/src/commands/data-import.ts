@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { HcrError, labelSpace, lineAlphabet } from '@hcr/core';
+import { LINE_KINDS, writeImportedLines } from '@hcr/data';
+import { loadDevSet } from '@hcr/eval';
+import { LINE_HEIGHT } from '@hcr/model';
+import type { Command } from 'commander';
+import { assertOutputFolder, oneOf, wholeNumber } from '../flags.js';
+import { green, log, printJson } from '../output.js';
+import { countProgress } from '../progress.js';
+
+/** Where `hcr data lines import <folder>` writes by default: one dataset per folder name. */
+export const IMPORTED_LINES_DIR = 'artifacts/data/imported';
+
+/** A share of the lines (`--val`, `--test`) from 0 to 0.5, or an error naming the flag. */
+function share(flag: string, v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || x < 0 || x > 0.5)
+    throw new HcrError('BAD_OPTION', `${flag} must be a share of the lines from 0 to 0.5, got '${v}'.`, {
+      hint: `Pass e.g. ${flag} 0.1.`,
+    });
+  return x;
+}
+
+/**
+ * `hcr data lines import <folder>`: a folder of real labelled lines (labels.tsv and its images, like the dev sets)
+ * -> line shards a reader is fine-tuned on (`hcr train --model reader --init latest-reader --data <out>`). Each image
+ * is prepared as `hcr read` and `hcr eval --real` prepare it, so the reader learns from what it will be shown.
+ */
+export function registerLinesImport(lines: Command): void {
+  lines
+    .command('import <folder>')
+    .description(
+      'real labelled lines (a folder holding labels.tsv: `images/<file>` TAB `<text>` per line) -> line shards to fine-tune a reader on',
+    )
+    .option('--out <dir>', `output directory (default ${IMPORTED_LINES_DIR}/<folder name>)`)
+    .option(
+      '--labels <n>',
+      'label the texts in 36 (case merged, the default) | 47 | 62 classes: the reader’s',
+    )
+    .option('--kind <kind>', `the kind of field: ${LINE_KINDS.join(' | ')}`, 'mixed')
+    .option('--val <share>', 'share of the lines held out to pick the best epoch', '0.1')
+    .option('--test <share>', 'share of the lines held out for the run’s test', '0.1')
+    .option(
+      '--seed <n>',
+      'seed of the split (a line’s split follows its path, so adding lines moves no other)',
+      '1',
+    )
+    .option('--json', 'print the manifest summary as JSON')
+    .action(async (folder: string, opts) => {
+      const dir = resolve(folder);
+      if (!existsSync(join(dir, 'labels.tsv')))
+        throw new HcrError('IMPORT_INVALID', `${join(dir, 'labels.tsv')} does not exist.`, {
+          hint: 'Pass a folder holding labels.tsv (`images/<file>` TAB `<transcription>` per line) and those images.',
+        });
+      if (opts.out !== undefined) assertOutputFolder(opts.out, '--out');
+      const alphabet = lineAlphabet(labelSpace(opts.labels ?? 36));
+      const options = {
+        kind: oneOf('--kind', opts.kind, LINE_KINDS),
+        valShare: share('--val', opts.val),
+        testShare: share('--test', opts.test),
+        seed: wholeNumber('--seed', opts.seed, 0, 2 ** 31),
+      };
+      const name = basename(dir);
+      let progress: ReturnType<typeof countProgress> | undefined;
+      const set = await loadDevSet(dir, name, 'mixed', undefined, (_done, total) => {
+        progress ??= countProgress(total, 'images', { rowsOnScreen: Boolean(opts.json) });
+        progress.add(1);
+      });
+      progress?.stop();
+      const skipped: Record<string, number> = {};
+      for (const f of set.failed) skipped[f.code] = (skipped[f.code] ?? 0) + 1;
+      const result = await writeImportedLines(
+        set.lines.map((l) => ({ id: l.id, text: l.truth, width: l.width, pixels: l.pixels })),
+        {
+          outDir: opts.out ?? join(IMPORTED_LINES_DIR, name),
+          alphabet,
+          height: LINE_HEIGHT,
+          ...options,
+          source: {
+            name,
+            labelsSha256: set.labelsSha256!,
+            rows: set.lines.length + set.failed.length,
+            skipped,
+          },
+        },
+      );
+      const { manifest } = result;
+      if (opts.json)
+        return printJson({
+          dir: result.outDir,
+          manifestSha256: result.manifestSha256,
+          ...manifest.imported,
+          counts: manifest.counts,
+        });
+      log(`${green('imported')} ${manifest.imported.rows} rows of ${dir} -> ${result.outDir}`);
+      for (const split of ['train', 'val', 'test'] as const)
+        log(`  ${split.padEnd(5)} ${String(manifest.counts[split].lines).padStart(6)} lines`);
+      // the reasons and a few of the lines each: a transcription to fix, an image the preprocessing refuses
+      for (const f of set.failed.slice(0, 5)) log(`  left out ${f.id}: ${f.code} (${f.message})`);
+      for (const [why, rows] of Object.entries(result.leftOut))
+        for (const row of rows.slice(0, 5)) log(`  left out ${row}: ${why}`);
+      const total = Object.values(manifest.imported.skipped).reduce((a, b) => a + b, 0);
+      if (total)
+        log(
+          `  ${total} left out: ${Object.entries(manifest.imported.skipped)
+            .map(([why, n]) => `${why} ${n}`)
+            .join(', ')}`,
+        );
+      log(`  manifest sha256 ${result.manifestSha256}`);
+      log(`next: hcr train --model reader --init latest-reader --data ${result.outDir}`);
+    });
+}

@@ -1,0 +1,152 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { linePixels, lineText, openLineDataset, prepareLines, writeImportedLines } from '@hcr/data';
+import { initEngine } from '@hcr/engine';
+import { loadModel } from '@hcr/model';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trainLines } from '../src/train-lines.js';
+
+const dataDir = process.env.HCR_DATA_DIR ?? join(import.meta.dirname, '../../../../shared/data');
+const hasLetters = existsSync(join(dataDir, 'emnist-byclass-repack'));
+const quiet = { log: () => {}, progress: { start: () => {}, tick: () => {}, stop: () => {} } };
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hcr-fine-tune-'));
+  await initEngine({ engine: 'wasm', purpose: 'infer', log: () => {} }); // to read the saved weights
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const base = { model: 'reader', out: '', epochs: 1, batchSize: 8, workers: 1, engine: 'wasm' as const };
+
+/** A base reader trained on 48 drawn lines, and the same lines imported as if they were someone's own scans. */
+let prepared: Promise<{ baseRun: string; imported: string }> | undefined;
+const prepareOnce = () =>
+  (prepared ??= (async () => {
+    const drawn = join(dir, 'drawn');
+    await prepareLines({
+      dataDir,
+      config: { counts: { train: 48, val: 8, test: 8 } },
+      outDir: drawn,
+      workers: 0,
+    });
+    const runs = join(dir, 'runs');
+    const r = await trainLines({ ...quiet, config: { ...base, out: runs, data: drawn }, run: 'base' });
+    const ds = await openLineDataset(drawn);
+    const train = await ds.loadSplit('train');
+    const imported = join(dir, 'imported');
+    const lines = Array.from({ length: train.count }, (_, i) => ({
+      id: `images/${i}.png`,
+      text: lineText(train, i, ds.alphabet),
+      width: train.widths[i]!,
+      pixels: linePixels(train, i).slice(),
+    }));
+    await writeImportedLines(lines, {
+      outDir: imported,
+      alphabet: ds.alphabet,
+      height: train.height,
+      valShare: 0.2,
+      source: { name: 'own', labelsSha256: '0'.repeat(64), rows: lines.length },
+    });
+    return { baseRun: r.runDir, imported };
+  })());
+
+/** The trainable weights of a saved model, in order. */
+async function trainable(runDir: string): Promise<Float32Array[]> {
+  const m = await loadModel(runDir);
+  const out = m.trainableWeights.map((w) => w.read().dataSync() as Float32Array);
+  m.dispose();
+  return out;
+}
+
+describe('fine-tuning a reader (--init)', () => {
+  it.skipIf(!hasLetters)(
+    'starts from the init model’s weights, keeps its letters’ source and records where it started',
+    { timeout: 120_000 },
+    async () => {
+      const { baseRun, imported } = await prepareOnce();
+      const runs = join(dir, 'runs');
+      // a learning rate too small to move anything: what is saved is what the run started from
+      const r = await trainLines({
+        ...quiet,
+        config: { ...base, out: runs, data: imported, init: baseRun, lr: 1e-7, warmup: 0 },
+        run: 'tuned',
+      });
+      const [before, after] = await Promise.all([trainable(baseRun), trainable(r.runDir)]);
+      expect(after.length).toBe(before.length);
+      let maxDiff = 0;
+      for (const [i, w] of after.entries())
+        for (let k = 0; k < w.length; k++) maxDiff = Math.max(maxDiff, Math.abs(w[k]! - before[i]![k]!));
+      expect(maxDiff).toBeLessThan(1e-4);
+      const meta = JSON.parse(await readFile(join(r.runDir, 'metadata.json'), 'utf8'));
+      const baseMeta = JSON.parse(await readFile(join(baseRun, 'metadata.json'), 'utf8'));
+      expect(meta.trainingConfig.init).toBe(baseRun);
+      expect(meta.letterSource).toBe(baseMeta.letterSource);
+      // a fresh run of the same seed starts elsewhere: the test above would fail without --init
+      const fresh = await trainLines({
+        ...quiet,
+        config: { ...base, out: runs, data: join(dir, 'drawn'), lr: 1e-7, warmup: 0 },
+        run: 'fresh',
+      });
+      const other = await trainable(fresh.runDir);
+      expect(Math.max(...other[0]!.map((x, k) => Math.abs(x - before[0]![k]!)))).toBeGreaterThan(1e-3);
+    },
+  );
+
+  it.skipIf(!hasLetters)(
+    'keeps the init reader’s context, at a quarter of the recipe’s learning rate',
+    { timeout: 60_000 },
+    async () => {
+      const { baseRun, imported } = await prepareOnce();
+      const logs: string[] = [];
+      const r = await trainLines({
+        ...quiet,
+        log: (l) => logs.push(l),
+        config: { ...base, out: join(dir, 'runs'), data: imported, init: baseRun },
+        run: 'quarter',
+      });
+      const meta = JSON.parse(await readFile(join(r.runDir, 'metadata.json'), 'utf8'));
+      expect(meta.trainingConfig.context).toBe('conv');
+      expect(meta.trainingConfig.lr).toBeCloseTo(0.001, 9);
+      expect(logs.some((l) => l.startsWith(`fine-tuning from ${baseRun}`))).toBe(true);
+    },
+  );
+
+  it.skipIf(!hasLetters)(
+    'refuses imported lines without --init, and an init model that is not the run’s',
+    async () => {
+      const { baseRun, imported } = await prepareOnce();
+      const runs = join(dir, 'runs');
+      await expect(
+        trainLines({ ...quiet, config: { ...base, out: runs, data: imported }, run: 'no-init' }),
+      ).rejects.toMatchObject({ code: 'INIT_REQUIRED', hint: expect.stringContaining('--init') });
+      await expect(
+        trainLines({
+          ...quiet,
+          config: { ...base, out: runs, data: imported, init: baseRun, context: 'bilstm' },
+          run: 'lstm',
+        }),
+      ).rejects.toMatchObject({ code: 'INIT_MISMATCH', hint: expect.stringContaining('--context conv') });
+      await expect(
+        trainLines({
+          ...quiet,
+          config: { ...base, out: runs, data: imported, init: join(dir, 'nothing') },
+          run: 'gone',
+        }),
+      ).rejects.toMatchObject({ code: 'INIT_MODEL_MISSING' });
+      // a run id under --out is found too
+      const byId = await trainLines({
+        ...quiet,
+        config: { ...base, out: runs, data: imported, init: 'base', lr: 1e-7 },
+        run: 'by-id',
+      });
+      expect(JSON.parse(await readFile(join(byId.runDir, 'metadata.json'), 'utf8')).trainingConfig.init).toBe(
+        'base',
+      );
+      // none of the refused runs left a directory behind
+      for (const run of ['no-init', 'lstm', 'gone']) expect(existsSync(join(runs, run))).toBe(false);
+    },
+  );
+});
