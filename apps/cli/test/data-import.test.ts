@@ -38,7 +38,9 @@ describe('hcr data lines import', () => {
     expect(r.err).toContain("left out images/amp.png 'A&X': TEXT_OUTSIDE_ALPHABET");
     expect(r.err).toMatch(/left out images\/gone\.png: IMAGE_MISSING/);
     expect(r.err).toContain('3 left out: IMAGE_MISSING 1, NO_INK 1, TEXT_OUTSIDE_ALPHABET 1');
-    expect(r.err).toContain(`next: hcr train --model reader --init latest-reader --data ${out}`);
+    expect(r.err).toContain(
+      `next: hcr train --model reader --init latest-reader --replay artifacts/data/lines --data ${out}`,
+    );
     const info = await hcr('data', 'lines', 'info', '--dir', out, '--json');
     expect(info.code).toBe(0);
     const j = JSON.parse(info.out);

@@ -78,6 +78,13 @@ export interface TrainConfig {
    * architecture, reader context and classes. Without `lr`, fine-tuning trains at FINE_TUNE_LR_SHARE of the recipe's.
    */
   init?: string;
+  /**
+   * Line reader, fine-tuning: a line dataset (the synthetic lines the reader learnt from) whose training lines are
+   * trained on beside the run's own, `replayShare` of them per own training line, so that the reader keeps reading
+   * what it read before. Absent: none.
+   */
+  replay?: string;
+  replayShare: number;
 }
 
 /** A fine-tuned run's default peak learning rate, as a share of the recipe's: the weights already read well. */
@@ -106,6 +113,7 @@ const BASE: Omit<TrainConfig, 'profile' | 'epochs'> = {
   out: 'artifacts/model',
   limitTrain: 0,
   curriculum: false,
+  replayShare: 1,
 };
 
 /**
@@ -188,6 +196,8 @@ export const TRAIN_OPTION_FLAGS: Readonly<Partial<Record<keyof TrainConfigInput,
   limitTrain: '--limit-train',
   labels: '--labels',
   init: '--init',
+  replay: '--replay',
+  replayShare: '--replay-share',
   data: '--data',
   out: '--out',
 };
@@ -224,7 +234,7 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   ) as TrainConfigInput;
   const profile = (partial.profile ?? 'quick') as ProfileName;
   if (!(profile in PROFILES)) bad('profile', profile, "'quick' or 'full'");
-  const known = new Set([...Object.keys(BASE), 'profile', 'epochs', 'labels', 'context', 'init']);
+  const known = new Set([...Object.keys(BASE), 'profile', 'epochs', 'labels', 'context', 'init', 'replay']);
   for (const k of Object.keys(partial))
     if (!known.has(k))
       bad(
@@ -318,6 +328,9 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
   if (typeof c.out !== 'string' || !c.out) bad('out', c.out, 'an output directory');
   if (c.init !== undefined && (typeof c.init !== 'string' || !c.init))
     bad('init', c.init, 'a saved model directory or run id');
+  if (c.replay !== undefined && (typeof c.replay !== 'string' || !c.replay || c.model !== READER_MODEL))
+    bad('replay', c.replay, 'a line dataset directory, for the line reader');
+  if (!isNum(c.replayShare, 0, 100)) bad('replayShare', c.replayShare, 'a number in [0, 100]');
   const a = c.augment;
   if (typeof a.enabled !== 'boolean') bad('augment.enabled', a.enabled, 'true or false');
   for (const k of ['rotate', 'shear', 'translate', 'elastic'] as const)

@@ -24,6 +24,7 @@ export {
   type TrainProgress,
 } from './checkpoint.js';
 export {
+  FINE_TUNE_LR_SHARE,
   learningRate,
   loadTrainConfigFile,
   MODEL_DEFAULTS,
@@ -37,6 +38,7 @@ export {
   type TrainConfigInput,
 } from './config.js';
 export { writeLearningCurve } from './curve.js';
+export { checkInitModel, type InitModel, openInitModel } from './init-from.js';
 export { LOGIT_PRIORS, type LogitPrior, logitAdjustment, logitPriorGroups } from './logit-adjust.js';
 export { WorkerPool } from './pool.js';
 export { type ProgressReporter, type ProgressTick, progressReporter } from './progress.js';

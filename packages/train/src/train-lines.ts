@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import {
   createRng,
   decodeLineLabels,
@@ -11,7 +12,7 @@ import {
 import { epochOrder, isImportedLines, type LineDataset, type LineSplit, openLineDataset } from '@hcr/data';
 import { LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE } from '@hcr/model';
 import { distance } from 'fastest-levenshtein';
-import { READER_MODEL, resolveTrainConfig, type TrainConfigInput } from './config.js';
+import { READER_MODEL, resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { openInitModel } from './init-from.js';
 import { limitedSample } from './limit.js';
 import type { SharedLineSplit } from './protocol.js';
@@ -71,6 +72,57 @@ function sampleLines(data: LineSplit, keep: Uint32Array): LineSplit {
     );
   });
   return { ...data, count: n, widths, pixelOffsets, pixels, labelOffsets, labels };
+}
+
+/** Two splits as one: `a`'s lines, then `b`'s (the fields the trainer reads; kinds and glyph ids follow). */
+function concatLines(a: LineSplit, b: LineSplit): LineSplit {
+  const n = a.count + b.count;
+  const join = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(
+    x: T,
+    y: T,
+    len = x.length + y.length,
+  ): T => {
+    const out = new (x.constructor as new (n: number) => T)(len);
+    out.set(x as never);
+    out.set(y as never, x.length);
+    return out;
+  };
+  const aPixels = a.count ? a.pixelOffsets[a.count - 1]! + a.height * a.widths[a.count - 1]! : 0;
+  const aLabels = a.labelOffsets[a.count]!;
+  return {
+    count: n,
+    height: a.height,
+    widths: join(a.widths.subarray(0, a.count), b.widths.subarray(0, b.count)),
+    pixelOffsets: join(
+      a.pixelOffsets.subarray(0, a.count),
+      b.pixelOffsets.subarray(0, b.count).map((o) => o + aPixels),
+    ),
+    pixels: join(a.pixels.subarray(0, aPixels), b.pixels),
+    labelOffsets: join(
+      a.labelOffsets.subarray(0, a.count),
+      b.labelOffsets.map((o) => o + aLabels),
+    ),
+    labels: join(a.labels.subarray(0, aLabels), b.labels),
+    kinds: join(a.kinds.subarray(0, a.count), b.kinds.subarray(0, b.count)),
+    glyphIds: join(a.glyphIds.subarray(0, aLabels), b.glyphIds),
+  };
+}
+
+/**
+ * Fine-tuning's rehearsal: a seeded sample of the `replay` dataset's training lines, `replayShare` of them per
+ * training line of the run's own data, trained on beside it so that the reader keeps what it read before.
+ */
+async function replayLines(config: TrainConfig, dataset: LineDataset, own: number): Promise<LineSplit> {
+  const replay = await openLineDataset(config.replay);
+  if (replay.alphabet.id !== dataset.alphabet.id)
+    throw new HcrError(
+      'REPLAY_MISMATCH',
+      `--replay ${replay.dir} is labelled in ${replay.alphabet.id}; the lines trained on (${dataset.dir}) in ${dataset.alphabet.id}.`,
+      { hint: 'Replay lines of the same label space (`--labels` of `hcr data lines prepare`).' },
+    );
+  const all = await replay.loadSplit('train');
+  const n = Math.min(all.count, Math.round(config.replayShare * own));
+  return sampleLines(all, limitedSample(all.count, n, config.seed + 1));
 }
 
 /**
@@ -148,6 +200,8 @@ interface LineData extends OpenedData {
   dataset: LineDataset;
   /** Where the letters the model learnt came from: the drawn lines', or for imported lines the init model's. */
   letterSource: LetterSource;
+  /** Fine-tuning's rehearsal: how many of the training lines were replayed, and from where. */
+  replay?: { dir: string; lines: number };
   splits: { train: SharedLineSplit; val: SharedLineSplit; test: SharedLineSplit };
 }
 
@@ -192,13 +246,16 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
       const [trainData, valData, testData] = await Promise.all(
         (['train', 'val', 'test'] as const).map((s) => dataset.loadSplit(s)),
       );
+      const replayed = config.replay ? await replayLines(config, dataset, trainData!.count) : undefined;
+      const train = replayed ? concatLines(trainData!, replayed) : trainData!;
       const splits = {
-        train: shareLines(trainData!, config.limitTrain, config.seed),
+        train: shareLines(train, config.limitTrain, config.seed),
         val: shareLines(valData!),
         test: shareLines(testData!),
       };
       const { dir, manifestSha256 } = dataset;
-      return { dir, manifestSha256, trainCount: splits.train.count, dataset, splits, letterSource };
+      const replay = replayed ? { dir: resolve(config.replay!), lines: replayed.count } : undefined;
+      return { dir, manifestSha256, trainCount: splits.train.count, dataset, splits, letterSource, replay };
     },
     task: ({ dataset, splits }, config) => ({
       task: 'line',
@@ -208,8 +265,9 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
       labelSmoothing: 0,
       logitBias: [],
     }),
-    describe: ({ dataset, splits }) =>
-      `alphabet ${dataset.alphabet.id} of ${dataset.alphabet.size}, ${splits.train.count} training lines`,
+    describe: ({ dataset, splits, replay }) =>
+      `alphabet ${dataset.alphabet.id} of ${dataset.alphabet.size}, ${splits.train.count} training lines` +
+      (replay ? ` (${replay.lines} replayed from ${replay.dir})` : ''),
     batchHint: 'Use a smaller --batch or prepare more lines.',
     order: ({ splits }, config, epoch) =>
       lineEpochOrder(splits.train.widths, splits.train.count, config.batchSize, config.seed, epoch, {

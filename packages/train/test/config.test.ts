@@ -18,6 +18,20 @@ describe('training config', () => {
     expect(resolveTrainConfig().augment.enabled).toBe(true);
   });
 
+  it('fine-tuning (init) trains at a quarter of the recipe’s rate unless --lr is given; replay is the reader’s', () => {
+    expect(resolveTrainConfig({ model: 'reader', init: 'latest-reader' }).lr).toBeCloseTo(0.001, 12);
+    expect(resolveTrainConfig({ init: 'latest' }).lr).toBeCloseTo(0.003 / 4, 12);
+    expect(resolveTrainConfig({ model: 'reader', init: 'latest-reader', lr: 0.002 }).lr).toBe(0.002);
+    expect(resolveTrainConfig({ model: 'reader' }).replayShare).toBe(1);
+    expect(() => resolveTrainConfig({ replay: 'artifacts/data/lines' })).toThrow(
+      /'replay' \(--replay\).*for the line reader/,
+    );
+    expect(() => resolveTrainConfig({ model: 'reader', replayShare: -1 })).toThrow(
+      /'replayShare' \(--replay-share\)/,
+    );
+    expect(() => resolveTrainConfig({ init: '' })).toThrow(/'init' \(--init\)/);
+  });
+
   it('rejects bad values with the option name and what is expected', () => {
     expect(() => resolveTrainConfig({ model: 'vgg99' })).toThrow(
       /'model' \(--model\) is "vgg99"; expected one of seed, hcrnet/,

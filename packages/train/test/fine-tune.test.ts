@@ -115,6 +115,38 @@ describe('fine-tuning a reader (--init)', () => {
   );
 
   it.skipIf(!hasLetters)(
+    'trains on a sample of replayed lines beside its own (--replay), of the same label space only',
+    { timeout: 60_000 },
+    async () => {
+      const { baseRun, imported } = await prepareOnce();
+      const drawn = join(dir, 'drawn');
+      const own = (await openLineDataset(imported)).manifest.counts.train.lines;
+      const logs: string[] = [];
+      const config = { ...base, out: join(dir, 'runs'), data: imported, init: baseRun, replay: drawn };
+      await trainLines({
+        ...quiet,
+        log: (l) => logs.push(l),
+        config: { ...config, replayShare: 0.5 },
+        run: 'replay',
+      });
+      const replayed = Math.round(own / 2);
+      expect(logs.find((l) => l.startsWith('engine:'))).toContain(
+        `${own + replayed} training lines (${replayed} replayed from ${drawn})`,
+      );
+      const cased = join(dir, 'drawn-62');
+      await prepareLines({
+        dataDir,
+        config: { counts: { train: 8, val: 4, test: 4 }, labels: 62 },
+        outDir: cased,
+        workers: 0,
+      });
+      await expect(
+        trainLines({ ...quiet, config: { ...config, replay: cased }, run: 'replay-62' }),
+      ).rejects.toMatchObject({ code: 'REPLAY_MISMATCH', message: expect.stringContaining('hcr62-line') });
+    },
+  );
+
+  it.skipIf(!hasLetters)(
     'refuses imported lines without --init, and an init model that is not the run’s',
     async () => {
       const { baseRun, imported } = await prepareOnce();

@@ -108,6 +108,9 @@ export function registerLinesImport(lines: Command): void {
             .join(', ')}`,
         );
       log(`  manifest sha256 ${result.manifestSha256}`);
-      log(`next: hcr train --model reader --init latest-reader --data ${result.outDir}`);
+      // replaying the synthetic lines beside one's own keeps what the reader read before (README: fine-tuning)
+      log(
+        `next: hcr train --model reader --init latest-reader --replay artifacts/data/lines --data ${result.outDir}`,
+      );
     });
 }

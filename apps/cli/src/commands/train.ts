@@ -101,6 +101,15 @@ export function registerTrain(program: Command): void {
       '--init <model>',
       "fine-tune: start from this saved model (its directory, or a run id under --out such as latest-reader) instead of a seeded init; the peak --lr defaults to a quarter of the recipe's",
     )
+    .option(
+      '--replay <dir>',
+      'reader fine-tuning: also train on the training lines of this line dataset (e.g. artifacts/data/lines), so the reader keeps what it read',
+    )
+    .option(
+      '--replay-share <x>',
+      'replayed lines per own training line (default 1)',
+      number('--replay-share', false),
+    )
     .option('--out <dir>', 'runs directory (default artifacts/model)')
     .option('--run <id>', 'run id (default <model>-<profile>-<yyyymmdd-hhmmss>)')
     .option('--force', 'replace an existing run directory with the same --run id')
