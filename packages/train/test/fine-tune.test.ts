@@ -115,6 +115,26 @@ describe('fine-tuning a reader (--init)', () => {
   );
 
   it.skipIf(!hasLetters)(
+    'an interrupted fine-tuning run resumes from its checkpoint and ends exactly as an uninterrupted one',
+    { timeout: 60_000 },
+    async () => {
+      const { baseRun, imported } = await prepareOnce();
+      const config = { ...base, out: join(dir, 'runs'), data: imported, init: baseRun, checkpointEvery: 1 };
+      const straight = await trainLines({ ...quiet, config, run: 'ft-straight' });
+      const cut = await trainLines({ ...quiet, config, run: 'ft-cut', maxSteps: 2 });
+      expect(cut.stoppedEarly).toBe(true);
+      const resumed = await trainLines({
+        ...quiet,
+        config: { workers: 1, out: config.out },
+        resume: 'ft-cut',
+      });
+      expect(await readFile(join(resumed.runDir, 'weights.bin'))).toEqual(
+        await readFile(join(straight.runDir, 'weights.bin')),
+      );
+    },
+  );
+
+  it.skipIf(!hasLetters)(
     'trains on a sample of replayed lines beside its own (--replay), of the same label space only',
     { timeout: 60_000 },
     async () => {
