@@ -1,14 +1,23 @@
 import {
+  beginText,
   concatTransformationMatrix,
   drawObject,
+  endText,
+  moveText,
   PDFDocument,
   popGraphicsState,
   pushGraphicsState,
   rgb,
+  StandardFonts,
+  setFontAndSize,
+  setTextRenderingMode,
+  showText,
+  TextRenderingMode,
 } from 'pdf-lib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, documentPages, PDF_DPI, prepareLineImage } from '../src/decode/index.js';
+import { renderPdfPage } from '../src/decode/pdf.js';
 
 /** A 300x60 scan: pale paper, three upright strokes and a bar, as PNG. */
 async function scanPng(): Promise<Buffer> {
@@ -124,6 +133,62 @@ describe('PDF', () => {
         own += Math.abs(taken.values[i]! - (kind === 'bits' ? (grey[i]! > 128 ? 255 : 0) : grey[i]!));
       expect(own / (w * h), kind).toBeLessThan(kind === 'jpeg' ? 3 : 0.5);
     }
+  });
+
+  it('reads a searchable scan (an invisible OCR text layer over it) from the scan too; visible text is drawn', async () => {
+    const [w, h] = [600, 200];
+    const grey = Buffer.alloc(w * h);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) grey[y * w + x] = x % 90 < 9 && y > 40 && y < 160 ? 20 : 235;
+    const png = await sharp(grey, { raw: { width: w, height: h, channels: 1 } })
+      .png()
+      .toBuffer();
+    const pts = [(w * 72) / 300, (h * 72) / 300] as const;
+    /** The scan over its page, with the words a scanner's OCR adds: none, invisible (render mode 3), or visible. */
+    const pdfOf = async (text: 'none' | 'invisible' | 'visible') => {
+      const doc = await PDFDocument.create();
+      const page = doc.addPage([...pts]);
+      page.drawImage(await doc.embedPng(png), { x: 0, y: 0, width: pts[0], height: pts[1] });
+      if (text !== 'none') {
+        const font = await doc.embedFont(StandardFonts.Helvetica);
+        const name = page.node.newFontDictionary(font.name, font.ref);
+        page.pushOperators(
+          pushGraphicsState(),
+          beginText(),
+          setFontAndSize(name, 30),
+          setTextRenderingMode(text === 'invisible' ? TextRenderingMode.Invisible : TextRenderingMode.Fill),
+          moveText(10, 10),
+          showText(font.encodeText('HELLO 1234')),
+          endText(),
+          popGraphicsState(),
+        );
+      }
+      return doc.save();
+    };
+    // taken from the scan: its own pixels (RGB), where a drawn page is RGBA from the canvas
+    const source = async (text: 'none' | 'invisible' | 'visible') =>
+      (
+        await renderPdfPage(
+          await pdfOf(text),
+          1,
+          4096 * 4096,
+          () => {},
+          () => new Error('too large'),
+        )
+      ).channels;
+    expect(await source('none')).toBe(3);
+    expect(await source('invisible')).toBe(3);
+    expect(await source('visible')).toBe(4);
+    const plain = await decodeImage(await pdfOf('none'), { workingSize: 4096 });
+    const searchable = await decodeImage(await pdfOf('invisible'), { workingSize: 4096 });
+    const visible = await decodeImage(await pdfOf('visible'), { workingSize: 4096 });
+    expect(Buffer.from(searchable.values).equals(Buffer.from(plain.values))).toBe(true);
+    // printed text is part of the page: drawn over the scan, it darkens the strip it sits in
+    let darker = 0;
+    for (let y = h - 60; y < h; y++)
+      for (let x = 100; x < 150; x++)
+        darker += plain.values[y * w + x]! - visible.values[y * visible.width + x]!;
+    expect(darker / (60 * 50)).toBeGreaterThan(20);
   });
 
   it('reads a named page of several; without one it names the page count instead of reading page 1', async () => {

@@ -1,21 +1,36 @@
 /**
- * `pnpm bench documents [--reader file.onnx] [--runs 2]`
+ * `pnpm bench documents [--reader file.onnx] [--runs 2] [--only <words>]`
  *
  * How long `hcr read` takes over what people scan and photograph in bulk, run as the command itself (a child
  * process of the repository's CLI, its start included), each input `--runs` times:
  * - a 10-page PDF of forms scanned at 300 dpi, 12 dev names pasted down each page, read with `--layout lines`;
+ * - the same PDF made searchable: each page also holds its names as invisible text (render mode 3), the OCR
+ *   layer a scanner or ocrmypdf lays over the scan;
  * - 40 photos of a dev name laid on a flat 3000x4000 sheet (JPEG quality 90);
  * - the 466 dev names as cut (small crops);
  * - both in one folder: the 466 names and the 40 sheet photos.
  * Also the line preprocessing's time per sheet photo in this process (`prepareLineImage`, no workers). The
- * inputs are made here from the real dev sets, the same every run. Prints the load average before and after.
+ * inputs are made here from the real dev sets, the same every run. `--only` runs the inputs whose description
+ * holds those words (e.g. `--only PDF`). Prints the load average before and after.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { prepareLineImage } from '@hcr/image/decode';
-import { PDFDocument } from 'pdf-lib';
+import {
+  beginText,
+  endText,
+  moveText,
+  PDFDocument,
+  popGraphicsState,
+  pushGraphicsState,
+  StandardFonts,
+  setFontAndSize,
+  setTextRenderingMode,
+  showText,
+  TextRenderingMode,
+} from 'pdf-lib';
 import sharp from 'sharp';
 import { devSetItems, PIPELINE_READER, ROOT } from './dev-sets.js';
 
@@ -25,13 +40,15 @@ const arg = (name: string) => {
 };
 const reader = resolve(arg('--reader') ?? PIPELINE_READER);
 const runs = Number(arg('--runs') ?? 2);
+const only = arg('--only');
 const names = devSetItems('handwritten-names-dev');
 const dir = mkdtempSync(join(tmpdir(), 'hcr-bench-documents-'));
 const load0 = loadavg()[0]!;
 
-/** A page of 12 names at 300 dpi (US letter), as a document scanner writes it. */
-async function formsPdf(pages: number): Promise<Uint8Array> {
+/** A page of 12 names at 300 dpi (US letter), as a document scanner writes it; `searchable`: with its OCR text layer. */
+async function formsPdf(pages: number, searchable = false): Promise<Uint8Array> {
   const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
   for (let p = 0; p < pages; p++) {
     const pasted = await Promise.all(
       names.slice(p * 12, p * 12 + 12).map(async (n, i) => ({
@@ -44,7 +61,21 @@ async function formsPdf(pages: number): Promise<Uint8Array> {
       .composite(pasted)
       .jpeg({ quality: 85 })
       .toBuffer();
-    doc.addPage([612, 792]).drawImage(await doc.embedJpg(jpeg), { x: 0, y: 0, width: 612, height: 792 });
+    const page = doc.addPage([612, 792]);
+    page.drawImage(await doc.embedJpg(jpeg), { x: 0, y: 0, width: 612, height: 792 });
+    if (!searchable) continue;
+    const fontName = page.node.newFontDictionary(font.name, font.ref);
+    for (const [i, n] of names.slice(p * 12, p * 12 + 12).entries())
+      page.pushOperators(
+        pushGraphicsState(),
+        beginText(),
+        setFontAndSize(fontName, 20),
+        setTextRenderingMode(TextRenderingMode.Invisible),
+        moveText(80, 792 - (150 + i * 260 + 60) * (72 / 300)),
+        showText(font.encodeText(n.label.replace(/[^A-Z0-9 ]/gi, ''))),
+        endText(),
+        popGraphicsState(),
+      );
   }
   return doc.save();
 }
@@ -60,6 +91,8 @@ async function sheetPhoto(i: number): Promise<Buffer> {
 
 const pdf = join(dir, 'forms.pdf');
 writeFileSync(pdf, await formsPdf(10));
+const searchablePdf = join(dir, 'forms-searchable.pdf');
+writeFileSync(searchablePdf, await formsPdf(10, true));
 const photos = join(dir, 'photos');
 mkdirSync(photos);
 const photoBytes: Buffer[] = [];
@@ -92,19 +125,26 @@ for (const [i, b] of photoBytes.entries())
 const rows: [string, string][] = [];
 for (const [what, args] of [
   ['10-page PDF of forms at 300 dpi, --layout lines', [pdf, '--layout', 'lines', '--classes', 'letters']],
+  [
+    'the same PDF, searchable (an invisible OCR text layer)',
+    [searchablePdf, '--layout', 'lines', '--classes', 'letters'],
+  ],
   ['40 photos of a field on a 3000x4000 sheet', [photos, '--classes', 'letters']],
   ['466 dev names as cut (small crops)', [resolve(names[0]!.file, '..'), '--classes', 'letters']],
   ['the 466 names and the 40 photos in one folder', [mixed, '--classes', 'letters']],
 ] as const) {
+  if (only && !what.includes(only)) continue;
   const times = Array.from({ length: runs }, () => hcrRead([...args, '--format', 'csv']));
   rows.push([what, times.map((t) => `${t.toFixed(2)} s`).join(', ')]);
 }
 
-await prepareLineImage(photoBytes[0]!); // loads the decoders
-const t0 = performance.now();
-for (const b of photoBytes) await prepareLineImage(b);
-const perPhoto = (performance.now() - t0) / photoBytes.length;
-rows.push(['prepareLineImage of a sheet photo, in process', `${perPhoto.toFixed(1)} ms`]);
+if (!only) {
+  await prepareLineImage(photoBytes[0]!); // loads the decoders
+  const t0 = performance.now();
+  for (const b of photoBytes) await prepareLineImage(b);
+  const perPhoto = (performance.now() - t0) / photoBytes.length;
+  rows.push(['prepareLineImage of a sheet photo, in process', `${perPhoto.toFixed(1)} ms`]);
+}
 
 rmSync(dir, { recursive: true, force: true });
 console.log('| input | time |');

@@ -133,11 +133,18 @@ interface PaintedPicture {
   fn: number;
   args: unknown[];
   ctm: number[];
+  /** Painted by a form XObject, whose bounding box may clip it. */
+  inForm: boolean;
 }
+
+/** Text rendering mode 3: glyphs that paint nothing (the OCR layer a scanner lays over its scan, to search it). */
+const INVISIBLE_TEXT = 3;
 
 /**
  * What a page paints, from its operator list: its pictures, each with the transform in force (the content's
- * transforms followed through save and restore), and whether it paints anything else (text, paths, state changes).
+ * transforms followed through save and restore, and into form XObjects), and whether it paints anything else.
+ * State that paints nothing by itself (text positioning, fonts, colours, marked content) and text in the
+ * invisible mode are not "anything else": a searchable scan is still only its scan.
  */
 async function pageContent(ops: OperatorList): Promise<{ pictures: PaintedPicture[]; more: boolean }> {
   const { OPS, Util } = await loadPdfjs();
@@ -146,18 +153,66 @@ async function pageContent(ops: OperatorList): Promise<{ pictures: PaintedPictur
     OPS.paintInlineImageXObject,
     OPS.paintImageMaskXObject,
   ]);
-  let ctm = [1, 0, 0, 1, 0, 0];
-  const saved: number[][] = [];
+  const paintsNothing = new Set<number>(
+    (
+      [
+        'dependency',
+        'beginText',
+        'endText',
+        'setCharSpacing',
+        'setWordSpacing',
+        'setHScale',
+        'setLeading',
+        'setFont',
+        'setTextRise',
+        'moveText',
+        'setLeadingMoveText',
+        'setTextMatrix',
+        'nextLine',
+        'setFillColorSpace',
+        'setFillColor',
+        'setFillColorN',
+        'setFillGray',
+        'setFillRGBColor',
+        'setFillCMYKColor',
+        'setStrokeColorSpace',
+        'setStrokeColor',
+        'setStrokeColorN',
+        'setStrokeGray',
+        'setStrokeRGBColor',
+        'setStrokeCMYKColor',
+        'markPoint',
+        'markPointProps',
+        'beginMarkedContent',
+        'beginMarkedContentProps',
+        'endMarkedContent',
+      ] as const
+    ).map((name) => OPS[name]),
+  );
+  const showText = new Set<number>([
+    OPS.showText,
+    OPS.showSpacedText,
+    OPS.nextLineShowText,
+    OPS.nextLineSetSpacingShowText,
+  ]);
+  // the graphics state the content changes and saves: transform, text mode, and whether inside a form
+  let state = { ctm: [1, 0, 0, 1, 0, 0], textMode: 0, inForm: false };
+  const saved: (typeof state)[] = [];
   const pictures: PaintedPicture[] = [];
   let more = false;
   for (let i = 0; i < ops.fnArray.length; i++) {
     const fn = ops.fnArray[i]!;
     const args = ops.argsArray[i] as unknown[];
-    if (fn === OPS.save) saved.push(ctm);
-    else if (fn === OPS.restore) ctm = saved.pop() ?? ctm;
-    else if (fn === OPS.transform) ctm = Util.transform(ctm, args as number[]);
-    else if (pictureOps.has(fn)) pictures.push({ fn, args, ctm });
-    else if (fn !== OPS.dependency) more = true;
+    if (fn === OPS.save) saved.push(state);
+    else if (fn === OPS.restore || fn === OPS.paintFormXObjectEnd) state = saved.pop() ?? state;
+    else if (fn === OPS.transform) state = { ...state, ctm: Util.transform(state.ctm, args as number[]) };
+    else if (fn === OPS.paintFormXObjectBegin) {
+      saved.push(state);
+      const matrix = args[0] as number[] | null;
+      state = { ...state, ctm: matrix ? Util.transform(state.ctm, matrix) : state.ctm, inForm: true };
+    } else if (fn === OPS.setTextRenderingMode) state = { ...state, textMode: args[0] as number };
+    else if (pictureOps.has(fn)) pictures.push({ fn, args, ctm: state.ctm, inForm: state.inForm });
+    else if (showText.has(fn) ? state.textMode !== INVISIBLE_TEXT : !paintsNothing.has(fn)) more = true;
   }
   return { pictures, more };
 }
@@ -185,9 +240,10 @@ async function scanDpi(pictures: readonly PaintedPicture[]): Promise<number | un
 /**
  * A page that is one scan and nothing else, the scan covering the page at the size the page would be drawn at: the
  * scan's own pixels, which pdf.js has decoded for the operator list already. Drawing them onto a canvas of the same
- * size gives the same picture, and took about 0.7 of the 1.3 s an A4 page at 300 dpi costs. Anything else on the
- * page (text, even an invisible OCR layer; paths; a mask; a second picture), a scan with transparency (drawn on
- * white paper), a turned page, or a scan drawn at another size is drawn (undefined).
+ * size gives the same picture, and took about 0.7 of the 1.3 s an A4 page at 300 dpi costs. An invisible OCR text
+ * layer over the scan (a searchable PDF) paints nothing and is no obstacle; anything else on the page (visible
+ * text, paths, a mask, a second picture), a scan with transparency (drawn on white paper), a turned page, or a
+ * scan drawn at another size is drawn (undefined).
  */
 async function wholePageScan(
   page: PdfPage,
@@ -198,7 +254,8 @@ async function wholePageScan(
   const { OPS, ImageKind } = await loadPdfjs();
   const [picture] = content.pictures;
   if (page.rotate % 360 !== 0 || content.more || content.pictures.length !== 1) return undefined;
-  if (picture!.fn !== OPS.paintImageXObject) return undefined;
+  // a form's bounding box may clip what it paints: such a scan is drawn
+  if (picture!.fn !== OPS.paintImageXObject || picture!.inForm) return undefined;
   const scan = { id: String(picture!.args[0]), ctm: picture!.ctm };
   // The picture fills the unit square the transform maps: upright (its first row on top), over the whole page.
   const [a, b, c, d, e, f] = scan.ctm as [number, number, number, number, number, number];
