@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LABEL_SPACE_62 } from '@hcr/core';
 import { linePixels, lineText, openLineDataset, prepareLines, writeImportedLines } from '@hcr/data';
 import { initEngine } from '@hcr/engine';
 import { loadModel } from '@hcr/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeSyntheticDataset } from '../src/synthetic.js';
+import { train } from '../src/train.js';
 import { trainLines } from '../src/train-lines.js';
 
 const dataDir = process.env.HCR_DATA_DIR ?? join(import.meta.dirname, '../../../../shared/data');
@@ -201,4 +204,31 @@ describe('fine-tuning a reader (--init)', () => {
       for (const run of ['no-init', 'lstm', 'gone']) expect(existsSync(join(runs, run))).toBe(false);
     },
   );
+});
+
+describe('fine-tuning a character model (--init)', () => {
+  it('starts from the init model’s weights, and refuses a model of other classes', {
+    timeout: 120_000,
+  }, async () => {
+    const data36 = join(dir, 'chars-36');
+    const data62 = join(dir, 'chars-62');
+    await writeSyntheticDataset(data36, { train: 64, val: 16, test: 16, extra: 8 });
+    await writeSyntheticDataset(data62, { train: 124, val: 62, test: 62, extra: 8 }, LABEL_SPACE_62);
+    const out = join(dir, 'char-runs');
+    const config = { model: 'hcrnet', epochs: 1, batchSize: 16, workers: 1, engine: 'wasm' as const, out };
+    const first = await train({ ...quiet, config: { ...config, data: data36 }, run: 'char-base' });
+    const tuned = await train({
+      ...quiet,
+      config: { ...config, data: data36, init: first.runDir, lr: 1e-7, warmup: 0 },
+      run: 'char-tuned',
+    });
+    const [before, after] = await Promise.all([trainable(first.runDir), trainable(tuned.runDir)]);
+    let maxDiff = 0;
+    for (const [i, w] of after.entries())
+      for (let k = 0; k < w.length; k++) maxDiff = Math.max(maxDiff, Math.abs(w[k]! - before[i]![k]!));
+    expect(maxDiff).toBeLessThan(1e-4);
+    await expect(
+      train({ ...quiet, config: { ...config, data: data62, init: first.runDir }, run: 'char-62' }),
+    ).rejects.toMatchObject({ code: 'INIT_MISMATCH', message: expect.stringContaining('"hcr36"') });
+  });
 });
