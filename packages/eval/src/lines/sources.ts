@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
-import { lineText, openLineDataset, searchDirs, sha256 } from '@hcr/data';
+import { isImportedLines, lineText, openLineDataset, searchDirs, sha256 } from '@hcr/data';
 import { parsePageRef, prepareLineImage } from '@hcr/image/decode';
 import { LINE_HEIGHT } from '@hcr/model';
 
@@ -261,7 +261,7 @@ export async function loadDevSet(
   return set;
 }
 
-/** The test split of a synthetic line dataset (`openLineDataset` of @hcr/data), each line with its kind. */
+/** The test split of a line dataset (`openLineDataset` of @hcr/data: drawn or imported), each line with its kind. */
 export async function loadSyntheticLines(
   dir: string,
   alphabet: LineAlphabet = LINE_ALPHABET_36,
@@ -288,8 +288,11 @@ export async function loadSyntheticLines(
       kind: dataset.manifest.kinds[split.kinds[i]!] ?? `kind ${split.kinds[i]}`,
     });
   }
+  const { manifest } = dataset;
   return {
-    name: 'synthetic-test',
+    // imported lines (`hcr data lines import`) are one's own fields: named after their folder, not held to the
+    // synthetic lines' targets
+    name: isImportedLines(manifest) ? `${manifest.imported.source}-test` : 'synthetic-test',
     kind: 'synthetic',
     field: 'mixed',
     dir: dataset.dir,
