@@ -72,15 +72,21 @@ export function reportError(e: unknown, { json = false }: { json?: boolean } = {
 export const OUTPUT_FORMATS = ['text', 'json', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** The `--format` option of commands that answer per image. */
-export function formatOption(): Option {
-  return new Option('--format <format>', 'text | json | csv (a header, then one row per image)').choices(
-    OUTPUT_FORMATS,
-  );
+/** The `--format` option of commands that answer per image (`formats`: any more a command writes, with their help). */
+export function formatOption(
+  more: { formats: readonly string[]; help: string } = { formats: [], help: '' },
+): Option {
+  return new Option(
+    '--format <format>',
+    `text | json | csv (a header, then one row per image)${more.help}`,
+  ).choices([...OUTPUT_FORMATS, ...more.formats]);
 }
 
 /** --format, with --json kept as its short form; the two may not disagree. */
-export function outputFormat(opts: { format?: OutputFormat; json?: boolean }): OutputFormat {
+export function outputFormat<F extends string = OutputFormat>(opts: {
+  format?: F;
+  json?: boolean;
+}): F | OutputFormat {
   if (opts.json && opts.format && opts.format !== 'json')
     throw new HcrError('BAD_OPTION', `--json and --format ${opts.format} ask for two different outputs.`, {
       hint: 'Pass one of them.',

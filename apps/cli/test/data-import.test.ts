@@ -68,6 +68,32 @@ describe('hcr data lines import', () => {
     expect(JSON.parse(again.out).manifestSha256).toBe(j.manifestSha256);
   });
 
+  it('reads rows that give an image’s absolute path', async () => {
+    const other = join(dir, 'absolute');
+    await mkdir(other);
+    // 24 rows, half held out for validation: both splits get lines whatever the temporary folder's name hashes to
+    const rows = Array.from(
+      { length: 24 },
+      (_, i) => `${join(folder, 'images', `${i}.png`)}\t${TEXTS[i % TEXTS.length]}`,
+    );
+    await writeFile(join(other, 'labels.tsv'), `${rows.join('\n')}\n`);
+    const r = await hcr(
+      'data',
+      'lines',
+      'import',
+      other,
+      '--out',
+      join(dir, 'abs-lines'),
+      '--val',
+      '0.5',
+      '--test',
+      '0',
+      '--json',
+    );
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ rows: 24, skipped: {} });
+  });
+
   it('names the fix for a folder without labels.tsv and for bad shares or kinds', async () => {
     const none = await hcr('data', 'lines', 'import', dir);
     expect(none.code).not.toBe(0);

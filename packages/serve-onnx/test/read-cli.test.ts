@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
@@ -125,6 +125,52 @@ describe('hcr read and hcr serve --reader/--lexicon', () => {
     const u = await run(['read', '--model', RANDOM_READER, uphill, line]);
     expect(u.stdout).toMatch(/uphill\.png .*\(leaned -[78](\.\d+)?°, turned flat\)\n/);
     expect(u.stdout).not.toMatch(/tax\.png .*leaned/);
+  });
+
+  it('--format tsv writes a labels.tsv draft (file TAB text) that `hcr data lines import` reads; unreadable images are left out', async () => {
+    const folder = join(dir, 'to-label');
+    await mkdir(join(folder, 'images'), { recursive: true });
+    const texts = ['TAX', '7140', 'LATT', '4117', 'AXT', '70', 'TALL', '17']; // 7 train, 1 val lines
+    for (const [i, text] of texts.entries())
+      await writeFile(join(folder, 'images', `${i}.png`), await lineScan(text));
+    await copyFile(blank, join(folder, 'images', 'blank.png'));
+    const r = await run(['read', '--model', RANDOM_READER, join(folder, 'images'), '--format', 'tsv']);
+    expect(r.code).toBe(1); // one image could not be read
+    expect(r.stderr).toContain(`left out ${join(folder, 'images', 'blank.png')}: NO_INK`);
+    const json = JSON.parse(
+      (await run(['read', '--model', RANDOM_READER, join(folder, 'images'), '--json'])).stdout,
+    );
+    const expected = json.results
+      .filter((x: { reading?: unknown }) => x.reading)
+      .map((x: { file: string; reading: { text: string } }) => `${x.file}\t${x.reading.text}`);
+    expect(r.stdout.trim().split('\n')).toEqual(expected);
+    expect(expected).toHaveLength(texts.length);
+    // corrected by hand, and with the paths `cd to-label && hcr read images --format tsv` writes: what the import reads
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((row) => {
+        const file = relative(folder, row.split('\t')[0]!);
+        return `${file}\t${texts[Number(file.match(/(\d+)\.png$/)![1])]}`;
+      });
+    await writeFile(join(folder, 'labels.tsv'), `${rows.join('\n')}\n`);
+    const args = [
+      'data',
+      'lines',
+      'import',
+      folder,
+      '--out',
+      join(dir, 'labelled'),
+      '--val',
+      '0.5',
+      '--test',
+      '0',
+    ];
+    const imported = await run([...args, '--json']);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ rows: texts.length, skipped: {} });
+    const lines = await run(['read', '--model', RANDOM_READER, line, '--format', 'tsv', '--layout', 'lines']);
+    expect(lines.stderr).toContain('--format tsv writes one row per image');
   });
 
   it('--min-confidence marks readings below it as no confident answer: in text, and as answer and verdict columns in CSV', async () => {

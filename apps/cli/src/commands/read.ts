@@ -31,7 +31,7 @@ import {
   type RowError,
   rowError,
 } from '../image-files.js';
-import { formatOption, log, out, outputFormat, printJson } from '../output.js';
+import { formatOption, log, type OutputFormat, out, outputFormat, printJson } from '../output.js';
 import { countProgress } from '../progress.js';
 
 /** The pipeline's reader: its two readers packed into one file by its export task. */
@@ -134,7 +134,12 @@ export function registerRead(program: Command): void {
       '--debug <dir>',
       'write each line as the reader sees it (32 px high), as <dir>/<name>.line.png (--layout lines: <name>.line1.png, .line2.png, ...)',
     )
-    .addOption(formatOption())
+    .addOption(
+      formatOption({
+        formats: ['tsv'],
+        help: ' | tsv (file TAB text, one row per image: a labels.tsv to correct and give `hcr data lines import`)',
+      }),
+    )
     .option('--json', 'print one JSON document (same as --format json)')
     .addHelpText(
       'after',
@@ -151,7 +156,15 @@ Examples:
   hcr read 'letters.pdf#page=3' --layout lines             # that page alone`,
     )
     .action(async (args: string[], opts) => {
-      const format = outputFormat(opts);
+      const format = outputFormat<OutputFormat | 'tsv'>(opts);
+      if (format === 'tsv' && opts.layout === 'lines')
+        throw new HcrError(
+          'BAD_OPTION',
+          '--format tsv writes one row per image; --layout lines reads several lines from each.',
+          {
+            hint: 'Drop --layout lines (cut the lines into images of their own to label them), or use --format csv.',
+          },
+        );
       if (opts.debug) assertOutputFolder(opts.debug, '--debug'); // not a file: before the model loads
       // the default found from a subfolder of the repository too, before standard input is read
       const model =
@@ -259,7 +272,13 @@ Examples:
             results.push({ file: files[i]!, error: rowError(p.reason, 'read') });
           });
           for (const r of results.slice(s))
-            write(format === 'csv' ? csvRowOf(r, opts.topK, judged) : `${formatResult(r)}\n`);
+            write(
+              format === 'csv'
+                ? csvRowOf(r, opts.topK, judged)
+                : format === 'tsv'
+                  ? labelsRowOf(r)
+                  : `${formatResult(r)}\n`,
+            );
           progress.add(chunk.length);
         }
         progress.stop();
@@ -437,6 +456,24 @@ function csvRowOf(r: ReadResult, topK: number, judged: boolean): string {
     ...placementCells(r.reading),
     r.error && errorLine(r.error),
   ]);
+}
+
+/**
+ * `--format tsv`: `file TAB text`, the row `hcr data lines import` reads from labels.tsv (the text as read, to be
+ * corrected by hand). An image that could not be read, or a name a TSV row cannot hold, is left out and said on stderr.
+ */
+function labelsRowOf(r: ReadResult): string {
+  if (r.error) {
+    log(`left out ${r.file}: ${r.error.code} (${r.error.message})`);
+    return '';
+  }
+  if (/[\t\r\n]/.test(r.file)) {
+    log(
+      `left out ${JSON.stringify(r.file)}: a TAB or line break in its name cannot be written in labels.tsv`,
+    );
+    return '';
+  }
+  return `${r.file}\t${r.reading!.text}\n`;
 }
 
 function formatResult(r: ReadResult): string {

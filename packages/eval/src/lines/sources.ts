@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 import { isImportedLines, lineText, openLineDataset, searchDirs, sha256 } from '@hcr/data';
 import { parsePageRef, prepareLineImage } from '@hcr/image/decode';
@@ -222,7 +222,8 @@ export async function loadDevSet(
   for (const row of rows) {
     // `scan.pdf#page=2` names a page of a PDF or TIFF, as `hcr read` names its rows.
     const ref = parsePageRef(row.path);
-    const file = join(dir, ref.file);
+    // relative to the folder (the dev sets' `images/...`), or absolute (a draft `hcr read --format tsv` wrote)
+    const file = isAbsolute(ref.file) ? ref.file : join(dir, ref.file);
     try {
       const bytes = await readFile(file).catch(() => {
         throw new HcrError('IMAGE_MISSING', `${file} (listed in ${labelsFile}) does not exist.`, {
