@@ -182,9 +182,9 @@ async function trainFrom<D extends OpenedData>(
       `engine: ${engine.name} (backend '${engine.backend}'${engine.fastKernels ? ', fast training kernels' : ''}), ` +
         `${pool.size} worker thread(s), model ${config.model} (${pool.info.paramCount} parameters)${more}, run ${runId}`,
     );
-    // The workers initialise their engine silently (one line per thread would repeat): warn here, once.
     if (init && !resumed)
       log(`fine-tuning from ${init.dir} (${init.metadata.id}), peak learning rate ${config.lr}`);
+    // The workers initialise their engine silently (one line per thread would repeat): warn here, once.
     if (engine.name === 'cpu')
       log(
         'warning: engine cpu (pure JavaScript) is about 100x slower than wasm for training; use --engine wasm',
