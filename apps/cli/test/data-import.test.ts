@@ -100,6 +100,15 @@ describe('hcr data lines import', () => {
     expect(none.err).toContain(`${join(dir, 'labels.tsv')} does not exist`);
     const share = await hcr('data', 'lines', 'import', folder, '--val', '0.9');
     expect(share.err).toContain('--val must be a share of the lines from 0 to 0.5');
+    const broken = join(dir, 'broken');
+    await mkdir(broken);
+    await writeFile(join(broken, 'labels.tsv'), 'images/0.png ANTOINE\n');
+    const tsv = await hcr('data', 'lines', 'import', broken);
+    expect(tsv.code).not.toBe(0);
+    expect(tsv.err).toContain(
+      `${join(broken, 'labels.tsv')} line 1 has no TAB between path and transcription`,
+    );
+    expect(tsv.err).toContain('fix that line');
     const kind = await hcr('data', 'lines', 'import', folder, '--kind', 'poem');
     expect(kind.err).toContain('--kind must be one of name, word');
   });

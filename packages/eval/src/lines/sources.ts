@@ -186,7 +186,7 @@ export function parseLabelsTsv(text: string, file: string): { path: string; trut
           'LABELS_INVALID',
           `${file} line ${i + 1} has no TAB between path and transcription.`,
           {
-            hint: 'Each line of labels.tsv is `images/<file>` TAB `<transcription>`; restore the file from the data folder.',
+            hint: 'Each line of labels.tsv is `images/<file>` TAB `<transcription>`: fix that line (or, for a dev set, restore the file from the data folder).',
           },
         );
       rows.push({ path: line.slice(0, tab), truth: line.slice(tab + 1) });
