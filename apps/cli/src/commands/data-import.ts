@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { HcrError, labelSpace, lineAlphabet } from '@hcr/core';
 import { LINE_KINDS, writeImportedLines } from '@hcr/data';
-import { loadDevSet } from '@hcr/eval';
-import { LINE_HEIGHT } from '@hcr/model';
 import type { Command } from 'commander';
 import { assertOutputFolder, oneOf, wholeNumber } from '../flags.js';
 import { green, log, printJson } from '../output.js';
@@ -61,12 +60,25 @@ export function registerLinesImport(lines: Command): void {
         testShare: share('--test', opts.test),
         seed: wholeNumber('--seed', opts.seed, 0, 2 ** 31),
       };
+      // loaded here, not with the command list: `hcr data lines info` needs neither the decoders nor tfjs
+      const [{ loadDevSet }, { LINE_HEIGHT }, { PreparePool, prepareLineInPool }] = await Promise.all([
+        import('@hcr/eval'),
+        import('@hcr/model'),
+        import('@hcr/serve-onnx/reader'),
+      ]);
       const name = basename(dir);
       let progress: ReturnType<typeof countProgress> | undefined;
-      const set = await loadDevSet(dir, name, 'mixed', undefined, (_done, total) => {
-        progress ??= countProgress(total, 'images', { rowsOnScreen: Boolean(opts.json) });
-        progress.add(1);
-      });
+      // decoding and preprocessing in worker threads, a few images ahead of each (the lines keep the rows' order)
+      const threads = Math.max(1, Math.min(4, availableParallelism()));
+      const pool = new PreparePool(threads);
+      const set = await loadDevSet(dir, name, 'mixed', undefined, {
+        prepare: (bytes, limits) => prepareLineInPool(pool, bytes, limits),
+        concurrency: 4 * threads,
+        onRow: (_done, total) => {
+          progress ??= countProgress(total, 'images', { rowsOnScreen: Boolean(opts.json) });
+          progress.add(1);
+        },
+      }).finally(() => pool.close());
       progress?.stop();
       const skipped: Record<string, number> = {};
       for (const f of set.failed) skipped[f.code] = (skipped[f.code] ?? 0) + 1;

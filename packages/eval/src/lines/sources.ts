@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 import { isImportedLines, lineText, openLineDataset, searchDirs, sha256 } from '@hcr/data';
-import { parsePageRef, prepareLineImage } from '@hcr/image/decode';
+import { type LineLimits, type PreparedTextLine, parsePageRef, prepareLineImage } from '@hcr/image/decode';
 import { LINE_HEIGHT } from '@hcr/model';
 
 /** The field a set of lines comes from: decides which character class and lexicon apply. */
@@ -194,18 +194,28 @@ export function parseLabelsTsv(text: string, file: string): { path: string; trut
   return rows;
 }
 
+/** How `loadDevSet` prepares images: the default reads each in this thread, one after another. */
+export interface DevSetReadOptions {
+  /** Called after each row (read or failed): `hcr data lines import` shows progress with it. */
+  onRow?: (done: number, total: number) => void;
+  /** Image bytes -> a 32-px line; default @hcr/image's `prepareLineImage` (a worker pool's gives the same lines). */
+  prepare?: (bytes: Uint8Array, limits: Partial<LineLimits>) => Promise<PreparedTextLine>;
+  /** Rows prepared at once (with a pool's `prepare`: about twice its threads). Default 1. */
+  concurrency?: number;
+}
+
 /**
  * A real dev set: each image read into a 32-px line by @hcr/image's `prepareLineImage`, the same code (decoding
  * and preprocessing) as `hcr read` and the server. An image it refuses (no ink, unreadable file...) is a failed read,
- * recorded with its error code. `limit` keeps the first n rows (tests, quick looks).
+ * recorded with its error code. `limit` keeps the first n rows (tests, quick looks). Lines keep the rows' order
+ * whatever the concurrency.
  */
 export async function loadDevSet(
   dir: string,
   name: string,
   field: LineField,
   limit?: number,
-  /** Called after each row (read or failed): `hcr data lines import` shows progress with it. */
-  onRow?: (done: number, total: number) => void,
+  { onRow, prepare = prepareLineImage, concurrency = 1 }: DevSetReadOptions = {},
 ): Promise<LineSet> {
   const labelsFile = join(dir, 'labels.tsv');
   const labelsBytes = await readFile(labelsFile);
@@ -219,11 +229,13 @@ export async function loadDevSet(
     failed: [],
     labelsSha256: sha256(labelsBytes),
   };
-  for (const row of rows) {
+  /** One row as a line, or as a failed read under the error code its image was refused with. */
+  const readRow = async (row: { path: string; truth: string }): Promise<LineItem | FailedLine> => {
     // `scan.pdf#page=2` names a page of a PDF or TIFF, as `hcr read` names its rows.
     const ref = parsePageRef(row.path);
     // relative to the folder (the dev sets' `images/...`), or absolute (a draft `hcr read --format tsv` wrote)
     const file = isAbsolute(ref.file) ? ref.file : join(dir, ref.file);
+    const page = ref.page ? { page: ref.page } : {};
     try {
       const bytes = await readFile(file).catch(() => {
         throw new HcrError('IMAGE_MISSING', `${file} (listed in ${labelsFile}) does not exist.`, {
@@ -232,32 +244,24 @@ export async function loadDevSet(
       });
       // What `hcr read` and the server do with the same file: sharp's decoding (EXIF rotation, the working
       // size), then @hcr/image's preprocessLine. An image it refuses is a failed read under its error code.
-      const line = await prepareLineImage(bytes, ref.page ? { page: ref.page } : {});
+      const line = await prepare(bytes, page);
       if (line.height !== LINE_HEIGHT || line.pixels.length !== line.width * LINE_HEIGHT)
         throw new RangeError(
           `prepareLineImage gave ${line.width}x${line.height} with ${line.pixels.length} pixels for ${file}`,
         );
-      set.lines.push({
-        id: row.path,
-        truth: row.truth,
-        width: line.width,
-        pixels: line.pixels,
-        file,
-        ...(ref.page ? { page: ref.page } : {}),
-      });
+      return { id: row.path, truth: row.truth, width: line.width, pixels: line.pixels, file, ...page };
     } catch (e) {
-      const err = e as Error & { code?: string };
       if (!(e instanceof HcrError)) throw e;
-      set.failed.push({
-        id: row.path,
-        truth: row.truth,
-        code: err.code ?? 'ERROR',
-        message: err.message,
-        file,
-        ...(ref.page ? { page: ref.page } : {}),
-      });
+      return { id: row.path, truth: row.truth, code: e.code ?? 'ERROR', message: e.message, file, ...page };
     }
-    onRow?.(set.lines.length + set.failed.length, rows.length);
+  };
+  for (let start = 0; start < rows.length; start += concurrency) {
+    // a chunk's rows are prepared together, then recorded in their order
+    for (const item of await Promise.all(rows.slice(start, start + concurrency).map(readRow))) {
+      if ('code' in item) set.failed.push(item);
+      else set.lines.push(item);
+      onRow?.(set.lines.length + set.failed.length, rows.length);
+    }
   }
   return set;
 }

@@ -25,6 +25,8 @@ type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 type PdfDocument = Awaited<ReturnType<Pdfjs['getDocument']>['promise']>;
 
 let pdfjs: Promise<Pdfjs> | undefined;
+/** pdf.js' worker module (a name in a constant: pdfjs-dist ships no types for it, and pdf.js reads one export). */
+const PDFJS_WORKER = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
 
 function loadPdfjs(): Promise<Pdfjs> {
   // pdf.js parses documents in its worker module, run in this thread (a "fake worker") and imported on the first
@@ -32,7 +34,7 @@ function loadPdfjs(): Promise<Pdfjs> {
   // own hook), overlaps the two loads: the first PDF's load fell from about 1.8 s to 1.5 s here.
   pdfjs ??= Promise.all([
     import('pdfjs-dist/legacy/build/pdf.mjs'),
-    import('pdfjs-dist/legacy/build/pdf.worker.mjs'),
+    import(PDFJS_WORKER) as Promise<{ WorkerMessageHandler: unknown }>,
   ]).then(
     ([lib, worker]) => {
       (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= worker;

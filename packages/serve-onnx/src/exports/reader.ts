@@ -23,6 +23,8 @@ export {
   type LineReading,
   type TextReading,
 } from '../reader/line-reader.js';
+/** Line preparation in worker threads (`new PreparePool(threads)`, then `prepareLineInPool`; `close()` at the end). */
+export { PreparePool, prepareLineInPool } from '../reader/prepare-pool.js';
 export {
   DEFAULT_BEAM,
   DEFAULT_TOP_K,
