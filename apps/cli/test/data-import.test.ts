@@ -52,6 +52,18 @@ describe('hcr data lines import', () => {
     expect(text.out).toContain('imported from my-fields');
     expect((await hcr('data', 'lines', 'verify', '--dir', out)).code).toBe(0);
     // the same folder imported again gives the same dataset
+    // a case-sensitive import: its replay is the 62-class lines
+    const cased = await hcr(
+      'data',
+      'lines',
+      'import',
+      folder,
+      '--out',
+      join(dir, 'lines-62'),
+      '--labels',
+      '62',
+    );
+    expect(cased.err).toContain('--replay artifacts/data/lines-62 --data');
     const again = await hcr(
       'data',
       'lines',

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { HcrError, labelSpace, lineAlphabet } from '@hcr/core';
-import { LINE_KINDS, writeImportedLines } from '@hcr/data';
+import { HcrError, labelSpace, labelSpaceChoice, lineAlphabet } from '@hcr/core';
+import { defaultLinesDir, LINE_KINDS, writeImportedLines } from '@hcr/data';
 import type { Command } from 'commander';
 import { assertOutputFolder, oneOf, wholeNumber } from '../flags.js';
 import { green, log, printJson } from '../output.js';
@@ -53,7 +53,8 @@ export function registerLinesImport(lines: Command): void {
           hint: 'Pass a folder holding labels.tsv (`images/<file>` TAB `<transcription>` per line) and those images.',
         });
       if (opts.out !== undefined) assertOutputFolder(opts.out, '--out');
-      const alphabet = lineAlphabet(labelSpace(opts.labels ?? 36));
+      const space = labelSpace(opts.labels ?? 36);
+      const alphabet = lineAlphabet(space);
       const options = {
         kind: oneOf('--kind', opts.kind, LINE_KINDS),
         valShare: share('--val', opts.val),
@@ -121,8 +122,8 @@ export function registerLinesImport(lines: Command): void {
         );
       log(`  manifest sha256 ${result.manifestSha256}`);
       // replaying the synthetic lines beside one's own keeps what the reader read before (README: fine-tuning)
-      log(
-        `next: hcr train --model reader --init latest-reader --replay artifacts/data/lines --data ${result.outDir}`,
-      );
+      // (of the same label space: a 62-class import replays the 62-class lines, from a 62-class reader)
+      const replay = defaultLinesDir(labelSpaceChoice(space));
+      log(`next: hcr train --model reader --init latest-reader --replay ${replay} --data ${result.outDir}`);
     });
 }
