@@ -28,7 +28,7 @@ import { checkLabelSpace } from './start.js';
 /** Copies a line split into SharedArrayBuffers: every worker reads it without a copy of its own. */
 function shareLines(data: LineSplit, limit = 0, seed = 0): SharedLineSplit {
   if (limit > 0 && limit < data.count)
-    return shareLines(sampleLines(data, limitedSample(data.count, limit, seed)));
+    return shareLines(packLines([{ split: data, lines: limitedSample(data.count, limit, seed) }]));
   const count = data.count;
   const shared = <T extends Uint8Array | Uint16Array | Uint32Array | Float64Array>(src: T, n: number): T => {
     const Ctor = src.constructor as new (b: SharedArrayBuffer) => T;
@@ -48,71 +48,67 @@ function shareLines(data: LineSplit, limit = 0, seed = 0): SharedLineSplit {
   };
 }
 
-/** The lines `keep` names (--limit-train's sample), packed as a split of their own. */
-function sampleLines(data: LineSplit, keep: Uint32Array): LineSplit {
-  const n = keep.length;
-  const widths = new Uint16Array(n);
-  const pixelOffsets = new Float64Array(n);
-  const labelOffsets = new Uint32Array(n + 1);
+/**
+ * The named lines of each split (all of a split without `lines`), one split's after another, packed as a split of
+ * their own: --limit-train's sample, and a run's own lines followed by the replayed ones.
+ */
+function packLines(picks: readonly { split: LineSplit; lines?: ArrayLike<number> }[]): LineSplit {
+  const height = picks[0]!.split.height;
+  const chosen = picks.map(({ split, lines }) => {
+    if (split.height !== height)
+      throw new RangeError(`packLines: lines ${split.height} and ${height} px high`);
+    return { split, lines: lines ?? Array.from({ length: split.count }, (_, i) => i) };
+  });
+  let count = 0;
+  let pixelCount = 0;
+  let labelCount = 0;
+  for (const { split, lines } of chosen)
+    for (let k = 0; k < lines.length; k++) {
+      const i = lines[k]!;
+      count++;
+      pixelCount += height * split.widths[i]!;
+      labelCount += split.labelOffsets[i + 1]! - split.labelOffsets[i]!;
+    }
+  const out: LineSplit = {
+    count,
+    height,
+    widths: new Uint16Array(count),
+    pixelOffsets: new Float64Array(count),
+    pixels: new Uint8Array(pixelCount),
+    labelOffsets: new Uint32Array(count + 1),
+    labels: new Uint8Array(labelCount),
+    kinds: new Uint8Array(count),
+    glyphIds: new Int32Array(labelCount),
+  };
+  let j = 0;
   let px = 0;
-  keep.forEach((i, k) => {
-    widths[k] = data.widths[i]!;
-    pixelOffsets[k] = px;
-    px += data.height * data.widths[i]!;
-    labelOffsets[k + 1] = labelOffsets[k]! + data.labelOffsets[i + 1]! - data.labelOffsets[i]!;
-  });
-  const pixels = new Uint8Array(px);
-  const labels = new (data.labels.constructor as new (n: number) => typeof data.labels)(labelOffsets[n]!);
-  keep.forEach((i, k) => {
-    const from = data.pixelOffsets[i]!;
-    pixels.set(data.pixels.subarray(from, from + data.height * data.widths[i]!), pixelOffsets[k]!);
-    labels.set(
-      data.labels.subarray(data.labelOffsets[i]!, data.labelOffsets[i + 1]!) as never,
-      labelOffsets[k]!,
-    );
-  });
-  return { ...data, count: n, widths, pixelOffsets, pixels, labelOffsets, labels };
-}
-
-/** Two splits as one: `a`'s lines, then `b`'s (the fields the trainer reads; kinds and glyph ids follow). */
-function concatLines(a: LineSplit, b: LineSplit): LineSplit {
-  const n = a.count + b.count;
-  const join = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(
-    x: T,
-    y: T,
-    len = x.length + y.length,
-  ): T => {
-    const out = new (x.constructor as new (n: number) => T)(len);
-    out.set(x as never);
-    out.set(y as never, x.length);
-    return out;
-  };
-  const aPixels = a.count ? a.pixelOffsets[a.count - 1]! + a.height * a.widths[a.count - 1]! : 0;
-  const aLabels = a.labelOffsets[a.count]!;
-  return {
-    count: n,
-    height: a.height,
-    widths: join(a.widths.subarray(0, a.count), b.widths.subarray(0, b.count)),
-    pixelOffsets: join(
-      a.pixelOffsets.subarray(0, a.count),
-      b.pixelOffsets.subarray(0, b.count).map((o) => o + aPixels),
-    ),
-    pixels: join(a.pixels.subarray(0, aPixels), b.pixels),
-    labelOffsets: join(
-      a.labelOffsets.subarray(0, a.count),
-      b.labelOffsets.map((o) => o + aLabels),
-    ),
-    labels: join(a.labels.subarray(0, aLabels), b.labels),
-    kinds: join(a.kinds.subarray(0, a.count), b.kinds.subarray(0, b.count)),
-    glyphIds: join(a.glyphIds.subarray(0, aLabels), b.glyphIds),
-  };
+  for (const { split, lines } of chosen)
+    for (let k = 0; k < lines.length; k++, j++) {
+      const i = lines[k]!;
+      const size = height * split.widths[i]!;
+      const [from, to] = [split.labelOffsets[i]!, split.labelOffsets[i + 1]!];
+      const at = out.labelOffsets[j]!;
+      out.widths[j] = split.widths[i]!;
+      out.kinds[j] = split.kinds[i]!;
+      out.pixelOffsets[j] = px;
+      out.pixels.set(split.pixels.subarray(split.pixelOffsets[i]!, split.pixelOffsets[i]! + size), px);
+      out.labels.set(split.labels.subarray(from, to), at);
+      out.glyphIds.set(split.glyphIds.subarray(from, to), at);
+      out.labelOffsets[j + 1] = at + to - from;
+      px += size;
+    }
+  return out;
 }
 
 /**
  * Fine-tuning's rehearsal: a seeded sample of the `replay` dataset's training lines, `replayShare` of them per
  * training line of the run's own data, trained on beside it so that the reader keeps what it read before.
  */
-async function replayLines(config: TrainConfig, dataset: LineDataset, own: number): Promise<LineSplit> {
+async function replayLines(
+  config: TrainConfig,
+  dataset: LineDataset,
+  own: number,
+): Promise<{ split: LineSplit; lines: Uint32Array }> {
   const replay = await openLineDataset(config.replay);
   if (replay.alphabet.id !== dataset.alphabet.id)
     throw new HcrError(
@@ -122,7 +118,7 @@ async function replayLines(config: TrainConfig, dataset: LineDataset, own: numbe
     );
   const all = await replay.loadSplit('train');
   const n = Math.min(all.count, Math.round(config.replayShare * own));
-  return sampleLines(all, limitedSample(all.count, n, config.seed + 1));
+  return { split: all, lines: limitedSample(all.count, n, config.seed + 1) };
 }
 
 /**
@@ -247,14 +243,14 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
         (['train', 'val', 'test'] as const).map((s) => dataset.loadSplit(s)),
       );
       const replayed = config.replay ? await replayLines(config, dataset, trainData!.count) : undefined;
-      const train = replayed ? concatLines(trainData!, replayed) : trainData!;
+      const train = replayed ? packLines([{ split: trainData! }, replayed]) : trainData!;
       const splits = {
         train: shareLines(train, config.limitTrain, config.seed),
         val: shareLines(valData!),
         test: shareLines(testData!),
       };
       const { dir, manifestSha256 } = dataset;
-      const replay = replayed ? { dir: resolve(config.replay!), lines: replayed.count } : undefined;
+      const replay = replayed ? { dir: resolve(config.replay!), lines: replayed.lines.length } : undefined;
       return { dir, manifestSha256, trainCount: splits.train.count, dataset, splits, letterSource, replay };
     },
     task: ({ dataset, splits }, config) => ({
