@@ -113,7 +113,6 @@ export async function writeImportedLines(
   await checkDatasetOutput(outDir, 'lines');
 
   const leftOut: Record<string, string[]> = {};
-  const skipped: Record<string, number> = { ...options.source.skipped };
   const bySplit: Record<LineSplitName, { line: ImportLine; labels: number[] }[]> = {
     train: [],
     val: [],
@@ -126,8 +125,9 @@ export async function writeImportedLines(
     const text = foldAccents(line.text);
     const problem = textProblem(text, alphabet);
     if (problem) {
-      skipped[problem] = (skipped[problem] ?? 0) + 1;
-      leftOut[problem] = [...(leftOut[problem] ?? []), `${line.id} '${line.text}'`];
+      const rows = leftOut[problem] ?? [];
+      rows.push(`${line.id} '${line.text}'`);
+      leftOut[problem] = rows;
       continue;
     }
     const split = importSplit(line.id, seed, valShare, testShare);
@@ -174,7 +174,7 @@ export async function writeImportedLines(
         source: options.source.name,
         labelsSha256: options.source.labelsSha256,
         rows: options.source.rows,
-        skipped: Object.fromEntries(Object.entries(skipped).sort(([a], [b]) => a.localeCompare(b))),
+        skipped: leftOutCounts(options.source.skipped ?? {}, leftOut),
         seed,
         valShare,
         testShare,
@@ -197,6 +197,16 @@ export async function writeImportedLines(
     { replace: true },
   );
   return { outDir, manifest: manifest!, manifestSha256: sha256(lineManifestText(manifest!)), leftOut };
+}
+
+/** Rows left out by reason: those the caller left out, then those left out here for their text; sorted by reason. */
+function leftOutCounts(
+  before: Record<string, number>,
+  here: Record<string, string[]>,
+): Record<string, number> {
+  const counts = { ...before };
+  for (const [why, rows] of Object.entries(here)) counts[why] = (counts[why] ?? 0) + rows.length;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function packShard(
