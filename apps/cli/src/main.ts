@@ -46,6 +46,12 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register[]>
     load: async () => [(await import('./commands/train.js')).registerTrain],
   },
   {
+    name: 'finetune',
+    summary:
+      'fine-tune the reader on your own labelled lines: import, train the pair from its weights, export, read before and after',
+    load: async () => [(await import('./commands/finetune.js')).registerFinetune],
+  },
+  {
     name: 'calibrate',
     summary: 'fit the confidence calibration of a trained character model (train does it at the end)',
     load: async () => [(await import('./commands/calibrate.js')).registerCalibrate],

@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { prepareLineImage } from '@hcr/image/decode';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +13,8 @@ import { lineScan } from './support/line-synth.js';
 import { FIXTURE_MODEL } from './support/models.js';
 import { slowPdf } from './support/slow-pdf.js';
 import { photo } from './support/synth.js';
+
+const run = promisify(execFile);
 
 describe('preparation in worker threads', () => {
   let inThread: Recognizer;
@@ -186,4 +194,39 @@ describe('onnxruntime in a worker thread', () => {
       await reference.close();
     }
   });
+});
+
+describe('preparation workers in a process with V8-wide flags', () => {
+  it('start under --single-threaded-gc (hcr train and hcr finetune restart node with it)', async () => {
+    // a worker given that flag in its execArgv fails to start ("invalid execArgv flags")
+    const dir = await mkdtemp(join(tmpdir(), 'hcr-pool-gc-'));
+    try {
+      const png = join(dir, 'tax.png');
+      await writeFile(png, await lineScan('TAX'));
+      const reader = new URL('../src/exports/reader.ts', import.meta.url).href;
+      const script = `import { readFileSync } from 'node:fs';
+const { PreparePool, prepareLineInPool } = await import(${JSON.stringify(reader)});
+const pool = new PreparePool(1);
+const line = await prepareLineInPool(pool, readFileSync(${JSON.stringify(png)}));
+await pool.close();
+console.log(JSON.stringify({ width: line.width, height: line.height }));`;
+      const { stdout } = await run(
+        process.execPath,
+        [
+          '--single-threaded-gc',
+          '--conditions=source',
+          '--import',
+          'tsx',
+          '--input-type=module',
+          '-e',
+          script,
+        ],
+        { cwd: fileURLToPath(new URL('..', import.meta.url)) },
+      );
+      const inThread = await prepareLineImage(await lineScan('TAX'));
+      expect(JSON.parse(stdout)).toEqual({ width: inThread.width, height: inThread.height });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

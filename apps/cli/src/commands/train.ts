@@ -13,6 +13,7 @@ import {
   trainLines,
 } from '@hcr/train';
 import type { Command } from 'commander';
+import { stopOnInterrupt } from '../interrupt.js';
 import { log, printJson } from '../output.js';
 import {
   rerunWithSingleThreadedGc,
@@ -174,32 +175,6 @@ function warnIgnoredOnResume(config: TrainConfigInput): void {
       `hcr train --resume: ${ignored.join(', ')} ignored: a run continues with the options it started with ` +
         '(only --engine, --workers and --out apply). Train a new run (--run <id>) to change them.',
     );
-}
-
-/**
- * Ctrl-C (or SIGTERM) during training: the first stops it at the next step, with a checkpoint saved there; a
- * second, a moment later, quits at once (losing the steps since the last checkpoint). Presses within a second count as one: when
- * `hcr train` restarted itself, the terminal's SIGINT and the one the parent forwards arrive together.
- */
-function stopOnInterrupt(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  let first = 0;
-  const onInterrupt = () => {
-    const now = Date.now();
-    if (!first) {
-      first = now;
-      log('Ctrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)...');
-      controller.abort();
-    } else if (now - first > 1000) process.exit(130);
-  };
-  // SIGTERM too: `pnpm hcr train` passes Ctrl-C on to the command as SIGTERM, and a supervisor stopping the job
-  // wants its checkpoint.
-  const signals = ['SIGINT', 'SIGTERM'] as const;
-  for (const s of signals) process.on(s, onInterrupt);
-  const dispose = () => {
-    for (const s of signals) process.off(s, onInterrupt);
-  };
-  return { signal: controller.signal, dispose };
 }
 
 /** The worker threads the training will start, or undefined when the options are invalid (training says why). */

@@ -6,8 +6,10 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  * same way @hcr/train starts its workers). `--conditions=source` is inherited through execArgv.
  */
 export function workerFor(name: string, options: WorkerOptions = {}): Worker {
-  // Workers inherit the process's flags; --input-type (node -e scripts) is refused for a module file.
-  options = { execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')), ...options };
+  // Workers inherit the process's flags; --input-type (node -e scripts) is refused for a module file, and V8's
+  // process-wide flags (`hcr train` and `hcr finetune` restart with --single-threaded-gc) for any worker.
+  const refused = ['--input-type', '--single-threaded-gc'];
+  options = { execArgv: process.execArgv.filter((a) => !refused.some((r) => a.startsWith(r))), ...options };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./${name}.js`, import.meta.url), options);
   const api = import.meta.resolve('tsx/esm/api');
   const url = new URL(`./${name}.ts`, import.meta.url).href;

@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { prepareLines } from '@hcr/data';
+import { trainLines } from '@hcr/train';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lineScan } from '../../../packages/serve-onnx/test/support/line-synth.js';
+import { hcr } from './support/run-hcr.js';
+
+const dataDir = process.env.HCR_DATA_DIR ?? join(import.meta.dirname, '../../../../shared/data');
+const hasLetters = existsSync(join(dataDir, 'emnist-byclass-repack'));
+const quiet = { log: () => {}, progress: { start: () => {}, tick: () => {}, stop: () => {} } };
+
+// what the test strokes can write (A L T X 0 1 4 7)
+const TEXTS = ['TAX', 'ALT', '7104', 'LAX', 'TALL', '40', 'XL', 'AXT'];
+
+describe.skipIf(!hasLetters)('hcr finetune', () => {
+  let dir: string;
+  let runs: string;
+  let folder: string;
+  let generated: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hcr-finetune-'));
+    // two small readers trained on generated lines: the "pipeline's pair" a user starts from
+    generated = join(dir, 'generated');
+    await prepareLines({
+      dataDir,
+      config: { counts: { train: 48, val: 8, test: 8 } },
+      outDir: generated,
+      workers: 0,
+    });
+    runs = join(dir, 'runs');
+    const config = { model: 'reader', out: runs, data: generated, epochs: 1, batchSize: 8, workers: 1 };
+    await trainLines({ ...quiet, config: { ...config, seed: 1 }, run: 'base-a' });
+    await trainLines({ ...quiet, config: { ...config, seed: 2 }, run: 'base-b' });
+    // the user's own labelled lines
+    folder = join(dir, 'my-fields');
+    await mkdir(join(folder, 'images'), { recursive: true });
+    const rows: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const text = TEXTS[i % TEXTS.length]!;
+      await writeFile(join(folder, 'images', `${i}.png`), await lineScan(text, { seed: i }));
+      rows.push(`images/${i}.png\t${text}`);
+    }
+    await writeFile(join(folder, 'labels.tsv'), `${rows.join('\n')}\n`);
+  }, 120_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  const finetune = (...more: string[]) =>
+    hcr(
+      'finetune',
+      folder,
+      '--from',
+      'base-a,base-b',
+      '--out',
+      runs,
+      '--lines',
+      join(dir, 'imported'),
+      '--reports',
+      join(dir, 'reports'),
+      '--workers',
+      '1',
+      '--epochs',
+      '1',
+      ...more,
+    );
+
+  it('imports the folder, fine-tunes each reader from its weights with replay, packs them and reads before and after', async () => {
+    const r = await finetune('--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.dataset).toBe(join(dir, 'imported'));
+    expect(j.runs).toEqual([
+      { from: join(runs, 'base-a'), runDir: join(runs, 'my-fields-conv-1') },
+      { from: join(runs, 'base-b'), runDir: join(runs, 'my-fields-conv-2') },
+    ]);
+    expect(j.replay).toBe(generated); // the lines the first reader learnt from
+    for (const { from, runDir } of j.runs) {
+      const m = JSON.parse(await readFile(join(runDir, 'metadata.json'), 'utf8'));
+      expect(m.trainingConfig).toMatchObject({ init: from, replay: generated, replayShare: 1, epochs: 1 });
+      expect(m.dataManifestSha256).toBe(j.manifestSha256);
+      expect(existsSync(join(runDir, 'model.onnx'))).toBe(true);
+    }
+    // the folder's test split read by both pairs, with the same lines
+    const own = j.readings.find((x: { source: string }) => x.source === 'my-fields-test');
+    expect(own.lines).toBe(j.counts.test.lines);
+    expect(own.lines).toBeGreaterThan(0);
+    for (const side of [own.before, own.after]) {
+      expect(side.exact).toBeGreaterThanOrEqual(0);
+      expect(side.cer).toBeGreaterThanOrEqual(0);
+    }
+    expect(existsSync(join(j.reports.after, 'index.html'))).toBe(true);
+    // the packed file is a reader of two members that hcr read loads
+    const read = await hcr('read', join(folder, 'images', '0.png'), '--model', j.reader, '--json');
+    expect(read.code, read.err).toBe(0);
+    const answer = JSON.parse(read.out);
+    expect(answer.model).toContain('my-fields-conv-1');
+    expect(typeof answer.results[0].reading.text).toBe('string');
+    expect(j.reader).toBe(join(runs, 'my-fields.onnx'));
+  }, 300_000);
+
+  it('keeps finished runs of the same lines and options, and refuses to replace one trained otherwise', async () => {
+    const again = await finetune('--no-eval');
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toContain('my-fields-conv-1: trained already on these lines');
+    expect(again.err).not.toContain('fine-tuning');
+    const other = await finetune('--no-eval', '--replay-share', '2');
+    expect(other.code).not.toBe(0);
+    expect(other.err).toContain('holds another run (replayShare 1, not 2)');
+    expect(other.err).toContain('--force');
+  }, 120_000);
+
+  it('names the problem with bad input', async () => {
+    const missing = await hcr('finetune', folder, '--from', 'nowhere', '--out', runs, '--workers', '1');
+    expect(missing.err).toContain('--from nowhere: no saved model there');
+    const pipeline = await hcr('finetune', folder, '--out', join(dir, 'empty-runs'), '--workers', '1');
+    expect(pipeline.err).toContain("The pipeline's reader reader-pipeline is not under");
+    expect(pipeline.err).toContain('pnpm turbo run train eval');
+    const noLabels = await hcr(
+      'finetune',
+      join(dir, 'runs'),
+      '--from',
+      'base-a',
+      '--out',
+      runs,
+      '--workers',
+      '1',
+    );
+    expect(noLabels.err).toContain('labels.tsv does not exist');
+    const name = await hcr('finetune', folder, '--name', 'a b', '--workers', '1');
+    expect(name.err).toContain("--name 'a b' has characters");
+    const share = await hcr('finetune', folder, '--replay-share', 'lots', '--workers', '1');
+    expect(share.err).toContain("--replay-share must be a number from 0 to 100, got 'lots'");
+    for (const r of [missing, pipeline, noLabels, name, share]) expect(r.code).not.toBe(0);
+  });
+});
