@@ -224,7 +224,7 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
     return;
   }
   if (reports) {
-    log(`\n${bold('read before and after')} (exact / CER, each source's headline constraint)`);
+    log(`\n${bold('read before and after')} (exact / CER)`);
     for (const line of formatComparison(rows)) log(line);
     log(`reports: ${reports.beforeDir}, ${reports.afterDir}`);
   }
@@ -422,21 +422,30 @@ export interface ReadingRow {
   after: { exact: number; cer: number };
 }
 
-/** Each source's headline constraint, before and after (sources both reports read). */
+/**
+ * Each source's headline constraint before and after (sources both reports read), and for lines read under their
+ * field's class (the imported test split, `--kind`) that constraint too.
+ */
 export function compareReads(before: LinesReport, after: LinesReport): ReadingRow[] {
   const rows: ReadingRow[] = [];
   for (const a of after.sources) {
     const b = before.sources.find((s) => s.name === a.name);
-    const ca = a.constraints.find((c) => c.name === a.headline);
-    const cb = b?.constraints.find((c) => c.name === a.headline);
-    if (!ca || !cb) continue;
-    rows.push({
-      source: a.name,
-      constraint: a.headline,
-      lines: a.count,
-      before: { exact: cb.exactRate, cer: cb.cer },
-      after: { exact: ca.exactRate, cer: ca.cer },
-    });
+    // lines of a kind (`--kind amount`) read under its class too; `mixed` lines have none
+    const kinds = Object.keys(a.perKind ?? {});
+    const fielded = a.headline === 'none' && kinds.some((k) => k !== 'mixed');
+    const names = [a.headline, ...(fielded ? ['field'] : [])];
+    for (const name of names) {
+      const ca = a.constraints.find((c) => c.name === name);
+      const cb = b?.constraints.find((c) => c.name === name);
+      if (!ca || !cb) continue;
+      rows.push({
+        source: a.name,
+        constraint: name,
+        lines: a.count,
+        before: { exact: cb.exactRate, cer: cb.cer },
+        after: { exact: ca.exactRate, cer: ca.cer },
+      });
+    }
   }
   return rows;
 }
