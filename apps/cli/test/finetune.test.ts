@@ -135,6 +135,23 @@ describe.skipIf(!hasLetters)('hcr finetune', () => {
     expect(name.err).toContain("--name 'a b' has characters");
     const share = await hcr('finetune', folder, '--replay-share', 'lots', '--workers', '1');
     expect(share.err).toContain("--replay-share must be a number from 0 to 100, got 'lots'");
-    for (const r of [missing, pipeline, noLabels, name, share]) expect(r.code).not.toBe(0);
+    // refused before anything is imported or trained
+    const real = await hcr(
+      'finetune',
+      folder,
+      '--from',
+      'base-a',
+      '--out',
+      runs,
+      '--lines',
+      join(dir, 'never'),
+      '--real',
+      'held-out',
+      '--workers',
+      '1',
+    );
+    expect(real.err).toContain("'held-out' does not say which field its lines are");
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+    for (const r of [missing, pipeline, noLabels, name, share, real]) expect(r.code).not.toBe(0);
   });
 });

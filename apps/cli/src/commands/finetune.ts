@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { HcrError, labelSpace } from '@hcr/core';
 import { LINE_KINDS } from '@hcr/data';
-import type { LinesReport } from '@hcr/eval';
+import type { LinesReport, RealSetSpec } from '@hcr/eval';
 import type { InitModel, TrainConfig, TrainConfigInput, TrainResult } from '@hcr/train';
 import type { Command } from 'commander';
 import { assertOutputFolder, oneOf } from '../flags.js';
@@ -31,6 +31,7 @@ interface FinetuneFlags {
   lines?: string;
   out?: string;
   reports?: string;
+  real?: string;
   eval: boolean;
   force?: boolean;
   json?: boolean;
@@ -76,6 +77,10 @@ export function registerFinetune(program: Command): void {
     .option('--lines <dir>', `where the imported lines are written (default ${IMPORTED_LINES_DIR}/<name>)`)
     .option('--out <dir>', 'runs directory (default artifacts/model)')
     .option('--reports <dir>', 'reports directory (default artifacts/reports)')
+    .option(
+      '--real <sets>',
+      'folders of labelled lines to read before and after instead of the dev sets: names=<dir>,amounts=<dir>',
+    )
     .option('--no-eval', 'skip reading before and after')
     .option('--force', 'train again over finished runs of the same name (and re-import)')
     .option('--json', 'print the runs, the packed reader and the figures before and after as JSON')
@@ -109,6 +114,8 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
     });
   const kind = oneOf('--kind', flags.kind, LINE_KINDS);
   const numbers = numberFlags(flags);
+  // checked now, not after the training
+  const real = flags.real === undefined ? undefined : (await import('@hcr/eval')).parseRealSets(flags.real);
 
   // 1. the readers to start from: they fix the label space of the import and the lines replayed
   const given = flags.from?.split(',').filter(Boolean) ?? PIPELINE_READERS;
@@ -207,7 +214,12 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
 
   // 5. the folder's test split and the dev sets, read by the pair before and after
   const reports = flags.eval
-    ? await readBeforeAndAfter(bases, members, imported.outDir, name, flags.reports)
+    ? await readBeforeAndAfter(bases, members, {
+        linesDir: imported.outDir,
+        real,
+        name,
+        reportsDir: flags.reports,
+      })
     : null;
   const rows = reports ? compareReads(reports.before, reports.after) : [];
   if (flags.json) {
@@ -378,9 +390,7 @@ async function exportMembers(members: Member[], packed: string): Promise<void> {
 async function readBeforeAndAfter(
   bases: InitModel[],
   members: Member[],
-  linesDir: string,
-  name: string,
-  reportsDir: string | undefined,
+  opts: { linesDir: string; real?: RealSetSpec[]; name: string; reportsDir?: string },
 ): Promise<{ before: LinesReport; after: LinesReport; beforeDir: string; afterDir: string }> {
   const { evaluateReader } = await import('@hcr/eval');
   const read = async (dirs: string[], reportName: string) => {
@@ -391,8 +401,9 @@ async function readBeforeAndAfter(
       run: dirs[0],
       ensemble: dirs.slice(1),
       runtime: onnx ? 'onnx' : 'tfjs',
-      linesDir,
-      outDir: reportsDir,
+      linesDir: opts.linesDir,
+      real: opts.real,
+      outDir: opts.reportsDir,
       reportName,
       force: true,
       log,
@@ -400,11 +411,11 @@ async function readBeforeAndAfter(
   };
   const before = await read(
     bases.map((b) => b.dir),
-    `finetune-${name}-before`,
+    `finetune-${opts.name}-before`,
   );
   const after = await read(
     members.map((m) => m.runDir),
-    `finetune-${name}-after`,
+    `finetune-${opts.name}-after`,
   );
   return {
     before: before.report,
