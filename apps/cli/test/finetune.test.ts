@@ -94,6 +94,13 @@ describe.skipIf(!hasLetters)('hcr finetune', () => {
       expect(side.cer).toBeGreaterThanOrEqual(0);
     }
     expect(existsSync(join(j.reports.after, 'index.html'))).toBe(true);
+    // line by line: every test line is fixed, broken, or read alike before and after
+    expect(own.fixed + own.broken).toBeLessThanOrEqual(own.lines);
+    expect(own.pValue).toBeGreaterThan(0);
+    const comparison = JSON.parse(await readFile(join(j.reports.comparison, 'compare.json'), 'utf8'));
+    const pairedOwn = comparison.sources.find((s: { source: string }) => s.source === 'my-fields-test');
+    expect(pairedOwn.paired).toBe(true);
+    expect(pairedOwn.changed.filter((l: { change: string }) => l.change === 'fixed')).toHaveLength(own.fixed);
     // the packed file is a reader of two members that hcr read loads
     const read = await hcr('read', join(folder, 'images', '0.png'), '--model', j.reader, '--json');
     expect(read.code, read.err).toBe(0);

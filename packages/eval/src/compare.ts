@@ -110,14 +110,14 @@ async function loadReport(
   outDir: string,
 ): Promise<{ report: EvalReport; name: string; dir: string }> {
   const candidates = [resolve(ref), join(resolve(ref), 'eval.json'), join(outDir, ref, 'eval.json')];
-  // a line reader's report (lines.json) has no per-class scores to compare
+  // a line reader's report (lines.json) compares with another reader's (compareReaderReports), not with this one
   for (const dir of [resolve(ref), join(outDir, ref)])
     if (ref.endsWith('lines.json') ? await isFile(resolve(ref)) : await isFile(join(dir, 'lines.json')))
       throw new HcrError(
         'COMPARE_UNSUPPORTED',
-        `'${ref}' is a line reader's report (lines.json); --compare covers character reports (eval.json) only.`,
+        `'${ref}' is a line reader's report (lines.json), the other a character model's: --compare takes two of one kind.`,
         {
-          hint: "Open the two readers' index.html pages side by side, or compare two character runs: `hcr eval --compare <runA> <runB>`.",
+          hint: 'Compare two reader reports (`hcr eval --compare <readerA> <readerB>`) or two character reports.',
         },
       );
   for (const c of candidates) {

@@ -31,6 +31,25 @@ export {
 export { LINE_TARGETS, type LineAnchor, type LineTarget, TESSERACT_ANCHORS } from './lines/anchors.js';
 export { linePng, type ReadSample, renderLengthChart, renderReadSamples } from './lines/charts.js';
 export {
+  type ChangedLine,
+  type ConstraintComparison,
+  diffReaderReports,
+  type LoadedReaderReport,
+  loadReaderReport,
+  type PairedCounts,
+  pairedCounts,
+  type ReaderCompareReport,
+  type ReaderCompareSide,
+  type SourceComparison,
+  signTest,
+} from './lines/compare.js';
+export {
+  compareReaderReports,
+  readerCompareSummary,
+  readerReportDir,
+  renderReaderCompareHtml,
+} from './lines/compare-report.js';
+export {
   constraintsFor,
   constraintTitle,
   type LineConstraint,
@@ -42,13 +61,16 @@ export * from './lines/metrics.js';
 export { DEFAULT_LINE_BATCH, readLines } from './lines/read.js';
 export { isOnnxPath, onnxFileLineRuntime, openReaderFile, type ReaderFile } from './lines/reader-file.js';
 export { readerAlphabet } from './lines/readers.js';
-export type {
-  ConstraintReport,
-  LineExample,
-  LineSourceReport,
-  LinesReport,
-  LinesTiming,
-  ReaderModelSection,
+export {
+  type ConstraintReport,
+  type LineExample,
+  type LineReadsFile,
+  type LineSourceReport,
+  type LinesReport,
+  type LinesTiming,
+  READS_JSON,
+  type ReaderModelSection,
+  type SourceReads,
 } from './lines/report.js';
 export {
   ensembleLineRuntime,

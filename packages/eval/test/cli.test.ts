@@ -108,6 +108,50 @@ describe('hcr eval (CLI)', () => {
     );
   });
 
+  it('--compare of two reader reports pairs their lines: fixed, broken and the sign test', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'hcr-eval-cli-readers-'));
+    const truths = ['ANNA', 'LEO', 'EVA', 'MAX'];
+    const reports = { before: ['ANNA', 'LEO', 'EUA', 'MAK'], after: ['ANNA', 'LE0', 'EVA', 'MAX'] };
+    for (const [name, texts] of Object.entries(reports)) {
+      const exact = texts.map((t, i) => (t === truths[i] ? 1 : 0));
+      const rate = exact.reduce((a: number, b) => a + b, 0) / texts.length;
+      await mkdir(join(out, name));
+      const source = { name: 'names', labelsSha256: 'x', count: 4, headline: 'letters', dir: '.' };
+      const constraints = [{ name: 'letters', exactRate: rate, cer: 0.1 }];
+      await writeFile(
+        join(out, name, 'lines.json'),
+        JSON.stringify({
+          task: 'line',
+          runtime: 'onnx',
+          model: { id: name },
+          sources: [{ ...source, constraints }],
+        }),
+      );
+      const ids = truths.map((_, i) => `images/${i}.png`);
+      const read = { texts, confidences: texts.map(() => 0.5), exact };
+      await writeFile(
+        join(out, name, 'reads.json'),
+        JSON.stringify({
+          formatVersion: 1,
+          model: name,
+          sources: { names: { ids, truths, reads: { letters: read } } },
+        }),
+      );
+    }
+    const r = await hcr(['eval', '--compare', 'before', 'after', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toMatch(/^before \(A\) vs after \(B\): exact \/ CER/);
+    expect(lines[2]).toMatch(/^names +letters +4 +50\.00% \/ 10\.00% +75\.00% \/ 10\.00% +2 +1 +1\.000$/);
+    expect(r.stdout).toContain(`Comparison: ${join(out, 'compare-before-vs-after', 'index.html')}`);
+    const json = await hcr(['eval', '--compare', 'before', 'after', '--out', out, '--json', '--force']);
+    expect(JSON.parse(json.stdout).sources[0].changed.map((l: { id: string }) => l.id)).toEqual([
+      'images/2.png',
+      'images/3.png',
+      'images/1.png',
+    ]);
+  });
+
   it('exits non-zero with the fix for bad input, writing nothing', async () => {
     const out = await mkdtemp(join(tmpdir(), 'hcr-eval-cli-bad-'));
     const unknown = await hcr(['eval', 'no-such-run', '--models', fx.modelsDir, '--out', out]);

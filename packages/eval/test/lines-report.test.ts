@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   encodeLineText,
@@ -24,6 +24,7 @@ import { createCanvas } from '@napi-rs/canvas';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareReaderReports, readerCompareSummary } from '../src/lines/compare-report.js';
 import { evaluateReader } from '../src/lines/evaluate.js';
 import { scoringText } from '../src/lines/metrics.js';
 import { readLines } from '../src/lines/read.js';
@@ -746,6 +747,63 @@ describe('the reader page on a short real set with failed reads', () => {
       'synthetic-test',
       'handwritten-amounts-dev',
     ]); // still in lines.json, with no figure
+    // reads.json: a failed read is the last line, read as '' at confidence 0, wrong
+    const reads = JSON.parse(await readFile(join(dirname(indexHtml), 'reads.json'), 'utf8'));
+    const held = reads.sources['held-out-names'];
+    expect(held.ids).toEqual(['images/name-0.jpg', 'images/name-1.jpg', 'trunc.jpg']);
+    expect(held.truths).toEqual(['ANNA', 'LEO', 'CAMILLE']);
+    for (const c of s.constraints) {
+      expect(held.reads[c.name].texts[2]).toBe('');
+      expect(held.reads[c.name].confidences[2]).toBe(0);
+      expect(held.reads[c.name].exact).toEqual([0, 0, 0]);
+    }
+  }, 60_000);
+});
+
+describe('reads.json and comparing two reader reports', () => {
+  it('records every line read under each constraint as lines.json scores it, and pairs two reports line by line', async () => {
+    const outDir = join(root, 'reports-compare');
+    const set = syntheticSet();
+    const opts = { sources: [set], runtime: 'tfjs' as const, beam: 1, outDir };
+    const first = await evaluateReader({ ...opts, run: runDir });
+    const secondDir = await saveTinyReader('reader-cmp', 5);
+    const second = await evaluateReader({ ...opts, run: secondDir });
+    for (const r of [first, second]) {
+      const reads = JSON.parse(await readFile(join(r.reportDir, 'reads.json'), 'utf8'));
+      const src = reads.sources['synthetic-test'];
+      expect(src.ids).toEqual(set.lines.map((l) => l.id));
+      expect(src.truths).toEqual(TEXTS);
+      for (const c of r.report.sources[0]!.constraints) {
+        const column = src.reads[c.name];
+        expect(column.texts).toHaveLength(TEXTS.length);
+        expect(column.exact.reduce((n: number, x: number) => n + x, 0)).toBe(c.exact);
+        // each read as the report's examples show it
+        for (const e of r.report.sources[0]!.examples.mostConfident) {
+          const read = e.reads.find((x) => x.constraint === c.name);
+          if (read) expect(column.texts[src.ids.indexOf(e.id)]).toBe(read.text);
+        }
+      }
+    }
+    const { compare, dir } = await compareReaderReports({ a: 'reader-test', b: second.reportDir, outDir });
+    expect(dir).toBe(join(outDir, 'compare-reader-test-vs-reader-cmp'));
+    const source = compare.sources[0]!;
+    expect(source).toMatchObject({ source: 'synthetic-test', paired: true, note: null });
+    for (const k of source.constraints) {
+      const p = k.paired!;
+      expect(p.fixed + p.broken + p.bothRight + p.bothWrong).toBe(TEXTS.length);
+    }
+    expect(JSON.parse(await readFile(join(dir, 'compare.json'), 'utf8'))).toEqual(compare);
+    const html = await readFile(join(dir, 'index.html'), 'utf8');
+    expect(html).toContain('<h2 id="synthetic-test">synthetic-test <small>(6 lines)</small></h2>');
+    expect(readerCompareSummary(compare, dir)).toMatch(/^synthetic-test +none +6 /m);
+    await expect(compareReaderReports({ a: 'reader-test', b: 'reader-cmp', outDir })).rejects.toMatchObject({
+      code: 'REPORT_EXISTS',
+    });
+    await expect(compareReaderReports({ a: 'reader-test', b: 'nothing-here', outDir })).rejects.toMatchObject(
+      {
+        code: 'RUN_UNKNOWN',
+      },
+    );
   }, 60_000);
 });
 

@@ -428,7 +428,7 @@ describe('hcr eval report', () => {
     expect(other.compare.dataDifferences[0]).toMatch(/^dataset .* vs d2 \(manifest ffffffffffff\)$/);
   });
 
-  it('refuses a line reader report with the reason, not "evaluate it first"', async () => {
+  it('refuses a line reader report beside a character report with the reason, not "evaluate it first"', async () => {
     const outDir = await mkdtemp(join(tmpdir(), 'hcr-eval-compare-lines-'));
     await cp(first.reportDir, join(outDir, 'chars'), { recursive: true });
     await mkdir(join(outDir, 'reader-run'));
@@ -439,7 +439,9 @@ describe('hcr eval report', () => {
     ] as const)
       await expect(compareReports({ a, b, outDir })).rejects.toMatchObject({
         code: 'COMPARE_UNSUPPORTED',
-        message: expect.stringMatching(/line reader's report .*character reports \(eval\.json\) only/),
+        message: expect.stringMatching(
+          /line reader's report .*the other a character model's: --compare takes two of one kind/,
+        ),
       });
     expect((await readdir(outDir)).sort()).toEqual(['chars', 'reader-run']);
   });

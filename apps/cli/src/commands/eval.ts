@@ -2,6 +2,7 @@ import { HcrError } from '@hcr/core';
 import { DEFAULT_DATASET_DIR } from '@hcr/data';
 import type { EngineName } from '@hcr/engine';
 import {
+  compareReaderReports,
   compareReports,
   compareSummary,
   DEFAULT_MODELS_DIR,
@@ -12,6 +13,8 @@ import {
   isOnnxPath,
   parseRealSets,
   type RuntimeChoice,
+  readerCompareSummary,
+  readerReportDir,
   readerSummary,
   resolveModelRun,
 } from '@hcr/eval';
@@ -178,7 +181,7 @@ export function registerEval(program: Command): void {
     .option('--json', 'print eval.json (or compare.json) on stdout')
     .option(
       '--compare <runs...>',
-      'compare two existing character reports (eval.json): --compare <runA> <runB>; warns when they were not measured on the same images',
+      'compare two existing reports, of character models (eval.json) or readers (lines.json, line by line: lines fixed and broken, and a sign test): --compare <A> <B>; warns when they were not measured on the same data',
     )
     .option('--beam <n>', 'line reader: beam width of the CTC decoder, 1..64 (default 8)')
     .option('--lines <dir>', 'line reader: synthetic line dataset (default artifacts/data/lines)')
@@ -206,6 +209,20 @@ export function registerEval(program: Command): void {
           throw new HcrError('COMPARE_USAGE', '--compare takes exactly two runs and no other run argument.', {
             hint: 'Example: `hcr eval --compare seed-20261127-1105-ab12cd hcrnet-20261127-1205-ef34ab`.',
           });
+        // two reader reports (lines.json): their sources and constraints, and line by line what changed
+        if (opts.compare.every((ref) => readerReportDir(ref, opts.out) !== null)) {
+          const { compare, dir } = await compareReaderReports({
+            a: opts.compare[0]!,
+            b: opts.compare[1]!,
+            outDir: opts.out,
+            force: opts.force,
+          });
+          for (const s of compare.sources.filter((x) => !x.paired))
+            log(`${red('warning')} ${s.source} is not compared line by line: ${s.note}.`);
+          if (opts.json) return printJson(compare);
+          process.stdout.write(`${readerCompareSummary(compare, dir)}\n`);
+          return;
+        }
         const { compare, dir } = await compareReports({
           a: opts.compare[0]!,
           b: opts.compare[1]!,

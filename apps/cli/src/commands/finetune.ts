@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { HcrError, labelSpace } from '@hcr/core';
 import { LINE_KINDS } from '@hcr/data';
-import type { LinesReport, RealSetSpec } from '@hcr/eval';
+import type { ReaderCompareReport, RealSetSpec } from '@hcr/eval';
 import type { InitModel, TrainConfig, TrainConfigInput, TrainResult } from '@hcr/train';
 import type { Command } from 'commander';
 import { assertOutputFolder, oneOf } from '../flags.js';
@@ -221,7 +221,9 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
         reportsDir: flags.reports,
       })
     : null;
-  const rows = reports ? compareReads(reports.before, reports.after) : [];
+  // the imported test split is named after its folder; lines of one kind are read under its class too
+  const fielded = kind === 'mixed' ? undefined : `${imported.manifest.imported.source}-test`;
+  const rows = reports ? readingRows(reports.compare, fielded) : [];
   if (flags.json) {
     printJson({
       dataset: imported.outDir,
@@ -231,14 +233,20 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
       reader: packed,
       replay: replay ?? null,
       readings: rows,
-      reports: reports ? { before: reports.beforeDir, after: reports.afterDir } : null,
+      reports: reports
+        ? { before: reports.beforeDir, after: reports.afterDir, comparison: reports.compareDir }
+        : null,
     });
     return;
   }
   if (reports) {
-    log(`\n${bold('read before and after')} (exact / CER)`);
+    log(
+      `\n${bold('read before and after')} (exact / CER; fixed: wrong before and right after; p: sign test of fixed against broken, large means within the noise)`,
+    );
     for (const line of formatComparison(rows)) log(line);
-    log(`reports: ${reports.beforeDir}, ${reports.afterDir}`);
+    log(
+      `reports: ${reports.beforeDir}, ${reports.afterDir}; line by line: ${join(reports.compareDir, 'index.html')}`,
+    );
   }
   log(
     `${green('ready')} ${packed}: \`hcr read <images> --model ${packed}\` or \`hcr serve --reader ${packed}\``,
@@ -391,8 +399,8 @@ async function readBeforeAndAfter(
   bases: InitModel[],
   members: Member[],
   opts: { linesDir: string; real?: RealSetSpec[]; name: string; reportsDir?: string },
-): Promise<{ before: LinesReport; after: LinesReport; beforeDir: string; afterDir: string }> {
-  const { evaluateReader } = await import('@hcr/eval');
+): Promise<{ compare: ReaderCompareReport; beforeDir: string; afterDir: string; compareDir: string }> {
+  const { compareReaderReports, evaluateReader } = await import('@hcr/eval');
   const read = async (dirs: string[], reportName: string) => {
     // ONNX when every reader has its file (the runtime `hcr read` uses), else tfjs
     const onnx = dirs.every((d) => existsSync(join(d, 'model.onnx')));
@@ -417,12 +425,14 @@ async function readBeforeAndAfter(
     members.map((m) => m.runDir),
     `finetune-${opts.name}-after`,
   );
-  return {
-    before: before.report,
-    after: after.report,
-    beforeDir: before.reportDir,
-    afterDir: after.reportDir,
-  };
+  // line by line: which lines the fine-tuning fixed and broke, and whether that is more than noise
+  const { compare, dir } = await compareReaderReports({
+    a: before.reportDir,
+    b: after.reportDir,
+    dir: join(resolve(opts.reportsDir ?? 'artifacts/reports'), `finetune-${opts.name}`),
+    force: true,
+  });
+  return { compare, beforeDir: before.reportDir, afterDir: after.reportDir, compareDir: dir };
 }
 
 export interface ReadingRow {
@@ -431,46 +441,45 @@ export interface ReadingRow {
   lines: number;
   before: { exact: number; cer: number };
   after: { exact: number; cer: number };
+  /** Lines wrong before and right after, the other way, and the sign test's p (null: not paired). */
+  fixed: number | null;
+  broken: number | null;
+  pValue: number | null;
 }
 
 /**
- * Each source's headline constraint before and after (sources both reports read), and for lines read under their
- * field's class (the imported test split, `--kind`) that constraint too.
+ * Each source's headline constraint before and after; for `fielded`, the imported test split when its lines are
+ * of one kind (`--kind amount`), its class too (`field`).
  */
-export function compareReads(before: LinesReport, after: LinesReport): ReadingRow[] {
-  const rows: ReadingRow[] = [];
-  for (const a of after.sources) {
-    const b = before.sources.find((s) => s.name === a.name);
-    // lines of a kind (`--kind amount`) read under its class too; `mixed` lines have none
-    const kinds = Object.keys(a.perKind ?? {});
-    const fielded = a.headline === 'none' && kinds.some((k) => k !== 'mixed');
-    const names = [a.headline, ...(fielded ? ['field'] : [])];
-    for (const name of names) {
-      const ca = a.constraints.find((c) => c.name === name);
-      const cb = b?.constraints.find((c) => c.name === name);
-      if (!ca || !cb) continue;
-      rows.push({
-        source: a.name,
-        constraint: name,
-        lines: a.count,
-        before: { exact: cb.exactRate, cer: cb.cer },
-        after: { exact: ca.exactRate, cer: ca.cer },
-      });
-    }
-  }
-  return rows;
+export function readingRows(c: ReaderCompareReport, fielded?: string): ReadingRow[] {
+  return c.sources.flatMap((s) => {
+    const names = [s.headline, ...(s.source === fielded && s.headline !== 'field' ? ['field'] : [])];
+    return s.constraints
+      .filter((k) => names.includes(k.name))
+      .map((k) => ({
+        source: s.source,
+        constraint: k.name,
+        lines: s.lines,
+        before: { exact: k.a.exactRate, cer: k.a.cer },
+        after: { exact: k.b.exactRate, cer: k.b.cer },
+        fixed: k.paired?.fixed ?? null,
+        broken: k.paired?.broken ?? null,
+        pValue: k.paired?.pValue ?? null,
+      }));
+  });
 }
 
 /** The rows as a table for the terminal. */
 export function formatComparison(rows: ReadingRow[]): string[] {
   const pc = (x: number) => `${(100 * x).toFixed(2)}%`;
   const cell = (r: { exact: number; cer: number }) => `${pc(r.exact)} / ${pc(r.cer)}`.padStart(18);
+  const p = (x: number | null) => (x === null ? '-' : x < 0.001 ? '< 0.001' : x.toFixed(3));
   const width = Math.max(6, ...rows.map((r) => r.source.length));
   return [
-    `${'source'.padEnd(width)} ${'constraint'.padEnd(10)} ${'lines'.padStart(6)} ${'before'.padStart(18)} ${'after'.padStart(18)}`,
+    `${'source'.padEnd(width)} ${'constraint'.padEnd(10)} ${'lines'.padStart(6)} ${'before'.padStart(18)} ${'after'.padStart(18)} ${'fixed'.padStart(6)} ${'broken'.padStart(7)} ${'p'.padStart(8)}`,
     ...rows.map(
       (r) =>
-        `${r.source.padEnd(width)} ${r.constraint.padEnd(10)} ${String(r.lines).padStart(6)} ${cell(r.before)} ${cell(r.after)}`,
+        `${r.source.padEnd(width)} ${r.constraint.padEnd(10)} ${String(r.lines).padStart(6)} ${cell(r.before)} ${cell(r.after)} ${String(r.fixed ?? '-').padStart(6)} ${String(r.broken ?? '-').padStart(7)} ${p(r.pValue).padStart(8)}`,
     ),
   ];
 }

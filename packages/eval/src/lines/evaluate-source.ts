@@ -17,7 +17,13 @@ import {
   scoringText,
 } from './metrics.js';
 import { type ReadOutput, readLines } from './read.js';
-import type { ConstraintReport, LineSourceReport, LinesTiming, RuntimeAgreementLines } from './report.js';
+import type {
+  ConstraintReport,
+  LineSourceReport,
+  LinesTiming,
+  RuntimeAgreementLines,
+  SourceReads,
+} from './report.js';
 import { type LineRuntime, readerInfo } from './runtimes.js';
 import type { LineItem, LineSet } from './sources.js';
 
@@ -57,6 +63,8 @@ export interface SourceRun {
   timing: LinesTiming[];
   /** The headline constraint's read of every line (for the samples picture). */
   headlineReads: ReadResult[];
+  /** Every line's read under each constraint, failed reads last: the source's part of reads.json. */
+  reads: SourceReads;
 }
 
 /**
@@ -210,5 +218,31 @@ export async function evaluateSource(
     linesPerSecond: Math.round(set.lines.length / Math.max(outputs[k]!.seconds, 1e-9)),
     decode: k === 0 ? decodeTiming : [],
   }));
-  return { report, timing, headlineReads: readsBy.get(headline)! };
+  return {
+    report,
+    timing,
+    headlineReads: readsBy.get(headline)!,
+    reads: sourceReads(set, constraints, readsBy, alphabet),
+  };
+}
+
+/** Each line's read, confidence and exactness under each constraint; a failed read is '' at confidence 0, wrong. */
+function sourceReads(
+  set: LineSet,
+  constraints: LineConstraint[],
+  readsBy: Map<string, ReadResult[]>,
+  alphabet: LineAlphabet,
+): SourceReads {
+  const truths = [...set.lines.map((l) => l.truth), ...set.failed.map((f) => f.truth)];
+  const scored = truths.map((t) => scoringText(t, alphabet));
+  const reads: SourceReads['reads'] = {};
+  for (const c of constraints) {
+    const texts = [...readsBy.get(c.name)!.map((r) => r.text), ...set.failed.map(() => '')];
+    reads[c.name] = {
+      texts,
+      confidences: [...readsBy.get(c.name)!.map((r) => round6(r.confidence)), ...set.failed.map(() => 0)],
+      exact: texts.map((t, i) => (scoringText(t, alphabet) === scored[i] ? 1 : 0)),
+    };
+  }
+  return { ids: [...set.lines.map((l) => l.id), ...set.failed.map((f) => f.id)], truths, reads };
 }

@@ -26,7 +26,7 @@ import { NAME_LEXICON_LOCALES, namesLexicon } from './lexicon.js';
 import { DEFAULT_LINE_BATCH } from './read.js';
 import { isOnnxPath, onnxFileLineRuntime, openReaderFile, type ReaderFile } from './reader-file.js';
 import { checkFileOptions, ensembleRuns, makeRuntime, readerAlphabet } from './readers.js';
-import type { LinesReport, ReaderModelSection } from './report.js';
+import { type LineReadsFile, type LinesReport, READS_JSON, type ReaderModelSection } from './report.js';
 import type { LineRuntime } from './runtimes.js';
 import {
   checkDataDir,
@@ -359,6 +359,13 @@ export async function evaluateReader(opts: ReaderEvalOptions = {}): Promise<Read
       for (const [name, png] of Object.entries(pictures)) await writeFileAtomic(join(tmp, name), png);
       await writeFileAtomic(join(tmp, 'index.html'), html);
       await writeJsonAtomic(join(tmp, 'lines.json'), report);
+      const reads: LineReadsFile = {
+        formatVersion: 1,
+        model: reportId,
+        sources: Object.fromEntries(sourceRuns.map((s) => [s.report.name, s.reads])),
+      };
+      // compact: arrays of thousands of entries, one per line, would be most of a pretty-printed file
+      await writeFileAtomic(join(tmp, READS_JSON), `${JSON.stringify(reads)}\n`);
     },
     { replace: Boolean(opts.force) },
   );

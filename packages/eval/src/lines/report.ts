@@ -115,6 +115,28 @@ export interface ReaderModelSection {
   trainingMetrics?: Record<string, number>;
 }
 
+/**
+ * One source's reads, line by line (reads.json beside lines.json): what `hcr eval --compare` pairs up between two
+ * reports. Columns: the i-th entry of every array is the i-th line; failed reads come last, read as ''.
+ */
+export interface SourceReads {
+  ids: string[];
+  truths: string[];
+  /** Per constraint: each line's text, its confidence, and 1 when it is exactly right as lines.json scores it. */
+  reads: Record<string, { texts: string[]; confidences: number[]; exact: (0 | 1)[] }>;
+}
+
+/** The file beside lines.json holding every line's read. */
+export const READS_JSON = 'reads.json';
+
+/** reads.json: every line's read under every constraint, by source. */
+export interface LineReadsFile {
+  formatVersion: 1;
+  /** The report's model id (lines.json `model.id`). */
+  model: string;
+  sources: Record<string, SourceReads>;
+}
+
 export interface LinesReport {
   /** Bumped only when a field is removed, renamed or changes meaning (README: "eval.json and lines.json"). */
   formatVersion: 1;
