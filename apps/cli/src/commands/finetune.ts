@@ -241,7 +241,7 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
   }
   if (reports) {
     log(
-      `\n${bold('read before and after')} (exact / CER; fixed: wrong before and right after; p: sign test of fixed against broken, large means within the noise)`,
+      `\n${bold('read before and after')} (exact / CER; fixed: wrong before and right after; p: sign test of fixed against broken, small means the two read such lines differently)`,
     );
     for (const line of formatComparison(rows)) log(line);
     log(
@@ -425,7 +425,7 @@ async function readBeforeAndAfter(
     members.map((m) => m.runDir),
     `finetune-${opts.name}-after`,
   );
-  // line by line: which lines the fine-tuning fixed and broke, and whether that is more than noise
+  // line by line: which lines the fine-tuning fixed and broke, and whether the split is more than chance
   const { compare, dir } = await compareReaderReports({
     a: before.reportDir,
     b: after.reportDir,

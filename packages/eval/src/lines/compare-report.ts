@@ -89,7 +89,7 @@ export function readerCompareSummary(c: ReaderCompareReport, dir: string): strin
     ];
   });
   return [
-    `${c.a.name} (A) vs ${c.b.name} (B): exact / CER under each source's headline constraint; fixed: wrong in A and right in B; p: exact sign test of fixed against broken (large: within the noise)`,
+    `${c.a.name} (A) vs ${c.b.name} (B): exact / CER under each source's headline constraint; fixed: wrong in A and right in B; p: exact sign test of fixed against broken (small: these two models read such lines differently; it says nothing of training-run noise)`,
     `${'source'.padEnd(width)} ${'constraint'.padEnd(10)} ${'lines'.padStart(6)} ${'A'.padStart(18)} ${'B'.padStart(18)} ${'fixed'.padStart(6)} ${'broken'.padStart(7)} ${'p'.padStart(8)}`,
     ...rows,
     ...(c.onlyInA.length ? [`only in A: ${c.onlyInA.join(', ')}`] : []),
@@ -159,7 +159,7 @@ table.changed img{max-height:48px;max-width:360px;display:block}
 .good{color:#1a7f37;font-weight:bold}.bad{color:#c0392b;font-weight:bold}tr.fixed td:nth-child(2){color:#1a7f37}tr.broken td:nth-child(2){color:#c0392b}
 h1{overflow-wrap:anywhere}div.scroll{overflow-x:auto;max-width:100%}</style></head>
 <body><h1>${esc(c.a.name)} (A) vs ${esc(c.b.name)} (B)</h1>
-<p>A: <code>${esc(c.a.id)}</code> on ${esc(c.a.runtime)}; B: <code>${esc(c.b.id)}</code> on ${esc(c.b.runtime)}. Deltas are B minus A in percentage points. Lines are paired when both reports read the same ones: <i>fixed</i> lines are wrong in A and right in B, <i>broken</i> the other way, and <i>p</i> is the exact sign test of fixed against broken, the chance of a split at least that uneven if A and B read these lines equally well (above about 0.05, the change is within a training run's noise). ${only}</p>
+<p>A: <code>${esc(c.a.id)}</code> on ${esc(c.a.runtime)}; B: <code>${esc(c.b.id)}</code> on ${esc(c.b.runtime)}. Deltas are B minus A in percentage points. Lines are paired when both reports read the same ones: <i>fixed</i> lines are wrong in A and right in B, <i>broken</i> the other way, and <i>p</i> is the exact sign test of fixed against broken: the chance of a split at least that uneven if A and B read lines like these equally well. A small p says these two models read such lines differently; it does not say that two recipes do: two training seeds of one recipe differ by that much too (names with no constraint: 14 fixed, 32 broken, p = 0.011), so compare recipes over several seeds. ${only}</p>
 ${sections}
 </body></html>
 `;

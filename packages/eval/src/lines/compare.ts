@@ -33,7 +33,8 @@ export interface PairedCounts {
   bothWrong: number;
   /**
    * Two-sided exact sign test (McNemar's exact test) on fixed against broken: the chance of a split at least this
-   * uneven if A and B read these lines equally well. Large (say above 0.05): the change is within the noise.
+   * uneven if A and B read such lines equally well. Small (say under 0.05): these two models read such lines
+   * differently. It treats the lines as the sample, not the training: two seeds of one recipe can differ as much.
    */
   pValue: number;
 }
