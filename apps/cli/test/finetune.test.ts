@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { prepareLines } from '@hcr/data';
 import { trainLines } from '@hcr/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lineScan } from '../../../packages/serve-onnx/test/support/line-synth.js';
+import { lineScan, uniform } from '../../../packages/serve-onnx/test/support/line-synth.js';
 import { hcr } from './support/run-hcr.js';
 
 const dataDir = process.env.HCR_DATA_DIR ?? join(import.meta.dirname, '../../../../shared/data');
@@ -115,6 +115,30 @@ describe.skipIf(!hasLetters)('hcr finetune', () => {
     expect(again.code, again.err).toBe(0);
     expect(again.err).toContain('my-fields-conv-1: trained already on these lines');
     expect(again.err).not.toContain('fine-tuning');
+    // one reader: its own file is the reader written
+    const single = await hcr(
+      'finetune',
+      folder,
+      '--from',
+      'base-a',
+      '--name',
+      'single',
+      '--out',
+      runs,
+      '--lines',
+      join(dir, 'imported'),
+      '--workers',
+      '1',
+      '--epochs',
+      '1',
+      '--no-eval',
+      '--json',
+    );
+    expect(single.code, single.err).toBe(0);
+    const one = JSON.parse(single.out);
+    expect(one.runs).toEqual([{ from: join(runs, 'base-a'), runDir: join(runs, 'single-conv') }]);
+    expect(await readFile(one.reader)).toEqual(await readFile(join(runs, 'single-conv', 'model.onnx')));
+    expect(one.readings).toEqual([]);
     const other = await finetune('--no-eval', '--replay-share', '2');
     expect(other.code).not.toBe(0);
     expect(other.err).toContain('holds another run (replayShare 1, not 2)');
@@ -142,6 +166,26 @@ describe.skipIf(!hasLetters)('hcr finetune', () => {
     expect(name.err).toContain("--name 'a b' has characters");
     const share = await hcr('finetune', folder, '--replay-share', 'lots', '--workers', '1');
     expect(share.err).toContain("--replay-share must be a number from 0 to 100, got 'lots'");
+    // a folder whose every image the preprocessing refuses: nothing to train on
+    const blank = join(dir, 'blank-fields');
+    await mkdir(join(blank, 'images'), { recursive: true });
+    await writeFile(join(blank, 'images', 'blank.png'), await uniform(300, 60));
+    await writeFile(join(blank, 'labels.tsv'), 'images/blank.png\tANNA\n');
+    const empty = await hcr(
+      'finetune',
+      blank,
+      '--from',
+      'base-a',
+      '--out',
+      runs,
+      '--lines',
+      join(dir, 'blank-lines'),
+      '--workers',
+      '1',
+    );
+    expect(empty.err).toContain('No train line among the 0 lines read');
+    expect(existsSync(join(dir, 'blank-lines'))).toBe(false);
+    expect(existsSync(join(runs, 'blank-fields-conv'))).toBe(false);
     // refused before anything is imported or trained
     const real = await hcr(
       'finetune',
@@ -159,6 +203,6 @@ describe.skipIf(!hasLetters)('hcr finetune', () => {
     );
     expect(real.err).toContain("'held-out' does not say which field its lines are");
     expect(existsSync(join(dir, 'never'))).toBe(false);
-    for (const r of [missing, pipeline, noLabels, name, share, real]) expect(r.code).not.toBe(0);
+    for (const r of [missing, pipeline, noLabels, name, share, empty, real]) expect(r.code).not.toBe(0);
   });
 });

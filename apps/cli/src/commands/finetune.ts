@@ -164,10 +164,6 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
     seed: 1,
     quiet: flags.json,
   });
-  if (imported.manifest.counts.train.lines === 0)
-    throw new HcrError('IMPORT_EMPTY', `No line of ${resolve(folder)} went to training.`, {
-      hint: 'Add labelled lines (a few hundred at least; the lines left out are named above).',
-    });
 
   // 3. each reader from its weights, one after the other (each fills the cores)
   const stop = stopOnInterrupt();
