@@ -406,9 +406,25 @@ export async function compareReports(opts: CompareOptions): Promise<{ compare: C
   const [a, b] = [await loadReport(opts.a, outDir), await loadReport(opts.b, outDir)];
   const compare = diffReports(a.report, b.report, { a: a.dir, b: b.dir });
   // named by the reports, not the model ids: two reports of one model (copies, samples) compare too
-  const dir = join(outDir, `compare-${safe(a.name)}-vs-${safe(b.name)}`);
+  const dir = comparisonDir(outDir, a.name, b.name);
+  await writeComparison(dir, compare, renderCompareHtml(compare), opts.force);
+  return { compare, dir };
+}
+
+/** `<outDir>/compare-<A>-vs-<B>`: a comparison's folder, named by the two reports' folders. */
+export function comparisonDir(outDir: string, a: string, b: string): string {
+  return join(outDir, `compare-${safe(a)}-vs-${safe(b)}`);
+}
+
+/** Writes compare.json and index.html into `dir` in one step; replaces an existing comparison only with `force`. */
+export async function writeComparison(
+  dir: string,
+  compare: unknown,
+  html: string,
+  force = false,
+): Promise<void> {
   if (
-    !opts.force &&
+    !force &&
     (await stat(dir).then(
       () => true,
       () => false,
@@ -421,11 +437,10 @@ export async function compareReports(opts: CompareOptions): Promise<{ compare: C
     dir,
     async (tmp) => {
       await writeJsonAtomic(join(tmp, 'compare.json'), compare);
-      await writeFileAtomic(join(tmp, 'index.html'), renderCompareHtml(compare));
+      await writeFileAtomic(join(tmp, 'index.html'), html);
     },
-    { replace: Boolean(opts.force) },
+    { replace: force },
   );
-  return { compare, dir };
 }
 
 /** A run id as one path segment. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { HcrError, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '@hcr/core';
+import { HcrError } from '@hcr/core';
+import { comparisonDir, writeComparison } from '../compare.js';
 import { esc, pct, scrolling, VIEWPORT } from '../html.js';
 import { DEFAULT_REPORTS_DIR } from '../report.js';
 import { diffReaderReports, loadReaderReport, type ReaderCompareReport } from './compare.js';
@@ -43,31 +43,9 @@ export async function compareReaderReports(opts: {
     return dir;
   }) as [string, string];
   const compare = diffReaderReports(await loadReaderReport(a), await loadReaderReport(b));
-  const dir = opts.dir ?? join(outDir, `compare-${safe(compare.a.name)}-vs-${safe(compare.b.name)}`);
-  if (
-    !opts.force &&
-    (await stat(dir).then(
-      () => true,
-      () => false,
-    ))
-  )
-    throw new HcrError('REPORT_EXISTS', `A comparison already exists: ${dir}.`, {
-      hint: 'Pass --force to replace it.',
-    });
-  await writeDirAtomic(
-    dir,
-    async (tmp) => {
-      await writeJsonAtomic(join(tmp, 'compare.json'), compare);
-      await writeFileAtomic(join(tmp, 'index.html'), renderReaderCompareHtml(compare, dir));
-    },
-    { replace: Boolean(opts.force) },
-  );
+  const dir = opts.dir ?? comparisonDir(outDir, compare.a.name, compare.b.name);
+  await writeComparison(dir, compare, renderReaderCompareHtml(compare, dir), opts.force);
   return { compare, dir };
-}
-
-/** A report name as one path segment. */
-function safe(id: string): string {
-  return id.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
 const points = (d: number) => `${d > 0 ? '+' : ''}${(d * 100).toFixed(2)}`;
