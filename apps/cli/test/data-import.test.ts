@@ -41,6 +41,7 @@ describe('hcr data lines import', () => {
     expect(r.err).toContain(
       `next: hcr train --model reader --init latest-reader --replay artifacts/data/lines --data ${out}`,
     );
+    expect(r.err).toContain(`(or every step at once, from the folder: hcr finetune ${folder} --kind name)`);
     const info = await hcr('data', 'lines', 'info', '--dir', out, '--json');
     expect(info.code).toBe(0);
     const j = JSON.parse(info.out);
@@ -64,6 +65,7 @@ describe('hcr data lines import', () => {
       '62',
     );
     expect(cased.err).toContain('--replay artifacts/data/lines-62 --data');
+    expect(cased.err).not.toContain('hcr finetune'); // it starts from the pipeline's 36-class pair
     const again = await hcr(
       'data',
       'lines',

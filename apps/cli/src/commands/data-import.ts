@@ -76,6 +76,11 @@ export function registerLinesImport(lines: Command): void {
       // (of the same label space: a 62-class import replays the 62-class lines, from a 62-class reader)
       const replay = defaultLinesDir(labelSpaceChoice(space));
       log(`next: hcr train --model reader --init latest-reader --replay ${replay} --data ${result.outDir}`);
+      // hcr finetune starts from the pipeline's pair, a 36-class reader
+      if (space.id === 'hcr36')
+        log(
+          `  (or every step at once, from the folder: hcr finetune ${folder}${opts.kind === 'mixed' ? '' : ` --kind ${opts.kind}`})`,
+        );
     });
 }
 
