@@ -1,5 +1,6 @@
 export * from './exports/reader.js';
 export * from './exports/recognizer.js';
+export { type AddedSample, type SampleCheck, SampleStore } from './samples/store.js';
 export {
   type AppOptions,
   buildApp,

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@hcr/test-browser';
@@ -445,6 +446,52 @@ describe.skipIf(skipWithoutChromium())(
       } finally {
         await other.close();
         await cased.shutdown();
+      }
+    });
+
+    it('keeps a line with its corrected reading as an example when the server collects (hcr serve --collect)', async () => {
+      // the main server does not collect: no offer to save
+      await expect(page.locator('#sample-form').isHidden()).resolves.toBe(true);
+      const folder = await mkdtemp(join(tmpdir(), 'hcr-page-collect-'));
+      const collecting = await startServer({
+        model: RECOGNITION_MODEL,
+        reader: RANDOM_READER,
+        collect: folder,
+        port: 0,
+        intraOpThreads: 1,
+        logger: pino({ level: 'silent' }),
+      });
+      const other = await browser.newPage({ viewport: { width: 800, height: 900 } });
+      try {
+        await other.goto(`${collecting.url}/`);
+        await other.getByRole('radio', { name: 'A word or a number' }).check();
+        await waitFor(other, "/reader /.test(document.getElementById('line-title').textContent)");
+        await write(other, 'TAX');
+        const r = await reading(other);
+        await expect(other.locator('#sample-form').isVisible()).resolves.toBe(true);
+        // the box holds the reading, to correct by hand
+        await expect(other.getByLabel(/Correct the reading/).inputValue()).resolves.toBe(r.text);
+        await other.getByLabel(/Correct the reading/).fill('TAX');
+        await other.getByRole('button', { name: 'Save as an example' }).click();
+        await waitFor(other, "document.getElementById('sample-status').dataset.saved");
+        await expect(other.locator('#sample-status').textContent()).resolves.toMatch(
+          /^Saved as "TAX": 1 example kept\.$/,
+        );
+        await other.screenshot({ path: join(SHOTS, 'serve-page-collect.png') });
+        const saved = await other.locator('#sample-status').getAttribute('data-saved');
+        const rows = (await readFile(join(folder, 'labels.tsv'), 'utf8')).trim().split('\n');
+        expect(rows).toEqual([`${saved}\tTAX`]);
+        // what was kept is the canvas the reading came from: it reads the same
+        const kept = await readFile(join(folder, saved!));
+        const again = await collecting.reader!.read(kept);
+        expect(again.text).toBe(r.text);
+        // clearing the line takes the offer away with the reading
+        await other.getByRole('button', { name: 'Clear line' }).click();
+        await expect(other.locator('#sample-form').isHidden()).resolves.toBe(true);
+      } finally {
+        await other.close();
+        await collecting.shutdown();
+        await rm(folder, { recursive: true, force: true });
       }
     });
   },

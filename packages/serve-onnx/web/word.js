@@ -22,8 +22,12 @@ const alternativesTitle = document.getElementById('alternatives-title');
 const lineSeenFigure = document.getElementById('line-seen-figure');
 const lineClear = document.getElementById('line-clear');
 const lineUndo = document.getElementById('line-undo');
+const sampleForm = document.getElementById('sample-form');
+const sampleText = document.getElementById('sample-text');
+const sampleStatus = document.getElementById('sample-status');
 
 let readerLoaded = null; // null until /v1/model answers
+let collecting = false; // the server keeps corrected examples (hcr serve --collect): the page offers to save one
 let writing = false;
 let lineDirty = false;
 let lineBusy = false;
@@ -106,6 +110,8 @@ function clearReading() {
   lineChars.replaceChildren();
   alternatives.replaceChildren();
   alternativesBlock.hidden = true;
+  sampleForm.hidden = true;
+  sampleStatus.textContent = '';
   // Hidden until there is something to show, back to one line's size (lines mode makes it taller).
   lineSeenFigure.hidden = true;
   lineSeen.width = 720;
@@ -300,6 +306,12 @@ function showReading(r) {
   const unsure = !empty && r.confidence < UNSURE_BELOW;
   lineText.textContent = r.text;
   lineText.dataset.text = r.text;
+  // one line of writing can be kept as an example, its reading corrected by hand
+  if (collecting && layout === 'line') {
+    sampleText.value = r.text;
+    sampleStatus.textContent = '';
+    sampleForm.hidden = false;
+  }
   if (unsure) lineText.dataset.unsure = 'true';
   else delete lineText.dataset.unsure;
   lineChars.replaceChildren(
@@ -414,8 +426,29 @@ function offerCaseChoices(choices) {
   );
 }
 
+/** Keeps the canvas and the corrected text as an example (POST /v1/samples), and says how many there are. */
+sampleForm.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const text = sampleText.value.trim();
+  if (!text) {
+    sampleStatus.textContent = 'Type what is written first.';
+    return;
+  }
+  sampleStatus.textContent = 'Saving…';
+  linePad.toBlob(async (blob) => {
+    const r = await postImage(`/v1/samples?${new URLSearchParams({ text })}`, blob);
+    if (r === null) return;
+    sampleStatus.textContent = r.ok
+      ? `Saved as "${r.body.text}"${r.body.replaced ? ' (replacing its earlier text)' : ''}: ${r.body.examples} example${r.body.examples === 1 ? '' : 's'} kept.`
+      : r.message;
+    if (r.ok) sampleStatus.dataset.saved = r.body.file;
+    else delete sampleStatus.dataset.saved;
+  }, 'image/png');
+});
+
 onModel((m) => {
   readerLoaded = Boolean(m.reader);
+  collecting = m.collecting === true;
   readerId = m.reader?.id ?? '';
   showTitle();
   if (!m.reader) {

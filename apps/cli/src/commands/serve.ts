@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 import { loadLexicons } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
@@ -57,6 +58,10 @@ export function registerServe(program: Command): void {
       '--lexicon <name=file>',
       'word list for /v1/read?lexicon=name (one word per line; repeatable)',
       (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--collect <folder>',
+      'keep corrected examples sent to POST /v1/samples (the page: "Save as an example") in this folder, for `hcr finetune <folder>`',
     )
     .option(
       '--prepare-workers <n>',
@@ -141,6 +146,7 @@ export function registerServe(program: Command): void {
         model: characterModel(opts.model),
         reader,
         lexicons,
+        collect: opts.collect,
         prepareWorkers: opts.prepareWorkers,
         host: opts.host ?? env.HOST ?? '127.0.0.1',
         port,
@@ -167,8 +173,9 @@ export function registerServe(program: Command): void {
       const read = server.reader
         ? `reader ${server.reader.info.id}${specs.length ? `, lexicons ${server.reader.lexiconNames.join(', ')}` : ''}`
         : 'no line reader: POST /v1/read answers 404';
+      const collect = opts.collect ? `; examples kept in ${resolve(opts.collect)}` : '';
       process.stderr.write(
-        `hcr serve: ${server.url} (model ${server.recognizer.info.id}; ${read}); Ctrl-C to stop\n`,
+        `hcr serve: ${server.url} (model ${server.recognizer.info.id}; ${read}${collect}); Ctrl-C to stop\n`,
       );
     });
 }

@@ -4,6 +4,7 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { LineReader } from '../reader/line-reader.js';
 import type { Recognizer } from '../recognizer.js';
+import type { SampleStore } from '../samples/store.js';
 import type { BatcherOptions } from './batcher.js';
 import { createCharacterInference } from './inference.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -21,6 +22,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerMetricsRoute } from './routes/metrics.js';
 import { registerModelRoute } from './routes/model.js';
 import { registerPredictRoute } from './routes/predict.js';
+import { registerSamplesRoute } from './samples-route.js';
 import type { HcrFastify, Lifecycle } from './types.js';
 
 const PACKAGE_VERSION: string = createRequire(import.meta.url)('../../package.json').version;
@@ -63,6 +65,8 @@ export interface AppOptions {
   recognizer: Recognizer;
   /** The line reader behind POST /v1/read (optional: without it /v1/read says how to get one). */
   reader?: LineReader;
+  /** Where POST /v1/samples keeps corrected examples (optional: without it the route answers 404). */
+  samples?: SampleStore;
   logger: Logger;
   limits?: Partial<ServerLimits>;
   /** Micro-batching; `false` runs every request's images on their own. */
@@ -115,9 +119,10 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   registerErrors(app, limits);
   await registerStatic(app);
   registerHealthRoutes(app, { recognizer, reader, state });
-  registerModelRoute(app, { recognizer, reader, batching, limits });
+  registerModelRoute(app, { recognizer, reader, batching, limits, collecting: opts.samples !== undefined });
   registerPredictRoute(app, { recognizer, inference, limits, metrics });
   const readBatcher = registerReadRoute(app, { reader, limits, batching, metrics });
+  registerSamplesRoute(app, opts.samples);
   registerMetricsRoute(
     app,
     metrics,

@@ -283,3 +283,44 @@ export function readSchema(maxImages: number) {
     },
   };
 }
+
+const sampleText = {
+  type: 'string',
+  maxLength: 200,
+  description: 'What is written in the image: the reading, corrected where it is wrong.',
+} as const;
+
+/** POST /v1/samples: one line image and its text, kept to fine-tune the reader on (`hcr serve --collect`). */
+export const samplesSchema = {
+  summary: 'Keep a corrected example (a line image and its text) to fine-tune the reader on',
+  description:
+    'Only when the server was started with --collect <folder>: the image goes to <folder>/images/ (named by its sha256) and a row to <folder>/labels.tsv, the layout `hcr finetune <folder>` reads. The same image sent again replaces its text.',
+  tags: ['lines'],
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { text: sampleText },
+  },
+  body: {
+    content: {
+      ...rawImageBodies(`A ${IMAGE_FORMATS_TEXT} image of one line of writing (not a PDF or TIFF).`),
+      'multipart/form-data': {
+        schema: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { image: { ...binary, description: 'The line image.' }, text: sampleText },
+        },
+      },
+      'application/json': {
+        schema: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            image: { type: 'string', description: `base64 ${IMAGE_FORMATS_TEXT} (data: URLs welcome)` },
+            text: sampleText,
+          },
+        },
+      },
+    },
+  },
+};

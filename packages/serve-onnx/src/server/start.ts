@@ -1,9 +1,12 @@
+import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { HcrError } from '@hcr/core';
 import pino, { type Logger } from 'pino';
 import sharp from 'sharp';
 import { createLineReader, type LineReader } from '../reader/line-reader.js';
 import { createRecognizer, type Recognizer, type SessionTuning } from '../recognizer.js';
+import { SampleStore } from '../samples/store.js';
 import { type AppOptions, buildApp, DEFAULT_LIMITS, type HcrApp, type ServerLimits } from './app.js';
 import { checkOriginPolicy, defaultOriginPolicy, type OriginPolicy } from './plugins/origins.js';
 
@@ -17,6 +20,11 @@ export interface ServeOptions extends SessionTuning {
   reader?: string | readonly string[] | LineReader;
   /** Named word lists for /v1/read's `lexicon` option (only with a reader path). */
   lexicons?: Record<string, readonly string[]>;
+  /**
+   * A folder where POST /v1/samples keeps corrected examples (images/ and labels.tsv, what `hcr finetune` reads);
+   * needs a reader, whose alphabet the texts are checked against. Default: none (the route answers 404).
+   */
+  collect?: string;
   /**
    * Worker threads decoding and preprocessing images, for each model given as a path (characters for
    * /v1/predict, lines for /v1/read; default 1 each, 0 = on the main thread).
@@ -101,6 +109,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     await recognizer.close();
     throw e;
   }
+  let samples: SampleStore | undefined;
+  try {
+    samples = opts.collect === undefined ? undefined : await openSampleStore(opts.collect, reader);
+  } catch (e) {
+    await recognizer.close();
+    await reader?.close();
+    throw e;
+  }
   const host = opts.host ?? '127.0.0.1';
   const policy = defaultOriginPolicy(host);
   const origins: OriginPolicy = {
@@ -110,6 +126,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const hcr = await buildApp({
     recognizer,
     reader,
+    samples,
     logger,
     limits: opts.limits,
     batching: opts.batching,
@@ -176,4 +193,33 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
 function isLineReader(r: string | readonly string[] | LineReader): r is LineReader {
   return typeof r === 'object' && 'read' in r;
+}
+
+/**
+ * The collecting folder, checked at start: a reader to check texts against, a folder that can be written, and a
+ * labels.tsv (when there) that can be read. Each example's image must hold writing the reader's preprocessing takes.
+ */
+async function openSampleStore(folder: string, reader: LineReader | undefined): Promise<SampleStore> {
+  if (!reader)
+    throw new HcrError(
+      'COLLECT_NEEDS_READER',
+      `--collect ${folder} keeps examples for the line reader, and none is loaded.`,
+      {
+        hint: 'Start hcr serve with a reader (--reader <model.onnx>; after the pipeline it is loaded by itself).',
+      },
+    );
+  const store = new SampleStore(folder, reader.info.alphabet, (bytes) => reader.prepare(bytes));
+  try {
+    await mkdir(join(store.folder, 'images'), { recursive: true });
+  } catch (e) {
+    throw new HcrError(
+      'COLLECT_NOT_WRITABLE',
+      `Cannot create ${join(store.folder, 'images')}: ${(e as Error).message}.`,
+      {
+        hint: 'Pass --collect a folder you can write to.',
+      },
+    );
+  }
+  await store.rows(); // a labels.tsv it could not add to fails now, not at the first example
+  return store;
 }

@@ -8,7 +8,14 @@ import type { HcrFastify } from '../types.js';
 /** GET /v1/model: what is loaded and how it is served (models, batching, limits, the reader). */
 export function registerModelRoute(
   app: HcrFastify,
-  deps: { recognizer: Recognizer; reader?: LineReader; batching: BatcherOptions | false; limits: object },
+  deps: {
+    recognizer: Recognizer;
+    reader?: LineReader;
+    batching: BatcherOptions | false;
+    limits: object;
+    /** POST /v1/samples keeps corrected examples (`--collect`). */
+    collecting?: boolean;
+  },
 ): void {
   const rec = deps.recognizer;
   const schema = {
@@ -32,6 +39,8 @@ export function registerModelRoute(
     batching: deps.batching,
     limits: deps.limits,
     reader: deps.reader ? describeReader(deps.reader) : null,
+    // POST /v1/samples keeps corrected examples: the page offers to save one
+    collecting: deps.collecting === true,
   }));
 }
 
