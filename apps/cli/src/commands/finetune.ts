@@ -103,7 +103,7 @@ export function registerFinetune(program: Command): void {
 }
 
 async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
-  const { openInitModel, trainLines, READER_MODEL, resolveTrainConfig } = await import('@hcr/train');
+  const { openInitModel, READER_MODEL } = await import('@hcr/train');
   const out = resolve(flags.out ?? 'artifacts/model');
   if (flags.out !== undefined) assertOutputFolder(flags.out, '--out');
   if (flags.lines !== undefined) assertOutputFolder(flags.lines, '--lines');
@@ -166,42 +166,20 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
   });
 
   // 3. each reader from its weights, one after the other (each fills the cores)
-  const stop = stopOnInterrupt();
-  try {
-    for (const m of members) {
-      const config: TrainConfigInput = {
-        model: READER_MODEL,
-        init: m.base.dir,
-        context: m.base.metadata.trainingConfig.context as TrainConfigInput['context'],
-        data: imported.outDir,
-        out,
-        ...(replay ? { replay, replayShare: numbers.replayShare ?? 1 } : {}),
-        ...(numbers.epochs !== undefined ? { epochs: numbers.epochs } : {}),
-        ...(numbers.lr !== undefined ? { lr: numbers.lr } : {}),
-        ...(numbers.workers !== undefined ? { workers: numbers.workers } : {}),
-      };
-      const state = await runState(m, imported.manifestSha256, resolveTrainConfig(config), flags.force);
-      if (state === 'finished') {
-        log(`${m.runId}: trained already on these lines from ${m.base.dir} (--force trains it again)`);
-        continue;
-      }
-      log(`${bold(m.runId)}: fine-tuning ${m.base.dir}${replay ? `, replaying ${replay}` : ''}`);
-      const result: TrainResult = await trainLines({
-        config,
-        ...(state === 'unfinished' ? { resume: m.runId } : { run: m.runId, force: flags.force }),
-        log,
-        signal: stop.signal,
-      });
-      if (result.stoppedAt) {
-        log(
-          `stopped; checkpoint saved in ${result.runDir}. Run the same \`hcr finetune\` again to continue.`,
-        );
-        process.exitCode = 130;
-        return;
-      }
-    }
-  } finally {
-    stop.dispose();
+  const stopped = await trainMembers(members, {
+    data: imported.outDir,
+    manifestSha256: imported.manifestSha256,
+    out,
+    replay,
+    numbers,
+    force: flags.force,
+  });
+  if (stopped) {
+    log(`stopped; checkpoint saved in ${stopped}. Run the same \`hcr finetune\` again to continue.`);
+    // --json promises an object on stdout: a script must not read an empty one as a finished run
+    if (flags.json) printJson({ stopped: true, runDir: stopped });
+    process.exitCode = 130;
+    return;
   }
 
   // 4. each run to ONNX (checked against tfjs), then the pair packed as one reader
@@ -247,6 +225,57 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
   log(
     `${green('ready')} ${packed}: \`hcr read <images> --model ${packed}\` or \`hcr serve --reader ${packed}\``,
   );
+}
+
+/**
+ * Fine-tunes each member from its reader, one after the other: a new run, the unfinished one resumed, or a finished
+ * one kept (`runState`). Returns the run directory of one Ctrl-C stopped, else undefined.
+ */
+async function trainMembers(
+  members: Member[],
+  opts: {
+    data: string;
+    manifestSha256: string;
+    out: string;
+    replay: string | undefined;
+    numbers: ReturnType<typeof numberFlags>;
+    force?: boolean;
+  },
+): Promise<string | undefined> {
+  const { trainLines, READER_MODEL, resolveTrainConfig } = await import('@hcr/train');
+  const { numbers, replay } = opts;
+  const stop = stopOnInterrupt();
+  try {
+    for (const m of members) {
+      const config: TrainConfigInput = {
+        model: READER_MODEL,
+        init: m.base.dir,
+        context: m.base.metadata.trainingConfig.context as TrainConfigInput['context'],
+        data: opts.data,
+        out: opts.out,
+        ...(replay ? { replay, replayShare: numbers.replayShare ?? 1 } : {}),
+        ...(numbers.epochs !== undefined ? { epochs: numbers.epochs } : {}),
+        ...(numbers.lr !== undefined ? { lr: numbers.lr } : {}),
+        ...(numbers.workers !== undefined ? { workers: numbers.workers } : {}),
+      };
+      const state = await runState(m, opts.manifestSha256, resolveTrainConfig(config), opts.force);
+      if (state === 'finished') {
+        log(`${m.runId}: trained already on these lines from ${m.base.dir} (--force trains it again)`);
+        continue;
+      }
+      log(`${bold(m.runId)}: fine-tuning ${m.base.dir}${replay ? `, replaying ${replay}` : ''}`);
+      const result: TrainResult = await trainLines({
+        config,
+        ...(state === 'unfinished' ? { resume: m.runId } : { run: m.runId, force: opts.force }),
+        log,
+        signal: stop.signal,
+      });
+      if (result.stoppedAt) return result.runDir;
+    }
+    return undefined;
+  } finally {
+    stop.dispose();
+  }
 }
 
 /** --replay-share, --epochs, --lr and --workers parsed (undefined when not given). */
