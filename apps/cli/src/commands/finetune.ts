@@ -1,13 +1,11 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { HcrError, labelSpace } from '@hcr/core';
 import { LINE_KINDS } from '@hcr/data';
-import type { ReaderCompareReport, RealSetSpec } from '@hcr/eval';
-import type { InitModel, TrainConfig, TrainConfigInput, TrainResult } from '@hcr/train';
 import type { Command } from 'commander';
+import { exportMembers } from '../finetune/export-pair.js';
+import { memberRuns, replayOf, type TrainNumbers, trainMembers } from '../finetune/members.js';
+import { formatComparison, readBeforeAndAfter, readingRows } from '../finetune/readings.js';
 import { assertOutputFolder, oneOf } from '../flags.js';
-import { stopOnInterrupt } from '../interrupt.js';
 import { bold, green, log, printJson } from '../output.js';
 import {
   rerunWithSingleThreadedGc,
@@ -35,13 +33,6 @@ interface FinetuneFlags {
   eval: boolean;
   force?: boolean;
   json?: boolean;
-}
-
-/** One reader of the pair: where it starts and the run it becomes. */
-interface Member {
-  base: InitModel;
-  runId: string;
-  runDir: string;
 }
 
 /**
@@ -227,64 +218,8 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
   );
 }
 
-/**
- * Fine-tunes each member from its reader, one after the other: a new run, the unfinished one resumed, or a finished
- * one kept (`runState`). Returns the run directory of one Ctrl-C stopped, else undefined.
- */
-async function trainMembers(
-  members: Member[],
-  opts: {
-    data: string;
-    manifestSha256: string;
-    out: string;
-    replay: string | undefined;
-    numbers: ReturnType<typeof numberFlags>;
-    force?: boolean;
-  },
-): Promise<string | undefined> {
-  const { trainLines, READER_MODEL, resolveTrainConfig } = await import('@hcr/train');
-  const { numbers, replay } = opts;
-  const stop = stopOnInterrupt();
-  try {
-    for (const m of members) {
-      const config: TrainConfigInput = {
-        model: READER_MODEL,
-        init: m.base.dir,
-        context: m.base.metadata.trainingConfig.context as TrainConfigInput['context'],
-        data: opts.data,
-        out: opts.out,
-        ...(replay ? { replay, replayShare: numbers.replayShare ?? 1 } : {}),
-        ...(numbers.epochs !== undefined ? { epochs: numbers.epochs } : {}),
-        ...(numbers.lr !== undefined ? { lr: numbers.lr } : {}),
-        ...(numbers.workers !== undefined ? { workers: numbers.workers } : {}),
-      };
-      const state = await runState(m, opts.manifestSha256, resolveTrainConfig(config), opts.force);
-      if (state === 'finished') {
-        log(`${m.runId}: trained already on these lines from ${m.base.dir} (--force trains it again)`);
-        continue;
-      }
-      log(`${bold(m.runId)}: fine-tuning ${m.base.dir}${replay ? `, replaying ${replay}` : ''}`);
-      const result: TrainResult = await trainLines({
-        config,
-        ...(state === 'unfinished' ? { resume: m.runId } : { run: m.runId, force: opts.force }),
-        log,
-        signal: stop.signal,
-      });
-      if (result.stoppedAt) return result.runDir;
-    }
-    return undefined;
-  } finally {
-    stop.dispose();
-  }
-}
-
 /** --replay-share, --epochs, --lr and --workers parsed (undefined when not given). */
-function numberFlags(flags: FinetuneFlags): {
-  replayShare?: number;
-  epochs?: number;
-  lr?: number;
-  workers?: number;
-} {
+function numberFlags(flags: FinetuneFlags): TrainNumbers {
   const parse = (flag: string, raw: string | undefined, ok: (x: number) => boolean, what: string) => {
     if (raw === undefined) return undefined;
     const x = Number(raw);
@@ -315,196 +250,4 @@ function numberFlags(flags: FinetuneFlags): {
       'a whole number from 1 to 64',
     ),
   };
-}
-
-/** The line dataset a reader learnt from (its training config's data, relative to the working folder as trained). */
-function replayOf(base: InitModel): string {
-  const config = base.metadata.trainingConfig as { data?: unknown; replay?: unknown };
-  // a fine-tuned reader learnt from its own lines beside its replay: replay that again
-  const data = typeof config.replay === 'string' ? config.replay : config.data;
-  if (typeof data !== 'string' || !existsSync(join(resolve(data), 'manifest.json')))
-    throw new HcrError(
-      'REPLAY_MISSING',
-      `The lines ${base.dir} learnt from (${String(data)}) are not here.`,
-      {
-        hint: 'Prepare them (`pnpm turbo run train eval` or `hcr data lines prepare`), pass --replay <line dataset>, or --no-replay.',
-      },
-    );
-  return data;
-}
-
-/** Run ids `<name>-<context>` (conv, bilstm), numbered when two readers share a context. */
-function memberRuns(bases: InitModel[], name: string, out: string): Member[] {
-  const contexts = bases.map((b) => String(b.metadata.trainingConfig.context ?? 'conv'));
-  return bases.map((base, i) => {
-    const context = contexts[i]!;
-    const twins = contexts.filter((c) => c === context).length;
-    const nth = contexts.slice(0, i).filter((c) => c === context).length;
-    const runId = twins > 1 ? `${name}-${context}-${nth + 1}` : `${name}-${context}`;
-    return { base, runId, runDir: join(out, runId) };
-  });
-}
-
-/** The options a finished run must have trained with to be kept: anything else is another run. */
-const KEPT_OPTIONS = ['init', 'epochs', 'lr', 'replay', 'replayShare'] as const;
-
-/**
- * What is under a member's run id: nothing (train it), a checkpoint not finished (resume it: it keeps the options
- * it started with), or a saved model fine-tuned from the same reader on the same lines with the same options (keep
- * it). Anything else is refused, unless --force.
- */
-async function runState(
-  m: Member,
-  manifestSha256: string,
-  config: TrainConfig,
-  force?: boolean,
-): Promise<'new' | 'unfinished' | 'finished'> {
-  if (force || !existsSync(m.runDir)) return 'new';
-  const metadataFile = join(m.runDir, 'metadata.json');
-  if (!existsSync(metadataFile))
-    return existsSync(join(m.runDir, 'checkpoint', 'state.json')) ? 'unfinished' : 'new';
-  const metadata = JSON.parse(await readFile(metadataFile, 'utf8'));
-  const trained = (metadata.trainingConfig ?? {}) as Record<string, unknown>;
-  const differs = [
-    ...(metadata.dataManifestSha256 === manifestSha256 ? [] : ['the lines']),
-    ...KEPT_OPTIONS.filter((k) => trained[k] !== config[k]).map(
-      (k) => `${k} ${JSON.stringify(trained[k])}, not ${JSON.stringify(config[k])}`,
-    ),
-  ];
-  if (!differs.length) return 'finished';
-  throw new HcrError('RUN_EXISTS', `${m.runDir} holds another run (${differs.join('; ')}).`, {
-    hint: 'Pass --force to train it again, or --name another id.',
-  });
-}
-
-/** Each run exported to `<run>/model.onnx` (written only when it matches tfjs), then packed into `packed`. */
-async function exportMembers(members: Member[], packed: string): Promise<void> {
-  const { checkPackedEnsemble, DEFAULT_OPSET, exportModelFile, packReaderEnsemble, verifyExport, writeOnnx } =
-    await import('@hcr/export-onnx');
-  const files: { bytes: Uint8Array; name: string }[] = [];
-  for (const m of members) {
-    const { bytes, loaded } = await exportModelFile(m.runDir, { opset: DEFAULT_OPSET, inputLayout: 'nhwc' });
-    const verify = await verifyExport(loaded, bytes, { tolerance: 1e-4, samples: 8, inputLayout: 'nhwc' });
-    const worst = Math.max(...verify.checks.map((c) => c.maxAbsDiff));
-    if (!verify.passed)
-      throw new HcrError(
-        'PARITY_FAILED',
-        `${m.runId}'s ONNX export differs from tfjs by up to ${worst.toExponential(2)}.`,
-        {
-          hint: 'Report the run (this is an exporter bug); `hcr export onnx <run> --force` writes it anyway.',
-          exitCode: 2,
-        },
-      );
-    const file = join(m.runDir, 'model.onnx');
-    await writeOnnx(file, bytes);
-    files.push({ bytes, name: file });
-    log(`exported ${file} (max abs diff to tfjs ${worst.toExponential(2)})`);
-  }
-  if (files.length === 1) {
-    await writeOnnx(packed, files[0]!.bytes);
-    return;
-  }
-  const { bytes } = packReaderEnsemble(files);
-  const check = await checkPackedEnsemble(bytes, files);
-  if (!check.passed)
-    throw new HcrError(
-      'PARITY_FAILED',
-      `The packed pair differs from its readers by up to ${check.maxAbsDiff.toExponential(2)}.`,
-      {
-        hint: 'Report the runs (this is an exporter bug); read with the separate files meanwhile (--model a.onnx,b.onnx).',
-        exitCode: 2,
-      },
-    );
-  await writeOnnx(packed, bytes);
-  log(`packed ${members.map((m) => m.runId).join(' + ')} -> ${packed}`);
-}
-
-/** The imported test split (and the dev sets, when found) read by the readers started from, then by the new ones. */
-async function readBeforeAndAfter(
-  bases: InitModel[],
-  members: Member[],
-  opts: { linesDir: string; real?: RealSetSpec[]; name: string; reportsDir?: string },
-): Promise<{ compare: ReaderCompareReport; beforeDir: string; afterDir: string; compareDir: string }> {
-  const { compareReaderReports, evaluateReader } = await import('@hcr/eval');
-  const read = async (dirs: string[], reportName: string) => {
-    // ONNX when every reader has its file (the runtime `hcr read` uses), else tfjs
-    const onnx = dirs.every((d) => existsSync(join(d, 'model.onnx')));
-    log(`reading with ${dirs.map((d) => basename(d)).join(' + ')} (${onnx ? 'onnxruntime' : 'tfjs'})`);
-    return evaluateReader({
-      run: dirs[0],
-      ensemble: dirs.slice(1),
-      runtime: onnx ? 'onnx' : 'tfjs',
-      linesDir: opts.linesDir,
-      real: opts.real,
-      outDir: opts.reportsDir,
-      reportName,
-      force: true,
-      log,
-    });
-  };
-  const before = await read(
-    bases.map((b) => b.dir),
-    `finetune-${opts.name}-before`,
-  );
-  const after = await read(
-    members.map((m) => m.runDir),
-    `finetune-${opts.name}-after`,
-  );
-  // line by line: which lines the fine-tuning fixed and broke, and whether the split is more than chance
-  const { compare, dir } = await compareReaderReports({
-    a: before.reportDir,
-    b: after.reportDir,
-    dir: join(resolve(opts.reportsDir ?? 'artifacts/reports'), `finetune-${opts.name}`),
-    force: true,
-  });
-  return { compare, beforeDir: before.reportDir, afterDir: after.reportDir, compareDir: dir };
-}
-
-export interface ReadingRow {
-  source: string;
-  constraint: string;
-  lines: number;
-  before: { exact: number; cer: number };
-  after: { exact: number; cer: number };
-  /** Lines wrong before and right after, the other way, and the sign test's p (null: not paired). */
-  fixed: number | null;
-  broken: number | null;
-  pValue: number | null;
-}
-
-/**
- * Each source's headline constraint before and after; for `fielded`, the imported test split when its lines are
- * of one kind (`--kind amount`), its class too (`field`).
- */
-export function readingRows(c: ReaderCompareReport, fielded?: string): ReadingRow[] {
-  return c.sources.flatMap((s) => {
-    const names = [s.headline, ...(s.source === fielded && s.headline !== 'field' ? ['field'] : [])];
-    return s.constraints
-      .filter((k) => names.includes(k.name))
-      .map((k) => ({
-        source: s.source,
-        constraint: k.name,
-        lines: s.lines,
-        before: { exact: k.a.exactRate, cer: k.a.cer },
-        after: { exact: k.b.exactRate, cer: k.b.cer },
-        fixed: k.paired?.fixed ?? null,
-        broken: k.paired?.broken ?? null,
-        pValue: k.paired?.pValue ?? null,
-      }));
-  });
-}
-
-/** The rows as a table for the terminal. */
-export function formatComparison(rows: ReadingRow[]): string[] {
-  const pc = (x: number) => `${(100 * x).toFixed(2)}%`;
-  const cell = (r: { exact: number; cer: number }) => `${pc(r.exact)} / ${pc(r.cer)}`.padStart(18);
-  const p = (x: number | null) => (x === null ? '-' : x < 0.001 ? '< 0.001' : x.toFixed(3));
-  const width = Math.max(6, ...rows.map((r) => r.source.length));
-  return [
-    `${'source'.padEnd(width)} ${'constraint'.padEnd(10)} ${'lines'.padStart(6)} ${'before'.padStart(18)} ${'after'.padStart(18)} ${'fixed'.padStart(6)} ${'broken'.padStart(7)} ${'p'.padStart(8)}`,
-    ...rows.map(
-      (r) =>
-        `${r.source.padEnd(width)} ${r.constraint.padEnd(10)} ${String(r.lines).padStart(6)} ${cell(r.before)} ${cell(r.after)} ${String(r.fixed ?? '-').padStart(6)} ${String(r.broken ?? '-').padStart(7)} ${p(r.pValue).padStart(8)}`,
-    ),
-  ];
 }
