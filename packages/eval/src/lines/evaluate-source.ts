@@ -95,6 +95,7 @@ export async function evaluateSource(
   }
   const constraints = constraintsFor(set.field, alphabet, set.field === 'names' ? lexicon : undefined);
   const readsBy = new Map<string, ReadResult[]>();
+  const exactBy = new Map<string, boolean[]>();
   const decodeTiming: LinesTiming['decode'] = [];
   const reports: ConstraintReport[] = [];
   const decoding = { beam: opts.beam, members: runtimes[0]!.members ?? 1 };
@@ -128,12 +129,13 @@ export async function evaluateSource(
     ];
     const scores = scoreLines(pairs, { alphabet });
     const conf = primary.reads.reduce((s, r) => s + r.confidence, 0);
-    // Each read's confidence and whether it is right; failed reads count as confidence 0, wrong.
+    // Whether each read is right (reads.json keeps it too); failed reads count as confidence 0, wrong.
+    const exact = set.lines.map(
+      (line, i) => scoringText(line.truth, alphabet) === scoringText(primary.reads[i]!.text, alphabet),
+    );
+    exactBy.set(c.name, exact);
     const judged = [
-      ...set.lines.map((line, i) => ({
-        confidence: primary.reads[i]!.confidence,
-        exact: scoringText(line.truth, alphabet) === scoringText(primary.reads[i]!.text, alphabet),
-      })),
+      ...set.lines.map((_, i) => ({ confidence: primary.reads[i]!.confidence, exact: exact[i]! })),
       ...set.failed.map(() => ({ confidence: 0, exact: false })),
     ];
     reports.push({
@@ -222,27 +224,35 @@ export async function evaluateSource(
     report,
     timing,
     headlineReads: readsBy.get(headline)!,
-    reads: sourceReads(set, constraints, readsBy, alphabet),
+    reads: sourceReads(set, constraints, readsBy, exactBy, alphabet),
   };
 }
 
-/** Each line's read, confidence and exactness under each constraint; a failed read is '' at confidence 0, wrong. */
+/**
+ * Each line's read, confidence and exactness under each constraint (as lines.json scores them); a failed read is
+ * '' at confidence 0.
+ */
 function sourceReads(
   set: LineSet,
   constraints: LineConstraint[],
   readsBy: Map<string, ReadResult[]>,
+  exactBy: Map<string, boolean[]>,
   alphabet: LineAlphabet,
 ): SourceReads {
-  const truths = [...set.lines.map((l) => l.truth), ...set.failed.map((f) => f.truth)];
-  const scored = truths.map((t) => scoringText(t, alphabet));
+  // a failed read scores as '' (right only for a truth with nothing the alphabet reads)
+  const failedExact = set.failed.map((f) => (scoringText(f.truth, alphabet) === '' ? 1 : 0) as 0 | 1);
   const reads: SourceReads['reads'] = {};
   for (const c of constraints) {
-    const texts = [...readsBy.get(c.name)!.map((r) => r.text), ...set.failed.map(() => '')];
+    const lines = readsBy.get(c.name)!;
     reads[c.name] = {
-      texts,
-      confidences: [...readsBy.get(c.name)!.map((r) => round6(r.confidence)), ...set.failed.map(() => 0)],
-      exact: texts.map((t, i) => (scoringText(t, alphabet) === scored[i] ? 1 : 0)),
+      texts: [...lines.map((r) => r.text), ...set.failed.map(() => '')],
+      confidences: [...lines.map((r) => round6(r.confidence)), ...set.failed.map(() => 0)],
+      exact: [...exactBy.get(c.name)!.map((x) => (x ? 1 : 0) as 0 | 1), ...failedExact],
     };
   }
-  return { ids: [...set.lines.map((l) => l.id), ...set.failed.map((f) => f.id)], truths, reads };
+  return {
+    ids: [...set.lines.map((l) => l.id), ...set.failed.map((f) => f.id)],
+    truths: [...set.lines.map((l) => l.truth), ...set.failed.map((f) => f.truth)],
+    reads,
+  };
 }
