@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { exportMembers } from '../finetune/export-pair.js';
 import { memberRuns, replayOf, type TrainNumbers, trainMembers } from '../finetune/members.js';
 import { formatComparison, readBeforeAndAfter, readingRows } from '../finetune/readings.js';
-import { assertOutputFolder, oneOf } from '../flags.js';
+import { assertOutputFolder, oneOf, wholeNumber } from '../flags.js';
 import { bold, green, log, printJson } from '../output.js';
 import {
   rerunWithSingleThreadedGc,
@@ -236,18 +236,8 @@ function numberFlags(flags: FinetuneFlags): TrainNumbers {
       (x) => x >= 0 && x <= 100,
       'a number from 0 to 100',
     ),
-    epochs: parse(
-      '--epochs',
-      flags.epochs,
-      (x) => Number.isInteger(x) && x >= 1,
-      'a whole number of 1 or more',
-    ),
+    epochs: flags.epochs === undefined ? undefined : wholeNumber('--epochs', flags.epochs, 1, Infinity, 3),
     lr: parse('--lr', flags.lr, (x) => x > 0 && x < 1, 'a learning rate between 0 and 1'),
-    workers: parse(
-      '--workers',
-      flags.workers,
-      (x) => Number.isInteger(x) && x >= 1 && x <= 64,
-      'a whole number from 1 to 64',
-    ),
+    workers: flags.workers === undefined ? undefined : wholeNumber('--workers', flags.workers, 1, 64, 2),
   };
 }

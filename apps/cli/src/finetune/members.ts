@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 import type { InitModel, TrainConfig, TrainConfigInput, TrainResult } from '@hcr/train';
@@ -67,8 +66,9 @@ async function runState(
   const metadataFile = join(m.runDir, 'metadata.json');
   if (!existsSync(metadataFile))
     return existsSync(join(m.runDir, 'checkpoint', 'state.json')) ? 'unfinished' : 'new';
-  const metadata = JSON.parse(await readFile(metadataFile, 'utf8'));
-  const trained = (metadata.trainingConfig ?? {}) as Record<string, unknown>;
+  const { loadMetadata } = await import('@hcr/model');
+  const metadata = await loadMetadata(m.runDir);
+  const trained = metadata.trainingConfig as Record<string, unknown>;
   const differs = [
     ...(metadata.dataManifestSha256 === manifestSha256 ? [] : ['the lines']),
     ...KEPT_OPTIONS.filter((k) => trained[k] !== config[k]).map(

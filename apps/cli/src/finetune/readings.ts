@@ -11,7 +11,7 @@ export async function readBeforeAndAfter(
   members: Member[],
   opts: { linesDir: string; real?: RealSetSpec[]; name: string; reportsDir?: string },
 ): Promise<{ compare: ReaderCompareReport; beforeDir: string; afterDir: string; compareDir: string }> {
-  const { compareReaderReports, evaluateReader } = await import('@hcr/eval');
+  const { compareReaderReports, DEFAULT_REPORTS_DIR, evaluateReader } = await import('@hcr/eval');
   const read = async (dirs: string[], reportName: string) => {
     // ONNX when every reader has its file (the runtime `hcr read` uses), else tfjs
     const onnx = dirs.every((d) => existsSync(join(d, 'model.onnx')));
@@ -40,7 +40,7 @@ export async function readBeforeAndAfter(
   const { compare, dir } = await compareReaderReports({
     a: before.reportDir,
     b: after.reportDir,
-    dir: join(resolve(opts.reportsDir ?? 'artifacts/reports'), `finetune-${opts.name}`),
+    dir: join(resolve(opts.reportsDir ?? DEFAULT_REPORTS_DIR), `finetune-${opts.name}`),
     force: true,
   });
   return { compare, beforeDir: before.reportDir, afterDir: after.reportDir, compareDir: dir };
