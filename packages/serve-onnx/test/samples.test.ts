@@ -112,6 +112,17 @@ describe('POST /v1/samples (hcr serve --collect)', () => {
     await expect(
       startServer({ model: FIXTURE_MODEL, collect: join(dir, 'x'), port: 0, logger }),
     ).rejects.toMatchObject({ code: 'COLLECT_NEEDS_READER' });
+    // a folder that cannot be made: under a file
+    await writeFile(join(dir, 'a-file'), 'x');
+    await expect(
+      startServer({
+        model: FIXTURE_MODEL,
+        reader: RANDOM_READER,
+        collect: join(dir, 'a-file', 'fields'),
+        port: 0,
+        logger,
+      }),
+    ).rejects.toMatchObject({ code: 'COLLECT_NOT_WRITABLE' });
     const broken = join(dir, 'broken');
     await startServer({ model: FIXTURE_MODEL, reader: RANDOM_READER, collect: broken, port: 0, logger }).then(
       (s) => s.shutdown(),

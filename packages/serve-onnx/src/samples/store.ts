@@ -45,7 +45,7 @@ export class SampleStore {
   }
 
   /** Keeps `bytes` (an image of one line) labelled `text`; a text or image the reader cannot learn from is refused. */
-  add(bytes: Uint8Array, text: string): Promise<AddedSample> {
+  async add(bytes: Uint8Array, text: string): Promise<AddedSample> {
     const stored = this.checkText(text);
     const format = sniffImageFormat(bytes);
     if (!format || format === 'pdf' || format === 'tiff')
@@ -74,7 +74,7 @@ export class SampleStore {
     // one change to labels.tsv at a time: two examples sent together both land
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
-    return next;
+    return await next;
   }
 
   /** Rows of labels.tsv (none before the first example). */

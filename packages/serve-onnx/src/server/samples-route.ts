@@ -5,7 +5,10 @@ import { base64Images, noBody, sendError } from './http.js';
 import { samplesSchema } from './schemas.js';
 import type { HcrFastify } from './types.js';
 
-export const SAMPLES_HINT = `Send the image of the line (content-type ${IMAGE_CONTENT_TYPES.filter((t) => t !== 'application/pdf').join(', ')}) with ?text=<what is written>, or JSON {"image": "<base64>", "text": "..."}.`;
+/** Pages (PDF, TIFF) are not examples of one line: the store refuses them, so the hint does not offer them. */
+const SAMPLE_CONTENT_TYPES = IMAGE_CONTENT_TYPES.filter((t) => t !== 'application/pdf' && t !== 'image/tiff');
+
+export const SAMPLES_HINT = `Send the image of the line (content-type ${SAMPLE_CONTENT_TYPES.join(', ')}) with ?text=<what is written>, or JSON {"image": "<base64>", "text": "..."}.`;
 
 const NOT_COLLECTING_HINT =
   'Start hcr serve with --collect <folder> to keep corrected examples there (then `hcr finetune <folder>`).';
