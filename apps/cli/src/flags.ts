@@ -7,14 +7,45 @@ export function rangeInt(flag: string, max: number) {
   return (v: string): number => wholeNumber(flag, v, 1, max);
 }
 
+/** A decimal number as typed: Number() alone also reads '0x10' (16), '0b11', '' (0) and '1e400' (Infinity). */
+export const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
+
+/** Bounds of a decimal flag: `above` / `below` leave `min` / `max` themselves out. */
+export interface DecimalRange {
+  min: number;
+  max: number;
+  above?: boolean;
+  below?: boolean;
+  /** what the flag takes, in the error ("a share of the lines from 0 to 0.5"); default "a number from min to max" */
+  what?: string;
+  /** a value the hint offers: "Pass e.g. <flag> <example>." */
+  example: string;
+  hint?: string;
+}
+
+/** A flag's decimal number within `range`, or a BAD_OPTION error naming the flag, what it takes and an example. */
+export function decimalNumber(flag: string, v: string, range: DecimalRange): number {
+  const x = Number(v);
+  const { min, max, above, below } = range;
+  const inRange = (above ? x > min : x >= min) && (below ? x < max : x <= max);
+  if (DECIMAL.test(v) && Number.isFinite(x) && inRange) return x;
+  throw new HcrError(
+    'BAD_OPTION',
+    `${flag} must be ${range.what ?? `a number from ${min} to ${max}`}, got '${v}'.`,
+    {
+      hint: range.hint ?? `Pass e.g. ${flag} ${range.example}.`,
+    },
+  );
+}
+
 /** `--min-confidence`: a probability from 0 to 1, or an error naming the flag. */
 export function minConfidenceFlag(v: string): number {
-  const p = Number(v);
-  if (v.trim() === '' || !Number.isFinite(p) || p < 0 || p > 1)
-    throw new HcrError('BAD_OPTION', `--min-confidence must be a number from 0 to 1, got '${v}'.`, {
-      hint: 'Pass e.g. --min-confidence 0.8 (below it: no confident answer, to check by hand).',
-    });
-  return p;
+  return decimalNumber('--min-confidence', v, {
+    min: 0,
+    max: 1,
+    example: '0.8',
+    hint: 'Pass e.g. --min-confidence 0.8 (below it: no confident answer, to check by hand).',
+  });
 }
 
 /** A flag's value among `allowed`, or an error naming the flag and the values it takes. */

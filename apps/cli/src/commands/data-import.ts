@@ -10,7 +10,7 @@ import {
   writeImportedLines,
 } from '@hcr/data';
 import type { Command } from 'commander';
-import { assertOutputFolder, oneOf, wholeNumber } from '../flags.js';
+import { assertOutputFolder, decimalNumber, oneOf, wholeNumber } from '../flags.js';
 import { green, log, printJson } from '../output.js';
 import { countProgress } from '../progress.js';
 
@@ -19,12 +19,12 @@ export const IMPORTED_LINES_DIR = 'artifacts/data/imported';
 
 /** A share of the lines (`--val`, `--test`) from 0 to 0.5, or an error naming the flag. */
 function share(flag: string, v: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || x < 0 || x > 0.5)
-    throw new HcrError('BAD_OPTION', `${flag} must be a share of the lines from 0 to 0.5, got '${v}'.`, {
-      hint: `Pass e.g. ${flag} 0.1.`,
-    });
-  return x;
+  return decimalNumber(flag, v, {
+    min: 0,
+    max: 0.5,
+    what: 'a share of the lines from 0 to 0.5',
+    example: '0.1',
+  });
 }
 
 /**

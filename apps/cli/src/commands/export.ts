@@ -18,7 +18,7 @@ import {
 } from '@hcr/export-onnx';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Command } from 'commander';
-import { wholeNumber } from '../flags.js';
+import { decimalNumber, wholeNumber } from '../flags.js';
 import { bold, green, log, printJson, red } from '../output.js';
 
 interface ExportOnnxFlags {
@@ -74,7 +74,13 @@ export function registerExport(program: Command): void {
           hint: `Choose an opset from ${MIN_OPSET} to ${MAX_OPSET} (default ${DEFAULT_OPSET}).`,
         });
       }
-      const tolerance = positive('--tolerance', flags.tolerance);
+      const tolerance = decimalNumber('--tolerance', flags.tolerance, {
+        min: 0,
+        max: Number.POSITIVE_INFINITY,
+        above: true,
+        what: 'a positive number',
+        example: '1e-4',
+      });
       const samples = wholeNumber('--samples', flags.samples, 1, Number.POSITIVE_INFINITY, 32);
       const images = wholeNumber('--images', flags.images, 0, Number.POSITIVE_INFINITY, 512); // 0: none
       // before converting and checking, not at the write after them (EISDIR)
@@ -193,12 +199,6 @@ function assertNotDirectory(output: string, given: string): void {
     throw new HcrError('OUTPUT_IS_DIRECTORY', `${output} is a directory; -o names the ONNX file to write.`, {
       hint: `Pass a file name, e.g. -o ${join(given, 'model.onnx')}.`,
     });
-}
-
-function positive(flag: string, v: string): number {
-  const n = Number(v);
-  if (!(n > 0)) throw new HcrError('BAD_OPTION', `${flag} must be a positive number, not '${v}'.`);
-  return n;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { exportMembers } from '../finetune/export-pair.js';
 import { memberRuns, replayOf, type TrainNumbers, trainMembers } from '../finetune/members.js';
 import { formatComparison, readBeforeAndAfter, readingRows } from '../finetune/readings.js';
-import { assertOutputFolder, oneOf, wholeNumber } from '../flags.js';
+import { assertOutputFolder, decimalNumber, oneOf, wholeNumber } from '../flags.js';
 import { bold, green, log, printJson } from '../output.js';
 import {
   rerunWithSingleThreadedGc,
@@ -220,24 +220,23 @@ async function finetune(folder: string, flags: FinetuneFlags): Promise<void> {
 
 /** --replay-share, --epochs, --lr and --workers parsed (undefined when not given). */
 function numberFlags(flags: FinetuneFlags): TrainNumbers {
-  const parse = (flag: string, raw: string | undefined, ok: (x: number) => boolean, what: string) => {
-    if (raw === undefined) return undefined;
-    const x = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(x) || !ok(x))
-      throw new HcrError('BAD_OPTION', `${flag} must be ${what}, got '${raw}'.`, {
-        hint: `Pass e.g. ${flag} 1.`,
-      });
-    return x;
-  };
+  const given = <T>(raw: string | undefined, parse: (raw: string) => T) =>
+    raw === undefined ? undefined : parse(raw);
   return {
-    replayShare: parse(
-      '--replay-share',
-      flags.replayShare,
-      (x) => x >= 0 && x <= 100,
-      'a number from 0 to 100',
+    replayShare: given(flags.replayShare, (v) =>
+      decimalNumber('--replay-share', v, { min: 0, max: 100, example: '1' }),
     ),
-    epochs: flags.epochs === undefined ? undefined : wholeNumber('--epochs', flags.epochs, 1, Infinity, 3),
-    lr: parse('--lr', flags.lr, (x) => x > 0 && x < 1, 'a learning rate between 0 and 1'),
-    workers: flags.workers === undefined ? undefined : wholeNumber('--workers', flags.workers, 1, 64, 2),
+    epochs: given(flags.epochs, (v) => wholeNumber('--epochs', v, 1, Infinity, 3)),
+    lr: given(flags.lr, (v) =>
+      decimalNumber('--lr', v, {
+        min: 0,
+        max: 1,
+        above: true,
+        below: true,
+        what: 'a learning rate between 0 and 1',
+        example: '0.0005',
+      }),
+    ),
+    workers: given(flags.workers, (v) => wholeNumber('--workers', v, 1, 64, 2)),
   };
 }

@@ -13,6 +13,7 @@ import {
   trainLines,
 } from '@hcr/train';
 import type { Command } from 'commander';
+import { DECIMAL } from '../flags.js';
 import { stopOnInterrupt } from '../interrupt.js';
 import { log, printJson } from '../output.js';
 import {
@@ -25,9 +26,7 @@ import { describeStoppedRun } from './train-stopped.js';
 function number(flag: string, integer: boolean) {
   return (raw: string): number => {
     const v = Number(raw);
-    // Decimal only: Number() also reads '0x10' (16), '0b11' and '1e400' (Infinity).
-    const decimal = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(raw);
-    if (!decimal || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
+    if (!DECIMAL.test(raw) || !Number.isFinite(v) || (integer && !Number.isInteger(v)))
       throw new HcrError('TRAIN_CONFIG', `${flag} '${raw}' is not ${integer ? 'an integer' : 'a number'}.`, {
         hint: `Pass ${flag} with a ${integer ? 'whole number, e.g. 3' : 'number, e.g. 0.002'}.`,
       });
