@@ -6,6 +6,7 @@ import { prepareLines } from '@hcr/data';
 import { trainLines } from '@hcr/train';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lineScan, uniform } from '../../../packages/serve-onnx/test/support/line-synth.js';
+import { startHcr } from '../../../packages/serve-onnx/test/support/run-hcr.js';
 import { hcr } from './support/run-hcr.js';
 
 const dataDir = process.env.HCR_DATA_DIR ?? join(import.meta.dirname, '../../../../shared/data');
@@ -149,6 +150,36 @@ describe.skipIf(!hasLetters)('hcr finetune', () => {
     expect(other.err).toContain('holds another run (replayShare 1, not 2)');
     expect(other.err).toContain('--force');
   }, 120_000);
+
+  it('stops at Ctrl-C with a checkpoint, exits 130, and the same command resumes that run and goes on', async () => {
+    const args = ['finetune', folder, '--from', 'base-a,base-b', '--name', 'int', '--out', runs];
+    args.push('--lines', join(dir, 'int-lines'), '--workers', '1', '--epochs', '3', '--no-eval');
+    const { child, done } = startHcr([...args, '--json']);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    while (!stderr.includes('int-conv-1: fine-tuning') && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGINT');
+    const stopped = await done;
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(JSON.parse(stopped.stdout)).toEqual({ stopped: true, runDir: join(runs, 'int-conv-1') });
+    expect(stopped.stderr).toContain('Run the same `hcr finetune` again to continue.');
+    expect(existsSync(join(runs, 'int-conv-1', 'checkpoint'))).toBe(true);
+    expect(existsSync(join(runs, 'int-conv-2'))).toBe(false); // the second reader was not started
+    expect(existsSync(join(runs, 'int.onnx'))).toBe(false);
+
+    const again = await hcr(...args);
+    expect(again.code, again.err).toBe(0);
+    expect(again.err).toMatch(/resuming run int-conv-1 at epoch \d+, batch \d+/);
+    expect(again.err).toContain('int-conv-2: fine-tuning');
+    for (const run of ['int-conv-1', 'int-conv-2']) {
+      const m = JSON.parse(await readFile(join(runs, run, 'metadata.json'), 'utf8'));
+      expect(m.trainingConfig).toMatchObject({ epochs: 3, replay: generated });
+    }
+    expect(existsSync(join(runs, 'int.onnx'))).toBe(true);
+  }, 240_000);
 
   it('names the problem with bad input', async () => {
     const missing = await hcr('finetune', folder, '--from', 'nowhere', '--out', runs, '--workers', '1');
