@@ -173,3 +173,20 @@ export function rowNormalise(matrix: number[][]): number[][] {
 export function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
+
+/**
+ * The Wilson score interval of a proportion, `successes` of `n` (95% at the default z = 1.96), rounded to 6
+ * places: where the rate of the population the `n` items were drawn from lies. It stays inside [0, 1] and is
+ * sound at 0 or n successes, where the normal approximation gives a width of zero. A dev set of 466 names read
+ * 72% exactly gives 67.8-75.9%: a held-out set of such names may well read 2 points either side.
+ */
+export function wilsonInterval(successes: number, n: number, z = 1.96): [number, number] {
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(successes) || successes < 0 || successes > n)
+    throw new RangeError(`wilsonInterval: ${successes} successes of ${n} is not a count of a count.`);
+  if (n === 0) return [0, 1];
+  const p = successes / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return [round6(Math.max(0, centre - half)), round6(Math.min(1, centre + half))];
+}

@@ -49,6 +49,7 @@ describe('chart value labels', () => {
       count,
       cer,
       exactRate,
+      exactInterval: [0, 1] as [number, number],
       fullMatchRate: exactRate,
       exact: Math.round(exactRate * count),
       fullMatch: Math.round(exactRate * count),

@@ -15,6 +15,28 @@ import {
 } from '../src/lines/metrics.js';
 import type { LinesReport } from '../src/lines/report.js';
 import { readerSummary } from '../src/lines/summary.js';
+import { wilsonInterval } from '../src/metrics.js';
+
+describe('wilsonInterval', () => {
+  it('matches published values and stays inside [0, 1] at the ends', () => {
+    // Newcombe (1998), Statistics in Medicine 17: 81 of 263 -> 0.2553-0.3662; 0 of 10 -> 0-0.2775
+    const [low, high] = wilsonInterval(81, 263);
+    expect(low).toBeCloseTo(0.2553, 4);
+    expect(high).toBeCloseTo(0.3662, 4);
+    expect(wilsonInterval(0, 10)).toEqual([0, 0.27754]);
+    expect(wilsonInterval(10, 10)).toEqual([0.72246, 1]);
+    // the pipeline's names with letters, 336 of 466: the 70% target lies inside
+    const [lo, hi] = wilsonInterval(336, 466);
+    expect(lo).toBeLessThan(0.7);
+    expect(hi).toBeGreaterThan(0.75);
+  });
+
+  it('refuses what is not a count of a count', () => {
+    expect(() => wilsonInterval(5, 4)).toThrow(/5 successes of 4/);
+    expect(() => wilsonInterval(-1, 4)).toThrow(RangeError);
+    expect(() => wilsonInterval(1.5, 4)).toThrow(RangeError);
+  });
+});
 
 describe('line scoring forms', () => {
   it('folds case, collapses whitespace and drops characters outside the alphabet', () => {
@@ -92,6 +114,22 @@ describe('scoreLines', () => {
   it('scores nothing as zeros, not NaN', () => {
     const s = scoreLines([]);
     expect(s).toMatchObject({ count: 0, cer: 0, exactRate: 0, fullMatchRate: 0, perLength: [] });
+    expect(s.exactInterval).toEqual([0, 1]); // no lines: the rate could be anything
+  });
+
+  it('gives each exact-match rate the 95% interval its count of lines allows, overall and per length', () => {
+    const pairs = [
+      ...Array.from({ length: 3 }, () => ({ truth: 'AB', prediction: 'AB' })),
+      { truth: 'AB', prediction: 'AX' },
+      { truth: 'ABCDE', prediction: 'ABCDE' },
+    ];
+    const s = scoreLines(pairs);
+    expect(s.exactRate).toBe(0.8);
+    expect(s.exactInterval).toEqual(wilsonInterval(4, 5));
+    const short = s.perLength.find((b) => b.label === '1-2')!;
+    expect(short.exactInterval).toEqual(wilsonInterval(3, 4));
+    // one line read right says little: its interval spans most of [0, 1]
+    expect(s.perLength.find((b) => b.label === '5-6')!.exactInterval).toEqual([0.206543, 1]); // 1 / (1 + 1.96²);
   });
 
   it('groups lines by scored truth length, leaving empty buckets out', () => {
@@ -254,6 +292,7 @@ describe('the reader summary table', () => {
               count: 466,
               cer: 0.088,
               exactRate: 0.67,
+              exactInterval: [0.625989, 0.71111],
               fullMatchRate: 0.67,
               agreement: null,
               caseExactRate,
@@ -267,8 +306,8 @@ describe('the reader summary table', () => {
 
   it('adds a case-exact column for a case-sensitive reader only', () => {
     const cased = readerSummary(report(0.5193), 'index.html').split('\n');
-    expect(cased[1]).toMatch(/exact\s+case-exact\s+full/);
-    expect(cased[2]).toMatch(/67\.00%\s+51\.93%\s+67\.00%/);
+    expect(cased[1]).toMatch(/exact\s+95% CI\s+case-exact\s+full/);
+    expect(cased[2]).toMatch(/67\.00%\s+62\.6-71\.1\s+51\.93%\s+67\.00%/);
     const merged = readerSummary(report(), 'index.html');
     expect(merged).not.toContain('case-exact');
   });

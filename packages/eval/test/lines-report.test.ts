@@ -38,6 +38,7 @@ import {
   loadDevSet,
   parseRealSets,
 } from '../src/lines/sources.js';
+import { wilsonInterval } from '../src/metrics.js';
 import { resolveModelRun } from '../src/model-files.js';
 import { buildTinyModel, documentWidth, saveLayersModel, saveTinyReaderRun } from './fixtures.js';
 
@@ -487,6 +488,18 @@ describe('evaluateReader on a tiny random reader', () => {
     expect(html.match(/<table class="min-confidence"/g)).toHaveLength(json.sources.length);
     const png = await readFile(join(reportDir, report.sources[0]!.picture));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
+    // every exact-match rate with its 95% interval, in lines.json and under the rate in the table
+    for (const s of json.sources)
+      for (const c of s.constraints) {
+        expect(c.exactInterval).toEqual(wilsonInterval(c.exact, c.count));
+        const at = html.indexOf(`<tr data-source="${s.name}" data-constraint="${c.name}">`);
+        expect(at).toBeGreaterThan(0);
+        const row = html.slice(at, html.indexOf('</tr>', at));
+        const [lo, hi] = c.exactInterval.map((x) => `${(x * 100).toFixed(1)}%`);
+        expect(row).toContain(
+          `${(c.exactRate * 100).toFixed(2)}%<br><small title="95% interval">${lo}&ndash;${hi}</small>`,
+        );
+      }
   });
 
   it('renders offline in headless Chromium with every image decoded', async (ctx) => {

@@ -95,7 +95,7 @@ function resultsTable(r: LinesReport): string {
       rows.push(
         `<tr data-source="${esc(s.name)}" data-constraint="${esc(c.name)}"><td>${esc(s.name)}</td><td>${esc(c.name)}</td><td>${c.count}</td><td${miss(
           target ? c.cer > target.maxCer : false,
-        )}>${cerText(c.cer)}</td><td${miss(target ? c.exactRate < target.minExactRate : false)}>${pct(c.exactRate)}</td>${casedCell(c)}<td>${pct(
+        )}>${cerText(c.cer)}</td><td${miss(target ? c.exactRate < target.minExactRate : false)}>${pct(c.exactRate)}${intervalText(c.exactInterval)}</td>${casedCell(c)}<td>${pct(
           c.fullMatchRate,
         )}</td><td>${conf(c.meanConfidence)}</td>${agreementCell(c)}<td>${
           target ? `exact &ge; ${pct(target.minExactRate, 0)}, CER &le; ${pct(target.maxCer, 0)}` : ''
@@ -106,6 +106,11 @@ function resultsTable(r: LinesReport): string {
   return `<div class="scroll"><table id="results"><thead><tr><th>source</th><th>constraint</th><th>lines</th><th>CER</th><th>exact</th>${cased ? '<th>case-exact</th>' : ''}<th>full-string match</th><th>mean confidence</th><th>tfjs/onnx disagreements</th><th>target</th><th>Tesseract 5.3: exact / CER</th></tr></thead><tbody>${rows.join(
     '',
   )}</tbody></table></div>`;
+}
+
+/** Under an exact-match rate: its 95% interval (absent from a report written before intervals were). */
+function intervalText(i: readonly [number, number] | undefined): string {
+  return i ? `<br><small title="95% interval">${pct(i[0], 1)}&ndash;${pct(i[1], 1)}</small>` : '';
 }
 
 /** The acceptance targets in words, for the results section: which figure each is, and the bar it sets. */
@@ -415,7 +420,7 @@ ${skipped}
 <h2>Results</h2>
 <p>Scoring is case-insensitive and drops characters outside the reader's alphabet from truth and read (<code>filterLineText</code>); the full-string match drops nothing but still ignores case${
     hasCaseExact(r.sources) ? '; case-exact (a case-sensitive reader) also respects case' : ''
-  }. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. The real dev sets are never trained on.${targetsText(
+  }. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. Under each exact-match rate, its 95% interval (Wilson): where the rate of more lines like these would lie, from their count alone (466 lines: about &plusmn;4 points), so a held-out set may read anywhere inside it. The real dev sets are never trained on.${targetsText(
     r,
   )} Tesseract 5.3 figures (exact match / CER, both in %) are from the shared data's README (<code>../shared/data/README.md</code>: 300 images of each kind, <code>--psm 7</code>), beside the constraint they compare with. Names lexicon: ${esc(
     r.decoding.lexicon.source,

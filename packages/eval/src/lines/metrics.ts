@@ -1,6 +1,6 @@
 import { canonicalLineText, filterLineText, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 import { distance } from 'fastest-levenshtein';
-import { round6 } from '../metrics.js';
+import { round6, wilsonInterval } from '../metrics.js';
 
 /** One read line as scored: the transcription and what the reader answered. */
 export interface ScoredPair {
@@ -20,6 +20,11 @@ export interface LineScores {
   /** Lines whose scored prediction equals the scored truth. */
   exact: number;
   exactRate: number;
+  /**
+   * Where the exact-match rate of lines like these lies (95% Wilson interval, `wilsonInterval`): the count of
+   * lines, not the reader, decides its width (466 names: about 8 points).
+   */
+  exactInterval: [number, number];
   /** Lines that match without dropping any character (canonical, case-insensitive). */
   fullMatch: number;
   fullMatchRate: number;
@@ -141,6 +146,7 @@ function sum(scores: readonly PairScore[]): LineScores {
     cer: round6(truthChars ? edits / truthChars : 0),
     exact,
     exactRate: round6(n ? exact / n : 0),
+    exactInterval: wilsonInterval(exact, n),
     fullMatch: full,
     fullMatchRate: round6(n ? full / n : 0),
     ...(caseSensitive ? { caseExact: cased, caseExactRate: round6(n ? cased / n : 0) } : {}),
