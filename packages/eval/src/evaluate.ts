@@ -24,6 +24,7 @@ import {
   type ReliabilityBin,
   round6,
   topConfusionPairs,
+  wilsonInterval,
 } from './metrics.js';
 import { GENERALISATION_SOURCES, SOURCE_CLASSES } from './sources.js';
 
@@ -42,6 +43,8 @@ export interface GroupMetrics {
   count: number;
   /** k-way top-1 accuracy (k = the model's classes: 36, 47 or 62). */
   accuracy: number;
+  /** Its 95% Wilson interval (`wilsonInterval`): where the accuracy on more images like these would lie. */
+  accuracyInterval: [number, number];
   top3Accuracy: number;
   /** Which classes the own-class accuracy allows ('per-source' for overall: each row its source's classes). */
   ownClasses: 'digits' | 'letters' | 'per-source';
@@ -131,6 +134,7 @@ function groupMetrics(
   return {
     count: n,
     accuracy: round6(n ? matrixTrace(matrix) / n : 0),
+    accuracyInterval: wilsonInterval(matrixTrace(matrix), n),
     top3Accuracy: round6(n ? top3 / n : 0),
     ownClasses,
     ownClassAccuracy: round6(n ? own / n : 0),

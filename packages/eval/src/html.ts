@@ -269,7 +269,11 @@ export function renderIndexHtml(
   const sourceTable = `<table id="sources"><thead><tr><th>source</th><th>images</th><th>accuracy (${k}-way)</th><th>top-3</th><th>own-class accuracy</th><th>macro-F1</th><th>ECE</th><th>errors</th><th>twin share of errors</th></tr></thead><tbody>${sourceRows
     .map(
       ({ name, s }) =>
-        `<tr><td>${esc(name)}</td><td>${s.count}</td><td>${pct(s.accuracy)}</td><td>${pct(s.top3Accuracy)}</td><td>${pct(
+        `<tr><td>${esc(name)}</td><td>${s.count}</td><td>${pct(s.accuracy)}${
+          s.accuracyInterval // absent from a report written before intervals were
+            ? `<br><small title="95% interval">${pct(s.accuracyInterval[0], 1)}&ndash;${pct(s.accuracyInterval[1], 1)}</small>`
+            : ''
+        }</td><td>${pct(s.top3Accuracy)}</td><td>${pct(
           s.ownClassAccuracy,
         )} (${esc(s.ownClasses)})</td><td>${s.macroF1.toFixed(4)}</td><td>${pct(s.ece)}</td><td>${s.errors}</td><td>${pct(
           s.twinErrorShare,

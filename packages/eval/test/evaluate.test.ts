@@ -1,6 +1,7 @@
 import { classIndex, LABEL_SPACE_36, sourceId } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import { evaluatePredictions } from '../src/evaluate.js';
+import { wilsonInterval } from '../src/metrics.js';
 
 const K = 36;
 type Row = { label: string; source: Parameters<typeof sourceId>[0]; p: Record<string, number> };
@@ -53,6 +54,9 @@ describe('evaluatePredictions', () => {
 
   it('computes overall accuracy, top-3, per-source own-class accuracy and ECE', () => {
     expect(m.overall).toMatchObject({ accuracy: 0.4, top3Accuracy: 1, ownClassAccuracy: 0.8, errors: 3 });
+    // 2 of 5 right: a 95% interval wide enough to say five images prove little
+    expect(m.overall.accuracyInterval).toEqual(wilsonInterval(2, 5));
+    expect(m.sources['emnist-digits-repack']!.accuracyInterval).toEqual(wilsonInterval(1, 2));
     // confidences 0.9 (right), 0.6, 0.5, 1 (right), 0.7: gaps 0.1, 0.6, 0.5, 0, 0.7, one sample per bin
     expect(m.overall.ece).toBeCloseTo(1.9 / 5, 5);
     expect(m.calibration.ece).toBeCloseTo(1.9 / 5, 5);
