@@ -15,6 +15,13 @@ export function esc(value: unknown): string {
 
 export const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
 
+/** A rate's 95% interval under it, on one line: `56.5–60.8%` (nothing for a report written before intervals were). */
+export function intervalHtml(i: readonly [number, number] | undefined): string {
+  return i
+    ? `<br><small class="ci" title="95% interval">${(i[0] * 100).toFixed(1)}&ndash;${pct(i[1], 1)}</small>`
+    : '';
+}
+
 /** Every report page's viewport line (phones render at device width instead of a zoomed-out desktop page). */
 export const VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">';
 
@@ -41,6 +48,7 @@ export const STYLE = `
 body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
 h1{font-size:24px;margin-bottom:4px} h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
 .sub{color:#666;margin-top:0}
+.ci{white-space:nowrap;color:#555}
 .cards{display:flex;flex-wrap:wrap;gap:12px}
 .card{border:1px solid #ddd;border-radius:6px;padding:10px 14px;min-width:150px;max-width:400px}
 .card .v{font-size:26px;font-weight:bold} .card .l{color:#555;font-size:13px}
@@ -269,11 +277,7 @@ export function renderIndexHtml(
   const sourceTable = `<table id="sources"><thead><tr><th>source</th><th>images</th><th>accuracy (${k}-way)</th><th>top-3</th><th>own-class accuracy</th><th>macro-F1</th><th>ECE</th><th>errors</th><th>twin share of errors</th></tr></thead><tbody>${sourceRows
     .map(
       ({ name, s }) =>
-        `<tr><td>${esc(name)}</td><td>${s.count}</td><td>${pct(s.accuracy)}${
-          s.accuracyInterval // absent from a report written before intervals were
-            ? `<br><small title="95% interval">${pct(s.accuracyInterval[0], 1)}&ndash;${pct(s.accuracyInterval[1], 1)}</small>`
-            : ''
-        }</td><td>${pct(s.top3Accuracy)}</td><td>${pct(
+        `<tr><td>${esc(name)}</td><td>${s.count}</td><td>${pct(s.accuracy)}${intervalHtml(s.accuracyInterval)}</td><td>${pct(s.top3Accuracy)}</td><td>${pct(
           s.ownClassAccuracy,
         )} (${esc(s.ownClasses)})</td><td>${s.macroF1.toFixed(4)}</td><td>${pct(s.ece)}</td><td>${s.errors}</td><td>${pct(
           s.twinErrorShare,

@@ -495,9 +495,9 @@ describe('evaluateReader on a tiny random reader', () => {
         const at = html.indexOf(`<tr data-source="${s.name}" data-constraint="${c.name}">`);
         expect(at).toBeGreaterThan(0);
         const row = html.slice(at, html.indexOf('</tr>', at));
-        const [lo, hi] = c.exactInterval.map((x) => `${(x * 100).toFixed(1)}%`);
+        const [lo, hi] = c.exactInterval.map((x) => (x * 100).toFixed(1));
         expect(row).toContain(
-          `${(c.exactRate * 100).toFixed(2)}%<br><small title="95% interval">${lo}&ndash;${hi}</small>`,
+          `${(c.exactRate * 100).toFixed(2)}%<br><small class="ci" title="95% interval">${lo}&ndash;${hi}%</small>`,
         );
       }
   });

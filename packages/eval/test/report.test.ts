@@ -98,6 +98,14 @@ describe('hcr eval report', () => {
     expect(r.timing.runtimes.every((t) => t.imagesPerSecond > 0)).toBe(true);
     // the fixture model learned its glyphs: far above chance (1/36)
     expect(r.overall.accuracy).toBeGreaterThan(0.6);
+    // each accuracy with its 95% interval, shown under it in the source table
+    const html = await readFile(join(first.reportDir, 'index.html'), 'utf8');
+    for (const g of [...Object.values(r.sources), r.overall]) {
+      const [lo, hi] = g!.accuracyInterval;
+      expect(lo).toBeLessThanOrEqual(g!.accuracy);
+      expect(hi).toBeGreaterThanOrEqual(g!.accuracy);
+      expect(html).toContain(`${(lo * 100).toFixed(1)}&ndash;${(hi * 100).toFixed(1)}%</small>`);
+    }
   });
 
   it('records which files were evaluated (weights and ONNX hashes) and where and when, beside timing', async () => {

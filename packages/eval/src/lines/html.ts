@@ -1,5 +1,5 @@
 import { LINE_HEIGHT } from '@hcr/model';
-import { card, esc, figure, kv, pct, STYLE, scrolling, VIEWPORT } from '../html.js';
+import { card, esc, figure, intervalHtml, kv, pct, STYLE, scrolling, VIEWPORT } from '../html.js';
 import { linePng } from './charts.js';
 import { constraintTitle } from './constraints.js';
 import { hasCaseExact } from './metrics.js';
@@ -95,7 +95,7 @@ function resultsTable(r: LinesReport): string {
       rows.push(
         `<tr data-source="${esc(s.name)}" data-constraint="${esc(c.name)}"><td>${esc(s.name)}</td><td>${esc(c.name)}</td><td>${c.count}</td><td${miss(
           target ? c.cer > target.maxCer : false,
-        )}>${cerText(c.cer)}</td><td${miss(target ? c.exactRate < target.minExactRate : false)}>${pct(c.exactRate)}${intervalText(c.exactInterval)}</td>${casedCell(c)}<td>${pct(
+        )}>${cerText(c.cer)}</td><td${miss(target ? c.exactRate < target.minExactRate : false)}>${pct(c.exactRate)}${intervalHtml(c.exactInterval)}</td>${casedCell(c)}<td>${pct(
           c.fullMatchRate,
         )}</td><td>${conf(c.meanConfidence)}</td>${agreementCell(c)}<td>${
           target ? `exact &ge; ${pct(target.minExactRate, 0)}, CER &le; ${pct(target.maxCer, 0)}` : ''
@@ -106,11 +106,6 @@ function resultsTable(r: LinesReport): string {
   return `<div class="scroll"><table id="results"><thead><tr><th>source</th><th>constraint</th><th>lines</th><th>CER</th><th>exact</th>${cased ? '<th>case-exact</th>' : ''}<th>full-string match</th><th>mean confidence</th><th>tfjs/onnx disagreements</th><th>target</th><th>Tesseract 5.3: exact / CER</th></tr></thead><tbody>${rows.join(
     '',
   )}</tbody></table></div>`;
-}
-
-/** Under an exact-match rate: its 95% interval (absent from a report written before intervals were). */
-function intervalText(i: readonly [number, number] | undefined): string {
-  return i ? `<br><small title="95% interval">${pct(i[0], 1)}&ndash;${pct(i[1], 1)}</small>` : '';
 }
 
 /** The acceptance targets in words, for the results section: which figure each is, and the bar it sets. */
