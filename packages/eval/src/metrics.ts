@@ -4,6 +4,8 @@
  * No I/O here, so every function is unit-tested on hand-made cases.
  */
 
+import { createRng } from '@hcr/core';
+
 /** Rows of a flat [n, k] probability matrix. */
 export interface ProbabilityRows {
   probs: Float32Array;
@@ -189,4 +191,38 @@ export function wilsonInterval(successes: number, n: number, z = 1.96): [number,
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return [round6(Math.max(0, centre - half)), round6(Math.min(1, centre + half))];
+}
+
+/**
+ * A 95% percentile-bootstrap interval of a ratio of sums, sum(num) / sum(den) over items (a CER: edits over truth
+ * characters, per line), rounded to 6 places: `resamples` draws of n items with replacement, from a fixed seed, so
+ * a report is the same bytes each time. Lines, not characters, are the sample: a long misread line moves the CER
+ * as one draw. `[0, 0]` for no items or no denominator.
+ */
+export function bootstrapRatioInterval(
+  num: ArrayLike<number>,
+  den: ArrayLike<number>,
+  { resamples = 1000, seed = 1 }: { resamples?: number; seed?: number } = {},
+): [number, number] {
+  const n = num.length;
+  if (den.length !== n)
+    throw new RangeError(`bootstrapRatioInterval: ${n} numerators but ${den.length} denominators.`);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += den[i]!;
+  if (n === 0 || total === 0) return [0, 0];
+  const rng = createRng(seed);
+  const ratios = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let a = 0;
+    let d = 0;
+    for (let k = 0; k < n; k++) {
+      const i = rng.int(n);
+      a += num[i]!;
+      d += den[i]!;
+    }
+    ratios[b] = d ? a / d : 0;
+  }
+  ratios.sort();
+  const at = (q: number) => ratios[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))]!;
+  return [round6(at(0.025)), round6(at(0.975))];
 }

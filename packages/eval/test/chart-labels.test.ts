@@ -50,6 +50,7 @@ describe('chart value labels', () => {
       cer,
       exactRate,
       exactInterval: [0, 1] as [number, number],
+      cerInterval: [cer, cer] as [number, number],
       fullMatchRate: exactRate,
       exact: Math.round(exactRate * count),
       fullMatch: Math.round(exactRate * count),

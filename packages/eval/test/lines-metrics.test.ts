@@ -15,7 +15,7 @@ import {
 } from '../src/lines/metrics.js';
 import type { LinesReport } from '../src/lines/report.js';
 import { readerSummary } from '../src/lines/summary.js';
-import { wilsonInterval } from '../src/metrics.js';
+import { bootstrapRatioInterval, wilsonInterval } from '../src/metrics.js';
 
 describe('wilsonInterval', () => {
   it('matches published values and stays inside [0, 1] at the ends', () => {
@@ -35,6 +35,31 @@ describe('wilsonInterval', () => {
     expect(() => wilsonInterval(5, 4)).toThrow(/5 successes of 4/);
     expect(() => wilsonInterval(-1, 4)).toThrow(RangeError);
     expect(() => wilsonInterval(1.5, 4)).toThrow(RangeError);
+  });
+});
+
+describe('bootstrapRatioInterval', () => {
+  it('brackets the ratio of sums, is the same each time, and narrows with more lines', () => {
+    // 40 lines of 5 characters, every fourth with 2 edits: CER 10 / ... = 0.1
+    const edits = Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 2 : 0));
+    const chars = edits.map(() => 5);
+    const [lo, hi] = bootstrapRatioInterval(edits, chars);
+    expect(lo).toBeLessThan(0.1);
+    expect(hi).toBeGreaterThan(0.1);
+    expect(bootstrapRatioInterval(edits, chars)).toEqual([lo, hi]);
+    const many = bootstrapRatioInterval(
+      [...edits, ...edits, ...edits, ...edits],
+      [...chars, ...chars, ...chars, ...chars],
+    );
+    expect(many[1] - many[0]).toBeLessThan(hi - lo);
+    // every line alike: no spread to resample
+    expect(bootstrapRatioInterval([1, 1, 1], [4, 4, 4])).toEqual([0.25, 0.25]);
+  });
+
+  it('gives [0, 0] for nothing to divide by and refuses unequal lists', () => {
+    expect(bootstrapRatioInterval([], [])).toEqual([0, 0]);
+    expect(bootstrapRatioInterval([0, 0], [0, 0])).toEqual([0, 0]);
+    expect(() => bootstrapRatioInterval([1], [1, 2])).toThrow(/1 numerators but 2 denominators/);
   });
 });
 
@@ -115,6 +140,7 @@ describe('scoreLines', () => {
     const s = scoreLines([]);
     expect(s).toMatchObject({ count: 0, cer: 0, exactRate: 0, fullMatchRate: 0, perLength: [] });
     expect(s.exactInterval).toEqual([0, 1]); // no lines: the rate could be anything
+    expect(s.cerInterval).toEqual([0, 0]);
   });
 
   it('gives each exact-match rate the 95% interval its count of lines allows, overall and per length', () => {
@@ -126,6 +152,9 @@ describe('scoreLines', () => {
     const s = scoreLines(pairs);
     expect(s.exactRate).toBe(0.8);
     expect(s.exactInterval).toEqual(wilsonInterval(4, 5));
+    // 1 edit in 13 characters: the CER's interval holds 1 / 13
+    expect(s.cerInterval[0]).toBeLessThanOrEqual(s.cer);
+    expect(s.cerInterval[1]).toBeGreaterThanOrEqual(s.cer);
     const short = s.perLength.find((b) => b.label === '1-2')!;
     expect(short.exactInterval).toEqual(wilsonInterval(3, 4));
     // one line read right says little: its interval spans most of [0, 1]

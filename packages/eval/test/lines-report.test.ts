@@ -492,12 +492,18 @@ describe('evaluateReader on a tiny random reader', () => {
     for (const s of json.sources)
       for (const c of s.constraints) {
         expect(c.exactInterval).toEqual(wilsonInterval(c.exact, c.count));
+        expect(c.cerInterval[0]).toBeLessThanOrEqual(c.cer);
+        expect(c.cerInterval[1]).toBeGreaterThanOrEqual(c.cer);
         const at = html.indexOf(`<tr data-source="${s.name}" data-constraint="${c.name}">`);
         expect(at).toBeGreaterThan(0);
         const row = html.slice(at, html.indexOf('</tr>', at));
         const [lo, hi] = c.exactInterval.map((x) => (x * 100).toFixed(1));
         expect(row).toContain(
           `${(c.exactRate * 100).toFixed(2)}%<br><small class="ci" title="95% interval">${lo}&ndash;${hi}%</small>`,
+        );
+        const [cerLo, cerHi] = c.cerInterval.map((x) => (x * 100).toFixed(1));
+        expect(row).toContain(
+          `${(c.cer * 100).toFixed(2)}%<br><small class="ci" title="95% interval">${cerLo}&ndash;${cerHi}%</small>`,
         );
       }
   });

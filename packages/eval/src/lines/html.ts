@@ -95,7 +95,7 @@ function resultsTable(r: LinesReport): string {
       rows.push(
         `<tr data-source="${esc(s.name)}" data-constraint="${esc(c.name)}"><td>${esc(s.name)}</td><td>${esc(c.name)}</td><td>${c.count}</td><td${miss(
           target ? c.cer > target.maxCer : false,
-        )}>${cerText(c.cer)}</td><td${miss(target ? c.exactRate < target.minExactRate : false)}>${pct(c.exactRate)}${intervalHtml(c.exactInterval)}</td>${casedCell(c)}<td>${pct(
+        )}>${cerText(c.cer)}${intervalHtml(c.cerInterval)}</td><td${miss(target ? c.exactRate < target.minExactRate : false)}>${pct(c.exactRate)}${intervalHtml(c.exactInterval)}</td>${casedCell(c)}<td>${pct(
           c.fullMatchRate,
         )}</td><td>${conf(c.meanConfidence)}</td>${agreementCell(c)}<td>${
           target ? `exact &ge; ${pct(target.minExactRate, 0)}, CER &le; ${pct(target.maxCer, 0)}` : ''
@@ -415,7 +415,7 @@ ${skipped}
 <h2>Results</h2>
 <p>Scoring is case-insensitive and drops characters outside the reader's alphabet from truth and read (<code>filterLineText</code>); the full-string match drops nothing but still ignores case${
     hasCaseExact(r.sources) ? '; case-exact (a case-sensitive reader) also respects case' : ''
-  }. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. Under each exact-match rate, its 95% interval (Wilson): where the rate of more lines like these would lie, from their count alone (466 lines: about &plusmn;4 points), so a held-out set may read anywhere inside it. The real dev sets are never trained on.${targetsText(
+  }. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. Under each CER and exact-match rate, its 95% interval (a bootstrap over the lines for the CER, Wilson's for the rate): where the figure of more lines like these would lie (466 lines: about &plusmn;4 points of exact match), so a held-out set may read anywhere inside it. The real dev sets are never trained on.${targetsText(
     r,
   )} Tesseract 5.3 figures (exact match / CER, both in %) are from the shared data's README (<code>../shared/data/README.md</code>: 300 images of each kind, <code>--psm 7</code>), beside the constraint they compare with. Names lexicon: ${esc(
     r.decoding.lexicon.source,

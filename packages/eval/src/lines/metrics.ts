@@ -1,6 +1,6 @@
 import { canonicalLineText, filterLineText, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 import { distance } from 'fastest-levenshtein';
-import { round6, wilsonInterval } from '../metrics.js';
+import { bootstrapRatioInterval, round6, wilsonInterval } from '../metrics.js';
 
 /** One read line as scored: the transcription and what the reader answered. */
 export interface ScoredPair {
@@ -17,6 +17,11 @@ export interface LineScores {
   edits: number;
   /** Character error rate: edits / truthChars (0 when there are no truth characters). */
   cer: number;
+  /**
+   * Where the CER of lines like these lies: a 95% bootstrap interval over the lines (`bootstrapRatioInterval`,
+   * 1,000 resamples from a fixed seed).
+   */
+  cerInterval: [number, number];
   /** Lines whose scored prediction equals the scored truth. */
   exact: number;
   exactRate: number;
@@ -144,6 +149,10 @@ function sum(scores: readonly PairScore[]): LineScores {
     truthChars,
     edits,
     cer: round6(truthChars ? edits / truthChars : 0),
+    cerInterval: bootstrapRatioInterval(
+      scores.map((s) => s.edits),
+      scores.map((s) => s.length),
+    ),
     exact,
     exactRate: round6(n ? exact / n : 0),
     exactInterval: wilsonInterval(exact, n),
