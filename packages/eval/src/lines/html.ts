@@ -415,7 +415,7 @@ ${skipped}
 <h2>Results</h2>
 <p>Scoring is case-insensitive and drops characters outside the reader's alphabet from truth and read (<code>filterLineText</code>); the full-string match drops nothing but still ignores case${
     hasCaseExact(r.sources) ? '; case-exact (a case-sensitive reader) also respects case' : ''
-  }. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. Under each CER and exact-match rate, its 95% interval (a bootstrap over the lines for the CER, Wilson's for the rate): where the figure of more lines like these would lie (466 lines: about &plusmn;4 points of exact match), so a held-out set may read anywhere inside it. The real dev sets are never trained on.${targetsText(
+  }. CER = summed edit distances / summed truth characters. A failed read (e.g. no ink found) scores as an empty read. Under each CER and exact-match rate, its 95% interval (a bootstrap over the lines for the CER, Wilson's for the rate): where the figure of more lines like these would lie, so another set of such lines may read anywhere inside it (the fewer the lines, the wider: about &plusmn;4 points of exact match for 450 lines). The real dev sets are never trained on.${targetsText(
     r,
   )} Tesseract 5.3 figures (exact match / CER, both in %) are from the shared data's README (<code>../shared/data/README.md</code>: 300 images of each kind, <code>--psm 7</code>), beside the constraint they compare with. Names lexicon: ${esc(
     r.decoding.lexicon.source,
