@@ -12,5 +12,5 @@ export {
 export { type BatcherOptions, MicroBatcher, OverloadedError } from './server/batcher.js';
 export { createMetrics, type Metrics } from './server/metrics.js';
 export { checkOriginPolicy, type OriginPolicy } from './server/plugins/origins.js';
-export { type RunningServer, type ServeOptions, startServer } from './server/start.js';
+export { DEFAULT_COLLECT_MAX, type RunningServer, type ServeOptions, startServer } from './server/start.js';
 export { type TritonOptions, tritonConfig, writeTritonRepository } from './triton.js';

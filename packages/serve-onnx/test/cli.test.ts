@@ -80,6 +80,11 @@ describe('hcr serve', () => {
       ],
       [['--cors', 'app.example.com'], /CORS origin "app\.example\.com" is not an origin/],
       [['--allowed-hosts', 'hcr.example.com:443'], /Allowed host "hcr\.example\.com:443" is not a host name/],
+      [['--collect-max', '0'], /--collect-max must be a whole number of at least 1, got '0'/],
+      [
+        ['--collect-max', '5'],
+        /--collect-max bounds the examples --collect keeps, and no --collect is given/,
+      ],
     ];
     const runs = await Promise.all(
       cases.map(([flags]) => run(['serve', '--model', FIXTURE_MODEL, ...flags])),

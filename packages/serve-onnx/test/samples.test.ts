@@ -108,6 +108,32 @@ describe('POST /v1/samples (hcr serve --collect)', () => {
     expect((await bare.app.inject('/v1/model')).json().collecting).toBe(false);
   });
 
+  it('keeps at most maxExamples: a new image past it is 507 COLLECT_FULL and nothing is written; a correction still lands', async () => {
+    const folder = join(dir, 'capped');
+    const capped = new SampleStore(folder, reader.info.alphabet, (b) => reader.prepare(b), 2);
+    const app = await buildApp({ recognizer, reader, samples: capped, logger });
+    try {
+      const tax = await lineScan('TAX', { seed: 1 });
+      expect((await post(app, tax, '?text=TAX')).statusCode).toBe(201);
+      expect((await post(app, await lineScan('ALT', { seed: 2 }), '?text=ALT')).statusCode).toBe(201);
+      const before = await readFile(join(folder, 'labels.tsv'), 'utf8');
+      const full = await post(app, await lineScan('LAX', { seed: 3 }), '?text=LAX');
+      expect(full.statusCode, full.body).toBe(507);
+      expect(full.json().error).toMatchObject({ code: 'COLLECT_FULL' });
+      expect(full.json().error.message).toContain('holds 2 examples');
+      expect(full.json().error.hint).toContain(`hcr finetune ${folder}`);
+      expect(await readFile(join(folder, 'labels.tsv'), 'utf8')).toBe(before);
+      expect(await readdir(join(folder, 'images'))).toHaveLength(2);
+      // a kept image's text corrected is no new example
+      const fixed = await post(app, tax, '?text=TAK');
+      expect(fixed.statusCode, fixed.body).toBe(201);
+      expect(fixed.json()).toMatchObject({ replaced: true, examples: 2 });
+    } finally {
+      await app.app.close();
+    }
+    expect(() => new SampleStore(folder, reader.info.alphabet, undefined, 0)).toThrow(/maxExamples/);
+  });
+
   it('refuses to collect without a reader, or into a labels.tsv it could not add to, before listening', async () => {
     await expect(
       startServer({ model: FIXTURE_MODEL, collect: join(dir, 'x'), port: 0, logger }),

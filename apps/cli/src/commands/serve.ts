@@ -64,6 +64,11 @@ export function registerServe(program: Command): void {
       'keep corrected examples sent to POST /v1/samples (the page: "Save as an example") in this folder, for `hcr finetune <folder>`',
     )
     .option(
+      '--collect-max <n>',
+      'the most examples --collect keeps (rows of its labels.tsv); past it POST /v1/samples answers 507 COLLECT_FULL (default 10000)',
+      int('--collect-max', 1),
+    )
+    .option(
       '--prepare-workers <n>',
       'worker threads that decode and preprocess images, for characters and for lines (0 = main thread)',
       int('--prepare-workers'),
@@ -140,6 +145,14 @@ export function registerServe(program: Command): void {
         throw new HcrError('NO_READER', '--lexicon needs a line reader, and none is loaded.', {
           hint: `Pass --reader <model.onnx> (the pipeline writes ${DEFAULT_READER}).`,
         });
+      if (opts.collectMax !== undefined && opts.collect === undefined)
+        throw new HcrError(
+          'BAD_OPTION',
+          '--collect-max bounds the examples --collect keeps, and no --collect is given.',
+          {
+            hint: 'Pass --collect <folder> with it, or leave --collect-max out.',
+          },
+        );
       const lexicons = await loadLexicons(specs); // a missing or empty file stops here, naming it
       const { startServer } = await import('@hcr/serve-onnx'); // the HTTP stack loads only to serve
       const server = await startServer({
@@ -147,6 +160,7 @@ export function registerServe(program: Command): void {
         reader,
         lexicons,
         collect: opts.collect,
+        collectMax: opts.collectMax,
         prepareWorkers: opts.prepareWorkers,
         host: opts.host ?? env.HOST ?? '127.0.0.1',
         port,

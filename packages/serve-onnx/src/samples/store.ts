@@ -36,11 +36,21 @@ export class SampleStore {
   readonly folder: string;
   private queue: Promise<unknown> = Promise.resolve();
 
+  /**
+   * `maxExamples`: rows labels.tsv may hold (default no limit); a new image past it is `COLLECT_FULL`, a
+   * correction of a kept one still lands. A server open to others bounds its disk use with it.
+   */
   constructor(
     folder: string,
     readonly alphabet: LineAlphabet,
     private readonly check?: SampleCheck,
+    readonly maxExamples = Number.POSITIVE_INFINITY,
   ) {
+    if (!(maxExamples >= 1 && (Number.isInteger(maxExamples) || maxExamples === Number.POSITIVE_INFINITY)))
+      throw new HcrError(
+        'BAD_OPTIONS',
+        `maxExamples must be a whole number of 1 or more, not ${maxExamples}.`,
+      );
     this.folder = resolve(folder);
   }
 
@@ -59,10 +69,19 @@ export class SampleStore {
     const name = `images/${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.${format === 'jpeg' ? 'jpg' : format}`;
     const run = async () => {
       await this.check?.(bytes);
-      await mkdir(join(this.folder, 'images'), { recursive: true });
-      await writeFileAtomic(join(this.folder, name), bytes);
       const rows = await this.rows();
       const at = rows.findIndex((r) => r.file === name);
+      // checked before the image is written: a full folder keeps nothing more
+      if (at < 0 && rows.length >= this.maxExamples)
+        throw new HcrError(
+          'COLLECT_FULL',
+          `${this.folder} holds ${rows.length} examples, the most this server keeps.`,
+          {
+            hint: `Fine-tune on them (\`hcr finetune ${this.folder}\`), then collect into another folder, or restart with a larger --collect-max.`,
+          },
+        );
+      await mkdir(join(this.folder, 'images'), { recursive: true });
+      await writeFileAtomic(join(this.folder, name), bytes);
       if (at >= 0) rows[at] = { file: name, text: stored };
       else rows.push({ file: name, text: stored });
       await writeFileAtomic(

@@ -294,7 +294,7 @@ const sampleText = {
 export const samplesSchema = {
   summary: 'Keep a corrected example (a line image and its text) to fine-tune the reader on',
   description:
-    'Only when the server was started with --collect <folder>: the image goes to <folder>/images/ (named by its sha256) and a row to <folder>/labels.tsv, the layout `hcr finetune <folder>` reads. The same image sent again replaces its text.',
+    'Only when the server was started with --collect <folder>: the image goes to <folder>/images/ (named by its sha256) and a row to <folder>/labels.tsv, the layout `hcr finetune <folder>` reads. The same image sent again replaces its text. Past --collect-max examples (default 10,000) a new image is 507 COLLECT_FULL.',
   tags: ['lines'],
   querystring: {
     type: 'object',

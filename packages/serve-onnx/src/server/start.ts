@@ -25,6 +25,8 @@ export interface ServeOptions extends SessionTuning {
    * needs a reader, whose alphabet the texts are checked against. Default: none (the route answers 404).
    */
   collect?: string;
+  /** The most examples `collect` keeps (rows of its labels.tsv); past it POST /v1/samples is 507 `COLLECT_FULL`. Default 10,000. */
+  collectMax?: number;
   /**
    * Worker threads decoding and preprocessing images, for each model given as a path (characters for
    * /v1/predict, lines for /v1/read; default 1 each, 0 = on the main thread).
@@ -111,7 +113,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
   let samples: SampleStore | undefined;
   try {
-    samples = opts.collect === undefined ? undefined : await openSampleStore(opts.collect, reader);
+    samples =
+      opts.collect === undefined
+        ? undefined
+        : await openSampleStore(opts.collect, reader, opts.collectMax ?? DEFAULT_COLLECT_MAX);
   } catch (e) {
     await recognizer.close();
     await reader?.close();
@@ -195,11 +200,18 @@ function isLineReader(r: string | readonly string[] | LineReader): r is LineRead
   return typeof r === 'object' && 'read' in r;
 }
 
+/** The most examples `--collect` keeps unless told: images of one line are small, each at most the body limit. */
+export const DEFAULT_COLLECT_MAX = 10_000;
+
 /**
  * The collecting folder, checked at start: a reader to check texts against, a folder that can be written, and a
  * labels.tsv (when there) that can be read. Each example's image must hold writing the reader's preprocessing takes.
  */
-async function openSampleStore(folder: string, reader: LineReader | undefined): Promise<SampleStore> {
+async function openSampleStore(
+  folder: string,
+  reader: LineReader | undefined,
+  maxExamples: number,
+): Promise<SampleStore> {
   if (!reader)
     throw new HcrError(
       'COLLECT_NEEDS_READER',
@@ -208,7 +220,7 @@ async function openSampleStore(folder: string, reader: LineReader | undefined): 
         hint: 'Start hcr serve with a reader (--reader <model.onnx>; after the pipeline it is loaded by itself).',
       },
     );
-  const store = new SampleStore(folder, reader.info.alphabet, (bytes) => reader.prepare(bytes));
+  const store = new SampleStore(folder, reader.info.alphabet, (bytes) => reader.prepare(bytes), maxExamples);
   try {
     await mkdir(join(store.folder, 'images'), { recursive: true });
   } catch (e) {
