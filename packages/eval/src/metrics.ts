@@ -179,8 +179,8 @@ export function round6(x: number): number {
 /**
  * The Wilson score interval of a proportion, `successes` of `n` (95% at the default z = 1.96), rounded to 6
  * places: where the rate of the population the `n` items were drawn from lies. It stays inside [0, 1] and is
- * sound at 0 or n successes, where the normal approximation gives a width of zero. A dev set of 466 names read
- * 72% exactly gives 67.8-75.9%: a held-out set of such names may well read 2 points either side.
+ * sound at 0 or n successes, where the normal approximation gives a width of zero. 336 of 466 dev names read
+ * exactly (72.10%) gives 67.9-76.0%: a held-out set of such names may well read 2 points either side.
  */
 export function wilsonInterval(successes: number, n: number, z = 1.96): [number, number] {
   if (!Number.isInteger(n) || n < 0 || !Number.isInteger(successes) || successes < 0 || successes > n)

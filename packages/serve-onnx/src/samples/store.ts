@@ -67,8 +67,10 @@ export class SampleStore {
         },
       );
     const name = `images/${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.${format === 'jpeg' ? 'jpg' : format}`;
+    // the image is checked (the reader's preprocessing, in its worker) before it joins the queue: only the folder's
+    // files change one example at a time, and examples sent together are prepared side by side
+    await this.check?.(bytes);
     const run = async () => {
-      await this.check?.(bytes);
       const rows = await this.rows();
       const at = rows.findIndex((r) => r.file === name);
       // checked before the image is written: a full folder keeps nothing more
