@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -62,8 +62,13 @@ describe('hcr predict', () => {
 
 describe('hcr serve', () => {
   let child: ChildProcess | undefined;
-  afterAll(() => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hcr-serve-'));
+  });
+  afterAll(async () => {
     child?.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('refuses out-of-range options before loading anything, naming the flag and what it takes', async () => {
@@ -95,19 +100,50 @@ describe('hcr serve', () => {
     });
   });
 
+  it('refuses an API token that is missing, short or unsendable, naming where it came from', async () => {
+    const short = join(dir, 'short-token');
+    await writeFile(short, 'hunter2\n');
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [
+        ['--api-token-file', join(dir, 'none')],
+        {},
+        /--api-token-file .*none cannot be read \(ENOENT\)\. Write the token into that file first, e\.g\. `openssl rand -hex 32 > hcr-token/,
+      ],
+      [
+        ['--api-token-file', short],
+        {},
+        /--api-token-file .*short-token: The API token has 7 characters; at least 16/,
+      ],
+      [[], { HCR_API_TOKEN: '' }, /HCR_API_TOKEN: The API token has 0 characters/],
+      [[], { HCR_API_TOKEN: 'a token with spaces in it' }, /HCR_API_TOKEN: The API token holds spaces/],
+    ];
+    const runs = await Promise.all(
+      cases.map(([flags, env]) => runHcr(['serve', '--model', FIXTURE_MODEL, '--port', '0', ...flags], env)),
+    );
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]![2].source).toBe(1);
+      expect(r.stderr).toMatch(cases[i]![2]);
+      expect(r.stderr).toMatch(/openssl rand -hex 32/);
+    });
+  });
+
+  /** The line `hcr serve` printed when it started listening. */
+  let startLine = '';
   /** `hcr serve` of the fixture model on a free port, in `child`; resolves with its URL once it listens. */
-  const serve = (...flags: string[]) => {
+  const serve = (...flags: string[]) => serveWith({}, ...flags);
+  const serveWith = (env: Record<string, string>, ...flags: string[]) => {
     child = spawn(
       process.execPath,
       [...HCR_ARGS, 'serve', '--model', FIXTURE_MODEL, '--port', '0', '--log-level', 'warn', ...flags],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env } },
     );
     return new Promise<string>((res, rej) => {
       let err = '';
       child!.stderr!.on('data', (d) => {
         err += d;
-        const m = /hcr serve: (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+        const m = /hcr serve: (http:\/\/127\.0\.0\.1:\d+).*\n/.exec(err);
         if (m) res(m[1]!);
+        startLine = m?.[0] ?? '';
       });
       child!.on('exit', (code) => rej(new Error(`serve exited ${code}: ${err}`)));
     });
@@ -123,6 +159,24 @@ describe('hcr serve', () => {
       body: img,
     });
     expect(((await res.json()) as { predictions: { label: string }[] }).predictions[0]!.label).toBe('7');
+    const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+    child!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
+  });
+
+  it('with --api-token-file, /v1/ answers only requests that carry the token; the file wins over HCR_API_TOKEN', async () => {
+    const token = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+    const file = join(dir, 'token');
+    await writeFile(file, `${token}\n`); // as `openssl rand -hex 16 > token` writes it: the newline is not the token's
+    const url = await serveWith({ HCR_API_TOKEN: 'another-token-from-the-env' }, '--api-token-file', file);
+    expect(startLine).toMatch(/\/v1\/ needs the API token of --api-token-file .*token\)/);
+    const model = (authorization?: string) =>
+      fetch(`${url}/v1/model`, { headers: authorization ? { authorization } : {} });
+    expect((await model()).status).toBe(401);
+    expect((await model('Bearer another-token-from-the-env')).status).toBe(401);
+    expect((await model(`Bearer ${token}`)).status).toBe(200);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -7,22 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/index.js';
 import { holdAnswers } from './support/held-answers.js';
 import { HANDWRITING_DIR, RECOGNITION_MODEL } from './support/models.js';
+import { draw, type Pt, SEVEN, topLabels } from './support/pad.js';
 import { PHOTOS } from './support/paths.js';
 import { waitFor } from './support/wait.js';
 
 const SHOTS = resolve(fileURLToPath(new URL('../../../artifacts/screenshots/', import.meta.url)));
-type Pt = [number, number];
-/** Strokes as a person draws them, in the unit square of the canvas. */
-const SEVEN: Pt[][] = [
-  [
-    [0.28, 0.22],
-    [0.5, 0.21],
-    [0.72, 0.22],
-    [0.6, 0.45],
-    [0.5, 0.65],
-    [0.43, 0.82],
-  ],
-];
 const A: Pt[][] = [
   [
     [0.25, 0.82],
@@ -36,27 +25,6 @@ const A: Pt[][] = [
     [0.66, 0.58],
   ],
 ];
-
-async function draw(page: Page, strokes: Pt[][]) {
-  const box = (await page.locator('#pad').boundingBox())!;
-  const at = ([x, y]: Pt): Pt => [box.x + x * box.width, box.y + y * box.height];
-  for (const stroke of strokes) {
-    await page.mouse.move(...at(stroke[0]!));
-    await page.mouse.down();
-    for (const p of stroke.slice(1)) await page.mouse.move(...at(p), { steps: 6 });
-    await page.mouse.up();
-  }
-}
-
-/** Waits for the page's answer to settle (no request in flight) and returns the top-5 labels. */
-async function topLabels(page: Page): Promise<string[]> {
-  // Page-side code as strings: this package's TypeScript has no DOM types.
-  const settled = "/Best guess/.test(document.getElementById('status').textContent)";
-  await waitFor(page, settled);
-  await page.waitForTimeout(400);
-  await waitFor(page, settled); // a stroke's last request may still have been on its way
-  return page.$$eval('#predictions li', (lis) => lis.map((li) => li.getAttribute('data-label') ?? ''));
-}
 
 // Runs wherever Chromium is installed; in CI it must be (.ci/run installs Debian's chromium).
 describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () => {

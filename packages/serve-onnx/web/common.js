@@ -9,6 +9,39 @@ const MAX_RETRY_AFTER_MS = 10_000;
 /** How often GET /v1/model is tried again while the server cannot be reached. */
 const MODEL_RETRY_MS = 3_000;
 const UNREACHABLE = 'The server cannot be reached (is hcr serve running?).';
+/** Where the API token is kept once asked for: this tab only, gone when it closes. */
+const TOKEN_KEY = 'hcr-api-token';
+
+/** The Authorization header of the token this tab was given, if any. */
+function authHeaders() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+let tokenAsked = null;
+/**
+ * Asks the person for the API token after a 401 (a server started with --api-token-file or HCR_API_TOKEN); true
+ * when one was given. Requests refused together share one question.
+ */
+function askToken(code) {
+  tokenAsked ??= new Promise((resolve) => {
+    const question =
+      code === 'TOKEN_INVALID'
+        ? 'The server refused this API token. Paste the token hcr serve was started with:'
+        : 'This server needs an API token (hcr serve was started with --api-token-file or HCR_API_TOKEN). Paste it:';
+    const answer = window.prompt(question)?.trim();
+    if (answer) sessionStorage.setItem(TOKEN_KEY, answer);
+    resolve(Boolean(answer));
+  }).finally(() => {
+    tokenAsked = null;
+  });
+  return tokenAsked;
+}
+
+/** Whether an answer is the server asking for the API token. */
+function needsToken(res, body) {
+  return res.status === 401 && /^TOKEN_(REQUIRED|INVALID)$/.test(body?.error?.code ?? '');
+}
 
 /**
  * POSTs an image and returns `{ ok: true, body }` or `{ ok: false, code, message }` (the message for a person);
@@ -27,7 +60,7 @@ async function postImage(url, blob, { signal, verb = 'write', onWait } = {}) {
     try {
       res = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': blob.type || 'image/png' },
+        headers: { 'content-type': blob.type || 'image/png', ...authHeaders() },
         body: blob,
         signal: timeout.signal,
       });
@@ -47,6 +80,11 @@ async function postImage(url, blob, { signal, verb = 'write', onWait } = {}) {
     }
     if (signal?.aborted) return null;
     if (res.ok && body) return { ok: true, body };
+    // asked until the server takes the token or the person cancels
+    if (needsToken(res, body) && (await askToken(body.error.code))) {
+      retried = false;
+      continue;
+    }
     const wait = retryAfterMs(res);
     if (!retried && res.status === 503 && body?.error?.code === 'OVERLOADED' && wait !== null) {
       onWait?.(wait);
@@ -145,12 +183,27 @@ function onModel(fn) {
   else modelListeners.push(fn);
 }
 
-/** GET /v1/model; while the server cannot be reached (or answers no model), the page says so and tries again. */
+/**
+ * GET /v1/model; while the server cannot be reached (or answers no model), the page says so and tries again. A
+ * server that needs an API token has it asked for until it takes one; cancelled, the page says so and does not nag.
+ */
 function fetchModel() {
-  fetch('/v1/model')
-    .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
+  fetch('/v1/model', { headers: authHeaders() })
+    .then(async (r) => {
+      if (r.ok) return r.json();
+      const body = await jsonOrNull(r);
+      if (!needsToken(r, body)) throw new Error(`HTTP ${r.status}`);
+      if (await askToken(body.error.code)) fetchModel();
+      else {
+        const line = document.getElementById('model-line');
+        line.dataset.error = body.error.code;
+        line.textContent = 'This server needs an API token: reload the page to enter it.';
+      }
+      return null;
+    })
     .then(
       (m) => {
+        if (m === null) return; // asked again, or waiting for a reload
         modelAnswer = m;
         delete document.getElementById('model-line').dataset.error;
         // One listener's failure is its own: the others still hear, and the model is not asked for again.

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 import { loadLexicons } from '@hcr/serve-onnx/reader';
@@ -30,6 +31,32 @@ function lineReader(flag: string | boolean | undefined): string | string[] | und
     namedReader([[typeof flag === 'string' ? flag : undefined, '--reader']]) ??
     findDefault(DEFAULT_READER).found
   );
+}
+
+/**
+ * The API token: --api-token-file's content (surrounding white space and the final newline trimmed), else
+ * HCR_API_TOKEN; undefined when neither is given. Not a flag's value: a command line is visible to every user of
+ * the machine (`ps`).
+ */
+async function apiToken(file: string | undefined): Promise<{ token: string; from: string } | undefined> {
+  if (file === undefined) {
+    const env = process.env.HCR_API_TOKEN;
+    return env === undefined ? undefined : { token: env.trim(), from: 'HCR_API_TOKEN' };
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new HcrError(
+      'API_TOKEN_FILE_MISSING',
+      `--api-token-file ${resolve(file)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
+      {
+        hint: 'Write the token into that file first, e.g. `openssl rand -hex 32 > hcr-token && chmod 600 hcr-token`.',
+        cause: e,
+      },
+    );
+  }
+  return { token: text.trim(), from: `--api-token-file ${resolve(file)}` };
 }
 
 /** A flag's whole number from `min` to `max`, checked when the command line is read (before any model loads). */
@@ -85,6 +112,10 @@ export function registerServe(program: Command): void {
       '--cors <origins>',
       "web origins whose pages may call the API from a browser, comma-separated (e.g. https://app.example.com), or '*' (default: only the server's own page)",
       (v: string) => (v.trim() === '*' ? '*' : commaList(v)),
+    )
+    .option(
+      '--api-token-file <file>',
+      'a file holding the API token every /v1/ request must send as `Authorization: Bearer <token>` (env HCR_API_TOKEN; default: none); the page asks for it once',
     )
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', int('--threads'))
     .option(
@@ -154,7 +185,17 @@ export function registerServe(program: Command): void {
           },
         );
       const lexicons = await loadLexicons(specs); // a missing or empty file stops here, naming it
-      const { startServer } = await import('@hcr/serve-onnx'); // the HTTP stack loads only to serve
+      const token = await apiToken(opts.apiTokenFile);
+      const { checkApiToken, startServer } = await import('@hcr/serve-onnx'); // the HTTP stack loads only to serve
+      if (token)
+        try {
+          checkApiToken(token.token);
+        } catch (e) {
+          // the same refusal, naming where the token came from
+          if (e instanceof HcrError)
+            throw new HcrError(e.code, `${token.from}: ${e.problem}`, { hint: e.hint });
+          throw e;
+        }
       const server = await startServer({
         model: characterModel(opts.model),
         reader,
@@ -166,6 +207,7 @@ export function registerServe(program: Command): void {
         port,
         allowedHosts: opts.allowedHosts,
         corsOrigins: opts.cors,
+        apiToken: token?.token,
         intraOpThreads: opts.threads,
         logLevel:
           opts.logLevel ??
@@ -188,8 +230,9 @@ export function registerServe(program: Command): void {
         ? `reader ${server.reader.info.id}${specs.length ? `, lexicons ${server.reader.lexiconNames.join(', ')}` : ''}`
         : 'no line reader: POST /v1/read answers 404';
       const collect = opts.collect ? `; examples kept in ${resolve(opts.collect)}` : '';
+      const guarded = token ? `; /v1/ needs the API token of ${token.from}` : '';
       process.stderr.write(
-        `hcr serve: ${server.url} (model ${server.recognizer.info.id}; ${read}${collect}); Ctrl-C to stop\n`,
+        `hcr serve: ${server.url} (model ${server.recognizer.info.id}; ${read}${collect}${guarded}); Ctrl-C to stop\n`,
       );
     });
 }

@@ -8,6 +8,7 @@ import type { SampleStore } from '../samples/store.js';
 import type { BatcherOptions } from './batcher.js';
 import { createCharacterInference } from './inference.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { registerApiToken } from './plugins/api-token.js';
 import { clientErrorHandler, slowClientTimeouts } from './plugins/client-timeouts.js';
 import { registerContentTypes } from './plugins/content-types.js';
 import { registerErrors } from './plugins/errors.js';
@@ -76,6 +77,11 @@ export interface AppOptions {
    * pages; `startServer` answers only IPs and localhost when it listens on a loopback address.
    */
   origins?: Partial<OriginPolicy>;
+  /**
+   * When given, every /v1/ request needs `Authorization: Bearer <apiToken>` (401 without it); the page, health
+   * probes, /metrics and /openapi.json stay open. At least 16 printable ASCII characters. Default: no token.
+   */
+  apiToken?: string;
 }
 
 export interface HcrApp {
@@ -114,8 +120,9 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   registerValidation(app);
   registerContentTypes(app, limits.bodyLimit);
   await registerMultipart(app, limits);
-  await registerOpenApi(app, PACKAGE_VERSION);
+  await registerOpenApi(app, PACKAGE_VERSION, opts.apiToken !== undefined);
   registerLifecycle(app, state, metrics);
+  if (opts.apiToken !== undefined) registerApiToken(app, opts.apiToken);
   registerErrors(app, limits);
   await registerStatic(app);
   registerHealthRoutes(app, { recognizer, reader, state });

@@ -8,7 +8,8 @@ import { createLineReader, type LineReader } from '../reader/line-reader.js';
 import { createRecognizer, type Recognizer, type SessionTuning } from '../recognizer.js';
 import { SampleStore } from '../samples/store.js';
 import { type AppOptions, buildApp, DEFAULT_LIMITS, type HcrApp, type ServerLimits } from './app.js';
-import { checkOriginPolicy, defaultOriginPolicy, type OriginPolicy } from './plugins/origins.js';
+import { checkApiToken } from './plugins/api-token.js';
+import { checkOriginPolicy, defaultOriginPolicy, isLoopback, type OriginPolicy } from './plugins/origins.js';
 
 export interface ServeOptions extends SessionTuning {
   /** Path to model.onnx (or a recognizer already made). */
@@ -49,6 +50,11 @@ export interface ServeOptions extends SessionTuning {
   allowedHosts?: OriginPolicy['allowedHosts'];
   /** Web origins whose pages may call /v1/ from a browser, with CORS headers (`'*'`: any). Default none. */
   corsOrigins?: OriginPolicy['corsOrigins'];
+  /**
+   * Every /v1/ request must carry `Authorization: Bearer <apiToken>` (401 otherwise; the page asks for it once).
+   * At least 16 printable ASCII characters. Default: none, and a warning when `host` is not a loopback address.
+   */
+  apiToken?: string;
   logLevel?: string;
   logger?: Logger;
   limits?: Partial<ServerLimits>;
@@ -68,6 +74,7 @@ export interface RunningServer extends HcrApp {
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   checkOriginPolicy(opts); // before any model loads
+  if (opts.apiToken !== undefined) checkApiToken(opts.apiToken);
   // libvips' operation cache (50 MB by default) only helps when the same file is processed again;
   // a server sees new images, so the cache would just hold memory.
   sharp.cache(false);
@@ -136,6 +143,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     limits: opts.limits,
     batching: opts.batching,
     origins,
+    apiToken: opts.apiToken,
   });
   try {
     await hcr.app.listen({ host, port: opts.port ?? 8080 });
@@ -164,6 +172,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
     'hcr serve ready',
   );
+  if (opts.apiToken === undefined && !isLoopback(host))
+    logger.warn(
+      { host, collecting: samples !== undefined },
+      'listening beyond this machine with no API token: whoever reaches this address can use the API (and write examples with --collect); start with --api-token-file or HCR_API_TOKEN, or put an authenticating proxy in front',
+    );
   if (recognizer.info.characterNormalisation === 'none')
     logger.warn(
       { model: recognizer.info.id },

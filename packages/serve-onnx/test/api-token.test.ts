@@ -1,0 +1,139 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, checkApiToken, createRecognizer, type HcrApp, type Recognizer } from '../src/index.js';
+import { FIXTURE_MODEL } from './support/models.js';
+
+const TOKEN = 'f3a9c1e07b5d42a8b6e1c9d0a7f3e2b4';
+const PIXELS = JSON.stringify({ pixels: new Array(784).fill(0).map((_, i) => (i % 28 === 14 ? 255 : 0)) });
+
+describe('an API token on /v1/', () => {
+  let rec: Recognizer;
+  let hcr: HcrApp;
+  beforeAll(async () => {
+    rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    hcr = await buildApp({
+      recognizer: rec,
+      logger: pino({ level: 'silent' }),
+      apiToken: TOKEN,
+      origins: { corsOrigins: ['https://app.example.com'] },
+    });
+  });
+  afterAll(() => hcr.shutdown());
+
+  const predict = (headers: Record<string, string> = {}) =>
+    hcr.app.inject({
+      method: 'POST',
+      url: '/v1/predict',
+      headers: { 'content-type': 'application/json', ...headers },
+      payload: PIXELS,
+    });
+
+  it('answers a request that carries it, and 401 with WWW-Authenticate to one that does not', async () => {
+    expect((await predict({ authorization: `Bearer ${TOKEN}` })).statusCode).toBe(200);
+    // the scheme's case is free (RFC 7235), the token's is not
+    expect((await predict({ authorization: `bearer ${TOKEN}` })).statusCode).toBe(200);
+
+    const none = await predict();
+    expect(none.statusCode).toBe(401);
+    expect(none.headers['www-authenticate']).toBe('Bearer realm="hcr"');
+    expect(none.json().error).toMatchObject({
+      code: 'TOKEN_REQUIRED',
+      hint: expect.stringContaining('Authorization: Bearer <token>'),
+    });
+
+    for (const authorization of [`Basic ${Buffer.from(`u:${TOKEN}`).toString('base64')}`, 'Bearer', TOKEN]) {
+      const res = await predict({ authorization });
+      expect(res.statusCode, authorization).toBe(401);
+      expect(res.json().error.code, authorization).toBe('TOKEN_REQUIRED');
+      expect(res.json().error.message, authorization).toContain('not `Bearer <token>`');
+    }
+
+    for (const wrong of [TOKEN.toUpperCase(), `${TOKEN}x`, TOKEN.slice(1), 'short']) {
+      const res = await predict({ authorization: `Bearer ${wrong}` });
+      expect(res.statusCode, wrong).toBe(401);
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="hcr", error="invalid_token"');
+      expect(res.json().error.code, wrong).toBe('TOKEN_INVALID');
+    }
+  });
+
+  it('guards every /v1/ route, the model description too, and counts the refusals', async () => {
+    for (const [method, url] of [
+      ['GET', '/v1/model'],
+      ['POST', '/v1/read'],
+      ['POST', '/v1/samples'],
+      ['GET', '/v1/no-such-route'],
+    ] as const) {
+      const res = await hcr.app.inject({ method, url });
+      expect(res.statusCode, url).toBe(401);
+    }
+    const metrics = (await hcr.app.inject('/metrics')).body;
+    expect(metrics).toMatch(/code="TOKEN_REQUIRED"/);
+    expect(metrics).toMatch(/code="TOKEN_INVALID"/);
+  });
+
+  it('leaves the page, the probes, /metrics and /openapi.json open', async () => {
+    for (const url of ['/', '/common.js', '/healthz', '/readyz', '/metrics', '/openapi.json'])
+      expect((await hcr.app.inject(url)).statusCode, url).toBe(200);
+  });
+
+  it('lets a listed origin’s CORS preflight through (it carries no credentials), not its request', async () => {
+    const preflight = await hcr.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/read',
+      headers: {
+        origin: 'https://app.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(String(preflight.headers['access-control-allow-headers'])).toMatch(/authorization/i);
+    const refused = await predict({ origin: 'https://app.example.com', 'sec-fetch-site': 'cross-site' });
+    expect(refused.statusCode).toBe(401);
+    // the page of that origin can read why: the refusal carries the CORS headers too
+    expect(refused.headers['access-control-allow-origin']).toBe('https://app.example.com');
+  });
+
+  it('says in /openapi.json that the /v1/ operations need it', async () => {
+    const doc = (await hcr.app.inject('/openapi.json')).json();
+    expect(doc.components.securitySchemes.apiToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.paths['/v1/predict'].post.security).toEqual([{ apiToken: [] }]);
+    expect(doc.paths['/v1/read'].post.security).toEqual([{ apiToken: [] }]);
+    expect(doc.paths['/healthz'].get.security).toBeUndefined();
+  });
+});
+
+describe('which tokens a server accepts', () => {
+  it('refuses one that is short, or that a header cannot carry, naming how to make one', () => {
+    expect(() => checkApiToken('0123456789abcdef')).not.toThrow();
+    for (const bad of [
+      '',
+      'abc',
+      '0123456789abcde',
+      'with a space in it, long enough',
+      'tab\there-long-enough-x',
+      'naïve-but-long-enough-token',
+    ])
+      expect(() => checkApiToken(bad), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({
+          code: 'BAD_OPTIONS',
+          hint: expect.stringContaining('openssl rand -hex 32'),
+        }),
+      );
+    expect(() => checkApiToken(42)).toThrow(/not a string/);
+  });
+
+  it('a server without one answers /v1/ as before', async () => {
+    const rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    const open = await buildApp({ recognizer: rec, logger: pino({ level: 'silent' }) });
+    try {
+      expect((await open.app.inject('/v1/model')).statusCode).toBe(200);
+      const doc = (await open.app.inject('/openapi.json')).json();
+      expect(doc.components?.securitySchemes).toBeUndefined();
+      expect(doc.paths['/v1/predict'].post.security).toBeUndefined();
+    } finally {
+      await open.shutdown();
+    }
+  });
+});
