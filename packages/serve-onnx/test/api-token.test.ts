@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, checkApiToken, createRecognizer, type HcrApp, type Recognizer } from '../src/index.js';
@@ -101,6 +102,7 @@ describe('an API token on /v1/', () => {
     expect(doc.paths['/v1/predict'].post.security).toEqual([{ apiToken: [] }]);
     expect(doc.paths['/v1/read'].post.security).toEqual([{ apiToken: [] }]);
     expect(doc.paths['/healthz'].get.security).toBeUndefined();
+    await SwaggerParser.validate(structuredClone(doc)); // still a valid OpenAPI document
   });
 });
 
