@@ -81,10 +81,7 @@ async function postImage(url, blob, { signal, verb = 'write', onWait } = {}) {
     if (signal?.aborted) return null;
     if (res.ok && body) return { ok: true, body };
     // asked until the server takes the token or the person cancels
-    if (needsToken(res, body) && (await askToken(body.error.code))) {
-      retried = false;
-      continue;
-    }
+    if (needsToken(res, body) && (await askToken(body.error.code))) continue;
     const wait = retryAfterMs(res);
     if (!retried && res.status === 503 && body?.error?.code === 'OVERLOADED' && wait !== null) {
       onWait?.(wait);
