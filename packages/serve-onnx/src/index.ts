@@ -8,6 +8,7 @@ export {
   DEFAULT_LIMITS,
   type HcrApp,
   type ServerLimits,
+  type TlsFiles,
 } from './server/app.js';
 export { type BatcherOptions, MicroBatcher, OverloadedError } from './server/batcher.js';
 export { createMetrics, type Metrics } from './server/metrics.js';

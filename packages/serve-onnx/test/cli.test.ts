@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -141,7 +143,7 @@ describe('hcr serve', () => {
       let err = '';
       child!.stderr!.on('data', (d) => {
         err += d;
-        const m = /hcr serve: (http:\/\/127\.0\.0\.1:\d+).*\n/.exec(err);
+        const m = /hcr serve: (https?:\/\/127\.0\.0\.1:\d+).*\n/.exec(err);
         if (m) res(m[1]!);
         startLine = m?.[0] ?? '';
       });
@@ -159,6 +161,46 @@ describe('hcr serve', () => {
       body: img,
     });
     expect(((await res.json()) as { predictions: { label: string }[] }).predictions[0]!.label).toBe('7');
+    const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+    child!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
+  });
+
+  it('refuses --tls-cert or --tls-key alone, a file it cannot read, or a certificate it cannot serve', async () => {
+    const tls = join(ROOT, 'packages/serve-onnx/test/fixtures/tls');
+    const cases: [string[], RegExp][] = [
+      [['--tls-cert', `${tls}/cert.pem`], /--tls-cert is given without --tls-key\. HTTPS needs both/],
+      [['--tls-key', `${tls}/key.pem`], /--tls-key is given without --tls-cert/],
+      [
+        ['--tls-cert', join(dir, 'none.pem'), '--tls-key', `${tls}/key.pem`],
+        /--tls-cert .*none\.pem cannot be read \(ENOENT\)/,
+      ],
+      [
+        ['--tls-cert', `${tls}/cert.pem`, '--tls-key', `${tls}/other-key.pem`],
+        /The TLS certificate and key cannot be served: .*key values mismatch.*openssl req -x509/,
+      ],
+    ];
+    const runs = await Promise.all(
+      cases.map(([flags]) => run(['serve', '--model', FIXTURE_MODEL, ...flags])),
+    );
+    runs.forEach((r, i) => {
+      expect(r.code, cases[i]![1].source).toBe(1);
+      expect(r.stderr).toMatch(cases[i]![1]);
+    });
+  });
+
+  it('with --tls-cert and --tls-key, serves HTTPS', async () => {
+    const tls = join(ROOT, 'packages/serve-onnx/test/fixtures/tls');
+    const url = await serve('--tls-cert', `${tls}/cert.pem`, '--tls-key', `${tls}/key.pem`);
+    expect(url).toMatch(/^https:/);
+    const status = await new Promise<number | undefined>((res, rej) =>
+      httpsGet(`${url}/healthz`, { ca: readFileSync(`${tls}/cert.pem`) }, (r) => {
+        r.resume();
+        res(r.statusCode);
+      }).on('error', rej),
+    );
+    expect(status).toBe(200);
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);

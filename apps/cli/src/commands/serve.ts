@@ -59,6 +59,29 @@ async function apiToken(file: string | undefined): Promise<{ token: string; from
   return { token: text.trim(), from: `--api-token-file ${resolve(file)}` };
 }
 
+/** --tls-cert and --tls-key read (both or neither), for HTTPS; undefined without them. */
+async function tlsFiles(cert: string | undefined, key: string | undefined) {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined)
+    throw new HcrError(
+      'BAD_OPTION',
+      `--tls-${cert === undefined ? 'key' : 'cert'} is given without --tls-${cert === undefined ? 'cert' : 'key'}.`,
+      { hint: 'HTTPS needs both: --tls-cert cert.pem --tls-key key.pem.' },
+    );
+  const read = (flag: string, file: string) =>
+    readFile(file).catch((e: NodeJS.ErrnoException) => {
+      throw new HcrError(
+        'TLS_FILE_MISSING',
+        `${flag} ${resolve(file)} cannot be read (${e.code ?? e.message}).`,
+        {
+          hint: `Pass the PEM file's path to ${flag}.`,
+          cause: e,
+        },
+      );
+    });
+  return { cert: await read('--tls-cert', cert), key: await read('--tls-key', key) };
+}
+
 /** A flag's whole number from `min` to `max`, checked when the command line is read (before any model loads). */
 function int(name: string, min = 0, max = Number.POSITIVE_INFINITY, example?: number) {
   return (v: string): number => wholeNumber(name, v, min, max, example);
@@ -117,6 +140,8 @@ export function registerServe(program: Command): void {
       '--api-token-file <file>',
       'a file holding the API token every /v1/ request must send as `Authorization: Bearer <token>` (env HCR_API_TOKEN; default: none); the page asks for it once',
     )
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (and its chain); needs --tls-key')
+    .option('--tls-key <file>', "the PEM private key of --tls-cert's certificate")
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', int('--threads'))
     .option(
       '--max-batch <n>',
@@ -186,6 +211,7 @@ export function registerServe(program: Command): void {
         );
       const lexicons = await loadLexicons(specs); // a missing or empty file stops here, naming it
       const token = await apiToken(opts.apiTokenFile);
+      const tls = await tlsFiles(opts.tlsCert, opts.tlsKey);
       const { checkApiToken, startServer } = await import('@hcr/serve-onnx'); // the HTTP stack loads only to serve
       if (token)
         try {
@@ -208,6 +234,7 @@ export function registerServe(program: Command): void {
         allowedHosts: opts.allowedHosts,
         corsOrigins: opts.cors,
         apiToken: token?.token,
+        tls,
         intraOpThreads: opts.threads,
         logLevel:
           opts.logLevel ??

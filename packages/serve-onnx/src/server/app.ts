@@ -82,6 +82,14 @@ export interface AppOptions {
    * probes, /metrics and /openapi.json stay open. At least 16 printable ASCII characters. Default: no token.
    */
   apiToken?: string;
+  /** Serve HTTPS with this certificate (chain) and private key, PEM. Default: plain HTTP. */
+  tls?: TlsFiles;
+}
+
+/** A PEM certificate (with its chain) and its private key, as read from their files. */
+export interface TlsFiles {
+  cert: string | Buffer;
+  key: string | Buffer;
 }
 
 export interface HcrApp {
@@ -103,18 +111,22 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   const state: Lifecycle = { closing: false };
   const inference = createCharacterInference(recognizer, batching, metrics);
 
-  const app: HcrFastify = Fastify({
+  const timeouts = slowClientTimeouts(limits);
+  const app = Fastify({
     loggerInstance: opts.logger,
     // a caller's (or a proxy's) request id is kept, logged and sent back; else fastify numbers requests
     requestIdHeader: 'x-request-id',
     bodyLimit: limits.bodyLimit,
-    ...slowClientTimeouts(limits),
+    ...timeouts,
+    // https.createServer takes the http server's options beside the certificate (fastify passes `http` only to http)
+    ...(opts.tls && { https: { ...timeouts.http, cert: opts.tls.cert, key: opts.tls.key } }),
     clientErrorHandler: clientErrorHandler(limits.requestTimeoutMs),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // One log line per request comes from the lifecycle plugin (route, status, ms).
     logController: new LogController({ disableRequestLogging: true }),
-  });
+    // an HTTPS server's requests and replies are node:http's: every route and plugin is the same
+  }) as unknown as HcrFastify;
 
   await registerOrigins(app, { allowedHosts: 'any', corsOrigins: [], ...opts.origins });
   registerValidation(app);

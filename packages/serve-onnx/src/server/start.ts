@@ -1,13 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { HcrError } from '@hcr/core';
 import pino, { type Logger } from 'pino';
 import sharp from 'sharp';
 import { createLineReader, type LineReader } from '../reader/line-reader.js';
 import { createRecognizer, type Recognizer, type SessionTuning } from '../recognizer.js';
 import { SampleStore } from '../samples/store.js';
-import { type AppOptions, buildApp, DEFAULT_LIMITS, type HcrApp, type ServerLimits } from './app.js';
+import {
+  type AppOptions,
+  buildApp,
+  DEFAULT_LIMITS,
+  type HcrApp,
+  type ServerLimits,
+  type TlsFiles,
+} from './app.js';
 import { checkApiToken } from './plugins/api-token.js';
 import { checkOriginPolicy, defaultOriginPolicy, isLoopback, type OriginPolicy } from './plugins/origins.js';
 
@@ -55,6 +63,8 @@ export interface ServeOptions extends SessionTuning {
    * At least 16 printable ASCII characters. Default: none, and a warning when `host` is not a loopback address.
    */
   apiToken?: string;
+  /** Serve HTTPS: a PEM certificate (with its chain) and its private key. Checked before any model loads. */
+  tls?: TlsFiles;
   logLevel?: string;
   logger?: Logger;
   limits?: Partial<ServerLimits>;
@@ -75,6 +85,7 @@ export interface RunningServer extends HcrApp {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   checkOriginPolicy(opts); // before any model loads
   if (opts.apiToken !== undefined) checkApiToken(opts.apiToken);
+  if (opts.tls) checkTls(opts.tls);
   // libvips' operation cache (50 MB by default) only helps when the same file is processed again;
   // a server sees new images, so the cache would just hold memory.
   sharp.cache(false);
@@ -144,6 +155,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     batching: opts.batching,
     origins,
     apiToken: opts.apiToken,
+    tls: opts.tls,
   });
   try {
     await hcr.app.listen({ host, port: opts.port ?? 8080 });
@@ -159,7 +171,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
   const address = hcr.app.server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0);
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info(
     {
       url,
@@ -176,6 +188,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     logger.warn(
       { host, collecting: samples !== undefined },
       'listening beyond this machine with no API token: whoever reaches this address can use the API (and write examples with --collect); start with --api-token-file or HCR_API_TOKEN, or put an authenticating proxy in front',
+    );
+  else if (opts.apiToken !== undefined && !opts.tls && !isLoopback(host))
+    logger.warn(
+      { host },
+      'the API token travels in clear text over plain HTTP: serve HTTPS (--tls-cert and --tls-key) or put a TLS proxy in front',
     );
   if (recognizer.info.characterNormalisation === 'none')
     logger.warn(
@@ -207,6 +224,22 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     process.on('SIGINT', () => stop('SIGINT'));
   }
   return { ...hcr, url, port, recognizer, reader };
+}
+
+/** A certificate and key that Node can serve (PEM, the key the certificate's), or TLS_INVALID naming the fix. */
+function checkTls(tls: TlsFiles): void {
+  try {
+    createSecureContext({ cert: tls.cert, key: tls.key });
+  } catch (e) {
+    throw new HcrError(
+      'TLS_INVALID',
+      `The TLS certificate and key cannot be served: ${(e as Error).message}.`,
+      {
+        hint: 'Pass a PEM certificate (with its chain) and the PEM private key it was made for, e.g. from `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost`.',
+        cause: e,
+      },
+    );
+  }
 }
 
 function isLineReader(r: string | readonly string[] | LineReader): r is LineReader {

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/index.js';
+import { FIXTURE_MODEL } from './support/models.js';
+
+const TLS = fileURLToPath(new URL('./fixtures/tls/', import.meta.url));
+const cert = readFileSync(`${TLS}cert.pem`);
+const key = readFileSync(`${TLS}key.pem`);
+const PIXELS = JSON.stringify({ pixels: new Array(784).fill(0).map((_, i) => (i % 28 === 14 ? 255 : 0)) });
+
+/** One request over HTTPS, trusting only the test certificate: status and body. */
+function get(
+  url: string,
+  { method = 'GET', body, ca = cert }: { method?: string; body?: string; ca?: Buffer } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      { method, ca, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('HTTPS', () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await startServer({
+      model: FIXTURE_MODEL,
+      port: 0,
+      tls: { cert, key },
+      logger: pino({ level: 'silent' }),
+    });
+  });
+  afterAll(() => server.shutdown());
+
+  it('serves the API and the page over TLS, at an https:// URL', async () => {
+    expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect((await get(`${server.url}/healthz`)).status).toBe(200);
+    expect((await get(`${server.url}/`)).body).toContain('<canvas');
+    const predicted = await get(`${server.url}/v1/predict`, { method: 'POST', body: PIXELS });
+    expect(predicted.status).toBe(200);
+    expect(JSON.parse(predicted.body).predictions).toHaveLength(1);
+  });
+
+  it('is refused by a client that does not trust the certificate, and answers no plain HTTP', async () => {
+    await expect(get(`${server.url}/healthz`, { ca: Buffer.from('') })).rejects.toThrow(
+      /self.signed|certificate/i,
+    );
+    const plain = await new Promise<string>((resolve) => {
+      const req = httpRequest(`${server.url.replace('https:', 'http:')}/healthz`, (res) => {
+        res.resume();
+        resolve(`answered ${res.statusCode}`);
+      });
+      req.on('error', (e) => resolve(`refused: ${e.message}`));
+      req.end();
+    });
+    expect(plain).toMatch(/^refused: /);
+  });
+});
+
+describe('a certificate that cannot be served', () => {
+  it('is refused before any model loads, naming the fix', async () => {
+    const otherKey = readFileSync(`${TLS}other-key.pem`);
+    for (const [tls, why] of [
+      [{ cert, key: otherKey }, /key values mismatch/],
+      [{ cert: Buffer.from('not a certificate'), key }, /TLS certificate and key cannot be served/],
+      [{ cert, key: cert }, /TLS certificate and key cannot be served/],
+    ] as const)
+      await expect(
+        startServer({ model: '/no/such/model.onnx', port: 0, tls, logger: pino({ level: 'silent' }) }),
+      ).rejects.toMatchObject({ code: 'TLS_INVALID', message: expect.stringMatching(why) });
+  });
+});
