@@ -329,6 +329,24 @@ describe('POST /v1/read', () => {
     }
   });
 
+  it('/metrics holds the distribution of reading confidences, one per reading (where drift shows first)', async () => {
+    const metric = (m: string, name: string) =>
+      Number(new RegExp(`^hcr_read_confidence_${name} (\\S+)$`, 'm').exec(m)?.[1]);
+    const before = (await hcr.app.inject('/metrics')).body;
+    const read = [
+      (await post(await lineScan('7140'))).json(),
+      (await post(await lineScan('TAX', { seed: 3 }), '?classes=letters')).json(),
+      (await post(await lineScan('7140'), '?lexicon=codes&pattern=[0-9]{9}')).json(), // nothing satisfies both: 0
+    ];
+    const after = (await hcr.app.inject('/metrics')).body;
+    expect(metric(after, 'count') - metric(before, 'count')).toBe(3);
+    const confidences = read.map((r) => r.confidence as number);
+    expect(confidences[2]).toBe(0);
+    expect(metric(after, 'sum') - metric(before, 'sum')).toBeCloseTo(confidences[0]! + confidences[1]!, 9);
+    const lowest = (m: string) => Number(/^hcr_read_confidence_bucket\{le="0.05"\} (\d+)$/m.exec(m)?.[1]);
+    expect(lowest(after) - lowest(before)).toBe(confidences.filter((c) => c <= 0.05).length);
+  });
+
   it('reads every line of a page with layout=lines: each line with its box, the text one line per line', async () => {
     const { png, rows } = await pageScan(['7140', 'TAX', 'LATT 41'], { noise: 3 });
     const res = await post(png, '?layout=lines&top_k=2&classes=alnum');

@@ -287,6 +287,18 @@ describe('HTTP service', () => {
     expect((await hcr.app.inject('/healthz')).headers['x-request-id']).toMatch(/\S/);
   });
 
+  it('/metrics holds the distribution of prediction confidences, not counting images with no character', async () => {
+    const metric = (m: string, name: string) =>
+      Number(new RegExp(`^hcr_predict_confidence_${name} (\\S+)$`, 'm').exec(m)?.[1]);
+    const before = (await hcr.app.inject('/metrics')).body;
+    const seven = (await post(await photo('7', { seed: 1 }), 'image/png')).json().predictions[0];
+    const blank = (await post({ pixels: new Array(784).fill(0) }, 'application/json')).json().predictions[0];
+    expect(blank.label).toBeNull();
+    const after = (await hcr.app.inject('/metrics')).body;
+    expect(metric(after, 'count') - metric(before, 'count')).toBe(1);
+    expect(metric(after, 'sum') - metric(before, 'sum')).toBeCloseTo(seven.confidence, 9);
+  });
+
   it('micro-batches concurrent requests into one onnxruntime run', async () => {
     const before = (await hcr.app.inject('/metrics')).body;
     const count = (m: string) => Number(/hcr_inference_batch_size_count (\d+)/.exec(m)?.[1] ?? 0);

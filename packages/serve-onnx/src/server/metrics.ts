@@ -1,5 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
+/** Confidence buckets: fine near 1, where most readings of familiar images land and where thresholds are set. */
+const CONFIDENCE_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
+
 /** Prometheus metrics of one server (its own registry, so tests can run several servers). */
 export function createMetrics() {
   const registry = new Registry();
@@ -40,6 +43,20 @@ export function createMetrics() {
       name: 'hcr_read_verdicts_total',
       help: 'Readings given a verdict under min_confidence (POST /v1/read), by verdict: the not-confident ones go to a person',
       labelNames: ['verdict'] as const,
+      registers: [registry],
+    }),
+    // A distribution that moves while the model stays the same means the images did (another scanner, another
+    // form, another writing): the first sign of drift, before anyone counts errors by hand.
+    readConfidence: new Histogram({
+      name: 'hcr_read_confidence',
+      help: 'Confidence of each reading of POST /v1/read (p(text | image) under the constraints asked for; a page of layout=lines once, as a whole; 0 when no text satisfies them)',
+      buckets: CONFIDENCE_BUCKETS,
+      registers: [registry],
+    }),
+    predictConfidence: new Histogram({
+      name: 'hcr_predict_confidence',
+      help: 'Confidence of each character prediction of POST /v1/predict (its best allowed class; images with no character are not counted)',
+      buckets: CONFIDENCE_BUCKETS,
       registers: [registry],
     }),
     readerBatchSize: new Histogram({

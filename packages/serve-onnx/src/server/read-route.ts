@@ -136,6 +136,7 @@ export function registerReadRoute(
       metrics.lines.inc(k);
       // One verdict per image read (a page's as a whole), when the caller asked for them.
       for (const r of readings) if (r.verdict) metrics.readVerdicts.inc({ verdict: r.verdict });
+      for (const r of readings) metrics.readConfidence.observe(r.confidence);
       const timing = {
         preprocessMs: round(t1 - t0),
         inferenceMs: round(t2 - t1),

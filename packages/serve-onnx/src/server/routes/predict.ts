@@ -75,6 +75,7 @@ export function registerPredictRoute(app: HcrFastify, opts: PredictRouteOptions)
         return debug ? { ...pred, input: Array.from(prepared[i]!.pixels) } : pred;
       });
       metrics.images.inc(predictions.length);
+      for (const p of predictions) if (p.label !== null) metrics.predictConfidence.observe(p.confidence);
       return {
         model: rec.info.id,
         predictions,
