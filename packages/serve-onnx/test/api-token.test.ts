@@ -63,6 +63,10 @@ describe('an API token on /v1/', () => {
       ['POST', '/v1/read'],
       ['POST', '/v1/samples'],
       ['GET', '/v1/no-such-route'],
+      // the same routes spelt otherwise: the guard goes by the route matched, not the raw URL
+      ['GET', '/%761/model'],
+      ['POST', '/v1/%72ead'],
+      ['GET', '/%761/no-such-route'],
     ] as const) {
       const res = await hcr.app.inject({ method, url });
       expect(res.statusCode, url).toBe(401);

@@ -67,6 +67,13 @@ describe('which hosts and pages a server answers', () => {
       code: 'CROSS_ORIGIN_REFUSED',
       hint: expect.stringContaining('--cors https://evil.example'),
     });
+    // The same route spelt otherwise (`%76` is `v`) is the same route, refused the same way.
+    const spelt = await local.inject({
+      method: 'POST',
+      url: '/%761/read',
+      headers: { host: '127.0.0.1:8080', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    });
+    expect(spelt.statusCode).toBe(403);
     // Another port of localhost is the same site but another origin.
     expect((await post({ origin: 'http://localhost:3000', 'sec-fetch-site': 'same-site' })).statusCode).toBe(
       403,

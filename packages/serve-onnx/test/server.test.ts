@@ -366,6 +366,13 @@ describe('limits that need a slow model', () => {
     const late = await fetch(url, { method: 'POST', headers: { 'content-type': 'image/png' }, body: img });
     expect(late.status).toBe(503);
     expect(((await late.json()) as { error: { code: string } }).error.code).toBe('SHUTTING_DOWN');
+    // the same route spelt otherwise (`%76` is `v`) is refused the same way
+    const spelt = await fetch(url.replace('/v1/', '/%761/'), {
+      method: 'POST',
+      headers: { 'content-type': 'image/png' },
+      body: img,
+    });
+    expect(spelt.status).toBe(503);
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(((await res.json()) as { predictions: { label: string }[] }).predictions[0].label).toBe('7');

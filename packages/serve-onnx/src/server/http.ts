@@ -1,6 +1,6 @@
 import { HcrError } from '@hcr/core';
 import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RecognizerInput } from '../recognizer.js';
 
 /** HTTP status for an HcrError code: input problems are the client's (4xx), model problems are ours. */
@@ -14,6 +14,22 @@ export function statusFor(e: HcrError): number {
   // the collecting folder holds all the examples it may (--collect-max): the server cannot store this one
   if (e.code === 'COLLECT_FULL') return 507;
   return 400;
+}
+
+/**
+ * Whether a request is for the API (a /v1/ route), by the route it matched: the raw URL can spell the same route
+ * otherwise (`/%761/read` is routed to /v1/read), so a check of `req.url` alone could be walked around. A
+ * request that matched no route is judged by its decoded path.
+ */
+export function isApiRequest(req: FastifyRequest): boolean {
+  const route = req.routeOptions.url;
+  if (route !== undefined) return route.startsWith('/v1/');
+  const path = req.url.split('?')[0]!;
+  try {
+    return decodeURIComponent(path).startsWith('/v1/');
+  } catch {
+    return path.startsWith('/v1/');
+  }
 }
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string, hint?: string) {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { HcrError } from '@hcr/core';
-import { sendError } from '../http.js';
+import { isApiRequest, sendError } from '../http.js';
 import type { HcrFastify } from '../types.js';
 
 /** Shorter tokens are refused: a guessable token guards nothing (`openssl rand -hex 32` gives 64 characters). */
@@ -47,7 +47,7 @@ export function registerApiToken(app: HcrFastify, token: string): void {
   const hint =
     'Send the header `Authorization: Bearer <token>` with the token hcr serve was started with (--api-token-file or HCR_API_TOKEN).';
   app.addHook('onRequest', (req, reply, done) => {
-    if (!req.url.startsWith('/v1/') || req.method === 'OPTIONS') return done();
+    if (!isApiRequest(req) || req.method === 'OPTIONS') return done();
     const header = req.headers.authorization;
     const given = header?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)?.[1];
     if (given === undefined) {

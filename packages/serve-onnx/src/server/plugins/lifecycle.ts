@@ -1,4 +1,4 @@
-import { sendError } from '../http.js';
+import { isApiRequest, sendError } from '../http.js';
 import type { Metrics } from '../metrics.js';
 import type { HcrFastify, Lifecycle } from '../types.js';
 
@@ -10,7 +10,7 @@ export function registerLifecycle(app: HcrFastify, state: Lifecycle, metrics: Me
   // Callback-style hooks: an async hook costs promises on every request, thousands a second under load.
   app.addHook('onRequest', (req, reply, done) => {
     (req as { startedAt?: number }).startedAt = performance.now();
-    if (state.closing && req.url.startsWith('/v1/')) {
+    if (state.closing && isApiRequest(req)) {
       sendError(reply, 503, 'SHUTTING_DOWN', 'The server is shutting down.', 'Retry on another instance.');
       return;
     }

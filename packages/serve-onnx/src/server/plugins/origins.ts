@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import cors from '@fastify/cors';
 import { HcrError } from '@hcr/core';
-import { sendError } from '../http.js';
+import { isApiRequest, sendError } from '../http.js';
 import type { HcrFastify } from '../types.js';
 
 /** Which browsers' requests the server answers, beyond its own page's. */
@@ -97,11 +97,7 @@ export async function registerOrigins(app: HcrFastify, policy: OriginPolicy): Pr
       return;
     }
     const site = req.headers['sec-fetch-site'];
-    if (
-      (site === 'cross-site' || site === 'same-site') &&
-      req.url.startsWith('/v1/') &&
-      !listed(req.headers.origin)
-    ) {
+    if ((site === 'cross-site' || site === 'same-site') && isApiRequest(req) && !listed(req.headers.origin)) {
       const origin = req.headers.origin ?? 'another site';
       sendError(
         reply,
