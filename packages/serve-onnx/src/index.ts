@@ -4,15 +4,16 @@ export { type AddedSample, type SampleCheck, SampleStore } from './samples/store
 export {
   type AppOptions,
   buildApp,
+  type Credentials,
   DEFAULT_BATCHING,
   DEFAULT_LIMITS,
   type HcrApp,
   type ServerLimits,
-  type TlsFiles,
 } from './server/app.js';
 export { type BatcherOptions, MicroBatcher, OverloadedError } from './server/batcher.js';
 export { createMetrics, type Metrics } from './server/metrics.js';
 export { checkApiToken, MIN_API_TOKEN_LENGTH } from './server/plugins/api-token.js';
 export { checkOriginPolicy, type OriginPolicy } from './server/plugins/origins.js';
+export { checkTls, type TlsFiles } from './server/plugins/tls.js';
 export { DEFAULT_COLLECT_MAX, type RunningServer, type ServeOptions, startServer } from './server/start.js';
 export { type TritonOptions, tritonConfig, writeTritonRepository } from './triton.js';

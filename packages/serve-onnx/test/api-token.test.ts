@@ -100,6 +100,23 @@ describe('an API token on /v1/', () => {
     expect(refused.headers['access-control-allow-origin']).toBe('https://app.example.com');
   });
 
+  it('swaps in a new token (a rotation): the old one is refused from then on; a bad one changes nothing', async () => {
+    const rotated = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    expect(() => hcr.updateCredentials({ apiToken: 'short' })).toThrow(
+      expect.objectContaining({ code: 'BAD_OPTIONS' }),
+    );
+    expect((await predict({ authorization: `Bearer ${TOKEN}` })).statusCode).toBe(200);
+    hcr.updateCredentials({ apiToken: rotated });
+    expect((await predict({ authorization: `Bearer ${TOKEN}` })).json().error.code).toBe('TOKEN_INVALID');
+    expect((await predict({ authorization: `Bearer ${rotated}` })).statusCode).toBe(200);
+    // a server of plain HTTP has no certificate to swap; nothing else changes
+    expect(() => hcr.updateCredentials({ apiToken: TOKEN, tls: { cert: 'x', key: 'y' } })).toThrow(
+      /plain HTTP, so it has no certificate/,
+    );
+    expect((await predict({ authorization: `Bearer ${rotated}` })).statusCode).toBe(200);
+    hcr.updateCredentials({ apiToken: TOKEN });
+  });
+
   it('says in /openapi.json that the /v1/ operations need it', async () => {
     const doc = (await hcr.app.inject('/openapi.json')).json();
     expect(doc.components.securitySchemes.apiToken).toMatchObject({ type: 'http', scheme: 'bearer' });
@@ -134,6 +151,14 @@ describe('which tokens a server accepts', () => {
     const rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
     const open = await buildApp({ recognizer: rec, logger: pino({ level: 'silent' }) });
     try {
+      expect((await open.app.inject('/v1/model')).statusCode).toBe(200);
+      // nor can it be given one later: the guard is set up at start
+      expect(() => open.updateCredentials({ apiToken: TOKEN })).toThrow(
+        expect.objectContaining({
+          code: 'BAD_OPTIONS',
+          message: expect.stringMatching(/started without an API token/),
+        }),
+      );
       expect((await open.app.inject('/v1/model')).statusCode).toBe(200);
       const doc = (await open.app.inject('/openapi.json')).json();
       expect(doc.components?.securitySchemes).toBeUndefined();

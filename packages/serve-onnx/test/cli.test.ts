@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
@@ -190,17 +192,60 @@ describe('hcr serve', () => {
     });
   });
 
-  it('with --tls-cert and --tls-key, serves HTTPS', async () => {
-    const tls = join(ROOT, 'packages/serve-onnx/test/fixtures/tls');
-    const url = await serve('--tls-cert', `${tls}/cert.pem`, '--tls-key', `${tls}/key.pem`);
+  it('with --tls-cert and --tls-key serves HTTPS; on SIGHUP reads the token and certificate files again', async () => {
+    const fixtures = join(ROOT, 'packages/serve-onnx/test/fixtures/tls');
+    const [certFile, keyFile, tokenFile] = ['cert.pem', 'key.pem', 'hup-token'].map((f) => join(dir, f));
+    await copyFile(`${fixtures}/cert.pem`, certFile!);
+    await copyFile(`${fixtures}/key.pem`, keyFile!);
+    const [oldToken, newToken] = ['0123456789abcdef-old', '0123456789abcdef-new'];
+    await writeFile(tokenFile!, oldToken);
+    let log = '';
+    const url = await serve('--tls-cert', certFile!, '--tls-key', keyFile!, '--api-token-file', tokenFile!);
+    // pino's log lines go to stdout
+    child!.stdout!.on('data', (d) => {
+      log += d;
+    });
     expect(url).toMatch(/^https:/);
-    const status = await new Promise<number | undefined>((res, rej) =>
-      httpsGet(`${url}/healthz`, { ca: readFileSync(`${tls}/cert.pem`) }, (r) => {
-        r.resume();
-        res(r.statusCode);
-      }).on('error', rej),
-    );
-    expect(status).toBe(200);
+    const ca = [readFileSync(`${fixtures}/cert.pem`), readFileSync(`${fixtures}/renewed-cert.pem`)];
+    /** GET /v1/model on a new connection: its status and the certificate the server showed. */
+    const model = (token: string) =>
+      new Promise<{ status?: number; fingerprint: string }>((res, rej) =>
+        httpsGet(
+          `${url}/v1/model`,
+          { ca, agent: false, headers: { authorization: `Bearer ${token}` } },
+          (r) => {
+            r.resume();
+            res({
+              status: r.statusCode,
+              fingerprint: (r.socket as TLSSocket).getPeerCertificate().fingerprint256,
+            });
+          },
+        ).on('error', rej),
+      );
+    const first = await model(oldToken);
+    expect(first).toEqual({ status: 200, fingerprint: new X509Certificate(ca[0]!).fingerprint256 });
+
+    // a rotated token and a renewed certificate, then SIGHUP: the server takes them without a restart
+    await writeFile(tokenFile!, `${newToken}\n`);
+    await copyFile(`${fixtures}/renewed-cert.pem`, certFile!);
+    await copyFile(`${fixtures}/renewed-key.pem`, keyFile!);
+    child!.kill('SIGHUP');
+    const deadline = Date.now() + 10_000;
+    while ((await model(newToken)).status !== 200 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await model(newToken)).toEqual({
+      status: 200,
+      fingerprint: new X509Certificate(ca[1]!).fingerprint256,
+    });
+    expect((await model(oldToken)).status).toBe(401);
+
+    // a token file that went wrong: logged, and the server keeps the token it has
+    await writeFile(tokenFile!, 'short');
+    child!.kill('SIGHUP');
+    while (!/credentials not reloaded/.test(log) && Date.now() < deadline + 10_000)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(log).toMatch(/SIGHUP: credentials not reloaded, the old ones are kept/);
+    expect((await model(newToken)).status).toBe(200);
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);

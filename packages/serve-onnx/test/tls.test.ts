@@ -1,6 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,21 +14,22 @@ const cert = readFileSync(`${TLS}cert.pem`);
 const key = readFileSync(`${TLS}key.pem`);
 const PIXELS = JSON.stringify({ pixels: new Array(784).fill(0).map((_, i) => (i % 28 === 14 ? 255 : 0)) });
 
-/** One request over HTTPS, trusting only the test certificate: status and body. */
+/** One request over HTTPS on a new connection, trusting only `ca`: status, body and the certificate it was shown. */
 function get(
   url: string,
-  { method = 'GET', body, ca = cert }: { method?: string; body?: string; ca?: Buffer } = {},
-): Promise<{ status: number; body: string }> {
+  { method = 'GET', body, ca = cert }: { method?: string; body?: string; ca?: Buffer | Buffer[] } = {},
+): Promise<{ status: number; body: string; fingerprint: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
       url,
-      { method, ca, headers: body ? { 'content-type': 'application/json' } : {} },
+      { method, ca, agent: false, headers: body ? { 'content-type': 'application/json' } : {} },
       (res) => {
+        const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
         let text = '';
         res.on('data', (d) => {
           text += d;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, fingerprint }));
       },
     );
     req.on('error', reject);
@@ -68,6 +71,26 @@ describe('HTTPS', () => {
       req.end();
     });
     expect(plain).toMatch(/^refused: /);
+  });
+
+  it('swaps in a renewed certificate: new connections are shown it; one that cannot be served changes nothing', async () => {
+    const renewed = {
+      cert: readFileSync(`${TLS}renewed-cert.pem`),
+      key: readFileSync(`${TLS}renewed-key.pem`),
+    };
+    const both = [cert, renewed.cert];
+    const first = await get(`${server.url}/healthz`, { ca: both });
+    expect(first.fingerprint).toBe(new X509Certificate(cert).fingerprint256);
+    expect(() => server.updateCredentials({ tls: { cert: renewed.cert, key } })).toThrow(
+      expect.objectContaining({ code: 'TLS_INVALID' }),
+    );
+    expect((await get(`${server.url}/healthz`, { ca: both })).fingerprint).toBe(first.fingerprint);
+    server.updateCredentials({ tls: renewed });
+    const after = await get(`${server.url}/healthz`, { ca: both });
+    expect(after.status).toBe(200);
+    expect(after.fingerprint).toBe(new X509Certificate(renewed.cert).fingerprint256);
+    // a client that trusts only the old certificate is now refused
+    await expect(get(`${server.url}/healthz`)).rejects.toThrow(/self.signed|certificate/i);
   });
 });
 

@@ -138,9 +138,12 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--api-token-file <file>',
-      'a file holding the API token every /v1/ request must send as `Authorization: Bearer <token>` (env HCR_API_TOKEN; default: none); the page asks for it once',
+      'a file holding the API token every /v1/ request must send as `Authorization: Bearer <token>` (env HCR_API_TOKEN; default: none; read again on SIGHUP); the page asks for it once',
     )
-    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (and its chain); needs --tls-key')
+    .option(
+      '--tls-cert <file>',
+      'serve HTTPS with this PEM certificate (and its chain; read again with --tls-key on SIGHUP); needs --tls-key',
+    )
     .option('--tls-key <file>', "the PEM private key of --tls-cert's certificate")
     .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', int('--threads'))
     .option(
@@ -210,18 +213,23 @@ export function registerServe(program: Command): void {
           },
         );
       const lexicons = await loadLexicons(specs); // a missing or empty file stops here, naming it
-      const token = await apiToken(opts.apiTokenFile);
-      const tls = await tlsFiles(opts.tlsCert, opts.tlsKey);
       const { checkApiToken, startServer } = await import('@hcr/serve-onnx'); // the HTTP stack loads only to serve
-      if (token)
-        try {
-          checkApiToken(token.token);
-        } catch (e) {
-          // the same refusal, naming where the token came from
-          if (e instanceof HcrError)
-            throw new HcrError(e.code, `${token.from}: ${e.problem}`, { hint: e.hint });
-          throw e;
-        }
+      /** The token and certificate, read and checked: at start, and again on SIGHUP when either is in a file. */
+      const readCredentials = async () => {
+        const token = await apiToken(opts.apiTokenFile);
+        if (token)
+          try {
+            checkApiToken(token.token);
+          } catch (e) {
+            // the same refusal, naming where the token came from
+            if (e instanceof HcrError)
+              throw new HcrError(e.code, `${token.from}: ${e.problem}`, { hint: e.hint });
+            throw e;
+          }
+        return { token, tls: await tlsFiles(opts.tlsCert, opts.tlsKey) };
+      };
+      const { token, tls } = await readCredentials();
+      const reloadable = opts.apiTokenFile !== undefined || tls !== undefined;
       const server = await startServer({
         model: characterModel(opts.model),
         reader,
@@ -251,6 +259,16 @@ export function registerServe(program: Command): void {
             ? false
             : { maxBatch: Math.max(1, opts.maxBatch), maxWaitMs: opts.maxWaitMs },
         handleSignals: true,
+        // the environment cannot change under a running process: only files are read again
+        reloadCredentials: reloadable
+          ? async () => {
+              const again = await readCredentials();
+              return {
+                ...(opts.apiTokenFile !== undefined ? { apiToken: again.token?.token } : {}),
+                ...(again.tls ? { tls: again.tls } : {}),
+              };
+            }
+          : undefined,
         drainMs: opts.drainMs,
       });
       const read = server.reader

@@ -1,4 +1,6 @@
+import type { Server as HttpsServer } from 'node:https';
 import { createRequire } from 'node:module';
+import { HcrError } from '@hcr/core';
 import { DEFAULT_DECODE_LIMITS } from '@hcr/image/decode';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -8,7 +10,7 @@ import type { SampleStore } from '../samples/store.js';
 import type { BatcherOptions } from './batcher.js';
 import { createCharacterInference } from './inference.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { registerApiToken } from './plugins/api-token.js';
+import { checkApiToken, registerApiToken } from './plugins/api-token.js';
 import { clientErrorHandler, slowClientTimeouts } from './plugins/client-timeouts.js';
 import { registerContentTypes } from './plugins/content-types.js';
 import { registerErrors } from './plugins/errors.js';
@@ -17,6 +19,7 @@ import { registerMultipart } from './plugins/multipart.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { type OriginPolicy, registerOrigins } from './plugins/origins.js';
 import { registerStatic } from './plugins/static.js';
+import { checkTls, type TlsFiles } from './plugins/tls.js';
 import { registerValidation } from './plugins/validation.js';
 import { registerReadRoute } from './read-route.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -86,10 +89,10 @@ export interface AppOptions {
   tls?: TlsFiles;
 }
 
-/** A PEM certificate (with its chain) and its private key, as read from their files. */
-export interface TlsFiles {
-  cert: string | Buffer;
-  key: string | Buffer;
+/** What a running server's credentials can be swapped for (`HcrApp.updateCredentials`). */
+export interface Credentials {
+  apiToken?: string;
+  tls?: TlsFiles;
 }
 
 export interface HcrApp {
@@ -100,6 +103,12 @@ export interface HcrApp {
    * then closes the listener, finishes in-flight requests and frees the model.
    */
   shutdown(drainMs?: number): Promise<void>;
+  /**
+   * Swaps the API token and/or the TLS certificate of a running server (a rotation, or a renewed certificate):
+   * both are checked before either is swapped; requests after it need the new token, connections after it get
+   * the new certificate. A server started without a token, or without TLS, cannot be given one (BAD_OPTIONS).
+   */
+  updateCredentials(credentials: Credentials): void;
 }
 
 /** The HTTP service: one Fastify instance with the plugins and routes of ./plugins and ./routes. */
@@ -134,7 +143,7 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   await registerMultipart(app, limits);
   await registerOpenApi(app, PACKAGE_VERSION, opts.apiToken !== undefined);
   registerLifecycle(app, state, metrics);
-  if (opts.apiToken !== undefined) registerApiToken(app, opts.apiToken);
+  const tokenGuard = opts.apiToken === undefined ? undefined : registerApiToken(app, opts.apiToken);
   registerErrors(app, limits);
   await registerStatic(app);
   registerHealthRoutes(app, { recognizer, reader, state });
@@ -158,5 +167,24 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
     await reader?.close();
   }
 
-  return { app, metrics, shutdown };
+  function updateCredentials({ apiToken, tls }: Credentials): void {
+    if (apiToken !== undefined && !tokenGuard)
+      throw new HcrError(
+        'BAD_OPTIONS',
+        'This server was started without an API token, so it cannot swap one in.',
+        {
+          hint: 'Start it with one (--api-token-file or HCR_API_TOKEN; apiToken in startServer) to rotate it later.',
+        },
+      );
+    if (tls && !opts.tls)
+      throw new HcrError('BAD_OPTIONS', 'This server serves plain HTTP, so it has no certificate to swap.', {
+        hint: 'Start it with --tls-cert and --tls-key (tls in startServer) to renew them later.',
+      });
+    if (apiToken !== undefined) checkApiToken(apiToken);
+    if (tls) checkTls(tls);
+    if (apiToken !== undefined) tokenGuard!.setToken(apiToken);
+    if (tls) (app.server as unknown as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key });
+  }
+
+  return { app, metrics, shutdown, updateCredentials };
 }

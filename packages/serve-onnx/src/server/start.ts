@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
 import { HcrError } from '@hcr/core';
 import pino, { type Logger } from 'pino';
 import sharp from 'sharp';
@@ -11,13 +10,14 @@ import { SampleStore } from '../samples/store.js';
 import {
   type AppOptions,
   buildApp,
+  type Credentials,
   DEFAULT_LIMITS,
   type HcrApp,
   type ServerLimits,
-  type TlsFiles,
 } from './app.js';
 import { checkApiToken } from './plugins/api-token.js';
 import { checkOriginPolicy, defaultOriginPolicy, isLoopback, type OriginPolicy } from './plugins/origins.js';
+import { checkTls, type TlsFiles } from './plugins/tls.js';
 
 export interface ServeOptions extends SessionTuning {
   /** Path to model.onnx (or a recognizer already made). */
@@ -69,8 +69,16 @@ export interface ServeOptions extends SessionTuning {
   logger?: Logger;
   limits?: Partial<ServerLimits>;
   batching?: AppOptions['batching'];
-  /** Handle SIGTERM/SIGINT: finish in-flight requests, refuse new ones, exit. */
+  /**
+   * Handle SIGTERM/SIGINT: finish in-flight requests, refuse new ones, exit; and SIGHUP when `reloadCredentials`
+   * is given.
+   */
   handleSignals?: boolean;
+  /**
+   * With `handleSignals`: on SIGHUP, read the credentials again (a rotated token, a renewed certificate) and swap
+   * them in (`updateCredentials`); a read or check that fails is logged and the old ones are kept.
+   */
+  reloadCredentials?: () => Promise<Credentials>;
   /** On a signal, answer 503 on /readyz and new predictions this long before closing the listener. */
   drainMs?: number;
 }
@@ -222,24 +230,22 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+    const reload = opts.reloadCredentials;
+    if (reload)
+      process.on('SIGHUP', async () => {
+        try {
+          const c = await reload();
+          hcr.updateCredentials(c);
+          logger.info(
+            { apiToken: c.apiToken !== undefined, tls: c.tls !== undefined },
+            'SIGHUP: credentials reloaded',
+          );
+        } catch (e) {
+          logger.error({ err: e }, 'SIGHUP: credentials not reloaded, the old ones are kept');
+        }
+      });
   }
   return { ...hcr, url, port, recognizer, reader };
-}
-
-/** A certificate and key that Node can serve (PEM, the key the certificate's), or TLS_INVALID naming the fix. */
-function checkTls(tls: TlsFiles): void {
-  try {
-    createSecureContext({ cert: tls.cert, key: tls.key });
-  } catch (e) {
-    throw new HcrError(
-      'TLS_INVALID',
-      `The TLS certificate and key cannot be served: ${(e as Error).message}.`,
-      {
-        hint: 'Pass a PEM certificate (with its chain) and the PEM private key it was made for, e.g. from `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout key.pem -out cert.pem -subj /CN=localhost`.',
-        cause: e,
-      },
-    );
-  }
 }
 
 function isLineReader(r: string | readonly string[] | LineReader): r is LineReader {

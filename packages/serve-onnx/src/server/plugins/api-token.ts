@@ -35,15 +35,19 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
+/** Swaps the token a running server takes (a rotation: the old one is refused from the next request on). */
+export interface ApiTokenGuard {
+  setToken(token: string): void;
+}
+
 /**
  * Every /v1/ request must carry `Authorization: Bearer <token>`; else 401 with `WWW-Authenticate: Bearer`
  * (RFC 6750). The page, /healthz, /readyz, /metrics and /openapi.json stay open: probes and scrapers carry no
  * token, and none of them reads an image or writes a file. A browser's CORS preflight (OPTIONS) carries no
  * credentials by design, so it passes; the request it precedes does not without the token.
  */
-export function registerApiToken(app: HcrFastify, token: string): void {
-  checkApiToken(token);
-  const expected = digest(token);
+export function registerApiToken(app: HcrFastify, token: string): ApiTokenGuard {
+  let expected = digest(checkApiToken(token));
   const hint =
     'Send the header `Authorization: Bearer <token>` with the token hcr serve was started with (--api-token-file or HCR_API_TOKEN).';
   app.addHook('onRequest', (req, reply, done) => {
@@ -70,4 +74,9 @@ export function registerApiToken(app: HcrFastify, token: string): void {
     }
     done();
   });
+  return {
+    setToken(next) {
+      expected = digest(checkApiToken(next));
+    },
+  };
 }
