@@ -61,7 +61,10 @@ export function registerFinetune(program: Command): void {
       'line dataset trained on beside your lines, so the reader keeps what it read (default: the one the first reader learnt from)',
     )
     .option('--no-replay', 'train on your lines alone (the reader then forgets much of what it read)')
-    .option('--replay-share <x>', 'replayed lines per own training line (default 1)')
+    .option(
+      '--replay-share <x>',
+      'replayed lines per own training line (default 1; 2 keeps more of what the reader read, for twice the training time)',
+    )
     .option('--epochs <n>', "epochs (default: the first reader's recipe, 2-3)")
     .option('--lr <x>', "peak learning rate (default a quarter of each reader's recipe)")
     .option('--workers <n>', 'training worker threads (default: 2, or 1 on one core)')
