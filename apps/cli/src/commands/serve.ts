@@ -33,6 +33,16 @@ function lineReader(flag: string | boolean | undefined): string | string[] | und
   );
 }
 
+/** A file a flag names, read; one that cannot be read is `code`, naming the flag, the path and why. */
+function readFlagFile(flag: string, file: string, code: string, hint: string): Promise<Buffer> {
+  return readFile(file).catch((e: NodeJS.ErrnoException) => {
+    throw new HcrError(code, `${flag} ${resolve(file)} cannot be read (${e.code ?? e.message}).`, {
+      hint,
+      cause: e,
+    });
+  });
+}
+
 /**
  * The API token: --api-token-file's content (surrounding white space and the final newline trimmed), else
  * HCR_API_TOKEN; undefined when neither is given. Not a flag's value: a command line is visible to every user of
@@ -43,20 +53,13 @@ async function apiToken(file: string | undefined): Promise<{ token: string; from
     const env = process.env.HCR_API_TOKEN;
     return env === undefined ? undefined : { token: env.trim(), from: 'HCR_API_TOKEN' };
   }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new HcrError(
-      'API_TOKEN_FILE_MISSING',
-      `--api-token-file ${resolve(file)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`,
-      {
-        hint: 'Write the token into that file first, e.g. `openssl rand -hex 32 > hcr-token && chmod 600 hcr-token`.',
-        cause: e,
-      },
-    );
-  }
-  return { token: text.trim(), from: `--api-token-file ${resolve(file)}` };
+  const text = await readFlagFile(
+    '--api-token-file',
+    file,
+    'API_TOKEN_FILE_MISSING',
+    'Write the token into that file first, e.g. `openssl rand -hex 32 > hcr-token && chmod 600 hcr-token`.',
+  );
+  return { token: text.toString('utf8').trim(), from: `--api-token-file ${resolve(file)}` };
 }
 
 /** --tls-cert and --tls-key read (both or neither), for HTTPS; undefined without them. */
@@ -69,16 +72,7 @@ async function tlsFiles(cert: string | undefined, key: string | undefined) {
       { hint: 'HTTPS needs both: --tls-cert cert.pem --tls-key key.pem.' },
     );
   const read = (flag: string, file: string) =>
-    readFile(file).catch((e: NodeJS.ErrnoException) => {
-      throw new HcrError(
-        'TLS_FILE_MISSING',
-        `${flag} ${resolve(file)} cannot be read (${e.code ?? e.message}).`,
-        {
-          hint: `Pass the PEM file's path to ${flag}.`,
-          cause: e,
-        },
-      );
-    });
+    readFlagFile(flag, file, 'TLS_FILE_MISSING', `Pass the PEM file's path to ${flag}.`);
   return { cert: await read('--tls-cert', cert), key: await read('--tls-key', key) };
 }
 
