@@ -1,7 +1,16 @@
+import { Writable } from 'node:stream';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, checkApiToken, createRecognizer, type HcrApp, type Recognizer } from '../src/index.js';
+import {
+  buildApp,
+  checkApiClients,
+  checkApiToken,
+  createRecognizer,
+  type HcrApp,
+  parseApiTokens,
+  type Recognizer,
+} from '../src/index.js';
 import { FIXTURE_MODEL } from './support/models.js';
 
 const TOKEN = 'f3a9c1e07b5d42a8b6e1c9d0a7f3e2b4';
@@ -166,5 +175,94 @@ describe('which tokens a server accepts', () => {
     } finally {
       await open.shutdown();
     }
+  });
+});
+
+describe('a token per client', () => {
+  const SCANNER = '5ca11e5ca11e5ca11e5ca11e';
+  const PHONE = 'b0b0b0b0b0b0b0b0b0b0b0b0';
+  let rec: Recognizer;
+  let hcr: HcrApp;
+  const log: Record<string, unknown>[] = [];
+  beforeAll(async () => {
+    rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        log.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    hcr = await buildApp({
+      recognizer: rec,
+      logger: pino({ level: 'info' }, sink),
+      apiToken: [
+        { name: 'scanner', token: SCANNER },
+        { name: 'phone', token: PHONE },
+      ],
+    });
+  });
+  afterAll(() => hcr.shutdown());
+  const model = (token: string) =>
+    hcr.app.inject({ url: '/v1/model', headers: { authorization: `Bearer ${token}` } });
+
+  it('answers each client, and names it in the request log and /metrics (never the token)', async () => {
+    expect((await model(SCANNER)).statusCode).toBe(200);
+    expect((await model(PHONE)).statusCode).toBe(200);
+    expect((await model(PHONE)).statusCode).toBe(200);
+    expect((await model(`${PHONE}0`)).statusCode).toBe(401);
+    const lines = log.filter((l) => l.msg === 'request' && l.route === '/v1/model');
+    expect(lines.map((l) => l.client)).toEqual(['scanner', 'phone', 'phone', undefined]);
+    expect(lines[0]).toMatchObject({ status: 200, ip: '127.0.0.1' });
+    expect(JSON.stringify(log)).not.toContain(SCANNER);
+    const metrics = (await hcr.app.inject('/metrics')).body;
+    expect(metrics).toMatch(/hcr_client_requests_total\{client="scanner",status="200"\} 1/);
+    expect(metrics).toMatch(/hcr_client_requests_total\{client="phone",status="200"\} 2/);
+  });
+
+  it('rotates one client at a time: the others keep working through the swap', async () => {
+    const renewed = 'n3wn3wn3wn3wn3wn3wn3wn3w';
+    hcr.updateCredentials({
+      apiToken: [
+        { name: 'scanner', token: SCANNER },
+        { name: 'phone', token: renewed },
+      ],
+    });
+    expect((await model(SCANNER)).statusCode).toBe(200);
+    expect((await model(PHONE)).json().error.code).toBe('TOKEN_INVALID');
+    expect((await model(renewed)).statusCode).toBe(200);
+    // a list that cannot be taken changes nothing
+    expect(() => hcr.updateCredentials({ apiToken: [] })).toThrow(/list of API tokens is empty/);
+    expect((await model(renewed)).statusCode).toBe(200);
+  });
+});
+
+describe('an API token file', () => {
+  const A = 'aaaaaaaaaaaaaaaaaaaa';
+  const B = 'bbbbbbbbbbbbbbbbbbbb';
+
+  it('reads one token per line, named or not; comments, blank lines and CRLF are skipped', () => {
+    expect(parseApiTokens(`${A}\n`, 'f')).toEqual([{ name: 'default', token: A }]);
+    expect(parseApiTokens(`\uFEFF# who\r\nscanner\t${A}\r\n\r\n  ${B}  \r\n`, 'f')).toEqual([
+      { name: 'scanner', token: A },
+      { name: 'token-2', token: B },
+    ]);
+  });
+
+  it('refuses what would lock every client out or mix two up, naming the file and line', () => {
+    const cases: [string, RegExp][] = [
+      ['', /^tokens\.txt holds no API token\.$/],
+      ['# only a comment\n', /holds no API token/],
+      [`scanner ${A} extra\n`, /^tokens\.txt line 1 has 3 fields\.$/],
+      [`a ${A}\na ${B}\n`, /^tokens\.txt: Two API tokens are named a\.$/],
+      [`a ${A}\nb ${A}\n`, /^tokens\.txt: Client b has the same token as another client\.$/],
+      [`a ${A}\nb short\n`, /^tokens\.txt: Client b: The API token has 5 characters/],
+      [`sc@nner ${A}\n`, /^tokens\.txt: The API client name "sc@nner" is not allowed\.$/],
+      ['short\n', /^tokens\.txt: The API token has 5 characters/],
+    ];
+    for (const [text, message] of cases)
+      expect(() => parseApiTokens(text, 'tokens.txt'), JSON.stringify(text)).toThrow(
+        expect.objectContaining({ code: 'BAD_OPTIONS', problem: expect.stringMatching(message) }),
+      );
+    expect(() => checkApiClients([{ name: '-lead', token: A }])).toThrow(/"-lead" is not allowed/);
   });
 });

@@ -91,6 +91,15 @@ describe('hcr serve', () => {
       [['--allowed-hosts', 'hcr.example.com:443'], /Allowed host "hcr\.example\.com:443" is not a host name/],
       [['--collect-max', '0'], /--collect-max must be a whole number of at least 1, got '0'/],
       [
+        ['--rate-limit', '120'],
+        /--rate-limit 120 is not <requests>\/<period>\. Write it as requests per s, min or h/,
+      ],
+      [['--rate-limit', '0/min'], /The rate limit's max is 0, not a whole number of requests from 1/],
+      [
+        ['--trust-proxy', '10.0.0.0/33'],
+        /'10\.0\.0\.0\/33' is not an IP address or CIDR range in the trusted proxies/,
+      ],
+      [
         ['--collect-max', '5'],
         /--collect-max bounds the examples --collect keeps, and no --collect is given/,
       ],
@@ -107,6 +116,11 @@ describe('hcr serve', () => {
   it('refuses an API token that is missing, short or unsendable, naming where it came from', async () => {
     const short = join(dir, 'short-token');
     await writeFile(short, 'hunter2\n');
+    const twice = join(dir, 'twice-named');
+    await writeFile(
+      twice,
+      '# two clients\nscanner c0ffee00c0ffee00c0ffee00c0ffee00\nscanner 0123456789abcdef0123\n',
+    );
     const cases: [string[], Record<string, string>, RegExp][] = [
       [
         ['--api-token-file', join(dir, 'none')],
@@ -118,6 +132,7 @@ describe('hcr serve', () => {
         {},
         /--api-token-file .*short-token: The API token has 7 characters; at least 16/,
       ],
+      [['--api-token-file', twice], {}, /--api-token-file .*twice-named: Two API tokens are named scanner/],
       [[], { HCR_API_TOKEN: '' }, /HCR_API_TOKEN: The API token has 0 characters/],
       [[], { HCR_API_TOKEN: 'a token with spaces in it' }, /HCR_API_TOKEN: The API token holds spaces/],
     ];
@@ -127,7 +142,7 @@ describe('hcr serve', () => {
     runs.forEach((r, i) => {
       expect(r.code, cases[i]![2].source).toBe(1);
       expect(r.stderr).toMatch(cases[i]![2]);
-      expect(r.stderr).toMatch(/openssl rand -hex 32/);
+      expect(r.stderr).toMatch(/openssl rand -hex 32|Give each client a name of its own/);
     });
   });
 
@@ -257,13 +272,44 @@ describe('hcr serve', () => {
     const file = join(dir, 'token');
     await writeFile(file, `${token}\n`); // as `openssl rand -hex 16 > token` writes it: the newline is not the token's
     const url = await serveWith({ HCR_API_TOKEN: 'another-token-from-the-env' }, '--api-token-file', file);
-    expect(startLine).toMatch(/\/v1\/ needs the API token of --api-token-file .*token\)/);
+    expect(startLine).toMatch(/\/v1\/ needs an API token of --api-token-file .*token\)/);
     const model = (authorization?: string) =>
       fetch(`${url}/v1/model`, { headers: authorization ? { authorization } : {} });
     expect((await model()).status).toBe(401);
     expect((await model('Bearer another-token-from-the-env')).status).toBe(401);
     expect((await model(`Bearer ${token}`)).status).toBe(200);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+    child!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    child = undefined;
+  });
+
+  it('takes a token per named client from the file, and --rate-limit counts each client apart', async () => {
+    const [scanner, phone] = ['5ca11e5ca11e5ca11e5ca11e', 'b0b0b0b0b0b0b0b0b0b0b0b0'];
+    const file = join(dir, 'clients');
+    await writeFile(file, `# name token\nscanner ${scanner}\n\nphone  ${phone}\n`);
+    const url = await serve('--api-token-file', file, '--rate-limit', '2/min');
+    expect(startLine).toMatch(
+      /needs an API token of --api-token-file .*clients \(2 clients\); 2\/min per client\)/,
+    );
+    const model = (token: string) =>
+      fetch(`${url}/v1/model`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await model(scanner)).status).toBe(200);
+    expect((await model(scanner)).status).toBe(200);
+    const limited = await model(scanner);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await limited.json()) as { error: unknown }).error).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: 'Client scanner has used the 2 requests it may send per minute.',
+    });
+    // the other client has its own count; the probes are not counted
+    expect((await model(phone)).status).toBe(200);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/hcr_client_requests_total\{client="scanner",status="429"\} 1/);
+    expect(metrics).toMatch(/hcr_client_requests_total\{client="phone",status="200"\} 1/);
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
+import type { ApiClient } from '@hcr/serve-onnx';
 import { loadLexicons } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
 import { commaList, defaultModel, findDefault, oneOf, wholeNumber } from '../flags.js';
@@ -44,14 +45,24 @@ function readFlagFile(flag: string, file: string, code: string, hint: string): P
 }
 
 /**
- * The API token: --api-token-file's content (surrounding white space and the final newline trimmed), else
- * HCR_API_TOKEN; undefined when neither is given. Not a flag's value: a command line is visible to every user of
- * the machine (`ps`).
+ * The API clients: --api-token-file's (one token per line, `<token>` or `<client name> <token>`), else the one token
+ * of HCR_API_TOKEN; undefined when neither is given. Read and checked, a refusal naming where the token came from.
+ * Never a flag's value: a command line is visible to every user of the machine (`ps`).
  */
-async function apiToken(file: string | undefined): Promise<{ token: string; from: string } | undefined> {
+async function apiTokens(
+  file: string | undefined,
+  serving: Pick<typeof import('@hcr/serve-onnx'), 'checkApiClients' | 'parseApiTokens'>,
+): Promise<{ clients: ApiClient[]; from: string } | undefined> {
   if (file === undefined) {
     const env = process.env.HCR_API_TOKEN;
-    return env === undefined ? undefined : { token: env.trim(), from: 'HCR_API_TOKEN' };
+    if (env === undefined) return undefined;
+    try {
+      // one token, surrounding white space trimmed (a value pasted with its newline)
+      return { clients: serving.checkApiClients(env.trim()), from: 'HCR_API_TOKEN' };
+    } catch (e) {
+      if (!(e instanceof HcrError)) throw e;
+      throw new HcrError(e.code, `HCR_API_TOKEN: ${e.problem}`, { hint: e.hint });
+    }
   }
   const text = await readFlagFile(
     '--api-token-file',
@@ -59,7 +70,8 @@ async function apiToken(file: string | undefined): Promise<{ token: string; from
     'API_TOKEN_FILE_MISSING',
     'Write the token into that file first, e.g. `openssl rand -hex 32 > hcr-token && chmod 600 hcr-token`.',
   );
-  return { token: text.toString('utf8').trim(), from: `--api-token-file ${resolve(file)}` };
+  const from = `--api-token-file ${resolve(file)}`;
+  return { clients: serving.parseApiTokens(text.toString('utf8'), from), from };
 }
 
 /** --tls-cert and --tls-key read (both or neither), for HTTPS; undefined without them. */
@@ -132,7 +144,15 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--api-token-file <file>',
-      'a file holding the API token every /v1/ request must send as `Authorization: Bearer <token>` (env HCR_API_TOKEN; default: none; read again on SIGHUP); the page asks for it once',
+      'a file of API tokens, one per line as `<token>` or `<client name> <token>`: every /v1/ request must send one as `Authorization: Bearer <token>` (env HCR_API_TOKEN: one token; default: none; read again on SIGHUP); the page asks for it once',
+    )
+    .option(
+      '--rate-limit <n/period>',
+      "at most n /v1/ requests per client (its token's name, else its IP address) per s, min or h, e.g. 120/min: 429 with Retry-After beyond (default: no limit)",
+    )
+    .option(
+      '--trust-proxy <addresses>',
+      "the proxies in front, comma-separated addresses or CIDR ranges (or loopback): their X-Forwarded-For names the client's IP in logs and rate limits (default: none)",
     )
     .option(
       '--tls-cert <file>',
@@ -207,21 +227,16 @@ export function registerServe(program: Command): void {
           },
         );
       const lexicons = await loadLexicons(specs); // a missing or empty file stops here, naming it
-      const { checkApiToken, startServer } = await import('@hcr/serve-onnx'); // the HTTP stack loads only to serve
-      /** The token and certificate, read and checked: at start, and again on SIGHUP when either is in a file. */
-      const readCredentials = async () => {
-        const token = await apiToken(opts.apiTokenFile);
-        if (token)
-          try {
-            checkApiToken(token.token);
-          } catch (e) {
-            // the same refusal, naming where the token came from
-            if (e instanceof HcrError)
-              throw new HcrError(e.code, `${token.from}: ${e.problem}`, { hint: e.hint });
-            throw e;
-          }
-        return { token, tls: await tlsFiles(opts.tlsCert, opts.tlsKey) };
-      };
+      // the HTTP stack loads only to serve
+      const serving = await import('@hcr/serve-onnx');
+      const { checkTrustProxy, parseRateLimit, startServer } = serving;
+      const rateLimit = opts.rateLimit === undefined ? undefined : parseRateLimit(opts.rateLimit);
+      const trustProxy = opts.trustProxy === undefined ? undefined : checkTrustProxy(opts.trustProxy);
+      /** The tokens and certificate, read and checked: at start, and again on SIGHUP when either is in a file. */
+      const readCredentials = async () => ({
+        token: await apiTokens(opts.apiTokenFile, serving),
+        tls: await tlsFiles(opts.tlsCert, opts.tlsKey),
+      });
       const { token, tls } = await readCredentials();
       const reloadable = opts.apiTokenFile !== undefined || tls !== undefined;
       const server = await startServer({
@@ -235,7 +250,9 @@ export function registerServe(program: Command): void {
         port,
         allowedHosts: opts.allowedHosts,
         corsOrigins: opts.cors,
-        apiToken: token?.token,
+        apiToken: token?.clients,
+        rateLimit,
+        trustProxy,
         tls,
         intraOpThreads: opts.threads,
         logLevel:
@@ -258,7 +275,7 @@ export function registerServe(program: Command): void {
           ? async () => {
               const again = await readCredentials();
               return {
-                ...(opts.apiTokenFile !== undefined ? { apiToken: again.token?.token } : {}),
+                ...(opts.apiTokenFile !== undefined ? { apiToken: again.token?.clients } : {}),
                 ...(again.tls ? { tls: again.tls } : {}),
               };
             }
@@ -269,9 +286,11 @@ export function registerServe(program: Command): void {
         ? `reader ${server.reader.info.id}${specs.length ? `, lexicons ${server.reader.lexiconNames.join(', ')}` : ''}`
         : 'no line reader: POST /v1/read answers 404';
       const collect = opts.collect ? `; examples kept in ${resolve(opts.collect)}` : '';
-      const guarded = token ? `; /v1/ needs the API token of ${token.from}` : '';
+      const clients = token && token.clients.length > 1 ? ` (${token.clients.length} clients)` : '';
+      const guarded = token ? `; /v1/ needs an API token of ${token.from}${clients}` : '';
+      const limited = rateLimit ? `; ${opts.rateLimit.trim()} per client` : '';
       process.stderr.write(
-        `hcr serve: ${server.url} (model ${server.recognizer.info.id}; ${read}${collect}${guarded}); Ctrl-C to stop\n`,
+        `hcr serve: ${server.url} (model ${server.recognizer.info.id}; ${read}${collect}${guarded}${limited}); Ctrl-C to stop\n`,
       );
     });
 }

@@ -10,7 +10,7 @@ import type { SampleStore } from '../samples/store.js';
 import type { BatcherOptions } from './batcher.js';
 import { createCharacterInference } from './inference.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { checkApiToken, registerApiToken } from './plugins/api-token.js';
+import { type ApiTokens, checkApiClients, registerApiToken } from './plugins/api-token.js';
 import { clientErrorHandler, slowClientTimeouts } from './plugins/client-timeouts.js';
 import { registerContentTypes } from './plugins/content-types.js';
 import { registerErrors } from './plugins/errors.js';
@@ -18,8 +18,10 @@ import { registerLifecycle } from './plugins/lifecycle.js';
 import { registerMultipart } from './plugins/multipart.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { type OriginPolicy, registerOrigins } from './plugins/origins.js';
+import { type RateLimit, registerRateLimit } from './plugins/rate-limit.js';
 import { registerStatic } from './plugins/static.js';
 import { checkTls, type TlsFiles } from './plugins/tls.js';
+import { checkTrustProxy, type TrustProxy } from './plugins/trust-proxy.js';
 import { registerValidation } from './plugins/validation.js';
 import { registerReadRoute } from './read-route.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -81,17 +83,28 @@ export interface AppOptions {
    */
   origins?: Partial<OriginPolicy>;
   /**
-   * When given, every /v1/ request needs `Authorization: Bearer <apiToken>` (401 without it); the page, health
-   * probes, /metrics and /openapi.json stay open. At least 16 printable ASCII characters. Default: no token.
+   * When given, every /v1/ request needs `Authorization: Bearer <token>` (401 without it); the page, health
+   * probes, /metrics and /openapi.json stay open. One token, or one per named client (each at least 16 printable
+   * ASCII characters; the name goes into the request log, /metrics and the rate limit). Default: no token.
    */
-  apiToken?: string;
+  apiToken?: ApiTokens;
+  /**
+   * At most `max` /v1/ requests per client (its token's name, else its IP address) in each `windowMs`: 429
+   * RATE_LIMITED with Retry-After beyond. Default: no limit.
+   */
+  rateLimit?: RateLimit;
+  /**
+   * The proxies in front of the server (fastify's `trustProxy`: addresses or CIDR ranges, or true for any): a client's IP (the log, the rate limit) and the URL's scheme are then taken from X-Forwarded-For and
+   * X-Forwarded-Proto. Default: none, the peer's address is the client's.
+   */
+  trustProxy?: TrustProxy;
   /** Serve HTTPS with this certificate (chain) and private key, PEM. Default: plain HTTP. */
   tls?: TlsFiles;
 }
 
 /** What a running server's credentials can be swapped for (`HcrApp.updateCredentials`). */
 export interface Credentials {
-  apiToken?: string;
+  apiToken?: ApiTokens;
   tls?: TlsFiles;
 }
 
@@ -104,9 +117,9 @@ export interface HcrApp {
    */
   shutdown(drainMs?: number): Promise<void>;
   /**
-   * Swaps the API token and/or the TLS certificate of a running server (a rotation, or a renewed certificate):
-   * both are checked before either is swapped; requests after it need the new token, connections after it get
-   * the new certificate. A server started without a token, or without TLS, cannot be given one (BAD_OPTIONS).
+   * Swaps the API tokens and/or the TLS certificate of a running server (a rotation, or a renewed certificate):
+   * both are checked before either is swapped; requests after it need one of the new tokens, connections after it
+   * get the new certificate. A server started without a token, or without TLS, cannot be given one (BAD_OPTIONS).
    */
   updateCredentials(credentials: Credentials): void;
 }
@@ -125,6 +138,9 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
     loggerInstance: opts.logger,
     // a caller's (or a proxy's) request id is kept, logged and sent back; else fastify numbers requests
     requestIdHeader: 'x-request-id',
+    ...(opts.trustProxy !== undefined && {
+      trustProxy: checkTrustProxy(opts.trustProxy),
+    }),
     bodyLimit: limits.bodyLimit,
     ...timeouts,
     // https.createServer takes the http server's options beside the certificate (fastify passes `http` only to http)
@@ -144,6 +160,8 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   await registerOpenApi(app, PACKAGE_VERSION, opts.apiToken !== undefined);
   registerLifecycle(app, state, metrics);
   const tokenGuard = opts.apiToken === undefined ? undefined : registerApiToken(app, opts.apiToken);
+  // after the token guard: the limit counts requests by the client the token names
+  if (opts.rateLimit) await registerRateLimit(app, opts.rateLimit);
   registerErrors(app, limits);
   await registerStatic(app);
   registerHealthRoutes(app, { recognizer, reader, state });
@@ -180,9 +198,9 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
       throw new HcrError('BAD_OPTIONS', 'This server serves plain HTTP, so it has no certificate to swap.', {
         hint: 'Start it with --tls-cert and --tls-key (tls in startServer) to renew them later.',
       });
-    if (apiToken !== undefined) checkApiToken(apiToken);
+    if (apiToken !== undefined) checkApiClients(apiToken);
     if (tls) checkTls(tls);
-    if (apiToken !== undefined) tokenGuard!.setToken(apiToken);
+    if (apiToken !== undefined) tokenGuard!.setTokens(apiToken);
     if (tls) (app.server as unknown as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key });
   }
 

@@ -11,6 +11,7 @@ export function statusFor(e: HcrError): number {
   if (e.code === 'OVERLOADED' || e.code === 'TIMEOUT' || e.code === 'SHUTTING_DOWN' || e.code === 'CANCELLED')
     return 503;
   if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return 415;
+  if (e.code === 'RATE_LIMITED') return 429;
   // the collecting folder holds all the examples it may (--collect-max): the server cannot store this one
   if (e.code === 'COLLECT_FULL') return 507;
   return 400;

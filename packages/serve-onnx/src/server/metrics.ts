@@ -21,6 +21,13 @@ export function createMetrics() {
       labelNames: ['route', 'code'] as const,
       registers: [registry],
     }),
+    // one series per API client of the token file (a handful): who uses the service, and who is refused
+    clientRequests: new Counter({
+      name: 'hcr_client_requests_total',
+      help: 'API requests by client (the name of the API token they carried) and status code',
+      labelNames: ['client', 'status'] as const,
+      registers: [registry],
+    }),
     latency: new Histogram({
       name: 'hcr_http_request_duration_seconds',
       help: 'HTTP request latency by route',

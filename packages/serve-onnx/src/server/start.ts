@@ -15,9 +15,11 @@ import {
   type HcrApp,
   type ServerLimits,
 } from './app.js';
-import { checkApiToken } from './plugins/api-token.js';
+import { type ApiTokens, checkApiClients } from './plugins/api-token.js';
 import { checkOriginPolicy, defaultOriginPolicy, isLoopback, type OriginPolicy } from './plugins/origins.js';
+import { checkRateLimit, type RateLimit } from './plugins/rate-limit.js';
 import { checkTls, type TlsFiles } from './plugins/tls.js';
+import { checkTrustProxy, type TrustProxy } from './plugins/trust-proxy.js';
 
 export interface ServeOptions extends SessionTuning {
   /** Path to model.onnx (or a recognizer already made). */
@@ -59,10 +61,15 @@ export interface ServeOptions extends SessionTuning {
   /** Web origins whose pages may call /v1/ from a browser, with CORS headers (`'*'`: any). Default none. */
   corsOrigins?: OriginPolicy['corsOrigins'];
   /**
-   * Every /v1/ request must carry `Authorization: Bearer <apiToken>` (401 otherwise; the page asks for it once).
-   * At least 16 printable ASCII characters. Default: none, and a warning when `host` is not a loopback address.
+   * Every /v1/ request must carry `Authorization: Bearer <token>` (401 otherwise; the page asks for it once): one
+   * token, or one per named client (`parseApiTokens` reads a token file). At least 16 printable ASCII characters
+   * each. Default: none, and a warning when `host` is not a loopback address.
    */
-  apiToken?: string;
+  apiToken?: ApiTokens;
+  /** At most `max` /v1/ requests per client in each `windowMs` (429 beyond; `parseRateLimit('120/min')`). */
+  rateLimit?: RateLimit;
+  /** The proxies in front whose X-Forwarded-For names the client (AppOptions.trustProxy). Default none. */
+  trustProxy?: TrustProxy;
   /** Serve HTTPS: a PEM certificate (with its chain) and its private key. Checked before any model loads. */
   tls?: TlsFiles;
   logLevel?: string;
@@ -92,7 +99,9 @@ export interface RunningServer extends HcrApp {
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   checkOriginPolicy(opts); // before any model loads
-  if (opts.apiToken !== undefined) checkApiToken(opts.apiToken);
+  if (opts.apiToken !== undefined) checkApiClients(opts.apiToken);
+  if (opts.rateLimit) checkRateLimit(opts.rateLimit);
+  if (opts.trustProxy !== undefined) checkTrustProxy(opts.trustProxy);
   if (opts.tls) checkTls(opts.tls);
   // libvips' operation cache (50 MB by default) only helps when the same file is processed again;
   // a server sees new images, so the cache would just hold memory.
@@ -163,6 +172,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     batching: opts.batching,
     origins,
     apiToken: opts.apiToken,
+    rateLimit: opts.rateLimit,
+    trustProxy: opts.trustProxy,
     tls: opts.tls,
   });
   try {

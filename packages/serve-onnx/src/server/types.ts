@@ -11,6 +11,10 @@ export interface Lifecycle {
 }
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The API client whose token the request carried (plugins/api-token.ts); unset on a server without tokens. */
+    apiClient?: string;
+  }
   interface FastifyContextConfig {
     /** How to send a valid body to this route: the hint of its schema errors (plugins/validation.ts). */
     bodyHint?: string;

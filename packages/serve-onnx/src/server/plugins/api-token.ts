@@ -6,7 +6,17 @@ import type { HcrFastify } from '../types.js';
 /** Shorter tokens are refused: a guessable token guards nothing (`openssl rand -hex 32` gives 64 characters). */
 export const MIN_API_TOKEN_LENGTH = 16;
 
+/** A client of the API: its name (in the request log, /metrics and rate limits; never the token) and its token. */
+export interface ApiClient {
+  name: string;
+  token: string;
+}
+
+/** One token (its client named `default`), or one per client: several let tokens be rotated one client at a time. */
+export type ApiTokens = string | readonly ApiClient[];
+
 const MAKE_ONE = 'Make one with `openssl rand -hex 32`.';
+const CLIENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
  * Refuses a token that could not guard the API or could not be sent: too short, or holding characters an HTTP
@@ -30,24 +40,99 @@ export function checkApiToken(token: unknown): string {
   return token;
 }
 
+/**
+ * The clients a server takes, checked: at least one, each token as checkApiToken asks, names of letters, digits,
+ * `.`, `_` and `-` (they go into logs and metric labels), no name and no token twice.
+ */
+export function checkApiClients(tokens: ApiTokens): ApiClient[] {
+  const clients = typeof tokens === 'string' ? [{ name: 'default', token: tokens }] : [...tokens];
+  if (clients.length === 0)
+    throw new HcrError('BAD_OPTIONS', 'The list of API tokens is empty: every request would be refused.', {
+      hint: `Give at least one token. ${MAKE_ONE}`,
+    });
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  for (const { name, token } of clients) {
+    if (typeof name !== 'string' || !CLIENT_NAME.test(name))
+      throw new HcrError('BAD_OPTIONS', `The API client name ${JSON.stringify(name)} is not allowed.`, {
+        hint: 'Name clients with letters, digits, `.`, `_` and `-` (at most 64 characters, starting with a letter or digit).',
+      });
+    try {
+      checkApiToken(token);
+    } catch (e) {
+      if (!(e instanceof HcrError) || clients.length === 1) throw e;
+      throw new HcrError(e.code, `Client ${name}: ${e.problem}`, { hint: e.hint });
+    }
+    if (names.has(name))
+      throw new HcrError('BAD_OPTIONS', `Two API tokens are named ${name}.`, {
+        hint: 'Give each client a name of its own: the log and the rate limits tell clients apart by it.',
+      });
+    if (seen.has(token))
+      throw new HcrError('BAD_OPTIONS', `Client ${name} has the same token as another client.`, {
+        hint: `Give each client a token of its own. ${MAKE_ONE}`,
+      });
+    names.add(name);
+    seen.add(token);
+  }
+  return clients;
+}
+
+/**
+ * An API token file: one token per line, `<token>` or `<client name> <token>`; blank lines and lines starting with
+ * `#` are skipped. An unnamed token's client is `default` when it is the only one, else `token-<n>` (its place in
+ * the file). `source` names the file in errors. The clients are checked (checkApiClients).
+ */
+export function parseApiTokens(text: string, source: string): ApiClient[] {
+  const entries: { fields: string[]; line: number }[] = [];
+  text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((raw, i) => {
+      const line = raw.trim();
+      if (line === '' || line.startsWith('#')) return;
+      entries.push({ fields: line.split(/\s+/), line: i + 1 });
+    });
+  if (entries.length === 0)
+    throw new HcrError('BAD_OPTIONS', `${source} holds no API token.`, {
+      hint: `Write one token per line, \`<token>\` or \`<client name> <token>\`. ${MAKE_ONE}`,
+    });
+  const clients = entries.map(({ fields, line }, i): ApiClient => {
+    if (fields.length > 2)
+      throw new HcrError('BAD_OPTIONS', `${source} line ${line} has ${fields.length} fields.`, {
+        hint: 'Each line is `<token>` or `<client name> <token>`: a token holds no spaces.',
+      });
+    if (fields.length === 2) return { name: fields[0]!, token: fields[1]! };
+    return { name: entries.length === 1 ? 'default' : `token-${i + 1}`, token: fields[0]! };
+  });
+  try {
+    return checkApiClients(clients);
+  } catch (e) {
+    if (e instanceof HcrError) throw new HcrError(e.code, `${source}: ${e.problem}`, { hint: e.hint });
+    throw e;
+  }
+}
+
 /** sha256 of a string: equal-length digests, so the comparison below takes the same time for any guess. */
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
-/** Swaps the token a running server takes (a rotation: the old one is refused from the next request on). */
+/** Swaps the tokens a running server takes (a rotation: a token left out is refused from the next request on). */
 export interface ApiTokenGuard {
-  setToken(token: string): void;
+  setTokens(tokens: ApiTokens): void;
 }
 
 /**
- * Every /v1/ request must carry `Authorization: Bearer <token>`; else 401 with `WWW-Authenticate: Bearer`
- * (RFC 6750). The page, /healthz, /readyz, /metrics and /openapi.json stay open: probes and scrapers carry no
- * token, and none of them reads an image or writes a file. A browser's CORS preflight (OPTIONS) carries no
- * credentials by design, so it passes; the request it precedes does not without the token.
+ * Every /v1/ request must carry `Authorization: Bearer <token>` of one of the clients; else 401 with
+ * `WWW-Authenticate: Bearer` (RFC 6750). The client's name is kept on the request (`req.apiClient`) for the log
+ * line and the rate limit. The page, /healthz, /readyz, /metrics and /openapi.json stay open: probes and scrapers
+ * carry no token, and none of them reads an image or writes a file. A browser's CORS preflight (OPTIONS) carries
+ * no credentials by design, so it passes; the request it precedes does not without the token.
  */
-export function registerApiToken(app: HcrFastify, token: string): ApiTokenGuard {
-  let expected = digest(checkApiToken(token));
+export function registerApiToken(app: HcrFastify, tokens: ApiTokens): ApiTokenGuard {
+  const digests = (t: ApiTokens) =>
+    checkApiClients(t).map(({ name, token }) => ({ name, digest: digest(token) }));
+  let expected = digests(tokens);
   const hint =
     'Send the header `Authorization: Bearer <token>` with the token hcr serve was started with (--api-token-file or HCR_API_TOKEN).';
   app.addHook('onRequest', (req, reply, done) => {
@@ -67,16 +152,21 @@ export function registerApiToken(app: HcrFastify, token: string): ApiTokenGuard 
       );
       return;
     }
-    if (!timingSafeEqual(digest(given), expected)) {
+    const mine = digest(given);
+    let client: string | undefined;
+    // every client's digest is compared, so the time taken says nothing about which came close
+    for (const { name, digest: theirs } of expected) if (timingSafeEqual(mine, theirs)) client = name;
+    if (client === undefined) {
       reply.header('www-authenticate', 'Bearer realm="hcr", error="invalid_token"');
       sendError(reply, 401, 'TOKEN_INVALID', "The API token does not match the server's.", hint);
       return;
     }
+    req.apiClient = client;
     done();
   });
   return {
-    setToken(next) {
-      expected = digest(checkApiToken(next));
+    setTokens(next) {
+      expected = digests(next);
     },
   };
 }

@@ -4,7 +4,7 @@ import type { HcrFastify, Lifecycle } from '../types.js';
 
 /**
  * Request hooks: refuse new /v1/ work while shutting down, close connections after their response then,
- * and one metrics update and log line per request (route, status, ms).
+ * and one metrics update and log line per request (route, status, ms, the API client and the IP address).
  */
 export function registerLifecycle(app: HcrFastify, state: Lifecycle, metrics: Metrics): void {
   // Callback-style hooks: an async hook costs promises on every request, thousands a second under load.
@@ -31,11 +31,16 @@ export function registerLifecycle(app: HcrFastify, state: Lifecycle, metrics: Me
     metrics.latency.observe({ route }, seconds);
     const code = (req as { errorCode?: string }).errorCode;
     if (code) metrics.errors.inc({ route, code });
+    const client = req.apiClient;
+    if (client !== undefined) metrics.clientRequests.inc({ client, status: String(reply.statusCode) });
     const line = {
       route,
       status: reply.statusCode,
       ms: +(seconds * 1000).toFixed(2),
       ...(code ? { code } : {}),
+      ...(client !== undefined ? { client } : {}),
+      // the peer's address, or with --trust-proxy the one its proxy forwarded
+      ip: req.ip,
     };
     if (reply.statusCode >= 500 && !state.closing) req.log.error(line, 'request failed');
     else if (infoEnabled(req.log)) req.log.info(line, 'request');
