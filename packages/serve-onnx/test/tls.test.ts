@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/index.js';
+import { buildApp, createRecognizer, type RunningServer, startServer } from '../src/index.js';
 import { FIXTURE_MODEL } from './support/models.js';
 
 const TLS = fileURLToPath(new URL('./fixtures/tls/', import.meta.url));
@@ -105,5 +105,16 @@ describe('a certificate that cannot be served', () => {
       await expect(
         startServer({ model: '/no/such/model.onnx', port: 0, tls, logger: pino({ level: 'silent' }) }),
       ).rejects.toMatchObject({ code: 'TLS_INVALID', message: expect.stringMatching(why) });
+  });
+
+  it("is refused by buildApp too, with the same error (not the TLS layer's own)", async () => {
+    const rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    try {
+      await expect(
+        buildApp({ recognizer: rec, logger: pino({ level: 'silent' }), tls: { cert, key: cert } }),
+      ).rejects.toMatchObject({ code: 'TLS_INVALID', hint: expect.stringContaining('PEM private key') });
+    } finally {
+      await rec.close();
+    }
   });
 });

@@ -133,6 +133,7 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   const state: Lifecycle = { closing: false };
   const inference = createCharacterInference(recognizer, batching, metrics);
 
+  if (opts.tls) checkTls(opts.tls); // TLS_INVALID naming the fix, not the TLS layer's bare error
   const timeouts = slowClientTimeouts(limits);
   const app = Fastify({
     loggerInstance: opts.logger,
