@@ -132,6 +132,13 @@ describe('an API token on /v1/', () => {
     expect(doc.paths['/v1/predict'].post.security).toEqual([{ apiToken: [] }]);
     expect(doc.paths['/v1/read'].post.security).toEqual([{ apiToken: [] }]);
     expect(doc.paths['/healthz'].get.security).toBeUndefined();
+    // the refusal is documented beside the answer, the answer's schema kept
+    expect(doc.paths['/v1/read'].post.responses['401'].description).toMatch(
+      /^TOKEN_REQUIRED or TOKEN_INVALID/,
+    );
+    expect(doc.paths['/v1/predict'].post.responses['200']).toBeDefined();
+    expect(doc.paths['/v1/predict'].post.responses['429']).toBeUndefined(); // no rate limit on this server
+    expect(doc.paths['/healthz'].get.responses?.['401']).toBeUndefined();
     await SwaggerParser.validate(structuredClone(doc)); // still a valid OpenAPI document
   });
 });

@@ -1,3 +1,4 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -99,6 +100,20 @@ describe('a rate limit per client', () => {
     expect((await server.inject('/v1/model')).statusCode).toBe(429);
     await new Promise((r) => setTimeout(r, 400));
     expect((await server.inject('/v1/model')).statusCode).toBe(200);
+  });
+
+  it('says in /openapi.json that /v1/ operations may answer 429', async () => {
+    const server = await app({ rateLimit: { max: 5, windowMs: 1000 } });
+    const doc = (await server.inject('/openapi.json')).json();
+    for (const [path, method] of [
+      ['/v1/read', 'post'],
+      ['/v1/predict', 'post'],
+      ['/v1/model', 'get'],
+    ] as const)
+      expect(doc.paths[path][method].responses['429'].description, path).toMatch(/^RATE_LIMITED/);
+    expect(doc.paths['/v1/read'].post.security).toBeUndefined(); // no token on this server
+    expect(doc.paths['/healthz'].get.responses?.['429']).toBeUndefined();
+    await SwaggerParser.validate(structuredClone(doc));
   });
 
   it('refuses a limit that cannot be kept before anything is built', async () => {

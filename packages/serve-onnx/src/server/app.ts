@@ -158,7 +158,10 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   registerValidation(app);
   registerContentTypes(app, limits.bodyLimit);
   await registerMultipart(app, limits);
-  await registerOpenApi(app, PACKAGE_VERSION, opts.apiToken !== undefined);
+  await registerOpenApi(app, PACKAGE_VERSION, {
+    bearer: opts.apiToken !== undefined,
+    rateLimited: opts.rateLimit !== undefined,
+  });
   registerLifecycle(app, state, metrics);
   const tokenGuard = opts.apiToken === undefined ? undefined : registerApiToken(app, opts.apiToken);
   // after the token guard: the limit counts requests by the client the token names
