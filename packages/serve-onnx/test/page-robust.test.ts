@@ -327,10 +327,59 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     );
     expect(reads).toBe(2);
     await word.unrouteAll();
+    // the same for a rate limit this page reached, said as such; one that lasts longer is left to the person
+    reads = 0;
+    await word.route('**/v1/read**', (r) => {
+      reads++;
+      if (reads > 1) return r.continue();
+      return r.fulfill({
+        status: 429,
+        headers: { 'retry-after': '1' },
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: {
+            code: 'RATE_LIMITED',
+            message: 'Client default has used the 5 requests it may send per second.',
+          },
+        }),
+      });
+    });
+    await writeChar(word, '7', 1);
+    await waitFor(
+      word,
+      "/limits how often a client may ask: asking again in 1 s/.test(document.getElementById('line-status').textContent)",
+    );
+    await waitFor(
+      word,
+      "/^(Read|Unsure|No writing)/.test(document.getElementById('line-status').textContent)",
+      { timeout: 5000 },
+    );
+    expect(reads).toBe(2);
+    await word.unrouteAll();
+    await word.route('**/v1/read**', (r) =>
+      r.fulfill({
+        status: 429,
+        headers: { 'retry-after': '60' },
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: {
+            code: 'RATE_LIMITED',
+            message: 'Client default has used the 120 requests it may send per minute.',
+            hint: 'Retry in 1 minute.',
+          },
+        }),
+      }),
+    );
+    await writeChar(word, 'L', 2);
+    await waitFor(word, "document.getElementById('line-status').dataset.error");
+    await expect(lineStatus(word)).resolves.toBe(
+      'Client default has used the 120 requests it may send per minute. Retry in 1 minute.',
+    );
+    await word.unrouteAll();
     await word.route('**/v1/read**', (r) =>
       r.fulfill({ status: 502, contentType: 'text/html', body: '<html>Bad gateway</html>' }),
     );
-    await writeChar(word, 'T', 1);
+    await writeChar(word, 'T', 3);
     await waitFor(word, "document.getElementById('line-status').dataset.error");
     await expect(lineStatus(word)).resolves.toBe('HTTP 502 Bad Gateway');
     await word.unrouteAll();

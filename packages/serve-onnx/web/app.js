@@ -139,8 +139,8 @@ async function send(blob, seq, signal) {
   const r = await postImage(url, blob, {
     signal,
     verb: 'draw',
-    onWait: (ms) => {
-      if (seq === sendSeq) showStatus(`The server is busy: asking again in ${Math.ceil(ms / 1000)} s…`);
+    onWait: (text) => {
+      if (seq === sendSeq) showStatus(text);
     },
   });
   if (r === null || seq !== sendSeq) return true; // a late answer: the pad was cleared or a newer request sent

@@ -4,7 +4,10 @@
 
 /** How long the page waits for an answer before it says the server is not answering (the server's own is 10 s). */
 const REQUEST_TIMEOUT_MS = 10_000;
-/** A 503 OVERLOADED is retried once by itself after its Retry-After, when that is no longer than this. */
+/**
+ * A 503 OVERLOADED or a 429 RATE_LIMITED is retried once by itself after its Retry-After, when that is no longer
+ * than this.
+ */
 const MAX_RETRY_AFTER_MS = 10_000;
 /** How often GET /v1/model is tried again while the server cannot be reached. */
 const MODEL_RETRY_MS = 3_000;
@@ -46,7 +49,8 @@ function needsToken(res, body) {
 /**
  * POSTs an image and returns `{ ok: true, body }` or `{ ok: false, code, message }` (the message for a person);
  * null when `signal` aborted it (the page moved on: cleared, or a newer request). No answer in REQUEST_TIMEOUT_MS
- * is a TIMEOUT; an OVERLOADED server is asked again once after its Retry-After (`onWait(ms)` says so meanwhile).
+ * is a TIMEOUT; an OVERLOADED server, or one whose rate limit this page reached, is asked again once after its
+ * Retry-After (`onWait(text)` says so meanwhile, for a person).
  */
 // biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
 async function postImage(url, blob, { signal, verb = 'write', onWait } = {}) {
@@ -83,8 +87,13 @@ async function postImage(url, blob, { signal, verb = 'write', onWait } = {}) {
     // asked until the server takes the token or the person cancels
     if (needsToken(res, body) && (await askToken(body.error.code))) continue;
     const wait = retryAfterMs(res);
-    if (!retried && res.status === 503 && body?.error?.code === 'OVERLOADED' && wait !== null) {
-      onWait?.(wait);
+    const code = body?.error?.code;
+    const passing =
+      (res.status === 503 && code === 'OVERLOADED') || (res.status === 429 && code === 'RATE_LIMITED');
+    if (!retried && passing && wait !== null) {
+      const why =
+        code === 'OVERLOADED' ? 'The server is busy' : 'The server limits how often a client may ask';
+      onWait?.(`${why}: asking again in ${Math.ceil(wait / 1000)} s…`);
       if (!(await sleep(wait, signal))) return null;
       continue;
     }
@@ -106,13 +115,13 @@ async function jsonOrNull(res) {
   }
 }
 
-/** What went wrong, for a person: the server's message and hint, else the HTTP status and its reason. */
 /** Whether a failed request's answer says the server did not answer (no use asking again at once). */
 // biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
 function unanswered(r) {
   return r !== null && !r.ok && (r.code === 'TIMEOUT' || r.code === 'UNREACHABLE');
 }
 
+/** What went wrong, for a person: the server's message and hint, else the HTTP status and its reason. */
 function problemText(res, body, verb) {
   const error = body?.error;
   if (error?.code === 'NO_INK')

@@ -257,9 +257,8 @@ async function readLine(blob, seq, checkOnly) {
   try {
     const r = await postImage(`/v1/read?${q}`, blob, {
       signal: abort.signal,
-      onWait: (ms) => {
-        if (seq === readSeq)
-          lineStatus.textContent = `The server is busy: asking again in ${Math.ceil(ms / 1000)} s…`;
+      onWait: (text) => {
+        if (seq === readSeq) lineStatus.textContent = text;
       },
     });
     if (r === null || seq !== readSeq) return true; // a late answer: the canvas was cleared or a newer read sent
