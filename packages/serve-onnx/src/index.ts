@@ -13,7 +13,9 @@ export {
 export { type BatcherOptions, MicroBatcher, OverloadedError } from './server/batcher.js';
 export { createMetrics, type Metrics } from './server/metrics.js';
 export {
+  API_SCOPES,
   type ApiClient,
+  type ApiScope,
   type ApiTokens,
   checkApiClients,
   checkApiToken,

@@ -137,6 +137,8 @@ describe('an API token on /v1/', () => {
       /^TOKEN_REQUIRED or TOKEN_INVALID/,
     );
     expect(doc.paths['/v1/predict'].post.responses['200']).toBeDefined();
+    expect(doc.paths['/v1/samples'].post.responses['403'].description).toMatch(/^INSUFFICIENT_SCOPE/);
+    expect(doc.paths['/v1/model'].get.responses['403']).toBeUndefined();
     expect(doc.paths['/v1/predict'].post.responses['429']).toBeUndefined(); // no rate limit on this server
     expect(doc.paths['/healthz'].get.responses?.['401']).toBeUndefined();
     await SwaggerParser.validate(structuredClone(doc)); // still a valid OpenAPI document
@@ -243,6 +245,67 @@ describe('a token per client', () => {
   });
 });
 
+describe('scopes: a token that may read, or collect examples', () => {
+  const READER = 'r3ad0nlyr3ad0nlyr3ad0nly';
+  const COLLECTOR = 'c0113c7c0113c7c0113c7c01';
+  let rec: Recognizer;
+  let hcr: HcrApp;
+  beforeAll(async () => {
+    rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    hcr = await buildApp({
+      recognizer: rec,
+      logger: pino({ level: 'silent' }),
+      apiToken: parseApiTokens(`scanner ${READER} read\ntrainer ${COLLECTOR} collect\n`, 'tokens'),
+    });
+  });
+  afterAll(() => hcr.shutdown());
+  const call = (method: 'GET' | 'POST', url: string, token: string) =>
+    hcr.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(method === 'POST' && { payload: PIXELS }),
+    });
+
+  it('lets each client do what its scopes say, and answers 403 INSUFFICIENT_SCOPE to the rest', async () => {
+    expect((await call('POST', '/v1/predict', READER)).statusCode).toBe(200);
+    const writes = await call('POST', '/v1/samples', READER);
+    expect(writes.statusCode).toBe(403);
+    expect(writes.headers['www-authenticate']).toBe(
+      'Bearer realm="hcr", error="insufficient_scope", scope="collect"',
+    );
+    expect(writes.json().error).toEqual({
+      code: 'INSUFFICIENT_SCOPE',
+      message: 'Client scanner may read, not collect examples.',
+      hint: expect.stringContaining('add collect to this client'),
+    });
+    const reads = await call('POST', '/v1/predict', COLLECTOR);
+    expect(reads.statusCode).toBe(403);
+    expect(reads.json().error.message).toBe('Client trainer may collect, not read.');
+    expect((await call('POST', '/v1/read', COLLECTOR)).statusCode).toBe(403);
+    // past the guard (the body is no example: BAD_JSON); either client may see the models
+    expect((await call('POST', '/v1/samples', COLLECTOR)).json().error.code).toBe('BAD_JSON');
+    expect((await call('GET', '/v1/model', COLLECTOR)).statusCode).toBe(200);
+    expect((await call('GET', '/v1/model', READER)).statusCode).toBe(200);
+  });
+
+  it('refuses a scope it does not know, or none', () => {
+    for (const [line, message] of [
+      [`a ${READER} read,write`, /^tokens: Client a has the unknown scope 'write'\.$/],
+      [`a ${READER} ,`, /^tokens: Client a has the unknown scope ''\.$/],
+    ] as const)
+      expect(() => parseApiTokens(line, 'tokens'), line).toThrow(
+        expect.objectContaining({ code: 'BAD_OPTIONS', problem: expect.stringMatching(message) }),
+      );
+    expect(() => checkApiClients([{ name: 'a', token: READER, scopes: [] }])).toThrow(
+      /Client a has no scope/,
+    );
+    expect(parseApiTokens(`a ${READER} collect,read`, 'tokens')).toEqual([
+      { name: 'a', token: READER, scopes: ['collect', 'read'] },
+    ]);
+  });
+});
+
 describe('an API token file', () => {
   const A = 'aaaaaaaaaaaaaaaaaaaa';
   const B = 'bbbbbbbbbbbbbbbbbbbb';
@@ -259,7 +322,7 @@ describe('an API token file', () => {
     const cases: [string, RegExp][] = [
       ['', /^tokens\.txt holds no API token\.$/],
       ['# only a comment\n', /holds no API token/],
-      [`scanner ${A} extra\n`, /^tokens\.txt line 1 has 3 fields\.$/],
+      [`scanner ${A} read extra\n`, /^tokens\.txt line 1 has 4 fields\.$/],
       [`a ${A}\na ${B}\n`, /^tokens\.txt: Two API tokens are named a\.$/],
       [`a ${A}\nb ${A}\n`, /^tokens\.txt: Client b has the same token as another client\.$/],
       [`a ${A}\nb short\n`, /^tokens\.txt: Client b: The API token has 5 characters/],

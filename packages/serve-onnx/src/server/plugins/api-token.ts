@@ -6,10 +6,19 @@ import type { HcrFastify } from '../types.js';
 /** Shorter tokens are refused: a guessable token guards nothing (`openssl rand -hex 32` gives 64 characters). */
 export const MIN_API_TOKEN_LENGTH = 16;
 
+/**
+ * What a token may do: `read` (POST /v1/read and /v1/predict), `collect` (POST /v1/samples, which writes the
+ * examples fine-tuning learns from). GET /v1/model is open to either.
+ */
+export type ApiScope = 'read' | 'collect';
+export const API_SCOPES: readonly ApiScope[] = Object.freeze(['read', 'collect']);
+
 /** A client of the API: its name (in the request log, /metrics and rate limits; never the token) and its token. */
 export interface ApiClient {
   name: string;
   token: string;
+  /** What its token may do; default every scope. */
+  scopes?: readonly ApiScope[];
 }
 
 /** One token (its client named `default`), or one per client: several let tokens be rotated one client at a time. */
@@ -52,11 +61,22 @@ export function checkApiClients(tokens: ApiTokens): ApiClient[] {
     });
   const names = new Set<string>();
   const seen = new Set<string>();
-  for (const { name, token } of clients) {
+  for (const { name, token, scopes } of clients) {
     if (typeof name !== 'string' || !CLIENT_NAME.test(name))
       throw new HcrError('BAD_OPTIONS', `The API client name ${JSON.stringify(name)} is not allowed.`, {
         hint: 'Name clients with letters, digits, `.`, `_` and `-` (at most 64 characters, starting with a letter or digit).',
       });
+    const unknown = scopes?.find((k) => !API_SCOPES.includes(k));
+    if (scopes !== undefined && (scopes.length === 0 || unknown !== undefined))
+      throw new HcrError(
+        'BAD_OPTIONS',
+        unknown === undefined
+          ? `Client ${name} has no scope.`
+          : `Client ${name} has the unknown scope '${unknown}'.`,
+        {
+          hint: `A client's scopes are some of ${API_SCOPES.join(', ')} (comma-separated in a token file); leave them out for all.`,
+        },
+      );
     try {
       checkApiToken(token);
     } catch (e) {
@@ -78,9 +98,10 @@ export function checkApiClients(tokens: ApiTokens): ApiClient[] {
 }
 
 /**
- * An API token file: one token per line, `<token>` or `<client name> <token>`; blank lines and lines starting with
- * `#` are skipped. An unnamed token's client is `default` when it is the only one, else `token-<n>` (its place in
- * the file). `source` names the file in errors. The clients are checked (checkApiClients).
+ * An API token file: one token per line, `<token>`, `<client name> <token>` or `<client name> <token> <scopes>`
+ * (comma-separated: `read`, `collect`; without them, both); blank lines and lines starting with `#` are skipped.
+ * An unnamed token's client is `default` when it is the only one, else `token-<n>` (its place in the file).
+ * `source` names the file in errors. The clients are checked (checkApiClients).
  */
 export function parseApiTokens(text: string, source: string): ApiClient[] {
   const entries: { fields: string[]; line: number }[] = [];
@@ -97,10 +118,12 @@ export function parseApiTokens(text: string, source: string): ApiClient[] {
       hint: `Write one token per line, \`<token>\` or \`<client name> <token>\`. ${MAKE_ONE}`,
     });
   const clients = entries.map(({ fields, line }, i): ApiClient => {
-    if (fields.length > 2)
+    if (fields.length > 3)
       throw new HcrError('BAD_OPTIONS', `${source} line ${line} has ${fields.length} fields.`, {
-        hint: 'Each line is `<token>` or `<client name> <token>`: a token holds no spaces.',
+        hint: 'Each line is `<token>`, `<client name> <token>` or `<client name> <token> <scopes>`: a token holds no spaces.',
       });
+    if (fields.length === 3)
+      return { name: fields[0]!, token: fields[1]!, scopes: fields[2]!.split(',') as ApiScope[] };
     if (fields.length === 2) return { name: fields[0]!, token: fields[1]! };
     return { name: entries.length === 1 ? 'default' : `token-${i + 1}`, token: fields[0]! };
   });
@@ -110,6 +133,13 @@ export function parseApiTokens(text: string, source: string): ApiClient[] {
     if (e instanceof HcrError) throw new HcrError(e.code, `${source}: ${e.problem}`, { hint: e.hint });
     throw e;
   }
+}
+
+/** The scope a /v1/ route needs: POST /v1/samples writes examples, the readers read; /v1/model needs none. */
+function scopeOf(route: string | undefined): ApiScope | undefined {
+  if (route === '/v1/samples') return 'collect';
+  if (route === '/v1/read' || route === '/v1/predict') return 'read';
+  return undefined;
 }
 
 /** sha256 of a string: equal-length digests, so the comparison below takes the same time for any guess. */
@@ -131,7 +161,11 @@ export interface ApiTokenGuard {
  */
 export function registerApiToken(app: HcrFastify, tokens: ApiTokens): ApiTokenGuard {
   const digests = (t: ApiTokens) =>
-    checkApiClients(t).map(({ name, token }) => ({ name, digest: digest(token) }));
+    checkApiClients(t).map(({ name, token, scopes = API_SCOPES }) => ({
+      name,
+      scopes,
+      digest: digest(token),
+    }));
   let expected = digests(tokens);
   const hint =
     'Send the header `Authorization: Bearer <token>` with the token hcr serve was started with (--api-token-file or HCR_API_TOKEN).';
@@ -153,15 +187,27 @@ export function registerApiToken(app: HcrFastify, tokens: ApiTokens): ApiTokenGu
       return;
     }
     const mine = digest(given);
-    let client: string | undefined;
+    let client: (typeof expected)[number] | undefined;
     // every client's digest is compared, so the time taken says nothing about which came close
-    for (const { name, digest: theirs } of expected) if (timingSafeEqual(mine, theirs)) client = name;
+    for (const entry of expected) if (timingSafeEqual(mine, entry.digest)) client = entry;
     if (client === undefined) {
       reply.header('www-authenticate', 'Bearer realm="hcr", error="invalid_token"');
       sendError(reply, 401, 'TOKEN_INVALID', "The API token does not match the server's.", hint);
       return;
     }
-    req.apiClient = client;
+    req.apiClient = client.name;
+    const scope = scopeOf(req.routeOptions.url);
+    if (scope && !client.scopes.includes(scope)) {
+      reply.header('www-authenticate', `Bearer realm="hcr", error="insufficient_scope", scope="${scope}"`);
+      sendError(
+        reply,
+        403,
+        'INSUFFICIENT_SCOPE',
+        `Client ${client.name} may ${client.scopes.join(' and ')}, not ${scope === 'read' ? 'read' : 'collect examples'}.`,
+        `This route needs a token with the ${scope} scope: ask for one, or add ${scope} to this client's line of the token file.`,
+      );
+      return;
+    }
     done();
   });
   return {

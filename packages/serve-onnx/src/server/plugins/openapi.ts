@@ -25,8 +25,13 @@ export interface ApiGuards {
  * The /v1/ operations' schema as documented: with the token's security requirement and the 401 and 429 answers
  * the guards give (documentation only: the routes' own schemas, which validate and serialise, are unchanged).
  */
-function guarded(schema: Record<string, unknown>, { bearer, rateLimited }: ApiGuards) {
+function guarded(schema: Record<string, unknown>, url: string, { bearer, rateLimited }: ApiGuards) {
   const response = { ...(schema.response as Record<string, unknown> | undefined) };
+  if (bearer && url !== '/v1/model')
+    response[403] = {
+      description: "INSUFFICIENT_SCOPE: the token's client may not use this route (scopes read, collect)",
+      ...ERROR_BODY,
+    };
   if (bearer)
     response[401] = {
       description: 'TOKEN_REQUIRED or TOKEN_INVALID: send `Authorization: Bearer <token>`',
@@ -55,7 +60,7 @@ export async function registerOpenApi(
   await app.register(swagger, {
     ...((bearer || rateLimited) && {
       transform: ({ schema, url }) => ({
-        schema: url.startsWith('/v1/') ? guarded(schema as Record<string, unknown>, guards) : schema,
+        schema: url.startsWith('/v1/') ? guarded(schema as Record<string, unknown>, url, guards) : schema,
         url,
       }),
     }),
