@@ -31,6 +31,12 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register[]>
     load: async () => [(await import('./commands/serve.js')).registerServe],
   },
   {
+    name: 'token',
+    summary:
+      'the API tokens of hcr serve --api-token-file: add a client (a new token), remove one, list them',
+    load: async () => [(await import('./commands/token.js')).registerToken],
+  },
+  {
     name: 'predict',
     summary: 'recognise the character in image files or folders (text, JSON or CSV)',
     load: async () => [(await import('./commands/predict.js')).registerPredict],

@@ -49,12 +49,19 @@ export async function sweepStaleTemps(target: string): Promise<string[]> {
   return swept;
 }
 
-/** Write a file so readers see either the old content or the whole new one, never a torn file. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Write a file so readers see either the old content or the whole new one, never a torn file. `mode` sets the
+ * new file's permissions (e.g. 0o600 for a secret: it exists under no other mode, not even for a moment).
+ */
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  { mode }: { mode?: number } = {},
+): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {
-    await writeFile(tmp, data);
+    await writeFile(tmp, data, mode === undefined ? {} : { mode });
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -20,11 +20,11 @@ export {
   checkApiClients,
   checkApiToken,
   MIN_API_TOKEN_LENGTH,
-  parseApiTokens,
 } from './server/plugins/api-token.js';
 export { checkOriginPolicy, type OriginPolicy } from './server/plugins/origins.js';
 export { checkRateLimit, parseRateLimit, type RateLimit } from './server/plugins/rate-limit.js';
 export { checkTls, type TlsFiles } from './server/plugins/tls.js';
 export { checkTrustProxy, type TrustProxy } from './server/plugins/trust-proxy.js';
 export { DEFAULT_COLLECT_MAX, type RunningServer, type ServeOptions, startServer } from './server/start.js';
+export { addApiClient, newApiToken, parseApiTokens, removeApiClient } from './server/token-file.js';
 export { type TritonOptions, tritonConfig, writeTritonRepository } from './triton.js';

@@ -24,7 +24,7 @@ export interface ApiClient {
 /** One token (its client named `default`), or one per client: several let tokens be rotated one client at a time. */
 export type ApiTokens = string | readonly ApiClient[];
 
-const MAKE_ONE = 'Make one with `openssl rand -hex 32`.';
+export const MAKE_ONE = 'Make one with `openssl rand -hex 32` (or `hcr token add <client> --file <tokens>`).';
 const CLIENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
@@ -95,44 +95,6 @@ export function checkApiClients(tokens: ApiTokens): ApiClient[] {
     seen.add(token);
   }
   return clients;
-}
-
-/**
- * An API token file: one token per line, `<token>`, `<client name> <token>` or `<client name> <token> <scopes>`
- * (comma-separated: `read`, `collect`; without them, both); blank lines and lines starting with `#` are skipped.
- * An unnamed token's client is `default` when it is the only one, else `token-<n>` (its place in the file).
- * `source` names the file in errors. The clients are checked (checkApiClients).
- */
-export function parseApiTokens(text: string, source: string): ApiClient[] {
-  const entries: { fields: string[]; line: number }[] = [];
-  text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
-    .forEach((raw, i) => {
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) return;
-      entries.push({ fields: line.split(/\s+/), line: i + 1 });
-    });
-  if (entries.length === 0)
-    throw new HcrError('BAD_OPTIONS', `${source} holds no API token.`, {
-      hint: `Write one token per line, \`<token>\` or \`<client name> <token>\`. ${MAKE_ONE}`,
-    });
-  const clients = entries.map(({ fields, line }, i): ApiClient => {
-    if (fields.length > 3)
-      throw new HcrError('BAD_OPTIONS', `${source} line ${line} has ${fields.length} fields.`, {
-        hint: 'Each line is `<token>`, `<client name> <token>` or `<client name> <token> <scopes>`: a token holds no spaces.',
-      });
-    if (fields.length === 3)
-      return { name: fields[0]!, token: fields[1]!, scopes: fields[2]!.split(',') as ApiScope[] };
-    if (fields.length === 2) return { name: fields[0]!, token: fields[1]! };
-    return { name: entries.length === 1 ? 'default' : `token-${i + 1}`, token: fields[0]! };
-  });
-  try {
-    return checkApiClients(clients);
-  } catch (e) {
-    if (e instanceof HcrError) throw new HcrError(e.code, `${source}: ${e.problem}`, { hint: e.hint });
-    throw e;
-  }
 }
 
 /** The scope a /v1/ route needs: POST /v1/samples writes examples, the readers read; /v1/model needs none. */

@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { HcrError, writeFileAtomic } from '@hcr/core';
+import type { ApiScope } from '@hcr/serve-onnx';
+import type { Command } from 'commander';
+import { commaList } from '../flags.js';
+import { green, log, printJson } from '../output.js';
+
+const RELOAD = 'hcr serve takes the change on SIGHUP (`kill -HUP <pid>`) or at its next start.';
+
+/** The token file's text; a file that does not exist is empty when `missingOk`, else an error naming it. */
+async function readTokens(file: string, missingOk: boolean): Promise<string> {
+  return readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' && missingOk) return '';
+    throw new HcrError(
+      'API_TOKEN_FILE_MISSING',
+      `--file ${resolve(file)} cannot be read (${e.code ?? e.message}).`,
+      {
+        hint: 'Pass the token file hcr serve reads (--api-token-file); `hcr token add <client> --file <it>` makes one.',
+        cause: e,
+      },
+    );
+  });
+}
+
+/** `--scopes read,collect` as a list (checked with the file: an unknown scope is BAD_OPTIONS naming it). */
+function scopes(value: string | undefined): ApiScope[] | undefined {
+  return value === undefined ? undefined : (commaList(value) as ApiScope[]);
+}
+
+/**
+ * `hcr token add | remove | list`: the API token file of `hcr serve --api-token-file`, one client per line. A new
+ * token is made from 32 random bytes and printed once, on stdout; the file is written through a temp file with
+ * mode 600, so it is never torn nor readable by others. `list` never prints a token.
+ */
+export function registerToken(program: Command): void {
+  const token = program
+    .command('token')
+    .description('manage the API tokens of hcr serve --api-token-file: add a client, remove one, list them');
+  token
+    .command('add <client>')
+    .description(
+      'add a client with a new token (printed once, on stdout) to the token file, creating it if need be',
+    )
+    .requiredOption('--file <tokens>', 'the token file (hcr serve --api-token-file)')
+    .option(
+      '--scopes <list>',
+      'what the token may do: read (POST /v1/read, /v1/predict), collect (POST /v1/samples), or both (default)',
+    )
+    .action(async (client: string, opts) => {
+      const { addApiClient } = await import('@hcr/serve-onnx');
+      const file = resolve(opts.file);
+      const { text, token: made } = addApiClient(
+        await readTokens(file, true),
+        { name: client, ...(opts.scopes !== undefined && { scopes: scopes(opts.scopes) }) },
+        file,
+      );
+      await writeFileAtomic(file, text, { mode: 0o600 });
+      process.stdout.write(`${made}\n`);
+      log(`${green('added')} client ${client} to ${file}; its token is shown only this once. ${RELOAD}`);
+    });
+  token
+    .command('remove <client>')
+    .description('remove a client from the token file: its token is refused once hcr serve reloads')
+    .requiredOption('--file <tokens>', 'the token file (hcr serve --api-token-file)')
+    .action(async (client: string, opts) => {
+      const { removeApiClient } = await import('@hcr/serve-onnx');
+      const file = resolve(opts.file);
+      await writeFileAtomic(file, removeApiClient(await readTokens(file, false), client, file), {
+        mode: 0o600,
+      });
+      log(`${green('removed')} client ${client} from ${file}. ${RELOAD}`);
+    });
+  token
+    .command('list')
+    .description('the clients of the token file and their scopes (never their tokens)')
+    .requiredOption('--file <tokens>', 'the token file (hcr serve --api-token-file)')
+    .option('--json', 'print JSON: {"clients": [{"name", "scopes"}]}')
+    .action(async (opts) => {
+      const { API_SCOPES, parseApiTokens } = await import('@hcr/serve-onnx');
+      const file = resolve(opts.file);
+      const clients = parseApiTokens(await readTokens(file, false), file).map(
+        ({ name, scopes = API_SCOPES }) => ({
+          name,
+          scopes: [...scopes],
+        }),
+      );
+      if (opts.json) return printJson({ clients });
+      const width = Math.max(...clients.map((c) => c.name.length));
+      for (const c of clients) process.stdout.write(`${c.name.padEnd(width)}  ${c.scopes.join(',')}\n`);
+    });
+}

@@ -1,0 +1,61 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseApiTokens } from '@hcr/serve-onnx';
+import { describe, expect, it } from 'vitest';
+import { hcr } from './support/run-hcr.js';
+
+describe('hcr token', () => {
+  it('adds clients (the token printed once, the file private), lists them without tokens, removes one', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hcr-token-')), 'conf', 'tokens');
+    const scanner = await hcr('token', 'add', 'scanner', '--file', file, '--scopes', 'read');
+    expect(scanner.code, scanner.err).toBe(0);
+    const token = scanner.out.trim();
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(scanner.err).toMatch(
+      /added client scanner to .*tokens; its token is shown only this once\. hcr serve takes the change on SIGHUP/,
+    );
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(await hcr('token', 'add', 'desk', '--file', file)).toMatchObject({ code: 0 });
+    expect(parseApiTokens(readFileSync(file, 'utf8'), file)).toEqual([
+      { name: 'scanner', token, scopes: ['read'] },
+      { name: 'desk', token: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    ]);
+
+    const list = await hcr('token', 'list', '--file', file);
+    expect(list.out).toBe('scanner  read\ndesk     read,collect\n');
+    expect(list.out + list.err).not.toContain(token);
+    expect(JSON.parse((await hcr('token', 'list', '--file', file, '--json')).out)).toEqual({
+      clients: [
+        { name: 'scanner', scopes: ['read'] },
+        { name: 'desk', scopes: ['read', 'collect'] },
+      ],
+    });
+
+    expect(await hcr('token', 'remove', 'scanner', '--file', file)).toMatchObject({ code: 0 });
+    expect(readFileSync(file, 'utf8')).not.toContain(token);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses what would break the file or the server, and changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hcr-token-'));
+    const file = join(dir, 'tokens');
+    writeFileSync(file, '# kept\ndesk 0123456789abcdef0123\n');
+    const before = readFileSync(file, 'utf8');
+    for (const [args, message] of [
+      [['add', 'desk'], /already has a client named desk\. Pick another name, or remove it first/],
+      [['add', 'x', '--scopes', 'read,write'], /Client x has the unknown scope 'write'/],
+      [['add', 'bad/name'], /The API client name "bad\/name" is not allowed/],
+      [['remove', 'nobody'], /has no client named nobody\. Its clients: desk/],
+      [['remove', 'desk'], /desk is the only client of .*tokens: without it the server refuses to start/],
+    ] as const) {
+      const r = await hcr('token', ...args, '--file', file);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err).toMatch(message);
+      expect(readFileSync(file, 'utf8')).toBe(before);
+    }
+    const missing = await hcr('token', 'list', '--file', join(dir, 'none'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/--file .*none cannot be read \(ENOENT\)/);
+  });
+});

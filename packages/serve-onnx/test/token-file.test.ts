@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { addApiClient, newApiToken, parseApiTokens, removeApiClient } from '../src/index.js';
+
+const A = 'aaaaaaaaaaaaaaaaaaaa';
+const B = 'bbbbbbbbbbbbbbbbbbbb';
+
+describe('editing an API token file', () => {
+  it('adds a client with a new 64-hex-digit token, keeping comments and the other lines', () => {
+    const { text, token } = addApiClient(
+      `# hall A\nscanner ${A} read\n\n`,
+      { name: 'desk', scopes: ['collect'] },
+      'f',
+    );
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(text).toBe(`# hall A\nscanner ${A} read\ndesk ${token} collect\n`);
+    expect(parseApiTokens(text, 'f').map((c) => c.name)).toEqual(['scanner', 'desk']);
+    expect(newApiToken()).not.toBe(newApiToken());
+  });
+
+  it('starts a file, and names a lone unnamed token before adding, so it stays client default', () => {
+    expect(addApiClient('', { name: 'first', token: A }, 'f').text).toBe(`first ${A}\n`);
+    // alone it is `default`; beside another, an unnamed line would become token-1
+    const { text } = addApiClient(`${A}\n`, { name: 'phone', token: B }, 'f');
+    expect(text).toBe(`default ${A}\nphone ${B}\n`);
+  });
+
+  it('removes a client, naming the unnamed lines so no other client changes name', () => {
+    const file = `# two unnamed, one named\n${A}\n${B}\nphone cccccccccccccccccccc read\n`;
+    expect(parseApiTokens(file, 'f').map((c) => c.name)).toEqual(['token-1', 'token-2', 'phone']);
+    const left = removeApiClient(file, 'token-1', 'f');
+    expect(left).toBe(`# two unnamed, one named\ntoken-2 ${B}\nphone cccccccccccccccccccc read\n`);
+    expect(parseApiTokens(left, 'f').map((c) => c.name)).toEqual(['token-2', 'phone']);
+  });
+
+  it('refuses a name taken, a name it lacks, the last client, and a file it cannot read, naming the file', () => {
+    expect(() => addApiClient(`desk ${A}\n`, { name: 'desk' }, 'tokens')).toThrow(
+      expect.objectContaining({ code: 'BAD_OPTIONS', problem: 'tokens already has a client named desk.' }),
+    );
+    expect(() => addApiClient(`desk ${A}\n`, { name: 'bad name!' }, 'tokens')).toThrow(/is not allowed/);
+    expect(() => removeApiClient(`desk ${A}\nphone ${B}\n`, 'scanner', 'tokens')).toThrow(
+      expect.objectContaining({
+        problem: 'tokens has no client named scanner.',
+        hint: expect.stringContaining('desk, phone'),
+      }),
+    );
+    expect(() => removeApiClient(`desk ${A}\n`, 'desk', 'tokens')).toThrow(/only client of tokens/);
+    // a file already wrong is said so, not made worse
+    expect(() => addApiClient(`desk ${A}\ndesk ${B}\n`, { name: 'x' }, 'tokens')).toThrow(
+      /Two API tokens are named desk/,
+    );
+  });
+});
