@@ -15,8 +15,9 @@ import {
   type HcrApp,
   type ServerLimits,
 } from './app.js';
+import { exposureWarnings } from './exposure.js';
 import { type ApiTokens, checkApiClients } from './plugins/api-token.js';
-import { checkOriginPolicy, defaultOriginPolicy, isLoopback, type OriginPolicy } from './plugins/origins.js';
+import { checkOriginPolicy, defaultOriginPolicy, type OriginPolicy } from './plugins/origins.js';
 import { checkRateLimit, type RateLimit } from './plugins/rate-limit.js';
 import { checkTls, type TlsFiles } from './plugins/tls.js';
 import { checkTrustProxy, type TrustProxy } from './plugins/trust-proxy.js';
@@ -203,16 +204,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
     'hcr serve ready',
   );
-  if (opts.apiToken === undefined && !isLoopback(host))
-    logger.warn(
-      { host, collecting: samples !== undefined },
-      'listening beyond this machine with no API token: whoever reaches this address can use the API (and write examples with --collect); start with --api-token-file or HCR_API_TOKEN, or put an authenticating proxy in front',
-    );
-  else if (opts.apiToken !== undefined && !opts.tls && !isLoopback(host))
-    logger.warn(
-      { host },
-      'the API token travels in clear text over plain HTTP: serve HTTPS (--tls-cert and --tls-key) or put a TLS proxy in front',
-    );
+  for (const { fields, message } of exposureWarnings({
+    host,
+    apiToken: opts.apiToken !== undefined,
+    tls: opts.tls !== undefined,
+    collecting: samples !== undefined,
+  }))
+    logger.warn(fields, message);
   if (recognizer.info.characterNormalisation === 'none')
     logger.warn(
       { model: recognizer.info.id },

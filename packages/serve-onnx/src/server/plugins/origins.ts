@@ -62,7 +62,8 @@ export function checkOriginPolicy(policy: Partial<OriginPolicy>): void {
 
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+  // an IPv4-mapped IPv6 address of 127/8 (::ffff:127.0.0.1) is loopback too
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
 }
 
 /** The host name of a Host header: `[::1]:8080` -> `::1`, `Example.com:80` -> `example.com`. */
