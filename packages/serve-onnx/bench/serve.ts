@@ -56,7 +56,7 @@ export interface BenchServeOptions {
   pin?: boolean;
 }
 
-interface HttpRun {
+export interface HttpRun {
   label: string;
   connections: number;
   batching: boolean;
@@ -251,8 +251,11 @@ function threadCpuMs(pid: number | undefined): Map<number, number> {
   return out;
 }
 
-/** One autocannon run with the CPU both sides used (and the server's threads, given its pid). */
-async function load(
+/**
+ * One autocannon run of POST /v1/predict with the CPU both sides used (and the server's threads, given its pid);
+ * `headers` are sent beside the content type (an API token).
+ */
+export async function load(
   url: string,
   body: Buffer,
   connections: number,
@@ -260,6 +263,7 @@ async function load(
   label: string,
   batching: boolean,
   pid?: number,
+  headers: Record<string, string> = {},
 ): Promise<HttpRun> {
   const l = load1();
   const s0 = await serverStats(url);
@@ -269,7 +273,7 @@ async function load(
   const r = await autocannon({
     url: `${url}/v1/predict`,
     method: 'POST',
-    headers: { 'content-type': body[0] === 0x7b ? 'application/json' : 'image/png' },
+    headers: { 'content-type': body[0] === 0x7b ? 'application/json' : 'image/png', ...headers },
     body,
     connections,
     duration,

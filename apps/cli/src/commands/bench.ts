@@ -48,6 +48,11 @@ export const benchmarks: Record<string, { script: string; description: string; t
     script: 'packages/serve-onnx/bench/serve.ts',
     description: 'HTTP requests/s and latency vs raw onnxruntime',
   },
+  guards: {
+    script: 'packages/serve-onnx/bench/guards.ts',
+    description:
+      'what API tokens and a rate limit cost POST /v1/predict: req/s and server CPU per request, open vs guarded',
+  },
   image: {
     script: 'packages/image/bench/image.ts',
     description: 'line preprocessing ms per line: synthetic scans, real dev sets',
