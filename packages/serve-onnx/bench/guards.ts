@@ -3,8 +3,8 @@
  *
  * What guarding the API costs: POST /v1/predict through `hcr serve` (the real CLI, its own process) open, with an
  * API token file of several clients (`--api-token-file`), and with those tokens and a rate limit no client reaches
- * (`--rate-limit`), measured in alternating rounds (open, tokens, tokens + limit, open, ...) so that a drift of the
- * machine's load falls on all three alike. Each run: autocannon at `connections` for `duration` seconds after a
+ * (`--rate-limit`), measured in alternating rounds, each starting with the next configuration (open, tokens,
+ * limit; tokens, limit, open; ...), so that a drift of the machine's load or clock falls on all three alike. Each run: autocannon at `connections` for `duration` seconds after a
  * warm-up; requests/s, p99, and the server's CPU per request (from its /metrics), with the 1-minute load average.
  * The load generator runs on a core of its own when there are 2 or more (as `pnpm bench serve`).
  *
@@ -70,7 +70,8 @@ export async function benchGuards(opts: GuardsOptions = {}) {
   const runs: (HttpRun & { config: Config; round: number })[] = [];
   try {
     for (let round = 1; round <= rounds; round++)
-      for (const config of CONFIGS) {
+      // each round starts with another configuration, so none is always measured first (or last)
+      for (const config of CONFIGS.map((_, i) => CONFIGS[(i + round - 1) % CONFIGS.length]!)) {
         const { url, child } = await startServe(model, true, undefined, flags[config], pinning?.serverCores);
         try {
           const headers = config === 'open' ? {} : auth;
