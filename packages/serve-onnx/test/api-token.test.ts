@@ -170,6 +170,7 @@ describe('which tokens a server accepts', () => {
     const open = await buildApp({ recognizer: rec, logger: pino({ level: 'silent' }) });
     try {
       expect((await open.app.inject('/v1/model')).statusCode).toBe(200);
+      expect((await open.app.inject('/v1/model')).json().client).toBeNull();
       // nor can it be given one later: the guard is set up at start
       expect(() => open.updateCredentials({ apiToken: TOKEN })).toThrow(
         expect.objectContaining({
@@ -285,8 +286,15 @@ describe('scopes: a token that may read, or collect examples', () => {
     expect((await call('POST', '/v1/read', COLLECTOR)).statusCode).toBe(403);
     // past the guard (the body is no example: BAD_JSON); either client may see the models
     expect((await call('POST', '/v1/samples', COLLECTOR)).json().error.code).toBe('BAD_JSON');
-    expect((await call('GET', '/v1/model', COLLECTOR)).statusCode).toBe(200);
-    expect((await call('GET', '/v1/model', READER)).statusCode).toBe(200);
+    // /v1/model says which client asked and what it may do (the page offers to save examples by it)
+    expect((await call('GET', '/v1/model', COLLECTOR)).json().client).toEqual({
+      name: 'trainer',
+      scopes: ['collect'],
+    });
+    expect((await call('GET', '/v1/model', READER)).json().client).toEqual({
+      name: 'scanner',
+      scopes: ['read'],
+    });
   });
 
   it('refuses a scope it does not know, or none', () => {

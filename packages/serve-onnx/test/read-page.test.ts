@@ -494,5 +494,44 @@ describe.skipIf(skipWithoutChromium())(
         await rm(folder, { recursive: true, force: true });
       }
     });
+
+    it("offers to save an example only when the page's API token may collect (token scopes)", async () => {
+      const folder = await mkdtemp(join(tmpdir(), 'hcr-page-scopes-'));
+      const [scanner, desk] = ['5ca11e5ca11e5ca11e5ca11e', 'de5cde5cde5cde5cde5cde5c'];
+      const guarded = await startServer({
+        model: RECOGNITION_MODEL,
+        reader: RANDOM_READER,
+        collect: folder,
+        apiToken: [
+          { name: 'scanner', token: scanner, scopes: ['read'] },
+          { name: 'desk', token: desk },
+        ],
+        port: 0,
+        intraOpThreads: 1,
+        logger: pino({ level: 'silent' }),
+      });
+      try {
+        for (const [token, offered] of [
+          [scanner, false],
+          [desk, true],
+        ] as const) {
+          const tab = await browser.newPage({ viewport: { width: 800, height: 900 } });
+          tab.on('dialog', (d) => void d.accept(token)); // the page asks for the token once
+          try {
+            await tab.goto(`${guarded.url}/`);
+            await tab.getByRole('radio', { name: 'A word or a number' }).check();
+            await waitFor(tab, "/reader /.test(document.getElementById('line-title').textContent)");
+            await write(tab, 'TAX');
+            await reading(tab);
+            await expect(tab.locator('#sample-form').isVisible(), token).resolves.toBe(offered);
+          } finally {
+            await tab.close();
+          }
+        }
+      } finally {
+        await guarded.shutdown();
+        await rm(folder, { recursive: true, force: true });
+      }
+    });
   },
 );

@@ -447,7 +447,8 @@ sampleForm.addEventListener('submit', (e) => {
 
 onModel((m) => {
   readerLoaded = Boolean(m.reader);
-  collecting = m.collecting === true;
+  // offered only when this page's token may collect (hcr token ... --scopes): else the save would be refused
+  collecting = m.collecting === true && (!m.client || m.client.scopes.includes('collect'));
   readerId = m.reader?.id ?? '';
   showTitle();
   if (!m.reader) {

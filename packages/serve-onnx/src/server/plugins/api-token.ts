@@ -158,6 +158,7 @@ export function registerApiToken(app: HcrFastify, tokens: ApiTokens): ApiTokenGu
       return;
     }
     req.apiClient = client.name;
+    req.apiScopes = client.scopes;
     const scope = scopeOf(req.routeOptions.url);
     if (scope && !client.scopes.includes(scope)) {
       reply.header('www-authenticate', `Bearer realm="hcr", error="insufficient_scope", scope="${scope}"`);

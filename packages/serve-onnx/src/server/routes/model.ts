@@ -23,7 +23,7 @@ export function registerModelRoute(
     summary: 'The loaded models: class names, normalisation, signatures, metadata, batching and limits',
   };
   const classChoices = availableCharacterClasses({ name: 'this model', symbols: rec.info.classNames });
-  app.get('/v1/model', { schema }, async () => ({
+  app.get('/v1/model', { schema }, async (req) => ({
     id: rec.info.id,
     classNames: rec.info.classNames,
     labelSpace: rec.info.labelSpace ?? null,
@@ -41,6 +41,8 @@ export function registerModelRoute(
     reader: deps.reader ? describeReader(deps.reader) : null,
     // POST /v1/samples keeps corrected examples: the page offers to save one
     collecting: deps.collecting === true,
+    // the API client whose token the request carried, and what it may do (null on a server without tokens)
+    client: req.apiClient === undefined ? null : { name: req.apiClient, scopes: req.apiScopes ?? [] },
   }));
 }
 
