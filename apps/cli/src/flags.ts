@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 
@@ -175,4 +176,14 @@ function assertNotUnderFile(path: string, given: string, flag: string): void {
         hint: `Pass ${flag} a path whose folders are folders.`,
       },
     );
+}
+
+/** A file a flag names, read; one that cannot be read is `code`, naming the flag, the path and why. */
+export function readFlagFile(flag: string, file: string, code: string, hint: string): Promise<Buffer> {
+  return readFile(file).catch((e: NodeJS.ErrnoException) => {
+    throw new HcrError(code, `${flag} ${resolve(file)} cannot be read (${e.code ?? e.message}).`, {
+      hint,
+      cause: e,
+    });
+  });
 }

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 import type { ApiClient } from '@hcr/serve-onnx';
 import { loadLexicons } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
-import { commaList, defaultModel, findDefault, oneOf, wholeNumber } from '../flags.js';
+import { commaList, defaultModel, findDefault, oneOf, readFlagFile, wholeNumber } from '../flags.js';
 import { DEFAULT_READER, namedReader } from './read.js';
 
 /** Where trained models land; `latest` links to the newest run. */
@@ -34,16 +33,6 @@ function lineReader(flag: string | boolean | undefined): string | string[] | und
   );
 }
 
-/** A file a flag names, read; one that cannot be read is `code`, naming the flag, the path and why. */
-function readFlagFile(flag: string, file: string, code: string, hint: string): Promise<Buffer> {
-  return readFile(file).catch((e: NodeJS.ErrnoException) => {
-    throw new HcrError(code, `${flag} ${resolve(file)} cannot be read (${e.code ?? e.message}).`, {
-      hint,
-      cause: e,
-    });
-  });
-}
-
 /**
  * The API clients: --api-token-file's (one token per line, `<token>` or `<client name> <token>`), else the one token
  * of HCR_API_TOKEN; undefined when neither is given. Read and checked, a refusal naming where the token came from.
@@ -56,13 +45,8 @@ async function apiTokens(
   if (file === undefined) {
     const env = process.env.HCR_API_TOKEN;
     if (env === undefined) return undefined;
-    try {
-      // one token, surrounding white space trimmed (a value pasted with its newline)
-      return { clients: serving.checkApiClients(env.trim()), from: 'HCR_API_TOKEN' };
-    } catch (e) {
-      if (!(e instanceof HcrError)) throw e;
-      throw new HcrError(e.code, `HCR_API_TOKEN: ${e.problem}`, { hint: e.hint });
-    }
+    // one token, surrounding white space trimmed (a value pasted with its newline)
+    return { clients: serving.checkApiClients(env.trim(), 'HCR_API_TOKEN'), from: 'HCR_API_TOKEN' };
   }
   const text = await readFlagFile(
     '--api-token-file',

@@ -1,26 +1,23 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { HcrError, writeFileAtomic } from '@hcr/core';
+import { writeFileAtomic } from '@hcr/core';
 import type { ApiScope } from '@hcr/serve-onnx';
 import type { Command } from 'commander';
-import { commaList } from '../flags.js';
+import { commaList, readFlagFile } from '../flags.js';
 import { green, log, printJson } from '../output.js';
 
 const RELOAD = 'hcr serve takes the change on SIGHUP (`kill -HUP <pid>`) or at its next start.';
 
 /** The token file's text; a file that does not exist is empty when `missingOk`, else an error naming it. */
 async function readTokens(file: string, missingOk: boolean): Promise<string> {
-  return readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT' && missingOk) return '';
-    throw new HcrError(
-      'API_TOKEN_FILE_MISSING',
-      `--file ${resolve(file)} cannot be read (${e.code ?? e.message}).`,
-      {
-        hint: 'Pass the token file hcr serve reads (--api-token-file); `hcr token add <client> --file <it>` makes one.',
-        cause: e,
-      },
-    );
-  });
+  if (missingOk && !existsSync(file)) return '';
+  const bytes = await readFlagFile(
+    '--file',
+    file,
+    'API_TOKEN_FILE_MISSING',
+    'Pass the token file hcr serve reads (--api-token-file); `hcr token add <client> --file <it>` makes one.',
+  );
+  return bytes.toString('utf8');
 }
 
 /** `--scopes read,collect` as a list (checked with the file: an unknown scope is BAD_OPTIONS naming it). */

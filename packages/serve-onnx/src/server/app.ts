@@ -94,7 +94,8 @@ export interface AppOptions {
    */
   rateLimit?: RateLimit;
   /**
-   * The proxies in front of the server (fastify's `trustProxy`: addresses or CIDR ranges, or true for any): a client's IP (the log, the rate limit) and the URL's scheme are then taken from X-Forwarded-For and
+   * The proxies in front of the server (fastify's `trustProxy`: addresses or CIDR ranges, or true for any): a
+   * client's IP (the log, the rate limit) and the URL's scheme are then taken from X-Forwarded-For and
    * X-Forwarded-Proto. Default: none, the peer's address is the client's.
    */
   trustProxy?: TrustProxy;

@@ -52,14 +52,11 @@ function checked(found: readonly ApiClient[], source: string): ApiClient[] {
     throw new HcrError('BAD_OPTIONS', `${source} holds no API token.`, {
       hint: `Write one token per line, \`<token>\` or \`<client name> <token>\`. ${MAKE_ONE}`,
     });
-  try {
-    return checkApiClients(
-      found.map(({ name, token, scopes }) => ({ name, token, ...(scopes && { scopes }) })),
-    );
-  } catch (e) {
-    if (e instanceof HcrError) throw new HcrError(e.code, `${source}: ${e.problem}`, { hint: e.hint });
-    throw e;
-  }
+  // the lines' own fields (index, named) are not the clients'
+  return checkApiClients(
+    found.map(({ name, token, scopes }) => ({ name, token, ...(scopes && { scopes }) })),
+    source,
+  );
 }
 
 /** The clients of an API token file, checked. */

@@ -51,9 +51,20 @@ export function checkApiToken(token: unknown): string {
 
 /**
  * The clients a server takes, checked: at least one, each token as checkApiToken asks, names of letters, digits,
- * `.`, `_` and `-` (they go into logs and metric labels), no name and no token twice.
+ * `.`, `_` and `-` (they go into logs and metric labels), no name and no token twice. `source` (a file, an
+ * environment variable) starts each refusal's message, saying where the tokens came from.
  */
-export function checkApiClients(tokens: ApiTokens): ApiClient[] {
+export function checkApiClients(tokens: ApiTokens, source?: string): ApiClient[] {
+  if (source === undefined) return checkClients(tokens);
+  try {
+    return checkClients(tokens);
+  } catch (e) {
+    if (e instanceof HcrError) throw new HcrError(e.code, `${source}: ${e.problem}`, { hint: e.hint });
+    throw e;
+  }
+}
+
+function checkClients(tokens: ApiTokens): ApiClient[] {
   const clients = typeof tokens === 'string' ? [{ name: 'default', token: tokens }] : [...tokens];
   if (clients.length === 0)
     throw new HcrError('BAD_OPTIONS', 'The list of API tokens is empty: every request would be refused.', {
