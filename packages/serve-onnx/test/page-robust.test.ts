@@ -171,8 +171,10 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
   it('character mode: no answer in 10 s says so, and the next stroke asks again', async () => {
     const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
     const page = await context.newPage();
-    // The page's timers on a clock the test moves on (a real 10 s wait is not needed).
+    // The page's timers on a clock that moves only when the test moves it: a real 10 s wait is not needed, and a
+    // clock left running would count a loaded machine's slow strokes into the 10 s (CI once saw the timeout at 9 s).
     await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 5_000);
     let requests = 0;
     await page.route('**/v1/predict**', () => {
       requests++;
