@@ -17,18 +17,24 @@ describe('hcr token', () => {
     );
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(await hcr('token', 'add', 'desk', '--file', file)).toMatchObject({ code: 0 });
+    expect(await hcr('token', 'add', 'prometheus', '--file', file, '--scopes', 'metrics')).toMatchObject({
+      code: 0,
+    });
     expect(parseApiTokens(readFileSync(file, 'utf8'), file)).toEqual([
       { name: 'scanner', token, scopes: ['read'] },
       { name: 'desk', token: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      { name: 'prometheus', token: expect.stringMatching(/^[0-9a-f]{64}$/), scopes: ['metrics'] },
     ]);
 
+    // a client without scopes written may read and collect, not scrape /metrics (given only by name)
     const list = await hcr('token', 'list', '--file', file);
-    expect(list.out).toBe('scanner  read\ndesk     read,collect\n');
+    expect(list.out).toBe('scanner     read\ndesk        read,collect\nprometheus  metrics\n');
     expect(list.out + list.err).not.toContain(token);
     expect(JSON.parse((await hcr('token', 'list', '--file', file, '--json')).out)).toEqual({
       clients: [
         { name: 'scanner', scopes: ['read'] },
         { name: 'desk', scopes: ['read', 'collect'] },
+        { name: 'prometheus', scopes: ['metrics'] },
       ],
     });
 

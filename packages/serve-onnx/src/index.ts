@@ -19,6 +19,7 @@ export {
   type ApiTokens,
   checkApiClients,
   checkApiToken,
+  DEFAULT_API_SCOPES,
   MIN_API_TOKEN_LENGTH,
 } from './server/plugins/api-token.js';
 export { checkOriginPolicy, type OriginPolicy } from './server/plugins/origins.js';

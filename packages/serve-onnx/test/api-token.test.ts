@@ -314,6 +314,75 @@ describe('scopes: a token that may read, or collect examples', () => {
   });
 });
 
+describe('the metrics scope: /metrics closed to all but its scrapers', () => {
+  const READER = 'r3ad0nlyr3ad0nlyr3ad0nly';
+  const SCRAPER = 'pr0m37h3uspr0m37h3uspr0m';
+  const ALL = 'a11d3f4u175a11d3f4u175a1';
+  let rec: Recognizer;
+  let hcr: HcrApp;
+  beforeAll(async () => {
+    rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    hcr = await buildApp({
+      recognizer: rec,
+      logger: pino({ level: 'silent' }),
+      // `everyone` writes no scopes: read and collect, as token files written before the metrics scope mean
+      apiToken: parseApiTokens(
+        `scanner ${READER} read\nprometheus ${SCRAPER} metrics\neveryone ${ALL}\n`,
+        't',
+      ),
+    });
+  });
+  afterAll(() => hcr.shutdown());
+  const get = (url: string, token?: string) =>
+    hcr.app.inject({ url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+
+  it('answers /metrics to a token with the scope only, and 401 / 403 to the rest', async () => {
+    const scraped = await get('/metrics', SCRAPER);
+    expect(scraped.statusCode).toBe(200);
+    expect(scraped.body).toMatch(/^# HELP /m);
+    const anonymous = await get('/metrics');
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json().error.code).toBe('TOKEN_REQUIRED');
+    expect(anonymous.body).not.toMatch(/hcr_/);
+    const reader = await get('/metrics', READER);
+    expect(reader.statusCode).toBe(403);
+    expect(reader.headers['www-authenticate']).toBe(
+      'Bearer realm="hcr", error="insufficient_scope", scope="metrics"',
+    );
+    expect(reader.json().error.message).toBe('Client scanner may read, not scrape metrics.');
+    expect((await get('/metrics', ALL)).json().error.message).toBe(
+      'Client everyone may read and collect, not scrape metrics.',
+    );
+    // the scraper's token reads no image; the probes and the page stay open to anyone
+    const read = await hcr.app.inject({
+      method: 'POST',
+      url: '/v1/predict',
+      headers: { authorization: `Bearer ${SCRAPER}`, 'content-type': 'application/json' },
+      payload: PIXELS,
+    });
+    expect(read.json().error.message).toBe('Client prometheus may scrape metrics, not read.');
+    for (const url of ['/', '/healthz', '/readyz', '/openapi.json'])
+      expect((await get(url)).statusCode, url).toBe(200);
+    expect((await get('/v1/model', SCRAPER)).json().client).toEqual({
+      name: 'prometheus',
+      scopes: ['metrics'],
+    });
+  });
+
+  it('says so in /openapi.json, and leaves /metrics open on a server where no client holds it', async () => {
+    const doc = (await get('/openapi.json')).json();
+    expect(doc.paths['/metrics'].get.security).toEqual([{ apiToken: [] }]);
+    expect(doc.paths['/metrics'].get.responses['403'].description).toMatch(/^INSUFFICIENT_SCOPE/);
+    expect(doc.paths['/healthz'].get.security).toBeUndefined();
+    await SwaggerParser.validate(structuredClone(doc));
+    // a rotation that gives no client the scope any more opens /metrics again
+    hcr.updateCredentials({ apiToken: [{ name: 'scanner', token: READER, scopes: ['read'] }] });
+    expect((await get('/metrics')).statusCode).toBe(200);
+    hcr.updateCredentials({ apiToken: [{ name: 'prometheus', token: SCRAPER, scopes: ['metrics'] }] });
+    expect((await get('/metrics')).statusCode).toBe(401);
+  });
+});
+
 describe('an API token file', () => {
   const A = 'aaaaaaaaaaaaaaaaaaaa';
   const B = 'bbbbbbbbbbbbbbbbbbbb';

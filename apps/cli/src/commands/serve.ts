@@ -128,7 +128,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--api-token-file <file>',
-      'a file of API tokens, one per line as `<token>`, `<client name> <token>` or `<client name> <token> read|collect|read,collect`: every /v1/ request must send one as `Authorization: Bearer <token>` (env HCR_API_TOKEN: one token; default: none; read again on SIGHUP); the page asks for it once',
+      'a file of API tokens, one per line as `<token>`, `<client name> <token>` or `<client name> <token> <scopes>` (read, collect, metrics; default read,collect): every /v1/ request must send one as `Authorization: Bearer <token>`, and GET /metrics one with the metrics scope when a client has it (env HCR_API_TOKEN: one token; default: none; read again on SIGHUP); the page asks for it once',
     )
     .option(
       '--rate-limit <n/period>',

@@ -42,7 +42,7 @@ export function registerToken(program: Command): void {
     .requiredOption('--file <tokens>', 'the token file (hcr serve --api-token-file)')
     .option(
       '--scopes <list>',
-      'what the token may do: read (POST /v1/read, /v1/predict), collect (POST /v1/samples), or both (default)',
+      'what the token may do: read (POST /v1/read, /v1/predict), collect (POST /v1/samples), metrics (GET /metrics, which then needs a token); default read,collect',
     )
     .action(async (client: string, opts) => {
       const { addApiClient } = await import('@hcr/serve-onnx');
@@ -74,10 +74,10 @@ export function registerToken(program: Command): void {
     .requiredOption('--file <tokens>', 'the token file (hcr serve --api-token-file)')
     .option('--json', 'print JSON: {"clients": [{"name", "scopes"}]}')
     .action(async (opts) => {
-      const { API_SCOPES, parseApiTokens } = await import('@hcr/serve-onnx');
+      const { DEFAULT_API_SCOPES, parseApiTokens } = await import('@hcr/serve-onnx');
       const file = resolve(opts.file);
       const clients = parseApiTokens(await readTokens(file, false), file).map(
-        ({ name, scopes = API_SCOPES }) => ({
+        ({ name, scopes = DEFAULT_API_SCOPES }) => ({
           name,
           scopes: [...scopes],
         }),

@@ -161,6 +161,9 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   await registerMultipart(app, limits);
   await registerOpenApi(app, PACKAGE_VERSION, {
     bearer: opts.apiToken !== undefined,
+    metricsBearer:
+      opts.apiToken !== undefined &&
+      checkApiClients(opts.apiToken).some((c) => c.scopes?.includes('metrics') === true),
     rateLimited: opts.rateLimit !== undefined,
   });
   registerLifecycle(app, state, metrics);

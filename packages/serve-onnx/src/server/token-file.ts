@@ -4,9 +4,9 @@ import { type ApiClient, type ApiScope, checkApiClients, MAKE_ONE } from './plug
 
 /**
  * The API token file of `hcr serve --api-token-file`: one client per line, `<token>`, `<client name> <token>` or
- * `<client name> <token> <scopes>` (comma-separated: `read`, `collect`; without them, both); blank lines and lines
- * starting with `#` are skipped. An unnamed token's client is `default` when it is the only one, else
- * `token-<n>` (its place in the file). `source` names the file in errors.
+ * `<client name> <token> <scopes>` (comma-separated: `read`, `collect`, `metrics`; without them, read and collect);
+ * blank lines and lines starting with `#` are skipped. An unnamed token's client is `default` when it is the only
+ * one, else `token-<n>` (its place in the file). `source` names the file in errors.
  */
 interface TokenLine extends ApiClient {
   /** 0-based index of the line in the text. */

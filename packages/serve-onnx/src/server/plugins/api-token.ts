@@ -8,16 +8,28 @@ export const MIN_API_TOKEN_LENGTH = 16;
 
 /**
  * What a token may do: `read` (POST /v1/read and /v1/predict), `collect` (POST /v1/samples, which writes the
- * examples fine-tuning learns from). GET /v1/model is open to either.
+ * examples fine-tuning learns from), `metrics` (GET /metrics, which then needs it). GET /v1/model is open to any.
  */
-export type ApiScope = 'read' | 'collect';
-export const API_SCOPES: readonly ApiScope[] = Object.freeze(['read', 'collect']);
+export type ApiScope = 'read' | 'collect' | 'metrics';
+export const API_SCOPES: readonly ApiScope[] = Object.freeze(['read', 'collect', 'metrics']);
+/**
+ * A client's scopes when none are written: the API's. Not `metrics`, which closes /metrics to everyone else as soon
+ * as one client holds it, so it is given only by name (token files written before it existed keep their meaning).
+ */
+export const DEFAULT_API_SCOPES: readonly ApiScope[] = Object.freeze(['read', 'collect']);
+/** What each scope lets a client do, as the 403 answer says it. */
+const MAY: Record<ApiScope, string> = { read: 'read', collect: 'collect', metrics: 'scrape metrics' };
+const NOT: Record<ApiScope, string> = {
+  read: 'read',
+  collect: 'collect examples',
+  metrics: 'scrape metrics',
+};
 
 /** A client of the API: its name (in the request log, /metrics and rate limits; never the token) and its token. */
 export interface ApiClient {
   name: string;
   token: string;
-  /** What its token may do; default every scope. */
+  /** What its token may do; default DEFAULT_API_SCOPES (read, collect). */
   scopes?: readonly ApiScope[];
 }
 
@@ -85,7 +97,7 @@ function checkClients(tokens: ApiTokens): ApiClient[] {
           ? `Client ${name} has no scope.`
           : `Client ${name} has the unknown scope '${unknown}'.`,
         {
-          hint: `A client's scopes are some of ${API_SCOPES.join(', ')} (comma-separated in a token file); leave them out for all.`,
+          hint: `A client's scopes are some of ${API_SCOPES.join(', ')} (comma-separated in a token file); leave them out for ${DEFAULT_API_SCOPES.join(' and ')}.`,
         },
       );
     try {
@@ -108,11 +120,17 @@ function checkClients(tokens: ApiTokens): ApiClient[] {
   return clients;
 }
 
-/** The scope a /v1/ route needs: POST /v1/samples writes examples, the readers read; /v1/model needs none. */
+/** The scope a route needs: POST /v1/samples writes examples, the readers read; /v1/model needs none. */
 function scopeOf(route: string | undefined): ApiScope | undefined {
   if (route === '/v1/samples') return 'collect';
   if (route === '/v1/read' || route === '/v1/predict') return 'read';
+  if (route === '/metrics') return 'metrics';
   return undefined;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(words: readonly string[]): string {
+  return words.length < 2 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
 }
 
 /** sha256 of a string: equal-length digests, so the comparison below takes the same time for any guess. */
@@ -128,22 +146,26 @@ export interface ApiTokenGuard {
 /**
  * Every /v1/ request must carry `Authorization: Bearer <token>` of one of the clients; else 401 with
  * `WWW-Authenticate: Bearer` (RFC 6750). The client's name is kept on the request (`req.apiClient`) for the log
- * line and the rate limit. The page, /healthz, /readyz, /metrics and /openapi.json stay open: probes and scrapers
- * carry no token, and none of them reads an image or writes a file. A browser's CORS preflight (OPTIONS) carries
- * no credentials by design, so it passes; the request it precedes does not without the token.
+ * line and the rate limit. The page, /healthz, /readyz and /openapi.json stay open: probes carry no token, and none
+ * of them reads an image or writes a file. /metrics stays open too until a client holds the `metrics` scope; then
+ * it needs that client's token (it names the clients and shows their traffic). A browser's CORS preflight
+ * (OPTIONS) carries no credentials by design, so it passes; the request it precedes does not without the token.
  */
 export function registerApiToken(app: HcrFastify, tokens: ApiTokens): ApiTokenGuard {
   const digests = (t: ApiTokens) =>
-    checkApiClients(t).map(({ name, token, scopes = API_SCOPES }) => ({
+    checkApiClients(t).map(({ name, token, scopes = DEFAULT_API_SCOPES }) => ({
       name,
       scopes,
       digest: digest(token),
     }));
   let expected = digests(tokens);
+  const metricsGuarded = () => expected.some((c) => c.scopes.includes('metrics'));
   const hint =
     'Send the header `Authorization: Bearer <token>` with the token hcr serve was started with (--api-token-file or HCR_API_TOKEN).';
   app.addHook('onRequest', (req, reply, done) => {
-    if (!isApiRequest(req) || req.method === 'OPTIONS') return done();
+    if (req.method === 'OPTIONS') return done();
+    const scope = scopeOf(req.routeOptions.url);
+    if (!isApiRequest(req) && !(scope === 'metrics' && metricsGuarded())) return done();
     const header = req.headers.authorization;
     const given = header?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i)?.[1];
     if (given === undefined) {
@@ -170,14 +192,13 @@ export function registerApiToken(app: HcrFastify, tokens: ApiTokens): ApiTokenGu
     }
     req.apiClient = client.name;
     req.apiScopes = client.scopes;
-    const scope = scopeOf(req.routeOptions.url);
     if (scope && !client.scopes.includes(scope)) {
       reply.header('www-authenticate', `Bearer realm="hcr", error="insufficient_scope", scope="${scope}"`);
       sendError(
         reply,
         403,
         'INSUFFICIENT_SCOPE',
-        `Client ${client.name} may ${client.scopes.join(' and ')}, not ${scope === 'read' ? 'read' : 'collect examples'}.`,
+        `Client ${client.name} may ${listed(client.scopes.map((k) => MAY[k]))}, not ${NOT[scope]}.`,
         `This route needs a token with the ${scope} scope: ask for one, or add ${scope} to this client's line of the token file.`,
       );
       return;
