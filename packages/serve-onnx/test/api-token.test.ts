@@ -3,35 +3,35 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type AppOptions,
   buildApp,
   checkApiClients,
   checkApiToken,
   createRecognizer,
   type HcrApp,
   parseApiTokens,
-  type Recognizer,
 } from '../src/index.js';
 import { FIXTURE_MODEL } from './support/models.js';
 
 const TOKEN = 'f3a9c1e07b5d42a8b6e1c9d0a7f3e2b4';
 const PIXELS = JSON.stringify({ pixels: new Array(784).fill(0).map((_, i) => (i % 28 === 14 ? 255 : 0)) });
 
-describe('an API token on /v1/', () => {
-  let rec: Recognizer;
-  let hcr: HcrApp;
+/** The fixture model served with `options` (the guards under test), built before a describe's tests, shut after. */
+function serving(options: Omit<AppOptions, 'recognizer' | 'logger'> & Partial<Pick<AppOptions, 'logger'>>) {
+  const held = {} as { hcr: HcrApp };
   beforeAll(async () => {
-    rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
-    hcr = await buildApp({
-      recognizer: rec,
-      logger: pino({ level: 'silent' }),
-      apiToken: TOKEN,
-      origins: { corsOrigins: ['https://app.example.com'] },
-    });
+    const recognizer = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    held.hcr = await buildApp({ recognizer, logger: pino({ level: 'silent' }), ...options });
   });
-  afterAll(() => hcr.shutdown());
+  afterAll(() => held.hcr.shutdown());
+  return held;
+}
+
+describe('an API token on /v1/', () => {
+  const server = serving({ apiToken: TOKEN, origins: { corsOrigins: ['https://app.example.com'] } });
 
   const predict = (headers: Record<string, string> = {}) =>
-    hcr.app.inject({
+    server.hcr.app.inject({
       method: 'POST',
       url: '/v1/predict',
       headers: { 'content-type': 'application/json', ...headers },
@@ -77,21 +77,21 @@ describe('an API token on /v1/', () => {
       ['POST', '/v1/%72ead'],
       ['GET', '/%761/no-such-route'],
     ] as const) {
-      const res = await hcr.app.inject({ method, url });
+      const res = await server.hcr.app.inject({ method, url });
       expect(res.statusCode, url).toBe(401);
     }
-    const metrics = (await hcr.app.inject('/metrics')).body;
+    const metrics = (await server.hcr.app.inject('/metrics')).body;
     expect(metrics).toMatch(/code="TOKEN_REQUIRED"/);
     expect(metrics).toMatch(/code="TOKEN_INVALID"/);
   });
 
   it('leaves the page, the probes, /metrics and /openapi.json open', async () => {
     for (const url of ['/', '/common.js', '/healthz', '/readyz', '/metrics', '/openapi.json'])
-      expect((await hcr.app.inject(url)).statusCode, url).toBe(200);
+      expect((await server.hcr.app.inject(url)).statusCode, url).toBe(200);
   });
 
   it('lets a listed origin’s CORS preflight through (it carries no credentials), not its request', async () => {
-    const preflight = await hcr.app.inject({
+    const preflight = await server.hcr.app.inject({
       method: 'OPTIONS',
       url: '/v1/read',
       headers: {
@@ -111,23 +111,23 @@ describe('an API token on /v1/', () => {
 
   it('swaps in a new token (a rotation): the old one is refused from then on; a bad one changes nothing', async () => {
     const rotated = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
-    expect(() => hcr.updateCredentials({ apiToken: 'short' })).toThrow(
+    expect(() => server.hcr.updateCredentials({ apiToken: 'short' })).toThrow(
       expect.objectContaining({ code: 'BAD_OPTIONS' }),
     );
     expect((await predict({ authorization: `Bearer ${TOKEN}` })).statusCode).toBe(200);
-    hcr.updateCredentials({ apiToken: rotated });
+    server.hcr.updateCredentials({ apiToken: rotated });
     expect((await predict({ authorization: `Bearer ${TOKEN}` })).json().error.code).toBe('TOKEN_INVALID');
     expect((await predict({ authorization: `Bearer ${rotated}` })).statusCode).toBe(200);
     // a server of plain HTTP has no certificate to swap; nothing else changes
-    expect(() => hcr.updateCredentials({ apiToken: TOKEN, tls: { cert: 'x', key: 'y' } })).toThrow(
+    expect(() => server.hcr.updateCredentials({ apiToken: TOKEN, tls: { cert: 'x', key: 'y' } })).toThrow(
       /plain HTTP, so it has no certificate/,
     );
     expect((await predict({ authorization: `Bearer ${rotated}` })).statusCode).toBe(200);
-    hcr.updateCredentials({ apiToken: TOKEN });
+    server.hcr.updateCredentials({ apiToken: TOKEN });
   });
 
   it('says in /openapi.json that the /v1/ operations need it', async () => {
-    const doc = (await hcr.app.inject('/openapi.json')).json();
+    const doc = (await server.hcr.app.inject('/openapi.json')).json();
     expect(doc.components.securitySchemes.apiToken).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/v1/predict'].post.security).toEqual([{ apiToken: [] }]);
     expect(doc.paths['/v1/read'].post.security).toEqual([{ apiToken: [] }]);
@@ -191,29 +191,22 @@ describe('which tokens a server accepts', () => {
 describe('a token per client', () => {
   const SCANNER = '5ca11e5ca11e5ca11e5ca11e';
   const PHONE = 'b0b0b0b0b0b0b0b0b0b0b0b0';
-  let rec: Recognizer;
-  let hcr: HcrApp;
   const log: Record<string, unknown>[] = [];
-  beforeAll(async () => {
-    rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        log.push(JSON.parse(String(chunk)));
-        done();
-      },
-    });
-    hcr = await buildApp({
-      recognizer: rec,
-      logger: pino({ level: 'info' }, sink),
-      apiToken: [
-        { name: 'scanner', token: SCANNER },
-        { name: 'phone', token: PHONE },
-      ],
-    });
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      log.push(JSON.parse(String(chunk)));
+      done();
+    },
   });
-  afterAll(() => hcr.shutdown());
+  const server = serving({
+    logger: pino({ level: 'info' }, sink),
+    apiToken: [
+      { name: 'scanner', token: SCANNER },
+      { name: 'phone', token: PHONE },
+    ],
+  });
   const model = (token: string) =>
-    hcr.app.inject({ url: '/v1/model', headers: { authorization: `Bearer ${token}` } });
+    server.hcr.app.inject({ url: '/v1/model', headers: { authorization: `Bearer ${token}` } });
 
   it('answers each client, and names it in the request log and /metrics (never the token)', async () => {
     expect((await model(SCANNER)).statusCode).toBe(200);
@@ -224,14 +217,14 @@ describe('a token per client', () => {
     expect(lines.map((l) => l.client)).toEqual(['scanner', 'phone', 'phone', undefined]);
     expect(lines[0]).toMatchObject({ status: 200, ip: '127.0.0.1' });
     expect(JSON.stringify(log)).not.toContain(SCANNER);
-    const metrics = (await hcr.app.inject('/metrics')).body;
+    const metrics = (await server.hcr.app.inject('/metrics')).body;
     expect(metrics).toMatch(/hcr_client_requests_total\{client="scanner",status="200"\} 1/);
     expect(metrics).toMatch(/hcr_client_requests_total\{client="phone",status="200"\} 2/);
   });
 
   it('rotates one client at a time: the others keep working through the swap', async () => {
     const renewed = 'n3wn3wn3wn3wn3wn3wn3wn3w';
-    hcr.updateCredentials({
+    server.hcr.updateCredentials({
       apiToken: [
         { name: 'scanner', token: SCANNER },
         { name: 'phone', token: renewed },
@@ -241,7 +234,7 @@ describe('a token per client', () => {
     expect((await model(PHONE)).json().error.code).toBe('TOKEN_INVALID');
     expect((await model(renewed)).statusCode).toBe(200);
     // a list that cannot be taken changes nothing
-    expect(() => hcr.updateCredentials({ apiToken: [] })).toThrow(/list of API tokens is empty/);
+    expect(() => server.hcr.updateCredentials({ apiToken: [] })).toThrow(/list of API tokens is empty/);
     expect((await model(renewed)).statusCode).toBe(200);
   });
 });
@@ -249,19 +242,11 @@ describe('a token per client', () => {
 describe('scopes: a token that may read, or collect examples', () => {
   const READER = 'r3ad0nlyr3ad0nlyr3ad0nly';
   const COLLECTOR = 'c0113c7c0113c7c0113c7c01';
-  let rec: Recognizer;
-  let hcr: HcrApp;
-  beforeAll(async () => {
-    rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
-    hcr = await buildApp({
-      recognizer: rec,
-      logger: pino({ level: 'silent' }),
-      apiToken: parseApiTokens(`scanner ${READER} read\ntrainer ${COLLECTOR} collect\n`, 'tokens'),
-    });
+  const server = serving({
+    apiToken: parseApiTokens(`scanner ${READER} read\ntrainer ${COLLECTOR} collect\n`, 'tokens'),
   });
-  afterAll(() => hcr.shutdown());
   const call = (method: 'GET' | 'POST', url: string, token: string) =>
-    hcr.app.inject({
+    server.hcr.app.inject({
       method,
       url,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -318,23 +303,12 @@ describe('the metrics scope: /metrics closed to all but its scrapers', () => {
   const READER = 'r3ad0nlyr3ad0nlyr3ad0nly';
   const SCRAPER = 'pr0m37h3uspr0m37h3uspr0m';
   const ALL = 'a11d3f4u175a11d3f4u175a1';
-  let rec: Recognizer;
-  let hcr: HcrApp;
-  beforeAll(async () => {
-    rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
-    hcr = await buildApp({
-      recognizer: rec,
-      logger: pino({ level: 'silent' }),
-      // `everyone` writes no scopes: read and collect, as token files written before the metrics scope mean
-      apiToken: parseApiTokens(
-        `scanner ${READER} read\nprometheus ${SCRAPER} metrics\neveryone ${ALL}\n`,
-        't',
-      ),
-    });
+  // `everyone` writes no scopes: read and collect, as token files written before the metrics scope mean
+  const server = serving({
+    apiToken: parseApiTokens(`scanner ${READER} read\nprometheus ${SCRAPER} metrics\neveryone ${ALL}\n`, 't'),
   });
-  afterAll(() => hcr.shutdown());
   const get = (url: string, token?: string) =>
-    hcr.app.inject({ url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+    server.hcr.app.inject({ url, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
 
   it('answers /metrics to a token with the scope only, and 401 / 403 to the rest', async () => {
     const scraped = await get('/metrics', SCRAPER);
@@ -354,7 +328,7 @@ describe('the metrics scope: /metrics closed to all but its scrapers', () => {
       'Client everyone may read and collect, not scrape metrics.',
     );
     // the scraper's token reads no image; the probes and the page stay open to anyone
-    const read = await hcr.app.inject({
+    const read = await server.hcr.app.inject({
       method: 'POST',
       url: '/v1/predict',
       headers: { authorization: `Bearer ${SCRAPER}`, 'content-type': 'application/json' },
@@ -376,9 +350,9 @@ describe('the metrics scope: /metrics closed to all but its scrapers', () => {
     expect(doc.paths['/healthz'].get.security).toBeUndefined();
     await SwaggerParser.validate(structuredClone(doc));
     // a rotation that gives no client the scope any more opens /metrics again
-    hcr.updateCredentials({ apiToken: [{ name: 'scanner', token: READER, scopes: ['read'] }] });
+    server.hcr.updateCredentials({ apiToken: [{ name: 'scanner', token: READER, scopes: ['read'] }] });
     expect((await get('/metrics')).statusCode).toBe(200);
-    hcr.updateCredentials({ apiToken: [{ name: 'prometheus', token: SCRAPER, scopes: ['metrics'] }] });
+    server.hcr.updateCredentials({ apiToken: [{ name: 'prometheus', token: SCRAPER, scopes: ['metrics'] }] });
     expect((await get('/metrics')).statusCode).toBe(401);
   });
 });
