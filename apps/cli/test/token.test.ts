@@ -38,8 +38,23 @@ describe('hcr token', () => {
       ],
     });
 
-    expect(await hcr('token', 'remove', 'scanner', '--file', file)).toMatchObject({ code: 0 });
+    const rotated = await hcr('token', 'rotate', 'scanner', '--file', file);
+    expect(rotated.code, rotated.err).toBe(0);
+    const renewed = rotated.out.trim();
+    expect(renewed).toMatch(/^[0-9a-f]{64}$/);
+    expect(rotated.err).toMatch(
+      /rotated the token of client scanner in .*tokens; the new one is shown only this once/,
+    );
+    expect(parseApiTokens(readFileSync(file, 'utf8'), file)[0]).toEqual({
+      name: 'scanner',
+      token: renewed,
+      scopes: ['read'],
+    });
     expect(readFileSync(file, 'utf8')).not.toContain(token);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    expect(await hcr('token', 'remove', 'scanner', '--file', file)).toMatchObject({ code: 0 });
+    expect(readFileSync(file, 'utf8')).not.toContain(renewed);
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
@@ -53,6 +68,7 @@ describe('hcr token', () => {
       [['add', 'x', '--scopes', 'read,write'], /Client x has the unknown scope 'write'/],
       [['add', 'bad/name'], /The API client name "bad\/name" is not allowed/],
       [['remove', 'nobody'], /has no client named nobody\. Its clients: desk/],
+      [['rotate', 'nobody'], /has no client named nobody\. Its clients: desk/],
       [['remove', 'desk'], /desk is the only client of .*tokens: without it the server refuses to start/],
     ] as const) {
       const r = await hcr('token', ...args, '--file', file);

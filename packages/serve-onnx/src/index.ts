@@ -27,5 +27,11 @@ export { checkRateLimit, parseRateLimit, type RateLimit } from './server/plugins
 export { checkTls, type TlsFiles } from './server/plugins/tls.js';
 export { checkTrustProxy, type TrustProxy } from './server/plugins/trust-proxy.js';
 export { DEFAULT_COLLECT_MAX, type RunningServer, type ServeOptions, startServer } from './server/start.js';
-export { addApiClient, newApiToken, parseApiTokens, removeApiClient } from './server/token-file.js';
+export {
+  addApiClient,
+  newApiToken,
+  parseApiTokens,
+  removeApiClient,
+  rotateApiToken,
+} from './server/token-file.js';
 export { type TritonOptions, tritonConfig, writeTritonRepository } from './triton.js';

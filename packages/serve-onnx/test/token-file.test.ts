@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addApiClient, newApiToken, parseApiTokens, removeApiClient } from '../src/index.js';
+import { addApiClient, newApiToken, parseApiTokens, removeApiClient, rotateApiToken } from '../src/index.js';
 
 const A = 'aaaaaaaaaaaaaaaaaaaa';
 const B = 'bbbbbbbbbbbbbbbbbbbb';
@@ -30,6 +30,19 @@ describe('editing an API token file', () => {
     const left = removeApiClient(file, 'token-1', 'f');
     expect(left).toBe(`# two unnamed, one named\ntoken-2 ${B}\nphone cccccccccccccccccccc read\n`);
     expect(parseApiTokens(left, 'f').map((c) => c.name)).toEqual(['token-2', 'phone']);
+  });
+
+  it("rotates a client's token in place: name, scopes, comments and the other clients kept", () => {
+    const file = `# hall A\n${A}\nscanner ${B} read,metrics\n`;
+    const { text, token } = rotateApiToken(file, 'scanner', 'f');
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(text).toBe(`# hall A\ntoken-1 ${A}\nscanner ${token} read,metrics\n`);
+    // a lone unnamed token stays client default, now by name
+    const lone = rotateApiToken(`${A}\n`, 'default', 'f');
+    expect(lone.text).toBe(`default ${lone.token}\n`);
+    expect(() => rotateApiToken(file, 'phone', 'tokens')).toThrow(
+      expect.objectContaining({ problem: 'tokens has no client named phone.' }),
+    );
   });
 
   it('refuses a name taken, a name it lacks, the last client, and a file it cannot read, naming the file', () => {

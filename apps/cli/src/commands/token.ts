@@ -26,14 +26,16 @@ function scopes(value: string | undefined): ApiScope[] | undefined {
 }
 
 /**
- * `hcr token add | remove | list`: the API token file of `hcr serve --api-token-file`, one client per line. A new
+ * `hcr token add | rotate | remove | list`: the API token file of `hcr serve --api-token-file`, one client per line. A new
  * token is made from 32 random bytes and printed once, on stdout; the file is written through a temp file with
  * mode 600, so it is never torn nor readable by others. `list` never prints a token.
  */
 export function registerToken(program: Command): void {
   const token = program
     .command('token')
-    .description('manage the API tokens of hcr serve --api-token-file: add a client, remove one, list them');
+    .description(
+      'manage the API tokens of hcr serve --api-token-file: add a client, rotate its token, remove one, list them',
+    );
   token
     .command('add <client>')
     .description(
@@ -55,6 +57,22 @@ export function registerToken(program: Command): void {
       await writeFileAtomic(file, text, { mode: 0o600 });
       process.stdout.write(`${made}\n`);
       log(`${green('added')} client ${client} to ${file}; its token is shown only this once. ${RELOAD}`);
+    });
+  token
+    .command('rotate <client>')
+    .description(
+      'give a client a new token (printed once, on stdout), keeping its name and scopes: the old one is refused once hcr serve reloads',
+    )
+    .requiredOption('--file <tokens>', 'the token file (hcr serve --api-token-file)')
+    .action(async (client: string, opts) => {
+      const { rotateApiToken } = await import('@hcr/serve-onnx');
+      const file = resolve(opts.file);
+      const { text, token: made } = rotateApiToken(await readTokens(file, false), client, file);
+      await writeFileAtomic(file, text, { mode: 0o600 });
+      process.stdout.write(`${made}\n`);
+      log(
+        `${green('rotated')} the token of client ${client} in ${file}; the new one is shown only this once. ${RELOAD}`,
+      );
     });
   token
     .command('remove <client>')

@@ -110,14 +110,36 @@ export function addApiClient(
   return { text: `${all.join('\n')}\n`, token: added.token };
 }
 
-/** The token file without the client `name` (its token refused from the next reload on). The last one stays. */
-export function removeApiClient(text: string, name: string, source: string): string {
+/**
+ * The token file with a new token for the client `name` (for a token that leaked, or is due): `{ text, token }`.
+ * Its name, scopes and place in the file are kept, so its log lines, metrics and rate limit go on under that name;
+ * the old token is refused from the next reload on. An unnamed line is given the name it had.
+ */
+export function rotateApiToken(text: string, name: string, source: string): { text: string; token: string } {
   const found = tokenLines(text, source);
-  const gone = found.find((t) => t.name === name);
-  if (!gone)
+  const client = clientNamed(found, name, source);
+  const token = newApiToken();
+  const all = lines(text);
+  nameEveryLine(all, found);
+  all[client.index] = lineOf({ name, token, ...(client.scopes && { scopes: client.scopes }) });
+  checked(tokenLines(all.join('\n'), source), source);
+  return { text: all.join('\n'), token };
+}
+
+/** The line of the client `name`, or BAD_OPTIONS listing the file's clients. */
+function clientNamed(found: readonly TokenLine[], name: string, source: string): TokenLine {
+  const line = found.find((t) => t.name === name);
+  if (!line)
     throw new HcrError('BAD_OPTIONS', `${source} has no client named ${name}.`, {
       hint: `Its clients: ${found.map((t) => t.name).join(', ') || 'none'} (hcr token list).`,
     });
+  return line;
+}
+
+/** The token file without the client `name` (its token refused from the next reload on). The last one stays. */
+export function removeApiClient(text: string, name: string, source: string): string {
+  const found = tokenLines(text, source);
+  const gone = clientNamed(found, name, source);
   if (found.length === 1)
     throw new HcrError(
       'BAD_OPTIONS',
