@@ -23,7 +23,12 @@ export {
   MIN_API_TOKEN_LENGTH,
 } from './server/plugins/api-token.js';
 export { checkOriginPolicy, type OriginPolicy } from './server/plugins/origins.js';
-export { checkRateLimit, parseRateLimit, type RateLimit } from './server/plugins/rate-limit.js';
+export {
+  checkRateLimit,
+  checkRateLimitClients,
+  parseRateLimit,
+  type RateLimit,
+} from './server/plugins/rate-limit.js';
 export { checkTls, type TlsFiles } from './server/plugins/tls.js';
 export { checkTrustProxy, type TrustProxy } from './server/plugins/trust-proxy.js';
 export { DEFAULT_COLLECT_MAX, type RunningServer, type ServeOptions, startServer } from './server/start.js';

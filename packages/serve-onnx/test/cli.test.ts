@@ -289,9 +289,9 @@ describe('hcr serve', () => {
     const [scanner, phone] = ['5ca11e5ca11e5ca11e5ca11e', 'b0b0b0b0b0b0b0b0b0b0b0b0'];
     const file = join(dir, 'clients');
     await writeFile(file, `# name token\nscanner ${scanner}\n\nphone  ${phone}\n`);
-    const url = await serve('--api-token-file', file, '--rate-limit', '2/min');
+    const url = await serve('--api-token-file', file, '--rate-limit', '2/min, phone=1/h');
     expect(startLine).toMatch(
-      /needs an API token of --api-token-file .*clients \(2 clients\); 2\/min per client\)/,
+      /needs an API token of --api-token-file .*clients \(2 clients\); 2\/min per client \(phone=1\/h\)\)/,
     );
     const model = (token: string) =>
       fetch(`${url}/v1/model`, { headers: { authorization: `Bearer ${token}` } });
@@ -304,12 +304,14 @@ describe('hcr serve', () => {
       code: 'RATE_LIMITED',
       message: 'Client scanner has used the 2 requests it may send per minute.',
     });
-    // the other client has its own count; the probes are not counted
+    // the other client has its own count, and here a limit of its own; the probes are not counted
     expect((await model(phone)).status).toBe(200);
+    expect((await model(phone)).status).toBe(429);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/hcr_client_requests_total\{client="scanner",status="429"\} 1/);
     expect(metrics).toMatch(/hcr_client_requests_total\{client="phone",status="200"\} 1/);
+    expect(metrics).toMatch(/hcr_client_requests_total\{client="phone",status="429"\} 1/);
     const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);

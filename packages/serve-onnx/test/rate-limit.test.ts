@@ -94,11 +94,59 @@ describe('a rate limit per client', () => {
     expect((await via('198.51.100.7')).statusCode).toBe(429);
   });
 
+  it('holds a client the limit names to a limit of its own, the others to the default', async () => {
+    const server = await app({
+      apiToken: [
+        { name: 'scanner', token: SCANNER },
+        { name: 'phone', token: PHONE },
+      ],
+      rateLimit: { max: 1, windowMs: 60_000, clients: { scanner: { max: 3, windowMs: 3_600_000 } } },
+    });
+    const model = (token: string) =>
+      server.inject({ url: '/v1/model', headers: { authorization: `Bearer ${token}` } });
+    for (let i = 0; i < 3; i++) expect((await model(SCANNER)).headers['x-ratelimit-limit']).toBe('3');
+    const scanner = await model(SCANNER);
+    expect(scanner.statusCode).toBe(429);
+    expect(scanner.json().error.message).toBe('Client scanner has used the 3 requests it may send per hour.');
+    expect((await model(PHONE)).statusCode).toBe(200);
+    const phone = await model(PHONE);
+    expect(phone.statusCode).toBe(429);
+    expect(phone.json().error.message).toBe('Client phone has used the 1 request it may send per minute.');
+  });
+
+  it('refuses a limit for a client the tokens do not have, or on a server without tokens', async () => {
+    const own = { max: 3, windowMs: 1000 };
+    await expect(
+      app({
+        apiToken: [{ name: 'scanner', token: SCANNER }],
+        rateLimit: { max: 1, windowMs: 1000, clients: { scaner: own } },
+      }),
+    ).rejects.toMatchObject({
+      code: 'BAD_OPTIONS',
+      problem: 'The rate limit names a client the API tokens do not have: scaner.',
+      hint: expect.stringContaining('scanner'),
+    });
+    await expect(
+      app({ rateLimit: { max: 1, windowMs: 1000, clients: { scanner: own } } }),
+    ).rejects.toMatchObject({
+      code: 'BAD_OPTIONS',
+      problem: expect.stringMatching(/names clients \(scanner\), and the server has no API tokens/),
+    });
+    await expect(
+      app({
+        apiToken: SCANNER,
+        rateLimit: { max: 1, windowMs: 1000, clients: { default: { max: 0, windowMs: 1000 } } },
+      }),
+    ).rejects.toMatchObject({
+      problem: expect.stringMatching(/^The rate limit of client default's max is 0/),
+    });
+  });
+
   it('gives a client its requests back when the window is over', async () => {
-    const server = await app({ rateLimit: { max: 1, windowMs: 300 } });
+    const server = await app({ rateLimit: { max: 1, windowMs: 1000 } });
     expect((await server.inject('/v1/model')).statusCode).toBe(200);
     expect((await server.inject('/v1/model')).statusCode).toBe(429);
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 1100));
     expect((await server.inject('/v1/model')).statusCode).toBe(200);
   });
 
@@ -137,6 +185,24 @@ describe('the rate limit and proxies as written on the command line', () => {
     expect(parseRateLimit('10/30s')).toEqual({ max: 10, windowMs: 30_000 });
     for (const bad of ['120', '120/minute', '/min', '-1/s', '1.5/s', '5/0s', '0/s', '10/25h'])
       expect(() => parseRateLimit(bad), bad).toThrow(expect.objectContaining({ code: 'BAD_OPTIONS' }));
+  });
+
+  it('reads limits of their own for named clients after the default', () => {
+    expect(parseRateLimit('120/min,scanner=1000/min, phone = 10/30s')).toEqual({
+      max: 120,
+      windowMs: 60_000,
+      clients: { scanner: { max: 1000, windowMs: 60_000 }, phone: { max: 10, windowMs: 30_000 } },
+    });
+    for (const [bad, problem] of [
+      ['scanner=10/s', /^--rate-limit scanner=10\/s is not <requests>\/<period>\.$/],
+      ['120/min,scanner', /'scanner' is not <client>=<requests>\/<period>/],
+      ['120/min,scanner=1000', /is not <requests>\/<period>\[,<client>=<requests>\/<period>\.\.\.\]/],
+      ['120/min,a=1/s,a=2/s', /names client a twice/],
+      ['120/min,a=0/s', /rate limit of client a's max is 0/],
+    ] as const)
+      expect(() => parseRateLimit(bad), bad).toThrow(
+        expect.objectContaining({ code: 'BAD_OPTIONS', problem: expect.stringMatching(problem) }),
+      );
   });
 
   it('takes proxy addresses and CIDR ranges, and names one that is neither', () => {

@@ -132,7 +132,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--rate-limit <n/period>',
-      "at most n /v1/ requests per client (its token's name, else its IP address) per s, min or h, e.g. 120/min: 429 with Retry-After beyond (default: no limit)",
+      "at most n /v1/ requests per client (its token's name, else its IP address) per s, min or h, e.g. 120/min: 429 with Retry-After beyond (default: no limit); named clients' own after it: 120/min,scanner=1000/min",
     )
     .option(
       '--trust-proxy <addresses>',
@@ -272,7 +272,9 @@ export function registerServe(program: Command): void {
       const collect = opts.collect ? `; examples kept in ${resolve(opts.collect)}` : '';
       const clients = token && token.clients.length > 1 ? ` (${token.clients.length} clients)` : '';
       const guarded = token ? `; /v1/ needs an API token of ${token.from}${clients}` : '';
-      const limited = rateLimit ? `; ${opts.rateLimit.trim()} per client` : '';
+      // as written: `2/min per client`, then the named clients' own, `(scanner=1000/min)`
+      const [everyone, ...own] = (opts.rateLimit ?? '').split(',').map((p: string) => p.trim());
+      const limited = rateLimit ? `; ${everyone} per client${own.length ? ` (${own.join(', ')})` : ''}` : '';
       process.stderr.write(
         `hcr serve: ${server.url} (model ${server.recognizer.info.id}; ${read}${collect}${guarded}${limited}); Ctrl-C to stop\n`,
       );

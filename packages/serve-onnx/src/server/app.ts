@@ -18,7 +18,7 @@ import { registerLifecycle } from './plugins/lifecycle.js';
 import { registerMultipart } from './plugins/multipart.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { type OriginPolicy, registerOrigins } from './plugins/origins.js';
-import { type RateLimit, registerRateLimit } from './plugins/rate-limit.js';
+import { checkRateLimitClients, type RateLimit, registerRateLimit } from './plugins/rate-limit.js';
 import { registerStatic } from './plugins/static.js';
 import { checkTls, type TlsFiles } from './plugins/tls.js';
 import { checkTrustProxy, type TrustProxy } from './plugins/trust-proxy.js';
@@ -135,6 +135,12 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   const inference = createCharacterInference(recognizer, batching, metrics);
 
   if (opts.tls) checkTls(opts.tls); // TLS_INVALID naming the fix, not the TLS layer's bare error
+  // a client the limit names must be one the tokens have (a misspelt name would go unlimited by its own)
+  if (opts.rateLimit)
+    checkRateLimitClients(
+      opts.rateLimit,
+      opts.apiToken === undefined ? undefined : checkApiClients(opts.apiToken).map((c) => c.name),
+    );
   const timeouts = slowClientTimeouts(limits);
   const app = Fastify({
     loggerInstance: opts.logger,

@@ -18,7 +18,7 @@ import {
 import { exposureWarnings } from './exposure.js';
 import { type ApiTokens, checkApiClients } from './plugins/api-token.js';
 import { checkOriginPolicy, defaultOriginPolicy, type OriginPolicy } from './plugins/origins.js';
-import { checkRateLimit, type RateLimit } from './plugins/rate-limit.js';
+import { checkRateLimit, checkRateLimitClients, type RateLimit } from './plugins/rate-limit.js';
 import { checkTls, type TlsFiles } from './plugins/tls.js';
 import { checkTrustProxy, type TrustProxy } from './plugins/trust-proxy.js';
 
@@ -100,8 +100,14 @@ export interface RunningServer extends HcrApp {
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   checkOriginPolicy(opts); // before any model loads
-  if (opts.apiToken !== undefined) checkApiClients(opts.apiToken);
-  if (opts.rateLimit) checkRateLimit(opts.rateLimit);
+  const clients = opts.apiToken === undefined ? undefined : checkApiClients(opts.apiToken);
+  if (opts.rateLimit) {
+    checkRateLimit(opts.rateLimit);
+    checkRateLimitClients(
+      opts.rateLimit,
+      clients?.map((c) => c.name),
+    );
+  }
   if (opts.trustProxy !== undefined) checkTrustProxy(opts.trustProxy);
   if (opts.tls) checkTls(opts.tls);
   // libvips' operation cache (50 MB by default) only helps when the same file is processed again;
