@@ -2,10 +2,11 @@
  * `pnpm bench guards [--model file.onnx] [--duration s] [--rounds n] [--connections c] [--json]`
  *
  * What guarding the API costs: POST /v1/predict through `hcr serve` (the real CLI, its own process) open, with an
- * API token file of several clients (`--api-token-file`), and with those tokens and a rate limit no client reaches
- * (`--rate-limit`), measured in alternating rounds, each starting with the next configuration (open, tokens,
- * limit; tokens, limit, open; ...), so that a drift of the machine's load or clock falls on all three alike. Each run: autocannon at `connections` for `duration` seconds after a
- * warm-up; requests/s, p99, and the server's CPU per request (from its /metrics), with the 1-minute load average.
+ * API token file of several clients (`--api-token-file`), with those tokens and a rate limit no client reaches
+ * (`--rate-limit`), and with limits of their own for the clients (`--rate-limit 10000000/min,client-0=...`, which
+ * the plugin looks up per request), measured in alternating rounds, each starting with the next configuration
+ * (open, tokens, limit, own limits; tokens, limit, own limits, open; ...), so that a drift of the machine's load or
+ * clock falls on all alike. Each run: autocannon at `connections` for `duration` seconds after a warm-up; requests/s, p99, and the server's CPU per request (from its /metrics), with the 1-minute load average.
  * The load generator runs on a core of its own when there are 2 or more (as `pnpm bench serve`).
  *
  * Default model: the pipeline's character model (artifacts/model/pipeline), else the tests' small MLP.
@@ -30,7 +31,7 @@ interface GuardsOptions {
   connections?: number;
 }
 
-const CONFIGS = ['open', 'tokens', 'tokens + rate limit'] as const;
+const CONFIGS = ['open', 'tokens', 'tokens + rate limit', 'tokens + own limits'] as const;
 type Config = (typeof CONFIGS)[number];
 
 /** A 28x28 PNG of one vertical stroke: what a client sends; the guards' cost does not depend on the image. */
@@ -63,6 +64,12 @@ export async function benchGuards(opts: GuardsOptions = {}) {
     open: [],
     tokens: ['--api-token-file', tokens],
     'tokens + rate limit': ['--api-token-file', tokens, '--rate-limit', '10000000/min'],
+    'tokens + own limits': [
+      '--api-token-file',
+      tokens,
+      '--rate-limit',
+      ['10000000/min', ...clients.map((c) => `${c.name}=10000000/min`)].join(','),
+    ],
   };
   const body = await strokePng();
   const pinning = planPinning();
