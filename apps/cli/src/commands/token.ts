@@ -26,9 +26,9 @@ function scopes(value: string | undefined): ApiScope[] | undefined {
 }
 
 /**
- * `hcr token add | rotate | remove | list`: the API token file of `hcr serve --api-token-file`, one client per line. A new
- * token is made from 32 random bytes and printed once, on stdout; the file is written through a temp file with
- * mode 600, so it is never torn nor readable by others. `list` never prints a token.
+ * `hcr token add | rotate | remove | list`: the API token file of `hcr serve --api-token-file`, one client per
+ * line. A new token is made from 32 random bytes and printed once, on stdout; the file is written through a temp
+ * file with mode 600, so it is never torn nor readable by others. `list` never prints a token.
  */
 export function registerToken(program: Command): void {
   const token = program

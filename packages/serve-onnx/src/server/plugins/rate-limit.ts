@@ -48,8 +48,8 @@ function checkOne({ max, windowMs }: { max: number; windowMs: number }, what: st
 }
 
 /**
- * The clients the limit names that are not among `clients` (the token file's): a misspelt name would leave the
- * client under the default limit without a word, so the start is refused instead.
+ * Refuses a limit that names a client not among `clients` (the token file's names; undefined without tokens): a
+ * misspelt name would leave the client under the default limit without a word, so the start is refused instead.
  */
 export function checkRateLimitClients(limit: RateLimit, clients: readonly string[] | undefined): void {
   const named = Object.keys(limit.clients ?? {});
@@ -78,7 +78,7 @@ export function checkRateLimitClients(limit: RateLimit, clients: readonly string
 export function parseRateLimit(text: string): RateLimit {
   const [first = '', ...rest] = text.split(',');
   const limit: RateLimit = parseOne(first, text);
-  const clients: Record<string, { max: number; windowMs: number }> = {};
+  const clients = new Map<string, { max: number; windowMs: number }>();
   for (const entry of rest) {
     const m = entry.trim().match(/^([^=\s]+)\s*=\s*(.*)$/);
     if (!m)
@@ -89,13 +89,13 @@ export function parseRateLimit(text: string): RateLimit {
           hint: `After everyone's limit, give clients limits of their own: 120/min,scanner=1000/min.`,
         },
       );
-    if (m[1]! in clients)
+    if (clients.has(m[1]!))
       throw new HcrError('BAD_OPTIONS', `--rate-limit ${text} names client ${m[1]} twice.`, {
         hint: 'Give each client one limit.',
       });
-    clients[m[1]!] = parseOne(m[2]!, text);
+    clients.set(m[1]!, parseOne(m[2]!, text));
   }
-  return checkRateLimit(Object.keys(clients).length ? { ...limit, clients } : limit);
+  return checkRateLimit(clients.size ? { ...limit, clients: Object.fromEntries(clients) } : limit);
 }
 
 function parseOne(part: string, text: string): { max: number; windowMs: number } {
@@ -115,9 +115,9 @@ function parseOne(part: string, text: string): { max: number; windowMs: number }
  * Counts each client's /v1/ requests (a client is its API token's name, else its IP address; the IPv6 ones by
  * /64) in fixed windows, and answers 429 RATE_LIMITED with Retry-After once a client has spent its window's
  * requests; every /v1/ answer says how many are left (`x-ratelimit-limit`, `-remaining`, `-reset`). So one client,
- * however eager, leaves the server's CPU to the others. A client the limit names gets its own max and window. The page, probes, /metrics and CORS preflights are not
- * counted. Registered after the token guard, so a request refused for its token costs its client nothing (and
- * counts against no one).
+ * however eager, leaves the server's CPU to the others. A client the limit names gets its own max and window. The
+ * page, probes, /metrics and CORS preflights are not counted. Registered after the token guard, so a request
+ * refused for its token costs its client nothing (and counts against no one).
  */
 export async function registerRateLimit(app: HcrFastify, limit: RateLimit): Promise<void> {
   const { max, windowMs, clients = {} } = checkRateLimit(limit);
