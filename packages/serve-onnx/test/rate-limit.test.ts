@@ -193,6 +193,10 @@ describe('the rate limit and proxies as written on the command line', () => {
       windowMs: 60_000,
       clients: { scanner: { max: 1000, windowMs: 60_000 }, phone: { max: 10, windowMs: 30_000 } },
     });
+    // any name a token file allows, even one an object has by inheritance
+    expect(parseRateLimit('1/s,constructor=2/s').clients).toEqual({
+      constructor: { max: 2, windowMs: 1000 },
+    });
     for (const [bad, problem] of [
       ['scanner=10/s', /^--rate-limit scanner=10\/s is not <requests>\/<period>\.$/],
       ['120/min,scanner', /'scanner' is not <client>=<requests>\/<period>/],
