@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -74,6 +75,40 @@ describe('POST /v1/samples (hcr serve --collect)', () => {
     expect((await readdir(join(dir, 'fields', 'images'))).length).toBe(1 + texts.length);
     // no temp files left beside them
     expect((await readdir(join(dir, 'fields'))).sort()).toEqual(['images', 'labels.tsv']);
+  });
+
+  it("logs the example kept beside the client that sent it, so a client's examples can be found", async () => {
+    const DESK = 'd35kd35kd35kd35kd35kd35k';
+    const log: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        log.push(JSON.parse(String(chunk)));
+        done();
+      },
+    });
+    const guarded = await buildApp({
+      recognizer,
+      reader,
+      samples: new SampleStore(join(dir, 'by-client'), reader.info.alphabet),
+      logger: pino({ level: 'info' }, sink),
+      apiToken: [{ name: 'desk', token: DESK }],
+    });
+    try {
+      const res = await guarded.app.inject({
+        method: 'POST',
+        url: '/v1/samples?text=TAX',
+        headers: { 'content-type': 'image/png', authorization: `Bearer ${DESK}` },
+        payload: await lineScan('TAX'),
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(log.find((l) => l.route === '/v1/samples')).toMatchObject({
+        status: 201,
+        client: 'desk',
+        sample: res.json().file,
+      });
+    } finally {
+      await guarded.app.close();
+    }
   });
 
   it('refuses what the reader could not learn from, with the fix, and keeps nothing of it', async () => {

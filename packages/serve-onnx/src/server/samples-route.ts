@@ -34,6 +34,8 @@ export function registerSamplesRoute(app: HcrFastify, store: SampleStore | undef
       const query = req.query as { text?: string };
       const { image, text } = sampleBody(req.body, query.text);
       const added = await store.add(image, text);
+      // logged with the client that sent it: whose examples a folder holds can be found, and dropped
+      req.sample = added.file;
       return reply.code(201).send(added);
     },
   );

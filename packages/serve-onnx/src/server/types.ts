@@ -17,6 +17,8 @@ declare module 'fastify' {
     apiClient?: string;
     /** What that client's token may do (plugins/api-token.ts). */
     apiScopes?: readonly ApiScope[];
+    /** The example POST /v1/samples kept (its path in labels.tsv), for the request's log line. */
+    sample?: string;
   }
   interface FastifyContextConfig {
     /** How to send a valid body to this route: the hint of its schema errors (plugins/validation.ts). */

@@ -4,7 +4,8 @@ import type { HcrFastify, Lifecycle } from '../types.js';
 
 /**
  * Request hooks: refuse new /v1/ work while shutting down, close connections after their response then,
- * and one metrics update and log line per request (route, status, ms, the API client and the IP address).
+ * and one metrics update and log line per request (route, status, ms, the API client, the IP address, and the
+ * example a POST /v1/samples kept).
  */
 export function registerLifecycle(app: HcrFastify, state: Lifecycle, metrics: Metrics): void {
   // Callback-style hooks: an async hook costs promises on every request, thousands a second under load.
@@ -39,6 +40,7 @@ export function registerLifecycle(app: HcrFastify, state: Lifecycle, metrics: Me
       ms: +(seconds * 1000).toFixed(2),
       ...(code ? { code } : {}),
       ...(client !== undefined ? { client } : {}),
+      ...(req.sample !== undefined ? { sample: req.sample } : {}),
       // the peer's address, or with --trust-proxy the one its proxy forwarded
       ip: req.ip,
     };
