@@ -286,12 +286,19 @@ describe('hcr serve', () => {
   });
 
   it('takes a token per named client from the file, and --rate-limit counts each client apart', async () => {
-    const [scanner, phone] = ['5ca11e5ca11e5ca11e5ca11e', 'b0b0b0b0b0b0b0b0b0b0b0b0'];
+    const [scanner, phone, scraper] = [
+      '5ca11e5ca11e5ca11e5ca11e',
+      'b0b0b0b0b0b0b0b0b0b0b0b0',
+      'pr0m37h3uspr0m37h3uspr0m',
+    ];
     const file = join(dir, 'clients');
-    await writeFile(file, `# name token\nscanner ${scanner}\n\nphone  ${phone}\n`);
+    await writeFile(
+      file,
+      `# name token\nscanner ${scanner}\n\nphone  ${phone}\nprometheus ${scraper} metrics\n`,
+    );
     const url = await serve('--api-token-file', file, '--rate-limit', '2/min, phone=1/h');
     expect(startLine).toMatch(
-      /needs an API token of --api-token-file .*clients \(2 clients\); 2\/min per client \(phone=1\/h\)\)/,
+      /needs an API token of --api-token-file .*clients \(3 clients\), \/metrics one with the metrics scope; 2\/min per client \(phone=1\/h\)\)/,
     );
     const model = (token: string) =>
       fetch(`${url}/v1/model`, { headers: { authorization: `Bearer ${token}` } });
@@ -308,7 +315,11 @@ describe('hcr serve', () => {
     expect((await model(phone)).status).toBe(200);
     expect((await model(phone)).status).toBe(429);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    // /metrics is the scraper's alone
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    const metrics = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${scraper}` } })
+    ).text();
     expect(metrics).toMatch(/hcr_client_requests_total\{client="scanner",status="429"\} 1/);
     expect(metrics).toMatch(/hcr_client_requests_total\{client="phone",status="200"\} 1/);
     expect(metrics).toMatch(/hcr_client_requests_total\{client="phone",status="429"\} 1/);

@@ -34,8 +34,9 @@ function lineReader(flag: string | boolean | undefined): string | string[] | und
 }
 
 /**
- * The API clients: --api-token-file's (one token per line, `<token>` or `<client name> <token>`), else the one token
- * of HCR_API_TOKEN; undefined when neither is given. Read and checked, a refusal naming where the token came from.
+ * The API clients: --api-token-file's (one per line, `<token>`, `<client name> <token>` or with its scopes), else
+ * the one token of HCR_API_TOKEN; undefined when neither is given. Read and checked, a refusal naming where the
+ * token came from.
  * Never a flag's value: a command line is visible to every user of the machine (`ps`).
  */
 async function apiTokens(
@@ -271,7 +272,10 @@ export function registerServe(program: Command): void {
         : 'no line reader: POST /v1/read answers 404';
       const collect = opts.collect ? `; examples kept in ${resolve(opts.collect)}` : '';
       const clients = token && token.clients.length > 1 ? ` (${token.clients.length} clients)` : '';
-      const guarded = token ? `; /v1/ needs an API token of ${token.from}${clients}` : '';
+      const scraper = token?.clients.some((c) => c.scopes?.includes('metrics'))
+        ? ', /metrics one with the metrics scope'
+        : '';
+      const guarded = token ? `; /v1/ needs an API token of ${token.from}${clients}${scraper}` : '';
       // as written: `2/min per client`, then the named clients' own, `(scanner=1000/min)`
       const [everyone, ...own] = (opts.rateLimit ?? '').split(',').map((p: string) => p.trim());
       const limited = rateLimit ? `; ${everyone} per client${own.length ? ` (${own.join(', ')})` : ''}` : '';
