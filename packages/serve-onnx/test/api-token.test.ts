@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import {
   type HcrApp,
   parseApiTokens,
 } from '../src/index.js';
+import { capturedLog } from './support/log-lines.js';
 import { FIXTURE_MODEL } from './support/models.js';
 
 const TOKEN = 'f3a9c1e07b5d42a8b6e1c9d0a7f3e2b4';
@@ -191,15 +191,9 @@ describe('which tokens a server accepts', () => {
 describe('a token per client', () => {
   const SCANNER = '5ca11e5ca11e5ca11e5ca11e';
   const PHONE = 'b0b0b0b0b0b0b0b0b0b0b0b0';
-  const log: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk, _enc, done) {
-      log.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
+  const { logger, lines: log } = capturedLog();
   const server = serving({
-    logger: pino({ level: 'info' }, sink),
+    logger,
     apiToken: [
       { name: 'scanner', token: SCANNER },
       { name: 'phone', token: PHONE },

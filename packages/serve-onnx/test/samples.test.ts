@@ -1,7 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +14,7 @@ import {
   startServer,
 } from '../src/index.js';
 import { lineScan, uniform } from './support/line-synth.js';
+import { capturedLog } from './support/log-lines.js';
 import { FIXTURE_MODEL } from './support/models.js';
 import { RANDOM_READER } from './support/paths.js';
 
@@ -79,18 +79,12 @@ describe('POST /v1/samples (hcr serve --collect)', () => {
 
   it("logs the example kept beside the client that sent it, so a client's examples can be found", async () => {
     const DESK = 'd35kd35kd35kd35kd35kd35k';
-    const log: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        log.push(JSON.parse(String(chunk)));
-        done();
-      },
-    });
+    const { logger: logged, lines: log } = capturedLog();
     const guarded = await buildApp({
       recognizer,
       reader,
       samples: new SampleStore(join(dir, 'by-client'), reader.info.alphabet),
-      logger: pino({ level: 'info' }, sink),
+      logger: logged,
       apiToken: [{ name: 'desk', token: DESK }],
     });
     try {
