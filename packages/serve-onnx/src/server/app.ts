@@ -135,11 +135,12 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   const inference = createCharacterInference(recognizer, batching, metrics);
 
   if (opts.tls) checkTls(opts.tls); // TLS_INVALID naming the fix, not the TLS layer's bare error
+  const clients = opts.apiToken === undefined ? undefined : checkApiClients(opts.apiToken);
   // a client the limit names must be one the tokens have (a misspelt name would go unlimited by its own)
   if (opts.rateLimit)
     checkRateLimitClients(
       opts.rateLimit,
-      opts.apiToken === undefined ? undefined : checkApiClients(opts.apiToken).map((c) => c.name),
+      clients?.map((c) => c.name),
     );
   const timeouts = slowClientTimeouts(limits);
   const app = Fastify({
@@ -166,10 +167,8 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   registerContentTypes(app, limits.bodyLimit);
   await registerMultipart(app, limits);
   await registerOpenApi(app, PACKAGE_VERSION, {
-    bearer: opts.apiToken !== undefined,
-    metricsBearer:
-      opts.apiToken !== undefined &&
-      checkApiClients(opts.apiToken).some((c) => c.scopes?.includes('metrics') === true),
+    bearer: clients !== undefined,
+    metricsBearer: clients?.some((c) => c.scopes?.includes('metrics') === true) ?? false,
     rateLimited: opts.rateLimit !== undefined,
   });
   registerLifecycle(app, state, metrics);
