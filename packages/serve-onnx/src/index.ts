@@ -20,6 +20,7 @@ export {
   checkApiClients,
   checkApiToken,
   DEFAULT_API_SCOPES,
+  guardsMetrics,
   MIN_API_TOKEN_LENGTH,
 } from './server/plugins/api-token.js';
 export { checkOriginPolicy, type OriginPolicy } from './server/plugins/origins.js';

@@ -341,13 +341,20 @@ describe('the metrics scope: /metrics closed to all but its scrapers', () => {
     const doc = (await get('/openapi.json')).json();
     expect(doc.paths['/metrics'].get.security).toEqual([{ apiToken: [] }]);
     expect(doc.paths['/metrics'].get.responses['403'].description).toMatch(/^INSUFFICIENT_SCOPE/);
+    expect(Object.keys(doc.paths['/metrics'].get.responses).sort()).toEqual(['200', '401', '403']);
     expect(doc.paths['/healthz'].get.security).toBeUndefined();
     await SwaggerParser.validate(structuredClone(doc));
-    // a rotation that gives no client the scope any more opens /metrics again
+    // a rotation that gives no client the scope any more opens /metrics again, and the document says so
     server.hcr.updateCredentials({ apiToken: [{ name: 'scanner', token: READER, scopes: ['read'] }] });
     expect((await get('/metrics')).statusCode).toBe(200);
+    const open = (await get('/openapi.json')).json();
+    expect(open.paths['/metrics'].get.security).toBeUndefined();
+    expect(Object.keys(open.paths['/metrics'].get.responses)).toEqual(['200']);
+    expect(open.paths['/v1/read'].post.security).toEqual([{ apiToken: [] }]);
+    await SwaggerParser.validate(structuredClone(open));
     server.hcr.updateCredentials({ apiToken: [{ name: 'prometheus', token: SCRAPER, scopes: ['metrics'] }] });
     expect((await get('/metrics')).statusCode).toBe(401);
+    expect((await get('/openapi.json')).json().paths['/metrics'].get.security).toEqual([{ apiToken: [] }]);
   });
 });
 

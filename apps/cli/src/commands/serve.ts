@@ -214,7 +214,7 @@ export function registerServe(program: Command): void {
       const lexicons = await loadLexicons(specs); // a missing or empty file stops here, naming it
       // the HTTP stack loads only to serve
       const serving = await import('@hcr/serve-onnx');
-      const { checkTrustProxy, parseRateLimit, startServer } = serving;
+      const { checkTrustProxy, guardsMetrics, parseRateLimit, startServer } = serving;
       const rateLimit = opts.rateLimit === undefined ? undefined : parseRateLimit(opts.rateLimit);
       const trustProxy = opts.trustProxy === undefined ? undefined : checkTrustProxy(opts.trustProxy);
       /** The tokens and certificate, read and checked: at start, and again on SIGHUP when either is in a file. */
@@ -272,9 +272,7 @@ export function registerServe(program: Command): void {
         : 'no line reader: POST /v1/read answers 404';
       const collect = opts.collect ? `; examples kept in ${resolve(opts.collect)}` : '';
       const clients = token && token.clients.length > 1 ? ` (${token.clients.length} clients)` : '';
-      const scraper = token?.clients.some((c) => c.scopes?.includes('metrics'))
-        ? ', /metrics one with the metrics scope'
-        : '';
+      const scraper = token && guardsMetrics(token.clients) ? ', /metrics one with the metrics scope' : '';
       const guarded = token ? `; /v1/ needs an API token of ${token.from}${clients}${scraper}` : '';
       // as written: `2/min per client`, then the named clients' own, `(scanner=1000/min)`
       const [everyone, ...own] = (opts.rateLimit ?? '').split(',').map((p: string) => p.trim());

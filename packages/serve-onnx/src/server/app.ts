@@ -168,7 +168,8 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
   await registerMultipart(app, limits);
   await registerOpenApi(app, PACKAGE_VERSION, {
     bearer: clients !== undefined,
-    metricsBearer: clients?.some((c) => c.scopes?.includes('metrics') === true) ?? false,
+    // tokenGuard is made below, before the first request asks
+    metricsGuarded: () => tokenGuard?.metricsGuarded() ?? false,
     rateLimited: opts.rateLimit !== undefined,
   });
   registerLifecycle(app, state, metrics);

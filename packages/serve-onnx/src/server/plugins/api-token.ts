@@ -36,6 +36,11 @@ export interface ApiClient {
 /** One token (its client named `default`), or one per client: several let tokens be rotated one client at a time. */
 export type ApiTokens = string | readonly ApiClient[];
 
+/** Whether GET /metrics needs a token: as soon as one client holds the `metrics` scope (none by default). */
+export function guardsMetrics(clients: readonly Pick<ApiClient, 'scopes'>[]): boolean {
+  return clients.some((c) => c.scopes?.includes('metrics') === true);
+}
+
 export const MAKE_ONE = 'Make one with `openssl rand -hex 32` (or `hcr token add <client> --file <tokens>`).';
 const CLIENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -141,6 +146,8 @@ function digest(s: string): Buffer {
 /** Swaps the tokens a running server takes (a rotation: a token left out is refused from the next request on). */
 export interface ApiTokenGuard {
   setTokens(tokens: ApiTokens): void;
+  /** Whether GET /metrics needs a token with the tokens taken now (guardsMetrics). */
+  metricsGuarded(): boolean;
 }
 
 /**
@@ -159,7 +166,7 @@ export function registerApiToken(app: HcrFastify, tokens: ApiTokens): ApiTokenGu
       digest: digest(token),
     }));
   let expected = digests(tokens);
-  const metricsGuarded = () => expected.some((c) => c.scopes.includes('metrics'));
+  const metricsGuarded = () => guardsMetrics(expected);
   const hint =
     'Send the header `Authorization: Bearer <token>` with the token hcr serve was started with (--api-token-file or HCR_API_TOKEN).';
   app.addHook('onRequest', (req, reply, done) => {
@@ -209,5 +216,6 @@ export function registerApiToken(app: HcrFastify, tokens: ApiTokens): ApiTokenGu
     setTokens(next) {
       expected = digests(next);
     },
+    metricsGuarded,
   };
 }

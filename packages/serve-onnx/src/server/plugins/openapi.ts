@@ -13,12 +13,18 @@ const ERROR_BODY = {
   },
 };
 
+/** GET /metrics's answer, said where the guard's answers stand beside it (alone, @fastify/swagger says it). */
+const METRICS_TEXT = { 200: { description: 'Prometheus metrics in the text exposition format' } };
+
 /** What the /v1/ operations are guarded by, for the document to say. */
 export interface ApiGuards {
   /** An API token is needed (plugins/api-token.ts): the bearer scheme, and 401. */
   bearer?: boolean;
-  /** A client holds the `metrics` scope, so GET /metrics needs its token too. */
-  metricsBearer?: boolean;
+  /**
+   * Whether GET /metrics needs a token now (a client holds the `metrics` scope). Asked per request, so the document
+   * follows a token file read again on SIGHUP.
+   */
+  metricsGuarded?: () => boolean;
   /** A rate limit per client (plugins/rate-limit.ts): 429 with Retry-After. */
   rateLimited?: boolean;
 }
@@ -59,14 +65,14 @@ export async function registerOpenApi(
   version: string,
   guards: ApiGuards = {},
 ): Promise<void> {
-  const { bearer = false, rateLimited = false, metricsBearer = false } = guards;
+  const { bearer = false, rateLimited = false, metricsGuarded = () => false } = guards;
   await app.register(swagger, {
     ...((bearer || rateLimited) && {
       transform: ({ schema, url }) => ({
         schema: url.startsWith('/v1/')
           ? guarded(schema as Record<string, unknown>, url, guards)
-          : url === '/metrics' && metricsBearer
-            ? guarded(schema as Record<string, unknown>, url, { bearer: true })
+          : url === '/metrics' && bearer
+            ? guarded({ ...schema, response: METRICS_TEXT }, url, { bearer: true })
             : schema,
         url,
       }),
@@ -97,5 +103,24 @@ export async function registerOpenApi(
       }),
     },
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // with tokens, the generated document guards /metrics; the other one, made once, is for while no client does
+  let openMetrics: ReturnType<typeof app.swagger> | undefined;
+  app.get('/openapi.json', { schema: { hide: true } }, async () => {
+    const doc = app.swagger();
+    if (!bearer || metricsGuarded()) return doc;
+    openMetrics ??= withOpenMetrics(doc);
+    return openMetrics;
+  });
+}
+
+/** The document with GET /metrics as it is while no client holds the metrics scope: no token, no 401/403. */
+function withOpenMetrics(doc: ReturnType<HcrFastify['swagger']>): ReturnType<HcrFastify['swagger']> {
+  const open = structuredClone(doc) as { paths?: Record<string, { get?: Record<string, unknown> }> };
+  const get = open.paths?.['/metrics']?.get;
+  if (get) {
+    delete get.security;
+    const { 401: _unauthorised, 403: _forbidden, ...responses } = get.responses as Record<string, unknown>;
+    get.responses = responses;
+  }
+  return open as ReturnType<HcrFastify['swagger']>;
 }
