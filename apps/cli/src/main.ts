@@ -33,7 +33,7 @@ const COMMANDS: { name: string; summary: string; load: () => Promise<Register[]>
   {
     name: 'token',
     summary:
-      'the API tokens of hcr serve --api-token-file: add a client (a new token), remove one, list them',
+      'the API tokens of hcr serve --api-token-file: add a client, rotate its token, remove one, list them',
     load: async () => [(await import('./commands/token.js')).registerToken],
   },
   {
