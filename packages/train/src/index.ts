@@ -44,7 +44,7 @@ export { WorkerPool } from './pool.js';
 export { type ProgressReporter, type ProgressTick, progressReporter } from './progress.js';
 export { findResumeRun } from './run-dir.js';
 export { writeSyntheticDataset } from './synthetic.js';
-export { type TrainOptions, type TrainResult, train } from './train.js';
+export { type StoppedAt, type TrainOptions, type TrainResult, train } from './train.js';
 export { editDistance, lineEpochOrder, lineScores, trainLines } from './train-lines.js';
 export {
   type ActiveWorkers,

@@ -38,17 +38,22 @@ export interface TrainOptions {
   curvePoints?: number;
 }
 
-export interface TrainResult {
-  runDir: string;
-  metadata: ModelMetadata;
-  /** Present when `maxSteps` or `signal` stopped the run before the end. */
-  stoppedEarly?: boolean;
-  /**
-   * Where a stopped run's checkpoint is: epochs and optimizer steps done (resume continues from there).
-   * `trained` when every epoch was done and the test, calibration or saving was stopped (resume tests it again).
-   */
-  stoppedAt?: { epoch: number; batchInEpoch: number; step: number; runId: string; trained?: boolean };
+/**
+ * Where a stopped run's checkpoint is: epochs and optimizer steps done (resume continues from there).
+ * `trained` when every epoch was done and the test, calibration or saving was stopped (resume tests it again).
+ */
+export interface StoppedAt {
+  epoch: number;
+  batchInEpoch: number;
+  step: number;
+  runId: string;
+  trained?: boolean;
 }
+
+/** A finished run has its model's metadata; one `maxSteps` or `signal` stopped has none, only `stoppedAt`. */
+export type TrainResult =
+  | { runDir: string; metadata: ModelMetadata; stoppedEarly?: false; stoppedAt?: undefined }
+  | { runDir: string; metadata?: undefined; stoppedEarly: true; stoppedAt: StoppedAt };
 
 /** The training data as a trainer opened it: where it is, its identity, and how many training samples. */
 export interface OpenedData {
@@ -222,7 +227,7 @@ async function trainFrom<D extends OpenedData>(
       const { epoch, batchInEpoch, globalStep: step } = progress;
       const trained = loop.stoppedEarly ? undefined : true;
       const stoppedAt = { epoch, batchInEpoch, step, runId, ...(trained && { trained }) };
-      return { runDir, metadata: undefined as unknown as ModelMetadata, stoppedEarly: true, stoppedAt };
+      return { runDir, stoppedEarly: true, stoppedAt };
     };
     // Ctrl-C after the last step (validation, test, calibration) stops too: the end-of-epoch checkpoint holds
     // every epoch, and resuming a finished run tests it again and writes its model.

@@ -6,7 +6,7 @@ import {
   type LabelSpace,
   sourceId,
 } from '@hcr/core';
-import { type Dataset, epochOrder, openDataset, type SplitData } from '@hcr/data';
+import { type Dataset, epochOrder, openDataset, type SplitData } from '@hcr/data/reader';
 import { INPUT_SHAPE } from '@hcr/model';
 import { calibrateRun } from './calibrate-run.js';
 import { sameShapeCaseTwins } from './case-targets.js';
@@ -24,7 +24,7 @@ import {
 } from './session.js';
 import { checkLabelSpace } from './start.js';
 
-export type { TrainOptions, TrainResult } from './session.js';
+export type { StoppedAt, TrainOptions, TrainResult } from './session.js';
 
 /**
  * A split in shared memory for the workers. With `limit` (--limit-train, smoke runs) below its size: a seeded

@@ -9,6 +9,7 @@ import { resolveTrainConfig } from '../src/config.js';
 import { writeSyntheticDataset } from '../src/synthetic.js';
 import { train } from '../src/train.js';
 import { trainLines } from '../src/train-lines.js';
+import { finished } from './support/finished.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -63,7 +64,7 @@ describe('label space in training', () => {
   });
 
   it('the output width and the metadata follow the dataset: 62 classes', { timeout: 180_000 }, async () => {
-    const { metadata, runDir } = await train({
+    const result = await train({
       ...quiet,
       config: {
         labels: 62,
@@ -76,6 +77,8 @@ describe('label space in training', () => {
       },
       run: 'r62',
     });
+    const { runDir } = result;
+    const metadata = finished(result);
     expect(metadata.labelSpace).toBe('hcr62');
     expect(metadata.classNames.join('')).toBe(LABEL_SPACE_62.classes.join(''));
     expect(metadata.metrics.test_letters_acc_folded36).toBeGreaterThanOrEqual(0);

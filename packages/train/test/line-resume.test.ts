@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainConfigInput } from '../src/config.js';
 import type { TrainResult } from '../src/session.js';
 import { trainLines } from '../src/train-lines.js';
+import { finished } from './support/finished.js';
 
 const dataDir = process.env.HCR_DATA_DIR ?? join(import.meta.dirname, '../../../../shared/data');
 const quiet = { log: () => {}, progress: { start: () => {}, tick: () => {}, stop: () => {} } };
@@ -77,13 +78,13 @@ describe('line reader runs', () => {
 
       expect(Buffer.compare(await weights(resumed), await weights(straight))).toBe(0);
       expect(await epochs('interrupted')).toEqual(await epochs('straight'));
-      const { test_cer, test_exact, val_exact, best_epoch } = straight.metadata.metrics;
-      expect(resumed.metadata.metrics).toMatchObject({ test_cer, test_exact, val_exact, best_epoch });
+      const { test_cer, test_exact, val_exact, best_epoch } = finished(straight).metrics;
+      expect(finished(resumed).metrics).toMatchObject({ test_cer, test_exact, val_exact, best_epoch });
       // The run keeps the identity it was given when it started.
-      expect(resumed.metadata.uid).not.toBe(straight.metadata.uid);
+      expect(finished(resumed).uid).not.toBe(finished(straight).uid);
       // What the reader reads and what its letters were drawn from.
-      expect(straight.metadata).toMatchObject({ task: 'line', letterSource: 'emnist-byclass-repack' });
-      expect(straight.metadata.reader?.symbols).toHaveLength(straight.metadata.classNames.length);
+      expect(finished(straight)).toMatchObject({ task: 'line', letterSource: 'emnist-byclass-repack' });
+      expect(finished(straight).reader?.symbols).toHaveLength(finished(straight).classNames.length);
     },
   );
 
@@ -108,8 +109,8 @@ describe('line reader runs', () => {
       expect(counts).toHaveLength(12);
       expect(Buffer.compare(await weights(varied), await weights(straight))).toBe(0);
       expect(await epochs('varied')).toEqual(await epochs('straight'));
-      const { test_cer, test_exact, val_exact, best_epoch } = straight.metadata.metrics;
-      expect(varied.metadata.metrics).toMatchObject({ test_cer, test_exact, val_exact, best_epoch });
+      const { test_cer, test_exact, val_exact, best_epoch } = finished(straight).metrics;
+      expect(finished(varied).metrics).toMatchObject({ test_cer, test_exact, val_exact, best_epoch });
     },
   );
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSyntheticDataset } from '../src/synthetic.js';
 import { train } from '../src/train.js';
+import { finished } from './support/finished.js';
 
 const quiet = { start: () => {}, tick: () => {}, stop: () => {} };
 let dir: string;
@@ -43,7 +44,7 @@ describe('Ctrl-C after the last training step', () => {
 
     const resumed = await train({ config: { out: config.out }, resume: 'r', log: () => {}, progress: quiet });
     expect(resumed.stoppedEarly).toBeUndefined();
-    expect(resumed.metadata.metrics.test_acc).toBeTypeOf('number');
+    expect(finished(resumed).metrics.test_acc).toBeTypeOf('number');
     expect(existsSync(join(run, 'model.json'))).toBe(true);
   });
 });

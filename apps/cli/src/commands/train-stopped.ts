@@ -1,6 +1,4 @@
-import type { TrainResult } from '@hcr/train';
-
-type StoppedAt = NonNullable<TrainResult['stoppedAt']>;
+import type { StoppedAt } from '@hcr/train';
 
 /** What `hcr train` reports when Ctrl-C stopped a run: a line for the log and, with --json, an object for scripts. */
 export function describeStoppedRun(
