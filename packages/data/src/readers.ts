@@ -3,12 +3,13 @@
  * programs that train or evaluate on prepared data. The package's main entry also holds the generators, which
  * load the skia canvas addon, faker and word lists (~0.7 s and 70 MB before anything is read); this one does not.
  */
+export { type DataConfig, DEFAULT_DATA_CONFIG } from './config.js';
 export {
   type DatasetKind,
   readDatasetManifest,
   rebuildCommand,
 } from './dataset-dir.js';
-export { sha256 } from './hash.js';
+export { sha256, sha256File } from './hash.js';
 export { type DatasetInfo, datasetInfo } from './info.js';
 export {
   LINE_KINDS,
@@ -39,6 +40,7 @@ export {
 } from './lines/manifest.js';
 export { type LineDataset, type LineSplit, linePixels, lineText, openLineDataset } from './lines/reader.js';
 export { type LineVerifyResult, verifyLineDataset } from './lines/verify.js';
+export { type DataDirOptions, searchDirs } from './locate.js';
 export * from './manifest.js';
 export {
   type Batch,

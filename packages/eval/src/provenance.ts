@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { cpus, arch as osArch, platform, release } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256File } from '@hcr/data';
+import { sha256File } from '@hcr/data/reader';
 import { WEIGHTS_BIN } from '@hcr/model';
 import type { ModelRun } from './model-files.js';
 

@@ -8,7 +8,7 @@ import {
   MANIFEST_FILE,
   type SplitData,
   sha256,
-} from '@hcr/data';
+} from '@hcr/data/reader';
 import type { ModelRun } from './model-files.js';
 import type { ImageSet } from './runtimes/predictor.js';
 

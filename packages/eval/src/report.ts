@@ -11,7 +11,7 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
 } from '@hcr/core';
-import { openDataset } from '@hcr/data';
+import { openDataset } from '@hcr/data/reader';
 import type { EngineName } from '@hcr/engine';
 import { type EvalMetrics, evaluatePredictions, reliabilityBySource } from './evaluate.js';
 import { renderIndexHtml } from './html.js';

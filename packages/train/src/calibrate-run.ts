@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { type ConfidenceCalibration, HcrError, pixelLookupTable, writeJsonAtomic } from '@hcr/core';
-import { openDataset } from '@hcr/data';
+import { openDataset } from '@hcr/data/reader';
 import { type EngineName, initEngine } from '@hcr/engine';
 import { loadMetadata, loadModel, METADATA_JSON } from '@hcr/model';
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { HcrError, type LabelSpaceChoice, labelSpace, labelSpaceChoice } from '@hcr/core';
-import { defaultDatasetDir, defaultLinesDir } from '@hcr/data';
+import { defaultDatasetDir, defaultLinesDir } from '@hcr/data/reader';
 import type { EngineName } from '@hcr/engine';
 import { MODEL_NAMES, READER_CONTEXTS, type ReaderContext } from '@hcr/model';
 import { type AugmentConfig, DEFAULT_AUGMENT } from './augment.js';

@@ -1,4 +1,4 @@
-import type { LineSplit } from '@hcr/data';
+import type { LineSplit } from '@hcr/data/reader';
 import type { EngineName } from '@hcr/engine';
 import type { ReaderContext } from '@hcr/model';
 import type { AugmentConfig } from './augment.js';

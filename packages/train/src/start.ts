@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { HcrError, type LabelSpace, labelSpace, labelSpaceChoice } from '@hcr/core';
-import { defaultDatasetDir, defaultLinesDir } from '@hcr/data';
+import { defaultDatasetDir, defaultLinesDir } from '@hcr/data/reader';
 import { type BestWeights, loadCheckpoint, type TrainProgress } from './checkpoint.js';
 import { resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import type { WorkerState } from './protocol.js';

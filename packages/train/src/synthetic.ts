@@ -1,7 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRng, LABEL_SPACE_36, type LabelSpace, sourceId } from '@hcr/core';
-import { type DataManifest, DEFAULT_DATA_CONFIG, encodeShard, type SplitName, sha256 } from '@hcr/data';
+import {
+  type DataManifest,
+  DEFAULT_DATA_CONFIG,
+  encodeShard,
+  type SplitName,
+  sha256,
+} from '@hcr/data/reader';
 
 const S = 28;
 

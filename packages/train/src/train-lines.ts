@@ -9,7 +9,13 @@ import {
   type ModelMetadata,
   shuffleInPlace,
 } from '@hcr/core';
-import { epochOrder, isImportedLines, type LineDataset, type LineSplit, openLineDataset } from '@hcr/data';
+import {
+  epochOrder,
+  isImportedLines,
+  type LineDataset,
+  type LineSplit,
+  openLineDataset,
+} from '@hcr/data/reader';
 import { LINE_HEIGHT, LINE_MIN_WIDTH, LINE_STRIDE } from '@hcr/model';
 import { distance } from 'fastest-levenshtein';
 import { READER_MODEL, resolveTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';

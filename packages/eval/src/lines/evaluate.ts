@@ -9,7 +9,7 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
 } from '@hcr/core';
-import { defaultLinesDir, sha256 } from '@hcr/data';
+import { defaultLinesDir, sha256 } from '@hcr/data/reader';
 import { DEFAULT_BEAM, MAX_BEAM } from '@hcr/decode';
 import type { EngineName } from '@hcr/engine';
 import { DEFAULT_MODELS_DIR, type ModelRun, resolveModelRun } from '../model-files.js';

@@ -1,5 +1,5 @@
 import type { InputNormalisation } from '@hcr/core';
-import { pixelLookupTable } from '@hcr/data';
+import { pixelLookupTable } from '@hcr/data/reader';
 import { groupByWidth, packLineBatch } from '@hcr/image';
 import { LINE_HEIGHT, readerFrames } from '@hcr/model';
 import type { LineRuntime } from './runtimes.js';

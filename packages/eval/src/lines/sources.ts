@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
-import { isImportedLines, lineText, openLineDataset, searchDirs, sha256 } from '@hcr/data';
+import { isImportedLines, lineText, openLineDataset, searchDirs, sha256 } from '@hcr/data/reader';
 import { type LineLimits, type PreparedTextLine, parsePageRef, prepareLineImage } from '@hcr/image/decode';
 import { LINE_HEIGHT } from '@hcr/model';
 

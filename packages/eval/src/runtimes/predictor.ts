@@ -1,5 +1,5 @@
 import type { InputNormalisation } from '@hcr/core';
-import { pixelLookupTable } from '@hcr/data';
+import { pixelLookupTable } from '@hcr/data/reader';
 
 export type RuntimeName = 'tfjs' | 'onnx';
 
