@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, existsSync, type Stats, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 
@@ -178,12 +178,85 @@ function assertNotUnderFile(path: string, given: string, flag: string): void {
     );
 }
 
-/** A file a flag names, read; one that cannot be read is `code`, naming the flag, the path and why. */
-export function readFlagFile(flag: string, file: string, code: string, hint: string): Promise<Buffer> {
-  return readFile(file).catch((e: NodeJS.ErrnoException) => {
-    throw new HcrError(code, `${flag} ${resolve(file)} cannot be read (${e.code ?? e.message}).`, {
-      hint,
-      cause: e,
+/** The most a file a flag names may hold (a token file, a certificate, a word list): such files are small. */
+export const FLAG_FILE_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A size in MiB, as errors name it. */
+export const mib = (bytes: number) =>
+  `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+
+/** What a path that is not a regular file is, for errors ('a character device'); undefined for a file or a pipe. */
+export function notAFile(s: Stats): string | undefined {
+  if (s.isFile() || s.isFIFO()) return undefined;
+  if (s.isDirectory()) return 'a directory';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  if (s.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * A stream's bytes, at most `max` of them: a pipe (`<(cat x)`, standard input) can be endless (`< /dev/zero`), so
+ * reading stops past the cap with `tooLarge()`'s error instead of filling memory.
+ */
+export async function readCapped(
+  stream: AsyncIterable<Buffer | string>,
+  max: number,
+  tooLarge: () => Error,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += b.length;
+    if (size > max) {
+      (stream as { destroy?: () => void }).destroy?.();
+      throw tooLarge();
+    }
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * A file a flag names, checked before it is read: a device (/dev/zero), socket or folder is NOT_A_FILE (reading
+ * one never ends, or fails), one above FLAG_FILE_MAX_BYTES is FILE_TOO_LARGE. Its stat, or undefined when it
+ * cannot be stat'ed (reading it then says why).
+ */
+export async function checkFlagFile(flag: string, file: string): Promise<Stats | undefined> {
+  const path = resolve(file);
+  const s = await stat(file).catch(() => undefined);
+  if (s === undefined) return undefined;
+  const kind = notAFile(s);
+  if (kind)
+    throw new HcrError('NOT_A_FILE', `${flag} ${path} is ${kind}, not a file.`, {
+      hint: `Pass ${flag} the path of a file on disk.`,
     });
+  if (s.size > FLAG_FILE_MAX_BYTES) throw flagFileTooLarge(flag, path, s.size);
+  return s;
+}
+
+function flagFileTooLarge(flag: string, path: string, size?: number): HcrError {
+  const is = size === undefined ? 'is more than' : `is ${mib(size)}, more than`;
+  return new HcrError(
+    'FILE_TOO_LARGE',
+    `${flag} ${path} ${is} the ${mib(FLAG_FILE_MAX_BYTES)} ${flag} reads.`,
+    {
+      hint: `Check the path: ${flag} names a small text file.`,
+    },
+  );
+}
+
+/** A file a flag names, checked (checkFlagFile) and read; one that cannot be read is `code`, naming the flag, the path and why. */
+export async function readFlagFile(flag: string, file: string, code: string, hint: string): Promise<Buffer> {
+  const path = resolve(file);
+  const s = await checkFlagFile(flag, file);
+  // a pipe's size is unknown until read: read it with the cap (a regular file is known to be within it)
+  const read = s?.isFIFO()
+    ? readCapped(createReadStream(file), FLAG_FILE_MAX_BYTES, () => flagFileTooLarge(flag, path))
+    : readFile(file);
+  return read.catch((e: NodeJS.ErrnoException) => {
+    if (e instanceof HcrError) throw e;
+    throw new HcrError(code, `${flag} ${path} cannot be read (${e.code ?? e.message}).`, { hint, cause: e });
   });
 }

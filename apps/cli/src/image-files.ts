@@ -1,4 +1,4 @@
-import type { Dirent } from 'node:fs';
+import { createReadStream, type Dirent } from 'node:fs';
 import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { HcrError } from '@hcr/core';
@@ -10,6 +10,7 @@ import {
   parsePageRef,
   sniffImageFormat,
 } from '@hcr/image/decode';
+import { mib, notAFile, readCapped } from './flags.js';
 
 /** File extensions a folder is searched for: the formats hcr decodes (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC, PDF). */
 export const IMAGE_EXTENSIONS: readonly string[] = [
@@ -154,12 +155,35 @@ function sourceOf(file: string, once: Map<string, Promise<Source>>): Promise<Sou
   return source;
 }
 
+/** The largest image file read (a scan of many pages included): far above any photo or PDF hcr is given. */
+export const IMAGE_FILE_MAX_BYTES = 256 * 1024 * 1024;
+
+function tooLarge(file: string, size?: number): HcrError {
+  const is = size === undefined ? 'is more than' : `is ${mib(size)}, more than`;
+  return new HcrError(
+    'FILE_TOO_LARGE',
+    `Cannot read ${file}: it ${is} the ${mib(IMAGE_FILE_MAX_BYTES)} an image file may hold.`,
+    {
+      hint: 'Check the path, or split the document into smaller files.',
+    },
+  );
+}
+
+/** A device (/dev/zero, /dev/urandom) or socket given as an image: reading it would never end. */
+function notAnImageFile(file: string, kind: string): HcrError {
+  return new HcrError('NOT_A_FILE', `Cannot read ${file}: it is ${kind}, not a file.`, {
+    hint: 'Pass an image file, or - to read one from standard input.',
+  });
+}
+
 async function pipeSource(file: string): Promise<Source> {
   const s = await stat(file).catch(() => undefined);
   if (!s || s.isFile() || s.isDirectory()) return {};
-  return readFile(file).then(
+  const kind = notAFile(s);
+  if (kind) return { error: notAnImageFile(file, kind) };
+  return readCapped(createReadStream(file), IMAGE_FILE_MAX_BYTES, () => tooLarge(file)).then(
     (bytes) => ({ bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) }),
-    (e: NodeJS.ErrnoException) => ({ error: unreadable(file, e, 'file') }),
+    (e: NodeJS.ErrnoException) => ({ error: e instanceof HcrError ? e : unreadable(file, e, 'file') }),
   );
 }
 
@@ -174,13 +198,13 @@ async function stdinSource(name: string): Promise<Source> {
         },
       ),
     };
-  const chunks: Buffer[] = [];
+  let bytes: Buffer;
   try {
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    // capped: `hcr read - < /dev/zero` would otherwise fill memory
+    bytes = await readCapped(process.stdin, IMAGE_FILE_MAX_BYTES, () => tooLarge(name));
   } catch (e) {
-    return { error: unreadable(name, e as NodeJS.ErrnoException, 'file') };
+    return { error: e instanceof HcrError ? e : unreadable(name, e as NodeJS.ErrnoException, 'file') };
   }
-  const bytes = Buffer.concat(chunks);
   return { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
 }
 
@@ -210,7 +234,7 @@ async function pagesOf(file: string, once: Map<string, Promise<Source>>): Promis
 
 /** A document's pages (1 for an image, or when it cannot be read: reading it says why). */
 const pageCount = (file: string, bytes?: Uint8Array) =>
-  (bytes ? Promise.resolve(bytes) : readFile(file)).then(documentPages).catch(() => 1);
+  (bytes ? Promise.resolve(bytes) : readImageBytes(file)).then(documentPages).catch(() => 1);
 
 /** The pages `list` names of `file` (a page it lacks is reported when read, as BAD_PAGE for that row). */
 async function listedPages(
@@ -293,8 +317,19 @@ async function expandFileArgs(args: readonly string[]): Promise<Found[]> {
 async function readImageFile(input: ImageInput): Promise<Uint8Array> {
   if (input.error) throw input.error;
   if (input.bytes) return input.bytes;
-  return readFile(input.file).catch((e: NodeJS.ErrnoException) => {
-    throw unreadable(input.file, e, 'file');
+  return readImageBytes(input.file);
+}
+
+/** A file on disk's bytes, checked first: a regular file (not a device), of at most IMAGE_FILE_MAX_BYTES. */
+async function readImageBytes(file: string): Promise<Uint8Array> {
+  const s = await stat(file).catch((e: NodeJS.ErrnoException) => {
+    throw unreadable(file, e, 'file');
+  });
+  const kind = notAFile(s);
+  if (kind) throw notAnImageFile(file, kind);
+  if (s.size > IMAGE_FILE_MAX_BYTES) throw tooLarge(file, s.size);
+  return readFile(file).catch((e: NodeJS.ErrnoException) => {
+    throw unreadable(file, e, 'file');
   });
 }
 
