@@ -6,6 +6,10 @@ import { HcrError } from '@hcr/core';
 import type { Command } from 'commander';
 import { GC_FLAG, wantsSingleThreadedGc } from '../single-threaded-gc.js';
 
+/** The preload that prints a benchmark's HcrError as the CLI does (../bench-errors.ts, or .js when built). */
+const here = fileURLToPath(import.meta.url);
+const BENCH_ERRORS = join(dirname(here), '..', `bench-errors${here.slice(here.lastIndexOf('.'))}`);
+
 /**
  * `hcr bench <name>`: every speed figure in the README comes from one of these scripts.
  * Benchmarks are repository tools (they live in packages/<pkg>/bench/, next to the code they measure),
@@ -150,7 +154,7 @@ export function registerBench(program: Command): void {
       const code = await new Promise<number>((done) => {
         const child = spawn(
           process.execPath,
-          [...gc, '--conditions=source', '--import', 'tsx', script, ...args],
+          [...gc, '--conditions=source', '--import', 'tsx', '--import', BENCH_ERRORS, script, ...args],
           {
             cwd: root,
             stdio: 'inherit',

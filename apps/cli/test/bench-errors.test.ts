@@ -1,0 +1,27 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const run = promisify(execFile);
+
+describe('hcr bench', () => {
+  it("prints a benchmark's HcrError as the CLI's errors, one paragraph with the fix, not a stack trace", async () => {
+    // no dataset anywhere: an empty data folder and an empty cache
+    const empty = mkdtempSync(join(tmpdir(), 'hcr-bench-'));
+    const failed = await run(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'bench', 'data'],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', HCR_DATA_DIR: empty, XDG_CACHE_HOME: empty } },
+    ).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/^error Missing emnist-letters-repack file .* Fix: `hcr data download/);
+    expect(failed?.stderr).not.toMatch(/\n\s+at /);
+  });
+});
