@@ -1,9 +1,17 @@
 import { resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
 import type { ApiClient } from '@hcr/serve-onnx';
-import { loadLexicons } from '@hcr/serve-onnx/reader';
+import { loadLexicons, parseLexiconSpec } from '@hcr/serve-onnx/reader';
 import type { Command } from 'commander';
-import { commaList, defaultModel, findDefault, oneOf, readFlagFile, wholeNumber } from '../flags.js';
+import {
+  checkFlagFile,
+  commaList,
+  defaultModel,
+  findDefault,
+  oneOf,
+  readFlagFile,
+  wholeNumber,
+} from '../flags.js';
 import { DEFAULT_READER, namedReader } from './read.js';
 
 /** Where trained models land; `latest` links to the newest run. */
@@ -73,6 +81,9 @@ async function tlsFiles(cert: string | undefined, key: string | undefined) {
   return { cert: await read('--tls-cert', cert), key: await read('--tls-key', key) };
 }
 
+/** As PreparePool allows (MAX_PREPARE_WORKERS): the HTTP stack is not loaded to parse the flags. */
+const MAX_PREPARE_WORKERS = 64;
+
 /** A flag's whole number from `min` to `max`, checked when the command line is read (before any model loads). */
 function int(name: string, min = 0, max = Number.POSITIVE_INFINITY, example?: number) {
   return (v: string): number => wholeNumber(name, v, min, max, example);
@@ -107,12 +118,12 @@ export function registerServe(program: Command): void {
     .option(
       '--collect-max <n>',
       'the most examples --collect keeps (rows of its labels.tsv); past it POST /v1/samples answers 507 COLLECT_FULL (default 10000)',
-      int('--collect-max', 1),
+      int('--collect-max', 1, Number.POSITIVE_INFINITY, 10_000),
     )
     .option(
       '--prepare-workers <n>',
-      'worker threads that decode and preprocess images, for characters and for lines (0 = main thread)',
-      int('--prepare-workers'),
+      `worker threads that decode and preprocess images, for characters and for lines (0 = main thread; at most ${MAX_PREPARE_WORKERS})`,
+      int('--prepare-workers', 0, MAX_PREPARE_WORKERS, 2),
       1,
     )
     .option('--host <host>', 'address to listen on (env HOST; default 127.0.0.1, this machine only)')
@@ -144,7 +155,12 @@ export function registerServe(program: Command): void {
       'serve HTTPS with this PEM certificate (and its chain; read again with --tls-key on SIGHUP); needs --tls-key',
     )
     .option('--tls-key <file>', "the PEM private key of --tls-cert's certificate")
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: all cores)', int('--threads'))
+    // 0 would be onnxruntime's own choice, which hcr does not document nor report: leave the flag out for all cores
+    .option(
+      '--threads <n>',
+      'onnxruntime intra-op threads (default: all cores)',
+      int('--threads', 1, Number.POSITIVE_INFINITY, 2),
+    )
     .option(
       '--max-batch <n>',
       'micro-batching: most images per onnxruntime run',
@@ -158,11 +174,17 @@ export function registerServe(program: Command): void {
       0,
     )
     .option('--no-batching', 'run every request on its own (to measure what micro-batching brings)')
-    .option('--body-limit <bytes>', 'largest request body (413 beyond)', int('--body-limit'), 8 * 1024 * 1024)
+    .option(
+      '--body-limit <bytes>',
+      'largest request body (413 beyond)',
+      int('--body-limit', 1, Number.POSITIVE_INFINITY, 8 * 1024 * 1024),
+      8 * 1024 * 1024,
+    )
     .option(
       '--max-pixels <n>',
       'largest image in pixels before decoding (400 beyond)',
-      int('--max-pixels'),
+      // 0 would turn sharp's guard against decompression bombs off: the decoder refuses it, so every image would fail
+      int('--max-pixels', 1, Number.POSITIVE_INFINITY, 25_000_000),
       25_000_000,
     )
     .option(
@@ -174,19 +196,19 @@ export function registerServe(program: Command): void {
     .option(
       '--request-timeout-ms <n>',
       'headers and body must arrive within this, else 408 and the connection is closed (0 = no limit)',
-      int('--request-timeout-ms'),
+      int('--request-timeout-ms', 0, Number.POSITIVE_INFINITY, 10_000),
       10_000,
     )
     .option(
       '--idle-timeout-ms <n>',
       'close a kept-alive connection after this long without a request (behind a load balancer: above its idle timeout)',
-      int('--idle-timeout-ms'),
+      int('--idle-timeout-ms', 0, Number.POSITIVE_INFINITY, 5_000),
       5_000,
     )
     .option(
       '--drain-ms <n>',
       'on SIGTERM, answer 503 this long before closing the listener',
-      int('--drain-ms'),
+      int('--drain-ms', 0, Number.POSITIVE_INFINITY, 5_000),
       0,
     )
     .option(
@@ -211,6 +233,8 @@ export function registerServe(program: Command): void {
             hint: 'Pass --collect <folder> with it, or leave --collect-max out.',
           },
         );
+      // a device (/dev/zero) or a huge file would be read without end: refused first, naming it
+      for (const spec of specs) await checkFlagFile('--lexicon', parseLexiconSpec(spec).file);
       const lexicons = await loadLexicons(specs); // a missing or empty file stops here, naming it
       // the HTTP stack loads only to serve
       const serving = await import('@hcr/serve-onnx');

@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import { createLineReader, type LineReader } from '../reader/line-reader.js';
 import { createRecognizer, type Recognizer, type SessionTuning } from '../recognizer.js';
 import { SampleStore } from '../samples/store.js';
+import { checkPrepareWorkers } from '../workers/pool.js';
 import {
   type AppOptions,
   buildApp,
@@ -115,6 +116,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   sharp.cache(false);
   const logger = opts.logger ?? pino({ level: opts.logLevel ?? 'info', base: { service: 'hcr-serve' } });
   const prepareWorkers = opts.prepareWorkers ?? 1;
+  checkPrepareWorkers(prepareWorkers); // before any model loads or thread starts
   // Once a request has had its answer (503 TIMEOUT), preparing its image is wasted work that holds a worker.
   const preparePool = (model: string) => ({
     taskTimeoutMs: opts.limits?.timeoutMs ?? DEFAULT_LIMITS.timeoutMs,
@@ -170,19 +172,27 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     allowedHosts: opts.allowedHosts ?? policy.allowedHosts,
     corsOrigins: opts.corsOrigins ?? policy.corsOrigins,
   };
-  const hcr = await buildApp({
-    recognizer,
-    reader,
-    samples,
-    logger,
-    limits: opts.limits,
-    batching: opts.batching,
-    origins,
-    apiToken: opts.apiToken,
-    rateLimit: opts.rateLimit,
-    trustProxy: opts.trustProxy,
-    tls: opts.tls,
-  });
+  let hcr: HcrApp;
+  try {
+    hcr = await buildApp({
+      recognizer,
+      reader,
+      samples,
+      logger,
+      limits: opts.limits,
+      batching: opts.batching,
+      origins,
+      apiToken: opts.apiToken,
+      rateLimit: opts.rateLimit,
+      trustProxy: opts.trustProxy,
+      tls: opts.tls,
+    });
+  } catch (e) {
+    // an option fastify refuses (bodyLimit: 0): the models' sessions and worker threads would keep the process alive
+    await recognizer.close();
+    await reader?.close();
+    throw e;
+  }
   try {
     await hcr.app.listen({ host, port: opts.port ?? 8080 });
   } catch (e) {

@@ -29,6 +29,22 @@ interface Slot {
   retired?: true;
 }
 
+/**
+ * The most worker threads a pool starts: each holds its own V8 heap and libvips, and past the cores they only
+ * take turns; a typo's 99999 would start them all (and run the machine out of memory) before the first request.
+ */
+export const MAX_PREPARE_WORKERS = 64;
+
+/** BAD_OPTION unless `n` is a whole number of preparation threads from `min` (0: the calling thread) to MAX_PREPARE_WORKERS. */
+export function checkPrepareWorkers(n: number, min = 0): void {
+  if (Number.isInteger(n) && n >= min && n <= MAX_PREPARE_WORKERS) return;
+  throw new HcrError(
+    'BAD_OPTION',
+    `prepareWorkers must be a whole number from ${min} to ${MAX_PREPARE_WORKERS}, got ${n}.`,
+    { hint: `Use 0 (prepare on the calling thread) or 1..cores (at most ${MAX_PREPARE_WORKERS}).` },
+  );
+}
+
 export interface PreparePoolOptions {
   /**
    * A task unanswered after this many ms is given up: it fails with TIMEOUT, its worker is stopped and
@@ -59,10 +75,7 @@ export class PreparePool {
     size: number,
     private readonly opts: PreparePoolOptions = {},
   ) {
-    if (!Number.isInteger(size) || size < 1)
-      throw new HcrError('BAD_OPTION', `prepareWorkers must be a whole number >= 1, got ${size}.`, {
-        hint: 'Use 0 (prepare on the calling thread) or 1..cores.',
-      });
+    checkPrepareWorkers(size, 1);
     const timeout = opts.taskTimeoutMs;
     if (timeout !== undefined && !(timeout > 0))
       throw new HcrError('BAD_OPTION', `taskTimeoutMs must be a number of ms > 0, got ${timeout}.`, {
