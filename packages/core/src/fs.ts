@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { HcrError } from './errors.js';
 
 /**
  * Temp name next to the target, so the final rename stays on one filesystem (atomic). It carries the
@@ -49,20 +51,93 @@ export async function sweepStaleTemps(target: string): Promise<string[]> {
   return swept;
 }
 
+/** What a path is, for errors: 'a character device', 'a directory'... */
+function kindOf(s: Stats): string {
+  if (s.isDirectory()) return 'a directory';
+  if (s.isCharacterDevice()) return 'a character device';
+  if (s.isBlockDevice()) return 'a block device';
+  if (s.isFIFO()) return 'a named pipe (FIFO)';
+  if (s.isSocket()) return 'a socket';
+  return s.isFile() ? 'a regular file' : 'not a regular file';
+}
+
+/**
+ * `mkdir -p` of the folder `target` goes in, with a folder path that runs into a file (`-o notes.png/x.onnx`)
+ * refused by name (OUTPUT_NOT_WRITABLE) rather than as a raw EEXIST or ENOTDIR.
+ */
+async function makeParent(target: string): Promise<void> {
+  try {
+    await mkdir(dirname(target), { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw e;
+    let above = dirname(target);
+    // the nearest existing path above the target: a file where a folder should be
+    while (dirname(above) !== above && !(await lstat(above).catch(() => undefined))) above = dirname(above);
+    throw new HcrError('OUTPUT_NOT_WRITABLE', `Cannot write ${target}: ${above} is a file, not a folder.`, {
+      hint: 'Name a path whose folders are folders (or move that file away).',
+      cause: e,
+    });
+  }
+}
+
+/**
+ * The path writeFileAtomic writes for `target`: the target itself when it is a regular file or missing; the file a
+ * symbolic link points to (its realpath), so the link survives, as npm's write-file-atomic does. Anything else is
+ * refused by name: renaming over a device, a FIFO or a socket would replace it with a file (`-o /dev/full` run as
+ * root did), and a directory cannot be replaced by a file (OUTPUT_IS_DIRECTORY, OUTPUT_NOT_A_FILE); a link to
+ * nowhere is OUTPUT_LINK_BROKEN (writing would replace the link).
+ */
+export async function atomicWriteTarget(target: string): Promise<string> {
+  let info = await lstat(target).catch((e: NodeJS.ErrnoException) => {
+    // missing: written as a new file; a folder of its path that is a file: makeParent names it
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+    throw e;
+  });
+  if (!info) return target;
+  let path = target;
+  if (info.isSymbolicLink()) {
+    try {
+      path = await realpath(target);
+      info = await stat(path);
+    } catch (e) {
+      throw new HcrError(
+        'OUTPUT_LINK_BROKEN',
+        `${target} is a symbolic link to a path that does not exist; writing would replace the link.`,
+        { hint: 'Point the link at a file (or remove it), or name another output path.', cause: e },
+      );
+    }
+  }
+  if (info.isFile()) return path;
+  const what = path === target ? target : `${target} (a link to ${path})`;
+  if (info.isDirectory())
+    throw new HcrError('OUTPUT_IS_DIRECTORY', `${what} is a directory, not a file to write.`, {
+      hint: `Name a file to write, e.g. one inside it (${join(target, '<name>')}).`,
+    });
+  throw new HcrError(
+    'OUTPUT_NOT_A_FILE',
+    `${what} is ${kindOf(info)}, not a regular file: writing would replace it with a file.`,
+    { hint: 'Name a regular file to write (a new one, or a file to replace).' },
+  );
+}
+
 /**
  * Write a file so readers see either the old content or the whole new one, never a torn file. `mode` sets the
- * new file's permissions (e.g. 0o600 for a secret: it exists under no other mode, not even for a moment).
+ * new file's permissions (e.g. 0o600 for a secret: it exists under no other mode, not even for a moment). A symbolic
+ * link is written through (the file it points to is replaced, the link kept); a device, FIFO, socket or directory is
+ * refused (atomicWriteTarget).
  */
 export async function writeFileAtomic(
   target: string,
   data: string | Uint8Array,
   { mode }: { mode?: number } = {},
 ): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = tempPathFor(target);
+  const path = await atomicWriteTarget(target);
+  await makeParent(path);
+  const tmp = tempPathFor(path);
   try {
     await writeFile(tmp, data, mode === undefined ? {} : { mode });
-    await rename(tmp, target);
+    await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
@@ -75,14 +150,23 @@ export async function writeJsonAtomic(target: string, value: unknown): Promise<v
 
 /**
  * Build a directory under a temp name and move it into place only when `fill` succeeded.
- * An existing target is replaced only when `replace` is true.
+ * An existing target is replaced only when `replace` is true. A target that exists and is not a directory (a file,
+ * a device) is refused (OUTPUT_NOT_A_FOLDER): `replace` would move it away and delete it. A symbolic link is
+ * replaced by the directory, not written through: that would delete the folder it points to (an older report).
  */
 export async function writeDirAtomic(
   target: string,
   fill: (tmpDir: string) => Promise<void>,
   { replace = false }: { replace?: boolean } = {},
 ): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
+  const info = await stat(target).catch(() => undefined);
+  if (info && !info.isDirectory())
+    throw new HcrError(
+      'OUTPUT_NOT_A_FOLDER',
+      `${target} is ${kindOf(info)}, not a folder: a folder is written there.`,
+      { hint: 'Name a new folder (or one to replace) instead.' },
+    );
+  await makeParent(target);
   await sweepStaleTemps(target);
   const tmp = tempPathFor(target);
   await mkdir(tmp, { recursive: true });

@@ -1,9 +1,20 @@
-import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sweepStaleTemps, tempPathFor, writeDirAtomic } from '../src/fs.js';
+import { sweepStaleTemps, tempPathFor, writeDirAtomic, writeFileAtomic } from '../src/fs.js';
 
 let root: string;
 beforeEach(async () => {
@@ -44,5 +55,72 @@ describe('writeDirAtomic', () => {
     expect(left).toContain(freshUnowned.split('/').pop());
     expect(left).toContain(otherTarget.split('/').pop()); // another target's temps are not ours to judge
     expect(await sweepStaleTemps(target)).toEqual([]);
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('writes a new file and replaces a regular one, leaving no temp', async () => {
+    const target = join(root, 'sub', 'model.onnx');
+    await writeFileAtomic(target, 'one');
+    await writeFileAtomic(target, new Uint8Array([116, 119, 111]));
+    expect(await readFile(target, 'utf8')).toBe('two');
+    expect(await readdir(join(root, 'sub'))).toEqual(['model.onnx']);
+  });
+
+  it('writes through a symbolic link to the file it points to, keeping the link', async () => {
+    const real = join(root, 'runs', 'model.onnx');
+    await mkdir(join(root, 'runs'));
+    await writeFile(real, 'old');
+    const link = join(root, 'latest.onnx');
+    await symlink(real, link);
+    await writeFileAtomic(link, 'new');
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readlink(link)).toBe(real);
+    expect(await readFile(real, 'utf8')).toBe('new');
+    expect(await readdir(root)).toEqual(expect.arrayContaining(['latest.onnx', 'runs']));
+    expect(await readdir(root)).toHaveLength(2);
+  });
+
+  it('refuses a FIFO, a directory and a broken link by name, leaving each as it was', async () => {
+    const fifo = join(root, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    await expect(writeFileAtomic(fifo, 'x')).rejects.toMatchObject({
+      code: 'OUTPUT_NOT_A_FILE',
+      message: expect.stringContaining(`${fifo} is a named pipe (FIFO)`),
+    });
+    expect((await lstat(fifo)).isFIFO()).toBe(true);
+
+    const dir = join(root, 'folder');
+    await mkdir(dir);
+    await expect(writeFileAtomic(dir, 'x')).rejects.toMatchObject({ code: 'OUTPUT_IS_DIRECTORY' });
+
+    const broken = join(root, 'broken.onnx');
+    await symlink(join(root, 'nowhere', 'model.onnx'), broken);
+    await expect(writeFileAtomic(broken, 'x')).rejects.toMatchObject({ code: 'OUTPUT_LINK_BROKEN' });
+    expect((await lstat(broken)).isSymbolicLink()).toBe(true);
+    expect((await readdir(root)).sort()).toEqual(['broken.onnx', 'folder', 'pipe']);
+  });
+
+  it('names the file in the way of the output folder, not a raw EEXIST', async () => {
+    await writeFile(join(root, 'some.png'), 'png');
+    await expect(writeFileAtomic(join(root, 'some.png', 'x.onnx'), 'x')).rejects.toMatchObject({
+      code: 'OUTPUT_NOT_WRITABLE',
+      message: expect.stringContaining(`${join(root, 'some.png')} is a file`),
+    });
+    await expect(writeFileAtomic(join(root, 'some.png', 'a', 'x.onnx'), 'x')).rejects.toMatchObject({
+      code: 'OUTPUT_NOT_WRITABLE',
+    });
+  });
+});
+
+describe('writeDirAtomic on what is no folder', () => {
+  it('refuses a file (even with replace), leaving it in place', async () => {
+    const file = join(root, 'report');
+    await writeFile(file, 'keep');
+    await expect(
+      writeDirAtomic(file, async (tmp) => writeFile(join(tmp, 'a.json'), '{}'), { replace: true }),
+    ).rejects.toMatchObject({ code: 'OUTPUT_NOT_A_FOLDER' });
+    expect(await readFile(file, 'utf8')).toBe('keep');
+    expect(await readdir(root)).toEqual(['report']);
   });
 });

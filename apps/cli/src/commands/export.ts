@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { HcrError, labelSpace } from '@hcr/core';
+import { atomicWriteTarget, HcrError, labelSpace } from '@hcr/core';
 import { DEFAULT_DATASET_DIR, defaultDatasetDir, MANIFEST_FILE, openDataset } from '@hcr/data';
 import {
   checkPackedEnsemble,
@@ -12,6 +12,8 @@ import {
   MAX_OPSET,
   MIN_OPSET,
   packReaderEnsemble,
+  readModelJson,
+  resolveModelJson,
   type VerifyResult,
   verifyExport,
   writeOnnx,
@@ -84,7 +86,12 @@ export function registerExport(program: Command): void {
       const samples = wholeNumber('--samples', flags.samples, 1, Number.POSITIVE_INFINITY, 32);
       const images = wholeNumber('--images', flags.images, 0, Number.POSITIVE_INFINITY, 512); // 0: none
       // before converting and checking, not at the write after them (EISDIR)
-      if (flags.output) assertNotDirectory(resolve(flags.output), flags.output);
+      if (flags.output) {
+        const output = resolve(flags.output);
+        assertNotDirectory(output, flags.output);
+        await assertNotAnInput(output, flags.output, await modelInputFiles(model));
+        await atomicWriteTarget(output); // a device, a FIFO: refused now, not after the parity check
+      }
       // tfjs's cpu backend greets its first use with "install our node backend to speed things up": the parity
       // check would not be faster with it, and the banner reads as a problem in the export's output.
       tf.enableProdMode();
@@ -153,18 +160,22 @@ function registerExportEnsemble(exp: Command): void {
     .requiredOption('-o, --output <file>', 'ONNX file to write')
     .option('--json', 'print the members and the check as JSON on stdout')
     .action(async (readers: string[], flags: { output: string; json?: boolean }) => {
-      const files = await Promise.all(
-        readers.map(async (r) => {
-          const file = existsSync(r) && statSync(r).isDirectory() ? join(r, 'model.onnx') : r;
-          if (!existsSync(file))
-            throw new HcrError('MODEL_MISSING', `No ONNX reader at ${file}.`, {
-              hint: 'Export each run first (`hcr export onnx <run dir>`), then pass the run directories or their model.onnx.',
-            });
-          return { bytes: new Uint8Array(await readFile(file)), name: file };
-        }),
-      );
+      const names = readers.map((r) => {
+        const file = existsSync(r) && statSync(r).isDirectory() ? join(r, 'model.onnx') : r;
+        if (!existsSync(file))
+          throw new HcrError('MODEL_MISSING', `No ONNX reader at ${file}.`, {
+            hint: 'Export each run first (`hcr export onnx <run dir>`), then pass the run directories or their model.onnx.',
+          });
+        return file;
+      });
+      // before reading anything: -o must not be a folder, one of the readers or a device (`-o /dev/full`)
       const output = resolve(flags.output);
       assertNotDirectory(output, flags.output);
+      await assertNotAnInput(output, flags.output, names);
+      await atomicWriteTarget(output);
+      const files = await Promise.all(
+        names.map(async (file) => ({ bytes: new Uint8Array(await readFile(file)), name: file })),
+      );
       const { bytes, members } = packReaderEnsemble(files);
       const check = await checkPackedEnsemble(bytes, files);
       if (check.passed) await writeOnnx(output, bytes);
@@ -199,6 +210,38 @@ function assertNotDirectory(output: string, given: string): void {
     throw new HcrError('OUTPUT_IS_DIRECTORY', `${output} is a directory; -o names the ONNX file to write.`, {
       hint: `Pass a file name, e.g. -o ${join(given, 'model.onnx')}.`,
     });
+}
+
+/**
+ * The files `hcr export onnx <model>` reads: model.json, the weight shards it lists and metadata.json beside it
+ * (none when there is no model there: exportModelFile says so).
+ */
+async function modelInputFiles(model: string): Promise<string[]> {
+  const json = await resolveModelJson(model).catch(() => undefined);
+  if (!json) return [];
+  const dir = dirname(json);
+  const groups = await readModelJson(json)
+    .then((j) => j.weightsManifest ?? [])
+    .catch(() => []);
+  return [json, join(dir, 'metadata.json'), ...groups.flatMap((g) => g.paths.map((p) => join(dir, p)))];
+}
+
+/**
+ * `output` (as given: `given`) must not be one of the files read (`-o` naming an input replaced it): the same file
+ * by device and inode, so a link or another spelling of an input's path is caught too.
+ */
+async function assertNotAnInput(output: string, given: string, inputs: readonly string[]): Promise<void> {
+  const out = await stat(output).catch(() => undefined);
+  if (!out) return; // a file that does not exist yet is read by nobody
+  for (const input of inputs) {
+    const s = await stat(input).catch(() => undefined);
+    if (s && s.dev === out.dev && s.ino === out.ino)
+      throw new HcrError(
+        'OUTPUT_IS_INPUT',
+        `-o ${given} is ${input}, one of the files this export reads; writing it would replace that input.`,
+        { hint: 'Name a file that is not one of the inputs, e.g. a new .onnx file.' },
+      );
+  }
 }
 
 /**
