@@ -73,8 +73,10 @@ describe('multipart uploads and /openapi.json', () => {
 
     const wrongField = await send('/v1/predict', form([['file', await photo('X')]]));
     expect(wrongField.status).toBe(400);
-    expect(wrongField.json.error.code).toBe('BAD_IMAGES');
-    expect(wrongField.json.error.message).toContain('image');
+    // the file's field is named, as /v1/read names it; the hint says the field is image
+    expect(wrongField.json.error.code).toBe('BAD_FORM');
+    expect(wrongField.json.error.message).toContain('Unknown field file in the form');
+    expect(wrongField.json.error.hint).toContain('image');
     const badTopK = await send('/v1/predict', form([['image', await photo('X')]], { top_k: '99' }));
     expect(badTopK.status).toBe(400);
     expect(badTopK.json.error).toMatchObject({

@@ -13,7 +13,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { type ApiTokens, checkApiClients, registerApiToken } from './plugins/api-token.js';
 import { clientErrorHandler, slowClientTimeouts } from './plugins/client-timeouts.js';
 import { registerContentTypes } from './plugins/content-types.js';
-import { registerErrors } from './plugins/errors.js';
+import { frameworkErrors, registerErrors } from './plugins/errors.js';
 import { registerLifecycle } from './plugins/lifecycle.js';
 import { registerMultipart } from './plugins/multipart.js';
 import { registerOpenApi } from './plugins/openapi.js';
@@ -156,6 +156,8 @@ export async function buildApp(opts: AppOptions): Promise<HcrApp> {
     ...(opts.tls && { https: { ...timeouts.http, cert: opts.tls.cert, key: opts.tls.key } }),
     clientErrorHandler: clientErrorHandler(limits.requestTimeoutMs),
     return503OnClosing: true,
+    // a malformed percent-encoded URL is answered {error: {code, message, hint}} too, not fastify's shape
+    frameworkErrors,
     forceCloseConnections: 'idle',
     // One log line per request comes from the lifecycle plugin (route, status, ms).
     logController: new LogController({ disableRequestLogging: true }),

@@ -76,6 +76,12 @@ export function parseBody(
       hint: jsonHint,
     });
   const b = body as { pixels?: unknown; images?: unknown; image?: unknown };
+  // one way of sending the images: a second one would be ignored without a word (/v1/read refuses it too)
+  const given = (['pixels', 'images', 'image'] as const).filter((k) => b[k] !== undefined);
+  if (given.length > 1)
+    throw new HcrError('BAD_JSON', `The JSON body has both "${given[0]}" and "${given[1]}".`, {
+      hint: jsonHint,
+    });
   if (b.pixels !== undefined) {
     if (!Array.isArray(b.pixels))
       throw new HcrError('BAD_PIXELS', '"pixels" must be an array of 784 numbers.', { hint: jsonHint });

@@ -1,12 +1,9 @@
 import { HcrError } from '@hcr/core';
-import { IMAGE_CONTENT_TYPES } from '@hcr/image/decode';
 import type { SampleStore } from '../samples/store.js';
+import { SAMPLE_CONTENT_TYPES } from './hints.js';
 import { base64Images, noBody, sendError } from './http.js';
 import { samplesSchema } from './schemas.js';
 import type { HcrFastify } from './types.js';
-
-/** Pages (PDF, TIFF) are not examples of one line: the store refuses them, so the hint does not offer them. */
-const SAMPLE_CONTENT_TYPES = IMAGE_CONTENT_TYPES.filter((t) => t !== 'application/pdf' && t !== 'image/tiff');
 
 export const SAMPLES_HINT = `Send the image of the line (content-type ${SAMPLE_CONTENT_TYPES.join(', ')}) with ?text=<what is written>, or JSON {"image": "<base64>", "text": "..."}.`;
 
@@ -44,7 +41,16 @@ export function registerSamplesRoute(app: HcrFastify, store: SampleStore | undef
 /** The image and its text from a raw image body (text in the query), JSON or a form. */
 function sampleBody(body: unknown, queryText: string | undefined): { image: Uint8Array; text: string } {
   if (body === undefined) throw noBody(SAMPLES_HINT);
-  const fields = Buffer.isBuffer(body) ? { image: body } : (body as { image?: unknown; text?: unknown });
+  const fields = Buffer.isBuffer(body)
+    ? { image: body }
+    : (body as { image?: unknown; images?: unknown[]; text?: unknown });
+  // a form's files arrive as `images` when there are several (plugins/multipart.ts)
+  if (Array.isArray(fields.images))
+    throw new HcrError(
+      'TOO_MANY_IMAGES',
+      `One example is one image of a line; the form has ${fields.images.length}.`,
+      { hint: `Send each example in a request of its own. ${SAMPLES_HINT}` },
+    );
   if (fields.image === undefined)
     throw new HcrError('BAD_IMAGES', 'The request has no "image".', { hint: SAMPLES_HINT });
   const [image] = base64Images([fields.image], 1, SAMPLES_HINT);

@@ -4,6 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import type { HcrFastify } from '../types.js';
 import { FORM_HINT } from './validation.js';
 
+/** Option fields a form may have beside its files (more is BAD_FORM naming this limit). */
+export const FORM_FIELDS_LIMIT = 16;
+
 /** Multipart requests whose form was read whole (the hook below ran): their later errors are not the form's. */
 const formsRead = new WeakSet<FastifyRequest>();
 
@@ -30,9 +33,9 @@ export async function registerMultipart(
     limits: {
       fileSize: limits.bodyLimit,
       files: limits.maxImagesPerRequest,
-      fields: 16,
+      fields: FORM_FIELDS_LIMIT,
       fieldSize: 64 * 1024,
-      parts: limits.maxImagesPerRequest + 16,
+      parts: limits.maxImagesPerRequest + FORM_FIELDS_LIMIT,
     },
   });
   // Callback style: an async hook would cost a promise on every request, multipart or not.

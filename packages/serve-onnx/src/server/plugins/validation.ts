@@ -1,7 +1,7 @@
 import { HcrError } from '@hcr/core';
 import { Ajv, type ErrorObject } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyRequest } from 'fastify';
 import { PAGE_HINT } from '../pages.js';
 import type { HcrFastify } from '../types.js';
 
@@ -38,6 +38,52 @@ export function registerValidation(app: HcrFastify): void {
     if (httpPart === 'body' && contentType === 'multipart/form-data') return textual.compile(forUploads(s));
     return (httpPart === 'body' ? typed : textual).compile(s);
   });
+  // fastify's JSON parser refuses a "__proto__" key (or constructor.prototype), rightly, but as "not valid JSON":
+  // the same parser, with a refusal of valid JSON that names the key
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    parseJson(req, body as string, (err, value) => {
+      const key = err ? forbiddenKey(body as string) : undefined;
+      if (key)
+        return done(
+          new HcrError('BAD_JSON', `"${key}" is not allowed as a key in a JSON body.`, {
+            hint: 'Leave it out: it could change the prototype of objects on the server.',
+          }),
+          undefined,
+        );
+      done(err as FastifyError | null, value);
+    }),
+  );
+}
+
+/**
+ * The key a parsable JSON body was refused for (`__proto__`, `constructor.prototype`), else undefined. The
+ * object is walked with a stack of its own: a body nested 10,000 deep must not overflow the call stack.
+ */
+function forbiddenKey(text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const stack = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (!v || typeof v !== 'object') continue;
+    if (Object.hasOwn(v, '__proto__')) return '__proto__';
+    const ctor = (v as { constructor?: unknown }).constructor;
+    if (
+      Object.hasOwn(v, 'constructor') &&
+      ctor &&
+      typeof ctor === 'object' &&
+      Object.hasOwn(ctor, 'prototype')
+    )
+      return 'constructor.prototype';
+    for (const child of Object.values(v)) stack.push(child);
+  }
+  return undefined;
 }
 
 /** What each request field's schema error means, in the service's error codes. */
@@ -80,8 +126,13 @@ export function validationError(
     const form = part === 'body' && req.isMultipart();
     const where = part === 'querystring' ? 'query' : form ? 'form' : 'body';
     if (extra) return unknownField(extra, where, fieldsOf(req, part, form));
-    if (form && (missing === 'image' || missing === 'images'))
+    if (form && (missing === 'image' || missing === 'images')) {
+      // a file sent under another name (`-F file=@x.png`) is named, as /v1/read's schema (no image required) does
+      const known = fieldsOf(req, part, form);
+      const stray = Object.keys((req.body ?? {}) as object).find((k) => !known.includes(k));
+      if (stray) return unknownField(stray, 'form', known);
       return new HcrError('BAD_IMAGES', 'The form has no image file.', { hint: FORM_HINT });
+    }
     const problem = missing ? `The ${where} has no "${missing}" field.` : `The ${where} ${e.message}.`;
     const code =
       missing === 'image' || missing === 'images'
@@ -94,8 +145,8 @@ export function validationError(
   const code =
     field === 'images' && e.keyword === 'maxItems' ? 'TOO_MANY_IMAGES' : (FIELD_CODES[field] ?? 'BAD_OPTION');
   const value = valueAt(part === 'querystring' ? req.query : req.body, field);
-  const shown = typeof value === 'string' ? value : Buffer.isBuffer(value) ? '<file>' : JSON.stringify(value);
-  const what = field === 'images' && Array.isArray(value) ? `${value.length} images` : `${field}=${shown}`;
+  const what =
+    field === 'images' && Array.isArray(value) ? `${value.length} images` : `${field}=${shownValue(value)}`;
   const rule = e.instancePath.split('/').length > 2 ? `${e.instancePath.slice(1)} ${e.message}` : e.message;
   return new HcrError(code, `${what}: ${rule}.`, { hint: FIELD_HINTS[code] ?? bodyHint });
 }
@@ -134,6 +185,32 @@ function fieldsOf(req: FastifyRequest, part: string | undefined, form: boolean):
       ? schema?.querystring
       : schema?.body?.content?.[form ? 'multipart/form-data' : 'application/json']?.schema;
   return Object.keys((s?.properties ?? {}) as object);
+}
+
+/**
+ * A value as sent, for a message: at most 60 characters, numbers as written (`Infinity`, which JSON.stringify
+ * makes `null`), and nothing below the second level (`[[[array]]]`): JSON.stringify of a body nested 10,000
+ * deep overflows the stack.
+ */
+function shownValue(value: unknown): string {
+  const text = typeof value === 'string' ? value : brief(value, 2);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function brief(value: unknown, depth: number): string {
+  if (Buffer.isBuffer(value)) return '<file>';
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (Array.isArray(value))
+    return depth > 0
+      ? `[${value.slice(0, 8).map((v) => brief(v, depth - 1))}${value.length > 8 ? ',...' : ''}]`
+      : '[array]';
+  if (value && typeof value === 'object') {
+    if (depth === 0) return '{object}';
+    const entries = Object.entries(value);
+    return `{${entries.slice(0, 8).map(([k, v]) => `${JSON.stringify(k)}:${brief(v, depth - 1)}`)}${entries.length > 8 ? ',...' : ''}}`;
+  }
+  return String(value);
 }
 
 function valueAt(container: unknown, field: string): unknown {
