@@ -81,3 +81,26 @@ describe('hcr token', () => {
     expect(missing.err).toMatch(/--file .*none cannot be read \(ENOENT\)/);
   });
 });
+
+describe('hcr token add --scopes: a scope repeated is kept once', () => {
+  it('read,read is stored as read, in the order given', async () => {
+    // it was stored as `read,read`
+    const file = join(mkdtempSync(join(tmpdir(), 'hcr-token-scopes-')), 'tokens');
+    expect(await hcr('token', 'add', 'z', '--file', file, '--scopes', 'read,read')).toMatchObject({
+      code: 0,
+    });
+    expect(await hcr('token', 'add', 'y', '--file', file, '--scopes', 'metrics,read,metrics')).toMatchObject({
+      code: 0,
+    });
+    expect(readFileSync(file, 'utf8')).toMatch(/^z [0-9a-f]{64} read\ny [0-9a-f]{64} metrics,read\n$/);
+    expect((await hcr('token', 'list', '--file', file)).out).toBe('z  read\ny  metrics,read\n');
+  });
+
+  it('a token file written by hand with a scope twice lists it once', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'hcr-token-scopes-')), 'tokens');
+    writeFileSync(file, 'desk 0123456789abcdef0123 collect,read,collect\n');
+    expect(parseApiTokens(readFileSync(file, 'utf8'), file)).toEqual([
+      { name: 'desk', token: '0123456789abcdef0123', scopes: ['collect', 'read'] },
+    ]);
+  });
+});

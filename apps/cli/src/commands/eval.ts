@@ -19,6 +19,7 @@ import {
   resolveModelRun,
 } from '@hcr/eval';
 import type { Command } from 'commander';
+import { assertOutputFolder } from '../flags.js';
 import { green, log, printJson, red } from '../output.js';
 
 interface EvalCliOptions {
@@ -204,6 +205,8 @@ export function registerEval(program: Command): void {
       'line reader: the report folder under --out (default: the run directory name, <run>+<run>+... for an ensemble)',
     )
     .action(async (run: string | undefined, opts: EvalCliOptions, command: Command) => {
+      // a report folder that cannot be made fails now, not after the whole evaluation (EEXIST from mkdir)
+      assertOutputFolder(opts.out, '--out');
       if (opts.compare) {
         if (opts.compare.length !== 2 || run !== undefined)
           throw new HcrError('COMPARE_USAGE', '--compare takes exactly two runs and no other run argument.', {

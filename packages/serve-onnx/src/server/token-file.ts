@@ -41,9 +41,14 @@ function tokenLines(text: string, source: string): TokenLine[] {
         index,
         named: false,
       };
-    const scopes = fields[2]?.split(',') as ApiScope[] | undefined;
+    const scopes = fields[2] === undefined ? undefined : distinct(fields[2].split(',') as ApiScope[]);
     return { name: fields[0]!, token: fields[1]!, ...(scopes && { scopes }), index, named: true };
   });
+}
+
+/** Scopes once each, in their first order: `read,read` is `read` (a scope repeated grants nothing more). */
+function distinct(scopes: readonly ApiScope[]): ApiScope[] {
+  return [...new Set(scopes)];
 }
 
 /** The clients, checked (checkApiClients), its errors naming the file. */
@@ -100,7 +105,7 @@ export function addApiClient(
   const added = {
     name: client.name,
     token: client.token ?? newApiToken(),
-    ...(client.scopes && { scopes: client.scopes }),
+    ...(client.scopes && { scopes: distinct(client.scopes) }),
   };
   checked([...found, added], source);
   const all = text === '' ? [] : lines(text);
