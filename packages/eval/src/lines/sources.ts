@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 import { isImportedLines, lineText, openLineDataset, searchDirs, sha256 } from '@hcr/data/reader';
 import { type LineLimits, type PreparedTextLine, parsePageRef, prepareLineImage } from '@hcr/image/decode';
@@ -171,10 +171,17 @@ export function checkRealSets(sets: readonly RealSetSpec[]): void {
 
 /**
  * labels.tsv: `relative path TAB transcription` per line; blank lines skipped, anything else an error. A
- * byte-order mark and CRLF line ends (a file saved on Windows) are allowed.
+ * byte-order mark and CRLF line ends (a file saved on Windows) are allowed. A relative path must stay in the
+ * folder of labels.tsv (`../../etc/passwd` would read a file from elsewhere); an absolute path is read where it
+ * points (`hcr read --format tsv` drafts give them). An image (or page) listed twice is an error naming both
+ * lines: with two texts one is wrong, with the same text it would count twice.
  */
 export function parseLabelsTsv(text: string, file: string): { path: string; truth: string }[] {
+  const dir = dirname(resolve(file));
   const rows: { path: string; truth: string }[] = [];
+  /** The line each image (and page) was first listed on, by its full path. */
+  const seen = new Map<string, { line: number; truth: string }>();
+  const twice: string[] = [];
   text
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
@@ -189,8 +196,35 @@ export function parseLabelsTsv(text: string, file: string): { path: string; trut
             hint: 'Each line of labels.tsv is `images/<file>` TAB `<transcription>`: fix that line (or, for a dev set, restore the file from the data folder).',
           },
         );
-      rows.push({ path: line.slice(0, tab), truth: line.slice(tab + 1) });
+      const row = { path: line.slice(0, tab), truth: line.slice(tab + 1) };
+      const ref = parsePageRef(row.path);
+      const full = resolve(dir, ref.file);
+      const inside = relative(dir, full);
+      if (!isAbsolute(ref.file) && (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)))
+        throw new HcrError(
+          'LABELS_INVALID',
+          `${file} line ${i + 1} names ${row.path}, which is outside ${dir}: a relative path must stay in the folder of labels.tsv.`,
+          {
+            hint: 'Copy the image into the folder (e.g. images/) and list it as images/<file>, or give its absolute path if it is meant to be read from elsewhere.',
+          },
+        );
+      const key = ref.page ? `${full}#page=${ref.page}` : full;
+      const first = seen.get(key);
+      if (first)
+        twice.push(
+          first.truth === row.truth
+            ? `${file} lines ${first.line} and ${i + 1} both list ${row.path}, with the same text: it would count twice`
+            : `${file} lines ${first.line} and ${i + 1} both list ${row.path}, as '${first.truth}' and as '${row.truth}'`,
+        );
+      else seen.set(key, { line: i + 1, truth: row.truth });
+      rows.push(row);
     });
+  if (twice.length)
+    throw new HcrError(
+      'LABELS_INVALID',
+      `${twice[0]}${twice.length > 1 ? `; ${twice.length - 1} more image${twice.length > 2 ? 's are' : ' is'} listed twice` : ''}.`,
+      { hint: 'List each image once: keep the row with the right text and delete the other.' },
+    );
   return rows;
 }
 
