@@ -1,6 +1,6 @@
 import { HcrError } from '@hcr/core';
 import sharp, { type OutputInfo } from 'sharp';
-import { bmpRunLength, bmpSize, decodeBmpPixels } from './bmp.js';
+import { bmpHeaderProblem, bmpRunLength, bmpSize, decodeBmpPixels } from './bmp.js';
 import { decodeHeicPixels } from './heic.js';
 import { PDF_PICTURE_LIMIT_FACTOR, pdfPageCount, renderPdfPage } from './pdf.js';
 import { decodeSmallPngPixels } from './small-png.js';
@@ -192,10 +192,13 @@ function bmpInput(bytes: Uint8Array, maxInputPixels: number) {
         hint: 'Save it as an uncompressed BMP, or as PNG (lossless, and smaller).',
       },
     );
+  // the header's fields checked first: a wrong one is named, not guessed from bmp-ts's RangeError
+  const problem = bmpHeaderProblem(bytes);
+  if (problem) throw badImage(`The BMP image cannot be decoded: ${problem}.`);
   try {
     return decodeBmpPixels(bytes);
   } catch (e) {
-    throw badImage(`The BMP image cannot be decoded (${(e as Error).message}): is it truncated?`, e);
+    throw badImage(`The BMP image cannot be decoded (${(e as Error).message}): is it damaged?`, e);
   }
 }
 
