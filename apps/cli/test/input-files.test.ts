@@ -30,11 +30,21 @@ describe('files read whole are checked first: a device is refused, a huge file n
   });
 
   it('hcr token list --file <a file over 64 MiB>: FILE_TOO_LARGE, not read', async () => {
-    const file = bigFile('tokens', FLAG_FILE_MAX_BYTES + 1);
+    const file = bigFile('tokens', FLAG_FILE_MAX_BYTES + 1024 * 1024);
     const r = await hcr('token', 'list', '--file', file, '--json');
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`--file ${file} is 64 MiB, more than the 64 MiB --file reads.`);
+    expect(r.err).toContain(`--file ${file} is 65 MiB, more than the 64 MiB --file reads.`);
   });
+
+  it.each(['--lexicon', '--lm'])(
+    'hcr read %s <a device>: NOT_A_FILE before any image is read',
+    async (flag) => {
+      const image = join(mkdtempSync(join(tmpdir(), 'hcr-lexicon-')), 'none.png');
+      const r = await hcr('read', image, '--reader', RANDOM_READER, flag, DEVICE);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`${flag} ${DEVICE} is a character device, not a file.`);
+    },
+  );
 
   it('a token file given as a pipe (process substitution) is still read', async () => {
     const fifo = join(mkdtempSync(join(tmpdir(), 'hcr-fifo-')), 'tokens');

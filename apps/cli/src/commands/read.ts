@@ -19,7 +19,14 @@ import {
 import { encodeGreyPng } from '@hcr/serve-onnx/recognizer';
 import type { Command } from 'commander';
 import { csvRow } from '../csv.js';
-import { assertOutputFolder, commaList, defaultModel, minConfidenceFlag, rangeInt } from '../flags.js';
+import {
+  assertOutputFolder,
+  checkFlagFile,
+  commaList,
+  defaultModel,
+  minConfidenceFlag,
+  rangeInt,
+} from '../flags.js';
 import {
   debugNamer,
   errorLine,
@@ -177,6 +184,9 @@ Examples:
         ...(opts.lexicon ? [`lexicon=${listFile(opts.lexicon)}`] : []),
         ...(opts.lm ? [`lm=${listFile(opts.lm)}`] : []),
       ];
+      // a device or a huge file is refused before it is read (as hcr serve --lexicon)
+      if (opts.lexicon) await checkFlagFile('--lexicon', listFile(opts.lexicon));
+      if (opts.lm) await checkFlagFile('--lm', listFile(opts.lm));
       const lexicons = specs.length ? await loadLexicons(specs) : undefined;
       const reader = await createLineReader({
         model,
