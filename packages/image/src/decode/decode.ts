@@ -144,7 +144,7 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, sharpPage, maxInputPixels, e);
     // A fax whose page is cut short or damaged: that page is named (the pages before it may read).
     const which = format === 'tiff' && page !== undefined ? `Page ${page} of the TIFF` : 'The image';
-    throw badImage(`${which} cannot be decoded (${libvipsMessage(e as Error)}).`, e);
+    throw badImage(`${which} cannot be decoded (${await decoderReason(e as Error, bytes, sharpPage)}).`, e);
   }
   const working = {
     data: raw.data,
@@ -160,6 +160,49 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     false,
     pixels ?? (shrunk ? await orientedSize(bytes, sharpPage) : undefined),
   );
+}
+
+/** What sharp says when libvips' error buffer was empty by the time it read it. */
+const SHARP_NO_REASON = 'Unknown error';
+
+/**
+ * Why sharp could not decode `bytes`: libvips' message (libvipsMessage). libvips keeps its errors in one buffer for the
+ * whole process, which every pipeline clears when it ends, so a decode failing while others run (an import's
+ * worker pool) can find it emptied and sharp says only "Unknown error": the file is then decoded again alone, for
+ * the reason, and if that is lost too a truncated PNG or JPEG (no end chunk or marker) is named as such.
+ */
+async function decoderReason(e: Error, bytes: Uint8Array, page: number): Promise<string> {
+  let reason = libvipsMessage(e);
+  const again = () =>
+    sharp(bytes, { failOn: 'error', limitInputPixels: false, animated: false, page })
+      .raw()
+      .toBuffer()
+      .then(
+        () => SHARP_NO_REASON,
+        (x: Error) => libvipsMessage(x),
+      );
+  for (let attempt = 0; reason === SHARP_NO_REASON && attempt < 2; attempt++) {
+    const next = reasonQueue.then(again).catch(() => SHARP_NO_REASON);
+    reasonQueue = next;
+    reason = await next;
+  }
+  if (reason !== SHARP_NO_REASON) return reason;
+  const truncated = cutShort(bytes);
+  return truncated ?? 'the decoder gave no reason';
+}
+
+/** The retries of decoderReason, one at a time in this thread: fewer pipelines to clear libvips' errors meanwhile. */
+let reasonQueue: Promise<unknown> = Promise.resolve();
+
+/** 'the PNG ends before its IEND chunk: it is truncated' (or a JPEG's end marker), else undefined. */
+function cutShort(bytes: Uint8Array): string | undefined {
+  const format = sniffImageFormat(bytes);
+  const tail = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).subarray(-12);
+  if (format === 'png' && !tail.includes('IEND', 0, 'latin1'))
+    return 'the PNG ends before its IEND chunk: it is truncated';
+  if (format === 'jpeg' && !tail.includes(Buffer.from([0xff, 0xd9])))
+    return 'the JPEG ends before its end-of-image marker: it is truncated';
+  return undefined;
 }
 
 /**
