@@ -144,7 +144,10 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits = {}):
     if (/pixel limit/i.test((e as Error).message)) throw await tooLarge(bytes, sharpPage, maxInputPixels, e);
     // A fax whose page is cut short or damaged: that page is named (the pages before it may read).
     const which = format === 'tiff' && page !== undefined ? `Page ${page} of the TIFF` : 'The image';
-    throw badImage(`${which} cannot be decoded (${await decoderReason(e as Error, bytes, sharpPage)}).`, e);
+    throw badImage(
+      `${which} cannot be decoded (${await decoderReason(e as Error, bytes, sharpPage, maxInputPixels)}).`,
+      e,
+    );
   }
   const working = {
     data: raw.data,
@@ -171,10 +174,16 @@ const SHARP_NO_REASON = 'Unknown error';
  * worker pool) can find it emptied and sharp says only "Unknown error": the file is then decoded again alone, for
  * the reason, and if that is lost too a truncated PNG or JPEG (no end chunk or marker) is named as such.
  */
-async function decoderReason(e: Error, bytes: Uint8Array, page: number): Promise<string> {
+async function decoderReason(
+  e: Error,
+  bytes: Uint8Array,
+  page: number,
+  maxInputPixels: number,
+): Promise<string> {
   let reason = libvipsMessage(e);
+  // under the same pixel limit as the first decode: a retry must not be the way a bomb gets decoded
   const again = () =>
-    sharp(bytes, { failOn: 'error', limitInputPixels: false, animated: false, page })
+    sharp(bytes, { failOn: 'error', limitInputPixels: maxInputPixels, animated: false, page })
       .raw()
       .toBuffer()
       .then(
