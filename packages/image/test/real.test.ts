@@ -117,6 +117,27 @@ describe.skipIf(!names || !amounts)('real dev scans', () => {
     }
   });
 
+  it('a note of amounts pasted apart on a page is SEVERAL_LINES, not the dash left of one band', async () => {
+    // Three cheque crops laid apart on a light page: the band preprocessLine kept outweighed its rivals, but its
+    // clean-up left a 16-px dash, which was read as "" at 96% instead of refusing the note.
+    const layout: [string, number, number, number, number][] = [
+      ['amount-0010', 498, 180, 383, 78],
+      ['amount-0252', 396, 105, 831, 347],
+      ['amount-0113', 341, 82, 1238, 524],
+    ];
+    const crops = [];
+    for (const [id, width, height, left, top] of layout) {
+      const item = amounts!.items.find((i) => i.file.endsWith(`${id}.jpg`))!;
+      crops.push({ input: await sharp(readFileSync(item.file)).resize(width, height).toBuffer(), left, top });
+    }
+    const page = { width: 1834, height: 1094, channels: 3 as const, background: { r: 230, g: 230, b: 230 } };
+    const note = await sharp({ create: page }).composite(crops).jpeg({ quality: 90 }).toBuffer();
+    await expect(prepareLineImage(note)).rejects.toMatchObject({
+      code: 'SEVERAL_LINES',
+      details: { lines: 3 },
+    });
+  });
+
   it('reads a name photographed at 3x with its form rows around it as the field, not as a note', async () => {
     // Name crops whose writing is under a quarter of their height at 3x, with 1-2 printed form rows around it:
     // read as a field (the name's row far outweighs the printed ones), where they were SEVERAL_LINES.

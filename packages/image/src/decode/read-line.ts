@@ -6,7 +6,13 @@ import { noInk, preprocessLine, WORK_HEIGHT } from '../preprocess.js';
 import { rotateGrey, unrotateBox } from '../skew.js';
 import { contentWithinEmptyMargins, paperWithinBorder } from '../surround.js';
 import { findTextLines, MAX_TEXT_LINES, type TextLineBox, type TextLines } from '../text-lines.js';
-import { type GreyImage, LINE_MAX_WIDTH, type LineImage, type LinePreprocessOptions } from '../types.js';
+import {
+  type GreyImage,
+  LINE_MARGIN,
+  LINE_MAX_WIDTH,
+  type LineImage,
+  type LinePreprocessOptions,
+} from '../types.js';
 import { checkWholeLimit, DEFAULT_DECODE_LIMITS, decodeImage, definedLimits } from './decode.js';
 
 /**
@@ -22,6 +28,12 @@ const ENLARGED_HEIGHT = 64;
  * of 120 notes of stacked cheque amounts have a rival of 0.5 or more).
  */
 const CLEAR_BAND = 0.5;
+/**
+ * Ink narrower than this (pixels at the reader's height, its 26-px band) is a mark, not a field: a band whose
+ * clean-up left only a dash or a speck outweighed no row of writing, however light its rivals looked before it.
+ * Cheque amounts pasted apart on a page kept such a band and read as "" at 96% instead of SEVERAL_LINES.
+ */
+const MARK_WIDTH = 12;
 
 /** A line ready for the reader: `height` (32) rows of `width` bytes, ink bright on 0. */
 export interface PreparedLine {
@@ -76,8 +88,10 @@ export async function prepareLineImage(
   // image (a note, a page) are no one field: SEVERAL_LINES, rather than one of them read as if it were all.
   const cut = cutOut(grey, options, place);
   if (cut.line) return cut.line;
-  // A band that outweighs every other row twice over (a name among its form's printed rows) is still the field.
-  if (line && cut.lines > 1 && line.rival < CLEAR_BAND) return place(line, line.crop, line.skew);
+  // A band that outweighs every other row twice over (a name among its form's printed rows) is still the field,
+  // if what is left of it after clean-up is writing and not a mark.
+  if (line && cut.lines > 1 && line.rival < CLEAR_BAND && line.width - 2 * LINE_MARGIN >= MARK_WIDTH)
+    return place(line, line.crop, line.skew);
   if (cut.lines > 1)
     throw new HcrError(
       'SEVERAL_LINES',
