@@ -32,9 +32,9 @@ describe('hcr token', () => {
     expect(list.out + list.err).not.toContain(token);
     expect(JSON.parse((await hcr('token', 'list', '--file', file, '--json')).out)).toEqual({
       clients: [
-        { name: 'scanner', scopes: ['read'] },
-        { name: 'desk', scopes: ['read', 'collect'] },
-        { name: 'prometheus', scopes: ['metrics'] },
+        { name: 'scanner', scopes: ['read'], tokens: 1 },
+        { name: 'desk', scopes: ['read', 'collect'], tokens: 1 },
+        { name: 'prometheus', scopes: ['metrics'], tokens: 1 },
       ],
     });
 
@@ -52,6 +52,25 @@ describe('hcr token', () => {
     });
     expect(readFileSync(file, 'utf8')).not.toContain(token);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    // a rotation without a refused request: both tokens valid until the old one is retired
+    const moving = await hcr('token', 'rotate', 'desk', '--file', file, '--keep-old');
+    expect(moving.code, moving.err).toBe(0);
+    expect(moving.err).toMatch(
+      /beside its old one, both valid once hcr serve reloads.*hcr token retire desk/,
+    );
+    expect((await hcr('token', 'list', '--file', file)).out).toBe(
+      'scanner     read\ndesk        read,collect  (2 tokens: a rotation under way)\nprometheus  metrics\n',
+    );
+    const retired = await hcr('token', 'retire', 'desk', '--file', file);
+    expect(retired.code, retired.err).toBe(0);
+    expect(parseApiTokens(readFileSync(file, 'utf8'), file)[1]).toEqual({
+      name: 'desk',
+      token: moving.out.trim(),
+    });
+    expect((await hcr('token', 'retire', 'desk', '--file', file)).err).toMatch(
+      /holds one token: there is no old one/,
+    );
 
     expect(await hcr('token', 'remove', 'scanner', '--file', file)).toMatchObject({ code: 0 });
     expect(readFileSync(file, 'utf8')).not.toContain(renewed);

@@ -21,6 +21,7 @@ export {
   checkApiToken,
   DEFAULT_API_SCOPES,
   guardsMetrics,
+  MAX_TOKENS_PER_CLIENT,
   MIN_API_TOKEN_LENGTH,
 } from './server/plugins/api-token.js';
 export { checkOriginPolicy, type OriginPolicy } from './server/plugins/origins.js';
@@ -38,6 +39,7 @@ export {
   newApiToken,
   parseApiTokens,
   removeApiClient,
+  retireOldApiToken,
   rotateApiToken,
 } from './server/token-file.js';
 export { type TritonOptions, tritonConfig, writeTritonRepository } from './triton.js';

@@ -231,6 +231,21 @@ describe('a token per client', () => {
     expect(() => server.hcr.updateCredentials({ apiToken: [] })).toThrow(/list of API tokens is empty/);
     expect((await model(renewed)).statusCode).toBe(200);
   });
+
+  it('takes both tokens of a client moving to a new one, both as that client, then the new one alone', async () => {
+    const next = 'n3xtn3xtn3xtn3xtn3xtn3xt';
+    const phone = { name: 'phone', token: PHONE };
+    server.hcr.updateCredentials({ apiToken: [phone, { name: 'phone', token: next }] });
+    log.length = 0;
+    expect((await model(PHONE)).statusCode).toBe(200);
+    expect((await model(next)).statusCode).toBe(200);
+    expect((await model(next)).json().client).toEqual({ name: 'phone', scopes: ['read', 'collect'] });
+    const lines = log.filter((l) => l.msg === 'request' && l.route === '/v1/model');
+    expect(lines.map((l) => l.client)).toEqual(['phone', 'phone', 'phone']);
+    server.hcr.updateCredentials({ apiToken: [{ name: 'phone', token: next }] });
+    expect((await model(PHONE)).json().error.code).toBe('TOKEN_INVALID');
+    expect((await model(next)).statusCode).toBe(200);
+  });
 });
 
 describe('scopes: a token that may read, or collect examples', () => {
@@ -375,7 +390,14 @@ describe('an API token file', () => {
       ['', /^tokens\.txt holds no API token\.$/],
       ['# only a comment\n', /holds no API token/],
       [`scanner ${A} read extra\n`, /^tokens\.txt line 1 has 4 fields\.$/],
-      [`a ${A}\na ${B}\n`, /^tokens\.txt: Two API tokens are named a\.$/],
+      [
+        `a ${A}\na ${B} read\n`,
+        /^tokens\.txt: Client a has two tokens of different scopes \(read,collect and read\)\.$/,
+      ],
+      [
+        `a ${A}\na ${B}\na ${'c'.repeat(20)}\n`,
+        /^tokens\.txt: Client a has 3 tokens; a client holds at most two/,
+      ],
       [`a ${A}\nb ${A}\n`, /^tokens\.txt: Client b has the same token as another client\.$/],
       [`a ${A}\nb short\n`, /^tokens\.txt: Client b: The API token has 5 characters/],
       [`sc@nner ${A}\n`, /^tokens\.txt: The API client name "sc@nner" is not allowed\.$/],

@@ -119,7 +119,7 @@ describe('hcr serve', () => {
     const twice = join(dir, 'twice-named');
     await writeFile(
       twice,
-      '# two clients\nscanner c0ffee00c0ffee00c0ffee00c0ffee00\nscanner 0123456789abcdef0123\n',
+      '# two clients\nscanner c0ffee00c0ffee00c0ffee00c0ffee00\nscanner 0123456789abcdef0123 read\n',
     );
     const cases: [string[], Record<string, string>, RegExp][] = [
       [
@@ -132,7 +132,11 @@ describe('hcr serve', () => {
         {},
         /--api-token-file .*short-token: The API token has 7 characters; at least 16/,
       ],
-      [['--api-token-file', twice], {}, /--api-token-file .*twice-named: Two API tokens are named scanner/],
+      [
+        ['--api-token-file', twice],
+        {},
+        /--api-token-file .*twice-named: Client scanner has two tokens of different scopes/,
+      ],
       [[], { HCR_API_TOKEN: '' }, /HCR_API_TOKEN: The API token has 0 characters/],
       [[], { HCR_API_TOKEN: 'a token with spaces in it' }, /HCR_API_TOKEN: The API token holds spaces/],
     ];

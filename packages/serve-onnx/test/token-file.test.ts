@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addApiClient, newApiToken, parseApiTokens, removeApiClient, rotateApiToken } from '../src/index.js';
+import {
+  addApiClient,
+  newApiToken,
+  parseApiTokens,
+  removeApiClient,
+  retireOldApiToken,
+  rotateApiToken,
+} from '../src/index.js';
 
 const A = 'aaaaaaaaaaaaaaaaaaaa';
 const B = 'bbbbbbbbbbbbbbbbbbbb';
@@ -45,6 +52,37 @@ describe('editing an API token file', () => {
     );
   });
 
+  it('rotates without a refused request: --keep-old adds the new token after the old, retire drops the old', () => {
+    const file = `# hall A\nscanner ${A} read\nphone ${B}\n`;
+    const started = rotateApiToken(file, 'scanner', 'f', { keepOld: true });
+    expect(started.text).toBe(`# hall A\nscanner ${A} read\nscanner ${started.token} read\nphone ${B}\n`);
+    // both tokens are the client's, with its scopes
+    expect(parseApiTokens(started.text, 'f')).toEqual([
+      { name: 'scanner', token: A, scopes: ['read'] },
+      { name: 'scanner', token: started.token, scopes: ['read'] },
+      { name: 'phone', token: B },
+    ]);
+    expect(() => rotateApiToken(started.text, 'scanner', 'f', { keepOld: true })).toThrow(
+      expect.objectContaining({
+        problem: 'Client scanner of f holds two tokens already: a rotation is under way.',
+      }),
+    );
+    const done = retireOldApiToken(started.text, 'scanner', 'f');
+    expect(done).toBe(`# hall A\nscanner ${started.token} read\nphone ${B}\n`);
+    expect(() => retireOldApiToken(done, 'scanner', 'f')).toThrow(
+      expect.objectContaining({
+        problem: 'Client scanner of f holds one token: there is no old one to retire.',
+      }),
+    );
+    // a plain rotation in the middle of one leaves the client one new token; remove takes both
+    const again = rotateApiToken(started.text, 'scanner', 'f');
+    expect(again.text).toBe(`# hall A\nscanner ${again.token} read\nphone ${B}\n`);
+    expect(removeApiClient(started.text, 'scanner', 'f')).toBe(`# hall A\nphone ${B}\n`);
+    expect(() => removeApiClient(started.text.replace(`phone ${B}\n`, ''), 'scanner', 'f')).toThrow(
+      /only client of f/,
+    );
+  });
+
   it('refuses a name taken, a name it lacks, the last client, and a file it cannot read, naming the file', () => {
     expect(() => addApiClient(`desk ${A}\n`, { name: 'desk' }, 'tokens')).toThrow(
       expect.objectContaining({ code: 'BAD_OPTIONS', problem: 'tokens already has a client named desk.' }),
@@ -58,8 +96,8 @@ describe('editing an API token file', () => {
     );
     expect(() => removeApiClient(`desk ${A}\n`, 'desk', 'tokens')).toThrow(/only client of tokens/);
     // a file already wrong is said so, not made worse
-    expect(() => addApiClient(`desk ${A}\ndesk ${B}\n`, { name: 'x' }, 'tokens')).toThrow(
-      /Two API tokens are named desk/,
+    expect(() => addApiClient(`desk ${A}\ndesk ${B} metrics\n`, { name: 'x' }, 'tokens')).toThrow(
+      /Client desk has two tokens of different scopes/,
     );
   });
 });

@@ -117,35 +117,80 @@ export function addApiClient(
 
 /**
  * The token file with a new token for the client `name` (for a token that leaked, or is due): `{ text, token }`.
- * Its name, scopes and place in the file are kept, so its log lines, metrics and rate limit go on under that name;
- * the old token is refused from the next reload on. An unnamed line is given the name it had.
+ * Its name, scopes and place in the file are kept, so its log lines, metrics and rate limit go on under that name.
+ * The old token is refused from the next reload on; with `keepOld` it stays valid beside the new one (a line of
+ * the same client after it) until `retireOldApiToken`, so the client can move to the new one without a refused
+ * request. An unnamed line is given the name it had.
  */
-export function rotateApiToken(text: string, name: string, source: string): { text: string; token: string } {
+export function rotateApiToken(
+  text: string,
+  name: string,
+  source: string,
+  { keepOld = false }: { keepOld?: boolean } = {},
+): { text: string; token: string } {
   const found = tokenLines(text, source);
-  const client = clientNamed(found, name, source);
+  const held = linesOf(found, name, source);
+  if (keepOld && held.length > 1)
+    throw new HcrError(
+      'BAD_OPTIONS',
+      `Client ${name} of ${source} holds two tokens already: a rotation is under way.`,
+      {
+        hint: `Retire its old token first (hcr token retire ${name}), once the client sends the new one.`,
+      },
+    );
+  const [first] = held as [TokenLine, ...TokenLine[]];
   const token = newApiToken();
+  const line = lineOf({ name, token, ...(first.scopes && { scopes: first.scopes }) });
   const all = lines(text);
   nameEveryLine(all, found);
-  all[client.index] = lineOf({ name, token, ...(client.scopes && { scopes: client.scopes }) });
+  if (keepOld) all.splice(first.index + 1, 0, line);
+  else {
+    // every token of the client goes (a rotation under way too): it holds the new one alone
+    all[first.index] = line;
+    for (const extra of held.slice(1).reverse()) all.splice(extra.index, 1);
+  }
   checked(tokenLines(all.join('\n'), source), source);
   return { text: all.join('\n'), token };
 }
 
-/** The line of the client `name`, or BAD_OPTIONS listing the file's clients. */
-function clientNamed(found: readonly TokenLine[], name: string, source: string): TokenLine {
-  const line = found.find((t) => t.name === name);
-  if (!line)
-    throw new HcrError('BAD_OPTIONS', `${source} has no client named ${name}.`, {
-      hint: `Its clients: ${found.map((t) => t.name).join(', ') || 'none'} (hcr token list).`,
-    });
-  return line;
+/**
+ * The token file with the client `name`'s old token gone, its new one kept (the end of a `keepOld` rotation): the
+ * old one is refused from the next reload on. A client holding one token is BAD_OPTIONS: there is none to retire.
+ */
+export function retireOldApiToken(text: string, name: string, source: string): string {
+  const found = tokenLines(text, source);
+  const held = linesOf(found, name, source);
+  if (held.length < 2)
+    throw new HcrError(
+      'BAD_OPTIONS',
+      `Client ${name} of ${source} holds one token: there is no old one to retire.`,
+      {
+        hint: `hcr token rotate ${name} --keep-old gives it a new token beside the old; hcr token rotate ${name} replaces it.`,
+      },
+    );
+  const all = lines(text);
+  nameEveryLine(all, found);
+  // the older token is the line written first: --keep-old writes the new one after it
+  all.splice(held[0]!.index, 1);
+  checked(tokenLines(all.join('\n'), source), source);
+  return all.join('\n');
 }
 
-/** The token file without the client `name` (its token refused from the next reload on). The last one stays. */
+/** The lines of the client `name` (one, or two during a rotation), or BAD_OPTIONS listing the file's clients. */
+function linesOf(found: readonly TokenLine[], name: string, source: string): TokenLine[] {
+  const held = found.filter((t) => t.name === name);
+  if (held.length === 0)
+    throw new HcrError('BAD_OPTIONS', `${source} has no client named ${name}.`, {
+      hint: `Its clients: ${[...new Set(found.map((t) => t.name))].join(', ') || 'none'} (hcr token list).`,
+    });
+  return held;
+}
+
+/** The token file without the client `name` (its tokens refused from the next reload on). The last one stays. */
 export function removeApiClient(text: string, name: string, source: string): string {
   const found = tokenLines(text, source);
-  const gone = clientNamed(found, name, source);
-  if (found.length === 1)
+  const gone = linesOf(found, name, source);
+  if (found.every((t) => t.name === name))
     throw new HcrError(
       'BAD_OPTIONS',
       `${name} is the only client of ${source}: without it the server refuses to start.`,
@@ -155,7 +200,7 @@ export function removeApiClient(text: string, name: string, source: string): str
     );
   const all = lines(text);
   nameEveryLine(all, found);
-  all.splice(gone.index, 1);
+  for (const line of [...gone].reverse()) all.splice(line.index, 1);
   checked(tokenLines(all.join('\n'), source), source);
   return all.join('\n');
 }

@@ -41,6 +41,9 @@ export function guardsMetrics(clients: readonly Pick<ApiClient, 'scopes'>[]): bo
   return clients.some((c) => c.scopes?.includes('metrics') === true);
 }
 
+/** A client's tokens at most: one, and a second while it moves to a new one (a rotation without refusals). */
+export const MAX_TOKENS_PER_CLIENT = 2;
+
 export const MAKE_ONE = 'Make one with `openssl rand -hex 32` (or `hcr token add <client> --file <tokens>`).';
 const CLIENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -68,8 +71,9 @@ export function checkApiToken(token: unknown): string {
 
 /**
  * The clients a server takes, checked: at least one, each token as checkApiToken asks, names of letters, digits,
- * `.`, `_` and `-` (they go into logs and metric labels), no name and no token twice. `source` (a file, an
- * environment variable) starts each refusal's message, saying where the tokens came from.
+ * `.`, `_` and `-` (they go into logs and metric labels), no token twice. A name comes once, or twice with the same
+ * scopes: a client's old and new token while a rotation is under way (`hcr token rotate --keep-old`). `source` (a
+ * file, an environment variable) starts each refusal's message, saying where the tokens came from.
  */
 export function checkApiClients(tokens: ApiTokens, source?: string): ApiClient[] {
   if (source === undefined) return checkClients(tokens);
@@ -87,7 +91,7 @@ function checkClients(tokens: ApiTokens): ApiClient[] {
     throw new HcrError('BAD_OPTIONS', 'The list of API tokens is empty: every request would be refused.', {
       hint: `Give at least one token. ${MAKE_ONE}`,
     });
-  const names = new Set<string>();
+  const names = new Map<string, string>(); // name -> its scopes, as written out
   const seen = new Set<string>();
   for (const { name, token, scopes } of clients) {
     if (typeof name !== 'string' || !CLIENT_NAME.test(name))
@@ -111,15 +115,30 @@ function checkClients(tokens: ApiTokens): ApiClient[] {
       if (!(e instanceof HcrError) || clients.length === 1) throw e;
       throw new HcrError(e.code, `Client ${name}: ${e.problem}`, { hint: e.hint });
     }
-    if (names.has(name))
-      throw new HcrError('BAD_OPTIONS', `Two API tokens are named ${name}.`, {
-        hint: 'Give each client a name of its own: the log and the rate limits tell clients apart by it.',
-      });
+    const may = (scopes ?? DEFAULT_API_SCOPES).join(',');
+    const before = names.get(name);
+    const held = before === undefined ? 1 : clients.filter((c) => c.name === name).length;
+    if (held > MAX_TOKENS_PER_CLIENT)
+      throw new HcrError(
+        'BAD_OPTIONS',
+        `Client ${name} has ${held} tokens; a client holds at most two, its old and new one during a rotation.`,
+        {
+          hint: `Give each client a name of its own (the log and the rate limits tell clients apart by it), or retire the old token (hcr token retire ${name}).`,
+        },
+      );
+    if (before !== undefined && before !== may)
+      throw new HcrError(
+        'BAD_OPTIONS',
+        `Client ${name} has two tokens of different scopes (${before} and ${may}).`,
+        {
+          hint: 'Give each client a name of its own: the log and the rate limits tell clients apart by it; two tokens of one client (a rotation) have the same scopes.',
+        },
+      );
     if (seen.has(token))
       throw new HcrError('BAD_OPTIONS', `Client ${name} has the same token as another client.`, {
         hint: `Give each client a token of its own. ${MAKE_ONE}`,
       });
-    names.add(name);
+    names.set(name, may);
     seen.add(token);
   }
   return clients;
