@@ -18,6 +18,7 @@ import {
 } from './classes.js';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
 import { openSession, resolveTuning, type SessionTuning } from './onnx/session.js';
+import { checkModelOption, lifecycle, notAnInput } from './reader/lifecycle.js';
 import { judgeInput } from './verdict.js';
 import { InferenceThread } from './workers/inference-thread.js';
 import { PreparePool, type PreparePoolOptions } from './workers/pool.js';
@@ -121,6 +122,7 @@ export async function prepareInput(
     if (input.length === PIXELS && !looksLikeImageFile(input)) return pixelsOfPage(input, opts);
     return prepareImage(input, opts);
   }
+  if (typeof input !== 'object' || input === null) throw notAnInput(input);
   if ('image' in input) return prepareImage(input.image, opts);
   if ('pixels' in input) return pixelsOfPage(input.pixels, opts);
   throw new HcrError('BAD_INPUT', 'Unrecognised input.', {
@@ -143,6 +145,7 @@ function pixelsOfPage(pixels: ArrayLike<number>, opts?: PreprocessOptions): Prep
 }
 
 export async function createRecognizer(opts: RecognizerOptions): Promise<Recognizer> {
+  checkModelOption(opts?.model, 'createRecognizer', 'MODEL_MISSING');
   const bytes = typeof opts.model === 'string' ? await readModelFile(opts.model) : opts.model;
   const info = inspectModel(bytes, typeof opts.model === 'string' ? basename(opts.model, '.onnx') : 'model');
   const tuning = resolveTuning(opts);
@@ -221,7 +224,16 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     return single ? preds[0]! : preds;
   }
 
-  await infer([new Uint8Array(PIXELS)]); // warm-up: first-run allocations happen before traffic
+  const release = async () => {
+    await thread?.close();
+    await session?.release();
+  };
+  // warm-up: first-run allocations happen before traffic (a model that cannot run is released, not leaked)
+  await infer([new Uint8Array(PIXELS)]).catch(async (e) => {
+    await release();
+    throw e;
+  });
+  const life = lifecycle('recognizer', 'createRecognizer');
   const pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers, opts.preparePool) : undefined;
   const inlineSmall = opts.inlineSmallImages ?? availableParallelism() <= 2;
   const prepare = (input: RecognizerInput, po?: PreprocessOptions): Promise<PreparedCharacter> => {
@@ -235,19 +247,19 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
   return {
     info,
     tuning,
-    recognize: recognize as Recognizer['recognize'],
+    recognize: ((input, ro) => life.run(() => recognize(input, ro))) as Recognizer['recognize'],
     prepareWorkers: pool?.size ?? 0,
     get preparing() {
       return pool?.pending ?? 0;
     },
-    prepare,
-    infer,
+    prepare: (input, po) => life.run(() => prepare(input, po)),
+    infer: (images) => life.run(() => infer(images)),
     rank,
-    close: async () => {
-      await pool?.close();
-      await thread?.close();
-      await session?.release();
-    },
+    close: () =>
+      life.close(async () => {
+        await pool?.close();
+        await release();
+      }),
   };
 }
 
@@ -267,6 +279,7 @@ export function imageBytes(input: RecognizerInput): Uint8Array | undefined {
   if (input instanceof Float32Array || Array.isArray(input)) return undefined;
   if (input instanceof Uint8Array)
     return input.length === PIXELS && !looksLikeImageFile(input) ? undefined : input;
+  if (typeof input !== 'object' || input === null) return undefined; // prepareInput says why
   if ('image' in input) return input.image;
   return undefined;
 }

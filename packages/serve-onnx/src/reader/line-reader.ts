@@ -14,6 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
 import { openSession, type SessionTuning } from '../onnx/session.js';
 import type { PreparePoolOptions } from '../workers/pool.js';
+import { checkModelOption, lifecycle, notAnInput } from './lifecycle.js';
 import { PreparePool, prepareLineInPool, prepareTextLinesInPool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
@@ -150,6 +151,7 @@ function isPrepared(x: LineInput): x is PreparedLine {
 }
 
 export async function createLineReader(opts: LineReaderOptions): Promise<LineReader> {
+  checkModelOption(opts?.model, 'createLineReader', 'READER_MISSING', true);
   const sources = Array.isArray(opts.model) ? opts.model : [opts.model as string | Uint8Array];
   if (sources.length === 0)
     throw new HcrError('READER_MISSING', 'createLineReader was given an empty list of readers.', {
@@ -190,10 +192,17 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
           id: members.map((m) => m.id).join('+'),
           readers: members.flatMap((m) => m.readers),
         };
-  const compiler = new ReadOptionsCompiler(
-    info.alphabet,
-    compileLexicons(opts.lexicons ?? {}, info.alphabet),
-  );
+  const release = async () => {
+    for (const s of sessions) await s.release();
+  };
+  let lexicons: ReturnType<typeof compileLexicons>;
+  try {
+    lexicons = compileLexicons(opts.lexicons ?? {}, info.alphabet);
+  } catch (e) {
+    await release(); // the sessions are open: a bad word list must not leak them
+    throw e;
+  }
+  const compiler = new ReadOptionsCompiler(info.alphabet, lexicons);
   const lexiconNames = Object.keys(opts.lexicons ?? {});
   const lut = pixelLookupTable(info.normalisation);
   const { height, stride, minWidth } = info.reader;
@@ -268,6 +277,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     limits?: Partial<LineLimits>,
     signal?: AbortSignal,
   ): Promise<PreparedLine | PreparedTextLine> => {
+    if (typeof input !== 'object' || input === null) return Promise.reject(notAnInput(input));
     if (isPrepared(input)) return Promise.resolve(input);
     const bytes = input instanceof Uint8Array ? input : input.image;
     const lim = { ...opts.limits, ...limits };
@@ -326,7 +336,11 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
       pixels: new Uint8Array(128 * height),
       source: { format: 'raw', width: 128, height },
     },
-  ]); // warm-up
+  ]).catch(async (e) => {
+    await release(); // warm-up: a reader that cannot run is released, not leaked
+    throw e;
+  });
+  const life = lifecycle('line reader', 'createLineReader');
 
   return {
     info,
@@ -337,18 +351,20 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
       return pool?.pending ?? 0;
     },
     lexiconNames,
-    read: read as LineReader['read'],
-    prepare: prepare as LineReader['prepare'],
-    readLines,
-    readPreparedLines,
-    prepareLines,
+    read: ((input, ro) => life.run(() => read(input, ro))) as LineReader['read'],
+    prepare: ((input, limits, signal) =>
+      life.run(() => prepare(input, limits, signal))) as LineReader['prepare'],
+    readLines: (image, ro, limits) => life.run(() => readLines(image, ro, limits)),
+    readPreparedLines: (lines, ro) => life.run(() => readPreparedLines(lines, ro)),
+    prepareLines: (image, limits, signal) => life.run(() => prepareLines(image, limits, signal)),
     compile: (ro) => compiler.compile(ro),
-    infer,
+    infer: (lines) => life.run(() => infer(lines)),
     decode,
-    close: async () => {
-      await pool?.close();
-      for (const s of sessions) await s.release();
-    },
+    close: () =>
+      life.close(async () => {
+        await pool?.close();
+        await release();
+      }),
   };
 }
 

@@ -47,11 +47,30 @@ export type Lexicons = ReadonlyMap<string, { automaton: SymbolAutomaton; words: 
 /** Compiles `createLineReader({ lexicons })`: every list non-empty, names simple. */
 export function compileLexicons(lists: Record<string, readonly string[]>, alphabet: LineAlphabet): Lexicons {
   const out = new Map<string, { automaton: SymbolAutomaton; words: readonly string[] }>();
+  if (typeof lists !== 'object' || lists === null || Array.isArray(lists))
+    throw new HcrError(
+      'LEXICON_INVALID',
+      `lexicons must be an object of named word lists, got ${Array.isArray(lists) ? 'an array' : typeof lists === 'string' ? 'a string' : String(lists)}.`,
+      {
+        hint: "Pass e.g. lexicons: { surnames: ['MARTIN', 'DUPONT'] } (or loadLexicons(['surnames=surnames.txt'])).",
+      },
+    );
   for (const [name, words] of Object.entries(lists)) {
     if (!/^[A-Za-z0-9_.-]+$/.test(name))
       throw new HcrError('LEXICON_INVALID', `The lexicon name '${name}' is not a simple name.`, {
         hint: 'Use letters, digits, _ . or - (e.g. --lexicon surnames=surnames.txt).',
       });
+    const bad = Array.isArray(words) ? words.findIndex((w) => typeof w !== 'string') : 0;
+    if (bad !== -1)
+      throw new HcrError(
+        'LEXICON_INVALID',
+        Array.isArray(words)
+          ? `The lexicon '${name}' holds ${String(words[bad])} at index ${bad}, not a word (a string).`
+          : `The lexicon '${name}' is ${typeof words === 'string' ? 'a string' : typeof words === 'object' && words !== null ? 'an object' : String(words)}, not an array of words.`,
+        {
+          hint: `Pass an array of strings, one word per entry: lexicons: { ${name}: ['MARTIN', 'DUPONT'] }.`,
+        },
+      );
     const list = words.map((w) => w.trim()).filter((w) => w.length > 0);
     if (list.length === 0)
       throw new HcrError('LEXICON_EMPTY', `The lexicon '${name}' has no words.`, {

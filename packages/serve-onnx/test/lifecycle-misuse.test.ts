@@ -1,0 +1,132 @@
+import { HcrError } from '@hcr/core';
+import * as ort from 'onnxruntime-node';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createLineReader, createRecognizer } from '../src/index.js';
+import { FIXTURE_MODEL } from './support/models.js';
+import { RANDOM_READER } from './support/paths.js';
+
+/** The HcrError a call fails with (its code), or a test failure naming what came instead. */
+async function failure(p: Promise<unknown>): Promise<HcrError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(HcrError);
+    expect((e as HcrError).hint).toBeTruthy();
+    return e as HcrError;
+  }
+  throw new Error('expected an HcrError');
+}
+
+const line = () => ({
+  width: 128,
+  height: 32,
+  pixels: new Uint8Array(128 * 32),
+  source: { format: 'raw' as const, width: 128, height: 32 },
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('createRecognizer misuse', () => {
+  it('close() twice resolves; a call after close() is CLOSED, not onnxruntime\'s "Session already disposed"', async () => {
+    const rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    await rec.close();
+    await expect(rec.close()).resolves.toBeUndefined();
+    const e = await failure(rec.recognize(new Uint8Array(784)));
+    expect(e.code).toBe('CLOSED');
+    expect(e.message).toMatch(/createRecognizer/);
+    expect((await failure(rec.infer([new Uint8Array(784)]))).code).toBe('CLOSED');
+  });
+
+  it('close() during a recognize waits for it: the call answers, then the model is released', async () => {
+    const rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    const batch = Array.from({ length: 8 }, () => new Uint8Array(784));
+    const reading = rec.recognize(batch);
+    const closing = rec.close();
+    await expect(reading).resolves.toHaveLength(8);
+    await closing;
+  });
+
+  it('a path or null given as an image is BAD_INPUT saying to pass the bytes', async () => {
+    const rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    try {
+      const e = await failure(rec.recognize('seven.png' as never));
+      expect(e.code).toBe('BAD_INPUT');
+      expect(e.message).toMatch(/'seven\.png'.*readFile/);
+      expect((await failure(rec.recognize([null as never]))).code).toBe('BAD_INPUT');
+    } finally {
+      await rec.close();
+    }
+  });
+
+  it('no model is MODEL_MISSING naming the option', async () => {
+    const e = await failure(createRecognizer({} as never));
+    expect(e.code).toBe('MODEL_MISSING');
+    expect(e.message).toMatch(/createRecognizer was given no model/);
+    expect((await failure((createRecognizer as (o?: unknown) => Promise<unknown>)())).code).toBe(
+      'MODEL_MISSING',
+    );
+  });
+});
+
+describe('createLineReader misuse', () => {
+  it('close() twice resolves; read, readLines, prepare and infer after close() are CLOSED', async () => {
+    const reader = await createLineReader({ model: RANDOM_READER, intraOpThreads: 1 });
+    await reader.close();
+    await expect(reader.close()).resolves.toBeUndefined();
+    const e = await failure(reader.read(line()));
+    expect(e.code).toBe('CLOSED');
+    expect(e.message).toMatch(/createLineReader/);
+    expect((await failure(reader.readLines(new Uint8Array(10)))).code).toBe('CLOSED');
+    expect((await failure(reader.prepare(line()))).code).toBe('CLOSED');
+    expect((await failure(reader.infer([line()]))).code).toBe('CLOSED');
+  });
+
+  it('close() during a read waits for it', async () => {
+    const reader = await createLineReader({ model: RANDOM_READER, intraOpThreads: 1 });
+    const reading = reader.read([line(), line(), line()]);
+    const closing = reader.close();
+    await expect(reading).resolves.toHaveLength(3);
+    await closing;
+  });
+
+  it('a path given as an image is BAD_INPUT', async () => {
+    const reader = await createLineReader({ model: RANDOM_READER, intraOpThreads: 1 });
+    try {
+      expect((await failure(reader.read('name.jpg' as never))).code).toBe('BAD_INPUT');
+      expect((await failure(reader.read([undefined as never]))).code).toBe('BAD_INPUT');
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('malformed lexicons are LEXICON_INVALID naming the list, and the opened session is released', async () => {
+    const release = vi.spyOn(
+      (ort.InferenceSession as unknown as { prototype: ort.InferenceSession }).prototype,
+      'release',
+    );
+    const cases: [unknown, RegExp][] = [
+      [['MARTIN'], /lexicons must be an object of named word lists, got an array/],
+      ['MARTIN', /got a string/],
+      [{ surnames: 'MARTIN' }, /'surnames' is a string, not an array of words/],
+      [{ surnames: null }, /'surnames' is null/],
+      [{ surnames: ['MARTIN', 7] }, /'surnames' holds 7 at index 1/],
+    ];
+    for (const [lexicons, message] of cases) {
+      release.mockClear();
+      const e = await failure(
+        createLineReader({ model: RANDOM_READER, intraOpThreads: 1, lexicons: lexicons as never }),
+      );
+      expect(e.code).toBe('LEXICON_INVALID');
+      expect(e.message).toMatch(message);
+      expect(release).toHaveBeenCalledTimes(1);
+    }
+  });
+
+  it('no model is READER_MISSING naming the option', async () => {
+    const e = await failure(createLineReader({ model: undefined as never }));
+    expect(e.code).toBe('READER_MISSING');
+    expect(e.message).toMatch(/createLineReader was given no model/);
+  });
+});
