@@ -1,7 +1,7 @@
 import { distance } from 'fastest-levenshtein';
 import { OnnxProtoError } from './errors.js';
 import { int64Problem } from './int64.js';
-import { type FieldPlan, type MessagePlan, pathText } from './wire.js';
+import { type FieldPlan, MAX_DEPTH, type MessagePlan, pathText } from './wire.js';
 
 /** Where decodeModel notes the fields it skipped (see proto.ts), read here to refuse losing them. */
 export const UNKNOWN_FIELDS: unique symbol = Symbol.for('@hcr/onnx-proto.unknownFields') as never;
@@ -44,17 +44,23 @@ export function checkModelObject(model: unknown, plan: MessagePlan, unknown: str
     throw new OnnxProtoError('ONNX_INVALID_MODEL', `encodeModel: ${problem}.`);
   };
   const here = (name: string, i?: number) => pathText(i === undefined ? [...path, name] : [...path, name, i]);
+  let depth = 0; // messages open, bounded as decodeModel bounds them: an object that holds itself ends here
 
   const value = (v: unknown, field: FieldPlan, i?: number): void => {
     const where = here(field.name, i);
     if (field.message) {
       if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v))
         fail(`${where} must be a ${field.type} object, not ${describe(v)}`);
+      if (++depth > MAX_DEPTH)
+        fail(
+          `${where.length > 200 ? `${where.slice(0, 200)}...` : where} nests messages more than ${MAX_DEPTH} deep (a graph attribute holding its own graph?)`,
+        );
       path.push(field.name);
       if (i !== undefined) path.push(i);
       message(v as Record<string, unknown>, field.message);
       if (i !== undefined) path.pop();
       path.pop();
+      depth--;
     } else if (field.int64) {
       const problem = int64Problem(v, field.int64);
       if (problem) fail(`${where} is ${problem}`);

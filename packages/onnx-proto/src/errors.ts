@@ -1,6 +1,6 @@
 /** What went wrong, for callers that branch on it (the message says it for people). */
 export type OnnxProtoErrorCode =
-  /** The bytes are not an ONNX ModelProto: empty, cut short, not protobuf, or a model without a graph. */
+  /** The bytes are not an ONNX ModelProto: not bytes at all, empty, cut short, not protobuf, or a model without a graph. */
   | 'ONNX_MALFORMED'
   /** `encodeModel` of a decoded model holding fields the schema does not know (see `unknownFields`). */
   | 'ONNX_UNKNOWN_FIELDS'

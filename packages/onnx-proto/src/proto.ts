@@ -140,7 +140,10 @@ export function decodeModel(bytes: Uint8Array): ModelProtoObject {
 /** The walk of `checkMessage` over a ModelProto, after refusing what is no protobuf at all. */
 function checkModelBytes(bytes: Uint8Array, fn: string, shallow?: ReadonlySet<string>): UnknownField[] {
   if (!(bytes instanceof Uint8Array))
-    throw new TypeError(`${fn} takes the file's bytes as a Uint8Array (or Buffer), not ${typeof bytes}.`);
+    throw new OnnxProtoError(
+      'ONNX_MALFORMED',
+      `${fn} takes the file's bytes as a Uint8Array (or Buffer), not ${(bytes as unknown) instanceof ArrayBuffer ? 'an ArrayBuffer (wrap it: new Uint8Array(buffer))' : bytes === null ? 'null' : typeof bytes}.`,
+    );
   if (bytes.length === 0)
     throw new OnnxProtoError('ONNX_MALFORMED', 'not an ONNX ModelProto: the input is empty (0 bytes)', {
       offset: 0,

@@ -103,7 +103,7 @@ export function describeUnknown(u: UnknownField): string {
 }
 
 /** protobufjs' nesting limit (messages inside messages), which the walk enforces first. */
-const MAX_DEPTH = 100;
+export const MAX_DEPTH = 100;
 /** Unknown fields listed at most (a hostile file may hold millions). */
 const MAX_UNKNOWN = 1000;
 
