@@ -64,6 +64,7 @@ export async function verifyExport(
   bytes: Uint8Array,
   opts: VerifyOptions = {},
 ): Promise<VerifyResult> {
+  checkVerifyOptions(loaded, opts);
   const tolerance = opts.tolerance ?? 1e-4;
   const samples = opts.samples ?? 32;
   const shapes = inputShapesOf(loaded);
@@ -201,6 +202,45 @@ function defaultSizes(loaded: LoadedModel): readonly number[] {
   const min = loaded.metadata?.task === 'line' ? (loaded.metadata.reader?.minWidth ?? 1) : 1;
   const sizes = VERIFY_SIZES.filter((s) => s >= min);
   return sizes.length ? sizes : [min];
+}
+
+/** Most random samples a check runs (each is one input of the model, in tfjs and in onnxruntime). */
+const MAX_VERIFY_SAMPLES = 4096;
+
+/**
+ * The options, before any work: a NaN tolerance failed every check in silence (|diff| <= NaN is false),
+ * samples 0 was reported as tfjs failing to run the model, a negative count or real inputs of the wrong
+ * size came out as tfjs RangeErrors.
+ */
+function checkVerifyOptions(loaded: LoadedModel, opts: VerifyOptions): void {
+  const bad = (problem: string, hint: string): never => {
+    throw new HcrError('BAD_OPTION', `verifyExport: ${problem}.`, { hint });
+  };
+  if (loaded?.format !== 'layers-model' && loaded?.format !== 'graph-model')
+    bad(
+      `the model is ${loaded === null || typeof loaded !== 'object' ? String(loaded) : 'not a LoadedModel'}`,
+      'Pass what loadTfjsModel(path) returns (or the `loaded` of exportModelFile).',
+    );
+  if (typeof opts !== 'object' || opts === null)
+    bad(`the options are ${String(opts)}`, 'Pass an object such as { tolerance: 1e-4 }, or leave it out.');
+  const { tolerance, samples, realInputs } = opts;
+  if (tolerance !== undefined && !(typeof tolerance === 'number' && tolerance >= 0 && tolerance < Infinity))
+    bad(`tolerance ${String(tolerance)} is not a number >= 0`, 'Pass e.g. tolerance: 1e-4 (the default).');
+  if (samples !== undefined && !(Number.isInteger(samples) && samples >= 1 && samples <= MAX_VERIFY_SAMPLES))
+    bad(
+      `samples ${String(samples)} is not an integer from 1 to ${MAX_VERIFY_SAMPLES}`,
+      'Pass e.g. samples: 32 (the default).',
+    );
+  if (realInputs !== undefined) {
+    const shape = inputShapesOf(loaded)[0]?.slice(1) ?? [];
+    const size = shape.reduce<number>((a, d) => a * (d ?? Number.NaN), 1);
+    const { x, n } = realInputs;
+    if (!(x instanceof Float32Array) || !Number.isInteger(n) || n < 1 || x.length !== n * size)
+      bad(
+        `realInputs holds ${x instanceof Float32Array ? `${x.length} values` : 'no Float32Array'} for n = ${String(n)} inputs of [${shape.map((d) => d ?? '?').join(', ')}]${Number.isNaN(size) ? ' (an input of unknown size)' : ` (${Number.isInteger(n) ? n * size : '?'} values)`}`,
+        'Pass { x, n, label } with x a Float32Array of n inputs in TF layout, one after another.',
+      );
+  }
 }
 
 function checkSizes(sizes: readonly number[]): readonly number[] {
