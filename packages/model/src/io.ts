@@ -130,7 +130,10 @@ export function fileLoadHandler(dir: string): tf.io.IOHandler {
         text = await readFile(file, 'utf8');
       } catch (e) {
         throw new HcrError('MODEL_MISSING', `Cannot read ${file}: ${(e as Error).message}.`, {
-          hint: 'Train a model first (`hcr train`) or pass the directory of a saved model.',
+          hint:
+            (e as NodeJS.ErrnoException).code === 'ENOTDIR'
+              ? `${abs} is a file: pass the directory that holds model.json, weights.bin and metadata.json.`
+              : 'Train a model first (`hcr train`) or pass the directory of a saved model.',
         });
       }
       const modelJson = parseModelJson(file, text);
@@ -267,7 +270,24 @@ export async function saveModel(
 
 /** Loads a model saved by `saveModel` (plain tf.loadLayersModel with our file handler). */
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {
-  return tfl.loadLayersModel(fileLoadHandler(dir));
+  try {
+    return await tfl.loadLayersModel(fileLoadHandler(dir));
+  } catch (e) {
+    if (e instanceof HcrError) throw e;
+    // tfjs' own errors (a layer class it does not know: "Unknown layer: X") name neither the file nor a fix
+    const msg = ((e as Error).message ?? String(e)).split('\n')[0]!.replace(/ This may be due to.*$/, '');
+    const unknown = /^Unknown layer/.test(msg);
+    throw new HcrError(
+      unknown ? 'UNKNOWN_LAYER' : 'MODEL_JSON_INVALID',
+      `tfjs cannot build ${join(resolve(dir), MODEL_JSON)}: ${msg}`,
+      {
+        hint: unknown
+          ? 'The model uses a layer tfjs does not know (custom, Python-only, or a damaged model.json): load the directory its training run wrote (`hcr train`), or replace the layer with a built-in one.'
+          : 'Check that model.json and its weight shards come from the same save, or re-train (`hcr train`).',
+        cause: e,
+      },
+    );
+  }
 }
 
 /**
