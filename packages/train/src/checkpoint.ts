@@ -118,8 +118,9 @@ async function readStored(dir: string): Promise<Stored> {
       hint: 'Resume a run that has written a checkpoint (`hcr train --resume <run>`), or start a new run without --resume.',
     });
   }
+  let stored: Stored;
   try {
-    return JSON.parse(text);
+    stored = JSON.parse(text);
   } catch (e) {
     // Written, then damaged (a full disk, a copy cut short): the run is there but cannot continue.
     throw new HcrError(
@@ -130,6 +131,46 @@ async function readStored(dir: string): Promise<Stored> {
       },
     );
   }
+  // Valid JSON but not a checkpoint's (edited, or another file in its place): a TypeError further on otherwise.
+  const lengths = (stored as Partial<Stored> | null)?.lengths;
+  const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+  if (
+    typeof stored !== 'object' ||
+    stored === null ||
+    Array.isArray(stored) ||
+    !isCount(lengths?.params) ||
+    !isCount(lengths?.state)
+  )
+    throw new HcrError(
+      'CHECKPOINT_CORRUPT',
+      `Checkpoint file ${file} is not a checkpoint's state (it records no tensor lengths).`,
+      { hint: startOver(dir) },
+    );
+  return stored;
+}
+
+/** The float32 values of a checkpoint's tensor file: CHECKPOINT_CORRUPT when missing or cut mid-value. */
+async function readTensors(dir: string, name: string): Promise<Float32Array> {
+  const file = join(dir, name);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new HcrError(
+      'CHECKPOINT_CORRUPT',
+      `Checkpoint file ${file} cannot be read: ${(e as Error).message}.`,
+      {
+        hint: startOver(dir),
+      },
+    );
+  }
+  if (bytes.length % 4 !== 0)
+    throw new HcrError(
+      'CHECKPOINT_CORRUPT',
+      `Checkpoint file ${file} has ${bytes.length} bytes, not a whole number of float32 values.`,
+      { hint: startOver(dir) },
+    );
+  return floats(bytes);
 }
 
 /** A damaged checkpoint cannot be resumed: the run starts over under its id (without --force: RUN_EXISTS). */
@@ -155,7 +196,7 @@ export async function loadCheckpoint<C = TrainConfig>(
   const dir = join(runDir, CHECKPOINT_DIR);
   const stored = await readStored(dir);
   const { params: p, state: s } = stored.lengths;
-  const all = floats(await readFile(join(dir, TENSORS_BIN)));
+  const all = await readTensors(dir, TENSORS_BIN);
   if (all.length !== 3 * p + s)
     throw new HcrError(
       'CHECKPOINT_CORRUPT',
@@ -173,7 +214,7 @@ export async function loadCheckpoint<C = TrainConfig>(
   let best: BestWeights | undefined;
   if (stored.hasBest) {
     const file = join(dir, BEST_BIN);
-    const b = floats(await readFile(file));
+    const b = await readTensors(dir, BEST_BIN);
     // A short best.bin would restore the best epoch's first layers over the last step's others.
     if (b.length !== p + s)
       throw new HcrError(
