@@ -170,8 +170,25 @@ function prepare(opts: DecodeOptions, alphabet: LineAlphabet): Prepared {
   const fold = opts.classes !== undefined && opts.foldTwins !== false ? twinFold(mask, alphabet) : undefined;
   const automata: SymbolAutomaton[] = [];
   if (opts.pattern !== undefined)
-    automata.push(typeof opts.pattern === 'string' ? cachedPattern(opts.pattern, alphabet) : opts.pattern);
-  if (opts.lexicon !== undefined) automata.push(opts.lexicon);
+    automata.push(
+      typeof opts.pattern === 'string'
+        ? cachedPattern(opts.pattern, alphabet)
+        : automatonOption(
+            'pattern',
+            opts.pattern,
+            'a pattern source or what compilePattern(source, alphabet) returns',
+            "Pass the source, e.g. pattern: '[A-Z]{2}\\d{4}', or compile it once with compilePattern(source, alphabet).",
+          ),
+    );
+  if (opts.lexicon !== undefined)
+    automata.push(
+      automatonOption(
+        'lexicon',
+        opts.lexicon,
+        'what createLexicon(words, alphabet) returns',
+        'A word list is not a lexicon: build it once with createLexicon(words, alphabet) and pass the result for every line.',
+      ),
+    );
   for (const a of automata) checkAutomaton(a, alphabet);
   const lm = opts.languageModel;
   if (lm && lm.alphabetId !== alphabet.id)
@@ -217,6 +234,14 @@ function cachedPattern(src: string, alphabet: LineAlphabet): SymbolAutomaton {
     cache.set(src, p);
   }
   return p;
+}
+
+/** A pattern or lexicon option that is an automaton, or DECODE_OPTION_INVALID (e.g. a word array as lexicon). */
+function automatonOption(name: string, value: unknown, want: string, hint: string): SymbolAutomaton {
+  const a = value as SymbolAutomaton | null;
+  if (typeof a !== 'object' || a === null || typeof a.next !== 'function' || typeof a.accepts !== 'function')
+    throw new HcrError('DECODE_OPTION_INVALID', `${name} must be ${want}, got ${shown(value)}.`, { hint });
+  return a;
 }
 
 function checkAutomaton(a: SymbolAutomaton, alphabet: LineAlphabet): void {

@@ -1,4 +1,5 @@
 import { canonicalLineText, HcrError, type LineAlphabet } from '@hcr/core';
+import { checkWordList } from './lexicon.js';
 
 /**
  * A character n-gram model of words, for soft context: unlike a lexicon it does not forbid a text, it makes
@@ -32,6 +33,7 @@ export function createCharLanguageModel(
   alphabet: LineAlphabet,
   { order = 3, smoothing = 0.5 }: CharLanguageModelOptions = {},
 ): CharLanguageModel {
+  checkWordList(words, 'createCharLanguageModel');
   if (!Number.isInteger(order) || order < 1 || order > 6)
     throw new HcrError('DECODE_OPTION_INVALID', `order must be a whole number from 1 to 6, got ${order}.`, {
       hint: 'Use 3 (trigrams, the default) for names.',

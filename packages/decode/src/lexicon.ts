@@ -1,6 +1,6 @@
 import { canonicalLineText, foldAccents, HcrError, type LineAlphabet } from '@hcr/core';
+import { shown } from './options.js';
 import type { SymbolAutomaton } from './types.js';
-
 /**
  * A word list as a trie automaton: a text is accepted when it is words of the list joined by single spaces or
  * hyphens (compound names such as JEAN-MICHEL are two first names).
@@ -23,6 +23,7 @@ export interface Lexicon extends SymbolAutomaton {
  * `Jean-Michel`). No usable word at all is an HcrError LEXICON_EMPTY.
  */
 export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): Lexicon {
+  checkWordList(words, 'createLexicon');
   const C = alphabet.size;
   const code = new Map(alphabet.symbols.map((s, k) => [s, k] as const).filter(([, k]) => k > 0));
   const space = code.get(' ') ?? -1;
@@ -196,4 +197,21 @@ function caseVariants(word: string, alphabet: LineAlphabet): Set<string> {
   const capitalised = parts((w) => w.charAt(0).toUpperCase() + w.slice(1));
   const titled = parts((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase());
   return new Set([word, capitalised, word.toUpperCase(), titled].map((w) => canonicalLineText(w, alphabet)));
+}
+
+/**
+ * DECODE_INPUT_INVALID for a word list that is one string (iterated, it was a list of single letters: the
+ * lines of a file not yet split) or not iterable at all.
+ */
+export function checkWordList(words: unknown, fn: string): void {
+  if (
+    typeof words === 'string' ||
+    words === null ||
+    typeof (words as Iterable<unknown>)?.[Symbol.iterator] !== 'function'
+  )
+    throw new HcrError(
+      'DECODE_INPUT_INVALID',
+      `${fn} takes a list of words, not ${typeof words === 'string' ? 'one string (its characters would be the words)' : shown(words)}.`,
+      { hint: "Pass an array of words, e.g. text.split('\\n') of a word list file (one word per line)." },
+    );
 }

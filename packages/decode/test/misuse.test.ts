@@ -1,0 +1,54 @@
+import { LINE_ALPHABET_36 as alphabet, HcrError } from '@hcr/core';
+import { describe, expect, it } from 'vitest';
+import { createCharLanguageModel, createLexicon, type DecodeOptions, decodeCtc } from '../src/index.js';
+
+const C = alphabet.size;
+/** `frames` frames that are all blank. */
+const blanks = (frames: number) => {
+  const p = new Float32Array(frames * C);
+  for (let t = 0; t < frames; t++) p[t * C] = 1;
+  return p;
+};
+
+function failure(f: () => unknown): HcrError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(HcrError);
+    expect((e as HcrError).hint).toBeTruthy();
+    return e as HcrError;
+  }
+  throw new Error('expected an HcrError');
+}
+
+describe('misuse of lexicons, language models and patterns', () => {
+  it('a word list given as one string is refused (its letters were taken as the words)', () => {
+    for (const make of [createLexicon, createCharLanguageModel]) {
+      const e = failure(() => make('MARTIN\nDUPONT' as never, alphabet));
+      expect(e.code).toBe('DECODE_INPUT_INVALID');
+      expect(e.problem).toMatch(/takes a list of words, not one string/);
+      expect(failure(() => make(null as never, alphabet)).problem).toMatch(/not null/);
+    }
+  });
+
+  it('a word array given as lexicon says to build it with createLexicon (was "built for the alphabet undefined")', () => {
+    const e = failure(() => decodeCtc(blanks(3), 3, alphabet, { lexicon: ['MARTIN'] } as never));
+    expect(e.code).toBe('DECODE_OPTION_INVALID');
+    expect(e.problem).toBe('lexicon must be what createLexicon(words, alphabet) returns, got an array.');
+    expect(e.message).not.toMatch(/undefined/);
+  });
+
+  it('a pattern that is neither a source nor a compiled pattern is named as such', () => {
+    for (const pattern of [5, {}, null]) {
+      const e = failure(() => decodeCtc(blanks(3), 3, alphabet, { pattern } as unknown as DecodeOptions));
+      expect(e.code).toBe('DECODE_OPTION_INVALID');
+      expect(e.problem).toMatch(
+        /^pattern must be a pattern source or what compilePattern\(source, alphabet\) returns/,
+      );
+    }
+  });
+
+  it('iterables other than arrays still make a lexicon', () => {
+    expect(createLexicon(new Set(['MARTIN']), alphabet).has('MARTIN')).toBe(true);
+  });
+});
