@@ -87,6 +87,9 @@ export interface TrainConfig {
   replayShare: number;
 }
 
+/** The most epochs a run may ask for: the full profile trains 15. */
+export const MAX_EPOCHS = 1000;
+
 /** A fine-tuned run's default peak learning rate, as a share of the recipe's: the weights already read well. */
 export const FINE_TUNE_LR_SHARE = 0.25;
 
@@ -296,7 +299,8 @@ export function resolveTrainConfig(input: TrainConfigInput = {}): TrainConfig {
       bad('context', c.context, `one of ${READER_CONTEXTS.join(', ')}`);
   } else if (c.context !== undefined)
     bad('context', c.context, 'nothing: only the line reader has a context option', 'Remove "context".');
-  if (!isInt(c.epochs, 1)) bad('epochs', c.epochs, 'an integer >= 1');
+  // Far past any budget (full: 15): 1e20 epochs trained on, with an ETA of centuries and a warm-up of 5e18 steps.
+  if (!isInt(c.epochs, 1) || c.epochs > MAX_EPOCHS) bad('epochs', c.epochs, `an integer in 1..${MAX_EPOCHS}`);
   if (!isInt(c.batchSize, 2)) bad('batchSize', c.batchSize, 'an integer >= 2');
   if (!isInt(c.gradShards, 1) || c.batchSize % c.gradShards !== 0)
     bad('gradShards', c.gradShards, `an integer >= 1 that divides the batch size ${c.batchSize}`);
