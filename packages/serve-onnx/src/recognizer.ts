@@ -130,6 +130,14 @@ export async function prepareInput(
   });
 }
 
+/** topK a whole number >= 1 (more than the classes returns them all): 0 gave 1, NaN a TypeError. */
+function checkTopK(topK: number | undefined): void {
+  if (topK !== undefined && !(Number.isInteger(topK) && topK >= 1))
+    throw new HcrError('BAD_TOP_K', `topK=${String(topK)} is not a whole number >= 1.`, {
+      hint: 'Ask for e.g. topK: 5 (the default) ranked classes.',
+    });
+}
+
 /** 784 pixel values are one image of one page: page 1 reads them, any other page is BAD_PAGE, as for a PNG. */
 function pixelsOfPage(pixels: ArrayLike<number>, opts?: PreprocessOptions): PreparedCharacter {
   const page = opts?.page;
@@ -181,8 +189,10 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
 
   async function infer(images: readonly Uint8Array[]): Promise<Float32Array> {
     for (const img of images)
-      if (img.length !== PIXELS)
-        throw new RangeError(`infer: an image has ${img.length} pixels, not ${PIXELS}`);
+      if (img?.length !== PIXELS)
+        throw new HcrError('BAD_PIXELS', `infer: an image has ${img?.length} pixels, not ${PIXELS}.`, {
+          hint: 'Pass 28x28 images as prepare(input) returns them (their pixels: 784 bytes).',
+        });
     if (images.length === 0) return new Float32Array(0);
     if (!fixedBatch) return calibrated(await runChunk(images, images.length));
     // Fixed-batch models: run in chunks of the model's batch size, padding the last one.
@@ -199,6 +209,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     calibrateProbabilities(probs, info.classNames, info.calibration);
 
   function rank(probs: Float32Array, i: number, ro: RankOptions = {}): Prediction {
+    checkTopK(ro.topK);
     const allowed = allowedClasses(ro.classes, info.classNames);
     const pred = rankClasses(
       probs.subarray(i * classes, (i + 1) * classes),
@@ -214,6 +225,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     input: RecognizerInput | readonly RecognizerInput[],
     ro: RecognizeOptions = {},
   ): Promise<Prediction | Prediction[]> {
+    checkTopK(ro.topK);
     allowedClasses(ro.classes, info.classNames); // a bad filter fails before any work
     parseMinConfidence(ro.minConfidence);
     const single = !isInputList(input);

@@ -130,3 +130,45 @@ describe('createLineReader misuse', () => {
     expect(e.message).toMatch(/createLineReader was given no model/);
   });
 });
+
+describe('options and prepared inputs', () => {
+  it('read options with an unknown key or null are BAD_OPTIONS (a typo was ignored in silence)', async () => {
+    const reader = await createLineReader({ model: RANDOM_READER, intraOpThreads: 1 });
+    try {
+      const e = await failure(reader.read(line(), { beem: 3 } as never));
+      expect(e.code).toBe('BAD_OPTIONS');
+      expect(e.problem).toBe("Unknown read option 'beem'.");
+      expect((await failure(reader.read(line(), null as never))).code).toBe('BAD_OPTIONS');
+      expect(() => reader.compile({ top_k: 3 } as never)).toThrow(/Unknown read option 'top_k'/);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('a prepared line of the wrong size is BAD_INPUT (was a RangeError)', async () => {
+    const reader = await createLineReader({ model: RANDOM_READER, intraOpThreads: 1 });
+    try {
+      const e = await failure(reader.read({ ...line(), pixels: new Uint8Array(5) }));
+      expect(e.code).toBe('BAD_INPUT');
+      expect(e.problem).toMatch(/A prepared line is 128x32 with 5 pixels/);
+      expect((await failure(reader.infer([{ ...line(), width: 4 }]))).code).toBe('BAD_INPUT');
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('recognize topK 0 or NaN is BAD_TOP_K (0 returned one class, NaN a TypeError); above the classes returns all', async () => {
+    const rec = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    try {
+      for (const topK of [0, Number.NaN, -1, 1.5])
+        expect((await failure(rec.recognize(new Uint8Array(784), { topK }))).code).toBe('BAD_TOP_K');
+      const bar = new Uint8Array(784);
+      for (let y = 4; y < 24; y++) bar.fill(255, y * 28 + 12, y * 28 + 16); // a 1: one clean character
+      const all = await rec.recognize(bar, { topK: 1000 });
+      expect(all.topK).toHaveLength(rec.info.classNames.length);
+      expect((await failure(rec.infer([new Uint8Array(5)]))).code).toBe('BAD_PIXELS');
+    } finally {
+      await rec.close();
+    }
+  });
+});

@@ -242,9 +242,11 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
 
   async function infer(lines: readonly PreparedLine[]): Promise<Float32Array[]> {
     for (const l of lines)
-      if (l.height !== height || l.width < minWidth || l.pixels.length !== l.width * l.height)
-        throw new RangeError(
-          `infer: a line is ${l.width}x${l.height} with ${l.pixels.length} pixels; the reader takes ${height} rows, width >= ${minWidth}`,
+      if (l.height !== height || l.width < minWidth || l.pixels?.length !== l.width * l.height)
+        throw new HcrError(
+          'BAD_INPUT',
+          `A prepared line is ${l.width}x${l.height} with ${l.pixels?.length} pixels; the reader takes ${height} rows, width >= ${minWidth}, width x height pixels.`,
+          { hint: 'Pass the image bytes, or a line from prepare(image) (preprocessLine of @hcr/image).' },
         );
     const result: Float32Array[] = new Array(lines.length);
     for (const g of groupByWidth(lines.map((l) => l.width))) {

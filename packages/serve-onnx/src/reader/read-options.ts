@@ -88,6 +88,22 @@ export function compileLexicons(lists: Record<string, readonly string[]>, alphab
   return out;
 }
 
+/** Every option `read` knows: anything else (`beem`, `top_k`) was ignored in silence. */
+const READ_OPTION_KEYS = ['classes', 'pattern', 'lexicon', 'lm', 'topK', 'beam', 'minConfidence'] as const;
+
+function checkReadOptionKeys(o: unknown): void {
+  const bad = (problem: string) =>
+    new HcrError('BAD_OPTIONS', problem, {
+      hint: `Pass an object with some of ${READ_OPTION_KEYS.join(', ')} (see ReadOptions), or leave it out.`,
+    });
+  if (typeof o !== 'object' || o === null || Array.isArray(o))
+    throw bad(
+      `Read options must be an object, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}.`,
+    );
+  for (const key of Object.keys(o))
+    if (!(READ_OPTION_KEYS as readonly string[]).includes(key)) throw bad(`Unknown read option '${key}'.`);
+}
+
 function checkInt(name: string, v: number | undefined, max: number, fallback: number): number {
   if (v === undefined) return fallback;
   if (!Number.isInteger(v) || v < 1 || v > max)
@@ -119,6 +135,7 @@ export class ReadOptionsCompiler {
   ) {}
 
   compile(o: ReadOptions = {}): DecodeOptions {
+    checkReadOptionKeys(o);
     const topK = checkInt('topK', o.topK, MAX_TOP_K, DEFAULT_TOP_K);
     const beam = checkInt('beam', o.beam, MAX_BEAM, DEFAULT_BEAM);
     readMinConfidence(o.minConfidence); // BAD_MIN_CONFIDENCE before any image is read
