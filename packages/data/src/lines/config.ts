@@ -63,6 +63,9 @@ export interface LineConfig {
   strokeLines?: number;
 }
 
+/** The most lines a split may ask for (the full config renders 96,000 training lines). */
+export const MAX_LINES_PER_SPLIT = 10_000_000;
+
 export const DEFAULT_LINE_CONFIG: LineConfig = Object.freeze({
   seed: 1,
   counts: { train: 24000, val: 1000, test: 2000 },
@@ -123,10 +126,19 @@ export function resolveLineConfig(partial: Partial<LineConfig> = {}): LineConfig
     kindWeights: { ...d.kindWeights, ...partial.kindWeights },
     clutter: { ...d.clutter, ...partial.clutter },
   };
-  if (!Number.isInteger(c.seed) || c.seed < 0) bad('seed', c.seed, 'a non-negative integer');
+  // The renderer's random streams keep 32 bits of the seed: a larger one would silently be another one.
+  if (!Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff)
+    bad('seed', c.seed, 'an integer in 0..4294967295');
+  // Past MAX_LINES_PER_SPLIT (a typo such as 1e12): rendering would run for years before it failed.
   for (const s of LINE_SPLITS)
-    if (!Number.isInteger(c.counts[s]) || c.counts[s] < 0)
-      bad(`counts.${s}`, c.counts[s], 'a non-negative integer');
+    if (!Number.isInteger(c.counts[s]) || c.counts[s] < 0 || c.counts[s] > MAX_LINES_PER_SPLIT)
+      bad(`counts.${s}`, c.counts[s], `an integer in 0..${MAX_LINES_PER_SPLIT}`);
+  if (LINE_SPLITS.every((s) => c.counts[s] === 0))
+    bad(
+      'counts',
+      c.counts,
+      'at least one line in some split (a dataset of no lines reads and trains nothing)',
+    );
   if (c.height !== 32) bad('height', c.height, '32 (the reader height, LINE_HEIGHT in @hcr/model)');
   if (!Number.isInteger(c.minLength) || c.minLength < 1) bad('minLength', c.minLength, 'an integer >= 1');
   if (!Number.isInteger(c.maxLength) || c.maxLength < Math.max(c.minLength, 4) || c.maxLength > 64)

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_LINES_PER_SPLIT, resolveLineConfig } from '../src/lines/config.js';
+
+const lineConfigError = (field: string) =>
+  expect.objectContaining({ code: 'LINE_CONFIG', message: expect.stringContaining(`'${field}'`) });
+
+describe('line config counts and seed out of range', () => {
+  it('a count past MAX_LINES_PER_SPLIT (1e12 lines: years of rendering) is LINE_CONFIG naming the split', () => {
+    expect(() => resolveLineConfig({ counts: { train: 1e12, val: 10, test: 10 } })).toThrow(
+      lineConfigError('counts.train'),
+    );
+    expect(() =>
+      resolveLineConfig({ counts: { train: 10, val: MAX_LINES_PER_SPLIT + 1, test: 10 } }),
+    ).toThrow(lineConfigError('counts.val'));
+  });
+
+  it('no line in any split is LINE_CONFIG, not an empty dataset written', () => {
+    expect(() => resolveLineConfig({ counts: { train: 0, val: 0, test: 0 } })).toThrow(
+      lineConfigError('counts'),
+    );
+  });
+
+  it('a seed past 32 bits is LINE_CONFIG, not silently another seed', () => {
+    expect(() => resolveLineConfig({ seed: 1e20 })).toThrow(lineConfigError('seed'));
+    expect(() => resolveLineConfig({ seed: 2 ** 32 })).toThrow(lineConfigError('seed'));
+  });
+
+  it('keeps the counts and seeds that make sense', () => {
+    expect(resolveLineConfig({ counts: { train: 0, val: 0, test: 5 } }).counts.test).toBe(5);
+    expect(resolveLineConfig({ counts: { train: MAX_LINES_PER_SPLIT, val: 0, test: 0 } }).counts.train).toBe(
+      MAX_LINES_PER_SPLIT,
+    );
+    expect(resolveLineConfig({ seed: 0xffffffff }).seed).toBe(0xffffffff);
+  });
+});
