@@ -123,7 +123,10 @@ export async function prepareInput(
     return prepareImage(input, opts);
   }
   if (typeof input !== 'object' || input === null) throw notAnInput(input);
-  if ('image' in input) return prepareImage(input.image, opts);
+  if ('image' in input) {
+    if (!(input.image instanceof Uint8Array)) throw notAnInput(input.image);
+    return prepareImage(input.image, opts);
+  }
   if ('pixels' in input) return pixelsOfPage(input.pixels, opts);
   throw new HcrError('BAD_INPUT', 'Unrecognised input.', {
     hint: `Pass image bytes (${IMAGE_FORMATS_TEXT}) or 784 pixel values.`,
@@ -292,7 +295,7 @@ export function imageBytes(input: RecognizerInput): Uint8Array | undefined {
   if (input instanceof Uint8Array)
     return input.length === PIXELS && !looksLikeImageFile(input) ? undefined : input;
   if (typeof input !== 'object' || input === null) return undefined; // prepareInput says why
-  if ('image' in input) return input.image;
+  if ('image' in input) return input.image instanceof Uint8Array ? input.image : undefined; // else BAD_INPUT
   return undefined;
 }
 

@@ -55,6 +55,7 @@ describe('createRecognizer misuse', () => {
       expect(e.code).toBe('BAD_INPUT');
       expect(e.message).toMatch(/'seven\.png'.*readFile/);
       expect((await failure(rec.recognize([null as never]))).code).toBe('BAD_INPUT');
+      expect((await failure(rec.recognize({ image: null } as never))).code).toBe('BAD_INPUT');
     } finally {
       await rec.close();
     }
@@ -96,6 +97,9 @@ describe('createLineReader misuse', () => {
     try {
       expect((await failure(reader.read('name.jpg' as never))).code).toBe('BAD_INPUT');
       expect((await failure(reader.read([undefined as never]))).code).toBe('BAD_INPUT');
+      expect((await failure(reader.read({ image: 'name.jpg' } as never))).problem).toMatch(
+        /the string 'name\.jpg'/,
+      );
     } finally {
       await reader.close();
     }

@@ -282,6 +282,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     if (typeof input !== 'object' || input === null) return Promise.reject(notAnInput(input));
     if (isPrepared(input)) return Promise.resolve(input);
     const bytes = input instanceof Uint8Array ? input : input.image;
+    if (!(bytes instanceof Uint8Array)) return Promise.reject(notAnInput(bytes));
     const lim = { ...opts.limits, ...limits };
     return pool ? prepareLineInPool(pool, bytes, lim, signal) : prepareLineImage(bytes, lim);
   };
