@@ -125,7 +125,14 @@ export function packReaderEnsemble(files: readonly { bytes: Uint8Array; name: st
   return { bytes: encodeModel(packed), members };
 }
 
-function decode({ bytes, name }: { bytes: Uint8Array; name: string }): ModelProtoObject {
+function decode(file: { bytes: Uint8Array; name: string }): ModelProtoObject {
+  const { bytes, name } = (file ?? {}) as { bytes?: unknown; name?: unknown };
+  if (!(bytes instanceof Uint8Array) || typeof name !== 'string')
+    throw new HcrError(
+      'MODEL_INVALID',
+      `packReaderEnsemble takes { bytes, name } per reader, got ${file instanceof Uint8Array ? 'the bytes alone' : typeof file === 'string' ? `the path '${file}'` : 'something else'}.`,
+      { hint: "Pass e.g. [{ bytes: await readFile('a/model.onnx'), name: 'a' }, ...]." },
+    );
   try {
     const model = decodeModel(bytes);
     if (model.graph?.input?.length !== 1 || model.graph.output?.length !== 1)
