@@ -30,9 +30,26 @@ export async function openSession(
   onnx: Uint8Array | string,
   level: ParityOptions['graphOptimizationLevel'] = 'all',
 ): Promise<ort.InferenceSession> {
-  const bytes = typeof onnx === 'string' ? await readFile(onnx) : onnx;
+  const what = typeof onnx === 'string' ? onnx : 'the ONNX bytes';
+  const bytes =
+    typeof onnx === 'string'
+      ? await readFile(onnx).catch((e: Error) => {
+          throw new HcrError('MODEL_NOT_FOUND', `Cannot read the ONNX model ${onnx}: ${e.message}.`, {
+            hint: 'Pass the path of an .onnx file (`hcr export onnx` writes one) or its bytes.',
+            cause: e,
+          });
+        })
+      : onnx;
   const { InferenceSession } = await onnxRuntime();
-  return InferenceSession.create(bytes, { graphOptimizationLevel: level });
+  try {
+    return await InferenceSession.create(bytes, { graphOptimizationLevel: level });
+  } catch (e) {
+    // onnxruntime's own message ("protobuf parsing failed") names neither the model nor a fix
+    throw new HcrError('MODEL_INVALID', `onnxruntime cannot load ${what}: ${(e as Error).message}`, {
+      hint: 'Pass a complete ONNX model (`hcr export onnx` writes one), or the level as disabled, basic, extended or all.',
+      cause: e,
+    });
+  }
 }
 
 function toNchw(t: tf.Tensor): tf.Tensor {

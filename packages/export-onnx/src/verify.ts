@@ -158,8 +158,10 @@ async function ortParity(where: string, check: () => Promise<ParityResult>): Pro
   try {
     return await check();
   } catch (e) {
-    if (e instanceof HcrError) throw e; // onnxruntime-node missing: its own error says what to install
-    const msg = ((e as Error).message ?? String(e)).trim();
+    // onnxruntime-node missing: its own error says what to install; a model it cannot load is ours to report
+    if (e instanceof HcrError && e.code !== 'MODEL_INVALID') throw e;
+    const cause = e instanceof HcrError ? e.cause : e;
+    const msg = ((cause as Error)?.message ?? String(cause)).trim();
     throw new HcrError(
       'PARITY_FAILED',
       `onnxruntime cannot run the exported model on ${where} (${msg}), so it cannot be checked against tfjs; nothing was written.`,
