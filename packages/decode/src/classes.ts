@@ -6,6 +6,7 @@ import {
   type LineAlphabet,
   parseClassOption,
 } from '@hcr/core';
+import { shown } from './options.js';
 
 /** How class errors name a reader's alphabet. */
 function owner(alphabet: LineAlphabet) {
@@ -18,6 +19,14 @@ function owner(alphabet: LineAlphabet) {
  * callers skip it before asking (decodeCtc takes `classes: undefined`).
  */
 export function parseCharacterClass(value: string, alphabet: LineAlphabet): CharacterClass {
+  if (typeof value !== 'string')
+    throw new HcrError(
+      'CLASSES_INVALID',
+      `A character class is a string such as 'digits', not ${shown(value)}.`,
+      {
+        hint: 'Use one of digits, letters, alnum, uppercase, lowercase, or chars:<set> (e.g. chars:0123456789).',
+      },
+    );
   const cls = parseClassOption(value);
   if (cls === undefined)
     throw new HcrError('CLASSES_INVALID', `'${value}' restricts nothing.`, {

@@ -3,7 +3,7 @@ import { bestAlignment, textLogProb } from './align.js';
 import { prefixBeamSearch } from './beam.js';
 import { bestPathLabels } from './bestpath.js';
 import { classMask, twinFold } from './classes.js';
-import { checkFrames, type FrameScores, frameScores } from './frames.js';
+import { checkAlphabet, checkFrames, type FrameScores, frameScores } from './frames.js';
 import type { CharLanguageModel } from './language-model.js';
 import {
   checkMinSymbolProb,
@@ -162,6 +162,7 @@ interface Prepared {
 }
 
 function prepare(opts: DecodeOptions, alphabet: LineAlphabet): Prepared {
+  checkAlphabet(alphabet);
   checkOptionKeys(opts);
   const beam = checkRange('beam', opts.beam, 1, MAX_BEAM, DEFAULT_BEAM);
   const topK = checkRange('topK', opts.topK, 1, MAX_TOP_K, DEFAULT_TOP_K);

@@ -21,6 +21,7 @@ export function checkFrames(
   frames: number,
   alphabet: LineAlphabet,
 ): void {
+  checkAlphabet(alphabet);
   const C = alphabet.size;
   if (!(probs instanceof Float32Array || probs instanceof Float64Array))
     throw new HcrError(
@@ -46,6 +47,19 @@ export function checkFrames(
       `probs has ${probs.length} values; ${frames} frames of ${C} symbols (${alphabet.id}) need ${frames * C} in whole rows.`,
       {
         hint: 'Pass the reader output for one line, row-major [frames, alphabet.size], and the alphabet it was trained on.',
+      },
+    );
+}
+
+/** A LineAlphabet (symbols and size), or DECODE_INPUT_INVALID: a missing one was a TypeError reading `size`. */
+export function checkAlphabet(alphabet: LineAlphabet): void {
+  const a = alphabet as Partial<LineAlphabet> | null | undefined;
+  if (typeof a !== 'object' || a === null || !Array.isArray(a.symbols) || a.symbols.length !== a.size)
+    throw new HcrError(
+      'DECODE_INPUT_INVALID',
+      `alphabet must be a LineAlphabet, got ${a === null ? 'null' : typeof a === 'object' ? 'an object without symbols and size' : typeof a}.`,
+      {
+        hint: "Pass the reader's alphabet (reader.info.alphabet, or lineAlphabet() / LINE_ALPHABET_36 of @hcr/core).",
       },
     );
 }

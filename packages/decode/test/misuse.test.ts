@@ -1,6 +1,12 @@
 import { LINE_ALPHABET_36 as alphabet, HcrError } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
-import { createCharLanguageModel, createLexicon, type DecodeOptions, decodeCtc } from '../src/index.js';
+import {
+  createCharLanguageModel,
+  createLexicon,
+  type DecodeOptions,
+  decodeCtc,
+  parseCharacterClass,
+} from '../src/index.js';
 
 const C = alphabet.size;
 /** `frames` frames that are all blank. */
@@ -50,5 +56,21 @@ describe('misuse of lexicons, language models and patterns', () => {
 
   it('iterables other than arrays still make a lexicon', () => {
     expect(createLexicon(new Set(['MARTIN']), alphabet).has('MARTIN')).toBe(true);
+  });
+});
+
+describe('misuse of the alphabet and class arguments', () => {
+  it('a missing alphabet is DECODE_INPUT_INVALID (was a TypeError reading size)', () => {
+    for (const bad of [null, undefined, {}]) {
+      const e = failure(() => decodeCtc(blanks(3), 3, bad as never));
+      expect(e.code).toBe('DECODE_INPUT_INVALID');
+      expect(e.problem).toMatch(/^alphabet must be a LineAlphabet/);
+    }
+  });
+
+  it('a class that is not a string is CLASSES_INVALID (was a TypeError reading trim)', () => {
+    const e = failure(() => parseCharacterClass(null as never, alphabet));
+    expect(e.code).toBe('CLASSES_INVALID');
+    expect(e.problem).toBe("A character class is a string such as 'digits', not null.");
   });
 });
