@@ -255,6 +255,11 @@ export async function trainLines(opts: TrainOptions = {}): Promise<TrainResult> 
         val: shareLines(valData!),
         test: shareLines(testData!),
       };
+      // Validation picks the best epoch: without it a whole run trained to scores of NaN.
+      if (splits.val.count === 0)
+        throw new HcrError('DATA_EMPTY', `The line dataset in ${dataset.dir} has no validation lines.`, {
+          hint: 'Prepare it with validation lines ("counts": {"val": 1000} in the --config of `hcr data lines prepare`), or pass --data with one that has.',
+        });
       const { dir, manifestSha256 } = dataset;
       const replay = replayed ? { dir: resolve(config.replay!), lines: replayed.lines.length } : undefined;
       return { dir, manifestSha256, trainCount: splits.train.count, dataset, splits, letterSource, replay };

@@ -1,5 +1,6 @@
 import {
   foldMap,
+  HcrError,
   isCaseSensitive,
   LABEL_SPACE_36,
   LABEL_SPACE_47,
@@ -106,6 +107,11 @@ export async function train(opts: TrainOptions = {}): Promise<TrainResult> {
         test: share(testData!),
         extra: share(extraData!),
       };
+      // Validation picks the best epoch and fits the calibration: without it a whole run trained to fail at the end.
+      if (splits.val.count === 0)
+        throw new HcrError('DATA_EMPTY', `The dataset in ${dataset.dir} has no validation images.`, {
+          hint: 'Prepare it with a validation fraction (configs/data.json valFraction, e.g. 0.05), or pass --data with one that has.',
+        });
       const { dir, manifestSha256 } = dataset;
       return { dir, manifestSha256, trainCount: splits.train.count, dataset, space, splits };
     },
