@@ -36,6 +36,15 @@ export async function startRun(config: TrainConfig, o: StartOptions): Promise<Ru
   const runId = typeof o.resume === 'string' ? o.resume : await findResumeRun(out);
   const resumed = await loadCheckpoint<TrainConfig>(join(out, runId));
   const stored = resumed.progress.config;
+  // A state.json without the run's options (edited, or written by something else) cannot say how to continue.
+  if (typeof stored !== 'object' || stored === null || Array.isArray(stored))
+    throw new HcrError(
+      'CHECKPOINT_CORRUPT',
+      `Checkpoint file ${join(out, runId, 'checkpoint', 'state.json')} holds no training config to resume with.`,
+      {
+        hint: `Start the run over with \`hcr train --run ${runId} --force\` (same --out and options); it replaces the damaged run.`,
+      },
+    );
   const resumedConfig = resolveTrainConfig({
     ...stored,
     ...o.upgrade?.(stored),
