@@ -27,6 +27,7 @@ export {
   FINE_TUNE_LR_SHARE,
   learningRate,
   loadTrainConfigFile,
+  MAX_EPOCHS,
   MODEL_DEFAULTS,
   MODEL_PROFILES,
   PROFILES,

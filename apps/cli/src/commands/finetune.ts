@@ -1,6 +1,7 @@
 import { basename, join, resolve } from 'node:path';
 import { HcrError, labelSpace } from '@hcr/core';
 import { LINE_KINDS } from '@hcr/data';
+import { MAX_EPOCHS } from '@hcr/train';
 import type { Command } from 'commander';
 import { exportMembers } from '../finetune/export-pair.js';
 import { memberRuns, replayOf, type TrainNumbers, trainMembers } from '../finetune/members.js';
@@ -229,7 +230,7 @@ function numberFlags(flags: FinetuneFlags): TrainNumbers {
     replayShare: given(flags.replayShare, (v) =>
       decimalNumber('--replay-share', v, { min: 0, max: 100, example: '1' }),
     ),
-    epochs: given(flags.epochs, (v) => wholeNumber('--epochs', v, 1, Infinity, 3)),
+    epochs: given(flags.epochs, (v) => wholeNumber('--epochs', v, 1, MAX_EPOCHS, 3)),
     lr: given(flags.lr, (v) =>
       decimalNumber('--lr', v, {
         min: 0,
