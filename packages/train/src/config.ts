@@ -354,19 +354,27 @@ export async function loadTrainConfigFile(path: string): Promise<TrainConfigInpu
       hint: 'Pass an existing JSON file with --config, or omit it for the profile defaults.',
     });
   }
+  const hint = 'Fix the JSON (keys as in `hcr train --help`, e.g. {"epochs": 3, "lr": 0.002}).';
+  let v: unknown;
   try {
-    const v = JSON.parse(text);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SyntaxError('not a JSON object');
-    return v;
+    v = JSON.parse(text);
   } catch (e) {
     throw new HcrError(
       'TRAIN_CONFIG',
-      `Training config ${path} is not a JSON object: ${(e as Error).message}.`,
+      `Training config ${path} is not valid JSON: ${(e as Error).message}.`,
       {
-        hint: 'Fix the JSON (keys as in `hcr train --help`, e.g. {"epochs": 3, "lr": 0.002}).',
+        hint,
       },
     );
   }
+  // Said once ("is not a JSON object: not a JSON object" before), with what the file holds instead.
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw new HcrError(
+      'TRAIN_CONFIG',
+      `Training config ${path} is ${Array.isArray(v) ? 'an array' : JSON.stringify(v)}, not a JSON object of options.`,
+      { hint },
+    );
+  return v as TrainConfigInput;
 }
 
 /** Learning rate at optimizer step `t` (0-based) of `total`: linear warm-up, then cosine decay. */
