@@ -18,7 +18,7 @@ import {
 } from './classes.js';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
 import { openSession, resolveTuning, type SessionTuning } from './onnx/session.js';
-import { checkModelOption, lifecycle, notAnInput } from './reader/lifecycle.js';
+import { checkModelOption, checkTuning, lifecycle, notAnInput } from './reader/lifecycle.js';
 import { judgeInput } from './verdict.js';
 import { InferenceThread } from './workers/inference-thread.js';
 import { PreparePool, type PreparePoolOptions } from './workers/pool.js';
@@ -157,6 +157,7 @@ function pixelsOfPage(pixels: ArrayLike<number>, opts?: PreprocessOptions): Prep
 
 export async function createRecognizer(opts: RecognizerOptions): Promise<Recognizer> {
   checkModelOption(opts?.model, 'createRecognizer', 'MODEL_MISSING');
+  checkTuning(opts);
   const bytes = typeof opts.model === 'string' ? await readModelFile(opts.model) : opts.model;
   const info = inspectModel(bytes, typeof opts.model === 'string' ? basename(opts.model, '.onnx') : 'model');
   const tuning = resolveTuning(opts);
@@ -249,7 +250,13 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     throw e;
   });
   const life = lifecycle('recognizer', 'createRecognizer');
-  const pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers, opts.preparePool) : undefined;
+  let pool: PreparePool | undefined;
+  try {
+    pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers, opts.preparePool) : undefined;
+  } catch (e) {
+    await release(); // a bad prepareWorkers must not leave the session open
+    throw e;
+  }
   const inlineSmall = opts.inlineSmallImages ?? availableParallelism() <= 2;
   const prepare = (input: RecognizerInput, po?: PreprocessOptions): Promise<PreparedCharacter> => {
     const options = { ...opts.preprocess, ...po };

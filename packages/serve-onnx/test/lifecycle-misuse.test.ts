@@ -176,3 +176,40 @@ describe('options and prepared inputs', () => {
     }
   });
 });
+
+describe('session options', () => {
+  it('thread counts and levels out of range are BAD_OPTION before any session (1e6 threads ran for minutes)', async () => {
+    for (const create of [createRecognizer, createLineReader] as const) {
+      const model = create === createRecognizer ? FIXTURE_MODEL : RANDOM_READER;
+      for (const [opts, message] of [
+        [{ intraOpThreads: 1e6 }, /^intraOpThreads must be a whole number from 1 to \d+, got 1000000\.$/],
+        [{ intraOpThreads: -1 }, /^intraOpThreads must be/],
+        [{ interOpThreads: 0 }, /^interOpThreads must be/],
+        [
+          { graphOptimizationLevel: 'max' },
+          /^graphOptimizationLevel must be one of disabled, basic, extended, all/,
+        ],
+      ] as const) {
+        const e = await failure((create as (o: object) => Promise<unknown>)({ model, ...opts }));
+        expect(e.code).toBe('BAD_OPTION');
+        expect(e.problem).toMatch(message);
+      }
+    }
+  });
+
+  it('a bad prepareWorkers releases the sessions already open', async () => {
+    const release = vi.spyOn(
+      (ort.InferenceSession as unknown as { prototype: ort.InferenceSession }).prototype,
+      'release',
+    );
+    for (const create of [createRecognizer, createLineReader] as const) {
+      release.mockClear();
+      const model = create === createRecognizer ? FIXTURE_MODEL : RANDOM_READER;
+      const e = await failure(
+        (create as (o: object) => Promise<unknown>)({ model, intraOpThreads: 1, prepareWorkers: -1 }),
+      );
+      expect(e.code).toBe('BAD_OPTION');
+      expect(release).toHaveBeenCalledTimes(1);
+    }
+  });
+});

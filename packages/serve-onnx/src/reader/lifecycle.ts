@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { HcrError } from '@hcr/core';
 import { IMAGE_FORMATS_TEXT } from '@hcr/image/decode';
 
@@ -57,4 +58,34 @@ export function checkModelOption(model: unknown, create: string, code: string, s
   throw new HcrError(code, `${create} was given ${got}, not a path to an ONNX file or its bytes.`, {
     hint: `Pass ${create}({ model: 'path/to/model.onnx' }) or the file's bytes as a Uint8Array${several ? ' (or a list of them for an ensemble)' : ''}.`,
   });
+}
+
+const LEVELS = ['disabled', 'basic', 'extended', 'all'];
+
+/**
+ * The onnxruntime settings, before a session is opened: a negative thread count was reported as a model to
+ * re-export, and intraOpThreads: 1e6 had onnxruntime start threads for minutes.
+ */
+export function checkTuning(opts: {
+  intraOpThreads?: unknown;
+  interOpThreads?: unknown;
+  graphOptimizationLevel?: unknown;
+}): void {
+  const max = Math.max(64, availableParallelism());
+  for (const name of ['intraOpThreads', 'interOpThreads'] as const) {
+    const v = opts[name];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= max))
+      throw new HcrError('BAD_OPTION', `${name} must be a whole number from 1 to ${max}, got ${String(v)}.`, {
+        hint: `Leave it out (${name === 'intraOpThreads' ? 'all cores' : '1'}) or pass at most the cores of the machine (${availableParallelism()}).`,
+      });
+  }
+  const level = opts.graphOptimizationLevel;
+  if (level !== undefined && !LEVELS.includes(level as string))
+    throw new HcrError(
+      'BAD_OPTION',
+      `graphOptimizationLevel must be one of ${LEVELS.join(', ')}, got ${String(level)}.`,
+      {
+        hint: "Leave it out ('all', the default) or pass one of those.",
+      },
+    );
 }

@@ -14,7 +14,7 @@ import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
 import { openSession, type SessionTuning } from '../onnx/session.js';
 import type { PreparePoolOptions } from '../workers/pool.js';
-import { checkModelOption, lifecycle, notAnInput } from './lifecycle.js';
+import { checkModelOption, checkTuning, lifecycle, notAnInput } from './lifecycle.js';
 import { PreparePool, prepareLineInPool, prepareTextLinesInPool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
@@ -152,6 +152,7 @@ function isPrepared(x: LineInput): x is PreparedLine {
 
 export async function createLineReader(opts: LineReaderOptions): Promise<LineReader> {
   checkModelOption(opts?.model, 'createLineReader', 'READER_MISSING', true);
+  checkTuning(opts);
   const sources = Array.isArray(opts.model) ? opts.model : [opts.model as string | Uint8Array];
   if (sources.length === 0)
     throw new HcrError('READER_MISSING', 'createLineReader was given an empty list of readers.', {
@@ -273,7 +274,13 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     };
   }
 
-  const pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers, opts.preparePool) : undefined;
+  let pool: PreparePool | undefined;
+  try {
+    pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers, opts.preparePool) : undefined;
+  } catch (e) {
+    await release(); // a bad prepareWorkers must not leave the sessions open
+    throw e;
+  }
   const prepare = (
     input: LineInput,
     limits?: Partial<LineLimits>,
@@ -340,7 +347,8 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
       source: { format: 'raw', width: 128, height },
     },
   ]).catch(async (e) => {
-    await release(); // warm-up: a reader that cannot run is released, not leaked
+    await pool?.close(); // warm-up: a reader that cannot run is released, not leaked
+    await release();
     throw e;
   });
   const life = lifecycle('line reader', 'createLineReader');
