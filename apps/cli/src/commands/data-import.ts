@@ -133,6 +133,20 @@ export async function importLinesFolder(
   progress?.stop();
   const skipped: Record<string, number> = {};
   for (const f of set.failed) skipped[f.code] = (skipped[f.code] ?? 0) + 1;
+  // Every row refused (missing or unreadable images): say why, not "import more lines" of 0 read.
+  if (set.lines.length === 0 && set.failed.length > 0) {
+    const some = set.failed
+      .slice(0, 3)
+      .map((f) => `${f.id}: ${f.code} (${f.message})`)
+      .join('; ');
+    throw new HcrError(
+      'IMPORT_INVALID',
+      `None of the ${set.failed.length} rows of ${join(dir, 'labels.tsv')} has an image that could be read: ${some}${set.failed.length > 3 ? '; ...' : ''}.`,
+      {
+        hint: 'Put each image where its labels.tsv row says (a path relative to the folder, e.g. images/0001.png), as an image file (PNG, JPEG, ...), then import again.',
+      },
+    );
+  }
   const result = await writeImportedLines(
     set.lines.map((l) => ({ id: l.id, text: l.truth, width: l.width, pixels: l.pixels })),
     {
