@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DataType } from '@hcr/onnx-proto';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
 import {
   checkParity,
@@ -11,6 +12,7 @@ import {
   type ExportOptions,
   encodeModel,
   exportLayersModel,
+  type LoadedModel,
   openSession,
   type ParityResult,
   randomInputs,
@@ -188,4 +190,16 @@ export function failingAtRunTime(bytes: Uint8Array): Uint8Array {
     raw_data: new Uint8Array(BigInt64Array.from([-1n, 7n]).buffer),
   });
   return encodeModel(m);
+}
+
+/** A one-layer model (6 inputs, dense 4) as loadModel gives one: for tests of verifyExport itself. */
+export function denseModel(): LoadedModel {
+  const input = tfl.input({ shape: [6] });
+  const out = tfl.layers.dense({ units: 4 }).apply(input) as tfl.SymbolicTensor;
+  return {
+    format: 'layers-model',
+    model: tfl.model({ inputs: input, outputs: out }),
+    modelJsonPath: '',
+    metadata: null,
+  };
 }

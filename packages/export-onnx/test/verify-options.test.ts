@@ -1,24 +1,14 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { HcrError } from '@hcr/core';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportLayersModel, type LoadedModel, type VerifyOptions, verifyExport } from '../src/index.js';
+import { exportLayersModel, type VerifyOptions, verifyExport } from '../src/index.js';
+import { denseModel } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function denseModel(): LoadedModel {
-  const input = tfl.input({ shape: [6] });
-  const out = tfl.layers.dense({ units: 4 }).apply(input) as tfl.SymbolicTensor;
-  return {
-    format: 'layers-model',
-    model: tfl.model({ inputs: input, outputs: out }),
-    modelJsonPath: '',
-    metadata: null,
-  };
-}
 
 describe('verifyExport refuses options it cannot honour, before any work', () => {
   const loaded = denseModel();

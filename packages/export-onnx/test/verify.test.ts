@@ -1,24 +1,13 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exportLayersModel, type LoadedModel, verifyExport } from '../src/index.js';
-import { failingAtRunTime } from './helpers.js';
+import { exportLayersModel, verifyExport } from '../src/index.js';
+import { denseModel, failingAtRunTime } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function denseModel(): LoadedModel {
-  const input = tfl.input({ shape: [6] });
-  const out = tfl.layers.dense({ units: 4 }).apply(input) as tfl.SymbolicTensor;
-  return {
-    format: 'layers-model',
-    model: tfl.model({ inputs: input, outputs: out }),
-    modelJsonPath: '',
-    metadata: null,
-  };
-}
 
 describe('verifyExport when onnxruntime itself fails', () => {
   it('a model onnxruntime cannot run is PARITY_FAILED (exit code 2), naming the inputs and saying nothing was written', async () => {
