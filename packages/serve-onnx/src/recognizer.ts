@@ -21,7 +21,7 @@ import { openSession, resolveTuning, type SessionTuning } from './onnx/session.j
 import { checkModelOption, checkTuning, lifecycle, notAnInput } from './reader/lifecycle.js';
 import { judgeInput } from './verdict.js';
 import { InferenceThread } from './workers/inference-thread.js';
-import { PreparePool, type PreparePoolOptions } from './workers/pool.js';
+import { openPreparePool, type PreparePoolOptions } from './workers/pool.js';
 
 /**
  * One character to recognise: an encoded image (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF, HEIC or PDF bytes), or 28x28 pixels
@@ -250,13 +250,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     throw e;
   });
   const life = lifecycle('recognizer', 'createRecognizer');
-  let pool: PreparePool | undefined;
-  try {
-    pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers, opts.preparePool) : undefined;
-  } catch (e) {
-    await release(); // a bad prepareWorkers must not leave the session open
-    throw e;
-  }
+  const pool = await openPreparePool(opts.prepareWorkers, opts.preparePool, release);
   const inlineSmall = opts.inlineSmallImages ?? availableParallelism() <= 2;
   const prepare = (input: RecognizerInput, po?: PreprocessOptions): Promise<PreparedCharacter> => {
     const options = { ...opts.preprocess, ...po };

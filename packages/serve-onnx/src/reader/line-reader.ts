@@ -13,9 +13,9 @@ import {
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
 import { openSession, type SessionTuning } from '../onnx/session.js';
-import type { PreparePoolOptions } from '../workers/pool.js';
+import { openPreparePool, type PreparePoolOptions } from '../workers/pool.js';
 import { checkModelOption, checkTuning, lifecycle, notAnInput } from './lifecycle.js';
-import { PreparePool, prepareLineInPool, prepareTextLinesInPool } from './prepare-pool.js';
+import { prepareLineInPool, prepareTextLinesInPool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
 import { judgePage, judgeReading, type ReadVerdict } from './verdict.js';
@@ -274,13 +274,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     };
   }
 
-  let pool: PreparePool | undefined;
-  try {
-    pool = opts.prepareWorkers ? new PreparePool(opts.prepareWorkers, opts.preparePool) : undefined;
-  } catch (e) {
-    await release(); // a bad prepareWorkers must not leave the sessions open
-    throw e;
-  }
+  const pool = await openPreparePool(opts.prepareWorkers, opts.preparePool, release);
   const prepare = (
     input: LineInput,
     limits?: Partial<LineLimits>,

@@ -58,6 +58,23 @@ export interface PreparePoolOptions {
 }
 
 /**
+ * The pool a recogniser or line reader was asked for (none for 0 or no count). When the count or options are
+ * refused, `release()` runs first (the sessions already opened must not stay open), then the error is thrown.
+ */
+export async function openPreparePool(
+  workers: number | undefined,
+  options: PreparePoolOptions | undefined,
+  release: () => Promise<void>,
+): Promise<PreparePool | undefined> {
+  try {
+    return workers ? new PreparePool(workers, options) : undefined;
+  } catch (e) {
+    await release();
+    throw e;
+  }
+}
+
+/**
  * Image decoding and preprocessing (characters and lines) in worker threads, so a server's main thread
  * keeps parsing requests and feeding onnxruntime meanwhile. Each task goes to the worker with the fewest
  * pending tasks; a crashed worker is replaced; an idle pool never keeps the process alive. Tasks of one
