@@ -10,6 +10,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   writeFileSync,
@@ -38,6 +39,29 @@ function readmeExample(pkg: string): string {
   const m = /```ts\n([\s\S]*?)```/.exec(text);
   if (!m) throw new Error(`packages/${pkg}/README.md has no ts example`);
   return m[1]!;
+}
+
+/**
+ * The sources are not shipped, so a source map must carry them (`inlineSources`): a stack trace under
+ * `node --enable-source-maps`, or a debugger, then shows the TypeScript line. No declaration map, whose only
+ * use would be to send an editor to a .ts file the package does not hold.
+ */
+function expectSelfContainedMaps(pkg: string, dist: string): void {
+  const files = readdirSync(dist, { recursive: true, encoding: 'utf8' });
+  expect(
+    files.filter((f) => f.endsWith('.d.ts.map')),
+    `@hcr/${pkg}: declaration maps`,
+  ).toEqual([]);
+  const maps = files.filter((f) => f.endsWith('.js.map'));
+  expect(maps.length, `@hcr/${pkg}: source maps`).toBeGreaterThan(0);
+  for (const f of maps) {
+    const map = JSON.parse(readFileSync(join(dist, f), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: unknown[];
+    };
+    expect(map.sourcesContent?.length, `@hcr/${pkg} dist/${f}: sourcesContent`).toBe(map.sources.length);
+    for (const c of map.sourcesContent ?? []) expect(typeof c, `@hcr/${pkg} dist/${f}`).toBe('string');
+  }
 }
 
 const run = (cmd: string, args: string[], cwd: string) =>
@@ -85,6 +109,7 @@ describe('published packages install and their README examples run', () => {
       expect(existsSync(join(dir, 'dist', 'index.d.ts'))).toBe(true);
       expect(existsSync(join(dir, 'src'))).toBe(false);
       expect(existsSync(join(dir, 'test'))).toBe(false);
+      expectSelfContainedMaps(p, join(dir, 'dist'));
     }
   });
 
