@@ -49,6 +49,18 @@ describe.skipIf(skipWithoutChromium())('the drawing page of a server that needs 
     expect(asked).toHaveLength(1);
   });
 
+  it('once cancelled, drawing asks nothing more (each move asked again) and says how to give the token', async () => {
+    asked.length = 0;
+    await draw(page, SEVEN);
+    await waitFor(page, "document.getElementById('status').dataset.error === 'TOKEN_REQUIRED'");
+    // the request of the stroke's last move, if any, has answered too
+    await waitFor(page, "!/…$/.test(document.getElementById('status').textContent)");
+    expect(asked).toEqual([]);
+    await expect(page.locator('#status').textContent()).resolves.toBe(
+      'This server needs an API token: reload the page to enter it.',
+    );
+  });
+
   it('after a reload, takes a wrong token, says it was refused, then takes the right one and loads the model', async () => {
     asked.length = 0;
     answers.push('not-the-right-token-at-all', TOKEN);

@@ -21,12 +21,19 @@ function authHeaders() {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
+/** What the page says once the person has cancelled the question for the token. */
+const TOKEN_NEEDED = 'This server needs an API token: reload the page to enter it.';
+
 let tokenAsked = null;
+// Cancelled once, the question is not asked again until a reload: the pad sends while the pen moves, and each
+// request refused would ask it again.
+let tokenDeclined = false;
 /**
  * Asks the person for the API token after a 401 (a server started with --api-token-file or HCR_API_TOKEN); true
  * when one was given. Requests refused together share one question.
  */
 function askToken(code) {
+  if (tokenDeclined) return Promise.resolve(false);
   tokenAsked ??= new Promise((resolve) => {
     const question =
       code === 'TOKEN_INVALID'
@@ -34,6 +41,7 @@ function askToken(code) {
         : 'This server needs an API token (hcr serve was started with --api-token-file or HCR_API_TOKEN). Paste it:';
     const answer = window.prompt(question)?.trim();
     if (answer) sessionStorage.setItem(TOKEN_KEY, answer);
+    else tokenDeclined = true;
     resolve(Boolean(answer));
   }).finally(() => {
     tokenAsked = null;
@@ -124,6 +132,8 @@ function unanswered(r) {
 /** What went wrong, for a person: the server's message and hint, else the HTTP status and its reason. */
 function problemText(res, body, verb) {
   const error = body?.error;
+  // the server's own text tells an API client which header to send; a person gives the token to the page
+  if (needsToken(res, body)) return TOKEN_NEEDED;
   if (error?.code === 'NO_INK')
     return verb === 'draw'
       ? 'No drawing found on the pad: draw a little bigger or with a thicker stroke.'
@@ -203,7 +213,7 @@ function fetchModel() {
       else {
         const line = document.getElementById('model-line');
         line.dataset.error = body.error.code;
-        line.textContent = 'This server needs an API token: reload the page to enter it.';
+        line.textContent = TOKEN_NEEDED;
       }
       return null;
     })
