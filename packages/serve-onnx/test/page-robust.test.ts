@@ -289,6 +289,27 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     );
   });
 
+  it('fits a phone with a long reading on show: the text and its alternatives wrap, the page stays 375 px wide', async () => {
+    const page = await open('word', { width: 375, height: 800, deviceScaleFactor: 2 });
+    const text = 'JEAN BAPTISTE DUPONT 1740';
+    await page.route('**/v1/read**', (r) =>
+      r.fulfill({ contentType: 'application/json', body: JSON.stringify(readAnswer(text, 0.9)) }),
+    );
+    await writeChar(page, 'L', 0);
+    await waitFor(page, "/^Read:/.test(document.getElementById('line-status').textContent)");
+    await expect(page.locator('#line-text').textContent()).resolves.toBe(text);
+    const widths = (await page.evaluate(`({
+      document: document.documentElement.scrollWidth,
+      text: document.getElementById('line-text').scrollWidth,
+      alternatives: document.getElementById('alternatives').scrollWidth,
+      section: document.querySelector('#word-mode section').clientWidth,
+    })`)) as Record<string, number>;
+    expect(widths.document).toBeLessThanOrEqual(375);
+    expect(widths.text).toBeLessThanOrEqual(widths.section!);
+    expect(widths.alternatives).toBeLessThanOrEqual(widths.section!);
+    await page.unrouteAll();
+  });
+
   it('says what went wrong for a person: a proxy error page, no server, an overloaded server retried once', async () => {
     const page = await open('char');
     const pad = (await page.locator('#pad').boundingBox())!;
