@@ -41,10 +41,11 @@ describe('the pipeline cache (turbo run train eval)', () => {
     const pipeline = dry.tasks.filter((t) => /^@hcr\/(reader-)?pipeline#/.test(t.taskId));
     expect(pipeline.length).toBeGreaterThanOrEqual(8);
     for (const task of pipeline) {
-      // every task runs the CLI from its sources, with the locked dependency versions
+      // every task runs the CLI from its sources (its launcher, its top-level modules and its command's: the test
+      // below checks those are all it loads), with the locked dependency versions
       // (turbo resolves $TURBO_ROOT$ to a path relative to the task's package)
       const inputs = task.resolvedTaskDefinition.inputs.map((i) => i.replace(/^(\.\.\/)+/, ''));
-      expect(inputs, task.taskId).toContain('apps/cli/src/**');
+      expect(inputs, task.taskId).toEqual(expect.arrayContaining(['apps/cli/bin/**', 'apps/cli/src/*.ts']));
       expect(inputs, task.taskId).toContain('pnpm-lock.yaml');
     }
     for (const id of ['@hcr/pipeline#shards', '@hcr/reader-pipeline#line-shards']) {
@@ -158,6 +159,12 @@ describe('every file a pipeline task loads is hashed into it', () => {
           missing.push(`${task.taskId}: ${file} (${closure.via(file).join(' -> ') || 'its script'})`);
     }
     expect(missing).toEqual([]);
+    // and what no task runs is hashed into none: a test, the server, another command of the CLI
+    for (const task of pipeline)
+      for (const file of hashed(task))
+        expect(file, task.taskId).not.toMatch(
+          /\/test\/|^packages\/serve-onnx\/|^apps\/cli\/src\/(commands\/(serve|read|finetune|bench)\.ts|finetune\/)/,
+        );
     // the walk itself: the training worker (booted by URL), the data lock, a workspace package through its exports
     expect(loaded.get('@hcr/pipeline#train')).toEqual(
       expect.arrayContaining([
