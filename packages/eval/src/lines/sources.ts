@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
@@ -147,17 +147,34 @@ export function parseRealSets(spec: string): RealSetSpec[] {
   return sets;
 }
 
-/** Each folder must hold a labels.tsv, and no two may share a folder name (each source is named after it). */
+/**
+ * Each folder must hold a labels.tsv listing at least one image, must not bear the name of the other field's dev set
+ * (the report names a source after its folder, and a dev set's name brings that dev set's targets and Tesseract
+ * figures), and no two may share a folder name (each source is named after it).
+ */
 export function checkRealSets(sets: readonly RealSetSpec[]): void {
-  for (const { field, dir } of sets) {
+  for (const set of sets) {
+    const { field, dir } = set;
     if (!(REAL_FIELDS as readonly string[]).includes(field))
       throw new HcrError('REAL_SET_INVALID', `Unknown field '${field}' for ${dir}.`, {
         hint: `A real set is ${REAL_FIELDS.join(' or ')}.`,
       });
-    if (!existsSync(join(dir, 'labels.tsv')))
-      throw new HcrError('REAL_SET_MISSING', `${join(dir, 'labels.tsv')} does not exist.`, {
+    const devSet = (DEV_SETS as Record<string, { field: LineField } | undefined>)[realSetName(set)];
+    if (devSet && devSet.field !== field)
+      throw new HcrError(
+        'REAL_SET_INVALID',
+        `${dir} is the ${devSet.field} dev set's folder, given as ${field}=: its lines would be read under the ${field} constraints and reported beside both fields' targets and Tesseract figures.`,
+        {
+          hint: `Pass it as ${devSet.field}=${dir}, or copy the folder under another name if it really holds ${field}.`,
+        },
+      );
+    const labels = join(dir, 'labels.tsv');
+    if (!existsSync(labels))
+      throw new HcrError('REAL_SET_MISSING', `${labels} does not exist.`, {
         hint: 'A real set is a folder holding labels.tsv (`images/<file>` TAB `<transcription>` per line) and those images.',
       });
+    // read here too, so a malformed or empty labels.tsv is refused before the model is loaded
+    parseLabelsTsv(readFileSync(labels, 'utf8'), labels);
   }
   const names = sets.map(realSetName);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -170,7 +187,8 @@ export function checkRealSets(sets: readonly RealSetSpec[]): void {
 }
 
 /**
- * labels.tsv: `relative path TAB transcription` per line; blank lines skipped, anything else an error. A
+ * labels.tsv: `relative path TAB transcription` per line; blank lines skipped, anything else an error, and so is
+ * a file listing no image (a report of 0 lines would show 0.00% CER). A
  * byte-order mark and CRLF line ends (a file saved on Windows) are allowed. A relative path must stay in the
  * folder of labels.tsv (`../../etc/passwd` would read a file from elsewhere); an absolute path is read where it
  * points (`hcr read --format tsv` drafts give them). An image (or page) listed twice is an error naming both
@@ -219,6 +237,14 @@ export function parseLabelsTsv(text: string, file: string): { path: string; trut
       else seen.set(key, { line: i + 1, truth: row.truth });
       rows.push(row);
     });
+  if (rows.length === 0)
+    throw new HcrError(
+      'LABELS_INVALID',
+      `${file} lists no image: it is empty or holds blank lines only, so there is nothing to read or score.`,
+      {
+        hint: 'Write one line per image: `images/<file>` TAB `<transcription>` (for a dev set, restore the file from the data folder).',
+      },
+    );
   if (twice.length)
     throw new HcrError(
       'LABELS_INVALID',
