@@ -16,6 +16,7 @@ interface DryTask {
   /** The tasks it depends on (their hashes are part of its own). */
   dependencies: string[];
   resolvedTaskDefinition: { inputs: string[]; env: string[]; passThroughEnv: string[] | null };
+  envMode: string;
   /** The files hashed, by path relative to the task's package. */
   inputs: Record<string, string>;
 }
@@ -47,13 +48,22 @@ describe('the pipeline cache (turbo run train eval)', () => {
       const inputs = task.resolvedTaskDefinition.inputs.map((i) => i.replace(/^(\.\.\/)+/, ''));
       expect(inputs, task.taskId).toEqual(expect.arrayContaining(['apps/cli/bin/**', 'apps/cli/src/*.ts']));
       expect(inputs, task.taskId).toContain('pnpm-lock.yaml');
+      // strict: a variable the task does not declare never reaches it, so only the declared ones can change its
+      // output; those passed through unhashed change none of its bytes (a mirror and a download timeout: the
+      // lock's sums fix the data)
+      expect(task.envMode, task.taskId).toBe('strict');
+      for (const name of task.resolvedTaskDefinition.passThroughEnv ?? [])
+        expect(['HCR_DATA_MIRROR', 'HCR_DOWNLOAD_STALL_MS'], task.taskId).toContain(name);
     }
     for (const id of ['@hcr/pipeline#shards', '@hcr/reader-pipeline#line-shards']) {
       const task = pipeline.find((t) => t.taskId === id)!;
       expect(task.resolvedTaskDefinition.env, id).toEqual(
         expect.arrayContaining(['HCR_DATA_DIR', 'HCR_DATASET_LOCK']),
       );
-      expect(task.resolvedTaskDefinition.passThroughEnv, id).toContain('HCR_DATA_MIRROR');
+      // not hashed, but passed: in strict mode turbo hands a task only the variables it names
+      expect(task.resolvedTaskDefinition.passThroughEnv, id).toEqual(
+        expect.arrayContaining(['HCR_DATA_MIRROR', 'HCR_DOWNLOAD_STALL_MS']),
+      );
     }
   }, 60_000);
 
