@@ -310,6 +310,42 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll();
   });
 
+  it('shows the line the reader saw in its own shape, however wide (narrowed to the section, not squashed)', async () => {
+    const seenShape = (page: Page) =>
+      page.evaluate(`(() => {
+        const c = document.getElementById('line-seen');
+        const r = c.getBoundingClientRect();
+        return { shown: r.width / r.height, own: c.width / c.height, section: c.closest('section').clientWidth, width: r.width };
+      })()`) as Promise<{ shown: number; own: number; section: number; width: number }>;
+    const input = (width: number) => ({ width, height: 32, pixels: new Array(width * 32).fill(200) });
+    for (const width of [800, 375]) {
+      const page = await open('word', { width });
+      await page.route('**/v1/read**', (r) =>
+        r.fulfill({
+          contentType: 'application/json',
+          body: JSON.stringify({ ...readAnswer('TAX', 0.9), input: input(600) }),
+        }),
+      );
+      await writeChar(page, 'T', 0);
+      await waitFor(page, "/^Read:/.test(document.getElementById('line-status').textContent)");
+      const one = await seenShape(page);
+      expect(one.width, `${width} px`).toBeLessThanOrEqual(one.section);
+      expect(one.shown / one.own, `${width} px: one line`).toBeCloseTo(1, 2);
+      // a short line at twice its size, as before
+      await page.unrouteAll();
+      await page.route('**/v1/read**', (r) =>
+        r.fulfill({
+          contentType: 'application/json',
+          body: JSON.stringify({ ...readAnswer('TAX', 0.9), input: input(100) }),
+        }),
+      );
+      await writeChar(page, 'A', 1);
+      await waitFor(page, "document.getElementById('line-seen').getBoundingClientRect().width === 200");
+      expect((await seenShape(page)).shown).toBeCloseTo(100 / 32, 2);
+      await page.unrouteAll();
+    }
+  });
+
   it('says what went wrong for a person: a proxy error page, no server, an overloaded server retried once', async () => {
     const page = await open('char');
     const pad = (await page.locator('#pad').boundingBox())!;

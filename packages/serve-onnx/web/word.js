@@ -116,7 +116,7 @@ function clearReading() {
   lineSeenFigure.hidden = true;
   lineSeen.width = 720;
   lineSeen.height = 32;
-  lineSeen.style.height = '';
+  lineSeen.style.width = '';
   lineSeen.getContext('2d').clearRect(0, 0, lineSeen.width, lineSeen.height);
   drawBoxes([]);
 }
@@ -389,7 +389,8 @@ function drawLinesSeen(inputs) {
   const gap = 4;
   lineSeen.width = Math.max(...inputs.map((l) => l.width));
   lineSeen.height = inputs.reduce((h, l) => h + l.height, 0) + gap * (inputs.length - 1);
-  lineSeen.style.height = `${2 * lineSeen.height}px`; // shown at twice its size, as one line is
+  // Shown at twice its size, narrowed to the section when wider (the height follows: style.css), never squashed.
+  lineSeen.style.width = `${2 * lineSeen.width}px`;
   lineSeenFigure.hidden = false;
   const ctx = lineSeen.getContext('2d');
   let top = 0;
