@@ -67,6 +67,24 @@ describe('the pipeline cache (turbo run train eval)', () => {
     }
   }, 60_000);
 
+  it('hashes into each package build the tsconfig it extends: a changed compiler option builds dist again', async () => {
+    // the packages' tsconfig.build.json extend the root's tsconfig.base.json (declaration, source maps, target):
+    // not hashed, a change there was a cache hit serving the old dist (what pnpm pack and the install tests use)
+    const dry = await dryRun(['build']);
+    const builds = dry.tasks.filter((t) => t.task === 'build' && t.directory.startsWith('packages/'));
+    expect(builds.length).toBeGreaterThanOrEqual(10);
+    let checked = 0;
+    for (const task of builds) {
+      const extendsBase = /"extends":\s*"\.\.\/\.\.\/tsconfig\.base\.json"/.test(
+        readFileSync(resolve(ROOT, task.directory, 'tsconfig.build.json'), 'utf8'),
+      );
+      if (!extendsBase) continue;
+      expect(Object.keys(task.inputs), task.taskId).toContain('../../tsconfig.base.json');
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
+  }, 60_000);
+
   it("hashes the real dev sets into the reader's eval: a changed image or label reads them again", async () => {
     const task = (await dryRun()).tasks.find((t) => t.taskId === '@hcr/reader-pipeline#eval')!;
     const globs = task.resolvedTaskDefinition.inputs.map((i) => i.replace(/^(\.\.\/)+/, ''));
