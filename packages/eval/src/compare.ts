@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { HcrError, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '@hcr/core';
 import { esc, pct, scrolling, VIEWPORT } from './html.js';
@@ -404,11 +404,33 @@ h1{overflow-wrap:anywhere}div.scroll{overflow-x:auto;max-width:100%}</style></he
 export async function compareReports(opts: CompareOptions): Promise<{ compare: CompareReport; dir: string }> {
   const outDir = resolve(opts.outDir ?? DEFAULT_REPORTS_DIR);
   const [a, b] = [await loadReport(opts.a, outDir), await loadReport(opts.b, outDir)];
+  await refuseSameReport([opts.a, a.dir], [opts.b, b.dir]);
   const compare = diffReports(a.report, b.report, { a: a.dir, b: b.dir });
   // named by the reports, not the model ids: two reports of one model (copies, samples) compare too
   const dir = comparisonDir(outDir, a.name, b.name);
   await writeComparison(dir, compare, renderCompareHtml(compare), opts.force);
   return { compare, dir };
+}
+
+/**
+ * `--compare A A`: both names lead to one report folder (symlinks resolved), whose comparison with itself would be a
+ * page of zero deltas that looks like two runs agreeing. COMPARE_SAME, before anything is written. Two copies of a
+ * report in different folders (`latest` and its run) still compare.
+ */
+export async function refuseSameReport(
+  [refA, dirA]: readonly [string, string],
+  [refB, dirB]: readonly [string, string],
+): Promise<void> {
+  const real = (d: string) => realpath(d).catch(() => resolve(d));
+  const dir = await real(dirA);
+  if (dir !== (await real(dirB))) return;
+  throw new HcrError(
+    'COMPARE_SAME',
+    `${refA === refB ? `'${refA}' is given twice` : `'${refA}' and '${refB}' are the same report`} (${dir}): --compare takes two different reports.`,
+    {
+      hint: 'Name the report of another run, or evaluate the model again into another folder (`hcr eval <run> --out <dir>`, or --report <name> for a reader) and compare with that.',
+    },
+  );
 }
 
 /** `<outDir>/compare-<A>-vs-<B>`: a comparison's folder, named by the two reports' folders. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
-import { comparisonDir, writeComparison } from '../compare.js';
+import { comparisonDir, refuseSameReport, writeComparison } from '../compare.js';
 import { esc, pct, scrolling, VIEWPORT } from '../html.js';
 import { DEFAULT_REPORTS_DIR } from '../report.js';
 import { diffReaderReports, loadReaderReport, type ReaderCompareReport } from './compare.js';
@@ -42,6 +42,7 @@ export async function compareReaderReports(opts: {
       );
     return dir;
   }) as [string, string];
+  await refuseSameReport([opts.a, a], [opts.b, b]);
   const compare = diffReaderReports(await loadReaderReport(a), await loadReaderReport(b));
   const dir = opts.dir ?? comparisonDir(outDir, compare.a.name, compare.b.name);
   await writeComparison(dir, compare, renderReaderCompareHtml(compare, dir), opts.force);
