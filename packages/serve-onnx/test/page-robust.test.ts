@@ -168,6 +168,29 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll({ behavior: 'ignoreErrors' });
   });
 
+  it('character mode: a server that cannot be reached is asked once a stroke, its problem kept on show meanwhile', async () => {
+    const page = await open('char');
+    let requests = 0;
+    await page.route('**/v1/predict**', (r) => {
+      requests++;
+      return r.abort('connectionrefused');
+    });
+    const pad = (await page.locator('#pad').boundingBox())!;
+    await page.mouse.move(pad.x + 0.2 * pad.width, pad.y + 0.2 * pad.height);
+    await page.mouse.down();
+    await page.mouse.move(pad.x + 0.3 * pad.width, pad.y + 0.2 * pad.height, { steps: 2 });
+    await waitFor(page, "document.getElementById('status').dataset.error === 'UNREACHABLE'");
+    const first = requests;
+    // The pen goes on: no request a move (each said "Recognising…" and then the alert again).
+    await page.mouse.move(pad.x + 0.8 * pad.width, pad.y + 0.8 * pad.height, { steps: 12 });
+    expect(requests).toBe(first);
+    await expect(page.locator('#status').getAttribute('data-error')).resolves.toBe('UNREACHABLE');
+    // The stroke's end asks again.
+    await page.mouse.up();
+    await expect.poll(() => requests, { timeout: 10_000 }).toBe(first + 1);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+  });
+
   it('character mode: no answer in 10 s says so, and the next stroke asks again', async () => {
     const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
     const page = await context.newPage();

@@ -18,6 +18,9 @@ let inFlight = null;
 let fileRequest = null;
 let hasInk = false;
 let last = null;
+// The last request went unanswered (timed out, or the server could not be reached): the pen's moves do not ask
+// again (each would say "Recognising…" and then the problem again); the stroke's end does.
+let unheard = false;
 // What the answer on show is for: the pad, an uploaded file (re-sent when the characters allowed change) or nothing.
 let source = null;
 // Each request gets the next number; an answer that is not the latest one's (the pad was cleared, or a newer
@@ -33,6 +36,7 @@ function clearPad() {
   fileRequest = null;
   source = null;
   dirty = false;
+  unheard = false; // a fresh start: what is drawn next is sent as it is drawn
   photo.hidden = true;
   showStatus('Nothing drawn yet.');
   ctx.fillStyle = '#fff';
@@ -79,7 +83,7 @@ pad.addEventListener('pointermove', (e) => {
     line(last, p);
     last = p;
   }
-  predictSoon();
+  if (!unheard) predictSoon();
 });
 for (const type of ['pointerup', 'pointercancel']) {
   pad.addEventListener(type, (e) => {
@@ -127,6 +131,7 @@ function predictSoon() {
         if (inFlight !== request) return; // cleared meanwhile: Clear let it go
         inFlight = null;
         // A server that did not answer is not asked again at once (its problem stays on show): the next stroke asks.
+        unheard = !answered;
         if (answered) predictSoon();
       });
   }, 'image/png');
