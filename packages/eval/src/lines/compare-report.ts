@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { HcrError } from '@hcr/core';
+import { parsePageRef } from '@hcr/image/decode';
 import { comparisonDir, refuseSameReport, writeComparison } from '../compare.js';
 import { esc, pct, scrolling, VIEWPORT } from '../html.js';
 import { DEFAULT_REPORTS_DIR } from '../report.js';
 import { diffReaderReports, loadReaderReport, type ReaderCompareReport } from './compare.js';
+import { shownOriginal } from './original.js';
+import { DEV_SETS, type DevSetName, findDevSet } from './sources.js';
 
 /** Changed lines the page lists per source (the JSON holds them all). */
 const CHANGED_SHOWN = 200;
@@ -45,8 +48,39 @@ export async function compareReaderReports(opts: {
   await refuseSameReport([opts.a, a], [opts.b, b]);
   const compare = diffReaderReports(await loadReaderReport(a), await loadReaderReport(b));
   const dir = opts.dir ?? comparisonDir(outDir, compare.a.name, compare.b.name);
-  await writeComparison(dir, compare, renderReaderCompareHtml(compare, dir), opts.force);
+  const originals = await changedOriginals(compare);
+  await writeComparison(dir, compare, renderReaderCompareHtml(compare, dir, originals), opts.force);
   return { compare, dir };
+}
+
+/** The key of a changed line's image in `changedOriginals`' map. */
+const originalKey = (source: string, id: string) => `${source}\n${id}`;
+
+/**
+ * The image of each changed real line the page lists, embedded (a data: URI, as the report pages do), so the page
+ * can be moved or zipped and does not depend on the directory `hcr eval --compare` ran in: lines.json records a
+ * source's folder relative to where that eval ran. The folder is looked for there, then, for a dev set, where
+ * eval looks for it; a file found nowhere (or not an image) is said in words instead of a broken image.
+ */
+async function changedOriginals(c: ReaderCompareReport): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const s of c.sources) {
+    const devDir = s.source in DEV_SETS ? findDevSet(s.source as DevSetName).dir : undefined;
+    for (const { id } of s.changed.slice(0, CHANGED_SHOWN)) {
+      if (id.startsWith('test#')) continue;
+      const ref = parsePageRef(id);
+      const files = [resolve(s.dir, ref.file), ...(devDir ? [resolve(devDir, ref.file)] : [])];
+      const file = files.find((f) => existsSync(f));
+      const shown = file ? await shownOriginal(file, ref.page) : null;
+      out.set(
+        originalKey(s.source, id),
+        shown
+          ? `<img src="data:image/${shown.format};base64,${shown.bytes.toString('base64')}" alt="${esc(`original of ${id}`)}">${esc(id)}`
+          : `<span class="no-image">(cannot be displayed: ${esc(file ?? files[0]!)} ${file ? 'is not an image' : 'not found'})</span><br>${esc(id)}`,
+      );
+    }
+  }
+  return out;
 }
 
 const points = (d: number) => `${d > 0 ? '+' : ''}${(d * 100).toFixed(2)}`;
@@ -77,8 +111,16 @@ export function readerCompareSummary(c: ReaderCompareReport, dir: string): strin
   ].join('\n');
 }
 
-/** The comparison page: a table per source, then the lines that changed, with a link to a real line's image. */
-export function renderReaderCompareHtml(c: ReaderCompareReport, pageDir: string): string {
+/**
+ * The comparison page: a table per source, then the lines that changed, each real line with its image:
+ * `originals` (what `compareReaderReports` passes: each image embedded, keyed by source and line id), or without
+ * it a link to the file relative to `pageDir`.
+ */
+export function renderReaderCompareHtml(
+  c: ReaderCompareReport,
+  pageDir: string,
+  originals?: ReadonlyMap<string, string>,
+): string {
   const sections = c.sources
     .map((s) => {
       const rows = s.constraints
@@ -94,6 +136,8 @@ export function renderReaderCompareHtml(c: ReaderCompareReport, pageDir: string)
       // a real line's image is a file under the source's folder; synthetic lines live in shards
       const image = (id: string) => {
         if (id.startsWith('test#')) return esc(id);
+        const embedded = originals?.get(originalKey(s.source, id));
+        if (embedded) return embedded;
         const file = resolve(s.dir, id);
         const href = isAbsolute(file) ? relative(pageDir, file) : file;
         return `<a href="${esc(href)}"><img src="${esc(href)}" alt="${esc(id)}" loading="lazy"><br>${esc(id)}</a>`;
@@ -134,7 +178,7 @@ ${scrolling(`<table><tr><th>constraint</th><th>exact A</th><th>exact B</th><th>d
 <style>body{font-family:"DejaVu Sans",Arial,sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f4f6f8}td:first-child,th:first-child{text-align:left}table.changed td,table.changed th{text-align:left}
-table.changed img{max-height:48px;max-width:360px;display:block}
+table.changed img{max-height:48px;max-width:360px;display:block}.no-image{color:#555;font-style:italic}
 .good{color:#1a7f37;font-weight:bold}.bad{color:#c0392b;font-weight:bold}tr.fixed td:nth-child(2){color:#1a7f37}tr.broken td:nth-child(2){color:#c0392b}
 h1{overflow-wrap:anywhere}div.scroll{overflow-x:auto;max-width:100%}</style></head>
 <body><h1>${esc(c.a.name)} (A) vs ${esc(c.b.name)} (B)</h1>
