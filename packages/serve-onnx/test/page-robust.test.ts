@@ -527,6 +527,24 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll();
   });
 
+  it('word mode: lines written one under another are said in the page’s words (the lines mode), not the API’s', async () => {
+    const page = await open('word');
+    const pad = (await page.locator('#line-pad').boundingBox())!;
+    // TAX, 1740 and LT on three rows: the server answers SEVERAL_LINES with its hint for API clients (layout=lines).
+    for (const [row, text] of ['TAX', '1740', 'LT'].entries())
+      for (const [i, ch] of [...text].entries()) {
+        const glyph = {
+          x: pad.x + (0.06 + i * 0.106) * pad.width,
+          y: pad.y + ((row + 0.25) / 3) * pad.height,
+        };
+        await strokes(page, { ...glyph, width: 0.085 * pad.width, height: pad.height / 6 }, STROKES[ch]!, 8);
+      }
+    await waitFor(page, "document.getElementById('line-status').dataset.error === 'SEVERAL_LINES'");
+    const said = await lineStatus(page);
+    expect(said).toMatch(/Choose “Several lines” above/);
+    expect(said).not.toMatch(/layout=/);
+  });
+
   it('word mode: an invalid pattern typed before writing is said at once, and goes when the pattern does', async () => {
     const page = await open('word');
     await page.locator('#pattern').fill('[0-9');

@@ -45,6 +45,9 @@ let readAbort = null;
 /** A reading under this confidence is shown as unsure: the character mode's default min_confidence. */
 const UNSURE_BELOW = 0.5;
 const CLEAR_KEYS = 'Escape or Delete clears it, Ctrl+Z takes back the last stroke.';
+/** SEVERAL_LINES in word mode, in the page's terms: the server's hint names its API's layout=lines. */
+const SEVERAL_LINES =
+  'The canvas holds several lines of writing, and this mode reads one. Choose “Several lines” above to read each, or take back the strokes of the others (Undo stroke).';
 
 for (const radio of document.querySelectorAll('input[name="mode"]')) {
   radio.addEventListener('change', () => {
@@ -268,7 +271,7 @@ async function readLine(blob, seq, checkOnly) {
       return true;
     }
     if (!r.ok) {
-      showError(r.code, r.message);
+      showError(r.code, r.code === 'SEVERAL_LINES' && layout === 'line' ? SEVERAL_LINES : r.message);
       return !unanswered(r);
     }
     // An empty canvas the server read all the same (it found no writing in it, so none): nothing written.
