@@ -126,10 +126,11 @@ export function figure(
   alt: string = caption,
 ): string {
   if (!name || !png) return '';
-  // embedded as a data: URI so the page is self-contained; the PNG file next to it is the same picture
+  // embedded as a data: URI so the page is self-contained; the PNG file next to it is the same picture, linked by
+  // its name as one URI segment (a reader's source is named after its folder: `lines-set#2.png` is not a fragment)
   return `<figure><img src="data:image/png;base64,${png.toString('base64')}" alt="${esc(alt)}" data-file="${esc(
     name,
-  )}"><figcaption>${esc(caption)} (<a href="${esc(name)}">${esc(name)}</a>)</figcaption></figure>`;
+  )}"><figcaption>${esc(caption)} (<a href="${esc(encodeURIComponent(name))}">${esc(name)}</a>)</figcaption></figure>`;
 }
 
 /**
