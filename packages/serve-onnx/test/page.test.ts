@@ -177,4 +177,15 @@ describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () =
     expect((await topLabels(page))[0]).toBe('3');
     await page.screenshot({ path: join(SHOTS, 'serve-page-upload-digits.png') });
   });
+
+  it("says an uploaded file that is no image is none, in the page's words (not the API's JSON forms)", async () => {
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page
+      .locator('#upload')
+      .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('a shopping list') });
+    await waitFor(page, "document.getElementById('status').dataset.error === 'UNSUPPORTED_MEDIA_TYPE'");
+    const said = await page.locator('#status').textContent();
+    expect(said).toMatch(/^notes\.txt \(text\/plain\) is not a file the server reads: upload a photo/);
+    expect(said).not.toMatch(/JSON/);
+  });
 });

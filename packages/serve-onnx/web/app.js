@@ -152,7 +152,12 @@ async function send(blob, seq, signal) {
   if (!r.ok) {
     list.replaceChildren();
     seen.clearRect(0, 0, 112, 112);
-    showStatus(r.message, r.code);
+    // A file of another kind ("All files" in the file picker): the server's text lists the API's JSON forms.
+    const message =
+      r.code === 'UNSUPPORTED_MEDIA_TYPE' && blob instanceof File
+        ? `${blob.name} (${blob.type}) is not a file the server reads: upload a photo (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF or HEIC) or a PDF of one handwritten character.`
+        : r.message;
+    showStatus(message, r.code);
     return !unanswered(r);
   }
   show(r.body.predictions[0], r.body.timing);
