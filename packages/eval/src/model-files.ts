@@ -53,6 +53,25 @@ export async function resolveModelRun(
       throw new HcrError('MODEL_NONE', `No trained model: ${resolve(modelsDir, 'latest')} does not exist.`, {
         hint: 'Train one first (`pnpm hcr train --model seed`), or name a trained model: its run id or directory (e.g. artifacts/model/pipeline).',
       });
+    // a file that is there but is no model directory: say so, not "unknown run ... train one"
+    for (const c of candidates) {
+      if (
+        !(await stat(c).then(
+          (st) => st.isFile(),
+          () => false,
+        ))
+      )
+        continue;
+      throw new HcrError(
+        'MODEL_INVALID',
+        `${c} is a file, not a model: hcr eval reads a model directory (model.json, weights.bin and metadata.json, as \`hcr train\` saves it), a run id, or a reader's .onnx file.`,
+        {
+          hint: runs.length
+            ? `Pass a model directory or one of the runs in ${resolve(modelsDir)}: ${runs.join(', ')}.`
+            : 'Pass the directory `hcr train` saved the model in (e.g. artifacts/model/pipeline), or a reader .onnx file (artifacts/model/reader/model.onnx).',
+        },
+      );
+    }
     const where = [...new Set(candidates)].join(' or ');
     const file = /\.(onnx|json)$/i.test(asked)
       ? ' (a model is named by its directory, not a file in it)'
