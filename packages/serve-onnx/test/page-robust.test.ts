@@ -254,6 +254,38 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     }
   });
 
+  it('only the main button draws, and a pen whose release went elsewhere (a context menu, a dialog) stops', async () => {
+    for (const [mode, selector] of [
+      ['char', '#pad'],
+      ['word', '#line-pad'],
+    ] as const) {
+      const page = await open(mode);
+      const box = (await page.locator(selector).boundingBox())!;
+      const at = (x: number, y: number) => ({ x: box.x + x * box.width, y: box.y + y * box.height });
+      // A right-button drag (it opens the context menu) draws nothing.
+      await page.mouse.move(at(0.2, 0.3).x, at(0.2, 0.3).y);
+      await page.mouse.down({ button: 'right' });
+      await page.mouse.move(at(0.8, 0.3).x, at(0.8, 0.3).y, { steps: 6 });
+      await page.mouse.up({ button: 'right' });
+      expect((await ink(page, selector, [0, 1])).inBand, `${mode}: right button`).toBe(0);
+      // The button went down on the pad, its release elsewhere (the page never heard it): the moves that follow,
+      // no button held, are the mouse passing over, not writing.
+      const cdp = await page.context().newCDPSession(page);
+      const mouse = (type: string, x: number, buttons: number) =>
+        cdp.send('Input.dispatchMouseEvent', {
+          type,
+          ...at(x, 0.7),
+          button: type === 'mousePressed' ? 'left' : 'none',
+          buttons,
+          clickCount: 1,
+        } as never);
+      await mouse('mousePressed', 0.2, 1);
+      for (let k = 1; k <= 6; k++) await mouse('mouseMoved', 0.2 + k * 0.1, 0);
+      const dot = await ink(page, selector, [0, 1]);
+      expect(dot.x / dot.width, `${mode}: the press's dot only`).toBeCloseTo(0.2, 1);
+    }
+  });
+
   it('a dot lands where the pointer is, within the border (character pad, word pad at a phone width too)', async () => {
     for (const [mode, selector, width] of [
       ['char', '#pad', 800],

@@ -65,9 +65,10 @@ function line(a, b) {
 }
 
 // One pointer draws: a second finger on a touch screen (not the primary pointer) is ignored, else the line
-// would jump between the fingers and fill the space between them.
+// would jump between the fingers and fill the space between them. So is any button but the main one (the right
+// one opens the context menu, which takes its release).
 pad.addEventListener('pointerdown', (e) => {
-  if (!e.isPrimary) return;
+  if (!e.isPrimary || e.button !== 0) return;
   pad.setPointerCapture(e.pointerId);
   drawing = true;
   photo.hidden = true;
@@ -77,6 +78,8 @@ pad.addEventListener('pointerdown', (e) => {
 });
 pad.addEventListener('pointermove', (e) => {
   if (!drawing || !e.isPrimary) return;
+  // No button held: its release went elsewhere (a dialog or menu opened meanwhile), the stroke is over.
+  if (e.buttons === 0) return endStroke();
   // A busy page gets one move event per frame; its coalesced events keep every point the pen passed.
   for (const ev of e.getCoalescedEvents?.().length ? e.getCoalescedEvents() : [e]) {
     const p = canvasPoint(pad, ev);
@@ -85,11 +88,13 @@ pad.addEventListener('pointermove', (e) => {
   }
   if (!unheard) predictSoon();
 });
+function endStroke() {
+  drawing = false;
+  predictSoon();
+}
 for (const type of ['pointerup', 'pointercancel']) {
   pad.addEventListener(type, (e) => {
-    if (!drawing || !e.isPrimary) return;
-    drawing = false;
-    predictSoon();
+    if (drawing && e.isPrimary) endStroke();
   });
 }
 

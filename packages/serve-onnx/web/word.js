@@ -152,9 +152,10 @@ function undoStroke() {
   readSoon();
 }
 
-// One pointer writes: a second finger on a touch screen (not the primary pointer) is ignored.
+// One pointer writes: a second finger on a touch screen (not the primary pointer) is ignored, and so is any button
+// but the main one (the right one opens the context menu, which takes its release).
 linePad.addEventListener('pointerdown', (e) => {
-  if (readerLoaded === false || !e.isPrimary) return; // nothing would read it
+  if (readerLoaded === false || !e.isPrimary || e.button !== 0) return; // nothing would read it
   linePad.setPointerCapture(e.pointerId);
   drawBoxes([]); // the boxes are the last reading's: new writing makes them stale
   writing = true;
@@ -165,6 +166,8 @@ linePad.addEventListener('pointerdown', (e) => {
 });
 linePad.addEventListener('pointermove', (e) => {
   if (!writing || !e.isPrimary) return;
+  // No button held: its release went elsewhere (a dialog or menu opened meanwhile), the stroke is over.
+  if (e.buttons === 0) return endLineStroke();
   // A busy page gets one move event per frame; its coalesced events keep every point the pen passed.
   for (const ev of e.getCoalescedEvents?.().length ? e.getCoalescedEvents() : [e]) {
     const p = canvasPoint(linePad, ev);
@@ -173,11 +176,13 @@ linePad.addEventListener('pointermove', (e) => {
   }
 });
 // A line is read when a stroke ends, never while the pen is down (that would show half-written letters).
+function endLineStroke() {
+  writing = false;
+  readSoon();
+}
 for (const type of ['pointerup', 'pointercancel']) {
   linePad.addEventListener(type, (e) => {
-    if (!writing || !e.isPrimary) return;
-    writing = false;
-    readSoon();
+    if (writing && e.isPrimary) endLineStroke();
   });
 }
 lineStroke.addEventListener('input', () => {
