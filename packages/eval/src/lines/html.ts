@@ -40,6 +40,7 @@ td.msg{text-align:left;max-width:420px}
 #results td:first-child,table.examples td:not(.img):not(.t),#ensemble td{white-space:nowrap}
 img.line{height:32px;border:1px solid #ccc;margin:0;image-rendering:pixelated;max-width:none}
 img.orig{max-height:56px;max-width:360px;border:1px solid #ccc;margin:0}
+@media (max-width:600px){table.examples img.orig,table.examples img.line{max-width:35vw;height:auto}}
 .no-image{color:#555;font-style:italic}
 td.img{text-align:left} .anchor td{color:#555;font-style:italic} .miss{color:#c0392b;font-weight:bold}
 `;
@@ -222,7 +223,8 @@ async function exampleTable(
 ): Promise<string> {
   if (examples.length === 0) return `<p>${esc(title)}: none.</p>`;
   const byId = new Map(set?.lines.map((l) => [l.id, l]) ?? []);
-  // the headline constraint's read first, next to the truth: what a narrow screen shows before scrolling
+  // the headline constraint's read first, next to the truth: what a narrow screen shows before scrolling (there the
+  // images shrink to 35% of the screen's width, LINE_STYLE, so a wide line does not push the truth out of sight)
   const names: string[] = s.constraints.map((c) => c.name);
   const constraints = names.includes(s.headline)
     ? [s.headline, ...names.filter((c) => c !== s.headline)]

@@ -1,0 +1,153 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LINE_HEIGHT } from '@hcr/model';
+import { createCanvas } from '@napi-rs/canvas';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderLinesHtml } from '../src/lines/html.js';
+import type { ConstraintReport, LineExample, LinesReport } from '../src/lines/report.js';
+import type { LineSet } from '../src/lines/sources.js';
+
+/** Chromium as the project's browser tests find it (Debian's package); without one the test is skipped. */
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (p): p is string => !!p && existsSync(p),
+);
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'hcr-narrow-page-'));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+/** A scan of a wide handwritten line, as the dev sets' forms are (the original shown beside the reader's input). */
+function scanPng(): Buffer {
+  const canvas = createCanvas(900, 120);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, 900, 120);
+  ctx.fillStyle = '#111';
+  ctx.font = '80px sans-serif';
+  ctx.fillText('DI BENEDETTO', 20, 95);
+  return canvas.toBuffer('image/png');
+}
+
+const scores = { count: 1, truthChars: 11, edits: 1, cer: 0.09, cerInterval: [0, 0.2] as [number, number] };
+const rate = {
+  exact: 0,
+  exactRate: 0,
+  exactInterval: [0, 0.8] as [number, number],
+  fullMatch: 0,
+  fullMatchRate: 0,
+};
+const constraint = (name: ConstraintReport['name']): ConstraintReport => ({
+  name,
+  description: name,
+  ...scores,
+  ...rate,
+  perLength: [{ label: '11-12', lo: 11, hi: 12, ...scores, ...rate }],
+  meanConfidence: 0.9,
+  unsatisfied: 0,
+  agreement: null,
+  confusions: [{ truth: 'B', read: 'D', count: 1 }],
+  coverage: [{ coverage: 1, kept: 1, exactRate: 0, threshold: 0.9 }],
+  atMinConfidence: [{ minConfidence: 0.5, accepted: 1, acceptedShare: 1, exactRate: 0 }],
+});
+
+describe.skipIf(!CHROMIUM)('the reader report page on a 375-px phone screen', () => {
+  it('shows each error example’s truth beside its images without scrolling sideways', async () => {
+    const scan = join(root, 'name-0123.png');
+    await writeFile(scan, scanPng());
+    const width = 400; // a wide reader input (the dev sets have them up to ~400 px)
+    const set: LineSet = {
+      name: 'names-x',
+      kind: 'real',
+      field: 'names',
+      dir: root,
+      lines: [
+        {
+          id: 'name-0123.png',
+          truth: 'DIBENEDETTO',
+          width,
+          pixels: new Uint8Array(width * LINE_HEIGHT).fill(255),
+          file: scan,
+        },
+      ],
+      failed: [],
+    };
+    const example: LineExample = {
+      id: 'name-0123.png',
+      truth: 'DIBENEDETTO',
+      width,
+      reads: [
+        { constraint: 'letters', text: 'DIDENEDETTO', confidence: 0.78, edits: 1 },
+        { constraint: 'none', text: 'DIDENEDETTO', confidence: 0.7, edits: 1 },
+      ],
+    };
+    const report = {
+      formatVersion: 1,
+      task: 'line',
+      model: {
+        id: 'r',
+        dir: 'r',
+        architecture: 'reader',
+        commit: 'c',
+        createdAt: 't',
+        alphabetId: 'hcr36-line',
+        symbols: 43,
+        trainingConfig: {},
+        trainingMetrics: {},
+      },
+      decoding: { beam: 8, batchSize: 32, lexicon: { source: 'faker', locales: ['fr'], words: 1 } },
+      limit: null,
+      runtime: 'onnx',
+      runtimes: [{ runtime: 'onnx', description: 'onnx' }],
+      sources: [
+        {
+          name: 'names-x',
+          kind: 'real',
+          field: 'names',
+          dir: root,
+          count: 1,
+          failed: { count: 0, byCode: {}, lines: [] },
+          tooNarrow: { count: 0, ids: [] },
+          lexiconCoverage: null,
+          headline: 'letters',
+          constraints: [constraint('none'), constraint('letters')],
+          perKind: null,
+          caseConfusion: null,
+          examples: { mostConfident: [example], worst: [] },
+          picture: 'lines-names-x.png',
+          samplesPicture: 'reads-names-x.png',
+          samples: [],
+        },
+      ],
+      skipped: [],
+      anchors: [],
+      targets: [],
+      pictures: {},
+      timing: { sources: [] },
+    } as LinesReport;
+    const page = join(root, 'index.html');
+    await writeFile(page, await renderLinesHtml(report, {}, [set]));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const tab = await browser.newPage({ viewport: { width: 375, height: 800 } });
+      await tab.goto(pathToFileURL(page).href);
+      // a string, run in the page (this package's TypeScript has no DOM types)
+      const cells = (await tab.evaluate(`(() => {
+        const row = document.querySelector('table.examples tr.example');
+        const [image, truth, headline] = [...row.children].map((c) => c.getBoundingClientRect());
+        return { image: image.right, truth: truth.right, headline: headline.left, page: document.documentElement.scrollWidth };
+      })()`)) as { image: number; truth: number; headline: number; page: number };
+      // before, the images (the original up to 360 px, the reader's input at its own width) filled the screen
+      expect(cells.truth).toBeLessThanOrEqual(375);
+      expect(cells.headline).toBeLessThan(375);
+      expect(cells.page).toBe(375); // the page itself never scrolls sideways
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
