@@ -610,6 +610,10 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await expect(page.locator('#line-pad').getAttribute('aria-label')).resolves.toMatch(
       /Escape or Delete clears it/,
     );
+    // The button clears every line written, and says so.
+    await expect(page.getByRole('button', { name: 'Clear all lines', exact: true }).count()).resolves.toBe(1);
+    await page.locator('input[name="mode"][value="word"]').check();
+    await expect(page.getByRole('button', { name: 'Clear line', exact: true }).count()).resolves.toBe(1);
   });
 
   it('runs under its Content-Security-Policy with nothing blocked', async () => {

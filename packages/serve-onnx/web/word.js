@@ -69,6 +69,7 @@ function setLayout(next) {
   lineBoxes.height = linePad.height;
   // Columns are a page's matter: the switch shows in lines mode only.
   for (const el of document.querySelectorAll('.lines-only')) el.hidden = layout !== 'lines';
+  lineClear.textContent = layout === 'lines' ? 'Clear all lines' : 'Clear line';
   linePad.setAttribute(
     'aria-label',
     layout === 'lines'
