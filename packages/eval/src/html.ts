@@ -55,6 +55,7 @@ h1{font-size:24px;margin-bottom:4px} h2{font-size:19px;margin-top:32px;border-bo
 table{border-collapse:collapse;font-size:13px;margin:8px 0}
 th,td{border:1px solid #ddd;padding:3px 8px;text-align:right} th{background:#f4f6f8}
 td:first-child,th:first-child{text-align:left}
+#confusions td:first-child{white-space:nowrap}
 table.sortable th{padding:0}
 table.sortable th button{font:inherit;font-weight:bold;color:inherit;background:none;border:0;padding:3px 8px;width:100%;text-align:inherit;cursor:pointer}
 table.sortable th button:after{content:" \\2195";color:#aaa}

@@ -7,9 +7,11 @@ import { LINE_HEIGHT } from '@hcr/model';
 import { createCanvas } from '@napi-rs/canvas';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderIndexHtml } from '../src/html.js';
 import { renderLinesHtml } from '../src/lines/html.js';
 import type { ConstraintReport, LineExample, LinesReport } from '../src/lines/report.js';
 import type { LineSet } from '../src/lines/sources.js';
+import { report as handReport, MIXED } from './hand-report.js';
 
 /** Chromium as the project's browser tests find it (Debian's package); without one the test is skipped. */
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
@@ -146,6 +148,29 @@ describe.skipIf(!CHROMIUM)('the reader report page on a 375-px phone screen', ()
       expect(cells.truth).toBeLessThanOrEqual(375);
       expect(cells.headline).toBeLessThan(375);
       expect(cells.page).toBe(375); // the page itself never scrolls sideways
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
+  it('keeps each confusion pair of the character page on one line (1<->L, not "1<-" over ">L")', async () => {
+    const r = handReport(MIXED);
+    expect(r.overall.topConfusions.length).toBeGreaterThan(0);
+    const page = join(root, 'character.html');
+    await writeFile(page, renderIndexHtml(r, {}, []));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const tab = await browser.newPage({ viewport: { width: 375, height: 800 } });
+      await tab.goto(pathToFileURL(page).href);
+      // the lines each pair cell's text takes: one line box per line
+      const lines =
+        (await tab.evaluate(`[...document.querySelectorAll('#confusions tbody td:first-child')].map((td) => {
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      })`)) as number[];
+      expect(lines.length).toBe(r.overall.topConfusions.length);
+      expect(lines.every((n) => n === 1)).toBe(true);
     } finally {
       await browser.close();
     }
