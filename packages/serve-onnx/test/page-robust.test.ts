@@ -559,6 +559,45 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll();
   });
 
+  it('lines mode: the numbers of the lines found are as legible on a phone as on a desktop', async () => {
+    /** How tall (CSS px) the first line's number stands over its box, and how wide the layer is shown. */
+    const numberHeight = (page: Page) =>
+      page.evaluate(`(() => {
+        const c = document.getElementById('line-boxes');
+        const { data } = c.getContext('2d').getImageData(0, 0, c.width, 150);
+        let top = -1, bottom = -1;
+        for (let y = 0; y < 150; y++)
+          for (let x = 100; x < 200; x++)
+            if (data[(y * c.width + x) * 4 + 3] > 128) { if (top < 0) top = y; bottom = y; }
+        return ((bottom - top + 1) * c.clientWidth) / c.width;
+      })()`) as Promise<number>;
+    const heights: number[] = [];
+    for (const width of [800, 375]) {
+      const page = await open('lines', { width });
+      const line = (text: string, y: number) => ({
+        ...readAnswer(text, 0.9),
+        box: { x: 100, y, width: 400, height: 100 },
+      });
+      await page.route('**/v1/read**', (r) =>
+        r.fulfill({
+          contentType: 'application/json',
+          body: JSON.stringify({
+            ...readAnswer('TAX\n1740', 0.81),
+            layout: 'lines',
+            lines: [line('TAX', 150), line('1740', 300)],
+          }),
+        }),
+      );
+      await writeChar(page, 'L', 0);
+      await waitFor(page, "document.getElementById('line-boxes').dataset.boxes === '2'");
+      heights.push(await numberHeight(page));
+      await page.unrouteAll();
+    }
+    // A digit of the 16-px label stands ~11 px tall; at 375 px it was drawn in the canvas's pixels, shrunk to ~5.
+    expect(heights[0]).toBeGreaterThan(8);
+    expect(heights[1]).toBeGreaterThan(0.8 * heights[0]!);
+  });
+
   it('word mode: lines written one under another are said in the page’s words (the lines mode), not the API’s', async () => {
     const page = await open('word');
     const pad = (await page.locator('#line-pad').boundingBox())!;

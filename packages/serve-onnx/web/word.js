@@ -384,12 +384,14 @@ function drawBoxes(lines) {
   lineBoxes.dataset.boxes = String(lines.length);
   ctx.strokeStyle = 'rgba(28, 113, 216, 0.8)';
   ctx.fillStyle = 'rgba(28, 113, 216, 0.9)';
-  ctx.lineWidth = 2;
-  ctx.font = 'bold 16px sans-serif';
+  // Sizes in CSS px: the canvas is shown narrower than its 720 pixels on a phone (a 16-px label stood 5 px tall).
+  const px = lineBoxes.width / (lineBoxes.clientWidth || lineBoxes.width);
+  ctx.lineWidth = 2 * px;
+  ctx.font = `bold ${Math.round(16 * px)}px sans-serif`;
   for (const [i, { box, skew }] of lines.entries()) {
-    ctx.strokeRect(box.x + 1, box.y + 1, box.width - 2, box.height - 2);
+    ctx.strokeRect(box.x + px, box.y + px, box.width - 2 * px, box.height - 2 * px);
     const label = [lines.length > 1 ? String(i + 1) : '', skew ? `${skew}°` : ''].filter(Boolean).join('  ');
-    if (label) ctx.fillText(label, box.x + 4, Math.max(16, box.y - 4));
+    if (label) ctx.fillText(label, box.x + 4 * px, Math.max(16 * px, box.y - 4 * px));
   }
 }
 
