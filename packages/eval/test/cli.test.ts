@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,7 +85,14 @@ describe('hcr eval (CLI)', () => {
       `${join(out, 'a')} (A) vs ${join(out, 'b')} (B): overall accuracy ${accuracy}% vs ${accuracy}% (B minus A: 0.00 points); F1 most improved in B none, most regressed none.`,
     );
     expect(r.stdout.split('\n')[1]).toBe(`Comparison: ${join(out, 'compare-a-vs-b', 'index.html')}`);
-    const same = await hcr(['eval', '--compare', 'a', 'a', '--out', out, '--json']);
+    // one report named twice: an error naming it, and no comparison written
+    const twice = await hcr(['eval', '--compare', 'a', 'a', '--out', out, '--json']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toContain("'a' is given twice");
+    expect(existsSync(join(out, 'compare-a-vs-a'))).toBe(false);
+    // a copy of it in another folder measured the same images
+    await cp(join(out, 'a'), join(out, 'a-copy'), { recursive: true });
+    const same = await hcr(['eval', '--compare', 'a', 'a-copy', '--out', out, '--json']);
     expect(same.code, same.stderr).toBe(0);
     expect(same.stderr).not.toMatch(/warning/);
     expect(JSON.parse(same.stdout).sameData).toBe(true);

@@ -419,12 +419,13 @@ describe('hcr eval report', () => {
       await writeFile(join(outDir, name, 'eval.json'), JSON.stringify(change(first.report)));
     };
     await write('same', (r) => r);
+    await write('same-again', (r) => r); // one report named twice is COMPARE_SAME (compare-same.test.ts)
     await write('sampled', (r) => ({ ...r, data: { ...r.data, sample: 100 } }));
     await write('other-data', (r) => ({
       ...r,
       data: { ...r.data, dir: 'd2', manifestSha256: 'f'.repeat(64) },
     }));
-    const same = await compareReports({ a: 'same', b: 'same', outDir, force: true });
+    const same = await compareReports({ a: 'same', b: 'same-again', outDir, force: true });
     expect(same.compare).toMatchObject({ sameData: true, dataDifferences: [] });
     const sampled = await compareReports({ a: 'same', b: 'sampled', outDir });
     expect(sampled.compare.dataDifferences).toEqual(['every image vs --sample 100']);
