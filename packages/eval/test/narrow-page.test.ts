@@ -9,8 +9,9 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderIndexHtml } from '../src/html.js';
 import { renderLinesHtml } from '../src/lines/html.js';
-import type { ConstraintReport, LineExample, LinesReport } from '../src/lines/report.js';
+import type { LineExample } from '../src/lines/report.js';
 import type { LineSet } from '../src/lines/sources.js';
+import { handLinesReport } from './hand-lines-report.js';
 import { report as handReport, MIXED } from './hand-report.js';
 
 /** Chromium as the project's browser tests find it (Debian's package); without one the test is skipped. */
@@ -35,28 +36,6 @@ function scanPng(): Buffer {
   ctx.fillText('DI BENEDETTO', 20, 95);
   return canvas.toBuffer('image/png');
 }
-
-const scores = { count: 1, truthChars: 11, edits: 1, cer: 0.09, cerInterval: [0, 0.2] as [number, number] };
-const rate = {
-  exact: 0,
-  exactRate: 0,
-  exactInterval: [0, 0.8] as [number, number],
-  fullMatch: 0,
-  fullMatchRate: 0,
-};
-const constraint = (name: ConstraintReport['name']): ConstraintReport => ({
-  name,
-  description: name,
-  ...scores,
-  ...rate,
-  perLength: [{ label: '11-12', lo: 11, hi: 12, ...scores, ...rate }],
-  meanConfidence: 0.9,
-  unsatisfied: 0,
-  agreement: null,
-  confusions: [{ truth: 'B', read: 'D', count: 1 }],
-  coverage: [{ coverage: 1, kept: 1, exactRate: 0, threshold: 0.9 }],
-  atMinConfidence: [{ minConfidence: 0.5, accepted: 1, acceptedShare: 1, exactRate: 0 }],
-});
 
 describe.skipIf(!CHROMIUM)('the reader report page on a 375-px phone screen', () => {
   it('shows each error example’s truth beside its images without scrolling sideways', async () => {
@@ -88,50 +67,7 @@ describe.skipIf(!CHROMIUM)('the reader report page on a 375-px phone screen', ()
         { constraint: 'none', text: 'DIDENEDETTO', confidence: 0.7, edits: 1 },
       ],
     };
-    const report = {
-      formatVersion: 1,
-      task: 'line',
-      model: {
-        id: 'r',
-        dir: 'r',
-        architecture: 'reader',
-        commit: 'c',
-        createdAt: 't',
-        alphabetId: 'hcr36-line',
-        symbols: 43,
-        trainingConfig: {},
-        trainingMetrics: {},
-      },
-      decoding: { beam: 8, batchSize: 32, lexicon: { source: 'faker', locales: ['fr'], words: 1 } },
-      limit: null,
-      runtime: 'onnx',
-      runtimes: [{ runtime: 'onnx', description: 'onnx' }],
-      sources: [
-        {
-          name: 'names-x',
-          kind: 'real',
-          field: 'names',
-          dir: root,
-          count: 1,
-          failed: { count: 0, byCode: {}, lines: [] },
-          tooNarrow: { count: 0, ids: [] },
-          lexiconCoverage: null,
-          headline: 'letters',
-          constraints: [constraint('none'), constraint('letters')],
-          perKind: null,
-          caseConfusion: null,
-          examples: { mostConfident: [example], worst: [] },
-          picture: 'lines-names-x.png',
-          samplesPicture: 'reads-names-x.png',
-          samples: [],
-        },
-      ],
-      skipped: [],
-      anchors: [],
-      targets: [],
-      pictures: {},
-      timing: { sources: [] },
-    } as LinesReport;
+    const report = handLinesReport(root, example);
     const page = join(root, 'index.html');
     await writeFile(page, await renderLinesHtml(report, {}, [set]));
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });

@@ -41,7 +41,7 @@ td.msg{text-align:left;max-width:420px}
 img.line{height:32px;border:1px solid #ccc;margin:0;image-rendering:pixelated;max-width:none}
 img.orig{max-height:56px;max-width:360px;border:1px solid #ccc;margin:0}
 @media (max-width:600px){table.examples img.orig,table.examples img.line{max-width:35vw;height:auto}}
-.no-image{color:#555;font-style:italic}
+.no-image,.nothing-read{color:#555;font-style:italic}
 td.img{text-align:left} .anchor td{color:#555;font-style:italic} .miss{color:#c0392b;font-weight:bold}
 `;
 
@@ -235,7 +235,9 @@ async function exampleTable(
     const reads = constraints
       .map((c) => {
         const r = e.reads.find((x) => x.constraint === c)!;
-        return `<td class="t${r.edits ? ' bad' : ' good'}">${textCell(r.text)}</td><td>${conf(r.confidence)}</td>`;
+        // an empty read (the decoder's best text is no character) said in words: an empty cell looks like a fault
+        const read = r.text === '' ? '<span class="nothing-read">(nothing read)</span>' : textCell(r.text);
+        return `<td class="t${r.edits ? ' bad' : ' good'}">${read}</td><td>${conf(r.confidence)}</td>`;
       })
       .join('');
     rows.push(
