@@ -496,6 +496,77 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await expect(page.locator('#model-line').getAttribute('data-error')).resolves.toBeNull();
   });
 
+  it('word mode: writing left above or below the line the server read is said, not dropped in silence', async () => {
+    const page = await open('word');
+    const [width, height] = (await page.$eval('#line-pad', (c) => {
+      const canvas = c as unknown as { width: number; height: number };
+      return [canvas.width, canvas.height];
+    })) as [number, number];
+    const lower = { x: 0, y: Math.round(0.55 * height), width, height: Math.round(0.4 * height) };
+    // Each step answers another text, so the reading waited for is the one of the canvas as drawn.
+    let answer = { text: '1740', box: lower };
+    await page.route('**/v1/read**', (r) =>
+      r.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({ ...readAnswer(answer.text, 0.9), box: answer.box }),
+      }),
+    );
+    const read = (text: string) =>
+      waitFor(page, `document.getElementById('line-status').textContent.startsWith('Read: "${text}"')`);
+    const pad = (await page.locator('#line-pad').boundingBox())!;
+    // Two lines, one under the other; the server reads the lower one (as it did TAX over 1740: "1740", TAX gone).
+    await strokes(page, pad, [
+      [
+        [0.1, 0.05],
+        [0.1, 0.25],
+      ],
+    ]);
+    await strokes(page, pad, [
+      [
+        [0.2, 0.6],
+        [0.2, 0.9],
+      ],
+    ]);
+    await read('1740');
+    await expect(lineStatus(page)).resolves.toBe(
+      'Read: "1740" (90.0%) in 2 ms Only the boxed line was read: writing above or below it was left out. Choose “Several lines” above to read each line.',
+    );
+    await expect(page.locator('#line-status').getAttribute('data-left-out')).resolves.toBe('true');
+
+    // The line read spans all the writing: nothing to say.
+    answer = { text: '17401', box: { x: 0, y: 0, width, height } };
+    await strokes(page, pad, [
+      [
+        [0.3, 0.6],
+        [0.3, 0.9],
+      ],
+    ]);
+    await read('17401');
+    await expect(lineStatus(page)).resolves.toBe('Read: "17401" (90.0%) in 2 ms');
+    await expect(page.locator('#line-status').getAttribute('data-left-out')).resolves.toBeNull();
+
+    // A dot tapped far above the line is no line.
+    await page.locator('#line-pad').press('Escape');
+    answer = { text: '174', box: lower };
+    await strokes(page, pad, [
+      [
+        [0.2, 0.6],
+        [0.2, 0.9],
+      ],
+    ]);
+    await read('174');
+    answer = { text: '1742', box: lower };
+    await strokes(page, pad, [
+      [
+        [0.5, 0.05],
+        [0.5, 0.05],
+      ],
+    ]);
+    await read('1742');
+    await expect(lineStatus(page)).resolves.toBe('Read: "1742" (90.0%) in 2 ms');
+    await page.unrouteAll();
+  });
+
   it('word mode: an empty read, an unsure read, NO_INK and lines are shown for what they are', async () => {
     const page = await open('word');
     let answer: { status: number; body: object } = { status: 200, body: readAnswer('', 0.842) };

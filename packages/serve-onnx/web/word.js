@@ -48,6 +48,33 @@ const CLEAR_KEYS = 'Escape or Delete clears it, Ctrl+Z takes back the last strok
 /** SEVERAL_LINES in word mode, in the page's terms: the server's hint names its API's layout=lines. */
 const SEVERAL_LINES =
   'The canvas holds several lines of writing, and this mode reads one. Choose “Several lines” above to read each, or take back the strokes of the others (Undo stroke).';
+/** Word mode read one line and the canvas holds writing above or below it (a second line the server let pass). */
+const LEFT_OUT =
+  'Only the boxed line was read: writing above or below it was left out. Choose “Several lines” above to read each line.';
+
+/**
+ * Whether strokes lie wholly above or below the line the reader found (its `box`, in the canvas's pixels), more
+ * than half the line's height away and together at least a third of its height tall or wide (a dot tapped by
+ * mistake is no line). Word mode reads one line: of two written one under the other the server may read the one
+ * whose ink outweighs the other's and answer it alone, and the page must not let the other go without a word.
+ */
+function writingLeftOut(box) {
+  const margin = box.height / 2;
+  const out = { left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity };
+  for (const { width, points } of strokes) {
+    const ys = points.map((p) => p.y);
+    const top = Math.min(...ys) - width / 2;
+    const bottom = Math.max(...ys) + width / 2;
+    if (bottom >= box.y - margin && top <= box.y + box.height + margin) continue;
+    const xs = points.map((p) => p.x);
+    out.left = Math.min(out.left, Math.min(...xs) - width / 2);
+    out.right = Math.max(out.right, Math.max(...xs) + width / 2);
+    out.top = Math.min(out.top, top);
+    out.bottom = Math.max(out.bottom, bottom);
+  }
+  const least = box.height / 3;
+  return out.right - out.left >= least || out.bottom - out.top >= least;
+}
 
 for (const radio of document.querySelectorAll('input[name="mode"]')) {
   radio.addEventListener('change', () => {
@@ -108,6 +135,7 @@ function showNothingWritten() {
 
 /** Takes the last reading off the page: text, characters, alternatives, boxes and the strip the reader saw. */
 function clearReading() {
+  delete lineStatus.dataset.leftOut;
   lineText.textContent = '';
   delete lineText.dataset.text;
   delete lineText.dataset.unsure;
@@ -369,6 +397,11 @@ function showReading(r) {
         : unsure
           ? `Unsure: ${what}${text} is below the ${UNSURE_BELOW * 100}% a sure reading needs (in ${r.timing.totalMs} ms). Write it again more clearly, or set the characters allowed or a pattern.`
           : `Read: ${what}${text} in ${r.timing.totalMs} ms`;
+  const leftOut = !lineDirty && !r.lines && !empty && r.box && writingLeftOut(r.box);
+  if (leftOut) {
+    lineStatus.dataset.leftOut = 'true';
+    lineStatus.textContent += ` ${LEFT_OUT}`;
+  } else delete lineStatus.dataset.leftOut;
   const seen = lines.map((l) => l.input).filter(Boolean);
   if (seen.length) drawLinesSeen(seen);
   if (!lineDirty) drawBoxes(lines.filter((l) => l.box));
