@@ -105,6 +105,13 @@ describe('createLineReader (random-weight reader)', () => {
     expect(digits.text).toMatch(/^[0-9]*$/);
     const letters = await reader.read(img, { classes: 'letters', beam: 1 });
     expect(letters.text).toMatch(/^[A-Z]*$/);
+    // `all` in any spelling restricts nothing, as for the character model (it was CLASSES_INVALID)
+    const all = await reader.read(img, { topK: 3 });
+    for (const spelling of ['all', 'ALL', ' All ', ''])
+      expect(await reader.read(img, { classes: spelling, topK: 3 })).toMatchObject({
+        text: all.text,
+        alternatives: all.alternatives,
+      });
     const pattern = await reader.read(img, { pattern: '[0-9]{3}[A-Z]' });
     expect(pattern.text).toMatch(/^[0-9]{3}[A-Z]$/);
     for (const alt of pattern.alternatives) expect(alt.text).toMatch(/^[0-9]{3}[A-Z]$/);

@@ -1,4 +1,4 @@
-import { HcrError, type LineAlphabet } from '@hcr/core';
+import { HcrError, type LineAlphabet, parseClassOption } from '@hcr/core';
 import {
   type CharacterClass,
   type CharLanguageModel,
@@ -140,7 +140,12 @@ export class ReadOptionsCompiler {
     const beam = checkInt('beam', o.beam, MAX_BEAM, DEFAULT_BEAM);
     readMinConfidence(o.minConfidence); // BAD_MIN_CONFIDENCE before any image is read
     const out: DecodeOptions = { topK, beam };
-    if (o.classes !== undefined && o.classes !== '' && o.classes !== 'all')
+    // `all` in any spelling (ALL, ' all') restricts nothing, as parseClassOption of @hcr/core and the
+    // character model have it; it was refused as "restricts nothing" unless written exactly `all`
+    if (
+      o.classes !== undefined &&
+      !(typeof o.classes === 'string' && parseClassOption(o.classes) === undefined)
+    )
       out.classes = this.cached(this.classes, o.classes, () =>
         parseCharacterClass(o.classes!, this.alphabet),
       );
