@@ -25,9 +25,8 @@ export interface RankedClass {
   classIndex: number;
   /**
    * Calibrated probability of this class. Under a `classes` filter it is not renormalised over the allowed
-   * classes (that would turn noise into a confident digit): a forbidden twin's probability goes to its
-   * allowed twin (O -> 0 in a digits field; o -> O under `uppercase` on a case-sensitive model) and the rest
-   * of the forbidden mass stays missing.
+   * classes (that would turn noise into a confident digit): a forbidden digit/letter twin's probability
+   * goes to its allowed twin (O -> 0 in a digits field) and the rest of the forbidden mass stays missing.
    */
   confidence: number;
 }
@@ -58,22 +57,11 @@ export const DEFAULT_MIN_CONFIDENCE = 0.5;
 
 const isDigit = (s: string) => s.length === 1 && s >= '0' && s <= '9';
 
-/**
- * Allowed twins of each forbidden class: its digit/letter twins (DIGIT_LETTER_TWINS of @hcr/core, either case
- * of the letter) and, in a case-sensitive space (hcr47, hcr62), a letter's other case: under `uppercase` the
- * mass a 62-class model put on o, c, s (shapes alike in both cases) is evidence for O, C, S, not for "no
- * letter", as the line reader's `twinFold` of @hcr/decode has it.
- */
+/** Allowed twins of each forbidden class (DIGIT_LETTER_TWINS of @hcr/core, either case of the letter). */
 function twinTargets(classNames: readonly string[], allowed: ReadonlySet<number>): number[][] {
   return classNames.map((name, c) => {
     if (allowed.has(c)) return [];
     const out: number[] = [];
-    const upper = name.toUpperCase();
-    const other = upper === name ? name.toLowerCase() : upper;
-    if (other !== name) {
-      const j = classNames.indexOf(other);
-      if (j >= 0 && allowed.has(j)) out.push(j);
-    }
     for (const [digit, letter] of DIGIT_LETTER_TWINS) {
       const twin =
         name === digit ? letter : !isDigit(name) && name.toUpperCase() === letter ? digit : undefined;

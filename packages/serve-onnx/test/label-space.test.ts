@@ -1,18 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRng, LABEL_SPACE_36, LABEL_SPACE_47, LABEL_SPACE_62 } from '@hcr/core';
+import { createRng, LABEL_SPACE_36, LABEL_SPACE_62 } from '@hcr/core';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  allowedClasses,
-  buildApp,
-  createRecognizer,
-  type HcrApp,
-  inspectModel,
-  type Recognizer,
-  rankClasses,
-} from '../src/index.js';
+import { buildApp, createRecognizer, type HcrApp, inspectModel, type Recognizer } from '../src/index.js';
 import { denseOnnxModel } from './support/dense-onnx.js';
 import { runHcr } from './support/run-hcr.js';
 import { photo } from './support/synth.js';
@@ -32,52 +24,6 @@ function model(classes: readonly string[], labelSpace?: string): Uint8Array {
 }
 
 const hcr = (args: string[]) => runHcr(args);
-
-describe('uppercase and lowercase on a case-sensitive model', () => {
-  const rank = (names: readonly string[], p: Record<string, number>, classes: string) =>
-    rankClasses(
-      Float32Array.from(names, (c) => p[c] ?? 0),
-      names,
-      3,
-      allowedClasses(classes, names),
-      0.5,
-    );
-
-  it("fold a letter's other case into the allowed one, as the line reader does", () => {
-    const names = LABEL_SPACE_62.classes;
-    // an o written like an O: the model cannot tell the case, the field can
-    const o = { o: 0.46, O: 0.44, c: 0.05, '3': 0.05 };
-    const upper = rank(names, o, 'uppercase');
-    expect(upper).toMatchObject({ label: 'O', answer: 'O', verdict: 'accepted' });
-    expect(upper.confidence).toBeCloseTo(0.9, 6);
-    const lower = rank(names, o, 'lowercase');
-    expect(lower).toMatchObject({ label: 'o', answer: 'o', verdict: 'accepted' });
-    expect(lower.confidence).toBeCloseTo(0.9, 6);
-    // nothing else moves: c keeps its own 5%
-    expect(lower.topK.map((t) => t.label)).toEqual(['o', 'c', 'a']);
-    expect(lower.topK[1]!.confidence).toBeCloseTo(0.05, 6);
-    const digits = rank(names, o, 'digits');
-    expect(digits).toMatchObject({ label: '0', verdict: 'accepted' });
-    expect(digits.confidence).toBeCloseTo(0.9, 6);
-    // a mark that is no letter at all stays unsure under lowercase
-    const unsure = rank(names, { '3': 0.7, t: 0.2 }, 'lowercase');
-    expect(unsure).toMatchObject({ label: 't', answer: null, verdict: 'not-confident' });
-    expect(unsure.confidence).toBeCloseTo(0.2, 6);
-  });
-
-  it('hcr47: a lowercase letter of its own class folds into its capital under uppercase', () => {
-    const names = LABEL_SPACE_47.classes;
-    const upper = rank(names, { e: 0.5, E: 0.3, C: 0.2 }, 'uppercase');
-    expect(upper).toMatchObject({ label: 'E', answer: 'E' });
-    expect(upper.confidence).toBeCloseTo(0.8, 6);
-    // C stands for c and C: it is allowed under lowercase and takes nothing from elsewhere
-    const lower = rank(names, { E: 0.5, e: 0.1, C: 0.4 }, 'lowercase');
-    expect(lower).toMatchObject({ label: 'e', answer: 'e' });
-    expect(lower.confidence).toBeCloseTo(0.6, 6);
-    expect(lower.topK[1]).toMatchObject({ label: 'C' });
-    expect(lower.topK[1]!.confidence).toBeCloseTo(0.4, 6);
-  });
-});
 
 describe('a 62-class model served', () => {
   let rec: Recognizer;
