@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LINE_ALPHABET_36 } from '@hcr/core';
+import { LABEL_SPACE_62, LINE_ALPHABET_36, lineAlphabet } from '@hcr/core';
 import { writeImportedLines } from '@hcr/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSyntheticLines } from '../src/lines/sources.js';
@@ -33,5 +33,11 @@ describe('imported lines in eval (--lines <imported dataset>)', () => {
     expect(set.lines).toHaveLength(r.manifest.counts.test.lines);
     expect(set.lines.every((l) => l.kind === 'amount' && ['ALPHA', '12.50'].includes(l.truth))).toBe(true);
     expect(set.manifestSha256).toBe(r.manifestSha256);
+    // read by a reader of another alphabet: refused, naming the command that makes lines for it
+    await expect(loadSyntheticLines(out, lineAlphabet(LABEL_SPACE_62))).rejects.toMatchObject({
+      code: 'LINE_ALPHABET_MISMATCH',
+      message: expect.stringContaining('written in hcr36-line; the reader reads hcr62-line'),
+      hint: expect.stringContaining('`hcr data lines prepare --labels 62 --out <dir>`'),
+    });
   });
 });

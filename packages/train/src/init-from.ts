@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { HcrError, type ModelMetadata } from '@hcr/core';
+import { HcrError, labelSpace, type ModelMetadata } from '@hcr/core';
 import { loadMetadata, METADATA_JSON } from '@hcr/model';
 import type { TrainConfig } from './config.js';
 import type { ModelDescription } from './session.js';
@@ -29,6 +29,9 @@ export async function openInitModel(config: Pick<TrainConfig, 'init' | 'out'>): 
     );
   return { dir, metadata: await loadMetadata(dir) };
 }
+
+/** 36, 47 or 62: the `--labels` that selects a label space in the CLI. */
+const labelCount = (id: string) => labelSpace(id).classes.length;
 
 /**
  * A fine-tuned run continues the init model: the same architecture (and reader context), the same classes in
@@ -63,7 +66,9 @@ export function checkInitModel(init: InitModel, config: TrainConfig, model: Mode
       'classes',
       m.labelSpace,
       model.labelSpace,
-      'Fine-tune on data labelled in the model’s own label space (`--labels` of `hcr data lines import` / `prepare`).',
+      config.model === 'reader'
+        ? `Fine-tune on lines labelled in the model’s own label space: \`hcr data lines import --labels ${labelCount(m.labelSpace)}\` (or \`hcr data lines prepare --labels ${labelCount(m.labelSpace)}\`).`
+        : `Fine-tune on characters of the model’s own label space: \`hcr data prepare --labels ${labelCount(m.labelSpace)}\`, then --labels ${labelCount(m.labelSpace)} here.`,
     );
   if (m.inputShape.join() !== model.inputShape.join())
     differs('input', m.inputShape, model.inputShape, 'Start from a model that reads the same input.');

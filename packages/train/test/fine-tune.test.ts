@@ -229,6 +229,11 @@ describe('fine-tuning a character model (--init)', () => {
     expect(maxDiff).toBeLessThan(1e-4);
     await expect(
       train({ ...quiet, config: { ...config, data: data62, init: first.runDir }, run: 'char-62' }),
-    ).rejects.toMatchObject({ code: 'INIT_MISMATCH', message: expect.stringContaining('"hcr36"') });
+    ).rejects.toMatchObject({
+      code: 'INIT_MISMATCH',
+      message: expect.stringContaining('"hcr36"'),
+      // a character model: its data comes from `hcr data prepare`, not the line import the hint named before
+      hint: expect.stringContaining('`hcr data prepare --labels 36`'),
+    });
   });
 });

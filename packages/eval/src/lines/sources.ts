@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
+import { HcrError, LINE_ALPHABET_36, type LineAlphabet, labelSpace } from '@hcr/core';
 import { isImportedLines, lineText, openLineDataset, searchDirs, sha256 } from '@hcr/data/reader';
 import { type LineLimits, type PreparedTextLine, parsePageRef, prepareLineImage } from '@hcr/image/decode';
 import { LINE_HEIGHT } from '@hcr/model';
@@ -337,7 +337,9 @@ export async function loadSyntheticLines(
     throw new HcrError(
       'LINE_ALPHABET_MISMATCH',
       `The line dataset in ${dir} is written in ${dataset.alphabet.id}; the reader reads ${alphabet.id}.`,
-      { hint: 'Evaluate with a line dataset built for this reader (--lines <dir>).' },
+      {
+        hint: `Evaluate with a line dataset built for this reader: --lines <dir> of \`hcr data lines prepare --labels ${labelSpace(alphabet.labelSpace).classes.length} --out <dir>\`.`,
+      },
     );
   const split = await dataset.loadSplit('test');
   const n = limit === undefined ? split.count : Math.min(limit, split.count);
