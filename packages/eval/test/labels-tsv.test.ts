@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDevSet, parseLabelsTsv } from '../src/lines/sources.js';
+import { textPng } from './text-png.js';
 
 let root: string;
 beforeAll(async () => {
@@ -12,25 +12,13 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-/** A line of writing as a PNG: what prepareLineImage reads without complaint. */
-function linePng(): Buffer {
-  const canvas = createCanvas(240, 60);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, 240, 60);
-  ctx.fillStyle = '#111';
-  ctx.font = '40px sans-serif';
-  ctx.fillText('ANNA', 20, 45);
-  return canvas.toBuffer('image/png');
-}
-
 describe('labels.tsv paths', () => {
   it('refuses a relative path out of the folder, naming the line, before reading any image', async () => {
     // a readable PNG beside the folder: before, `../outside.png` was imported as a line
-    await writeFile(join(root, 'outside.png'), linePng());
+    await writeFile(join(root, 'outside.png'), textPng('ANNA', 240, 60, '40px sans-serif', [20, 45]));
     const dir = join(root, 'fields');
     await mkdir(join(dir, 'images'), { recursive: true });
-    await writeFile(join(dir, 'images', 'a.png'), linePng());
+    await writeFile(join(dir, 'images', 'a.png'), textPng('ANNA', 240, 60, '40px sans-serif', [20, 45]));
     const labels = join(dir, 'labels.tsv');
     await writeFile(labels, 'images/a.png\tANNA\n../outside.png\tANNA\n');
     await expect(loadDevSet(dir, 'fields', 'names')).rejects.toMatchObject({

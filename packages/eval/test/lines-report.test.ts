@@ -41,6 +41,7 @@ import {
 import { wilsonInterval } from '../src/metrics.js';
 import { resolveModelRun } from '../src/model-files.js';
 import { buildTinyModel, documentWidth, saveLayersModel, saveTinyReaderRun } from './fixtures.js';
+import { textPng } from './text-png.js';
 
 let root: string;
 let runDir: string;
@@ -944,14 +945,7 @@ async function writeRealFolder(
   const rows: string[] = [];
   const pdf = await PDFDocument.create();
   for (const [i, text] of texts.entries()) {
-    const canvas = createCanvas(200, 48);
-    const ctx = canvas.getContext('2d');
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, 200, 48);
-    ctx.fillStyle = '#111';
-    ctx.font = '28px DejaVu Sans';
-    ctx.fillText(text, 10, 34);
-    const png = canvas.toBuffer('image/png');
+    const png = textPng(text, 200, 48, '28px DejaVu Sans', [10, 34]);
     if (format === 'pdf') {
       const scan = await pdf.embedPng(png);
       pdf.addPage([72, 17.28]).drawImage(scan, { x: 0, y: 0, width: 72, height: 17.28 }); // 200 dpi

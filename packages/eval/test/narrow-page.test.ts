@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LINE_HEIGHT } from '@hcr/model';
-import { createCanvas } from '@napi-rs/canvas';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderIndexHtml } from '../src/html.js';
@@ -13,6 +12,7 @@ import type { LineExample } from '../src/lines/report.js';
 import type { LineSet } from '../src/lines/sources.js';
 import { handLinesReport } from './hand-lines-report.js';
 import { report as handReport, MIXED } from './hand-report.js';
+import { textPng } from './text-png.js';
 
 /** Chromium as the project's browser tests find it (Debian's package); without one the test is skipped. */
 const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
@@ -25,22 +25,10 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-/** A scan of a wide handwritten line, as the dev sets' forms are (the original shown beside the reader's input). */
-function scanPng(): Buffer {
-  const canvas = createCanvas(900, 120);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, 900, 120);
-  ctx.fillStyle = '#111';
-  ctx.font = '80px sans-serif';
-  ctx.fillText('DI BENEDETTO', 20, 95);
-  return canvas.toBuffer('image/png');
-}
-
 describe.skipIf(!CHROMIUM)('the reader report page on a 375-px phone screen', () => {
   it('shows each error example’s truth beside its images without scrolling sideways', async () => {
     const scan = join(root, 'name-0123.png');
-    await writeFile(scan, scanPng());
+    await writeFile(scan, textPng('DI BENEDETTO', 900, 120, '80px sans-serif', [20, 95]));
     const width = 400; // a wide reader input (the dev sets have them up to ~400 px)
     const set: LineSet = {
       name: 'names-x',

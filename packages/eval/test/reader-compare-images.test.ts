@@ -1,26 +1,15 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareReaderReports } from '../src/lines/compare-report.js';
+import { textPng } from './text-png.js';
 
 let root: string;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'hcr-compare-images-'));
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
-
-function linePng(): Buffer {
-  const canvas = createCanvas(240, 60);
-  const ctx = canvas.getContext('2d');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, 240, 60);
-  ctx.fillStyle = '#111';
-  ctx.font = '40px sans-serif';
-  ctx.fillText('ANNA', 20, 45);
-  return canvas.toBuffer('image/png');
-}
 
 /** A reader report of one real source recorded at `dir`: line 0 right or wrong as `right0` says, line 1 wrong. */
 async function readerReport(name: string, dir: string, right0: 0 | 1): Promise<string> {
@@ -59,7 +48,7 @@ describe('the reader comparison page', () => {
   it('embeds the changed lines images, so it can be moved and does not depend on the directory it was made in', async () => {
     const images = join(root, 'data', 'my-names');
     await mkdir(join(images, 'images'), { recursive: true });
-    await writeFile(join(images, 'images', 'a.png'), linePng());
+    await writeFile(join(images, 'images', 'a.png'), textPng('ANNA', 240, 60, '40px sans-serif', [20, 45]));
     const a = await readerReport('a', images, 0);
     const b = await readerReport('b', images, 1);
     const { dir } = await compareReaderReports({ a, b, outDir: join(root, 'out') });
