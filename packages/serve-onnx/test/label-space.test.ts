@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { createRng, LABEL_SPACE_36, LABEL_SPACE_62 } from '@hcr/core';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, createRecognizer, type HcrApp, inspectModel, type Recognizer } from '../src/index.js';
+import {
+  allowedClasses,
+  buildApp,
+  createRecognizer,
+  type HcrApp,
+  inspectModel,
+  type Recognizer,
+  rankClasses,
+} from '../src/index.js';
 import { denseOnnxModel } from './support/dense-onnx.js';
 import { runHcr } from './support/run-hcr.js';
 import { photo } from './support/synth.js';
@@ -24,6 +32,42 @@ function model(classes: readonly string[], labelSpace?: string): Uint8Array {
 }
 
 const hcr = (args: string[]) => runHcr(args);
+
+describe('uppercase and lowercase on a 62-class model', () => {
+  const names = LABEL_SPACE_62.classes;
+  const rank = (p: Record<string, number>, classes: string) =>
+    rankClasses(
+      Float32Array.from(names, (c) => p[c] ?? 0),
+      names,
+      3,
+      allowedClasses(classes, names),
+      0.5,
+    );
+
+  it('count a letter written alike in both cases (o/O, s/S, ...) for the case the field allows', () => {
+    // an o the model cannot tell from an O: the field can (it was dropped: O at 44%, no confident answer)
+    const o = { o: 0.46, O: 0.44, c: 0.05, '3': 0.05 };
+    const upper = rank(o, 'uppercase');
+    expect(upper).toMatchObject({ label: 'O', answer: 'O', verdict: 'accepted' });
+    expect(upper.confidence).toBeCloseTo(0.9, 6);
+    const lower = rank(o, 'lowercase');
+    expect(lower).toMatchObject({ label: 'o', answer: 'o', verdict: 'accepted' });
+    expect(lower.confidence).toBeCloseTo(0.9, 6);
+    // nothing else moves: c keeps its own 5%, and digits still take O's twin
+    expect(lower.topK[1]).toMatchObject({ label: 'c' });
+    expect(lower.topK[1]!.confidence).toBeCloseTo(0.05, 6);
+    expect(rank(o, 'digits')).toMatchObject({ label: '0', verdict: 'accepted' });
+  });
+
+  it('leave a letter whose cases differ (e/E, n/N) to itself: its mass is no evidence for the other case', () => {
+    const upper = rank({ e: 0.5, E: 0.3, F: 0.2 }, 'uppercase');
+    expect(upper).toMatchObject({ label: 'E', answer: null, verdict: 'not-confident' });
+    expect(upper.confidence).toBeCloseTo(0.3, 6);
+    const lower = rank({ N: 0.6, n: 0.3, m: 0.1 }, 'lowercase');
+    expect(lower).toMatchObject({ label: 'n', answer: null });
+    expect(lower.confidence).toBeCloseTo(0.3, 6);
+  });
+});
 
 describe('a 62-class model served', () => {
   let rec: Recognizer;
