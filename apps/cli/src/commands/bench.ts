@@ -69,6 +69,11 @@ export const benchmarks: Record<string, { script: string; description: string; t
     script: 'packages/eval/bench/glyph-oracle.ts',
     description: 'synthetic test lines: the character model on their glyphs cut perfectly, beside the reader',
   },
+  'case-fold': {
+    script: 'packages/serve-onnx/bench/case-fold.ts',
+    description:
+      'classes=uppercase/lowercase on a 62-class model: the other case folded in for no letter, the alike ones, every one',
+  },
   reject: {
     script: 'packages/serve-onnx/bench/reject.ts',
     description: 'rejection: false-accept rate on generated negatives, accuracy kept on real characters',
