@@ -255,6 +255,11 @@ describe('POST /v1/read', () => {
     const json = (await post({ image: png.toString('base64'), pattern: '[A-Z]{4}', top_k: 2 })).json();
     expect(json.text).toMatch(/^[A-Z]{4}$/);
     expect(json.alternatives.length).toBeLessThanOrEqual(2);
+    expect(json.note).toBeUndefined();
+    // This reader is case-merged: [a-z] matches capitals, and the answer says so rather than surprise.
+    const lower = (await post(png, `?pattern=${encodeURIComponent('[a-z]{4}')}`)).json();
+    expect(lower.text).toMatch(/^[A-Z]{4}$/);
+    expect(lower.note).toMatch(/^reader-random-seed3 reads case-merged text \(capitals\)/);
     const lex = (await post({ image: png.toString('base64'), lexicon: 'codes' })).json();
     expect(lex.text).toMatch(/^(TAX|LATTE|TAL)([ -](TAX|LATTE|TAL))*$/);
     const batch = await post({

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { HcrError, type LineAlphabet, writeFileAtomic } from '@hcr/core';
+import { HcrError, writeFileAtomic } from '@hcr/core';
 import {
   createLineReader,
   judgeReading,
@@ -12,6 +12,7 @@ import {
   MAX_BEAM,
   MAX_TOP_K,
   type PreparedLine,
+  patternCaseNote,
   type ReadOptions,
   type TextLinesOptions,
   type TextReading,
@@ -92,33 +93,6 @@ function layoutFlag(v: string): 'line' | 'lines' {
   throw new HcrError('BAD_OPTION', `--layout must be line or lines, got '${v}'.`, {
     hint: 'Use --layout line (each image is one line, word or field; the default) or --layout lines (read every line of writing in it, in reading order: top to bottom, columns one after another).',
   });
-}
-
-/**
- * The note `hcr read --pattern` prints when the reader writes some of the pattern's lower-case letters as
- * capitals: every letter for a case-merged reader (hcr36-line), the 15 whose case hcr47-line merges (c i j k l
- * m o p s u v w x y z) for a 47-class one, which matched their capitals without a word. Undefined when the
- * reader has each lower-case letter the pattern names (ranges such as a-z count every letter in them).
- */
-export function patternCaseNote(
-  pattern: string,
-  readerId: string,
-  alphabet: LineAlphabet,
-): string | undefined {
-  const text = pattern.replace(/\\[a-zA-Z]/g, ''); // \d, \s are classes, not letters
-  const letters = new Set<string>();
-  for (const [whole, lo, hi] of text.matchAll(/([a-z])-([a-z])|[a-z]/g))
-    if (lo && hi)
-      for (let c = lo.charCodeAt(0); c <= hi.charCodeAt(0); c++) letters.add(String.fromCharCode(c));
-    else letters.add(whole);
-  if (letters.size === 0) return undefined;
-  if (alphabet.caseMerged)
-    return `note: ${readerId} reads case-merged text (capitals): the pattern's lower-case letters match their capitals, and the answers are in capitals.`;
-  const merged = [...letters]
-    .filter((c) => !alphabet.symbols.includes(c) && alphabet.symbols.includes(c.toUpperCase()))
-    .sort();
-  if (merged.length === 0) return undefined;
-  return `note: ${readerId} (${alphabet.id}) merges the case of ${merged.join(' ')}: in the pattern they match their capitals, and the answers write them as capitals.`;
 }
 
 export function registerRead(program: Command): void {
@@ -235,7 +209,7 @@ Examples:
         const note = opts.pattern
           ? patternCaseNote(opts.pattern, reader.info.id, reader.info.alphabet)
           : undefined;
-        if (note) log(note);
+        if (note) log(`note: ${note}`);
         if (opts.columns === false && opts.layout !== 'lines')
           throw new HcrError('BAD_OPTION', '--no-columns applies only with --layout lines.', {
             hint: 'Add --layout lines to read every line of each image (--no-columns: rows across the page).',

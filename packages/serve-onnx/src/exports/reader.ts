@@ -23,6 +23,7 @@ export {
   type LineReading,
   type TextReading,
 } from '../reader/line-reader.js';
+export { patternCaseNote } from '../reader/pattern-note.js';
 /** Line preparation in worker threads (`new PreparePool(threads)`, then `prepareLineInPool`; `close()` at the end). */
 export { PreparePool, prepareLineInPool } from '../reader/prepare-pool.js';
 export {

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import { readMinConfidence } from '../classes.js';
 import { joinLines, type LineReader, type LineReading } from '../reader/line-reader.js';
+import { patternCaseNote } from '../reader/pattern-note.js';
 import type { ReadOptions } from '../reader/read-options.js';
 import { judgePage, judgeReading } from '../reader/verdict.js';
 import { type BatcherOptions, MicroBatcher } from './batcher.js';
@@ -71,6 +72,10 @@ export function registerReadRoute(
     const { images, fields, single } = parseReadBody(req.body, limits.maxImagesPerRequest);
     const options = readOptions({ ...query, ...fields });
     const compiled = reader.compile(options); // 400 before any image is decoded
+    // A reader that writes some lower-case letters as capitals reads them so in a pattern: said in the answer.
+    const note = options.pattern
+      ? patternCaseNote(options.pattern, reader.info.id, reader.info.alphabet)
+      : undefined;
     const layout = readLayout(fields.layout ?? query.layout);
     // Validated (and coerced from a query string) by the route's schema: a boolean or absent.
     const columnsAsked = fields.columns ?? query.columns;
@@ -142,7 +147,11 @@ export function registerReadRoute(
         inferenceMs: round(t2 - t1),
         totalMs: round(performance.now() - t0),
       };
-      const head = { model: reader.info.id, ...(layout === 'lines' ? { layout } : {}) };
+      const head = {
+        model: reader.info.id,
+        ...(layout === 'lines' ? { layout } : {}),
+        ...(note ? { note } : {}),
+      };
       return single && !pageChoice.several
         ? { ...head, ...readings[0]!, timing }
         : { ...head, readings, timing };
