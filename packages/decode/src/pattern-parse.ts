@@ -183,9 +183,19 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
 
   const parseRepeat = (): PatternNode | null => {
     let node = parseAtom();
+    let quantified = false; // the last thing read was a quantifier
     for (let chain = 0; ; chain++) {
       const at = i;
       const q = src[i];
+      // A `?` right after a quantifier is a regular expression's lazy mark: the whole text has to match, so
+      // it changes nothing (`\d+?` is `\d+`, as in a RegExp, not `(\d+)?`, which also took the empty text).
+      if (q === '?' && quantified) {
+        if (chain === MAX_QUANTIFIER_CHAIN)
+          fail(`more than ${MAX_QUANTIFIER_CHAIN} quantifiers in a row`, at);
+        i++;
+        quantified = false;
+        continue;
+      }
       let range: [number, number];
       if (q === '?') range = [0, 1];
       else if (q === '*') range = [0, Number.POSITIVE_INFINITY];
@@ -196,6 +206,7 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
       if (q !== '{') i++;
       if (node === null) fail(`nothing to repeat before '${q}'`, at);
       node = { type: 'rep', node: node!, min: range[0], max: range[1] };
+      quantified = true;
     }
   };
 

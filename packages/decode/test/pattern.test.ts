@@ -71,6 +71,33 @@ describe('pattern syntax', () => {
     }
   });
 
+  it("reads a lazy quantifier as a RegExp does: '\\d+?' is '\\d+', never optional", () => {
+    // in a whole-text match laziness changes nothing; it was read as one more '?', so A+? took '' too
+    const cases: [string, string[], string[], string?][] = [
+      ['A+?', ['A', 'AAA'], ['']],
+      ['A*?B', ['B', 'AAB'], ['A']],
+      ['A??B', ['B', 'AB'], ['AAB']],
+      ['[A-Z]{2}\\d{4}?', ['AB1234'], ['AB', 'AB123']],
+      ['\\d{1,3}?-\\d{2,}?', ['1-23', '123-4567'], ['-23', '1-', '1-2']],
+      ['A+??', ['', 'A', 'AA'], ['B'], '(A+?)?'], // lazy, then optional (a RegExp refuses A+??)
+    ];
+    for (const [src, yes, no, js = src] of cases) {
+      const p = compilePattern(src, A36);
+      const re = new RegExp(`^(?:${js})$`);
+      for (const t of yes) expect([src, t, matches(p, t), re.test(t)]).toEqual([src, t, true, true]);
+      for (const t of no) expect([src, t, matches(p, t), re.test(t)]).toEqual([src, t, false, false]);
+    }
+    // and the beam never returns what the pattern excludes: a blank line is no match of \d+?
+    const blank = matrix(
+      [
+        { '': 0.9, '1': 0.1 },
+        { '': 0.9, '1': 0.1 },
+      ],
+      A36,
+    );
+    expect(decodeCtc(blank, 2, A36, { pattern: '\\d+?' }).text).toBe('1');
+  });
+
   it('rejects patterns whose automaton would be huge instead of hanging', () => {
     expect(() => compilePattern('((((A{0,100}){0,100}){0,100}){0,100})', A36)).toThrow(/automaton states/);
     expect(() => compilePattern('.*A.{20}', A36)).toThrow(/automaton states/); // 2^20 DFA states
