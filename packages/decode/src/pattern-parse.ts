@@ -149,6 +149,9 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
     const at = i;
     const ch = take()!;
     if (ch === '(') {
+      // (?:..), (?=..), (?!..), (?<=..), (?<name>..): what a RegExp has and this subset does not
+      if (src[i] === '?')
+        fail(`'(?' (a non-capturing, lookaround or named group) is not supported: use a plain group ( )`, at);
       if (++depth > MAX_PATTERN_NESTING) fail(`groups nested deeper than ${MAX_PATTERN_NESTING}`, at);
       const inner = parseAlt();
       if (src[i] !== ')') fail("unclosed '('", at);

@@ -59,6 +59,13 @@ describe('pattern syntax', () => {
       ['A\\', /'\\' at the end at position 2/],
       ['[^\\d\\D]', /matches no text of the alphabet/],
       ['', /empty/],
+      [
+        'A(?:BC)+',
+        /'\(\?' \(a non-capturing, lookaround or named group\) is not supported: use a plain group \( \) at position 2/,
+      ],
+      ['(?=A)A', /'\(\?' .* not supported.* at position 1/],
+      ['(?<year>\\d{4})', /'\(\?' .* not supported.* at position 1/],
+      ['(A)\\1', /unsupported escape '\\1' at position 4/],
     ];
     for (const [src, msg] of bad) {
       let err: unknown;
