@@ -168,6 +168,13 @@ function prepare(opts: DecodeOptions, alphabet: LineAlphabet): Prepared {
   const topK = checkRange('topK', opts.topK, 1, MAX_TOP_K, DEFAULT_TOP_K);
   const minSymbolProb = checkMinSymbolProb(opts.minSymbolProb);
   const mask = classMask(opts.classes, alphabet);
+  // Checked, not tested for truth: the string 'false' (a query parameter passed on) would have folded.
+  if (opts.foldTwins !== undefined && typeof opts.foldTwins !== 'boolean')
+    throw new HcrError(
+      'DECODE_OPTION_INVALID',
+      `foldTwins must be true or false, got ${shown(opts.foldTwins)}.`,
+      { hint: 'Pass foldTwins: false to drop the mass of forbidden twins, or leave it out (true).' },
+    );
   const fold = opts.classes !== undefined && opts.foldTwins !== false ? twinFold(mask, alphabet) : undefined;
   const automata: SymbolAutomaton[] = [];
   if (opts.pattern !== undefined)
@@ -192,6 +199,14 @@ function prepare(opts: DecodeOptions, alphabet: LineAlphabet): Prepared {
     );
   for (const a of automata) checkAutomaton(a, alphabet);
   const lm = opts.languageModel;
+  if (lm !== undefined && (typeof lm !== 'object' || lm === null || typeof lm.logProb !== 'function'))
+    throw new HcrError(
+      'DECODE_OPTION_INVALID',
+      `languageModel must be what createCharLanguageModel(words, alphabet) returns, got ${shown(lm)}.`,
+      {
+        hint: 'A word list is not a language model: build it once with createCharLanguageModel(words, alphabet) and pass the result for every line.',
+      },
+    );
   if (lm && lm.alphabetId !== alphabet.id)
     throw new HcrError(
       'DECODE_OPTION_INVALID',

@@ -54,6 +54,36 @@ describe('misuse of lexicons, language models and patterns', () => {
     }
   });
 
+  it('a language model that is not one is named as such (was "built for the alphabet undefined", or a TypeError)', () => {
+    for (const [languageModel, got] of [
+      [['MARTIN'], 'an array'],
+      [{ alphabetId: alphabet.id }, 'an object'],
+      [null, 'null'],
+    ] as const) {
+      const e = failure(() => decodeCtc(blanks(3), 3, alphabet, { languageModel } as never));
+      expect(e.code).toBe('DECODE_OPTION_INVALID');
+      expect(e.problem).toBe(
+        `languageModel must be what createCharLanguageModel(words, alphabet) returns, got ${got}.`,
+      );
+    }
+  });
+
+  it('foldTwins must be a boolean: the string "false" folded', () => {
+    // a 0-field whose reader saw a letter O: folding reads 0, not folding reads nothing
+    const p = blanks(1);
+    p[0] = 0.1;
+    p[alphabet.symbols.indexOf('O')] = 0.9;
+    expect(decodeCtc(p, 1, alphabet, { classes: 'digits', foldTwins: false }).text).toBe('');
+    for (const foldTwins of ['false', 0, null]) {
+      const e = failure(() => decodeCtc(p, 1, alphabet, { classes: 'digits', foldTwins } as never));
+      expect(e.code).toBe('DECODE_OPTION_INVALID');
+      expect(e.problem).toMatch(/^foldTwins must be true or false, got /);
+    }
+    expect(failure(() => decodeCtc(p, 1, alphabet, { foldTwins: 'false' } as never)).problem).toBe(
+      'foldTwins must be true or false, got the string "false".',
+    );
+  });
+
   it('iterables other than arrays still make a lexicon', () => {
     expect(createLexicon(new Set(['MARTIN']), alphabet).has('MARTIN')).toBe(true);
   });
