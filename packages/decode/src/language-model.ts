@@ -1,5 +1,6 @@
 import { canonicalLineText, HcrError, type LineAlphabet } from '@hcr/core';
 import { checkWordList } from './lexicon.js';
+import { shown } from './options.js';
 
 /**
  * A character n-gram model of words, for soft context: unlike a lexicon it does not forbid a text, it makes
@@ -31,17 +32,34 @@ export interface CharLanguageModelOptions {
 export function createCharLanguageModel(
   words: Iterable<string>,
   alphabet: LineAlphabet,
-  { order = 3, smoothing = 0.5 }: CharLanguageModelOptions = {},
+  options: CharLanguageModelOptions = {},
 ): CharLanguageModel {
   checkWordList(words, 'createCharLanguageModel');
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new HcrError('DECODE_OPTION_INVALID', `The options must be an object, got ${shown(options)}.`, {
+      hint: 'Pass { order, smoothing }, e.g. { order: 3 }, or leave them out.',
+    });
+  for (const key of Object.keys(options))
+    if (key !== 'order' && key !== 'smoothing')
+      throw new HcrError(
+        'DECODE_OPTION_INVALID',
+        `unknown option '${key}' of createCharLanguageModel; the options are order, smoothing.`,
+        { hint: 'Check the spelling (see CharLanguageModelOptions in the @hcr/decode README).' },
+      );
+  const { order = 3, smoothing = 0.5 } = options;
   if (!Number.isInteger(order) || order < 1 || order > 6)
     throw new HcrError('DECODE_OPTION_INVALID', `order must be a whole number from 1 to 6, got ${order}.`, {
       hint: 'Use 3 (trigrams, the default) for names.',
     });
-  if (!(smoothing > 0))
-    throw new HcrError('DECODE_OPTION_INVALID', `smoothing must be above 0, got ${smoothing}.`, {
-      hint: 'Use 0.5 (the default).',
-    });
+  // Infinity made every probability NaN, and the beam's texts were then ranked in no order.
+  if (typeof smoothing !== 'number' || !(smoothing > 0 && smoothing < Number.POSITIVE_INFINITY))
+    throw new HcrError(
+      'DECODE_OPTION_INVALID',
+      `smoothing must be a number above 0, got ${shown(smoothing)}.`,
+      {
+        hint: 'Use 0.5 (the default).',
+      },
+    );
   const C = alphabet.size;
   const separators = new Set([' ', '-', "'"].map((s) => alphabet.symbols.indexOf(s)).filter((k) => k > 0));
   const code = new Map(alphabet.symbols.map((s, k) => [s, k] as const).filter(([, k]) => k > 0));

@@ -69,6 +69,25 @@ describe('character language model', () => {
       }),
     ).toThrow(/languageModelWeight/);
   });
+
+  it('checks its options: an infinite smoothing (NaN scores), a misspelt key, options that are not an object', () => {
+    const bad: [unknown, RegExp][] = [
+      [{ smoothing: Number.POSITIVE_INFINITY }, /^smoothing must be a number above 0, got Infinity\.$/],
+      [{ smoothing: '0.5' }, /^smoothing must be a number above 0, got the string "0\.5"\.$/],
+      [{ ordr: 2 }, /^unknown option 'ordr' of createCharLanguageModel; the options are order, smoothing\.$/],
+      [null, /^The options must be an object, got null\.$/],
+    ];
+    for (const [options, problem] of bad) {
+      let err: unknown;
+      try {
+        createCharLanguageModel(names, A, options as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'DECODE_OPTION_INVALID', problem: expect.stringMatching(problem) });
+    }
+    expect(Number.isFinite(createCharLanguageModel(names, A, { smoothing: 1e6 }).logProb([11]))).toBe(true);
+  });
 });
 
 describe('decoding with a language model', () => {
