@@ -1,4 +1,5 @@
 import { HcrError, type LineAlphabet } from '@hcr/core';
+import { shown } from './options.js';
 
 /**
  * One line's frames ready for decoding: probabilities renormalised over the blank and the allowed symbols
@@ -30,7 +31,7 @@ export function checkFrames(
       { hint: 'Pass the reader output for one line, row-major [frames, alphabet.size], as a typed array.' },
     );
   if (!Number.isInteger(frames) || frames < 0)
-    throw new HcrError('DECODE_INPUT_INVALID', `frames must be a whole number >= 0, got ${frames}.`, {
+    throw new HcrError('DECODE_INPUT_INVALID', `frames must be a whole number >= 0, got ${shown(frames)}.`, {
       hint: 'Pass readerFrames(width) of the line (@hcr/model).',
     });
   if (C < 2 || C > 1024)

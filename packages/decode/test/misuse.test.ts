@@ -98,6 +98,15 @@ describe('misuse of the alphabet and class arguments', () => {
     }
   });
 
+  it('a frame count that is a string is called one (was "got 2" for \'2\')', () => {
+    const e = failure(() => decodeCtc(blanks(2), '2' as never, alphabet));
+    expect(e.code).toBe('DECODE_INPUT_INVALID');
+    expect(e.problem).toBe('frames must be a whole number >= 0, got the string "2".');
+    expect(failure(() => decodeCtc(blanks(2), 1.5, alphabet)).problem).toBe(
+      'frames must be a whole number >= 0, got 1.5.',
+    );
+  });
+
   it('a class that is not a string is CLASSES_INVALID (was a TypeError reading trim)', () => {
     const e = failure(() => parseCharacterClass(null as never, alphabet));
     expect(e.code).toBe('CLASSES_INVALID');
