@@ -4,6 +4,7 @@ import {
   DIGIT_LETTER_TWINS,
   HcrError,
   type LineAlphabet,
+  NAMED_CHARACTER_CLASSES,
   parseClassOption,
 } from '@hcr/core';
 import { shown } from './options.js';
@@ -43,9 +44,33 @@ export function parseCharacterClass(value: string, alphabet: LineAlphabet): Char
 export function classMask(cls: CharacterClass | undefined, alphabet: LineAlphabet): Uint8Array {
   const mask = new Uint8Array(alphabet.symbols.length);
   if (cls === undefined) return mask.fill(1);
+  if (typeof cls === 'string' && !Object.hasOwn(NAMED_CHARACTER_CLASSES, cls)) spelledForHttp(cls);
   mask[0] = 1;
   for (const i of characterClassIndices(cls, owner(alphabet))) mask[i] = 1;
   return mask;
+}
+
+/**
+ * CLASSES_INVALID for a `classes` option spelt as HTTP and the CLI write it (`'all'`, `'chars:0123'`,
+ * `'DIGITS'`), saying what to pass instead; core's message listed those very spellings as the choices.
+ * Anything else is left to characterClassIndices (an unknown name).
+ */
+function spelledForHttp(value: string): void {
+  let parsed: CharacterClass | undefined;
+  try {
+    parsed = parseClassOption(value);
+  } catch {
+    return;
+  }
+  const instead =
+    parsed === undefined
+      ? 'leave classes out to allow every character'
+      : `pass classes: ${typeof parsed === 'string' ? `'${parsed}'` : `{ chars: ${JSON.stringify(parsed.chars)} }`}`;
+  throw new HcrError(
+    'CLASSES_INVALID',
+    `classes ${JSON.stringify(value)} is how HTTP and the CLI spell it: ${instead}.`,
+    { hint: 'parseCharacterClass(value, alphabet) turns the HTTP/CLI spelling into the option.' },
+  );
 }
 
 /**

@@ -107,6 +107,26 @@ describe('misuse of the alphabet and class arguments', () => {
     );
   });
 
+  it('a class spelt as HTTP and the CLI write it says what to pass (core listed that very spelling as a choice)', () => {
+    const cases: [string, string][] = [
+      ['all', 'leave classes out to allow every character'],
+      ['chars:0123.', 'pass classes: { chars: "0123." }'],
+      ['0123456789', 'pass classes: { chars: "0123456789" }'],
+      ['DIGITS', "pass classes: 'digits'"],
+    ];
+    for (const [classes, instead] of cases) {
+      const e = failure(() => decodeCtc(blanks(2), 2, alphabet, { classes } as never));
+      expect(e.code).toBe('CLASSES_INVALID');
+      expect(e.problem).toBe(
+        `classes ${JSON.stringify(classes)} is how HTTP and the CLI spell it: ${instead}.`,
+      );
+    }
+    expect(failure(() => decodeCtc(blanks(2), 2, alphabet, { classes: 'digitz' } as never)).problem).toMatch(
+      /^Unknown character class "digitz"/,
+    );
+    expect(decodeCtc(blanks(2), 2, alphabet, { classes: 'digits' }).text).toBe('');
+  });
+
   it('a class that is not a string is CLASSES_INVALID (was a TypeError reading trim)', () => {
     const e = failure(() => parseCharacterClass(null as never, alphabet));
     expect(e.code).toBe('CLASSES_INVALID');
