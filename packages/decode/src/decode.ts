@@ -257,6 +257,19 @@ function automatonOption(name: string, value: unknown, want: string, hint: strin
   const a = value as SymbolAutomaton | null;
   if (typeof a !== 'object' || a === null || typeof a.next !== 'function' || typeof a.accepts !== 'function')
     throw new HcrError('DECODE_OPTION_INVALID', `${name} must be ${want}, got ${shown(value)}.`, { hint });
+  // An automaton of one's own (SymbolAutomaton): without minRemaining the beam threw a TypeError, without
+  // start it followed `undefined` and read nothing, without alphabetId it was "built for the alphabet undefined".
+  const missing = [
+    Number.isInteger(a.start) ? '' : 'start (a state number)',
+    typeof a.minRemaining === 'function' ? '' : 'minRemaining(state)',
+    typeof a.alphabetId === 'string' && Number.isInteger(a.alphabetSize) ? '' : 'alphabetId and alphabetSize',
+  ].filter(Boolean);
+  if (missing.length > 0)
+    throw new HcrError(
+      'DECODE_OPTION_INVALID',
+      `${name} is an automaton without ${missing.join(', ')}: a SymbolAutomaton has start, next, accepts, minRemaining, alphabetId and alphabetSize.`,
+      { hint },
+    );
   return a;
 }
 

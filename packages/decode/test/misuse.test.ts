@@ -84,6 +84,35 @@ describe('misuse of lexicons, language models and patterns', () => {
     );
   });
 
+  it("an automaton of one's own missing start, minRemaining or its alphabet is named (was a TypeError or an empty read)", () => {
+    const A = alphabet.symbols.indexOf('A');
+    const p = blanks(2);
+    p[0] = 0;
+    p[A] = 1;
+    const own = {
+      alphabetId: alphabet.id,
+      alphabetSize: alphabet.size,
+      start: 0,
+      next: (s: number, k: number) => (s === 0 && k === A ? 1 : -1),
+      accepts: (s: number) => s === 1,
+      minRemaining: (s: number) => (s === 0 ? 1 : 0),
+    };
+    expect(decodeCtc(p, 2, alphabet, { pattern: own }).text).toBe('A');
+    const cases: [Partial<typeof own>, string][] = [
+      [{ minRemaining: undefined }, 'minRemaining(state)'],
+      [{ start: undefined }, 'start (a state number)'],
+      [{ alphabetId: undefined }, 'alphabetId and alphabetSize'],
+    ];
+    for (const [change, missing] of cases)
+      for (const option of ['pattern', 'lexicon'] as const) {
+        const e = failure(() => decodeCtc(p, 2, alphabet, { [option]: { ...own, ...change } } as never));
+        expect(e.code).toBe('DECODE_OPTION_INVALID');
+        expect(e.problem).toBe(
+          `${option} is an automaton without ${missing}: a SymbolAutomaton has start, next, accepts, minRemaining, alphabetId and alphabetSize.`,
+        );
+      }
+  });
+
   it('iterables other than arrays still make a lexicon', () => {
     expect(createLexicon(new Set(['MARTIN']), alphabet).has('MARTIN')).toBe(true);
   });
