@@ -1,7 +1,8 @@
 // hcr drawing page: no framework, no CDN. Draw -> PNG -> POST /v1/predict -> top 5 with bars.
 
 const pad = document.getElementById('pad');
-const ctx = pad.getContext('2d');
+// Shown at the screen's pixel ratio; the PNG sent is the 280x280 drawing at 1x (common.js crispPad).
+const padInk = crispPad(pad, 280, 280);
 const stroke = document.getElementById('stroke');
 const strokeValue = document.getElementById('stroke-value');
 const classes = document.getElementById('classes');
@@ -39,8 +40,7 @@ function clearPad() {
   unheard = false; // a fresh start: what is drawn next is sent as it is drawn
   photo.hidden = true;
   showStatus('Nothing drawn yet.');
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, pad.width, pad.height);
+  padInk.clear();
   hasInk = false;
   list.replaceChildren();
   seen.clearRect(0, 0, 112, 112);
@@ -59,7 +59,7 @@ function showStatus(text, error) {
 }
 
 function line(a, b) {
-  drawSegment(ctx, a, b, Number(stroke.value));
+  padInk.segment(a, b, Number(stroke.value));
   hasInk = true;
   dirty = true;
 }
@@ -73,7 +73,7 @@ pad.addEventListener('pointerdown', (e) => {
   drawing = true;
   photo.hidden = true;
   source = 'pad';
-  last = canvasPoint(pad, e);
+  last = padInk.point(e);
   line(last, last);
 });
 pad.addEventListener('pointermove', (e) => {
@@ -82,7 +82,7 @@ pad.addEventListener('pointermove', (e) => {
   if (e.buttons === 0) return endStroke();
   // A busy page gets one move event per frame; its coalesced events keep every point the pen passed.
   for (const ev of e.getCoalescedEvents?.().length ? e.getCoalescedEvents() : [e]) {
-    const p = canvasPoint(pad, ev);
+    const p = padInk.point(ev);
     line(last, p);
     last = p;
   }
@@ -126,7 +126,7 @@ function predictSoon() {
   const request = new AbortController();
   inFlight = request;
   const seq = ++sendSeq;
-  pad.toBlob((blob) => {
+  padInk.toBlob((blob) => {
     let answered = true;
     send(blob, seq, request.signal)
       .then((a) => {
@@ -139,7 +139,7 @@ function predictSoon() {
         unheard = !answered;
         if (answered) predictSoon();
       });
-  }, 'image/png');
+  });
 }
 
 /** Sends the pad's PNG or an uploaded file and shows the answer; false when the server did not answer. */

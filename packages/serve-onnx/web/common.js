@@ -171,22 +171,139 @@ function sleep(ms, signal) {
 }
 
 /**
- * Where a pointer event lands in a canvas's pixels: measured from its content box (inside the border and any
+ * Where a pointer event lands on a canvas of `width` x `height` pixels (its own, unless it is shown at the
+ * screen's pixel ratio: crispPad's size at 1x): measured from its content box (inside the border and any
  * padding), which is what the canvas's pixels fill, not from its outer box.
  */
-// biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
-function canvasPoint(canvas, e) {
+function canvasPoint(canvas, e, width = canvas.width, height = canvas.height) {
   const r = canvas.getBoundingClientRect();
   const s = getComputedStyle(canvas);
   const px = (name) => Number.parseFloat(s[name]) || 0;
   const left = px('borderLeftWidth') + px('paddingLeft');
   const top = px('borderTopWidth') + px('paddingTop');
-  const width = r.width - left - px('borderRightWidth') - px('paddingRight');
-  const height = r.height - top - px('borderBottomWidth') - px('paddingBottom');
+  const shownWidth = r.width - left - px('borderRightWidth') - px('paddingRight');
+  const shownHeight = r.height - top - px('borderBottomWidth') - px('paddingBottom');
   return {
-    x: ((e.clientX - r.left - left) * canvas.width) / width,
-    y: ((e.clientY - r.top - top) * canvas.height) / height,
+    x: ((e.clientX - r.left - left) * width) / shownWidth,
+    y: ((e.clientY - r.top - top) * height) / shownHeight,
   };
+}
+
+/**
+ * Calls `fn` each time the screen's pixel ratio (devicePixelRatio) changes: the window moved to another screen,
+ * or the page zoomed (Chromium and Firefox count zoom in the ratio). A media query on the ratio says so; a resize
+ * is looked at too, as a zoom resizes the page and some changes of screen reach the page only so.
+ */
+function onPixelRatioChange(fn) {
+  let ratio = window.devicePixelRatio;
+  let query = null;
+  const check = () => {
+    if (window.devicePixelRatio === ratio) return;
+    ratio = window.devicePixelRatio;
+    watch();
+    fn();
+  };
+  const watch = () => {
+    query?.removeEventListener('change', check);
+    query = window.matchMedia(`(resolution: ${ratio}dppx)`);
+    query.addEventListener('change', check);
+  };
+  watch();
+  window.addEventListener('resize', check);
+}
+
+/**
+ * A canvas whose backing store has the screen's pixel ratio: `width` x `height` pixels at 1x (its size in the
+ * page's terms, what its drawing is written in), devicePixelRatio times as many each way, so a phone's or a
+ * HiDPI screen's own pixels draw its edges rather than 1x pixels blown up (blurred, jagged). Its context is
+ * scaled, so drawing is done in 1x pixels; when the ratio changes (or the size: `resize`) the backing store
+ * follows and `paint(context, size)` draws the canvas again. Returns the context and `resize(width, height)`.
+ */
+function crispCanvas(canvas, width, height, paint) {
+  const context = canvas.getContext('2d');
+  const size = { width, height };
+  function fit(repaint = true) {
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = Math.max(1, Math.round(size.width * ratio));
+    canvas.height = Math.max(1, Math.round(size.height * ratio));
+    // Its shape on the page is the backing store's (style.css: aspect-ratio auto), the 1x size's to a rounding.
+    canvas.dataset.width = String(size.width);
+    canvas.dataset.height = String(size.height);
+    context.setTransform(canvas.width / size.width, 0, 0, canvas.height / size.height, 0, 0);
+    if (repaint) paint(context, size);
+  }
+  onPixelRatioChange(fit);
+  fit(false); // blank, its owner draws it
+  return {
+    context,
+    size,
+    resize(w, h) {
+      size.width = w;
+      size.height = h;
+      fit();
+    },
+  };
+}
+
+/**
+ * A drawing pad: `canvas` is shown crisp at the screen's pixel ratio (crispCanvas), and every stroke is drawn
+ * alike on a canvas of its 1x size that is never shown: that one is the image sent (`toBlob`), the same pixels
+ * whatever the screen, as the models were measured on (a 280x280 or 720x200 drawing at 1x).
+ */
+// biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
+function crispPad(canvas, width, height) {
+  const sent = document.createElement('canvas');
+  const ink = sent.getContext('2d');
+  // Drawn since the last clear: drawn again on the shown canvas when the pixel ratio changes.
+  let segments = [];
+  const white = (context, size) => {
+    context.fillStyle = '#fff';
+    context.fillRect(0, 0, size.width, size.height);
+  };
+  const shown = crispCanvas(canvas, width, height, (context, size) => {
+    white(context, size);
+    for (const [a, b, w] of segments) drawSegment(context, a, b, w);
+  });
+  const pad = {
+    canvas,
+    sent,
+    get width() {
+      return shown.size.width;
+    },
+    get height() {
+      return shown.size.height;
+    },
+    /** Wipes both canvases white. */
+    clear() {
+      segments = [];
+      white(shown.context, shown.size);
+      white(ink, sent);
+    },
+    /** A new 1x size (lines mode's taller canvas), wiped. */
+    resize(w, h) {
+      segments = [];
+      sent.width = w;
+      sent.height = h;
+      shown.resize(w, h);
+      pad.clear();
+    },
+    /** One pen segment, in 1x pixels, on both canvases (drawSegment). */
+    segment(a, b, w) {
+      segments.push([a, b, w]);
+      drawSegment(shown.context, a, b, w);
+      drawSegment(ink, a, b, w);
+    },
+    /** Where a pointer event lands, in 1x pixels. */
+    point(e) {
+      return canvasPoint(canvas, e, shown.size.width, shown.size.height);
+    },
+    /** The drawing as sent: a PNG of the 1x canvas. */
+    toBlob(callback) {
+      sent.toBlob(callback, 'image/png');
+    },
+  };
+  pad.resize(width, height);
+  return pad;
 }
 
 const modelListeners = [];
@@ -245,7 +362,6 @@ fetchModel();
  * One pen segment from a to b on a canvas, round-capped; a tap (a dot, a decimal point) draws a round dot of the
  * pen's width, since a line of no length draws nothing.
  */
-// biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
 function drawSegment(context, a, b, width) {
   context.strokeStyle = '#111';
   context.lineWidth = width;

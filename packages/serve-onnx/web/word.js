@@ -5,7 +5,8 @@
 const charMode = document.getElementById('char-mode');
 const wordMode = document.getElementById('word-mode');
 const linePad = document.getElementById('line-pad');
-const lctx = linePad.getContext('2d');
+// Shown at the screen's pixel ratio; the PNG sent is the 720x200 (lines: 720x420) drawing at 1x (common.js crispPad).
+const lineInk = crispPad(linePad, 720, 200);
 const lineStroke = document.getElementById('line-stroke');
 const lineStrokeValue = document.getElementById('line-stroke-value');
 const lineClasses = document.getElementById('line-classes');
@@ -16,6 +17,9 @@ const lineChars = document.getElementById('line-chars');
 const alternatives = document.getElementById('alternatives');
 const lineSeen = document.getElementById('line-seen');
 const lineBoxes = document.getElementById('line-boxes');
+// The boxes on show, drawn again when the screen's pixel ratio changes.
+let boxesShown = [];
+const boxesCanvas = crispCanvas(lineBoxes, 720, 200, () => drawBoxes(boxesShown));
 const columns = document.getElementById('columns');
 const alternativesBlock = document.getElementById('alternatives-block');
 const alternativesTitle = document.getElementById('alternatives-title');
@@ -31,7 +35,7 @@ let collecting = false; // the server keeps corrected examples (hcr serve --coll
 let writing = false;
 let lineDirty = false;
 let lineBusy = false;
-let lineInk = false;
+let lineHasInk = false;
 let lastPoint = null;
 // What is written, stroke by stroke ({ width, points }), so Undo can draw it again without the last one.
 let strokes = [];
@@ -91,9 +95,9 @@ for (const radio of document.querySelectorAll('input[name="mode"]')) {
 function setLayout(next) {
   if (next === layout) return;
   layout = next;
-  // The canvases' own size sets their shape on the page (style.css: aspect-ratio auto).
-  linePad.height = layout === 'lines' ? 420 : 200;
-  lineBoxes.height = linePad.height;
+  // The canvases' size sets their shape on the page (common.js crispCanvas, style.css: aspect-ratio).
+  lineInk.resize(720, layout === 'lines' ? 420 : 200);
+  boxesCanvas.resize(720, lineInk.height);
   // Columns are a page's matter: the switch shows in lines mode only.
   for (const el of document.querySelectorAll('.lines-only')) el.hidden = layout !== 'lines';
   lineClear.textContent = layout === 'lines' ? 'Clear all lines' : 'Clear line';
@@ -118,9 +122,8 @@ function clearLine() {
   readAbort?.abort();
   readAbort = null;
   lineDirty = false;
-  lctx.fillStyle = '#fff';
-  lctx.fillRect(0, 0, linePad.width, linePad.height);
-  lineInk = false;
+  lineInk.clear();
+  lineHasInk = false;
   strokes = [];
   lineUndo.disabled = true;
   clearReading();
@@ -156,8 +159,8 @@ function clearReading() {
 function segment(a, b) {
   const stroke = strokes[strokes.length - 1];
   stroke.points.push(b);
-  drawSegment(lctx, a, b, stroke.width);
-  lineInk = true;
+  lineInk.segment(a, b, stroke.width);
+  lineHasInk = true;
   lineDirty = true;
 }
 
@@ -172,10 +175,9 @@ function undoStroke() {
   // The read in flight answers a canvas that is gone; the next one reads what is left.
   readSeq++;
   readAbort?.abort();
-  lctx.fillStyle = '#fff';
-  lctx.fillRect(0, 0, linePad.width, linePad.height);
+  lineInk.clear();
   for (const { width, points } of strokes)
-    for (let i = 0; i < points.length; i++) drawSegment(lctx, points[Math.max(0, i - 1)], points[i], width);
+    for (let i = 0; i < points.length; i++) lineInk.segment(points[Math.max(0, i - 1)], points[i], width);
   drawBoxes([]);
   lineDirty = true;
   readSoon();
@@ -188,7 +190,7 @@ linePad.addEventListener('pointerdown', (e) => {
   linePad.setPointerCapture(e.pointerId);
   drawBoxes([]); // the boxes are the last reading's: new writing makes them stale
   writing = true;
-  lastPoint = canvasPoint(linePad, e);
+  lastPoint = lineInk.point(e);
   strokes.push({ width: Number(lineStroke.value), points: [] });
   lineUndo.disabled = false;
   segment(lastPoint, lastPoint);
@@ -199,7 +201,7 @@ linePad.addEventListener('pointermove', (e) => {
   if (e.buttons === 0) return endLineStroke();
   // A busy page gets one move event per frame; its coalesced events keep every point the pen passed.
   for (const ev of e.getCoalescedEvents?.().length ? e.getCoalescedEvents() : [e]) {
-    const p = canvasPoint(linePad, ev);
+    const p = lineInk.point(ev);
     segment(lastPoint, p);
     lastPoint = p;
   }
@@ -227,7 +229,7 @@ pattern.addEventListener('input', () => {
   clearTimeout(patternTimer);
   patternTimer = setTimeout(() => {
     // Nothing written and no pattern left: nothing to check, and an error said of the last pattern is gone.
-    if (!lineInk && !pattern.value.trim()) {
+    if (!lineHasInk && !pattern.value.trim()) {
       readSeq++;
       readAbort?.abort();
       lineDirty = false;
@@ -256,7 +258,7 @@ linePad.addEventListener('keydown', (e) => {
  */
 function readSoon() {
   if (!lineDirty || writing || readerLoaded === false) return;
-  const checkOnly = !lineInk;
+  const checkOnly = !lineHasInk;
   if (checkOnly && !pattern.value.trim()) return;
   // At once, not when the request leaves: the answer on show no longer matches the canvas (nor does an error).
   delete lineStatus.dataset.error;
@@ -266,7 +268,7 @@ function readSoon() {
   lineDirty = false;
   lineBusy = true;
   const seq = ++readSeq;
-  linePad.toBlob((blob) => {
+  lineInk.toBlob((blob) => {
     let answered = true;
     readLine(blob, seq, checkOnly)
       .then((a) => {
@@ -277,7 +279,7 @@ function readSoon() {
         // A server that did not answer is not asked again at once (its problem stays on show): the next stroke asks.
         if (answered) readSoon();
       });
-  }, 'image/png');
+  });
 }
 
 /** Reads the canvas's PNG and shows the answer; false when the server did not answer. */
@@ -408,17 +410,18 @@ function showReading(r) {
 }
 
 /**
- * Where the reader found each line (its `box`, in the canvas's pixels: the PNG sent is the canvas), numbered in
+ * Where the reader found each line (its `box`, in the pad's 1x pixels: those of the PNG sent), numbered in
  * reading order when there are several, and its lean when it was turned flat.
  */
 function drawBoxes(lines) {
-  const ctx = lineBoxes.getContext('2d');
-  ctx.clearRect(0, 0, lineBoxes.width, lineBoxes.height);
+  boxesShown = lines;
+  const { context: ctx, size } = boxesCanvas;
+  ctx.clearRect(0, 0, size.width, size.height);
   lineBoxes.dataset.boxes = String(lines.length);
   ctx.strokeStyle = 'rgba(28, 113, 216, 0.8)';
   ctx.fillStyle = 'rgba(28, 113, 216, 0.9)';
   // Sizes in CSS px: the canvas is shown narrower than its 720 pixels on a phone (a 16-px label stood 5 px tall).
-  const px = lineBoxes.width / (lineBoxes.clientWidth || lineBoxes.width);
+  const px = size.width / (lineBoxes.clientWidth || size.width);
   ctx.lineWidth = 2 * px;
   ctx.font = `bold ${Math.round(16 * px)}px sans-serif`;
   for (const [i, { box, skew }] of lines.entries()) {
@@ -479,7 +482,7 @@ sampleForm.addEventListener('submit', (e) => {
     return;
   }
   sampleStatus.textContent = 'Saving…';
-  linePad.toBlob(async (blob) => {
+  lineInk.toBlob(async (blob) => {
     const r = await postImage(`/v1/samples?${new URLSearchParams({ text })}`, blob);
     if (r === null) return;
     sampleStatus.textContent = r.ok
@@ -487,7 +490,7 @@ sampleForm.addEventListener('submit', (e) => {
       : r.message;
     if (r.ok) sampleStatus.dataset.saved = r.body.file;
     else delete sampleStatus.dataset.saved;
-  }, 'image/png');
+  });
 });
 
 onModel((m) => {
