@@ -1,4 +1,4 @@
-import { canonicalLineText, HcrError, type LineAlphabet } from '@hcr/core';
+import { canonicalLineText, foldAccents, HcrError, type LineAlphabet } from '@hcr/core';
 import { checkWordList } from './lexicon.js';
 import { shown } from './options.js';
 
@@ -82,7 +82,9 @@ export function createCharLanguageModel(
   const entries = new Set<string>();
   for (const entry of words) {
     if (typeof entry !== 'string') continue;
-    const text = canonicalLineText(entry, alphabet);
+    // Accents removed as createLexicon does (ÉLISE is ELISE): the same list given as lexicon and as model
+    // kept HÉLÈNE in the one and dropped it from the other (É is in no reader's alphabet).
+    const text = canonicalLineText(/[^\p{ASCII}]/u.test(entry) ? foldAccents(entry) : entry, alphabet);
     if (text === '' || entries.has(text)) continue;
     entries.add(text);
     for (const ch of text) {

@@ -70,6 +70,15 @@ describe('character language model', () => {
     ).toThrow(/languageModelWeight/);
   });
 
+  it('removes accents as createLexicon does: the same list kept HÉLÈNE as a word and dropped it from the model', () => {
+    const accented = createCharLanguageModel(['HÉLÈNE', 'JÉRÔME', 'THOMAS'], A);
+    const plain = createCharLanguageModel(['HELENE', 'JEROME', 'THOMAS'], A);
+    expect(accented.words).toBe(3);
+    const helene = [...'HELENE'].map((c) => A.symbols.indexOf(c));
+    expect(accented.logProb(helene)).toBeCloseTo(plain.logProb(helene), 12);
+    expect(createCharLanguageModel(['ÉLISE'], A).words).toBe(1); // was LANGUAGE_MODEL_EMPTY
+  });
+
   it('checks its options: an infinite smoothing (NaN scores), a misspelt key, options that are not an object', () => {
     const bad: [unknown, RegExp][] = [
       [{ smoothing: Number.POSITIVE_INFINITY }, /^smoothing must be a number above 0, got Infinity\.$/],
