@@ -1,6 +1,7 @@
 import {
   CASE_MERGED_IN_BALANCED,
   classKind,
+  foldedProbabilities,
   foldMap,
   isCaseSensitive,
   isCaseTwinPair,
@@ -41,8 +42,14 @@ export interface CaseGroupMetrics {
   count: number;
   /** k-way argmax (k = the model's classes). */
   accuracy: number;
-  /** Argmax restricted to this case's letters (what `classes=lowercase` / `uppercase` answers). */
+  /** Argmax restricted to this case's letters, the other case's probability left out. */
   restrictedAccuracy: number;
+  /**
+   * What `classes=lowercase` / `uppercase` answers in serving: the argmax over this case's letters after the
+   * letters written alike in both cases (c/C, o/O, ...) and the digit/letter twins gave them their
+   * probability (foldedProbabilities of @hcr/core).
+   */
+  servedAccuracy: number;
   /** Right letter, case ignored (folded to 36 classes). */
   caseFoldedAccuracy: number;
   /** Right letter, wrong case. */
@@ -116,6 +123,7 @@ export function caseMetrics(input: CaseInput): CaseMetrics | undefined {
     let n = 0;
     let ok = 0;
     let restricted = 0;
+    let served = 0;
     let foldedOk = 0;
     for (const i of testRows) {
       const t = labels[i]!;
@@ -125,11 +133,16 @@ export function caseMetrics(input: CaseInput): CaseMetrics | undefined {
       if (p === t) ok++;
       if (to36[p] === to36[t]) foldedOk++;
       if (argmaxRow({ probs, k }, i, allowed) === t) restricted++;
+      const row = foldedProbabilities(probs.subarray(i * k, (i + 1) * k), space.classes, allowed);
+      let best = allowed[0]!; // ties go to the lower class, as serving's ranking
+      for (const c of allowed) if (row[c]! > row[best]!) best = c;
+      if (best === t) served++;
     }
     return {
       count: n,
       accuracy: round6(n ? ok / n : 0),
       restrictedAccuracy: round6(n ? restricted / n : 0),
+      servedAccuracy: round6(n ? served / n : 0),
       caseFoldedAccuracy: round6(n ? foldedOk / n : 0),
       wrongCaseOnly: foldedOk - ok,
     };

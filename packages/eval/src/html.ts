@@ -424,7 +424,7 @@ function caseSection(r: EvalReport): string {
           .join('')}</tr>`,
     )
     .join('')}</tbody></table>`;
-  const groups = `<table id="by-case"><thead><tr><th>true class</th><th>images</th><th>${k}-way</th><th>argmax restricted to that case</th><th>case ignored</th><th>right letter, wrong case</th></tr></thead><tbody>${(
+  const groups = `<table id="by-case"><thead><tr><th>true class</th><th>images</th><th>${k}-way</th><th>argmax restricted to that case</th><th>as served (<code>classes=</code> that case)</th><th>case ignored</th><th>right letter, wrong case</th></tr></thead><tbody>${(
     [
       ['lowercase', c.lower],
       ['uppercase', c.upper],
@@ -432,7 +432,7 @@ function caseSection(r: EvalReport): string {
   )
     .map(
       ([name, g]) =>
-        `<tr><td>${name}</td><td>${g.count}</td><td>${pct(g.accuracy)}</td><td>${pct(g.restrictedAccuracy)}</td><td>${pct(
+        `<tr><td>${name}</td><td>${g.count}</td><td>${pct(g.accuracy)}</td><td>${pct(g.restrictedAccuracy)}</td><td>${pct(g.servedAccuracy)}</td><td>${pct(
           g.caseFoldedAccuracy,
         )}</td><td>${g.wrongCaseOnly}</td></tr>`,
     )
@@ -457,7 +457,7 @@ function caseSection(r: EvalReport): string {
   return `<h2>Case</h2>
 <p>The ${k}-class model's probabilities summed over the classes each narrower label space merges: the 36-way row is comparable with a 36-class model on the same images.</p>
 ${scrolling(folded)}
-<p>Each case alone (test split). "Restricted" allows only that case's letters to answer, as <code>classes=lowercase</code> / <code>classes=uppercase</code> do.</p>
+<p>Each case alone (test split). "Restricted" allows only that case's letters to answer and leaves the other case's probability out; "as served" is what <code>classes=lowercase</code> / <code>classes=uppercase</code> answer: the letters written alike in both cases (c/C, o/O, s/S, ...) and the digit/letter twins give the allowed letter their probability first, which ranks the confident answers better for a few tenths of a point of best guesses.</p>
 ${scrolling(groups)}
 <h3>Case twins</h3>
 <p>${c.caseTwinErrors.errors} of ${c.caseTwinErrors.totalErrors} test errors (${pct(c.caseTwinErrors.share, 1)}) only got the case wrong. A single character has no line to show its size, so letters whose capital has the same shape are read by the prior, not by the shape; beside the digit/letter twins above, these are the limits of one character.</p>

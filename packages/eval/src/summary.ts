@@ -27,7 +27,7 @@ export function evalSummary(r: EvalReport, indexHtml: string): string {
         })
         .join(
           ', ',
-        )}; lowercase ${pct(c.lower.accuracy)} (restricted to lowercase ${pct(c.lower.restrictedAccuracy)}), uppercase ${pct(c.upper.accuracy)} (restricted ${pct(c.upper.restrictedAccuracy)}); ${pct(c.caseTwinErrors.share, 1)} of test errors only got the case wrong. `
+        )}; lowercase ${pct(c.lower.accuracy)} (restricted to lowercase ${pct(c.lower.restrictedAccuracy)}, as served ${pct(c.lower.servedAccuracy)}), uppercase ${pct(c.upper.accuracy)} (restricted ${pct(c.upper.restrictedAccuracy)}, as served ${pct(c.upper.servedAccuracy)}); ${pct(c.caseTwinErrors.share, 1)} of test errors only got the case wrong. `
     : '';
   return (
     `${r.model.id} (${r.model.architecture}) scores ${pct(r.overall.accuracy)} on the ${r.overall.count} test images ` +

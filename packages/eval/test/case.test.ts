@@ -69,6 +69,32 @@ describe('case-sensitive evaluation (62 classes)', () => {
     expect(c.upper.restrictedAccuracy).toBeCloseTo(1, 6);
   });
 
+  it('reports what serving answers under classes=lowercase/uppercase: alike letters fold their other case in', () => {
+    const served = evaluatePredictions(
+      set([
+        { label: 'u', source: L, p: { U: 0.5, v: 0.3, u: 0.2 } }, // restricted: v; served: u 0.2 + U 0.5
+        { label: 'e', source: L, p: { C: 0.5, e: 0.4, c: 0.1 } }, // restricted: e; served: c 0.1 + C 0.5
+        { label: 'a', source: L, p: { A: 0.6, a: 0.3, o: 0.1 } }, // A/a differ in shape: a either way
+        { label: 'S', source: L, p: { '5': 0.5, s: 0.3, S: 0.2 } }, // restricted: S 0.2; served: S 0.2+0.3+0.5
+        { label: 'E', source: L, p: { e: 0.45, F: 0.35, E: 0.2 } }, // e is no E: F either way
+      ]),
+    ).caseSensitive!;
+    expect(served.lower.restrictedAccuracy).toBeCloseTo(2 / 3, 6);
+    expect(served.lower.servedAccuracy).toBeCloseTo(2 / 3, 6);
+    expect(served.upper.restrictedAccuracy).toBeCloseTo(1 / 2, 6);
+    expect(served.upper.servedAccuracy).toBeCloseTo(1 / 2, 6);
+    // which rows: u wrong -> right, e right -> wrong under the fold
+    const only = (r: Row) => evaluatePredictions(set([r])).caseSensitive!.lower;
+    expect(only({ label: 'u', source: L, p: { U: 0.5, v: 0.3, u: 0.2 } })).toMatchObject({
+      restrictedAccuracy: 0,
+      servedAccuracy: 1,
+    });
+    expect(only({ label: 'e', source: L, p: { C: 0.5, e: 0.4, c: 0.1 } })).toMatchObject({
+      restrictedAccuracy: 1,
+      servedAccuracy: 0,
+    });
+  });
+
   it('tables the case twins, worst first, and marks the same-shape pairs', () => {
     expect(c.caseTwins).toHaveLength(26);
     const o = c.caseTwins.find((t) => t.letter === 'O')!;

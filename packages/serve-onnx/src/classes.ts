@@ -1,4 +1,7 @@
-import { allowedSymbolIndices, CASE_MERGED_IN_BALANCED, DIGIT_LETTER_TWINS, HcrError } from '@hcr/core';
+import { allowedSymbolIndices, foldedProbabilities, HcrError } from '@hcr/core';
+
+/** Moved to @hcr/core (eval reports what serving answers under `classes`); exported here as before. */
+export { foldedProbabilities };
 
 /**
  * Which characters an answer may be: `all` (or omitted), `digits`, `letters`, `alnum`, `uppercase`,
@@ -54,61 +57,6 @@ export interface Prediction {
 
 /** The default min_confidence: answer only when the calibrated probability of being right is at least 1/2. */
 export const DEFAULT_MIN_CONFIDENCE = 0.5;
-
-const isDigit = (s: string) => s.length === 1 && s >= '0' && s <= '9';
-
-/**
- * Allowed twins of each forbidden class: its digit/letter twins (DIGIT_LETTER_TWINS of @hcr/core, either case of
- * the letter) and, on a case-sensitive model, the other case of a letter written alike in both
- * (CASE_MERGED_IN_BALANCED: c/C, o/O, s/S, ...). Under `uppercase` a 62-class model's mass on o is an O whose case
- * the 28x28 image could not show; on e it is a lowercase e, which does not count for E. Measured on a quick 62-class
- * model (root README, Lowercase): the confidences then rank right answers first (at 80% of the test letters
- * answered, lowercase errors 5.2% -> 2.3%), for 0.6 (lowercase) and 0.1 (capitals) points of best guesses.
- */
-function twinTargets(classNames: readonly string[], allowed: ReadonlySet<number>): number[][] {
-  return classNames.map((name, c) => {
-    if (allowed.has(c)) return [];
-    const out: number[] = [];
-    if (CASE_MERGED_IN_BALANCED.includes(name.toLowerCase())) {
-      const other = classNames.indexOf(name === name.toUpperCase() ? name.toLowerCase() : name.toUpperCase());
-      if (other >= 0 && other !== c && allowed.has(other)) out.push(other);
-    }
-    for (const [digit, letter] of DIGIT_LETTER_TWINS) {
-      const twin =
-        name === digit ? letter : !isDigit(name) && name.toUpperCase() === letter ? digit : undefined;
-      if (twin === undefined) continue;
-      classNames.forEach((n, j) => {
-        if (
-          allowed.has(j) &&
-          (n === twin || (!isDigit(twin) && n.toUpperCase() === twin)) &&
-          !out.includes(j)
-        )
-          out.push(j);
-      });
-    }
-    return out;
-  });
-}
-
-/**
- * Probabilities of the allowed classes, with each forbidden twin's mass moved to its allowed twins (split
- * in proportion to their own probabilities when there are several) and nothing renormalised.
- */
-export function foldedProbabilities(
-  probs: ArrayLike<number>,
-  classNames: readonly string[],
-  allowed: readonly number[],
-): Float64Array {
-  const set = new Set(allowed);
-  const out = new Float64Array(classNames.length);
-  for (const c of allowed) out[c] = probs[c]!;
-  twinTargets(classNames, set).forEach((targets, c) => {
-    if (targets.length === 0) return;
-    const own = targets.reduce((s, j) => s + probs[j]!, 0);
-    for (const j of targets) out[j]! += probs[c]! * (own > 0 ? probs[j]! / own : 1 / targets.length);
-  });
-  return out;
-}
 
 /**
  * The k most probable of the candidate classes (all, or `allowed`), most probable first, ties by class
