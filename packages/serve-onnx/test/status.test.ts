@@ -16,7 +16,8 @@ describe('the HTTP status of an error', () => {
       expect(status(code), code).toBe(400);
     // a request carries images, never frame probabilities: probabilities the decoder refuses came from the model
     for (const code of ['DECODE_INPUT_INVALID', 'MODEL_INVALID']) expect(status(code), code).toBe(500);
-    for (const code of ['OVERLOADED', 'TIMEOUT', 'SHUTTING_DOWN', 'CANCELLED'])
+    // CLOSED: a recogniser or reader closed under a running server (the app's owner closed it early)
+    for (const code of ['OVERLOADED', 'TIMEOUT', 'SHUTTING_DOWN', 'CANCELLED', 'CLOSED'])
       expect(status(code), code).toBe(503);
     expect(status('UNSUPPORTED_MEDIA_TYPE')).toBe(415);
   });

@@ -8,8 +8,8 @@ export function statusFor(e: HcrError): number {
   if (e.code === 'IMAGE_TOO_LARGE' || e.code === 'IMAGE_UNDECODABLE') return 400;
   // DECODE_INPUT_INVALID: the model's own output is not probabilities (requests send images, never frames)
   if (e.code.startsWith('MODEL_') || e.code === 'DECODE_INPUT_INVALID') return 500;
-  if (e.code === 'OVERLOADED' || e.code === 'TIMEOUT' || e.code === 'SHUTTING_DOWN' || e.code === 'CANCELLED')
-    return 503;
+  // CLOSED: the recogniser or reader given to buildApp was closed under the server (not the request's fault)
+  if (['OVERLOADED', 'TIMEOUT', 'SHUTTING_DOWN', 'CANCELLED', 'CLOSED'].includes(e.code)) return 503;
   if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return 415;
   if (e.code === 'RATE_LIMITED') return 429;
   // the collecting folder holds all the examples it may (--collect-max): the server cannot store this one
