@@ -21,7 +21,7 @@ export interface SymbolAutomaton {
 export interface DecodeOptions {
   /** Beam width 1..64; 1 = best path (greedy). Default 8. */
   beam?: number;
-  /** How many distinct texts `alternatives` holds, 1..20 (at most `beam` of them). Default 5. */
+  /** How many distinct texts `alternatives` holds, 1..20 (at most `beam` of them, `beam` per member for an ensemble). Default 5. */
   topK?: number;
   /** Restrict the characters (see CharacterClass). */
   classes?: CharacterClass;
