@@ -7,6 +7,7 @@ import {
   NAMED_CHARACTER_CLASSES,
   parseClassOption,
 } from '@hcr/core';
+import { checkAlphabet } from './frames.js';
 import { shown } from './options.js';
 
 /** How class errors name a reader's alphabet. */
@@ -42,6 +43,7 @@ export function parseCharacterClass(value: string, alphabet: LineAlphabet): Char
  * include the space or marks; `chars` must lie in the alphabet (upper-cased when it merges case).
  */
 export function classMask(cls: CharacterClass | undefined, alphabet: LineAlphabet): Uint8Array {
+  checkAlphabet(alphabet);
   const mask = new Uint8Array(alphabet.symbols.length);
   if (cls === undefined) return mask.fill(1);
   if (typeof cls === 'string' && !Object.hasOwn(NAMED_CHARACTER_CLASSES, cls)) spelledForHttp(cls);

@@ -38,6 +38,12 @@ export function decodeCtc(
  * what @hcr/eval's readLines and @hcr/serve-onnx's infer give), as one view per reader for decodeCtcEnsemble.
  */
 export function memberProbs<T extends Float32Array | Float64Array>(stacked: T, members: number): T[] {
+  if (!(stacked instanceof Float32Array || stacked instanceof Float64Array))
+    throw new HcrError(
+      'DECODE_INPUT_INVALID',
+      `memberProbs takes a Float32Array or Float64Array, got ${shown(stacked)}.`,
+      { hint: "Pass the line's probabilities stacked reader after reader, [members, frames, symbols]." },
+    );
   if (!Number.isInteger(members) || members < 1 || stacked.length % members !== 0)
     throw new HcrError(
       'DECODE_INPUT_INVALID',

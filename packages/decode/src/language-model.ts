@@ -1,4 +1,5 @@
 import { canonicalLineText, foldAccents, HcrError, type LineAlphabet } from '@hcr/core';
+import { checkAlphabet } from './frames.js';
 import { checkWordList } from './lexicon.js';
 import { shown } from './options.js';
 
@@ -35,6 +36,7 @@ export function createCharLanguageModel(
   options: CharLanguageModelOptions = {},
 ): CharLanguageModel {
   checkWordList(words, 'createCharLanguageModel');
+  checkAlphabet(alphabet);
   if (typeof options !== 'object' || options === null || Array.isArray(options))
     throw new HcrError('DECODE_OPTION_INVALID', `The options must be an object, got ${shown(options)}.`, {
       hint: 'Pass { order, smoothing }, e.g. { order: 3 }, or leave them out.',

@@ -1,4 +1,5 @@
 import { canonicalLineText, foldAccents, HcrError, type LineAlphabet } from '@hcr/core';
+import { checkAlphabet } from './frames.js';
 import { shown } from './options.js';
 import type { SymbolAutomaton } from './types.js';
 /**
@@ -24,6 +25,7 @@ export interface Lexicon extends SymbolAutomaton {
  */
 export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): Lexicon {
   checkWordList(words, 'createLexicon');
+  checkAlphabet(alphabet);
   const C = alphabet.size;
   const code = new Map(alphabet.symbols.map((s, k) => [s, k] as const).filter(([, k]) => k > 0));
   const space = code.get(' ') ?? -1;

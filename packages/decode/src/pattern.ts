@@ -1,4 +1,6 @@
 import { HcrError, type LineAlphabet } from '@hcr/core';
+import { checkAlphabet } from './frames.js';
+import { shown } from './options.js';
 import { type PatternNode, parsePattern, shownPattern } from './pattern-parse.js';
 import type { SymbolAutomaton } from './types.js';
 
@@ -122,7 +124,12 @@ class Nfa {
  * the alphabet or a pattern that no text of the alphabet matches is an HcrError PATTERN_INVALID.
  */
 export function compilePattern(src: string, alphabet: LineAlphabet): CompiledPattern {
-  if (typeof src !== 'string' || src.length === 0)
+  if (typeof src !== 'string')
+    throw new HcrError('PATTERN_INVALID', `A pattern is a string, got ${shown(src)}.`, {
+      hint: 'Pass a pattern source such as [A-Z]{2}[0-9]{4}.',
+    });
+  checkAlphabet(alphabet);
+  if (src.length === 0)
     throw new HcrError('PATTERN_INVALID', 'The pattern is empty.', {
       hint: 'Pass a pattern such as [A-Z]{2}[0-9]{4}, or no pattern at all.',
     });

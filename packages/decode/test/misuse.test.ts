@@ -1,10 +1,13 @@
 import { LINE_ALPHABET_36 as alphabet, HcrError } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import {
+  classMask,
+  compilePattern,
   createCharLanguageModel,
   createLexicon,
   type DecodeOptions,
   decodeCtc,
+  memberProbs,
   parseCharacterClass,
 } from '../src/index.js';
 
@@ -154,6 +157,28 @@ describe('misuse of the alphabet and class arguments', () => {
       /^Unknown character class "digitz"/,
     );
     expect(decodeCtc(blanks(2), 2, alphabet, { classes: 'digits' }).text).toBe('');
+  });
+
+  it('a missing alphabet is DECODE_INPUT_INVALID for every builder too (was a TypeError reading size)', () => {
+    const builders: [string, () => unknown][] = [
+      ['compilePattern', () => compilePattern('A', undefined as never)],
+      ['createLexicon', () => createLexicon(['MARTIN'], undefined as never)],
+      ['createCharLanguageModel', () => createCharLanguageModel(['MARTIN'], undefined as never)],
+      ['classMask', () => classMask('digits', undefined as never)],
+      ['parseCharacterClass', () => parseCharacterClass('digits', undefined as never)],
+    ];
+    for (const [name, build] of builders) {
+      const e = failure(build);
+      expect([name, e.code, e.problem]).toEqual([
+        name,
+        'DECODE_INPUT_INVALID',
+        'alphabet must be a LineAlphabet, got undefined.',
+      ]);
+    }
+    expect(failure(() => compilePattern(5 as never, alphabet)).problem).toBe('A pattern is a string, got 5.');
+    expect(failure(() => memberProbs([0.5, 0.5] as never, 1)).problem).toBe(
+      'memberProbs takes a Float32Array or Float64Array, got an array.',
+    );
   });
 
   it('a class that is not a string is CLASSES_INVALID (was a TypeError reading trim)', () => {
