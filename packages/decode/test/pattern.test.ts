@@ -132,7 +132,7 @@ describe('pattern automaton against JavaScript RegExp', () => {
     '[0-9.]',
     '[A-C -]',
   ];
-  const quantifiers = ['', '', '', '?', '*', '+', '{2}', '{1,}', '{0,2}', '{1,3}'];
+  const quantifiers = ['', '', '', '?', '*', '+', '{2}', '{1,}', '{0,2}', '{1,3}', '+?', '??', '{1,3}?'];
   function gen(depth: number): string {
     const n = 1 + Math.floor(rand() * 3);
     let out = '';
