@@ -352,7 +352,8 @@ describe.skipIf(skipWithoutChromium())(
       await expect(page.locator('#line-status').textContent()).resolves.toMatch(
         /Invalid pattern "\[0-9": unclosed/,
       );
-      await expect(page.locator('#line-status').getAttribute('role')).resolves.toBe('alert');
+      // Said at once to a screen reader, from the page's alert region (page-announce.test.ts).
+      await expect(page.locator('#announce-alert').textContent()).resolves.toMatch(/Invalid pattern/);
       const error = await page.$eval(
         '#line-status',
         (el) =>
@@ -372,7 +373,8 @@ describe.skipIf(skipWithoutChromium())(
       await expect(shown(page)).resolves.toEqual(NOTHING);
       await page.locator('#pattern').fill('');
       await waitFor(page, "/^Read:/.test(document.getElementById('line-status').textContent)");
-      await expect(page.locator('#line-status').getAttribute('role')).resolves.toBe('status');
+      await expect(page.locator('#announce').textContent()).resolves.toMatch(/^Read:/);
+      await expect(page.locator('#announce-alert').textContent()).resolves.toBe('');
       await expect(page.locator('#line-status').getAttribute('data-error')).resolves.toBeNull();
       expect((await shown(page)).boxes).toBe('1');
     });

@@ -27,9 +27,13 @@ let source = null;
 // Each request gets the next number; an answer that is not the latest one's (the pad was cleared, or a newer
 // request was sent, e.g. an upload while the pad's was out) is dropped.
 let sendSeq = 0;
+// The answer or problem on show that a screen reader has not heard yet: one that came while the pen was down is
+// said when it lifts, if nothing newer is asked for by then (common.js announce).
+let unsaid = null;
 
-function clearPad() {
+function clearPad(said = true) {
   sendSeq++;
+  unsaid = null;
   // The requests out answer a pad that is gone: stopped, so a hung one holds up nothing drawn next.
   inFlight?.abort();
   inFlight = null;
@@ -40,22 +44,33 @@ function clearPad() {
   unheard = false; // a fresh start: what is drawn next is sent as it is drawn
   photo.hidden = true;
   showStatus('Nothing drawn yet.');
+  if (said) announce('Nothing drawn yet.');
   padInk.clear();
   hasInk = false;
   list.replaceChildren();
   seen.clearRect(0, 0, 112, 112);
 }
 
-/** The status line; an error is set apart (styled, and announced at once as an alert). */
+/** The status line; an error is set apart (styled). Only what `answer` says is heard by a screen reader. */
 function showStatus(text, error) {
-  if (error) {
-    statusLine.dataset.error = error;
-    statusLine.setAttribute('role', 'alert');
-  } else {
-    delete statusLine.dataset.error;
-    statusLine.setAttribute('role', 'status');
-  }
-  statusLine.textContent = text;
+  if (error) statusLine.dataset.error = error;
+  else delete statusLine.dataset.error;
+  if (statusLine.textContent !== text) statusLine.textContent = text;
+}
+
+/**
+ * An answer or a problem: shown, and said once to a screen reader (a problem at once), when the pen is up; one
+ * that comes while it is down (the pad asks as it draws) is said when it lifts, unless a newer one comes first.
+ */
+function answer(text, error) {
+  showStatus(text, error);
+  unsaid = { text, error: Boolean(error) };
+  if (!drawing) sayAnswer();
+}
+function sayAnswer() {
+  if (!unsaid) return;
+  announce(unsaid.text, unsaid.error);
+  unsaid = null;
 }
 
 function line(a, b) {
@@ -91,6 +106,8 @@ pad.addEventListener('pointermove', (e) => {
 function endStroke() {
   drawing = false;
   predictSoon();
+  // Nothing more to ask: the answer on show, come while the pen was down, is the drawing's.
+  if (!inFlight && !dirty) sayAnswer();
 }
 for (const type of ['pointerup', 'pointercancel']) {
   pad.addEventListener(type, (e) => {
@@ -111,7 +128,7 @@ classes.addEventListener('change', () => {
   dirty = true;
   predictSoon();
 });
-document.getElementById('clear').addEventListener('click', clearPad);
+document.getElementById('clear').addEventListener('click', () => clearPad());
 pad.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' || e.key === 'Delete') clearPad();
 });
@@ -121,6 +138,7 @@ function predictSoon() {
   if (!dirty || !hasInk) return;
   // At once, not when the request leaves: the guess on show no longer matches the pad.
   showStatus('Recognising…');
+  unsaid = null; // the answer on show is stale: the next is said
   if (inFlight) return;
   dirty = false;
   const request = new AbortController();
@@ -162,7 +180,7 @@ async function send(blob, seq, signal) {
       r.code === 'UNSUPPORTED_MEDIA_TYPE' && blob instanceof File
         ? `${blob.name} (${blob.type}) is not a file the server reads: upload a photo (PNG, JPEG, WebP, TIFF, GIF, BMP, AVIF or HEIC) or a PDF of one handwritten character.`
         : r.message;
-    showStatus(message, r.code);
+    answer(message, r.code);
     return !unanswered(r);
   }
   show(r.body.predictions[0], r.body.timing);
@@ -184,13 +202,13 @@ function show(pred, timing) {
   list.replaceChildren(...items);
   list.classList.toggle('answered', pred.answer !== null);
   // Strokes drawn while this request was out make its guess stale: say so until theirs arrives.
-  showStatus(
-    dirty
-      ? 'Recognising…'
-      : pred.label === null
+  if (dirty) showStatus('Recognising…');
+  else
+    answer(
+      pred.label === null
         ? `${verdictText(pred)} (${timing.totalMs} ms)`
         : `Best guess: ${pred.label} (${(pred.confidence * 100).toFixed(1)}%) in ${timing.totalMs} ms${pred.answer === null ? `. ${verdictText(pred)}` : ''}`,
-  );
+    );
   if (pred.input) drawSeen(pred.input);
 }
 
@@ -274,4 +292,4 @@ onModel((m) => {
   offerClassChoices(m.classChoices, caseSensitive);
 });
 
-clearPad();
+clearPad(false);

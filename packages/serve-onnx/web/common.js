@@ -15,6 +15,21 @@ const UNREACHABLE = 'The server cannot be reached (is hcr serve running?).';
 /** Where the API token is kept once asked for: this tab only, gone when it closes. */
 const TOKEN_KEY = 'hcr-api-token';
 
+/**
+ * Says `text` to a screen reader, once: politely (#announce, role status), or at once when `error` (#announce-alert,
+ * role alert). The page calls it for a reading or a problem a person is waiting for, when the pen is up, never
+ * for what is under way ("Recognising…"): the status lines on show are not live regions. What the other region
+ * last said is taken away, so a stale problem is not found there later.
+ */
+// biome-ignore lint/correctness/noUnusedVariables: used by app.js and word.js (classic scripts share one global scope)
+function announce(text, error = false) {
+  const polite = document.getElementById('announce');
+  const alert = document.getElementById('announce-alert');
+  (error ? polite : alert).replaceChildren();
+  // A new text node even for the same words: the same problem twice is said twice.
+  (error ? alert : polite).replaceChildren(document.createTextNode(text));
+}
+
 /** The Authorization header of the token this tab was given, if any. */
 function authHeaders() {
   const token = sessionStorage.getItem(TOKEN_KEY);

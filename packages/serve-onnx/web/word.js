@@ -87,7 +87,7 @@ for (const radio of document.querySelectorAll('input[name="mode"]')) {
     wordMode.hidden = !word;
     charMode.hidden = word;
     if (word) setLayout(radio.value === 'lines' ? 'lines' : 'line');
-    if (word && readerLoaded === false) showNoReader();
+    if (word && readerLoaded === false) showNoReader(true);
   });
 }
 
@@ -116,7 +116,8 @@ function showTitle() {
   document.getElementById('line-title').textContent = readerId ? `${what} (reader ${readerId})` : what;
 }
 
-function clearLine() {
+/** Wipes the canvas and its reading; `said` (a person cleared it) says so to a screen reader. */
+function clearLine(said = false) {
   // The read in flight (if any) answers a canvas that is gone.
   readSeq++;
   readAbort?.abort();
@@ -127,13 +128,22 @@ function clearLine() {
   strokes = [];
   lineUndo.disabled = true;
   clearReading();
-  if (readerLoaded !== false) showNothingWritten();
+  if (readerLoaded !== false) showNothingWritten(said);
 }
 
-function showNothingWritten() {
+/** The status of an empty canvas; said to a screen reader when `said`, or when it takes a problem's place. */
+function showNothingWritten(said = false) {
   delete lineStatus.dataset.error;
-  lineStatus.setAttribute('role', 'status');
   lineStatus.textContent = 'Nothing written yet.';
+  if (said || problemSaid) say(lineStatus.textContent);
+}
+
+// The last thing said of this mode was a problem: the empty canvas that follows (the pattern fixed) is said too.
+let problemSaid = false;
+/** Says `text` to a screen reader (common.js announce), at once when it is a problem. */
+function say(text, problem = false) {
+  problemSaid = problem;
+  announce(text, problem);
 }
 
 /** Takes the last reading off the page: text, characters, alternatives, boxes and the strip the reader saw. */
@@ -169,7 +179,7 @@ function undoStroke() {
   if (writing || strokes.length === 0) return;
   strokes.pop();
   if (strokes.length === 0) {
-    clearLine();
+    clearLine(true);
     return;
   }
   // The read in flight answers a canvas that is gone; the next one reads what is left.
@@ -240,10 +250,10 @@ pattern.addEventListener('input', () => {
     readSoon();
   }, 300);
 });
-document.getElementById('line-clear').addEventListener('click', clearLine);
+document.getElementById('line-clear').addEventListener('click', () => clearLine(true));
 lineUndo.addEventListener('click', undoStroke);
 linePad.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' || e.key === 'Delete') clearLine();
+  if (e.key === 'Escape' || e.key === 'Delete') clearLine(true);
   if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === 'z') {
     e.preventDefault();
     undoStroke();
@@ -261,8 +271,8 @@ function readSoon() {
   const checkOnly = !lineHasInk;
   if (checkOnly && !pattern.value.trim()) return;
   // At once, not when the request leaves: the answer on show no longer matches the canvas (nor does an error).
+  // Shown, not said: a screen reader hears the reading when it comes.
   delete lineStatus.dataset.error;
-  lineStatus.setAttribute('role', 'status');
   lineStatus.textContent = checkOnly ? 'Checking the pattern…' : 'Reading…';
   if (lineBusy) return;
   lineDirty = false;
@@ -319,12 +329,15 @@ async function readLine(blob, seq, checkOnly) {
   }
 }
 
-/** A problem instead of a reading: the last reading goes, and the status says what is wrong, as an alert. */
+/**
+ * A problem instead of a reading: the last reading goes, and the status says what is wrong, said at once to a
+ * screen reader, unless the canvas changed meanwhile (its own read follows).
+ */
 function showError(code, message) {
   clearReading();
   lineStatus.dataset.error = code;
-  lineStatus.setAttribute('role', 'alert');
   lineStatus.textContent = message;
+  if (!lineDirty) say(message, true);
 }
 
 function showReading(r) {
@@ -334,7 +347,6 @@ function showReading(r) {
     return;
   }
   delete lineStatus.dataset.error;
-  lineStatus.setAttribute('role', 'status');
   const pct = (c) => `${(c * 100).toFixed(1)}%`;
   // layout=lines answers each line of writing in `lines`; one line is its own answer.
   const lines = r.lines ?? [r];
@@ -390,7 +402,7 @@ function showReading(r) {
   alternativesBlock.hidden = alternatives.childElementCount === 0;
   alternativesTitle.textContent = r.lines ? 'Alternatives, line by line' : 'Alternatives';
   const text = `"${r.text.replaceAll('\n', ' / ')}" (${pct(r.confidence)})`;
-  lineStatus.textContent = lineDirty
+  const status = lineDirty
     ? 'Reading…'
     : unfit.length
       ? `No text fits the pattern and the characters allowed on line ${unfit.join(', ')}.`
@@ -400,10 +412,11 @@ function showReading(r) {
           ? `Unsure: ${what}${text} is below the ${UNSURE_BELOW * 100}% a sure reading needs (in ${r.timing.totalMs} ms). Write it again more clearly, or set the characters allowed or a pattern.`
           : `Read: ${what}${text} in ${r.timing.totalMs} ms`;
   const leftOut = !lineDirty && !r.lines && !empty && r.box && writingLeftOut(r.box);
-  if (leftOut) {
-    lineStatus.dataset.leftOut = 'true';
-    lineStatus.textContent += ` ${LEFT_OUT}`;
-  } else delete lineStatus.dataset.leftOut;
+  if (leftOut) lineStatus.dataset.leftOut = 'true';
+  else delete lineStatus.dataset.leftOut;
+  // Written once, and said once: the reading with what was left out, if anything (not "Reading…").
+  lineStatus.textContent = leftOut ? `${status} ${LEFT_OUT}` : status;
+  if (!lineDirty) say(lineStatus.textContent);
   const seen = lines.map((l) => l.input).filter(Boolean);
   if (seen.length) drawLinesSeen(seen);
   if (!lineDirty) drawBoxes(lines.filter((l) => l.box));
@@ -449,17 +462,20 @@ function drawLinesSeen(inputs) {
   }
 }
 
-/** No reader on the server: the writing area and its controls are switched off, and the status says how to get one. */
-function showNoReader() {
+/**
+ * No reader on the server: the writing area and its controls are switched off, and the status says how to get
+ * one; `said` (a person chose word or lines mode) says so at once to a screen reader.
+ */
+function showNoReader(said = false) {
   clearReading();
   for (const control of [lineClasses, pattern, columns, lineStroke, lineUndo, lineClear])
     control.disabled = true;
   linePad.setAttribute('aria-disabled', 'true');
   linePad.classList.add('disabled');
   lineStatus.dataset.error = 'NO_READER';
-  lineStatus.setAttribute('role', 'alert');
   lineStatus.textContent =
     'This server has no line reader, so word and line reading are off. Start it with hcr serve --reader <model.onnx>, or without --no-reader: it loads artifacts/model/reader/model.onnx (the pipeline writes it) by itself.';
+  if (said || !wordMode.hidden) say(lineStatus.textContent, true);
 }
 
 /** A case-sensitive reader (it offers uppercase and lowercase) gets capitals-only and lowercase-only fields. */
@@ -479,6 +495,7 @@ sampleForm.addEventListener('submit', (e) => {
   const text = sampleText.value.trim();
   if (!text) {
     sampleStatus.textContent = 'Type what is written first.';
+    announce(sampleStatus.textContent, true);
     return;
   }
   sampleStatus.textContent = 'Saving…';
@@ -490,6 +507,7 @@ sampleForm.addEventListener('submit', (e) => {
       : r.message;
     if (r.ok) sampleStatus.dataset.saved = r.body.file;
     else delete sampleStatus.dataset.saved;
+    announce(sampleStatus.textContent, !r.ok);
   });
 });
 
