@@ -161,7 +161,15 @@ export function resolveLineConfig(partial: Partial<LineConfig> = {}): LineConfig
     c.labels = Number(c.labels) as LabelSpaceChoice;
   if (c.labels !== undefined && !LABEL_SPACE_CHOICES.includes(c.labels))
     bad('labels', c.labels, `one of ${LABEL_SPACE_CHOICES.join(', ')}`);
-  return c;
+  // The manifest records the config and prepareLines compares it as JSON: 36 is the default (absent, as the data
+  // config leaves it out), and the optional fields come in one order whatever the file's, so the same lines are
+  // "up to date" and have the same manifest however the config was spelt (`--labels 36` re-rendered them).
+  const { labels, strokeLines, ...rest } = c;
+  return {
+    ...rest,
+    ...(labels !== undefined && labels !== 36 ? { labels } : {}),
+    ...(strokeLines !== undefined ? { strokeLines } : {}),
+  };
 }
 
 /** The reader alphabet a line config labels its texts in (36 when `labels` is absent). */
