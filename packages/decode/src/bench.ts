@@ -1,6 +1,7 @@
-import { createRng, encodeLineText, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
+import { createRng, encodeLineText, HcrError, LINE_ALPHABET_36, type LineAlphabet } from '@hcr/core';
 import { decodeCtc } from './decode.js';
 import { createLexicon } from './lexicon.js';
+import { shown } from './options.js';
 import { compilePattern } from './pattern.js';
 import type { DecodeOptions } from './types.js';
 
@@ -93,6 +94,13 @@ function time(
  */
 export function benchDecode(opts: { msPerCase?: number; print?: boolean } = {}): DecodeBenchRow[] {
   const ms = opts.msPerCase ?? 1000;
+  // NaN, 0 or a negative time ran no decode and printed NaN decodes per second for every row
+  if (typeof ms !== 'number' || !(ms > 0 && ms < Number.POSITIVE_INFINITY))
+    throw new HcrError(
+      'DECODE_OPTION_INVALID',
+      `msPerCase must be a number of milliseconds above 0, got ${shown(ms)}.`,
+      { hint: 'Pass e.g. 1000 (the default): `bench/decode.ts 1000`.' },
+    );
   const A = LINE_ALPHABET_36;
   const frames = 100;
   const rand = rng(42);

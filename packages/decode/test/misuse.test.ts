@@ -1,6 +1,7 @@
 import { LINE_ALPHABET_36 as alphabet, HcrError } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import {
+  benchDecode,
   classMask,
   compilePattern,
   createCharLanguageModel,
@@ -118,6 +119,16 @@ describe('misuse of lexicons, language models and patterns', () => {
 
   it('iterables other than arrays still make a lexicon', () => {
     expect(createLexicon(new Set(['MARTIN']), alphabet).has('MARTIN')).toBe(true);
+  });
+});
+
+describe('misuse of the benchmark', () => {
+  it('a time per case that is not above 0 is refused (it printed NaN decodes per second for every row)', () => {
+    for (const msPerCase of [Number.NaN, 0, -5, '100']) {
+      const e = failure(() => benchDecode({ msPerCase, print: false } as never));
+      expect(e.code).toBe('DECODE_OPTION_INVALID');
+      expect(e.problem).toMatch(/^msPerCase must be a number of milliseconds above 0, got /);
+    }
   });
 });
 
