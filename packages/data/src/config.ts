@@ -109,6 +109,9 @@ export function resolveDataConfig(partial: Partial<DataConfig> = {}): DataConfig
       c.extra,
       `a list of extra test sets (supported: ${EXTRA_SET_CHOICES.map((e) => `'${e}'`).join(', ')})`,
     );
+  const twice = c.extra.find((e, i) => c.extra.indexOf(e) !== i);
+  // each set would be read once per mention: the extra split held every image twice
+  if (twice) bad('extra', c.extra, `each extra test set once ('${twice}' is listed twice)`);
   if (!Number.isInteger(c.shardSize) || c.shardSize < 1) bad('shardSize', c.shardSize, 'a positive integer');
   return c;
 }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   createRng,
+  HcrError,
   isHcrError,
   type LabelSpace,
   type LetterSource,
@@ -75,6 +76,15 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
   const progress = options.onProgress ?? (() => {});
   const letterSource: LetterSource = resolveLetterSource(config.letters, options, space);
   const extras = config.extra.map((choice) => resolveExtraSource(choice, options));
+  const twice = extras.findIndex((e, i) => extras.indexOf(e) !== i);
+  if (twice >= 0) {
+    const first = extras.indexOf(extras[twice]!);
+    throw new HcrError(
+      'DATA_CONFIG',
+      `Data config field 'extra' is ${JSON.stringify(config.extra)}: '${config.extra[first]}' and '${config.extra[twice]}' are both ${extras[twice]} on this machine ('auto' takes the offline repack when the official files are absent), so the extra split would hold each of its images twice.`,
+      { hint: 'List each extra test set once (e.g. "extra": ["auto"]).' },
+    );
+  }
   const specs = partSpecs(letterSource, extras, space);
   const located = locateParts([...specs.train, ...specs.test, ...specs.extra], options);
   const why = letterSource.endsWith('-repack')

@@ -233,6 +233,20 @@ describe('prepareShards', () => {
     ]);
   });
 
+  it('refuses an extra test set listed twice (the extra split held each image twice), before any work', async () => {
+    for (const extra of [
+      ['auto', 'auto'],
+      ['auto', 'emnist-digits-repack'], // auto is the repack here: no official EMNIST Digits
+    ] as const) {
+      const err = await prepare({ config: { extra: [...extra] } }).catch((e) => e);
+      expect(err.code, extra.join(', ')).toBe('DATA_CONFIG');
+      expect(err.message).toMatch(/'extra'.*twice/);
+      expectNothingWritten();
+    }
+    const once = await prepare({ config: { extra: ['emnist-digits-repack'] } });
+    expect(once.manifest.counts.extra.total).toBe(40);
+  });
+
   it('reports an unwritable output directory', async () => {
     if (process.getuid?.() === 0) {
       // root ignores permissions: use a path under a regular file instead
