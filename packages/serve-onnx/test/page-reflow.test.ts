@@ -1,0 +1,100 @@
+import { fileURLToPath } from 'node:url';
+import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@hcr/test-browser';
+import pino from 'pino';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../src/index.js';
+import { RECOGNITION_MODEL } from './support/models.js';
+import { waitFor } from './support/wait.js';
+
+/**
+ * The drawing page in a window 320 CSS px wide: a 1280-px window zoomed to 400% (WCAG's reflow check), or a
+ * small phone. Nothing may need scrolling sideways, every control keeps a usable width, and the character pad,
+ * narrower than its 280 px, stays square and takes the pen where the pointer is.
+ */
+const TRAINED_READER = fileURLToPath(new URL('./fixtures/hcr-reader.onnx', import.meta.url));
+
+describe.skipIf(skipWithoutChromium())('drawing page at 400% zoom (320 CSS px) in headless Chromium', () => {
+  let server: RunningServer;
+  let browser: Browser;
+
+  /** Page-side: the document's width, and each control sticking out of its section or squeezed to nothing. */
+  const layout = (page: Page) =>
+    page.evaluate(`(() => {
+      const problems = [];
+      const mode = document.querySelector('main:not([hidden])');
+      for (const el of mode.querySelectorAll('canvas, input, select, button, label.upload, output')) {
+        if (el.closest('[hidden]') || el.classList.contains('visually-hidden') || el.id === 'upload') continue;
+        const r = el.getBoundingClientRect();
+        const section = el.closest('section');
+        const s = getComputedStyle(section);
+        const inner = section.getBoundingClientRect().right - parseFloat(s.paddingRight);
+        if (r.right > inner + 0.5) problems.push(el.id + ' sticks out by ' + Math.round(r.right - inner) + ' px');
+        if (el.type === 'range' && r.width < 80) problems.push(el.id + ' is ' + Math.round(r.width) + ' px wide');
+      }
+      return { width: document.documentElement.scrollWidth, problems };
+    })()`) as Promise<{ width: number; problems: string[] }>;
+
+  beforeAll(async () => {
+    server = await startServer({
+      model: RECOGNITION_MODEL,
+      reader: TRAINED_READER,
+      port: 0,
+      intraOpThreads: 1,
+      logger: pino({ level: 'silent' }),
+    });
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.shutdown();
+  });
+
+  it('needs no sideways scrolling in any mode, and keeps every control inside its section', async () => {
+    // 400% of a 1280x1024 window: 320x256 CSS px, 4 device pixels each.
+    const page = await browser.newPage({ viewport: { width: 320, height: 256 }, deviceScaleFactor: 4 });
+    await page.goto(`${server.url}/`);
+    await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
+    for (const mode of ['char', 'word', 'lines']) {
+      await page.locator(`input[name="mode"][value="${mode}"]`).check();
+      const l = await layout(page);
+      expect(l.problems, mode).toEqual([]);
+      expect(l.width, mode).toBeLessThanOrEqual(320);
+    }
+    await page.close();
+  });
+
+  it('the character pad, narrower than 280 px, is square, and a dot lands where the pointer is (the image sent 280x280)', async () => {
+    const page = await browser.newPage({ viewport: { width: 320, height: 600 }, deviceScaleFactor: 4 });
+    const sent: Buffer[] = [];
+    await page.route('**/v1/predict**', (r) => {
+      sent.push(r.request().postDataBuffer()!);
+      return r.continue();
+    });
+    await page.goto(`${server.url}/`);
+    await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
+    await page.locator('#pad').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#pad').boundingBox())!;
+    expect(box.width).toBeLessThan(284);
+    expect(Math.abs(box.width - box.height)).toBeLessThan(0.5);
+    const content = { x: box.x + 2, y: box.y + 2, width: box.width - 4, height: box.height - 4 };
+    const [fx, fy] = [0.25, 0.7];
+    await page.mouse.move(content.x + fx * content.width, content.y + fy * content.height);
+    await page.mouse.down();
+    await page.mouse.up();
+    await expect.poll(() => sent.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    const { data, info } = await sharp(sent.at(-1)!).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([280, 280]);
+    let [sum, sx, sy] = [0, 0, 0];
+    for (let y = 0; y < info.height; y++)
+      for (let x = 0; x < info.width; x++) {
+        const v = 255 - data[y * info.width + x]!;
+        sum += v;
+        sx += v * (x + 0.5);
+        sy += v * (y + 0.5);
+      }
+    expect(Math.abs(sx / sum - fx * 280)).toBeLessThan(0.5);
+    expect(Math.abs(sy / sum - fy * 280)).toBeLessThan(0.5);
+    await page.close();
+  });
+});
