@@ -239,6 +239,41 @@ describe('decoding under a pattern', () => {
       expect(r.confidence).toBeCloseTo(truth[0][1], 6);
     }
   });
+  it('on random patterns and lines, returns the likeliest matching texts in order, and never one outside', () => {
+    // every text of 3 frames over 4 symbols, by brute force, filtered by the RegExp of the pattern
+    const tiny = tinyAlphabet(['A', 'B', '1', '-']);
+    const rand = rng(33);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+    const atoms = ['A', 'B', '1', '\\-', '.', '\\d', '\\D', '[AB]', '[^1]'];
+    const quantifiers = ['', '', '?', '*', '+', '{2}', '{0,2}', '{1,}', '+?', '{1,2}?'];
+    const gen = (depth: number): string => {
+      let out = '';
+      for (let n = 1 + Math.floor(rand() * 3); n > 0; n--)
+        out +=
+          (depth > 0 && rand() < 0.3 ? `(${gen(depth - 1)}|${gen(depth - 1)})` : pick(atoms)) +
+          pick(quantifiers);
+      return out;
+    };
+    const wrong: string[] = [];
+    for (let trial = 0; trial < 300; trial++) {
+      const src = gen(1);
+      const re = new RegExp(`^(?:${src})$`);
+      const probs = randomProbs(3, tiny.size, rand, 1 + 4 * rand());
+      const truth = [...exhaustive(probs, 3, tiny)].filter(([t]) => re.test(t)).sort((a, b) => b[1] - a[1]);
+      const r = decodeCtc(probs, 3, tiny, { pattern: src, beam: 64, topK: 20 });
+      for (const a of r.alternatives) if (!re.test(a.text)) wrong.push(`${src}: ${a.text} outside`);
+      if (r.constraintUnsatisfied !== (truth.length === 0))
+        wrong.push(`${src}: unsatisfied ${r.constraintUnsatisfied}`);
+      r.alternatives.forEach((a, k) => {
+        if (Math.abs(a.confidence - truth[k]![1]) > 1e-6)
+          wrong.push(`${src}: #${k} ${a.text} ${a.confidence}`);
+      });
+      if (r.alternatives.length !== Math.min(20, truth.length))
+        wrong.push(`${src}: ${r.alternatives.length} texts`);
+    }
+    expect(wrong.slice(0, 5)).toEqual([]);
+  });
+
   it('rejects a pattern compiled for another alphabet', () => {
     const other = compilePattern('A', tinyAlphabet(['A']));
     expect(() => decodeCtc(matrix([{ A: 0.9 }], A36), 1, A36, { pattern: other })).toThrow(
