@@ -126,6 +126,9 @@ function clearLine(said = false) {
   lineInk.clear();
   lineHasInk = false;
   strokes = [];
+  // Undo pressed from the keyboard took back the last stroke: the button goes off under the focus, which would
+  // fall to the page's start (a screen reader says nothing, the next Tab starts over); it goes to the pad.
+  if (document.activeElement === lineUndo) linePad.focus();
   lineUndo.disabled = true;
   clearReading();
   if (readerLoaded !== false) showNothingWritten(said);
