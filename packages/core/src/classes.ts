@@ -111,8 +111,9 @@ export function characterClassIndices(cls: CharacterClass, owner: ClassOwner): n
   }
   const chars = NAMED_CHARACTER_CLASSES[cls as NamedCharacterClass];
   if (typeof chars !== 'string')
+    // Not CHARACTER_CLASS_CHOICES: `all` and `chars:<set>` are spellings parseClassOption turns into classes.
     throw new HcrError('CLASSES_INVALID', `Unknown character class ${JSON.stringify(cls)}.`, {
-      hint: `Use one of ${CHARACTER_CLASS_CHOICES}.`,
+      hint: `Pass one of ${NAMES.map((n) => `'${n}'`).join(', ')} or { chars: '0123456789' }; parseClassOption turns the HTTP/CLI spellings ('all', 'chars:<set>') into these.`,
     });
   const caseMerged = !symbols.some((s) => s !== s.toUpperCase());
   const set = new Set<number>();

@@ -80,4 +80,19 @@ describe('character classes', () => {
     expect(characterClassIndices('alnum', owner)).toHaveLength(36);
     expect(chars(characterClassIndices({ chars: '0.,' }, owner), owner)).toBe('0.,');
   });
+
+  it('a library caller passing an HTTP spelling is told the class to pass, not offered that spelling', () => {
+    for (const spelt of ['all', 'chars:0123']) {
+      let hint = '';
+      try {
+        characterClassIndices(spelt as never, M36);
+      } catch (e) {
+        hint = (e as { hint?: string }).hint ?? '';
+      }
+      expect(hint).toMatch(
+        /^Pass one of 'digits', 'letters', 'alnum', 'uppercase', 'lowercase' or \{ chars:/,
+      );
+      expect(hint).toMatch(/parseClassOption turns/);
+    }
+  });
 });
