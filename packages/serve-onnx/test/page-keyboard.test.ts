@@ -7,7 +7,7 @@ import { RECOGNITION_MODEL } from './support/models.js';
 import { STROKES } from './support/synth.js';
 import { waitFor } from './support/wait.js';
 
-/** The drawing page used from the keyboard, and read by a screen reader: where the focus goes, what is said. */
+/** The drawing page used from the keyboard, and read by a screen reader: where the focus goes, what is found. */
 const TRAINED_READER = fileURLToPath(new URL('./fixtures/hcr-reader.onnx', import.meta.url));
 type Pt = [number, number];
 
@@ -70,6 +70,46 @@ describe.skipIf(skipWithoutChromium())('drawing page from the keyboard in headle
     // and Tab goes on from there
     await page.keyboard.press('Tab');
     await expect(focused(page)).resolves.toBe('line-classes');
+    await page.close();
+  });
+
+  it("says each character read with its confidence (shown by the underline's strength alone), a weak one dashed", async () => {
+    const page = await open('word');
+    const characters = [
+      { char: 'T', confidence: 0.93 },
+      { char: ' ', confidence: 0.6 },
+      { char: 'A', confidence: 0.3 },
+    ];
+    await page.route('**/v1/read**', (r) =>
+      r.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({
+          model: 'm',
+          text: 'T A',
+          confidence: 0.7,
+          characters,
+          alternatives: [{ text: 'T A', confidence: 0.7 }],
+          timing: { preprocessMs: 1, inferenceMs: 1, totalMs: 2 },
+        }),
+      }),
+    );
+    await write(page, STROKES.L!);
+    await waitFor(page, "/^Read:/.test(document.getElementById('line-status').textContent)");
+    // What a screen reader finds there: each character (a space by name) and its confidence.
+    await expect(page.locator('#line-chars').ariaSnapshot()).resolves.toBe(
+      '- paragraph: T 93.0%, space 60.0%, A 30.0%,',
+    );
+    // What is seen: the characters alone, a weak one (under a sure reading's 50%) with a dashed underline.
+    const seen = await page.$$eval('#line-chars > span', (spans) =>
+      spans.map((el) => {
+        const s = (
+          globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> }
+        ).getComputedStyle(el);
+        const glyph = (el as unknown as { firstChild: { textContent: string } }).firstChild.textContent;
+        return `${glyph} ${s.borderBottomStyle}`;
+      }),
+    );
+    expect(seen).toEqual(['T solid', '␣ solid', 'A dashed']);
     await page.close();
   });
 });

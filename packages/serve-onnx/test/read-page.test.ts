@@ -61,7 +61,7 @@ async function reading(
     alternatives: await page.$$eval('#alternatives li', (lis) =>
       lis.map((li) => li.getAttribute('data-text') ?? ''),
     ),
-    chars: await page.locator('#line-chars span').count(),
+    chars: await page.locator('#line-chars > span').count(),
   };
 }
 
@@ -69,7 +69,7 @@ async function reading(
 async function shown(page: Page) {
   return {
     text: (await page.locator('#line-text').textContent()) ?? '',
-    chars: await page.locator('#line-chars span').count(),
+    chars: await page.locator('#line-chars > span').count(),
     boxes: await page.locator('#line-boxes').getAttribute('data-boxes'),
     alternatives: await page.locator('#alternatives-block').isVisible(),
     strip: await page.locator('#line-seen-figure').isVisible(),

@@ -372,10 +372,20 @@ function showReading(r) {
       ...(i > 0 ? [document.createElement('br')] : []),
       ...line.characters.map((c) => {
         const span = document.createElement('span');
-        span.textContent = c.char === ' ' ? '␣' : c.char;
+        // A space is shown as ␣ and said as "space"; each character's confidence is said after it (it is shown
+        // by the underline, and by the title to a mouse only: a screen reader heard the letters alone).
+        const glyph = document.createElement('span');
+        glyph.textContent = c.char === ' ' ? '␣' : c.char;
+        glyph.setAttribute('aria-hidden', 'true');
+        const said = document.createElement('span');
+        said.className = 'visually-hidden';
+        said.textContent = `${c.char === ' ' ? 'space' : c.char} ${pct(c.confidence)},`;
+        span.append(glyph, said);
         span.title = pct(c.confidence);
-        // The underline fades with the confidence: weak characters stand out.
+        // The underline fades with the confidence: weak characters stand out, and one less sure than a sure
+        // reading needs is dashed too (not told by a faint colour alone).
         span.style.borderBottomColor = `rgba(38, 162, 105, ${Math.max(0.1, c.confidence)})`;
+        if (c.confidence < UNSURE_BELOW) span.dataset.unsure = 'true';
         return span;
       }),
     ]),
