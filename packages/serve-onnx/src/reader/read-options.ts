@@ -2,6 +2,7 @@ import { HcrError, type LineAlphabet, parseClassOption } from '@hcr/core';
 import {
   type CharacterClass,
   type CharLanguageModel,
+  type CompiledPattern,
   compilePattern,
   createCharLanguageModel,
   createLexicon,
@@ -124,14 +125,28 @@ function checkInt(name: string, v: number | undefined, max: number, fallback: nu
  * Validates and compiles read options into decodeCtc options: every bad value is an HcrError naming
  * it and the fix (before any image is decoded). Patterns and classes are cached per reader.
  */
+/**
+ * Compiled patterns kept per reader, by the bytes of their transition tables (states x alphabet x 4): the largest a
+ * pattern may compile to is about 1.1 MB (4,000 states of 69 symbols), so 256 of them sent one after another by a
+ * client would have held 280 MB.
+ */
+const PATTERN_CACHE_BYTES = 32 * 1024 * 1024;
+/** Patterns refused, kept so one sent again is refused at once (a hostile one costs ~0.2 s of CPU to refuse). */
+const REFUSED_PATTERNS = 64;
+/** Entries of each small cache (classes, language models; patterns also by PATTERN_CACHE_BYTES). */
+const CACHE_ENTRIES = 256;
+
 export class ReadOptionsCompiler {
-  private readonly patterns = new Map<string, SymbolAutomaton>();
+  private readonly patterns = new Map<string, CompiledPattern>();
+  private patternBytes = 0;
+  private readonly refused = new Map<string, unknown>();
   private readonly classes = new Map<string, CharacterClass>();
   private readonly languageModels = new Map<string, CharLanguageModel>();
 
   constructor(
     private readonly alphabet: LineAlphabet,
     private readonly lexicons: Lexicons,
+    private readonly patternCacheBytes = PATTERN_CACHE_BYTES,
   ) {}
 
   compile(o: ReadOptions = {}): DecodeOptions {
@@ -149,8 +164,7 @@ export class ReadOptionsCompiler {
       out.classes = this.cached(this.classes, o.classes, () =>
         parseCharacterClass(o.classes!, this.alphabet),
       );
-    if (o.pattern !== undefined && o.pattern !== '')
-      out.pattern = this.cached(this.patterns, o.pattern, () => compilePattern(o.pattern!, this.alphabet));
+    if (o.pattern !== undefined && o.pattern !== '') out.pattern = this.pattern(o.pattern);
     if (o.lexicon !== undefined && o.lexicon !== '')
       out.lexicon = this.wordList('lexicon', o.lexicon).automaton;
     if (o.lm !== undefined && o.lm !== '') {
@@ -179,14 +193,52 @@ export class ReadOptionsCompiler {
     );
   }
 
+  /** A compiled pattern, from the cache (bounded by count and bytes) when it came before; refusals kept too. */
+  private pattern(src: string): CompiledPattern {
+    const refusal = this.refused.get(src);
+    if (refusal !== undefined) throw refusal;
+    const hit = this.patterns.get(src);
+    if (hit) return hit;
+    let compiled: CompiledPattern;
+    try {
+      compiled = compilePattern(src, this.alphabet);
+    } catch (e) {
+      if (this.refused.size >= REFUSED_PATTERNS) this.refused.delete(this.refused.keys().next().value!);
+      this.refused.set(src, e);
+      throw e;
+    }
+    const bytes = tableBytes(compiled);
+    while (
+      this.patterns.size > 0 &&
+      (this.patterns.size >= CACHE_ENTRIES || this.patternBytes + bytes > this.patternCacheBytes)
+    ) {
+      const [oldest, dropped] = this.patterns.entries().next().value!;
+      this.patterns.delete(oldest);
+      this.patternBytes -= tableBytes(dropped);
+    }
+    this.patterns.set(src, compiled);
+    this.patternBytes += bytes;
+    return compiled;
+  }
+
+  /** Bytes held by the compiled patterns cached now. */
+  get cachedPatternBytes(): number {
+    return this.patternBytes;
+  }
+
   /** Small per-reader caches: the same few field patterns come again and again. */
   private cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
     let v = cache.get(key);
     if (v === undefined) {
       v = make();
-      if (cache.size >= 256) cache.delete(cache.keys().next().value!);
+      if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
       cache.set(key, v);
     }
     return v;
   }
+}
+
+/** The transition table a compiled pattern holds: one 4-byte entry per state and symbol. */
+function tableBytes(p: CompiledPattern): number {
+  return p.states * p.alphabetSize * 4;
 }
