@@ -15,10 +15,17 @@ function fail(path: string, problem: string, hint: string): never {
   throw new HcrError('IDX_INVALID', `${path} is not a valid IDX file: ${problem}.`, { hint });
 }
 
-/** Decodes IDX bytes (already gunzipped), checking magic, dtype, dims and exact byte length. */
-export function decodeIdx(bytes: Uint8Array, path = '<buffer>', expectedRank?: number): IdxArray {
-  const refetch =
-    'The file is damaged or not what its name says: delete it and fetch it again (`hcr data download`).';
+/**
+ * Decodes IDX bytes (already gunzipped), checking magic, dtype, dims and exact byte length. `fix` says how to
+ * replace the file (prepare names the dataset's own: `hcr data download --dataset ...`, or a repack's copy).
+ */
+export function decodeIdx(
+  bytes: Uint8Array,
+  path = '<buffer>',
+  expectedRank?: number,
+  fix = 'Delete it and fetch it again (`hcr data download`).',
+): IdxArray {
+  const refetch = `The file is damaged or not what its name says. ${fix}`;
   if (bytes.length < 4) fail(path, `only ${bytes.length} bytes`, refetch);
   if (bytes[0] !== 0 || bytes[1] !== 0)
     fail(path, `magic number starts ${bytes[0]}, ${bytes[1]} instead of 0, 0`, refetch);
@@ -40,24 +47,24 @@ export function decodeIdx(bytes: Uint8Array, path = '<buffer>', expectedRank?: n
   if (bytes.length !== expected)
     fail(
       path,
-      `${bytes.length} bytes, but dims ${dims.join('x')} need ${expected}`,
-      `${refetch} (truncated or padded)`,
+      `${bytes.length} bytes, but dims ${dims.join('x')} need ${expected} (truncated or padded)`,
+      refetch,
     );
   return { dims, data: bytes.subarray(headerBytes) };
 }
 
-/** Reads an IDX file, gzip-compressed or plain (detected by content, not by name). */
-export async function readIdx(path: string, expectedRank?: number): Promise<IdxArray> {
+/** Reads an IDX file, gzip-compressed or plain (detected by content, not by name); `fix` as for decodeIdx. */
+export async function readIdx(path: string, expectedRank?: number, fix?: string): Promise<IdxArray> {
   let bytes: Uint8Array = await readFile(path);
   if (bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1]) {
     try {
       bytes = gunzipSync(bytes);
     } catch (e) {
       throw new HcrError('IDX_GZIP', `${path} is a damaged gzip file (${(e as Error).message}).`, {
-        hint: 'It was probably cut short while downloading: delete it and run `hcr data download` again.',
+        hint: `It was probably cut short while downloading or copying. ${fix ?? 'Delete it and run `hcr data download` again.'}`,
         cause: e,
       });
     }
   }
-  return decodeIdx(bytes, path, expectedRank);
+  return decodeIdx(bytes, path, expectedRank, fix);
 }

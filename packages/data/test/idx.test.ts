@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -59,6 +59,33 @@ describe('raw data problems stop prepare before anything is written', () => {
     const { err } = await run(fx);
     expect(err.code).toBe('IDX_COUNT_MISMATCH');
     expect(err.message).toMatch(/30 images but .* 29 labels/);
+  });
+  it('a damaged repack file names the copy to put back: `hcr data download` cannot fetch a repack', async () => {
+    fx = makeFixture();
+    fx.replace(
+      'emnist-letters-repack',
+      'emnist-letters-repack-test-labels-idx1-ubyte.gz',
+      gzipSync(new Uint8Array(9)),
+    );
+    const { err } = await run(fx);
+    expect(err.code).toBe('CHECKSUM_MISMATCH');
+    expect(err.hint).toMatch(/offline repack, which `hcr data download` cannot fetch/);
+    expect(err.hint).toContain('emnist-letters-repack/');
+    expect(err.hint).toContain('`hcr data download --dataset emnist-letters`');
+  });
+  it('a damaged official file names the download of its own dataset', async () => {
+    fx = makeFixture();
+    // a file the lock has no sum for (as EMNIST ByClass before its first download): read, and refused as IDX
+    const lock = JSON.parse(readFileSync(fx.lockPath, 'utf8'));
+    const entry = lock.datasets.mnist.files['test-labels'];
+    delete entry.sha256;
+    delete entry.uncompressedSha256;
+    writeFileSync(fx.lockPath, JSON.stringify(lock));
+    fx.replace('mnist', 't10k-labels-idx1-ubyte.gz', gzipSync(idxBytes([30, 1], new Uint8Array(30))));
+    const { err } = await run(fx);
+    expect(err.code).toBe('IDX_INVALID');
+    expect(err.message).toMatch(/rank 2, expected 1/);
+    expect(err.hint).toContain('Delete it and fetch it again with `hcr data download --dataset mnist`');
   });
   it('label out of range', async () => {
     fx = makeFixture({
