@@ -27,7 +27,10 @@ describe('the read options compiler: patterns sent by clients are cached within 
     // the first was dropped to make room: asked again, it is compiled anew (another object, the same answers)
     const again = compiler.compile({ pattern: patterns[0] }).pattern;
     expect(again).not.toBe(first);
-    expect(again).toMatchObject({ source: patterns[0], states: (first as { states: number }).states });
+    expect(again).toMatchObject({
+      source: patterns[0],
+      states: (first as unknown as { states: number }).states,
+    });
     expect(compiler.cachedPatternBytes).toBeLessThanOrEqual(budget);
   });
 
