@@ -31,6 +31,7 @@ import {
   readPart,
   resolveExtraSource,
   resolveLetterSource,
+  unverifiedNotice,
   verifyRawFile,
 } from './raw-sources.js';
 import { encodeShard } from './shard-format.js';
@@ -102,6 +103,8 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
       rawInputs.push(await verifyRawFile(f));
     }
   }
+  const unchecked = unverifiedNotice(rawInputs);
+  if (unchecked) progress(unchecked);
   const processing = processingFingerprint(config);
   if (!options.force) {
     const existing = await upToDateDataset(outDir, config, processing, letterSource, rawInputs);

@@ -175,6 +175,22 @@ export async function verifyRawFile(file: LocatedFile): Promise<RawInputEntry> {
   return { ...entry, verified: recorded ? 'recorded' : 'locked' };
 }
 
+/**
+ * The progress line for raw files read without a check ('unverified': the lock has no sum for them, as for EMNIST
+ * ByClass placed by hand or an official EMNIST file kept gunzipped, and no download recorded one); undefined when
+ * every file was checked. "verifying ..." alone said nothing of it.
+ */
+export function unverifiedNotice(inputs: readonly RawInputEntry[]): string | undefined {
+  const unchecked = inputs.filter((r) => r.verified === 'unverified');
+  if (unchecked.length === 0) return undefined;
+  // an offline repack cannot be downloaded: only the official datasets get the command
+  const official = [...new Set(unchecked.map((r) => r.dataset))].filter((d) => !d.endsWith('-repack'));
+  const fetch = official.length
+    ? ` \`hcr data download --dataset ${official.join(' ')}\` fetches checked copies.`
+    : '';
+  return `not verified: no sha256 is known for ${unchecked.map((r) => `${r.dataset} ${r.role}`).join(', ')} (datasets.lock.json has none for this form of the file, and no ${RECORDED_SUMS_FILE} from a download by hcr is beside it); read as found, recorded as 'unverified' in the manifest.${fetch}`;
+}
+
 export async function readPart(
   spec: PartSpec,
   [imagesFile, labelsFile]: [LocatedFile, LocatedFile],

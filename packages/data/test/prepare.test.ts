@@ -233,6 +233,29 @@ describe('prepareShards', () => {
     ]);
   });
 
+  it('says which raw files it read unverified (no sum known), not only "verifying" them', async () => {
+    const said: string[] = [];
+    await prepare({ onProgress: (m) => said.push(m) });
+    expect(said.some((m) => m.startsWith('not verified'))).toBe(false); // every fixture file has its sum
+    const lock = JSON.parse(readFileSync(fx.lockPath, 'utf8'));
+    for (const [dataset, role] of [
+      ['mnist', 'test-labels'],
+      ['emnist-letters-repack', 'test-labels'],
+    ] as const) {
+      delete lock.datasets[dataset].files[role].sha256;
+      delete lock.datasets[dataset].files[role].uncompressedSha256;
+    }
+    const unlocked = join(out, '..', 'lock.json');
+    writeFileSync(unlocked, JSON.stringify(lock));
+    process.env.HCR_DATASET_LOCK = unlocked;
+    said.length = 0;
+    const r = await prepare({ onProgress: (m) => said.push(m), force: true });
+    expect(r.manifest.rawInputs.filter((i) => i.verified === 'unverified')).toHaveLength(2);
+    const notice = said.find((m) => m.startsWith('not verified'));
+    expect(notice).toContain('no sha256 is known for mnist test-labels, emnist-letters-repack test-labels');
+    expect(notice).toContain('`hcr data download --dataset mnist`'); // not the repack, which no download fetches
+  });
+
   it('refuses an extra test set listed twice (the extra split held each image twice), before any work', async () => {
     for (const extra of [
       ['auto', 'auto'],

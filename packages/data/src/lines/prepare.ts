@@ -6,6 +6,7 @@ import { checkDatasetOutput, readDatasetManifest } from '../dataset-dir.js';
 import { sha256 } from '../hash.js';
 import type { DataDirOptions } from '../locate.js';
 import type { RawInputEntry } from '../manifest.js';
+import { unverifiedNotice } from '../raw-sources.js';
 import { concatChunks, type LineChunk, renderChunk } from './chunk.js';
 import {
   LINE_KINDS,
@@ -75,6 +76,8 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   await checkDatasetOutput(outDir, 'lines');
   progress(`verifying raw files (MNIST, ${letters})`);
   const { parts, files, rawInputs } = await locateGlyphFiles(options, letters);
+  const unchecked = unverifiedNotice(rawInputs);
+  if (unchecked) progress(unchecked);
   const generator = generatorFingerprint(config);
   if (!options.force) {
     const existing = await upToDate(outDir, config, generator, rawInputs);
