@@ -1,7 +1,9 @@
 import { createRng, HcrError } from '@hcr/core';
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import type { DataDirOptions } from '../locate.js';
+import { rebuildCommand } from '../rebuild-command.js';
 import type { LineSplitName } from './config.js';
+import { generatorFingerprint } from './fingerprint.js';
 import { loadGlyphBank, locateGlyphFiles } from './glyphs.js';
 import { type GeneratedLineManifest, isImportedLines } from './manifest.js';
 import { type LineDataset, linePixels, lineText } from './reader.js';
@@ -42,6 +44,36 @@ function putGrey(
 }
 
 /**
+ * The generator that draws the lines' scans again: from the letters the lines were drawn from (not whichever this
+ * machine would pick today), and only when the raw files found and this hcr's generator are the ones the manifest
+ * records. Otherwise each scan shown above a line would be another drawing than the line (other glyphs, other
+ * texts), with nothing to say so.
+ */
+async function scanGenerator(dataset: LineDataset, opts: LinePreviewOptions) {
+  const manifest = dataset.manifest as GeneratedLineManifest;
+  const { files, parts, rawInputs } = await locateGlyphFiles(opts, dataset.letterSource);
+  const recorded = manifest.rawInputs ?? [];
+  const differ = rawInputs.filter((r, i) => recorded[i] !== undefined && recorded[i]!.sha256 !== r.sha256);
+  const rebuild = rebuildCommand(dataset.dir, 'lines');
+  if (differ.length || (recorded.length > 0 && recorded.length !== rawInputs.length))
+    throw new HcrError(
+      'PREVIEW_SCANS_MISMATCH',
+      `The raw files found are not the ones the lines in ${dataset.dir} were drawn from (${differ.map((r) => `${r.dataset} ${r.role}: sha256 ${r.sha256.slice(0, 12)}... here`).join(', ') || 'other files'}): the scans would show other characters than the lines.`,
+      {
+        hint: `Point --data-dir (or HCR_DATA_DIR) at the files the lines were made from, drop --scans, or redraw the lines from these files with ${rebuild}.`,
+      },
+    );
+  if (manifest.generator !== undefined && manifest.generator !== generatorFingerprint(manifest.config))
+    throw new HcrError(
+      'PREVIEW_SCANS_MISMATCH',
+      `The lines in ${dataset.dir} were drawn by another version of the line generator: this hcr would draw other scans than theirs.`,
+      { hint: `Drop --scans, or redraw the lines with this version: ${rebuild}.` },
+    );
+  const bank = await loadGlyphBank(files, false, parts);
+  return createLineGenerator(manifest.config, bank, dataset.alphabet);
+}
+
+/**
  * A labelled contact sheet: each sampled line as the reader sees it (32 px, shown dark on light), its text
  * and kind beside it, and optionally the rendered scan it came from above it.
  */
@@ -70,13 +102,7 @@ export async function renderLinePreview(
   ]
     .slice(0, Math.min(count, data.count))
     .sort((a, b) => a - b);
-  const gen = scans
-    ? createLineGenerator(
-        (manifest as GeneratedLineManifest).config,
-        await locateGlyphFiles(opts).then(({ files, parts }) => loadGlyphBank(files, false, parts)),
-        dataset.alphabet,
-      )
-    : undefined;
+  const gen = scans ? await scanGenerator(dataset, opts) : undefined;
   const rendered = picks.map((i) => gen?.render(split, i));
   const H = data.height;
   const scanH = (i: number) => (rendered[i] ? rendered[i]!.scan.height + 6 : 0);
