@@ -367,6 +367,26 @@ describe('offline', () => {
     expect(e.hint).toContain('HCR_DATA_MIRROR=<url>');
   });
 
+  it('a port fetch refuses (a mirror on 10080 or 6000) fails at once, saying so, not "check your connection" four times', async () => {
+    const notices: string[] = [];
+    const t0 = performance.now();
+    const e = await caught(
+      downloadDatasets(
+        opts({
+          lock: lockFor('http://127.0.0.1:10080'),
+          fetchImpl: (url, init) => fetch(url, init), // the real one: undici refuses the port itself
+          retryDelayMs: 2000,
+          onNotice: (m) => notices.push(m),
+        }),
+      ),
+    );
+    expect(performance.now() - t0).toBeLessThan(1500);
+    expect(notices).toEqual([]);
+    expect(e.code).toBe('DOWNLOAD_BAD_PORT');
+    expect(e.problem).toContain('port 10080');
+    expect(e.hint).toMatch(/^Serve the files on another port/);
+  });
+
   it('a DNS server that did not answer (EAI_AGAIN) gets one retry, with a line', async () => {
     const dns = dnsFailure('EAI_AGAIN');
     const notices: string[] = [];

@@ -62,10 +62,26 @@ export function networkError(url: string, cause: unknown, m: ManualCopy): HcrErr
       `The server stopped sending: ${url} accepted the request but sent no answer for ${seconds(cause.ms)} s.`,
       { hint: `${stallHint(cause)} ${manualHint(m)}`, cause },
     );
+  if (isBadPort(cause)) {
+    const port = new URL(url).port;
+    return new HcrError(
+      'DOWNLOAD_BAD_PORT',
+      `Node's fetch refuses to connect to ${url}: port ${port} is one of the ports browsers block (the Fetch standard's "bad ports", such as 6000 and 10080), so no retry can reach it.`,
+      {
+        hint: "Serve the files on another port (e.g. 8000 or 8080) and point HCR_DATA_MIRROR (or the lock's URL) at it.",
+        cause,
+      },
+    );
+  }
   return new HcrError('DOWNLOAD_FAILED', `Could not connect to download ${url}: ${describe(cause)}.`, {
     hint: manualHint(m),
     cause,
   });
+}
+
+/** undici refuses some ports before connecting ("fetch failed", cause "bad port"): a retry or a proxy cannot help. */
+function isBadPort(e: unknown): boolean {
+  return e instanceof Error && e.cause instanceof Error && e.cause.message === 'bad port';
 }
 
 /** The transfer started but stopped early; the .part file is kept for a resume. */
