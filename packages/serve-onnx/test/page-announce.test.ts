@@ -209,6 +209,32 @@ describe.skipIf(skipWithoutChromium())(
       await page.close();
     });
 
+    it('word mode: a server that cannot be reached is said once, also when a stroke was written while it was asked', async () => {
+      const page = await open('word');
+      const held: { abort(code: string): Promise<void> }[] = [];
+      await page.route('**/v1/read**', (r) => {
+        held.push(r);
+      });
+      await strokes(page, '#line-pad', STROKES.L!, { x: 0.06, y: 0.25, w: 0.085, h: 0.5 });
+      await expect.poll(() => held.length, { timeout: 20_000 }).toBe(1);
+      // A second stroke while the first read is out: that read's answer is stale, and the next stroke asks again.
+      await strokes(page, '#line-pad', STROKES['1']!, { x: 0.2, y: 0.25, w: 0.085, h: 0.5 });
+      await held[0]!.abort('connectionrefused');
+      await waitFor(
+        page,
+        "!lineBusy && document.getElementById('line-status').dataset.error === 'UNREACHABLE'",
+      );
+      expect(await said(page)).toEqual([
+        {
+          id: expect.any(String),
+          live: 'assertive',
+          text: 'The server cannot be reached (is hcr serve running?).',
+        },
+      ]);
+      expect(held).toHaveLength(1);
+      await page.close();
+    });
+
     it('lines mode: two lines read are said once', async () => {
       const page = await open('lines');
       await strokes(page, '#line-pad', STROKES.L!, { x: 0.06, y: 0.1, w: 0.06, h: 0.25 });

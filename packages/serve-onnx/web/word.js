@@ -320,7 +320,13 @@ async function readLine(blob, seq, checkOnly) {
       return true;
     }
     if (!r.ok) {
-      showError(r.code, r.code === 'SEVERAL_LINES' && layout === 'line' ? SEVERAL_LINES : r.message);
+      // Said unless a read of the canvas as it is now follows: one that did not answer is not asked again until
+      // the next stroke ends, so its problem is said unless the pen is down.
+      showError(
+        r.code,
+        r.code === 'SEVERAL_LINES' && layout === 'line' ? SEVERAL_LINES : r.message,
+        !lineDirty || (unanswered(r) && !writing),
+      );
       return !unanswered(r);
     }
     // An empty canvas the server read all the same (it found no writing in it, so none): nothing written.
@@ -334,13 +340,13 @@ async function readLine(blob, seq, checkOnly) {
 
 /**
  * A problem instead of a reading: the last reading goes, and the status says what is wrong, said at once to a
- * screen reader, unless the canvas changed meanwhile (its own read follows).
+ * screen reader unless the canvas changed meanwhile (its own read follows, and is said).
  */
-function showError(code, message) {
+function showError(code, message, said = !lineDirty) {
   clearReading();
   lineStatus.dataset.error = code;
   lineStatus.textContent = message;
-  if (!lineDirty) say(message, true);
+  if (said) say(message, true);
 }
 
 function showReading(r) {
