@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
-import { HcrError } from '@hcr/core';
+import { HcrError, sweepStaleTemps } from '@hcr/core';
 import { manifestProblem, versionProblem } from './manifest-check.js';
 import { type DatasetKind, datasetVersionError, rebuildCommand } from './rebuild-command.js';
 
@@ -105,4 +105,16 @@ export function damaged(dir: string, file: string, problem: string, kind: Datase
       hint: `It was damaged or edited after it was written: rebuild it with ${rebuildCommand(dir, kind)}.`,
     },
   );
+}
+
+/**
+ * An up-to-date dataset is not written again, so writeDirAtomic never sweeps the half-written folder an
+ * interrupted rebuild (Ctrl-C during `prepare --force`) left beside it: hundreds of MB, hidden, for good.
+ */
+export async function sweepInterrupted(outDir: string, progress: (m: string) => void): Promise<void> {
+  const swept = await sweepStaleTemps(outDir);
+  if (swept.length)
+    progress(
+      `removed ${swept.length === 1 ? 'the half-written folder' : `${swept.length} half-written folders`} an interrupted run left beside it (${swept.join(', ')})`,
+    );
 }

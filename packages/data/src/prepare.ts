@@ -12,7 +12,7 @@ import {
 } from '@hcr/core';
 import { normaliseCharacter } from '@hcr/image';
 import { configLabelSpace, type DataConfig, resolveDataConfig } from './config.js';
-import { checkDatasetOutput, readDatasetManifest } from './dataset-dir.js';
+import { checkDatasetOutput, readDatasetManifest, sweepInterrupted } from './dataset-dir.js';
 import { sha256 } from './hash.js';
 import type { DataDirOptions } from './locate.js';
 import {
@@ -110,6 +110,7 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
     const existing = await upToDateDataset(outDir, config, processing, letterSource, rawInputs);
     if (existing) {
       progress('up to date: same config, processing and raw files, every shard matches its sha256');
+      await sweepInterrupted(outDir, progress);
       return { outDir, ...existing, upToDate: true };
     }
   }

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +44,15 @@ describe('a line config spelt another way is the same dataset', () => {
       });
       expect(again.upToDate).toBe(true);
       expect(again.manifestSha256).toBe(first.manifestSha256);
+    }, 60_000);
+
+    it('an up-to-date prepare removes the half-written folder an interrupted rebuild left beside it', async () => {
+      const gone = spawnSync(process.execPath, ['-e', '']).pid;
+      const left = join(out, '..', `.0123456789ab-${gone}.tmp-lines`);
+      mkdirSync(left);
+      const again = await prepareLines({ dataDir, config, outDir: out, workers: 0 });
+      expect(again.upToDate).toBe(true);
+      expect(existsSync(left)).toBe(false);
     }, 60_000);
   });
 });

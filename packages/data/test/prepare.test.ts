@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -148,6 +149,22 @@ describe('prepareShards', () => {
     expect(changed.upToDate).toBe(false);
     expect(changed.manifest.config.valFraction).toBe(0.2);
     expect((await prepare({ config: { valFraction: 0.2 }, force: true })).upToDate).toBe(false);
+  });
+
+  it('an up-to-date prepare removes the half-written folder an interrupted rebuild left beside it', async () => {
+    await prepare();
+    // what Ctrl-C during `prepare --force` leaves: writeDirAtomic's temp, of a process that is gone
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const left = join(out, '..', `.0123456789ab-${gone}.tmp-shards`);
+    mkdirSync(left);
+    writeFileSync(join(left, 'train-0000.shard'), 'half');
+    const said: string[] = [];
+    const again = await prepare({ onProgress: (m) => said.push(m) });
+    expect(again.upToDate).toBe(true);
+    expect(existsSync(left)).toBe(false);
+    expect(said).toContain(
+      `removed the half-written folder an interrupted run left beside it (.0123456789ab-${gone}.tmp-shards)`,
+    );
   });
 
   it('rebuilds shards that another version of the normalisation made (same config, same raw files)', async () => {

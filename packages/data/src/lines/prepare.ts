@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HcrError, isHcrError, writeDirAtomic } from '@hcr/core';
-import { checkDatasetOutput, readDatasetManifest } from '../dataset-dir.js';
+import { checkDatasetOutput, readDatasetManifest, sweepInterrupted } from '../dataset-dir.js';
 import { sha256 } from '../hash.js';
 import type { DataDirOptions } from '../locate.js';
 import type { RawInputEntry } from '../manifest.js';
@@ -83,6 +83,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
     const existing = await upToDate(outDir, config, generator, rawInputs);
     if (existing) {
       progress('up to date: same config, generator and raw files, every shard matches its sha256');
+      await sweepInterrupted(outDir, progress);
       return { outDir, ...existing, upToDate: true, seconds: (performance.now() - t0) / 1000 };
     }
   }
