@@ -16,24 +16,32 @@ const OS_LITTER = /^(\.DS_Store|\._.*|Thumbs\.db|desktop\.ini)$/i;
  * Checks, before any work, that `outDir` can take a dataset of `kind`: its parent is writable, and it is absent,
  * empty or a dataset of that kind (only a manifest and shards). Preparing replaces the whole folder, so a folder
  * holding anything else (`--out ~/Documents` by mistake, or the other kind of dataset) is refused, not emptied.
+ * With `{ unwritable: 'return' }` an unwritable parent is returned instead of thrown (OUTPUT_NOT_WRITABLE), for
+ * the caller to throw once it knows it has to write: an up-to-date dataset in a read-only place needs no write.
  */
-export async function checkDatasetOutput(outDir: string, kind: DatasetKind): Promise<void> {
+export async function checkDatasetOutput(
+  outDir: string,
+  kind: DatasetKind,
+  { unwritable = 'throw' }: { unwritable?: 'throw' | 'return' } = {},
+): Promise<HcrError | undefined> {
   const parent = dirname(outDir);
+  let notWritable: HcrError | undefined;
   try {
     await mkdir(parent, { recursive: true });
     await access(parent, constants.W_OK);
   } catch (e) {
-    throw new HcrError(
+    notWritable = new HcrError(
       'OUTPUT_NOT_WRITABLE',
       `Cannot write the dataset to ${outDir}: ${(e as Error).message}.`,
       { hint: 'Choose a writable directory with --out, or fix the permissions.' },
     );
+    if (unwritable === 'throw') throw notWritable;
   }
   const found = await stat(outDir).then(
     (s) => (s.isDirectory() ? 'dir' : 'file'),
     () => 'none',
   );
-  if (found === 'none') return;
+  if (found === 'none') return notWritable;
   const hint =
     'Preparing replaces the whole folder: choose an --out folder of its own (new or empty), or move those files away.';
   if (found === 'file')
@@ -49,6 +57,7 @@ export async function checkDatasetOutput(outDir: string, kind: DatasetKind): Pro
       `${outDir} holds ${foreign.length === 1 ? 'a file' : `${foreign.length} files`} that ${what} does not (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}).`,
       { hint },
     );
+  return notWritable;
 }
 
 /**
@@ -112,7 +121,8 @@ export function damaged(dir: string, file: string, problem: string, kind: Datase
  * interrupted rebuild (Ctrl-C during `prepare --force`) left beside it: hundreds of MB, hidden, for good.
  */
 export async function sweepInterrupted(outDir: string, progress: (m: string) => void): Promise<void> {
-  const swept = await sweepStaleTemps(outDir);
+  // a folder this run cannot write to (a read-only dataset that is up to date) keeps what it holds
+  const swept = await sweepStaleTemps(outDir).catch(() => []);
   if (swept.length)
     progress(
       `removed ${swept.length === 1 ? 'the half-written folder' : `${swept.length} half-written folders`} an interrupted run left beside it (${swept.join(', ')})`,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -94,7 +95,9 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
   if (space.id !== 'hcr36') progress(`label space: ${space.id} (${space.classes.length} classes)`);
   progress(`letters source: ${letterSource}${config.letters === 'auto' ? ` (auto: ${why})` : ''}`);
   if (extras.length) progress(`extra test sets: ${extras.join(', ')}`);
-  await checkDatasetOutput(outDir, 'characters');
+  // an up-to-date dataset where this user cannot write (read-only, shared) is fine: refused only if it must be written
+  const unwritable = await checkDatasetOutput(outDir, 'characters', { unwritable: 'return' });
+  if (unwritable && (options.force || !existsSync(join(outDir, MANIFEST_FILE)))) throw unwritable; // no dataset to keep
 
   const rawInputs: RawInputEntry[] = [];
   for (const [spec, files] of located) {
@@ -114,6 +117,7 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
       return { outDir, ...existing, upToDate: true };
     }
   }
+  if (unwritable) throw unwritable;
 
   const readGroup = async (group: typeof specs.train): Promise<RawPart[]> => {
     const parts: RawPart[] = [];

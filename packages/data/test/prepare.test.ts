@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -286,6 +287,69 @@ describe('prepareShards', () => {
     const once = await prepare({ config: { extra: ['emnist-digits-repack'] } });
     expect(once.manifest.counts.extra.total).toBe(40);
   });
+
+  it('an up-to-date dataset where this user cannot write is up to date; only a rebuild is OUTPUT_NOT_WRITABLE', async () => {
+    const first = await prepare();
+    const parent = join(out, '..');
+    // what a user who cannot write there sees (root ignores permissions: run it as nobody)
+    const asUser = async (force: boolean): Promise<{ upToDate?: boolean; sha?: string; code?: string }> => {
+      const options = { dataDir: fx.dataDir, outDir: out, env: {}, force };
+      if (process.getuid?.() !== 0)
+        return prepareShards(options).then(
+          (r) => ({ upToDate: r.upToDate, sha: r.manifestSha256 }),
+          (e) => ({ code: e.code }),
+        );
+      const script = join(mkdtempSync(join(tmpdir(), 'hcr-ro-script-')), 'run.mts');
+      const src = join(import.meta.dirname, '../src/index.ts');
+      writeFileSync(
+        script,
+        `import { prepareShards } from ${JSON.stringify(src)};
+prepareShards(${JSON.stringify(options)}).then(
+  (r) => console.log(JSON.stringify({ upToDate: r.upToDate, sha: r.manifestSha256 })),
+  (e) => console.log(JSON.stringify({ code: e.code })),
+);`,
+      );
+      // the test run's temp folder (0700) and the folders below it, open to nobody for reading
+      const tmpMode = statSync(tmpdir()).mode & 0o777;
+      for (const d of [tmpdir(), join(fx.dataDir, '..'), fx.dataDir]) chmodSync(d, 0o755);
+      chmodSync(join(script, '..'), 0o777); // its TMPDIR too (tsx's cache)
+      try {
+        const run = spawnSync(
+          'setpriv',
+          [
+            '--reuid=65534',
+            '--regid=65534',
+            '--clear-groups',
+            process.execPath,
+            '--conditions=source',
+            '--import',
+            'tsx',
+            script,
+          ],
+          {
+            cwd: join(import.meta.dirname, '../../..'),
+            env: { ...process.env, HCR_DATASET_LOCK: fx.lockPath, TMPDIR: join(script, '..') },
+            encoding: 'utf8',
+          },
+        );
+        if (run.error) return { code: 'NO_SETPRIV' };
+        if (!run.stdout.trim()) throw new Error(`the run as nobody printed nothing: ${run.stderr}`);
+        return JSON.parse(run.stdout.trim().split('\n').pop()!);
+      } finally {
+        chmodSync(tmpdir(), tmpMode);
+      }
+    };
+    chmodSync(parent, 0o555);
+    try {
+      const again = await asUser(false);
+      if (again.code === 'NO_SETPRIV') return;
+      expect(again).toEqual({ upToDate: true, sha: first.manifestSha256 });
+      expect(await asUser(true)).toEqual({ code: 'OUTPUT_NOT_WRITABLE' });
+    } finally {
+      chmodSync(parent, 0o755);
+    }
+    expect((await verifyDataset(out)).ok).toBe(true);
+  }, 60_000);
 
   it('reports an unwritable output directory', async () => {
     if (process.getuid?.() === 0) {

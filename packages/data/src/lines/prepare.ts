@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -73,7 +74,9 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   const progress = options.onProgress ?? (() => {});
   const alphabet = lineConfigAlphabet(config);
   const letters = glyphLetterSource(options);
-  await checkDatasetOutput(outDir, 'lines');
+  // an up-to-date dataset where this user cannot write (read-only, shared) is fine: refused only if it must be written
+  const unwritable = await checkDatasetOutput(outDir, 'lines', { unwritable: 'return' });
+  if (unwritable && (options.force || !existsSync(join(outDir, LINE_MANIFEST_FILE)))) throw unwritable; // no dataset to keep
   progress(`verifying raw files (MNIST, ${letters})`);
   const { parts, files, rawInputs } = await locateGlyphFiles(options, letters);
   const unchecked = unverifiedNotice(rawInputs);
@@ -87,6 +90,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
       return { outDir, ...existing, upToDate: true, seconds: (performance.now() - t0) / 1000 };
     }
   }
+  if (unwritable) throw unwritable;
   const workers = options.workers ?? Math.max(1, Math.min(4, cpus().length));
   const bank = await loadGlyphBank(files, workers > 0, parts);
   const pool = workers > 0 ? new LinePool(workers, config, bank) : undefined;
