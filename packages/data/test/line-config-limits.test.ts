@@ -25,6 +25,15 @@ describe('line config counts and seed out of range', () => {
     expect(() => resolveLineConfig({ seed: 2 ** 32 })).toThrow(lineConfigError('seed'));
   });
 
+  it('kind weights of an infinite sum are LINE_CONFIG, not lines of kinds the config gave no weight to', () => {
+    expect(() => resolveLineConfig({ kindWeights: { name: 1e308, word: 1e308 } } as never)).toThrow(
+      lineConfigError('kindWeights'),
+    );
+    expect(resolveLineConfig({ kindWeights: { name: 1e300, word: 1e300 } } as never).kindWeights.name).toBe(
+      1e300,
+    );
+  });
+
   it('keeps the counts and seeds that make sense', () => {
     expect(resolveLineConfig({ counts: { train: 0, val: 0, test: 5 } }).counts.test).toBe(5);
     expect(resolveLineConfig({ counts: { train: MAX_LINES_PER_SPLIT, val: 0, test: 0 } }).counts.train).toBe(

@@ -149,6 +149,9 @@ export function resolveLineConfig(partial: Partial<LineConfig> = {}): LineConfig
   }
   if (LINE_KINDS.every((k) => c.kindWeights[k] === 0))
     bad('kindWeights', c.kindWeights, 'at least one weight > 0');
+  // weights are drawn in proportion to their sum: an infinite sum (1e308 twice) drew the kinds of weight 0.07
+  if (!Number.isFinite(LINE_KINDS.reduce((sum, k) => sum + c.kindWeights[k], 0)))
+    bad('kindWeights', c.kindWeights, 'weights of a finite sum (only their proportions count: e.g. 1 and 3)');
   if (typeof c.valGlyphFraction !== 'number' || !(c.valGlyphFraction > 0 && c.valGlyphFraction < 0.5))
     bad('valGlyphFraction', c.valGlyphFraction, 'a number in (0, 0.5)');
   for (const [k, v] of Object.entries(c.clutter))
