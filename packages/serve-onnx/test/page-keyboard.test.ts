@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@hcr/test-browser';
 import pino from 'pino';
@@ -9,6 +10,8 @@ import { waitFor } from './support/wait.js';
 
 /** The drawing page used from the keyboard, and read by a screen reader: where the focus goes, what is found. */
 const TRAINED_READER = fileURLToPath(new URL('./fixtures/hcr-reader.onnx', import.meta.url));
+/** A scanned line of printed digits (lineScan('7140')). */
+const LINE_PHOTO = fileURLToPath(new URL('./support/line-7140.png', import.meta.url));
 type Pt = [number, number];
 
 /** Strokes on the line pad, in the unit square of `frame` (a share of the pad). */
@@ -70,6 +73,52 @@ describe.skipIf(skipWithoutChromium())('drawing page from the keyboard in headle
     // and Tab goes on from there
     await page.keyboard.press('Tab');
     await expect(focused(page)).resolves.toBe('line-classes');
+    await page.close();
+  });
+
+  it('word mode without a pen: Tab reaches an upload, a photo of a line is read and said, and read again when the characters allowed change', async () => {
+    const page = await open('word');
+    const photo = await readFile(LINE_PHOTO);
+    const sent: { url: string; body: Buffer }[] = [];
+    await page.route('**/v1/read**', (r) => {
+      sent.push({ url: r.request().url(), body: r.request().postDataBuffer()! });
+      return r.continue();
+    });
+    await page.locator('#line-clear').focus();
+    await page.keyboard.press('Tab');
+    await expect(focused(page)).resolves.toBe('line-upload');
+    await expect(page.getByLabel('Upload a photo or a scan of handwriting to read').count()).resolves.toBe(1);
+    // Its focus shows on the label drawn as a button.
+    const outline = await page.$eval('#line-upload + label.upload', (el) => {
+      const s = (
+        globalThis as unknown as { getComputedStyle(e: unknown): Record<string, string> }
+      ).getComputedStyle(el);
+      return `${s.outlineStyle} ${s.outlineWidth}`;
+    });
+    expect(outline).toBe('solid 3px');
+    await page.locator('#line-upload').setInputFiles(LINE_PHOTO);
+    const settled =
+      "!lineBusy && !lineDirty && !/…$/.test(document.getElementById('line-status').textContent)";
+    await waitFor(page, settled);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.body.equals(photo)).toBe(true);
+    const status = await page.locator('#line-status').textContent();
+    expect(status).toMatch(/^(Read:|Unsure|No writing read)/);
+    await expect(page.locator('#announce').textContent()).resolves.toBe(status);
+    // No boxes over the empty canvas: the photo's are in its own pixels.
+    await expect(page.locator('#line-boxes').getAttribute('data-boxes')).resolves.toBe('0');
+    await page.locator('#line-classes').selectOption('digits');
+    // read again (the status says 'Reading the photo…' until the answer)
+    await expect.poll(() => sent.length, { timeout: 20_000 }).toBe(2);
+    await waitFor(page, settled);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.url).toMatch(/classes=digits/);
+    expect(sent[1]!.body.equals(photo)).toBe(true);
+    // Writing on the canvas then reads the canvas again.
+    await write(page, STROKES.L!);
+    await waitFor(page, settled);
+    expect(sent).toHaveLength(3);
+    expect(sent[2]!.body.equals(photo)).toBe(false);
     await page.close();
   });
 

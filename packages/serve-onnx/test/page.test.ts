@@ -55,7 +55,7 @@ describe.skipIf(skipWithoutChromium())('drawing page in headless Chromium', () =
     await expect(page.getByLabel(/Drawing area/).count()).resolves.toBe(1);
     await expect(page.getByLabel(/Stroke width/).count()).resolves.toBe(1);
     await expect(page.getByRole('button', { name: 'Clear' }).count()).resolves.toBe(1);
-    await expect(page.getByLabel(/Upload a photo/).count()).resolves.toBe(1);
+    await expect(page.getByLabel('Upload a photo of one handwritten character').count()).resolves.toBe(1);
     await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
     await page.waitForTimeout(200);
     expect(loadProblems).toEqual([]);

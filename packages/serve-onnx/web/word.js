@@ -26,6 +26,7 @@ const alternativesTitle = document.getElementById('alternatives-title');
 const lineSeenFigure = document.getElementById('line-seen-figure');
 const lineClear = document.getElementById('line-clear');
 const lineUndo = document.getElementById('line-undo');
+const lineUpload = document.getElementById('line-upload');
 const sampleForm = document.getElementById('sample-form');
 const sampleText = document.getElementById('sample-text');
 const sampleStatus = document.getElementById('sample-status');
@@ -36,6 +37,8 @@ let writing = false;
 let lineDirty = false;
 let lineBusy = false;
 let lineHasInk = false;
+// An uploaded photo (a File) read instead of the canvas, until the canvas is written on or cleared.
+let linePhoto = null;
 let lastPoint = null;
 // What is written, stroke by stroke ({ width, points }), so Undo can draw it again without the last one.
 let strokes = [];
@@ -125,6 +128,7 @@ function clearLine(said = false) {
   lineDirty = false;
   lineInk.clear();
   lineHasInk = false;
+  linePhoto = null;
   strokes = [];
   // Undo pressed from the keyboard took back the last stroke: the button goes off under the focus, which would
   // fall to the page's start (a screen reader says nothing, the next Tab starts over); it goes to the pad.
@@ -201,6 +205,11 @@ function undoStroke() {
 linePad.addEventListener('pointerdown', (e) => {
   if (readerLoaded === false || !e.isPrimary || e.button !== 0) return; // nothing would read it
   linePad.setPointerCapture(e.pointerId);
+  // Writing after an upload: the canvas is read again, not the photo (whose reading goes).
+  if (linePhoto) {
+    linePhoto = null;
+    clearReading();
+  }
   drawBoxes([]); // the boxes are the last reading's: new writing makes them stale
   writing = true;
   lastPoint = lineInk.point(e);
@@ -242,7 +251,7 @@ pattern.addEventListener('input', () => {
   clearTimeout(patternTimer);
   patternTimer = setTimeout(() => {
     // Nothing written and no pattern left: nothing to check, and an error said of the last pattern is gone.
-    if (!lineHasInk && !pattern.value.trim()) {
+    if (!lineHasInk && !linePhoto && !pattern.value.trim()) {
       readSeq++;
       readAbort?.abort();
       lineDirty = false;
@@ -254,6 +263,16 @@ pattern.addEventListener('input', () => {
   }, 300);
 });
 document.getElementById('line-clear').addEventListener('click', () => clearLine(true));
+// A photo or scan of the writing, read in the canvas's stead (the way in from a keyboard): the canvas is cleared.
+lineUpload.addEventListener('change', () => {
+  const file = lineUpload.files[0];
+  if (!file) return;
+  lineUpload.value = '';
+  clearLine();
+  linePhoto = file;
+  lineDirty = true;
+  readSoon();
+});
 lineUndo.addEventListener('click', undoStroke);
 linePad.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' || e.key === 'Delete') clearLine(true);
@@ -271,17 +290,21 @@ linePad.addEventListener('keydown', (e) => {
  */
 function readSoon() {
   if (!lineDirty || writing || readerLoaded === false) return;
-  const checkOnly = !lineHasInk;
+  const checkOnly = !lineHasInk && !linePhoto;
   if (checkOnly && !pattern.value.trim()) return;
   // At once, not when the request leaves: the answer on show no longer matches the canvas (nor does an error).
   // Shown, not said: a screen reader hears the reading when it comes.
   delete lineStatus.dataset.error;
-  lineStatus.textContent = checkOnly ? 'Checking the pattern…' : 'Reading…';
+  lineStatus.textContent = checkOnly
+    ? 'Checking the pattern…'
+    : linePhoto
+      ? 'Reading the photo…'
+      : 'Reading…';
   if (lineBusy) return;
   lineDirty = false;
   lineBusy = true;
   const seq = ++readSeq;
-  lineInk.toBlob((blob) => {
+  const read = (blob) => {
     let answered = true;
     readLine(blob, seq, checkOnly)
       .then((a) => {
@@ -292,7 +315,9 @@ function readSoon() {
         // A server that did not answer is not asked again at once (its problem stays on show): the next stroke asks.
         if (answered) readSoon();
       });
-  });
+  };
+  if (linePhoto) read(linePhoto);
+  else lineInk.toBlob(read);
 }
 
 /** Reads the canvas's PNG and shows the answer; false when the server did not answer. */
@@ -366,7 +391,7 @@ function showReading(r) {
   lineText.textContent = r.text;
   lineText.dataset.text = r.text;
   // one line of writing can be kept as an example, its reading corrected by hand
-  if (collecting && layout === 'line') {
+  if (collecting && layout === 'line' && !linePhoto) {
     sampleText.value = r.text;
     sampleStatus.textContent = '';
     sampleForm.hidden = false;
@@ -430,7 +455,7 @@ function showReading(r) {
         : unsure
           ? `Unsure: ${what}${text} is below the ${UNSURE_BELOW * 100}% a sure reading needs (in ${r.timing.totalMs} ms). Write it again more clearly, or set the characters allowed or a pattern.`
           : `Read: ${what}${text} in ${r.timing.totalMs} ms`;
-  const leftOut = !lineDirty && !r.lines && !empty && r.box && writingLeftOut(r.box);
+  const leftOut = !lineDirty && !linePhoto && !r.lines && !empty && r.box && writingLeftOut(r.box);
   if (leftOut) lineStatus.dataset.leftOut = 'true';
   else delete lineStatus.dataset.leftOut;
   // Written once, and said once: the reading with what was left out, if anything (not "Reading…").
@@ -438,7 +463,8 @@ function showReading(r) {
   if (!lineDirty) say(lineStatus.textContent);
   const seen = lines.map((l) => l.input).filter(Boolean);
   if (seen.length) drawLinesSeen(seen);
-  if (!lineDirty) drawBoxes(lines.filter((l) => l.box));
+  // A photo's boxes are in its own pixels, not the canvas's.
+  if (!lineDirty && !linePhoto) drawBoxes(lines.filter((l) => l.box));
 }
 
 /**
@@ -487,7 +513,7 @@ function drawLinesSeen(inputs) {
  */
 function showNoReader(said = false) {
   clearReading();
-  for (const control of [lineClasses, pattern, columns, lineStroke, lineUndo, lineClear])
+  for (const control of [lineClasses, pattern, columns, lineStroke, lineUndo, lineClear, lineUpload])
     control.disabled = true;
   linePad.setAttribute('aria-disabled', 'true');
   linePad.classList.add('disabled');
