@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import {
   describeLabelSpace,
   HcrError,
+  isHcrError,
   LABEL_SPACES,
   type LabelSpace,
   type LabelSpaceChoice,
@@ -53,12 +54,14 @@ export const DEFAULT_DATA_CONFIG: DataConfig = Object.freeze({
   shardSize: 16384,
 }) as DataConfig;
 
+const FIX_CONFIG = 'Fix the config file or the flag.';
+
 function bad(field: string, value: unknown, expected: string): never {
   throw new HcrError(
     'DATA_CONFIG',
     `Data config field '${field}' is ${JSON.stringify(value)}; expected ${expected}.`,
     {
-      hint: 'Fix the config file or the flag.',
+      hint: FIX_CONFIG,
     },
   );
 }
@@ -131,6 +134,11 @@ export async function loadDataConfig(path: string): Promise<DataConfig> {
     if (e instanceof SyntaxError)
       throw new HcrError('DATA_CONFIG', `Data config ${path} is not valid JSON: ${e.message}.`, {
         hint: 'Fix the JSON.',
+      });
+    // the field's problem, in the file it is in (the hint said "the config file or the flag")
+    if (isHcrError(e) && e.code === 'DATA_CONFIG')
+      throw new HcrError('DATA_CONFIG', `In ${path}: ${e.problem}`, {
+        hint: e.hint === FIX_CONFIG ? `Fix ${path}; omit a field for its default.` : e.hint,
       });
     throw e;
   }

@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_LINES_PER_SPLIT, resolveLineConfig } from '../src/lines/config.js';
+import { loadDataConfig } from '../src/config.js';
+import { loadLineConfig, MAX_LINES_PER_SPLIT, resolveLineConfig } from '../src/lines/config.js';
 
 const lineConfigError = (field: string) =>
   expect.objectContaining({ code: 'LINE_CONFIG', message: expect.stringContaining(`'${field}'`) });
@@ -40,5 +44,33 @@ describe('line config counts and seed out of range', () => {
       MAX_LINES_PER_SPLIT,
     );
     expect(resolveLineConfig({ seed: 0xffffffff }).seed).toBe(0xffffffff);
+  });
+});
+
+describe('a config file with a bad field', () => {
+  const file = (text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'hcr-config-')), 'my-config.json');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('names that file, not configs/lines.json, in the line config error', async () => {
+    const path = file('{"maxLength": 3}');
+    const err = await loadLineConfig(path).catch((e) => e);
+    expect(err.code).toBe('LINE_CONFIG');
+    expect(err.problem).toBe(`In ${path}: Line config field 'maxLength' is 3; expected an integer in 4..64.`);
+    expect(err.hint).toBe(`Fix ${path}; omit a field for its default.`);
+  });
+
+  it('names that file in the data config error, keeping a hint of its own', async () => {
+    const path = file('{"valFraction": 0.5}');
+    const err = await loadDataConfig(path).catch((e) => e);
+    expect(err.code).toBe('DATA_CONFIG');
+    expect(err.problem).toMatch(new RegExp(`^In ${path}: Data config field 'valFraction' is 0.5`));
+    expect(err.hint).toBe(`Fix ${path}; omit a field for its default.`);
+    const cased = await loadDataConfig(file('{"labels": 62, "letters": "emnist-letters-repack"}')).catch(
+      (e) => e,
+    );
+    expect(cased.hint).toMatch(/^Use letters 'auto'/);
   });
 });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   HcrError,
+  isHcrError,
   LABEL_SPACE_CHOICES,
   type LabelSpaceChoice,
   type LineAlphabet,
@@ -197,7 +198,16 @@ export async function loadLineConfig(path: string): Promise<LineConfig> {
       hint: 'Fix the JSON.',
     });
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    bad('<root>', parsed, 'a JSON object');
-  return resolveLineConfig(parsed as Partial<LineConfig>);
+  try {
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      bad('<root>', parsed, 'a JSON object');
+    return resolveLineConfig(parsed as Partial<LineConfig>);
+  } catch (e) {
+    // the field's problem, in the file it is in (the hint named configs/lines.json whatever --config said)
+    if (isHcrError(e) && e.code === 'LINE_CONFIG')
+      throw new HcrError('LINE_CONFIG', `In ${path}: ${e.problem}`, {
+        hint: `Fix ${path}; omit a field for its default.`,
+      });
+    throw e;
+  }
 }
