@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { HcrError, sweepStaleTemps } from '@hcr/core';
 import { manifestProblem, versionProblem } from './manifest-check.js';
@@ -127,4 +127,14 @@ export async function sweepInterrupted(outDir: string, progress: (m: string) => 
     progress(
       `removed ${swept.length === 1 ? 'the half-written folder' : `${swept.length} half-written folders`} an interrupted run left beside it (${swept.join(', ')})`,
     );
+}
+
+/**
+ * Where a dataset folder is written: the folder a symbolic link `outDir` points to (its realpath), so preparing
+ * again keeps the link and writes on the disk it points to, as writeFileAtomic does for a linked file. writeDirAtomic
+ * renames over the path it is given: it replaced `artifacts/data/shards -> /mnt/big/shards` with a new folder beside
+ * the link, and left the old dataset on the big disk. A path that does not exist (yet) is itself.
+ */
+export async function datasetWriteTarget(outDir: string): Promise<string> {
+  return realpath(outDir).catch(() => outDir);
 }

@@ -13,7 +13,12 @@ import {
 } from '@hcr/core';
 import { normaliseCharacter } from '@hcr/image';
 import { configLabelSpace, type DataConfig, resolveDataConfig } from './config.js';
-import { checkDatasetOutput, readDatasetManifest, sweepInterrupted } from './dataset-dir.js';
+import {
+  checkDatasetOutput,
+  datasetWriteTarget,
+  readDatasetManifest,
+  sweepInterrupted,
+} from './dataset-dir.js';
 import { sha256 } from './hash.js';
 import type { DataDirOptions } from './locate.js';
 import {
@@ -96,7 +101,8 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
   progress(`letters source: ${letterSource}${config.letters === 'auto' ? ` (auto: ${why})` : ''}`);
   if (extras.length) progress(`extra test sets: ${extras.join(', ')}`);
   // an up-to-date dataset where this user cannot write (read-only, shared) is fine: refused only if it must be written
-  const unwritable = await checkDatasetOutput(outDir, 'characters', { unwritable: 'return' });
+  const target = await datasetWriteTarget(outDir); // a symbolic link's folder: the link is kept
+  const unwritable = await checkDatasetOutput(target, 'characters', { unwritable: 'return' });
   if (unwritable && (options.force || !existsSync(join(outDir, MANIFEST_FILE)))) throw unwritable; // no dataset to keep
 
   const rawInputs: RawInputEntry[] = [];
@@ -113,7 +119,7 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
     const existing = await upToDateDataset(outDir, config, processing, letterSource, rawInputs);
     if (existing) {
       progress('up to date: same config, processing and raw files, every shard matches its sha256');
-      await sweepInterrupted(outDir, progress);
+      await sweepInterrupted(target, progress);
       return { outDir, ...existing, upToDate: true };
     }
   }
@@ -147,7 +153,7 @@ export async function prepareShards(options: PrepareOptions = {}): Promise<Prepa
   const counts = {} as Record<SplitName, SplitCounts>;
   let manifest: DataManifest | undefined;
   await writeDirAtomic(
-    outDir,
+    target,
     async (tmp) => {
       for (const [split, buf] of Object.entries(splits) as [SplitName, SplitBuffer][]) {
         counts[split] = countSplit(buf, classCount);

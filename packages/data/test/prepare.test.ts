@@ -2,12 +2,15 @@ import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -286,6 +289,19 @@ describe('prepareShards', () => {
     }
     const once = await prepare({ config: { extra: ['emnist-digits-repack'] } });
     expect(once.manifest.counts.extra.total).toBe(40);
+  });
+
+  it('a dataset folder that is a symbolic link stays one: rebuilt where it points, the link kept', async () => {
+    const elsewhere = join(mkdtempSync(join(tmpdir(), 'hcr-big-disk-')), 'shards');
+    await prepare({ outDir: elsewhere });
+    symlinkSync(elsewhere, out);
+    const rebuilt = await prepare({ force: true, config: { valFraction: 0.1 } });
+    expect(rebuilt.upToDate).toBe(false);
+    expect(lstatSync(out).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(out)).toBe(elsewhere);
+    const m = JSON.parse(readFileSync(join(elsewhere, 'manifest.json'), 'utf8'));
+    expect(m.config.valFraction).toBe(0.1); // the new dataset is where the link points
+    expect(readdirSync(join(out, '..')).filter((f) => f.includes('tmp'))).toEqual([]);
   });
 
   it('an up-to-date dataset where this user cannot write is up to date; only a rebuild is OUTPUT_NOT_WRITABLE', async () => {

@@ -10,7 +10,7 @@ import {
   type LineAlphabet,
   writeDirAtomic,
 } from '@hcr/core';
-import { checkDatasetOutput } from '../dataset-dir.js';
+import { checkDatasetOutput, datasetWriteTarget } from '../dataset-dir.js';
 import { sha256 } from '../hash.js';
 import { LINE_KINDS, LINE_SPLITS, type LineKind, type LineSplitName } from './config.js';
 import { encodeLineShard, LINE_SHARD_VERSION, type LineShardData } from './format.js';
@@ -110,7 +110,8 @@ export async function writeImportedLines(
     throw new HcrError('IMPORT_INVALID', `Unknown kind of field '${kind}'.`, {
       hint: `Use one of ${LINE_KINDS.join(', ')}.`,
     });
-  await checkDatasetOutput(outDir, 'lines');
+  const target = await datasetWriteTarget(outDir); // a symbolic link's folder: the link is kept
+  await checkDatasetOutput(target, 'lines');
 
   const leftOut: Record<string, string[]> = {};
   const bySplit: Record<LineSplitName, { line: ImportLine; labels: number[] }[]> = {
@@ -153,7 +154,7 @@ export async function writeImportedLines(
   const counts = {} as Record<LineSplitName, LineSplitCounts>;
   let manifest: ImportedLineManifest | undefined;
   await writeDirAtomic(
-    outDir,
+    target,
     async (tmp) => {
       for (const split of LINE_SPLITS) {
         const all = bySplit[split];

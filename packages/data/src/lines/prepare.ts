@@ -3,7 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HcrError, isHcrError, writeDirAtomic } from '@hcr/core';
-import { checkDatasetOutput, readDatasetManifest, sweepInterrupted } from '../dataset-dir.js';
+import {
+  checkDatasetOutput,
+  datasetWriteTarget,
+  readDatasetManifest,
+  sweepInterrupted,
+} from '../dataset-dir.js';
 import { sha256 } from '../hash.js';
 import type { DataDirOptions } from '../locate.js';
 import type { RawInputEntry } from '../manifest.js';
@@ -75,7 +80,8 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   const alphabet = lineConfigAlphabet(config);
   const letters = glyphLetterSource(options);
   // an up-to-date dataset where this user cannot write (read-only, shared) is fine: refused only if it must be written
-  const unwritable = await checkDatasetOutput(outDir, 'lines', { unwritable: 'return' });
+  const target = await datasetWriteTarget(outDir); // a symbolic link's folder: the link is kept
+  const unwritable = await checkDatasetOutput(target, 'lines', { unwritable: 'return' });
   if (unwritable && (options.force || !existsSync(join(outDir, LINE_MANIFEST_FILE)))) throw unwritable; // no dataset to keep
   progress(`verifying raw files (MNIST, ${letters})`);
   const { parts, files, rawInputs } = await locateGlyphFiles(options, letters);
@@ -86,7 +92,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
     const existing = await upToDate(outDir, config, generator, rawInputs);
     if (existing) {
       progress('up to date: same config, generator and raw files, every shard matches its sha256');
-      await sweepInterrupted(outDir, progress);
+      await sweepInterrupted(target, progress);
       return { outDir, ...existing, upToDate: true, seconds: (performance.now() - t0) / 1000 };
     }
   }
@@ -106,7 +112,7 @@ export async function prepareLines(options: PrepareLinesOptions = {}): Promise<P
   let manifest: GeneratedLineManifest | undefined;
   try {
     await writeDirAtomic(
-      outDir,
+      target,
       async (tmp) => {
         for (const split of LINE_SPLITS) {
           const total = config.counts[split];
