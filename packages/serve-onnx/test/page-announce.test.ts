@@ -1,9 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@hcr/test-browser';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/index.js';
-import { RECOGNITION_MODEL } from './support/models.js';
+import { type Page, skipWithoutChromium } from '@hcr/test-browser';
+import { describe, expect, it } from 'vitest';
+import { openDrawingPage, type PageMode, usePageServer } from './support/page-server.js';
 import { STROKES } from './support/synth.js';
 import { waitFor } from './support/wait.js';
 
@@ -12,7 +9,6 @@ import { waitFor } from './support/wait.js';
  * nothing of what is under way ("Recognising…"), watched as the live regions change (a MutationObserver on the
  * page: each batch of changes to a live region that leaves it with text is one announcement).
  */
-const TRAINED_READER = fileURLToPath(new URL('./fixtures/hcr-reader.onnx', import.meta.url));
 type Pt = [number, number];
 type Said = { id: string; live: string; text: string };
 
@@ -80,35 +76,13 @@ const lineSettled = (page: Page) =>
 describe.skipIf(skipWithoutChromium())(
   'what a screen reader hears of the drawing page, in headless Chromium',
   () => {
-    let server: RunningServer;
-    let browser: Browser;
-
-    async function open(mode: 'char' | 'word' | 'lines' = 'char'): Promise<Page> {
-      const page = await browser.newPage({ viewport: { width: 800, height: 900 } });
-      await page.goto(`${server.url}/`);
-      await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
-      if (mode !== 'char') {
-        await page.locator(`input[name="mode"][value="${mode}"]`).check();
-        await waitFor(page, "/reader /.test(document.getElementById('line-title').textContent)");
-      }
+    const served = usePageServer();
+    async function open(mode: PageMode = 'char'): Promise<Page> {
+      const page = await served.browser.newPage({ viewport: { width: 800, height: 900 } });
+      await openDrawingPage(page, served.server.url, mode);
       await listen(page);
       return page;
     }
-
-    beforeAll(async () => {
-      server = await startServer({
-        model: RECOGNITION_MODEL,
-        reader: TRAINED_READER,
-        port: 0,
-        intraOpThreads: 1,
-        logger: pino({ level: 'silent' }),
-      });
-      browser = await launchChromium();
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await server?.shutdown();
-    });
 
     it('character mode: a drawing is answered once, politely, with what the status line shows; nothing while the pen moves', async () => {
       const page = await open('char');

@@ -1,10 +1,7 @@
-import { fileURLToPath } from 'node:url';
-import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@hcr/test-browser';
-import pino from 'pino';
+import { type Page, skipWithoutChromium } from '@hcr/test-browser';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/index.js';
-import { RECOGNITION_MODEL } from './support/models.js';
+import { describe, expect, it } from 'vitest';
+import { openDrawingPage, type PageMode, usePageServer } from './support/page-server.js';
 import { STROKES } from './support/synth.js';
 import { waitFor } from './support/wait.js';
 
@@ -13,9 +10,8 @@ import { waitFor } from './support/wait.js';
  * drawn at that ratio (crisp, not 1x pixels blown up), the pen lands where the pointer is, and the image sent is
  * the very PNG a 1x screen sends for the same strokes, as the models were measured on.
  */
-const TRAINED_READER = fileURLToPath(new URL('./fixtures/hcr-reader.onnx', import.meta.url));
 type Pt = [number, number];
-type Mode = 'char' | 'word' | 'lines';
+type Mode = PageMode;
 const PAD: Record<Mode, { selector: string; route: string; size: [number, number]; settled: RegExp }> = {
   char: { selector: '#pad', route: '/v1/predict', size: [280, 280], settled: /^(Best guess|Not one)/ },
   word: { selector: '#line-pad', route: '/v1/read', size: [720, 200], settled: /^(Read:|Unsure|No writing)/ },
@@ -53,24 +49,18 @@ function canvasInk(page: Page, selector: string) {
 }
 
 describe.skipIf(skipWithoutChromium())('drawing page on a HiDPI screen in headless Chromium', () => {
-  let server: RunningServer;
-  let browser: Browser;
+  const served = usePageServer();
 
   /** A fresh page at `deviceScaleFactor`, in `mode`, every body it sends to the pad's route kept in `sent`. */
   async function open(mode: Mode, deviceScaleFactor: number, width = 800) {
-    const context = await browser.newContext({ viewport: { width, height: 900 }, deviceScaleFactor });
+    const context = await served.browser.newContext({ viewport: { width, height: 900 }, deviceScaleFactor });
     const page = await context.newPage();
     const sent: Buffer[] = [];
     await page.route(`**${PAD[mode].route}**`, (r) => {
       sent.push(r.request().postDataBuffer()!);
       return r.continue();
     });
-    await page.goto(`${server.url}/`);
-    await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
-    if (mode !== 'char') {
-      await page.locator(`input[name="mode"][value="${mode}"]`).check();
-      await waitFor(page, "/reader /.test(document.getElementById('line-title').textContent)");
-    }
+    await openDrawingPage(page, served.server.url, mode);
     return { page, sent };
   }
 
@@ -104,21 +94,6 @@ describe.skipIf(skipWithoutChromium())('drawing page on a HiDPI screen in headle
       : ['T', 'A', 'X'].flatMap((ch, i) =>
           STROKES[ch]!.map((s) => s.map(([x, y]): Pt => [0.06 + (i * 1.25 + x) * 0.085, 0.25 + 0.5 * y])),
         );
-
-  beforeAll(async () => {
-    server = await startServer({
-      model: RECOGNITION_MODEL,
-      reader: TRAINED_READER,
-      port: 0,
-      intraOpThreads: 1,
-      logger: pino({ level: 'silent' }),
-    });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.shutdown();
-  });
 
   for (const mode of ['char', 'word', 'lines'] as const)
     it(`${mode}: the canvas is drawn at 2 and 3 device pixels per CSS pixel, the image sent is the 1x one`, async () => {

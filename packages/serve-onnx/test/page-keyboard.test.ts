@@ -1,15 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@hcr/test-browser';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/index.js';
-import { RECOGNITION_MODEL } from './support/models.js';
+import { type Page, skipWithoutChromium } from '@hcr/test-browser';
+import { describe, expect, it } from 'vitest';
+import { openDrawingPage, usePageServer } from './support/page-server.js';
 import { STROKES } from './support/synth.js';
 import { waitFor } from './support/wait.js';
 
 /** The drawing page used from the keyboard, and read by a screen reader: where the focus goes, what is found. */
-const TRAINED_READER = fileURLToPath(new URL('./fixtures/hcr-reader.onnx', import.meta.url));
 /** A scanned line of printed digits (lineScan('7140')). */
 const LINE_PHOTO = fileURLToPath(new URL('./support/line-7140.png', import.meta.url));
 type Pt = [number, number];
@@ -31,32 +28,11 @@ async function write(page: Page, lines: Pt[][], frame = { x: 0.06, y: 0.25, w: 0
 const focused = (page: Page) => page.evaluate('document.activeElement.id || document.activeElement.tagName');
 
 describe.skipIf(skipWithoutChromium())('drawing page from the keyboard in headless Chromium', () => {
-  let server: RunningServer;
-  let browser: Browser;
-
-  async function open(mode: 'word' | 'lines' = 'word'): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 800, height: 900 } });
-    await page.goto(`${server.url}/`);
-    await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
-    await page.locator(`input[name="mode"][value="${mode}"]`).check();
-    await waitFor(page, "/reader /.test(document.getElementById('line-title').textContent)");
-    return page;
-  }
-
-  beforeAll(async () => {
-    server = await startServer({
-      model: RECOGNITION_MODEL,
-      reader: TRAINED_READER,
-      port: 0,
-      intraOpThreads: 1,
-      logger: pino({ level: 'silent' }),
-    });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.shutdown();
-  });
+  const served = usePageServer();
+  const open = (mode: 'word' | 'lines' = 'word') =>
+    served.browser
+      .newPage({ viewport: { width: 800, height: 900 } })
+      .then((page) => openDrawingPage(page, served.server.url, mode));
 
   it('Undo stroke pressed until nothing is left hands the focus to the writing pad, not to the page', async () => {
     const page = await open('word');

@@ -1,22 +1,15 @@
-import { fileURLToPath } from 'node:url';
-import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@hcr/test-browser';
-import pino from 'pino';
+import { type Page, skipWithoutChromium } from '@hcr/test-browser';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/index.js';
-import { RECOGNITION_MODEL } from './support/models.js';
-import { waitFor } from './support/wait.js';
+import { describe, expect, it } from 'vitest';
+import { openDrawingPage, usePageServer } from './support/page-server.js';
 
 /**
  * The drawing page in a window 320 CSS px wide: a 1280-px window zoomed to 400% (WCAG's reflow check), or a
  * small phone. Nothing may need scrolling sideways, every control keeps a usable width, and the character pad,
  * narrower than its 280 px, stays square and takes the pen where the pointer is.
  */
-const TRAINED_READER = fileURLToPath(new URL('./fixtures/hcr-reader.onnx', import.meta.url));
-
 describe.skipIf(skipWithoutChromium())('drawing page at 400% zoom (320 CSS px) in headless Chromium', () => {
-  let server: RunningServer;
-  let browser: Browser;
+  const served = usePageServer();
 
   /** Page-side: the document's width, and each control sticking out of its section or squeezed to nothing. */
   const layout = (page: Page) =>
@@ -35,26 +28,13 @@ describe.skipIf(skipWithoutChromium())('drawing page at 400% zoom (320 CSS px) i
       return { width: document.documentElement.scrollWidth, problems };
     })()`) as Promise<{ width: number; problems: string[] }>;
 
-  beforeAll(async () => {
-    server = await startServer({
-      model: RECOGNITION_MODEL,
-      reader: TRAINED_READER,
-      port: 0,
-      intraOpThreads: 1,
-      logger: pino({ level: 'silent' }),
-    });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.shutdown();
-  });
-
   it('needs no sideways scrolling in any mode, and keeps every control inside its section', async () => {
     // 400% of a 1280x1024 window: 320x256 CSS px, 4 device pixels each.
-    const page = await browser.newPage({ viewport: { width: 320, height: 256 }, deviceScaleFactor: 4 });
-    await page.goto(`${server.url}/`);
-    await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
+    const page = await served.browser.newPage({
+      viewport: { width: 320, height: 256 },
+      deviceScaleFactor: 4,
+    });
+    await openDrawingPage(page, served.server.url);
     for (const mode of ['char', 'word', 'lines']) {
       await page.locator(`input[name="mode"][value="${mode}"]`).check();
       const l = await layout(page);
@@ -65,14 +45,16 @@ describe.skipIf(skipWithoutChromium())('drawing page at 400% zoom (320 CSS px) i
   });
 
   it('the character pad, narrower than 280 px, is square, and a dot lands where the pointer is (the image sent 280x280)', async () => {
-    const page = await browser.newPage({ viewport: { width: 320, height: 600 }, deviceScaleFactor: 4 });
+    const page = await served.browser.newPage({
+      viewport: { width: 320, height: 600 },
+      deviceScaleFactor: 4,
+    });
     const sent: Buffer[] = [];
     await page.route('**/v1/predict**', (r) => {
       sent.push(r.request().postDataBuffer()!);
       return r.continue();
     });
-    await page.goto(`${server.url}/`);
-    await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
+    await openDrawingPage(page, served.server.url);
     await page.locator('#pad').scrollIntoViewIfNeeded();
     const box = (await page.locator('#pad').boundingBox())!;
     expect(box.width).toBeLessThan(284);

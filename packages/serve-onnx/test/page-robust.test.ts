@@ -1,10 +1,7 @@
-import { fileURLToPath } from 'node:url';
-import { type Browser, launchChromium, type Page, skipWithoutChromium } from '@hcr/test-browser';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../src/index.js';
+import { type Page, skipWithoutChromium } from '@hcr/test-browser';
+import { describe, expect, it } from 'vitest';
 import { holdAnswers } from './support/held-answers.js';
-import { RECOGNITION_MODEL } from './support/models.js';
+import { openDrawingPage, usePageServer } from './support/page-server.js';
 import { STROKES } from './support/synth.js';
 import { waitFor } from './support/wait.js';
 
@@ -13,7 +10,6 @@ import { waitFor } from './support/wait.js';
  * still down when an answer comes back, a hung or failing server, two fingers, where the pen lands, a phone's
  * width, answers to be shown as unsure or empty, and the page's Content-Security-Policy.
  */
-const TRAINED_READER = fileURLToPath(new URL('./fixtures/hcr-reader.onnx', import.meta.url));
 type Pt = [number, number];
 type Box = { x: number; y: number; width: number; height: number };
 
@@ -68,8 +64,7 @@ const readAnswer = (text: string, confidence: number) => ({
 });
 
 describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Chromium', () => {
-  let server: RunningServer;
-  let browser: Browser;
+  const served = usePageServer();
   /** Content-Security-Policy violations reported by any page of the run: the page must need none. */
   const cspViolations: string[] = [];
 
@@ -78,7 +73,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     mode: 'char' | 'word' | 'lines' = 'char',
     opts: { width?: number; height?: number; hasTouch?: boolean; deviceScaleFactor?: number } = {},
   ): Promise<Page> {
-    const context = await browser.newContext({
+    const context = await served.browser.newContext({
       viewport: { width: opts.width ?? 800, height: opts.height ?? 900 },
       hasTouch: opts.hasTouch ?? false,
       deviceScaleFactor: opts.deviceScaleFactor ?? 1,
@@ -87,29 +82,8 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     page.on('console', (m) => {
       if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
     });
-    await page.goto(`${server.url}/`);
-    await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
-    if (mode !== 'char') {
-      await page.locator(`input[name="mode"][value="${mode}"]`).check();
-      await waitFor(page, "/reader /.test(document.getElementById('line-title').textContent)");
-    }
-    return page;
+    return openDrawingPage(page, served.server.url, mode);
   }
-
-  beforeAll(async () => {
-    server = await startServer({
-      model: RECOGNITION_MODEL,
-      reader: TRAINED_READER,
-      port: 0,
-      intraOpThreads: 1,
-      logger: pino({ level: 'silent' }),
-    });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.shutdown();
-  });
 
   it('word mode sends no read while the pen is down: one asked for then waits for the pen to lift', async () => {
     const page = await open('word');
@@ -192,7 +166,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
   });
 
   it('character mode: no answer in 10 s says so, and the next stroke asks again', async () => {
-    const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+    const context = await served.browser.newContext({ viewport: { width: 800, height: 900 } });
     const page = await context.newPage();
     // The page's timers on a clock that moves only when the test moves it: a real 10 s wait is not needed, and a
     // clock left running would count a loaded machine's slow strokes into the 10 s (CI once saw the timeout at 9 s).
@@ -202,7 +176,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.route('**/v1/predict**', () => {
       requests++;
     });
-    await page.goto(`${server.url}/`);
+    await page.goto(`${served.server.url}/`);
     const pad = (await page.locator('#pad').boundingBox())!;
     await strokes(page, pad, STROKES['7']!);
     await waitFor(page, "document.getElementById('status').textContent === 'Recognising…'");
@@ -486,11 +460,11 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
   });
 
   it('says the server cannot be reached while /v1/model fails, and tries again', async () => {
-    const context = await browser.newContext({ viewport: { width: 800, height: 900 } });
+    const context = await served.browser.newContext({ viewport: { width: 800, height: 900 } });
     const page = await context.newPage();
     let tries = 0;
     await page.route('**/v1/model', (r) => (++tries === 1 ? r.abort('connectionrefused') : r.continue()));
-    await page.goto(`${server.url}/`);
+    await page.goto(`${served.server.url}/`);
     await waitFor(page, "/could not be reached/.test(document.getElementById('model-line').textContent)");
     await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)", {
       timeout: 8000,
@@ -731,7 +705,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
 
   it('runs under its Content-Security-Policy with nothing blocked', async () => {
     const page = await open('char');
-    const res = await page.goto(`${server.url}/`);
+    const res = await page.goto(`${served.server.url}/`);
     expect(res?.headers()['content-security-policy']).toMatch(/default-src 'self'/);
     await waitFor(page, "/Model:/.test(document.getElementById('model-line').textContent)");
     await strokes(page, (await page.locator('#pad').boundingBox())!, STROKES['7']!);
