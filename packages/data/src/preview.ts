@@ -1,6 +1,6 @@
-import { createRng, isCaseSensitive } from '@hcr/core';
+import { createRng, HcrError, isCaseSensitive } from '@hcr/core';
 import { createCanvas } from '@napi-rs/canvas';
-import type { SplitName } from './manifest.js';
+import { SPLITS, type SplitName } from './manifest.js';
 import type { Dataset } from './reader.js';
 
 export interface PreviewOptions {
@@ -18,6 +18,11 @@ export interface PreviewOptions {
 export async function renderPreview(dataset: Dataset, opts: PreviewOptions = {}): Promise<Buffer> {
   const { split = 'train', perClass = 10, seed = 1, zoom = 2 } = opts;
   const data = await dataset.loadSplit(split);
+  // as the line preview: an empty split (extra with `"extra": []`) drew a sheet of class names and no image
+  if (data.count === 0)
+    throw new HcrError('DATA_SPLIT_EMPTY', `The ${split} split of ${dataset.dir} holds no image.`, {
+      hint: `Preview another split (${SPLITS.filter((s) => s !== split && dataset.manifest.counts[s]?.total).join(', ')}).`,
+    });
   const classes = dataset.manifest.classNames;
   const [h, w] = data.imageShape;
   const rng = createRng(seed);

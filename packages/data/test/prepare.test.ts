@@ -21,6 +21,7 @@ import {
   openDataset,
   prepareShards,
   processingFingerprint,
+  renderPreview,
   sha256,
   verifyDataset,
 } from '@hcr/data';
@@ -366,6 +367,15 @@ prepareShards(${JSON.stringify(options)}).then(
     }
     expect((await verifyDataset(out)).ok).toBe(true);
   }, 60_000);
+
+  it('previewing an empty split is DATA_SPLIT_EMPTY naming the others, not a sheet of class names alone', async () => {
+    await prepare({ config: { extra: [] } });
+    const err = await renderPreview(await openDataset(out), { split: 'extra' }).catch((e) => e);
+    expect(err.code).toBe('DATA_SPLIT_EMPTY');
+    expect(err.message).toContain('Preview another split (train, val, test).');
+    const png = await renderPreview(await openDataset(out), { split: 'test', perClass: 1 });
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+  });
 
   it('reports an unwritable output directory', async () => {
     if (process.getuid?.() === 0) {
