@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { HcrError } from '@hcr/core';
 
 /** One file of a dataset as distributed, with the sums that verify it. */
 export interface LockedFile {
@@ -50,17 +51,42 @@ export function datasetLock(env: NodeJS.ProcessEnv = process.env): DatasetLock {
   const path = datasetLockPath(env);
   let lock = cache.get(path);
   if (!lock) {
-    lock = JSON.parse(readFileSync(path, 'utf8')) as DatasetLock;
+    lock = readLock(path, Boolean(env.HCR_DATASET_LOCK));
     cache.set(path, lock);
   }
   return lock;
+}
+
+/**
+ * A lock file read and checked for its `datasets`: a missing, non-JSON or empty HCR_DATASET_LOCK was a bare ENOENT,
+ * a JSON parser's message or "Cannot read properties of undefined", none naming the variable.
+ */
+function readLock(path: string, fromEnv: boolean): DatasetLock {
+  const what = fromEnv ? `HCR_DATASET_LOCK names ${path}, which` : `The dataset lock ${path}`;
+  const hint = fromEnv
+    ? 'Point HCR_DATASET_LOCK at a lock of the format of datasets.lock.json ({ "formatVersion": 1, "datasets": { "<name>": { "files": { ... } } } }), or unset it to use the one hcr ships.'
+    : 'The lock hcr ships is damaged: reinstall @hcr/data (or restore packages/data/datasets.lock.json).';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const why =
+      e instanceof SyntaxError
+        ? `is not valid JSON (${e.message})`
+        : `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+    throw new HcrError('DATASET_LOCK', `${what} ${why}.`, { hint });
+  }
+  const datasets = (parsed as { datasets?: unknown } | null)?.datasets;
+  if (!datasets || typeof datasets !== 'object' || Array.isArray(datasets))
+    throw new HcrError('DATASET_LOCK', `${what} has no "datasets" object.`, { hint });
+  return parsed as DatasetLock;
 }
 
 export function lockedDataset(name: string): LockedDataset {
   const d = datasetLock().datasets[name];
   if (!d)
     throw new RangeError(
-      `dataset '${name}' is not in datasets.lock.json (known: ${Object.keys(datasetLock().datasets).join(', ')})`,
+      `dataset '${name}' is not in ${process.env.HCR_DATASET_LOCK ? `the lock HCR_DATASET_LOCK names (${datasetLockPath()})` : 'datasets.lock.json'} (known: ${Object.keys(datasetLock().datasets).join(', ') || 'none'})`,
     );
   return d;
 }
