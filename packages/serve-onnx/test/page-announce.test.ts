@@ -1,5 +1,6 @@
 import { type Page, skipWithoutChromium } from '@hcr/test-browser';
 import { describe, expect, it } from 'vitest';
+import { drawIn } from './support/pad.js';
 import { openDrawingPage, type PageMode, usePageServer } from './support/page-server.js';
 import { STROKES } from './support/synth.js';
 import { waitFor } from './support/wait.js';
@@ -9,7 +10,6 @@ import { waitFor } from './support/wait.js';
  * nothing of what is under way ("Recognising…"), watched as the live regions change (a MutationObserver on the
  * page: each batch of changes to a live region that leaves it with text is one announcement).
  */
-type Pt = [number, number];
 type Said = { id: string; live: string; text: string };
 
 /** Starts recording what the page's live regions say (page-side code as a string: no DOM types here). */
@@ -48,21 +48,6 @@ const LISTEN = `(() => {
 const said = (page: Page) => page.evaluate('window.__said') as Promise<Said[]>;
 const listen = (page: Page) => page.evaluate(LISTEN);
 
-/** Strokes in the unit square of `box` with the mouse. */
-async function strokes(page: Page, selector: string, lines: Pt[][], frame = { x: 0, y: 0, w: 1, h: 1 }) {
-  const box = (await page.locator(selector).boundingBox())!;
-  const at = ([x, y]: Pt): Pt => [
-    box.x + (frame.x + x * frame.w) * box.width,
-    box.y + (frame.y + y * frame.h) * box.height,
-  ];
-  for (const s of lines) {
-    await page.mouse.move(...at(s[0]!));
-    await page.mouse.down();
-    for (const p of s.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
-    await page.mouse.up();
-  }
-}
-
 /** The character pad has answered its drawing and asks nothing more. */
 const charSettled = (page: Page) =>
   waitFor(
@@ -87,13 +72,13 @@ describe.skipIf(skipWithoutChromium())(
     it('character mode: a drawing is answered once, politely, with what the status line shows; nothing while the pen moves', async () => {
       const page = await open('char');
       // The pad asks while the pen moves: answers come back before it lifts.
-      await strokes(page, '#pad', STROKES['7']!, { x: 0.2, y: 0.15, w: 0.6, h: 0.7 });
+      await drawIn(page, '#pad', STROKES['7']!, { x: 0.2, y: 0.15, w: 0.6, h: 0.7 });
       await charSettled(page);
       const status = await page.locator('#status').textContent();
       expect(status).toMatch(/^Best guess: /);
       expect(await said(page)).toEqual([{ id: expect.any(String), live: 'polite', text: status }]);
       // A second stroke is a second reading: said once more.
-      await strokes(page, '#pad', [
+      await drawIn(page, '#pad', [
         [
           [0.35, 0.5],
           [0.65, 0.5],
@@ -123,7 +108,7 @@ describe.skipIf(skipWithoutChromium())(
           }),
         }),
       );
-      await strokes(page, '#pad', STROKES['7']!, { x: 0.2, y: 0.15, w: 0.6, h: 0.7 });
+      await drawIn(page, '#pad', STROKES['7']!, { x: 0.2, y: 0.15, w: 0.6, h: 0.7 });
       await charSettled(page);
       await expect(page.locator('#status').getAttribute('data-error')).resolves.toBe('INTERNAL');
       expect(await said(page)).toEqual([
@@ -134,7 +119,7 @@ describe.skipIf(skipWithoutChromium())(
 
     it('word mode: a reading is said once, with what was left out in the same words, and the text not again', async () => {
       const page = await open('word');
-      await strokes(page, '#line-pad', STROKES.L!, { x: 0.06, y: 0.25, w: 0.085, h: 0.5 });
+      await drawIn(page, '#line-pad', STROKES.L!, { x: 0.06, y: 0.25, w: 0.085, h: 0.5 });
       await lineSettled(page);
       const status = await page.locator('#line-status').textContent();
       expect(status).toMatch(/^(Read:|Unsure|No writing read)/);
@@ -156,7 +141,7 @@ describe.skipIf(skipWithoutChromium())(
         }),
       );
       await page.locator('#line-clear').click();
-      await strokes(page, '#line-pad', STROKES.L!, { x: 0.06, y: 0.02, w: 0.085, h: 0.25 });
+      await drawIn(page, '#line-pad', STROKES.L!, { x: 0.06, y: 0.02, w: 0.085, h: 0.25 });
       await lineSettled(page);
       const leftOut = await page.locator('#line-status').textContent();
       expect(leftOut).toMatch(/^Read: "1740".*Only the boxed line was read/);
@@ -189,10 +174,10 @@ describe.skipIf(skipWithoutChromium())(
       await page.route('**/v1/read**', (r) => {
         held.push(r);
       });
-      await strokes(page, '#line-pad', STROKES.L!, { x: 0.06, y: 0.25, w: 0.085, h: 0.5 });
+      await drawIn(page, '#line-pad', STROKES.L!, { x: 0.06, y: 0.25, w: 0.085, h: 0.5 });
       await expect.poll(() => held.length, { timeout: 20_000 }).toBe(1);
       // A second stroke while the first read is out: that read's answer is stale, and the next stroke asks again.
-      await strokes(page, '#line-pad', STROKES['1']!, { x: 0.2, y: 0.25, w: 0.085, h: 0.5 });
+      await drawIn(page, '#line-pad', STROKES['1']!, { x: 0.2, y: 0.25, w: 0.085, h: 0.5 });
       await held[0]!.abort('connectionrefused');
       await waitFor(
         page,
@@ -211,9 +196,9 @@ describe.skipIf(skipWithoutChromium())(
 
     it('lines mode: two lines read are said once', async () => {
       const page = await open('lines');
-      await strokes(page, '#line-pad', STROKES.L!, { x: 0.06, y: 0.1, w: 0.06, h: 0.25 });
+      await drawIn(page, '#line-pad', STROKES.L!, { x: 0.06, y: 0.1, w: 0.06, h: 0.25 });
       await lineSettled(page);
-      await strokes(page, '#line-pad', STROKES['7']!, { x: 0.06, y: 0.6, w: 0.06, h: 0.25 });
+      await drawIn(page, '#line-pad', STROKES['7']!, { x: 0.06, y: 0.6, w: 0.06, h: 0.25 });
       await lineSettled(page);
       const status = await page.locator('#line-status').textContent();
       const all = await said(page);

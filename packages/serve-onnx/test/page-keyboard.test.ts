@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Page, skipWithoutChromium } from '@hcr/test-browser';
 import { describe, expect, it } from 'vitest';
+import { drawIn, type Pt } from './support/pad.js';
 import { openDrawingPage, usePageServer } from './support/page-server.js';
 import { STROKES } from './support/synth.js';
 import { waitFor } from './support/wait.js';
@@ -9,22 +10,10 @@ import { waitFor } from './support/wait.js';
 /** The drawing page used from the keyboard, and read by a screen reader: where the focus goes, what is found. */
 /** A scanned line of printed digits (lineScan('7140')). */
 const LINE_PHOTO = fileURLToPath(new URL('./support/line-7140.png', import.meta.url));
-type Pt = [number, number];
 
-/** Strokes on the line pad, in the unit square of `frame` (a share of the pad). */
-async function write(page: Page, lines: Pt[][], frame = { x: 0.06, y: 0.25, w: 0.085, h: 0.5 }) {
-  const box = (await page.locator('#line-pad').boundingBox())!;
-  const at = ([x, y]: Pt): Pt => [
-    box.x + (frame.x + x * frame.w) * box.width,
-    box.y + (frame.y + y * frame.h) * box.height,
-  ];
-  for (const s of lines) {
-    await page.mouse.move(...at(s[0]!));
-    await page.mouse.down();
-    for (const p of s.slice(1)) await page.mouse.move(...at(p), { steps: 8 });
-    await page.mouse.up();
-  }
-}
+/** Strokes on the line pad, in the unit square of the pad's first letter cell. */
+const write = (page: Page, lines: Pt[][]) =>
+  drawIn(page, '#line-pad', lines, { x: 0.06, y: 0.25, w: 0.085, h: 0.5 });
 const focused = (page: Page) => page.evaluate('document.activeElement.id || document.activeElement.tagName');
 
 describe.skipIf(skipWithoutChromium())('drawing page from the keyboard in headless Chromium', () => {

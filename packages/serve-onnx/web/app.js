@@ -65,7 +65,8 @@ function showStatus(text, error) {
 function answer(text, error) {
   showStatus(text, error);
   unsaid = { text, error: Boolean(error) };
-  if (!drawing) sayAnswer();
+  // The pad changed since this was asked: the request for the drawing as it is now follows, and is the one said.
+  if (!drawing && !dirty) sayAnswer();
 }
 function sayAnswer() {
   if (!unsaid) return;
@@ -156,6 +157,8 @@ function predictSoon() {
         // A server that did not answer is not asked again at once (its problem stays on show): the next stroke asks.
         unheard = !answered;
         if (answered) predictSoon();
+        // Nothing more asked for a pen that is up (a newer request clears what is unsaid): say what is on show.
+        if (!drawing && !inFlight) sayAnswer();
       });
   });
 }
