@@ -41,7 +41,7 @@ export function registerLinesImport(lines: Command): void {
     .option('--out <dir>', `output directory (default ${IMPORTED_LINES_DIR}/<folder name>)`)
     .option(
       '--labels <n>',
-      'label the texts in 36 (case merged, the default) | 47 | 62 classes: the reader’s',
+      'label the texts in 36 (case merged, the default) | 47 | 62 classes: those of the reader the lines will train',
     )
     .option('--kind <kind>', `the kind of field: ${LINE_KINDS.join(' | ')}`, 'mixed')
     .option('--val <share>', 'share of the lines held out to pick the best epoch', '0.1')
