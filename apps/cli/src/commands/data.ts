@@ -56,7 +56,10 @@ export function registerData(program: Command): void {
     .description(
       'read the raw MNIST/EMNIST files, verify their sha256, normalise, and write shards + manifest',
     )
-    .option('--data-dir <dir>', 'folder with the raw files, searched first (then HCR_DATA_DIR, then ~/.cache/hcr/raw)')
+    .option(
+      '--data-dir <dir>',
+      'folder with the raw files, searched first (then HCR_DATA_DIR, then ~/.cache/hcr/raw)',
+    )
     .option(
       '--config <file>',
       'data config JSON (labels, letters, normalise, valFraction, seed, extra, shardSize)',
@@ -179,7 +182,10 @@ function registerLines(data: Command): void {
   lines
     .command('prepare')
     .description('render the synthetic lines (seeded, deterministic) and write line shards + manifest')
-    .option('--data-dir <dir>', 'folder with the raw files, searched first (then HCR_DATA_DIR, then ~/.cache/hcr/raw)')
+    .option(
+      '--data-dir <dir>',
+      'folder with the raw files, searched first (then HCR_DATA_DIR, then ~/.cache/hcr/raw)',
+    )
     .option(
       '--config <file>',
       'line config JSON (seed, counts, kindWeights, clutter, ...; see configs/lines.json)',
