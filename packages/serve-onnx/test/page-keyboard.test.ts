@@ -72,6 +72,13 @@ describe.skipIf(skipWithoutChromium())('drawing page from the keyboard in headle
     await expect(page.locator('#announce').textContent()).resolves.toBe(status);
     // No boxes over the empty canvas: the photo's are in its own pixels.
     await expect(page.locator('#line-boxes').getAttribute('data-boxes')).resolves.toBe('0');
+    // The photo read is shown above its reading, decoded by the browser.
+    await expect(page.locator('#line-photo').isVisible()).resolves.toBe(true);
+    await expect
+      .poll(() =>
+        page.$eval('#line-photo', (img) => (img as unknown as { naturalWidth: number }).naturalWidth),
+      )
+      .toBeGreaterThan(0);
     await page.locator('#line-classes').selectOption('digits');
     // read again (the status says 'Reading the photo…' until the answer)
     await expect.poll(() => sent.length, { timeout: 20_000 }).toBe(2);
@@ -84,6 +91,7 @@ describe.skipIf(skipWithoutChromium())('drawing page from the keyboard in headle
     await waitFor(page, settled);
     expect(sent).toHaveLength(3);
     expect(sent[2]!.body.equals(photo)).toBe(false);
+    await expect(page.locator('#line-photo').isVisible()).resolves.toBe(false); // the canvas is read now
     await page.close();
   });
 

@@ -39,6 +39,8 @@ let lineBusy = false;
 let lineHasInk = false;
 // An uploaded photo (a File) read instead of the canvas, until the canvas is written on or cleared.
 let linePhoto = null;
+// The uploaded photo, shown above its reading (as the character mode shows its upload).
+const linePhotoShown = document.getElementById('line-photo');
 let lastPoint = null;
 // What is written, stroke by stroke ({ width, points }), so Undo can draw it again without the last one.
 let strokes = [];
@@ -120,6 +122,20 @@ function showTitle() {
 }
 
 /** Wipes the canvas and its reading; `said` (a person cleared it) says so to a screen reader. */
+/** The photo read instead of the canvas (`file`), shown above its reading; null takes it (and its shown copy) away. */
+function setLinePhoto(file) {
+  linePhoto = file;
+  if (linePhotoShown.src) URL.revokeObjectURL(linePhotoShown.src);
+  linePhotoShown.removeAttribute('src');
+  linePhotoShown.hidden = !file;
+  if (!file) return;
+  // Browsers show no TIFF or PDF: then only the line the reader saw is shown.
+  linePhotoShown.onerror = () => {
+    linePhotoShown.hidden = true;
+  };
+  linePhotoShown.src = URL.createObjectURL(file);
+}
+
 function clearLine(said = false) {
   // The read in flight (if any) answers a canvas that is gone.
   readSeq++;
@@ -128,7 +144,7 @@ function clearLine(said = false) {
   lineDirty = false;
   lineInk.clear();
   lineHasInk = false;
-  linePhoto = null;
+  setLinePhoto(null);
   strokes = [];
   // Undo pressed from the keyboard took back the last stroke: the button goes off under the focus, which would
   // fall to the page's start (a screen reader says nothing, the next Tab starts over); it goes to the pad.
@@ -207,7 +223,7 @@ linePad.addEventListener('pointerdown', (e) => {
   linePad.setPointerCapture(e.pointerId);
   // Writing after an upload: the canvas is read again, not the photo (whose reading goes).
   if (linePhoto) {
-    linePhoto = null;
+    setLinePhoto(null);
     clearReading();
   }
   drawBoxes([]); // the boxes are the last reading's: new writing makes them stale
@@ -269,7 +285,7 @@ lineUpload.addEventListener('change', () => {
   if (!file) return;
   lineUpload.value = '';
   clearLine();
-  linePhoto = file;
+  setLinePhoto(file);
   lineDirty = true;
   readSoon();
 });
@@ -453,7 +469,7 @@ function showReading(r) {
       : empty
         ? `No writing read: the reader found marks but no characters in them (in ${r.timing.totalMs} ms). Write them bigger or more clearly.`
         : unsure
-          ? `Unsure: ${what}${text} is below the ${UNSURE_BELOW * 100}% a sure reading needs (in ${r.timing.totalMs} ms). Write it again more clearly, or set the characters allowed or a pattern.`
+          ? `Unsure: ${what}${text} is below the ${UNSURE_BELOW * 100}% a sure reading needs (in ${r.timing.totalMs} ms). ${linePhoto ? 'Set the characters allowed or a pattern, or upload a sharper photo.' : 'Write it again more clearly, or set the characters allowed or a pattern.'}`
           : `Read: ${what}${text} in ${r.timing.totalMs} ms`;
   const leftOut = !lineDirty && !linePhoto && !r.lines && !empty && r.box && writingLeftOut(r.box);
   if (leftOut) lineStatus.dataset.leftOut = 'true';
