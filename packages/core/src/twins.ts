@@ -90,6 +90,26 @@ function twinTargets(classNames: readonly string[], allowed: ReadonlySet<number>
 }
 
 /**
+ * twinTargets per class list and allowed set, worked out once: serving folds every image it ranks under a filter
+ * and eval every test letter, with the same few (class list, filter) pairs.
+ */
+const targetsByClasses = new WeakMap<readonly string[], Map<string, number[][]>>();
+function targetsFor(classNames: readonly string[], allowed: readonly number[]): number[][] {
+  let byAllowed = targetsByClasses.get(classNames);
+  if (!byAllowed) {
+    byAllowed = new Map();
+    targetsByClasses.set(classNames, byAllowed);
+  }
+  const key = allowed.join(',');
+  let targets = byAllowed.get(key);
+  if (!targets) {
+    targets = twinTargets(classNames, new Set(allowed));
+    byAllowed.set(key, targets);
+  }
+  return targets;
+}
+
+/**
  * Probabilities of the allowed classes, with each forbidden twin's mass moved to its allowed twins (split
  * in proportion to their own probabilities when there are several) and nothing renormalised: what a
  * character model answers under a `classes` filter (serving ranks these; eval reports their argmax).
@@ -99,10 +119,9 @@ export function foldedProbabilities(
   classNames: readonly string[],
   allowed: readonly number[],
 ): Float64Array {
-  const set = new Set(allowed);
   const out = new Float64Array(classNames.length);
   for (const c of allowed) out[c] = probs[c]!;
-  twinTargets(classNames, set).forEach((targets, c) => {
+  targetsFor(classNames, allowed).forEach((targets, c) => {
     if (targets.length === 0) return;
     const own = targets.reduce((s, j) => s + probs[j]!, 0);
     for (const j of targets) out[j]! += probs[c]! * (own > 0 ? probs[j]! / own : 1 / targets.length);
