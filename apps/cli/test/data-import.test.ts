@@ -51,6 +51,7 @@ describe('hcr data lines import', () => {
     expect(j.counts.train.perKind.name).toBe(j.counts.train.lines);
     const text = await hcr('data', 'lines', 'info', '--dir', out);
     expect(text.out).toContain('imported from my-fields');
+    expect(text.out).toMatch(/train +\d+ lines, \d+ characters, mean width \d+ px; name \d+\n/);
     expect((await hcr('data', 'lines', 'verify', '--dir', out)).code).toBe(0);
     // the same folder imported again gives the same dataset
     // a case-sensitive import: its replay is the 62-class lines
@@ -106,6 +107,9 @@ describe('hcr data lines import', () => {
     );
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ rows: 24, skipped: {} });
+    // --test 0: the empty split's row ends with its width, no dangling '; '
+    const info = await hcr('data', 'lines', 'info', '--dir', join(dir, 'abs-lines'));
+    expect(info.out).toMatch(/\n {2}test +0 lines, 0 characters, mean width 0 px\n/);
   });
 
   it('names the fix for a folder without labels.tsv and for bad shares or kinds', async () => {

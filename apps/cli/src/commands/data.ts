@@ -409,8 +409,9 @@ function printLineSummary(info: LineDatasetInfo, print: (line: string) => void):
     const kinds = LINE_KINDS.filter((kind) => c.perKind[kind])
       .map((kind) => `${kind} ${c.perKind[kind]}`)
       .join(', ');
+    // an empty split (an import with --test 0) has no kinds to list
     print(
-      `  ${split.padEnd(5)} ${String(c.lines).padStart(6)} lines, ${c.characters} characters, mean width ${(c.columns / Math.max(1, c.lines)).toFixed(0)} px; ${kinds}`,
+      `  ${split.padEnd(5)} ${String(c.lines).padStart(6)} lines, ${c.characters} characters, mean width ${(c.columns / Math.max(1, c.lines)).toFixed(0)} px${kinds ? `; ${kinds}` : ''}`,
     );
   }
   print(
