@@ -25,4 +25,18 @@ describe('line texts look like the real fields they stand for', () => {
     expect(spaced).toBeLessThan(0.18);
     expect(spaced).toBeGreaterThan(0.02); // "first last" and particles still occur
   });
+
+  it("meets a config's minLength for kinds whose texts run shorter (dates), within maxLength", () => {
+    const source = createTextSource();
+    const rng = createRng(1, 1);
+    for (const [kind, min, max] of [
+      ['date', 18, 18],
+      ['number', 14, 20],
+      ['amount', 12, 20],
+    ] as const) {
+      const lengths = Array.from({ length: 200 }, () => source.generate(kind, rng, min, max).length);
+      expect(Math.min(...lengths), kind).toBeGreaterThanOrEqual(min);
+      expect(Math.max(...lengths), kind).toBeLessThanOrEqual(max);
+    }
+  });
 });

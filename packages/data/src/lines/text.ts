@@ -179,10 +179,22 @@ export function createTextSource(alphabet: LineAlphabet = LINE_ALPHABET_36): Tex
 
   return {
     generate(kind, rng, minLength, maxLength) {
+      const draw = () => generators[kind](rng).replace(/\s+/g, ' ').trim();
       for (let attempt = 0; ; attempt++) {
-        let s = generators[kind](rng).replace(/\s+/g, ' ').trim();
-        if (attempt >= 20) s = s.slice(0, maxLength).trim() || '0';
-        const fits = s.length <= maxLength && (s.length >= minLength || attempt >= 20);
+        let s = draw();
+        if (attempt >= 20) {
+          // this kind's texts run shorter than minLength (dates with a minLength of 18): a field holding several
+          // values, space-separated, as a form's "dates" or "references" line would; a value that fits whole is
+          // preferred, and what is still too long is cut at maxLength
+          while (s.length < minLength) {
+            let next = draw();
+            for (let t = 0; t < 10 && s.length + 1 + next.length > maxLength; t++) next = draw();
+            s = `${s} ${next}`;
+          }
+          s = s.slice(0, maxLength).trim() || '0';
+        }
+        // after 40 draws a text that trimmed under minLength (a cut at a space) is taken as it is
+        const fits = s.length <= maxLength && (s.length >= minLength || attempt >= 40);
         if (s.length >= 1 && fits && isLineText(s, alphabet)) return s;
       }
     },
