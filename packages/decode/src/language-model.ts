@@ -1,6 +1,6 @@
 import { canonicalLineText, foldAccents, HcrError, type LineAlphabet } from '@hcr/core';
 import { checkAlphabet } from './frames.js';
-import { checkWordList } from './lexicon.js';
+import { caseVariants, checkWordList } from './lexicon.js';
 import { shown } from './options.js';
 
 /**
@@ -94,15 +94,20 @@ export function createCharLanguageModel(
       if (k !== undefined && separators.has(k)) after.set(k, (after.get(k) ?? 0) + 1);
     }
     after.set(0, (after.get(0) ?? 0) + 1);
-    for (const word of text.split(/[ \-']/)) {
-      if (word === '' || seen.has(word)) continue;
-      const labels = [...word].map((ch) => code.get(ch) ?? -1);
-      if (labels.includes(-1)) continue;
-      seen.add(word);
-      events(labels, (history, event) => {
-        counts.set(event, (counts.get(event) ?? 0) + 1);
-        contexts.set(history, (contexts.get(history) ?? 0) + 1);
-      });
+    for (const listed of text.split(/[ \-']/)) {
+      if (listed === '') continue;
+      // with case, each word also in capitals and title-cased, as createLexicon keeps it: a list in capitals
+      // made a title-cased read (Thomas) improbable, every lower-case letter unseen
+      for (const word of alphabet.caseMerged ? [listed] : caseVariants(listed, alphabet)) {
+        if (seen.has(word)) continue;
+        const labels = [...word].map((ch) => code.get(ch) ?? -1);
+        if (labels.includes(-1)) continue;
+        seen.add(word);
+        events(labels, (history, event) => {
+          counts.set(event, (counts.get(event) ?? 0) + 1);
+          contexts.set(history, (contexts.get(history) ?? 0) + 1);
+        });
+      }
     }
   }
   if (seen.size === 0)

@@ -194,7 +194,7 @@ export function createLexicon(words: Iterable<string>, alphabet: LineAlphabet): 
  * A word as listed, with each hyphen-separated part capitalised, in capitals and with each part title-cased
  * (capital then lower case), canonical for the alphabet (one form when case is merged).
  */
-function caseVariants(word: string, alphabet: LineAlphabet): Set<string> {
+export function caseVariants(word: string, alphabet: LineAlphabet): Set<string> {
   const parts = (f: (part: string) => string) => word.split('-').map(f).join('-');
   const capitalised = parts((w) => w.charAt(0).toUpperCase() + w.slice(1));
   const titled = parts((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase());

@@ -1,4 +1,4 @@
-import { HcrError, LINE_ALPHABET_36 } from '@hcr/core';
+import { HcrError, LABEL_SPACE_62, LINE_ALPHABET_36, lineAlphabet } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
 import { createCharLanguageModel, decodeCtc } from '../src/index.js';
 import { matrix, tinyAlphabet } from './helpers.js';
@@ -96,6 +96,18 @@ describe('character language model', () => {
       expect(err).toMatchObject({ code: 'DECODE_OPTION_INVALID', problem: expect.stringMatching(problem) });
     }
     expect(Number.isFinite(createCharLanguageModel(names, A, { smoothing: 1e6 }).logProb([11]))).toBe(true);
+  });
+
+  it('on a case-sensitive alphabet, scores a listed word in capitals and title-cased alike', () => {
+    const A62 = lineAlphabet(LABEL_SPACE_62);
+    const enc62 = (text: string) => [...text].map((ch) => A62.symbols.indexOf(ch));
+    const cased = createCharLanguageModel(names, A62); // listed in capitals, as name lists often are
+    // close, not equal: each form shares its contexts with other words differently
+    expect(Math.abs(cased.logProb(enc62('Thomas')) - cased.logProb(enc62('THOMAS')))).toBeLessThan(0.5);
+    expect(cased.logProb(enc62('Thomas'))).toBeGreaterThan(cased.logProb(enc62('Thohas')) + 2);
+    expect(cased.logProb(enc62('tHOMAS'))).toBeLessThan(cased.logProb(enc62('Thomas')) - 4); // not a listed form
+    // a case-merged alphabet is unchanged: one form per word
+    expect(createCharLanguageModel(names, A).words).toBe(names.length);
   });
 });
 
