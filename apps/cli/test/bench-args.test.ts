@@ -1,0 +1,138 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { benchmarks, benchUsage, checkBenchArgs } from '../src/commands/bench.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const run = promisify(execFile);
+
+/** `hcr bench <args>` from the sources, as `pnpm bench` runs it; never gets as far as a benchmark here. */
+async function bench(...args: string[]) {
+  return run(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'bench', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  ).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+}
+
+const refused = (name: string, args: string[]) => {
+  try {
+    checkBenchArgs(name, args);
+  } catch (e) {
+    return (e as { code: string; message: string }).code === 'BAD_OPTION' ? (e as Error).message : 'other';
+  }
+  return undefined;
+};
+
+describe('hcr bench arguments', () => {
+  it('<name> --help prints that benchmark’s flags and runs nothing', async () => {
+    const r = await bench('serve', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: pnpm bench serve .*\[--duration n\].*\[--body png\|json\]/);
+    expect(r.stdout).toContain('packages/serve-onnx/bench/serve.ts');
+    const h = await bench('read', '-h');
+    expect(h.stdout).toMatch(/^Usage: pnpm bench read .*\[--trials n\]/);
+  });
+
+  it('bench --help is still the command’s help; listing the benchmarks names each in a column', async () => {
+    const r = await bench('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: hcr bench \[options\] \[name\] \[args\.\.\.\]/);
+    const list = await bench();
+    const lines = list.stdout.split('\n').filter((l) => /^\S+ {2,}\S/.test(l));
+    expect(lines.map((l) => l.split(/ {2,}/)[0])).toEqual(Object.keys(benchmarks));
+    expect(
+      new Set(lines.map((l) => l.search(/ {2}\S/) + l.slice(l.search(/ {2}\S/)).search(/\S/))).size,
+    ).toBe(1);
+  });
+
+  it('a misspelt flag is refused, exit 1, naming the flags the benchmark takes (it ran at the defaults)', async () => {
+    const r = await bench('serve', '--durration', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error pnpm bench serve: unknown flag '--durration'\. Usage: pnpm bench serve .*--duration n/,
+    );
+  });
+
+  it('refuses unknown flags, missing values, non-numbers, other words, --flag=value and stray arguments', () => {
+    expect(refused('serve', ['--durration', '1'])).toMatch(/unknown flag '--durration'/);
+    expect(refused('serve', ['--duration'])).toMatch(/--duration takes a value/);
+    expect(refused('serve', ['--duration', '--json'])).toMatch(/--duration takes a value/);
+    expect(refused('serve', ['--duration', 'abc'])).toMatch(/--duration takes a number, got 'abc'/);
+    expect(refused('serve', ['--body', 'xml'])).toMatch(/--body takes png or json, got 'xml'/);
+    expect(refused('serve', ['--duration=5'])).toMatch(/write '--duration 5'/);
+    expect(refused('shard-profile', ['--compare', 'filter'])).toMatch(/identity-conv or filter-patches/);
+    expect(refused('data', ['--passes', '1'])).toMatch(/unknown flag '--passes'/);
+    expect(refused('image', ['5'])).toMatch(/unexpected argument '5'/);
+    expect(refused('cli', ['3', '4'])).toMatch(/unexpected argument '4'/);
+    expect(refused('eval', ['runn=pipeline'])).toMatch(/unknown argument 'runn='/);
+    expect(refused('eval', ['--run', 'pipeline'])).toMatch(/unknown flag '--run'/);
+  });
+
+  it('takes what the benchmarks read', () => {
+    expect(
+      refused('serve', ['--model', 'hcrnet', '--duration', '1', '--soak', '0', '--no-pin', '--json']),
+    ).toBe(undefined);
+    expect(refused('text-lines', ['--tilt', '-5', '--notes', '3', '--columns'])).toBe(undefined);
+    expect(refused('eval', ['run=pipeline', 'runtimes=onnx'])).toBe(undefined);
+    expect(refused('cli', ['3'])).toBe(undefined);
+    expect(refused('decode', ['50'])).toBe(undefined);
+    expect(refused('photo-accuracy', ['m.onnx', '--n', '20'])).toBe(undefined);
+    expect(benchUsage('beside')).toBe('pnpm bench beside [--seconds n] [--phase n]');
+  });
+
+  it("declares every flag its script reads, and reads every flag it declares (the scripts' own parsing)", () => {
+    // how the scripts read a flag: arg('x'), flag('--x'), num('--x'), numberFlag('--x'), argv.includes('--x') ...
+    const READ =
+      /(?:\b(?:arg|flag|num|numberFlag)\(|(?:argv|args)\.(?:includes|indexOf)\()'(?:--)?([a-z][a-z0-9-]*)'/g;
+    // beside.ts starts itself as two children with these; nobody types them
+    const CHILD_ONLY: Record<string, string[]> = { beside: ['child', 't0', 'out', 'runs'] };
+    for (const [name, b] of Object.entries(benchmarks)) {
+      let src = readFileSync(join(ROOT, b.script), 'utf8');
+      if (src.includes("from './shards.js'"))
+        src += readFileSync(join(ROOT, 'packages/train/bench/shards.ts'), 'utf8');
+      const read = new Set([...src.matchAll(READ)].map((m) => m[1]!));
+      if (name === 'eval') for (const m of src.matchAll(/opts\.(\w+)/g)) read.add(m[1]!);
+      for (const f of CHILD_ONLY[name] ?? []) read.delete(f);
+      const declared = Object.keys(b.flags).map((f) => f.replace(/^--|=$/g, ''));
+      expect({ name, flags: [...read].sort() }).toEqual({ name, flags: [...declared].sort() });
+    }
+  });
+
+  it('every `pnpm bench` command the READMEs and docs quote still parses', () => {
+    // quoted in prose without its value ("`pnpm bench drawn --write`, seed 11"): the command is `--write DIR`
+    const ABRIDGED = ['pnpm bench drawn --write'];
+    const files = execFileSync('git', ['ls-files', '*.md'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f && !f.startsWith('.changeset/'));
+    let checked = 0;
+    for (const file of files) {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      for (const span of text.matchAll(/`([^`]+)`/g)) {
+        for (const c of span[1]!.replace(/\s+/g, ' ').matchAll(/pnpm (?:hcr )?bench ([^;|&#]*)/g)) {
+          if (ABRIDGED.includes(c[0].trim())) continue;
+          // shell words: '...' quoted, <placeholders> one word, a name cut off by a comma in a list of commands
+          const words = [...c[1]!.replace(/<[^>]*>/g, 'X').matchAll(/'([^']*)'|(\S+)/g)].map(
+            (w) => w[1] ?? w[2]!,
+          );
+          const [name = '', ...args] = words;
+          if (!/^[a-z][a-z-]*,?$/.test(name ?? '') || args.some((a) => a.startsWith('['))) continue;
+          const known = benchmarks[name.replace(/,$/, '')] ? name.replace(/,$/, '') : undefined;
+          expect(known, `${file}: ${c[0]}`).toBeDefined();
+          if (name.endsWith(',')) continue;
+          expect(refused(name, args), `${file}: ${c[0]}`).toBe(undefined);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+});
