@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -23,5 +23,30 @@ describe('hcr bench', () => {
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toMatch(/^error Missing emnist-letters-repack file .* Fix: `hcr data download/);
     expect(failed?.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('documents: a reader that is not there is named before a minute of making inputs, no stack, nothing left in TMPDIR', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'hcr-bench-'));
+    const missing = join(tmp, 'no-reader.onnx');
+    const failed = await run(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        'apps/cli/src/bin.ts',
+        'bench',
+        'documents',
+        '--reader',
+        missing,
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp } },
+    ).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toBe(`No reader at ${missing}: run the pipeline or pass --reader.\n`);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('hcr-bench-documents-'))).toEqual([]);
   });
 });

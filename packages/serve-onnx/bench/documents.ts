@@ -14,7 +14,7 @@
  * holds those words (e.g. `--only PDF`). Prints the load average before and after.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { prepareLineImage } from '@hcr/image/decode';
@@ -41,8 +41,19 @@ const arg = (name: string) => {
 const reader = resolve(arg('--reader') ?? PIPELINE_READER);
 const runs = Number(arg('--runs') ?? 2);
 const only = arg('--only');
+// before the inputs are made (a minute of work): without a reader every `hcr read` would fail
+if (!existsSync(reader)) {
+  process.stderr.write(`No reader at ${reader}: run the pipeline or pass --reader.\n`);
+  process.exit(1);
+}
+if (!Number.isInteger(runs) || runs < 1) {
+  process.stderr.write('--runs takes a whole number >= 1 (e.g. --runs 1).\n');
+  process.exit(1);
+}
 const names = devSetItems('handwritten-names-dev');
 const dir = mkdtempSync(join(tmpdir(), 'hcr-bench-documents-'));
+// the inputs are the dev images again, several MB: gone however the bench ends (process.exit included)
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const load0 = loadavg()[0]!;
 
 /** A page of 12 names at 300 dpi (US letter), as a document scanner writes it; `searchable`: with its OCR text layer. */
@@ -89,6 +100,7 @@ async function sheetPhoto(i: number): Promise<Buffer> {
     .toBuffer();
 }
 
+process.stderr.write(`making the inputs in ${dir} from the dev names ...\n`);
 const pdf = join(dir, 'forms.pdf');
 writeFileSync(pdf, await formsPdf(10));
 const searchablePdf = join(dir, 'forms-searchable.pdf');
@@ -110,8 +122,10 @@ function hcrRead(args: string[]): number {
     { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const seconds = (performance.now() - t0) / 1000;
-  if (r.status !== 0 && !r.stdout)
-    throw new Error(`hcr read ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0 && !r.stdout) {
+    process.stderr.write(`hcr read ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    process.exit(1);
+  }
   return seconds;
 }
 
@@ -135,6 +149,8 @@ for (const [what, args] of [
 ] as const) {
   if (only && !what.includes(only)) continue;
   const times = Array.from({ length: runs }, () => hcrRead([...args, '--format', 'csv']));
+  // each input takes seconds: show each as it ends, the table comes at the end
+  process.stderr.write(`  ${what}: ${times.map((t) => `${t.toFixed(2)} s`).join(', ')}\n`);
   rows.push([what, times.map((t) => `${t.toFixed(2)} s`).join(', ')]);
 }
 
@@ -146,7 +162,6 @@ if (!only) {
   rows.push(['prepareLineImage of a sheet photo, in process', `${perPhoto.toFixed(1)} ms`]);
 }
 
-rmSync(dir, { recursive: true, force: true });
 console.log('| input | time |');
 console.log('|---|---|');
 for (const [what, time] of rows) console.log(`| ${what} | ${time} |`);
