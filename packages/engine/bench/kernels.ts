@@ -1,12 +1,14 @@
 // Per-kernel timings at the seed model's shapes, stock wasm vs @hcr/engine, in CPU milliseconds
 // (process.cpuUsage, min of 5: robust to a busy machine).
 // Usage: node --conditions=source --import tsx packages/engine/bench/kernels.ts [--batch 128]
+import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../src/index.js';
 import { naiveConv2DBackpropFilterConfig } from '../src/kernels/conv2d_backprop_filter.js';
 import { stock, type WasmBackend } from '../src/kernels/util.js';
 
 await initEngine({ engine: 'wasm', log: () => {} });
+const load0 = loadavg()[0]!;
 const be = tf.backend() as unknown as WasmBackend;
 const args = process.argv.slice(2);
 const bi = args.indexOf('--batch');
@@ -116,3 +118,4 @@ for (const [name, call, s, f] of rows) {
     `${name.padEnd(32)} ${a.toFixed(2).padStart(9)} ${b.toFixed(2).padStart(9)} ${(a / b).toFixed(1).padStart(7)}`,
   );
 }
+console.log(`load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}`);

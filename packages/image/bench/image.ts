@@ -3,6 +3,7 @@
  * Usage: pnpm bench image (or node --conditions=source --import tsx packages/image/bench/image.ts)
  */
 
+import { loadavg } from 'node:os';
 import { decodeImage, devSet } from '../scripts/dev-images.js';
 import { preprocessLine } from '../src/index.js';
 
@@ -32,6 +33,7 @@ function time(label: string, run: () => unknown, reps: number): void {
   console.log(`${label}: ${wall.toFixed(2)} ms per line (CPU ${cpu.toFixed(2)} ms)`);
 }
 
+const load0 = loadavg()[0]!;
 for (const [w, h, reps] of [
   [400, 40, 200],
   [1000, 100, 50],
@@ -72,3 +74,4 @@ for (const name of ['handwritten-names-dev', 'handwritten-amounts-dev'] as const
       `printed label removed in ${labels}, refused ${JSON.stringify(Object.fromEntries(refused))}`,
   );
 }
+console.log(`load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}`);
