@@ -27,11 +27,14 @@ function processAlive(pid: number): boolean {
 /**
  * Removes the temps of `target` that a killed writer left behind (an interrupted `hcr data lines prepare`
  * leaves up to hundreds of MB of half-written shards): those whose process is gone, and id-less ones
- * older than an hour. Temps of live processes are left alone.
+ * older than an hour. Temps of live processes are left alone. A symbolic link's temps are looked for beside the
+ * path it points to.
  */
 export async function sweepStaleTemps(target: string): Promise<string[]> {
-  const dir = dirname(target);
-  const suffix = `.tmp-${basename(target)}`;
+  // a linked target's temps are beside the path it points to, where writeDirAtomic and writeFileAtomic put them
+  const path = await realpath(target).catch(() => target);
+  const dir = dirname(path);
+  const suffix = `.tmp-${basename(path)}`;
   const names = await readdir(dir).catch(() => [] as string[]);
   const swept: string[] = [];
   for (const name of names) {
@@ -149,38 +152,67 @@ export async function writeJsonAtomic(target: string, value: unknown): Promise<v
 }
 
 /**
+ * The folder writeDirAtomic writes for `target`: the target itself when it is a folder or missing; for a symbolic
+ * link the folder it points to (its realpath), so the link is kept. Anything but a folder is OUTPUT_NOT_A_FOLDER, a
+ * link to nowhere OUTPUT_LINK_BROKEN.
+ */
+async function dirWriteTarget(target: string): Promise<string> {
+  let info = await lstat(target).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+    throw e;
+  });
+  if (!info) return target;
+  let path = target;
+  if (info.isSymbolicLink()) {
+    try {
+      path = await realpath(target);
+      info = await stat(path);
+    } catch (e) {
+      throw new HcrError(
+        'OUTPUT_LINK_BROKEN',
+        `${target} is a symbolic link to a path that does not exist; writing would replace the link.`,
+        { hint: 'Point the link at a folder (or remove it), or name another output folder.', cause: e },
+      );
+    }
+  }
+  if (!info.isDirectory())
+    throw new HcrError(
+      'OUTPUT_NOT_A_FOLDER',
+      `${path === target ? target : `${target} (a link to ${path})`} is ${kindOf(info)}, not a folder: a folder is written there.`,
+      { hint: 'Name a new folder (or one to replace) instead.' },
+    );
+  return path;
+}
+
+/**
  * Build a directory under a temp name and move it into place only when `fill` succeeded.
  * An existing target is replaced only when `replace` is true. A target that exists and is not a directory (a file,
- * a device) is refused (OUTPUT_NOT_A_FOLDER): `replace` would move it away and delete it. A symbolic link is
- * replaced by the directory, not written through: that would delete the folder it points to (an older report).
+ * a device) is refused (OUTPUT_NOT_A_FOLDER): `replace` would move it away and delete it. A symbolic link to a
+ * folder is written through, as writeFileAtomic does for a file: the folder it points to (its realpath) is built
+ * beside it and replaced, and the link is kept (`artifacts/data/shards -> /mnt/big/shards` stays a link, and the
+ * data stays on the disk it points to); a link to nowhere is OUTPUT_LINK_BROKEN.
  */
 export async function writeDirAtomic(
   target: string,
   fill: (tmpDir: string) => Promise<void>,
   { replace = false }: { replace?: boolean } = {},
 ): Promise<void> {
-  const info = await stat(target).catch(() => undefined);
-  if (info && !info.isDirectory())
-    throw new HcrError(
-      'OUTPUT_NOT_A_FOLDER',
-      `${target} is ${kindOf(info)}, not a folder: a folder is written there.`,
-      { hint: 'Name a new folder (or one to replace) instead.' },
-    );
-  await makeParent(target);
-  await sweepStaleTemps(target);
-  const tmp = tempPathFor(target);
+  const dir = await dirWriteTarget(target);
+  await makeParent(dir);
+  await sweepStaleTemps(dir);
+  const tmp = tempPathFor(dir);
   await mkdir(tmp, { recursive: true });
   try {
     await fill(tmp);
     if (replace) {
-      const old = tempPathFor(target);
-      await rename(target, old).catch((e: NodeJS.ErrnoException) => {
+      const old = tempPathFor(dir);
+      await rename(dir, old).catch((e: NodeJS.ErrnoException) => {
         if (e.code !== 'ENOENT') throw e;
       });
-      await rename(tmp, target);
+      await rename(tmp, dir);
       await rm(old, { recursive: true, force: true });
     } else {
-      await rename(tmp, target);
+      await rename(tmp, dir);
     }
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });

@@ -124,3 +124,53 @@ describe('writeDirAtomic on what is no folder', () => {
     expect(await readdir(root)).toEqual(['report']);
   });
 });
+
+describe('writeDirAtomic through a symbolic link', () => {
+  it('replaces the folder the link points to and keeps the link', async () => {
+    const big = join(root, 'big');
+    const real = join(big, 'shards');
+    await mkdir(real, { recursive: true });
+    await writeFile(join(real, 'old.bin'), 'old');
+    const linkDir = join(root, 'artifacts');
+    await mkdir(linkDir);
+    const link = join(linkDir, 'shards');
+    await symlink(real, link);
+
+    await writeDirAtomic(link, async (tmp) => writeFile(join(tmp, 'manifest.json'), '{}'), { replace: true });
+
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readlink(link)).toBe(real);
+    expect(await readdir(real)).toEqual(['manifest.json']);
+    expect(await readdir(linkDir)).toEqual(['shards']); // no folder, no temp beside the link
+    expect(await readdir(big)).toEqual(['shards']); // the old folder is gone, not left hidden
+  });
+
+  it('sweeps a linked target’s stale temps beside the folder it points to', async () => {
+    const real = join(root, 'big', 'lines');
+    await mkdir(real, { recursive: true });
+    const link = join(root, 'lines');
+    await symlink(real, link);
+    const dead = `.0123456789ab-${deadPid()}.tmp-lines`;
+    await mkdir(join(root, 'big', dead));
+    expect(await sweepStaleTemps(link)).toEqual([dead]);
+    expect(await readdir(join(root, 'big'))).toEqual(['lines']);
+  });
+
+  it('refuses a link to nowhere or to a file by name, leaving the link', async () => {
+    const broken = join(root, 'report');
+    await symlink(join(root, 'nowhere'), broken);
+    await expect(
+      writeDirAtomic(broken, async (tmp) => writeFile(join(tmp, 'a.json'), '{}'), { replace: true }),
+    ).rejects.toMatchObject({ code: 'OUTPUT_LINK_BROKEN' });
+    expect(await readlink(broken)).toBe(join(root, 'nowhere'));
+
+    await writeFile(join(root, 'file'), 'keep');
+    const toFile = join(root, 'out');
+    await symlink(join(root, 'file'), toFile);
+    await expect(
+      writeDirAtomic(toFile, async (tmp) => writeFile(join(tmp, 'a.json'), '{}'), { replace: true }),
+    ).rejects.toMatchObject({ code: 'OUTPUT_NOT_A_FOLDER', message: expect.stringContaining('a link to') });
+    expect(await readFile(toFile, 'utf8')).toBe('keep');
+    expect((await readdir(root)).sort()).toEqual(['file', 'out', 'report']);
+  });
+});
