@@ -85,7 +85,8 @@ export function temperRow(row: ArrayLike<number>, t: number, out: Float32Array, 
 
 /**
  * Calibrated probabilities of flat rows [n, classNames.length]. Without a calibration (a model trained
- * before it existed) the rows are returned unchanged: temperature 1.
+ * before it existed) the rows are returned unchanged: temperature 1. No class names, or a length that is not a
+ * whole number of rows, is a RangeError (it looped for ever, or tempered a partial last row).
  */
 export function calibrateProbabilities(
   probs: Float32Array,
@@ -94,6 +95,10 @@ export function calibrateProbabilities(
 ): Float32Array {
   if (!calibration) return probs;
   const k = classNames.length;
+  if (k === 0 || probs.length % k !== 0)
+    throw new RangeError(
+      `calibrateProbabilities: ${probs.length} probabilities are not whole rows of the ${k} class names: pass rows [n, classNames.length] and the model's class names`,
+    );
   const out = new Float32Array(probs.length);
   for (let i = 0; i < probs.length / k; i++) {
     const row = probs.subarray(i * k, (i + 1) * k);
