@@ -147,8 +147,17 @@ export async function writeFileAtomic(
   }
 }
 
+/**
+ * `value` as indented JSON, written with writeFileAtomic. A value JSON cannot hold (undefined, a function, a symbol)
+ * is a TypeError before anything is written: it used to write the word `undefined`, a file no JSON reader accepts.
+ */
 export async function writeJsonAtomic(target: string, value: unknown): Promise<void> {
-  await writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`);
+  const json = JSON.stringify(value, null, 2) as string | undefined;
+  if (json === undefined)
+    throw new TypeError(
+      `writeJsonAtomic: ${typeof value} is not JSON, so ${target} would not be a JSON file; pass an object, array, string, number, boolean or null`,
+    );
+  await writeFileAtomic(target, `${json}\n`);
 }
 
 /**

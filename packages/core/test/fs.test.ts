@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sweepStaleTemps, tempPathFor, writeDirAtomic, writeFileAtomic } from '../src/fs.js';
+import { sweepStaleTemps, tempPathFor, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../src/fs.js';
 
 let root: string;
 beforeEach(async () => {
@@ -172,5 +172,17 @@ describe('writeDirAtomic through a symbolic link', () => {
     ).rejects.toMatchObject({ code: 'OUTPUT_NOT_A_FOLDER', message: expect.stringContaining('a link to') });
     expect(await readFile(toFile, 'utf8')).toBe('keep');
     expect((await readdir(root)).sort()).toEqual(['file', 'out', 'report']);
+  });
+});
+
+describe('writeJsonAtomic', () => {
+  it('refuses a value that is not JSON (it wrote the word undefined), leaving the old file', async () => {
+    const target = join(root, 'config.json');
+    await writeJsonAtomic(target, { a: 1 });
+    for (const value of [undefined, () => 1, Symbol('x')])
+      await expect(writeJsonAtomic(target, value), String(typeof value)).rejects.toThrow(/is not JSON/);
+    expect(JSON.parse(await readFile(target, 'utf8'))).toEqual({ a: 1 });
+    await writeJsonAtomic(target, null);
+    expect(await readFile(target, 'utf8')).toBe('null\n');
   });
 });
