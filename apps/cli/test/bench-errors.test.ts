@@ -49,4 +49,31 @@ describe('hcr bench', () => {
     expect(failed?.stderr).toBe(`No reader at ${missing}: run the pipeline or pass --reader.\n`);
     expect(readdirSync(tmp).filter((f) => f.startsWith('hcr-bench-documents-'))).toEqual([]);
   });
+
+  it('guards: hcr serve failing to start (a model not there) ends on its message and fix, exit 1, no stack', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'hcr-bench-'));
+    const missing = join(tmp, 'no-model.onnx');
+    const failed = await run(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        'apps/cli/src/bin.ts',
+        'bench',
+        'guards',
+        '--model',
+        missing,
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    ).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(
+      /^error hcr serve, started by the benchmark, exited 1: Cannot read the ONNX model .*no-model\.onnx.* Pass --model/,
+    );
+    expect(failed?.stderr).not.toMatch(/\n\s+at /);
+  });
 });

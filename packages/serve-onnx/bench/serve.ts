@@ -23,7 +23,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng, DEFAULT_INPUT_NORMALISATION, LABEL_SPACE_36, ONNX_METADATA_KEYS } from '@hcr/core';
+import {
+  createRng,
+  DEFAULT_INPUT_NORMALISATION,
+  HcrError,
+  LABEL_SPACE_36,
+  ONNX_METADATA_KEYS,
+} from '@hcr/core';
 import autocannon from 'autocannon';
 import { createRecognizer, encodeGreyPng, prepareImage } from '../src/index.js';
 import { denseOnnxModel } from '../test/support/dense-onnx.js';
@@ -211,7 +217,15 @@ export async function startServe(
       const m = /hcr serve: (http:\/\/[^ ]+)/.exec(err);
       if (m) res(m[1]!);
     });
-    child.on('exit', (code) => rej(new Error(`hcr serve exited ${code}: ${err}`)));
+    // an HcrError: the benchmark ends on hcr serve's own message and its fix (a model not found), not a stack trace
+    child.on('exit', (code) =>
+      rej(
+        new HcrError(
+          'BENCH_SERVER_FAILED',
+          `hcr serve, started by the benchmark, exited ${code}: ${err.trim().replace(/^error /, '')}`,
+        ),
+      ),
+    );
   });
   return { url, child };
 }
