@@ -38,6 +38,8 @@ function isReaderInfo(r: unknown): r is LineReaderInfo {
     x.symbols.length >= 2 &&
     x.symbols[0] === '' &&
     x.symbols.slice(1).every((s) => typeof s === 'string' && [...s].length === 1) &&
+    // two outputs with one symbol: the decoder could not tell which was read
+    new Set(x.symbols).size === x.symbols.length &&
     positive(x.height) &&
     positive(x.stride) &&
     positive(x.minWidth)
@@ -80,7 +82,7 @@ export function parseReaderOnnxMetadata(
   const reader = parseJson(props, K.reader);
   if (!isReaderInfo(reader))
     throw invalid(
-      `${K.reader} must be {"alphabetId", "symbols": ["", one character each...], "height", "stride", "minWidth"}.`,
+      `${K.reader} must be {"alphabetId", "symbols": ["", one character each, no two alike...], "height", "stride", "minWidth"}.`,
     );
   const n = props[K.inputNormalisation] === undefined ? undefined : parseJson(props, K.inputNormalisation);
   const normalisation = n as Partial<InputNormalisation> | undefined;
@@ -88,9 +90,12 @@ export function parseReaderOnnxMetadata(
     typeof normalisation !== 'object' ||
     normalisation === null ||
     !Number.isFinite(normalisation.mean) ||
-    !(Number(normalisation.std) > 0)
+    // a number: "0.5" (a string), true or [1] passed as std > 0 and came back as they were
+    !(Number.isFinite(normalisation.std) && normalisation.std! > 0)
   )
-    throw invalid(`the metadata_props lack a valid ${K.inputNormalisation} ({"mean", "std" > 0}).`);
+    throw invalid(
+      `the metadata_props lack a valid ${K.inputNormalisation} ({"mean", "std" > 0}, finite numbers).`,
+    );
   let members: ReaderMember[];
   if (props[K.readerMembers] !== undefined) {
     const listed = parseJson(props, K.readerMembers);

@@ -49,6 +49,13 @@ describe('parseReaderOnnxMetadata (what serving and ensemble packing read from a
       [{ [K.reader]: JSON.stringify({ ...reader, stride: 0 }) }, /hcr\.reader must be/],
       [{ [K.inputNormalisation]: undefined }, /hcr\.input_normalisation/],
       [{ [K.inputNormalisation]: JSON.stringify({ mean: 0, std: 0 }) }, /hcr\.input_normalisation/],
+      // std that is no number passed as > 0 and came back a string, a boolean, a list
+      [{ [K.inputNormalisation]: JSON.stringify({ mean: 0.5, std: '0.5' }) }, /hcr\.input_normalisation/],
+      [{ [K.inputNormalisation]: JSON.stringify({ mean: 0.5, std: true }) }, /hcr\.input_normalisation/],
+      [{ [K.inputNormalisation]: JSON.stringify({ mean: 0.5, std: [1] }) }, /hcr\.input_normalisation/],
+      [{ [K.inputNormalisation]: '{"mean": 0.5, "std": 1e999}' }, /hcr\.input_normalisation/],
+      // two outputs with one symbol
+      [{ [K.reader]: JSON.stringify({ ...reader, symbols: ['', 'A', 'B', 'A'] }) }, /no two alike/],
       [{ [K.readerMembers]: '[]' }, /hcr\.reader_members must be a non-empty JSON list/],
       [{ [K.readerMembers]: JSON.stringify([{ uid: 'x' }]) }, /hcr\.reader_members/],
     ];
