@@ -76,4 +76,22 @@ describe('hcr bench', () => {
     );
     expect(failed?.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('a --figure that cannot be written is refused before the run, not after it (tilt, framing)', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'hcr-bench-'));
+    for (const name of ['tilt', 'framing']) {
+      const failed = await run(
+        process.execPath,
+        ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'bench', name, '--figure', folder],
+        { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+      ).then(
+        () => undefined,
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toBe(
+        `error ${folder} is a directory, not a file to write. Name a file to write, e.g. one inside it (${join(folder, '<name>')}).\n`,
+      );
+    }
+  });
 });

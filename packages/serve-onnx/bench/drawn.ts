@@ -20,7 +20,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createRng, LINE_ALPHABET_36, type Rng } from '@hcr/core';
+import { atomicWriteTarget, createRng, LINE_ALPHABET_36, type Rng, writeFileAtomic } from '@hcr/core';
 import { createTextSource, type LineKind } from '@hcr/data';
 import { alignmentErrors } from '@hcr/eval';
 import { distance } from 'fastest-levenshtein';
@@ -38,6 +38,8 @@ const pens = (arg('--pens') ?? '4,8,12,16').split(',').map(Number);
 const seed = Number(arg('--seed') ?? 1);
 const figureFile = arg('--figure');
 const writeDir = arg('--write');
+// checked now, not after the run: a folder or a device named by mistake lost the whole run's figure
+if (figureFile) await atomicWriteTarget(figureFile);
 // Whole pens and seeds: the shaking stream is seeded with seed * 1000 + pen (createRng takes integers).
 if (
   !Number.isInteger(count) ||
@@ -183,7 +185,8 @@ if (figureFile) {
   await sharp({ create: { width: 720, height: 150 * figure.length, channels: 3, background: 'white' } })
     .composite(figure.map((input, i) => ({ input, left: 0, top: 150 * i })))
     .png()
-    .toFile(figureFile);
+    .toBuffer()
+    .then((png) => writeFileAtomic(figureFile, png));
   process.stdout.write(`figure: ${figureFile}\n`);
 }
 process.stdout.write(
@@ -228,7 +231,8 @@ async function writeLabelledFolder(dir: string): Promise<void> {
     await writeFile(join(dir, file), await drawnPng(t.text, pen, shake, shakeRng));
     rows.push(`${file}\t${t.text}`);
   }
-  await writeFile(join(dir, 'labels.tsv'), `${rows.join('\n')}\n`);
+  // last, and whole or not at all: `hcr data lines import` takes the folder by its labels.tsv
+  await writeFileAtomic(join(dir, 'labels.tsv'), `${rows.join('\n')}\n`);
   process.stdout.write(
     `wrote ${texts.length} drawn texts (pens ${pens.join(', ')}, seed ${seed}) to ${dir}\n`,
   );

@@ -14,8 +14,9 @@
  * --figure: the first six names whose band with a 5% border differs between edgesInside off and on, each drawn
  * with both bands (off red, on green).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { atomicWriteTarget, writeFileAtomic } from '@hcr/core';
 import { type GreyImage, preprocessLine } from '@hcr/image';
 import sharp from 'sharp';
 import { createLineReader } from '../src/index.js';
@@ -24,6 +25,8 @@ import { DEV_SETS, devSetItems, PIPELINE_READER } from './dev-sets.js';
 const bandsOnly = process.argv.includes('--bands-only');
 const f = process.argv.indexOf('--figure');
 const figureFile = f > 0 ? process.argv[f + 1] : undefined;
+// checked now, not after the run: a folder or a device named by mistake lost the whole run's figure
+if (figureFile) await atomicWriteTarget(figureFile);
 const figureParts: Buffer[] = [];
 const i = process.argv.indexOf('--reader');
 const readerFile = i > 0 ? process.argv[i + 1]! : PIPELINE_READER;
@@ -140,7 +143,7 @@ for (const [set, classes] of DEV_SETS) {
     );
   }
 }
-if (figureFile) writeFileSync(figureFile, await stacked(figureParts));
+if (figureFile) await writeFileAtomic(figureFile, await stacked(figureParts));
 await reader?.close();
 process.stdout.write(
   `${reader ? `reader ${readerFile}; ` : ''}load average ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n`,

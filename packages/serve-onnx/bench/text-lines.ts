@@ -31,7 +31,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createRng } from '@hcr/core';
+import { atomicWriteTarget, createRng, writeFileAtomic } from '@hcr/core';
 import sharp from 'sharp';
 import { createLineReader, type LineReader, prepareTextLines } from '../src/index.js';
 import { DEV_SETS, devSetItems, PIPELINE_READER } from './dev-sets.js';
@@ -44,6 +44,8 @@ const notes = Number(flag('--notes') ?? 200);
 const seed = Number(flag('--seed') ?? 1);
 const out = flag('--out');
 const figureFile = flag('--figure');
+// checked now, not after the run: a folder or a device named by mistake lost the whole run's figure
+if (figureFile) await atomicWriteTarget(figureFile);
 const figureParts: Buffer[] = [];
 const tilt = Number(flag('--tilt') ?? 0);
 if (!Number.isInteger(notes) || notes < 1 || !Number.isInteger(seed) || seed < 0) {
@@ -216,7 +218,7 @@ async function readColumns(count: number): Promise<void> {
   const row = (m: 'on' | 'off') =>
     `${tally[m].found} notes with every line found in reading order (${pct(tally[m].found, count)})` +
     (reader ? `, ${tally[m].read} amounts read exactly (${pct(tally[m].read, tally.amounts)})` : '');
-  if (figureFile) await writeFile(figureFile, await sideBySide(figureParts));
+  if (figureFile) await writeFileAtomic(figureFile, await sideBySide(figureParts));
   process.stdout.write(
     `notes of two columns of 2-3 real cheque amounts each (${count}, ${tally.amounts} amounts, seed ${seed}): columns on: ${row('on')}; off: ${row('off')}\n`,
   );
@@ -280,7 +282,7 @@ for (let n = 0; n < notes; n++) {
   if (figureFile && figureParts.length < 3) figureParts.push(await annotated(png, page.lines, crops));
   if (tilt) await readTilted(png, n % 2 ? -tilt : tilt, crops);
 }
-if (figureFile) await writeFile(figureFile, await sideBySide(figureParts));
+if (figureFile) await writeFileAtomic(figureFile, await sideBySide(figureParts));
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)}%`;
 process.stdout.write(
   `notes of 2-4 real cheque amounts (seed ${seed}${sizes > 1 ? `, sizes up to ${sizes}x apart` : ''}${sheet ? `, on a sheet ${sheet} px high` : ''}): ${found} of ${notes} with every line found, in order (${pct(found, notes)})\n`,

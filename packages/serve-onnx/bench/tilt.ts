@@ -11,8 +11,9 @@
  * --figure file.png: the first four names turned by the steepest angle asked for, each beside its 32-px line as
  * it lies and turned flat, with what the reader read from each.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { atomicWriteTarget, writeFileAtomic } from '@hcr/core';
 import { flatten, type GreyImage, type LineImage, preprocessLine } from '@hcr/image';
 import { DEFAULT_LINE_LIMITS, decodeImage } from '@hcr/image/decode';
 import sharp from 'sharp';
@@ -29,11 +30,13 @@ if (angles.some((a) => !Number.isFinite(a) || Math.abs(a) > 45)) {
   process.stderr.write('--angles takes degrees between -45 and 45, comma-separated (e.g. 0,5,-5).\n');
   process.exit(1);
 }
+const figureFile = arg('--figure');
+// checked now, not after the run: a folder or a device named by mistake lost the whole run's figure
+if (figureFile) await atomicWriteTarget(figureFile);
 if (!existsSync(readerFile)) {
   process.stderr.write(`No reader at ${readerFile}: run the pipeline or pass --reader.\n`);
   process.exit(1);
 }
-const figureFile = arg('--figure');
 const figureAngle = angles.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a), 0);
 const figureRows: Buffer[] = [];
 const reader = await createLineReader({ model: readerFile, intraOpThreads: 1 });
@@ -117,7 +120,7 @@ for (const [set, classes] of DEV_SETS) {
     );
 }
 await reader.close();
-if (figureFile) writeFileSync(figureFile, await stacked(figureRows, figureAngle));
+if (figureFile) await writeFileAtomic(figureFile, await stacked(figureRows, figureAngle));
 if (timed)
   process.stdout.write(
     `preprocessing at 0 deg: ${(ms.on / timed).toFixed(2)} ms/image with deskew, ${(ms.off / timed).toFixed(2)} without\n`,
