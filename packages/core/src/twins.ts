@@ -91,8 +91,11 @@ function twinTargets(classNames: readonly string[], allowed: ReadonlySet<number>
 
 /**
  * twinTargets per class list and allowed set, worked out once: serving folds every image it ranks under a filter
- * and eval every test letter, with the same few (class list, filter) pairs.
+ * and eval every test letter, with the same few (class list, filter) pairs. The filters kept per class list are
+ * bounded (the least recently used goes first): `classes=chars:<set>` is a client's choice, and every distinct set
+ * used to stay for the life of the server (a few KB each, without end).
  */
+const MAX_FILTERS_PER_CLASS_LIST = 64;
 const targetsByClasses = new WeakMap<readonly string[], Map<string, number[][]>>();
 function targetsFor(classNames: readonly string[], allowed: readonly number[]): number[][] {
   let byAllowed = targetsByClasses.get(classNames);
@@ -102,10 +105,13 @@ function targetsFor(classNames: readonly string[], allowed: readonly number[]): 
   }
   const key = allowed.join(',');
   let targets = byAllowed.get(key);
-  if (!targets) {
+  if (targets)
+    byAllowed.delete(key); // inserted again below: the most recently used is last
+  else {
     targets = twinTargets(classNames, new Set(allowed));
-    byAllowed.set(key, targets);
+    if (byAllowed.size >= MAX_FILTERS_PER_CLASS_LIST) byAllowed.delete(byAllowed.keys().next().value!);
   }
+  byAllowed.set(key, targets);
   return targets;
 }
 
