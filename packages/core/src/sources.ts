@@ -22,12 +22,20 @@ export type LetterSource =
   | 'emnist-byclass'
   | 'emnist-byclass-repack';
 
+/**
+ * The id stored for a source. An unknown name is a RangeError listing the known ones: it returned -1, which a shard's
+ * byte stores as 255, a source no report can name.
+ */
 export function sourceId(name: SourceName): number {
-  return SOURCES.indexOf(name);
+  const id = SOURCES.indexOf(name);
+  if (id < 0) throw new RangeError(`unknown source ${JSON.stringify(name)} (known: ${SOURCES.join(', ')})`);
+  return id;
 }
 
+/** The source of a stored id; anything but a known id (a whole number) is a RangeError. */
 export function sourceName(id: number): SourceName {
-  const name = SOURCES[id];
+  // SOURCES['length'] is a number, not a name
+  const name = Number.isInteger(id) ? SOURCES[id] : undefined;
   if (name === undefined) throw new RangeError(`unknown source id ${id} (known: ${SOURCES.join(', ')})`);
   return name;
 }
