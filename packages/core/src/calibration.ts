@@ -32,10 +32,11 @@ export interface ConfidenceCalibration {
   createdAt: string;
 }
 
-/** Every answer kind at one temperature: plain temperature scaling. */
+/** Every answer kind at one temperature (finite, > 0): plain temperature scaling. */
 export function uniformCalibration(
   temperature: number,
 ): Pick<ConfidenceCalibration, 'method' | 'temperatures'> {
+  checkTemperature('uniformCalibration', temperature);
   return {
     method: 'answer-kind-temperature',
     temperatures: {
@@ -65,8 +66,18 @@ export function answerKind(row: ArrayLike<number>, classNames: readonly string[]
   return digit ? (cross ? 'digitOverLetter' : 'digit') : cross ? 'letterOverDigit' : 'letter';
 }
 
-/** softmax(log p / t) of one row, written into `out` (rows of zeros stay zeros). */
+/**
+ * A temperature must be a finite number > 0: 0 and NaN made every probability NaN, and a negative one reversed each
+ * row's ranking (the least likely class answered first), silently.
+ */
+function checkTemperature(where: string, t: number): void {
+  if (!(typeof t === 'number' && t > 0 && t < Number.POSITIVE_INFINITY))
+    throw new RangeError(`${where}: a temperature must be a finite number > 0, got ${String(t)}`);
+}
+
+/** softmax(log p / t) of one row, written into `out` (rows of zeros stay zeros); `t` a finite number > 0. */
 export function temperRow(row: ArrayLike<number>, t: number, out: Float32Array, at = 0): void {
+  checkTemperature('temperRow', t);
   const k = row.length;
   let max = Number.NEGATIVE_INFINITY;
   for (let c = 0; c < k; c++) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrateProbabilities, uniformCalibration } from '../src/index.js';
+import { calibrateProbabilities, temperRow, uniformCalibration } from '../src/index.js';
 
 describe('calibrateProbabilities: arguments', () => {
   it('refuses no class names (it looped for ever) and rows that are not whole', () => {
@@ -18,5 +18,22 @@ describe('calibrateProbabilities: arguments', () => {
       0.5,
     ]);
     expect(calibrateProbabilities(new Float32Array(5), [], undefined)).toHaveLength(5);
+  });
+});
+
+describe('temperatures', () => {
+  it('refuses a temperature that is not a finite number > 0 (0 and NaN gave NaNs, a negative one a reversed ranking)', () => {
+    const out = new Float32Array(3);
+    for (const t of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => temperRow([0.2, 0.3, 0.5], t, out), String(t)).toThrow(
+        /temperature must be a finite number > 0/,
+      );
+      expect(() => uniformCalibration(t), String(t)).toThrow(/temperature must be a finite number > 0/);
+    }
+    // a calibration with a bad temperature (not read through checkCalibration) is refused, not applied
+    const bad = { temperatures: { ...uniformCalibration(1).temperatures, letter: -1 } };
+    expect(() => calibrateProbabilities(Float32Array.from([0.2, 0.8]), ['A', 'B'], bad)).toThrow(RangeError);
+    temperRow([0.2, 0.3, 0.5], 1, out);
+    expect(Array.from(out)).toEqual([expect.closeTo(0.2, 6), expect.closeTo(0.3, 6), expect.closeTo(0.5, 6)]);
   });
 });
