@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -94,4 +94,38 @@ describe('hcr bench', () => {
       );
     }
   });
+
+  // without the datasets both trainings stop at once: the bench waited out --seconds, then a stack trace (ENOENT)
+  const prepared = ['shards', 'lines'].some((d) =>
+    existsSync(join(ROOT, 'artifacts/data', d, 'manifest.json')),
+  );
+  it.skipIf(prepared)(
+    'beside: a training that stops on an error ends the bench then, exit 1, naming it',
+    async () => {
+      const failed = await run(
+        process.execPath,
+        [
+          '--conditions=source',
+          '--import',
+          'tsx',
+          'apps/cli/src/bin.ts',
+          'bench',
+          'beside',
+          '--seconds',
+          '900',
+        ],
+        { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+      ).then(
+        () => undefined,
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toMatch(/^error No (prepared|line) dataset in /m);
+      expect(failed?.stderr).toMatch(
+        /^error The (hcrnet|lstm-reader) training \(exit 1\) stopped after \d+ s of the 900; its error is above\./m,
+      );
+      expect(failed?.stderr).not.toMatch(/\n\s+at /);
+    },
+    120_000,
+  );
 });

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HcrError } from '@hcr/core';
 import { resolveTrainConfig } from '../src/config.js';
 import { train } from '../src/train.js';
 import { trainLines } from '../src/train-lines.js';
@@ -136,10 +137,45 @@ async function main() {
         { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
       ),
     );
-    const exited = children.map((c) => new Promise((done) => c.on('exit', done)));
-    await new Promise((done) => setTimeout(done, seconds * 1000));
+    // a training that stops on its own with an error (no dataset prepared) ends the bench at once: the other
+    // alone measures nothing, and waiting out --seconds (10 minutes by default) ended on a stack trace
+    let stopping = false;
+    let failed: string | undefined;
+    let wake: () => void = () => {};
+    const exited = children.map(
+      (c, k) =>
+        new Promise((done) =>
+          c.on('exit', (code, signal) => {
+            if (!stopping && code !== 0) {
+              failed ??= `${names[k]} training (exit ${code ?? signal})`;
+              wake();
+            }
+            done(code);
+          }),
+        ),
+    );
+    const start = Date.now();
+    // progress: the bench says nothing else for --seconds
+    const ticker = setInterval(
+      () => process.stderr.write(`  ${Math.round((Date.now() - start) / 1000)} s of ${seconds}\n`),
+      Math.max(phaseS, 60) * 1000,
+    );
+    await new Promise<void>((done) => {
+      wake = done;
+      setTimeout(done, seconds * 1000);
+    });
+    clearInterval(ticker);
+    stopping = true;
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(exited);
+    if (failed)
+      throw new HcrError(
+        'BENCH_TRAINING_FAILED',
+        `The ${failed} stopped after ${Math.round((Date.now() - start) / 1000)} s of the ${seconds}; its error is above.`,
+        {
+          hint: 'Fix that (the trainings read artifacts/data/shards and artifacts/data/lines), then run again.',
+        },
+      );
     console.log(`load average after: ${loadavg()[0]!.toFixed(2)}`);
     const ticks: Tick[][] = [];
     for (const name of names) ticks.push(JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')));
