@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { lstat, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { HcrError } from './errors.js';
 
@@ -126,7 +126,8 @@ export async function atomicWriteTarget(target: string): Promise<string> {
 
 /**
  * Write a file so readers see either the old content or the whole new one, never a torn file. `mode` sets the
- * new file's permissions (e.g. 0o600 for a secret: it exists under no other mode, not even for a moment). A symbolic
+ * new file's permissions (e.g. 0o600 for a secret: it exists under no other mode, not even for a moment); without
+ * it a file that is replaced keeps its permissions, and a new one gets the default ones. A symbolic
  * link is written through (the file it points to is replaced, the link kept); a device, FIFO, socket or directory is
  * refused (atomicWriteTarget).
  */
@@ -137,9 +138,20 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const path = await atomicWriteTarget(target);
   await makeParent(path);
+  // a replaced file keeps its permissions (a file made private stays private), as npm's write-file-atomic does; the
+  // new file got the default ones (0644 under the usual umask)
+  const kept =
+    mode === undefined
+      ? await stat(path).then(
+          (s) => s.mode & 0o777,
+          () => undefined,
+        )
+      : undefined;
   const tmp = tempPathFor(path);
   try {
-    await writeFile(tmp, data, mode === undefined ? {} : { mode });
+    const created = mode ?? kept;
+    await writeFile(tmp, data, created === undefined ? {} : { mode: created });
+    if (kept !== undefined) await chmod(tmp, kept); // exactly, whatever the umask
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
+  chmod,
   lstat,
   mkdir,
   mkdtemp,
@@ -7,6 +8,7 @@ import {
   readFile,
   readlink,
   rm,
+  stat,
   symlink,
   utimes,
   writeFile,
@@ -65,6 +67,21 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(target, new Uint8Array([116, 119, 111]));
     expect(await readFile(target, 'utf8')).toBe('two');
     expect(await readdir(join(root, 'sub'))).toEqual(['model.onnx']);
+  });
+
+  it('keeps the permissions of a file it replaces (a private file stayed private no more)', async () => {
+    const target = join(root, 'settings.json');
+    await writeFile(target, 'old');
+    await chmod(target, 0o600);
+    await writeFileAtomic(target, 'new');
+    expect((await stat(target)).mode & 0o777).toBe(0o600);
+    await chmod(target, 0o640);
+    await writeJsonAtomic(target, { a: 1 });
+    expect((await stat(target)).mode & 0o777).toBe(0o640);
+    // an explicit mode still wins
+    await writeFileAtomic(target, 'secret', { mode: 0o400 });
+    expect((await stat(target)).mode & 0o777).toBe(0o400);
+    expect(await readFile(target, 'utf8')).toBe('secret');
   });
 
   it('writes through a symbolic link to the file it points to, keeping the link', async () => {
