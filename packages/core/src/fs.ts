@@ -227,10 +227,20 @@ export async function writeDirAtomic(
     await fill(tmp);
     if (replace) {
       const old = tempPathFor(dir);
-      await rename(dir, old).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') throw e;
-      });
-      await rename(tmp, dir);
+      const moved = await rename(dir, old).then(
+        () => true,
+        (e: NodeJS.ErrnoException) => {
+          if (e.code !== 'ENOENT') throw e;
+          return false;
+        },
+      );
+      try {
+        await rename(tmp, dir);
+      } catch (e) {
+        // the old folder goes back: left under its temp name, the next write's sweep deleted it
+        if (moved) await rename(old, dir).catch(() => {});
+        throw e;
+      }
       await rm(old, { recursive: true, force: true });
     } else {
       await rename(tmp, dir);
