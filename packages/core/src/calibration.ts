@@ -149,13 +149,22 @@ export interface ReliabilityBin {
 /**
  * Expected calibration error with `bins` equal-width confidence bins (Guo et al. 2017):
  * sum over bins of |accuracy - confidence| weighted by the bin's share of samples.
- * A confidence of exactly 1 falls into the last bin.
+ * A confidence of exactly 1 falls into the last bin. `bins` is a whole number >= 1 and `correct` has one flag per
+ * confidence (else a RangeError).
  */
 export function reliability(
   confidence: ArrayLike<number>,
   correct: ArrayLike<boolean | number>,
   bins = 15,
 ): { ece: number; bins: ReliabilityBin[] } {
+  // bins of 0 gave an ECE of 0 whatever the confidences, 2.5 or NaN an 'Invalid array length' naming nothing
+  if (!(Number.isInteger(bins) && bins >= 1))
+    throw new RangeError(`reliability: bins must be a whole number >= 1, got ${bins}`);
+  // one `correct` per confidence: a shorter list counted the missing ones as wrong
+  if (correct.length !== confidence.length)
+    throw new RangeError(
+      `reliability: ${confidence.length} confidences but ${correct.length} correct flags; pass one flag per confidence`,
+    );
   const count = new Array<number>(bins).fill(0);
   const confSum = new Array<number>(bins).fill(0);
   const hit = new Array<number>(bins).fill(0);

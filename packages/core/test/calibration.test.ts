@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrateProbabilities, temperRow, uniformCalibration } from '../src/index.js';
+import { calibrateProbabilities, reliability, temperRow, uniformCalibration } from '../src/index.js';
 
 describe('calibrateProbabilities: arguments', () => {
   it('refuses no class names (it looped for ever) and rows that are not whole', () => {
@@ -35,5 +35,16 @@ describe('temperatures', () => {
     expect(() => calibrateProbabilities(Float32Array.from([0.2, 0.8]), ['A', 'B'], bad)).toThrow(RangeError);
     temperRow([0.2, 0.3, 0.5], 1, out);
     expect(Array.from(out)).toEqual([expect.closeTo(0.2, 6), expect.closeTo(0.3, 6), expect.closeTo(0.5, 6)]);
+  });
+});
+
+describe('reliability: arguments', () => {
+  it('refuses a bin count that is no whole number >= 1 and flags that do not match the confidences', () => {
+    for (const bins of [0, -1, 2.5, Number.NaN])
+      expect(() => reliability([0.5], [1], bins), String(bins)).toThrow(/bins must be a whole number >= 1/);
+    expect(() => reliability([0.5, 0.9], [1], 2)).toThrow(/2 confidences but 1 correct flags/);
+    const r = reliability([0.25, 0.75, 1], [0, 1, 1], 2);
+    expect(r.bins.map((b) => b.count)).toEqual([1, 2]);
+    expect(r.ece).toBeCloseTo((1 / 3) * 0.25 + (2 / 3) * (1 - 0.875), 10);
   });
 });
