@@ -14,8 +14,15 @@ export interface InputNormalisation {
 /** The seed's recipe, kept as the project default: pixels to [-1, 1]. */
 export const DEFAULT_INPUT_NORMALISATION: InputNormalisation = Object.freeze({ mean: 0.5, std: 0.5 });
 
-/** Pixel value 0..255 -> model input `(p / 255 - mean) / std`, as a 256-entry lookup table. */
+/**
+ * Pixel value 0..255 -> model input `(p / 255 - mean) / std`, as a 256-entry lookup table. A mean or std that is no
+ * finite number, or a std of 0, is a RangeError: the table was all NaN or Infinity, and every image read as nothing.
+ */
 export function pixelLookupTable(n: InputNormalisation = DEFAULT_INPUT_NORMALISATION): Float32Array {
+  if (!(Number.isFinite(n?.mean) && Number.isFinite(n?.std) && n.std !== 0))
+    throw new RangeError(
+      `pixelLookupTable: the input normalisation must be {mean, std} finite numbers with std not 0, got ${JSON.stringify(n)}`,
+    );
   const lut = new Float32Array(256);
   for (let v = 0; v < 256; v++) lut[v] = (v / 255 - n.mean) / n.std;
   return lut;
