@@ -10,6 +10,13 @@ import { resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const RUNS = Number(process.argv[2] ?? 10);
+// before the build: `cli 0` or `cli x` built everything, then died on the median of no runs (a TypeError)
+if (!Number.isInteger(RUNS) || RUNS < 1) {
+  process.stderr.write(
+    `pnpm bench cli [runs]: runs is a whole number >= 1 (default 10), got '${process.argv[2]}'.\n`,
+  );
+  process.exit(1);
+}
 const REPORT = resolve(import.meta.dirname, 'report-exit.mjs');
 
 interface Sample {

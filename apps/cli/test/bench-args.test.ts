@@ -62,6 +62,12 @@ describe('hcr bench arguments', () => {
     );
   });
 
+  it('cli: a number of runs below 1 is refused before the build (it built, then died on the median of none)', async () => {
+    const r = await bench('cli', '0');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("pnpm bench cli [runs]: runs is a whole number >= 1 (default 10), got '0'.\n");
+  });
+
   it('refuses unknown flags, missing values, non-numbers, other words, --flag=value and stray arguments', () => {
     expect(refused('serve', ['--durration', '1'])).toMatch(/unknown flag '--durration'/);
     expect(refused('serve', ['--duration'])).toMatch(/--duration takes a value/);
