@@ -96,8 +96,10 @@ export function emnistLetterToClass(k: number): number {
   return 9 + k;
 }
 
+/** The name of a class index of `space`; an index that is no whole number in range is a RangeError. */
 export function className(index: number, space: LabelSpace = LABEL_SPACE_36): string {
-  const name = space.classes[index];
+  // classes['length'] or classes['3'] (a JS caller's string) answered a number, or a name for a string
+  const name = Number.isInteger(index) ? space.classes[index] : undefined;
   if (name === undefined)
     throw new RangeError(`class index ${index} is outside 0..${space.classes.length - 1}`);
   return name;
@@ -124,6 +126,11 @@ function lookup(char: string, space: LabelSpace): number {
  * capital's class: `a` -> A in hcr36, `c` -> C but `a` -> a in hcr47, every letter its own class in hcr62.
  */
 export function classIndex(char: string, space: LabelSpace = LABEL_SPACE_36): number {
+  // a number (a JS caller passing a class index) was a bare 'char.toUpperCase is not a function'
+  if (typeof char !== 'string')
+    throw new RangeError(
+      `classIndex takes a character, got ${typeof char} ${String(char)}; className(index) names a class index`,
+    );
   const i = lookup(char, space);
   if (i < 0) throw new RangeError(`'${char}' is not a class of ${space.id} (${space.classes.join('')})`);
   return i;

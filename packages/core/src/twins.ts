@@ -33,8 +33,10 @@ function pairKey(a: number, b: number): string {
  */
 export function isTwinPair(a: number, b: number, space: LabelSpace = LABEL_SPACE_36): boolean {
   if (space.id === LABEL_SPACE_36.id) return twinKeys.has(pairKey(a, b));
-  const to36 = (i: number) => classIndex(space.classes[i]!, LABEL_SPACE_36);
-  return twinKeys.has(pairKey(to36(a), to36(b)));
+  // an index outside the space is no twin, as in hcr36 (it threw a bare TypeError in the wider spaces)
+  const [x, y] = [space.classes[a], space.classes[b]];
+  if (x === undefined || y === undefined) return false;
+  return twinKeys.has(pairKey(classIndex(x, LABEL_SPACE_36), classIndex(y, LABEL_SPACE_36)));
 }
 
 /**

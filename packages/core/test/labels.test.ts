@@ -4,6 +4,7 @@ import {
   emnistLetterToClass,
   isTwinPair,
   LABEL_SPACE_36,
+  LABEL_SPACE_62,
   NUM_CLASSES,
 } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
@@ -27,5 +28,21 @@ describe('label space', () => {
     expect(isTwinPair(classIndex('0'), classIndex('O'))).toBe(true);
     expect(isTwinPair(classIndex('O'), classIndex('0'))).toBe(true);
     expect(isTwinPair(classIndex('3'), classIndex('X'))).toBe(false);
+  });
+});
+
+describe('label space lookups given what is no class (JS callers)', () => {
+  it('className refuses an index that is no whole number (classes["length"] answered 36)', () => {
+    expect(() => className('length' as unknown as number)).toThrow(RangeError);
+    expect(() => className('3' as unknown as number)).toThrow(RangeError);
+    expect(className(35)).toBe('Z');
+  });
+  it('classIndex of a number names the mistake, not a bare TypeError', () => {
+    expect(() => classIndex(5 as unknown as string)).toThrow(/classIndex takes a character, got number 5/);
+  });
+  it('isTwinPair of an index outside a wider space is false, as in hcr36', () => {
+    expect(isTwinPair(99, 0)).toBe(false);
+    expect(isTwinPair(99, 0, LABEL_SPACE_62)).toBe(false);
+    expect(isTwinPair(classIndex('o', LABEL_SPACE_62), 0, LABEL_SPACE_62)).toBe(true);
   });
 });
