@@ -5,7 +5,10 @@
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
-  /** Integer in [0, n), n a whole number >= 1 (anything else throws a RangeError). */
+  /**
+   * Integer in [0, n), n a whole number in [1, 2^32] (anything else throws a RangeError: one draw has 32 bits, so a
+   * larger n could only give multiples of n / 2^32).
+   */
   int(n: number): number;
   /** Standard normal (Box-Muller). */
   normal(): number;
@@ -36,8 +39,9 @@ export function createRng(seed: number, state?: number): Rng {
     next,
     int: (n) => {
       // a bad bound gave negatives or NaN; refused before drawing, so the stream is unchanged
-      if (!(n >= 1 && Number.isInteger(n)))
-        throw new RangeError(`rng.int: the bound must be a whole number >= 1, got ${n}`);
+      // above 2^32 one 32-bit draw reaches only every (n / 2^32)-th value (int(2 ** 40) gave multiples of 256)
+      if (!(n >= 1 && n <= 2 ** 32 && Number.isInteger(n)))
+        throw new RangeError(`rng.int: the bound must be a whole number in [1, 2^32], got ${n}`);
       return Math.floor(next() * n);
     },
     normal: () => {

@@ -52,8 +52,13 @@ describe('seeded randomness: arguments', () => {
     const r = createRng(1);
     for (const n of [-5, 0, Number.NaN, Number.POSITIVE_INFINITY, 2.5])
       expect(() => r.int(n), String(n)).toThrow(/rng\.int/);
+    // one draw has 32 bits: int(2 ** 40) could only give multiples of 256
+    expect(() => r.int(2 ** 40)).toThrow(/rng\.int: the bound must be a whole number in \[1, 2\^32\]/);
+    expect(r.int(2 ** 32)).toBe(createRng(1).int(2 ** 32)); // refused calls drew nothing
     // a refused call draws nothing: the stream goes on as if it had not been made
-    expect(r.int(1000)).toBe(createRng(1).int(1000));
+    const again = createRng(1);
+    again.int(2);
+    expect(r.int(1000)).toBe(again.int(1000));
   });
 
   it('sampleIndices refuses a negative or fractional count or n', () => {
