@@ -33,8 +33,11 @@ export interface BenchTrainRow {
   ratio?: number;
 }
 
-async function peerImagesPerS(images: number, batch: number): Promise<number | undefined> {
-  if (!existsSync(PYTHON) || !existsSync(PEER)) return undefined;
+/** The peer's images/s, or why there is none: each cause named with its own fix. */
+async function peerImagesPerS(images: number, batch: number): Promise<number | string> {
+  if (!existsSync(PYTHON)) return `no ${PYTHON}: apt-get install python3 python3-torch`;
+  if (!existsSync(PEER))
+    return `no peer script at ${PEER}: set HCR_PEER to seed_reference.py (default: ../shared/peer beside the checkout)`;
   try {
     const { stdout } = await promisify(execFile)(
       PYTHON,
@@ -42,9 +45,14 @@ async function peerImagesPerS(images: number, batch: number): Promise<number | u
       { maxBuffer: 1 << 20 },
     );
     const line = stdout.trim().split('\n').pop() ?? '';
-    return JSON.parse(line).train_img_per_s;
-  } catch {
-    return undefined; // python3 without torch: reported as "not available"
+    const rate = JSON.parse(line).train_img_per_s;
+    return typeof rate === 'number' ? rate : `${PEER} printed no train_img_per_s: ${line.slice(0, 200)}`;
+  } catch (e) {
+    const stderr = String((e as { stderr?: string }).stderr ?? (e as Error).message).trim();
+    // python3 without torch: reported as such; any other failure by its last line (a traceback ends on the error)
+    if (/No module named '?torch/.test(stderr))
+      return `${PYTHON} has no torch: apt-get install python3-torch`;
+    return `${PEER} failed: ${stderr.split('\n').pop()?.slice(0, 300) || (e as Error).message}`;
   }
 }
 
@@ -72,7 +80,7 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
           ? '; node --single-threaded-gc, as hcr train'
           : ''),
     );
-    let peer: number | undefined;
+    let peer: number | string | undefined;
     let peerTried = false;
     for (const [i, c] of configs.entries()) {
       const result = await train({
@@ -96,7 +104,7 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
       if (c.peer && !opts.noPeer) {
         if (!peerTried) peer = await peerImagesPerS(images, batch);
         peerTried = true;
-        if (peer) {
+        if (typeof peer === 'number') {
           row.peerImagesPerS = peer;
           row.ratio = row.imagesPerS / peer;
         }
@@ -107,7 +115,7 @@ export async function benchTrain(opts: BenchTrainOptions = {}): Promise<BenchTra
           (row.peerImagesPerS
             ? `   peer (PyTorch seed) ${Math.round(row.peerImagesPerS)} img/s   ratio ${row.ratio!.toFixed(2)}x`
             : c.peer
-              ? '   peer: not available (needs /usr/bin/python3 with torch: apt-get install python3-torch)'
+              ? `   peer: not available (${typeof peer === 'string' ? peer : 'skipped'})`
               : ''),
       );
     }
