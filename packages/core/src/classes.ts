@@ -39,16 +39,22 @@ const CHARS_PREFIX = 'chars:';
 
 /**
  * The HTTP/CLI spelling -> a class; `undefined` means no restriction (omitted, empty or `all`).
- * Accepted: a name (any case), `chars:<set>` (the set verbatim, spaces included), or, for backward
+ * Accepted: a name (any case), `chars:<set>` (the prefix in any case, the set verbatim, spaces included), or, for backward
  * compatibility, a bare list of digits such as `0123456789` (it cannot be a misspelt name). Anything else,
  * e.g. `digitz` or `ABC`, is CLASSES_INVALID listing the choices: a bare list with letters is ambiguous
  * (`digitz` would silently mean {D, I, G, T, Z}).
  */
 export function parseClassOption(value: string | undefined): CharacterClass | undefined {
   if (value === undefined) return undefined;
+  // a JS caller's number or list (a query parameter given twice) was a bare 'value.trim is not a function'
+  if (typeof value !== 'string')
+    throw new HcrError('CLASSES_INVALID', `The character class must be text, got ${JSON.stringify(value)}.`, {
+      hint: `Give one of ${CHARACTER_CLASS_CHOICES}, once.`,
+    });
   const v = value.trim();
   if (v === '' || v.toLowerCase() === 'all') return undefined;
-  if (value.trimStart().startsWith(CHARS_PREFIX)) {
+  // the prefix in any case, as the names are (`Chars:12` was refused with the hint to write chars:Chars:12)
+  if (value.trimStart().slice(0, CHARS_PREFIX.length).toLowerCase() === CHARS_PREFIX) {
     const chars = value.trimStart().slice(CHARS_PREFIX.length);
     if (chars.length === 0)
       throw new HcrError('CLASSES_INVALID', 'The character set chars: is empty.', {

@@ -32,6 +32,16 @@ describe('character classes', () => {
     expect(parseClassOption('13579')).toEqual({ chars: '13579' });
   });
 
+  it('reads the chars: prefix in any case, as the names are, and names a value that is no text', () => {
+    // it was refused with the hint to write chars:Chars:12
+    expect(parseClassOption('Chars:12')).toEqual({ chars: '12' });
+    expect(parseClassOption(' CHARS:aB')).toEqual({ chars: 'aB' });
+    for (const bad of [5, ['digits', 'letters']] as unknown as string[])
+      expect(() => parseClassOption(bad)).toThrow(
+        expect.objectContaining({ code: 'CLASSES_INVALID', message: expect.stringMatching(/must be text/) }),
+      );
+  });
+
   it('refuses unknown names and ambiguous bare lists, listing the choices', () => {
     for (const bad of ['digitz', 'vowels', 'ABC', '4A', '$', 'chars:'])
       expect(() => parseClassOption(bad), bad).toThrow(expect.objectContaining({ code: 'CLASSES_INVALID' }));
