@@ -128,4 +128,31 @@ describe('hcr bench', () => {
     },
     120_000,
   );
+
+  it('documents: --only words that pick no input are refused before the inputs are made (an empty table, exit 0)', async () => {
+    const reader = join(ROOT, 'packages/serve-onnx/test/fixtures/hcr-reader.onnx');
+    const failed = await run(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        'apps/cli/src/bin.ts',
+        'bench',
+        'documents',
+        '--reader',
+        reader,
+        '--only',
+        'pdf',
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    ).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(
+      /^--only 'pdf' picks none of the inputs: '10-page PDF of forms at 300 dpi/,
+    );
+  }, 120_000);
 });

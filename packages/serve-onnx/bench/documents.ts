@@ -46,6 +46,21 @@ if (!existsSync(reader)) {
   process.stderr.write(`No reader at ${reader}: run the pipeline or pass --reader.\n`);
   process.exit(1);
 }
+/** What is read, in order (the loop below gives each its `hcr read` arguments). */
+const INPUTS = [
+  '10-page PDF of forms at 300 dpi, --layout lines',
+  'the same PDF, searchable (an invisible OCR text layer)',
+  '40 photos of a field on a 3000x4000 sheet',
+  '466 dev names as cut (small crops)',
+  'the 466 names and the 40 photos in one folder',
+];
+// words that pick none (--only pdf: the descriptions say PDF) ran nothing and printed an empty table
+if (only !== undefined && !INPUTS.some((what) => what.includes(only))) {
+  process.stderr.write(
+    `--only '${only}' picks none of the inputs: ${INPUTS.map((w) => `'${w}'`).join(', ')}.\n`,
+  );
+  process.exit(1);
+}
 if (!Number.isInteger(runs) || runs < 1) {
   process.stderr.write('--runs takes a whole number >= 1 (e.g. --runs 1).\n');
   process.exit(1);
@@ -137,16 +152,14 @@ for (const [i, b] of photoBytes.entries())
   writeFileSync(join(mixed, `p${String(i).padStart(2, '0')}.jpg`), b);
 
 const rows: [string, string][] = [];
-for (const [what, args] of [
-  ['10-page PDF of forms at 300 dpi, --layout lines', [pdf, '--layout', 'lines', '--classes', 'letters']],
-  [
-    'the same PDF, searchable (an invisible OCR text layer)',
-    [searchablePdf, '--layout', 'lines', '--classes', 'letters'],
-  ],
-  ['40 photos of a field on a 3000x4000 sheet', [photos, '--classes', 'letters']],
-  ['466 dev names as cut (small crops)', [resolve(names[0]!.file, '..'), '--classes', 'letters']],
-  ['the 466 names and the 40 photos in one folder', [mixed, '--classes', 'letters']],
-] as const) {
+for (const [k, args] of [
+  [pdf, '--layout', 'lines', '--classes', 'letters'],
+  [searchablePdf, '--layout', 'lines', '--classes', 'letters'],
+  [photos, '--classes', 'letters'],
+  [resolve(names[0]!.file, '..'), '--classes', 'letters'],
+  [mixed, '--classes', 'letters'],
+].entries()) {
+  const what = INPUTS[k]!;
   if (only && !what.includes(only)) continue;
   const times = Array.from({ length: runs }, () => hcrRead([...args, '--format', 'csv']));
   // each input takes seconds: show each as it ends, the table comes at the end
