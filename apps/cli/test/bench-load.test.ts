@@ -26,4 +26,29 @@ describe('hcr bench prints the load average', () => {
       );
       expect(stdout).toMatch(/^load average \d+\.\d\d -> \d+\.\d\d$/m);
     }, 120_000);
+
+  it('kernels: an --only text no row holds is refused (it printed the header alone)', async () => {
+    const failed = await run(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import',
+        'tsx',
+        'apps/cli/src/bin.ts',
+        'bench',
+        'kernels',
+        '--batch',
+        '1',
+        '--only',
+        'maxpool',
+      ],
+      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    ).then(
+      () => undefined,
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toMatch(/^--only 'maxpool' is in no row's name: .*'MaxPoolGrad pool1'/);
+    expect(failed?.stdout).toBe('');
+  }, 120_000);
 });

@@ -105,11 +105,18 @@ const rows: Array<[string, (k: (a: object) => Info) => Info, (a: object) => Info
     fast('Sum'),
   ],
 ];
-console.log(`batch ${N}; CPU ms, min of 5 (stock Conv2DBackpropFilter: none in wasm, plain loops shown)`);
-console.log(`${'kernel'.padEnd(32)} ${'stock'.padStart(9)} ${'fast'.padStart(9)} ${'x'.padStart(7)}`);
 // --only <text>: just the rows whose name contains it.
 const oi = args.indexOf('--only');
 const only = oi >= 0 ? (args[oi + 1] ?? '') : '';
+// a text no row holds (--only maxpool: the row says MaxPoolGrad) printed the header alone
+if (!rows.some(([name]) => name.includes(only))) {
+  process.stderr.write(
+    `--only '${only}' is in no row's name: ${rows.map(([name]) => `'${name}'`).join(', ')}.\n`,
+  );
+  process.exit(1);
+}
+console.log(`batch ${N}; CPU ms, min of 5 (stock Conv2DBackpropFilter: none in wasm, plain loops shown)`);
+console.log(`${'kernel'.padEnd(32)} ${'stock'.padStart(9)} ${'fast'.padStart(9)} ${'x'.padStart(7)}`);
 for (const [name, call, s, f] of rows) {
   if (!name.includes(only)) continue;
   const a = cpuMin(() => call(s), name.startsWith('Conv2DBackpropFilter') ? 2 : 5);
