@@ -2,6 +2,13 @@
 export type HcrErrorDetails = Readonly<Record<string, string | number | boolean>>;
 
 /**
+ * Marks every HcrError, whichever copy of @hcr/core made it: an app and a library may each install their own version,
+ * and `instanceof` of one copy's class answered false for the other's errors (the CLI then printed a stack trace
+ * instead of the problem and its fix).
+ */
+const BRAND = Symbol.for('@hcr/core HcrError');
+
+/**
  * An error a user can act on: what went wrong, and the command or change that fixes it.
  * `message` is the whole paragraph (problem, then hint); the CLI prints it and exits with `exitCode`.
  * Libraries word the hint for any caller; a front end may word it in its own terms from `code` and `details`
@@ -28,6 +35,13 @@ export class HcrError extends Error {
     this.hint = options.hint;
     if (options.details) this.details = options.details;
     this.exitCode = options.exitCode ?? 1;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+
+  /** `e instanceof HcrError` holds for the errors of every copy of @hcr/core; a subclass checks as usual. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== HcrError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
 
   /** The problem and the fix as one paragraph. */
@@ -46,6 +60,7 @@ export class HcrError extends Error {
   }
 }
 
+/** True for an HcrError of any copy of @hcr/core (see BRAND). */
 export function isHcrError(e: unknown): e is HcrError {
   return e instanceof HcrError;
 }
