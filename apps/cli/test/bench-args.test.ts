@@ -81,6 +81,7 @@ describe('hcr bench arguments', () => {
     expect(refused('cli', ['3', '4'])).toMatch(/unexpected argument '4'/);
     expect(refused('eval', ['runn=pipeline'])).toMatch(/unknown argument 'runn='/);
     expect(refused('eval', ['--run', 'pipeline'])).toMatch(/unknown flag '--run'/);
+    expect(refused('eval', ['workers=two'])).toMatch(/workers= takes a number, got 'two'/);
   });
 
   it('takes what the benchmarks read', () => {

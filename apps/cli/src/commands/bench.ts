@@ -259,7 +259,11 @@ export function checkBenchArgs(name: string, args: readonly string[]): void {
     const arg = args[i]!;
     const keyValue = /^([A-Za-z][\w-]*)=/.exec(arg);
     if (keyValue && Object.keys(b.flags).some((f) => f.endsWith('='))) {
-      if (!(`${keyValue[1]}=` in b.flags)) throw bad(`unknown argument '${keyValue[1]}='.`);
+      const spec = b.flags[`${keyValue[1]}=`];
+      if (spec === undefined) throw bad(`unknown argument '${keyValue[1]}='.`);
+      const given = arg.slice(keyValue[0].length);
+      if (spec === 'n' && (given.trim() === '' || !Number.isFinite(Number(given))))
+        throw bad(`${keyValue[0]} takes a number, got '${given}'.`);
       continue;
     }
     if (!arg.startsWith('--')) {
