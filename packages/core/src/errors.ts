@@ -40,6 +40,7 @@ export class HcrError extends Error {
 
   /** `e instanceof HcrError` holds for the errors of every copy of @hcr/core; a subclass checks as usual. */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` names (HcrError or a subclass)
     if (this !== HcrError) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
   }
