@@ -110,6 +110,12 @@ function targetsFor(classNames: readonly string[], allowed: readonly number[]): 
   if (targets)
     byAllowed.delete(key); // inserted again below: the most recently used is last
   else {
+    // checked once per filter: an index outside the class list was dropped silently (a filter allowing nothing)
+    for (const c of allowed)
+      if (!(Number.isInteger(c) && c >= 0 && c < classNames.length))
+        throw new RangeError(
+          `foldedProbabilities: allowed class ${c} is not an index of the ${classNames.length} classes; pass indices from characterClassIndices`,
+        );
     targets = twinTargets(classNames, new Set(allowed));
     if (byAllowed.size >= MAX_FILTERS_PER_CLASS_LIST) byAllowed.delete(byAllowed.keys().next().value!);
   }
@@ -127,6 +133,11 @@ export function foldedProbabilities(
   classNames: readonly string[],
   allowed: readonly number[],
 ): Float64Array {
+  // a row of another length (another model's, or a flat batch) gave NaN or another class's probabilities
+  if (probs.length !== classNames.length)
+    throw new RangeError(
+      `foldedProbabilities: ${probs.length} probabilities for ${classNames.length} classes; pass one image's row`,
+    );
   const out = new Float64Array(classNames.length);
   for (const c of allowed) out[c] = probs[c]!;
   targetsFor(classNames, allowed).forEach((targets, c) => {

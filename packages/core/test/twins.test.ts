@@ -45,3 +45,13 @@ describe('foldedProbabilities', () => {
     expect(again).toBe(0);
   });
 });
+
+describe('foldedProbabilities: arguments', () => {
+  it('refuses a row of another length and allowed indices outside the class list', () => {
+    const names = ['0', 'O', 'D'];
+    expect(() => foldedProbabilities([0.5, 0.5], names, [0])).toThrow(/2 probabilities for 3 classes/);
+    expect(() => foldedProbabilities([0.2, 0.3, 0.5], names, [5])).toThrow(/allowed class 5 is not an index/);
+    expect(() => foldedProbabilities([0.2, 0.3, 0.5], names, [Number.NaN])).toThrow(RangeError);
+    expect(Array.from(foldedProbabilities([0.2, 0.3, 0.5], names, [0]))).toEqual([1, 0, 0]);
+  });
+});
