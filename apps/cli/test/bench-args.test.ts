@@ -36,10 +36,10 @@ describe('hcr bench arguments', () => {
   it('<name> --help prints that benchmark’s flags and runs nothing', async () => {
     const r = await bench('serve', '--help');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: pnpm bench serve .*\[--duration n\].*\[--body png\|json\]/);
+    expect(r.stdout).toMatch(/^Usage: pnpm bench serve .*\[--duration s\].*\[--body png\|json\]/);
     expect(r.stdout).toContain('packages/serve-onnx/bench/serve.ts');
     const h = await bench('read', '-h');
-    expect(h.stdout).toMatch(/^Usage: pnpm bench read .*\[--trials n\]/);
+    expect(h.stdout).toMatch(/^Usage: pnpm bench read .*\[--trials count\]/);
   });
 
   it('bench --help is still the command’s help; listing the benchmarks names each in a column', async () => {
@@ -58,7 +58,7 @@ describe('hcr bench arguments', () => {
     const r = await bench('serve', '--durration', '1');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^error pnpm bench serve: unknown flag '--durration'\. Usage: pnpm bench serve .*--duration n/,
+      /^error pnpm bench serve: unknown flag '--durration'\. Usage: pnpm bench serve .*--duration s/,
     );
   });
 
@@ -72,7 +72,7 @@ describe('hcr bench arguments', () => {
     expect(refused('serve', ['--durration', '1'])).toMatch(/unknown flag '--durration'/);
     expect(refused('serve', ['--duration'])).toMatch(/--duration takes a value/);
     expect(refused('serve', ['--duration', '--json'])).toMatch(/--duration takes a value/);
-    expect(refused('serve', ['--duration', 'abc'])).toMatch(/--duration takes a number, got 'abc'/);
+    expect(refused('serve', ['--duration', 'abc'])).toMatch(/--duration takes seconds above 0, got 'abc'/);
     expect(refused('serve', ['--body', 'xml'])).toMatch(/--body takes png or json, got 'xml'/);
     expect(refused('serve', ['--duration=5'])).toMatch(/write '--duration 5'/);
     expect(refused('shard-profile', ['--compare', 'filter'])).toMatch(/identity-conv or filter-patches/);
@@ -81,7 +81,11 @@ describe('hcr bench arguments', () => {
     expect(refused('cli', ['3', '4'])).toMatch(/unexpected argument '4'/);
     expect(refused('eval', ['runn=pipeline'])).toMatch(/unknown argument 'runn='/);
     expect(refused('eval', ['--run', 'pipeline'])).toMatch(/unknown flag '--run'/);
-    expect(refused('eval', ['workers=two'])).toMatch(/workers= takes a number, got 'two'/);
+    expect(refused('eval', ['workers=two'])).toMatch(/workers= takes a whole number >= 1, got 'two'/);
+    // counts and seconds: 0 steps printed NaN and Infinity, batch 0 a tfjs stack trace
+    expect(refused('batch-norm', ['--steps', '0'])).toMatch(/--steps takes a whole number >= 1, got '0'/);
+    expect(refused('engine', ['--batch', '2.5'])).toMatch(/--batch takes a whole number >= 1, got '2.5'/);
+    expect(refused('export', ['--seconds', '0'])).toMatch(/--seconds takes seconds above 0, got '0'/);
   });
 
   it('takes what the benchmarks read', () => {
@@ -89,11 +93,13 @@ describe('hcr bench arguments', () => {
       refused('serve', ['--model', 'hcrnet', '--duration', '1', '--soak', '0', '--no-pin', '--json']),
     ).toBe(undefined);
     expect(refused('text-lines', ['--tilt', '-5', '--notes', '3', '--columns'])).toBe(undefined);
+    expect(refused('serve', ['--soak', '0', '--prepare-workers', '0', '--duration', '0.5'])).toBe(undefined);
+    expect(refused('export', ['--batch', '1', '--seconds', '0.2'])).toBe(undefined);
     expect(refused('eval', ['run=pipeline', 'runtimes=onnx'])).toBe(undefined);
     expect(refused('cli', ['3'])).toBe(undefined);
     expect(refused('decode', ['50'])).toBe(undefined);
     expect(refused('photo-accuracy', ['m.onnx', '--n', '20'])).toBe(undefined);
-    expect(benchUsage('beside')).toBe('pnpm bench beside [--seconds n] [--phase n]');
+    expect(benchUsage('beside')).toBe('pnpm bench beside [--seconds s] [--phase s]');
   });
 
   it("declares every flag its script reads, and reads every flag it declares (the scripts' own parsing)", () => {

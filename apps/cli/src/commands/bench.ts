@@ -11,8 +11,9 @@ const here = fileURLToPath(import.meta.url);
 const BENCH_ERRORS = join(dirname(here), '..', `bench-errors${here.slice(here.lastIndexOf('.'))}`);
 
 /**
- * A benchmark's flags, each with what its value is: '' for a flag that takes none, 'n' for a number, a list for
- * one of those words, anything else for a text (a file, a folder, a list). A name ending in '=' is a key=value
+ * A benchmark's flags, each with what its value is: '' for a flag that takes none, 'n' for a number, 'count' for a
+ * whole number >= 1, 's' for seconds (a number above 0), a list for one of those words, anything else for a text
+ * (a file, a folder, a list). A name ending in '=' is a key=value
  * argument (`pnpm bench eval run=pipeline`). The scripts read their flags from argv by name and would run a
  * misspelt one at the defaults, so `hcr bench` checks them against these before starting the script.
  */
@@ -41,35 +42,40 @@ export const benchmarks: Record<string, Benchmark> = {
   engine: {
     script: 'packages/engine/bench/engine.ts',
     description: 'training step speed: stock wasm vs our kernels',
-    flags: { '--batch': 'n', '--steps': 'n', '--fast-only': '', '--json': '' },
+    flags: { '--batch': 'count', '--steps': 'count', '--fast-only': '', '--json': '' },
   },
   kernels: {
     script: 'packages/engine/bench/kernels.ts',
     description: "CPU ms per training kernel at the seed model's shapes: stock wasm vs ours, with the ratio",
-    flags: { '--batch': 'n', '--only': 'text' },
+    flags: { '--batch': 'count', '--only': 'text' },
   },
   'shard-profile': {
     script: 'packages/train/bench/shard-profile.ts',
     description: "reader training shard: CPU ms and kernels, tfjs' Identity copies and fused convs vs ours",
-    flags: { '--steps': 'n', '--lines': 'n', '--compare': ['identity-conv', 'filter-patches'], '--json': '' },
+    flags: {
+      '--steps': 'count',
+      '--lines': 'count',
+      '--compare': ['identity-conv', 'filter-patches'],
+      '--json': '',
+    },
   },
   'batch-norm': {
     script: 'packages/train/bench/batch-norm.ts',
     description: 'training shard ms of reader and hcrnet: tfjs-layers batch norm vs fused kernels',
-    flags: { '--steps': 'n', '--batch': 'n', '--char-batch': 'n', '--json': '' },
+    flags: { '--steps': 'count', '--batch': 'count', '--char-batch': 'count', '--json': '' },
   },
   train: {
     script: 'packages/train/bench/train.ts',
     description: 'training images/s, ours vs the PyTorch peer',
     // trains with the default worker threads, so it runs as `hcr train` would (single-threaded-gc.ts)
     trains: true,
-    flags: { '--images': 'n', '--batch': 'n' },
+    flags: { '--images': 'count', '--batch': 'count' },
   },
   beside: {
     script: 'packages/train/bench/beside.ts',
     description: 'hcrnet beside the LSTM reader: steps/s with every worker busy vs one busy worker each',
     trains: true,
-    flags: { '--seconds': 'n', '--phase': 'n' },
+    flags: { '--seconds': 's', '--phase': 's' },
   },
   eval: {
     script: 'packages/eval/bench/eval.ts',
@@ -80,7 +86,7 @@ export const benchmarks: Record<string, Benchmark> = {
       'data=': 'dir',
       'runtimes=': 'onnx,tfjs',
       'engine=': 'name',
-      'workers=': 'n',
+      'workers=': 'count',
     },
   },
   decode: {
@@ -92,16 +98,16 @@ export const benchmarks: Record<string, Benchmark> = {
   export: {
     script: 'packages/export-onnx/bench/export.ts',
     description: 'ONNX export time, ORT vs tfjs inference',
-    flags: { '--batch': 'n', '--seconds': 'n' },
+    flags: { '--batch': 'count', '--seconds': 's' },
   },
   serve: {
     script: 'packages/serve-onnx/bench/serve.ts',
     description: 'HTTP requests/s and latency vs raw onnxruntime',
     flags: {
       '--model': 'file.onnx|hcrnet|heavy|fixture',
-      '--duration': 'n',
+      '--duration': 's',
       '--soak': 'n',
-      '--threads': 'n',
+      '--threads': 'count',
       '--prepare-workers': 'n',
       '--body': ['png', 'json'],
       '--no-pin': '',
@@ -112,7 +118,13 @@ export const benchmarks: Record<string, Benchmark> = {
     script: 'packages/serve-onnx/bench/guards.ts',
     description:
       'what API tokens and a rate limit cost POST /v1/predict: req/s and server CPU per request, open vs guarded',
-    flags: { '--model': 'file.onnx', '--duration': 'n', '--rounds': 'n', '--connections': 'n', '--json': '' },
+    flags: {
+      '--model': 'file.onnx',
+      '--duration': 's',
+      '--rounds': 'count',
+      '--connections': 'count',
+      '--json': '',
+    },
   },
   image: {
     script: 'packages/image/bench/image.ts',
@@ -128,7 +140,7 @@ export const benchmarks: Record<string, Benchmark> = {
     script: 'packages/serve-onnx/bench/photo-accuracy.ts',
     description:
       'accuracy kept through the photo pipeline: test images as given and as phone-photo-like JPEGs',
-    flags: { '--n': 'n', '--edge-blur': 'n' },
+    flags: { '--n': 'count', '--edge-blur': 'n' },
     positional: 'model.onnx',
   },
   'glyph-oracle': {
@@ -172,7 +184,7 @@ export const benchmarks: Record<string, Benchmark> = {
       'texts drawn as the drawing page takes them (single-stroke capitals, straight segments), by pen width',
     flags: {
       '--reader': 'file.onnx',
-      '--count': 'n',
+      '--count': 'count',
       '--pens': 'n,n',
       '--seed': 'n',
       '--figure': 'file.png',
@@ -188,7 +200,7 @@ export const benchmarks: Record<string, Benchmark> = {
     script: 'packages/serve-onnx/bench/text-lines.ts',
     description: 'layout=lines on notes of 2-4 real cheque amounts: lines found, texts as read alone',
     flags: {
-      '--notes': 'n',
+      '--notes': 'count',
       '--reader': 'file.onnx',
       '--seed': 'n',
       '--out': 'dir',
@@ -203,7 +215,7 @@ export const benchmarks: Record<string, Benchmark> = {
     script: 'packages/serve-onnx/bench/documents.ts',
     description:
       'hcr read over a scanned 10-page PDF, photos of fields on a sheet and the dev crops: seconds',
-    flags: { '--reader': 'file.onnx', '--runs': 'n', '--only': 'words' },
+    flags: { '--reader': 'file.onnx', '--runs': 'count', '--only': 'words' },
   },
   read: {
     script: 'packages/serve-onnx/bench/read.ts',
@@ -211,9 +223,9 @@ export const benchmarks: Record<string, Benchmark> = {
     flags: {
       '--reader': 'file.onnx[,more.onnx]',
       '--model': 'file.onnx',
-      '--duration': 'n',
-      '--threads': 'n',
-      '--trials': 'n',
+      '--duration': 's',
+      '--threads': 'count',
+      '--trials': 'count',
       '--json': '',
     },
   },
@@ -242,6 +254,15 @@ export function benchUsage(name: string): string {
   return `pnpm bench ${name}${parts.length ? ` ${parts.join(' ')}` : ''}`;
 }
 
+/** What a value given for `spec` should have been, or undefined when it is one (numbers: 0 steps printed NaN). */
+function valueProblem(spec: string | readonly string[], given: string): string | undefined {
+  const n = given.trim() === '' ? Number.NaN : Number(given);
+  if (spec === 'n') return Number.isFinite(n) ? undefined : 'a number';
+  if (spec === 'count') return Number.isInteger(n) && n >= 1 ? undefined : 'a whole number >= 1';
+  if (spec === 's') return Number.isFinite(n) && n > 0 ? undefined : 'seconds above 0';
+  return undefined;
+}
+
 /**
  * Checks `args` against the benchmark's flags before its script starts (a misspelt flag would otherwise run
  * the whole benchmark at its defaults): an unknown flag, a flag without its value, a number that is none, a
@@ -262,8 +283,8 @@ export function checkBenchArgs(name: string, args: readonly string[]): void {
       const spec = b.flags[`${keyValue[1]}=`];
       if (spec === undefined) throw bad(`unknown argument '${keyValue[1]}='.`);
       const given = arg.slice(keyValue[0].length);
-      if (spec === 'n' && (given.trim() === '' || !Number.isFinite(Number(given))))
-        throw bad(`${keyValue[0]} takes a number, got '${given}'.`);
+      const problem = valueProblem(spec, given);
+      if (problem) throw bad(`${keyValue[0]} takes ${problem}, got '${given}'.`);
       continue;
     }
     if (!arg.startsWith('--')) {
@@ -279,8 +300,8 @@ export function checkBenchArgs(name: string, args: readonly string[]): void {
     const given = args[i + 1];
     if (given === undefined || given.startsWith('--')) throw bad(`${arg} takes a value (${arg} ${value}).`);
     i++;
-    if (value === 'n' && (given.trim() === '' || !Number.isFinite(Number(given))))
-      throw bad(`${arg} takes a number, got '${given}'.`);
+    const problem = valueProblem(value, given);
+    if (problem) throw bad(`${arg} takes ${problem}, got '${given}'.`);
     if (typeof value !== 'string' && !value.includes(given))
       throw bad(`${arg} takes ${value.join(' or ')}, got '${given}'.`);
   }
