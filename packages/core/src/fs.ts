@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { HcrError } from './errors.js';
 
@@ -125,7 +125,8 @@ export async function atomicWriteTarget(target: string): Promise<string> {
 }
 
 /**
- * Write a file so readers see either the old content or the whole new one, never a torn file. `mode` sets the
+ * Write a file so readers see either the old content or the whole new one, never a torn file: the temp is flushed to
+ * disk (fsync) before it is renamed into place, so a power cut cannot leave the name on an empty file. `mode` sets the
  * new file's permissions (e.g. 0o600 for a secret: it exists under no other mode, not even for a moment); without
  * it a file that is replaced keeps its permissions, and a new one gets the default ones. A symbolic
  * link is written through (the file it points to is replaced, the link kept); a device, FIFO, socket or directory is
@@ -149,8 +150,14 @@ export async function writeFileAtomic(
       : undefined;
   const tmp = tempPathFor(path);
   try {
-    const created = mode ?? kept;
-    await writeFile(tmp, data, created === undefined ? {} : { mode: created });
+    const file = await open(tmp, 'w', mode ?? kept);
+    try {
+      await file.writeFile(data);
+      // on disk before the rename: else a power cut could leave the new name on an empty or partial file
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     if (kept !== undefined) await chmod(tmp, kept); // exactly, whatever the umask
     await rename(tmp, path);
   } catch (e) {
