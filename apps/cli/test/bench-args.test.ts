@@ -76,7 +76,8 @@ describe('hcr bench arguments', () => {
     expect(refused('serve', ['--body', 'xml'])).toMatch(/--body takes png or json, got 'xml'/);
     expect(refused('serve', ['--duration=5'])).toMatch(/write '--duration 5'/);
     expect(refused('shard-profile', ['--compare', 'filter'])).toMatch(/identity-conv or filter-patches/);
-    expect(refused('data', ['--passes', '1'])).toMatch(/unknown flag '--passes'/);
+    expect(refused('data', ['--pases', '1'])).toMatch(/unknown flag '--pases'/);
+    expect(refused('data', ['--passes', '1'])).toBe(undefined);
     expect(refused('image', ['5'])).toMatch(/unexpected argument '5'/);
     expect(refused('cli', ['3', '4'])).toMatch(/unexpected argument '4'/);
     expect(refused('eval', ['runn=pipeline'])).toMatch(/unknown argument 'runn='/);

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench data`: how long `prepare` takes on the real files, and how fast the reader delivers the train split
+ * `pnpm bench data [--passes 3] [--batch 128]`: how long `prepare` takes on the real files, and how fast the reader delivers the train split
  * as normalised Float32 batches. Needs HCR_DATA_DIR (or ~/.cache/hcr/raw) with the raw files.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -46,4 +46,11 @@ export async function benchData({ batchSize = 128, passes = 3 } = {}) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchData();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // `--passes 1` for a quicker look (prepare is the same either way); `pnpm bench data --help` lists both
+  const flag = (name: string, dflt: number) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  };
+  await benchData({ batchSize: flag('--batch', 128), passes: flag('--passes', 3) });
+}

@@ -37,7 +37,7 @@ export const benchmarks: Record<string, Benchmark> = {
   data: {
     script: 'packages/data/bench/data.ts',
     description: 'prepare time and shard read throughput',
-    flags: {},
+    flags: { '--passes': 'count', '--batch': 'count' },
   },
   engine: {
     script: 'packages/engine/bench/engine.ts',
