@@ -122,8 +122,6 @@ describe('hcr bench arguments', () => {
   });
 
   it('every `pnpm bench` command the READMEs and docs quote still parses', () => {
-    // quoted in prose without its value ("`pnpm bench drawn --write`, seed 11"): the command is `--write DIR`
-    const ABRIDGED = ['pnpm bench drawn --write'];
     const files = execFileSync('git', ['ls-files', '*.md'], { cwd: ROOT, encoding: 'utf8' })
       .split('\n')
       .filter((f) => f && !f.startsWith('.changeset/'));
@@ -132,7 +130,6 @@ describe('hcr bench arguments', () => {
       const text = readFileSync(join(ROOT, file), 'utf8');
       for (const span of text.matchAll(/`([^`]+)`/g)) {
         for (const c of span[1]!.replace(/\s+/g, ' ').matchAll(/pnpm (?:hcr )?bench ([^;|&#]*)/g)) {
-          if (ABRIDGED.includes(c[0].trim())) continue;
           // shell words: '...' quoted, <placeholders> one word, a name cut off by a comma in a list of commands
           const words = [...c[1]!.replace(/<[^>]*>/g, 'X').matchAll(/'([^']*)'|(\S+)/g)].map(
             (w) => w[1] ?? w[2]!,
