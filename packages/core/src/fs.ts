@@ -5,11 +5,32 @@ import { basename, dirname, join } from 'node:path';
 import { HcrError } from './errors.js';
 
 /**
+ * Bytes of the target's name a temp name keeps: with its `.<12 hex>-<pid>.tmp-` (at most 26 bytes) it stays within
+ * the 255 bytes a file name may have. A longer name (240 letters, or 80 of a script with 3-byte letters) made every
+ * write of a legal target fail with ENAMETOOLONG.
+ */
+const TEMP_NAME_BYTES = 200;
+
+/** The target's name as its temps carry it: whole, or its first TEMP_NAME_BYTES bytes (whole characters). */
+function tempSuffix(target: string): string {
+  const name = basename(target);
+  if (Buffer.byteLength(name) <= TEMP_NAME_BYTES) return `.tmp-${name}`;
+  let kept = '';
+  let bytes = 0;
+  for (const ch of name) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > TEMP_NAME_BYTES) break;
+    kept += ch;
+  }
+  return `.tmp-${kept}`;
+}
+
+/**
  * Temp name next to the target, so the final rename stays on one filesystem (atomic). It carries the
  * writer's process id, so a later writer can tell a temp left by a killed process from one being written.
  */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${randomBytes(6).toString('hex')}-${process.pid}.tmp-${basename(target)}`);
+  return join(dirname(target), `.${randomBytes(6).toString('hex')}-${process.pid}${tempSuffix(target)}`);
 }
 
 /** Temps of older versions carried no process id: swept once they are this old. */
@@ -34,7 +55,7 @@ export async function sweepStaleTemps(target: string): Promise<string[]> {
   // a linked target's temps are beside the path it points to, where writeDirAtomic and writeFileAtomic put them
   const path = await realpath(target).catch(() => target);
   const dir = dirname(path);
-  const suffix = `.tmp-${basename(path)}`;
+  const suffix = tempSuffix(path);
   const names = await readdir(dir).catch(() => [] as string[]);
   const swept: string[] = [];
   for (const name of names) {
@@ -161,7 +182,7 @@ export async function writeFileAtomic(
     if (kept !== undefined) await chmod(tmp, kept); // exactly, whatever the umask
     await rename(tmp, path);
   } catch (e) {
-    await rm(tmp, { force: true });
+    await rm(tmp, { force: true }).catch(() => {}); // the write's own error is the one to show
     throw e;
   }
 }
@@ -253,7 +274,7 @@ export async function writeDirAtomic(
       await rename(tmp, dir);
     }
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
+    await rm(tmp, { recursive: true, force: true }).catch(() => {}); // fill's or the rename's error is the one to show
     throw e;
   }
 }

@@ -203,3 +203,26 @@ describe('writeJsonAtomic', () => {
     expect(await readFile(target, 'utf8')).toBe('null\n');
   });
 });
+
+describe('atomic writes of a target with a long name', () => {
+  it('writes a file or folder whose name is legal but too long to carry whole in a temp name', async () => {
+    const long = 'a'.repeat(240);
+    await writeFileAtomic(join(root, long), 'one');
+    await writeFileAtomic(join(root, long), 'two');
+    expect(await readFile(join(root, long), 'utf8')).toBe('two');
+    const wide = `${'日本語'.repeat(27)}.json`; // 81 characters of 3 bytes: 248 bytes
+    await writeJsonAtomic(join(root, wide), { a: 1 });
+    await writeDirAtomic(join(root, `d${long}`), async (tmp) => writeFile(join(tmp, 'x'), 'x'), {
+      replace: true,
+    });
+    await writeDirAtomic(join(root, `d${long}`), async (tmp) => writeFile(join(tmp, 'y'), 'y'), {
+      replace: true,
+    });
+    expect((await readdir(root)).sort()).toEqual([long, `d${long}`, wide].sort());
+    expect(await readdir(join(root, `d${long}`))).toEqual(['y']);
+    // a killed writer's temp of such a target is still found and swept
+    const dead = `.0123456789ab-${deadPid()}.tmp-${'a'.repeat(200)}`;
+    await mkdir(join(root, dead));
+    expect(await sweepStaleTemps(join(root, long))).toEqual([dead]);
+  });
+});
