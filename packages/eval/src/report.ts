@@ -1,4 +1,4 @@
-import { cp, readdir, stat } from 'node:fs/promises';
+import { cp, lstat, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import {
   type ConfidenceCalibration,
@@ -348,6 +348,8 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
   );
   // a copy rather than a symlink: relative image paths keep working in every viewer
   const latestDir = join(outDir, LATEST);
+  // writeDirAtomic writes through a link: a `latest` linked to a report would have that report replaced
+  if ((await lstat(latestDir).catch(() => undefined))?.isSymbolicLink()) await unlink(latestDir);
   await writeDirAtomic(latestDir, (tmp) => cp(reportDir, tmp, { recursive: true }), { replace: true });
   return { report, reportDir, latestDir, indexHtml: join(reportDir, 'index.html') };
 }

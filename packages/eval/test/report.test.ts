@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  cp,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LABEL_SPACE_36, sourceName } from '@hcr/core';
@@ -194,6 +205,29 @@ describe('hcr eval report', () => {
       expect(buf.equals(before[i]!)).toBe(true);
     });
     expect(withoutTiming(again.report)).toEqual(withoutTiming(first.report));
+  });
+
+  it('replaces a `latest` that is a link to another report by a copy, and leaves that report as it was', async () => {
+    const reports = await mkdtemp(join(tmpdir(), 'hcr-latest-link-'));
+    const older = join(reports, 'older-report');
+    await mkdir(older);
+    await writeFile(join(older, 'eval.json'), '{"older":true}\n');
+    await symlink(older, join(reports, 'latest'));
+    const r = await evaluateRun({
+      run: FIXTURE_RUN,
+      modelsDir: fx.modelsDir,
+      dataDir: fx.dataDir,
+      outDir: reports,
+      runtime: 'tfjs',
+      sample: 100,
+      workers: 1,
+    });
+    expect(await readFile(join(older, 'eval.json'), 'utf8')).toBe('{"older":true}\n');
+    expect((await lstat(join(reports, 'latest'))).isDirectory()).toBe(true);
+    expect(await readFile(join(reports, 'latest', 'eval.json'), 'utf8')).toBe(
+      await readFile(join(r.reportDir, 'eval.json'), 'utf8'),
+    );
+    await rm(reports, { recursive: true });
   });
 
   it('scores the same in-process (1 worker) as with the worker pool', async () => {
