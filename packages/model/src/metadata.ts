@@ -19,9 +19,9 @@ const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringi
  * - `formatVersion` 1 (a newer one: upgrade).
  * - `labelSpace` one of @hcr/core's LABEL_SPACES; absent means `hcr36` (metadata written before label spaces).
  * - `task` absent, `character` or `line`.
- * - `classNames` strings, one per model output: a character model's label space's classes; a line reader's
+ * - `classNames` strings, one per model output: a character model's label space's classes, in their order; a line reader's
  *   alphabet, blank included, the same list as `reader.symbols`.
- * - line readers: `reader` {alphabetId, symbols ('' first, then one character each), height, stride, minWidth}.
+ * - line readers: `reader` {alphabetId, symbols ('' first, then one character each, none twice), height, stride, minWidth}.
  * - `inputShape` [h, w, c] of positive integers (a line reader's width may be -1: free).
  * - `inputNormalisation` {mean, std > 0}.
  *
@@ -64,12 +64,13 @@ export function checkMetadata(value: unknown, file: string, hint: string = RESTO
       symbols.length < 2 ||
       symbols[0] !== '' ||
       !symbols.slice(1).every((s) => typeof s === 'string' && [...s].length === 1) ||
+      new Set(symbols).size !== symbols.length ||
       !isPositiveInt(r.height) ||
       !isPositiveInt(r.stride) ||
       !isPositiveInt(r.minWidth)
     )
       throw invalid(
-        `says task 'line' but has no valid reader section: {"alphabetId", "symbols": ["", one character each...], "height", "stride", "minWidth"} (positive integers).`,
+        `says task 'line' but has no valid reader section: {"alphabetId", "symbols": ["", one character each, none twice...], "height", "stride", "minWidth"} (positive integers).`,
       );
     if (names.length !== symbols.length || names.some((c, i) => c !== symbols[i]))
       throw invalid(
@@ -78,6 +79,11 @@ export function checkMetadata(value: unknown, file: string, hint: string = RESTO
   } else if (names.length !== space.classes.length)
     throw invalid(
       `lists ${names.length} classNames; its label space ${space.id} has ${space.classes.length} classes (${space.classes.join('')}).`,
+    );
+  // the same count in another order (or with a class twice) would put every answer under the wrong name
+  else if (names.some((c, i) => c !== space.classes[i]))
+    throw invalid(
+      `lists classNames ${names.join('')}, not its label space ${space.id}'s classes in their order (${space.classes.join('')}).`,
     );
   const shape = m.inputShape;
   if (

@@ -62,6 +62,19 @@ describe('loadMetadata refuses metadata a reader cannot rely on, naming the file
       characterMetadata({ classNames: LABEL_SPACE_36.classes.map((_, i) => i) as never }),
       /not all strings/,
     ],
+    [
+      "the label space's classes in another order",
+      characterMetadata({ classNames: [...LABEL_SPACE_36.classes].reverse() }),
+      /lists classNames ZYX.*not its label space hcr36's classes in their order \(0123/,
+    ],
+    [
+      'a line reader with a symbol twice',
+      readerMetadata({
+        reader: { ...readerMetadata().reader!, symbols: ['', 'A', 'A'] },
+        classNames: ['', 'A', 'A'],
+      }),
+      /no valid reader section.*none twice/,
+    ],
     ['an unknown task', characterMetadata({ task: 'page' as never }), /task "page"/],
     ['a line reader without its reader section', lineWithoutReader, /no valid reader section/],
     [
