@@ -124,11 +124,11 @@ describe('published packages install and their README examples run', () => {
 
   it('@hcr/export-onnx README example', () => {
     writeFileSync(join(project, 'export-example.mjs'), readmeExample('export-onnx'));
-    const out = run('node', ['export-example.mjs'], project);
-    const [, diff, agreement] = /\} ([\d.e-]+) ([\d.]+)\s*$/.exec(out.trim()) ?? [];
-    expect(Number(diff)).toBeLessThan(1e-4);
-    expect(Number(agreement)).toBe(1);
-    expect(existsSync('/tmp/example.onnx')).toBe(true);
+    const out = run('node', ['export-example.mjs'], project).split('\n');
+    expect(out[0]).toBe('17 15770 2'); // opset, parameters, transposes
+    expect(out).toContain('true 1'); // onnxruntime within 1e-4 of tfjs, the same argmax
+    // read back from the file it wrote (in a temp folder it removes)
+    expect(out).toContain("@hcr/export-onnx [ { key: 'author', value: 'me' } ]");
   });
 
   it.skipIf(!PHOTOS)('@hcr/serve-onnx README example', () => {
