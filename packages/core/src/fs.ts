@@ -106,6 +106,36 @@ async function makeParent(target: string): Promise<void> {
 }
 
 /**
+ * What an output path is, for atomicWriteTarget and dirWriteTarget: undefined when it is missing (or a folder of its
+ * path is a file: makeParent names it); else the path to write (a symbolic link followed to its realpath, so the link
+ * is kept) and what is there. A link to nowhere is OUTPUT_LINK_BROKEN (writing would replace the link); `noun` is
+ * what the writer writes, for the hint.
+ */
+async function resolveOutputLink(
+  target: string,
+  noun: 'file' | 'folder',
+): Promise<{ path: string; info: Stats } | undefined> {
+  const info = await lstat(target).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+    throw e;
+  });
+  if (!info?.isSymbolicLink()) return info && { path: target, info };
+  try {
+    const path = await realpath(target);
+    return { path, info: await stat(path) };
+  } catch (e) {
+    throw new HcrError(
+      'OUTPUT_LINK_BROKEN',
+      `${target} is a symbolic link to a path that does not exist; writing would replace the link.`,
+      {
+        hint: `Point the link at a ${noun} (or remove it), or name another output ${noun === 'file' ? 'path' : 'folder'}.`,
+        cause: e,
+      },
+    );
+  }
+}
+
+/**
  * The path writeFileAtomic writes for `target`: the target itself when it is a regular file or missing; the file a
  * symbolic link points to (its realpath), so the link survives, as npm's write-file-atomic does. Anything else is
  * refused by name: renaming over a device, a FIFO or a socket would replace it with a file (`-o /dev/full` run as
@@ -113,25 +143,9 @@ async function makeParent(target: string): Promise<void> {
  * nowhere is OUTPUT_LINK_BROKEN (writing would replace the link).
  */
 export async function atomicWriteTarget(target: string): Promise<string> {
-  let info = await lstat(target).catch((e: NodeJS.ErrnoException) => {
-    // missing: written as a new file; a folder of its path that is a file: makeParent names it
-    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
-    throw e;
-  });
-  if (!info) return target;
-  let path = target;
-  if (info.isSymbolicLink()) {
-    try {
-      path = await realpath(target);
-      info = await stat(path);
-    } catch (e) {
-      throw new HcrError(
-        'OUTPUT_LINK_BROKEN',
-        `${target} is a symbolic link to a path that does not exist; writing would replace the link.`,
-        { hint: 'Point the link at a file (or remove it), or name another output path.', cause: e },
-      );
-    }
-  }
+  const found = await resolveOutputLink(target, 'file');
+  if (!found) return target;
+  const { path, info } = found;
   if (info.isFile()) return path;
   const what = path === target ? target : `${target} (a link to ${path})`;
   if (info.isDirectory())
@@ -206,24 +220,9 @@ export async function writeJsonAtomic(target: string, value: unknown): Promise<v
  * link to nowhere OUTPUT_LINK_BROKEN.
  */
 async function dirWriteTarget(target: string): Promise<string> {
-  let info = await lstat(target).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
-    throw e;
-  });
-  if (!info) return target;
-  let path = target;
-  if (info.isSymbolicLink()) {
-    try {
-      path = await realpath(target);
-      info = await stat(path);
-    } catch (e) {
-      throw new HcrError(
-        'OUTPUT_LINK_BROKEN',
-        `${target} is a symbolic link to a path that does not exist; writing would replace the link.`,
-        { hint: 'Point the link at a folder (or remove it), or name another output folder.', cause: e },
-      );
-    }
-  }
+  const found = await resolveOutputLink(target, 'folder');
+  if (!found) return target;
+  const { path, info } = found;
   if (!info.isDirectory())
     throw new HcrError(
       'OUTPUT_NOT_A_FOLDER',

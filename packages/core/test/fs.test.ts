@@ -16,7 +16,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sweepStaleTemps, tempPathFor, writeDirAtomic, writeFileAtomic, writeJsonAtomic } from '../src/fs.js';
+import {
+  atomicWriteTarget,
+  sweepStaleTemps,
+  tempPathFor,
+  writeDirAtomic,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '../src/fs.js';
 
 let root: string;
 beforeEach(async () => {
@@ -189,6 +196,27 @@ describe('writeDirAtomic through a symbolic link', () => {
     ).rejects.toMatchObject({ code: 'OUTPUT_NOT_A_FOLDER', message: expect.stringContaining('a link to') });
     expect(await readFile(toFile, 'utf8')).toBe('keep');
     expect((await readdir(root)).sort()).toEqual(['file', 'out', 'report']);
+  });
+});
+
+describe('a symbolic link to nowhere, whichever writer meets it', () => {
+  it('is OUTPUT_LINK_BROKEN, with a hint naming what that writer writes (one check serves both)', async () => {
+    const broken = join(root, 'out');
+    await symlink(join(root, 'nowhere'), broken);
+    const problem = `${broken} is a symbolic link to a path that does not exist; writing would replace the link.`;
+    await expect(writeFileAtomic(broken, 'x')).rejects.toMatchObject({
+      code: 'OUTPUT_LINK_BROKEN',
+      message: `${problem} Point the link at a file (or remove it), or name another output path.`,
+    });
+    await expect(writeDirAtomic(broken, async () => {})).rejects.toMatchObject({
+      code: 'OUTPUT_LINK_BROKEN',
+      message: `${problem} Point the link at a folder (or remove it), or name another output folder.`,
+    });
+    // a link in the middle of a chain that ends nowhere is the same
+    const chained = join(root, 'chained');
+    await symlink(broken, chained);
+    await expect(atomicWriteTarget(chained)).rejects.toMatchObject({ code: 'OUTPUT_LINK_BROKEN' });
+    expect((await readdir(root)).sort()).toEqual(['chained', 'out']);
   });
 });
 
