@@ -46,6 +46,12 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
   if (src.length > MAX_PATTERN_LENGTH)
     fail(`longer than ${MAX_PATTERN_LENGTH} characters (${src.length})`, MAX_PATTERN_LENGTH);
   let depth = 0; // groups open around the parser's position
+  // Anchors: the match is always whole, so '^' and '$' only restate it. One where it would not (after a character
+  // that must be read, before one, inside a repeated group) would make a RegExp match less, and is refused rather
+  // than ignored. On the path being parsed: nothing read yet (a '^' fits), a '$' seen (nothing may be read after).
+  let atStart = true;
+  let ended = false;
+  let anchors = 0; // anchors read so far, to find one inside a quantified group
   // One character from the position on, by code point (an emoji is one character, not two surrogates).
   const take = (): string | undefined => {
     const c = src.codePointAt(i);
@@ -159,6 +165,28 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
       depth--;
       return inner;
     }
+    if (ch === '^') {
+      if (!atStart)
+        fail(
+          "'^' after characters (the match is always whole, so '^' may only begin the pattern or a branch of it)",
+          at,
+        );
+      anchors++;
+      return null;
+    }
+    if (ch === '$') {
+      ended = true;
+      anchors++;
+      return null;
+    }
+    if (ch === ']' || ch === '}') fail(`unmatched '${ch}'`, at);
+    if (ch === '?' || ch === '*' || ch === '+' || ch === '{') fail(`nothing to repeat before '${ch}'`, at);
+    if (ended)
+      fail(
+        "characters after '$' (the match is always whole, so '$' may only end the pattern or a branch of it)",
+        at,
+      );
+    atStart = false;
     if (ch === '[') return { type: 'set', mask: parseClass(at) };
     if (ch === '.') {
       const m = new Uint8Array(C).fill(1);
@@ -166,9 +194,6 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
       return { type: 'set', mask: m };
     }
     if (ch === '\\') return { type: 'set', mask: escaped(at) };
-    if (ch === '^' || ch === '$') return null; // the whole text always has to match
-    if (ch === ']' || ch === '}') fail(`unmatched '${ch}'`, at);
-    if (ch === '?' || ch === '*' || ch === '+' || ch === '{') fail(`nothing to repeat before '${ch}'`, at);
     return { type: 'set', mask: single(symbolOf(ch, at)) };
   };
 
@@ -185,6 +210,7 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
   };
 
   const parseRepeat = (): PatternNode | null => {
+    const anchorsBefore = anchors;
     let node = parseAtom();
     let quantified = false; // the last thing read was a quantifier
     for (let chain = 0; ; chain++) {
@@ -208,6 +234,7 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
       if (chain === MAX_QUANTIFIER_CHAIN) fail(`more than ${MAX_QUANTIFIER_CHAIN} quantifiers in a row`, at);
       if (q !== '{') i++;
       if (node === null) fail(`nothing to repeat before '${q}'`, at);
+      if (anchors > anchorsBefore && range[1] > 1) fail(`'^' or '$' inside a group repeated by '${q}'`, at);
       node = { type: 'rep', node: node!, min: range[0], max: range[1] };
       quantified = true;
     }
@@ -222,12 +249,25 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
     return { type: 'cat', items };
   };
 
+  // Each branch starts where the alternation does; after it, a '^' fits only if no branch read a character, and
+  // nothing may be read if any branch ended with '$' (stricter than a RegExp for `(A$|B)C`: refused, not guessed).
   const parseAlt = (): PatternNode => {
-    const items = [parseCat()];
+    const [startAtStart, startEnded] = [atStart, ended];
+    let allAtStart = true;
+    let anyEnded = false;
+    const branch = (): PatternNode => {
+      [atStart, ended] = [startAtStart, startEnded];
+      const node = parseCat();
+      allAtStart &&= atStart;
+      anyEnded ||= ended;
+      return node;
+    };
+    const items = [branch()];
     while (src[i] === '|') {
       i++;
-      items.push(parseCat());
+      items.push(branch());
     }
+    [atStart, ended] = [allAtStart, anyEnded];
     return items.length === 1 ? items[0] : { type: 'alt', items };
   };
 
