@@ -1,27 +1,13 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { benchmarks, benchUsage, checkBenchArgs } from '../src/commands/bench.js';
+import { spawnBench } from './support/spawn-bench.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const run = promisify(execFile);
-
 /** `hcr bench <args>` from the sources, as `pnpm bench` runs it; never gets as far as a benchmark here. */
-async function bench(...args: string[]) {
-  return run(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'bench', ...args],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-    },
-  ).then(
-    (r) => ({ code: 0, ...r }),
-    (e: { code: number; stdout: string; stderr: string }) => e,
-  );
-}
+const bench = (...args: string[]) => spawnBench(args);
 
 const refused = (name: string, args: string[]) => {
   try {

@@ -1,95 +1,47 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { spawnBench } from './support/spawn-bench.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-const run = promisify(execFile);
 
 describe('hcr bench', () => {
   it("prints a benchmark's HcrError as the CLI's errors, one paragraph with the fix, not a stack trace", async () => {
     // no dataset anywhere: an empty data folder and an empty cache
     const empty = mkdtempSync(join(tmpdir(), 'hcr-bench-'));
-    const failed = await run(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'bench', 'data'],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', HCR_DATA_DIR: empty, XDG_CACHE_HOME: empty } },
-    ).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
-    expect(failed?.code).toBe(1);
-    expect(failed?.stderr).toMatch(/^error Missing emnist-letters-repack file .* Fix: `hcr data download/);
-    expect(failed?.stderr).not.toMatch(/\n\s+at /);
+    const failed = await spawnBench(['data'], { HCR_DATA_DIR: empty, XDG_CACHE_HOME: empty });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^error Missing emnist-letters-repack file .* Fix: `hcr data download/);
+    expect(failed.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('documents: a reader that is not there is named before a minute of making inputs, no stack, nothing left in TMPDIR', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'hcr-bench-'));
     const missing = join(tmp, 'no-reader.onnx');
-    const failed = await run(
-      process.execPath,
-      [
-        '--conditions=source',
-        '--import',
-        'tsx',
-        'apps/cli/src/bin.ts',
-        'bench',
-        'documents',
-        '--reader',
-        missing,
-      ],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', TMPDIR: tmp } },
-    ).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
-    expect(failed?.code).toBe(1);
-    expect(failed?.stderr).toBe(`No reader at ${missing}: run the pipeline or pass --reader.\n`);
+    const failed = await spawnBench(['documents', '--reader', missing], { TMPDIR: tmp });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toBe(`No reader at ${missing}: run the pipeline or pass --reader.\n`);
     expect(readdirSync(tmp).filter((f) => f.startsWith('hcr-bench-documents-'))).toEqual([]);
   });
 
   it('guards: hcr serve failing to start (a model not there) ends on its message and fix, exit 1, no stack', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'hcr-bench-'));
     const missing = join(tmp, 'no-model.onnx');
-    const failed = await run(
-      process.execPath,
-      [
-        '--conditions=source',
-        '--import',
-        'tsx',
-        'apps/cli/src/bin.ts',
-        'bench',
-        'guards',
-        '--model',
-        missing,
-      ],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
-    ).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
-    expect(failed?.code).toBe(1);
-    expect(failed?.stderr).toMatch(
+    const failed = await spawnBench(['guards', '--model', missing]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
       /^error hcr serve, started by the benchmark, exited 1: Cannot read the ONNX model .*no-model\.onnx.* Pass --model/,
     );
-    expect(failed?.stderr).not.toMatch(/\n\s+at /);
+    expect(failed.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a --figure that cannot be written is refused before the run, not after it (tilt, framing)', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'hcr-bench-'));
     for (const name of ['tilt', 'framing']) {
-      const failed = await run(
-        process.execPath,
-        ['--conditions=source', '--import', 'tsx', 'apps/cli/src/bin.ts', 'bench', name, '--figure', folder],
-        { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
-      ).then(
-        () => undefined,
-        (e: { code: number; stderr: string }) => e,
-      );
-      expect(failed?.code).toBe(1);
-      expect(failed?.stderr).toBe(
+      const failed = await spawnBench([name, '--figure', folder]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toBe(
         `error ${folder} is a directory, not a file to write. Name a file to write, e.g. one inside it (${join(folder, '<name>')}).\n`,
       );
     }
@@ -102,57 +54,21 @@ describe('hcr bench', () => {
   it.skipIf(prepared)(
     'beside: a training that stops on an error ends the bench then, exit 1, naming it',
     async () => {
-      const failed = await run(
-        process.execPath,
-        [
-          '--conditions=source',
-          '--import',
-          'tsx',
-          'apps/cli/src/bin.ts',
-          'bench',
-          'beside',
-          '--seconds',
-          '900',
-        ],
-        { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
-      ).then(
-        () => undefined,
-        (e: { code: number; stderr: string }) => e,
-      );
-      expect(failed?.code).toBe(1);
-      expect(failed?.stderr).toMatch(/^error No (prepared|line) dataset in /m);
-      expect(failed?.stderr).toMatch(
+      const failed = await spawnBench(['beside', '--seconds', '900']);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/^error No (prepared|line) dataset in /m);
+      expect(failed.stderr).toMatch(
         /^error The (hcrnet|lstm-reader) training \(exit 1\) stopped after \d+ s of the 900; its error is above\./m,
       );
-      expect(failed?.stderr).not.toMatch(/\n\s+at /);
+      expect(failed.stderr).not.toMatch(/\n\s+at /);
     },
     120_000,
   );
 
   it('documents: --only words that pick no input are refused before the inputs are made (an empty table, exit 0)', async () => {
     const reader = join(ROOT, 'packages/serve-onnx/test/fixtures/hcr-reader.onnx');
-    const failed = await run(
-      process.execPath,
-      [
-        '--conditions=source',
-        '--import',
-        'tsx',
-        'apps/cli/src/bin.ts',
-        'bench',
-        'documents',
-        '--reader',
-        reader,
-        '--only',
-        'pdf',
-      ],
-      { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
-    ).then(
-      () => undefined,
-      (e: { code: number; stderr: string }) => e,
-    );
-    expect(failed?.code).toBe(1);
-    expect(failed?.stderr).toMatch(
-      /^--only 'pdf' picks none of the inputs: '10-page PDF of forms at 300 dpi/,
-    );
+    const failed = await spawnBench(['documents', '--reader', reader, '--only', 'pdf']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^--only 'pdf' picks none of the inputs: '10-page PDF of forms at 300 dpi/);
   }, 120_000);
 });
