@@ -232,13 +232,28 @@ async function dirWriteTarget(target: string): Promise<string> {
   return path;
 }
 
+/** writeDirAtomic's refusal of a folder that holds something, without `replace`. */
+function outputExists(target: string, dir: string, cause?: unknown): HcrError {
+  const what = dir === target ? target : `${target} (a link to ${dir})`;
+  return new HcrError(
+    'OUTPUT_EXISTS',
+    `${what} already exists and is not empty; it is replaced only when asked.`,
+    {
+      hint: 'Pass { replace: true } to replace it, or remove it first (or name another folder).',
+      cause,
+    },
+  );
+}
+
 /**
- * Build a directory under a temp name and move it into place only when `fill` succeeded.
- * An existing target is replaced only when `replace` is true. A target that exists and is not a directory (a file,
- * a device) is refused (OUTPUT_NOT_A_FOLDER): `replace` would move it away and delete it. A symbolic link to a
- * folder is written through, as writeFileAtomic does for a file: the folder it points to (its realpath) is built
- * beside it and replaced, and the link is kept (`artifacts/data/shards -> /mnt/big/shards` stays a link, and the
- * data stays on the disk it points to); a link to nowhere is OUTPUT_LINK_BROKEN.
+ * Build a directory under a temp name and move it into place only when `fill` succeeded. An existing target is
+ * replaced only when `replace` is true: without it a folder holding anything is OUTPUT_EXISTS, before `fill` runs (it
+ * was a raw ENOTEMPTY from the final rename, after all the work). An existing empty folder is replaced even without
+ * `replace`, deliberately: it holds nothing to lose, and `mkdir out` before writing into it is common. A target that
+ * exists and is not a directory (a file, a device) is refused (OUTPUT_NOT_A_FOLDER): `replace` would move it away and
+ * delete it. A symbolic link to a folder is written through, as writeFileAtomic does for a file: the folder it points
+ * to (its realpath) is built beside it and replaced, and the link is kept (`artifacts/data/shards -> /mnt/big/shards`
+ * stays a link, and the data stays on the disk it points to); a link to nowhere is OUTPUT_LINK_BROKEN.
  */
 export async function writeDirAtomic(
   target: string,
@@ -246,6 +261,7 @@ export async function writeDirAtomic(
   { replace = false }: { replace?: boolean } = {},
 ): Promise<void> {
   const dir = await dirWriteTarget(target);
+  if (!replace && (await readdir(dir).catch(() => [])).length > 0) throw outputExists(target, dir);
   await makeParent(dir);
   await sweepStaleTemps(dir);
   const tmp = tempPathFor(dir);
@@ -270,7 +286,10 @@ export async function writeDirAtomic(
       }
       await rm(old, { recursive: true, force: true });
     } else {
-      await rename(tmp, dir);
+      await rename(tmp, dir).catch((e: NodeJS.ErrnoException) => {
+        // filled in the meantime (another writer): Linux says ENOTEMPTY, other systems EEXIST
+        throw e.code === 'ENOTEMPTY' || e.code === 'EEXIST' ? outputExists(target, dir, e) : e;
+      });
     }
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => {}); // fill's or the rename's error is the one to show

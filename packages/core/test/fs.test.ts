@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HcrError } from '../src/errors.js';
 import {
   atomicWriteTarget,
   sweepStaleTemps,
@@ -134,6 +135,58 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(join(root, 'some.png', 'a', 'x.onnx'), 'x')).rejects.toMatchObject({
       code: 'OUTPUT_NOT_WRITABLE',
     });
+  });
+});
+
+describe('writeDirAtomic without replace, on a folder that exists', () => {
+  it('refuses one holding something by name (OUTPUT_EXISTS, was a raw ENOTEMPTY), before fill runs', async () => {
+    const target = join(root, 'repo');
+    await mkdir(target);
+    await writeFile(join(target, 'keep.txt'), 'old');
+    let filled = false;
+    const err = await writeDirAtomic(target, async () => {
+      filled = true;
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HcrError);
+    expect(err).toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      message: `${target} already exists and is not empty; it is replaced only when asked. Pass { replace: true } to replace it, or remove it first (or name another folder).`,
+    });
+    expect(filled).toBe(false);
+    expect(await readdir(root)).toEqual(['repo']);
+    expect(await readFile(join(target, 'keep.txt'), 'utf8')).toBe('old');
+  });
+
+  it('refuses one filled by another writer while fill ran, leaving no temp', async () => {
+    const target = join(root, 'repo');
+    const err = await writeDirAtomic(target, async (tmp) => {
+      await writeFile(join(tmp, 'mine.txt'), 'mine');
+      await mkdir(target);
+      await writeFile(join(target, 'theirs.txt'), 'theirs');
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'OUTPUT_EXISTS', cause: { code: 'ENOTEMPTY' } });
+    expect(await readdir(root)).toEqual(['repo']);
+    expect(await readdir(target)).toEqual(['theirs.txt']);
+  });
+
+  it('names the link and the folder it points to', async () => {
+    const real = join(root, 'real');
+    await mkdir(real);
+    await writeFile(join(real, 'a'), 'a');
+    const link = join(root, 'out');
+    await symlink(real, link);
+    await expect(writeDirAtomic(link, async () => {})).rejects.toMatchObject({
+      code: 'OUTPUT_EXISTS',
+      message: expect.stringContaining(`${link} (a link to ${real}) already exists`),
+    });
+  });
+
+  it('replaces an empty one (nothing to lose): documented, deliberate', async () => {
+    const target = join(root, 'repo');
+    await mkdir(target);
+    await writeDirAtomic(target, async (tmp) => writeFile(join(tmp, 'config.pbtxt'), 'x'));
+    expect(await readdir(target)).toEqual(['config.pbtxt']);
+    expect(await readdir(root)).toEqual(['repo']);
   });
 });
 

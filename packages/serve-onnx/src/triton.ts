@@ -1,6 +1,6 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HcrError, writeDirAtomic } from '@hcr/core';
+import { HcrError, isHcrError, writeDirAtomic } from '@hcr/core';
 import { DataType } from '@hcr/onnx-proto';
 import { inspectModel, type ModelInfo, readModelFile } from './onnx/model-info.js';
 
@@ -110,9 +110,9 @@ export async function writeTritonRepository(opts: TritonOptions): Promise<{ dir:
       { replace: opts.force ?? false },
     );
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOTEMPTY' || err.code === 'EEXIST')
-      throw new HcrError('OUTPUT_EXISTS', `${opts.outDir} already exists.`, {
+    // writeDirAtomic refuses a folder holding something without `replace`: worded here in the command's terms
+    if (isHcrError(e) && e.code === 'OUTPUT_EXISTS')
+      throw new HcrError('OUTPUT_EXISTS', `${opts.outDir} already exists and is not empty.`, {
         hint: 'Pass --force to replace it, or choose another -o directory.',
         cause: e,
       });

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -75,7 +75,16 @@ describe('hcr export triton', () => {
     await writeTritonRepository({ model: FIXTURE_MODEL, outDir: repo });
     await expect(writeTritonRepository({ model: FIXTURE_MODEL, outDir: repo })).rejects.toMatchObject({
       code: 'OUTPUT_EXISTS',
+      message: `${repo} already exists and is not empty. Pass --force to replace it, or choose another -o directory.`,
+      cause: { code: 'OUTPUT_EXISTS' }, // @hcr/core's writeDirAtomic refusal, no longer a raw ENOTEMPTY
     });
+    expect(await readdir(repo)).toEqual(['hcr']); // the refused repository is left whole, with no temp beside it
+    expect((await readdir(dir)).filter((f) => f.startsWith('.'))).toEqual([]);
+    // an empty folder (made with mkdir beforehand) holds nothing to lose: written into without force
+    const empty = join(dir, 'empty');
+    await mkdir(empty);
+    await writeTritonRepository({ model: FIXTURE_MODEL, outDir: empty });
+    expect((await stat(join(empty, 'hcr', 'config.pbtxt'))).isFile()).toBe(true);
     await writeTritonRepository({ model: FIXTURE_MODEL, outDir: repo, force: true, name: 'digits' });
     expect((await stat(join(repo, 'digits', 'config.pbtxt'))).isFile()).toBe(true);
     const missing = join(dir, 'never');
