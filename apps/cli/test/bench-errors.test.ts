@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnBench } from './support/spawn-bench.js';
 
@@ -34,6 +34,25 @@ describe('hcr bench', () => {
       /^error hcr serve, started by the benchmark, exited 1: Cannot read the ONNX model .*no-model\.onnx.* Pass --model/,
     );
     expect(failed.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('serve-install: a build or install that fails ends on its output, exit 1, no stack, no temp folder left', async () => {
+    // a pnpm that fails stands for a broken build (the npm install's failure takes the same path)
+    const tmp = mkdtempSync(join(tmpdir(), 'hcr-bench-'));
+    const bin = join(tmp, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'pnpm'), '#!/bin/sh\necho "pnpm: the build broke" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    const failed = await spawnBench(['serve-install'], {
+      TMPDIR: tmp,
+      HCR_TEST_CACHE_DIR: tmp, // the pack lock: not another test's, which may be packing right now
+      PATH: `${bin}${delimiter}${process.env.PATH}`,
+    });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^error Command failed: pnpm turbo run build [\s\S]*pnpm: the build broke/);
+    expect(failed.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('hcr-'))).toEqual([]); // tsx keeps its cache here
   });
 
   it('a --figure that cannot be written is refused before the run, not after it (tilt, framing)', async () => {

@@ -16,7 +16,11 @@ import {
 } from '../test/support/serving-install.js';
 
 const keep = process.argv.includes('--keep');
-const install = await installServingOnly();
+const install = await installServingOnly().catch((e: Error) => {
+  // the build, pack or npm install failed (its temp folders are removed): its output, not a stack trace
+  process.stderr.write(`error ${e.message}\n`);
+  process.exit(1);
+});
 const nodeModules = `${install.project}/node_modules`;
 const stray = installedPackages(nodeModules).filter((p) => NOT_IN_SERVING.some((re) => re.test(p.name)));
 console.log(formatSizes(installSizes(nodeModules), 10));

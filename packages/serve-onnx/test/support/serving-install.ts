@@ -46,8 +46,19 @@ export interface ServingInstall {
 /** Builds and packs serve-onnx and its workspace dependencies, then `npm install`s them into a temp project. */
 export async function installServingOnly(): Promise<ServingInstall> {
   const dirs = runtimeWorkspacePackages('serve-onnx');
-  const tarballs = buildAndPack(dirs, mkdtempSync(join(tmpdir(), 'hcr-serving-tarballs-')));
+  const tarballDir = mkdtempSync(join(tmpdir(), 'hcr-serving-tarballs-'));
   const project = mkdtempSync(join(tmpdir(), 'hcr-serving-only-'));
+  // a failed build, pack or install leaves nothing behind in TMPDIR (its error says what failed)
+  const removeTemps = () => {
+    for (const dir of [project, tarballDir]) rmSync(dir, { recursive: true, force: true });
+  };
+  let tarballs: Record<string, string>;
+  try {
+    tarballs = buildAndPack(dirs, tarballDir);
+  } catch (e) {
+    removeTemps();
+    throw e;
+  }
   const file = (name: string) => `file:${tarballs[name]}`;
   const others = Object.keys(tarballs).filter((n) => n !== '@hcr/serve-onnx');
   writeFileSync(
@@ -78,7 +89,8 @@ export async function installServingOnly(): Promise<ServingInstall> {
       npm_config_dangerously_allow_all_scripts: 'true',
     },
   }).catch((e: Error & { stderr?: string }) => {
-    throw new Error(`npm install of the serving tarballs failed in ${project}:\n${e.stderr ?? e.message}`);
+    removeTemps();
+    throw new Error(`npm install of the serving tarballs failed:\n${e.stderr ?? e.message}`);
   });
   return { project, tarballs, npmMs: performance.now() - started };
 }
