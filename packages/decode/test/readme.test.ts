@@ -1,38 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { inspect } from 'node:util';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { examplePrints, readmeTsBlock } from '../../core/test/support/readme-example.js';
 
 const here = (p: string) => new URL(p, import.meta.url);
+const example = here('../examples/read.ts');
 
-/** Whitespace dropped and decimals to 3 places: a comment's `0.979` matches a printed 0.9794026764418707. */
-const normalise = (s: string) => s.replace(/\s+/g, '').replace(/-?\d+\.\d+/g, (n) => Number(n).toFixed(3));
+/** Decimals to 3 places: a comment's `0.979` matches a printed 0.9794026764418707. */
+const rounded = (s: string) => s.replace(/-?\d+\.\d+/g, (n) => Number(n).toFixed(3));
 
 describe('README', () => {
   it('shows exactly the runnable example in examples/read.ts', () => {
-    const readme = readFileSync(here('../README.md'), 'utf8');
-    const block = /```ts\n(import \{ LINE_ALPHABET_36[\s\S]*?)```/.exec(readme)?.[1];
-    expect(block).toBe(readFileSync(here('../examples/read.ts'), 'utf8'));
+    expect(readmeTsBlock(here('../README.md'), 'import { LINE_ALPHABET_36')).toBe(
+      readFileSync(example, 'utf8'),
+    );
   });
 
   it('prints what the comments of its example say', async () => {
-    // each `console.log(...); // <output>: <explanation>` line: the output, without the explanation
-    const expected = readFileSync(here('../examples/read.ts'), 'utf8')
-      .split('\n')
-      .filter((line) => line.startsWith('console.log('))
-      .map((line) => line.slice(line.indexOf('// ') + 3).replace(/: [a-z].*$/, ''));
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      printed.push(
-        args
-          .map((a) => (typeof a === 'string' ? a : inspect(a, { compact: true, breakLength: Infinity })))
-          .join(' '),
-      );
-    });
-    try {
-      await import('../examples/read.js');
-    } finally {
-      log.mockRestore();
-    }
-    expect(printed.map(normalise)).toEqual(expected.map(normalise));
+    const { promised, printed } = await examplePrints(example, () => import('../examples/read.js'));
+    expect(promised).toHaveLength(7);
+    expect(printed.map(rounded)).toEqual(promised.map(rounded));
   });
 });

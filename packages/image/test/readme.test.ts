@@ -1,37 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { inspect } from 'node:util';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { examplePrints, readmeTsBlock } from '../../core/test/support/readme-example.js';
 
 const here = (p: string) => new URL(p, import.meta.url);
-const example = () => readFileSync(here('../examples/line.ts'), 'utf8');
-
-/** Whitespace dropped: a comment's `{ x: 24, y: 10 }` matches the printed `{x:24,y:10}`. */
-const normalise = (s: string) => s.replace(/\s+/g, '');
+const example = here('../examples/line.ts');
 
 describe('README', () => {
   it('shows exactly the runnable example in examples/line.ts', () => {
-    const readme = readFileSync(here('../README.md'), 'utf8');
-    const block = /```ts\n(import \{ preprocessLine \}[\s\S]*?)```/.exec(readme)?.[1];
-    expect(block).toBe(example());
+    expect(readmeTsBlock(here('../README.md'), 'import { preprocessLine }')).toBe(
+      readFileSync(example, 'utf8'),
+    );
   });
 
   it('prints what the comments of its example say', async () => {
-    // each `console.log(...); // <output>: <explanation>` line: the output (an object up to its `}`, else up to
-    // the first `: `), without the explanation
-    const expected = example()
-      .split('\n')
-      .filter((line) => line.startsWith('console.log('))
-      .map((line) => /^(\{.*?\}|.*?)(: .*)?$/.exec(line.slice(line.indexOf('// ') + 3))![1]!);
-    const printed: string[] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      printed.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { compact: true }))).join(' '));
-    });
-    try {
-      await import('../examples/line.js');
-    } finally {
-      log.mockRestore();
-    }
-    expect(printed.map(normalise)).toEqual(expected.map(normalise));
+    const { promised, printed } = await examplePrints(example, () => import('../examples/line.js'));
+    expect(promised).toHaveLength(5);
+    expect(printed).toEqual(promised);
   });
 
   it('names every export of the package root and of @hcr/image/decode', async () => {
