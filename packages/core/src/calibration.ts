@@ -8,6 +8,8 @@
  * not change; only the confidences do.
  */
 
+import { HcrError } from './errors.js';
+
 /** Which temperature an image gets: its answer's kind and whether the runner-up is of the other kind. */
 export const ANSWER_KINDS = ['digit', 'digitOverLetter', 'letter', 'letterOverDigit'] as const;
 export type AnswerKind = (typeof ANSWER_KINDS)[number];
@@ -118,21 +120,60 @@ export function calibrateProbabilities(
   return out;
 }
 
-/** A calibration read from JSON (metadata.json, ONNX metadata): undefined when absent, an Error when bad. */
+/** A value as a problem shows it: `missing`, or its JSON (cut short). */
+function shown(v: unknown): string {
+  if (v === undefined) return 'missing';
+  const json = JSON.stringify(v) ?? String(v);
+  return json.length > 40 ? `${json.slice(0, 40)}...` : json;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** What is wrong with a calibration read from JSON, naming the field; undefined when it is whole. */
+function calibrationProblem(value: unknown): string | undefined {
+  if (!isRecord(value))
+    return `calibration is ${shown(value)}, not an object {"method", "temperatures", ...}`;
+  const c = value;
+  if (c.method !== 'answer-kind-temperature')
+    return `calibration's method is ${shown(c.method)}, not "answer-kind-temperature"`;
+  if (!isRecord(c.temperatures))
+    return `calibration's temperatures is ${shown(c.temperatures)}, not an object {${ANSWER_KINDS.join(', ')}}`;
+  const temperatures = c.temperatures;
+  const positive = (t: unknown) => typeof t === 'number' && t > 0 && t < Number.POSITIVE_INFINITY;
+  for (const k of ANSWER_KINDS)
+    if (!positive(temperatures[k]))
+      return `calibration's temperatures.${k} is ${shown(temperatures[k])}, not a finite number > 0`;
+  if (!positive(c.singleTemperature))
+    return `calibration's singleTemperature is ${shown(c.singleTemperature)}, not a finite number > 0`;
+  for (const field of ['fittedOn', 'objective', 'createdAt'] as const)
+    if (typeof c[field] !== 'string') return `calibration's ${field} is ${shown(c[field])}, not a string`;
+  if (!isRecord(c.fit))
+    return `calibration's fit is ${shown(c.fit)}, not an object {"eceBefore", "eceAfter"}`;
+  for (const field of ['eceBefore', 'eceAfter'] as const) {
+    const ece = c.fit[field];
+    if (!isRecord(ece)) return `calibration's fit.${field} is ${shown(ece)}, not an object of ECEs by source`;
+    for (const [source, e] of Object.entries(ece))
+      if (!Number.isFinite(e))
+        return `calibration's fit.${field}.${source} is ${shown(e)}, not a finite number`;
+  }
+  return undefined;
+}
+
+/**
+ * A calibration read from JSON (metadata.json, ONNX metadata `hcr.calibration`): undefined when absent (null too), the
+ * value when every field ConfidenceCalibration declares is there and of its type, else CALIBRATION_INVALID naming the
+ * field (`The calibration's fit.eceBefore is missing, ...`). Readers rely on all of them (eval reports `fittedOn` and
+ * `fit`); only the method and temperatures were checked, so a damaged one failed later, naming nothing.
+ */
 export function checkCalibration(value: unknown): ConfidenceCalibration | undefined {
   if (value === undefined || value === null) return undefined;
-  const c = value as ConfidenceCalibration;
-  const ok =
-    typeof c === 'object' &&
-    c.method === 'answer-kind-temperature' &&
-    typeof c.temperatures === 'object' &&
-    c.temperatures !== null &&
-    ANSWER_KINDS.every((k) => Number.isFinite(c.temperatures[k]) && c.temperatures[k] > 0);
-  if (!ok)
-    throw new Error(
-      `the calibration is not {method: 'answer-kind-temperature', temperatures: {${ANSWER_KINDS.join(', ')}} > 0}`,
-    );
-  return c;
+  const problem = calibrationProblem(value);
+  if (problem)
+    throw new HcrError('CALIBRATION_INVALID', `The ${problem}.`, {
+      hint: 'It was damaged or edited after it was fitted: fit it again with `hcr calibrate <run>` (it rewrites metadata.json, and model.onnx when exported).',
+    });
+  return value as unknown as ConfidenceCalibration;
 }
 
 export interface ReliabilityBin {

@@ -5,6 +5,7 @@ import {
   calibrateProbabilities,
   checkCalibration,
   HcrError,
+  isHcrError,
   type ModelMetadata,
   type SourceName,
   writeDirAtomic,
@@ -140,9 +141,15 @@ function modelCalibration(run: ModelRun): ConfidenceCalibration | undefined {
   try {
     return checkCalibration(run.metadata.calibration);
   } catch (e) {
-    throw new HcrError('METADATA_INVALID', `${run.dir}/metadata.json: ${(e as Error).message}.`, {
-      hint: `Calibrate the model again: \`pnpm hcr calibrate ${run.dir}\`.`,
-    });
+    // checkCalibration names the field (CALIBRATION_INVALID); said here of the file it was read from
+    throw new HcrError(
+      'METADATA_INVALID',
+      `${run.dir}/metadata.json: ${isHcrError(e) ? e.problem : `${(e as Error).message}.`}`,
+      {
+        hint: `Calibrate the model again: \`pnpm hcr calibrate ${run.dir}\`.`,
+        cause: e,
+      },
+    );
   }
 }
 
@@ -229,6 +236,8 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
 
   const dataset = await openDataset(opts.dataDir ?? (await trainingDatasetDir(run, log)));
   checkModelAgainstData(run, dataset);
+  // a malformed calibration is refused before minutes of predictions, not after them
+  const applied = modelCalibration(run);
   const runtimes: RuntimeName[] = runtime === 'both' ? ['tfjs', 'onnx'] : [runtime];
   // load every model first, so a missing or stale ONNX file fails before minutes of tfjs predictions
   const predictors: Predictor[] = [];
@@ -253,7 +262,6 @@ export async function evaluateRun(opts: EvalOptions = {}): Promise<EvalResult> {
     for (const p of predictors) await p.dispose();
   }
   // Confidences as the product reports them: the model's calibration (temperature 1 without one).
-  const applied = modelCalibration(run);
   const raw = results[0]!.probs;
   for (const r of results) r.probs = calibrateProbabilities(r.probs, run.metadata.classNames, applied);
   const primary = results[0]!;

@@ -13,7 +13,7 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LABEL_SPACE_36, sourceName } from '@hcr/core';
+import { LABEL_SPACE_36, sourceName, uniformCalibration } from '@hcr/core';
 import { openDataset } from '@hcr/data';
 import { initEngine } from '@hcr/engine';
 import { exportModelFile, writeOnnx } from '@hcr/export-onnx';
@@ -336,6 +336,22 @@ describe('hcr eval report', () => {
       evaluateRun({ run: fx.runDir, dataDir: join(outDir, 'missing'), outDir }),
     ).rejects.toMatchObject({ code: 'SHARDS_MISSING', message: expect.stringMatching(/hcr data prepare/) });
     expect(await readdir(outDir)).toEqual([]);
+  });
+
+  it('refuses a calibration lacking a field it reports (fittedOn), naming metadata.json and the field', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'hcr-eval-calibration-'));
+    const run = join(outDir, 'models', 'run');
+    await cp(fx.runDir, run, { recursive: true });
+    const meta = JSON.parse(await readFile(join(fx.runDir, 'metadata.json'), 'utf8'));
+    // temperatures alone passed, and the report page printed "fitted on undefined"
+    const calibration = { ...uniformCalibration(0.5), singleTemperature: 0.5 };
+    await writeFile(join(run, 'metadata.json'), JSON.stringify({ ...meta, calibration }));
+    await expect(
+      evaluateRun({ run, dataDir: fx.dataDir, workers: 1, outDir: join(outDir, 'reports') }),
+    ).rejects.toMatchObject({
+      code: 'METADATA_INVALID',
+      message: `${run}/metadata.json: The calibration's fittedOn is missing, not a string. Calibrate the model again: \`pnpm hcr calibrate ${run}\`.`,
+    });
   });
 
   it('refuses a model whose metadata does not match it, and a stale ONNX export', async () => {

@@ -55,5 +55,17 @@ describe('the recogniser applies the model calibration', () => {
   it('refuses a malformed calibration with an error naming the key', async () => {
     const bad = await withCalibration('{"method": "answer-kind-temperature", "temperatures": {"digit": -1}}');
     expect(() => inspectModel(bad)).toThrow(/hcr\.calibration/);
+    // one whose temperatures are fine but that lacks what readers show (fittedOn, fit) was taken as whole
+    const partial = await withCalibration(
+      JSON.stringify({ ...uniformCalibration(0.5), singleTemperature: 0.5 }),
+    );
+    expect(() => inspectModel(partial)).toThrow(
+      expect.objectContaining({
+        code: 'MODEL_METADATA',
+        message: expect.stringContaining(
+          "The ONNX model's hcr.calibration is malformed. The calibration's fittedOn is missing",
+        ),
+      }),
+    );
   });
 });

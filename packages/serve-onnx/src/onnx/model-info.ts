@@ -144,6 +144,16 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
   try {
     calibration = checkCalibration(parseJson(props, ONNX_METADATA_KEYS.calibration));
   } catch (e) {
+    // checkCalibration names the field; said here of the ONNX key it was read from
+    if (e instanceof HcrError && e.code === 'CALIBRATION_INVALID')
+      throw new HcrError(
+        'MODEL_METADATA',
+        `The ONNX model's ${ONNX_METADATA_KEYS.calibration} is malformed. ${e.problem}`,
+        {
+          hint: 'Calibrate the model again with `hcr calibrate <run>` (it rewrites model.onnx too), or export it again with `hcr export onnx`.',
+          cause: e,
+        },
+      );
     if (e instanceof HcrError) throw e;
     throw metadataError(ONNX_METADATA_KEYS.calibration, (e as Error).message);
   }
