@@ -1,13 +1,14 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { HcrError } from './errors.js';
 
 /**
- * Bytes of the target's name a temp name keeps: with its `.<12 hex>-<pid>.tmp-` (at most 26 bytes) it stays within
- * the 255 bytes a file name may have. A longer name (240 letters, or 80 of a script with 3-byte letters) made every
- * write of a legal target fail with ENAMETOOLONG.
+ * Bytes of the target's name a temp name keeps: with its `.<12 hex>-<pid>-<8 hex>.tmp-` (at most 35 bytes) it stays
+ * within the 255 bytes a file name may have. A longer name (240 letters, or 80 of a script with 3-byte letters) made
+ * every write of a legal target fail with ENAMETOOLONG.
  */
 const TEMP_NAME_BYTES = 200;
 
@@ -25,16 +26,33 @@ function tempSuffix(target: string): string {
   return `.tmp-${kept}`;
 }
 
+let host: string | undefined;
+
 /**
- * Temp name next to the target, so the final rename stays on one filesystem (atomic). It carries the
- * writer's process id, so a later writer can tell a temp left by a killed process from one being written.
+ * 8 hex digits of this host's name (a container's own hostname): a process id means something only on the host that
+ * has it, and a folder may be shared by several (an NFS mount, a volume of two containers).
+ */
+function hostTag(): string {
+  host ??= createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+  return host;
+}
+
+/**
+ * Temp name next to the target, so the final rename stays on one filesystem (atomic):
+ * `.<12 random hex>-<pid>-<8 hex of the hostname>.tmp-<target name>`. It carries the writer's process id and host, so
+ * a later writer on the same host can tell a temp left by a killed process from one being written.
  */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${randomBytes(6).toString('hex')}-${process.pid}${tempSuffix(target)}`);
+  return join(
+    dirname(target),
+    `.${randomBytes(6).toString('hex')}-${process.pid}-${hostTag()}${tempSuffix(target)}`,
+  );
 }
 
 /** Temps of older versions carried no process id: swept once they are this old. */
 const UNOWNED_TEMP_AGE_MS = 60 * 60 * 1000;
+/** Temps of another host, whose process ids cannot be asked about here: swept once untouched this long. */
+const OTHER_HOST_TEMP_AGE_MS = 24 * 60 * 60 * 1000;
 
 function processAlive(pid: number): boolean {
   try {
@@ -47,9 +65,11 @@ function processAlive(pid: number): boolean {
 
 /**
  * Removes the temps of `target` that a killed writer left behind (an interrupted `hcr data lines prepare`
- * leaves up to hundreds of MB of half-written shards): those whose process is gone, and id-less ones
- * older than an hour. Temps of live processes are left alone. A symbolic link's temps are looked for beside the
- * path it points to.
+ * leaves up to hundreds of MB of half-written shards): this host's whose process is gone; another host's (a shared
+ * folder) once untouched for a day, as its process id means nothing here (it was judged here: a live writer's temp
+ * was deleted mid-write, or a dead one's kept); id-less ones (older versions) older than an hour. Temps of live
+ * processes are left alone. Temps named by versions that carried a process id but no host are judged by the id, as
+ * before. A symbolic link's temps are looked for beside the path it points to.
  */
 export async function sweepStaleTemps(target: string): Promise<string[]> {
   // a linked target's temps are beside the path it points to, where writeDirAtomic and writeFileAtomic put them
@@ -60,13 +80,17 @@ export async function sweepStaleTemps(target: string): Promise<string[]> {
   const swept: string[] = [];
   for (const name of names) {
     if (!name.startsWith('.') || !name.endsWith(suffix)) continue;
-    const id = name.slice(1, name.length - suffix.length);
-    const owned = /^[0-9a-f]{12}-(\d+)$/.exec(id);
-    let stale = false;
-    if (owned) stale = !processAlive(Number(owned[1]));
-    else if (/^[0-9a-f]{12}$/.test(id)) {
-      const info = await stat(join(dir, name)).catch(() => undefined);
-      stale = info !== undefined && Date.now() - info.mtimeMs > UNOWNED_TEMP_AGE_MS;
+    const id = /^[0-9a-f]{12}(?:-(\d+)(?:-([0-9a-f]{8}))?)?$/.exec(
+      name.slice(1, name.length - suffix.length),
+    );
+    if (!id) continue;
+    const [, pid, tag] = id;
+    let stale: boolean;
+    if (pid !== undefined && (tag === undefined || tag === hostTag())) stale = !processAlive(Number(pid));
+    else {
+      const info = await lstat(join(dir, name)).catch(() => undefined);
+      const age = info === undefined ? 0 : Date.now() - info.mtimeMs;
+      stale = age > (tag === undefined ? UNOWNED_TEMP_AGE_MS : OTHER_HOST_TEMP_AGE_MS);
     }
     if (!stale) continue;
     await rm(join(dir, name), { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmod,
   lstat,
@@ -13,8 +14,8 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { hostname, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HcrError } from '../src/errors.js';
 import {
@@ -65,6 +66,52 @@ describe('writeDirAtomic', () => {
     expect(left).toContain(freshUnowned.split('/').pop());
     expect(left).toContain(otherTarget.split('/').pop()); // another target's temps are not ours to judge
     expect(await sweepStaleTemps(target)).toEqual([]);
+  });
+});
+
+describe('temps in a folder several hosts share (a volume of two containers, an NFS mount)', () => {
+  const tag = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+  const other = tag === '0000beef' ? '1111beef' : '0000beef';
+
+  it('carry the host beside the process id', () => {
+    const name = basename(tempPathFor(join(root, 'lines')));
+    expect(name).toMatch(new RegExp(`^\\.[0-9a-f]{12}-${process.pid}-${tag}\\.tmp-lines$`));
+  });
+
+  it("are swept by pid on their own host only; another host's once untouched for a day; old names as before", async () => {
+    const target = join(root, 'lines');
+    const dead = deadPid();
+    const names = {
+      oursDead: `.0123456789ab-${dead}-${tag}.tmp-lines`,
+      oursLive: basename(tempPathFor(target)),
+      // another host's pid says nothing here: dead here is no reason (its writer may be at work)...
+      otherDeadHere: `.0123456789ab-${dead}-${other}.tmp-lines`,
+      // ...nor alive here a reason to keep it for ever; untouched for two hours it may still be written
+      otherAliveHere: `.123456789abc-${process.pid}-${other}.tmp-lines`,
+      otherOld: `.23456789abcd-${process.pid}-${other}.tmp-lines`,
+      oldFormatDead: `.3456789abcde-${dead}.tmp-lines`, // a version before hosts: judged by its pid, as before
+      oldFormatLive: `.456789abcdef-${process.pid}.tmp-lines`,
+    };
+    for (const name of Object.values(names)) await mkdir(join(root, name));
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3600 * 1000);
+    await utimes(join(root, names.otherAliveHere), hoursAgo(2), hoursAgo(2));
+    await utimes(join(root, names.otherOld), hoursAgo(25), hoursAgo(25));
+
+    expect((await sweepStaleTemps(target)).sort()).toEqual(
+      [names.oursDead, names.otherOld, names.oldFormatDead].sort(),
+    );
+    expect((await readdir(root)).sort()).toEqual(
+      [names.oursLive, names.otherDeadHere, names.otherAliveHere, names.oldFormatLive].sort(),
+    );
+  });
+
+  it('keep a temp name within 255 bytes for the longest legal target name', () => {
+    for (const name of ['a'.repeat(255), '日'.repeat(85)]) {
+      const temp = basename(tempPathFor(join(root, name)));
+      expect(Buffer.byteLength(temp)).toBeLessThanOrEqual(255);
+      // with the largest pid Linux gives (2^22), too
+      expect(Buffer.byteLength(temp.replace(`-${process.pid}-`, '-4194304-'))).toBeLessThanOrEqual(255);
+    }
   });
 });
 
