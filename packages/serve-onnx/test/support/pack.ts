@@ -3,8 +3,17 @@
  * exports, `files`, workspace:* turned into versions). Shared by the packaging tests and the install bench.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TEST_CACHE_DIR } from './paths.js';
 
@@ -76,27 +85,51 @@ function withPackLock<T>(fn: () => T): T {
 }
 
 /**
- * Builds `dirs` (turbo, cached) and packs each into `dest`. Returns package name -> tarball path.
+ * Where a test run keeps the tarballs it packed, for the next test of the same run that packs the same package
+ * (pack-install.test.ts and serving-install.test.ts pack core, decode, image, onnx-proto and serve-onnx both, and
+ * each pack rebuilds its package: prepack). Only inside a vitest run's own temp dir (vitest.tmpdir.ts), removed
+ * when the run ends, so no tarball outlives the sources it was packed from; elsewhere (the install bench) none.
+ */
+function runPackCache(): string | undefined {
+  return basename(tmpdir()).startsWith('hcr-test-run-') ? join(tmpdir(), 'hcr-packed') : undefined;
+}
+
+/**
+ * Builds `dirs` (turbo, cached) and packs each into `dest`. Returns package name -> tarball path. A package
+ * packed earlier in the same test run is copied from that run's pack instead (runPackCache).
  */
 export function buildAndPack(dirs: readonly string[], dest: string): Record<string, string> {
   return withPackLock(() => {
-    run(
-      'pnpm',
-      [
-        'turbo',
-        'run',
-        'build',
-        ...dirs.map((d) => `--filter=${readPackageJson(d).name}`),
-        '--output-logs=errors-only',
-      ],
-      ROOT,
-    );
+    const cache = runPackCache();
+    const tarballOf = (d: string) => {
+      const { name, version } = readPackageJson(d);
+      return { name, file: `${name.replace('@', '').replace('/', '-')}-${version}.tgz` };
+    };
+    const cached = (d: string) => cache !== undefined && existsSync(join(cache, tarballOf(d).file));
+    if (!dirs.every(cached))
+      run(
+        'pnpm',
+        [
+          'turbo',
+          'run',
+          'build',
+          ...dirs.map((d) => `--filter=${readPackageJson(d).name}`),
+          '--output-logs=errors-only',
+        ],
+        ROOT,
+      );
     const tarballs: Record<string, string> = {};
     for (const d of dirs) {
-      const { name, version } = readPackageJson(d);
-      run('pnpm', ['pack', '--pack-destination', dest], join(ROOT, 'packages', d));
-      const file = `${name.replace('@', '').replace('/', '-')}-${version}.tgz`;
-      if (!readdirSync(dest).includes(file)) throw new Error(`pnpm pack wrote no ${file} in ${dest}`);
+      const { name, file } = tarballOf(d);
+      if (cached(d)) copyFileSync(join(cache!, file), join(dest, file));
+      else {
+        run('pnpm', ['pack', '--pack-destination', dest], join(ROOT, 'packages', d));
+        if (!readdirSync(dest).includes(file)) throw new Error(`pnpm pack wrote no ${file} in ${dest}`);
+        if (cache) {
+          mkdirSync(cache, { recursive: true });
+          copyFileSync(join(dest, file), join(cache, file));
+        }
+      }
       tarballs[name] = join(dest, file);
     }
     return tarballs;
