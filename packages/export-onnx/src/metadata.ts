@@ -1,4 +1,4 @@
-import type { ModelMetadata } from '@hcr/core';
+import { checkCalibration, HcrError, isHcrError, type ModelMetadata } from '@hcr/core';
 
 /** Keys of hcr's ModelMetadata that say a metadata.json is hcr's (a Teachable Machine one has none of them). */
 const HCR_KEYS = [
@@ -42,6 +42,21 @@ export function checkMetadata(
     return leftOut(
       "is not hcr's model metadata (it has none of its keys: classNames, inputNormalisation, id...)",
     );
+  }
+  // hcr's own calibration (train and `hcr calibrate` write it) damaged: an error, as serving would refuse the file
+  if ('calibration' in m) {
+    try {
+      checkCalibration(m.calibration);
+    } catch (e) {
+      throw new HcrError(
+        'METADATA_INVALID',
+        `${file}: ${isHcrError(e) ? e.problem.replace(/\.$/, '') : (e as Error).message}; nothing was written.`,
+        {
+          hint: 'Fit the calibration again with `hcr calibrate <run>` (it rewrites metadata.json), or remove its "calibration" entry.',
+          cause: e,
+        },
+      );
+    }
   }
   const problems: string[] = [];
   const show = (v: unknown) => JSON.stringify(v) ?? String(v);

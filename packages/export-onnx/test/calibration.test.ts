@@ -50,4 +50,21 @@ describe('calibration in ONNX metadata', () => {
       props((await exportModelFile(join(dir, 'model.json'))).bytes)[ONNX_METADATA_KEYS.calibration],
     ).toBeUndefined();
   });
+
+  it('a damaged calibration in metadata.json is refused naming the file and the field, and nothing is written', async () => {
+    const dir = join(root, 'damaged');
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2 })] });
+    await model.save(fileIOHandler(dir));
+    const { fit: _, ...noFit } = calibration(0.6);
+    writeFileSync(join(dir, 'metadata.json'), JSON.stringify({ id: 'run-1', calibration: noFit }));
+    const e = await exportModelFile(join(dir, 'model.json')).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toMatchObject({
+      code: 'METADATA_INVALID',
+      problem: `${join(dir, 'metadata.json')}: The calibration's fit is missing, not an object {"eceBefore", "eceAfter"}; nothing was written.`,
+    });
+    expect((e as Error).message).toMatch(/hcr calibrate <run>/);
+  });
 });
