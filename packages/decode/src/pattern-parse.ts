@@ -39,7 +39,7 @@ export function parsePattern(src: string, alphabet: LineAlphabet): PatternNode {
       'PATTERN_INVALID',
       `Invalid pattern ${shownPattern(src)}: ${what} at position ${at + 1}.`,
       {
-        hint: 'Patterns use literals, \\. \\- \\/ \\  escapes, ., [..] classes with ranges and [^..], \\d, \\s, ( ), |, ?, *, +, {n}, {n,}, {n,m}; see the @hcr/decode README.',
+        hint: 'Patterns use literals, \\. \\- \\/ \\  escapes, ., [..] classes with ranges and [^..], \\d, \\s, ( ), |, ?, *, +, {n}, {n,}, {n,m}, and ^ at the start or $ at the end (the match is always whole); see the @hcr/decode README.',
       },
     );
   }
