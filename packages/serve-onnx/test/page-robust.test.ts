@@ -64,6 +64,9 @@ const readAnswer = (text: string, confidence: number) => ({
 });
 
 describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Chromium', () => {
+  // The tests that wait only for what the page shows (it.concurrent) run a few at a time, each in a context of its
+  // own: most of their time is the browser's round trips, not the CPU. Those that wait a fixed time to see
+  // nothing happen (a request not sent), or count requests, run alone, and the CSP check last of all.
   const served = usePageServer();
   /** Content-Security-Policy violations reported by any page of the run: the page must need none. */
   const cspViolations: string[] = [];
@@ -203,7 +206,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll({ behavior: 'ignoreErrors' });
   });
 
-  it('a second finger draws nothing: no block filled between two fingers', async () => {
+  it.concurrent('a second finger draws nothing: no block filled between two fingers', async () => {
     for (const [mode, selector] of [
       ['char', '#pad'],
       ['word', '#line-pad'],
@@ -231,7 +234,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     }
   });
 
-  it('only the main button draws, and a pen whose release went elsewhere (a context menu, a dialog) stops', async () => {
+  it.concurrent('only the main button draws, and a pen whose release went elsewhere (a context menu, a dialog) stops', async () => {
     for (const [mode, selector] of [
       ['char', '#pad'],
       ['word', '#line-pad'],
@@ -263,7 +266,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     }
   });
 
-  it('a dot lands where the pointer is, within the border (character pad, word pad at a phone width too)', async () => {
+  it.concurrent('a dot lands where the pointer is, within the border (character pad, word pad at a phone width too)', async () => {
     for (const [mode, selector, width] of [
       ['char', '#pad', 800],
       ['word', '#line-pad', 800],
@@ -290,7 +293,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     }
   });
 
-  it('fits a phone: no page wider than 375 px, and the writing canvas inside its section', async () => {
+  it.concurrent('fits a phone: no page wider than 375 px, and the writing canvas inside its section', async () => {
     const page = await open('char', { width: 375, height: 800, deviceScaleFactor: 2 });
     const layout = () =>
       page.evaluate(`(() => {
@@ -321,7 +324,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     );
   });
 
-  it('fits a phone with a long reading on show: the text and its alternatives wrap, the page stays 375 px wide', async () => {
+  it.concurrent('fits a phone with a long reading on show: the text and its alternatives wrap, the page stays 375 px wide', async () => {
     const page = await open('word', { width: 375, height: 800, deviceScaleFactor: 2 });
     const text = 'JEAN BAPTISTE DUPONT 1740';
     await page.route('**/v1/read**', (r) =>
@@ -342,7 +345,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll();
   });
 
-  it('shows the line the reader saw in its own shape, however wide (narrowed to the section, not squashed)', async () => {
+  it.concurrent('shows the line the reader saw in its own shape, however wide (narrowed to the section, not squashed)', async () => {
     const seenShape = (page: Page) =>
       page.evaluate(`(() => {
         const c = document.getElementById('line-seen');
@@ -378,7 +381,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     }
   });
 
-  it('says what went wrong for a person: a proxy error page, no server, an overloaded server retried once', async () => {
+  it.concurrent('says what went wrong for a person: a proxy error page, no server, an overloaded server retried once', async () => {
     const page = await open('char');
     const pad = (await page.locator('#pad').boundingBox())!;
     await page.route('**/v1/predict**', (r) =>
@@ -473,7 +476,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await expect(page.locator('#model-line').getAttribute('data-error')).resolves.toBeNull();
   });
 
-  it('word mode: writing left above or below the line the server read is said, not dropped in silence', async () => {
+  it.concurrent('word mode: writing left above or below the line the server read is said, not dropped in silence', async () => {
     const page = await open('word');
     const [width, height] = (await page.$eval('#line-pad', (c) => {
       const canvas = c as unknown as { width: number; height: number };
@@ -544,7 +547,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll();
   });
 
-  it('word mode: an empty read, an unsure read, NO_INK and lines are shown for what they are', async () => {
+  it.concurrent('word mode: an empty read, an unsure read, NO_INK and lines are shown for what they are', async () => {
     const page = await open('word');
     let answer: { status: number; body: object } = { status: 200, body: readAnswer('', 0.842) };
     await page.route('**/v1/read**', (r) =>
@@ -607,7 +610,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll();
   });
 
-  it('lines mode: the numbers of the lines found are as legible on a phone as on a desktop', async () => {
+  it.concurrent('lines mode: the numbers of the lines found are as legible on a phone as on a desktop', async () => {
     /** How tall (CSS px) the first line's number stands over its box, and how wide the layer is shown. */
     const numberHeight = (page: Page) =>
       page.evaluate(`(() => {
@@ -646,7 +649,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     expect(heights[1]).toBeGreaterThan(0.8 * heights[0]!);
   });
 
-  it('word mode: lines written one under another are said in the page’s words (the lines mode), not the API’s', async () => {
+  it.concurrent('word mode: lines written one under another are said in the page’s words (the lines mode), not the API’s', async () => {
     const page = await open('word');
     const pad = (await page.locator('#line-pad').boundingBox())!;
     // TAX, 1740 and LT on three rows: the server answers SEVERAL_LINES with its hint for API clients (layout=lines).
@@ -664,7 +667,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     expect(said).not.toMatch(/layout=/);
   });
 
-  it('word mode: an invalid pattern typed before writing is said at once, and goes when the pattern does', async () => {
+  it.concurrent('word mode: an invalid pattern typed before writing is said at once, and goes when the pattern does', async () => {
     const page = await open('word');
     await page.locator('#pattern').fill('[0-9');
     await waitFor(page, "document.getElementById('line-status').dataset.error === 'PATTERN_INVALID'");
@@ -678,7 +681,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await waitFor(page, "document.getElementById('line-status').textContent === 'Nothing written yet.'");
   });
 
-  it('names the sliders plainly, does not announce every slider move, and says how to clear the canvas', async () => {
+  it.concurrent('names the sliders plainly, does not announce every slider move, and says how to clear the canvas', async () => {
     const page = await open('char');
     await expect(page.getByRole('slider', { name: 'Stroke width', exact: true }).count()).resolves.toBe(1);
     await expect(page.locator('#stroke-value').getAttribute('aria-live')).resolves.toBe('off');
