@@ -1,6 +1,6 @@
 import { type Page, skipWithoutChromium } from '@hcr/test-browser';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { inkCentre } from './support/pad.js';
 import { openDrawingPage, type PageMode, usePageServer } from './support/page-server.js';
 import { STROKES } from './support/synth.js';
@@ -50,6 +50,8 @@ function canvasInk(page: Page, selector: string) {
 }
 
 describe.skipIf(skipWithoutChromium())('drawing page on a HiDPI screen in headless Chromium', () => {
+  // Each test in browser contexts of its own, waiting only for what the page shows or sends: they run together
+  // (it.concurrent), most of their time the browser's round trips.
   const served = usePageServer();
 
   /** A fresh page at `deviceScaleFactor`, in `mode`, every body it sends to the pad's route kept in `sent`. */
@@ -97,7 +99,9 @@ describe.skipIf(skipWithoutChromium())('drawing page on a HiDPI screen in headle
         );
 
   for (const mode of ['char', 'word', 'lines'] as const)
-    it(`${mode}: the canvas is drawn at 2 and 3 device pixels per CSS pixel, the image sent is the 1x one`, async () => {
+    it.concurrent(`${mode}: the canvas is drawn at 2 and 3 device pixels per CSS pixel, the image sent is the 1x one`, async ({
+      expect,
+    }) => {
       const [w, h] = PAD[mode].size;
       const one = await open(mode, 1);
       await drawOn(one.page, mode, glyphs(mode));
@@ -127,7 +131,9 @@ describe.skipIf(skipWithoutChromium())('drawing page on a HiDPI screen in headle
       await one.page.context().close();
     });
 
-  it('a dot lands where the pointer is at 2x, in the canvas and in the image sent', async () => {
+  it.concurrent('a dot lands where the pointer is at 2x, in the canvas and in the image sent', async ({
+    expect,
+  }) => {
     for (const mode of ['char', 'word'] as const) {
       const { page, sent } = await open(mode, 2);
       const box = (await page.locator(PAD[mode].selector).boundingBox())!;
@@ -148,7 +154,9 @@ describe.skipIf(skipWithoutChromium())('drawing page on a HiDPI screen in headle
     }
   });
 
-  it('follows the pixel ratio when it changes (another screen, zoom): the drawing stays, crisp, the image sent the same', async () => {
+  it.concurrent('follows the pixel ratio when it changes (another screen, zoom): the drawing stays, crisp, the image sent the same', async ({
+    expect,
+  }) => {
     for (const mode of ['char', 'word'] as const) {
       const { page, sent } = await open(mode, 1);
       await drawOn(page, mode, glyphs(mode));
