@@ -206,7 +206,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll({ behavior: 'ignoreErrors' });
   });
 
-  it.concurrent('a second finger draws nothing: no block filled between two fingers', async () => {
+  it.concurrent('a second finger draws nothing: no block filled between two fingers', async ({ expect }) => {
     for (const [mode, selector] of [
       ['char', '#pad'],
       ['word', '#line-pad'],
@@ -234,7 +234,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     }
   });
 
-  it.concurrent('only the main button draws, and a pen whose release went elsewhere (a context menu, a dialog) stops', async () => {
+  it.concurrent('only the main button draws, and a pen whose release went elsewhere (a context menu, a dialog) stops', async ({
+    expect,
+  }) => {
     for (const [mode, selector] of [
       ['char', '#pad'],
       ['word', '#line-pad'],
@@ -266,7 +268,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     }
   });
 
-  it.concurrent('a dot lands where the pointer is, within the border (character pad, word pad at a phone width too)', async () => {
+  it.concurrent('a dot lands where the pointer is, within the border (character pad, word pad at a phone width too)', async ({
+    expect,
+  }) => {
     for (const [mode, selector, width] of [
       ['char', '#pad', 800],
       ['word', '#line-pad', 800],
@@ -293,7 +297,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     }
   });
 
-  it.concurrent('fits a phone: no page wider than 375 px, and the writing canvas inside its section', async () => {
+  it.concurrent('fits a phone: no page wider than 375 px, and the writing canvas inside its section', async ({
+    expect,
+  }) => {
     const page = await open('char', { width: 375, height: 800, deviceScaleFactor: 2 });
     const layout = () =>
       page.evaluate(`(() => {
@@ -324,7 +330,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     );
   });
 
-  it.concurrent('fits a phone with a long reading on show: the text and its alternatives wrap, the page stays 375 px wide', async () => {
+  it.concurrent('fits a phone with a long reading on show: the text and its alternatives wrap, the page stays 375 px wide', async ({
+    expect,
+  }) => {
     const page = await open('word', { width: 375, height: 800, deviceScaleFactor: 2 });
     const text = 'JEAN BAPTISTE DUPONT 1740';
     await page.route('**/v1/read**', (r) =>
@@ -345,7 +353,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll();
   });
 
-  it.concurrent('shows the line the reader saw in its own shape, however wide (narrowed to the section, not squashed)', async () => {
+  it.concurrent('shows the line the reader saw in its own shape, however wide (narrowed to the section, not squashed)', async ({
+    expect,
+  }) => {
     const seenShape = (page: Page) =>
       page.evaluate(`(() => {
         const c = document.getElementById('line-seen');
@@ -381,7 +391,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     }
   });
 
-  it.concurrent('says what went wrong for a person: a proxy error page, no server, an overloaded server retried once', async () => {
+  it.concurrent('says what went wrong for a person: a proxy error page, no server, an overloaded server retried once', async ({
+    expect,
+  }) => {
     const page = await open('char');
     const pad = (await page.locator('#pad').boundingBox())!;
     await page.route('**/v1/predict**', (r) =>
@@ -476,7 +488,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await expect(page.locator('#model-line').getAttribute('data-error')).resolves.toBeNull();
   });
 
-  it.concurrent('word mode: writing left above or below the line the server read is said, not dropped in silence', async () => {
+  it.concurrent('word mode: writing left above or below the line the server read is said, not dropped in silence', async ({
+    expect,
+  }) => {
     const page = await open('word');
     const [width, height] = (await page.$eval('#line-pad', (c) => {
       const canvas = c as unknown as { width: number; height: number };
@@ -547,7 +561,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll();
   });
 
-  it.concurrent('word mode: an empty read, an unsure read, NO_INK and lines are shown for what they are', async () => {
+  it.concurrent('word mode: an empty read, an unsure read, NO_INK and lines are shown for what they are', async ({
+    expect,
+  }) => {
     const page = await open('word');
     let answer: { status: number; body: object } = { status: 200, body: readAnswer('', 0.842) };
     await page.route('**/v1/read**', (r) =>
@@ -610,7 +626,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await page.unrouteAll();
   });
 
-  it.concurrent('lines mode: the numbers of the lines found are as legible on a phone as on a desktop', async () => {
+  it.concurrent('lines mode: the numbers of the lines found are as legible on a phone as on a desktop', async ({
+    expect,
+  }) => {
     /** How tall (CSS px) the first line's number stands over its box, and how wide the layer is shown. */
     const numberHeight = (page: Page) =>
       page.evaluate(`(() => {
@@ -649,7 +667,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     expect(heights[1]).toBeGreaterThan(0.8 * heights[0]!);
   });
 
-  it.concurrent('word mode: lines written one under another are said in the page’s words (the lines mode), not the API’s', async () => {
+  it.concurrent('word mode: lines written one under another are said in the page’s words (the lines mode), not the API’s', async ({
+    expect,
+  }) => {
     const page = await open('word');
     const pad = (await page.locator('#line-pad').boundingBox())!;
     // TAX, 1740 and LT on three rows: the server answers SEVERAL_LINES with its hint for API clients (layout=lines).
@@ -667,7 +687,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     expect(said).not.toMatch(/layout=/);
   });
 
-  it.concurrent('word mode: an invalid pattern typed before writing is said at once, and goes when the pattern does', async () => {
+  it.concurrent('word mode: an invalid pattern typed before writing is said at once, and goes when the pattern does', async ({
+    expect,
+  }) => {
     const page = await open('word');
     await page.locator('#pattern').fill('[0-9');
     await waitFor(page, "document.getElementById('line-status').dataset.error === 'PATTERN_INVALID'");
@@ -681,7 +703,9 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
     await waitFor(page, "document.getElementById('line-status').textContent === 'Nothing written yet.'");
   });
 
-  it.concurrent('names the sliders plainly, does not announce every slider move, and says how to clear the canvas', async () => {
+  it.concurrent('names the sliders plainly, does not announce every slider move, and says how to clear the canvas', async ({
+    expect,
+  }) => {
     const page = await open('char');
     await expect(page.getByRole('slider', { name: 'Stroke width', exact: true }).count()).resolves.toBe(1);
     await expect(page.locator('#stroke-value').getAttribute('aria-live')).resolves.toBe('off');
