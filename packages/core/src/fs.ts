@@ -129,6 +129,11 @@ async function makeParent(target: string): Promise<void> {
   }
 }
 
+/** An output as messages name it: the target, and the path it links to when it is a link. */
+function shownOutput(target: string, path: string): string {
+  return path === target ? target : `${target} (a link to ${path})`;
+}
+
 /**
  * What an output path is, for atomicWriteTarget and dirWriteTarget: undefined when it is missing (or a folder of its
  * path is a file: makeParent names it); else the path to write (a symbolic link followed to its realpath, so the link
@@ -171,7 +176,7 @@ export async function atomicWriteTarget(target: string): Promise<string> {
   if (!found) return target;
   const { path, info } = found;
   if (info.isFile()) return path;
-  const what = path === target ? target : `${target} (a link to ${path})`;
+  const what = shownOutput(target, path);
   if (info.isDirectory())
     throw new HcrError('OUTPUT_IS_DIRECTORY', `${what} is a directory, not a file to write.`, {
       hint: `Name a file to write, e.g. one inside it (${join(target, '<name>')}).`,
@@ -250,7 +255,7 @@ async function dirWriteTarget(target: string): Promise<string> {
   if (!info.isDirectory())
     throw new HcrError(
       'OUTPUT_NOT_A_FOLDER',
-      `${path === target ? target : `${target} (a link to ${path})`} is ${kindOf(info)}, not a folder: a folder is written there.`,
+      `${shownOutput(target, path)} is ${kindOf(info)}, not a folder: a folder is written there.`,
       { hint: 'Name a new folder (or one to replace) instead.' },
     );
   return path;
@@ -258,10 +263,9 @@ async function dirWriteTarget(target: string): Promise<string> {
 
 /** writeDirAtomic's refusal of a folder that holds something, without `replace`. */
 function outputExists(target: string, dir: string, cause?: unknown): HcrError {
-  const what = dir === target ? target : `${target} (a link to ${dir})`;
   return new HcrError(
     'OUTPUT_EXISTS',
-    `${what} already exists and is not empty; it is replaced only when asked.`,
+    `${shownOutput(target, dir)} already exists and is not empty; it is replaced only when asked.`,
     {
       hint: 'Pass { replace: true } to replace it, or remove it first (or name another folder).',
       cause,
