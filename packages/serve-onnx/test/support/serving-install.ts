@@ -48,51 +48,46 @@ export async function installServingOnly(): Promise<ServingInstall> {
   const dirs = runtimeWorkspacePackages('serve-onnx');
   const tarballDir = mkdtempSync(join(tmpdir(), 'hcr-serving-tarballs-'));
   const project = mkdtempSync(join(tmpdir(), 'hcr-serving-only-'));
-  // a failed build, pack or install leaves nothing behind in TMPDIR (its error says what failed)
-  const removeTemps = () => {
-    for (const dir of [project, tarballDir]) rmSync(dir, { recursive: true, force: true });
-  };
-  let tarballs: Record<string, string>;
   try {
-    tarballs = buildAndPack(dirs, tarballDir);
+    const tarballs = buildAndPack(dirs, tarballDir);
+    const file = (name: string) => `file:${tarballs[name]}`;
+    const others = Object.keys(tarballs).filter((n) => n !== '@hcr/serve-onnx');
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify(
+        {
+          name: 'hcr-serving-only',
+          private: true,
+          type: 'module',
+          dependencies: { '@hcr/serve-onnx': file('@hcr/serve-onnx') },
+          // the tarballs name each other by version (0.1.0), which is not on the registry: point npm at them
+          overrides: Object.fromEntries(others.map((n) => [n, file(n)])),
+        },
+        null,
+        2,
+      ),
+    );
+    const started = performance.now();
+    await promisify(execFile)('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
+      cwd: project,
+      timeout: 900_000,
+      maxBuffer: 16 << 20,
+      env: {
+        ...process.env,
+        ...ORT_SKIP_ENV,
+        // npm 11 runs no install scripts unless allowed; npm 10 (Node 20's) runs them all. Run them here as
+        // npm 10 does, so onnxruntime-node's postinstall is exercised (older npm ignores this setting).
+        npm_config_dangerously_allow_all_scripts: 'true',
+      },
+    }).catch((e: Error & { stderr?: string }) => {
+      throw new Error(`npm install of the serving tarballs failed:\n${e.stderr ?? e.message}`);
+    });
+    return { project, tarballs, npmMs: performance.now() - started };
   } catch (e) {
-    removeTemps();
+    // a failed build, pack or install leaves nothing behind in TMPDIR (its error says what failed)
+    for (const dir of [project, tarballDir]) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  const file = (name: string) => `file:${tarballs[name]}`;
-  const others = Object.keys(tarballs).filter((n) => n !== '@hcr/serve-onnx');
-  writeFileSync(
-    join(project, 'package.json'),
-    JSON.stringify(
-      {
-        name: 'hcr-serving-only',
-        private: true,
-        type: 'module',
-        dependencies: { '@hcr/serve-onnx': file('@hcr/serve-onnx') },
-        // the tarballs name each other by version (0.1.0), which is not on the registry: point npm at them
-        overrides: Object.fromEntries(others.map((n) => [n, file(n)])),
-      },
-      null,
-      2,
-    ),
-  );
-  const started = performance.now();
-  await promisify(execFile)('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], {
-    cwd: project,
-    timeout: 900_000,
-    maxBuffer: 16 << 20,
-    env: {
-      ...process.env,
-      ...ORT_SKIP_ENV,
-      // npm 11 runs no install scripts unless allowed; npm 10 (Node 20's) runs them all. Run them here as
-      // npm 10 does, so onnxruntime-node's postinstall is exercised (older npm ignores this setting).
-      npm_config_dangerously_allow_all_scripts: 'true',
-    },
-  }).catch((e: Error & { stderr?: string }) => {
-    removeTemps();
-    throw new Error(`npm install of the serving tarballs failed:\n${e.stderr ?? e.message}`);
-  });
-  return { project, tarballs, npmMs: performance.now() - started };
 }
 
 /** Deletes the project and the tarballs of an install. */
