@@ -9,3 +9,4 @@ export * from './random.js';
 export * from './reader-metadata.js';
 export * from './sources.js';
 export * from './twins.js';
+export * from './worker.js';

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
-import { HcrError } from '@hcr/core';
+import type { Worker } from 'node:worker_threads';
+import { HcrError, moduleWorker } from '@hcr/core';
 import type {
   EvalResult,
   FromWorker,
@@ -10,19 +10,6 @@ import type {
   ToWorker,
   WorkerState,
 } from './protocol.js';
-
-/**
- * Spawns the worker module next to this one: worker.js from dist; from source (tsx), worker.ts through
- * tsx's tsImport, because Node 20 does not apply `--import tsx` loader hooks inside worker threads.
- * `--conditions=source` is inherited through execArgv, so workspace packages resolve to their sources.
- */
-function spawnWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
-  const api = import.meta.resolve('tsx/esm/api');
-  const url = new URL('./worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(import.meta.url)}));`;
-  return new Worker(boot, { eval: true });
-}
 
 class WorkerHandle {
   private readonly pending: { resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
@@ -74,7 +61,10 @@ export class WorkerPool {
   }
 
   static async start(count: number, init: Omit<InitMessage, 'type' | 'workerIndex'>): Promise<WorkerPool> {
-    const handles = Array.from({ length: count }, () => new WorkerHandle(spawnWorker()));
+    const handles = Array.from(
+      { length: count },
+      () => new WorkerHandle(moduleWorker(import.meta.url, 'worker')),
+    );
     try {
       const replies = await Promise.all(
         handles.map((h, i) => h.request<InitReply>({ type: 'init', workerIndex: i, ...init })),

@@ -1,21 +1,8 @@
-import { Worker } from 'node:worker_threads';
-import { HcrError } from '@hcr/core';
+import type { Worker } from 'node:worker_threads';
+import { HcrError, moduleWorker } from '@hcr/core';
 import type { LineChunk } from './chunk.js';
 import type { LineConfig, LineSplitName } from './config.js';
 import type { GlyphBank } from './glyphs.js';
-
-/**
- * Spawns worker.ts/worker.js next to this module. From source (tsx), through tsx's tsImport: Node 20 does not
- * apply `--import tsx` hooks inside worker threads (same approach as @hcr/train's pool).
- */
-function spawn(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData });
-  const api = import.meta.resolve('tsx/esm/api');
-  const url = new URL('./worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(import.meta.url)}));`;
-  return new Worker(boot, { eval: true, workerData });
-}
 
 type Reply = {
   id: number;
@@ -38,7 +25,7 @@ export class LinePool {
 
   constructor(size: number, config: LineConfig, bank: GlyphBank) {
     for (let i = 0; i < size; i++) {
-      const w = spawn({ config, bank });
+      const w = moduleWorker(import.meta.url, 'worker', { workerData: { config, bank } });
       w.on('message', (r: Reply) => this.onReply(w, r));
       w.on('error', (e) => this.onDeath(w, e));
       w.on(

@@ -1,24 +1,8 @@
 import { cpus } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { HcrError } from '@hcr/core';
+import { HcrError, moduleWorker } from '@hcr/core';
 import type { EngineName } from '@hcr/engine';
 import type { ModelRun } from '../model-files.js';
 import type { Predictor } from './predictor.js';
-
-/**
- * tfjs's wasm engine runs one thread per instance; evaluation is embarrassingly parallel, so a pool of
- * workers (one engine each) scores batches side by side. Batches are identical whatever worker gets them,
- * so the results do not depend on the worker count.
- */
-function spawnWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./tfjs-worker.js', import.meta.url), { workerData });
-  // from source: Node 20 does not apply `--import tsx` hooks in workers, so boot through tsx's tsImport
-  const api = import.meta.resolve('tsx/esm/api');
-  const url = new URL('./tfjs-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(import.meta.url)}));`;
-  return new Worker(boot, { eval: true, workerData });
-}
 
 type Reply =
   | { ready: true; description: string }
@@ -28,13 +12,20 @@ type Reply =
 
 export const DEFAULT_TFJS_WORKERS = Math.max(1, Math.min(2, cpus().length));
 
+/**
+ * tfjs's wasm engine runs one thread per instance; evaluation is embarrassingly parallel, so a pool of
+ * workers (one engine each) scores batches side by side. Batches are identical whatever worker gets them,
+ * so the results do not depend on the worker count.
+ */
 export async function tfjsPoolPredictor(
   run: ModelRun,
   { engine = 'auto', workers = DEFAULT_TFJS_WORKERS }: { engine?: EngineName; workers?: number } = {},
 ): Promise<Predictor> {
   const pending = new Map<number, { resolve: (p: Float32Array) => void; reject: (e: Error) => void }>();
   const busy: number[] = [];
-  const pool = Array.from({ length: workers }, () => spawnWorker({ runDir: run.dir, engine }));
+  const pool = Array.from({ length: workers }, () =>
+    moduleWorker(import.meta.url, 'tfjs-worker', { workerData: { runDir: run.dir, engine } }),
+  );
   const descriptions = await Promise.all(
     pool.map(
       (w, i) =>

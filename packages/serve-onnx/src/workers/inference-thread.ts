@@ -1,8 +1,7 @@
 import type { Worker } from 'node:worker_threads';
-import { HcrError } from '@hcr/core';
+import { HcrError, moduleWorker } from '@hcr/core';
 import type { SessionTuning } from '../onnx/session.js';
 import type { InferenceReply, InferenceWorkerData } from './inference-worker.js';
-import { workerFor } from './spawn.js';
 
 /**
  * An onnxruntime session in its own worker thread: `run` sends a batch and resolves with the first output.
@@ -38,7 +37,7 @@ export class InferenceThread {
 
   /** Opens the session in a new worker; resolves once it is loaded. */
   static async start(data: InferenceWorkerData & { tuning: SessionTuning }): Promise<InferenceThread> {
-    const worker = workerFor('inference-worker', { workerData: data });
+    const worker = moduleWorker(import.meta.url, 'inference-worker', { workerData: data });
     await new Promise<void>((resolve, reject) => {
       worker.once('message', () => resolve());
       worker.once('error', reject);

@@ -1,7 +1,6 @@
 import type { Worker } from 'node:worker_threads';
-import { HcrError } from '@hcr/core';
+import { HcrError, moduleWorker } from '@hcr/core';
 import { type PackedRef, Packer, unpack } from './packing.js';
-import { workerFor } from './spawn.js';
 import type { PackedTask, PrepareTask, WorkerCancel, WorkerReplies, WorkerReply } from './tasks.js';
 
 interface Pending {
@@ -120,7 +119,7 @@ export class PreparePool {
 
   private spawn(): Slot {
     const slot: Slot = {
-      worker: workerFor('prepare-worker'),
+      worker: moduleWorker(import.meta.url, 'prepare-worker'),
       pending: new Map(),
       outbox: [],
       bytes: new Packer(),

@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moduleWorker } from '../src/index.js';
+
+const run = promisify(execFile);
+
+/** The first message of a worker, or its error. */
+function firstMessage(worker: Worker): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  }).finally(() => worker.terminate());
+}
+
+describe('moduleWorker', () => {
+  let dir: string;
+  let from: { ts: string; js: string };
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hcr-worker-'));
+    // A package's ES module with a dynamic import() (what tsx rewrites) and a map comment pointing at nothing.
+    await mkdir(join(dir, 'node_modules', 'dep'), { recursive: true });
+    await writeFile(
+      join(dir, 'node_modules', 'dep', 'package.json'),
+      '{"name":"dep","exports":"./index.mjs"}',
+    );
+    await writeFile(
+      join(dir, 'node_modules', 'dep', 'index.mjs'),
+      "export const sep = async () => (await import('node:path')).sep;\n//# sourceMappingURL=index.mjs.map\n",
+    );
+    const reply = (body: string) =>
+      `import { parentPort, workerData } from 'node:worker_threads';\n${body}\n` +
+      'parentPort.postMessage({ doubled: workerData * 2, sep: await sep(), kind });\n';
+    await writeFile(
+      join(dir, 'echo.ts'),
+      reply("import { sep } from 'dep';\nconst kind: 'ts' | 'js' = 'ts';"),
+    );
+    await writeFile(join(dir, 'echo.js'), reply("import { sep } from 'dep';\nconst kind = 'js';"));
+    await writeFile(join(dir, 'package.json'), '{"type":"module"}');
+    from = { ts: pathToFileURL(join(dir, 'caller.ts')).href, js: pathToFileURL(join(dir, 'caller.js')).href };
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('runs name.ts beside a caller running from TypeScript source, its packages ES modules included', async () => {
+    const got = await firstMessage(moduleWorker(from.ts, 'echo', { workerData: 21 }));
+    expect(got).toEqual({ doubled: 42, sep: '/', kind: 'ts' });
+  });
+
+  it('runs name.js beside a built caller', async () => {
+    const got = await firstMessage(moduleWorker(from.js, 'echo', { workerData: 4 }));
+    expect(got).toEqual({ doubled: 8, sep: '/', kind: 'js' });
+  });
+
+  it('starts under flags a worker refuses as execArgv: --input-type, --max-old-space-size, --single-threaded-gc', async () => {
+    const core = pathToFileURL(join(import.meta.dirname, '..', 'src', 'index.ts')).href;
+    const script = `
+      import { moduleWorker } from ${JSON.stringify(core)};
+      const first = (w) => new Promise((ok, fail) => { w.once('message', ok); w.once('error', fail); }).finally(() => w.terminate());
+      for (const from of ${JSON.stringify([from.ts, from.js])}) console.log(JSON.stringify(await first(moduleWorker(from, 'echo', { workerData: 1 }))));
+    `;
+    const flags = [
+      '--max-old-space-size=512',
+      '--single-threaded-gc',
+      '--conditions=source',
+      '--import',
+      'tsx',
+    ];
+    const { stdout } = await run(process.execPath, [...flags, '--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..'),
+    });
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
+      { doubled: 2, sep: '/', kind: 'ts' },
+      { doubled: 2, sep: '/', kind: 'js' },
+    ]);
+  });
+
+  it('reports a module that is not there as the worker error', async () => {
+    await expect(firstMessage(moduleWorker(from.js, 'missing'))).rejects.toThrow(
+      /Cannot find module .*missing\.js/,
+    );
+  });
+});
