@@ -262,13 +262,27 @@ async function dirWriteTarget(target: string): Promise<string> {
 }
 
 /** writeDirAtomic's refusal of a folder that holds something, without `replace`. */
-function outputExists(target: string, dir: string, cause?: unknown): HcrError {
+/** Another process wrote the folder between this write's check and its final rename: that one's folder stays. */
+function outputConflict(target: string, dir: string, cause: unknown): HcrError {
+  return new HcrError(
+    'OUTPUT_CONFLICT',
+    `${shownOutput(target, dir)} was written by another process while this one was writing it; this write was not kept.`,
+    { hint: 'Let one process at a time write a folder (or give each its own), then run this again.', cause },
+  );
+}
+
+/** Linux says ENOTEMPTY when a rename lands on a folder holding anything, other systems EEXIST. */
+const landedOnAFolder = (e: unknown) => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === 'ENOTEMPTY' || code === 'EEXIST';
+};
+
+function outputExists(target: string, dir: string): HcrError {
   return new HcrError(
     'OUTPUT_EXISTS',
     `${shownOutput(target, dir)} already exists and is not empty; it is replaced only when asked.`,
     {
       hint: 'Pass { replace: true } to replace it, or remove it first (or name another folder).',
-      cause,
     },
   );
 }
@@ -308,15 +322,15 @@ export async function writeDirAtomic(
       try {
         await rename(tmp, dir);
       } catch (e) {
-        // the old folder goes back: left under its temp name, the next write's sweep deleted it
+        // the old folder goes back: left under its temp name, the next write's sweep deleted it (when another
+        // writer's folder took the place, the old one stays under its temp name until that sweep)
         if (moved) await rename(old, dir).catch(() => {});
-        throw e;
+        throw landedOnAFolder(e) ? outputConflict(target, dir, e) : e;
       }
       await rm(old, { recursive: true, force: true });
     } else {
-      await rename(tmp, dir).catch((e: NodeJS.ErrnoException) => {
-        // filled in the meantime (another writer): Linux says ENOTEMPTY, other systems EEXIST
-        throw e.code === 'ENOTEMPTY' || e.code === 'EEXIST' ? outputExists(target, dir, e) : e;
+      await rename(tmp, dir).catch((e: unknown) => {
+        throw landedOnAFolder(e) ? outputConflict(target, dir, e) : e; // filled since the check above
       });
     }
   } catch (e) {

@@ -33,14 +33,14 @@ afterEach(async () => {
 });
 
 describe('writeDirAtomic with replace, when the new folder cannot be moved into place', () => {
-  it('puts the old folder back instead of leaving it under a temp name for the next sweep to delete', async () => {
+  it('says another writer took the place (OUTPUT_CONFLICT) and puts the old folder back, not under a temp name', async () => {
     const target = join(root, 'report');
     await mkdir(target);
     await writeFile(join(target, 'eval.json'), 'old');
     failInto = target;
     await expect(
       writeDirAtomic(target, async (tmp) => writeFile(join(tmp, 'eval.json'), 'new'), { replace: true }),
-    ).rejects.toMatchObject({ code: 'ENOTEMPTY' });
+    ).rejects.toMatchObject({ code: 'OUTPUT_CONFLICT', cause: { code: 'ENOTEMPTY' } });
     expect(await readFile(join(target, 'eval.json'), 'utf8')).toBe('old');
     expect(await readdir(root)).toEqual(['report']);
   });

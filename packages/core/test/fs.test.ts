@@ -204,14 +204,18 @@ describe('writeDirAtomic without replace, on a folder that exists', () => {
     expect(await readFile(join(target, 'keep.txt'), 'utf8')).toBe('old');
   });
 
-  it('refuses one filled by another writer while fill ran, leaving no temp', async () => {
+  it('says another writer filled it while fill ran (OUTPUT_CONFLICT), keeps theirs, leaves no temp', async () => {
     const target = join(root, 'repo');
     const err = await writeDirAtomic(target, async (tmp) => {
       await writeFile(join(tmp, 'mine.txt'), 'mine');
       await mkdir(target);
       await writeFile(join(target, 'theirs.txt'), 'theirs');
     }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'OUTPUT_EXISTS', cause: { code: 'ENOTEMPTY' } });
+    expect(err).toMatchObject({
+      code: 'OUTPUT_CONFLICT',
+      message: `${target} was written by another process while this one was writing it; this write was not kept. Let one process at a time write a folder (or give each its own), then run this again.`,
+      cause: { code: 'ENOTEMPTY' },
+    });
     expect(await readdir(root)).toEqual(['repo']);
     expect(await readdir(target)).toEqual(['theirs.txt']);
   });
