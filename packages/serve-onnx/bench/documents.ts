@@ -2,7 +2,8 @@
  * `pnpm bench documents [--reader file.onnx] [--runs 2] [--only <words>]`
  *
  * How long `hcr read` takes over what people scan and photograph in bulk, run as the command itself (a child
- * process of the repository's CLI, its start included), each input `--runs` times:
+ * process of the repository's CLI, its start included; from its TypeScript sources through tsx, as `pnpm hcr` runs
+ * it, so the times hold tsx's work too, which an installed hcr does not do), each input `--runs` times:
  * - a 10-page PDF of forms scanned at 300 dpi, 12 dev names pasted down each page, read with `--layout lines`;
  * - the same PDF made searchable: each page also holds its names as invisible text (render mode 3), the OCR
  *   layer a scanner or ocrmypdf lays over the scan;
