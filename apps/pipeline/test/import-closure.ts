@@ -5,9 +5,9 @@ import ts from 'typescript';
 /**
  * What a pipeline task really loads, found by reading its sources rather than by running it: the files reached
  * from the `hcr` bin through every import (static, dynamic, type-only ones excepted: verbatimModuleSyntax
- * erases only those), every `new URL('<file>', import.meta.url)` (the worker threads booted from their .ts
- * sources, the data lock beside a package) and every `require('<relative>')` (a package.json read for its
- * version). Workspace packages resolve as at run time, through the `source` export condition.
+ * erases only those), every `new URL('<file>', import.meta.url)` (the data lock beside a package), every
+ * `moduleWorker(import.meta.url, '<name>')` (@hcr/core's worker threads, booted from `<name>.ts` beside the caller)
+ * and every `require('<relative>')` (a package.json read for its version). Workspace packages resolve as at run time, through the `source` export condition.
  */
 
 /** The workspace's packages by name: their folder (absolute) and `exports`. */
@@ -75,6 +75,15 @@ function specifiersOf(file: string, dynamic: boolean): { imports: string[]; file
       }
       // createRequire(import.meta.url)('../package.json'), require('./x')
       else if (spec?.startsWith('.') && isRequire(node.expression)) files.push(spec);
+      // moduleWorker(import.meta.url, 'worker'): the module worker.ts beside this file
+      else if (
+        ts.isIdentifier(node.expression) &&
+        node.expression.text === 'moduleWorker' &&
+        node.arguments[0]?.getText(source) === 'import.meta.url'
+      ) {
+        const name = literal(node.arguments[1]);
+        if (name !== undefined) files.push(`./${name}.ts`);
+      }
     } else if (
       ts.isNewExpression(node) &&
       ts.isIdentifier(node.expression) &&
