@@ -1,4 +1,5 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { HcrError } from './errors.js';
 
 /**
  * Module hooks for a worker started from TypeScript sources, registered after tsx's so that they run first: an ES
@@ -19,13 +20,30 @@ export async function load(url, context, nextLoad) {
   return { format: 'module', source: text.replace(/\\/\\/# sourceMappingURL=\\S+\\s*$/, ''), shortCircuit: true };
 }`)}`;
 
+/** Where tsx's API is, for a worker of TypeScript sources; a clear error when tsx is not installed. */
+function tsxApi(from: string): string {
+  try {
+    return import.meta.resolve('tsx/esm/api');
+  } catch (e) {
+    throw new HcrError(
+      'WORKER_NEEDS_TSX',
+      `${from} is TypeScript, and its worker needs tsx, which is not installed.`,
+      {
+        hint: 'Install tsx beside @hcr/core (npm i -D tsx), or run the built JavaScript.',
+        cause: e,
+      },
+    );
+  }
+}
+
 /**
  * A worker thread running the module `name` that sits beside the module `from` (pass `import.meta.url`):
  * `name.js` when `from` is built JavaScript; `name.ts` through tsx when `from` runs from its TypeScript source
- * (tests, `pnpm hcr`), because Node 20 does not apply `--import tsx` hooks inside worker threads. Options are
- * Node's. The worker boots from a line of code that imports the module, not from the file itself: a module file
- * refuses `--input-type` (of `node -e` scripts), which a worker inherits, and a worker refuses process-wide flags
- * (--max-old-space-size, --single-threaded-gc) passed to it as execArgv, so filtering the flags would not do.
+ * (tests, `pnpm hcr`), because Node 20 does not apply `--import tsx` hooks inside worker threads (WORKER_NEEDS_TSX
+ * without tsx). Options are Node's. The worker boots from a line of code that imports the module, not from the file
+ * itself: a module file refuses `--input-type` (of `node -e` scripts), which a worker inherits, and a worker refuses
+ * process-wide flags (--max-old-space-size, --single-threaded-gc) passed to it as execArgv, so filtering the flags
+ * would not do.
  * `--conditions=source` is inherited, so workspace packages resolve to their sources in the worker too.
  */
 export function moduleWorker(from: string, name: string, options: WorkerOptions = {}): Worker {
@@ -33,7 +51,7 @@ export function moduleWorker(from: string, name: string, options: WorkerOptions 
     const url = new URL(`./${name}.js`, from).href;
     return new Worker(`import(${JSON.stringify(url)});`, { ...options, eval: true });
   }
-  const tsx = import.meta.resolve('tsx/esm/api');
+  const tsx = tsxApi(from);
   const url = new URL(`./${name}.ts`, from).href;
   // tsx's hooks scoped to this worker's own modules, then the dependency hooks above, which run first.
   const boot = `Promise.all([import(${JSON.stringify(tsx)}), import('node:module')]).then(([tsx, { register }]) => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -82,6 +82,25 @@ describe('moduleWorker', () => {
       { doubled: 2, sep: '/', kind: 'ts' },
       { doubled: 2, sep: '/', kind: 'js' },
     ]);
+  });
+
+  it('says what to install when a TypeScript caller has no tsx to boot its worker with (WORKER_NEEDS_TSX)', async () => {
+    // @hcr/core's worker.ts where no tsx can be found from it, as in a project that installed hcr without tsx
+    const alone = join(dir, 'alone');
+    await mkdir(alone);
+    for (const file of ['worker.ts', 'errors.ts'])
+      await writeFile(join(alone, file), await readFile(join(import.meta.dirname, '..', 'src', file)));
+    const script = `
+      const { moduleWorker } = await import(${JSON.stringify(pathToFileURL(join(alone, 'worker.ts')).href)});
+      try { moduleWorker(${JSON.stringify(from.ts)}, 'echo'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
+    `;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..'),
+    });
+    expect(JSON.parse(stdout)).toEqual({
+      code: 'WORKER_NEEDS_TSX',
+      message: `${from.ts} is TypeScript, and its worker needs tsx, which is not installed. Install tsx beside @hcr/core (npm i -D tsx), or run the built JavaScript.`,
+    });
   });
 
   it('reports a module that is not there as the worker error', async () => {
