@@ -7,7 +7,8 @@ import ts from 'typescript';
  * from the `hcr` bin through every import (static, dynamic, type-only ones excepted: verbatimModuleSyntax
  * erases only those), every `new URL('<file>', import.meta.url)` (the data lock beside a package), every
  * `moduleWorker(import.meta.url, '<name>')` (@hcr/core's worker threads, booted from `<name>.ts` beside the caller)
- * and every `require('<relative>')` (a package.json read for its version). Workspace packages resolve as at run time, through the `source` export condition.
+ * and every `require('<relative>')` (a package.json read for its version). Workspace packages resolve as at run
+ * time, through the `source` export condition.
  */
 
 /** The workspace's packages by name: their folder (absolute) and `exports`. */

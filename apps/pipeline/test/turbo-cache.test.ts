@@ -193,7 +193,8 @@ describe('every file a pipeline task loads is hashed into it', () => {
         expect(file, task.taskId).not.toMatch(
           /\/test\/|^packages\/serve-onnx\/|^apps\/cli\/src\/(commands\/(serve|read|finetune|bench)\.ts|finetune\/)/,
         );
-    // the walk itself: the training worker (booted by moduleWorker), the data lock, a workspace package through its exports
+    // the walk itself: the training worker (booted by moduleWorker), the data lock, a workspace package through its
+    // exports
     expect(loaded.get('@hcr/pipeline#train')).toEqual(
       expect.arrayContaining([
         'apps/cli/bin/hcr-dev.js',

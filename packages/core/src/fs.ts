@@ -261,7 +261,6 @@ async function dirWriteTarget(target: string): Promise<string> {
   return path;
 }
 
-/** writeDirAtomic's refusal of a folder that holds something, without `replace`. */
 /** Another process wrote the folder between this write's check and its final rename: that one's folder stays. */
 function outputConflict(target: string, dir: string, cause: unknown): HcrError {
   return new HcrError(
@@ -277,6 +276,7 @@ const landedOnAFolder = (e: unknown) => {
   return code === 'ENOTEMPTY' || code === 'EEXIST';
 };
 
+/** writeDirAtomic's refusal of a folder that holds something, without `replace`. */
 function outputExists(target: string, dir: string): HcrError {
   return new HcrError(
     'OUTPUT_EXISTS',

@@ -43,8 +43,7 @@ function tsxApi(from: string): string {
  * without tsx). Options are Node's. The worker boots from a line of code that imports the module, not from the file
  * itself: a module file refuses `--input-type` (of `node -e` scripts), which a worker inherits, and a worker refuses
  * process-wide flags (--max-old-space-size, --single-threaded-gc) passed to it as execArgv, so filtering the flags
- * would not do.
- * `--conditions=source` is inherited, so workspace packages resolve to their sources in the worker too.
+ * would not do. `--conditions=source` is inherited, so workspace packages resolve to their sources in the worker too.
  */
 export function moduleWorker(from: string, name: string, options: WorkerOptions = {}): Worker {
   if (!from.endsWith('.ts')) {
