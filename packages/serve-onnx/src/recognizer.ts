@@ -91,6 +91,8 @@ export interface Recognizer {
   readonly tuning: Required<SessionTuning>;
   /** Worker threads preparing images (0: the calling thread). */
   readonly prepareWorkers: number;
+  /** onnxruntime runs in a worker thread of its own (`inferenceThread`), not on the calling thread. */
+  readonly inferenceThread: boolean;
   /** Images sent to those workers and not yet prepared (waiting or in hand); 0 without workers. */
   readonly preparing: number;
   recognize(input: RecognizerInput, opts?: RecognizeOptions): Promise<Prediction>;
@@ -164,13 +166,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
   const io = { inputName: info.input.name, outputName: info.output.name };
   // onnxruntime in a worker thread, or here; either way a bad model fails now, as MODEL_INVALID.
   const thread = opts.inferenceThread
-    ? await InferenceThread.start({ model: bytes, tuning, ...io }).catch((e) => {
-        throw e instanceof HcrError
-          ? e
-          : new HcrError('MODEL_INVALID', `onnxruntime cannot load the model: ${(e as Error).message}`, {
-              cause: e,
-            });
-      })
+    ? await InferenceThread.start({ model: bytes, tuning, ...io })
     : undefined;
   const session = thread ? undefined : (await openSession(bytes, opts, 'model')).session;
   const lut = pixelLookupTable(info.normalisation);
@@ -265,6 +261,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     tuning,
     recognize: ((input, ro) => life.run(() => recognize(input, ro))) as Recognizer['recognize'],
     prepareWorkers: pool?.size ?? 0,
+    inferenceThread: thread !== undefined,
     get preparing() {
       return pool?.pending ?? 0;
     },

@@ -3,7 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { get as httpsGet } from 'node:https';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import sharp from 'sharp';
@@ -186,6 +186,21 @@ describe('hcr serve', () => {
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);
     child = undefined;
+  });
+
+  it('--no-inference-thread keeps onnxruntime on the HTTP thread; GET /v1/model says where it runs', async () => {
+    const model = async (...flags: string[]) => {
+      const url = await serve('--no-reader', '--prepare-workers', '0', ...flags);
+      const body = (await (await fetch(`${url}/v1/model`)).json()) as Record<string, unknown>;
+      const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
+      child!.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      child = undefined;
+      return { inferenceThread: body.inferenceThread, prepareWorkers: body.prepareWorkers };
+    };
+    expect(await model('--no-inference-thread')).toEqual({ inferenceThread: false, prepareWorkers: 0 });
+    // without the flag: the library's default, a thread of its own where there is a second core
+    expect(await model()).toEqual({ inferenceThread: availableParallelism() > 1, prepareWorkers: 0 });
   });
 
   it('refuses --tls-cert or --tls-key alone, a file it cannot read, or a certificate it cannot serve', async () => {

@@ -89,6 +89,15 @@ function int(name: string, min = 0, max = Number.POSITIVE_INFINITY, example?: nu
   return (v: string): number => wholeNumber(name, v, min, max, example);
 }
 
+/** A start-up error whose library hint names an option: the same problem, the fix as this command's flag. */
+function inCliWords(e: unknown): unknown {
+  if (!(e instanceof HcrError) || e.code !== 'INFERENCE_THREAD_FAILED') return e;
+  return new HcrError(e.code, e.problem, {
+    hint: 'The thread failed before onnxruntime read the model: fix what the message names, or start with --no-inference-thread (onnxruntime on the HTTP thread).',
+    cause: e,
+  });
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function registerServe(program: Command): void {
@@ -160,6 +169,12 @@ export function registerServe(program: Command): void {
       '--threads <n>',
       'onnxruntime intra-op threads (default: all cores)',
       int('--threads', 1, Number.POSITIVE_INFINITY, 2),
+    )
+    // commander makes this `inferenceThread: true` by default: only `false` is passed on, so that the library's
+    // default (a thread with 2+ cores) stays one place
+    .option(
+      '--no-inference-thread',
+      'run onnxruntime for the character model on the HTTP thread (default: a worker thread of its own with 2+ cores)',
     )
     .option(
       '--max-batch <n>',
@@ -264,6 +279,7 @@ export function registerServe(program: Command): void {
         trustProxy,
         tls,
         intraOpThreads: opts.threads,
+        ...(opts.inferenceThread === false ? { inferenceThread: false } : {}),
         logLevel:
           opts.logLevel ??
           (env.HCR_LOG_LEVEL ? oneOf('HCR_LOG_LEVEL', env.HCR_LOG_LEVEL, LOG_LEVELS) : 'info'),
@@ -290,6 +306,8 @@ export function registerServe(program: Command): void {
             }
           : undefined,
         drainMs: opts.drainMs,
+      }).catch((e) => {
+        throw inCliWords(e);
       });
       const read = server.reader
         ? `reader ${server.reader.info.id}${specs.length ? `, lexicons ${server.reader.lexiconNames.join(', ')}` : ''}`

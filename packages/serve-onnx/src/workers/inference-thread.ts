@@ -18,7 +18,7 @@ export class InferenceThread {
   private constructor(private readonly worker: Worker) {
     worker.unref();
     worker.on('message', (msg: InferenceReply) => {
-      if ('ready' in msg) return;
+      if (!('id' in msg)) return;
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
@@ -35,13 +35,36 @@ export class InferenceThread {
     worker.on('exit', (code) => fail(new Error(`the inference thread exited (${code})`)));
   }
 
-  /** Opens the session in a new worker; resolves once it is loaded. */
+  /**
+   * Opens the session in a new worker; resolves once it is loaded. A model onnxruntime cannot load fails with the
+   * session's own error (MODEL_INVALID); a thread that cannot start is INFERENCE_THREAD_FAILED, not blamed on the model.
+   */
   static async start(data: InferenceWorkerData & { tuning: SessionTuning }): Promise<InferenceThread> {
     const worker = moduleWorker(import.meta.url, 'inference-worker', { workerData: data });
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
-      worker.once('error', reject);
+    let stopListening = () => {};
+    const first = await new Promise<InferenceReply>((resolve, reject) => {
+      const exited = (code: number) =>
+        reject(new Error(`it exited (code ${code}) before the model was loaded`));
+      worker.on('message', resolve).on('error', reject).on('exit', exited);
+      // Only ours: a Worker has listeners of its own (they ref its port while 'message' has listeners).
+      stopListening = () => worker.off('message', resolve).off('error', reject).off('exit', exited);
+    }).catch(async (e) => {
+      await worker.terminate();
+      throw new HcrError(
+        'INFERENCE_THREAD_FAILED',
+        `onnxruntime's worker thread did not start: ${(e as Error)?.message ?? e}`,
+        {
+          hint: 'The thread failed before onnxruntime read the model: fix what the message names, or run onnxruntime on the calling thread (inferenceThread: false).',
+          cause: e,
+        },
+      );
     });
+    stopListening();
+    if ('loadFailed' in first) {
+      await worker.terminate();
+      const { code, problem, hint } = first.loadFailed;
+      throw new HcrError(code, problem, { hint });
+    }
     return new InferenceThread(worker);
   }
 

@@ -36,6 +36,8 @@ export function registerModelRoute(
     sizeBytes: rec.info.sizeBytes,
     metadata: rec.info.metadata ?? null,
     session: rec.tuning,
+    prepareWorkers: rec.prepareWorkers,
+    inferenceThread: rec.inferenceThread,
     batching: deps.batching,
     limits: deps.limits,
     reader: deps.reader ? describeReader(deps.reader) : null,
