@@ -58,6 +58,42 @@ describe("starting onnxruntime's worker thread", () => {
     });
   });
 
+  it('a thread that stops while reading fails its batch with INFERENCE_THREAD_FAILED; the next batch gets a new thread', async () => {
+    // ready, answers createRecognizer's warm-up, then is gone with the next batch (as a thread out of memory would be)
+    vi.mocked(core.moduleWorker).mockImplementationOnce(
+      () =>
+        new Worker(
+          `const { parentPort } = require('node:worker_threads');
+           parentPort.postMessage({ ready: true });
+           parentPort.once('message', ({ id }) => {
+             parentPort.postMessage({ id, y: new Float32Array(36) });
+             parentPort.on('message', () => process.exit(7));
+           });`,
+          { eval: true },
+        ),
+    );
+    const r = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1, inferenceThread: true });
+    const reference = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 });
+    try {
+      const image = new Uint8Array(784).fill(0);
+      for (let k = 300; k < 480; k += 29) image[k] = 255;
+      await expect(r.infer([image])).rejects.toMatchObject({
+        code: 'INFERENCE_THREAD_FAILED',
+        problem: expect.stringMatching(/stopped \(exit code 7\) while reading/),
+        hint: expect.stringMatching(/Send the request again/),
+      });
+      // two batches at once after the stop: one new thread serves both
+      const [a, b] = await Promise.all([r.infer([image]), r.infer([image, image])]);
+      const expected = Array.from(await reference.infer([image]));
+      expect(Array.from(a)).toEqual(expected);
+      expect(Array.from(b.subarray(36))).toEqual(expected);
+      expect(core.moduleWorker).toHaveBeenCalledTimes(2);
+    } finally {
+      await r.close();
+      await reference.close();
+    }
+  });
+
   it('starts the real thread when nothing fails, and reads with it', async () => {
     const r = await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1, inferenceThread: true });
     try {

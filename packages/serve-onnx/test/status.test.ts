@@ -17,7 +17,15 @@ describe('the HTTP status of an error', () => {
     // a request carries images, never frame probabilities: probabilities the decoder refuses came from the model
     for (const code of ['DECODE_INPUT_INVALID', 'MODEL_INVALID']) expect(status(code), code).toBe(500);
     // CLOSED: a recogniser or reader closed under a running server (the app's owner closed it early)
-    for (const code of ['OVERLOADED', 'TIMEOUT', 'SHUTTING_DOWN', 'CANCELLED', 'CLOSED'])
+    // INFERENCE_THREAD_FAILED: onnxruntime's thread stopped under the request; a new one reads the next
+    for (const code of [
+      'OVERLOADED',
+      'TIMEOUT',
+      'SHUTTING_DOWN',
+      'CANCELLED',
+      'CLOSED',
+      'INFERENCE_THREAD_FAILED',
+    ])
       expect(status(code), code).toBe(503);
     expect(status('UNSUPPORTED_MEDIA_TYPE')).toBe(415);
   });

@@ -9,7 +9,13 @@ export function statusFor(e: HcrError): number {
   // DECODE_INPUT_INVALID: the model's own output is not probabilities (requests send images, never frames)
   if (e.code.startsWith('MODEL_') || e.code === 'DECODE_INPUT_INVALID') return 500;
   // CLOSED: the recogniser or reader given to buildApp was closed under the server (not the request's fault)
-  if (['OVERLOADED', 'TIMEOUT', 'SHUTTING_DOWN', 'CANCELLED', 'CLOSED'].includes(e.code)) return 503;
+  // INFERENCE_THREAD_FAILED: onnxruntime's thread stopped under the request; the next request starts a new one
+  if (
+    ['OVERLOADED', 'TIMEOUT', 'SHUTTING_DOWN', 'CANCELLED', 'CLOSED', 'INFERENCE_THREAD_FAILED'].includes(
+      e.code,
+    )
+  )
+    return 503;
   if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return 415;
   if (e.code === 'RATE_LIMITED') return 429;
   // the collecting folder holds all the examples it may (--collect-max): the server cannot store this one

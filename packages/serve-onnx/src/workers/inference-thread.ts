@@ -3,9 +3,13 @@ import { HcrError, moduleWorker } from '@hcr/core';
 import type { SessionTuning } from '../onnx/session.js';
 import type { InferenceReply, InferenceWorkerData } from './inference-worker.js';
 
+type StartData = InferenceWorkerData & { tuning: SessionTuning };
+
 /**
  * An onnxruntime session in its own worker thread: `run` sends a batch and resolves with the first output.
- * Runs are queued in the worker one at a time, like a session's own runs.
+ * Runs are queued in the worker one at a time, like a session's own runs. A thread that stops (it crashed, ran
+ * out of memory) fails the batches it held with INFERENCE_THREAD_FAILED, and the next run starts a new one: a
+ * server keeps reading instead of failing every request after.
  */
 export class InferenceThread {
   private readonly pending = new Map<
@@ -13,9 +17,65 @@ export class InferenceThread {
     { resolve: (y: Float32Array) => void; reject: (e: unknown) => void }
   >();
   private nextId = 1;
-  private failed: Error | undefined;
+  private closed = false;
+  /** The running thread; undefined after it stopped, until a run starts the next. */
+  private worker: Worker | undefined;
+  private starting: Promise<Worker> | undefined;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly data: StartData,
+    worker: Worker,
+  ) {
+    this.adopt(worker);
+  }
+
+  /**
+   * Opens the session in a new worker; resolves once it is loaded. A model onnxruntime cannot load fails with the
+   * session's own error (MODEL_INVALID); a thread that cannot start is INFERENCE_THREAD_FAILED, not blamed on the model.
+   */
+  static async start(data: StartData): Promise<InferenceThread> {
+    return new InferenceThread(data, await boot(data));
+  }
+
+  /** Runs one batch: on the running thread, or on a new one if the last stopped. */
+  async run(x: Float32Array, dims: number[]): Promise<Float32Array> {
+    if (this.closed) throw new Error('the inference thread is closed');
+    const worker = this.worker ?? (await this.restart());
+    const id = this.nextId++;
+    return new Promise<Float32Array>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ id, x, dims }, [x.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.starting?.catch(() => undefined);
+    await this.worker?.terminate();
+  }
+
+  /** One start for every run that finds the thread stopped; a start that fails fails those runs, and the next run tries again. */
+  private async restart(): Promise<Worker> {
+    this.starting ??= boot(this.data)
+      .then(async (worker) => {
+        if (this.closed) {
+          await worker.terminate();
+          throw new Error('the inference thread is closed');
+        }
+        this.adopt(worker);
+        return worker;
+      })
+      .finally(() => {
+        this.starting = undefined;
+      });
+    const worker = await this.starting;
+    if (this.worker !== worker) throw stoppedError('it stopped as soon as it started');
+    return worker;
+  }
+
+  private adopt(worker: Worker): void {
+    this.worker = worker;
     worker.unref();
     worker.on('message', (msg: InferenceReply) => {
       if (!('id' in msg)) return;
@@ -26,60 +86,54 @@ export class InferenceThread {
       if ('y' in msg) p.resolve(msg.y);
       else p.reject(new HcrError('MODEL_RUN_FAILED', `onnxruntime failed: ${msg.error}`));
     });
-    const fail = (e: Error) => {
-      this.failed ??= e;
+    const stopped = (why: string) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      const e = this.closed ? new Error('the inference thread is closed') : stoppedError(why);
       for (const p of this.pending.values()) p.reject(e);
       this.pending.clear();
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`the inference thread exited (${code})`)));
+    worker.on('error', (e) => stopped(e.message));
+    worker.on('exit', (code) => stopped(`exit code ${code}`));
   }
+}
 
-  /**
-   * Opens the session in a new worker; resolves once it is loaded. A model onnxruntime cannot load fails with the
-   * session's own error (MODEL_INVALID); a thread that cannot start is INFERENCE_THREAD_FAILED, not blamed on the model.
-   */
-  static async start(data: InferenceWorkerData & { tuning: SessionTuning }): Promise<InferenceThread> {
-    const worker = moduleWorker(import.meta.url, 'inference-worker', { workerData: data });
-    let stopListening = () => {};
-    const first = await new Promise<InferenceReply>((resolve, reject) => {
-      const exited = (code: number) =>
-        reject(new Error(`it exited (code ${code}) before the model was loaded`));
-      worker.on('message', resolve).on('error', reject).on('exit', exited);
-      // Only ours: a Worker has listeners of its own (they ref its port while 'message' has listeners).
-      stopListening = () => worker.off('message', resolve).off('error', reject).off('exit', exited);
-    }).catch(async (e) => {
-      await worker.terminate();
-      throw new HcrError(
-        'INFERENCE_THREAD_FAILED',
-        `onnxruntime's worker thread did not start: ${(e as Error)?.message ?? e}`,
-        {
-          hint: 'The thread failed before onnxruntime read the model: fix what the message names, or run onnxruntime on the calling thread (inferenceThread: false).',
-          cause: e,
-        },
-      );
-    });
-    stopListening();
-    if ('loadFailed' in first) {
-      await worker.terminate();
-      const { code, problem, hint } = first.loadFailed;
-      throw new HcrError(code, problem, { hint });
-    }
-    return new InferenceThread(worker);
-  }
+function stoppedError(why: string): HcrError {
+  return new HcrError(
+    'INFERENCE_THREAD_FAILED',
+    `onnxruntime's worker thread stopped (${why}) while reading.`,
+    {
+      hint: 'Send the request again: the next one starts a new thread.',
+    },
+  );
+}
 
-  run(x: Float32Array, dims: number[]): Promise<Float32Array> {
-    if (this.failed) return Promise.reject(this.failed);
-    const id = this.nextId++;
-    return new Promise<Float32Array>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.ref();
-      this.worker.postMessage({ id, x, dims }, [x.buffer as ArrayBuffer]);
-    });
+/** A new worker with the session loaded (see InferenceThread.start for its errors). */
+async function boot(data: StartData): Promise<Worker> {
+  const worker = moduleWorker(import.meta.url, 'inference-worker', { workerData: data });
+  let stopListening = () => {};
+  const first = await new Promise<InferenceReply>((resolve, reject) => {
+    const exited = (code: number) =>
+      reject(new Error(`it exited (code ${code}) before the model was loaded`));
+    worker.on('message', resolve).on('error', reject).on('exit', exited);
+    // Only ours: a Worker has listeners of its own (they ref its port while 'message' has listeners).
+    stopListening = () => worker.off('message', resolve).off('error', reject).off('exit', exited);
+  }).catch(async (e) => {
+    await worker.terminate();
+    throw new HcrError(
+      'INFERENCE_THREAD_FAILED',
+      `onnxruntime's worker thread did not start: ${(e as Error)?.message ?? e}`,
+      {
+        hint: 'The thread failed before onnxruntime read the model: fix what the message names, or run onnxruntime on the calling thread (inferenceThread: false).',
+        cause: e,
+      },
+    );
+  });
+  stopListening();
+  if ('loadFailed' in first) {
+    await worker.terminate();
+    const { code, problem, hint } = first.loadFailed;
+    throw new HcrError(code, problem, { hint });
   }
-
-  async close(): Promise<void> {
-    this.failed ??= new Error('the inference thread is closed');
-    await this.worker.terminate();
-  }
+  return worker;
 }
