@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { randomModel } from './support/models.js';
 
 // Reading a signature must not decode every node and weight: a file of millions of empty nodes took
 // 47 s and 3.4 GB to be refused. decodeModel is made to throw, so only the header decode may run.
@@ -47,5 +48,33 @@ describe('inspectModel and inspectReader read the header only', () => {
     const bytes = new Uint8Array([0x3a, ...len, ...nodes]); // ModelProto.graph
     expect(() => inspectModel(bytes)).toThrow(/no graph inputs or outputs/);
     expect(() => inspectReader(bytes)).toThrow(/no graph inputs or outputs/);
+  });
+});
+
+describe('inspectModel: class names are answers', () => {
+  const withClasses = (classNames: string[]) => randomModel({ classNames });
+  const letters = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'];
+
+  it('refuses an empty name or one named twice, saying which, as MODEL_METADATA', () => {
+    const twice = letters.map((c) => (c === '0' ? 'O' : c));
+    const bytesTwice = withClasses(twice);
+    expect(() => inspectModel(bytesTwice)).toThrow(
+      expect.objectContaining({
+        code: 'MODEL_METADATA',
+        problem: 'The ONNX model\'s hcr.class_names names classes 14 and 26 both "O".',
+      }),
+    );
+    const blank = withClasses(letters.map((c) => (c === 'Q' ? ' ' : c)));
+    expect(() => inspectModel(blank)).toThrow(
+      expect.objectContaining({
+        code: 'MODEL_METADATA',
+        problem: expect.stringMatching(/names class 16 " ": no answer/),
+      }),
+    );
+  });
+
+  it('serves classes of its own: any distinct non-empty names', () => {
+    const own = letters.map((c, i) => (i < 2 ? ['yes', 'no'][i]! : `class-${c}`));
+    expect(inspectModel(withClasses(own)).classNames).toEqual(own);
   });
 });

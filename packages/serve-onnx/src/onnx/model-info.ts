@@ -122,6 +122,7 @@ export function inspectModel(bytes: Uint8Array, fallbackId = 'model'): ModelInfo
   const classNames = parseJson<string[]>(props, ONNX_METADATA_KEYS.classNames);
   if (!Array.isArray(classNames) || classNames.some((c) => typeof c !== 'string'))
     throw metadataError(ONNX_METADATA_KEYS.classNames, 'a JSON array of class names');
+  checkClassNames(classNames);
   const outClasses = output.dims[output.dims.length - 1]!;
   if (outClasses > 0 && outClasses !== classNames.length)
     throw new HcrError(
@@ -207,6 +208,34 @@ function metadataError(key: string, expected: string): HcrError {
   return new HcrError('MODEL_METADATA', `The ONNX model's metadata_props lack ${key} (${expected}).`, {
     hint: 'Export the model with `hcr export onnx`, which writes class names and input normalisation.',
   });
+}
+
+/**
+ * Class names are answers: an empty one answers nothing, and one named twice splits its probability between two
+ * entries that `classes` filters and top-k lists cannot tell apart. Any other names serve (a model of its own
+ * classes, "yes"/"no").
+ */
+function checkClassNames(classNames: string[]): void {
+  const key = ONNX_METADATA_KEYS.classNames;
+  const hint = 'Export the model again with `hcr export onnx`, or give every output its own non-empty name.';
+  const empty = classNames.findIndex((c) => c.trim() === '');
+  if (empty >= 0)
+    throw new HcrError(
+      'MODEL_METADATA',
+      `The ONNX model's ${key} names class ${empty} ${JSON.stringify(classNames[empty])}: no answer.`,
+      { hint },
+    );
+  const seen = new Map<string, number>();
+  for (const [i, c] of classNames.entries()) {
+    const first = seen.get(c);
+    if (first !== undefined)
+      throw new HcrError(
+        'MODEL_METADATA',
+        `The ONNX model's ${key} names classes ${first} and ${i} both ${JSON.stringify(c)}.`,
+        { hint },
+      );
+    seen.set(c, i);
+  }
 }
 
 /** The label space a model declares, checked against its class names (a disagreement is a broken export). */
