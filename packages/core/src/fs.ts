@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -28,18 +28,41 @@ function tempSuffix(target: string): string {
 
 let host: string | undefined;
 
+/** A fact of the system read from a file, or '' where there is none (another system, no /proc mounted). */
+function systemFact(read: () => string): string {
+  try {
+    return read().trim();
+  } catch {
+    return '';
+  }
+}
+
 /**
- * 8 hex digits of this host's name (a container's own hostname): a process id means something only on the host that
- * has it, and a folder may be shared by several (an NFS mount, a volume of two containers).
+ * 8 hex digits naming where this process' id means something: the host's name, its machine id and its pid
+ * namespace. A folder may be shared by several such places (an NFS mount, a volume of two containers), and the name
+ * alone did not tell them apart: containers run with the host's network (`--network host`) or one `--hostname`
+ * share it, each with process ids of its own, so one container judged the other's live writer dead by its id and
+ * deleted the temp it was writing; two machines of one name (cloud images) likewise. Processes of one container
+ * share the tag, as sweeping needs, and a host's survives its reboots (its initial namespace is the same), so a
+ * killed writer's temp is still swept at once after one.
  */
 function hostTag(): string {
-  host ??= createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+  host ??= createHash('sha256')
+    .update(
+      [
+        hostname(),
+        systemFact(() => readFileSync('/etc/machine-id', 'utf8')),
+        systemFact(() => readlinkSync('/proc/self/ns/pid')),
+      ].join('\0'),
+    )
+    .digest('hex')
+    .slice(0, 8);
   return host;
 }
 
 /**
  * Temp name next to the target, so the final rename stays on one filesystem (atomic):
- * `.<12 random hex>-<pid>-<8 hex of the hostname>.tmp-<target name>`. It carries the writer's process id and host, so
+ * `.<12 random hex>-<pid>-<8 hex of where the pid means something>.tmp-<target name>` (see hostTag). It carries the writer's process id and host, so
  * a later writer on the same host can tell a temp left by a killed process from one being written.
  */
 export function tempPathFor(target: string): string {
@@ -51,7 +74,7 @@ export function tempPathFor(target: string): string {
 
 /** Temps of older versions carried no process id: swept once they are this old. */
 const UNOWNED_TEMP_AGE_MS = 60 * 60 * 1000;
-/** Temps of another host, whose process ids cannot be asked about here: swept once untouched this long. */
+/** Temps of another host (or container, or boot), whose process ids cannot be asked about here: swept once untouched this long. */
 const OTHER_HOST_TEMP_AGE_MS = 24 * 60 * 60 * 1000;
 
 function processAlive(pid: number): boolean {

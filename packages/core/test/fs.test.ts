@@ -1,5 +1,4 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   chmod,
   lstat,
@@ -14,7 +13,7 @@ import {
   utimes,
   writeFile,
 } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HcrError } from '../src/errors.js';
@@ -69,14 +68,44 @@ describe('writeDirAtomic', () => {
   });
 });
 
+/** The temp name tempPathFor gives in a new node process, run by `launch` (e.g. `unshare`) when given. */
+function childTempName(...launch: string[]): string {
+  const args = ['--conditions=source', '--import', 'tsx', '--input-type=module', '-e'];
+  const code = "import { tempPathFor } from '@hcr/core'; process.stdout.write(tempPathFor('/x/lines'))";
+  const [cmd, ...pre] = launch.length ? [...launch, process.execPath] : [process.execPath];
+  return basename(
+    execFileSync(cmd!, [...pre, ...args, code], { cwd: join(import.meta.dirname, '..'), encoding: 'utf8' }),
+  );
+}
+
+/** The 8 hex digits of where a temp's process id means something. */
+const tagOf = (tempName: string) => /^\.[0-9a-f]{12}-\d+-([0-9a-f]{8})\.tmp-/.exec(tempName)?.[1];
+
+/** Whether this machine lets us start a process in a pid namespace of its own (root on Linux, with unshare). */
+const canUnshare =
+  process.platform === 'linux' && spawnSync('unshare', ['--pid', '--fork', 'true']).status === 0;
+
 describe('temps in a folder several hosts share (a volume of two containers, an NFS mount)', () => {
-  const tag = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+  const tag = tagOf(basename(tempPathFor('/x/lines')))!;
   const other = tag === '0000beef' ? '1111beef' : '0000beef';
 
-  it('carry the host beside the process id', () => {
+  it('carry, beside the process id, a tag of where it means something: the same for every process here', () => {
     const name = basename(tempPathFor(join(root, 'lines')));
     expect(name).toMatch(new RegExp(`^\\.[0-9a-f]{12}-${process.pid}-${tag}\\.tmp-lines$`));
+    const child = childTempName();
+    expect(tagOf(child)).toBe(tag);
+    expect(child).not.toContain(`-${process.pid}-`);
   });
+
+  // containers on the host's network (or given one --hostname) have its name and process ids of their own
+  it.skipIf(!canUnshare)(
+    'carry another tag from a process of another pid namespace, whatever its host name',
+    () => {
+      const inside = childTempName('unshare', '--pid', '--fork');
+      expect(inside).toMatch(/^\.[0-9a-f]{12}-1-[0-9a-f]{8}\.tmp-lines$/); // pid 1 there: init's here
+      expect(tagOf(inside)).not.toBe(tag);
+    },
+  );
 
   it("are swept by pid on their own host only; another host's once untouched for a day; old names as before", async () => {
     const target = join(root, 'lines');
