@@ -1,3 +1,4 @@
+import { register } from 'node:module';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { HcrError } from './errors.js';
 
@@ -19,6 +20,15 @@ export async function load(url, context, nextLoad) {
   const text = await readFile(fileURLToPath(file), 'utf8');
   return { format: 'module', source: text.replace(/\\/\\/# sourceMappingURL=\\S+\\s*$/, ''), shortCircuit: true };
 }`)}`;
+
+/**
+ * For a process that runs TypeScript sources through `--import tsx` (`pnpm hcr`): installed packages' ES modules
+ * load as they are from now on, not through tsx (see DEPENDENCY_HOOKS; what moduleWorker does in its workers). The
+ * CLI's main process draws on pdf.js to count a PDF's pages, and paid ~1.5 s of CPU per run for tsx's rewrite.
+ */
+export function loadDependenciesWithoutTsx(): void {
+  register(DEPENDENCY_HOOKS);
+}
 
 /** Where tsx's API is, for a worker of TypeScript sources; a clear error when tsx is not installed. */
 function tsxApi(from: string): string {

@@ -103,6 +103,41 @@ describe('moduleWorker', () => {
     });
   });
 
+  it("loadDependenciesWithoutTsx: a package's ES modules skip the hooks before it (tsx's); TypeScript still reaches them", async () => {
+    await writeFile(join(dir, 'local.ts'), "export const kind: 'ts' = 'ts';\n");
+    // a hook registered after tsx's, so run before it: it notes every module that reaches tsx
+    const noted = join(dir, 'reached-tsx.log');
+    const spy = `data:text/javascript,${encodeURIComponent(
+      `import { appendFileSync } from 'node:fs';
+       export async function load(url, context, next) { appendFileSync(${JSON.stringify(noted)}, url + '\\n'); return next(url, context); }`,
+    )}`;
+    const registerSpy = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(spy)});`)}`;
+    const core = pathToFileURL(join(import.meta.dirname, '..', 'src', 'index.ts')).href;
+    const reached = async (skip: boolean) => {
+      await rm(noted, { force: true });
+      const script = `
+        import { loadDependenciesWithoutTsx } from ${JSON.stringify(core)};
+        if (${skip}) loadDependenciesWithoutTsx();
+        const { sep } = await import(${JSON.stringify(pathToFileURL(join(dir, 'node_modules', 'dep', 'index.mjs')).href)});
+        const { kind } = await import(${JSON.stringify(pathToFileURL(join(dir, 'local.ts')).href)});
+        console.log(JSON.stringify({ sep: await sep(), kind }));
+      `;
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', 'tsx', '--import', registerSpy, '--input-type=module', '-e', script],
+        { cwd: join(import.meta.dirname, '..') },
+      );
+      expect(JSON.parse(stdout)).toEqual({ sep: '/', kind: 'ts' });
+      const urls = (await readFile(noted, 'utf8')).trim().split('\n');
+      return {
+        dep: urls.some((u) => u.endsWith('/node_modules/dep/index.mjs')),
+        local: urls.some((u) => u.endsWith('/local.ts')),
+      };
+    };
+    expect(await reached(false)).toEqual({ dep: true, local: true }); // the spy sees what tsx would load
+    expect(await reached(true)).toEqual({ dep: false, local: true });
+  });
+
   it('reports a module that is not there as the worker error', async () => {
     await expect(firstMessage(moduleWorker(from.js, 'missing'))).rejects.toThrow(
       /Cannot find module .*missing\.js/,
