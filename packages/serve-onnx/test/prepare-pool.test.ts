@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,6 +197,36 @@ describe('onnxruntime in a worker thread', () => {
     } finally {
       await pool.close();
       await reference.close();
+    }
+  });
+});
+
+describe("one signal for many tasks (a request's images)", () => {
+  it('is listened to once, leaves no listener behind, warns of no leak, and cancels them all when it aborts', async () => {
+    const pool = new PreparePool(1);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const bytes = await lineScan('TAX');
+      const signal = new AbortController().signal;
+      const read = Array.from({ length: 24 }, () => pool.run({ kind: 'line', bytes, limits: {} }, signal));
+      expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+      await Promise.all(read);
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+
+      const giveUp = new AbortController();
+      const cancelled = Array.from({ length: 24 }, () =>
+        pool.run({ kind: 'line', bytes, limits: {} }, giveUp.signal).catch((e) => e.code),
+      );
+      giveUp.abort();
+      expect(await Promise.all(cancelled)).toEqual(Array(24).fill('CANCELLED'));
+      expect(getEventListeners(giveUp.signal, 'abort')).toHaveLength(0);
+      await new Promise((r) => setImmediate(r)); // a warning is emitted on the next tick
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+      await pool.close();
     }
   });
 });

@@ -85,6 +85,8 @@ export class PreparePool {
   private readonly slots: Slot[];
   private nextId = 1;
   private closed = false;
+  /** The tasks waiting on each caller's signal, and how to stop listening to it (see watch). */
+  private readonly watched = new Map<AbortSignal, { tasks: Set<number>; stop: () => void }>();
   private readonly watchdog: NodeJS.Timeout | undefined;
 
   constructor(
@@ -174,9 +176,7 @@ export class PreparePool {
     const slot = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = this.nextId++;
     return new Promise<R>((resolve, reject) => {
-      const onAbort = () => this.cancel(id);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const done = () => signal?.removeEventListener('abort', onAbort);
+      const done = signal ? this.watch(signal, id) : () => {};
       // The bytes are packed (copied) at once: request bodies may be views into Node's shared buffer pool, and
       // callers may reuse them. With a deadline the task keeps a copy of its own, to start again elsewhere.
       const own = this.watchdog ? { ...task, bytes: task.bytes.slice() } : task;
@@ -193,6 +193,32 @@ export class PreparePool {
         since: performance.now(),
       });
     });
+  }
+
+  /**
+   * Cancels task `id` when `signal` aborts; the returned function stops watching. One listener per signal however
+   * many tasks share it (a request's images): one each passed Node's 10 and warned of a leak on every such request.
+   */
+  private watch(signal: AbortSignal, id: number): () => void {
+    let watch = this.watched.get(signal);
+    if (!watch) {
+      const tasks = new Set<number>();
+      const onAbort = () => {
+        this.watched.delete(signal);
+        for (const t of tasks) this.cancel(t);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      watch = { tasks, stop: () => signal.removeEventListener('abort', onAbort) };
+      this.watched.set(signal, watch);
+    }
+    const { tasks, stop } = watch;
+    tasks.add(id);
+    return () => {
+      if (!tasks.delete(id) || tasks.size > 0) return;
+      // the signal's last task is done: its listener goes, so a long-lived signal keeps nothing of this pool
+      stop();
+      if (this.watched.get(signal)?.tasks === tasks) this.watched.delete(signal);
+    };
   }
 
   /** A task given up by its caller: failed at once; its worker drops it (and says so) if it has not begun it. */
