@@ -166,7 +166,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
   const io = { inputName: info.input.name, outputName: info.output.name };
   // onnxruntime in a worker thread, or here; either way a bad model fails now, as MODEL_INVALID.
   const thread = opts.inferenceThread
-    ? await InferenceThread.start({ model: bytes, tuning, ...io })
+    ? await InferenceThread.start({ models: [{ bytes, ...io, what: 'model' }], tuning })
     : undefined;
   const session = thread ? undefined : (await openSession(bytes, opts, 'model')).session;
   const lut = pixelLookupTable(info.normalisation);
@@ -181,7 +181,7 @@ export async function createRecognizer(opts: RecognizerOptions): Promise<Recogni
     }
     const dims = info.input.dims.map((d, i) => (i === 0 ? rows : d));
     const y = thread
-      ? await thread.run(x, dims)
+      ? (await thread.run(x, dims)).data
       : ((await session!.run({ [io.inputName]: new ort.Tensor('float32', x, dims) }))[io.outputName]!
           .data as Float32Array);
     return y.subarray(0, images.length * classes);

@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL, HANDWRITING_DIR } from './support/models.js';
-import { PHOTOS } from './support/paths.js';
+import { PHOTOS, RANDOM_READER } from './support/paths.js';
 import { HCR_ARGS, ROOT, runHcr } from './support/run-hcr.js';
 import { slowPdf } from './support/slow-pdf.js';
 
@@ -188,19 +188,25 @@ describe('hcr serve', () => {
     child = undefined;
   });
 
-  it('--no-inference-thread keeps onnxruntime on the HTTP thread; GET /v1/model says where it runs', async () => {
+  it('--no-inference-thread keeps the character model on the HTTP thread, --reader-thread puts the reader in one; GET /v1/model says where each runs', async () => {
     const model = async (...flags: string[]) => {
-      const url = await serve('--no-reader', '--prepare-workers', '0', ...flags);
-      const body = (await (await fetch(`${url}/v1/model`)).json()) as Record<string, unknown>;
+      const url = await serve('--prepare-workers', '0', ...flags);
+      const body = (await (await fetch(`${url}/v1/model`)).json()) as {
+        inferenceThread: boolean;
+        prepareWorkers: number;
+        reader: { inferenceThread: boolean } | null;
+      };
       const exited = new Promise<number | null>((r) => child!.on('exit', (code) => r(code)));
       child!.kill('SIGTERM');
       expect(await exited).toBe(0);
       child = undefined;
-      return { inferenceThread: body.inferenceThread, prepareWorkers: body.prepareWorkers };
+      return [body.inferenceThread, body.reader?.inferenceThread ?? null, body.prepareWorkers];
     };
-    expect(await model('--no-inference-thread')).toEqual({ inferenceThread: false, prepareWorkers: 0 });
-    // without the flag: the library's default, a thread of its own where there is a second core
-    expect(await model()).toEqual({ inferenceThread: availableParallelism() > 1, prepareWorkers: 0 });
+    // without flags: the library's default, a thread of its own where there is a second core; the reader at home
+    const own = availableParallelism() > 1;
+    expect(await model('--reader', RANDOM_READER)).toEqual([own, false, 0]);
+    expect(await model('--no-inference-thread', '--no-reader')).toEqual([false, null, 0]);
+    expect(await model('--reader', RANDOM_READER, '--reader-thread')).toEqual([own, true, 0]);
   });
 
   it('refuses --tls-cert or --tls-key alone, a file it cannot read, or a certificate it cannot serve', async () => {

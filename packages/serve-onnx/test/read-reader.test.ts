@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { HcrError, knownLineAlphabet, LINE_ALPHABET_36 } from '@hcr/core';
 import { createCharLanguageModel, DEFAULT_LM_WEIGHT, decodeCtcEnsemble } from '@hcr/decode';
@@ -334,6 +336,55 @@ describe('createLineReader (an ensemble of two readers)', () => {
       expect(got.text).toBe(expected.text);
       expect(got.confidence).toBeCloseTo(expected.confidence, 9);
       expect(got.alternatives.map((x) => x.text)).toEqual(expected.alternatives.map((x) => x.text));
+    }
+  });
+
+  it('reads the same in a worker thread (inferenceThread), every member there, and names a member onnxruntime refuses', async () => {
+    const threaded = await createLineReader({
+      model: [RANDOM_READER, RANDOM_READER_SEED4],
+      intraOpThreads: 1,
+      inferenceThread: true,
+    });
+    try {
+      expect([both.inferenceThread, threaded.inferenceThread]).toEqual([false, true]);
+      const lines = [
+        await both.prepare(await lineScan('7140 TAX')),
+        await both.prepare(await lineScan('TAL 70')),
+        await both.prepare(await lineScan('7 TAX 1740')),
+      ];
+      // the same bits, in one batch of lines of several widths and line by line
+      expect(await threaded.infer(lines)).toEqual(await both.infer(lines));
+      for (const line of lines) expect(await threaded.read(line)).toEqual(await both.read(line));
+    } finally {
+      await threaded.close();
+    }
+    await expect(threaded.infer([])).rejects.toMatchObject({ code: 'CLOSED' });
+    // metadata fine, an operator onnxruntime has not got: the member is named, as on the calling thread
+    const bytes = Buffer.from(
+      (await readFile(RANDOM_READER_SEED4)).toString('latin1').replaceAll('Softmax', 'Xoftmax'),
+      'latin1',
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'hcr-reader-thread-'));
+    const broken = join(dir, 'broken.onnx');
+    await writeFile(broken, bytes);
+    try {
+      const errors = await Promise.all(
+        [false, true].map((inferenceThread) =>
+          createLineReader({ model: [RANDOM_READER, broken], intraOpThreads: 1, inferenceThread }).catch(
+            (e) => e,
+          ),
+        ),
+      );
+      for (const e of errors)
+        expect(e).toMatchObject({
+          code: 'MODEL_INVALID',
+          problem: expect.stringMatching(
+            new RegExp(`^${broken}: onnxruntime cannot load the reader: .*Xoftmax`),
+          ),
+        });
+      expect(errors[1].hint).toBe(errors[0].hint);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -174,7 +174,11 @@ export function registerServe(program: Command): void {
     // default (a thread with 2+ cores) stays one place
     .option(
       '--no-inference-thread',
-      'run onnxruntime for the character model on the HTTP thread (default: a worker thread of its own with 2+ cores)',
+      'run the character model on the HTTP thread (default: in a worker thread of its own with 2+ cores)',
+    )
+    .option(
+      '--reader-thread',
+      'run the line reader in a worker thread of its own: other requests are answered while lines are read, for up to ~20% fewer one-line reads/s on 2 cores',
     )
     .option(
       '--max-batch <n>',
@@ -280,6 +284,7 @@ export function registerServe(program: Command): void {
         tls,
         intraOpThreads: opts.threads,
         ...(opts.inferenceThread === false ? { inferenceThread: false } : {}),
+        readerThread: opts.readerThread === true,
         logLevel:
           opts.logLevel ??
           (env.HCR_LOG_LEVEL ? oneOf('HCR_LOG_LEVEL', env.HCR_LOG_LEVEL, LOG_LEVELS) : 'info'),

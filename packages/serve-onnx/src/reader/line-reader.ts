@@ -12,7 +12,8 @@ import {
 } from '@hcr/image/decode';
 import * as ort from 'onnxruntime-node';
 import { readModelFile } from '../onnx/model-info.js';
-import { openSession, type SessionTuning } from '../onnx/session.js';
+import { openSession, resolveTuning, type SessionTuning } from '../onnx/session.js';
+import { InferenceThread, ModelLoadError } from '../workers/inference-thread.js';
 import { openPreparePool, type PreparePoolOptions } from '../workers/pool.js';
 import { checkModelOption, checkTuning, lifecycle, notAnInput } from './lifecycle.js';
 import { prepareLineInPool, prepareTextLinesInPool } from './prepare-pool.js';
@@ -39,6 +40,11 @@ export interface LineReaderOptions extends SessionTuning {
    * is stopped and replaced (PreparePoolOptions). hcr serve gives it its request timeout. Default: no deadline.
    */
   preparePool?: PreparePoolOptions;
+  /**
+   * Run onnxruntime in a worker thread (default false), every file of an ensemble there: its runs are synchronous
+   * on the thread that calls them, so a server keeps its main thread for requests while lines are read.
+   */
+  inferenceThread?: boolean;
 }
 
 /** What a read returns for one line. */
@@ -93,6 +99,8 @@ export interface LineReader {
   readonly tuning: Required<SessionTuning>;
   /** Worker threads preparing lines (0: the calling thread). */
   readonly prepareWorkers: number;
+  /** onnxruntime runs in a worker thread of its own (`inferenceThread`), not on the calling thread. */
+  readonly inferenceThread: boolean;
   /** Images and pages sent to those workers and not yet prepared (waiting or in hand); 0 without workers. */
   readonly preparing: number;
   /** Names of the loaded lexicons. */
@@ -159,8 +167,15 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
       hint: 'Pass one model.onnx, or several trained alike to read as an ensemble.',
     });
   const members: ReaderModelInfo[] = [];
+  const files: Uint8Array[] = [];
   const sessions: ort.InferenceSession[] = [];
-  let tuning: Required<SessionTuning> | undefined;
+  const tuning = resolveTuning(opts);
+  let thread: InferenceThread | undefined;
+  /** Of several readers, the error names which one is wrong. */
+  const naming = (e: unknown, src: string | Uint8Array | undefined) =>
+    e instanceof HcrError && sources.length > 1 && typeof src === 'string' && !e.problem.includes(src)
+      ? e.naming(src)
+      : e;
   let current: string | Uint8Array | undefined;
   try {
     for (const src of sources) {
@@ -169,21 +184,23 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
       const member = inspectReader(bytes, typeof src === 'string' ? basename(src, '.onnx') : 'reader');
       if (members.length) checkEnsembleMember(members[0]!, member);
       members.push(member);
-      const opened = await openSession(bytes, opts, 'reader');
-      sessions.push(opened.session);
-      tuning = opened.tuning;
+      files.push(bytes);
+      if (!opts.inferenceThread) sessions.push((await openSession(bytes, opts, 'reader')).session);
     }
   } catch (e) {
     for (const s of sessions) await s.release();
-    // Of several readers, say which one is wrong.
-    if (
-      e instanceof HcrError &&
-      sources.length > 1 &&
-      typeof current === 'string' &&
-      !e.problem.includes(current)
-    )
-      throw e.naming(current);
-    throw e;
+    throw naming(e, current);
+  }
+  if (opts.inferenceThread) {
+    const models = files.map((bytes, f) => ({
+      bytes,
+      inputName: members[f]!.input.name,
+      outputName: members[f]!.output.name,
+      what: 'reader',
+    }));
+    thread = await InferenceThread.start({ models, tuning }).catch((e) => {
+      throw e instanceof ModelLoadError ? naming(e, sources[e.model]) : e;
+    });
   }
   const info =
     members.length === 1
@@ -194,6 +211,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
           readers: members.flatMap((m) => m.readers),
         };
   const release = async () => {
+    await thread?.close();
     for (const s of sessions) await s.release();
   };
   let lexicons: ReturnType<typeof compileLexicons>;
@@ -220,12 +238,16 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     const x = packLineBatch(lines, width, height, lut);
     const result: Float32Array[] = [];
     let m = 0; // the first reader of this file among all M
-    for (const [f, session] of sessions.entries()) {
-      const member = members[f]!;
-      const out = await session.run({
-        [member.input.name]: new ort.Tensor('float32', x, [n, height, width, 1]),
-      });
-      const y = out[member.output.name]!;
+    for (const [f, member] of members.entries()) {
+      const dims = [n, height, width, 1];
+      let y: { data: unknown; dims: readonly number[] };
+      if (thread) {
+        // the batch moves to the thread: a copy for each file but the last
+        y = await thread.run(f < members.length - 1 ? x.slice() : x, dims, f);
+      } else {
+        const out = await sessions[f]!.run({ [member.input.name]: new ort.Tensor('float32', x, dims) });
+        y = out[member.output.name]!;
+      }
       const [, R, T] = y.dims as [number, number, number, number];
       const probs = y.data as Float32Array;
       lines.forEach((line, b) => {
@@ -350,8 +372,9 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   return {
     info,
     members,
-    tuning: tuning!,
+    tuning,
     prepareWorkers: pool?.size ?? 0,
+    inferenceThread: thread !== undefined,
     get preparing() {
       return pool?.pending ?? 0;
     },

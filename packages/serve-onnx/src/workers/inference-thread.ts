@@ -1,20 +1,31 @@
 import type { Worker } from 'node:worker_threads';
 import { HcrError, moduleWorker } from '@hcr/core';
 import type { SessionTuning } from '../onnx/session.js';
-import type { InferenceReply, InferenceWorkerData } from './inference-worker.js';
+import type {
+  InferenceReply,
+  InferenceRequest,
+  InferenceWorkerData,
+  LoadFailure,
+} from './inference-worker.js';
 
 type StartData = InferenceWorkerData & { tuning: SessionTuning };
 
+/** A model's output for one batch: its values and their shape. */
+export interface ThreadOutput {
+  data: Float32Array;
+  dims: number[];
+}
+
 /**
- * An onnxruntime session in its own worker thread: `run` sends a batch and resolves with the first output.
- * Runs are queued in the worker one at a time, like a session's own runs. A thread that stops (it crashed, ran
+ * onnxruntime sessions (one per model file) in their own worker thread: `run` sends a batch for one of them and
+ * resolves with its first output. Runs are queued in the worker one at a time, like a session's own runs. A thread that stops (it crashed, ran
  * out of memory) fails the batches it held with INFERENCE_THREAD_FAILED, and the next run starts a new one: a
  * server keeps reading instead of failing every request after.
  */
 export class InferenceThread {
   private readonly pending = new Map<
     number,
-    { resolve: (y: Float32Array) => void; reject: (e: unknown) => void }
+    { resolve: (y: ThreadOutput) => void; reject: (e: unknown) => void }
   >();
   private nextId = 1;
   private closed = false;
@@ -30,22 +41,26 @@ export class InferenceThread {
   }
 
   /**
-   * Opens the session in a new worker; resolves once it is loaded. A model onnxruntime cannot load fails with the
-   * session's own error (MODEL_INVALID); a thread that cannot start is INFERENCE_THREAD_FAILED, not blamed on the model.
+   * Opens the sessions in a new worker; resolves once they are loaded. A model onnxruntime cannot load fails with
+   * the session's own error (MODEL_INVALID), a ModelLoadError naming which of `models` it is; a thread that cannot
+   * start is INFERENCE_THREAD_FAILED, not blamed on a model.
    */
   static async start(data: StartData): Promise<InferenceThread> {
     return new InferenceThread(data, await boot(data));
   }
 
-  /** Runs one batch: on the running thread, or on a new one if the last stopped. */
-  async run(x: Float32Array, dims: number[]): Promise<Float32Array> {
+  /**
+   * Runs one batch of `models[model]` (x's buffer moves to the thread): on the running thread, or on a new one if
+   * the last stopped.
+   */
+  async run(x: Float32Array, dims: number[], model = 0): Promise<ThreadOutput> {
     if (this.closed) throw new Error('the inference thread is closed');
     const worker = this.worker ?? (await this.restart());
     const id = this.nextId++;
-    return new Promise<Float32Array>((resolve, reject) => {
+    return new Promise<ThreadOutput>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ id, x, dims }, [x.buffer as ArrayBuffer]);
+      worker.postMessage({ id, model, x, dims } satisfies InferenceRequest, [x.buffer as ArrayBuffer]);
     });
   }
 
@@ -83,7 +98,7 @@ export class InferenceThread {
       if (!p) return;
       this.pending.delete(msg.id);
       if (this.pending.size === 0) worker.unref();
-      if ('y' in msg) p.resolve(msg.y);
+      if ('y' in msg) p.resolve({ data: msg.y, dims: msg.dims });
       else p.reject(new HcrError('MODEL_RUN_FAILED', `onnxruntime failed: ${msg.error}`));
     });
     const stopped = (why: string) => {
@@ -95,6 +110,15 @@ export class InferenceThread {
     };
     worker.on('error', (e) => stopped(e.message));
     worker.on('exit', (code) => stopped(`exit code ${code}`));
+  }
+}
+
+/** A model's load error from the thread, as its session would have thrown it here, with which model it was. */
+export class ModelLoadError extends HcrError {
+  readonly model: number;
+  constructor({ model, code, problem, hint }: LoadFailure) {
+    super(code, problem, { hint });
+    this.model = model;
   }
 }
 
@@ -132,8 +156,7 @@ async function boot(data: StartData): Promise<Worker> {
   stopListening();
   if ('loadFailed' in first) {
     await worker.terminate();
-    const { code, problem, hint } = first.loadFailed;
-    throw new HcrError(code, problem, { hint });
+    throw new ModelLoadError(first.loadFailed);
   }
   return worker;
 }

@@ -1,49 +1,71 @@
 /**
- * Worker thread that owns one onnxruntime session: float32 batches in, the first output out. onnxruntime
- * runs synchronously on the thread that calls it, so a server keeps its main thread for HTTP by calling
- * it here instead.
+ * Worker thread that owns onnxruntime sessions (one per model file: the character model, or each file of a line
+ * reader's ensemble): float32 batches in, a model's first output out. onnxruntime runs synchronously on the
+ * thread that calls it, so a server keeps its main thread for HTTP by calling it here instead.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isHcrError } from '@hcr/core';
 import * as ort from 'onnxruntime-node';
 import { openSession, type SessionTuning } from '../onnx/session.js';
 
-export interface InferenceWorkerData {
-  model: Uint8Array;
-  tuning: SessionTuning;
+/** One model file and the names of its input and of the output returned. */
+export interface ThreadModel {
+  bytes: Uint8Array;
   inputName: string;
   outputName: string;
+  /** What onnxruntime's load error calls it ('model', 'reader'). */
+  what: string;
 }
-export type InferenceRequest = { id: number; x: Float32Array; dims: number[] };
-/** The session's own load error, handed back whole: an error thrown here reaches the caller as a plain Error. */
-export type LoadFailure = { code: string; problem: string; hint?: string };
+export interface InferenceWorkerData {
+  models: ThreadModel[];
+  tuning: SessionTuning;
+}
+/** A batch for `models[model]`. */
+export type InferenceRequest = { id: number; model: number; x: Float32Array; dims: number[] };
+/** A model's own load error, handed back whole (an error thrown here reaches the caller as a plain Error). */
+export type LoadFailure = { model: number; code: string; problem: string; hint?: string };
 export type InferenceReply =
-  | { id: number; y: Float32Array }
+  | { id: number; y: Float32Array; dims: number[] }
   | { id: number; error: string }
   | { ready: true }
   | { loadFailed: LoadFailure };
 
 const data = workerData as InferenceWorkerData;
 const port = parentPort!;
-const opened = await openSession(data.model, data.tuning, 'model').catch((e) => {
-  if (!isHcrError(e)) throw e; // not the model's fault: the thread fails to start
-  port.postMessage({
-    loadFailed: { code: e.code, problem: e.problem, hint: e.hint },
-  } satisfies InferenceReply);
-  return undefined;
-});
-// With no session there is no listener either, so the thread ends by itself.
-if (opened) serve(opened.session);
 
-function serve(session: ort.InferenceSession): void {
-  port.on('message', async ({ id, x, dims }: InferenceRequest) => {
+/** The sessions, or undefined after posting the first model that onnxruntime cannot load. */
+async function openAll(): Promise<ort.InferenceSession[] | undefined> {
+  const sessions: ort.InferenceSession[] = [];
+  for (const [model, m] of data.models.entries()) {
     try {
-      const out = await session.run({ [data.inputName]: new ort.Tensor('float32', x, dims) });
-      const probs = out[data.outputName]!.data as Float32Array;
+      sessions.push((await openSession(m.bytes, data.tuning, m.what)).session);
+    } catch (e) {
+      if (!isHcrError(e)) throw e; // not the model's fault: the thread fails to start
+      port.postMessage({
+        loadFailed: { model, code: e.code, problem: e.problem, hint: e.hint },
+      } satisfies InferenceReply);
+      for (const s of sessions) await s.release();
+      return undefined;
+    }
+  }
+  return sessions;
+}
+
+const sessions = await openAll();
+// With no sessions there is no listener either, so the thread ends by itself.
+if (sessions) serve(sessions);
+
+function serve(sessions: ort.InferenceSession[]): void {
+  port.on('message', async ({ id, model, x, dims }: InferenceRequest) => {
+    try {
+      const m = data.models[model]!;
+      const out = await sessions[model]!.run({ [m.inputName]: new ort.Tensor('float32', x, dims) });
+      const output = out[m.outputName]!;
+      const probs = output.data as Float32Array;
       // Copied, not moved: moving onnxruntime's own output buffer costs ~15 us, copying a batch's
       // probabilities ~1 us (and a view would carry its whole buffer along).
       const y = probs.byteLength === probs.buffer.byteLength ? probs : probs.slice();
-      port.postMessage({ id, y } satisfies InferenceReply);
+      port.postMessage({ id, y, dims: [...output.dims] } satisfies InferenceReply);
     } catch (e) {
       port.postMessage({ id, error: (e as Error)?.message ?? String(e) } satisfies InferenceReply);
     }

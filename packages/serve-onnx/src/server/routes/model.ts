@@ -79,6 +79,7 @@ function describeReader(r: LineReader) {
     layouts: ['line', 'lines'],
     maxLinesPerImage: MAX_TEXT_LINES,
     prepareWorkers: r.prepareWorkers,
+    inferenceThread: r.inferenceThread,
     session: r.tuning,
   };
 }
