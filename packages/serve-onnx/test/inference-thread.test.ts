@@ -44,8 +44,9 @@ describe("starting onnxruntime's worker thread", () => {
     const e = await createRecognizer({ model: FIXTURE_MODEL, inferenceThread: true }).catch((x) => x);
     expect(e).toMatchObject({
       code: 'INFERENCE_THREAD_FAILED',
-      problem: expect.stringMatching(/did not start: no memory for a thread/),
+      problem: expect.stringMatching(/worker thread for the model did not start: no memory for a thread/),
       hint: expect.stringMatching(/before onnxruntime read the model.*inferenceThread: false/),
+      details: { what: 'model' },
     });
   });
 

@@ -92,8 +92,10 @@ function int(name: string, min = 0, max = Number.POSITIVE_INFINITY, example?: nu
 /** A start-up error whose library hint names an option: the same problem, the fix as this command's flag. */
 function inCliWords(e: unknown): unknown {
   if (!(e instanceof HcrError) || e.code !== 'INFERENCE_THREAD_FAILED') return e;
+  const reader = e.details?.what === 'reader';
+  const flag = reader ? 'without --reader-thread' : 'with --no-inference-thread';
   return new HcrError(e.code, e.problem, {
-    hint: 'The thread failed before onnxruntime read the model: fix what the message names, or start with --no-inference-thread (onnxruntime on the HTTP thread).',
+    hint: `The thread failed before onnxruntime read the ${reader ? 'reader' : 'model'}: fix what the message names, or start ${flag} (onnxruntime on the HTTP thread).`,
     cause: e,
   });
 }

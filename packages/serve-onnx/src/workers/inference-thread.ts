@@ -18,9 +18,9 @@ export interface ThreadOutput {
 
 /**
  * onnxruntime sessions (one per model file) in their own worker thread: `run` sends a batch for one of them and
- * resolves with its first output. Runs are queued in the worker one at a time, like a session's own runs. A thread that stops (it crashed, ran
- * out of memory) fails the batches it held with INFERENCE_THREAD_FAILED, and the next run starts a new one: a
- * server keeps reading instead of failing every request after.
+ * resolves with its first output. Runs are queued in the worker one at a time, like a session's own runs. A thread
+ * that stops (it crashed, ran out of memory) fails the batches it held with INFERENCE_THREAD_FAILED, and the next
+ * run starts a new one: a server keeps reading instead of failing every request after.
  */
 export class InferenceThread {
   private readonly pending = new Map<
@@ -70,7 +70,10 @@ export class InferenceThread {
     await this.worker?.terminate();
   }
 
-  /** One start for every run that finds the thread stopped; a start that fails fails those runs, and the next run tries again. */
+  /**
+   * One start for every run that finds the thread stopped; a start that fails fails those runs, and the next run
+   * tries again.
+   */
   private async restart(): Promise<Worker> {
     this.starting ??= boot(this.data)
       .then(async (worker) => {
@@ -144,11 +147,14 @@ async function boot(data: StartData): Promise<Worker> {
     stopListening = () => worker.off('message', resolve).off('error', reject).off('exit', exited);
   }).catch(async (e) => {
     await worker.terminate();
+    const what = data.models[0]?.what ?? 'model';
     throw new HcrError(
       'INFERENCE_THREAD_FAILED',
-      `onnxruntime's worker thread did not start: ${(e as Error)?.message ?? e}`,
+      `onnxruntime's worker thread for the ${what} did not start: ${(e as Error)?.message ?? e}`,
       {
-        hint: 'The thread failed before onnxruntime read the model: fix what the message names, or run onnxruntime on the calling thread (inferenceThread: false).',
+        hint: `The thread failed before onnxruntime read the ${what}: fix what the message names, or run onnxruntime on the calling thread (inferenceThread: false).`,
+        // which thread, for a front end that words the fix in its own options
+        details: { what },
         cause: e,
       },
     );
