@@ -202,11 +202,13 @@ describe('hcr serve', () => {
       child = undefined;
       return [body.inferenceThread, body.reader?.inferenceThread ?? null, body.prepareWorkers];
     };
-    // without flags: the library's default, a thread of its own where there is a second core; the reader at home
-    const own = availableParallelism() > 1;
-    expect(await model('--reader', RANDOM_READER)).toEqual([own, false, 0]);
-    expect(await model('--no-inference-thread', '--no-reader')).toEqual([false, null, 0]);
-    expect(await model('--reader', RANDOM_READER, '--reader-thread')).toEqual([own, true, 0]);
+    // by default the character model has a thread of its own where there is a second core, the reader none
+    expect(await model('--no-inference-thread', '--reader', RANDOM_READER)).toEqual([false, false, 0]);
+    expect(await model('--reader', RANDOM_READER, '--reader-thread')).toEqual([
+      availableParallelism() > 1,
+      true,
+      0,
+    ]);
   });
 
   it('refuses --tls-cert or --tls-key alone, a file it cannot read, or a certificate it cannot serve', async () => {
