@@ -62,8 +62,9 @@ function hostTag(): string {
 
 /**
  * Temp name next to the target, so the final rename stays on one filesystem (atomic):
- * `.<12 random hex>-<pid>-<8 hex of where the pid means something>.tmp-<target name>` (see hostTag). It carries the writer's process id and host, so
- * a later writer on the same host can tell a temp left by a killed process from one being written.
+ * `.<12 random hex>-<pid>-<8 hex of where the pid means something>.tmp-<target name>` (see hostTag). It carries the
+ * writer's process id and host, so a later writer on the same host can tell a temp left by a killed process from one
+ * being written.
  */
 export function tempPathFor(target: string): string {
   return join(
@@ -74,7 +75,10 @@ export function tempPathFor(target: string): string {
 
 /** Temps of older versions carried no process id: swept once they are this old. */
 const UNOWNED_TEMP_AGE_MS = 60 * 60 * 1000;
-/** Temps of another host (or container, or boot), whose process ids cannot be asked about here: swept once untouched this long. */
+/**
+ * Temps of another host (or container), whose process ids cannot be asked about here: swept once untouched this
+ * long.
+ */
 const OTHER_HOST_TEMP_AGE_MS = 24 * 60 * 60 * 1000;
 
 function processAlive(pid: number): boolean {

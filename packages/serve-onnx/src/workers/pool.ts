@@ -217,7 +217,7 @@ export class PreparePool {
       if (!tasks.delete(id) || tasks.size > 0) return;
       // the signal's last task is done: its listener goes, so a long-lived signal keeps nothing of this pool
       stop();
-      if (this.watched.get(signal)?.tasks === tasks) this.watched.delete(signal);
+      this.watched.delete(signal); // an aborted signal takes no new tasks (run), so no other entry can be there
     };
   }
 
