@@ -15,6 +15,11 @@ export const DEV_SETS = [
   ['handwritten-amounts-dev', 'digits'],
 ] as const;
 
+/** Whether a dev set is there (its labels.tsv), for benches that can do without it. */
+export function devSetPresent(name: string): boolean {
+  return existsSync(join(dataDir, name, 'labels.tsv'));
+}
+
 /** A dev set's images (absolute paths) and transcriptions from its labels.tsv; exits naming the fix if absent. */
 export function devSetItems(name: string): { file: string; label: string }[] {
   const dir = join(dataDir, name);

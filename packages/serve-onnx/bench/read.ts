@@ -25,7 +25,16 @@ const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 const PIPELINE_READER = resolve(ROOT, 'artifacts/model/reader/model.onnx');
 const FIXTURE = resolve(ROOT, 'packages/serve-onnx/test/fixtures/hcr-mlp.onnx');
 /** Lines like the fields hcr reads: short codes to names and amounts (5 to 14 characters). */
-const TEXTS = ['7140', 'TAX 41', 'LATTA 7', '1 740 10', 'TALL 0 TAX', 'A7 4LT', '40 410 71', 'LATX 4107 TA'];
+export const TEXTS = [
+  '7140',
+  'TAX 41',
+  'LATTA 7',
+  '1 740 10',
+  'TALL 0 TAX',
+  'A7 4LT',
+  '40 410 71',
+  'LATX 4107 TA',
+];
 
 export interface BenchReadOptions {
   reader?: string;
@@ -36,7 +45,7 @@ export interface BenchReadOptions {
   trials?: number;
 }
 
-function readerPath(flag?: string): string {
+export function readerPath(flag?: string): string {
   const path =
     flag ?? process.env.HCR_READER ?? (existsSync(PIPELINE_READER) ? PIPELINE_READER : RANDOM_READER);
   if (path === RANDOM_READER && !existsSync(RANDOM_READER)) {

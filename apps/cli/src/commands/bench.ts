@@ -229,6 +229,20 @@ export const benchmarks: Record<string, Benchmark> = {
       '--json': '',
     },
   },
+  mixed: {
+    script: 'packages/serve-onnx/bench/mixed.ts',
+    description:
+      '/healthz and /v1/predict latency under batch reads, the line reader on the HTTP thread vs its own thread',
+    flags: {
+      '--reader': 'file.onnx[,more.onnx]',
+      '--model': 'file.onnx',
+      '--clients': 'count',
+      '--batch': 'count',
+      '--duration': 's',
+      '--trials': 'count',
+      '--json': '',
+    },
+  },
   cli: {
     script: 'apps/cli/bench/start.ts',
     description: 'hcr --help start time: built JavaScript (the installed bin) vs sources (pnpm hcr)',
