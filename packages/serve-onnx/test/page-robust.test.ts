@@ -14,7 +14,7 @@ type Pt = [number, number];
 type Box = { x: number; y: number; width: number; height: number };
 
 /** Strokes (in the unit square of `box`) with the mouse. */
-async function strokes(page: Page, box: Box, lines: Pt[][], steps = 6) {
+async function strokes(page: Page, box: Box, lines: Pt[][], steps = 2) {
   const at = ([x, y]: Pt): Pt => [box.x + x * box.width, box.y + y * box.height];
   for (const s of lines) {
     await page.mouse.move(...at(s[0]!));
@@ -28,7 +28,7 @@ async function strokes(page: Page, box: Box, lines: Pt[][], steps = 6) {
 async function writeChar(page: Page, ch: string, i: number) {
   const pad = (await page.locator('#line-pad').boundingBox())!;
   const glyph = { x: pad.x + 0.06 * pad.width + i * 1.25 * 0.085 * pad.width, y: pad.y + 0.25 * pad.height };
-  await strokes(page, { ...glyph, width: 0.085 * pad.width, height: 0.5 * pad.height }, STROKES[ch]!, 8);
+  await strokes(page, { ...glyph, width: 0.085 * pad.width, height: 0.5 * pad.height }, STROKES[ch]!);
 }
 
 /**
@@ -679,7 +679,7 @@ describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Ch
           x: pad.x + (0.06 + i * 0.106) * pad.width,
           y: pad.y + ((row + 0.25) / 3) * pad.height,
         };
-        await strokes(page, { ...glyph, width: 0.085 * pad.width, height: pad.height / 6 }, STROKES[ch]!, 8);
+        await strokes(page, { ...glyph, width: 0.085 * pad.width, height: pad.height / 6 }, STROKES[ch]!);
       }
     await waitFor(page, "document.getElementById('line-status').dataset.error === 'SEVERAL_LINES'");
     const said = await lineStatus(page);

@@ -36,7 +36,7 @@ async function write(page: Page, text: string, row = 0, rows = 1, left = 0.06) {
     for (const stroke of STROKES[ch]!) {
       await page.mouse.move(...at(i, stroke[0]!));
       await page.mouse.down();
-      for (const p of stroke.slice(1)) await page.mouse.move(...at(i, p), { steps: 8 });
+      for (const p of stroke.slice(1)) await page.mouse.move(...at(i, p), { steps: 2 });
       await page.mouse.up();
     }
   }

@@ -22,11 +22,15 @@ const WHOLE: Frame = { x: 0, y: 0, w: 1, h: 1 };
 
 /** Draws `strokes` on the page's #pad with the mouse. */
 export function draw(page: Page, strokes: Pt[][]) {
-  return drawIn(page, '#pad', strokes, WHOLE, 6);
+  return drawIn(page, '#pad', strokes);
 }
 
-/** Draws `strokes` (in the unit square of `frame`, a share of the element) on `selector` with the mouse. */
-export async function drawIn(page: Page, selector: string, strokes: Pt[][], frame = WHOLE, steps = 8) {
+/**
+ * Draws `strokes` (in the unit square of `frame`, a share of the element) on `selector` with the mouse, `steps`
+ * moves per segment: the page joins the points with straight lines, so more moves draw the same, each a CDP round
+ * trip (8 made the browser tests a minute longer in CI).
+ */
+export async function drawIn(page: Page, selector: string, strokes: Pt[][], frame = WHOLE, steps = 2) {
   const box = (await page.locator(selector).boundingBox())!;
   const at = ([x, y]: Pt): Pt => [
     box.x + (frame.x + x * frame.w) * box.width,
