@@ -1,6 +1,6 @@
 import { type Page, skipWithoutChromium } from '@hcr/test-browser';
 import sharp from 'sharp';
-import { describe, it } from 'vitest';
+import { describe, it, vi } from 'vitest';
 import { inkCentre } from './support/pad.js';
 import { openDrawingPage, type PageMode, usePageServer } from './support/page-server.js';
 import { STROKES } from './support/synth.js';
@@ -48,6 +48,10 @@ function canvasInk(page: Page, selector: string) {
     cssHeight: number;
   }>;
 }
+
+// 120 s a test: run together, its tests took up to 40 s beside the rest of CI, and a three-drawing one reached the
+// default 60 s with only the browser test files running.
+vi.setConfig({ testTimeout: 120_000 });
 
 describe.skipIf(skipWithoutChromium())('drawing page on a HiDPI screen in headless Chromium', () => {
   // Each test in browser contexts of its own, waiting only for what the page shows or sends: they run together
@@ -130,7 +134,7 @@ describe.skipIf(skipWithoutChromium())('drawing page on a HiDPI screen in headle
         await hi.page.context().close();
       }
       await one.page.context().close();
-    }, 120_000); // three drawings and reads: 40 s beside the rest of CI, over 60 s with only the browser tests
+    });
 
   it.concurrent('a dot lands where the pointer is at 2x, in the canvas and in the image sent', async ({
     expect,

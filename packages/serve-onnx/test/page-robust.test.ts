@@ -1,5 +1,5 @@
 import { type Page, skipWithoutChromium } from '@hcr/test-browser';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { holdAnswers } from './support/held-answers.js';
 import { openDrawingPage, usePageServer } from './support/page-server.js';
 import { STROKES } from './support/synth.js';
@@ -62,6 +62,9 @@ const readAnswer = (text: string, confidence: number) => ({
   alternatives: [{ text, confidence }],
   timing: { preprocessMs: 1, inferenceMs: 1, totalMs: 2 },
 });
+
+// 120 s a test: its concurrent tests share one browser, up to 32 s each beside the rest of CI.
+vi.setConfig({ testTimeout: 120_000 });
 
 describe.skipIf(skipWithoutChromium())('drawing page under stress in headless Chromium', () => {
   // The tests that wait only for what the page shows (it.concurrent) run a few at a time, each in a context of its
