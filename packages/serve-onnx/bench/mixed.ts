@@ -3,7 +3,7 @@
  *   [--duration s] [--trials n] [--json]`
  *
  * Mixed traffic against `hcr serve` (the real CLI, in its own process): `--clients` clients each POST a batch
- * of `--batch` lines to /v1/read, one request after another, while two more ask GET /healthz and POST
+ * of `--batch` lines to /v1/read (JSON; `--batch 1` posts the image itself), one request after another, while two more ask GET /healthz and POST
  * /v1/predict (one character) every 20 ms. It prints the latency of those small requests under the reads
  * (p50 / p90 / p99), the lines read meanwhile, and the lines read with nothing beside them, for the line reader
  * on the HTTP thread (the default) and in a thread of its own (`--reader-thread`), alternated `--trials` times
@@ -84,13 +84,17 @@ function startReaders(url: string, images: Buffer[], clients: number, batch: num
   const state = { lines: 0, failures: 0, running: true };
   const loop = async (client: number) => {
     for (let k = client * batch; state.running; k += batch * clients) {
-      const body = JSON.stringify({
-        images: Array.from({ length: batch }, (_, i) => base64[(k + i) % base64.length]),
-      });
+      // one line: the image itself as the body, as most clients send it; more: a JSON batch of base64 images
       const r = await fetch(`${url}/v1/read`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
+        ...(batch === 1
+          ? { headers: { 'content-type': 'application/octet-stream' }, body: images[k % images.length] }
+          : {
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({
+                images: Array.from({ length: batch }, (_, i) => base64[(k + i) % base64.length]),
+              }),
+            }),
       });
       await r.arrayBuffer();
       if (r.ok) state.lines += batch;
