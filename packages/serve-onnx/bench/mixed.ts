@@ -3,11 +3,12 @@
  *   [--duration s] [--trials n] [--json]`
  *
  * Mixed traffic against `hcr serve` (the real CLI, in its own process): `--clients` clients each POST a batch
- * of `--batch` lines to /v1/read (JSON; `--batch 1` posts the image itself), one request after another, while two more ask GET /healthz and POST
- * /v1/predict (one character) every 20 ms. It prints the latency of those small requests under the reads
- * (p50 / p90 / p99), the lines read meanwhile, and the lines read with nothing beside them, for the line reader
- * on the HTTP thread (the default) and in a thread of its own (`--reader-thread`), alternated `--trials` times
- * since the load moves between runs. The load generator (this process) shares the cores with the server.
+ * of `--batch` lines to /v1/read (JSON; `--batch 1` posts the image itself), one request after another, while
+ * two more ask GET /healthz and POST /v1/predict (one character) every 20 ms. It prints the latency of those
+ * small requests under the reads (p50 / p90 / p99; /healthz's also before the reads start), the lines read
+ * meanwhile, and the lines read with nothing beside them, for the line reader on the HTTP thread (the default)
+ * and in a thread of its own (`--reader-thread`), alternated `--trials` times since the load moves between
+ * runs. The load generator (this process) shares the cores with the server.
  *
  * Lines: the first 64 real names of `handwritten-names-dev` (../shared/data or HCR_DATA_DIR), else synthetic
  * scans (the read bench's). Reader: --reader, else HCR_READER, else the pipeline's, else the tests' random one.
@@ -27,6 +28,8 @@ const FIXTURE = resolve(ROOT, 'packages/serve-onnx/test/fixtures/hcr-mlp.onnx');
 const NAMES = 'handwritten-names-dev';
 /** Pause between one small request's answer and the next: a client polling, not a flood. */
 const POLL_GAP_MS = 20;
+/** How long /healthz is asked before the reads start. */
+const IDLE_MS = 2000;
 
 export interface BenchMixedOptions {
   reader?: string;
@@ -57,6 +60,8 @@ export interface MixedRun {
   readsAloneLinesPerSecond: number;
   /** Lines per second while the small requests were asked too. */
   readsMixedLinesPerSecond: number;
+  /** /healthz with no reads beside it. */
+  healthzIdle: Latency;
   healthz: Latency;
   predict: Latency;
   /** Answers that were not 2xx, in either phase (a read refused, a timeout). */
@@ -141,6 +146,8 @@ async function measure(
   const ms = o.duration * 1000;
   // warm-up: the character model here, the reader in each phase's first second (not counted)
   await poll(url, '/v1/predict', 300, character);
+  // what the small requests take with nothing beside them: the floor the reads raise
+  const idle = await poll(url, '/healthz', IDLE_MS);
   let readers = startReaders(url, images, o.clients, o.batch);
   await sleep(1000);
   const before = readers.state.lines;
@@ -161,9 +168,10 @@ async function measure(
   return {
     readsAloneLinesPerSecond: Math.round(readsAlone),
     readsMixedLinesPerSecond: Math.round(readsMixed),
+    healthzIdle: latency(idle.times),
     healthz: latency(healthz.times),
     predict: latency(predict.times),
-    failures: failuresAlone + readers.state.failures + healthz.failures + predict.failures,
+    failures: idle.failures + failuresAlone + readers.state.failures + healthz.failures + predict.failures,
   };
 }
 
@@ -213,13 +221,14 @@ function print(r: Awaited<ReturnType<typeof benchMixed>>) {
   const row = (cells: string[]) =>
     `${cells[0]!.padEnd(26)}${cells
       .slice(1)
-      .map((c, i) => c.padStart([14, 14, 26, 26, 6][i]!))
+      .map((c, i) => c.padStart([14, 12, 23, 26, 26, 6][i]!))
       .join('')}\n`;
   out.write(
     row([
       'reader thread',
       'lines/s alone',
       'with polls',
+      '/healthz idle p50/p99',
       '/healthz p50/p90/p99 ms',
       '/v1/predict p50/p90/p99',
       'fail',
@@ -231,6 +240,7 @@ function print(r: Awaited<ReturnType<typeof benchMixed>>) {
         `trial ${x.trial}: ${x.readerThread ? 'on' : 'off'} (load ${x.load1})`,
         String(x.readsAloneLinesPerSecond),
         String(x.readsMixedLinesPerSecond),
+        `${x.healthzIdle.p50Ms} / ${x.healthzIdle.p99Ms}`,
         ms(x.healthz),
         ms(x.predict),
         String(x.failures),

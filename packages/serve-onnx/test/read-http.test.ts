@@ -284,6 +284,47 @@ describe('POST /v1/read', () => {
     expect(debug.input.pixels).toHaveLength(debug.input.width * 32);
   });
 
+  it('answers the same with the reader in a thread of its own, decoding there too (hcr serve --reader-thread)', async () => {
+    // apps of their own: the verdicts asked for here would count in the shared app's /metrics
+    const app = async (inferenceThread: boolean) =>
+      buildApp({
+        recognizer: await createRecognizer({ model: FIXTURE_MODEL, intraOpThreads: 1 }),
+        reader: await createLineReader({
+          model: RANDOM_READER,
+          intraOpThreads: 1,
+          lexicons: { codes: ['TAX', 'LATTE', 'TAL'] },
+          inferenceThread,
+        }),
+        logger,
+        limits: { bodyLimit: 512 * 1024, maxImagesPerRequest: 8 },
+        batching: { maxBatch: 16, maxWaitMs: 5 },
+      });
+    const [here, threaded] = [await app(false), await app(true)];
+    try {
+      const line = (await lineScan('7140 TAX')).toString('base64');
+      const page = (await pageScan(['TAX', '7140'])).png.toString('base64');
+      const asks = [
+        { image: line, lexicon: 'codes', top_k: 3 },
+        { image: line, pattern: '[0-9]{4} [A-Z]+', beam: 4, min_confidence: 0.5 },
+        { images: [line, page], classes: 'digits' },
+        { image: page, layout: 'lines', lm: 'codes' },
+      ];
+      const answers = (app: HcrApp) =>
+        Promise.all(
+          asks.map(async (body) => {
+            const r = await app.app.inject({ method: 'POST', url: '/v1/read', payload: body });
+            expect(r.statusCode, r.body).toBe(200);
+            // timings differ; everything read does not
+            return JSON.parse(r.body, (k, v) => (k === 'timing' ? undefined : v));
+          }),
+        );
+      expect(await answers(threaded)).toEqual(await answers(here));
+    } finally {
+      await here.shutdown();
+      await threaded.shutdown();
+    }
+  });
+
   it('gives concurrent requests of many widths the answers they get alone (micro-batching by width)', async () => {
     const texts = ['7', 'TAX', '7140', '41 07', 'LATT 1400', 'X7', '4 4 4 4 4 4', 'A1'];
     const images = await Promise.all(texts.map((t, i) => lineScan(t, { seed: i + 1 })));

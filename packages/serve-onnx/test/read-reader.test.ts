@@ -388,6 +388,43 @@ describe('createLineReader (an ensemble of two readers)', () => {
     }
   });
 
+  it('decodes in the worker thread too (decodeAll): the readings of the calling thread under every kind of option', async () => {
+    const lexicons = { codes: ['TAX', 'LATTE', '7140', 'TAL'] };
+    const model = [RANDOM_READER, RANDOM_READER_SEED4];
+    const here = await createLineReader({ model, intraOpThreads: 1, lexicons });
+    const threaded = await createLineReader({ model, intraOpThreads: 1, lexicons, inferenceThread: true });
+    try {
+      const lines = await Promise.all(
+        ['7140 TAX', 'TAL 70', '7 TAX 1740'].map(async (t) => here.prepare(await lineScan(t))),
+      );
+      const probs = await here.infer(lines);
+      const options = [
+        {},
+        { classes: 'digits', topK: 3 },
+        { pattern: '[A-Z]{3}( [0-9]+)?', beam: 4 },
+        { lexicon: 'codes' },
+        { lm: 'codes', minConfidence: 0.5 },
+        { beam: 1, topK: 1 },
+      ];
+      for (const ro of options) {
+        const inline = probs.map((p) => here.decode(p, here.compile(ro)));
+        expect(await threaded.decodeAll(probs, ro), JSON.stringify(ro)).toEqual(inline);
+        expect(await here.decodeAll(probs, ro)).toEqual(inline);
+        // read() decodes there as well: the same readings, verdicts included
+        expect(await threaded.read(lines, ro)).toEqual(await here.read(lines, ro));
+      }
+      // the caller's outputs are copied to the thread, not moved: still whole after
+      expect(probs.every((p) => p.length > 0)).toBe(true);
+      // bad options fail on the calling thread, with their own code
+      await expect(code(threaded.decodeAll(probs, { lexicon: 'nope' }))).resolves.toBe('UNKNOWN_LEXICON');
+      await expect(code(threaded.decodeAll(probs, { pattern: '[A-' }))).resolves.toBe('PATTERN_INVALID');
+      await expect(threaded.decodeAll([], {})).resolves.toEqual([]);
+    } finally {
+      await here.close();
+      await threaded.close();
+    }
+  });
+
   it('refuses readers that do not read alike, and an empty list', async () => {
     await expect(code(createLineReader({ model: [RANDOM_READER, RANDOM_READER_62] }))).resolves.toBe(
       'ENSEMBLE_INVALID',

@@ -13,6 +13,7 @@ export {
   prepareTextLines,
   type TextLinesOptions,
 } from '@hcr/image/decode';
+export type { DecodedLine } from '../reader/decode-line.js';
 export { loadLexicons, parseLexiconSpec, readLexiconFile } from '../reader/lexicon-file.js';
 export {
   createLineReader,

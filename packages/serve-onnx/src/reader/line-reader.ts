@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { HcrError, pixelLookupTable, readerDifference } from '@hcr/core';
-import { type DecodeOptions, decodeCtcEnsemble, memberProbs } from '@hcr/decode';
+import type { DecodeOptions } from '@hcr/decode';
 import { groupByWidth, packLineBatch, type TextLineBox } from '@hcr/image';
 import {
   type LineLimits,
@@ -15,6 +15,7 @@ import { readModelFile } from '../onnx/model-info.js';
 import { openSession, resolveTuning, type SessionTuning } from '../onnx/session.js';
 import { InferenceThread, ModelLoadError } from '../workers/inference-thread.js';
 import { openPreparePool, type PreparePoolOptions } from '../workers/pool.js';
+import { type DecodedLine, decodeLine } from './decode-line.js';
 import { checkModelOption, checkTuning, lifecycle, notAnInput } from './lifecycle.js';
 import { prepareLineInPool, prepareTextLinesInPool } from './prepare-pool.js';
 import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
@@ -47,16 +48,8 @@ export interface LineReaderOptions extends SessionTuning {
   inferenceThread?: boolean;
 }
 
-/** What a read returns for one line. */
-export interface LineReading {
-  text: string;
-  /** p(text | image) over all CTC alignments (under the constraints asked for). */
-  confidence: number;
-  characters: { char: string; confidence: number }[];
-  /** Distinct texts, best first (the first is `text`). */
-  alternatives: { text: string; confidence: number }[];
-  /** Present (true) when no text satisfies the pattern, lexicon or class: `text` is '' and `confidence` 0. */
-  constraintUnsatisfied?: true;
+/** What a read returns for one line: its decoding, where it lay, and with `minConfidence` a verdict. */
+export interface LineReading extends DecodedLine {
   /** The box around the writing read, in the pixels of the image as sent; absent for a line given prepared. */
   box?: TextLineBox;
   /**
@@ -151,6 +144,12 @@ export interface LineReader {
   infer(lines: readonly PreparedLine[]): Promise<Float32Array[]>;
   /** Decoding alone: one line's probabilities -> text, confidences, alternatives. */
   decode(probs: Float32Array, compiled: DecodeOptions): LineReading;
+  /**
+   * Decoding of several lines under `opts` (validated here first): the same readings as `decode`, computed in
+   * onnxruntime's worker thread when the reader has one (`inferenceThread`), so a server's HTTP thread does not
+   * run the beam searches.
+   */
+  decodeAll(probs: readonly Float32Array[], opts?: ReadOptions): Promise<LineReading[]>;
   close(): Promise<void>;
 }
 
@@ -191,17 +190,6 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     for (const s of sessions) await s.release();
     throw naming(e, current);
   }
-  if (opts.inferenceThread) {
-    const models = files.map((bytes, f) => ({
-      bytes,
-      inputName: members[f]!.input.name,
-      outputName: members[f]!.output.name,
-      what: 'reader',
-    }));
-    thread = await InferenceThread.start({ models, tuning }).catch((e) => {
-      throw e instanceof ModelLoadError ? naming(e, sources[e.model]) : e;
-    });
-  }
   const info =
     members.length === 1
       ? members[0]!
@@ -220,6 +208,19 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   } catch (e) {
     await release(); // the sessions are open: a bad word list must not leak them
     throw e;
+  }
+  if (opts.inferenceThread) {
+    const models = files.map((bytes, f) => ({
+      bytes,
+      inputName: members[f]!.input.name,
+      outputName: members[f]!.output.name,
+      what: 'reader',
+    }));
+    // the thread decodes too, compiling read options itself from the alphabet and the word lists (checked above)
+    const decoder = { alphabet: info.alphabet, readers: info.readers.length, lexicons: opts.lexicons ?? {} };
+    thread = await InferenceThread.start({ models, tuning, decoder }).catch((e) => {
+      throw e instanceof ModelLoadError ? naming(e, sources[e.model]) : e;
+    });
   }
   const compiler = new ReadOptionsCompiler(info.alphabet, lexicons);
   const lexiconNames = Object.keys(opts.lexicons ?? {});
@@ -285,15 +286,17 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   }
 
   function decode(probs: Float32Array, compiled: DecodeOptions): LineReading {
-    const perMember = memberProbs(probs, M);
-    const r = decodeCtcEnsemble(perMember, perMember[0]!.length / C, info.alphabet, compiled);
-    return {
-      text: r.text,
-      confidence: r.confidence,
-      characters: r.characters.map((c) => ({ char: c.char, confidence: c.confidence })),
-      alternatives: r.alternatives.map((a) => ({ text: a.text, confidence: a.confidence })),
-      ...(r.constraintUnsatisfied ? { constraintUnsatisfied: true as const } : {}),
-    };
+    return decodeLine(probs, M, info.alphabet, compiled);
+  }
+
+  /**
+   * Every line's decoding under one set of options: in onnxruntime's thread when there is one (the same
+   * function, its own compiled options), else here. `ro` is compiled here first: bad options fail on the caller.
+   */
+  async function decodeAll(probs: readonly Float32Array[], ro: ReadOptions = {}): Promise<LineReading[]> {
+    const compiled = compiler.compile(ro);
+    if (thread && probs.length > 0) return thread.decode(probs, ro);
+    return probs.map((p) => decode(p, compiled));
   }
 
   const pool = await openPreparePool(opts.prepareWorkers, opts.preparePool, release);
@@ -332,11 +335,9 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     lines: readonly PreparedTextLine[],
     ro: ReadOptions = {},
   ): Promise<TextReading> {
-    const compiled = compiler.compile(ro);
-    const probs = await infer(lines);
-    const joined = joinLines(
-      probs.map((p, i) => ({ ...decode(p, compiled), box: lines[i]!.box, skew: lines[i]!.skew })),
-    );
+    compiler.compile(ro); // bad options fail before any work
+    const decoded = await decodeAll(await infer(lines), ro);
+    const joined = joinLines(decoded.map((d, i) => ({ ...d, box: lines[i]!.box, skew: lines[i]!.skew })));
     return judgePage(joined, ro.minConfidence);
   }
 
@@ -344,14 +345,12 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     input: LineInput | readonly LineInput[],
     ro: ReadOptions = {},
   ): Promise<LineReading | LineReading[]> {
-    const compiled = compiler.compile(ro); // bad options fail before any work
+    compiler.compile(ro); // bad options fail before any work
     const single = !Array.isArray(input);
     const list = single ? [input as LineInput] : (input as readonly LineInput[]);
     const lines = await Promise.all(list.map((x) => prepare(x)));
-    const probs = await infer(lines);
-    const out = probs.map((p, i) =>
-      judgeReading({ ...decode(p, compiled), ...placement(lines[i]!) }, ro.minConfidence),
-    );
+    const decoded = await decodeAll(await infer(lines), ro);
+    const out = decoded.map((d, i) => judgeReading({ ...d, ...placement(lines[i]!) }, ro.minConfidence));
     return single ? out[0]! : out;
   }
 
@@ -388,6 +387,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     compile: (ro) => compiler.compile(ro),
     infer: (lines) => life.run(() => infer(lines)),
     decode,
+    decodeAll: (probs, ro) => life.run(() => decodeAll(probs, ro)),
     close: () =>
       life.close(async () => {
         await pool?.close();

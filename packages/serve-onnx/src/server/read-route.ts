@@ -71,7 +71,7 @@ export function registerReadRoute(
     const query = req.query as Record<string, unknown>;
     const { images, fields, single } = parseReadBody(req.body, limits.maxImagesPerRequest);
     const options = readOptions({ ...query, ...fields });
-    const compiled = reader.compile(options); // 400 before any image is decoded
+    reader.compile(options); // 400 before any image is decoded
     // A reader that writes some lower-case letters as capitals reads them so in a pattern: said in the answer.
     const note = options.pattern
       ? patternCaseNote(options.pattern, reader.info.id, reader.info.alphabet)
@@ -124,10 +124,12 @@ export function registerReadRoute(
       const t1 = performance.now();
       const probs = await infer(pages.flat());
       const t2 = performance.now();
+      // in the reader's thread when it has one (hcr serve --reader-thread): the HTTP thread runs no beam search
+      const decoded = await reader.decodeAll(probs, options);
       let k = 0;
       const readings = pages.map((lines, i) => {
         const read = lines.map((line) => ({
-          ...reader.decode(probs[k++]!, compiled),
+          ...decoded[k++]!,
           box: line.box,
           skew: line.skew,
           ...withInput(line),

@@ -1,6 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { HcrError, moduleWorker } from '@hcr/core';
 import type { SessionTuning } from '../onnx/session.js';
+import type { DecodedLine } from '../reader/decode-line.js';
+import type { ReadOptions } from '../reader/read-options.js';
 import type {
   InferenceReply,
   InferenceRequest,
@@ -25,7 +27,7 @@ export interface ThreadOutput {
 export class InferenceThread {
   private readonly pending = new Map<
     number,
-    { resolve: (y: ThreadOutput) => void; reject: (e: unknown) => void }
+    { resolve: (y: ThreadOutput | DecodedLine[]) => void; reject: (e: unknown) => void; decoding: boolean }
   >();
   private nextId = 1;
   private closed = false;
@@ -53,14 +55,31 @@ export class InferenceThread {
    * Runs one batch of `models[model]` (x's buffer moves to the thread): on the running thread, or on a new one if
    * the last stopped.
    */
-  async run(x: Float32Array, dims: number[], model = 0): Promise<ThreadOutput> {
+  run(x: Float32Array, dims: number[], model = 0): Promise<ThreadOutput> {
+    return this.send((id) => ({ id, model, x, dims }), [x.buffer as ArrayBuffer]) as Promise<ThreadOutput>;
+  }
+
+  /**
+   * Decodes lines' reader outputs under `options` (a line reader's thread, started with `decoder`); the outputs
+   * are copied to the thread, the caller keeps its own.
+   */
+  decode(probs: readonly Float32Array[], options: ReadOptions): Promise<DecodedLine[]> {
+    return this.send((id) => ({ id, decode: { probs: [...probs], options } })) as Promise<DecodedLine[]>;
+  }
+
+  /** Posts one request to the running thread (or a new one if the last stopped) and waits for its reply. */
+  private async send(
+    request: (id: number) => InferenceRequest,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<ThreadOutput | DecodedLine[]> {
     if (this.closed) throw new Error('the inference thread is closed');
     const worker = this.worker ?? (await this.restart());
     const id = this.nextId++;
-    return new Promise<ThreadOutput>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    const message = request(id);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, decoding: 'decode' in message });
       worker.ref();
-      worker.postMessage({ id, model, x, dims } satisfies InferenceRequest, [x.buffer as ArrayBuffer]);
+      worker.postMessage(message, transfer);
     });
   }
 
@@ -102,6 +121,9 @@ export class InferenceThread {
       this.pending.delete(msg.id);
       if (this.pending.size === 0) worker.unref();
       if ('y' in msg) p.resolve({ data: msg.y, dims: msg.dims });
+      else if ('readings' in msg) p.resolve(msg.readings);
+      // options were checked on the calling thread, so a decoding that fails here is hcr's bug, not the request's
+      else if (p.decoding) p.reject(new Error(`decoding lines in the reader's thread failed: ${msg.error}`));
       else p.reject(new HcrError('MODEL_RUN_FAILED', `onnxruntime failed: ${msg.error}`));
     });
     const stopped = (why: string) => {
