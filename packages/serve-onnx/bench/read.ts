@@ -1,10 +1,12 @@
 /**
- * `pnpm bench read [--reader file.onnx[,more.onnx]] [--duration s] [--threads n] [--trials n] [--json]`
+ * `pnpm bench read [--reader file.onnx[,more.onnx]] [--duration s] [--threads n] [--trials n] [--reader-thread] [--json]`
  *
  * The line reader's speed: lines per second in onnxruntime (in-process, batch 1 and 32, inference alone and
  * end to end with PNG decoding, line preprocessing and beam decoding), then HTTP requests per second of
  * POST /v1/read (autocannon, one PNG line per request, concurrency 1 and 16) against `hcr serve` in its own
- * process, with lines prepared on the main thread (--prepare-workers 0) and in a worker thread (1, the default), and @hcr/decode's benchDecode table. Prints the load average before and after: 2 shared cores.
+ * process, with lines prepared on the main thread (--prepare-workers 0) and in a worker thread (1, the default)
+ * (`--reader-thread`: one worker, the reader on the HTTP thread and in its own instead), and @hcr/decode's
+ * benchDecode table. Prints the load average before and after: 2 shared cores.
  *
  * Reader: --reader, else HCR_READER, else the pipeline's artifacts/model/reader/model.onnx when it exists, else
  * the random-weight reader of the tests (same architecture and cost as a trained one; its text is noise).
@@ -43,6 +45,8 @@ export interface BenchReadOptions {
   threads?: number;
   /** HTTP trials per configuration (default 2). */
   trials?: number;
+  /** Compare the reader on the HTTP thread and in its own (`hcr serve --reader-thread`), one prepare worker. */
+  readerThread?: boolean;
 }
 
 export function readerPath(flag?: string): string {
@@ -124,11 +128,22 @@ export async function benchRead(opts: BenchReadOptions = {}) {
   const raw = await inProcess(reader, pngs, lines, seconds);
   await reader.close();
 
-  // Interleaved trials (0, 1, 0, 1 prepare workers): on a shared machine the load moves between runs.
+  // Interleaved trials (0, 1, 0, 1 prepare workers; or, with readerThread, one worker and the reader on the HTTP
+  // thread then in its own): on a shared machine the load moves between runs.
   const runs = [];
+  const setups = opts.readerThread
+    ? [
+        { workers: 1, thread: false },
+        { workers: 1, thread: true },
+      ]
+    : [
+        { workers: 0, thread: false },
+        { workers: 1, thread: false },
+      ];
   for (let trial = 1; trial <= (opts.trials ?? 2); trial++)
-    for (const workers of [0, 1]) {
+    for (const { workers, thread } of setups) {
       const extra = ['--reader', model, '--prepare-workers', String(workers)];
+      if (thread) extra.push('--reader-thread');
       const { url, child } = await startServe(FIXTURE, true, opts.threads, extra);
       try {
         await http(url, pngs[median]!, 4, 1); // warm-up
@@ -136,10 +151,11 @@ export async function benchRead(opts: BenchReadOptions = {}) {
           runs.push({
             trial,
             prepareWorkers: workers,
+            readerThread: thread,
             ...(await http(url, pngs[median]!, c, Math.max(2, seconds))),
           });
           process.stderr.write(
-            `  trial ${trial}, prepare workers ${workers}, c=${c}: ${runs.at(-1)!.requestsPerSecond} req/s\n`,
+            `  trial ${trial}, prepare workers ${workers}${thread ? ', reader thread' : ''}, c=${c}: ${runs.at(-1)!.requestsPerSecond} req/s\n`,
           );
         }
       } finally {
@@ -178,11 +194,11 @@ function print(r: Awaited<ReturnType<typeof benchRead>>) {
   );
   out.write(`  beam-8 decoding alone: ${l.decodeBeam8} lines/s\n\n`);
   out.write(
-    `${'HTTP POST /v1/read, one PNG line'.padEnd(34)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}\n`,
+    `${'HTTP POST /v1/read, one PNG line'.padEnd(50)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}\n`,
   );
   for (const x of r.http)
     out.write(
-      `${`trial ${x.trial}: c=${x.connections}, prepare workers ${x.prepareWorkers}`.padEnd(34)} ${String(x.requestsPerSecond).padStart(7)} ${String(x.p50Ms).padStart(7)} ${String(x.p99Ms).padStart(7)} ${String(x.errors).padStart(7)}\n`,
+      `${`trial ${x.trial}: c=${x.connections}, prepare workers ${x.prepareWorkers}${x.readerThread ? ', reader thread' : ''}`.padEnd(50)} ${String(x.requestsPerSecond).padStart(7)} ${String(x.p50Ms).padStart(7)} ${String(x.p99Ms).padStart(7)} ${String(x.errors).padStart(7)}\n`,
     );
   out.write('\n@hcr/decode benchDecode (100-frame synthetic lines, decodes per CPU second)\n');
   for (const d of r.decode) out.write(`  ${d.name.padEnd(30)} ${String(d.decodesPerSecond).padStart(8)}\n`);
@@ -199,6 +215,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     duration: flag('duration') ? Number(flag('duration')) : undefined,
     threads: flag('threads') ? Number(flag('threads')) : undefined,
     trials: flag('trials') ? Number(flag('trials')) : undefined,
+    readerThread: args.includes('--reader-thread'),
   });
   if (args.includes('--json')) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else print(result);

@@ -226,6 +226,7 @@ export const benchmarks: Record<string, Benchmark> = {
       '--duration': 's',
       '--threads': 'count',
       '--trials': 'count',
+      '--reader-thread': '',
       '--json': '',
     },
   },
