@@ -291,10 +291,14 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
 
   /**
    * Every line's decoding under one set of options: in onnxruntime's thread when there is one (the same
-   * function, its own compiled options), else here. `ro` is compiled here first: bad options fail on the caller.
+   * function, its own compiled options), else here. `ro` is compiled here first (or by the caller, who passes
+   * `compiled`): bad options fail on the calling thread.
    */
-  async function decodeAll(probs: readonly Float32Array[], ro: ReadOptions = {}): Promise<LineReading[]> {
-    const compiled = compiler.compile(ro);
+  async function decodeAll(
+    probs: readonly Float32Array[],
+    ro: ReadOptions = {},
+    compiled = compiler.compile(ro),
+  ): Promise<LineReading[]> {
     if (thread && probs.length > 0) return thread.decode(probs, ro);
     return probs.map((p) => decode(p, compiled));
   }
@@ -335,8 +339,8 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     lines: readonly PreparedTextLine[],
     ro: ReadOptions = {},
   ): Promise<TextReading> {
-    compiler.compile(ro); // bad options fail before any work
-    const decoded = await decodeAll(await infer(lines), ro);
+    const compiled = compiler.compile(ro);
+    const decoded = await decodeAll(await infer(lines), ro, compiled);
     const joined = joinLines(decoded.map((d, i) => ({ ...d, box: lines[i]!.box, skew: lines[i]!.skew })));
     return judgePage(joined, ro.minConfidence);
   }
@@ -345,11 +349,11 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     input: LineInput | readonly LineInput[],
     ro: ReadOptions = {},
   ): Promise<LineReading | LineReading[]> {
-    compiler.compile(ro); // bad options fail before any work
+    const compiled = compiler.compile(ro); // bad options fail before any work
     const single = !Array.isArray(input);
     const list = single ? [input as LineInput] : (input as readonly LineInput[]);
     const lines = await Promise.all(list.map((x) => prepare(x)));
-    const decoded = await decodeAll(await infer(lines), ro);
+    const decoded = await decodeAll(await infer(lines), ro, compiled);
     const out = decoded.map((d, i) => judgeReading({ ...d, ...placement(lines[i]!) }, ro.minConfidence));
     return single ? out[0]! : out;
   }
