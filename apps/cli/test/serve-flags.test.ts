@@ -1,8 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HcrError } from '@hcr/core';
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { RANDOM_READER } from '../../../packages/serve-onnx/test/support/paths.js';
+import { inCliWords, registerServe } from '../src/commands/serve.js';
 import { hcr } from './support/run-hcr.js';
 
 /** `hcr serve ...` with a model that does not exist: a flag accepted gets as far as loading it (MODEL_...). */
@@ -69,5 +72,30 @@ describe('hcr serve: flags whose value the server cannot use are refused before 
     expect(r.err).toContain(
       '--lexicon /dev/null is a character device, not a file. Pass --lexicon the path of a file on disk.',
     );
+  });
+});
+
+describe('hcr serve: a worker thread that fails to start', () => {
+  it("hints the serve flag that keeps that model's onnxruntime on the HTTP thread, a flag hcr serve has", () => {
+    const program = new Command();
+    registerServe(program);
+    const flags = program.commands.find((c) => c.name() === 'serve')!.options.map((o) => o.long);
+    for (const [what, flag] of [
+      ['model', '--no-inference-thread'],
+      ['reader', '--no-reader-thread'],
+    ] as const) {
+      const e = inCliWords(
+        new HcrError('INFERENCE_THREAD_FAILED', 'The worker thread did not start.', {
+          hint: 'Pass inferenceThread: false.',
+          details: { what },
+        }),
+      ) as HcrError;
+      expect(e).toMatchObject({
+        code: 'INFERENCE_THREAD_FAILED',
+        problem: 'The worker thread did not start.',
+      });
+      expect(e.hint).toContain(`start with ${flag} (onnxruntime on the HTTP thread)`);
+      expect(flags).toContain(flag);
+    }
   });
 });

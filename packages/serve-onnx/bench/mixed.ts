@@ -6,8 +6,8 @@
  * of `--batch` lines to /v1/read (JSON; `--batch 1` posts the image itself), one request after another, while
  * two more ask GET /healthz and POST /v1/predict (one character) every 20 ms. It prints the latency of those
  * small requests under the reads (p50 / p90 / p99; /healthz's also before the reads start), the lines read
- * meanwhile, and the lines read with nothing beside them, for the line reader on the HTTP thread (the default)
- * and in a thread of its own (`--reader-thread`), alternated `--trials` times since the load moves between
+ * meanwhile, the lines read with nothing beside them and the server's resident memory after the reads, for the line reader on the HTTP thread
+ * (`--no-reader-thread`) and in a thread of its own (the default on 2+ cores), alternated `--trials` times since the load moves between
  * runs. The load generator (this process) shares the cores with the server.
  *
  * Lines: the first 64 real names of `handwritten-names-dev` (../shared/data or HCR_DATA_DIR), else synthetic
@@ -66,6 +66,8 @@ export interface MixedRun {
   predict: Latency;
   /** Answers that were not 2xx, in either phase (a read refused, a timeout). */
   failures: number;
+  /** The server's resident memory after the reads (its /metrics), MiB: what a thread of its own costs. */
+  rssMiB: number | null;
 }
 
 /** p-quantile of sorted values (the value at floor(p * n)), in ms to 0.1. */
@@ -137,6 +139,13 @@ async function poll(url: string, path: string, ms: number, body?: Buffer) {
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
+/** The server's resident set from its /metrics (prom-client's process metrics; absent where the OS has none). */
+async function residentMiB(url: string): Promise<number | null> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = /^hcr_process_resident_memory_bytes (\d+)/m.exec(text);
+  return m ? Math.round(Number(m[1]) / 2 ** 20) : null;
+}
+
 async function measure(
   url: string,
   images: Buffer[],
@@ -165,6 +174,7 @@ async function measure(
   ]);
   const readsMixed = (readers.state.lines - start) / o.duration;
   await readers.stop();
+  const rssMiB = await residentMiB(url);
   return {
     readsAloneLinesPerSecond: Math.round(readsAlone),
     readsMixedLinesPerSecond: Math.round(readsMixed),
@@ -172,6 +182,7 @@ async function measure(
     healthz: latency(healthz.times),
     predict: latency(predict.times),
     failures: idle.failures + failuresAlone + readers.state.failures + healthz.failures + predict.failures,
+    rssMiB,
   };
 }
 
@@ -185,7 +196,7 @@ export async function benchMixed(opts: BenchMixedOptions = {}) {
   const runs: MixedRun[] = [];
   for (let trial = 1; trial <= (opts.trials ?? 2); trial++)
     for (const readerThread of [false, true]) {
-      const extra = ['--reader', reader, ...(readerThread ? ['--reader-thread'] : [])];
+      const extra = ['--reader', reader, readerThread ? '--reader-thread' : '--no-reader-thread'];
       const load1 = +loadavg()[0]!.toFixed(2);
       const { url, child } = await startServe(model, true, undefined, extra);
       try {
@@ -221,7 +232,7 @@ function print(r: Awaited<ReturnType<typeof benchMixed>>) {
   const row = (cells: string[]) =>
     `${cells[0]!.padEnd(26)}${cells
       .slice(1)
-      .map((c, i) => c.padStart([14, 12, 23, 26, 26, 6][i]!))
+      .map((c, i) => c.padStart([14, 12, 23, 26, 26, 6, 9][i]!))
       .join('')}\n`;
   out.write(
     row([
@@ -232,6 +243,7 @@ function print(r: Awaited<ReturnType<typeof benchMixed>>) {
       '/healthz p50/p90/p99 ms',
       '/v1/predict p50/p90/p99',
       'fail',
+      'RSS MiB',
     ]),
   );
   for (const x of r.runs)
@@ -244,6 +256,7 @@ function print(r: Awaited<ReturnType<typeof benchMixed>>) {
         ms(x.healthz),
         ms(x.predict),
         String(x.failures),
+        String(x.rssMiB ?? '-'),
       ]),
     );
 }

@@ -4,7 +4,8 @@
  * The line reader's speed: lines per second in onnxruntime (in-process, batch 1 and 32, inference alone and
  * end to end with PNG decoding, line preprocessing and beam decoding), then HTTP requests per second of
  * POST /v1/read (autocannon, one PNG line per request, concurrency 1 and 16) against `hcr serve` in its own
- * process, with lines prepared on the main thread (--prepare-workers 0) and in a worker thread (1, the default)
+ * process, with lines prepared on the main thread (--prepare-workers 0) and in a worker thread (1, the default),
+ * the reader where hcr serve puts it by default (in a thread of its own on 2+ cores, since 2026-12-08)
  * (`--reader-thread`: one worker, the reader on the HTTP thread and in its own instead), and @hcr/decode's
  * benchDecode table. Prints the load average before and after: 2 shared cores.
  *
@@ -143,7 +144,7 @@ export async function benchRead(opts: BenchReadOptions = {}) {
   for (let trial = 1; trial <= (opts.trials ?? 2); trial++)
     for (const { workers, thread } of setups) {
       const extra = ['--reader', model, '--prepare-workers', String(workers)];
-      if (thread) extra.push('--reader-thread');
+      if (opts.readerThread) extra.push(thread ? '--reader-thread' : '--no-reader-thread');
       const { url, child } = await startServe(FIXTURE, true, opts.threads, extra);
       try {
         await http(url, pngs[median]!, 4, 1); // warm-up

@@ -188,7 +188,7 @@ describe('hcr serve', () => {
     child = undefined;
   });
 
-  it('--no-inference-thread keeps the character model on the HTTP thread, --reader-thread puts the reader in one; GET /v1/model says where each runs', async () => {
+  it('--no-inference-thread and --no-reader-thread keep the character model and the reader on the HTTP thread, --reader-thread forces the reader into one; GET /v1/model says where each runs', async () => {
     const model = async (...flags: string[]) => {
       const url = await serve('--prepare-workers', '0', ...flags);
       const body = (await (await fetch(`${url}/v1/model`)).json()) as {
@@ -202,10 +202,12 @@ describe('hcr serve', () => {
       child = undefined;
       return [body.inferenceThread, body.reader?.inferenceThread ?? null, body.prepareWorkers];
     };
-    // by default the character model has a thread of its own where there is a second core, the reader none
-    expect(await model('--no-inference-thread', '--reader', RANDOM_READER)).toEqual([false, false, 0]);
-    expect(await model('--reader', RANDOM_READER, '--reader-thread')).toEqual([
-      availableParallelism() > 1,
+    // by default each has a thread of its own where there is a second core
+    const cores = availableParallelism() > 1;
+    expect(await model('--reader', RANDOM_READER)).toEqual([cores, cores, 0]);
+    expect(await model('--reader', RANDOM_READER, '--no-reader-thread')).toEqual([cores, false, 0]);
+    expect(await model('--no-inference-thread', '--reader', RANDOM_READER, '--reader-thread')).toEqual([
+      false,
       true,
       0,
     ]);

@@ -90,12 +90,12 @@ function int(name: string, min = 0, max = Number.POSITIVE_INFINITY, example?: nu
 }
 
 /** A start-up error whose library hint names an option: the same problem, the fix as this command's flag. */
-function inCliWords(e: unknown): unknown {
+export function inCliWords(e: unknown): unknown {
   if (!(e instanceof HcrError) || e.code !== 'INFERENCE_THREAD_FAILED') return e;
   const reader = e.details?.what === 'reader';
-  const flag = reader ? 'without --reader-thread' : 'with --no-inference-thread';
+  const flag = reader ? '--no-reader-thread' : '--no-inference-thread';
   return new HcrError(e.code, e.problem, {
-    hint: `The thread failed before onnxruntime read the ${reader ? 'reader' : 'model'}: fix what the message names, or start ${flag} (onnxruntime on the HTTP thread).`,
+    hint: `The thread failed before onnxruntime read the ${reader ? 'reader' : 'model'}: fix what the message names, or start with ${flag} (onnxruntime on the HTTP thread).`,
     cause: e,
   });
 }
@@ -178,9 +178,12 @@ export function registerServe(program: Command): void {
       '--no-inference-thread',
       'run the character model on the HTTP thread (default: in a worker thread of its own with 2+ cores)',
     )
+    // both forms, the positive first: commander then leaves `readerThread` undefined unless one is given, so the
+    // library's default (a thread with 2+ cores) stays one place
+    .option('--reader-thread', 'run the line reader in a worker thread of its own even on one core')
     .option(
-      '--reader-thread',
-      'run the line reader in a worker thread of its own: other requests are answered while lines are read, for up to ~20% fewer one-line reads/s on 2 cores',
+      '--no-reader-thread',
+      'run the line reader (its onnxruntime and its decoding) on the HTTP thread (default: in a worker thread of its own with 2+ cores)',
     )
     .option(
       '--max-batch <n>',
@@ -286,7 +289,7 @@ export function registerServe(program: Command): void {
         tls,
         intraOpThreads: opts.threads,
         ...(opts.inferenceThread === false ? { inferenceThread: false } : {}),
-        readerThread: opts.readerThread === true,
+        ...(opts.readerThread !== undefined ? { readerThread: opts.readerThread } : {}),
         logLevel:
           opts.logLevel ??
           (env.HCR_LOG_LEVEL ? oneOf('HCR_LOG_LEVEL', env.HCR_LOG_LEVEL, LOG_LEVELS) : 'info'),

@@ -52,9 +52,10 @@ export interface ServeOptions extends SessionTuning {
    */
   inferenceThread?: boolean;
   /**
-   * Run the line reader in a worker thread too (only with a path; default false). The HTTP thread then answers
-   * other requests while lines are read (on 2 cores, under reads of 16 lines: /healthz p50 5.7 -> 1.8 ms,
-   * predictions' p90 25-36 -> 17-21 ms), for 0-20% fewer one-line reads per second there.
+   * Run the line reader (its onnxruntime runs and its decoding) in a worker thread of its own (only with a path).
+   * Default: like `inferenceThread`, when the process has more than one core. The HTTP thread then answers other
+   * requests while lines are read (`pnpm bench mixed`, 2 cores, reads of 16 lines: /healthz p90 20-32 -> 6-10
+   * ms) and reads as many lines (`pnpm bench read --reader-thread`).
    */
   readerThread?: boolean;
   /** Default 127.0.0.1: reachable from this machine only unless asked. */
@@ -155,7 +156,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
             lexicons: opts.lexicons,
             prepareWorkers,
             preparePool: preparePool('reader'),
-            inferenceThread: opts.readerThread === true,
+            inferenceThread: opts.readerThread ?? availableParallelism() > 1,
             ...tuning,
           });
   } catch (e) {
