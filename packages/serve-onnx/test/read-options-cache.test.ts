@@ -1,6 +1,6 @@
 import { LABEL_SPACE_62, lineAlphabet } from '@hcr/core';
 import { describe, expect, it } from 'vitest';
-import { ReadOptionsCompiler } from '../src/reader/read-options.js';
+import { lazyLexicons, ReadOptionsCompiler } from '../src/reader/read-options.js';
 
 const alphabet = lineAlphabet(LABEL_SPACE_62);
 const refusal = (fn: () => unknown) => {
@@ -48,5 +48,42 @@ describe('the read options compiler: patterns sent by clients are cached within 
     expect(compiler.compile({ pattern: '[A-Z]{2}[0-9]{4}' }).pattern).toMatchObject({
       source: '[A-Z]{2}[0-9]{4}',
     });
+  });
+});
+
+describe('the read options compiler beside a reader thread that decodes (check, lazyLexicons)', () => {
+  it('check refuses what compile refuses and builds no word list automaton or model; compile builds one once', () => {
+    let built = 0;
+    const lexicons = lazyLexicons({ codes: ['TAX', 'LATTE'] }, alphabet);
+    const entry = lexicons.get('codes')!;
+    const spied = new Map([
+      [
+        'codes',
+        {
+          words: entry.words,
+          get automaton() {
+            built++;
+            return entry.automaton;
+          },
+        },
+      ],
+    ]);
+    const compiler = new ReadOptionsCompiler(alphabet, spied);
+    compiler.check({ lexicon: 'codes', lm: 'codes', pattern: '[A-Z]+', classes: 'letters' });
+    expect(built).toBe(0);
+    for (const bad of [{ lexicon: 'nope' }, { lm: 'nope' }, { topK: 0 }, { pattern: '[A-' }, { beem: 2 }])
+      expect((refusal(() => compiler.check(bad as object)) as { code: string }).code).toBe(
+        (refusal(() => compiler.compile(bad as object)) as { code: string }).code,
+      );
+    const compiled = compiler.compile({ lexicon: 'codes' });
+    expect(built).toBe(1);
+    // the list's automaton is built on first use, then kept
+    expect(compiled.lexicon).toBe(entry.automaton);
+    expect(compiled.lexicon).toMatchObject({ words: 2 });
+  });
+
+  it('lazyLexicons checks the lists at once, as compileLexicons does', () => {
+    expect(() => lazyLexicons({ 'a b': ['X'] }, alphabet)).toThrow(/is not a simple name/);
+    expect(() => lazyLexicons({ names: [' '] }, alphabet)).toThrow(/has no words/);
   });
 });

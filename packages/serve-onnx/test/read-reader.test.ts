@@ -248,13 +248,24 @@ describe('createLineReader (random-weight reader)', () => {
     }
   });
 
-  it('refuses empty lexicons when it is made', async () => {
-    await expect(
-      code(createLineReader({ model: RANDOM_READER, lexicons: { names: [' ', ''] } })),
-    ).resolves.toBe('LEXICON_EMPTY');
-    await expect(
-      code(createLineReader({ model: RANDOM_READER, lexicons: { names: ['@@', '#!'] } })),
-    ).resolves.toBe('LEXICON_EMPTY');
+  it('refuses empty lexicons when it is made, with its own thread too (where the lists are compiled)', async () => {
+    for (const names of [
+      [' ', ''],
+      ['@@', '#!'],
+    ]) {
+      // every entry blank is seen on the calling thread; none in the alphabet where the list is compiled
+      const [here, there] = await Promise.all(
+        [false, true].map((inferenceThread) =>
+          createLineReader({ model: RANDOM_READER, lexicons: { names }, inferenceThread }).catch((e) => e),
+        ),
+      );
+      expect(here).toMatchObject({
+        code: 'LEXICON_EMPTY',
+        problem: expect.stringMatching(/lexicon 'names'/),
+      });
+      expect(there).toBeInstanceOf(HcrError);
+      expect([there.code, there.problem, there.hint]).toEqual([here.code, here.problem, here.hint]);
+    }
   });
 
   it.skipIf(!PHOTOS)(
@@ -409,15 +420,22 @@ describe('createLineReader (an ensemble of two readers)', () => {
       for (const ro of options) {
         const inline = probs.map((p) => here.decode(p, here.compile(ro)));
         expect(await threaded.decodeAll(probs, ro), JSON.stringify(ro)).toEqual(inline);
+        // decoding alone on the calling thread still works with a thread: its word lists compiled on first use
+        expect(probs.map((p) => threaded.decode(p, threaded.compile(ro)))).toEqual(inline);
         expect(await here.decodeAll(probs, ro)).toEqual(inline);
         // read() decodes there as well: the same readings, verdicts included
         expect(await threaded.read(lines, ro)).toEqual(await here.read(lines, ro));
       }
       // the caller's outputs are copied to the thread, not moved: still whole after
       expect(probs.every((p) => p.length > 0)).toBe(true);
-      // bad options fail on the calling thread, with their own code
+      // bad options fail on the calling thread, with their own code; check() refuses them alike
       await expect(code(threaded.decodeAll(probs, { lexicon: 'nope' }))).resolves.toBe('UNKNOWN_LEXICON');
       await expect(code(threaded.decodeAll(probs, { pattern: '[A-' }))).resolves.toBe('PATTERN_INVALID');
+      for (const r of [here, threaded]) {
+        expect(() => r.check({ lm: 'nope' })).toThrow(expect.objectContaining({ code: 'UNKNOWN_LEXICON' }));
+        expect(() => r.check({ beam: 0 })).toThrow(expect.objectContaining({ code: 'BAD_BEAM' }));
+        expect(r.check({ lexicon: 'codes', lm: 'codes' })).toBeUndefined();
+      }
       await expect(threaded.decodeAll([], {})).resolves.toEqual([]);
     } finally {
       await here.close();

@@ -41,17 +41,20 @@ export interface LineDecoderData {
   alphabet: LineAlphabet;
   /** Readers in all (a packed ensemble file holds several). */
   readers: number;
-  /** The word lists given to `createLineReader({ lexicons })`, compiled again where they are used. */
+  /** The word lists given to `createLineReader({ lexicons })`, compiled where the decoder is. */
   lexicons: Record<string, readonly string[]>;
 }
 
-/** Decodes lines under read options it compiles itself (cached, as the line reader's own compiler does). */
+/**
+ * Decodes lines under read options it compiles itself (cached, as the line reader's own compiler does). The word
+ * lists are compiled here, at once: a big one takes seconds, which a thread pays while it starts, not in the
+ * first request it decodes. Bad lists throw compileLexicons' errors.
+ */
 export function createLineDecoder(
   data: LineDecoderData,
 ): (probs: readonly Float32Array[], options: ReadOptions) => DecodedLine[] {
-  let compiler: ReadOptionsCompiler | undefined; // built on first use: a thread that only infers never pays
+  const compiler = new ReadOptionsCompiler(data.alphabet, compileLexicons(data.lexicons, data.alphabet));
   return (probs, options) => {
-    compiler ??= new ReadOptionsCompiler(data.alphabet, compileLexicons(data.lexicons, data.alphabet));
     const compiled = compiler.compile(options);
     return probs.map((p) => decodeLine(p, data.readers, data.alphabet, compiled));
   };

@@ -18,7 +18,7 @@ import { openPreparePool, type PreparePoolOptions } from '../workers/pool.js';
 import { type DecodedLine, decodeLine } from './decode-line.js';
 import { checkModelOption, checkTuning, lifecycle, notAnInput } from './lifecycle.js';
 import { prepareLineInPool, prepareTextLinesInPool } from './prepare-pool.js';
-import { compileLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
+import { compileLexicons, lazyLexicons, type ReadOptions, ReadOptionsCompiler } from './read-options.js';
 import { inspectReader, type ReaderModelInfo, readerFramesFor } from './reader-info.js';
 import { judgePage, judgeReading, type ReadVerdict } from './verdict.js';
 
@@ -138,6 +138,12 @@ export interface LineReader {
   /** Validates and compiles options (throws HcrError for bad ones); reuse the result for many lines. */
   compile(opts?: ReadOptions): DecodeOptions;
   /**
+   * Validates options as `read` does (the same HcrError for bad ones), to refuse a request before its images are
+   * read. Unlike `compile` it builds nothing a reader with its own thread does not need here (word lists'
+   * automata and models).
+   */
+  check(opts?: ReadOptions): void;
+  /**
    * Model alone: lines -> per line its own frames' probabilities, row-major [frames, symbols], one such
    * block per member of an ensemble.
    */
@@ -204,7 +210,9 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   };
   let lexicons: ReturnType<typeof compileLexicons>;
   try {
-    lexicons = compileLexicons(opts.lexicons ?? {}, info.alphabet);
+    // with a thread, the thread compiles the lists (as it starts) and decodes: here they are only checked, each
+    // compiled on first use by `compile` or `decode` (a big list is seconds and tens of MiB, held once)
+    lexicons = (opts.inferenceThread ? lazyLexicons : compileLexicons)(opts.lexicons ?? {}, info.alphabet);
   } catch (e) {
     await release(); // the sessions are open: a bad word list must not leak them
     throw e;
@@ -216,7 +224,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
       outputName: members[f]!.output.name,
       what: 'reader',
     }));
-    // the thread decodes too, compiling read options itself from the alphabet and the word lists (checked above)
+    // the thread decodes too, compiling read options itself from the alphabet and the word lists
     const decoder = { alphabet: info.alphabet, readers: info.readers.length, lexicons: opts.lexicons ?? {} };
     thread = await InferenceThread.start({ models, tuning, decoder }).catch((e) => {
       throw e instanceof ModelLoadError ? naming(e, sources[e.model]) : e;
@@ -290,17 +298,25 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
   }
 
   /**
+   * Validates `ro` here (bad options fail on the calling thread) and compiles it when decoding is done here: with
+   * a thread, which compiles its own, it is only checked (no word list's automaton or model built here).
+   */
+  const validate = (ro: ReadOptions = {}): DecodeOptions | undefined =>
+    thread ? void compiler.check(ro) : compiler.compile(ro);
+
+  /**
    * Every line's decoding under one set of options: in onnxruntime's thread when there is one (the same
-   * function, its own compiled options), else here. `ro` is compiled here first (or by the caller, who passes
-   * `compiled`): bad options fail on the calling thread.
+   * function, its own compiled options), else here. `ro` is validated first (or by the caller, who passes what
+   * `validate` gave).
    */
   async function decodeAll(
     probs: readonly Float32Array[],
     ro: ReadOptions = {},
-    compiled = compiler.compile(ro),
+    compiled = validate(ro),
   ): Promise<LineReading[]> {
-    if (thread && probs.length > 0) return thread.decode(probs, ro);
-    return probs.map((p) => decode(p, compiled));
+    if (thread) return probs.length > 0 ? thread.decode(probs, ro) : [];
+    const options = compiled ?? compiler.compile(ro);
+    return probs.map((p) => decode(p, options));
   }
 
   const pool = await openPreparePool(opts.prepareWorkers, opts.preparePool, release);
@@ -331,7 +347,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     ro: ReadOptions = {},
     limits: Partial<LineLimits> & TextLinesOptions = {},
   ): Promise<TextReading> {
-    compiler.compile(ro); // bad options fail before any work
+    validate(ro); // bad options fail before any work
     return readPreparedLines(await prepareLines(image, limits), ro);
   }
 
@@ -339,7 +355,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     lines: readonly PreparedTextLine[],
     ro: ReadOptions = {},
   ): Promise<TextReading> {
-    const compiled = compiler.compile(ro);
+    const compiled = validate(ro);
     const decoded = await decodeAll(await infer(lines), ro, compiled);
     const joined = joinLines(decoded.map((d, i) => ({ ...d, box: lines[i]!.box, skew: lines[i]!.skew })));
     return judgePage(joined, ro.minConfidence);
@@ -349,7 +365,7 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     input: LineInput | readonly LineInput[],
     ro: ReadOptions = {},
   ): Promise<LineReading | LineReading[]> {
-    const compiled = compiler.compile(ro); // bad options fail before any work
+    const compiled = validate(ro); // bad options fail before any work
     const single = !Array.isArray(input);
     const list = single ? [input as LineInput] : (input as readonly LineInput[]);
     const lines = await Promise.all(list.map((x) => prepare(x)));
@@ -389,6 +405,9 @@ export async function createLineReader(opts: LineReaderOptions): Promise<LineRea
     readPreparedLines: (lines, ro) => life.run(() => readPreparedLines(lines, ro)),
     prepareLines: (image, limits, signal) => life.run(() => prepareLines(image, limits, signal)),
     compile: (ro) => compiler.compile(ro),
+    check: (ro) => {
+      validate(ro);
+    },
     infer: (lines) => life.run(() => infer(lines)),
     decode,
     decodeAll: (probs, ro) => life.run(() => decodeAll(probs, ro)),

@@ -45,9 +45,12 @@ export interface ReadOptions {
 /** Named word lists compiled once at start: name -> automaton (`lexicon`) and the words (for `lm`). */
 export type Lexicons = ReadonlyMap<string, { automaton: SymbolAutomaton; words: readonly string[] }>;
 
-/** Compiles `createLineReader({ lexicons })`: every list non-empty, names simple. */
-export function compileLexicons(lists: Record<string, readonly string[]>, alphabet: LineAlphabet): Lexicons {
-  const out = new Map<string, { automaton: SymbolAutomaton; words: readonly string[] }>();
+/**
+ * Checks `createLineReader({ lexicons })` without compiling it: an object of lists with simple names, each an
+ * array of strings with at least one non-blank word. Returns each list's words, trimmed.
+ */
+export function checkLexiconLists(lists: Record<string, readonly string[]>): Map<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>();
   if (typeof lists !== 'object' || lists === null || Array.isArray(lists))
     throw new HcrError(
       'LEXICON_INVALID',
@@ -77,14 +80,48 @@ export function compileLexicons(lists: Record<string, readonly string[]>, alphab
       throw new HcrError('LEXICON_EMPTY', `The lexicon '${name}' has no words.`, {
         hint: 'Give a word list with one word per line.',
       });
-    const lex = createLexicon(list, alphabet);
-    if (lex.words === 0)
-      throw new HcrError(
-        'LEXICON_EMPTY',
-        `None of the ${list.length} entries of the lexicon '${name}' can be written in the reader's alphabet (${alphabet.symbols.slice(1).join('')}).`,
-        { hint: 'Give a word list in the characters the reader knows, one word per line.' },
-      );
-    out.set(name, { automaton: lex, words: list });
+    out.set(name, list);
+  }
+  return out;
+}
+
+/** One checked list's automaton; LEXICON_EMPTY naming the list when none of its words can be written in `alphabet`. */
+function compileLexicon(name: string, list: readonly string[], alphabet: LineAlphabet): SymbolAutomaton {
+  try {
+    return createLexicon(list, alphabet);
+  } catch (e) {
+    if (!(e instanceof HcrError) || e.code !== 'LEXICON_EMPTY') throw e;
+    throw new HcrError(
+      'LEXICON_EMPTY',
+      `None of the ${list.length} entries of the lexicon '${name}' can be written in the reader's alphabet (${alphabet.symbols.slice(1).join('')}).`,
+      { hint: 'Give a word list in the characters the reader knows, one word per line.', cause: e },
+    );
+  }
+}
+
+/** Compiles `createLineReader({ lexicons })`: every list non-empty, names simple, some words in the alphabet. */
+export function compileLexicons(lists: Record<string, readonly string[]>, alphabet: LineAlphabet): Lexicons {
+  const out = new Map<string, { automaton: SymbolAutomaton; words: readonly string[] }>();
+  for (const [name, words] of checkLexiconLists(lists))
+    out.set(name, { automaton: compileLexicon(name, words, alphabet), words });
+  return out;
+}
+
+/**
+ * `compileLexicons` where another thread compiled the lists already (a line reader's own thread): checked, each
+ * automaton built here only when this thread first needs it (a 275,000-word list: ~3 s and ~24 MiB).
+ */
+export function lazyLexicons(lists: Record<string, readonly string[]>, alphabet: LineAlphabet): Lexicons {
+  const out = new Map<string, { automaton: SymbolAutomaton; words: readonly string[] }>();
+  for (const [name, words] of checkLexiconLists(lists)) {
+    let automaton: SymbolAutomaton | undefined;
+    out.set(name, {
+      get automaton() {
+        automaton ??= compileLexicon(name, words, alphabet);
+        return automaton;
+      },
+      words,
+    });
   }
   return out;
 }
@@ -150,6 +187,18 @@ export class ReadOptionsCompiler {
   ) {}
 
   compile(o: ReadOptions = {}): DecodeOptions {
+    return this.options(o, true);
+  }
+
+  /**
+   * Validates like `compile` (the same errors) without building word lists' automata or language models: for a
+   * caller whose decoding runs in another thread, which compiles its own.
+   */
+  check(o: ReadOptions = {}): void {
+    this.options(o, false);
+  }
+
+  private options(o: ReadOptions, build: boolean): DecodeOptions {
     checkReadOptionKeys(o);
     const topK = checkInt('topK', o.topK, MAX_TOP_K, DEFAULT_TOP_K);
     const beam = checkInt('beam', o.beam, MAX_BEAM, DEFAULT_BEAM);
@@ -165,14 +214,17 @@ export class ReadOptionsCompiler {
         parseCharacterClass(o.classes!, this.alphabet),
       );
     if (o.pattern !== undefined && o.pattern !== '') out.pattern = this.pattern(o.pattern);
-    if (o.lexicon !== undefined && o.lexicon !== '')
-      out.lexicon = this.wordList('lexicon', o.lexicon).automaton;
+    if (o.lexicon !== undefined && o.lexicon !== '') {
+      const list = this.wordList('lexicon', o.lexicon);
+      if (build) out.lexicon = list.automaton;
+    }
     if (o.lm !== undefined && o.lm !== '') {
       const { words } = this.wordList('lm', o.lm);
       // built on first use: a list loaded only as a lexicon never pays for its model
-      out.languageModel = this.cached(this.languageModels, o.lm, () =>
-        createCharLanguageModel(words, this.alphabet),
-      );
+      if (build)
+        out.languageModel = this.cached(this.languageModels, o.lm, () =>
+          createCharLanguageModel(words, this.alphabet),
+        );
     }
     return out;
   }

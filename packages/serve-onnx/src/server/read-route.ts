@@ -71,7 +71,7 @@ export function registerReadRoute(
     const query = req.query as Record<string, unknown>;
     const { images, fields, single } = parseReadBody(req.body, limits.maxImagesPerRequest);
     const options = readOptions({ ...query, ...fields });
-    reader.compile(options); // 400 before any image is decoded
+    reader.check(options); // 400 before any image is decoded
     // A reader that writes some lower-case letters as capitals reads them so in a pattern: said in the answer.
     const note = options.pattern
       ? patternCaseNote(options.pattern, reader.info.id, reader.info.alphabet)

@@ -43,9 +43,10 @@ export class InferenceThread {
   }
 
   /**
-   * Opens the sessions in a new worker; resolves once they are loaded. A model onnxruntime cannot load fails with
-   * the session's own error (MODEL_INVALID), a ModelLoadError naming which of `models` it is; a thread that cannot
-   * start is INFERENCE_THREAD_FAILED, not blamed on a model.
+   * Opens the sessions in a new worker (and a line reader's decoder, its word lists compiled); resolves once they
+   * are loaded. A model onnxruntime cannot load fails with the session's own error (MODEL_INVALID), a
+   * ModelLoadError naming which of `models` it is; word lists that cannot be compiled fail with compileLexicons'
+   * error; a thread that cannot start is INFERENCE_THREAD_FAILED, not blamed on a model.
    */
   static async start(data: StartData): Promise<InferenceThread> {
     return new InferenceThread(data, await boot(data));
@@ -185,6 +186,11 @@ async function boot(data: StartData): Promise<Worker> {
   if ('loadFailed' in first) {
     await worker.terminate();
     throw new ModelLoadError(first.loadFailed);
+  }
+  if ('decoderFailed' in first) {
+    await worker.terminate();
+    const { code, problem, hint } = first.decoderFailed;
+    throw new HcrError(code, problem, { hint });
   }
   return worker;
 }

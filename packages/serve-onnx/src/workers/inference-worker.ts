@@ -29,14 +29,18 @@ export interface InferenceWorkerData {
 export type InferenceRequest =
   | { id: number; model: number; x: Float32Array; dims: number[] }
   | { id: number; decode: { probs: Float32Array[]; options: ReadOptions } };
-/** A model's own load error, handed back whole (an error thrown here reaches the caller as a plain Error). */
-export type LoadFailure = { model: number; code: string; problem: string; hint?: string };
+/** An HcrError of starting, handed back whole (an error thrown here reaches the caller as a plain Error). */
+export type StartFailure = { code: string; problem: string; hint?: string };
+/** A model's own load error, with which of `models` it was. */
+export type LoadFailure = StartFailure & { model: number };
 export type InferenceReply =
   | { id: number; y: Float32Array; dims: number[] }
   | { id: number; readings: DecodedLine[] }
   | { id: number; error: string }
   | { ready: true }
-  | { loadFailed: LoadFailure };
+  | { loadFailed: LoadFailure }
+  /** The decoder's word lists could not be compiled (LEXICON_EMPTY: none of a list's words in the alphabet). */
+  | { decoderFailed: StartFailure };
 
 const data = workerData as InferenceWorkerData;
 const port = parentPort!;
@@ -59,12 +63,32 @@ async function openAll(): Promise<ort.InferenceSession[] | undefined> {
   return sessions;
 }
 
-const sessions = await openAll();
-// With no sessions there is no listener either, so the thread ends by itself.
-if (sessions) serve(sessions);
+type LineDecoder = ReturnType<typeof createLineDecoder>;
 
-function serve(sessions: ort.InferenceSession[]): void {
-  const decode = data.decoder ? createLineDecoder(data.decoder) : undefined;
+/**
+ * The sessions and a line reader's decoder (its word lists compiled now, not in the first request), or undefined
+ * after posting why one of them could not be made.
+ */
+async function open(): Promise<{ sessions: ort.InferenceSession[]; decode?: LineDecoder } | undefined> {
+  const sessions = await openAll();
+  if (!sessions || !data.decoder) return sessions && { sessions };
+  try {
+    return { sessions, decode: createLineDecoder(data.decoder) };
+  } catch (e) {
+    if (!isHcrError(e)) throw e;
+    port.postMessage({
+      decoderFailed: { code: e.code, problem: e.problem, hint: e.hint },
+    } satisfies InferenceReply);
+    for (const s of sessions) await s.release();
+    return undefined;
+  }
+}
+
+const opened = await open();
+// With nothing to serve there is no listener either, so the thread ends by itself.
+if (opened) serve(opened.sessions, opened.decode);
+
+function serve(sessions: ort.InferenceSession[], decode?: LineDecoder): void {
   port.on('message', async (request: InferenceRequest) => {
     const { id } = request;
     try {
